@@ -1,0 +1,3 @@
+"""Imports every area's tables so that metadata (and Alembic) sees them all."""
+
+from cloud.board import models as board  # noqa: F401

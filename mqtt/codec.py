@@ -1,0 +1,104 @@
+"""Decode and validate inbound payloads; every failure has a reason code for counting."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from mqtt.envelope import MAX_PAYLOAD_BYTES, SCHEMA_VERSION, Envelope
+from mqtt.messages import MODELS_BY_KIND, Data
+from mqtt.topics import Topic, TopicError, parse_topic
+
+
+class ContractError(ValueError):
+    """A payload or topic that breaks the contract. ``reason`` is a short counter key."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    topic: Topic
+    envelope: Envelope
+    data: Data | None  # None when the type is unknown to this version (see ``known``)
+
+    @property
+    def known(self) -> bool:
+        return self.data is not None
+
+
+def decode(topic: str, payload: bytes, *, max_bytes: int = MAX_PAYLOAD_BYTES) -> Message:
+    """Validate topic, size, JSON, version, envelope and data. Unknown types decode with data=None."""
+    try:
+        parsed_topic = parse_topic(topic)
+    except TopicError as exc:
+        raise ContractError("topic", str(exc)) from None
+    if len(payload) > max_bytes:
+        raise ContractError("size", f"{len(payload)} bytes > {max_bytes}")
+    try:
+        raw = json.loads(payload)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ContractError("json", str(exc)[:200]) from None
+    if not isinstance(raw, dict):
+        raise ContractError("envelope", f"payload is a JSON {type(raw).__name__}, not an object")
+    version = raw.get("v")
+    if version != SCHEMA_VERSION:
+        raise ContractError("version", f"unsupported schema version {str(version)[:20]!r}")
+    try:
+        envelope = Envelope.model_validate(raw)
+    except ValidationError as exc:
+        raise ContractError("envelope", _brief(exc)) from None
+    model = MODELS_BY_KIND[parsed_topic.kind].get(envelope.type)
+    if model is None:
+        return Message(parsed_topic, envelope, None)
+    try:
+        data = model.model_validate(envelope.data)
+    except ValidationError as exc:
+        raise ContractError("data", f"{envelope.type}: {_brief(exc)}") from None
+    return Message(parsed_topic, envelope, data)
+
+
+def encode(*, type: str, source: str, data: Data, seq: int | None = None,
+           id: str | None = None) -> Envelope:
+    """Build an envelope around a data model."""
+    fields: dict[str, object] = {
+        "type": type, "source": source, "seq": seq,
+        "data": data.model_dump(mode="json", exclude_none=True),
+    }
+    if id is not None:
+        fields["id"] = id
+    return Envelope.model_validate(fields)
+
+
+def _brief(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first.get("loc", ()))
+    return f"{where or 'payload'}: {first.get('msg', 'invalid')}"[:200]
+
+
+class Rejections:
+    """Thread-safe counter of rejected messages by reason."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
+
+    def add(self, reason: str, n: int = 1) -> None:
+        with self._lock:
+            self._counts[reason] += n
+
+    def snapshot(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._counts)
+
+    @property
+    def total(self) -> int:
+        with self._lock:
+            return sum(self._counts.values())
