@@ -45,7 +45,9 @@ class EmbeddedBroker:
         self._loop = loop
         asyncio.set_event_loop(loop)
         config = {
-            "listeners": {"default": {"type": "tcp", "bind": f"{self.bind}:{self.port}", "max_connections": 256}},
+            "listeners": {
+                "default": {"type": "tcp", "bind": f"{self.bind}:{self.port}", "max_connections": 256},
+            },
             "plugins": {"amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}},
         }
         try:
