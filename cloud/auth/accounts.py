@@ -41,10 +41,13 @@ def chain_of(session: Session, site: str) -> str | None:
     return prop.chain if prop else None
 
 
-def principal_of(user: StaffUser, *, session_id: str | None = None, csrf: str | None = None) -> Principal:
+def principal_of(session: Session, user: StaffUser, *, session_id: str | None = None,
+                 csrf: str | None = None) -> Principal:
+    prop = session.get(PropertyScope, user.site) if user.site else None
     return Principal(
         user_id=user.id, username=user.username, display_name=user.display_name, role=Role(user.role),
         chain=user.chain, site=user.site, session_id=session_id, csrf_token=csrf,
+        time_zone=prop.time_zone if prop else "UTC", locale=user.locale,
     )
 
 

@@ -81,7 +81,8 @@ def _open(session: Session, *, user: StaffUser, now: datetime, settings: AuthSet
         expires_at=now + timedelta(minutes=settings.session_lifetime_minutes), user_agent=user_agent[:255],
     )
     session.add(row)
-    principal = principal_of(user, session_id=row.id, csrf=csrf_for(token, secret=settings.secret_key))
+    csrf = csrf_for(token, secret=settings.secret_key)
+    principal = principal_of(session, user, session_id=row.id, csrf=csrf)
     return SignedIn(token=token, principal=principal, expires_at=row.expires_at)
 
 
@@ -102,7 +103,7 @@ def resolve_session(session: Session, token: str, *, now: datetime,
         return None
     if now - row.last_seen_at >= TOUCH_EVERY:
         row.last_seen_at = now
-    return principal_of(user, session_id=row.id, csrf=csrf_for(token, secret=settings.secret_key))
+    return principal_of(session, user, session_id=row.id, csrf=csrf_for(token, secret=settings.secret_key))
 
 
 def sign_out(session: Session, token: str, *, now: datetime) -> None:
@@ -143,7 +144,7 @@ def resolve_api_token(session: Session, token: str, *, now: datetime) -> Princip
         return None
     if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:
         row.last_used_at = now
-    return principal_of(user)
+    return principal_of(session, user)
 
 
 def revoke_api_token(session: Session, *, principal: Principal, token_id: str, now: datetime) -> bool:
