@@ -13,7 +13,8 @@ branch_labels = ("guests",)
 depends_on = None
 
 TS = sa.DateTime(timezone=True)
-ENCRYPTED = ("name_enc", "email_enc", "phone_enc", "document_enc", "details_enc", "preferences_enc", "notes_enc")
+ENCRYPTED = ("name_enc", "email_enc", "phone_enc", "document_enc", "details_enc", "preferences_enc",
+             "notes_enc")
 INDEXES = ("name_bidx", "email_bidx", "phone_bidx", "document_bidx")
 
 
@@ -40,7 +41,8 @@ def upgrade() -> None:
         op.create_index(f"ix_guests_{name}", "guests", ["site", name])
     op.create_table(
         "guest_name_tokens",
-        sa.Column("guest_id", sa.String(26), sa.ForeignKey("guests.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("guest_id", sa.String(26), sa.ForeignKey("guests.id", ondelete="CASCADE"),
+                  primary_key=True),
         sa.Column("token", sa.String(40), primary_key=True, index=True),
     )
     op.create_table(
