@@ -36,6 +36,14 @@ def ensure_property(session: Session, *, site: str, chain: str, name: str,
     return prop
 
 
+def visible_sites(session: Session, principal: Principal) -> list[str]:
+    """The properties whose data ``principal`` may see."""
+    if principal.role is Role.CHAIN_ADMIN:
+        query = select(PropertyScope.site).where(PropertyScope.chain == principal.chain)
+        return list(session.scalars(query.order_by(PropertyScope.site)))
+    return [principal.site] if principal.site else []
+
+
 def chain_of(session: Session, site: str) -> str | None:
     prop = session.get(PropertyScope, site)
     return prop.chain if prop else None

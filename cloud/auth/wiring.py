@@ -7,11 +7,12 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import sessionmaker
 
 from cloud.auth.context import AuthContext
 from cloud.auth.csrf import CsrfMiddleware
-from cloud.auth.errors import NotAuthenticated
+from cloud.auth.errors import Forbidden, NotAuthenticated
 from cloud.auth.passwords import Passwords
 from cloud.auth.settings import AuthSettings
 from cloud.core.errors import problem
@@ -20,14 +21,27 @@ API_PREFIX = "/api/"
 
 
 def install_auth(app: FastAPI, *, settings: AuthSettings, sessions: sessionmaker[Any],
-                 csrf_exempt: tuple[str, ...] = (API_PREFIX,)) -> AuthContext:
+                 csrf_exempt: tuple[str, ...] = (API_PREFIX,),
+                 templates: Jinja2Templates | None = None) -> AuthContext:
     """Call once from the app factory, after the problem handlers."""
     ctx = AuthContext(settings=settings, passwords=Passwords(settings), sessionmaker=sessions)
     app.state.auth = ctx
     app.add_middleware(CsrfMiddleware, secret=settings.secret_key, exempt_prefixes=csrf_exempt,
                        secure=settings.cookie_secure)
     app.add_exception_handler(NotAuthenticated, _not_authenticated)
+    if templates is not None:
+        app.add_exception_handler(Forbidden, _forbidden_page(templates))
     return ctx
+
+
+def _forbidden_page(templates: Jinja2Templates) -> Any:
+    async def handler(request: Request, exc: Exception) -> Response:
+        if wants_page(request):
+            return templates.TemplateResponse(request, "auth/forbidden.html", {}, status_code=403)
+        detail = getattr(exc, "detail", "forbidden")
+        return problem(403, "Forbidden", detail, "/problems/forbidden", request.url.path)
+
+    return handler
 
 
 def wants_page(request: Request) -> bool:
