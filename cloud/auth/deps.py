@@ -18,6 +18,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from cloud.api.deps import SessionDep
 from cloud.auth.accounts import chain_of
 from cloud.auth.context import SESSION_COOKIE, auth_context
 from cloud.auth.errors import Forbidden, NotAuthenticated
@@ -26,18 +27,23 @@ from cloud.auth.sessions import resolve_api_token, resolve_session
 from mqtt.envelope import utcnow
 
 
-def db_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the handler returns, rolled back if it raises."""
-    with auth_context(request).sessionmaker() as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+def db_session(session: SessionDep) -> Iterator[Session]:
+    """The request's one session (shared with ``SessionDep``), committed when the handler returns.
+
+    Sharing matters on SQLite, where every transaction takes the write lock: two sessions in
+    one request would wait on each other.
+    """
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
 
 
-DbSession = Annotated[Session, Depends(db_session)]
+# Function scope: the commit happens before the response is sent, so a redirect that follows
+# (after a sign-in, a registration) never reads ahead of the write.
+DbSession = Annotated[Session, Depends(db_session, scope="function")]
 
 
 def current_principal(request: Request, db: DbSession) -> Principal:
