@@ -35,8 +35,11 @@ class PortalApp:
     def sign_in(self, client: TestClient, username: str, password: str = PASSWORD) -> None:
         client.get("/signin")
         token = csrf_of(client)
-        r = client.post("/signin", data={"username": username, "password": password, "csrf_token": token},
-                        follow_redirects=False)
+        r = client.post(
+            "/signin",
+            data={"username": username, "password": password, "csrf_token": token},
+            follow_redirects=False,
+        )
         assert r.status_code == 303, r.text
 
 
@@ -65,9 +68,26 @@ def portal_app(database_url: str) -> Iterator[PortalApp]:
         ensure_property(session, site="rival", chain="other", name="Rival", time_zone="UTC")
         for site in ("hotel", "annex"):
             for role in ROLES:
-                create_staff(session, actor="test", passwords=ctx.passwords, username=f"{role.value}-{site}",
-                             display_name=f"{role.value} {site}", password=PASSWORD, role=role, site=site)
-        create_staff(session, actor="test", passwords=ctx.passwords, username="chain-admin",
-                     display_name="Chain Admin", password=PASSWORD, role=Role.CHAIN_ADMIN, site=None, chain="acme")
+                create_staff(
+                    session,
+                    actor="test",
+                    passwords=ctx.passwords,
+                    username=f"{role.value}-{site}",
+                    display_name=f"{role.value} {site}",
+                    password=PASSWORD,
+                    role=role,
+                    site=site,
+                )
+        create_staff(
+            session,
+            actor="test",
+            passwords=ctx.passwords,
+            username="chain-admin",
+            display_name="Chain Admin",
+            password=PASSWORD,
+            role=Role.CHAIN_ADMIN,
+            site=None,
+            chain="acme",
+        )
     yield PortalApp(app)
     app.state.runtime.engine.dispose()

@@ -39,8 +39,12 @@ def test_every_route_refuses_anonymous(portal: PortalApp) -> None:
     assert len(routes) > 20
     for route in routes:
         for method in route.methods - {"HEAD"}:
-            r = client.request(method, _concrete(route.path), follow_redirects=False,
-                               headers={"x-csrf-token": "x"} if method != "GET" else {})
+            r = client.request(
+                method,
+                _concrete(route.path),
+                follow_redirects=False,
+                headers={"x-csrf-token": "x"} if method != "GET" else {},
+            )
             if route.path.startswith("/api/"):
                 assert r.status_code == 401, (method, route.path, r.status_code)
             elif method == "GET":
@@ -53,7 +57,9 @@ def test_every_route_refuses_anonymous(portal: PortalApp) -> None:
 def test_roles_without_guest_access_are_refused_guest_pages_and_api(portal: PortalApp, username: str) -> None:
     desk = portal.client()
     portal.sign_in(desk, "front_desk-hotel")
-    r = desk.post("/guests/new", data={**GUEST, "csrf_token": csrf_of(desk, "/guests/new")}, follow_redirects=False)
+    r = desk.post(
+        "/guests/new", data={**GUEST, "csrf_token": csrf_of(desk, "/guests/new")}, follow_redirects=False
+    )
     guest_path = r.headers["location"]
     client = portal.client()
     portal.sign_in(client, username)
@@ -68,7 +74,9 @@ def test_roles_without_guest_access_are_refused_guest_pages_and_api(portal: Port
 def test_staff_of_another_property_cannot_see_the_guest(portal: PortalApp) -> None:
     desk = portal.client()
     portal.sign_in(desk, "front_desk-hotel")
-    r = desk.post("/guests/new", data={**GUEST, "csrf_token": csrf_of(desk, "/guests/new")}, follow_redirects=False)
+    r = desk.post(
+        "/guests/new", data={**GUEST, "csrf_token": csrf_of(desk, "/guests/new")}, follow_redirects=False
+    )
     guest_path = r.headers["location"]
     assert "Ana García López" in desk.get(guest_path).text
     other = portal.client()
@@ -83,11 +91,17 @@ def test_staff_of_another_property_cannot_see_the_guest(portal: PortalApp) -> No
 def test_posts_without_csrf_token_are_refused(portal: PortalApp) -> None:
     client = portal.client()
     client.get("/signin")
-    r = client.post("/signin", data={"username": "manager-hotel", "password": PASSWORD}, follow_redirects=False)
+    r = client.post(
+        "/signin", data={"username": "manager-hotel", "password": PASSWORD}, follow_redirects=False
+    )
     assert r.status_code == 403
     portal.sign_in(client, "manager-hotel")
-    for path, data in [("/guests/new", GUEST), ("/account/signout-everywhere", {}), ("/signout", {}),
-                       ("/staff", {"username": "x1", "display_name": "X", "password": "p" * 12, "role": "front_desk"})]:
+    for path, data in [
+        ("/guests/new", GUEST),
+        ("/account/signout-everywhere", {}),
+        ("/signout", {}),
+        ("/staff", {"username": "x1", "display_name": "X", "password": "p" * 12, "role": "front_desk"}),
+    ]:
         assert client.post(path, data=data, follow_redirects=False).status_code == 403, path
         bad = client.post(path, data={**data, "csrf_token": "0" * 64}, follow_redirects=False)
         assert bad.status_code == 403, path
@@ -108,7 +122,9 @@ def test_sign_out_everywhere_ends_other_sessions(portal: PortalApp) -> None:
     pc, tablet = portal.client(), portal.client()
     portal.sign_in(pc, "front_desk-hotel")
     portal.sign_in(tablet, "front_desk-hotel")
-    r = pc.post("/account/signout-everywhere", data={"csrf_token": csrf_of(pc, "/account")}, follow_redirects=False)
+    r = pc.post(
+        "/account/signout-everywhere", data={"csrf_token": csrf_of(pc, "/account")}, follow_redirects=False
+    )
     assert r.status_code == 303
     assert tablet.get("/guests", follow_redirects=False).status_code == 303
     assert pc.get("/guests", follow_redirects=False).status_code == 303
@@ -118,11 +134,18 @@ def test_repeated_failures_lock_the_account_even_for_the_right_password(portal: 
     client = portal.client()
     client.get("/signin")
     token = csrf_of(client)
-    codes = [client.post("/signin", data={"username": "manager-hotel", "password": "wrong-password!",
-                                          "csrf_token": token}).status_code for _ in range(3)]
+    codes = [
+        client.post(
+            "/signin", data={"username": "manager-hotel", "password": "wrong-password!", "csrf_token": token}
+        ).status_code
+        for _ in range(3)
+    ]
     assert codes == [401, 401, 423]
-    right = client.post("/signin", data={"username": "manager-hotel", "password": PASSWORD, "csrf_token": token},
-                        follow_redirects=False)
+    right = client.post(
+        "/signin",
+        data={"username": "manager-hotel", "password": PASSWORD, "csrf_token": token},
+        follow_redirects=False,
+    )
     assert right.status_code == 423
 
 
@@ -144,7 +167,10 @@ def test_session_cookie_is_httponly_lax_and_secure_over_https(portal: PortalApp)
 
     client = TestClient(portal.app, base_url="https://testserver")
     client.get("/signin")
-    r = client.post("/signin", data={"username": "manager-hotel", "password": PASSWORD,
-                                     "csrf_token": csrf_of(client)}, follow_redirects=False)
-    cookie = [v for k, v in r.headers.multi_items() if k == "set-cookie" and "posada_session" in v][0]
+    r = client.post(
+        "/signin",
+        data={"username": "manager-hotel", "password": PASSWORD, "csrf_token": csrf_of(client)},
+        follow_redirects=False,
+    )
+    cookie = next(v for k, v in r.headers.multi_items() if k == "set-cookie" and "posada_session" in v)
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" in cookie
