@@ -24,8 +24,9 @@ def raw_rate(broker: Mosquitto, *, count: int, payload_bytes: int = 250, qos: in
             path.write_text(line * min(CHUNK, count - i))
             files.append(path)
         sub = subprocess.Popen(
-            ["mosquitto_sub", "-p", str(broker.port), "-u", "posada-cloud", "-P", broker.passwords["posada-cloud"],
-             "-t", topic, "-q", str(qos), "-C", str(count)], stdout=subprocess.DEVNULL)
+            ["mosquitto_sub", "-p", str(broker.port), "-u", "posada-cloud",
+             "-P", broker.passwords["posada-cloud"], "-t", topic, "-q", str(qos), "-C", str(count)],
+            stdout=subprocess.DEVNULL)
         time.sleep(0.5)
         start = time.perf_counter()
         for path in files:
