@@ -22,14 +22,16 @@ SLUG = re.compile(r"^[a-z0-9-]{1,63}$")
 
 def ensure_property(session: Session, *, site: str, chain: str, name: str,
                     time_zone: str = "UTC", currency: str = "EUR") -> PropertyScope:
-    """Create or update a property's scope (chain, display name, zone, currency)."""
+    """Create a property's scope or update its name, zone and currency (never its chain)."""
     if not SLUG.match(site) or not SLUG.match(chain):
         raise InvalidAccount("site and chain must be slugs ([a-z0-9-], at most 63)")
     try:
         ZoneInfo(time_zone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise InvalidAccount(f"unknown time zone {time_zone!r}") from exc
-    prop = session.get(PropertyScope, site) or PropertyScope(site=site)
+    prop = session.get(PropertyScope, site) or PropertyScope(site=site, chain=chain)
+    if prop.chain != chain:
+        raise Conflict(f"property {site!r} belongs to chain {prop.chain!r}; its staff would lose their scope")
     prop.chain, prop.name, prop.time_zone, prop.currency = chain, name, time_zone, currency
     session.add(prop)
     session.flush()
