@@ -207,3 +207,12 @@ def test_every_guest_and_staff_route_refuses_the_wrong_role(
                 follow_redirects=False,
             )
             assert r.status_code == 403, (username, method, route.path, r.status_code)
+
+
+def test_pages_are_never_cached_nor_framed(portal: PortalApp) -> None:
+    client = portal.client()
+    portal.sign_in(client, "front_desk-hotel")
+    page = client.get("/guests")
+    assert page.headers["cache-control"] == "no-store"
+    assert page.headers["x-frame-options"] == "DENY" and page.headers["x-content-type-options"] == "nosniff"
+    assert client.get("/static/portal.css").headers.get("cache-control") != "no-store"
