@@ -124,3 +124,25 @@ def test_idle_sessions_end(portal: PortalApp) -> None:
 )
 def test_sign_in_redirects_only_to_local_paths(target: str, safe: str) -> None:
     assert safe_next(target) == safe
+
+
+def test_manager_resets_a_password_and_the_old_one_stops_working(portal: PortalApp) -> None:
+    desk = portal.client()
+    portal.sign_in(desk, "front_desk-hotel")
+    admin = portal.client()
+    portal.sign_in(admin, "manager-hotel")
+    with portal.auth.sessionmaker() as s:
+        target = s.scalar(select(StaffUser.id).where(StaffUser.username == "front_desk-hotel"))
+    token = csrf_of(admin, "/staff")
+    assert (
+        admin.post(f"/staff/{target}/password", data={"password": "short", "csrf_token": token}).status_code
+        == 422
+    )
+    r = admin.post(
+        f"/staff/{target}/password",
+        data={"password": "a-brand-new-secret", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert desk.get("/guests", follow_redirects=False).status_code == 303  # its sessions ended
+    portal.sign_in(portal.client(), "front_desk-hotel", "a-brand-new-secret")

@@ -88,3 +88,20 @@ def test_erased_and_merged_profiles_still_open_in_the_portal(portal: PortalApp) 
     portal.sign_in(client, "front_desk-hotel")
     page = client.get(f"/guests/{gid}")
     assert page.status_code == 200 and "Erased guest" in page.text and "García" not in page.text
+
+
+def test_chain_admin_registers_a_guest_at_a_chosen_property_in_the_portal(portal: PortalApp) -> None:
+    client = portal.client()
+    portal.sign_in(client, "chain-admin")
+    token = csrf_of(client, "/guests/new")
+    assert (
+        client.post("/guests/new", data={"name": "Li Na", "site": "rival", "csrf_token": token}).status_code
+        == 403
+    )
+    r = client.post(
+        "/guests/new", data={"name": "Li Na", "site": "annex", "csrf_token": token}, follow_redirects=False
+    )
+    assert r.status_code == 303
+    desk = portal.client()
+    portal.sign_in(desk, "front_desk-annex")
+    assert "Li Na" in desk.get("/guests", params={"q": "li na"}).text
