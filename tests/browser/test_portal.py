@@ -117,6 +117,8 @@ def test_the_walk_in_spanish_and_chinese_shows_no_untranslated_string(
     page.screenshot(path=str(SHOTS / f"guest-profile-{ident}.png"), full_page=True)
     page.goto(f"{server.url}/")
     page.screenshot(path=str(SHOTS / f"board-{ident}.png"), full_page=True)
+    page.goto(f"{server.url}/staff")
+    page.screenshot(path=str(SHOTS / f"staff-{ident}.png"), full_page=True)
     ctx.close()
 
 
