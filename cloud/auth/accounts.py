@@ -142,3 +142,19 @@ def reset_password(session: Session, *, actor: Principal, passwords: Passwords, 
     session.execute(update(StaffSession).where(*open_sessions).values(revoked_at=utcnow()))  # all end
     audit(session, actor, "staff.password_reset", "staff", user.id, site=user.site)
     return user
+
+
+def change_own_password(session: Session, *, actor: Principal, passwords: Passwords, current: str,
+                        new: str) -> StaffUser:
+    """Staff change their own password with the current one; every session of theirs ends."""
+    user = session.get(StaffUser, actor.user_id)
+    if user is None or not passwords.verify(user.password_hash, current):
+        raise InvalidAccount("the current password is wrong")
+    problem = password_problem(new, username=user.username)
+    if problem:
+        raise InvalidAccount(problem)
+    user.password_hash = passwords.hash(new)
+    open_sessions = (StaffSession.user_id == user.id, StaffSession.revoked_at.is_(None))
+    session.execute(update(StaffSession).where(*open_sessions).values(revoked_at=utcnow()))
+    audit(session, actor, "staff.password_change", "staff", user.id, site=user.site)
+    return user

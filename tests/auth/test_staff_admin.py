@@ -146,3 +146,20 @@ def test_manager_resets_a_password_and_the_old_one_stops_working(portal: PortalA
     assert r.status_code == 303
     assert desk.get("/guests", follow_redirects=False).status_code == 303  # its sessions ended
     portal.sign_in(portal.client(), "front_desk-hotel", "a-brand-new-secret")
+
+
+def test_staff_change_their_own_password_with_the_current_one(portal: PortalApp) -> None:
+    client = portal.client()
+    portal.sign_in(client, "housekeeping-hotel")
+    token = csrf_of(client, "/account")
+    wrong = client.post(
+        "/account/password", data={"current": "nope", "new": "another-long-one", "csrf_token": token}
+    )
+    assert wrong.status_code == 422 and "current password is wrong" in wrong.text
+    r = client.post(
+        "/account/password",
+        data={"current": PASSWORD, "new": "another-long-one", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/signin"
+    portal.sign_in(portal.client(), "housekeeping-hotel", "another-long-one")
