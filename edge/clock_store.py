@@ -24,8 +24,7 @@ class SqliteTimeStore:
 
     def save(self, at: datetime) -> None:
         micros = round(at.timestamp() * 1_000_000)
-        with self._db.conn:
-            self._table.upsert({"id": 1, "at_us": micros}, pk="id")
+        self._table.upsert({"id": 1, "at_us": micros}, pk="id")
 
 
 class MemoryTimeStore:

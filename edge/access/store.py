@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,11 +25,10 @@ TABLES: dict[str, tuple[dict[str, Any], str]] = {
 
 
 class SqliteAccessState:
-    """Implements AccessState and CommandState. Writes commit at once unless inside atomic()."""
+    """Implements AccessState and CommandState. A write commits at once unless inside atomic()."""
 
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
-        self._depth = 0
         for name, (columns, pk) in TABLES.items():
             if not db.table(name).exists():
                 db.table(name).create(columns, pk=pk, not_null={pk})
@@ -98,18 +97,9 @@ class SqliteAccessState:
         with self._write():
             self.db.execute(f"INSERT OR REPLACE INTO {table} ({columns}) VALUES ({marks})", values)
 
-    @contextmanager
-    def _write(self) -> Iterator[None]:
-        """One transaction for the outermost block: commit on success, roll back on error."""
-        self._depth += 1
-        try:
-            if self._depth == 1:
-                with self.db.conn:
-                    yield
-            else:
-                yield
-        finally:
-            self._depth -= 1
+    def _write(self) -> AbstractContextManager[sqlite_utils.Database]:
+        """One transaction; nested blocks become savepoints of the outer one."""
+        return self.db.atomic()
 
 
 def open_state(path: str) -> SqliteAccessState:
