@@ -125,3 +125,26 @@ def test_revocations_persist_and_expired_ones_are_purged(tmp_path: Path) -> None
     assert reopened.is_revoked("a" * 16) and reopened.is_revoked("b" * 16)
     assert reopened.purge(now=NOW) == 1
     assert not reopened.is_revoked("a" * 16) and reopened.is_revoked("b" * 16)
+
+
+def test_cloud_built_commands_are_applied_by_the_gateway(desk: Desk, state: State) -> None:
+    from cloud.keys.commands import credential_revoke, credential_upsert, key_upsert
+    from cloud.keys.issuer import CardRequest, issue
+    from cloud.keys.keyring import Keyring
+    from mqtt.keycard import Kind
+
+    new_key = SigningKey(5, Ed25519PrivateKey.generate(), T0 - timedelta(days=1))
+    assert run(state, "k", "key.upsert", key_upsert(new_key)).ok
+    issued = issue(CardRequest(kind=Kind.GUEST, credential_id=77, site=SITE, valid_from=T0,
+                               valid_until=T0 + timedelta(days=1), sequence=8, guest=1,
+                               floor=3, rooms=(301,)), keyring=Keyring([new_key]), now=T0)
+    for command_id, type_, data in (
+            ("u", "credential.upsert", credential_upsert(issued, rooms=["301"])),
+            ("r", "credential.revoke", credential_revoke(issued))):
+        message = decode("posada/v1/h/f3/cmd", encode(type=type_, source="cloud",
+                                                      data=data).to_json())
+        assert message.data is not None
+        assert run(state, command_id, type_, message.data).ok
+    assert state.highest_sequence([301]) == 8
+    assert decide(issued.data, door=ROOM, time=trusted(NOW), state=state).reason is \
+        Reason.REVOKED
