@@ -10,6 +10,7 @@ before it is refused, and cards still valid after it are admitted.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -44,6 +45,13 @@ class TimeReading:
 
 class OsClock:
     """The real system clock."""
+
+    def __init__(self, sync_flag: str = "/run/systemd/timesync/synchronized") -> None:
+        self._sync_flag = sync_flag
+
+    def ntp_synced(self) -> bool:
+        """True once systemd-timesyncd has synchronised the system clock since boot."""
+        return os.path.exists(self._sync_flag)
 
     def wall(self) -> datetime:
         return datetime.now(UTC)

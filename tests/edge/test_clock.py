@@ -99,3 +99,14 @@ def test_readings_are_monotonic_whatever_the_system_clock_does(
         now = clock.read().at
         assert now >= last
         last = now
+
+
+def test_os_clock_reports_ntp_sync_from_the_timesyncd_flag(tmp_path: Path) -> None:
+    from edge.clock import OsClock
+
+    flag = tmp_path / "synchronized"
+    clock = OsClock(str(flag))
+    assert not clock.ntp_synced()
+    flag.touch()
+    assert clock.ntp_synced()
+    assert abs((clock.wall() - datetime.now(UTC)).total_seconds()) < 5

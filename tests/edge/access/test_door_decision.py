@@ -168,3 +168,31 @@ def test_truncated_and_oversize_cards_are_malformed(desk: Desk, state: AccessSta
     card = desk.card()
     assert reason(card[:cut], state) is Reason.MALFORMED
     assert reason(card + b"\0" * (cut + 1), state) is Reason.MALFORMED
+
+
+def test_after_a_clockless_reboot_the_gate_refuses_expired_and_admits_current(
+        desk: Desk) -> None:
+    from datetime import UTC, datetime
+
+    from edge.clock import TrustedClock
+    from edge.clock_store import MemoryTimeStore
+
+    class Pi:  # booted without a battery clock: the wall clock says 1970
+        def wall(self) -> datetime:
+            return datetime(1970, 1, 1, 0, 5, tzinfo=UTC)
+
+        def monotonic(self) -> float:
+            return 42.0
+
+    state = MemoryAccessState()
+    state.put_key(desk.public)
+    last_trusted = T0 + timedelta(days=1)
+    clock = TrustedClock(system=Pi(), store=MemoryTimeStore(last_trusted))
+    expired = desk.card(at=T0 - timedelta(days=5))  # checked out four days ago
+    current = desk.card(at=T0, sequence=2)  # in the room until T0 + 2 days
+    checked_in_during_outage = desk.card(at=last_trusted + timedelta(hours=3), sequence=3,
+                                         rooms=(302,))
+    assert admit(expired, door=ROOM_301, clock=clock, state=state).reason is Reason.EXPIRED
+    assert admit(current, door=ROOM_301, clock=clock, state=state).granted
+    room_302 = Door(site=SITE, floor=3, room=302)
+    assert admit(checked_in_during_outage, door=room_302, clock=clock, state=state).granted
