@@ -32,7 +32,7 @@ class CommandOutcome:
     duplicate: bool = False  # seen before: the stored outcome is repeated, nothing changes
 
 
-def apply_command(command_id: str, type_: str, data: Data, *, state: CommandState,
+def apply_command(command_id: str, type_: str, *, data: Data, state: CommandState,
                   now: datetime) -> CommandOutcome:
     """Apply one command; a repeated id changes nothing and repeats the first outcome.
 

@@ -30,7 +30,7 @@ def b64(data: bytes) -> str:
 
 
 def run(state: State, command_id: str, type_: str, data: Data):  # type: ignore[no-untyped-def]
-    return apply_command(command_id, type_, data, state=state, now=NOW)
+    return apply_command(command_id, type_, data=data, state=state, now=NOW)
 
 
 def test_key_commands_round_trip_through_the_mqtt_contract() -> None:
