@@ -10,7 +10,7 @@ from functools import lru_cache
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from edge.access.ports import AccessState
+from edge.access.ports import AccessState, PublicKey
 from edge.access.scope import Door, opens
 from edge.clock import TimeReading
 from mqtt.keycard import Card, CardFormatError, Kind, SignedCard, parse_card
@@ -50,13 +50,15 @@ def decide(data: bytes, *, door: Door, time: TimeReading, state: AccessState) ->
         signed = parse_card(data)
     except CardFormatError as exc:
         return Decision(False, Reason.MALFORMED, str(exc))
-    refusal = _check_signature(signed, state)
+    key = state.public_key(signed.card.key_id)
+    if key is None:
+        return Decision(False, Reason.UNKNOWN_KEY, f"key id {signed.card.key_id} is not known")
+    refusal = _check_signature(signed, key)
     if refusal is not None:
         return refusal
     card = signed.card
     now = effective_now(card, time)
-    key = state.public_key(card.key_id)
-    if key is not None and key.retired_at is not None and now >= key.retired_at:
+    if key.retired_at is not None and now >= key.retired_at:
         return _deny(Reason.RETIRED_KEY, card, f"key {card.key_id} retired {key.retired_at}")
     if state.is_revoked(card.credential_ref):
         return _deny(Reason.REVOKED, card, f"credential {card.credential_ref} is revoked")
@@ -96,10 +98,7 @@ def verify(signed: SignedCard, public: bytes) -> bool:
     return True
 
 
-def _check_signature(signed: SignedCard, state: AccessState) -> Decision | None:
-    key = state.public_key(signed.card.key_id)
-    if key is None:
-        return Decision(False, Reason.UNKNOWN_KEY, f"key id {signed.card.key_id} is not known")
+def _check_signature(signed: SignedCard, key: PublicKey) -> Decision | None:
     try:
         ok = verify(signed, key.public)
     except ValueError as exc:
