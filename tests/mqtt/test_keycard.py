@@ -177,3 +177,27 @@ def test_random_bytes_parse_or_fail_with_card_format_error(data: bytes) -> None:
 def test_every_prefix_of_a_card_is_refused_as_truncated(cut: int) -> None:
     data = signed(guest_card())  # two rooms: 110 bytes
     assert reason_of(data[:cut]) == "truncated"
+
+
+def test_golden_card_keeps_its_bytes_meaning_and_signature() -> None:
+    """The card inside the golden credential.upsert command: format v1 must keep reading it."""
+    import base64
+    import json
+    from pathlib import Path
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    golden = Path(__file__).parent / "golden"
+    upsert = json.loads((golden / "cmd-credential.upsert.json").read_text())["data"]
+    key = json.loads((golden / "cmd-key.upsert.json").read_text())["data"]
+    data = base64.urlsafe_b64decode(upsert["card"] + "==")
+    parsed = parse_card(data)
+    assert len(data) == 108
+    assert parsed.card == Card(
+        kind=Kind.GUEST, key_id=1, credential_id=0x0190A1B2C3D4E5F6, site=1,
+        issued_at=datetime(2026, 10, 24, 15, 0, tzinfo=UTC),
+        valid_from=datetime(2026, 10, 24, 15, 0, tzinfo=UTC),
+        valid_until=datetime(2026, 10, 26, 11, 0, tzinfo=UTC), sequence=12, guest=1, floor=1,
+        areas=Area.POOL | Area.GYM, lift_floors=0b11, rooms=(101,))
+    public = Ed25519PublicKey.from_public_bytes(base64.urlsafe_b64decode(key["public_key"] + "="))
+    public.verify(parsed.signature, parsed.message)
