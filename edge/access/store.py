@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import sqlite_utils
@@ -102,7 +103,7 @@ class SqliteAccessState:
         return self.db.atomic()
 
 
-def open_state(path: str) -> SqliteAccessState:
+def open_state(path: str | Path) -> SqliteAccessState:
     """The gateway's access state: WAL, and every commit synced (a revocation must survive a
     power cut)."""
     db = sqlite_utils.Database(path)
