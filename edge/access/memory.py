@@ -59,8 +59,9 @@ class MemoryAccessState:
         self.credentials[credential.credential_id] = credential
 
     def purge(self, *, now: datetime) -> int:
-        """Forget revocations whose cards have expired anyway."""
+        """Forget revocations and credentials whose cards have expired anyway."""
         gone = [c for c, until in self.revocations.items() if until is not None and until <= now]
         for credential_id in gone:
             del self.revocations[credential_id]
+        self.credentials = {k: c for k, c in self.credentials.items() if c.valid_until > now}
         return len(gone)
