@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -74,6 +75,7 @@ class TrustedClock:
         self._last: datetime | None = None
         self._saved_mono: float | None = None
         self._saved_at: datetime | None = None
+        self._lock = threading.Lock()  # door readers read while the link thread syncs
         if self._floor is not None and system.wall() < self._floor:
             log.warning("clock-less start: system clock %s is before last trusted time %s",
                         system.wall().isoformat(), self._floor.isoformat())
@@ -82,10 +84,15 @@ class TrustedClock:
         """A trusted source (NTP reported synced, or the cloud's timestamp) says it is now."""
         if reference.tzinfo is None:
             raise ValueError("reference time must be aware")
-        self._offset = reference.astimezone(UTC) - self._system.wall()
-        self._persist(force=True)
+        with self._lock:
+            self._offset = reference.astimezone(UTC) - self._system.wall()
+            self._persist(force=True)
 
     def read(self) -> TimeReading:
+        with self._lock:
+            return self._read()
+
+    def _read(self) -> TimeReading:
         wall = self._system.wall()
         bound = self._lower_bound()
         estimate = wall + self._offset if self._offset is not None else wall
