@@ -81,7 +81,9 @@ class TrustedClock:
                         system.wall().isoformat(), self._floor.isoformat())
 
     def sync(self, reference: datetime) -> None:
-        """A trusted source (NTP reported synced, or the cloud's timestamp) says it is now."""
+        """A fresh trusted reference says it is ``reference`` now: the system clock once NTP
+        reports it synchronised, or a time the cloud has just sent. Never the timestamp of a
+        queued command, which may be hours old."""
         if reference.tzinfo is None:
             raise ValueError("reference time must be aware")
         with self._lock:
