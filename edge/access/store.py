@@ -7,13 +7,13 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
-from edge.access.ports import AppliedCommand, PublicKey, StoredCredential
+from edge.access.ports import COMMAND_MEMORY, AppliedCommand, PublicKey, StoredCredential
 
 TABLES: dict[str, tuple[dict[str, Any], str]] = {
     "access_keys": ({"key_id": int, "public": bytes, "retired_at_us": int}, "key_id"),
@@ -87,11 +87,14 @@ class SqliteAccessState:
                                   json.dumps(list(c.rooms)), c.sequence, c.guest,
                                   _to_us(c.valid_until), c.card])
 
-    def purge(self, *, now: datetime) -> int:
-        """Forget revocations and credentials whose cards have expired anyway."""
+    def purge(self, *, now: datetime, keep_commands: timedelta = COMMAND_MEMORY) -> int:
+        """Forget revocations and credentials whose cards have expired anyway, and command ids
+        older than any redelivery. Returns the number of revocations dropped."""
         with self._write():
             cursor = self.db.execute("DELETE FROM revocations WHERE until_us <= ?", [_to_us(now)])
             self.db.execute("DELETE FROM credentials WHERE valid_until_us <= ?", [_to_us(now)])
+            self.db.execute("DELETE FROM applied_commands WHERE at_us <= ?",
+                            [_to_us(now - keep_commands)])
         return int(cursor.rowcount)
 
     def _put(self, table: str, values: list[Any]) -> None:

@@ -54,3 +54,14 @@ def test_purge_forgets_expired_revocations_and_credentials(tmp_path: Path) -> No
     assert not state.is_revoked("a" * 16) and state.is_revoked("b" * 16)
     left = [r["credential_id"] for r in state.db.query("SELECT credential_id FROM credentials")]
     assert left == ["d" * 16]
+
+
+def test_purge_forgets_command_ids_only_after_the_redelivery_window(tmp_path: Path) -> None:
+    from edge.access.memory import MemoryAccessState
+    from edge.access.ports import COMMAND_MEMORY, AppliedCommand
+
+    for state in (MemoryAccessState(), open_state(tmp_path / "gw.db")):
+        state.record_applied(AppliedCommand("old", "credential.revoke", True), at=T0)
+        state.record_applied(AppliedCommand("new", "credential.revoke", True), at=NOW)
+        state.purge(now=T0 + COMMAND_MEMORY + timedelta(minutes=1))
+        assert state.applied("old") is None and state.applied("new") is not None
