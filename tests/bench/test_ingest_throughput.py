@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import pytest
-from edge.store import Store
 from sqlalchemy import func, select
 
 from cloud.board.models import EventRecord
@@ -24,6 +23,7 @@ from cloud.core.migrate import upgrade
 from cloud.ingest.link import CloudLink
 from cloud.ingest.service import IngestService
 from cloud.ingest.store import IngestStore
+from edge.store import Store
 from mqtt.envelope import utcnow
 from mqtt.messages import AccessDecision
 from tests.bench.raw_mqtt import raw_rate

@@ -16,8 +16,8 @@ from paho.mqtt.enums import CallbackAPIVersion
 from cloud.app import create_app
 from cloud.core.config import Settings
 from mqtt.codec import encode
-from mqtt.messages import AccessDecision, GatewayStatus, LastAccess, RoomState
 from mqtt.envelope import utcnow
+from mqtt.messages import AccessDecision, GatewayStatus, LastAccess, RoomState
 from tests.support.broker import Mosquitto
 
 pytestmark = pytest.mark.service
