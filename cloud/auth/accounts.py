@@ -57,7 +57,7 @@ def principal_of(session: Session, user: StaffUser, *, session_id: str | None = 
     return Principal(
         user_id=user.id, username=user.username, display_name=user.display_name, role=Role(user.role),
         chain=user.chain, site=user.site, session_id=session_id, csrf_token=csrf,
-        time_zone=prop.time_zone if prop else "UTC", locale=user.locale,
+        time_zone=prop.time_zone if prop else "UTC",
     )
 
 
