@@ -1,0 +1,49 @@
+"""Command line of the telemetry worker: settings from ``POSADA_*``, runs until signalled."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import threading
+
+from cloud.core.config import Settings
+from cloud.core.db import make_engine, make_sessionmaker
+from cloud.telemetry.ingest import TelemetryIngest, build_sinks
+from cloud.telemetry.settings import TelemetrySettings
+from cloud.telemetry.worker import BrokerAddress, TelemetryWorker
+
+
+def run(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m cloud.telemetry.worker",
+        description="Subscribe to room telemetry (shared) and write it to InfluxDB and the "
+                    "database. Settings: POSADA_MQTT_URL, POSADA_DATABASE_URL, POSADA_INFLUX_*, "
+                    "POSADA_TELEMETRY_*.")
+    parser.add_argument("--client-id", default=f"posada-telemetry-{os.getpid()}",
+                        help="MQTT client id, unique per copy")
+    args = parser.parse_args(argv)
+    core, settings = Settings(), TelemetrySettings()
+    logging.basicConfig(level=core.log_level)
+    if not core.mqtt_url:
+        parser.error("POSADA_MQTT_URL is required (the worker does not start a broker)")
+    sessions = make_sessionmaker(make_engine(core.database_url)) if (
+        settings.telemetry_keep_latest or not settings.influx_url) else None
+    worker = TelemetryWorker(
+        TelemetryIngest(build_sinks(settings, sessions)), broker=BrokerAddress.parse(core.mqtt_url),
+        client_id=args.client_id, share_group=settings.telemetry_share_group,
+        batch_max=settings.telemetry_batch_max,
+        batch_wait_s=settings.telemetry_batch_wait_ms / 1000)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    worker.start()
+    stop.wait()
+    worker.stop()
+    counters = worker.ingest.counters
+    logging.getLogger(__name__).info(
+        "telemetry worker stopped: %d received, %d points, %d lost batches, rejections %s",
+        worker.received, counters.points, counters.lost_batches,
+        worker.ingest.rejections.snapshot())
+    return 0
