@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.telemetry.errors import TelemetryWriteError
 from cloud.telemetry.latest import LatestStore
-from cloud.telemetry.points import TelemetryPoint, all_points
+from cloud.telemetry.points import TelemetryItem, TelemetryPoint, all_points
 from cloud.telemetry.settings import TelemetrySettings
-from mqtt.codec import Message, Rejections
+from mqtt.codec import Rejections
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +44,11 @@ class TelemetryIngest:
         self._retries, self._backoff_s, self._sleep = retries, backoff_s, sleep
         self.counters = IngestCounters()
 
-    def ingest(self, messages: Sequence[Message]) -> int:
-        """Write the batch to every sink; returns the number of points made from it."""
-        points = all_points(messages, self.rejections)
-        self.counters.messages += len(messages)
+    def ingest(self, items: Sequence[TelemetryItem]) -> int:
+        """Write a batch (the MQTT ingest's ``Batch.telemetry``) to every sink; returns the
+        number of points made from it."""
+        points = all_points(items, self.rejections)
+        self.counters.messages += len(items)
         self.counters.points += len(points)
         for sink in self._sinks:
             self._write(sink, points)

@@ -12,9 +12,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from mqtt.codec import Message, Rejections
+from mqtt.codec import Rejections
+from mqtt.envelope import Envelope
 from mqtt.messages import Reading, Telemetry
 from mqtt.readings import READINGS, ReadingSpec
+from mqtt.topics import Topic
+
+TelemetryItem = tuple[Topic, Envelope, Telemetry]
+"""What the MQTT ingest's batch holds per telemetry message (``Batch.telemetry``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,23 +45,21 @@ def coerce(spec: ReadingSpec, value: Reading) -> Reading | None:
     return float(value) if math.isfinite(value) else None
 
 
-def points_of(message: Message, rejections: Rejections | None = None) -> list[TelemetryPoint]:
-    data = message.data
-    if not isinstance(data, Telemetry):
-        return []
-    if data.room != message.topic.room:
+def points_of(item: TelemetryItem, rejections: Rejections | None = None) -> list[TelemetryPoint]:
+    topic, envelope, data = item
+    if data.room != topic.room:
         _count(rejections, "telemetry.room")
         return []
     groups: list[tuple[datetime, dict[str, Reading]]] = []
     if data.readings:
-        groups.append((message.envelope.ts, data.readings))
+        groups.append((envelope.ts, data.readings))
     groups.extend((sample.at, sample.readings) for sample in data.samples)
     points: list[TelemetryPoint] = []
     for at, readings in groups:
         by_measurement = _split(readings, rejections)
         for measurement, fields in by_measurement.items():
-            points.append(TelemetryPoint(measurement, message.topic.site, message.topic.floor,
-                                         data.room, at, fields))
+            points.append(TelemetryPoint(measurement, topic.site, topic.floor, data.room, at,
+                                         fields))
     return points
 
 
@@ -81,6 +84,6 @@ def _count(rejections: Rejections | None, reason: str) -> None:
         rejections.add(reason)
 
 
-def all_points(messages: Iterable[Message],
+def all_points(items: Iterable[TelemetryItem],
                rejections: Rejections | None = None) -> list[TelemetryPoint]:
-    return [point for message in messages for point in points_of(message, rejections)]
+    return [point for item in items for point in points_of(item, rejections)]

@@ -18,7 +18,9 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from cloud.telemetry.ingest import TelemetryIngest
-from mqtt.codec import ContractError, Message, decode
+from cloud.telemetry.points import TelemetryItem
+from mqtt.codec import ContractError, decode
+from mqtt.messages import Telemetry
 from mqtt.topics import PREFIX, Kind
 
 log = logging.getLogger(__name__)
@@ -124,19 +126,19 @@ class TelemetryWorker:
             elif self._stopping.is_set():
                 return
 
-    def _decode(self, batch: list[tuple[str, bytes]]) -> list[Message]:
-        messages = []
+    def _decode(self, batch: list[tuple[str, bytes]]) -> list[TelemetryItem]:
+        items: list[TelemetryItem] = []
         for topic, payload in batch:
             try:
                 message = decode(topic, payload)
             except ContractError as exc:
                 self._ingest.rejections.add(exc.reason)
                 continue
-            if message.topic.kind is not Kind.TELEMETRY or not message.known:
-                self._ingest.rejections.add("telemetry.type")
+            if message.topic.kind is not Kind.TELEMETRY or not isinstance(message.data, Telemetry):
+                self._ingest.rejections.add("type")
                 continue
-            messages.append(message)
-        return messages
+            items.append((message.topic, message.envelope, message.data))
+        return items
 
 
 def main(argv: list[str] | None = None) -> int:
