@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
+from cloud.telemetry.alerts.rules import utc
 from cloud.telemetry.models import RoomTelemetryLatest
 from cloud.telemetry.points import TelemetryPoint
 from mqtt.messages import Reading
@@ -86,7 +87,7 @@ class LatestStore:
             merge(kept, key, value, at)
         row.readings = kept
         newest = max(entry[0] for entry in entries)
-        if row.updated_at is None or newest > row.updated_at:
+        if row.updated_at is None or newest > utc(row.updated_at):
             row.updated_at = newest
 
     @staticmethod

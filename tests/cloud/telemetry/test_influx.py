@@ -22,7 +22,7 @@ def test_points_are_written_as_measurement_field_metrics_with_site_floor_room(vi
     assert sink.write(points) == 4
     sink.close()
     [temp] = victoria.export('room_temperature_c{site="inf"}')
-    assert temp["metric"] == {"__name__": "room_temperature_c", "db": "telemetry", "site": "inf",
+    assert temp["metric"] == {"__name__": "room_temperature_c", "site": "inf",
                               "floor": "f1", "room": "101"}
     assert sorted(temp["values"]) == [20.0, 21.0, 22.0]
     assert sorted(temp["timestamps"]) == sorted(

@@ -56,7 +56,7 @@ def test_nothing_is_sent_again_until_the_deadband_or_interval_says_so(tmp_path):
 
 
 def test_telemetry_waits_while_events_wait_and_spills_after_hold(tmp_path):
-    pump, sensors = make_pump(tmp_path, rooms=("101",), hold_s=30)
+    pump, _ = make_pump(tmp_path, rooms=("101",), hold_s=30)
     port = Port()
     pump.collect(T0)
     result = pump.publish(T0, port, events_waiting=5)
