@@ -99,7 +99,10 @@ class TelemetryWorker:
 
     def _on_subscribe(self, _c: mqtt.Client, _u: Any, _mid: int, reasons: Any, _p: Any) -> None:
         if all(not r.is_failure for r in reasons):
+            log.info("telemetry worker subscribed to %s", self._filter)
             self._subscribed.set()
+        else:
+            log.error("telemetry worker: subscription to %s refused", self._filter)
 
     def _on_message(self, _c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
         with self._ready:
