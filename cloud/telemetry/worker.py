@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
@@ -59,6 +60,8 @@ class TelemetryWorker:
         self._stopping = threading.Event()
         self._subscribed = threading.Event()
         self.received = self.overflow = 0
+        self.first_received_at: float | None = None  # monotonic, for throughput figures
+        self.last_written_at: float | None = None
         self._client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
                                    protocol=mqtt.MQTTv311, clean_session=True)
         if broker.username:
@@ -91,6 +94,13 @@ class TelemetryWorker:
     def ingest(self) -> TelemetryIngest:
         return self._ingest
 
+    @property
+    def busy_s(self) -> float:
+        """From the first message received to the last batch written."""
+        if self.first_received_at is None or self.last_written_at is None:
+            return 0.0
+        return self.last_written_at - self.first_received_at
+
     def _on_connect(self, client: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
         if reason.is_failure:
             log.error("telemetry worker: connection refused: %s", reason)
@@ -110,6 +120,8 @@ class TelemetryWorker:
                 self.overflow += 1  # QoS 0: shedding beats running out of memory
                 return
             self._queue.append((msg.topic, bytes(msg.payload)))
+            if self.first_received_at is None:
+                self.first_received_at = time.monotonic()
             self.received += 1
             if len(self._queue) >= self._batch_max:
                 self._ready.notify()
@@ -126,6 +138,7 @@ class TelemetryWorker:
             batch = self._take()
             if batch:
                 self._ingest.ingest(self._decode(batch))
+                self.last_written_at = time.monotonic()
             elif self._stopping.is_set():
                 return
 

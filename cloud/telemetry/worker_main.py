@@ -43,7 +43,7 @@ def run(argv: list[str] | None = None) -> int:
     worker.stop()
     counters = worker.ingest.counters
     logging.getLogger(__name__).info(
-        "telemetry worker stopped: %d received, %d points, %d lost batches, rejections %s",
-        worker.received, counters.points, counters.lost_batches,
-        worker.ingest.rejections.snapshot())
+        "telemetry worker stopped: %d received, %d points, %d lost batches, %d overflow, "
+        "busy %.3f s, rejections %s", worker.received, counters.points, counters.lost_batches,
+        worker.overflow, worker.busy_s, worker.ingest.rejections.snapshot())
     return 0

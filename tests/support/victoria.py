@@ -49,7 +49,7 @@ class Victoria:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def start_victoria() -> Victoria:
+def start_victoria(extra_args: list[str] | None = None) -> Victoria:
     if not Path(BINARY).exists():
         raise RuntimeError(f"victoria-metrics not found at {BINARY}: "
                            "apt-get install -y victoria-metrics")
@@ -58,7 +58,8 @@ def start_victoria() -> Victoria:
     log = open(directory / "vm.log", "ab")  # noqa: SIM115 (lives as long as the process)
     process = subprocess.Popen(
         [BINARY, f"-httpListenAddr=127.0.0.1:{port}", f"-storageDataPath={directory / 'data'}",
-         "-retentionPeriod=100y", "-loggerLevel=ERROR"], stdout=log, stderr=log)
+         "-retentionPeriod=100y", "-loggerLevel=ERROR", *(extra_args or [])],
+        stdout=log, stderr=log)
     victoria = Victoria(directory, port, process)
     try:
         wait_for_port(port, timeout=20)
