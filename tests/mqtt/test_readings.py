@@ -7,7 +7,7 @@ from mqtt.codec import decode
 from mqtt.readings import GATEWAY_MEASUREMENT, READINGS, ROOM_MEASUREMENT, readings_of
 
 GOLDEN = Path(__file__).parent / "golden"
-TELEMETRY_GOLDEN = sorted(GOLDEN.glob("*telemetry*.json"))
+TELEMETRY_GOLDEN = sorted(GOLDEN.glob("telemetry-*.json"))
 TOPIC = "posada/v1/hq/f1/rooms/{room}/telemetry"
 
 
