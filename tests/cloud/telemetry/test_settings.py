@@ -1,8 +1,8 @@
 import pytest
 from pydantic import ValidationError
 
-from cloud.telemetry.ingest import build_sinks
 from cloud.telemetry.influx import InfluxSink
+from cloud.telemetry.ingest import build_sinks
 from cloud.telemetry.latest import LatestStore
 from cloud.telemetry.settings import TelemetrySettings
 
