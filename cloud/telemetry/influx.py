@@ -14,14 +14,16 @@ from influxdb_client.rest import ApiException
 from urllib3.exceptions import HTTPError
 
 from cloud.telemetry.errors import TelemetryWriteError
+from cloud.telemetry.line_protocol import encode
 from cloud.telemetry.points import TelemetryPoint
 
 PERMANENT_STATUS = frozenset({400, 401, 403, 404, 413, 422})
 
 
 def to_point(point: TelemetryPoint) -> Point:
+    """The library's own point for the same data (the line-protocol test compares them)."""
     record: Point = (Point(point.measurement).tag("site", point.site).tag("floor", point.floor)
-              .tag("room", point.room).time(int(point.at.timestamp() * 1000), WritePrecision.MS))
+              .tag("room", point.room).time(point.epoch_ms, WritePrecision.MS))
     for key, value in point.fields.items():
         record.field(key, value)
     return record
@@ -37,7 +39,7 @@ class InfluxSink:
     def write(self, points: list[TelemetryPoint]) -> int:
         if not points:
             return 0
-        records = [to_point(p) for p in points]
+        records = [encode(p) for p in points]
         try:
             self._api.write(bucket=self._bucket, org=self._org, record=records,
                             write_precision=WritePrecision.MS)  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from mqtt.codec import Rejections
 from mqtt.envelope import Envelope
@@ -22,6 +22,10 @@ TelemetryItem = tuple[Topic, Envelope, Telemetry]
 """What the MQTT ingest's batch holds per telemetry message (``Batch.telemetry``)."""
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MILLISECOND = timedelta(milliseconds=1)
+
+
 @dataclass(frozen=True, slots=True)
 class TelemetryPoint:
     measurement: str
@@ -30,6 +34,11 @@ class TelemetryPoint:
     room: str
     at: datetime
     fields: dict[str, Reading]
+
+    @property
+    def epoch_ms(self) -> int:
+        """Milliseconds since the epoch, in integer arithmetic."""
+        return (self.at - EPOCH) // MILLISECOND
 
 
 def coerce(spec: ReadingSpec, value: Reading) -> Reading | None:
