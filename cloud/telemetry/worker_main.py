@@ -10,6 +10,7 @@ import threading
 
 from cloud.core.config import Settings
 from cloud.core.db import make_engine, make_sessionmaker
+from cloud.telemetry.alerts.monitor import AlertLoop, AlertMonitor
 from cloud.telemetry.ingest import TelemetryIngest, build_sinks
 from cloud.telemetry.settings import TelemetrySettings
 from cloud.telemetry.worker import BrokerAddress, TelemetryWorker
@@ -23,13 +24,18 @@ def run(argv: list[str] | None = None) -> int:
                     "POSADA_TELEMETRY_*.")
     parser.add_argument("--client-id", default=f"posada-telemetry-{os.getpid()}",
                         help="MQTT client id, unique per copy")
+    parser.add_argument("--alerts", action="store_true",
+                        help="also evaluate alerts every POSADA_ALERT_INTERVAL_S (needs the "
+                             "latest values in the database)")
     args = parser.parse_args(argv)
     core, settings = Settings(), TelemetrySettings()
     logging.basicConfig(level=core.log_level)
     if not core.mqtt_url:
         parser.error("POSADA_MQTT_URL is required (the worker does not start a broker)")
     sessions = make_sessionmaker(make_engine(core.database_url)) if (
-        settings.telemetry_keep_latest or not settings.influx_url) else None
+        settings.telemetry_keep_latest or not settings.influx_url or args.alerts) else None
+    alerts = AlertLoop(AlertMonitor(sessions, thresholds=settings.thresholds()),
+                       interval_s=settings.alert_interval_s) if args.alerts and sessions else None
     worker = TelemetryWorker(
         TelemetryIngest(build_sinks(settings, sessions)), broker=BrokerAddress.parse(core.mqtt_url),
         client_id=args.client_id, share_group=settings.telemetry_share_group,
@@ -39,7 +45,11 @@ def run(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     worker.start()
+    if alerts:
+        alerts.start()
     stop.wait()
+    if alerts:
+        alerts.stop()
     worker.stop()
     counters = worker.ingest.counters
     logging.getLogger(__name__).info(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.telemetry.alerts.notify import AlertNotice, AlertNotifier
@@ -48,3 +50,31 @@ class AlertMonitor:
             self.notify_failures += 1
             log.exception("alert notification failed",
                           extra={"alert_id": notice.alert_id, "kind": notice.kind})
+
+
+class AlertLoop:
+    """Runs ``monitor.tick`` every ``interval_s`` on a thread of its own until stopped."""
+
+    def __init__(self, monitor: AlertMonitor, *, interval_s: float,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        self._monitor = monitor
+        self._interval_s = interval_s
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="telemetry-alerts", daemon=True)
+        self.failures = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval_s):
+            try:
+                self._monitor.tick(self._clock())
+            except SQLAlchemyError:  # the database is away; the next tick tries again
+                self.failures += 1
+                log.exception("alert evaluation failed")

@@ -125,3 +125,24 @@ def test_two_monitors_racing_open_each_alert_once(db_url):
     with sessions() as session:
         assert sorted(a.subject for a in session.scalars(select(Alert))) == ["101", "102", "103"]
         assert session.query(MaintenanceTask).count() == 3
+
+
+def test_alert_loop_evaluates_on_its_own_thread(sqlite_url):
+    import time
+
+    from cloud.telemetry.alerts.monitor import AlertLoop
+
+    sessions = migrated(sqlite_url)
+    feed(sessions, T0, humidity_pct=90.0)
+    loop = AlertLoop(AlertMonitor(sessions, thresholds=TH), interval_s=0.05, clock=lambda: T0)
+    loop.start()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with sessions() as session:
+            if session.query(Alert).count():
+                break
+        time.sleep(0.05)
+    loop.stop()
+    with sessions() as session:
+        [alert] = session.scalars(select(Alert)).all()
+        assert alert.kind == "humidity_out_of_range"
