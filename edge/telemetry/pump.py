@@ -9,6 +9,7 @@ long) is downsampled into the backlog, which drains later at a bounded rate.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -66,10 +67,15 @@ class TelemetryPump:
         self._hold_s = hold_s
         self._samples_per_batch = max(1, min(samples_per_batch, 1000))
         self._live: dict[str, _Live] = {}
+        self._lock = threading.RLock()  # a sampling tick and the link's thread may both call in
         self.sensor_errors = 0
 
     def collect(self, now: datetime) -> int:
         """Read every sensor; returns how many readings passed the deadband."""
+        with self._lock:
+            return self._collect(now)
+
+    def _collect(self, now: datetime) -> int:
         passed = 0
         for sensor in self._sensors:
             try:
@@ -89,6 +95,10 @@ class TelemetryPump:
 
     def pending_batches(self, now: datetime, limit: int) -> list[TelemetryBatch]:
         """Live readings first (one batch per room), then backlog within the drain budget."""
+        with self._lock:
+            return self._pending(now, limit)
+
+    def _pending(self, now: datetime, limit: int) -> list[TelemetryBatch]:
         batches = [self._live_batch(room, live) for room, live in self._live.items()][:limit]
         room_left = limit - len(batches)
         if room_left > 0 and len(batches) == len(self._live):
@@ -101,22 +111,28 @@ class TelemetryPump:
     def publish(self, now: datetime, port: TelemetryPort, *, events_waiting: int = 0,
                 limit: int = 50) -> PumpResult:
         """Send what is due unless events wait; spill what cannot go into the backlog."""
+        with self._lock:
+            return self._publish(now, port, events_waiting=events_waiting, limit=limit)
+
+    def _publish(self, now: datetime, port: TelemetryPort, *, events_waiting: int,
+                 limit: int) -> PumpResult:
         result = PumpResult()
         if events_waiting > 0:
             result.held = True
             self._spill_older_than(now, self._hold_s)
             return result
-        for batch in self.pending_batches(now, limit):
+        for batch in self._pending(now, limit):
             if not port.publish_telemetry(batch.topic, batch.payload):
                 result.link_down = True
-                self.link_down(now)
+                self._spill_older_than(now, 0.0)
                 break
             self._sent(batch, result)
         return result
 
     def link_down(self, now: datetime) -> None:
         """The broker is unreachable: everything live goes to the backlog."""
-        self._spill_older_than(now, 0.0)
+        with self._lock:
+            self._spill_older_than(now, 0.0)
 
     def backlog_depth(self) -> int:
         return self._backlog.depth()
