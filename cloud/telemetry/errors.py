@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from cloud.core.errors import Conflict, NotFound
+
 
 class TelemetryError(Exception):
     """Base of telemetry errors in the cloud."""
@@ -13,3 +15,13 @@ class TelemetryWriteError(TelemetryError):
     def __init__(self, detail: str, *, permanent: bool) -> None:
         super().__init__(detail)
         self.permanent = permanent
+
+
+class TaskNotFound(NotFound):
+    type_ = "/problems/maintenance-task-not-found"
+    title = "Maintenance task not found"
+
+
+class TaskTransitionRefused(Conflict):
+    type_ = "/problems/maintenance-task-transition"
+    title = "Maintenance task cannot change that way"
