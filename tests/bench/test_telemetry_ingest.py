@@ -28,6 +28,7 @@ pytestmark = pytest.mark.bench
 N = int(os.environ.get("POSADA_BENCH_TELEMETRY_N", "200000"))
 ROOMS = 100
 ROOT = Path(__file__).resolve().parents[2]
+STARTED_CPU: dict[int, float] = {}
 
 
 def start_mosquitto() -> tuple[subprocess.Popen[bytes], int]:
@@ -77,6 +78,7 @@ def start_workers(count: int, *, port: int, victoria: Victoria) -> list[subproce
                                  f"bench-{n}"], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
         line = proc.stderr.readline() if proc.stderr else ""
         assert "subscribed" in line, line
+        STARTED_CPU[proc.pid] = cpu_seconds(proc.pid)  # imports and start-up are not ingest
         workers.append(proc)
     return workers
 
@@ -90,15 +92,22 @@ def stored(victoria: Victoria, site: str) -> int:
     return int(float(result[0]["value"][1])) if result else 0
 
 
-def stop_workers(workers: list[subprocess.Popen[str]]) -> list[tuple[int, float]]:
-    """(received, busy seconds) per worker, from the line each one logs when it stops."""
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def stop_workers(workers: list[subprocess.Popen[str]]) -> list[tuple[int, float, float]]:
+    """(received, busy seconds, CPU seconds) per worker; the first two from the line each
+    logs when it stops."""
     stats = []
     for proc in workers:
+        cpu = cpu_seconds(proc.pid) - STARTED_CPU.get(proc.pid, 0.0)
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
         found = re.search(r"stopped: (\d+) received.*busy ([\d.]+) s", err)
         assert found, err[-2000:]
-        stats.append((int(found.group(1)), float(found.group(2))))
+        stats.append((int(found.group(1)), float(found.group(2)), cpu))
     return stats
 
 
@@ -163,14 +172,16 @@ def run(workers_count: int, victoria: Victoria, tmp: Path, *, rate: float | None
                 proc.kill()
         broker.terminate()
         broker.wait(timeout=10)
-    received = [r for r, _ in stats]
-    busy = max(b for _, b in stats)
+    received = [r for r, _, _ in stats]
+    busy = max(b for _, b, _ in stats)
+    cpu_us = 1e6 * sum(c for _, _, c in stats) / max(1, sum(received))
     mode = "flood" if rate is None else f"paced {rate:,.0f}/s"
     print(f"\n[telemetry bench] {mode} workers={workers_count} published={sent} in "
           f"{published_s:.2f}s ({sent / published_s:,.0f}/s) received={received} "
           f"stored={count} dropped_at_broker={sent - sum(received)} "
           f"ingest={sum(received) / busy:,.0f} msg/s over {busy:.2f}s "
-          f"({sum(received) / busy / workers_count:,.0f}/s per worker)")
+          f"({sum(received) / busy / workers_count:,.0f}/s per worker); worker CPU "
+          f"{cpu_us:.0f} us/msg = {1e6 / cpu_us:,.0f} msg/s per fully free core")
     assert count == sum(received), "stored samples differ from messages the workers received"
     if rate is not None:
         assert count == sent, "a paced load below capacity must arrive whole"
