@@ -15,9 +15,11 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.telemetry.alerts.rules import utc
+from cloud.telemetry.errors import TelemetryWriteError
 from cloud.telemetry.models import RoomTelemetryLatest
 from cloud.telemetry.points import TelemetryPoint
 from mqtt.messages import Reading
@@ -67,6 +69,15 @@ class LatestStore:
         if not rooms:
             return 0
         keys = sorted(rooms)  # a fixed lock order: concurrent workers cannot deadlock
+        try:
+            self._write(keys, rooms)
+        except SQLAlchemyError as exc:
+            raise TelemetryWriteError(f"latest readings not stored: {exc}"[:500],
+                                      permanent=False) from exc
+        return len(keys)
+
+    def _write(self, keys: list[RoomKey],
+               rooms: dict[RoomKey, list[tuple[datetime, str, Reading]]]) -> None:
         with self._sessions.begin() as session:
             self._ensure_rows(session, keys)
             rows = session.scalars(
@@ -78,7 +89,6 @@ class LatestStore:
                 .with_for_update()).all()
             for row in rows:
                 self._apply(row, rooms[(row.site, row.floor, row.room)])
-        return len(keys)
 
     @staticmethod
     def _apply(row: RoomTelemetryLatest, entries: list[tuple[datetime, str, Reading]]) -> None:

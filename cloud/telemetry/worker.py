@@ -59,7 +59,7 @@ class TelemetryWorker:
         self._ready = threading.Condition()
         self._stopping = threading.Event()
         self._subscribed = threading.Event()
-        self.received = self.overflow = 0
+        self.received = self.overflow = self.failed_batches = 0
         self.first_received_at: float | None = None  # monotonic, for throughput figures
         self.last_written_at: float | None = None
         self._client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
@@ -137,10 +137,17 @@ class TelemetryWorker:
         while True:
             batch = self._take()
             if batch:
-                self._ingest.ingest(self._decode(batch))
-                self.last_written_at = time.monotonic()
+                self._write(batch)
             elif self._stopping.is_set():
                 return
+
+    def _write(self, batch: list[tuple[str, bytes]]) -> None:
+        try:
+            self._ingest.ingest(self._decode(batch))
+        except Exception:  # a bug must cost one batch, never the writer thread
+            self.failed_batches += 1
+            log.exception("telemetry batch of %d messages failed", len(batch))
+        self.last_written_at = time.monotonic()
 
     def _decode(self, batch: list[tuple[str, bytes]]) -> list[TelemetryItem]:
         items: list[TelemetryItem] = []

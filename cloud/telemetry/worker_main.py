@@ -44,7 +44,11 @@ def run(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    worker.start()
+    try:
+        worker.start()
+    except (OSError, TimeoutError) as exc:
+        logging.getLogger(__name__).error("telemetry worker cannot start: %s", exc)
+        return 1
     if alerts:
         alerts.start()
     stop.wait()
