@@ -83,3 +83,9 @@ def build_sinks(settings: TelemetrySettings,
     if sessions is not None and (settings.telemetry_keep_latest or not settings.influx_url):
         sinks.append(LatestStore(sessions))
     return sinks
+
+
+def telemetry_ingest(settings: TelemetrySettings,
+                     sessions: sessionmaker[Session] | None) -> TelemetryIngest:
+    """The ingest the cloud's MQTT ingest hands ``Batch.telemetry`` to."""
+    return TelemetryIngest(build_sinks(settings, sessions))
