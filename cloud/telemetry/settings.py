@@ -30,7 +30,8 @@ class TelemetrySettings(BaseSettings):
     alert_lock_battery_min_pct: float = Field(default=20.0, description="lock battery low below")
     alert_door_ajar_s: float = Field(default=180.0, gt=0, description="door open longer alerts")
     alert_node_silent_s: float = Field(default=900.0, gt=0, description="door node silent after")
-    alert_gateway_offline_s: float = Field(default=300.0, gt=0, description="gateway silent after")
+    alert_gateway_offline_s: float = Field(
+        default=900.0, gt=0, description="gateway silent after (above the edge's max interval)")
     alert_outbox_depth: int = Field(default=100, ge=1, description="outbox depth worth a look")
     alert_outbox_growing_s: float = Field(default=600.0, gt=0, description="outbox rising for")
 

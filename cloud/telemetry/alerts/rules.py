@@ -34,7 +34,7 @@ class Thresholds:
     lock_battery_min_pct: float = 20.0
     door_ajar_s: float = 180.0
     node_silent_s: float = 900.0
-    gateway_offline_s: float = 300.0
+    gateway_offline_s: float = 900.0
     outbox_depth: int = 100
     outbox_growing_s: float = 600.0
 
@@ -145,6 +145,7 @@ def evaluate(snapshots: Iterable[Snapshot], *, thresholds: Thresholds,
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
     findings: dict[AlertKey, Finding] = {}
+    snapshots = list(snapshots)
     for snap in snapshots:
         rules = GATEWAY_RULES if snap.room == GATEWAY_ROOM else ROOM_RULES
         for kind, rule in rules:
@@ -152,7 +153,14 @@ def evaluate(snapshots: Iterable[Snapshot], *, thresholds: Thresholds,
             if detail is not None:
                 key = AlertKey(kind, snap.site, snap.floor, snap.room)
                 findings[key] = Finding(key, detail)
-    return findings
+    return _without_consequences(findings)
+
+
+def _without_consequences(findings: dict[AlertKey, Finding]) -> dict[AlertKey, Finding]:
+    """A gateway that is offline silences every node of its floor: one alert, not a storm."""
+    offline = {(k.site, k.floor) for k in findings if k.kind is AlertKind.GATEWAY_OFFLINE}
+    return {k: f for k, f in findings.items()
+            if not (k.kind is AlertKind.NODE_SILENT and (k.site, k.floor) in offline)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -101,3 +101,13 @@ def test_replaying_any_sequence_of_conditions_opens_each_episode_exactly_once(hi
         previous = rooms
     assert opened == episodes
     assert opened - closed == len(open_keys)
+
+
+def test_an_offline_gateway_silences_its_floors_nodes_instead_of_alerting_each():
+    old = T.gateway_offline_s + T.node_silent_s
+    snaps = [Snapshot("hq", "f1", "gateway", {"outbox_depth": obs(0, ago=old)}),
+             Snapshot("hq", "f1", "101", {"door_open": obs(False, ago=old)}),
+             Snapshot("hq", "f2", "201", {"door_open": obs(False, ago=old)})]
+    found = evaluate(snaps, thresholds=T, now=NOW)
+    assert sorted((k.kind, k.floor, k.subject) for k in found) == [
+        (AlertKind.NODE_SILENT, "f2", "201"), (AlertKind.GATEWAY_OFFLINE, "f1", "gateway")]
