@@ -20,6 +20,7 @@ from cloud.telemetry.worker import BrokerAddress, TelemetryWorker
 from edge.telemetry import TelemetryBacklog, TelemetryPump
 from edge.telemetry.paho_port import PahoTelemetryPort
 from edge.telemetry.sim import SimGatewayHealth, SimRoomSensors
+from mqtt.readings import READINGS
 from tests.cloud.telemetry.dbutil import migrated
 from tests.support.broker import make_broker
 
@@ -75,6 +76,8 @@ def test_gateway_readings_reach_influx_latest_values_and_alerts(broker, victoria
     [series] = victoria.export(f'room_temperature_c{{site="{SITE}",room="301"}}')
     assert sorted(series["values"]) == [21.0, 22.0, 23.0]
     assert victoria.sample_count(f'gateway_outbox_depth{{site="{SITE}"}}') == 1
+    for spec in READINGS.values():  # every metric the dashboards query exists in the store
+        assert victoria.sample_count(f'{spec.metric}{{site="{SITE}"}}') >= 1, spec.metric
     latest = {r.room: r.readings for r in LatestStore(sessions).rooms(site=SITE)}
     assert latest["301"]["temperature_c"]["v"] == 23.0 and "gateway" in latest
     changes = AlertMonitor(sessions, thresholds=Thresholds()).tick(now + timedelta(minutes=3))
