@@ -45,3 +45,10 @@ def test_module_entry_point_is_the_same_command():
     with pytest.raises(SystemExit) as done:
         worker.main(["--help"])
     assert done.value.code == 0
+
+
+def test_a_broker_url_that_is_not_mqtt_is_a_usage_error(monkeypatch, capsys):
+    monkeypatch.setenv("POSADA_MQTT_URL", "http://127.0.0.1:1883")
+    with pytest.raises(SystemExit) as done:
+        run([])
+    assert done.value.code == 2 and "not an mqtt://" in capsys.readouterr().err
