@@ -62,6 +62,7 @@ def current_principal(request: Request, db: DbSession) -> Principal:
         if principal is None:
             raise NotAuthenticated("sign in first" if not cookie else "your session has ended; sign in again")
     request.state.principal = principal
+    db.commit()  # the session-use stamp is kept, and the handler starts with no open transaction
     return principal
 
 
@@ -89,6 +90,7 @@ def check_property(db: Session, principal: Principal, site: str) -> None:
 def require_property_access(site: str, principal: CurrentUser, db: DbSession) -> Principal:
     """For routes with a ``{site}`` path (or query) parameter."""
     check_property(db, principal, site)
+    db.commit()  # leave no transaction open: handlers may ``with session.begin():``
     return principal
 
 
