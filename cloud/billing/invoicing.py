@@ -97,7 +97,10 @@ def _invoice(
         id=new_id(), series=series, number=next_number(session, series),
         kind="credit_note" if corrects else "invoice",
         corrects_id=corrects.id if corrects else None, folio_id=folio.id, payer=payer.value,
-        bill_to=corrects.bill_to if corrects else _bill_to(folio, payer),
+        bill_to=(
+            {**corrects.bill_to, "corrects_number": formatted_number(corrects)}
+            if corrects else _bill_to(folio, payer)
+        ),
         language=folio.guest_language, currency=folio.currency, net_minor=net, tax_minor=tax,
         total_minor=net + tax, lines=lines, taxes=taxes, issued_at=now,
     )
