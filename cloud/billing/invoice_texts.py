@@ -35,8 +35,6 @@ LABELS: dict[str, dict[str, str]] = {
     },
 }
 
-BABEL_LOCALES = {"en": "en", "es": "es", "zh": "zh_Hans_CN"}
-
 
 def labels(language: str) -> dict[str, str]:
     return LABELS.get(language, LABELS["en"])

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from babel.numbers import format_currency
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from cloud.billing.invoice_texts import BABEL_LOCALES, labels
+from cloud.billing.amount_text import amount_text
+from cloud.billing.invoice_texts import labels
 from cloud.billing.models import Invoice
-from cloud.billing.money import exponent
+from cloud.billing.money import Money
 
 FAMILY = "posada-unicode"
-
-
-def amount_text(minor: int, currency: str, language: str) -> str:
-    value = Decimal(minor).scaleb(-exponent(currency))
-    return format_currency(value, currency, locale=BABEL_LOCALES.get(language, "en"))
 
 
 def render_invoice(invoice: Invoice, *, number: str, issuer: dict[str, str], font: Path) -> bytes:
@@ -100,6 +94,6 @@ def _totals(pdf: FPDF, invoice: Invoice, text: dict[str, str]) -> None:
 
 def _money(invoice: Invoice) -> Any:
     def fmt(minor: int) -> str:
-        return amount_text(minor, invoice.currency, invoice.language)
+        return amount_text(Money(minor, invoice.currency), invoice.language)
 
     return fmt

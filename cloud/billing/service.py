@@ -159,3 +159,11 @@ def close_folio(session: Session, *, folio_id: str, now: datetime) -> Folio:
     folio.status = "closed"
     folio.departed_at = folio.departed_at or now
     return folio
+
+
+def mark_departed(session: Session, *, folio_id: str, at: datetime) -> Folio:
+    """The guest left (check-out); any balance left is chased by the reminders."""
+    folio = get_folio(session, folio_id)
+    if folio.departed_at is None:
+        folio.departed_at = at
+    return folio

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from cloud.notify.local_time import local_time
 from cloud.notify.outbox import enqueue, image_payload
 from cloud.notify.settings import NotifySettings
 from cloud.notify.templates import render
@@ -31,7 +32,7 @@ def on_room_vacated(
     if chat is None:
         log.warning("no housekeeping chat for %s/%s; room %s vacated", site, floor, room)
         return False
-    local = at.astimezone(UTC).strftime("%H:%M UTC")
+    local = local_time(at, site, settings)
     values = {"room": room, "floor": floor, "at": local}
     text = render("room_vacated", settings.notify_staff_language, values)
     return enqueue(

@@ -29,6 +29,9 @@ class NotifySettings(BaseSettings):
     telegram_front_desk_chats: dict[str, str] = Field(
         default_factory=dict, description="JSON: site -> front desk chat id (escalations)"
     )
+    site_timezones: dict[str, str] = Field(
+        default_factory=dict, description='JSON: site -> IANA zone for times in messages'
+    )
     notify_staff_language: str = Field(default="en", description="language of staff messages")
     notify_max_attempts: int = Field(default=8, ge=1, description="attempts before dead letter")
     notify_backoff_base_s: float = Field(default=5.0, gt=0, description="first retry delay")
