@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -85,8 +86,9 @@ class OutboxWorker:
 
     def __init__(self, sessions: sessionmaker[Session], senders: dict[str, Sender], *,
                  policy: RetryPolicy, clock: Callable[[], datetime],
-                 templates: dict[str, str] | None = None) -> None:
+                 templates: dict[str, str] | None = None, parallel: int = 1) -> None:
         self.sessions = sessions
+        self.pool = ThreadPoolExecutor(parallel, "outbox-send") if parallel > 1 else None
         self.senders = senders
         self.policy = policy
         self.clock = clock
@@ -95,8 +97,11 @@ class OutboxWorker:
     def run_once(self, limit: int = 50) -> int:
         """One round; returns how many messages were handed to senders."""
         claims = self.claim(limit)
-        for claim in claims:
-            self.deliver(claim)
+        if self.pool is not None:
+            list(self.pool.map(self.deliver, claims))
+        else:
+            for claim in claims:
+                self.deliver(claim)
         return len(claims)
 
     def claim(self, limit: int) -> list[Claim]:

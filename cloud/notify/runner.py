@@ -47,7 +47,8 @@ def build_worker(sessions: sessionmaker[Session], settings: NotifySettings,
                          max_s=settings.notify_backoff_max_s, lease_s=settings.notify_lease_s)
     http = client or httpx.Client(timeout=settings.notify_http_timeout_s)
     return OutboxWorker(sessions, build_senders(settings, http), policy=policy,
-                        clock=lambda: datetime.now(UTC), templates=settings.whatsapp_templates)
+                        clock=lambda: datetime.now(UTC), templates=settings.whatsapp_templates,
+                        parallel=settings.notify_send_threads)
 
 
 class NotifyLoop:
