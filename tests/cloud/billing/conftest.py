@@ -1,1 +1,6 @@
-from tests.cloud.billing.db_fixtures import engine, sqlite_only  # noqa: F401
+from tests.cloud.billing.db_fixtures import (  # noqa: F401
+    billing_pg,
+    billing_sqlite_template,
+    engine,
+    sqlite_only,
+)
