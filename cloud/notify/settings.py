@@ -13,6 +13,10 @@ class NotifySettings(BaseSettings):
     whatsapp_api_version: str = Field(default="v21.0", description="Graph API version")
     whatsapp_token: str | None = Field(default=None, description="WhatsApp Cloud API token")
     whatsapp_phone_number_id: str | None = Field(default=None, description="sender's number id")
+    whatsapp_app_secret: str | None = Field(
+        default=None, description="Meta app secret: verifies X-Hub-Signature-256 of webhooks")
+    whatsapp_verify_token: str | None = Field(
+        default=None, description="token Meta echoes when subscribing the webhook")
     whatsapp_templates: dict[str, str] = Field(
         default_factory=lambda: {
             "booking_confirmation": "booking_confirmation",
