@@ -22,7 +22,7 @@ from cloud.billing.errors import (
     ProviderUnavailable,
 )
 from cloud.billing.folio import Payer, PaymentMethod, PaymentStage
-from cloud.billing.models import Payment
+from cloud.billing.models import Folio, Payment
 from cloud.billing.money import Money
 from cloud.billing.service import get_folio
 from cloud.notify.delivery import DeliveryError
@@ -41,35 +41,48 @@ class PaymentRequest:
     reference: str | None = None  # the bank's reference of a QR transfer
 
 
-def record_payment(
-    session: Session, *, folio_id: str, request: PaymentRequest, provider: CardProvider,
-    idempotency_key: str, now: datetime,
-) -> tuple[Payment, ProviderPayment | None]:
+def check_payment(session: Session, *, folio_id: str, request: PaymentRequest) -> Folio:
+    """Refuse a payment before any money moves: unknown folio, wrong currency, no reference."""
     folio = get_folio(session, folio_id)
     if request.amount.currency != folio.currency or request.amount.minor <= 0:
         raise InvalidAmount(f"a payment is a positive amount in {folio.currency}")
+    if request.method is PaymentMethod.QR and not request.reference:
+        raise InvalidAmount("a QR payment needs the bank transfer's reference")
+    return folio
+
+
+def start_card_payment(provider: CardProvider, *, folio_id: str, amount: Money,
+                       idempotency_key: str) -> ProviderPayment:
+    """Call the provider outside any database transaction (it may take seconds); the
+    idempotency key makes a retry after a lost answer return the same payment."""
+    return _call(lambda: provider.create_payment(
+        amount=amount, idempotency_key=f"pay:{idempotency_key}",
+        description=f"Folio {folio_id}", metadata={"folio_id": folio_id}))
+
+
+def record_payment(
+    session: Session, *, folio_id: str, request: PaymentRequest, provider: CardProvider,
+    started: ProviderPayment | None, now: datetime,
+) -> Payment:
+    """Store the payment; a card payment needs the provider's answer (``started``)."""
+    folio = check_payment(session, folio_id=folio_id, request=request)
     payment = Payment(
         id=new_id(), folio_id=folio.id, payer=request.payer.value, direction="payment",
         method=request.method.value, stage=request.stage.value,
         amount_minor=request.amount.minor, currency=folio.currency, status="succeeded",
         created_at=now, settled_at=now,
     )
-    started: ProviderPayment | None = None
     if request.method is PaymentMethod.QR:
-        if not request.reference:
-            raise InvalidAmount("a QR payment needs the bank transfer's reference")
         payment.provider, payment.provider_ref = "qr", f"qr:{request.reference}"
     elif request.method is PaymentMethod.CARD:
-        started = _call(lambda: provider.create_payment(
-            amount=request.amount, idempotency_key=f"pay:{idempotency_key}",
-            description=f"Folio {folio.id}",
-            metadata={"folio_id": folio.id, "payment_id": payment.id}))
+        if started is None:
+            raise InvalidAmount("a card payment must be started with the provider first")
         payment.provider, payment.provider_ref = provider.name, started.id
         payment.status = started.status
         payment.settled_at = now if started.status == "succeeded" else None
     session.add(payment)
     session.flush()
-    return payment, started
+    return payment
 
 
 def refund_payment(

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from cloud.billing import invoicing, payments, service
 from cloud.billing.context import Ctx
 from cloud.billing.errors import BillingConflict, InvalidAmount, ProviderUnavailable
-from cloud.billing.folio import ChargeKind, Payer
+from cloud.billing.folio import ChargeKind, Payer, PaymentMethod
 from cloud.billing.idempotency import Stored, check_key, fingerprint, remember, replay
 from cloud.billing.money import Money, MoneyError
 from cloud.billing.payment_qr import folio_qr_payload
@@ -107,17 +107,28 @@ def take_payment(folio_id: str, body: PaymentIn, ctx: Ctx,
     request = payments.PaymentRequest(amount=money_of(body.amount), method=body.method,
                                       stage=body.stage, payer=body.payer,
                                       reference=body.reference)
+    scope, request_body = "payments", [folio_id, body.model_dump(mode="json")]
+    started = None
+    if request.method is PaymentMethod.CARD:
+        print_ = fingerprint(scope, request_body)
+        with ctx.sessions() as session:  # validate, or replay, before any money moves
+            stored = replay(session, scope=scope, key=check_key(key), print_=print_)
+            if stored is not None:
+                return JSONResponse(stored.body, status_code=stored.status_code,
+                                    headers={"Idempotent-Replayed": "true"})
+            payments.check_payment(session, folio_id=folio_id, request=request)
+        started = payments.start_card_payment(ctx.provider, folio_id=folio_id,
+                                              amount=request.amount, idempotency_key=str(key))
 
     def work(session: Session) -> tuple[int, dict[str, Any]]:
-        payment, started = payments.record_payment(
-            session, folio_id=folio_id, request=request, provider=ctx.provider,
-            idempotency_key=check_key(key), now=ctx.clock())
+        payment = payments.record_payment(session, folio_id=folio_id, request=request,
+                                          provider=ctx.provider, started=started,
+                                          now=ctx.clock())
         answer = payment_body(payment)
         answer["client_secret"] = started.client_secret if started else None
         return 201, answer
 
-    return _idempotent(ctx, scope="payments", key=key,
-                       body=[folio_id, body.model_dump(mode="json")], work=work)
+    return _idempotent(ctx, scope=scope, key=key, body=request_body, work=work)
 
 
 @router.post("/payments/{payment_id}/refunds", status_code=201)

@@ -4,6 +4,7 @@ import io
 import json
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,11 +35,11 @@ NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 
 
 @pytest.fixture
-def client(sqlite_only: Engine) -> Iterator[TestClient]:
+def client(engine: Engine) -> Iterator[TestClient]:
     app = FastAPI()
     install_problem_handlers(app)
     app.include_router(router)
-    app.state.billing = BillingContext(sessions=make_sessionmaker(sqlite_only), settings=SETTINGS,
+    app.state.billing = BillingContext(sessions=make_sessionmaker(engine), settings=SETTINGS,
                                        provider=SimulatedCardProvider(), clock=lambda: NOW)
     with TestClient(app) as test_client:
         yield test_client
@@ -204,3 +205,32 @@ def test_stripe_webhook_settles_a_pending_card_payment_and_bad_signature_is_refu
         "Stripe-Signature": sign_webhook(event, secret="whsec_x", timestamp=int(time.time()))})
     assert good.json() == {"received": True, "applied": True}
     assert client.get(f"/api/v1/folios/{folio}").json()["balances"]["guest"]["minor"] == 0
+
+
+def test_concurrent_requests_with_one_key_post_one_charge(client: TestClient) -> None:
+    folio = _folio(client)["id"]
+    body = {"kind": "minibar", "unit_price": {"amount": "10.00", "currency": "MXN"}}
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(
+            lambda _: post(client, f"/api/v1/folios/{folio}/charges", body, key="same"),
+            range(8)))
+    assert {a.status_code for a in answers} == {201}
+    assert len({a.json()["charges"][0] for a in answers}) == 1
+    assert len(client.get(f"/api/v1/folios/{folio}").json()["charges"]) == 1
+
+
+def test_a_declined_card_moves_no_money_and_leaves_no_payment(client: TestClient) -> None:
+    folio = _folio(client)["id"]
+    _charge(client, folio, "spa", "100.00")
+    ctx = client.app.state.billing  # type: ignore[attr-defined]
+    from cloud.notify.delivery import DeliveryError
+
+    def decline(**_: object) -> None:
+        raise DeliveryError("card_error: card_declined", permanent=True)
+
+    ctx.provider.create_payment = decline
+    answer = post(client, f"/api/v1/folios/{folio}/payments", {
+        "amount": {"amount": "116.00", "currency": "MXN"}, "method": "card", "stage": "stay"})
+    assert answer.status_code == 402
+    assert answer.json()["type"] == "/problems/billing/payment-declined"
+    assert client.get(f"/api/v1/folios/{folio}").json()["payments"] == []
