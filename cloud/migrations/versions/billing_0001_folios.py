@@ -28,10 +28,65 @@ PG_TRIGGER = """
 CREATE TRIGGER billing_invoices_immutable BEFORE UPDATE OR DELETE ON billing_invoices
 FOR EACH ROW EXECUTE FUNCTION billing_invoices_immutable()
 """
+# Posted charges change only by being invoiced (or freed by a credit note); payments only
+# by settling while pending. Corrections are new rows, never edits.
+PG_GUARDS = [
+    """
+CREATE FUNCTION billing_charges_guard() RETURNS trigger AS $$
+BEGIN
+    IF TG_OP = 'DELETE'
+       OR (to_jsonb(NEW) - 'invoice_id') IS DISTINCT FROM (to_jsonb(OLD) - 'invoice_id') THEN
+        RAISE EXCEPTION 'posted charges are immutable; post a correcting line'
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    RETURN NEW;
+END $$ LANGUAGE plpgsql
+""",
+    """
+CREATE TRIGGER billing_charges_guard BEFORE UPDATE OR DELETE ON billing_charges
+FOR EACH ROW EXECUTE FUNCTION billing_charges_guard()
+""",
+    """
+CREATE FUNCTION billing_payments_guard() RETURNS trigger AS $$
+BEGIN
+    IF TG_OP = 'DELETE' OR OLD.status <> 'pending'
+       OR (to_jsonb(NEW) - 'status' - 'settled_at')
+          IS DISTINCT FROM (to_jsonb(OLD) - 'status' - 'settled_at') THEN
+        RAISE EXCEPTION 'payments are immutable once settled; record a refund'
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    RETURN NEW;
+END $$ LANGUAGE plpgsql
+""",
+    """
+CREATE TRIGGER billing_payments_guard BEFORE UPDATE OR DELETE ON billing_payments
+FOR EACH ROW EXECUTE FUNCTION billing_payments_guard()
+""",
+]
+CHARGE_COLUMNS = ("folio_id, origin_folio_id, payer, kind, description, discount, quantity, "
+                  "unit_minor, currency, net_minor, tax_minor, gross_minor, taxes, night, "
+                  "posted_at")
+PAYMENT_COLUMNS = ("folio_id, payer, direction, method, stage, amount_minor, currency, "
+                   "provider, provider_ref, refund_of, created_at")
+_INVOICES = "'issued invoices are immutable; issue a credit note'"
+_CHARGES = "'posted charges are immutable; post a correcting line'"
+_PAYMENTS = "'payments are immutable once settled; record a refund'"
 SQLITE_TRIGGERS = [
-    f"""CREATE TRIGGER billing_invoices_no_{verb.lower()} BEFORE {verb} ON billing_invoices
-    BEGIN SELECT RAISE(ABORT, 'issued invoices are immutable; issue a credit note'); END"""
-    for verb in ("UPDATE", "DELETE")
+    f"CREATE TRIGGER billing_invoices_no_update BEFORE UPDATE ON billing_invoices "
+    f"BEGIN SELECT RAISE(ABORT, {_INVOICES}); END",
+    f"CREATE TRIGGER billing_invoices_no_delete BEFORE DELETE ON billing_invoices "
+    f"BEGIN SELECT RAISE(ABORT, {_INVOICES}); END",
+    f"CREATE TRIGGER billing_charges_no_update BEFORE UPDATE OF {CHARGE_COLUMNS} "
+    f"ON billing_charges BEGIN SELECT RAISE(ABORT, {_CHARGES}); END",
+    f"CREATE TRIGGER billing_charges_no_delete BEFORE DELETE ON billing_charges "
+    f"BEGIN SELECT RAISE(ABORT, {_CHARGES}); END",
+    f"CREATE TRIGGER billing_payments_no_update BEFORE UPDATE OF {PAYMENT_COLUMNS} "
+    f"ON billing_payments BEGIN SELECT RAISE(ABORT, {_PAYMENTS}); END",
+    f"CREATE TRIGGER billing_payments_settled BEFORE UPDATE OF status, settled_at "
+    f"ON billing_payments WHEN OLD.status <> 'pending' "
+    f"BEGIN SELECT RAISE(ABORT, {_PAYMENTS}); END",
+    f"CREATE TRIGGER billing_payments_no_delete BEFORE DELETE ON billing_payments "
+    f"BEGIN SELECT RAISE(ABORT, {_PAYMENTS}); END",
 ]
 
 
@@ -57,8 +112,8 @@ def upgrade() -> None:
     )
     op.create_index("ix_billing_idempotency_created", "billing_idempotency", ["created_at"])
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(PG_IMMUTABLE)
-        op.execute(PG_TRIGGER)
+        for statement in (PG_IMMUTABLE, PG_TRIGGER, *PG_GUARDS):
+            op.execute(statement)
     else:
         for statement in SQLITE_TRIGGERS:
             op.execute(statement)
@@ -183,8 +238,11 @@ def _payments() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER billing_invoices_immutable ON billing_invoices")
-        op.execute("DROP FUNCTION billing_invoices_immutable()")
+        for table, name in (("billing_invoices", "billing_invoices_immutable"),
+                            ("billing_charges", "billing_charges_guard"),
+                            ("billing_payments", "billing_payments_guard")):
+            op.execute(f"DROP TRIGGER {name} ON {table}")
+            op.execute(f"DROP FUNCTION {name}()")
     for table in ("billing_idempotency", "billing_payments", "billing_charges",
                   "billing_invoices", "billing_invoice_series", "billing_folios"):
         op.drop_table(table)

@@ -94,3 +94,38 @@ def test_company_share_is_invoiced_to_the_company_apart(engine: Engine) -> None:
         with pytest.raises(BillingConflict, match="nothing to invoice"):
             issue_invoice(session, folio_id=folio_id, payer=Payer.GUEST, series="INV", now=NOW)
         assert session.scalar(select(Invoice.number).where(Invoice.id == company.id)) == 2
+
+
+def test_posted_charges_change_only_by_being_invoiced(engine: Engine) -> None:
+    _folio_with_night(engine)
+    for statement in ("UPDATE billing_charges SET gross_minor = 1, net_minor = 1, tax_minor = 0",
+                      "DELETE FROM billing_charges"):
+        with pytest.raises(DBAPIError, match="immutable"), engine.begin() as conn:
+            conn.execute(text(statement))
+
+
+def test_settled_payments_cannot_be_edited_or_deleted(engine: Engine) -> None:
+    folio_id = _folio_with_night(engine)
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO billing_payments (id, folio_id, payer, direction, method, stage, "
+            "amount_minor, currency, status, created_at) VALUES ('p1', :f, 'guest', 'payment', "
+            "'cash', 'stay', 100, 'MXN', 'succeeded', CURRENT_TIMESTAMP)"), {"f": folio_id})
+    for statement in ("UPDATE billing_payments SET amount_minor = 1",
+                      "UPDATE billing_payments SET status = 'failed'",
+                      "DELETE FROM billing_payments"):
+        with pytest.raises(DBAPIError, match="immutable"), engine.begin() as conn:
+            conn.execute(text(statement))
+
+
+def test_billing_migrations_go_down_and_up_again(sqlite_only: Engine) -> None:
+    from alembic import command
+
+    from cloud.core.migrate import alembic_config, upgrade
+
+    command.downgrade(alembic_config(sqlite_only), "billing@base")
+    with sqlite_only.connect() as conn:
+        names = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master"))}
+    assert not any(n.startswith(("billing_", "notify_")) for n in names)
+    upgrade(sqlite_only)
+    _checkout(sqlite_only, _folio_with_night(sqlite_only))
