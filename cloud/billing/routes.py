@@ -82,6 +82,22 @@ def view_folio(folio_id: str, ctx: Ctx) -> dict[str, Any]:
         return folio_body(session, service.get_folio(session, folio_id))
 
 
+@router.post("/folios/{folio_id}/departure")
+def record_departure(folio_id: str, ctx: Ctx) -> dict[str, Any]:
+    """The guest left; an open balance is then chased by the after-departure reminders."""
+    with ctx.sessions.begin() as session:
+        folio = service.mark_departed(session, folio_id=folio_id, at=ctx.clock())
+        return folio_body(session, folio)
+
+
+@router.post("/folios/{folio_id}/close")
+def close_folio(folio_id: str, ctx: Ctx) -> dict[str, Any]:
+    """Close a settled folio (every balance zero); closed folios take no more charges."""
+    with ctx.sessions.begin() as session:
+        folio = service.close_folio(session, folio_id=folio_id, now=ctx.clock())
+        return folio_body(session, folio)
+
+
 @router.post("/folios/{folio_id}/charges", status_code=201)
 def post_charge(folio_id: str, body: ChargeIn, ctx: Ctx, key: KeyHeader = None) -> JSONResponse:
     share = body.company_share_percent

@@ -234,3 +234,25 @@ def test_a_declined_card_moves_no_money_and_leaves_no_payment(client: TestClient
     assert answer.status_code == 402
     assert answer.json()["type"] == "/problems/billing/payment-declined"
     assert client.get(f"/api/v1/folios/{folio}").json()["payments"] == []
+
+
+def test_a_folio_closes_only_when_settled_and_then_takes_no_charges(client: TestClient) -> None:
+    folio = _folio(client)["id"]
+    _charge(client, folio, "minibar", "10.00")
+    refused = client.post(f"/api/v1/folios/{folio}/close")
+    assert refused.status_code == 409 and "balance" in refused.json()["detail"]
+    departed = client.post(f"/api/v1/folios/{folio}/departure").json()
+    assert departed["departed_at"] == NOW.isoformat()
+    post(client, f"/api/v1/folios/{folio}/payments", {
+        "amount": {"amount": "11.60", "currency": "MXN"}, "method": "qr", "stage": "check_out",
+        "reference": "SPEI-123"})
+    assert client.post(f"/api/v1/folios/{folio}/close").json()["status"] == "closed"
+    assert _charge(client, folio, "minibar", "10.00").status_code == 409
+
+
+def test_the_same_bank_transfer_cannot_pay_twice(client: TestClient) -> None:
+    folio = _folio(client)["id"]
+    body = {"amount": {"amount": "5.00", "currency": "MXN"}, "method": "qr", "stage": "stay",
+            "reference": "SPEI-777"}
+    assert post(client, f"/api/v1/folios/{folio}/payments", body).status_code == 201
+    assert post(client, f"/api/v1/folios/{folio}/payments", body).status_code == 409
