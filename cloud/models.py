@@ -2,4 +2,5 @@
 
 from cloud.billing import models as billing  # noqa: F401
 from cloud.board import models as board  # noqa: F401
+from cloud.commands import models as commands  # noqa: F401
 from cloud.notify import models as notify  # noqa: F401
