@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated
 
 import httpx
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
-from cloud.billing.fonts import find_cjk_font
+from cloud.billing.fonts import FontChoice, find_cjk_font
 from cloud.billing.settings import BillingSettings
 from cloud.payments.provider import CardProvider
 from cloud.payments.simulated import SimulatedCardProvider
@@ -29,9 +28,9 @@ class BillingContext:
     settings: BillingSettings
     provider: CardProvider
     clock: Callable[[], datetime] = utc_now
-    _font: Path | None = field(default=None, repr=False)
+    _font: FontChoice | None = field(default=None, repr=False)
 
-    def font(self) -> Path:
+    def font(self) -> FontChoice:
         if self._font is None:
             self._font = find_cjk_font(self.settings.billing_invoice_font)
         return self._font

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from cloud.billing.amount_text import amount_text
+from cloud.billing.fonts import FontChoice
 from cloud.billing.invoice_texts import labels
 from cloud.billing.models import Invoice
 from cloud.billing.money import Money
@@ -16,13 +16,15 @@ from cloud.billing.money import Money
 FAMILY = "posada-unicode"
 
 
-def render_invoice(invoice: Invoice, *, number: str, issuer: dict[str, str], font: Path) -> bytes:
+def render_invoice(
+    invoice: Invoice, *, number: str, issuer: dict[str, str], font: FontChoice
+) -> bytes:
     """The invoice as PDF bytes; every text is drawn with the embedded font, so CJK shows."""
     text = labels(invoice.language)
     pdf = FPDF(format="A4")
     pdf.set_title(f"{text[invoice.kind]} {number}")
     pdf.set_creator("Posada")
-    pdf.add_font(FAMILY, fname=str(font))
+    pdf.add_font(FAMILY, fname=str(font.path), collection_font_number=font.face)
     pdf.set_font(FAMILY, size=10)
     pdf.add_page()
     _header(pdf, invoice, number=number, issuer=issuer, text=text)

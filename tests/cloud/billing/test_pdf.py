@@ -55,6 +55,26 @@ def test_spanish_credit_note_names_the_invoice_it_corrects(tmp_path: Path) -> No
     assert "Total-1.060,00CNY" in text.replace("\xa0", "").replace(" ", "")
 
 
+def test_noto_collection_uses_its_simplified_chinese_face(tmp_path: Path) -> None:
+    noto = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+    choice = find_cjk_font(str(noto))  # Debian fonts-noto-cjk, installed by .ci/run
+    assert choice.face == 2
+    pdf = render_invoice(_invoice("zh"), number="INV-000007", issuer=ISSUER, font=choice)
+    assert "发票" in _text_of(pdf, tmp_path)
+    fonts = subprocess.run(["pdffonts", "-"], input=pdf, capture_output=True, check=True).stdout
+    assert b"NotoSansCJKSC" in fonts
+
+
+def test_a_font_without_latin_letters_is_refused() -> None:
+    droid = Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf")
+    if droid.is_file():  # Debian fonts-droid-fallback: Chinese only
+        with pytest.raises(FontMissing, match="lacks"):
+            find_cjk_font(str(droid))
+    dejavu = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"  # Latin only
+    with pytest.raises(FontMissing, match="lacks"):
+        find_cjk_font(dejavu)
+
+
 def test_a_configured_path_that_is_not_a_font_is_refused(tmp_path: Path) -> None:
     bogus = tmp_path / "notes.txt"
     bogus.write_text("x")
