@@ -129,3 +129,39 @@ def test_billing_migrations_go_down_and_up_again(sqlite_only: Engine) -> None:
     assert not any(n.startswith(("billing_", "notify_")) for n in names)
     upgrade(sqlite_only)
     _checkout(sqlite_only, _folio_with_night(sqlite_only))
+
+
+def test_provider_events_settle_or_fail_pending_payments_only(engine: Engine) -> None:
+    from cloud.billing.folio import PaymentMethod, PaymentStage
+    from cloud.billing.payments import PaymentRequest, apply_provider_event, record_payment
+    from cloud.payments.provider import ProviderPayment
+    from cloud.payments.simulated import SimulatedCardProvider
+
+    folio_id = _folio_with_night(engine)
+    request = PaymentRequest(Money(1000, "MXN"), PaymentMethod.CARD, PaymentStage.DEPOSIT)
+    with make_sessionmaker(engine).begin() as session:
+        for ref in ("pi_ok", "pi_bad", "pi_short"):
+            record_payment(session, folio_id=folio_id, request=request,
+                           provider=SimulatedCardProvider(),
+                           started=ProviderPayment(ref, "pending"), now=NOW)
+
+    def event(kind: str, ref: str, received: int = 1000) -> dict[str, object]:
+        return {"type": kind, "data": {"object": {"id": ref, "amount": 1000,
+                                                  "amount_received": received}}}
+
+    with make_sessionmaker(engine).begin() as session:
+        assert apply_provider_event(session, event=event("payment_intent.succeeded", "pi_ok"),
+                                    now=NOW)
+        assert apply_provider_event(session, event=event("payment_intent.payment_failed",
+                                                         "pi_bad"), now=NOW)
+        assert not apply_provider_event(session, event=event(
+            "payment_intent.succeeded", "pi_short", received=999), now=NOW)
+        assert not apply_provider_event(session, event=event("payment_intent.payment_failed",
+                                                             "pi_ok"), now=NOW)
+        assert not apply_provider_event(session, event=event("customer.created", "pi_ok"),
+                                        now=NOW)
+    with make_sessionmaker(engine)() as session:
+        from cloud.billing.models import Payment
+
+        statuses = dict(session.execute(select(Payment.provider_ref, Payment.status)).all())
+    assert statuses == {"pi_ok": "succeeded", "pi_bad": "failed", "pi_short": "pending"}
