@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import base64
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -75,6 +76,21 @@ class RetryPolicy:
         return timedelta(seconds=max(backoff, retry_after or 0.0))
 
 
+@dataclass
+class OutboxCounters:
+    """What the worker did since it started, for /health and metrics."""
+
+    sent: int = 0
+    retried: int = 0
+    dead: int = 0
+    suppressed: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, name: str, n: int = 1) -> None:
+        with self.lock:
+            setattr(self, name, getattr(self, name) + n)
+
+
 @dataclass(frozen=True, slots=True)
 class Claim:
     message: OutboundMessage
@@ -93,6 +109,7 @@ class OutboxWorker:
         self.policy = policy
         self.clock = clock
         self.templates = templates or {}
+        self.counters = OutboxCounters()
 
     def run_once(self, limit: int = 50) -> int:
         """One round; returns how many messages were handed to senders."""
@@ -123,6 +140,7 @@ class OutboxWorker:
                 contact = contacts.get((row.channel, row.recipient))
                 if contact is not None and contact.opted_out:
                     row.status, row.lease_until, row.last_error = "suppressed", None, "opted out"
+                    self.counters.add("suppressed")
                     continue
                 row.status, row.attempts = "sending", row.attempts + 1
                 row.lease_until = now + timedelta(seconds=self.policy.lease_s)
@@ -137,12 +155,14 @@ class OutboxWorker:
             self._failed(claim, exc)
             return
         self._finish(claim, status="sent", provider_id=provider_id, error=None, retry_at=None)
+        self.counters.add("sent")
 
     def _failed(self, claim: Claim, exc: DeliveryError) -> None:
         dead = exc.permanent or claim.attempts >= self.policy.max_attempts
         retry_at = None if dead else self.clock() + self.policy.delay(
             claim.attempts, exc.retry_after)
         log.warning("outbox %s %s: %s", claim.message.id, "dead" if dead else "retry", exc)
+        self.counters.add("dead" if dead else "retried")
         self._finish(claim, status="dead" if dead else "pending", provider_id=None,
                      error=exc.reason[:2000], retry_at=retry_at)
 
@@ -194,3 +214,10 @@ def set_opt_out(session: Session, *, channel: str, address: str, opted_out: bool
                             updated_at=now))
     else:
         contact.opted_out, contact.updated_at = opted_out, now
+
+
+def purge_sent(session: Session, *, older_than: datetime) -> int:
+    """Forget delivered and suppressed messages past their keeping time; dead ones stay."""
+    result = session.execute(delete(OutboxMessage).where(
+        OutboxMessage.status.in_(("sent", "suppressed")), OutboxMessage.created_at < older_than))
+    return int(getattr(result, "rowcount", 0) or 0)

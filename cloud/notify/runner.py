@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from cloud.billing.settings import BillingSettings
 from cloud.notify.delivery import Sender
 from cloud.notify.guest_messages import run_reminders
-from cloud.notify.outbox import OutboxWorker, RetryPolicy
+from cloud.notify.outbox import OutboxWorker, RetryPolicy, purge_sent
 from cloud.notify.settings import NotifySettings
 from cloud.notify.simulated import SimulatedSender
 from cloud.notify.telegram import TelegramSender
@@ -87,6 +87,7 @@ class NotifyLoop:
             return
         with self.sessions.begin() as session:
             queued = run_reminders(session, now=now, billing=self.billing, notify=self.notify)
+            purge_sent(session, older_than=now - timedelta(days=self.notify.notify_keep_days))
         self._last_reminders = now
         if queued:
             log.info("queued %d reminders", queued)

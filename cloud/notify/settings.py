@@ -43,6 +43,7 @@ class NotifySettings(BaseSettings):
     notify_lease_s: float = Field(default=120.0, gt=0, description="claim lease of a sender")
     notify_batch: int = Field(default=50, ge=1, description="messages claimed per round")
     notify_send_threads: int = Field(default=1, ge=1, le=16, description="parallel sends")
+    notify_keep_days: int = Field(default=30, ge=1, description="days sent messages are kept")
     notify_poll_s: float = Field(default=1.0, gt=0, description="outbox poll interval")
     notify_http_timeout_s: float = Field(default=10.0, gt=0, description="outbound HTTP timeout")
     reminder_checkout_before_min: int = Field(

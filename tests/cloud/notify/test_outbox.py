@@ -73,6 +73,7 @@ def test_retryable_failure_backs_off_exponentially_then_sends(engine: Engine) ->
     assert worker.run_once() == 1
     assert _statuses(engine) == [("sent", 3)]
     assert sender.sent[0].image_png == b"png"
+    assert (worker.counters.sent, worker.counters.retried, worker.counters.dead) == (1, 2, 0)
 
 
 def test_retry_after_from_the_api_wins_over_a_shorter_backoff(engine: Engine) -> None:
@@ -189,3 +190,15 @@ def test_room_vacated_reaches_the_floor_housekeeping_chat_through_telegram(
                              "Ready for cleaning.",
                      "link_preview_options": {"is_disabled": True}}]
     assert _statuses(engine) == [("sent", 1)]
+
+
+def test_purging_forgets_old_delivered_messages_but_keeps_dead_letters(engine: Engine) -> None:
+    from cloud.notify.outbox import purge_sent
+
+    _enqueue(engine, 2)
+    sender = SimulatedSender("whatsapp", [DeliveryError("400", permanent=True)])
+    _worker(engine, sender, Clock()).run_once()
+    with make_sessionmaker(engine).begin() as session:
+        assert purge_sent(session, older_than=T0) == 0
+        assert purge_sent(session, older_than=T0 + timedelta(days=1)) == 1
+    assert _statuses(engine) == [("dead", 1)]
