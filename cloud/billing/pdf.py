@@ -28,8 +28,9 @@ def render_invoice(
     pdf.set_font(FAMILY, size=10)
     pdf.add_page()
     _header(pdf, invoice, number=number, issuer=issuer, text=text)
-    _lines(pdf, invoice, text)
-    _totals(pdf, invoice, text)
+    money = _money(invoice, issuer.get("country") or None)
+    _lines(pdf, invoice, text, money)
+    _totals(pdf, invoice, text, money)
     return bytes(pdf.output())
 
 
@@ -58,8 +59,7 @@ def _header(pdf: FPDF, invoice: Invoice, *, number: str, issuer: dict[str, str],
     pdf.ln(4)
 
 
-def _lines(pdf: FPDF, invoice: Invoice, text: dict[str, str]) -> None:
-    money = _money(invoice)
+def _lines(pdf: FPDF, invoice: Invoice, text: dict[str, str], money: Any) -> None:
     heading = FontFace(emphasis=None, fill_color=(230, 230, 230))
     widths = (70, 14, 26, 26, 24, 30)
     with pdf.table(col_widths=widths, headings_style=heading, line_height=6,
@@ -83,8 +83,7 @@ def _describe(line: dict[str, Any], text: dict[str, str]) -> str:
     return " - ".join(parts)
 
 
-def _totals(pdf: FPDF, invoice: Invoice, text: dict[str, str]) -> None:
-    money = _money(invoice)
+def _totals(pdf: FPDF, invoice: Invoice, text: dict[str, str], money: Any) -> None:
     rows = [(text["subtotal"], money(invoice.net_minor))]
     rows += [(f"{text['tax']} {code}", money(minor)) for code, minor in invoice.taxes.items()]
     rows.append((text["total"], money(invoice.total_minor)))
@@ -94,8 +93,8 @@ def _totals(pdf: FPDF, invoice: Invoice, text: dict[str, str]) -> None:
         pdf.cell(40, 6, value, align="R", new_x="LMARGIN", new_y="NEXT")
 
 
-def _money(invoice: Invoice) -> Any:
+def _money(invoice: Invoice, country: str | None) -> Any:
     def fmt(minor: int) -> str:
-        return amount_text(Money(minor, invoice.currency), invoice.language)
+        return amount_text(Money(minor, invoice.currency), invoice.language, country)
 
     return fmt

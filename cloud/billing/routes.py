@@ -185,8 +185,10 @@ def view_invoice(invoice_id: str, ctx: Ctx) -> dict[str, Any]:
 def invoice_pdf(invoice_id: str, ctx: Ctx) -> Response:
     with ctx.sessions() as session:
         invoice = invoicing.get_invoice(session, invoice_id)
+        site = service.get_folio(session, invoice.folio_id).site
     number = invoicing.formatted_number(invoice)
-    pdf = render_invoice(invoice, number=number, issuer=ctx.settings.billing_issuer,
+    issuer = ctx.settings.issuer(site).model_dump()
+    pdf = render_invoice(invoice, number=number, issuer=issuer,
                          font=ctx.font())
     return Response(pdf, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{number}.pdf"'})

@@ -25,6 +25,13 @@ class TaxConfig(BaseModel):
         return TaxPolicy(inclusive=self.inclusive, rates=rates)
 
 
+class Issuer(BaseModel):
+    name: str = Field(default="Posada Hotel", min_length=1, max_length=200)
+    address: str = Field(default="", max_length=400)
+    tax_id: str = Field(default="", max_length=64)
+    country: str = Field(default="", pattern=r"^([A-Z]{2})?$")
+
+
 class BillingSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="POSADA_", extra="ignore")
 
@@ -35,9 +42,10 @@ class BillingSettings(BaseSettings):
     )
     billing_invoice_series: str = Field(default="INV", description="series of invoices")
     billing_credit_note_series: str = Field(default="CN", description="series of credit notes")
-    billing_issuer: dict[str, str] = Field(
-        default_factory=lambda: {"name": "Posada Hotel", "address": "", "tax_id": ""},
-        description="JSON: the hotel's name, address and tax id printed on invoices",
+    billing_issuers: dict[str, Issuer] = Field(
+        default_factory=dict,
+        description='JSON: site (or "*") -> {"name", "address", "tax_id", "country"}: the '
+        "legal entity printed on its invoices; country (ISO alpha-2) sets number formats",
     )
     billing_invoice_font: str | None = Field(
         default=None,
@@ -56,6 +64,9 @@ class BillingSettings(BaseSettings):
     stripe_webhook_secret: str | None = Field(default=None, description="whsec_... for webhooks")
     stripe_webhook_tolerance_s: int = Field(default=300, description="webhook timestamp window")
     http_timeout_s: float = Field(default=10.0, description="outbound HTTP timeout")
+
+    def issuer(self, site: str) -> Issuer:
+        return self.billing_issuers.get(site) or self.billing_issuers.get("*") or Issuer()
 
     def tax_policy(self, site: str) -> TaxPolicy:
         config = self.billing_taxes.get(site) or self.billing_taxes.get("*") or TaxConfig()

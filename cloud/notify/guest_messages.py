@@ -51,11 +51,11 @@ def on_booking_confirmed(
     folio = get_folio(session, folio_id)
     if not folio.guest_phone:
         return False
-    lang = folio.guest_language
+    lang, country = folio.guest_language, billing.issuer(folio.site).country
     text = render("booking_confirmation", lang, {
         "name": folio.guest_name, "booking": folio.reservation_id or folio.id, "hotel": hotel,
         "arrival": _day(folio.arrival_at), "departure": _day(folio.checkout_at),
-        "amount": amount_text(amount_due, lang)})
+        "amount": amount_text(amount_due, lang, country)})
     png = _qr(folio, amount_due, billing) if amount_due.minor > 0 else None
     return enqueue(session, channel="whatsapp", recipient=folio.guest_phone.lstrip("+"),
                    template="booking_confirmation", language=text.language,
@@ -94,13 +94,15 @@ def _queue(session: Session, folio: Folio, due: Due, *, owed: Money,
             return 0
         text = render(due.template, notify.notify_staff_language, {
             "name": folio.guest_name, "booking": booking, "count": str(due.step),
-            "amount": amount_text(owed, notify.notify_staff_language)})
+            "amount": amount_text(owed, notify.notify_staff_language,
+                                  billing.issuer(folio.site).country)})
         return int(enqueue(session, channel="telegram", recipient=chat, template=due.template,
                            language=text.language, payload=image_payload(text.text, None, []),
                            dedupe_key=f"reminder:{folio.id}:{due.key}", now=now))
-    lang = folio.guest_language
+    lang, country = folio.guest_language, billing.issuer(folio.site).country
     text = render(due.template, lang, {
-        "name": folio.guest_name, "booking": booking, "amount": amount_text(owed, lang),
+        "name": folio.guest_name, "booking": booking,
+        "amount": amount_text(owed, lang, country),
         "checkout": local_time(folio.checkout_at, folio.site, notify)})
     png = _qr(folio, owed, billing) if due.template == "payment_reminder" else None
     return int(enqueue(session, channel="whatsapp", recipient=str(folio.guest_phone).lstrip("+"),

@@ -63,3 +63,18 @@ def test_decimal_text_round_trips_through_parse(minor: int) -> None:
 
 def test_total_sums_in_one_currency() -> None:
     assert total([Money(1, "MXN"), Money(2, "MXN")], "MXN") == Money(3, "MXN")
+
+
+@pytest.mark.parametrize(("language", "country", "expected"), [
+    ("es", "MX", "$1,500.00"),          # a Mexican property shows pesos as Mexicans write them
+    ("es", "ES", "1.500,00\xa0MXN"),
+    ("es", None, "1.500,00\xa0MXN"),
+    ("en", "ZZ", "MX$1,500.00"),        # an unknown country falls back to the language
+    ("zh", "CN", "MX$1,500.00"),
+])
+def test_amounts_read_as_the_property_country_writes_them(
+    language: str, country: str | None, expected: str
+) -> None:
+    from cloud.billing.amount_text import amount_text
+
+    assert amount_text(Money(150000, "MXN"), language, country) == expected
