@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from cloud.billing.errors import IdempotencyKeyReused, InvalidAmount
@@ -61,3 +62,10 @@ def remember(session: Session, *, scope: str, key: str, print_: str, stored: Sto
                                   status_code=stored.status_code, body=stored.body,
                                   created_at=now))
     session.flush()
+
+
+def purge(session: Session, *, older_than: datetime) -> int:
+    """Forget stored answers past the window in which clients may retry."""
+    result = session.execute(delete(IdempotentRequest).where(
+        IdempotentRequest.created_at < older_than))
+    return int(getattr(result, "rowcount", 0) or 0)

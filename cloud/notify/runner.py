@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
+from cloud.billing.idempotency import purge as purge_idempotency
 from cloud.billing.settings import BillingSettings
 from cloud.notify.delivery import Sender
 from cloud.notify.guest_messages import run_reminders
@@ -87,7 +88,9 @@ class NotifyLoop:
             return
         with self.sessions.begin() as session:
             queued = run_reminders(session, now=now, billing=self.billing, notify=self.notify)
-            purge_sent(session, older_than=now - timedelta(days=self.notify.notify_keep_days))
+            keep = now - timedelta(days=self.notify.notify_keep_days)
+            purge_sent(session, older_than=keep)
+            purge_idempotency(session, older_than=keep)
         self._last_reminders = now
         if queued:
             log.info("queued %d reminders", queued)

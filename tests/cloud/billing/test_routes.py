@@ -256,3 +256,16 @@ def test_the_same_bank_transfer_cannot_pay_twice(client: TestClient) -> None:
             "reference": "SPEI-777"}
     assert post(client, f"/api/v1/folios/{folio}/payments", body).status_code == 201
     assert post(client, f"/api/v1/folios/{folio}/payments", body).status_code == 409
+
+
+def test_stored_answers_are_forgotten_after_the_retry_window(
+    client: TestClient, engine: Engine
+) -> None:
+    from datetime import timedelta
+
+    from cloud.billing.idempotency import purge
+
+    _folio(client)
+    with make_sessionmaker(engine).begin() as session:
+        assert purge(session, older_than=NOW) == 0
+        assert purge(session, older_than=NOW + timedelta(seconds=1)) == 1
