@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from cloud.billing.errors import (
     BillingConflict,
+    IdempotencyKeyReused,
     InvalidAmount,
     PaymentDeclined,
     PaymentNotFound,
@@ -125,6 +126,8 @@ def _call(action: Any) -> ProviderPayment:
     try:
         result: ProviderPayment = action()
     except DeliveryError as exc:
+        if exc.reason.startswith("idempotency_error"):
+            raise IdempotencyKeyReused(exc.reason) from exc
         if exc.permanent:
             raise PaymentDeclined(exc.reason) from exc
         raise ProviderUnavailable(exc.reason) from exc

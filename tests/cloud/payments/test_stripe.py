@@ -125,3 +125,23 @@ def test_signature_is_hmac_sha256_of_timestamp_dot_body_as_stripe_documents() ->
     mac = hmac.new(b"whsec_test_secret", b"1764072000." + EVENT, hashlib.sha256).hexdigest()
     assert verify_webhook(EVENT, f"t=1764072000,v1={mac}", secret=SECRET, now=1764072000)
     assert sign_webhook(EVENT, secret=SECRET, timestamp=1764072000) == f"t=1764072000,v1={mac}"
+
+
+def test_a_key_reused_with_other_parameters_is_a_client_error_not_a_decline(
+    httpserver: HTTPServer,
+) -> None:
+    from cloud.billing.errors import IdempotencyKeyReused, PaymentDeclined
+    from cloud.billing.payments import start_card_payment
+
+    httpserver.expect_request("/v1/payment_intents").respond_with_json({"error": {
+        "type": "idempotency_error", "message": "Keys for idempotent requests can only be "
+        "used with the same parameters they were first used with."}}, status=400)
+    with pytest.raises(IdempotencyKeyReused):
+        start_card_payment(_provider(httpserver), folio_id="f", amount=Money(1, "EUR"),
+                           idempotency_key="k")
+    httpserver.clear()
+    httpserver.expect_request("/v1/payment_intents").respond_with_json({"error": {
+        "type": "card_error", "code": "card_declined", "message": "declined"}}, status=402)
+    with pytest.raises(PaymentDeclined):
+        start_card_payment(_provider(httpserver), folio_id="f", amount=Money(1, "EUR"),
+                           idempotency_key="k2")
