@@ -109,3 +109,16 @@ def test_graph_errors_map_by_code_and_status(
 def test_a_phone_number_id_must_be_numeric() -> None:
     with pytest.raises(ValueError):
         WhatsAppSender(httpx.Client(), token=TOKEN, phone_number_id="../me")
+
+
+def test_a_message_without_image_inside_the_window_is_plain_text(httpserver: HTTPServer) -> None:
+    def check(body: dict[str, object]) -> None:
+        assert body["type"] == "text"
+        assert body["text"] == {"body": "Checkout at 12:00", "preview_url": False}
+
+    _expect_message(httpserver, check)
+    message = OutboundMessage(id="01T", channel="whatsapp", recipient="5215512345678",
+                              text="Checkout at 12:00", in_session_window=True,
+                              template="checkout_reminder")
+    assert _sender(httpserver).send(message) == "wamid.HBgN"
+    httpserver.check_assertions()
