@@ -9,14 +9,16 @@ import json
 import os
 import tomllib
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from edge.errors import ConfigError
 from mqtt.topics import TopicError, check_slug
+from mqtt.url import BrokerAddress, parse_mqtt_url
 
 ENV_PREFIX = "POSADA_"
 
@@ -97,27 +99,15 @@ class GatewayConfig(BaseModel):
         return self.data_dir / f"gateway-{self.site}-{self.floor}.db"
 
 
-class BrokerAddress(BaseModel):
-    host: str
-    port: int
-    username: str
-    password: str | None
-    tls: bool
-
-
 def broker_address(config: GatewayConfig) -> BrokerAddress:
-    """Split ``mqtt_url`` (``mqtt://`` or ``mqtts://``); raises ValueError with the reason."""
-    parts = urlsplit(config.mqtt_url)
-    if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
-        raise ValueError(f"mqtt_url must be mqtt://user:password@host:port, got scheme {parts.scheme!r}")
-    try:
-        port = parts.port or (8883 if parts.scheme == "mqtts" else 1883)
-    except ValueError:
-        raise ValueError("mqtt_url has an invalid port") from None
-    username = unquote(parts.username) if parts.username else config.source
-    password = unquote(parts.password) if parts.password is not None else None
-    return BrokerAddress(host=parts.hostname, port=port, username=username, password=password,
-                         tls=parts.scheme == "mqtts")
+    """Host, port and credentials from ``mqtt_url``; the user defaults to ``gw.{site}.{floor}``.
+
+    The protocol is ``mqtt_protocol`` unless the URL says ``?protocol=`` itself.
+    """
+    address = parse_mqtt_url(config.mqtt_url)
+    protocol = address.protocol if "protocol=" in urlsplit(config.mqtt_url).query else \
+        (5 if config.mqtt_protocol == "5" else 4)
+    return replace(address, username=address.username or config.source, protocol=protocol)
 
 
 def load_config(path: Path | None = None, *, env: Mapping[str, str] | None = None,

@@ -191,3 +191,19 @@ class Store:
     def set_meta(self, key: str, value: str) -> None:
         with self.transaction():
             self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value])
+
+    # --- for adapters that keep their own tables in this file -----------------------------
+
+    def execute_script(self, sql: str) -> None:
+        with self._lock:
+            self._db.executescript(sql)
+
+    def run(self, sql: str, params: list[Any]) -> int:
+        """One write statement inside a transaction; returns the affected row count."""
+        with self.transaction():
+            return int(self._db.execute(sql, params).rowcount)
+
+    def fetch_one(self, sql: str, params: list[Any]) -> tuple[Any, ...] | None:
+        with self._lock:
+            row = self._db.execute(sql, params).fetchone()
+        return tuple(row) if row is not None else None

@@ -1,0 +1,271 @@
+"""The gateway's composition root: settings, store, rooms, access, hardware and the MQTT link.
+
+``posada edge --config FILE`` calls ``main(["--config", FILE])``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from edge.card_list import CardList
+from edge.config import GatewayConfig, load_config, settings_help
+from edge.errors import CommandRejected, ConfigError, UnknownRoom
+from edge.inbox import CommandInbox
+from edge.link import MqttLink
+from edge.ports import Clock, Credentials, Decide, DoorHardware, SystemTime
+from edge.room_state import (
+    AccessResult,
+    DndChanged,
+    DoorContact,
+    LockChanged,
+    Motion,
+    Policy,
+    Room,
+    SettingsChanged,
+    Signal,
+    Tick,
+    apply,
+)
+from edge.store import OutboxEntry, Store
+from mqtt.envelope import Envelope
+from mqtt.messages import (
+    EVENT_MODELS,
+    CredentialRevoke,
+    CredentialUpsert,
+    Data,
+    RemoteUnlock,
+    RoomSettings,
+    RoomState,
+)
+
+log = logging.getLogger(__name__)
+CommandHandler = Callable[[Envelope, Data], None]
+
+
+def software_version() -> str:
+    try:
+        return version("posada")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+class Gateway:
+    """One floor. Hardware reports through the ``FloorInputs`` methods; the cloud through commands."""
+
+    def __init__(self, config: GatewayConfig, *, hardware: DoorHardware | None = None,
+                 decide: Decide | None = None, credentials: Credentials | None = None,
+                 clock: Clock | None = None) -> None:
+        self.config = config
+        self.store = Store(config.db_path)
+        self.clock: Clock = clock or SystemTime()
+        cards = CardList(self.store) if decide is None or credentials is None else None
+        self.decide: Decide = decide or _need(cards)
+        self.credentials: Credentials = credentials or _need(cards)
+        self.card_list = cards
+        self.hardware = hardware
+        self.policy = Policy(vacancy_quiet=timedelta(seconds=config.vacancy_quiet_s),
+                             absence_quiet=timedelta(seconds=config.absence_quiet_s),
+                             ajar_after=timedelta(seconds=config.ajar_after_s))
+        saved = self.store.rooms()
+        self._rooms = {r: Room.from_dict(saved[r]) if r in saved else Room(room=r) for r in config.rooms}
+        self.handlers: dict[str, CommandHandler] = {
+            "room.settings": self._room_settings, "door.unlock": self._remote_unlock,
+            "credential.upsert": self._credential_upsert, "credential.revoke": self._credential_revoke,
+        }
+        self.inbox = CommandInbox(store=self.store, handler=self._dispatch, now=self.now)
+        self.link = MqttLink(config=config, store=self.store, inbox=self.inbox, clock=self.clock,
+                             room_states=self.room_states, version=software_version())
+        self._stop = threading.Event()
+        self._ticker: threading.Thread | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.store.prune_commands(before=self.now() - timedelta(days=30))
+        if self.hardware is not None:
+            self.hardware.start(self)
+        self.link.start()
+        self._ticker = threading.Thread(target=self._tick_loop, name=f"rooms-{self.config.client_id}",
+                                        daemon=True)
+        self._ticker.start()
+
+    def stop(self) -> None:
+        """Stop the hardware, publish ``offline``, disconnect, close the store."""
+        self._stop.set()
+        if self._ticker is not None:
+            self._ticker.join(5)
+        if self.hardware is not None:
+            self.hardware.stop()
+        self.link.stop()
+        self.store.close()
+
+    def now(self) -> Any:
+        return self.clock.read().at
+
+    # --- what the hardware reports (FloorInputs) ------------------------------------------
+
+    def door_contact(self, room: str, *, open: bool) -> None:
+        self.feed(room, DoorContact(open=open, at=self.now()))
+
+    def motion(self, room: str) -> None:
+        self.feed(room, Motion(at=self.now()))
+
+    def lock_changed(self, room: str, *, locked: bool) -> None:
+        self.feed(room, LockChanged(locked=locked, at=self.now()))
+
+    def dnd(self, room: str, *, on: bool) -> None:
+        self.feed(room, DndChanged(on=on, at=self.now()))
+
+    def card_presented(self, room: str, card: bytes, *, door: str | None = None) -> bool:
+        """Decide locally, record the decision, open the lock when granted."""
+        now = self.now()
+        decision = self.decide(card=card, room=room, door=door, now=now)
+        self.feed(room, AccessResult(granted=decision.granted, reason=decision.reason, at=now,
+                                     credential_id=decision.credential_id, kind=decision.kind, door=door))
+        if decision.granted and self.hardware is not None:
+            self.hardware.unlock(room=room, door=door, seconds=self.config.unlock_s)
+        return decision.granted
+
+    def record(self, type: str, data: Data | dict[str, Any], *, room: str | None = None) -> OutboxEntry:
+        """Write an event to the outbox (validated against the contract), then let the link send it."""
+        model = EVENT_MODELS.get(type)
+        raw = data.model_dump(mode="json", exclude_none=True) if isinstance(data, Data) else dict(data)
+        if model is not None:
+            raw = model.model_validate(raw).model_dump(mode="json", exclude_none=True)
+        entry = self.store.append_event(type=type, data=raw, room=room or raw.get("room"), created=self.now())
+        self.link.wake()
+        return entry
+
+    # --- rooms ----------------------------------------------------------------------------
+
+    def feed(self, room: str, signal: Signal) -> None:
+        """Run the room's state machine; its events and new state are stored in one transaction."""
+        if room not in self._rooms:
+            raise UnknownRoom(room)
+        with self.store.transaction():
+            before = self._rooms[room]
+            step = apply(before, signal, self.policy)
+            if step.room == before:
+                return
+            for event in step.events:
+                data = event.data.model_dump(mode="json", exclude_none=True)
+                self.store.append_event(type=event.type, data=data, room=room, created=signal.at)
+            self.store.save_room(room, step.room.to_dict(), at=signal.at)
+            self._rooms[room] = step.room
+        if step.events:
+            self.link.wake()
+        if step.changed_from(before):
+            self.link.publish_room_state(step.room.snapshot())
+
+    def room_states(self) -> list[RoomState]:
+        with self.store.transaction():
+            return [room.snapshot() for room in self._rooms.values()]
+
+    def room(self, room: str) -> Room:
+        return self._rooms[room]
+
+    def _tick_loop(self) -> None:
+        while not self._stop.wait(self.config.tick_s):
+            for room in self.config.rooms:
+                try:
+                    self.feed(room, Tick(at=self.now()))
+                except Exception:
+                    log.exception("room %s: tick failed", room)
+
+    # --- commands -------------------------------------------------------------------------
+
+    def _dispatch(self, envelope: Envelope, data: Data) -> None:
+        handler = self.handlers.get(envelope.type)
+        if handler is None:
+            raise CommandRejected(f"this gateway does not handle {envelope.type!r}")
+        try:
+            handler(envelope, data)
+        except ValueError as exc:
+            raise CommandRejected(str(exc)[:512]) from None
+
+    def _room_settings(self, _envelope: Envelope, data: Data) -> None:
+        assert isinstance(data, RoomSettings)
+        self.feed(data.room, SettingsChanged(at=self.now(), checkout_at=data.checkout_at,
+                                             housekeeping=data.housekeeping, occupied=data.occupied))
+
+    def _remote_unlock(self, envelope: Envelope, data: Data) -> None:
+        assert isinstance(data, RemoteUnlock)
+        if data.room not in self._rooms:
+            raise UnknownRoom(data.room)
+        self.feed(data.room, AccessResult(granted=True, reason="remote", at=self.now(),
+                                          credential_id=envelope.id, kind="remote", door=data.door))
+        if self.hardware is not None:
+            self.hardware.unlock(room=data.room, door=data.door, seconds=data.seconds)
+
+    def _credential_upsert(self, _envelope: Envelope, data: Data) -> None:
+        assert isinstance(data, CredentialUpsert)
+        self.credentials.upsert(data, now=self.now())
+
+    def _credential_revoke(self, _envelope: Envelope, data: Data) -> None:
+        assert isinstance(data, CredentialRevoke)
+        self.credentials.revoke(data, now=self.now())
+
+
+def _need(cards: CardList | None) -> CardList:
+    assert cards is not None
+    return cards
+
+
+def build(config: GatewayConfig) -> tuple[Gateway, Any]:
+    """The gateway with the hardware its settings ask for, and the simulator when simulated."""
+    if config.hardware == "pi":
+        raise ConfigError("hardware 'pi' needs the door-node bus adapter, which this build does not include")
+    from edge.sim import FloorSimulator, SimulatedDoors
+
+    doors = SimulatedDoors()
+    gateway = Gateway(config, hardware=doors)
+    assert gateway.card_list is not None
+    card_list = gateway.card_list
+
+    def issue(room: str) -> bytes:
+        return card_list.issue(room, now=gateway.now())
+
+    simulator = FloorSimulator(inputs=gateway, doors=doors, rooms=config.rooms, rate=config.sim_rate,
+                               seed=config.sim_seed, issue_card=issue)
+    return gateway, simulator
+
+
+def run(config_path: Path | None) -> int:
+    config = load_config(config_path)
+    logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    gateway, simulator = build(config)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    gateway.start()
+    simulator.start()
+    log.info("gateway %s running with %d rooms", config.source, len(config.rooms))
+    stop.wait()
+    simulator.stop()
+    gateway.stop()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="posada edge", description="Run one floor gateway.", epilog=settings_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--config", type=Path, default=None, help="TOML settings file (POSADA_* env wins)")
+    args = parser.parse_args(argv)
+    try:
+        return run(args.config)
+    except ConfigError as exc:
+        parser.exit(2, f"posada edge: {exc}\n")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,144 @@
+"""The simulated floor: door locks that open and relock, and guests who tap cards, come and go.
+
+``SimulatedDoors`` is the ``DoorHardware`` twin; ``FloorSimulator`` plays the people, seeded, at a
+configurable rate. The demo and the tests drive a gateway with them.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from edge.ports import FloorInputs
+
+log = logging.getLogger(__name__)
+
+
+class SimulatedDoors:
+    """Locks that unlock on command and relock after their time; reported back as lock changes."""
+
+    def __init__(self) -> None:
+        self._inputs: FloorInputs | None = None
+        self._lock = threading.Lock()
+        self._timers: dict[str, threading.Timer] = {}
+        self.unlocks: list[tuple[str, str | None, int]] = []
+
+    def start(self, inputs: FloorInputs) -> None:
+        self._inputs = inputs
+
+    def unlock(self, *, room: str, door: str | None, seconds: int) -> None:
+        with self._lock:
+            self.unlocks.append((room, door, seconds))
+            old = self._timers.pop(room, None)
+            if old is not None:
+                old.cancel()
+            timer = threading.Timer(seconds, self._relock, args=(room,))
+            timer.daemon = True
+            self._timers[room] = timer
+        if self._inputs is not None:
+            self._inputs.lock_changed(room, locked=False)
+        timer.start()
+
+    def is_unlocked(self, room: str) -> bool:
+        with self._lock:
+            return room in self._timers
+
+    def _relock(self, room: str) -> None:
+        with self._lock:
+            self._timers.pop(room, None)
+        if self._inputs is not None:
+            self._inputs.lock_changed(room, locked=True)
+
+    def stop(self) -> None:
+        with self._lock:
+            timers, self._timers = list(self._timers.values()), {}
+        for timer in timers:
+            timer.cancel()
+
+
+@dataclass
+class _Guest:
+    card: bytes
+    inside: bool = False
+
+
+@dataclass
+class FloorSimulator:
+    """People on a floor. ``issue_card(room)`` is the desk's encoder: it returns a valid card."""
+
+    inputs: FloorInputs
+    doors: SimulatedDoors
+    rooms: Sequence[str]
+    issue_card: Callable[[str], bytes]
+    rate: float = 1.0
+    seed: int | None = None
+    _rng: random.Random = field(init=False)
+    _guests: dict[str, _Guest] = field(init=False, default_factory=dict)
+    _stop: threading.Event = field(init=False, default_factory=threading.Event)
+    _thread: threading.Thread | None = field(init=False, default=None)
+    actions: int = field(init=False, default=0)
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
+
+    def step(self) -> str:
+        """One thing happens on the floor; returns what, for logs and tests."""
+        room = self._rng.choice(list(self.rooms))
+        guest = self._guests.get(room)
+        roll = self._rng.random()
+        self.actions += 1
+        if guest is None:
+            self._guests[room] = _Guest(card=self.issue_card(room))
+            return f"check-in {room}"
+        if roll < 0.1:
+            stranger = self._rng.randbytes(16) if roll < 0.05 else self._other_card(room)
+            self.inputs.card_presented(room, stranger)
+            return f"refused tap {room}"
+        if roll < 0.5:
+            return self._enter(room, guest) if not guest.inside else self._leave(room, guest)
+        if guest.inside:
+            self.inputs.motion(room)
+            return f"motion {room}"
+        return f"quiet {room}"
+
+    def _enter(self, room: str, guest: _Guest) -> str:
+        self.inputs.card_presented(room, guest.card)
+        if not self.doors.is_unlocked(room):
+            return f"locked out {room}"
+        self._walk_through(room)
+        guest.inside = True
+        self.inputs.motion(room)
+        return f"enter {room}"
+
+    def _leave(self, room: str, guest: _Guest) -> str:
+        self._walk_through(room)
+        guest.inside = False
+        return f"leave {room}"
+
+    def _walk_through(self, room: str) -> None:
+        self.inputs.door_contact(room, open=True)
+        self.inputs.door_contact(room, open=False)
+
+    def _other_card(self, room: str) -> bytes:
+        others = [g.card for r, g in self._guests.items() if r != room]
+        return self._rng.choice(others) if others else self._rng.randbytes(16)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="floor-sim", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5)
+
+    def _run(self) -> None:
+        interval = 1.0 / self.rate
+        while not self._stop.wait(interval):
+            try:
+                self.step()
+            except Exception:
+                log.exception("simulated floor step failed")
