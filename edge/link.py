@@ -43,7 +43,7 @@ class MqttLink:
                        (Kind.STATUS, Kind.EVENTS, Kind.CMD, Kind.ACK)}
         self._wake = threading.Event()
         self._stopping = threading.Event()
-        self.online = threading.Event()
+        self.online = threading.Event()  # connected and subscribed to cmd
         self._generation = 0  # bumped on every connect: the pump replays from the start
         self._completed: collections.deque[int] = collections.deque()
         self._pump_thread: threading.Thread | None = None
@@ -105,6 +105,7 @@ class MqttLink:
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_publish = self._on_publish
+        client.on_subscribe = self._on_subscribe
         client.on_message = self._on_message
         return client
 
@@ -118,7 +119,12 @@ class MqttLink:
         for state in self._room_states():
             self.publish_room_state(state, force=True)
         client.subscribe(self._topic[Kind.CMD], qos=1)
-        self._generation += 1
+
+    def _on_subscribe(self, _client: mqtt.Client, _userdata: object, _mid: int, reasons: Any,
+                      _properties: Any) -> None:
+        if any(reason.is_failure for reason in reasons):
+            log.error("subscription to %s refused: %s", self._topic[Kind.CMD], reasons)
+        self._generation += 1  # the pump replays everything unconfirmed from the start
         self.online.set()
         self._wake.set()
 
