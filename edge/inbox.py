@@ -46,6 +46,8 @@ class CommandInbox:
             parsed, envelope = decode_envelope(topic, payload)
         except ContractError as exc:
             return self._reject_unreadable(exc, payload)
+        if salvage_id(payload) != envelope.id:  # the envelope model would have invented one
+            return self._reject_unreadable(ContractError("envelope", "command without an id"), payload)
         if envelope.type == "events.stored":
             return self._stored(parsed, envelope)
         previous = self._store.command_outcome(envelope.id)
