@@ -23,8 +23,16 @@ CMD = "posada/v1/hotel/f1/cmd"
 
 @pytest.fixture
 def gateway(tmp_path: Path) -> Iterator[Gateway]:
-    config = load_config(env={}, overrides={"site": "hotel", "floor": "f1", "rooms": ["101", "102"],
-                                            "data_dir": tmp_path, "unlock_s": 1})
+    config = load_config(
+        env={},
+        overrides={
+            "site": "hotel",
+            "floor": "f1",
+            "rooms": ["101", "102"],
+            "data_dir": tmp_path,
+            "unlock_s": 1,
+        },
+    )
     gw = Gateway(config, hardware=SimulatedDoors())
     assert gw.hardware is not None
     gw.hardware.start(gw)
@@ -45,8 +53,12 @@ def _types(gw: Gateway) -> list[str]:
 
 def test_a_listed_card_opens_its_room_and_only_its_room(gateway: Gateway) -> None:
     card = b"\x01" * 16
-    upsert = CredentialUpsert(credential_id="cred-1", card=base64.urlsafe_b64encode(card).decode().rstrip("="),
-                              rooms=["101"], valid_until=utcnow() + timedelta(days=1))
+    upsert = CredentialUpsert(
+        credential_id="cred-1",
+        card=base64.urlsafe_b64encode(card).decode().rstrip("="),
+        rooms=["101"],
+        valid_until=utcnow() + timedelta(days=1),
+    )
     assert _command(gateway, "credential.upsert", upsert)
     assert gateway.card_presented("101", card) is True
     assert gateway.card_presented("102", card) is False
@@ -56,19 +68,25 @@ def test_a_listed_card_opens_its_room_and_only_its_room(gateway: Gateway) -> Non
     assert gateway.card_presented("101", card) is False
     events = gateway.store.after(0, limit=10)
     assert [(e.type, e.data.get("reason")) for e in events] == [
-        ("access.granted", "listed"), ("access.denied", "wrong_room"), ("access.denied", "revoked")]
+        ("access.granted", "listed"),
+        ("access.denied", "wrong_room"),
+        ("access.denied", "revoked"),
+    ]
 
 
 def test_an_expired_listed_card_is_refused(gateway: Gateway) -> None:
-    upsert = CredentialUpsert(credential_id="c2", card="AQID", rooms=["101"],
-                              valid_until=utcnow() - timedelta(seconds=1))
+    upsert = CredentialUpsert(
+        credential_id="c2", card="AQID", rooms=["101"], valid_until=utcnow() - timedelta(seconds=1)
+    )
     assert _command(gateway, "credential.upsert", upsert)
     assert gateway.card_presented("101", b"\x01\x02\x03") is False
     assert gateway.store.after(0, limit=1)[0].data["reason"] == "expired"
 
 
 def test_a_credential_without_a_card_is_refused(gateway: Gateway) -> None:
-    assert not _command(gateway, "credential.upsert", CredentialUpsert(credential_id="c3", card="", rooms=["101"]))
+    assert not _command(
+        gateway, "credential.upsert", CredentialUpsert(credential_id="c3", card="", rooms=["101"])
+    )
 
 
 def test_remote_unlock_opens_the_door_and_records_who_asked(gateway: Gateway) -> None:
@@ -80,7 +98,9 @@ def test_remote_unlock_opens_the_door_and_records_who_asked(gateway: Gateway) ->
 
 
 def test_room_settings_change_the_room_and_survive_a_restart(gateway: Gateway, tmp_path: Path) -> None:
-    assert _command(gateway, "room.settings", RoomSettings(room="101", occupied=True, housekeeping="inspected"))
+    assert _command(
+        gateway, "room.settings", RoomSettings(room="101", occupied=True, housekeeping="inspected")
+    )
     gateway.door_contact("101", open=True)
     config = gateway.config
     gateway.store.close()

@@ -14,7 +14,9 @@ BASE = {"POSADA_SITE": "hotel", "POSADA_FLOOR": "f1", "POSADA_ROOMS": "101, 102"
 
 def test_environment_overrides_the_file(tmp_path: Path) -> None:
     path = tmp_path / "gw.toml"
-    path.write_text('site = "hotel"\nfloor = "f1"\nrooms = ["101"]\nresend_after_s = 30\ninflight_window = 7\n')
+    path.write_text(
+        'site = "hotel"\nfloor = "f1"\nrooms = ["101"]\nresend_after_s = 30\ninflight_window = 7\n'
+    )
     config = load_config(path, env={"POSADA_RESEND_AFTER_S": "2.5", "POSADA_ROOMS": '["201","202"]'})
     assert config.resend_after_s == 2.5
     assert config.inflight_window == 7
@@ -31,14 +33,17 @@ def test_an_edge_table_in_the_file_is_read(tmp_path: Path) -> None:
     assert load_config(path, env={}).source == "gw.annex.g"
 
 
-@pytest.mark.parametrize(("env", "names"), [
-    ({**BASE, "POSADA_SITE": "Hotel!"}, "site"),
-    ({**BASE, "POSADA_ROOMS": "101,101"}, "rooms"),
-    ({**BASE, "POSADA_INFLIGHT_WINDOW": "0"}, "inflight_window"),
-    ({**BASE, "POSADA_HARDWARE": "arduino"}, "hardware"),
-    ({**BASE, "POSADA_MQTT_URL": "http://x"}, "mqtt:// "),
-    ({"POSADA_SITE": "hotel"}, "floor"),
-])
+@pytest.mark.parametrize(
+    ("env", "names"),
+    [
+        ({**BASE, "POSADA_SITE": "Hotel!"}, "site"),
+        ({**BASE, "POSADA_ROOMS": "101,101"}, "rooms"),
+        ({**BASE, "POSADA_INFLIGHT_WINDOW": "0"}, "inflight_window"),
+        ({**BASE, "POSADA_HARDWARE": "arduino"}, "hardware"),
+        ({**BASE, "POSADA_MQTT_URL": "http://x"}, "mqtt:// "),
+        ({"POSADA_SITE": "hotel"}, "floor"),
+    ],
+)
 def test_invalid_settings_are_refused_naming_the_setting(env: dict[str, str], names: str) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(env=env)
@@ -64,7 +69,12 @@ def test_a_missing_or_broken_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_broker_user_defaults_to_the_gateway_identity() -> None:
     config = load_config(env={**BASE, "POSADA_MQTT_URL": "mqtt://broker:1884"})
     address = broker_address(config)
-    assert (address.username, address.host, address.port, address.protocol) == ("gw.hotel.f1", "broker", 1884, 5)
+    assert (address.username, address.host, address.port, address.protocol) == (
+        "gw.hotel.f1",
+        "broker",
+        1884,
+        5,
+    )
     named = load_config(env={**BASE, "POSADA_MQTT_URL": "mqtt://u:p%40ss@h?protocol=4"})
     assert (broker_address(named).username, broker_address(named).password) == ("u", "p@ss")
     assert broker_address(named).protocol == 4

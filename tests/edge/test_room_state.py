@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
@@ -23,8 +24,9 @@ from edge.room_state import (
 from mqtt.messages import EVENT_MODELS, RoomState
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-POLICY = Policy(vacancy_quiet=timedelta(minutes=15), absence_quiet=timedelta(minutes=30),
-                ajar_after=timedelta(minutes=2))
+POLICY = Policy(
+    vacancy_quiet=timedelta(minutes=15), absence_quiet=timedelta(minutes=30), ajar_after=timedelta(minutes=2)
+)
 
 
 def _run(room: Room, *signals: Signal) -> tuple[Room, list[str]]:
@@ -51,8 +53,14 @@ def test_opening_and_closing_the_door_reports_how_long_it_was_open() -> None:
 
 
 def test_a_door_left_open_is_reported_ajar_once() -> None:
-    room, types = _run(Room(room="101"), DoorContact(open=True, at=_at(0)), Tick(_at(1)), Tick(_at(2)),
-                       Tick(_at(3)), Tick(_at(10)))
+    _room, types = _run(
+        Room(room="101"),
+        DoorContact(open=True, at=_at(0)),
+        Tick(_at(1)),
+        Tick(_at(2)),
+        Tick(_at(3)),
+        Tick(_at(10)),
+    )
     assert types == ["door.opened", "door.ajar"]
 
 
@@ -90,8 +98,11 @@ def test_motion_marks_the_guest_present_and_quiet_marks_them_away() -> None:
 
 
 def test_access_results_are_events_and_the_last_access() -> None:
-    room, types = _run(Room(room="101"), AccessResult(granted=False, reason="expired", at=_at(0)),
-                       AccessResult(granted=True, reason="ok", at=_at(1), credential_id="c1", kind="guest"))
+    room, types = _run(
+        Room(room="101"),
+        AccessResult(granted=False, reason="expired", at=_at(0)),
+        AccessResult(granted=True, reason="ok", at=_at(1), credential_id="c1", kind="guest"),
+    )
     assert types == ["access.denied", "access.granted"]
     assert room.last_access is not None and room.last_access.credential_id == "c1"
 
@@ -103,8 +114,13 @@ def test_settings_leave_unnamed_fields_alone() -> None:
 
 
 def test_a_room_round_trips_through_its_stored_form() -> None:
-    room, _ = _run(Room(room="101"), DoorContact(open=True, at=_at(0)), Motion(_at(1)),
-                   AccessResult(granted=True, reason="ok", at=_at(2)), SettingsChanged(at=_at(3), checkout_at=_at(9)))
+    room, _ = _run(
+        Room(room="101"),
+        DoorContact(open=True, at=_at(0)),
+        Motion(_at(1)),
+        AccessResult(granted=True, reason="ok", at=_at(2)),
+        SettingsChanged(at=_at(3), checkout_at=_at(9)),
+    )
     assert Room.from_dict(room.to_dict()) == room
 
 
@@ -119,12 +135,18 @@ def _signal(minute: float) -> st.SearchStrategy[Signal]:
         st.builds(DoorContact, open=st.booleans(), at=st.just(at)),
         st.just(Motion(at)),
         st.just(Tick(at)),
-        st.builds(AccessResult, granted=st.booleans(), reason=st.sampled_from(["ok", "expired"]), at=st.just(at)),
+        st.builds(
+            AccessResult, granted=st.booleans(), reason=st.sampled_from(["ok", "expired"]), at=st.just(at)
+        ),
         st.builds(LockChanged, locked=st.booleans(), at=st.just(at)),
         st.builds(DndChanged, on=st.booleans(), at=st.just(at)),
-        st.builds(SettingsChanged, at=st.just(at), occupied=st.none() | st.booleans(),
-                  housekeeping=st.none() | housekeeping,
-                  checkout_at=st.none() | st.just(at + timedelta(minutes=5))),
+        st.builds(
+            SettingsChanged,
+            at=st.just(at),
+            occupied=st.none() | st.booleans(),
+            housekeeping=st.none() | housekeeping,
+            checkout_at=st.none() | st.just(at + timedelta(minutes=5)),
+        ),
     )
 
 
@@ -161,5 +183,5 @@ def test_invariants_hold_over_any_history(signals: list[Signal]) -> None:
             assert isinstance(signal, Motion)
         RoomState.model_validate(room.snapshot().model_dump(mode="json"))
         assert Room.from_dict(room.to_dict()) == room
-    for first, second in zip(door_events, door_events[1:], strict=False):
+    for first, second in itertools.pairwise(door_events):
         assert first != second, "door.opened and door.closed alternate"

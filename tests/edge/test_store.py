@@ -17,8 +17,9 @@ def _store(tmp_path: Path) -> Store:
 
 
 def _add(store: Store, n: int) -> list[int]:
-    return [store.append_event(type="tamper", data={"n": i}, room="101", created=utcnow()).seq
-            for i in range(n)]
+    return [
+        store.append_event(type="tamper", data={"n": i}, room="101", created=utcnow()).seq for i in range(n)
+    ]
 
 
 def test_events_get_increasing_sequences_and_come_back_in_order(tmp_path: Path) -> None:
@@ -103,5 +104,7 @@ def test_confirmation_removes_exactly_what_it_names(picks: list[int], total: int
         ids = {e.seq: e.id for e in store.after(0, limit=100)}
         chosen = {p for p in picks if p in ids}
         store.confirm(ids=[ids[s] for s in chosen])
-        assert [e.seq for e in store.after(0, limit=100)] == [s for s in range(1, total + 1) if s not in chosen]
+        assert [e.seq for e in store.after(0, limit=100)] == [
+            s for s in range(1, total + 1) if s not in chosen
+        ]
         store.close()
