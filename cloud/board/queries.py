@@ -52,6 +52,7 @@ class EventView(BaseModel):
     type: str
     ts: datetime
     seq: int | None
+    credential_id: str | None
     data: dict[str, Any]
     dead_letter: str | None
 
@@ -86,6 +87,12 @@ def room_events(session: Session, *, site: str, floor: str, room: str, limit: in
     q = (select(EventRecord)
          .where(EventRecord.site == site, EventRecord.floor == floor, EventRecord.room == room)
          .order_by(EventRecord.ts.desc(), EventRecord.seq.desc()).limit(limit))
+    return [EventView.model_validate(e, from_attributes=True) for e in session.scalars(q)]
+
+
+def credential_events(session: Session, *, credential_id: str, limit: int = 100) -> list[EventView]:
+    q = (select(EventRecord).where(EventRecord.credential_id == credential_id)
+         .order_by(EventRecord.ts.desc()).limit(limit))
     return [EventView.model_validate(e, from_attributes=True) for e in session.scalars(q)]
 
 

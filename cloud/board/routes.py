@@ -27,6 +27,13 @@ def get_room_events(session: SessionDep, site: str, floor: str, room: str,
     return queries.room_events(session, site=site, floor=floor, room=room, limit=limit)
 
 
+@router.get("/credentials/{credential_id}/events", response_model=list[EventView])
+def get_credential_events(session: SessionDep, credential_id: str,
+                          limit: int = Query(default=100, ge=1, le=1000)) -> list[EventView]:
+    """The access log of one keycard: every decision at every door."""
+    return queries.credential_events(session, credential_id=credential_id, limit=limit)
+
+
 @router.get("/events/recent", response_model=list[EventView])
 def get_recent_events(session: SessionDep, limit: int = Query(default=50, ge=1, le=500)) -> list[EventView]:
     return queries.recent_events(session, limit=limit)

@@ -89,10 +89,12 @@ def _route(batch: Batch, topic: Topic, envelope: Envelope, data: object) -> None
 def _event_row(topic: Topic, envelope: Envelope, received_at: datetime,
                dead: str | None = None) -> dict[str, Any]:
     room = envelope.data.get("room")
+    credential = envelope.data.get("credential_id")
     return {
         "id": envelope.id, "site": topic.site, "floor": topic.floor,
         "room": room if isinstance(room, str) and len(room) <= 63 else None,
         "type": envelope.type, "ts": envelope.ts, "source": envelope.source, "seq": envelope.seq,
+        "credential_id": credential if isinstance(credential, str) and len(credential) <= 64 else None,
         "data": envelope.data, "received_at": received_at, "dead_letter": dead,
     }
 

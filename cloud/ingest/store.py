@@ -17,7 +17,7 @@ from cloud.commands.models import Command
 from cloud.ingest.batch import Batch
 
 EVENTS = EventRecord.__table__
-EVENT_COLUMNS = ["id", "site", "floor", "room", "type", "ts", "source", "seq", "data",
+EVENT_COLUMNS = ["id", "site", "floor", "room", "type", "ts", "source", "seq", "credential_id", "data",
                  "received_at", "dead_letter"]
 
 # A hook runs inside the batch's transaction with the rows that were new to the database.
