@@ -20,7 +20,7 @@ from edge.config import GatewayConfig, load_config, settings_help
 from edge.errors import CommandRejected, ConfigError, UnknownRoom
 from edge.inbox import CommandInbox
 from edge.link import MqttLink
-from edge.ports import Clock, Credentials, Decide, DoorHardware, SystemTime
+from edge.ports import Access, Clock, DoorHardware
 from edge.room_state import (
     AccessResult,
     DndChanged,
@@ -34,17 +34,20 @@ from edge.room_state import (
     Tick,
     apply,
 )
+from edge.sim import FloorSimulator, SimulatedDesk, SimulatedDoors
 from edge.store import OutboxEntry, Store
+from edge.timekeeping import GatewayClock
+from mqtt.codec import encode
 from mqtt.envelope import Envelope
 from mqtt.messages import (
     EVENT_MODELS,
-    CredentialRevoke,
-    CredentialUpsert,
+    CommandAck,
     Data,
     RemoteUnlock,
     RoomSettings,
     RoomState,
 )
+from mqtt.topics import Kind, Topic
 
 log = logging.getLogger(__name__)
 CommandHandler = Callable[[Envelope, Data], None]
@@ -61,15 +64,11 @@ class Gateway:
     """One floor. Hardware reports through the ``FloorInputs`` methods; the cloud through commands."""
 
     def __init__(self, config: GatewayConfig, *, hardware: DoorHardware | None = None,
-                 decide: Decide | None = None, credentials: Credentials | None = None,
-                 clock: Clock | None = None) -> None:
+                 access: Access | None = None, clock: Clock | None = None) -> None:
         self.config = config
         self.store = Store(config.db_path)
-        self.clock: Clock = clock or SystemTime()
-        cards = CardList(self.store) if decide is None or credentials is None else None
-        self.decide: Decide = decide or _need(cards)
-        self.credentials: Credentials = credentials or _need(cards)
-        self.card_list = cards
+        self.clock: Clock = clock or GatewayClock(self.store, trust_system_clock=config.trust_system_clock)
+        self.access: Access = access or default_access(config, self.store, self.clock)
         self.hardware = hardware
         self.policy = Policy(vacancy_quiet=timedelta(seconds=config.vacancy_quiet_s),
                              absence_quiet=timedelta(seconds=config.absence_quiet_s),
@@ -78,8 +77,8 @@ class Gateway:
         self._rooms = {r: Room.from_dict(saved[r]) if r in saved else Room(room=r) for r in config.rooms}
         self.handlers: dict[str, CommandHandler] = {
             "room.settings": self._room_settings, "door.unlock": self._remote_unlock,
-            "credential.upsert": self._credential_upsert, "credential.revoke": self._credential_revoke,
         }
+        self.handlers.update({t: self.access.apply for t in self.access.command_types})
         self.inbox = CommandInbox(store=self.store, handler=self._dispatch, now=self.now)
         self.link = MqttLink(config=config, store=self.store, inbox=self.inbox, clock=self.clock,
                              room_states=self.room_states, version=software_version())
@@ -126,8 +125,10 @@ class Gateway:
 
     def card_presented(self, room: str, card: bytes, *, door: str | None = None) -> bool:
         """Decide locally, record the decision, open the lock when granted."""
+        if room not in self._rooms:
+            raise UnknownRoom(room)
+        decision = self.access(card=card, room=room, door=door)
         now = self.now()
-        decision = self.decide(card=card, room=room, door=door, now=now)
         self.feed(room, AccessResult(granted=decision.granted, reason=decision.reason, at=now,
                                      credential_id=decision.credential_id, kind=decision.kind, door=door))
         if decision.granted and self.hardware is not None:
@@ -205,37 +206,45 @@ class Gateway:
         if self.hardware is not None:
             self.hardware.unlock(room=data.room, door=data.door, seconds=data.seconds)
 
-    def _credential_upsert(self, _envelope: Envelope, data: Data) -> None:
-        assert isinstance(data, CredentialUpsert)
-        self.credentials.upsert(data, now=self.now())
-
-    def _credential_revoke(self, _envelope: Envelope, data: Data) -> None:
-        assert isinstance(data, CredentialRevoke)
-        self.credentials.revoke(data, now=self.now())
+    def command(self, type: str, data: Data) -> CommandAck | None:
+        """Apply a command as if the cloud had sent it (the simulated desk installs its key so)."""
+        topic = str(Topic(Kind.CMD, self.config.site, self.config.floor))
+        return self.inbox.receive(topic, encode(type=type, source="local", data=data).to_json()).ack
 
 
-def _need(cards: CardList | None) -> CardList:
-    assert cards is not None
-    return cards
+def default_access(config: GatewayConfig, store: Store, clock: Clock) -> Access:
+    if config.access == "list":
+        return CardList(store, clock=clock)
+    from edge.keycards import KeycardAccess
+
+    assert config.site_number is not None and config.floor_number is not None
+    return KeycardAccess(store=store, site=config.site_number, floor=config.floor_number, clock=clock)
 
 
-def build(config: GatewayConfig) -> tuple[Gateway, Any]:
-    """The gateway with the hardware its settings ask for, and the simulator when simulated."""
+def build(config: GatewayConfig) -> tuple[Gateway, FloorSimulator]:
+    """The gateway with the hardware its settings ask for, and the people of a simulated floor."""
     if config.hardware == "pi":
         raise ConfigError("hardware 'pi' needs the door-node bus adapter, which this build does not include")
-    from edge.sim import FloorSimulator, SimulatedDoors
-
     doors = SimulatedDoors()
     gateway = Gateway(config, hardware=doors)
-    assert gateway.card_list is not None
-    card_list = gateway.card_list
-
-    def issue(room: str) -> bytes:
-        return card_list.issue(room, now=gateway.now())
-
+    issue = simulated_desk(gateway)
     simulator = FloorSimulator(inputs=gateway, doors=doors, rooms=config.rooms, rate=config.sim_rate,
                                seed=config.sim_seed, issue_card=issue)
     return gateway, simulator
+
+
+def simulated_desk(gateway: Gateway) -> Callable[[str], bytes]:
+    """The card encoder of a simulated floor: signed keycards, or listed cards in 'list' mode."""
+    access = gateway.access
+    if isinstance(access, CardList):
+        return lambda room: access.issue(room, now=gateway.now())
+    config = gateway.config
+    assert config.site_number is not None and config.floor_number is not None
+    desk = SimulatedDesk.load_or_create(gateway.store, site=config.site_number, floor=config.floor_number)
+    ack = gateway.command("key.upsert", desk.key_command())
+    if ack is None or not ack.ok:
+        raise ConfigError(f"the simulated desk's key was refused: {ack.error if ack else 'no answer'}")
+    return lambda room: desk.issue(room, now=gateway.now())
 
 
 def run(config_path: Path | None) -> int:

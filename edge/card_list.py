@@ -13,10 +13,11 @@ import json
 import secrets
 from datetime import datetime, timedelta
 
-from edge.ports import Decision
+from edge.errors import CommandRejected
+from edge.ports import Clock, Decision
 from edge.store import Store
-from mqtt.envelope import new_id
-from mqtt.messages import CredentialRevoke, CredentialUpsert
+from mqtt.envelope import Envelope, new_id
+from mqtt.messages import CredentialRevoke, CredentialUpsert, Data
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS card_list (
@@ -39,13 +40,29 @@ def card_bytes(text: str) -> bytes:
 
 
 class CardList:
-    """``Decide`` and ``Credentials`` over the store; only card hashes are kept."""
+    """The ``Access`` port over the store; only card hashes are kept."""
 
-    def __init__(self, store: Store) -> None:
+    command_types = ("credential.upsert", "credential.revoke")
+
+    def __init__(self, store: Store, *, clock: Clock) -> None:
         self._store = store
+        self._clock = clock
         store.execute_script(SCHEMA)
 
-    def __call__(self, *, card: bytes, room: str, door: str | None, now: datetime) -> Decision:
+    def apply(self, envelope: Envelope, data: Data) -> None:
+        now = self._clock.read().at
+        try:
+            if isinstance(data, CredentialUpsert):
+                self.upsert(data, now=now)
+            elif isinstance(data, CredentialRevoke):
+                self.revoke(data, now=now)
+            else:
+                raise CommandRejected(f"{envelope.type!r} is not an allow-list command")
+        except ValueError as exc:
+            raise CommandRejected(str(exc)) from None
+
+    def __call__(self, *, card: bytes, room: str, door: str | None) -> Decision:
+        now = self._clock.read().at
         row = self._store.fetch_one(
             "SELECT credential_id, rooms, valid_until, revoked FROM card_list WHERE card_hash = ?",
             [_hash(card)],

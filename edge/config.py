@@ -39,6 +39,15 @@ class GatewayConfig(BaseModel):
     session_expiry_s: int = Field(default=7 * 86400, ge=60,
                                   description="MQTT 5 session expiry; the broker keeps commands this long")
     data_dir: Path = Field(default=Path("var/edge"), description="directory of the gateway's SQLite store")
+    access: Literal["keycard", "list"] = Field(
+        default="keycard",
+        description="'keycard': signed cards checked offline; 'list': cards the cloud listed by bytes")
+    site_number: int | None = Field(default=None, ge=0, le=0xFFFF,
+                                    description="the site's number on keycards (needed for 'keycard')")
+    floor_number: int | None = Field(default=None, ge=0, le=254,
+                                     description="this floor's number on keycards (needed for 'keycard')")
+    trust_system_clock: bool = Field(default=False,
+                                     description="trust the OS clock without an NTP sync (containers, demo)")
     hardware: Literal["sim", "pi"] = Field(default="sim",
                                            description="'sim' simulated floor, 'pi' real GPIO/serial")
     resend_after_s: float = Field(default=15.0, gt=0, le=3600,
@@ -81,8 +90,14 @@ class GatewayConfig(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _url(self) -> GatewayConfig:
+    def _consistent(self) -> GatewayConfig:
         broker_address(self)
+        if self.access == "keycard":
+            if self.site_number is None or self.floor_number is None:
+                raise ValueError("access 'keycard' needs site_number and floor_number")
+            bad = [r for r in self.rooms if not r.isdigit() or not 0 < int(r) <= 0xFFFF]
+            if bad:
+                raise ValueError(f"access 'keycard' needs numbered rooms (1..65535), not {bad[:5]}")
         return self
 
     @property

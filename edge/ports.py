@@ -7,10 +7,11 @@ happens at the doors through ``FloorInputs`` (implemented by the gateway).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Protocol
 
-from mqtt.messages import CredentialRevoke, CredentialUpsert
+from edge.clock import TimeReading
+from mqtt.envelope import Envelope
+from mqtt.messages import Data
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,17 +25,20 @@ class Decision:
 
 
 class Decide(Protocol):
-    def __call__(self, *, card: bytes, room: str, door: str | None, now: datetime) -> Decision:
-        """Decide offline whether ``card`` opens ``room``'s door at ``now``."""
+    def __call__(self, *, card: bytes, room: str, door: str | None) -> Decision:
+        """Decide offline, with the gateway's own clock, whether ``card`` opens ``room``'s door."""
         ...
 
 
-class Credentials(Protocol):
-    """The cloud's credential commands, applied to the gateway's access store."""
+class Access(Decide, Protocol):
+    """Decisions plus the cloud's commands that change what cards open."""
 
-    def upsert(self, command: CredentialUpsert, *, now: datetime) -> None: ...
+    @property
+    def command_types(self) -> tuple[str, ...]: ...
 
-    def revoke(self, command: CredentialRevoke, *, now: datetime) -> None: ...
+    def apply(self, envelope: Envelope, data: Data) -> None:
+        """Apply one access command; raises CommandRejected with the reason."""
+        ...
 
 
 class FloorInputs(Protocol):
@@ -63,28 +67,7 @@ class DoorHardware(Protocol):
     def stop(self) -> None: ...
 
 
-class TimeReading(Protocol):
-    @property
-    def at(self) -> datetime: ...
-
-    @property
-    def offset_s(self) -> float: ...
-
-
 class Clock(Protocol):
-    """The gateway's time (the access core's trusted clock fits this port)."""
+    """The gateway's time (``edge.timekeeping.GatewayClock``: trusted, never backwards)."""
 
     def read(self) -> TimeReading: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Reading:
-    at: datetime
-    offset_s: float = 0.0
-
-
-class SystemTime:
-    """The operating system clock, trusted as it is."""
-
-    def read(self) -> Reading:
-        return Reading(at=datetime.now(UTC))

@@ -6,13 +6,22 @@ configurable rate. The demo and the tests drive a gateway with them.
 
 from __future__ import annotations
 
+import base64
 import logging
 import random
+import secrets
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from edge.ports import FloorInputs
+from edge.store import Store
+from mqtt.access_messages import KeyUpsert
+from mqtt.keycard import Card, Kind, assemble, encode_body
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +66,47 @@ class SimulatedDoors:
             timers, self._timers = list(self._timers.values()), {}
         for timer in timers:
             timer.cancel()
+
+
+class SimulatedDesk:
+    """A front desk's keycard encoder for a floor without a cloud: its own Ed25519 key.
+
+    The key and the card sequence live in the gateway's store so a restarted floor keeps
+    issuing cards that are newer than the last ones.
+    """
+
+    KEY, SEQUENCE = "sim_desk_key", "sim_desk_sequence"
+
+    def __init__(self, store: Store, *, key: Ed25519PrivateKey, key_id: int, site: int, floor: int) -> None:
+        self._store, self._key, self.key_id = store, key, key_id
+        self._site, self._floor = site, floor
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load_or_create(cls, store: Store, *, site: int, floor: int) -> SimulatedDesk:
+        saved = store.meta(cls.KEY)
+        if saved is None:
+            saved = f"{secrets.randbelow(0xF000) + 0x1000}:{secrets.token_hex(32)}"
+            store.set_meta(cls.KEY, saved)
+        key_id, private = saved.split(":")
+        key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(private))
+        return cls(store, key=key, key_id=int(key_id), site=site, floor=floor)
+
+    def key_command(self) -> KeyUpsert:
+        public = self._key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        return KeyUpsert(key_id=self.key_id, public_key=base64.urlsafe_b64encode(public).decode())
+
+    def issue(self, room: str, *, now: datetime, days: int = 2) -> bytes:
+        """A guest card for ``room`` valid from now for ``days``, newer than any issued before."""
+        with self._lock:
+            sequence = int(self._store.meta(self.SEQUENCE) or "0") % 0xFFFE + 1
+            self._store.set_meta(self.SEQUENCE, str(sequence))
+        start = now.replace(microsecond=0)
+        card = Card(kind=Kind.GUEST, key_id=self.key_id, credential_id=secrets.randbits(63), site=self._site,
+                    issued_at=start, valid_from=start, valid_until=start + timedelta(days=days),
+                    sequence=sequence, guest=1, floor=self._floor, rooms=(int(room),))
+        body = encode_body(card)
+        return assemble(body, self._key.sign(body))
 
 
 @dataclass

@@ -74,6 +74,11 @@ class Store:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(SCHEMA)
 
+    @property
+    def database(self) -> sqlite_utils.Database:
+        """The shared database, for adapters with tables of their own (use under ``transaction``)."""
+        return self._db
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
@@ -207,3 +212,19 @@ class Store:
         with self._lock:
             row = self._db.execute(sql, params).fetchone()
         return tuple(row) if row is not None else None
+
+
+class StoredTrustedTime:
+    """The last trusted time, in the store's meta table (the trusted clock's persistence port)."""
+
+    KEY = "trusted_time"
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def load(self) -> datetime | None:
+        value = self._store.meta(self.KEY)
+        return datetime.fromisoformat(value) if value else None
+
+    def save(self, at: datetime) -> None:
+        self._store.set_meta(self.KEY, at.isoformat())

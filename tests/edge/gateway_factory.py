@@ -15,6 +15,7 @@ def gateway_config(broker: Mosquitto, data_dir: Path, *, site: str = "hotel", fl
     values: dict[str, Any] = {
         "site": site, "floor": floor, "rooms": ["101", "102", "103"],
         "mqtt_url": broker.gateway_url(site, floor), "data_dir": data_dir,
+        "site_number": 1, "floor_number": 1, "trust_system_clock": True,
         "reconnect_min_s": 1, "reconnect_max_s": 1, "tick_s": 0.2,
     }
     values.update(overrides)

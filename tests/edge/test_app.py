@@ -29,7 +29,7 @@ def gateway(tmp_path: Path) -> Iterator[Gateway]:
             "site": "hotel",
             "floor": "f1",
             "rooms": ["101", "102"],
-            "data_dir": tmp_path,
+            "data_dir": tmp_path, "access": "list",
             "unlock_s": 1,
         },
     )

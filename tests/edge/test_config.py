@@ -9,13 +9,14 @@ import pytest
 from edge.config import GatewayConfig, broker_address, load_config, settings_help
 from edge.errors import ConfigError
 
-BASE = {"POSADA_SITE": "hotel", "POSADA_FLOOR": "f1", "POSADA_ROOMS": "101, 102"}
+BASE = {"POSADA_SITE": "hotel", "POSADA_FLOOR": "f1", "POSADA_ROOMS": "101, 102", "POSADA_ACCESS": "list"}
 
 
 def test_environment_overrides_the_file(tmp_path: Path) -> None:
     path = tmp_path / "gw.toml"
     path.write_text(
         'site = "hotel"\nfloor = "f1"\nrooms = ["101"]\nresend_after_s = 30\ninflight_window = 7\n'
+        'access = "list"\n'
     )
     config = load_config(path, env={"POSADA_RESEND_AFTER_S": "2.5", "POSADA_ROOMS": '["201","202"]'})
     assert config.resend_after_s == 2.5
@@ -29,7 +30,7 @@ def test_rooms_from_a_comma_separated_variable() -> None:
 
 def test_an_edge_table_in_the_file_is_read(tmp_path: Path) -> None:
     path = tmp_path / "gw.toml"
-    path.write_text('[edge]\nsite = "annex"\nfloor = "g"\nrooms = ["1"]\n')
+    path.write_text('[edge]\nsite = "annex"\nfloor = "g"\nrooms = ["1"]\nsite_number = 2\nfloor_number = 0\n')
     assert load_config(path, env={}).source == "gw.annex.g"
 
 
@@ -89,3 +90,13 @@ def test_help_describes_every_setting() -> None:
     text = settings_help()
     for name in GatewayConfig.model_fields:
         assert f"POSADA_{name.upper()}" in text
+
+
+def test_keycard_access_needs_numbers_for_site_floor_and_rooms() -> None:
+    keycard = {**BASE, "POSADA_ACCESS": "keycard"}
+    with pytest.raises(ConfigError, match="site_number and floor_number"):
+        load_config(env=keycard)
+    numbered = {**keycard, "POSADA_SITE_NUMBER": "3", "POSADA_FLOOR_NUMBER": "1"}
+    assert load_config(env=numbered).floor_number == 1
+    with pytest.raises(ConfigError, match="numbered rooms"):
+        load_config(env={**numbered, "POSADA_ROOMS": "101,suite-a"})

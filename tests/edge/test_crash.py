@@ -21,7 +21,8 @@ def _config(broker: Mosquitto, tmp_path: Path) -> Path:
     path.write_text(
         'site = "hotel"\nfloor = "f1"\nrooms = ["101", "102", "103", "104"]\n'
         f'mqtt_url = "{broker.gateway_url("hotel", "f1")}"\ndata_dir = "{tmp_path / "data"}"\n'
-        "sim_rate = 300\nsim_seed = 7\nreconnect_min_s = 1\nreconnect_max_s = 1\n"
+        "sim_rate = 300\nsim_seed = 7\nsite_number = 1\nfloor_number = 1\ntrust_system_clock = true\n"
+        "reconnect_min_s = 1\nreconnect_max_s = 1\n"
     )
     return path
 

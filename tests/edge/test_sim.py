@@ -5,15 +5,20 @@ from __future__ import annotations
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from edge.app import build
 from edge.config import load_config
 from edge.sim import SimulatedDoors
 
+BASE: dict[str, Any] = {"site": "hotel", "floor": "f1", "site_number": 7, "floor_number": 1,
+                        "rooms": [str(100 + i) for i in range(1, 11)], "trust_system_clock": True}
 
-def _floor(tmp_path: Path, seed: int, steps: int = 400) -> tuple[list[str], Counter[str]]:
-    config = load_config(env={}, overrides={"site": "hotel", "floor": "f1", "data_dir": tmp_path,
-                                            "rooms": [str(100 + i) for i in range(10)], "sim_seed": seed})
+
+def _floor(tmp_path: Path, seed: int, steps: int = 400, **extra: Any) -> tuple[list[str], Counter[str]]:
+    config = load_config(env={}, overrides={**BASE, "data_dir": tmp_path, "sim_seed": seed, **extra})
     gateway, simulator = build(config)
     assert isinstance(gateway.hardware, SimulatedDoors)
     gateway.hardware.start(gateway)
@@ -32,17 +37,33 @@ def test_a_seeded_floor_repeats_itself(tmp_path: Path) -> None:
     assert other != first
 
 
-def test_guests_get_in_with_their_cards_and_strangers_do_not(tmp_path: Path) -> None:
-    actions, types = _floor(tmp_path, seed=11)
+@pytest.mark.parametrize("access", ["keycard", "list"])
+def test_guests_get_in_with_their_cards_and_strangers_do_not(tmp_path: Path, access: str) -> None:
+    actions, types = _floor(tmp_path, seed=11, access=access)
     assert types["access.granted"] > 20 and types["access.denied"] > 5
     assert types["door.opened"] == types["door.closed"] > 20
     assert types["room.occupancy"] >= 1
     assert not any(a.startswith("locked out") for a in actions)
 
 
+def test_signed_cards_are_judged_by_the_access_core(tmp_path: Path) -> None:
+    config = load_config(env={}, overrides={**BASE, "data_dir": tmp_path, "sim_seed": 5})
+    gateway, simulator = build(config)
+    assert gateway.hardware is not None
+    gateway.hardware.start(gateway)
+    for _ in range(300):
+        simulator.step()
+    reasons = Counter((e.type, e.data["reason"]) for e in gateway.store.after(0, limit=10_000)
+                      if e.type.startswith("access."))
+    assert reasons[("access.granted", "granted")] > 20
+    assert reasons[("access.denied", "malformed")] > 0  # random bytes
+    assert reasons[("access.denied", "wrong_door")] > 0  # another room's card
+    gateway.hardware.stop()
+    gateway.store.close()
+
+
 def test_the_simulator_runs_at_its_rate_on_its_own_thread(tmp_path: Path) -> None:
-    config = load_config(env={}, overrides={"site": "hotel", "floor": "f1", "data_dir": tmp_path,
-                                            "rooms": ["101", "102"], "sim_rate": 100, "sim_seed": 1})
+    config = load_config(env={}, overrides={**BASE, "data_dir": tmp_path, "sim_rate": 100, "sim_seed": 1})
     gateway, simulator = build(config)
     assert gateway.hardware is not None
     gateway.hardware.start(gateway)
