@@ -129,3 +129,30 @@ def test_state_and_events_of_one_input_are_written_together(gateway: Gateway) ->
     gateway.door_contact("101", open=True)  # no change, nothing written
     assert _types(gateway) == ["door.opened"]
     assert gateway.store.rooms()["101"]["door"] == "open"
+
+
+def test_signed_keycards_open_their_room_until_revoked(tmp_path: Path) -> None:
+    from edge.sim import SimulatedDesk
+    from mqtt.keycard import parse_card
+
+    config = load_config(env={}, overrides={"site": "hotel", "floor": "f1", "rooms": ["101", "102"],
+                                            "data_dir": tmp_path, "site_number": 9, "floor_number": 1,
+                                            "trust_system_clock": True})
+    gw = Gateway(config)
+    desk = SimulatedDesk.load_or_create(gw.store, site=9, floor=1)
+    card = desk.issue("101", now=gw.now())
+    assert gw.card_presented("101", card) is False  # the key is not installed yet
+    ack = gw.command("key.upsert", desk.key_command())
+    assert ack is not None and ack.ok
+    assert gw.card_presented("101", card) is True
+    assert gw.card_presented("102", card) is False
+    newer = desk.issue("101", now=gw.now())
+    assert gw.card_presented("101", newer) is True
+    assert gw.card_presented("101", card) is False  # superseded by the newer card
+    credential = parse_card(newer).card.credential_ref
+    assert gw.command("credential.revoke", CredentialRevoke(credential_id=credential)).ok  # type: ignore[union-attr]
+    assert gw.card_presented("101", newer) is False
+    reasons = [e.data["reason"] for e in gw.store.after(0, limit=20)]
+    assert reasons == ["unknown_key", "granted", "wrong_door", "granted", "superseded", "revoked"]
+    assert gw.store.after(0, limit=20)[1].data["credential_id"] == parse_card(card).card.credential_ref
+    gw.store.close()
