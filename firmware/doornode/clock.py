@@ -1,6 +1,7 @@
 # Millisecond ticks with MicroPython's wrap-around arithmetic, also under CPython.
 try:
-    from time import ticks_add, ticks_diff, ticks_ms
+    # the board's own ticks; the CPython stand-ins below declare them as plain ints
+    from time import ticks_add, ticks_diff, ticks_ms  # pyright: ignore[reportAssignmentType]
 except ImportError:  # CPython (the gateway's simulated node): same arithmetic, 2**30 period
     import time
 
@@ -8,7 +9,8 @@ except ImportError:  # CPython (the gateway's simulated node): same arithmetic, 
     _HALF = _PERIOD >> 1
 
     def ticks_ms():
-        return int(time.monotonic() * 1000) & (_PERIOD - 1)
+        now = time.monotonic()  # pyright: ignore[reportAttributeAccessIssue] (CPython only)
+        return int(now * 1000) & (_PERIOD - 1)
 
     def ticks_add(ticks, delta):
         return (ticks + delta) & (_PERIOD - 1)

@@ -37,7 +37,8 @@ CARD_LOCAL = 0x01
 CARD_LOCAL_GRANTED = 0x02
 
 try:
-    from binascii import crc_hqx as _crc_hqx  # CPython: the same CRC in C
+    # CPython computes the same CRC in C; MicroPython lacks it and uses the table.
+    from binascii import crc_hqx as _crc_hqx  # pyright: ignore[reportAttributeAccessIssue]
 except ImportError:
     _crc_hqx = None
 
