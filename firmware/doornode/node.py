@@ -6,7 +6,7 @@ from . import frame as fr
 from .allowlist import Allowlist
 from .clock import ticks_add, ticks_diff
 
-REREAD_MS = 1500  # the same card held on the reader is one tap
+REREAD_MS = 700  # the same card seen again within this is still the same tap
 DEBOUNCE_MS = 30
 QUIET_MS = 20  # a partial frame older than this was cut
 
@@ -15,7 +15,7 @@ class DoorNode:
     def __init__(self, uart, lock, contact, reader, address, battery=None, de=None,
                  now_ms=0, lock_active=1, open_level=1, local_unlock_ms=5000,
                  link_timeout_ms=2000, decision_timeout_ms=500, allowlist_size=16,
-                 queue_size=8, status_every_ms=60000):
+                 queue_size=8, status_every_ms=60000, reread_ms=REREAD_MS):
         if not 1 <= address <= fr.MAX_ADDR:
             raise ValueError("node address must be 1..%d" % fr.MAX_ADDR)
         self.uart, self.lock, self.contact, self.reader = uart, lock, contact, reader
@@ -25,6 +25,7 @@ class DoorNode:
         self.link_timeout_ms = link_timeout_ms
         self.decision_timeout_ms = decision_timeout_ms
         self.queue_size, self.status_every_ms = queue_size, status_every_ms
+        self.reread_ms = reread_ms
         self.allowlist = Allowlist(allowlist_size)
         self.decoder = fr.Decoder()
         self.replies = fr.ReplyCache()
@@ -154,7 +155,7 @@ class DoorNode:
     # --- cards and the lock ----------------------------------------------------------
 
     def _on_card(self, card, now_ms):
-        if card == self.last_card and ticks_diff(now_ms, self.last_card_at) < REREAD_MS:
+        if card == self.last_card and ticks_diff(now_ms, self.last_card_at) < self.reread_ms:
             self.last_card_at = now_ms
             return
         self.last_card, self.last_card_at = card, now_ms
