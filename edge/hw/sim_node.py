@@ -60,11 +60,21 @@ class SimReader:
             return None
 
 
-class FdUart:
-    """MicroPython's UART calls (any/read/write) over a file descriptor."""
+def wire_seconds(nbytes: int, baudrate: int) -> float:
+    """Time to clock `nbytes` out of a UART at 8N1 (start + 8 data + stop bits)."""
+    return nbytes * 10 / baudrate
 
-    def __init__(self, fd: int) -> None:
+
+class FdUart:
+    """MicroPython's UART calls (any/read/write) over a file descriptor.
+
+    With `pace_baud`, each write first waits for the time the bytes would take on a real
+    wire, since a pty moves them at memory speed whatever baud rate it was given.
+    """
+
+    def __init__(self, fd: int, *, pace_baud: int | None = None) -> None:
         self.fd = fd
+        self.pace_baud = pace_baud
 
     def any(self) -> int:
         raw = fcntl.ioctl(self.fd, termios.FIONREAD, b"\0\0\0\0")
@@ -74,6 +84,8 @@ class FdUart:
         return os.read(self.fd, size)
 
     def write(self, data: bytes) -> int:
+        if self.pace_baud:
+            time.sleep(wire_seconds(len(data), self.pace_baud))
         view = memoryview(data)
         while view:
             view = view[os.write(self.fd, view) :]
@@ -88,6 +100,7 @@ class SimulatedDoorNode:
         address: int,
         *,
         battery_mv: int | None = 3700,
+        pace_baud: int | None = None,
         node_factory: Callable[..., DoorNode] = DoorNode,
         **options: int,
     ) -> None:
@@ -95,7 +108,7 @@ class SimulatedDoorNode:
         tty.setraw(self._master)
         self.device = os.ttyname(self._slave)
         self.lock, self.contact, self.reader = SimPin(), SimPin(0), SimReader()
-        self.uart = FdUart(self._master)
+        self.uart = FdUart(self._master, pace_baud=pace_baud)
         self.node = node_factory(
             self.uart, self.lock, self.contact, self.reader, address,
             battery=(lambda: battery_mv), now_ms=ticks_ms(), **options,
