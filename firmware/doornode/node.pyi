@@ -1,6 +1,6 @@
 # Types of node.py for CPython callers (the gateway's simulated twin).
 from collections.abc import Callable
-from typing import Any, Final, Protocol, type_check_only
+from typing import Any, Final, Protocol, overload, type_check_only
 
 from .allowlist import Allowlist
 from .frame import Decoder, ReplyCache
@@ -17,7 +17,10 @@ class Uart(Protocol):
 
 @type_check_only
 class Pin(Protocol):
-    def value(self, level: int | None = None, /) -> int | None: ...
+    @overload
+    def value(self) -> int: ...
+    @overload
+    def value(self, x: Any, /) -> None: ...
 
 @type_check_only
 class Reader(Protocol):
