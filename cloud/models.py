@@ -1,3 +1,4 @@
 """Imports every area's tables so that metadata (and Alembic) sees them all."""
 
 from cloud.board import models as board  # noqa: F401
+from cloud.commands import models as commands  # noqa: F401

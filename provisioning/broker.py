@@ -1,0 +1,121 @@
+"""Broker credentials and ACL for a site: Mosquitto password file, ACL file and config.
+
+A gateway may publish only under its own ``{site}/{floor}`` and read only its own ``cmd``;
+the cloud reads everything edge-bound and may publish only commands.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from mqtt.topics import PREFIX, check_slug
+
+CLOUD_USER = "posada-cloud"
+PBKDF2_ITERATIONS = 101  # what mosquitto_passwd writes for its "$7$" format
+
+
+def gateway_user(site: str, floor: str) -> str:
+    """The MQTT username of a floor's gateway (dots cannot occur in slugs, so it is unambiguous)."""
+    return f"gw.{check_slug(site, 'site')}.{check_slug(floor, 'floor')}"
+
+
+def hash_password(password: str, *, salt: bytes | None = None) -> str:
+    """A Mosquitto 2 password-file hash (PBKDF2-SHA512, ``$7$``)."""
+    salt = salt if salt is not None else secrets.token_bytes(12)
+    digest = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, PBKDF2_ITERATIONS)
+    return f"$7${PBKDF2_ITERATIONS}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+
+
+@dataclass(frozen=True)
+class Account:
+    username: str
+    password: str
+
+
+def cloud_acl() -> list[str]:
+    reads = ["status", "events", "ack", "rooms/+/state", "rooms/+/telemetry"]
+    lines = [f"user {CLOUD_USER}"]
+    lines += [f"topic read {PREFIX}/+/+/{r}" for r in reads]
+    lines.append(f"topic write {PREFIX}/+/+/cmd")
+    return lines
+
+
+def gateway_acl(site: str, floor: str) -> list[str]:
+    base = f"{PREFIX}/{site}/{floor}"
+    writes = ["status", "events", "ack", "rooms/+/state", "rooms/+/telemetry"]
+    lines = [f"user {gateway_user(site, floor)}"]
+    lines += [f"topic write {base}/{w}" for w in writes]
+    lines.append(f"topic read {base}/cmd")
+    return lines
+
+
+def acl_text(floors: Iterable[tuple[str, str]]) -> str:
+    blocks = [cloud_acl()] + [gateway_acl(site, floor) for site, floor in floors]
+    return "\n\n".join("\n".join(b) for b in blocks) + "\n"
+
+
+def passwd_text(accounts: Iterable[Account]) -> str:
+    return "".join(f"{a.username}:{hash_password(a.password)}\n" for a in accounts)
+
+
+def mosquitto_conf(*, port: int, bind: str, directory: Path, persistence: bool = True) -> str:
+    lines = [
+        "per_listener_settings false",
+        f"listener {port} {bind}",
+        "allow_anonymous false",
+        f"password_file {directory / 'passwd'}",
+        f"acl_file {directory / 'acl'}",
+        "max_inflight_messages 1000",
+        # The cloud's persistent session must hold a long outage of the ingest worker;
+        # gateways republish whatever the cloud has not confirmed, so this is a buffer, not the guarantee.
+        "max_queued_messages 200000",
+        "max_packet_size 262144",
+        f"persistence {'true' if persistence else 'false'}",
+        f"persistence_location {directory}/",
+        "autosave_interval 10",
+        "log_type error",
+        "log_type warning",
+        "log_type notice",
+        "log_dest stderr",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_broker_files(
+    directory: Path,
+    *,
+    floors: Iterable[tuple[str, str]],
+    accounts: Iterable[Account],
+    port: int = 1883,
+    bind: str = "127.0.0.1",
+    persistence: bool = True,
+) -> Path:
+    """Write passwd, acl and mosquitto.conf into ``directory``; returns the config path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "passwd").write_text(passwd_text(accounts))
+    (directory / "acl").write_text(acl_text(floors))
+    conf = directory / "mosquitto.conf"
+    conf.write_text(mosquitto_conf(port=port, bind=bind, directory=directory, persistence=persistence))
+    _readable_by_broker(directory)
+    return conf
+
+
+def _readable_by_broker(directory: Path) -> None:
+    """Mosquitto started as root drops to the ``mosquitto`` user, which must read these files."""
+    try:
+        import pwd
+
+        entry = pwd.getpwnam("mosquitto")
+    except (ImportError, KeyError):
+        return
+    if os.geteuid() != 0:
+        return
+    for path in [directory, *directory.iterdir()]:
+        os.chown(path, entry.pw_uid, entry.pw_gid)
+    directory.chmod(0o750)

@@ -1,0 +1,66 @@
+"""The broker's ACL, against a real Mosquitto with the project's config."""
+
+from __future__ import annotations
+
+import subprocess
+
+from tests.support.broker import Mosquitto
+
+
+def _sub(broker: Mosquitto, user: str, topic: str, count: int = 1, wait: int = 2) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        ["mosquitto_sub", "-p", str(broker.port), "-u", user, "-P", broker.passwords[user],
+         "-t", topic, "-C", str(count), "-W", str(wait), "-q", "1", "-v"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def _pub(broker: Mosquitto, user: str, topic: str, msg: str) -> None:
+    subprocess.run(
+        ["mosquitto_pub", "-p", str(broker.port), "-u", user, "-P", broker.passwords[user],
+         "-t", topic, "-m", msg, "-q", "1"], check=True, timeout=5,
+    )
+
+
+def test_gateway_cannot_publish_under_another_floor(mosquitto: Mosquitto) -> None:
+    import time
+
+    watcher = _sub(mosquitto, "posada-cloud", "posada/v1/hotel/+/events", count=1, wait=3)
+    time.sleep(0.3)
+    _pub(mosquitto, "gw.hotel.f1", "posada/v1/hotel/f2/events", "forged")
+    _pub(mosquitto, "gw.hotel.f1", "posada/v1/hotel/f1/events", "own")
+    out, _ = watcher.communicate(timeout=5)
+    assert out.strip() == "posada/v1/hotel/f1/events own"
+
+
+def test_cloud_may_publish_only_commands(mosquitto: Mosquitto) -> None:
+    import time
+
+    watcher = _sub(mosquitto, "gw.annex.g", "posada/v1/annex/g/cmd", count=1, wait=3)
+    events = _sub(mosquitto, "posada-cloud", "posada/v1/annex/g/events", count=1, wait=2)
+    time.sleep(0.3)
+    _pub(mosquitto, "posada-cloud", "posada/v1/annex/g/events", "forged-by-cloud")
+    _pub(mosquitto, "posada-cloud", "posada/v1/annex/g/cmd", "command")
+    out, _ = watcher.communicate(timeout=5)
+    assert out.strip() == "posada/v1/annex/g/cmd command"
+    ev_out, _ = events.communicate(timeout=5)
+    assert ev_out.strip() == ""
+
+
+def test_gateway_cannot_read_another_floors_commands(mosquitto: Mosquitto) -> None:
+    import time
+
+    spy = _sub(mosquitto, "gw.hotel.f1", "posada/v1/hotel/f3/cmd", count=1, wait=2)
+    time.sleep(0.3)
+    _pub(mosquitto, "posada-cloud", "posada/v1/hotel/f3/cmd", "secret")
+    out, _ = spy.communicate(timeout=5)
+    assert out.strip() == ""
+
+
+def test_wrong_password_is_refused(mosquitto: Mosquitto) -> None:
+    result = subprocess.run(
+        ["mosquitto_pub", "-p", str(mosquitto.port), "-u", "gw.hotel.f1", "-P", "wrong",
+         "-t", "posada/v1/hotel/f1/events", "-m", "x", "-q", "1"],
+        capture_output=True, text=True, timeout=5,
+    )
+    assert result.returncode != 0
