@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import binascii
+import itertools
 
 from fw_fakes import FakePin, FakeReader, FakeUart
 from hypothesis import given, settings
@@ -25,7 +26,7 @@ FLUSH = b"\x00" * (fr.MAX_PAYLOAD + fr.OVERHEAD)  # enough to close any pseudo-f
 def chunked(data: bytes, cuts: list[int]) -> list[bytes]:
     points = sorted({c % (len(data) + 1) for c in cuts})
     edges = [0, *points, len(data)]
-    return [data[a:b] for a, b in zip(edges, edges[1:], strict=False)]
+    return [data[a:b] for a, b in itertools.pairwise(edges)]
 
 
 @given(st.binary(max_size=600))

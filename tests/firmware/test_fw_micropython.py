@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import fcntl
 import re
 import shutil
 import subprocess
@@ -16,8 +17,6 @@ PACKAGE = ROOT / "firmware" / "doornode"
 RUNNER = HERE / "run_micropython.mjs"
 WASM_PKG = HERE / "node_modules" / "@micropython" / "micropython-webassembly-pyscript"
 PORTABLE_MARK = "# portable:"
-
-pytestmark = pytest.mark.xdist_group("micropython")
 
 
 def _portable_files() -> list[Path]:
@@ -36,16 +35,19 @@ def _portable_tests() -> list[tuple[str, str]]:
     return found
 
 
-def _ensure_runtime(node: str) -> None:
-    if WASM_PKG.exists():
-        return
-    npm = shutil.which("npm")
-    if npm is None:
-        pytest.fail("npm is needed once to install the MicroPython WebAssembly package")
-    subprocess.run(
-        [npm, "ci", "--no-audit", "--no-fund", "--prefix", str(HERE)],
-        check=True, capture_output=True, timeout=240,
-    )
+def _ensure_runtime() -> None:
+    """Install the pinned npm package once (test workers may race: take a lock)."""
+    with open(HERE / ".npm-install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (WASM_PKG / "micropython.mjs").exists():
+            return
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.fail("npm is needed once to install the MicroPython WebAssembly package")
+        subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund", "--prefix", str(HERE)],
+            check=True, capture_output=True, timeout=240,
+        )
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +55,7 @@ def micropython_results() -> tuple[dict[tuple[str, str], str], str]:
     node = shutil.which("node")
     if node is None:
         pytest.fail("Node.js is required to run the firmware tests under MicroPython")
-    _ensure_runtime(node)
+    _ensure_runtime()
     files = [str(p) for p in _portable_files()]
     run = subprocess.run(
         [node, str(RUNNER), "--lib", str(PACKAGE), *files],

@@ -1,4 +1,5 @@
 # portable: runs under CPython (pytest) and inside MicroPython (test_fw_micropython.py).
+# ruff: noqa: UP031  (MicroPython runs this file too: plain % formatting)
 try:
     from doornode import frame as fr
     from doornode.allowlist import Allowlist
