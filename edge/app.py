@@ -10,7 +10,7 @@ import logging
 import signal
 import threading
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -18,9 +18,10 @@ from typing import Any
 from edge.card_list import CardList
 from edge.config import GatewayConfig, load_config, settings_help
 from edge.errors import CommandRejected, ConfigError, UnknownRoom
+from edge.hw.errors import HardwareError
 from edge.inbox import CommandInbox
 from edge.link import MqttLink
-from edge.ports import Access, Clock, DoorHardware
+from edge.ports import Access, Clock, Decision, DoorHardware
 from edge.room_state import (
     AccessResult,
     DndChanged,
@@ -106,7 +107,7 @@ class Gateway:
         self.link.stop()
         self.store.close()
 
-    def now(self) -> Any:
+    def now(self) -> datetime:
         return self.clock.read().at
 
     # --- what the hardware reports (FloorInputs) ------------------------------------------
@@ -125,15 +126,21 @@ class Gateway:
 
     def card_presented(self, room: str, card: bytes, *, door: str | None = None) -> bool:
         """Decide locally, record the decision, open the lock when granted."""
-        if room not in self._rooms:
-            raise UnknownRoom(room)
-        decision = self.access(card=card, room=room, door=door)
-        now = self.now()
-        self.feed(room, AccessResult(granted=decision.granted, reason=decision.reason, at=now,
-                                     credential_id=decision.credential_id, kind=decision.kind, door=door))
+        decision = self.judge_card(room, card, door=door)
         if decision.granted and self.hardware is not None:
             self.hardware.unlock(room=room, door=door, seconds=self.config.unlock_s)
         return decision.granted
+
+    def judge_card(self, room: str, card: bytes, *, door: str | None = None) -> Decision:
+        if room not in self._rooms:
+            raise UnknownRoom(room)
+        decision = self.access(card=card, room=room, door=door)
+        self.feed(room, AccessResult(granted=decision.granted, reason=decision.reason, at=self.now(),
+                                     credential_id=decision.credential_id, kind=decision.kind, door=door))
+        return decision
+
+    def access_noted(self, room: str, *, granted: bool, reason: str, kind: str | None = None) -> None:
+        self.feed(room, AccessResult(granted=granted, reason=reason, at=self.now(), kind=kind))
 
     def record(self, type: str, data: Data | dict[str, Any], *, room: str | None = None) -> OutboxEntry:
         """Write an event to the outbox (validated against the contract), then let the link send it."""
@@ -201,10 +208,13 @@ class Gateway:
         assert isinstance(data, RemoteUnlock)
         if data.room not in self._rooms:
             raise UnknownRoom(data.room)
+        if self.hardware is not None:
+            try:
+                self.hardware.unlock(room=data.room, door=data.door, seconds=data.seconds)
+            except HardwareError as exc:
+                raise CommandRejected(f"the lock did not answer: {exc}") from None
         self.feed(data.room, AccessResult(granted=True, reason="remote", at=self.now(),
                                           credential_id=envelope.id, kind="remote", door=data.door))
-        if self.hardware is not None:
-            self.hardware.unlock(room=data.room, door=data.door, seconds=data.seconds)
 
     def command(self, type: str, data: Data) -> CommandAck | None:
         """Apply a command as if the cloud had sent it (the simulated desk installs its key so)."""
@@ -221,10 +231,14 @@ def default_access(config: GatewayConfig, store: Store, clock: Clock) -> Access:
     return KeycardAccess(store=store, site=config.site_number, floor=config.floor_number, clock=clock)
 
 
-def build(config: GatewayConfig) -> tuple[Gateway, FloorSimulator]:
+def build(config: GatewayConfig) -> tuple[Gateway, FloorSimulator | None]:
     """The gateway with the hardware its settings ask for, and the people of a simulated floor."""
     if config.hardware == "pi":
-        raise ConfigError("hardware 'pi' needs the door-node bus adapter, which this build does not include")
+        from edge.floor_bus import BusFloor
+
+        bus = BusFloor(port_url=config.serial_url, nodes=config.door_nodes, rs485=config.serial_rs485,
+                       unlock_s=config.unlock_s)
+        return Gateway(config, hardware=bus), None
     doors = SimulatedDoors()
     gateway = Gateway(config, hardware=doors)
     issue = simulated_desk(gateway)
@@ -255,10 +269,12 @@ def run(config_path: Path | None) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     gateway.start()
-    simulator.start()
+    if simulator is not None:
+        simulator.start()
     log.info("gateway %s running with %d rooms", config.source, len(config.rooms))
     stop.wait()
-    simulator.stop()
+    if simulator is not None:
+        simulator.stop()
     gateway.stop()
     return 0
 

@@ -50,6 +50,11 @@ class GatewayConfig(BaseModel):
                                      description="trust the OS clock without an NTP sync (containers, demo)")
     hardware: Literal["sim", "pi"] = Field(default="sim",
                                            description="'sim' simulated floor, 'pi' real GPIO/serial")
+    serial_url: str = Field(default="/dev/ttyAMA0",
+                            description="door-node bus: serial device or pyserial URL")
+    serial_rs485: bool = Field(default=False, description="door-node bus: kernel RS-485 direction control")
+    door_nodes: dict[str, int] = Field(default_factory=dict,
+                                       description="door-node bus: room -> node address (env: JSON object)")
     resend_after_s: float = Field(default=15.0, gt=0, le=3600,
                                   description="republish an event the cloud has not confirmed after this")
     inflight_window: int = Field(default=100, ge=1, le=10_000,
@@ -92,6 +97,13 @@ class GatewayConfig(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> GatewayConfig:
         broker_address(self)
+        unknown = sorted(set(self.door_nodes) - set(self.rooms))
+        if unknown:
+            raise ValueError(f"door_nodes name rooms not on this floor: {unknown[:5]}")
+        if any(not 1 <= a <= 247 for a in self.door_nodes.values()):
+            raise ValueError("door_nodes addresses must be 1..247")
+        if self.hardware == "pi" and not self.door_nodes:
+            raise ValueError("hardware 'pi' needs door_nodes (room -> node address)")
         if self.access == "keycard":
             if self.site_number is None or self.floor_number is None:
                 raise ValueError("access 'keycard' needs site_number and floor_number")
@@ -162,8 +174,20 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
         raw = env.get(ENV_PREFIX + name.upper())
         if raw is None:
             continue
-        values[name] = _list_value(raw) if name == "rooms" else raw
+        if name == "rooms":
+            values[name] = _list_value(raw)
+        elif name == "door_nodes":
+            values[name] = _json_value(raw)
+        else:
+            values[name] = raw
     return values
+
+
+def _json_value(raw: str) -> Any:
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        return raw  # validation names the setting
 
 
 def _list_value(raw: str) -> list[str] | str:

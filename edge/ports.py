@@ -7,6 +7,7 @@ happens at the doors through ``FloorInputs`` (implemented by the gateway).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from edge.clock import TimeReading
@@ -44,17 +45,31 @@ class Access(Decide, Protocol):
 class FloorInputs(Protocol):
     """What the hardware reports; the gateway implements it."""
 
+    def now(self) -> datetime: ...
+
     def door_contact(self, room: str, *, open: bool) -> None: ...
 
     def motion(self, room: str) -> None: ...
 
     def card_presented(self, room: str, card: bytes, *, door: str | None = None) -> bool:
-        """True when the door was opened for this card."""
+        """Judge a tap and open the lock when granted; True when granted."""
+        ...
+
+    def judge_card(self, room: str, card: bytes, *, door: str | None = None) -> Decision:
+        """Judge and record a tap; the caller opens the lock (a door node does it itself)."""
+        ...
+
+    def access_noted(self, room: str, *, granted: bool, reason: str, kind: str | None = None) -> None:
+        """A decision taken elsewhere (a door node on its own allowlist while cut off)."""
         ...
 
     def lock_changed(self, room: str, *, locked: bool) -> None: ...
 
     def dnd(self, room: str, *, on: bool) -> None: ...
+
+    def record(self, type: str, data: Data, *, room: str | None = None) -> object:
+        """An event the hardware raised on its own (door.forced, node.offline, tamper)."""
+        ...
 
 
 class DoorHardware(Protocol):
