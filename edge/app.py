@@ -9,7 +9,9 @@ import argparse
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -52,6 +54,7 @@ from mqtt.topics import Kind, Topic
 
 log = logging.getLogger(__name__)
 CommandHandler = Callable[[Envelope, Data], None]
+MOTION_SAVE_EVERY_S = 60.0
 
 
 def software_version() -> str:
@@ -80,9 +83,11 @@ class Gateway:
             "room.settings": self._room_settings, "door.unlock": self._remote_unlock,
         }
         self.handlers.update({t: self.access.apply for t in self.access.command_types})
-        self.inbox = CommandInbox(store=self.store, handler=self._dispatch, now=self.now)
+        self.inbox = CommandInbox(store=self.store, handler=self._dispatch, now=self.now,
+                                  topic=str(Topic(Kind.CMD, config.site, config.floor)))
         self.link = MqttLink(config=config, store=self.store, inbox=self.inbox, clock=self.clock,
                              room_states=self.room_states, version=software_version())
+        self._saved_at: dict[str, float] = {}
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
 
@@ -166,12 +171,19 @@ class Gateway:
             for event in step.events:
                 data = event.data.model_dump(mode="json", exclude_none=True)
                 self.store.append_event(type=event.type, data=data, room=room, created=signal.at)
-            self.store.save_room(room, step.room.to_dict(), at=signal.at)
             self._rooms[room] = step.room
+            if step.events or not self._motion_only(room, before, step.room):
+                self.store.save_room(room, step.room.to_dict(), at=signal.at)
+                self._saved_at[room] = time.monotonic()
         if step.events:
             self.link.wake()
         if step.changed_from(before):
             self.link.publish_room_state(step.room.snapshot())
+
+    def _motion_only(self, room: str, before: Room, after: Room) -> bool:
+        """More motion in a room already known occupied: written at most once a minute (SD cards wear)."""
+        same = replace(after, last_motion_at=before.last_motion_at, updated_at=before.updated_at) == before
+        return same and time.monotonic() - self._saved_at.get(room, -1e9) < MOTION_SAVE_EVERY_S
 
     def room_states(self) -> list[RoomState]:
         with self.store.transaction():

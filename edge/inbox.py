@@ -32,7 +32,8 @@ class Outcome:
 
 
 class CommandInbox:
-    def __init__(self, *, store: Store, handler: Handler, now: Callable[[], datetime]) -> None:
+    def __init__(self, *, store: Store, handler: Handler, now: Callable[[], datetime], topic: str) -> None:
+        self._topic = topic
         self._store = store
         self._handler = handler
         self._now = now
@@ -42,6 +43,10 @@ class CommandInbox:
 
     def receive(self, topic: str, payload: bytes) -> Outcome:
         """Handle one cmd message; never raises for bad input."""
+        if topic != self._topic:  # some brokers deliver retained or foreign messages anyway
+            self.rejections.add("topic")
+            log.debug("ignored a message on %s: not this gateway's command topic", topic[:200])
+            return Outcome()
         try:
             parsed, envelope = decode_envelope(topic, payload)
         except ContractError as exc:

@@ -11,6 +11,7 @@ import logging
 import random
 import secrets
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -140,9 +141,9 @@ class FloorSimulator:
         guest = self._guests.get(room)
         roll = self._rng.random()
         self.actions += 1
-        if guest is None:
-            self._guests[room] = _Guest(card=self.issue_card(room))
-            return f"check-in {room}"
+        if guest is None:  # a new guest checks in and goes up to the room
+            guest = self._guests[room] = _Guest(card=self.issue_card(room))
+            return self._enter(room, guest)
         if roll < 0.1:
             stranger = self._rng.randbytes(16) if roll < 0.05 else self._other_card(room)
             self.inputs.card_presented(room, stranger)
@@ -187,7 +188,9 @@ class FloorSimulator:
 
     def _run(self) -> None:
         interval = 1.0 / self.rate
-        while not self._stop.wait(interval):
+        due = time.monotonic() + interval
+        while not self._stop.wait(max(0.0, due - time.monotonic())):
+            due = max(due + interval, time.monotonic() - 1.0)  # catch up at most a second
             try:
                 self.step()
             except Exception:

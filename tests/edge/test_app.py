@@ -156,3 +156,12 @@ def test_signed_keycards_open_their_room_until_revoked(tmp_path: Path) -> None:
     assert reasons == ["unknown_key", "granted", "wrong_door", "granted", "superseded", "revoked"]
     assert gw.store.after(0, limit=20)[1].data["credential_id"] == parse_card(card).card.credential_ref
     gw.store.close()
+
+
+def test_repeated_motion_is_not_written_every_time(gateway: Gateway) -> None:
+    gateway.motion("101")
+    first = gateway.store.rooms()["101"]["last_motion_at"]
+    gateway.motion("101")
+    assert gateway.room("101").last_motion_at is not None
+    assert gateway.store.rooms()["101"]["last_motion_at"] == first  # in memory only, for a minute
+    assert [e.type for e in gateway.store.after(0, limit=10)] == ["room.occupancy"]

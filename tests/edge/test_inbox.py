@@ -30,7 +30,7 @@ class Recorder:
 def _inbox(tmp_path: Path) -> tuple[CommandInbox, Recorder, Store]:
     store = Store(tmp_path / "gw.db")
     recorder = Recorder()
-    return CommandInbox(store=store, handler=recorder, now=utcnow), recorder, store
+    return CommandInbox(store=store, handler=recorder, now=utcnow, topic=TOPIC), recorder, store
 
 
 def _payload(type_: str, data: Data, id: str | None = None) -> bytes:
@@ -103,3 +103,13 @@ def test_a_command_without_an_id_is_refused(tmp_path: Path) -> None:
     outcome = inbox.receive(TOPIC, b'{"v":1,"type":"room.settings","source":"c","data":{"room":"101"}}')
     assert outcome.ack is None and recorder.applied == []
     assert inbox.rejections.snapshot() == {"envelope": 1}
+
+
+def test_messages_on_other_topics_are_ignored_and_counted(tmp_path: Path) -> None:
+    inbox, recorder, _ = _inbox(tmp_path)
+    status = b'{"v":1,"id":"s1","type":"gateway.status","source":"gw.hotel.f1","data":{"state":"online"}}'
+    outcome = inbox.receive("posada/v1/hotel/f1/status", status)
+    other_floor = _payload("room.settings", RoomSettings(room="101"), id="c9")
+    assert inbox.receive("posada/v1/hotel/f2/cmd", other_floor).ack is None
+    assert outcome.ack is None and recorder.applied == []
+    assert inbox.rejections.snapshot() == {"topic": 2}
