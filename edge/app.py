@@ -49,6 +49,7 @@ from mqtt.messages import (
     RemoteUnlock,
     RoomSettings,
     RoomState,
+    Telemetry,
 )
 from mqtt.topics import Kind, Topic
 
@@ -146,6 +147,11 @@ class Gateway:
 
     def access_noted(self, room: str, *, granted: bool, reason: str, kind: str | None = None) -> None:
         self.feed(room, AccessResult(granted=granted, reason=reason, at=self.now(), kind=kind))
+
+    def telemetry(self, room: str, readings: dict[str, float | int | bool]) -> None:
+        if room not in self._rooms:
+            raise UnknownRoom(room)
+        self.link.publish_telemetry(Telemetry(room=room, readings=readings))
 
     def record(self, type: str, data: Data | dict[str, Any], *, room: str | None = None) -> OutboxEntry:
         """Write an event to the outbox (validated against the contract), then let the link send it."""

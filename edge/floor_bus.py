@@ -64,7 +64,8 @@ class BusFloor:
         self._bus = LockedBus(lambda: SerialBus(open_port(self._url, rs485=self._rs485)))
         configs = [dn.NodeConfig(address=a, door=room, room=room) for room, a in self._nodes.items()]
         self._service = dn.DoorNodes(self._bus, configs, decide=self._decide, emit=self._emit,
-                                     now=inputs.now, offline_after=self._offline_after)
+                                     now=inputs.now, telemetry=self._telemetry,
+                                     offline_after=self._offline_after)
         self._thread = threading.Thread(target=self._run, name="door-bus", daemon=True)
         self._thread.start()
 
@@ -98,6 +99,10 @@ class BusFloor:
         decision = self._inputs.judge_card(door, card)
         return dn.Decision(decision.granted, decision.reason, unlock_ms=self._unlock_s * 1000,
                            credential_id=decision.credential_id)
+
+    def _telemetry(self, room: str | None, door: str, readings: dict[str, dn.Reading], /) -> None:
+        if self._inputs is not None and room is not None:
+            self._inputs.telemetry(room, readings)
 
     def _emit(self, event_type: str, data: Data, /) -> None:
         assert self._inputs is not None

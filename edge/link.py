@@ -24,10 +24,11 @@ from edge.inbox import CommandInbox
 from edge.ports import Clock
 from edge.store import OutboxEntry, Store
 from mqtt.codec import encode
-from mqtt.messages import CommandAck, Data, GatewayStatus, RoomState
+from mqtt.messages import CommandAck, Data, GatewayStatus, RoomState, Telemetry
 from mqtt.topics import Kind, Topic
 
 log = logging.getLogger(__name__)
+MAX_BACKOFF = 32  # resend_after_s x 32 at most between resends of unconfirmed events
 
 
 class MqttLink:
@@ -47,6 +48,8 @@ class MqttLink:
         self._generation = 0  # bumped on every connect: the pump replays from the start
         self._completed: collections.deque[int] = collections.deque()
         self._pump_thread: threading.Thread | None = None
+        self._confirmed = threading.Event()  # an events.stored arrived since the last resend
+        self._backoff = 1
         self.published = 0
         self.republished = 0
         self._client = self._make_client()
@@ -148,6 +151,7 @@ class MqttLink:
             if outcome.ack is not None:
                 self._send_ack(outcome.ack)
             if outcome.confirmed:
+                self._confirmed.set()
                 self._wake.set()
         except Exception:  # a store failure must not kill the network thread
             log.exception("command handling failed")
@@ -163,6 +167,12 @@ class MqttLink:
             return
         topic = str(Topic(Kind.ROOM_STATE, self._config.site, self._config.floor, state.room))
         self._client.publish(topic, self._envelope("room.state", state), qos=1, retain=True)
+
+    def publish_telemetry(self, telemetry: Telemetry) -> None:
+        """QoS 0 readings; dropped while offline (telemetry is a sample, not a record)."""
+        if self.online.is_set():
+            topic = str(Topic(Kind.TELEMETRY, self._config.site, self._config.floor, telemetry.room))
+            self._client.publish(topic, self._envelope("room.telemetry", telemetry), qos=0)
 
     def _send_ack(self, ack: CommandAck) -> None:
         if self.online.is_set():
@@ -204,12 +214,22 @@ class MqttLink:
                 log.exception("outbox pump failed; retrying")
                 time.sleep(0.5)
 
+    def _adjust_backoff(self) -> None:
+        """Resend less often while the cloud confirms nothing, so an outage does not flood the broker."""
+        if self._confirmed.is_set():
+            self._confirmed.clear()
+            self._backoff = 1
+        else:
+            self._backoff = min(self._backoff * 2, MAX_BACKOFF)
+
     def _send_batch(self, inflight: dict[int, int], cursor: int) -> int:
         free = self._config.inflight_window - len(inflight)
         if free <= 0:
             return cursor
-        stale = self._store.stale(sent_before=time.time() - self._config.resend_after_s,
+        stale = self._store.stale(sent_before=time.time() - self._config.resend_after_s * self._backoff,
                                   up_to_seq=cursor, limit=free)
+        if stale:
+            self._adjust_backoff()
         fresh = self._store.after(cursor, limit=free - len(stale)) if free > len(stale) else []
         sent: list[int] = []
         for entry in [*stale, *fresh]:

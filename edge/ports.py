@@ -67,6 +67,10 @@ class FloorInputs(Protocol):
 
     def dnd(self, room: str, *, on: bool) -> None: ...
 
+    def telemetry(self, room: str, readings: dict[str, float | int | bool]) -> None:
+        """Sensor readings of a room (lock battery, link quality, ...), sent as samples."""
+        ...
+
     def record(self, type: str, data: Data, *, room: str | None = None) -> object:
         """An event the hardware raised on its own (door.forced, node.offline, tamper)."""
         ...

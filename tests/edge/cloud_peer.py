@@ -25,6 +25,7 @@ class CloudPeer:
         self.acks: list[dict[str, Any]] = []
         self.statuses: list[dict[str, Any]] = []
         self.states: dict[str, dict[str, Any]] = {}
+        self.telemetry: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self.connected = threading.Event()
         address = parse_mqtt_url(url)
@@ -40,12 +41,13 @@ class CloudPeer:
         wait_until(self.connected.is_set, timeout=10, what="cloud peer connection")
 
     def _on_connect(self, client: mqtt.Client, *_: Any) -> None:
-        for kind in ("events", "status", "ack", "rooms/+/state"):
+        for kind in ("events", "status", "ack", "rooms/+/state", "rooms/+/telemetry"):
             client.subscribe(f"{self.base}/{kind}", qos=1)
         self.connected.set()
 
     def _on_message(self, _client: mqtt.Client, _u: Any, message: mqtt.MQTTMessage) -> None:
         body = json.loads(message.payload)
+        body["_received"] = time.monotonic()
         with self._lock:
             if message.topic.endswith("/events"):
                 self.events.append(body)
@@ -53,6 +55,8 @@ class CloudPeer:
                 self.acks.append(body)
             elif message.topic.endswith("/status"):
                 self.statuses.append(body)
+            elif message.topic.endswith("/telemetry"):
+                self.telemetry.append(body)
             else:
                 self.states[body["data"]["room"]] = body
         if self.confirm and message.topic.endswith("/events"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from collections.abc import Iterator
@@ -56,10 +57,13 @@ def test_puback_is_not_enough_unconfirmed_events_are_republished(
     own_mosquitto: Mosquitto, tmp_path: Path, started: list[Gateway]
 ) -> None:
     peer = CloudPeer(own_mosquitto.cloud_url, site="hotel", floor="f1", confirm=False)
-    gateway = _start(started, make_gateway(own_mosquitto, tmp_path, resend_after_s=0.5))
+    gateway = _start(started, make_gateway(own_mosquitto, tmp_path, resend_after_s=0.3))
     entry = gateway.record("door.ajar", DoorEvent(room="102", seconds_open=130))
-    wait_until(lambda: sum(e["id"] == entry.id for e in peer.events) >= 3, what="republished event")
+    wait_until(lambda: sum(e["id"] == entry.id for e in peer.events) >= 4, what="republished event")
     assert gateway.store.pending_count() == 1
+    times = [e["_received"] for e in peer.events if e["id"] == entry.id]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert gaps[2] > gaps[0] * 1.5, f"resends back off while nothing is confirmed: {gaps}"
     peer.command("events.stored", EventsStored(up_to_seq=entry.seq))
     wait_until(lambda: gateway.store.pending_count() == 0, what="confirmation")
     settled = len(peer.events)
@@ -147,4 +151,17 @@ def test_garbage_on_cmd_is_counted_and_the_gateway_keeps_working(
     assert not peer.acks_for("huge-1")
     entry = gateway.record("tamper", {"room": "101"})
     wait_until(lambda: entry.seq in peer.first_seqs(), what="an event after the garbage")
+    peer.close()
+
+
+def test_telemetry_is_published_while_online(
+    mosquitto: Mosquitto, tmp_path: Path, started: list[Gateway]
+) -> None:
+    peer = CloudPeer(mosquitto.cloud_url, site="hotel", floor="f3")
+    gateway = _start(started, make_gateway(mosquitto, tmp_path, floor="f3"))
+    gateway.telemetry("102", {"lock_battery_v": 3.7, "link_quality": 1.0})
+    wait_until(lambda: bool(peer.telemetry), what="telemetry")
+    assert peer.telemetry[0]["type"] == "room.telemetry"
+    readings = {"lock_battery_v": 3.7, "link_quality": 1.0}
+    assert peer.telemetry[0]["data"] == {"room": "102", "readings": readings, "samples": []}
     peer.close()
