@@ -115,14 +115,28 @@ class Store:
         )
 
     def mark_sent(self, seqs: Iterable[int], *, at: float) -> None:
-        with self.transaction():
+        with self._relaxed(), self.transaction():
             self._db.conn.executemany("UPDATE outbox SET last_sent = ? WHERE seq = ?",
                                       [(at, s) for s in seqs])
+
+    @contextmanager
+    def _relaxed(self) -> Iterator[None]:
+        """Writes that may be lost on a power cut without harm (a lost deletion means a resend,
+        which the cloud ignores by id): no fsync of their own; the next full commit syncs them."""
+        with self._lock:
+            if self._db.conn.in_transaction:  # inside a caller's transaction: its sync applies
+                yield
+                return
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            try:
+                yield
+            finally:
+                self._db.execute("PRAGMA synchronous=FULL")
 
     def confirm(self, *, ids: Iterable[str] = (), up_to_seq: int | None = None) -> int:
         """Forget events the cloud has stored; returns how many rows went."""
         removed = 0
-        with self.transaction():
+        with self._relaxed(), self.transaction():
             if up_to_seq is not None:
                 removed += self._db.execute("DELETE FROM outbox WHERE seq <= ?", [up_to_seq]).rowcount
             id_list = list(ids)

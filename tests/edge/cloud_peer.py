@@ -18,8 +18,14 @@ from mqtt.url import parse_mqtt_url
 
 class CloudPeer:
     def __init__(self, url: str, *, site: str, floor: str, confirm: bool = True,
-                 client_id: str | None = None) -> None:
+                 client_id: str | None = None, batch_s: float | None = None) -> None:
+        """``batch_s``: confirm in batches every so often, as the cloud's ingest does."""
         self.site, self.floor, self.confirm = site, floor, confirm
+        self._batch: list[str] = []
+        self._batch_s = batch_s
+        self._closing = threading.Event()
+        if batch_s is not None:
+            threading.Thread(target=self._flush_every, args=(batch_s,), daemon=True).start()
         self.base = f"posada/v1/{site}/{floor}"
         self.events: list[dict[str, Any]] = []
         self.acks: list[dict[str, Any]] = []
@@ -60,7 +66,20 @@ class CloudPeer:
             else:
                 self.states[body["data"]["room"]] = body
         if self.confirm and message.topic.endswith("/events"):
-            self.command("events.stored", EventsStored(ids=[body["id"]]))
+            with self._lock:
+                self._batch.append(body["id"])
+            if self._batch_s is None:
+                self._flush()
+
+    def _flush(self) -> None:
+        with self._lock:
+            ids, self._batch = self._batch, []
+        for start in range(0, len(ids), 5000):
+            self.command("events.stored", EventsStored(ids=ids[start:start + 5000]))
+
+    def _flush_every(self, seconds: float) -> None:
+        while not self._closing.wait(seconds):
+            self._flush()
 
     def command(self, type_: str, data: Data, *, id: str | None = None) -> str:
         envelope = encode(type=type_, source="cloud", data=data, id=id)
@@ -90,6 +109,7 @@ class CloudPeer:
             return self.statuses[-1]["data"]["state"] if self.statuses else None
 
     def close(self) -> None:
+        self._closing.set()
         self.client.disconnect()
         self.client.loop_stop()
 

@@ -108,3 +108,13 @@ def test_confirmation_removes_exactly_what_it_names(picks: list[int], total: int
             s for s in range(1, total + 1) if s not in chosen
         ]
         store.close()
+
+
+def test_confirmations_leave_the_store_fully_synced(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    _add(store, 3)
+    store.mark_sent([1, 2], at=time.time())
+    store.confirm(up_to_seq=2)
+    assert store.fetch_one("PRAGMA synchronous", []) == (2,)
+    store.close()
+    assert [e.seq for e in _store(tmp_path).after(0, limit=10)] == [3]
