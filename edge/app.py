@@ -192,7 +192,7 @@ class Gateway:
         return same and time.monotonic() - self._saved_at.get(room, -1e9) < MOTION_SAVE_EVERY_S
 
     def room_states(self) -> list[RoomState]:
-        with self.store.transaction():
+        with self.store.locked():
             return [room.snapshot() for room in self._rooms.values()]
 
     def room(self, room: str) -> Room:

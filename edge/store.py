@@ -84,6 +84,12 @@ class Store:
             self._db.close()
 
     @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the store's lock without a transaction (a consistent read of shared state)."""
+        with self._lock:
+            yield
+
+    @contextmanager
     def transaction(self) -> Iterator[None]:
         """Group writes atomically (nested use joins the outer transaction)."""
         with self._lock, self._db.atomic():

@@ -165,3 +165,19 @@ def test_repeated_motion_is_not_written_every_time(gateway: Gateway) -> None:
     assert gateway.room("101").last_motion_at is not None
     assert gateway.store.rooms()["101"]["last_motion_at"] == first  # in memory only, for a minute
     assert [e.type for e in gateway.store.after(0, limit=10)] == ["room.occupancy"]
+
+
+def test_a_checked_out_room_left_quiet_is_vacated_and_turns_dirty(gateway: Gateway) -> None:
+    from edge.room_state import Tick
+
+    assert _command(gateway, "room.settings", RoomSettings(room="102", occupied=True, housekeeping="clean"))
+    gateway.door_contact("102", open=True)
+    gateway.door_contact("102", open=False)
+    assert _command(gateway, "room.settings", RoomSettings(room="102", occupied=False))
+    quiet = timedelta(seconds=gateway.config.vacancy_quiet_s)
+    gateway.feed("102", Tick(at=gateway.now() + quiet - timedelta(seconds=5)))
+    assert "room.vacated" not in _types(gateway)
+    gateway.feed("102", Tick(at=gateway.now() + quiet + timedelta(seconds=1)))
+    vacated = [e for e in gateway.store.after(0, limit=20) if e.type == "room.vacated"]
+    assert [e.data for e in vacated] == [{"room": "102", "reason": "checkout"}]
+    assert gateway.room("102").housekeeping == "dirty" and not gateway.room("102").occupied
