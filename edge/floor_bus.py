@@ -82,6 +82,10 @@ class BusFloor:
                     self._bus.reopen()
                 except HardwareError as again:
                     log.error("door bus still down: %s", again)
+            except Exception:  # the doors must stay polled whatever a report did downstream
+                log.exception("door bus service failed; resuming")
+                if self._stop.wait(0.5):
+                    return
 
     def unlock(self, *, room: str, door: str | None, seconds: int) -> None:
         """Remote unlock; raises HardwareError (NodeTimeout) when the node does not answer."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from edge.config import GatewayConfig, broker_address, load_config, settings_help
 from edge.errors import ConfigError
@@ -100,3 +102,26 @@ def test_keycard_access_needs_numbers_for_site_floor_and_rooms() -> None:
     assert load_config(env=numbered).floor_number == 1
     with pytest.raises(ConfigError, match="numbered rooms"):
         load_config(env={**numbered, "POSADA_ROOMS": "101,suite-a"})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from([f"POSADA_{n.upper()}" for n in GatewayConfig.model_fields]),
+                       st.text(max_size=40), max_size=8))
+def test_any_environment_gives_a_config_or_a_config_error(env: dict[str, str]) -> None:
+    try:
+        config = load_config(env={**BASE, **env})
+    except ConfigError as exc:
+        assert str(exc).startswith("invalid gateway configuration")
+    else:
+        assert config.site and config.rooms
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=300))
+def test_any_file_gives_a_config_or_a_config_error(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "any.toml"
+    path.write_bytes(content)
+    try:
+        load_config(path, env={})
+    except ConfigError:
+        pass

@@ -165,3 +165,15 @@ def test_telemetry_is_published_while_online(
     readings = {"lock_battery_v": 3.7, "link_quality": 1.0}
     assert peer.telemetry[0]["data"] == {"room": "102", "readings": readings, "samples": []}
     peer.close()
+
+
+def test_a_window_of_one_still_delivers_everything_in_order(
+    own_mosquitto: Mosquitto, tmp_path: Path, started: list[Gateway]
+) -> None:
+    peer = CloudPeer(own_mosquitto.cloud_url, site="hotel", floor="f1", batch_s=0.05)
+    gateway = _start(started, make_gateway(own_mosquitto, tmp_path, inflight_window=1, mqtt_protocol="3.1.1"))
+    for i in range(200):
+        gateway.record("tamper", {"room": "103", "detail": str(i)})
+    wait_until(lambda: gateway.store.pending_count() == 0, what="all confirmed")
+    assert peer.first_seqs() == list(range(1, 201))
+    peer.close()
