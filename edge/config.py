@@ -33,7 +33,9 @@ class GatewayConfig(BaseModel):
     rooms: list[str] = Field(min_length=1, max_length=500,
                              description="room slugs on this floor (env: comma-separated)")
     mqtt_url: str = Field(default="mqtt://127.0.0.1:1883", repr=False,
-                          description="mqtt://user:password@host:port; user defaults to gw.{site}.{floor}")
+                          description="mqtt[s]://user:password@host:port; user defaults to gw.{site}.{floor}")
+    mqtt_ca_file: Path | None = Field(default=None,
+                                      description="CA certificates for mqtts:// (the system's when unset)")
     mqtt_protocol: Literal["3.1.1", "5"] = Field(default="5", description="MQTT protocol version")
     mqtt_keepalive_s: int = Field(default=30, ge=5, le=3600, description="MQTT keepalive, seconds")
     session_expiry_s: int = Field(default=7 * 86400, ge=60,
@@ -131,10 +133,19 @@ def broker_address(config: GatewayConfig) -> BrokerAddress:
 
     The protocol is ``mqtt_protocol`` unless the URL says ``?protocol=`` itself.
     """
-    address = parse_mqtt_url(config.mqtt_url)
+    url = config.mqtt_url
+    if uses_tls(config):
+        parts = urlsplit(url)
+        netloc = parts.netloc if parts.port else f"{parts.netloc}:8883"
+        url = parts._replace(scheme="mqtt", netloc=netloc).geturl()
+    address = parse_mqtt_url(url)
     protocol = address.protocol if "protocol=" in urlsplit(config.mqtt_url).query else \
         (5 if config.mqtt_protocol == "5" else 4)
     return replace(address, username=address.username or config.source, protocol=protocol)
+
+
+def uses_tls(config: GatewayConfig) -> bool:
+    return urlsplit(config.mqtt_url).scheme == "mqtts"
 
 
 def load_config(path: Path | None = None, *, env: Mapping[str, str] | None = None,

@@ -19,7 +19,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from edge.config import GatewayConfig, broker_address
+from edge.config import GatewayConfig, broker_address, uses_tls
 from edge.inbox import CommandInbox
 from edge.ports import Clock
 from edge.store import OutboxEntry, Store
@@ -101,6 +101,8 @@ class MqttLink:
             clean_session=None if v5 else False,
         )
         client.username_pw_set(address.username, address.password)
+        if uses_tls(config):
+            client.tls_set(ca_certs=str(config.mqtt_ca_file) if config.mqtt_ca_file else None)
         client.will_set(self._topic[Kind.STATUS], self._status("offline"), qos=1, retain=True)
         client.reconnect_delay_set(max(1, int(config.reconnect_min_s)), max(1, int(config.reconnect_max_s)))
         client.max_inflight_messages_set(config.inflight_window)
