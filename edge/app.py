@@ -255,7 +255,7 @@ def build(config: GatewayConfig) -> tuple[Gateway, FloorSimulator | None]:
         from edge.floor_bus import BusFloor
 
         bus = BusFloor(port_url=config.serial_url, nodes=config.door_nodes, rs485=config.serial_rs485,
-                       unlock_s=config.unlock_s)
+                       unlock_s=config.unlock_s, motion_pins=config.motion_pins)
         return Gateway(config, hardware=bus), None
     doors = SimulatedDoors()
     gateway = Gateway(config, hardware=doors)

@@ -57,6 +57,8 @@ class GatewayConfig(BaseModel):
     serial_rs485: bool = Field(default=False, description="door-node bus: kernel RS-485 direction control")
     door_nodes: dict[str, int] = Field(default_factory=dict,
                                        description="door-node bus: room -> node address (env: JSON object)")
+    motion_pins: dict[str, int] = Field(default_factory=dict,
+                                        description="PIR sensors on GPIO: room -> BCM pin (env: JSON)")
     resend_after_s: float = Field(default=15.0, gt=0, le=3600,
                                   description="republish an event the cloud has not confirmed after this")
     inflight_window: int = Field(default=100, ge=1, le=10_000,
@@ -99,9 +101,9 @@ class GatewayConfig(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> GatewayConfig:
         broker_address(self)
-        unknown = sorted(set(self.door_nodes) - set(self.rooms))
+        unknown = sorted((set(self.door_nodes) | set(self.motion_pins)) - set(self.rooms))
         if unknown:
-            raise ValueError(f"door_nodes name rooms not on this floor: {unknown[:5]}")
+            raise ValueError(f"door_nodes/motion_pins name rooms not on this floor: {unknown[:5]}")
         if any(not 1 <= a <= 247 for a in self.door_nodes.values()):
             raise ValueError("door_nodes addresses must be 1..247")
         if self.hardware == "pi" and not self.door_nodes:
@@ -187,7 +189,7 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
             continue
         if name == "rooms":
             values[name] = _list_value(raw)
-        elif name == "door_nodes":
+        elif name in ("door_nodes", "motion_pins"):
             values[name] = _json_value(raw)
         else:
             values[name] = raw

@@ -1,4 +1,5 @@
-"""The ``DoorHardware`` of a real floor: door nodes on the RS-485 bus, polled by ``DoorNodes``.
+"""The ``DoorHardware`` of a real floor: door nodes on the RS-485 bus (polled by ``DoorNodes``)
+and PIR sensors on the Pi's GPIO.
 
 Node reports reach the gateway's inputs: door contacts feed the room state machine (which
 reports door.opened/closed/ajar), taps are judged by the gateway's access core, and forced
@@ -11,9 +12,11 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any
 
 from edge.hw import door_nodes as dn
 from edge.hw.errors import HardwareError
+from edge.hw.gpio import MotionDetector
 from edge.hw.serial_bus import SerialBus, open_port
 from edge.ports import FloorInputs
 from firmware.doornode import frame as fr
@@ -48,12 +51,16 @@ class BusFloor:
     """Door nodes by room (``{room: node address}``) on one serial port."""
 
     def __init__(self, *, port_url: str, nodes: Mapping[str, int], rs485: bool = False,
-                 unlock_s: int = 5, offline_after: int = 3) -> None:
+                 unlock_s: int = 5, offline_after: int = 3, motion_pins: Mapping[str, int] | None = None,
+                 pin_factory: Any = None) -> None:
         self._url, self._rs485 = port_url, rs485
         self._nodes = dict(nodes)
         self._unlock_s = unlock_s
         self._offline_after = offline_after
         self._inputs: FloorInputs | None = None
+        self._motion_pins = dict(motion_pins or {})
+        self._pin_factory = pin_factory
+        self._sensors: list[MotionDetector] = []
         self._service: dn.DoorNodes | None = None
         self._bus: LockedBus | None = None
         self._stop = threading.Event()
@@ -68,6 +75,15 @@ class BusFloor:
                                      offline_after=self._offline_after)
         self._thread = threading.Thread(target=self._run, name="door-bus", daemon=True)
         self._thread.start()
+        for room, pin in self._motion_pins.items():
+            self._sensors.append(MotionDetector(pin, on_motion=self._motion_in(room), clock=inputs.now,
+                                                pin_factory=self._pin_factory))
+
+    def _motion_in(self, room: str) -> Callable[[bool, datetime], None]:
+        def seen(active: bool, _at: datetime) -> None:
+            if active and self._inputs is not None:
+                self._inputs.motion(room)
+        return seen
 
     def _run(self) -> None:
         assert self._service is not None and self._bus is not None
@@ -95,6 +111,9 @@ class BusFloor:
 
     def stop(self) -> None:
         self._stop.set()
+        for sensor in self._sensors:
+            sensor.close()
+        self._sensors.clear()
         if self._thread is not None:
             self._thread.join(5)
 

@@ -78,3 +78,30 @@ def test_a_silent_node_is_reported_offline_and_its_unlock_refused(
     wait_until(lambda: ("node.offline", None) in _events(gateway), timeout=10, what="node.offline")
     ack = gateway.command("door.unlock", RemoteUnlock(room="101", seconds=1))
     assert ack is not None and not ack.ok and "did not answer" in ack.error
+
+
+def test_a_pir_on_the_gpio_marks_the_guest_present(node: SimulatedDoorNode, tmp_path: Path) -> None:
+    import time
+
+    from gpiozero.pins.mock import MockFactory
+
+    from edge.floor_bus import BusFloor
+
+    factory = MockFactory()
+    config = load_config(env={}, overrides={
+        "site": "hotel", "floor": "f1", "rooms": ["101", "102"], "data_dir": tmp_path, "access": "list",
+        "hardware": "pi", "serial_url": node.device, "door_nodes": {"101": 7}, "motion_pins": {"102": 24},
+    })
+    hardware = BusFloor(port_url=node.device, nodes=config.door_nodes, motion_pins=config.motion_pins,
+                        pin_factory=factory)
+    gw = Gateway(config, hardware=hardware)
+    hardware.start(gw)
+    try:
+        time.sleep(0.2)  # the sensor's first samples set its baseline
+        factory.pin(24).drive_high()
+        wait_until(lambda: gw.room("102").guest_present, timeout=5, what="presence from the PIR")
+        assert "room.occupancy" in [e.type for e in gw.store.after(0, limit=5)]
+    finally:
+        hardware.stop()
+        factory.reset()
+        gw.store.close()
