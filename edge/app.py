@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -308,6 +309,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(args.config)
     except ConfigError as exc:
         parser.exit(2, f"posada edge: {exc}\n")
+    except (OSError, sqlite3.Error, HardwareError) as exc:
+        parser.exit(1, f"posada edge: cannot start: {exc}\n")
 
 
 if __name__ == "__main__":

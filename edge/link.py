@@ -243,7 +243,7 @@ class MqttLink:
         if sent:
             self._store.mark_sent(sent, at=time.time())
             self.published += len(sent)
-            self.republished += sum(1 for e in stale if e.seq in set(sent))
+            self.republished += min(len(stale), len(sent))
         sent_fresh = [s for s in sent if s > cursor]
         if sent_fresh:
             cursor = max(sent_fresh)
