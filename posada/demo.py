@@ -57,7 +57,7 @@ class Demo:
             config = GatewayConfig(
                 site=SITE, floor=floor, rooms=rooms, mqtt_url=f"mqtt://127.0.0.1:{self.mqtt_port}",
                 mqtt_protocol="3.1.1", data_dir=self.data_dir / f"edge-{floor}",
-                site_number=1, floor_number=number, sim_rate=2.0, sim_seed=number,
+                site_number=1, floor_number=number, sim_rate=5.0, sim_seed=number,
             )
             gateway, simulator = build(config)
             gateway.start()
