@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -70,33 +71,48 @@ class TrustedClock:
         self._persist_every = persist_every_s
         self._floor = store.load()  # the true time was at least this when we started
         self._floor_mono = system.monotonic()
-        self._offset: timedelta | None = None
+        self._anchor: tuple[datetime, float] | None = None  # (trusted time, monotonic then)
         self._last: datetime | None = None
         self._saved_mono: float | None = None
         self._saved_at: datetime | None = None
+        self._lock = threading.Lock()  # door readers read while the link thread syncs
         if self._floor is not None and system.wall() < self._floor:
             log.warning("clock-less start: system clock %s is before last trusted time %s",
                         system.wall().isoformat(), self._floor.isoformat())
 
     def sync(self, reference: datetime) -> None:
-        """A trusted source (NTP reported synced, or the cloud's timestamp) says it is now."""
+        """A fresh trusted reference says it is ``reference`` now: the system clock once NTP
+        reports it synchronised, or a time the cloud has just sent. Never the timestamp of a
+        queued command, which may be hours old."""
         if reference.tzinfo is None:
             raise ValueError("reference time must be aware")
-        self._offset = reference.astimezone(UTC) - self._system.wall()
-        self._persist(force=True)
+        with self._lock:
+            self._anchor = (reference.astimezone(UTC), self._system.monotonic())
+            self._persist(force=True)
 
     def read(self) -> TimeReading:
+        with self._lock:
+            return self._read()
+
+    def _read(self) -> TimeReading:
         wall = self._system.wall()
         bound = self._lower_bound()
-        estimate = wall + self._offset if self._offset is not None else wall
+        estimate = self._synced_now() or wall
         if bound is not None and estimate < bound:
             estimate = bound
         if self._last is not None and estimate < self._last:
             estimate = self._last
         self._last = estimate
         self._persist(force=False)
-        return TimeReading(at=estimate, trusted=self._offset is not None, not_before=bound,
+        return TimeReading(at=estimate, trusted=self._anchor is not None, not_before=bound,
                            offset_s=(estimate - wall).total_seconds())
+
+    def _synced_now(self) -> datetime | None:
+        """Trusted time carried forward on the monotonic clock (immune to wall-clock steps)."""
+        if self._anchor is None:
+            return None
+        reference, mono = self._anchor
+        return reference + timedelta(seconds=self._system.monotonic() - mono)
 
     def _lower_bound(self) -> datetime | None:
         if self._floor is None:
@@ -109,8 +125,7 @@ class TrustedClock:
         if not force and self._saved_mono is not None and \
                 mono - self._saved_mono < self._persist_every:
             return
-        at = self._system.wall() + self._offset if self._offset is not None \
-            else self._lower_bound()
+        at = self._synced_now() or self._lower_bound()
         if at is None:
             return
         last_saved = self._saved_at or self._floor

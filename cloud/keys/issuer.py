@@ -85,8 +85,8 @@ def issue(request: CardRequest, *, keyring: Keyring, now: datetime) -> IssuedCar
         floor=request.floor, areas=request.areas,
         lift_floors=sum(1 << f for f in request.lift_floors), rooms=tuple(sorted(request.rooms)),
     )
-    if key.not_after is not None and card.valid_until > key.not_after + _GRACE:
-        raise IssueError("window", f"card outlives key {key.key_id} by more than {_GRACE}")
+    if key.not_after is not None and card.valid_until > key.not_after + GRACE:
+        raise IssueError("window", f"card outlives key {key.key_id} by more than {GRACE}")
     try:
         body = encode_body(card)
     except CardFormatError as exc:
@@ -94,7 +94,7 @@ def issue(request: CardRequest, *, keyring: Keyring, now: datetime) -> IssuedCar
     return IssuedCard(card=card, data=assemble(body, key.sign(body)))
 
 
-_GRACE = timedelta(days=62)  # a key retired at rotation keeps verifying for this long
+GRACE = timedelta(days=62)  # cards signed before a rotation may outlive the key by this much
 
 
 def _whole(at: datetime) -> datetime:

@@ -86,7 +86,9 @@ def effective_now(card: Card, time: TimeReading) -> datetime:
 def record_use(decision: Decision, state: AccessState) -> None:
     """First use of a newer guest card cancels the older cards of its rooms."""
     card = decision.card
-    if decision.granted and card is not None and card.kind is Kind.GUEST and card.rooms:
+    if not (decision.granted and card is not None and card.kind is Kind.GUEST and card.rooms):
+        return
+    if state.highest_sequence(card.rooms) < card.sequence:  # write only on a first use
         state.raise_sequence(card.rooms, card.sequence)
 
 

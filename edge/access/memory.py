@@ -5,9 +5,9 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from edge.access.ports import AppliedCommand, PublicKey, StoredCredential
+from edge.access.ports import COMMAND_MEMORY, AppliedCommand, PublicKey, StoredCredential
 
 
 class MemoryAccessState:
@@ -19,6 +19,7 @@ class MemoryAccessState:
         self.sequences: dict[int, int] = {}
         self.credentials: dict[str, StoredCredential] = {}
         self.commands: dict[str, AppliedCommand] = {}
+        self.command_times: dict[str, datetime] = {}
 
     def public_key(self, key_id: int) -> PublicKey | None:
         return self.keys.get(key_id)
@@ -48,6 +49,7 @@ class MemoryAccessState:
 
     def record_applied(self, command: AppliedCommand, *, at: datetime) -> None:
         self.commands[command.command_id] = command
+        self.command_times[command.command_id] = at
 
     def put_key(self, key: PublicKey) -> None:
         self.keys[key.key_id] = key
@@ -58,9 +60,12 @@ class MemoryAccessState:
     def put_credential(self, credential: StoredCredential) -> None:
         self.credentials[credential.credential_id] = credential
 
-    def purge(self, *, now: datetime) -> int:
-        """Forget revocations whose cards have expired anyway."""
+    def purge(self, *, now: datetime, keep_commands: timedelta = COMMAND_MEMORY) -> int:
+        """Forget what has expired (see SqliteAccessState.purge)."""
         gone = [c for c, until in self.revocations.items() if until is not None and until <= now]
         for credential_id in gone:
             del self.revocations[credential_id]
+        self.credentials = {k: c for k, c in self.credentials.items() if c.valid_until > now}
+        self.commands = {k: c for k, c in self.commands.items()
+                         if self.command_times[k] > now - keep_commands}
         return len(gone)

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
+
+# How long applied command ids are remembered: far longer than any broker redelivery.
+COMMAND_MEMORY = timedelta(days=30)
 
 
 @dataclass(frozen=True, slots=True)

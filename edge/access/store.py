@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager
-from datetime import UTC, datetime
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
-from edge.access.ports import AppliedCommand, PublicKey, StoredCredential
+from edge.access.ports import COMMAND_MEMORY, AppliedCommand, PublicKey, StoredCredential
 
 TABLES: dict[str, tuple[dict[str, Any], str]] = {
     "access_keys": ({"key_id": int, "public": bytes, "retired_at_us": int}, "key_id"),
@@ -29,27 +32,26 @@ class SqliteAccessState:
 
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
+        self._lock = threading.RLock()  # door readers and the command handler share it
         for name, (columns, pk) in TABLES.items():
             if not db.table(name).exists():
                 db.table(name).create(columns, pk=pk, not_null={pk})
 
     def public_key(self, key_id: int) -> PublicKey | None:
-        row = self.db.execute(
-            "SELECT public, retired_at_us FROM access_keys WHERE key_id = ?", [key_id]
-        ).fetchone()
+        row = self._one("SELECT public, retired_at_us FROM access_keys WHERE key_id = ?", [key_id])
         if row is None:
             return None
         return PublicKey(key_id, bytes(row[0]), _from_us(row[1]))
 
     def is_revoked(self, credential_id: str) -> bool:
         sql = "SELECT 1 FROM revocations WHERE credential_id = ?"
-        return self.db.execute(sql, [credential_id]).fetchone() is not None
+        return self._one(sql, [credential_id]) is not None
 
     def highest_sequence(self, rooms: Iterable[int]) -> int:
         rooms = list(rooms)
         marks = ",".join("?" * len(rooms))
         sql = f"SELECT max(sequence) FROM room_sequences WHERE room IN ({marks})"
-        row = self.db.execute(sql, rooms).fetchone()
+        row = self._one(sql, rooms)
         return int(row[0]) if row and row[0] is not None else 0
 
     def raise_sequence(self, rooms: Iterable[int], sequence: int) -> None:
@@ -66,8 +68,8 @@ class SqliteAccessState:
             yield
 
     def applied(self, command_id: str) -> AppliedCommand | None:
-        row = self.db.execute("SELECT type, ok, error FROM applied_commands WHERE command_id = ?",
-                              [command_id]).fetchone()
+        row = self._one("SELECT type, ok, error FROM applied_commands WHERE command_id = ?",
+                        [command_id])
         return AppliedCommand(command_id, row[0], bool(row[1]), row[2]) if row else None
 
     def record_applied(self, command: AppliedCommand, *, at: datetime) -> None:
@@ -85,10 +87,14 @@ class SqliteAccessState:
                                   json.dumps(list(c.rooms)), c.sequence, c.guest,
                                   _to_us(c.valid_until), c.card])
 
-    def purge(self, *, now: datetime) -> int:
-        """Forget revocations whose cards have expired anyway."""
+    def purge(self, *, now: datetime, keep_commands: timedelta = COMMAND_MEMORY) -> int:
+        """Forget revocations and credentials whose cards have expired anyway, and command ids
+        older than any redelivery. Returns the number of revocations dropped."""
         with self._write():
             cursor = self.db.execute("DELETE FROM revocations WHERE until_us <= ?", [_to_us(now)])
+            self.db.execute("DELETE FROM credentials WHERE valid_until_us <= ?", [_to_us(now)])
+            self.db.execute("DELETE FROM applied_commands WHERE at_us <= ?",
+                            [_to_us(now - keep_commands)])
         return int(cursor.rowcount)
 
     def _put(self, table: str, values: list[Any]) -> None:
@@ -97,15 +103,22 @@ class SqliteAccessState:
         with self._write():
             self.db.execute(f"INSERT OR REPLACE INTO {table} ({columns}) VALUES ({marks})", values)
 
-    def _write(self) -> AbstractContextManager[sqlite_utils.Database]:
-        """One transaction; nested blocks become savepoints of the outer one."""
-        return self.db.atomic()
+    def _one(self, sql: str, params: list[Any]) -> Any:
+        with self._lock:
+            return self.db.execute(sql, params).fetchone()
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """One transaction; nested blocks become savepoints of the outer one. Readers in
+        other threads wait, so they never see a command half applied."""
+        with self._lock, self.db.atomic():
+            yield
 
 
-def open_state(path: str) -> SqliteAccessState:
+def open_state(path: str | Path) -> SqliteAccessState:
     """The gateway's access state: WAL, and every commit synced (a revocation must survive a
     power cut)."""
-    db = sqlite_utils.Database(path)
+    db = sqlite_utils.Database(sqlite3.connect(str(path), check_same_thread=False))
     db.enable_wal()
     db.execute("PRAGMA synchronous = FULL")
     return SqliteAccessState(db)

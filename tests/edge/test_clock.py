@@ -110,3 +110,13 @@ def test_os_clock_reports_ntp_sync_from_the_timesyncd_flag(tmp_path: Path) -> No
     flag.touch()
     assert clock.ntp_synced()
     assert abs((clock.wall() - datetime.now(UTC)).total_seconds()) < 5
+
+
+def test_synced_time_ignores_later_steps_of_the_system_clock() -> None:
+    system = FakeSystem(EPOCH)
+    clock = TrustedClock(system=system, store=MemoryTimeStore())
+    clock.sync(T0)
+    system.tick(60, wall_jump=86_400)  # someone sets the date a day ahead
+    reading = clock.read()
+    assert reading.at == T0 + timedelta(seconds=60)
+    assert reading.offset_s == (reading.at - system.wall()).total_seconds()

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mqtt.keycard import (
@@ -177,3 +177,52 @@ def test_random_bytes_parse_or_fail_with_card_format_error(data: bytes) -> None:
 def test_every_prefix_of_a_card_is_refused_as_truncated(cut: int) -> None:
     data = signed(guest_card())  # two rooms: 110 bytes
     assert reason_of(data[:cut]) == "truncated"
+
+
+def test_golden_card_keeps_its_bytes_meaning_and_signature() -> None:
+    """The card inside the golden credential.upsert command: format v1 must keep reading it."""
+    import base64
+    import json
+    from pathlib import Path
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    golden = Path(__file__).parent / "golden"
+    upsert = json.loads((golden / "cmd-credential.upsert.json").read_text())["data"]
+    key = json.loads((golden / "cmd-key.upsert.json").read_text())["data"]
+    data = base64.urlsafe_b64decode(upsert["card"] + "==")
+    parsed = parse_card(data)
+    assert len(data) == 108
+    assert parsed.card == Card(
+        kind=Kind.GUEST, key_id=1, credential_id=0x0190A1B2C3D4E5F6, site=1,
+        issued_at=datetime(2026, 10, 24, 15, 0, tzinfo=UTC),
+        valid_from=datetime(2026, 10, 24, 15, 0, tzinfo=UTC),
+        valid_until=datetime(2026, 10, 26, 11, 0, tzinfo=UTC), sequence=12, guest=1, floor=1,
+        areas=Area.POOL | Area.GYM, lift_floors=0b11, rooms=(101,))
+    public = Ed25519PublicKey.from_public_bytes(base64.urlsafe_b64decode(key["public_key"] + "="))
+    public.verify(parsed.signature, parsed.message)
+
+
+@st.composite
+def header_like(draw: st.DrawFn) -> bytes:
+    """Bytes with the right magic, version and length, and fields near their valid ranges."""
+    n = draw(st.integers(0, MAX_ROOMS))
+    small = st.integers(0, 3)
+    t = st.integers(1, 5) | st.integers(0, 2**32 - 1)
+    values = [0x50, 1, draw(st.integers(0, 6)), draw(st.integers(0, 0xFFFF)),
+              draw(st.integers(0, 2**64 - 1)), draw(st.integers(0, 0xFFFF)), draw(t), draw(t),
+              draw(t), draw(small), draw(small), draw(st.sampled_from([0, 1, 0xFF])),
+              draw(st.integers(0, 0x3FF)), draw(st.integers(0, 2**64 - 1)), n]
+    rooms = draw(st.lists(st.integers(0, 5), min_size=n, max_size=n))
+    return HEADER.pack(*values) + b"".join(struct.pack(">H", r) for r in rooms) + bytes(64)
+
+
+@settings(max_examples=500)
+@given(header_like())
+def test_whatever_parses_re_encodes_to_the_same_bytes(data: bytes) -> None:
+    try:
+        parsed = parse_card(data)
+    except CardFormatError as exc:
+        assert exc.reason in {"kind", "areas", "time", "window", "rooms", "guest", "floor"}
+    else:
+        assert encode_body(parsed.card) == parsed.message  # one content, one encoding

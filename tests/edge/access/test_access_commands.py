@@ -148,3 +148,21 @@ def test_cloud_built_commands_are_applied_by_the_gateway(desk: Desk, state: Stat
     assert state.highest_sequence([301]) == 8
     assert decide(issued.data, door=ROOM, time=trusted(NOW), state=state).reason is \
         Reason.REVOKED
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+def test_golden_access_commands_apply_on_a_fresh_gateway(kind: str, tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    state: State = MemoryAccessState() if kind == "memory" else \
+        SqliteAccessState(sqlite_utils.Database(tmp_path / "gw.db"))
+    golden = Path(__file__).parents[2] / "mqtt" / "golden"
+    for type_ in ("key.upsert", "credential.upsert", "credential.revoke", "key.retire"):
+        message = decode("posada/v1/hotel/f1/cmd", (golden / f"cmd-{type_}.json").read_bytes())
+        assert message.data is not None
+        outcome = run(state, message.envelope.id, type_, message.data)
+        assert outcome.ok, outcome.error
+    assert state.public_key(1) is not None
+    assert state.public_key(1).retired_at == datetime(2027, 1, 1, tzinfo=UTC)  # type: ignore[union-attr]
+    assert state.highest_sequence([101]) == 12
+    assert state.is_revoked("0190a1b2c3d4e5f6")

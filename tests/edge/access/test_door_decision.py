@@ -196,3 +196,15 @@ def test_after_a_clockless_reboot_the_gate_refuses_expired_and_admits_current(
     assert admit(current, door=ROOM_301, clock=clock, state=state).granted
     room_302 = Door(site=SITE, floor=3, room=302)
     assert admit(checked_in_during_outage, door=room_302, clock=clock, state=state).granted
+
+
+def test_every_single_bit_flip_of_a_card_is_refused(desk: Desk) -> None:
+    state = MemoryAccessState()
+    state.put_key(desk.public)
+    card = desk.card(rooms=(301, 302))
+    assert decide(card, door=ROOM_301, time=trusted(NOW), state=state).granted
+    for index in range(len(card) * 8):
+        flipped = bytearray(card)
+        flipped[index // 8] ^= 1 << (index % 8)
+        decision = decide(bytes(flipped), door=ROOM_301, time=trusted(NOW), state=state)
+        assert not decision.granted, f"bit {index} flipped still opens"

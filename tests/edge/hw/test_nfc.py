@@ -105,3 +105,10 @@ def test_unwrap_of_random_memory_returns_bytes_or_tag_error(memory: bytes) -> No
         assert exc.reason in {"empty", "truncated", "layout"}
     else:
         assert len(payload) < len(memory)
+
+
+def test_missing_library_is_reported_as_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(__import__("sys").modules, "pynfc.nfc", None)  # import now fails
+    with pytest.raises(NfcUnavailable) as info:
+        LibnfcReader()
+    assert info.value.reason == "library"
