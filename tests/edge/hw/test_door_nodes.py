@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -9,8 +10,10 @@ from datetime import UTC, datetime
 import pytest
 
 from edge.hw.door_nodes import Decision, DoorNodes, NodeConfig, Reading
+from edge.hw.errors import SerialPortError
 from edge.hw.serial_bus import SerialBus, open_port
 from edge.hw.sim_node import SimulatedDoorNode
+from firmware.doornode import frame as fr
 from mqtt.messages import AccessDecision, Data, DoorEvent, NodeOffline
 
 GUEST = b"guest-0412"
@@ -168,3 +171,36 @@ def test_cut_off_node_opens_for_a_remembered_card_and_reports_it_later(rig: Rig)
     assert isinstance(local, AccessDecision)
     assert (local.kind, local.reason) == ("node-local", "node-allowlist")
     assert len(rec.asked) == 1
+
+
+class FlakyPort:
+    """A bus whose port fails twice (a USB adapter re-enumerating), then answers."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def transact(self, address: int, kind: int, payload: bytes = b"") -> fr.Frame:
+        self.calls += 1
+        if self.calls <= 2:
+            raise SerialPortError("serial read failed: device reports readiness but no data")
+        return fr.Frame(address, 1, fr.HEARTBEAT, fr.encode_heartbeat(1, 0), reply=True)
+
+    def broadcast(self, kind: int, payload: bytes = b"") -> None:
+        return None
+
+
+def test_failing_port_is_retried_and_never_stops_the_poll_loop() -> None:
+    rec = Recorder()
+    bus = FlakyPort()
+    service = DoorNodes(bus, [NodeConfig(3, "gym")], decide=fixed_policy(rec), emit=rec.emit,
+                        now=lambda: datetime.now(UTC))
+    stop = threading.Event()
+    runner = threading.Thread(target=service.run, args=(stop,),
+                              kwargs={"idle_s": 0.001, "backoff_s": 0.01})
+    runner.start()
+    deadline = time.monotonic() + 2
+    while bus.calls < 5 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    stop.set()
+    runner.join(timeout=2)
+    assert not runner.is_alive() and service.bus_failures == 2 and bus.calls >= 5
