@@ -43,10 +43,14 @@ def open_port(url: str, *, baudrate: int = BAUDRATE, rs485: bool = False) -> ser
     """Open a port by device path or pyserial URL (loop://, rfc2217://...)."""
     try:
         port = serial.serial_for_url(url, baudrate=baudrate, timeout=READ_SLICE_S)
-        if rs485:  # kernel-driven RTS direction control (UARTs with RS-485 support)
-            port.rs485_mode = serial.rs485.RS485Settings()
     except (serial.SerialException, ValueError, OSError) as exc:
         raise SerialPortError(f"cannot open serial port {url!r}: {exc}") from exc
+    if rs485:  # kernel-driven RTS direction control (UARTs with RS-485 support)
+        try:
+            port.rs485_mode = serial.rs485.RS485Settings()
+        except (serial.SerialException, ValueError, OSError) as exc:
+            port.close()
+            raise SerialPortError(f"serial port {url!r} has no RS-485 mode: {exc}") from exc
     return port
 
 

@@ -178,3 +178,9 @@ def test_bad_address_and_missing_port_are_refused() -> None:
         bus.transact(fr.BROADCAST, fr.POLL)
     with pytest.raises(SerialPortError, match="/dev/does-not-exist"):
         open_port("/dev/does-not-exist")
+
+
+def test_rs485_mode_on_a_port_without_it_is_refused(door_node: SimulatedDoorNode) -> None:
+    with pytest.raises(SerialPortError, match="RS-485"):
+        open_port(door_node.device, rs485=True)
+    assert _bus(door_node.device).transact(7, fr.POLL).reply  # and the port was let go
