@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from edge.doors import DoorWatch
-from edge.hw.errors import NodeTimeout, SerialPortError
+from edge.hw.errors import NodeTimeout
 from firmware.doornode import frame as fr
 from mqtt.messages import AccessDecision, Data, DoorEvent, NodeOffline
 
@@ -93,7 +93,6 @@ class DoorNodes:
         self._state = {n.address: _NodeState() for n in nodes}
         self._offline_after = offline_after
         self.rejected = 0
-        self.bus_failures = 0
 
     def poll_once(self) -> None:
         for node in self._nodes.values():
@@ -101,15 +100,11 @@ class DoorNodes:
         for signal in self.doors.tick(self._now()):
             self._door_event(self._by_door.get(signal.door), signal.type, signal.seconds_open)
 
-    def run(self, stop: threading.Event, *, idle_s: float = 0.001, backoff_s: float = 1.0) -> None:
-        """Poll until `stop` is set; a failing port is logged and retried, never fatal."""
+    def run(self, stop: threading.Event, *, idle_s: float = 0.001) -> None:
+        """Poll until `stop` is set. A dead port raises SerialPortError for the caller to
+        reopen (silent nodes never do: they become `node.offline`)."""
         while not stop.wait(idle_s):
-            try:
-                self.poll_once()
-            except SerialPortError:
-                self.bus_failures += 1
-                log.exception("serial bus to the door nodes failed; retrying in %s s", backoff_s)
-                stop.wait(backoff_s)
+            self.poll_once()
 
     def unlock(self, door: str, *, seconds: float) -> None:
         """Remote unlock (front desk, cloud command); raises NodeTimeout or KeyError."""

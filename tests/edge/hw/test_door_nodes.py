@@ -173,34 +173,20 @@ def test_cut_off_node_opens_for_a_remembered_card_and_reports_it_later(rig: Rig)
     assert len(rec.asked) == 1
 
 
-class FlakyPort:
-    """A bus whose port fails twice (a USB adapter re-enumerating), then answers."""
-
-    def __init__(self) -> None:
-        self.calls = 0
+class DeadPort:
+    """A bus whose USB adapter was pulled out."""
 
     def transact(self, address: int, kind: int, payload: bytes = b"") -> fr.Frame:
-        self.calls += 1
-        if self.calls <= 2:
-            raise SerialPortError("serial read failed: device reports readiness but no data")
-        return fr.Frame(address, 1, fr.HEARTBEAT, fr.encode_heartbeat(1, 0), reply=True)
+        raise SerialPortError("serial read failed: device reports readiness but no data")
 
     def broadcast(self, kind: int, payload: bytes = b"") -> None:
-        return None
+        raise SerialPortError("serial write failed: [Errno 5] Input/output error")
 
 
-def test_failing_port_is_retried_and_never_stops_the_poll_loop() -> None:
+def test_dead_port_ends_the_poll_loop_with_a_port_error_for_the_caller_to_reopen() -> None:
     rec = Recorder()
-    bus = FlakyPort()
-    service = DoorNodes(bus, [NodeConfig(3, "gym")], decide=fixed_policy(rec), emit=rec.emit,
-                        now=lambda: datetime.now(UTC))
-    stop = threading.Event()
-    runner = threading.Thread(target=service.run, args=(stop,),
-                              kwargs={"idle_s": 0.001, "backoff_s": 0.01})
-    runner.start()
-    deadline = time.monotonic() + 2
-    while bus.calls < 5 and time.monotonic() < deadline:
-        time.sleep(0.005)
-    stop.set()
-    runner.join(timeout=2)
-    assert not runner.is_alive() and service.bus_failures == 2 and bus.calls >= 5
+    service = DoorNodes(DeadPort(), [NodeConfig(3, "gym")], decide=fixed_policy(rec),
+                        emit=rec.emit, now=lambda: datetime.now(UTC))
+    with pytest.raises(SerialPortError):
+        service.run(threading.Event(), idle_s=0.001)
+    assert rec.events == []  # a dead port is not a node going offline
