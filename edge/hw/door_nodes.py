@@ -101,6 +101,8 @@ class DoorNodes:
             self._door_event(self._by_door.get(signal.door), signal.type, signal.seconds_open)
 
     def run(self, stop: threading.Event, *, idle_s: float = 0.001) -> None:
+        """Poll until `stop` is set. A dead port raises SerialPortError for the caller to
+        reopen (silent nodes never do: they become `node.offline`)."""
         while not stop.wait(idle_s):
             self.poll_once()
 

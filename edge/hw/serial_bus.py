@@ -10,6 +10,7 @@ to an earlier attempt, duplicates and other nodes' frames are dropped and counte
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,10 +43,14 @@ def open_port(url: str, *, baudrate: int = BAUDRATE, rs485: bool = False) -> ser
     """Open a port by device path or pyserial URL (loop://, rfc2217://...)."""
     try:
         port = serial.serial_for_url(url, baudrate=baudrate, timeout=READ_SLICE_S)
-        if rs485:  # kernel-driven RTS direction control (UARTs with RS-485 support)
-            port.rs485_mode = serial.rs485.RS485Settings()
     except (serial.SerialException, ValueError, OSError) as exc:
         raise SerialPortError(f"cannot open serial port {url!r}: {exc}") from exc
+    if rs485:  # kernel-driven RTS direction control (UARTs with RS-485 support)
+        try:
+            port.rs485_mode = serial.rs485.RS485Settings()
+        except (serial.SerialException, ValueError, OSError) as exc:
+            port.close()
+            raise SerialPortError(f"serial port {url!r} has no RS-485 mode: {exc}") from exc
     return port
 
 
@@ -72,6 +77,7 @@ class SerialBus:
         self._clock = clock
         self._decoder = fr.Decoder()
         self._seq: dict[int, int] = {}
+        self._lock = threading.Lock()  # one exchange on the wire at a time
         self.counters = BusCounters()
 
     @property
@@ -80,23 +86,28 @@ class SerialBus:
 
     def transact(self, address: int, kind: int, payload: bytes = b"") -> fr.Frame:
         """Send one command and return the node's reply; raises NodeTimeout."""
-        seq = self._next_seq(address)
-        data = fr.encode(address, seq, kind, payload)
-        self.counters.commands += 1
-        attempts = 1 + self._retries
-        for attempt in range(attempts):
-            if attempt:
-                self.counters.retries += 1
-            self._write(data)
-            reply = self._await_reply(address, seq)
-            if reply is not None:
-                return reply
-        self.counters.timeouts += 1
-        raise NodeTimeout(address, attempts=attempts)
+        with self._lock:
+            seq = self._next_seq(address)
+            data = fr.encode(address, seq, kind, payload)
+            self.counters.commands += 1
+            attempts = 1 + self._retries
+            for attempt in range(attempts):
+                if attempt:
+                    self.counters.retries += 1
+                self._write(data)
+                reply = self._await_reply(address, seq)
+                if reply is not None:
+                    return reply
+            self.counters.timeouts += 1
+            # Start over at seq 0, which acknowledges nothing: the node keeps the event
+            # whose reply we never got instead of taking the next seq as its receipt.
+            del self._seq[address]
+            raise NodeTimeout(address, attempts=attempts)
 
     def broadcast(self, kind: int, payload: bytes = b"") -> None:
         """A command to every node; nobody answers, so it is not retried."""
-        self._write(fr.encode(fr.BROADCAST, 0, kind, payload))
+        with self._lock:
+            self._write(fr.encode(fr.BROADCAST, 0, kind, payload))
 
     def _next_seq(self, address: int) -> int:
         if not 1 <= address <= fr.MAX_ADDR:

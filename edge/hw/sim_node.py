@@ -1,22 +1,20 @@
 """The serial bus's simulated twin: real door node firmware on the far end of a pty.
 
-The firmware's DoorNode runs in a thread under CPython with pin, reader and UART objects
-that stand in for the board's; the gateway opens the pty's device path with pyserial like
-any USB RS-485 adapter. The demo and the tests use it; nothing else in the gateway knows.
+The firmware's DoorNodes run in a thread under CPython, sharing one simulated RS-485 line,
+with pin, reader and UART objects that stand in for the board's; the gateway opens the
+pty's device path with pyserial like any USB RS-485 adapter. The demo and the tests use
+it; nothing else in the gateway knows.
 """
 
 from __future__ import annotations
 
-import fcntl
 import os
 import queue
 import select
-import struct
-import termios
 import threading
 import time
 import tty
-from collections.abc import Callable
+from typing import Any, overload
 
 from firmware.doornode.clock import ticks_ms
 from firmware.doornode.node import DoorNode
@@ -30,14 +28,20 @@ class SimPin:
         self.changed_at = time.perf_counter()
         self.changed = threading.Condition()
 
-    def value(self, level: int | None = None) -> int:
+    @overload
+    def value(self) -> int: ...
+
+    @overload
+    def value(self, level: int, /) -> None: ...
+
+    def value(self, level: int | None = None) -> int | None:
         if level is None:
             return self.level
         with self.changed:
             if level != self.level:
                 self.level, self.changed_at = level, time.perf_counter()
                 self.changed.notify_all()
-        return level
+        return None
 
     def wait_for(self, level: int, timeout: float) -> bool:
         with self.changed:
@@ -65,58 +69,87 @@ def wire_seconds(nbytes: int, baudrate: int) -> float:
     return nbytes * 10 / baudrate
 
 
-class FdUart:
-    """MicroPython's UART calls (any/read/write) over a file descriptor.
+class _Line:
+    """The shared RS-485 pair: the gateway's bytes reach every node, a node's bytes reach
+    the gateway and every other node (a node does not hear its own echo here)."""
 
-    With `pace_baud`, each write first waits for the time the bytes would take on a real
-    wire, since a pty moves them at memory speed whatever baud rate it was given.
-    """
+    def __init__(self, fd: int, *, pace_baud: int | None) -> None:
+        self.fd, self.pace_baud = fd, pace_baud
+        self.uarts: list[BusUart] = []
 
-    def __init__(self, fd: int, *, pace_baud: int | None = None) -> None:
-        self.fd = fd
-        self.pace_baud = pace_baud
+    def from_gateway(self, data: bytes) -> None:
+        for uart in self.uarts:
+            uart.rx.extend(data)
 
-    def any(self) -> int:
-        raw = fcntl.ioctl(self.fd, termios.FIONREAD, b"\0\0\0\0")
-        return int(struct.unpack("i", raw)[0])
-
-    def read(self, size: int) -> bytes:
-        return os.read(self.fd, size)
-
-    def write(self, data: bytes) -> int:
-        if self.pace_baud:
+    def transmit(self, sender: BusUart, data: bytes) -> None:
+        if self.pace_baud:  # a pty moves bytes at memory speed whatever its baud rate
             time.sleep(wire_seconds(len(data), self.pace_baud))
         view = memoryview(data)
         while view:
             view = view[os.write(self.fd, view) :]
+        for uart in self.uarts:
+            if uart is not sender:
+                uart.rx.extend(data)
+
+
+class BusUart:
+    """MicroPython's UART calls (any/read/write) for one node on the shared line."""
+
+    def __init__(self, line: _Line) -> None:
+        self._line = line
+        self.rx = bytearray()
+        line.uarts.append(self)
+
+    def any(self) -> int:
+        return len(self.rx)
+
+    def read(self, size: int) -> bytes:
+        data = bytes(self.rx[:size])
+        del self.rx[:size]
+        return data
+
+    def write(self, data: bytes) -> int:
+        self._line.transmit(self, bytes(data))
         return len(data)
 
 
-class SimulatedDoorNode:
-    """One door node on its own pty; `device` is the path the gateway opens."""
+class SimNode:
+    """One node's firmware with the pins, reader and UART it was handed."""
+
+    def __init__(self, line: _Line, address: int, *, battery_mv: int | None, **options: Any):
+        self.lock, self.contact, self.reader = SimPin(), SimPin(0), SimReader()
+        self.uart = BusUart(line)
+        self.node = DoorNode(self.uart, self.lock, self.contact, self.reader, address,
+                             battery=(lambda: battery_mv), now_ms=ticks_ms(), **options)
+
+    def tap(self, card: bytes) -> None:
+        self.reader.present(card)
+
+    def set_door(self, *, is_open: bool) -> None:
+        self.contact.value(1 if is_open else 0)
+
+
+class SimulatedBus:
+    """Door nodes sharing one line on a pty; `device` is the path the gateway opens."""
 
     def __init__(
         self,
-        address: int,
+        addresses: list[int],
         *,
         battery_mv: int | None = 3700,
         pace_baud: int | None = None,
-        node_factory: Callable[..., DoorNode] = DoorNode,
-        **options: int,
+        **options: Any,
     ) -> None:
         self._master, self._slave = os.openpty()
         tty.setraw(self._master)
         self.device = os.ttyname(self._slave)
-        self.lock, self.contact, self.reader = SimPin(), SimPin(0), SimReader()
-        self.uart = FdUart(self._master, pace_baud=pace_baud)
-        self.node = node_factory(
-            self.uart, self.lock, self.contact, self.reader, address,
-            battery=(lambda: battery_mv), now_ms=ticks_ms(), **options,
-        )
+        self._line = _Line(self._master, pace_baud=pace_baud)
+        self.nodes = {a: SimNode(self._line, a, battery_mv=battery_mv, **options)
+                      for a in addresses}
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"door-node-{address}", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="door-bus-sim", daemon=True)
 
-    def start(self) -> SimulatedDoorNode:
+    def start(self) -> SimulatedBus:
         self._thread.start()
         return self
 
@@ -126,13 +159,26 @@ class SimulatedDoorNode:
         for fd in (self._master, self._slave):
             os.close(fd)
 
-    def tap(self, card: bytes) -> None:
-        self.reader.present(card)
-
-    def set_door(self, *, is_open: bool) -> None:
-        self.contact.value(1 if is_open else 0)
-
     def _run(self) -> None:
         while not self._stop.is_set():
-            select.select([self._master], [], [], 0.001)
-            self.node.step(ticks_ms())
+            ready, _, _ = select.select([self._master], [], [], 0.001)
+            if ready:
+                self._line.from_gateway(os.read(self._master, 4096))
+            now = ticks_ms()
+            for sim in self.nodes.values():
+                sim.node.step(now)
+
+
+class SimulatedDoorNode(SimulatedBus):
+    """A bus with a single door node, reached through the node's own attributes."""
+
+    def __init__(self, address: int, **options: Any) -> None:
+        super().__init__([address], **options)
+        only = self.nodes[address]
+        self.lock, self.contact, self.reader = only.lock, only.contact, only.reader
+        self.uart, self.node = only.uart, only.node
+        self.tap, self.set_door = only.tap, only.set_door
+
+    def start(self) -> SimulatedDoorNode:
+        super().start()
+        return self

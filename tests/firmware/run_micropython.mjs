@@ -1,7 +1,7 @@
 // Runs portable test modules inside MicroPython (WebAssembly build) under Node.js.
 //   node run_micropython.mjs --lib DIR [--lib DIR ...] TEST.py [TEST.py ...]
 // Each --lib DIR is copied into /lib (a package keeps its folder name), and so is each
-// file; every test_* function of every test_*.py module runs; a coroutine result is awaited. One line per test:
+// file; every test_* function of every test_*.py and mp_test_*.py module runs; a coroutine result is awaited. One line per test:
 //   PASS module name | FAIL module name, then the traceback; exit 1 on any failure.
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
@@ -41,7 +41,8 @@ for (const lib of libs) copyTree(lib, join("/lib", basename(lib)));
 const modules = [];
 for (const test of tests) {
   mp.FS.writeFile(join("/lib", basename(test)), readFileSync(test));
-  if (basename(test).startsWith("test_")) modules.push(basename(test, ".py"));
+  const name = basename(test);
+  if (name.startsWith("test_") || name.startsWith("mp_test_")) modules.push(basename(test, ".py"));
 }
 
 const program = `

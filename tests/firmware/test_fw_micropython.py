@@ -16,12 +16,14 @@ ROOT = HERE.parents[1]
 PACKAGE = ROOT / "firmware" / "doornode"
 RUNNER = HERE / "run_micropython.mjs"
 WASM_PKG = HERE / "node_modules" / "@micropython" / "micropython-webassembly-pyscript"
-PORTABLE_MARK = "# portable:"
+PORTABLE_MARK = "# portable:"  # runs under CPython (pytest) and MicroPython
+MICROPYTHON_MARK = "# micropython:"  # MicroPython only (mp_test_*.py, pytest skips the name)
 
 
 def _portable_files() -> list[Path]:
     return sorted(
-        p for p in HERE.glob("*.py") if p.read_text().startswith(PORTABLE_MARK)
+        p for p in HERE.glob("*.py")
+        if p.read_text().startswith((PORTABLE_MARK, MICROPYTHON_MARK))
     )
 
 
@@ -30,7 +32,9 @@ def _portable_tests() -> list[tuple[str, str]]:
     for path in _portable_files():
         tree = ast.parse(path.read_text())
         for node in tree.body:
-            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith(
+                "test_"
+            ):
                 found.append((path.stem, node.name))
     return found
 

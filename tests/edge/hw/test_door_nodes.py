@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -9,8 +10,10 @@ from datetime import UTC, datetime
 import pytest
 
 from edge.hw.door_nodes import Decision, DoorNodes, NodeConfig, Reading
+from edge.hw.errors import SerialPortError
 from edge.hw.serial_bus import SerialBus, open_port
-from edge.hw.sim_node import SimulatedDoorNode
+from edge.hw.sim_node import SimulatedBus, SimulatedDoorNode
+from firmware.doornode import frame as fr
 from mqtt.messages import AccessDecision, Data, DoorEvent, NodeOffline
 
 GUEST = b"guest-0412"
@@ -168,3 +171,42 @@ def test_cut_off_node_opens_for_a_remembered_card_and_reports_it_later(rig: Rig)
     assert isinstance(local, AccessDecision)
     assert (local.kind, local.reason) == ("node-local", "node-allowlist")
     assert len(rec.asked) == 1
+
+
+class DeadPort:
+    """A bus whose USB adapter was pulled out."""
+
+    def transact(self, address: int, kind: int, payload: bytes = b"") -> fr.Frame:
+        raise SerialPortError("serial read failed: device reports readiness but no data")
+
+    def broadcast(self, kind: int, payload: bytes = b"") -> None:
+        raise SerialPortError("serial write failed: [Errno 5] Input/output error")
+
+
+def test_dead_port_ends_the_poll_loop_with_a_port_error_for_the_caller_to_reopen() -> None:
+    rec = Recorder()
+    service = DoorNodes(DeadPort(), [NodeConfig(3, "gym")], decide=fixed_policy(rec),
+                        emit=rec.emit, now=lambda: datetime.now(UTC))
+    with pytest.raises(SerialPortError):
+        service.run(threading.Event(), idle_s=0.001)
+    assert rec.events == []  # a dead port is not a node going offline
+
+
+def test_nodes_sharing_one_line_answer_only_for_themselves() -> None:
+    bus_sim = SimulatedBus([1, 2, 3], link_timeout_ms=300).start()
+    try:
+        rec = Recorder()
+        bus = SerialBus(open_port(bus_sim.device))
+        doors = [NodeConfig(a, f"room-41{a}", f"41{a}") for a in (1, 2, 3)]
+        service = DoorNodes(bus, doors, decide=lambda c, d, n, /: Decision(True, "ok", 300),
+                            emit=rec.emit, now=lambda: datetime.now(UTC))
+        poll_until(service, lambda: all(service.doors.is_open(d.door) is False for d in doors))
+        bus_sim.nodes[2].tap(GUEST)
+        poll_until(service, lambda: "access.granted" in rec.types())
+        granted = dict(rec.events)["access.granted"]
+        assert isinstance(granted, AccessDecision) and granted.door == "room-412"
+        assert [bus_sim.nodes[a].lock.level for a in (1, 2, 3)] == [0, 1, 0]
+        assert bus.counters.stale == 0 and bus.counters.retries == 0
+        assert all(s.node.link_up(s.node.last_step) for s in bus_sim.nodes.values())
+    finally:
+        bus_sim.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 
@@ -104,7 +105,55 @@ def test_silent_node_times_out_after_all_attempts(scripted: MakeEnd) -> None:
     assert bus.counters.timeouts == 1
     with pytest.raises(NodeTimeout):
         bus.transact(9, fr.POLL)
-    assert end.commands[-1].seq == 1
+    assert end.commands[-1].seq == 0  # after a failure, start over: seq 0 acknowledges nothing
+
+
+def test_event_whose_replies_were_all_lost_is_delivered_by_the_next_poll(
+    door_node: SimulatedDoorNode,
+) -> None:
+    bus = _bus(door_node.device, reply_timeout_s=0.02, retries=1)
+    time.sleep(0.05)  # boot reports (status, door) queued
+    while bus.transact(7, fr.POLL).type != fr.HEARTBEAT:
+        pass
+    real_write = door_node.uart.write
+    lost: list[bytes] = []
+
+    def lose_two(data: bytes) -> int:
+        if len(lost) < 2:
+            lost.append(data)
+            return len(data)
+        return real_write(data)
+
+    door_node.uart.write = lose_two  # type: ignore[method-assign]
+    door_node.tap(b"guest-77")
+    time.sleep(0.01)
+    with pytest.raises(NodeTimeout):
+        while True:  # poll until the card's reply is the one lost
+            bus.transact(7, fr.POLL)
+    assert fr.decode_card(fr.Decoder().feed(lost[0])[0].payload)[3] == b"guest-77"
+    reply = bus.transact(7, fr.POLL)
+    assert reply.type == fr.CARD and fr.decode_card(reply.payload)[3] == b"guest-77"
+
+
+def test_commands_from_two_threads_do_not_mix_on_the_wire(
+    door_node: SimulatedDoorNode,
+) -> None:
+    bus = _bus(door_node.device)
+    errors: list[BaseException] = []
+
+    def hammer() -> None:
+        try:
+            for _ in range(50):
+                assert bus.transact(7, fr.POLL).reply
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=hammer) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and bus.counters.commands == 100 and bus.counters.retries == 0
 
 
 def test_own_echo_on_the_line_is_not_taken_for_a_reply() -> None:
@@ -129,3 +178,8 @@ def test_bad_address_and_missing_port_are_refused() -> None:
         bus.transact(fr.BROADCAST, fr.POLL)
     with pytest.raises(SerialPortError, match="/dev/does-not-exist"):
         open_port("/dev/does-not-exist")
+
+
+def test_rs485_mode_on_a_port_without_it_is_refused(door_node: SimulatedDoorNode) -> None:
+    with pytest.raises(SerialPortError, match="RS-485"):
+        open_port(door_node.device, rs485=True)
