@@ -165,19 +165,21 @@ class MqttLink:
 
     def publish_room_state(self, state: RoomState, *, force: bool = False) -> None:
         """Retained snapshot; skipped while offline (all are republished on connect)."""
-        if not (force or self.online.is_set()):
+        if not (force or self._client.is_connected()):
             return
         topic = str(Topic(Kind.ROOM_STATE, self._config.site, self._config.floor, state.room))
         self._client.publish(topic, self._envelope("room.state", state), qos=1, retain=True)
 
     def publish_telemetry(self, telemetry: Telemetry) -> None:
         """QoS 0 readings; dropped while offline (telemetry is a sample, not a record)."""
-        if self.online.is_set():
+        if self._client.is_connected():
             topic = str(Topic(Kind.TELEMETRY, self._config.site, self._config.floor, telemetry.room))
             self._client.publish(topic, self._envelope("room.telemetry", telemetry), qos=0)
 
     def _send_ack(self, ack: CommandAck) -> None:
-        if self.online.is_set():
+        # Connected is enough: a persistent session delivers queued commands before our SUBACK.
+        # Offline, the ack is lost and the cloud's resend gets the stored answer again.
+        if self._client.is_connected():
             self._client.publish(self._topic[Kind.ACK], self._envelope("cmd.ack", ack), qos=1)
 
     def _status(self, state: str) -> bytes:

@@ -177,3 +177,25 @@ def test_a_window_of_one_still_delivers_everything_in_order(
     wait_until(lambda: gateway.store.pending_count() == 0, what="all confirmed")
     assert peer.first_seqs() == list(range(1, 201))
     peer.close()
+
+
+@pytest.mark.parametrize("protocol", ["3.1.1", "5"])
+def test_commands_sent_while_the_gateway_is_away_arrive_when_it_returns(
+    own_mosquitto: Mosquitto, tmp_path: Path, protocol: str
+) -> None:
+    peer = CloudPeer(own_mosquitto.cloud_url, site="hotel", floor="f2")
+    first = make_gateway(own_mosquitto, tmp_path, floor="f2", mqtt_protocol=protocol)
+    first.start()
+    wait_until(first.link.online.is_set, what="first connection")
+    first.stop()
+    wait_until(lambda: peer.last_status() == "offline", what="gateway away")
+    command_id = peer.command("room.settings", RoomSettings(room="101", occupied=True))
+    time.sleep(0.3)
+    again = make_gateway(own_mosquitto, tmp_path, floor="f2", mqtt_protocol=protocol)
+    again.start()
+    try:
+        wait_until(lambda: bool(peer.acks_for(command_id)), what="ack of the queued command")
+        assert again.room("101").occupied
+    finally:
+        again.stop()
+        peer.close()
