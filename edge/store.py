@@ -140,11 +140,13 @@ class Store:
                 self._db.execute("PRAGMA synchronous=FULL")
 
     def confirm(self, *, ids: Iterable[str] = (), up_to_seq: int | None = None) -> int:
-        """Forget events the cloud has stored; returns how many rows went."""
+        """Forget events the cloud has stored (by id, or every sent one up to a seq); returns how many."""
         removed = 0
         with self._relaxed(), self.transaction():
             if up_to_seq is not None:
-                removed += self._db.execute("DELETE FROM outbox WHERE seq <= ?", [up_to_seq]).rowcount
+                # never published: the cloud cannot have stored it (a watermark from before a wiped store)
+                removed += self._db.execute("DELETE FROM outbox WHERE seq <= ? AND last_sent IS NOT NULL",
+                                            [up_to_seq]).rowcount
             id_list = list(ids)
             for start in range(0, len(id_list), 500):
                 chunk = id_list[start:start + 500]

@@ -58,6 +58,7 @@ def test_events_stored_forgets_events_and_needs_no_ack(tmp_path: Path) -> None:
     inbox, _, store = _inbox(tmp_path)
     for _ in range(4):
         store.append_event(type="tamper", data={}, room=None, created=utcnow())
+    store.mark_sent([1, 2, 3, 4], at=0.0)
     outcome = inbox.receive(TOPIC, _payload("events.stored", EventsStored(up_to_seq=3)))
     assert outcome.ack is None and outcome.confirmed == 3
     assert store.pending_count() == 1

@@ -31,9 +31,18 @@ def test_events_get_increasing_sequences_and_come_back_in_order(tmp_path: Path) 
     assert entries[0].data == {"n": 2} and entries[0].room == "101"
 
 
+def test_a_watermark_never_removes_an_event_that_was_not_sent(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    _add(store, 4)
+    store.mark_sent([1, 2], at=time.time())
+    assert store.confirm(up_to_seq=4) == 2
+    assert [e.seq for e in store.after(0, limit=10)] == [3, 4]
+
+
 def test_sequences_are_never_reused_after_confirmation(tmp_path: Path) -> None:
     store = _store(tmp_path)
     _add(store, 3)
+    store.mark_sent([1, 2, 3], at=time.time())
     assert store.confirm(up_to_seq=3) == 3
     store.close()
     reopened = _store(tmp_path)
@@ -44,6 +53,7 @@ def test_sequences_are_never_reused_after_confirmation(tmp_path: Path) -> None:
 def test_confirmation_by_ids_and_watermark(tmp_path: Path) -> None:
     store = _store(tmp_path)
     _add(store, 6)
+    store.mark_sent(range(1, 7), at=time.time())
     ids = {e.seq: e.id for e in store.after(0, limit=10)}
     assert store.confirm(ids=[ids[5], "unknown"], up_to_seq=2) == 3
     assert [e.seq for e in store.after(0, limit=10)] == [3, 4, 6]
@@ -114,7 +124,7 @@ def test_confirmations_leave_the_store_fully_synced(tmp_path: Path) -> None:
     store = _store(tmp_path)
     _add(store, 3)
     store.mark_sent([1, 2], at=time.time())
-    store.confirm(up_to_seq=2)
+    assert store.confirm(up_to_seq=2) == 2
     assert store.fetch_one("PRAGMA synchronous", []) == (2,)
     store.close()
     assert [e.seq for e in _store(tmp_path).after(0, limit=10)] == [3]
