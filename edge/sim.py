@@ -114,6 +114,7 @@ class SimulatedDesk:
 class _Guest:
     card: bytes
     inside: bool = False
+    dnd: bool = False
 
 
 @dataclass
@@ -150,6 +151,10 @@ class FloorSimulator:
             return f"refused tap {room}"
         if roll < 0.5:
             return self._enter(room, guest) if not guest.inside else self._leave(room, guest)
+        if guest.inside and roll < 0.55:
+            guest.dnd = not guest.dnd
+            self.inputs.dnd(room, on=guest.dnd)
+            return f"do-not-disturb {'on' if guest.dnd else 'off'} {room}"
         if guest.inside:
             self.inputs.motion(room)
             return f"motion {room}"

@@ -44,6 +44,7 @@ def test_guests_get_in_with_their_cards_and_strangers_do_not(tmp_path: Path, acc
     assert types["door.opened"] == types["door.closed"] > 20
     assert types["room.occupancy"] >= 1
     assert not any(a.startswith("locked out") for a in actions)
+    assert any(a.startswith("do-not-disturb on") for a in actions)
 
 
 def test_signed_cards_are_judged_by_the_access_core(tmp_path: Path) -> None:
