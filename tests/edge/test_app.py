@@ -181,3 +181,20 @@ def test_a_checked_out_room_left_quiet_is_vacated_and_turns_dirty(gateway: Gatew
     vacated = [e for e in gateway.store.after(0, limit=20) if e.type == "room.vacated"]
     assert [e.data for e in vacated] == [{"room": "102", "reason": "checkout"}]
     assert gateway.room("102").housekeeping == "dirty" and not gateway.room("102").occupied
+
+
+def test_the_command_line_describes_every_setting_and_refuses_bad_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from edge.app import main
+
+    with pytest.raises(SystemExit) as shown:
+        main(["--help"])
+    assert shown.value.code == 0
+    assert "POSADA_RESEND_AFTER_S" in capsys.readouterr().out
+    bad = tmp_path / "bad.toml"
+    bad.write_text('site = "Not A Slug"\nfloor = "f1"\nrooms = ["101"]\n')
+    with pytest.raises(SystemExit) as refused:
+        main(["--config", str(bad)])
+    assert refused.value.code == 2
+    assert "site" in capsys.readouterr().err
