@@ -199,3 +199,28 @@ def test_commands_sent_while_the_gateway_is_away_arrive_when_it_returns(
     finally:
         again.stop()
         peer.close()
+
+
+def test_a_broker_crash_mid_stream_loses_nothing(
+    own_mosquitto: Mosquitto, tmp_path: Path, started: list[Gateway]
+) -> None:
+    import threading
+
+    peer = CloudPeer(own_mosquitto.cloud_url, site="hotel", floor="f1", batch_s=0.05, client_id="cloud-crash")
+    gateway = _start(started, make_gateway(own_mosquitto, tmp_path, resend_after_s=1.0))
+
+    def produce() -> None:
+        for i in range(600):
+            gateway.record("tamper", {"room": "101", "detail": str(i)})
+            time.sleep(0.002)
+
+    producer = threading.Thread(target=produce)
+    producer.start()
+    wait_until(lambda: len(peer.first_seqs()) >= 100, what="stream under way")
+    own_mosquitto.kill()  # SIGKILL: whatever the broker held in memory is gone
+    time.sleep(0.5)
+    own_mosquitto.start()
+    producer.join()
+    wait_until(lambda: gateway.store.pending_count() == 0, timeout=60, what="every event confirmed")
+    assert sorted(set(peer.first_seqs())) == list(range(1, 601))
+    peer.close()
