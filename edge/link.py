@@ -103,7 +103,8 @@ class MqttLink:
         client.username_pw_set(address.username, address.password)
         if uses_tls(config):
             client.tls_set(ca_certs=str(config.mqtt_ca_file) if config.mqtt_ca_file else None)
-        client.will_set(self._topic[Kind.STATUS], self._status("offline"), qos=1, retain=True)
+        self._set_will(client, None)
+        client.on_pre_connect = self._set_will
         client.reconnect_delay_set(max(1, int(config.reconnect_min_s)), max(1, int(config.reconnect_max_s)))
         client.max_inflight_messages_set(config.inflight_window)
         client.manual_ack_set(True)
@@ -113,6 +114,10 @@ class MqttLink:
         client.on_subscribe = self._on_subscribe
         client.on_message = self._on_message
         return client
+
+    def _set_will(self, client: mqtt.Client, _userdata: object) -> None:
+        """The last will (retained ``offline``), stamped at every (re)connect."""
+        client.will_set(self._topic[Kind.STATUS], self._status("offline"), qos=1, retain=True)
 
     def _on_connect(self, client: mqtt.Client, _userdata: object, flags: Any, reason: Any,
                     _properties: Any) -> None:
