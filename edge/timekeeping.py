@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 from edge.clock import OsClock, TimeReading, TrustedClock
 from edge.store import Store, StoredTrustedTime
 
@@ -15,12 +13,14 @@ class GatewayClock:
                  system: OsClock | None = None) -> None:
         self._system = system or OsClock()
         self._trust_system = trust_system_clock
-        self._lock = threading.Lock()
+        self._store = store
         self._clock = TrustedClock(system=self._system, store=StoredTrustedTime(store))
         self._synced = False
 
     def read(self) -> TimeReading:
-        with self._lock:
+        # The store's own lock: a reading may persist the time, and decisions read the clock
+        # while holding the store, so one lock keeps the order and rules out a deadlock.
+        with self._store.locked():
             if not self._synced and (self._trust_system or self._system.ntp_synced()):
                 self._clock.sync(self._system.wall())
                 self._synced = True
