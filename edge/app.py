@@ -250,8 +250,13 @@ def default_access(config: GatewayConfig, store: Store, clock: Clock) -> Access:
     return KeycardAccess(store=store, site=config.site_number, floor=config.floor_number, clock=clock)
 
 
-def build(config: GatewayConfig) -> tuple[Gateway, FloorSimulator | None]:
-    """The gateway with the hardware its settings ask for, and the people of a simulated floor."""
+def build(config: GatewayConfig, *,
+          issue_card: Callable[[str], bytes] | None = None) -> tuple[Gateway, FloorSimulator | None]:
+    """The gateway with the hardware its settings ask for, and the people of a simulated floor.
+
+    ``issue_card(room)`` gives the simulated guests their cards (the cloud's issuer in a demo);
+    without it a simulated desk signs them with a key it installs on this gateway.
+    """
     if config.hardware == "pi":
         from edge.floor_bus import BusFloor
 
@@ -260,7 +265,7 @@ def build(config: GatewayConfig) -> tuple[Gateway, FloorSimulator | None]:
         return Gateway(config, hardware=bus), None
     doors = SimulatedDoors()
     gateway = Gateway(config, hardware=doors)
-    issue = simulated_desk(gateway)
+    issue = issue_card or simulated_desk(gateway)
     simulator = FloorSimulator(inputs=gateway, doors=doors, rooms=config.rooms, rate=config.sim_rate,
                                seed=config.sim_seed, issue_card=issue)
     return gateway, simulator

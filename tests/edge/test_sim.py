@@ -74,3 +74,21 @@ def test_the_simulator_runs_at_its_rate_on_its_own_thread(tmp_path: Path) -> Non
     assert 15 <= simulator.actions <= 25
     gateway.hardware.stop()
     gateway.store.close()
+
+
+def test_the_demo_can_hand_guests_cards_from_elsewhere(tmp_path: Path) -> None:
+    issued: list[str] = []
+
+    def issue(room: str) -> bytes:
+        issued.append(room)
+        return b"\x00" * 16
+
+    config = load_config(env={}, overrides={**BASE, "data_dir": tmp_path, "sim_seed": 2})
+    gateway, simulator = build(config, issue_card=issue)
+    assert simulator is not None and gateway.hardware is not None
+    gateway.hardware.start(gateway)
+    for _ in range(30):
+        simulator.step()
+    assert issued and gateway.store.meta("sim_desk_key") is None  # no local desk key installed
+    gateway.hardware.stop()
+    gateway.store.close()
