@@ -56,6 +56,9 @@ def test_sigkill_mid_publish_loses_no_recorded_event(own_mosquitto: Mosquitto, t
         recorded_before_kill = _last_seq(tmp_path)
         wait_until(lambda: peer.last_status() == "offline", what="last will")
         assert peer.statuses[-1]["source"] == "gw.hotel.f1"
+        late = CloudPeer(own_mosquitto.cloud_url, site="hotel", floor="f1", confirm=False)
+        wait_until(lambda: late.last_status() == "offline", what="the will, retained")
+        late.close()
         unconfirmed = _pending(tmp_path)
         assert unconfirmed > 0, "the kill should catch events not yet confirmed"
 
