@@ -51,6 +51,8 @@ def test_sigkill_mid_publish_loses_no_recorded_event(own_mosquitto: Mosquitto, t
     try:
         wait_until(lambda: peer.last_status() == "online", what="gateway online")
         wait_until(lambda: len(peer.first_seqs()) >= 300, what="events flowing")
+        peer.confirm = False  # the cloud falls behind: unconfirmed events pile up in the outbox
+        wait_until(lambda: _pending(tmp_path) >= 20, what="unconfirmed events")
         process.send_signal(signal.SIGKILL)
         process.wait(10)
         recorded_before_kill = _last_seq(tmp_path)
@@ -62,6 +64,7 @@ def test_sigkill_mid_publish_loses_no_recorded_event(own_mosquitto: Mosquitto, t
         unconfirmed = _pending(tmp_path)
         assert unconfirmed > 0, "the kill should catch events not yet confirmed"
 
+        peer.confirm = True
         process = _spawn(config, tmp_path)
         wait_until(lambda: peer.last_status() == "online", what="gateway back online")
         target = max(recorded_before_kill, _last_seq(tmp_path))
