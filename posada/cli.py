@@ -50,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
 
     args, rest = parser.parse_known_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("amqtt", "transitions", "alembic", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     if args.command == "demo":
         from posada.demo import run_demo
 
