@@ -23,6 +23,8 @@ from mqtt.messages import AccessDecision, Data, DoorEvent, NodeOffline
 log = logging.getLogger(__name__)
 
 Reading = float | int | bool
+# A CARD with the tap number and card of the last one, this soon, is that tap resent.
+TAP_REPLAY_WINDOW = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,14 @@ class NodeConfig:
     room: str | None = None
 
 
+@dataclass(frozen=True)
+class _LastTap:
+    tap: int
+    card: bytes
+    at: datetime
+    decision: Decision
+
+
 @dataclass
 class _NodeState:
     misses: int = 0
@@ -66,6 +76,8 @@ class _NodeState:
     uptime_s: int = -1
     reboots: int = 0
     outcomes: deque[bool] = field(default_factory=lambda: deque(maxlen=100))
+    last_tap: _LastTap | None = None
+    replayed_taps: int = 0
 
 
 def _no_telemetry(room: str | None, door: str, readings: dict[str, Reading], /) -> None:
@@ -135,7 +147,7 @@ class DoorNodes:
 
     def _handle(self, node: NodeConfig, state: _NodeState, reply: fr.Frame) -> None:
         if reply.type == fr.CARD:
-            self._on_card(node, reply.payload)
+            self._on_card(node, state, reply.payload)
         elif reply.type == fr.DOOR:
             is_open, age_ms = fr.decode_door(reply.payload)
             at = self._now() - timedelta(milliseconds=age_ms)
@@ -152,25 +164,37 @@ class DoorNodes:
         else:
             raise fr.FrameError(f"unexpected reply type {reply.type:#x} to POLL")
 
-    def _on_card(self, node: NodeConfig, payload: bytes) -> None:
+    def _on_card(self, node: NodeConfig, state: _NodeState, payload: bytes) -> None:
         tap, flags, age_ms, card = fr.decode_card(payload)
         now = self._now()
+        last = state.last_tap
+        if last and (last.tap, last.card) == (tap, card) and now - last.at < TAP_REPLAY_WINDOW:
+            # The same tap again: our DECISION never got through and the node resent it.
+            state.replayed_taps += 1
+            if not flags & fr.CARD_LOCAL:
+                self._send_decision(node, tap, last.decision)
+            return
         if flags & fr.CARD_LOCAL:
             granted = bool(flags & fr.CARD_LOCAL_GRANTED)
+            decision = Decision(granted, "node-allowlist" if granted else "node-offline")
+            state.last_tap = _LastTap(tap, card, now, decision)
             if granted:
                 self.doors.granted(node.door, now - timedelta(milliseconds=age_ms))
-            reason = "node-allowlist" if granted else "node-offline"
-            self._access_event(node, Decision(granted, reason), kind="node-local")
+            self._access_event(node, decision, kind="node-local")
             return
         decision = self._decide_safely(card, node.door, now)
+        state.last_tap = _LastTap(tap, card, now, decision)
         if decision.granted:
             self.doors.granted(node.door, now)
+        self._send_decision(node, tap, decision)
+        self._access_event(node, decision, kind="card")
+
+    def _send_decision(self, node: NodeConfig, tap: int, decision: Decision) -> None:
         answer = fr.encode_decision(tap, decision.granted, decision.unlock_ms, decision.remember_s)
         try:
             self._bus.transact(node.address, fr.DECISION, answer)
         except NodeTimeout:
             log.warning("door node %d did not take its decision", node.address)
-        self._access_event(node, decision, kind="card")
 
     def _decide_safely(self, card: bytes, door: str, now: datetime) -> Decision:
         try:

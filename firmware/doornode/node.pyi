@@ -32,6 +32,9 @@ class DoorNode:
     decoder: Decoder
     replies: ReplyCache
     queue: list[list[Any]]
+    pending: list[Any] | None
+    last_cmd: int | None
+    last_step: int
     dropped: int
     def __init__(
         self,
