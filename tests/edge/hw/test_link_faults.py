@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 
 from edge.hw.door_nodes import Decision, DoorNodes, NodeConfig
 from edge.hw.serial_bus import SerialBus
-from firmware.doornode import frame as fr
 from firmware.doornode.node import DoorNode
 from mqtt.messages import Data
 
