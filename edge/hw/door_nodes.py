@@ -66,6 +66,9 @@ class _NodeState:
     uptime_s: int = -1
     reboots: int = 0
     outcomes: deque[bool] = field(default_factory=lambda: deque(maxlen=100))
+    ack: int = 0  # id of the last event taken from this node
+    repeated_events: int = 0
+    undelivered: tuple[int, Decision] | None = None  # card event whose DECISION is owed
 
 
 def _no_telemetry(room: str | None, door: str, readings: dict[str, Reading], /) -> None:
@@ -119,7 +122,7 @@ class DoorNodes:
     def _poll(self, node: NodeConfig) -> None:
         state = self._state[node.address]
         try:
-            reply = self._bus.transact(node.address, fr.POLL)
+            reply = self._bus.transact(node.address, fr.POLL, fr.encode_poll(state.ack))
         except NodeTimeout:
             self._missed(node, state)
             return
@@ -134,26 +137,46 @@ class DoorNodes:
             log.warning("door node %d sent a bad %#x reply: %s", node.address, reply.type, exc)
 
     def _handle(self, node: NodeConfig, state: _NodeState, reply: fr.Frame) -> None:
+        if reply.type == fr.HEARTBEAT:
+            self._on_heartbeat(node, state, reply.payload)
+            return
+        if reply.type not in (fr.CARD, fr.DOOR, fr.STATUS):
+            raise fr.FrameError(f"unexpected reply type {reply.type:#x} to POLL")
+        event_id, body = fr.decode_event(reply.payload)
+        if event_id == state.ack:
+            state.repeated_events += 1  # our ack has not reached the node yet
+            return
         if reply.type == fr.CARD:
-            self._on_card(node, reply.payload)
-        elif reply.type == fr.DOOR:
-            is_open, age_ms = fr.decode_door(reply.payload)
+            # A tap is taken once the node has its DECISION; until then the node resends it.
+            if self._on_card(node, state, event_id, body):
+                state.ack = event_id
+            return
+        state.ack = event_id  # taken, even if its body turns out bad: never a poison loop
+        if reply.type == fr.DOOR:
+            is_open, age_ms = fr.decode_door(body)
             at = self._now() - timedelta(milliseconds=age_ms)
             for signal in self.doors.contact(node.door, is_open=is_open, at=at):
                 self._door_event(node, signal.type, signal.seconds_open)
-        elif reply.type == fr.STATUS:
-            self._on_status(node, state, reply.payload)
-        elif reply.type == fr.HEARTBEAT:
-            uptime_s, _allowed = fr.decode_heartbeat(reply.payload)
-            if uptime_s < state.uptime_s:
-                state.reboots += 1
-                log.warning("door node %d restarted", node.address)
-            state.uptime_s = uptime_s
         else:
-            raise fr.FrameError(f"unexpected reply type {reply.type:#x} to POLL")
+            self._on_status(node, state, body)
 
-    def _on_card(self, node: NodeConfig, payload: bytes) -> None:
-        tap, flags, age_ms, card = fr.decode_card(payload)
+    def _on_heartbeat(self, node: NodeConfig, state: _NodeState, payload: bytes) -> None:
+        uptime_s, _allowed = fr.decode_heartbeat(payload)
+        if uptime_s < state.uptime_s:
+            state.reboots += 1
+            log.warning("door node %d restarted", node.address)
+        state.uptime_s = uptime_s
+
+    def _on_card(self, node: NodeConfig, state: _NodeState, event_id: int, body: bytes) -> bool:
+        """Judge a tap once; True when nothing more is owed to the node for it."""
+        try:
+            tap, flags, age_ms, card = fr.decode_card(body)
+        except fr.FrameError:
+            state.ack = event_id  # a bad tap is refused once, not resent forever
+            raise
+        owed = state.undelivered
+        if owed is not None and owed[0] == event_id:  # the same tap again: decided already
+            return self._send_decision(node, state, tap, owed)
         now = self._now()
         if flags & fr.CARD_LOCAL:
             granted = bool(flags & fr.CARD_LOCAL_GRANTED)
@@ -161,16 +184,28 @@ class DoorNodes:
                 self.doors.granted(node.door, now - timedelta(milliseconds=age_ms))
             reason = "node-allowlist" if granted else "node-offline"
             self._access_event(node, Decision(granted, reason), kind="node-local")
-            return
+            return True
         decision = self._decide_safely(card, node.door, now)
         if decision.granted:
             self.doors.granted(node.door, now)
+        delivered = self._send_decision(node, state, tap, (event_id, decision))
+        self._access_event(node, decision, kind="card")
+        return delivered
+
+    def _send_decision(
+        self, node: NodeConfig, state: _NodeState, tap: int, owed: tuple[int, Decision]
+    ) -> bool:
+        decision = owed[1]
         answer = fr.encode_decision(tap, decision.granted, decision.unlock_ms, decision.remember_s)
         try:
             self._bus.transact(node.address, fr.DECISION, answer)
         except NodeTimeout:
-            log.warning("door node %d did not take its decision", node.address)
-        self._access_event(node, decision, kind="card")
+            log.warning("door node %d did not take its decision; sent again next poll",
+                        node.address)
+            state.undelivered = owed
+            return False
+        state.undelivered = None
+        return True
 
     def _decide_safely(self, card: bytes, door: str, now: datetime) -> Decision:
         try:

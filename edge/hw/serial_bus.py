@@ -99,9 +99,6 @@ class SerialBus:
                 if reply is not None:
                     return reply
             self.counters.timeouts += 1
-            # Start over at seq 0, which acknowledges nothing: the node keeps the event
-            # whose reply we never got instead of taking the next seq as its receipt.
-            del self._seq[address]
             raise NodeTimeout(address, attempts=attempts)
 
     def broadcast(self, kind: int, payload: bytes = b"") -> None:

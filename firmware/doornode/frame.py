@@ -8,6 +8,7 @@ HEADER = 7  # sync(2) addr(1) seq(1) type(1) len(2)
 TRAILER = 2  # CRC-16/CCITT-FALSE, big-endian
 OVERHEAD = HEADER + TRAILER
 MAX_PAYLOAD = 512
+MAX_CARD = MAX_PAYLOAD - 6  # a CARD reply: event id u16, tap, flags, age u16, card
 REPLY = 0x80  # bit 7 of the address byte: set in frames a node sends
 BROADCAST = 0x7F  # no node replies to a broadcast
 MAX_ADDR = 126
@@ -193,7 +194,7 @@ class Decoder:
 
 
 def next_seq(seq):
-    """Sequence numbers run 1..255 and wrap; 0 is sent only as the first after a restart."""
+    """Sequence numbers run 1..255 and wrap; 0 is sent only as the first after a start."""
     return 1 if seq >= 255 else seq + 1
 
 
@@ -227,6 +228,35 @@ def _u16(value, what):
     return value
 
 
+def encode_poll(ack):
+    """POLL carries the id of the last event the gateway took (0: none yet)."""
+    return struct.pack(">H", _u16(ack, "ack"))
+
+
+def decode_poll(payload):
+    if not payload:
+        return 0
+    _need(payload, 2, "POLL")
+    return struct.unpack(">H", payload)[0]
+
+
+def encode_event(event_id, body):
+    """CARD, DOOR and STATUS replies start with the node's event id (1..65535)."""
+    if not 1 <= event_id <= 0xFFFF:
+        raise FrameError("event id out of range: %d" % event_id)
+    return struct.pack(">H", event_id) + body
+
+
+def decode_event(payload):
+    if len(payload) < 2 or (payload[0] | payload[1]) == 0:
+        raise FrameError("event reply without an event id")
+    return struct.unpack(">H", payload[:2])[0], bytes(payload[2:])
+
+
+def next_event_id(event_id):
+    return 1 if event_id >= 0xFFFF else event_id + 1
+
+
 def encode_decision(tap, granted, unlock_ms, remember_s):
     return struct.pack(">BBHH", tap & 0xFF, 1 if granted else 0,
                        _u16(unlock_ms, "unlock_ms"), _u16(remember_s, "remember_s"))
@@ -250,8 +280,8 @@ def decode_unlock(payload):
 
 
 def encode_card(tap, flags, age_ms, card):
-    if not 1 <= len(card) <= MAX_PAYLOAD - 4:
-        raise FrameError("card must be 1..%d bytes" % (MAX_PAYLOAD - 4))
+    if not 1 <= len(card) <= MAX_CARD:
+        raise FrameError("card must be 1..%d bytes" % MAX_CARD)
     return struct.pack(">BBH", tap & 0xFF, flags & 0xFF, min(age_ms, 0xFFFF)) + bytes(card)
 
 

@@ -11,11 +11,24 @@ DEBOUNCE_MS = 30
 QUIET_MS = 20  # a partial frame older than this was cut
 
 
+def _random_event_id(now_ms):
+    """Event ids start somewhere new at each boot, so a gateway's old ack matches none."""
+    try:
+        import os
+
+        seed = os.urandom(2)
+        value = (seed[0] << 8) | seed[1]
+    except (ImportError, AttributeError, NotImplementedError, OSError):
+        value = now_ms
+    return (value & 0xFFFF) or 1
+
+
 class DoorNode:
     def __init__(self, uart, lock, contact, reader, address, battery=None, de=None,
                  now_ms=0, lock_active=1, open_level=1, local_unlock_ms=5000,
                  link_timeout_ms=2000, decision_timeout_ms=500, allowlist_size=16,
-                 queue_size=8, status_every_ms=60000, reread_ms=REREAD_MS):
+                 queue_size=8, status_every_ms=60000, reread_ms=REREAD_MS,
+                 first_event_id=None):
         if not 1 <= address <= fr.MAX_ADDR:
             raise ValueError("node address must be 1..%d" % fr.MAX_ADDR)
         self.uart, self.lock, self.contact, self.reader = uart, lock, contact, reader
@@ -29,9 +42,10 @@ class DoorNode:
         self.allowlist = Allowlist(allowlist_size)
         self.decoder = fr.Decoder()
         self.replies = fr.ReplyCache()
-        self.queue = []  # [type, created_ms, data, payload or None], oldest first
-        self.inflight = False
+        self.queue = []  # [type, created_ms, data, payload once sent, event id], oldest first
+        self.event_id = first_event_id or _random_event_id(now_ms)
         self.dropped = 0
+        self.bad_cards = 0
         self.tap = 0
         self.pending = None  # [tap, card, deadline] while waiting for a decision
         self.last_card = None
@@ -88,9 +102,6 @@ class DoorNode:
             if cached is not None:
                 self._send(cached)  # the gateway missed our reply: same answer again
                 return
-            if self.inflight and frame.seq != 0:
-                self.queue.pop(0)  # a new seq says our last event arrived
-            self.inflight = False
         try:
             rtype, payload = self._execute(frame, now_ms)
         except fr.FrameError:
@@ -104,6 +115,10 @@ class DoorNode:
     def _execute(self, frame, now_ms):
         kind = frame.type
         if kind == fr.POLL:
+            ack = fr.decode_poll(frame.payload)
+            queue = self.queue
+            if queue and queue[0][3] is not None and queue[0][4] == ack:
+                queue.pop(0)  # the gateway has it: only now is it forgotten
             return self._next_event(now_ms)
         if kind == fr.DECISION:
             self._on_decision(fr.decode_decision(frame.payload), now_ms)
@@ -128,10 +143,11 @@ class DoorNode:
     # --- events ----------------------------------------------------------------------
 
     def _queue(self, kind, data, now_ms):
-        self.queue.append([kind, now_ms, data, None])
+        self.event_id = fr.next_event_id(self.event_id)
+        self.queue.append([kind, now_ms, data, None, self.event_id])
         while len(self.queue) > self.queue_size:
-            drop = 1 if self.inflight else 0
-            self.queue.pop(drop)
+            sent = self.queue[0][3] is not None
+            self.queue.pop(1 if sent else 0)  # what is on its way stays
             self.dropped += 1
 
     def _next_event(self, now_ms):
@@ -139,8 +155,8 @@ class DoorNode:
             return fr.HEARTBEAT, fr.encode_heartbeat(self.uptime_ms // 1000, len(self.allowlist))
         item = self.queue[0]
         if item[3] is None:
-            item[3] = self._payload(item[0], ticks_diff(now_ms, item[1]), item[2])
-        self.inflight = True
+            body = self._payload(item[0], ticks_diff(now_ms, item[1]), item[2])
+            item[3] = fr.encode_event(item[4], body)
         return item[0], item[3]
 
     def _payload(self, kind, age_ms, data):
@@ -155,6 +171,9 @@ class DoorNode:
     # --- cards and the lock ----------------------------------------------------------
 
     def _on_card(self, card, now_ms):
+        if len(card) > fr.MAX_CARD:
+            self.bad_cards += 1  # no keycard of ours is that long: never let it jam the queue
+            return
         if card == self.last_card and ticks_diff(now_ms, self.last_card_at) < self.reread_ms:
             self.last_card_at = now_ms
             return

@@ -32,7 +32,12 @@ class DoorNode:
     decoder: Decoder
     replies: ReplyCache
     queue: list[list[Any]]
+    pending: list[Any] | None
+    last_cmd: int | None
+    last_step: int
     dropped: int
+    bad_cards: int
+    event_id: int
     def __init__(
         self,
         uart: Uart,
@@ -52,6 +57,7 @@ class DoorNode:
         queue_size: int = 8,
         status_every_ms: int = 60000,
         reread_ms: int = ...,
+        first_event_id: int | None = None,
     ) -> None: ...
     def step(self, now_ms: int) -> None: ...
     def link_up(self, now_ms: int) -> bool: ...

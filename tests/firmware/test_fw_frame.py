@@ -117,6 +117,9 @@ def test_payloads_round_trip():
     assert fr.decode_status(fr.encode_status(3300, 2, 1)) == (3300, 2, 1)
     assert fr.decode_heartbeat(fr.encode_heartbeat(86400, 3)) == (86400, 3)
     assert fr.decode_nack(bytes([fr.NACK_UNKNOWN_TYPE])) == fr.NACK_UNKNOWN_TYPE
+    assert fr.decode_poll(fr.encode_poll(513)) == 513 and fr.decode_poll(b"") == 0
+    assert fr.decode_event(fr.encode_event(65535, b"body")) == (65535, b"body")
+    assert fr.next_event_id(65535) == 1 and fr.next_event_id(1) == 2
 
 
 def test_malformed_payloads_raise_frame_error():
@@ -126,3 +129,7 @@ def test_malformed_payloads_raise_frame_error():
     _raises(fr.FrameError, fr.decode_door, b"\x02\x00\x00")
     _raises(fr.FrameError, fr.encode_unlock, 70000)
     _raises(fr.FrameError, fr.encode_card, 1, 0, 0, b"")
+    _raises(fr.FrameError, fr.decode_event, b"\x00\x00body")
+    _raises(fr.FrameError, fr.decode_event, b"\x01")
+    _raises(fr.FrameError, fr.encode_event, 0, b"")
+    _raises(fr.FrameError, fr.decode_poll, b"\x01")
