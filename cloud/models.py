@@ -2,3 +2,4 @@
 
 from cloud.board import models as board  # noqa: F401
 from cloud.commands import models as commands  # noqa: F401
+from cloud.telemetry import models as telemetry  # noqa: F401
