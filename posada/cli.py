@@ -17,6 +17,14 @@ def _cloud_epilog() -> str:
         describe_settings() + "\ntelemetry and alerts (environment):\n" + describe_settings(TelemetrySettings)
 
 
+def _edge_epilog() -> str:
+    try:
+        from edge.config import settings_help
+    except ImportError:
+        return "(the edge extra is not installed: pip install 'posada[edge]')"
+    return settings_help()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="posada", description="Posada hotel management.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -37,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     cloud.add_argument("--host", default=None, help="bind address [POSADA_HTTP_HOST]")
     cloud.add_argument("--port", type=int, default=None, help="port [POSADA_HTTP_PORT]")
 
-    edge = sub.add_parser("edge", help="one floor gateway, from a config file")
+    edge = sub.add_parser("edge", help="one floor gateway, from a config file",
+                          formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_edge_epilog())
     edge.add_argument("--config", required=True, help="the floor's TOML config file")
 
     prov = sub.add_parser("provision", help="make a site real: broker credentials and ACL, ...")
