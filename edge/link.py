@@ -50,6 +50,7 @@ class MqttLink:
         self._pump_thread: threading.Thread | None = None
         self._confirmed = threading.Event()  # an events.stored arrived since the last resend
         self._backoff = 1
+        self._stale_check_at = 0.0  # monotonic time of the next look for events to resend
         self.published = 0
         self.republished = 0
         self._client = self._make_client()
@@ -231,12 +232,21 @@ class MqttLink:
         else:
             self._backoff = min(self._backoff * 2, MAX_BACKOFF)
 
+    def _due_for_resend(self, cursor: int, limit: int) -> list[OutboxEntry]:
+        """Unconfirmed events past their resend time; looked for at most a few times a second,
+        since scanning the unconfirmed rows on every batch would cost O(backlog) per batch."""
+        now = time.monotonic()
+        if now < self._stale_check_at:
+            return []
+        self._stale_check_at = now + min(1.0, self._config.resend_after_s / 4)
+        return self._store.stale(sent_before=time.time() - self._config.resend_after_s * self._backoff,
+                                 up_to_seq=cursor, limit=limit)
+
     def _send_batch(self, inflight: dict[int, int], cursor: int) -> int:
         free = self._config.inflight_window - len(inflight)
         if free <= 0:
             return cursor
-        stale = self._store.stale(sent_before=time.time() - self._config.resend_after_s * self._backoff,
-                                  up_to_seq=cursor, limit=free)
+        stale = self._due_for_resend(cursor, free)
         if stale:
             self._adjust_backoff()
         fresh = self._store.after(cursor, limit=free - len(stale)) if free > len(stale) else []

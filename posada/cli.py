@@ -26,6 +26,8 @@ def _edge_epilog() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args_seen = sys.argv[1:] if argv is None else argv
+    wants_help = "-h" in args_seen or "--help" in args_seen
     parser = argparse.ArgumentParser(prog="posada", description="Posada hotel management.")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -41,12 +43,14 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--fresh", action="store_true", help="start from empty databases")
 
     cloud = sub.add_parser("cloud", help="the API, portal and MQTT ingest",
-                           formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_cloud_epilog())
+                           formatter_class=argparse.RawDescriptionHelpFormatter,
+                           epilog=_cloud_epilog() if wants_help else None)
     cloud.add_argument("--host", default=None, help="bind address [POSADA_HTTP_HOST]")
     cloud.add_argument("--port", type=int, default=None, help="port [POSADA_HTTP_PORT]")
 
     edge = sub.add_parser("edge", help="one floor gateway, from a config file",
-                          formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_edge_epilog())
+                          formatter_class=argparse.RawDescriptionHelpFormatter,
+                          epilog=_edge_epilog() if wants_help else None)
     edge.add_argument("--config", required=True, help="the floor's TOML config file")
 
     prov = sub.add_parser("provision", help="make a site real: broker credentials and ACL, ...")
