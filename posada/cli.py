@@ -17,7 +17,17 @@ def _cloud_epilog() -> str:
         describe_settings() + "\ntelemetry and alerts (environment):\n" + describe_settings(TelemetrySettings)
 
 
+def _edge_epilog() -> str:
+    try:
+        from edge.config import settings_help
+    except ImportError:
+        return "(the edge extra is not installed: pip install 'posada[edge]')"
+    return settings_help()
+
+
 def main(argv: list[str] | None = None) -> int:
+    args_seen = sys.argv[1:] if argv is None else argv
+    wants_help = "-h" in args_seen or "--help" in args_seen
     parser = argparse.ArgumentParser(prog="posada", description="Posada hotel management.")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -33,11 +43,14 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--fresh", action="store_true", help="start from empty databases")
 
     cloud = sub.add_parser("cloud", help="the API, portal and MQTT ingest",
-                           formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_cloud_epilog())
+                           formatter_class=argparse.RawDescriptionHelpFormatter,
+                           epilog=_cloud_epilog() if wants_help else None)
     cloud.add_argument("--host", default=None, help="bind address [POSADA_HTTP_HOST]")
     cloud.add_argument("--port", type=int, default=None, help="port [POSADA_HTTP_PORT]")
 
-    edge = sub.add_parser("edge", help="one floor gateway, from a config file")
+    edge = sub.add_parser("edge", help="one floor gateway, from a config file",
+                          formatter_class=argparse.RawDescriptionHelpFormatter,
+                          epilog=_edge_epilog() if wants_help else None)
     edge.add_argument("--config", required=True, help="the floor's TOML config file")
 
     prov = sub.add_parser("provision", help="make a site real: broker credentials and ACL, ...")
