@@ -220,3 +220,16 @@ def test_nodes_sharing_one_line_answer_only_for_themselves() -> None:
         assert all(s.node.link_up(s.node.last_step) for s in bus_sim.nodes.values())
     finally:
         bus_sim.close()
+
+
+def test_forget_clears_a_card_from_every_node_allowlist(rig: Rig) -> None:
+    service, rec, node = rig
+    poll_until(service, lambda: service.doors.is_open("room-412") is False)  # link up
+    node.tap(GUEST)
+    poll_until(service, lambda: "access.granted" in rec.types())
+    assert len(node.node.allowlist) == 1  # granted with remember_s=60
+    service.forget(GUEST)
+    deadline = time.monotonic() + 2
+    while len(node.node.allowlist) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert len(node.node.allowlist) == 0
