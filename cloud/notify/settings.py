@@ -30,6 +30,9 @@ class NotifySettings(BaseSettings):
     telegram_housekeeping_chats: dict[str, str] = Field(
         default_factory=dict, description='JSON: "site/floor" (or "site/*") -> housekeeping chat id'
     )
+    telegram_maintenance_chats: dict[str, str] = Field(
+        default_factory=dict, description='JSON: "site/floor" (or "site/*") -> maintenance chat id (alerts)'
+    )
     telegram_front_desk_chats: dict[str, str] = Field(
         default_factory=dict, description="JSON: site -> front desk chat id (escalations)"
     )

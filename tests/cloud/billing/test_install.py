@@ -8,18 +8,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from cloud.app import create_app
-from cloud.billing.install import install
 from cloud.core.config import Settings
 from cloud.notify.models import OutboxMessage
 
 
-def test_the_cloud_app_serves_billing_once_installed(
+def test_the_cloud_app_serves_billing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("POSADA_BILLING_TAXES", '{"*": {"rates": [{"code": "VAT", "percent": "10"}]}}')
     app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'cloud.db'}",
                               mqtt_enabled=False))
-    loop, _hook = install(app, sessions=app.state.runtime.sessions)
     with TestClient(app) as client:
         folio = client.post("/api/v1/folios", headers={"Idempotency-Key": "f1"}, json={
             "site": "centro", "currency": "EUR", "guest": {"name": "Eva", "language": "es"}})
@@ -33,8 +31,7 @@ def test_the_cloud_app_serves_billing_once_installed(
         paths = client.get("/openapi.json").json()["paths"]
         assert "/api/v1/invoices/{invoice_id}/pdf" in paths
         assert "/api/v1/notify/whatsapp/webhook" in paths
-    loop.start()
-    loop.stop()
+        assert app.state.runtime.background, "the notify loop runs with the app"
 
 
 def test_ingest_hook_queues_housekeeping_in_the_ingest_transaction(
@@ -43,7 +40,7 @@ def test_ingest_hook_queues_housekeeping_in_the_ingest_transaction(
     monkeypatch.setenv("POSADA_TELEGRAM_HOUSEKEEPING_CHATS", '{"centro/p3": "-300"}')
     app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'cloud.db'}",
                               mqtt_enabled=False))
-    _loop, hook = install(app, sessions=app.state.runtime.sessions)
+    (hook,) = app.state.runtime.event_hooks
     at = datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
     events = [{"id": "e1", "type": "room.vacated", "site": "centro", "floor": "p3",
                "room": "301", "ts": at, "data": {}},
