@@ -76,7 +76,9 @@ class CardList:
             return Decision(granted=False, reason="expired", credential_id=credential_id)
         if room not in json.loads(rooms):
             return Decision(granted=False, reason="wrong_room", credential_id=credential_id)
-        return Decision(granted=True, reason="listed", credential_id=credential_id, kind="guest")
+        until = datetime.fromisoformat(valid_until) if valid_until is not None else None
+        return Decision(granted=True, reason="listed", credential_id=credential_id, kind="guest",
+                        valid_until=until)
 
     def upsert(self, command: CredentialUpsert, *, now: datetime) -> None:
         card = card_bytes(command.card)

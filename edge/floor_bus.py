@@ -18,7 +18,7 @@ from edge.hw import door_nodes as dn
 from edge.hw.errors import HardwareError
 from edge.hw.gpio import MotionDetector
 from edge.hw.serial_bus import SerialBus, open_port
-from edge.ports import FloorInputs
+from edge.ports import Decision, FloorInputs
 from firmware.doornode import frame as fr
 from mqtt.messages import AccessDecision, Data
 
@@ -45,6 +45,18 @@ class LockedBus:
     def broadcast(self, kind: int, payload: bytes = b"") -> None:
         with self._lock:
             self._bus.broadcast(kind, payload)
+
+
+NODE_MEMORY_MAX_S = 4 * 3600
+
+
+def node_memory_s(decision: Decision, now: datetime) -> int:
+    """How long a door node may admit a granted card on its own when cut off from the gateway:
+    the card's remaining validity, capped, so a revoked card stops working within hours."""
+    if not decision.granted or decision.valid_until is None:
+        return 0
+    remaining = (decision.valid_until - now).total_seconds()
+    return max(0, min(int(remaining), NODE_MEMORY_MAX_S))
 
 
 class BusFloor:
@@ -121,7 +133,8 @@ class BusFloor:
         assert self._inputs is not None
         decision = self._inputs.judge_card(door, card)
         return dn.Decision(decision.granted, decision.reason, unlock_ms=self._unlock_s * 1000,
-                           credential_id=decision.credential_id)
+                           credential_id=decision.credential_id,
+                           remember_s=node_memory_s(decision, now))
 
     def _telemetry(self, room: str | None, door: str, readings: dict[str, dn.Reading], /) -> None:
         if self._inputs is not None and room is not None:

@@ -42,7 +42,8 @@ class KeycardAccess:
             decision = admit(card, door=target, clock=self._clock, state=self.state)
         kind = decision.card.kind.name.lower() if decision.card else None
         return Decision(granted=decision.granted, reason=decision.reason.value,
-                        credential_id=decision.credential_id, kind=kind)
+                        credential_id=decision.credential_id, kind=kind,
+                        valid_until=decision.card.valid_until if decision.card else None)
 
     def apply(self, envelope: Envelope, data: Data) -> None:
         with self._store.transaction():

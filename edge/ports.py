@@ -23,6 +23,7 @@ class Decision:
     reason: str
     credential_id: str | None = None
     kind: str | None = None  # guest, staff, master, ...
+    valid_until: datetime | None = None  # when a granted card stops opening (bounds node memory)
 
 
 class Decide(Protocol):

@@ -62,6 +62,16 @@ def main(argv: list[str] | None = None) -> int:
     broker.add_argument("--port", type=int, default=1883)
     broker.add_argument("--bind", default="0.0.0.0")
 
+    grafana = prov_sub.add_parser("grafana", help="push dashboards and data sources to Grafana "
+                                  "(POSADA_GRAFANA_URL, POSADA_GRAFANA_TOKEN, POSADA_INFLUX_*)")
+    grafana.add_argument("--out", default=None,
+                         help="write provisioning files here instead of calling the API")
+    keys = prov_sub.add_parser("keys", help="the property's Ed25519 card-signing keys (create, rotate)")
+    keys.add_argument("--dir", required=True, help="key directory (private keys, mode 0600)")
+    keys.add_argument("--rotate", action="store_true", help="announce the next key now")
+    keys.add_argument("--lead-hours", type=float, default=24.0,
+                      help="how long gateways learn a new key before it signs [24]")
+
     args, rest = parser.parse_known_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("amqtt", "transitions", "alembic", "httpx"):
@@ -81,6 +91,14 @@ def main(argv: list[str] | None = None) -> int:
         from provisioning.cli import provision_broker
 
         return provision_broker(out=args.out, floors=args.floor, port=args.port, bind=args.bind)
+    if args.command == "provision" and args.what == "grafana":
+        from provisioning.grafana import provision_grafana
+
+        return provision_grafana(out=args.out)
+    if args.command == "provision" and args.what == "keys":
+        from provisioning.keys import provision_keys
+
+        return provision_keys(directory=args.dir, rotate_now=args.rotate, lead_hours=args.lead_hours)
     parser.error("unknown command")
     return 2
 

@@ -21,11 +21,12 @@ from firmware.doornode.node import DoorNode
 
 
 class SimPin:
-    """A pin that remembers when it last changed (perf_counter seconds)."""
+    """A pin that keeps every change with its time (perf_counter seconds)."""
 
     def __init__(self, level: int = 0) -> None:
         self.level = level
         self.changed_at = time.perf_counter()
+        self.changes: list[tuple[int, float]] = []
         self.changed = threading.Condition()
 
     @overload
@@ -40,12 +41,27 @@ class SimPin:
         with self.changed:
             if level != self.level:
                 self.level, self.changed_at = level, time.perf_counter()
+                self.changes.append((level, self.changed_at))
                 self.changed.notify_all()
         return None
 
-    def wait_for(self, level: int, timeout: float) -> bool:
+    def mark(self) -> int:
+        """A place in the change history to wait from (a short pulse is never missed)."""
         with self.changed:
-            return self.changed.wait_for(lambda: self.level == level, timeout)
+            return len(self.changes)
+
+    def wait_for(self, level: int, timeout: float, *, since: int | None = None) -> bool:
+        with self.changed:
+            return self.changed.wait_for(lambda: self._reached(level, since), timeout)
+
+    def first_change_to(self, level: int, since: int) -> float | None:
+        with self.changed:
+            return next((at for lv, at in self.changes[since:] if lv == level), None)
+
+    def _reached(self, level: int, since: int | None) -> bool:
+        if since is None:
+            return self.level == level
+        return any(lv == level for lv, _ in self.changes[since:])
 
 
 class SimReader:

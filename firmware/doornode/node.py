@@ -146,9 +146,16 @@ class DoorNode:
         self.event_id = fr.next_event_id(self.event_id)
         self.queue.append([kind, now_ms, data, None, self.event_id])
         while len(self.queue) > self.queue_size:
-            sent = self.queue[0][3] is not None
-            self.queue.pop(1 if sent else 0)  # what is on its way stays
+            self.queue.pop(self._victim())
             self.dropped += 1
+
+    def _victim(self):
+        """What to drop from a full queue: never what is on its way, taps last."""
+        first = 1 if self.queue[0][3] is not None else 0
+        for i in range(first, len(self.queue)):
+            if self.queue[i][0] != fr.CARD:
+                return i
+        return first
 
     def _next_event(self, now_ms):
         if not self.queue:

@@ -74,13 +74,12 @@ print(bus.device, flush=True)
 for line in sys.stdin:
     address, card = line.split()
     node = bus.nodes[int(address)]
+    mark = node.lock.mark()
     node.tap(bytes.fromhex(card))
-    if not node.lock.wait_for(1, timeout=1.0):
+    if not node.lock.wait_for(0, timeout=1.0, since=mark):  # pulsed and relocked
         print("timeout", flush=True)
         continue
-    unlocked_at = node.lock.changed_at
-    node.lock.wait_for(0, timeout=1.0)  # relocked: ready for the next tap
-    print(repr(unlocked_at), flush=True)
+    print(repr(node.lock.first_change_to(1, mark)), flush=True)
 bus.close()
 """
 

@@ -256,6 +256,17 @@ def test_event_queue_is_bounded_and_counts_what_it_dropped():
     assert len(rig.node.queue) == 2 and rig.node.dropped > 0
 
 
+def test_full_queue_drops_door_and_status_reports_before_taps():
+    rig = Rig(queue_size=3)
+    rig.step(40)  # status and door reports queued
+    rig.reader.cards.append(b"tap-1")
+    rig.step()
+    rig.reader.cards.append(b"tap-2")
+    rig.step()
+    kinds = [item[0] for item in rig.node.queue]
+    assert kinds.count(fr.CARD) == 2 and len(kinds) == 3 and rig.node.dropped == 1
+
+
 def test_oversized_card_is_counted_and_never_queued():
     rig = Rig()
     rig.drain()

@@ -73,9 +73,10 @@ Rig = tuple[DoorNodes, Recorder, SimulatedDoorNode]
 def test_granted_tap_unlocks_the_door_and_is_reported(rig: Rig) -> None:
     service, rec, node = rig
     poll_until(service, lambda: service.doors.is_open("room-412") is False)  # link up
+    mark = node.lock.mark()
     node.tap(GUEST)
     poll_until(service, lambda: "access.granted" in rec.types())
-    assert node.lock.level == 1
+    assert node.lock.wait_for(1, timeout=1.0, since=mark)
     card, door, now = rec.asked[0]
     assert (card, door) == (GUEST, "room-412") and now.tzinfo is not None
     data = dict(rec.events)["access.granted"]
@@ -88,10 +89,11 @@ def test_granted_tap_unlocks_the_door_and_is_reported(rig: Rig) -> None:
 def test_refused_tap_keeps_the_door_locked(rig: Rig) -> None:
     service, rec, node = rig
     poll_until(service, lambda: service.doors.is_open("room-412") is False)  # link up
+    mark = node.lock.mark()
     node.tap(STRANGER)
     poll_until(service, lambda: "access.denied" in rec.types())
     assert rec.asked and rec.asked[0][0] == STRANGER  # the gateway decided, not the node
-    assert not node.lock.wait_for(1, timeout=0.05)
+    assert not node.lock.wait_for(1, timeout=0.05, since=mark)
 
 
 def test_door_opened_after_a_grant_is_not_forced(rig: Rig) -> None:
@@ -126,11 +128,12 @@ def test_broken_decision_keeps_the_door_shut(door_node: SimulatedDoorNode) -> No
     service = DoorNodes(SerialBus(open_port(door_node.device)), [NodeConfig(7, "room-412")],
                         decide=broken, emit=rec.emit, now=lambda: datetime.now(UTC))
     poll_until(service, lambda: service.doors.is_open("room-412") is False)  # link up
+    mark = door_node.lock.mark()
     door_node.tap(GUEST)
     poll_until(service, lambda: "access.denied" in rec.types())
     denied = dict(rec.events)["access.denied"]
     assert isinstance(denied, AccessDecision) and denied.reason == "decision-error"
-    assert door_node.lock.level == 0
+    assert door_node.lock.changes[mark:] == []
 
 
 def test_status_report_becomes_telemetry(rig: Rig) -> None:
@@ -142,8 +145,9 @@ def test_status_report_becomes_telemetry(rig: Rig) -> None:
 
 def test_remote_unlock_opens_the_lock(rig: Rig) -> None:
     service, _rec, node = rig
+    mark = node.lock.mark()
     service.unlock("room-412", seconds=0.2)
-    assert node.lock.wait_for(1, timeout=1.0)
+    assert node.lock.wait_for(1, timeout=1.0, since=mark)
 
 
 def test_silent_node_is_reported_offline_once(door_node: SimulatedDoorNode) -> None:
@@ -205,12 +209,27 @@ def test_nodes_sharing_one_line_answer_only_for_themselves() -> None:
         service = DoorNodes(bus, doors, decide=lambda c, d, n, /: Decision(True, "ok", 300),
                             emit=rec.emit, now=lambda: datetime.now(UTC))
         poll_until(service, lambda: all(service.doors.is_open(d.door) is False for d in doors))
+        marks = {a: n.lock.mark() for a, n in bus_sim.nodes.items()}
         bus_sim.nodes[2].tap(GUEST)
         poll_until(service, lambda: "access.granted" in rec.types())
         granted = dict(rec.events)["access.granted"]
         assert isinstance(granted, AccessDecision) and granted.door == "room-412"
-        assert [bus_sim.nodes[a].lock.level for a in (1, 2, 3)] == [0, 1, 0]
+        assert bus_sim.nodes[2].lock.wait_for(1, timeout=1.0, since=marks[2])
+        assert [bus_sim.nodes[a].lock.changes[marks[a]:] for a in (1, 3)] == [[], []]
         assert bus.counters.stale == 0 and bus.counters.retries == 0
         assert all(s.node.link_up(s.node.last_step) for s in bus_sim.nodes.values())
     finally:
         bus_sim.close()
+
+
+def test_forget_clears_a_card_from_every_node_allowlist(rig: Rig) -> None:
+    service, rec, node = rig
+    poll_until(service, lambda: service.doors.is_open("room-412") is False)  # link up
+    node.tap(GUEST)
+    poll_until(service, lambda: "access.granted" in rec.types())
+    assert len(node.node.allowlist) == 1  # granted with remember_s=60
+    service.forget(GUEST)
+    deadline = time.monotonic() + 2
+    while len(node.node.allowlist) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert len(node.node.allowlist) == 0
