@@ -101,7 +101,7 @@ def resolve_session(session: Session, token: str, *, now: datetime,
     ).first()
     if found is None:
         return None
-    row, user = found.tuple()
+    row, user = found
     idle_limit = row.last_seen_at + timedelta(minutes=settings.session_idle_minutes)
     if row.revoked_at is not None or now >= row.expires_at or now >= idle_limit or not user.active:
         return None
@@ -143,7 +143,7 @@ def resolve_api_token(session: Session, token: str, *, now: datetime) -> Princip
     ).first()
     if found is None:
         return None
-    row, user = found.tuple()
+    row, user = found
     if row.revoked_at is not None or now >= row.expires_at or not user.active:
         return None
     if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:
