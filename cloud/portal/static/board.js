@@ -7,7 +7,10 @@
   const t = (text) => (words[text] || text);
   const label = (code) => ((words.labels || {})[code] || code);
   const lang = document.documentElement.lang || undefined;
-  const time = (iso) => (iso ? new Date(iso).toLocaleTimeString(lang, { hour12: false }) : "");
+  // Times as the server renders them: the page's language, the property's time zone.
+  const zone = document.body.dataset.timeZone || undefined;
+  const clock = new Intl.DateTimeFormat(lang, { timeStyle: "medium", timeZone: zone });
+  const time = (iso) => (iso ? clock.format(new Date(iso)) : "");
 
   function setText(el, sel, html) { const n = el.querySelector(sel); if (n) n.innerHTML = html; }
 
