@@ -2,3 +2,4 @@
 
 from cloud.board import models as board  # noqa: F401
 from cloud.commands import models as commands  # noqa: F401
+from cloud.reservations import models_all as reservations  # noqa: F401
