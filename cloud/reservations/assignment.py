@@ -47,15 +47,6 @@ def is_free(busy: Sequence[Interval], stay: Stay) -> bool:
     return all(not (start < stay.departure and stay.arrival < end) for start, end in busy)
 
 
-def free_run(busy: Sequence[Interval], stay: Stay) -> int:
-    """Length in nights of the free run holding the stay, capped by the horizon on both sides."""
-    before = max((end for _s, end in busy if end <= stay.arrival),
-                 default=stay.arrival - timedelta(days=HORIZON_DAYS))
-    after = min((start for start, _e in busy if start >= stay.departure),
-                default=stay.departure + timedelta(days=HORIZON_DAYS))
-    return (after - max(before, stay.arrival - timedelta(days=HORIZON_DAYS))).days
-
-
 def preference_score(room: RoomInfo, prefs: Preferences) -> int:
     score = 0
     if prefs.room_id is not None and room.id == prefs.room_id:
@@ -69,24 +60,48 @@ def preference_score(room: RoomInfo, prefs: Preferences) -> int:
     return score
 
 
-def rank_rooms(rooms: Sequence[RoomInfo], busy: Mapping[int, Sequence[Interval]], *, stay: Stay,
-               type_id: int, prefs: Preferences, allow_upgrade: bool) -> list[RoomInfo]:
-    """Rooms free for the whole stay, best first: requested type, then the nearest upgrade."""
-    base_rank = next((r.type_rank for r in rooms if r.type_id == type_id), None)
+@dataclass(frozen=True)
+class Candidate:
+    """A room free for the whole stay, with the free run around it: [free_from, free_until)."""
+
+    room: RoomInfo
+    free_from: date | None
+    free_until: date | None
+
+    def run(self, stay: Stay) -> int:
+        horizon = timedelta(days=HORIZON_DAYS)
+        start = max(self.free_from or stay.arrival - horizon, stay.arrival - horizon)
+        end = min(self.free_until or stay.departure + horizon, stay.departure + horizon)
+        return (end - start).days
+
+
+def candidates_from_busy(rooms: Sequence[RoomInfo], busy: Mapping[int, Sequence[Interval]],
+                         stay: Stay) -> list[Candidate]:
+    out = []
+    for room in rooms:
+        held = busy.get(room.id, ())
+        if is_free(held, stay):
+            before = max((end for _s, end in held if end <= stay.arrival), default=None)
+            after = min((start for start, _e in held if start >= stay.departure), default=None)
+            out.append(Candidate(room, before, after))
+    return out
+
+
+def rank_rooms(candidates: Sequence[Candidate], *, stay: Stay, type_id: int, base_rank: int,
+               prefs: Preferences, allow_upgrade: bool) -> list[RoomInfo]:
+    """Free rooms best first: requested type, preferences, tightest fit; then the nearest upgrade."""
     eligible = [
-        room for room in rooms
-        if is_free(busy.get(room.id, ()), stay)
-        and (room.accessible or not prefs.accessible)
-        and (room.type_id == type_id
-             or (allow_upgrade and base_rank is not None and room.type_rank > base_rank))
+        c for c in candidates
+        if (c.room.accessible or not prefs.accessible)
+        and (c.room.type_id == type_id or (allow_upgrade and c.room.type_rank > base_rank))
     ]
 
-    def key(room: RoomInfo) -> tuple[int, int, int, int, int]:
-        upgrade_steps = 0 if room.type_id == type_id else room.type_rank - (base_rank or 0)
-        run = free_run(busy.get(room.id, ()), stay)
-        return (upgrade_steps, -preference_score(room, prefs), run, int(room.accessible), room.id)
+    def key(c: Candidate) -> tuple[int, int, int, int, int]:
+        upgrade_steps = 0 if c.room.type_id == type_id else c.room.type_rank - base_rank
+        return (upgrade_steps, -preference_score(c.room, prefs), c.run(stay),
+                int(c.room.accessible and not prefs.accessible), c.room.id)
 
-    return sorted(eligible, key=key)
+    return [c.room for c in sorted(eligible, key=key)]
 
 
 def split_stay(rooms: Sequence[RoomInfo], busy: Mapping[int, Sequence[Interval]], *,

@@ -6,7 +6,14 @@ from datetime import date, time
 from typing import Any
 
 from sqlalchemy import (
-    Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Time, UniqueConstraint,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Time,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
