@@ -58,6 +58,7 @@ def check_invariants(session: Session) -> None:
         for alloc in session.scalars(select(RoomAllocation).where(RoomAllocation.reservation_id == res.id)):
             assert res.arrival <= alloc.start_night and alloc.end_night <= res.departure
             room = session.get(Room, alloc.room_id)
-            assert room is not None and room.room_type_id == res.inventory_type_id or alloc.start_night > res.arrival
+            assert room is not None and room.room_type_id == res.inventory_type_id
     for res in session.scalars(select(Reservation).where(Reservation.status.notin_(HOLDING))):
-        assert not list(session.scalars(select(RoomAllocation).where(RoomAllocation.reservation_id == res.id)))
+        held = select(RoomAllocation).where(RoomAllocation.reservation_id == res.id)
+        assert not list(session.scalars(held)), f"{res.status} reservation still holds a room"
