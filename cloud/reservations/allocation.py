@@ -17,22 +17,43 @@ from cloud.reservations.nights import Stay
 DEADLOCK = "40P01"
 
 
-def allocate(session: Session, *, room_id: int, stay: Stay, reservation_id: str | None,
-             kind: str = "stay", note: str = "") -> int:
+def allocate(
+    session: Session,
+    *,
+    room_id: int,
+    stay: Stay,
+    reservation_id: str | None,
+    kind: str = "stay",
+    note: str = "",
+) -> int:
     """Hold a room for the stay's nights or raise RoomUnavailable; returns the allocation id."""
     try:
         with session.begin_nested():
-            allocation_id = session.execute(insert(RoomAllocation).values(
-                room_id=room_id, reservation_id=reservation_id, kind=kind, note=note,
-                start_night=stay.arrival, end_night=stay.departure,
-            ).returning(RoomAllocation.id)).scalar_one()
+            allocation_id = session.execute(
+                insert(RoomAllocation)
+                .values(
+                    room_id=room_id,
+                    reservation_id=reservation_id,
+                    kind=kind,
+                    note=note,
+                    start_night=stay.arrival,
+                    end_night=stay.departure,
+                )
+                .returning(RoomAllocation.id)
+            ).scalar_one()
             if session.get_bind().dialect.name == "sqlite":
-                session.execute(insert(RoomNight), [
-                    {"room_id": room_id, "night": night, "allocation_id": allocation_id}
-                    for night in stay.each_night()])
+                session.execute(
+                    insert(RoomNight),
+                    [
+                        {"room_id": room_id, "night": night, "allocation_id": allocation_id}
+                        for night in stay.each_night()
+                    ],
+                )
     except IntegrityError as exc:
-        raise RoomUnavailable(f"room {room_id} is not free for every night from {stay.arrival} "
-                              f"to {stay.departure}", room_id=room_id) from exc
+        raise RoomUnavailable(
+            f"room {room_id} is not free for every night from {stay.arrival} to {stay.departure}",
+            room_id=room_id,
+        ) from exc
     except OperationalError as exc:
         # Two inserts for the same room and nights can deadlock on the exclusion check.
         if getattr(exc.orig, "sqlstate", None) == DEADLOCK:
@@ -58,18 +79,27 @@ def release_stay(session: Session, *, reservation_id: str, from_night: date | No
 
 
 def stay_allocations(session: Session, reservation_id: str) -> list[RoomAllocation]:
-    return list(session.scalars(select(RoomAllocation).where(
-        RoomAllocation.reservation_id == reservation_id).order_by(RoomAllocation.start_night)))
+    return list(
+        session.scalars(
+            select(RoomAllocation)
+            .where(RoomAllocation.reservation_id == reservation_id)
+            .order_by(RoomAllocation.start_night)
+        )
+    )
 
 
-def busy_map(session: Session, *, room_ids: Sequence[int], around: Stay,
-             margin_days: int = 60) -> dict[int, list[Interval]]:
+def busy_map(
+    session: Session, *, room_ids: Sequence[int], around: Stay, margin_days: int = 60
+) -> dict[int, list[Interval]]:
     """Held intervals of the rooms near a stay (for assignment's packing)."""
     lo, hi = around.arrival - timedelta(days=margin_days), around.departure + timedelta(days=margin_days)
-    rows = session.execute(select(RoomAllocation.room_id, RoomAllocation.start_night,
-                                  RoomAllocation.end_night)
-                           .where(RoomAllocation.room_id.in_(room_ids),
-                                  RoomAllocation.start_night < hi, RoomAllocation.end_night > lo))
+    rows = session.execute(
+        select(RoomAllocation.room_id, RoomAllocation.start_night, RoomAllocation.end_night).where(
+            RoomAllocation.room_id.in_(room_ids),
+            RoomAllocation.start_night < hi,
+            RoomAllocation.end_night > lo,
+        )
+    )
     busy: dict[int, list[Interval]] = {}
     for room_id, start, end in rows:
         busy.setdefault(room_id, []).append((start, end))

@@ -75,8 +75,9 @@ class Candidate:
         return (end - start).days
 
 
-def candidates_from_busy(rooms: Sequence[RoomInfo], busy: Mapping[int, Sequence[Interval]],
-                         stay: Stay) -> list[Candidate]:
+def candidates_from_busy(
+    rooms: Sequence[RoomInfo], busy: Mapping[int, Sequence[Interval]], stay: Stay
+) -> list[Candidate]:
     out = []
     for room in rooms:
         held = busy.get(room.id, ())
@@ -87,25 +88,44 @@ def candidates_from_busy(rooms: Sequence[RoomInfo], busy: Mapping[int, Sequence[
     return out
 
 
-def rank_rooms(candidates: Sequence[Candidate], *, stay: Stay, type_id: int, base_rank: int,
-               prefs: Preferences, allow_upgrade: bool) -> list[RoomInfo]:
+def rank_rooms(
+    candidates: Sequence[Candidate],
+    *,
+    stay: Stay,
+    type_id: int,
+    base_rank: int,
+    prefs: Preferences,
+    allow_upgrade: bool,
+) -> list[RoomInfo]:
     """Free rooms best first: requested type, preferences, tightest fit; then the nearest upgrade."""
     eligible = [
-        c for c in candidates
+        c
+        for c in candidates
         if (c.room.accessible or not prefs.accessible)
         and (c.room.type_id == type_id or (allow_upgrade and c.room.type_rank > base_rank))
     ]
 
     def key(c: Candidate) -> tuple[int, int, int, int, int]:
         upgrade_steps = 0 if c.room.type_id == type_id else c.room.type_rank - base_rank
-        return (upgrade_steps, -preference_score(c.room, prefs), c.run(stay),
-                int(c.room.accessible and not prefs.accessible), c.room.id)
+        return (
+            upgrade_steps,
+            -preference_score(c.room, prefs),
+            c.run(stay),
+            int(c.room.accessible and not prefs.accessible),
+            c.room.id,
+        )
 
     return [c.room for c in sorted(eligible, key=key)]
 
 
-def split_stay(rooms: Sequence[RoomInfo], busy: Mapping[int, Sequence[Interval]], *,
-               stay: Stay, type_id: int, prefs: Preferences) -> list[Segment] | None:
+def split_stay(
+    rooms: Sequence[RoomInfo],
+    busy: Mapping[int, Sequence[Interval]],
+    *,
+    stay: Stay,
+    type_id: int,
+    prefs: Preferences,
+) -> list[Segment] | None:
     """When no single room is free: the fewest moves, each time taking the room free the longest."""
     candidates = [r for r in rooms if r.type_id == type_id and (r.accessible or not prefs.accessible)]
     segments: list[Segment] = []

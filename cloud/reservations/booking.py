@@ -64,14 +64,28 @@ def book(session: Session, request: Booking, *, now: datetime) -> Reservation:
     else:
         inventory.hold(session, type_id=type_.id, stay=stay)
     res = Reservation(
-        id=new_id(), property_id=prop.id, status="booked", guest_id=request.guest_id,
-        guest_name=request.guest_name, guest_email=request.guest_email, guest_phone=request.guest_phone,
-        adults=request.adults, children=request.children, room_type_id=type_.id,
-        inventory_type_id=type_.id, rate_plan_id=plan.id, block_id=request.block_id,
-        arrival=stay.arrival, departure=stay.departure, currency=priced.currency,
-        total_minor=priced.total_minor, deposit_required_minor=priced.deposit_minor,
+        id=new_id(),
+        property_id=prop.id,
+        status="booked",
+        guest_id=request.guest_id,
+        guest_name=request.guest_name,
+        guest_email=request.guest_email,
+        guest_phone=request.guest_phone,
+        adults=request.adults,
+        children=request.children,
+        room_type_id=type_.id,
+        inventory_type_id=type_.id,
+        rate_plan_id=plan.id,
+        block_id=request.block_id,
+        arrival=stay.arrival,
+        departure=stay.departure,
+        currency=priced.currency,
+        total_minor=priced.total_minor,
+        deposit_required_minor=priced.deposit_minor,
         checkout_due_at=local_instant(stay.departure, prop.checkout_at, prop.timezone),
-        preferences=dict(request.preferences), notes=request.notes, created_at=now,
+        preferences=dict(request.preferences),
+        notes=request.notes,
+        created_at=now,
     )
     session.add(res)
     _write_nights(session, res, priced)
@@ -90,8 +104,9 @@ def _check_guests(type_: RoomType, adults: int, children: int) -> None:
 def _write_nights(session: Session, res: Reservation, priced: Quote) -> None:
     session.flush()
     session.execute(delete(ReservationNight).where(ReservationNight.reservation_id == res.id))
-    session.add_all(ReservationNight(reservation_id=res.id, night=n, amount_minor=a)
-                    for n, a in priced.nights)
+    session.add_all(
+        ReservationNight(reservation_id=res.id, night=n, amount_minor=a) for n, a in priced.nights
+    )
 
 
 def load(session: Session, reservation_id: str, *, lock: bool = False) -> Reservation:
@@ -116,16 +131,25 @@ def _release_holdings(session: Session, res: Reservation) -> None:
     inventory.release(session, type_id=res.inventory_type_id, stay=stay)
 
 
-def modify(session: Session, res: Reservation, *, now: datetime, arrival: date | None = None,
-           departure: date | None = None, room_type: str | None = None, adults: int | None = None,
-           children: int | None = None) -> Reservation:
+def modify(
+    session: Session,
+    res: Reservation,
+    *,
+    now: datetime,
+    arrival: date | None = None,
+    departure: date | None = None,
+    room_type: str | None = None,
+    adults: int | None = None,
+    children: int | None = None,
+) -> Reservation:
     """Change dates, type or guests: release what it held, then hold the new stay, all or nothing."""
     if res.status != "booked":
         raise WrongState(f"a {res.status} reservation cannot be modified")
     prop = session.get(Property, res.property_id)
     assert prop is not None
-    type_ = (catalog.room_type(session, prop, room_type) if room_type
-             else session.get(RoomType, res.room_type_id))
+    type_ = (
+        catalog.room_type(session, prop, room_type) if room_type else session.get(RoomType, res.room_type_id)
+    )
     plan = session.get(RatePlan, res.rate_plan_id)
     assert type_ is not None and plan is not None
     if res.block_id and type_.id != res.room_type_id:
@@ -142,7 +166,11 @@ def modify(session: Session, res: Reservation, *, now: datetime, arrival: date |
     else:
         inventory.hold(session, type_id=type_.id, stay=stay)
     res.arrival, res.departure, res.room_type_id, res.inventory_type_id = (
-        stay.arrival, stay.departure, type_.id, type_.id)
+        stay.arrival,
+        stay.departure,
+        type_.id,
+        type_.id,
+    )
     res.total_minor, res.deposit_required_minor = priced.total_minor, priced.deposit_minor
     res.checkout_due_at = local_instant(stay.departure, prop.checkout_at, prop.timezone)
     _write_nights(session, res, priced)
@@ -158,8 +186,9 @@ def cancel(session: Session, res: Reservation, *, now: datetime) -> Reservation:
     assert prop is not None and plan is not None
     amounts = _night_amounts(session, res)
     checkin_at = local_instant(res.arrival, prop.checkin_from, prop.timezone)
-    res.cancellation_fee_minor = cancellation_fee(catalog.policy_of(plan), amounts, now=now,
-                                                  checkin_at=checkin_at)
+    res.cancellation_fee_minor = cancellation_fee(
+        catalog.policy_of(plan), amounts, now=now, checkin_at=checkin_at
+    )
     credentials.revoke_all(session, res, now=now)  # e.g. a key sent to a phone before arrival
     _release_holdings(session, res)
     res.status, res.cancelled_at = "cancelled", now
@@ -181,5 +210,10 @@ def no_show(session: Session, res: Reservation, *, now: datetime) -> Reservation
 
 
 def _night_amounts(session: Session, res: Reservation) -> list[int]:
-    return list(session.scalars(select(ReservationNight.amount_minor).where(
-        ReservationNight.reservation_id == res.id).order_by(ReservationNight.night)))
+    return list(
+        session.scalars(
+            select(ReservationNight.amount_minor)
+            .where(ReservationNight.reservation_id == res.id)
+            .order_by(ReservationNight.night)
+        )
+    )

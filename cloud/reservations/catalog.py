@@ -25,20 +25,36 @@ def get_property(session: Session, slug: str) -> Property:
     return prop
 
 
-def create_property(session: Session, *, slug: str, name: str, timezone: str, currency: str,
-                    checkin_from: time = time(15), checkin_until: time = time(23, 59),
-                    checkout_at: time = time(11), latest_checkout_at: time = time(14),
-                    late_checkout_hourly_minor: int = 0) -> Property:
+def create_property(
+    session: Session,
+    *,
+    slug: str,
+    name: str,
+    timezone: str,
+    currency: str,
+    checkin_from: time = time(15),
+    checkin_until: time = time(23, 59),
+    checkout_at: time = time(11),
+    latest_checkout_at: time = time(14),
+    late_checkout_hourly_minor: int = 0,
+) -> Property:
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise InvalidRequest(f"unknown time zone {timezone!r}") from exc
     if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
         raise InvalidRequest(f"currency must be an ISO 4217 code, not {currency!r}")
-    prop = Property(slug=slug, name=name, timezone=timezone, currency=currency,
-                    checkin_from=checkin_from, checkin_until=checkin_until, checkout_at=checkout_at,
-                    latest_checkout_at=latest_checkout_at,
-                    late_checkout_hourly_minor=late_checkout_hourly_minor)
+    prop = Property(
+        slug=slug,
+        name=name,
+        timezone=timezone,
+        currency=currency,
+        checkin_from=checkin_from,
+        checkin_until=checkin_until,
+        checkout_at=checkout_at,
+        latest_checkout_at=latest_checkout_at,
+        late_checkout_hourly_minor=late_checkout_hourly_minor,
+    )
     session.add(prop)
     session.flush()
     return prop
@@ -67,44 +83,75 @@ def room_by_slug(session: Session, prop: Property, slug: str) -> Room:
 
 def policy_of(plan: RatePlan) -> RatePolicy:
     kind: DepositKind = plan.deposit_kind  # type: ignore[assignment]
-    return RatePolicy(refundable=plan.refundable, free_cancel_hours=plan.free_cancel_hours,
-                      cancel_fee_nights=plan.cancel_fee_nights, deposit_kind=kind,
-                      deposit_percent=plan.deposit_percent, min_stay=plan.min_stay)
+    return RatePolicy(
+        refundable=plan.refundable,
+        free_cancel_hours=plan.free_cancel_hours,
+        cancel_fee_nights=plan.cancel_fee_nights,
+        deposit_kind=kind,
+        deposit_percent=plan.deposit_percent,
+        min_stay=plan.min_stay,
+    )
 
 
 def price_rules(session: Session, *, plan_id: int, type_id: int) -> list[PriceRule]:
-    rows = session.scalars(select(RatePrice).where(RatePrice.rate_plan_id == plan_id,
-                                                   RatePrice.room_type_id == type_id))
-    return [PriceRule(amount_minor=r.amount_minor, season_start=r.season_start, season_end=r.season_end,
-                      weekdays=weekdays_set(r.weekdays), min_stay=r.min_stay) for r in rows]
+    rows = session.scalars(
+        select(RatePrice).where(RatePrice.rate_plan_id == plan_id, RatePrice.room_type_id == type_id)
+    )
+    return [
+        PriceRule(
+            amount_minor=r.amount_minor,
+            season_start=r.season_start,
+            season_end=r.season_end,
+            weekdays=weekdays_set(r.weekdays),
+            min_stay=r.min_stay,
+        )
+        for r in rows
+    ]
 
 
 def room_infos(session: Session, prop: Property) -> list[RoomInfo]:
     rows = session.execute(
         select(Room, RoomType.rank, Floor.slug)
-        .join(RoomType, RoomType.id == Room.room_type_id).join(Floor, Floor.id == Room.floor_id)
-        .where(Room.property_id == prop.id))
-    return [RoomInfo(id=room.id, type_id=room.room_type_id, type_rank=rank, floor=floor,
-                     view=room.view, accessible=room.accessible, near_lift=room.near_lift)
-            for room, rank, floor in rows]
+        .join(RoomType, RoomType.id == Room.room_type_id)
+        .join(Floor, Floor.id == Room.floor_id)
+        .where(Room.property_id == prop.id)
+    )
+    return [
+        RoomInfo(
+            id=room.id,
+            type_id=room.room_type_id,
+            type_rank=rank,
+            floor=floor,
+            view=room.view,
+            accessible=room.accessible,
+            near_lift=room.near_lift,
+        )
+        for room, rank, floor in rows
+    ]
 
 
-def add_room(session: Session, prop: Property, *, floor: Floor, type_: RoomType, slug: str,
-             **features: Any) -> Room:
+def add_room(
+    session: Session, prop: Property, *, floor: Floor, type_: RoomType, slug: str, **features: Any
+) -> Room:
     """A new room adds one to its type's capacity on every night already counted."""
     room = Room(property_id=prop.id, floor_id=floor.id, room_type_id=type_.id, slug=slug, **features)
     session.add(room)
     session.flush()
-    session.execute(update(TypeInventory).where(TypeInventory.room_type_id == type_.id)
-                    .values(capacity=TypeInventory.capacity + 1).execution_options(synchronize_session=False))
+    session.execute(
+        update(TypeInventory)
+        .where(TypeInventory.room_type_id == type_.id)
+        .values(capacity=TypeInventory.capacity + 1)
+        .execution_options(synchronize_session=False)
+    )
     return room
 
 
 def put_out_of_order(session: Session, room: Room, *, stay: Stay, note: str = "") -> int:
     """Block a free room; refused if a stay holds it or the type would be oversold without it."""
     inventory.ensure_rows(session, type_id=room.room_type_id, stay=stay)
-    allocation_id = allocation.allocate(session, room_id=room.id, stay=stay, reservation_id=None,
-                                        kind="out_of_order", note=note)
+    allocation_id = allocation.allocate(
+        session, room_id=room.id, stay=stay, reservation_id=None, kind="out_of_order", note=note
+    )
     inventory.adjust(session, type_id=room.room_type_id, stay=stay, capacity=-1)
     return allocation_id
 

@@ -45,37 +45,81 @@ def _where(session: Session, room_id: int) -> tuple[Property, Floor, Room]:
     return prop, floor, room
 
 
-def issue_for_room(session: Session, issuer: CredentialIssuer, *, res: Reservation, room_id: int,
-                   valid_from: datetime, valid_until: datetime, now: datetime) -> StayCredential:
+def issue_for_room(
+    session: Session,
+    issuer: CredentialIssuer,
+    *,
+    res: Reservation,
+    room_id: int,
+    valid_from: datetime,
+    valid_until: datetime,
+    now: datetime,
+) -> StayCredential:
     """Sign a card for the room, record it, and send it to the floor's gateway."""
     prop, floor, room = _where(session, room_id)
     earlier = _active(session, res.id, room_id)
-    request = KeyRequest(credential_id=new_id(), site=prop.slug, floor=floor.slug, room=room.slug,
-                         valid_from=valid_from, valid_until=valid_until, sequence=len(earlier) + 1)
+    request = KeyRequest(
+        credential_id=new_id(),
+        site=prop.slug,
+        floor=floor.slug,
+        room=room.slug,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        sequence=len(earlier) + 1,
+    )
     card = issuer.issue(request)
-    credential = StayCredential(id=request.credential_id, reservation_id=res.id, room_id=room_id,
-                                issued_at=now, valid_until=valid_until)
+    credential = StayCredential(
+        id=request.credential_id,
+        reservation_id=res.id,
+        room_id=room_id,
+        issued_at=now,
+        valid_until=valid_until,
+    )
     session.add(credential)
-    enqueue_command(session, site=prop.slug, floor=floor.slug, type="credential.upsert",
-                    data=CredentialUpsert(credential_id=credential.id, card=card, rooms=[room.slug],
-                                          valid_until=valid_until))
+    enqueue_command(
+        session,
+        site=prop.slug,
+        floor=floor.slug,
+        type="credential.upsert",
+        data=CredentialUpsert(
+            credential_id=credential.id, card=card, rooms=[room.slug], valid_until=valid_until
+        ),
+    )
     for old in earlier:
         _revoke(session, old, now=now)
     room_settings(session, room_id=room_id, checkout_at=valid_until, occupied=True)
     return credential
 
 
-def room_settings(session: Session, *, room_id: int, checkout_at: datetime | None = None,
-                  occupied: bool | None = None, housekeeping: str | None = None) -> None:
+def room_settings(
+    session: Session,
+    *,
+    room_id: int,
+    checkout_at: datetime | None = None,
+    occupied: bool | None = None,
+    housekeeping: str | None = None,
+) -> None:
     prop, floor, room = _where(session, room_id)
-    enqueue_command(session, site=prop.slug, floor=floor.slug, type="room.settings",
-                    data=RoomSettings.model_validate({"room": room.slug, "checkout_at": checkout_at,
-                                                      "occupied": occupied, "housekeeping": housekeeping}))
+    enqueue_command(
+        session,
+        site=prop.slug,
+        floor=floor.slug,
+        type="room.settings",
+        data=RoomSettings.model_validate(
+            {
+                "room": room.slug,
+                "checkout_at": checkout_at,
+                "occupied": occupied,
+                "housekeeping": housekeeping,
+            }
+        ),
+    )
 
 
 def _active(session: Session, reservation_id: str, room_id: int | None = None) -> list[StayCredential]:
-    query = select(StayCredential).where(StayCredential.reservation_id == reservation_id,
-                                         StayCredential.revoked_at.is_(None))
+    query = select(StayCredential).where(
+        StayCredential.reservation_id == reservation_id, StayCredential.revoked_at.is_(None)
+    )
     if room_id is not None:
         query = query.where(StayCredential.room_id == room_id)
     return list(session.scalars(query.order_by(StayCredential.issued_at)))
@@ -84,8 +128,13 @@ def _active(session: Session, reservation_id: str, room_id: int | None = None) -
 def _revoke(session: Session, credential: StayCredential, *, now: datetime) -> None:
     prop, floor, _room = _where(session, credential.room_id)
     credential.revoked_at = now
-    enqueue_command(session, site=prop.slug, floor=floor.slug, type="credential.revoke",
-                    data=CredentialRevoke(credential_id=credential.id, until=credential.valid_until))
+    enqueue_command(
+        session,
+        site=prop.slug,
+        floor=floor.slug,
+        type="credential.revoke",
+        data=CredentialRevoke(credential_id=credential.id, until=credential.valid_until),
+    )
 
 
 def revoke_all(session: Session, res: Reservation, *, now: datetime) -> list[int]:

@@ -17,9 +17,19 @@ from cloud.reservations.nights import Stay, local_today
 from mqtt.envelope import new_id
 
 
-def create_block(session: Session, prop: Property, *, name: str, kind: str, arrival: date,
-                 departure: date, release_on: date, rate_plan: str, rooms: Mapping[str, int],
-                 now: datetime) -> GroupBlock:
+def create_block(
+    session: Session,
+    prop: Property,
+    *,
+    name: str,
+    kind: str,
+    arrival: date,
+    departure: date,
+    release_on: date,
+    rate_plan: str,
+    rooms: Mapping[str, int],
+    now: datetime,
+) -> GroupBlock:
     """Hold rooms by type for every night of the block; SoldOut if the hotel has not got them."""
     if kind not in ("group", "event"):
         raise InvalidRequest("kind is 'group' or 'event'")
@@ -32,8 +42,16 @@ def create_block(session: Session, prop: Property, *, name: str, kind: str, arri
     if not rooms or any(count < 1 for count in rooms.values()):
         raise InvalidRequest("a block holds at least one room of each type it names")
     plan = catalog.rate_plan(session, prop, rate_plan)
-    block = GroupBlock(id=new_id(), property_id=prop.id, name=name, kind=kind, arrival=arrival,
-                       departure=departure, release_on=release_on, rate_plan_id=plan.id)
+    block = GroupBlock(
+        id=new_id(),
+        property_id=prop.id,
+        name=name,
+        kind=kind,
+        arrival=arrival,
+        departure=departure,
+        release_on=release_on,
+        rate_plan_id=plan.id,
+    )
     session.add(block)
     session.flush()
     for code, count in sorted(rooms.items()):
@@ -62,9 +80,15 @@ def pick_from_block(session: Session, *, block_id: str, type_id: int, stay: Stay
         raise InvalidRequest("the stay must fall within the block's dates")
     try:
         with session.begin_nested():
-            done = session.execute(update(BlockAllotment).where(
-                BlockAllotment.block_id == block_id, BlockAllotment.room_type_id == type_id,
-            ).values(picked=BlockAllotment.picked + 1).execution_options(synchronize_session=False))
+            done = session.execute(
+                update(BlockAllotment)
+                .where(
+                    BlockAllotment.block_id == block_id,
+                    BlockAllotment.room_type_id == type_id,
+                )
+                .values(picked=BlockAllotment.picked + 1)
+                .execution_options(synchronize_session=False)
+            )
     except IntegrityError as exc:
         raise BlockExhausted("every room of this type in the block is taken") from exc
     if getattr(done, "rowcount", 0) != 1:
@@ -75,10 +99,15 @@ def return_to_block(session: Session, *, block_id: str, type_id: int) -> None:
     """A cancelled group reservation gives its room back (to the hotel once the block is released)."""
     block = get_block(session, block_id)
     released = block.released_at is not None
-    session.execute(update(BlockAllotment).where(
-        BlockAllotment.block_id == block_id, BlockAllotment.room_type_id == type_id,
-    ).values(picked=BlockAllotment.picked - 1,
-             held=BlockAllotment.held - (1 if released else 0)).execution_options(synchronize_session=False))
+    session.execute(
+        update(BlockAllotment)
+        .where(
+            BlockAllotment.block_id == block_id,
+            BlockAllotment.room_type_id == type_id,
+        )
+        .values(picked=BlockAllotment.picked - 1, held=BlockAllotment.held - (1 if released else 0))
+        .execution_options(synchronize_session=False)
+    )
     if released:
         inventory.release(session, type_id=type_id, stay=Stay(block.arrival, block.departure))
 

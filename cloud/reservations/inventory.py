@@ -19,16 +19,24 @@ from cloud.reservations.nights import Stay
 
 def ensure_rows(session: Session, *, type_id: int, stay: Stay) -> None:
     """Create missing inventory rows for the stay's nights with the type's capacity on each night."""
-    have = set(session.scalars(select(TypeInventory.night).where(
-        TypeInventory.room_type_id == type_id,
-        TypeInventory.night >= stay.arrival, TypeInventory.night < stay.departure)))
+    have = set(
+        session.scalars(
+            select(TypeInventory.night).where(
+                TypeInventory.room_type_id == type_id,
+                TypeInventory.night >= stay.arrival,
+                TypeInventory.night < stay.departure,
+            )
+        )
+    )
     missing = [night for night in stay.each_night() if night not in have]
     if not missing:
         return
     rooms = session.scalar(select(func.count()).select_from(Room).where(Room.room_type_id == type_id)) or 0
     out = _out_of_order_counts(session, type_id=type_id, stay=stay)
-    rows = [{"room_type_id": type_id, "night": n, "capacity": max(rooms - out.get(n, 0), 0), "sold": 0}
-            for n in missing]
+    rows = [
+        {"room_type_id": type_id, "night": n, "capacity": max(rooms - out.get(n, 0), 0), "sold": 0}
+        for n in missing
+    ]
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(insert(TypeInventory).values(rows).on_conflict_do_nothing())
 
@@ -37,8 +45,13 @@ def _out_of_order_counts(session: Session, *, type_id: int, stay: Stay) -> dict[
     periods = session.execute(
         select(RoomAllocation.start_night, RoomAllocation.end_night)
         .join(Room, Room.id == RoomAllocation.room_id)
-        .where(Room.room_type_id == type_id, RoomAllocation.kind == "out_of_order",
-               RoomAllocation.start_night < stay.departure, RoomAllocation.end_night > stay.arrival))
+        .where(
+            Room.room_type_id == type_id,
+            RoomAllocation.kind == "out_of_order",
+            RoomAllocation.start_night < stay.departure,
+            RoomAllocation.end_night > stay.arrival,
+        )
+    )
     counts: dict[date, int] = {}
     for start, end in periods:
         for night in stay.each_night():
@@ -52,8 +65,11 @@ def adjust(session: Session, *, type_id: int, stay: Stay, sold: int = 0, capacit
     ensure_rows(session, type_id=type_id, stay=stay)
     statement = (
         update(TypeInventory)
-        .where(TypeInventory.room_type_id == type_id,
-               TypeInventory.night >= stay.arrival, TypeInventory.night < stay.departure)
+        .where(
+            TypeInventory.room_type_id == type_id,
+            TypeInventory.night >= stay.arrival,
+            TypeInventory.night < stay.departure,
+        )
         .values(sold=TypeInventory.sold + sold, capacity=TypeInventory.capacity + capacity)
         .execution_options(synchronize_session=False)
     )
@@ -61,8 +77,9 @@ def adjust(session: Session, *, type_id: int, stay: Stay, sold: int = 0, capacit
         with session.begin_nested():
             session.execute(statement)
     except IntegrityError as exc:
-        raise SoldOut(f"no room of this type is left for every night from {stay.arrival} "
-                      f"to {stay.departure}") from exc
+        raise SoldOut(
+            f"no room of this type is left for every night from {stay.arrival} to {stay.departure}"
+        ) from exc
 
 
 def hold(session: Session, *, type_id: int, stay: Stay, count: int = 1) -> None:
@@ -75,15 +92,24 @@ def release(session: Session, *, type_id: int, stay: Stay, count: int = 1) -> No
 
 def free_by_type(session: Session, *, type_ids: Sequence[int], stay: Stay) -> dict[int, int]:
     """Rooms left to sell on the stay's tightest night, per type (rows not yet created are empty)."""
-    counts = dict(session.execute(
-        select(Room.room_type_id, func.count()).where(Room.room_type_id.in_(type_ids))
-        .group_by(Room.room_type_id)))
+    counts = {
+        type_id: count
+        for type_id, count in session.execute(
+            select(Room.room_type_id, func.count())
+            .where(Room.room_type_id.in_(type_ids))
+            .group_by(Room.room_type_id)
+        )
+    }
     free = {t: int(counts.get(t, 0)) for t in type_ids}
     rows = session.execute(
         select(TypeInventory.room_type_id, func.min(TypeInventory.capacity - TypeInventory.sold))
-        .where(TypeInventory.room_type_id.in_(type_ids),
-               TypeInventory.night >= stay.arrival, TypeInventory.night < stay.departure)
-        .group_by(TypeInventory.room_type_id))
+        .where(
+            TypeInventory.room_type_id.in_(type_ids),
+            TypeInventory.night >= stay.arrival,
+            TypeInventory.night < stay.departure,
+        )
+        .group_by(TypeInventory.room_type_id)
+    )
     for type_id, left in rows:
         free[type_id] = min(free[type_id], int(left))
     return free

@@ -98,8 +98,9 @@ class RatePlan(Base):
         UniqueConstraint("property_id", "code"),
         CheckConstraint("deposit_kind IN ('none','first_night','percent','total')", name="deposit_kind"),
         CheckConstraint("deposit_percent BETWEEN 0 AND 100", name="deposit_percent"),
-        CheckConstraint("min_stay >= 1 AND free_cancel_hours >= 0 AND cancel_fee_nights >= 0",
-                        name="policy_ranges"),
+        CheckConstraint(
+            "min_stay >= 1 AND free_cancel_hours >= 0 AND cancel_fee_nights >= 0", name="policy_ranges"
+        ),
     )
 
 

@@ -44,8 +44,7 @@ class BlockAllotment(Base):
 
     __tablename__ = "block_allotments"
 
-    block_id: Mapped[str] = mapped_column(ForeignKey("group_blocks.id", ondelete="CASCADE"),
-                                          primary_key=True)
+    block_id: Mapped[str] = mapped_column(ForeignKey("group_blocks.id", ondelete="CASCADE"), primary_key=True)
     room_type_id: Mapped[int] = mapped_column(ForeignKey("room_types.id"), primary_key=True)
     held: Mapped[int] = mapped_column(Integer)
     picked: Mapped[int] = mapped_column(Integer, default=0)
@@ -74,8 +73,9 @@ class ContractService(Base):
     __tablename__ = "contract_services"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    contract_id: Mapped[str] = mapped_column(ForeignKey("long_stay_contracts.id", ondelete="CASCADE"),
-                                             index=True)
+    contract_id: Mapped[str] = mapped_column(
+        ForeignKey("long_stay_contracts.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(32))
     weekdays: Mapped[list[int]] = mapped_column(JsonType)
 

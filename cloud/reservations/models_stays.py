@@ -65,8 +65,9 @@ class Reservation(Base):
         CheckConstraint("departure > arrival", name="stay_order"),
         CheckConstraint("adults >= 1 AND children >= 0", name="guests"),
         CheckConstraint(f"status IN {STATUSES!r}", name="status"),
-        CheckConstraint("total_minor >= 0 AND deposit_required_minor BETWEEN 0 AND total_minor",
-                        name="money"),
+        CheckConstraint(
+            "total_minor >= 0 AND deposit_required_minor BETWEEN 0 AND total_minor", name="money"
+        ),
         Index("ix_reservations_property_arrival", "property_id", "arrival"),
         Index("ix_reservations_property_departure", "property_id", "departure"),
     )
@@ -78,7 +79,8 @@ class ReservationNight(Base):
     __tablename__ = "reservation_nights"
 
     reservation_id: Mapped[str] = mapped_column(
-        ForeignKey("reservations.id", ondelete="CASCADE"), primary_key=True)
+        ForeignKey("reservations.id", ondelete="CASCADE"), primary_key=True
+    )
     night: Mapped[date] = mapped_column(Date, primary_key=True)
     amount_minor: Mapped[int] = mapped_column(Integer)
 
@@ -91,7 +93,8 @@ class RoomAllocation(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"))
     reservation_id: Mapped[str | None] = mapped_column(
-        ForeignKey("reservations.id", ondelete="CASCADE"), nullable=True, index=True)
+        ForeignKey("reservations.id", ondelete="CASCADE"), nullable=True, index=True
+    )
     kind: Mapped[str] = mapped_column(String(16), default="stay")
     start_night: Mapped[date] = mapped_column(Date)
     end_night: Mapped[date] = mapped_column(Date)
@@ -112,8 +115,9 @@ class RoomNight(Base):
 
     room_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     night: Mapped[date] = mapped_column(Date, primary_key=True)
-    allocation_id: Mapped[int] = mapped_column(ForeignKey("room_allocations.id", ondelete="CASCADE"),
-                                               index=True)
+    allocation_id: Mapped[int] = mapped_column(
+        ForeignKey("room_allocations.id", ondelete="CASCADE"), index=True
+    )
 
 
 class TypeInventory(Base):
@@ -124,8 +128,9 @@ class TypeInventory(Base):
     capacity: Mapped[int] = mapped_column(Integer)
     sold: Mapped[int] = mapped_column(Integer, default=0)
 
-    __table_args__ = (CheckConstraint("sold >= 0 AND capacity >= 0 AND sold <= capacity",
-                                      name="not_oversold"),)
+    __table_args__ = (
+        CheckConstraint("sold >= 0 AND capacity >= 0 AND sold <= capacity", name="not_oversold"),
+    )
 
 
 class StayCredential(Base):

@@ -77,8 +77,9 @@ def quote(rules: Sequence[PriceRule], stay: Stay, *, currency: str, policy: Rate
     if stay.nights < min_stay:
         raise InvalidRequest(f"this rate needs a stay of at least {min_stay} nights", min_stay=min_stay)
     amounts = [amount for _n, amount in nights]
-    return Quote(currency=currency, nights=tuple(nights), deposit_minor=deposit(policy, amounts),
-                 policy=policy)
+    return Quote(
+        currency=currency, nights=tuple(nights), deposit_minor=deposit(policy, amounts), policy=policy
+    )
 
 
 def deposit(policy: RatePolicy, amounts: Sequence[int]) -> int:
@@ -93,8 +94,9 @@ def deposit(policy: RatePolicy, amounts: Sequence[int]) -> int:
     return 0
 
 
-def cancellation_fee(policy: RatePolicy, amounts: Sequence[int], *, now: datetime,
-                     checkin_at: datetime) -> int:
+def cancellation_fee(
+    policy: RatePolicy, amounts: Sequence[int], *, now: datetime, checkin_at: datetime
+) -> int:
     """What a cancellation at ``now`` costs: nothing inside the free window, else the policy's fee."""
     if not policy.refundable:
         return sum(amounts)

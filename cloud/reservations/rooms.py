@@ -29,7 +29,8 @@ TRIES = 8
 def _overlapping(stay: Stay, dialect: str) -> object:
     if dialect == "postgresql":  # served by the exclusion constraint's GiST index
         return literal_column("room_allocations.stay").op("&&")(
-            func.daterange(stay.arrival, stay.departure, "[)"))
+            func.daterange(stay.arrival, stay.departure, "[)")
+        )
     return and_(RoomAllocation.start_night < stay.departure, RoomAllocation.end_night > stay.arrival)
 
 
@@ -37,22 +38,35 @@ def free_candidates(session: Session, *, type_ids: Sequence[int], stay: Stay) ->
     """Rooms of the types free for every night of the stay, with the free run around the stay."""
     dialect = session.get_bind().dialect.name
     held = exists().where(RoomAllocation.room_id == Room.id, _overlapping(stay, dialect))  # type: ignore[arg-type]
-    before = (select(func.max(RoomAllocation.end_night))
-              .where(RoomAllocation.room_id == Room.id, RoomAllocation.end_night <= stay.arrival)
-              .scalar_subquery())
-    after = (select(func.min(RoomAllocation.start_night))
-             .where(RoomAllocation.room_id == Room.id, RoomAllocation.start_night >= stay.departure)
-             .scalar_subquery())
+    before = (
+        select(func.max(RoomAllocation.end_night))
+        .where(RoomAllocation.room_id == Room.id, RoomAllocation.end_night <= stay.arrival)
+        .scalar_subquery()
+    )
+    after = (
+        select(func.min(RoomAllocation.start_night))
+        .where(RoomAllocation.room_id == Room.id, RoomAllocation.start_night >= stay.departure)
+        .scalar_subquery()
+    )
     rows = session.execute(
         select(Room, RoomType.rank, Floor.slug, before, after)
-        .join(RoomType, RoomType.id == Room.room_type_id).join(Floor, Floor.id == Room.floor_id)
-        .where(Room.room_type_id.in_(type_ids), ~held))
+        .join(RoomType, RoomType.id == Room.room_type_id)
+        .join(Floor, Floor.id == Room.floor_id)
+        .where(Room.room_type_id.in_(type_ids), ~held)
+    )
     return [Candidate(_info(room, rank, floor), start, end) for room, rank, floor, start, end in rows]
 
 
 def _info(room: Room, rank: int, floor: str) -> RoomInfo:
-    return RoomInfo(id=room.id, type_id=room.room_type_id, type_rank=rank, floor=floor,
-                    view=room.view, accessible=room.accessible, near_lift=room.near_lift)
+    return RoomInfo(
+        id=room.id,
+        type_id=room.room_type_id,
+        type_rank=rank,
+        floor=floor,
+        view=room.view,
+        accessible=room.accessible,
+        near_lift=room.near_lift,
+    )
 
 
 def preferences_of(session: Session, res: Reservation) -> Preferences:
@@ -60,12 +74,23 @@ def preferences_of(session: Session, res: Reservation) -> Preferences:
     last_room = None
     if raw.get("same_room_as_last_stay") and res.guest_id:
         last_room = session.scalar(
-            select(RoomAllocation.room_id).join(Reservation, Reservation.id == RoomAllocation.reservation_id)
-            .where(Reservation.guest_id == res.guest_id, Reservation.id != res.id,
-                   Reservation.departure <= res.arrival)
-            .order_by(Reservation.departure.desc()).limit(1))
-    return Preferences(floor=raw.get("floor"), view=raw.get("view"), accessible=bool(raw.get("accessible")),
-                       near_lift=bool(raw.get("near_lift")), room_id=last_room)
+            select(RoomAllocation.room_id)
+            .join(Reservation, Reservation.id == RoomAllocation.reservation_id)
+            .where(
+                Reservation.guest_id == res.guest_id,
+                Reservation.id != res.id,
+                Reservation.departure <= res.arrival,
+            )
+            .order_by(Reservation.departure.desc())
+            .limit(1)
+        )
+    return Preferences(
+        floor=raw.get("floor"),
+        view=raw.get("view"),
+        accessible=bool(raw.get("accessible")),
+        near_lift=bool(raw.get("near_lift")),
+        room_id=last_room,
+    )
 
 
 def assign(session: Session, res: Reservation, *, allow_upgrade: bool = True) -> bool:
@@ -75,8 +100,14 @@ def assign(session: Session, res: Reservation, *, allow_upgrade: bool = True) ->
     stay, prefs = Stay(res.arrival, res.departure), preferences_of(session, res)
     own = session.get(RoomType, res.inventory_type_id)
     assert own is not None
-    ranked = rank_rooms(free_candidates(session, type_ids=[own.id], stay=stay), stay=stay,
-                        type_id=own.id, base_rank=own.rank, prefs=prefs, allow_upgrade=False)
+    ranked = rank_rooms(
+        free_candidates(session, type_ids=[own.id], stay=stay),
+        stay=stay,
+        type_id=own.id,
+        base_rank=own.rank,
+        prefs=prefs,
+        allow_upgrade=False,
+    )
     if _try_rooms(session, res, ranked[:TRIES], stay):
         return True
     if allow_upgrade and _try_upgrade(session, res, own, stay, prefs):
@@ -103,8 +134,9 @@ def _try_split(session: Session, res: Reservation, type_id: int, stay: Stay, pre
     try:
         with session.begin_nested():
             for seg in segments:
-                allocation.allocate(session, room_id=seg.room_id, stay=Stay(seg.arrival, seg.departure),
-                                    reservation_id=res.id)
+                allocation.allocate(
+                    session, room_id=seg.room_id, stay=Stay(seg.arrival, seg.departure), reservation_id=res.id
+                )
     except RoomUnavailable:
         return False
     log.info("reservation %s split over %d rooms", res.id, len(segments))
@@ -112,10 +144,19 @@ def _try_split(session: Session, res: Reservation, type_id: int, stay: Stay, pre
 
 
 def _try_upgrade(session: Session, res: Reservation, own: RoomType, stay: Stay, prefs: Preferences) -> bool:
-    better = list(session.scalars(select(RoomType.id).where(
-        RoomType.property_id == own.property_id, RoomType.rank > own.rank)))
-    ranked = rank_rooms(free_candidates(session, type_ids=better, stay=stay), stay=stay, type_id=own.id,
-                        base_rank=own.rank, prefs=prefs, allow_upgrade=True)
+    better = list(
+        session.scalars(
+            select(RoomType.id).where(RoomType.property_id == own.property_id, RoomType.rank > own.rank)
+        )
+    )
+    ranked = rank_rooms(
+        free_candidates(session, type_ids=better, stay=stay),
+        stay=stay,
+        type_id=own.id,
+        base_rank=own.rank,
+        prefs=prefs,
+        allow_upgrade=True,
+    )
     for room in ranked[:TRIES]:
         try:
             with session.begin_nested():

@@ -24,12 +24,22 @@ def seed_demo(session: Session, *, year: int | None = None) -> Property:
     existing = session.query(Property).filter_by(slug="hotel").one_or_none()
     if existing is not None:
         return existing
-    prop = catalog.create_property(session, slug="hotel", name="Posada Demo Hotel", timezone="Europe/Madrid",
-                                   currency="EUR", checkin_from=time(15), checkin_until=time(23, 59),
-                                   checkout_at=time(11), latest_checkout_at=time(14),
-                                   late_checkout_hourly_minor=1500)
-    types = {code: RoomType(property_id=prop.id, code=code, name=name, max_guests=guests, rank=rank)
-             for code, name, guests, rank in TYPES}
+    prop = catalog.create_property(
+        session,
+        slug="hotel",
+        name="Posada Demo Hotel",
+        timezone="Europe/Madrid",
+        currency="EUR",
+        checkin_from=time(15),
+        checkin_until=time(23, 59),
+        checkout_at=time(11),
+        latest_checkout_at=time(14),
+        late_checkout_hourly_minor=1500,
+    )
+    types = {
+        code: RoomType(property_id=prop.id, code=code, name=name, max_guests=guests, rank=rank)
+        for code, name, guests, rank in TYPES
+    }
     session.add_all(types.values())
     session.flush()
     for level in (1, 2):
@@ -37,26 +47,55 @@ def seed_demo(session: Session, *, year: int | None = None) -> Property:
         session.add(floor)
         session.flush()
         for number in range(1, 11):
-            catalog.add_room(session, prop, floor=floor, type_=types[_type_of(number)],
-                             slug=f"{level}{number:02d}", view="sea" if number % 2 == 0 else "city",
-                             accessible=number == 1, near_lift=number <= 2)
+            catalog.add_room(
+                session,
+                prop,
+                floor=floor,
+                type_=types[_type_of(number)],
+                slug=f"{level}{number:02d}",
+                view="sea" if number % 2 == 0 else "city",
+                accessible=number == 1,
+                near_lift=number <= 2,
+            )
     _rates(session, prop, types, year=year or date.today().year)
     session.flush()
     return prop
 
 
 def _rates(session: Session, prop: Property, types: dict[str, RoomType], *, year: int) -> None:
-    flex = RatePlan(property_id=prop.id, code="flex", name="Flexible", refundable=True, free_cancel_hours=48,
-                    cancel_fee_nights=1, deposit_kind="first_night", min_stay=1)
-    nonref = RatePlan(property_id=prop.id, code="nonref", name="Non-refundable, 10% off", refundable=False,
-                      free_cancel_hours=0, cancel_fee_nights=0, deposit_kind="total", min_stay=1)
+    flex = RatePlan(
+        property_id=prop.id,
+        code="flex",
+        name="Flexible",
+        refundable=True,
+        free_cancel_hours=48,
+        cancel_fee_nights=1,
+        deposit_kind="first_night",
+        min_stay=1,
+    )
+    nonref = RatePlan(
+        property_id=prop.id,
+        code="nonref",
+        name="Non-refundable, 10% off",
+        refundable=False,
+        free_cancel_hours=0,
+        cancel_fee_nights=0,
+        deposit_kind="total",
+        min_stay=1,
+    )
     session.add_all([flex, nonref])
     session.flush()
     for code, type_ in types.items():
         for plan, factor in ((flex, 100), (nonref, 90)):
             for amount, narrow in _price_grid(BASE[(code, "flex")], year=year):
-                session.add(RatePrice(rate_plan_id=plan.id, room_type_id=type_.id,
-                                      amount_minor=amount * factor // 100, **narrow))
+                session.add(
+                    RatePrice(
+                        rate_plan_id=plan.id,
+                        room_type_id=type_.id,
+                        amount_minor=amount * factor // 100,
+                        **narrow,
+                    )
+                )
 
 
 def _price_grid(base: int, *, year: int) -> list[tuple[int, dict[str, object]]]:

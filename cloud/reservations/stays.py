@@ -51,10 +51,14 @@ def check_in(session: Session, res: Reservation, *, issuer: CredentialIssuer, no
         if seg.end_night <= today:
             continue
         valid_from = now if seg is first else local_instant(seg.start_night, prop.checkin_from, prop.timezone)
-        until = (res.checkout_due_at if seg.end_night == res.departure
-                 else local_instant(seg.end_night, prop.checkout_at, prop.timezone))
-        credentials.issue_for_room(session, issuer, res=res, room_id=seg.room_id, valid_from=valid_from,
-                                   valid_until=until, now=now)
+        until = (
+            res.checkout_due_at
+            if seg.end_night == res.departure
+            else local_instant(seg.end_night, prop.checkout_at, prop.timezone)
+        )
+        credentials.issue_for_room(
+            session, issuer, res=res, room_id=seg.room_id, valid_from=valid_from, valid_until=until, now=now
+        )
     res.status, res.checked_in_at = "checked_in", now
     return res
 
@@ -79,39 +83,53 @@ def check_out(session: Session, res: Reservation, *, now: datetime) -> Reservati
 def _free_rest(session: Session, res: Reservation, rest: Stay) -> None:
     allocation.release_stay(session, reservation_id=res.id, from_night=rest.arrival)
     inventory.release(session, type_id=res.inventory_type_id, stay=rest)
-    session.execute(delete(ReservationNight).where(ReservationNight.reservation_id == res.id,
-                                                   ReservationNight.night >= rest.arrival))
+    session.execute(
+        delete(ReservationNight).where(
+            ReservationNight.reservation_id == res.id, ReservationNight.night >= rest.arrival
+        )
+    )
     res.departure = rest.arrival
-    res.total_minor = sum(session.scalars(select(ReservationNight.amount_minor).where(
-        ReservationNight.reservation_id == res.id)))
+    res.total_minor = sum(
+        session.scalars(
+            select(ReservationNight.amount_minor).where(ReservationNight.reservation_id == res.id)
+        )
+    )
     res.deposit_required_minor = min(res.deposit_required_minor, res.total_minor)
 
 
-def late_checkout(session: Session, res: Reservation, *, until: time, issuer: CredentialIssuer,
-                  now: datetime) -> Reservation:
+def late_checkout(
+    session: Session, res: Reservation, *, until: time, issuer: CredentialIssuer, now: datetime
+) -> Reservation:
     """Extend the last day to ``until`` for the hourly fee; re-issues the card for the new hour."""
     prop = session.get(Property, res.property_id)
     assert prop is not None
     if res.status not in ("booked", "checked_in"):
         raise WrongState(f"a {res.status} reservation cannot get a late checkout")
     if not prop.checkout_at < until <= prop.latest_checkout_at:
-        raise InvalidRequest(f"late checkout is between {prop.checkout_at.isoformat('minutes')} and "
-                             f"{prop.latest_checkout_at.isoformat('minutes')}")
+        raise InvalidRequest(
+            f"late checkout is between {prop.checkout_at.isoformat('minutes')} and "
+            f"{prop.latest_checkout_at.isoformat('minutes')}"
+        )
     due = local_instant(res.departure, until, prop.timezone)
-    hours = math.ceil((due - local_instant(res.departure, prop.checkout_at, prop.timezone)).total_seconds()
-                      / 3600)
+    hours = math.ceil(
+        (due - local_instant(res.departure, prop.checkout_at, prop.timezone)).total_seconds() / 3600
+    )
     res.checkout_due_at, res.late_checkout_fee_minor = due, hours * prop.late_checkout_hourly_minor
     if res.status == "checked_in":
         last = allocation.stay_allocations(session, res.id)[-1]
-        credentials.issue_for_room(session, issuer, res=res, room_id=last.room_id, valid_from=now,
-                                   valid_until=due, now=now)
+        credentials.issue_for_room(
+            session, issuer, res=res, room_id=last.room_id, valid_from=now, valid_until=due, now=now
+        )
     return res
 
 
 def checkout_due(session: Session, *, now: datetime) -> list[str]:
     """Check out every stay whose hour has come (run every minute); returns their ids."""
-    due = list(session.scalars(select(Reservation).where(
-        Reservation.status == "checked_in", Reservation.checkout_due_at <= now)))
+    due = list(
+        session.scalars(
+            select(Reservation).where(Reservation.status == "checked_in", Reservation.checkout_due_at <= now)
+        )
+    )
     for res in due:
         check_out(session, res, now=now)
     return [res.id for res in due]

@@ -28,8 +28,9 @@ class RecordingIssuer:
 
     def issue(self, request: KeyRequest) -> str:
         self.requests.append(request)
-        body = json.dumps({"id": request.credential_id, "room": request.room,
-                           "until": request.valid_until.isoformat()}).encode()
+        body = json.dumps(
+            {"id": request.credential_id, "room": request.room, "until": request.valid_until.isoformat()}
+        ).encode()
         return base64.urlsafe_b64encode(body).decode().rstrip("=")
 
 

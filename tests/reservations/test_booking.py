@@ -20,16 +20,27 @@ from tests.reservations.invariants import check_invariants
 MON = date(2027, 3, 8)
 
 
-def req(arrival: date = MON, nights: int = 2, *, type_: str = "std", rate: str = "flex",
-        **kw: object) -> Booking:
-    return Booking(property="hotel", room_type=type_, rate_plan=rate, arrival=arrival,
-                   departure=arrival + timedelta(days=nights), guest_name="Ana Ruiz", **kw)  # type: ignore[arg-type]
+def req(
+    arrival: date = MON, nights: int = 2, *, type_: str = "std", rate: str = "flex", **kw: object
+) -> Booking:
+    return Booking(
+        property="hotel",
+        room_type=type_,
+        rate_plan=rate,
+        arrival=arrival,
+        departure=arrival + timedelta(days=nights),
+        guest_name="Ana Ruiz",
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def test_booking_prices_every_night_and_assigns_one_room(session: Session) -> None:
     res = booking.book(session, req(date(2027, 3, 11), 3), now=NOW)  # Thu, Fri, Sat nights
-    nights = session.scalars(select(ReservationNight.amount_minor).where(
-        ReservationNight.reservation_id == res.id).order_by(ReservationNight.night)).all()
+    nights = session.scalars(
+        select(ReservationNight.amount_minor)
+        .where(ReservationNight.reservation_id == res.id)
+        .order_by(ReservationNight.night)
+    ).all()
     assert nights == [9000, 11000, 11000]
     assert res.total_minor == 31000 and res.deposit_required_minor == 9000
     allocs = session.scalars(select(RoomAllocation).where(RoomAllocation.reservation_id == res.id)).all()
@@ -67,8 +78,15 @@ def test_flexible_cancellation_inside_the_window_costs_the_first_night(session: 
 
 def test_modify_moves_the_stay_and_reprices(session: Session) -> None:
     res = booking.book(session, req(), now=NOW)
-    booking.modify(session, res, now=NOW, arrival=MON + timedelta(days=3), departure=MON + timedelta(days=6),
-                   room_type="sup", adults=3)
+    booking.modify(
+        session,
+        res,
+        now=NOW,
+        arrival=MON + timedelta(days=3),
+        departure=MON + timedelta(days=6),
+        room_type="sup",
+        adults=3,
+    )
     assert (res.arrival, res.departure) == (date(2027, 3, 11), date(2027, 3, 14))
     assert res.total_minor == 12000 + 14000 + 14000
     check_invariants(session)
@@ -126,13 +144,24 @@ def test_database_refuses_a_second_holder_of_a_room_night(session: Session) -> N
     other = booking.book(session, req(MON + timedelta(days=5)), now=NOW)
     session.flush()
     with pytest.raises(IntegrityError), session.begin_nested():
-        session.add(RoomAllocation(room_id=alloc.room_id, reservation_id=other.id, kind="stay",
-                                   start_night=MON + timedelta(days=1), end_night=MON + timedelta(days=3)))
+        session.add(
+            RoomAllocation(
+                room_id=alloc.room_id,
+                reservation_id=other.id,
+                kind="stay",
+                start_night=MON + timedelta(days=1),
+                end_night=MON + timedelta(days=3),
+            )
+        )
         session.flush()
         if session.get_bind().dialect.name == "sqlite":
-            session.execute(text("INSERT INTO room_nights (room_id, night, allocation_id) "
-                                 "SELECT :room, :night, max(id) FROM room_allocations"),
-                            {"room": alloc.room_id, "night": MON + timedelta(days=1)})
+            session.execute(
+                text(
+                    "INSERT INTO room_nights (room_id, night, allocation_id) "
+                    "SELECT :room, :night, max(id) FROM room_allocations"
+                ),
+                {"room": alloc.room_id, "night": MON + timedelta(days=1)},
+            )
 
 
 def test_database_refuses_overselling_a_type(session: Session) -> None:

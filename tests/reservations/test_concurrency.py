@@ -22,8 +22,14 @@ CLIENTS = 200
 
 
 def _request(name: str) -> Booking:
-    return Booking(property="hotel", room_type="std", rate_plan="flex", arrival=ARRIVAL,
-                   departure=ARRIVAL + timedelta(days=3), guest_name=name)
+    return Booking(
+        property="hotel",
+        room_type="std",
+        rate_plan="flex",
+        arrival=ARRIVAL,
+        departure=ARRIVAL + timedelta(days=3),
+        guest_name=name,
+    )
 
 
 @pytest.mark.service

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from cloud.core.errors import DomainError
 from cloud.reservations import booking, catalog, rooms
 from cloud.reservations.booking import Booking
-from cloud.reservations.errors import DomainError
 from cloud.reservations.models_stays import Reservation, ReservationNight, RoomAllocation, TypeInventory
 from cloud.reservations.nights import Stay
 from tests.reservations.conftest import NOW
@@ -38,16 +38,27 @@ def _apply(s: Session, op: tuple[Any, ...], ids: list[str]) -> None:
     if kind == "book":
         _, type_, offset, n, assign = op
         arrival = START + timedelta(days=offset)
-        res = booking.book(s, Booking(property="hotel", room_type=type_, rate_plan="flex", arrival=arrival,
-                                      departure=arrival + timedelta(days=n), guest_name="G", assign=assign),
-                           now=NOW)
+        res = booking.book(
+            s,
+            Booking(
+                property="hotel",
+                room_type=type_,
+                rate_plan="flex",
+                arrival=arrival,
+                departure=arrival + timedelta(days=n),
+                guest_name="G",
+                assign=assign,
+            ),
+            now=NOW,
+        )
         ids.append(res.id)
         return
     if kind == "out_of_order":
         prop = catalog.get_property(s, "hotel")
         arrival = START + timedelta(days=op[2])
-        catalog.put_out_of_order(s, catalog.room_by_slug(s, prop, op[1]),
-                                 stay=Stay(arrival, arrival + timedelta(days=op[3])))
+        catalog.put_out_of_order(
+            s, catalog.room_by_slug(s, prop, op[1]), stay=Stay(arrival, arrival + timedelta(days=op[3]))
+        )
         return
     if not ids:
         return
@@ -56,8 +67,9 @@ def _apply(s: Session, op: tuple[Any, ...], ids: list[str]) -> None:
         booking.cancel(s, res, now=NOW)
     elif kind == "modify":
         arrival = START + timedelta(days=op[3])
-        booking.modify(s, res, now=NOW, room_type=op[2], arrival=arrival,
-                       departure=arrival + timedelta(days=op[4]))
+        booking.modify(
+            s, res, now=NOW, room_type=op[2], arrival=arrival, departure=arrival + timedelta(days=op[4])
+        )
     else:
         rooms.move(s, res, room=catalog.room_by_slug(s, catalog.get_property(s, "hotel"), op[2]))
 
@@ -70,7 +82,9 @@ def _wipe(sessions: sessionmaker[Session]) -> None:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(ops, min_size=1, max_size=30))
-def test_invariants_hold_after_every_step(sessions: sessionmaker[Session], steps: list[tuple[Any, ...]]) -> None:
+def test_invariants_hold_after_every_step(
+    sessions: sessionmaker[Session], steps: list[tuple[Any, ...]]
+) -> None:
     _wipe(sessions)
     ids: list[str] = []
     for op in steps:

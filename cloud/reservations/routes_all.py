@@ -1,0 +1,11 @@
+"""Every router of reservations and stays, for the app to include."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+
+def routers() -> list[APIRouter]:
+    from cloud.reservations import routes
+
+    return [routes.router]
