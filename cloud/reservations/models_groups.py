@@ -7,7 +7,6 @@ from datetime import date, datetime
 from sqlalchemy import (
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     Integer,
     String,
@@ -16,6 +15,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cloud.core.db import Base, JsonType
+from cloud.reservations.coltypes import UtcDateTime
 
 
 class GroupBlock(Base):
@@ -31,7 +31,7 @@ class GroupBlock(Base):
     departure: Mapped[date] = mapped_column(Date)
     release_on: Mapped[date] = mapped_column(Date)
     rate_plan_id: Mapped[int] = mapped_column(ForeignKey("rate_plans.id"))
-    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    released_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
     __table_args__ = (
         CheckConstraint("departure > arrival", name="stay_order"),

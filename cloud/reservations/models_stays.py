@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import (
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -25,9 +24,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cloud.core.db import Base, JsonType
+from cloud.reservations.coltypes import UtcDateTime
 
 STATUSES = ("booked", "checked_in", "checked_out", "cancelled", "no_show")
-HOLDING = ("booked", "checked_in")  # statuses that hold inventory and rooms
+HOLDING = ("booked", "checked_in")  # statuses that hold inventory and rooms ahead
+OCCUPYING = (*HOLDING, "checked_out")  # and those whose nights stay sold for the record
 
 
 class Reservation(Base):
@@ -53,13 +54,13 @@ class Reservation(Base):
     deposit_required_minor: Mapped[int] = mapped_column(Integer)
     cancellation_fee_minor: Mapped[int] = mapped_column(Integer, default=0)
     late_checkout_fee_minor: Mapped[int] = mapped_column(Integer, default=0)
-    checkout_due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    checkout_due_at: Mapped[datetime] = mapped_column(UtcDateTime)
     preferences: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     notes: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    checked_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    checked_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    checked_out_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
     __table_args__ = (
         CheckConstraint("departure > arrival", name="stay_order"),
@@ -141,9 +142,9 @@ class StayCredential(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     reservation_id: Mapped[str] = mapped_column(ForeignKey("reservations.id"), index=True)
     room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"))
-    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    valid_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    valid_until: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class IdempotencyKey(Base):
@@ -156,4 +157,4 @@ class IdempotencyKey(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int] = mapped_column(Integer)
     body: Mapped[Any] = mapped_column(JsonType)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

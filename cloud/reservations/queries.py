@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from cloud.core.errors import DomainError
 from cloud.reservations import catalog, inventory
 from cloud.reservations.models import Floor, Property, RatePlan, Room, RoomType
-from cloud.reservations.models_stays import HOLDING, Reservation, RoomAllocation
+from cloud.reservations.models_stays import HOLDING, OCCUPYING, Reservation, RoomAllocation
 from cloud.reservations.nights import Stay
 from cloud.reservations.pricing import Quote, quote
 
@@ -71,7 +71,7 @@ def departures(session: Session, prop: Property, day: date) -> list[Reservation]
             .where(
                 Reservation.property_id == prop.id,
                 Reservation.departure == day,
-                Reservation.status.in_(HOLDING),
+                Reservation.status.in_(OCCUPYING),
             )
             .order_by(Reservation.guest_name)
         )

@@ -6,6 +6,6 @@ from fastapi import APIRouter
 
 
 def routers() -> list[APIRouter]:
-    from cloud.reservations import routes
+    from cloud.reservations import routes, routes_stays
 
-    return [routes.router]
+    return [routes.router, routes_stays.router]

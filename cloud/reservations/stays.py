@@ -123,13 +123,12 @@ def late_checkout(
     return res
 
 
-def checkout_due(session: Session, *, now: datetime) -> list[str]:
+def checkout_due(session: Session, *, now: datetime, property_id: int | None = None) -> list[str]:
     """Check out every stay whose hour has come (run every minute); returns their ids."""
-    due = list(
-        session.scalars(
-            select(Reservation).where(Reservation.status == "checked_in", Reservation.checkout_due_at <= now)
-        )
-    )
+    query = select(Reservation).where(Reservation.status == "checked_in", Reservation.checkout_due_at <= now)
+    if property_id is not None:
+        query = query.where(Reservation.property_id == property_id)
+    due = list(session.scalars(query.with_for_update()))
     for res in due:
         check_out(session, res, now=now)
     return [res.id for res in due]

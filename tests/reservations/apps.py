@@ -13,8 +13,9 @@ from cloud.reservations.credentials import CredentialIssuer
 from cloud.reservations.routes_all import routers
 
 
-def make_app(sessions: sessionmaker[Session], *, clock: Callable[[], datetime],
-             issuer: CredentialIssuer | None = None) -> FastAPI:
+def make_app(
+    sessions: sessionmaker[Session], *, clock: Callable[[], datetime], issuer: CredentialIssuer | None = None
+) -> FastAPI:
     app = FastAPI(title="Posada")
     for router in routers():
         app.include_router(router)

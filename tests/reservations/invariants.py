@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from cloud.reservations.models import Room
 from cloud.reservations.models_groups import BlockAllotment, GroupBlock
-from cloud.reservations.models_stays import HOLDING, Reservation, RoomAllocation, TypeInventory
+from cloud.reservations.models_stays import OCCUPYING, Reservation, RoomAllocation, TypeInventory
 
 
 def _nights(start, end):  # type: ignore[no-untyped-def]
@@ -28,7 +28,7 @@ def check_invariants(session: Session) -> None:
             taken[(alloc.room_id, night)] += 1
     assert all(count == 1 for count in taken.values()), "a room is held twice for a night"
     expected: Counter[tuple[int, object]] = Counter()
-    for res in session.scalars(select(Reservation).where(Reservation.status.in_(HOLDING))):
+    for res in session.scalars(select(Reservation).where(Reservation.status.in_(OCCUPYING))):
         if res.block_id is None or res.inventory_type_id != res.room_type_id:
             for night in _nights(res.arrival, res.departure):
                 expected[(res.inventory_type_id, night)] += 1
@@ -54,11 +54,11 @@ def check_invariants(session: Session) -> None:
         assert 0 <= row.sold <= row.capacity
         expected.pop(key, None)
     assert not {k: v for k, v in expected.items() if v}, "sold nights without an inventory row"
-    for res in session.scalars(select(Reservation).where(Reservation.status.in_(HOLDING))):
+    for res in session.scalars(select(Reservation).where(Reservation.status.in_(OCCUPYING))):
         for alloc in session.scalars(select(RoomAllocation).where(RoomAllocation.reservation_id == res.id)):
             assert res.arrival <= alloc.start_night and alloc.end_night <= res.departure
             room = session.get(Room, alloc.room_id)
             assert room is not None and room.room_type_id == res.inventory_type_id
-    for res in session.scalars(select(Reservation).where(Reservation.status.notin_(HOLDING))):
+    for res in session.scalars(select(Reservation).where(Reservation.status.notin_(OCCUPYING))):
         held = select(RoomAllocation).where(RoomAllocation.reservation_id == res.id)
         assert not list(session.scalars(held)), f"{res.status} reservation still holds a room"

@@ -13,8 +13,15 @@ from cloud.reservations.models_stays import Reservation
 from tests.reservations.apps import make_app
 from tests.reservations.conftest import NOW, RecordingIssuer
 
-BODY = {"room_type": "std", "rate_plan": "flex", "arrival": "2027-03-11", "departure": "2027-03-14",
-        "adults": 2, "guest_name": "Ana Ruiz", "guest_email": "ana@example.com"}
+BODY = {
+    "room_type": "std",
+    "rate_plan": "flex",
+    "arrival": "2027-03-11",
+    "departure": "2027-03-14",
+    "adults": 2,
+    "guest_name": "Ana Ruiz",
+    "guest_email": "ana@example.com",
+}
 
 
 @pytest.fixture
@@ -24,8 +31,10 @@ def client(sessions: sessionmaker[Session], issuer: RecordingIssuer) -> Iterator
 
 
 def test_availability_quotes_each_night_per_type_and_plan(client: TestClient) -> None:
-    r = client.get("/api/v1/properties/hotel/availability",
-                   params={"arrival": "2027-03-11", "departure": "2027-03-14", "adults": 3})
+    r = client.get(
+        "/api/v1/properties/hotel/availability",
+        params={"arrival": "2027-03-11", "departure": "2027-03-14", "adults": 3},
+    )
     assert r.status_code == 200
     offers = {(o["room_type"], o["rate_plan"]): o for o in r.json()}
     assert set(offers) == {("sup", "flex"), ("sup", "nonref"), ("ste", "flex"), ("ste", "nonref")}
@@ -45,8 +54,9 @@ def test_retry_with_the_same_idempotency_key_returns_the_first_reservation(
     assert first.json()["rooms"][0]["floor"] in ("f1", "f2")
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(Reservation)) == 1
-    other = client.post("/api/v1/properties/hotel/reservations", json={**BODY, "adults": 1},
-                        headers={"Idempotency-Key": "k1"})
+    other = client.post(
+        "/api/v1/properties/hotel/reservations", json={**BODY, "adults": 1}, headers={"Idempotency-Key": "k1"}
+    )
     assert other.status_code == 422
     assert other.json()["type"] == "/problems/idempotency-key-reused"
 
@@ -61,10 +71,18 @@ def test_sold_out_is_a_conflict_problem(client: TestClient) -> None:
     assert r.json()["type"] == "/problems/reservations/sold-out"
 
 
-@pytest.mark.parametrize("change", [
-    {"departure": "2027-03-10"}, {"adults": 0}, {"guest_email": "not-an-email"}, {"surprise": 1},
-    {"arrival": "11/03/2027"}, {"guest_name": ""}, {"guest_id": "not-a-ulid"},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"departure": "2027-03-10"},
+        {"adults": 0},
+        {"guest_email": "not-an-email"},
+        {"surprise": 1},
+        {"arrival": "11/03/2027"},
+        {"guest_name": ""},
+        {"guest_id": "not-a-ulid"},
+    ],
+)
 def test_hostile_bodies_are_refused_with_nothing_stored(
     client: TestClient, sessions: sessionmaker[Session], change: dict[str, object]
 ) -> None:
@@ -86,7 +104,8 @@ def test_modify_cancel_and_move_through_the_api(client: TestClient) -> None:
     assert r.status_code == 200 and len(r.json()["nights"]) == 4
     r = client.post(f"/api/v1/reservations/{res['id']}/move", json={"room": "205"})
     assert r.status_code == 200 and r.json()["rooms"] == [
-        {"room": "205", "floor": "f2", "start_night": "2027-03-11", "end_night": "2027-03-15"}]
+        {"room": "205", "floor": "f2", "start_night": "2027-03-11", "end_night": "2027-03-15"}
+    ]
     other = client.post("/api/v1/properties/hotel/reservations", json=BODY).json()
     taken = client.post(f"/api/v1/reservations/{other['id']}/move", json={"room": "205"})
     assert taken.status_code == 409 and taken.json()["type"] == "/problems/reservations/room-unavailable"
