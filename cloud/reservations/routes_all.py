@@ -6,6 +6,6 @@ from fastapi import APIRouter
 
 
 def routers() -> list[APIRouter]:
-    from cloud.reservations import routes, routes_stays
+    from cloud.reservations import routes, routes_groups, routes_stays
 
-    return [routes.router, routes_stays.router]
+    return [routes.router, routes_stays.router, routes_groups.router]
