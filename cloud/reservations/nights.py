@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-MAX_NIGHTS = 366
+MAX_NIGHTS = 731  # two years: long stays included
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,6 @@ from fastapi import APIRouter
 
 
 def routers() -> list[APIRouter]:
-    from cloud.reservations import routes, routes_groups, routes_stays
+    from cloud.reservations import routes, routes_groups, routes_long_stays, routes_stays
 
-    return [routes.router, routes_stays.router, routes_groups.router]
+    return [routes.router, routes_stays.router, routes_groups.router, routes_long_stays.router]
