@@ -36,6 +36,13 @@ class Message:
 
 def decode(topic: str, payload: bytes, *, max_bytes: int = MAX_PAYLOAD_BYTES) -> Message:
     """Validate topic, size, JSON, version, envelope and data. Unknown types decode with data=None."""
+    parsed_topic, envelope = decode_envelope(topic, payload, max_bytes=max_bytes)
+    return Message(parsed_topic, envelope, validate_data(parsed_topic, envelope))
+
+
+def decode_envelope(topic: str, payload: bytes, *,
+                    max_bytes: int = MAX_PAYLOAD_BYTES) -> tuple[Topic, Envelope]:
+    """Topic, size, JSON, version and envelope checks, without the type's data model."""
     try:
         parsed_topic = parse_topic(topic)
     except TopicError as exc:
@@ -52,17 +59,20 @@ def decode(topic: str, payload: bytes, *, max_bytes: int = MAX_PAYLOAD_BYTES) ->
     if version != SCHEMA_VERSION:
         raise ContractError("version", f"unsupported schema version {str(version)[:20]!r}")
     try:
-        envelope = Envelope.model_validate(raw)
+        return parsed_topic, Envelope.model_validate(raw)
     except ValidationError as exc:
         raise ContractError("envelope", _brief(exc)) from None
-    model = MODELS_BY_KIND[parsed_topic.kind].get(envelope.type)
+
+
+def validate_data(topic: Topic, envelope: Envelope) -> Data | None:
+    """The type's data model, or None for a type this version does not know."""
+    model = MODELS_BY_KIND[topic.kind].get(envelope.type)
     if model is None:
-        return Message(parsed_topic, envelope, None)
+        return None
     try:
-        data = model.model_validate(envelope.data)
+        return model.model_validate(envelope.data)
     except ValidationError as exc:
         raise ContractError("data", f"{envelope.type}: {_brief(exc)}") from None
-    return Message(parsed_topic, envelope, data)
 
 
 def encode(*, type: str, source: str, data: Data, seq: int | None = None,

@@ -57,6 +57,7 @@ class EventRecord(Base):
     ts: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     source: Mapped[str] = mapped_column(String(128))
     seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    credential_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     data: Mapped[dict[str, Any]] = mapped_column(JsonType)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     dead_letter: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -64,6 +65,7 @@ class EventRecord(Base):
     __table_args__ = (
         Index("ix_events_room_ts", "site", "floor", "room", "ts"),
         Index("ix_events_source_seq", "source", "seq"),
+        Index("ix_events_credential", "credential_id", "ts"),
     )
 
 

@@ -28,6 +28,7 @@ class Settings(BaseSettings):
         default=None,
         description="mqtt://user:password@host:port of the broker; unset: start the embedded one",
     )
+    mqtt_enabled: bool = Field(default=True, description="connect to MQTT (off: API and portal only)")
     embedded_broker_port: int = Field(default=1883, description="port of the embedded broker")
     mqtt_client_id: str = Field(default="posada-cloud", description="MQTT client id (unique per worker)")
     mqtt_share_group: str | None = Field(

@@ -55,12 +55,14 @@ def upgrade() -> None:
         sa.Column("ts", TS, nullable=False),
         sa.Column("source", sa.String(128), nullable=False),
         sa.Column("seq", sa.BigInteger, nullable=True),
+        sa.Column("credential_id", sa.String(64), nullable=True),
         sa.Column("data", JSON, nullable=False),
         sa.Column("received_at", TS, nullable=False),
         sa.Column("dead_letter", sa.Text, nullable=True),
     )
     op.create_index("ix_events_room_ts", "events", ["site", "floor", "room", "ts"])
     op.create_index("ix_events_source_seq", "events", ["source", "seq"])
+    op.create_index("ix_events_credential", "events", ["credential_id", "ts"])
     op.create_table(
         "mqtt_rejections",
         sa.Column("kind", sa.String(16), primary_key=True),

@@ -1,0 +1,76 @@
+"""Composition root of the cloud: settings in, a FastAPI app with its running parts out."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from cloud.api import health
+from cloud.board import routes as board_routes
+from cloud.board.notify import BoardNotifier
+from cloud.commands.publisher import CommandPublisher
+from cloud.core.config import Settings
+from cloud.core.db import make_engine, make_sessionmaker
+from cloud.core.errors import install_problem_handlers
+from cloud.core.migrate import upgrade
+from cloud.ingest.link import CloudLink
+from cloud.ingest.service import IngestService
+from cloud.ingest.store import IngestStore
+from cloud.portal import routes as portal_routes
+from cloud.runtime import Runtime
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).resolve().parent / "portal" / "static"
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    return Runtime(settings=settings, engine=engine, sessions=make_sessionmaker(engine))
+
+
+def start_mqtt(runtime: Runtime) -> None:
+    """Broker (embedded unless a URL is set), link, ingest and command publisher."""
+    settings = runtime.settings
+    if not settings.mqtt_url:
+        runtime.start_embedded_broker()
+    url = runtime.mqtt_url
+    assert url is not None
+    runtime.link = CloudLink(url, client_id=settings.mqtt_client_id, share_group=settings.mqtt_share_group)
+    store = IngestStore(runtime.engine)
+    runtime.ingest = IngestService(runtime.link, store, batch_max=settings.ingest_batch_max,
+                                   batch_wait_s=settings.ingest_batch_wait_ms / 1000)
+    runtime.ingest.listeners.append(BoardNotifier(runtime.hub, runtime.sessions))
+    runtime.publisher = CommandPublisher(runtime.link, runtime.sessions)
+    runtime.ingest.start()
+    runtime.publisher.start()
+    runtime.link.start()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    runtime = build_runtime(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.mqtt_enabled:
+            start_mqtt(runtime)
+        try:
+            yield
+        finally:
+            runtime.stop()
+
+    app = FastAPI(title="Posada", version="0.1.0", lifespan=lifespan, openapi_url="/openapi.json",
+                  description="Hotel management: reservations, stays, rooms, doors and billing.")
+    app.state.runtime = runtime
+    install_problem_handlers(app)
+    app.include_router(health.router)
+    app.include_router(board_routes.router)
+    app.include_router(portal_routes.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

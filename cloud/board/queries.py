@@ -1,0 +1,109 @@
+"""Read models of the room board: floors with their gateway and rooms."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cloud.board.models import EventRecord, Gateway, Rejection, RoomStatus
+
+
+class RoomView(BaseModel):
+    site: str
+    floor: str
+    room: str
+    occupied: bool
+    guest_present: bool
+    door: str
+    lock: str
+    dnd: bool
+    housekeeping: str
+    last_access_at: datetime | None
+    last_access_granted: bool | None
+    last_access_reason: str | None
+    updated_at: datetime | None
+
+
+class GatewayView(BaseModel):
+    site: str
+    floor: str
+    state: str
+    version: str
+    clock_offset_s: float | None
+    last_seen: datetime | None
+
+
+class FloorView(BaseModel):
+    site: str
+    floor: str
+    gateway: GatewayView | None
+    rooms: list[RoomView]
+
+
+class EventView(BaseModel):
+    id: str
+    site: str
+    floor: str
+    room: str | None
+    type: str
+    ts: datetime
+    seq: int | None
+    credential_id: str | None
+    data: dict[str, Any]
+    dead_letter: str | None
+
+
+def room_view(row: RoomStatus) -> RoomView:
+    return RoomView.model_validate(row, from_attributes=True)
+
+
+def gateway_view(row: Gateway) -> GatewayView:
+    return GatewayView.model_validate(row, from_attributes=True)
+
+
+def board(session: Session, *, site: str | None = None) -> list[FloorView]:
+    rooms_q = select(RoomStatus).order_by(RoomStatus.site, RoomStatus.floor, RoomStatus.room)
+    gateways_q = select(Gateway)
+    if site:
+        rooms_q = rooms_q.where(RoomStatus.site == site)
+        gateways_q = gateways_q.where(Gateway.site == site)
+    gateways = {(g.site, g.floor): g for g in session.scalars(gateways_q)}
+    floors: dict[tuple[str, str], FloorView] = {}
+    for key, gw in sorted(gateways.items()):
+        floors[key] = FloorView(site=key[0], floor=key[1], gateway=gateway_view(gw), rooms=[])
+    for row in session.scalars(rooms_q):
+        key = (row.site, row.floor)
+        if key not in floors:
+            floors[key] = FloorView(site=row.site, floor=row.floor, gateway=None, rooms=[])
+        floors[key].rooms.append(room_view(row))
+    return [floors[k] for k in sorted(floors)]
+
+
+def room_events(session: Session, *, site: str, floor: str, room: str, limit: int = 100) -> list[EventView]:
+    q = (select(EventRecord)
+         .where(EventRecord.site == site, EventRecord.floor == floor, EventRecord.room == room)
+         .order_by(EventRecord.ts.desc(), EventRecord.seq.desc()).limit(limit))
+    return [EventView.model_validate(e, from_attributes=True) for e in session.scalars(q)]
+
+
+def credential_events(session: Session, *, credential_id: str, limit: int = 100) -> list[EventView]:
+    q = (select(EventRecord).where(EventRecord.credential_id == credential_id)
+         .order_by(EventRecord.ts.desc()).limit(limit))
+    return [EventView.model_validate(e, from_attributes=True) for e in session.scalars(q)]
+
+
+def recent_events(session: Session, *, limit: int = 50) -> list[EventView]:
+    q = select(EventRecord).order_by(EventRecord.received_at.desc(), EventRecord.id.desc()).limit(limit)
+    return [EventView.model_validate(e, from_attributes=True) for e in session.scalars(q)]
+
+
+def event_count(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(EventRecord)) or 0)
+
+
+def rejection_counts(session: Session) -> dict[str, int]:
+    return {f"{r.kind}/{r.reason}": r.count for r in session.scalars(select(Rejection))}

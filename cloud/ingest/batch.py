@@ -1,0 +1,109 @@
+"""Sort a batch of inbound MQTT messages into what each table receives (no I/O)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from mqtt.codec import ContractError, decode_envelope, validate_data
+from mqtt.envelope import Envelope
+from mqtt.messages import CommandAck, GatewayStatus, RoomState, Telemetry
+from mqtt.topics import Kind, Topic
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    kind: str
+    reason: str
+    detail: str
+
+
+@dataclass
+class Batch:
+    received_at: datetime
+    events: list[dict[str, Any]] = field(default_factory=list)
+    statuses: list[tuple[Topic, Envelope, GatewayStatus]] = field(default_factory=list)
+    states: list[tuple[Topic, Envelope, RoomState]] = field(default_factory=list)
+    acks: list[tuple[Topic, CommandAck]] = field(default_factory=list)
+    telemetry: list[tuple[Topic, Envelope, Telemetry]] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+
+    def confirmations(self) -> dict[tuple[str, str], list[str]]:
+        """Event ids to confirm to each floor (stored and dead-lettered alike)."""
+        out: dict[tuple[str, str], list[str]] = {}
+        for row in self.events:
+            out.setdefault((row["site"], row["floor"]), []).append(row["id"])
+        return out
+
+
+def classify(messages: list[tuple[str, bytes]], *, received_at: datetime) -> Batch:
+    batch = Batch(received_at=received_at)
+    for topic, payload in messages:
+        _classify_one(batch, topic, payload)
+    return batch
+
+
+def _classify_one(batch: Batch, topic: str, payload: bytes) -> None:
+    kind = _kind_of(topic)
+    try:
+        parsed, envelope = decode_envelope(topic, payload)
+    except ContractError as exc:
+        _reject(batch, kind, exc)
+        return
+    try:
+        data = validate_data(parsed, envelope)
+    except ContractError as exc:
+        if parsed.kind is Kind.EVENTS:  # readable id: keep it as a dead letter and confirm it
+            batch.events.append(_event_row(parsed, envelope, batch.received_at, dead=exc.detail))
+        _reject(batch, kind, exc)
+        return
+    if data is None:
+        if parsed.kind is Kind.EVENTS:
+            batch.events.append(_event_row(parsed, envelope, batch.received_at,
+                                           dead=f"unknown event type {envelope.type!r}"))
+        _reject(batch, kind, ContractError("type", f"unknown {parsed.kind} type {envelope.type!r}"))
+        return
+    _route(batch, parsed, envelope, data)
+
+
+def _route(batch: Batch, topic: Topic, envelope: Envelope, data: object) -> None:
+    if topic.kind is Kind.EVENTS:
+        batch.events.append(_event_row(topic, envelope, batch.received_at))
+    elif isinstance(data, GatewayStatus):
+        batch.statuses.append((topic, envelope, data))
+    elif isinstance(data, RoomState):
+        if data.room != topic.room:
+            _reject(batch, topic.kind.value, ContractError("data", "room in payload differs from topic"))
+            return
+        batch.states.append((topic, envelope, data))
+    elif isinstance(data, CommandAck):
+        batch.acks.append((topic, data))
+    elif isinstance(data, Telemetry):
+        batch.telemetry.append((topic, envelope, data))
+
+
+def _event_row(topic: Topic, envelope: Envelope, received_at: datetime,
+               dead: str | None = None) -> dict[str, Any]:
+    room = envelope.data.get("room")
+    credential = envelope.data.get("credential_id")
+    return {
+        "id": envelope.id, "site": topic.site, "floor": topic.floor,
+        "room": room if isinstance(room, str) and len(room) <= 63 else None,
+        "type": envelope.type, "ts": envelope.ts, "source": envelope.source, "seq": envelope.seq,
+        "credential_id": credential if isinstance(credential, str) and len(credential) <= 64 else None,
+        "data": envelope.data, "received_at": received_at, "dead_letter": dead,
+    }
+
+
+def _kind_of(topic: str) -> str:
+    last = topic.rsplit("/", 1)[-1]
+    return last if last in {k.value for k in Kind} else "other"
+
+
+def _reject(batch: Batch, kind: str, exc: ContractError) -> None:
+    log.warning("rejected MQTT payload (%s/%s): %s", kind, exc.reason, exc.detail)
+    batch.rejected.append(Rejected(kind, exc.reason, exc.detail))

@@ -1,0 +1,92 @@
+"""paho-mqtt adapter for the cloud: manual acks after commit, commands out, one inbound queue."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from dataclasses import dataclass
+
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from mqtt.topics import subscriptions_for_cloud
+from mqtt.url import parse_mqtt_url
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    topic: str
+    payload: bytes
+    mid: int
+    qos: int
+
+
+class CloudLink:
+    """One MQTT session of a cloud worker. Messages are acked only when ``ack`` is called."""
+
+    def __init__(self, url: str, *, client_id: str, share_group: str | None = None,
+                 inbox_max: int = 100_000) -> None:
+        self.address = parse_mqtt_url(url)
+        self.inbox: queue.Queue[Inbound] = queue.Queue(maxsize=inbox_max)
+        self.connected = threading.Event()
+        self._filters = subscriptions_for_cloud(share_group)
+        v5 = self.address.protocol == 5
+        self._client = paho.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            protocol=paho.MQTTv5 if v5 else paho.MQTTv311,
+            clean_session=None if v5 else False,
+            manual_ack=True,
+        )
+        if self.address.username:
+            self._client.username_pw_set(self.address.username, self.address.password)
+        self._client.max_inflight_messages_set(1000)
+        self._client.max_queued_messages_set(0)
+        self._client.reconnect_delay_set(min_delay=1, max_delay=10)
+        self._client.on_connect = self._on_connect
+        self._client.on_disconnect = self._on_disconnect
+        self._client.on_message = self._on_message
+
+    def start(self) -> None:
+        props = None
+        if self.address.protocol == 5:
+            props = Properties(PacketTypes.CONNECT)
+            props.SessionExpiryInterval = 7 * 24 * 3600
+        self._client.connect_async(self.address.host, self.address.port, keepalive=30,
+                                   clean_start=False if props else paho.MQTT_CLEAN_START_FIRST_ONLY,
+                                   properties=props)
+        self._client.loop_start()
+
+    def stop(self) -> None:
+        self._client.disconnect()
+        self._client.loop_stop()
+        self.connected.clear()
+
+    def ack(self, mid: int, qos: int) -> None:
+        if qos > 0:
+            self._client.ack(mid, qos)
+
+    def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False) -> None:
+        self._client.publish(topic, payload, qos=qos, retain=retain)
+
+    def _on_connect(self, client: paho.Client, _u: object, _f: object, reason: object,
+                    _p: object = None) -> None:
+        if getattr(reason, "is_failure", False):
+            log.error("broker %s refused the cloud: %s", self.address.redacted(), reason)
+            return
+        client.subscribe([(f, 1) for f in self._filters])
+        self.connected.set()
+        log.info("cloud connected to %s", self.address.redacted())
+
+    def _on_disconnect(self, _c: object, _u: object, _f: object, reason: object, _p: object = None) -> None:
+        self.connected.clear()
+        log.warning("cloud disconnected from broker: %s", reason)
+
+    def _on_message(self, _c: object, _u: object, msg: paho.MQTTMessage) -> None:
+        # Blocks paho's thread when the writer falls behind: back-pressure, never a drop.
+        self.inbox.put(Inbound(msg.topic, msg.payload, msg.mid, msg.qos))

@@ -1,0 +1,45 @@
+// Live room board: applies server-sent room, gateway and event messages without a reload.
+(function () {
+  "use strict";
+  const status = document.getElementById("live-status");
+  const log = document.getElementById("event-log");
+  const time = (iso) => (iso ? new Date(iso).toLocaleTimeString([], { hour12: false }) : "");
+
+  function setText(el, sel, html) { const n = el.querySelector(sel); if (n) n.innerHTML = html; }
+
+  function applyRoom(r) {
+    let el = document.getElementById(`room-${r.site}-${r.floor}-${r.room}`);
+    if (!el) { location.reload(); return; }
+    el.className = `room ${r.occupied ? "occupied" : "vacant"} door-${r.door} flash`;
+    setText(el, ".occ", (r.occupied ? "occupied" : "vacant") + (r.guest_present ? " · guest in" : "") + (r.dnd ? " · DND" : ""));
+    setText(el, ".door", `door <b>${r.door}</b> · lock <b>${r.lock}</b>`);
+    setText(el, ".hk", `housekeeping ${r.housekeeping}`);
+    if (r.last_access_at) {
+      setText(el, ".access", `${r.last_access_granted ? "✔" : "✖"} ${r.last_access_reason || ""} ${time(r.last_access_at)}`);
+    }
+    setTimeout(() => el.classList.remove("flash"), 600);
+  }
+
+  function applyGateway(g) {
+    const el = document.getElementById(`gw-${g.site}-${g.floor}`);
+    if (!el) { location.reload(); return; }
+    el.className = `gateway ${g.state}`;
+    el.innerHTML = `gateway <b>${g.state}</b>${g.version ? " · v" + g.version : ""}`;
+  }
+
+  function applyEvent(e) {
+    const li = document.createElement("li");
+    const reason = e.data && e.data.reason ? ` (${e.data.reason})` : "";
+    li.innerHTML = `<time>${time(e.ts)}</time> ${e.floor}${e.room ? "/" + e.room : ""} <b></b>${reason}`;
+    li.querySelector("b").textContent = e.type;
+    log.prepend(li);
+    while (log.children.length > 15) log.lastElementChild.remove();
+  }
+
+  const source = new EventSource("/api/v1/board/stream");
+  source.onopen = () => { status.textContent = "live"; status.className = "live on"; };
+  source.onerror = () => { status.textContent = "reconnecting…"; status.className = "live off"; };
+  source.addEventListener("room", (m) => applyRoom(JSON.parse(m.data)));
+  source.addEventListener("gateway", (m) => applyGateway(JSON.parse(m.data)));
+  source.addEventListener("event", (m) => applyEvent(JSON.parse(m.data)));
+})();

@@ -1,0 +1,88 @@
+"""``posada``: one command for every deployable (demo, cloud, edge, provision)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+
+def _cloud_epilog() -> str:
+    try:
+        from cloud.core.config import describe_settings
+    except ImportError:
+        return "(the cloud extra is not installed: pip install 'posada[cloud]')"
+    return "settings (environment, or the same names in the TOML file given by POSADA_CONFIG):\n" + \
+        describe_settings()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="posada", description="Posada hotel management.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="a living hotel on embedded defaults",
+                          formatter_class=argparse.RawDescriptionHelpFormatter,
+                          description="Embedded broker, cloud on SQLite at http://127.0.0.1:8000, two "
+                                      "simulated floors of ten rooms, guests tapping cards.")
+    demo.add_argument("--seconds", type=float, default=None,
+                      help="run this long, then exit 0 only if events flowed end to end")
+    demo.add_argument("--port", type=int, default=8000, help="HTTP port of the portal [8000]")
+    demo.add_argument("--mqtt-port", type=int, default=1883, help="port of the embedded broker [1883]")
+    demo.add_argument("--data-dir", default="var/demo", help="where the demo keeps its databases")
+    demo.add_argument("--fresh", action="store_true", help="start from empty databases")
+
+    cloud = sub.add_parser("cloud", help="the API, portal and MQTT ingest",
+                           formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_cloud_epilog())
+    cloud.add_argument("--host", default=None, help="bind address [POSADA_HTTP_HOST]")
+    cloud.add_argument("--port", type=int, default=None, help="port [POSADA_HTTP_PORT]")
+
+    edge = sub.add_parser("edge", help="one floor gateway, from a config file")
+    edge.add_argument("--config", required=True, help="the floor's TOML config file")
+
+    prov = sub.add_parser("provision", help="make a site real: broker credentials and ACL, ...")
+    prov_sub = prov.add_subparsers(dest="what", required=True)
+    broker = prov_sub.add_parser("broker", help="write mosquitto.conf, passwd and acl for a site")
+    broker.add_argument("--out", required=True, help="directory to write into")
+    broker.add_argument("--floor", action="append", required=True, metavar="SITE/FLOOR",
+                        help="a floor with a gateway (repeat)")
+    broker.add_argument("--port", type=int, default=1883)
+    broker.add_argument("--bind", default="0.0.0.0")
+
+    args, rest = parser.parse_known_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("amqtt", "transitions", "alembic", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    if args.command == "demo":
+        from posada.demo import run_demo
+
+        return run_demo(seconds=args.seconds, http_port=args.port, mqtt_port=args.mqtt_port,
+                        data_dir=args.data_dir, fresh=args.fresh)
+    if args.command == "cloud":
+        return _run_cloud(args.host, args.port)
+    if args.command == "edge":
+        from edge.app import main as edge_main
+
+        return edge_main(["--config", args.config, *rest])
+    if args.command == "provision" and args.what == "broker":
+        from provisioning.cli import provision_broker
+
+        return provision_broker(out=args.out, floors=args.floor, port=args.port, bind=args.bind)
+    parser.error("unknown command")
+    return 2
+
+
+def _run_cloud(host: str | None, port: int | None) -> int:
+    import uvicorn
+
+    from cloud.app import create_app
+    from cloud.core.config import Settings
+
+    settings = Settings()
+    app = create_app(settings)
+    uvicorn.run(app, host=host or settings.http_host, port=port or settings.http_port,
+                log_level=settings.log_level.lower())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""The contract's codec: golden payloads round-trip; every kind of bad input has a reason."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mqtt.codec import ContractError, decode
+from mqtt.envelope import MAX_PAYLOAD_BYTES, Envelope
+from mqtt.topics import Kind, Topic
+
+GOLDEN = Path(__file__).parent / "golden"
+TOPIC_OF = {
+    "events": "posada/v1/hotel/f1/events",
+    "status": "posada/v1/hotel/f1/status",
+    "state": "posada/v1/hotel/f1/rooms/{room}/state",
+    "telemetry": "posada/v1/hotel/f1/rooms/{room}/telemetry",
+    "cmd": "posada/v1/hotel/f1/cmd",
+    "ack": "posada/v1/hotel/f1/ack",
+}
+
+
+def golden_files() -> list[Path]:
+    return sorted(GOLDEN.glob("*.json"))
+
+
+@pytest.mark.parametrize("path", golden_files(), ids=lambda p: p.stem)
+def test_golden_payload_decodes_and_round_trips(path: Path) -> None:
+    raw = json.loads(path.read_text())
+    kind = path.stem.split("-", 1)[0]
+    topic = TOPIC_OF[kind].format(room=raw["data"].get("room", "101"))
+    message = decode(topic, path.read_bytes().strip())
+    assert message.known, f"{raw['type']} is not a model of the contract"
+    assert message.envelope.type == raw["type"]
+    again = decode(topic, message.envelope.to_json())
+    assert again.envelope == message.envelope
+    assert again.data == message.data
+
+
+def test_unknown_keys_are_ignored_so_newer_senders_stay_readable() -> None:
+    raw = json.loads((GOLDEN / "events-access.granted.json").read_text())
+    raw["future_field"] = {"x": 1}
+    raw["data"]["new_detail"] = "y"
+    message = decode("posada/v1/hotel/f1/events", json.dumps(raw).encode())
+    assert message.known and message.data is not None
+
+
+def test_unknown_event_type_decodes_without_data() -> None:
+    raw = json.loads((GOLDEN / "events-access.granted.json").read_text()) | {"type": "sauna.overheated"}
+    message = decode("posada/v1/hotel/f1/events", json.dumps(raw).encode())
+    assert not message.known
+
+
+@pytest.mark.parametrize(("topic", "payload", "reason"), [
+    ("posada/v2/hotel/f1/events", b"{}", "topic"),
+    ("posada/v1/Hotel/f1/events", b"{}", "topic"),
+    ("posada/v1/hotel/f1/rooms/101/events", b"{}", "topic"),
+    ("posada/v1/hotel/f1/state", b"{}", "topic"),
+    ("posada/v1/hotel/f1/events", b"\xff\xfe", "json"),
+    ("posada/v1/hotel/f1/events", b"not json", "json"),
+    ("posada/v1/hotel/f1/events", b"[1]", "envelope"),
+    ("posada/v1/hotel/f1/events", b'{"v":2,"type":"x"}', "version"),
+    ("posada/v1/hotel/f1/events", b'{"v":"1","type":"x"}', "version"),
+    ("posada/v1/hotel/f1/events", b'{"v":1,"type":"access.granted","source":"s","ts":"2026-01-01T00:00:00"}',
+     "envelope"),
+    ("posada/v1/hotel/f1/events",
+     b'{"v":1,"type":"access.granted","source":"s","data":{"granted":"perhaps"}}', "data"),
+    ("posada/v1/hotel/f1/events", b" " * (MAX_PAYLOAD_BYTES + 1), "size"),
+])
+def test_bad_input_is_refused_with_its_reason(topic: str, payload: bytes, reason: str) -> None:
+    with pytest.raises(ContractError) as info:
+        decode(topic, payload)
+    assert info.value.reason == reason
+
+
+@settings(max_examples=300)
+@given(st.binary(max_size=512))
+def test_random_bytes_never_escape_as_anything_but_a_contract_error(payload: bytes) -> None:
+    with contextlib.suppress(ContractError):
+        decode("posada/v1/hotel/f1/events", payload)
+
+
+@settings(max_examples=300)
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
+                                                                                  max_size=4), max_leaves=20))
+def test_random_json_never_escapes_as_anything_but_a_contract_error(value: object) -> None:
+    for kind in Kind:
+        topic = str(Topic(kind, "hotel", "f1", "101" if kind in (Kind.ROOM_STATE, Kind.TELEMETRY) else None))
+        with contextlib.suppress(ContractError):
+            decode(topic, json.dumps(value).encode())
+
+
+@given(st.text(max_size=80))
+def test_random_topics_are_refused_or_parse_back_to_themselves(topic: str) -> None:
+    from mqtt.topics import TopicError, parse_topic
+
+    try:
+        parsed = parse_topic(topic)
+    except TopicError:
+        return
+    assert str(parsed) == topic
+
+
+def test_envelope_timestamps_are_utc_rfc3339() -> None:
+    env = Envelope.model_validate({"type": "x", "source": "s", "ts": "2026-03-29T03:30:00+02:00"})
+    assert env.to_json().decode().count('"ts":"2026-03-29T01:30:00.000Z"') == 1
