@@ -1,0 +1,1 @@
+"""The gateway's access decision: signed keycards checked offline against local state."""

@@ -1,0 +1,129 @@
+"""The door decision: (card bytes, door, time, local state) -> Decision. No I/O of its own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from functools import lru_cache
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from edge.access.ports import AccessState, PublicKey
+from edge.access.scope import Door, opens
+from edge.clock import TimeReading
+from mqtt.keycard import Card, CardFormatError, Kind, SignedCard, parse_card
+
+# A card encoded at the desk a moment ago must open although this clock may lag a little.
+START_SKEW = timedelta(seconds=120)
+
+
+class Reason(StrEnum):
+    GRANTED = "granted"
+    MALFORMED = "malformed"
+    UNKNOWN_KEY = "unknown_key"
+    BAD_SIGNATURE = "bad_signature"
+    RETIRED_KEY = "retired_key"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not_yet_valid"
+    WRONG_DOOR = "wrong_door"
+    SUPERSEDED = "superseded"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    granted: bool
+    reason: Reason
+    detail: str = ""
+    card: Card | None = None  # set once the signature is proven
+
+    @property
+    def credential_id(self) -> str | None:
+        return self.card.credential_ref if self.card else None
+
+
+def decide(data: bytes, *, door: Door, time: TimeReading, state: AccessState) -> Decision:
+    """Check a tapped card. Order matters: nothing unsigned is trusted beyond the key id."""
+    try:
+        signed = parse_card(data)
+    except CardFormatError as exc:
+        return Decision(False, Reason.MALFORMED, str(exc))
+    key = state.public_key(signed.card.key_id)
+    if key is None:
+        return Decision(False, Reason.UNKNOWN_KEY, f"key id {signed.card.key_id} is not known")
+    refusal = _check_signature(signed, key)
+    if refusal is not None:
+        return refusal
+    card = signed.card
+    now = effective_now(card, time)
+    if key.retired_at is not None and now >= key.retired_at:
+        return _deny(Reason.RETIRED_KEY, card, f"key {card.key_id} retired {key.retired_at}")
+    if state.is_revoked(card.credential_ref):
+        return _deny(Reason.REVOKED, card, f"credential {card.credential_ref} is revoked")
+    refusal = _check_window(card, now, trusted=time.trusted)
+    if refusal is not None:
+        return refusal
+    if not opens(card, door):
+        kind = card.kind.name.lower()
+        return _deny(Reason.WRONG_DOOR, card, f"{kind} card does not open {door.describe()}")
+    if card.kind is Kind.GUEST and card.rooms:
+        highest = state.highest_sequence(card.rooms)
+        if highest > card.sequence:
+            return _deny(Reason.SUPERSEDED, card, f"sequence {card.sequence} < {highest}")
+    return Decision(True, Reason.GRANTED, door.describe(), card)
+
+
+def effective_now(card: Card, time: TimeReading) -> datetime:
+    """The time to judge a card by. Without a trusted clock, a genuine card's issue time is
+    also proof that the true time is at least that late."""
+    if time.trusted:
+        return time.at
+    return max(time.at, card.issued_at)
+
+
+def record_use(decision: Decision, state: AccessState) -> None:
+    """First use of a newer guest card cancels the older cards of its rooms."""
+    card = decision.card
+    if not (decision.granted and card is not None and card.kind is Kind.GUEST and card.rooms):
+        return
+    if state.highest_sequence(card.rooms) < card.sequence:  # write only on a first use
+        state.raise_sequence(card.rooms, card.sequence)
+
+
+def verify(signed: SignedCard, public: bytes) -> bool:
+    try:
+        _public_key(public).verify(signed.signature, signed.message)
+    except InvalidSignature:
+        return False
+    return True
+
+
+def _check_signature(signed: SignedCard, key: PublicKey) -> Decision | None:
+    try:
+        ok = verify(signed, key.public)
+    except ValueError as exc:
+        return Decision(False, Reason.UNKNOWN_KEY, f"key {key.key_id} is unusable: {exc}")
+    if not ok:
+        return Decision(False, Reason.BAD_SIGNATURE, f"signature does not match key {key.key_id}")
+    return None
+
+
+def _check_window(card: Card, now: datetime, *, trusted: bool) -> Decision | None:
+    suffix = "" if trusted else " (clock not synced; judged by its proven lower bound)"
+    if now >= card.valid_until:
+        return _deny(Reason.EXPIRED, card, f"valid until {card.valid_until.isoformat()}{suffix}")
+    if now + START_SKEW < card.valid_from:
+        return _deny(Reason.NOT_YET_VALID, card,
+                     f"valid from {card.valid_from.isoformat()}{suffix}")
+    return None
+
+
+def _deny(reason: Reason, card: Card, detail: str) -> Decision:
+    return Decision(False, reason, detail, card)
+
+
+@lru_cache(maxsize=64)
+def _public_key(public: bytes) -> Ed25519PublicKey:
+    return Ed25519PublicKey.from_public_bytes(public)

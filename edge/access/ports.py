@@ -1,0 +1,80 @@
+"""What the access core asks of the world: keys, revocations, room sequences, applied commands."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+# How long applied command ids are remembered: far longer than any broker redelivery.
+COMMAND_MEMORY = timedelta(days=30)
+
+
+@dataclass(frozen=True, slots=True)
+class PublicKey:
+    key_id: int
+    public: bytes  # raw Ed25519, 32 bytes
+    retired_at: datetime | None = None  # from this instant cards signed with it are refused
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCredential:
+    """A card the cloud told us about (for audit and to cancel older cards at once)."""
+
+    credential_id: str
+    kind: str
+    key_id: int
+    floor: int
+    rooms: tuple[int, ...]
+    sequence: int
+    guest: int
+    valid_until: datetime
+    card: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedCommand:
+    command_id: str
+    type: str
+    ok: bool
+    error: str = ""
+
+
+class KeyStore(Protocol):
+    def public_key(self, key_id: int) -> PublicKey | None: ...
+
+
+class RevocationStore(Protocol):
+    def is_revoked(self, credential_id: str) -> bool: ...
+
+
+class SequenceStore(Protocol):
+    def highest_sequence(self, rooms: Iterable[int]) -> int:
+        """The highest issue sequence seen for any of these rooms (0 if none)."""
+        ...
+
+    def raise_sequence(self, rooms: Iterable[int], sequence: int) -> None:
+        """Record ``sequence`` for each room where it is higher than what is stored."""
+        ...
+
+
+class AccessState(KeyStore, RevocationStore, SequenceStore, Protocol):
+    """Everything a door decision reads, and the one thing a granted tap writes."""
+
+
+class CommandState(AccessState, Protocol):
+    """What the command handler changes, atomically."""
+
+    def atomic(self) -> AbstractContextManager[None]: ...
+
+    def applied(self, command_id: str) -> AppliedCommand | None: ...
+
+    def record_applied(self, command: AppliedCommand, *, at: datetime) -> None: ...
+
+    def put_key(self, key: PublicKey) -> None: ...
+
+    def revoke(self, credential_id: str, *, until: datetime | None, at: datetime) -> None: ...
+
+    def put_credential(self, credential: StoredCredential) -> None: ...

@@ -1,0 +1,132 @@
+"""The access state in the gateway's SQLite database, through sqlite-utils."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from edge.access.ports import COMMAND_MEMORY, AppliedCommand, PublicKey, StoredCredential
+
+TABLES: dict[str, tuple[dict[str, Any], str]] = {
+    "access_keys": ({"key_id": int, "public": bytes, "retired_at_us": int}, "key_id"),
+    "revocations": ({"credential_id": str, "until_us": int, "at_us": int}, "credential_id"),
+    "room_sequences": ({"room": int, "sequence": int}, "room"),
+    "credentials": ({"credential_id": str, "kind": str, "key_id": int, "floor": int,
+                     "rooms": str, "sequence": int, "guest": int, "valid_until_us": int,
+                     "card": bytes}, "credential_id"),
+    "applied_commands": ({"command_id": str, "type": str, "ok": int, "error": str,
+                          "at_us": int}, "command_id"),
+}
+
+
+class SqliteAccessState:
+    """Implements AccessState and CommandState. A write commits at once unless inside atomic()."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        self._lock = threading.RLock()  # door readers and the command handler share it
+        for name, (columns, pk) in TABLES.items():
+            if not db.table(name).exists():
+                db.table(name).create(columns, pk=pk, not_null={pk})
+
+    def public_key(self, key_id: int) -> PublicKey | None:
+        row = self._one("SELECT public, retired_at_us FROM access_keys WHERE key_id = ?", [key_id])
+        if row is None:
+            return None
+        return PublicKey(key_id, bytes(row[0]), _from_us(row[1]))
+
+    def is_revoked(self, credential_id: str) -> bool:
+        sql = "SELECT 1 FROM revocations WHERE credential_id = ?"
+        return self._one(sql, [credential_id]) is not None
+
+    def highest_sequence(self, rooms: Iterable[int]) -> int:
+        rooms = list(rooms)
+        marks = ",".join("?" * len(rooms))
+        sql = f"SELECT max(sequence) FROM room_sequences WHERE room IN ({marks})"
+        row = self._one(sql, rooms)
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def raise_sequence(self, rooms: Iterable[int], sequence: int) -> None:
+        with self._write():
+            for room in rooms:
+                self.db.execute(
+                    "INSERT INTO room_sequences (room, sequence) VALUES (?, ?) ON CONFLICT(room)"
+                    " DO UPDATE SET sequence = excluded.sequence"
+                    " WHERE excluded.sequence > room_sequences.sequence", [room, sequence])
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        with self._write():
+            yield
+
+    def applied(self, command_id: str) -> AppliedCommand | None:
+        row = self._one("SELECT type, ok, error FROM applied_commands WHERE command_id = ?",
+                        [command_id])
+        return AppliedCommand(command_id, row[0], bool(row[1]), row[2]) if row else None
+
+    def record_applied(self, command: AppliedCommand, *, at: datetime) -> None:
+        self._put("applied_commands", [command.command_id, command.type, int(command.ok),
+                                       command.error, _to_us(at)])
+
+    def put_key(self, key: PublicKey) -> None:
+        self._put("access_keys", [key.key_id, key.public, _to_us(key.retired_at)])
+
+    def revoke(self, credential_id: str, *, until: datetime | None, at: datetime) -> None:
+        self._put("revocations", [credential_id, _to_us(until), _to_us(at)])
+
+    def put_credential(self, c: StoredCredential) -> None:
+        self._put("credentials", [c.credential_id, c.kind, c.key_id, c.floor,
+                                  json.dumps(list(c.rooms)), c.sequence, c.guest,
+                                  _to_us(c.valid_until), c.card])
+
+    def purge(self, *, now: datetime, keep_commands: timedelta = COMMAND_MEMORY) -> int:
+        """Forget revocations and credentials whose cards have expired anyway, and command ids
+        older than any redelivery. Returns the number of revocations dropped."""
+        with self._write():
+            cursor = self.db.execute("DELETE FROM revocations WHERE until_us <= ?", [_to_us(now)])
+            self.db.execute("DELETE FROM credentials WHERE valid_until_us <= ?", [_to_us(now)])
+            self.db.execute("DELETE FROM applied_commands WHERE at_us <= ?",
+                            [_to_us(now - keep_commands)])
+        return int(cursor.rowcount)
+
+    def _put(self, table: str, values: list[Any]) -> None:
+        columns = ", ".join(TABLES[table][0])
+        marks = ", ".join("?" * len(values))
+        with self._write():
+            self.db.execute(f"INSERT OR REPLACE INTO {table} ({columns}) VALUES ({marks})", values)
+
+    def _one(self, sql: str, params: list[Any]) -> Any:
+        with self._lock:
+            return self.db.execute(sql, params).fetchone()
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """One transaction; nested blocks become savepoints of the outer one. Readers in
+        other threads wait, so they never see a command half applied."""
+        with self._lock, self.db.atomic():
+            yield
+
+
+def open_state(path: str | Path) -> SqliteAccessState:
+    """The gateway's access state: WAL, and every commit synced (a revocation must survive a
+    power cut)."""
+    db = sqlite_utils.Database(sqlite3.connect(str(path), check_same_thread=False))
+    db.enable_wal()
+    db.execute("PRAGMA synchronous = FULL")
+    return SqliteAccessState(db)
+
+
+def _to_us(at: datetime | None) -> int | None:
+    return None if at is None else round(at.timestamp() * 1_000_000)
+
+
+def _from_us(value: int | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value / 1_000_000, UTC)

@@ -1,0 +1,1 @@
+"""Hardware adapters of the floor gateway: the serial bus to door nodes, GPIO."""
