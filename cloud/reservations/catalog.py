@@ -29,6 +29,7 @@ def create_property(
     session: Session,
     *,
     slug: str,
+    number: int = 1,
     name: str,
     timezone: str,
     currency: str,
@@ -45,6 +46,7 @@ def create_property(
     if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
         raise InvalidRequest(f"currency must be an ISO 4217 code, not {currency!r}")
     prop = Property(
+        number=number,
         slug=slug,
         name=name,
         timezone=timezone,
@@ -131,10 +133,19 @@ def room_infos(session: Session, prop: Property) -> list[RoomInfo]:
 
 
 def add_room(
-    session: Session, prop: Property, *, floor: Floor, type_: RoomType, slug: str, **features: Any
+    session: Session,
+    prop: Property,
+    *,
+    floor: Floor,
+    type_: RoomType,
+    slug: str,
+    number: int,
+    **features: Any,
 ) -> Room:
     """A new room adds one to its type's capacity on every night already counted."""
-    room = Room(property_id=prop.id, floor_id=floor.id, room_type_id=type_.id, slug=slug, **features)
+    room = Room(
+        property_id=prop.id, floor_id=floor.id, room_type_id=type_.id, slug=slug, number=number, **features
+    )
     session.add(room)
     session.flush()
     session.execute(

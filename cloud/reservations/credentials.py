@@ -6,29 +6,37 @@ commands to gateways are enqueued in the caller's transaction, so they leave onl
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cloud.commands.outbox import enqueue_command
 from cloud.reservations.models import Floor, Property, Room
 from cloud.reservations.models_stays import Reservation, StayCredential
-from mqtt.envelope import new_id
+from mqtt.keycard import format_credential_id
 from mqtt.messages import CredentialRevoke, CredentialUpsert, RoomSettings
 
 
 @dataclass(frozen=True)
 class KeyRequest:
-    credential_id: str
+    """A guest card for one room; numbers are those written on the card and known to the doors."""
+
+    credential_id: str  # 16 lowercase hex digits
     site: str
+    site_number: int
     floor: str
+    floor_number: int
     room: str
+    room_number: int
     valid_from: datetime
     valid_until: datetime
-    sequence: int  # a newer card for the same room and stay supersedes older ones
+    issued_at: datetime
+    sequence: int  # per room and rising: a newer card supersedes every older one of the room
+    guest: int = 1  # 1..255: copies for companions share the sequence
 
 
 class CredentialIssuer(Protocol):
@@ -58,14 +66,19 @@ def issue_for_room(
     """Sign a card for the room, record it, and send it to the floor's gateway."""
     prop, floor, room = _where(session, room_id)
     earlier = _active(session, res.id, room_id)
+    last = session.scalar(select(func.max(StayCredential.sequence)).where(StayCredential.room_id == room_id))
     request = KeyRequest(
-        credential_id=new_id(),
+        credential_id=format_credential_id(secrets.randbits(64) or 1),
         site=prop.slug,
+        site_number=prop.number,
         floor=floor.slug,
+        floor_number=floor.level,
         room=room.slug,
+        room_number=room.number,
         valid_from=valid_from,
         valid_until=valid_until,
-        sequence=len(earlier) + 1,
+        issued_at=now,
+        sequence=(last or 0) + 1,
     )
     card = issuer.issue(request)
     credential = StayCredential(
@@ -74,6 +87,7 @@ def issue_for_room(
         room_id=room_id,
         issued_at=now,
         valid_until=valid_until,
+        sequence=request.sequence,
     )
     session.add(credential)
     enqueue_command(

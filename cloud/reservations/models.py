@@ -25,6 +25,7 @@ class Property(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(63), unique=True)  # the MQTT site
+    number: Mapped[int] = mapped_column(Integer)  # the site number written on keycards
     name: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64))
     currency: Mapped[str] = mapped_column(String(3))
@@ -34,7 +35,11 @@ class Property(Base):
     late_checkout_hourly_minor: Mapped[int] = mapped_column(Integer, default=0)
     latest_checkout_at: Mapped[time] = mapped_column(Time)
 
-    __table_args__ = (CheckConstraint("late_checkout_hourly_minor >= 0", name="late_fee_nonneg"),)
+    __table_args__ = (
+        CheckConstraint("late_checkout_hourly_minor >= 0", name="late_fee_nonneg"),
+        CheckConstraint("number BETWEEN 1 AND 65535", name="number_range"),
+        UniqueConstraint("number", name="uq_properties_number"),
+    )
 
 
 class Floor(Base):
@@ -72,12 +77,17 @@ class Room(Base):
     floor_id: Mapped[int] = mapped_column(ForeignKey("floors.id"))
     room_type_id: Mapped[int] = mapped_column(ForeignKey("room_types.id"), index=True)
     slug: Mapped[str] = mapped_column(String(63))  # the MQTT room
+    number: Mapped[int] = mapped_column(Integer)  # the room number written on keycards
     view: Mapped[str | None] = mapped_column(String(32), nullable=True)
     accessible: Mapped[bool] = mapped_column(Boolean, default=False)
     near_lift: Mapped[bool] = mapped_column(Boolean, default=False)
     connects_to_id: Mapped[int | None] = mapped_column(ForeignKey("rooms.id"), nullable=True)
 
-    __table_args__ = (UniqueConstraint("property_id", "slug"),)
+    __table_args__ = (
+        UniqueConstraint("property_id", "slug"),
+        UniqueConstraint("property_id", "number", name="uq_rooms_property_number"),
+        CheckConstraint("number BETWEEN 1 AND 65535", name="number_range"),
+    )
 
 
 class RatePlan(Base):

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -145,6 +146,9 @@ class StayCredential(Base):
     issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
     valid_until: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    sequence: Mapped[int] = mapped_column(Integer)  # per room, rising: a newer card supersedes older ones
+
+    __table_args__ = (UniqueConstraint("room_id", "sequence", name="uq_stay_credentials_room_sequence"),)
 
 
 class IdempotencyKey(Base):

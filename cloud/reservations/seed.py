@@ -27,6 +27,7 @@ def seed_demo(session: Session, *, year: int | None = None) -> Property:
     prop = catalog.create_property(
         session,
         slug="hotel",
+        number=1,
         name="Posada Demo Hotel",
         timezone="Europe/Madrid",
         currency="EUR",
@@ -53,6 +54,7 @@ def seed_demo(session: Session, *, year: int | None = None) -> Property:
                 floor=floor,
                 type_=types[_type_of(number)],
                 slug=f"{level}{number:02d}",
+                number=level * 100 + number,
                 view="sea" if number % 2 == 0 else "city",
                 accessible=number == 1,
                 near_lift=number <= 2,

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,24 +13,26 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.core.db import make_engine, make_sessionmaker
 from cloud.core.migrate import upgrade
+from cloud.keys.keyring import Keyring
+from cloud.keys.storage import KeyDirectory
 from cloud.reservations.credentials import KeyRequest
+from cloud.reservations.keycards import KeyringIssuer
 from cloud.reservations.seed import seed_demo
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)  # 10:00 in Madrid, a Monday
 
 
-class RecordingIssuer:
-    """Encodes the request it was given as the card, so tests can read back what was asked."""
+class RecordingIssuer(KeyringIssuer):
+    """The real keyring issuer, keeping the requests it signed so tests can read them back."""
 
-    def __init__(self) -> None:
+    def __init__(self, keyring: Keyring) -> None:
+        super().__init__(keyring)
+        self.keyring = keyring
         self.requests: list[KeyRequest] = []
 
     def issue(self, request: KeyRequest) -> str:
         self.requests.append(request)
-        body = json.dumps(
-            {"id": request.credential_id, "room": request.room, "until": request.valid_until.isoformat()}
-        ).encode()
-        return base64.urlsafe_b64encode(body).decode().rstrip("=")
+        return super().issue(request)
 
 
 @pytest.fixture
@@ -58,8 +59,9 @@ def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
 
 
 @pytest.fixture
-def issuer() -> RecordingIssuer:
-    return RecordingIssuer()
+def issuer(tmp_path: Path) -> RecordingIssuer:
+    keys = KeyDirectory(tmp_path / "keys").load_or_create(now=NOW - timedelta(days=60))
+    return RecordingIssuer(keys)
 
 
 def rows(session: Session, sql: str, **params: Any) -> list[Any]:

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cloud.board.models import RoomStatus
 from cloud.commands.models import Command
-from cloud.reservations import booking, stays
+from cloud.reservations import booking, rooms, stays
 from cloud.reservations.booking import Booking
 from cloud.reservations.errors import InvalidRequest, TooEarly, WrongState
 from cloud.reservations.models import Room
 from cloud.reservations.models_stays import RoomAllocation, TypeInventory
+from mqtt.keycard import Card, Kind, parse_card
 from tests.reservations.conftest import NOW, RecordingIssuer
 from tests.reservations.invariants import check_invariants
 
@@ -64,7 +67,43 @@ def test_check_in_sends_the_card_and_room_settings_to_the_floor_gateway(
     assert upsert.data["rooms"] == [room.slug]
     assert upsert.data["valid_until"].startswith("2027-03-10T10:00:00")  # 11:00 in Madrid
     assert issuer.requests[0].room == room.slug and issuer.requests[0].valid_from == AT_16
+    card = _verified(issuer, upsert.data["card"])
+    assert card.kind is Kind.GUEST and card.site == 1 and card.rooms == (room.number,)
+    assert card.floor == int(room.slug[0]) and card.credential_ref == upsert.data["credential_id"]
+    assert card.valid_until == datetime(2027, 3, 10, 10, 0, tzinfo=UTC) and card.sequence == 1
     assert res.status == "checked_in"
+
+
+def _verified(issuer: RecordingIssuer, text: str) -> Card:
+    """Parse the card and check its Ed25519 signature with the property's public key."""
+    signed = parse_card(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+    key = issuer.keyring.by_id(signed.card.key_id)
+    Ed25519PublicKey.from_public_bytes(key.public_bytes()).verify(signed.signature, signed.message)
+    return signed.card
+
+
+def test_the_next_guest_of_a_room_gets_a_higher_sequence(session: Session, issuer: RecordingIssuer) -> None:
+    first = booking.load(session, _book(session, nights=1))
+    stays.check_in(session, first, issuer=issuer, now=AT_16)
+    room = _room(session, first.id)
+    second = booking.book(
+        session,
+        Booking(
+            property="hotel",
+            room_type="std",
+            rate_plan="flex",
+            arrival=date(2027, 3, 9),
+            departure=date(2027, 3, 10),
+            guest_name="Next",
+            preferences={},
+        ),
+        now=NOW,
+    )
+    rooms.move(session, second, room=room)
+    stays.check_out(session, first, now=datetime(2027, 3, 9, 9, 0, tzinfo=UTC))
+    stays.check_in(session, second, issuer=issuer, now=datetime(2027, 3, 9, 15, 0, tzinfo=UTC))
+    assert [r.sequence for r in issuer.requests] == [1, 2]
+    assert {r.room for r in issuer.requests} == {room.slug}
 
 
 def test_early_check_in_needs_a_ready_room(session: Session, issuer: RecordingIssuer) -> None:
@@ -124,6 +163,12 @@ def test_late_checkout_is_charged_by_the_hour_and_reissues_the_card(
     types = [c.type for c in _commands(session)]
     assert types.count("credential.upsert") == 2 and "credential.revoke" in types
     assert issuer.requests[-1].valid_until == res.checkout_due_at and issuer.requests[-1].sequence == 2
+    assert (
+        _verified(
+            issuer, [c for c in _commands(session) if c.type == "credential.upsert"][-1].data["card"]
+        ).valid_until
+        == res.checkout_due_at
+    )
     with pytest.raises(InvalidRequest):
         stays.late_checkout(session, res, until=time(18), issuer=issuer, now=AT_16)
 

@@ -72,6 +72,8 @@ def _tables() -> None:
         "properties",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("slug", sa.String(length=63), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.CheckConstraint("number BETWEEN 1 AND 65535", name=op.f("ck_properties_number_range")),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("timezone", sa.String(length=64), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
@@ -83,6 +85,7 @@ def _tables() -> None:
         sa.CheckConstraint("late_checkout_hourly_minor >= 0", name=op.f("ck_properties_late_fee_nonneg")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_properties")),
         sa.UniqueConstraint("slug", name=op.f("uq_properties_slug")),
+        sa.UniqueConstraint("number", name="uq_properties_number"),
     )
     op.create_table(
         "floors",
@@ -202,6 +205,8 @@ def _tables() -> None:
         sa.Column("floor_id", sa.Integer(), nullable=False),
         sa.Column("room_type_id", sa.Integer(), nullable=False),
         sa.Column("slug", sa.String(length=63), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.CheckConstraint("number BETWEEN 1 AND 65535", name=op.f("ck_rooms_number_range")),
         sa.Column("view", sa.String(length=32), nullable=True),
         sa.Column("accessible", sa.Boolean(), nullable=False),
         sa.Column("near_lift", sa.Boolean(), nullable=False),
@@ -219,6 +224,7 @@ def _tables() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_rooms")),
         sa.UniqueConstraint("property_id", "slug", name=op.f("uq_rooms_property_id")),
+        sa.UniqueConstraint("property_id", "number", name="uq_rooms_property_number"),
     )
     op.create_index(op.f("ix_rooms_room_type_id"), "rooms", ["room_type_id"], unique=False)
     op.create_table(
@@ -388,6 +394,8 @@ def _tables() -> None:
         sa.Column("room_id", sa.Integer(), nullable=False),
         sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("valid_until", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sequence", sa.Integer(), nullable=False),
+        sa.UniqueConstraint("room_id", "sequence", name="uq_stay_credentials_room_sequence"),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["reservation_id"],
