@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from cloud.reservations import allocation, catalog, credentials, groups, inventory, rooms
 from cloud.reservations.errors import InvalidRequest, UnknownResource, WrongState
+from cloud.reservations.guest_history import check_guest
 from cloud.reservations.models import Property, RatePlan, RoomType
 from cloud.reservations.models_stays import Reservation, ReservationNight
 from cloud.reservations.nights import Stay, local_instant, local_today
@@ -58,6 +59,8 @@ def book(session: Session, request: Booking, *, now: datetime) -> Reservation:
     _check_guests(type_, request.adults, request.children)
     if stay.arrival < local_today(now, prop.timezone):
         raise InvalidRequest("arrival is in the past")
+    if request.guest_id is not None:
+        check_guest(session, guest_id=request.guest_id, site=prop.slug)
     priced = price(session, prop=prop, type_=type_, plan=plan, stay=stay)
     if request.block_id:
         groups.pick_from_block(session, block_id=request.block_id, type_id=type_.id, stay=stay, prop=prop)

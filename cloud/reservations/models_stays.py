@@ -38,7 +38,7 @@ class Reservation(Base):
     id: Mapped[str] = mapped_column(String(26), primary_key=True)
     property_id: Mapped[int] = mapped_column(ForeignKey("properties.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="booked")
-    guest_id: Mapped[str | None] = mapped_column(String(26), nullable=True, index=True)
+    guest_id: Mapped[str | None] = mapped_column(ForeignKey("guests.id"), nullable=True, index=True)
     guest_name: Mapped[str] = mapped_column(String(200))
     guest_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     guest_phone: Mapped[str | None] = mapped_column(String(32), nullable=True)

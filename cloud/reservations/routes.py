@@ -15,7 +15,17 @@ from cloud.reservations.errors import RoomUnavailable
 from cloud.reservations.models import Property
 from cloud.reservations.present import reservation_json, reservation_out
 from cloud.reservations.schemas import MoveIn, QuoteOut, ReservationIn, ReservationOut, ReservationPatch
-from cloud.reservations.web import ClockDep, IdempotencyKeyHeader, SessionsDep, idempotent, transact
+from cloud.reservations.web import (
+    ClockDep,
+    IdempotencyKeyHeader,
+    SessionsDep,
+    StaffDep,
+    allow,
+    idempotent,
+    own,
+    property_for,
+    transact,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["reservations"])
 PROBLEMS: dict[int | str, dict[str, Any]] = {
@@ -30,6 +40,7 @@ def availability(
     site: str,
     arrival: date,
     departure: date,
+    user: StaffDep,
     sessions: SessionsDep,
     adults: Annotated[int, Query(ge=1, le=20)] = 1,
     children: Annotated[int, Query(ge=0, le=20)] = 0,
@@ -37,7 +48,7 @@ def availability(
 ) -> list[QuoteOut]:
     """Types with a room left on every night, each with its rate plans priced night by night."""
     with sessions() as session:
-        prop = catalog.get_property(session, site)
+        prop = property_for(session, user, site)
         offers = queries.availability(
             session,
             prop,
@@ -54,6 +65,7 @@ def availability(
 def create(
     site: str,
     body: ReservationIn,
+    user: StaffDep,
     sessions: SessionsDep,
     clock: ClockDep,
     idempotency_key: IdempotencyKeyHeader = None,
@@ -66,6 +78,7 @@ def create(
     )
 
     def work(session: Session) -> tuple[int, Any]:
+        allow(session, user, site)
         return 201, reservation_json(session, booking.book(session, request, now=clock()))
 
     status, payload = idempotent(
@@ -79,19 +92,19 @@ def create(
 
 
 @router.get("/reservations/{reservation_id}", response_model=ReservationOut, responses=PROBLEMS)
-def read(reservation_id: str, sessions: SessionsDep) -> ReservationOut:
+def read(reservation_id: str, user: StaffDep, sessions: SessionsDep) -> ReservationOut:
     with sessions() as session:
-        return reservation_out(session, booking.load(session, reservation_id))
+        return reservation_out(session, own(session, user, reservation_id))
 
 
 @router.patch("/reservations/{reservation_id}", response_model=ReservationOut, responses=PROBLEMS)
 def modify(
-    reservation_id: str, body: ReservationPatch, sessions: SessionsDep, clock: ClockDep
+    reservation_id: str, body: ReservationPatch, user: StaffDep, sessions: SessionsDep, clock: ClockDep
 ) -> ReservationOut:
     """Change dates, room type or guests; refused whole when the new stay cannot be sold."""
 
     def work(session: Session) -> ReservationOut:
-        res = booking.load(session, reservation_id, lock=True)
+        res = own(session, user, reservation_id, lock=True)
         booking.modify(session, res, now=clock(), **body.model_dump(exclude_none=True))
         return reservation_out(session, res)
 
@@ -99,31 +112,31 @@ def modify(
 
 
 @router.post("/reservations/{reservation_id}/cancel", response_model=ReservationOut, responses=PROBLEMS)
-def cancel(reservation_id: str, sessions: SessionsDep, clock: ClockDep) -> ReservationOut:
+def cancel(reservation_id: str, user: StaffDep, sessions: SessionsDep, clock: ClockDep) -> ReservationOut:
     """Cancel under the rate plan's policy; the fee is recorded for billing."""
 
     def work(session: Session) -> ReservationOut:
-        res = booking.load(session, reservation_id, lock=True)
+        res = own(session, user, reservation_id, lock=True)
         return reservation_out(session, booking.cancel(session, res, now=clock()))
 
     return transact(sessions, work)
 
 
 @router.post("/reservations/{reservation_id}/no-show", response_model=ReservationOut, responses=PROBLEMS)
-def no_show(reservation_id: str, sessions: SessionsDep, clock: ClockDep) -> ReservationOut:
+def no_show(reservation_id: str, user: StaffDep, sessions: SessionsDep, clock: ClockDep) -> ReservationOut:
     def work(session: Session) -> ReservationOut:
-        res = booking.load(session, reservation_id, lock=True)
+        res = own(session, user, reservation_id, lock=True)
         return reservation_out(session, booking.no_show(session, res, now=clock()))
 
     return transact(sessions, work)
 
 
 @router.post("/reservations/{reservation_id}/assign", response_model=ReservationOut, responses=PROBLEMS)
-def assign(reservation_id: str, sessions: SessionsDep) -> ReservationOut:
+def assign(reservation_id: str, user: StaffDep, sessions: SessionsDep) -> ReservationOut:
     """Give an unassigned reservation its room now (automatic choice)."""
 
     def work(session: Session) -> ReservationOut:
-        res = booking.load(session, reservation_id, lock=True)
+        res = own(session, user, reservation_id, lock=True)
         if not rooms.assign(session, res):
             raise RoomUnavailable("no room can hold this stay; move another stay first")
         return reservation_out(session, res)
@@ -132,11 +145,11 @@ def assign(reservation_id: str, sessions: SessionsDep) -> ReservationOut:
 
 
 @router.post("/reservations/{reservation_id}/move", response_model=ReservationOut, responses=PROBLEMS)
-def move(reservation_id: str, body: MoveIn, sessions: SessionsDep) -> ReservationOut:
+def move(reservation_id: str, body: MoveIn, user: StaffDep, sessions: SessionsDep) -> ReservationOut:
     """Front-desk override: put the stay (or its rest from a night on) in this room."""
 
     def work(session: Session) -> ReservationOut:
-        res = booking.load(session, reservation_id, lock=True)
+        res = own(session, user, reservation_id, lock=True)
         prop = session.get(Property, res.property_id)
         assert prop is not None
         rooms.move(
@@ -148,14 +161,14 @@ def move(reservation_id: str, body: MoveIn, sessions: SessionsDep) -> Reservatio
 
 
 @router.get("/properties/{site}/arrivals", response_model=list[ReservationOut], responses=PROBLEMS)
-def arrivals(site: str, day: date, sessions: SessionsDep) -> list[ReservationOut]:
+def arrivals(site: str, day: date, user: StaffDep, sessions: SessionsDep) -> list[ReservationOut]:
     with sessions() as session:
-        prop = catalog.get_property(session, site)
+        prop = property_for(session, user, site)
         return [reservation_out(session, r) for r in queries.arrivals(session, prop, day)]
 
 
 @router.get("/properties/{site}/departures", response_model=list[ReservationOut], responses=PROBLEMS)
-def departures(site: str, day: date, sessions: SessionsDep) -> list[ReservationOut]:
+def departures(site: str, day: date, user: StaffDep, sessions: SessionsDep) -> list[ReservationOut]:
     with sessions() as session:
-        prop = catalog.get_property(session, site)
+        prop = property_for(session, user, site)
         return [reservation_out(session, r) for r in queries.departures(session, prop, day)]

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from cloud.reservations import catalog, group_stays, groups
+from cloud.reservations import group_stays, groups
 from cloud.reservations.errors import InvalidRequest
 from cloud.reservations.present import block_out, reservation_json
 from cloud.reservations.routes import PROBLEMS
@@ -20,7 +20,10 @@ from cloud.reservations.web import (
     IdempotencyKeyHeader,
     IssuerDep,
     SessionsDep,
+    StaffDep,
     idempotent,
+    own_block,
+    property_for,
     transact,
 )
 
@@ -40,6 +43,7 @@ class Released(BaseModel):
 def create_block(
     site: str,
     body: BlockIn,
+    user: StaffDep,
     sessions: SessionsDep,
     clock: ClockDep,
     idempotency_key: IdempotencyKeyHeader = None,
@@ -47,7 +51,7 @@ def create_block(
     """Hold rooms by type for a group or an event until the release date."""
 
     def work(session: Session) -> tuple[int, Any]:
-        prop = catalog.get_property(session, site)
+        prop = property_for(session, user, site)
         block = groups.create_block(session, prop, now=clock(), **body.model_dump())
         return 201, block_out(session, block).model_dump(mode="json")
 
@@ -62,9 +66,9 @@ def create_block(
 
 
 @router.get("/blocks/{block_id}", response_model=BlockOut, responses=PROBLEMS)
-def read_block(block_id: str, sessions: SessionsDep) -> BlockOut:
+def read_block(block_id: str, user: StaffDep, sessions: SessionsDep) -> BlockOut:
     with sessions() as session:
-        return block_out(session, groups.get_block(session, block_id))
+        return block_out(session, own_block(session, user, block_id))
 
 
 @router.post(
@@ -78,6 +82,7 @@ def read_block(block_id: str, sessions: SessionsDep) -> BlockOut:
 async def import_rooming_list(
     block_id: str,
     request: Request,
+    user: StaffDep,
     sessions: SessionsDep,
     clock: ClockDep,
     idempotency_key: IdempotencyKeyHeader = None,
@@ -86,7 +91,7 @@ async def import_rooming_list(
     text = _csv_text(await request.body())
 
     def work(session: Session) -> tuple[int, Any]:
-        block = groups.get_block(session, block_id)
+        block = own_block(session, user, block_id)
         made = group_stays.import_rooming_list(session, block, text, now=clock())
         return 201, [reservation_json(session, res) for res in made]
 
@@ -112,12 +117,12 @@ def _csv_text(raw: bytes) -> str:
 
 @router.post("/blocks/{block_id}/check-in", response_model=GroupCheckedIn, responses=PROBLEMS)
 def check_in_group(
-    block_id: str, sessions: SessionsDep, clock: ClockDep, issuer: IssuerDep
+    block_id: str, user: StaffDep, sessions: SessionsDep, clock: ClockDep, issuer: IssuerDep
 ) -> GroupCheckedIn:
     """Check in and key every room of the group arriving today, in one action (all or none)."""
 
     def work(session: Session) -> GroupCheckedIn:
-        block = groups.get_block(session, block_id)
+        block = own_block(session, user, block_id)
         return GroupCheckedIn(
             reservations=group_stays.check_in_group(session, block, issuer=issuer, now=clock())
         )
@@ -126,12 +131,12 @@ def check_in_group(
 
 
 @router.post("/blocks/{block_id}/release", response_model=Released, responses=PROBLEMS)
-def release_block(block_id: str, sessions: SessionsDep, clock: ClockDep) -> Released:
+def release_block(block_id: str, user: StaffDep, sessions: SessionsDep, clock: ClockDep) -> Released:
     """Give the block's unpicked rooms back to general sale now."""
 
     def work(session: Session) -> Released:
         return Released(
-            rooms_released=groups.release(session, groups.get_block(session, block_id), now=clock())
+            rooms_released=groups.release(session, own_block(session, user, block_id), now=clock())
         )
 
     return transact(sessions, work)

@@ -9,13 +9,13 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cloud.reservations import booking, catalog, long_stays
+from cloud.reservations import long_stays
 from cloud.reservations.models import Room
 from cloud.reservations.models_groups import ContractService, LongStayContract, ServiceTask
 from cloud.reservations.models_stays import Reservation
 from cloud.reservations.routes import PROBLEMS
 from cloud.reservations.schemas import ContractIn
-from cloud.reservations.web import ClockDep, SessionsDep, transact
+from cloud.reservations.web import ClockDep, SessionsDep, StaffDep, own, property_for, transact
 
 router = APIRouter(prefix="/api/v1", tags=["long stays"])
 
@@ -71,11 +71,13 @@ def _contract_out(session: Session, contract: LongStayContract, res: Reservation
 @router.post(
     "/reservations/{reservation_id}/contract", status_code=201, response_model=ContractOut, responses=PROBLEMS
 )
-def create_contract(reservation_id: str, body: ContractIn, sessions: SessionsDep) -> ContractOut:
+def create_contract(
+    reservation_id: str, body: ContractIn, user: StaffDep, sessions: SessionsDep
+) -> ContractOut:
     """Make a stay of four weeks or more a monthly contract with recurring services."""
 
     def work(session: Session) -> ContractOut:
-        res = booking.load(session, reservation_id, lock=True)
+        res = own(session, user, reservation_id, lock=True)
         contract = long_stays.create_contract(
             session,
             res,
@@ -89,27 +91,29 @@ def create_contract(reservation_id: str, body: ContractIn, sessions: SessionsDep
 
 
 @router.get("/reservations/{reservation_id}/contract", response_model=ContractOut, responses=PROBLEMS)
-def read_contract(reservation_id: str, sessions: SessionsDep) -> ContractOut:
+def read_contract(reservation_id: str, user: StaffDep, sessions: SessionsDep) -> ContractOut:
     with sessions() as session:
-        res = booking.load(session, reservation_id)
+        res = own(session, user, reservation_id)
         return _contract_out(session, long_stays.contract_of(session, res), res)
 
 
 @router.post("/properties/{site}/tasks/generate", response_model=Generated, responses=PROBLEMS)
-def generate_tasks(site: str, until: date, sessions: SessionsDep, clock: ClockDep) -> Generated:
+def generate_tasks(
+    site: str, until: date, user: StaffDep, sessions: SessionsDep, clock: ClockDep
+) -> Generated:
     """Turn recurring services into tasks up to ``until`` (safe to run again)."""
 
     def work(session: Session) -> Generated:
-        prop = catalog.get_property(session, site)
+        prop = property_for(session, user, site)
         return Generated(created=long_stays.generate_tasks(session, prop, until=until, now=clock()))
 
     return transact(sessions, work)
 
 
 @router.get("/properties/{site}/tasks", response_model=list[TaskOut], responses=PROBLEMS)
-def tasks(site: str, day: date, sessions: SessionsDep) -> list[TaskOut]:
+def tasks(site: str, day: date, user: StaffDep, sessions: SessionsDep) -> list[TaskOut]:
     with sessions() as session:
-        prop = catalog.get_property(session, site)
+        prop = property_for(session, user, site)
         rows = session.execute(
             select(ServiceTask, Room.slug)
             .outerjoin(Room, Room.id == ServiceTask.room_id)

@@ -6,6 +6,8 @@ from datetime import date, time
 
 from sqlalchemy.orm import Session
 
+from cloud.auth.accounts import ensure_property
+from cloud.auth.demo import DEMO_CHAIN
 from cloud.reservations import catalog
 from cloud.reservations.models import Floor, Property, RatePlan, RatePrice, RoomType
 
@@ -24,6 +26,8 @@ def seed_demo(session: Session, *, year: int | None = None) -> Property:
     existing = session.query(Property).filter_by(slug="hotel").one_or_none()
     if existing is not None:
         return existing
+    ensure_property(session, site="hotel", chain=DEMO_CHAIN, name="Posada Demo Hotel",
+                    time_zone="Europe/Madrid", currency="EUR")  # the staff's view of it
     prop = catalog.create_property(
         session,
         slug="hotel",

@@ -12,6 +12,7 @@ from cloud.board.models import RoomStatus
 from cloud.reservations import allocation, credentials, inventory, rooms
 from cloud.reservations.credentials import CredentialIssuer
 from cloud.reservations.errors import InvalidRequest, RoomUnavailable, TooEarly, WrongState
+from cloud.reservations.guest_history import StayHistory
 from cloud.reservations.models import Floor, Property, Room
 from cloud.reservations.models_stays import Reservation, ReservationNight
 from cloud.reservations.nights import Stay, local_instant, local_time, local_today
@@ -63,7 +64,9 @@ def check_in(session: Session, res: Reservation, *, issuer: CredentialIssuer, no
     return res
 
 
-def check_out(session: Session, res: Reservation, *, now: datetime) -> Reservation:
+def check_out(
+    session: Session, res: Reservation, *, now: datetime, history: StayHistory | None = None
+) -> Reservation:
     """Revoke the cards, free any nights not used (early departure), send the room to housekeeping."""
     prop = session.get(Property, res.property_id)
     assert prop is not None
@@ -77,6 +80,8 @@ def check_out(session: Session, res: Reservation, *, now: datetime) -> Reservati
     for room_id in sorted(set(room_ids)):
         credentials.room_settings(session, room_id=room_id, occupied=False, housekeeping="dirty")
     res.status, res.checked_out_at = "checked_out", now
+    if history is not None:
+        history.record(session, res)
     return res
 
 
@@ -123,12 +128,14 @@ def late_checkout(
     return res
 
 
-def checkout_due(session: Session, *, now: datetime, property_id: int | None = None) -> list[str]:
+def checkout_due(
+    session: Session, *, now: datetime, property_id: int | None = None, history: StayHistory | None = None
+) -> list[str]:
     """Check out every stay whose hour has come (run every minute); returns their ids."""
     query = select(Reservation).where(Reservation.status == "checked_in", Reservation.checkout_due_at <= now)
     if property_id is not None:
         query = query.where(Reservation.property_id == property_id)
     due = list(session.scalars(query.with_for_update()))
     for res in due:
-        check_out(session, res, now=now)
+        check_out(session, res, now=now, history=history)
     return [res.id for res in due]

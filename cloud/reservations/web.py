@@ -16,10 +16,16 @@ from fastapi import Depends, Header, Request
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from cloud.auth.deps import DbSession, GuestDataUser, check_property
+from cloud.auth.roles import Principal
 from cloud.core.errors import DomainError
+from cloud.reservations import booking, catalog, groups
 from cloud.reservations.credentials import CredentialIssuer
 from cloud.reservations.errors import IdempotencyMismatch
-from cloud.reservations.models_stays import IdempotencyKey
+from cloud.reservations.guest_history import GuestHistory, StayHistory
+from cloud.reservations.models import Property
+from cloud.reservations.models_groups import GroupBlock
+from cloud.reservations.models_stays import IdempotencyKey, Reservation
 from mqtt.envelope import utcnow
 
 T = TypeVar("T")
@@ -33,8 +39,43 @@ class IssuerMissing(DomainError):
 
 
 def _sessions(request: Request) -> sessionmaker[Session]:
-    maker: sessionmaker[Session] = request.app.state.sessionmaker
+    runtime = getattr(request.app.state, "runtime", None)
+    maker: sessionmaker[Session] = runtime.sessions if runtime is not None else request.app.state.sessionmaker
     return maker
+
+
+def _front_desk(principal: GuestDataUser, db: DbSession) -> Principal:
+    """Front desk, managers and chain admins; the request's own session is released at once, since
+    these routes run their own transactions (SQLite has a single writer)."""
+    db.commit()
+    return principal
+
+
+def allow(session: Session, user: Principal, site: str) -> None:
+    """Refuse staff of other properties."""
+    check_property(session, user, site)
+
+
+def property_for(session: Session, user: Principal, site: str) -> Property:
+    allow(session, user, site)
+    return catalog.get_property(session, site)
+
+
+def own_block(session: Session, user: Principal, block_id: str) -> GroupBlock:
+    block = groups.get_block(session, block_id)
+    prop = session.get(Property, block.property_id)
+    assert prop is not None
+    allow(session, user, prop.slug)
+    return block
+
+
+def own(session: Session, user: Principal, reservation_id: str, *, lock: bool = False) -> Reservation:
+    """The reservation, if the user works at its property."""
+    res = booking.load(session, reservation_id, lock=lock)
+    prop = session.get(Property, res.property_id)
+    assert prop is not None
+    allow(session, user, prop.slug)
+    return res
 
 
 def _clock(request: Request) -> Callable[[], datetime]:
@@ -49,9 +90,17 @@ def _issuer(request: Request) -> CredentialIssuer:
     return issuer
 
 
+def _history(request: Request) -> StayHistory | None:
+    guests = getattr(request.app.state, "guests", None)
+    settings = getattr(guests, "settings", None)
+    return GuestHistory(settings) if settings is not None else None
+
+
+StaffDep = Annotated[Principal, Depends(_front_desk)]
 SessionsDep = Annotated[sessionmaker[Session], Depends(_sessions)]
 ClockDep = Annotated[Callable[[], datetime], Depends(_clock)]
 IssuerDep = Annotated[CredentialIssuer, Depends(_issuer)]
+HistoryDep = Annotated[StayHistory | None, Depends(_history)]
 IdempotencyKeyHeader = Annotated[
     str | None,
     Header(

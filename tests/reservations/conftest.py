@@ -68,3 +68,9 @@ def rows(session: Session, sql: str, **params: Any) -> list[Any]:
     from sqlalchemy import text
 
     return list(session.execute(text(sql), params).all())
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POSADA_ARGON2_MEMORY_KIB", "1024")
+    monkeypatch.setenv("POSADA_ARGON2_TIME_COST", "1")

@@ -9,8 +9,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from cloud.auth.roles import Role
 from cloud.reservations.models_stays import Reservation
-from tests.reservations.apps import make_app
+from tests.reservations.apps import client_for
 from tests.reservations.conftest import NOW, RecordingIssuer
 
 BODY = {
@@ -26,7 +27,7 @@ BODY = {
 
 @pytest.fixture
 def client(sessions: sessionmaker[Session], issuer: RecordingIssuer) -> Iterator[TestClient]:
-    with TestClient(make_app(sessions, clock=lambda: NOW, issuer=issuer)) as c:
+    with client_for(sessions, clock=lambda: NOW, issuer=issuer) as c:
         yield c
 
 
@@ -93,8 +94,8 @@ def test_hostile_bodies_are_refused_with_nothing_stored(
         assert s.scalar(select(func.count()).select_from(Reservation)) == 0
 
 
-def test_unknown_property_and_reservation_are_not_found(client: TestClient) -> None:
-    assert client.post("/api/v1/properties/nowhere/reservations", json=BODY).status_code == 404
+def test_other_properties_are_forbidden_and_unknown_reservations_not_found(client: TestClient) -> None:
+    assert client.post("/api/v1/properties/nowhere/reservations", json=BODY).status_code == 403
     assert client.get("/api/v1/reservations/01HZZZZZZZZZZZZZZZZZZZZZZZ").status_code == 404
 
 
@@ -121,3 +122,12 @@ def test_openapi_documents_the_reservation_paths(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert "/api/v1/properties/{site}/reservations" in paths
     assert "/api/v1/properties/{site}/availability" in paths
+
+
+def test_anonymous_and_housekeeping_staff_cannot_book(sessions: sessionmaker[Session]) -> None:
+    with client_for(sessions, clock=lambda: NOW, role=Role.HOUSEKEEPING) as client:
+        assert client.post("/api/v1/properties/hotel/reservations", json=BODY).status_code == 403
+        anonymous = client.post(
+            "/api/v1/properties/hotel/reservations", json=BODY, headers={"Authorization": ""}
+        )
+        assert anonymous.status_code == 401

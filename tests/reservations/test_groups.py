@@ -15,7 +15,7 @@ from cloud.reservations import booking, catalog, groups
 from cloud.reservations.booking import Booking
 from cloud.reservations.errors import SoldOut
 from cloud.reservations.models_stays import Reservation
-from tests.reservations.apps import make_app
+from tests.reservations.apps import client_for
 from tests.reservations.conftest import NOW, RecordingIssuer
 from tests.reservations.invariants import check_invariants
 
@@ -34,7 +34,7 @@ BLOCK = {
 @pytest.fixture
 def client(sessions: sessionmaker[Session], issuer: RecordingIssuer) -> Iterator[TestClient]:
     clock = {"now": NOW}
-    with TestClient(make_app(sessions, clock=lambda: clock["now"], issuer=issuer)) as c:
+    with client_for(sessions, clock=lambda: clock["now"], issuer=issuer) as c:
         c.clock = clock  # type: ignore[attr-defined]
         yield c
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 from itertools import pairwise
 
-from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.reservations.contract_schedule import schedule, service_days
 from cloud.reservations.nights import Stay
-from tests.reservations.apps import make_app
+from tests.reservations.apps import client_for
 from tests.reservations.conftest import NOW, RecordingIssuer
 
 
@@ -58,7 +57,7 @@ def test_service_days_skip_arrival_and_departure() -> None:
 def test_contract_through_the_api_and_tasks_generated_once(
     sessions: sessionmaker[Session], issuer: RecordingIssuer
 ) -> None:
-    with TestClient(make_app(sessions, clock=lambda: NOW, issuer=issuer)) as client:
+    with client_for(sessions, clock=lambda: NOW, issuer=issuer) as client:
         res = client.post(
             "/api/v1/properties/hotel/reservations",
             json={
@@ -94,7 +93,7 @@ def test_contract_through_the_api_and_tasks_generated_once(
 
 
 def test_short_stays_get_no_contract(sessions: sessionmaker[Session]) -> None:
-    with TestClient(make_app(sessions, clock=lambda: NOW)) as client:
+    with client_for(sessions, clock=lambda: NOW) as client:
         res = client.post(
             "/api/v1/properties/hotel/reservations",
             json={

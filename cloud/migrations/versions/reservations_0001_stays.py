@@ -6,6 +6,7 @@ of ``room_nights``, which only exists there.
 
 Revision ID: reservations_0001
 Revises: 0001_board
+Depends on: guests_0001
 """
 
 import sqlalchemy as sa
@@ -15,7 +16,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 revision = "reservations_0001"
 down_revision = "0001_board"
 branch_labels = ("reservations",)
-depends_on = None
+depends_on = ("guests_0001",)  # reservations.guest_id references guests.id
 
 JSON = sa.JSON().with_variant(JSONB(), "postgresql")
 
@@ -317,6 +318,7 @@ def _tables() -> None:
         sa.ForeignKeyConstraint(
             ["room_type_id"], ["room_types.id"], name=op.f("fk_reservations_room_type_id_room_types")
         ),
+        sa.ForeignKeyConstraint(["guest_id"], ["guests.id"], name=op.f("fk_reservations_guest_id_guests")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reservations")),
     )
     op.create_index(op.f("ix_reservations_block_id"), "reservations", ["block_id"], unique=False)

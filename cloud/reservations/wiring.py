@@ -1,0 +1,24 @@
+"""Installs reservations and stays into the app: routers, the keycard issuer, the stay history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+
+from cloud.keys.storage import KeyDirectory
+from cloud.reservations.keycards import KeyringIssuer
+from cloud.reservations.routes_all import routers
+from mqtt.envelope import utcnow
+
+DEFAULT_KEYS = Path("var/keys")
+
+
+def install_reservations(app: FastAPI, settings: Any) -> None:
+    """Call once from the app factory, after auth and guests are installed."""
+    keys = KeyDirectory(getattr(settings, "keys_dir", None) or DEFAULT_KEYS)
+    # Loaded per card, so a rotated key is picked up without a restart.
+    app.state.credential_issuer = KeyringIssuer(lambda: keys.load_or_create(now=utcnow()))
+    for router in routers():
+        app.include_router(router)
