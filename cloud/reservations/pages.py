@@ -17,7 +17,7 @@ from cloud.core.errors import DomainError
 from cloud.portal.templating import templates
 from cloud.reservations import booking, catalog, queries, rooms, stays
 from cloud.reservations.errors import InvalidRequest
-from cloud.reservations.models import Property, RatePlan, RoomType
+from cloud.reservations.models import Property, RatePlan, Room, RoomType
 from cloud.reservations.nights import local_today
 from cloud.reservations.present import reservation_out
 from mqtt.envelope import utcnow
