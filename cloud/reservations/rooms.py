@@ -38,23 +38,47 @@ def free_candidates(session: Session, *, type_ids: Sequence[int], stay: Stay) ->
     """Rooms of the types free for every night of the stay, with the free run around the stay."""
     dialect = session.get_bind().dialect.name
     held = exists().where(RoomAllocation.room_id == Room.id, _overlapping(stay, dialect))  # type: ignore[arg-type]
+    # Stays of a room never overlap, so its nearest neighbours are one index probe each.
     before = (
-        select(func.max(RoomAllocation.end_night))
-        .where(RoomAllocation.room_id == Room.id, RoomAllocation.end_night <= stay.arrival)
+        select(RoomAllocation.end_night)
+        .where(RoomAllocation.room_id == Room.id, RoomAllocation.start_night < stay.arrival)
+        .order_by(RoomAllocation.start_night.desc())
+        .limit(1)
         .scalar_subquery()
     )
     after = (
-        select(func.min(RoomAllocation.start_night))
+        select(RoomAllocation.start_night)
         .where(RoomAllocation.room_id == Room.id, RoomAllocation.start_night >= stay.departure)
+        .order_by(RoomAllocation.start_night)
+        .limit(1)
         .scalar_subquery()
     )
     rows = session.execute(
-        select(Room, RoomType.rank, Floor.slug, before, after)
+        select(
+            Room.id,
+            Room.room_type_id,
+            RoomType.rank,
+            Floor.slug,
+            Room.view,
+            Room.accessible,
+            Room.near_lift,
+            before,
+            after,
+        )
         .join(RoomType, RoomType.id == Room.room_type_id)
         .join(Floor, Floor.id == Room.floor_id)
         .where(Room.room_type_id.in_(type_ids), ~held)
-    )
-    return [Candidate(_info(room, rank, floor), start, end) for room, rank, floor, start, end in rows]
+    )  # plain columns: hundreds of rooms, no ORM objects
+    return [
+        Candidate(
+            RoomInfo(
+                id=r[0], type_id=r[1], type_rank=r[2], floor=r[3], view=r[4], accessible=r[5], near_lift=r[6]
+            ),
+            r[7],
+            r[8],
+        )
+        for r in rows
+    ]
 
 
 def _info(room: Room, rank: int, floor: str) -> RoomInfo:

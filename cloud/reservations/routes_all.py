@@ -9,3 +9,10 @@ def routers() -> list[APIRouter]:
     from cloud.reservations import routes, routes_groups, routes_long_stays, routes_stays
 
     return [routes.router, routes_stays.router, routes_groups.router, routes_long_stays.router]
+
+
+def page_routers() -> list[APIRouter]:
+    """Portal pages (blocks first: their paths would otherwise read as reservation ids)."""
+    from cloud.reservations import pages, pages_groups
+
+    return [pages_groups.router, pages.router]

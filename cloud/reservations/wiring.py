@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from cloud.keys.storage import KeyDirectory
 from cloud.reservations.keycards import KeyringIssuer
-from cloud.reservations.routes_all import routers
+from cloud.reservations.routes_all import page_routers, routers
 from mqtt.envelope import utcnow
 
 DEFAULT_KEYS = Path("var/keys")
@@ -20,5 +20,5 @@ def install_reservations(app: FastAPI, settings: Any) -> None:
     keys = KeyDirectory(getattr(settings, "keys_dir", None) or DEFAULT_KEYS)
     # Loaded per card, so a rotated key is picked up without a restart.
     app.state.credential_issuer = KeyringIssuer(lambda: keys.load_or_create(now=utcnow()))
-    for router in routers():
+    for router in [*routers(), *page_routers()]:
         app.include_router(router)

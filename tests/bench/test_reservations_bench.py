@@ -103,7 +103,7 @@ def _hotel(s: Session) -> None:
 
 
 def _load_stays(engine: Engine, sessions: sessionmaker[Session]) -> None:
-    """Pack stays of 1-7 nights with 0-6 night gaps into every room, then count inventory."""
+    """Fill every room over the year with stays of 1-6 nights and gaps of 0-4, then count inventory."""
     rng = random.Random(7)
     with sessions.begin() as s:
         prop = catalog.get_property(s, "big")
@@ -112,7 +112,7 @@ def _load_stays(engine: Engine, sessions: sessionmaker[Session]) -> None:
     res_rows, alloc_rows, sold = [], [], Counter[tuple[int, date]]()
     per_room = RESERVATIONS // len(rooms)
     for room_id, type_id in rooms:
-        night = START + timedelta(days=rng.randrange(3))
+        night = START + timedelta(days=rng.randrange(30))
         for _ in range(per_room):
             stay = Stay(night, night + timedelta(days=rng.randint(1, 6)))
             rid = f"{len(res_rows):026d}"
@@ -129,7 +129,7 @@ def _load_stays(engine: Engine, sessions: sessionmaker[Session]) -> None:
             )
             for n in stay.each_night():
                 sold[(type_id, n)] += 1
-            night = stay.departure + timedelta(days=rng.randint(0, 1))
+            night = stay.departure + timedelta(days=rng.randint(0, 4))
     capacity = Counter(t for _r, t in rooms)
     with engine.begin() as conn:
         for chunk in range(0, len(res_rows), 5000):
