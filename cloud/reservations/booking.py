@@ -52,9 +52,9 @@ def price(session: Session, *, prop: Property, type_: RoomType, plan: RatePlan, 
 
 def book(session: Session, request: Booking, *, now: datetime) -> Reservation:
     """Sell one room of a type for the stay; SoldOut when the type has none left on some night."""
-    prop = catalog.get_property(session, request.property)
-    type_ = catalog.room_type(session, prop, request.room_type)
-    plan = catalog.rate_plan(session, prop, request.rate_plan)
+    prop, type_, plan = catalog.sellable(
+        session, site=request.property, type_code=request.room_type, plan_code=request.rate_plan
+    )
     stay = make_stay(request.arrival, request.departure)
     _check_guests(type_, request.adults, request.children)
     if stay.arrival < local_today(now, prop.timezone):
@@ -91,9 +91,11 @@ def book(session: Session, request: Booking, *, now: datetime) -> Reservation:
         created_at=now,
     )
     session.add(res)
-    _write_nights(session, res, priced)
+    session.add_all(
+        ReservationNight(reservation_id=res.id, night=n, amount_minor=a) for n, a in priced.nights
+    )
     if request.assign:
-        rooms.assign(session, res)
+        rooms.assign(session, res, fresh=True)
     return res
 
 

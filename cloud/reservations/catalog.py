@@ -62,6 +62,26 @@ def create_property(
     return prop
 
 
+def sellable(
+    session: Session, *, site: str, type_code: str, plan_code: str
+) -> tuple[Property, RoomType, RatePlan]:
+    """Property, room type and rate plan in one round trip (or the precise error for the missing one)."""
+    found = session.execute(
+        select(Property, RoomType, RatePlan)
+        .join(RoomType, RoomType.property_id == Property.id)
+        .join(RatePlan, RatePlan.property_id == Property.id)
+        .where(Property.slug == site, RoomType.code == type_code, RatePlan.code == plan_code)
+    ).first()
+    if found is not None:
+        return found[0], found[1], found[2]
+    prop = get_property(session, site)
+    return (
+        prop,
+        globals()["room_type"](session, prop, room_type),
+        globals()["rate_plan"](session, prop, rate_plan),
+    )
+
+
 def room_type(session: Session, prop: Property, code: str) -> RoomType:
     found = session.scalar(select(RoomType).where(RoomType.property_id == prop.id, RoomType.code == code))
     if found is None:
@@ -109,6 +129,27 @@ def price_rules(session: Session, *, plan_id: int, type_id: int) -> list[PriceRu
         )
         for r in rows
     ]
+
+
+def all_price_rules(
+    session: Session, *, plan_ids: list[int], type_ids: list[int]
+) -> dict[tuple[int, int], list[PriceRule]]:
+    """Every price of these plans and types in one query, keyed by (plan id, type id)."""
+    rules: dict[tuple[int, int], list[PriceRule]] = {}
+    rows = session.scalars(
+        select(RatePrice).where(RatePrice.rate_plan_id.in_(plan_ids), RatePrice.room_type_id.in_(type_ids))
+    )
+    for r in rows:
+        rules.setdefault((r.rate_plan_id, r.room_type_id), []).append(
+            PriceRule(
+                amount_minor=r.amount_minor,
+                season_start=r.season_start,
+                season_end=r.season_end,
+                weekdays=weekdays_set(r.weekdays),
+                min_stay=r.min_stay,
+            )
+        )
+    return rules
 
 
 def room_infos(session: Session, prop: Property) -> list[RoomInfo]:

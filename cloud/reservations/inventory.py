@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -61,25 +62,41 @@ def _out_of_order_counts(session: Session, *, type_id: int, stay: Stay) -> dict[
 
 
 def adjust(session: Session, *, type_id: int, stay: Stay, sold: int = 0, capacity: int = 0) -> None:
-    """Add to sold and/or capacity on every night; the CHECK refuses overselling (SoldOut)."""
-    ensure_rows(session, type_id=type_id, stay=stay)
-    statement = (
-        update(TypeInventory)
-        .where(
-            TypeInventory.room_type_id == type_id,
-            TypeInventory.night >= stay.arrival,
-            TypeInventory.night < stay.departure,
-        )
-        .values(sold=TypeInventory.sold + sold, capacity=TypeInventory.capacity + capacity)
-        .execution_options(synchronize_session=False)
-    )
+    """Add to sold and/or capacity on every night; the CHECK refuses overselling (SoldOut).
+
+    Inside a savepoint, so the caller's transaction stays usable after a refusal.
+    """
+    change = {"sold": TypeInventory.sold + sold, "capacity": TypeInventory.capacity + capacity}
     try:
         with session.begin_nested():
-            session.execute(statement)
+            _apply(session, change, type_id=type_id, stay=stay)
     except IntegrityError as exc:
         raise SoldOut(
             f"no room of this type is left for every night from {stay.arrival} to {stay.departure}"
         ) from exc
+
+
+def _apply(session: Session, change: dict[str, Any], *, type_id: int, stay: Stay) -> None:
+    """Change the rows that exist; create the missing nights (counted from the rooms), change them too."""
+    of_type = TypeInventory.room_type_id == type_id
+    done = set(
+        session.scalars(
+            update(TypeInventory)
+            .where(of_type, TypeInventory.night >= stay.arrival, TypeInventory.night < stay.departure)
+            .values(change)
+            .returning(TypeInventory.night)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    missing = [night for night in stay.each_night() if night not in done]
+    if missing:  # the first sale of these nights: count them, then change them as well
+        ensure_rows(session, type_id=type_id, stay=stay)
+        session.execute(
+            update(TypeInventory)
+            .where(of_type, TypeInventory.night.in_(missing))
+            .values(change)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def hold(session: Session, *, type_id: int, stay: Stay, count: int = 1) -> None:

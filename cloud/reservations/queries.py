@@ -36,12 +36,15 @@ def availability(
     plans = list(
         session.scalars(select(RatePlan).where(RatePlan.property_id == prop.id).order_by(RatePlan.id))
     )
+    all_rules = catalog.all_price_rules(
+        session, plan_ids=[p.id for p in plans], type_ids=[t.id for t in types]
+    )
     offers = []
     for type_ in types:
         if free.get(type_.id, 0) <= 0:
             continue
         for plan in plans:
-            rules = catalog.price_rules(session, plan_id=plan.id, type_id=type_.id)
+            rules = all_rules.get((plan.id, type_.id), [])
             try:
                 priced = quote(rules, stay, currency=prop.currency, policy=catalog.policy_of(plan))
             except DomainError:

@@ -117,9 +117,9 @@ def preferences_of(session: Session, res: Reservation) -> Preferences:
     )
 
 
-def assign(session: Session, res: Reservation, *, allow_upgrade: bool = True) -> bool:
+def assign(session: Session, res: Reservation, *, allow_upgrade: bool = True, fresh: bool = False) -> bool:
     """Give an unassigned reservation its room(s); False leaves it unassigned (still sold)."""
-    if allocation.stay_allocations(session, res.id):
+    if not fresh and allocation.stay_allocations(session, res.id):
         return True
     stay, prefs = Stay(res.arrival, res.departure), preferences_of(session, res)
     own = session.get(RoomType, res.inventory_type_id)

@@ -26,8 +26,14 @@ def seed_demo(session: Session, *, year: int | None = None) -> Property:
     existing = session.query(Property).filter_by(slug="hotel").one_or_none()
     if existing is not None:
         return existing
-    ensure_property(session, site="hotel", chain=DEMO_CHAIN, name="Posada Demo Hotel",
-                    time_zone="Europe/Madrid", currency="EUR")  # the staff's view of it
+    ensure_property(
+        session,
+        site="hotel",
+        chain=DEMO_CHAIN,
+        name="Posada Demo Hotel",
+        time_zone="Europe/Madrid",
+        currency="EUR",
+    )  # the staff's view of it
     prop = catalog.create_property(
         session,
         slug="hotel",
