@@ -131,3 +131,10 @@ def test_anonymous_and_housekeeping_staff_cannot_book(sessions: sessionmaker[Ses
             "/api/v1/properties/hotel/reservations", json=BODY, headers={"Authorization": ""}
         )
         assert anonymous.status_code == 401
+
+
+def test_a_reservation_may_only_name_a_known_guest(client: TestClient) -> None:
+    r = client.post(
+        "/api/v1/properties/hotel/reservations", json={**BODY, "guest_id": "01J0000000000000000000000Z"}
+    )
+    assert r.status_code == 404 and "no guest" in r.json()["detail"]

@@ -12,11 +12,15 @@ from sqlalchemy.orm import Session
 
 from cloud.board.models import RoomStatus
 from cloud.commands.models import Command
+from cloud.guests.models import Guest, GuestStay
+from cloud.guests.settings import GuestSettings
 from cloud.reservations import booking, rooms, stays
 from cloud.reservations.booking import Booking
 from cloud.reservations.errors import InvalidRequest, TooEarly, WrongState
+from cloud.reservations.guest_history import GuestHistory
 from cloud.reservations.models import Room
 from cloud.reservations.models_stays import RoomAllocation, TypeInventory
+from mqtt.envelope import new_id
 from mqtt.keycard import Card, Kind, parse_card
 from tests.reservations.conftest import NOW, RecordingIssuer
 from tests.reservations.invariants import check_invariants
@@ -196,3 +200,36 @@ def test_checkout_hour_follows_the_clock_change(session: Session) -> None:
         now=NOW,
     )
     assert res.checkout_due_at == datetime(2027, 3, 29, 9, 0, tzinfo=UTC)  # 11:00 CEST
+
+
+def test_check_out_records_the_stay_on_the_guest_profile(session: Session, issuer: RecordingIssuer) -> None:
+    guest = Guest(
+        id=new_id(),
+        site="hotel",
+        tier="normal",
+        stays_count=0,
+        nights_count=0,
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    session.add(guest)
+    session.flush()
+    res = booking.book(
+        session,
+        Booking(
+            property="hotel",
+            room_type="std",
+            rate_plan="flex",
+            arrival=ARRIVAL,
+            departure=ARRIVAL + timedelta(days=2),
+            guest_name="Known",
+            guest_id=guest.id,
+        ),
+        now=NOW,
+    )
+    stays.check_in(session, res, issuer=issuer, now=AT_16)
+    stays.check_out(
+        session, res, now=datetime(2027, 3, 10, 9, 0, tzinfo=UTC), history=GuestHistory(GuestSettings())
+    )
+    recorded = session.scalars(select(GuestStay).where(GuestStay.reservation_id == res.id)).one()
+    assert (recorded.nights, recorded.spend_minor, guest.stays_count) == (2, res.total_minor, 1)
