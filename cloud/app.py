@@ -37,6 +37,10 @@ from cloud.portal import routes as portal_routes
 from cloud.portal.templating import templates
 from cloud.reservations.wiring import install_reservations
 from cloud.runtime import Runtime
+from cloud.telemetry import routes as telemetry_routes
+from cloud.telemetry.handoff import TelemetryHandoff
+from cloud.telemetry.ingest import telemetry_ingest
+from cloud.telemetry.settings import TelemetrySettings
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "portal" / "static"
@@ -60,6 +64,10 @@ def start_mqtt(runtime: Runtime) -> None:
     runtime.ingest = IngestService(runtime.link, store, batch_max=settings.ingest_batch_max,
                                    batch_wait_s=settings.ingest_batch_wait_ms / 1000)
     runtime.ingest.listeners.append(BoardNotifier(runtime.hub, runtime.sessions))
+    telemetry = TelemetryHandoff(telemetry_ingest(TelemetrySettings(), runtime.sessions))
+    telemetry.start()
+    runtime.background.append(telemetry)
+    runtime.ingest.on_telemetry = telemetry.submit
     runtime.publisher = CommandPublisher(runtime.link, runtime.sessions)
     runtime.ingest.start()
     runtime.publisher.start()
@@ -93,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.include_router(health.router)
     app.include_router(board_routes.router, dependencies=[require_role(*ROOM_ROLES)])
+    app.include_router(telemetry_routes.router, dependencies=[require_role(*ROOM_ROLES)])
     app.include_router(portal_routes.router, dependencies=[require_role(*ROOM_ROLES)])
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -30,6 +30,7 @@ class Runtime:
     link: CloudLink | None = None
     ingest: IngestService | None = None
     publisher: CommandPublisher | None = None
+    background: list[Any] = field(default_factory=list)  # loops with start()/stop(), stopped first
 
     @property
     def mqtt_url(self) -> str | None:
@@ -48,7 +49,7 @@ class Runtime:
         self.broker.start()
 
     def stop(self) -> None:
-        for part in (self.publisher, self.ingest, self.link, self.broker):
+        for part in (*reversed(self.background), self.publisher, self.ingest, self.link, self.broker):
             if part is not None:
                 try:
                     part.stop()

@@ -10,10 +10,11 @@ import sys
 def _cloud_epilog() -> str:
     try:
         from cloud.core.config import describe_settings
+        from cloud.telemetry.settings import TelemetrySettings
     except ImportError:
         return "(the cloud extra is not installed: pip install 'posada[cloud]')"
     return "settings (environment, or the same names in the TOML file given by POSADA_CONFIG):\n" + \
-        describe_settings()
+        describe_settings() + "\ntelemetry and alerts (environment):\n" + describe_settings(TelemetrySettings)
 
 
 def main(argv: list[str] | None = None) -> int:

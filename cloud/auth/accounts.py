@@ -22,14 +22,16 @@ SLUG = re.compile(r"^[a-z0-9-]{1,63}$")
 
 def ensure_property(session: Session, *, site: str, chain: str, name: str,
                     time_zone: str = "UTC", currency: str = "EUR") -> PropertyScope:
-    """Create or update a property's scope (chain, display name, zone, currency)."""
+    """Create a property's scope or update its name, zone and currency (never its chain)."""
     if not SLUG.match(site) or not SLUG.match(chain):
         raise InvalidAccount("site and chain must be slugs ([a-z0-9-], at most 63)")
     try:
         ZoneInfo(time_zone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise InvalidAccount(f"unknown time zone {time_zone!r}") from exc
-    prop = session.get(PropertyScope, site) or PropertyScope(site=site)
+    prop = session.get(PropertyScope, site) or PropertyScope(site=site, chain=chain)
+    if prop.chain != chain:
+        raise Conflict(f"property {site!r} belongs to chain {prop.chain!r}; its staff would lose their scope")
     prop.chain, prop.name, prop.time_zone, prop.currency = chain, name, time_zone, currency
     session.add(prop)
     session.flush()
@@ -55,7 +57,7 @@ def principal_of(session: Session, user: StaffUser, *, session_id: str | None = 
     return Principal(
         user_id=user.id, username=user.username, display_name=user.display_name, role=Role(user.role),
         chain=user.chain, site=user.site, session_id=session_id, csrf_token=csrf,
-        time_zone=prop.time_zone if prop else "UTC", locale=user.locale,
+        time_zone=prop.time_zone if prop else "UTC",
     )
 
 
@@ -139,4 +141,20 @@ def reset_password(session: Session, *, actor: Principal, passwords: Passwords, 
     open_sessions = (StaffSession.user_id == user.id, StaffSession.revoked_at.is_(None))
     session.execute(update(StaffSession).where(*open_sessions).values(revoked_at=utcnow()))  # all end
     audit(session, actor, "staff.password_reset", "staff", user.id, site=user.site)
+    return user
+
+
+def change_own_password(session: Session, *, actor: Principal, passwords: Passwords, current: str,
+                        new: str) -> StaffUser:
+    """Staff change their own password with the current one; every session of theirs ends."""
+    user = session.get(StaffUser, actor.user_id)
+    if user is None or not passwords.verify(user.password_hash, current):
+        raise InvalidAccount("the current password is wrong")
+    problem = password_problem(new, username=user.username)
+    if problem:
+        raise InvalidAccount(problem)
+    user.password_hash = passwords.hash(new)
+    open_sessions = (StaffSession.user_id == user.id, StaffSession.revoked_at.is_(None))
+    session.execute(update(StaffSession).where(*open_sessions).values(revoked_at=utcnow()))
+    audit(session, actor, "staff.password_change", "staff", user.id, site=user.site)
     return user

@@ -42,7 +42,9 @@ class CsrfMiddleware:
         assert binding is not None
         scope.setdefault("state", {})["csrf_token"] = csrf_for(binding, secret=self.secret)
         if scope["method"] not in SAFE and self._enforced(scope, headers, cookies):
-            body, candidate = await _candidate(headers, receive)
+            body, candidate = None, headers.get(CSRF_HEADER)
+            if not candidate:  # only then is the body read (a form's hidden field), and replayed
+                body, candidate = await _form_candidate(headers, receive)
             if not csrf_ok(candidate, binding=None if new_anon else binding, secret=self.secret):
                 response = JSONResponse(
                     {"type": "/problems/csrf", "title": "Form expired or forged", "status": 403,
@@ -50,7 +52,8 @@ class CsrfMiddleware:
                     status_code=403, media_type="application/problem+json")
                 await response(scope, receive, send)
                 return
-            receive = _replay(body)
+            if body is not None:
+                receive = _replay(body)
         await self.app(scope, receive, self._with_anon(send, new_anon, scope))
 
     def _enforced(self, scope: Scope, headers: Headers, cookies: dict[str, str]) -> bool:
@@ -76,13 +79,13 @@ def _cookies(header: str) -> dict[str, str]:
     return cookie_parser(header)
 
 
-async def _candidate(headers: Headers, receive: Receive) -> tuple[bytes, str | None]:
-    """The token from the header, or from the form body (which is read and kept for replay)."""
+async def _form_candidate(headers: Headers, receive: Receive) -> tuple[bytes | None, str | None]:
+    """The token from a form body, which is read (up to a limit) and kept for replay."""
+    if not headers.get("content-type", "").startswith(FORM_TYPES):
+        return None, None
     body = await _read_body(receive)
-    if headers.get(CSRF_HEADER):
-        return body, headers.get(CSRF_HEADER)
-    if not headers.get("content-type", "").startswith(FORM_TYPES) or body is None:
-        return body or b"", None
+    if body is None:
+        return b"", None  # too large to be a portal form: refused
     request = Request({"type": "http", "method": "POST", "headers": headers.raw}, _replay(body))
     try:
         form = await request.form()

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cloud.auth.accounts import create_staff, ensure_property
-from cloud.auth.models import StaffUser
+from cloud.auth.models import PropertyScope, StaffUser
 from cloud.auth.passwords import Passwords
 from cloud.auth.roles import Role
 from cloud.auth.settings import AuthSettings
@@ -25,7 +25,8 @@ def seed_demo_staff(session: Session, *, passwords: Passwords | None = None,
     Passwords are fresh random values each run, so a demo database never has known logins.
     """
     passwords = passwords or Passwords(AuthSettings())
-    ensure_property(session, site=DEMO_SITE, chain=DEMO_CHAIN, name="Posada Demo Hotel", time_zone=time_zone)
+    prop = session.get(PropertyScope, DEMO_SITE) or ensure_property(
+        session, site=DEMO_SITE, chain=DEMO_CHAIN, name="Posada Demo Hotel", time_zone=time_zone)
     logins: list[tuple[str, str, str]] = []
     for role, name in NAMES.items():
         username = f"demo-{role.value.replace('_', '-')}"
@@ -34,7 +35,7 @@ def seed_demo_staff(session: Session, *, passwords: Passwords | None = None,
         if user is None:
             site = None if role is Role.CHAIN_ADMIN else DEMO_SITE
             create_staff(session, actor="system:demo", passwords=passwords, username=username,
-                         display_name=name, password=password, role=role, site=site, chain=DEMO_CHAIN)
+                         display_name=name, password=password, role=role, site=site, chain=prop.chain)
         else:
             user.password_hash, user.active, user.failures, user.locked_until = (
                 passwords.hash(password), True, 0, None)

@@ -59,7 +59,6 @@ class StaffUser(Base):
     chain: Mapped[str] = mapped_column(String(63))
     site: Mapped[str | None] = mapped_column(ForeignKey("property_scopes.site"), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    locale: Mapped[str | None] = mapped_column(String(16), nullable=True)
     failures: Mapped[int] = mapped_column(default=0)
     failure_window_start: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

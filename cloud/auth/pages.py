@@ -6,9 +6,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 
+from cloud.auth.accounts import change_own_password
 from cloud.auth.context import SESSION_COOKIE, auth_context, cookie_secure
 from cloud.auth.deps import CurrentUser, DbSession
+from cloud.auth.errors import InvalidAccount
 from cloud.auth.models import ApiToken
 from cloud.auth.sessions import (
     Refused,
@@ -83,15 +86,37 @@ def choose_language(lang: Annotated[str, Form(max_length=16)],
     return response
 
 
+def _account(request: Request, db: DbSession, user: CurrentUser, *, new_token: str | None = None,
+             error: str | None = None) -> HTMLResponse:
+    live = select(ApiToken).where(ApiToken.user_id == user.user_id, ApiToken.revoked_at.is_(None))
+    context = {"tokens": list(db.scalars(live.order_by(ApiToken.created_at))), "new_token": new_token,
+               "error": error, "active": "account"}
+    return _page(request, "auth/account.html", context, 422 if error else 200)
+
+
 @router.get("/account", response_class=HTMLResponse)
 def account(request: Request, user: CurrentUser, db: DbSession) -> HTMLResponse:
-    tokens = db.query(ApiToken).filter(ApiToken.user_id == user.user_id, ApiToken.revoked_at.is_(None)).all()
-    return _page(request, "auth/account.html", {"tokens": tokens, "new_token": None, "active": "account"})
+    return _account(request, db, user)
 
 
 @router.post("/account/signout-everywhere")
 def signout_everywhere(user: CurrentUser, db: DbSession) -> RedirectResponse:
     sign_out_everywhere(db, user_id=user.user_id, now=utcnow(), actor=user)
+    response = RedirectResponse("/signin", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.post("/account/password", response_model=None)
+def change_password(request: Request, user: CurrentUser, db: DbSession,
+                    current: Annotated[str, Form(max_length=1024)],
+                    new: Annotated[str, Form(max_length=1024)]) -> Response:
+    try:
+        passwords = auth_context(request).passwords
+        change_own_password(db, actor=user, passwords=passwords, current=current, new=new)
+    except InvalidAccount as exc:
+        db.rollback()
+        return _account(request, db, user, error=_("Could not set the password: ") + exc.detail)
     response = RedirectResponse("/signin", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -103,8 +128,7 @@ def create_token(request: Request, user: CurrentUser, db: DbSession,
     token, _row = issue_api_token(db, principal=user, name=name, now=utcnow(),
                                   settings=auth_context(request).settings)
     db.flush()
-    tokens = db.query(ApiToken).filter(ApiToken.user_id == user.user_id, ApiToken.revoked_at.is_(None)).all()
-    return _page(request, "auth/account.html", {"tokens": tokens, "new_token": token, "active": "account"})
+    return _account(request, db, user, new_token=token)
 
 
 @router.post("/account/tokens/{token_id}/revoke")

@@ -36,7 +36,6 @@ class Principal:
     session_id: str | None = None  # set for portal sessions, None for API tokens
     csrf_token: str | None = None
     time_zone: str = "UTC"  # of the staff member's property, for display
-    locale: str | None = None
 
     def sees_site(self, site: str, *, chain_of_site: str | None) -> bool:
         """Staff see their own property; a chain administrator every property of the chain."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -19,6 +20,7 @@ from cloud.auth.settings import AuthSettings
 from cloud.auth.tokens import API_PREFIX, SESSION_PREFIX, csrf_for, new_token, token_hash
 from mqtt.envelope import new_id
 
+log = logging.getLogger(__name__)
 TOUCH_EVERY = timedelta(seconds=60)  # write last_seen at most this often
 
 
@@ -56,7 +58,9 @@ def sign_in(session: Session, *, username: str, password: str, now: datetime, se
             _store(user, policy.after_failure(state, now=now))
             if policy.is_locked(_state(user), now=now):
                 audit(session, "system:lockout", "staff.locked", "staff", user.id, site=user.site)
+                log.warning("sign-in locked", extra={"staff": user.username, "site": user.site})
                 return Refused("locked")
+        log.info("sign-in refused", extra={"staff": username[:64]})
         return Refused("bad_credentials")
     _store(user, LockState())
     if passwords.needs_rehash(user.password_hash):

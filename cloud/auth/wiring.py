@@ -13,6 +13,7 @@ from sqlalchemy.orm import sessionmaker
 from cloud.auth.context import AuthContext
 from cloud.auth.csrf import CsrfMiddleware
 from cloud.auth.errors import Forbidden, NotAuthenticated
+from cloud.auth.headers import SecurityHeadersMiddleware
 from cloud.auth.passwords import Passwords
 from cloud.auth.settings import AuthSettings
 from cloud.core.errors import problem
@@ -28,6 +29,7 @@ def install_auth(app: FastAPI, *, settings: AuthSettings, sessions: sessionmaker
     app.state.auth = ctx
     app.add_middleware(CsrfMiddleware, secret=settings.secret_key, exempt_prefixes=csrf_exempt,
                        secure=settings.cookie_secure)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_exception_handler(NotAuthenticated, _not_authenticated)
     if templates is not None:
         app.add_exception_handler(Forbidden, _forbidden_page(templates))

@@ -55,20 +55,21 @@ def search_page(request: Request, db: DbSession, user: GuestDataUser, q: str = "
 
 
 @router.get("/new", response_class=HTMLResponse)
-def new_page(request: Request, user: GuestDataUser) -> HTMLResponse:
-    context = {"form": {}, "errors": [], "active": "guests", **CHOICES}
+def new_page(request: Request, db: DbSession, user: GuestDataUser) -> HTMLResponse:
+    context = {"form": {}, "errors": [], "active": "guests", "sites": visible_sites(db, user), **CHOICES}
     return templates.TemplateResponse(request, "guests/new.html", context)
 
 
 @router.post("/new", response_model=None)
 async def register_page(request: Request, db: DbSession, user: GuestDataUser) -> Response:
     form = await _form(request)
+    site = user.site or str((await request.form()).get("site", ""))[:63]
     try:
         data = _form_to_input(form)
     except ValidationError as exc:
-        context = {"form": form, "errors": _errors(exc), "active": "guests", **CHOICES}
+        context = {"form": form, "errors": _errors(exc), "active": "guests", "sites": visible_sites(db, user),
+                   **CHOICES}
         return templates.TemplateResponse(request, "guests/new.html", context, status_code=422)
-    site = user.site or (visible_sites(db, user) or [""])[0]
     check_property(db, user, site)
     guest = registry.register(db, guest_context(request).vault, actor=user, site=site, data=data)
     return RedirectResponse(f"/guests/{guest.id}", status_code=303)

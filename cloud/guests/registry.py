@@ -53,7 +53,7 @@ def view(vault: Vault, guest: Guest) -> GuestView:
     data = vault.open(guest)
     personal = data.model_dump() if data else {"name": "", "notes": ""}
     return GuestView(
-        **personal, id=guest.id, site=guest.site, tier=guest.tier,  # type: ignore[arg-type]
+        **personal, id=guest.id, site=guest.site, tier=guest.tier,  # type: ignore[arg-type]  # CHECK constraint
         frequent_since=guest.frequent_since, stays_count=guest.stays_count, nights_count=guest.nights_count,
         created_at=guest.created_at, updated_at=guest.updated_at, erased=guest.erased_at is not None,
         merged_into=guest.merged_into,

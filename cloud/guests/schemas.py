@@ -61,12 +61,19 @@ class StayView(BaseModel):
     currency: str
 
 
-class GuestView(GuestInput):
-    """A guest as staff with access to personal data see them."""
-
-    model_config = ConfigDict(extra="forbid")
+class GuestView(BaseModel):
+    """A guest as staff with access to personal data see them (empty once erased or merged)."""
 
     id: str
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    document: Document | None = None
+    nationality: str | None = None
+    birth_date: date | None = None
+    address: str | None = None
+    preferences: Preferences = Field(default_factory=Preferences)
+    notes: str = ""
     site: str
     tier: Literal["normal", "frequent"]
     frequent_since: datetime | None

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_currency, get_currency_precision
 
 from cloud.i18n.catalog import babel_locale
@@ -24,6 +24,13 @@ def when(value: datetime | None, *, tag: str, time_zone: str, style: str = "medi
     if value is None:
         return ""
     return format_datetime(value, format=style, tzinfo=zone(time_zone), locale=babel_locale(tag))
+
+
+def clock(value: datetime | None, *, tag: str, time_zone: str) -> str:
+    """The time of day of an instant in the property's zone, e.g. ``15:04:05``."""
+    if value is None:
+        return ""
+    return format_time(value, format="medium", tzinfo=zone(time_zone), locale=babel_locale(tag))
 
 
 def day(value: date | None, *, tag: str, style: str = "medium") -> str:

@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cloud.i18n import formatting
 from cloud.i18n.catalog import DEFAULT, LANGUAGES, NATIVE_NAMES, negotiate, translations
-from cloud.i18n.labels import label
+from cloud.i18n.labels import LABELS, label
 
 LANG_COOKIE = "posada_lang"
 current_lang: ContextVar[str] = ContextVar("current_lang", default=DEFAULT)
@@ -69,6 +69,12 @@ def _context(request: Request) -> dict[str, Any]:
     def when(value: datetime | None, style: str = "medium") -> str:
         return formatting.when(value, tag=lang, time_zone=tz, style=style)
 
+    def clock(value: datetime | None) -> str:
+        return formatting.clock(value, tag=lang, time_zone=tz)
+
+    def label_map() -> dict[str, str]:
+        return {code: gettext(text) for code, text in LABELS.items()}
+
     def day(value: date | None, style: str = "medium") -> str:
         return formatting.day(value, tag=lang, style=style)
 
@@ -78,7 +84,7 @@ def _context(request: Request) -> dict[str, Any]:
     return {"lang": lang, "languages": NATIVE_NAMES, "principal": principal, "csrf_token": csrf,
             "csrf_field": csrf_field,
             "label": lambda code: gettext(label(code)),
-            "when": when, "day": day, "money": money, "time_zone": tz}
+            "when": when, "clock": clock, "label_map": label_map, "day": day, "money": money, "time_zone": tz}
 
 
 def install_i18n(app: FastAPI, templates: Jinja2Templates) -> None:

@@ -17,6 +17,14 @@ LABELS: dict[str, str] = {
     "soft": N_("Soft"), "firm": N_("Firm"), "feather": N_("Feather"), "hypoallergenic": N_("Hypoallergenic"),
     "vegetarian": N_("Vegetarian"), "vegan": N_("Vegan"), "halal": N_("Halal"), "kosher": N_("Kosher"),
     "gluten_free": N_("Gluten free"), "lactose_free": N_("Lactose free"),
+    "occupied": N_("occupied"), "vacant": N_("vacant"), "open": N_("open"), "closed": N_("closed"),
+    "unknown": N_("unknown"), "locked": N_("locked"), "unlocked": N_("unlocked"), "online": N_("online"),
+    "offline": N_("offline"), "clean": N_("clean"), "dirty": N_("dirty"), "inspected": N_("inspected"),
+    "in_progress": N_("in progress"), "out_of_order": N_("out of order"),
+    "guest.register": N_("registered"), "guest.update": N_("details changed"),
+    "guest.stay": N_("stay recorded"),
+    "guest.merge": N_("duplicate merged in"), "guest.merged_into": N_("merged into another profile"),
+    "guest.export": N_("data exported"), "guest.erase": N_("personal data erased"),
     "low": N_("Low floor"), "high": N_("High floor"), "": N_("No preference"),
 }
 

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from cloud.ingest.batch import classify
 from cloud.ingest.link import CloudLink, Inbound
@@ -19,6 +20,7 @@ from mqtt.topics import Kind, Topic
 
 log = logging.getLogger(__name__)
 Listener = Callable[[WriteResult], None]
+TelemetryListener = Callable[[list[Any]], object]
 
 
 @dataclass
@@ -41,6 +43,7 @@ class IngestService:
         self.source = source
         self.counters = IngestCounters()
         self.listeners: list[Listener] = []
+        self.on_telemetry: TelemetryListener | None = None  # QoS 0 readings, handed off unblocking
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ingest", daemon=True)
 
@@ -89,6 +92,8 @@ class IngestService:
             self.link.ack(m.mid, m.qos)
         self._confirm(batch.confirmations())
         self._count(len(items), len(batch.events), len(result.new_events), len(batch.rejected))
+        if batch.telemetry and self.on_telemetry is not None:
+            self.on_telemetry(batch.telemetry)
         for listener in self.listeners:
             try:
                 listener(result)

@@ -174,3 +174,45 @@ def test_session_cookie_is_httponly_lax_and_secure_over_https(portal: PortalApp)
     )
     cookie = next(v for k, v in r.headers.multi_items() if k == "set-cookie" and "posada_session" in v)
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" in cookie
+
+
+GUEST_PREFIXES = ("/api/v1/guests", "/guests")
+STAFF_PREFIXES = ("/staff",)
+
+
+@pytest.mark.parametrize(
+    ("username", "refused"),
+    [
+        ("maintenance-hotel", GUEST_PREFIXES + STAFF_PREFIXES),
+        ("housekeeping-hotel", GUEST_PREFIXES + STAFF_PREFIXES),
+        ("front_desk-hotel", STAFF_PREFIXES),
+    ],
+)
+def test_every_guest_and_staff_route_refuses_the_wrong_role(
+    portal: PortalApp, username: str, refused: tuple[str, ...]
+) -> None:
+    client = portal.client()
+    token = client.post("/api/v1/auth/tokens", json={"username": username, "password": PASSWORD}).json()[
+        "token"
+    ]
+    routes = [r for r in api_routes(portal.app.routes) if r.path.startswith(refused)]
+    assert len(routes) >= 5
+    for route in routes:
+        for method in route.methods - {"HEAD"}:
+            r = client.request(
+                method,
+                _concrete(route.path),
+                headers={"Authorization": f"Bearer {token}"},
+                params={"q": "a"},
+                follow_redirects=False,
+            )
+            assert r.status_code == 403, (username, method, route.path, r.status_code)
+
+
+def test_pages_are_never_cached_nor_framed(portal: PortalApp) -> None:
+    client = portal.client()
+    portal.sign_in(client, "front_desk-hotel")
+    page = client.get("/guests")
+    assert page.headers["cache-control"] == "no-store"
+    assert page.headers["x-frame-options"] == "DENY" and page.headers["x-content-type-options"] == "nosniff"
+    assert client.get("/static/portal.css").headers.get("cache-control") != "no-store"

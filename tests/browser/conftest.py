@@ -13,11 +13,13 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
+from sqlalchemy.orm import Session
 
 from cloud.auth.accounts import create_staff, ensure_property
 from cloud.auth.passwords import Passwords
 from cloud.auth.roles import Role
 from cloud.auth.settings import AuthSettings
+from cloud.board.models import Gateway, RoomStatus
 from cloud.core.db import make_engine, make_sessionmaker
 from cloud.core.migrate import upgrade
 from cloud.guests import lifecycle, registry
@@ -25,9 +27,17 @@ from cloud.guests.crypto import keys_from
 from cloud.guests.schemas import GuestInput
 from cloud.guests.settings import GuestSettings
 from cloud.guests.vault import Vault
+from mqtt.envelope import utcnow
 from tests.support.ports import free_port, wait_for_port
 
 CHROMIUM = "/usr/bin/chromium"
+USERS = {
+    Role.FRONT_DESK: "lucia",
+    Role.HOUSEKEEPING: "fang",
+    Role.MAINTENANCE: "jorge",
+    Role.MANAGER: "marta",
+    Role.CHAIN_ADMIN: "liwei",
+}
 NAMES = {
     Role.FRONT_DESK: "Lucía Pérez",
     Role.HOUSEKEEPING: "Wang Fang",
@@ -60,7 +70,7 @@ def _seed(database_url: str, env: dict[str, str]) -> str:
                 s,
                 actor="test",
                 passwords=passwords,
-                username=role.value.replace("_", "-"),
+                username=USERS[role],
                 display_name=NAMES[role],
                 password=PASSWORD,
                 role=role,
@@ -93,8 +103,30 @@ def _seed(database_url: str, env: dict[str, str]) -> str:
             settings=GuestSettings(),
         )
         guest_id = guest.id
+        _board(s)
     engine.dispose()
     return guest_id
+
+
+def _board(session: Session) -> None:
+    """A floor that has reported, so the board has something to show."""
+    now = utcnow()
+    session.add(Gateway(site="hotel", floor="f1", state="online", version="0.1.0", last_seen=now))
+    for number, occupied, door in (("101", True, "closed"), ("102", False, "open"), ("103", False, "closed")):
+        session.add(
+            RoomStatus(
+                site="hotel",
+                floor="f1",
+                room=number,
+                occupied=occupied,
+                guest_present=occupied,
+                door=door,
+                lock="locked" if door == "closed" else "unlocked",
+                dnd=False,
+                housekeeping="clean" if occupied else "dirty",
+                updated_at=now,
+            )
+        )
 
 
 @pytest.fixture(scope="session")

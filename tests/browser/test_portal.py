@@ -35,7 +35,7 @@ def test_sign_in_lands_on_the_board_and_sign_out_returns_to_sign_in(
     page = context.new_page()
     page.goto(f"{server.url}/guests")
     expect(page).to_have_url(re.compile(r"/signin\?next=%2Fguests$"))
-    page.get_by_label("Username").fill("front-desk")
+    page.get_by_label("Username").fill("lucia")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(re.compile(r"/guests$"))
@@ -55,16 +55,16 @@ def test_sign_in_lands_on_the_board_and_sign_out_returns_to_sign_in(
 def test_three_wrong_passwords_lock_the_account(context: BrowserContext, server: Server) -> None:
     page = context.new_page()
     for _ in range(3):
-        sign_in(page, server, "housekeeping", "not-the-password")
+        sign_in(page, server, "fang", "not-the-password")
     expect(page.get_by_role("alert")).to_contain_text("locked")
-    sign_in(page, server, "housekeeping", PASSWORD)
+    sign_in(page, server, "fang", PASSWORD)
     expect(page.get_by_role("alert")).to_contain_text("locked")
     expect(page).to_have_url(re.compile(r"/signin$"))
 
 
 def test_maintenance_cannot_open_a_guest_profile(context: BrowserContext, server: Server) -> None:
     page = context.new_page()
-    sign_in(page, server, "maintenance")
+    sign_in(page, server, "jorge")
     expect(page.get_by_role("heading", name="Room board")).to_be_visible()
     expect(page.get_by_role("link", name="Guests")).to_have_count(0)
     response = page.goto(f"{server.url}/guests/{server.guest_id}")
@@ -96,17 +96,29 @@ def test_the_walk_in_spanish_and_chinese_shows_no_untranslated_string(
     ctx = browser.new_context(locale=accept, viewport={"width": 1024, "height": 768})  # a tablet
     page = ctx.new_page()
     msgids = _english_msgids(ident)
-    walk = ["/guests?q=garcia", f"/guests/{server.guest_id}", "/guests/new", "/account", "/staff"]
+    walk = [
+        "/",
+        "/rooms/hotel/f1/101",
+        "/guests?q=garcia",
+        f"/guests/{server.guest_id}",
+        "/guests/new",
+        "/account",
+        "/staff",
+    ]
     page.goto(f"{server.url}/signin")
     expect(page.get_by_role("button", name=signin_label)).to_be_visible()
     assert _untranslated(page, msgids) == []
-    sign_in(page, server, "manager")
+    sign_in(page, server, "marta")
     for path in walk:
         page.goto(f"{server.url}{path}")
         assert _untranslated(page, msgids) == [], path
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.goto(f"{server.url}/guests/{server.guest_id}")
     page.screenshot(path=str(SHOTS / f"guest-profile-{ident}.png"), full_page=True)
+    page.goto(f"{server.url}/")
+    page.screenshot(path=str(SHOTS / f"board-{ident}.png"), full_page=True)
+    page.goto(f"{server.url}/staff")
+    page.screenshot(path=str(SHOTS / f"staff-{ident}.png"), full_page=True)
     ctx.close()
 
 

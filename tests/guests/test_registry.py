@@ -183,10 +183,15 @@ def test_export_holds_everything_and_erasure_removes_it(db: sessionmaker[Session
 def test_reencryption_moves_every_guest_to_the_new_key(db: sessionmaker[Session]) -> None:
     with db() as s, s.begin():
         guest = registry.register(s, vault(), actor="test", site="hotel", data=ANA)
-    k2 = base64.b64encode(os.urandom(32)).decode()
-    rotated = vault(GuestSettings(guest_keys=f"k1={K1},k2={k2}", guest_active_key="k2"))
+    k2, index2 = (base64.b64encode(os.urandom(32)).decode() for _ in range(2))
+    rotated = vault(
+        GuestSettings(guest_keys=f"k1={K1},k2={k2}", guest_active_key="k2", guest_index_key=index2)
+    )
     assert reencrypt_all(db, rotated) == 1
-    only_new = vault(GuestSettings(guest_keys=f"k2={k2}"))
+    only_new = vault(GuestSettings(guest_keys=f"k2={k2}", guest_index_key=index2))
+    with db() as s:  # the blind indexes were rebuilt under the new index key
+        assert [g.id for g in registry.search(s, only_new, sites=["hotel"], text="lopez")] == [guest.id]
+        assert registry.search(s, vault(), sites=["hotel"], text="lopez") == []
     with db() as s:
         row = s.get(Guest, guest.id)
         assert row is not None and row.email_enc is not None and row.email_enc.startswith("k2:")

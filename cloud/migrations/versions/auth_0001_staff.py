@@ -42,7 +42,6 @@ def upgrade() -> None:
         sa.Column("chain", sa.String(63), nullable=False),
         sa.Column("site", sa.String(63), sa.ForeignKey("property_scopes.site"), nullable=True),
         sa.Column("active", sa.Boolean, nullable=False),
-        sa.Column("locale", sa.String(16), nullable=True),
         sa.Column("failures", sa.Integer, nullable=False),
         sa.Column("failure_window_start", TS, nullable=True),
         sa.Column("locked_until", TS, nullable=True),

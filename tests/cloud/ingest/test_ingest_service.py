@@ -16,9 +16,10 @@ from paho.mqtt.enums import CallbackAPIVersion
 from cloud.app import create_app
 from cloud.core.config import Settings
 from mqtt.codec import encode
-from mqtt.messages import AccessDecision, GatewayStatus, LastAccess, RoomState
 from mqtt.envelope import utcnow
+from mqtt.messages import AccessDecision, GatewayStatus, LastAccess, RoomState
 from tests.support.broker import Mosquitto
+from tests.support.staff import sign_in_staff
 
 pytestmark = pytest.mark.service
 
@@ -68,10 +69,12 @@ def cloud(mosquitto: Mosquitto, db_url: str) -> Iterator[TestClient]:
                         mqtt_client_id=f"cloud-{os.getpid()}-{time.monotonic_ns()}")
     with TestClient(create_app(settings)) as client:
         _wait(lambda: client.get("/health").status_code == 200)
+        sign_in_staff(client, site="annex")  # the API and the portal answer signed-in staff only
         yield client
 
 
-def test_tap_is_stored_once_and_confirmed_and_shows_on_the_board(cloud: TestClient, mosquitto: Mosquitto) -> None:
+def test_tap_is_stored_once_and_confirmed_and_shows_on_the_board(
+        cloud: TestClient, mosquitto: Mosquitto) -> None:
     floor = FakeFloor(mosquitto, "annex", "g")
     try:
         tap = encode(type="access.granted", source="gw.annex.g", seq=1,
@@ -82,8 +85,9 @@ def test_tap_is_stored_once_and_confirmed_and_shows_on_the_board(cloud: TestClie
             room="g01", occupied=True, door="closed", lock="locked",
             last_access=LastAccess(at=utcnow(), granted=True, credential_id="c1", reason="granted")))
         floor.publish("rooms/g01/state", state.to_json(), retain=True)
-        floor.publish("status", encode(type="gateway.status", source="gw.annex.g",
-                                       data=GatewayStatus(state="online", version="t")).to_json(), retain=True)
+        online = encode(type="gateway.status", source="gw.annex.g",
+                        data=GatewayStatus(state="online", version="t"))
+        floor.publish("status", online.to_json(), retain=True)
         _wait(lambda: floor.confirmed.count(tap.id) >= 2)
         events = cloud.get("/api/v1/rooms/annex/g/g01/events").json()
         assert [e["id"] for e in events] == [tap.id]

@@ -1,0 +1,1 @@
+"""Alerts from telemetry: a pure rules engine, its persistence, and the notifier port."""

@@ -1,0 +1,45 @@
+"""Telemetry API: latest readings per room, alerts, and the maintenance tasks they open."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from cloud.api.deps import SessionDep
+from cloud.telemetry import queries
+from cloud.telemetry.queries import AlertView, RoomTelemetryView, TaskStatus, TaskView
+
+router = APIRouter(prefix="/api/v1", tags=["telemetry"])
+SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
+
+
+class TaskChange(BaseModel):
+    status: TaskStatus
+
+
+@router.get("/telemetry/rooms", response_model=list[RoomTelemetryView])
+def get_latest(session: SessionDep, site: str | None = Query(default=None, pattern=SLUG),
+               floor: str | None = Query(default=None, pattern=SLUG)) -> list[RoomTelemetryView]:
+    return queries.latest(session, site=site, floor=floor)
+
+
+@router.get("/telemetry/alerts", response_model=list[AlertView])
+def get_alerts(session: SessionDep, open: bool = True,
+               site: str | None = Query(default=None, pattern=SLUG),
+               limit: int = Query(default=200, ge=1, le=1000)) -> list[AlertView]:
+    return queries.alerts(session, open_only=open, site=site, limit=limit)
+
+
+@router.get("/maintenance/tasks", response_model=list[TaskView])
+def get_tasks(session: SessionDep, status: TaskStatus | None = None,
+              limit: int = Query(default=200, ge=1, le=1000)) -> list[TaskView]:
+    return queries.tasks(session, status=status, limit=limit)
+
+
+@router.patch("/maintenance/tasks/{task_id}", response_model=TaskView)
+def patch_task(session: SessionDep, task_id: int, change: TaskChange) -> TaskView:
+    with session.begin():
+        return queries.set_task_status(session, task_id, status=change.status,
+                                       now=datetime.now(UTC))

@@ -1,0 +1,174 @@
+"""A standalone telemetry subscriber: ``python -m cloud.telemetry.worker``.
+
+Any number of copies share ``$share/<group>/posada/v1/+/+/rooms/+/telemetry``, so the broker
+hands each message to exactly one of them. The network thread only queues payloads; a
+writer thread decodes them in batches and writes through ``TelemetryIngest``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from cloud.telemetry.ingest import TelemetryIngest
+from cloud.telemetry.points import TelemetryItem
+from mqtt.codec import ContractError, decode
+from mqtt.messages import Telemetry
+from mqtt.topics import PREFIX, Kind
+
+log = logging.getLogger(__name__)
+TELEMETRY_FILTER = f"{PREFIX}/+/+/rooms/+/telemetry"
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerAddress:
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+
+    @classmethod
+    def parse(cls, url: str) -> BrokerAddress:
+        parts = urlsplit(url)
+        if parts.scheme not in ("mqtt", "tcp") or not parts.hostname:
+            raise ValueError(f"not an mqtt://host:port URL: {url!r}")
+        return cls(parts.hostname, parts.port or 1883, parts.username, parts.password)
+
+
+def shared_filter(group: str) -> str:
+    return f"$share/{group}/{TELEMETRY_FILTER}" if group else TELEMETRY_FILTER
+
+
+class TelemetryWorker:
+    def __init__(self, ingest: TelemetryIngest, *, broker: BrokerAddress, client_id: str,
+                 share_group: str = "telemetry", batch_max: int = 5000,
+                 batch_wait_s: float = 0.2, queue_max: int = 200_000) -> None:
+        self._ingest = ingest
+        self._broker = broker
+        self._filter = shared_filter(share_group)
+        self._batch_max, self._batch_wait_s, self._queue_max = batch_max, batch_wait_s, queue_max
+        self._queue: deque[tuple[str, bytes]] = deque()
+        self._ready = threading.Condition()
+        self._stopping = threading.Event()
+        self._subscribed = threading.Event()
+        self.received = self.overflow = self.failed_batches = 0
+        self.first_received_at: float | None = None  # monotonic, for throughput figures
+        self.last_written_at: float | None = None
+        self._client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
+                                   protocol=mqtt.MQTTv311, clean_session=True)
+        if broker.username:
+            self._client.username_pw_set(broker.username, broker.password)
+        self._client.on_connect = self._on_connect
+        self._client.on_subscribe = self._on_subscribe
+        self._client.on_message = self._on_message
+        self._writer = threading.Thread(target=self._write_loop, name="telemetry-writer",
+                                        daemon=True)
+
+    def start(self, *, timeout_s: float = 10.0) -> None:
+        """Connect, subscribe and start writing; raises TimeoutError if not subscribed."""
+        self._writer.start()
+        self._client.connect(self._broker.host, self._broker.port, keepalive=30)
+        self._client.loop_start()
+        if not self._subscribed.wait(timeout_s):
+            self.stop()
+            raise TimeoutError(f"no subscription to {self._filter} within {timeout_s} s")
+
+    def stop(self) -> None:
+        """Disconnect, then write whatever is still queued."""
+        self._client.disconnect()
+        self._client.loop_stop()
+        self._stopping.set()
+        with self._ready:
+            self._ready.notify()
+        self._writer.join(timeout=30)
+
+    @property
+    def ingest(self) -> TelemetryIngest:
+        return self._ingest
+
+    @property
+    def busy_s(self) -> float:
+        """From the first message received to the last batch written."""
+        if self.first_received_at is None or self.last_written_at is None:
+            return 0.0
+        return self.last_written_at - self.first_received_at
+
+    def _on_connect(self, client: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
+        if reason.is_failure:
+            log.error("telemetry worker: connection refused: %s", reason)
+            return
+        client.subscribe(self._filter, qos=0)
+
+    def _on_subscribe(self, _c: mqtt.Client, _u: Any, _mid: int, reasons: Any, _p: Any) -> None:
+        if all(not r.is_failure for r in reasons):
+            log.info("telemetry worker subscribed to %s", self._filter)
+            self._subscribed.set()
+        else:
+            log.error("telemetry worker: subscription to %s refused", self._filter)
+
+    def _on_message(self, _c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
+        with self._ready:
+            if len(self._queue) >= self._queue_max:
+                self.overflow += 1  # QoS 0: shedding beats running out of memory
+                return
+            self._queue.append((msg.topic, bytes(msg.payload)))
+            if self.first_received_at is None:
+                self.first_received_at = time.monotonic()
+            self.received += 1
+            if len(self._queue) >= self._batch_max:
+                self._ready.notify()
+
+    def _take(self) -> list[tuple[str, bytes]]:
+        with self._ready:
+            if len(self._queue) < self._batch_max and not self._stopping.is_set():
+                self._ready.wait(self._batch_wait_s)
+            count = min(len(self._queue), self._batch_max)
+            return [self._queue.popleft() for _ in range(count)]
+
+    def _write_loop(self) -> None:
+        while True:
+            batch = self._take()
+            if batch:
+                self._write(batch)
+            elif self._stopping.is_set():
+                return
+
+    def _write(self, batch: list[tuple[str, bytes]]) -> None:
+        try:
+            self._ingest.ingest(self._decode(batch))
+        except Exception:  # a bug must cost one batch, never the writer thread
+            self.failed_batches += 1
+            log.exception("telemetry batch of %d messages failed", len(batch))
+        self.last_written_at = time.monotonic()
+
+    def _decode(self, batch: list[tuple[str, bytes]]) -> list[TelemetryItem]:
+        items: list[TelemetryItem] = []
+        for topic, payload in batch:
+            try:
+                message = decode(topic, payload)
+            except ContractError as exc:
+                self._ingest.rejections.add(exc.reason)
+                continue
+            if message.topic.kind is not Kind.TELEMETRY or not isinstance(message.data, Telemetry):
+                self._ingest.rejections.add("type")
+                continue
+            items.append((message.topic, message.envelope, message.data))
+        return items
+
+
+def main(argv: list[str] | None = None) -> int:
+    from cloud.telemetry.worker_main import run
+
+    return run(argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,137 @@
+"""Events per second from a gateway's outbox through Mosquitto into the cloud's database.
+
+The gateway runs as its own process (``posada edge``) with N events already in its outbox;
+the cloud's ingest runs here. The raw broker rate (mosquitto_pub -> mosquitto_sub, QoS 1) is
+measured on the same broker in the same run, and the ratio is the figure.
+Run: ./dev.sh bench -k ingest   (POSADA_BENCH_EVENTS sets N, default 50,000)
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from cloud.board.models import EventRecord
+from cloud.core.db import make_engine
+from cloud.core.migrate import upgrade
+from cloud.ingest.link import CloudLink
+from cloud.ingest.service import IngestService
+from cloud.ingest.store import IngestStore
+from edge.store import Store
+from mqtt.envelope import utcnow
+from mqtt.messages import AccessDecision
+from tests.bench.raw_mqtt import raw_rate
+from tests.support.broker import make_broker
+from tests.support.pg import fresh_database
+
+pytestmark = pytest.mark.bench
+N = int(os.environ.get("POSADA_BENCH_EVENTS", "50000"))
+GATEWAY_COUNT = int(os.environ.get("POSADA_BENCH_GATEWAYS", "3"))
+GATEWAYS = [("hotel", "f1"), ("hotel", "f2"), ("hotel", "f3")][:GATEWAY_COUNT]
+ROOMS = [f"1{n:02d}" for n in range(1, 11)]
+
+
+def _prefill(db_path: Path, count: int) -> None:
+    store = Store(db_path)
+    for start in range(0, count, 1000):
+        with store.transaction():
+            for i in range(start, min(start + 1000, count)):
+                data = AccessDecision(room=ROOMS[i % 10], granted=True, reason="granted",
+                                      credential_id=f"card-{i % 500}").model_dump(mode="json")
+                store.append_event(type="access.granted", data=data, room=ROOMS[i % 10], created=utcnow())
+    store.close()
+
+
+def _gateway_config(path: Path, *, floor: str, url: str, data_dir: Path) -> Path:
+    path.write_text(
+        f'site = "hotel"\nfloor = "{floor}"\n'
+        f'rooms = {ROOMS!r}\n'.replace("'", '"')
+        + f'mqtt_url = "{url}"\nmqtt_protocol = "3.1.1"\ndata_dir = "{data_dir}"\n'
+        'access = "list"\nsim_rate = 0.001\n'
+    )
+    return path
+
+
+def _run(db_url: str, tmp_path: Path, label: str) -> None:
+    broker = make_broker(persistence=False)
+    try:
+        raw = raw_rate(broker, count=N)
+        data_dir = tmp_path / label
+        configs = []
+        for site, floor in GATEWAYS:
+            configs.append(_gateway_config(tmp_path / f"{label}-{floor}.toml", floor=floor,
+                                           url=broker.gateway_url(site, floor), data_dir=data_dir))
+            _prefill(data_dir / f"gateway-{site}-{floor}.db", N // len(GATEWAYS))
+        total = N // len(GATEWAYS) * len(GATEWAYS)
+        engine = make_engine(db_url)
+        upgrade(engine)
+        link = CloudLink(broker.cloud_url, client_id=f"bench-{label}")
+        ingest = IngestService(link, IngestStore(engine))
+        ingest.start()
+        link.start()
+        assert link.connected.wait(10)
+        gateways = [subprocess.Popen([sys.executable, "-m", "posada.cli", "edge", "--config", str(c)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for c in configs]
+        start = time.perf_counter()
+        try:
+            stored = _wait_for(engine, total, timeout=600)
+            elapsed = time.perf_counter() - start
+            drained = all(_wait_outbox_empty(data_dir / f"gateway-{s}-{f}.db", timeout=60)
+                          for s, f in GATEWAYS)
+        finally:
+            for gateway in gateways:
+                gateway.terminate()
+                gateway.wait(10)
+            link.stop()
+            ingest.stop()
+            engine.dispose()
+        rate = stored / elapsed
+        print(f"\n[ingest {label}] {stored} events from {len(GATEWAYS)} gateway outboxes"
+              f"->Mosquitto->{label}: "
+              f"{elapsed:.2f} s = "
+              f"{rate:,.0f} events/s; raw mosquitto_pub->sub QoS 1 on the same broker: {raw:,.0f} msg/s; "
+              f"ratio {rate / raw:.2f}; outbox drained after confirmations: {drained}; "
+              f"duplicates dropped: {ingest.counters.duplicates}")
+        assert stored == total
+        assert rate > 500, "gross regression"
+    finally:
+        broker.stop()
+
+
+def _wait_for(engine, count: int, *, timeout: float) -> int:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    n = 0
+    while time.monotonic() < deadline:
+        with engine.connect() as conn:
+            n = conn.execute(select(func.count()).select_from(EventRecord)).scalar_one()
+        if n >= count:
+            return int(n)
+        time.sleep(0.05)
+    return int(n)
+
+
+def _wait_outbox_empty(db_path: Path, *, timeout: float) -> bool:
+    import sqlite3
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with sqlite3.connect(db_path) as conn:
+            if conn.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0:
+                return True
+        time.sleep(0.1)
+    return False
+
+
+def test_ingest_rate_into_postgresql(tmp_path: Path) -> None:
+    with fresh_database() as url:
+        _run(url, tmp_path, "postgresql")
+
+
+def test_ingest_rate_into_sqlite(tmp_path: Path) -> None:
+    _run(f"sqlite:///{tmp_path / 'cloud.db'}", tmp_path, "sqlite")
