@@ -18,6 +18,7 @@ from cloud.auth.deps import require_role
 from cloud.auth.roles import ROOM_ROLES
 from cloud.auth.settings import AuthSettings
 from cloud.auth.wiring import install_auth
+from cloud.billing import install as billing_install
 from cloud.board import routes as board_routes
 from cloud.board.notify import BoardNotifier
 from cloud.commands.publisher import CommandPublisher
@@ -33,11 +34,14 @@ from cloud.i18n.jinja import install_i18n
 from cloud.ingest.link import CloudLink
 from cloud.ingest.service import IngestService
 from cloud.ingest.store import IngestStore
+from cloud.notify.maintenance import MaintenanceAlertNotifier
+from cloud.notify.settings import NotifySettings
 from cloud.portal import routes as portal_routes
 from cloud.portal.templating import templates
 from cloud.reservations.wiring import install_reservations
 from cloud.runtime import Runtime
 from cloud.telemetry import routes as telemetry_routes
+from cloud.telemetry.alerts.monitor import AlertLoop, AlertMonitor
 from cloud.telemetry.handoff import TelemetryHandoff
 from cloud.telemetry.ingest import telemetry_ingest
 from cloud.telemetry.settings import TelemetrySettings
@@ -52,6 +56,16 @@ def build_runtime(settings: Settings) -> Runtime:
     return Runtime(settings=settings, engine=engine, sessions=make_sessionmaker(engine))
 
 
+def start_alerts(runtime: Runtime) -> None:
+    """Telemetry alerts become maintenance tasks and a message to the floor's maintenance chat."""
+    settings = TelemetrySettings()
+    notifier = MaintenanceAlertNotifier(runtime.sessions, NotifySettings())
+    monitor = AlertMonitor(runtime.sessions, thresholds=settings.thresholds(), notifier=notifier)
+    loop = AlertLoop(monitor, interval_s=settings.alert_interval_s)
+    loop.start()
+    runtime.background.append(loop)
+
+
 def start_mqtt(runtime: Runtime) -> None:
     """Broker (embedded unless a URL is set), link, ingest and command publisher."""
     settings = runtime.settings
@@ -61,6 +75,7 @@ def start_mqtt(runtime: Runtime) -> None:
     assert url is not None
     runtime.link = CloudLink(url, client_id=settings.mqtt_client_id, share_group=settings.mqtt_share_group)
     store = IngestStore(runtime.engine)
+    store.event_hooks.extend(runtime.event_hooks)
     runtime.ingest = IngestService(runtime.link, store, batch_max=settings.ingest_batch_max,
                                    batch_wait_s=settings.ingest_batch_wait_ms / 1000)
     runtime.ingest.listeners.append(BoardNotifier(runtime.hub, runtime.sessions))
@@ -80,8 +95,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        for loop in runtime.loops:
+            loop.start()
+            runtime.background.append(loop)
         if settings.mqtt_enabled:
             start_mqtt(runtime)
+            start_alerts(runtime)
         try:
             yield
         finally:
@@ -99,6 +118,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (auth_api.router, auth_pages.router, staff_pages.router, guests_api.router,
                    guests_pages.router):
         app.include_router(router)
+    notify_loop, housekeeping = billing_install.install(app, sessions=runtime.sessions)
+    runtime.loops.append(notify_loop)
+    runtime.event_hooks.append(housekeeping)
     app.include_router(health.router)
     app.include_router(board_routes.router, dependencies=[require_role(*ROOM_ROLES)])
     app.include_router(telemetry_routes.router, dependencies=[require_role(*ROOM_ROLES)])

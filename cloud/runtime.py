@@ -30,7 +30,9 @@ class Runtime:
     link: CloudLink | None = None
     ingest: IngestService | None = None
     publisher: CommandPublisher | None = None
-    background: list[Any] = field(default_factory=list)  # loops with start()/stop(), stopped first
+    background: list[Any] = field(default_factory=list)  # running loops, stopped first
+    loops: list[Any] = field(default_factory=list)  # loops to start with the app (start()/stop())
+    event_hooks: list[Any] = field(default_factory=list)  # run inside each ingest transaction
 
     @property
     def mqtt_url(self) -> str | None:

@@ -1,0 +1,57 @@
+"""What the billing routes need from the app, set once on ``app.state.billing``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Annotated
+
+import httpx
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session, sessionmaker
+
+from cloud.billing.fonts import FontChoice, find_cjk_font
+from cloud.billing.settings import BillingSettings
+from cloud.payments.provider import CardProvider
+from cloud.payments.simulated import SimulatedCardProvider
+from cloud.payments.stripe import StripeProvider
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class BillingContext:
+    sessions: sessionmaker[Session]
+    settings: BillingSettings
+    provider: CardProvider
+    clock: Callable[[], datetime] = utc_now
+    _font: FontChoice | None = field(default=None, repr=False)
+
+    def font(self) -> FontChoice:
+        if self._font is None:
+            self._font = find_cjk_font(self.settings.billing_invoice_font)
+        return self._font
+
+
+def build_context(sessions: sessionmaker[Session], settings: BillingSettings,
+                  client: httpx.Client | None = None) -> BillingContext:
+    """Stripe when a secret key is set, else the simulated provider (demo)."""
+    provider: CardProvider
+    if settings.stripe_secret_key:
+        http = client or httpx.Client(timeout=settings.http_timeout_s)
+        provider = StripeProvider(http, secret_key=settings.stripe_secret_key,
+                                  base_url=settings.stripe_api_base)
+    else:
+        provider = SimulatedCardProvider()
+    return BillingContext(sessions=sessions, settings=settings, provider=provider)
+
+
+def get_context(request: Request) -> BillingContext:
+    context: BillingContext = request.app.state.billing
+    return context
+
+
+Ctx = Annotated[BillingContext, Depends(get_context)]

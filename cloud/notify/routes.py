@@ -1,0 +1,75 @@
+"""Notification endpoints: the WhatsApp webhook (verification and inbound messages)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import PlainTextResponse
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+
+from cloud.core.errors import DomainError
+from cloud.notify.inbound import SignatureRefused, apply_inbound, inbound_messages, verify_signature
+from cloud.notify.settings import NotifySettings
+
+router = APIRouter(prefix="/api/v1/notify", tags=["notifications"])
+
+
+@dataclass
+class NotifyContext:
+    sessions: sessionmaker[Session]
+    settings: NotifySettings
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+
+def get_context(request: Request) -> NotifyContext:
+    context: NotifyContext = request.app.state.notify
+    return context
+
+
+Ctx = Annotated[NotifyContext, Depends(get_context)]
+
+
+class WebhookForbidden(DomainError):
+    status = 403
+    type_ = "/problems/notify/webhook-forbidden"
+    title = "Webhook refused"
+
+
+@router.get("/whatsapp/webhook", response_class=PlainTextResponse)
+def whatsapp_subscribe(
+    ctx: Ctx, mode: Annotated[str, Query(alias="hub.mode")],
+    token: Annotated[str, Query(alias="hub.verify_token")],
+    challenge: Annotated[str, Query(alias="hub.challenge", max_length=200)],
+) -> str:
+    expected = ctx.settings.whatsapp_verify_token
+    if mode != "subscribe" or not expected or token != expected:
+        raise WebhookForbidden("verify token does not match")
+    return challenge
+
+
+@router.post("/whatsapp/webhook")
+async def whatsapp_inbound(request: Request, ctx: Ctx) -> dict[str, int]:
+    secret = ctx.settings.whatsapp_app_secret
+    payload = await request.body()
+    try:
+        if not secret:
+            raise SignatureRefused("POSADA_WHATSAPP_APP_SECRET is not set")
+        verify_signature(payload, request.headers.get("X-Hub-Signature-256"), secret=secret)
+        body = json.loads(payload)
+    except (SignatureRefused, ValueError) as exc:
+        raise WebhookForbidden(str(exc)) from None
+    messages = inbound_messages(body if isinstance(body, dict) else {})
+
+    def store() -> None:
+        with ctx.sessions.begin() as session:
+            for message in messages:
+                apply_inbound(session, message, now=ctx.clock())
+
+    await run_in_threadpool(store)
+    return {"messages": len(messages)}

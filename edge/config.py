@@ -1,0 +1,223 @@
+"""Gateway settings: a TOML file and ``POSADA_<NAME>`` environment variables (the environment wins).
+
+Written without pydantic-settings so the gateway installs without the cloud's dependencies.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from edge.errors import ConfigError
+from mqtt.topics import TopicError, check_slug
+from mqtt.url import BrokerAddress, parse_mqtt_url
+
+ENV_PREFIX = "POSADA_"
+
+
+class GatewayConfig(BaseModel):
+    """Every field is ``<name>`` in the config file or ``POSADA_<NAME>`` in the environment."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    site: str = Field(description="site slug of this gateway, e.g. 'hotel'")
+    floor: str = Field(description="floor slug of this gateway, e.g. 'f1'")
+    rooms: list[str] = Field(min_length=1, max_length=500,
+                             description="room slugs on this floor (env: comma-separated)")
+    mqtt_url: str = Field(default="mqtt://127.0.0.1:1883", repr=False,
+                          description="mqtt[s]://user:password@host:port; user defaults to gw.{site}.{floor}")
+    mqtt_ca_file: Path | None = Field(default=None,
+                                      description="CA certificates for mqtts:// (the system's when unset)")
+    mqtt_protocol: Literal["3.1.1", "5"] = Field(default="5", description="MQTT protocol version")
+    mqtt_keepalive_s: int = Field(default=30, ge=5, le=3600, description="MQTT keepalive, seconds")
+    session_expiry_s: int = Field(default=7 * 86400, ge=60,
+                                  description="MQTT 5 session expiry; the broker keeps commands this long")
+    data_dir: Path = Field(default=Path("var/edge"), description="directory of the gateway's SQLite store")
+    access: Literal["keycard", "list"] = Field(
+        default="keycard",
+        description="'keycard': signed cards checked offline; 'list': cards the cloud listed by bytes")
+    site_number: int | None = Field(default=None, ge=0, le=0xFFFF,
+                                    description="the site's number on keycards (needed for 'keycard')")
+    floor_number: int | None = Field(default=None, ge=0, le=254,
+                                     description="this floor's number on keycards (needed for 'keycard')")
+    trust_system_clock: bool = Field(default=False,
+                                     description="trust the OS clock without an NTP sync (containers, demo)")
+    hardware: Literal["sim", "pi"] = Field(default="sim",
+                                           description="'sim' simulated floor, 'pi' real GPIO/serial")
+    serial_url: str = Field(default="/dev/ttyAMA0",
+                            description="door-node bus: serial device or pyserial URL")
+    serial_rs485: bool = Field(default=False, description="door-node bus: kernel RS-485 direction control")
+    door_nodes: dict[str, int] = Field(default_factory=dict,
+                                       description="door-node bus: room -> node address (env: JSON object)")
+    motion_pins: dict[str, int] = Field(default_factory=dict,
+                                        description="PIR sensors on GPIO: room -> BCM pin (env: JSON)")
+    resend_after_s: float = Field(default=15.0, gt=0, le=3600,
+                                  description="republish an event the cloud has not confirmed after this")
+    inflight_window: int = Field(default=100, ge=1, le=10_000,
+                                 description="events published but not yet PUBACKed, at most")
+    reconnect_min_s: float = Field(default=1.0, gt=0, description="first reconnect delay")
+    reconnect_max_s: float = Field(default=30.0, gt=0, description="longest reconnect delay")
+    tick_s: float = Field(default=1.0, gt=0, le=60, description="room timers resolution (ajar, vacancy)")
+    vacancy_quiet_s: float = Field(default=900.0, ge=0,
+                                   description="door closed and no motion this long after checkout: vacated")
+    absence_quiet_s: float = Field(default=1800.0, ge=0,
+                                   description="door closed and no motion this long: guest not present")
+    ajar_after_s: float = Field(default=120.0, gt=0, description="door open this long: door.ajar event")
+    unlock_s: int = Field(default=5, ge=1, le=60, description="seconds a granted door stays unlocked")
+    sim_rate: float = Field(default=1.0, gt=0, le=10_000,
+                            description="simulated floor: guest actions per second")
+    sim_seed: int | None = Field(default=None, description="simulated floor: RNG seed (reproducible runs)")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO",
+                                                                    description="logging level")
+
+    @field_validator("site", "floor")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        try:
+            return check_slug(value, "slug")
+        except TopicError as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("rooms")
+    @classmethod
+    def _rooms(cls, value: list[str]) -> list[str]:
+        for room in value:
+            try:
+                check_slug(room, "room")
+            except TopicError as exc:
+                raise ValueError(str(exc)) from None
+        if len(set(value)) != len(value):
+            raise ValueError("rooms are listed more than once")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> GatewayConfig:
+        broker_address(self)
+        unknown = sorted((set(self.door_nodes) | set(self.motion_pins)) - set(self.rooms))
+        if unknown:
+            raise ValueError(f"door_nodes/motion_pins name rooms not on this floor: {unknown[:5]}")
+        if any(not 1 <= a <= 247 for a in self.door_nodes.values()):
+            raise ValueError("door_nodes addresses must be 1..247")
+        if self.hardware == "pi" and not self.door_nodes:
+            raise ValueError("hardware 'pi' needs door_nodes (room -> node address)")
+        if self.access == "keycard":
+            if self.site_number is None or self.floor_number is None:
+                raise ValueError("access 'keycard' needs site_number and floor_number")
+            bad = [r for r in self.rooms if not r.isdigit() or not 0 < int(r) <= 0xFFFF]
+            if bad:
+                raise ValueError(f"access 'keycard' needs numbered rooms (1..65535), not {bad[:5]}")
+        return self
+
+    @property
+    def source(self) -> str:
+        """The envelope source and MQTT username of this gateway."""
+        return f"gw.{self.site}.{self.floor}"
+
+    @property
+    def client_id(self) -> str:
+        return f"gw-{self.site}-{self.floor}"
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / f"gateway-{self.site}-{self.floor}.db"
+
+
+def broker_address(config: GatewayConfig) -> BrokerAddress:
+    """Host, port and credentials from ``mqtt_url``; the user defaults to ``gw.{site}.{floor}``.
+
+    The protocol is ``mqtt_protocol`` unless the URL says ``?protocol=`` itself.
+    """
+    url = config.mqtt_url
+    if uses_tls(config):
+        parts = urlsplit(url)
+        netloc = parts.netloc if parts.port else f"{parts.netloc}:8883"
+        url = parts._replace(scheme="mqtt", netloc=netloc).geturl()
+    address = parse_mqtt_url(url)
+    protocol = address.protocol if "protocol=" in urlsplit(config.mqtt_url).query else \
+        (5 if config.mqtt_protocol == "5" else 4)
+    return replace(address, username=address.username or config.source, protocol=protocol)
+
+
+def uses_tls(config: GatewayConfig) -> bool:
+    return urlsplit(config.mqtt_url).scheme == "mqtts"
+
+
+def load_config(path: Path | None = None, *, env: Mapping[str, str] | None = None,
+                overrides: Mapping[str, Any] | None = None) -> GatewayConfig:
+    """Read the file (if any), then the environment, then explicit overrides; validate once."""
+    values: dict[str, Any] = {}
+    if path is not None:
+        values.update(_read_toml(path))
+    values.update(_from_env(os.environ if env is None else env))
+    values.update(overrides or {})
+    try:
+        return GatewayConfig.model_validate(values)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'config'}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"invalid gateway configuration: {problems}") from None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    table = data.get("edge", data)
+    if not isinstance(table, dict):
+        raise ConfigError(f"config file {path}: [edge] must be a table")
+    return table
+
+
+def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in GatewayConfig.model_fields:
+        raw = env.get(ENV_PREFIX + name.upper())
+        if raw is None:
+            continue
+        if name == "rooms":
+            values[name] = _list_value(raw)
+        elif name in ("door_nodes", "motion_pins"):
+            values[name] = _json_value(raw)
+        else:
+            values[name] = raw
+    return values
+
+
+def _json_value(raw: str) -> Any:
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        return raw  # validation names the setting
+
+
+def _list_value(raw: str) -> list[str] | str:
+    text = raw.strip()
+    if text.startswith("["):
+        try:
+            parsed = json.loads(text)
+        except json.JSONDecodeError:
+            return raw
+        return parsed if isinstance(parsed, list) else raw
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def settings_help() -> str:
+    """One line per setting: file key, environment variable, default, what it is for."""
+    lines = ["Settings (config file key / environment variable, default: meaning):"]
+    for name, field in GatewayConfig.model_fields.items():
+        default = "required" if field.is_required() else repr(field.get_default(call_default_factory=True))
+        lines.append(f"  {name} / {ENV_PREFIX}{name.upper()} [{default}]: {field.description}")
+    return "\n".join(lines)

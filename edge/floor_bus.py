@@ -1,0 +1,141 @@
+"""The ``DoorHardware`` of a real floor: door nodes on the RS-485 bus (polled by ``DoorNodes``)
+and PIR sensors on the Pi's GPIO.
+
+Node reports reach the gateway's inputs: door contacts feed the room state machine (which
+reports door.opened/closed/ajar), taps are judged by the gateway's access core, and forced
+doors and silent nodes become events of their own.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from edge.hw import door_nodes as dn
+from edge.hw.errors import HardwareError
+from edge.hw.gpio import MotionDetector
+from edge.hw.serial_bus import SerialBus, open_port
+from edge.ports import FloorInputs
+from firmware.doornode import frame as fr
+from mqtt.messages import AccessDecision, Data
+
+log = logging.getLogger(__name__)
+ROOM_LOCAL_EVENTS = ("door.opened", "door.closed", "door.ajar")  # the room state machine reports these
+
+
+class LockedBus:
+    """One transaction at a time (polling and remote unlocks share the wire); reopens a dead port."""
+
+    def __init__(self, open_bus: Callable[[], dn.Bus]) -> None:
+        self._open = open_bus
+        self._bus = open_bus()
+        self._lock = threading.Lock()
+
+    def reopen(self) -> None:
+        with self._lock:
+            self._bus = self._open()
+
+    def transact(self, address: int, kind: int, payload: bytes = b"") -> fr.Frame:
+        with self._lock:
+            return self._bus.transact(address, kind, payload)
+
+    def broadcast(self, kind: int, payload: bytes = b"") -> None:
+        with self._lock:
+            self._bus.broadcast(kind, payload)
+
+
+class BusFloor:
+    """Door nodes by room (``{room: node address}``) on one serial port."""
+
+    def __init__(self, *, port_url: str, nodes: Mapping[str, int], rs485: bool = False,
+                 unlock_s: int = 5, offline_after: int = 3, motion_pins: Mapping[str, int] | None = None,
+                 pin_factory: Any = None) -> None:
+        self._url, self._rs485 = port_url, rs485
+        self._nodes = dict(nodes)
+        self._unlock_s = unlock_s
+        self._offline_after = offline_after
+        self._inputs: FloorInputs | None = None
+        self._motion_pins = dict(motion_pins or {})
+        self._pin_factory = pin_factory
+        self._sensors: list[MotionDetector] = []
+        self._service: dn.DoorNodes | None = None
+        self._bus: LockedBus | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self, inputs: FloorInputs) -> None:
+        self._inputs = inputs
+        self._bus = LockedBus(lambda: SerialBus(open_port(self._url, rs485=self._rs485)))
+        configs = [dn.NodeConfig(address=a, door=room, room=room) for room, a in self._nodes.items()]
+        self._service = dn.DoorNodes(self._bus, configs, decide=self._decide, emit=self._emit,
+                                     now=inputs.now, telemetry=self._telemetry,
+                                     offline_after=self._offline_after)
+        self._thread = threading.Thread(target=self._run, name="door-bus", daemon=True)
+        self._thread.start()
+        for room, pin in self._motion_pins.items():
+            self._sensors.append(MotionDetector(pin, on_motion=self._motion_in(room), clock=inputs.now,
+                                                pin_factory=self._pin_factory))
+
+    def _motion_in(self, room: str) -> Callable[[bool, datetime], None]:
+        def seen(active: bool, _at: datetime) -> None:
+            if active and self._inputs is not None:
+                self._inputs.motion(room)
+        return seen
+
+    def _run(self) -> None:
+        assert self._service is not None and self._bus is not None
+        while not self._stop.is_set():
+            try:
+                self._service.run(self._stop)
+            except HardwareError as exc:
+                log.error("door bus failed: %s; reopening", exc)
+                if self._stop.wait(1.0):
+                    return
+                try:
+                    self._bus.reopen()
+                except HardwareError as again:
+                    log.error("door bus still down: %s", again)
+            except Exception:  # the doors must stay polled whatever a report did downstream
+                log.exception("door bus service failed; resuming")
+                if self._stop.wait(0.5):
+                    return
+
+    def unlock(self, *, room: str, door: str | None, seconds: int) -> None:
+        """Remote unlock; raises HardwareError (NodeTimeout) when the node does not answer."""
+        if self._service is None:
+            raise RuntimeError("the door bus is not started")
+        self._service.unlock(room, seconds=seconds)
+
+    def stop(self) -> None:
+        self._stop.set()
+        for sensor in self._sensors:
+            sensor.close()
+        self._sensors.clear()
+        if self._thread is not None:
+            self._thread.join(5)
+
+    def _decide(self, card: bytes, door: str, now: datetime, /) -> dn.Decision:
+        assert self._inputs is not None
+        decision = self._inputs.judge_card(door, card)
+        return dn.Decision(decision.granted, decision.reason, unlock_ms=self._unlock_s * 1000,
+                           credential_id=decision.credential_id)
+
+    def _telemetry(self, room: str | None, door: str, readings: dict[str, dn.Reading], /) -> None:
+        if self._inputs is not None and room is not None:
+            self._inputs.telemetry(room, readings)
+
+    def _emit(self, event_type: str, data: Data, /) -> None:
+        assert self._inputs is not None
+        room = getattr(data, "room", None)
+        if event_type in ("door.opened", "door.closed") and room is not None:
+            self._inputs.door_contact(room, open=event_type == "door.opened")
+        elif event_type in ROOM_LOCAL_EVENTS:
+            return
+        elif event_type.startswith("access.") and isinstance(data, AccessDecision):
+            if data.kind == "node-local" and room is not None:  # decided by the node while cut off
+                self._inputs.access_noted(room, granted=data.granted, reason=data.reason, kind=data.kind)
+        else:  # door.forced, node.offline
+            self._inputs.record(event_type, data)

@@ -1,0 +1,244 @@
+"""The gateway's service for its door nodes: poll the bus, decide taps, supervise doors.
+
+It asks an injected `Decide` for every card (the access core plugs in there), answers the
+node with a DECISION frame, and turns node reports into contract events (access, door,
+node offline) and telemetry (lock battery, link quality).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from edge.doors import DoorWatch
+from edge.hw.errors import NodeTimeout
+from firmware.doornode import frame as fr
+from mqtt.messages import AccessDecision, Data, DoorEvent, NodeOffline
+
+log = logging.getLogger(__name__)
+
+Reading = float | int | bool
+
+
+@dataclass(frozen=True)
+class Decision:
+    granted: bool
+    reason: str
+    unlock_ms: int = 5000
+    remember_s: int = 0  # how long the node may admit this card alone if cut off
+    credential_id: str | None = None
+
+
+class Decide(Protocol):
+    def __call__(self, card: bytes, door: str, now: datetime, /) -> Decision: ...
+
+
+class EmitEvent(Protocol):
+    def __call__(self, event_type: str, data: Data, /) -> None: ...
+
+
+class EmitTelemetry(Protocol):
+    def __call__(self, room: str | None, door: str, readings: dict[str, Reading], /) -> None: ...
+
+
+class Bus(Protocol):
+    def transact(self, address: int, kind: int, payload: bytes = b"") -> fr.Frame: ...
+
+    def broadcast(self, kind: int, payload: bytes = b"") -> None: ...
+
+
+@dataclass(frozen=True)
+class NodeConfig:
+    address: int
+    door: str
+    room: str | None = None
+
+
+@dataclass
+class _NodeState:
+    misses: int = 0
+    offline: bool = False
+    uptime_s: int = -1
+    reboots: int = 0
+    outcomes: deque[bool] = field(default_factory=lambda: deque(maxlen=100))
+    ack: int = 0  # id of the last event taken from this node
+    repeated_events: int = 0
+    undelivered: tuple[int, Decision] | None = None  # card event whose DECISION is owed
+
+
+def _no_telemetry(room: str | None, door: str, readings: dict[str, Reading], /) -> None:
+    return None
+
+
+class DoorNodes:
+    def __init__(
+        self,
+        bus: Bus,
+        nodes: Sequence[NodeConfig],
+        *,
+        decide: Decide,
+        emit: EmitEvent,
+        now: Callable[[], datetime],
+        doors: DoorWatch | None = None,
+        telemetry: EmitTelemetry = _no_telemetry,
+        offline_after: int = 3,
+    ) -> None:
+        self._bus, self._decide, self._emit, self._now = bus, decide, emit, now
+        self._telemetry = telemetry
+        self.doors = doors or DoorWatch()
+        self._nodes = {n.address: n for n in nodes}
+        self._by_door = {n.door: n for n in nodes}
+        self._state = {n.address: _NodeState() for n in nodes}
+        self._offline_after = offline_after
+        self.rejected = 0
+
+    def poll_once(self) -> None:
+        for node in self._nodes.values():
+            self._poll(node)
+        for signal in self.doors.tick(self._now()):
+            self._door_event(self._by_door.get(signal.door), signal.type, signal.seconds_open)
+
+    def run(self, stop: threading.Event, *, idle_s: float = 0.001) -> None:
+        """Poll until `stop` is set. A dead port raises SerialPortError for the caller to
+        reopen (silent nodes never do: they become `node.offline`)."""
+        while not stop.wait(idle_s):
+            self.poll_once()
+
+    def unlock(self, door: str, *, seconds: float) -> None:
+        """Remote unlock (front desk, cloud command); raises NodeTimeout or KeyError."""
+        node = self._by_door[door]
+        self.doors.granted(door, self._now())
+        self._bus.transact(node.address, fr.UNLOCK, fr.encode_unlock(int(seconds * 1000)))
+
+    def forget(self, card: bytes | None = None) -> None:
+        """Tell every node to drop a card (or all cards) from its offline allowlist."""
+        self._bus.broadcast(fr.FORGET, card or b"")
+
+    def _poll(self, node: NodeConfig) -> None:
+        state = self._state[node.address]
+        try:
+            reply = self._bus.transact(node.address, fr.POLL, fr.encode_poll(state.ack))
+        except NodeTimeout:
+            self._missed(node, state)
+            return
+        state.outcomes.append(True)
+        if state.offline:
+            log.info("door node %d (%s) is back", node.address, node.door)
+        state.misses, state.offline = 0, False
+        try:
+            self._handle(node, state, reply)
+        except fr.FrameError as exc:
+            self.rejected += 1
+            log.warning("door node %d sent a bad %#x reply: %s", node.address, reply.type, exc)
+
+    def _handle(self, node: NodeConfig, state: _NodeState, reply: fr.Frame) -> None:
+        if reply.type == fr.HEARTBEAT:
+            self._on_heartbeat(node, state, reply.payload)
+            return
+        if reply.type not in (fr.CARD, fr.DOOR, fr.STATUS):
+            raise fr.FrameError(f"unexpected reply type {reply.type:#x} to POLL")
+        event_id, body = fr.decode_event(reply.payload)
+        if event_id == state.ack:
+            state.repeated_events += 1  # our ack has not reached the node yet
+            return
+        if reply.type == fr.CARD:
+            # A tap is taken once the node has its DECISION; until then the node resends it.
+            if self._on_card(node, state, event_id, body):
+                state.ack = event_id
+            return
+        state.ack = event_id  # taken, even if its body turns out bad: never a poison loop
+        if reply.type == fr.DOOR:
+            is_open, age_ms = fr.decode_door(body)
+            at = self._now() - timedelta(milliseconds=age_ms)
+            for signal in self.doors.contact(node.door, is_open=is_open, at=at):
+                self._door_event(node, signal.type, signal.seconds_open)
+        else:
+            self._on_status(node, state, body)
+
+    def _on_heartbeat(self, node: NodeConfig, state: _NodeState, payload: bytes) -> None:
+        uptime_s, _allowed = fr.decode_heartbeat(payload)
+        if uptime_s < state.uptime_s:
+            state.reboots += 1
+            log.warning("door node %d restarted", node.address)
+        state.uptime_s = uptime_s
+
+    def _on_card(self, node: NodeConfig, state: _NodeState, event_id: int, body: bytes) -> bool:
+        """Judge a tap once; True when nothing more is owed to the node for it."""
+        try:
+            tap, flags, age_ms, card = fr.decode_card(body)
+        except fr.FrameError:
+            state.ack = event_id  # a bad tap is refused once, not resent forever
+            raise
+        owed = state.undelivered
+        if owed is not None and owed[0] == event_id:  # the same tap again: decided already
+            return self._send_decision(node, state, tap, owed)
+        now = self._now()
+        if flags & fr.CARD_LOCAL:
+            granted = bool(flags & fr.CARD_LOCAL_GRANTED)
+            if granted:
+                self.doors.granted(node.door, now - timedelta(milliseconds=age_ms))
+            reason = "node-allowlist" if granted else "node-offline"
+            self._access_event(node, Decision(granted, reason), kind="node-local")
+            return True
+        decision = self._decide_safely(card, node.door, now)
+        if decision.granted:
+            self.doors.granted(node.door, now)
+        delivered = self._send_decision(node, state, tap, (event_id, decision))
+        self._access_event(node, decision, kind="card")
+        return delivered
+
+    def _send_decision(
+        self, node: NodeConfig, state: _NodeState, tap: int, owed: tuple[int, Decision]
+    ) -> bool:
+        decision = owed[1]
+        answer = fr.encode_decision(tap, decision.granted, decision.unlock_ms, decision.remember_s)
+        try:
+            self._bus.transact(node.address, fr.DECISION, answer)
+        except NodeTimeout:
+            log.warning("door node %d did not take its decision; sent again next poll",
+                        node.address)
+            state.undelivered = owed
+            return False
+        state.undelivered = None
+        return True
+
+    def _decide_safely(self, card: bytes, door: str, now: datetime) -> Decision:
+        try:
+            return self._decide(card, door, now)
+        except Exception:  # a broken decision must keep the door shut, not the bus down
+            log.exception("access decision failed for door %s", door)
+            return Decision(False, "decision-error")
+
+    def _on_status(self, node: NodeConfig, state: _NodeState, payload: bytes) -> None:
+        battery_mv, rx_errors, duplicates = fr.decode_status(payload)
+        readings: dict[str, Reading] = {
+            "link_quality": sum(state.outcomes) / len(state.outcomes),
+            "link_rx_errors": rx_errors,
+            "link_duplicates": duplicates,
+        }
+        if battery_mv != 0xFFFF:
+            readings["lock_battery_v"] = battery_mv / 1000
+        self._telemetry(node.room, node.door, readings)
+
+    def _missed(self, node: NodeConfig, state: _NodeState) -> None:
+        state.outcomes.append(False)
+        state.misses += 1
+        if state.misses >= self._offline_after and not state.offline:
+            state.offline = True
+            self._emit("node.offline", NodeOffline(room=node.room, door=node.door,
+                                                   node=node.address))
+
+    def _access_event(self, node: NodeConfig, decision: Decision, *, kind: str) -> None:
+        data = AccessDecision(room=node.room, door=node.door, granted=decision.granted,
+                              reason=decision.reason, credential_id=decision.credential_id,
+                              kind=kind)
+        self._emit("access.granted" if decision.granted else "access.denied", data)
+
+    def _door_event(self, node: NodeConfig | None, kind: str, seconds: float | None) -> None:
+        if node is not None:
+            self._emit(kind, DoorEvent(room=node.room, door=node.door, seconds_open=seconds))

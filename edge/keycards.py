@@ -1,0 +1,52 @@
+"""Signed-keycard access: the access core's decisions and commands over the gateway's store.
+
+Shares the gateway's SQLite file and lock, so a decision, its room update and its event are
+serialised with everything else the gateway writes.
+"""
+
+from __future__ import annotations
+
+from edge.access.commands import ACCESS_COMMANDS, apply_command
+from edge.access.gate import TimeSource, admit
+from edge.access.scope import Door
+from edge.access.store import SqliteAccessState
+from edge.errors import CommandRejected, ConfigError
+from edge.ports import Decision
+from edge.store import Store
+from mqtt.envelope import Envelope
+from mqtt.messages import Data
+
+
+def room_number(room: str) -> int:
+    """Keycards name rooms by number: the room slug must be one (``101``)."""
+    if not room.isdigit() or not 0 < int(room) <= 0xFFFF:
+        raise ConfigError(f"room {room!r} is not a room number (keycards need 1..65535)")
+    return int(room)
+
+
+class KeycardAccess:
+    """Implements the gateway's ``Access`` port with the access core."""
+
+    command_types = ACCESS_COMMANDS
+
+    def __init__(self, *, store: Store, site: int, floor: int, clock: TimeSource) -> None:
+        self._store = store
+        self._site, self._floor = site, floor
+        self._clock = clock
+        with store.transaction():
+            self.state = SqliteAccessState(store.database)
+
+    def __call__(self, *, card: bytes, room: str, door: str | None) -> Decision:
+        target = Door(site=self._site, floor=self._floor, room=room_number(room))
+        with self._store.transaction():
+            decision = admit(card, door=target, clock=self._clock, state=self.state)
+        kind = decision.card.kind.name.lower() if decision.card else None
+        return Decision(granted=decision.granted, reason=decision.reason.value,
+                        credential_id=decision.credential_id, kind=kind)
+
+    def apply(self, envelope: Envelope, data: Data) -> None:
+        with self._store.transaction():
+            outcome = apply_command(envelope.id, envelope.type, data=data, state=self.state,
+                                    now=self._clock.read().at)
+        if not outcome.ok:
+            raise CommandRejected(outcome.error)

@@ -1,0 +1,265 @@
+"""The gateway's MQTT link (paho-mqtt 2): status and last will, room states, the outbox pump, commands.
+
+Events leave the outbox in sequence order through a bounded in-flight window and stay there
+until the cloud's ``events.stored`` confirms them; what stays unconfirmed is republished after
+``resend_after_s`` and everything unconfirmed is replayed on every (re)connect.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from edge.config import GatewayConfig, broker_address, uses_tls
+from edge.inbox import CommandInbox
+from edge.ports import Clock
+from edge.store import OutboxEntry, Store
+from mqtt.codec import encode
+from mqtt.messages import CommandAck, Data, GatewayStatus, RoomState, Telemetry
+from mqtt.topics import Kind, Topic
+
+log = logging.getLogger(__name__)
+MAX_BACKOFF = 32  # resend_after_s x 32 at most between resends of unconfirmed events
+
+
+class MqttLink:
+    def __init__(self, *, config: GatewayConfig, store: Store, inbox: CommandInbox, clock: Clock,
+                 room_states: Callable[[], list[RoomState]], version: str) -> None:
+        self._config = config
+        self._store = store
+        self._inbox = inbox
+        self._clock = clock
+        self._room_states = room_states
+        self._version = version
+        self._topic = {kind: str(Topic(kind, config.site, config.floor)) for kind in
+                       (Kind.STATUS, Kind.EVENTS, Kind.CMD, Kind.ACK)}
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self.online = threading.Event()  # connected and subscribed to cmd
+        self._generation = 0  # bumped on every connect: the pump replays from the start
+        self._completed: collections.deque[int] = collections.deque()
+        self._pump_thread: threading.Thread | None = None
+        self._confirmed = threading.Event()  # an events.stored arrived since the last resend
+        self._backoff = 1
+        self.published = 0
+        self.republished = 0
+        self._client = self._make_client()
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        address = broker_address(self._config)
+        properties = None
+        if address.protocol == 5:
+            properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+            properties.SessionExpiryInterval = self._config.session_expiry_s
+        clean_start: Any = False if address.protocol == 5 else mqtt.MQTT_CLEAN_START_FIRST_ONLY
+        self._client.connect_async(address.host, address.port, keepalive=self._config.mqtt_keepalive_s,
+                                   clean_start=clean_start, properties=properties)
+        self._client.loop_start()
+        self._pump_thread = threading.Thread(target=self._pump, name=f"outbox-{self._config.client_id}",
+                                             daemon=True)
+        self._pump_thread.start()
+
+    def stop(self, *, timeout: float = 5.0) -> None:
+        """Publish the offline status (a clean disconnect sends no will), then disconnect."""
+        self._stopping.set()
+        self._wake.set()
+        if self._pump_thread is not None:
+            self._pump_thread.join(timeout)
+        if self.online.is_set():
+            info = self._client.publish(self._topic[Kind.STATUS], self._status("offline"), qos=1, retain=True)
+            try:
+                info.wait_for_publish(timeout)
+            except (RuntimeError, ValueError) as exc:
+                log.warning("offline status not confirmed: %s", exc)
+        self._client.disconnect()
+        self._client.loop_stop()
+
+    def wake(self) -> None:
+        """Something new is in the outbox."""
+        self._wake.set()
+
+    # --- paho -----------------------------------------------------------------------------
+
+    def _make_client(self) -> mqtt.Client:
+        config = self._config
+        address = broker_address(config)
+        v5 = address.protocol == 5
+        client = mqtt.Client(
+            callback_api_version=CallbackAPIVersion.VERSION2, client_id=config.client_id,
+            protocol=mqtt.MQTTv5 if v5 else mqtt.MQTTv311,
+            clean_session=None if v5 else False,
+        )
+        client.username_pw_set(address.username, address.password)
+        if uses_tls(config):
+            client.tls_set(ca_certs=str(config.mqtt_ca_file) if config.mqtt_ca_file else None)
+        self._set_will(client, None)
+        client.on_pre_connect = self._set_will
+        client.reconnect_delay_set(max(1, int(config.reconnect_min_s)), max(1, int(config.reconnect_max_s)))
+        client.max_inflight_messages_set(config.inflight_window)
+        client.manual_ack_set(True)
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_publish = self._on_publish
+        client.on_subscribe = self._on_subscribe
+        client.on_message = self._on_message
+        return client
+
+    def _set_will(self, client: mqtt.Client, _userdata: object) -> None:
+        """The last will (retained ``offline``), stamped at every (re)connect."""
+        client.will_set(self._topic[Kind.STATUS], self._status("offline"), qos=1, retain=True)
+
+    def _on_connect(self, client: mqtt.Client, _userdata: object, flags: Any, reason: Any,
+                    _properties: Any) -> None:
+        if reason.is_failure:
+            log.error("broker refused %s: %s", self._config.client_id, reason)
+            return
+        log.info("connected as %s (session present: %s)", self._config.client_id, flags.session_present)
+        client.publish(self._topic[Kind.STATUS], self._status("online"), qos=1, retain=True)
+        for state in self._room_states():
+            self.publish_room_state(state, force=True)
+        client.subscribe(self._topic[Kind.CMD], qos=1)
+
+    def _on_subscribe(self, _client: mqtt.Client, _userdata: object, _mid: int, reasons: Any,
+                      _properties: Any) -> None:
+        if any(reason.is_failure for reason in reasons):
+            log.error("subscription to %s refused: %s", self._topic[Kind.CMD], reasons)
+        self._generation += 1  # the pump replays everything unconfirmed from the start
+        self.online.set()
+        self._wake.set()
+
+    def _on_disconnect(self, _client: mqtt.Client, _userdata: object, _flags: Any, reason: Any,
+                       _properties: Any) -> None:
+        self.online.clear()
+        if not self._stopping.is_set():
+            log.warning("disconnected from broker: %s", reason)
+
+    def _on_publish(self, _client: mqtt.Client, _userdata: object, mid: int, reason: Any,
+                    _properties: Any) -> None:
+        # Runs under paho's message lock: hand over to the pump, take no lock of ours.
+        if reason.is_failure:
+            log.warning("broker refused message %s: %s", mid, reason)
+        self._completed.append(mid)
+        self._wake.set()
+
+    def _on_message(self, client: mqtt.Client, _userdata: object, message: mqtt.MQTTMessage) -> None:
+        try:
+            outcome = self._inbox.receive(message.topic, bytes(message.payload))
+            if outcome.ack is not None:
+                self._send_ack(outcome.ack)
+            if outcome.confirmed:
+                self._confirmed.set()
+                self._wake.set()
+        except Exception:  # a store failure must not kill the network thread
+            log.exception("command handling failed")
+            self._inbox.rejections.add("internal")
+        finally:
+            client.ack(message.mid, message.qos)
+
+    # --- publishing -----------------------------------------------------------------------
+
+    def publish_room_state(self, state: RoomState, *, force: bool = False) -> None:
+        """Retained snapshot; skipped while offline (all are republished on connect)."""
+        if not (force or self._client.is_connected()):
+            return
+        topic = str(Topic(Kind.ROOM_STATE, self._config.site, self._config.floor, state.room))
+        self._client.publish(topic, self._envelope("room.state", state), qos=1, retain=True)
+
+    def publish_telemetry(self, telemetry: Telemetry) -> None:
+        """QoS 0 readings; dropped while offline (telemetry is a sample, not a record)."""
+        if self._client.is_connected():
+            topic = str(Topic(Kind.TELEMETRY, self._config.site, self._config.floor, telemetry.room))
+            self._client.publish(topic, self._envelope("room.telemetry", telemetry), qos=0)
+
+    def _send_ack(self, ack: CommandAck) -> None:
+        # Connected is enough: a persistent session delivers queued commands before our SUBACK.
+        # Offline, the ack is lost and the cloud's resend gets the stored answer again.
+        if self._client.is_connected():
+            self._client.publish(self._topic[Kind.ACK], self._envelope("cmd.ack", ack), qos=1)
+
+    def _status(self, state: str) -> bytes:
+        reading = self._clock.read()
+        status = GatewayStatus(state="online" if state == "online" else "offline", version=self._version,
+                               time=reading.at, clock_offset_s=reading.offset_s,
+                               rooms=len(self._config.rooms))
+        return self._envelope("gateway.status", status)
+
+    def _envelope(self, type_: str, data: Data) -> bytes:
+        return encode(type=type_, source=self._config.source, data=data).to_json()
+
+    def _event(self, entry: OutboxEntry) -> bytes:
+        envelope = encode(type=entry.type, source=self._config.source, data=_Raw.model_validate(entry.data),
+                          seq=entry.seq, id=entry.id)
+        return envelope.model_copy(update={"ts": entry.created}).to_json()
+
+    # --- the outbox pump ------------------------------------------------------------------
+
+    def _pump(self) -> None:
+        inflight: dict[int, int] = {}
+        cursor, generation = 0, -1
+        while not self._stopping.is_set():
+            self._wake.wait(timeout=min(1.0, self._config.resend_after_s / 4))
+            self._wake.clear()
+            while self._completed:
+                inflight.pop(self._completed.popleft(), None)
+            if not self.online.is_set():
+                continue
+            if generation != self._generation:
+                generation, cursor = self._generation, 0
+                inflight.clear()
+            try:
+                cursor = self._send_batch(inflight, cursor)
+            except Exception:
+                log.exception("outbox pump failed; retrying")
+                time.sleep(0.5)
+
+    def _adjust_backoff(self) -> None:
+        """Resend less often while the cloud confirms nothing, so an outage does not flood the broker."""
+        if self._confirmed.is_set():
+            self._confirmed.clear()
+            self._backoff = 1
+        else:
+            self._backoff = min(self._backoff * 2, MAX_BACKOFF)
+
+    def _send_batch(self, inflight: dict[int, int], cursor: int) -> int:
+        free = self._config.inflight_window - len(inflight)
+        if free <= 0:
+            return cursor
+        stale = self._store.stale(sent_before=time.time() - self._config.resend_after_s * self._backoff,
+                                  up_to_seq=cursor, limit=free)
+        if stale:
+            self._adjust_backoff()
+        fresh = self._store.after(cursor, limit=free - len(stale)) if free > len(stale) else []
+        sent: list[int] = []
+        for entry in [*stale, *fresh]:
+            info = self._client.publish(self._topic[Kind.EVENTS], self._event(entry), qos=1)
+            if info.rc != mqtt.MQTT_ERR_SUCCESS:
+                break
+            inflight[info.mid] = entry.seq
+            sent.append(entry.seq)
+        if sent:
+            self._store.mark_sent(sent, at=time.time())
+            self.published += len(sent)
+            self.republished += min(len(stale), len(sent))
+        sent_fresh = [s for s in sent if s > cursor]
+        if sent_fresh:
+            cursor = max(sent_fresh)
+            if len(sent_fresh) == len(fresh) and fresh:
+                self._wake.set()  # there may be more behind
+        return cursor
+
+
+class _Raw(Data):
+    """Stored event data passed through as it was validated when recorded."""
+
+    model_config = {"extra": "allow", "frozen": True}

@@ -1,0 +1,260 @@
+"""The room state machine: pure, fed by door contacts, motion, access decisions, locks and commands.
+
+``apply(room, signal, policy)`` returns the next room and the events it caused; no I/O, no clock.
+After checkout (the desk's ``occupied=False`` or the checkout time passing) a room whose door
+stays closed with no motion for ``vacancy_quiet`` is vacated and turns dirty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from mqtt.messages import (
+    AccessDecision,
+    Data,
+    DoorEvent,
+    LastAccess,
+    Occupancy,
+    RoomState,
+    RoomVacated,
+)
+
+Door = Literal["open", "closed", "unknown"]
+Lock = Literal["locked", "unlocked", "unknown"]
+Housekeeping = Literal["clean", "dirty", "inspected", "in_progress", "out_of_order"]
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    vacancy_quiet: timedelta = timedelta(minutes=15)
+    absence_quiet: timedelta = timedelta(minutes=30)
+    ajar_after: timedelta = timedelta(minutes=2)
+
+
+# --- signals ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DoorContact:
+    open: bool
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Motion:
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AccessResult:
+    granted: bool
+    reason: str
+    at: datetime
+    credential_id: str | None = None
+    kind: str | None = None
+    door: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LockChanged:
+    locked: bool
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DndChanged:
+    on: bool
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsChanged:
+    """The cloud's ``room.settings``; None leaves a field as it is."""
+
+    at: datetime
+    checkout_at: datetime | None = None
+    housekeeping: Housekeeping | None = None
+    occupied: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    at: datetime
+
+
+Signal = DoorContact | Motion | AccessResult | LockChanged | DndChanged | SettingsChanged | Tick
+
+
+@dataclass(frozen=True, slots=True)
+class Emitted:
+    """An event the room produced: contract type and its data model."""
+
+    type: str
+    data: Data
+
+
+# --- the room --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Room:
+    room: str
+    occupied: bool = False
+    guest_present: bool = False
+    door: Door = "unknown"
+    lock: Lock = "unknown"
+    dnd: bool = False
+    housekeeping: Housekeeping = "clean"
+    checkout_at: datetime | None = None
+    checked_out: bool = False  # the stay ended; waiting to see the room empty
+    door_changed_at: datetime | None = None
+    last_motion_at: datetime | None = None
+    ajar_reported: bool = False
+    last_access: LastAccess | None = field(default=None)
+    updated_at: datetime | None = None
+
+    def snapshot(self) -> RoomState:
+        return RoomState(
+            room=self.room, occupied=self.occupied, guest_present=self.guest_present, door=self.door,
+            lock=self.lock, dnd=self.dnd, housekeeping=self.housekeeping, last_access=self.last_access,
+            updated_at=self.updated_at,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        for key, value in out.items():
+            if isinstance(value, datetime):
+                out[key] = value.isoformat()
+        out["last_access"] = self.last_access.model_dump(mode="json") if self.last_access else None
+        return out
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Room:
+        values = dict(raw)
+        for key in ("checkout_at", "door_changed_at", "last_motion_at", "updated_at"):
+            if values.get(key):
+                values[key] = datetime.fromisoformat(values[key])
+        if values.get("last_access"):
+            values["last_access"] = LastAccess.model_validate(values["last_access"])
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    room: Room
+    events: tuple[Emitted, ...] = ()
+
+    def changed_from(self, before: Room) -> bool:
+        """True when the published snapshot differs (timestamps aside)."""
+        return _visible(before) != _visible(self.room)
+
+
+def _visible(room: Room) -> RoomState:
+    return room.snapshot().model_copy(update={"updated_at": None})
+
+
+def apply(room: Room, signal: Signal, policy: Policy) -> Step:
+    """The next state of ``room`` after ``signal``, and the events it caused."""
+    match signal:
+        case DoorContact():
+            step = _door(room, signal)
+        case Motion():
+            step = _motion(room, signal)
+        case AccessResult():
+            step = _access(room, signal)
+        case LockChanged():
+            step = Step(replace(room, lock="locked" if signal.locked else "unlocked"))
+        case DndChanged():
+            step = Step(replace(room, dnd=signal.on))
+        case SettingsChanged():
+            step = _settings(room, signal)
+        case Tick():
+            step = _tick(room, signal.at, policy)
+    if step.changed_from(room):
+        step = Step(replace(step.room, updated_at=signal.at), step.events)
+    return step
+
+
+def _door(room: Room, signal: DoorContact) -> Step:
+    state: Door = "open" if signal.open else "closed"
+    if room.door == state:
+        return Step(room)
+    moved = replace(room, door=state, door_changed_at=signal.at, ajar_reported=False)
+    if signal.open:
+        return Step(moved, (Emitted("door.opened", DoorEvent(room=room.room)),))
+    seconds = _seconds_since(room.door_changed_at, signal.at) if room.door == "open" else None
+    return Step(moved, (Emitted("door.closed", DoorEvent(room=room.room, seconds_open=seconds)),))
+
+
+def _motion(room: Room, signal: Motion) -> Step:
+    moved = replace(room, last_motion_at=signal.at)
+    if room.guest_present:
+        return Step(moved)
+    present = replace(moved, guest_present=True)
+    return Step(present, (_occupancy(present),))
+
+
+def _access(room: Room, signal: AccessResult) -> Step:
+    last = LastAccess(at=signal.at, granted=signal.granted, credential_id=signal.credential_id,
+                      reason=signal.reason[:64])
+    decision = AccessDecision(room=room.room, door=signal.door, granted=signal.granted,
+                              reason=signal.reason[:64], credential_id=signal.credential_id,
+                              kind=signal.kind)
+    kind = "access.granted" if signal.granted else "access.denied"
+    return Step(replace(room, last_access=last), (Emitted(kind, decision),))
+
+
+def _settings(room: Room, signal: SettingsChanged) -> Step:
+    new = room
+    if signal.housekeeping is not None:
+        new = replace(new, housekeeping=signal.housekeeping)
+    if signal.checkout_at is not None:
+        new = replace(new, checkout_at=signal.checkout_at)
+    if signal.occupied is True:
+        new = replace(new, occupied=True, checked_out=False)
+    elif signal.occupied is False and room.occupied:
+        new = replace(new, occupied=False, checked_out=True, checkout_at=None)
+    return Step(new)
+
+
+def _tick(room: Room, now: datetime, policy: Policy) -> Step:
+    if room.door == "open" and not room.ajar_reported:
+        seconds = _seconds_since(room.door_changed_at, now)
+        if seconds is not None and seconds >= policy.ajar_after.total_seconds():
+            event = Emitted("door.ajar", DoorEvent(room=room.room, seconds_open=seconds))
+            return Step(replace(room, ajar_reported=True), (event,))
+    if _vacancy_due(room, now) and _quiet_for(room, now) >= policy.vacancy_quiet:
+        reason = "checkout" if room.checked_out else "checkout_time"
+        vacated = replace(room, occupied=False, guest_present=False, checked_out=False, checkout_at=None,
+                          dnd=False, housekeeping="dirty")
+        return Step(vacated, (Emitted("room.vacated", RoomVacated(room=room.room, reason=reason)),))
+    if room.guest_present and _quiet_for(room, now) >= policy.absence_quiet:
+        absent = replace(room, guest_present=False)
+        return Step(absent, (_occupancy(absent),))
+    return Step(room)
+
+
+def _vacancy_due(room: Room, now: datetime) -> bool:
+    at_checkout = room.occupied and room.checkout_at is not None and now >= room.checkout_at
+    return room.checked_out or at_checkout
+
+
+def _quiet_for(room: Room, now: datetime) -> timedelta:
+    """How long the door has been closed with no motion (zero unless the door is known closed)."""
+    if room.door != "closed":
+        return timedelta(0)
+    marks = [t for t in (room.door_changed_at, room.last_motion_at) if t is not None]
+    if not marks:
+        return timedelta.max
+    return max(timedelta(0), now - max(marks))
+
+
+def _seconds_since(start: datetime | None, now: datetime) -> float | None:
+    return None if start is None else max(0.0, (now - start).total_seconds())
+
+
+def _occupancy(room: Room) -> Emitted:
+    return Emitted("room.occupancy", Occupancy(room=room.room, occupied=room.occupied,
+                                               guest_present=room.guest_present))

@@ -1,0 +1,252 @@
+"""The gateway's local SQLite store: room snapshots, the event outbox, processed commands, meta.
+
+WAL with synchronous=FULL: an event that ``append_event`` returned survives a power cut.
+One connection shared by the gateway's threads, serialised by a lock.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from mqtt.envelope import new_id, rfc3339
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS rooms (
+    room TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    updated TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL,
+    room TEXT,
+    payload TEXT NOT NULL,
+    created TEXT NOT NULL,
+    last_sent REAL
+);
+CREATE INDEX IF NOT EXISTS outbox_last_sent ON outbox (last_sent);
+CREATE TABLE IF NOT EXISTS processed_commands (
+    id TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    ok INTEGER NOT NULL,
+    error TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """One recorded event; ``seq`` is the gateway's event sequence (never reused)."""
+
+    seq: int
+    id: str
+    type: str
+    room: str | None
+    data: dict[str, Any]
+    created: datetime
+
+
+class Store:
+    """Durable state of one gateway."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), check_same_thread=False)
+        self._db = sqlite_utils.Database(conn)
+        self._lock = threading.RLock()
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(SCHEMA)
+
+    @property
+    def database(self) -> sqlite_utils.Database:
+        """The shared database, for adapters with tables of their own (use under ``transaction``)."""
+        return self._db
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the store's lock without a transaction (a consistent read of shared state)."""
+        with self._lock:
+            yield
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group writes atomically (nested use joins the outer transaction)."""
+        with self._lock, self._db.atomic():
+            yield
+
+    # --- outbox ---------------------------------------------------------------------------
+
+    def append_event(self, *, type: str, data: dict[str, Any], room: str | None,
+                     created: datetime, id: str | None = None) -> OutboxEntry:
+        """Write an event to the outbox; its seq is assigned here."""
+        event_id = id or new_id()
+        with self.transaction():
+            cursor = self._db.execute(
+                "INSERT INTO outbox (id, type, room, payload, created) VALUES (?, ?, ?, ?, ?)",
+                [event_id, type, room, json.dumps(data, separators=(",", ":")), rfc3339(created)],
+            )
+            seq = int(cursor.lastrowid or 0)
+        return OutboxEntry(seq=seq, id=event_id, type=type, room=room, data=data, created=created)
+
+    def after(self, seq: int, *, limit: int) -> list[OutboxEntry]:
+        """Unconfirmed events with a sequence above ``seq``, in order."""
+        return self._entries("WHERE seq > ? ORDER BY seq LIMIT ?", [seq, limit])
+
+    def stale(self, *, sent_before: float, up_to_seq: int, limit: int) -> list[OutboxEntry]:
+        """Events sent before ``sent_before`` (epoch seconds) and still unconfirmed, in order."""
+        return self._entries(
+            "WHERE last_sent IS NOT NULL AND last_sent < ? AND seq <= ? ORDER BY seq LIMIT ?",
+            [sent_before, up_to_seq, limit],
+        )
+
+    def mark_sent(self, seqs: Iterable[int], *, at: float) -> None:
+        with self._relaxed(), self.transaction():
+            self._db.conn.executemany("UPDATE outbox SET last_sent = ? WHERE seq = ?",
+                                      [(at, s) for s in seqs])
+
+    @contextmanager
+    def _relaxed(self) -> Iterator[None]:
+        """Writes that may be lost on a power cut without harm (a lost deletion means a resend,
+        which the cloud ignores by id): no fsync of their own; the next full commit syncs them."""
+        with self._lock:
+            if self._db.conn.in_transaction:  # inside a caller's transaction: its sync applies
+                yield
+                return
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            try:
+                yield
+            finally:
+                self._db.execute("PRAGMA synchronous=FULL")
+
+    def confirm(self, *, ids: Iterable[str] = (), up_to_seq: int | None = None) -> int:
+        """Forget events the cloud has stored (by id, or every sent one up to a seq); returns how many."""
+        removed = 0
+        with self._relaxed(), self.transaction():
+            if up_to_seq is not None:
+                # never published: the cloud cannot have stored it (a watermark from before a wiped store)
+                removed += self._db.execute("DELETE FROM outbox WHERE seq <= ? AND last_sent IS NOT NULL",
+                                            [up_to_seq]).rowcount
+            id_list = list(ids)
+            for start in range(0, len(id_list), 500):
+                chunk = id_list[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                removed += self._db.execute(f"DELETE FROM outbox WHERE id IN ({marks})", chunk).rowcount
+        return removed
+
+    def pending_count(self) -> int:
+        with self._lock:
+            row = self._db.execute("SELECT count(*) FROM outbox").fetchone()
+        return int(row[0])
+
+    def last_seq(self) -> int:
+        """The highest sequence ever assigned (confirmed events included)."""
+        with self._lock:
+            row = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _entries(self, where: str, params: list[Any]) -> list[OutboxEntry]:
+        sql = f"SELECT seq, id, type, room, payload, created FROM outbox {where}"
+        with self._lock:
+            rows = self._db.execute(sql, params).fetchall()
+        return [
+            OutboxEntry(seq=r[0], id=r[1], type=r[2], room=r[3], data=json.loads(r[4]),
+                        created=datetime.fromisoformat(r[5]))
+            for r in rows
+        ]
+
+    # --- rooms ----------------------------------------------------------------------------
+
+    def save_room(self, room: str, state: dict[str, Any], *, at: datetime) -> None:
+        with self.transaction():
+            self._db["rooms"].upsert(  # type: ignore[union-attr]
+                {"room": room, "state": json.dumps(state), "updated": rfc3339(at)}, pk="room"
+            )
+
+    def rooms(self) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            rows = self._db.execute("SELECT room, state FROM rooms").fetchall()
+        return {room: json.loads(state) for room, state in rows}
+
+    # --- commands -------------------------------------------------------------------------
+
+    def command_outcome(self, command_id: str) -> tuple[bool, str] | None:
+        """The result of a command already applied, or None when it is new."""
+        with self._lock:
+            row = self._db.execute("SELECT ok, error FROM processed_commands WHERE id = ?",
+                                   [command_id]).fetchone()
+        return (bool(row[0]), str(row[1])) if row else None
+
+    def remember_command(self, command_id: str, *, type: str, ok: bool, error: str, at: datetime) -> None:
+        with self.transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO processed_commands (id, type, ok, error, at) VALUES (?, ?, ?, ?, ?)",
+                [command_id, type, int(ok), error, rfc3339(at)],
+            )
+
+    def prune_commands(self, *, before: datetime) -> int:
+        with self.transaction():
+            return self._db.execute("DELETE FROM processed_commands WHERE at < ?", [rfc3339(before)]).rowcount
+
+    # --- meta -----------------------------------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return str(row[0]) if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction():
+            self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value])
+
+    # --- for adapters that keep their own tables in this file -----------------------------
+
+    def execute_script(self, sql: str) -> None:
+        with self._lock:
+            self._db.executescript(sql)
+
+    def run(self, sql: str, params: list[Any]) -> int:
+        """One write statement inside a transaction; returns the affected row count."""
+        with self.transaction():
+            return int(self._db.execute(sql, params).rowcount)
+
+    def fetch_one(self, sql: str, params: list[Any]) -> tuple[Any, ...] | None:
+        with self._lock:
+            row = self._db.execute(sql, params).fetchone()
+        return tuple(row) if row is not None else None
+
+
+class StoredTrustedTime:
+    """The last trusted time, in the store's meta table (the trusted clock's persistence port)."""
+
+    KEY = "trusted_time"
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def load(self) -> datetime | None:
+        value = self._store.meta(self.KEY)
+        return datetime.fromisoformat(value) if value else None
+
+    def save(self, at: datetime) -> None:
+        self._store.set_meta(self.KEY, at.isoformat())

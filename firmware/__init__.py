@@ -1,0 +1,1 @@
+"""Door node firmware (MicroPython); importable from CPython for the gateway and tests."""

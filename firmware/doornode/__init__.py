@@ -1,0 +1,1 @@
+# Door node package: frame protocol, allowlist, node driver.

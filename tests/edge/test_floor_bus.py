@@ -1,0 +1,107 @@
+"""A 'pi' gateway with a real firmware door node on a pty: taps, doors, remote unlock, a silent node."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from edge.app import Gateway, build
+from edge.config import load_config
+from edge.hw.sim_node import SimulatedDoorNode
+from edge.sim import SimulatedDesk
+from mqtt.messages import RemoteUnlock
+from tests.edge.cloud_peer import wait_until
+
+
+@pytest.fixture
+def node() -> Iterator[SimulatedDoorNode]:
+    door = SimulatedDoorNode(7, link_timeout_ms=300, decision_timeout_ms=400, reread_ms=100).start()
+    yield door
+    door.close()
+
+
+@pytest.fixture
+def gateway(node: SimulatedDoorNode, tmp_path: Path) -> Iterator[Gateway]:
+    config = load_config(env={}, overrides={
+        "site": "hotel", "floor": "f1", "rooms": ["101", "102"], "data_dir": tmp_path,
+        "site_number": 4, "floor_number": 1, "trust_system_clock": True, "hardware": "pi",
+        "serial_url": node.device, "door_nodes": {"101": 7}, "unlock_s": 1,
+    })
+    gw, simulator = build(config)
+    assert simulator is None and gw.hardware is not None
+    gw.hardware.start(gw)
+    yield gw
+    gw.hardware.stop()
+    gw.store.close()
+
+
+def _events(gw: Gateway) -> list[tuple[str, str | None]]:
+    return [(e.type, e.data.get("reason")) for e in gw.store.after(0, limit=100)]
+
+
+def test_a_card_at_the_door_node_is_judged_by_the_gateway(gateway: Gateway, node: SimulatedDoorNode) -> None:
+    desk = SimulatedDesk.load_or_create(gateway.store, site=4, floor=1)
+    ack = gateway.command("key.upsert", desk.key_command())
+    assert ack is not None and ack.ok
+    node.tap(desk.issue("101", now=gateway.now()))
+    wait_until(lambda: ("access.granted", "granted") in _events(gateway), timeout=5, what="grant")
+    assert node.lock.wait_for(1, timeout=2.0)
+    node.tap(os.urandom(20))
+    wait_until(lambda: ("access.denied", "malformed") in _events(gateway), timeout=5, what="refusal")
+    assert gateway.room("101").last_access is not None
+
+
+def test_door_contacts_at_the_node_drive_the_room_state(gateway: Gateway, node: SimulatedDoorNode) -> None:
+    node.set_door(is_open=True)
+    wait_until(lambda: gateway.room("101").door == "open", timeout=5, what="door open")
+    node.set_door(is_open=False)
+    wait_until(lambda: gateway.room("101").door == "closed", timeout=5, what="door closed")
+    types = [t for t, _ in _events(gateway)]
+    assert types.count("door.closed") >= 1 and "door.opened" in types
+
+
+def test_remote_unlock_reaches_the_lock(gateway: Gateway, node: SimulatedDoorNode) -> None:
+    ack = gateway.command("door.unlock", RemoteUnlock(room="101", seconds=1))
+    assert ack is not None and ack.ok
+    assert node.lock.wait_for(1, timeout=2.0)
+    assert ("access.granted", "remote") in _events(gateway)
+
+
+def test_a_silent_node_is_reported_offline_and_its_unlock_refused(
+    gateway: Gateway, node: SimulatedDoorNode
+) -> None:
+    node._stop.set()  # the node stops answering; the wire stays
+    node._thread.join(2)
+    wait_until(lambda: ("node.offline", None) in _events(gateway), timeout=10, what="node.offline")
+    ack = gateway.command("door.unlock", RemoteUnlock(room="101", seconds=1))
+    assert ack is not None and not ack.ok and "did not answer" in ack.error
+
+
+def test_a_pir_on_the_gpio_marks_the_guest_present(node: SimulatedDoorNode, tmp_path: Path) -> None:
+    import time
+
+    from gpiozero.pins.mock import MockFactory
+
+    from edge.floor_bus import BusFloor
+
+    factory = MockFactory()
+    config = load_config(env={}, overrides={
+        "site": "hotel", "floor": "f1", "rooms": ["101", "102"], "data_dir": tmp_path, "access": "list",
+        "hardware": "pi", "serial_url": node.device, "door_nodes": {"101": 7}, "motion_pins": {"102": 24},
+    })
+    hardware = BusFloor(port_url=node.device, nodes=config.door_nodes, motion_pins=config.motion_pins,
+                        pin_factory=factory)
+    gw = Gateway(config, hardware=hardware)
+    hardware.start(gw)
+    try:
+        time.sleep(0.2)  # the sensor's first samples set its baseline
+        factory.pin(24).drive_high()
+        wait_until(lambda: gw.room("102").guest_present, timeout=5, what="presence from the PIR")
+        assert "room.occupancy" in [e.type for e in gw.store.after(0, limit=5)]
+    finally:
+        hardware.stop()
+        factory.reset()
+        gw.store.close()

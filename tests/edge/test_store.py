@@ -1,0 +1,130 @@
+"""The gateway's SQLite store: outbox order, confirmation, durability across reopening."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from edge.store import Store
+from mqtt.envelope import utcnow
+
+
+def _store(tmp_path: Path) -> Store:
+    return Store(tmp_path / "gw.db")
+
+
+def _add(store: Store, n: int) -> list[int]:
+    return [
+        store.append_event(type="tamper", data={"n": i}, room="101", created=utcnow()).seq for i in range(n)
+    ]
+
+
+def test_events_get_increasing_sequences_and_come_back_in_order(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    seqs = _add(store, 5)
+    assert seqs == [1, 2, 3, 4, 5]
+    entries = store.after(2, limit=10)
+    assert [e.seq for e in entries] == [3, 4, 5]
+    assert entries[0].data == {"n": 2} and entries[0].room == "101"
+
+
+def test_a_watermark_never_removes_an_event_that_was_not_sent(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    _add(store, 4)
+    store.mark_sent([1, 2], at=time.time())
+    assert store.confirm(up_to_seq=4) == 2
+    assert [e.seq for e in store.after(0, limit=10)] == [3, 4]
+
+
+def test_sequences_are_never_reused_after_confirmation(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    _add(store, 3)
+    store.mark_sent([1, 2, 3], at=time.time())
+    assert store.confirm(up_to_seq=3) == 3
+    store.close()
+    reopened = _store(tmp_path)
+    assert _add(reopened, 1) == [4]
+    assert reopened.last_seq() == 4
+
+
+def test_confirmation_by_ids_and_watermark(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    _add(store, 6)
+    store.mark_sent(range(1, 7), at=time.time())
+    ids = {e.seq: e.id for e in store.after(0, limit=10)}
+    assert store.confirm(ids=[ids[5], "unknown"], up_to_seq=2) == 3
+    assert [e.seq for e in store.after(0, limit=10)] == [3, 4, 6]
+    assert store.confirm(ids=[ids[5]]) == 0
+
+
+def test_stale_lists_sent_events_past_the_deadline_only(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    _add(store, 3)
+    now = time.time()
+    store.mark_sent([1], at=now - 100)
+    store.mark_sent([2], at=now)
+    stale = store.stale(sent_before=now - 10, up_to_seq=3, limit=10)
+    assert [e.seq for e in stale] == [1]
+
+
+def test_events_and_rooms_survive_reopening(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    _add(store, 2)
+    store.save_room("101", {"door": "open"}, at=utcnow())
+    store.remember_command("c1", type="room.settings", ok=False, error="nope", at=utcnow())
+    store.set_meta("k", "v")
+    store.close()
+    again = _store(tmp_path)
+    assert again.pending_count() == 2
+    assert again.rooms() == {"101": {"door": "open"}}
+    assert again.command_outcome("c1") == (False, "nope")
+    assert again.command_outcome("c2") is None
+    assert again.meta("k") == "v"
+
+
+def test_the_store_runs_in_wal_mode_with_full_sync(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    assert store.fetch_one("PRAGMA journal_mode", []) == ("wal",)
+    assert store.fetch_one("PRAGMA synchronous", []) == (2,)
+
+
+def test_a_failed_transaction_leaves_no_event(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    try:
+        with store.transaction():
+            store.append_event(type="tamper", data={}, room=None, created=utcnow())
+            raise RuntimeError("power cut")
+    except RuntimeError:
+        pass
+    assert store.pending_count() == 0
+    assert _add(store, 1) == [1]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=40), max_size=10), st.integers(min_value=1, max_value=40))
+def test_confirmation_removes_exactly_what_it_names(picks: list[int], total: int) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(Path(tmp) / "gw.db")
+        _add(store, total)
+        ids = {e.seq: e.id for e in store.after(0, limit=100)}
+        chosen = {p for p in picks if p in ids}
+        store.confirm(ids=[ids[s] for s in chosen])
+        assert [e.seq for e in store.after(0, limit=100)] == [
+            s for s in range(1, total + 1) if s not in chosen
+        ]
+        store.close()
+
+
+def test_confirmations_leave_the_store_fully_synced(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    _add(store, 3)
+    store.mark_sent([1, 2], at=time.time())
+    assert store.confirm(up_to_seq=2) == 2
+    assert store.fetch_one("PRAGMA synchronous", []) == (2,)
+    store.close()
+    assert [e.seq for e in _store(tmp_path).after(0, limit=10)] == [3]
