@@ -111,7 +111,7 @@ class RoomAllocation(Base):
 
 
 class RoomNight(Base):
-    """SQLite only: one row per room and night, the primary key forbids selling it twice."""
+    """Written on SQLite only: one row per room and night, the primary key forbids selling it twice."""
 
     __tablename__ = "room_nights"
 

@@ -2,7 +2,7 @@
 
 On PostgreSQL a room cannot be allocated twice for a night by an exclusion constraint over
 the generated ``stay`` daterange (range column first, btree_gist); on SQLite by the primary key
-of ``room_nights``, which only exists there.
+of ``room_nights``, which is only written there.
 
 Revision ID: reservations_0001
 Revises: 0001_board
@@ -23,10 +23,9 @@ JSON = sa.JSON().with_variant(JSONB(), "postgresql")
 
 def upgrade() -> None:
     _tables()
+    _room_nights()  # written on SQLite only; on PostgreSQL it stays empty (metadata matches the schema)
     if op.get_bind().dialect.name == "postgresql":
         _postgresql_exclusion()
-    else:
-        _room_nights()
 
 
 def _postgresql_exclusion() -> None:
