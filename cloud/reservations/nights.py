@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 MAX_NIGHTS = 731  # two years: long stays included
+FIRST, LAST = date(2000, 1, 1), date(2199, 12, 31)  # dates a hotel can mean (and date arithmetic survives)
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,8 @@ class Stay:
     departure: date
 
     def __post_init__(self) -> None:
+        if self.arrival < FIRST or self.departure > LAST:
+            raise ValueError(f"dates of stay fall between {FIRST} and {LAST}")
         if self.departure <= self.arrival:
             raise ValueError("departure must be after arrival")
         if (self.departure - self.arrival).days > MAX_NIGHTS:

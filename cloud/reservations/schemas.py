@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -135,7 +135,7 @@ class BlockIn(Strict):
     departure: date
     release_on: date
     rate_plan: str = Field(max_length=32)
-    rooms: dict[str, int] = Field(min_length=1, max_length=20)
+    rooms: dict[str, Annotated[int, Field(ge=1, le=5000)]] = Field(min_length=1, max_length=20)
 
 
 class AllotmentOut(BaseModel):
@@ -157,7 +157,7 @@ class BlockOut(BaseModel):
 
 
 class ContractIn(Strict):
-    monthly_rate_minor: int = Field(ge=0)
+    monthly_rate_minor: int = Field(ge=0, le=1_000_000_000)
     billing_day: int = Field(ge=1, le=28)
     services: list[ServiceIn] = Field(default_factory=list, max_length=20)
 

@@ -138,3 +138,15 @@ def test_a_reservation_may_only_name_a_known_guest(client: TestClient) -> None:
         "/api/v1/properties/hotel/reservations", json={**BODY, "guest_id": "01J0000000000000000000000Z"}
     )
     assert r.status_code == 404 and "no guest" in r.json()["detail"]
+
+
+def test_dates_no_hotel_means_are_refused_not_crashed_on(client: TestClient) -> None:
+    for arrival, departure in (("0001-01-01", "0001-01-03"), ("9999-12-29", "9999-12-31")):
+        r = client.get(
+            "/api/v1/properties/hotel/availability", params={"arrival": arrival, "departure": departure}
+        )
+        assert r.status_code == 422
+        r = client.post(
+            "/api/v1/properties/hotel/reservations", json={**BODY, "arrival": arrival, "departure": departure}
+        )
+        assert r.status_code == 422
