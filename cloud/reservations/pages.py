@@ -18,7 +18,7 @@ from cloud.portal.templating import templates
 from cloud.reservations import booking, catalog, queries, rooms, stays
 from cloud.reservations.errors import InvalidRequest
 from cloud.reservations.models import Property, RatePlan, Room, RoomType
-from cloud.reservations.nights import local_today
+from cloud.reservations.nights import FIRST, LAST, local_today
 from cloud.reservations.present import reservation_out
 from mqtt.envelope import utcnow
 
@@ -64,7 +64,7 @@ def tape_chart(
 ) -> HTMLResponse:
     """Rooms by dates; a stay can be moved to another room from the keyboard."""
     prop = pick_property(db, user, site)
-    start = start or local_today(clock(request), prop.timezone)
+    start = min(max(start or local_today(clock(request), prop.timezone), FIRST), LAST - timedelta(days=62))
     days = max(1, min(days, 62))
     rows = queries.tape_chart(db, prop, start=start, days=days)
     dates = [start + timedelta(days=n) for n in range(days)]
