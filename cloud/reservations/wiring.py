@@ -8,8 +8,10 @@ from typing import Any
 from fastapi import FastAPI
 
 from cloud.keys.storage import KeyDirectory
+from cloud.reservations.guest_history import GuestHistory
 from cloud.reservations.keycards import KeyringIssuer
 from cloud.reservations.routes_all import page_routers, routers
+from cloud.reservations.schedule import StayClock
 from mqtt.envelope import utcnow
 
 DEFAULT_KEYS = Path("var/keys")
@@ -22,3 +24,8 @@ def install_reservations(app: FastAPI, settings: Any) -> None:
     app.state.credential_issuer = KeyringIssuer(lambda: keys.load_or_create(now=utcnow()))
     for router in [*routers(), *page_routers()]:
         app.include_router(router)
+    runtime = getattr(app.state, "runtime", None)
+    if runtime is not None:  # checkouts at the hour, block releases, service tasks
+        guests = getattr(app.state, "guests", None)
+        history = GuestHistory(guests.settings) if guests is not None else None
+        runtime.loops.append(StayClock(runtime.sessions, history=history))
