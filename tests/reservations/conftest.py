@@ -37,7 +37,7 @@ class RecordingIssuer(KeyringIssuer):
 
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
-    eng = make_engine(db_url)
+    eng = make_engine(db_url, pool_size=5, max_overflow=10)  # the suite shares one server with other tests
     upgrade(eng)
     yield eng
     eng.dispose()
