@@ -38,6 +38,7 @@ from cloud.notify.maintenance import MaintenanceAlertNotifier
 from cloud.notify.settings import NotifySettings
 from cloud.portal import routes as portal_routes
 from cloud.portal.templating import templates
+from cloud.reservations.wiring import install_reservations
 from cloud.runtime import Runtime
 from cloud.telemetry import routes as telemetry_routes
 from cloud.telemetry.alerts.monitor import AlertLoop, AlertMonitor
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                  templates=templates)
     install_i18n(app, templates)
     install_guests(app, GuestSettings(secret_key=settings.secret_key))
+    install_reservations(app, settings)
     for router in (auth_api.router, auth_pages.router, staff_pages.router, guests_api.router,
                    guests_pages.router):
         app.include_router(router)
