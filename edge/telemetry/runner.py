@@ -72,6 +72,10 @@ class TelemetryRunner:
         if before_collect is not None:
             self._before_collect.append(before_collect)
 
+    @property
+    def sensors(self) -> tuple[Sensor, ...]:
+        return tuple(self._sensors)
+
     def report(self, room: str, readings: dict[str, Reading]) -> None:
         self._reported[room].report(readings)
 
