@@ -8,6 +8,7 @@ read takes them, so a node that stops reporting sends nothing stale.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Mapping
 
@@ -21,10 +22,12 @@ def bus_readings(raw: Mapping[str, Reading]) -> dict[str, Reading]:
     """The door-node bus's readings in catalog terms; keys outside the catalog are left out.
 
     The bus reports ``link_quality`` as the fraction of polls answered (0..1); the catalog
-    has ``link_quality_pct``.
+    has ``link_quality_pct``. Values that are not finite numbers are left out too.
     """
     out: dict[str, Reading] = {}
     for key, value in raw.items():
+        if not isinstance(value, bool | int | float) or not math.isfinite(value):
+            continue
         if key == "link_quality" and not isinstance(value, bool):
             out["link_quality_pct"] = round(float(value) * 100.0, 1)
         elif key in READINGS:

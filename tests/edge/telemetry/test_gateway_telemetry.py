@@ -45,11 +45,17 @@ def values(peer: CloudPeer, room: str, key: str) -> list[Any]:
     return out
 
 
-def first_batch_keys(message: dict[str, Any]) -> set[str]:
-    """The readings of a room's first batch: live readings, or its first sample when several
-    collections waited together (behind events, or a slow broker)."""
-    data = message["data"]
-    return set(data["readings"] or data["samples"][0]["readings"])
+def keys_of(peer: CloudPeer, room: str) -> set[str]:
+    """Every reading key a room sent, live or as samples (readings collected before the link
+    was up went to the backlog and arrive as samples after the first live batch)."""
+    keys: set[str] = set()
+    for message in list(peer.telemetry):
+        data = message["data"]
+        if data["room"] == room:
+            keys.update(data["readings"])
+            for sample in data["samples"]:
+                keys.update(sample["readings"])
+    return keys
 
 
 class Feeder:
@@ -80,12 +86,12 @@ def test_a_simulated_floor_sends_room_and_gateway_readings_in_batches(
                what="telemetry of every room and the gateway")
     first_room = next(m for m in peer.telemetry if m["data"]["room"] == "101")
     assert first_room["type"] == "room.telemetry" and first_room["source"] == "gw.hotel.f1"
-    assert first_batch_keys(first_room) == {
+    wait_until(lambda: keys_of(peer, "101") == {
         "temperature_c", "humidity_pct", "occupied", "door_open", "lock_battery_pct",
-        "lock_battery_v", "link_quality_pct"}
-    health = next(m for m in peer.telemetry if m["data"]["room"] == "gateway")
-    assert {"cpu_temp_c", "disk_free_pct", "outbox_depth", "telemetry_backlog",
-            "clock_offset_s"} <= first_batch_keys(health)
+        "lock_battery_v", "link_quality_pct"}, what="every room reading")
+    wait_until(lambda: keys_of(peer, "gateway") >= {
+        "cpu_temp_c", "disk_free_pct", "outbox_depth", "telemetry_backlog", "clock_offset_s"},
+        what="every gateway health reading")
     peer.close()
 
 
