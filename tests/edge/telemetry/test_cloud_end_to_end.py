@@ -16,6 +16,7 @@ from edge.telemetry.sim import SimRoomSensors
 from tests.edge.cloud_peer import wait_until
 from tests.edge.gateway_factory import gateway_config
 from tests.support.broker import Mosquitto
+from tests.support.staff import sign_in_staff
 
 
 def _latest(client: TestClient) -> dict[str, dict[str, Any]]:
@@ -33,6 +34,7 @@ def test_a_simulated_floor_shows_its_readings_in_the_clouds_latest_values(
                                                telemetry_interval_s=0.2, sim_seed=7))
     with TestClient(create_app(settings)) as client:
         wait_until(lambda: client.get("/health").status_code == 200, what="cloud up")
+        sign_in_staff(client, site="hotel")
         gateway.start()
         try:
             wait_until(lambda: set(_latest(client)) >= {"101", "102", "103", "gateway"},
