@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -161,3 +162,23 @@ def test_the_deadband_keeps_unchanged_readings_back_and_the_maximum_interval_sen
     finally:
         feeder.stop()
         peer.close()
+
+
+def test_the_backlog_drains_at_its_bounded_rate(
+    own_mosquitto: Mosquitto, tmp_path: Path, started: list[Gateway]
+) -> None:
+    gateway = _start(started, make_gateway(
+        own_mosquitto, tmp_path, telemetry_interval_s=0.05, telemetry_drain_per_s=0.5,
+        reconnect_min_s=3, reconnect_max_s=3))
+    own_mosquitto.stop()
+    wait_until(lambda: not gateway.link.online.is_set(), what="gateway sees the broker gone")
+    for room in ("101", "102", "103"):  # one backlog batch per room
+        gateway.telemetry(room, {"lock_battery_v": 3.0})
+    wait_until(lambda: gateway.telemetry_runner.backlog_depth() == 3, what="three rooms backlogged")
+    own_mosquitto.start()
+    peer = CloudPeer(own_mosquitto.cloud_url, site="hotel", floor="f1")
+    wait_until(lambda: len(peer.telemetry) == 3, what="the backlog drained")
+    arrivals = [m["_received"] for m in peer.telemetry]
+    gaps = [later - earlier for earlier, later in pairwise(arrivals)]
+    assert all(gap >= 1.5 for gap in gaps), gaps  # 0.5 batches a second: one every 2 s
+    peer.close()
