@@ -40,6 +40,8 @@ from edge.room_state import (
 )
 from edge.sim import FloorSimulator, SimulatedDesk, SimulatedDoors
 from edge.store import OutboxEntry, Store
+from edge.telemetry.feeds import GatewayFacts, RoomView, add_simulated_floor, add_system_health
+from edge.telemetry.runner import TelemetryRunner, TelemetrySettings
 from edge.timekeeping import GatewayClock
 from mqtt.codec import encode
 from mqtt.envelope import Envelope
@@ -50,7 +52,6 @@ from mqtt.messages import (
     RemoteUnlock,
     RoomSettings,
     RoomState,
-    Telemetry,
 )
 from mqtt.topics import Kind, Topic
 
@@ -89,6 +90,9 @@ class Gateway:
                                   topic=str(Topic(Kind.CMD, config.site, config.floor)))
         self.link = MqttLink(config=config, store=self.store, inbox=self.inbox, clock=self.clock,
                              room_states=self.room_states, version=software_version())
+        self.telemetry_runner = TelemetryRunner(
+            telemetry_settings(config), rooms=config.rooms, port=self.link.telemetry_port(),
+            now=self.now, events_waiting=self.store.pending_count, online=self.link.online.is_set)
         self._saved_at: dict[str, float] = {}
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
@@ -100,6 +104,7 @@ class Gateway:
         if self.hardware is not None:
             self.hardware.start(self)
         self.link.start()
+        self.telemetry_runner.start()
         self._ticker = threading.Thread(target=self._tick_loop, name=f"rooms-{self.config.client_id}",
                                         daemon=True)
         self._ticker.start()
@@ -111,6 +116,7 @@ class Gateway:
             self._ticker.join(5)
         if self.hardware is not None:
             self.hardware.stop()
+        self.telemetry_runner.stop()
         self.link.stop()
         self.store.close()
 
@@ -150,9 +156,18 @@ class Gateway:
         self.feed(room, AccessResult(granted=granted, reason=reason, at=self.now(), kind=kind))
 
     def telemetry(self, room: str, readings: dict[str, float | int | bool]) -> None:
+        """Readings a door node reported; sampled and sent on the next telemetry tick."""
         if room not in self._rooms:
             raise UnknownRoom(room)
-        self.link.publish_telemetry(Telemetry(room=room, readings=readings))
+        self.telemetry_runner.report(room, readings)
+
+    def facts(self) -> GatewayFacts:
+        return GatewayFacts(outbox_depth=self.store.pending_count,
+                            clock_offset_s=lambda: self.clock.read().offset_s)
+
+    def room_view(self, room: str) -> RoomView:
+        current = self._rooms[room]
+        return RoomView(door_open=current.door == "open", occupied=current.guest_present)
 
     def record(self, type: str, data: Data | dict[str, Any], *, room: str | None = None) -> OutboxEntry:
         """Write an event to the outbox (validated against the contract), then let the link send it."""
@@ -241,6 +256,16 @@ class Gateway:
         return self.inbox.receive(topic, encode(type=type, source="local", data=data).to_json()).ack
 
 
+def telemetry_settings(config: GatewayConfig) -> TelemetrySettings:
+    return TelemetrySettings(
+        site=config.site, floor=config.floor, source=config.source,
+        backlog_path=config.telemetry_db_path, interval_s=config.telemetry_interval_s,
+        max_interval_s=config.telemetry_max_interval_s,
+        backlog_bucket_s=config.telemetry_backlog_bucket_s,
+        backlog_max_rows=config.telemetry_backlog_max_rows,
+        drain_per_s=config.telemetry_drain_per_s, hold_s=config.telemetry_hold_s)
+
+
 def default_access(config: GatewayConfig, store: Store, clock: Clock) -> Access:
     if config.access == "list":
         return CardList(store, clock=clock)
@@ -262,9 +287,13 @@ def build(config: GatewayConfig, *,
 
         bus = BusFloor(port_url=config.serial_url, nodes=config.door_nodes, rs485=config.serial_rs485,
                        unlock_s=config.unlock_s, motion_pins=config.motion_pins)
-        return Gateway(config, hardware=bus), None
+        gateway = Gateway(config, hardware=bus)
+        add_system_health(gateway.telemetry_runner, data_dir=config.data_dir, facts=gateway.facts())
+        return gateway, None
     doors = SimulatedDoors()
     gateway = Gateway(config, hardware=doors)
+    add_simulated_floor(gateway.telemetry_runner, rooms=config.rooms, seed=config.sim_seed,
+                        room_view=gateway.room_view, facts=gateway.facts())
     issue = issue_card or simulated_desk(gateway)
     simulator = FloorSimulator(inputs=gateway, doors=doors, rooms=config.rooms, rate=config.sim_rate,
                                seed=config.sim_seed, issue_card=issue)

@@ -72,6 +72,18 @@ class GatewayConfig(BaseModel):
                                    description="door closed and no motion this long: guest not present")
     ajar_after_s: float = Field(default=120.0, gt=0, description="door open this long: door.ajar event")
     unlock_s: int = Field(default=5, ge=1, le=60, description="seconds a granted door stays unlocked")
+    telemetry_interval_s: float = Field(default=10.0, ge=0.05, le=3600,
+                                        description="read the sensors this often (the deadband decides)")
+    telemetry_max_interval_s: float = Field(default=300.0, gt=0, le=86_400,
+                                            description="send a reading at least this often, changed or not")
+    telemetry_backlog_bucket_s: int = Field(default=60, ge=1, le=86_400,
+                                            description="offline telemetry: one sample per room per bucket")
+    telemetry_backlog_max_rows: int = Field(default=50_000, ge=1, le=10_000_000,
+                                            description="offline telemetry samples kept (oldest go first)")
+    telemetry_drain_per_s: float = Field(default=5.0, gt=0, le=1000,
+                                         description="backlogged telemetry batches sent per second, at most")
+    telemetry_hold_s: float = Field(default=30.0, ge=0, le=3600,
+                                    description="readings waiting behind events this long go to the backlog")
     sim_rate: float = Field(default=1.0, gt=0, le=10_000,
                             description="simulated floor: guest actions per second")
     sim_seed: int | None = Field(default=None, description="simulated floor: RNG seed (reproducible runs)")
@@ -128,6 +140,11 @@ class GatewayConfig(BaseModel):
     @property
     def db_path(self) -> Path:
         return self.data_dir / f"gateway-{self.site}-{self.floor}.db"
+
+    @property
+    def telemetry_db_path(self) -> Path:
+        """The telemetry backlog's own SQLite file (never the event store's)."""
+        return self.data_dir / f"telemetry-{self.site}-{self.floor}.db"
 
 
 def broker_address(config: GatewayConfig) -> BrokerAddress:

@@ -23,8 +23,9 @@ from edge.config import GatewayConfig, broker_address, uses_tls
 from edge.inbox import CommandInbox
 from edge.ports import Clock
 from edge.store import OutboxEntry, Store
+from edge.telemetry.paho_port import PahoTelemetryPort
 from mqtt.codec import encode
-from mqtt.messages import CommandAck, Data, GatewayStatus, RoomState, Telemetry
+from mqtt.messages import CommandAck, Data, GatewayStatus, RoomState
 from mqtt.topics import Kind, Topic
 
 log = logging.getLogger(__name__)
@@ -176,11 +177,9 @@ class MqttLink:
         topic = str(Topic(Kind.ROOM_STATE, self._config.site, self._config.floor, state.room))
         self._client.publish(topic, self._envelope("room.state", state), qos=1, retain=True)
 
-    def publish_telemetry(self, telemetry: Telemetry) -> None:
-        """QoS 0 readings; dropped while offline (telemetry is a sample, not a record)."""
-        if self._client.is_connected():
-            topic = str(Topic(Kind.TELEMETRY, self._config.site, self._config.floor, telemetry.room))
-            self._client.publish(topic, self._envelope("room.telemetry", telemetry), qos=0)
+    def telemetry_port(self) -> PahoTelemetryPort:
+        """QoS 0 telemetry over this link's client (the gateway's ``TelemetryRunner`` drives it)."""
+        return PahoTelemetryPort(self._client)
 
     def _send_ack(self, ack: CommandAck) -> None:
         # Connected is enough: a persistent session delivers queued commands before our SUBACK.

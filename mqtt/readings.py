@@ -40,6 +40,7 @@ _SPECS = (
     ReadingSpec("occupied", ROOM_MEASUREMENT, "bool", "bool", "Occupied"),
     ReadingSpec("door_open", ROOM_MEASUREMENT, "bool", "bool", "Door open"),
     ReadingSpec("lock_battery_pct", ROOM_MEASUREMENT, "float", "percent", "Lock battery", 1.0),
+    ReadingSpec("lock_battery_v", ROOM_MEASUREMENT, "float", "volt", "Lock battery voltage", 0.05),
     ReadingSpec("link_quality_pct", ROOM_MEASUREMENT, "float", "percent", "Door-node link", 2.0),
     ReadingSpec("cpu_temp_c", GATEWAY_MEASUREMENT, "float", "celsius", "Gateway CPU", 1.0),
     ReadingSpec("disk_free_pct", GATEWAY_MEASUREMENT, "float", "percent", "Disk free", 1.0),

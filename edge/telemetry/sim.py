@@ -43,6 +43,11 @@ class SimRoomSensors:
         if self._rng.random() < 0.02:
             self.occupied = not self.occupied
 
+    @property
+    def lock_battery_v(self) -> float:
+        """Two AA cells in series: about 3.0 V full, 2.4 V empty (linear is close enough here)."""
+        return round(2.4 + 0.6 * self.lock_battery_pct / 100.0, 3)
+
     def read(self) -> Readings:
         if self.silent:
             raise SensorError(f"room {self.room}: door node did not answer")
@@ -52,6 +57,7 @@ class SimRoomSensors:
             "occupied": self.occupied,
             "door_open": self.door_open,
             "lock_battery_pct": self.lock_battery_pct,
+            "lock_battery_v": self.lock_battery_v,
             "link_quality_pct": round(self.link_quality_pct, 1),
         })
 

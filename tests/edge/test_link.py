@@ -158,11 +158,11 @@ def test_telemetry_is_published_while_online(
     mosquitto: Mosquitto, tmp_path: Path, started: list[Gateway]
 ) -> None:
     peer = CloudPeer(mosquitto.cloud_url, site="hotel", floor="f3")
-    gateway = _start(started, make_gateway(mosquitto, tmp_path, floor="f3"))
+    gateway = _start(started, make_gateway(mosquitto, tmp_path, floor="f3", telemetry_interval_s=0.1))
     gateway.telemetry("102", {"lock_battery_v": 3.7, "link_quality": 1.0})
     wait_until(lambda: bool(peer.telemetry), what="telemetry")
     assert peer.telemetry[0]["type"] == "room.telemetry"
-    readings = {"lock_battery_v": 3.7, "link_quality": 1.0}
+    readings = {"lock_battery_v": 3.7, "link_quality_pct": 100.0}  # the bus's fraction, in catalog terms
     assert peer.telemetry[0]["data"] == {"room": "102", "readings": readings, "samples": []}
     peer.close()
 

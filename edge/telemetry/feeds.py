@@ -1,0 +1,61 @@
+"""Where a gateway's telemetry comes from besides the door-node bus.
+
+On a Pi: ``SystemHealth`` (thermal zone, disk, outbox, backlog, clock). On a simulated floor:
+``SimRoomSensors`` per room, whose door and occupancy follow the simulated guests, and
+``SimGatewayHealth`` carrying the gateway's real outbox depth, backlog depth and clock offset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from edge.telemetry.runner import TelemetryRunner
+from edge.telemetry.sim import SimGatewayHealth, SimRoomSensors
+from edge.telemetry.sysfs import SystemHealth
+
+
+@dataclass(frozen=True, slots=True)
+class RoomView:
+    door_open: bool
+    occupied: bool
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayFacts:
+    """The gateway's own figures, read when telemetry is collected."""
+
+    outbox_depth: Callable[[], int]
+    clock_offset_s: Callable[[], float | None]
+
+
+def add_system_health(runner: TelemetryRunner, *, data_dir: Path, facts: GatewayFacts) -> None:
+    runner.add_sensor(SystemHealth(data_dir=data_dir, outbox_depth=facts.outbox_depth,
+                                   clock_offset_s=facts.clock_offset_s,
+                                   backlog_depth=runner.backlog_depth))
+
+
+def add_simulated_floor(runner: TelemetryRunner, *, rooms: Sequence[str], seed: int | None,
+                        room_view: Callable[[str], RoomView],
+                        facts: GatewayFacts) -> list[SimRoomSensors]:
+    """Simulated room sensors and gateway health; returns the room sensors (tests set values)."""
+    sensors = [SimRoomSensors(room=room, seed=(seed or 0) + index) for index, room in enumerate(rooms)]
+
+    def step_rooms() -> None:
+        for sensor in sensors:
+            sensor.step()
+            view = room_view(sensor.room)
+            sensor.door_open, sensor.occupied = view.door_open, view.occupied
+
+    for index, sensor in enumerate(sensors):
+        runner.add_sensor(sensor, before_collect=step_rooms if index == 0 else None)
+    health = SimGatewayHealth()
+
+    def refresh_health() -> None:
+        health.outbox_depth = facts.outbox_depth()
+        health.telemetry_backlog = runner.backlog_depth()
+        health.clock_offset_s = round(facts.clock_offset_s() or 0.0, 3)
+
+    runner.add_sensor(health, before_collect=refresh_health)
+    return sensors
