@@ -43,3 +43,12 @@ class ProviderUnavailable(DomainError):
     status = 503
     type_ = "/problems/billing/provider-unavailable"
     title = "Payment provider unavailable"
+
+
+class UnknownReservation(NotFound):
+    type_ = "/problems/billing/unknown-reservation"
+
+
+class BalanceOwed(BillingConflict):
+    type_ = "/problems/billing/balance-owed"
+    title = "Balance owed"

@@ -18,6 +18,8 @@ class ChargeKind(StrEnum):
     SPA = "spa"
     TRANSPORT = "transport"
     LATE_CHECKOUT = "late_checkout"
+    CANCELLATION = "cancellation"
+    NO_SHOW = "no_show"
 
 
 class Payer(StrEnum):

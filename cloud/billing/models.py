@@ -1,6 +1,6 @@
 """Billing tables: folios, charges, payments, invoice series and invoices, idempotency keys.
 
-A folio refers to its stay by ``reservation_id`` (no foreign key until stays exist here).
+A stay's folio refers to its reservation (foreign key; one stay folio per reservation).
 Amounts are integer minor units next to a currency column; the database checks the signs.
 """
 
@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -32,7 +33,9 @@ class Folio(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     site: Mapped[str] = mapped_column(String(63))
-    reservation_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    reservation_id: Mapped[str | None] = mapped_column(
+        ForeignKey("reservations.id", name="fk_billing_folios_reservation"), nullable=True, index=True
+    )
     kind: Mapped[str] = mapped_column(String(8))  # "stay" or "master" (a group's)
     master_folio_id: Mapped[str | None] = mapped_column(
         ForeignKey("billing_folios.id"), nullable=True
@@ -54,6 +57,8 @@ class Folio(Base):
         CheckConstraint("kind IN ('stay', 'master')", name="kind"),
         CheckConstraint("status IN ('open', 'closed')", name="status"),
         CheckConstraint("kind = 'stay' OR master_folio_id IS NULL", name="master_is_top"),
+        Index("uq_billing_folios_stay_reservation", "reservation_id", unique=True,
+              postgresql_where=text("kind = 'stay'"), sqlite_where=text("kind = 'stay'")),
     )
 
 

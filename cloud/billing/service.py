@@ -8,11 +8,12 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cloud.billing.errors import BillingConflict, FolioNotFound, InvalidAmount
+from cloud.billing.errors import BillingConflict, FolioNotFound, InvalidAmount, UnknownReservation
 from cloud.billing.folio import ChargeKind, Movement, Payer, balance, price_charge, split_taxed
 from cloud.billing.models import Charge, Folio, Payment
 from cloud.billing.money import Money, MoneyError, exponent
 from cloud.billing.tax import TaxedAmount, TaxPolicy
+from cloud.reservations.models_stays import Reservation
 from mqtt.envelope import new_id
 
 LANGUAGES = ("en", "es", "zh")
@@ -50,6 +51,8 @@ def open_folio(session: Session, spec: FolioSpec, *, now: datetime) -> Folio:
         raise InvalidAmount(str(exc)) from None
     if spec.guest.language not in LANGUAGES:
         raise InvalidAmount(f"language must be one of {', '.join(LANGUAGES)}")
+    if spec.reservation_id is not None:
+        _check_reservation(session, spec)
     if spec.master_folio_id is not None:
         master = get_folio(session, spec.master_folio_id)
         if master.kind != "master" or master.currency != spec.currency:
@@ -66,6 +69,18 @@ def open_folio(session: Session, spec: FolioSpec, *, now: datetime) -> Folio:
     session.add(folio)
     session.flush()
     return folio
+
+
+def _check_reservation(session: Session, spec: FolioSpec) -> None:
+    """The stay exists, and has no other stay folio (a group's master folio names none)."""
+    if session.get(Reservation, spec.reservation_id) is None:
+        raise UnknownReservation(f"no reservation {spec.reservation_id}")
+    if spec.master:
+        raise BillingConflict("a master folio belongs to a group, not to one reservation")
+    taken = select(Folio.id).where(Folio.reservation_id == spec.reservation_id,
+                                   Folio.kind == "stay")
+    if session.scalar(taken) is not None:
+        raise BillingConflict(f"reservation {spec.reservation_id} already has a folio")
 
 
 def get_folio(session: Session, folio_id: str) -> Folio:

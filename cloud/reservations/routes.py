@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from cloud.reservations import booking, catalog, queries, rooms
 from cloud.reservations.booking import Booking
 from cloud.reservations.errors import RoomUnavailable
+from cloud.reservations.ledger import LedgerDep
 from cloud.reservations.models import Property
 from cloud.reservations.present import reservation_json, reservation_out
 from cloud.reservations.schemas import MoveIn, QuoteOut, ReservationIn, ReservationOut, ReservationPatch
@@ -68,9 +69,11 @@ def create(
     user: StaffDep,
     sessions: SessionsDep,
     clock: ClockDep,
+    ledger: LedgerDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
-    """Book a room of a type; with an Idempotency-Key a retry returns the first answer."""
+    """Book a room of a type (its folio opens, the confirmation is queued); with an
+    Idempotency-Key a retry returns the first answer."""
     request = Booking(
         property=site,
         **body.model_dump(exclude={"preferences"}),
@@ -79,7 +82,11 @@ def create(
 
     def work(session: Session) -> tuple[int, Any]:
         allow(session, user, site)
-        return 201, reservation_json(session, booking.book(session, request, now=clock()))
+        now = clock()
+        res = booking.book(session, request, now=now)
+        if ledger is not None:
+            ledger.booked(session, res, now=now)
+        return 201, reservation_json(session, res)
 
     status, payload = idempotent(
         sessions,
@@ -99,34 +106,55 @@ def read(reservation_id: str, user: StaffDep, sessions: SessionsDep) -> Reservat
 
 @router.patch("/reservations/{reservation_id}", response_model=ReservationOut, responses=PROBLEMS)
 def modify(
-    reservation_id: str, body: ReservationPatch, user: StaffDep, sessions: SessionsDep, clock: ClockDep
+    reservation_id: str,
+    body: ReservationPatch,
+    user: StaffDep,
+    sessions: SessionsDep,
+    clock: ClockDep,
+    ledger: LedgerDep,
 ) -> ReservationOut:
     """Change dates, room type or guests; refused whole when the new stay cannot be sold."""
 
     def work(session: Session) -> ReservationOut:
         res = own(session, user, reservation_id, lock=True)
         booking.modify(session, res, now=clock(), **body.model_dump(exclude_none=True))
+        if ledger is not None:
+            ledger.modified(session, res, now=clock())
         return reservation_out(session, res)
 
     return transact(sessions, work)
 
 
 @router.post("/reservations/{reservation_id}/cancel", response_model=ReservationOut, responses=PROBLEMS)
-def cancel(reservation_id: str, user: StaffDep, sessions: SessionsDep, clock: ClockDep) -> ReservationOut:
-    """Cancel under the rate plan's policy; the fee is recorded for billing."""
+def cancel(
+    reservation_id: str, user: StaffDep, sessions: SessionsDep, clock: ClockDep, ledger: LedgerDep
+) -> ReservationOut:
+    """Cancel under the rate plan's policy; the fee is posted to the folio."""
 
     def work(session: Session) -> ReservationOut:
         res = own(session, user, reservation_id, lock=True)
-        return reservation_out(session, booking.cancel(session, res, now=clock()))
+        now = clock()
+        booking.cancel(session, res, now=now)
+        if ledger is not None:
+            ledger.cancelled(session, res, now=now)
+        return reservation_out(session, res)
 
     return transact(sessions, work)
 
 
 @router.post("/reservations/{reservation_id}/no-show", response_model=ReservationOut, responses=PROBLEMS)
-def no_show(reservation_id: str, user: StaffDep, sessions: SessionsDep, clock: ClockDep) -> ReservationOut:
+def no_show(
+    reservation_id: str, user: StaffDep, sessions: SessionsDep, clock: ClockDep, ledger: LedgerDep
+) -> ReservationOut:
+    """Record a guest who never came; the rate plan's no-show fee is posted to the folio."""
+
     def work(session: Session) -> ReservationOut:
         res = own(session, user, reservation_id, lock=True)
-        return reservation_out(session, booking.no_show(session, res, now=clock()))
+        now = clock()
+        booking.no_show(session, res, now=now)
+        if ledger is not None:
+            ledger.cancelled(session, res, now=now)
+        return reservation_out(session, res)
 
     return transact(sessions, work)
 

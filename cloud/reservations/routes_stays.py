@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
 from cloud.reservations import stays
+from cloud.reservations.ledger import LedgerDep, Settle
 from cloud.reservations.present import reservation_out
 from cloud.reservations.routes import PROBLEMS
 from cloud.reservations.schemas import LateCheckoutIn, ReservationOut
@@ -28,28 +29,64 @@ class CheckedOut(BaseModel):
     reservations: list[str]
 
 
+class CheckOutIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    settle: Settle = Settle.REFUSE  # bill_later: company account / city ledger
+    invoice: bool = False  # issue the guest's invoice in the same action
+
+
+class CheckOutOut(ReservationOut):
+    invoice_id: str | None = None
+
+
 @router.post("/reservations/{reservation_id}/check-in", response_model=ReservationOut, responses=PROBLEMS)
 def check_in(
-    reservation_id: str, user: StaffDep, sessions: SessionsDep, clock: ClockDep, issuer: IssuerDep
+    reservation_id: str,
+    user: StaffDep,
+    sessions: SessionsDep,
+    clock: ClockDep,
+    issuer: IssuerDep,
+    ledger: LedgerDep,
 ) -> ReservationOut:
-    """Check in (early only when the room is ready); the floor's gateway receives the card."""
+    """Check in (early only when the room is ready); the floor's gateway receives the card and
+    the room nights are posted to the folio."""
 
     def work(session: Session) -> ReservationOut:
         res = own(session, user, reservation_id, lock=True)
-        return reservation_out(session, stays.check_in(session, res, issuer=issuer, now=clock()))
+        now = clock()
+        stays.check_in(session, res, issuer=issuer, now=now)
+        if ledger is not None:
+            ledger.checked_in(session, res, now=now)
+        return reservation_out(session, res)
 
     return transact(sessions, work)
 
 
-@router.post("/reservations/{reservation_id}/check-out", response_model=ReservationOut, responses=PROBLEMS)
+@router.post("/reservations/{reservation_id}/check-out", response_model=CheckOutOut, responses=PROBLEMS)
 def check_out(
-    reservation_id: str, user: StaffDep, sessions: SessionsDep, clock: ClockDep, history: HistoryDep
-) -> ReservationOut:
-    """Check out now: cards revoked, unused nights back on sale, the room to housekeeping."""
+    reservation_id: str,
+    user: StaffDep,
+    sessions: SessionsDep,
+    clock: ClockDep,
+    history: HistoryDep,
+    ledger: LedgerDep,
+    body: CheckOutIn | None = None,
+) -> CheckOutOut:
+    """Check out now: cards revoked, unused nights back on sale, the room to housekeeping.
+    Refused (409) while the guest owes money, unless ``settle`` is ``bill_later``; with
+    ``invoice`` the guest's invoice is issued in the same transaction."""
+    choice = body or CheckOutIn()
 
-    def work(session: Session) -> ReservationOut:
+    def work(session: Session) -> CheckOutOut:
         res = own(session, user, reservation_id, lock=True)
-        return reservation_out(session, stays.check_out(session, res, now=clock(), history=history))
+        now, invoice_id = clock(), None
+        if ledger is not None:
+            ledger.before_check_out(session, res, settle=choice.settle)
+        stays.check_out(session, res, now=now, history=history)
+        if ledger is not None:
+            invoice_id = ledger.checked_out(session, res, now=now, invoice=choice.invoice)
+        out = reservation_out(session, res)
+        return CheckOutOut(**out.model_dump(), invoice_id=invoice_id)
 
     return transact(sessions, work)
 
@@ -64,12 +101,16 @@ def late_checkout(
     sessions: SessionsDep,
     clock: ClockDep,
     issuer: IssuerDep,
+    ledger: LedgerDep,
 ) -> ReservationOut:
     """Sell a later checkout hour on the departure day; the card is re-issued to match."""
 
     def work(session: Session) -> ReservationOut:
         res = own(session, user, reservation_id, lock=True)
-        stays.late_checkout(session, res, until=body.until, issuer=issuer, now=clock())
+        now = clock()
+        stays.late_checkout(session, res, until=body.until, issuer=issuer, now=now)
+        if ledger is not None:
+            ledger.late_checkout(session, res, now=now)
         return reservation_out(session, res)
 
     return transact(sessions, work)
@@ -77,14 +118,16 @@ def late_checkout(
 
 @router.post("/properties/{site}/checkout-due", response_model=CheckedOut, responses=PROBLEMS)
 def checkout_due(
-    site: str, user: StaffDep, sessions: SessionsDep, clock: ClockDep, history: HistoryDep
+    site: str, user: StaffDep, sessions: SessionsDep, clock: ClockDep, history: HistoryDep, ledger: LedgerDep
 ) -> CheckedOut:
     """Check out every stay of the property whose checkout hour has passed (a scheduler calls this)."""
 
     def work(session: Session) -> CheckedOut:
         prop = property_for(session, user, site)
         return CheckedOut(
-            reservations=stays.checkout_due(session, now=clock(), property_id=prop.id, history=history)
+            reservations=stays.checkout_due(
+                session, now=clock(), property_id=prop.id, history=history, ledger=ledger
+            )
         )
 
     return transact(sessions, work)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.reservations import groups, long_stays, stays
 from cloud.reservations.guest_history import StayHistory
+from cloud.reservations.ledger import StayLedger
 from cloud.reservations.models import Property
 from cloud.reservations.nights import local_today
 from mqtt.envelope import utcnow
@@ -32,6 +33,7 @@ class StayClock:
         period_s: float = 20.0,
     ) -> None:
         self.sessions, self.history, self.clock, self.period_s = sessions, history, clock, period_s
+        self.ledger: StayLedger | None = None  # set when billing is installed
         self.stop_event = threading.Event()
         self.thread = threading.Thread(target=self._run, name="posada-stays", daemon=True)
 
@@ -51,7 +53,9 @@ class StayClock:
         """Each job in its own transaction; one failing is logged and the others still run."""
         now, done = self.clock(), {}
         jobs: dict[str, Callable[[Session], int]] = {
-            "checked_out": lambda s: len(stays.checkout_due(s, now=now, history=self.history)),
+            "checked_out": lambda s: len(
+                stays.checkout_due(s, now=now, history=self.history, ledger=self.ledger)
+            ),
             "rooms_released": lambda s: groups.release_due(s, now=now),
             "tasks_created": lambda s: self._tasks(s, now),
         }

@@ -13,6 +13,7 @@ from cloud.reservations import allocation, credentials, inventory, rooms
 from cloud.reservations.credentials import CredentialIssuer
 from cloud.reservations.errors import InvalidRequest, RoomUnavailable, TooEarly, WrongState
 from cloud.reservations.guest_history import StayHistory
+from cloud.reservations.ledger import StayLedger
 from cloud.reservations.models import Floor, Property, Room
 from cloud.reservations.models_stays import Reservation, ReservationNight
 from cloud.reservations.nights import Stay, local_instant, local_time, local_today
@@ -129,13 +130,22 @@ def late_checkout(
 
 
 def checkout_due(
-    session: Session, *, now: datetime, property_id: int | None = None, history: StayHistory | None = None
+    session: Session,
+    *,
+    now: datetime,
+    property_id: int | None = None,
+    history: StayHistory | None = None,
+    ledger: StayLedger | None = None,
 ) -> list[str]:
-    """Check out every stay whose hour has come (run every minute); returns their ids."""
+    """Check out every stay whose hour has come (run every minute); returns their ids.
+
+    The guest has left: a balance still owed stays on the open folio for the reminders."""
     query = select(Reservation).where(Reservation.status == "checked_in", Reservation.checkout_due_at <= now)
     if property_id is not None:
         query = query.where(Reservation.property_id == property_id)
     due = list(session.scalars(query.with_for_update()))
     for res in due:
         check_out(session, res, now=now, history=history)
+        if ledger is not None:
+            ledger.checked_out(session, res, now=now, invoice=False)
     return [res.id for res in due]

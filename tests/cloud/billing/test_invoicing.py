@@ -25,7 +25,7 @@ def _folio_with_night(engine: Engine, *, company: bool = False) -> str:
     with make_sessionmaker(engine).begin() as session:
         folio = open_folio(session, FolioSpec(
             site="centro", currency="MXN", guest=GuestInfo("Ana López", "es"),
-            reservation_id="r-1", company_name="ACME SA" if company else None,
+            company_name="ACME SA" if company else None,
         ), now=NOW)
         post_charge(session, folio_id=folio.id, request=ChargeRequest(
             ChargeKind.ROOM_NIGHT, "Noche", Money(150000, "MXN"),

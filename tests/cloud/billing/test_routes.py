@@ -59,7 +59,7 @@ def post(client: TestClient, url: str, body: Any, key: str | None = None) -> Any
 
 
 def _folio(client: TestClient, **extra: Any) -> dict[str, Any]:
-    body = {"site": "centro", "currency": "MXN", "reservation_id": "R-100",
+    body = {"site": "centro", "currency": "MXN",
             "guest": {"name": "Li Wei", "language": "zh", "phone": "+8613800138000"}, **extra}
     response = post(client, "/api/v1/folios", body)
     assert response.status_code == 201, response.text
@@ -175,6 +175,14 @@ def test_credit_note_route_reverses_and_a_second_is_refused(client: TestClient) 
     assert reissued["number"] == "INV-000002"
 
 
+def test_a_folio_for_an_unknown_reservation_is_refused_with_a_problem(client: TestClient) -> None:
+    body = {"site": "centro", "currency": "MXN", "reservation_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV",
+            "guest": {"name": "Li Wei", "language": "zh"}}
+    response = post(client, "/api/v1/folios", body)
+    assert response.status_code == 404
+    assert response.json()["type"] == "/problems/billing/unknown-reservation"
+
+
 def test_payment_qr_encodes_the_balance_and_decodes_from_the_png(client: TestClient) -> None:
     folio = _folio(client)["id"]
     _charge(client, folio, "late_checkout", "250.00")
@@ -182,7 +190,7 @@ def test_payment_qr_encodes_the_balance_and_decodes_from_the_png(client: TestCli
     assert response.headers["content-type"] == "image/png"
     [code] = zxingcpp.read_barcodes(Image.open(io.BytesIO(response.content)))
     qr = parse_payload(code.text)
-    assert (qr.amount and qr.amount.minor, qr.currency, qr.bill_number) == (29000, "MXN", "R-100")
+    assert (qr.amount and qr.amount.minor, qr.currency, qr.bill_number) == (29000, "MXN", folio[:25])
 
 
 def test_stripe_webhook_settles_a_pending_card_payment_and_bad_signature_is_refused(

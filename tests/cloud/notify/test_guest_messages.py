@@ -37,7 +37,7 @@ CHECKOUT = datetime(2026, 12, 3, 18, tzinfo=UTC)  # 12:00 in Mexico City
 def _folio(engine: Engine, language: str = "es") -> str:
     with make_sessionmaker(engine).begin() as session:
         folio = open_folio(session, FolioSpec(
-            site="centro", currency="MXN", reservation_id="R-9",
+            site="centro", currency="MXN",
             guest=GuestInfo("Ana", language, "+5215512345678"),
             arrival_at=ARRIVAL, checkout_at=CHECKOUT), now=ARRIVAL - timedelta(days=10))
         post_charge(session, folio_id=folio.id, request=ChargeRequest(
@@ -65,11 +65,11 @@ def test_booking_confirmation_carries_text_in_the_guest_language_and_a_payable_q
     assert (message.channel, message.recipient, message.language) == (
         "whatsapp", "5215512345678", "zh")
     assert message.payload["text"].startswith("Ana您好")
-    assert "Posada Centro" in message.payload["text"] and "R-9" in message.payload["text"]
+    assert "Posada Centro" in message.payload["text"] and folio in message.payload["text"]
     png = base64.b64decode(message.payload["image_png_b64"])
     [code] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
     qr = parse_payload(code.text)
-    assert qr.amount == Money(100000, "MXN") and qr.bill_number == "R-9"
+    assert qr.amount == Money(100000, "MXN") and qr.bill_number == folio[:25]
 
 
 def test_reminders_run_again_and_again_queue_each_once(engine: Engine) -> None:

@@ -1,0 +1,160 @@
+"""A stay's folio, kept in step with its reservation (the reservations' ``StayLedger`` port).
+
+Booking opens the folio and queues the confirmation with the deposit's payment QR. Room
+nights are posted at check-in, all of them at their quoted nightly rates, so the guest sees
+from the first day what the stay costs and can settle at any time; an early departure
+takes the unused, not yet invoiced nights back off. Cancellation and no-show fees, and a
+late checkout, are posted as charges. Check-out refuses while the guest owes money unless
+the desk bills later (the folio stays open and the reminders chase it).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from cloud.billing.errors import BalanceOwed, BillingConflict
+from cloud.billing.folio import ChargeKind, Payer
+from cloud.billing.invoicing import issue_invoice
+from cloud.billing.models import Charge, Folio
+from cloud.billing.money import Money
+from cloud.billing.service import (
+    ChargeRequest,
+    FolioSpec,
+    GuestInfo,
+    balances,
+    mark_departed,
+    open_folio,
+    post_charge,
+)
+from cloud.billing.settings import BillingSettings
+from cloud.notify.guest_messages import on_booking_confirmed
+from cloud.notify.models import Contact
+from cloud.reservations.ledger import Settle
+from cloud.reservations.models import Property
+from cloud.reservations.models_stays import Reservation, ReservationNight
+from cloud.reservations.nights import local_instant
+
+
+def whatsapp_number(phone: str | None) -> str | None:
+    """International digits with a leading +, or None when the number cannot be messaged."""
+    if not phone:
+        return None
+    digits = re.sub(r"[\s()-]", "", phone)
+    return digits if re.fullmatch(r"\+[0-9]{6,15}", digits) else None
+
+
+def folio_of(session: Session, reservation_id: str) -> Folio | None:
+    return session.scalar(select(Folio).where(Folio.reservation_id == reservation_id,
+                                              Folio.kind == "stay"))
+
+
+class FolioLedger:
+    def __init__(self, settings: BillingSettings) -> None:
+        self.settings = settings
+
+    def booked(self, session: Session, res: Reservation, *, now: datetime) -> None:
+        prop = _property(session, res)
+        folio = open_folio(session, FolioSpec(
+            site=prop.slug, currency=res.currency, reservation_id=res.id,
+            guest=GuestInfo(name=res.guest_name, phone=whatsapp_number(res.guest_phone)),
+            arrival_at=local_instant(res.arrival, prop.checkin_from, prop.timezone),
+            checkout_at=res.checkout_due_at), now=now)
+        if folio.guest_phone is None or _opted_out(session, folio.guest_phone):
+            return
+        on_booking_confirmed(session, folio_id=folio.id, hotel=prop.name, billing=self.settings,
+                             amount_due=Money(res.deposit_required_minor, res.currency), now=now)
+
+    def modified(self, session: Session, res: Reservation, *, now: datetime) -> None:
+        folio, prop = self._folio(session, res), _property(session, res)
+        folio.arrival_at = local_instant(res.arrival, prop.checkin_from, prop.timezone)
+        folio.checkout_at = res.checkout_due_at
+
+    def cancelled(self, session: Session, res: Reservation, *, now: datetime) -> None:
+        """Post the fee the rate plan asks (cancellation or no-show); nothing if it is zero."""
+        folio = self._folio(session, res)
+        if res.cancellation_fee_minor > 0:
+            kind = ChargeKind.NO_SHOW if res.status == "no_show" else ChargeKind.CANCELLATION
+            label = "No-show fee" if kind is ChargeKind.NO_SHOW else "Cancellation fee"
+            self._post(session, folio, ChargeRequest(
+                kind=kind, description=label,
+                unit_price=Money(res.cancellation_fee_minor, res.currency)), now=now)
+        folio.checkout_at = None  # no stay left to remind about
+
+    def checked_in(self, session: Session, res: Reservation, *, now: datetime) -> None:
+        folio = self._folio(session, res)
+        nights = session.scalars(select(ReservationNight).where(
+            ReservationNight.reservation_id == res.id).order_by(ReservationNight.night))
+        for night in nights:
+            if night.amount_minor <= 0:
+                continue  # a complimentary night is not a line
+            self._post(session, folio, ChargeRequest(
+                kind=ChargeKind.ROOM_NIGHT, description=f"Room night {night.night.isoformat()}",
+                unit_price=Money(night.amount_minor, res.currency), night=night.night), now=now)
+
+    def late_checkout(self, session: Session, res: Reservation, *, now: datetime) -> None:
+        """One line for the late checkout sold; selling a different hour replaces it."""
+        folio = self._folio(session, res)
+        folio.checkout_at = res.checkout_due_at
+        _drop(session, folio, kind=ChargeKind.LATE_CHECKOUT)
+        if res.late_checkout_fee_minor > 0:
+            self._post(session, folio, ChargeRequest(
+                kind=ChargeKind.LATE_CHECKOUT,
+                description=f"Late checkout until {res.checkout_due_at.isoformat()}",
+                unit_price=Money(res.late_checkout_fee_minor, res.currency)), now=now)
+
+    def before_check_out(self, session: Session, res: Reservation, *, settle: Settle) -> None:
+        folio = self._folio(session, res)
+        owed = balances(session, folio)[Payer.GUEST]
+        if owed.minor > 0 and settle is Settle.REFUSE:
+            raise BalanceOwed(
+                f"the guest owes {owed.minor} minor units of {owed.currency} on folio {folio.id}; "
+                "take the payment, or check out with settle=bill_later")
+
+    def checked_out(self, session: Session, res: Reservation, *, now: datetime,
+                    invoice: bool) -> str | None:
+        """Unused nights off, departure recorded; the guest's invoice if asked and due."""
+        folio = self._folio(session, res)
+        _drop(session, folio, kind=ChargeKind.ROOM_NIGHT, from_night=res.departure)
+        folio.checkout_at = res.checked_out_at or now
+        mark_departed(session, folio_id=folio.id, at=now)
+        if not invoice:
+            return None
+        issued = issue_invoice(session, folio_id=folio.id, payer=Payer.GUEST,
+                               series=self.settings.billing_invoice_series, now=now)
+        return issued.id
+
+    def _folio(self, session: Session, res: Reservation) -> Folio:
+        folio = folio_of(session, res.id)
+        if folio is None:
+            raise BillingConflict(f"reservation {res.id} has no folio")
+        return folio
+
+    def _post(self, session: Session, folio: Folio, request: ChargeRequest, *,
+              now: datetime) -> None:
+        post_charge(session, folio_id=folio.id, request=request,
+                    policy=self.settings.tax_policy(folio.site), now=now)
+
+
+def _drop(session: Session, folio: Folio, *, kind: ChargeKind,
+          from_night: date | None = None) -> None:
+    """Remove not yet invoiced lines of a kind (an invoiced one needs a credit note)."""
+    query = delete(Charge).where(Charge.origin_folio_id == folio.id, Charge.kind == kind.value,
+                                 Charge.invoice_id.is_(None))
+    if from_night is not None:
+        query = query.where(Charge.night >= from_night)
+    session.execute(query)
+
+
+def _opted_out(session: Session, phone: str) -> bool:
+    contact = session.get(Contact, ("whatsapp", phone.lstrip("+")))
+    return contact is not None and contact.opted_out
+
+
+def _property(session: Session, res: Reservation) -> Property:
+    prop = session.get(Property, res.property_id)
+    assert prop is not None
+    return prop

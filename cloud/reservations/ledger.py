@@ -1,0 +1,49 @@
+"""The port through which stays reach the guest's account (billing implements it).
+
+Every call runs inside the reservation's own transaction, so a stay change and its money
+either both happen or neither does.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Protocol
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from cloud.reservations.models_stays import Reservation
+
+
+class Settle(StrEnum):
+    """How a check-out treats a balance the guest still owes."""
+
+    REFUSE = "refuse"  # the guest pays first (the default)
+    BILL_LATER = "bill_later"  # company account / city ledger: the balance stays open
+
+
+class StayLedger(Protocol):
+    def booked(self, session: Session, res: Reservation, *, now: datetime) -> None: ...
+
+    def modified(self, session: Session, res: Reservation, *, now: datetime) -> None: ...
+
+    def cancelled(self, session: Session, res: Reservation, *, now: datetime) -> None: ...
+
+    def checked_in(self, session: Session, res: Reservation, *, now: datetime) -> None: ...
+
+    def late_checkout(self, session: Session, res: Reservation, *, now: datetime) -> None: ...
+
+    def before_check_out(self, session: Session, res: Reservation, *, settle: Settle) -> None: ...
+
+    def checked_out(
+        self, session: Session, res: Reservation, *, now: datetime, invoice: bool
+    ) -> str | None: ...
+
+
+def _ledger(request: Request) -> StayLedger | None:
+    ledger: StayLedger | None = getattr(request.app.state, "stay_ledger", None)
+    return ledger
+
+
+LedgerDep = Annotated[StayLedger | None, Depends(_ledger)]
