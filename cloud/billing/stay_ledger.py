@@ -3,9 +3,10 @@
 Booking opens the folio and queues the confirmation with the deposit's payment QR. Room
 nights are posted at check-in, all of them at their quoted nightly rates, so the guest sees
 from the first day what the stay costs and can settle at any time; an early departure
-takes the unused, not yet invoiced nights back off. Cancellation and no-show fees, and a
-late checkout, are posted as charges. Check-out refuses while the guest owes money unless
-the desk bills later (the folio stays open and the reminders chase it).
+takes the unused nights back off with correcting lines (posted charges are immutable).
+Cancellation and no-show fees, and a late checkout, are posted as charges. Check-out
+refuses while the guest owes money unless the desk bills later (the folio stays open and
+the reminders chase it).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cloud.billing.errors import BalanceOwed, BillingConflict
@@ -99,7 +100,11 @@ class FolioLedger:
         """One line for the late checkout sold; selling a different hour replaces it."""
         folio = self._folio(session, res)
         folio.checkout_at = res.checkout_due_at
-        _drop(session, folio, kind=ChargeKind.LATE_CHECKOUT)
+        sold = _net(session, folio, ChargeKind.LATE_CHECKOUT)
+        if sold.get(None, 0) > 0:
+            self._post(session, folio, ChargeRequest(
+                kind=ChargeKind.LATE_CHECKOUT, description="Late checkout changed",
+                unit_price=Money(sold[None], res.currency), discount=True), now=now)
         if res.late_checkout_fee_minor > 0:
             self._post(session, folio, ChargeRequest(
                 kind=ChargeKind.LATE_CHECKOUT,
@@ -118,7 +123,7 @@ class FolioLedger:
                     invoice: bool) -> str | None:
         """Unused nights off, departure recorded; the guest's invoice if asked and due."""
         folio = self._folio(session, res)
-        _drop(session, folio, kind=ChargeKind.ROOM_NIGHT, from_night=res.departure)
+        self._unused_nights_off(session, folio, res, now=now)
         folio.checkout_at = res.checked_out_at or now
         mark_departed(session, folio_id=folio.id, at=now)
         if not invoice:
@@ -126,6 +131,16 @@ class FolioLedger:
         issued = issue_invoice(session, folio_id=folio.id, payer=Payer.GUEST,
                                series=self.settings.billing_invoice_series, now=now)
         return issued.id
+
+    def _unused_nights_off(self, session: Session, folio: Folio, res: Reservation, *,
+                           now: datetime) -> None:
+        for night, minor in sorted(_net(session, folio, ChargeKind.ROOM_NIGHT).items(),
+                                   key=lambda item: str(item[0])):
+            if night is not None and night >= res.departure and minor > 0:
+                self._post(session, folio, ChargeRequest(
+                    kind=ChargeKind.ROOM_NIGHT, night=night, discount=True,
+                    description=f"Room night {night.isoformat()} not used (early departure)",
+                    unit_price=Money(minor, res.currency)), now=now)
 
     def _folio(self, session: Session, res: Reservation) -> Folio:
         folio = folio_of(session, res.id)
@@ -139,14 +154,15 @@ class FolioLedger:
                     policy=self.settings.tax_policy(folio.site), now=now)
 
 
-def _drop(session: Session, folio: Folio, *, kind: ChargeKind,
-          from_night: date | None = None) -> None:
-    """Remove not yet invoiced lines of a kind (an invoiced one needs a credit note)."""
-    query = delete(Charge).where(Charge.origin_folio_id == folio.id, Charge.kind == kind.value,
-                                 Charge.invoice_id.is_(None))
-    if from_night is not None:
-        query = query.where(Charge.night >= from_night)
-    session.execute(query)
+def _net(session: Session, folio: Folio, kind: ChargeKind) -> dict[date | None, int]:
+    """What the stay's lines of a kind still charge, per night, before tax (discounts off)."""
+    rows = session.execute(select(Charge.night, Charge.unit_minor, Charge.quantity,
+                                  Charge.discount).where(
+        Charge.origin_folio_id == folio.id, Charge.kind == kind.value))
+    net: dict[date | None, int] = {}
+    for night, unit, quantity, discount in rows:
+        net[night] = net.get(night, 0) + unit * quantity * (-1 if discount else 1)
+    return net
 
 
 def _opted_out(session: Session, phone: str) -> bool:

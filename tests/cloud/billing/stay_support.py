@@ -9,11 +9,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from cloud.core.db import make_engine, make_sessionmaker
+from cloud.core.migrate import upgrade
 from cloud.keys.storage import KeyDirectory
 from cloud.reservations.keycards import KeyringIssuer
+from cloud.reservations.seed import seed_demo
 from tests.reservations.apps import client_for
 
 BOOKED_AT = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)  # 10:00 in Madrid
@@ -27,11 +31,30 @@ class Clock:
         return self.now
 
 
-def front_desk(sessions: sessionmaker[Session], clock: Clock, keys: Path) -> Iterator[TestClient]:
-    issuer = KeyringIssuer(KeyDirectory(keys).load_or_create(now=datetime(2027, 1, 1, tzinfo=UTC)))
-    with client_for(sessions, clock=clock, issuer=issuer) as client:
-        client.app.state.billing.clock = clock  # type: ignore[attr-defined]
-        yield client
+@pytest.fixture(name="stay_sessions")
+def _stay_sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(db_url)
+    upgrade(engine)
+    maker: sessionmaker[Session] = make_sessionmaker(engine)
+    with maker.begin() as session:
+        seed_demo(session, year=2027)
+    yield maker
+    engine.dispose()
+
+
+@pytest.fixture(name="stay_clock")
+def _stay_clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture(name="desk")
+def _desk(stay_sessions: sessionmaker[Session], stay_clock: Clock,
+          tmp_path: Path) -> Iterator[TestClient]:
+    """The front desk on the real app; billing and stays share the test's clock."""
+    keys = KeyDirectory(tmp_path / "keys").load_or_create(now=datetime(2027, 1, 1, tzinfo=UTC))
+    with client_for(stay_sessions, clock=stay_clock, issuer=KeyringIssuer(keys)) as c:
+        c.app.state.billing.clock = stay_clock  # type: ignore[attr-defined]
+        yield c
 
 
 def book(client: TestClient, **changes: Any) -> dict[str, Any]:

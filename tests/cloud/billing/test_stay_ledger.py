@@ -1,0 +1,135 @@
+"""What each step of a stay does to its folio: fees, late checkout, early departure, opt-out."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from cloud.notify.models import OutboxMessage
+from cloud.notify.outbox import set_opt_out
+from tests.cloud.billing.stay_support import (
+    BOOKED_AT,
+    Clock,
+    book,
+    folio,
+    owed,
+)
+
+CHECK_IN = datetime(2027, 3, 3, 15, 0, tzinfo=UTC)  # 16:00 in Madrid
+
+
+def _kinds(desk: TestClient, reservation_id: str) -> list[tuple[str, int]]:
+    return [(c["kind"], c["gross_minor"]) for c in folio(desk, reservation_id)["charges"]]
+
+
+def _outbox(sessions: sessionmaker[Session]) -> list[OutboxMessage]:
+    with sessions() as session:
+        return list(session.scalars(select(OutboxMessage)))
+
+
+def test_an_opted_out_guest_gets_no_confirmation_but_the_folio_opens(
+    desk: TestClient, stay_sessions: sessionmaker[Session]
+) -> None:
+    with stay_sessions.begin() as session:
+        set_opt_out(session, channel="whatsapp", address="34600111222", opted_out=True,
+                    now=BOOKED_AT)
+    res = book(desk)
+    assert folio(desk, res["id"])["status"] == "open"
+    assert _outbox(stay_sessions) == []
+    book(desk, guest_phone="+34 600 999 888")
+    assert [m.recipient for m in _outbox(stay_sessions)] == ["34600999888"]
+
+
+def test_a_guest_without_a_phone_gets_a_folio_and_no_message(
+    desk: TestClient, stay_sessions: sessionmaker[Session]
+) -> None:
+    res = book(desk, guest_phone=None)
+    assert folio(desk, res["id"])["guest_phone"] is None
+    assert _outbox(stay_sessions) == []
+
+
+def test_a_late_cancellation_posts_the_rate_plans_fee(desk: TestClient) -> None:
+    res = book(desk, arrival="2027-03-02", departure="2027-03-04")  # inside the 48 free hours
+    cancelled = desk.post(f"/api/v1/reservations/{res['id']}/cancel").json()
+    assert cancelled["cancellation_fee_minor"] == res["nights"][0]["amount_minor"] > 0
+    assert _kinds(desk, res["id"]) == [("cancellation", cancelled["cancellation_fee_minor"])]
+    early = book(desk, arrival="2027-03-20", departure="2027-03-22")
+    desk.post(f"/api/v1/reservations/{early['id']}/cancel")
+    assert _kinds(desk, early["id"]) == []  # free cancellation: nothing to pay
+
+
+def test_a_no_show_posts_the_no_show_fee(desk: TestClient, stay_clock: Clock) -> None:
+    res = book(desk, rate_plan="nonref")
+    stay_clock.now = datetime(2027, 3, 4, 9, tzinfo=UTC)
+    marked = desk.post(f"/api/v1/reservations/{res['id']}/no-show").json()
+    assert marked["status"] == "no_show"
+    assert _kinds(desk, res["id"]) == [("no_show", marked["cancellation_fee_minor"])]
+
+
+def test_check_in_posts_every_night_and_late_checkout_is_one_replaceable_line(
+    desk: TestClient, stay_clock: Clock
+) -> None:
+    res = book(desk)
+    stay_clock.now = CHECK_IN
+    desk.post(f"/api/v1/reservations/{res['id']}/check-in")
+    nights = [("room_night", n["amount_minor"]) for n in res["nights"]]
+    assert _kinds(desk, res["id"]) == nights
+    desk.post(f"/api/v1/reservations/{res['id']}/late-checkout", json={"until": "13:00"})
+    assert _kinds(desk, res["id"]) == [*nights, ("late_checkout", 3000)]  # 2 h at 15.00
+    desk.post(f"/api/v1/reservations/{res['id']}/late-checkout", json={"until": "12:00"})
+    assert _kinds(desk, res["id"]) == [
+        *nights, ("late_checkout", 3000), ("late_checkout", -3000), ("late_checkout", 1500)]
+    assert folio(desk, res["id"])["checkout_at"].startswith("2027-03-06T11:00")
+
+
+def test_leaving_early_on_a_company_account_drops_unused_nights_and_keeps_the_folio_open(
+    desk: TestClient, stay_clock: Clock
+) -> None:
+    res = book(desk)
+    stay_clock.now = CHECK_IN
+    desk.post(f"/api/v1/reservations/{res['id']}/check-in")
+    stay_clock.now = datetime(2027, 3, 4, 8, tzinfo=UTC)
+    out = desk.post(f"/api/v1/reservations/{res['id']}/check-out", json={"settle": "bill_later"})
+    assert out.status_code == 200 and out.json()["invoice_id"] is None
+    first, *rest = (n["amount_minor"] for n in res["nights"])
+    assert _kinds(desk, res["id"]) == [
+        ("room_night", first), *(("room_night", a) for a in rest),
+        *(("room_night", -a) for a in rest)]
+    after = folio(desk, res["id"])
+    assert after["status"] == "open" and after["departed_at"] is not None
+    assert owed(desk, res["id"]) == first  # the reminders chase it
+
+
+def test_check_out_refuses_unknown_choices(desk: TestClient, stay_clock: Clock) -> None:
+    res = book(desk)
+    stay_clock.now = CHECK_IN
+    desk.post(f"/api/v1/reservations/{res['id']}/check-in")
+    r = desk.post(f"/api/v1/reservations/{res['id']}/check-out", json={"settle": "forgive"})
+    assert r.status_code == 422
+    assert desk.get(f"/api/v1/reservations/{res['id']}").json()["status"] == "checked_in"
+
+
+def test_the_checkout_clock_checks_out_a_guest_who_owes_and_leaves_the_folio_to_reminders(
+    desk: TestClient, stay_clock: Clock
+) -> None:
+    res = book(desk, arrival="2027-03-03", departure="2027-03-04")
+    stay_clock.now = CHECK_IN
+    desk.post(f"/api/v1/reservations/{res['id']}/check-in")
+    stay_clock.now = datetime(2027, 3, 4, 10, 30, tzinfo=UTC)
+    done = desk.post("/api/v1/properties/hotel/checkout-due").json()
+    assert done["reservations"] == [res["id"]]
+    after = folio(desk, res["id"])
+    assert after["departed_at"] is not None and after["balances"]["guest"]["minor"] > 0
+
+
+def test_changing_the_dates_moves_the_folios_arrival_and_checkout(desk: TestClient) -> None:
+    res = book(desk)
+    r = desk.patch(f"/api/v1/reservations/{res['id']}",
+                     json={"arrival": "2027-03-10", "departure": "2027-03-12"})
+    assert r.status_code == 200, r.text
+    moved = folio(desk, res["id"])
+    assert moved["arrival_at"].startswith("2027-03-10T14:00")  # 15:00 in Madrid
+    assert moved["checkout_at"].startswith("2027-03-12T10:00")
