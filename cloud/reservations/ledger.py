@@ -41,9 +41,10 @@ class StayLedger(Protocol):
     ) -> str | None: ...
 
 
-def _ledger(request: Request) -> StayLedger | None:
+def stay_ledger(request: Request) -> StayLedger | None:
+    """The app's ledger, or None when billing is not installed."""
     ledger: StayLedger | None = getattr(request.app.state, "stay_ledger", None)
     return ledger
 
 
-LedgerDep = Annotated[StayLedger | None, Depends(_ledger)]
+LedgerDep = Annotated[StayLedger | None, Depends(stay_ledger)]

@@ -17,6 +17,7 @@ from cloud.core.errors import DomainError
 from cloud.portal.templating import templates
 from cloud.reservations import booking, catalog, queries, rooms, stays
 from cloud.reservations.errors import InvalidRequest
+from cloud.reservations.ledger import Settle, stay_ledger
 from cloud.reservations.models import Property, RatePlan, Room, RoomType
 from cloud.reservations.nights import FIRST, LAST, local_today
 from cloud.reservations.present import reservation_out
@@ -144,6 +145,9 @@ async def book(request: Request, db: DbSession, user: GuestDataUser, site: str |
         request_ = _booking(prop, form)
         with db.begin_nested():
             res = booking.book(db, request_, now=clock(request))
+            ledger = stay_ledger(request)
+            if ledger is not None:
+                ledger.booked(db, res, now=clock(request))
     except DomainError as exc:
         return page(request, "new.html", {**_form_context(db, prop, form), "errors": [exc.detail]}, 422)
     return RedirectResponse(f"/reservations/{res.id}", status_code=303)
@@ -217,14 +221,38 @@ async def act(
     back = request.headers.get("referer", "") if data.get("back") == "chart" else ""
     try:
         with db.begin_nested():
-            _perform(request, db, res, prop, action, str(data.get("room", ""))[:63])
+            room, settle = str(data.get("room", ""))[:63], str(data.get("settle", ""))[:16]
+            _perform(request, db, res, prop, action, room, settle=settle)
+            _account(request, db, res, action)
     except DomainError as exc:
         db.expire_all()
         return stay_page(request, db, user, reservation_id, error=exc.detail)
     return RedirectResponse(back or f"/reservations/{res.id}", status_code=303)
 
 
-def _perform(request: Request, db: Session, res: Any, prop: Property, action: str, room: str) -> None:
+def _account(request: Request, db: Session, res: Any, action: str) -> None:
+    """Keep the stay's folio in step with what the button did (check-out checked it first)."""
+    ledger, now = stay_ledger(request), clock(request)
+    if ledger is None:
+        return
+    if action == "check-in":
+        ledger.checked_in(db, res, now=now)
+    elif action == "check-out":
+        ledger.checked_out(db, res, now=now, invoice=False)
+    elif action == "cancel":
+        ledger.cancelled(db, res, now=now)
+
+
+def _settle(value: str) -> Settle:
+    try:
+        return Settle(value or Settle.REFUSE)
+    except ValueError:
+        raise InvalidRequest("settle must be refuse or bill_later") from None
+
+
+def _perform(
+    request: Request, db: Session, res: Any, prop: Property, action: str, room: str, *, settle: str
+) -> None:
     now = clock(request)
     if action == "check-in":
         issuer = getattr(request.app.state, "credential_issuer", None)
@@ -232,6 +260,9 @@ def _perform(request: Request, db: Session, res: Any, prop: Property, action: st
             raise InvalidRequest("no keycard issuer is configured")
         stays.check_in(db, res, issuer=issuer, now=now)
     elif action == "check-out":
+        ledger = stay_ledger(request)
+        if ledger is not None:
+            ledger.before_check_out(db, res, settle=_settle(settle))
         stays.check_out(db, res, now=now)
     elif action == "cancel":
         booking.cancel(db, res, now=now)

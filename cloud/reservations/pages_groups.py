@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from cloud.auth.deps import DbSession, GuestDataUser, check_property
 from cloud.core.errors import DomainError
-from cloud.reservations import group_stays, groups
+from cloud.reservations import booking, group_stays, groups
 from cloud.reservations.errors import InvalidRequest
+from cloud.reservations.ledger import stay_ledger
 from cloud.reservations.models import Property, RoomType
 from cloud.reservations.models_groups import GroupBlock
 from cloud.reservations.models_stays import Reservation
@@ -128,7 +129,11 @@ async def _perform(request: Request, db: Any, block: GroupBlock, action: str, up
         issuer = getattr(request.app.state, "credential_issuer", None)
         if issuer is None:
             raise InvalidRequest("no keycard issuer is configured")
-        group_stays.check_in_group(db, block, issuer=issuer, now=now)
+        ids = group_stays.check_in_group(db, block, issuer=issuer, now=now)
+        ledger = stay_ledger(request)
+        if ledger is not None:  # the nights of every stay go to its folio
+            for reservation_id in ids:
+                ledger.checked_in(db, booking.load(db, reservation_id), now=now)
     else:
         raw = await upload.read(MAX_CSV_BYTES + 1) if hasattr(upload, "read") else b""
         if not raw or len(raw) > MAX_CSV_BYTES:
@@ -137,4 +142,8 @@ async def _perform(request: Request, db: Any, block: GroupBlock, action: str, up
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise InvalidRequest("the rooming list must be UTF-8 text") from exc
-        group_stays.import_rooming_list(db, block, text, now=now)
+        made = group_stays.import_rooming_list(db, block, text, now=now)
+        ledger = stay_ledger(request)
+        if ledger is not None:  # every booking gets its folio and confirmation
+            for res in made:
+                ledger.booked(db, res, now=now)

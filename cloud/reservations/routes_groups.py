@@ -10,8 +10,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from cloud.reservations import group_stays, groups
+from cloud.reservations import booking, group_stays, groups
 from cloud.reservations.errors import InvalidRequest
+from cloud.reservations.ledger import LedgerDep
 from cloud.reservations.present import block_out, reservation_json
 from cloud.reservations.routes import PROBLEMS
 from cloud.reservations.schemas import BlockIn, BlockOut
@@ -85,6 +86,7 @@ async def import_rooming_list(
     user: StaffDep,
     sessions: SessionsDep,
     clock: ClockDep,
+    ledger: LedgerDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
     """Book every guest of the CSV into the block; any bad row (reported by line) rejects the whole file."""
@@ -92,7 +94,11 @@ async def import_rooming_list(
 
     def work(session: Session) -> tuple[int, Any]:
         block = own_block(session, user, block_id)
-        made = group_stays.import_rooming_list(session, block, text, now=clock())
+        now = clock()
+        made = group_stays.import_rooming_list(session, block, text, now=now)
+        for res in made:
+            if ledger is not None:
+                ledger.booked(session, res, now=now)
         return 201, [reservation_json(session, res) for res in made]
 
     status, payload = await run_in_threadpool(
@@ -117,15 +123,22 @@ def _csv_text(raw: bytes) -> str:
 
 @router.post("/blocks/{block_id}/check-in", response_model=GroupCheckedIn, responses=PROBLEMS)
 def check_in_group(
-    block_id: str, user: StaffDep, sessions: SessionsDep, clock: ClockDep, issuer: IssuerDep
+    block_id: str,
+    user: StaffDep,
+    sessions: SessionsDep,
+    clock: ClockDep,
+    issuer: IssuerDep,
+    ledger: LedgerDep,
 ) -> GroupCheckedIn:
     """Check in and key every room of the group arriving today, in one action (all or none)."""
 
     def work(session: Session) -> GroupCheckedIn:
-        block = own_block(session, user, block_id)
-        return GroupCheckedIn(
-            reservations=group_stays.check_in_group(session, block, issuer=issuer, now=clock())
-        )
+        block, now = own_block(session, user, block_id), clock()
+        ids = group_stays.check_in_group(session, block, issuer=issuer, now=now)
+        if ledger is not None:
+            for reservation_id in ids:
+                ledger.checked_in(session, booking.load(session, reservation_id), now=now)
+        return GroupCheckedIn(reservations=ids)
 
     return transact(sessions, work)
 

@@ -133,3 +133,21 @@ def test_changing_the_dates_moves_the_folios_arrival_and_checkout(desk: TestClie
     moved = folio(desk, res["id"])
     assert moved["arrival_at"].startswith("2027-03-10T14:00")  # 15:00 in Madrid
     assert moved["checkout_at"].startswith("2027-03-12T10:00")
+
+
+def test_a_rooming_list_opens_a_folio_per_guest_and_the_group_check_in_posts_their_nights(
+    desk: TestClient, stay_clock: Clock
+) -> None:
+    block = desk.post("/api/v1/properties/hotel/blocks", json={
+        "name": "Congreso", "kind": "event", "arrival": "2027-03-03", "departure": "2027-03-05",
+        "release_on": "2027-03-02", "rate_plan": "flex", "rooms": {"std": 2}}).json()
+    made = desk.post(f"/api/v1/blocks/{block['id']}/rooming-list",
+                     content=b"guest_name,room_type\nAna,std\nBo,std\n",
+                     headers={"content-type": "text/csv"})
+    assert made.status_code == 201, made.text
+    assert all(folio(desk, r["id"])["charges"] == [] for r in made.json())
+    stay_clock.now = CHECK_IN
+    assert desk.post(f"/api/v1/blocks/{block['id']}/check-in").status_code == 200
+    for res in made.json():
+        nights = [("room_night", n["amount_minor"]) for n in res["nights"]]
+        assert _kinds(desk, res["id"]) == nights and len(nights) == 2
