@@ -175,3 +175,13 @@ class IdempotentRequest(Base):
 
     __table_args__ = (Index("ix_billing_idempotency_created", "created_at"),)
 
+
+
+class BlockFolio(Base):
+    """A group block's master folio, and which kinds of its stays' charges the company pays."""
+
+    __tablename__ = "billing_block_folios"
+
+    block_id: Mapped[str] = mapped_column(ForeignKey("group_blocks.id"), primary_key=True)
+    folio_id: Mapped[str] = mapped_column(ForeignKey("billing_folios.id"), unique=True)
+    company_pays: Mapped[list[str]] = mapped_column(JsonType, default=list)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from cloud.billing.errors import BalanceOwed, BillingConflict
 from cloud.billing.folio import ChargeKind, Payer
+from cloud.billing.group_folios import company_pays, routing_for
 from cloud.billing.invoicing import issue_invoice
 from cloud.billing.models import Charge, Folio
 from cloud.billing.money import Money
@@ -59,8 +60,10 @@ class FolioLedger:
 
     def booked(self, session: Session, res: Reservation, *, now: datetime) -> None:
         prop = _property(session, res)
+        master, routed = routing_for(session, res.block_id)
         folio = open_folio(session, FolioSpec(
             site=prop.slug, currency=res.currency, reservation_id=res.id,
+            master_folio_id=master, routed_kinds=routed,
             guest=GuestInfo(name=res.guest_name, phone=whatsapp_number(res.guest_phone)),
             arrival_at=local_instant(res.arrival, prop.checkin_from, prop.timezone),
             checkout_at=res.checkout_due_at), now=now)
@@ -87,6 +90,7 @@ class FolioLedger:
 
     def checked_in(self, session: Session, res: Reservation, *, now: datetime) -> None:
         folio = self._folio(session, res)
+        payer = Payer.COMPANY if company_pays(session, folio, ChargeKind.ROOM_NIGHT) else Payer.GUEST
         nights = session.scalars(select(ReservationNight).where(
             ReservationNight.reservation_id == res.id).order_by(ReservationNight.night))
         for night in nights:
@@ -94,7 +98,8 @@ class FolioLedger:
                 continue  # a complimentary night is not a line
             self._post(session, folio, ChargeRequest(
                 kind=ChargeKind.ROOM_NIGHT, description=f"Room night {night.night.isoformat()}",
-                unit_price=Money(night.amount_minor, res.currency), night=night.night), now=now)
+                unit_price=Money(night.amount_minor, res.currency), night=night.night,
+                payer=payer), now=now)
 
     def late_checkout(self, session: Session, res: Reservation, *, now: datetime) -> None:
         """One line for the late checkout sold; selling a different hour replaces it."""
@@ -134,11 +139,12 @@ class FolioLedger:
 
     def _unused_nights_off(self, session: Session, folio: Folio, res: Reservation, *,
                            now: datetime) -> None:
+        payer = Payer.COMPANY if company_pays(session, folio, ChargeKind.ROOM_NIGHT) else Payer.GUEST
         for night, minor in sorted(_net(session, folio, ChargeKind.ROOM_NIGHT).items(),
                                    key=lambda item: str(item[0])):
             if night is not None and night >= res.departure and minor > 0:
                 self._post(session, folio, ChargeRequest(
-                    kind=ChargeKind.ROOM_NIGHT, night=night, discount=True,
+                    kind=ChargeKind.ROOM_NIGHT, night=night, discount=True, payer=payer,
                     description=f"Room night {night.isoformat()} not used (early departure)",
                     unit_price=Money(minor, res.currency)), now=now)
 

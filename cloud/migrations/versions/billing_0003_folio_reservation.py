@@ -1,4 +1,5 @@
-"""A stay's folio refers to its reservation by foreign key; one stay folio per reservation.
+"""A stay's folio refers to its reservation by foreign key; one stay folio per reservation;
+a group block's master folio (billing_block_folios).
 
 PostgreSQL gets the foreign key. On SQLite, adding one means rebuilding billing_folios, and
 its children (charges, payments, invoices) make that rebuild fail inside the migration's
@@ -11,11 +12,13 @@ Revises: billing_0002
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "billing_0003"
 down_revision = "billing_0002"
 branch_labels = None
-depends_on = ("reservations_0001",)  # the reservations table
+depends_on = ("reservations_0001",)  # the reservations and group_blocks tables
+JSON = sa.JSON().with_variant(JSONB(), "postgresql")
 
 ORPHANS = """
 SELECT count(*) FROM billing_folios f
@@ -62,9 +65,17 @@ def upgrade() -> None:
     op.create_index("uq_billing_folios_stay_reservation", "billing_folios", ["reservation_id"],
                     unique=True, postgresql_where=sa.text("kind = 'stay'"),
                     sqlite_where=sa.text("kind = 'stay'"))
+    op.create_table(
+        "billing_block_folios",
+        sa.Column("block_id", sa.String(26), sa.ForeignKey("group_blocks.id"), primary_key=True),
+        sa.Column("folio_id", sa.String(32), sa.ForeignKey("billing_folios.id"), nullable=False,
+                  unique=True),
+        sa.Column("company_pays", JSON, nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("billing_block_folios")
     op.drop_index("uq_billing_folios_stay_reservation", table_name="billing_folios")
     if op.get_bind().dialect.name == "postgresql":
         op.drop_constraint("fk_billing_folios_reservation", "billing_folios", type_="foreignkey")

@@ -151,3 +151,27 @@ def test_a_rooming_list_opens_a_folio_per_guest_and_the_group_check_in_posts_the
     for res in made.json():
         nights = [("room_night", n["amount_minor"]) for n in res["nights"]]
         assert _kinds(desk, res["id"]) == nights and len(nights) == 2
+
+
+def test_a_block_the_company_pays_routes_room_nights_to_its_master_folio(
+    desk: TestClient, stay_clock: Clock
+) -> None:
+    block = desk.post("/api/v1/properties/hotel/blocks", json={
+        "name": "ACME", "kind": "group", "arrival": "2027-03-03", "departure": "2027-03-05",
+        "release_on": "2027-03-02", "rate_plan": "flex", "rooms": {"std": 2}}).json()
+    early = book(desk, block_id=block["id"], departure="2027-03-05")  # before the master exists
+    master = desk.post(f"/api/v1/blocks/{block['id']}/master-folio",
+                       json={"company_name": "ACME SA", "company_tax_id": "ACM010101AAA"})
+    assert master.status_code == 201, master.text
+    late = book(desk, block_id=block["id"], departure="2027-03-05", guest_name="Bo")
+    again = desk.post(f"/api/v1/blocks/{block['id']}/master-folio", json={"company_name": "X"})
+    assert again.status_code == 409
+    stay_clock.now = CHECK_IN
+    for res in (early, late):
+        assert desk.post(f"/api/v1/reservations/{res['id']}/check-in").status_code == 200
+        assert folio(desk, res["id"])["charges"] == []  # nothing for the guest to pay
+        assert owed(desk, res["id"]) == 0
+    company = desk.get(f"/api/v1/folios/{master.json()['id']}").json()
+    nights = [(c["kind"], c["payer"]) for c in company["charges"]]
+    assert nights == [("room_night", "company")] * 4
+    assert company["balances"]["company"]["minor"] == early["total_minor"] + late["total_minor"]
