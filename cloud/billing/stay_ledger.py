@@ -17,7 +17,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cloud.billing.errors import BalanceOwed, BillingConflict
+from cloud.billing.errors import BalanceOwed
 from cloud.billing.folio import ChargeKind, Payer
 from cloud.billing.group_folios import company_pays, routing_for
 from cloud.billing.invoicing import issue_invoice
@@ -59,27 +59,20 @@ class FolioLedger:
         self.settings = settings
 
     def booked(self, session: Session, res: Reservation, *, now: datetime) -> None:
-        prop = _property(session, res)
-        master, routed = routing_for(session, res.block_id)
-        folio = open_folio(session, FolioSpec(
-            site=prop.slug, currency=res.currency, reservation_id=res.id,
-            master_folio_id=master, routed_kinds=routed,
-            guest=GuestInfo(name=res.guest_name, phone=whatsapp_number(res.guest_phone)),
-            arrival_at=local_instant(res.arrival, prop.checkin_from, prop.timezone),
-            checkout_at=res.checkout_due_at), now=now)
+        prop, folio = _property(session, res), _open(session, res, now=now)
         if folio.guest_phone is None or _opted_out(session, folio.guest_phone):
             return
         on_booking_confirmed(session, folio_id=folio.id, hotel=prop.name, billing=self.settings,
                              amount_due=Money(res.deposit_required_minor, res.currency), now=now)
 
     def modified(self, session: Session, res: Reservation, *, now: datetime) -> None:
-        folio, prop = self._folio(session, res), _property(session, res)
+        folio, prop = self._folio(session, res, now=now), _property(session, res)
         folio.arrival_at = local_instant(res.arrival, prop.checkin_from, prop.timezone)
         folio.checkout_at = res.checkout_due_at
 
     def cancelled(self, session: Session, res: Reservation, *, now: datetime) -> None:
         """Post the fee the rate plan asks (cancellation or no-show); nothing if it is zero."""
-        folio = self._folio(session, res)
+        folio = self._folio(session, res, now=now)
         if res.cancellation_fee_minor > 0:
             kind = ChargeKind.NO_SHOW if res.status == "no_show" else ChargeKind.CANCELLATION
             label = "No-show fee" if kind is ChargeKind.NO_SHOW else "Cancellation fee"
@@ -89,7 +82,7 @@ class FolioLedger:
         folio.checkout_at = None  # no stay left to remind about
 
     def checked_in(self, session: Session, res: Reservation, *, now: datetime) -> None:
-        folio = self._folio(session, res)
+        folio = self._folio(session, res, now=now)
         payer = Payer.COMPANY if company_pays(session, folio, ChargeKind.ROOM_NIGHT) else Payer.GUEST
         nights = session.scalars(select(ReservationNight).where(
             ReservationNight.reservation_id == res.id).order_by(ReservationNight.night))
@@ -103,7 +96,7 @@ class FolioLedger:
 
     def late_checkout(self, session: Session, res: Reservation, *, now: datetime) -> None:
         """One line for the late checkout sold; selling a different hour replaces it."""
-        folio = self._folio(session, res)
+        folio = self._folio(session, res, now=now)
         folio.checkout_at = res.checkout_due_at
         sold = _net(session, folio, ChargeKind.LATE_CHECKOUT)
         if sold.get(None, 0) > 0:
@@ -117,7 +110,9 @@ class FolioLedger:
                 unit_price=Money(res.late_checkout_fee_minor, res.currency)), now=now)
 
     def before_check_out(self, session: Session, res: Reservation, *, settle: Settle) -> None:
-        folio = self._folio(session, res)
+        folio = folio_of(session, res.id)
+        if folio is None:  # booked before stays had folios: nothing was ever posted
+            return
         owed = balances(session, folio)[Payer.GUEST]
         if owed.minor > 0 and settle is Settle.REFUSE:
             raise BalanceOwed(
@@ -127,11 +122,13 @@ class FolioLedger:
     def checked_out(self, session: Session, res: Reservation, *, now: datetime,
                     invoice: bool) -> str | None:
         """Unused nights off, departure recorded; the guest's invoice if asked and due."""
-        folio = self._folio(session, res)
+        folio = self._folio(session, res, now=now)
         self._unused_nights_off(session, folio, res, now=now)
         folio.checkout_at = res.checked_out_at or now
         mark_departed(session, folio_id=folio.id, at=now)
-        if not invoice:
+        pending = select(Charge.id).where(Charge.folio_id == folio.id, Charge.invoice_id.is_(None),
+                                          Charge.payer == Payer.GUEST.value).limit(1)
+        if not invoice or session.scalar(pending) is None:  # e.g. the company pays it all
             return None
         issued = issue_invoice(session, folio_id=folio.id, payer=Payer.GUEST,
                                series=self.settings.billing_invoice_series, now=now)
@@ -148,16 +145,25 @@ class FolioLedger:
                     description=f"Room night {night.isoformat()} not used (early departure)",
                     unit_price=Money(minor, res.currency)), now=now)
 
-    def _folio(self, session: Session, res: Reservation) -> Folio:
-        folio = folio_of(session, res.id)
-        if folio is None:
-            raise BillingConflict(f"reservation {res.id} has no folio")
-        return folio
+    def _folio(self, session: Session, res: Reservation, *, now: datetime) -> Folio:
+        """The stay's folio; one booked before stays had folios gets it now (no message)."""
+        return folio_of(session, res.id) or _open(session, res, now=now)
 
     def _post(self, session: Session, folio: Folio, request: ChargeRequest, *,
               now: datetime) -> None:
         post_charge(session, folio_id=folio.id, request=request,
                     policy=self.settings.tax_policy(folio.site), now=now)
+
+
+def _open(session: Session, res: Reservation, *, now: datetime) -> Folio:
+    prop = _property(session, res)
+    master, routed = routing_for(session, res.block_id)
+    return open_folio(session, FolioSpec(
+        site=prop.slug, currency=res.currency, reservation_id=res.id,
+        master_folio_id=master, routed_kinds=routed,
+        guest=GuestInfo(name=res.guest_name, phone=whatsapp_number(res.guest_phone)),
+        arrival_at=local_instant(res.arrival, prop.checkin_from, prop.timezone),
+        checkout_at=res.checkout_due_at), now=now)
 
 
 def _net(session: Session, folio: Folio, kind: ChargeKind) -> dict[date | None, int]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.notify.models import OutboxMessage
 from cloud.notify.outbox import set_opt_out
+from cloud.reservations.booking import Booking
+from cloud.reservations.booking import book as core_book
 from tests.cloud.billing.stay_support import (
     BOOKED_AT,
     Clock,
@@ -175,3 +177,18 @@ def test_a_block_the_company_pays_routes_room_nights_to_its_master_folio(
     nights = [(c["kind"], c["payer"]) for c in company["charges"]]
     assert nights == [("room_night", "company")] * 4
     assert company["balances"]["company"]["minor"] == early["total_minor"] + late["total_minor"]
+
+
+def test_a_stay_booked_before_folios_existed_gets_one_at_check_in_without_a_message(
+    desk: TestClient, stay_clock: Clock, stay_sessions: sessionmaker[Session]
+) -> None:
+    with stay_sessions.begin() as session:  # the booking path that knows nothing of billing
+        res_id = core_book(session, Booking(
+            property="hotel", room_type="std", rate_plan="flex", arrival=date(2027, 3, 3),
+            departure=date(2027, 3, 4), guest_name="Old", guest_phone="+34600555444"),
+            now=BOOKED_AT).id
+    assert desk.get(f"/api/v1/reservations/{res_id}/folio").status_code == 404
+    stay_clock.now = CHECK_IN
+    assert desk.post(f"/api/v1/reservations/{res_id}/check-in").status_code == 200
+    assert [k for k, _ in _kinds(desk, res_id)] == ["room_night"]
+    assert _outbox(stay_sessions) == []
