@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from cloud.board.live import LiveHub
+
+T = TypeVar("T")
+
+
+def _run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """A fresh event loop on its own thread, whatever loop the test runner keeps."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, main()).result(timeout=10)
 
 
 def _drain(queue: asyncio.Queue[str]) -> list[dict[str, object]]:
@@ -31,7 +42,7 @@ def test_a_subscriber_receives_only_messages_of_its_sites() -> None:
         await asyncio.sleep(0)
         return _drain(desk.queue), _drain(admin.queue)
 
-    desk, admin = asyncio.run(run())
+    desk, admin = _run(run)
     assert [m["room"] for m in desk] == ["101"]
     assert [m["room"] for m in admin] == ["201", "101", "102"]
 
@@ -44,4 +55,4 @@ def test_a_subscriber_of_no_site_receives_nothing() -> None:
         await asyncio.sleep(0)
         return nobody.queue.empty()
 
-    assert asyncio.run(run())
+    assert _run(run)
