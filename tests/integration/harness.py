@@ -1,0 +1,130 @@
+"""The real gateway and the real cloud in one test: settings, waiting, and what the cloud stored."""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from cloud.app import create_app
+from cloud.board.models import EventRecord as Event
+from cloud.core.config import Settings
+from cloud.core.db import make_engine
+from edge.app import Gateway, build
+from edge.config import GatewayConfig, load_config
+from mqtt.envelope import utcnow
+from mqtt.messages import CredentialUpsert
+from tests.support.ports import free_port, wait_for_port
+
+
+def wait_until(predicate: Callable[[], object], *, timeout: float = 20.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{what}: not reached in {timeout}s")
+
+
+def cloud_settings(db_url: str, mqtt_url: str | None, *, client_id: str | None = None,
+                   **overrides: Any) -> Settings:
+    """A cloud worker; ``client_id`` keeps its persistent MQTT session across a restart."""
+    client_id = client_id or f"cloud-e2e-{os.getpid()}-{time.monotonic_ns()}"
+    return Settings(database_url=db_url, mqtt_url=mqtt_url, mqtt_client_id=client_id, **overrides)
+
+
+@contextmanager
+def running_cloud(settings: Settings) -> Iterator[TestClient]:
+    """The cloud app with its lifespan (ingest, confirmations, board) running."""
+    with TestClient(create_app(settings)) as client:
+        runtime = client.app.state.runtime  # type: ignore[attr-defined]
+        wait_until(lambda: runtime.link is not None and runtime.link.connected.is_set(),
+                   what="cloud connected to the broker")
+        yield client
+
+
+@contextmanager
+def served_cloud(settings: Settings) -> Iterator[str]:
+    """The cloud behind a real uvicorn server on a free port (for streaming); yields its base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
+                                           log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, name="uvicorn-e2e", daemon=True)
+    thread.start()
+    try:
+        wait_for_port(port, timeout=30)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(20)
+
+
+def gateway_config(mqtt_url: str, data_dir: Path, *, site: str, floor: str,
+                   rooms: list[str] | None = None, **overrides: Any) -> GatewayConfig:
+    """A simulated floor with allow-listed cards and short timers, for tests."""
+    values: dict[str, Any] = {
+        "site": site, "floor": floor, "rooms": rooms or ["101", "102", "103"], "mqtt_url": mqtt_url,
+        "data_dir": data_dir, "access": "list", "trust_system_clock": True, "resend_after_s": 2,
+        "reconnect_min_s": 0.5, "reconnect_max_s": 1, "tick_s": 0.2,
+    }
+    values.update(overrides)
+    return load_config(env={}, overrides=values)
+
+
+@contextmanager
+def running_gateway(config: GatewayConfig) -> Iterator[Gateway]:
+    gateway, _simulator = build(config)
+    gateway.start()
+    try:
+        yield gateway
+    finally:
+        gateway.stop()
+
+
+def give_card(gateway: Gateway, room: str, *, credential_id: str) -> bytes:
+    """A card the desk encoded for ``room``, listed on the gateway as the cloud's command does it."""
+    card = secrets.token_bytes(16)
+    ack = gateway.command("credential.upsert", CredentialUpsert(
+        credential_id=credential_id, card=base64.urlsafe_b64encode(card).decode(), rooms=[room],
+        valid_until=utcnow() + timedelta(days=1)))
+    assert ack is not None and ack.ok, ack
+    return card
+
+
+@dataclass(frozen=True)
+class Stored:
+    id: str
+    room: str | None
+    type: str
+    seq: int | None
+    ts: datetime
+
+
+def stored_events(db_url: str, *, site: str, floor: str) -> list[Stored]:
+    """Every event row the cloud holds for one floor, straight from its database."""
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(select(Event.id, Event.room, Event.type, Event.seq, Event.ts)
+                                .where(Event.site == site, Event.floor == floor)).all()
+    finally:
+        engine.dispose()
+    return [Stored(id=r.id, room=r.room, type=r.type, seq=r.seq, ts=r.ts) for r in rows]
+
+
+def outbox_size(gateway: Gateway) -> int:
+    row = gateway.store.fetch_one("SELECT count(*) FROM outbox", [])
+    assert row is not None
+    return int(row[0])
