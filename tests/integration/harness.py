@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -128,3 +130,27 @@ def outbox_size(gateway: Gateway) -> int:
     row = gateway.store.fetch_one("SELECT count(*) FROM outbox", [])
     assert row is not None
     return int(row[0])
+
+
+def gateway_toml(path: Path, *, mqtt_url: str, data_dir: Path, site: str, floor: str, rooms: list[str],
+                 sim_rate: float) -> Path:
+    """The config file of a gateway process: a simulated floor of allow-listed cards."""
+    path.write_text(
+        f'site = "{site}"\nfloor = "{floor}"\nrooms = {rooms!r}\nmqtt_url = "{mqtt_url}"\n'
+        f'data_dir = "{data_dir}"\naccess = "list"\nsim_rate = {sim_rate}\nsim_seed = 11\n'
+        "trust_system_clock = true\nresend_after_s = 2\nreconnect_min_s = 0.5\nreconnect_max_s = 1\n"
+        'log_level = "WARNING"\n'.replace("'", '"'))
+    return path
+
+
+def spawn_gateway(config: Path, log: Path) -> subprocess.Popen[bytes]:
+    """``posada edge --config FILE`` as its own process, as systemd runs it on a floor."""
+    out = log.open("ab")
+    return subprocess.Popen([sys.executable, "-m", "posada.cli", "edge", "--config", str(config)],
+                            stdout=out, stderr=out, env={"PATH": "/usr/bin:/bin"})
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.kill()
+        process.wait(10)
