@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import secrets
 import subprocess
@@ -16,6 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -154,3 +156,36 @@ def stop_process(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         process.kill()
         process.wait(10)
+
+
+class BoardStream:
+    """Reads ``/api/v1/board/stream`` on a thread and keeps every (event, data) it delivers."""
+
+    def __init__(self, base_url: str) -> None:
+        self.messages: list[tuple[str, dict[str, Any]]] = []
+        self._url = f"{base_url}/api/v1/board/stream"
+        self._closed = threading.Event()
+        self._open = threading.Event()
+        self._thread = threading.Thread(target=self._read, name="sse-reader", daemon=True)
+        self._thread.start()
+        if not self._open.wait(10):
+            raise AssertionError("the board stream did not open")
+
+    def _read(self) -> None:
+        with httpx.stream("GET", self._url, timeout=httpx.Timeout(5, read=None)) as response:
+            assert response.headers["content-type"].startswith("text/event-stream")
+            self._open.set()
+            kind = ""
+            for line in response.iter_lines():
+                if self._closed.is_set():
+                    return
+                if line.startswith("event: "):
+                    kind = line.removeprefix("event: ")
+                elif line.startswith("data: "):
+                    self.messages.append((kind, json.loads(line.removeprefix("data: "))))
+
+    def of(self, kind: str) -> list[dict[str, Any]]:
+        return [data for k, data in list(self.messages) if k == kind]
+
+    def close(self) -> None:
+        self._closed.set()
