@@ -135,13 +135,13 @@ def outbox_size(gateway: Gateway) -> int:
 
 
 def gateway_toml(path: Path, *, mqtt_url: str, data_dir: Path, site: str, floor: str, rooms: list[str],
-                 sim_rate: float) -> Path:
+                 sim_rate: float, mqtt_protocol: str = "5") -> Path:
     """The config file of a gateway process: a simulated floor of allow-listed cards."""
     path.write_text(
         f'site = "{site}"\nfloor = "{floor}"\nrooms = {rooms!r}\nmqtt_url = "{mqtt_url}"\n'
         f'data_dir = "{data_dir}"\naccess = "list"\nsim_rate = {sim_rate}\nsim_seed = 11\n'
         "trust_system_clock = true\nresend_after_s = 2\nreconnect_min_s = 0.5\nreconnect_max_s = 1\n"
-        'log_level = "WARNING"\n'.replace("'", '"'))
+        f'log_level = "WARNING"\nmqtt_protocol = "{mqtt_protocol}"\n'.replace("'", '"'))
     return path
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from cloud.core.config import Settings
 from tests.integration.harness import (
     BoardStream,
     cloud_settings,
@@ -19,6 +20,7 @@ from tests.integration.harness import (
     wait_until,
 )
 from tests.support.broker import Mosquitto
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.service
 
@@ -39,7 +41,20 @@ def test_the_board_and_its_stream_show_a_killed_gateway_offline_and_back_online(
     config = gateway_toml(tmp_path / "floor.toml", mqtt_url=own_mosquitto.gateway_url("hotel", "f1"),
                           data_dir=tmp_path / "data", site="hotel", floor="f1", rooms=["101", "102"],
                           sim_rate=5)
-    with served_cloud(cloud_settings(db_url, own_mosquitto.cloud_url)) as base:
+    _kill_and_return(cloud_settings(db_url, own_mosquitto.cloud_url), config, tmp_path)
+
+
+def test_over_the_embedded_broker_a_killed_gateway_goes_offline_and_back_online(
+        db_url: str, tmp_path: Path) -> None:
+    port = free_port()
+    config = gateway_toml(tmp_path / "floor.toml", mqtt_url=f"mqtt://127.0.0.1:{port}",
+                          data_dir=tmp_path / "data", site="hotel", floor="f1", rooms=["101", "102"],
+                          sim_rate=5, mqtt_protocol="3.1.1")
+    _kill_and_return(cloud_settings(db_url, None, embedded_broker_port=port), config, tmp_path)
+
+
+def _kill_and_return(settings: Settings, config: Path, tmp_path: Path) -> None:
+    with served_cloud(settings) as base:
         stream = BoardStream(base)
         process = spawn_gateway(config, tmp_path / "gateway.log")
         try:
