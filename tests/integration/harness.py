@@ -189,3 +189,24 @@ class BoardStream:
 
     def close(self) -> None:
         self._closed.set()
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """How the cloud and a gateway reach each other: Mosquitto with the ACL, or the embedded broker."""
+
+    name: str
+    cloud_url: str | None  # None: the cloud starts the embedded broker on ``embedded_port``
+    gateway_url: str
+    protocol: str
+    embedded_port: int | None = None
+    hostile_user: tuple[str, str] | None = None  # username and password for a raw client
+
+    def settings(self, db_url: str, *, client_id: str | None = None) -> Settings:
+        if self.embedded_port is not None:
+            return cloud_settings(db_url, None, client_id=client_id, embedded_broker_port=self.embedded_port)
+        return cloud_settings(db_url, self.cloud_url, client_id=client_id)
+
+    @property
+    def port(self) -> int:
+        return int(self.gateway_url.rsplit(":", 1)[1])

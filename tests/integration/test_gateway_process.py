@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.harness import (
-    cloud_settings,
+    Wiring,
     gateway_toml,
     running_cloud,
     spawn_gateway,
@@ -17,14 +17,13 @@ from tests.integration.harness import (
     stored_events,
     wait_until,
 )
-from tests.support.broker import Mosquitto
 
 pytestmark = pytest.mark.service
 ROOMS = ["101", "102", "103", "104"]
 
 
 def _store(data_dir: Path) -> sqlite3.Connection:
-    return sqlite3.connect(data_dir / "gateway-hotel-f2.db")
+    return sqlite3.connect(data_dir / "gateway-hotel-f1.db")
 
 
 def _last_seq(data_dir: Path) -> int:
@@ -39,17 +38,17 @@ def _pending_ids(data_dir: Path) -> set[str]:
 
 
 def _seqs(db_url: str) -> list[int]:
-    return [e.seq for e in stored_events(db_url, site="hotel", floor="f2") if e.seq is not None]
+    return [e.seq for e in stored_events(db_url, site="hotel", floor="f1") if e.seq is not None]
 
 
 def test_a_gateway_killed_mid_publish_loses_no_recorded_event(
-        own_mosquitto: Mosquitto, db_url: str, tmp_path: Path) -> None:
+        wiring: Wiring, db_url: str, tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    config = gateway_toml(tmp_path / "floor.toml", mqtt_url=own_mosquitto.gateway_url("hotel", "f2"),
-                          data_dir=data_dir, site="hotel", floor="f2", rooms=ROOMS, sim_rate=300)
+    config = gateway_toml(tmp_path / "floor.toml", mqtt_url=wiring.gateway_url, data_dir=data_dir,
+                          site="hotel", floor="f1", rooms=ROOMS, sim_rate=300, mqtt_protocol=wiring.protocol)
     process = spawn_gateway(config, tmp_path / "gateway.log")
     try:
-        with running_cloud(cloud_settings(db_url, own_mosquitto.cloud_url)):
+        with running_cloud(wiring.settings(db_url)):
             wait_until(lambda: len(_seqs(db_url)) >= 200, what="events flowing to the cloud")
         # The cloud is down: events pile up unconfirmed while the gateway keeps publishing.
         wait_until(lambda: len(_pending_ids(data_dir)) >= 50, what="unconfirmed events")
@@ -58,9 +57,9 @@ def test_a_gateway_killed_mid_publish_loses_no_recorded_event(
         recorded, pending = _last_seq(data_dir), _pending_ids(data_dir)
         assert pending and recorded >= 250
 
-        # A new cloud session: what the broker queued for the old one is never read, so only the
-        # restarted gateway's outbox can bring the unconfirmed events.
-        with running_cloud(cloud_settings(db_url, own_mosquitto.cloud_url)):
+        # A new cloud session (or a fresh embedded broker): what a broker queued for the old one
+        # is never read, so only the restarted gateway's outbox can bring the unconfirmed events.
+        with running_cloud(wiring.settings(db_url)):
             process = spawn_gateway(config, tmp_path / "gateway.log")
             wait_until(lambda: set(range(1, recorded + 1)) <= set(_seqs(db_url)), timeout=60,
                        what=f"every seq up to {recorded} stored")
@@ -70,7 +69,7 @@ def test_a_gateway_killed_mid_publish_loses_no_recorded_event(
             assert process.wait(15) == 0
         seqs = _seqs(db_url)
         assert len(seqs) == len(set(seqs)), "an event was stored twice"
-        assert pending <= {e.id for e in stored_events(db_url, site="hotel", floor="f2")}
+        assert pending <= {e.id for e in stored_events(db_url, site="hotel", floor="f1")}
         assert sorted(seqs) == list(range(1, max(seqs) + 1))
     finally:
         stop_process(process)
