@@ -33,7 +33,7 @@ from mqtt.messages import CredentialUpsert
 from tests.support.ports import free_port, wait_for_port
 
 
-def wait_until(predicate: Callable[[], object], *, timeout: float = 20.0, what: str = "condition") -> None:
+def wait_until(predicate: Callable[[], object], *, timeout: float = 30.0, what: str = "condition") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
