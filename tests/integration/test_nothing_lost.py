@@ -48,7 +48,7 @@ def _assert_exactly(stored: list[Stored], recorded: list[OutboxEntry]) -> None:
     for entry in recorded:  # recorded order is seq order
         per_room[entry.room].append(by_id[entry.id])
     for room, events in per_room.items():
-        seqs, stamps = [e.seq for e in events], [e.ts for e in events]
+        seqs, stamps = [e.seq or 0 for e in events], [e.ts for e in events]
         assert seqs == sorted(seqs) and stamps == sorted(stamps), f"room {room} out of order"
         assert all(e.room == room for e in events)
 
@@ -57,7 +57,8 @@ def test_a_thousand_events_recorded_while_the_broker_is_down_arrive_exactly_once
         own_mosquitto: Mosquitto, db_url: str, tmp_path: Path) -> None:
     config = gateway_config(own_mosquitto.gateway_url("hotel", "f1"), tmp_path, site="hotel", floor="f1",
                             rooms=ROOMS)
-    with running_cloud(cloud_settings(db_url, own_mosquitto.cloud_url)), running_gateway(config) as gw:
+    with running_cloud(cloud_settings(db_url, own_mosquitto.cloud_url)) as cloud, \
+            running_gateway(config) as gw:
         wait_until(gw.link.online.is_set, what="gateway connected")
         own_mosquitto.stop()
         wait_until(lambda: not gw.link.online.is_set(), what="gateway sees the outage")
@@ -68,6 +69,8 @@ def test_a_thousand_events_recorded_while_the_broker_is_down_arrive_exactly_once
                    what="the thousand events stored")
         wait_until(lambda: outbox_size(gw) == 0, timeout=30, what="every event confirmed")
         _assert_exactly(stored_events(db_url, site="hotel", floor="f1"), recorded)
+        listed = cloud.get("/api/v1/rooms/hotel/f1/105/events", params={"limit": 1000}).json()
+        assert [e["id"] for e in reversed(listed)] == [e.id for e in recorded if e.room == "105"]
 
 
 def test_a_cloud_restarted_mid_stream_stores_every_event_exactly_once(
