@@ -11,6 +11,13 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from cloud.api import health
+from cloud.auth import api as auth_api
+from cloud.auth import pages as auth_pages
+from cloud.auth import staff_pages
+from cloud.auth.deps import require_role
+from cloud.auth.roles import ROOM_ROLES
+from cloud.auth.settings import AuthSettings
+from cloud.auth.wiring import install_auth
 from cloud.billing import install as billing_install
 from cloud.board import routes as board_routes
 from cloud.board.notify import BoardNotifier
@@ -19,12 +26,19 @@ from cloud.core.config import Settings
 from cloud.core.db import make_engine, make_sessionmaker
 from cloud.core.errors import install_problem_handlers
 from cloud.core.migrate import upgrade
+from cloud.guests import api as guests_api
+from cloud.guests import pages as guests_pages
+from cloud.guests.context import install_guests
+from cloud.guests.settings import GuestSettings
+from cloud.i18n.jinja import install_i18n
 from cloud.ingest.link import CloudLink
 from cloud.ingest.service import IngestService
 from cloud.ingest.store import IngestStore
 from cloud.notify.maintenance import MaintenanceAlertNotifier
 from cloud.notify.settings import NotifySettings
 from cloud.portal import routes as portal_routes
+from cloud.portal.templating import templates
+from cloud.reservations.wiring import install_reservations
 from cloud.runtime import Runtime
 from cloud.telemetry import routes as telemetry_routes
 from cloud.telemetry.alerts.monitor import AlertLoop, AlertMonitor
@@ -96,12 +110,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description="Hotel management: reservations, stays, rooms, doors and billing.")
     app.state.runtime = runtime
     install_problem_handlers(app)
+    install_auth(app, settings=AuthSettings(secret_key=settings.secret_key), sessions=runtime.sessions,
+                 templates=templates)
+    install_i18n(app, templates)
+    install_guests(app, GuestSettings(secret_key=settings.secret_key))
+    install_reservations(app, settings)
+    for router in (auth_api.router, auth_pages.router, staff_pages.router, guests_api.router,
+                   guests_pages.router):
+        app.include_router(router)
     notify_loop, housekeeping = billing_install.install(app, sessions=runtime.sessions)
     runtime.loops.append(notify_loop)
     runtime.event_hooks.append(housekeeping)
     app.include_router(health.router)
-    app.include_router(board_routes.router)
-    app.include_router(telemetry_routes.router)
-    app.include_router(portal_routes.router)
+    app.include_router(board_routes.router, dependencies=[require_role(*ROOM_ROLES)])
+    app.include_router(telemetry_routes.router, dependencies=[require_role(*ROOM_ROLES)])
+    app.include_router(portal_routes.router, dependencies=[require_role(*ROOM_ROLES)])
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -9,12 +9,16 @@ import sys
 
 def _cloud_epilog() -> str:
     try:
+        from cloud.auth.settings import AuthSettings
         from cloud.core.config import describe_settings
+        from cloud.guests.settings import GuestSettings
         from cloud.telemetry.settings import TelemetrySettings
     except ImportError:
         return "(the cloud extra is not installed: pip install 'posada[cloud]')"
     return "settings (environment, or the same names in the TOML file given by POSADA_CONFIG):\n" + \
-        describe_settings() + "\ntelemetry and alerts (environment):\n" + describe_settings(TelemetrySettings)
+        describe_settings() + "\nstaff access:\n" + describe_settings(AuthSettings) + \
+        "\nguest data:\n" + describe_settings(GuestSettings) + \
+        "\ntelemetry and alerts:\n" + describe_settings(TelemetrySettings)
 
 
 def _edge_epilog() -> str:
@@ -62,6 +66,21 @@ def main(argv: list[str] | None = None) -> int:
     broker.add_argument("--port", type=int, default=1883)
     broker.add_argument("--bind", default="0.0.0.0")
 
+    grafana = prov_sub.add_parser("grafana", help="push dashboards and data sources to Grafana "
+                                  "(POSADA_GRAFANA_URL, POSADA_GRAFANA_TOKEN, POSADA_INFLUX_*)")
+    grafana.add_argument("--out", default=None,
+                         help="write provisioning files here instead of calling the API")
+    keys = prov_sub.add_parser("keys", help="the property's Ed25519 card-signing keys (create, rotate)")
+    keys.add_argument("--dir", required=True, help="key directory (private keys, mode 0600)")
+    keys.add_argument("--rotate", action="store_true", help="announce the next key now")
+    keys.add_argument("--lead-hours", type=float, default=24.0,
+                      help="how long gateways learn a new key before it signs [24]")
+
+    guests = sub.add_parser("guests", help="guest data: re-encrypt under the active key")
+    guests_sub = guests.add_subparsers(dest="what", required=True)
+    guests_sub.add_parser("reencrypt",
+                          help="re-encrypt every guest's personal data with POSADA_GUEST_ACTIVE_KEY")
+
     args, rest = parser.parse_known_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("amqtt", "transitions", "alembic", "httpx"):
@@ -81,6 +100,18 @@ def main(argv: list[str] | None = None) -> int:
         from provisioning.cli import provision_broker
 
         return provision_broker(out=args.out, floors=args.floor, port=args.port, bind=args.bind)
+    if args.command == "provision" and args.what == "grafana":
+        from provisioning.grafana import provision_grafana
+
+        return provision_grafana(out=args.out)
+    if args.command == "provision" and args.what == "keys":
+        from provisioning.keys import provision_keys
+
+        return provision_keys(directory=args.dir, rotate_now=args.rotate, lead_hours=args.lead_hours)
+    if args.command == "guests" and args.what == "reencrypt":
+        from cloud.guests.rekey import main as rekey_main
+
+        return rekey_main(rest)
     parser.error("unknown command")
     return 2
 

@@ -96,8 +96,14 @@ class Demo:
 
 
 def seed_cloud(app: Any) -> list[tuple[str, str, str]]:
-    """Demo property and staff; returns the logins to print."""
-    return []
+    """Demo staff (one login per role, fresh passwords each start); returns the logins to print."""
+    from cloud.auth.demo import seed_demo_staff
+
+    auth = app.state.auth
+    with auth.sessionmaker() as session, session.begin():
+        logins: list[tuple[str, str, str]] = seed_demo_staff(session, passwords=auth.passwords)
+    app.state.demo_logins = logins
+    return logins
 
 
 def run_demo(*, seconds: float | None, http_port: int, mqtt_port: int, data_dir: str, fresh: bool) -> int:

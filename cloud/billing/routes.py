@@ -13,6 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from cloud.auth.deps import require_role
+from cloud.auth.roles import Role
 from cloud.billing import invoicing, payments, service
 from cloud.billing.context import Ctx
 from cloud.billing.errors import BillingConflict, InvalidAmount, ProviderUnavailable
@@ -28,6 +30,9 @@ from cloud.payments.qr_image import qr_png
 from cloud.payments.stripe import WebhookRefused, verify_webhook
 
 router = APIRouter(prefix="/api/v1", tags=["billing"])
+# Folios, payments and invoices are for the front desk and managers; the provider webhook
+# below is public and authenticated by its signature instead.
+BILLING_STAFF = [require_role(Role.FRONT_DESK, Role.MANAGER, Role.CHAIN_ADMIN)]
 KeyHeader = Annotated[str | None, Header(alias="Idempotency-Key")]
 Work = Callable[[Session], tuple[int, dict[str, Any]]]
 
@@ -60,7 +65,7 @@ def _idempotent(ctx: Ctx, *, scope: str, key: str | None, body: Any, work: Work)
     raise AssertionError("unreachable")
 
 
-@router.post("/folios", status_code=201)
+@router.post("/folios", status_code=201, dependencies=BILLING_STAFF)
 def open_folio(body: FolioIn, ctx: Ctx, key: KeyHeader = None) -> JSONResponse:
     def work(session: Session) -> tuple[int, dict[str, Any]]:
         spec = service.FolioSpec(
@@ -76,13 +81,13 @@ def open_folio(body: FolioIn, ctx: Ctx, key: KeyHeader = None) -> JSONResponse:
     return _idempotent(ctx, scope="folios", key=key, body=body.model_dump(mode="json"), work=work)
 
 
-@router.get("/folios/{folio_id}")
+@router.get("/folios/{folio_id}", dependencies=BILLING_STAFF)
 def view_folio(folio_id: str, ctx: Ctx) -> dict[str, Any]:
     with ctx.sessions() as session:
         return folio_body(session, service.get_folio(session, folio_id))
 
 
-@router.post("/folios/{folio_id}/departure")
+@router.post("/folios/{folio_id}/departure", dependencies=BILLING_STAFF)
 def record_departure(folio_id: str, ctx: Ctx) -> dict[str, Any]:
     """The guest left; an open balance is then chased by the after-departure reminders."""
     with ctx.sessions.begin() as session:
@@ -90,7 +95,7 @@ def record_departure(folio_id: str, ctx: Ctx) -> dict[str, Any]:
         return folio_body(session, folio)
 
 
-@router.post("/folios/{folio_id}/close")
+@router.post("/folios/{folio_id}/close", dependencies=BILLING_STAFF)
 def close_folio(folio_id: str, ctx: Ctx) -> dict[str, Any]:
     """Close a settled folio (every balance zero); closed folios take no more charges."""
     with ctx.sessions.begin() as session:
@@ -98,7 +103,7 @@ def close_folio(folio_id: str, ctx: Ctx) -> dict[str, Any]:
         return folio_body(session, folio)
 
 
-@router.post("/folios/{folio_id}/charges", status_code=201)
+@router.post("/folios/{folio_id}/charges", status_code=201, dependencies=BILLING_STAFF)
 def post_charge(folio_id: str, body: ChargeIn, ctx: Ctx, key: KeyHeader = None) -> JSONResponse:
     share = body.company_share_percent
     request = service.ChargeRequest(
@@ -117,7 +122,7 @@ def post_charge(folio_id: str, body: ChargeIn, ctx: Ctx, key: KeyHeader = None) 
                        body=[folio_id, body.model_dump(mode="json")], work=work)
 
 
-@router.post("/folios/{folio_id}/payments", status_code=201)
+@router.post("/folios/{folio_id}/payments", status_code=201, dependencies=BILLING_STAFF)
 def take_payment(folio_id: str, body: PaymentIn, ctx: Ctx,
                  key: KeyHeader = None) -> JSONResponse:
     request = payments.PaymentRequest(amount=money_of(body.amount), method=body.method,
@@ -147,7 +152,7 @@ def take_payment(folio_id: str, body: PaymentIn, ctx: Ctx,
     return _idempotent(ctx, scope=scope, key=key, body=request_body, work=work)
 
 
-@router.post("/payments/{payment_id}/refunds", status_code=201)
+@router.post("/payments/{payment_id}/refunds", status_code=201, dependencies=BILLING_STAFF)
 def refund(payment_id: str, body: RefundIn, ctx: Ctx, key: KeyHeader = None) -> JSONResponse:
     amount = money_of(body.amount)
 
@@ -161,7 +166,7 @@ def refund(payment_id: str, body: RefundIn, ctx: Ctx, key: KeyHeader = None) -> 
                        body=[payment_id, body.model_dump(mode="json")], work=work)
 
 
-@router.post("/folios/{folio_id}/invoices", status_code=201)
+@router.post("/folios/{folio_id}/invoices", status_code=201, dependencies=BILLING_STAFF)
 def issue_invoice(folio_id: str, body: InvoiceIn, ctx: Ctx,
                   key: KeyHeader = None) -> JSONResponse:
     def work(session: Session) -> tuple[int, dict[str, Any]]:
@@ -174,14 +179,14 @@ def issue_invoice(folio_id: str, body: InvoiceIn, ctx: Ctx,
                        body=[folio_id, body.model_dump(mode="json")], work=work)
 
 
-@router.get("/invoices/{invoice_id}")
+@router.get("/invoices/{invoice_id}", dependencies=BILLING_STAFF)
 def view_invoice(invoice_id: str, ctx: Ctx) -> dict[str, Any]:
     with ctx.sessions() as session:
         return invoice_body(invoicing.get_invoice(session, invoice_id))
 
 
 @router.get("/invoices/{invoice_id}/pdf", response_class=Response,
-            responses={200: {"content": {"application/pdf": {}}}})
+            responses={200: {"content": {"application/pdf": {}}}}, dependencies=BILLING_STAFF)
 def invoice_pdf(invoice_id: str, ctx: Ctx) -> Response:
     with ctx.sessions() as session:
         invoice = invoicing.get_invoice(session, invoice_id)
@@ -194,7 +199,7 @@ def invoice_pdf(invoice_id: str, ctx: Ctx) -> Response:
         "Content-Disposition": f'attachment; filename="{number}.pdf"'})
 
 
-@router.post("/invoices/{invoice_id}/credit-notes", status_code=201)
+@router.post("/invoices/{invoice_id}/credit-notes", status_code=201, dependencies=BILLING_STAFF)
 def credit_note(invoice_id: str, ctx: Ctx, key: KeyHeader = None) -> JSONResponse:
     def work(session: Session) -> tuple[int, dict[str, Any]]:
         note = invoicing.issue_credit_note(
@@ -206,7 +211,7 @@ def credit_note(invoice_id: str, ctx: Ctx, key: KeyHeader = None) -> JSONRespons
 
 
 @router.get("/folios/{folio_id}/payment-qr", response_class=Response,
-            responses={200: {"content": {"image/png": {}}}})
+            responses={200: {"content": {"image/png": {}}}}, dependencies=BILLING_STAFF)
 def payment_qr(folio_id: str, ctx: Ctx, payer: Payer = Payer.GUEST) -> Response:
     with ctx.sessions() as session:
         folio = service.get_folio(session, folio_id)

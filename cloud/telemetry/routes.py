@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
 from cloud.api.deps import SessionDep
@@ -39,7 +40,8 @@ def get_tasks(session: SessionDep, status: TaskStatus | None = None,
 
 
 @router.patch("/maintenance/tasks/{task_id}", response_model=TaskView)
-def patch_task(session: SessionDep, task_id: int, change: TaskChange) -> TaskView:
+def patch_task(session: SessionDep, task_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+               change: TaskChange) -> TaskView:
     with session.begin():
         return queries.set_task_status(session, task_id, status=change.status,
                                        now=datetime.now(UTC))

@@ -3,7 +3,14 @@
   "use strict";
   const status = document.getElementById("live-status");
   const log = document.getElementById("event-log");
-  const time = (iso) => (iso ? new Date(iso).toLocaleTimeString([], { hour12: false }) : "");
+  const words = JSON.parse((document.getElementById("board-i18n") || {}).textContent || "{}");
+  const t = (text) => (words[text] || text);
+  const label = (code) => ((words.labels || {})[code] || code);
+  const lang = document.documentElement.lang || undefined;
+  // Times as the server renders them: the page's language, the property's time zone.
+  const zone = document.body.dataset.timeZone || undefined;
+  const clock = new Intl.DateTimeFormat(lang, { timeStyle: "medium", timeZone: zone });
+  const time = (iso) => (iso ? clock.format(new Date(iso)) : "");
 
   function setText(el, sel, html) { const n = el.querySelector(sel); if (n) n.innerHTML = html; }
 
@@ -11,9 +18,9 @@
     let el = document.getElementById(`room-${r.site}-${r.floor}-${r.room}`);
     if (!el) { location.reload(); return; }
     el.className = `room ${r.occupied ? "occupied" : "vacant"} door-${r.door} flash`;
-    setText(el, ".occ", (r.occupied ? "occupied" : "vacant") + (r.guest_present ? " · guest in" : "") + (r.dnd ? " · DND" : ""));
-    setText(el, ".door", `door <b>${r.door}</b> · lock <b>${r.lock}</b>`);
-    setText(el, ".hk", `housekeeping ${r.housekeeping}`);
+    setText(el, ".occ", label(r.occupied ? "occupied" : "vacant") + (r.guest_present ? " · " + t("guest in") : "") + (r.dnd ? " · " + t("do not disturb") : ""));
+    setText(el, ".door", `${t("door")} <b>${label(r.door)}</b> · ${t("lock")} <b>${label(r.lock)}</b>`);
+    setText(el, ".hk", `${t("housekeeping")} ${label(r.housekeeping)}`);
     if (r.last_access_at) {
       setText(el, ".access", `${r.last_access_granted ? "✔" : "✖"} ${r.last_access_reason || ""} ${time(r.last_access_at)}`);
     }
@@ -24,7 +31,7 @@
     const el = document.getElementById(`gw-${g.site}-${g.floor}`);
     if (!el) { location.reload(); return; }
     el.className = `gateway ${g.state}`;
-    el.innerHTML = `gateway <b>${g.state}</b>${g.version ? " · v" + g.version : ""}`;
+    el.innerHTML = `${t("gateway")} <b>${label(g.state)}</b>${g.version ? " · v" + g.version : ""}`;
   }
 
   function applyEvent(e) {
@@ -37,8 +44,8 @@
   }
 
   const source = new EventSource("/api/v1/board/stream");
-  source.onopen = () => { status.textContent = "live"; status.className = "live on"; };
-  source.onerror = () => { status.textContent = "reconnecting…"; status.className = "live off"; };
+  source.onopen = () => { status.textContent = t("live"); status.className = "live on"; };
+  source.onerror = () => { status.textContent = t("reconnecting…"); status.className = "live off"; };
   source.addEventListener("room", (m) => applyRoom(JSON.parse(m.data)));
   source.addEventListener("gateway", (m) => applyGateway(JSON.parse(m.data)));
   source.addEventListener("event", (m) => applyEvent(JSON.parse(m.data)));

@@ -8,8 +8,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from cloud.app import create_app
+from cloud.auth.roles import Role
 from cloud.core.config import Settings
 from cloud.notify.models import OutboxMessage
+from tests.support.staff import sign_in_staff
 
 
 def test_the_cloud_app_serves_billing(
@@ -19,6 +21,7 @@ def test_the_cloud_app_serves_billing(
     app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'cloud.db'}",
                               mqtt_enabled=False))
     with TestClient(app) as client:
+        sign_in_staff(client, role=Role.FRONT_DESK)  # billing answers signed-in staff only
         folio = client.post("/api/v1/folios", headers={"Idempotency-Key": "f1"}, json={
             "site": "centro", "currency": "EUR", "guest": {"name": "Eva", "language": "es"}})
         assert folio.status_code == 201, folio.text

@@ -15,6 +15,8 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy.engine import Engine
 
+from cloud.auth.deps import current_principal
+from cloud.auth.roles import Principal, Role
 from cloud.billing.context import BillingContext
 from cloud.billing.routes import router
 from cloud.billing.settings import BillingSettings, TaxConfig
@@ -32,6 +34,8 @@ SETTINGS = BillingSettings(
     stripe_webhook_secret="whsec_x",
 )
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
+DESK = Principal(user_id="01JD0000000000000000000000", username="desk", display_name="Desk",
+                 role=Role.FRONT_DESK, chain="test-chain", site="hotel")
 
 
 @pytest.fixture
@@ -39,6 +43,7 @@ def client(engine: Engine) -> Iterator[TestClient]:
     app = FastAPI()
     install_problem_handlers(app)
     app.include_router(router)
+    app.dependency_overrides[current_principal] = lambda: DESK  # billing answers signed-in staff only
     app.state.billing = BillingContext(sessions=make_sessionmaker(engine), settings=SETTINGS,
                                        provider=SimulatedCardProvider(), clock=lambda: NOW)
     with TestClient(app) as test_client:

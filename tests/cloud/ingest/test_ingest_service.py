@@ -19,6 +19,7 @@ from mqtt.codec import encode
 from mqtt.envelope import utcnow
 from mqtt.messages import AccessDecision, GatewayStatus, LastAccess, RoomState
 from tests.support.broker import Mosquitto
+from tests.support.staff import sign_in_staff
 
 pytestmark = pytest.mark.service
 
@@ -68,6 +69,7 @@ def cloud(mosquitto: Mosquitto, db_url: str) -> Iterator[TestClient]:
                         mqtt_client_id=f"cloud-{os.getpid()}-{time.monotonic_ns()}")
     with TestClient(create_app(settings)) as client:
         _wait(lambda: client.get("/health").status_code == 200)
+        sign_in_staff(client, site="annex")  # the API and the portal answer signed-in staff only
         yield client
 
 

@@ -1,0 +1,69 @@
+"""REST API of staff access: bearer tokens and who am I."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from pydantic import BaseModel, Field
+
+from cloud.auth.context import auth_context
+from cloud.auth.deps import CurrentUser, DbSession
+from cloud.auth.errors import AccountLocked, BadCredentials
+from cloud.auth.sessions import Refused, issue_api_token, revoke_api_token, sign_in, sign_out
+from cloud.core.errors import NotFound
+from mqtt.envelope import utcnow
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+
+
+class TokenRequest(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+    name: str = Field(default="api", min_length=1, max_length=100, description="what the token is for")
+
+
+class TokenIssued(BaseModel):
+    id: str
+    token: str = Field(description="send as Authorization: Bearer <token>; shown only once")
+    expires_at: datetime
+
+
+class Me(BaseModel):
+    user_id: str
+    username: str
+    display_name: str
+    role: str
+    chain: str
+    site: str | None
+
+
+@router.post("/tokens", response_model=TokenIssued, status_code=201)
+def create_token(request: Request, body: TokenRequest, db: DbSession) -> TokenIssued:
+    """Exchange a staff member's password for a bearer token (failures count toward lockout)."""
+    ctx = auth_context(request)
+    now = utcnow()
+    result = sign_in(db, username=body.username, password=body.password, now=now, settings=ctx.settings,
+                     passwords=ctx.passwords, user_agent="api")
+    if isinstance(result, Refused):
+        db.commit()
+        if result.reason == "locked":
+            raise AccountLocked("too many failed attempts; try again later")
+        raise BadCredentials("wrong username or password")
+    sign_out(db, result.token, now=now)  # only the token is wanted, not a portal session
+    token, row = issue_api_token(db, principal=result.principal, name=body.name, now=now,
+                                 settings=ctx.settings)
+    return TokenIssued(id=row.id, token=token, expires_at=row.expires_at)
+
+
+@router.delete("/tokens/{token_id}", status_code=204)
+def delete_token(token_id: Annotated[str, Path(max_length=26)], user: CurrentUser, db: DbSession) -> None:
+    if not revoke_api_token(db, principal=user, token_id=token_id, now=utcnow()):
+        raise NotFound("no such live token of yours")
+
+
+@router.get("/me", response_model=Me)
+def me(user: CurrentUser) -> Me:
+    return Me(user_id=user.user_id, username=user.username, display_name=user.display_name,
+              role=user.role.value, chain=user.chain, site=user.site)

@@ -1,0 +1,137 @@
+"""Portal pages of staff access: sign-in, sign-out, account (sessions, API tokens), language."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+
+from cloud.auth.accounts import change_own_password
+from cloud.auth.context import SESSION_COOKIE, auth_context, cookie_secure
+from cloud.auth.deps import CurrentUser, DbSession
+from cloud.auth.errors import InvalidAccount
+from cloud.auth.models import ApiToken
+from cloud.auth.sessions import (
+    Refused,
+    issue_api_token,
+    revoke_api_token,
+    sign_in,
+    sign_out,
+    sign_out_everywhere,
+)
+from cloud.i18n.catalog import LANGUAGES
+from cloud.i18n.jinja import LANG_COOKIE
+from cloud.i18n.jinja import gettext as _
+from cloud.portal.templating import templates
+from mqtt.envelope import utcnow
+
+router = APIRouter(include_in_schema=False)
+
+
+def safe_next(target: str | None) -> str:
+    """Only local paths: never an open redirect to another site."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    return target
+
+
+def _page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, context, status_code=status)
+
+
+@router.get("/signin", response_class=HTMLResponse)
+def signin_form(request: Request, next: str = "/") -> HTMLResponse:
+    return _page(request, "auth/signin.html", {"next": safe_next(next), "error": None})
+
+
+@router.post("/signin", response_model=None)
+def signin(request: Request, db: DbSession, username: Annotated[str, Form(max_length=200)],
+           password: Annotated[str, Form(max_length=1024)],
+           next: Annotated[str, Form(max_length=2000)] = "/") -> Response:
+    ctx = auth_context(request)
+    result = sign_in(db, username=username, password=password, now=utcnow(), settings=ctx.settings,
+                     passwords=ctx.passwords, user_agent=request.headers.get("user-agent", ""))
+    if isinstance(result, Refused):
+        db.commit()  # failures count even though the answer is a refusal
+        locked = result.reason == "locked"
+        error = (_("This account is locked after too many failed attempts. Try again later.") if locked
+                 else _("Wrong username or password."))
+        context = {"next": safe_next(next), "error": error, "username": username[:64]}
+        return _page(request, "auth/signin.html", context, 423 if locked else 401)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    response.set_cookie(SESSION_COOKIE, result.token, httponly=True, samesite="lax", path="/",
+                        secure=cookie_secure(request, ctx.settings),
+                        max_age=ctx.settings.session_lifetime_minutes * 60)
+    return response
+
+
+@router.post("/signout")
+def signout(request: Request, db: DbSession) -> RedirectResponse:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        sign_out(db, token, now=utcnow())
+    response = RedirectResponse("/signin", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.post("/lang")
+def choose_language(lang: Annotated[str, Form(max_length=16)],
+                    next: Annotated[str, Form(max_length=2000)] = "/") -> RedirectResponse:
+    response = RedirectResponse(safe_next(next), status_code=303)
+    if lang in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, lang, httponly=True, samesite="lax", path="/", max_age=365 * 86400)
+    return response
+
+
+def _account(request: Request, db: DbSession, user: CurrentUser, *, new_token: str | None = None,
+             error: str | None = None) -> HTMLResponse:
+    live = select(ApiToken).where(ApiToken.user_id == user.user_id, ApiToken.revoked_at.is_(None))
+    context = {"tokens": list(db.scalars(live.order_by(ApiToken.created_at))), "new_token": new_token,
+               "error": error, "active": "account"}
+    return _page(request, "auth/account.html", context, 422 if error else 200)
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account(request: Request, user: CurrentUser, db: DbSession) -> HTMLResponse:
+    return _account(request, db, user)
+
+
+@router.post("/account/signout-everywhere")
+def signout_everywhere(user: CurrentUser, db: DbSession) -> RedirectResponse:
+    sign_out_everywhere(db, user_id=user.user_id, now=utcnow(), actor=user)
+    response = RedirectResponse("/signin", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.post("/account/password", response_model=None)
+def change_password(request: Request, user: CurrentUser, db: DbSession,
+                    current: Annotated[str, Form(max_length=1024)],
+                    new: Annotated[str, Form(max_length=1024)]) -> Response:
+    try:
+        passwords = auth_context(request).passwords
+        change_own_password(db, actor=user, passwords=passwords, current=current, new=new)
+    except InvalidAccount as exc:
+        db.rollback()
+        return _account(request, db, user, error=_("Could not set the password: ") + exc.detail)
+    response = RedirectResponse("/signin", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.post("/account/tokens", response_class=HTMLResponse)
+def create_token(request: Request, user: CurrentUser, db: DbSession,
+                 name: Annotated[str, Form(min_length=1, max_length=100)]) -> HTMLResponse:
+    token, _row = issue_api_token(db, principal=user, name=name, now=utcnow(),
+                                  settings=auth_context(request).settings)
+    db.flush()
+    return _account(request, db, user, new_token=token)
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+def revoke_token(token_id: str, user: CurrentUser, db: DbSession) -> RedirectResponse:
+    revoke_api_token(db, principal=user, token_id=token_id[:26], now=utcnow())
+    return RedirectResponse("/account", status_code=303)

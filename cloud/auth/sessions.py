@@ -1,0 +1,160 @@
+"""Sign-in, portal sessions and API tokens: server-side rows that can be revoked."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from cloud.auth.accounts import principal_of
+from cloud.auth.audit import audit
+from cloud.auth.lockout import LockoutPolicy, LockState
+from cloud.auth.models import ApiToken, StaffSession, StaffUser
+from cloud.auth.passwords import Passwords
+from cloud.auth.roles import Principal
+from cloud.auth.settings import AuthSettings
+from cloud.auth.tokens import API_PREFIX, SESSION_PREFIX, csrf_for, new_token, token_hash
+from mqtt.envelope import new_id
+
+log = logging.getLogger(__name__)
+TOUCH_EVERY = timedelta(seconds=60)  # write last_seen at most this often
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    token: str
+    principal: Principal
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    reason: Literal["bad_credentials", "locked"]
+
+
+def policy_of(settings: AuthSettings) -> LockoutPolicy:
+    return LockoutPolicy(
+        threshold=settings.lockout_threshold,
+        window=timedelta(minutes=settings.lockout_window_minutes),
+        duration=timedelta(minutes=settings.lockout_minutes),
+    )
+
+
+def sign_in(session: Session, *, username: str, password: str, now: datetime, settings: AuthSettings,
+            passwords: Passwords, user_agent: str = "") -> SignedIn | Refused:
+    """Check a password and open a session. The caller commits either way (failures count)."""
+    user = session.scalar(select(StaffUser).where(StaffUser.username == username.strip().lower()[:64]))
+    policy = policy_of(settings)
+    state = LockState(user.failures, user.failure_window_start, user.locked_until) if user else LockState()
+    if user is not None and policy.is_locked(state, now=now):
+        return Refused("locked")
+    matches = passwords.verify(user.password_hash if user else None, password)
+    if not matches or user is None or not user.active:
+        if user is not None:
+            _store(user, policy.after_failure(state, now=now))
+            if policy.is_locked(_state(user), now=now):
+                audit(session, "system:lockout", "staff.locked", "staff", user.id, site=user.site)
+                log.warning("sign-in locked", extra={"staff": user.username, "site": user.site})
+                return Refused("locked")
+        log.info("sign-in refused", extra={"staff": username[:64]})
+        return Refused("bad_credentials")
+    _store(user, LockState())
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash(password)
+    return _open(session, user=user, now=now, settings=settings, user_agent=user_agent)
+
+
+def _state(user: StaffUser) -> LockState:
+    return LockState(user.failures, user.failure_window_start, user.locked_until)
+
+
+def _store(user: StaffUser, state: LockState) -> None:
+    user.failures, user.failure_window_start, user.locked_until = (
+        state.failures, state.window_start, state.locked_until)
+
+
+def _open(session: Session, *, user: StaffUser, now: datetime, settings: AuthSettings,
+          user_agent: str) -> SignedIn:
+    token = new_token(SESSION_PREFIX)
+    row = StaffSession(
+        id=new_id(), token_hash=token_hash(token), user_id=user.id, created_at=now, last_seen_at=now,
+        expires_at=now + timedelta(minutes=settings.session_lifetime_minutes), user_agent=user_agent[:255],
+    )
+    session.add(row)
+    csrf = csrf_for(token, secret=settings.secret_key)
+    principal = principal_of(session, user, session_id=row.id, csrf=csrf)
+    return SignedIn(token=token, principal=principal, expires_at=row.expires_at)
+
+
+def resolve_session(session: Session, token: str, *, now: datetime,
+                    settings: AuthSettings) -> Principal | None:
+    """The principal of a live session cookie, or None (unknown, expired, idle, revoked, inactive)."""
+    if not token.startswith(SESSION_PREFIX) or len(token) > 100:
+        return None
+    found = session.execute(
+        select(StaffSession, StaffUser).join(StaffUser, StaffUser.id == StaffSession.user_id)
+        .where(StaffSession.token_hash == token_hash(token))
+    ).first()
+    if found is None:
+        return None
+    row, user = found
+    idle_limit = row.last_seen_at + timedelta(minutes=settings.session_idle_minutes)
+    if row.revoked_at is not None or now >= row.expires_at or now >= idle_limit or not user.active:
+        return None
+    if now - row.last_seen_at >= TOUCH_EVERY:
+        row.last_seen_at = now
+    return principal_of(session, user, session_id=row.id, csrf=csrf_for(token, secret=settings.secret_key))
+
+
+def sign_out(session: Session, token: str, *, now: datetime) -> None:
+    session.execute(update(StaffSession).where(StaffSession.token_hash == token_hash(token),
+                                               StaffSession.revoked_at.is_(None)).values(revoked_at=now))
+
+
+def sign_out_everywhere(session: Session, *, user_id: str, now: datetime, actor: Principal | str) -> int:
+    """Revoke every open session of a user; returns how many were open."""
+    result = session.execute(update(StaffSession).where(StaffSession.user_id == user_id,
+                                                        StaffSession.revoked_at.is_(None)).values(revoked_at=now))
+    audit(session, actor, "staff.sign_out_everywhere", "staff", user_id)
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def issue_api_token(session: Session, *, principal: Principal, name: str, now: datetime,
+                    settings: AuthSettings) -> tuple[str, ApiToken]:
+    """A new bearer token with the principal's role and scope; shown once, stored hashed."""
+    token = new_token(API_PREFIX)
+    row = ApiToken(id=new_id(), token_hash=token_hash(token), user_id=principal.user_id, name=name[:100],
+                   created_at=now, expires_at=now + timedelta(days=settings.api_token_days))
+    session.add(row)
+    audit(session, principal, "api_token.issue", "api_token", row.id)
+    return token, row
+
+
+def resolve_api_token(session: Session, token: str, *, now: datetime) -> Principal | None:
+    if not token.startswith(API_PREFIX) or len(token) > 100:
+        return None
+    found = session.execute(
+        select(ApiToken, StaffUser).join(StaffUser, StaffUser.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == token_hash(token))
+    ).first()
+    if found is None:
+        return None
+    row, user = found
+    if row.revoked_at is not None or now >= row.expires_at or not user.active:
+        return None
+    if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:
+        row.last_used_at = now
+    return principal_of(session, user)
+
+
+def revoke_api_token(session: Session, *, principal: Principal, token_id: str, now: datetime) -> bool:
+    row = session.get(ApiToken, token_id)
+    if row is None or row.user_id != principal.user_id or row.revoked_at is not None:
+        return False
+    row.revoked_at = now
+    audit(session, principal, "api_token.revoke", "api_token", row.id)
+    return True

@@ -1,0 +1,1 @@
+"""Guests: registration, encrypted personal data, profiles, stays, duplicates, export and erasure."""

@@ -1,0 +1,21 @@
+"""Settings of the guest registry: encryption keys and frequent-guest thresholds (``POSADA_*``)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class GuestSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="POSADA_", extra="ignore")
+
+    secret_key: str = Field(default="change-me-posada-development-only",
+                            description="keys are derived from it only when none are configured")
+    guest_keys: str = Field(
+        default="",
+        description="data keys as kid=base64(32 bytes),kid2=...; empty: one derived from the secret key",
+    )
+    guest_active_key: str = Field(default="", description="kid encrypting new data (default: the last)")
+    guest_index_key: str = Field(default="", description="base64(32 bytes) keying the blind indexes")
+    frequent_guest_stays: int = Field(default=5, ge=1, description="stays that make a guest frequent")
+    frequent_guest_nights: int = Field(default=20, ge=1, description="nights that make a guest frequent")

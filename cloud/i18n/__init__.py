@@ -1,0 +1,1 @@
+"""Translations (English, Spanish, Simplified Chinese) and locale-aware formatting for the portal."""

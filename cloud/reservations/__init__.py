@@ -1,0 +1,1 @@
+"""Reservations and stays: availability, pricing, room assignment, groups, check-in and check-out."""

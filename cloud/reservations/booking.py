@@ -1,0 +1,224 @@
+"""Booking, modifying, cancelling and no-shows; every change keeps inventory and rooms in step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from cloud.reservations import allocation, catalog, credentials, groups, inventory, rooms
+from cloud.reservations.errors import InvalidRequest, UnknownResource, WrongState
+from cloud.reservations.guest_history import check_guest
+from cloud.reservations.models import Property, RatePlan, RoomType
+from cloud.reservations.models_stays import Reservation, ReservationNight
+from cloud.reservations.nights import Stay, local_instant, local_today
+from cloud.reservations.pricing import Quote, cancellation_fee, no_show_fee, quote
+from mqtt.envelope import new_id
+
+
+@dataclass(frozen=True)
+class Booking:
+    property: str
+    room_type: str
+    rate_plan: str
+    arrival: date
+    departure: date
+    guest_name: str
+    adults: int = 1
+    children: int = 0
+    guest_id: str | None = None
+    guest_email: str | None = None
+    guest_phone: str | None = None
+    preferences: dict[str, Any] = field(default_factory=dict)
+    block_id: str | None = None
+    notes: str = ""
+    assign: bool = True
+
+
+def make_stay(arrival: date, departure: date) -> Stay:
+    try:
+        return Stay(arrival, departure)
+    except ValueError as exc:
+        raise InvalidRequest(str(exc)) from exc
+
+
+def price(session: Session, *, prop: Property, type_: RoomType, plan: RatePlan, stay: Stay) -> Quote:
+    rules = catalog.price_rules(session, plan_id=plan.id, type_id=type_.id)
+    return quote(rules, stay, currency=prop.currency, policy=catalog.policy_of(plan))
+
+
+def book(session: Session, request: Booking, *, now: datetime) -> Reservation:
+    """Sell one room of a type for the stay; SoldOut when the type has none left on some night."""
+    prop, type_, plan = catalog.sellable(
+        session, site=request.property, type_code=request.room_type, plan_code=request.rate_plan
+    )
+    stay = make_stay(request.arrival, request.departure)
+    _check_guests(type_, request.adults, request.children)
+    if stay.arrival < local_today(now, prop.timezone):
+        raise InvalidRequest("arrival is in the past")
+    if request.guest_id is not None:
+        check_guest(session, guest_id=request.guest_id, site=prop.slug)
+    priced = price(session, prop=prop, type_=type_, plan=plan, stay=stay)
+    if request.block_id:
+        groups.pick_from_block(session, block_id=request.block_id, type_id=type_.id, stay=stay, prop=prop)
+    else:
+        inventory.hold(session, type_id=type_.id, stay=stay)
+    res = Reservation(
+        id=new_id(),
+        property_id=prop.id,
+        status="booked",
+        guest_id=request.guest_id,
+        guest_name=request.guest_name,
+        guest_email=request.guest_email,
+        guest_phone=request.guest_phone,
+        adults=request.adults,
+        children=request.children,
+        room_type_id=type_.id,
+        inventory_type_id=type_.id,
+        rate_plan_id=plan.id,
+        block_id=request.block_id,
+        arrival=stay.arrival,
+        departure=stay.departure,
+        currency=priced.currency,
+        total_minor=priced.total_minor,
+        deposit_required_minor=priced.deposit_minor,
+        checkout_due_at=local_instant(stay.departure, prop.checkout_at, prop.timezone),
+        preferences=dict(request.preferences),
+        notes=request.notes,
+        created_at=now,
+    )
+    session.add(res)
+    session.add_all(
+        ReservationNight(reservation_id=res.id, night=n, amount_minor=a) for n, a in priced.nights
+    )
+    if request.assign:
+        rooms.assign(session, res, fresh=True)
+    return res
+
+
+def _check_guests(type_: RoomType, adults: int, children: int) -> None:
+    if adults < 1 or children < 0:
+        raise InvalidRequest("at least one adult, and no negative number of children")
+    if adults + children > type_.max_guests:
+        raise InvalidRequest(f"room type {type_.code} sleeps at most {type_.max_guests}")
+
+
+def _write_nights(session: Session, res: Reservation, priced: Quote) -> None:
+    session.flush()
+    session.execute(delete(ReservationNight).where(ReservationNight.reservation_id == res.id))
+    session.add_all(
+        ReservationNight(reservation_id=res.id, night=n, amount_minor=a) for n, a in priced.nights
+    )
+
+
+def load(session: Session, reservation_id: str, *, lock: bool = False) -> Reservation:
+    query = select(Reservation).where(Reservation.id == reservation_id)
+    if lock:
+        query = query.with_for_update()
+    res = session.scalar(query)
+    if res is None:
+        raise UnknownResource(f"no reservation {reservation_id}")
+    return res
+
+
+def _release_holdings(session: Session, res: Reservation) -> None:
+    stay = Stay(res.arrival, res.departure)
+    allocation.release_stay(session, reservation_id=res.id)
+    if res.block_id:
+        if res.inventory_type_id != res.room_type_id:  # upgraded: give the block its type back
+            inventory.hold(session, type_id=res.room_type_id, stay=stay)
+            inventory.release(session, type_id=res.inventory_type_id, stay=stay)
+        groups.return_to_block(session, block_id=res.block_id, type_id=res.room_type_id)
+        return
+    inventory.release(session, type_id=res.inventory_type_id, stay=stay)
+
+
+def modify(
+    session: Session,
+    res: Reservation,
+    *,
+    now: datetime,
+    arrival: date | None = None,
+    departure: date | None = None,
+    room_type: str | None = None,
+    adults: int | None = None,
+    children: int | None = None,
+) -> Reservation:
+    """Change dates, type or guests: release what it held, then hold the new stay, all or nothing."""
+    if res.status != "booked":
+        raise WrongState(f"a {res.status} reservation cannot be modified")
+    prop = session.get(Property, res.property_id)
+    assert prop is not None
+    type_ = (
+        catalog.room_type(session, prop, room_type) if room_type else session.get(RoomType, res.room_type_id)
+    )
+    plan = session.get(RatePlan, res.rate_plan_id)
+    assert type_ is not None and plan is not None
+    if res.block_id and type_.id != res.room_type_id:
+        raise InvalidRequest("a group reservation keeps its block's room type")
+    stay = make_stay(arrival or res.arrival, departure or res.departure)
+    if stay.arrival < local_today(now, prop.timezone):
+        raise InvalidRequest("arrival is in the past")
+    res.adults, res.children = adults or res.adults, res.children if children is None else children
+    _check_guests(type_, res.adults, res.children)
+    priced = price(session, prop=prop, type_=type_, plan=plan, stay=stay)
+    _release_holdings(session, res)
+    if res.block_id:
+        groups.pick_from_block(session, block_id=res.block_id, type_id=type_.id, stay=stay, prop=prop)
+    else:
+        inventory.hold(session, type_id=type_.id, stay=stay)
+    res.arrival, res.departure, res.room_type_id, res.inventory_type_id = (
+        stay.arrival,
+        stay.departure,
+        type_.id,
+        type_.id,
+    )
+    res.total_minor, res.deposit_required_minor = priced.total_minor, priced.deposit_minor
+    res.checkout_due_at = local_instant(stay.departure, prop.checkout_at, prop.timezone)
+    _write_nights(session, res, priced)
+    rooms.assign(session, res)
+    return res
+
+
+def cancel(session: Session, res: Reservation, *, now: datetime) -> Reservation:
+    """Cancel under the rate plan's policy; the fee is recorded for billing to charge."""
+    if res.status != "booked":
+        raise WrongState(f"a {res.status} reservation cannot be cancelled")
+    prop, plan = session.get(Property, res.property_id), session.get(RatePlan, res.rate_plan_id)
+    assert prop is not None and plan is not None
+    amounts = _night_amounts(session, res)
+    checkin_at = local_instant(res.arrival, prop.checkin_from, prop.timezone)
+    res.cancellation_fee_minor = cancellation_fee(
+        catalog.policy_of(plan), amounts, now=now, checkin_at=checkin_at
+    )
+    credentials.revoke_all(session, res, now=now)  # e.g. a key sent to a phone before arrival
+    _release_holdings(session, res)
+    res.status, res.cancelled_at = "cancelled", now
+    return res
+
+
+def no_show(session: Session, res: Reservation, *, now: datetime) -> Reservation:
+    """Mark a guest who never came (from the day after arrival): frees the rooms, records the fee."""
+    prop, plan = session.get(Property, res.property_id), session.get(RatePlan, res.rate_plan_id)
+    assert prop is not None and plan is not None
+    if res.status != "booked":
+        raise WrongState(f"a {res.status} reservation cannot be a no-show")
+    if local_today(now, prop.timezone) <= res.arrival:
+        raise InvalidRequest("a no-show can be recorded from the day after arrival")
+    res.cancellation_fee_minor = no_show_fee(catalog.policy_of(plan), _night_amounts(session, res))
+    _release_holdings(session, res)
+    res.status, res.cancelled_at = "no_show", now
+    return res
+
+
+def _night_amounts(session: Session, res: Reservation) -> list[int]:
+    return list(
+        session.scalars(
+            select(ReservationNight.amount_minor)
+            .where(ReservationNight.reservation_id == res.id)
+            .order_by(ReservationNight.night)
+        )
+    )

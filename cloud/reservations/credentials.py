@@ -1,0 +1,160 @@
+"""Keycards for stays: issued at check-in, sent to the floor's gateway, revoked at the end.
+
+The card itself is signed by a ``CredentialIssuer`` (the keycard issuer of ``cloud/keys``);
+commands to gateways are enqueued in the caller's transaction, so they leave only if it commits.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cloud.commands.outbox import enqueue_command
+from cloud.reservations.models import Floor, Property, Room
+from cloud.reservations.models_stays import Reservation, StayCredential
+from mqtt.keycard import format_credential_id
+from mqtt.messages import CredentialRevoke, CredentialUpsert, RoomSettings
+
+
+@dataclass(frozen=True)
+class KeyRequest:
+    """A guest card for one room; numbers are those written on the card and known to the doors."""
+
+    credential_id: str  # 16 lowercase hex digits
+    site: str
+    site_number: int
+    floor: str
+    floor_number: int
+    room: str
+    room_number: int
+    valid_from: datetime
+    valid_until: datetime
+    issued_at: datetime
+    sequence: int  # per room and rising: a newer card supersedes every older one of the room
+    guest: int = 1  # 1..255: copies for companions share the sequence
+
+
+class CredentialIssuer(Protocol):
+    def issue(self, request: KeyRequest) -> str:
+        """The signed card, base64url-encoded, as ``credential.upsert`` carries it."""
+        ...
+
+
+def _where(session: Session, room_id: int) -> tuple[Property, Floor, Room]:
+    room = session.get(Room, room_id)
+    assert room is not None
+    floor, prop = session.get(Floor, room.floor_id), session.get(Property, room.property_id)
+    assert floor is not None and prop is not None
+    return prop, floor, room
+
+
+def issue_for_room(
+    session: Session,
+    issuer: CredentialIssuer,
+    *,
+    res: Reservation,
+    room_id: int,
+    valid_from: datetime,
+    valid_until: datetime,
+    now: datetime,
+) -> StayCredential:
+    """Sign a card for the room, record it, and send it to the floor's gateway."""
+    prop, floor, room = _where(session, room_id)
+    earlier = _active(session, res.id, room_id)
+    last = session.scalar(select(func.max(StayCredential.sequence)).where(StayCredential.room_id == room_id))
+    request = KeyRequest(
+        credential_id=format_credential_id(secrets.randbits(64) or 1),
+        site=prop.slug,
+        site_number=prop.number,
+        floor=floor.slug,
+        floor_number=floor.level,
+        room=room.slug,
+        room_number=room.number,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        issued_at=now,
+        sequence=(last or 0) + 1,
+    )
+    card = issuer.issue(request)
+    credential = StayCredential(
+        id=request.credential_id,
+        reservation_id=res.id,
+        room_id=room_id,
+        issued_at=now,
+        valid_until=valid_until,
+        sequence=request.sequence,
+    )
+    session.add(credential)
+    enqueue_command(
+        session,
+        site=prop.slug,
+        floor=floor.slug,
+        type="credential.upsert",
+        data=CredentialUpsert(
+            credential_id=credential.id, card=card, rooms=[room.slug], valid_until=valid_until
+        ),
+    )
+    for old in earlier:
+        _revoke(session, old, now=now)
+    room_settings(session, room_id=room_id, checkout_at=valid_until, occupied=True)
+    return credential
+
+
+def room_settings(
+    session: Session,
+    *,
+    room_id: int,
+    checkout_at: datetime | None = None,
+    occupied: bool | None = None,
+    housekeeping: str | None = None,
+) -> None:
+    prop, floor, room = _where(session, room_id)
+    enqueue_command(
+        session,
+        site=prop.slug,
+        floor=floor.slug,
+        type="room.settings",
+        data=RoomSettings.model_validate(
+            {
+                "room": room.slug,
+                "checkout_at": checkout_at,
+                "occupied": occupied,
+                "housekeeping": housekeeping,
+            }
+        ),
+    )
+
+
+def _active(session: Session, reservation_id: str, room_id: int | None = None) -> list[StayCredential]:
+    query = select(StayCredential).where(
+        StayCredential.reservation_id == reservation_id, StayCredential.revoked_at.is_(None)
+    )
+    if room_id is not None:
+        query = query.where(StayCredential.room_id == room_id)
+    return list(session.scalars(query.order_by(StayCredential.issued_at)))
+
+
+def _revoke(session: Session, credential: StayCredential, *, now: datetime) -> None:
+    prop, floor, _room = _where(session, credential.room_id)
+    credential.revoked_at = now
+    enqueue_command(
+        session,
+        site=prop.slug,
+        floor=floor.slug,
+        type="credential.revoke",
+        data=CredentialRevoke(credential_id=credential.id, until=credential.valid_until),
+    )
+
+
+def revoke_all(session: Session, res: Reservation, *, now: datetime) -> list[int]:
+    """Revoke every live card of a stay; returns the rooms they opened."""
+    rooms = []
+    for credential in _active(session, res.id):
+        _revoke(session, credential, now=now)
+        rooms.append(credential.room_id)
+    return rooms

@@ -1,0 +1,60 @@
+"""Domain errors of reservations and stays, each mapped to an RFC 9457 problem."""
+
+from __future__ import annotations
+
+from cloud.core.errors import Conflict, DomainError, NotFound
+
+
+class InvalidRequest(DomainError):
+    status = 422
+    type_ = "/problems/reservations/invalid"
+    title = "Invalid reservation request"
+
+
+class UnknownResource(NotFound):
+    type_ = "/problems/reservations/not-found"
+
+
+class SoldOut(Conflict):
+    """No inventory of the requested type is left for one or more nights."""
+
+    type_ = "/problems/reservations/sold-out"
+    title = "Sold out"
+
+
+class RoomUnavailable(Conflict):
+    """The room asked for is taken or out of order for one or more nights."""
+
+    type_ = "/problems/reservations/room-unavailable"
+    title = "Room unavailable"
+
+
+class WrongState(Conflict):
+    """The reservation's status does not allow the operation (e.g. check-in of a cancelled one)."""
+
+    type_ = "/problems/reservations/wrong-state"
+    title = "Not allowed in this state"
+
+
+class TooEarly(Conflict):
+    type_ = "/problems/reservations/too-early"
+    title = "Too early"
+
+
+class BlockExhausted(Conflict):
+    type_ = "/problems/reservations/block-exhausted"
+    title = "Group block exhausted"
+
+
+class IdempotencyMismatch(DomainError):
+    status = 422
+    type_ = "/problems/idempotency-key-reused"
+    title = "Idempotency key reused with a different request"
+
+
+class RoomingListInvalid(DomainError):
+    """Carries ``errors``: a list of {line, field, message}; nothing was imported."""
+
+    status = 422
+    type_ = "/problems/reservations/rooming-list-invalid"
+    title = "Rooming list rejected"

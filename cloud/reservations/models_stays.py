@@ -1,0 +1,164 @@
+"""Reservations, their nights, room allocations and per-type inventory: the sold calendar.
+
+Two invariants live in the database. No room twice a night: on PostgreSQL an exclusion
+constraint over ``room_allocations`` (range column first); on SQLite a primary key on
+``room_nights(room_id, night)``, written in the same BEGIN IMMEDIATE transaction. No type
+oversold: ``type_inventory`` holds one row per (room type, night) with CHECK sold <= capacity,
+incremented by every reservation that holds the type, assigned to a room or not.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cloud.core.db import Base, JsonType
+from cloud.reservations.coltypes import UtcDateTime
+
+STATUSES = ("booked", "checked_in", "checked_out", "cancelled", "no_show")
+HOLDING = ("booked", "checked_in")  # statuses that hold inventory and rooms ahead
+OCCUPYING = (*HOLDING, "checked_out")  # and those whose nights stay sold for the record
+
+
+class Reservation(Base):
+    __tablename__ = "reservations"
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True)
+    property_id: Mapped[int] = mapped_column(ForeignKey("properties.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="booked")
+    guest_id: Mapped[str | None] = mapped_column(ForeignKey("guests.id"), nullable=True, index=True)
+    guest_name: Mapped[str] = mapped_column(String(200))
+    guest_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    guest_phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    adults: Mapped[int] = mapped_column(Integer)
+    children: Mapped[int] = mapped_column(Integer, default=0)
+    room_type_id: Mapped[int] = mapped_column(ForeignKey("room_types.id"))
+    inventory_type_id: Mapped[int] = mapped_column(ForeignKey("room_types.id"))
+    rate_plan_id: Mapped[int] = mapped_column(ForeignKey("rate_plans.id"))
+    block_id: Mapped[str | None] = mapped_column(ForeignKey("group_blocks.id"), nullable=True, index=True)
+    arrival: Mapped[date] = mapped_column(Date)
+    departure: Mapped[date] = mapped_column(Date)
+    currency: Mapped[str] = mapped_column(String(3))
+    total_minor: Mapped[int] = mapped_column(Integer)
+    deposit_required_minor: Mapped[int] = mapped_column(Integer)
+    cancellation_fee_minor: Mapped[int] = mapped_column(Integer, default=0)
+    late_checkout_fee_minor: Mapped[int] = mapped_column(Integer, default=0)
+    checkout_due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    preferences: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    checked_out_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+    __table_args__ = (
+        CheckConstraint("departure > arrival", name="stay_order"),
+        CheckConstraint("adults >= 1 AND children >= 0", name="guests"),
+        CheckConstraint(f"status IN {STATUSES!r}", name="status"),
+        CheckConstraint(
+            "total_minor >= 0 AND deposit_required_minor BETWEEN 0 AND total_minor", name="money"
+        ),
+        Index("ix_reservations_property_arrival", "property_id", "arrival"),
+        Index("ix_reservations_property_departure", "property_id", "departure"),
+    )
+
+
+class ReservationNight(Base):
+    """The price of each night as quoted when booked (billing reads these)."""
+
+    __tablename__ = "reservation_nights"
+
+    reservation_id: Mapped[str] = mapped_column(
+        ForeignKey("reservations.id", ondelete="CASCADE"), primary_key=True
+    )
+    night: Mapped[date] = mapped_column(Date, primary_key=True)
+    amount_minor: Mapped[int] = mapped_column(Integer)
+
+
+class RoomAllocation(Base):
+    """A room held for nights [start_night, end_night): by a stay, or out of order."""
+
+    __tablename__ = "room_allocations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"))
+    reservation_id: Mapped[str | None] = mapped_column(
+        ForeignKey("reservations.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16), default="stay")
+    start_night: Mapped[date] = mapped_column(Date)
+    end_night: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (
+        CheckConstraint("end_night > start_night", name="nights_order"),
+        CheckConstraint("(kind = 'stay') = (reservation_id IS NOT NULL)", name="kind_matches"),
+        CheckConstraint("kind IN ('stay', 'out_of_order')", name="kind"),
+        Index("ix_room_allocations_room_start", "room_id", "start_night"),
+    )
+
+
+class RoomNight(Base):
+    """Written on SQLite only: one row per room and night, the primary key forbids selling it twice."""
+
+    __tablename__ = "room_nights"
+
+    room_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    night: Mapped[date] = mapped_column(Date, primary_key=True)
+    allocation_id: Mapped[int] = mapped_column(
+        ForeignKey("room_allocations.id", ondelete="CASCADE"), index=True
+    )
+
+
+class TypeInventory(Base):
+    __tablename__ = "type_inventory"
+
+    room_type_id: Mapped[int] = mapped_column(ForeignKey("room_types.id"), primary_key=True)
+    night: Mapped[date] = mapped_column(Date, primary_key=True)
+    capacity: Mapped[int] = mapped_column(Integer)
+    sold: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        CheckConstraint("sold >= 0 AND capacity >= 0 AND sold <= capacity", name="not_oversold"),
+    )
+
+
+class StayCredential(Base):
+    """A keycard issued for a stay; revoked at check-out or cancellation."""
+
+    __tablename__ = "stay_credentials"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reservation_id: Mapped[str] = mapped_column(ForeignKey("reservations.id"), index=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"))
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    valid_until: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    sequence: Mapped[int] = mapped_column(Integer)  # per room, rising: a newer card supersedes older ones
+
+    __table_args__ = (UniqueConstraint("room_id", "sequence", name="uq_stay_credentials_room_sequence"),)
+
+
+class IdempotencyKey(Base):
+    """The first answer to a creating request, returned again when the client retries."""
+
+    __tablename__ = "idempotency_keys"
+
+    scope: Mapped[str] = mapped_column(String(128), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    body: Mapped[Any] = mapped_column(JsonType)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,0 +1,246 @@
+"""Reservations at scale on PostgreSQL: 1,000 rooms, 50,000 reservations.
+
+Prints availability-search latency (p50/p95, service level: SQL plus night-by-night quotes) and
+booking throughput with 50 concurrent clients (each booking a full transaction: inventory,
+room assignment, nights). Run: ``./dev.sh bench -k reservations``.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, insert, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from cloud.core.db import make_engine, make_sessionmaker
+from cloud.core.migrate import upgrade
+from cloud.reservations import booking, catalog, queries
+from cloud.reservations.booking import Booking
+from cloud.reservations.errors import SoldOut
+from cloud.reservations.models import Floor, RatePlan, RatePrice, Room, RoomType
+from cloud.reservations.models_stays import Reservation, RoomAllocation, TypeInventory
+from cloud.reservations.nights import Stay, local_instant
+from tests.support.pg import fresh_database
+
+START = date(2027, 1, 1)
+DAYS = 365
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
+TYPES = [
+    ("std", 2, 0, 400, 9000),
+    ("sup", 3, 1, 300, 12000),
+    ("fam", 4, 2, 200, 15000),
+    ("ste", 4, 3, 100, 25000),
+]
+RESERVATIONS = 50_000
+CLIENTS = 50
+BOOKING_SECONDS = 15.0
+
+
+@pytest.fixture(scope="module")
+def loaded() -> Iterator[sessionmaker[Session]]:
+    with fresh_database("posada_bench") as url:
+        engine = make_engine(url, pool_size=20, max_overflow=40)
+        upgrade(engine)
+        sessions: sessionmaker[Session] = make_sessionmaker(engine)
+        started = time.perf_counter()
+        with sessions.begin() as s:
+            _hotel(s)
+        _load_stays(engine, sessions)
+        print(
+            f"\nloaded 1,000 rooms and {RESERVATIONS:,} reservations in {time.perf_counter() - started:.1f} s"
+        )
+        yield sessions
+        engine.dispose()
+
+
+def _hotel(s: Session) -> None:
+    prop = catalog.create_property(
+        s, slug="big", number=7, name="Big", timezone="Europe/Madrid", currency="EUR"
+    )
+    floors = [Floor(property_id=prop.id, slug=f"f{n}", level=n) for n in range(1, 11)]
+    s.add_all(floors)
+    plan = RatePlan(property_id=prop.id, code="flex", name="Flexible", deposit_kind="first_night")
+    s.add(plan)
+    s.flush()
+    number = 0
+    for code, guests, rank, count, price in TYPES:
+        type_ = RoomType(property_id=prop.id, code=code, name=code, max_guests=guests, rank=rank)
+        s.add(type_)
+        s.flush()
+        s.add_all(
+            [
+                RatePrice(rate_plan_id=plan.id, room_type_id=type_.id, amount_minor=price),
+                RatePrice(
+                    rate_plan_id=plan.id, room_type_id=type_.id, amount_minor=price + 2000, weekdays=[4, 5]
+                ),
+            ]
+        )
+        rows = []
+        for _ in range(count):
+            floor = floors[number // 100]
+            rows.append(
+                {
+                    "property_id": prop.id,
+                    "floor_id": floor.id,
+                    "room_type_id": type_.id,
+                    "slug": f"{floor.level}{number % 100:02d}",
+                    "number": 1000 + number,
+                    "view": random.choice(["sea", "city"]),
+                    "accessible": number % 50 == 0,
+                    "near_lift": number % 100 < 4,
+                }
+            )
+            number += 1
+        s.execute(insert(Room), rows)
+
+
+def _load_stays(engine: Engine, sessions: sessionmaker[Session]) -> None:
+    """Fill every room over the year with stays of 1-6 nights and gaps of 0-4, then count inventory."""
+    rng = random.Random(7)
+    with sessions.begin() as s:
+        prop = catalog.get_property(s, "big")
+        plan = catalog.rate_plan(s, prop, "flex")
+        rooms = [(r.id, r.room_type_id) for r in s.query(Room).order_by(Room.id)]
+    res_rows, alloc_rows, sold = [], [], Counter[tuple[int, date]]()
+    per_room = RESERVATIONS // len(rooms)
+    for room_id, type_id in rooms:
+        night = START + timedelta(days=rng.randrange(30))
+        for _ in range(per_room):
+            stay = Stay(night, night + timedelta(days=rng.randint(1, 6)))
+            rid = f"{len(res_rows):026d}"
+            res_rows.append(_reservation(rid, prop.id, type_id, plan.id, stay))
+            alloc_rows.append(
+                {
+                    "room_id": room_id,
+                    "reservation_id": rid,
+                    "kind": "stay",
+                    "start_night": stay.arrival,
+                    "end_night": stay.departure,
+                    "note": "",
+                }
+            )
+            for n in stay.each_night():
+                sold[(type_id, n)] += 1
+            night = stay.departure + timedelta(days=rng.randint(0, 4))
+    capacity = Counter(t for _r, t in rooms)
+    with engine.begin() as conn:
+        for chunk in range(0, len(res_rows), 5000):
+            conn.execute(insert(Reservation), res_rows[chunk : chunk + 5000])
+            conn.execute(insert(RoomAllocation), alloc_rows[chunk : chunk + 5000])
+        conn.execute(
+            insert(TypeInventory),
+            [
+                {
+                    "room_type_id": t,
+                    "night": START + timedelta(days=d),
+                    "capacity": capacity[t],
+                    "sold": sold[(t, START + timedelta(days=d))],
+                }
+                for t in capacity
+                for d in range(DAYS + 60)
+            ],
+        )
+        conn.exec_driver_sql("ANALYZE")
+    occupied = sum(v for (t, n), v in sold.items() if n < START + timedelta(days=DAYS))
+    print(f"occupancy over the year: {occupied / (len(rooms) * DAYS):.0%}")
+
+
+def _reservation(rid: str, prop_id: int, type_id: int, plan_id: int, stay: Stay) -> dict[str, object]:
+    return {
+        "id": rid,
+        "property_id": prop_id,
+        "status": "booked",
+        "guest_name": "Bench",
+        "adults": 1,
+        "children": 0,
+        "room_type_id": type_id,
+        "inventory_type_id": type_id,
+        "rate_plan_id": plan_id,
+        "arrival": stay.arrival,
+        "departure": stay.departure,
+        "currency": "EUR",
+        "total_minor": 0,
+        "deposit_required_minor": 0,
+        "cancellation_fee_minor": 0,
+        "late_checkout_fee_minor": 0,
+        "checkout_due_at": local_instant(stay.departure, datetime.min.time().replace(hour=11), "UTC"),
+        "preferences": {},
+        "notes": "",
+        "created_at": NOW,
+    }
+
+
+@pytest.mark.bench
+def test_availability_search_p95(loaded: sessionmaker[Session]) -> None:
+    rng = random.Random(11)
+    timings = []
+    with loaded() as s:
+        prop = catalog.get_property(s, "big")
+        for _ in range(1000):
+            arrival = START + timedelta(days=rng.randrange(DAYS - 10))
+            stay = Stay(arrival, arrival + timedelta(days=rng.randint(1, 7)))
+            started = time.perf_counter()
+            offers = queries.availability(s, prop, stay=stay, guests=rng.randint(1, 3))
+            timings.append((time.perf_counter() - started) * 1000)
+            assert all(o.quote.total_minor > 0 for o in offers)
+    timings.sort()
+    p50, p95 = statistics.median(timings), timings[int(len(timings) * 0.95)]
+    print(f"availability search (1,000 rooms, {RESERVATIONS:,} reservations): "
+          f"p50 {p50:.2f} ms, p95 {p95:.2f} ms")
+    assert p95 < 20
+
+
+@pytest.mark.bench
+def test_booking_throughput_with_50_clients(loaded: sessionmaker[Session]) -> None:
+    deadline = time.perf_counter() + BOOKING_SECONDS
+    outcomes: Counter[str] = Counter()
+    lock = threading.Lock()
+    gate = threading.Barrier(CLIENTS)
+
+    def client(n: int) -> None:
+        rng = random.Random(n)
+        gate.wait()
+        while time.perf_counter() < deadline:
+            arrival = START + timedelta(days=rng.randrange(DAYS + 20))
+            request = Booking(
+                property="big",
+                room_type=rng.choice(["std", "sup", "fam", "ste"]),
+                rate_plan="flex",
+                arrival=arrival,
+                departure=arrival + timedelta(days=rng.randint(1, 4)),
+                guest_name=f"c{n}",
+            )
+            try:
+                with loaded.begin() as s:
+                    booking.book(s, request, now=NOW)
+                result = "booked"
+            except SoldOut:
+                result = "sold out"
+            with lock:
+                outcomes[result] += 1
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        list(pool.map(client, range(CLIENTS)))
+    elapsed = time.perf_counter() - started
+    total = sum(outcomes.values())
+    print(
+        f"booking with {CLIENTS} clients for {elapsed:.1f} s: {total / elapsed:.0f} transactions/s "
+        f"({outcomes['booked'] / elapsed:.0f} booked/s, {outcomes['sold out']} sold out)"
+    )
+    with loaded() as s:
+        double = s.execute(
+            text(
+                "SELECT count(*) FROM room_allocations a JOIN room_allocations b ON a.room_id = b.room_id "
+                "AND a.id < b.id AND a.stay && b.stay"
+            )
+        ).scalar()
+        assert double == 0

@@ -1,0 +1,190 @@
+"""A real server (uvicorn in a subprocess, own port and database) and Debian's Chromium, per session."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Playwright, sync_playwright
+from sqlalchemy.orm import Session
+
+from cloud.auth.accounts import create_staff, ensure_property
+from cloud.auth.passwords import Passwords
+from cloud.auth.roles import Role
+from cloud.auth.settings import AuthSettings
+from cloud.board.models import Gateway, RoomStatus
+from cloud.core.db import make_engine, make_sessionmaker
+from cloud.core.migrate import upgrade
+from cloud.guests import lifecycle, registry
+from cloud.guests.crypto import keys_from
+from cloud.guests.schemas import GuestInput
+from cloud.guests.settings import GuestSettings
+from cloud.guests.vault import Vault
+from mqtt.envelope import utcnow
+from tests.support.ports import free_port, wait_for_port
+
+CHROMIUM = "/usr/bin/chromium"
+USERS = {
+    Role.FRONT_DESK: "lucia",
+    Role.HOUSEKEEPING: "fang",
+    Role.MAINTENANCE: "jorge",
+    Role.MANAGER: "marta",
+    Role.CHAIN_ADMIN: "liwei",
+}
+NAMES = {
+    Role.FRONT_DESK: "Lucía Pérez",
+    Role.HOUSEKEEPING: "Wang Fang",
+    Role.MAINTENANCE: "Jorge Díaz",
+    Role.MANAGER: "Marta Ruiz",
+    Role.CHAIN_ADMIN: "Li Wei",
+}
+PASSWORD = "correct-horse-battery"
+SHOTS = Path(os.environ.get("POSADA_SCREENSHOTS", tempfile.gettempdir())) / "posada-screenshots"
+
+
+@dataclass
+class Server:
+    url: str
+    guest_id: str
+    directory: Path
+
+
+def _seed(database_url: str, env: dict[str, str]) -> str:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    passwords = Passwords(AuthSettings(argon2_memory_kib=int(env["POSADA_ARGON2_MEMORY_KIB"])))
+    cipher, index = keys_from(GuestSettings(secret_key=env["POSADA_SECRET_KEY"]))
+    vault = Vault(cipher=cipher, index=index)
+    with make_sessionmaker(engine)() as s, s.begin():
+        ensure_property(s, site="hotel", chain="acme", name="Hotel", time_zone="Europe/Madrid")
+        for role in Role:
+            site = None if role is Role.CHAIN_ADMIN else "hotel"
+            create_staff(
+                s,
+                actor="test",
+                passwords=passwords,
+                username=USERS[role],
+                display_name=NAMES[role],
+                password=PASSWORD,
+                role=role,
+                site=site,
+                chain="acme",
+            )
+        guest = registry.register(
+            s,
+            vault,
+            actor="test",
+            site="hotel",
+            data=GuestInput.model_validate(
+                {
+                    "name": "Ana García López",
+                    "email": "ana@example.com",
+                    "phone": "+34 600 111 222",
+                    "document": {"type": "passport", "number": "PA1234567", "country": "ES"},
+                    "preferences": {"pillow": "firm", "diet": "vegetarian", "floor": "high"},
+                }
+            ),
+        )
+        lifecycle.record_stay(
+            s,
+            guest=guest,
+            site="hotel",
+            arrival=date(2026, 3, 1),
+            departure=date(2026, 3, 4),
+            spend_minor=123450,
+            currency="EUR",
+            settings=GuestSettings(),
+        )
+        guest_id = guest.id
+        _board(s)
+    engine.dispose()
+    return guest_id
+
+
+def _board(session: Session) -> None:
+    """A floor that has reported, so the board has something to show."""
+    now = utcnow()
+    session.add(Gateway(site="hotel", floor="f1", state="online", version="0.1.0", last_seen=now))
+    for number, occupied, door in (("101", True, "closed"), ("102", False, "open"), ("103", False, "closed")):
+        session.add(
+            RoomStatus(
+                site="hotel",
+                floor="f1",
+                room=number,
+                occupied=occupied,
+                guest_present=occupied,
+                door=door,
+                lock="locked" if door == "closed" else "unlocked",
+                dnd=False,
+                housekeeping="clean" if occupied else "dirty",
+                updated_at=now,
+            )
+        )
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[Server]:
+    directory = Path(tempfile.mkdtemp(prefix="posada-browser-"))
+    port = free_port()
+    env = {
+        **os.environ,
+        "POSADA_DATABASE_URL": f"sqlite:///{directory / 'cloud.db'}",
+        "POSADA_MQTT_ENABLED": "false",
+        "POSADA_LOCKOUT_THRESHOLD": "3",
+        "POSADA_ARGON2_MEMORY_KIB": "19456",
+        "POSADA_ARGON2_TIME_COST": "2",
+        "POSADA_ARGON2_PARALLELISM": "1",
+        "POSADA_SECRET_KEY": "browser-test-secret-key-0123456789",
+    }
+    guest_id = _seed(env["POSADA_DATABASE_URL"], env)
+    log = (directory / "server.log").open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "cloud.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
+    try:
+        wait_for_port(port, timeout=30)
+        yield Server(url=f"http://127.0.0.1:{port}", guest_id=guest_id, directory=directory)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def playwright_() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_: Playwright) -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError("Debian's chromium is required: apt-get install -y chromium")
+    browser = playwright_.chromium.launch(
+        executable_path=CHROMIUM,
+        args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"],
+    )
+    yield browser
+    browser.close()

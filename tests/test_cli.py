@@ -1,0 +1,53 @@
+"""The ``posada`` command: help lists settings, provisioning writes what a site needs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    import os
+
+    return subprocess.run([sys.executable, "-m", "posada.cli", *args], capture_output=True, text=True,
+                          timeout=60, env=os.environ | (env or {}))
+
+
+def test_cloud_help_lists_every_setting_with_its_variable() -> None:
+    out = run("cloud", "--help").stdout
+    for name in ("POSADA_DATABASE_URL", "POSADA_MQTT_URL", "POSADA_SECRET_KEY", "POSADA_INFLUX_URL"):
+        assert name in out
+
+
+def test_edge_help_lists_the_gateways_settings() -> None:
+    out = run("edge", "--config", "x", "--help").stdout
+    assert "POSADA_SITE" in out and "POSADA_MQTT_URL" in out
+
+
+def test_provision_broker_writes_config_passwords_and_acl(tmp_path: Path) -> None:
+    result = run("provision", "broker", "--out", str(tmp_path), "--floor", "hotel/f1", "--floor", "hotel/f2")
+    assert result.returncode == 0, result.stderr
+    acl = (tmp_path / "acl").read_text()
+    assert "user gw.hotel.f1" in acl and "topic write posada/v1/hotel/f2/events" in acl
+    users = [line.split(":")[0] for line in (tmp_path / "passwd").read_text().splitlines()]
+    assert users == ["posada-cloud", "gw.hotel.f1", "gw.hotel.f2"]
+    assert (tmp_path / "credentials.txt").stat().st_mode & 0o077 == 0
+
+
+def test_provision_broker_refuses_a_floor_without_site(tmp_path: Path) -> None:
+    result = run("provision", "broker", "--out", str(tmp_path), "--floor", "f1")
+    assert result.returncode != 0 and "SITE/FLOOR" in result.stderr
+
+
+def test_provision_keys_creates_a_key_and_prints_the_gateway_command(tmp_path: Path) -> None:
+    result = run("provision", "keys", "--dir", str(tmp_path / "keys"))
+    assert result.returncode == 0, result.stderr
+    assert '"type":"key.upsert"' in result.stdout.replace(" ", "")
+
+
+def test_provision_grafana_writes_provisioning_files(tmp_path: Path) -> None:
+    result = run("provision", "grafana", "--out", str(tmp_path),
+                 env={"POSADA_INFLUX_URL": "http://127.0.0.1:8428"})
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "datasources" / "posada.yaml").exists()
