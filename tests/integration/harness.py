@@ -31,6 +31,7 @@ from edge.config import GatewayConfig, load_config
 from mqtt.envelope import utcnow
 from mqtt.messages import CredentialUpsert
 from tests.support.ports import free_port, wait_for_port
+from tests.support.staff import sign_in_staff
 
 
 def wait_until(predicate: Callable[[], object], *, timeout: float = 30.0, what: str = "condition") -> None:
@@ -53,6 +54,7 @@ def cloud_settings(db_url: str, mqtt_url: str | None, *, client_id: str | None =
 def running_cloud(settings: Settings) -> Iterator[TestClient]:
     """The cloud app with its lifespan (ingest, confirmations, board) running."""
     with TestClient(create_app(settings)) as client:
+        sign_in_staff(client, site="hotel")  # the API answers signed-in staff only
         runtime = client.app.state.runtime  # type: ignore[attr-defined]
         wait_until(lambda: runtime.link is not None and runtime.link.connected.is_set(),
                    what="cloud connected to the broker")
@@ -60,16 +62,20 @@ def running_cloud(settings: Settings) -> Iterator[TestClient]:
 
 
 @contextmanager
-def served_cloud(settings: Settings) -> Iterator[str]:
-    """The cloud behind a real uvicorn server on a free port (for streaming); yields its base URL."""
+def served_cloud(settings: Settings) -> Iterator[httpx.Client]:
+    """The cloud behind a real uvicorn server on a free port (for streaming), and a signed-in client."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="on"))
+    app = create_app(settings)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           lifespan="on"))
     thread = threading.Thread(target=server.run, name="uvicorn-e2e", daemon=True)
     thread.start()
     try:
         wait_for_port(port, timeout=30)
-        yield f"http://127.0.0.1:{port}"
+        token = sign_in_staff(TestClient(app), site="hotel")  # the client only mints the token
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10,
+                          headers={"Authorization": f"Bearer {token}"}) as client:
+            yield client
     finally:
         server.should_exit = True
         thread.join(20)
@@ -161,9 +167,10 @@ def stop_process(process: subprocess.Popen[bytes]) -> None:
 class BoardStream:
     """Reads ``/api/v1/board/stream`` on a thread and keeps every (event, data) it delivers."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, client: httpx.Client) -> None:
         self.messages: list[tuple[str, dict[str, Any]]] = []
-        self._url = f"{base_url}/api/v1/board/stream"
+        self._url = f"{client.base_url}/api/v1/board/stream"
+        self._headers = dict(client.headers)
         self._closed = threading.Event()
         self._open = threading.Event()
         self._thread = threading.Thread(target=self._read, name="sse-reader", daemon=True)
@@ -172,7 +179,8 @@ class BoardStream:
             raise AssertionError("the board stream did not open")
 
     def _read(self) -> None:
-        with httpx.stream("GET", self._url, timeout=httpx.Timeout(5, read=None)) as response:
+        with httpx.stream("GET", self._url, headers=self._headers,
+                          timeout=httpx.Timeout(5, read=None)) as response:
             assert response.headers["content-type"].startswith("text/event-stream")
             self._open.set()
             kind = ""

@@ -25,8 +25,8 @@ from tests.support.ports import free_port
 pytestmark = pytest.mark.service
 
 
-def _gateway_state(base: str) -> str | None:
-    for floor in httpx.get(f"{base}/api/v1/board", timeout=5).json():
+def _gateway_state(cloud: httpx.Client) -> str | None:
+    for floor in cloud.get("/api/v1/board").json():
         if (floor["site"], floor["floor"]) == ("hotel", "f1") and floor["gateway"]:
             return str(floor["gateway"]["state"])
     return None
@@ -54,20 +54,20 @@ def test_over_the_embedded_broker_a_killed_gateway_goes_offline_and_back_online(
 
 
 def _kill_and_return(settings: Settings, config: Path, tmp_path: Path) -> None:
-    with served_cloud(settings) as base:
-        stream = BoardStream(base)
+    with served_cloud(settings) as cloud:
+        stream = BoardStream(cloud)
         process = spawn_gateway(config, tmp_path / "gateway.log")
         try:
-            wait_until(lambda: _gateway_state(base) == "online", what="the board shows the gateway online")
+            wait_until(lambda: _gateway_state(cloud) == "online", what="the board shows the gateway online")
             wait_until(lambda: "online" in _states(stream), what="the stream says online")
             wait_until(lambda: any(r["floor"] == "f1" for r in stream.of("room")), what="a room streamed")
             process.send_signal(signal.SIGKILL)
             process.wait(10)
-            wait_until(lambda: _gateway_state(base) == "offline", what="the last will on the board")
+            wait_until(lambda: _gateway_state(cloud) == "offline", what="the last will on the board")
             wait_until(lambda: _states(stream)[-1:] == ["offline"], what="the stream says offline")
 
             process = spawn_gateway(config, tmp_path / "gateway.log")
-            wait_until(lambda: _gateway_state(base) == "online", what="the gateway back online")
+            wait_until(lambda: _gateway_state(cloud) == "online", what="the gateway back online")
             wait_until(lambda: _states(stream)[-1:] == ["online"], what="the stream says online again")
             assert _states(stream).count("offline") >= 1
         finally:
