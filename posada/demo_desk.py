@@ -61,10 +61,11 @@ class DemoFrontDesk:
 
     def _in_house(self, session: Any, room: Room) -> Reservation | None:
         """A guest already in this room (a demo restarted on its old data) gets a fresh card."""
-        return session.scalars(
+        found: Reservation | None = session.scalars(
             select(Reservation).join(StayCredential, StayCredential.reservation_id == Reservation.id)
             .where(StayCredential.room_id == room.id, Reservation.status == "checked_in")
             .order_by(StayCredential.issued_at.desc()).limit(1)).first()
+        return found
 
     def _latest_card(self, session: Any, res: Reservation, room: Room) -> bytes:
         credential = session.scalars(select(StayCredential).where(

@@ -43,7 +43,7 @@ class KeyDistributor:
                       and (g.site, g.floor) in result.changed_gateways]
             if not online:
                 return
-            keys = [k for k in self.keyring() if _retirement(k) is None or _retirement(k) > now]
+            keys = [k for k in self.keyring() if _still_valid(k, now)]
             for site, floor in online:
                 for key in keys:
                     enqueue_command(session, site=site, floor=floor, type="key.upsert",
@@ -51,6 +51,11 @@ class KeyDistributor:
         log.info("sent %d signing keys to %s", len(keys), ", ".join(f"{s}/{f}" for s, f in online))
         if self.wake:
             self.wake()
+
+
+def _still_valid(key: Any, now: datetime) -> bool:
+    retirement = _retirement(key)
+    return retirement is None or retirement > now
 
 
 def _retirement(key: Any) -> datetime | None:
