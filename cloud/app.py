@@ -34,6 +34,7 @@ from cloud.i18n.jinja import install_i18n
 from cloud.ingest.link import CloudLink
 from cloud.ingest.service import IngestService
 from cloud.ingest.store import IngestStore
+from cloud.keys.distribution import KeyDistributor
 from cloud.notify.maintenance import MaintenanceAlertNotifier
 from cloud.notify.settings import NotifySettings
 from cloud.portal import routes as portal_routes
@@ -84,6 +85,9 @@ def start_mqtt(runtime: Runtime) -> None:
     runtime.background.append(telemetry)
     runtime.ingest.on_telemetry = telemetry.submit
     runtime.publisher = CommandPublisher(runtime.link, runtime.sessions)
+    if runtime.keyring is not None:
+        runtime.ingest.listeners.append(
+            KeyDistributor(runtime.sessions, runtime.keyring, wake=runtime.publisher.poke))
     runtime.ingest.start()
     runtime.publisher.start()
     runtime.link.start()

@@ -33,6 +33,7 @@ class Runtime:
     background: list[Any] = field(default_factory=list)  # running loops, stopped first
     loops: list[Any] = field(default_factory=list)  # loops to start with the app (start()/stop())
     event_hooks: list[Any] = field(default_factory=list)  # run inside each ingest transaction
+    keyring: Any = None  # () -> the property's signing keys, sent to gateways as they come online
 
     @property
     def mqtt_url(self) -> str | None:

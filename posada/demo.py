@@ -35,7 +35,8 @@ class Demo:
         from cloud.core.config import Settings
 
         settings = Settings(database_url=f"sqlite:///{self.data_dir / 'cloud.db'}", mqtt_url=None,
-                            embedded_broker_port=self.mqtt_port, http_port=self.http_port)
+                            embedded_broker_port=self.mqtt_port, http_port=self.http_port,
+                            keys_dir=str(self.data_dir / "keys"))
         self.app = create_app(settings)
         seed_cloud(self.app)
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.http_port, log_level="warning",
@@ -52,14 +53,18 @@ class Demo:
     def start_floors(self) -> None:
         from edge.app import build
         from edge.config import GatewayConfig
+        from posada.demo_desk import DemoFrontDesk
+
+        desk = DemoFrontDesk(self.app, site=SITE)
 
         for number, (floor, rooms) in enumerate(FLOORS.items(), start=1):
             config = GatewayConfig(
                 site=SITE, floor=floor, rooms=rooms, mqtt_url=f"mqtt://127.0.0.1:{self.mqtt_port}",
                 mqtt_protocol="3.1.1", data_dir=self.data_dir / f"edge-{floor}",
                 site_number=1, floor_number=number, sim_rate=5.0, sim_seed=number,
+                trust_system_clock=True,
             )
-            gateway, simulator = build(config)
+            gateway, simulator = build(config, issue_card=desk.card_for)
             gateway.start()
             self.gateways.append(gateway)
             if simulator is not None:
@@ -96,9 +101,13 @@ class Demo:
 
 
 def seed_cloud(app: Any) -> list[tuple[str, str, str]]:
-    """Demo staff (one login per role, fresh passwords each start); returns the logins to print."""
+    """The demo property (two floors of ten rooms, rates) and staff (one login per role, fresh
+    passwords each start); returns the logins to print."""
     from cloud.auth.demo import seed_demo_staff
+    from cloud.reservations.seed import seed_demo
 
+    with app.state.runtime.sessions.begin() as session:
+        seed_demo(session)
     auth = app.state.auth
     with auth.sessionmaker() as session, session.begin():
         logins: list[tuple[str, str, str]] = seed_demo_staff(session, passwords=auth.passwords)

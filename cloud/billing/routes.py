@@ -13,9 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from cloud.auth.deps import require_role
-from cloud.auth.roles import Role
 from cloud.billing import invoicing, payments, service
+from cloud.billing.access import BillingUser, check_folio, check_invoice, check_payment, check_site
 from cloud.billing.context import Ctx
 from cloud.billing.errors import BillingConflict, InvalidAmount, ProviderUnavailable
 from cloud.billing.folio import ChargeKind, Payer, PaymentMethod
@@ -30,9 +29,9 @@ from cloud.payments.qr_image import qr_png
 from cloud.payments.stripe import WebhookRefused, verify_webhook
 
 router = APIRouter(prefix="/api/v1", tags=["billing"])
-# Folios, payments and invoices are for the front desk and managers; the provider webhook
-# below is public and authenticated by its signature instead.
-BILLING_STAFF = [require_role(Role.FRONT_DESK, Role.MANAGER, Role.CHAIN_ADMIN)]
+# Folios, payments and invoices are for the front desk and managers of the folio's property
+# (``BillingUser`` and the checks of cloud.billing.access); the provider webhook below is
+# public and authenticated by its signature instead.
 KeyHeader = Annotated[str | None, Header(alias="Idempotency-Key")]
 Work = Callable[[Session], tuple[int, dict[str, Any]]]
 
@@ -65,8 +64,9 @@ def _idempotent(ctx: Ctx, *, scope: str, key: str | None, body: Any, work: Work)
     raise AssertionError("unreachable")
 
 
-@router.post("/folios", status_code=201, dependencies=BILLING_STAFF)
-def open_folio(body: FolioIn, ctx: Ctx, key: KeyHeader = None) -> JSONResponse:
+@router.post("/folios", status_code=201)
+def open_folio(body: FolioIn, ctx: Ctx, user: BillingUser, key: KeyHeader = None) -> JSONResponse:
+    check_site(ctx, user, body.site)
     def work(session: Session) -> tuple[int, dict[str, Any]]:
         spec = service.FolioSpec(
             site=body.site, currency=body.currency, reservation_id=body.reservation_id,
@@ -81,30 +81,35 @@ def open_folio(body: FolioIn, ctx: Ctx, key: KeyHeader = None) -> JSONResponse:
     return _idempotent(ctx, scope="folios", key=key, body=body.model_dump(mode="json"), work=work)
 
 
-@router.get("/folios/{folio_id}", dependencies=BILLING_STAFF)
-def view_folio(folio_id: str, ctx: Ctx) -> dict[str, Any]:
+@router.get("/folios/{folio_id}")
+def view_folio(folio_id: str, ctx: Ctx, user: BillingUser) -> dict[str, Any]:
+    check_folio(ctx, user, folio_id)
     with ctx.sessions() as session:
         return folio_body(session, service.get_folio(session, folio_id))
 
 
-@router.post("/folios/{folio_id}/departure", dependencies=BILLING_STAFF)
-def record_departure(folio_id: str, ctx: Ctx) -> dict[str, Any]:
+@router.post("/folios/{folio_id}/departure")
+def record_departure(folio_id: str, ctx: Ctx, user: BillingUser) -> dict[str, Any]:
     """The guest left; an open balance is then chased by the after-departure reminders."""
+    check_folio(ctx, user, folio_id)
     with ctx.sessions.begin() as session:
         folio = service.mark_departed(session, folio_id=folio_id, at=ctx.clock())
         return folio_body(session, folio)
 
 
-@router.post("/folios/{folio_id}/close", dependencies=BILLING_STAFF)
-def close_folio(folio_id: str, ctx: Ctx) -> dict[str, Any]:
+@router.post("/folios/{folio_id}/close")
+def close_folio(folio_id: str, ctx: Ctx, user: BillingUser) -> dict[str, Any]:
     """Close a settled folio (every balance zero); closed folios take no more charges."""
+    check_folio(ctx, user, folio_id)
     with ctx.sessions.begin() as session:
         folio = service.close_folio(session, folio_id=folio_id, now=ctx.clock())
         return folio_body(session, folio)
 
 
-@router.post("/folios/{folio_id}/charges", status_code=201, dependencies=BILLING_STAFF)
-def post_charge(folio_id: str, body: ChargeIn, ctx: Ctx, key: KeyHeader = None) -> JSONResponse:
+@router.post("/folios/{folio_id}/charges", status_code=201)
+def post_charge(folio_id: str, body: ChargeIn, ctx: Ctx, user: BillingUser,
+                key: KeyHeader = None) -> JSONResponse:
+    check_folio(ctx, user, folio_id)
     share = body.company_share_percent
     request = service.ChargeRequest(
         kind=ChargeKind(body.kind), description=body.description,
@@ -122,9 +127,10 @@ def post_charge(folio_id: str, body: ChargeIn, ctx: Ctx, key: KeyHeader = None) 
                        body=[folio_id, body.model_dump(mode="json")], work=work)
 
 
-@router.post("/folios/{folio_id}/payments", status_code=201, dependencies=BILLING_STAFF)
-def take_payment(folio_id: str, body: PaymentIn, ctx: Ctx,
+@router.post("/folios/{folio_id}/payments", status_code=201)
+def take_payment(folio_id: str, body: PaymentIn, ctx: Ctx, user: BillingUser,
                  key: KeyHeader = None) -> JSONResponse:
+    check_folio(ctx, user, folio_id)
     request = payments.PaymentRequest(amount=money_of(body.amount), method=body.method,
                                       stage=body.stage, payer=body.payer,
                                       reference=body.reference)
@@ -152,8 +158,10 @@ def take_payment(folio_id: str, body: PaymentIn, ctx: Ctx,
     return _idempotent(ctx, scope=scope, key=key, body=request_body, work=work)
 
 
-@router.post("/payments/{payment_id}/refunds", status_code=201, dependencies=BILLING_STAFF)
-def refund(payment_id: str, body: RefundIn, ctx: Ctx, key: KeyHeader = None) -> JSONResponse:
+@router.post("/payments/{payment_id}/refunds", status_code=201)
+def refund(payment_id: str, body: RefundIn, ctx: Ctx, user: BillingUser,
+           key: KeyHeader = None) -> JSONResponse:
+    check_payment(ctx, user, payment_id)
     amount = money_of(body.amount)
 
     def work(session: Session) -> tuple[int, dict[str, Any]]:
@@ -166,9 +174,10 @@ def refund(payment_id: str, body: RefundIn, ctx: Ctx, key: KeyHeader = None) -> 
                        body=[payment_id, body.model_dump(mode="json")], work=work)
 
 
-@router.post("/folios/{folio_id}/invoices", status_code=201, dependencies=BILLING_STAFF)
-def issue_invoice(folio_id: str, body: InvoiceIn, ctx: Ctx,
+@router.post("/folios/{folio_id}/invoices", status_code=201)
+def issue_invoice(folio_id: str, body: InvoiceIn, ctx: Ctx, user: BillingUser,
                   key: KeyHeader = None) -> JSONResponse:
+    check_folio(ctx, user, folio_id)
     def work(session: Session) -> tuple[int, dict[str, Any]]:
         invoice = invoicing.issue_invoice(
             session, folio_id=folio_id, payer=Payer(body.payer),
@@ -179,15 +188,17 @@ def issue_invoice(folio_id: str, body: InvoiceIn, ctx: Ctx,
                        body=[folio_id, body.model_dump(mode="json")], work=work)
 
 
-@router.get("/invoices/{invoice_id}", dependencies=BILLING_STAFF)
-def view_invoice(invoice_id: str, ctx: Ctx) -> dict[str, Any]:
+@router.get("/invoices/{invoice_id}")
+def view_invoice(invoice_id: str, ctx: Ctx, user: BillingUser) -> dict[str, Any]:
+    check_invoice(ctx, user, invoice_id)
     with ctx.sessions() as session:
         return invoice_body(invoicing.get_invoice(session, invoice_id))
 
 
 @router.get("/invoices/{invoice_id}/pdf", response_class=Response,
-            responses={200: {"content": {"application/pdf": {}}}}, dependencies=BILLING_STAFF)
-def invoice_pdf(invoice_id: str, ctx: Ctx) -> Response:
+            responses={200: {"content": {"application/pdf": {}}}})
+def invoice_pdf(invoice_id: str, ctx: Ctx, user: BillingUser) -> Response:
+    check_invoice(ctx, user, invoice_id)
     with ctx.sessions() as session:
         invoice = invoicing.get_invoice(session, invoice_id)
         site = service.get_folio(session, invoice.folio_id).site
@@ -199,8 +210,9 @@ def invoice_pdf(invoice_id: str, ctx: Ctx) -> Response:
         "Content-Disposition": f'attachment; filename="{number}.pdf"'})
 
 
-@router.post("/invoices/{invoice_id}/credit-notes", status_code=201, dependencies=BILLING_STAFF)
-def credit_note(invoice_id: str, ctx: Ctx, key: KeyHeader = None) -> JSONResponse:
+@router.post("/invoices/{invoice_id}/credit-notes", status_code=201)
+def credit_note(invoice_id: str, ctx: Ctx, user: BillingUser, key: KeyHeader = None) -> JSONResponse:
+    check_invoice(ctx, user, invoice_id)
     def work(session: Session) -> tuple[int, dict[str, Any]]:
         note = invoicing.issue_credit_note(
             session, invoice_id=invoice_id, series=ctx.settings.billing_credit_note_series,
@@ -211,8 +223,9 @@ def credit_note(invoice_id: str, ctx: Ctx, key: KeyHeader = None) -> JSONRespons
 
 
 @router.get("/folios/{folio_id}/payment-qr", response_class=Response,
-            responses={200: {"content": {"image/png": {}}}}, dependencies=BILLING_STAFF)
-def payment_qr(folio_id: str, ctx: Ctx, payer: Payer = Payer.GUEST) -> Response:
+            responses={200: {"content": {"image/png": {}}}})
+def payment_qr(folio_id: str, ctx: Ctx, user: BillingUser, payer: Payer = Payer.GUEST) -> Response:
+    check_folio(ctx, user, folio_id)
     with ctx.sessions() as session:
         folio = service.get_folio(session, folio_id)
         owed = service.balances(session, folio)[payer]

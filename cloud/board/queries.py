@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -65,12 +66,11 @@ def gateway_view(row: Gateway) -> GatewayView:
     return GatewayView.model_validate(row, from_attributes=True)
 
 
-def board(session: Session, *, site: str | None = None) -> list[FloorView]:
-    rooms_q = select(RoomStatus).order_by(RoomStatus.site, RoomStatus.floor, RoomStatus.room)
-    gateways_q = select(Gateway)
-    if site:
-        rooms_q = rooms_q.where(RoomStatus.site == site)
-        gateways_q = gateways_q.where(Gateway.site == site)
+def board(session: Session, *, sites: Collection[str]) -> list[FloorView]:
+    """The floors of ``sites`` (the properties the reader may see)."""
+    rooms_q = (select(RoomStatus).where(RoomStatus.site.in_(sites))
+               .order_by(RoomStatus.site, RoomStatus.floor, RoomStatus.room))
+    gateways_q = select(Gateway).where(Gateway.site.in_(sites))
     gateways = {(g.site, g.floor): g for g in session.scalars(gateways_q)}
     floors: dict[tuple[str, str], FloorView] = {}
     for key, gw in sorted(gateways.items()):
@@ -90,19 +90,24 @@ def room_events(session: Session, *, site: str, floor: str, room: str, limit: in
     return [EventView.model_validate(e, from_attributes=True) for e in session.scalars(q)]
 
 
-def credential_events(session: Session, *, credential_id: str, limit: int = 100) -> list[EventView]:
-    q = (select(EventRecord).where(EventRecord.credential_id == credential_id)
+def credential_events(session: Session, *, credential_id: str, sites: Collection[str],
+                      limit: int = 100) -> list[EventView]:
+    """A keycard's decisions at the doors of ``sites`` only."""
+    q = (select(EventRecord)
+         .where(EventRecord.credential_id == credential_id, EventRecord.site.in_(sites))
          .order_by(EventRecord.ts.desc()).limit(limit))
     return [EventView.model_validate(e, from_attributes=True) for e in session.scalars(q)]
 
 
-def recent_events(session: Session, *, limit: int = 50) -> list[EventView]:
-    q = select(EventRecord).order_by(EventRecord.received_at.desc(), EventRecord.id.desc()).limit(limit)
+def recent_events(session: Session, *, sites: Collection[str], limit: int = 50) -> list[EventView]:
+    q = (select(EventRecord).where(EventRecord.site.in_(sites))
+         .order_by(EventRecord.received_at.desc(), EventRecord.id.desc()).limit(limit))
     return [EventView.model_validate(e, from_attributes=True) for e in session.scalars(q)]
 
 
-def event_count(session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(EventRecord)) or 0)
+def event_count(session: Session, *, sites: Collection[str]) -> int:
+    query = select(func.count()).select_from(EventRecord).where(EventRecord.site.in_(sites))
+    return int(session.scalar(query) or 0)
 
 
 def rejection_counts(session: Session) -> dict[str, int]:

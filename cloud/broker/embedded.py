@@ -13,6 +13,7 @@ import threading
 from typing import Any
 
 log = logging.getLogger(__name__)
+SHUTDOWN_S = 5.0  # amqtt's graceful shutdown, at most; then the sockets are closed directly
 
 
 class EmbeddedBroker:
@@ -67,9 +68,37 @@ class EmbeddedBroker:
             return
         future = asyncio.run_coroutine_threadsafe(broker.shutdown(), loop)
         try:
-            future.result(timeout=10)
-        except Exception as exc:  # shutdown is best effort; the loop stops regardless
-            log.warning("embedded broker shutdown: %s", exc)
+            future.result(timeout=SHUTDOWN_S)
+        except Exception as exc:  # shutdown is best effort; the sockets are closed regardless
+            log.warning("embedded broker shutdown did not finish (%r); closing its sockets", exc)
+            future.cancel()
+            try:
+                asyncio.run_coroutine_threadsafe(_force_close(broker), loop).result(timeout=5)
+            except Exception as again:
+                log.warning("embedded broker: closing its sockets failed: %r", again)
         loop.call_soon_threadsafe(loop.stop)
         if self._thread:
             self._thread.join(timeout=10)
+
+
+async def _force_close(broker: Any) -> None:
+    """Close what a stuck amqtt shutdown left open: the listening sockets and the client connections.
+
+    amqtt's ``shutdown()`` can wait forever on a client's reader (a connection busy publishing while
+    another session leaves); its listener would then hold the port, and its clients would not learn
+    the broker is gone until their keepalive ran out.
+    """
+    for server in getattr(broker, "_servers", {}).values():
+        instance = getattr(server, "instance", None)
+        if instance is not None:
+            instance.close()
+    for _session, handler in list(getattr(broker, "_sessions", {}).values()):
+        writer = getattr(handler, "writer", None)
+        stream = getattr(writer, "_writer", None)
+        transport = getattr(stream, "transport", None)
+        if transport is not None:
+            transport.abort()
+    current = asyncio.current_task()
+    for task in asyncio.all_tasks():
+        if task is not current:
+            task.cancel()

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
         default="change-me-posada-development-only",
         description="signs session cookies; set a long random value in production",
     )
+    keys_dir: str = Field(default="var/keys",
+                          description="directory of the property's card-signing keys (kept private, 0600)")
     ingest_batch_max: int = Field(default=2000, description="events per database commit, at most")
     ingest_batch_wait_ms: int = Field(default=20, description="longest wait to fill a batch")
     log_level: str = Field(default="INFO", description="logging level")

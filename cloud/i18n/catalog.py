@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel import Locale
@@ -33,6 +33,7 @@ def translations(tag: str) -> NullTranslations:
     return Translations(fp=buffer, domain="messages")
 
 
+@lru_cache(maxsize=16)
 def babel_locale(tag: str) -> Locale:
     return Locale.parse(LANGUAGES.get(tag, DEFAULT))
 

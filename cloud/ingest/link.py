@@ -55,7 +55,7 @@ class CloudLink:
     def start(self) -> None:
         props = None
         if self.address.protocol == 5:
-            props = Properties(PacketTypes.CONNECT)
+            props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
             props.SessionExpiryInterval = 7 * 24 * 3600
         self._client.connect_async(self.address.host, self.address.port, keepalive=30,
                                    clean_start=False if props else paho.MQTT_CLEAN_START_FIRST_ONLY,
@@ -89,4 +89,4 @@ class CloudLink:
 
     def _on_message(self, _c: object, _u: object, msg: paho.MQTTMessage) -> None:
         # Blocks paho's thread when the writer falls behind: back-pressure, never a drop.
-        self.inbox.put(Inbound(msg.topic, msg.payload, msg.mid, msg.qos))
+        self.inbox.put(Inbound(msg.topic, bytes(msg.payload), msg.mid, msg.qos))

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
@@ -16,7 +16,7 @@ from cloud.board.models import EventRecord, Gateway, Rejection, RoomStatus
 from cloud.commands.models import Command
 from cloud.ingest.batch import Batch
 
-EVENTS = EventRecord.__table__
+EVENTS: Table = EventRecord.__table__  # type: ignore[assignment]
 EVENT_COLUMNS = ["id", "site", "floor", "room", "type", "ts", "source", "seq", "credential_id", "data",
                  "received_at", "dead_letter"]
 

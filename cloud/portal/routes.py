@@ -1,4 +1,4 @@
-"""Portal pages: the live room board."""
+"""Portal pages: the live room board, limited to the properties the reader may see."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from cloud.api.deps import SessionDep
+from cloud.auth.scope import SiteScopeDep
 from cloud.board import queries
 from cloud.portal.templating import templates
 
@@ -13,15 +14,18 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-def room_board(request: Request, session: SessionDep) -> HTMLResponse:
-    floors = queries.board(session)
-    events = queries.recent_events(session, limit=15)
+def room_board(request: Request, session: SessionDep, scope: SiteScopeDep) -> HTMLResponse:
+    sites = scope.narrow()
+    floors = queries.board(session, sites=sites)
+    events = queries.recent_events(session, sites=sites, limit=15)
     return templates.TemplateResponse(request, "board.html", {"floors": floors, "events": events})
 
 
 @router.get("/rooms/{site}/{floor}/{room}", response_class=HTMLResponse)
-def room_page(request: Request, session: SessionDep, site: str, floor: str, room: str) -> HTMLResponse:
+def room_page(request: Request, session: SessionDep, scope: SiteScopeDep, site: str, floor: str,
+              room: str) -> HTMLResponse:
     """A room's access log and its door and occupancy history."""
+    scope.check(site)
     events = queries.room_events(session, site=site, floor=floor, room=room, limit=200)
     return templates.TemplateResponse(request, "room.html",
                                       {"site": site, "floor": floor, "room": room, "events": events})

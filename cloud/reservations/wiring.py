@@ -22,10 +22,12 @@ def install_reservations(app: FastAPI, settings: Any) -> None:
     keys = KeyDirectory(getattr(settings, "keys_dir", None) or DEFAULT_KEYS)
     # Loaded per card, so a rotated key is picked up without a restart.
     app.state.credential_issuer = KeyringIssuer(lambda: keys.load_or_create(now=utcnow()))
+    app.state.signing_keys = keys
     for router in [*routers(), *page_routers()]:
         app.include_router(router)
     runtime = getattr(app.state, "runtime", None)
     if runtime is not None:  # checkouts at the hour, block releases, service tasks
+        runtime.keyring = lambda: keys.load_or_create(now=utcnow())
         guests = getattr(app.state, "guests", None)
         history = GuestHistory(guests.settings) if guests is not None else None
         runtime.loops.append(StayClock(runtime.sessions, history=history))

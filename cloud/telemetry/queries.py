@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any, Literal
 
@@ -55,12 +56,11 @@ class TaskView(BaseModel):
     closed_at: datetime | None
 
 
-def latest(session: Session, *, site: str | None = None,
+def latest(session: Session, *, sites: Collection[str],
            floor: str | None = None) -> list[RoomTelemetryView]:
-    query = select(RoomTelemetryLatest).order_by(
+    """The latest readings of the rooms of ``sites``."""
+    query = select(RoomTelemetryLatest).where(RoomTelemetryLatest.site.in_(sites)).order_by(
         RoomTelemetryLatest.site, RoomTelemetryLatest.floor, RoomTelemetryLatest.room)
-    if site:
-        query = query.where(RoomTelemetryLatest.site == site)
     if floor:
         query = query.where(RoomTelemetryLatest.floor == floor)
     return [RoomTelemetryView(
@@ -70,29 +70,32 @@ def latest(session: Session, *, site: str | None = None,
         for r in session.scalars(query)]
 
 
-def alerts(session: Session, *, open_only: bool, site: str | None = None,
+def alerts(session: Session, *, open_only: bool, sites: Collection[str],
            limit: int = 200) -> list[AlertView]:
-    query = select(Alert).order_by(Alert.opened_at.desc(), Alert.id.desc()).limit(limit)
+    query = (select(Alert).where(Alert.site.in_(sites))
+             .order_by(Alert.opened_at.desc(), Alert.id.desc()).limit(limit))
     if open_only:
         query = query.where(Alert.closed_at.is_(None))
-    if site:
-        query = query.where(Alert.site == site)
     return [AlertView.model_validate(a, from_attributes=True) for a in session.scalars(query)]
 
 
-def tasks(session: Session, *, status: TaskStatus | None = None,
+def tasks(session: Session, *, sites: Collection[str], status: TaskStatus | None = None,
           limit: int = 200) -> list[TaskView]:
-    query = select(MaintenanceTask).order_by(MaintenanceTask.id.desc()).limit(limit)
+    query = (select(MaintenanceTask).where(MaintenanceTask.site.in_(sites))
+             .order_by(MaintenanceTask.id.desc()).limit(limit))
     if status:
         query = query.where(MaintenanceTask.status == status)
     return [TaskView.model_validate(t, from_attributes=True) for t in session.scalars(query)]
 
 
-def set_task_status(session: Session, task_id: int, *, status: TaskStatus,
+def set_task_status(session: Session, task_id: int, *, status: TaskStatus, sites: Collection[str],
                     now: datetime) -> TaskView:
-    """Staff take a task or finish it; a finished or cleared task stays so."""
+    """Staff take a task or finish it; a finished or cleared task stays so.
+
+    A task of a property outside ``sites`` is answered as unknown (no probing of ids).
+    """
     task = session.get(MaintenanceTask, task_id, with_for_update=True)
-    if task is None:
+    if task is None or task.site not in sites:
         raise TaskNotFound(f"no maintenance task {task_id}")
     if status not in TRANSITIONS.get(task.status, set()):
         raise TaskTransitionRefused(f"task {task_id} is {task.status}; it cannot become {status}")

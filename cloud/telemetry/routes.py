@@ -1,4 +1,7 @@
-"""Telemetry API: latest readings per room, alerts, and the maintenance tasks they open."""
+"""Telemetry API: latest readings per room, alerts, and the maintenance tasks they open.
+
+Every answer is limited to the properties the caller may see (``cloud.auth.scope``).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
 from cloud.api.deps import SessionDep
+from cloud.auth.scope import SiteScopeDep
 from cloud.telemetry import queries
 from cloud.telemetry.queries import AlertView, RoomTelemetryView, TaskStatus, TaskView
 
@@ -21,27 +25,28 @@ class TaskChange(BaseModel):
 
 
 @router.get("/telemetry/rooms", response_model=list[RoomTelemetryView])
-def get_latest(session: SessionDep, site: str | None = Query(default=None, pattern=SLUG),
+def get_latest(session: SessionDep, scope: SiteScopeDep, site: str | None = Query(default=None, pattern=SLUG),
                floor: str | None = Query(default=None, pattern=SLUG)) -> list[RoomTelemetryView]:
-    return queries.latest(session, site=site, floor=floor)
+    return queries.latest(session, sites=scope.narrow(site), floor=floor)
 
 
 @router.get("/telemetry/alerts", response_model=list[AlertView])
-def get_alerts(session: SessionDep, open: bool = True,
+def get_alerts(session: SessionDep, scope: SiteScopeDep, open: bool = True,
                site: str | None = Query(default=None, pattern=SLUG),
                limit: int = Query(default=200, ge=1, le=1000)) -> list[AlertView]:
-    return queries.alerts(session, open_only=open, site=site, limit=limit)
+    return queries.alerts(session, open_only=open, sites=scope.narrow(site), limit=limit)
 
 
 @router.get("/maintenance/tasks", response_model=list[TaskView])
-def get_tasks(session: SessionDep, status: TaskStatus | None = None,
+def get_tasks(session: SessionDep, scope: SiteScopeDep, status: TaskStatus | None = None,
+              site: str | None = Query(default=None, pattern=SLUG),
               limit: int = Query(default=200, ge=1, le=1000)) -> list[TaskView]:
-    return queries.tasks(session, status=status, limit=limit)
+    return queries.tasks(session, sites=scope.narrow(site), status=status, limit=limit)
 
 
 @router.patch("/maintenance/tasks/{task_id}", response_model=TaskView)
-def patch_task(session: SessionDep, task_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+def patch_task(session: SessionDep, scope: SiteScopeDep, task_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
                change: TaskChange) -> TaskView:
     with session.begin():
         return queries.set_task_status(session, task_id, status=change.status,
-                                       now=datetime.now(UTC))
+                                       sites=scope.sites, now=datetime.now(UTC))

@@ -135,3 +135,57 @@ def test_ingest_rate_into_postgresql(tmp_path: Path) -> None:
 
 def test_ingest_rate_into_sqlite(tmp_path: Path) -> None:
     _run(f"sqlite:///{tmp_path / 'cloud.db'}", tmp_path, "sqlite")
+
+
+def _worker_only(db_url: str, label: str) -> None:
+    """One ingest worker fed by mosquitto_pub (QoS 1): the worker's own ceiling, no gateway."""
+    import tempfile
+
+    from mqtt.codec import encode
+
+    broker = make_broker(persistence=False)
+    try:
+        engine = make_engine(db_url)
+        upgrade(engine)
+        link = CloudLink(broker.cloud_url, client_id=f"bench-worker-{label}")
+        ingest = IngestService(link, IngestStore(engine))
+        ingest.start()
+        link.start()
+        assert link.connected.wait(10)
+        user = "gw.hotel.f1"
+        with tempfile.TemporaryDirectory() as tmp:
+            files = []
+            for start in range(0, N, 30_000):
+                path = Path(tmp) / f"{start}.jsonl"
+                with path.open("wb") as fh:
+                    for i in range(start, min(start + 30_000, N)):
+                        data = AccessDecision(room=ROOMS[i % 10], granted=True, reason="granted",
+                                              credential_id=f"card-{i % 500}")
+                        fh.write(encode(type="access.granted", source=user, seq=i + 1, data=data).to_json()
+                                 + b"\n")
+                files.append(path)
+            began = time.perf_counter()
+            for path in files:
+                with path.open("rb") as fh:
+                    subprocess.run(["mosquitto_pub", "-p", str(broker.port), "-u", user,
+                                    "-P", broker.passwords[user], "-t", "posada/v1/hotel/f1/events",
+                                    "-q", "1", "-l"], stdin=fh, check=True, timeout=600)
+            stored = _wait_for(engine, N, timeout=600)
+            elapsed = time.perf_counter() - began
+        link.stop()
+        ingest.stop()
+        engine.dispose()
+        print(f"\n[ingest worker {label}] {stored} events mosquitto_pub->Mosquitto->one ingest worker->"
+              f"{label}: {elapsed:.2f} s = {stored / elapsed:,.0f} events/s")
+        assert stored == N
+    finally:
+        broker.stop()
+
+
+def test_one_ingest_worker_into_postgresql() -> None:
+    with fresh_database() as url:
+        _worker_only(url, "postgresql")
+
+
+def test_one_ingest_worker_into_sqlite(tmp_path: Path) -> None:
+    _worker_only(f"sqlite:///{tmp_path / 'cloud.db'}", "sqlite")

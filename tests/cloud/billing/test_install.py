@@ -21,7 +21,7 @@ def test_the_cloud_app_serves_billing(
     app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'cloud.db'}",
                               mqtt_enabled=False))
     with TestClient(app) as client:
-        sign_in_staff(client, role=Role.FRONT_DESK)  # billing answers signed-in staff only
+        sign_in_staff(client, site="centro", role=Role.FRONT_DESK)  # staff of the folio's property only
         folio = client.post("/api/v1/folios", headers={"Idempotency-Key": "f1"}, json={
             "site": "centro", "currency": "EUR", "guest": {"name": "Eva", "language": "es"}})
         assert folio.status_code == 201, folio.text

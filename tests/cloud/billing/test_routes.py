@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy.engine import Engine
 
+from cloud.auth.accounts import ensure_property
 from cloud.auth.deps import current_principal
 from cloud.auth.roles import Principal, Role
 from cloud.billing.context import BillingContext
@@ -35,7 +36,7 @@ SETTINGS = BillingSettings(
 )
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 DESK = Principal(user_id="01JD0000000000000000000000", username="desk", display_name="Desk",
-                 role=Role.FRONT_DESK, chain="test-chain", site="hotel")
+                 role=Role.FRONT_DESK, chain="test-chain", site="centro")
 
 
 @pytest.fixture
@@ -43,7 +44,9 @@ def client(engine: Engine) -> Iterator[TestClient]:
     app = FastAPI()
     install_problem_handlers(app)
     app.include_router(router)
-    app.dependency_overrides[current_principal] = lambda: DESK  # billing answers signed-in staff only
+    app.state.principal = DESK
+    # billing answers signed-in staff only; tests switch who is signed in through app.state
+    app.dependency_overrides[current_principal] = lambda: app.state.principal
     app.state.billing = BillingContext(sessions=make_sessionmaker(engine), settings=SETTINGS,
                                        provider=SimulatedCardProvider(), clock=lambda: NOW)
     with TestClient(app) as test_client:
@@ -282,3 +285,47 @@ def test_stored_answers_are_forgotten_after_the_retry_window(
     with make_sessionmaker(engine).begin() as session:
         assert purge(session, older_than=NOW) == 0
         assert purge(session, older_than=NOW + timedelta(seconds=1)) == 1
+
+
+def _paid_and_invoiced(client: TestClient) -> tuple[str, str, str]:
+    folio = _folio(client)["id"]
+    _charge(client, folio, "laundry", "100.00")
+    payment = post(client, f"/api/v1/folios/{folio}/payments", {
+        "amount": {"amount": "116.00", "currency": "MXN"}, "method": "cash", "stage": "stay"}).json()
+    invoice = post(client, f"/api/v1/folios/{folio}/invoices", {"payer": "guest"}).json()
+    return folio, payment["id"], invoice["id"]
+
+
+ONE = {"amount": "1.00", "currency": "MXN"}
+
+
+def test_staff_of_another_property_cannot_reach_a_folio_its_payments_or_invoices(
+        client: TestClient, engine: Engine) -> None:
+    with make_sessionmaker(engine).begin() as session:
+        ensure_property(session, site="centro", chain="test-chain", name="Centro")
+        ensure_property(session, site="playa", chain="test-chain", name="Playa")
+    folio, payment, invoice = _paid_and_invoiced(client)
+    app: Any = client.app
+    app.state.principal = Principal(user_id="01JD0000000000000000000001", username="desk2",
+                                    display_name="Desk 2", role=Role.FRONT_DESK, chain="test-chain",
+                                    site="playa")
+    for path in (f"/api/v1/folios/{folio}", f"/api/v1/folios/{folio}/payment-qr",
+                 f"/api/v1/invoices/{invoice}", f"/api/v1/invoices/{invoice}/pdf"):
+        r = client.get(path)
+        assert r.status_code == 404 and "Li Wei" not in r.text, path
+    for path, body in ((f"/api/v1/folios/{folio}/charges",
+                        {"kind": "spa", "unit_price": {"amount": "1.00", "currency": "MXN"}}),
+                       (f"/api/v1/folios/{folio}/payments", {"amount": {"amount": "1.00", "currency": "MXN"},
+                                                             "method": "cash", "stage": "stay"}),
+                       (f"/api/v1/payments/{payment}/refunds", {"amount": ONE}),
+                       (f"/api/v1/folios/{folio}/invoices", {"payer": "guest"}),
+                       (f"/api/v1/invoices/{invoice}/credit-notes", {}),
+                       (f"/api/v1/folios/{folio}/departure", None), (f"/api/v1/folios/{folio}/close", None)):
+        assert post(client, path, body).status_code == 404, path
+    assert post(client, "/api/v1/folios", {"site": "centro", "currency": "MXN",
+                                           "guest": {"name": "X", "language": "es"}}).status_code == 403
+    app.state.principal = Principal(user_id="01JD0000000000000000000002", username="boss",
+                                    display_name="Boss", role=Role.CHAIN_ADMIN, chain="test-chain", site=None)
+    seen = client.get(f"/api/v1/folios/{folio}").json()
+    assert seen["balances"]["guest"]["amount"] == "0.00" and seen["charges"]
+    assert client.get(f"/api/v1/invoices/{invoice}").status_code == 200

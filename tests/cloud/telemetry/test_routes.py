@@ -5,6 +5,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from cloud.api.deps import get_session
+from cloud.auth.roles import Principal, Role
+from cloud.auth.scope import SiteScope, site_scope
 from cloud.core.errors import install_problem_handlers
 from cloud.telemetry.alerts.monitor import AlertMonitor
 from cloud.telemetry.alerts.rules import Thresholds
@@ -15,6 +17,8 @@ from tests.cloud.telemetry.dbutil import migrated
 from tests.cloud.telemetry.factory import item
 
 NOW = datetime.now(UTC).replace(microsecond=0)
+MAINTENANCE = Principal(user_id="u1", username="fixer", display_name="Fixer", role=Role.MAINTENANCE,
+                        chain="acme", site="hq")
 
 
 @pytest.fixture
@@ -35,6 +39,8 @@ def client(db_url):
             yield s
 
     app.dependency_overrides[get_session] = session
+    app.dependency_overrides[site_scope] = lambda: SiteScope(MAINTENANCE, app.state.sites)
+    app.state.sites = frozenset({"hq"})
     return TestClient(app)
 
 
@@ -67,3 +73,21 @@ def test_unknown_task_and_bad_status_are_clear_errors(client):
     assert client.patch("/api/v1/maintenance/tasks/9999", json={"status": "done"}).status_code == 404
     assert client.patch("/api/v1/maintenance/tasks/1", json={"status": "lost"}).status_code == 422
     assert client.get("/api/v1/telemetry/rooms", params={"site": "Bad Site"}).status_code == 422
+
+
+def test_staff_of_another_property_see_no_readings_alerts_or_tasks(client):
+    client.app.state.sites = frozenset({"annex"})
+    assert client.get("/api/v1/telemetry/rooms").json() == []
+    assert client.get("/api/v1/telemetry/alerts").json() == []
+    assert client.get("/api/v1/maintenance/tasks").json() == []
+    for path in ("/api/v1/telemetry/rooms", "/api/v1/telemetry/alerts", "/api/v1/maintenance/tasks"):
+        assert client.get(path, params={"site": "hq"}).status_code == 403, path
+
+
+def test_a_task_of_another_property_cannot_be_changed_nor_probed(client):
+    task = client.get("/api/v1/maintenance/tasks").json()[0]
+    client.app.state.sites = frozenset({"annex"})
+    url = f"/api/v1/maintenance/tasks/{task['id']}"
+    assert client.patch(url, json={"status": "in_progress"}).status_code == 404
+    client.app.state.sites = frozenset({"hq"})
+    assert client.get("/api/v1/maintenance/tasks").json()[0]["status"] == "open"
