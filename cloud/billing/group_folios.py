@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cloud.billing.context import BillingContext
 from cloud.billing.errors import BillingConflict, UnknownReservation
 from cloud.billing.folio import ChargeKind
 from cloud.billing.models import BlockFolio, Folio
@@ -18,6 +19,16 @@ from cloud.billing.service import FolioSpec, GuestInfo, get_folio, open_folio
 from cloud.reservations.models import Property
 from cloud.reservations.models_groups import GroupBlock
 from cloud.reservations.models_stays import Reservation
+
+
+def block_site(ctx: BillingContext, block_id: str) -> str:
+    """The property a block belongs to (for the caller's scope check)."""
+    with ctx.sessions() as session:
+        block = session.get(GroupBlock, block_id)
+        prop = session.get(Property, block.property_id) if block else None
+        if prop is None:
+            raise UnknownReservation(f"no group block {block_id}")
+        return prop.slug
 
 
 def open_block_folio(
