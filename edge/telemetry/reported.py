@@ -29,7 +29,9 @@ def bus_readings(raw: Mapping[str, Reading]) -> dict[str, Reading]:
         if not isinstance(value, bool | int | float) or not math.isfinite(value):
             continue
         if key == "link_quality" and not isinstance(value, bool):
-            out["link_quality_pct"] = round(float(value) * 100.0, 1)
+            pct = round(float(value) * 100.0, 1)
+            if math.isfinite(pct):  # a huge fraction would overflow to inf
+                out["link_quality_pct"] = pct
         elif key in READINGS:
             out[key] = value
     return normalise(out)
