@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ from cloud.ingest.store import IngestStore
 from edge.store import Store
 from mqtt.envelope import utcnow
 from mqtt.messages import AccessDecision
-from tests.bench.raw_mqtt import raw_rate
+from tests.bench.raw_mqtt import publish_chunks, raw_rate, write_chunks
 from tests.support.broker import make_broker
 from tests.support.pg import fresh_database
 
@@ -153,23 +154,17 @@ def _worker_only(db_url: str, label: str) -> None:
         link.start()
         assert link.connected.wait(10)
         user = "gw.hotel.f1"
+
+        def lines() -> Iterator[bytes]:
+            for i in range(N):
+                data = AccessDecision(room=ROOMS[i % 10], granted=True, reason="granted",
+                                      credential_id=f"card-{i % 500}")
+                yield encode(type="access.granted", source=user, seq=i + 1, data=data).to_json() + b"\n"
+
         with tempfile.TemporaryDirectory() as tmp:
-            files = []
-            for start in range(0, N, 30_000):
-                path = Path(tmp) / f"{start}.jsonl"
-                with path.open("wb") as fh:
-                    for i in range(start, min(start + 30_000, N)):
-                        data = AccessDecision(room=ROOMS[i % 10], granted=True, reason="granted",
-                                              credential_id=f"card-{i % 500}")
-                        fh.write(encode(type="access.granted", source=user, seq=i + 1, data=data).to_json()
-                                 + b"\n")
-                files.append(path)
+            files = write_chunks(Path(tmp), lines())
             began = time.perf_counter()
-            for path in files:
-                with path.open("rb") as fh:
-                    subprocess.run(["mosquitto_pub", "-p", str(broker.port), "-u", user,
-                                    "-P", broker.passwords[user], "-t", "posada/v1/hotel/f1/events",
-                                    "-q", "1", "-l"], stdin=fh, check=True, timeout=600)
+            publish_chunks(broker, user=user, topic="posada/v1/hotel/f1/events", files=files)
             stored = _wait_for(engine, N, timeout=600)
             elapsed = time.perf_counter() - began
         link.stop()
