@@ -26,6 +26,11 @@ LABELS: dict[str, str] = {
     "guest.merge": N_("duplicate merged in"), "guest.merged_into": N_("merged into another profile"),
     "guest.export": N_("data exported"), "guest.erase": N_("personal data erased"),
     "low": N_("Low floor"), "high": N_("High floor"), "": N_("No preference"),
+    "access.granted": N_("access granted"), "access.denied": N_("access denied"),
+    "door.opened": N_("door opened"), "door.closed": N_("door closed"), "door.ajar": N_("door left open"),
+    "door.forced": N_("door forced"), "node.offline": N_("door node offline"),
+    "room.occupancy": N_("occupancy changed"), "room.vacated": N_("room vacated"),
+    "tamper": N_("tamper alarm"),
 }
 
 

@@ -38,7 +38,7 @@
     const li = document.createElement("li");
     const reason = e.data && e.data.reason ? ` (${e.data.reason})` : "";
     li.innerHTML = `<time>${time(e.ts)}</time> ${e.floor}${e.room ? "/" + e.room : ""} <b></b>${reason}`;
-    li.querySelector("b").textContent = e.type;
+    li.querySelector("b").textContent = label(e.type);
     log.prepend(li);
     while (log.children.length > 15) log.lastElementChild.remove();
   }

@@ -1,0 +1,117 @@
+"""The front desk's steps in the portal, written once for the walks and the board benchmark.
+
+Selectors go by form actions and field names, never by words, so the same steps run in every
+language; ``check`` is called on each page reached (the walks assert no untranslated string).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from playwright.sync_api import Page, expect
+
+from tests.support.hotel import PASSWORD, Hotel
+
+Check = Callable[[Page], None]
+STAY_URL = re.compile(r"/reservations/([0-9A-Za-z]{26})$")
+ZONE = ZoneInfo("Europe/Madrid")  # the demo property's time zone: its "today" is the arrival
+
+
+def no_check(_page: Page) -> None:
+    return None
+
+
+@dataclass
+class Shots:
+    """Numbered screenshots of one walk, in the order taken."""
+
+    directory: Path
+    prefix: str
+    taken: int = 0
+
+    def take(self, page: Page, name: str) -> Path:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.taken += 1
+        path = self.directory / f"{self.prefix}-{self.taken:02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+def sign_in(page: Page, hotel: Hotel, username: str, *, check: Check = no_check) -> None:
+    page.goto(f"{hotel.url}/signin")
+    check(page)
+    page.locator("input[name=username]").fill(username)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("#password").press("Enter")
+    expect(page).not_to_have_url(re.compile(r"/signin"))
+
+
+def book(page: Page, hotel: Hotel, *, guest: str, room_type: str, nights: int = 1,
+         check: Check = no_check) -> str:
+    """Book through the form, from today; returns the reservation id."""
+    today = datetime.now(ZONE).date()
+    arrival, departure = today.isoformat(), (today + timedelta(days=nights)).isoformat()
+    page.goto(f"{hotel.url}/reservations/new?arrival={arrival}&departure={departure}&adults=1")
+    expect(page.locator("#offers")).to_be_visible()
+    check(page)
+    form = page.locator("form[method=post][action^='/reservations/new']")
+    form.locator("select[name=room_type]").select_option(room_type)
+    form.locator("select[name=rate_plan]").select_option("flex")
+    form.locator("input[name=arrival]").fill(arrival)
+    form.locator("input[name=departure]").fill(departure)
+    form.locator("input[name=guest_name]").fill(guest)
+    form.locator("input[name=guest_email]").fill("guest@example.com")
+    form.locator("input[name=guest_phone]").fill("+34 600 123 456")
+    form.locator("button[type=submit]").click()
+    expect(page).to_have_url(STAY_URL)
+    match = STAY_URL.search(page.url)
+    assert match is not None
+    expect(page.locator("form[action$='/check-in']")).to_be_visible()
+    check(page)
+    return match.group(1)
+
+
+def check_in(page: Page, *, check: Check = no_check) -> str:
+    """Press Check in on the stay page; returns the room the stay was given."""
+    page.locator("form[action$='/check-in'] button").click()
+    expect(page.locator("form[action$='/check-out']")).to_be_visible()
+    expect(page.locator("[role=alert]")).to_have_count(0)
+    check(page)
+    rooms = page.locator(".profile .card p").nth(1).inner_text()
+    found = re.search(r"\b(1\d\d) \(", rooms)
+    assert found is not None, rooms
+    return found.group(1)
+
+
+def card_for(hotel: Hotel, reservation_id: str, room: str, *, timeout: float = 30) -> bytes:
+    """The card the cloud signed at check-in, once the floor's gateway has taken it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        card = hotel.card_sent(reservation_id, room)
+        if card is not None:
+            return card
+        time.sleep(0.1)
+    raise AssertionError(f"the gateway did not acknowledge the card for room {room} in {timeout}s\n"
+                         f"{hotel.log_tail('gateway.log')}")
+
+
+def open_board(page: Page, hotel: Hotel, *, check: Check = no_check) -> None:
+    page.goto(f"{hotel.url}/")
+    expect(page.locator("#live-status.on")).to_be_visible()  # the stream is open
+    check(page)
+
+
+def tile(page: Page, room: str) -> str:
+    return f"#room-hotel-f1-{room}"
+
+
+def csrf_token(page: Page) -> str:
+    token = page.locator("input[name=csrf_token]").first.get_attribute("value")
+    assert token, "no form token on the page"
+    return token

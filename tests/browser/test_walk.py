@@ -1,0 +1,142 @@
+"""The front desk's whole walk in Chromium against the real system: book, check in, the floor's
+gateway takes the card, a tap at the room's door shows live on the board, check out, invoice.
+
+One hotel (Mosquitto, the cloud on PostgreSQL, a gateway process with door nodes on a simulated
+bus) serves the module's walks; each walk books its own room type so they never share a room.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from cloud.i18n.catalog import translations
+from tests.browser import front_desk as desk
+from tests.browser.conftest import SHOTS
+from tests.browser.test_portal import _english_msgids, _untranslated
+from tests.support.hotel import Hotel, running_hotel
+
+pytestmark = [pytest.mark.browser, pytest.mark.service]
+
+
+@pytest.fixture(scope="module")
+def hotel() -> Iterator[Hotel]:
+    with running_hotel() as running:
+        yield running
+
+
+@dataclass(frozen=True)
+class Walk:
+    locale: str
+    tag: str  # the portal's language
+    ident: str  # catalogue folder; "en" has none
+    guest: str
+    room_type: str
+
+
+WALKS = {
+    "en": Walk("en-GB", "en", "en", "Ana García López", "std"),
+    "es": Walk("es-ES", "es", "es", "María López Ruiz", "sup"),
+    "zh": Walk("zh-CN", "zh-Hans", "zh_Hans", "王芳", "ste"),
+}
+
+
+def translated(ident: str) -> desk.Check:
+    """In English nothing to check; otherwise no English message of the catalogue on the page."""
+    if ident == "en":
+        return desk.no_check
+    msgids = _english_msgids(ident)
+
+    def check(page: Page) -> None:
+        assert _untranslated(page, msgids) == [], page.url
+
+    return check
+
+
+def take_payment(page: Page, hotel: Hotel, reservation_id: str) -> None:
+    """Settle what the guest owes, in cash, through the billing API with the desk's session."""
+    folio = page.request.get(f"{hotel.url}/api/v1/reservations/{reservation_id}/folio")
+    assert folio.ok, folio.text()
+    body = folio.json()
+    owed = body["balances"]["guest"]
+    assert owed["minor"] > 0, body  # check-in posted the nights
+    paid = page.request.post(
+        f"{hotel.url}/api/v1/folios/{body['id']}/payments",
+        headers={"x-csrf-token": desk.csrf_token(page), "Idempotency-Key": uuid.uuid4().hex},
+        data={"amount": {"amount": owed["amount"], "currency": owed["currency"]}, "method": "cash",
+              "stage": "check_out"})
+    assert paid.status == 201, paid.text()
+
+
+def invoice_pdf(page: Page, hotel: Hotel, reservation_id: str) -> bytes:
+    """Issue the guest's invoice for the settled folio and download its PDF."""
+    folio = page.request.get(f"{hotel.url}/api/v1/reservations/{reservation_id}/folio").json()
+    assert folio["balances"]["guest"]["minor"] == 0, folio
+    issued = page.request.post(
+        f"{hotel.url}/api/v1/folios/{folio['id']}/invoices",
+        headers={"x-csrf-token": desk.csrf_token(page), "Idempotency-Key": uuid.uuid4().hex},
+        data={"payer": "guest"})
+    assert issued.status == 201, issued.text()
+    pdf = page.request.get(f"{hotel.url}{issued.json()['pdf']}")
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf", pdf.text()
+    return pdf.body()
+
+
+def front_desk_walk(browser: Browser, hotel: Hotel, walk: Walk) -> None:
+    check = translated(walk.ident)
+    shots = desk.Shots(SHOTS, f"walk-{walk.ident}")
+    context = browser.new_context(locale=walk.locale, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        desk.sign_in(page, hotel, "lucia", check=check)
+        shots.take(page, "signed-in")
+
+        reservation = desk.book(page, hotel, guest=walk.guest, room_type=walk.room_type, check=check)
+        shots.take(page, "booked")
+        room = desk.check_in(page, check=check)
+        shots.take(page, "checked-in")
+        card = desk.card_for(hotel, reservation, room)
+
+        stay_url = page.url
+        desk.open_board(page, hotel, check=check)
+        access = page.locator(f"{desk.tile(page, room)} .access")
+        before = access.inner_text()
+        page.evaluate("window.__sameDocument = true")  # gone if the page reloads
+        hotel.tap(room, card)
+        expect(access).to_contain_text("✔", timeout=15_000)
+        assert access.inner_text() != before
+        assert page.evaluate("window.__sameDocument === true"), "the board reloaded"
+        granted = translations(walk.tag).ugettext("access granted")  # the event, in the page's language
+        expect(page.locator("#event-log li").first).to_contain_text(f"f1/{room} {granted}")
+        check(page)
+        shots.take(page, "tap-on-board")
+
+        page.goto(stay_url)
+        take_payment(page, hotel, reservation)
+        page.locator("form[action$='/check-out'] button").click()
+        expect(page.locator("[role=alert]")).to_have_count(0)
+        expect(page.locator("form[action$='/check-out']")).to_have_count(0)
+        expect(page.locator("h1")).to_contain_text("checked_out")
+        check(page)
+        shots.take(page, "checked-out")
+
+        pdf = invoice_pdf(page, hotel, reservation)
+        assert pdf.startswith(b"%PDF-")
+        (SHOTS / f"walk-{walk.ident}-invoice.pdf").write_bytes(pdf)
+    finally:
+        context.close()
+
+
+def test_front_desk_walk_books_checks_in_sees_the_tap_live_and_checks_out(
+        browser: Browser, hotel: Hotel) -> None:
+    front_desk_walk(browser, hotel, WALKS["en"])
+
+
+@pytest.mark.parametrize("language", ["es", "zh"])
+def test_the_front_desk_walk_in_spanish_and_chinese_shows_no_untranslated_string(
+        browser: Browser, hotel: Hotel, language: str) -> None:
+    front_desk_walk(browser, hotel, WALKS[language])
