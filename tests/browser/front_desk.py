@@ -21,6 +21,7 @@ from tests.support.hotel import PASSWORD, Hotel
 Check = Callable[[Page], None]
 STAY_URL = re.compile(r"/reservations/([0-9A-Za-z]{26})$")
 ZONE = ZoneInfo("Europe/Madrid")  # the demo property's time zone: its "today" is the arrival
+WAIT_MS = 20_000  # a page after a post, on a shared 2-core machine running other suites
 
 
 def no_check(_page: Page) -> None:
@@ -49,7 +50,7 @@ def sign_in(page: Page, hotel: Hotel, username: str, *, check: Check = no_check)
     page.locator("input[name=username]").fill(username)
     page.locator("#password").fill(PASSWORD)
     page.locator("#password").press("Enter")
-    expect(page).not_to_have_url(re.compile(r"/signin"))
+    expect(page).not_to_have_url(re.compile(r"/signin"), timeout=WAIT_MS)
 
 
 def book(page: Page, hotel: Hotel, *, guest: str, room_type: str, nights: int = 1,
@@ -58,7 +59,7 @@ def book(page: Page, hotel: Hotel, *, guest: str, room_type: str, nights: int = 
     today = datetime.now(ZONE).date()
     arrival, departure = today.isoformat(), (today + timedelta(days=nights)).isoformat()
     page.goto(f"{hotel.url}/reservations/new?arrival={arrival}&departure={departure}&adults=1")
-    expect(page.locator("#offers")).to_be_visible()
+    expect(page.locator("#offers")).to_be_visible(timeout=WAIT_MS)
     check(page)
     form = page.locator("form[method=post][action^='/reservations/new']")
     form.locator("select[name=room_type]").select_option(room_type)
@@ -69,7 +70,7 @@ def book(page: Page, hotel: Hotel, *, guest: str, room_type: str, nights: int = 
     form.locator("input[name=guest_email]").fill("guest@example.com")
     form.locator("input[name=guest_phone]").fill("+34 600 123 456")
     form.locator("button[type=submit]").click()
-    expect(page).to_have_url(STAY_URL)
+    expect(page).to_have_url(STAY_URL, timeout=WAIT_MS)
     match = STAY_URL.search(page.url)
     assert match is not None
     expect(page.locator("form[action$='/check-in']")).to_be_visible()
@@ -80,7 +81,7 @@ def book(page: Page, hotel: Hotel, *, guest: str, room_type: str, nights: int = 
 def check_in(page: Page, *, check: Check = no_check) -> str:
     """Press Check in on the stay page; returns the room the stay was given."""
     page.locator("form[action$='/check-in'] button").click()
-    expect(page.locator("form[action$='/check-out']")).to_be_visible()
+    expect(page.locator("form[action$='/check-out']")).to_be_visible(timeout=WAIT_MS)
     expect(page.locator("[role=alert]")).to_have_count(0)
     check(page)
     rooms = page.locator(".profile .card p").nth(1).inner_text()
@@ -103,7 +104,7 @@ def card_for(hotel: Hotel, reservation_id: str, room: str, *, timeout: float = 3
 
 def open_board(page: Page, hotel: Hotel, *, check: Check = no_check) -> None:
     page.goto(f"{hotel.url}/")
-    expect(page.locator("#live-status.on")).to_be_visible()  # the stream is open
+    expect(page.locator("#live-status.on")).to_be_visible(timeout=WAIT_MS)  # the stream is open
     check(page)
 
 

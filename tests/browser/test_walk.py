@@ -20,7 +20,7 @@ from tests.browser.conftest import SHOTS
 from tests.browser.test_portal import _english_msgids, _untranslated
 from tests.support.hotel import Hotel, running_hotel
 
-pytestmark = [pytest.mark.browser, pytest.mark.service]
+pytestmark = [pytest.mark.browser, pytest.mark.service, pytest.mark.xdist_group("hotel-walk")]  # one hotel
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +107,7 @@ def front_desk_walk(browser: Browser, hotel: Hotel, walk: Walk) -> None:
         before = access.inner_text()
         page.evaluate("window.__sameDocument = true")  # gone if the page reloads
         hotel.tap(room, card)
-        expect(access).to_contain_text("✔", timeout=15_000)
+        expect(access).to_contain_text("✔", timeout=desk.WAIT_MS)
         assert access.inner_text() != before
         assert page.evaluate("window.__sameDocument === true"), "the board reloaded"
         granted = translations(walk.tag).ugettext("access granted")  # the event, in the page's language
@@ -119,7 +119,7 @@ def front_desk_walk(browser: Browser, hotel: Hotel, walk: Walk) -> None:
         take_payment(page, hotel, reservation)
         page.locator("form[action$='/check-out'] button").click()
         expect(page.locator("[role=alert]")).to_have_count(0)
-        expect(page.locator("form[action$='/check-out']")).to_have_count(0)
+        expect(page.locator("form[action$='/check-out']")).to_have_count(0, timeout=desk.WAIT_MS)
         expect(page.locator("h1")).to_contain_text("checked_out")
         check(page)
         shots.take(page, "checked-out")
