@@ -31,6 +31,15 @@ LABELS: dict[str, str] = {
     "door.forced": N_("door forced"), "node.offline": N_("door node offline"),
     "room.occupancy": N_("occupancy changed"), "room.vacated": N_("room vacated"),
     "tamper": N_("tamper alarm"),
+    # why a door said yes or no (the gateways' access reasons)
+    "granted": N_("granted"), "listed": N_("listed card"), "remote": N_("opened remotely"),
+    "malformed": N_("unreadable card"), "unknown_key": N_("unknown key"),
+    "bad_signature": N_("bad signature"), "retired_key": N_("retired key"), "revoked": N_("revoked"),
+    "expired": N_("expired"), "not_yet_valid": N_("not yet valid"), "wrong_door": N_("wrong door"),
+    "wrong_room": N_("wrong room"), "superseded": N_("superseded by a newer card"),
+    "unknown_card": N_("unknown card"), "node-allowlist": N_("admitted by the door node offline"),
+    "node-offline": N_("door node offline"), "decision-error": N_("decision error"),
+    "checkout": N_("checked out"), "checkout_time": N_("checkout time"),
 }
 
 

@@ -22,7 +22,7 @@
     setText(el, ".door", `${t("door")} <b>${label(r.door)}</b> · ${t("lock")} <b>${label(r.lock)}</b>`);
     setText(el, ".hk", `${t("housekeeping")} ${label(r.housekeeping)}`);
     if (r.last_access_at) {
-      setText(el, ".access", `${r.last_access_granted ? "✔" : "✖"} ${r.last_access_reason || ""} ${time(r.last_access_at)}`);
+      setText(el, ".access", `${r.last_access_granted ? "✔" : "✖"} ${r.last_access_reason ? label(r.last_access_reason) : ""} ${time(r.last_access_at)}`);
     }
     setTimeout(() => el.classList.remove("flash"), 600);
   }
@@ -36,7 +36,7 @@
 
   function applyEvent(e) {
     const li = document.createElement("li");
-    const reason = e.data && e.data.reason ? ` (${e.data.reason})` : "";
+    const reason = e.data && e.data.reason ? ` (${label(e.data.reason)})` : "";
     li.innerHTML = `<time>${time(e.ts)}</time> ${e.floor}${e.room ? "/" + e.room : ""} <b></b>${reason}`;
     li.querySelector("b").textContent = label(e.type);
     log.prepend(li);
