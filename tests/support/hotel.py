@@ -172,6 +172,21 @@ def _wait(predicate: object, *, timeout: float, what: str, hotel: Hotel | None =
     raise AssertionError(f"{what}: not reached in {timeout}s{logs}")
 
 
+def _listening(process: subprocess.Popen[bytes], port: int, log: Path, *, timeout: float = 180) -> None:
+    """Wait for the cloud's port; a loaded 2-core machine can take a minute to import and start it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            output = log.read_text(errors="replace")
+            raise AssertionError(f"the cloud exited with {process.returncode}:\n{output}")
+        try:
+            wait_for_port(port, timeout=1)
+            return
+        except TimeoutError:
+            continue
+    raise AssertionError(f"the cloud did not listen on port {port} in {timeout}s")
+
+
 @contextmanager
 def running_hotel() -> Iterator[Hotel]:
     """Start broker, cloud and gateway; yield once the floor is online and holds the signing key."""
@@ -193,7 +208,7 @@ def running_hotel() -> Iterator[Hotel]:
         gateway = _spawn([sys.executable, "-m", "posada.cli", "edge", "--config", str(config)],
                          env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")}, log=directory / "gateway.log")
         stack.callback(_stop, gateway)
-        wait_for_port(port, timeout=60)  # the gateway comes up meanwhile; its status is retained
+        _listening(cloud, port, directory / "cloud.log")  # the gateway comes up meanwhile (retained status)
         hotel = Hotel(url=f"http://127.0.0.1:{port}", db_url=db_url, broker=broker, bus=bus,
                       directory=directory, cloud=cloud, gateway=gateway)
         _wait(hotel.gateway_online, timeout=60, what="the floor online with the signing key", hotel=hotel)
