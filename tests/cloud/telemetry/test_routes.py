@@ -26,7 +26,7 @@ def client(db_url):
     sessions = migrated(db_url)
     LatestStore(sessions).write(all_points([
         item("101", at=NOW - timedelta(minutes=10), readings={"door_open": True}),
-        item("102", at=NOW, readings={"temperature_c": 21.5, "lock_battery_pct": 5.0}),
+        item("102", at=NOW, readings={"temperature_c": 21.5, "lock_battery_v": 2.2}),
         item("201", floor="f2", at=NOW, readings={"occupied": True}),
     ]))
     AlertMonitor(sessions, thresholds=Thresholds()).tick(NOW)
