@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
 from cloud.auth.audit import audit
 from cloud.auth.deps import DbSession, require_role
@@ -59,7 +59,7 @@ async def task(request: Request, db: DbSession, user: Maintainer, scope: SiteSco
     action = form.get("action")
     status = TASK_ACTIONS.get(action) if isinstance(action, str) else None
     if status is None:
-        return HTMLResponse(f"unknown task action {str(action)[:40]!r}; expected acknowledge or done",
+        return PlainTextResponse(f"unknown task action {str(action)[:40]!r}; expected acknowledge or done",
                             status_code=400)
     try:
         view = queries.set_task_status(db, task_id, status=status,  # type: ignore[arg-type]
