@@ -37,7 +37,8 @@ Cleaner = Annotated[Principal, require_role(*transitions.CLEANERS)]
 
 
 def _page(request: Request, db: Session, user: Principal, sites: list[str], *,
-          error: str | None = None, status: int = 200) -> HTMLResponse:
+          error: dict[str, str] | None = None, status: int = 200) -> HTMLResponse:
+    """The board; ``error`` names what was refused (``kind``, ``room``, ``state``) for the template."""
     floors = queries.floors(db, sites=sites, now=utcnow())
     return templates.TemplateResponse(request, "housekeeping/board.html", {
         "active": "housekeeping", "floors": floors, "actions": transitions.actions_for(user.role),
@@ -58,18 +59,18 @@ async def act(request: Request, db: DbSession, user: Cleaner, scope: SiteScopeDe
     form = await request.form()
     try:
         action = transitions.parse_action(form.get("action"))
-    except ValueError as exc:
-        return _page(request, db, user, scope.narrow(), error=str(exc), status=400)
+    except ValueError:
+        return _page(request, db, user, scope.narrow(), error={"kind": "action"}, status=400)
     current = queries.room(db, site=site, floor=floor, room=room)
     if current is None:
-        return _page(request, db, user, scope.narrow(), error=f"no room {room} on floor {floor}",
-                     status=404)
+        return _page(request, db, user, scope.narrow(), error={"kind": "room", "room": room}, status=404)
     try:
         change = transitions.decide(action, role=user.role, current=current.state, dnd=current.dnd)
-    except PermissionError as exc:
-        return _page(request, db, user, scope.narrow(), error=str(exc), status=403)
+    except PermissionError:
+        return _page(request, db, user, scope.narrow(), error={"kind": "role", "room": room}, status=403)
     except ActionRefused as exc:
-        return _page(request, db, user, scope.narrow(), error=f"{room}: {exc}", status=409)
+        return _page(request, db, user, scope.narrow(), status=409,
+                     error={"kind": exc.reason, "room": room, "state": current.state})
     now = utcnow()
     command_id = enqueue_command(db, site=site, floor=floor, type="room.settings",
                                  data=RoomSettings(room=room, housekeeping=change.after))  # type: ignore[arg-type]

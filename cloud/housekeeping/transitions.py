@@ -28,7 +28,14 @@ VIEWERS = frozenset({Role.HOUSEKEEPING, Role.FRONT_DESK, Role.MANAGER, Role.CHAI
 
 
 class ActionRefused(Exception):
-    """The action does not apply to the room as it is now (a 409 for the caller)."""
+    """The action does not apply to the room as it is now (a 409 for the caller).
+
+    ``reason`` is ``state`` (not a state the action applies to) or ``dnd`` (do not disturb).
+    """
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +66,8 @@ def decide(action: Action, *, role: Role, current: str, dnd: bool) -> Change:
     if role not in MAY[action]:
         raise PermissionError(f"the {role.value} role may not {action} a room")
     if current not in FROM[action]:
-        raise ActionRefused(f"room is {current}; {action} applies to {', '.join(sorted(FROM[action]))}")
+        raise ActionRefused(f"room is {current}; {action} applies to {', '.join(sorted(FROM[action]))}",
+                            reason="state")
     if action == "start" and dnd:
-        raise ActionRefused("room is marked do not disturb")
+        raise ActionRefused("room is marked do not disturb", reason="dnd")
     return Change(action, current, TARGET[action])

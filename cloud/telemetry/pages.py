@@ -44,7 +44,7 @@ def room(request: Request, db: DbSession, user: Maintainer, scope: SiteScopeDep,
 
 
 def _room(request: Request, *, site: str, floor: str, room: str, page: room_view.RoomPage,
-          error: str | None = None, status: int = 200) -> HTMLResponse:
+          error: dict[str, str] | None = None, status: int = 200) -> HTMLResponse:
     return templates.TemplateResponse(request, "maintenance/room.html", {
         "active": "maintenance", "site": site, "floor": floor, "room": room, "page": page,
         "shown": room_view.shown_readings(page.readings), "labels": room_view.SHOWN,
@@ -64,13 +64,13 @@ async def task(request: Request, db: DbSession, user: Maintainer, scope: SiteSco
     try:
         view = queries.set_task_status(db, task_id, status=status,  # type: ignore[arg-type]
                                        sites=scope.sites, now=utcnow())
-    except TaskTransitionRefused as exc:
+    except TaskTransitionRefused:
         db.rollback()
         found = queries.task_of(db, task_id)
         assert found is not None
         page = room_view.room_page(db, site=found.site, floor=found.floor, room=found.room)
         return _room(request, site=found.site, floor=found.floor, room=found.room, page=page,
-                     error=str(exc), status=409)
+                     error={"task": str(task_id), "status": found.status}, status=409)
     audit(db, user, f"maintenance_task.{action}", "maintenance_task", str(task_id),
           {"status": status, "room": f"{view.site}/{view.floor}/{view.room}"}, site=view.site)
     return RedirectResponse(f"/maintenance/rooms/{view.site}/{view.floor}/{view.room}#task-{task_id}",

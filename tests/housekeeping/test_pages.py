@@ -58,12 +58,13 @@ def test_anonymous_visitor_is_sent_to_sign_in(portal: PortalApp) -> None:
     assert page.status_code in (302, 303, 307) and "/signin" in page.headers["location"]
 
 
-def test_marking_a_dirty_room_clean_sends_room_settings_to_its_floor_and_is_audited(portal: PortalApp) -> None:
+def test_marking_a_dirty_room_clean_sends_room_settings_to_its_floor_audited(portal: PortalApp) -> None:
     client = signed_in(portal, "housekeeping-hotel")
     answer = act(client, "hotel/f1/101", "clean")
     assert answer.status_code == 303 and answer.headers["location"] == "/housekeeping#room-hotel-f1-101"
     [command] = commands(portal)
-    assert (command.site, command.floor, command.data) == ("hotel", "f1", {"room": "101", "housekeeping": "clean"})
+    assert (command.site, command.floor) == ("hotel", "f1")
+    assert command.data == {"room": "101", "housekeeping": "clean"}
     [entry] = audits(portal)
     assert entry.action == "housekeeping.clean" and entry.entity_id == "hotel/f1/101"
     assert entry.detail == {"from": "dirty", "to": "clean", "command": command.id}
@@ -91,13 +92,15 @@ def test_the_gateways_newer_snapshot_ends_the_pending_request(portal: PortalApp)
 
 def test_do_not_disturb_refuses_start_cleaning(portal: PortalApp) -> None:
     answer = act(signed_in(portal, "housekeeping-hotel"), "hotel/f1/103", "start")
-    assert answer.status_code == 409 and "do not disturb" in answer.text
+    assert answer.status_code == 409 and "Room 103 is marked do not disturb." in answer.text
     assert commands(portal) == [] and audits(portal) == []
 
 
 def test_an_action_that_does_not_fit_the_state_is_refused(portal: PortalApp) -> None:
     client = signed_in(portal, "manager-hotel")
-    assert act(client, "hotel/f2/201", "clean").status_code == 409  # inspected already
+    refused = act(client, "hotel/f2/201", "clean")  # inspected already
+    assert refused.status_code == 409
+    assert "Room 201 is inspected now; that action does not apply." in refused.text
     assert act(client, "hotel/f1/101", "inspect").status_code == 409  # dirty: clean it first
     assert commands(portal) == []
 
@@ -136,7 +139,7 @@ def test_a_post_without_the_csrf_token_is_refused(portal: PortalApp) -> None:
                                     "clean'; DROP TABLE commands; --", "<script>alert(1)</script>"])
 def test_hostile_actions_are_refused_with_a_clear_error(portal: PortalApp, action: str) -> None:
     answer = act(signed_in(portal, "housekeeping-hotel"), "hotel/f1/101", action)
-    assert answer.status_code == 400 and "unknown housekeeping action" in answer.text
+    assert answer.status_code == 400 and "That is not a housekeeping action." in answer.text
     assert "<script>alert" not in answer.text
     assert commands(portal) == []
 

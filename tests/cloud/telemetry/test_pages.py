@@ -23,8 +23,9 @@ MAINTAINERS = ["maintenance-hotel", "manager-hotel", "chain-admin"]
 def _alert(session: Session, site: str, floor: str, room: str, kind: str, detail: str, *,
            closed: bool = False, task: str = "open") -> int:
     now = utcnow()
-    alert = Alert(kind=kind, site=site, floor=floor, subject=room, detail=detail, opened_at=now - timedelta(hours=2),
-                  last_seen_at=now, seen=3, closed_at=now - timedelta(hours=1) if closed else None)
+    alert = Alert(kind=kind, site=site, floor=floor, subject=room, detail=detail,
+                  opened_at=now - timedelta(hours=2), last_seen_at=now, seen=3,
+                  closed_at=now - timedelta(hours=1) if closed else None)
     session.add(alert)
     session.flush()
     row = MaintenanceTask(alert_id=alert.id, site=site, floor=floor, room=room, title=f"{kind}: {detail}",
@@ -49,8 +50,10 @@ def portal(monkeypatch: pytest.MonkeyPatch, sqlite_url: str) -> Iterator[PortalA
                                             readings={k: {"v": v, "at": now, "since": now, "rising": None}
                                                       for k, v in readings.items()}))
             _alert(session, "hotel", "f1", "101", "lock_battery_low", "lock battery 2.31 V below 2.50 V")
-            _alert(session, "hotel", "f1", "101", "door_ajar", "door open for 400 s", closed=True, task="cleared")
-            _alert(session, "annex", "g", "g01", "temperature_out_of_range", "temperature_c 31.0 outside 16..28")
+            _alert(session, "hotel", "f1", "101", "door_ajar", "door open for 400 s", closed=True,
+                   task="cleared")
+            _alert(session, "annex", "g", "g01", "temperature_out_of_range",
+                   "temperature_c 31.0 outside 16..28")
         yield app
 
 
@@ -123,7 +126,7 @@ def test_acknowledge_then_done_is_audited_and_done_stays_done(portal: PortalApp)
     assert post(client, task, "done").status_code == 303
     assert status_of(portal, task) == "done"
     again = post(client, task, "acknowledge")
-    assert again.status_code == 409 and "cannot become" in again.text
+    assert again.status_code == 409 and f"Task {task} is done; it cannot change that way." in again.text
     assert status_of(portal, task) == "done"
     with portal.auth.sessionmaker() as session:
         entries = list(session.scalars(select(AuditEntry).where(AuditEntry.entity == "maintenance_task")
