@@ -7,9 +7,13 @@
   const label = (code) => ((words.labels || {})[code] || code);
   const tile = (m) => document.getElementById(`room-${m.site}-${m.floor}-${m.room}`);
 
+  // Instants as the API gives them; one without a zone was stored in UTC (SQLite drops the zone).
+  const instant = (iso) => Date.parse(/([zZ]|[+-]\d\d:\d\d)$/.test(iso) ? iso : iso + "Z");
+
   function show(el, state, pending) {
+    const changed = el.dataset.state !== state;
     el.dataset.state = state;
-    el.className = `hk-room hk-${state} flash`;
+    el.className = `hk-room hk-${state}` + (changed ? " flash" : "");
     el.querySelector(".hk-state-name").textContent = label(state);
     el.querySelector(".hk-pending").hidden = !pending;
     const dnd = el.dataset.dnd === "true";
@@ -27,9 +31,9 @@
     el.querySelector(".hk-occ").textContent = label(r.occupied ? "occupied" : "vacant");
     el.querySelector(".hk-guest").hidden = !r.guest_present;
     el.querySelector(".hk-dnd").hidden = !r.dnd;
-    const pendingAt = el.dataset.pendingAt ? Date.parse(el.dataset.pendingAt) : null;
+    const pendingAt = el.dataset.pendingAt ? instant(el.dataset.pendingAt) : null;
     const stillPending = pendingAt !== null && r.housekeeping !== el.dataset.state
-      && !(r.updated_at && Date.parse(r.updated_at) >= pendingAt);
+      && !(r.updated_at && instant(r.updated_at) >= pendingAt);
     if (!stillPending) el.dataset.pendingAt = "";
     show(el, stillPending ? el.dataset.state : r.housekeeping, stillPending);
   }
@@ -41,8 +45,14 @@
     show(el, m.pending, true);
   }
 
+  async function resync() {  // what changed while the stream was not open (a reload, a reconnect)
+    const answer = await fetch("/api/v1/board", { headers: { Accept: "application/json" } });
+    if (!answer.ok) return;
+    for (const floor of await answer.json()) floor.rooms.forEach(applyRoom);
+  }
+
   const source = new EventSource("/api/v1/board/stream");
-  source.onopen = () => { status.textContent = t("live"); status.className = "live on"; };
+  source.onopen = () => { status.textContent = t("live"); status.className = "live on"; resync(); };
   source.onerror = () => { status.textContent = t("reconnecting…"); status.className = "live off"; };
   source.addEventListener("room", (m) => applyRoom(JSON.parse(m.data)));
   source.addEventListener("housekeeping", (m) => applyRequest(JSON.parse(m.data)));
