@@ -73,7 +73,7 @@ async def act(request: Request, db: DbSession, user: Cleaner, scope: SiteScopeDe
                      error={"kind": exc.reason, "room": room, "state": current.state})
     now = utcnow()
     command_id = enqueue_command(db, site=site, floor=floor, type="room.settings",
-                                 data=RoomSettings(room=room, housekeeping=change.after))  # type: ignore[arg-type]
+                                 data=RoomSettings(room=room, housekeeping=change.after))
     _remember(db, site=site, floor=floor, room=room, state=change.after, user=user, command_id=command_id,
               now=now)
     audit(db, user, f"housekeeping.{action}", "room", f"{site}/{floor}/{room}",

@@ -14,8 +14,9 @@ from typing import Literal, get_args
 from cloud.auth.roles import Role
 
 Action = Literal["start", "clean", "inspect"]
+State = Literal["clean", "dirty", "inspected", "in_progress", "out_of_order"]  # as in RoomState
 ACTIONS: tuple[Action, ...] = get_args(Action)
-TARGET: dict[Action, str] = {"start": "in_progress", "clean": "clean", "inspect": "inspected"}
+TARGET: dict[Action, State] = {"start": "in_progress", "clean": "clean", "inspect": "inspected"}
 FROM: dict[Action, frozenset[str]] = {
     "start": frozenset({"dirty"}),
     "clean": frozenset({"dirty", "in_progress"}),
@@ -42,7 +43,7 @@ class ActionRefused(Exception):
 class Change:
     action: Action
     before: str
-    after: str
+    after: State
 
 
 def parse_action(raw: object) -> Action:

@@ -18,6 +18,7 @@ from cloud.auth.scope import SiteScopeDep
 from cloud.portal.templating import templates
 from cloud.telemetry import queries, room_view
 from cloud.telemetry.errors import TaskTransitionRefused
+from cloud.telemetry.queries import TaskStatus
 from mqtt.envelope import utcnow
 
 router = APIRouter(prefix="/maintenance", include_in_schema=False)
@@ -25,7 +26,7 @@ SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
 Slug = Annotated[str, Path(pattern=SLUG)]
 MAINTAINERS = frozenset({Role.MAINTENANCE, Role.MANAGER, Role.CHAIN_ADMIN})
 Maintainer = Annotated[Principal, require_role(*MAINTAINERS)]
-TASK_ACTIONS = {"acknowledge": "in_progress", "done": "done"}
+TASK_ACTIONS: dict[str, TaskStatus] = {"acknowledge": "in_progress", "done": "done"}
 
 
 @router.get("", response_class=HTMLResponse)
@@ -62,7 +63,7 @@ async def task(request: Request, db: DbSession, user: Maintainer, scope: SiteSco
         return PlainTextResponse(f"unknown task action {str(action)[:40]!r}; expected acknowledge or done",
                             status_code=400)
     try:
-        view = queries.set_task_status(db, task_id, status=status,  # type: ignore[arg-type]
+        view = queries.set_task_status(db, task_id, status=status,
                                        sites=scope.sites, now=utcnow())
     except TaskTransitionRefused:
         db.rollback()
