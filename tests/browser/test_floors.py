@@ -181,6 +181,8 @@ def test_maintenance_sees_a_rooms_telemetry_and_open_alert_and_no_guest(browser:
         content = page.content()
         assert "García" not in content and "PA1234567" not in content
         page.goto(f"{server.url}/maintenance")
+        expect(page.locator("#alarm-hotel-f1-102")).to_contain_text("Lock battery low")
+        shot(page, "maintenance-rooms-in-alarm.png")
         assert "García" not in page.content()
     finally:
         context.close()
