@@ -120,7 +120,7 @@ def front_desk_walk(browser: Browser, hotel: Hotel, walk: Walk) -> None:
         page.locator("form[action$='/check-out'] button").click()
         expect(page.locator("[role=alert]")).to_have_count(0)
         expect(page.locator("form[action$='/check-out']")).to_have_count(0, timeout=desk.WAIT_MS)
-        expect(page.locator("h1")).to_contain_text("checked_out")
+        expect(page.locator("h1")).to_contain_text(translations(walk.tag).ugettext("checked out"))
         check(page)
         shots.take(page, "checked-out")
 
