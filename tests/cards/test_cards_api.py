@@ -169,7 +169,7 @@ def test_hostile_results_are_refused_and_change_nothing(client: TestClient) -> N
         assert r.headers["content-type"].startswith("application/problem+json")
     raw = client.post(f"/api/v1/desk/hotel/desk-1/jobs/{job['id']}/result", content=b"\xff\xfe{",
                       headers={"content-type": "application/json"})
-    assert raw.status_code == 422
+    assert raw.status_code in (400, 422)
     assert cards(client, res_id)[0]["status"] == "encoding"
     assert _result(client, job["id"], {"ok": True, "uid": "04a1b2c3"}).status_code == 200
 
