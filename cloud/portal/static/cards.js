@@ -1,5 +1,6 @@
-// The stay page's Keycards section: while a card is being encoded, fetch the section again
-// every second and swap it in, so "waiting for the encoder" turns into "encoded" or "failed".
+// The stay page's Keycards section: while a card is being encoded (or no desk station has
+// connected yet), fetch the section again every second and swap it in, so "waiting for the
+// encoder" turns into "encoded" or "failed" without a reload.
 (function () {
   "use strict";
   function section() { return document.getElementById("keycards"); }
