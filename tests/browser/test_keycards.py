@@ -137,3 +137,23 @@ def test_encode_card_turns_into_encoded_without_a_reload_and_revoke_marks_it(bro
     expect(page.locator("#keycards tbody tr").first.locator(".card-status")).to_have_text("Revoked")
     expect(page.locator("#keycards tbody tr").nth(1).locator(".card-status")).to_contain_text("Encoded on tag")
     ctx.close()
+
+
+@pytest.mark.parametrize(("accept", "ident", "heading"), [("es-ES", "es", "Tarjetas de acceso"),
+                                                          ("zh-CN", "zh_Hans", "房卡")])
+def test_the_keycards_section_speaks_spanish_and_chinese(browser: Browser, hotel: Hotel, accept: str, ident: str,
+                                                          heading: str) -> None:
+    from tests.browser.test_portal import _english_msgids, _untranslated
+
+    ctx = browser.new_context(locale=accept, viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    page.goto(f"{hotel.url}/signin")
+    page.locator("input[name=username]").fill("lucia")
+    page.locator("#password").fill(PASSWORD)
+    page.locator("#password").press("Enter")
+    page.goto(f"{hotel.url}/reservations/{hotel.stay}")
+    expect(page.locator("#keycards").get_by_role("heading", name=heading)).to_be_visible()
+    assert _untranslated(page, _english_msgids(ident)) == []
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"stay-keycards-{ident}.png"), full_page=True)
+    ctx.close()
