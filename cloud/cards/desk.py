@@ -30,16 +30,20 @@ def seen(session: Session, *, site: str, station: str, user: Principal, now: dat
 
 def stations(session: Session, *, site: str, now: datetime) -> list[StationOut]:
     rows = session.scalars(select(DeskStation).where(DeskStation.site == site).order_by(DeskStation.name))
-    return [StationOut(name=r.name, last_seen_at=r.last_seen_at, online=now - r.last_seen_at < ONLINE)
-            for r in rows]
+    return [
+        StationOut(name=r.name, last_seen_at=r.last_seen_at, online=now - r.last_seen_at < ONLINE)
+        for r in rows
+    ]
 
 
 def claim_next(session: Session, *, site: str, station: str, now: datetime) -> AgentJob | None:
     """The oldest waiting job of this station, now claimed, with the card to write."""
-    query = (select(EncodeJob)
-             .where(EncodeJob.site == site, EncodeJob.station == station, EncodeJob.state == JobState.WAITING)
-             .order_by(EncodeJob.created_at, EncodeJob.id)
-             .with_for_update(skip_locked=True))
+    query = (
+        select(EncodeJob)
+        .where(EncodeJob.site == site, EncodeJob.station == station, EncodeJob.state == JobState.WAITING)
+        .order_by(EncodeJob.created_at, EncodeJob.id)
+        .with_for_update(skip_locked=True)
+    )
     for job in session.scalars(query):
         if lifecycle.settle(job, now=now) is not JobState.WAITING:
             continue
@@ -50,13 +54,27 @@ def claim_next(session: Session, *, site: str, station: str, now: datetime) -> A
         lifecycle.claim(job, now=now)
         room = session.get(Room, card.room_id)
         assert room is not None and job.result_by is not None
-        return AgentJob(id=job.id, credential_id=card.id, card=card.pending_card, room=room.slug,
-                        guest=card.guest, result_by=job.result_by)
+        return AgentJob(
+            id=job.id,
+            credential_id=card.id,
+            card=card.pending_card,
+            room=room.slug,
+            guest=card.guest,
+            result_by=job.result_by,
+        )
     return None
 
 
-def report(session: Session, *, site: str, station: str, job_id: str, outcome: Outcome, actor: Principal,
-           now: datetime) -> EncodeJob:
+def report(
+    session: Session,
+    *,
+    site: str,
+    station: str,
+    job_id: str,
+    outcome: Outcome,
+    actor: Principal,
+    now: datetime,
+) -> EncodeJob:
     """Take a station's result for its own job; the card leaves the cloud once it is on a tag."""
     job = session.get(EncodeJob, job_id[:26], with_for_update=True)
     if job is None or job.site != site or job.station != station:
@@ -70,6 +88,13 @@ def report(session: Session, *, site: str, station: str, job_id: str, outcome: O
         card.encoded_uid, card.encoded_at, card.pending_card = outcome.uid, now, None
         audit(session, actor, "card.encoded", "card", card.id, {**detail, "uid": outcome.uid}, site=site)
     else:
-        audit(session, actor, "card.encode_failed", "card", card.id, {**detail, "reason": outcome.reason},
-              site=site)
+        audit(
+            session,
+            actor,
+            "card.encode_failed",
+            "card",
+            card.id,
+            {**detail, "reason": outcome.reason},
+            site=site,
+        )
     return job

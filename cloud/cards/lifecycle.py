@@ -107,4 +107,6 @@ def cancel(job: JobRecord, *, now: datetime) -> None:
 def _same(job: JobRecord, outcome: Outcome) -> bool:
     if outcome.ok:
         return job.state == JobState.ENCODED and job.uid == outcome.uid
-    return job.state == JobState.FAILED and job.reason == outcome.reason and (job.detail or "") == outcome.detail
+    return (
+        job.state == JobState.FAILED and job.reason == outcome.reason and (job.detail or "") == outcome.detail
+    )

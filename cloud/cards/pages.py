@@ -42,7 +42,9 @@ def keycards_context(db: Session, res: Reservation, prop: Property, *, now: Any)
     return {
         "cards": cards,
         "stations": desk.stations(db, site=prop.slug, now=now),
-        "guest_numbers": range(1, max(res.adults + res.children, max((c.guest for c in cards), default=0)) + 2),
+        "guest_numbers": range(
+            1, max(res.adults + res.children, max((c.guest for c in cards), default=0)) + 2
+        ),
         "pending": any(c.status == "encoding" for c in cards),
         "can_issue": res.status == "checked_in",
         "reasons": {code: gettext(text) for code, text in REASONS.items()},
@@ -82,15 +84,25 @@ async def encode(request: Request, db: DbSession, user: GuestDataUser, reservati
         if not station:
             raise InvalidRequest("choose a desk station")
         with db.begin_nested():
-            stay_cards.encode_for_guest(db, issuer, res=res, guest=guest, site=prop.slug, station=station,
-                                        actor=user, now=_now(request))
+            stay_cards.encode_for_guest(
+                db,
+                issuer,
+                res=res,
+                guest=guest,
+                site=prop.slug,
+                station=station,
+                actor=user,
+                now=_now(request),
+            )
     except DomainError as exc:
         return _back(res.id, exc.detail)
     return _back(res.id)
 
 
 @router.post("/{reservation_id}/cards/{card_id}/revoke", response_model=None)
-def revoke(request: Request, db: DbSession, user: GuestDataUser, reservation_id: str, card_id: str) -> Response:
+def revoke(
+    request: Request, db: DbSession, user: GuestDataUser, reservation_id: str, card_id: str
+) -> Response:
     res, _prop = _own(db, user, reservation_id)
     try:
         with db.begin_nested():
@@ -109,4 +121,3 @@ def _guest(value: str) -> int:
 def _back(reservation_id: str, error: str = "") -> RedirectResponse:
     query = f"?error={quote(error[:300])}" if error else ""
     return RedirectResponse(f"/reservations/{reservation_id}{query}#keycards", status_code=303)
-

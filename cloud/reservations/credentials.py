@@ -104,7 +104,9 @@ def add_card(
             StayCredential.starts_sequence.is_(True),
         ).order_by(StayCredential.sequence.desc()).limit(1)
     ).first()
-    highest = session.scalar(select(func.max(StayCredential.sequence)).where(StayCredential.room_id == room_id))
+    highest = session.scalar(
+        select(func.max(StayCredential.sequence)).where(StayCredential.room_id == room_id)
+    )
     if start is None or start.sequence != highest:
         raise WrongState("the room has no current card of this stay; check in or re-key first")
     return _issue(

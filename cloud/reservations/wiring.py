@@ -24,7 +24,9 @@ def install_reservations(app: FastAPI, settings: Any) -> None:
     keys = KeyDirectory(getattr(settings, "keys_dir", None) or DEFAULT_KEYS)
     # Loaded per card, so a rotated key is picked up without a restart. A first key (a demo) is
     # valid from a little before now: the request being signed was stamped before it was made.
-    app.state.credential_issuer = KeyringIssuer(lambda: keys.load_or_create(now=utcnow() - FIRST_KEY_BACKDATE))
+    app.state.credential_issuer = KeyringIssuer(
+        lambda: keys.load_or_create(now=utcnow() - FIRST_KEY_BACKDATE)
+    )
     app.state.signing_keys = keys
     for router in [*routers(), *page_routers()]:
         app.include_router(router)

@@ -33,8 +33,15 @@ class CardTray:
 
 
 class DeskAgent:
-    def __init__(self, client: DeskClient, reader: NfcReader, *, settings: AgentSettings = AgentSettings(),
-                 tray: CardTray | None = None, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self,
+        client: DeskClient,
+        reader: NfcReader,
+        *,
+        settings: AgentSettings = AgentSettings(),
+        tray: CardTray | None = None,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.client, self.reader, self.settings = client, reader, settings
         self.tray = tray or CardTray()
         self.now = now

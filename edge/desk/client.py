@@ -44,23 +44,35 @@ class Job(BaseModel):
 class DeskClient:
     def __init__(self, *, url: str, token: str, site: str, station: str, transport: Any = None) -> None:
         self.base = f"/api/v1/desk/{site}/{station}/jobs"
-        self._http = httpx.Client(base_url=url.rstrip("/"), transport=transport, headers={
-            "Authorization": f"Bearer {token}", "User-Agent": USER_AGENT})
+        self._http = httpx.Client(
+            base_url=url.rstrip("/"),
+            transport=transport,
+            headers={"Authorization": f"Bearer {token}", "User-Agent": USER_AGENT},
+        )
 
     def next_job(self, *, wait_s: float) -> Job | None:
         """The station's next job, or None when the cloud had none within ``wait_s``."""
-        response = self._call("GET", f"{self.base}/next", params={"wait": wait_s},
-                              timeout=httpx.Timeout(10.0, read=wait_s + 15.0))
+        response = self._call(
+            "GET",
+            f"{self.base}/next",
+            params={"wait": wait_s},
+            timeout=httpx.Timeout(10.0, read=wait_s + 15.0),
+        )
         if response.status_code == 204:
             return None
         try:
             return Job.model_validate_json(response.content)
         except ValidationError as exc:
-            raise CloudError(f"the cloud sent a job that does not validate: {exc.errors()[:2]}", retry=True) from None
+            raise CloudError(
+                f"the cloud sent a job that does not validate: {exc.errors()[:2]}", retry=True
+            ) from None
 
     def report(self, job_id: str, result: EncodeResult) -> str:
         """Send the result; returns the job's state as the cloud recorded it."""
-        body: dict[str, Any] = {"ok": result.ok, "detail": "".join(c for c in result.detail if c.isprintable())[:200]}
+        body: dict[str, Any] = {
+            "ok": result.ok,
+            "detail": "".join(c for c in result.detail if c.isprintable())[:200],
+        }
         body.update({"uid": result.uid} if result.ok else {"reason": result.reason})
         response = self._call("POST", f"{self.base}/{job_id}/result", json=body, timeout=httpx.Timeout(10.0))
         state = response.json().get("state", "") if response.content else ""

@@ -11,8 +11,12 @@ from mqtt.keycard import CardFormatError, parse_card
 
 READ_BACK_S = 2.0
 # TagError reasons of edge/hw -> the failure reasons the cloud knows
-_REASONS = {"no_tag": "no_tag", "verify": "verify_mismatch", "unsupported": "unsupported_tag",
-            "size": "unsupported_tag"}
+_REASONS = {
+    "no_tag": "no_tag",
+    "verify": "verify_mismatch",
+    "unsupported": "unsupported_tag",
+    "size": "unsupported_tag",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +58,9 @@ def encode(reader: NfcReader, card: bytes, *, timeout_s: float, not_uid: bytes |
     except NfcError as exc:
         return EncodeResult(reason="write_failed", detail=str(exc)[:200])
     if back is None or back[0] != written or back[1] != card:
-        return EncodeResult(reason="verify_mismatch", detail="the card read back differs from what was written")
+        return EncodeResult(
+            reason="verify_mismatch", detail="the card read back differs from what was written"
+        )
     return EncodeResult(uid=written.hex())
 
 

@@ -15,18 +15,35 @@ TOKEN_ENV = "POSADA_DESK_TOKEN"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--url", default=os.environ.get("POSADA_DESK_URL", "http://127.0.0.1:8000"),
-                        help="the cloud's address [POSADA_DESK_URL, http://127.0.0.1:8000]")
+    parser.add_argument(
+        "--url",
+        default=os.environ.get("POSADA_DESK_URL", "http://127.0.0.1:8000"),
+        help="the cloud's address [POSADA_DESK_URL, http://127.0.0.1:8000]",
+    )
     parser.add_argument("--site", required=True, help="the property's slug, e.g. hotel")
     parser.add_argument("--station", required=True, help="this desk's name, e.g. desk-1 (a-z, 0-9, -)")
-    parser.add_argument("--token-file", type=Path, default=None,
-                        help=f"file holding a front-desk API token (else ${TOKEN_ENV})")
-    parser.add_argument("--simulate", action="store_true",
-                        help="use the simulated NTAG writer (a blank card is laid down for each job)")
-    parser.add_argument("--connstring", default=None,
-                        help="libnfc device, e.g. pn532_uart:/dev/ttyUSB0 (default: libnfc's first)")
-    parser.add_argument("--tag-timeout", type=float, default=20.0,
-                        help="seconds a clerk has to lay the card on the reader [20]")
+    parser.add_argument(
+        "--token-file",
+        type=Path,
+        default=None,
+        help=f"file holding a front-desk API token (else ${TOKEN_ENV})",
+    )
+    parser.add_argument(
+        "--simulate",
+        action="store_true",
+        help="use the simulated NTAG writer (a blank card is laid down for each job)",
+    )
+    parser.add_argument(
+        "--connstring",
+        default=None,
+        help="libnfc device, e.g. pn532_uart:/dev/ttyUSB0 (default: libnfc's first)",
+    )
+    parser.add_argument(
+        "--tag-timeout",
+        type=float,
+        default=20.0,
+        help="seconds a clerk has to lay the card on the reader [20]",
+    )
 
 
 def token_from(args: argparse.Namespace) -> str:

@@ -54,17 +54,37 @@ def _seed(url: str, keys: Path) -> tuple[str, str]:
     issuer = KeyringIssuer(KeyDirectory(keys).load_or_create(now=now - timedelta(days=1)))
     with make_sessionmaker(engine)() as s, s.begin():
         prop = seed_demo(s)
-        clerk = create_staff(s, actor="test", passwords=Passwords(AuthSettings(argon2_memory_kib=19456)),
-                             username="lucia", display_name="Lucía Pérez", password=PASSWORD,
-                             role=Role.FRONT_DESK, site="hotel", chain=DEMO_CHAIN)
+        clerk = create_staff(
+            s,
+            actor="test",
+            passwords=Passwords(AuthSettings(argon2_memory_kib=19456)),
+            username="lucia",
+            display_name="Lucía Pérez",
+            password=PASSWORD,
+            role=Role.FRONT_DESK,
+            site="hotel",
+            chain=DEMO_CHAIN,
+        )
         s.flush()
-        token, _ = issue_api_token(s, principal=principal_of(s, clerk), name="desk-1", now=now,
-                                   settings=AuthSettings())
+        token, _ = issue_api_token(
+            s, principal=principal_of(s, clerk), name="desk-1", now=now, settings=AuthSettings()
+        )
         prop = s.scalars(select(Property).where(Property.slug == "hotel")).one()
         today = local_today(now, prop.timezone)
-        res = booking.book(s, Booking(property="hotel", room_type="std", rate_plan="flex",
-                                      arrival=today - timedelta(days=1), departure=today + timedelta(days=2),
-                                      adults=2, guest_name="Ana Ruiz", assign=False), now=now - timedelta(days=1))
+        res = booking.book(
+            s,
+            Booking(
+                property="hotel",
+                room_type="std",
+                rate_plan="flex",
+                arrival=today - timedelta(days=1),
+                departure=today + timedelta(days=2),
+                adults=2,
+                guest_name="Ana Ruiz",
+                assign=False,
+            ),
+            now=now - timedelta(days=1),
+        )
         rooms.move(s, res, room=catalog.room_by_slug(s, prop, "103"))
         stays.check_in(s, res, issuer=issuer, now=now, actor="test")
         stay = res.id
@@ -76,18 +96,53 @@ def _seed(url: str, keys: Path) -> tuple[str, str]:
 def hotel() -> Iterator[Hotel]:
     directory = Path(tempfile.mkdtemp(prefix="posada-keycards-"))
     port = free_port()
-    env = {**os.environ, "POSADA_DATABASE_URL": f"sqlite:///{directory / 'cloud.db'}", "POSADA_MQTT_ENABLED": "false",
-           "POSADA_KEYS_DIR": str(directory / "keys"), "POSADA_ARGON2_MEMORY_KIB": "19456",
-           "POSADA_SECRET_KEY": "browser-test-secret-key-0123456789"}
+    env = {
+        **os.environ,
+        "POSADA_DATABASE_URL": f"sqlite:///{directory / 'cloud.db'}",
+        "POSADA_MQTT_ENABLED": "false",
+        "POSADA_KEYS_DIR": str(directory / "keys"),
+        "POSADA_ARGON2_MEMORY_KIB": "19456",
+        "POSADA_SECRET_KEY": "browser-test-secret-key-0123456789",
+    }
     stay, token = _seed(env["POSADA_DATABASE_URL"], directory / "keys")
     log = (directory / "server.log").open("wb")
-    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "cloud.app:create_app", "--factory", "--host",
-                               "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-                              env=env, stdout=log, stderr=log)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "cloud.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
     desk_log = (directory / "desk.log").open("wb")
-    desk = subprocess.Popen([sys.executable, "-m", "posada.cli", "desk", "--url", f"http://127.0.0.1:{port}",
-                             "--site", "hotel", "--station", "desk-1", "--simulate"],
-                            env={**env, "POSADA_DESK_TOKEN": token}, stdout=desk_log, stderr=desk_log)
+    desk = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "posada.cli",
+            "desk",
+            "--url",
+            f"http://127.0.0.1:{port}",
+            "--site",
+            "hotel",
+            "--station",
+            "desk-1",
+            "--simulate",
+        ],
+        env={**env, "POSADA_DESK_TOKEN": token},
+        stdout=desk_log,
+        stderr=desk_log,
+    )
     try:
         wait_for_port(port, timeout=90)  # a loaded machine starts it slowly
         yield Hotel(url=f"http://127.0.0.1:{port}", stay=stay, directory=directory)
@@ -102,7 +157,9 @@ def hotel() -> Iterator[Hotel]:
         desk_log.close()
 
 
-def test_encode_card_turns_into_encoded_without_a_reload_and_revoke_marks_it(browser: Browser, hotel: Hotel) -> None:
+def test_encode_card_turns_into_encoded_without_a_reload_and_revoke_marks_it(
+    browser: Browser, hotel: Hotel
+) -> None:
     ctx = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
     page = ctx.new_page()
     page.goto(f"{hotel.url}/signin")
@@ -128,21 +185,26 @@ def test_encode_card_turns_into_encoded_without_a_reload_and_revoke_marks_it(bro
     page.locator("#keycards").get_by_role("button", name="Encode card").click()
     second = page.locator("#keycards tbody tr").nth(1)
     expect(second.locator("td").first).to_have_text("2")
-    expect(second.locator(".card-status")).to_have_text(re.compile(r"^Encoded on tag [0-9a-f]{14}$"),
-                                                        timeout=30_000)
+    expect(second.locator(".card-status")).to_have_text(
+        re.compile(r"^Encoded on tag [0-9a-f]{14}$"), timeout=30_000
+    )
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "stay-keycards-en.png"), full_page=True)
 
     page.locator("#keycards tbody tr").first.get_by_role("button", name="Revoke").click()
     expect(page.locator("#keycards tbody tr").first.locator(".card-status")).to_have_text("Revoked")
-    expect(page.locator("#keycards tbody tr").nth(1).locator(".card-status")).to_contain_text("Encoded on tag")
+    expect(page.locator("#keycards tbody tr").nth(1).locator(".card-status")).to_contain_text(
+        "Encoded on tag"
+    )
     ctx.close()
 
 
-@pytest.mark.parametrize(("accept", "ident", "heading"), [("es-ES", "es", "Tarjetas de acceso"),
-                                                          ("zh-CN", "zh_Hans", "房卡")])
-def test_the_keycards_section_speaks_spanish_and_chinese(browser: Browser, hotel: Hotel, accept: str, ident: str,
-                                                          heading: str) -> None:
+@pytest.mark.parametrize(
+    ("accept", "ident", "heading"), [("es-ES", "es", "Tarjetas de acceso"), ("zh-CN", "zh_Hans", "房卡")]
+)
+def test_the_keycards_section_speaks_spanish_and_chinese(
+    browser: Browser, hotel: Hotel, accept: str, ident: str, heading: str
+) -> None:
     from tests.browser.test_portal import _english_msgids, _untranslated
 
     ctx = browser.new_context(locale=accept, viewport={"width": 1280, "height": 900})

@@ -12,8 +12,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from cloud.auth.accounts import ensure_property
 
 CHECK_IN_AT = datetime(2027, 3, 1, 15, 0, tzinfo=UTC)  # 16:00 in Madrid, the arrival day
-BOOKING = {"room_type": "std", "rate_plan": "flex", "arrival": "2027-03-01", "departure": "2027-03-03",
-           "adults": 2, "guest_name": "Ana Ruiz"}
+BOOKING = {
+    "room_type": "std",
+    "rate_plan": "flex",
+    "arrival": "2027-03-01",
+    "departure": "2027-03-03",
+    "adults": 2,
+    "guest_name": "Ana Ruiz",
+}
 
 
 @dataclass

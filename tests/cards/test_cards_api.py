@@ -43,7 +43,9 @@ def _encode(client: TestClient, res_id: str, guest: int = 1) -> dict[str, Any]:
     """Issue (or reuse) the guest's card and queue it for desk-1; returns the claimed job."""
     listed = [c for c in cards(client, res_id) if c["guest"] == guest and c["status"] == "not_encoded"]
     if listed:
-        r = client.post(f"/api/v1/reservations/{res_id}/cards/{listed[0]['id']}/encode", json={"station": "desk-1"})
+        r = client.post(
+            f"/api/v1/reservations/{res_id}/cards/{listed[0]['id']}/encode", json={"station": "desk-1"}
+        )
     else:
         r = client.post(f"/api/v1/reservations/{res_id}/cards", json={"guest": guest, "station": "desk-1"})
     assert r.status_code == 201, r.text
@@ -54,25 +56,31 @@ def _encode(client: TestClient, res_id: str, guest: int = 1) -> dict[str, Any]:
 
 
 def test_check_in_issues_card_one_and_a_companion_gets_card_two_of_the_same_sequence(
-        client: TestClient, sessions: sessionmaker[Session]) -> None:
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
     res_id = checked_in(client)
     [first] = cards(client, res_id)
     assert first["guest"] == 1 and first["status"] == "not_encoded"
     r = client.post(f"/api/v1/reservations/{res_id}/cards", json={"guest": 2})
     assert r.status_code == 201, r.text
     second = r.json()
-    assert second["guest"] == 2 and second["sequence"] == first["sequence"] and second["room"] == first["room"]
+    assert (
+        second["guest"] == 2 and second["sequence"] == first["sequence"] and second["room"] == first["room"]
+    )
     with sessions() as s:
         upserts = [c for c in s.scalars(select(Command).where(Command.type == "credential.upsert"))]
         signed = {c.data["credential_id"]: parse_card(_b64(c.data["card"])).card for c in upserts}
-        assert signed[second["id"]].guest == 2 and signed[second["id"]].sequence == signed[first["id"]].sequence
+        assert (
+            signed[second["id"]].guest == 2 and signed[second["id"]].sequence == signed[first["id"]].sequence
+        )
         actions = {(e.action, e.entity_id, e.actor) for e in s.scalars(select(AuditEntry))}
         assert ("card.issue", second["id"], "front_desk-hotel") in actions
         assert ("card.issue", first["id"], "front_desk-hotel") in actions  # check-in by the same desk user
 
 
 def test_revoking_one_card_sends_one_revocation_and_leaves_the_other(
-        client: TestClient, sessions: sessionmaker[Session]) -> None:
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
     res_id = checked_in(client)
     second = client.post(f"/api/v1/reservations/{res_id}/cards", json={"guest": 2}).json()
     first = next(c for c in cards(client, res_id) if c["guest"] == 1)
@@ -92,7 +100,8 @@ def test_revoking_one_card_sends_one_revocation_and_leaves_the_other(
 
 
 def test_the_desk_agent_gets_the_card_bytes_and_reports_the_tag(
-        client: TestClient, sessions: sessionmaker[Session]) -> None:
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
     res_id = checked_in(client)
     assert client.get(NEXT, params={"wait": 0}).status_code == 204
     job = _encode(client, res_id)
@@ -105,9 +114,12 @@ def test_the_desk_agent_gets_the_card_bytes_and_reports_the_tag(
     with sessions() as s:
         stored = s.get(StayCredential, job["credential_id"])
         assert stored is not None and stored.pending_card is None  # the bytes left the cloud
-        assert {e.action for e in s.scalars(select(AuditEntry).where(AuditEntry.entity_id == card.credential_ref))} \
-            >= {"card.issue", "card.encode_request", "card.encoded"}
-    again = client.post(f"/api/v1/reservations/{res_id}/cards/{listed['id']}/encode", json={"station": "desk-1"})
+        assert {
+            e.action for e in s.scalars(select(AuditEntry).where(AuditEntry.entity_id == card.credential_ref))
+        } >= {"card.issue", "card.encode_request", "card.encoded"}
+    again = client.post(
+        f"/api/v1/reservations/{res_id}/cards/{listed['id']}/encode", json={"station": "desk-1"}
+    )
     assert again.status_code == 409  # already on a tag: a copy is a new card
     stations = client.get("/api/v1/properties/hotel/desk-stations").json()
     assert [(s["name"], s["online"]) for s in stations] == [("desk-1", True)]
@@ -122,14 +134,20 @@ def test_a_double_result_is_answered_once_and_a_different_one_refused(client: Te
     conflict = _result(client, job["id"], {"ok": True, "uid": "04a1b2c3"})
     assert conflict.status_code == 409 and conflict.json()["type"] == "/problems/cards/result-conflict"
     [listed] = cards(client, res_id)
-    assert listed["status"] == "failed" and listed["job"]["reason"] == "no_tag" and listed["encoded_uid"] is None
+    assert (
+        listed["status"] == "failed" and listed["job"]["reason"] == "no_tag" and listed["encoded_uid"] is None
+    )
 
 
 def test_an_expired_job_is_not_handed_out_and_takes_no_result(client: TestClient, clock: Clock) -> None:
     res_id = checked_in(client)
     card_id = cards(client, res_id)[0]["id"]
-    assert client.post(f"/api/v1/reservations/{res_id}/cards/{card_id}/encode",
-                       json={"station": "desk-1"}).status_code == 201
+    assert (
+        client.post(
+            f"/api/v1/reservations/{res_id}/cards/{card_id}/encode", json={"station": "desk-1"}
+        ).status_code
+        == 201
+    )
     clock.advance(PICKUP.total_seconds())
     assert client.get(NEXT, params={"wait": 0}).status_code == 204
     [listed] = cards(client, res_id)
@@ -167,8 +185,11 @@ def test_hostile_results_are_refused_and_change_nothing(client: TestClient) -> N
         r = _result(client, job["id"], body)
         assert r.status_code == 422, (body, r.text)
         assert r.headers["content-type"].startswith("application/problem+json")
-    raw = client.post(f"/api/v1/desk/hotel/desk-1/jobs/{job['id']}/result", content=b"\xff\xfe{",
-                      headers={"content-type": "application/json"})
+    raw = client.post(
+        f"/api/v1/desk/hotel/desk-1/jobs/{job['id']}/result",
+        content=b"\xff\xfe{",
+        headers={"content-type": "application/json"},
+    )
     assert raw.status_code in (400, 422)
     assert cards(client, res_id)[0]["status"] == "encoding"
     assert _result(client, job["id"], {"ok": True, "uid": "04a1b2c3"}).status_code == 200
@@ -180,13 +201,19 @@ def test_another_station_cannot_take_or_answer_a_job(client: TestClient) -> None
     assert _result(client, job["id"], {"ok": True, "uid": "04a1b2c3"}, station="desk-2").status_code == 404
     assert client.get("/api/v1/desk/hotel/bad_name!/jobs/next", params={"wait": 0}).status_code == 422
     card_id = cards(client, res_id)[0]["id"]
-    assert client.post(f"/api/v1/reservations/{res_id}/cards", json={"guest": 2, "station": "desk-1"}).status_code == 201
+    assert (
+        client.post(
+            f"/api/v1/reservations/{res_id}/cards", json={"guest": 2, "station": "desk-1"}
+        ).status_code
+        == 201
+    )
     assert client.get("/api/v1/desk/hotel/desk-2/jobs/next", params={"wait": 0}).status_code == 204
     assert card_id
 
 
 def test_staff_of_another_property_get_no_card_bytes(
-        client: TestClient, sessions: sessionmaker[Session], issuer: RecordingIssuer, clock: Clock) -> None:
+    client: TestClient, sessions: sessionmaker[Session], issuer: RecordingIssuer, clock: Clock
+) -> None:
     res_id = checked_in(client)
     card_id = cards(client, res_id)[0]["id"]
     client.post(f"/api/v1/reservations/{res_id}/cards/{card_id}/encode", json={"station": "desk-1"})
@@ -200,7 +227,8 @@ def test_staff_of_another_property_get_no_card_bytes(
 
 
 def test_wrong_roles_and_browser_sessions_are_refused(
-        client: TestClient, sessions: sessionmaker[Session], issuer: RecordingIssuer, clock: Clock) -> None:
+    client: TestClient, sessions: sessionmaker[Session], issuer: RecordingIssuer, clock: Clock
+) -> None:
     res_id = checked_in(client)
     with client_for(sessions, clock=clock, issuer=issuer, role=Role.HOUSEKEEPING) as housekeeping:
         assert housekeeping.get(NEXT, params={"wait": 0}).status_code == 403
@@ -218,9 +246,17 @@ def test_issuing_is_idempotent_by_key_and_refused_before_check_in(client: TestCl
     assert len(cards(client, res_id)) == 2
     assert client.post(f"/api/v1/reservations/{res_id}/cards", json={"guest": 0}).status_code == 422
     assert client.post(f"/api/v1/reservations/{res_id}/cards", json={"guest": 256}).status_code == 422
-    booked = client.post("/api/v1/properties/hotel/reservations", json={
-        "room_type": "std", "rate_plan": "flex", "arrival": "2027-03-05", "departure": "2027-03-06",
-        "adults": 1, "guest_name": "Li Wei"}).json()
+    booked = client.post(
+        "/api/v1/properties/hotel/reservations",
+        json={
+            "room_type": "std",
+            "rate_plan": "flex",
+            "arrival": "2027-03-05",
+            "departure": "2027-03-06",
+            "adults": 1,
+            "guest_name": "Li Wei",
+        },
+    ).json()
     r = client.post(f"/api/v1/reservations/{booked['id']}/cards", json={"guest": 1})
     assert r.status_code == 409
 

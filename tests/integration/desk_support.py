@@ -49,10 +49,20 @@ class DeskCloud:
         with self.app.state.runtime.sessions.begin() as s:
             prop = s.scalars(select(Property).where(Property.slug == "hotel")).one()
             today = local_today(now, prop.timezone)
-            res = booking.book(s, Booking(property="hotel", room_type=_type_of(s, prop, room), rate_plan="flex",
-                                          arrival=today - timedelta(days=1), departure=today + timedelta(days=2),
-                                          adults=adults, guest_name="Ana Ruiz", assign=False),
-                               now=now - timedelta(days=1))
+            res = booking.book(
+                s,
+                Booking(
+                    property="hotel",
+                    room_type=_type_of(s, prop, room),
+                    rate_plan="flex",
+                    arrival=today - timedelta(days=1),
+                    departure=today + timedelta(days=2),
+                    adults=adults,
+                    guest_name="Ana Ruiz",
+                    assign=False,
+                ),
+                now=now - timedelta(days=1),
+            )
             rooms.move(s, res, room=catalog.room_by_slug(s, prop, room))
             res_id = res.id
         checked = self.http.post(f"/api/v1/reservations/{res_id}/check-in")
@@ -69,8 +79,11 @@ class DeskCloud:
         return next(c for c in self.cards(res_id) if c["id"] == card_id)
 
     def wait_status(self, res_id: str, card_id: str, status: str, timeout: float = 30) -> dict[str, Any]:
-        wait_until(lambda: self.card(res_id, card_id)["status"] == status, timeout=timeout,
-                   what=f"card {card_id} {status}")
+        wait_until(
+            lambda: self.card(res_id, card_id)["status"] == status,
+            timeout=timeout,
+            what=f"card {card_id} {status}",
+        )
         return self.card(res_id, card_id)
 
 
@@ -91,7 +104,9 @@ def desk_cloud(db_url: str, tmp: Path, *, port: int | None = None, **settings: A
         seed_demo(s)
     token = sign_in_staff(TestClient(app), site="hotel", role=Role.FRONT_DESK, chain="posada-demo")
     port = port or free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
     thread = threading.Thread(target=server.run, name="uvicorn-desk", daemon=True)
     thread.start()
     wait_for_port(port, timeout=30)
@@ -113,14 +128,21 @@ class RunningAgent:
 
 
 @contextmanager
-def running_agent(url: str, token: str, *, station: str = "desk-1", tag_timeout_s: float = 3.0,
-                  wait_s: float = 2.0) -> Iterator[RunningAgent]:
+def running_agent(
+    url: str, token: str, *, station: str = "desk-1", tag_timeout_s: float = 3.0, wait_s: float = 2.0
+) -> Iterator[RunningAgent]:
     """The real desk agent with the simulated writer, on a thread."""
     reader = SimulatedReader()
     tray = SimulatedTray(reader, delay_s=0.2)
     client = DeskClient(url=url, token=token, site="hotel", station=station)
-    agent = DeskAgent(client, reader, tray=tray, settings=AgentSettings(
-        wait_s=wait_s, tag_timeout_s=tag_timeout_s, backoff_min_s=0.2, backoff_max_s=1.0))
+    agent = DeskAgent(
+        client,
+        reader,
+        tray=tray,
+        settings=AgentSettings(
+            wait_s=wait_s, tag_timeout_s=tag_timeout_s, backoff_min_s=0.2, backoff_max_s=1.0
+        ),
+    )
     thread = threading.Thread(target=agent.run, name=f"desk-{station}", daemon=True)
     thread.start()
     try:

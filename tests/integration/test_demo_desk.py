@@ -26,15 +26,24 @@ def test_a_card_of_a_demo_stay_is_encoded_by_the_demo_desk(tmp_path: Path) -> No
         demo.start_desk()
         DemoFrontDesk(demo.app, site="hotel").card_for("105")  # walk-in, checked in
         token = sign_in_staff(TestClient(demo.app), site="hotel", role=Role.FRONT_DESK, chain="posada-demo")
-        with httpx.Client(base_url=f"http://127.0.0.1:{demo.http_port}", timeout=10,
-                          headers={"Authorization": f"Bearer {token}"}) as http:
-            res_id = http.get("/api/v1/properties/hotel/arrivals",
-                              params={"day": _today(demo)}).json()[0]["id"]
+        with httpx.Client(
+            base_url=f"http://127.0.0.1:{demo.http_port}",
+            timeout=10,
+            headers={"Authorization": f"Bearer {token}"},
+        ) as http:
+            res_id = http.get("/api/v1/properties/hotel/arrivals", params={"day": _today(demo)}).json()[0][
+                "id"
+            ]
             [card] = http.get(f"/api/v1/reservations/{res_id}/cards").json()
-            r = http.post(f"/api/v1/reservations/{res_id}/cards/{card['id']}/encode", json={"station": "desk-1"})
+            r = http.post(
+                f"/api/v1/reservations/{res_id}/cards/{card['id']}/encode", json={"station": "desk-1"}
+            )
             assert r.status_code == 201, r.text
-            wait_until(lambda: http.get(f"/api/v1/reservations/{res_id}/cards").json()[0]["status"] == "encoded",
-                       timeout=60, what="the demo desk encoded the card")
+            wait_until(
+                lambda: http.get(f"/api/v1/reservations/{res_id}/cards").json()[0]["status"] == "encoded",
+                timeout=60,
+                what="the demo desk encoded the card",
+            )
         assert demo.desk.encoded == 1
     finally:
         demo.stop()

@@ -35,18 +35,43 @@ def _bytes(tag: SimulatedNtag) -> bytes:
 
 
 def test_two_guests_cards_open_and_revoking_one_leaves_the_other(
-        own_mosquitto: Mosquitto, sqlite_url: str, tmp_path: Path) -> None:
-    config = gateway_config(own_mosquitto.gateway_url("hotel", "f1"), tmp_path / "edge", site="hotel", floor="f1",
-                            rooms=ROOMS, access="keycard", site_number=1, floor_number=1)
-    with desk_cloud(sqlite_url, tmp_path, mqtt_enabled=True, mqtt_url=own_mosquitto.cloud_url,
-                    mqtt_client_id=f"cloud-desk-{tmp_path.name}") as cloud, \
-            running_gateway(config) as gateway, running_agent(cloud.url, cloud.token) as desk:
-        wait_until(lambda: _all_acked(cloud, types={"key.upsert"}), timeout=60, what="the gateway has the key")
+    own_mosquitto: Mosquitto, sqlite_url: str, tmp_path: Path
+) -> None:
+    config = gateway_config(
+        own_mosquitto.gateway_url("hotel", "f1"),
+        tmp_path / "edge",
+        site="hotel",
+        floor="f1",
+        rooms=ROOMS,
+        access="keycard",
+        site_number=1,
+        floor_number=1,
+    )
+    with (
+        desk_cloud(
+            sqlite_url,
+            tmp_path,
+            mqtt_enabled=True,
+            mqtt_url=own_mosquitto.cloud_url,
+            mqtt_client_id=f"cloud-desk-{tmp_path.name}",
+        ) as cloud,
+        running_gateway(config) as gateway,
+        running_agent(cloud.url, cloud.token) as desk,
+    ):
+        wait_until(
+            lambda: _all_acked(cloud, types={"key.upsert"}), timeout=60, what="the gateway has the key"
+        )
         res_id = cloud.stay_in("102")
         [first] = cloud.cards(res_id)
-        assert cloud.http.post(f"/api/v1/reservations/{res_id}/cards/{first['id']}/encode",
-                               json={"station": "desk-1"}).status_code == 201
-        second = cloud.http.post(f"/api/v1/reservations/{res_id}/cards", json={"guest": 2, "station": "desk-1"})
+        assert (
+            cloud.http.post(
+                f"/api/v1/reservations/{res_id}/cards/{first['id']}/encode", json={"station": "desk-1"}
+            ).status_code
+            == 201
+        )
+        second = cloud.http.post(
+            f"/api/v1/reservations/{res_id}/cards", json={"guest": 2, "station": "desk-1"}
+        )
         assert second.status_code == 201, second.text
         cloud.wait_status(res_id, first["id"], "encoded")
         cloud.wait_status(res_id, second.json()["id"], "encoded")
@@ -60,7 +85,9 @@ def test_two_guests_cards_open_and_revoking_one_leaves_the_other(
 
         r = cloud.http.post(f"/api/v1/reservations/{res_id}/cards/{first['id']}/revoke")
         assert r.status_code == 200 and r.json()["status"] == "revoked"
-        wait_until(lambda: _all_acked(cloud, types={"credential.revoke"}), timeout=30, what="revocation applied")
+        wait_until(
+            lambda: _all_acked(cloud, types={"credential.revoke"}), timeout=30, what="revocation applied"
+        )
         refused = gateway.judge_card("102", card1)
         assert not refused.granted and refused.reason == "revoked"
         assert gateway.judge_card("102", card2).granted

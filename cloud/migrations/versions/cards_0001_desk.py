@@ -21,15 +21,18 @@ def upgrade() -> None:
         # must be unique per room (a partial unique index below).
         batch.drop_constraint("uq_stay_credentials_room_sequence", type_="unique")
         batch.add_column(sa.Column("guest", sa.Integer(), nullable=False, server_default="1"))
-        batch.add_column(sa.Column("starts_sequence", sa.Boolean(), nullable=False,
-                                   server_default=sa.true()))
+        batch.add_column(sa.Column("starts_sequence", sa.Boolean(), nullable=False, server_default=sa.true()))
         batch.add_column(sa.Column("pending_card", sa.Text(), nullable=True))
         batch.add_column(sa.Column("encoded_uid", sa.String(20), nullable=True))
         batch.add_column(sa.Column("encoded_at", TS, nullable=True))
         batch.create_check_constraint(op.f("ck_stay_credentials_guest_number"), "guest BETWEEN 1 AND 255")
     op.create_index(
-        "uq_stay_credentials_sequence_start", "stay_credentials", ["room_id", "sequence"], unique=True,
-        sqlite_where=sa.text("starts_sequence = 1"), postgresql_where=sa.text("starts_sequence"),
+        "uq_stay_credentials_sequence_start",
+        "stay_credentials",
+        ["room_id", "sequence"],
+        unique=True,
+        sqlite_where=sa.text("starts_sequence = 1"),
+        postgresql_where=sa.text("starts_sequence"),
     )
     op.create_table(
         "desk_stations",
@@ -56,7 +59,8 @@ def upgrade() -> None:
         sa.Column("reason", sa.String(32), nullable=True),
         sa.Column("detail", sa.String(200), nullable=True),
         sa.CheckConstraint(
-            "state IN ('waiting', 'claimed', 'encoded', 'failed', 'expired', 'cancelled')", name=op.f("ck_encode_jobs_state"),
+            "state IN ('waiting', 'claimed', 'encoded', 'failed', 'expired', 'cancelled')",
+            name=op.f("ck_encode_jobs_state"),
         ),
     )
     op.create_index("ix_encode_jobs_station", "encode_jobs", ["site", "station", "state", "created_at"])
