@@ -39,7 +39,7 @@ def test_any_result_is_consistent_or_refused(body: Any) -> None:
         return
     assert (parsed.uid is not None) == parsed.ok and (parsed.reason is None) == parsed.ok
     assert parsed.uid is None or len(parsed.uid) in (8, 14, 20)
-    assert len(parsed.detail) <= 200 and parsed.detail.isprintable() or parsed.detail == ""
+    assert (len(parsed.detail) <= 200 and parsed.detail.isprintable()) or parsed.detail == ""
 
 
 @given(
