@@ -18,14 +18,15 @@ from cloud.reservations.models import Room
 from cloud.reservations.models_stays import StayCredential
 
 ONLINE = timedelta(seconds=90)  # a station that asked for work this recently is shown online
+SEEN_EVERY = timedelta(seconds=10)
 
 
 def seen(session: Session, *, site: str, station: str, user: Principal, now: datetime) -> None:
     row = session.get(DeskStation, (site, station))
     if row is None:
         session.add(DeskStation(site=site, name=station, last_seen_at=now, last_user=user.username[:64]))
-    else:
-        row.last_seen_at, row.last_user = now, user.username[:64]
+    elif now - row.last_seen_at >= SEEN_EVERY or row.last_user != user.username[:64]:
+        row.last_seen_at, row.last_user = now, user.username[:64]  # not on every poll: fewer writes
 
 
 def stations(session: Session, *, site: str, now: datetime) -> list[StationOut]:
