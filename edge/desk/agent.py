@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections.abc import Callable
+import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from edge.desk.client import CloudError, DeskClient, Job
 from edge.desk.encoder import EncodeResult, check_card, encode
@@ -22,6 +21,7 @@ class AgentSettings:
     tag_timeout_s: float = 20.0  # how long a clerk has to lay the card on the reader
     backoff_min_s: float = 1.0
     backoff_max_s: float = 30.0
+    report_for_s: float = 120.0  # keep trying to send a result this long
 
 
 class CardTray:
@@ -40,11 +40,9 @@ class DeskAgent:
         *,
         settings: AgentSettings = AgentSettings(),
         tray: CardTray | None = None,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.client, self.reader, self.settings = client, reader, settings
         self.tray = tray or CardTray()
-        self.now = now
         self.stop_event = threading.Event()
         self.encoded = 0
         self.failed = 0
@@ -89,9 +87,12 @@ class DeskAgent:
         return result
 
     def _report(self, job: Job, result: EncodeResult) -> None:
-        """Send the result until the cloud has it or the job's deadline has passed."""
+        """Send the result until the cloud has it, refuses it (its deadline passed), or
+        ``report_for_s`` is over. Timed by this machine's monotonic clock: a desk PC whose wall
+        clock is off must still report."""
         delay = self.settings.backoff_min_s
-        while not self.stop_event.is_set() and self.now() < job.result_by:
+        deadline = time.monotonic() + self.settings.report_for_s
+        while not self.stop_event.is_set() and time.monotonic() < deadline:
             try:
                 state = self.client.report(job.id, result)
                 log.info("job %s: the cloud recorded %s", job.id, state)
@@ -103,4 +104,8 @@ class DeskAgent:
                 log.warning("job %s: result not sent: %s; retrying in %.1f s", job.id, exc, delay)
                 self.stop_event.wait(delay)
                 delay = min(delay * 2, self.settings.backoff_max_s)
-        log.error("job %s: the result could not be sent before %s", job.id, job.result_by.isoformat())
+        log.error(
+            "job %s: the result could not be sent (the cloud expects it by %s)",
+            job.id,
+            job.result_by.isoformat(),
+        )
