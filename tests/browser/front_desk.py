@@ -16,6 +16,9 @@ from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Page, expect
 
+from edge.desk.simulated import SimulatedTray
+from edge.hw.nfc import read_keycard
+from edge.hw.nfc_sim import SimulatedReader
 from tests.support.hotel import PASSWORD, Hotel
 
 Check = Callable[[Page], None]
@@ -116,3 +119,26 @@ def csrf_token(page: Page) -> str:
     token = page.locator("input[name=csrf_token]").first.get_attribute("value")
     assert token, "no form token on the page"
     return token
+
+
+def encode_card(page: Page, *, station: str, check: Check = no_check) -> str:
+    """Encode card on the stay page at a desk station; returns the card's id once it is on a tag."""
+    form = page.locator("form[action$='/cards/encode']")
+    form.locator("select[name=station]").select_option(station)
+    form.locator("button[type=submit]").click()
+    encoded = page.locator("#keycards tr[data-status=encoded]")
+    expect(encoded).to_have_count(1, timeout=WAIT_MS)  # the section follows the job live
+    check(page)
+    card = encoded.get_attribute("data-card")
+    assert card
+    return card
+
+
+def tag_bytes(tray: SimulatedTray, card_id: str) -> bytes:
+    """What a door's reader reads from the tag the desk station wrote for ``card_id``."""
+    tag = next(tag for job, tag in tray.written if job.credential_id == card_id)
+    reader = SimulatedReader()
+    reader.present(tag)
+    read = read_keycard(reader, timeout_s=1)
+    assert read is not None, "the written tag does not read back"
+    return read[1]

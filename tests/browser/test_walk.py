@@ -18,6 +18,7 @@ from cloud.i18n.catalog import translations
 from tests.browser import front_desk as desk
 from tests.browser.conftest import SHOTS
 from tests.browser.test_portal import _english_msgids, _untranslated
+from tests.integration.desk_support import RunningAgent, running_agent
 from tests.support.hotel import Hotel, running_hotel
 
 pytestmark = [pytest.mark.browser, pytest.mark.service, pytest.mark.xdist_group("hotel-walk")]  # one hotel
@@ -27,6 +28,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.service, pytest.mark.xdist_group(
 def hotel() -> Iterator[Hotel]:
     with running_hotel() as running:
         yield running
+
+
+STATION = "desk-1"
+
+
+@pytest.fixture(scope="module")
+def desk_station(hotel: Hotel) -> Iterator[RunningAgent]:
+    """The desk agent of station desk-1 with the simulated card writer, signed in with its token."""
+    with running_agent(hotel.url, hotel.desk_token, station=STATION) as agent:
+        yield agent
 
 
 @dataclass(frozen=True)
@@ -86,7 +97,7 @@ def invoice_pdf(page: Page, hotel: Hotel, reservation_id: str) -> bytes:
     return pdf.body()
 
 
-def front_desk_walk(browser: Browser, hotel: Hotel, walk: Walk) -> None:
+def front_desk_walk(browser: Browser, hotel: Hotel, agent: RunningAgent, walk: Walk) -> None:
     check = translated(walk.ident)
     shots = desk.Shots(SHOTS, f"walk-{walk.ident}")
     context = browser.new_context(locale=walk.locale, viewport={"width": 1280, "height": 900})
@@ -99,7 +110,10 @@ def front_desk_walk(browser: Browser, hotel: Hotel, walk: Walk) -> None:
         shots.take(page, "booked")
         room = desk.check_in(page, check=check)
         shots.take(page, "checked-in")
-        card = desk.card_for(hotel, reservation, room)
+        card_id = desk.encode_card(page, station=STATION, check=check)
+        shots.take(page, "card-encoded")
+        card = desk.tag_bytes(agent.tray, card_id)
+        assert desk.card_for(hotel, reservation, room) == card  # the floor's gateway holds this card
 
         stay_url = page.url
         desk.open_board(page, hotel, check=check)
@@ -132,11 +146,11 @@ def front_desk_walk(browser: Browser, hotel: Hotel, walk: Walk) -> None:
 
 
 def test_front_desk_walk_books_checks_in_sees_the_tap_live_and_checks_out(
-        browser: Browser, hotel: Hotel) -> None:
-    front_desk_walk(browser, hotel, WALKS["en"])
+        browser: Browser, hotel: Hotel, desk_station: RunningAgent) -> None:
+    front_desk_walk(browser, hotel, desk_station, WALKS["en"])
 
 
 @pytest.mark.parametrize("language", ["es", "zh"])
 def test_the_front_desk_walk_in_spanish_and_chinese_shows_no_untranslated_string(
-        browser: Browser, hotel: Hotel, language: str) -> None:
-    front_desk_walk(browser, hotel, WALKS[language])
+        browser: Browser, hotel: Hotel, desk_station: RunningAgent, language: str) -> None:
+    front_desk_walk(browser, hotel, desk_station, WALKS[language])

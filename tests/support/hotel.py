@@ -22,9 +22,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from cloud.auth.accounts import create_staff
+from cloud.auth.accounts import create_staff, principal_of
 from cloud.auth.passwords import Passwords
 from cloud.auth.roles import Role
+from cloud.auth.sessions import issue_api_token
 from cloud.auth.settings import AuthSettings
 from cloud.board.models import Gateway
 from cloud.commands.models import Command
@@ -33,6 +34,7 @@ from cloud.core.migrate import upgrade
 from cloud.reservations.models_stays import StayCredential
 from cloud.reservations.seed import seed_demo
 from edge.hw.sim_node import SimulatedBus
+from mqtt.envelope import utcnow
 from tests.support.broker import Mosquitto, make_broker
 from tests.support.pg import fresh_database
 from tests.support.ports import free_port, wait_for_port
@@ -54,6 +56,7 @@ class Hotel:
     directory: Path
     cloud: subprocess.Popen[bytes]
     gateway: subprocess.Popen[bytes]
+    desk_token: str = ""  # a front-desk API token for the desk station's agent
 
     def tap(self, room: str, card: bytes) -> float:
         """Hold ``card`` to the reader at ``room``'s door; returns the wall-clock time of the tap."""
@@ -100,17 +103,22 @@ class Hotel:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
 
 
-def seed(db_url: str, *, argon2_memory_kib: int) -> None:
-    """The demo property, its rates, and the staff the walks sign in as."""
+def seed(db_url: str, *, argon2_memory_kib: int) -> str:
+    """The demo property, its rates, and the staff the walks sign in as; returns the API token
+    the front desk gave its desk station's agent."""
     engine = make_engine(db_url)
     upgrade(engine)
     passwords = Passwords(AuthSettings(argon2_memory_kib=argon2_memory_kib))
     with make_sessionmaker(engine)() as session, session.begin():
         prop = seed_demo(session)
-        for username, (role, name) in STAFF.items():
-            create_staff(session, actor="test", passwords=passwords, username=username, display_name=name,
-                         password=PASSWORD, role=role, site=prop.slug)
+        staff = {username: create_staff(session, actor="test", passwords=passwords, username=username,
+                                        display_name=name, password=PASSWORD, role=role, site=prop.slug)
+                 for username, (role, name) in STAFF.items()}
+        session.flush()
+        token, _ = issue_api_token(session, principal=principal_of(session, staff["lucia"]), name="desk-1",
+                                   now=utcnow(), settings=AuthSettings())
     engine.dispose()
+    return token
 
 
 def gateway_toml(directory: Path, *, mqtt_url: str, device: str) -> Path:
@@ -196,7 +204,7 @@ def running_hotel() -> Iterator[Hotel]:
         stack.callback(broker.stop)
         db_url = stack.enter_context(fresh_database("posada_walk"))
         env = cloud_env(db_url, broker, directory)
-        seed(db_url, argon2_memory_kib=int(env["POSADA_ARGON2_MEMORY_KIB"]))
+        token = seed(db_url, argon2_memory_kib=int(env["POSADA_ARGON2_MEMORY_KIB"]))
         port = free_port()
         cloud = _spawn([sys.executable, "-m", "uvicorn", "cloud.app:create_app", "--factory", "--host",
                         "127.0.0.1", "--port", str(port), "--log-level", "warning"],
@@ -210,6 +218,6 @@ def running_hotel() -> Iterator[Hotel]:
         stack.callback(_stop, gateway)
         _listening(cloud, port, directory / "cloud.log")  # the gateway comes up meanwhile (retained status)
         hotel = Hotel(url=f"http://127.0.0.1:{port}", db_url=db_url, broker=broker, bus=bus,
-                      directory=directory, cloud=cloud, gateway=gateway)
+                      directory=directory, cloud=cloud, gateway=gateway, desk_token=token)
         _wait(hotel.gateway_online, timeout=60, what="the floor online with the signing key", hotel=hotel)
         yield hotel
