@@ -236,6 +236,9 @@ def test_tap_at_the_door_to_the_board_tile_in_chromium() -> None:
     print(_summary("commit → page's EventSource", [r["sse"] - r["commit"] for r in rows]))
     print(_summary("EventSource → DOM mutation", [r["dom"] - r["sse"] for r in rows]))
     print(_summary("(commit → a Python SSE reader)", [r["stream"] - r["commit"] for r in rows]))
+    slowest = max(rows, key=lambda r: r["dom"] - r["tap"])
+    print("  slowest tap: " + ", ".join(f"{name} +{slowest[name] - slowest['tap']:.1f}"
+                                        for name in ("broker", "commit", "sse", "dom")) + " ms")
     assert statistics.median(total) < 2000, "gross regression"
 
 
