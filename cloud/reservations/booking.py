@@ -9,13 +9,14 @@ from typing import Any
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from cloud.reservations import allocation, catalog, credentials, groups, inventory, rooms, sale, sellable
+from cloud.reservations import allocation, catalog, credentials, groups, inventory, rooms, sellable
 from cloud.reservations.errors import InvalidRequest, UnknownResource, WrongState
 from cloud.reservations.guest_history import check_guest
 from cloud.reservations.models import Property, RatePlan, RoomType
 from cloud.reservations.models_stays import Reservation, ReservationNight
 from cloud.reservations.nights import Stay, local_instant, local_today
 from cloud.reservations.pricing import Quote, cancellation_fee, no_show_fee, quote
+from cloud.reservations.sale import Sale
 from cloud.reservations.sellable import Sellable
 from mqtt.envelope import new_id
 
@@ -61,7 +62,8 @@ def book(session: Session, request: Booking, *, now: datetime) -> Reservation:
         session.flush()  # the statements below bypass the unit of work
     engine = session.get_bind()
     cache = sellable.cache_of(engine if isinstance(engine, Engine) else engine.engine)
-    offer = cache.get(session, request.property, stamp=sale.stamp(session))
+    writer = Sale(session)
+    offer = cache.get(session, request.property, stamp=writer.stamp())
     type_, plan = offer.type_and_plan(request.room_type, request.rate_plan)
     stay = make_stay(request.arrival, request.departure)
     _check_guests(type_.code, type_.max_guests, request.adults, request.children)
@@ -77,12 +79,15 @@ def book(session: Session, request: Booking, *, now: datetime) -> Reservation:
         assert prop is not None
         groups.pick_from_block(session, block_id=request.block_id, type_id=type_.id, stay=stay, prop=prop)
     else:
-        sale.sell_nights(session, type_id=type_.id, stay=stay)
+        writer.sell_nights(type_id=type_.id, stay=stay)
     res = _reservation(
         request, offer=offer, type_id=type_.id, plan_id=plan.id, stay=stay, priced=priced, now=now
     )
-    ranked = rooms.rank_free(session, res, offer=offer, rank=type_.rank) if request.assign else []
-    held = sale.insert(session, res, nights=priced.nights, rooms=[r.id for r in ranked[: rooms.TRIES]])
+    ranked = []
+    if request.assign:
+        free = writer.free_rooms(type_id=type_.id, stay=stay)
+        ranked = rooms.rank_free(session, res, free=free, offer=offer, rank=type_.rank)
+    held = writer.insert(res, nights=priced.nights, rooms=[r.id for r in ranked[: rooms.TRIES]])
     make_transient_to_detached(res)
     session.add(res)  # persistent as written: no flush, no reload
     if request.assign and held is None:

@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import and_, exists, func, literal_column, select
 from sqlalchemy.orm import Session
 
-from cloud.reservations import allocation, inventory, sale
+from cloud.reservations import allocation, inventory
 from cloud.reservations.assignment import (
     Candidate,
     Preferences,
@@ -21,6 +21,7 @@ from cloud.reservations.errors import InvalidRequest, RoomUnavailable, SoldOut, 
 from cloud.reservations.models import Floor, Room, RoomType
 from cloud.reservations.models_stays import Reservation, RoomAllocation
 from cloud.reservations.nights import Stay
+from cloud.reservations.sale import FreeRoom
 from cloud.reservations.sellable import Sellable
 
 log = logging.getLogger(__name__)
@@ -118,16 +119,12 @@ def preferences_of(session: Session, res: Reservation) -> Preferences:
     )
 
 
-def rank_free(session: Session, res: Reservation, *, offer: Sellable, rank: int) -> list[RoomInfo]:
+def rank_free(
+    session: Session, res: Reservation, *, free: Sequence[FreeRoom], offer: Sellable, rank: int
+) -> list[RoomInfo]:
     """Free rooms of the reservation's type, best first; room features come from the catalog copy."""
     stay, known = Stay(res.arrival, res.departure), offer.rooms
-    candidates = [
-        Candidate(known[room_id], free_from, free_until)
-        for room_id, free_from, free_until in sale.free_rooms(
-            session, type_id=res.inventory_type_id, stay=stay
-        )
-        if room_id in known
-    ]
+    candidates = [Candidate(known[room_id], start, end) for room_id, start, end in free if room_id in known]
     return rank_rooms(
         candidates,
         stay=stay,

@@ -55,18 +55,18 @@ SELECT id, free_from, free_until FROM (
     FROM rooms r WHERE r.room_type_id = %(type_id)s
 ) AS around WHERE free_from IS NULL OR free_from <= %(arrival)s
 """
-_COLUMNS = (
-    "id, property_id, status, guest_id, guest_name, guest_email, guest_phone, adults, children, "
-    "room_type_id, inventory_type_id, rate_plan_id, block_id, arrival, departure, currency, total_minor, "
-    "deposit_required_minor, cancellation_fee_minor, late_checkout_fee_minor, checkout_due_at, "
-    "preferences, notes, created_at"
-)
+_NAMES = (
+    "id", "property_id", "status", "guest_id", "guest_name", "guest_email", "guest_phone", "adults",
+    "children", "room_type_id", "inventory_type_id", "rate_plan_id", "block_id", "arrival", "departure",
+    "currency", "total_minor", "deposit_required_minor", "cancellation_fee_minor", "late_checkout_fee_minor",
+    "checkout_due_at", "preferences", "notes", "created_at",
+)  # fmt: skip
 # The reservation, its nights and its room in one statement; a room taken meanwhile is skipped
 # (ON CONFLICT DO NOTHING covers the exclusion constraint) and the caller tries the next.
 _INSERT = f"""
 WITH res AS (
-    INSERT INTO reservations ({_COLUMNS})
-    VALUES ({", ".join(f"%({c.strip()})s" for c in _COLUMNS.split(","))})
+    INSERT INTO reservations ({", ".join(_NAMES)})
+    VALUES ({", ".join(f"%({name})s" for name in _NAMES)})
     RETURNING id
 ), priced AS (
     INSERT INTO reservation_nights (reservation_id, night, amount_minor)
@@ -89,118 +89,103 @@ _STAMP = "SELECT stamp FROM catalog_stamp WHERE id = 1"
 _FREE_SQLITE = text(re.sub(r"%\((\w+)\)s", r":\1", _FREE))
 
 
-def _driver(session: Session) -> Any:
-    """The psycopg connection under the session's transaction, or None on SQLite."""
-    conn = session.connection()
-    return conn.connection.driver_connection if conn.dialect.name == "postgresql" else None
+class Sale:
+    """One booking's statements, on the session's transaction."""
 
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        conn = session.connection()
+        # psycopg's own connection on PostgreSQL; None on SQLite (Core statements there)
+        self.raw: Any = conn.connection.driver_connection if conn.dialect.name == "postgresql" else None
 
-def stamp(session: Session) -> int:
-    raw = _driver(session)
-    if raw is None:
-        return read_stamp(session)
-    row = raw.execute(_STAMP).fetchone()
-    if row is None:
-        raise RuntimeError("the catalog_stamp row is missing: run the migrations")
-    return int(row[0])
+    def stamp(self) -> int:
+        if self.raw is None:
+            return read_stamp(self.session)
+        row = self.raw.execute(_STAMP).fetchone()
+        if row is None:
+            raise RuntimeError("the catalog_stamp row is missing: run the migrations")
+        return int(row[0])
 
-
-def sell_nights(session: Session, *, type_id: int, stay: Stay) -> None:
-    """One more sold on every night of the type; SoldOut (and nothing changed) if a night is full."""
-    raw = _driver(session)
-    params = {"type_id": type_id, "arrival": stay.arrival, "departure": stay.departure}
-    if raw is not None:
-        sold = [row[0] for row in raw.execute(_SELL, params).fetchall()]
-    else:
-        of_stay = (
-            TypeInventory.room_type_id == type_id,
-            TypeInventory.night >= stay.arrival,
-            TypeInventory.night < stay.departure,
-        )
-        sold = list(
-            session.scalars(
-                update(TypeInventory)
-                .where(*of_stay, TypeInventory.sold < TypeInventory.capacity)
-                .values(sold=TypeInventory.sold + 1)
-                .returning(TypeInventory.night)
-                .execution_options(synchronize_session=False)
-            )
-        )
-    if len(sold) == stay.nights:
-        return
-    # A first sale of some night (no row yet) or a full night: give back, take the careful path.
-    if sold:
-        if raw is not None:
-            raw.execute(_UNSELL, {"type_id": type_id, "nights": sold})
+    def sell_nights(self, *, type_id: int, stay: Stay) -> None:
+        """One more sold on every night of the type; SoldOut (and nothing changed) if a night is full."""
+        params = {"type_id": type_id, "arrival": stay.arrival, "departure": stay.departure}
+        if self.raw is not None:
+            sold = [row[0] for row in self.raw.execute(_SELL, params).fetchall()]
         else:
-            session.execute(
+            sold = list(
+                self.session.scalars(
+                    update(TypeInventory)
+                    .where(
+                        TypeInventory.room_type_id == type_id,
+                        TypeInventory.night >= stay.arrival,
+                        TypeInventory.night < stay.departure,
+                        TypeInventory.sold < TypeInventory.capacity,
+                    )
+                    .values(sold=TypeInventory.sold + 1)
+                    .returning(TypeInventory.night)
+                    .execution_options(synchronize_session=False)
+                )
+            )
+        if len(sold) == stay.nights:
+            return
+        # A first sale of some night (no row yet) or a full night: give back, take the careful path.
+        if sold and self.raw is not None:
+            self.raw.execute(_UNSELL, {"type_id": type_id, "nights": sold})
+        elif sold:
+            self.session.execute(
                 update(TypeInventory)
                 .where(TypeInventory.room_type_id == type_id, TypeInventory.night.in_(sold))
                 .values(sold=TypeInventory.sold - 1)
                 .execution_options(synchronize_session=False)
             )
-    inventory.hold(session, type_id=type_id, stay=stay)
+        inventory.hold(self.session, type_id=type_id, stay=stay)
 
+    def free_rooms(self, *, type_id: int, stay: Stay) -> list[FreeRoom]:
+        """Rooms of the type free for the whole stay, with the free run around it (ids only)."""
+        params = {"type_id": type_id, "arrival": stay.arrival, "departure": stay.departure}
+        if self.raw is not None:
+            return [(r[0], r[1], r[2]) for r in self.raw.execute(_FREE, params).fetchall()]
+        # SQLite keeps dates as ISO text: bind and read them as such
+        iso = {**params, "arrival": stay.arrival.isoformat(), "departure": stay.departure.isoformat()}
+        return [(r[0], _day(r[1]), _day(r[2])) for r in self.session.execute(_FREE_SQLITE, iso)]
 
-def free_rooms(session: Session, *, type_id: int, stay: Stay) -> list[FreeRoom]:
-    """Rooms of the type free for the whole stay, with the free run around it (ids only)."""
-    raw = _driver(session)
-    params = {"type_id": type_id, "arrival": stay.arrival, "departure": stay.departure}
-    if raw is not None:
-        return [(r[0], r[1], r[2]) for r in raw.execute(_FREE, params).fetchall()]
-    # SQLite keeps dates as ISO text: bind and read them as such
-    iso = {**params, "arrival": stay.arrival.isoformat(), "departure": stay.departure.isoformat()}
-    rows = session.execute(_FREE_SQLITE, iso)
-    return [(r[0], _day(r[1]), _day(r[2])) for r in rows]
+    def insert(
+        self, res: Reservation, *, nights: Sequence[tuple[date, int]], rooms: Sequence[int]
+    ) -> int | None:
+        """Write the reservation and its nights; hold the first of ``rooms`` still free (its id, or None)."""
+        if self.raw is None:
+            return self._insert_core(res, nights=nights, rooms=rooms)
+        params = {column: getattr(res, column) for column in _NAMES}
+        params["preferences"] = Jsonb(res.preferences)
+        params["nights"] = [n for n, _a in nights]
+        params["amounts"] = [a for _n, a in nights]
+        params["room_id"] = rooms[0] if rooms else None
+        if self.raw.execute(_INSERT, params).fetchone() is not None:
+            return rooms[0]
+        for room_id in rooms[1:]:
+            params = {"room_id": room_id, "reservation_id": res.id, "arrival": res.arrival}
+            params["departure"] = res.departure
+            if self.raw.execute(_ALLOCATE, params).fetchone() is not None:
+                return room_id
+        return None
+
+    def _insert_core(
+        self, res: Reservation, *, nights: Sequence[tuple[date, int]], rooms: Sequence[int]
+    ) -> int | None:
+        self.session.execute(sql_insert(Reservation), [{column: getattr(res, column) for column in _NAMES}])
+        self.session.execute(
+            sql_insert(ReservationNight),
+            [{"reservation_id": res.id, "night": n, "amount_minor": a} for n, a in nights],
+        )
+        stay = Stay(res.arrival, res.departure)
+        for room_id in rooms:
+            try:
+                allocation.allocate(self.session, room_id=room_id, stay=stay, reservation_id=res.id)
+                return room_id
+            except RoomUnavailable:
+                continue
+        return None
 
 
 def _day(value: Any) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value
-
-
-def insert(
-    session: Session, res: Reservation, *, nights: Sequence[tuple[date, int]], rooms: Sequence[int]
-) -> int | None:
-    """Write the reservation and its nights, and hold the first of ``rooms`` still free; its id or None."""
-    raw = _driver(session)
-    if raw is None:
-        return _insert_core(session, res, nights=nights, rooms=rooms)
-    params = {c.strip(): getattr(res, c.strip()) for c in _COLUMNS.split(",")}
-    params["preferences"] = Jsonb(res.preferences)
-    params["nights"] = [n for n, _a in nights]
-    params["amounts"] = [a for _n, a in nights]
-    params["room_id"] = rooms[0] if rooms else None
-    if raw.execute(_INSERT, params).fetchone() is not None:
-        return rooms[0]
-    for room_id in rooms[1:]:
-        held = raw.execute(
-            _ALLOCATE,
-            {
-                "room_id": room_id,
-                "reservation_id": res.id,
-                "arrival": res.arrival,
-                "departure": res.departure,
-            },
-        ).fetchone()
-        if held is not None:
-            return room_id
-    return None
-
-
-def _insert_core(
-    session: Session, res: Reservation, *, nights: Sequence[tuple[date, int]], rooms: Sequence[int]
-) -> int | None:
-    values = {c.strip(): getattr(res, c.strip()) for c in _COLUMNS.split(",")}
-    session.execute(sql_insert(Reservation), [values])
-    session.execute(
-        sql_insert(ReservationNight),
-        [{"reservation_id": res.id, "night": n, "amount_minor": a} for n, a in nights],
-    )
-    stay = Stay(res.arrival, res.departure)
-    for room_id in rooms:
-        try:
-            allocation.allocate(session, room_id=room_id, stay=stay, reservation_id=res.id)
-            return room_id
-        except RoomUnavailable:
-            continue
-    return None
