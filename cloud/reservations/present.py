@@ -22,7 +22,10 @@ from cloud.reservations.schemas import (
 def reservation_out(session: Session, res: Reservation) -> ReservationOut:
     session.flush()
     site, type_code, plan_code = session.execute(  # one round trip (booking loads no catalog rows)
-        select(Property.slug, RoomType.code, RatePlan.code).where(
+        select(Property.slug, RoomType.code, RatePlan.code)
+        .join(RoomType, RoomType.property_id == Property.id)
+        .join(RatePlan, RatePlan.property_id == Property.id)
+        .where(
             Property.id == res.property_id, RoomType.id == res.room_type_id, RatePlan.id == res.rate_plan_id
         )
     ).one()

@@ -20,24 +20,30 @@ from sqlalchemy import text, update
 from sqlalchemy.orm import Session
 
 from cloud.reservations import allocation, inventory
-from cloud.reservations.errors import RoomUnavailable
+from cloud.reservations.errors import RoomUnavailable, SoldOut
 from cloud.reservations.models_stays import Reservation, ReservationNight, TypeInventory
 from cloud.reservations.nights import Stay
 from cloud.reservations.sellable import read_stamp
 
 FreeRoom = tuple[int, date | None, date | None]  # room id, free from, free until
 
-# Lock the nights in night order (concurrent sales of overlapping stays cannot deadlock), then
-# sell those with room left; the nights not returned are full or have no row yet.
+# Lock every night of the stay in night order, but only when every night has its row (so a
+# booking never holds a night while it creates another: first sales take the careful path,
+# which creates rows in night order before it locks any), then sell the nights with room left.
+# Answers how many nights it locked and which it sold.
 _SELL = """
 WITH locked AS (
     SELECT night FROM type_inventory
     WHERE room_type_id = %(type_id)s AND night >= %(arrival)s AND night < %(departure)s
+      AND (SELECT count(*) FROM type_inventory WHERE room_type_id = %(type_id)s
+           AND night >= %(arrival)s AND night < %(departure)s) = %(nights)s
     ORDER BY night FOR UPDATE
+), sold AS (
+    UPDATE type_inventory t SET sold = t.sold + 1 FROM locked
+    WHERE t.room_type_id = %(type_id)s AND t.night = locked.night AND t.sold < t.capacity
+    RETURNING t.night
 )
-UPDATE type_inventory t SET sold = t.sold + 1 FROM locked
-WHERE t.room_type_id = %(type_id)s AND t.night = locked.night AND t.sold < t.capacity
-RETURNING t.night
+SELECT (SELECT count(*) FROM locked), ARRAY(SELECT night FROM sold)
 """
 _UNSELL = """
 UPDATE type_inventory SET sold = sold - 1 WHERE room_type_id = %(type_id)s AND night = ANY(%(nights)s)
@@ -108,30 +114,39 @@ class Sale:
 
     def sell_nights(self, *, type_id: int, stay: Stay) -> None:
         """One more sold on every night of the type; SoldOut (and nothing changed) if a night is full."""
+        if self.raw is None:
+            return self._sell_nights_core(type_id=type_id, stay=stay)
         params = {"type_id": type_id, "arrival": stay.arrival, "departure": stay.departure}
-        if self.raw is not None:
-            sold = [row[0] for row in self.raw.execute(_SELL, params).fetchall()]
-        else:
-            sold = list(
-                self.session.scalars(
-                    update(TypeInventory)
-                    .where(
-                        TypeInventory.room_type_id == type_id,
-                        TypeInventory.night >= stay.arrival,
-                        TypeInventory.night < stay.departure,
-                        TypeInventory.sold < TypeInventory.capacity,
-                    )
-                    .values(sold=TypeInventory.sold + 1)
-                    .returning(TypeInventory.night)
-                    .execution_options(synchronize_session=False)
-                )
-            )
+        locked, sold = self.raw.execute(_SELL, {**params, "nights": stay.nights}).fetchone()
         if len(sold) == stay.nights:
             return
-        # A first sale of some night (no row yet) or a full night: give back, take the careful path.
-        if sold and self.raw is not None:
+        if sold:  # give back the nights sold before refusing, or before the careful path
             self.raw.execute(_UNSELL, {"type_id": type_id, "nights": sold})
-        elif sold:
+        if locked == stay.nights:  # every night's row held, and some night full
+            raise SoldOut(
+                f"no room of this type is left for every night from {stay.arrival} to {stay.departure}"
+            )
+        inventory.hold(self.session, type_id=type_id, stay=stay)  # a first sale: rows created in order
+
+    def _sell_nights_core(self, *, type_id: int, stay: Stay) -> None:
+        """SQLite (one writer at a time): sell where there is room, else the careful path decides."""
+        sold = list(
+            self.session.scalars(
+                update(TypeInventory)
+                .where(
+                    TypeInventory.room_type_id == type_id,
+                    TypeInventory.night >= stay.arrival,
+                    TypeInventory.night < stay.departure,
+                    TypeInventory.sold < TypeInventory.capacity,
+                )
+                .values(sold=TypeInventory.sold + 1)
+                .returning(TypeInventory.night)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        if len(sold) == stay.nights:
+            return
+        if sold:
             self.session.execute(
                 update(TypeInventory)
                 .where(TypeInventory.room_type_id == type_id, TypeInventory.night.in_(sold))
