@@ -117,7 +117,7 @@ def _close_listeners(broker: Any) -> None:
 def _drop_connections(broker: Any) -> None:
     """Abort every client connection: what the broker had not written out, the clients resend."""
     for _session, handler in list(broker._sessions.values()):
-        writer = getattr(handler, "writer", None)  # amqtt's StreamWriterAdapter around asyncio's
+        writer: Any = getattr(handler, "writer", None)  # amqtt's StreamWriterAdapter around asyncio's
         transport = getattr(getattr(writer, "_writer", None), "transport", None)
         if transport is not None:
             writer.is_closed = True  # amqtt's own flag: its packet tasks stop writing to the socket
