@@ -10,10 +10,28 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 log = logging.getLogger(__name__)
 SHUTDOWN_S = 5.0  # a shutdown takes milliseconds; past this it is stuck, and the sockets are closed directly
+
+
+class _SubscriptionTable(dict[str, Any]):
+    """amqtt's table of subscriptions (topic filter -> subscribers), iterated over a snapshot.
+
+    amqtt walks this table across awaits: a connecting client is sent the retained messages of
+    every filter while the walk awaits each batch, and the broadcast loop awaits per subscriber.
+    A SUBSCRIBE to a new filter meanwhile (another client connecting) raised "dictionary changed
+    size during iteration", which dropped the connecting client, or ended the broadcast loop and
+    with it all delivery.
+    """
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(super().__iter__()))
+
+    def items(self) -> list[tuple[str, Any]]:  # type: ignore[override]
+        return list(super().items())
 
 
 class EmbeddedBroker:
@@ -53,6 +71,7 @@ class EmbeddedBroker:
         }
         try:
             self._broker = Broker(config, loop=loop)
+            self._broker._subscriptions = _SubscriptionTable()
             loop.run_until_complete(self._broker.start())
         except BaseException as exc:  # reported to the starting thread
             self._error = exc
