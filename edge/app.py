@@ -317,18 +317,25 @@ def simulated_desk(gateway: Gateway) -> Callable[[str], bytes]:
 def run(config_path: Path | None) -> int:
     config = load_config(config_path)
     logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    gateway, simulator = build(config)
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    gateway.start()
-    if simulator is not None:
-        simulator.start()
-    log.info("gateway %s running with %d rooms", config.source, len(config.rooms))
-    stop.wait()
-    if simulator is not None:
-        simulator.stop()
-    gateway.stop()
+    # SIGTERM/SIGINT are taken by this thread alone, with sigwait: blocked before any thread
+    # starts (threads inherit the mask), they stay pending until it asks. With a Python handler
+    # instead, the kernel may deliver the signal to any other thread, and the handler waits for
+    # the main thread to run bytecode, which a main thread blocked in Event.wait() never does.
+    stop_signals = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
+    try:
+        gateway, simulator = build(config)
+        gateway.start()
+        if simulator is not None:
+            simulator.start()
+        log.info("gateway %s running with %d rooms", config.source, len(config.rooms))
+        received = signal.sigwait(stop_signals)
+        log.info("stopping on %s", signal.Signals(received).name)
+        if simulator is not None:
+            simulator.stop()
+        gateway.stop()
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, stop_signals)
     return 0
 
 
