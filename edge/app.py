@@ -145,12 +145,20 @@ class Gateway:
         return decision.granted
 
     def judge_card(self, room: str, card: bytes, *, door: str | None = None) -> Decision:
+        decision = self.decide_card(room, card, door=door)
+        self.card_decided(room, decision, at=self.now(), door=door)
+        return decision
+
+    def decide_card(self, room: str, card: bytes, *, door: str | None = None) -> Decision:
+        """The access decision alone; ``card_decided`` records it."""
         if room not in self._rooms:
             raise UnknownRoom(room)
-        decision = self.access(card=card, room=room, door=door)
-        self.feed(room, AccessResult(granted=decision.granted, reason=decision.reason, at=self.now(),
+        return self.access(card=card, room=room, door=door)
+
+    def card_decided(self, room: str, decision: Decision, *, at: datetime, door: str | None = None) -> None:
+        """Record a decided tap: the room's last access and its access event, durably in the outbox."""
+        self.feed(room, AccessResult(granted=decision.granted, reason=decision.reason, at=at,
                                      credential_id=decision.credential_id, kind=decision.kind, door=door))
-        return decision
 
     def access_noted(self, room: str, *, granted: bool, reason: str, kind: str | None = None) -> None:
         self.feed(room, AccessResult(granted=granted, reason=reason, at=self.now(), kind=kind))

@@ -103,11 +103,17 @@ class DoorNodes:
         for signal in self.doors.tick(self._now()):
             self._door_event(self._by_door.get(signal.door), signal.type, signal.seconds_open)
 
-    def run(self, stop: threading.Event, *, idle_s: float = 0.001) -> None:
+    def run(self, stop: threading.Event, *, idle_s: float = 0.0) -> None:
         """Poll until `stop` is set. A dead port raises SerialPortError for the caller to
-        reopen (silent nodes never do: they become `node.offline`)."""
-        while not stop.wait(idle_s):
+        reopen (silent nodes never do: they become `node.offline`).
+
+        Cycles follow each other with no pause by default: each exchange blocks on the port
+        until its reply (or its timeout), so the wire paces the loop, and a tap waits for at
+        most one cycle, not one cycle plus a sleep that a busy CPU stretches."""
+        while not stop.is_set():
             self.poll_once()
+            if idle_s:
+                stop.wait(idle_s)
 
     def unlock(self, door: str, *, seconds: float) -> None:
         """Remote unlock (front desk, cloud command); raises NodeTimeout or KeyError."""
@@ -189,7 +195,11 @@ class DoorNodes:
         if decision.granted:
             self.doors.granted(node.door, now)
         delivered = self._send_decision(node, state, tap, (event_id, decision))
-        self._access_event(node, decision, kind="card")
+        try:
+            self._access_event(node, decision, kind="card")  # recorded once the node has its answer
+        except Exception:
+            state.undelivered = None  # not recorded: the node's resent tap is judged and recorded afresh
+            raise
         return delivered
 
     def _send_decision(
