@@ -1,4 +1,4 @@
-"""``posada``: one command for every deployable (demo, cloud, edge, provision)."""
+"""``posada``: one command for every deployable (demo, cloud, edge, desk, provision)."""
 
 from __future__ import annotations
 
@@ -41,8 +41,10 @@ def main(argv: list[str] | None = None) -> int:
                                       "simulated floors of ten rooms, guests tapping cards.")
     demo.add_argument("--seconds", type=float, default=None,
                       help="run this long, then exit 0 only if events flowed end to end")
-    demo.add_argument("--port", type=int, default=8000, help="HTTP port of the portal [8000]")
-    demo.add_argument("--mqtt-port", type=int, default=1883, help="port of the embedded broker [1883]")
+    demo.add_argument("--port", type=int, default=None,
+                      help="HTTP port of the portal [8000, or a free one if 8000 is taken]")
+    demo.add_argument("--mqtt-port", type=int, default=None,
+                      help="port of the embedded broker [1883, or a free one if 1883 is taken]")
     demo.add_argument("--data-dir", default="var/demo", help="where the demo keeps its databases")
     demo.add_argument("--fresh", action="store_true", help="start from empty databases")
 
@@ -56,6 +58,14 @@ def main(argv: list[str] | None = None) -> int:
                           formatter_class=argparse.RawDescriptionHelpFormatter,
                           epilog=_edge_epilog() if wants_help else None)
     edge.add_argument("--config", required=True, help="the floor's TOML config file")
+
+    desk = sub.add_parser("desk", help="a front-desk card encoder: writes the cards the portal queues",
+                          description="Signs in to the cloud with a front-desk API token, waits for the "
+                                      "station's encode jobs and writes each card to an NTAG with the NFC "
+                                      "reader (libnfc), or the simulated writer with --simulate.")
+    from edge.desk.main import add_arguments as desk_arguments
+
+    desk_arguments(desk)
 
     prov = sub.add_parser("provision", help="make a site real: broker credentials and ACL, ...")
     prov_sub = prov.add_subparsers(dest="what", required=True)
@@ -96,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
         from edge.app import main as edge_main
 
         return edge_main(["--config", args.config, *rest])
+    if args.command == "desk":
+        from edge.desk.main import run as desk_run
+
+        return desk_run(args)
     if args.command == "provision" and args.what == "broker":
         from provisioning.cli import provision_broker
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import shutil
 import signal
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ class Demo:
     gateways: list[Any] = field(default_factory=list)
     simulators: list[Any] = field(default_factory=list)
     app: Any = None
+    desk: Any = None
 
     def start_cloud(self) -> None:
         import uvicorn
@@ -71,6 +73,11 @@ class Demo:
                 simulator.start()
                 self.simulators.append(simulator)
 
+    def start_desk(self) -> None:
+        from posada.demo_desk import start_desk_agent
+
+        self.desk, _thread = start_desk_agent(self.app, url=f"http://127.0.0.1:{self.http_port}")
+
     def events_stored(self) -> dict[str, int]:
         from sqlalchemy import func, select
 
@@ -90,6 +97,8 @@ class Demo:
             return {g.floor: g.state for g in session.scalars(select(Gateway))}
 
     def stop(self) -> None:
+        if self.desk is not None:
+            self.desk.stop()
         for simulator in self.simulators:
             simulator.stop()
         for gateway in self.gateways:
@@ -115,7 +124,29 @@ def seed_cloud(app: Any) -> list[tuple[str, str, str]]:
     return logins
 
 
-def run_demo(*, seconds: float | None, http_port: int, mqtt_port: int, data_dir: str, fresh: bool) -> int:
+DEFAULT_HTTP_PORT, DEFAULT_MQTT_PORT = 8000, 1883
+
+
+def choose_port(preferred: int) -> int:
+    """``preferred`` if nothing listens there, else a free port (a broker already on 1883, say)."""
+    for port in (preferred, 0):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            chosen: int = probe.getsockname()[1]
+            if port == 0:
+                print(f"port {preferred} is taken; using {chosen} instead", flush=True)
+            return chosen
+    raise RuntimeError("no free port on 127.0.0.1")
+
+
+def run_demo(
+    *, seconds: float | None, http_port: int | None, mqtt_port: int | None, data_dir: str, fresh: bool
+) -> int:
+    http_port = http_port or choose_port(DEFAULT_HTTP_PORT)
+    mqtt_port = mqtt_port or choose_port(DEFAULT_MQTT_PORT)
     directory = Path(data_dir)
     if fresh and directory.exists():
         shutil.rmtree(directory)
@@ -127,6 +158,7 @@ def run_demo(*, seconds: float | None, http_port: int, mqtt_port: int, data_dir:
     try:
         demo.start_cloud()
         demo.start_floors()
+        demo.start_desk()
         first_event = _wait_first_event(demo, stop)
         _banner(demo, first_event)
         if seconds is None:
@@ -156,6 +188,8 @@ def _banner(demo: Demo, first_event: float | None) -> None:
         f"  API:     http://127.0.0.1:{demo.http_port}/api/v1  (OpenAPI: /openapi.json, health: /health)",
         f"  broker:  mqtt://127.0.0.1:{demo.mqtt_port} (embedded)",
         f"  floors:  {', '.join(f'{SITE}/{f} ({len(r)} rooms)' for f, r in FLOORS.items())}",
+        "  desk:    station desk-1 encodes keycards with the simulated writer "
+        "(a stay's page: Keycards, Encode card)",
     ]
     logins = getattr(demo.app.state, "demo_logins", [])
     if logins:
