@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from firmware.doornode import frame as fr
 from mqtt.messages import AccessDecision, Data, DoorEvent, NodeOffline
 
 log = logging.getLogger(__name__)
+# One POLL and its HEARTBEAT take 2.2 ms at 115,200 baud: a cycle shorter than this is a pty.
+MIN_CYCLE_S = 0.002
 
 Reading = float | int | bool
 
@@ -103,17 +106,20 @@ class DoorNodes:
         for signal in self.doors.tick(self._now()):
             self._door_event(self._by_door.get(signal.door), signal.type, signal.seconds_open)
 
-    def run(self, stop: threading.Event, *, idle_s: float = 0.0) -> None:
+    def run(self, stop: threading.Event, *, min_cycle_s: float = MIN_CYCLE_S) -> None:
         """Poll until `stop` is set. A dead port raises SerialPortError for the caller to
         reopen (silent nodes never do: they become `node.offline`).
 
-        Cycles follow each other with no pause by default: each exchange blocks on the port
-        until its reply (or its timeout), so the wire paces the loop, and a tap waits for at
-        most one cycle, not one cycle plus a sleep that a busy CPU stretches."""
+        A cycle starts as soon as the last one ended: each exchange blocks on the port until
+        its reply (or its timeout), so on a real line the wire paces the loop and a tap waits
+        for at most one cycle, not one cycle plus a sleep that a busy CPU stretches. Only a
+        line faster than any UART (a pty, in simulations) is held to ``min_cycle_s``."""
         while not stop.is_set():
+            started = time.monotonic()
             self.poll_once()
-            if idle_s:
-                stop.wait(idle_s)
+            rest = min_cycle_s - (time.monotonic() - started)
+            if rest > 0:
+                stop.wait(rest)
 
     def unlock(self, door: str, *, seconds: float) -> None:
         """Remote unlock (front desk, cloud command); raises NodeTimeout or KeyError."""

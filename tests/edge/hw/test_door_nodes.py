@@ -200,7 +200,7 @@ def test_dead_port_ends_the_poll_loop_with_a_port_error_for_the_caller_to_reopen
     service = DoorNodes(DeadPort(), [NodeConfig(3, "gym")], decide=fixed_policy(rec),
                         emit=rec.emit, now=lambda: datetime.now(UTC))
     with pytest.raises(SerialPortError):
-        service.run(threading.Event(), idle_s=0.001)
+        service.run(threading.Event())
     assert rec.events == []  # a dead port is not a node going offline
 
 
