@@ -24,6 +24,7 @@ from cloud.billing.invoicing import issue_invoice
 from cloud.billing.models import Charge, Folio
 from cloud.billing.money import Money
 from cloud.billing.service import (
+    LANGUAGES,
     ChargeRequest,
     FolioSpec,
     GuestInfo,
@@ -146,8 +147,12 @@ class FolioLedger:
                     unit_price=Money(minor, res.currency)), now=now)
 
     def _folio(self, session: Session, res: Reservation, *, now: datetime) -> Folio:
-        """The stay's folio; one booked before stays had folios gets it now (no message)."""
-        return folio_of(session, res.id) or _open(session, res, now=now)
+        """The stay's folio, in the guest's language; one booked before stays had folios gets
+        it now (no message)."""
+        folio = folio_of(session, res.id) or _open(session, res, now=now)
+        if res.guest_language in LANGUAGES:
+            folio.guest_language = res.guest_language
+        return folio
 
     def _post(self, session: Session, folio: Folio, request: ChargeRequest, *,
               now: datetime) -> None:
@@ -161,7 +166,8 @@ def _open(session: Session, res: Reservation, *, now: datetime) -> Folio:
     return open_folio(session, FolioSpec(
         site=prop.slug, currency=res.currency, reservation_id=res.id,
         master_folio_id=master, routed_kinds=routed,
-        guest=GuestInfo(name=res.guest_name, phone=whatsapp_number(res.guest_phone)),
+        guest=GuestInfo(name=res.guest_name, language=res.guest_language,
+                        phone=whatsapp_number(res.guest_phone)),
         arrival_at=local_instant(res.arrival, prop.checkin_from, prop.timezone),
         checkout_at=res.checkout_due_at), now=now)
 

@@ -18,6 +18,8 @@ from cloud.reservations.nights import Stay, local_instant, local_today
 from cloud.reservations.pricing import Quote, cancellation_fee, no_show_fee, quote
 from mqtt.envelope import new_id
 
+LANGUAGES = ("en", "es", "zh")  # what invoices and guest messages are written in
+
 
 @dataclass(frozen=True)
 class Booking:
@@ -32,6 +34,7 @@ class Booking:
     guest_id: str | None = None
     guest_email: str | None = None
     guest_phone: str | None = None
+    guest_language: str | None = None  # None: the guest profile's, else the property's
     preferences: dict[str, Any] = field(default_factory=dict)
     block_id: str | None = None
     notes: str = ""
@@ -59,8 +62,7 @@ def book(session: Session, request: Booking, *, now: datetime) -> Reservation:
     _check_guests(type_, request.adults, request.children)
     if stay.arrival < local_today(now, prop.timezone):
         raise InvalidRequest("arrival is in the past")
-    if request.guest_id is not None:
-        check_guest(session, guest_id=request.guest_id, site=prop.slug)
+    language = _language(session, request, prop)
     priced = price(session, prop=prop, type_=type_, plan=plan, stay=stay)
     if request.block_id:
         groups.pick_from_block(session, block_id=request.block_id, type_id=type_.id, stay=stay, prop=prop)
@@ -74,6 +76,7 @@ def book(session: Session, request: Booking, *, now: datetime) -> Reservation:
         guest_name=request.guest_name,
         guest_email=request.guest_email,
         guest_phone=request.guest_phone,
+        guest_language=language,
         adults=request.adults,
         children=request.children,
         room_type_id=type_.id,
@@ -97,6 +100,17 @@ def book(session: Session, request: Booking, *, now: datetime) -> Reservation:
     if request.assign:
         rooms.assign(session, res, fresh=True)
     return res
+
+
+def _language(session: Session, request: Booking, prop: Property) -> str:
+    """The language asked for, else the guest profile's, else the property's (checks the guest)."""
+    profile = None
+    if request.guest_id is not None:
+        profile = check_guest(session, guest_id=request.guest_id, site=prop.slug).language
+    language = request.guest_language or profile or prop.language or "en"
+    if language not in LANGUAGES:
+        raise InvalidRequest(f"the guest's language must be one of {', '.join(LANGUAGES)}")
+    return language
 
 
 def _check_guests(type_: RoomType, adults: int, children: int) -> None:

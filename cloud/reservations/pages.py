@@ -129,6 +129,7 @@ FIELDS = (
     "guest_name",
     "guest_email",
     "guest_phone",
+    "guest_language",
     "notes",
     "floor",
     "view",
@@ -161,6 +162,8 @@ def _booking(prop: Property, form: dict[str, str]) -> booking.Booking:
         raise InvalidRequest("dates as YYYY-MM-DD and whole numbers of guests, please") from exc
     if not form["guest_name"]:
         raise InvalidRequest("the guest's name is required")
+    if form["guest_language"] not in ("", *booking.LANGUAGES):
+        raise InvalidRequest(f"the guest's language must be one of {', '.join(booking.LANGUAGES)}")
     prefs: dict[str, Any] = {k: v for k, v in (("floor", form["floor"]), ("view", form["view"])) if v}
     if form["accessible"]:
         prefs["accessible"] = True
@@ -175,6 +178,7 @@ def _booking(prop: Property, form: dict[str, str]) -> booking.Booking:
         guest_name=form["guest_name"][:200],
         guest_email=form["guest_email"] or None,
         guest_phone=form["guest_phone"][:32] or None,
+        guest_language=form["guest_language"] or None,
         notes=form["notes"],
         preferences=prefs,
     )
