@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from cloud.billing.errors import BalanceOwed
 from cloud.billing.folio import ChargeKind, Payer
 from cloud.billing.group_folios import company_pays, routing_for
-from cloud.billing.invoicing import issue_invoice
-from cloud.billing.models import Charge, Folio
+from cloud.billing.invoicing import formatted_number, issue_invoice
+from cloud.billing.models import Charge, Folio, Invoice
 from cloud.billing.money import Money
 from cloud.billing.service import (
     LANGUAGES,
@@ -40,6 +40,9 @@ from cloud.reservations.ledger import Settle
 from cloud.reservations.models import Property
 from cloud.reservations.models_stays import Reservation, ReservationNight
 from cloud.reservations.nights import local_instant
+
+# Lines the ledger posts carry no description: kind, night and the discount flag say it all,
+# and the invoice prints them in the guest's language (an English sentence would not be).
 
 
 def whatsapp_number(phone: str | None) -> str | None:
@@ -76,9 +79,8 @@ class FolioLedger:
         folio = self._folio(session, res, now=now)
         if res.cancellation_fee_minor > 0:
             kind = ChargeKind.NO_SHOW if res.status == "no_show" else ChargeKind.CANCELLATION
-            label = "No-show fee" if kind is ChargeKind.NO_SHOW else "Cancellation fee"
             self._post(session, folio, ChargeRequest(
-                kind=kind, description=label,
+                kind=kind, description="",
                 unit_price=Money(res.cancellation_fee_minor, res.currency)), now=now)
         folio.checkout_at = None  # no stay left to remind about
 
@@ -91,7 +93,7 @@ class FolioLedger:
             if night.amount_minor <= 0:
                 continue  # a complimentary night is not a line
             self._post(session, folio, ChargeRequest(
-                kind=ChargeKind.ROOM_NIGHT, description=f"Room night {night.night.isoformat()}",
+                kind=ChargeKind.ROOM_NIGHT, description="",
                 unit_price=Money(night.amount_minor, res.currency), night=night.night,
                 payer=payer), now=now)
 
@@ -102,12 +104,11 @@ class FolioLedger:
         sold = _net(session, folio, ChargeKind.LATE_CHECKOUT)
         if sold.get(None, 0) > 0:
             self._post(session, folio, ChargeRequest(
-                kind=ChargeKind.LATE_CHECKOUT, description="Late checkout changed",
+                kind=ChargeKind.LATE_CHECKOUT, description="",
                 unit_price=Money(sold[None], res.currency), discount=True), now=now)
         if res.late_checkout_fee_minor > 0:
             self._post(session, folio, ChargeRequest(
-                kind=ChargeKind.LATE_CHECKOUT,
-                description=f"Late checkout until {res.checkout_due_at.isoformat()}",
+                kind=ChargeKind.LATE_CHECKOUT, description="",
                 unit_price=Money(res.late_checkout_fee_minor, res.currency)), now=now)
 
     def before_check_out(self, session: Session, res: Reservation, *, settle: Settle) -> None:
@@ -135,6 +136,14 @@ class FolioLedger:
                                series=self.settings.billing_invoice_series, now=now)
         return issued.id
 
+    def invoices(self, session: Session, res: Reservation) -> list[tuple[str, str]]:
+        folio = folio_of(session, res.id)
+        if folio is None:
+            return []
+        rows = session.scalars(select(Invoice).where(Invoice.folio_id == folio.id)
+                               .order_by(Invoice.issued_at, Invoice.id))
+        return [(row.id, formatted_number(row)) for row in rows]
+
     def _unused_nights_off(self, session: Session, folio: Folio, res: Reservation, *,
                            now: datetime) -> None:
         payer = Payer.COMPANY if company_pays(session, folio, ChargeKind.ROOM_NIGHT) else Payer.GUEST
@@ -143,7 +152,7 @@ class FolioLedger:
             if night is not None and night >= res.departure and minor > 0:
                 self._post(session, folio, ChargeRequest(
                     kind=ChargeKind.ROOM_NIGHT, night=night, discount=True, payer=payer,
-                    description=f"Room night {night.isoformat()} not used (early departure)",
+                    description="",
                     unit_price=Money(minor, res.currency)), now=now)
 
     def _folio(self, session: Session, res: Reservation, *, now: datetime) -> Folio:

@@ -198,6 +198,7 @@ def stay_page(
 ) -> HTMLResponse:
     res, prop = _own(db, user, reservation_id)
     room_slugs = list(db.scalars(select(Room.slug).where(Room.property_id == prop.id).order_by(Room.slug)))
+    ledger = stay_ledger(request)
     return page(
         request,
         "stay.html",
@@ -206,6 +207,7 @@ def stay_page(
             "r": reservation_out(db, res),
             "rooms": room_slugs,
             "errors": [error[:300]] if error else [],
+            "invoices": ledger.invoices(db, res) if ledger is not None else [],
         },
     )
 
