@@ -163,38 +163,41 @@ def _payment(request: Request, db: Session, res: Reservation, folio: Folio | Non
     if method not in {m.value for m in PaymentMethod}:
         raise Refused(message("method"))
     amount = _amount(form, "amount", folio)
-    owed = folio_view(db, folio).owed
-    if amount.minor > owed:
-        raise Refused(message("more_than_owed", owed=owed, currency=folio.currency))
-    tendered = amount.minor
-    if method == PaymentMethod.CASH and form.get("tendered"):
-        tendered = _amount(form, "tendered", folio).minor
-        if tendered < amount.minor:
-            raise Refused(message("tendered_short"))
+    tendered = _amount(form, "tendered", folio).minor if form.get("tendered") else amount.minor
     reference = form.get("reference", "")[:120] or None
-    if method == PaymentMethod.QR and (not reference or not reference.isprintable()):
-        raise Refused(message("reference"))
-    request_ = payments.PaymentRequest(amount=amount, method=PaymentMethod(method),
-                                       stage=PaymentStage.CHECK_OUT, reference=reference)
-    body = [res.id, method, amount.minor, reference]
+    body = [res.id, method, amount.minor, tendered, reference]
     query = f"?done=payment&paid={amount.minor}"
     if method == PaymentMethod.CASH:
         query += f"&change={tendered - amount.minor}"
+    if seen(db, scope="desk-payments", key=form.get("key"), body=body):
+        return query  # the same form sent again: it was done once
+    _check_payment(db, folio, amount=amount.minor, tendered=tendered, method=method,
+                   reference=reference)
+    request_ = payments.PaymentRequest(amount=amount, method=PaymentMethod(method),
+                                       stage=PaymentStage.CHECK_OUT, reference=reference)
     if request_.method is PaymentMethod.CARD:
         return _card(request, db, folio, request_, form, body, query)
-    if _once(request, db, "desk-payments", form, body):
-        payments.record_payment(db, folio_id=folio.id, request=request_,
-                                provider=_billing(request).provider, started=None,
-                                now=_now(request))
+    mark(db, scope="desk-payments", key=form.get("key"), body=body, now=_now(request))
+    payments.record_payment(db, folio_id=folio.id, request=request_,
+                            provider=_billing(request).provider, started=None, now=_now(request))
     return query
+
+
+def _check_payment(db: Session, folio: Folio, *, amount: int, tendered: int, method: str,
+                   reference: str | None) -> None:
+    owed = folio_view(db, folio).owed
+    if amount > owed:
+        raise Refused(message("more_than_owed", owed=owed, currency=folio.currency))
+    if method == PaymentMethod.CASH and tendered < amount:
+        raise Refused(message("tendered_short"))
+    if method == PaymentMethod.QR and (not reference or not reference.isprintable()):
+        raise Refused(message("reference"))
 
 
 def _card(request: Request, db: Session, folio: Folio, request_: payments.PaymentRequest,
           form: Form, body: list[Any], query: str) -> str:
     """The provider is called with no transaction open (it may take seconds, and on SQLite
     every transaction holds the write lock); the form's key is its idempotency key."""
-    if seen(db, scope="desk-payments", key=form.get("key"), body=body):
-        return query
     folio_id, key = folio.id, str(form["key"])
     db.commit()
     provider = _billing(request).provider
