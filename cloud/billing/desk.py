@@ -20,7 +20,8 @@ from cloud.billing.service import balances
 EXTRAS = (ChargeKind.MINIBAR, ChargeKind.RESTAURANT, ChargeKind.LAUNDRY, ChargeKind.SPA,
           ChargeKind.TRANSPORT)
 MAX_DIGITS = 9  # a desk never types a billion: more is a slip of the keyboard (or an attack)
-TYPED = re.compile(r"[0-9]{1,%d}(?:[.,][0-9]{1,3})?" % MAX_DIGITS)
+TYPED = re.compile(rf"[0-9]{{1,{MAX_DIGITS}}}(?:[.,][0-9]{{1,3}})?")
+TOO_LONG = re.compile(rf"[0-9]{{{MAX_DIGITS + 1},}}(?:[.,][0-9]*)?")
 
 
 class AmountRefused(ValueError):
@@ -39,8 +40,7 @@ def parse_amount(text: str, *, currency: str, folio_currency: str) -> Money:
     if text.startswith("-"):
         raise AmountRefused("negative")
     if not TYPED.fullmatch(text):
-        raise AmountRefused("too_large" if re.fullmatch(r"[0-9]{%d,}([.,][0-9]*)?" % (MAX_DIGITS + 1),
-                                                          text) else "format")
+        raise AmountRefused("too_large" if TOO_LONG.fullmatch(text) else "format")
     whole, _, fraction = text.replace(",", ".").partition(".")
     places = exponent(folio_currency)
     if len(fraction) > places:
@@ -107,8 +107,8 @@ class FolioView:
 
     @property
     def uninvoiced_guest_lines(self) -> bool:
-        return any(l.payer == Payer.GUEST.value and not l.routed and l.invoice is None
-                   for l in self.lines)
+        return any(line.payer == Payer.GUEST.value and not line.routed and line.invoice is None
+                   for line in self.lines)
 
 
 def folio_view(session: Session, folio: Folio) -> FolioView:

@@ -42,8 +42,8 @@ def update(session: Session, vault: Vault, *, actor: Principal | str, guest: Gue
     if guest.erased_at is not None or guest.merged_into is not None:
         raise GuestErased("this guest's data was erased or merged into another profile")
     before = vault.open(guest)
-    if before is not None:
-        before.language = guest.language or ""
+    if before is not None:  # the language is kept beside the sealed data, not inside it
+        before = before.model_copy(update={"language": guest.language or ""})
     vault.seal(session, guest, data)
     guest.language = data.language or None
     guest.updated_at = utcnow()
