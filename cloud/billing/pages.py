@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from babel.numbers import get_decimal_symbol
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +25,7 @@ from cloud.billing.money import Money
 from cloud.billing.service import ChargeRequest, post_charge
 from cloud.billing.stay_ledger import folio_of
 from cloud.core.errors import DomainError
+from cloud.i18n.catalog import babel_locale
 from cloud.portal.templating import templates
 from cloud.reservations import booking, stays
 from cloud.reservations.guest_history import GuestHistory
@@ -80,9 +82,15 @@ def _page(request: Request, db: Session, res: Reservation, prop: Property, *,
         "key": new_id(), "errors": errors or [], "done": query.get("done", "")[:16],
         "change": _int(query.get("change")), "paid": _int(query.get("paid")),
         "pending": query.get("pending") == "1",
-        "owed_text": Money(view.owed, folio.currency).decimal_text() if view and folio else "",
+        "owed_text": _typed(request, Money(view.owed, folio.currency)) if view and folio else "",
         "tax_inclusive": ctx.settings.tax_policy(prop.slug).inclusive,
     }, status_code=status)
+
+
+def _typed(request: Request, amount: Money) -> str:
+    """An amount as the desk would type it: the locale's decimal mark, no grouping."""
+    mark = get_decimal_symbol(babel_locale(getattr(request.state, "lang", "en")))
+    return amount.decimal_text().replace(".", mark if mark in ".," else ".")
 
 
 def _int(text: str | None) -> int | None:

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug import Request, Response
 
+from cloud.auth.accounts import ensure_property
 from cloud.auth.roles import Role
 from cloud.billing.models import Charge, Invoice, Payment
 from cloud.billing.settings import RateConfig, TaxConfig
@@ -270,3 +271,50 @@ def test_the_invoice_is_written_in_the_language_booked_for_the_guest(
     with desk.app.state.runtime.sessions() as s:  # type: ignore[attr-defined]
         assert list(s.scalars(select(Invoice.language))) == ["zh"]
     assert folio(desk, rid)["guest_language"] == "zh"
+
+
+def test_the_desk_of_another_property_cannot_open_or_use_the_page(
+    desk: TestClient, stay_clock: Clock
+) -> None:
+    rid = checked_in(desk, stay_clock)
+    sessions = desk.app.state.runtime.sessions  # type: ignore[attr-defined]
+    with sessions.begin() as s:
+        ensure_property(s, site="annex", chain="other-chain", name="Annex")
+    with client_for(sessions, clock=stay_clock, site="annex") as other:
+        page = other.get(f"/reservations/{rid}/checkout")
+        assert page.status_code == 403 and "Ana Ruiz" not in page.text
+        r = other.post(f"/reservations/{rid}/checkout/finish", data={"key": "k2"})
+        assert r.status_code == 403
+    assert _status(sessions, rid) == "checked_in"
+
+
+def test_a_stay_the_company_pays_shows_the_split_and_may_leave_owing_on_its_account(
+    desk: TestClient, stay_clock: Clock
+) -> None:
+    block = desk.post("/api/v1/properties/hotel/blocks", json={
+        "name": "ACME", "kind": "group", "arrival": "2027-03-03", "departure": "2027-03-06",
+        "release_on": "2027-03-02", "rate_plan": "flex", "rooms": {"std": 2}}).json()
+    master = desk.post(f"/api/v1/blocks/{block['id']}/master-folio",
+                       json={"company_name": "ACME SA", "company_tax_id": "ACM010101AAA"})
+    assert master.status_code == 201, master.text
+    rid = checked_in(desk, stay_clock, block_id=block["id"])
+    client = cookie_client(desk)
+    page = _page(client, rid)
+    assert page.count("Company (group account)") == 3 and 'name="bill_later"' in page
+    assert owed(desk, rid) == 0
+    assert _post(client, rid, "charge", {"kind": "restaurant", "description": "Cena",
+                                         "unit_price": "40"}).status_code == 303
+    refused = _post(client, rid, "finish", {})
+    assert refused.status_code == 422 and "The guest still owes €40.00" in refused.text
+    stay_clock.now = DEPARTURE_MORNING
+    left = _post(client, rid, "finish", {"bill_later": "on", "invoice": "on"})
+    assert left.status_code == 303 and _status(desk.app.state.runtime.sessions, rid) == "checked_out"  # type: ignore[attr-defined]
+    assert owed(desk, rid) == 4000  # still owed, chased by the reminders
+
+
+def test_todays_departures_open_the_check_out_page(desk: TestClient, stay_clock: Clock) -> None:
+    rid = checked_in(desk, stay_clock)
+    stay_clock.now = DEPARTURE_MORNING
+    today = cookie_client(desk).get("/reservations?site=hotel")
+    assert f'href="/reservations/{rid}/checkout"' in today.text
+    assert f'action="/reservations/{rid}/check-out"' not in today.text
