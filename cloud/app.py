@@ -30,6 +30,7 @@ from cloud.guests import api as guests_api
 from cloud.guests import pages as guests_pages
 from cloud.guests.context import install_guests
 from cloud.guests.settings import GuestSettings
+from cloud.housekeeping import pages as housekeeping_pages
 from cloud.i18n.jinja import install_i18n
 from cloud.ingest.link import CloudLink
 from cloud.ingest.service import IngestService
@@ -41,6 +42,7 @@ from cloud.portal import routes as portal_routes
 from cloud.portal.templating import templates
 from cloud.reservations.wiring import install_reservations
 from cloud.runtime import Runtime
+from cloud.telemetry import pages as maintenance_pages
 from cloud.telemetry import routes as telemetry_routes
 from cloud.telemetry.alerts.monitor import AlertLoop, AlertMonitor
 from cloud.telemetry.handoff import TelemetryHandoff
@@ -129,5 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(board_routes.router, dependencies=[require_role(*ROOM_ROLES)])
     app.include_router(telemetry_routes.router, dependencies=[require_role(*ROOM_ROLES)])
     app.include_router(portal_routes.router, dependencies=[require_role(*ROOM_ROLES)])
+    app.include_router(housekeeping_pages.router)
+    app.include_router(maintenance_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

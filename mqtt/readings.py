@@ -4,6 +4,9 @@ the dashboards query, so the three cannot drift apart.
 A reading is one key of ``Telemetry.readings``. In the time-series store it becomes field
 ``key`` of measurement ``spec.measurement`` with tags site, floor, room (VictoriaMetrics and
 Prometheus-style readers see it as metric ``<measurement>_<key>``).
+
+The lock battery is reported as the door node measures it, in volts (``lock_battery_v``): a
+percentage would need each cell's discharge curve, which neither the node nor the gateway knows.
 """
 
 from __future__ import annotations
@@ -39,8 +42,7 @@ _SPECS = (
     ReadingSpec("humidity_pct", ROOM_MEASUREMENT, "float", "humidity", "Humidity", 1.0),
     ReadingSpec("occupied", ROOM_MEASUREMENT, "bool", "bool", "Occupied"),
     ReadingSpec("door_open", ROOM_MEASUREMENT, "bool", "bool", "Door open"),
-    ReadingSpec("lock_battery_pct", ROOM_MEASUREMENT, "float", "percent", "Lock battery", 1.0),
-    ReadingSpec("lock_battery_v", ROOM_MEASUREMENT, "float", "volt", "Lock battery voltage", 0.05),
+    ReadingSpec("lock_battery_v", ROOM_MEASUREMENT, "float", "volt", "Lock battery", 0.05),
     ReadingSpec("link_quality_pct", ROOM_MEASUREMENT, "float", "percent", "Door-node link", 2.0),
     ReadingSpec("cpu_temp_c", GATEWAY_MEASUREMENT, "float", "celsius", "Gateway CPU", 1.0),
     ReadingSpec("disk_free_pct", GATEWAY_MEASUREMENT, "float", "percent", "Disk free", 1.0),

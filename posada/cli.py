@@ -41,8 +41,10 @@ def main(argv: list[str] | None = None) -> int:
                                       "simulated floors of ten rooms, guests tapping cards.")
     demo.add_argument("--seconds", type=float, default=None,
                       help="run this long, then exit 0 only if events flowed end to end")
-    demo.add_argument("--port", type=int, default=8000, help="HTTP port of the portal [8000]")
-    demo.add_argument("--mqtt-port", type=int, default=1883, help="port of the embedded broker [1883]")
+    demo.add_argument("--port", type=int, default=None,
+                      help="HTTP port of the portal [8000, or a free one if 8000 is taken]")
+    demo.add_argument("--mqtt-port", type=int, default=None,
+                      help="port of the embedded broker [1883, or a free one if 1883 is taken]")
     demo.add_argument("--data-dir", default="var/demo", help="where the demo keeps its databases")
     demo.add_argument("--fresh", action="store_true", help="start from empty databases")
 

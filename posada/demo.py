@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import shutil
 import signal
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -115,7 +116,29 @@ def seed_cloud(app: Any) -> list[tuple[str, str, str]]:
     return logins
 
 
-def run_demo(*, seconds: float | None, http_port: int, mqtt_port: int, data_dir: str, fresh: bool) -> int:
+DEFAULT_HTTP_PORT, DEFAULT_MQTT_PORT = 8000, 1883
+
+
+def choose_port(preferred: int) -> int:
+    """``preferred`` if nothing listens there, else a free port (a broker already on 1883, say)."""
+    for port in (preferred, 0):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            chosen: int = probe.getsockname()[1]
+            if port == 0:
+                print(f"port {preferred} is taken; using {chosen} instead", flush=True)
+            return chosen
+    raise RuntimeError("no free port on 127.0.0.1")
+
+
+def run_demo(
+    *, seconds: float | None, http_port: int | None, mqtt_port: int | None, data_dir: str, fresh: bool
+) -> int:
+    http_port = http_port or choose_port(DEFAULT_HTTP_PORT)
+    mqtt_port = mqtt_port or choose_port(DEFAULT_MQTT_PORT)
     directory = Path(data_dir)
     if fresh and directory.exists():
         shutil.rmtree(directory)

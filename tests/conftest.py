@@ -6,9 +6,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from tests.support.broker import Mosquitto, make_broker
 from tests.support.pg import fresh_database
+
+# Property tests check behaviour, not speed: on two shared cores one example can take 100x
+# another, so hypothesis's per-example deadline is off for the whole suite.
+settings.register_profile("posada", deadline=None)
+settings.load_profile("posada")
 
 
 @pytest.fixture(scope="session")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from pathlib import Path
+
+from posada.demo import choose_port
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -51,3 +54,13 @@ def test_provision_grafana_writes_provisioning_files(tmp_path: Path) -> None:
                  env={"POSADA_INFLUX_URL": "http://127.0.0.1:8428"})
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "datasources" / "posada.yaml").exists()
+
+
+def test_the_demo_moves_off_a_taken_port_and_keeps_a_free_one() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        moved = choose_port(busy)
+        assert moved != busy and moved > 0
+    assert choose_port(moved) == moved  # free again: kept

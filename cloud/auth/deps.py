@@ -78,6 +78,7 @@ def require_role(*roles: Role) -> Any:
             raise Forbidden(f"this needs one of the roles: {', '.join(sorted(r.value for r in allowed))}")
         return principal
 
+    check.roles = allowed  # type: ignore[attr-defined]  # read by the route-wide security test
     return Depends(check)
 
 

@@ -25,6 +25,8 @@ LABELS: dict[str, str] = {
     "guest.stay": N_("stay recorded"),
     "guest.merge": N_("duplicate merged in"), "guest.merged_into": N_("merged into another profile"),
     "guest.export": N_("data exported"), "guest.erase": N_("personal data erased"),
+    "booked": N_("booked"), "checked_in": N_("checked in"), "checked_out": N_("checked out"),
+    "cancelled": N_("cancelled"), "no_show": N_("no-show"),
     "low": N_("Low floor"), "high": N_("High floor"), "": N_("No preference"),
 }
 

@@ -104,3 +104,8 @@ def set_task_status(session: Session, task_id: int, *, status: TaskStatus, sites
         task.closed_at = max(now, utc(task.created_at))
     session.flush()
     return TaskView.model_validate(task, from_attributes=True)
+
+
+def task_of(session: Session, task_id: int) -> TaskView | None:
+    task = session.get(MaintenanceTask, task_id)
+    return None if task is None else TaskView.model_validate(task, from_attributes=True)

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
 from cloud.api.deps import SessionDep
+from cloud.auth.audit import audit
 from cloud.auth.scope import SiteScopeDep
 from cloud.telemetry import queries
 from cloud.telemetry.queries import AlertView, RoomTelemetryView, TaskStatus, TaskView
@@ -48,5 +49,8 @@ def get_tasks(session: SessionDep, scope: SiteScopeDep, status: TaskStatus | Non
 def patch_task(session: SessionDep, scope: SiteScopeDep, task_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
                change: TaskChange) -> TaskView:
     with session.begin():
-        return queries.set_task_status(session, task_id, status=change.status,
+        view = queries.set_task_status(session, task_id, status=change.status,
                                        sites=scope.sites, now=datetime.now(UTC))
+        audit(session, scope.principal, f"maintenance_task.{change.status}", "maintenance_task", str(task_id),
+              {"status": change.status, "room": f"{view.site}/{view.floor}/{view.room}"}, site=view.site)
+        return view

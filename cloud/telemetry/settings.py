@@ -27,7 +27,8 @@ class TelemetrySettings(BaseSettings):
     alert_temperature_max_c: float = Field(default=28.0, description="room warmer than this alerts")
     alert_humidity_min_pct: float = Field(default=25.0, description="air drier than this alerts")
     alert_humidity_max_pct: float = Field(default=65.0, description="air wetter than this alerts")
-    alert_lock_battery_min_pct: float = Field(default=20.0, description="lock battery low below")
+    alert_lock_battery_min_v: float = Field(
+        default=2.5, gt=0, description="lock battery low below this voltage (set for the cells)")
     alert_door_ajar_s: float = Field(default=180.0, gt=0, description="door open longer alerts")
     alert_node_silent_s: float = Field(default=900.0, gt=0, description="door node silent after")
     alert_gateway_offline_s: float = Field(
@@ -49,7 +50,7 @@ class TelemetrySettings(BaseSettings):
             temperature_max_c=self.alert_temperature_max_c,
             humidity_min_pct=self.alert_humidity_min_pct,
             humidity_max_pct=self.alert_humidity_max_pct,
-            lock_battery_min_pct=self.alert_lock_battery_min_pct,
+            lock_battery_min_v=self.alert_lock_battery_min_v,
             door_ajar_s=self.alert_door_ajar_s,
             node_silent_s=self.alert_node_silent_s,
             gateway_offline_s=self.alert_gateway_offline_s,

@@ -65,9 +65,18 @@ def _credential_upsert(data: Data, state: CommandState, now: datetime) -> None:
         raise CommandRejected("credential_id",
                               f"command names {data.credential_id}, card is {card.credential_ref}")
     key = state.public_key(card.key_id)
-    if key is None:
-        raise CommandRejected("unknown_key", f"card signed with unknown key {card.key_id}")
-    if not verify(signed, key.public):
+    if key is None:  # the key is on its way (a gateway may hear of a card before its key)
+        if not state.park(card.credential_ref, key_id=card.key_id, valid_until=card.valid_until,
+                          card=signed.message + signed.signature):
+            raise CommandRejected("unknown_key", f"card signed with unknown key {card.key_id}")
+        log.info("card %s held until key %d arrives", card.credential_ref, card.key_id)
+        return
+    _store_credential(signed, key.public, state)
+
+
+def _store_credential(signed: SignedCard, public: bytes, state: CommandState) -> None:
+    card = signed.card
+    if not verify(signed, public):
         raise CommandRejected("bad_signature", f"card does not verify with key {card.key_id}")
     state.put_credential(StoredCredential(
         credential_id=card.credential_ref, kind=card.kind.name.lower(), key_id=card.key_id,
@@ -98,6 +107,11 @@ def _key_upsert(data: Data, state: CommandState, now: datetime) -> None:
     if existing is not None and existing.public != public:
         raise CommandRejected("key_conflict", f"key id {data.key_id} already has another key")
     state.put_key(PublicKey(data.key_id, public, data.retired_at))
+    for raw in state.unpark(data.key_id):  # cards that came before their key
+        try:
+            _store_credential(parse_card(raw), public, state)
+        except (CardFormatError, CommandRejected) as exc:
+            log.warning("held card dropped on the arrival of key %d: %s", data.key_id, exc)
 
 
 def _key_retire(data: Data, state: CommandState, now: datetime) -> None:

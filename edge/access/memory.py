@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from edge.access.ports import COMMAND_MEMORY, AppliedCommand, PublicKey, StoredCredential
+from edge.access.ports import COMMAND_MEMORY, PARKED_LIMIT, AppliedCommand, PublicKey, StoredCredential
 
 
 class MemoryAccessState:
@@ -20,6 +20,7 @@ class MemoryAccessState:
         self.credentials: dict[str, StoredCredential] = {}
         self.commands: dict[str, AppliedCommand] = {}
         self.command_times: dict[str, datetime] = {}
+        self.parked: dict[str, tuple[int, datetime, bytes]] = {}
 
     def public_key(self, key_id: int) -> PublicKey | None:
         return self.keys.get(key_id)
@@ -60,12 +61,23 @@ class MemoryAccessState:
     def put_credential(self, credential: StoredCredential) -> None:
         self.credentials[credential.credential_id] = credential
 
+    def park(self, credential_id: str, *, key_id: int, valid_until: datetime, card: bytes) -> bool:
+        if credential_id not in self.parked and len(self.parked) >= PARKED_LIMIT:
+            return False
+        self.parked[credential_id] = (key_id, valid_until, card)
+        return True
+
+    def unpark(self, key_id: int) -> list[bytes]:
+        ids = [c for c, (k, _until, _card) in self.parked.items() if k == key_id]
+        return [self.parked.pop(c)[2] for c in ids]
+
     def purge(self, *, now: datetime, keep_commands: timedelta = COMMAND_MEMORY) -> int:
         """Forget what has expired (see SqliteAccessState.purge)."""
         gone = [c for c, until in self.revocations.items() if until is not None and until <= now]
         for credential_id in gone:
             del self.revocations[credential_id]
         self.credentials = {k: c for k, c in self.credentials.items() if c.valid_until > now}
+        self.parked = {k: p for k, p in self.parked.items() if p[1] > now}
         self.commands = {k: c for k, c in self.commands.items()
                          if self.command_times[k] > now - keep_commands}
         return len(gone)

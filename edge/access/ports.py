@@ -10,6 +10,8 @@ from typing import Protocol
 
 # How long applied command ids are remembered: far longer than any broker redelivery.
 COMMAND_MEMORY = timedelta(days=30)
+# Cards held until their signing key arrives, at most (a flood of bogus key ids stays bounded).
+PARKED_LIMIT = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,3 +80,11 @@ class CommandState(AccessState, Protocol):
     def revoke(self, credential_id: str, *, until: datetime | None, at: datetime) -> None: ...
 
     def put_credential(self, credential: StoredCredential) -> None: ...
+
+    def park(self, credential_id: str, *, key_id: int, valid_until: datetime, card: bytes) -> bool:
+        """Hold a card whose key has not arrived yet; False when the parking is full."""
+        ...
+
+    def unpark(self, key_id: int) -> list[bytes]:
+        """Take the cards held for this key."""
+        ...

@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlite_utils
 
-from edge.access.ports import COMMAND_MEMORY, AppliedCommand, PublicKey, StoredCredential
+from edge.access.ports import COMMAND_MEMORY, PARKED_LIMIT, AppliedCommand, PublicKey, StoredCredential
 
 TABLES: dict[str, tuple[dict[str, Any], str]] = {
     "access_keys": ({"key_id": int, "public": bytes, "retired_at_us": int}, "key_id"),
@@ -24,6 +24,8 @@ TABLES: dict[str, tuple[dict[str, Any], str]] = {
                      "card": bytes}, "credential_id"),
     "applied_commands": ({"command_id": str, "type": str, "ok": int, "error": str,
                           "at_us": int}, "command_id"),
+    "parked_cards": ({"credential_id": str, "key_id": int, "valid_until_us": int, "card": bytes},
+                     "credential_id"),
 }
 
 
@@ -87,12 +89,28 @@ class SqliteAccessState:
                                   json.dumps(list(c.rooms)), c.sequence, c.guest,
                                   _to_us(c.valid_until), c.card])
 
+    def park(self, credential_id: str, *, key_id: int, valid_until: datetime, card: bytes) -> bool:
+        with self._write():
+            held = self._one("SELECT count(*), sum(credential_id = ?) FROM parked_cards", [credential_id])
+            if not held[1] and held[0] >= PARKED_LIMIT:
+                return False
+            self._put("parked_cards", [credential_id, key_id, _to_us(valid_until), card])
+        return True
+
+    def unpark(self, key_id: int) -> list[bytes]:
+        with self._write():
+            rows = self.db.execute("SELECT card FROM parked_cards WHERE key_id = ? ORDER BY rowid",
+                                   [key_id]).fetchall()
+            self.db.execute("DELETE FROM parked_cards WHERE key_id = ?", [key_id])
+        return [bytes(row[0]) for row in rows]
+
     def purge(self, *, now: datetime, keep_commands: timedelta = COMMAND_MEMORY) -> int:
         """Forget revocations and credentials whose cards have expired anyway, and command ids
         older than any redelivery. Returns the number of revocations dropped."""
         with self._write():
             cursor = self.db.execute("DELETE FROM revocations WHERE until_us <= ?", [_to_us(now)])
             self.db.execute("DELETE FROM credentials WHERE valid_until_us <= ?", [_to_us(now)])
+            self.db.execute("DELETE FROM parked_cards WHERE valid_until_us <= ?", [_to_us(now)])
             self.db.execute("DELETE FROM applied_commands WHERE at_us <= ?",
                             [_to_us(now - keep_commands)])
         return int(cursor.rowcount)

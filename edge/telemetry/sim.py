@@ -24,7 +24,7 @@ class SimRoomSensors:
     humidity_pct: float = 45.0
     occupied: bool = False
     door_open: bool = False
-    lock_battery_pct: float = 100.0
+    battery_charge_pct: float = 100.0  # the simulated cells' charge; reported as volts
     link_quality_pct: float = 98.0
     silent: bool = False  # the node stops answering
     _rng: random.Random = field(init=False, repr=False)
@@ -37,7 +37,7 @@ class SimRoomSensors:
         self.temperature_c = round(self.temperature_c + self._rng.uniform(-0.1, 0.1), 2)
         humidity = self.humidity_pct + self._rng.uniform(-0.5, 0.5)
         self.humidity_pct = min(100.0, max(0.0, round(humidity, 1)))
-        self.lock_battery_pct = max(0.0, round(self.lock_battery_pct - 0.001, 3))
+        self.battery_charge_pct = max(0.0, round(self.battery_charge_pct - 0.001, 3))
         link = self.link_quality_pct + self._rng.uniform(-1, 1)
         self.link_quality_pct = min(100.0, max(0.0, link))
         if self._rng.random() < 0.02:
@@ -46,7 +46,7 @@ class SimRoomSensors:
     @property
     def lock_battery_v(self) -> float:
         """Two AA cells in series: about 3.0 V full, 2.4 V empty (linear is close enough here)."""
-        return round(2.4 + 0.6 * self.lock_battery_pct / 100.0, 3)
+        return round(2.4 + 0.6 * self.battery_charge_pct / 100.0, 3)
 
     def read(self) -> Readings:
         if self.silent:
@@ -56,7 +56,6 @@ class SimRoomSensors:
             "humidity_pct": self.humidity_pct,
             "occupied": self.occupied,
             "door_open": self.door_open,
-            "lock_battery_pct": self.lock_battery_pct,
             "lock_battery_v": self.lock_battery_v,
             "link_quality_pct": round(self.link_quality_pct, 1),
         })

@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import update
 
 from cloud.auth.models import StaffSession
+from cloud.auth.roles import Role
 from mqtt.envelope import utcnow
 from tests.auth.portal_app import PASSWORD, PortalApp, csrf_of
 
@@ -218,3 +219,62 @@ def test_pages_are_never_cached_nor_framed(portal: PortalApp) -> None:
     assert page.headers["cache-control"] == "no-store"
     assert page.headers["x-frame-options"] == "DENY" and page.headers["x-content-type-options"] == "nosniff"
     assert client.get("/static/portal.css").headers.get("cache-control") != "no-store"
+
+
+def declared_roles(route: APIRoute) -> frozenset[Role] | None:
+    """The roles a route admits (the narrowest ``require_role`` in its dependency tree), or None."""
+    found: frozenset[Role] | None = None
+    pending = list(route.dependant.dependencies)
+    while pending:
+        dependant = pending.pop()
+        roles = getattr(dependant.call, "roles", None)
+        if roles is not None:
+            found = roles if found is None else found & roles
+        pending.extend(dependant.dependencies)
+    return found
+
+
+# Routes every signed-in member of staff may use (their property scope still applies).
+ANY_STAFF = (
+    "/", "/account", "/account/", "/rooms/", "/api/v1/board", "/api/v1/board/stream", "/api/v1/rooms/",
+    "/api/v1/events/", "/api/v1/credentials/", "/api/v1/telemetry/", "/api/v1/maintenance/",
+    "/api/v1/auth/",
+)
+
+
+def _any_staff(path: str) -> bool:
+    return any(path == p or (p.endswith("/") and path.startswith(p) and p != "/") for p in ANY_STAFF)
+
+
+def test_every_route_declares_who_may_use_it(portal: PortalApp) -> None:
+    """A new route must say its roles (``require_role``) or be listed as open to all staff."""
+    undeclared = [
+        r.path for r in api_routes(portal.app.routes)
+        if r.path not in PUBLIC and declared_roles(r) is None and not _any_staff(r.path)
+    ]
+    assert undeclared == [], undeclared
+
+
+def test_every_route_refuses_each_role_it_does_not_admit(portal: PortalApp) -> None:
+    client = portal.client()
+    tokens = {}
+    for role in Role:
+        username = "chain-admin" if role is Role.CHAIN_ADMIN else f"{role.value}-hotel"
+        issued = client.post("/api/v1/auth/tokens", json={"username": username, "password": PASSWORD})
+        tokens[role] = issued.json()["token"]
+    checked = 0
+    for route in api_routes(portal.app.routes):
+        roles = declared_roles(route)
+        if route.path in PUBLIC or roles is None:
+            continue
+        for role in set(Role) - roles:
+            for method in route.methods - {"HEAD"}:
+                r = client.request(
+                    method,
+                    _concrete(route.path),
+                    headers={"Authorization": f"Bearer {tokens[role]}"},
+                    follow_redirects=False,
+                )
+                assert r.status_code == 403, (role.value, method, route.path, r.status_code)
+                checked += 1
+    assert checked > 50

@@ -60,7 +60,7 @@ def write_inputs(directory: Path, site: str) -> list[tuple[str, Path]]:
                 "v": 1, "id": f"B{r:03d}{i:010d}", "type": "room.telemetry", "ts": ts,
                 "source": "gw-bench", "data": {"room": f"r{r}", "readings": {
                     "temperature_c": 20.0 + (i % 50) / 10, "humidity_pct": 40.0 + i % 7,
-                    "occupied": i % 2 == 0, "door_open": False, "lock_battery_pct": 88.0,
+                    "occupied": i % 2 == 0, "door_open": False, "lock_battery_v": 2.93,
                     "link_quality_pct": 97.5}}}, separators=(",", ":")))
         path.write_text("\n".join(lines) + "\n")
         files.append((f"posada/v1/{site}/f1/rooms/r{r}/telemetry", path))

@@ -89,3 +89,33 @@ def test_a_cloud_restarted_mid_stream_stores_every_event_exactly_once(
         with running_cloud(settings):
             wait_until(lambda: outbox_size(gw) == 0, timeout=60, what="every event confirmed")
         _assert_exactly(stored_events(db_url, site="hotel", floor="f1"), recorded)
+
+
+def test_doors_keep_deciding_with_the_broker_stopped_and_the_decisions_arrive_when_it_returns(
+        own_mosquitto: Mosquitto, db_url: str, tmp_path: Path) -> None:
+    from edge.sim import SimulatedDesk
+    from mqtt.keycard import parse_card
+
+    config = gateway_config(own_mosquitto.gateway_url("hotel", "f1"), tmp_path, site="hotel", floor="f1",
+                            rooms=["101", "102"], access="keycard", site_number=9, floor_number=1)
+    with running_cloud(cloud_settings(db_url, own_mosquitto.cloud_url)) as cloud, \
+            running_gateway(config) as gw:
+        wait_until(gw.link.online.is_set, what="gateway connected")
+        desk = SimulatedDesk.load_or_create(gw.store, site=9, floor=1)
+        assert gw.command("key.upsert", desk.key_command()).ok  # type: ignore[union-attr]
+        card = desk.issue("101", now=gw.now())
+        own_mosquitto.stop()
+        wait_until(lambda: not gw.link.online.is_set(), what="gateway sees the outage")
+        decisions = [gw.card_presented("101", card), gw.card_presented("102", card),
+                     gw.card_presented("101", card[:40]), gw.card_presented("101", bytes(len(card)))]
+        assert decisions == [True, False, False, False]
+        own_mosquitto.start()
+        wait_until(lambda: outbox_size(gw) == 0, timeout=60, what="every decision confirmed by the cloud")
+        stored = sorted((e for e in stored_events(db_url, site="hotel", floor="f1")
+                         if e.type.startswith("access.")), key=lambda e: e.ts)
+        assert [(e.type, e.room) for e in stored] == [
+            ("access.granted", "101"), ("access.denied", "102"), ("access.denied", "101"),
+            ("access.denied", "101")]
+        credential = parse_card(card).card.credential_ref
+        by_card = cloud.get(f"/api/v1/credentials/{credential}/events").json()
+        assert sorted(e["data"]["reason"] for e in by_card) == ["granted", "wrong_door"]

@@ -31,7 +31,7 @@ class Thresholds:
     temperature_max_c: float = 28.0
     humidity_min_pct: float = 25.0
     humidity_max_pct: float = 65.0
-    lock_battery_min_pct: float = 20.0
+    lock_battery_min_v: float = 2.5  # two AA cells in series: about 3.0 V full, 2.4 V empty
     door_ajar_s: float = 180.0
     node_silent_s: float = 900.0
     gateway_offline_s: float = 900.0
@@ -75,6 +75,15 @@ class Finding:
     detail: str
 
 
+READS: dict[AlertKind, str] = {
+    AlertKind.DOOR_AJAR: "door_open",
+    AlertKind.TEMPERATURE: "temperature_c",
+    AlertKind.HUMIDITY: "humidity_pct",
+    AlertKind.LOCK_BATTERY: "lock_battery_v",
+    AlertKind.OUTBOX_GROWING: "outbox_depth",
+}
+"""The catalog reading (``mqtt.readings``) each threshold rule reads, in the catalog's unit."""
+
 Rule = Callable[["Snapshot", "Thresholds", datetime], "str | None"]
 
 
@@ -83,7 +92,7 @@ def _age(now: datetime, at: datetime) -> float:
 
 
 def _door_ajar(s: Snapshot, t: Thresholds, now: datetime) -> str | None:
-    door = s.readings.get("door_open")
+    door = s.readings.get(READS[AlertKind.DOOR_AJAR])
     if door is not None and door.value is True and _age(now, door.since) >= t.door_ajar_s:
         return f"door open for {int(_age(now, door.since))} s"
     return None
@@ -103,9 +112,9 @@ def _range(key: str, low_attr: str, high_attr: str) -> Rule:
 
 
 def _battery(s: Snapshot, t: Thresholds, now: datetime) -> str | None:
-    obs = s.readings.get("lock_battery_pct")
-    if obs is not None and obs.value < t.lock_battery_min_pct:
-        return f"lock battery {obs.value}% below {t.lock_battery_min_pct}%"
+    obs = s.readings.get(READS[AlertKind.LOCK_BATTERY])
+    if obs is not None and obs.value < t.lock_battery_min_v:
+        return f"lock battery {obs.value:.2f} V below {t.lock_battery_min_v:.2f} V"
     return None
 
 
@@ -118,7 +127,7 @@ def _silent(s: Snapshot, t: Thresholds, now: datetime) -> str | None:
 
 
 def _outbox(s: Snapshot, t: Thresholds, now: datetime) -> str | None:
-    obs = s.readings.get("outbox_depth")
+    obs = s.readings.get(READS[AlertKind.OUTBOX_GROWING])
     if obs is None or obs.value < t.outbox_depth or obs.rising is None:
         return None
     if _age(now, obs.rising) >= t.outbox_growing_s:
@@ -128,8 +137,8 @@ def _outbox(s: Snapshot, t: Thresholds, now: datetime) -> str | None:
 
 ROOM_RULES: tuple[tuple[AlertKind, Rule], ...] = (
     (AlertKind.DOOR_AJAR, _door_ajar),
-    (AlertKind.TEMPERATURE, _range("temperature_c", "temperature_min_c", "temperature_max_c")),
-    (AlertKind.HUMIDITY, _range("humidity_pct", "humidity_min_pct", "humidity_max_pct")),
+    (AlertKind.TEMPERATURE, _range(READS[AlertKind.TEMPERATURE], "temperature_min_c", "temperature_max_c")),
+    (AlertKind.HUMIDITY, _range(READS[AlertKind.HUMIDITY], "humidity_min_pct", "humidity_max_pct")),
     (AlertKind.LOCK_BATTERY, _battery),
     (AlertKind.NODE_SILENT, _silent),
 )

@@ -61,11 +61,11 @@ def test_door_ajar_opens_once_dedupes_while_it_lasts_and_closes_when_cleared(db_
 def test_condition_returning_after_clearing_opens_a_new_alert_and_task(db_url):
     sessions = migrated(db_url)
     monitor = AlertMonitor(sessions, thresholds=TH)
-    feed(sessions, T0, lock_battery_pct=10.0)
+    feed(sessions, T0, lock_battery_v=2.3)
     monitor.tick(T0)
-    feed(sessions, T0 + timedelta(minutes=1), lock_battery_pct=100.0)
+    feed(sessions, T0 + timedelta(minutes=1), lock_battery_v=3.0)
     monitor.tick(T0 + timedelta(minutes=1))
-    feed(sessions, T0 + timedelta(minutes=2), lock_battery_pct=5.0)
+    feed(sessions, T0 + timedelta(minutes=2), lock_battery_v=2.2)
     monitor.tick(T0 + timedelta(minutes=2))
     with sessions() as session:
         assert session.query(Alert).count() == 2
@@ -103,7 +103,7 @@ def test_two_monitors_racing_open_each_alert_once(db_url):
 
     sessions = migrated(db_url)
     for room in ("101", "102", "103"):
-        LatestStore(sessions).write(all_points([item(room, at=T0, readings={"lock_battery_pct": 1.0})]))
+        LatestStore(sessions).write(all_points([item(room, at=T0, readings={"lock_battery_v": 2.0})]))
     monitors = [AlertMonitor(sessions, thresholds=TH) for _ in range(2)]
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []

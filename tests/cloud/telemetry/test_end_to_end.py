@@ -54,7 +54,7 @@ def test_gateway_readings_reach_influx_latest_values_and_alerts(broker, victoria
     worker = TelemetryWorker(ingest, broker=BrokerAddress.parse(broker.cloud_url),
                              client_id="e2e-worker", share_group="e2e", batch_wait_s=0.05)
     worker.start()
-    rooms = [SimRoomSensors("301"), SimRoomSensors("302", lock_battery_pct=8.0)]
+    rooms = [SimRoomSensors("301"), SimRoomSensors("302", battery_charge_pct=8.0)]
     pump = TelemetryPump(site=SITE, floor=FLOOR, source="gw-e2e", sensors=[*rooms,
                          SimGatewayHealth()],
                          backlog=TelemetryBacklog(sqlite_utils.Database(tmp_path / "gw.db")))

@@ -3,8 +3,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from cloud.api.deps import get_session
+from cloud.auth.models import AuditEntry
 from cloud.auth.roles import Principal, Role
 from cloud.auth.scope import SiteScope, site_scope
 from cloud.core.errors import install_problem_handlers
@@ -26,7 +28,7 @@ def client(db_url):
     sessions = migrated(db_url)
     LatestStore(sessions).write(all_points([
         item("101", at=NOW - timedelta(minutes=10), readings={"door_open": True}),
-        item("102", at=NOW, readings={"temperature_c": 21.5, "lock_battery_pct": 5.0}),
+        item("102", at=NOW, readings={"temperature_c": 21.5, "lock_battery_v": 2.2}),
         item("201", floor="f2", at=NOW, readings={"occupied": True}),
     ]))
     AlertMonitor(sessions, thresholds=Thresholds()).tick(NOW)
@@ -41,6 +43,7 @@ def client(db_url):
     app.dependency_overrides[get_session] = session
     app.dependency_overrides[site_scope] = lambda: SiteScope(MAINTENANCE, app.state.sites)
     app.state.sites = frozenset({"hq"})
+    app.state.sessions = sessions
     return TestClient(app)
 
 
@@ -67,6 +70,11 @@ def test_staff_take_and_finish_a_task_and_cannot_reopen_it(client):
     refused = client.patch(url, json={"status": "in_progress"})
     assert refused.status_code == 409
     assert refused.headers["content-type"] == "application/problem+json"
+    with client.app.state.sessions() as s:
+        entries = s.scalars(select(AuditEntry).order_by(AuditEntry.at)).all()
+    assert [(e.action, e.actor, e.entity_id) for e in entries] == [
+        ("maintenance_task.in_progress", "fixer", str(task["id"])),
+        ("maintenance_task.done", "fixer", str(task["id"]))]
 
 
 def test_unknown_task_and_bad_status_are_clear_errors(client):

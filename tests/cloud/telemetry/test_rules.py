@@ -32,7 +32,7 @@ def kinds(room="101", **readings):
 
 def test_healthy_room_raises_nothing():
     assert kinds(temperature_c=obs(21.0), humidity_pct=obs(45.0), door_open=obs(False),
-                 lock_battery_pct=obs(90.0)) == set()
+                 lock_battery_v=obs(2.9)) == set()
 
 
 def test_door_open_past_the_limit_is_ajar_but_not_before():
@@ -43,7 +43,7 @@ def test_door_open_past_the_limit_is_ajar_but_not_before():
 @pytest.mark.parametrize(("key", "value", "kind"), [
     ("temperature_c", 12.0, AlertKind.TEMPERATURE), ("temperature_c", 31.0, AlertKind.TEMPERATURE),
     ("humidity_pct", 80.0, AlertKind.HUMIDITY), ("humidity_pct", 10.0, AlertKind.HUMIDITY),
-    ("lock_battery_pct", 9.0, AlertKind.LOCK_BATTERY),
+    ("lock_battery_v", 2.3, AlertKind.LOCK_BATTERY),
 ])
 def test_out_of_range_readings_alert(key, value, kind):
     assert kinds(**{key: obs(value)}) == {kind}

@@ -166,3 +166,52 @@ def test_golden_access_commands_apply_on_a_fresh_gateway(kind: str, tmp_path: Pa
     assert state.public_key(1).retired_at == datetime(2027, 1, 1, tzinfo=UTC)  # type: ignore[union-attr]
     assert state.highest_sequence([101]) == 12
     assert state.is_revoked("0190a1b2c3d4e5f6")
+
+
+def _upsert(issuer: Desk, card: bytes) -> CredentialUpsert:
+    return CredentialUpsert(credential_id=f"{issuer.next_id:016x}", card=b64(card))
+
+
+def test_a_card_that_comes_before_its_key_is_held_and_applied_when_the_key_arrives(
+        desk: Desk, state: State) -> None:
+    later = Desk(key=SigningKey(2, Ed25519PrivateKey.generate(), T0 - timedelta(days=1)))
+    old = desk.card(sequence=1)
+    newer = later.card(sequence=2)
+    held = run(state, "c1", "credential.upsert", _upsert(later, newer))
+    assert held.ok and state.highest_sequence([301]) == 0  # nothing applied yet
+    assert decide(old, door=ROOM, time=trusted(NOW), state=state).granted
+    key = KeyUpsert(key_id=2, public_key=b64(later.key.public_bytes()))
+    assert run(state, "k2", "key.upsert", key).ok
+    assert state.highest_sequence([301]) == 2  # the held card now cancels the older one
+    assert decide(old, door=ROOM, time=trusted(NOW), state=state).reason is Reason.SUPERSEDED
+    assert decide(newer, door=ROOM, time=trusted(NOW), state=state).granted
+    assert state.unpark(2) == []  # taken once
+
+
+def test_a_held_card_that_does_not_verify_with_the_arriving_key_is_dropped(
+        desk: Desk, state: State) -> None:
+    claimed = SigningKey(2, Ed25519PrivateKey.generate(), T0 - timedelta(days=1))
+    forger = Desk(key=SigningKey(2, Ed25519PrivateKey.generate(), T0 - timedelta(days=1)))
+    assert run(state, "c1", "credential.upsert", _upsert(forger, forger.card(sequence=9))).ok
+    assert run(state, "k2", "key.upsert", KeyUpsert(key_id=2, public_key=b64(claimed.public_bytes()))).ok
+    assert state.highest_sequence([301]) == 0 and state.public_key(2) is not None
+
+
+def test_held_cards_are_bounded_survive_a_restart_and_expire(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import edge.access.store as store
+
+    monkeypatch.setattr(store, "PARKED_LIMIT", 2)
+    path = tmp_path / "gw.db"
+    state = SqliteAccessState(sqlite_utils.Database(path))
+    away = Desk(key=SigningKey(7, Ed25519PrivateKey.generate(), T0 - timedelta(days=1)))
+    cards = [away.card(sequence=n) for n in (1, 2)]
+    assert all(run(state, f"c{n}", "credential.upsert",
+                   CredentialUpsert(credential_id=f"{1001 + n:016x}", card=b64(c))).ok
+               for n, c in enumerate(cards))
+    full = run(state, "c3", "credential.upsert", _upsert(away, away.card(sequence=3)))
+    assert not full.ok and "unknown_key" in full.error
+    state.db.close()
+    reopened = SqliteAccessState(sqlite_utils.Database(path))
+    reopened.purge(now=T0 + timedelta(days=3))  # the held cards ran out before the key came
+    assert reopened.unpark(7) == []

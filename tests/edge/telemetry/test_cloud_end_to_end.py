@@ -48,7 +48,7 @@ def test_a_simulated_floor_shows_its_readings_in_the_clouds_latest_values(
         finally:
             gateway.stop()
     room = latest["101"]
-    assert {"temperature_c", "humidity_pct", "occupied", "door_open", "lock_battery_pct",
+    assert {"temperature_c", "humidity_pct", "occupied", "door_open", "lock_battery_v",
             "link_quality_pct"} <= set(room)
     assert room["occupied"]["value"] is False and room["door_open"]["value"] is False
     assert latest["gateway"]["outbox_depth"]["value"] >= 0

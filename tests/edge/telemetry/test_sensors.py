@@ -37,9 +37,9 @@ def test_system_health_without_thermal_zone_or_clock_leaves_them_out(tmp_path):
 
 
 def test_bus_sensor_coerces_values_to_catalog_kinds():
-    sensor = BusSensor("101", lambda: {"temperature_c": 21, "door_open": 1, "lock_battery_pct": 80})
+    sensor = BusSensor("101", lambda: {"temperature_c": 21, "door_open": 1, "lock_battery_v": 2.9})
     values = sensor.read()
-    assert values == {"temperature_c": 21.0, "door_open": True, "lock_battery_pct": 80.0}
+    assert values == {"temperature_c": 21.0, "door_open": True, "lock_battery_v": 2.9}
     assert isinstance(values["temperature_c"], float)
 
 

@@ -1,0 +1,1 @@
+"""Housekeeping: the room-cleaning board and the state changes staff send to floor gateways."""
