@@ -21,6 +21,7 @@ from cloud.auth.wiring import install_auth
 from cloud.billing import install as billing_install
 from cloud.board import routes as board_routes
 from cloud.board.notify import BoardNotifier
+from cloud.cards.wiring import install_cards
 from cloud.commands.publisher import CommandPublisher
 from cloud.core.config import Settings
 from cloud.core.db import make_engine, make_sessionmaker
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                  templates=templates)
     install_i18n(app, templates)
     install_guests(app, GuestSettings(secret_key=settings.secret_key))
+    install_cards(app)
     install_reservations(app, settings)
     for router in (auth_api.router, auth_pages.router, staff_pages.router, guests_api.router,
                    guests_pages.router):

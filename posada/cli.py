@@ -1,4 +1,4 @@
-"""``posada``: one command for every deployable (demo, cloud, edge, provision)."""
+"""``posada``: one command for every deployable (demo, cloud, edge, desk, provision)."""
 
 from __future__ import annotations
 
@@ -59,6 +59,14 @@ def main(argv: list[str] | None = None) -> int:
                           epilog=_edge_epilog() if wants_help else None)
     edge.add_argument("--config", required=True, help="the floor's TOML config file")
 
+    desk = sub.add_parser("desk", help="a front-desk card encoder: writes the cards the portal queues",
+                          description="Signs in to the cloud with a front-desk API token, waits for the "
+                                      "station's encode jobs and writes each card to an NTAG with the NFC "
+                                      "reader (libnfc), or the simulated writer with --simulate.")
+    from edge.desk.main import add_arguments as desk_arguments
+
+    desk_arguments(desk)
+
     prov = sub.add_parser("provision", help="make a site real: broker credentials and ACL, ...")
     prov_sub = prov.add_subparsers(dest="what", required=True)
     broker = prov_sub.add_parser("broker", help="write mosquitto.conf, passwd and acl for a site")
@@ -98,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
         from edge.app import main as edge_main
 
         return edge_main(["--config", args.config, *rest])
+    if args.command == "desk":
+        from edge.desk.main import run as desk_run
+
+        return desk_run(args)
     if args.command == "provision" and args.what == "broker":
         from provisioning.cli import provision_broker
 

@@ -28,6 +28,7 @@ class Demo:
     gateways: list[Any] = field(default_factory=list)
     simulators: list[Any] = field(default_factory=list)
     app: Any = None
+    desk: Any = None
 
     def start_cloud(self) -> None:
         import uvicorn
@@ -72,6 +73,11 @@ class Demo:
                 simulator.start()
                 self.simulators.append(simulator)
 
+    def start_desk(self) -> None:
+        from posada.demo_desk import start_desk_agent
+
+        self.desk, _thread = start_desk_agent(self.app, url=f"http://127.0.0.1:{self.http_port}")
+
     def events_stored(self) -> dict[str, int]:
         from sqlalchemy import func, select
 
@@ -91,6 +97,8 @@ class Demo:
             return {g.floor: g.state for g in session.scalars(select(Gateway))}
 
     def stop(self) -> None:
+        if self.desk is not None:
+            self.desk.stop()
         for simulator in self.simulators:
             simulator.stop()
         for gateway in self.gateways:
@@ -150,6 +158,7 @@ def run_demo(
     try:
         demo.start_cloud()
         demo.start_floors()
+        demo.start_desk()
         first_event = _wait_first_event(demo, stop)
         _banner(demo, first_event)
         if seconds is None:
@@ -179,6 +188,8 @@ def _banner(demo: Demo, first_event: float | None) -> None:
         f"  API:     http://127.0.0.1:{demo.http_port}/api/v1  (OpenAPI: /openapi.json, health: /health)",
         f"  broker:  mqtt://127.0.0.1:{demo.mqtt_port} (embedded)",
         f"  floors:  {', '.join(f'{SITE}/{f} ({len(r)} rooms)' for f, r in FLOORS.items())}",
+        "  desk:    station desk-1 encodes keycards with the simulated writer "
+        "(a stay's page: Keycards, Encode card)",
     ]
     logins = getattr(demo.app.state, "demo_logins", [])
     if logins:

@@ -78,3 +78,31 @@ class DemoFrontDesk:
             raise LookupError(f"no card was sent for credential {credential.id}")
         text = command.data["card"]
         return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+DESK_STATION = "desk-1"
+
+
+def start_desk_agent(app: Any, *, url: str, station: str = DESK_STATION) -> tuple[Any, threading.Thread]:
+    """The demo's desk station: the real desk agent, signed in as the demo front desk with an API
+    token, writing with the simulated NTAG writer (a blank card is laid down for every job)."""
+    from cloud.auth.accounts import principal_of
+    from cloud.auth.models import StaffUser
+    from cloud.auth.sessions import issue_api_token
+    from edge.desk.agent import AgentSettings, DeskAgent
+    from edge.desk.client import DeskClient
+    from edge.desk.simulated import SimulatedTray
+    from edge.hw.nfc_sim import SimulatedReader
+
+    auth = app.state.auth
+    with auth.sessionmaker() as session, session.begin():
+        clerk = session.scalars(select(StaffUser).where(StaffUser.username == "demo-front-desk")).one()
+        token, _ = issue_api_token(session, principal=principal_of(session, clerk), name=f"demo {station}",
+                                   now=utcnow(), settings=auth.settings)
+    reader = SimulatedReader()
+    agent = DeskAgent(DeskClient(url=url, token=token, site="hotel", station=station), reader,
+                      tray=SimulatedTray(reader, delay_s=1.0), settings=AgentSettings(wait_s=10))
+    thread = threading.Thread(target=agent.run, name=f"desk-{station}", daemon=True)
+    thread.start()
+    log.info("desk station %s encodes cards with the simulated writer", station)
+    return agent, thread

@@ -14,11 +14,17 @@ from typing import Protocol
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cloud.auth.audit import audit
+from cloud.auth.roles import Principal
 from cloud.commands.outbox import enqueue_command
+from cloud.reservations.errors import WrongState
 from cloud.reservations.models import Floor, Property, Room
 from cloud.reservations.models_stays import Reservation, StayCredential
 from mqtt.keycard import format_credential_id
 from mqtt.messages import CredentialRevoke, CredentialUpsert, RoomSettings
+
+Actor = Principal | str
+SYSTEM = "system:stays"
 
 
 @dataclass(frozen=True)
@@ -62,11 +68,68 @@ def issue_for_room(
     valid_from: datetime,
     valid_until: datetime,
     now: datetime,
+    actor: Actor = SYSTEM,
 ) -> StayCredential:
-    """Sign a card for the room, record it, and send it to the floor's gateway."""
-    prop, floor, room = _where(session, room_id)
+    """Sign guest 1's card with a new sequence for the room (older cards of the room stop at its
+    first use), record it, and send it to the floor's gateway; the stay's earlier cards of the
+    room are revoked."""
     earlier = _active(session, res.id, room_id)
     last = session.scalar(select(func.max(StayCredential.sequence)).where(StayCredential.room_id == room_id))
+    credential = _issue(
+        session, issuer, res=res, room_id=room_id, sequence=(last or 0) + 1, guest=1, starts=True,
+        valid_from=valid_from, valid_until=valid_until, now=now, actor=actor,
+    )
+    for old in earlier:
+        _revoke(session, old, now=now, actor=actor)
+    room_settings(session, room_id=room_id, checkout_at=valid_until, occupied=True)
+    return credential
+
+
+def add_card(
+    session: Session,
+    issuer: CredentialIssuer,
+    *,
+    res: Reservation,
+    room_id: int,
+    guest: int,
+    now: datetime,
+    actor: Actor,
+) -> StayCredential:
+    """Another card of the stay's current sequence for the room: a companion's (guest n) or a
+    copy or a replacement (same guest number). Sharing the sequence leaves the other cards of
+    the stay opening; a lost card is cancelled by its own revocation instead."""
+    start = session.scalars(
+        select(StayCredential).where(
+            StayCredential.reservation_id == res.id, StayCredential.room_id == room_id,
+            StayCredential.starts_sequence.is_(True),
+        ).order_by(StayCredential.sequence.desc()).limit(1)
+    ).first()
+    highest = session.scalar(
+        select(func.max(StayCredential.sequence)).where(StayCredential.room_id == room_id)
+    )
+    if start is None or start.sequence != highest:
+        raise WrongState("the room has no current card of this stay; check in or re-key first")
+    return _issue(
+        session, issuer, res=res, room_id=room_id, sequence=start.sequence, guest=guest, starts=False,
+        valid_from=now, valid_until=start.valid_until, now=now, actor=actor,
+    )
+
+
+def _issue(
+    session: Session,
+    issuer: CredentialIssuer,
+    *,
+    res: Reservation,
+    room_id: int,
+    sequence: int,
+    guest: int,
+    starts: bool,
+    valid_from: datetime,
+    valid_until: datetime,
+    now: datetime,
+    actor: Actor,
+) -> StayCredential:
+    prop, floor, room = _where(session, room_id)
     request = KeyRequest(
         credential_id=format_credential_id(secrets.randbits(64) or 1),
         site=prop.slug,
@@ -78,7 +141,8 @@ def issue_for_room(
         valid_from=valid_from,
         valid_until=valid_until,
         issued_at=now,
-        sequence=(last or 0) + 1,
+        sequence=sequence,
+        guest=guest,
     )
     card = issuer.issue(request)
     credential = StayCredential(
@@ -88,8 +152,12 @@ def issue_for_room(
         issued_at=now,
         valid_until=valid_until,
         sequence=request.sequence,
+        guest=guest,
+        starts_sequence=starts,
+        pending_card=card,  # kept only until the desk has written it to a tag
     )
     session.add(credential)
+    session.flush()
     enqueue_command(
         session,
         site=prop.slug,
@@ -99,9 +167,8 @@ def issue_for_room(
             credential_id=credential.id, card=card, rooms=[room.slug], valid_until=valid_until
         ),
     )
-    for old in earlier:
-        _revoke(session, old, now=now)
-    room_settings(session, room_id=room_id, checkout_at=valid_until, occupied=True)
+    audit(session, actor, "card.issue", "card", credential.id,
+          {"reservation": res.id, "room": room.slug, "guest": guest, "sequence": sequence}, site=prop.slug)
     return credential
 
 
@@ -139,9 +206,19 @@ def _active(session: Session, reservation_id: str, room_id: int | None = None) -
     return list(session.scalars(query.order_by(StayCredential.issued_at)))
 
 
-def _revoke(session: Session, credential: StayCredential, *, now: datetime) -> None:
-    prop, floor, _room = _where(session, credential.room_id)
-    credential.revoked_at = now
+def revoke_one(session: Session, credential: StayCredential, *, now: datetime, actor: Actor) -> None:
+    """Cancel one card (lost, or handed back); the stay's other cards keep opening."""
+    if credential.revoked_at is not None:
+        return
+    _revoke(session, credential, now=now, actor=actor)
+
+
+def _revoke(session: Session, credential: StayCredential, *, now: datetime, actor: Actor) -> None:
+    prop, floor, room = _where(session, credential.room_id)
+    credential.revoked_at, credential.pending_card = now, None
+    audit(session, actor, "card.revoke", "card", credential.id,
+          {"reservation": credential.reservation_id, "room": room.slug, "guest": credential.guest},
+          site=prop.slug)
     enqueue_command(
         session,
         site=prop.slug,
@@ -151,10 +228,10 @@ def _revoke(session: Session, credential: StayCredential, *, now: datetime) -> N
     )
 
 
-def revoke_all(session: Session, res: Reservation, *, now: datetime) -> list[int]:
+def revoke_all(session: Session, res: Reservation, *, now: datetime, actor: Actor = SYSTEM) -> list[int]:
     """Revoke every live card of a stay; returns the rooms they opened."""
     rooms = []
     for credential in _active(session, res.id):
-        _revoke(session, credential, now=now)
+        _revoke(session, credential, now=now, actor=actor)
         rooms.append(credential.room_id)
     return rooms

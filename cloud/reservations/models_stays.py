@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -20,7 +21,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -148,8 +149,20 @@ class StayCredential(Base):
     valid_until: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     sequence: Mapped[int] = mapped_column(Integer)  # per room, rising: a newer card supersedes older ones
+    # Several cards per stay (docs/card-format.md): companions and copies share the sequence.
+    guest: Mapped[int] = mapped_column(Integer, default=1)
+    starts_sequence: Mapped[bool] = mapped_column(Boolean, default=True)
+    pending_card: Mapped[str | None] = mapped_column(Text, nullable=True)  # until on a tag
+    encoded_uid: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    encoded_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
-    __table_args__ = (UniqueConstraint("room_id", "sequence", name="uq_stay_credentials_room_sequence"),)
+    __table_args__ = (
+        CheckConstraint("guest BETWEEN 1 AND 255", name="guest_number"),
+        Index(
+            "uq_stay_credentials_sequence_start", "room_id", "sequence", unique=True,
+            sqlite_where=text("starts_sequence = 1"), postgresql_where=text("starts_sequence"),
+        ),
+    )
 
 
 class IdempotencyKey(Base):

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from cloud.auth.accounts import visible_sites
 from cloud.auth.deps import DbSession, GuestDataUser, check_property
 from cloud.auth.roles import Principal
+from cloud.cards.pages import keycards_context
 from cloud.core.errors import DomainError
 from cloud.portal.templating import templates
 from cloud.reservations import booking, catalog, queries, rooms, stays
@@ -207,6 +208,7 @@ def stay_page(
             "r": reservation_out(db, res),
             "rooms": room_slugs,
             "errors": [error[:300]] if error else [],
+            "keycards": keycards_context(db, res, prop, now=clock(request)),
             "invoices": ledger.invoices(db, res) if ledger is not None else [],
         },
     )
@@ -228,7 +230,7 @@ async def act(
     try:
         with db.begin_nested():
             room, settle = str(data.get("room", ""))[:63], str(data.get("settle", ""))[:16]
-            _perform(request, db, res, prop, action, room, settle=settle)
+            _perform(request, db, res, prop, action, room, settle=settle, actor=user)
             _account(request, db, res, action)
     except DomainError as exc:
         db.expire_all()
@@ -257,19 +259,20 @@ def _settle(value: str) -> Settle:
 
 
 def _perform(
-    request: Request, db: Session, res: Any, prop: Property, action: str, room: str, *, settle: str
+    request: Request, db: Session, res: Any, prop: Property, action: str, room: str, *, settle: str,
+    actor: Principal,
 ) -> None:
     now = clock(request)
     if action == "check-in":
         issuer = getattr(request.app.state, "credential_issuer", None)
         if issuer is None:
             raise InvalidRequest("no keycard issuer is configured")
-        stays.check_in(db, res, issuer=issuer, now=now)
+        stays.check_in(db, res, issuer=issuer, now=now, actor=actor)
     elif action == "check-out":
         ledger = stay_ledger(request)
         if ledger is not None:
             ledger.before_check_out(db, res, settle=_settle(settle))
-        stays.check_out(db, res, now=now)
+        stays.check_out(db, res, now=now, actor=actor)
     elif action == "cancel":
         booking.cancel(db, res, now=now)
     else:

@@ -54,7 +54,7 @@ def check_in(
     def work(session: Session) -> ReservationOut:
         res = own(session, user, reservation_id, lock=True)
         now = clock()
-        stays.check_in(session, res, issuer=issuer, now=now)
+        stays.check_in(session, res, issuer=issuer, now=now, actor=user)
         if ledger is not None:
             ledger.checked_in(session, res, now=now)
         return reservation_out(session, res)
@@ -82,7 +82,7 @@ def check_out(
         now, invoice_id = clock(), None
         if ledger is not None:
             ledger.before_check_out(session, res, settle=choice.settle)
-        stays.check_out(session, res, now=now, history=history)
+        stays.check_out(session, res, now=now, history=history, actor=user)
         if ledger is not None:
             invoice_id = ledger.checked_out(session, res, now=now, invoice=choice.invoice)
         out = reservation_out(session, res)
@@ -108,7 +108,7 @@ def late_checkout(
     def work(session: Session) -> ReservationOut:
         res = own(session, user, reservation_id, lock=True)
         now = clock()
-        stays.late_checkout(session, res, until=body.until, issuer=issuer, now=now)
+        stays.late_checkout(session, res, until=body.until, issuer=issuer, now=now, actor=user)
         if ledger is not None:
             ledger.late_checkout(session, res, now=now)
         return reservation_out(session, res)

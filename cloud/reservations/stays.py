@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from cloud.board.models import RoomStatus
 from cloud.reservations import allocation, credentials, inventory, rooms
-from cloud.reservations.credentials import CredentialIssuer
+from cloud.reservations.credentials import SYSTEM, Actor, CredentialIssuer
 from cloud.reservations.errors import InvalidRequest, RoomUnavailable, TooEarly, WrongState
 from cloud.reservations.guest_history import StayHistory
 from cloud.reservations.ledger import StayLedger
@@ -31,7 +31,9 @@ def room_ready(session: Session, room_id: int) -> bool:
     return status is not None and status.housekeeping in READY and not status.occupied
 
 
-def check_in(session: Session, res: Reservation, *, issuer: CredentialIssuer, now: datetime) -> Reservation:
+def check_in(
+    session: Session, res: Reservation, *, issuer: CredentialIssuer, now: datetime, actor: Actor = SYSTEM
+) -> Reservation:
     """Assign a room if needed, issue its card to the floor's gateway, mark the stay in house."""
     prop = session.get(Property, res.property_id)
     assert prop is not None
@@ -59,14 +61,20 @@ def check_in(session: Session, res: Reservation, *, issuer: CredentialIssuer, no
             else local_instant(seg.end_night, prop.checkout_at, prop.timezone)
         )
         credentials.issue_for_room(
-            session, issuer, res=res, room_id=seg.room_id, valid_from=valid_from, valid_until=until, now=now
+            session, issuer, res=res, room_id=seg.room_id, valid_from=valid_from, valid_until=until, now=now,
+            actor=actor,
         )
     res.status, res.checked_in_at = "checked_in", now
     return res
 
 
 def check_out(
-    session: Session, res: Reservation, *, now: datetime, history: StayHistory | None = None
+    session: Session,
+    res: Reservation,
+    *,
+    now: datetime,
+    history: StayHistory | None = None,
+    actor: Actor = SYSTEM,
 ) -> Reservation:
     """Revoke the cards, free any nights not used (early departure), send the room to housekeeping."""
     prop = session.get(Property, res.property_id)
@@ -77,7 +85,7 @@ def check_out(
     first_unused = max(today, res.arrival + timedelta(days=1))  # the first night is always used
     if first_unused < res.departure:  # leaving early: the rest goes back on sale
         _free_rest(session, res, Stay(first_unused, res.departure))
-    room_ids = credentials.revoke_all(session, res, now=now)
+    room_ids = credentials.revoke_all(session, res, now=now, actor=actor)
     for room_id in sorted(set(room_ids)):
         credentials.room_settings(session, room_id=room_id, occupied=False, housekeeping="dirty")
     res.status, res.checked_out_at = "checked_out", now
@@ -104,7 +112,13 @@ def _free_rest(session: Session, res: Reservation, rest: Stay) -> None:
 
 
 def late_checkout(
-    session: Session, res: Reservation, *, until: time, issuer: CredentialIssuer, now: datetime
+    session: Session,
+    res: Reservation,
+    *,
+    until: time,
+    issuer: CredentialIssuer,
+    now: datetime,
+    actor: Actor = SYSTEM,
 ) -> Reservation:
     """Extend the last day to ``until`` for the hourly fee; re-issues the card for the new hour."""
     prop = session.get(Property, res.property_id)
@@ -124,7 +138,8 @@ def late_checkout(
     if res.status == "checked_in":
         last = allocation.stay_allocations(session, res.id)[-1]
         credentials.issue_for_room(
-            session, issuer, res=res, room_id=last.room_id, valid_from=now, valid_until=due, now=now
+            session, issuer, res=res, room_id=last.room_id, valid_from=now, valid_until=due, now=now,
+            actor=actor,
         )
     return res
 
