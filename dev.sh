@@ -17,8 +17,7 @@ fi
 task="${1:-help}"; shift || true
 case "$task" in
     demo)  exec "$VENV/bin/posada" demo "$@" ;;
-    test)  exec "$VENV/bin/python" -m pytest -n "${POSADA_TEST_WORKERS:-2}" --dist loadgroup -m "not bench" \
-               --reruns 2 --reruns-delay 1 "$@" ;;
+    test)  exec "$VENV/bin/python" -m pytest -n "${POSADA_TEST_WORKERS:-2}" --dist loadgroup -m "not bench" "$@" ;;
     bench) exec "$VENV/bin/python" -m pytest -m bench -s -p no:xdist tests/bench "$@" ;;
     lint)  "$VENV/bin/ruff" check . && exec "$VENV/bin/mypy" mqtt edge cloud posada provisioning dashboards ;;
     *)     sed -n '2,7p' "$0"; exit 2 ;;

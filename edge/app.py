@@ -145,12 +145,20 @@ class Gateway:
         return decision.granted
 
     def judge_card(self, room: str, card: bytes, *, door: str | None = None) -> Decision:
+        decision = self.decide_card(room, card, door=door)
+        self.card_decided(room, decision, at=self.now(), door=door)
+        return decision
+
+    def decide_card(self, room: str, card: bytes, *, door: str | None = None) -> Decision:
+        """The access decision alone; ``card_decided`` records it."""
         if room not in self._rooms:
             raise UnknownRoom(room)
-        decision = self.access(card=card, room=room, door=door)
-        self.feed(room, AccessResult(granted=decision.granted, reason=decision.reason, at=self.now(),
+        return self.access(card=card, room=room, door=door)
+
+    def card_decided(self, room: str, decision: Decision, *, at: datetime, door: str | None = None) -> None:
+        """Record a decided tap: the room's last access and its access event, durably in the outbox."""
+        self.feed(room, AccessResult(granted=decision.granted, reason=decision.reason, at=at,
                                      credential_id=decision.credential_id, kind=decision.kind, door=door))
-        return decision
 
     def access_noted(self, room: str, *, granted: bool, reason: str, kind: str | None = None) -> None:
         self.feed(room, AccessResult(granted=granted, reason=reason, at=self.now(), kind=kind))
@@ -317,18 +325,25 @@ def simulated_desk(gateway: Gateway) -> Callable[[str], bytes]:
 def run(config_path: Path | None) -> int:
     config = load_config(config_path)
     logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    gateway, simulator = build(config)
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    gateway.start()
-    if simulator is not None:
-        simulator.start()
-    log.info("gateway %s running with %d rooms", config.source, len(config.rooms))
-    stop.wait()
-    if simulator is not None:
-        simulator.stop()
-    gateway.stop()
+    # SIGTERM/SIGINT are taken by this thread alone, with sigwait: blocked before any thread
+    # starts (threads inherit the mask), they stay pending until it asks. With a Python handler
+    # instead, the kernel may deliver the signal to any other thread, and the handler waits for
+    # the main thread to run bytecode, which a main thread blocked in Event.wait() never does.
+    stop_signals = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
+    try:
+        gateway, simulator = build(config)
+        gateway.start()
+        if simulator is not None:
+            simulator.start()
+        log.info("gateway %s running with %d rooms", config.source, len(config.rooms))
+        received = signal.sigwait(stop_signals)
+        log.info("stopping on %s", signal.Signals(received).name)
+        if simulator is not None:
+            simulator.stop()
+        gateway.stop()
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, stop_signals)
     return 0
 
 

@@ -4,6 +4,12 @@ and PIR sensors on the Pi's GPIO.
 Node reports reach the gateway's inputs: door contacts feed the room state machine (which
 reports door.opened/closed/ajar), taps are judged by the gateway's access core, and forced
 doors and silent nodes become events of their own.
+
+A tap is judged, answered, then recorded: the DECISION frame goes out before the access event
+is written (and fsynced) to the outbox, so the disk is not in the lock's way. Nothing is lost
+by it: the node keeps a tap until a later POLL acknowledges it, and ``DoorNodes`` acknowledges
+only after the event is recorded; a gateway that dies in between hears the tap again from the
+node and records it then.
 """
 
 from __future__ import annotations
@@ -77,6 +83,7 @@ class BusFloor:
         self._bus: LockedBus | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._decided: dict[str, tuple[Decision, datetime]] = {}  # by door, until recorded
 
     def start(self, inputs: FloorInputs) -> None:
         self._inputs = inputs
@@ -130,8 +137,10 @@ class BusFloor:
             self._thread.join(5)
 
     def _decide(self, card: bytes, door: str, now: datetime, /) -> dn.Decision:
+        """Judge a tap; it is recorded when ``DoorNodes`` reports it, after the node has its answer."""
         assert self._inputs is not None
-        decision = self._inputs.judge_card(door, card)
+        decision = self._inputs.decide_card(door, card)
+        self._decided[door] = (decision, self._inputs.now())
         return dn.Decision(decision.granted, decision.reason, unlock_ms=self._unlock_s * 1000,
                            credential_id=decision.credential_id,
                            remember_s=node_memory_s(decision, now))
@@ -150,5 +159,8 @@ class BusFloor:
         elif event_type.startswith("access.") and isinstance(data, AccessDecision):
             if data.kind == "node-local" and room is not None:  # decided by the node while cut off
                 self._inputs.access_noted(room, granted=data.granted, reason=data.reason, kind=data.kind)
+            elif data.kind == "card" and room is not None and room in self._decided:
+                decision, at = self._decided.pop(room)  # judged by _decide; its DECISION went out
+                self._inputs.card_decided(room, decision, at=at)
         else:  # door.forced, node.offline
             self._inputs.record(event_type, data)

@@ -60,6 +60,14 @@ class FloorInputs(Protocol):
         """Judge and record a tap; the caller opens the lock (a door node does it itself)."""
         ...
 
+    def decide_card(self, room: str, card: bytes, *, door: str | None = None) -> Decision:
+        """Judge a tap without recording it (a door node's answer goes out first)."""
+        ...
+
+    def card_decided(self, room: str, decision: Decision, *, at: datetime, door: str | None = None) -> None:
+        """Record a tap judged by ``decide_card`` (decided at ``at``), durably."""
+        ...
+
     def access_noted(self, room: str, *, granted: bool, reason: str, kind: str | None = None) -> None:
         """A decision taken elsewhere (a door node on its own allowlist while cut off)."""
         ...

@@ -121,14 +121,15 @@ class Store:
         )
 
     def mark_sent(self, seqs: Iterable[int], *, at: float) -> None:
-        with self._relaxed(), self.transaction():
+        with self.relaxed(), self.transaction():
             self._db.conn.executemany("UPDATE outbox SET last_sent = ? WHERE seq = ?",
                                       [(at, s) for s in seqs])
 
     @contextmanager
-    def _relaxed(self) -> Iterator[None]:
+    def relaxed(self) -> Iterator[None]:
         """Writes that may be lost on a power cut without harm (a lost deletion means a resend,
-        which the cloud ignores by id): no fsync of their own; the next full commit syncs them."""
+        which the cloud ignores by id): no fsync of their own; the next full commit syncs them
+        (the WAL is written in order, so whatever a durable commit follows is durable too)."""
         with self._lock:
             if self._db.conn.in_transaction:  # inside a caller's transaction: its sync applies
                 yield
@@ -142,7 +143,7 @@ class Store:
     def confirm(self, *, ids: Iterable[str] = (), up_to_seq: int | None = None) -> int:
         """Forget events the cloud has stored (by id, or every sent one up to a seq); returns how many."""
         removed = 0
-        with self._relaxed(), self.transaction():
+        with self.relaxed(), self.transaction():
             if up_to_seq is not None:
                 # never published: the cloud cannot have stored it (a watermark from before a wiped store)
                 removed += self._db.execute("DELETE FROM outbox WHERE seq <= ? AND last_sent IS NOT NULL",
@@ -249,4 +250,8 @@ class StoredTrustedTime:
         return datetime.fromisoformat(value) if value else None
 
     def save(self, at: datetime) -> None:
-        self._store.set_meta(self.KEY, at.isoformat())
+        # Read on a tap's way to the lock, so no fsync of its own: a time lost on a power cut is
+        # one that no durably recorded event came after, and an older floor is what is saved
+        # every minute anyway.
+        with self._store.relaxed():
+            self._store.set_meta(self.KEY, at.isoformat())

@@ -156,9 +156,16 @@ def run_demo(
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     try:
-        demo.start_cloud()
-        demo.start_floors()
-        demo.start_desk()
+        # Every thread the demo starts keeps SIGINT/SIGTERM blocked (threads inherit the mask), so
+        # the kernel hands them to this thread, whose wait they interrupt; a signal given to
+        # another thread would leave the handler waiting on a main thread blocked in stop.wait().
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:
+            demo.start_cloud()
+            demo.start_floors()
+            demo.start_desk()
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
         first_event = _wait_first_event(demo, stop)
         _banner(demo, first_event)
         if seconds is None:

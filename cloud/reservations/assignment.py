@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from operator import itemgetter
+from typing import NamedTuple
 
 from cloud.reservations.nights import Stay
 
@@ -36,6 +38,9 @@ class Preferences:
     room_id: int | None = None  # e.g. the room of the guest's last stay
 
 
+NO_PREFERENCES = Preferences()
+
+
 @dataclass(frozen=True)
 class Segment:
     room_id: int
@@ -60,8 +65,7 @@ def preference_score(room: RoomInfo, prefs: Preferences) -> int:
     return score
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     """A room free for the whole stay, with the free run around it: [free_from, free_until)."""
 
     room: RoomInfo
@@ -97,25 +101,29 @@ def rank_rooms(
     prefs: Preferences,
     allow_upgrade: bool,
 ) -> list[RoomInfo]:
-    """Free rooms best first: requested type, preferences, tightest fit; then the nearest upgrade."""
-    eligible = [
-        c
-        for c in candidates
-        if (c.room.accessible or not prefs.accessible)
-        and (c.room.type_id == type_id or (allow_upgrade and c.room.type_rank > base_rank))
-    ]
+    """Free rooms best first: requested type, preferences, tightest fit; then the nearest upgrade.
 
-    def key(c: Candidate) -> tuple[int, int, int, int, int]:
-        upgrade_steps = 0 if c.room.type_id == type_id else c.room.type_rank - base_rank
-        return (
-            upgrade_steps,
-            -preference_score(c.room, prefs),
-            c.run(stay),
-            int(c.room.accessible and not prefs.accessible),
-            c.room.id,
-        )
-
-    return [c.room for c in sorted(eligible, key=key)]
+    Written for a few hundred candidates per booking: the run (``Candidate.run``) is inlined.
+    """
+    horizon = timedelta(days=HORIZON_DAYS)
+    lo, hi = stay.arrival - horizon, stay.departure + horizon
+    scored, accessible = prefs != NO_PREFERENCES, prefs.accessible
+    keyed: list[tuple[tuple[int, int, int, bool, int], RoomInfo]] = []
+    for room, free_from, free_until in candidates:
+        if accessible and not room.accessible:
+            continue
+        if room.type_id == type_id:
+            steps = 0
+        elif allow_upgrade and room.type_rank > base_rank:
+            steps = room.type_rank - base_rank
+        else:
+            continue
+        start = free_from if free_from is not None and free_from > lo else lo
+        end = free_until if free_until is not None and free_until < hi else hi
+        score = -preference_score(room, prefs) if scored else 0
+        keyed.append(((steps, score, (end - start).days, room.accessible and not accessible, room.id), room))
+    keyed.sort(key=itemgetter(0))
+    return [room for _key, room in keyed]
 
 
 def split_stay(

@@ -6,16 +6,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.orm import Session, make_transient_to_detached
 
-from cloud.reservations import allocation, catalog, credentials, groups, inventory, rooms
+from cloud.reservations import allocation, catalog, credentials, groups, inventory, rooms, sellable
 from cloud.reservations.errors import InvalidRequest, UnknownResource, WrongState
 from cloud.reservations.guest_history import check_guest
 from cloud.reservations.models import Property, RatePlan, RoomType
 from cloud.reservations.models_stays import Reservation, ReservationNight
 from cloud.reservations.nights import Stay, local_instant, local_today
 from cloud.reservations.pricing import Quote, cancellation_fee, no_show_fee, quote
+from cloud.reservations.sale import Sale
+from cloud.reservations.sellable import Sellable
 from mqtt.envelope import new_id
 
 LANGUAGES = ("en", "es", "zh")  # what invoices and guest messages are written in
@@ -54,70 +56,99 @@ def price(session: Session, *, prop: Property, type_: RoomType, plan: RatePlan, 
 
 
 def book(session: Session, request: Booking, *, now: datetime) -> Reservation:
-    """Sell one room of a type for the stay; SoldOut when the type has none left on some night."""
-    prop, type_, plan = catalog.sellable(
-        session, site=request.property, type_code=request.room_type, plan_code=request.rate_plan
-    )
+    """Sell one room of a type for the stay; SoldOut when the type has none left on some night.
+
+    Four statements in the usual case: the catalog stamp, the inventory, the free rooms, and the
+    reservation with its nights and room (see ``sale``); the catalog comes from memory.
+    """
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # the statements below bypass the unit of work
+    engine = session.get_bind()
+    cache = sellable.cache_of(engine if isinstance(engine, Engine) else engine.engine)
+    writer = Sale(session)
+    offer = cache.get(session, request.property, stamp=writer.stamp())
+    type_, plan = offer.type_and_plan(request.room_type, request.rate_plan)
     stay = make_stay(request.arrival, request.departure)
-    _check_guests(type_, request.adults, request.children)
-    if stay.arrival < local_today(now, prop.timezone):
+    _check_guests(type_.code, type_.max_guests, request.adults, request.children)
+    if stay.arrival < local_today(now, offer.timezone):
         raise InvalidRequest("arrival is in the past")
-    language = _language(session, request, prop)
-    priced = price(session, prop=prop, type_=type_, plan=plan, stay=stay)
+    language = _language(session, request, site=offer.slug, default=offer.language)
+    priced = quote(
+        offer.rules.get((plan.id, type_.id), ()), stay, currency=offer.currency, policy=plan.policy
+    )
     if request.block_id:
+        prop = session.get(Property, offer.property_id)
+        assert prop is not None
         groups.pick_from_block(session, block_id=request.block_id, type_id=type_.id, stay=stay, prop=prop)
     else:
-        inventory.hold(session, type_id=type_.id, stay=stay)
-    res = Reservation(
+        writer.sell_nights(type_id=type_.id, stay=stay)
+    res = _reservation(
+        request, offer=offer, type_id=type_.id, plan_id=plan.id, stay=stay, priced=priced, now=now
+    )
+    res.guest_language = language  # before the insert below writes the row
+    ranked = []
+    if request.assign:
+        free = writer.free_rooms(type_id=type_.id, stay=stay)
+        ranked = rooms.rank_free(session, res, free=free, offer=offer, rank=type_.rank)
+    held = writer.insert(res, nights=priced.nights, rooms=[r.id for r in ranked[: rooms.TRIES]])
+    make_transient_to_detached(res)
+    session.add(res)  # persistent as written: no flush, no reload
+    if request.assign and held is None:
+        rooms.assign(session, res, fresh=True, tried=True)
+    return res
+
+
+def _reservation(
+    request: Booking, *, offer: Sellable, type_id: int, plan_id: int, stay: Stay, priced: Quote, now: datetime
+) -> Reservation:
+    return Reservation(
         id=new_id(),
-        property_id=prop.id,
+        property_id=offer.property_id,
         status="booked",
         guest_id=request.guest_id,
         guest_name=request.guest_name,
         guest_email=request.guest_email,
         guest_phone=request.guest_phone,
-        guest_language=language,
+        guest_language=offer.language,
         adults=request.adults,
         children=request.children,
-        room_type_id=type_.id,
-        inventory_type_id=type_.id,
-        rate_plan_id=plan.id,
+        room_type_id=type_id,
+        inventory_type_id=type_id,
+        rate_plan_id=plan_id,
         block_id=request.block_id,
         arrival=stay.arrival,
         departure=stay.departure,
         currency=priced.currency,
         total_minor=priced.total_minor,
         deposit_required_minor=priced.deposit_minor,
-        checkout_due_at=local_instant(stay.departure, prop.checkout_at, prop.timezone),
+        cancellation_fee_minor=0,
+        late_checkout_fee_minor=0,
+        checkout_due_at=local_instant(stay.departure, offer.checkout_at, offer.timezone),
         preferences=dict(request.preferences),
         notes=request.notes,
         created_at=now,
+        checked_in_at=None,
+        checked_out_at=None,
+        cancelled_at=None,
     )
-    session.add(res)
-    session.add_all(
-        ReservationNight(reservation_id=res.id, night=n, amount_minor=a) for n, a in priced.nights
-    )
-    if request.assign:
-        rooms.assign(session, res, fresh=True)
-    return res
 
 
-def _language(session: Session, request: Booking, prop: Property) -> str:
+def _language(session: Session, request: Booking, *, site: str, default: str) -> str:
     """The language asked for, else the guest profile's, else the property's (checks the guest)."""
     profile = None
     if request.guest_id is not None:
-        profile = check_guest(session, guest_id=request.guest_id, site=prop.slug).language
-    language = request.guest_language or profile or prop.language or "en"
+        profile = check_guest(session, guest_id=request.guest_id, site=site).language
+    language = request.guest_language or profile or default or "en"
     if language not in LANGUAGES:
         raise InvalidRequest(f"the guest's language must be one of {', '.join(LANGUAGES)}")
     return language
 
 
-def _check_guests(type_: RoomType, adults: int, children: int) -> None:
+def _check_guests(code: str, max_guests: int, adults: int, children: int) -> None:
     if adults < 1 or children < 0:
         raise InvalidRequest("at least one adult, and no negative number of children")
-    if adults + children > type_.max_guests:
-        raise InvalidRequest(f"room type {type_.code} sleeps at most {type_.max_guests}")
+    if adults + children > max_guests:
+        raise InvalidRequest(f"room type {code} sleeps at most {max_guests}")
 
 
 def _write_nights(session: Session, res: Reservation, priced: Quote) -> None:
@@ -177,7 +208,7 @@ def modify(
     if stay.arrival < local_today(now, prop.timezone):
         raise InvalidRequest("arrival is in the past")
     res.adults, res.children = adults or res.adults, res.children if children is None else children
-    _check_guests(type_, res.adults, res.children)
+    _check_guests(type_.code, type_.max_guests, res.adults, res.children)
     priced = price(session, prop=prop, type_=type_, plan=plan, stay=stay)
     _release_holdings(session, res)
     if res.block_id:

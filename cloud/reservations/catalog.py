@@ -62,26 +62,6 @@ def create_property(
     return prop
 
 
-def sellable(
-    session: Session, *, site: str, type_code: str, plan_code: str
-) -> tuple[Property, RoomType, RatePlan]:
-    """Property, room type and rate plan in one round trip (or the precise error for the missing one)."""
-    found = session.execute(
-        select(Property, RoomType, RatePlan)
-        .join(RoomType, RoomType.property_id == Property.id)
-        .join(RatePlan, RatePlan.property_id == Property.id)
-        .where(Property.slug == site, RoomType.code == type_code, RatePlan.code == plan_code)
-    ).first()
-    if found is not None:
-        return found[0], found[1], found[2]
-    prop = get_property(session, site)
-    return (
-        prop,
-        globals()["room_type"](session, prop, room_type),
-        globals()["rate_plan"](session, prop, rate_plan),
-    )
-
-
 def room_type(session: Session, prop: Property, code: str) -> RoomType:
     found = session.scalar(select(RoomType).where(RoomType.property_id == prop.id, RoomType.code == code))
     if found is None:

@@ -77,26 +77,24 @@ def adjust(session: Session, *, type_id: int, stay: Stay, sold: int = 0, capacit
 
 
 def _apply(session: Session, change: dict[str, Any], *, type_id: int, stay: Stay) -> None:
-    """Change the rows that exist; create the missing nights (counted from the rooms), change them too."""
-    of_type = TypeInventory.room_type_id == type_id
-    done = set(
-        session.scalars(
-            update(TypeInventory)
-            .where(of_type, TypeInventory.night >= stay.arrival, TypeInventory.night < stay.departure)
-            .values(change)
-            .returning(TypeInventory.night)
-            .execution_options(synchronize_session=False)
-        )
+    """Create the missing nights first, then lock every night in night order, then change them.
+
+    Nothing is locked while rows are created, and locks are taken in one order, so concurrent
+    sales (the first of a night among them) cannot deadlock each other on PostgreSQL.
+    """
+    ensure_rows(session, type_id=type_id, stay=stay)
+    of_stay = (
+        TypeInventory.room_type_id == type_id,
+        TypeInventory.night >= stay.arrival,
+        TypeInventory.night < stay.departure,
     )
-    missing = [night for night in stay.each_night() if night not in done]
-    if missing:  # the first sale of these nights: count them, then change them as well
-        ensure_rows(session, type_id=type_id, stay=stay)
+    if session.get_bind().dialect.name == "postgresql":  # SQLite has one writer at a time
         session.execute(
-            update(TypeInventory)
-            .where(of_type, TypeInventory.night.in_(missing))
-            .values(change)
-            .execution_options(synchronize_session=False)
+            select(TypeInventory.night).where(*of_stay).order_by(TypeInventory.night).with_for_update()
         )
+    session.execute(
+        update(TypeInventory).where(*of_stay).values(change).execution_options(synchronize_session=False)
+    )
 
 
 def hold(session: Session, *, type_id: int, stay: Stay, count: int = 1) -> None:

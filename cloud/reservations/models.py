@@ -6,6 +6,7 @@ from datetime import date, time
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -130,6 +131,17 @@ class RatePrice(Base):
     min_stay: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     __table_args__ = (CheckConstraint("amount_minor >= 0", name="amount_nonneg"),)
+
+
+class CatalogStamp(Base):
+    """One row; triggers on the catalog tables give it a new, never reused value on every change."""
+
+    __tablename__ = "catalog_stamp"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stamp: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
 
 
 def weekdays_set(value: Any) -> frozenset[int] | None:

@@ -21,12 +21,14 @@ from cloud.reservations.schemas import (
 
 def reservation_out(session: Session, res: Reservation) -> ReservationOut:
     session.flush()
-    prop, type_, plan = (
-        session.get(Property, res.property_id),
-        session.get(RoomType, res.room_type_id),
-        session.get(RatePlan, res.rate_plan_id),
-    )
-    assert prop is not None and type_ is not None and plan is not None
+    site, type_code, plan_code = session.execute(  # one round trip (booking loads no catalog rows)
+        select(Property.slug, RoomType.code, RatePlan.code)
+        .join(RoomType, RoomType.property_id == Property.id)
+        .join(RatePlan, RatePlan.property_id == Property.id)
+        .where(
+            Property.id == res.property_id, RoomType.id == res.room_type_id, RatePlan.id == res.rate_plan_id
+        )
+    ).one()
     nights = session.scalars(
         select(ReservationNight)
         .where(ReservationNight.reservation_id == res.id)
@@ -41,7 +43,7 @@ def reservation_out(session: Session, res: Reservation) -> ReservationOut:
     ).all()
     return ReservationOut(
         id=res.id,
-        property=prop.slug,
+        property=site,
         status=res.status,
         guest_id=res.guest_id,
         guest_name=res.guest_name,
@@ -50,8 +52,8 @@ def reservation_out(session: Session, res: Reservation) -> ReservationOut:
         guest_language=res.guest_language,
         adults=res.adults,
         children=res.children,
-        room_type=type_.code,
-        rate_plan=plan.code,
+        room_type=type_code,
+        rate_plan=plan_code,
         block_id=res.block_id,
         arrival=res.arrival,
         departure=res.departure,

@@ -21,6 +21,8 @@ from cloud.reservations.errors import InvalidRequest, RoomUnavailable, SoldOut, 
 from cloud.reservations.models import Floor, Room, RoomType
 from cloud.reservations.models_stays import Reservation, RoomAllocation
 from cloud.reservations.nights import Stay
+from cloud.reservations.sale import FreeRoom
+from cloud.reservations.sellable import Sellable
 
 log = logging.getLogger(__name__)
 TRIES = 8
@@ -117,23 +119,50 @@ def preferences_of(session: Session, res: Reservation) -> Preferences:
     )
 
 
-def assign(session: Session, res: Reservation, *, allow_upgrade: bool = True, fresh: bool = False) -> bool:
-    """Give an unassigned reservation its room(s); False leaves it unassigned (still sold)."""
+def rank_free(
+    session: Session, res: Reservation, *, free: Sequence[FreeRoom], offer: Sellable, rank: int
+) -> list[RoomInfo]:
+    """Free rooms of the reservation's type, best first; room features come from the catalog copy."""
+    stay, known = Stay(res.arrival, res.departure), offer.rooms
+    candidates = [Candidate(known[room_id], start, end) for room_id, start, end in free if room_id in known]
+    return rank_rooms(
+        candidates,
+        stay=stay,
+        type_id=res.inventory_type_id,
+        base_rank=rank,
+        prefs=preferences_of(session, res),
+        allow_upgrade=False,
+    )
+
+
+def assign(
+    session: Session,
+    res: Reservation,
+    *,
+    allow_upgrade: bool = True,
+    fresh: bool = False,
+    tried: bool = False,
+) -> bool:
+    """Give an unassigned reservation its room(s); False leaves it unassigned (still sold).
+
+    ``tried``: the best rooms of its own type were tried already (booking does that itself).
+    """
     if not fresh and allocation.stay_allocations(session, res.id):
         return True
     stay, prefs = Stay(res.arrival, res.departure), preferences_of(session, res)
     own = session.get(RoomType, res.inventory_type_id)
     assert own is not None
-    ranked = rank_rooms(
-        free_candidates(session, type_ids=[own.id], stay=stay),
-        stay=stay,
-        type_id=own.id,
-        base_rank=own.rank,
-        prefs=prefs,
-        allow_upgrade=False,
-    )
-    if _try_rooms(session, res, ranked[:TRIES], stay):
-        return True
+    if not tried:
+        ranked = rank_rooms(
+            free_candidates(session, type_ids=[own.id], stay=stay),
+            stay=stay,
+            type_id=own.id,
+            base_rank=own.rank,
+            prefs=prefs,
+            allow_upgrade=False,
+        )
+        if _try_rooms(session, res, ranked[:TRIES], stay):
+            return True
     if allow_upgrade and _try_upgrade(session, res, own, stay, prefs):
         return True  # one better room beats moving the guest mid-stay
     return _try_split(session, res, own.id, stay, prefs)

@@ -6,7 +6,6 @@ import argparse
 import logging
 import os
 import signal
-import threading
 
 from cloud.core.config import Settings
 from cloud.core.db import make_engine, make_sessionmaker
@@ -58,21 +57,26 @@ def _build(args: argparse.Namespace, parser: argparse.ArgumentParser,
 
 def run(argv: list[str] | None = None) -> int:
     parser = _parser()
-    worker, alerts = _build(parser.parse_args(argv), parser)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    # Taken by this thread alone with sigwait (blocked before any thread starts, so inherited):
+    # a Python handler may never run while the main thread is blocked in a wait, if the kernel
+    # hands the signal to another thread.
+    stop_signals = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
     try:
-        worker.start()
-    except (OSError, TimeoutError) as exc:
-        log.error("telemetry worker cannot start: %s", exc)
-        return 1
-    if alerts:
-        alerts.start()
-    stop.wait()
-    if alerts:
-        alerts.stop()
-    worker.stop()
+        worker, alerts = _build(parser.parse_args(argv), parser)
+        try:
+            worker.start()
+        except (OSError, TimeoutError) as exc:
+            log.error("telemetry worker cannot start: %s", exc)
+            return 1
+        if alerts:
+            alerts.start()
+        signal.sigwait(stop_signals)
+        if alerts:
+            alerts.stop()
+        worker.stop()
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, stop_signals)
     counters = worker.ingest.counters
     log.info("telemetry worker stopped: %d received, %d points, %d lost batches, %d overflow, "
              "busy %.3f s, rejections %s", worker.received, counters.points,

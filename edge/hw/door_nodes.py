@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from firmware.doornode import frame as fr
 from mqtt.messages import AccessDecision, Data, DoorEvent, NodeOffline
 
 log = logging.getLogger(__name__)
+# One POLL and its HEARTBEAT take 2.2 ms at 115,200 baud: a cycle shorter than this is a pty.
+MIN_CYCLE_S = 0.002
 
 Reading = float | int | bool
 
@@ -103,11 +106,20 @@ class DoorNodes:
         for signal in self.doors.tick(self._now()):
             self._door_event(self._by_door.get(signal.door), signal.type, signal.seconds_open)
 
-    def run(self, stop: threading.Event, *, idle_s: float = 0.001) -> None:
+    def run(self, stop: threading.Event, *, min_cycle_s: float = MIN_CYCLE_S) -> None:
         """Poll until `stop` is set. A dead port raises SerialPortError for the caller to
-        reopen (silent nodes never do: they become `node.offline`)."""
-        while not stop.wait(idle_s):
+        reopen (silent nodes never do: they become `node.offline`).
+
+        A cycle starts as soon as the last one ended: each exchange blocks on the port until
+        its reply (or its timeout), so on a real line the wire paces the loop and a tap waits
+        for at most one cycle, not one cycle plus a sleep that a busy CPU stretches. Only a
+        line faster than any UART (a pty, in simulations) is held to ``min_cycle_s``."""
+        while not stop.is_set():
+            started = time.monotonic()
             self.poll_once()
+            rest = min_cycle_s - (time.monotonic() - started)
+            if rest > 0:
+                stop.wait(rest)
 
     def unlock(self, door: str, *, seconds: float) -> None:
         """Remote unlock (front desk, cloud command); raises NodeTimeout or KeyError."""
@@ -189,7 +201,11 @@ class DoorNodes:
         if decision.granted:
             self.doors.granted(node.door, now)
         delivered = self._send_decision(node, state, tap, (event_id, decision))
-        self._access_event(node, decision, kind="card")
+        try:
+            self._access_event(node, decision, kind="card")  # recorded once the node has its answer
+        except Exception:
+            state.undelivered = None  # not recorded: the node's resent tap is judged and recorded afresh
+            raise
         return delivered
 
     def _send_decision(

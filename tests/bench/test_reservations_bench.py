@@ -2,11 +2,13 @@
 
 Prints availability-search latency (p50/p95, service level: SQL plus night-by-night quotes) and
 booking throughput with 50 concurrent clients (each booking a full transaction: inventory,
-room assignment, nights). Run: ``./dev.sh bench -k reservations``.
+room assignment, nights), and the same bookings through the HTTP API (in-process ASGI client).
+Run: ``./dev.sh bench -k reservations`` (``-k booking`` for the two booking figures).
 """
 
 from __future__ import annotations
 
+import asyncio
 import random
 import statistics
 import threading
@@ -16,10 +18,16 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 
+import httpx
 import pytest
 from sqlalchemy import Engine, insert, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from cloud.app import create_app
+from cloud.auth.accounts import create_staff, ensure_property, principal_of
+from cloud.auth.roles import Role
+from cloud.auth.sessions import issue_api_token
+from cloud.core.config import Settings
 from cloud.core.db import make_engine, make_sessionmaker
 from cloud.core.migrate import upgrade
 from cloud.reservations import booking, catalog, queries
@@ -227,14 +235,15 @@ def test_booking_throughput_with_50_clients(loaded: sessionmaker[Session]) -> No
             with lock:
                 outcomes[result] += 1
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     with ThreadPoolExecutor(CLIENTS) as pool:
         list(pool.map(client, range(CLIENTS)))
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     total = sum(outcomes.values())
     print(
         f"booking with {CLIENTS} clients for {elapsed:.1f} s: {total / elapsed:.0f} transactions/s "
-        f"({outcomes['booked'] / elapsed:.0f} booked/s, {outcomes['sold out']} sold out)"
+        f"({outcomes['booked'] / elapsed:.0f} booked/s, {outcomes['sold out']} sold out); "
+        f"Python CPU {cpu / total * 1000:.2f} ms per booking"
     )
     with loaded() as s:
         double = s.execute(
@@ -244,3 +253,52 @@ def test_booking_throughput_with_50_clients(loaded: sessionmaker[Session]) -> No
             )
         ).scalar()
         assert double == 0
+
+
+@pytest.mark.bench
+def test_booking_through_the_api_with_50_clients(loaded: sessionmaker[Session]) -> None:
+    """The same bookings as POST /api/v1/properties/big/reservations, through the whole ASGI app
+    (auth, folio, response body) with an in-process client: its CPU is counted in the figure."""
+    url = loaded.kw["bind"].url.render_as_string(hide_password=False)
+    app = create_app(Settings(database_url=url, mqtt_enabled=False))
+    app.state.clock = lambda: NOW
+    ctx = app.state.auth
+    with ctx.sessionmaker.begin() as s:
+        ensure_property(s, site="big", chain="bench", name="Big")
+        user = create_staff(s, actor="bench", passwords=ctx.passwords, username="bench-desk",
+                            display_name="Desk", password="correct-horse-battery", role=Role.FRONT_DESK,
+                            site="big", chain="bench")
+        s.flush()
+        token, _row = issue_api_token(s, principal=principal_of(s, user), name="bench", now=NOW,
+                                      settings=ctx.settings)
+    statuses: Counter[int] = Counter()
+
+    async def run() -> None:
+        deadline = time.perf_counter() + BOOKING_SECONDS
+        headers = {"Authorization": f"Bearer {token}"}
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench",
+                                     headers=headers) as client:
+
+            async def one(n: int) -> None:
+                rng = random.Random(1000 + n)
+                while time.perf_counter() < deadline:
+                    arrival = START + timedelta(days=rng.randrange(DAYS + 20))
+                    body = {"room_type": rng.choice(["std", "sup", "fam", "ste"]), "rate_plan": "flex",
+                            "arrival": arrival.isoformat(), "guest_name": f"api {n}",
+                            "departure": (arrival + timedelta(days=rng.randint(1, 4))).isoformat()}
+                    answer = await client.post("/api/v1/properties/big/reservations", json=body)
+                    statuses[answer.status_code] += 1
+
+            await asyncio.gather(*(one(n) for n in range(CLIENTS)))
+
+    started, cpu = time.perf_counter(), time.process_time()
+    try:
+        asyncio.run(run())
+    finally:
+        app.state.runtime.engine.dispose()
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    total = sum(statuses.values())
+    print(f"booking through the API with {CLIENTS} clients for {elapsed:.1f} s: "
+          f"{total / elapsed:.0f} requests/s ({dict(statuses)}); "
+          f"Python CPU {cpu / total * 1000:.2f} ms per request (client included)")
+    assert set(statuses) <= {201, 409}

@@ -12,6 +12,7 @@ import pytest
 from edge.app import build
 from edge.config import load_config
 from edge.sim import SimulatedDoors
+from tests.edge.cloud_peer import wait_until
 
 BASE: dict[str, Any] = {"site": "hotel", "floor": "f1", "site_number": 7, "floor_number": 1,
                         "rooms": [str(100 + i) for i in range(1, 11)], "trust_system_clock": True}
@@ -68,10 +69,12 @@ def test_the_simulator_runs_at_its_rate_on_its_own_thread(tmp_path: Path) -> Non
     gateway, simulator = build(config)
     assert gateway.hardware is not None
     gateway.hardware.start(gateway)
+    started = time.monotonic()
     simulator.start()
-    time.sleep(1.0)
+    wait_until(lambda: simulator.actions >= 20, timeout=10, what="20 actions")
+    elapsed = time.monotonic() - started
     simulator.stop()
-    assert 15 <= simulator.actions <= 25
+    assert elapsed >= 19 / 20, f"20 actions in {elapsed:.2f} s: faster than 20 a second"
     gateway.hardware.stop()
     gateway.store.close()
 
