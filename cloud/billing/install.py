@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy.orm import sessionmaker
 
+from cloud.billing import pages as billing_pages
 from cloud.billing import routes as billing_routes
 from cloud.billing import routes_stays as billing_stay_routes
 from cloud.billing.context import build_context
@@ -32,6 +33,7 @@ def install(app: FastAPI, *, sessions: sessionmaker[Any]) -> tuple[NotifyLoop, E
             clock.ledger = ledger
     app.include_router(billing_routes.router)
     app.include_router(billing_stay_routes.router)
+    app.include_router(billing_pages.router)  # the desk's check-out page
     app.include_router(notify_routes.router)
     loop = NotifyLoop(build_worker(sessions, notify), sessions=sessions, billing=billing,
                       notify=notify)

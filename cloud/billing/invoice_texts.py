@@ -12,6 +12,7 @@ LABELS: dict[str, dict[str, str]] = {
         "room_night": "Room night", "minibar": "Minibar", "restaurant": "Restaurant",
         "laundry": "Laundry", "spa": "Spa", "transport": "Transport",
         "late_checkout": "Late checkout", "discount": "Discount",
+        "cancellation": "Cancellation fee", "no_show": "No-show fee",
     },
     "es": {
         "invoice": "Factura", "credit_note": "Nota de crédito", "number": "Número",
@@ -22,6 +23,7 @@ LABELS: dict[str, dict[str, str]] = {
         "room_night": "Noche de habitación", "minibar": "Minibar",
         "restaurant": "Restaurante", "laundry": "Lavandería", "spa": "Spa",
         "transport": "Transporte", "late_checkout": "Salida tardía", "discount": "Descuento",
+        "cancellation": "Gastos de cancelación", "no_show": "Cargo por no presentación",
     },
     "zh": {
         "invoice": "发票", "credit_note": "红字发票", "number": "编号",
@@ -32,6 +34,7 @@ LABELS: dict[str, dict[str, str]] = {
         "room_night": "房费", "minibar": "迷你吧", "restaurant": "餐厅",
         "laundry": "洗衣", "spa": "水疗", "transport": "交通",
         "late_checkout": "延迟退房", "discount": "折扣",
+        "cancellation": "取消费", "no_show": "未入住费",
     },
 }
 

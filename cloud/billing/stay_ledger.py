@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session
 from cloud.billing.errors import BalanceOwed
 from cloud.billing.folio import ChargeKind, Payer
 from cloud.billing.group_folios import company_pays, routing_for
-from cloud.billing.invoicing import issue_invoice
-from cloud.billing.models import Charge, Folio
+from cloud.billing.invoicing import formatted_number, issue_invoice
+from cloud.billing.models import Charge, Folio, Invoice
 from cloud.billing.money import Money
 from cloud.billing.service import (
+    LANGUAGES,
     ChargeRequest,
     FolioSpec,
     GuestInfo,
@@ -39,6 +40,9 @@ from cloud.reservations.ledger import Settle
 from cloud.reservations.models import Property
 from cloud.reservations.models_stays import Reservation, ReservationNight
 from cloud.reservations.nights import local_instant
+
+# Lines the ledger posts carry no description: kind, night and the discount flag say it all,
+# and the invoice prints them in the guest's language (an English sentence would not be).
 
 
 def whatsapp_number(phone: str | None) -> str | None:
@@ -75,9 +79,8 @@ class FolioLedger:
         folio = self._folio(session, res, now=now)
         if res.cancellation_fee_minor > 0:
             kind = ChargeKind.NO_SHOW if res.status == "no_show" else ChargeKind.CANCELLATION
-            label = "No-show fee" if kind is ChargeKind.NO_SHOW else "Cancellation fee"
             self._post(session, folio, ChargeRequest(
-                kind=kind, description=label,
+                kind=kind, description="",
                 unit_price=Money(res.cancellation_fee_minor, res.currency)), now=now)
         folio.checkout_at = None  # no stay left to remind about
 
@@ -90,7 +93,7 @@ class FolioLedger:
             if night.amount_minor <= 0:
                 continue  # a complimentary night is not a line
             self._post(session, folio, ChargeRequest(
-                kind=ChargeKind.ROOM_NIGHT, description=f"Room night {night.night.isoformat()}",
+                kind=ChargeKind.ROOM_NIGHT, description="",
                 unit_price=Money(night.amount_minor, res.currency), night=night.night,
                 payer=payer), now=now)
 
@@ -101,12 +104,11 @@ class FolioLedger:
         sold = _net(session, folio, ChargeKind.LATE_CHECKOUT)
         if sold.get(None, 0) > 0:
             self._post(session, folio, ChargeRequest(
-                kind=ChargeKind.LATE_CHECKOUT, description="Late checkout changed",
+                kind=ChargeKind.LATE_CHECKOUT, description="",
                 unit_price=Money(sold[None], res.currency), discount=True), now=now)
         if res.late_checkout_fee_minor > 0:
             self._post(session, folio, ChargeRequest(
-                kind=ChargeKind.LATE_CHECKOUT,
-                description=f"Late checkout until {res.checkout_due_at.isoformat()}",
+                kind=ChargeKind.LATE_CHECKOUT, description="",
                 unit_price=Money(res.late_checkout_fee_minor, res.currency)), now=now)
 
     def before_check_out(self, session: Session, res: Reservation, *, settle: Settle) -> None:
@@ -134,6 +136,14 @@ class FolioLedger:
                                series=self.settings.billing_invoice_series, now=now)
         return issued.id
 
+    def invoices(self, session: Session, res: Reservation) -> list[tuple[str, str]]:
+        folio = folio_of(session, res.id)
+        if folio is None:
+            return []
+        rows = session.scalars(select(Invoice).where(Invoice.folio_id == folio.id)
+                               .order_by(Invoice.issued_at, Invoice.id))
+        return [(row.id, formatted_number(row)) for row in rows]
+
     def _unused_nights_off(self, session: Session, folio: Folio, res: Reservation, *,
                            now: datetime) -> None:
         payer = Payer.COMPANY if company_pays(session, folio, ChargeKind.ROOM_NIGHT) else Payer.GUEST
@@ -142,12 +152,16 @@ class FolioLedger:
             if night is not None and night >= res.departure and minor > 0:
                 self._post(session, folio, ChargeRequest(
                     kind=ChargeKind.ROOM_NIGHT, night=night, discount=True, payer=payer,
-                    description=f"Room night {night.isoformat()} not used (early departure)",
+                    description="",
                     unit_price=Money(minor, res.currency)), now=now)
 
     def _folio(self, session: Session, res: Reservation, *, now: datetime) -> Folio:
-        """The stay's folio; one booked before stays had folios gets it now (no message)."""
-        return folio_of(session, res.id) or _open(session, res, now=now)
+        """The stay's folio, in the guest's language; one booked before stays had folios gets
+        it now (no message)."""
+        folio = folio_of(session, res.id) or _open(session, res, now=now)
+        if res.guest_language in LANGUAGES:
+            folio.guest_language = res.guest_language
+        return folio
 
     def _post(self, session: Session, folio: Folio, request: ChargeRequest, *,
               now: datetime) -> None:
@@ -161,7 +175,8 @@ def _open(session: Session, res: Reservation, *, now: datetime) -> Folio:
     return open_folio(session, FolioSpec(
         site=prop.slug, currency=res.currency, reservation_id=res.id,
         master_folio_id=master, routed_kinds=routed,
-        guest=GuestInfo(name=res.guest_name, phone=whatsapp_number(res.guest_phone)),
+        guest=GuestInfo(name=res.guest_name, language=res.guest_language,
+                        phone=whatsapp_number(res.guest_phone)),
         arrival_at=local_instant(res.arrival, prop.checkin_from, prop.timezone),
         checkout_at=res.checkout_due_at), now=now)
 

@@ -75,6 +75,7 @@ def merge(session: Session, vault: Vault, *, actor: Principal | str, keep: Guest
         raise GuestErased("an erased or already merged profile cannot be merged")
     merged = _combine(a, b)
     vault.seal(session, keep, merged)
+    keep.language = keep.language or other.language
     session.execute(update(GuestStay).where(GuestStay.guest_id == other.id).values(guest_id=keep.id))
     vault.wipe(session, other)
     other.merged_into, other.stays_count, other.nights_count = keep.id, 0, 0
@@ -117,6 +118,7 @@ def erase(session: Session, vault: Vault, *, actor: Principal | str, guest: Gues
     if guest.erased_at is not None:
         return guest
     vault.wipe(session, guest)
+    guest.language = None
     guest.erased_at = guest.updated_at = utcnow()
     audit(session, actor, "guest.erase", "guest", guest.id, site=guest.site)
     return guest

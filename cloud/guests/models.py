@@ -17,6 +17,7 @@ class Guest(Base):
     id: Mapped[str] = mapped_column(String(26), primary_key=True)  # ULID, referenced by reservations
     site: Mapped[str] = mapped_column(String(63), index=True)
     tier: Mapped[str] = mapped_column(String(16), default="normal")
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)  # en, es or zh; not secret
     frequent_since: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     stays_count: Mapped[int] = mapped_column(Integer, default=0)
     nights_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -20,7 +20,7 @@ from cloud.portal.templating import templates
 
 router = APIRouter(prefix="/guests", include_in_schema=False)
 FIELDS = ("name", "email", "phone", "nationality", "birth_date", "address", "notes", "doc_type",
-          "doc_number", "doc_country", "pref_room", "pref_pillow", "pref_diet", "pref_floor")
+          "doc_number", "doc_country", "pref_room", "pref_pillow", "pref_diet", "pref_floor", "language")
 CHOICES = {"documents": DOCUMENT_TYPES, "pillows": PILLOWS, "diets": DIETS, "floors": ("", "low", "high")}
 
 
@@ -34,6 +34,7 @@ def _form_to_input(form: dict[str, str]) -> GuestInput:
         "nationality": form.get("nationality") or None, "birth_date": form.get("birth_date") or None,
         "address": form.get("address") or None, "notes": form.get("notes", ""), "document": document,
         "preferences": {k: form.get(f"pref_{k}", "") for k in ("room", "pillow", "diet", "floor")},
+        "language": form.get("language", ""),
     })
 
 

@@ -25,6 +25,7 @@ def register(session: Session, vault: Vault, *, actor: Principal | str, site: st
     session.add(guest)
     session.flush()
     vault.seal(session, guest, data)
+    guest.language = data.language or None
     audit(session, actor, "guest.register", "guest", guest.id, {"site": site}, site=site)
     return guest
 
@@ -41,7 +42,10 @@ def update(session: Session, vault: Vault, *, actor: Principal | str, guest: Gue
     if guest.erased_at is not None or guest.merged_into is not None:
         raise GuestErased("this guest's data was erased or merged into another profile")
     before = vault.open(guest)
+    if before is not None:  # the language is kept beside the sealed data, not inside it
+        before = before.model_copy(update={"language": guest.language or ""})
     vault.seal(session, guest, data)
+    guest.language = data.language or None
     guest.updated_at = utcnow()
     changed = sorted(k for k in GuestInput.model_fields
                      if before is None or getattr(before, k) != getattr(data, k))
@@ -52,6 +56,7 @@ def update(session: Session, vault: Vault, *, actor: Principal | str, guest: Gue
 def view(vault: Vault, guest: Guest) -> GuestView:
     data = vault.open(guest)
     personal = data.model_dump() if data else {"name": "", "notes": ""}
+    personal["language"] = guest.language or ""
     return GuestView(
         **personal, id=guest.id, site=guest.site, tier=guest.tier,  # type: ignore[arg-type]  # CHECK constraint
         frequent_since=guest.frequent_since, stays_count=guest.stays_count, nights_count=guest.nights_count,

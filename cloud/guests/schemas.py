@@ -42,6 +42,8 @@ class GuestInput(BaseModel):
     address: str | None = Field(default=None, max_length=500)
     preferences: Preferences = Field(default_factory=Preferences)
     notes: str = Field(default="", max_length=4000)
+    language: Literal["", "en", "es", "zh"] = Field(
+        default="", description="invoices and messages to this guest; empty: the property's")
 
     @field_validator("birth_date")
     @classmethod
@@ -74,6 +76,7 @@ class GuestView(BaseModel):
     address: str | None = None
     preferences: Preferences = Field(default_factory=Preferences)
     notes: str = ""
+    language: str = ""
     site: str
     tier: Literal["normal", "frequent"]
     frequent_since: datetime | None

@@ -20,6 +20,8 @@ from cloud.reservations.sale import Sale
 from cloud.reservations.sellable import Sellable
 from mqtt.envelope import new_id
 
+LANGUAGES = ("en", "es", "zh")  # what invoices and guest messages are written in
+
 
 @dataclass(frozen=True)
 class Booking:
@@ -34,6 +36,7 @@ class Booking:
     guest_id: str | None = None
     guest_email: str | None = None
     guest_phone: str | None = None
+    guest_language: str | None = None  # None: the guest profile's, else the property's
     preferences: dict[str, Any] = field(default_factory=dict)
     block_id: str | None = None
     notes: str = ""
@@ -69,8 +72,7 @@ def book(session: Session, request: Booking, *, now: datetime) -> Reservation:
     _check_guests(type_.code, type_.max_guests, request.adults, request.children)
     if stay.arrival < local_today(now, offer.timezone):
         raise InvalidRequest("arrival is in the past")
-    if request.guest_id is not None:
-        check_guest(session, guest_id=request.guest_id, site=offer.slug)
+    language = _language(session, request, site=offer.slug, default=offer.language)
     priced = quote(
         offer.rules.get((plan.id, type_.id), ()), stay, currency=offer.currency, policy=plan.policy
     )
@@ -83,6 +85,7 @@ def book(session: Session, request: Booking, *, now: datetime) -> Reservation:
     res = _reservation(
         request, offer=offer, type_id=type_.id, plan_id=plan.id, stay=stay, priced=priced, now=now
     )
+    res.guest_language = language  # before the insert below writes the row
     ranked = []
     if request.assign:
         free = writer.free_rooms(type_id=type_.id, stay=stay)
@@ -106,6 +109,7 @@ def _reservation(
         guest_name=request.guest_name,
         guest_email=request.guest_email,
         guest_phone=request.guest_phone,
+        guest_language=offer.language,
         adults=request.adults,
         children=request.children,
         room_type_id=type_id,
@@ -127,6 +131,17 @@ def _reservation(
         checked_out_at=None,
         cancelled_at=None,
     )
+
+
+def _language(session: Session, request: Booking, *, site: str, default: str) -> str:
+    """The language asked for, else the guest profile's, else the property's (checks the guest)."""
+    profile = None
+    if request.guest_id is not None:
+        profile = check_guest(session, guest_id=request.guest_id, site=site).language
+    language = request.guest_language or profile or default or "en"
+    if language not in LANGUAGES:
+        raise InvalidRequest(f"the guest's language must be one of {', '.join(LANGUAGES)}")
+    return language
 
 
 def _check_guests(code: str, max_guests: int, adults: int, children: int) -> None:

@@ -45,7 +45,7 @@ class GuestHistory:
         )
 
 
-def check_guest(session: Session, *, guest_id: str, site: str) -> None:
+def check_guest(session: Session, *, guest_id: str, site: str) -> Guest:
     """A reservation may only name a live guest of the same property."""
     guest = session.get(Guest, guest_id)
     if guest is None or guest.site != site:
@@ -54,3 +54,4 @@ def check_guest(session: Session, *, guest_id: str, site: str) -> None:
         raise InvalidRequest("this guest's data was erased; book without a guest id")
     if guest.merged_into is not None:
         raise InvalidRequest(f"this guest was merged into {guest.merged_into}; use that id")
+    return guest

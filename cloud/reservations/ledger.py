@@ -40,6 +40,10 @@ class StayLedger(Protocol):
         self, session: Session, res: Reservation, *, now: datetime, invoice: bool
     ) -> str | None: ...
 
+    def invoices(self, session: Session, res: Reservation) -> list[tuple[str, str]]:
+        """The stay's invoices and credit notes as (id, number), for links to their PDFs."""
+        ...
+
 
 def stay_ledger(request: Request) -> StayLedger | None:
     """The app's ledger, or None when billing is not installed."""

@@ -35,6 +35,7 @@ class Property(Base):
     checkout_at: Mapped[time] = mapped_column(Time)
     late_checkout_hourly_minor: Mapped[int] = mapped_column(Integer, default=0)
     latest_checkout_at: Mapped[time] = mapped_column(Time)
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")  # guests' default
 
     __table_args__ = (
         CheckConstraint("late_checkout_hourly_minor >= 0", name="late_fee_nonneg"),

@@ -43,6 +43,7 @@ class Reservation(Base):
     guest_name: Mapped[str] = mapped_column(String(200))
     guest_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     guest_phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    guest_language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     adults: Mapped[int] = mapped_column(Integer)
     children: Mapped[int] = mapped_column(Integer, default=0)
     room_type_id: Mapped[int] = mapped_column(ForeignKey("room_types.id"))

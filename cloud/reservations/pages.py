@@ -130,6 +130,7 @@ FIELDS = (
     "guest_name",
     "guest_email",
     "guest_phone",
+    "guest_language",
     "notes",
     "floor",
     "view",
@@ -162,6 +163,8 @@ def _booking(prop: Property, form: dict[str, str]) -> booking.Booking:
         raise InvalidRequest("dates as YYYY-MM-DD and whole numbers of guests, please") from exc
     if not form["guest_name"]:
         raise InvalidRequest("the guest's name is required")
+    if form["guest_language"] not in ("", *booking.LANGUAGES):
+        raise InvalidRequest(f"the guest's language must be one of {', '.join(booking.LANGUAGES)}")
     prefs: dict[str, Any] = {k: v for k, v in (("floor", form["floor"]), ("view", form["view"])) if v}
     if form["accessible"]:
         prefs["accessible"] = True
@@ -176,6 +179,7 @@ def _booking(prop: Property, form: dict[str, str]) -> booking.Booking:
         guest_name=form["guest_name"][:200],
         guest_email=form["guest_email"] or None,
         guest_phone=form["guest_phone"][:32] or None,
+        guest_language=form["guest_language"] or None,
         notes=form["notes"],
         preferences=prefs,
     )
@@ -195,6 +199,7 @@ def stay_page(
 ) -> HTMLResponse:
     res, prop = _own(db, user, reservation_id)
     room_slugs = list(db.scalars(select(Room.slug).where(Room.property_id == prop.id).order_by(Room.slug)))
+    ledger = stay_ledger(request)
     return page(
         request,
         "stay.html",
@@ -204,6 +209,7 @@ def stay_page(
             "rooms": room_slugs,
             "errors": [error[:300]] if error else [],
             "keycards": keycards_context(db, res, prop, now=clock(request)),
+            "invoices": ledger.invoices(db, res) if ledger is not None else [],
         },
     )
 

@@ -49,6 +49,7 @@ def reservation_out(session: Session, res: Reservation) -> ReservationOut:
         guest_name=res.guest_name,
         guest_email=res.guest_email,
         guest_phone=res.guest_phone,
+        guest_language=res.guest_language,
         adults=res.adults,
         children=res.children,
         room_type=type_code,

@@ -65,7 +65,7 @@ _NAMES = (
     "id", "property_id", "status", "guest_id", "guest_name", "guest_email", "guest_phone", "adults",
     "children", "room_type_id", "inventory_type_id", "rate_plan_id", "block_id", "arrival", "departure",
     "currency", "total_minor", "deposit_required_minor", "cancellation_fee_minor", "late_checkout_fee_minor",
-    "checkout_due_at", "preferences", "notes", "created_at",
+    "checkout_due_at", "preferences", "notes", "created_at", "guest_language",
 )  # fmt: skip
 # The reservation, its nights and its room in one statement; a room taken meanwhile is skipped
 # (ON CONFLICT DO NOTHING covers the exclusion constraint) and the caller tries the next.

@@ -33,6 +33,9 @@ class ReservationIn(Strict):
     guest_email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     guest_phone: str | None = Field(default=None, max_length=32, pattern=r"^\+?[0-9 ()-]{4,31}$")
     guest_id: str | None = Field(default=None, pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")
+    guest_language: Literal["en", "es", "zh"] | None = Field(
+        default=None, description="invoices and messages; unset: the guest profile's, else the property's"
+    )
     preferences: PreferencesIn = Field(default_factory=PreferencesIn)
     block_id: str | None = Field(default=None, max_length=26)
     notes: str = Field(default="", max_length=2000)
@@ -66,6 +69,7 @@ class ReservationOut(BaseModel):
     guest_name: str
     guest_email: str | None
     guest_phone: str | None
+    guest_language: str = "en"
     adults: int
     children: int
     room_type: str

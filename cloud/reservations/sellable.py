@@ -49,6 +49,7 @@ class Sellable:
     timezone: str
     currency: str
     checkout_at: time
+    language: str  # the guests' default language
     types: Mapping[str, TypeInfo]
     plans: Mapping[str, PlanInfo]
     rules: Mapping[tuple[int, int], tuple[PriceRule, ...]]  # (plan id, type id)
@@ -91,6 +92,7 @@ def load(session: Session, site: str, *, stamp: int) -> Sellable:
         timezone=prop.timezone,
         currency=prop.currency,
         checkout_at=prop.checkout_at,
+        language=prop.language,
         types=types,
         plans=plans,
         rules={key: tuple(found) for key, found in rules.items()},

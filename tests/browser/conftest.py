@@ -164,7 +164,7 @@ def server() -> Iterator[Server]:
         stderr=log,
     )
     try:
-        wait_for_port(port, timeout=90)  # a loaded 2-core machine starts uvicorn slowly
+        wait_for_port(port, timeout=120)  # imports alone take 15-20 s on a loaded 2-core machine
         yield Server(url=f"http://127.0.0.1:{port}", guest_id=guest_id, directory=directory)
     finally:
         process.terminate()
