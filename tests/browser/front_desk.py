@@ -84,7 +84,7 @@ def book(page: Page, hotel: Hotel, *, guest: str, room_type: str, nights: int = 
 def check_in(page: Page, *, check: Check = no_check) -> str:
     """Press Check in on the stay page; returns the room the stay was given."""
     page.locator("form[action$='/check-in'] button").click()
-    expect(page.locator("form[action$='/check-out']")).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator("form[action$='/check-in']")).to_have_count(0, timeout=WAIT_MS)
     expect(page.locator("[role=alert]")).to_have_count(0)
     check(page)
     rooms = page.locator(".profile .card p").nth(1).inner_text()
@@ -115,10 +115,30 @@ def tile(page: Page, room: str) -> str:
     return f"#room-hotel-f1-{room}"
 
 
-def csrf_token(page: Page) -> str:
-    token = page.locator("input[name=csrf_token]").first.get_attribute("value")
-    assert token, "no form token on the page"
-    return token
+def check_out(page: Page, reservation_id: str, *, check: Check = no_check, shots: Shots) -> Path:
+    """From the stay page: the check-out page, the folio paid in cash, check out with the invoice,
+    and its PDF downloaded; returns the downloaded file."""
+    page.locator(f"a[href='/reservations/{reservation_id}/checkout']").click()
+    expect(page.locator("#folio-lines tbody tr")).to_have_count(1, timeout=WAIT_MS)  # the night
+    check(page)
+    shots.take(page, "folio")
+    page.locator("#cash-tendered").fill("500")
+    page.locator("#cash-tendered").press("Enter")
+    expect(page.locator("#change")).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator("#cash-amount")).to_have_count(0)  # nothing left to pay
+    check(page)
+    shots.take(page, "paid")
+    page.locator("form[action$='/checkout/finish'] button[type=submit]").click()
+    expect(page.locator("#invoices a[download]")).to_have_count(1, timeout=WAIT_MS)
+    expect(page.locator("[role=alert]")).to_have_count(0)
+    check(page)
+    shots.take(page, "checked-out")
+    with page.expect_download() as info:
+        page.locator("#invoices a[download]").click()
+    assert re.fullmatch(r"INV-\d{6}\.pdf", info.value.suggested_filename), info.value.suggested_filename
+    path = shots.directory / f"{shots.prefix}-{info.value.suggested_filename}"
+    info.value.save_as(path)
+    return path
 
 
 def encode_card(page: Page, *, station: str, check: Check = no_check) -> str:

@@ -7,9 +7,10 @@ bus) serves the module's walks; each walk books its own room type so they never 
 
 from __future__ import annotations
 
-import uuid
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -68,39 +69,16 @@ def translated(ident: str) -> desk.Check:
     return check
 
 
-def take_payment(page: Page, hotel: Hotel, reservation_id: str) -> None:
-    """Settle what the guest owes, in cash, through the billing API with the desk's session."""
-    folio = page.request.get(f"{hotel.url}/api/v1/reservations/{reservation_id}/folio")
-    assert folio.ok, folio.text()
-    body = folio.json()
-    owed = body["balances"]["guest"]
-    assert owed["minor"] > 0, body  # check-in posted the nights
-    paid = page.request.post(
-        f"{hotel.url}/api/v1/folios/{body['id']}/payments",
-        headers={"x-csrf-token": desk.csrf_token(page), "Idempotency-Key": uuid.uuid4().hex},
-        data={"amount": {"amount": owed["amount"], "currency": owed["currency"]}, "method": "cash",
-              "stage": "check_out"})
-    assert paid.status == 201, paid.text()
-
-
-def invoice_pdf(page: Page, hotel: Hotel, reservation_id: str) -> bytes:
-    """Issue the guest's invoice for the settled folio and download its PDF."""
-    folio = page.request.get(f"{hotel.url}/api/v1/reservations/{reservation_id}/folio").json()
-    assert folio["balances"]["guest"]["minor"] == 0, folio
-    issued = page.request.post(
-        f"{hotel.url}/api/v1/folios/{folio['id']}/invoices",
-        headers={"x-csrf-token": desk.csrf_token(page), "Idempotency-Key": uuid.uuid4().hex},
-        data={"payer": "guest"})
-    assert issued.status == 201, issued.text()
-    pdf = page.request.get(f"{hotel.url}{issued.json()['pdf']}")
-    assert pdf.ok and pdf.headers["content-type"] == "application/pdf", pdf.text()
-    return pdf.body()
+def pdf_text(path: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
 
 
 def front_desk_walk(browser: Browser, hotel: Hotel, agent: RunningAgent, walk: Walk) -> None:
     check = translated(walk.ident)
     shots = desk.Shots(SHOTS, f"walk-{walk.ident}")
-    context = browser.new_context(locale=walk.locale, viewport={"width": 1280, "height": 900})
+    context = browser.new_context(locale=walk.locale, viewport={"width": 1280, "height": 900},
+                                  accept_downloads=True)
     page = context.new_page()
     try:
         desk.sign_in(page, hotel, "lucia", check=check)
@@ -130,17 +108,12 @@ def front_desk_walk(browser: Browser, hotel: Hotel, agent: RunningAgent, walk: W
         shots.take(page, "tap-on-board")
 
         page.goto(stay_url)
-        take_payment(page, hotel, reservation)
-        page.locator("form[action$='/check-out'] button").click()
-        expect(page.locator("[role=alert]")).to_have_count(0)
-        expect(page.locator("form[action$='/check-out']")).to_have_count(0, timeout=desk.WAIT_MS)
+        invoice = desk.check_out(page, reservation, check=check, shots=shots)
+        assert invoice.read_bytes().startswith(b"%PDF-")
+        assert walk.guest in pdf_text(invoice)  # the guest's own invoice
+        page.goto(stay_url)
         expect(page.locator("h1")).to_contain_text(translations(walk.tag).ugettext("checked out"))
         check(page)
-        shots.take(page, "checked-out")
-
-        pdf = invoice_pdf(page, hotel, reservation)
-        assert pdf.startswith(b"%PDF-")
-        (SHOTS / f"walk-{walk.ident}-invoice.pdf").write_bytes(pdf)
     finally:
         context.close()
 
