@@ -187,7 +187,9 @@ def _clock_offset_ms(page: Page, tries: int = 20) -> tuple[float, float]:
 
 
 def _summary(name: str, values_ms: list[float]) -> str:
-    ordered = sorted(values_ms)
+    ordered = sorted(v for v in values_ms if v == v)  # NaN: a commit the NOTIFY watcher missed
+    if len(ordered) < len(values_ms):
+        name = f"{name} [{len(values_ms) - len(ordered)} missed]"
     p95 = ordered[max(0, round(len(ordered) * 0.95) - 1)]
     return f"  {name:<34} p50 {statistics.median(ordered):7.1f}  p95 {p95:7.1f}  max {ordered[-1]:7.1f} ms"
 
@@ -236,7 +238,7 @@ def test_tap_at_the_door_to_the_board_tile_in_chromium() -> None:
     print(_summary("commit → page's EventSource", [r["sse"] - r["commit"] for r in rows]))
     print(_summary("EventSource → DOM mutation", [r["dom"] - r["sse"] for r in rows]))
     print(_summary("(commit → a Python SSE reader)", [r["stream"] - r["commit"] for r in rows]))
-    slowest = max(rows, key=lambda r: r["dom"] - r["tap"])
+    slowest = max(rows, key=lambda r: r["dom"] - r["tap"])  # nan prints as nan
     print("  slowest tap: " + ", ".join(f"{name} +{slowest[name] - slowest['tap']:.1f}"
                                         for name in ("broker", "commit", "sse", "dom")) + " ms")
     assert statistics.median(total) < 2000, "gross regression"
@@ -249,7 +251,7 @@ class Watchers:
     stream: StreamWatch
 
 
-def _sightings(watch: Watchers, tap: float, old: str | None) -> tuple[float, float, float]:
+def _sightings(watch: Watchers, tap: float, old: str | None) -> tuple[float, float | None, float]:
     """When the broker, the database and the Python stream reader saw the tap (their threads may
     lag the page a little on a busy machine). The broker and the database write times their own
     way: theirs is the first sighting after the tap."""
@@ -261,6 +263,8 @@ def _sightings(watch: Watchers, tap: float, old: str | None) -> tuple[float, flo
         if at_broker is not None and at_commit is not None and at_stream is not None:
             return at_broker, at_commit, at_stream
         time.sleep(0.02)
+    if at_broker is not None and at_stream is not None:
+        return at_broker, None, at_stream  # no NOTIFY seen for this commit: counted, left out of the split
     raise AssertionError(f"a watcher missed the tap: broker {at_broker}, commit {at_commit}, "
                          f"stream {at_stream}")
 
@@ -285,7 +289,8 @@ def _tap(page: Page, hotel: Hotel, room: str, card: bytes, watch: Watchers) -> l
             time.sleep(0.02)
         at_broker, at_commit, at_stream = _sightings(watch, tap, old)
         old = sse["at"]
-        rows.append({"tap": tap * 1000, "broker": at_broker * 1000, "commit": at_commit * 1000,
+        rows.append({"tap": tap * 1000, "broker": at_broker * 1000,
+                     "commit": at_commit * 1000 if at_commit is not None else float("nan"),
                      "stream": at_stream * 1000, "sse": sse["t"], "dom": dom})
         time.sleep(max(0.0, TAP_EVERY_S - (time.monotonic() - started)))
     return rows
