@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Playwright, sync_playwright
+from playwright.sync_api import Browser, Playwright, expect, sync_playwright
 from sqlalchemy.orm import Session
 
 from cloud.auth.accounts import create_staff, ensure_property
@@ -31,6 +31,9 @@ from mqtt.envelope import utcnow
 from tests.support.ports import free_port, wait_for_port
 
 CHROMIUM = "/usr/bin/chromium"
+# Assertions wait for the page: 5 s (Playwright's default) is short when two test workers, a
+# gateway and the cloud share two cores; a page that never gets there still fails.
+expect.set_options(timeout=15_000)
 USERS = {
     Role.FRONT_DESK: "lucia",
     Role.HOUSEKEEPING: "fang",
