@@ -9,13 +9,14 @@ Run: ``./dev.sh bench -k reservations`` (``-k booking`` for the two booking figu
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import random
 import statistics
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 
 import httpx
@@ -252,6 +253,64 @@ def test_booking_throughput_with_50_clients(loaded: sessionmaker[Session]) -> No
                 "AND a.id < b.id AND a.stay && b.stay"
             )
         ).scalar()
+        assert double == 0
+
+
+PROCESSES = 2
+
+
+def _clients_in_a_process(url: str, first: int, count: int, start_at: float) -> tuple[int, int, float]:
+    """``count`` booking clients on their own engine; returns (booked, sold out, Python CPU s)."""
+    engine = make_engine(url, pool_size=count, max_overflow=0)
+    sessions: sessionmaker[Session] = make_sessionmaker(engine)
+    outcomes: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    def client(n: int) -> None:
+        rng = random.Random(n)
+        time.sleep(max(0.0, start_at - time.time()))
+        while time.time() < start_at + BOOKING_SECONDS:
+            arrival = START + timedelta(days=rng.randrange(DAYS + 20))
+            request = Booking(property="big", room_type=rng.choice(["std", "sup", "fam", "ste"]),
+                              rate_plan="flex", arrival=arrival, guest_name=f"p{n}",
+                              departure=arrival + timedelta(days=rng.randint(1, 4)))
+            try:
+                with sessions.begin() as s:
+                    booking.book(s, request, now=NOW)
+                result = "booked"
+            except SoldOut:
+                result = "sold out"
+            with lock:
+                outcomes[result] += 1
+
+    cpu = time.process_time()
+    with ThreadPoolExecutor(count) as pool:
+        list(pool.map(client, range(first, first + count)))
+    engine.dispose()
+    return outcomes["booked"], outcomes["sold out"], time.process_time() - cpu
+
+
+@pytest.mark.bench
+def test_booking_throughput_with_50_clients_in_two_processes(loaded: sessionmaker[Session]) -> None:
+    """The same 50 clients split over two processes, as the cloud runs with two workers
+    (``uvicorn --workers 2``): each process has its own interpreter lock."""
+    url = loaded.kw["bind"].url.render_as_string(hide_password=False)
+    start_at = time.time() + 10  # after the processes have imported the cloud
+    share = CLIENTS // PROCESSES
+    with ProcessPoolExecutor(PROCESSES, mp_context=multiprocessing.get_context("spawn")) as pool:
+        results = list(pool.map(_clients_in_a_process, [url] * PROCESSES,
+                                [n * share for n in range(PROCESSES)], [share] * PROCESSES,
+                                [start_at] * PROCESSES))
+    booked, sold_out = sum(r[0] for r in results), sum(r[1] for r in results)
+    cpu = sum(r[2] for r in results)
+    total = booked + sold_out
+    print(f"booking with {CLIENTS} clients in {PROCESSES} processes for {BOOKING_SECONDS:.0f} s: "
+          f"{total / BOOKING_SECONDS:.0f} transactions/s ({booked / BOOKING_SECONDS:.0f} booked/s, "
+          f"{sold_out} sold out); Python CPU {cpu / total * 1000:.2f} ms per booking")
+    with loaded() as s:
+        double = s.execute(text(
+            "SELECT count(*) FROM room_allocations a JOIN room_allocations b ON a.room_id = b.room_id "
+            "AND a.id < b.id AND a.stay && b.stay")).scalar()
         assert double == 0
 
 
