@@ -209,50 +209,21 @@ def test_availability_search_p95(loaded: sessionmaker[Session]) -> None:
 
 @pytest.mark.bench
 def test_booking_throughput_with_50_clients(loaded: sessionmaker[Session]) -> None:
-    deadline = time.perf_counter() + BOOKING_SECONDS
-    outcomes: Counter[str] = Counter()
-    lock = threading.Lock()
-    gate = threading.Barrier(CLIENTS)
+    """50 threads in this process, each booking in its own transaction."""
+    url = loaded.kw["bind"].url.render_as_string(hide_password=False)
+    booked, sold_out, cpu = _clients_in_a_process(url, 0, CLIENTS, time.time() + 1)
+    _report(loaded, f"{CLIENTS} clients", booked, sold_out, cpu)
 
-    def client(n: int) -> None:
-        rng = random.Random(n)
-        gate.wait()
-        while time.perf_counter() < deadline:
-            arrival = START + timedelta(days=rng.randrange(DAYS + 20))
-            request = Booking(
-                property="big",
-                room_type=rng.choice(["std", "sup", "fam", "ste"]),
-                rate_plan="flex",
-                arrival=arrival,
-                departure=arrival + timedelta(days=rng.randint(1, 4)),
-                guest_name=f"c{n}",
-            )
-            try:
-                with loaded.begin() as s:
-                    booking.book(s, request, now=NOW)
-                result = "booked"
-            except SoldOut:
-                result = "sold out"
-            with lock:
-                outcomes[result] += 1
 
-    started, cpu = time.perf_counter(), time.process_time()
-    with ThreadPoolExecutor(CLIENTS) as pool:
-        list(pool.map(client, range(CLIENTS)))
-    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-    total = sum(outcomes.values())
-    print(
-        f"booking with {CLIENTS} clients for {elapsed:.1f} s: {total / elapsed:.0f} transactions/s "
-        f"({outcomes['booked'] / elapsed:.0f} booked/s, {outcomes['sold out']} sold out); "
-        f"Python CPU {cpu / total * 1000:.2f} ms per booking"
-    )
+def _report(loaded: sessionmaker[Session], who: str, booked: int, sold_out: int, cpu: float) -> None:
+    total = booked + sold_out
+    print(f"booking with {who} for {BOOKING_SECONDS:.0f} s: {total / BOOKING_SECONDS:.0f} transactions/s "
+          f"({booked / BOOKING_SECONDS:.0f} booked/s, {sold_out} sold out); "
+          f"Python CPU {cpu / total * 1000:.2f} ms per booking")
     with loaded() as s:
-        double = s.execute(
-            text(
-                "SELECT count(*) FROM room_allocations a JOIN room_allocations b ON a.room_id = b.room_id "
-                "AND a.id < b.id AND a.stay && b.stay"
-            )
-        ).scalar()
+        double = s.execute(text(
+            "SELECT count(*) FROM room_allocations a JOIN room_allocations b ON a.room_id = b.room_id "
+            "AND a.id < b.id AND a.stay && b.stay")).scalar()
         assert double == 0
 
 
@@ -301,17 +272,8 @@ def test_booking_throughput_with_50_clients_in_two_processes(loaded: sessionmake
         results = list(pool.map(_clients_in_a_process, [url] * PROCESSES,
                                 [n * share for n in range(PROCESSES)], [share] * PROCESSES,
                                 [start_at] * PROCESSES))
-    booked, sold_out = sum(r[0] for r in results), sum(r[1] for r in results)
-    cpu = sum(r[2] for r in results)
-    total = booked + sold_out
-    print(f"booking with {CLIENTS} clients in {PROCESSES} processes for {BOOKING_SECONDS:.0f} s: "
-          f"{total / BOOKING_SECONDS:.0f} transactions/s ({booked / BOOKING_SECONDS:.0f} booked/s, "
-          f"{sold_out} sold out); Python CPU {cpu / total * 1000:.2f} ms per booking")
-    with loaded() as s:
-        double = s.execute(text(
-            "SELECT count(*) FROM room_allocations a JOIN room_allocations b ON a.room_id = b.room_id "
-            "AND a.id < b.id AND a.stay && b.stay")).scalar()
-        assert double == 0
+    booked, sold_out, cpu = (sum(r[i] for r in results) for i in range(3))
+    _report(loaded, f"{CLIENTS} clients in {PROCESSES} processes", int(booked), int(sold_out), cpu)
 
 
 @pytest.mark.bench
