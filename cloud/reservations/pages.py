@@ -200,11 +200,14 @@ def stay_page(
     res, prop = _own(db, user, reservation_id)
     room_slugs = list(db.scalars(select(Room.slug).where(Room.property_id == prop.id).order_by(Room.slug)))
     ledger = stay_ledger(request)
+    type_, plan = db.get(RoomType, res.room_type_id), db.get(RatePlan, res.rate_plan_id)
     return page(
         request,
         "stay.html",
         {
             "prop": prop,
+            "room_type_name": type_.name if type_ else "",  # the hotel's own names, not codes
+            "rate_plan_name": plan.name if plan else "",
             "r": reservation_out(db, res),
             "rooms": room_slugs,
             "errors": [error[:300]] if error else [],

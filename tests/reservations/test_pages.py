@@ -49,6 +49,7 @@ def test_booking_form_quotes_books_and_the_desk_checks_in(
         assert booked.status_code == 303
         stay = client.get(booked.headers["location"])
         assert "Marta Gil" in stay.text and re.search(r"\b2\d\d \(", stay.text)  # a room on floor f2
+        assert " · Standard double · " in stay.text  # the hotel's name of the type, not its code
         clock["now"] = ARRIVAL_DAY
         today = client.get("/reservations")
         assert "Marta Gil" in today.text and "/check-in" in today.text
