@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,7 +26,8 @@ from cloud.guests.schemas import GuestInput
 from cloud.guests.settings import GuestSettings
 from cloud.guests.vault import Vault
 from mqtt.envelope import utcnow
-from tests.support.ports import free_port, wait_for_port
+from tests.support.portal import running_portal
+from tests.support.ports import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 # Assertions wait for the page: 5 s (Playwright's default) is short when two test workers, a
@@ -147,32 +146,8 @@ def server() -> Iterator[Server]:
         "POSADA_SECRET_KEY": "browser-test-secret-key-0123456789",
     }
     guest_id = _seed(env["POSADA_DATABASE_URL"], env)
-    log = (directory / "server.log").open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "cloud.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        stdout=log,
-        stderr=log,
-    )
-    try:
-        wait_for_port(port, timeout=120)  # imports alone take 15-20 s on a loaded 2-core machine
-        yield Server(url=f"http://127.0.0.1:{port}", guest_id=guest_id, directory=directory)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
+    with running_portal(env, port=port, log_path=directory / "server.log") as url:
+        yield Server(url=url, guest_id=guest_id, directory=directory)
 
 
 @pytest.fixture(scope="session")

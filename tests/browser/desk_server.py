@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,7 +31,8 @@ from cloud.reservations.nights import local_instant, local_today
 from cloud.reservations.seed import seed_demo
 from mqtt.envelope import utcnow
 from tests.browser.conftest import PASSWORD
-from tests.support.ports import free_port, wait_for_port
+from tests.support.portal import running_portal
+from tests.support.ports import free_port
 
 TAXES = {"*": {"inclusive": False, "rates": [{"code": "IVA", "percent": "10"}]}}
 GUESTS = {"en": "Oliver Grant", "es": "Lucía Fernández"}
@@ -96,15 +95,5 @@ def desk_server() -> Iterator[DeskServer]:
         "POSADA_BILLING_ISSUERS": json.dumps({"*": {"name": "Posada Demo Hotel"}}),
     }
     ids = _seed(env["POSADA_DATABASE_URL"], directory / "keys")
-    log = (directory / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "cloud.app:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=env, stdout=log, stderr=log)
-    try:
-        wait_for_port(port, timeout=120)  # a loaded CI machine starts slowly
-        yield DeskServer(url=f"http://127.0.0.1:{port}", stays=ids)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
+    with running_portal(env, port=port, log_path=directory / "server.log") as url:
+        yield DeskServer(url=url, stays=ids)

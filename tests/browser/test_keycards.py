@@ -34,7 +34,8 @@ from cloud.reservations.nights import local_today
 from cloud.reservations.seed import seed_demo
 from mqtt.envelope import utcnow
 from tests.browser.conftest import PASSWORD, SHOTS
-from tests.support.ports import free_port, wait_for_port
+from tests.support.portal import running_portal
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.browser
 
@@ -105,56 +106,20 @@ def hotel() -> Iterator[Hotel]:
         "POSADA_SECRET_KEY": "browser-test-secret-key-0123456789",
     }
     stay, token = _seed(env["POSADA_DATABASE_URL"], directory / "keys")
-    log = (directory / "server.log").open("wb")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "cloud.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        stdout=log,
-        stderr=log,
-    )
-    desk_log = (directory / "desk.log").open("wb")
-    desk = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "posada.cli",
-            "desk",
-            "--url",
-            f"http://127.0.0.1:{port}",
-            "--site",
-            "hotel",
-            "--station",
-            "desk-1",
-            "--simulate",
-        ],
-        env={**env, "POSADA_DESK_TOKEN": token},
-        stdout=desk_log,
-        stderr=desk_log,
-    )
-    try:
-        wait_for_port(port, timeout=90)  # a loaded machine starts it slowly
-        yield Hotel(url=f"http://127.0.0.1:{port}", stay=stay, directory=directory)
-    finally:
-        for process in (desk, server):
-            process.terminate()
+    with running_portal(env, port=port, log_path=directory / "server.log", timeout=90) as url, \
+            (directory / "desk.log").open("wb") as desk_log:
+        desk = subprocess.Popen(
+            [sys.executable, "-m", "posada.cli", "desk", "--url", url, "--site", "hotel",
+             "--station", "desk-1", "--simulate"],
+            env={**env, "POSADA_DESK_TOKEN": token}, stdout=desk_log, stderr=desk_log)
+        try:
+            yield Hotel(url=url, stay=stay, directory=directory)
+        finally:
+            desk.terminate()
             try:
-                process.wait(timeout=30)
+                desk.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                process.kill()
-        log.close()
-        desk_log.close()
+                desk.kill()
 
 
 def test_encode_card_turns_into_encoded_without_a_reload_and_revoke_marks_it(
