@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import JSON, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Dialect, Engine, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
 NAMING = {
@@ -37,8 +40,38 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        event.listen(engine, "checkin", _note_checkin)
+        event.listen(engine, "checkout", _ping_if_idle(engine.dialect))
+    return engine
+
+
+IDLE_PING_SECONDS = 5.0
+
+
+def _note_checkin(_dbapi_conn: Any, record: Any) -> None:
+    record.info["checked_in_at"] = time.monotonic()
+
+
+def _ping_if_idle(dialect: Dialect) -> Callable[[Any, Any, Any], None]:
+    """Ping a connection that sat in the pool a while (a restarted server leaves it dead).
+
+    A connection handed back moments ago has just answered: under load no checkout pays a round
+    trip, as every one does with ``pool_pre_ping``. A dead one is discarded and the pool tries
+    another (a DisconnectionError at checkout does that).
+    """
+
+    def checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("checked_in_at")
+        if idle_since is None or time.monotonic() - idle_since < IDLE_PING_SECONDS:
+            return
+        try:
+            dialect.do_ping(dbapi_conn)
+        except Exception as exc:  # whatever the driver raises for a dead link
+            raise DisconnectionError(f"pooled connection is gone: {exc}") from exc
+
+    return checkout
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

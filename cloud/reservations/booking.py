@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -17,7 +17,7 @@ from cloud.reservations.models_stays import Reservation, ReservationNight
 from cloud.reservations.nights import Stay, local_instant, local_today
 from cloud.reservations.pricing import Quote, cancellation_fee, no_show_fee, quote
 from cloud.reservations.sale import Sale
-from cloud.reservations.sellable import Sellable
+from cloud.reservations.sellable import PlanInfo, Sellable, TypeInfo
 from mqtt.envelope import new_id
 
 LANGUAGES = ("en", "es", "zh")  # what invoices and guest messages are written in
@@ -55,18 +55,67 @@ def price(session: Session, *, prop: Property, type_: RoomType, plan: RatePlan, 
     return quote(rules, stay, currency=prop.currency, policy=catalog.policy_of(plan))
 
 
+class _Order(NamedTuple):
+    """A request checked against one catalog copy: what to sell, at what price."""
+
+    type_: TypeInfo
+    plan: PlanInfo
+    stay: Stay
+    language: str
+    priced: Quote
+
+
 def book(session: Session, request: Booking, *, now: datetime) -> Reservation:
     """Sell one room of a type for the stay; SoldOut when the type has none left on some night.
 
-    Four statements in the usual case: the catalog stamp, the inventory, the free rooms, and the
-    reservation with its nights and room (see ``sale``); the catalog comes from memory.
+    Three statements in the usual case: the catalog stamp with the inventory and the free rooms,
+    then the reservation with its nights and room (see ``sale``), then the commit. The catalog
+    comes from memory, checked against the stamp read in the same statement.
     """
     if session.new or session.dirty or session.deleted:
         session.flush()  # the statements below bypass the unit of work
     engine = session.get_bind()
     cache = sellable.cache_of(engine if isinstance(engine, Engine) else engine.engine)
     writer = Sale(session)
-    offer = cache.get(session, request.property, stamp=writer.stamp())
+    kept, free = cache.latest(request.property), None
+    if kept is not None and request.assign and not request.block_id:
+        try:
+            order = _order(session, request, kept, now=now)
+        except (UnknownResource, InvalidRequest):
+            pass  # perhaps only in this copy: decided below on the current catalog
+        else:
+            free = writer.sell_and_find(type_id=order.type_.id, stay=order.stay, stamp=kept.stamp)
+    offer, early = kept, free is not None  # early: rooms read before the inventory locks were held
+    if free is None or offer is None:  # no copy yet, a stale one, a block, or no room wanted
+        offer = cache.get(session, request.property, stamp=writer.stamp())
+        order = _order(session, request, offer, now=now)
+        if request.block_id:
+            prop = session.get(Property, offer.property_id)
+            assert prop is not None
+            groups.pick_from_block(
+                session, block_id=request.block_id, type_id=order.type_.id, stay=order.stay, prop=prop
+            )
+        else:
+            writer.sell_nights(type_id=order.type_.id, stay=order.stay)
+    type_, stay = order.type_, order.stay
+    res = _reservation(
+        request, offer=offer, type_id=type_.id, plan_id=order.plan.id, stay=stay, priced=order.priced, now=now
+    )
+    res.guest_language = order.language  # before the insert below writes the row
+    ranked = []
+    if request.assign:
+        if free is None:
+            free = writer.free_rooms(type_id=type_.id, stay=stay)
+        ranked = rooms.rank_free(session, res, free=free, offer=offer, rank=type_.rank)
+    held = writer.insert(res, nights=order.priced.nights, rooms=[r.id for r in ranked[: rooms.TRIES]])
+    make_transient_to_detached(res)
+    session.add(res)  # persistent as written: no flush, no reload
+    if request.assign and held is None:  # all taken meanwhile: look again before an upgrade
+        rooms.assign(session, res, fresh=True, tried=not early)
+    return res
+
+
+def _order(session: Session, request: Booking, offer: Sellable, *, now: datetime) -> _Order:
     type_, plan = offer.type_and_plan(request.room_type, request.rate_plan)
     stay = make_stay(request.arrival, request.departure)
     _check_guests(type_.code, type_.max_guests, request.adults, request.children)
@@ -76,26 +125,7 @@ def book(session: Session, request: Booking, *, now: datetime) -> Reservation:
     priced = quote(
         offer.rules.get((plan.id, type_.id), ()), stay, currency=offer.currency, policy=plan.policy
     )
-    if request.block_id:
-        prop = session.get(Property, offer.property_id)
-        assert prop is not None
-        groups.pick_from_block(session, block_id=request.block_id, type_id=type_.id, stay=stay, prop=prop)
-    else:
-        writer.sell_nights(type_id=type_.id, stay=stay)
-    res = _reservation(
-        request, offer=offer, type_id=type_.id, plan_id=plan.id, stay=stay, priced=priced, now=now
-    )
-    res.guest_language = language  # before the insert below writes the row
-    ranked = []
-    if request.assign:
-        free = writer.free_rooms(type_id=type_.id, stay=stay)
-        ranked = rooms.rank_free(session, res, free=free, offer=offer, rank=type_.rank)
-    held = writer.insert(res, nights=priced.nights, rooms=[r.id for r in ranked[: rooms.TRIES]])
-    make_transient_to_detached(res)
-    session.add(res)  # persistent as written: no flush, no reload
-    if request.assign and held is None:
-        rooms.assign(session, res, fresh=True, tried=True)
-    return res
+    return _Order(type_, plan, stay, language, priced)
 
 
 def _reservation(

@@ -9,7 +9,6 @@ constraint (``room_nights`` primary key on SQLite) refuse whatever slips past th
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -31,7 +30,7 @@ FreeRoom = tuple[int, date | None, date | None]  # room id, free from, free unti
 # booking never holds a night while it creates another: first sales take the careful path,
 # which creates rows in night order before it locks any), then sell the nights with room left.
 # Answers how many nights it locked and which it sold.
-_SELL = """
+_SELL_CTES = """
 WITH locked AS (
     SELECT night FROM type_inventory
     WHERE room_type_id = %(type_id)s AND night >= %(arrival)s AND night < %(departure)s
@@ -42,25 +41,51 @@ WITH locked AS (
     UPDATE type_inventory t SET sold = t.sold + 1 FROM locked
     WHERE t.room_type_id = %(type_id)s AND t.night = locked.night AND t.sold < t.capacity
     RETURNING t.night
-)
-SELECT (SELECT count(*) FROM locked), ARRAY(SELECT night FROM sold)
-"""
+)"""
+_SELL = _SELL_CTES + "\nSELECT (SELECT count(*) FROM locked), ARRAY(SELECT night FROM sold)"
 _UNSELL = """
 UPDATE type_inventory SET sold = sold - 1 WHERE room_type_id = %(type_id)s AND night = ANY(%(nights)s)
 """
 # A room is free when the last stay starting before the departure ends by the arrival (a room's
-# stays never overlap); that end and the next start are the free run around the stay.
+# stays never overlap); that end and the next start are the free run around the stay. One probe
+# of (room_id, start_night) per room of the type, a second for the free ones only (the lateral
+# join keeps the planner from probing twice for the filter); end_night is in that index.
 _FREE = """
+SELECT r.id, before.end_night AS free_from, (
+    SELECT a.start_night FROM room_allocations a WHERE a.room_id = r.id AND a.start_night >= %(departure)s
+    ORDER BY a.start_night LIMIT 1) AS free_until
+FROM rooms r LEFT JOIN LATERAL (
+    SELECT a.end_night FROM room_allocations a WHERE a.room_id = r.id AND a.start_night < %(departure)s
+    ORDER BY a.start_night DESC LIMIT 1) AS before ON true
+WHERE r.room_type_id = %(type_id)s AND (before.end_night IS NULL OR before.end_night <= %(arrival)s)
+"""
+# The catalog stamp, the sale and the free rooms in one round trip: a head row (the stamp is
+# never NULL there) and one row per free room. The free rooms are read in the statement's
+# snapshot, taken before any wait for the inventory locks: a room sold meanwhile is refused by
+# the exclusion constraint at the insert, and booking looks again before it upgrades.
+_SELL_AND_FIND = (
+    _SELL_CTES
+    + """, free AS ("""
+    + _FREE
+    + """)
+SELECT (SELECT stamp FROM catalog_stamp WHERE id = 1), (SELECT count(*) FROM locked),
+    ARRAY(SELECT night FROM sold), NULL::int, NULL::date, NULL::date
+UNION ALL
+SELECT NULL, NULL, NULL, id, free_from, free_until FROM free
+"""
+)
+# SQLite has no lateral join: the same question with correlated subqueries
+_FREE_SQLITE = text("""
 SELECT id, free_from, free_until FROM (
     SELECT r.id,
-        (SELECT a.end_night FROM room_allocations a WHERE a.room_id = r.id AND a.start_night < %(departure)s
+        (SELECT a.end_night FROM room_allocations a WHERE a.room_id = r.id AND a.start_night < :departure
          ORDER BY a.start_night DESC LIMIT 1) AS free_from,
         (SELECT a.start_night FROM room_allocations a
-         WHERE a.room_id = r.id AND a.start_night >= %(departure)s
+         WHERE a.room_id = r.id AND a.start_night >= :departure
          ORDER BY a.start_night LIMIT 1) AS free_until
-    FROM rooms r WHERE r.room_type_id = %(type_id)s
-) AS around WHERE free_from IS NULL OR free_from <= %(arrival)s
-"""
+    FROM rooms r WHERE r.room_type_id = :type_id
+) AS around WHERE free_from IS NULL OR free_from <= :arrival
+""")
 _NAMES = (
     "id", "property_id", "status", "guest_id", "guest_name", "guest_email", "guest_phone", "adults",
     "children", "room_type_id", "inventory_type_id", "rate_plan_id", "block_id", "arrival", "departure",
@@ -92,7 +117,6 @@ ON CONFLICT DO NOTHING
 RETURNING room_id
 """
 _STAMP = "SELECT stamp FROM catalog_stamp WHERE id = 1"
-_FREE_SQLITE = text(re.sub(r"%\((\w+)\)s", r":\1", _FREE))
 
 
 class Sale:
@@ -118,6 +142,30 @@ class Sale:
             return self._sell_nights_core(type_id=type_id, stay=stay)
         params = {"type_id": type_id, "arrival": stay.arrival, "departure": stay.departure}
         locked, sold = self.raw.execute(_SELL, {**params, "nights": stay.nights}).fetchone()
+        self._settle(type_id=type_id, stay=stay, locked=locked, sold=sold)
+
+    def sell_and_find(self, *, type_id: int, stay: Stay, stamp: int) -> list[FreeRoom] | None:
+        """``sell_nights`` then ``free_rooms``, in one round trip on PostgreSQL, with a catalog copy
+        of ``stamp``. None when the catalog has changed since: nothing is sold, read it again."""
+        if self.raw is None:
+            if read_stamp(self.session) != stamp:
+                return None
+            self.sell_nights(type_id=type_id, stay=stay)
+            return self.free_rooms(type_id=type_id, stay=stay)
+        params = {"type_id": type_id, "arrival": stay.arrival, "departure": stay.departure}
+        rows = self.raw.execute(_SELL_AND_FIND, {**params, "nights": stay.nights}).fetchall()
+        current, locked, sold = next(r[:3] for r in rows if r[0] is not None)
+        if current != stamp:
+            if sold:
+                self.raw.execute(_UNSELL, {"type_id": type_id, "nights": sold})
+            return None
+        if len(sold) == stay.nights:
+            return [(r[3], r[4], r[5]) for r in rows if r[0] is None]
+        self._settle(type_id=type_id, stay=stay, locked=locked, sold=sold)  # refuses, or sells
+        return self.free_rooms(type_id=type_id, stay=stay)
+
+    def _settle(self, *, type_id: int, stay: Stay, locked: int, sold: list[date]) -> None:
+        """After a sale that did not take every night: give those back, then refuse or go careful."""
         if len(sold) == stay.nights:
             return
         if sold:  # give back the nights sold before refusing, or before the careful path

@@ -107,6 +107,10 @@ class SellableCache:
         self._copies: dict[str, Sellable] = {}
         self._loading = threading.Lock()  # 50 threads missing at once read the catalog once
 
+    def latest(self, site: str) -> Sellable | None:
+        """The copy kept, whatever its stamp (the caller checks it before relying on it)."""
+        return self._copies.get(site)
+
     def get(self, session: Session, site: str, *, stamp: int) -> Sellable:
         found = self._copies.get(site)
         if found is not None and found.stamp == stamp:
