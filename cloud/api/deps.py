@@ -17,10 +17,15 @@ def get_runtime(request: Request) -> Runtime:
     return runtime
 
 
+async def _runtime(request: Request) -> Runtime:
+    """As a dependency: no I/O, so not worth a hop to the thread pool."""
+    return get_runtime(request)
+
+
 def get_session(request: Request) -> Iterator[Session]:
     with get_runtime(request).sessions() as session:
         yield session
 
 
-RuntimeDep = Annotated["Runtime", Depends(get_runtime)]
+RuntimeDep = Annotated["Runtime", Depends(_runtime)]
 SessionDep = Annotated[Session, Depends(get_session)]

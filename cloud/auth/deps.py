@@ -73,7 +73,7 @@ def require_role(*roles: Role) -> Any:
     """``Annotated[Principal, require_role(Role.MANAGER, ...)]``, or in ``dependencies=[...]``."""
     allowed = frozenset(roles)
 
-    def check(principal: CurrentUser) -> Principal:
+    async def check(principal: CurrentUser) -> Principal:  # async: no I/O, no thread-pool hop
         if principal.role not in allowed:
             raise Forbidden(f"this needs one of the roles: {', '.join(sorted(r.value for r in allowed))}")
         return principal

@@ -51,4 +51,8 @@ def stay_ledger(request: Request) -> StayLedger | None:
     return ledger
 
 
-LedgerDep = Annotated[StayLedger | None, Depends(stay_ledger)]
+async def _ledger(request: Request) -> StayLedger | None:
+    return stay_ledger(request)  # no I/O: no hop to the thread pool
+
+
+LedgerDep = Annotated[StayLedger | None, Depends(_ledger)]
