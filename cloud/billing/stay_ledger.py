@@ -73,6 +73,7 @@ class FolioLedger:
         folio, prop = self._folio(session, res, now=now), _property(session, res)
         folio.arrival_at = local_instant(res.arrival, prop.checkin_from, prop.timezone)
         folio.checkout_at = res.checkout_due_at
+        folio.guest_name, folio.guest_phone = res.guest_name, whatsapp_number(res.guest_phone)
 
     def cancelled(self, session: Session, res: Reservation, *, now: datetime) -> None:
         """Post the fee the rate plan asks (cancellation or no-show); nothing if it is zero."""

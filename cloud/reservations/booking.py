@@ -13,7 +13,7 @@ from cloud.reservations import allocation, catalog, credentials, groups, invento
 from cloud.reservations.errors import InvalidRequest, UnknownResource, WrongState
 from cloud.reservations.guest_history import check_guest
 from cloud.reservations.models import Property, RatePlan, RoomType
-from cloud.reservations.models_stays import Reservation, ReservationNight
+from cloud.reservations.models_stays import HOLDING, Reservation, ReservationNight
 from cloud.reservations.nights import Stay, local_instant, local_today
 from cloud.reservations.pricing import Quote, cancellation_fee, no_show_fee, quote
 from cloud.reservations.sale import Sale
@@ -255,6 +255,25 @@ def modify(
     res.checkout_due_at = local_instant(stay.departure, prop.checkout_at, prop.timezone)
     _write_nights(session, res, priced)
     rooms.assign(session, res)
+    return res
+
+
+GUEST_DETAILS = ("guest_name", "guest_email", "guest_phone", "guest_language")
+
+
+def update_guest(session: Session, res: Reservation, **details: str) -> Reservation:
+    """Correct the guest's name or contact, or the language invoices and messages are written in."""
+    if res.status not in HOLDING:
+        raise WrongState(f"a {res.status} reservation's guest details are kept as they were")
+    unknown = set(details) - set(GUEST_DETAILS)
+    if unknown:
+        raise InvalidRequest(f"not a guest detail: {', '.join(sorted(unknown))}")
+    if details.get("guest_language", LANGUAGES[0]) not in LANGUAGES:
+        raise InvalidRequest(f"the guest's language must be one of {', '.join(LANGUAGES)}")
+    if "guest_name" in details and not details["guest_name"].strip():
+        raise InvalidRequest("the guest's name cannot be empty")
+    for name, value in details.items():
+        setattr(res, name, value)
     return res
 
 

@@ -217,7 +217,7 @@ def stay_page(
     )
 
 
-ACTIONS = ("check-in", "check-out", "cancel", "move")
+ACTIONS = ("check-in", "check-out", "cancel", "move", "language")
 
 
 @router.post("/{reservation_id}/{action}", response_model=None)
@@ -233,7 +233,10 @@ async def act(
     try:
         with db.begin_nested():
             room, settle = str(data.get("room", ""))[:63], str(data.get("settle", ""))[:16]
-            _perform(request, db, res, prop, action, room, settle=settle, actor=user)
+            if action == "language":
+                booking.update_guest(db, res, guest_language=str(data.get("guest_language", ""))[:8])
+            else:
+                _perform(request, db, res, prop, action, room, settle=settle, actor=user)
             _account(request, db, res, action)
     except DomainError as exc:
         db.expire_all()
@@ -252,6 +255,8 @@ def _account(request: Request, db: Session, res: Any, action: str) -> None:
         ledger.checked_out(db, res, now=now, invoice=False)
     elif action == "cancel":
         ledger.cancelled(db, res, now=now)
+    elif action == "language":
+        ledger.modified(db, res, now=now)  # the folio's language: invoices from now on
 
 
 def _settle(value: str) -> Settle:

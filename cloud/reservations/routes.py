@@ -113,11 +113,16 @@ def modify(
     clock: ClockDep,
     ledger: LedgerDep,
 ) -> ReservationOut:
-    """Change dates, room type or guests; refused whole when the new stay cannot be sold."""
+    """Change dates, room type or guests (refused whole when the new stay cannot be sold), or the
+    guest's name, contact and language (also while in house)."""
 
     def work(session: Session) -> ReservationOut:
         res = own(session, user, reservation_id, lock=True)
-        booking.modify(session, res, now=clock(), **body.model_dump(exclude_none=True))
+        changes = body.model_dump(exclude_none=True)
+        guest = {name: changes.pop(name) for name in booking.GUEST_DETAILS if name in changes}
+        if changes or not guest:
+            booking.modify(session, res, now=clock(), **changes)
+        booking.update_guest(session, res, **guest)
         if ledger is not None:
             ledger.modified(session, res, now=clock())
         return reservation_out(session, res)

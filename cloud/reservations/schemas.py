@@ -42,11 +42,20 @@ class ReservationIn(Strict):
 
 
 class ReservationPatch(Strict):
+    """The stay (while booked) and the guest's details (while booked or in house); omitted fields
+    stay as they are."""
+
     arrival: date | None = None
     departure: date | None = None
     room_type: str | None = Field(default=None, max_length=32)
     adults: int | None = Field(default=None, ge=1, le=20)
     children: int | None = Field(default=None, ge=0, le=20)
+    guest_name: str | None = Field(default=None, min_length=1, max_length=200)
+    guest_email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    guest_phone: str | None = Field(default=None, max_length=32, pattern=r"^\+?[0-9 ()-]{4,31}$")
+    guest_language: Literal["en", "es", "zh"] | None = Field(
+        default=None, description="invoices and messages from now on (invoices issued keep theirs)"
+    )
 
 
 class NightOut(BaseModel):

@@ -79,6 +79,20 @@ def test_a_refused_move_is_shown_and_changes_nothing(sessions: sessionmaker[Sess
         assert room.group(1) + " (" not in client.get(second).text
 
 
+def test_the_stay_page_changes_the_guests_language_and_refuses_an_unknown_one(
+    sessions: sessionmaker[Session],
+) -> None:
+    with client_for(sessions, clock=lambda: NOW) as client:
+        stay = client.post("/reservations/new", data=FORM, follow_redirects=False).headers["location"]
+        assert 'action="' + stay + '/language"' in client.get(stay).text
+        changed = client.post(f"{stay}/language", data={"guest_language": "zh"}, follow_redirects=True)
+        assert changed.status_code == 200 and '<option value="zh" selected>' in changed.text
+        refused = client.post(f"{stay}/language", data={"guest_language": "fr"})
+        assert refused.status_code == 200 and 'role="alert"' in refused.text
+        with sessions() as s:
+            assert s.scalar(select(Reservation.guest_language)) == "zh"
+
+
 def test_group_block_screen_imports_the_list_and_checks_the_group_in(
     sessions: sessionmaker[Session], issuer: RecordingIssuer
 ) -> None:

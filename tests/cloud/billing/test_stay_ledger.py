@@ -137,6 +137,46 @@ def test_changing_the_dates_moves_the_folios_arrival_and_checkout(desk: TestClie
     assert moved["checkout_at"].startswith("2027-03-12T10:00")
 
 
+def test_the_guests_language_and_phone_change_in_house_and_reach_the_folio(
+    desk: TestClient, stay_clock: Clock
+) -> None:
+    res = book(desk)
+    stay_clock.now = CHECK_IN
+    assert desk.post(f"/api/v1/reservations/{res['id']}/check-in").status_code == 200
+    r = desk.patch(f"/api/v1/reservations/{res['id']}",
+                   json={"guest_language": "es", "guest_phone": "+34 600 999 888"})
+    assert r.status_code == 200, r.text
+    changed = r.json()
+    assert (changed["guest_language"], changed["guest_phone"]) == ("es", "+34 600 999 888")
+    assert (changed["arrival"], changed["departure"], changed["status"]) == (
+        res["arrival"], res["departure"], "checked_in")
+    assert changed["rooms"] == res["rooms"]  # the stay is not touched
+    now = folio(desk, res["id"])
+    assert (now["guest_language"], now["guest_phone"]) == ("es", "+34600999888")
+
+
+def test_a_stay_change_is_refused_in_house_and_the_guest_details_with_it(
+    desk: TestClient, stay_clock: Clock
+) -> None:
+    res = book(desk)
+    stay_clock.now = CHECK_IN
+    desk.post(f"/api/v1/reservations/{res['id']}/check-in")
+    r = desk.patch(f"/api/v1/reservations/{res['id']}",
+                   json={"guest_language": "zh", "departure": "2027-03-09"})
+    assert r.status_code == 409, r.text
+    assert desk.get(f"/api/v1/reservations/{res['id']}").json()["guest_language"] == res["guest_language"]
+
+
+def test_guest_details_of_a_cancelled_stay_are_kept_and_bad_ones_refused(desk: TestClient) -> None:
+    res = book(desk)
+    assert desk.patch(f"/api/v1/reservations/{res['id']}", json={"guest_language": "fr"}).status_code == 422
+    assert desk.patch(f"/api/v1/reservations/{res['id']}", json={"guest_name": ""}).status_code == 422
+    desk.post(f"/api/v1/reservations/{res['id']}/cancel")
+    r = desk.patch(f"/api/v1/reservations/{res['id']}", json={"guest_email": "ana@example.com"})
+    assert r.status_code == 409, r.text
+    assert desk.get(f"/api/v1/reservations/{res['id']}").json()["guest_email"] == res["guest_email"]
+
+
 def test_a_rooming_list_opens_a_folio_per_guest_and_the_group_check_in_posts_their_nights(
     desk: TestClient, stay_clock: Clock
 ) -> None:
