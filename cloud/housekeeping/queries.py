@@ -6,6 +6,7 @@ to housekeeping staff as it is.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -70,11 +71,19 @@ def room(session: Session, *, site: str, floor: str, room: str) -> HkRoom | None
 
 
 def floors(session: Session, *, sites: Collection[str], now: datetime) -> list[HkFloor]:
-    """Every reported room of ``sites``, grouped by floor in slug order."""
+    """Every reported room of ``sites``, grouped by floor; floors and rooms in the order people
+    count them (f2 before f10, room 99 before 100)."""
     out: dict[tuple[str, str], HkFloor] = {}
-    for r in _rooms(session, sites=sites, only=None, now=now):
+    for r in sorted(_rooms(session, sites=sites, only=None, now=now),
+                    key=lambda r: (r.site, natural(r.floor), natural(r.room))):
         out.setdefault((r.site, r.floor), HkFloor(r.site, r.floor)).rooms.append(r)
-    return [out[k] for k in sorted(out)]
+    return list(out.values())
+
+
+def natural(text: str) -> tuple[tuple[int, int | str], ...]:
+    """A sort key that compares runs of digits as numbers: "f2" < "f10"."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part)
+                 for part in re.split(r"(\d+)", text) if part)
 
 
 def _rooms(session: Session, *, sites: Collection[str], only: RoomKey | None,
