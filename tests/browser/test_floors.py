@@ -112,6 +112,9 @@ def test_housekeeper_on_a_tablet_marks_a_dirty_room_clean_and_sees_the_floor_con
         expect(page.locator("#live-status")).to_have_text("live")
         tile = page.locator("#room-hotel-f1-102")
         expect(tile.locator(".hk-state-name")).to_have_text("dirty")
+        counts = tile.locator("xpath=ancestor::section").locator(".hk-counts")
+        dirty = int(counts.locator("[data-count=dirty]").inner_text())
+        assert dirty >= 1
         expect(tile.get_by_role("button", name="Mark inspected")).to_have_count(0)  # managers inspect
         expect(tile.locator(".hk-dnd")).to_be_hidden()
         expect(tile.locator(".hk-pending")).to_be_hidden()
@@ -126,8 +129,10 @@ def test_housekeeper_on_a_tablet_marks_a_dirty_room_clean_and_sees_the_floor_con
         expect(tile.get_by_role("button")).to_have_count(0)  # a clean room: nothing more for housekeeping
         shot(page, "housekeeping-tablet-clean.png")
 
+        expect(counts.locator("[data-count=dirty]")).to_have_text(str(dirty - 1))
         floor.gateway.command("room.settings", RoomSettings(room="102", housekeeping="dirty"))
         expect(tile.locator(".hk-state-name")).to_have_text("dirty", timeout=15_000)  # live, no reload
+        expect(counts.locator("[data-count=dirty]")).to_have_text(str(dirty))  # the header too
         button = tile.get_by_role("button", name="Start cleaning")
         box = button.bounding_box()
         assert box is not None and box["height"] >= 44 and box["width"] >= 150  # a finger's target

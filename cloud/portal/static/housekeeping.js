@@ -22,6 +22,15 @@
       form.hidden = !applies || (form.dataset.action === "start" && dnd);
     });
     setTimeout(() => el.classList.remove("flash"), 600);
+    if (changed) recount(el.closest("section.hk-floor"));
+  }
+
+  function recount(floor) {  // the floor's header follows its tiles
+    if (!floor) return;
+    const rooms = [...floor.querySelectorAll("li.hk-room")];
+    floor.querySelectorAll("[data-count]").forEach((count) => {
+      count.textContent = String(rooms.filter((r) => r.dataset.state === count.dataset.count).length);
+    });
   }
 
   function applyRoom(r) {  // a gateway's snapshot: the truth, unless a newer request is on its way
