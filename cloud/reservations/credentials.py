@@ -69,10 +69,12 @@ def issue_for_room(
     valid_until: datetime,
     now: datetime,
     actor: Actor = SYSTEM,
+    companions: bool = False,
 ) -> StayCredential:
     """Sign guest 1's card with a new sequence for the room (older cards of the room stop at its
     first use), record it, and send it to the floor's gateway; the stay's earlier cards of the
-    room are revoked."""
+    room are revoked. ``companions``: each other guest who held a live card gets one of the new
+    sequence too (one per guest number), so a re-key leaves nobody of the stay locked out."""
     earlier = _active(session, res.id, room_id)
     last = session.scalar(select(func.max(StayCredential.sequence)).where(StayCredential.room_id == room_id))
     credential = _issue(
@@ -81,6 +83,11 @@ def issue_for_room(
     )
     for old in earlier:
         _revoke(session, old, now=now, actor=actor)
+    for guest in sorted({old.guest for old in earlier if old.guest != 1} if companions else ()):
+        _issue(
+            session, issuer, res=res, room_id=room_id, sequence=credential.sequence, guest=guest,
+            starts=False, valid_from=valid_from, valid_until=valid_until, now=now, actor=actor,
+        )
     room_settings(session, room_id=room_id, checkout_at=valid_until, occupied=True)
     return credential
 

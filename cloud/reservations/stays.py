@@ -120,7 +120,8 @@ def late_checkout(
     now: datetime,
     actor: Actor = SYSTEM,
 ) -> Reservation:
-    """Extend the last day to ``until`` for the hourly fee; re-issues the card for the new hour."""
+    """Extend the last day to ``until`` for the hourly fee; re-issues the stay's cards (guest 1's
+    and each companion's) for the new hour."""
     prop = session.get(Property, res.property_id)
     assert prop is not None
     if res.status not in ("booked", "checked_in"):
@@ -139,7 +140,7 @@ def late_checkout(
         last = allocation.stay_allocations(session, res.id)[-1]
         credentials.issue_for_room(
             session, issuer, res=res, room_id=last.room_id, valid_from=now, valid_until=due, now=now,
-            actor=actor,
+            actor=actor, companions=True,
         )
     return res
 

@@ -14,12 +14,12 @@ from cloud.board.models import RoomStatus
 from cloud.commands.models import Command
 from cloud.guests.models import Guest, GuestStay
 from cloud.guests.settings import GuestSettings
-from cloud.reservations import booking, rooms, stays
+from cloud.reservations import booking, credentials, rooms, stays
 from cloud.reservations.booking import Booking
 from cloud.reservations.errors import InvalidRequest, TooEarly, WrongState
 from cloud.reservations.guest_history import GuestHistory
 from cloud.reservations.models import Room
-from cloud.reservations.models_stays import RoomAllocation, TypeInventory
+from cloud.reservations.models_stays import RoomAllocation, StayCredential, TypeInventory
 from mqtt.envelope import new_id
 from mqtt.keycard import Card, Kind, parse_card
 from tests.reservations.conftest import NOW, RecordingIssuer
@@ -175,6 +175,21 @@ def test_late_checkout_is_charged_by_the_hour_and_reissues_the_card(
     )
     with pytest.raises(InvalidRequest):
         stays.late_checkout(session, res, until=time(18), issuer=issuer, now=AT_16)
+
+
+def test_late_checkout_reissues_each_companions_card_too(session: Session, issuer: RecordingIssuer) -> None:
+    res = booking.load(session, _book(session))
+    stays.check_in(session, res, issuer=issuer, now=AT_16)
+    room_id = _room(session, res.id).id
+    for guest in (2, 2, 3):  # guest 2 has a copy
+        credentials.add_card(session, issuer, res=res, room_id=room_id, guest=guest, now=AT_16, actor="desk")
+    stays.late_checkout(session, res, until=time(13), issuer=issuer, now=AT_16)
+    live = session.scalars(select(StayCredential).where(
+        StayCredential.reservation_id == res.id, StayCredential.revoked_at.is_(None))).all()
+    assert sorted(c.guest for c in live) == [1, 2, 3]  # one card per guest, the copies not repeated
+    assert {c.sequence for c in live} == {2} and {c.valid_until for c in live} == {res.checkout_due_at}
+    revoked = [c for c in _commands(session) if c.type == "credential.revoke"]
+    assert len(revoked) == 4  # every card of the first sequence
 
 
 def test_stays_are_checked_out_at_the_exact_hour(session: Session, issuer: RecordingIssuer) -> None:
