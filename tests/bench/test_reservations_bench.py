@@ -118,7 +118,9 @@ def _load_stays(engine: Engine, sessions: sessionmaker[Session]) -> None:
         prop = catalog.get_property(s, "big")
         plan = catalog.rate_plan(s, prop, "flex")
         rooms = [(r.id, r.room_type_id) for r in s.query(Room).order_by(Room.id)]
-    res_rows, alloc_rows, sold = [], [], Counter[tuple[int, date]]()
+    res_rows: list[dict[str, object]] = []
+    alloc_rows: list[dict[str, object]] = []
+    sold = Counter[tuple[int, date]]()
     per_room = RESERVATIONS // len(rooms)
     for room_id, type_id in rooms:
         night = START + timedelta(days=rng.randrange(30))
