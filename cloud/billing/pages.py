@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cloud.auth.deps import DbSession, check_property
+from cloud.auth.deps import DbSession
 from cloud.auth.roles import Principal
 from cloud.billing import invoicing, payments
 from cloud.billing.access import BillingUser
@@ -33,6 +33,7 @@ from cloud.reservations.ledger import Settle, stay_ledger
 from cloud.reservations.models import Property
 from cloud.reservations.models_stays import Reservation
 from cloud.reservations.present import reservation_out
+from cloud.reservations.web import own_stay
 from mqtt.envelope import new_id, utcnow
 
 router = APIRouter(prefix="/reservations", include_in_schema=False)
@@ -55,13 +56,6 @@ def _billing(request: Request) -> BillingContext:
 def _now(request: Request) -> Any:
     return getattr(request.app.state, "clock", utcnow)()
 
-
-def _stay(db: Session, user: Principal, reservation_id: str) -> tuple[Reservation, Property]:
-    res = booking.load(db, reservation_id[:26])
-    prop = db.get(Property, res.property_id)
-    assert prop is not None
-    check_property(db, user, prop.slug)
-    return res, prop
 
 
 async def _form(request: Request) -> Form:
@@ -100,7 +94,7 @@ def _int(text: str | None) -> int | None:
 @router.get("/{reservation_id}/checkout", response_class=HTMLResponse)
 def checkout_page(request: Request, db: DbSession, user: BillingUser,
                   reservation_id: str) -> HTMLResponse:
-    res, prop = _stay(db, user, reservation_id)
+    res, prop = own_stay(db, user, reservation_id[:26])
     return _page(request, db, res, prop)
 
 
@@ -109,13 +103,13 @@ async def _act(request: Request, db: Session, user: Principal, reservation_id: s
     """Run one desk action in the request's transaction; a refusal rolls all of it back and
     re-renders the page (422) with the reason."""
     form = await _form(request)
-    res, prop = _stay(db, user, reservation_id)
+    res, prop = own_stay(db, user, reservation_id[:26])
     try:
         query = action(request, db, res, folio_of(db, res.id), form)
     except (Refused, DomainError) as exc:
         db.rollback()
         text = exc.text if isinstance(exc, Refused) else problem_message(exc)
-        res, prop = _stay(db, user, reservation_id)
+        res, prop = own_stay(db, user, reservation_id[:26])
         return _page(request, db, res, prop, errors=[text], status=422)
     return RedirectResponse(f"/reservations/{res.id}/checkout{query}", status_code=303)
 

@@ -9,17 +9,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from cloud.auth.deps import DbSession, GuestDataUser, check_property
-from cloud.auth.roles import Principal
+from cloud.auth.deps import DbSession, GuestDataUser
 from cloud.cards import desk, stay_cards
 from cloud.core.errors import DomainError
 from cloud.i18n.jinja import gettext
 from cloud.i18n.labels import N_
 from cloud.portal.templating import templates
-from cloud.reservations import booking
 from cloud.reservations.errors import InvalidRequest
 from cloud.reservations.models import Property
 from cloud.reservations.models_stays import Reservation
+from cloud.reservations.web import own_stay
 from mqtt.envelope import utcnow
 
 router = APIRouter(prefix="/reservations", include_in_schema=False)
@@ -55,18 +54,11 @@ def _now(request: Request) -> Any:
     return getattr(request.app.state, "clock", utcnow)()
 
 
-def _own(db: Session, user: Principal, reservation_id: str) -> tuple[Reservation, Property]:
-    res = booking.load(db, reservation_id[:26])
-    prop = db.get(Property, res.property_id)
-    assert prop is not None
-    check_property(db, user, prop.slug)
-    return res, prop
-
 
 @router.get("/{reservation_id}/keycards", response_class=HTMLResponse)
 def keycards(request: Request, db: DbSession, user: GuestDataUser, reservation_id: str) -> HTMLResponse:
     """The section alone, which the stay page fetches again while a card is being encoded."""
-    res, prop = _own(db, user, reservation_id)
+    res, prop = own_stay(db, user, reservation_id[:26])
     context = {"r": {"id": res.id}, "keycards": keycards_context(db, res, prop, now=_now(request))}
     return templates.TemplateResponse(request, "reservations/_cards.html", context)
 
@@ -75,7 +67,7 @@ def keycards(request: Request, db: DbSession, user: GuestDataUser, reservation_i
 async def encode(request: Request, db: DbSession, user: GuestDataUser, reservation_id: str) -> Response:
     """Encode card: the guest's card not yet on a tag (or a new one for them) goes to the station."""
     form = await request.form()
-    res, prop = _own(db, user, reservation_id)
+    res, prop = own_stay(db, user, reservation_id[:26])
     try:
         guest, station = _guest(str(form.get("guest", ""))), str(form.get("station", ""))[:40]
         issuer = getattr(request.app.state, "credential_issuer", None)
@@ -103,7 +95,7 @@ async def encode(request: Request, db: DbSession, user: GuestDataUser, reservati
 def revoke(
     request: Request, db: DbSession, user: GuestDataUser, reservation_id: str, card_id: str
 ) -> Response:
-    res, _prop = _own(db, user, reservation_id)
+    res, _prop = own_stay(db, user, reservation_id[:26])
     try:
         with db.begin_nested():
             stay_cards.revoke(db, res=res, card_id=card_id, actor=user, now=_now(request))

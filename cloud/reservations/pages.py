@@ -22,6 +22,7 @@ from cloud.reservations.ledger import Settle, stay_ledger
 from cloud.reservations.models import Property, RatePlan, Room, RoomType
 from cloud.reservations.nights import FIRST, LAST, local_today
 from cloud.reservations.present import reservation_out
+from cloud.reservations.web import own_stay
 from mqtt.envelope import utcnow
 
 router = APIRouter(prefix="/reservations", include_in_schema=False)
@@ -185,19 +186,12 @@ def _booking(prop: Property, form: dict[str, str]) -> booking.Booking:
     )
 
 
-def _own(db: Session, user: Principal, reservation_id: str) -> tuple[Any, Property]:
-    res = booking.load(db, reservation_id[:26])
-    prop = db.get(Property, res.property_id)
-    assert prop is not None
-    check_property(db, user, prop.slug)
-    return res, prop
-
 
 @router.get("/{reservation_id}", response_class=HTMLResponse)
 def stay_page(
     request: Request, db: DbSession, user: GuestDataUser, reservation_id: str, error: str = ""
 ) -> HTMLResponse:
-    res, prop = _own(db, user, reservation_id)
+    res, prop = own_stay(db, user, reservation_id[:26])
     room_slugs = list(db.scalars(select(Room.slug).where(Room.property_id == prop.id).order_by(Room.slug)))
     ledger = stay_ledger(request)
     type_, plan = db.get(RoomType, res.room_type_id), db.get(RatePlan, res.rate_plan_id)
@@ -228,15 +222,13 @@ async def act(
     if action not in ACTIONS:
         return Response(status_code=404)
     data = await request.form()
-    res, prop = _own(db, user, reservation_id)
+    res, prop = own_stay(db, user, reservation_id[:26])
     back = request.headers.get("referer", "") if data.get("back") == "chart" else ""
     try:
         with db.begin_nested():
             room, settle = str(data.get("room", ""))[:63], str(data.get("settle", ""))[:16]
-            if action == "language":
-                booking.update_guest(db, res, guest_language=str(data.get("guest_language", ""))[:8])
-            else:
-                _perform(request, db, res, prop, action, room, settle=settle, actor=user)
+            language = str(data.get("guest_language", ""))[:8]
+            _perform(request, db, res, prop, action, room, settle=settle, language=language, actor=user)
             _account(request, db, res, action)
     except DomainError as exc:
         db.expire_all()
@@ -268,7 +260,7 @@ def _settle(value: str) -> Settle:
 
 def _perform(
     request: Request, db: Session, res: Any, prop: Property, action: str, room: str, *, settle: str,
-    actor: Principal,
+    language: str, actor: Principal,
 ) -> None:
     now = clock(request)
     if action == "check-in":
@@ -283,5 +275,7 @@ def _perform(
         stays.check_out(db, res, now=now, actor=actor)
     elif action == "cancel":
         booking.cancel(db, res, now=now)
+    elif action == "language":
+        booking.update_guest(db, res, guest_language=language)
     else:
         rooms.move(db, res, room=catalog.room_by_slug(db, prop, room))

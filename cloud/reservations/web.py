@@ -73,11 +73,18 @@ def own_block(session: Session, user: Principal, block_id: str) -> GroupBlock:
 
 def own(session: Session, user: Principal, reservation_id: str, *, lock: bool = False) -> Reservation:
     """The reservation, if the user works at its property."""
+    return own_stay(session, user, reservation_id, lock=lock)[0]
+
+
+def own_stay(
+    session: Session, user: Principal, reservation_id: str, *, lock: bool = False
+) -> tuple[Reservation, Property]:
+    """The reservation and its property, if the user works there (the pages' lookup too)."""
     res = booking.load(session, reservation_id, lock=lock)
     prop = session.get(Property, res.property_id)
     assert prop is not None
     allow(session, user, prop.slug)
-    return res
+    return res, prop
 
 
 async def _clock(request: Request) -> Callable[[], datetime]:
