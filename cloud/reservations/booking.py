@@ -85,8 +85,10 @@ def book(session: Session, request: Booking, *, now: datetime) -> Reservation:
             pass  # perhaps only in this copy: decided below on the current catalog
         else:
             free = writer.sell_and_find(type_id=order.type_.id, stay=order.stay, stamp=kept.stamp)
-    offer, early = kept, free is not None  # early: rooms read before the inventory locks were held
-    if free is None or offer is None:  # no copy yet, a stale one, a block, or no room wanted
+    early = free is not None  # the rooms were read before the inventory locks were held
+    if kept is not None and early:
+        offer = kept
+    else:  # no copy yet, a stale one, a block, or no room wanted
         offer = cache.get(session, request.property, stamp=writer.stamp())
         order = _order(session, request, offer, now=now)
         if request.block_id:
@@ -169,9 +171,13 @@ def _language(session: Session, request: Booking, *, site: str, default: str) ->
     if request.guest_id is not None:
         profile = check_guest(session, guest_id=request.guest_id, site=site).language
     language = request.guest_language or profile or default or "en"
+    _check_language(language)
+    return language
+
+
+def _check_language(language: str) -> None:
     if language not in LANGUAGES:
         raise InvalidRequest(f"the guest's language must be one of {', '.join(LANGUAGES)}")
-    return language
 
 
 def _check_guests(code: str, max_guests: int, adults: int, children: int) -> None:
@@ -268,8 +274,8 @@ def update_guest(session: Session, res: Reservation, **details: str) -> Reservat
     unknown = set(details) - set(GUEST_DETAILS)
     if unknown:
         raise InvalidRequest(f"not a guest detail: {', '.join(sorted(unknown))}")
-    if details.get("guest_language", LANGUAGES[0]) not in LANGUAGES:
-        raise InvalidRequest(f"the guest's language must be one of {', '.join(LANGUAGES)}")
+    if "guest_language" in details:
+        _check_language(details["guest_language"])
     if "guest_name" in details and not details["guest_name"].strip():
         raise InvalidRequest("the guest's name cannot be empty")
     for name, value in details.items():
