@@ -1,139 +1,151 @@
-"""Composition root of the cloud: settings in, a FastAPI app with its running parts out."""
+"""Composition root of the cloud: settings in, one typed set of services, a FastAPI app out.
+
+The only place that builds adapters (database engine, key directory, card issuer, payment and
+message providers, the MQTT link) and hands each area its part through ``install(app, services)``.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
+from datetime import timedelta
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
-from cloud.api import health
-from cloud.auth import api as auth_api
-from cloud.auth import pages as auth_pages
-from cloud.auth import staff_pages
-from cloud.auth.deps import require_role
-from cloud.auth.roles import ROOM_ROLES
-from cloud.auth.settings import AuthSettings
-from cloud.auth.wiring import install_auth
-from cloud.billing import install as billing_install
-from cloud.board import routes as board_routes
+from cloud.api import wiring as api
+from cloud.auth import wiring as auth
+from cloud.billing import wiring as billing
+from cloud.billing.context import build_context as build_billing
+from cloud.billing.stay_ledger import FolioLedger
+from cloud.board import wiring as board
 from cloud.board.notify import BoardNotifier
-from cloud.cards.wiring import install_cards
+from cloud.cards import wiring as cards
 from cloud.commands.publisher import CommandPublisher
-from cloud.core.config import Settings
+from cloud.core.clock import Clock, utcnow
 from cloud.core.db import make_engine, make_sessionmaker
 from cloud.core.errors import install_problem_handlers
 from cloud.core.migrate import upgrade
-from cloud.guests import api as guests_api
-from cloud.guests import pages as guests_pages
-from cloud.guests.context import install_guests
-from cloud.guests.settings import GuestSettings
-from cloud.housekeeping import pages as housekeeping_pages
+from cloud.guests import wiring as guests
+from cloud.guests.context import build_guests
+from cloud.housekeeping import wiring as housekeeping
 from cloud.i18n.jinja import install_i18n
 from cloud.ingest.link import CloudLink
 from cloud.ingest.service import IngestService
 from cloud.ingest.store import IngestStore
 from cloud.keys.distribution import KeyDistributor
+from cloud.keys.keyring import Keyring
+from cloud.keys.storage import KeyDirectory
+from cloud.notify import wiring as notify
 from cloud.notify.maintenance import MaintenanceAlertNotifier
-from cloud.notify.settings import NotifySettings
-from cloud.portal import routes as portal_routes
+from cloud.portal import wiring as portal
 from cloud.portal.templating import templates
-from cloud.reservations.wiring import install_reservations
-from cloud.runtime import Runtime
-from cloud.telemetry import pages as maintenance_pages
-from cloud.telemetry import routes as telemetry_routes
+from cloud.reservations import wiring as reservations
+from cloud.reservations.credentials import CredentialIssuer
+from cloud.reservations.guest_history import GuestHistory
+from cloud.reservations.keycards import KeyringIssuer
+from cloud.reservations.schedule import StayClock
+from cloud.services import PosadaApp, Services
+from cloud.settings import Settings, load
+from cloud.telemetry import wiring as telemetry
 from cloud.telemetry.alerts.monitor import AlertLoop, AlertMonitor
 from cloud.telemetry.handoff import TelemetryHandoff
 from cloud.telemetry.ingest import telemetry_ingest
-from cloud.telemetry.settings import TelemetrySettings
 
 log = logging.getLogger(__name__)
-STATIC = Path(__file__).resolve().parent / "portal" / "static"
+# A first key (a demo) is valid from a little before now: the request being signed was stamped
+# before it was made.
+FIRST_KEY_BACKDATE = timedelta(minutes=5)
 
 
-def build_runtime(settings: Settings) -> Runtime:
+def build_services(settings: Settings, *, clock: Clock = utcnow,
+                   issuer: CredentialIssuer | None = None) -> Services:
+    """Every adapter of the cloud, built once; the database is migrated first."""
     engine = make_engine(settings.database_url)
     upgrade(engine)
-    return Runtime(settings=settings, engine=engine, sessions=make_sessionmaker(engine))
+    sessions = make_sessionmaker(engine)
+    keys = KeyDirectory(settings.keys_dir)
+    history = GuestHistory(settings.guests)
+    ledger = FolioLedger(settings.billing)  # stays keep their folios in step
+    services = Services(
+        settings=settings, engine=engine, sessions=sessions, clock=clock,
+        auth=auth.build_auth(settings.auth, sessions), guests=build_guests(settings.guests),
+        keys=keys, issuer=issuer or KeyringIssuer(lambda: keyring(keys)), history=history,
+        billing=build_billing(sessions, settings.billing, clock=clock), ledger=ledger,
+        notify=notify.build_context(sessions, settings.notify, clock=clock),
+    )
+    # checkouts at the hour, block releases, service tasks
+    services.workers.append(StayClock(sessions, history=history, ledger=ledger))
+    return services
 
 
-def start_alerts(runtime: Runtime) -> None:
+def keyring(keys: KeyDirectory) -> Keyring:
+    """Loaded per card, so a rotated key is picked up without a restart."""
+    return keys.load_or_create(now=utcnow() - FIRST_KEY_BACKDATE)
+
+
+def start_alerts(services: Services) -> None:
     """Telemetry alerts become maintenance tasks and a message to the floor's maintenance chat."""
-    settings = TelemetrySettings()
-    notifier = MaintenanceAlertNotifier(runtime.sessions, NotifySettings())
-    monitor = AlertMonitor(runtime.sessions, thresholds=settings.thresholds(), notifier=notifier)
-    loop = AlertLoop(monitor, interval_s=settings.alert_interval_s)
-    loop.start()
-    runtime.background.append(loop)
+    settings = services.settings.telemetry
+    notifier = MaintenanceAlertNotifier(services.sessions, services.settings.notify)
+    monitor = AlertMonitor(services.sessions, thresholds=settings.thresholds(), notifier=notifier)
+    services.run(AlertLoop(monitor, interval_s=settings.alert_interval_s))
 
 
-def start_mqtt(runtime: Runtime) -> None:
+def start_mqtt(services: Services) -> None:
     """Broker (embedded unless a URL is set), link, ingest and command publisher."""
-    settings = runtime.settings
+    settings = services.settings
     if not settings.mqtt_url:
-        runtime.start_embedded_broker()
-    url = runtime.mqtt_url
+        services.start_embedded_broker()
+    url = services.mqtt_url
     assert url is not None
-    runtime.link = CloudLink(url, client_id=settings.mqtt_client_id, share_group=settings.mqtt_share_group)
-    store = IngestStore(runtime.engine)
-    store.event_hooks.extend(runtime.event_hooks)
-    runtime.ingest = IngestService(runtime.link, store, batch_max=settings.ingest_batch_max,
-                                   batch_wait_s=settings.ingest_batch_wait_ms / 1000)
-    runtime.ingest.listeners.append(BoardNotifier(runtime.hub, runtime.sessions))
-    telemetry = TelemetryHandoff(telemetry_ingest(TelemetrySettings(), runtime.sessions))
-    telemetry.start()
-    runtime.background.append(telemetry)
-    runtime.ingest.on_telemetry = telemetry.submit
-    runtime.publisher = CommandPublisher(runtime.link, runtime.sessions)
-    if runtime.keyring is not None:
-        runtime.ingest.listeners.append(
-            KeyDistributor(runtime.sessions, runtime.keyring, wake=runtime.publisher.poke))
-    runtime.ingest.start()
-    runtime.publisher.start()
-    runtime.link.start()
+    link = services.link = CloudLink(url, client_id=settings.mqtt_client_id,
+                                     share_group=settings.mqtt_share_group)
+    store = IngestStore(services.engine)
+    store.event_hooks.extend(services.event_hooks)
+    ingest = services.ingest = IngestService(link, store, batch_max=settings.ingest_batch_max,
+                                             batch_wait_s=settings.ingest_batch_wait_ms / 1000)
+    ingest.listeners.append(BoardNotifier(services.hub, services.sessions))
+    handoff = TelemetryHandoff(telemetry_ingest(settings.telemetry, services.sessions))
+    services.run(handoff)
+    ingest.on_telemetry = handoff.submit
+    publisher = services.publisher = CommandPublisher(link, services.sessions)
+    ingest.listeners.append(
+        KeyDistributor(services.sessions, lambda: keyring(services.keys), wake=publisher.poke))
+    ingest.start()
+    publisher.start()
+    link.start()
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings()
-    runtime = build_runtime(settings)
+def create_app(settings: Settings | None = None, *, clock: Clock = utcnow,
+               issuer: CredentialIssuer | None = None) -> PosadaApp:
+    """The app on ``settings`` (default: read from the environment and ``POSADA_CONFIG``).
+
+    ``clock`` and ``issuer`` replace the real clock and card issuer (tests, simulations)."""
+    settings = settings or load()
+    services = build_services(settings, clock=clock, issuer=issuer)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        for loop in runtime.loops:
-            loop.start()
-            runtime.background.append(loop)
+        for worker in services.workers:
+            services.run(worker)
         if settings.mqtt_enabled:
-            start_mqtt(runtime)
-            start_alerts(runtime)
+            start_mqtt(services)
+            start_alerts(services)
         try:
             yield
         finally:
-            runtime.stop()
+            services.stop()
 
-    app = FastAPI(title="Posada", version="0.1.0", lifespan=lifespan, openapi_url="/openapi.json",
-                  description="Hotel management: reservations, stays, rooms, doors and billing.")
-    app.state.runtime = runtime
+    app = PosadaApp(title="Posada", version="0.1.0", lifespan=lifespan, openapi_url="/openapi.json",
+                    description="Hotel management: reservations, stays, rooms, doors and billing.")
+    app.services = services
     install_problem_handlers(app)
-    install_auth(app, settings=AuthSettings(secret_key=settings.secret_key), sessions=runtime.sessions,
-                 templates=templates)
-    install_i18n(app, templates)
-    install_guests(app, GuestSettings(secret_key=settings.secret_key))
-    install_cards(app)
-    install_reservations(app, settings)
-    for router in (auth_api.router, auth_pages.router, staff_pages.router, guests_api.router,
-                   guests_pages.router):
-        app.include_router(router)
-    notify_loop, housekeeping = billing_install.install(app, sessions=runtime.sessions)
-    runtime.loops.append(notify_loop)
-    runtime.event_hooks.append(housekeeping)
-    app.include_router(health.router)
-    app.include_router(board_routes.router, dependencies=[require_role(*ROOM_ROLES)])
-    app.include_router(telemetry_routes.router, dependencies=[require_role(*ROOM_ROLES)])
-    app.include_router(portal_routes.router, dependencies=[require_role(*ROOM_ROLES)])
-    app.include_router(housekeeping_pages.router)
-    app.include_router(maintenance_pages.router)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # Routes match in this order: cards before reservations, whose page routes match more widely.
+    cards.install(app, services)
+    reservations.install(app, services)
+    auth.install(app, services, templates=templates)
+    for area in (guests, billing, notify, api, board, telemetry, housekeeping, portal):
+        area.install(app, services)
+    install_i18n(app, templates)  # outermost: the language is known to every page, errors too
     return app

@@ -9,16 +9,11 @@ import sys
 
 def _cloud_epilog() -> str:
     try:
-        from cloud.auth.settings import AuthSettings
-        from cloud.core.config import describe_settings
-        from cloud.guests.settings import GuestSettings
-        from cloud.telemetry.settings import TelemetrySettings
+        from cloud.settings import describe_settings
     except ImportError:
         return "(the cloud extra is not installed: pip install 'posada[cloud]')"
     return "settings (environment, or the same names in the TOML file given by POSADA_CONFIG):\n" + \
-        describe_settings() + "\nstaff access:\n" + describe_settings(AuthSettings) + \
-        "\nguest data:\n" + describe_settings(GuestSettings) + \
-        "\ntelemetry and alerts:\n" + describe_settings(TelemetrySettings)
+        describe_settings()
 
 
 def _edge_epilog() -> str:
@@ -123,9 +118,11 @@ def main(argv: list[str] | None = None) -> int:
 
         return provision_keys(directory=args.dir, rotate_now=args.rotate, lead_hours=args.lead_hours)
     if args.command == "guests" and args.what == "reencrypt":
-        from cloud.guests.rekey import main as rekey_main
+        from cloud.guests.rekey import run as rekey
+        from cloud.settings import load
 
-        return rekey_main(rest)
+        settings = load()
+        return rekey(settings.guests, database_url=settings.database_url)
     parser.error("unknown command")
     return 2
 
@@ -134,9 +131,9 @@ def _run_cloud(host: str | None, port: int | None) -> int:
     import uvicorn
 
     from cloud.app import create_app
-    from cloud.core.config import Settings
+    from cloud.settings import load
 
-    settings = Settings()
+    settings = load()
     app = create_app(settings)
     uvicorn.run(app, host=host or settings.http_host, port=port or settings.http_port,
                 log_level=settings.log_level.lower())

@@ -10,12 +10,15 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 log = logging.getLogger("posada.demo")
 SITE = "hotel"
 FLOORS = {"f1": [f"1{n:02d}" for n in range(1, 11)], "f2": [f"2{n:02d}" for n in range(1, 11)]}
 
+
+if TYPE_CHECKING:
+    from cloud.services import PosadaApp
 
 @dataclass
 class Demo:
@@ -28,19 +31,20 @@ class Demo:
     gateways: list[Any] = field(default_factory=list)
     simulators: list[Any] = field(default_factory=list)
     app: Any = None
+    logins: list[tuple[str, str, str]] = field(default_factory=list)
     desk: Any = None
 
     def start_cloud(self) -> None:
         import uvicorn
 
         from cloud.app import create_app
-        from cloud.core.config import Settings
+        from cloud.settings import Settings
 
         settings = Settings(database_url=f"sqlite:///{self.data_dir / 'cloud.db'}", mqtt_url=None,
                             embedded_broker_port=self.mqtt_port, http_port=self.http_port,
                             keys_dir=str(self.data_dir / "keys"))
         self.app = create_app(settings)
-        seed_cloud(self.app)
+        self.logins = seed_cloud(self.app)
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.http_port, log_level="warning",
                                 lifespan="on")
         self.server = uvicorn.Server(config)
@@ -83,7 +87,7 @@ class Demo:
 
         from cloud.board.models import EventRecord
 
-        with self.app.state.runtime.sessions() as session:
+        with self.app.services.sessions() as session:
             rows = session.execute(select(EventRecord.floor, func.count())
                                    .where(EventRecord.type.like("access.%")).group_by(EventRecord.floor))
             return {floor: int(n) for floor, n in rows}
@@ -93,7 +97,7 @@ class Demo:
 
         from cloud.board.models import Gateway
 
-        with self.app.state.runtime.sessions() as session:
+        with self.app.services.sessions() as session:
             return {g.floor: g.state for g in session.scalars(select(Gateway))}
 
     def stop(self) -> None:
@@ -109,18 +113,17 @@ class Demo:
             self.server_thread.join(timeout=15)
 
 
-def seed_cloud(app: Any) -> list[tuple[str, str, str]]:
+def seed_cloud(app: PosadaApp) -> list[tuple[str, str, str]]:
     """The demo property (two floors of ten rooms, rates) and staff (one login per role, fresh
     passwords each start); returns the logins to print."""
     from cloud.auth.demo import seed_demo_staff
     from cloud.reservations.seed import seed_demo
 
-    with app.state.runtime.sessions.begin() as session:
+    with app.services.sessions.begin() as session:
         seed_demo(session)
-    auth = app.state.auth
+    auth = app.services.auth
     with auth.sessionmaker() as session, session.begin():
         logins: list[tuple[str, str, str]] = seed_demo_staff(session, passwords=auth.passwords)
-    app.state.demo_logins = logins
     return logins
 
 
@@ -198,7 +201,7 @@ def _banner(demo: Demo, first_event: float | None) -> None:
         "  desk:    station desk-1 encodes keycards with the simulated writer "
         "(a stay's page: Keycards, Encode card)",
     ]
-    logins = getattr(demo.app.state, "demo_logins", [])
+    logins = demo.logins
     if logins:
         lines.append("  logins:")
         lines += [f"    {role:<18} {user} / {password}" for user, password, role in logins]

@@ -18,6 +18,7 @@ from cloud.reservations.models_stays import Reservation, StayCredential
 from cloud.reservations.nights import local_today
 from cloud.reservations.rooms import move
 from cloud.reservations.stays import check_in
+from cloud.services import PosadaApp
 from mqtt.envelope import utcnow
 
 log = logging.getLogger(__name__)
@@ -26,10 +27,10 @@ NAMES = ["Ana García", "Li Wei", "John Smith", "María López", "Chen Jing", "E
 
 
 class DemoFrontDesk:
-    def __init__(self, app: Any, *, site: str = "hotel") -> None:
-        self.sessions = app.state.runtime.sessions
-        self.issuer = app.state.credential_issuer
-        self.runtime = app.state.runtime
+    def __init__(self, app: PosadaApp, *, site: str = "hotel") -> None:
+        self.services = app.services
+        self.sessions = app.services.sessions
+        self.issuer = app.services.issuer
         self.site = site
         self._lock = threading.Lock()
         self._guests = 0
@@ -45,8 +46,8 @@ class DemoFrontDesk:
             if res.status == "booked":
                 check_in(session, res, issuer=self.issuer, now=now)
             card = self._latest_card(session, res, room)
-        if self.runtime.publisher is not None:
-            self.runtime.publisher.poke()
+        if self.services.publisher is not None:
+            self.services.publisher.poke()
         return card
 
     def _walk_in(self, session: Any, prop: Property, room: Room, now: Any) -> Reservation:
@@ -83,7 +84,8 @@ class DemoFrontDesk:
 DESK_STATION = "desk-1"
 
 
-def start_desk_agent(app: Any, *, url: str, station: str = DESK_STATION) -> tuple[Any, threading.Thread]:
+def start_desk_agent(app: PosadaApp, *, url: str,
+                     station: str = DESK_STATION) -> tuple[Any, threading.Thread]:
     """The demo's desk station: the real desk agent, signed in as the demo front desk with an API
     token, writing with the simulated NTAG writer (a blank card is laid down for every job)."""
     from cloud.auth.accounts import principal_of
@@ -94,7 +96,7 @@ def start_desk_agent(app: Any, *, url: str, station: str = DESK_STATION) -> tupl
     from edge.desk.simulated import SimulatedTray
     from edge.hw.nfc_sim import SimulatedReader
 
-    auth = app.state.auth
+    auth = app.services.auth
     with auth.sessionmaker() as session, session.begin():
         clerk = session.scalars(select(StaffUser).where(StaffUser.username == "demo-front-desk")).one()
         token, _ = issue_api_token(session, principal=principal_of(session, clerk), name=f"demo {station}",

@@ -11,9 +11,8 @@ from typing import Any
 
 from grafana_client.api import GrafanaApi
 from grafana_client.client import GrafanaClientError, GrafanaException
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cloud.telemetry.settings import GrafanaSettings
 from dashboards.boards import all_dashboards
 from dashboards.datasources import InfluxSource, PostgresSource
 
@@ -93,35 +92,21 @@ class GrafanaProvisioner:
                                            f"{exc}") from exc
 
 
-class GrafanaSettings(BaseSettings):
-    """``POSADA_GRAFANA_*``: where Grafana is and how it reaches PostgreSQL."""
-
-    model_config = SettingsConfigDict(env_prefix="POSADA_", extra="ignore")
-
-    grafana_url: str = Field(default="http://127.0.0.1:3000", description="Grafana base URL")
-    grafana_token: str = Field(default="", description="Grafana service-account token")
-    grafana_pg_host: str | None = Field(
-        default=None, description="host:port of PostgreSQL as Grafana reaches it; unset: no "
-                                  "business dashboard")
-    grafana_pg_database: str = Field(default="posada", description="database for business KPIs")
-    grafana_pg_user: str = Field(default="grafana", description="read-only PostgreSQL role")
-    grafana_pg_password: str = Field(default="", description="that role's password")
-    grafana_pg_sslmode: str = Field(default="require", description="PostgreSQL sslmode")
-
-    def postgres(self) -> PostgresSource | None:
-        if not self.grafana_pg_host:
-            return None
-        return PostgresSource(host=self.grafana_pg_host, database=self.grafana_pg_database,
-                              user=self.grafana_pg_user, password=self.grafana_pg_password,
-                              sslmode=self.grafana_pg_sslmode)
+def postgres_source(grafana: GrafanaSettings) -> PostgresSource | None:
+    if not grafana.grafana_pg_host:
+        return None
+    return PostgresSource(host=grafana.grafana_pg_host, database=grafana.grafana_pg_database,
+                          user=grafana.grafana_pg_user, password=grafana.grafana_pg_password,
+                          sslmode=grafana.grafana_pg_sslmode)
 
 
 def provision_grafana(*, out: str | None = None) -> int:
     """``posada provision grafana [--out DIR]``: push through the API, or write files."""
-    from cloud.telemetry.settings import TelemetrySettings
+    from cloud.settings import load
     from dashboards.files import write_provisioning
 
-    telemetry, grafana = TelemetrySettings(), GrafanaSettings()
+    settings = load()
+    telemetry, grafana = settings.telemetry, settings.grafana
     if not telemetry.influx_url:
         raise SystemExit("POSADA_INFLUX_URL is required: the dashboards read InfluxDB")
     influx = InfluxSource(url=telemetry.influx_url, org=telemetry.influx_org,
@@ -129,13 +114,13 @@ def provision_grafana(*, out: str | None = None) -> int:
     if out is not None:
         influx = InfluxSource(url=influx.url, org=influx.org, bucket=influx.bucket,
                               token="${POSADA_INFLUX_TOKEN}")
-        for path in write_provisioning(Path(out), influx=influx, postgres=grafana.postgres()):
+        for path in write_provisioning(Path(out), influx=influx, postgres=postgres_source(grafana)):
             print(path)
         return 0
     if not grafana.grafana_token:
         raise SystemExit("POSADA_GRAFANA_TOKEN is required to use Grafana's HTTP API")
     report = GrafanaProvisioner(url=grafana.grafana_url, token=grafana.grafana_token).push(
-        influx=influx, postgres=grafana.postgres())
+        influx=influx, postgres=postgres_source(grafana))
     print(f"Grafana: dashboards {', '.join(report.dashboards)}; data sources created "
           f"{report.datasources_created or '-'}, updated {report.datasources_updated or '-'}")
     return 0

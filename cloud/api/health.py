@@ -8,29 +8,29 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from cloud.api.deps import RuntimeDep
+from cloud.core.deps import ServicesDep
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/health")
-def health(runtime: RuntimeDep) -> JSONResponse:
+def health(services: ServicesDep) -> JSONResponse:
     checks: dict[str, Any] = {}
     try:
-        with runtime.engine.connect() as conn:
+        with services.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-        checks["database"] = {"ok": True, "dialect": runtime.engine.dialect.name}
+        checks["database"] = {"ok": True, "dialect": services.engine.dialect.name}
     except Exception as exc:
         checks["database"] = {"ok": False, "error": str(exc)[:200]}
-    if runtime.settings.mqtt_enabled:
-        link = runtime.link
+    if services.settings.mqtt_enabled:
+        link = services.link
         checks["broker"] = {
             "ok": bool(link and link.connected.is_set()),
             "url": link.address.redacted() if link else None,
-            "embedded": runtime.broker is not None,
+            "embedded": services.broker is not None,
         }
-    if runtime.ingest:
-        c = runtime.ingest.counters
+    if services.ingest:
+        c = services.ingest.counters
         checks["ingest"] = {"ok": True, "received": c.received, "stored": c.stored,
                             "duplicates": c.duplicates, "rejected": c.rejected,
                             "failed_batches": c.failed_batches}

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, Field
 
 from cloud.auth.context import auth_context
-from cloud.auth.deps import CurrentUser, DbSession
+from cloud.auth.deps import CurrentUser
 from cloud.auth.errors import AccountLocked, BadCredentials
 from cloud.auth.sessions import Refused, issue_api_token, revoke_api_token, sign_in, sign_out
+from cloud.core.deps import DbSession
 from cloud.core.errors import NotFound
 from mqtt.envelope import utcnow
 

@@ -1,4 +1,4 @@
-"""What the auth dependencies need at request time, kept on ``app.state.auth``."""
+"""What the auth dependencies need at request time: the app's ``Services.auth``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy.orm import sessionmaker
 
 from cloud.auth.passwords import Passwords
 from cloud.auth.settings import AuthSettings
+from cloud.core.deps import services
 
 SESSION_COOKIE = "posada_session"
 ANON_COOKIE = "posada_anon"
@@ -25,10 +26,7 @@ class AuthContext:
 
 
 def auth_context(request: Request) -> AuthContext:
-    ctx = getattr(request.app.state, "auth", None)
-    if not isinstance(ctx, AuthContext):
-        raise RuntimeError("cloud.auth.wiring.install_auth(app, ...) was not called")
-    return ctx
+    return services(request).auth
 
 
 def cookie_secure(request: Request, settings: AuthSettings) -> bool:

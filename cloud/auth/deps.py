@@ -1,6 +1,7 @@
 """FastAPI dependencies every router uses: the database session, the signed-in user, roles.
 
-    from cloud.auth.deps import CurrentUser, DbSession, require_role, PropertyUser
+    from cloud.auth.deps import CurrentUser, require_role, PropertyUser
+    from cloud.core.deps import DbSession
     from cloud.auth.roles import Role
 
     @router.get("/things")
@@ -12,38 +13,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from cloud.api.deps import SessionDep
 from cloud.auth.accounts import chain_of
 from cloud.auth.context import SESSION_COOKIE, auth_context
 from cloud.auth.errors import Forbidden, NotAuthenticated
 from cloud.auth.roles import GUEST_DATA_ROLES, STAFF_ADMIN_ROLES, Principal, Role
 from cloud.auth.sessions import resolve_api_token, resolve_session
+from cloud.core.deps import DbSession
 from mqtt.envelope import utcnow
-
-
-def db_session(session: SessionDep) -> Iterator[Session]:
-    """The request's one session (shared with ``SessionDep``), committed when the handler returns.
-
-    Sharing matters on SQLite, where every transaction takes the write lock: two sessions in
-    one request would wait on each other.
-    """
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-
-
-# Function scope: the commit happens before the response is sent, so a redirect that follows
-# (after a sign-in, a registration) never reads ahead of the write.
-DbSession = Annotated[Session, Depends(db_session, scope="function")]
 
 
 def current_principal(request: Request, db: DbSession) -> Principal:

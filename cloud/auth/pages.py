@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from cloud.auth.accounts import change_own_password
 from cloud.auth.context import SESSION_COOKIE, auth_context, cookie_secure
-from cloud.auth.deps import CurrentUser, DbSession
+from cloud.auth.deps import CurrentUser
 from cloud.auth.errors import InvalidAccount
 from cloud.auth.models import ApiToken
 from cloud.auth.sessions import (
@@ -21,6 +21,7 @@ from cloud.auth.sessions import (
     sign_out,
     sign_out_everywhere,
 )
+from cloud.core.deps import DbSession
 from cloud.i18n.catalog import LANGUAGES
 from cloud.i18n.jinja import LANG_COOKIE
 from cloud.i18n.jinja import gettext as _

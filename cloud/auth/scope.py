@@ -17,9 +17,10 @@ from typing import Annotated
 from fastapi import Depends
 
 from cloud.auth.accounts import visible_sites
-from cloud.auth.deps import CurrentUser, DbSession
+from cloud.auth.deps import CurrentUser
 from cloud.auth.errors import Forbidden
 from cloud.auth.roles import Principal
+from cloud.core.deps import DbSession
 
 
 @dataclass(frozen=True, slots=True)

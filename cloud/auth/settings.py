@@ -1,17 +1,16 @@
-"""Settings of staff access: sessions, lockout, password hashing. ``POSADA_*`` variables."""
+"""Settings of staff access: sessions, lockout, password hashing."""
 
 from __future__ import annotations
 
 from typing import Literal
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from cloud.core.config import AreaSettings
 
 
-class AuthSettings(BaseSettings):
+class AuthSettings(AreaSettings):
     """Every field is ``POSADA_<NAME>`` in the environment."""
-
-    model_config = SettingsConfigDict(env_prefix="POSADA_", extra="ignore")
 
     secret_key: str = Field(
         default="change-me-posada-development-only",

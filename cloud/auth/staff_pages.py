@@ -9,10 +9,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from cloud.auth import accounts
 from cloud.auth.context import auth_context
-from cloud.auth.deps import DbSession, StaffAdmin
+from cloud.auth.deps import StaffAdmin
 from cloud.auth.errors import Forbidden, InvalidAccount
 from cloud.auth.roles import Role
 from cloud.auth.sessions import sign_out_everywhere
+from cloud.core.deps import DbSession
 from cloud.core.errors import Conflict
 from cloud.i18n.jinja import gettext as _
 from cloud.portal.templating import templates

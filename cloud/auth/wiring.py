@@ -1,8 +1,8 @@
-"""Installs staff access into an app: context, CSRF middleware, sign-in redirects."""
+"""Installs staff access into an app: CSRF middleware, sign-in redirects, its routes."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import sessionmaker
 
+from cloud.auth import api, pages, staff_pages
 from cloud.auth.context import AuthContext
 from cloud.auth.csrf import CsrfMiddleware
 from cloud.auth.errors import Forbidden, NotAuthenticated
@@ -18,22 +19,27 @@ from cloud.auth.passwords import Passwords
 from cloud.auth.settings import AuthSettings
 from cloud.core.errors import problem
 
+if TYPE_CHECKING:
+    from cloud.services import Services
+
 API_PREFIX = "/api/"
 
 
-def install_auth(app: FastAPI, *, settings: AuthSettings, sessions: sessionmaker[Any],
-                 csrf_exempt: tuple[str, ...] = (API_PREFIX,),
-                 templates: Jinja2Templates | None = None) -> AuthContext:
+def build_auth(settings: AuthSettings, sessions: sessionmaker[Any]) -> AuthContext:
+    return AuthContext(settings=settings, passwords=Passwords(settings), sessionmaker=sessions)
+
+
+def install(app: FastAPI, services: Services, *, templates: Jinja2Templates,
+            csrf_exempt: tuple[str, ...] = (API_PREFIX,)) -> None:
     """Call once from the app factory, after the problem handlers."""
-    ctx = AuthContext(settings=settings, passwords=Passwords(settings), sessionmaker=sessions)
-    app.state.auth = ctx
+    settings = services.auth.settings
     app.add_middleware(CsrfMiddleware, secret=settings.secret_key, exempt_prefixes=csrf_exempt,
                        secure=settings.cookie_secure)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_exception_handler(NotAuthenticated, _not_authenticated)
-    if templates is not None:
-        app.add_exception_handler(Forbidden, _forbidden_page(templates))
-    return ctx
+    app.add_exception_handler(Forbidden, _forbidden_page(templates))
+    for router in (api.router, pages.router, staff_pages.router):
+        app.include_router(router)
 
 
 def _forbidden_page(templates: Jinja2Templates) -> Any:

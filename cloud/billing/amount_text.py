@@ -7,7 +7,7 @@ from decimal import Decimal
 from babel import Locale, UnknownLocaleError
 from babel.numbers import format_currency
 
-from cloud.billing.money import Money, exponent
+from cloud.core.money import Money, exponent
 
 BABEL_LOCALES = {"en": "en", "es": "es", "zh": "zh_Hans_CN"}
 

@@ -1,10 +1,8 @@
-"""What the billing routes need from the app, set once on ``app.state.billing``."""
+"""What the billing routes need from the app: the app's ``Services.billing``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Annotated
 
 import httpx
@@ -13,13 +11,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.billing.fonts import FontChoice, find_cjk_font
 from cloud.billing.settings import BillingSettings
+from cloud.core.clock import Clock, utcnow
+from cloud.core.deps import services
+from cloud.core.http import outbound_client
 from cloud.payments.provider import CardProvider
 from cloud.payments.simulated import SimulatedCardProvider
 from cloud.payments.stripe import StripeProvider
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -27,7 +24,7 @@ class BillingContext:
     sessions: sessionmaker[Session]
     settings: BillingSettings
     provider: CardProvider
-    clock: Callable[[], datetime] = utc_now
+    clock: Clock = utcnow
     _font: FontChoice | None = field(default=None, repr=False)
 
     def font(self) -> FontChoice:
@@ -37,21 +34,20 @@ class BillingContext:
 
 
 def build_context(sessions: sessionmaker[Session], settings: BillingSettings,
-                  client: httpx.Client | None = None) -> BillingContext:
+                  client: httpx.Client | None = None, *, clock: Clock = utcnow) -> BillingContext:
     """Stripe when a secret key is set, else the simulated provider (demo)."""
     provider: CardProvider
     if settings.stripe_secret_key:
-        http = client or httpx.Client(timeout=settings.http_timeout_s)
+        http = client or outbound_client(timeout_s=settings.http_timeout_s)
         provider = StripeProvider(http, secret_key=settings.stripe_secret_key,
                                   base_url=settings.stripe_api_base)
     else:
         provider = SimulatedCardProvider()
-    return BillingContext(sessions=sessions, settings=settings, provider=provider)
+    return BillingContext(sessions=sessions, settings=settings, provider=provider, clock=clock)
 
 
-def get_context(request: Request) -> BillingContext:
-    context: BillingContext = request.app.state.billing
-    return context
+async def get_context(request: Request) -> BillingContext:
+    return services(request).billing
 
 
 Ctx = Annotated[BillingContext, Depends(get_context)]

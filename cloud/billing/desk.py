@@ -11,11 +11,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from cloud.billing.folio import ChargeKind, Payer
-from cloud.billing.idempotency import Stored, check_key, fingerprint, remember, replay
 from cloud.billing.invoicing import formatted_number
 from cloud.billing.models import Charge, Folio, Invoice, Payment
-from cloud.billing.money import Money, exponent
 from cloud.billing.service import balances
+from cloud.core.idempotency import Stored, check_key, fingerprint, remember, replay
+from cloud.core.money import Money, exponent
 
 EXTRAS = (ChargeKind.MINIBAR, ChargeKind.RESTAURANT, ChargeKind.LAUNDRY, ChargeKind.SPA,
           ChargeKind.TRANSPORT)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from cloud.billing.errors import (
     BalanceOwed,
     BillingConflict,
-    IdempotencyKeyReused,
     InvalidAmount,
     PaymentDeclined,
     ProviderUnavailable,
 )
 from cloud.core.errors import DomainError
+from cloud.core.idempotency import IdempotencyKeyReused, MissingIdempotencyKey
 from cloud.i18n.formatting import money
 from cloud.i18n.jinja import current_lang, gettext
 
@@ -56,6 +56,6 @@ def problem_message(exc: DomainError) -> str:
         return gettext("The card provider cannot be reached; try again or take another method.")
     if isinstance(exc, IdempotencyKeyReused):
         return message("repeated")
-    if isinstance(exc, InvalidAmount | BillingConflict):
+    if isinstance(exc, InvalidAmount | MissingIdempotencyKey | BillingConflict):
         return gettext("Refused: %(detail)s") % {"detail": exc.detail}
     return exc.detail

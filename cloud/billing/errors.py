@@ -27,12 +27,6 @@ class InvalidAmount(DomainError):
     title = "Invalid amount"
 
 
-class IdempotencyKeyReused(DomainError):
-    status = 422
-    type_ = "/problems/idempotency-key-reused"
-    title = "Idempotency key reused"
-
-
 class PaymentDeclined(DomainError):
     status = 402
     type_ = "/problems/billing/payment-declined"

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from cloud.billing.money import Money, MoneyError
 from cloud.billing.tax import PPM, TaxedAmount, TaxPolicy, apply_taxes
+from cloud.core.money import Money, MoneyError
 
 
 class ChargeKind(StrEnum):

@@ -161,22 +161,6 @@ class Invoice(Base):
     )
 
 
-class IdempotentRequest(Base):
-    """The stored answer to a creating request, replayed when its Idempotency-Key comes again."""
-
-    __tablename__ = "billing_idempotency"
-
-    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
-    key: Mapped[str] = mapped_column(String(255), primary_key=True)
-    fingerprint: Mapped[str] = mapped_column(String(64))
-    status_code: Mapped[int] = mapped_column(Integer)
-    body: Mapped[dict[str, Any]] = mapped_column(JsonType)
-    created_at: Mapped[datetime] = mapped_column(TS)
-
-    __table_args__ = (Index("ix_billing_idempotency_created", "created_at"),)
-
-
-
 class BlockFolio(Base):
     """A group block's master folio, and which kinds of its stays' charges the company pays."""
 

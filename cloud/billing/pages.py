@@ -12,7 +12,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cloud.auth.deps import DbSession
 from cloud.auth.roles import Principal
 from cloud.billing import invoicing, payments
 from cloud.billing.access import BillingUser
@@ -21,20 +20,20 @@ from cloud.billing.desk import EXTRAS, AmountRefused, folio_view, mark, parse_am
 from cloud.billing.desk_messages import message, problem_message
 from cloud.billing.folio import ChargeKind, Payer, PaymentMethod, PaymentStage
 from cloud.billing.models import Folio
-from cloud.billing.money import Money
 from cloud.billing.service import ChargeRequest, post_charge
 from cloud.billing.stay_ledger import folio_of
+from cloud.core.deps import DbSession, request_time, services
 from cloud.core.errors import DomainError
+from cloud.core.money import Money
 from cloud.i18n.catalog import babel_locale
 from cloud.portal.templating import templates
 from cloud.reservations import booking, stays
-from cloud.reservations.guest_history import GuestHistory
 from cloud.reservations.ledger import Settle, stay_ledger
 from cloud.reservations.models import Property
 from cloud.reservations.models_stays import Reservation
 from cloud.reservations.present import reservation_out
 from cloud.reservations.web import own_stay
-from mqtt.envelope import new_id, utcnow
+from mqtt.envelope import new_id
 
 router = APIRouter(prefix="/reservations", include_in_schema=False)
 Form = dict[str, str]
@@ -49,12 +48,8 @@ class Refused(Exception):
 
 
 def _billing(request: Request) -> BillingContext:
-    context: BillingContext = request.app.state.billing
-    return context
+    return services(request).billing
 
-
-def _now(request: Request) -> Any:
-    return getattr(request.app.state, "clock", utcnow)()
 
 
 
@@ -132,7 +127,7 @@ def _once(request: Request, db: Session, scope: str, form: Form, body: list[Any]
     """True the first time a form is sent (and remembered as done in this transaction)."""
     if seen(db, scope=scope, key=form.get("key"), body=body):
         return False
-    mark(db, scope=scope, key=form.get("key"), body=body, now=_now(request))
+    mark(db, scope=scope, key=form.get("key"), body=body, now=request_time(request))
     return True
 
 
@@ -151,7 +146,7 @@ def _charge(request: Request, db: Session, res: Reservation, folio: Folio | None
         raise Refused(message("no_company"))
     body = [res.id, kind, form.get("description", "")[:200], quantity, price.minor, payer.value]
     if _once(request, db, "desk-charges", form, body):
-        post_charge(db, folio_id=folio.id, now=_now(request),
+        post_charge(db, folio_id=folio.id, now=request_time(request),
                     policy=_billing(request).settings.tax_policy(folio.site),
                     request=ChargeRequest(kind=ChargeKind(kind), description=body[2],
                                           unit_price=price, quantity=int(quantity), payer=payer))
@@ -179,9 +174,9 @@ def _payment(request: Request, db: Session, res: Reservation, folio: Folio | Non
                                        stage=PaymentStage.CHECK_OUT, reference=reference)
     if request_.method is PaymentMethod.CARD:
         return _card(request, db, folio, request_, form, body, query)
-    mark(db, scope="desk-payments", key=form.get("key"), body=body, now=_now(request))
+    mark(db, scope="desk-payments", key=form.get("key"), body=body, now=request_time(request))
     payments.record_payment(db, folio_id=folio.id, request=request_,
-                            provider=_billing(request).provider, started=None, now=_now(request))
+                            provider=_billing(request).provider, started=None, now=request_time(request))
     return query
 
 
@@ -207,10 +202,10 @@ def _card(request: Request, db: Session, folio: Folio, request_: payments.Paymen
                                           idempotency_key=key)
     try:
         with db.begin_nested():
-            mark(db, scope="desk-payments", key=key, body=body, now=_now(request))
+            mark(db, scope="desk-payments", key=key, body=body, now=request_time(request))
             payment = payments.record_payment(db, folio_id=folio_id, request=request_,
                                               provider=provider, started=started,
-                                              now=_now(request))
+                                              now=request_time(request))
     except IntegrityError:  # the same form, sent twice at once: the other one recorded it
         return query
     return query + ("&pending=1" if payment.status == "pending" else "")
@@ -228,11 +223,9 @@ def _finish(request: Request, db: Session, res: Reservation, folio: Folio | None
     if view is not None and view.owed > 0 and not bill_later:
         raise Refused(message("balance_owed", owed=view.owed, currency=view.folio.currency))
     res = booking.load(db, res.id, lock=True)
-    now = _now(request)
+    now = request_time(request)
     ledger.before_check_out(db, res, settle=Settle.BILL_LATER if bill_later else Settle.REFUSE)
-    guests = getattr(request.app.state, "guests", None)
-    history = GuestHistory(guests.settings) if guests is not None else None
-    stays.check_out(db, res, now=now, history=history)
+    stays.check_out(db, res, now=now, history=services(request).history)
     invoice_id = ledger.checked_out(db, res, now=now, invoice=form.get("invoice") == "on")
     return "?done=checkout" + ("&invoiced=1" if invoice_id else "")
 
@@ -241,7 +234,7 @@ def _invoice(request: Request, db: Session, res: Reservation, folio: Folio | Non
              form: Form) -> str:
     folio = _open_folio(folio)
     if _once(request, db, "desk-invoices", form, [res.id]):
-        invoicing.issue_invoice(db, folio_id=folio.id, payer=Payer.GUEST, now=_now(request),
+        invoicing.issue_invoice(db, folio_id=folio.id, payer=Payer.GUEST, now=request_time(request),
                                 series=_billing(request).settings.billing_invoice_series)
     return "?done=invoice"
 

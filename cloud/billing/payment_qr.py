@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from cloud.billing.errors import BillingConflict
 from cloud.billing.models import Folio
-from cloud.billing.money import Money
 from cloud.billing.settings import BillingSettings
+from cloud.core.money import Money
 from cloud.payments.emvqr import EmvError, MerchantQR, build_payload
 
 

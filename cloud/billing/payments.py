@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from cloud.billing.errors import (
     BillingConflict,
-    IdempotencyKeyReused,
     InvalidAmount,
     PaymentDeclined,
     PaymentNotFound,
@@ -24,9 +23,10 @@ from cloud.billing.errors import (
 )
 from cloud.billing.folio import Payer, PaymentMethod, PaymentStage
 from cloud.billing.models import Folio, Payment
-from cloud.billing.money import Money
 from cloud.billing.service import get_folio
-from cloud.notify.delivery import DeliveryError
+from cloud.core.delivery import DeliveryError
+from cloud.core.idempotency import IdempotencyKeyReused
+from cloud.core.money import Money
 from cloud.payments.provider import CardProvider, ProviderPayment
 from mqtt.envelope import new_id
 

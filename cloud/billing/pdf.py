@@ -11,7 +11,7 @@ from cloud.billing.amount_text import amount_text
 from cloud.billing.fonts import FontChoice
 from cloud.billing.invoice_texts import labels
 from cloud.billing.models import Invoice
-from cloud.billing.money import Money
+from cloud.core.money import Money
 
 FAMILY = "posada-unicode"
 

@@ -18,13 +18,13 @@ from cloud.billing.access import BillingUser, check_folio, check_invoice, check_
 from cloud.billing.context import Ctx
 from cloud.billing.errors import BillingConflict, InvalidAmount, ProviderUnavailable
 from cloud.billing.folio import ChargeKind, Payer, PaymentMethod
-from cloud.billing.idempotency import Stored, check_key, fingerprint, remember, replay
-from cloud.billing.money import Money, MoneyError
 from cloud.billing.payment_qr import folio_qr_payload
 from cloud.billing.pdf import render_invoice
 from cloud.billing.schemas import ChargeIn, FolioIn, InvoiceIn, MoneyIn, PaymentIn, RefundIn
 from cloud.billing.views import folio_body, invoice_body, payment_body
 from cloud.core.errors import DomainError
+from cloud.core.idempotency import Stored, check_key, fingerprint, remember, replay
+from cloud.core.money import Money, MoneyError
 from cloud.payments.qr_image import qr_png
 from cloud.payments.stripe import WebhookRefused, verify_webhook
 

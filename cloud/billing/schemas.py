@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cloud.billing.folio import ChargeKind, Payer, PaymentMethod, PaymentStage
-from cloud.billing.money import Money
+from cloud.core.money import Money
 
 AMOUNT = r"^-?[0-9]{1,13}(\.[0-9]{1,3})?$"
 

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from cloud.billing.errors import BillingConflict, FolioNotFound, InvalidAmount, UnknownReservation
 from cloud.billing.folio import ChargeKind, Movement, Payer, balance, price_charge, split_taxed
 from cloud.billing.models import Charge, Folio, Payment
-from cloud.billing.money import Money, MoneyError, exponent
 from cloud.billing.tax import TaxedAmount, TaxPolicy
+from cloud.core.money import Money, MoneyError, exponent
 from cloud.reservations.models_stays import Reservation
 from mqtt.envelope import new_id
 

@@ -1,13 +1,11 @@
-"""Billing and payment settings, read from ``POSADA_*`` variables."""
+"""Billing and payment settings."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cloud.billing.tax import TaxPolicy, TaxRate
+from cloud.core.config import AreaSettings
 
 
 class RateConfig(BaseModel):
@@ -32,8 +30,7 @@ class Issuer(BaseModel):
     country: str = Field(default="", pattern=r"^([A-Z]{2})?$")
 
 
-class BillingSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="POSADA_", extra="ignore")
+class BillingSettings(AreaSettings):
 
     billing_taxes: dict[str, TaxConfig] = Field(
         default_factory=dict,
@@ -72,7 +69,3 @@ class BillingSettings(BaseSettings):
         config = self.billing_taxes.get(site) or self.billing_taxes.get("*") or TaxConfig()
         return config.policy()
 
-
-def describe() -> dict[str, Any]:
-    """Variable name -> description, for the operator's help text."""
-    return {f"POSADA_{n.upper()}": f.description for n, f in BillingSettings.model_fields.items()}

@@ -22,7 +22,6 @@ from cloud.billing.folio import ChargeKind, Payer
 from cloud.billing.group_folios import company_pays, routing_for
 from cloud.billing.invoicing import formatted_number, issue_invoice
 from cloud.billing.models import Charge, Folio, Invoice
-from cloud.billing.money import Money
 from cloud.billing.service import (
     LANGUAGES,
     ChargeRequest,
@@ -34,6 +33,7 @@ from cloud.billing.service import (
     post_charge,
 )
 from cloud.billing.settings import BillingSettings
+from cloud.core.money import Money
 from cloud.notify.guest_messages import on_booking_confirmed
 from cloud.notify.models import Contact
 from cloud.reservations.ledger import Settle

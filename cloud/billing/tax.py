@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from cloud.billing.money import Money, MoneyError, div_round_half_away
+from cloud.core.money import Money, MoneyError, div_round_half_away
 
 PPM = 1_000_000
 

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from cloud.billing.invoicing import formatted_number
 from cloud.billing.models import Charge, Folio, Invoice, Payment
-from cloud.billing.money import Money
 from cloud.billing.schemas import MoneyOut, dump
 from cloud.billing.service import balances
+from cloud.core.money import Money
 
 FOLIO_FIELDS = ("id", "site", "reservation_id", "kind", "master_folio_id", "routed_kinds",
                 "currency", "guest_name", "guest_language", "guest_phone", "company_name",

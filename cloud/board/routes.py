@@ -11,12 +11,12 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from cloud.api.deps import RuntimeDep, SessionDep
 from cloud.auth.deps import require_role
 from cloud.auth.roles import STAFF_ADMIN_ROLES
 from cloud.auth.scope import SiteScopeDep
 from cloud.board import queries
 from cloud.board.queries import EventView, FloorView
+from cloud.core.deps import ServicesDep, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["board"])
 SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
@@ -51,25 +51,25 @@ def get_recent_events(session: SessionDep, scope: SiteScopeDep,
 
 
 @router.get("/ingest", dependencies=[require_role(*STAFF_ADMIN_ROLES)])
-def get_ingest(session: SessionDep, runtime: RuntimeDep, scope: SiteScopeDep) -> dict[str, object]:
+def get_ingest(session: SessionDep, services: ServicesDep, scope: SiteScopeDep) -> dict[str, object]:
     """Health of the MQTT ingest, for managers and chain administrators.
 
     ``events_stored`` counts the caller's properties; ``counters`` and ``rejections`` are
     figures of the whole installation (payloads refused before any site could be trusted).
     """
-    counters = runtime.ingest.counters.__dict__ if runtime.ingest else {}
+    counters = services.ingest.counters.__dict__ if services.ingest else {}
     return {"events_stored": queries.event_count(session, sites=scope.narrow()), "counters": counters,
             "rejections": queries.rejection_counts(session)}
 
 
 @router.get("/board/stream", response_class=StreamingResponse)
-async def stream_board(request: Request, runtime: RuntimeDep, scope: SiteScopeDep,
+async def stream_board(request: Request, services: ServicesDep, scope: SiteScopeDep,
                        site: str | None = Query(default=None, pattern=SLUG)) -> StreamingResponse:
     """Server-sent events: ``room``, ``gateway`` and ``event`` changes of visible sites."""
     sites = scope.narrow(site)
 
     async def events() -> AsyncIterator[str]:
-        entry = runtime.hub.subscribe(sites=sites)
+        entry = services.hub.subscribe(sites=sites)
         try:
             yield "retry: 2000\n\n"
             while not await request.is_disconnected():
@@ -78,7 +78,7 @@ async def stream_board(request: Request, runtime: RuntimeDep, scope: SiteScopeDe
                 except TimeoutError:
                     yield ": keep-alive\n\n"
         finally:
-            runtime.hub.unsubscribe(entry)
+            services.hub.unsubscribe(entry)
 
     return StreamingResponse(events(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

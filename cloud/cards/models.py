@@ -7,8 +7,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cloud.core.db import Base
-from cloud.reservations.coltypes import UtcDateTime
+from cloud.core.db import Base, UtcDateTime
 
 STATES = ("waiting", "claimed", "encoded", "failed", "expired", "cancelled")
 

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from cloud.auth.deps import DbSession, GuestDataUser
+from cloud.auth.deps import GuestDataUser
 from cloud.cards import desk, stay_cards
+from cloud.core.deps import DbSession, request_time, services
 from cloud.core.errors import DomainError
 from cloud.i18n.jinja import gettext
 from cloud.i18n.labels import N_
@@ -19,7 +20,6 @@ from cloud.reservations.errors import InvalidRequest
 from cloud.reservations.models import Property
 from cloud.reservations.models_stays import Reservation
 from cloud.reservations.web import own_stay
-from mqtt.envelope import utcnow
 
 router = APIRouter(prefix="/reservations", include_in_schema=False)
 # Why an encode job ended without a card, as the desk reads it.
@@ -50,16 +50,13 @@ def keycards_context(db: Session, res: Reservation, prop: Property, *, now: Any)
     }
 
 
-def _now(request: Request) -> Any:
-    return getattr(request.app.state, "clock", utcnow)()
-
 
 
 @router.get("/{reservation_id}/keycards", response_class=HTMLResponse)
 def keycards(request: Request, db: DbSession, user: GuestDataUser, reservation_id: str) -> HTMLResponse:
     """The section alone, which the stay page fetches again while a card is being encoded."""
     res, prop = own_stay(db, user, reservation_id[:26])
-    context = {"r": {"id": res.id}, "keycards": keycards_context(db, res, prop, now=_now(request))}
+    context = {"r": {"id": res.id}, "keycards": keycards_context(db, res, prop, now=request_time(request))}
     return templates.TemplateResponse(request, "reservations/_cards.html", context)
 
 
@@ -70,9 +67,7 @@ async def encode(request: Request, db: DbSession, user: GuestDataUser, reservati
     res, prop = own_stay(db, user, reservation_id[:26])
     try:
         guest, station = _guest(str(form.get("guest", ""))), str(form.get("station", ""))[:40]
-        issuer = getattr(request.app.state, "credential_issuer", None)
-        if issuer is None:
-            raise InvalidRequest("no keycard issuer is configured")
+        issuer = services(request).issuer
         if not station:
             raise InvalidRequest("choose a desk station")
         with db.begin_nested():
@@ -84,7 +79,7 @@ async def encode(request: Request, db: DbSession, user: GuestDataUser, reservati
                 site=prop.slug,
                 station=station,
                 actor=user,
-                now=_now(request),
+                now=request_time(request),
             )
     except DomainError as exc:
         return _back(res.id, exc.detail)
@@ -98,7 +93,7 @@ def revoke(
     res, _prop = own_stay(db, user, reservation_id[:26])
     try:
         with db.begin_nested():
-            stay_cards.revoke(db, res=res, card_id=card_id, actor=user, now=_now(request))
+            stay_cards.revoke(db, res=res, card_id=card_id, actor=user, now=request_time(request))
     except DomainError as exc:
         return _back(res.id, exc.detail)
     return _back(res.id)

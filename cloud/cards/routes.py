@@ -12,25 +12,17 @@ from fastapi.responses import JSONResponse
 from pydantic import StringConstraints
 from sqlalchemy.orm import Session
 
-from cloud.auth.deps import DbSession, require_role
+from cloud.auth.deps import require_role
 from cloud.auth.roles import Principal, Role
 from cloud.cards import desk, stay_cards
 from cloud.cards.errors import AgentOnly
 from cloud.cards.lifecycle import Outcome
 from cloud.cards.schemas import STATION, AgentJob, CardIn, CardOut, EncodeIn, JobOut, ResultIn, StationOut
+from cloud.core.deps import ClockDep, DbSession, SessionsDep
+from cloud.core.idempotency import idempotent, transact
 from cloud.reservations.models import Property
 from cloud.reservations.routes import PROBLEMS
-from cloud.reservations.web import (
-    ClockDep,
-    IdempotencyKeyHeader,
-    IssuerDep,
-    SessionsDep,
-    StaffDep,
-    allow,
-    idempotent,
-    own,
-    transact,
-)
+from cloud.reservations.web import IdempotencyKeyHeader, IssuerDep, StaffDep, allow, own
 
 router = APIRouter(prefix="/api/v1", tags=["keycards"])
 POLL_S = 0.5

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from fastapi import FastAPI
 
+from cloud.cards import pages, routes
 
-def install_cards(app: FastAPI) -> None:
+if TYPE_CHECKING:
+    from cloud.services import Services
+
+
+def install(app: FastAPI, services: Services) -> None:
     """Call once from the app factory, before reservations (whose page routes match more widely)."""
-    from cloud.cards import pages, routes
-
     app.include_router(routes.router)
     app.include_router(pages.router)

@@ -1,71 +1,98 @@
-"""Cloud settings: ``POSADA_*`` environment variables or a TOML file with the same names."""
+"""How settings are read: ``POSADA_*`` environment variables or a TOML file with the same names.
+
+Each area declares its part as an :class:`AreaSettings` (a plain model); the root tree
+(:mod:`cloud.settings`) reads the environment and the file once and hands every area its part.
+Names stay flat (``POSADA_STRIPE_SECRET_KEY``, ``stripe_secret_key = ...`` in the file), so an
+area's setting keeps its name wherever the area sits in the tree.
+"""
 
 from __future__ import annotations
 
+import json
 import os
+import tomllib
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_origin
 
-from pydantic import Field
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    TomlConfigSettingsSource,
-)
+from pydantic import BaseModel, ConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
+
+PREFIX = "POSADA_"
 
 
-class Settings(BaseSettings):
-    """Every field is ``POSADA_<NAME>`` in the environment or ``<name>`` in the config file."""
+class AreaSettings(BaseModel):
+    """One area's part of the settings tree; built by the root, never from the environment."""
 
-    model_config = SettingsConfigDict(env_prefix="POSADA_", extra="ignore")
-
-    database_url: str = Field(
-        default="sqlite:///var/posada-cloud.db",
-        description="SQLAlchemy URL; sqlite:///path (default) or postgresql+psycopg://...",
-    )
-    mqtt_url: str | None = Field(
-        default=None,
-        description="mqtt://user:password@host:port of the broker; unset: start the embedded one",
-    )
-    mqtt_enabled: bool = Field(default=True, description="connect to MQTT (off: API and portal only)")
-    embedded_broker_port: int = Field(default=1883, description="port of the embedded broker")
-    mqtt_client_id: str = Field(default="posada-cloud", description="MQTT client id (unique per worker)")
-    mqtt_share_group: str | None = Field(
-        default=None, description="shared-subscription group so several workers split ingest"
-    )
-    http_host: str = Field(default="127.0.0.1", description="address the API and portal bind")
-    http_port: int = Field(default=8000, description="port of the API and portal")
-    secret_key: str = Field(
-        default="change-me-posada-development-only",
-        description="signs session cookies; set a long random value in production",
-    )
-    keys_dir: str = Field(default="var/keys",
-                          description="directory of the property's card-signing keys (kept private, 0600)")
-    ingest_batch_max: int = Field(default=2000, description="events per database commit, at most")
-    ingest_batch_wait_ms: int = Field(default=20, description="longest wait to fill a batch")
-    log_level: str = Field(default="INFO", description="logging level")
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        config_file = os.environ.get("POSADA_CONFIG")
-        if config_file:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
-        return tuple(sources)
+    model_config = ConfigDict(extra="ignore", frozen=False)
 
 
-def describe_settings(cls: type[BaseSettings] = Settings) -> str:
-    """Help text listing every setting with its variable name and default."""
+def config_file() -> Path | None:
+    """The TOML file named by ``POSADA_CONFIG``, if any."""
+    name = os.environ.get("POSADA_CONFIG")
+    return Path(name) if name else None
+
+
+def read_toml(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    with path.open("rb") as f:
+        return tomllib.load(f)
+
+
+def _structured(field: FieldInfo) -> bool:
+    """A dict, list or model: given as JSON in an environment variable."""
+    kinds = [field.annotation, *get_args(field.annotation)]
+    for kind in kinds:
+        origin = get_origin(kind) or kind
+        if origin in (dict, list, tuple, set) or (isinstance(origin, type) and issubclass(origin, BaseModel)):
+            return True
+    return False
+
+
+def area_fields(root: type[BaseModel]) -> Iterator[tuple[str, type[AreaSettings]]]:
+    for name, field in root.model_fields.items():
+        kind = field.annotation
+        if isinstance(kind, type) and issubclass(kind, AreaSettings):
+            yield name, kind
+
+
+class AreaSource(PydanticBaseSettingsSource):
+    """Fills each nested area from the flat ``POSADA_<NAME>`` variables and file keys."""
+
+    def __init__(self, settings_cls: type[BaseSettings], *, environ: Mapping[str, str],
+                 file: Mapping[str, Any]) -> None:
+        super().__init__(settings_cls)
+        self.environ = {k.upper(): v for k, v in environ.items()}
+        self.file = file
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # everything is done in __call__
+
+    def __call__(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for area, model in area_fields(self.settings_cls):
+            table = self.file.get(area)
+            values: dict[str, Any] = dict(table) if isinstance(table, dict) else {}
+            for name, field in model.model_fields.items():
+                if name in self.file and name not in values:
+                    values[name] = self.file[name]
+                raw = self.environ.get(PREFIX + name.upper())
+                if raw is not None:
+                    values[name] = json.loads(raw) if _structured(field) else raw
+            if values:
+                out[area] = values
+        return out
+
+
+def describe(model: type[BaseModel]) -> str:
+    """Help text listing every flat setting of ``model`` with its variable name and default."""
     lines = []
-    for name, field in cls.model_fields.items():
-        default: Any = field.default
-        lines.append(f"  POSADA_{name.upper():<26} {field.description or ''} [default: {default}]")
+    for name, field in model.model_fields.items():
+        kind = field.annotation
+        if isinstance(kind, type) and issubclass(kind, AreaSettings):
+            continue
+        default: Any = field.get_default(call_default_factory=True)
+        lines.append(f"  {PREFIX}{name.upper():<30} {field.description or ''} [default: {default}]")
     return "\n".join(lines)

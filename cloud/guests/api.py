@@ -9,9 +9,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from cloud.auth.accounts import visible_sites
-from cloud.auth.deps import DbSession, GuestDataUser, check_property
+from cloud.auth.deps import GuestDataUser, check_property
 from cloud.auth.errors import Forbidden
 from cloud.auth.roles import Principal
+from cloud.core.deps import DbSession
 from cloud.guests import lifecycle, registry
 from cloud.guests.context import guest_context
 from cloud.guests.errors import GuestNotFound, InvalidGuest

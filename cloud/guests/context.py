@@ -1,11 +1,12 @@
-"""The guest registry's keys and thresholds, kept on ``app.state.guests``."""
+"""The guest registry's keys and thresholds: the app's ``Services.guests``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fastapi import FastAPI, Request
+from fastapi import Request
 
+from cloud.core.deps import services
 from cloud.guests.crypto import keys_from
 from cloud.guests.settings import GuestSettings
 from cloud.guests.vault import Vault
@@ -17,15 +18,10 @@ class GuestContext:
     vault: Vault
 
 
-def install_guests(app: FastAPI, settings: GuestSettings) -> GuestContext:
+def build_guests(settings: GuestSettings) -> GuestContext:
     cipher, index = keys_from(settings)
-    ctx = GuestContext(settings=settings, vault=Vault(cipher=cipher, index=index))
-    app.state.guests = ctx
-    return ctx
+    return GuestContext(settings=settings, vault=Vault(cipher=cipher, index=index))
 
 
 def guest_context(request: Request) -> GuestContext:
-    ctx = getattr(request.app.state, "guests", None)
-    if not isinstance(ctx, GuestContext):
-        raise RuntimeError("cloud.guests.context.install_guests(app, ...) was not called")
-    return ctx
+    return services(request).guests

@@ -7,8 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cloud.auth.models import UtcDateTime
-from cloud.core.db import Base
+from cloud.core.db import Base, UtcDateTime
 
 
 class Guest(Base):

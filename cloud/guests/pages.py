@@ -11,7 +11,8 @@ from pydantic import ValidationError
 
 from cloud.auth.accounts import visible_sites
 from cloud.auth.audit import history
-from cloud.auth.deps import DbSession, GuestDataUser, check_property
+from cloud.auth.deps import GuestDataUser, check_property
+from cloud.core.deps import DbSession
 from cloud.guests import lifecycle, registry
 from cloud.guests.api import visible_guest
 from cloud.guests.context import guest_context

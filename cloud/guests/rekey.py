@@ -3,18 +3,16 @@
 Run after adding a key (``POSADA_GUEST_KEYS``, ``POSADA_GUEST_ACTIVE_KEY``) or changing
 ``POSADA_GUEST_INDEX_KEY`` (keep the old data keys configured until this has run):
 
-    python -m cloud.guests.rekey            # uses POSADA_DATABASE_URL
+    posada guests reencrypt            # uses POSADA_DATABASE_URL
 """
 
 from __future__ import annotations
 
 import logging
-import sys
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from cloud.core.config import Settings
 from cloud.core.db import make_engine, make_sessionmaker
 from cloud.guests.crypto import keys_from
 from cloud.guests.models import Guest
@@ -42,14 +40,13 @@ def reencrypt_all(sessions: sessionmaker[Session], vault: Vault) -> int:
         after = batch[-1].id
 
 
-def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-    cipher, index = keys_from(GuestSettings())
-    engine = make_engine(Settings().database_url)
-    count = reencrypt_all(make_sessionmaker(engine), Vault(cipher=cipher, index=index))
+def run(settings: GuestSettings, *, database_url: str) -> int:
+    """``posada guests reencrypt``: every guest under the active key, with the given settings."""
+    cipher, index = keys_from(settings)
+    engine = make_engine(database_url)
+    try:
+        count = reencrypt_all(make_sessionmaker(engine), Vault(cipher=cipher, index=index))
+    finally:
+        engine.dispose()
     log.info("re-encrypted %d guests under key %s", count, cipher.active)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

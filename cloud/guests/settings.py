@@ -1,13 +1,13 @@
-"""Settings of the guest registry: encryption keys and frequent-guest thresholds (``POSADA_*``)."""
+"""Settings of the guest registry: encryption keys and frequent-guest thresholds."""
 
 from __future__ import annotations
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from cloud.core.config import AreaSettings
 
 
-class GuestSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="POSADA_", extra="ignore")
+class GuestSettings(AreaSettings):
 
     secret_key: str = Field(default="change-me-posada-development-only",
                             description="keys are derived from it only when none are configured")

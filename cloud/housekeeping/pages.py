@@ -8,26 +8,28 @@ until the gateway's snapshot shows it; the live stream then tells every open boa
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
-from cloud.api.deps import RuntimeDep
 from cloud.auth.audit import audit
-from cloud.auth.deps import DbSession, require_role
+from cloud.auth.deps import require_role
 from cloud.auth.roles import Principal
 from cloud.auth.scope import SiteScopeDep
 from cloud.commands.outbox import enqueue_command
+from cloud.core.deps import DbSession, ServicesDep
 from cloud.housekeeping import queries, transitions
 from cloud.housekeeping.models import HousekeepingRequest
 from cloud.housekeeping.transitions import ActionRefused
 from cloud.portal.templating import templates
-from cloud.runtime import Runtime
 from mqtt.envelope import utcnow
 from mqtt.messages import RoomSettings
+
+if TYPE_CHECKING:
+    from cloud.services import Services
 
 router = APIRouter(prefix="/housekeeping", include_in_schema=False)
 SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
@@ -52,7 +54,7 @@ def board(request: Request, db: DbSession, user: Viewer, scope: SiteScopeDep) ->
 
 
 @router.post("/{site}/{floor}/{room}", response_class=HTMLResponse)
-async def act(request: Request, db: DbSession, user: Cleaner, scope: SiteScopeDep, runtime: RuntimeDep,
+async def act(request: Request, db: DbSession, user: Cleaner, scope: SiteScopeDep, services: ServicesDep,
               site: Slug, floor: Slug, room: Slug) -> Response:
     """Start cleaning, mark clean or mark inspected; answers the board again on a refusal."""
     scope.check(site)
@@ -81,7 +83,7 @@ async def act(request: Request, db: DbSession, user: Cleaner, scope: SiteScopeDe
     live = {"site": site, "floor": floor, "room": room, "pending": change.after,
             "pending_at": now.isoformat()}
     return RedirectResponse(f"/housekeeping#room-{site}-{floor}-{room}", status_code=303,
-                            background=BackgroundTask(_announce, runtime, live))
+                            background=BackgroundTask(_announce, services, live))
 
 
 def _remember(db: Session, *, site: str, floor: str, room: str, state: str, user: Principal,
@@ -93,8 +95,8 @@ def _remember(db: Session, *, site: str, floor: str, room: str, state: str, user
     row.state, row.requested_at, row.actor_id, row.command_id = state, now, user.user_id, command_id
 
 
-def _announce(runtime: Runtime, live: dict[str, Any]) -> None:
+def _announce(services: Services, live: dict[str, Any]) -> None:
     """After the commit: wake the command publisher and tell the open boards."""
-    if runtime.publisher is not None:
-        runtime.publisher.poke()
-    runtime.hub.publish("housekeeping", live)
+    if services.publisher is not None:
+        services.publisher.poke()
+    services.hub.publish("housekeeping", live)

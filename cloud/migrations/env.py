@@ -5,11 +5,11 @@ from __future__ import annotations
 from alembic import context
 
 import cloud.models  # noqa: F401  (registers every area's tables)
-from cloud.core.config import Settings
 from cloud.core.db import Base, make_engine
+from cloud.settings import load
 
 config = context.config
-engine = config.attributes.get("engine") or make_engine(Settings().database_url)
+engine = config.attributes.get("engine") or make_engine(load().database_url)
 
 with engine.connect() as connection:
     context.configure(

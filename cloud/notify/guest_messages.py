@@ -12,10 +12,10 @@ from cloud.billing.amount_text import amount_text
 from cloud.billing.errors import BillingConflict
 from cloud.billing.folio import Payer
 from cloud.billing.models import Folio
-from cloud.billing.money import Money
 from cloud.billing.payment_qr import folio_qr_payload
 from cloud.billing.service import balances, get_folio
 from cloud.billing.settings import BillingSettings
+from cloud.core.money import Money
 from cloud.notify.local_time import local_time
 from cloud.notify.outbox import enqueue, image_payload
 from cloud.notify.schedule import Due, ReminderPlan, due_reminders

@@ -22,12 +22,11 @@ def housekeeping_chat(settings: NotifySettings, *, site: str, floor: str) -> str
 
 def on_room_vacated(
     session: Session, *, site: str, floor: str, room: str, at: datetime,
-    settings: NotifySettings | None = None,
+    settings: NotifySettings,
 ) -> bool:
     """Queue the message in the caller's transaction; False if no chat is set or already queued."""
     if at.tzinfo is None:
         raise ValueError("at must be an aware datetime")
-    settings = settings or NotifySettings()
     chat = housekeeping_chat(settings, site=site, floor=floor)
     if chat is None:
         log.warning("no housekeeping chat for %s/%s; room %s vacated", site, floor, room)

@@ -32,7 +32,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from cloud.notify.delivery import DeliveryError, OutboundMessage, Sender
+from cloud.core.delivery import DeliveryError
+from cloud.notify.delivery import OutboundMessage, Sender
 from cloud.notify.models import Contact, OutboxMessage
 from mqtt.envelope import new_id
 

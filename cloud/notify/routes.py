@@ -13,6 +13,7 @@ from fastapi.responses import PlainTextResponse
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from cloud.core.deps import services
 from cloud.core.errors import DomainError
 from cloud.notify.inbound import SignatureRefused, apply_inbound, inbound_messages, verify_signature
 from cloud.notify.settings import NotifySettings
@@ -27,9 +28,8 @@ class NotifyContext:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
-def get_context(request: Request) -> NotifyContext:
-    context: NotifyContext = request.app.state.notify
-    return context
+async def get_context(request: Request) -> NotifyContext:
+    return services(request).notify
 
 
 Ctx = Annotated[NotifyContext, Depends(get_context)]

@@ -11,8 +11,9 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
-from cloud.billing.idempotency import purge as purge_idempotency
 from cloud.billing.settings import BillingSettings
+from cloud.core.http import outbound_client
+from cloud.core.idempotency import purge as purge_idempotency
 from cloud.notify.delivery import Sender
 from cloud.notify.guest_messages import run_reminders
 from cloud.notify.outbox import OutboxWorker, RetryPolicy, purge_sent
@@ -46,7 +47,7 @@ def build_worker(sessions: sessionmaker[Session], settings: NotifySettings,
     policy = RetryPolicy(max_attempts=settings.notify_max_attempts,
                          base_s=settings.notify_backoff_base_s,
                          max_s=settings.notify_backoff_max_s, lease_s=settings.notify_lease_s)
-    http = client or httpx.Client(timeout=settings.notify_http_timeout_s)
+    http = client or outbound_client(timeout_s=settings.notify_http_timeout_s)
     return OutboxWorker(sessions, build_senders(settings, http), policy=policy,
                         clock=lambda: datetime.now(UTC), templates=settings.whatsapp_templates,
                         parallel=settings.notify_send_threads)

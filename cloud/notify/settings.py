@@ -1,13 +1,13 @@
-"""Notification settings, read from ``POSADA_*`` variables."""
+"""Notification settings, read from"""
 
 from __future__ import annotations
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from cloud.core.config import AreaSettings
 
 
-class NotifySettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="POSADA_", extra="ignore")
+class NotifySettings(AreaSettings):
 
     whatsapp_api_base: str = Field(default="https://graph.facebook.com", description="Graph API")
     whatsapp_api_version: str = Field(default="v21.0", description="Graph API version")

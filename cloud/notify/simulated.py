@@ -9,7 +9,8 @@ import logging
 import threading
 from collections import deque
 
-from cloud.notify.delivery import DeliveryError, OutboundMessage
+from cloud.core.delivery import DeliveryError
+from cloud.notify.delivery import OutboundMessage
 
 log = logging.getLogger(__name__)
 

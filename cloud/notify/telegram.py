@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from cloud.notify.delivery import DeliveryError, OutboundMessage, request
+from cloud.core.delivery import DeliveryError, request
+from cloud.notify.delivery import OutboundMessage
 
 
 class TelegramSender:

@@ -11,7 +11,8 @@ from typing import Any
 
 import httpx
 
-from cloud.notify.delivery import DeliveryError, OutboundMessage, classify, request
+from cloud.core.delivery import DeliveryError, classify, request
+from cloud.notify.delivery import OutboundMessage
 
 # Graph error codes that mean "slow down" or "try later", whatever the HTTP status says.
 RETRYABLE_CODES = frozenset({1, 2, 4, 17, 341, 80007, 130429, 131000, 131016, 131048, 131056})

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cloud.billing.money import CURRENCIES, Money, MoneyError, numeric_code
+from cloud.core.money import CURRENCIES, Money, MoneyError, numeric_code
 
 ANS = re.compile(r"[\x20-\x7e]*")
 _BY_NUMERIC = {numeric: code for code, (_, numeric) in CURRENCIES.items()}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from cloud.billing.money import Money
+from cloud.core.money import Money
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from cloud.billing.money import Money
+from cloud.core.money import Money
 from cloud.payments.provider import ProviderPayment
 
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import httpx
 
-from cloud.billing.money import Money
-from cloud.notify.delivery import DeliveryError, classify, request
+from cloud.core.delivery import DeliveryError, classify, request
+from cloud.core.money import Money
 from cloud.payments.provider import ProviderPayment
 
 STATUS = {"succeeded": "succeeded", "canceled": "failed", "failed": "failed"}

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from cloud.api.deps import SessionDep
 from cloud.auth.scope import SiteScopeDep
 from cloud.board import queries
+from cloud.core.deps import SessionDep
 from cloud.portal.templating import templates
 
 router = APIRouter(include_in_schema=False)

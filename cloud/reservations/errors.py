@@ -46,12 +46,6 @@ class BlockExhausted(Conflict):
     title = "Group block exhausted"
 
 
-class IdempotencyMismatch(DomainError):
-    status = 422
-    type_ = "/problems/idempotency-key-reused"
-    title = "Idempotency key reused with a different request"
-
-
 class RoomingListInvalid(DomainError):
     """Carries ``errors``: a list of {line, field, message}; nothing was imported."""
 

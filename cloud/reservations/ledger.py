@@ -13,6 +13,7 @@ from typing import Annotated, Protocol
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from cloud.core.deps import services
 from cloud.reservations.models_stays import Reservation
 
 
@@ -45,14 +46,13 @@ class StayLedger(Protocol):
         ...
 
 
-def stay_ledger(request: Request) -> StayLedger | None:
-    """The app's ledger, or None when billing is not installed."""
-    ledger: StayLedger | None = getattr(request.app.state, "stay_ledger", None)
-    return ledger
+def stay_ledger(request: Request) -> StayLedger:
+    """The app's ledger (billing's, wired by the app factory)."""
+    return services(request).ledger
 
 
-async def _ledger(request: Request) -> StayLedger | None:
+async def _ledger(request: Request) -> StayLedger:
     return stay_ledger(request)  # no I/O: no hop to the thread pool
 
 
-LedgerDep = Annotated[StayLedger | None, Depends(_ledger)]
+LedgerDep = Annotated[StayLedger, Depends(_ledger)]

@@ -14,8 +14,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cloud.core.db import Base, JsonType
-from cloud.reservations.coltypes import UtcDateTime
+from cloud.core.db import Base, JsonType, UtcDateTime
 
 
 class GroupBlock(Base):

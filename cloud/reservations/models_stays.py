@@ -25,8 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cloud.core.db import Base, JsonType
-from cloud.reservations.coltypes import UtcDateTime
+from cloud.core.db import Base, JsonType, UtcDateTime
 
 STATUSES = ("booked", "checked_in", "checked_out", "cancelled", "no_show")
 HOLDING = ("booked", "checked_in")  # statuses that hold inventory and rooms ahead
@@ -169,16 +168,3 @@ class StayCredential(Base):
             sqlite_where=text("starts_sequence = 1"), postgresql_where=text("starts_sequence"),
         ),
     )
-
-
-class IdempotencyKey(Base):
-    """The first answer to a creating request, returned again when the client retries."""
-
-    __tablename__ = "idempotency_keys"
-
-    scope: Mapped[str] = mapped_column(String(128), primary_key=True)
-    key: Mapped[str] = mapped_column(String(255), primary_key=True)
-    fingerprint: Mapped[str] = mapped_column(String(64))
-    status_code: Mapped[int] = mapped_column(Integer)
-    body: Mapped[Any] = mapped_column(JsonType)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -11,9 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cloud.auth.accounts import visible_sites
-from cloud.auth.deps import DbSession, GuestDataUser, check_property
+from cloud.auth.deps import GuestDataUser, check_property
 from cloud.auth.roles import Principal
 from cloud.cards.pages import keycards_context
+from cloud.core.deps import DbSession, request_time, services
 from cloud.core.errors import DomainError
 from cloud.portal.templating import templates
 from cloud.reservations import booking, catalog, queries, rooms, stays
@@ -23,13 +24,9 @@ from cloud.reservations.models import Property, RatePlan, Room, RoomType
 from cloud.reservations.nights import FIRST, LAST, local_today
 from cloud.reservations.present import reservation_out
 from cloud.reservations.web import own_stay
-from mqtt.envelope import utcnow
 
 router = APIRouter(prefix="/reservations", include_in_schema=False)
 
-
-def clock(request: Request) -> Any:
-    return getattr(request.app.state, "clock", utcnow)()
 
 
 def pick_property(db: Session, user: Principal, site: str | None) -> Property:
@@ -48,7 +45,7 @@ def page(request: Request, name: str, context: dict[str, Any], status: int = 200
 def front_desk(request: Request, db: DbSession, user: GuestDataUser, site: str | None = None) -> HTMLResponse:
     """Arrivals and departures of the property's today."""
     prop = pick_property(db, user, site)
-    today = local_today(clock(request), prop.timezone)
+    today = local_today(request_time(request), prop.timezone)
     arrivals = [reservation_out(db, r) for r in queries.arrivals(db, prop, today)]
     departures = [reservation_out(db, r) for r in queries.departures(db, prop, today)]
     return page(
@@ -67,7 +64,8 @@ def tape_chart(
 ) -> HTMLResponse:
     """Rooms by dates; a stay can be moved to another room from the keyboard."""
     prop = pick_property(db, user, site)
-    start = min(max(start or local_today(clock(request), prop.timezone), FIRST), LAST - timedelta(days=62))
+    today = local_today(request_time(request), prop.timezone)
+    start = min(max(start or today, FIRST), LAST - timedelta(days=62))
     days = max(1, min(days, 62))
     rows = queries.tape_chart(db, prop, start=start, days=days)
     dates = [start + timedelta(days=n) for n in range(days)]
@@ -147,10 +145,10 @@ async def book(request: Request, db: DbSession, user: GuestDataUser, site: str |
     try:
         request_ = _booking(prop, form)
         with db.begin_nested():
-            res = booking.book(db, request_, now=clock(request))
+            res = booking.book(db, request_, now=request_time(request))
             ledger = stay_ledger(request)
             if ledger is not None:
-                ledger.booked(db, res, now=clock(request))
+                ledger.booked(db, res, now=request_time(request))
     except DomainError as exc:
         return page(request, "new.html", {**_form_context(db, prop, form), "errors": [exc.detail]}, 422)
     return RedirectResponse(f"/reservations/{res.id}", status_code=303)
@@ -205,7 +203,7 @@ def stay_page(
             "r": reservation_out(db, res),
             "rooms": room_slugs,
             "errors": [error[:300]] if error else [],
-            "keycards": keycards_context(db, res, prop, now=clock(request)),
+            "keycards": keycards_context(db, res, prop, now=request_time(request)),
             "invoices": ledger.invoices(db, res) if ledger is not None else [],
         },
     )
@@ -238,7 +236,7 @@ async def act(
 
 def _account(request: Request, db: Session, res: Any, action: str) -> None:
     """Keep the stay's folio in step with what the button did (check-out checked it first)."""
-    ledger, now = stay_ledger(request), clock(request)
+    ledger, now = stay_ledger(request), request_time(request)
     if ledger is None:
         return
     if action == "check-in":
@@ -262,11 +260,9 @@ def _perform(
     request: Request, db: Session, res: Any, prop: Property, action: str, room: str, *, settle: str,
     language: str, actor: Principal,
 ) -> None:
-    now = clock(request)
+    now = request_time(request)
     if action == "check-in":
-        issuer = getattr(request.app.state, "credential_issuer", None)
-        if issuer is None:
-            raise InvalidRequest("no keycard issuer is configured")
+        issuer = services(request).issuer
         stays.check_in(db, res, issuer=issuer, now=now, actor=actor)
     elif action == "check-out":
         ledger = stay_ledger(request)

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from cloud.auth.deps import DbSession, GuestDataUser, check_property
+from cloud.auth.deps import GuestDataUser, check_property
+from cloud.core.deps import DbSession, request_time, services
 from cloud.core.errors import DomainError
 from cloud.reservations import booking, group_stays, groups
 from cloud.reservations.errors import InvalidRequest
@@ -17,7 +18,7 @@ from cloud.reservations.ledger import stay_ledger
 from cloud.reservations.models import Property, RoomType
 from cloud.reservations.models_groups import GroupBlock
 from cloud.reservations.models_stays import Reservation
-from cloud.reservations.pages import clock, page, pick_property
+from cloud.reservations.pages import page, pick_property
 from cloud.reservations.present import block_out, reservation_out
 
 router = APIRouter(prefix="/reservations/blocks", include_in_schema=False)
@@ -64,7 +65,7 @@ async def create(request: Request, db: DbSession, user: GuestDataUser, site: str
                 release_on=dates[2],
                 rate_plan=form.get("rate_plan", "flex"),
                 rooms={k: v for k, v in rooms.items() if v},
-                now=clock(request),
+                now=request_time(request),
             )
     except DomainError as exc:
         return blocks(request, db, user, prop.slug, error=exc.detail)
@@ -122,13 +123,11 @@ async def act(request: Request, db: DbSession, user: GuestDataUser, block_id: st
 
 
 async def _perform(request: Request, db: Any, block: GroupBlock, action: str, upload: Any) -> None:
-    now = clock(request)
+    now = request_time(request)
     if action == "release":
         groups.release(db, block, now=now)
     elif action == "check-in":
-        issuer = getattr(request.app.state, "credential_issuer", None)
-        if issuer is None:
-            raise InvalidRequest("no keycard issuer is configured")
+        issuer = services(request).issuer
         ids = group_stays.check_in_group(db, block, issuer=issuer, now=now)
         ledger = stay_ledger(request)
         if ledger is not None:  # the nights of every stay go to its folio

@@ -9,6 +9,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
+from cloud.core.deps import ClockDep, SessionsDep
+from cloud.core.idempotency import idempotent, transact
 from cloud.reservations import booking, catalog, queries, rooms
 from cloud.reservations.booking import Booking
 from cloud.reservations.errors import RoomUnavailable
@@ -16,17 +18,7 @@ from cloud.reservations.ledger import LedgerDep
 from cloud.reservations.models import Property
 from cloud.reservations.present import reservation_json, reservation_out
 from cloud.reservations.schemas import MoveIn, QuoteOut, ReservationIn, ReservationOut, ReservationPatch
-from cloud.reservations.web import (
-    ClockDep,
-    IdempotencyKeyHeader,
-    SessionsDep,
-    StaffDep,
-    allow,
-    idempotent,
-    own,
-    property_for,
-    transact,
-)
+from cloud.reservations.web import IdempotencyKeyHeader, StaffDep, allow, own, property_for
 
 router = APIRouter(prefix="/api/v1", tags=["reservations"])
 PROBLEMS: dict[int | str, dict[str, Any]] = {

@@ -10,23 +10,15 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from cloud.core.deps import ClockDep, SessionsDep
+from cloud.core.idempotency import idempotent, transact
 from cloud.reservations import booking, group_stays, groups
 from cloud.reservations.errors import InvalidRequest
 from cloud.reservations.ledger import LedgerDep
 from cloud.reservations.present import block_out, reservation_json
 from cloud.reservations.routes import PROBLEMS
 from cloud.reservations.schemas import BlockIn, BlockOut
-from cloud.reservations.web import (
-    ClockDep,
-    IdempotencyKeyHeader,
-    IssuerDep,
-    SessionsDep,
-    StaffDep,
-    idempotent,
-    own_block,
-    property_for,
-    transact,
-)
+from cloud.reservations.web import IdempotencyKeyHeader, IssuerDep, StaffDep, own_block, property_for
 
 router = APIRouter(prefix="/api/v1", tags=["groups"])
 MAX_CSV_BYTES = 1_000_000

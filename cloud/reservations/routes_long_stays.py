@@ -9,13 +9,15 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cloud.core.deps import ClockDep, SessionsDep
+from cloud.core.idempotency import transact
 from cloud.reservations import long_stays
 from cloud.reservations.models import Room
 from cloud.reservations.models_groups import ContractService, LongStayContract, ServiceTask
 from cloud.reservations.models_stays import Reservation
 from cloud.reservations.routes import PROBLEMS
 from cloud.reservations.schemas import ContractIn
-from cloud.reservations.web import ClockDep, SessionsDep, StaffDep, own, property_for, transact
+from cloud.reservations.web import StaffDep, own, property_for
 
 router = APIRouter(prefix="/api/v1", tags=["long stays"])
 

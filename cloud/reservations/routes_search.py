@@ -8,7 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from cloud.auth.deps import DbSession, GuestDataUser
+from cloud.auth.deps import GuestDataUser
+from cloud.core.deps import DbSession, SessionsDep
 from cloud.core.errors import DomainError
 from cloud.reservations import search
 from cloud.reservations.errors import InvalidRequest
@@ -17,7 +18,7 @@ from cloud.reservations.pages import page, pick_property
 from cloud.reservations.present import reservation_out
 from cloud.reservations.routes import PROBLEMS
 from cloud.reservations.schemas import ReservationOut
-from cloud.reservations.web import SessionsDep, StaffDep, property_for
+from cloud.reservations.web import StaffDep, property_for
 
 router = APIRouter(prefix="/api/v1", tags=["reservations"])
 pages = APIRouter(prefix="/reservations", include_in_schema=False)

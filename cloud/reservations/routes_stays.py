@@ -6,21 +6,14 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
+from cloud.core.deps import ClockDep, SessionsDep
+from cloud.core.idempotency import transact
 from cloud.reservations import stays
 from cloud.reservations.ledger import LedgerDep, Settle
 from cloud.reservations.present import reservation_out
 from cloud.reservations.routes import PROBLEMS
 from cloud.reservations.schemas import LateCheckoutIn, ReservationOut
-from cloud.reservations.web import (
-    ClockDep,
-    HistoryDep,
-    IssuerDep,
-    SessionsDep,
-    StaffDep,
-    own,
-    property_for,
-    transact,
-)
+from cloud.reservations.web import HistoryDep, IssuerDep, StaffDep, own, property_for
 
 router = APIRouter(prefix="/api/v1", tags=["stays"])
 

@@ -29,11 +29,12 @@ class StayClock:
         sessions: sessionmaker[Session],
         *,
         history: StayHistory | None = None,
+        ledger: StayLedger | None = None,
         clock: Callable[[], datetime] = utcnow,
         period_s: float = 20.0,
     ) -> None:
         self.sessions, self.history, self.clock, self.period_s = sessions, history, clock, period_s
-        self.ledger: StayLedger | None = None  # set when billing is installed
+        self.ledger = ledger
         self.stop_event = threading.Event()
         self.thread = threading.Thread(target=self._run, name="posada-stays", daemon=True)
 

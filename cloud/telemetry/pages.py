@@ -12,9 +12,10 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
 from cloud.auth.audit import audit
-from cloud.auth.deps import DbSession, require_role
+from cloud.auth.deps import require_role
 from cloud.auth.roles import Principal, Role
 from cloud.auth.scope import SiteScopeDep
+from cloud.core.deps import DbSession
 from cloud.portal.templating import templates
 from cloud.telemetry import queries, room_view
 from cloud.telemetry.errors import TaskTransitionRefused

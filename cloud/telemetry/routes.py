@@ -11,9 +11,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
-from cloud.api.deps import SessionDep
 from cloud.auth.audit import audit
 from cloud.auth.scope import SiteScopeDep
+from cloud.core.deps import SessionDep
 from cloud.telemetry import queries
 from cloud.telemetry.queries import AlertView, RoomTelemetryView, TaskStatus, TaskView
 

@@ -1,15 +1,14 @@
-"""Telemetry and alert settings: ``POSADA_*`` environment variables, like the cloud's own."""
+"""Telemetry, alert and Grafana settings."""
 
 from __future__ import annotations
 
 from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cloud.core.config import AreaSettings
 from cloud.telemetry.alerts.rules import Thresholds
 
 
-class TelemetrySettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="POSADA_", extra="ignore")
+class TelemetrySettings(AreaSettings):
 
     influx_url: str | None = Field(
         default=None, description="InfluxDB 2 URL (http://host:8086); unset: latest values only")
@@ -57,3 +56,17 @@ class TelemetrySettings(BaseSettings):
             outbox_depth=self.alert_outbox_depth,
             outbox_growing_s=self.alert_outbox_growing_s,
         )
+
+
+class GrafanaSettings(AreaSettings):
+    """``POSADA_GRAFANA_*``: where Grafana is and how it reaches PostgreSQL."""
+
+    grafana_url: str = Field(default="http://127.0.0.1:3000", description="Grafana base URL")
+    grafana_token: str = Field(default="", description="Grafana service-account token")
+    grafana_pg_host: str | None = Field(
+        default=None, description="host:port of PostgreSQL as Grafana reaches it; unset: no "
+                                  "business dashboard")
+    grafana_pg_database: str = Field(default="posada", description="database for business KPIs")
+    grafana_pg_user: str = Field(default="grafana", description="read-only PostgreSQL role")
+    grafana_pg_password: str = Field(default="", description="that role's password")
+    grafana_pg_sslmode: str = Field(default="require", description="PostgreSQL sslmode")

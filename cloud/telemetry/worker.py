@@ -163,12 +163,3 @@ class TelemetryWorker:
             items.append((message.topic, message.envelope, message.data))
         return items
 
-
-def main(argv: list[str] | None = None) -> int:
-    from cloud.telemetry.worker_main import run
-
-    return run(argv)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

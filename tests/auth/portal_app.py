@@ -14,7 +14,7 @@ from cloud.app import create_app
 from cloud.auth.accounts import create_staff, ensure_property
 from cloud.auth.context import AuthContext
 from cloud.auth.roles import Role
-from cloud.core.config import Settings
+from cloud.settings import Settings
 
 PASSWORD = "correct-horse-battery"
 ROLES = [r for r in Role if r is not Role.CHAIN_ADMIN]
@@ -26,7 +26,7 @@ class PortalApp:
 
     @property
     def auth(self) -> AuthContext:
-        ctx: AuthContext = self.app.state.auth
+        ctx: AuthContext = self.app.services.auth
         return ctx
 
     def client(self) -> TestClient:
@@ -61,7 +61,7 @@ def fast_auth_env(monkeypatch: pytest.MonkeyPatch) -> None:
 @contextmanager
 def portal_app(database_url: str) -> Iterator[PortalApp]:
     app = create_app(Settings(database_url=database_url, mqtt_enabled=False))
-    ctx: AuthContext = app.state.auth
+    ctx: AuthContext = app.services.auth
     with ctx.sessionmaker() as session, session.begin():
         ensure_property(session, site="hotel", chain="acme", name="Hotel", time_zone="Europe/Madrid")
         ensure_property(session, site="annex", chain="acme", name="Annex", time_zone="Asia/Shanghai")
@@ -90,4 +90,4 @@ def portal_app(database_url: str) -> Iterator[PortalApp]:
             chain="acme",
         )
     yield PortalApp(app)
-    app.state.runtime.engine.dispose()
+    app.services.engine.dispose()

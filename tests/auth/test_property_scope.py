@@ -23,7 +23,7 @@ ROOMS = {"hotel": "101", "annex": "201"}
 
 def seed(portal: PortalApp) -> None:
     """One room, gateway, door event (same keycard) and telemetry alert at each property."""
-    sessions = portal.app.state.runtime.sessions
+    sessions = portal.app.services.sessions
     with sessions.begin() as s:
         for n, (site, room) in enumerate(ROOMS.items()):
             s.add(Gateway(site=site, floor="f1", state="online", last_seen=NOW))

@@ -43,7 +43,7 @@ def _token(portal: PortalApp, username: str) -> str:
 
 def _messages(portal: PortalApp, base: str, username: str, count: int) -> list[dict[str, object]]:
     """Subscribe, let both properties publish, and read ``count`` messages."""
-    hub = portal.app.state.runtime.hub
+    hub = portal.app.services.hub
     headers = {"Authorization": f"Bearer {_token(portal, username)}"}
     found: list[dict[str, object]] = []
     with httpx.Client(base_url=base, timeout=10) as client, \

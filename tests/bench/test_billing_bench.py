@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 
 from cloud.billing.folio import ChargeKind, Payer
 from cloud.billing.invoicing import issue_invoice
-from cloud.billing.money import Money
+from cloud.core.money import Money
 from cloud.billing.service import ChargeRequest, FolioSpec, GuestInfo, open_folio, post_charge
 from cloud.billing.tax import TaxPolicy, TaxRate
 from cloud.core.db import make_sessionmaker

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from cloud.app import create_app
 from cloud.auth.roles import Role
 from cloud.board.models import Gateway, RoomStatus
-from cloud.core.config import Settings
+from cloud.settings import Settings
 from mqtt.envelope import utcnow
 from tests.support.pg import fresh_database
 from tests.support.staff import sign_in_staff
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.bench
 
 def _seed(app: object) -> None:
     now = utcnow()
-    with app.state.runtime.sessions.begin() as session:  # type: ignore[attr-defined]
+    with app.services.sessions.begin() as session:  # type: ignore[attr-defined]
         for level in range(1, 41):
             floor = f"f{level}"
             session.add(Gateway(site="hotel", floor=floor, state="online", version="0.1.0", last_seen=now))

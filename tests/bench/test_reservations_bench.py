@@ -28,7 +28,7 @@ from cloud.app import create_app
 from cloud.auth.accounts import create_staff, ensure_property, principal_of
 from cloud.auth.roles import Role
 from cloud.auth.sessions import issue_api_token
-from cloud.core.config import Settings
+from cloud.settings import Settings
 from cloud.core.db import make_engine, make_sessionmaker
 from cloud.core.migrate import upgrade
 from cloud.reservations import booking, catalog, queries
@@ -305,9 +305,8 @@ def test_booking_through_the_api_with_50_clients(loaded: sessionmaker[Session]) 
     """The same bookings as POST /api/v1/properties/big/reservations, through the whole ASGI app
     (auth, folio, response body) with an in-process client: its CPU is counted in the figure."""
     url = loaded.kw["bind"].url.render_as_string(hide_password=False)
-    app = create_app(Settings(database_url=url, mqtt_enabled=False))
-    app.state.clock = lambda: NOW
-    ctx = app.state.auth
+    app = create_app(Settings(database_url=url, mqtt_enabled=False), clock=lambda: NOW)
+    ctx = app.services.auth
     with ctx.sessionmaker.begin() as s:
         ensure_property(s, site="big", chain="bench", name="Big")
         user = create_staff(s, actor="bench", passwords=ctx.passwords, username="bench-desk",
@@ -340,7 +339,7 @@ def test_booking_through_the_api_with_50_clients(loaded: sessionmaker[Session]) 
     try:
         asyncio.run(run())
     finally:
-        app.state.runtime.engine.dispose()
+        app.services.engine.dispose()
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     total = sum(statuses.values())
     print(f"booking through the API with {CLIENTS} clients for {elapsed:.1f} s: "

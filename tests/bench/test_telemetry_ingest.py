@@ -74,7 +74,7 @@ def start_workers(count: int, *, port: int, victoria: Victoria) -> list[subproce
            "POSADA_LOG_LEVEL": "INFO"}
     workers = []
     for n in range(count):
-        proc = subprocess.Popen([sys.executable, "-m", "cloud.telemetry.worker", "--client-id",
+        proc = subprocess.Popen([sys.executable, "-m", "cloud.telemetry_worker", "--client-id",
                                  f"bench-{n}"], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
         line = proc.stderr.readline() if proc.stderr else ""
         assert "subscribed" in line, line

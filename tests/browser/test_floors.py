@@ -26,7 +26,7 @@ from cloud.auth.accounts import create_staff, ensure_property
 from cloud.auth.context import AuthContext
 from cloud.auth.roles import Role
 from cloud.board.models import RoomStatus
-from cloud.core.config import Settings
+from cloud.settings import Settings
 from cloud.core.db import make_engine, make_sessionmaker
 from cloud.telemetry.models import Alert, MaintenanceTask, RoomTelemetryLatest
 from edge.app import Gateway
@@ -78,7 +78,7 @@ def floor(own_mosquitto: Mosquitto, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     database_url = f"sqlite:///{tmp_path / 'cloud.db'}"
     app = create_app(Settings(database_url=database_url, mqtt_url=own_mosquitto.cloud_url,
                               mqtt_client_id=f"cloud-browser-{os.getpid()}-{time.monotonic_ns()}"))
-    ctx: AuthContext = app.state.auth
+    ctx: AuthContext = app.services.auth
     with ctx.sessionmaker.begin() as session:
         ensure_property(session, site="hotel", chain="acme", name="Hotel", time_zone="Europe/Madrid")
         create_staff(session, actor="test", passwords=ctx.passwords, username="fang",

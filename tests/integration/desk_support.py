@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from cloud.app import create_app
 from cloud.auth.roles import Role
-from cloud.core.config import Settings
+from cloud.settings import Settings
 from cloud.keys.storage import KeyDirectory
 from cloud.reservations import booking, catalog, rooms
 from cloud.reservations.booking import Booking
@@ -46,7 +46,7 @@ class DeskCloud:
     def stay_in(self, room: str, *, adults: int = 2) -> str:
         """A stay that arrived yesterday (so check-in is never early), put in ``room``, checked in."""
         now = utcnow()
-        with self.app.state.runtime.sessions.begin() as s:
+        with self.app.services.sessions.begin() as s:
             prop = s.scalars(select(Property).where(Property.slug == "hotel")).one()
             today = local_today(now, prop.timezone)
             res = booking.book(
@@ -100,7 +100,7 @@ def desk_cloud(db_url: str, tmp: Path, *, port: int | None = None, **settings: A
     settings.setdefault("mqtt_enabled", False)
     KeyDirectory(tmp / "keys").load_or_create(now=utcnow() - timedelta(days=1))  # signs from before the stay
     app = create_app(Settings(database_url=db_url, keys_dir=str(tmp / "keys"), **settings))
-    with app.state.runtime.sessions.begin() as s:
+    with app.services.sessions.begin() as s:
         seed_demo(s)
     token = sign_in_staff(TestClient(app), site="hotel", role=Role.FRONT_DESK, chain="posada-demo")
     port = port or free_port()

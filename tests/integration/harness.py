@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from cloud.app import create_app
 from cloud.board.models import EventRecord as Event
-from cloud.core.config import Settings
+from cloud.settings import Settings
 from cloud.core.db import make_engine
 from edge.app import Gateway, build
 from edge.config import GatewayConfig, load_config
@@ -55,7 +55,7 @@ def running_cloud(settings: Settings) -> Iterator[TestClient]:
     """The cloud app with its lifespan (ingest, confirmations, board) running."""
     with TestClient(create_app(settings)) as client:
         sign_in_staff(client, site="hotel")  # the API answers signed-in staff only
-        runtime = client.app.state.runtime  # type: ignore[attr-defined]
+        runtime = client.app.services  # type: ignore[attr-defined]
         wait_until(lambda: runtime.link is not None and runtime.link.connected.is_set(),
                    what="cloud connected to the broker")
         yield client

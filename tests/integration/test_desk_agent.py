@@ -24,7 +24,7 @@ pytestmark = pytest.mark.service
 
 
 def _upserted_card(cloud_app: object, credential_id: str) -> bytes:
-    with cloud_app.state.runtime.sessions() as s:  # type: ignore[attr-defined]
+    with cloud_app.services.sessions() as s:  # type: ignore[attr-defined]
         command = s.scalars(select(Command).where(Command.type == "credential.upsert")).all()
         text = next(c.data["card"] for c in command if c.data["credential_id"] == credential_id)
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

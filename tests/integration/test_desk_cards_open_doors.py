@@ -20,7 +20,7 @@ ROOMS = [f"1{n:02d}" for n in range(1, 11)]
 
 
 def _all_acked(cloud: DeskCloud, *, types: set[str]) -> bool:
-    with cloud.app.state.runtime.sessions() as s:
+    with cloud.app.services.sessions() as s:
         commands = list(s.scalars(select(Command).where(Command.site == "hotel", Command.floor == "f1")))
     seen = {c.type for c in commands}
     return types <= seen and all(c.acked_at is not None for c in commands)

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from cloud.core.config import Settings
+from cloud.settings import Settings
 from tests.integration.harness import (
     BoardStream,
     cloud_settings,

@@ -14,7 +14,7 @@ from cloud.auth.accounts import create_staff, principal_of
 from cloud.auth.context import AuthContext
 from cloud.auth.roles import Role
 from cloud.auth.sessions import issue_api_token
-from cloud.core.config import Settings
+from cloud.settings import Settings
 from cloud.reservations.credentials import CredentialIssuer
 from mqtt.envelope import utcnow
 
@@ -30,11 +30,8 @@ def client_for(
 ) -> Iterator[TestClient]:
     """A client of the real app whose requests carry a bearer token of ``role`` at ``site``."""
     url = sessions.kw["bind"].url.render_as_string(hide_password=False)
-    app = create_app(Settings(database_url=url, mqtt_enabled=False))
-    app.state.clock = clock
-    if issuer is not None:
-        app.state.credential_issuer = issuer
-    ctx: AuthContext = app.state.auth
+    app = create_app(Settings(database_url=url, mqtt_enabled=False), clock=clock, issuer=issuer)
+    ctx: AuthContext = app.services.auth
     with ctx.sessionmaker.begin() as s:
         user = create_staff(
             s,
@@ -54,4 +51,4 @@ def client_for(
         with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as client:
             yield client
     finally:
-        app.state.runtime.engine.dispose()
+        app.services.engine.dispose()

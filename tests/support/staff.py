@@ -16,7 +16,7 @@ from mqtt.envelope import utcnow
 def sign_in_staff(client: TestClient, *, site: str = "hotel", role: Role = Role.MANAGER,
                   chain: str = "test-chain") -> str:
     """Create a staff member of ``site`` with ``role`` and send their bearer token on every request."""
-    ctx: AuthContext = client.app.state.auth  # type: ignore[attr-defined]
+    ctx: AuthContext = client.app.services.auth  # type: ignore[attr-defined]
     with ctx.sessionmaker() as session, session.begin():
         ensure_property(session, site=site, chain=chain, name=site)
         user = create_staff(session, actor="test", passwords=ctx.passwords,

@@ -53,7 +53,6 @@ def _desk(stay_sessions: sessionmaker[Session], stay_clock: Clock,
     """The front desk on the real app; billing and stays share the test's clock."""
     keys = KeyDirectory(tmp_path / "keys").load_or_create(now=datetime(2027, 1, 1, tzinfo=UTC))
     with client_for(stay_sessions, clock=stay_clock, issuer=KeyringIssuer(keys)) as c:
-        c.app.state.billing.clock = stay_clock  # type: ignore[attr-defined]
         yield c
 
 

@@ -70,7 +70,7 @@ def test_the_page_shows_the_folio_line_by_line_in_the_desk_language(
 def test_an_extra_with_its_tax_then_cash_with_change_then_check_out_and_the_invoice(
     desk: TestClient, stay_clock: Clock, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    ctx = desk.app.state.billing  # type: ignore[attr-defined]
+    ctx = desk.app.services.billing  # type: ignore[attr-defined]
     rate = RateConfig(code="IVA", percent="10", applies_to=["minibar"])
     monkeypatch.setattr(ctx.settings, "billing_taxes", {"*": TaxConfig(rates=[rate])})
     rid = checked_in(desk, stay_clock)
@@ -88,7 +88,7 @@ def test_an_extra_with_its_tax_then_cash_with_change_then_check_out_and_the_invo
     assert "Change to give: €4.50" in shown and owed(desk, rid) == 0
     stay_clock.now = DEPARTURE_MORNING
     done = _post(client, rid, "finish", {"invoice": "on"})
-    assert done.status_code == 303 and _status(desk.app.state.runtime.sessions, rid) == "checked_out"  # type: ignore[attr-defined]
+    assert done.status_code == 303 and _status(desk.app.services.sessions, rid) == "checked_out"  # type: ignore[attr-defined]
     after = client.get(done.headers["location"]).text
     link = re.search(r'href="(/api/v1/invoices/[0-9A-Z]+/pdf)" download', after)
     assert link and "INV-000001" in after
@@ -109,10 +109,10 @@ def test_check_out_is_refused_while_the_guest_owes_money(
     refused = _post(client, rid, "finish", {"invoice": "on"}, lang="es")
     assert refused.status_code == 422
     assert "El huésped aún debe 290,00\xa0€" in refused.text and 'role="alert"' in refused.text
-    assert _status(desk.app.state.runtime.sessions, rid) == "checked_in"  # type: ignore[attr-defined]
+    assert _status(desk.app.services.sessions, rid) == "checked_in"  # type: ignore[attr-defined]
     later = _post(client, rid, "finish", {"bill_later": "on"})
     assert later.status_code == 422 and "billed to a company" in later.text
-    assert _status(desk.app.state.runtime.sessions, rid) == "checked_in"  # type: ignore[attr-defined]
+    assert _status(desk.app.services.sessions, rid) == "checked_in"  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(("fields", "says"), [
@@ -134,7 +134,7 @@ def test_hostile_payment_amounts_are_refused_and_nothing_is_recorded(
     client = cookie_client(desk)
     refused = _post(client, rid, "payment", {"method": "cash", **fields})
     assert refused.status_code == 422 and says in refused.text
-    assert _count(desk.app.state.runtime.sessions, Payment) == 0  # type: ignore[attr-defined]
+    assert _count(desk.app.services.sessions, Payment) == 0  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(("fields", "says"), [
@@ -152,10 +152,10 @@ def test_hostile_extra_charges_are_refused_and_nothing_is_posted(
 ) -> None:
     rid = checked_in(desk, stay_clock)
     client = cookie_client(desk)
-    before = _count(desk.app.state.runtime.sessions, Charge)  # type: ignore[attr-defined]
+    before = _count(desk.app.services.sessions, Charge)  # type: ignore[attr-defined]
     refused = _post(client, rid, "charge", {"kind": "minibar", **fields})
     assert refused.status_code == 422 and says in refused.text
-    assert _count(desk.app.state.runtime.sessions, Charge) == before  # type: ignore[attr-defined]
+    assert _count(desk.app.services.sessions, Charge) == before  # type: ignore[attr-defined]
 
 
 def test_a_post_without_the_csrf_token_is_refused(desk: TestClient, stay_clock: Clock) -> None:
@@ -167,8 +167,8 @@ def test_a_post_without_the_csrf_token_is_refused(desk: TestClient, stay_clock: 
         r = client.post(f"/reservations/{rid}/checkout/{action}", data={**hidden, **fields},
                         follow_redirects=False)
         assert r.status_code == 403 and "security token" in r.text
-    assert _count(desk.app.state.runtime.sessions, Payment) == 0  # type: ignore[attr-defined]
-    assert _status(desk.app.state.runtime.sessions, rid) == "checked_in"  # type: ignore[attr-defined]
+    assert _count(desk.app.services.sessions, Payment) == 0  # type: ignore[attr-defined]
+    assert _status(desk.app.services.sessions, rid) == "checked_in"  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("role", [Role.HOUSEKEEPING, Role.MAINTENANCE])
@@ -176,7 +176,7 @@ def test_staff_outside_billing_cannot_open_or_use_the_page(
     desk: TestClient, stay_clock: Clock, role: Role
 ) -> None:
     rid = checked_in(desk, stay_clock)
-    sessions = desk.app.state.runtime.sessions  # type: ignore[attr-defined]
+    sessions = desk.app.services.sessions  # type: ignore[attr-defined]
     with client_for(sessions, clock=stay_clock, role=role) as other:
         assert other.get(f"/reservations/{rid}/checkout").status_code == 403
         r = other.post(f"/reservations/{rid}/checkout/payment",
@@ -193,7 +193,7 @@ def test_a_double_click_records_one_payment(desk: TestClient, stay_clock: Clock)
         r = client.post(f"/reservations/{rid}/checkout/payment", follow_redirects=False,
                         data={**hidden, "method": "cash", "amount": "100"})
         assert r.status_code == 303
-    assert _count(desk.app.state.runtime.sessions, Payment) == 1  # type: ignore[attr-defined]
+    assert _count(desk.app.services.sessions, Payment) == 1  # type: ignore[attr-defined]
     assert owed(desk, rid) == STAY_MINOR - 10000
 
 
@@ -208,7 +208,7 @@ def test_a_card_payment_goes_through_the_stripe_adapter_once(
                         content_type="application/json")
 
     httpserver.expect_request("/v1/payment_intents", method="POST").respond_with_handler(intent)
-    ctx = desk.app.state.billing  # type: ignore[attr-defined]
+    ctx = desk.app.services.billing  # type: ignore[attr-defined]
     ctx.provider = StripeProvider(httpx.Client(), secret_key="sk_test_desk",
                                   base_url=httpserver.url_for("").rstrip("/"))
     rid = checked_in(desk, stay_clock)
@@ -231,19 +231,19 @@ def test_a_declined_card_is_said_on_the_page_and_records_nothing(
     httpserver.expect_request("/v1/payment_intents").respond_with_json(
         {"error": {"type": "card_error", "code": "card_declined", "message": "declined"}},
         status=402)
-    ctx = desk.app.state.billing  # type: ignore[attr-defined]
+    ctx = desk.app.services.billing  # type: ignore[attr-defined]
     ctx.provider = StripeProvider(httpx.Client(), secret_key="sk_test_desk",
                                   base_url=httpserver.url_for("").rstrip("/"))
     rid = checked_in(desk, stay_clock)
     refused = _post(cookie_client(desk), rid, "payment", {"method": "card", "amount": "290"})
     assert refused.status_code == 422 and "The card payment was declined" in refused.text
-    assert _count(desk.app.state.runtime.sessions, Payment) == 0  # type: ignore[attr-defined]
+    assert _count(desk.app.services.sessions, Payment) == 0  # type: ignore[attr-defined]
 
 
 def test_a_qr_payment_is_recorded_with_the_bank_reference(
     desk: TestClient, stay_clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = desk.app.state.billing.settings  # type: ignore[attr-defined]
+    settings = desk.app.services.billing.settings  # type: ignore[attr-defined]
     monkeypatch.setattr(settings, "qr_account_gui", "mx.com.banco")
     monkeypatch.setattr(settings, "qr_account_id", "0123456789")
     rid = checked_in(desk, stay_clock)
@@ -268,7 +268,7 @@ def test_the_invoice_is_written_in_the_language_booked_for_the_guest(
     client = cookie_client(desk)
     assert _post(client, rid, "payment", {"method": "cash", "amount": "290"}).status_code == 303
     assert _post(client, rid, "finish", {"invoice": "on"}).status_code == 303
-    with desk.app.state.runtime.sessions() as s:  # type: ignore[attr-defined]
+    with desk.app.services.sessions() as s:  # type: ignore[attr-defined]
         assert list(s.scalars(select(Invoice.language))) == ["zh"]
     assert folio(desk, rid)["guest_language"] == "zh"
 
@@ -277,7 +277,7 @@ def test_the_desk_of_another_property_cannot_open_or_use_the_page(
     desk: TestClient, stay_clock: Clock
 ) -> None:
     rid = checked_in(desk, stay_clock)
-    sessions = desk.app.state.runtime.sessions  # type: ignore[attr-defined]
+    sessions = desk.app.services.sessions  # type: ignore[attr-defined]
     with sessions.begin() as s:
         ensure_property(s, site="annex", chain="other-chain", name="Annex")
     with client_for(sessions, clock=stay_clock, site="annex") as other:
@@ -308,7 +308,7 @@ def test_a_stay_the_company_pays_shows_the_split_and_may_leave_owing_on_its_acco
     assert refused.status_code == 422 and "The guest still owes €40.00" in refused.text
     stay_clock.now = DEPARTURE_MORNING
     left = _post(client, rid, "finish", {"bill_later": "on", "invoice": "on"})
-    assert left.status_code == 303 and _status(desk.app.state.runtime.sessions, rid) == "checked_out"  # type: ignore[attr-defined]
+    assert left.status_code == 303 and _status(desk.app.services.sessions, rid) == "checked_out"  # type: ignore[attr-defined]
     assert owed(desk, rid) == 4000  # still owed, chased by the reminders
 
 

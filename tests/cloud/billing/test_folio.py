@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cloud.billing.folio import ChargeKind, Movement, Payer, balance, price_charge, split_taxed
-from cloud.billing.money import Money, MoneyError
+from cloud.core.money import Money, MoneyError
 from cloud.billing.tax import TaxPolicy, TaxRate
 
 POLICY = TaxPolicy(

@@ -17,7 +17,7 @@ from cloud.billing.errors import BillingConflict, InvalidAmount
 from cloud.billing.folio import ChargeKind, Payer, PaymentMethod, PaymentStage
 from cloud.billing.invoicing import issue_credit_note, issue_invoice
 from cloud.billing.models import Charge, Invoice, Payment
-from cloud.billing.money import Money
+from cloud.core.money import Money
 from cloud.billing.payments import PaymentRequest, record_payment, refund_payment
 from cloud.billing.service import (
     ChargeRequest,

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
 from cloud.billing.folio import ChargeKind
-from cloud.billing.money import Money
+from cloud.core.money import Money
 from cloud.billing.service import ChargeRequest, FolioSpec, GuestInfo, open_folio, post_charge
 from cloud.billing.tax import TaxPolicy
 from cloud.core.db import make_engine, make_sessionmaker

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from cloud.app import create_app
 from cloud.auth.roles import Role
-from cloud.core.config import Settings
+from cloud.settings import Settings
 from cloud.notify.models import OutboxMessage
 from tests.support.staff import sign_in_staff
 
@@ -34,7 +34,7 @@ def test_the_cloud_app_serves_billing(
         paths = client.get("/openapi.json").json()["paths"]
         assert "/api/v1/invoices/{invoice_id}/pdf" in paths
         assert "/api/v1/notify/whatsapp/webhook" in paths
-        assert app.state.runtime.background, "the notify loop runs with the app"
+        assert app.services.background, "the notify loop runs with the app"
 
 
 def test_ingest_hook_queues_housekeeping_in_the_ingest_transaction(
@@ -43,19 +43,19 @@ def test_ingest_hook_queues_housekeeping_in_the_ingest_transaction(
     monkeypatch.setenv("POSADA_TELEGRAM_HOUSEKEEPING_CHATS", '{"centro/p3": "-300"}')
     app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'cloud.db'}",
                               mqtt_enabled=False))
-    (hook,) = app.state.runtime.event_hooks
+    (hook,) = app.services.event_hooks
     at = datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
     events = [{"id": "e1", "type": "room.vacated", "site": "centro", "floor": "p3",
                "room": "301", "ts": at, "data": {}},
               {"id": "e2", "type": "access.granted", "site": "centro", "floor": "p3",
                "room": "301", "ts": at, "data": {}}]
-    engine = app.state.runtime.engine
+    engine = app.services.engine
     with pytest.raises(RuntimeError), engine.begin() as conn:
         hook(conn, events)
         raise RuntimeError("the ingest batch fails: nothing may be queued")
     with engine.begin() as conn:
         hook(conn, events)
-    with app.state.runtime.sessions() as session:
+    with app.services.sessions() as session:
         rows = session.scalars(select(OutboxMessage)).all()
     assert [(r.channel, r.recipient, r.template) for r in rows] == [
         ("telegram", "-300", "room_vacated")]

@@ -12,7 +12,7 @@ from cloud.billing.errors import BillingConflict
 from cloud.billing.folio import ChargeKind, Payer
 from cloud.billing.invoicing import issue_credit_note, issue_invoice
 from cloud.billing.models import Charge, Invoice
-from cloud.billing.money import Money
+from cloud.core.money import Money
 from cloud.billing.service import ChargeRequest, FolioSpec, GuestInfo, open_folio, post_charge
 from cloud.billing.tax import TaxPolicy, TaxRate
 from cloud.core.db import make_sessionmaker

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cloud.billing.money import Money, MoneyError, div_round_half_away, total
+from cloud.core.money import Money, MoneyError, div_round_half_away, total
 
 amounts = st.integers(min_value=-10**12, max_value=10**12)
 

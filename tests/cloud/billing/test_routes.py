@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from cloud.auth.accounts import ensure_property
 from cloud.auth.deps import current_principal
 from cloud.auth.roles import Principal, Role
-from cloud.billing.context import BillingContext
+from cloud.billing.context import BillingContext, get_context
 from cloud.billing.routes import router
 from cloud.billing.settings import BillingSettings, TaxConfig
 from cloud.core.db import make_sessionmaker
@@ -49,6 +49,7 @@ def client(engine: Engine) -> Iterator[TestClient]:
     app.dependency_overrides[current_principal] = lambda: app.state.principal
     app.state.billing = BillingContext(sessions=make_sessionmaker(engine), settings=SETTINGS,
                                        provider=SimulatedCardProvider(), clock=lambda: NOW)
+    app.dependency_overrides[get_context] = lambda: app.state.billing
     with TestClient(app) as test_client:
         yield test_client
 
@@ -239,7 +240,7 @@ def test_a_declined_card_moves_no_money_and_leaves_no_payment(client: TestClient
     folio = _folio(client)["id"]
     _charge(client, folio, "spa", "100.00")
     ctx = client.app.state.billing  # type: ignore[attr-defined]
-    from cloud.notify.delivery import DeliveryError
+    from cloud.core.delivery import DeliveryError
 
     def decline(**_: object) -> None:
         raise DeliveryError("card_error: card_declined", permanent=True)
@@ -279,7 +280,7 @@ def test_stored_answers_are_forgotten_after_the_retry_window(
 ) -> None:
     from datetime import timedelta
 
-    from cloud.billing.idempotency import purge
+    from cloud.core.idempotency import purge
 
     _folio(client)
     with make_sessionmaker(engine).begin() as session:

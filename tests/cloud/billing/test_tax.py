@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cloud.billing.money import Money, MoneyError
+from cloud.core.money import Money, MoneyError
 from cloud.billing.tax import TaxRate, apply_taxes
 
 IVA = TaxRate.percent("IVA", "16")

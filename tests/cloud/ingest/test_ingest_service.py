@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from paho.mqtt.enums import CallbackAPIVersion
 
 from cloud.app import create_app
-from cloud.core.config import Settings
+from cloud.settings import Settings
 from mqtt.codec import encode
 from mqtt.envelope import utcnow
 from mqtt.messages import AccessDecision, GatewayStatus, LastAccess, RoomState

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from cloud.billing.folio import ChargeKind
-from cloud.billing.money import Money
+from cloud.core.money import Money
 from cloud.billing.service import (
     ChargeRequest,
     FolioSpec,

@@ -19,7 +19,7 @@ from cloud.core.errors import install_problem_handlers
 from cloud.notify.inbound import inbound_messages
 from cloud.notify.models import Contact
 from cloud.notify.outbox import OutboxWorker, RetryPolicy, enqueue, image_payload
-from cloud.notify.routes import NotifyContext, router
+from cloud.notify.routes import NotifyContext, get_context, router
 from cloud.notify.settings import NotifySettings
 from cloud.notify.simulated import SimulatedSender
 
@@ -33,10 +33,11 @@ def client(sqlite_only: Engine) -> Iterator[TestClient]:
     app = FastAPI()
     install_problem_handlers(app)
     app.include_router(router)
-    app.state.notify = NotifyContext(
+    context = NotifyContext(
         sessions=make_sessionmaker(sqlite_only),
         settings=NotifySettings(whatsapp_app_secret=SECRET, whatsapp_verify_token="vt"),
         clock=lambda: AT)
+    app.dependency_overrides[get_context] = lambda: context
     with TestClient(app) as test_client:
         yield test_client
 

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from werkzeug import Request, Response
 
 from cloud.core.db import make_sessionmaker
-from cloud.notify.delivery import DeliveryError
+from cloud.core.delivery import DeliveryError
 from cloud.notify.housekeeping import on_room_vacated
 from cloud.notify.models import OutboxMessage
 from cloud.notify.outbox import OutboxWorker, RetryPolicy, enqueue, image_payload, set_opt_out

@@ -7,7 +7,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from cloud.notify.delivery import DeliveryError, OutboundMessage
+from cloud.core.delivery import DeliveryError
+from cloud.notify.delivery import OutboundMessage
 from cloud.notify.telegram import TelegramSender
 
 TOKEN = "123456:ABC-def_ghi"

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
-from cloud.billing.money import CURRENCIES, Money
+from cloud.core.money import CURRENCIES, Money
 from cloud.payments.emvqr import (
     EmvError,
     MerchantQR,

@@ -9,8 +9,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from cloud.billing.money import Money
-from cloud.notify.delivery import DeliveryError
+from cloud.core.money import Money
+from cloud.core.delivery import DeliveryError
 from cloud.payments.stripe import StripeProvider, WebhookRefused, sign_webhook, verify_webhook
 
 KEY = "sk_test_51Hx"
@@ -130,7 +130,8 @@ def test_signature_is_hmac_sha256_of_timestamp_dot_body_as_stripe_documents() ->
 def test_a_key_reused_with_other_parameters_is_a_client_error_not_a_decline(
     httpserver: HTTPServer,
 ) -> None:
-    from cloud.billing.errors import IdempotencyKeyReused, PaymentDeclined
+    from cloud.billing.errors import PaymentDeclined
+    from cloud.core.idempotency import IdempotencyKeyReused
     from cloud.billing.payments import start_card_payment
 
     httpserver.expect_request("/v1/payment_intents").respond_with_json({"error": {

@@ -5,7 +5,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from cloud.api.deps import get_session
+from cloud.core.deps import get_session
 from cloud.auth.models import AuditEntry
 from cloud.auth.roles import Principal, Role
 from cloud.auth.scope import SiteScope, site_scope

@@ -2,7 +2,7 @@ import logging
 
 import pytest
 
-from cloud.telemetry.worker_main import run
+from cloud.telemetry_worker import run
 
 
 @pytest.fixture(autouse=True)

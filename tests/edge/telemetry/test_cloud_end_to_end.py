@@ -10,7 +10,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from cloud.app import create_app
-from cloud.core.config import Settings
+from cloud.settings import Settings
 from edge.app import build
 from edge.telemetry.sim import SimRoomSensors
 from tests.edge.cloud_peer import wait_until

@@ -1,4 +1,4 @@
-"""Command line of the telemetry worker: settings from ``POSADA_*``, runs until signalled."""
+"""The telemetry worker's process: its composition root (settings read once), runs until signalled."""
 
 from __future__ import annotations
 
@@ -7,11 +7,10 @@ import logging
 import os
 import signal
 
-from cloud.core.config import Settings
 from cloud.core.db import make_engine, make_sessionmaker
+from cloud.settings import load
 from cloud.telemetry.alerts.monitor import AlertLoop, AlertMonitor
 from cloud.telemetry.ingest import TelemetryIngest, build_sinks
-from cloud.telemetry.settings import TelemetrySettings
 from cloud.telemetry.worker import BrokerAddress, TelemetryWorker
 
 log = logging.getLogger(__name__)
@@ -19,7 +18,7 @@ log = logging.getLogger(__name__)
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m cloud.telemetry.worker",
+        prog="python -m cloud.telemetry_worker",
         description="Subscribe to room telemetry (shared) and write it to InfluxDB and the "
                     "database. Settings: POSADA_MQTT_URL, POSADA_DATABASE_URL, POSADA_INFLUX_*, "
                     "POSADA_TELEMETRY_*, POSADA_ALERT_*.")
@@ -33,7 +32,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _build(args: argparse.Namespace, parser: argparse.ArgumentParser,
            ) -> tuple[TelemetryWorker, AlertLoop | None]:
-    core, settings = Settings(), TelemetrySettings()
+    core = load()
+    settings = core.telemetry
     logging.basicConfig(level=core.log_level)
     if not core.mqtt_url:
         parser.error("POSADA_MQTT_URL is required (the worker does not start a broker)")
@@ -83,3 +83,7 @@ def run(argv: list[str] | None = None) -> int:
              counters.lost_batches, worker.overflow, worker.busy_s,
              worker.ingest.rejections.snapshot())
     return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(run())

@@ -1,0 +1,120 @@
+"""The cloud's settings: one tree, read once, each area's part handed to it by the app factory."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from pydantic import Field, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from cloud.auth.settings import AuthSettings
+from cloud.billing.settings import BillingSettings
+from cloud.core.config import AreaSource, area_fields, config_file, describe, read_toml
+from cloud.guests.settings import GuestSettings
+from cloud.notify.settings import NotifySettings
+from cloud.telemetry.settings import GrafanaSettings, TelemetrySettings
+
+DEFAULT_SECRET = "change-me-posada-development-only"
+AREA_TITLES = {
+    "auth": "staff access",
+    "guests": "guest data",
+    "billing": "billing and payments",
+    "notify": "notifications",
+    "telemetry": "telemetry and alerts",
+    "grafana": "Grafana provisioning",
+}
+
+
+class Settings(BaseSettings):
+    """Every field is ``POSADA_<NAME>`` in the environment or ``<name>`` in the config file
+    (``POSADA_CONFIG``); an area's fields may also sit in a table named after the area."""
+
+    model_config = SettingsConfigDict(env_prefix="POSADA_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///var/posada-cloud.db",
+        description="SQLAlchemy URL; sqlite:///path (default) or postgresql+psycopg://...",
+    )
+    mqtt_url: str | None = Field(
+        default=None,
+        description="mqtt://user:password@host:port of the broker; unset: start the embedded one",
+    )
+    mqtt_enabled: bool = Field(default=True, description="connect to MQTT (off: API and portal only)")
+    embedded_broker_port: int = Field(default=1883, description="port of the embedded broker")
+    mqtt_client_id: str = Field(default="posada-cloud", description="MQTT client id (unique per worker)")
+    mqtt_share_group: str | None = Field(
+        default=None, description="shared-subscription group so several workers split ingest"
+    )
+    http_host: str = Field(default="127.0.0.1", description="address the API and portal bind")
+    http_port: int = Field(default=8000, description="port of the API and portal")
+    secret_key: str = Field(
+        default=DEFAULT_SECRET,
+        description="signs session cookies and CSRF tokens; guest-data keys derive from it when none "
+                    "are set; set a long random value in production",
+    )
+    keys_dir: str = Field(default="var/keys",
+                          description="directory of the property's card-signing keys (kept private, 0600)")
+    ingest_batch_max: int = Field(default=2000, description="events per database commit, at most")
+    ingest_batch_wait_ms: int = Field(default=20, description="longest wait to fill a batch")
+    log_level: str = Field(default="INFO", description="logging level")
+
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    guests: GuestSettings = Field(default_factory=GuestSettings)
+    billing: BillingSettings = Field(default_factory=BillingSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
+    telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
+    grafana: GrafanaSettings = Field(default_factory=GrafanaSettings)
+
+    @model_validator(mode="after")
+    def _one_secret(self) -> Settings:
+        """The areas that sign or derive keys use the root's secret unless given their own."""
+        for part in (self.auth, self.guests):
+            if "secret_key" not in part.model_fields_set:
+                part.secret_key = self.secret_key
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        path = config_file()
+        sources: list[PydanticBaseSettingsSource] = [
+            init_settings, env_settings,
+            AreaSource(settings_cls, environ=os.environ, file=read_toml(path)),
+        ]
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+
+def describe_settings() -> str:
+    """``posada cloud --help``: every setting of the tree, area by area."""
+    parts = [describe(Settings)]
+    for area, model in area_fields(Settings):
+        parts.append(f"{AREA_TITLES.get(area, area)}:\n{describe(model)}")
+    return "\n".join(parts)
+
+
+def load() -> Settings:
+    """The settings of this process: the environment and ``POSADA_CONFIG``, read once."""
+    return Settings()
+
+
+def area_help() -> dict[str, Any]:
+    """Variable name -> description for every setting (operator tools, docs)."""
+    out: dict[str, Any] = {f"POSADA_{n.upper()}": f.description for n, f in Settings.model_fields.items()
+                           if n not in dict(area_fields(Settings))}
+    for _area, model in area_fields(Settings):
+        out.update({f"POSADA_{n.upper()}": f.description for n, f in model.model_fields.items()})
+    return out
