@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from cloud.auth.passwords import Passwords
 from cloud.auth.settings import AuthSettings
-from tests.auth.portal_app import PASSWORD, csrf_of, portal_app
+from tests.cloud.auth.portal_app import PASSWORD, csrf_of, portal_app
 
 pytestmark = pytest.mark.bench
 

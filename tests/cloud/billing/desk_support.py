@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from tests.cloud.billing.stay_support import Clock, book
 
 ARRIVED = datetime(2027, 3, 3, 15, 0, tzinfo=UTC)  # 16:00 in Madrid on arrival day
-PASSWORD = "correct-horse-battery"  # tests.reservations.apps.client_for's staff password
+PASSWORD = "correct-horse-battery"  # tests.cloud.reservations.apps.client_for's staff password
 
 
 def checked_in(desk: TestClient, clock: Clock, **changes: Any) -> str:

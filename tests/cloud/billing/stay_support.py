@@ -18,7 +18,7 @@ from cloud.core.migrate import upgrade
 from cloud.keys.storage import KeyDirectory
 from cloud.reservations.keycards import KeyringIssuer
 from cloud.reservations.seed import seed_demo
-from tests.reservations.apps import client_for
+from tests.cloud.reservations.apps import client_for
 
 BOOKED_AT = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)  # 10:00 in Madrid
 

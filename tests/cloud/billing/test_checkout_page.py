@@ -23,7 +23,7 @@ from cloud.payments.stripe import StripeProvider
 from cloud.reservations.models_stays import Reservation
 from tests.cloud.billing.desk_support import checked_in, cookie_client, form_of
 from tests.cloud.billing.stay_support import Clock, folio, owed
-from tests.reservations.apps import client_for
+from tests.cloud.reservations.apps import client_for
 
 DEPARTURE_MORNING = datetime(2027, 3, 6, 9, 0, tzinfo=UTC)  # 10:00 in Madrid, checkout is 11:00
 STAY_MINOR = 29000  # the seeded flex rate: 90 + 90 + 110 EUR for 2027-03-03..06

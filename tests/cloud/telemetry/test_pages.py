@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from cloud.auth.models import AuditEntry
 from cloud.telemetry.models import Alert, MaintenanceTask, RoomTelemetryLatest
 from mqtt.envelope import utcnow
-from tests.auth.portal_app import PortalApp, csrf_of, fast_auth_env, portal_app
-from tests.housekeeping import seed
+from tests.cloud.auth.portal_app import PortalApp, csrf_of, fast_auth_env, portal_app
+from tests.cloud.housekeeping import seed
 
 MAINTAINERS = ["maintenance-hotel", "manager-hotel", "chain-admin"]
 

@@ -1,9 +1,0 @@
-"""The reservations fixtures (migrated database, demo hotel, card issuer) for the keycard tests."""
-
-from tests.reservations.conftest import (  # noqa: F401
-    _fast_password_hashing,
-    engine,
-    issuer,
-    session,
-    sessions,
-)

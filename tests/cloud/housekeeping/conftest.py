@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.cloud.auth.portal_app import PortalApp, fast_auth_env, portal_app
+from tests.cloud.housekeeping import seed
+
+
+@pytest.fixture
+def portal(monkeypatch: pytest.MonkeyPatch, sqlite_url: str) -> Iterator[PortalApp]:
+    fast_auth_env(monkeypatch)
+    with portal_app(sqlite_url) as app:
+        with app.auth.sessionmaker.begin() as session:
+            seed.rooms(session)
+        yield app

@@ -1,0 +1,58 @@
+"""Two hundred clients race for the last ten standard rooms: exactly ten win, on both databases."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from cloud.reservations import booking
+from cloud.reservations.booking import Booking
+from cloud.reservations.errors import SoldOut
+from cloud.reservations.models_stays import Reservation, RoomAllocation
+from tests.cloud.reservations.conftest import NOW
+from tests.cloud.reservations.invariants import check_invariants
+
+ARRIVAL = date(2027, 3, 8)
+CLIENTS = 200
+
+
+def _request(name: str) -> Booking:
+    return Booking(
+        property="hotel",
+        room_type="std",
+        rate_plan="flex",
+        arrival=ARRIVAL,
+        departure=ARRIVAL + timedelta(days=3),
+        guest_name=name,
+    )
+
+
+@pytest.mark.service
+def test_two_hundred_clients_for_ten_rooms_exactly_ten_win(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as s:  # 12 standard rooms: leave the last 10
+        for n in range(2):
+            booking.book(s, _request(f"early {n}"), now=NOW)
+    start = threading.Barrier(CLIENTS)
+
+    def client(n: int) -> str:
+        start.wait()
+        try:
+            with sessions.begin() as s:
+                booking.book(s, _request(f"client {n}"), now=NOW)
+            return "won"
+        except SoldOut:
+            return "sold out"
+
+    with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
+        outcomes = list(pool.map(client, range(CLIENTS)))
+    assert outcomes.count("won") == 10
+    assert outcomes.count("sold out") == CLIENTS - 10
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Reservation)) == 12
+        assert s.scalar(select(func.count()).select_from(RoomAllocation)) == 12  # every winner has a room
+        check_invariants(s)

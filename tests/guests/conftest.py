@@ -1,1 +1,0 @@
-from tests.auth.conftest import portal  # noqa: F401  (the same app with staff at two properties)
