@@ -21,6 +21,7 @@ from cloud.billing.stay_ledger import FolioLedger
 from cloud.board import wiring as board
 from cloud.board.notify import BoardNotifier
 from cloud.cards import wiring as cards
+from cloud.cards.issuer import KeyringIssuer
 from cloud.commands.publisher import CommandPublisher
 from cloud.core.clock import Clock, utcnow
 from cloud.core.db import make_engine, make_sessionmaker
@@ -41,10 +42,9 @@ from cloud.notify.maintenance import MaintenanceAlertNotifier
 from cloud.portal import wiring as portal
 from cloud.portal.templating import templates
 from cloud.reservations import wiring as reservations
-from cloud.reservations.credentials import CredentialIssuer
-from cloud.reservations.guest_history import GuestHistory
-from cloud.reservations.keycards import KeyringIssuer
-from cloud.reservations.schedule import StayClock
+from cloud.reservations.stays.credentials import CredentialIssuer
+from cloud.reservations.stays.guest_history import GuestHistory
+from cloud.reservations.stays.schedule import StayClock
 from cloud.services import PosadaApp, Services
 from cloud.settings import Settings, load
 from cloud.telemetry import wiring as telemetry

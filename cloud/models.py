@@ -4,10 +4,12 @@ from cloud.auth import models as auth  # noqa: F401
 from cloud.billing import models as billing  # noqa: F401
 from cloud.board import models as board  # noqa: F401
 from cloud.cards import models as cards  # noqa: F401
+from cloud.catalog import models as catalog  # noqa: F401
 from cloud.commands import models as commands  # noqa: F401
 from cloud.core import idempotency  # noqa: F401
 from cloud.guests import models as guests  # noqa: F401
 from cloud.housekeeping import models as housekeeping  # noqa: F401
 from cloud.notify import models as notify  # noqa: F401
-from cloud.reservations import models_all as reservations  # noqa: F401
+from cloud.reservations import models as reservations  # noqa: F401
+from cloud.reservations.groups import models as groups  # noqa: F401
 from cloud.telemetry import models as telemetry  # noqa: F401

@@ -28,9 +28,9 @@ from cloud.ingest.service import IngestService
 from cloud.ingest.store import EventHook
 from cloud.keys.storage import KeyDirectory
 from cloud.notify.routes import NotifyContext
-from cloud.reservations.credentials import CredentialIssuer
-from cloud.reservations.guest_history import StayHistory
-from cloud.reservations.ledger import StayLedger
+from cloud.reservations.stays.credentials import CredentialIssuer
+from cloud.reservations.stays.guest_history import StayHistory
+from cloud.reservations.stays.ledger import StayLedger
 from cloud.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -11,13 +11,13 @@ from typing import Any
 
 from sqlalchemy import select
 
+from cloud.catalog.models import Property, Room, RoomType
 from cloud.commands.models import Command
-from cloud.reservations.booking import Booking, book
-from cloud.reservations.models import Property, Room, RoomType
-from cloud.reservations.models_stays import Reservation, StayCredential
-from cloud.reservations.nights import local_today
-from cloud.reservations.rooms import move
-from cloud.reservations.stays import check_in
+from cloud.core.nights import local_today
+from cloud.reservations.models import Reservation, StayCredential
+from cloud.reservations.sales.booking import Booking, book
+from cloud.reservations.stays.rooms import move
+from cloud.reservations.stays.service import check_in
 from cloud.services import PosadaApp
 from mqtt.envelope import utcnow
 

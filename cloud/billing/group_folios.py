@@ -16,9 +16,9 @@ from cloud.billing.errors import BillingConflict, UnknownReservation
 from cloud.billing.folio import ChargeKind
 from cloud.billing.models import BlockFolio, Folio
 from cloud.billing.service import FolioSpec, GuestInfo, get_folio, open_folio
-from cloud.reservations.models import Property
-from cloud.reservations.models_groups import GroupBlock
-from cloud.reservations.models_stays import Reservation
+from cloud.catalog.models import Property
+from cloud.reservations.groups.models import GroupBlock
+from cloud.reservations.models import Reservation
 
 
 def block_site(ctx: BillingContext, block_id: str) -> str:

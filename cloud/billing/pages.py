@@ -22,16 +22,17 @@ from cloud.billing.folio import ChargeKind, Payer, PaymentMethod, PaymentStage
 from cloud.billing.models import Folio
 from cloud.billing.service import ChargeRequest, post_charge
 from cloud.billing.stay_ledger import folio_of
+from cloud.catalog.models import Property
 from cloud.core.deps import DbSession, request_time, services
 from cloud.core.errors import DomainError
 from cloud.core.money import Money
 from cloud.i18n.catalog import babel_locale
 from cloud.portal.templating import templates
-from cloud.reservations import booking, stays
-from cloud.reservations.ledger import Settle, stay_ledger
-from cloud.reservations.models import Property
-from cloud.reservations.models_stays import Reservation
+from cloud.reservations.models import Reservation
 from cloud.reservations.present import reservation_out
+from cloud.reservations.sales import booking
+from cloud.reservations.stays import service as stays
+from cloud.reservations.stays.ledger import Settle, stay_ledger
 from cloud.reservations.web import own_stay
 from mqtt.envelope import new_id
 

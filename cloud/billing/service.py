@@ -13,7 +13,7 @@ from cloud.billing.folio import ChargeKind, Movement, Payer, balance, price_char
 from cloud.billing.models import Charge, Folio, Payment
 from cloud.billing.tax import TaxedAmount, TaxPolicy
 from cloud.core.money import Money, MoneyError, exponent
-from cloud.reservations.models_stays import Reservation
+from cloud.reservations.models import Reservation
 from mqtt.envelope import new_id
 
 LANGUAGES = ("en", "es", "zh")

@@ -33,13 +33,13 @@ from cloud.billing.service import (
     post_charge,
 )
 from cloud.billing.settings import BillingSettings
+from cloud.catalog.models import Property
 from cloud.core.money import Money
+from cloud.core.nights import local_instant
 from cloud.notify.guest_messages import on_booking_confirmed
 from cloud.notify.models import Contact
-from cloud.reservations.ledger import Settle
-from cloud.reservations.models import Property
-from cloud.reservations.models_stays import Reservation, ReservationNight
-from cloud.reservations.nights import local_instant
+from cloud.reservations.models import Reservation, ReservationNight
+from cloud.reservations.stays.ledger import Settle
 
 # Lines the ledger posts carry no description: kind, night and the discount flag say it all,
 # and the invoice prints them in the guest's language (an English sentence would not be).

@@ -14,8 +14,8 @@ from cloud.cards.errors import UnknownJob
 from cloud.cards.lifecycle import JobState, Outcome
 from cloud.cards.models import DeskStation, EncodeJob
 from cloud.cards.schemas import AgentJob, StationOut
-from cloud.reservations.models import Room
-from cloud.reservations.models_stays import StayCredential
+from cloud.catalog.models import Room
+from cloud.reservations.models import StayCredential
 
 ONLINE = timedelta(seconds=90)  # a station that asked for work this recently is shown online
 SEEN_EVERY = timedelta(seconds=10)

@@ -11,14 +11,14 @@ from sqlalchemy.orm import Session
 
 from cloud.auth.deps import GuestDataUser
 from cloud.cards import desk, stay_cards
+from cloud.catalog.models import Property
 from cloud.core.deps import DbSession, request_time, services
 from cloud.core.errors import DomainError
 from cloud.i18n.jinja import gettext
 from cloud.i18n.labels import N_
 from cloud.portal.templating import templates
 from cloud.reservations.errors import InvalidRequest
-from cloud.reservations.models import Property
-from cloud.reservations.models_stays import Reservation
+from cloud.reservations.models import Reservation
 from cloud.reservations.web import own_stay
 
 router = APIRouter(prefix="/reservations", include_in_schema=False)

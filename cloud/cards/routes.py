@@ -18,10 +18,10 @@ from cloud.cards import desk, stay_cards
 from cloud.cards.errors import AgentOnly
 from cloud.cards.lifecycle import Outcome
 from cloud.cards.schemas import STATION, AgentJob, CardIn, CardOut, EncodeIn, JobOut, ResultIn, StationOut
+from cloud.catalog.models import Property
 from cloud.core.deps import ClockDep, DbSession, SessionsDep
 from cloud.core.idempotency import idempotent, transact
-from cloud.reservations.models import Property
-from cloud.reservations.routes import PROBLEMS
+from cloud.reservations.api import PROBLEMS
 from cloud.reservations.web import IdempotencyKeyHeader, IssuerDep, StaffDep, allow, own
 
 router = APIRouter(prefix="/api/v1", tags=["keycards"])

@@ -13,12 +13,13 @@ from cloud.cards.errors import CardNotEncodable, UnknownCard
 from cloud.cards.lifecycle import JobState
 from cloud.cards.models import EncodeJob
 from cloud.cards.schemas import CardOut, CardStatus, JobOut
-from cloud.reservations import allocation, credentials
-from cloud.reservations.credentials import Actor, CredentialIssuer
+from cloud.catalog.models import Property, Room
+from cloud.core.nights import local_today
 from cloud.reservations.errors import WrongState
-from cloud.reservations.models import Property, Room
-from cloud.reservations.models_stays import Reservation, StayCredential
-from cloud.reservations.nights import local_today
+from cloud.reservations.models import Reservation, StayCredential
+from cloud.reservations.sales import allocation
+from cloud.reservations.stays import credentials
+from cloud.reservations.stays.credentials import Actor, CredentialIssuer
 from mqtt.envelope import new_id
 
 

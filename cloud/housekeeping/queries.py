@@ -15,10 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cloud.board.models import RoomStatus
+from cloud.catalog.models import Floor, Property, Room
+from cloud.core.nights import local_today
 from cloud.housekeeping.models import HousekeepingRequest
-from cloud.reservations.models import Floor, Property, Room
-from cloud.reservations.models_stays import HOLDING, OCCUPYING, Reservation, RoomAllocation
-from cloud.reservations.nights import local_today
+from cloud.reservations.models import HOLDING, OCCUPYING, Reservation, RoomAllocation
 from cloud.telemetry.alerts.rules import utc
 
 RoomKey = tuple[str, str, str]

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from cloud.core.errors import Conflict, DomainError, NotFound
-
-
-class InvalidRequest(DomainError):
-    status = 422
-    type_ = "/problems/reservations/invalid"
-    title = "Invalid reservation request"
-
-
-class UnknownResource(NotFound):
-    type_ = "/problems/reservations/not-found"
+# The catalog's errors, raised by reservations too.
+from cloud.catalog.errors import InvalidRequest as InvalidRequest
+from cloud.catalog.errors import UnknownResource as UnknownResource
+from cloud.core.errors import Conflict, DomainError
 
 
 class SoldOut(Conflict):

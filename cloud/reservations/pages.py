@@ -14,15 +14,18 @@ from cloud.auth.accounts import visible_sites
 from cloud.auth.deps import GuestDataUser, check_property
 from cloud.auth.roles import Principal
 from cloud.cards.pages import keycards_context
+from cloud.catalog import service as catalog
+from cloud.catalog.models import Property, RatePlan, Room, RoomType
 from cloud.core.deps import DbSession, request_time, services
 from cloud.core.errors import DomainError
+from cloud.core.nights import FIRST, LAST, local_today
 from cloud.portal.templating import templates
-from cloud.reservations import booking, catalog, queries, rooms, stays
 from cloud.reservations.errors import InvalidRequest
-from cloud.reservations.ledger import Settle, stay_ledger
-from cloud.reservations.models import Property, RatePlan, Room, RoomType
-from cloud.reservations.nights import FIRST, LAST, local_today
 from cloud.reservations.present import reservation_out
+from cloud.reservations.sales import booking, queries
+from cloud.reservations.stays import rooms
+from cloud.reservations.stays import service as stays
+from cloud.reservations.stays.ledger import Settle, stay_ledger
 from cloud.reservations.web import own_stay
 
 router = APIRouter(prefix="/reservations", include_in_schema=False)

@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cloud.reservations.models import Floor, Property, RatePlan, Room, RoomType
-from cloud.reservations.models_groups import BlockAllotment, GroupBlock
-from cloud.reservations.models_stays import Reservation, ReservationNight, RoomAllocation
+from cloud.catalog.models import Floor, Property, RatePlan, Room, RoomType
+from cloud.reservations.groups.models import BlockAllotment, GroupBlock
+from cloud.reservations.models import Reservation, ReservationNight, RoomAllocation
 from cloud.reservations.schemas import (
     AllotmentOut,
     BlockOut,

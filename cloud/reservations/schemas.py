@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cloud.reservations.queries import Offer
+from cloud.reservations.sales.queries import Offer
 
 
 class Strict(BaseModel):

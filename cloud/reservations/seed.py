@@ -8,8 +8,9 @@ from sqlalchemy.orm import Session
 
 from cloud.auth.accounts import ensure_property
 from cloud.auth.demo import DEMO_CHAIN
-from cloud.reservations import catalog
-from cloud.reservations.models import Floor, Property, RatePlan, RatePrice, RoomType
+from cloud.catalog import service as catalog
+from cloud.catalog.models import Floor, Property, RatePlan, RatePrice, RoomType
+from cloud.reservations.sales import rooms_inventory
 
 TYPES = [("std", "Standard double", 2, 0), ("sup", "Superior with sofa bed", 3, 1), ("ste", "Suite", 4, 2)]
 # nightly base price per type and rate plan, in cents
@@ -58,7 +59,7 @@ def seed_demo(session: Session, *, year: int | None = None) -> Property:
         session.add(floor)
         session.flush()
         for number in range(1, 11):
-            catalog.add_room(
+            rooms_inventory.add_room(
                 session,
                 prop,
                 floor=floor,

@@ -10,13 +10,15 @@ from sqlalchemy.orm import Session
 
 from cloud.auth.deps import GuestDataUser, check_property
 from cloud.auth.roles import Principal
+from cloud.catalog import service as catalog
+from cloud.catalog.models import Property
 from cloud.core.deps import DbSession, services
-from cloud.reservations import booking, catalog, groups
-from cloud.reservations.credentials import CredentialIssuer
-from cloud.reservations.guest_history import StayHistory
-from cloud.reservations.models import Property
-from cloud.reservations.models_groups import GroupBlock
-from cloud.reservations.models_stays import Reservation
+from cloud.reservations.groups import service as groups
+from cloud.reservations.groups.models import GroupBlock
+from cloud.reservations.models import Reservation
+from cloud.reservations.sales import booking
+from cloud.reservations.stays.credentials import CredentialIssuer
+from cloud.reservations.stays.guest_history import StayHistory
 
 
 def _front_desk(principal: GuestDataUser, db: DbSession) -> Principal:

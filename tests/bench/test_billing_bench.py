@@ -18,10 +18,10 @@ from sqlalchemy.engine import Engine
 
 from cloud.billing.folio import ChargeKind, Payer
 from cloud.billing.invoicing import issue_invoice
-from cloud.core.money import Money
 from cloud.billing.service import ChargeRequest, FolioSpec, GuestInfo, open_folio, post_charge
 from cloud.billing.tax import TaxPolicy, TaxRate
 from cloud.core.db import make_sessionmaker
+from cloud.core.money import Money
 from cloud.notify.models import OutboxMessage
 from cloud.notify.outbox import OutboxWorker, RetryPolicy, enqueue, image_payload
 from cloud.notify.telegram import TelegramSender

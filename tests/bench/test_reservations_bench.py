@@ -28,15 +28,16 @@ from cloud.app import create_app
 from cloud.auth.accounts import create_staff, ensure_property, principal_of
 from cloud.auth.roles import Role
 from cloud.auth.sessions import issue_api_token
-from cloud.settings import Settings
+from cloud.catalog import service as catalog
+from cloud.catalog.models import Floor, RatePlan, RatePrice, Room, RoomType
 from cloud.core.db import make_engine, make_sessionmaker
 from cloud.core.migrate import upgrade
-from cloud.reservations import booking, catalog, queries
-from cloud.reservations.booking import Booking
+from cloud.core.nights import Stay, local_instant
 from cloud.reservations.errors import SoldOut
-from cloud.reservations.models import Floor, RatePlan, RatePrice, Room, RoomType
-from cloud.reservations.models_stays import Reservation, RoomAllocation, TypeInventory
-from cloud.reservations.nights import Stay, local_instant
+from cloud.reservations.models import Reservation, RoomAllocation, TypeInventory
+from cloud.reservations.sales import booking, queries
+from cloud.reservations.sales.booking import Booking
+from cloud.settings import Settings
 from tests.support.pg import fresh_database
 
 START = date(2027, 1, 1)

@@ -22,13 +22,14 @@ from cloud.auth.roles import Role
 from cloud.auth.settings import AuthSettings
 from cloud.billing.settings import BillingSettings
 from cloud.billing.stay_ledger import FolioLedger
+from cloud.cards.issuer import KeyringIssuer
 from cloud.core.db import make_engine, make_sessionmaker
 from cloud.core.migrate import upgrade
+from cloud.core.nights import local_instant, local_today
 from cloud.keys.storage import KeyDirectory
-from cloud.reservations import booking, stays
-from cloud.reservations.keycards import KeyringIssuer
-from cloud.reservations.nights import local_instant, local_today
+from cloud.reservations.sales import booking
 from cloud.reservations.seed import seed_demo
+from cloud.reservations.stays import service as stays
 from mqtt.envelope import utcnow
 from tests.browser.conftest import PASSWORD
 from tests.support.portal import running_portal

@@ -26,8 +26,8 @@ from cloud.auth.accounts import create_staff, ensure_property
 from cloud.auth.context import AuthContext
 from cloud.auth.roles import Role
 from cloud.board.models import RoomStatus
-from cloud.settings import Settings
 from cloud.core.db import make_engine, make_sessionmaker
+from cloud.settings import Settings
 from cloud.telemetry.models import Alert, MaintenanceTask, RoomTelemetryLatest
 from edge.app import Gateway
 from mqtt.envelope import utcnow

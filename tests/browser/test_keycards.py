@@ -23,15 +23,18 @@ from cloud.auth.passwords import Passwords
 from cloud.auth.roles import Role
 from cloud.auth.sessions import issue_api_token
 from cloud.auth.settings import AuthSettings
+from cloud.cards.issuer import KeyringIssuer
+from cloud.catalog import service as catalog
+from cloud.catalog.models import Property
 from cloud.core.db import make_engine, make_sessionmaker
 from cloud.core.migrate import upgrade
+from cloud.core.nights import local_today
 from cloud.keys.storage import KeyDirectory
-from cloud.reservations import booking, catalog, rooms, stays
-from cloud.reservations.booking import Booking
-from cloud.reservations.keycards import KeyringIssuer
-from cloud.reservations.models import Property
-from cloud.reservations.nights import local_today
+from cloud.reservations.sales import booking
+from cloud.reservations.sales.booking import Booking
 from cloud.reservations.seed import seed_demo
+from cloud.reservations.stays import rooms
+from cloud.reservations.stays import service as stays
 from mqtt.envelope import utcnow
 from tests.browser.conftest import PASSWORD, SHOTS
 from tests.support.portal import running_portal

@@ -19,13 +19,15 @@ from sqlalchemy import select
 
 from cloud.app import create_app
 from cloud.auth.roles import Role
-from cloud.settings import Settings
+from cloud.catalog import service as catalog
+from cloud.catalog.models import Property
+from cloud.core.nights import local_today
 from cloud.keys.storage import KeyDirectory
-from cloud.reservations import booking, catalog, rooms
-from cloud.reservations.booking import Booking
-from cloud.reservations.models import Property
-from cloud.reservations.nights import local_today
+from cloud.reservations.sales import booking
+from cloud.reservations.sales.booking import Booking
 from cloud.reservations.seed import seed_demo
+from cloud.reservations.stays import rooms
+from cloud.settings import Settings
 from edge.desk.agent import AgentSettings, DeskAgent
 from edge.desk.client import DeskClient
 from edge.desk.simulated import SimulatedTray
@@ -88,7 +90,7 @@ class DeskCloud:
 
 
 def _type_of(session: Any, prop: Property, room: str) -> str:
-    from cloud.reservations.models import RoomType
+    from cloud.catalog.models import RoomType
 
     type_ = session.get(RoomType, catalog.room_by_slug(session, prop, room).room_type_id)
     return str(type_.code)

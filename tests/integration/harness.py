@@ -24,8 +24,8 @@ from sqlalchemy import select
 
 from cloud.app import create_app
 from cloud.board.models import EventRecord as Event
-from cloud.settings import Settings
 from cloud.core.db import make_engine
+from cloud.settings import Settings
 from edge.app import Gateway, build
 from edge.config import GatewayConfig, load_config
 from mqtt.envelope import utcnow

@@ -50,7 +50,7 @@ def test_a_card_of_a_demo_stay_is_encoded_by_the_demo_desk(tmp_path: Path) -> No
 
 
 def _today(demo: Demo) -> str:
-    from cloud.reservations.nights import local_today
+    from cloud.core.nights import local_today
     from mqtt.envelope import utcnow
 
     return local_today(utcnow(), "Europe/Madrid").isoformat()

@@ -31,7 +31,7 @@ from cloud.board.models import Gateway
 from cloud.commands.models import Command
 from cloud.core.db import make_engine, make_sessionmaker
 from cloud.core.migrate import upgrade
-from cloud.reservations.models_stays import StayCredential
+from cloud.reservations.models import StayCredential
 from cloud.reservations.seed import seed_demo
 from edge.hw.sim_node import SimulatedBus
 from mqtt.envelope import utcnow

@@ -13,10 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from cloud.cards.issuer import KeyringIssuer
 from cloud.core.db import make_engine, make_sessionmaker
 from cloud.core.migrate import upgrade
 from cloud.keys.storage import KeyDirectory
-from cloud.reservations.keycards import KeyringIssuer
 from cloud.reservations.seed import seed_demo
 from tests.cloud.reservations.apps import client_for
 

@@ -20,7 +20,7 @@ from cloud.auth.roles import Role
 from cloud.billing.models import Charge, Invoice, Payment
 from cloud.billing.settings import RateConfig, TaxConfig
 from cloud.payments.stripe import StripeProvider
-from cloud.reservations.models_stays import Reservation
+from cloud.reservations.models import Reservation
 from tests.cloud.billing.desk_support import checked_in, cookie_client, form_of
 from tests.cloud.billing.stay_support import Clock, folio, owed
 from tests.cloud.reservations.apps import client_for

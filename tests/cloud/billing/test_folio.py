@@ -5,8 +5,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cloud.billing.folio import ChargeKind, Movement, Payer, balance, price_charge, split_taxed
-from cloud.core.money import Money, MoneyError
 from cloud.billing.tax import TaxPolicy, TaxRate
+from cloud.core.money import Money, MoneyError
 
 POLICY = TaxPolicy(
     inclusive=False,

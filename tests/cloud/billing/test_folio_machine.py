@@ -17,7 +17,6 @@ from cloud.billing.errors import BillingConflict, InvalidAmount
 from cloud.billing.folio import ChargeKind, Payer, PaymentMethod, PaymentStage
 from cloud.billing.invoicing import issue_credit_note, issue_invoice
 from cloud.billing.models import Charge, Invoice, Payment
-from cloud.core.money import Money
 from cloud.billing.payments import PaymentRequest, record_payment, refund_payment
 from cloud.billing.service import (
     ChargeRequest,
@@ -31,6 +30,7 @@ from cloud.billing.service import (
 from cloud.billing.tax import TaxPolicy, TaxRate
 from cloud.core.db import make_engine, make_sessionmaker
 from cloud.core.migrate import upgrade
+from cloud.core.money import Money
 from cloud.payments.simulated import SimulatedCardProvider
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)

@@ -12,12 +12,12 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
 from cloud.billing.folio import ChargeKind
-from cloud.core.money import Money
 from cloud.billing.service import ChargeRequest, FolioSpec, GuestInfo, open_folio, post_charge
 from cloud.billing.tax import TaxPolicy
 from cloud.core.db import make_engine, make_sessionmaker
 from cloud.core.migrate import alembic_config
-from cloud.reservations.booking import Booking, book
+from cloud.core.money import Money
+from cloud.reservations.sales.booking import Booking, book
 from cloud.reservations.seed import seed_demo
 
 NOW = datetime(2027, 3, 1, 9, tzinfo=UTC)

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from cloud.app import create_app
 from cloud.auth.roles import Role
-from cloud.settings import Settings
 from cloud.notify.models import OutboxMessage
+from cloud.settings import Settings
 from tests.support.staff import sign_in_staff
 
 

@@ -12,10 +12,10 @@ from cloud.billing.errors import BillingConflict
 from cloud.billing.folio import ChargeKind, Payer
 from cloud.billing.invoicing import issue_credit_note, issue_invoice
 from cloud.billing.models import Charge, Invoice
-from cloud.core.money import Money
 from cloud.billing.service import ChargeRequest, FolioSpec, GuestInfo, open_folio, post_charge
 from cloud.billing.tax import TaxPolicy, TaxRate
 from cloud.core.db import make_sessionmaker
+from cloud.core.money import Money
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 POLICY = TaxPolicy(inclusive=False, rates=(TaxRate.percent("IVA", "16"),))

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.notify.models import OutboxMessage
 from cloud.notify.outbox import set_opt_out
-from cloud.reservations.booking import Booking
-from cloud.reservations.booking import book as core_book
+from cloud.reservations.sales.booking import Booking
+from cloud.reservations.sales.booking import book as core_book
 from tests.cloud.billing.stay_support import (
     BOOKED_AT,
     Clock,

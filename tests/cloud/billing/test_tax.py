@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cloud.core.money import Money, MoneyError
 from cloud.billing.tax import TaxRate, apply_taxes
+from cloud.core.money import Money, MoneyError
 
 IVA = TaxRate.percent("IVA", "16")
 ISH = TaxRate.percent("ISH", "3")

@@ -15,7 +15,7 @@ from cloud.auth.models import AuditEntry
 from cloud.auth.roles import Role
 from cloud.cards.lifecycle import PICKUP, RESULT
 from cloud.commands.models import Command
-from cloud.reservations.models_stays import StayCredential
+from cloud.reservations.models import StayCredential
 from mqtt.keycard import parse_card
 from tests.cloud.cards.stays_support import Clock, cards, checked_in, other_property
 from tests.cloud.reservations.apps import client_for

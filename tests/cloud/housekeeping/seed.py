@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from cloud.board.models import RoomStatus
-from cloud.reservations import catalog
-from cloud.reservations.models import Floor, RatePlan, RoomType
-from cloud.reservations.models_stays import Reservation, RoomAllocation
-from cloud.reservations.nights import local_today
+from cloud.catalog import service as catalog
+from cloud.catalog.models import Floor, RatePlan, RoomType
+from cloud.core.nights import local_today
+from cloud.reservations.models import Reservation, RoomAllocation
+from cloud.reservations.sales import rooms_inventory
 from mqtt.envelope import new_id, utcnow
 
 GUEST = "Ana García López"
@@ -46,7 +47,7 @@ def stays_today(session: Session, *, zone: str = "Europe/Madrid") -> None:
     session.flush()
     today = local_today(utcnow(), zone)
     for slug, number, arrival in (("101", 101, today - timedelta(days=2)), ("102", 102, today)):
-        room = catalog.add_room(session, prop, floor=floor, type_=type_, slug=slug, number=number)
+        room = rooms_inventory.add_room(session, prop, floor=floor, type_=type_, slug=slug, number=number)
         session.flush()
         res = Reservation(
             id=new_id()[:26], property_id=prop.id, status="booked", guest_name=GUEST, adults=1,

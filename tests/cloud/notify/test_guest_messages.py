@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from cloud.billing.folio import ChargeKind
-from cloud.core.money import Money
 from cloud.billing.service import (
     ChargeRequest,
     FolioSpec,
@@ -22,6 +21,7 @@ from cloud.billing.service import (
 from cloud.billing.settings import BillingSettings
 from cloud.billing.tax import TaxPolicy
 from cloud.core.db import make_sessionmaker
+from cloud.core.money import Money
 from cloud.notify.guest_messages import on_booking_confirmed, run_reminders
 from cloud.notify.models import OutboxMessage
 from cloud.notify.settings import NotifySettings

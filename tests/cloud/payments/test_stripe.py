@@ -9,8 +9,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from cloud.core.money import Money
 from cloud.core.delivery import DeliveryError
+from cloud.core.money import Money
 from cloud.payments.stripe import StripeProvider, WebhookRefused, sign_webhook, verify_webhook
 
 KEY = "sk_test_51Hx"
@@ -131,8 +131,8 @@ def test_a_key_reused_with_other_parameters_is_a_client_error_not_a_decline(
     httpserver: HTTPServer,
 ) -> None:
     from cloud.billing.errors import PaymentDeclined
-    from cloud.core.idempotency import IdempotencyKeyReused
     from cloud.billing.payments import start_card_payment
+    from cloud.core.idempotency import IdempotencyKeyReused
 
     httpserver.expect_request("/v1/payment_intents").respond_with_json({"error": {
         "type": "idempotency_error", "message": "Keys for idempotent requests can only be "

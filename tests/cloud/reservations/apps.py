@@ -14,8 +14,8 @@ from cloud.auth.accounts import create_staff, principal_of
 from cloud.auth.context import AuthContext
 from cloud.auth.roles import Role
 from cloud.auth.sessions import issue_api_token
+from cloud.reservations.stays.credentials import CredentialIssuer
 from cloud.settings import Settings
-from cloud.reservations.credentials import CredentialIssuer
 from mqtt.envelope import utcnow
 
 

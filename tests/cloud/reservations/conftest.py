@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from cloud.cards.issuer import KeyringIssuer
 from cloud.core.db import make_engine, make_sessionmaker
 from cloud.core.migrate import upgrade
 from cloud.keys.keyring import Keyring
 from cloud.keys.storage import KeyDirectory
-from cloud.reservations.credentials import KeyRequest
-from cloud.reservations.keycards import KeyringIssuer
 from cloud.reservations.seed import seed_demo
+from cloud.reservations.stays.credentials import KeyRequest
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)  # 10:00 in Madrid, a Monday
 

@@ -8,9 +8,9 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cloud.reservations.models import Room
-from cloud.reservations.models_groups import BlockAllotment, GroupBlock
-from cloud.reservations.models_stays import OCCUPYING, Reservation, RoomAllocation, TypeInventory
+from cloud.catalog.models import Room
+from cloud.reservations.groups.models import BlockAllotment, GroupBlock
+from cloud.reservations.models import OCCUPYING, Reservation, RoomAllocation, TypeInventory
 
 
 def _nights(start, end):  # type: ignore[no-untyped-def]

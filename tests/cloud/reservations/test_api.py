@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.auth.roles import Role
-from cloud.reservations.models_stays import Reservation
+from cloud.reservations.models import Reservation
 from tests.cloud.reservations.apps import client_for
 from tests.cloud.reservations.conftest import NOW, RecordingIssuer
 

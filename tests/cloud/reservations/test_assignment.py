@@ -7,14 +7,14 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cloud.reservations.assignment import (
+from cloud.core.nights import Stay
+from cloud.reservations.sales.assignment import (
     Candidate,
     Preferences,
     RoomInfo,
     preference_score,
     rank_rooms,
 )
-from cloud.reservations.nights import Stay
 
 DAY0 = date(2027, 5, 1)
 

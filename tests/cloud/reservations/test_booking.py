@@ -9,11 +9,12 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cloud.reservations import booking, catalog
-from cloud.reservations.booking import Booking
+from cloud.catalog import service as catalog
+from cloud.core.nights import Stay
 from cloud.reservations.errors import InvalidRequest, RoomUnavailable, SoldOut, WrongState
-from cloud.reservations.models_stays import Reservation, ReservationNight, RoomAllocation
-from cloud.reservations.nights import Stay
+from cloud.reservations.models import Reservation, ReservationNight, RoomAllocation
+from cloud.reservations.sales import booking, rooms_inventory
+from cloud.reservations.sales.booking import Booking
 from tests.cloud.reservations.conftest import NOW
 from tests.cloud.reservations.invariants import check_invariants
 
@@ -128,13 +129,13 @@ def test_no_show_frees_the_room_from_the_day_after_arrival(session: Session) -> 
 def test_out_of_order_room_leaves_the_type_one_short(session: Session) -> None:
     prop = catalog.get_property(session, "hotel")
     ste = catalog.room_by_slug(session, prop, "110")
-    catalog.put_out_of_order(session, ste, stay=Stay(MON, MON + timedelta(days=2)), note="leak")
+    rooms_inventory.put_out_of_order(session, ste, stay=Stay(MON, MON + timedelta(days=2)), note="leak")
     booking.book(session, req(type_="ste"), now=NOW)
     with pytest.raises(SoldOut):
         booking.book(session, req(type_="ste"), now=NOW)
     other = catalog.room_by_slug(session, prop, "210")
     with pytest.raises((RoomUnavailable, SoldOut)):
-        catalog.put_out_of_order(session, other, stay=Stay(MON, MON + timedelta(days=1)))
+        rooms_inventory.put_out_of_order(session, other, stay=Stay(MON, MON + timedelta(days=1)))
     check_invariants(session)
 
 

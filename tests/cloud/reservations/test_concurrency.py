@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from cloud.reservations import booking
-from cloud.reservations.booking import Booking
 from cloud.reservations.errors import SoldOut
-from cloud.reservations.models_stays import Reservation, RoomAllocation
+from cloud.reservations.models import Reservation, RoomAllocation
+from cloud.reservations.sales import booking
+from cloud.reservations.sales.booking import Booking
 from tests.cloud.reservations.conftest import NOW
 from tests.cloud.reservations.invariants import check_invariants
 

@@ -10,11 +10,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from cloud.catalog import service as catalog
 from cloud.commands.models import Command
-from cloud.reservations import booking, catalog, groups
-from cloud.reservations.booking import Booking
 from cloud.reservations.errors import SoldOut
-from cloud.reservations.models_stays import Reservation
+from cloud.reservations.groups import service as groups
+from cloud.reservations.models import Reservation
+from cloud.reservations.sales import booking
+from cloud.reservations.sales.booking import Booking
 from tests.cloud.reservations.apps import client_for
 from tests.cloud.reservations.conftest import NOW, RecordingIssuer
 from tests.cloud.reservations.invariants import check_invariants

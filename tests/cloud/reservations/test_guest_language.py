@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.billing.models import Folio
+from cloud.catalog.models import Property
 from cloud.notify.models import OutboxMessage
-from cloud.reservations.models import Property
 from tests.cloud.reservations.apps import client_for
 from tests.cloud.reservations.conftest import NOW
 from tests.cloud.reservations.test_pages import FORM

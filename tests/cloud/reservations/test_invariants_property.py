@@ -10,11 +10,13 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from cloud.catalog import service as catalog
 from cloud.core.errors import DomainError
-from cloud.reservations import booking, catalog, rooms
-from cloud.reservations.booking import Booking
-from cloud.reservations.models_stays import Reservation, ReservationNight, RoomAllocation, TypeInventory
-from cloud.reservations.nights import Stay
+from cloud.core.nights import Stay
+from cloud.reservations.models import Reservation, ReservationNight, RoomAllocation, TypeInventory
+from cloud.reservations.sales import booking, rooms_inventory
+from cloud.reservations.sales.booking import Booking
+from cloud.reservations.stays import rooms
 from tests.cloud.reservations.conftest import NOW
 from tests.cloud.reservations.invariants import check_invariants
 
@@ -56,7 +58,7 @@ def _apply(s: Session, op: tuple[Any, ...], ids: list[str]) -> None:
     if kind == "out_of_order":
         prop = catalog.get_property(s, "hotel")
         arrival = START + timedelta(days=op[2])
-        catalog.put_out_of_order(
+        rooms_inventory.put_out_of_order(
             s, catalog.room_by_slug(s, prop, op[1]), stay=Stay(arrival, arrival + timedelta(days=op[3]))
         )
         return

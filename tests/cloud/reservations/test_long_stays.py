@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session, sessionmaker
 
-from cloud.reservations.contract_schedule import schedule, service_days
-from cloud.reservations.nights import Stay
+from cloud.core.nights import Stay
+from cloud.reservations.long_stays.schedule import schedule, service_days
 from tests.cloud.reservations.apps import client_for
 from tests.cloud.reservations.conftest import NOW, RecordingIssuer
 

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cloud.reservations.errors import RoomingListInvalid
-from cloud.reservations.rooming_list import BlockDates, parse
+from cloud.reservations.groups.rooming_list import BlockDates, parse
 
 BLOCK = BlockDates(date(2027, 5, 10), date(2027, 5, 13), frozenset({"std", "sup"}))
 

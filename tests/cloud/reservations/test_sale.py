@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from cloud.reservations import booking
-from cloud.reservations.booking import Booking
+from cloud.catalog.models import RoomType
 from cloud.reservations.errors import SoldOut
-from cloud.reservations.models import RoomType
-from cloud.reservations.models_stays import RoomAllocation, TypeInventory
+from cloud.reservations.models import RoomAllocation, TypeInventory
+from cloud.reservations.sales import booking
+from cloud.reservations.sales.booking import Booking
 from tests.cloud.reservations.conftest import NOW
 from tests.cloud.reservations.invariants import check_invariants
 

@@ -6,9 +6,13 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from cloud.reservations import booking, catalog, groups, long_stays, stays
-from cloud.reservations.booking import Booking
-from cloud.reservations.schedule import StayClock
+from cloud.catalog import service as catalog
+from cloud.reservations.groups import service as groups
+from cloud.reservations.long_stays import service as long_stays
+from cloud.reservations.sales import booking
+from cloud.reservations.sales.booking import Booking
+from cloud.reservations.stays import service as stays
+from cloud.reservations.stays.schedule import StayClock
 from tests.cloud.reservations.conftest import NOW, RecordingIssuer
 
 ARRIVAL = date(2027, 3, 8)

@@ -8,11 +8,12 @@ import pytest
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from cloud.reservations import booking, catalog, sellable
-from cloud.reservations.booking import Booking
+from cloud.catalog import service as catalog
+from cloud.catalog.models import Floor, Property, RatePlan, RatePrice, Room, RoomType
 from cloud.reservations.errors import UnknownResource
-from cloud.reservations.models import Floor, Property, RatePlan, RatePrice, Room, RoomType
-from cloud.reservations.sellable import read_stamp
+from cloud.reservations.sales import booking, rooms_inventory, sellable
+from cloud.reservations.sales.booking import Booking
+from cloud.reservations.sales.sellable import read_stamp
 from tests.cloud.reservations.conftest import NOW
 from tests.cloud.reservations.invariants import check_invariants
 
@@ -83,7 +84,7 @@ def test_a_type_created_after_the_copy_can_be_booked(sessions: sessionmaker[Sess
         s.add(RatePrice(rate_plan_id=plan.id, room_type_id=lux.id, amount_minor=50000))
         floor = s.scalars(select(Floor).where(Floor.property_id == prop.id)).first()
         assert floor is not None
-        room = catalog.add_room(s, prop, floor=floor, type_=lux, slug="penthouse", number=999)
+        room = rooms_inventory.add_room(s, prop, floor=floor, type_=lux, slug="penthouse", number=999)
         room_id = room.id
     with sessions.begin() as s:
         res = booking.book(s, req("lux"), now=NOW)

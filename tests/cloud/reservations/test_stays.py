@@ -11,15 +11,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cloud.board.models import RoomStatus
+from cloud.catalog.models import Room
 from cloud.commands.models import Command
 from cloud.guests.models import Guest, GuestStay
 from cloud.guests.settings import GuestSettings
-from cloud.reservations import booking, credentials, rooms, stays
-from cloud.reservations.booking import Booking
 from cloud.reservations.errors import InvalidRequest, TooEarly, WrongState
-from cloud.reservations.guest_history import GuestHistory
-from cloud.reservations.models import Room
-from cloud.reservations.models_stays import RoomAllocation, StayCredential, TypeInventory
+from cloud.reservations.models import RoomAllocation, StayCredential, TypeInventory
+from cloud.reservations.sales import booking
+from cloud.reservations.sales.booking import Booking
+from cloud.reservations.stays import credentials, rooms
+from cloud.reservations.stays import service as stays
+from cloud.reservations.stays.guest_history import GuestHistory
 from mqtt.envelope import new_id
 from mqtt.keycard import Card, Kind, parse_card
 from tests.cloud.reservations.conftest import NOW, RecordingIssuer

@@ -5,10 +5,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from cloud.core.deps import get_session
 from cloud.auth.models import AuditEntry
 from cloud.auth.roles import Principal, Role
 from cloud.auth.scope import SiteScope, site_scope
+from cloud.core.deps import get_session
 from cloud.core.errors import install_problem_handlers
 from cloud.telemetry.alerts.monitor import AlertMonitor
 from cloud.telemetry.alerts.rules import Thresholds

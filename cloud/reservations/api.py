@@ -1,0 +1,201 @@
+"""REST API of reservations: availability, booking, changes, cancellation, rooms, front-desk lists."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+
+from cloud.catalog import service as catalog
+from cloud.catalog.models import Property
+from cloud.core.deps import ClockDep, SessionsDep
+from cloud.core.idempotency import idempotent, transact
+from cloud.reservations.errors import RoomUnavailable
+from cloud.reservations.present import reservation_json, reservation_out
+from cloud.reservations.sales import booking, queries
+from cloud.reservations.sales.booking import Booking
+from cloud.reservations.schemas import MoveIn, QuoteOut, ReservationIn, ReservationOut, ReservationPatch
+from cloud.reservations.stays import rooms
+from cloud.reservations.stays.ledger import LedgerDep
+from cloud.reservations.web import IdempotencyKeyHeader, StaffDep, allow, own, property_for
+
+router = APIRouter(prefix="/api/v1", tags=["reservations"])
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "unknown property, type, plan or reservation (problem details)"},
+    409: {"description": "sold out, room taken, or wrong state (problem details)"},
+    422: {"description": "invalid request (problem details)"},
+}
+
+
+@router.get("/properties/{site}/availability", response_model=list[QuoteOut], responses=PROBLEMS)
+def availability(
+    site: str,
+    arrival: date,
+    departure: date,
+    user: StaffDep,
+    sessions: SessionsDep,
+    adults: Annotated[int, Query(ge=1, le=20)] = 1,
+    children: Annotated[int, Query(ge=0, le=20)] = 0,
+    room_type: Annotated[str | None, Query(max_length=32)] = None,
+) -> list[QuoteOut]:
+    """Types with a room left on every night, each with its rate plans priced night by night."""
+    with sessions() as session:
+        prop = property_for(session, user, site)
+        offers = queries.availability(
+            session,
+            prop,
+            stay=booking.make_stay(arrival, departure),
+            guests=adults + children,
+            room_type=room_type,
+        )
+        return [QuoteOut.of(o) for o in offers]
+
+
+@router.post(
+    "/properties/{site}/reservations", status_code=201, response_model=ReservationOut, responses=PROBLEMS
+)
+def create(
+    site: str,
+    body: ReservationIn,
+    user: StaffDep,
+    sessions: SessionsDep,
+    clock: ClockDep,
+    ledger: LedgerDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    """Book a room of a type (its folio opens, the confirmation is queued); with an
+    Idempotency-Key a retry returns the first answer."""
+    request = Booking(
+        property=site,
+        **body.model_dump(exclude={"preferences"}),
+        preferences=body.preferences.model_dump(exclude_defaults=True),
+    )
+
+    def work(session: Session) -> tuple[int, Any]:
+        allow(session, user, site)
+        now = clock()
+        res = booking.book(session, request, now=now)
+        if ledger is not None:
+            ledger.booked(session, res, now=now)
+        return 201, reservation_json(session, res)
+
+    status, payload = idempotent(
+        sessions,
+        scope=f"POST /properties/{site}/reservations",
+        key=idempotency_key,
+        payload=body.model_dump(mode="json"),
+        work=work,
+    )
+    return JSONResponse(payload, status_code=status)
+
+
+@router.get("/reservations/{reservation_id}", response_model=ReservationOut, responses=PROBLEMS)
+def read(reservation_id: str, user: StaffDep, sessions: SessionsDep) -> ReservationOut:
+    with sessions() as session:
+        return reservation_out(session, own(session, user, reservation_id))
+
+
+@router.patch("/reservations/{reservation_id}", response_model=ReservationOut, responses=PROBLEMS)
+def modify(
+    reservation_id: str,
+    body: ReservationPatch,
+    user: StaffDep,
+    sessions: SessionsDep,
+    clock: ClockDep,
+    ledger: LedgerDep,
+) -> ReservationOut:
+    """Change dates, room type or guests (refused whole when the new stay cannot be sold), or the
+    guest's name, contact and language (also while in house)."""
+
+    def work(session: Session) -> ReservationOut:
+        res = own(session, user, reservation_id, lock=True)
+        changes = body.model_dump(exclude_none=True)
+        guest = {name: changes.pop(name) for name in booking.GUEST_DETAILS if name in changes}
+        if changes or not guest:
+            booking.modify(session, res, now=clock(), **changes)
+        booking.update_guest(session, res, **guest)
+        if ledger is not None:
+            ledger.modified(session, res, now=clock())
+        return reservation_out(session, res)
+
+    return transact(sessions, work)
+
+
+@router.post("/reservations/{reservation_id}/cancel", response_model=ReservationOut, responses=PROBLEMS)
+def cancel(
+    reservation_id: str, user: StaffDep, sessions: SessionsDep, clock: ClockDep, ledger: LedgerDep
+) -> ReservationOut:
+    """Cancel under the rate plan's policy; the fee is posted to the folio."""
+
+    def work(session: Session) -> ReservationOut:
+        res = own(session, user, reservation_id, lock=True)
+        now = clock()
+        booking.cancel(session, res, now=now)
+        if ledger is not None:
+            ledger.cancelled(session, res, now=now)
+        return reservation_out(session, res)
+
+    return transact(sessions, work)
+
+
+@router.post("/reservations/{reservation_id}/no-show", response_model=ReservationOut, responses=PROBLEMS)
+def no_show(
+    reservation_id: str, user: StaffDep, sessions: SessionsDep, clock: ClockDep, ledger: LedgerDep
+) -> ReservationOut:
+    """Record a guest who never came; the rate plan's no-show fee is posted to the folio."""
+
+    def work(session: Session) -> ReservationOut:
+        res = own(session, user, reservation_id, lock=True)
+        now = clock()
+        booking.no_show(session, res, now=now)
+        if ledger is not None:
+            ledger.cancelled(session, res, now=now)
+        return reservation_out(session, res)
+
+    return transact(sessions, work)
+
+
+@router.post("/reservations/{reservation_id}/assign", response_model=ReservationOut, responses=PROBLEMS)
+def assign(reservation_id: str, user: StaffDep, sessions: SessionsDep) -> ReservationOut:
+    """Give an unassigned reservation its room now (automatic choice)."""
+
+    def work(session: Session) -> ReservationOut:
+        res = own(session, user, reservation_id, lock=True)
+        if not rooms.assign(session, res):
+            raise RoomUnavailable("no room can hold this stay; move another stay first")
+        return reservation_out(session, res)
+
+    return transact(sessions, work)
+
+
+@router.post("/reservations/{reservation_id}/move", response_model=ReservationOut, responses=PROBLEMS)
+def move(reservation_id: str, body: MoveIn, user: StaffDep, sessions: SessionsDep) -> ReservationOut:
+    """Front-desk override: put the stay (or its rest from a night on) in this room."""
+
+    def work(session: Session) -> ReservationOut:
+        res = own(session, user, reservation_id, lock=True)
+        prop = session.get(Property, res.property_id)
+        assert prop is not None
+        rooms.move(
+            session, res, room=catalog.room_by_slug(session, prop, body.room), from_night=body.from_night
+        )
+        return reservation_out(session, res)
+
+    return transact(sessions, work)
+
+
+@router.get("/properties/{site}/arrivals", response_model=list[ReservationOut], responses=PROBLEMS)
+def arrivals(site: str, day: date, user: StaffDep, sessions: SessionsDep) -> list[ReservationOut]:
+    with sessions() as session:
+        prop = property_for(session, user, site)
+        return [reservation_out(session, r) for r in queries.arrivals(session, prop, day)]
+
+
+@router.get("/properties/{site}/departures", response_model=list[ReservationOut], responses=PROBLEMS)
+def departures(site: str, day: date, user: StaffDep, sessions: SessionsDep) -> list[ReservationOut]:
+    with sessions() as session:
+        prop = property_for(session, user, site)
+        return [reservation_out(session, r) for r in queries.departures(session, prop, day)]
