@@ -10,6 +10,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from functools import partial
 
 from fastapi import FastAPI
 
@@ -17,6 +18,7 @@ from cloud.api import wiring as api
 from cloud.auth import wiring as auth
 from cloud.billing import wiring as billing
 from cloud.billing.context import build_context as build_billing
+from cloud.billing.guest_messages import run_reminders
 from cloud.billing.stay_ledger import FolioLedger
 from cloud.board import wiring as board
 from cloud.board.notify import BoardNotifier
@@ -27,6 +29,7 @@ from cloud.core.clock import Clock, utcnow
 from cloud.core.db import make_engine, make_sessionmaker
 from cloud.core.errors import install_problem_handlers
 from cloud.core.migrate import upgrade
+from cloud.core.templating import templates
 from cloud.guests import wiring as guests
 from cloud.guests.context import build_guests
 from cloud.housekeeping import wiring as housekeeping
@@ -40,7 +43,6 @@ from cloud.keys.storage import KeyDirectory
 from cloud.notify import wiring as notify
 from cloud.notify.maintenance import MaintenanceAlertNotifier
 from cloud.portal import wiring as portal
-from cloud.portal.templating import templates
 from cloud.reservations import wiring as reservations
 from cloud.reservations.stays.credentials import CredentialIssuer
 from cloud.reservations.stays.guest_history import GuestHistory
@@ -74,8 +76,10 @@ def build_services(settings: Settings, *, clock: Clock = utcnow,
         billing=build_billing(sessions, settings.billing, clock=clock), ledger=ledger,
         notify=notify.build_context(sessions, settings.notify, clock=clock),
     )
-    # checkouts at the hour, block releases, service tasks
+    # checkouts at the hour, block releases, service tasks; the message outbox and reminders
     services.workers.append(StayClock(sessions, history=history, ledger=ledger))
+    services.workers.append(notify.build_loop(sessions, settings.notify, reminders=partial(
+        run_reminders, billing=settings.billing, notify=settings.notify)))
     return services
 
 

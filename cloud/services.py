@@ -31,6 +31,7 @@ from cloud.notify.routes import NotifyContext
 from cloud.reservations.stays.credentials import CredentialIssuer
 from cloud.reservations.stays.guest_history import StayHistory
 from cloud.reservations.stays.ledger import StayLedger
+from cloud.reservations.stays.panels import StayPanel
 from cloud.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class Services:
     hub: LiveHub = field(default_factory=LiveHub)
     workers: list[Worker] = field(default_factory=list)  # started with the app, in this order
     event_hooks: list[EventHook] = field(default_factory=list)  # run inside each ingest transaction
+    stay_panels: dict[str, StayPanel] = field(default_factory=dict)  # sections of the stay page
     background: list[Worker] = field(default_factory=list)  # running now, stopped in reverse
     broker: EmbeddedBroker | None = None
     link: CloudLink | None = None

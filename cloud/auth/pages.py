@@ -22,10 +22,10 @@ from cloud.auth.sessions import (
     sign_out_everywhere,
 )
 from cloud.core.deps import DbSession
+from cloud.core.templating import templates
 from cloud.i18n.catalog import LANGUAGES
 from cloud.i18n.jinja import LANG_COOKIE
 from cloud.i18n.jinja import gettext as _
-from cloud.portal.templating import templates
 from mqtt.envelope import utcnow
 
 router = APIRouter(include_in_schema=False)

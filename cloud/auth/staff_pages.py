@@ -15,8 +15,8 @@ from cloud.auth.roles import Role
 from cloud.auth.sessions import sign_out_everywhere
 from cloud.core.deps import DbSession
 from cloud.core.errors import Conflict
+from cloud.core.templating import templates
 from cloud.i18n.jinja import gettext as _
-from cloud.portal.templating import templates
 from mqtt.envelope import utcnow
 
 router = APIRouter(prefix="/staff", include_in_schema=False)

@@ -26,8 +26,8 @@ from cloud.catalog.models import Property
 from cloud.core.deps import DbSession, request_time, services
 from cloud.core.errors import DomainError
 from cloud.core.money import Money
+from cloud.core.templating import templates
 from cloud.i18n.catalog import babel_locale
-from cloud.portal.templating import templates
 from cloud.reservations.models import Reservation
 from cloud.reservations.present import reservation_out
 from cloud.reservations.sales import booking

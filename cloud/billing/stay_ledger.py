@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from cloud.billing.errors import BalanceOwed
 from cloud.billing.folio import ChargeKind, Payer
 from cloud.billing.group_folios import company_pays, routing_for
+from cloud.billing.guest_messages import on_booking_confirmed
 from cloud.billing.invoicing import formatted_number, issue_invoice
 from cloud.billing.models import Charge, Folio, Invoice
 from cloud.billing.service import (
@@ -36,7 +37,6 @@ from cloud.billing.settings import BillingSettings
 from cloud.catalog.models import Property
 from cloud.core.money import Money
 from cloud.core.nights import local_instant
-from cloud.notify.guest_messages import on_booking_confirmed
 from cloud.notify.models import Contact
 from cloud.reservations.models import Reservation, ReservationNight
 from cloud.reservations.stays.ledger import Settle

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import sessionmaker
@@ -10,7 +10,9 @@ from sqlalchemy.orm import sessionmaker
 from cloud.board.live import LiveHub
 from cloud.board.models import Gateway, RoomStatus
 from cloud.board.queries import gateway_view, room_view
-from cloud.ingest.store import WriteResult
+
+if TYPE_CHECKING:  # the board listens to ingest; ingest writes the board's tables
+    from cloud.ingest.store import WriteResult
 
 
 class BoardNotifier:

@@ -14,9 +14,9 @@ from cloud.cards import desk, stay_cards
 from cloud.catalog.models import Property
 from cloud.core.deps import DbSession, request_time, services
 from cloud.core.errors import DomainError
+from cloud.core.templating import templates
 from cloud.i18n.jinja import gettext
 from cloud.i18n.labels import N_
-from cloud.portal.templating import templates
 from cloud.reservations.errors import InvalidRequest
 from cloud.reservations.models import Reservation
 from cloud.reservations.web import own_stay

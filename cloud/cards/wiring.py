@@ -16,3 +16,4 @@ def install(app: FastAPI, services: Services) -> None:
     """Call once from the app factory, before reservations (whose page routes match more widely)."""
     app.include_router(routes.router)
     app.include_router(pages.router)
+    services.stay_panels["keycards"] = pages.keycards_context  # the stay page's Keycards section

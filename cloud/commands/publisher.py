@@ -5,17 +5,19 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import sessionmaker
 
 from cloud.commands.models import Command
-from cloud.ingest.link import CloudLink
 from mqtt.codec import encode
 from mqtt.envelope import utcnow
 from mqtt.messages import COMMAND_MODELS
 from mqtt.topics import Kind, Topic
+
+if TYPE_CHECKING:  # ingest marks commands acknowledged; the publisher only uses its link
+    from cloud.ingest.link import CloudLink
 
 log = logging.getLogger(__name__)
 

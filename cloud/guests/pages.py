@@ -13,11 +13,11 @@ from cloud.auth.accounts import visible_sites
 from cloud.auth.audit import history
 from cloud.auth.deps import GuestDataUser, check_property
 from cloud.core.deps import DbSession
+from cloud.core.templating import templates
 from cloud.guests import lifecycle, registry
 from cloud.guests.api import visible_guest
 from cloud.guests.context import guest_context
 from cloud.guests.schemas import DIETS, DOCUMENT_TYPES, PILLOWS, GuestInput
-from cloud.portal.templating import templates
 
 router = APIRouter(prefix="/guests", include_in_schema=False)
 FIELDS = ("name", "email", "phone", "nationality", "birth_date", "address", "notes", "doc_type",

@@ -21,10 +21,10 @@ from cloud.auth.roles import Principal
 from cloud.auth.scope import SiteScopeDep
 from cloud.commands.outbox import enqueue_command
 from cloud.core.deps import DbSession, ServicesDep
+from cloud.core.templating import templates
 from cloud.housekeeping import queries, transitions
 from cloud.housekeeping.models import HousekeepingRequest
 from cloud.housekeeping.transitions import ActionRefused
-from cloud.portal.templating import templates
 from mqtt.envelope import utcnow
 from mqtt.messages import RoomSettings
 

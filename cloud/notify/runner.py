@@ -7,15 +7,14 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
-from cloud.billing.settings import BillingSettings
 from cloud.core.http import outbound_client
 from cloud.core.idempotency import purge as purge_idempotency
 from cloud.notify.delivery import Sender
-from cloud.notify.guest_messages import run_reminders
 from cloud.notify.outbox import OutboxWorker, RetryPolicy, purge_sent
 from cloud.notify.settings import NotifySettings
 from cloud.notify.simulated import SimulatedSender
@@ -23,6 +22,12 @@ from cloud.notify.telegram import TelegramSender
 from cloud.notify.whatsapp import WhatsAppSender
 
 log = logging.getLogger(__name__)
+
+
+class Reminders(Protocol):
+    """Queues the reminders due at ``now`` in the caller's transaction (billing's); how many."""
+
+    def __call__(self, session: Session, *, now: datetime) -> int: ...
 
 
 def build_senders(settings: NotifySettings, client: httpx.Client) -> dict[str, Sender]:
@@ -57,10 +62,10 @@ class NotifyLoop:
     """A daemon thread: drain the outbox every poll, queue reminders every minute."""
 
     def __init__(self, worker: OutboxWorker, *, sessions: sessionmaker[Session],
-                 billing: BillingSettings, notify: NotifySettings,
+                 notify: NotifySettings, reminders: Reminders | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.worker, self.sessions = worker, sessions
-        self.billing, self.notify, self.clock = billing, notify, clock
+        self.notify, self.reminders, self.clock = notify, reminders, clock
         self.stop_event = threading.Event()
         self.thread = threading.Thread(target=self._run, name="posada-notify", daemon=True)
         self._last_reminders: datetime | None = None
@@ -88,7 +93,7 @@ class NotifyLoop:
         if self._last_reminders and (now - self._last_reminders).total_seconds() < 60:
             return
         with self.sessions.begin() as session:
-            queued = run_reminders(session, now=now, billing=self.billing, notify=self.notify)
+            queued = self.reminders(session, now=now) if self.reminders else 0
             keep = now - timedelta(days=self.notify.notify_keep_days)
             purge_sent(session, older_than=keep)
             purge_idempotency(session, older_than=keep)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from cloud.core.clock import Clock
 from cloud.notify import routes
 from cloud.notify.ingest_hook import housekeeping_hook
-from cloud.notify.runner import NotifyLoop, build_worker
+from cloud.notify.runner import NotifyLoop, Reminders, build_worker
 from cloud.notify.settings import NotifySettings
 
 if TYPE_CHECKING:
@@ -22,12 +22,15 @@ def build_context(sessions: sessionmaker[Session], settings: NotifySettings, *,
     return routes.NotifyContext(sessions=sessions, settings=settings, clock=clock)
 
 
+def build_loop(sessions: sessionmaker[Session], settings: NotifySettings, *,
+               reminders: Reminders) -> NotifyLoop:
+    """The outbox loop with real senders where configured, simulated twins otherwise."""
+    return NotifyLoop(build_worker(sessions, settings), sessions=sessions, notify=settings,
+                      reminders=reminders)
+
+
 def install(app: FastAPI, services: Services) -> None:
-    """The webhook routes; the outbox loop starts with the app; vacated rooms reach housekeeping
-    inside the ingest transaction that stores the event."""
+    """The webhook routes; vacated rooms reach housekeeping inside the ingest transaction that
+    stores the event."""
     app.include_router(routes.router)
-    settings = services.settings
-    services.workers.append(NotifyLoop(build_worker(services.sessions, settings.notify),
-                                       sessions=services.sessions, billing=settings.billing,
-                                       notify=settings.notify))
-    services.event_hooks.append(housekeeping_hook(settings.notify))
+    services.event_hooks.append(housekeeping_hook(services.settings.notify))

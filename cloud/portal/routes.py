@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse
 from cloud.auth.scope import SiteScopeDep
 from cloud.board import queries
 from cloud.core.deps import SessionDep
-from cloud.portal.templating import templates
+from cloud.core.templating import templates
 
 router = APIRouter(include_in_schema=False)
 

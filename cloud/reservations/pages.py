@@ -13,14 +13,14 @@ from sqlalchemy.orm import Session
 from cloud.auth.accounts import visible_sites
 from cloud.auth.deps import GuestDataUser, check_property
 from cloud.auth.roles import Principal
-from cloud.cards.pages import keycards_context
 from cloud.catalog import service as catalog
 from cloud.catalog.models import Property, RatePlan, Room, RoomType
 from cloud.core.deps import DbSession, request_time, services
 from cloud.core.errors import DomainError
 from cloud.core.nights import FIRST, LAST, local_today
-from cloud.portal.templating import templates
+from cloud.core.templating import templates
 from cloud.reservations.errors import InvalidRequest
+from cloud.reservations.models import Reservation
 from cloud.reservations.present import reservation_out
 from cloud.reservations.sales import booking, queries
 from cloud.reservations.stays import rooms
@@ -206,10 +206,16 @@ def stay_page(
             "r": reservation_out(db, res),
             "rooms": room_slugs,
             "errors": [error[:300]] if error else [],
-            "keycards": keycards_context(db, res, prop, now=request_time(request)),
             "invoices": ledger.invoices(db, res) if ledger is not None else [],
+            **stay_panels(request, db, res, prop),
         },
     )
+
+
+def stay_panels(request: Request, db: Session, res: Reservation, prop: Property) -> dict[str, Any]:
+    """The sections other areas add to the stay page (cards: ``keycards``), by template name."""
+    now = request_time(request)
+    return {name: panel(db, res, prop, now=now) for name, panel in services(request).stay_panels.items()}
 
 
 ACTIONS = ("check-in", "check-out", "cancel", "move", "language")

@@ -16,7 +16,7 @@ from cloud.auth.deps import require_role
 from cloud.auth.roles import Principal, Role
 from cloud.auth.scope import SiteScopeDep
 from cloud.core.deps import DbSession
-from cloud.portal.templating import templates
+from cloud.core.templating import templates
 from cloud.telemetry import queries, room_view
 from cloud.telemetry.errors import TaskTransitionRefused
 from cloud.telemetry.queries import TaskStatus

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 import httpx
 from sqlalchemy.engine import Engine
 
-from cloud.billing.settings import BillingSettings
 from cloud.core.db import make_sessionmaker
 from cloud.notify.outbox import enqueue, image_payload
 from cloud.notify.runner import NotifyLoop, build_senders, build_worker
@@ -30,7 +29,7 @@ def test_the_loop_sends_what_is_queued_and_stops(sqlite_only: Engine) -> None:
     sessions = make_sessionmaker(sqlite_only)
     settings = NotifySettings(notify_poll_s=0.05)
     worker = build_worker(sessions, settings)
-    loop = NotifyLoop(worker, sessions=sessions, billing=BillingSettings(), notify=settings)
+    loop = NotifyLoop(worker, sessions=sessions, notify=settings)
     loop.start()
     with sessions.begin() as session:
         enqueue(session, channel="telegram", recipient="-1", template="room_vacated",

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from cloud.billing.folio import ChargeKind
+from cloud.billing.guest_messages import on_booking_confirmed, run_reminders
 from cloud.billing.service import (
     ChargeRequest,
     FolioSpec,
@@ -22,7 +23,6 @@ from cloud.billing.settings import BillingSettings
 from cloud.billing.tax import TaxPolicy
 from cloud.core.db import make_sessionmaker
 from cloud.core.money import Money
-from cloud.notify.guest_messages import on_booking_confirmed, run_reminders
 from cloud.notify.models import OutboxMessage
 from cloud.notify.settings import NotifySettings
 from cloud.payments.emvqr import parse_payload

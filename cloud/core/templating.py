@@ -1,4 +1,4 @@
-"""The portal's Jinja2 environment (one per process; templates live beside this file)."""
+"""The portal's Jinja2 environment, one per process, shared by every area's pages."""
 
 from __future__ import annotations
 
@@ -6,5 +6,5 @@ from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATES = Path(__file__).resolve().parent.parent / "portal" / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES))
