@@ -1,4 +1,5 @@
-"""Shared fixtures: a real Mosquitto per session, fresh PostgreSQL databases, SQLite files."""
+"""Shared fixtures: a real Mosquitto per session, fresh PostgreSQL databases, SQLite files; and the
+hook that sorts every test into the unit, service or browser lane by the fixtures it uses."""
 
 from __future__ import annotations
 
@@ -15,6 +16,43 @@ from tests.support.pg import fresh_database
 # another, so hypothesis's per-example deadline is off for the whole suite.
 settings.register_profile("posada", deadline=None)
 settings.load_profile("posada")
+
+# Fixtures that start or reach a real service: PostgreSQL, Mosquitto, victoria-metrics, Node.js
+# (MicroPython), uvicorn or gateway processes. A test that uses one, directly or through another
+# fixture, is a `service` test. A new fixture of that kind belongs here; a test that starts a
+# service in its own body carries `@pytest.mark.service` itself.
+SERVICE_FIXTURES = frozenset({
+    "pg_url",                # tests/conftest.py: a fresh PostgreSQL database
+    "mosquitto",             # tests/conftest.py: the session's Mosquitto
+    "own_mosquitto",         # tests/conftest.py: a Mosquitto the test may stop and restart
+    "billing_pg",            # tests/cloud/billing/db_fixtures.py: the billing tests' PostgreSQL database
+    "broker",                # tests/cloud/telemetry/test_{end_to_end,worker}.py: a Mosquitto of their own
+    "tls_broker",            # tests/edge/test_tls.py: Mosquitto with a TLS listener
+    "victoria",              # tests/cloud/telemetry/conftest.py: victoria-metrics
+    "micropython_results",   # tests/firmware/test_fw_micropython.py: MicroPython under Node.js
+    "server",                # tests/browser/conftest.py: the cloud under uvicorn on PostgreSQL
+    "hotel",                 # tests/browser/test_{walk,keycards}.py: cloud and gateway processes
+    "floor",                 # tests/browser/test_floors.py: uvicorn and Mosquitto
+    "wiring",                # tests/integration/conftest.py: a broker and gateways
+})
+# Parametrised fixtures whose parameter picks a real service (db_url and billing's engine run on
+# "sqlite" and "postgresql"; only the PostgreSQL case needs the server).
+SERVICE_PARAMS = frozenset({"postgresql", "mosquitto"})
+BROWSER_FIXTURES = frozenset({"browser", "playwright_"})  # tests/browser/conftest.py: Chromium
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test `service`, `browser` or, when it needs neither and is no benchmark, `unit`."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))  # the transitive closure of its fixtures
+        callspec = getattr(item, "callspec", None)
+        params = callspec.params.values() if callspec is not None else ()
+        if used & SERVICE_FIXTURES or any(isinstance(p, str) and p in SERVICE_PARAMS for p in params):
+            item.add_marker(pytest.mark.service)
+        if used & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
+        if not any(item.get_closest_marker(name) for name in ("service", "browser", "bench")):
+            item.add_marker(pytest.mark.unit)
 
 
 @pytest.fixture(scope="session")

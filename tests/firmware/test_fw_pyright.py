@@ -13,6 +13,7 @@ import pytest
 ROOT = Path(__file__).parents[2]
 
 
+@pytest.mark.service  # pyright runs on Node.js
 def test_firmware_type_checks_against_micropython_stubs() -> None:
     purelib = Path(sysconfig.get_paths()["purelib"])
     if not (purelib / "machine.pyi").exists():
