@@ -24,6 +24,7 @@ from edge.errors import CommandRejected, ConfigError, UnknownRoom
 from edge.hw.errors import HardwareError
 from edge.inbox import CommandInbox
 from edge.link import MqttLink
+from edge.outbox import OutboxEntry
 from edge.ports import Access, Clock, Decision, DoorHardware
 from edge.room_state import (
     AccessResult,
@@ -39,7 +40,7 @@ from edge.room_state import (
     apply,
 )
 from edge.sim import FloorSimulator, SimulatedDesk, SimulatedDoors
-from edge.store import OutboxEntry, Store
+from edge.store import Store
 from edge.telemetry.feeds import GatewayFacts, RoomView, add_simulated_floor, add_system_health
 from edge.telemetry.runner import TelemetryRunner, TelemetrySettings
 from edge.timekeeping import GatewayClock

@@ -13,7 +13,7 @@ import pytest
 from edge.app import Gateway, build
 from edge.config import load_config
 from edge.hw.sim_node import SimulatedDoorNode
-from edge.store import OutboxEntry
+from edge.outbox import OutboxEntry
 from firmware.doornode import frame as fr
 from firmware.doornode.clock import ticks_ms
 from mqtt.messages import CredentialUpsert
