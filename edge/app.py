@@ -291,3 +291,9 @@ def simulated_desk(gateway: Gateway) -> Callable[[str], bytes]:
     if ack is None or not ack.ok:
         raise ConfigError(f"the simulated desk's key was refused: {ack.error if ack else 'no answer'}")
     return lambda room: desk.issue(room, now=gateway.now())
+
+
+if __name__ == "__main__":  # ``python -m edge.app`` as before: the command line lives in edge.main
+    from edge.main import main
+
+    raise SystemExit(main())
