@@ -1,45 +1,41 @@
 """The gateway's composition root: settings, store, rooms, access, hardware and the MQTT link.
 
-``posada edge --config FILE`` calls ``main(["--config", FILE])``.
+Its command line (``posada edge --config FILE``) is ``edge.main``.
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
-import signal
-import sqlite3
 import threading
-import time
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
 from typing import Any
 
-from edge.card_list import CardList
-from edge.config import GatewayConfig, load_config, settings_help
+from edge.access.decision import Decision
+from edge.config import GatewayConfig
 from edge.errors import CommandRejected, ConfigError, UnknownRoom
 from edge.hw.errors import HardwareError
 from edge.inbox import CommandInbox
 from edge.link import MqttLink
-from edge.ports import Access, Clock, Decision, DoorHardware
-from edge.room_state import (
-    AccessResult,
+from edge.outbox import OutboxEntry
+from edge.ports import Access, Clock, DoorHardware
+from edge.room_signals import (
+    CardDecided,
     DndChanged,
     DoorContact,
     LockChanged,
     Motion,
-    Policy,
-    Room,
+    NodeDecided,
+    NodeSilent,
+    RemoteUnlocked,
     SettingsChanged,
     Signal,
-    Tick,
-    apply,
 )
+from edge.room_state import Policy, Room
+from edge.rooms import FloorRooms
 from edge.sim import FloorSimulator, SimulatedDesk, SimulatedDoors
-from edge.store import OutboxEntry, Store
+from edge.store import Store
 from edge.telemetry.feeds import GatewayFacts, RoomView, add_simulated_floor, add_system_health
 from edge.telemetry.runner import TelemetryRunner, TelemetrySettings
 from edge.timekeeping import GatewayClock
@@ -57,7 +53,7 @@ from mqtt.topics import Kind, Topic
 
 log = logging.getLogger(__name__)
 CommandHandler = Callable[[Envelope, Data], None]
-MOTION_SAVE_EVERY_S = 60.0
+FORCED_WINDOW = timedelta(seconds=10)  # an opening this long after a grant is still the grant's
 
 
 def software_version() -> str:
@@ -77,11 +73,9 @@ class Gateway:
         self.clock: Clock = clock or GatewayClock(self.store, trust_system_clock=config.trust_system_clock)
         self.access: Access = access or default_access(config, self.store, self.clock)
         self.hardware = hardware
-        self.policy = Policy(vacancy_quiet=timedelta(seconds=config.vacancy_quiet_s),
-                             absence_quiet=timedelta(seconds=config.absence_quiet_s),
-                             ajar_after=timedelta(seconds=config.ajar_after_s))
-        saved = self.store.rooms()
-        self._rooms = {r: Room.from_dict(saved[r]) if r in saved else Room(room=r) for r in config.rooms}
+        self.rooms = FloorRooms(self.store, rooms=config.rooms, policy=self._policy(config, hardware),
+                                events_recorded=lambda: self.link.wake(),
+                                state_changed=lambda state: self.link.publish_room_state(state))
         self.handlers: dict[str, CommandHandler] = {
             "room.settings": self._room_settings, "door.unlock": self._remote_unlock,
         }
@@ -89,13 +83,20 @@ class Gateway:
         self.inbox = CommandInbox(store=self.store, handler=self._dispatch, now=self.now,
                                   topic=str(Topic(Kind.CMD, config.site, config.floor)))
         self.link = MqttLink(config=config, store=self.store, inbox=self.inbox, clock=self.clock,
-                             room_states=self.room_states, version=software_version())
+                             room_states=self.rooms.snapshots, version=software_version())
         self.telemetry_runner = TelemetryRunner(
             telemetry_settings(config), rooms=config.rooms, port=self.link.telemetry_port(),
             now=self.now, events_waiting=self.store.pending_count, online=self.link.online.is_set)
-        self._saved_at: dict[str, float] = {}
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
+
+    @staticmethod
+    def _policy(config: GatewayConfig, hardware: DoorHardware | None) -> Policy:
+        watched = hardware is not None and hardware.watches_forced_entry
+        return Policy(vacancy_quiet=timedelta(seconds=config.vacancy_quiet_s),
+                      absence_quiet=timedelta(seconds=config.absence_quiet_s),
+                      ajar_after=timedelta(seconds=config.ajar_after_s),
+                      forced_window=FORCED_WINDOW if watched else None)
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -125,8 +126,9 @@ class Gateway:
 
     # --- what the hardware reports (FloorInputs) ------------------------------------------
 
-    def door_contact(self, room: str, *, open: bool) -> None:
-        self.feed(room, DoorContact(open=open, at=self.now()))
+    def door_contact(self, room: str, *, open: bool, at: datetime | None = None,
+                     door: str | None = None) -> None:
+        self.feed(room, DoorContact(open=open, at=at or self.now(), door=door))
 
     def motion(self, room: str) -> None:
         self.feed(room, Motion(at=self.now()))
@@ -151,21 +153,23 @@ class Gateway:
 
     def decide_card(self, room: str, card: bytes, *, door: str | None = None) -> Decision:
         """The access decision alone; ``card_decided`` records it."""
-        if room not in self._rooms:
+        if room not in self.rooms:
             raise UnknownRoom(room)
         return self.access(card=card, room=room, door=door)
 
     def card_decided(self, room: str, decision: Decision, *, at: datetime, door: str | None = None) -> None:
         """Record a decided tap: the room's last access and its access event, durably in the outbox."""
-        self.feed(room, AccessResult(granted=decision.granted, reason=decision.reason, at=at,
-                                     credential_id=decision.credential_id, kind=decision.kind, door=door))
+        self.feed(room, CardDecided(decision=decision, at=at, door=door))
 
-    def access_noted(self, room: str, *, granted: bool, reason: str, kind: str | None = None) -> None:
-        self.feed(room, AccessResult(granted=granted, reason=reason, at=self.now(), kind=kind))
+    def node_decided(self, room: str, *, granted: bool, at: datetime | None = None) -> None:
+        self.feed(room, NodeDecided(granted=granted, at=at or self.now()))
+
+    def node_silent(self, room: str, *, node: int, door: str | None = None) -> None:
+        self.feed(room, NodeSilent(node=node, at=self.now(), door=door))
 
     def telemetry(self, room: str, readings: dict[str, float | int | bool]) -> None:
         """Readings a door node reported; sampled and sent on the next telemetry tick."""
-        if room not in self._rooms:
+        if room not in self.rooms:
             raise UnknownRoom(room)
         self.telemetry_runner.report(room, readings)
 
@@ -174,7 +178,7 @@ class Gateway:
                             clock_offset_s=lambda: self.clock.read().offset_s)
 
     def room_view(self, room: str) -> RoomView:
-        current = self._rooms[room]
+        current = self.rooms[room]
         return RoomView(door_open=current.door == "open", occupied=current.guest_present)
 
     def record(self, type: str, data: Data | dict[str, Any], *, room: str | None = None) -> OutboxEntry:
@@ -191,44 +195,17 @@ class Gateway:
 
     def feed(self, room: str, signal: Signal) -> None:
         """Run the room's state machine; its events and new state are stored in one transaction."""
-        if room not in self._rooms:
-            raise UnknownRoom(room)
-        with self.store.transaction():
-            before = self._rooms[room]
-            step = apply(before, signal, self.policy)
-            if step.room == before:
-                return
-            for event in step.events:
-                data = event.data.model_dump(mode="json", exclude_none=True)
-                self.store.append_event(type=event.type, data=data, room=room, created=signal.at)
-            self._rooms[room] = step.room
-            if step.events or not self._motion_only(room, before, step.room):
-                self.store.save_room(room, step.room.to_dict(), at=signal.at)
-                self._saved_at[room] = time.monotonic()
-        if step.events:
-            self.link.wake()
-        if step.changed_from(before):
-            self.link.publish_room_state(step.room.snapshot())
-
-    def _motion_only(self, room: str, before: Room, after: Room) -> bool:
-        """More motion in a room already known occupied: written at most once a minute (SD cards wear)."""
-        same = replace(after, last_motion_at=before.last_motion_at, updated_at=before.updated_at) == before
-        return same and time.monotonic() - self._saved_at.get(room, -1e9) < MOTION_SAVE_EVERY_S
+        self.rooms.feed(room, signal)
 
     def room_states(self) -> list[RoomState]:
-        with self.store.locked():
-            return [room.snapshot() for room in self._rooms.values()]
+        return self.rooms.snapshots()
 
     def room(self, room: str) -> Room:
-        return self._rooms[room]
+        return self.rooms[room]
 
     def _tick_loop(self) -> None:
         while not self._stop.wait(self.config.tick_s):
-            for room in self.config.rooms:
-                try:
-                    self.feed(room, Tick(at=self.now()))
-                except Exception:
-                    log.exception("room %s: tick failed", room)
+            self.rooms.tick(self.now())
 
     # --- commands -------------------------------------------------------------------------
 
@@ -248,15 +225,14 @@ class Gateway:
 
     def _remote_unlock(self, envelope: Envelope, data: Data) -> None:
         assert isinstance(data, RemoteUnlock)
-        if data.room not in self._rooms:
+        if data.room not in self.rooms:
             raise UnknownRoom(data.room)
         if self.hardware is not None:
             try:
                 self.hardware.unlock(room=data.room, door=data.door, seconds=data.seconds)
             except HardwareError as exc:
                 raise CommandRejected(f"the lock did not answer: {exc}") from None
-        self.feed(data.room, AccessResult(granted=True, reason="remote", at=self.now(),
-                                          credential_id=envelope.id, kind="remote", door=data.door))
+        self.feed(data.room, RemoteUnlocked(command_id=envelope.id, at=self.now(), door=data.door))
 
     def command(self, type: str, data: Data) -> CommandAck | None:
         """Apply a command as if the cloud had sent it (the simulated desk installs its key so)."""
@@ -275,8 +251,6 @@ def telemetry_settings(config: GatewayConfig) -> TelemetrySettings:
 
 
 def default_access(config: GatewayConfig, store: Store, clock: Clock) -> Access:
-    if config.access == "list":
-        return CardList(store, clock=clock)
     from edge.keycards import KeycardAccess
 
     assert config.site_number is not None and config.floor_number is not None
@@ -309,10 +283,7 @@ def build(config: GatewayConfig, *,
 
 
 def simulated_desk(gateway: Gateway) -> Callable[[str], bytes]:
-    """The card encoder of a simulated floor: signed keycards, or listed cards in 'list' mode."""
-    access = gateway.access
-    if isinstance(access, CardList):
-        return lambda room: access.issue(room, now=gateway.now())
+    """The card encoder of a simulated floor: it signs keycards with a key it installs here."""
     config = gateway.config
     assert config.site_number is not None and config.floor_number is not None
     desk = SimulatedDesk.load_or_create(gateway.store, site=config.site_number, floor=config.floor_number)
@@ -322,45 +293,7 @@ def simulated_desk(gateway: Gateway) -> Callable[[str], bytes]:
     return lambda room: desk.issue(room, now=gateway.now())
 
 
-def run(config_path: Path | None) -> int:
-    config = load_config(config_path)
-    logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # SIGTERM/SIGINT are taken by this thread alone, with sigwait: blocked before any thread
-    # starts (threads inherit the mask), they stay pending until it asks. With a Python handler
-    # instead, the kernel may deliver the signal to any other thread, and the handler waits for
-    # the main thread to run bytecode, which a main thread blocked in Event.wait() never does.
-    stop_signals = {signal.SIGTERM, signal.SIGINT}
-    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
-    try:
-        gateway, simulator = build(config)
-        gateway.start()
-        if simulator is not None:
-            simulator.start()
-        log.info("gateway %s running with %d rooms", config.source, len(config.rooms))
-        received = signal.sigwait(stop_signals)
-        log.info("stopping on %s", signal.Signals(received).name)
-        if simulator is not None:
-            simulator.stop()
-        gateway.stop()
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, stop_signals)
-    return 0
+if __name__ == "__main__":  # ``python -m edge.app`` as before: the command line lives in edge.main
+    from edge.main import main
 
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="posada edge", description="Run one floor gateway.", epilog=settings_help(),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--config", type=Path, default=None, help="TOML settings file (POSADA_* env wins)")
-    args = parser.parse_args(argv)
-    try:
-        return run(args.config)
-    except ConfigError as exc:
-        parser.exit(2, f"posada edge: {exc}\n")
-    except (OSError, sqlite3.Error, HardwareError) as exc:
-        parser.exit(1, f"posada edge: cannot start: {exc}\n")
-
-
-if __name__ == "__main__":
     raise SystemExit(main())

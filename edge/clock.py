@@ -36,6 +36,19 @@ class TrustedTimeStore(Protocol):
     def save(self, at: datetime) -> None: ...
 
 
+class MemoryTrustedTime:
+    """In-memory twin of the store's ``StoredTrustedTime``; ``saved`` lists every save."""
+
+    def __init__(self, at: datetime | None = None) -> None:
+        self.saved: list[datetime] = [at] if at else []
+
+    def load(self) -> datetime | None:
+        return self.saved[-1] if self.saved else None
+
+    def save(self, at: datetime) -> None:
+        self.saved.append(at)
+
+
 @dataclass(frozen=True, slots=True)
 class TimeReading:
     at: datetime  # best estimate of now; never earlier than a previous reading

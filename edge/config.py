@@ -41,9 +41,8 @@ class GatewayConfig(BaseModel):
     session_expiry_s: int = Field(default=7 * 86400, ge=60,
                                   description="MQTT 5 session expiry; the broker keeps commands this long")
     data_dir: Path = Field(default=Path("var/edge"), description="directory of the gateway's SQLite store")
-    access: Literal["keycard", "list"] = Field(
-        default="keycard",
-        description="'keycard': signed cards checked offline; 'list': cards the cloud listed by bytes")
+    access: Literal["keycard"] = Field(
+        default="keycard", description="'keycard' (the one mode): signed cards checked offline")
     site_number: int | None = Field(default=None, ge=0, le=0xFFFF,
                                     description="the site's number on keycards (needed for 'keycard')")
     floor_number: int | None = Field(default=None, ge=0, le=254,

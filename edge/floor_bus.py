@@ -1,11 +1,11 @@
 """The ``DoorHardware`` of a real floor: door nodes on the RS-485 bus (polled by ``DoorNodes``)
 and PIR sensors on the Pi's GPIO.
 
-Node reports reach the gateway's inputs: door contacts feed the room state machine (which
-reports door.opened/closed/ajar), taps are judged by the gateway's access core, and forced
-doors and silent nodes become events of their own.
+``DoorNodes`` reports plain facts and this passes each to the gateway's inputs, by room: a door
+moved, a tap was decided (by the gateway's access core, or by a cut-off node alone), a node went
+silent. The room state machine makes the door and access events of them.
 
-A tap is judged, answered, then recorded: the DECISION frame goes out before the access event
+A tap is decided, answered, then recorded: the DECISION frame goes out before the access event
 is written (and fsynced) to the outbox, so the disk is not in the lock's way. Nothing is lost
 by it: the node keeps a tap until a later POLL acknowledges it, and ``DoorNodes`` acknowledges
 only after the event is recorded; a gateway that dies in between hears the tap again from the
@@ -20,16 +20,15 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from edge.access.decision import Decision
 from edge.hw import door_nodes as dn
 from edge.hw.errors import HardwareError
 from edge.hw.gpio import MotionDetector
 from edge.hw.serial_bus import SerialBus, open_port
-from edge.ports import Decision, FloorInputs
+from edge.ports import FloorInputs
 from firmware.doornode import frame as fr
-from mqtt.messages import AccessDecision, Data
 
 log = logging.getLogger(__name__)
-ROOM_LOCAL_EVENTS = ("door.opened", "door.closed", "door.ajar")  # the room state machine reports these
 
 
 class LockedBus:
@@ -53,23 +52,13 @@ class LockedBus:
             self._bus.broadcast(kind, payload)
 
 
-NODE_MEMORY_MAX_S = 4 * 3600
-
-
-def node_memory_s(decision: Decision, now: datetime) -> int:
-    """How long a door node may admit a granted card on its own when cut off from the gateway:
-    the card's remaining validity, capped, so a revoked card stops working within hours."""
-    if not decision.granted or decision.valid_until is None:
-        return 0
-    remaining = (decision.valid_until - now).total_seconds()
-    return max(0, min(int(remaining), NODE_MEMORY_MAX_S))
-
-
 class BusFloor:
     """Door nodes by room (``{room: node address}``) on one serial port."""
 
+    watches_forced_entry = True
+
     def __init__(self, *, port_url: str, nodes: Mapping[str, int], rs485: bool = False,
-                 unlock_s: int = 5, offline_after: int = 3, motion_pins: Mapping[str, int] | None = None,
+                 unlock_s: float = 5, offline_after: int = 3, motion_pins: Mapping[str, int] | None = None,
                  pin_factory: Any = None) -> None:
         self._url, self._rs485 = port_url, rs485
         self._nodes = dict(nodes)
@@ -83,15 +72,15 @@ class BusFloor:
         self._bus: LockedBus | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._decided: dict[str, tuple[Decision, datetime]] = {}  # by door, until recorded
 
     def start(self, inputs: FloorInputs) -> None:
         self._inputs = inputs
         self._bus = LockedBus(lambda: SerialBus(open_port(self._url, rs485=self._rs485)))
         configs = [dn.NodeConfig(address=a, door=room, room=room) for room, a in self._nodes.items()]
-        self._service = dn.DoorNodes(self._bus, configs, decide=self._decide, emit=self._emit,
+        self._service = dn.DoorNodes(self._bus, configs, decide=self._decide, emit=self._report,
                                      now=inputs.now, telemetry=self._telemetry,
-                                     offline_after=self._offline_after)
+                                     offline_after=self._offline_after,
+                                     unlock_ms=round(self._unlock_s * 1000))
         self._thread = threading.Thread(target=self._run, name="door-bus", daemon=True)
         self._thread.start()
         for room, pin in self._motion_pins.items():
@@ -136,31 +125,27 @@ class BusFloor:
         if self._thread is not None:
             self._thread.join(5)
 
-    def _decide(self, card: bytes, door: str, now: datetime, /) -> dn.Decision:
-        """Judge a tap; it is recorded when ``DoorNodes`` reports it, after the node has its answer."""
+    def _decide(self, card: bytes, door: str, _now: datetime, /) -> Decision:
+        """Decide a tap; it is recorded when ``DoorNodes`` reports it, after the node has its answer."""
         assert self._inputs is not None
-        decision = self._inputs.decide_card(door, card)
-        self._decided[door] = (decision, self._inputs.now())
-        return dn.Decision(decision.granted, decision.reason, unlock_ms=self._unlock_s * 1000,
-                           credential_id=decision.credential_id,
-                           remember_s=node_memory_s(decision, now))
+        return self._inputs.decide_card(door, card)
 
     def _telemetry(self, room: str | None, door: str, readings: dict[str, dn.Reading], /) -> None:
         if self._inputs is not None and room is not None:
             self._inputs.telemetry(room, readings)
 
-    def _emit(self, event_type: str, data: Data, /) -> None:
+    def _report(self, fact: dn.NodeFact, /) -> None:
+        """Pass a node's fact on to the gateway, for the node's room."""
         assert self._inputs is not None
-        room = getattr(data, "room", None)
-        if event_type in ("door.opened", "door.closed") and room is not None:
-            self._inputs.door_contact(room, open=event_type == "door.opened")
-        elif event_type in ROOM_LOCAL_EVENTS:
+        room = fact.node.room
+        if room is None:
             return
-        elif event_type.startswith("access.") and isinstance(data, AccessDecision):
-            if data.kind == "node-local" and room is not None:  # decided by the node while cut off
-                self._inputs.access_noted(room, granted=data.granted, reason=data.reason, kind=data.kind)
-            elif data.kind == "card" and room is not None and room in self._decided:
-                decision, at = self._decided.pop(room)  # judged by _decide; its DECISION went out
-                self._inputs.card_decided(room, decision, at=at)
-        else:  # door.forced, node.offline
-            self._inputs.record(event_type, data)
+        match fact:
+            case dn.TapDecided():
+                self._inputs.card_decided(room, fact.decision, at=fact.at)
+            case dn.TapDecidedByNode():
+                self._inputs.node_decided(room, granted=fact.granted, at=fact.at)
+            case dn.DoorChanged():
+                self._inputs.door_contact(room, open=fact.is_open, at=fact.at, door=fact.node.door)
+            case dn.NodeSilent():
+                self._inputs.node_silent(room, node=fact.node.address, door=fact.node.door)

@@ -7,11 +7,11 @@ serialised with everything else the gateway writes.
 from __future__ import annotations
 
 from edge.access.commands import ACCESS_COMMANDS, apply_command
+from edge.access.decision import Decision
 from edge.access.gate import TimeSource, admit
 from edge.access.scope import Door
 from edge.access.store import SqliteAccessState
 from edge.errors import CommandRejected, ConfigError
-from edge.ports import Decision
 from edge.store import Store
 from mqtt.envelope import Envelope
 from mqtt.messages import Data
@@ -42,11 +42,7 @@ class KeycardAccess:
         # no fsync of its own. It is durable with the tap's access event, recorded right after;
         # a power cut before that loses both, and the node's resent tap is judged again.
         with self._store.relaxed(), self._store.transaction():
-            decision = admit(card, door=target, clock=self._clock, state=self.state)
-        kind = decision.card.kind.name.lower() if decision.card else None
-        return Decision(granted=decision.granted, reason=decision.reason.value,
-                        credential_id=decision.credential_id, kind=kind,
-                        valid_until=decision.card.valid_until if decision.card else None)
+            return admit(card, door=target, clock=self._clock, state=self.state)
 
     def apply(self, envelope: Envelope, data: Data) -> None:
         with self._store.transaction():

@@ -1,8 +1,8 @@
 """The gateway's MQTT link (paho-mqtt 2): status and last will, room states, the outbox pump, commands.
 
-Events leave the outbox in sequence order through a bounded in-flight window and stay there
-until the cloud's ``events.stored`` confirms them; what stays unconfirmed is republished after
-``resend_after_s`` and everything unconfirmed is replayed on every (re)connect.
+The outbox's relay policy (window, resends, backoff) is ``edge.outbox.OutboxRelay``; this
+adapter runs it on a thread of its own and feeds it paho's news: sessions, PUBACKs and the
+cloud's ``events.stored`` confirmations.
 """
 
 from __future__ import annotations
@@ -21,15 +21,15 @@ from paho.mqtt.properties import Properties
 
 from edge.config import GatewayConfig, broker_address, uses_tls
 from edge.inbox import CommandInbox
+from edge.outbox import OutboxEntry, OutboxRelay
 from edge.ports import Clock
-from edge.store import OutboxEntry, Store
+from edge.store import Store
 from edge.telemetry.paho_port import PahoTelemetryPort
 from mqtt.codec import encode
 from mqtt.messages import CommandAck, Data, GatewayStatus, RoomState
 from mqtt.topics import Kind, Topic
 
 log = logging.getLogger(__name__)
-MAX_BACKOFF = 32  # resend_after_s x 32 at most between resends of unconfirmed events
 
 
 class MqttLink:
@@ -49,12 +49,11 @@ class MqttLink:
         self._generation = 0  # bumped on every connect: the pump replays from the start
         self._completed: collections.deque[int] = collections.deque()
         self._pump_thread: threading.Thread | None = None
-        self._confirmed = threading.Event()  # an events.stored arrived since the last resend
-        self._backoff = 1
-        self._stale_check_at = 0.0  # monotonic time of the next look for events to resend
-        self.published = 0
-        self.republished = 0
+        self._confirmed = threading.Event()  # an events.stored removed rows: tell the relay
         self._client = self._make_client()
+        self.relay = OutboxRelay(store, publish=self._publish_event, window=config.inflight_window,
+                                 resend_after_s=config.resend_after_s, wall=time.time,
+                                 monotonic=time.monotonic)
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -204,68 +203,32 @@ class MqttLink:
 
     # --- the outbox pump ------------------------------------------------------------------
 
+    def _publish_event(self, entry: OutboxEntry) -> int | None:
+        info = self._client.publish(self._topic[Kind.EVENTS], self._event(entry), qos=1)
+        return info.mid if info.rc == mqtt.MQTT_ERR_SUCCESS else None
+
     def _pump(self) -> None:
-        inflight: dict[int, int] = {}
-        cursor, generation = 0, -1
+        """The relay's thread: paho's callbacks only hand news over, this applies it in order."""
+        generation = -1
         while not self._stopping.is_set():
-            self._wake.wait(timeout=min(1.0, self._config.resend_after_s / 4))
+            self._wake.wait(timeout=self.relay.poll_interval_s)
             self._wake.clear()
             while self._completed:
-                inflight.pop(self._completed.popleft(), None)
+                self.relay.completed(self._completed.popleft())
+            if self._confirmed.is_set():
+                self._confirmed.clear()
+                self.relay.confirmed()
             if not self.online.is_set():
                 continue
             if generation != self._generation:
-                generation, cursor = self._generation, 0
-                inflight.clear()
+                generation = self._generation
+                self.relay.restart()
             try:
-                cursor = self._send_batch(inflight, cursor)
+                if self.relay.pump():
+                    self._wake.set()  # there may be more behind
             except Exception:
                 log.exception("outbox pump failed; retrying")
                 time.sleep(0.5)
-
-    def _adjust_backoff(self) -> None:
-        """Resend less often while the cloud confirms nothing, so an outage does not flood the broker."""
-        if self._confirmed.is_set():
-            self._confirmed.clear()
-            self._backoff = 1
-        else:
-            self._backoff = min(self._backoff * 2, MAX_BACKOFF)
-
-    def _due_for_resend(self, cursor: int, limit: int) -> list[OutboxEntry]:
-        """Unconfirmed events past their resend time; looked for at most a few times a second,
-        since scanning the unconfirmed rows on every batch would cost O(backlog) per batch."""
-        now = time.monotonic()
-        if now < self._stale_check_at:
-            return []
-        self._stale_check_at = now + min(1.0, self._config.resend_after_s / 4)
-        return self._store.stale(sent_before=time.time() - self._config.resend_after_s * self._backoff,
-                                 up_to_seq=cursor, limit=limit)
-
-    def _send_batch(self, inflight: dict[int, int], cursor: int) -> int:
-        free = self._config.inflight_window - len(inflight)
-        if free <= 0:
-            return cursor
-        stale = self._due_for_resend(cursor, free)
-        if stale:
-            self._adjust_backoff()
-        fresh = self._store.after(cursor, limit=free - len(stale)) if free > len(stale) else []
-        sent: list[int] = []
-        for entry in [*stale, *fresh]:
-            info = self._client.publish(self._topic[Kind.EVENTS], self._event(entry), qos=1)
-            if info.rc != mqtt.MQTT_ERR_SUCCESS:
-                break
-            inflight[info.mid] = entry.seq
-            sent.append(entry.seq)
-        if sent:
-            self._store.mark_sent(sent, at=time.time())
-            self.published += len(sent)
-            self.republished += min(len(stale), len(sent))
-        sent_fresh = [s for s in sent if s > cursor]
-        if sent_fresh:
-            cursor = max(sent_fresh)
-            if len(sent_fresh) == len(fresh) and fresh:
-                self._wake.set()  # there may be more behind
-        return cursor
 
 
 class _Raw(Data):

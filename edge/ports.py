@@ -1,29 +1,19 @@
 """What the gateway needs from the access core and the floor's hardware, as ports.
 
-The access core decides from a presented card; the hardware opens locks and reports what
-happens at the doors through ``FloorInputs`` (implemented by the gateway).
+The access core decides from a presented card (``edge.access.decision.Decision``, the one
+answer to a tap); the hardware opens locks and reports plain facts about the doors through
+``FloorInputs`` (implemented by the gateway, which feeds them to the room state machine).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from edge.access.decision import Decision
 from edge.clock import TimeReading
 from mqtt.envelope import Envelope
 from mqtt.messages import Data
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """The access core's answer to a card at a door."""
-
-    granted: bool
-    reason: str
-    credential_id: str | None = None
-    kind: str | None = None  # guest, staff, master, ...
-    valid_until: datetime | None = None  # when a granted card stops opening (bounds node memory)
 
 
 class Decide(Protocol):
@@ -44,32 +34,33 @@ class Access(Decide, Protocol):
 
 
 class FloorInputs(Protocol):
-    """What the hardware reports; the gateway implements it."""
+    """The facts hardware reports; the gateway implements it. ``at`` defaults to the gateway's now."""
 
     def now(self) -> datetime: ...
 
-    def door_contact(self, room: str, *, open: bool) -> None: ...
+    def door_contact(self, room: str, *, open: bool, at: datetime | None = None,
+                     door: str | None = None) -> None: ...
 
     def motion(self, room: str) -> None: ...
 
     def card_presented(self, room: str, card: bytes, *, door: str | None = None) -> bool:
-        """Judge a tap and open the lock when granted; True when granted."""
-        ...
-
-    def judge_card(self, room: str, card: bytes, *, door: str | None = None) -> Decision:
-        """Judge and record a tap; the caller opens the lock (a door node does it itself)."""
+        """Decide a tap, record it and open the lock when granted; True when granted."""
         ...
 
     def decide_card(self, room: str, card: bytes, *, door: str | None = None) -> Decision:
-        """Judge a tap without recording it (a door node's answer goes out first)."""
+        """Decide a tap without recording it (a door node's answer goes out first)."""
         ...
 
     def card_decided(self, room: str, decision: Decision, *, at: datetime, door: str | None = None) -> None:
-        """Record a tap judged by ``decide_card`` (decided at ``at``), durably."""
+        """Record a tap decided by ``decide_card`` (decided at ``at``), durably."""
         ...
 
-    def access_noted(self, room: str, *, granted: bool, reason: str, kind: str | None = None) -> None:
-        """A decision taken elsewhere (a door node on its own allowlist while cut off)."""
+    def node_decided(self, room: str, *, granted: bool, at: datetime | None = None) -> None:
+        """A door node cut off from the gateway decided a tap on its own allowlist."""
+        ...
+
+    def node_silent(self, room: str, *, node: int, door: str | None = None) -> None:
+        """The room's door node stopped answering."""
         ...
 
     def lock_changed(self, room: str, *, locked: bool) -> None: ...
@@ -80,13 +71,13 @@ class FloorInputs(Protocol):
         """Sensor readings of a room (lock battery, link quality, ...), sent as samples."""
         ...
 
-    def record(self, type: str, data: Data, *, room: str | None = None) -> object:
-        """An event the hardware raised on its own (door.forced, node.offline, tamper)."""
-        ...
-
 
 class DoorHardware(Protocol):
     """Locks, contacts, readers and sensors of a floor (GPIO/serial on a Pi, simulated in the demo)."""
+
+    # True when a door opens only once its lock is released, so an opening with no grant
+    # shortly before is forced (door nodes); a simulated floor's guests walk out unchecked.
+    watches_forced_entry: bool
 
     def start(self, inputs: FloorInputs) -> None: ...
 

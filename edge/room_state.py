@@ -1,6 +1,8 @@
 """The room state machine: pure, fed by door contacts, motion, access decisions, locks and commands.
 
 ``apply(room, signal, policy)`` returns the next room and the events it caused; no I/O, no clock.
+It is the one producer of the door and access events: hardware reports facts (a door moved, a
+tap was decided, a node went silent) and this turns them into the contract's events.
 After checkout (the desk's ``occupied=False`` or the checkout time passing) a room whose door
 stays closed with no motion for ``vacancy_quiet`` is vacated and turns dirty.
 """
@@ -11,11 +13,27 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from edge.room_signals import (
+    AccessSignal,
+    CardDecided,
+    DndChanged,
+    DoorContact,
+    Housekeeping,
+    LockChanged,
+    Motion,
+    NodeDecided,
+    NodeSilent,
+    RemoteUnlocked,
+    SettingsChanged,
+    Signal,
+    Tick,
+)
 from mqtt.messages import (
     AccessDecision,
     Data,
     DoorEvent,
     LastAccess,
+    NodeOffline,
     Occupancy,
     RoomState,
     RoomVacated,
@@ -23,7 +41,6 @@ from mqtt.messages import (
 
 Door = Literal["open", "closed", "unknown"]
 Lock = Literal["locked", "unlocked", "unknown"]
-Housekeeping = Literal["clean", "dirty", "inspected", "in_progress", "out_of_order"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,60 +48,12 @@ class Policy:
     vacancy_quiet: timedelta = timedelta(minutes=15)
     absence_quiet: timedelta = timedelta(minutes=30)
     ajar_after: timedelta = timedelta(minutes=2)
+    # A door that opens with no grant within this window before it is forced; None where the
+    # doors are not supervised (a simulated floor, whose guests walk out with no unlock).
+    forced_window: timedelta | None = None
 
 
-# --- signals ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class DoorContact:
-    open: bool
-    at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Motion:
-    at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class AccessResult:
-    granted: bool
-    reason: str
-    at: datetime
-    credential_id: str | None = None
-    kind: str | None = None
-    door: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class LockChanged:
-    locked: bool
-    at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class DndChanged:
-    on: bool
-    at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class SettingsChanged:
-    """The cloud's ``room.settings``; None leaves a field as it is."""
-
-    at: datetime
-    checkout_at: datetime | None = None
-    housekeeping: Housekeeping | None = None
-    occupied: bool | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Tick:
-    at: datetime
-
-
-Signal = DoorContact | Motion | AccessResult | LockChanged | DndChanged | SettingsChanged | Tick
+CLOCK_SLACK = timedelta(seconds=1)  # a door node's times are estimates (its report's age)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +82,7 @@ class Room:
     last_motion_at: datetime | None = None
     ajar_reported: bool = False
     last_access: LastAccess | None = field(default=None)
+    authorised_at: datetime | None = None  # the last grant (card, node or remote)
     updated_at: datetime | None = None
 
     def snapshot(self) -> RoomState:
@@ -133,7 +103,7 @@ class Room:
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Room:
         values = dict(raw)
-        for key in ("checkout_at", "door_changed_at", "last_motion_at", "updated_at"):
+        for key in ("checkout_at", "door_changed_at", "last_motion_at", "authorised_at", "updated_at"):
             if values.get(key):
                 values[key] = datetime.fromisoformat(values[key])
         if values.get("last_access"):
@@ -159,11 +129,14 @@ def apply(room: Room, signal: Signal, policy: Policy) -> Step:
     """The next state of ``room`` after ``signal``, and the events it caused."""
     match signal:
         case DoorContact():
-            step = _door(room, signal)
+            step = _door(room, signal, policy)
         case Motion():
             step = _motion(room, signal)
-        case AccessResult():
+        case CardDecided() | NodeDecided() | RemoteUnlocked():
             step = _access(room, signal)
+        case NodeSilent():
+            lost = NodeOffline(room=room.room, door=signal.door, node=signal.node)
+            step = Step(room, (Emitted("node.offline", lost),))
         case LockChanged():
             step = Step(replace(room, lock="locked" if signal.locked else "unlocked"))
         case DndChanged():
@@ -177,15 +150,28 @@ def apply(room: Room, signal: Signal, policy: Policy) -> Step:
     return step
 
 
-def _door(room: Room, signal: DoorContact) -> Step:
+def _door(room: Room, signal: DoorContact, policy: Policy) -> Step:
+    if room.door_changed_at is not None and signal.at < room.door_changed_at:
+        return Step(room)  # older than what is known: never rewind
     state: Door = "open" if signal.open else "closed"
     if room.door == state:
         return Step(room)
     moved = replace(room, door=state, door_changed_at=signal.at, ajar_reported=False)
     if signal.open:
-        return Step(moved, (Emitted("door.opened", DoorEvent(room=room.room)),))
+        opened = Emitted("door.opened", DoorEvent(room=room.room))
+        if room.door == "unknown" or not _forced(room, signal.at, policy):
+            return Step(moved, (opened,))
+        return Step(moved, (opened, Emitted("door.forced", DoorEvent(room=room.room, door=signal.door))))
     seconds = _seconds_since(room.door_changed_at, signal.at) if room.door == "open" else None
     return Step(moved, (Emitted("door.closed", DoorEvent(room=room.room, seconds_open=seconds)),))
+
+
+def _forced(room: Room, opened_at: datetime, policy: Policy) -> bool:
+    """Opened with no grant shortly before, on a floor whose doors are supervised."""
+    if policy.forced_window is None:
+        return False
+    grant = room.authorised_at
+    return grant is None or not -CLOCK_SLACK <= opened_at - grant <= policy.forced_window
 
 
 def _motion(room: Room, signal: Motion) -> Step:
@@ -196,14 +182,25 @@ def _motion(room: Room, signal: Motion) -> Step:
     return Step(present, (_occupancy(present),))
 
 
-def _access(room: Room, signal: AccessResult) -> Step:
-    last = LastAccess(at=signal.at, granted=signal.granted, credential_id=signal.credential_id,
-                      reason=signal.reason[:64])
-    decision = AccessDecision(room=room.room, door=signal.door, granted=signal.granted,
-                              reason=signal.reason[:64], credential_id=signal.credential_id,
-                              kind=signal.kind)
-    kind = "access.granted" if signal.granted else "access.denied"
-    return Step(replace(room, last_access=last), (Emitted(kind, decision),))
+def _access(room: Room, signal: AccessSignal) -> Step:
+    match signal:
+        case CardDecided(decision=decision):
+            granted, reason = decision.granted, str(decision.reason)
+            credential_id, kind, door = decision.credential_id, decision.kind, signal.door
+        case NodeDecided(granted=granted):
+            reason = "node-allowlist" if granted else "node-offline"
+            credential_id, kind, door = None, "node-local", None
+        case RemoteUnlocked():
+            granted, reason, kind = True, "remote", "remote"
+            credential_id, door = signal.command_id, signal.door
+    last = LastAccess(at=signal.at, granted=granted, credential_id=credential_id, reason=reason[:64])
+    data = AccessDecision(room=room.room, door=door, granted=granted, reason=reason[:64],
+                          credential_id=credential_id, kind=kind)
+    authorised = room.authorised_at
+    if granted and (authorised is None or signal.at > authorised):
+        authorised = signal.at
+    event = Emitted("access.granted" if granted else "access.denied", data)
+    return Step(replace(room, last_access=last, authorised_at=authorised), (event,))
 
 
 def _settings(room: Room, signal: SettingsChanged) -> Step:

@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 class SimulatedDoors:
     """Locks that unlock on command and relock after their time; reported back as lock changes."""
 
+    watches_forced_entry = False  # the simulated guests walk out with no unlock
+
     def __init__(self) -> None:
         self._inputs: FloorInputs | None = None
         self._lock = threading.Lock()

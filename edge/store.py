@@ -11,13 +11,13 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
+from edge.outbox import OutboxEntry
 from mqtt.envelope import new_id, rfc3339
 
 SCHEMA = """
@@ -48,18 +48,6 @@ CREATE TABLE IF NOT EXISTS meta (
     value TEXT NOT NULL
 );
 """
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxEntry:
-    """One recorded event; ``seq`` is the gateway's event sequence (never reused)."""
-
-    seq: int
-    id: str
-    type: str
-    room: str | None
-    data: dict[str, Any]
-    created: datetime
 
 
 class Store:

@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "cloud":
         return _run_cloud(args.host, args.port)
     if args.command == "edge":
-        from edge.app import main as edge_main
+        from edge.main import main as edge_main
 
         return edge_main(["--config", args.config, *rest])
     if args.command == "desk":

@@ -1,4 +1,8 @@
-"""The door decision: (card bytes, door, time, local state) -> Decision. No I/O of its own."""
+"""The door decision: (card bytes, door, time, local state) -> Decision. No I/O of its own.
+
+``Decision`` is the one answer to a tap across the gateway: the access port returns it, the
+door-node service answers the node from it, and the room state machine records it.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ class Reason(StrEnum):
     NOT_YET_VALID = "not_yet_valid"
     WRONG_DOOR = "wrong_door"
     SUPERSEDED = "superseded"
+    DECISION_ERROR = "decision-error"  # the gateway failed to decide: the door stays shut
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +47,16 @@ class Decision:
     @property
     def credential_id(self) -> str | None:
         return self.card.credential_ref if self.card else None
+
+    @property
+    def kind(self) -> str | None:
+        """guest, staff, master, ... (known once the signature is proven)."""
+        return self.card.kind.name.lower() if self.card else None
+
+    @property
+    def valid_until(self) -> datetime | None:
+        """When a granted card stops opening (bounds what a door node may remember)."""
+        return self.card.valid_until if self.card else None
 
 
 def decide(data: bytes, *, door: Door, time: TimeReading, state: AccessState) -> Decision:

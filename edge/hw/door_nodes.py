@@ -1,8 +1,10 @@
-"""The gateway's service for its door nodes: poll the bus, decide taps, supervise doors.
+"""The gateway's service for its door nodes: poll the bus, have taps decided, answer the nodes.
 
 It asks an injected `Decide` for every card (the access core plugs in there), answers the
-node with a DECISION frame, and turns node reports into contract events (access, door,
-node offline) and telemetry (lock battery, link quality).
+node with a DECISION frame, and reports what happened as plain facts (`TapDecided`,
+`TapDecidedByNode`, `DoorChanged`, `NodeSilent`) and telemetry (lock battery, link quality).
+What the facts mean for the room (access and door events, forced doors) is the room state
+machine's business, not this service's.
 """
 
 from __future__ import annotations
@@ -16,33 +18,66 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from edge.doors import DoorWatch
+from edge.access.decision import Decision, Reason
 from edge.hw.errors import NodeTimeout
 from firmware.doornode import frame as fr
-from mqtt.messages import AccessDecision, Data, DoorEvent, NodeOffline
 
 log = logging.getLogger(__name__)
 # One POLL and its HEARTBEAT take 2.2 ms at 115,200 baud: a cycle shorter than this is a pty.
 MIN_CYCLE_S = 0.002
 
 Reading = float | int | bool
-
-
-@dataclass(frozen=True)
-class Decision:
-    granted: bool
-    reason: str
-    unlock_ms: int = 5000
-    remember_s: int = 0  # how long the node may admit this card alone if cut off
-    credential_id: str | None = None
+NODE_MEMORY_MAX_S = 4 * 3600
 
 
 class Decide(Protocol):
     def __call__(self, card: bytes, door: str, now: datetime, /) -> Decision: ...
 
 
-class EmitEvent(Protocol):
-    def __call__(self, event_type: str, data: Data, /) -> None: ...
+@dataclass(frozen=True)
+class NodeConfig:
+    address: int
+    door: str
+    room: str | None = None
+
+
+@dataclass(frozen=True)
+class TapDecided:
+    """A card tapped at the node was decided here, and the node has its answer."""
+
+    node: NodeConfig
+    decision: Decision
+    at: datetime  # when it was decided
+
+
+@dataclass(frozen=True)
+class TapDecidedByNode:
+    """The node, cut off from the gateway, decided a tap on its own allowlist."""
+
+    node: NodeConfig
+    granted: bool
+    at: datetime  # when the node saw the tap
+
+
+@dataclass(frozen=True)
+class DoorChanged:
+    node: NodeConfig
+    is_open: bool
+    at: datetime  # when the node saw it
+
+
+@dataclass(frozen=True)
+class NodeSilent:
+    """The node missed ``offline_after`` polls in a row (reported once until it answers again)."""
+
+    node: NodeConfig
+
+
+NodeFact = TapDecided | TapDecidedByNode | DoorChanged | NodeSilent
+
+
+class ReportFact(Protocol):
+    def __call__(self, fact: NodeFact, /) -> None: ...
 
 
 class EmitTelemetry(Protocol):
@@ -55,11 +90,13 @@ class Bus(Protocol):
     def broadcast(self, kind: int, payload: bytes = b"") -> None: ...
 
 
-@dataclass(frozen=True)
-class NodeConfig:
-    address: int
-    door: str
-    room: str | None = None
+def node_memory_s(decision: Decision, now: datetime) -> int:
+    """How long a door node may admit a granted card on its own when cut off from the gateway:
+    the card's remaining validity, capped, so a revoked card stops working within hours."""
+    if not decision.granted or decision.valid_until is None:
+        return 0
+    remaining = (decision.valid_until - now).total_seconds()
+    return max(0, min(int(remaining), NODE_MEMORY_MAX_S))
 
 
 @dataclass
@@ -71,7 +108,7 @@ class _NodeState:
     outcomes: deque[bool] = field(default_factory=lambda: deque(maxlen=100))
     ack: int = 0  # id of the last event taken from this node
     repeated_events: int = 0
-    undelivered: tuple[int, Decision] | None = None  # card event whose DECISION is owed
+    undelivered: tuple[int, bytes] | None = None  # card event whose DECISION is owed, and it
 
 
 def _no_telemetry(room: str | None, door: str, readings: dict[str, Reading], /) -> None:
@@ -85,15 +122,15 @@ class DoorNodes:
         nodes: Sequence[NodeConfig],
         *,
         decide: Decide,
-        emit: EmitEvent,
+        emit: ReportFact,
         now: Callable[[], datetime],
-        doors: DoorWatch | None = None,
         telemetry: EmitTelemetry = _no_telemetry,
         offline_after: int = 3,
+        unlock_ms: int = 5000,
     ) -> None:
         self._bus, self._decide, self._emit, self._now = bus, decide, emit, now
         self._telemetry = telemetry
-        self.doors = doors or DoorWatch()
+        self._unlock_ms = unlock_ms
         self._nodes = {n.address: n for n in nodes}
         self._by_door = {n.door: n for n in nodes}
         self._state = {n.address: _NodeState() for n in nodes}
@@ -103,8 +140,6 @@ class DoorNodes:
     def poll_once(self) -> None:
         for node in self._nodes.values():
             self._poll(node)
-        for signal in self.doors.tick(self._now()):
-            self._door_event(self._by_door.get(signal.door), signal.type, signal.seconds_open)
 
     def run(self, stop: threading.Event, *, min_cycle_s: float = MIN_CYCLE_S) -> None:
         """Poll until `stop` is set. A dead port raises SerialPortError for the caller to
@@ -124,7 +159,6 @@ class DoorNodes:
     def unlock(self, door: str, *, seconds: float) -> None:
         """Remote unlock (front desk, cloud command); raises NodeTimeout or KeyError."""
         node = self._by_door[door]
-        self.doors.granted(door, self._now())
         self._bus.transact(node.address, fr.UNLOCK, fr.encode_unlock(int(seconds * 1000)))
 
     def forget(self, card: bytes | None = None) -> None:
@@ -166,9 +200,7 @@ class DoorNodes:
         state.ack = event_id  # taken, even if its body turns out bad: never a poison loop
         if reply.type == fr.DOOR:
             is_open, age_ms = fr.decode_door(body)
-            at = self._now() - timedelta(milliseconds=age_ms)
-            for signal in self.doors.contact(node.door, is_open=is_open, at=at):
-                self._door_event(node, signal.type, signal.seconds_open)
+            self._emit(DoorChanged(node, is_open, self._now() - timedelta(milliseconds=age_ms)))
         else:
             self._on_status(node, state, body)
 
@@ -188,33 +220,26 @@ class DoorNodes:
             raise
         owed = state.undelivered
         if owed is not None and owed[0] == event_id:  # the same tap again: decided already
-            return self._send_decision(node, state, tap, owed)
+            return self._send_decision(node, state, owed)
         now = self._now()
         if flags & fr.CARD_LOCAL:
             granted = bool(flags & fr.CARD_LOCAL_GRANTED)
-            if granted:
-                self.doors.granted(node.door, now - timedelta(milliseconds=age_ms))
-            reason = "node-allowlist" if granted else "node-offline"
-            self._access_event(node, Decision(granted, reason), kind="node-local")
+            self._emit(TapDecidedByNode(node, granted, now - timedelta(milliseconds=age_ms)))
             return True
         decision = self._decide_safely(card, node.door, now)
-        if decision.granted:
-            self.doors.granted(node.door, now)
-        delivered = self._send_decision(node, state, tap, (event_id, decision))
+        answer = fr.encode_decision(tap, decision.granted, self._unlock_ms,
+                                    node_memory_s(decision, now))
+        delivered = self._send_decision(node, state, (event_id, answer))
         try:
-            self._access_event(node, decision, kind="card")  # recorded once the node has its answer
+            self._emit(TapDecided(node, decision, now))  # reported once the node has its answer
         except Exception:
-            state.undelivered = None  # not recorded: the node's resent tap is judged and recorded afresh
+            state.undelivered = None  # not recorded: the node's resent tap is decided and reported afresh
             raise
         return delivered
 
-    def _send_decision(
-        self, node: NodeConfig, state: _NodeState, tap: int, owed: tuple[int, Decision]
-    ) -> bool:
-        decision = owed[1]
-        answer = fr.encode_decision(tap, decision.granted, decision.unlock_ms, decision.remember_s)
+    def _send_decision(self, node: NodeConfig, state: _NodeState, owed: tuple[int, bytes]) -> bool:
         try:
-            self._bus.transact(node.address, fr.DECISION, answer)
+            self._bus.transact(node.address, fr.DECISION, owed[1])
         except NodeTimeout:
             log.warning("door node %d did not take its decision; sent again next poll",
                         node.address)
@@ -228,7 +253,7 @@ class DoorNodes:
             return self._decide(card, door, now)
         except Exception:  # a broken decision must keep the door shut, not the bus down
             log.exception("access decision failed for door %s", door)
-            return Decision(False, "decision-error")
+            return Decision(False, Reason.DECISION_ERROR)
 
     def _on_status(self, node: NodeConfig, state: _NodeState, payload: bytes) -> None:
         battery_mv, rx_errors, duplicates = fr.decode_status(payload)
@@ -246,15 +271,4 @@ class DoorNodes:
         state.misses += 1
         if state.misses >= self._offline_after and not state.offline:
             state.offline = True
-            self._emit("node.offline", NodeOffline(room=node.room, door=node.door,
-                                                   node=node.address))
-
-    def _access_event(self, node: NodeConfig, decision: Decision, *, kind: str) -> None:
-        data = AccessDecision(room=node.room, door=node.door, granted=decision.granted,
-                              reason=decision.reason, credential_id=decision.credential_id,
-                              kind=kind)
-        self._emit("access.granted" if decision.granted else "access.denied", data)
-
-    def _door_event(self, node: NodeConfig | None, kind: str, seconds: float | None) -> None:
-        if node is not None:
-            self._emit(kind, DoorEvent(room=node.room, door=node.door, seconds_open=seconds))
+            self._emit(NodeSilent(node))

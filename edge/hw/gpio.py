@@ -2,7 +2,7 @@
 
 Each receives an optional gpiozero pin factory (MockFactory in tests and the demo) and a
 clock, and reports what it sees through plain callbacks with aware UTC timestamps; the
-composition root connects them to `edge.doors.DoorWatch` and the room state.
+composition root passes them to the gateway, whose room state machine makes events of them.
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ def _gateway_config(path: Path, *, floor: str, url: str, data_dir: Path) -> Path
         f'site = "hotel"\nfloor = "{floor}"\n'
         f'rooms = {ROOMS!r}\n'.replace("'", '"')
         + f'mqtt_url = "{url}"\nmqtt_protocol = "3.1.1"\ndata_dir = "{data_dir}"\n'
-        'access = "list"\nsim_rate = 0.001\n'
+        'site_number = 1\nfloor_number = 1\nsim_rate = 0.001\n'
     )
     return path
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import sqlite_utils
 from hypothesis import given
 from hypothesis import strategies as st
 
-from edge.clock import TrustedClock
-from edge.clock_store import MemoryTimeStore, SqliteTimeStore
+from edge.clock import MemoryTrustedTime, TrustedClock
+from edge.store import Store, StoredTrustedTime
 
 T0 = datetime(2026, 10, 25, 9, 0, tzinfo=UTC)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -36,7 +35,7 @@ class FakeSystem:
 
 def test_clockless_boot_starts_from_the_last_trusted_time_plus_uptime() -> None:
     system = FakeSystem(EPOCH)  # a Pi without a battery clock boots in 1970
-    clock = TrustedClock(system=system, store=MemoryTimeStore(T0))
+    clock = TrustedClock(system=system, store=MemoryTrustedTime(T0))
     system.tick(30)
     reading = clock.read()
     assert reading.at == T0 + timedelta(seconds=30)
@@ -47,7 +46,7 @@ def test_clockless_boot_starts_from_the_last_trusted_time_plus_uptime() -> None:
 
 def test_sync_sets_the_offset_and_persists_the_trusted_time() -> None:
     system = FakeSystem(EPOCH)
-    store = MemoryTimeStore(T0)
+    store = MemoryTrustedTime(T0)
     clock = TrustedClock(system=system, store=store)
     clock.sync(T0 + timedelta(hours=2))
     system.tick(10)
@@ -59,29 +58,29 @@ def test_sync_sets_the_offset_and_persists_the_trusted_time() -> None:
 
 def test_time_never_runs_backwards_when_the_system_clock_jumps_back() -> None:
     system = FakeSystem(T0)
-    clock = TrustedClock(system=system, store=MemoryTimeStore())
+    clock = TrustedClock(system=system, store=MemoryTrustedTime())
     first = clock.read().at
     system.tick(1, wall_jump=-3600)
     assert clock.read().at >= first
 
 
 def test_bound_is_saved_periodically_and_survives_a_reboot(tmp_path: Path) -> None:
-    db = sqlite_utils.Database(tmp_path / "gw.db")
+    db = Store(tmp_path / "gw.db")
     system = FakeSystem(EPOCH)
-    clock = TrustedClock(system=system, store=SqliteTimeStore(db), persist_every_s=60)
+    clock = TrustedClock(system=system, store=StoredTrustedTime(db), persist_every_s=60)
     clock.sync(T0)
     system.tick(3600)
     clock.read()
     db.close()
     rebooted = FakeSystem(EPOCH)  # power cut: the wall clock is back in 1970
-    store = SqliteTimeStore(sqlite_utils.Database(tmp_path / "gw.db"))
+    store = StoredTrustedTime(Store(tmp_path / "gw.db"))
     assert store.load() == T0 + timedelta(hours=1)
     assert TrustedClock(system=rebooted, store=store).read().at == T0 + timedelta(hours=1)
 
 
 def test_a_wrong_future_system_clock_is_never_persisted() -> None:
     system = FakeSystem(T0 + timedelta(days=3650))
-    store = MemoryTimeStore(T0)
+    store = MemoryTrustedTime(T0)
     clock = TrustedClock(system=system, store=store, persist_every_s=0)
     system.tick(5)
     clock.read()
@@ -92,7 +91,7 @@ def test_a_wrong_future_system_clock_is_never_persisted() -> None:
 def test_readings_are_monotonic_whatever_the_system_clock_does(
         steps: list[tuple[float, float]]) -> None:
     system = FakeSystem(T0)
-    clock = TrustedClock(system=system, store=MemoryTimeStore(T0 - timedelta(days=1)))
+    clock = TrustedClock(system=system, store=MemoryTrustedTime(T0 - timedelta(days=1)))
     last = clock.read().at
     for elapsed, jump in steps:
         system.tick(elapsed, wall_jump=jump)
@@ -114,7 +113,7 @@ def test_os_clock_reports_ntp_sync_from_the_timesyncd_flag(tmp_path: Path) -> No
 
 def test_synced_time_ignores_later_steps_of_the_system_clock() -> None:
     system = FakeSystem(EPOCH)
-    clock = TrustedClock(system=system, store=MemoryTimeStore())
+    clock = TrustedClock(system=system, store=MemoryTrustedTime())
     clock.sync(T0)
     system.tick(60, wall_jump=86_400)  # someone sets the date a day ahead
     reading = clock.read()

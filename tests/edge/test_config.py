@@ -12,14 +12,15 @@ from hypothesis import strategies as st
 from edge.config import GatewayConfig, broker_address, load_config, settings_help
 from edge.errors import ConfigError
 
-BASE = {"POSADA_SITE": "hotel", "POSADA_FLOOR": "f1", "POSADA_ROOMS": "101, 102", "POSADA_ACCESS": "list"}
+BASE = {"POSADA_SITE": "hotel", "POSADA_FLOOR": "f1", "POSADA_ROOMS": "101, 102", "POSADA_SITE_NUMBER": "1",
+        "POSADA_FLOOR_NUMBER": "1"}
 
 
 def test_environment_overrides_the_file(tmp_path: Path) -> None:
     path = tmp_path / "gw.toml"
     path.write_text(
         'site = "hotel"\nfloor = "f1"\nrooms = ["101"]\nresend_after_s = 30\ninflight_window = 7\n'
-        'access = "list"\n'
+        'site_number = 1\nfloor_number = 1\n'
     )
     config = load_config(path, env={"POSADA_RESEND_AFTER_S": "2.5", "POSADA_ROOMS": '["201","202"]'})
     assert config.resend_after_s == 2.5
@@ -96,13 +97,15 @@ def test_help_describes_every_setting() -> None:
 
 
 def test_keycard_access_needs_numbers_for_site_floor_and_rooms() -> None:
-    keycard = {**BASE, "POSADA_ACCESS": "keycard"}
+    keycard = {k: v for k, v in BASE.items() if not k.endswith("_NUMBER")}
     with pytest.raises(ConfigError, match="site_number and floor_number"):
         load_config(env=keycard)
     numbered = {**keycard, "POSADA_SITE_NUMBER": "3", "POSADA_FLOOR_NUMBER": "1"}
     assert load_config(env=numbered).floor_number == 1
     with pytest.raises(ConfigError, match="numbered rooms"):
         load_config(env={**numbered, "POSADA_ROOMS": "101,suite-a"})
+    with pytest.raises(ConfigError, match="access"):  # the allow-list mode is gone
+        load_config(env={**numbered, "POSADA_ACCESS": "list"})
 
 
 @settings(max_examples=200, deadline=None)

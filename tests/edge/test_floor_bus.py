@@ -63,6 +63,23 @@ def test_door_contacts_at_the_node_drive_the_room_state(gateway: Gateway, node: 
     assert types.count("door.closed") >= 1 and "door.opened" in types
 
 
+def test_a_door_opened_with_no_grant_is_forced_and_one_after_a_grant_is_not(
+    gateway: Gateway, node: SimulatedDoorNode
+) -> None:
+    wait_until(lambda: gateway.room("101").door == "closed", timeout=5, what="the node's first report")
+    node.set_door(is_open=True)
+    wait_until(lambda: ("door.forced", None) in _events(gateway), timeout=5, what="door.forced")
+    forced = [e for e in gateway.store.after(0, limit=100) if e.type == "door.forced"]
+    assert [e.data for e in forced] == [{"room": "101", "door": "101"}]
+    node.set_door(is_open=False)
+    wait_until(lambda: gateway.room("101").door == "closed", timeout=5, what="door closed")
+    ack = gateway.command("door.unlock", RemoteUnlock(room="101", seconds=1))
+    assert ack is not None and ack.ok
+    node.set_door(is_open=True)
+    wait_until(lambda: gateway.room("101").door == "open", timeout=5, what="door open")
+    assert [t for t, _ in _events(gateway)].count("door.forced") == 1
+
+
 def test_remote_unlock_reaches_the_lock(gateway: Gateway, node: SimulatedDoorNode) -> None:
     ack = gateway.command("door.unlock", RemoteUnlock(room="101", seconds=1))
     assert ack is not None and ack.ok
@@ -89,8 +106,9 @@ def test_a_pir_on_the_gpio_marks_the_guest_present(node: SimulatedDoorNode, tmp_
 
     factory = MockFactory()
     config = load_config(env={}, overrides={
-        "site": "hotel", "floor": "f1", "rooms": ["101", "102"], "data_dir": tmp_path, "access": "list",
-        "hardware": "pi", "serial_url": node.device, "door_nodes": {"101": 7}, "motion_pins": {"102": 24},
+        "site": "hotel", "floor": "f1", "rooms": ["101", "102"], "data_dir": tmp_path, "site_number": 4,
+        "floor_number": 1, "hardware": "pi", "serial_url": node.device, "door_nodes": {"101": 7},
+        "motion_pins": {"102": 24},
     })
     hardware = BusFloor(port_url=node.device, nodes=config.door_nodes, motion_pins=config.motion_pins,
                         pin_factory=factory)

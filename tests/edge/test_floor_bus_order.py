@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +11,11 @@ import pytest
 from edge.app import Gateway, build
 from edge.config import load_config
 from edge.hw.sim_node import SimulatedDoorNode
-from edge.store import OutboxEntry
+from edge.outbox import OutboxEntry
+from edge.sim import SimulatedDesk
 from firmware.doornode import frame as fr
 from firmware.doornode.clock import ticks_ms
-from mqtt.messages import CredentialUpsert
 from tests.edge.cloud_peer import wait_until
-
-CARD = b"guest-card-101"
 
 
 @pytest.fixture
@@ -32,19 +28,24 @@ def node() -> Iterator[SimulatedDoorNode]:
 @pytest.fixture
 def gateway(node: SimulatedDoorNode, tmp_path: Path) -> Iterator[Gateway]:
     config = load_config(env={}, overrides={
-        "site": "hotel", "floor": "f1", "rooms": ["101"], "data_dir": tmp_path, "access": "list",
-        "trust_system_clock": True, "hardware": "pi", "serial_url": node.device,
+        "site": "hotel", "floor": "f1", "rooms": ["101"], "data_dir": tmp_path, "site_number": 1,
+        "floor_number": 1, "trust_system_clock": True, "hardware": "pi", "serial_url": node.device,
         "door_nodes": {"101": 7}, "unlock_s": 1,
     })
     gw, _ = build(config)
-    ack = gw.command("credential.upsert", CredentialUpsert(
-        credential_id="c-101", card=base64.urlsafe_b64encode(CARD).decode(), rooms=["101"],
-        valid_until=gw.now() + timedelta(days=1)))
-    assert ack is not None and ack.ok
     yield gw
     assert gw.hardware is not None
     gw.hardware.stop()
     gw.store.close()
+
+
+@pytest.fixture
+def card(gateway: Gateway) -> bytes:
+    """A guest card of room 101, signed with a key installed on the gateway."""
+    desk = SimulatedDesk.load_or_create(gateway.store, site=1, floor=1)
+    ack = gateway.command("key.upsert", desk.key_command())
+    assert ack is not None and ack.ok
+    return desk.issue("101", now=gateway.now())
 
 
 def _taps_held(node: SimulatedDoorNode) -> int:
@@ -63,7 +64,7 @@ def _granted(gw: Gateway) -> list[OutboxEntry]:
 
 
 def test_the_lock_opens_before_the_tap_is_written_and_the_node_forgets_it_only_after(
-        gateway: Gateway, node: SimulatedDoorNode, monkeypatch: pytest.MonkeyPatch) -> None:
+        gateway: Gateway, node: SimulatedDoorNode, card: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[tuple[int, int]] = []
     append = gateway.store.append_event
 
@@ -75,7 +76,7 @@ def test_the_lock_opens_before_the_tap_is_written_and_the_node_forgets_it_only_a
     monkeypatch.setattr(gateway.store, "append_event", watched)
     _start(gateway, node)
     mark = node.lock.mark()
-    node.tap(CARD)
+    node.tap(card)
     wait_until(lambda: len(_granted(gateway)) == 1, timeout=5, what="the tap recorded")
     assert seen == [(1, 1)], "recorded with the lock already open and the tap still held by the node"
     wait_until(lambda: _taps_held(node) == 0, timeout=5, what="the node acknowledged")
@@ -84,7 +85,7 @@ def test_the_lock_opens_before_the_tap_is_written_and_the_node_forgets_it_only_a
 
 
 def test_a_tap_whose_record_failed_is_heard_again_and_recorded_once(
-        gateway: Gateway, node: SimulatedDoorNode, monkeypatch: pytest.MonkeyPatch) -> None:
+        gateway: Gateway, node: SimulatedDoorNode, card: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
     append = gateway.store.append_event
     failures = [OSError("disk full")]
 
@@ -95,7 +96,7 @@ def test_a_tap_whose_record_failed_is_heard_again_and_recorded_once(
 
     monkeypatch.setattr(gateway.store, "append_event", failing_once)
     _start(gateway, node)
-    node.tap(CARD)
+    node.tap(card)
     assert node.lock.wait_for(1, timeout=5), "the door opened at once"
     wait_until(lambda: not failures and len(_granted(gateway)) == 1, timeout=10,
                what="the resent tap recorded")

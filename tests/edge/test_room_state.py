@@ -8,19 +8,21 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edge.room_state import (
-    AccessResult,
+from edge.access.decision import Decision, Reason
+from edge.room_signals import (
+    CardDecided,
     DndChanged,
     DoorContact,
     LockChanged,
     Motion,
-    Policy,
-    Room,
+    NodeDecided,
+    NodeSilent,
+    RemoteUnlocked,
     SettingsChanged,
     Signal,
     Tick,
-    apply,
 )
+from edge.room_state import Policy, Room, apply
 from mqtt.messages import EVENT_MODELS, RoomState
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -97,14 +99,100 @@ def test_motion_marks_the_guest_present_and_quiet_marks_them_away() -> None:
     assert not room.guest_present and room.occupied
 
 
-def test_access_results_are_events_and_the_last_access() -> None:
+def test_decided_taps_and_remote_unlocks_are_access_events_and_the_last_access() -> None:
     room, types = _run(
         Room(room="101"),
-        AccessResult(granted=False, reason="expired", at=_at(0)),
-        AccessResult(granted=True, reason="ok", at=_at(1), credential_id="c1", kind="guest"),
+        CardDecided(Decision(False, Reason.EXPIRED), at=_at(0)),
+        RemoteUnlocked(command_id="c1", at=_at(1), door="main"),
     )
     assert types == ["access.denied", "access.granted"]
     assert room.last_access is not None and room.last_access.credential_id == "c1"
+    assert room.last_access.reason == "remote"
+
+
+def test_access_events_carry_the_reason_kind_and_door_of_the_decision() -> None:
+    refused = CardDecided(Decision(False, Reason.WRONG_DOOR), at=_at(0), door="d")
+    step = apply(Room(room="101"), refused, POLICY)
+    data = step.events[0].data.model_dump(mode="json", exclude_none=True)
+    assert data == {"room": "101", "door": "d", "granted": False, "reason": "wrong_door"}
+    remote = apply(Room(room="101"), RemoteUnlocked(command_id="cmd-9", at=_at(0)), POLICY)
+    assert remote.events[0].data.model_dump(exclude_none=True) == {
+        "room": "101", "granted": True, "reason": "remote", "credential_id": "cmd-9", "kind": "remote"}
+
+
+def test_a_cut_off_node_s_own_decisions_are_node_local_access_events() -> None:
+    room, types = _run(Room(room="101"), NodeDecided(granted=True, at=_at(0)),
+                       NodeDecided(granted=False, at=_at(1)))
+    assert types == ["access.granted", "access.denied"]
+    assert room.last_access is not None and room.last_access.reason == "node-offline"
+    step = apply(Room(room="101"), NodeDecided(granted=True, at=_at(0)), POLICY)
+    assert step.events[0].data.model_dump(exclude_none=True) == {
+        "room": "101", "granted": True, "reason": "node-allowlist", "kind": "node-local"}
+
+
+def test_a_silent_node_is_a_node_offline_event_and_changes_no_state() -> None:
+    room = Room(room="101")
+    step = apply(room, NodeSilent(node=7, at=_at(0), door="101"), POLICY)
+    assert step.room == room
+    assert [(e.type, e.data.model_dump(exclude_none=True)) for e in step.events] == [
+        ("node.offline", {"room": "101", "door": "101", "node": 7})]
+
+
+# --- forced doors (floors whose doors open only when unlocked) -------------------------------
+
+SUPERVISED = Policy(forced_window=timedelta(seconds=10))
+GRANT = Decision(True, Reason.GRANTED)
+
+
+def _s(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def _door_types(*signals: Signal, policy: Policy = SUPERVISED) -> list[str]:
+    room, out = Room(room="101"), []
+    for signal in (DoorContact(open=False, at=_s(0)), *signals):
+        step = apply(room, signal, policy)
+        room = step.room
+        out += [e.type for e in step.events]
+    return [t for t in out if t.startswith("door.")]
+
+
+def test_first_report_of_an_open_door_is_not_called_forced() -> None:
+    step = apply(Room(room="101"), DoorContact(open=True, at=_s(0)), SUPERVISED)
+    assert [e.type for e in step.events] == ["door.opened"]
+
+
+def test_opening_soon_after_a_grant_is_a_plain_opening() -> None:
+    assert _door_types(CardDecided(GRANT, at=_s(100)), DoorContact(open=True, at=_s(104))) == [
+        "door.closed", "door.opened"]
+    assert "door.forced" not in _door_types(NodeDecided(granted=True, at=_s(100)),
+                                            DoorContact(open=True, at=_s(99.5)))
+    assert "door.forced" not in _door_types(RemoteUnlocked(command_id="u", at=_s(100)),
+                                            DoorContact(open=True, at=_s(101)))
+
+
+def test_opening_without_a_grant_is_forced_and_names_the_door() -> None:
+    room = apply(Room(room="101"), DoorContact(open=False, at=_s(0)), SUPERVISED).room
+    step = apply(room, DoorContact(open=True, at=_s(100), door="101"), SUPERVISED)
+    assert [(e.type, e.data.model_dump(exclude_none=True)) for e in step.events] == [
+        ("door.opened", {"room": "101"}), ("door.forced", {"room": "101", "door": "101"})]
+
+
+def test_a_refusal_or_a_grant_too_long_ago_does_not_cover_the_opening() -> None:
+    assert "door.forced" in _door_types(CardDecided(GRANT, at=_s(100)), DoorContact(open=True, at=_s(111)))
+    assert "door.forced" in _door_types(CardDecided(GRANT, at=_s(100)),
+                                        CardDecided(Decision(False, Reason.REVOKED), at=_s(150)),
+                                        DoorContact(open=True, at=_s(151)))
+
+
+def test_unsupervised_doors_are_never_forced() -> None:
+    assert _door_types(DoorContact(open=True, at=_s(100)), policy=POLICY) == ["door.closed", "door.opened"]
+
+
+def test_door_facts_older_than_the_last_change_change_nothing() -> None:
+    room = apply(Room(room="101"), DoorContact(open=True, at=_s(10)), SUPERVISED).room
+    step = apply(room, DoorContact(open=False, at=_s(9)), SUPERVISED)
+    assert step.room == room and step.events == ()
 
 
 def test_settings_leave_unnamed_fields_alone() -> None:
@@ -113,12 +201,15 @@ def test_settings_leave_unnamed_fields_alone() -> None:
     assert room.occupied and room.housekeeping == "clean"
 
 
+GRANT_AT_DOOR = Decision(True, Reason.GRANTED, "room 101")
+
+
 def test_a_room_round_trips_through_its_stored_form() -> None:
     room, _ = _run(
         Room(room="101"),
         DoorContact(open=True, at=_at(0)),
         Motion(_at(1)),
-        AccessResult(granted=True, reason="ok", at=_at(2)),
+        CardDecided(GRANT_AT_DOOR, at=_at(2), door="101"),
         SettingsChanged(at=_at(3), checkout_at=_at(9)),
     )
     assert Room.from_dict(room.to_dict()) == room
@@ -135,9 +226,11 @@ def _signal(minute: float) -> st.SearchStrategy[Signal]:
         st.builds(DoorContact, open=st.booleans(), at=st.just(at)),
         st.just(Motion(at)),
         st.just(Tick(at)),
-        st.builds(
-            AccessResult, granted=st.booleans(), reason=st.sampled_from(["ok", "expired"]), at=st.just(at)
-        ),
+        st.builds(CardDecided, decision=st.sampled_from([GRANT, Decision(False, Reason.EXPIRED)]),
+                  at=st.just(at)),
+        st.builds(NodeDecided, granted=st.booleans(), at=st.just(at)),
+        st.builds(RemoteUnlocked, command_id=st.just("u1"), at=st.just(at)),
+        st.builds(NodeSilent, node=st.integers(1, 247), at=st.just(at)),
         st.builds(LockChanged, locked=st.booleans(), at=st.just(at)),
         st.builds(DndChanged, on=st.booleans(), at=st.just(at)),
         st.builds(
@@ -167,7 +260,7 @@ def test_invariants_hold_over_any_history(signals: list[Signal]) -> None:
     door_events: list[str] = []
     for signal in signals:
         before = room
-        step = apply(room, signal, POLICY)
+        step = apply(room, signal, SUPERVISED)
         room = step.room
         for event in step.events:
             model = EVENT_MODELS[event.type]
@@ -177,8 +270,10 @@ def test_invariants_hold_over_any_history(signals: list[Signal]) -> None:
             if event.type == "room.vacated":
                 assert before.door == "closed" and (before.occupied or before.checked_out)
                 assert not room.occupied and not room.guest_present and room.housekeeping == "dirty"
-            if event.type == "door.ajar":
+            if event.type in ("door.ajar", "door.forced"):
                 assert room.door == "open"
+            if event.type == "door.forced":
+                assert before.door == "closed" and step.events[0].type == "door.opened"
         if room.guest_present and not before.guest_present:
             assert isinstance(signal, Motion)
         RoomState.model_validate(room.snapshot().model_dump(mode="json"))

@@ -7,8 +7,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from edge.app import build
 from edge.config import load_config
 from edge.sim import SimulatedDoors
@@ -38,11 +36,11 @@ def test_a_seeded_floor_repeats_itself(tmp_path: Path) -> None:
     assert other != first
 
 
-@pytest.mark.parametrize("access", ["keycard", "list"])
-def test_guests_get_in_with_their_cards_and_strangers_do_not(tmp_path: Path, access: str) -> None:
-    actions, types = _floor(tmp_path, seed=11, access=access)
+def test_guests_get_in_with_their_cards_and_strangers_do_not(tmp_path: Path) -> None:
+    actions, types = _floor(tmp_path, seed=11)
     assert types["access.granted"] > 20 and types["access.denied"] > 5
     assert types["door.opened"] == types["door.closed"] > 20
+    assert types["door.forced"] == 0  # guests walk out with no unlock: a simulated floor is not watched
     assert types["room.occupancy"] >= 1
     assert not any(a.startswith("locked out") for a in actions)
     assert any(a.startswith("do-not-disturb on") for a in actions)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import os
-import secrets
 import subprocess
 import sys
 import threading
@@ -13,7 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +26,7 @@ from cloud.core.db import make_engine
 from cloud.settings import Settings
 from edge.app import Gateway, build
 from edge.config import GatewayConfig, load_config
-from mqtt.envelope import utcnow
-from mqtt.messages import CredentialUpsert
+from edge.sim import SimulatedDesk
 from tests.support.ports import free_port, wait_for_port
 from tests.support.staff import sign_in_staff
 
@@ -83,10 +80,11 @@ def served_cloud(settings: Settings) -> Iterator[httpx.Client]:
 
 def gateway_config(mqtt_url: str, data_dir: Path, *, site: str, floor: str,
                    rooms: list[str] | None = None, **overrides: Any) -> GatewayConfig:
-    """A simulated floor with allow-listed cards and short timers, for tests."""
+    """A simulated floor of signed keycards with short timers, for tests."""
     values: dict[str, Any] = {
         "site": site, "floor": floor, "rooms": rooms or ["101", "102", "103"], "mqtt_url": mqtt_url,
-        "data_dir": data_dir, "access": "list", "trust_system_clock": True, "resend_after_s": 2,
+        "data_dir": data_dir, "site_number": 1, "floor_number": 1, "trust_system_clock": True,
+        "resend_after_s": 2,
         "reconnect_min_s": 0.5, "reconnect_max_s": 1, "tick_s": 0.2,
     }
     values.update(overrides)
@@ -103,14 +101,14 @@ def running_gateway(config: GatewayConfig) -> Iterator[Gateway]:
         gateway.stop()
 
 
-def give_card(gateway: Gateway, room: str, *, credential_id: str) -> bytes:
-    """A card the desk encoded for ``room``, listed on the gateway as the cloud's command does it."""
-    card = secrets.token_bytes(16)
-    ack = gateway.command("credential.upsert", CredentialUpsert(
-        credential_id=credential_id, card=base64.urlsafe_b64encode(card).decode(), rooms=[room],
-        valid_until=utcnow() + timedelta(days=1)))
+def give_card(gateway: Gateway, room: str) -> bytes:
+    """A keycard for ``room``, signed by a desk whose key the gateway has been given."""
+    config = gateway.config
+    assert config.site_number is not None and config.floor_number is not None
+    desk = SimulatedDesk.load_or_create(gateway.store, site=config.site_number, floor=config.floor_number)
+    ack = gateway.command("key.upsert", desk.key_command())
     assert ack is not None and ack.ok, ack
-    return card
+    return desk.issue(room, now=gateway.now())
 
 
 @dataclass(frozen=True)
@@ -142,10 +140,10 @@ def outbox_size(gateway: Gateway) -> int:
 
 def gateway_toml(path: Path, *, mqtt_url: str, data_dir: Path, site: str, floor: str, rooms: list[str],
                  sim_rate: float, mqtt_protocol: str = "5") -> Path:
-    """The config file of a gateway process: a simulated floor of allow-listed cards."""
+    """The config file of a gateway process: a simulated floor of signed keycards."""
     path.write_text(
         f'site = "{site}"\nfloor = "{floor}"\nrooms = {rooms!r}\nmqtt_url = "{mqtt_url}"\n'
-        f'data_dir = "{data_dir}"\naccess = "list"\nsim_rate = {sim_rate}\nsim_seed = 11\n'
+        f'data_dir = "{data_dir}"\nsite_number = 1\nfloor_number = 1\nsim_rate = {sim_rate}\nsim_seed = 11\n'
         "trust_system_clock = true\nresend_after_s = 2\nreconnect_min_s = 0.5\nreconnect_max_s = 1\n"
         f'log_level = "WARNING"\nmqtt_protocol = "{mqtt_protocol}"\n'.replace("'", '"'))
     return path

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from edge.app import Gateway
-from edge.store import OutboxEntry
+from edge.outbox import OutboxEntry
 from mqtt.messages import AccessDecision
 from tests.integration.harness import (
     Stored,

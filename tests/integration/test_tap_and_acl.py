@@ -10,6 +10,7 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from mqtt.codec import encode
+from mqtt.keycard import parse_card
 from mqtt.messages import AccessDecision
 from tests.integration.harness import (
     cloud_settings,
@@ -30,18 +31,19 @@ def test_a_tap_is_stored_once_and_shows_as_the_rooms_last_access(
         mosquitto: Mosquitto, db_url: str, tmp_path: Path) -> None:
     config = gateway_config(mosquitto.gateway_url("hotel", "f3"), tmp_path, site="hotel", floor="f3")
     with running_cloud(cloud_settings(db_url, mosquitto.cloud_url)) as cloud, running_gateway(config) as gw:
-        card = give_card(gw, "102", credential_id="cred-e2e-tap")
+        card = give_card(gw, "102")
         assert gw.card_presented("102", card)
         wait_until(lambda: outbox_size(gw) == 0, what="the cloud confirmed every event")
         taps = [e for e in stored_events(db_url, site="hotel", floor="f3") if e.type == "access.granted"]
         assert len(taps) == 1 and taps[0].room == "102"
         listed = cloud.get("/api/v1/rooms/hotel/f3/102/events").json()
         assert [e["id"] for e in listed if e["type"] == "access.granted"] == [taps[0].id]
-        assert listed[[e["id"] for e in listed].index(taps[0].id)]["credential_id"] == "cred-e2e-tap"
+        tap = listed[[e["id"] for e in listed].index(taps[0].id)]
+        assert tap["credential_id"] == parse_card(card).card.credential_ref
         wait_until(lambda: _room(cloud.get("/api/v1/board").json(), "hotel", "f3", "102")
                    ["last_access_granted"] is True, what="the board shows the tap")
         room = _room(cloud.get("/api/v1/board").json(), "hotel", "f3", "102")
-        assert room["last_access_reason"] == "listed" and room["last_access_at"] is not None
+        assert room["last_access_reason"] == "granted" and room["last_access_at"] is not None
 
 
 def test_a_gateway_cannot_publish_under_another_floor(

@@ -174,8 +174,7 @@ def test_after_a_clockless_reboot_the_gate_refuses_expired_and_admits_current(
         desk: Desk) -> None:
     from datetime import UTC, datetime
 
-    from edge.clock import TrustedClock
-    from edge.clock_store import MemoryTimeStore
+    from edge.clock import MemoryTrustedTime, TrustedClock
 
     class Pi:  # booted without a battery clock: the wall clock says 1970
         def wall(self) -> datetime:
@@ -187,7 +186,7 @@ def test_after_a_clockless_reboot_the_gate_refuses_expired_and_admits_current(
     state = MemoryAccessState()
     state.put_key(desk.public)
     last_trusted = T0 + timedelta(days=1)
-    clock = TrustedClock(system=Pi(), store=MemoryTimeStore(last_trusted))
+    clock = TrustedClock(system=Pi(), store=MemoryTrustedTime(last_trusted))
     expired = desk.card(at=T0 - timedelta(days=5))  # checked out four days ago
     current = desk.card(at=T0, sequence=2)  # in the room until T0 + 2 days
     checked_in_during_outage = desk.card(at=last_trusted + timedelta(hours=3), sequence=3,

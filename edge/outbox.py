@@ -1,0 +1,190 @@
+"""The outbox relay policy: which recorded events to publish next, and when to send one again.
+
+Pure: no paho, no SQLite, no threads. The rows come through ``OutboxRows`` (the gateway's
+``Store``, or ``MemoryOutbox`` here), messages leave through a ``Publish`` function (the paho
+adapter in ``edge/link.py``), and time is injected.
+
+- Events go out in ``seq`` order through a window of at most ``window`` unacknowledged
+  publishes; a PUBACK (``completed``) frees a place in it.
+- A PUBACK forgets nothing: a row stays until the cloud confirms it (``events.stored``
+  deletes it from the rows). A row sent more than ``resend_after_s`` ago and still there is
+  sent again; while nothing is confirmed that wait doubles, up to ``MAX_BACKOFF`` times.
+- A new session (``restart``) replays everything still unconfirmed from the start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, Protocol
+
+MAX_BACKOFF = 32  # resend_after_s x 32 at most between resends of unconfirmed events
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """One recorded event; ``seq`` is the gateway's event sequence (never reused)."""
+
+    seq: int
+    id: str
+    type: str
+    room: str | None
+    data: dict[str, Any]
+    created: datetime
+
+
+class OutboxRows(Protocol):
+    """The unconfirmed rows the relay reads, and the send times it writes."""
+
+    def after(self, seq: int, *, limit: int) -> list[OutboxEntry]:
+        """Unconfirmed events with a sequence above ``seq``, in order."""
+        ...
+
+    def stale(self, *, sent_before: float, up_to_seq: int, limit: int) -> list[OutboxEntry]:
+        """Events last sent before ``sent_before`` (epoch seconds), still unconfirmed, in order."""
+        ...
+
+    def mark_sent(self, seqs: Iterable[int], *, at: float) -> None: ...
+
+
+class Publish(Protocol):
+    def __call__(self, entry: OutboxEntry, /) -> int | None:
+        """Hand one event to the broker client: its message id, or None when it was refused."""
+        ...
+
+
+class OutboxRelay:
+    """Drive it from one thread: ``restart`` on a new session, ``completed`` per PUBACK,
+    ``confirmed`` when the cloud confirmed something, ``pump`` whenever any of that happened."""
+
+    def __init__(self, rows: OutboxRows, *, publish: Publish, window: int, resend_after_s: float,
+                 wall: Callable[[], float], monotonic: Callable[[], float]) -> None:
+        if window < 1:
+            raise ValueError("the in-flight window needs at least one place")
+        self._rows, self._publish = rows, publish
+        self._window, self._resend_after_s = window, resend_after_s
+        self._wall, self._monotonic = wall, monotonic
+        self._inflight: dict[int, int] = {}  # message id -> seq
+        self._cursor = 0  # highest seq sent in this session
+        self._backoff = 1
+        self._confirmed_since_resend = False
+        self._stale_check_at = 0.0  # monotonic time of the next look for events to resend
+        self.published = 0
+        self.republished = 0
+
+    @property
+    def poll_interval_s(self) -> float:
+        """How often to look for events due for resending when nothing else happens."""
+        return min(1.0, self._resend_after_s / 4)
+
+    @property
+    def inflight(self) -> int:
+        return len(self._inflight)
+
+    @property
+    def backoff(self) -> int:
+        return self._backoff
+
+    def restart(self) -> None:
+        """A new session: forget what was in flight and replay every unconfirmed event in order."""
+        self._inflight.clear()
+        self._cursor = 0
+
+    def completed(self, message_id: int) -> None:
+        """The broker acknowledged (or refused) a publish: its place in the window is free."""
+        self._inflight.pop(message_id, None)
+
+    def confirmed(self) -> None:
+        """The cloud confirmed stored events: resends go back to the normal pace."""
+        self._confirmed_since_resend = True
+
+    def pump(self) -> bool:
+        """Publish what fits in the window, resends first; True when more may be waiting."""
+        free = self._window - len(self._inflight)
+        if free <= 0:
+            return False
+        stale = self._due_for_resend(free)
+        if stale:
+            self._adjust_backoff()
+        fresh = self._rows.after(self._cursor, limit=free - len(stale)) if free > len(stale) else []
+        sent = self._send([*stale, *fresh])
+        if sent:
+            self._rows.mark_sent(sent, at=self._wall())
+            self.published += len(sent)
+            self.republished += min(len(stale), len(sent))
+        sent_fresh = [seq for seq in sent if seq > self._cursor]
+        if not sent_fresh:
+            return False
+        self._cursor = max(sent_fresh)
+        return len(sent_fresh) == len(fresh)
+
+    def _send(self, entries: list[OutboxEntry]) -> list[int]:
+        sent: list[int] = []
+        for entry in entries:
+            message_id = self._publish(entry)
+            if message_id is None:
+                break
+            self._inflight[message_id] = entry.seq
+            sent.append(entry.seq)
+        return sent
+
+    def _due_for_resend(self, limit: int) -> list[OutboxEntry]:
+        """Unconfirmed events past their resend time; looked for at most a few times a second,
+        since scanning the unconfirmed rows on every batch would cost O(backlog) per batch."""
+        now = self._monotonic()
+        if now < self._stale_check_at:
+            return []
+        self._stale_check_at = now + self.poll_interval_s
+        sent_before = self._wall() - self._resend_after_s * self._backoff
+        return self._rows.stale(sent_before=sent_before, up_to_seq=self._cursor, limit=limit)
+
+    def _adjust_backoff(self) -> None:
+        """Resend less often while the cloud confirms nothing, so an outage does not flood the broker."""
+        if self._confirmed_since_resend:
+            self._confirmed_since_resend = False
+            self._backoff = 1
+        else:
+            self._backoff = min(self._backoff * 2, MAX_BACKOFF)
+
+
+class MemoryOutbox:
+    """In-memory twin of the store's outbox (``edge.store.Store``), for tests and simulations."""
+
+    def __init__(self) -> None:
+        self._rows: dict[int, OutboxEntry] = {}
+        self._last_sent: dict[int, float] = {}
+        self._seq = 0
+
+    def append(self, entry: OutboxEntry) -> OutboxEntry:
+        """Record an event; its seq is assigned here, as the store's AUTOINCREMENT does."""
+        self._seq += 1
+        stored = replace(entry, seq=self._seq)
+        self._rows[self._seq] = stored
+        return stored
+
+    def after(self, seq: int, *, limit: int) -> list[OutboxEntry]:
+        return [self._rows[s] for s in sorted(self._rows) if s > seq][:limit]
+
+    def stale(self, *, sent_before: float, up_to_seq: int, limit: int) -> list[OutboxEntry]:
+        due = [s for s in sorted(self._rows)
+               if s <= up_to_seq and s in self._last_sent and self._last_sent[s] < sent_before]
+        return [self._rows[s] for s in due[:limit]]
+
+    def mark_sent(self, seqs: Iterable[int], *, at: float) -> None:
+        for seq in seqs:
+            if seq in self._rows:
+                self._last_sent[seq] = at
+
+    def confirm(self, *, ids: Iterable[str] = (), up_to_seq: int | None = None) -> int:
+        """Forget what the cloud stored: by id, or every sent event up to a seq."""
+        wanted = set(ids)
+        gone = [s for s, e in self._rows.items()
+                if e.id in wanted or (up_to_seq is not None and s <= up_to_seq and s in self._last_sent)]
+        for seq in gone:
+            del self._rows[seq]
+            self._last_sent.pop(seq, None)
+        return len(gone)
+
+    def pending_count(self) -> int:
+        return len(self._rows)
