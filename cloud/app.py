@@ -27,8 +27,8 @@ from cloud.cards.issuer import KeyringIssuer
 from cloud.commands.publisher import CommandPublisher
 from cloud.core.clock import Clock, utcnow
 from cloud.core.db import make_engine, make_sessionmaker
-from cloud.core.errors import install_problem_handlers
 from cloud.core.migrate import upgrade
+from cloud.core.problems import install_problem_handlers
 from cloud.core.templating import templates
 from cloud.guests import wiring as guests
 from cloud.guests.context import build_guests

@@ -17,7 +17,7 @@ from cloud.auth.errors import Forbidden, NotAuthenticated
 from cloud.auth.headers import SecurityHeadersMiddleware
 from cloud.auth.passwords import Passwords
 from cloud.auth.settings import AuthSettings
-from cloud.core.errors import problem
+from cloud.core.problems import problem
 
 if TYPE_CHECKING:
     from cloud.services import Services

@@ -22,7 +22,7 @@ from cloud.billing.context import BillingContext, get_context
 from cloud.billing.routes import router
 from cloud.billing.settings import BillingSettings, TaxConfig
 from cloud.core.db import make_sessionmaker
-from cloud.core.errors import install_problem_handlers
+from cloud.core.problems import install_problem_handlers
 from cloud.payments.emvqr import parse_payload
 from cloud.payments.simulated import SimulatedCardProvider
 from cloud.payments.stripe import sign_webhook

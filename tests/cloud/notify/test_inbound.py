@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
 from cloud.core.db import make_sessionmaker
-from cloud.core.errors import install_problem_handlers
+from cloud.core.problems import install_problem_handlers
 from cloud.notify.inbound import inbound_messages
 from cloud.notify.models import Contact
 from cloud.notify.outbox import OutboxWorker, RetryPolicy, enqueue, image_payload

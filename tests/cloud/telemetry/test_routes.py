@@ -9,7 +9,7 @@ from cloud.auth.models import AuditEntry
 from cloud.auth.roles import Principal, Role
 from cloud.auth.scope import SiteScope, site_scope
 from cloud.core.deps import get_session
-from cloud.core.errors import install_problem_handlers
+from cloud.core.problems import install_problem_handlers
 from cloud.telemetry.alerts.monitor import AlertMonitor
 from cloud.telemetry.alerts.rules import Thresholds
 from cloud.telemetry.latest import LatestStore
