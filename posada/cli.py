@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from typing import Any
 
 
 def _cloud_epilog() -> str:
@@ -26,10 +27,46 @@ def _edge_epilog() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args_seen = sys.argv[1:] if argv is None else argv
-    wants_help = "-h" in args_seen or "--help" in args_seen
+    parser = _parser(wants_help="-h" in args_seen or "--help" in args_seen)
+    args, rest = parser.parse_known_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("amqtt", "transitions", "alembic", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    code = _dispatch(args, rest)
+    if code is None:
+        parser.error("unknown command")
+    return code
+
+
+def _parser(*, wants_help: bool) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="posada", description="Posada hotel management.")
     sub = parser.add_subparsers(dest="command", required=True)
+    _add_demo(sub)
+    cloud = sub.add_parser("cloud", help="the API, portal and MQTT ingest",
+                           formatter_class=argparse.RawDescriptionHelpFormatter,
+                           epilog=_cloud_epilog() if wants_help else None)
+    cloud.add_argument("--host", default=None, help="bind address [POSADA_HTTP_HOST]")
+    cloud.add_argument("--port", type=int, default=None, help="port [POSADA_HTTP_PORT]")
+    edge = sub.add_parser("edge", help="one floor gateway, from a config file",
+                          formatter_class=argparse.RawDescriptionHelpFormatter,
+                          epilog=_edge_epilog() if wants_help else None)
+    edge.add_argument("--config", required=True, help="the floor's TOML config file")
+    desk = sub.add_parser("desk", help="a front-desk card encoder: writes the cards the portal queues",
+                          description="Signs in to the cloud with a front-desk API token, waits for the "
+                                      "station's encode jobs and writes each card to an NTAG with the NFC "
+                                      "reader (libnfc), or the simulated writer with --simulate.")
+    from edge.desk.main import add_arguments as desk_arguments
 
+    desk_arguments(desk)
+    _add_provision(sub)
+    guests = sub.add_parser("guests", help="guest data: re-encrypt under the active key")
+    guests_sub = guests.add_subparsers(dest="what", required=True)
+    guests_sub.add_parser("reencrypt",
+                          help="re-encrypt every guest's personal data with POSADA_GUEST_ACTIVE_KEY")
+    return parser
+
+
+def _add_demo(sub: Any) -> None:
     demo = sub.add_parser("demo", help="a living hotel on embedded defaults",
                           formatter_class=argparse.RawDescriptionHelpFormatter,
                           description="Embedded broker, cloud on SQLite at http://127.0.0.1:8000, two "
@@ -43,25 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--data-dir", default="var/demo", help="where the demo keeps its databases")
     demo.add_argument("--fresh", action="store_true", help="start from empty databases")
 
-    cloud = sub.add_parser("cloud", help="the API, portal and MQTT ingest",
-                           formatter_class=argparse.RawDescriptionHelpFormatter,
-                           epilog=_cloud_epilog() if wants_help else None)
-    cloud.add_argument("--host", default=None, help="bind address [POSADA_HTTP_HOST]")
-    cloud.add_argument("--port", type=int, default=None, help="port [POSADA_HTTP_PORT]")
 
-    edge = sub.add_parser("edge", help="one floor gateway, from a config file",
-                          formatter_class=argparse.RawDescriptionHelpFormatter,
-                          epilog=_edge_epilog() if wants_help else None)
-    edge.add_argument("--config", required=True, help="the floor's TOML config file")
-
-    desk = sub.add_parser("desk", help="a front-desk card encoder: writes the cards the portal queues",
-                          description="Signs in to the cloud with a front-desk API token, waits for the "
-                                      "station's encode jobs and writes each card to an NTAG with the NFC "
-                                      "reader (libnfc), or the simulated writer with --simulate.")
-    from edge.desk.main import add_arguments as desk_arguments
-
-    desk_arguments(desk)
-
+def _add_provision(sub: Any) -> None:
     prov = sub.add_parser("provision", help="make a site real: broker credentials and ACL, ...")
     prov_sub = prov.add_subparsers(dest="what", required=True)
     broker = prov_sub.add_parser("broker", help="write mosquitto.conf, passwd and acl for a site")
@@ -70,7 +90,6 @@ def main(argv: list[str] | None = None) -> int:
                         help="a floor with a gateway (repeat)")
     broker.add_argument("--port", type=int, default=1883)
     broker.add_argument("--bind", default="0.0.0.0")
-
     grafana = prov_sub.add_parser("grafana", help="push dashboards and data sources to Grafana "
                                   "(POSADA_GRAFANA_URL, POSADA_GRAFANA_TOKEN, POSADA_INFLUX_*)")
     grafana.add_argument("--out", default=None,
@@ -81,50 +100,50 @@ def main(argv: list[str] | None = None) -> int:
     keys.add_argument("--lead-hours", type=float, default=24.0,
                       help="how long gateways learn a new key before it signs [24]")
 
-    guests = sub.add_parser("guests", help="guest data: re-encrypt under the active key")
-    guests_sub = guests.add_subparsers(dest="what", required=True)
-    guests_sub.add_parser("reencrypt",
-                          help="re-encrypt every guest's personal data with POSADA_GUEST_ACTIVE_KEY")
 
-    args, rest = parser.parse_known_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("amqtt", "transitions", "alembic", "httpx"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    if args.command == "demo":
+def _dispatch(args: argparse.Namespace, rest: list[str]) -> int | None:
+    """Run the chosen command (imports only what it needs: the edge installs without the cloud)."""
+    command = (args.command, getattr(args, "what", None))
+    if command[0] == "demo":
         from posada.demo import run_demo
 
         return run_demo(seconds=args.seconds, http_port=args.port, mqtt_port=args.mqtt_port,
                         data_dir=args.data_dir, fresh=args.fresh)
-    if args.command == "cloud":
+    if command[0] == "cloud":
         return _run_cloud(args.host, args.port)
-    if args.command == "edge":
+    if command[0] == "edge":
         from edge.main import main as edge_main
 
         return edge_main(["--config", args.config, *rest])
-    if args.command == "desk":
+    if command[0] == "desk":
         from edge.desk.main import run as desk_run
 
         return desk_run(args)
-    if args.command == "provision" and args.what == "broker":
-        from provisioning.cli import provision_broker
-
-        return provision_broker(out=args.out, floors=args.floor, port=args.port, bind=args.bind)
-    if args.command == "provision" and args.what == "grafana":
-        from provisioning.grafana import provision_grafana
-
-        return provision_grafana(out=args.out)
-    if args.command == "provision" and args.what == "keys":
-        from provisioning.keys import provision_keys
-
-        return provision_keys(directory=args.dir, rotate_now=args.rotate, lead_hours=args.lead_hours)
-    if args.command == "guests" and args.what == "reencrypt":
+    if command[0] == "provision":
+        return _provision(args)
+    if command == ("guests", "reencrypt"):
         from cloud.guests.rekey import run as rekey
         from cloud.settings import load
 
         settings = load()
         return rekey(settings.guests, database_url=settings.database_url)
-    parser.error("unknown command")
-    return 2
+    return None
+
+
+def _provision(args: argparse.Namespace) -> int | None:
+    if args.what == "broker":
+        from provisioning.cli import provision_broker
+
+        return provision_broker(out=args.out, floors=args.floor, port=args.port, bind=args.bind)
+    if args.what == "grafana":
+        from provisioning.grafana import provision_grafana
+
+        return provision_grafana(out=args.out)
+    if args.what == "keys":
+        from provisioning.keys import provision_keys
+
+        return provision_keys(directory=args.dir, rotate_now=args.rotate, lead_hours=args.lead_hours)
+    return None
 
 
 def _run_cloud(host: str | None, port: int | None) -> int:

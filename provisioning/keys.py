@@ -10,7 +10,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from cloud.keys.commands import key_retire, key_upsert
-from cloud.keys.issuer import GRACE
+from cloud.keys.keyring import GRACE
 from cloud.keys.rotation import rotate
 from cloud.keys.storage import KeyDirectory
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from cloud.cards.signing import CardRequest, issue
 from cloud.core.errors import DomainError
 from cloud.keys.commands import b64url
 from cloud.keys.errors import KeysError
-from cloud.keys.issuer import CardRequest, issue
 from cloud.keys.keyring import Keyring
 from cloud.reservations.stays.credentials import KeyRequest
 from mqtt.keycard import Area, Kind, parse_credential_id

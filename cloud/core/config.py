@@ -17,7 +17,7 @@ from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict
 from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsError
 
 PREFIX = "POSADA_"
 
@@ -51,6 +51,13 @@ def _structured(field: FieldInfo) -> bool:
     return False
 
 
+def _json(variable: str, raw: str) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{variable} is not valid JSON: {exc}") from None
+
+
 def area_fields(root: type[BaseModel]) -> Iterator[tuple[str, type[AreaSettings]]]:
     for name, field in root.model_fields.items():
         kind = field.annotation
@@ -80,7 +87,7 @@ class AreaSource(PydanticBaseSettingsSource):
                     values[name] = self.file[name]
                 raw = self.environ.get(PREFIX + name.upper())
                 if raw is not None:
-                    values[name] = json.loads(raw) if _structured(field) else raw
+                    values[name] = _json(PREFIX + name.upper(), raw) if _structured(field) else raw
             if values:
                 out[area] = values
         return out

@@ -14,8 +14,7 @@ from cloud.board.models import Gateway
 from cloud.commands.outbox import enqueue_command
 from cloud.ingest.store import WriteResult
 from cloud.keys.commands import key_upsert
-from cloud.keys.issuer import GRACE
-from cloud.keys.keyring import Keyring
+from cloud.keys.keyring import GRACE, Keyring
 from mqtt.envelope import utcnow
 
 log = logging.getLogger(__name__)

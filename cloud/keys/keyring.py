@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from cloud.keys.errors import KeyFileError, NoSigningKey
+
+GRACE = timedelta(days=62)  # cards signed before a rotation may outlive the key by this much
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cloud.keys.commands import key_retire, key_upsert
-from cloud.keys.issuer import GRACE
+from cloud.keys.keyring import GRACE
 from cloud.keys.storage import KeyDirectory
 from mqtt.access_messages import KeyRetire, KeyUpsert
 

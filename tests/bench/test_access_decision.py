@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from cloud.keys.issuer import CardRequest, issue
+from cloud.cards.signing import CardRequest, issue
 from cloud.keys.keyring import Keyring, SigningKey
 from edge.access.decision import Reason, decide, verify
 from edge.access.gate import admit

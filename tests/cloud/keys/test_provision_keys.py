@@ -37,7 +37,7 @@ def test_rotation_prints_the_successor_and_the_retirement(
 
 def test_listing_after_rotation_retires_the_old_key_after_its_last_card(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from cloud.keys.issuer import GRACE
+    from cloud.keys.keyring import GRACE
 
     provision_keys(directory=str(tmp_path), now=T0)
     provision_keys(directory=str(tmp_path), rotate_now=True, lead_hours=1, now=T0)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from cloud.cards.signing import CardRequest, issue
 from cloud.keys.commands import key_upsert
-from cloud.keys.issuer import GRACE, CardRequest, issue
+from cloud.keys.keyring import GRACE
 from cloud.keys.rotation import rotate
 from cloud.keys.storage import KeyDirectory
 from edge.access.commands import apply_command

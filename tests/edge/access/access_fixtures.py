@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from cloud.keys.issuer import CardRequest, issue
+from cloud.cards.signing import CardRequest, issue
 from cloud.keys.keyring import Keyring, SigningKey
 from edge.access.memory import MemoryAccessState
 from edge.access.ports import PublicKey

@@ -128,8 +128,8 @@ def test_revocations_persist_and_expired_ones_are_purged(tmp_path: Path) -> None
 
 
 def test_cloud_built_commands_are_applied_by_the_gateway(desk: Desk, state: State) -> None:
-    from cloud.keys.commands import credential_revoke, credential_upsert, key_upsert
-    from cloud.keys.issuer import CardRequest, issue
+    from cloud.cards.signing import CardRequest, credential_revoke, credential_upsert, issue
+    from cloud.keys.commands import key_upsert
     from cloud.keys.keyring import Keyring
     from mqtt.keycard import Kind
 

@@ -1,4 +1,5 @@
-"""Issue signed keycards: check the request, pick the key, compute the checkout instant."""
+"""Signed keycards: check the request, pick the key, compute the checkout instant, and the
+gateway commands that announce or revoke a card (``credential.upsert``, ``credential.revoke``)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cloud.keys.commands import b64url
 from cloud.keys.errors import IssueError
-from cloud.keys.keyring import Keyring
+from cloud.keys.keyring import GRACE, Keyring
 from mqtt.keycard import (
     ALL_FLOORS,
     NO_AREAS,
@@ -18,6 +20,7 @@ from mqtt.keycard import (
     assemble,
     encode_body,
 )
+from mqtt.messages import CredentialRevoke, CredentialUpsert
 
 
 def local_instant(day: date, at: time, *, zone: str) -> datetime:
@@ -94,7 +97,6 @@ def issue(request: CardRequest, *, keyring: Keyring, now: datetime) -> IssuedCar
     return IssuedCard(card=card, data=assemble(body, key.sign(body)))
 
 
-GRACE = timedelta(days=62)  # cards signed before a rotation may outlive the key by this much
 
 
 def _whole(at: datetime) -> datetime:
@@ -106,3 +108,15 @@ def _whole(at: datetime) -> datetime:
 def _ceil(at: datetime) -> datetime:
     whole = _whole(at)
     return whole + timedelta(seconds=1) if at.microsecond else whole
+
+
+def credential_upsert(issued: IssuedCard, *, rooms: list[str]) -> CredentialUpsert:
+    """Announce a new card so the floor cancels older cards of its rooms at once."""
+    return CredentialUpsert(credential_id=issued.card.credential_ref, card=b64url(issued.data),
+                            rooms=rooms, valid_until=issued.card.valid_until)
+
+
+def credential_revoke(issued: IssuedCard) -> CredentialRevoke:
+    """Revoke a card; gateways may forget the revocation once the card has expired."""
+    return CredentialRevoke(credential_id=issued.card.credential_ref,
+                            until=issued.card.valid_until)

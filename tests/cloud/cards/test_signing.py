@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from cloud.cards.signing import CardRequest, checkout_instant, issue, local_instant
 from cloud.keys.errors import IssueError, KeyFileError, NoSigningKey
-from cloud.keys.issuer import CardRequest, checkout_instant, issue, local_instant
 from cloud.keys.keyring import Keyring, SigningKey
 from mqtt.keycard import Area, Kind, parse_card
 
