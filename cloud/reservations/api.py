@@ -15,7 +15,7 @@ from cloud.core.deps import ClockDep, SessionsDep
 from cloud.core.idempotency import idempotent, transact
 from cloud.reservations.errors import RoomUnavailable
 from cloud.reservations.present import reservation_json, reservation_out
-from cloud.reservations.sales import booking, queries
+from cloud.reservations.sales import booking, cancellation, queries
 from cloud.reservations.sales.booking import Booking
 from cloud.reservations.schemas import MoveIn, QuoteOut, ReservationIn, ReservationOut, ReservationPatch
 from cloud.reservations.stays import rooms
@@ -133,7 +133,7 @@ def cancel(
     def work(session: Session) -> ReservationOut:
         res = own(session, user, reservation_id, lock=True)
         now = clock()
-        booking.cancel(session, res, now=now)
+        cancellation.cancel(session, res, now=now)
         if ledger is not None:
             ledger.cancelled(session, res, now=now)
         return reservation_out(session, res)
@@ -150,7 +150,7 @@ def no_show(
     def work(session: Session) -> ReservationOut:
         res = own(session, user, reservation_id, lock=True)
         now = clock()
-        booking.no_show(session, res, now=now)
+        cancellation.no_show(session, res, now=now)
         if ledger is not None:
             ledger.cancelled(session, res, now=now)
         return reservation_out(session, res)

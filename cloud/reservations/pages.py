@@ -22,7 +22,7 @@ from cloud.core.templating import templates
 from cloud.reservations.errors import InvalidRequest
 from cloud.reservations.models import Reservation
 from cloud.reservations.present import reservation_out
-from cloud.reservations.sales import booking, queries
+from cloud.reservations.sales import booking, cancellation, queries
 from cloud.reservations.stays import rooms
 from cloud.reservations.stays import service as stays
 from cloud.reservations.stays.ledger import Settle, stay_ledger
@@ -279,7 +279,7 @@ def _perform(
             ledger.before_check_out(db, res, settle=_settle(settle))
         stays.check_out(db, res, now=now, actor=actor)
     elif action == "cancel":
-        booking.cancel(db, res, now=now)
+        cancellation.cancel(db, res, now=now)
     elif action == "language":
         booking.update_guest(db, res, guest_language=language)
     else:

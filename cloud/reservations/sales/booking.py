@@ -1,4 +1,4 @@
-"""Booking, modifying, cancelling and no-shows; every change keeps inventory and rooms in step."""
+"""Booking and modifying; every change keeps inventory and rooms in step (cancelling: ``cancellation``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 
 from cloud.catalog import service as catalog
 from cloud.catalog.models import Property, RatePlan, RoomType
-from cloud.catalog.pricing import Quote, cancellation_fee, no_show_fee, quote
+from cloud.catalog.pricing import Quote, quote
 from cloud.core.nights import Stay, local_instant, local_today
 from cloud.reservations.errors import InvalidRequest, UnknownResource, WrongState
 from cloud.reservations.groups import service as groups
@@ -19,7 +19,7 @@ from cloud.reservations.models import HOLDING, Reservation, ReservationNight
 from cloud.reservations.sales import allocation, inventory, sellable
 from cloud.reservations.sales.sale import Sale
 from cloud.reservations.sales.sellable import PlanInfo, Sellable, TypeInfo
-from cloud.reservations.stays import credentials, rooms
+from cloud.reservations.stays import rooms
 from cloud.reservations.stays.guest_history import check_guest
 from mqtt.envelope import new_id
 
@@ -208,7 +208,7 @@ def load(session: Session, reservation_id: str, *, lock: bool = False) -> Reserv
     return res
 
 
-def _release_holdings(session: Session, res: Reservation) -> None:
+def release_holdings(session: Session, res: Reservation) -> None:
     stay = Stay(res.arrival, res.departure)
     allocation.release_stay(session, reservation_id=res.id)
     if res.block_id:
@@ -249,7 +249,7 @@ def modify(
     res.adults, res.children = adults or res.adults, res.children if children is None else children
     _check_guests(type_.code, type_.max_guests, res.adults, res.children)
     priced = price(session, prop=prop, type_=type_, plan=plan, stay=stay)
-    _release_holdings(session, res)
+    release_holdings(session, res)
     if res.block_id:
         groups.pick_from_block(session, block_id=res.block_id, type_id=type_.id, stay=stay, prop=prop)
     else:
@@ -284,44 +284,3 @@ def update_guest(session: Session, res: Reservation, **details: str) -> Reservat
     for name, value in details.items():
         setattr(res, name, value)
     return res
-
-
-def cancel(session: Session, res: Reservation, *, now: datetime) -> Reservation:
-    """Cancel under the rate plan's policy; the fee is recorded for billing to charge."""
-    if res.status != "booked":
-        raise WrongState(f"a {res.status} reservation cannot be cancelled")
-    prop, plan = session.get(Property, res.property_id), session.get(RatePlan, res.rate_plan_id)
-    assert prop is not None and plan is not None
-    amounts = _night_amounts(session, res)
-    checkin_at = local_instant(res.arrival, prop.checkin_from, prop.timezone)
-    res.cancellation_fee_minor = cancellation_fee(
-        catalog.policy_of(plan), amounts, now=now, checkin_at=checkin_at
-    )
-    credentials.revoke_all(session, res, now=now)  # e.g. a key sent to a phone before arrival
-    _release_holdings(session, res)
-    res.status, res.cancelled_at = "cancelled", now
-    return res
-
-
-def no_show(session: Session, res: Reservation, *, now: datetime) -> Reservation:
-    """Mark a guest who never came (from the day after arrival): frees the rooms, records the fee."""
-    prop, plan = session.get(Property, res.property_id), session.get(RatePlan, res.rate_plan_id)
-    assert prop is not None and plan is not None
-    if res.status != "booked":
-        raise WrongState(f"a {res.status} reservation cannot be a no-show")
-    if local_today(now, prop.timezone) <= res.arrival:
-        raise InvalidRequest("a no-show can be recorded from the day after arrival")
-    res.cancellation_fee_minor = no_show_fee(catalog.policy_of(plan), _night_amounts(session, res))
-    _release_holdings(session, res)
-    res.status, res.cancelled_at = "no_show", now
-    return res
-
-
-def _night_amounts(session: Session, res: Reservation) -> list[int]:
-    return list(
-        session.scalars(
-            select(ReservationNight.amount_minor)
-            .where(ReservationNight.reservation_id == res.id)
-            .order_by(ReservationNight.night)
-        )
-    )

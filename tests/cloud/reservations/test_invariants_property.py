@@ -14,7 +14,7 @@ from cloud.catalog import service as catalog
 from cloud.core.errors import DomainError
 from cloud.core.nights import Stay
 from cloud.reservations.models import Reservation, ReservationNight, RoomAllocation, TypeInventory
-from cloud.reservations.sales import booking, rooms_inventory
+from cloud.reservations.sales import booking, cancellation, rooms_inventory
 from cloud.reservations.sales.booking import Booking
 from cloud.reservations.stays import rooms
 from tests.cloud.reservations.conftest import NOW
@@ -66,7 +66,7 @@ def _apply(s: Session, op: tuple[Any, ...], ids: list[str]) -> None:
         return
     res = booking.load(s, ids[op[1] % len(ids)])
     if kind == "cancel":
-        booking.cancel(s, res, now=NOW)
+        cancellation.cancel(s, res, now=NOW)
     elif kind == "modify":
         arrival = START + timedelta(days=op[3])
         booking.modify(

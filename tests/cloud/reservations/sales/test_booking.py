@@ -13,7 +13,7 @@ from cloud.catalog import service as catalog
 from cloud.core.nights import Stay
 from cloud.reservations.errors import InvalidRequest, RoomUnavailable, SoldOut, WrongState
 from cloud.reservations.models import Reservation, ReservationNight, RoomAllocation
-from cloud.reservations.sales import booking, rooms_inventory
+from cloud.reservations.sales import booking, cancellation, rooms_inventory
 from cloud.reservations.sales.booking import Booking
 from tests.cloud.reservations.conftest import NOW
 from tests.cloud.reservations.invariants import check_invariants
@@ -62,18 +62,18 @@ def test_twelfth_standard_room_is_the_last_and_the_thirteenth_is_sold_out(sessio
 def test_nonrefundable_cancellation_costs_everything_and_flexible_nothing_early(session: Session) -> None:
     flex = booking.book(session, req(), now=NOW)
     nonref = booking.book(session, req(rate="nonref"), now=NOW)
-    booking.cancel(session, flex, now=NOW)
-    booking.cancel(session, nonref, now=NOW)
+    cancellation.cancel(session, flex, now=NOW)
+    cancellation.cancel(session, nonref, now=NOW)
     assert flex.cancellation_fee_minor == 0
     assert nonref.cancellation_fee_minor == nonref.total_minor == 16200
     with pytest.raises(WrongState):
-        booking.cancel(session, flex, now=NOW)
+        cancellation.cancel(session, flex, now=NOW)
     check_invariants(session)
 
 
 def test_flexible_cancellation_inside_the_window_costs_the_first_night(session: Session) -> None:
     res = booking.book(session, req(), now=NOW)
-    booking.cancel(session, res, now=NOW + timedelta(days=7))  # the day before arrival
+    cancellation.cancel(session, res, now=NOW + timedelta(days=7))  # the day before arrival
     assert res.cancellation_fee_minor == 9000
 
 
@@ -120,8 +120,8 @@ def test_guests_beyond_the_type_and_past_arrivals_and_short_stays_are_refused(se
 def test_no_show_frees_the_room_from_the_day_after_arrival(session: Session) -> None:
     res = booking.book(session, req(), now=NOW)
     with pytest.raises(InvalidRequest):
-        booking.no_show(session, res, now=NOW)
-    booking.no_show(session, res, now=NOW + timedelta(days=8))
+        cancellation.no_show(session, res, now=NOW)
+    cancellation.no_show(session, res, now=NOW + timedelta(days=8))
     assert res.status == "no_show" and res.cancellation_fee_minor == 9000
     check_invariants(session)
 
