@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -22,6 +22,7 @@ from cloud.billing.payment_qr import folio_qr_payload
 from cloud.billing.pdf import render_invoice
 from cloud.billing.schemas import ChargeIn, FolioIn, InvoiceIn, MoneyIn, PaymentIn, RefundIn
 from cloud.billing.views import folio_body, invoice_body, payment_body
+from cloud.core.deps import IdempotencyKeyHeader
 from cloud.core.errors import DomainError
 from cloud.core.idempotency import Stored, check_key, fingerprint, remember, replay
 from cloud.core.money import Money, MoneyError
@@ -32,7 +33,6 @@ router = APIRouter(prefix="/api/v1", tags=["billing"])
 # Folios, payments and invoices are for the front desk and managers of the folio's property
 # (``BillingUser`` and the checks of cloud.billing.access); the provider webhook below is
 # public and authenticated by its signature instead.
-KeyHeader = Annotated[str | None, Header(alias="Idempotency-Key")]
 Work = Callable[[Session], tuple[int, dict[str, Any]]]
 
 
@@ -65,7 +65,8 @@ def _idempotent(ctx: Ctx, *, scope: str, key: str | None, body: Any, work: Work)
 
 
 @router.post("/folios", status_code=201)
-def open_folio(body: FolioIn, ctx: Ctx, user: BillingUser, key: KeyHeader = None) -> JSONResponse:
+def open_folio(body: FolioIn, ctx: Ctx, user: BillingUser,
+               key: IdempotencyKeyHeader = None) -> JSONResponse:
     check_site(ctx, user, body.site)
     def work(session: Session) -> tuple[int, dict[str, Any]]:
         spec = service.FolioSpec(
@@ -108,7 +109,7 @@ def close_folio(folio_id: str, ctx: Ctx, user: BillingUser) -> dict[str, Any]:
 
 @router.post("/folios/{folio_id}/charges", status_code=201)
 def post_charge(folio_id: str, body: ChargeIn, ctx: Ctx, user: BillingUser,
-                key: KeyHeader = None) -> JSONResponse:
+                key: IdempotencyKeyHeader = None) -> JSONResponse:
     check_folio(ctx, user, folio_id)
     share = body.company_share_percent
     request = service.ChargeRequest(
@@ -129,7 +130,7 @@ def post_charge(folio_id: str, body: ChargeIn, ctx: Ctx, user: BillingUser,
 
 @router.post("/folios/{folio_id}/payments", status_code=201)
 def take_payment(folio_id: str, body: PaymentIn, ctx: Ctx, user: BillingUser,
-                 key: KeyHeader = None) -> JSONResponse:
+                 key: IdempotencyKeyHeader = None) -> JSONResponse:
     check_folio(ctx, user, folio_id)
     request = payments.PaymentRequest(amount=money_of(body.amount), method=body.method,
                                       stage=body.stage, payer=body.payer,
@@ -160,7 +161,7 @@ def take_payment(folio_id: str, body: PaymentIn, ctx: Ctx, user: BillingUser,
 
 @router.post("/payments/{payment_id}/refunds", status_code=201)
 def refund(payment_id: str, body: RefundIn, ctx: Ctx, user: BillingUser,
-           key: KeyHeader = None) -> JSONResponse:
+           key: IdempotencyKeyHeader = None) -> JSONResponse:
     check_payment(ctx, user, payment_id)
     amount = money_of(body.amount)
 
@@ -176,7 +177,7 @@ def refund(payment_id: str, body: RefundIn, ctx: Ctx, user: BillingUser,
 
 @router.post("/folios/{folio_id}/invoices", status_code=201)
 def issue_invoice(folio_id: str, body: InvoiceIn, ctx: Ctx, user: BillingUser,
-                  key: KeyHeader = None) -> JSONResponse:
+                  key: IdempotencyKeyHeader = None) -> JSONResponse:
     check_folio(ctx, user, folio_id)
     def work(session: Session) -> tuple[int, dict[str, Any]]:
         invoice = invoicing.issue_invoice(
@@ -211,7 +212,8 @@ def invoice_pdf(invoice_id: str, ctx: Ctx, user: BillingUser) -> Response:
 
 
 @router.post("/invoices/{invoice_id}/credit-notes", status_code=201)
-def credit_note(invoice_id: str, ctx: Ctx, user: BillingUser, key: KeyHeader = None) -> JSONResponse:
+def credit_note(invoice_id: str, ctx: Ctx, user: BillingUser,
+                key: IdempotencyKeyHeader = None) -> JSONResponse:
     check_invoice(ctx, user, invoice_id)
     def work(session: Session) -> tuple[int, dict[str, Any]]:
         note = invoicing.issue_credit_note(

@@ -19,10 +19,10 @@ from cloud.cards.errors import AgentOnly
 from cloud.cards.lifecycle import Outcome
 from cloud.cards.schemas import STATION, AgentJob, CardIn, CardOut, EncodeIn, JobOut, ResultIn, StationOut
 from cloud.catalog.models import Property
-from cloud.core.deps import ClockDep, DbSession, SessionsDep
+from cloud.core.deps import ClockDep, DbSession, IdempotencyKeyHeader, SessionsDep
 from cloud.core.idempotency import idempotent, transact
 from cloud.reservations.api import PROBLEMS
-from cloud.reservations.web import IdempotencyKeyHeader, IssuerDep, StaffDep, allow, own
+from cloud.reservations.web import IssuerDep, StaffDep, allow, own
 
 router = APIRouter(prefix="/api/v1", tags=["keycards"])
 POLL_S = 0.5

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.core.clock import Clock
@@ -74,3 +74,13 @@ SessionDep = Annotated[Session, Depends(get_session)]
 DbSession = Annotated[Session, Depends(_committed, scope="function")]
 SessionsDep = Annotated[sessionmaker[Session], Depends(get_sessions)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
+# A creating request may carry one; retries with the same key get the first answer
+# (``cloud.core.idempotency``).
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=255,
+        description="retrying with the same key returns the first answer",
+    ),
+]

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from cloud.catalog import service as catalog
 from cloud.catalog.models import Property
-from cloud.core.deps import ClockDep, SessionsDep
+from cloud.core.deps import ClockDep, IdempotencyKeyHeader, SessionsDep
 from cloud.core.idempotency import idempotent, transact
 from cloud.reservations.errors import RoomUnavailable
 from cloud.reservations.present import reservation_json, reservation_out
@@ -20,7 +20,7 @@ from cloud.reservations.sales.booking import Booking
 from cloud.reservations.schemas import MoveIn, QuoteOut, ReservationIn, ReservationOut, ReservationPatch
 from cloud.reservations.stays import rooms
 from cloud.reservations.stays.ledger import LedgerDep
-from cloud.reservations.web import IdempotencyKeyHeader, StaffDep, allow, own, property_for
+from cloud.reservations.web import StaffDep, allow, own, property_for
 
 router = APIRouter(prefix="/api/v1", tags=["reservations"])
 PROBLEMS: dict[int | str, dict[str, Any]] = {

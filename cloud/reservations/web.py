@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from cloud.auth.deps import GuestDataUser, check_property
@@ -73,11 +73,3 @@ async def _history(request: Request) -> StayHistory:
 StaffDep = Annotated[Principal, Depends(_front_desk)]
 IssuerDep = Annotated[CredentialIssuer, Depends(_issuer)]
 HistoryDep = Annotated[StayHistory, Depends(_history)]
-IdempotencyKeyHeader = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=255,
-        description="retrying with the same key returns the first answer",
-    ),
-]

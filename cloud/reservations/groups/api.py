@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from cloud.core.deps import ClockDep, SessionsDep
+from cloud.core.deps import ClockDep, IdempotencyKeyHeader, SessionsDep
 from cloud.core.idempotency import idempotent, transact
 from cloud.reservations.api import PROBLEMS
 from cloud.reservations.errors import InvalidRequest
@@ -20,7 +20,7 @@ from cloud.reservations.present import block_out, reservation_json
 from cloud.reservations.sales import booking
 from cloud.reservations.schemas import BlockIn, BlockOut
 from cloud.reservations.stays.ledger import LedgerDep
-from cloud.reservations.web import IdempotencyKeyHeader, IssuerDep, StaffDep, own_block, property_for
+from cloud.reservations.web import IssuerDep, StaffDep, own_block, property_for
 
 router = APIRouter(prefix="/api/v1", tags=["groups"])
 MAX_CSV_BYTES = 1_000_000
