@@ -1,10 +1,10 @@
 import pytest
 from pydantic import ValidationError
 
+from cloud.settings import Settings
 from cloud.telemetry.influx import InfluxSink
 from cloud.telemetry.ingest import build_sinks
 from cloud.telemetry.latest import LatestStore
-from cloud.settings import Settings
 from cloud.telemetry.settings import TelemetrySettings
 
 
