@@ -3,6 +3,7 @@ hook that sorts every test into the unit, service or browser lane by the fixture
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,14 @@ from tests.support.pg import fresh_database
 # another, so hypothesis's per-example deadline is off for the whole suite.
 settings.register_profile("posada", deadline=None)
 settings.load_profile("posada")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Staff passwords hash with argon2id at its cheapest in tests (one app and a few accounts per
+    test); tests of the hashing itself give their parameters explicitly. Processes the tests start
+    inherit it; a test that sets its own value keeps it."""
+    os.environ.setdefault("POSADA_ARGON2_MEMORY_KIB", "1024")
+    os.environ.setdefault("POSADA_ARGON2_TIME_COST", "1")
 
 # Fixtures that start or reach a real service: PostgreSQL, Mosquitto, victoria-metrics, Node.js
 # (MicroPython), uvicorn or gateway processes. A test that uses one, directly or through another
@@ -51,7 +60,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.service)
         if used & BROWSER_FIXTURES:
             item.add_marker(pytest.mark.browser)
-        if not any(item.get_closest_marker(name) for name in ("service", "browser", "bench")):
+        if not any(item.get_closest_marker(name) for name in ("service", "browser", "bench", "fuzz")):
             item.add_marker(pytest.mark.unit)
 
 

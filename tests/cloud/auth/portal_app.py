@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -60,6 +65,26 @@ def fast_auth_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @contextmanager
 def portal_app(database_url: str) -> Iterator[PortalApp]:
+    """The app with the accounts above. On SQLite the database is a copy of one made once per test
+    process (migrations and nine argon2 hashes cost about a second per test otherwise)."""
+    target = database_url.removeprefix("sqlite:///")
+    if target != database_url and os.environ.get("POSADA_ARGON2_MEMORY_KIB") == "1024":
+        shutil.copyfile(_sqlite_template(), target)
+    else:
+        _seed_accounts(database_url)
+    app = create_app(Settings(database_url=database_url, mqtt_enabled=False))
+    yield PortalApp(app)
+    app.services.engine.dispose()
+
+
+@functools.cache
+def _sqlite_template() -> Path:
+    path = Path(tempfile.mkdtemp(prefix="posada-portal-")) / "template.db"
+    _seed_accounts(f"sqlite:///{path}")
+    return path
+
+
+def _seed_accounts(database_url: str) -> None:
     app = create_app(Settings(database_url=database_url, mqtt_enabled=False))
     ctx: AuthContext = app.services.auth
     with ctx.sessionmaker() as session, session.begin():
@@ -89,5 +114,4 @@ def portal_app(database_url: str) -> Iterator[PortalApp]:
             site=None,
             chain="acme",
         )
-    yield PortalApp(app)
     app.services.engine.dispose()

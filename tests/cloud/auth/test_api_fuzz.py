@@ -32,6 +32,7 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PortalApp
     mp.undo()
 
 
+@pytest.mark.fuzz
 def test_api_never_answers_with_a_server_error(fuzzed: tuple[PortalApp, str]) -> None:
     portal, token = fuzzed
     schema = schemathesis.openapi.from_asgi("/openapi.json", portal.app)

@@ -14,11 +14,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.cards.issuer import KeyringIssuer
-from cloud.core.db import make_engine, make_sessionmaker
-from cloud.core.migrate import upgrade
+from cloud.core.db import make_sessionmaker
 from cloud.keys.storage import KeyDirectory
 from cloud.reservations.seed import seed_demo
 from tests.cloud.reservations.apps import client_for
+from tests.support.db import migrated_engine
 
 BOOKED_AT = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)  # 10:00 in Madrid
 
@@ -33,8 +33,7 @@ class Clock:
 
 @pytest.fixture(name="stay_sessions")
 def _stay_sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(db_url)
-    upgrade(engine)
+    engine = migrated_engine(db_url)
     maker: sessionmaker[Session] = make_sessionmaker(engine)
     with maker.begin() as session:
         seed_demo(session, year=2027)

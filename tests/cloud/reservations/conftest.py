@@ -12,12 +12,12 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.cards.issuer import KeyringIssuer
-from cloud.core.db import make_engine, make_sessionmaker
-from cloud.core.migrate import upgrade
+from cloud.core.db import make_sessionmaker
 from cloud.keys.keyring import Keyring
 from cloud.keys.storage import KeyDirectory
 from cloud.reservations.seed import seed_demo
 from cloud.reservations.stays.credentials import KeyRequest
+from tests.support.db import migrated_engine
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)  # 10:00 in Madrid, a Monday
 
@@ -37,8 +37,7 @@ class RecordingIssuer(KeyringIssuer):
 
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
-    eng = make_engine(db_url, pool_size=5, max_overflow=10)  # the suite shares one server with other tests
-    upgrade(eng)
+    eng = migrated_engine(db_url, pool_size=5, max_overflow=10)  # the suite shares one server with others
     yield eng
     eng.dispose()
 

@@ -4,12 +4,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from cloud.core.db import make_engine, make_sessionmaker
-from cloud.core.migrate import upgrade
+from cloud.core.db import make_sessionmaker
+from tests.support.db import migrated_engine
 
 
 def migrated(url: str) -> sessionmaker[Session]:
-    engine = make_engine(url)
-    upgrade(engine)
+    engine = migrated_engine(url)
     sessions: Any = make_sessionmaker(engine)
     return sessions

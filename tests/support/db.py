@@ -1,0 +1,33 @@
+"""Migrated databases for tests: a SQLite file is a copy of one migrated once per test process."""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from cloud.core.db import make_engine
+from cloud.core.migrate import upgrade
+
+
+def migrated_engine(url: str, **engine_options: Any) -> Engine:
+    """An engine on a database at the latest schema (``upgrade`` still runs: a no-op on a copy)."""
+    path = Path(url.removeprefix("sqlite:///"))
+    if url.startswith("sqlite:///") and not path.exists():
+        shutil.copyfile(_template(), path)
+    engine = make_engine(url, **engine_options)
+    upgrade(engine)
+    return engine
+
+
+@functools.cache
+def _template() -> Path:
+    path = Path(tempfile.mkdtemp(prefix="posada-schema-")) / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
