@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from pydantic import Field, model_validator
 from pydantic_settings import (
@@ -15,7 +14,7 @@ from pydantic_settings import (
 
 from cloud.auth.settings import AuthSettings
 from cloud.billing.settings import BillingSettings
-from cloud.core.config import AreaSource, area_fields, config_file, describe, read_toml
+from cloud.core.config import AreaSource, area_fields, config_file, describe, read_toml, share_root_values
 from cloud.guests.settings import GuestSettings
 from cloud.notify.settings import NotifySettings
 from cloud.telemetry.settings import GrafanaSettings, TelemetrySettings
@@ -73,10 +72,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _one_secret(self) -> Settings:
-        """The areas that sign or derive keys use the root's secret unless given their own."""
-        for part in (self.auth, self.guests):
-            if "secret_key" not in part.model_fields_set:
-                part.secret_key = self.secret_key
+        """The areas that sign or derive keys (auth, guests) use the root's secret."""
+        share_root_values(self)
         return self
 
     @classmethod
@@ -110,11 +107,3 @@ def load() -> Settings:
     """The settings of this process: the environment and ``POSADA_CONFIG``, read once."""
     return Settings()
 
-
-def area_help() -> dict[str, Any]:
-    """Variable name -> description for every setting (operator tools, docs)."""
-    out: dict[str, Any] = {f"POSADA_{n.upper()}": f.description for n, f in Settings.model_fields.items()
-                           if n not in dict(area_fields(Settings))}
-    for _area, model in area_fields(Settings):
-        out.update({f"POSADA_{n.upper()}": f.description for n, f in model.model_fields.items()})
-    return out

@@ -83,6 +83,8 @@ class AreaSource(PydanticBaseSettingsSource):
             table = self.file.get(area)
             values: dict[str, Any] = dict(table) if isinstance(table, dict) else {}
             for name, field in model.model_fields.items():
+                if name in self.settings_cls.model_fields:
+                    continue  # a name the root declares is the root's; see share_root_values
                 if name in self.file and name not in values:
                     values[name] = self.file[name]
                 raw = self.environ.get(PREFIX + name.upper())
@@ -91,6 +93,16 @@ class AreaSource(PydanticBaseSettingsSource):
             if values:
                 out[area] = values
         return out
+
+
+def share_root_values(root: BaseModel) -> None:
+    """An area that declares a name the root declares too (``secret_key``) gets the root's value,
+    unless it was given its own in code."""
+    for area, _model in area_fields(type(root)):
+        part = getattr(root, area)
+        for name in set(type(part).model_fields) & set(type(root).model_fields):
+            if name not in part.model_fields_set:
+                setattr(part, name, getattr(root, name))
 
 
 def describe(model: type[BaseModel]) -> str:

@@ -82,3 +82,11 @@ def test_help_lists_every_areas_settings() -> None:
         assert name in text
     for area in ("auth", "guests", "billing", "notify", "telemetry", "grafana"):
         assert f"POSADA_{area.upper()} " not in text  # the parts are not settings themselves
+
+
+def test_the_roots_secret_is_the_one_every_area_uses(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POSADA_SECRET_KEY", "from-the-environment-0123456789")
+    given = Settings(secret_key="given-in-code-0123456789")
+    assert given.auth.secret_key == given.guests.secret_key == "given-in-code-0123456789"
+    read = Settings()
+    assert read.auth.secret_key == read.guests.secret_key == "from-the-environment-0123456789"
