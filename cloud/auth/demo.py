@@ -11,20 +11,18 @@ from cloud.auth.accounts import create_staff, ensure_property
 from cloud.auth.models import PropertyScope, StaffUser
 from cloud.auth.passwords import Passwords
 from cloud.auth.roles import Role
-from cloud.auth.settings import AuthSettings
 
 DEMO_SITE, DEMO_CHAIN = "hotel", "posada-demo"
 NAMES = {Role.FRONT_DESK: "Front Desk", Role.HOUSEKEEPING: "Housekeeping", Role.MAINTENANCE: "Maintenance",
          Role.MANAGER: "Manager", Role.CHAIN_ADMIN: "Chain Administrator"}
 
 
-def seed_demo_staff(session: Session, *, passwords: Passwords | None = None,
+def seed_demo_staff(session: Session, *, passwords: Passwords,
                     time_zone: str = "Europe/Madrid") -> list[tuple[str, str, str]]:
     """Create (or reset) one account per role; returns ``(username, password, role)`` to print.
 
     Passwords are fresh random values each run, so a demo database never has known logins.
     """
-    passwords = passwords or Passwords(AuthSettings())
     prop = session.get(PropertyScope, DEMO_SITE) or ensure_property(
         session, site=DEMO_SITE, chain=DEMO_CHAIN, name="Posada Demo Hotel", time_zone=time_zone)
     logins: list[tuple[str, str, str]] = []

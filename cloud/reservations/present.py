@@ -34,13 +34,6 @@ def reservation_out(session: Session, res: Reservation) -> ReservationOut:
         .where(ReservationNight.reservation_id == res.id)
         .order_by(ReservationNight.night)
     )
-    segments = session.execute(
-        select(RoomAllocation, Room.slug, Floor.slug)
-        .join(Room, Room.id == RoomAllocation.room_id)
-        .join(Floor, Floor.id == Room.floor_id)
-        .where(RoomAllocation.reservation_id == res.id)
-        .order_by(RoomAllocation.start_night)
-    ).all()
     return ReservationOut(
         id=res.id,
         property=site,
@@ -64,10 +57,7 @@ def reservation_out(session: Session, res: Reservation) -> ReservationOut:
         late_checkout_fee_minor=res.late_checkout_fee_minor,
         checkout_due_at=res.checkout_due_at,
         nights=[NightOut(night=n.night, amount_minor=n.amount_minor) for n in nights],
-        rooms=[
-            SegmentOut(room=room, floor=floor, start_night=a.start_night, end_night=a.end_night)
-            for a, room, floor in segments
-        ],
+        rooms=_segments(session, res),
         checked_in_at=res.checked_in_at,
         checked_out_at=res.checked_out_at,
     )
@@ -97,3 +87,16 @@ def block_out(session: Session, block: GroupBlock) -> BlockOut:
         rate_plan=plan.code,
         allotments=[AllotmentOut(room_type=code, held=a.held, picked=a.picked) for a, code in allots],
     )
+
+
+def _segments(session: Session, res: Reservation) -> list[SegmentOut]:
+    """The rooms of the stay, night range by night range (a room move makes two)."""
+    rows = session.execute(
+        select(RoomAllocation, Room.slug, Floor.slug)
+        .join(Room, Room.id == RoomAllocation.room_id)
+        .join(Floor, Floor.id == Room.floor_id)
+        .where(RoomAllocation.reservation_id == res.id)
+        .order_by(RoomAllocation.start_night)
+    ).all()
+    return [SegmentOut(room=room, floor=floor, start_night=a.start_night, end_night=a.end_night)
+            for a, room, floor in rows]

@@ -22,6 +22,19 @@ def _type_of(number: int) -> str:
     return "ste" if number == 10 else "sup" if number >= 7 else "std"
 
 
+def _floor(session: Session, prop: Property, types: dict[str, RoomType], *, level: int) -> None:
+    """Ten rooms: standard 1-6, superior 7-9, the suite at 10; sea view on even numbers."""
+    floor = Floor(property_id=prop.id, slug=f"f{level}", level=level)
+    session.add(floor)
+    session.flush()
+    for number in range(1, 11):
+        rooms_inventory.add_room(
+            session, prop, floor=floor, type_=types[_type_of(number)], slug=f"{level}{number:02d}",
+            number=level * 100 + number, view="sea" if number % 2 == 0 else "city",
+            accessible=number == 1, near_lift=number <= 2,
+        )
+
+
 def seed_demo(session: Session, *, year: int | None = None) -> Property:
     """Create the demo property once (idempotent by slug); returns it."""
     existing = session.query(Property).filter_by(slug="hotel").one_or_none()
@@ -55,21 +68,7 @@ def seed_demo(session: Session, *, year: int | None = None) -> Property:
     session.add_all(types.values())
     session.flush()
     for level in (1, 2):
-        floor = Floor(property_id=prop.id, slug=f"f{level}", level=level)
-        session.add(floor)
-        session.flush()
-        for number in range(1, 11):
-            rooms_inventory.add_room(
-                session,
-                prop,
-                floor=floor,
-                type_=types[_type_of(number)],
-                slug=f"{level}{number:02d}",
-                number=level * 100 + number,
-                view="sea" if number % 2 == 0 else "city",
-                accessible=number == 1,
-                near_lift=number <= 2,
-            )
+        _floor(session, prop, types, level=level)
     _rates(session, prop, types, year=year or date.today().year)
     session.flush()
     return prop

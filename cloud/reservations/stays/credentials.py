@@ -138,18 +138,10 @@ def _issue(
 ) -> StayCredential:
     prop, floor, room = _where(session, room_id)
     request = KeyRequest(
-        credential_id=format_credential_id(secrets.randbits(64) or 1),
-        site=prop.slug,
-        site_number=prop.number,
-        floor=floor.slug,
-        floor_number=floor.level,
-        room=room.slug,
-        room_number=room.number,
-        valid_from=valid_from,
-        valid_until=valid_until,
-        issued_at=now,
-        sequence=sequence,
-        guest=guest,
+        credential_id=format_credential_id(secrets.randbits(64) or 1), site=prop.slug,
+        site_number=prop.number, floor=floor.slug, floor_number=floor.level, room=room.slug,
+        room_number=room.number, valid_from=valid_from, valid_until=valid_until, issued_at=now,
+        sequence=sequence, guest=guest,
     )
     card = issuer.issue(request)
     credential = StayCredential(
