@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import functools
 import os
 import shutil
@@ -79,7 +80,9 @@ def portal_app(database_url: str) -> Iterator[PortalApp]:
 
 @functools.cache
 def _sqlite_template() -> Path:
-    path = Path(tempfile.mkdtemp(prefix="posada-portal-")) / "template.db"
+    folder = tempfile.mkdtemp(prefix="posada-portal-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    path = Path(folder) / "template.db"
     _seed_accounts(f"sqlite:///{path}")
     return path
 
