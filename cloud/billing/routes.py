@@ -24,7 +24,7 @@ from cloud.billing.schemas import ChargeIn, FolioIn, InvoiceIn, MoneyIn, Payment
 from cloud.billing.views import folio_body, invoice_body, payment_body
 from cloud.core.deps import IdempotencyKeyHeader
 from cloud.core.errors import DomainError
-from cloud.core.idempotency import Stored, check_key, fingerprint, remember, replay
+from cloud.core.idempotency import check_key, fingerprint, replay, replay_or_run
 from cloud.core.money import Money, MoneyError
 from cloud.payments.qr_image import qr_png
 from cloud.payments.stripe import WebhookRefused, verify_webhook
@@ -49,12 +49,8 @@ def _idempotent(ctx: Ctx, *, scope: str, key: str | None, body: Any, work: Work)
     for attempt in range(2):
         try:
             with ctx.sessions.begin() as session:
-                stored = replay(session, scope=scope, key=key, print_=print_)
-                replayed = stored is not None
-                if stored is None:
-                    stored = Stored(*work(session))
-                    remember(session, scope=scope, key=key, print_=print_, stored=stored,
-                             now=ctx.clock())
+                stored, replayed = replay_or_run(session, scope=scope, key=key, print_=print_,
+                                                 work=work, now=ctx.clock)
         except IntegrityError:
             if attempt:
                 raise BillingConflict("the request conflicts with data already stored") from None

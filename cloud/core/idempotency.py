@@ -91,6 +91,17 @@ def remember(session: Session, *, scope: str, key: str, print_: str, stored: Sto
     session.flush()
 
 
+def replay_or_run(session: Session, *, scope: str, key: str, print_: str,
+                  work: Callable[[Session], tuple[int, Any]], now: Clock) -> tuple[Stored, bool]:
+    """In the caller's transaction: the stored answer (True: replayed), or the work's, remembered."""
+    stored = replay(session, scope=scope, key=key, print_=print_)
+    if stored is not None:
+        return stored, True
+    stored = Stored(*work(session))
+    remember(session, scope=scope, key=key, print_=print_, stored=stored, now=now())
+    return stored, False
+
+
 def purge(session: Session, *, older_than: datetime) -> int:
     """Forget stored answers past the window in which clients may retry."""
     result = session.execute(delete(IdempotentRequest).where(IdempotentRequest.created_at < older_than))
@@ -124,10 +135,7 @@ def idempotent(
     print_ = fingerprint(scope, payload)
 
     def once(session: Session) -> tuple[int, Any]:
-        stored = replay(session, scope=scope, key=key, print_=print_)
-        if stored is None:
-            stored = Stored(*work(session))
-            remember(session, scope=scope, key=key, print_=print_, stored=stored, now=clock())
+        stored, _replayed = replay_or_run(session, scope=scope, key=key, print_=print_, work=work, now=clock)
         return stored.status_code, stored.body
 
     try:
