@@ -42,6 +42,7 @@ from cloud.keys.keyring import Keyring
 from cloud.keys.storage import KeyDirectory
 from cloud.notify import wiring as notify
 from cloud.notify.maintenance import MaintenanceAlertNotifier
+from cloud.notify.routes import NotifyContext
 from cloud.portal import wiring as portal
 from cloud.reservations import wiring as reservations
 from cloud.reservations.stays.credentials import CredentialIssuer
@@ -74,7 +75,7 @@ def build_services(settings: Settings, *, clock: Clock = utcnow,
         auth=auth.build_auth(settings.auth, sessions), guests=build_guests(settings.guests),
         keys=keys, issuer=issuer or KeyringIssuer(lambda: keyring(keys)), history=history,
         billing=build_billing(sessions, settings.billing, clock=clock), ledger=ledger,
-        notify=notify.build_context(sessions, settings.notify, clock=clock),
+        notify=NotifyContext(sessions=sessions, settings=settings.notify, clock=clock),
     )
     # checkouts at the hour, block releases, service tasks; the message outbox and reminders
     services.workers.append(StayClock(sessions, history=history, ledger=ledger))

@@ -6,17 +6,15 @@ stores the event: both are committed or neither, so no vacated room goes unannou
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from cloud.ingest.store import EventHook
 from cloud.notify.housekeeping import on_room_vacated
 from cloud.notify.settings import NotifySettings
-
-EventHook = Callable[[Connection, list[dict[str, Any]]], None]
 
 
 def housekeeping_hook(settings: NotifySettings) -> EventHook:

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
-from cloud.core.clock import Clock
 from cloud.notify import routes
 from cloud.notify.ingest_hook import housekeeping_hook
 from cloud.notify.runner import NotifyLoop, Reminders, build_worker
@@ -15,11 +14,6 @@ from cloud.notify.settings import NotifySettings
 
 if TYPE_CHECKING:
     from cloud.services import Services
-
-
-def build_context(sessions: sessionmaker[Session], settings: NotifySettings, *,
-                  clock: Clock) -> routes.NotifyContext:
-    return routes.NotifyContext(sessions=sessions, settings=settings, clock=clock)
 
 
 def build_loop(sessions: sessionmaker[Session], settings: NotifySettings, *,
