@@ -1,26 +1,54 @@
 #!/usr/bin/env bash
-# Posada developer entry point: sets up .venv on first use, then runs a task.
+# Posada developer entry point: checks the system packages, installs .venv from uv.lock, runs a task.
 #   ./dev.sh demo [--seconds N]   a living hotel on embedded defaults
-#   ./dev.sh test [pytest args]   the whole suite
+#   ./dev.sh test [pytest args]   the whole suite (starts its own PostgreSQL and Mosquitto)
 #   ./dev.sh unit [pytest args]   the fast lane: tests that need no service or browser (-m unit)
 #   ./dev.sh bench                benchmarks (print figures)
-#   ./dev.sh lint                 ruff + import contracts (lint-imports) + mypy
+#   ./dev.sh lint                 ruff + import contracts (lint-imports) + mypy + uv.lock up to date
 set -euo pipefail
 cd "$(dirname "$0")"
 VENV=.venv
-stamp="$VENV/.installed-$(sha1sum pyproject.toml | cut -c1-12)"
-if [ ! -f "$stamp" ]; then
-    python3 -m venv "$VENV"
-    "$VENV/bin/python" -m pip install --quiet --upgrade pip uv
-    "$VENV/bin/uv" pip install --quiet --python "$VENV/bin/python" -e '.[dev]'
-    rm -f "$VENV"/.installed-* && touch "$stamp"
-fi
+UV_VERSION=0.13.9  # the installer that reads uv.lock; kept in .uv/, apart from .venv
+
 task="${1:-help}"; shift || true
+case "$task" in
+    demo)             group=demo; env=demo; extras=(--extra cloud --extra edge --inexact) ;;
+    test|unit|bench)  group=test; env=dev;  extras=(--extra dev) ;;
+    lint)             group=demo; env=dev;  extras=(--extra dev) ;;  # the demo's group: python3-venv
+    *)                sed -n '2,7p' "$0"; exit 2 ;;
+esac
+
+if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    echo "Posada needs Python 3.11 or newer as python3 (found: $(python3 --version 2>&1 || echo none))" >&2
+    exit 1
+fi
+
+# System packages (system-packages.txt): installed here when root, otherwise the command to run.
+scripts/system-packages --install "$group"
+
+# uv itself, pinned, in its own small venv (a sync of .venv removes whatever uv.lock does not list).
+if [ ! -x .uv/bin/uv ] || [ "$(.uv/bin/uv --version | cut -d' ' -f2)" != "$UV_VERSION" ]; then
+    echo "setting up uv $UV_VERSION in .uv/ ..." >&2
+    python3 -m venv .uv
+    .uv/bin/python -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
+fi
+
+# .venv from uv.lock (the checkout installed editable); skipped while uv.lock and the task's extras
+# are unchanged. The demo installs only the cloud and the edge and keeps what a test run added.
+stamp="$VENV/.synced-$env-$(cat uv.lock pyproject.toml | sha1sum | cut -c1-12)"
+if [ ! -f "$stamp" ]; then
+    echo "installing Python packages from uv.lock into $VENV (${extras[*]}) ..." >&2
+    UV_PROJECT_ENVIRONMENT="$VENV" UV_PYTHON_DOWNLOADS=never \
+        .uv/bin/uv sync --locked --python "$(command -v python3)" "${extras[@]}"
+    rm -f "$VENV"/.synced-"$env"-* && touch "$stamp"
+fi
+
 case "$task" in
     demo)  exec "$VENV/bin/posada" demo "$@" ;;
     test)  exec "$VENV/bin/python" -m pytest -n "${POSADA_TEST_WORKERS:-2}" --dist loadgroup -m "not bench" "$@" ;;
     unit)  exec "$VENV/bin/python" -m pytest -n "${POSADA_TEST_WORKERS:-2}" --dist loadgroup -m unit "$@" ;;
     bench) exec "$VENV/bin/python" -m pytest -m bench -s -p no:xdist tests/bench "$@" ;;
-    lint)  "$VENV/bin/ruff" check . && "$VENV/bin/lint-imports" --no-logo && exec "$VENV/bin/mypy" mqtt edge cloud posada provisioning dashboards ;;
-    *)     sed -n '2,7p' "$0"; exit 2 ;;
+    lint)  .uv/bin/uv lock --check --quiet \
+               && "$VENV/bin/ruff" check . && "$VENV/bin/lint-imports" --no-logo \
+               && exec "$VENV/bin/mypy" mqtt edge cloud posada provisioning dashboards ;;
 esac

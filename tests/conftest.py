@@ -1,5 +1,6 @@
-"""Shared fixtures: a real Mosquitto per session, fresh PostgreSQL databases, SQLite files; and the
-hook that sorts every test into the unit, service or browser lane by the fixtures it uses."""
+"""Shared fixtures: a real Mosquitto per session, fresh PostgreSQL databases on the session's own
+scratch cluster, SQLite files; and the hook that sorts every test into the unit, service or browser
+lane by the fixtures it uses."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from tests.support import scratch_pg
 from tests.support.broker import Mosquitto, make_broker
 from tests.support.pg import fresh_database
 
@@ -18,13 +20,26 @@ from tests.support.pg import fresh_database
 settings.register_profile("posada", deadline=None)
 settings.load_profile("posada")
 
+_SCRATCH_PG = pytest.StashKey[Path | None]()
+
 
 def pytest_configure(config: pytest.Config) -> None:
     """Staff passwords hash with argon2id at its cheapest in tests (one app and a few accounts per
     test); tests of the hashing itself give their parameters explicitly. Processes the tests start
-    inherit it; a test that sets its own value keeps it."""
+    inherit it; a test that sets its own value keeps it. The session's scratch PostgreSQL gets its
+    directory here, in the first process, before xdist starts the workers that inherit its name."""
     os.environ.setdefault("POSADA_ARGON2_MEMORY_KIB", "1024")
     os.environ.setdefault("POSADA_ARGON2_TIME_COST", "1")
+    if not hasattr(config, "workerinput"):  # the session's first process; xdist workers inherit it
+        config.stash[_SCRATCH_PG] = scratch_pg.prepare_session()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The first process stops the scratch PostgreSQL (if a test started it) after the last worker."""
+    directory = config.stash.get(_SCRATCH_PG, None)
+    if directory is not None:
+        scratch_pg.end_session(directory)
+
 
 # Fixtures that start or reach a real service: PostgreSQL, Mosquitto, victoria-metrics, Node.js
 # (MicroPython), uvicorn or gateway processes. A test that uses one, directly or through another

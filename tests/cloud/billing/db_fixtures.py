@@ -1,13 +1,12 @@
 """Databases for billing and notify tests: a migrated SQLite file and a PostgreSQL database.
 
-PostgreSQL tests fail (never skip) when the server at 127.0.0.1:5432 is missing. Each test
+PostgreSQL tests fail (never skip) when the server (tests/support/pg.py) cannot be had. Each test
 process migrates one PostgreSQL database and one SQLite template once; every test then gets
 them empty (TRUNCATE) or copied, since migrating per test costs about a second.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -21,28 +20,22 @@ from sqlalchemy.engine import Engine
 import cloud.models  # noqa: F401  (every table, so TRUNCATE empties them all)
 from cloud.core.db import Base, make_engine
 from cloud.core.migrate import upgrade
-
-PG_ADMIN = os.environ.get("POSADA_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-
-def _pg_url(name: str) -> str:
-    url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-    return f"{url}/{name}"
+from tests.support.pg import admin_dsn, database_url
 
 
 def pg_engine() -> tuple[Engine, str]:
     """A fresh, migrated PostgreSQL database; drop it with ``drop_pg``."""
     name = f"posada_t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+    with psycopg.connect(admin_dsn(), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    engine = make_engine(_pg_url(name), pool_size=60, max_overflow=10)
+    engine = make_engine(database_url(name), pool_size=60, max_overflow=10)
     upgrade(engine)
     return engine, name
 
 
 def drop_pg(engine: Engine, name: str) -> None:
     engine.dispose()
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+    with psycopg.connect(admin_dsn(), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
