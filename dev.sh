@@ -23,6 +23,8 @@ if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; 
     exit 1
 fi
 
+python=$(python3 -c 'import sys; print(sys.executable)')  # the real path: uv would take a shim for another
+
 # System packages (system-packages.txt): installed here when root, otherwise the command to run.
 scripts/system-packages --install "$group"
 
@@ -39,7 +41,7 @@ stamp="$VENV/.synced-$env-$(cat uv.lock pyproject.toml | sha1sum | cut -c1-12)"
 if [ ! -f "$stamp" ]; then
     echo "installing Python packages from uv.lock into $VENV (${extras[*]}) ..." >&2
     UV_PROJECT_ENVIRONMENT="$VENV" UV_PYTHON_DOWNLOADS=never \
-        .uv/bin/uv sync --locked --python "$(command -v python3)" "${extras[@]}"
+        .uv/bin/uv sync --locked --python "$python" "${extras[@]}"
     rm -f "$VENV"/.synced-"$env"-* && touch "$stamp"
 fi
 
