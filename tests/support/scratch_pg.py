@@ -143,10 +143,9 @@ def _bindir() -> Path:
 
 
 def _alive(pid: int) -> bool:
+    """Whether the process runs (a zombie no longer does: it only waits to be reaped)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
         return False
-    except PermissionError:
-        return True
-    return True
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
