@@ -49,7 +49,7 @@ case "$task" in
     demo)  exec "$VENV/bin/posada" demo "$@" ;;
     test)  exec "$VENV/bin/python" -m pytest -n "${POSADA_TEST_WORKERS:-2}" --dist loadgroup -m "not bench" "$@" ;;
     unit)  exec "$VENV/bin/python" -m pytest -n "${POSADA_TEST_WORKERS:-2}" --dist loadgroup -m unit "$@" ;;
-    bench) exec "$VENV/bin/python" -m pytest -m bench -s -p no:xdist tests/bench "$@" ;;
+    bench) POSADA_TEST_PG_DURABLE=1 exec "$VENV/bin/python" -m pytest -m bench -s -p no:xdist tests/bench "$@" ;;
     lint)  .uv/bin/uv lock --check --quiet \
                && "$VENV/bin/ruff" check . && "$VENV/bin/lint-imports" --no-logo \
                && exec "$VENV/bin/mypy" mqtt edge cloud posada provisioning dashboards ;;

@@ -1,6 +1,6 @@
 """Billing and notification figures: outbox throughput and delay, gapless numbering under load.
 
-Run: ./dev.sh bench tests/bench/test_billing_bench.py   (PostgreSQL at 127.0.0.1:5432)
+Run: ./dev.sh bench tests/bench/test_billing_bench.py   (the session's scratch PostgreSQL, fsync on)
 """
 
 from __future__ import annotations

@@ -26,18 +26,18 @@ from tests.support.ports import free_port
 URL_VARIABLE = "POSADA_TEST_PG_URL"
 DIR_VARIABLE = "POSADA_TEST_PG_DIR"
 BASE = Path(tempfile.gettempdir()) / "posada-test-pg"
+DURABLE_VARIABLE = "POSADA_TEST_PG_DURABLE"  # set (./dev.sh bench): fsync on, as the figures were measured
 # What the suite needs of the server: the 200-client race plus a pool on the other worker need
-# more than the default 100 connections; a scratch cluster needs no durability.
+# more than the default 100 connections.
 SETTINGS = {
     "listen_addresses": "'127.0.0.1'",
     "unix_socket_directories": "''",
     "max_connections": "400",
     "shared_buffers": "128MB",
-    "fsync": "off",
-    "synchronous_commit": "off",
-    "full_page_writes": "off",
     "log_min_messages": "warning",
 }
+# A scratch cluster for tests needs no durability.
+NOT_DURABLE = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
 UNPRIVILEGED = "postgres"  # initdb refuses to run as root
 
 
@@ -97,8 +97,9 @@ def _start(directory: Path) -> int:
     port = free_port()
     _run(user, [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
                 "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync", "--no-instructions"])
+    settings = {**SETTINGS, **({} if os.environ.get(DURABLE_VARIABLE) else NOT_DURABLE), "port": str(port)}
     with (data / "postgresql.conf").open("a") as conf:
-        conf.write("".join(f"{key} = {value}\n" for key, value in {**SETTINGS, "port": str(port)}.items()))
+        conf.write("".join(f"{key} = {value}\n" for key, value in settings.items()))
     _run(user, [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(directory / "server.log"),
                 "-w", "-t", "60", "start"])
     return port
