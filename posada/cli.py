@@ -90,6 +90,10 @@ def _add_provision(sub: Any) -> None:
                         help="a floor with a gateway (repeat)")
     broker.add_argument("--port", type=int, default=1883)
     broker.add_argument("--bind", default="0.0.0.0")
+    broker.add_argument("--target", choices=["host", "compose"], default="host",
+                        help="where Mosquitto reads the files: this machine's absolute paths (host), or "
+                             "the eclipse-mosquitto container of docker-compose.yml, with DIR mounted at "
+                             "/mosquitto/config and persistence on its data volume (compose) [host]")
     grafana = prov_sub.add_parser("grafana", help="push dashboards and data sources to Grafana "
                                   "(POSADA_GRAFANA_URL, POSADA_GRAFANA_TOKEN, POSADA_INFLUX_*)")
     grafana.add_argument("--out", default=None,
@@ -134,7 +138,8 @@ def _provision(args: argparse.Namespace) -> int | None:
     if args.what == "broker":
         from provisioning.cli import provision_broker
 
-        return provision_broker(out=args.out, floors=args.floor, port=args.port, bind=args.bind)
+        return provision_broker(out=args.out, floors=args.floor, port=args.port, bind=args.bind,
+                                target=args.target)
     if args.what == "grafana":
         from provisioning.grafana import provision_grafana
 

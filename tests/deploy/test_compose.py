@@ -232,7 +232,8 @@ def test_every_posada_variable_is_a_real_setting() -> None:
 def test_the_env_file_is_read_from_where_the_header_says_and_lists_every_variable() -> None:
     assert "--env-file deploy/.env" in header(), \
         "docker-compose reads deploy/.env only with --env-file: the header must say so"
-    text = COMPOSE.read_text(encoding="utf-8")
+    lines = COMPOSE.read_text(encoding="utf-8").splitlines()
+    text = "\n".join(line for line in lines if not line.lstrip().startswith("#"))
     used = {m.group(1) for m in INTERPOLATION.finditer(text)}
     listed = set(example_env())
     assert used <= listed, f"not in deploy/.env.example: {sorted(used - listed)}"
@@ -297,8 +298,10 @@ def test_the_image_installs_the_runtime_packages_runs_unprivileged_and_checks_it
     assert any(instruction == "HEALTHCHECK" for instruction, _ in instructions)
 
 
-def test_every_floor_has_an_example_config() -> None:
+def test_every_floor_has_an_example_config_of_its_own() -> None:
     for name, spec in floors().items():
-        env = environment(spec)
-        example = ROOT / "deploy" / "floors" / env.get("POSADA_FLOOR", name) / "floor.toml"
-        assert example.is_file(), f"{name}: no {example.relative_to(ROOT)}"
+        config = spec["command"][spec["command"].index("--config") + 1]
+        source, target = assert_readable(name, config)
+        gateway = load_config(host_path(source, target, config), env=environment(spec))
+        assert source == f"./deploy/floors/{gateway.floor}/floor.toml", \
+            f"{name} reads {source}, not deploy/floors/{gateway.floor}/floor.toml"
