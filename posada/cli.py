@@ -155,9 +155,10 @@ def _run_cloud(host: str | None, port: int | None) -> int:
     import uvicorn
 
     from cloud.app import create_app
-    from cloud.settings import load
+    from cloud.settings import load, refuse_defaults
 
     settings = load()
+    refuse_defaults(settings, prog="posada cloud")
     app = create_app(settings)
     uvicorn.run(app, host=host or settings.http_host, port=port or settings.http_port,
                 log_level=settings.log_level.lower())
