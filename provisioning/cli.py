@@ -63,3 +63,26 @@ def _private(path: Path, text: str) -> None:
     path.unlink(missing_ok=True)
     path.touch(mode=0o600)
     path.write_text(text)
+
+
+def provision_systemd(*, out: str, site: str, posada: str | None, user: str, config_dir: str) -> int:
+    """``posada provision systemd``: units for the cloud, the floors' gateways and the desks."""
+    import sys
+    from pathlib import PurePosixPath
+
+    from provisioning.systemd import UnitOptions, write_units
+
+    command = PurePosixPath(posada) if posada else PurePosixPath(sys.prefix) / "bin" / "posada"
+    try:
+        options = UnitOptions(posada=command, site=site, user=user, config_dir=PurePosixPath(config_dir))
+    except (ValueError, TopicError) as exc:
+        raise SystemExit(f"posada provision systemd: {exc}") from None
+    if posada is None and not Path(str(command)).is_file():
+        raise SystemExit(f"posada provision systemd: {command} does not exist; give --posada PATH")
+    for path in write_units(Path(out), options):
+        print(path)
+    print(f"install: cp {out}/*.service /etc/systemd/system/ && "
+          f"cp {out}/posada.sysusers.conf /etc/sysusers.d/posada.conf && systemd-sysusers && "
+          "systemctl daemon-reload; then, with the env files in place: systemctl enable --now "
+          "posada-cloud, posada-edge@FLOOR, posada-desk@STATION")
+    return 0
