@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from mqtt.topics import check_slug
 
 USER_NAME = re.compile(r"[a-z_][a-z0-9_-]{0,30}")
+CONFIG_DIR = PurePosixPath("/etc/posada")
 SAFE_PATH = re.compile(r"/[A-Za-z0-9._/+-]*")
 
 # Confinement every unit shares. Not set, on purpose: MemoryDenyWriteExecute (libffi closures
@@ -53,7 +54,7 @@ class UnitOptions:
     posada: PurePosixPath  # the installed ``posada`` command (a virtualenv's bin/posada)
     site: str  # the property's slug, for the desk
     user: str = "posada"
-    config_dir: PurePosixPath = PurePosixPath("/etc/posada")
+    config_dir: PurePosixPath = CONFIG_DIR
 
     def __post_init__(self) -> None:
         for what, path in (("--posada", self.posada), ("--config-dir", self.config_dir)):
@@ -167,7 +168,7 @@ ENV_EXAMPLES = {
                          "POSADA_GUEST_INDEX_KEY=\n",
     "edge.env.example": "# /etc/posada/floors/FLOOR/edge.env (mode 0600), beside that floor's floor.toml.\n"
                         "POSADA_MQTT_URL=mqtt://gw.SITE.FLOOR:PASSWORD@broker.example:1883\n",
-    "desk.env.example": "# /etc/posada/desk.env (mode 0600): the cloud's address and a front-desk API token.\n"
+    "desk.env.example": "# /etc/posada/desk.env (mode 0600): the cloud's address, a front-desk API token.\n"
                         "POSADA_DESK_URL=https://cloud.example\n"
                         "POSADA_DESK_TOKEN=\n",
 }

@@ -31,7 +31,6 @@ def test_missing_broker_url_is_a_clear_error(capsys):
 
 def test_unreachable_broker_exits_with_a_clear_error(monkeypatch, tmp_path, caplog):
     from tests.support.ports import free_port
-
     from tests.support.production import production_env
 
     monkeypatch.setenv("POSADA_MQTT_URL", f"mqtt://127.0.0.1:{free_port()}")

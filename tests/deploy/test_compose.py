@@ -3,6 +3,7 @@ Dockerfile and the configs ``posada provision`` generates, and check that they f
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -159,7 +160,7 @@ def test_the_broker_has_a_healthcheck_that_reads_only_what_is_mounted(broker_con
     text = " ".join(check["test"]) if isinstance(check["test"], list) else check["test"]
     assert "mosquitto_sub" in text
     for path in re.findall(r"/mosquitto/\S+?(?=[\s\"')]|$)", text):
-        source, target = assert_readable("mosquitto", path)
+        _source, target = assert_readable("mosquitto", path)
         generated = Path(broker_conf["__dir__"]) / PurePosixPath(path).relative_to(target)
         assert generated.is_file(), f"the healthcheck reads {path}, which provisioning does not write"
 
@@ -194,9 +195,10 @@ def test_the_images_data_directories_are_on_named_volumes() -> None:
 def test_grafana_reads_its_provisioning_inside_its_mounts(tmp_path: Path) -> None:
     command = re.search(r"posada provision grafana --out (\S+)", header())
     assert command, "the compose header does not say how to provision Grafana"
-    done = subprocess.run([sys.executable, "-m", "posada.cli", "provision", "grafana", "--out", str(tmp_path)],
-                          capture_output=True, text=True, timeout=60,
-                          env={"POSADA_INFLUX_URL": "http://influxdb:8086", "PATH": "/usr/bin"})
+    done = subprocess.run([sys.executable, "-m", "posada.cli", "provision", "grafana",
+                           "--out", str(tmp_path)], capture_output=True, text=True, timeout=60,
+                          env={k: v for k, v in os.environ.items() if not k.startswith("POSADA_")}
+                          | {"POSADA_INFLUX_URL": "http://influxdb:8086"})
     assert done.returncode == 0, done.stderr
     spec = services()["grafana"]
     sources = {source for source, _ in mounts(spec)}
@@ -272,7 +274,8 @@ def test_the_image_copies_every_package_the_entrypoints_import() -> None:
     copied = set()
     for instruction, args in dockerfile_instructions():
         if instruction == "COPY":
-            copied |= {PurePosixPath(part).parts[0] for part in args.split()[:-1] if not part.startswith("--")}
+            sources = [part for part in args.split()[:-1] if not part.startswith("--")]
+            copied |= {PurePosixPath(part).parts[0] for part in sources}
     assert set(packages) <= copied, f"the image does not copy {sorted(set(packages) - copied)}"
 
 

@@ -33,7 +33,8 @@ def broker() -> Iterator[tuple[Path, int]]:
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     with (tmp_path / "log").open("w") as log:
-        process = subprocess.Popen([MOSQUITTO, "-c", str(tmp_path / "mosquitto.conf")], stdout=log, stderr=log)
+        process = subprocess.Popen([MOSQUITTO, "-c", str(tmp_path / "mosquitto.conf")],
+                                   stdout=log, stderr=log)
     try:
         wait_for_port(port)
         yield tmp_path, port

@@ -56,7 +56,8 @@ def test_systemd_analyze_verify_reports_nothing_on_our_units(units: Path) -> Non
 
 def test_verify_does_report_a_broken_unit(units: Path, tmp_path: Path) -> None:
     broken = tmp_path / "posada-cloud.service"
-    broken.write_text((units / "posada-cloud.service").read_text().replace("Type=exec", "Type=exec\nRestart=sometimes"))
+    text = (units / "posada-cloud.service").read_text()
+    broken.write_text(text.replace("Type=exec", "Type=exec\nRestart=sometimes"))
     done = analyze("verify", "--man=no", "--generators=no", "--recursive-errors=no", str(broken))
     assert "sometimes" in done.stdout + done.stderr
 
