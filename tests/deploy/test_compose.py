@@ -308,3 +308,16 @@ def test_every_floor_has_an_example_config_of_its_own() -> None:
         gateway = load_config(host_path(source, target, config), env=environment(spec))
         assert source == f"./deploy/floors/{gateway.floor}/floor.toml", \
             f"{name} reads {source}, not deploy/floors/{gateway.floor}/floor.toml"
+
+
+def test_the_images_own_settings_are_real_and_its_copies_are_not_ignored() -> None:
+    instructions = dockerfile_instructions()
+    env = " ".join(args for instruction, args in instructions if instruction == "ENV")
+    names = set(re.findall(r"\b(POSADA_[A-Z0-9_]+)=", env))
+    assert names and names <= cloud_setting_names() | edge_setting_names(), names
+    ignored = {line.strip().rstrip("/") for line in (ROOT / ".dockerignore").read_text().splitlines()
+               if line.strip() and not line.startswith("#")}
+    for instruction, args in instructions:
+        if instruction == "COPY":
+            for part in args.split()[:-1]:
+                assert PurePosixPath(part).parts[0] not in ignored, f".dockerignore hides {part}"
