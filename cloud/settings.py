@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 from pydantic import Field, model_validator
 from pydantic_settings import (
@@ -20,6 +21,7 @@ from cloud.notify.settings import NotifySettings
 from cloud.telemetry.settings import GrafanaSettings, TelemetrySettings
 
 DEFAULT_SECRET = "change-me-posada-development-only"
+MIN_SECRET_LENGTH = 32
 AREA_TITLES = {
     "auth": "staff access",
     "guests": "guest data",
@@ -54,8 +56,8 @@ class Settings(BaseSettings):
     http_port: int = Field(default=8000, description="port of the API and portal")
     secret_key: str = Field(
         default=DEFAULT_SECRET,
-        description="signs session cookies and CSRF tokens; guest-data keys derive from it when none "
-                    "are set; set a long random value in production",
+        description="signs session cookies and CSRF tokens: at least 32 random characters; "
+                    "`posada cloud` refuses the development default (the demo and tests use it)",
     )
     keys_dir: str = Field(default="var/keys",
                           description="directory of the property's card-signing keys (kept private, 0600)")
@@ -107,3 +109,38 @@ def load() -> Settings:
     """The settings of this process: the environment and ``POSADA_CONFIG``, read once."""
     return Settings()
 
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """Why these settings must not serve a real hotel: the development secret, or guest-data keys
+    derived from the secret instead of given. ``posada demo`` and the tests run on defaults; the
+    processes that serve production refuse to start while this list is not empty."""
+    from cloud.guests.crypto import KeyConfigError, keys_from
+
+    problems = []
+    if settings.secret_key == DEFAULT_SECRET:
+        problems.append("POSADA_SECRET_KEY is the development default; set a random value of at least "
+                        f"{MIN_SECRET_LENGTH} characters (openssl rand -hex 32)")
+    elif len(settings.secret_key) < MIN_SECRET_LENGTH:
+        problems.append(f"POSADA_SECRET_KEY is shorter than {MIN_SECRET_LENGTH} characters")
+    guests = settings.guests
+    if not guests.guest_keys.strip():
+        problems.append("POSADA_GUEST_KEYS is not set: guest data would be encrypted with a key derived "
+                        "from the secret key; give kid=base64(32 bytes), e.g. k1=$(openssl rand -base64 32)")
+    if not guests.guest_index_key.strip():
+        problems.append("POSADA_GUEST_INDEX_KEY is not set: the guest search index would be keyed from "
+                        "the secret key; give base64(32 bytes) (openssl rand -base64 32)")
+    if guests.guest_keys.strip() and guests.guest_index_key.strip():
+        try:
+            keys_from(guests)
+        except KeyConfigError as exc:
+            problems.append(str(exc))
+    return problems
+
+
+def refuse_defaults(settings: Settings, *, prog: str) -> None:
+    """Stop a production process (exit 2) naming every setting it cannot start with."""
+    problems = production_problems(settings)
+    if problems:
+        print(f"{prog}: refusing to start:\n" + "\n".join(f"  {p}" for p in problems), file=sys.stderr)
+        raise SystemExit(2)

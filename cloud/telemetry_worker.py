@@ -8,7 +8,7 @@ import os
 import signal
 
 from cloud.core.db import make_engine, make_sessionmaker
-from cloud.settings import load
+from cloud.settings import load, production_problems
 from cloud.telemetry.alerts.monitor import AlertLoop, AlertMonitor
 from cloud.telemetry.ingest import TelemetryIngest, build_sinks
 from cloud.telemetry.worker import BrokerAddress, TelemetryWorker
@@ -41,6 +41,9 @@ def _build(args: argparse.Namespace, parser: argparse.ArgumentParser,
         broker = BrokerAddress.parse(core.mqtt_url)
     except ValueError as exc:
         parser.error(str(exc))
+    problems = production_problems(core)
+    if problems:
+        parser.error("refusing to start:\n" + "\n".join(f"  {p}" for p in problems))
     if args.alerts:
         settings = settings.model_copy(update={"telemetry_keep_latest": True})
     needs_db = settings.telemetry_keep_latest or not settings.influx_url

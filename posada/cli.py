@@ -90,10 +90,25 @@ def _add_provision(sub: Any) -> None:
                         help="a floor with a gateway (repeat)")
     broker.add_argument("--port", type=int, default=1883)
     broker.add_argument("--bind", default="0.0.0.0")
+    broker.add_argument("--target", choices=["host", "compose"], default="host",
+                        help="where Mosquitto reads the files: this machine's absolute paths (host), or "
+                             "the eclipse-mosquitto container of docker-compose.yml, with DIR mounted at "
+                             "/mosquitto/config and persistence on its data volume (compose) [host]")
     grafana = prov_sub.add_parser("grafana", help="push dashboards and data sources to Grafana "
                                   "(POSADA_GRAFANA_URL, POSADA_GRAFANA_TOKEN, POSADA_INFLUX_*)")
     grafana.add_argument("--out", default=None,
                          help="write provisioning files here instead of calling the API")
+    units = prov_sub.add_parser("systemd", help="systemd units for the cloud, a floor's gateway and a desk",
+                                description="Writes posada-cloud.service, posada-edge@.service (instance: "
+                                            "the floor), posada-desk@.service (instance: the station), a "
+                                            "sysusers.d file for the posada user and example env files.")
+    units.add_argument("--out", required=True, help="directory to write into")
+    units.add_argument("--site", required=True, help="the property's slug (the desk's --site)")
+    units.add_argument("--posada", default=None,
+                       help="the installed posada command [this installation's bin/posada]")
+    units.add_argument("--user", default="posada", help="the dedicated system user [posada]")
+    units.add_argument("--config-dir", default="/etc/posada",
+                       help="where the env files and floors' configs live [/etc/posada]")
     keys = prov_sub.add_parser("keys", help="the property's Ed25519 card-signing keys (create, rotate)")
     keys.add_argument("--dir", required=True, help="key directory (private keys, mode 0600)")
     keys.add_argument("--rotate", action="store_true", help="announce the next key now")
@@ -134,7 +149,13 @@ def _provision(args: argparse.Namespace) -> int | None:
     if args.what == "broker":
         from provisioning.cli import provision_broker
 
-        return provision_broker(out=args.out, floors=args.floor, port=args.port, bind=args.bind)
+        return provision_broker(out=args.out, floors=args.floor, port=args.port, bind=args.bind,
+                                target=args.target)
+    if args.what == "systemd":
+        from provisioning.cli import provision_systemd
+
+        return provision_systemd(out=args.out, site=args.site, posada=args.posada, user=args.user,
+                                 config_dir=args.config_dir)
     if args.what == "grafana":
         from provisioning.grafana import provision_grafana
 
@@ -150,9 +171,10 @@ def _run_cloud(host: str | None, port: int | None) -> int:
     import uvicorn
 
     from cloud.app import create_app
-    from cloud.settings import load
+    from cloud.settings import load, refuse_defaults
 
     settings = load()
+    refuse_defaults(settings, prog="posada cloud")
     app = create_app(settings)
     uvicorn.run(app, host=host or settings.http_host, port=port or settings.http_port,
                 log_level=settings.log_level.lower())

@@ -12,11 +12,14 @@ import os
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath, PurePosixPath
 
 from mqtt.topics import PREFIX, check_slug
 
 CLOUD_USER = "posada-cloud"
+HEALTH_USER = "posada-health"  # connects and subscribes to HEALTH_TOPIC only: a liveness probe
+HEALTH_TOPIC = "posada/health"
+HEALTH_PASSWORD_FILE = "health-password"
 PBKDF2_ITERATIONS = 101  # what mosquitto_passwd writes for its "$7$" format
 
 
@@ -55,8 +58,13 @@ def gateway_acl(site: str, floor: str) -> list[str]:
     return lines
 
 
-def acl_text(floors: Iterable[tuple[str, str]]) -> str:
+def health_acl() -> list[str]:
+    return [f"user {HEALTH_USER}", f"topic read {HEALTH_TOPIC}"]
+
+
+def acl_text(floors: Iterable[tuple[str, str]], *, health: bool = False) -> str:
     blocks = [cloud_acl()] + [gateway_acl(site, floor) for site, floor in floors]
+    blocks += [health_acl()] if health else []
     return "\n\n".join("\n".join(b) for b in blocks) + "\n"
 
 
@@ -64,20 +72,37 @@ def passwd_text(accounts: Iterable[Account]) -> str:
     return "".join(f"{a.username}:{hash_password(a.password)}\n" for a in accounts)
 
 
-def mosquitto_conf(*, port: int, bind: str, directory: Path, persistence: bool = True) -> str:
+@dataclass(frozen=True)
+class BrokerPaths:
+    """Where the broker itself finds its files: the config directory and its persistence directory."""
+
+    config_dir: PurePath
+    data_dir: PurePath
+
+
+# The eclipse-mosquitto image: config mounted at /mosquitto/config, the data volume at /mosquitto/data.
+CONTAINER_PATHS = BrokerPaths(PurePosixPath("/mosquitto/config"), PurePosixPath("/mosquitto/data"))
+
+
+def host_paths(directory: Path, data_dir: Path | None = None) -> BrokerPaths:
+    """Absolute paths on this machine, so the config works whatever directory mosquitto starts in."""
+    return BrokerPaths(directory.resolve(), (data_dir or directory).resolve())
+
+
+def mosquitto_conf(*, port: int, bind: str, paths: BrokerPaths, persistence: bool = True) -> str:
     lines = [
         "per_listener_settings false",
         f"listener {port} {bind}",
         "allow_anonymous false",
-        f"password_file {directory / 'passwd'}",
-        f"acl_file {directory / 'acl'}",
+        f"password_file {paths.config_dir / 'passwd'}",
+        f"acl_file {paths.config_dir / 'acl'}",
         "max_inflight_messages 1000",
         # The cloud's persistent session must hold a long outage of the ingest worker;
         # gateways republish whatever the cloud has not confirmed, so this is a buffer, not the guarantee.
         "max_queued_messages 200000",
         "max_packet_size 262144",
         f"persistence {'true' if persistence else 'false'}",
-        f"persistence_location {directory}/",
+        f"persistence_location {paths.data_dir}/",
         "autosave_interval 10",
         "log_type error",
         "log_type warning",
@@ -95,14 +120,23 @@ def write_broker_files(
     port: int = 1883,
     bind: str = "127.0.0.1",
     persistence: bool = True,
+    paths: BrokerPaths | None = None,
+    health: bool = False,
 ) -> Path:
-    """Write passwd, acl and mosquitto.conf into ``directory``; returns the config path."""
+    """Write passwd, acl and mosquitto.conf into ``directory``; returns the config path.
+
+    ``paths`` says where the broker will find them (``CONTAINER_PATHS`` when the directory is
+    mounted into a container); by default, this directory's absolute path. ``health`` adds the
+    probe account (its account must be among ``accounts``).
+    """
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "passwd").write_text(passwd_text(accounts))
-    (directory / "acl").write_text(acl_text(floors))
+    (directory / "acl").write_text(acl_text(floors, health=health))
     conf = directory / "mosquitto.conf"
-    conf.write_text(mosquitto_conf(port=port, bind=bind, directory=directory, persistence=persistence))
-    _readable_by_broker(directory)
+    conf.write_text(mosquitto_conf(port=port, bind=bind, paths=paths or host_paths(directory),
+                                   persistence=persistence))
+    if paths is None:  # a container's broker runs under its own uid: the image sees to its files
+        _readable_by_broker(directory)
     return conf
 
 

@@ -4,24 +4,85 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Literal
 
-from provisioning.broker import CLOUD_USER, Account, gateway_user, write_broker_files
+from mqtt.topics import TopicError
+from provisioning.broker import (
+    CLOUD_USER,
+    CONTAINER_PATHS,
+    HEALTH_PASSWORD_FILE,
+    HEALTH_USER,
+    Account,
+    gateway_user,
+    write_broker_files,
+)
+
+Target = Literal["host", "compose"]
 
 
-def provision_broker(*, out: str, floors: list[str], port: int, bind: str) -> int:
+def parse_floors(floors: list[str]) -> list[tuple[str, str]]:
+    """``SITE/FLOOR`` items, every one checked before anything is written."""
     parsed: list[tuple[str, str]] = []
     for item in floors:
         site, _, floor = item.partition("/")
         if not site or not floor:
             raise SystemExit(f"--floor must be SITE/FLOOR, got {item!r}")
+        try:
+            gateway_user(site, floor)
+        except TopicError as exc:
+            raise SystemExit(f"--floor {item!r}: {exc}") from None
         parsed.append((site, floor))
+    if len(set(parsed)) != len(parsed):
+        raise SystemExit("--floor: a floor is given more than once")
+    return parsed
+
+
+def provision_broker(*, out: str, floors: list[str], port: int, bind: str, target: Target = "host") -> int:
+    """Write the broker's files; ``target`` says where Mosquitto reads them: this machine's paths
+    (``host``) or the eclipse-mosquitto container's (``compose``: the directory is mounted at
+    /mosquitto/config, persistence goes to the data volume at /mosquitto/data)."""
+    parsed = parse_floors(floors)
     accounts = [Account(CLOUD_USER, secrets.token_urlsafe(24))]
     accounts += [Account(gateway_user(s, f), secrets.token_urlsafe(24)) for s, f in parsed]
+    health = Account(HEALTH_USER, secrets.token_urlsafe(24))
     directory = Path(out)
-    conf = write_broker_files(directory, floors=parsed, accounts=accounts, port=port, bind=bind)
+    conf = write_broker_files(directory, floors=parsed, accounts=[*accounts, health], port=port, bind=bind,
+                              paths=CONTAINER_PATHS if target == "compose" else None, health=True)
+    _private(directory / HEALTH_PASSWORD_FILE, health.password + "\n")
     secrets_file = directory / "credentials.txt"
-    secrets_file.write_text("".join(f"{a.username} {a.password}\n" for a in accounts))
-    secrets_file.chmod(0o600)
+    _private(secrets_file, "".join(f"{a.username} {a.password}\n" for a in accounts))
     print(f"wrote {conf}, {directory / 'passwd'}, {directory / 'acl'}")
     print(f"plain-text credentials for the cloud and each gateway: {secrets_file} (move them to their hosts)")
+    print(f"the health probe's password ({HEALTH_USER}, may only subscribe to a topic nothing publishes): "
+          f"{directory / HEALTH_PASSWORD_FILE}")
+    return 0
+
+
+def _private(path: Path, text: str) -> None:
+    """Created with mode 0600 before the secret is written into it."""
+    path.unlink(missing_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(text)
+
+
+def provision_systemd(*, out: str, site: str, posada: str | None, user: str, config_dir: str) -> int:
+    """``posada provision systemd``: units for the cloud, the floors' gateways and the desks."""
+    import sys
+    from pathlib import PurePosixPath
+
+    from provisioning.systemd import UnitOptions, write_units
+
+    command = PurePosixPath(posada) if posada else PurePosixPath(sys.prefix) / "bin" / "posada"
+    try:
+        options = UnitOptions(posada=command, site=site, user=user, config_dir=PurePosixPath(config_dir))
+    except (ValueError, TopicError) as exc:
+        raise SystemExit(f"posada provision systemd: {exc}") from None
+    if posada is None and not Path(str(command)).is_file():
+        raise SystemExit(f"posada provision systemd: {command} does not exist; give --posada PATH")
+    for path in write_units(Path(out), options):
+        print(path)
+    print(f"install: cp {out}/*.service /etc/systemd/system/ && "
+          f"cp {out}/posada.sysusers.conf /etc/sysusers.d/posada.conf && systemd-sysusers && "
+          "systemctl daemon-reload; then, with the env files in place: systemctl enable --now "
+          "posada-cloud, posada-edge@FLOOR, posada-desk@STATION")
     return 0

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.ports import free_port, wait_for_port
+from tests.support.production import production_env
 from tests.support.victoria import Victoria, start_victoria
 
 pytestmark = pytest.mark.bench
@@ -71,7 +72,7 @@ def start_workers(count: int, *, port: int, victoria: Victoria) -> list[subproce
     env = {**os.environ, "POSADA_MQTT_URL": f"mqtt://127.0.0.1:{port}",
            "POSADA_INFLUX_URL": victoria.url, "POSADA_INFLUX_TOKEN": "bench",
            "POSADA_TELEMETRY_KEEP_LATEST": "false", "POSADA_TELEMETRY_SHARE_GROUP": "bench",
-           "POSADA_LOG_LEVEL": "INFO"}
+           "POSADA_LOG_LEVEL": "INFO", **production_env()}
     workers = []
     for n in range(count):
         proc = subprocess.Popen([sys.executable, "-m", "cloud.telemetry_worker", "--client-id",

@@ -31,9 +31,12 @@ def test_missing_broker_url_is_a_clear_error(capsys):
 
 def test_unreachable_broker_exits_with_a_clear_error(monkeypatch, tmp_path, caplog):
     from tests.support.ports import free_port
+    from tests.support.production import production_env
 
     monkeypatch.setenv("POSADA_MQTT_URL", f"mqtt://127.0.0.1:{free_port()}")
     monkeypatch.setenv("POSADA_DATABASE_URL", f"sqlite:///{tmp_path / 'c.db'}")
+    for name, value in production_env().items():
+        monkeypatch.setenv(name, value)
     with caplog.at_level(logging.ERROR):
         assert run([]) == 1
     assert "cannot start" in caplog.text
@@ -53,3 +56,12 @@ def test_a_broker_url_that_is_not_mqtt_is_a_usage_error(monkeypatch, capsys):
     with pytest.raises(SystemExit) as done:
         run([])
     assert done.value.code == 2 and "not an mqtt://" in capsys.readouterr().err
+
+
+def test_the_default_secret_key_is_refused_naming_the_variables(monkeypatch, capsys):
+    monkeypatch.setenv("POSADA_MQTT_URL", "mqtt://127.0.0.1:1883")
+    with pytest.raises(SystemExit) as done:
+        run([])
+    err = capsys.readouterr().err
+    assert done.value.code == 2 and "refusing to start" in err
+    assert "POSADA_SECRET_KEY" in err and "POSADA_GUEST_KEYS" in err and "POSADA_GUEST_INDEX_KEY" in err

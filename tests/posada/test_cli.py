@@ -34,7 +34,7 @@ def test_provision_broker_writes_config_passwords_and_acl(tmp_path: Path) -> Non
     acl = (tmp_path / "acl").read_text()
     assert "user gw.hotel.f1" in acl and "topic write posada/v1/hotel/f2/events" in acl
     users = [line.split(":")[0] for line in (tmp_path / "passwd").read_text().splitlines()]
-    assert users == ["posada-cloud", "gw.hotel.f1", "gw.hotel.f2"]
+    assert users == ["posada-cloud", "gw.hotel.f1", "gw.hotel.f2", "posada-health"]
     assert (tmp_path / "credentials.txt").stat().st_mode & 0o077 == 0
 
 
@@ -64,3 +64,52 @@ def test_the_demo_moves_off_a_taken_port_and_keeps_a_free_one() -> None:
         moved = choose_port(busy)
         assert moved != busy and moved > 0
     assert choose_port(moved) == moved  # free again: kept
+
+
+def test_cloud_refuses_the_default_secret_and_missing_guest_keys_naming_each(tmp_path: Path) -> None:
+    import os
+
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("POSADA_")}
+    done = subprocess.run([sys.executable, "-m", "posada.cli", "cloud"], capture_output=True, text=True,
+                          timeout=60, env=clean | {"POSADA_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}"})
+    assert done.returncode == 2
+    for variable in ("POSADA_SECRET_KEY", "POSADA_GUEST_KEYS", "POSADA_GUEST_INDEX_KEY"):
+        assert variable in done.stderr
+    assert not (tmp_path / "c.db").exists(), "it touched the database before refusing"
+
+
+def test_cloud_refuses_guest_keys_that_are_not_keys(tmp_path: Path) -> None:
+    import os
+
+    from tests.support.production import production_env
+
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("POSADA_")}
+    env = clean | production_env() | {"POSADA_GUEST_KEYS": "k1=c2hvcnQ="}
+    done = subprocess.run([sys.executable, "-m", "posada.cli", "cloud"], capture_output=True, text=True,
+                          timeout=60, env=env)
+    assert done.returncode == 2 and "POSADA_GUEST_KEYS[k1]: must be 32 bytes" in done.stderr
+    assert "POSADA_SECRET_KEY" not in done.stderr
+
+
+def test_provision_broker_for_compose_writes_the_containers_paths(tmp_path: Path) -> None:
+    result = run("provision", "broker", "--target", "compose", "--out", str(tmp_path / "m"),
+                 "--floor", "hotel/f1")
+    assert result.returncode == 0, result.stderr
+    conf = (tmp_path / "m" / "mosquitto.conf").read_text()
+    assert "password_file /mosquitto/config/passwd" in conf and "acl_file /mosquitto/config/acl" in conf
+    assert "persistence_location /mosquitto/data/" in conf
+
+
+def test_provision_broker_for_the_host_writes_absolute_paths(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "posada.cli", "provision", "broker", "--out", "m",
+                           "--floor", "hotel/f1"], capture_output=True, text=True, timeout=60, cwd=tmp_path,
+                          env=__import__("os").environ | {"PYTHONPATH": str(Path(__file__).parents[2])})
+    assert done.returncode == 0, done.stderr
+    conf = (tmp_path / "m" / "mosquitto.conf").read_text()
+    assert f"password_file {(tmp_path / 'm').resolve()}/passwd" in conf
+
+
+def test_provision_broker_refuses_a_bad_slug_before_writing_anything(tmp_path: Path) -> None:
+    result = run("provision", "broker", "--out", str(tmp_path / "m"), "--floor", "hotel/F 1")
+    assert result.returncode != 0 and "hotel/F 1" in result.stderr
+    assert not (tmp_path / "m").exists()
