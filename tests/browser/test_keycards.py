@@ -32,7 +32,7 @@ from cloud.core.nights import local_today
 from cloud.keys.storage import KeyDirectory
 from cloud.reservations.sales import booking
 from cloud.reservations.sales.booking import Booking
-from cloud.reservations.seed import seed_demo
+from cloud.setup.demo import seed_demo
 from cloud.reservations.stays import rooms
 from cloud.reservations.stays import service as stays
 from mqtt.envelope import utcnow

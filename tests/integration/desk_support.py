@@ -25,7 +25,7 @@ from cloud.core.nights import local_today
 from cloud.keys.storage import KeyDirectory
 from cloud.reservations.sales import booking
 from cloud.reservations.sales.booking import Booking
-from cloud.reservations.seed import seed_demo
+from cloud.setup.demo import seed_demo
 from cloud.reservations.stays import rooms
 from cloud.settings import Settings
 from edge.desk.agent import AgentSettings, DeskAgent
