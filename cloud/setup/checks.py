@@ -28,8 +28,16 @@ def _zones() -> frozenset[str]:
 def check(doc: PropertyDocument) -> list[Problem]:
     """Every problem of the document that needs no database, in document order."""
     found: list[Problem] = []
-    for part in (_property, _floors_and_types, _rooms, _areas, _plans_and_prices, _restrictions,
-                 _taxes, _out_of_order):
+    for part in (
+        _property,
+        _floors_and_types,
+        _rooms,
+        _areas,
+        _plans_and_prices,
+        _restrictions,
+        _taxes,
+        _out_of_order,
+    ):
         found.extend(part(doc))
     return found
 
@@ -85,7 +93,9 @@ def _areas(doc: PropertyDocument) -> Iterable[Problem]:
     yield from _duplicates("areas", [a.code for a in doc.areas], "area")
     for i, area in enumerate(doc.areas):
         if area.kind == "lift_floor" and area.floor not in floors:
-            yield Problem(f"areas[{i}].floor", f"a lift floor needs a floor of the property, not {area.floor!r}")
+            yield Problem(
+                f"areas[{i}].floor", f"a lift floor needs a floor of the property, not {area.floor!r}"
+            )
         if area.kind != "lift_floor" and area.floor is not None:
             yield Problem(f"areas[{i}].floor", "only a lift floor names a floor")
 
@@ -105,7 +115,9 @@ def _plans_and_prices(doc: PropertyDocument) -> Iterable[Problem]:
     yield from _overlaps(doc.prices)
 
 
-def _refs(path: str, *, plan: str | None, type_: str | None, plans: set[str], types: set[str]) -> Iterable[Problem]:
+def _refs(
+    path: str, *, plan: str | None, type_: str | None, plans: set[str], types: set[str]
+) -> Iterable[Problem]:
     if plan is not None and plan not in plans:
         yield Problem(f"{path}.plan", f"no rate plan {plan!r}")
     if type_ is not None and type_ not in types:
@@ -125,8 +137,11 @@ def _overlaps(prices: Sequence[PricePart]) -> Iterable[Problem]:
                 night = _shared_night(prices[j], prices[i])
                 a, b = prices[j], prices[i]
                 if night is not None and (a.amount_minor, a.min_stay) != (b.amount_minor, b.min_stay):
-                    yield Problem(f"prices[{i}]", f"overlaps prices[{j}] on the night of {night.isoformat()} "
-                                  f"({b.plan}/{b.type}) with a different price")
+                    yield Problem(
+                        f"prices[{i}]",
+                        f"overlaps prices[{j}] on the night of {night.isoformat()} "
+                        f"({b.plan}/{b.type}) with a different price",
+                    )
                     break
 
 
@@ -154,8 +169,13 @@ def _restrictions(doc: PropertyDocument) -> Iterable[Problem]:
             yield Problem(f"restrictions[{i}].until", "must be after 'from'")
         if rule.min_stay and rule.max_stay and rule.max_stay < rule.min_stay:
             yield Problem(f"restrictions[{i}].max_stay", "is less than min_stay")
-        if not (rule.min_stay or rule.max_stay or rule.closed_to_arrival or rule.closed_to_departure
-                or rule.stop_sell):
+        if not (
+            rule.min_stay
+            or rule.max_stay
+            or rule.closed_to_arrival
+            or rule.closed_to_departure
+            or rule.stop_sell
+        ):
             yield Problem(f"restrictions[{i}]", "restricts nothing")
 
 
@@ -168,7 +188,9 @@ def _taxes(doc: PropertyDocument) -> Iterable[Problem]:
     for i, category in enumerate(doc.tax_categories):
         for kind in category.charge_kinds:
             if kind in kinds and kinds[kind] != i:
-                yield Problem(f"tax_categories[{i}].charge_kinds", f"{kind!r} is in tax_categories[{kinds[kind]}] too")
+                yield Problem(
+                    f"tax_categories[{i}].charge_kinds", f"{kind!r} is in tax_categories[{kinds[kind]}] too"
+                )
             kinds.setdefault(kind, i)
     for i, tax in enumerate(doc.taxes):
         if not Decimal(0) <= Decimal(tax.percent) <= Decimal(100):
@@ -185,10 +207,14 @@ def _items(doc: PropertyDocument) -> Iterable[Problem]:
         if category is None:
             yield Problem(f"service_items[{i}].category", f"no tax category {item.category!r}")
         elif item.charge_kind not in category.charge_kinds:
-            yield Problem(f"service_items[{i}].charge_kind",
-                          f"{item.charge_kind!r} is not a charge kind of tax category {item.category!r}")
+            yield Problem(
+                f"service_items[{i}].charge_kind",
+                f"{item.charge_kind!r} is not a charge kind of tax category {item.category!r}",
+            )
         if item.price_minor < 0:
-            yield Problem(f"service_items[{i}].price_minor", f"a price must not be negative ({item.price_minor})")
+            yield Problem(
+                f"service_items[{i}].price_minor", f"a price must not be negative ({item.price_minor})"
+            )
         if "en" not in item.name:
             yield Problem(f"service_items[{i}].name", "needs an English name ('en')")
 

@@ -13,8 +13,20 @@ from cloud.setup.keys import KEYS
 
 Action = Literal["create", "update", "delete", "retire"]
 # sections in the order their creations and changes are written (what others name comes first)
-SECTIONS = ("property", "floors", "room_types", "rate_plans", "tax_categories", "rooms", "areas", "prices",
-            "restrictions", "taxes", "service_items", "out_of_order")
+SECTIONS = (
+    "property",
+    "floors",
+    "room_types",
+    "rate_plans",
+    "tax_categories",
+    "rooms",
+    "areas",
+    "prices",
+    "restrictions",
+    "taxes",
+    "service_items",
+    "out_of_order",
+)
 
 
 @dataclass(frozen=True)
@@ -26,15 +38,23 @@ class Change:
     after: dict[str, Any] | None
 
     def as_json(self) -> dict[str, Any]:
-        return {"action": self.action, "section": self.section, "key": self.key,
-                "before": self.before, "after": self.after}
+        return {
+            "action": self.action,
+            "section": self.section,
+            "key": self.key,
+            "before": self.before,
+            "after": self.after,
+        }
 
     def __str__(self) -> str:
         sign = {"create": "+", "update": "~", "delete": "-", "retire": "x"}[self.action]
         if self.action != "update" or self.before is None or self.after is None:
             return f"{sign} {self.section} {self.key}"
-        fields = ", ".join(f"{name}: {self.before.get(name)!r} -> {value!r}"
-                           for name, value in self.after.items() if self.before.get(name) != value)
+        fields = ", ".join(
+            f"{name}: {self.before.get(name)!r} -> {value!r}"
+            for name, value in self.after.items()
+            if self.before.get(name) != value
+        )
         return f"{sign} {self.section} {self.key} ({fields})"
 
 
@@ -72,8 +92,9 @@ def _items(doc: PropertyDocument, section: str) -> Sequence[BaseModel]:
     return [found] if isinstance(found, BaseModel) else found
 
 
-def _section(section: str, old: Sequence[BaseModel], new: Sequence[BaseModel],
-             key: Callable[[Any], str]) -> list[Change]:
+def _section(
+    section: str, old: Sequence[BaseModel], new: Sequence[BaseModel], key: Callable[[Any], str]
+) -> list[Change]:
     before = {key(item): _dump(item) for item in old}
     after = {key(item): _dump(item) for item in new}
     changes = [Change("delete", section, k, v, None) for k, v in before.items() if k not in after]

@@ -21,11 +21,18 @@ WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun"
 AreaKind = Literal["lift_floor", "pool", "gym", "spa", "parking", "entrance", "lounge", "business_centre"]
 Meals = Literal["none", "breakfast", "half_board", "full_board", "all_inclusive"]
 DepositRule = Literal["none", "first_night", "percent", "total"]
-ChargeKind = Literal["room_night", "minibar", "restaurant", "laundry", "spa", "transport",
-                     "late_checkout", "cancellation", "no_show"]  # billing's ChargeKind values
-VERSION = 1
-
-
+ChargeKind = Literal[
+    "room_night",
+    "minibar",
+    "restaurant",
+    "laundry",
+    "spa",
+    "transport",
+    "late_checkout",
+    "cancellation",
+    "no_show",
+]  # billing's ChargeKind values
+VERSION: Literal[1] = 1
 
 
 def _set_of_days(values: tuple[Weekday, ...] | None) -> tuple[Weekday, ...] | None:
@@ -121,7 +128,7 @@ class PricePart(Strict):
     plan: Code
     type: Code
     amount_minor: int
-    from_: date | None = Field(default=None, alias="from")
+    from_: date | None = Field(default=None, validation_alias="from", serialization_alias="from")
     until: date | None = None
     weekdays: Days = None
     min_stay: int | None = Field(default=None, ge=1, le=365)
@@ -132,7 +139,7 @@ class RestrictionPart(Strict):
 
     model_config = ConfigDict(populate_by_name=True)
 
-    from_: date = Field(alias="from")
+    from_: date = Field(validation_alias="from", serialization_alias="from")
     until: date
     plan: Code | None = None
     type: Code | None = None
@@ -168,7 +175,7 @@ class OutOfOrderPart(Strict):
     model_config = ConfigDict(populate_by_name=True)
 
     room: Slug
-    from_: date = Field(alias="from")
+    from_: date = Field(validation_alias="from", serialization_alias="from")
     until: date
     note: Annotated[str, StringConstraints(max_length=200)] = ""
 

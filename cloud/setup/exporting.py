@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,6 +15,7 @@ from cloud.setup.document import (
     WEEKDAYS,
     AreaPart,
     FloorPart,
+    Language,
     OutOfOrderPart,
     PricePart,
     PropertyDocument,
@@ -53,12 +54,17 @@ def export(session: Session, site: str, *, today: date | None = None) -> Propert
         areas=tuple(sorted((_area(a, floors) for a in _rows(session, CardArea, prop)), key=lambda a: a.code)),
         rate_plans=tuple(sorted((_plan(p) for p in plans.values()), key=lambda p: p.code)),
         prices=_prices(session, plans, types),
-        restrictions=tuple(sorted((_restriction(r, plans, types) for r in _rows(session, Restriction, prop)),
-                                  key=restriction_key)),
+        restrictions=tuple(
+            sorted(
+                (_restriction(r, plans, types) for r in _rows(session, Restriction, prop)),
+                key=restriction_key,
+            )
+        ),
         tax_categories=tuple(sorted((_category(c) for c in categories.values()), key=lambda c: c.code)),
         taxes=tuple(sorted((_tax(t) for t in _rows(session, Tax, prop)), key=lambda t: t.code)),
-        service_items=tuple(sorted((_item(s, categories) for s in _rows(session, ServiceItem, prop)),
-                                   key=lambda s: s.code)),
+        service_items=tuple(
+            sorted((_item(s, categories) for s in _rows(session, ServiceItem, prop)), key=lambda s: s.code)
+        ),
         out_of_order=_out_of_order(session, rooms, today=today),
     )
 
@@ -72,13 +78,30 @@ def _rows(session: Session, model: type[_Row], prop: Property) -> list[_Row]:
 
 def _property(prop: Property) -> PropertyPart:
     return PropertyPart(
-        site=prop.slug, number=prop.number, name=prop.name, chain=prop.chain, legal_name=prop.legal_name,
-        address=prop.address, country=prop.country, tax_ids=tuple(prop.tax_ids or ()), time_zone=prop.timezone,
-        currency=prop.currency, language=prop.language,  # type: ignore[arg-type]
-        check_in_from=prop.checkin_from, check_in_until=prop.checkin_until, checkout_at=prop.checkout_at,
-        latest_checkout_at=prop.latest_checkout_at, late_checkout_hourly_minor=prop.late_checkout_hourly_minor,
-        invoice_series=prop.invoice_series, prices_include_tax=prop.prices_include_tax,
+        site=prop.slug,
+        number=prop.number,
+        name=prop.name,
+        chain=prop.chain,
+        legal_name=prop.legal_name,
+        address=prop.address,
+        country=prop.country,
+        tax_ids=tuple(prop.tax_ids or ()),
+        time_zone=prop.timezone,
+        currency=prop.currency,
+        language=prop.language,  # type: ignore[arg-type]
+        check_in_from=prop.checkin_from,
+        check_in_until=prop.checkin_until,
+        checkout_at=prop.checkout_at,
+        latest_checkout_at=prop.latest_checkout_at,
+        late_checkout_hourly_minor=prop.late_checkout_hourly_minor,
+        invoice_series=prop.invoice_series,
+        prices_include_tax=prop.prices_include_tax,
     )
+
+
+def _by_language(texts: dict[str, str]) -> dict[Language, str]:
+    """Texts by language as stored (the document refuses other languages)."""
+    return cast(dict[Language, str], dict(texts))
 
 
 def _floor(floor: Floor) -> FloorPart:
@@ -88,16 +111,28 @@ def _floor(floor: Floor) -> FloorPart:
 def _type(type_: RoomType) -> RoomTypePart:
     names = dict(type_.names or {}) or {"en": type_.name}
     return RoomTypePart(
-        code=type_.code, name=names, description=dict(type_.descriptions or {}),  # type: ignore[arg-type]
-        max_guests=type_.max_guests, rank=type_.rank, beds=type_.beds,
-        features=tuple(type_.features or ()), photos=tuple(type_.photos or ()),
+        code=type_.code,
+        name=_by_language(names),
+        description=_by_language(type_.descriptions or {}),
+        max_guests=type_.max_guests,
+        rank=type_.rank,
+        beds=type_.beds,
+        features=tuple(type_.features or ()),
+        photos=tuple(type_.photos or ()),
     )
 
 
-def _room(room: Room, floors: dict[int, Floor], types: dict[int, RoomType], rooms: dict[int, Room]) -> RoomPart:
+def _room(
+    room: Room, floors: dict[int, Floor], types: dict[int, RoomType], rooms: dict[int, Room]
+) -> RoomPart:
     return RoomPart(
-        id=room.slug, number=room.number, floor=floors[room.floor_id].slug, type=types[room.room_type_id].code,
-        view=room.view, accessible=room.accessible, near_lift=room.near_lift,
+        id=room.slug,
+        number=room.number,
+        floor=floors[room.floor_id].slug,
+        type=types[room.room_type_id].code,
+        view=room.view,
+        accessible=room.accessible,
+        near_lift=room.near_lift,
         connects_to=rooms[room.connects_to_id].slug if room.connects_to_id in rooms else None,
         retired_from=room.retired_from,
     )
@@ -110,9 +145,15 @@ def _area(area: CardArea, floors: dict[int, Floor]) -> AreaPart:
 
 def _plan(plan: RatePlan) -> RatePlanPart:
     return RatePlanPart(
-        code=plan.code, name=plan.name, refundable=plan.refundable, free_cancel_hours=plan.free_cancel_hours,
-        cancel_fee_nights=plan.cancel_fee_nights, deposit=plan.deposit_kind,  # type: ignore[arg-type]
-        deposit_percent=plan.deposit_percent, min_stay=plan.min_stay, meals=plan.meals,  # type: ignore[arg-type]
+        code=plan.code,
+        name=plan.name,
+        refundable=plan.refundable,
+        free_cancel_hours=plan.free_cancel_hours,
+        cancel_fee_nights=plan.cancel_fee_nights,
+        deposit=plan.deposit_kind,  # type: ignore[arg-type]
+        deposit_percent=plan.deposit_percent,
+        min_stay=plan.min_stay,
+        meals=plan.meals,  # type: ignore[arg-type]
     )
 
 
@@ -125,12 +166,18 @@ def restriction_key(r: RestrictionPart) -> tuple[str, str, date, date]:
     return (r.plan or "", r.type or "", r.from_, r.until)
 
 
-def _prices(session: Session, plans: dict[int, RatePlan], types: dict[int, RoomType]) -> tuple[PricePart, ...]:
+def _prices(
+    session: Session, plans: dict[int, RatePlan], types: dict[int, RoomType]
+) -> tuple[PricePart, ...]:
     rows = session.scalars(select(RatePrice).where(RatePrice.rate_plan_id.in_(list(plans))))
     parts = [
         PricePart(
-            plan=plans[r.rate_plan_id].code, type=types[r.room_type_id].code, amount_minor=r.amount_minor,
-            from_=r.season_start, until=r.season_end, min_stay=r.min_stay,
+            plan=plans[r.rate_plan_id].code,
+            type=types[r.room_type_id].code,
+            amount_minor=r.amount_minor,
+            from_=r.season_start,
+            until=r.season_end,
+            min_stay=r.min_stay,
             weekdays=None if r.weekdays is None else tuple(WEEKDAYS[d] for d in sorted(set(r.weekdays))),
         )
         for r in rows
@@ -140,9 +187,15 @@ def _prices(session: Session, plans: dict[int, RatePlan], types: dict[int, RoomT
 
 def _restriction(r: Restriction, plans: dict[int, RatePlan], types: dict[int, RoomType]) -> RestrictionPart:
     return RestrictionPart(
-        from_=r.start, until=r.end, plan=plans[r.rate_plan_id].code if r.rate_plan_id else None,
-        type=types[r.room_type_id].code if r.room_type_id else None, min_stay=r.min_stay, max_stay=r.max_stay,
-        closed_to_arrival=r.closed_to_arrival, closed_to_departure=r.closed_to_departure, stop_sell=r.stop_sell,
+        from_=r.start,
+        until=r.end,
+        plan=plans[r.rate_plan_id].code if r.rate_plan_id else None,
+        type=types[r.room_type_id].code if r.room_type_id else None,
+        min_stay=r.min_stay,
+        max_stay=r.max_stay,
+        closed_to_arrival=r.closed_to_arrival,
+        closed_to_departure=r.closed_to_departure,
+        stop_sell=r.stop_sell,
     )
 
 
@@ -151,21 +204,31 @@ def _category(c: TaxCategory) -> TaxCategoryPart:
 
 
 def _tax(t: Tax) -> TaxPart:
-    return TaxPart(code=t.code, name=t.name, percent=percent_text(t.ppm), categories=tuple(sorted(t.categories or ())))
+    return TaxPart(
+        code=t.code, name=t.name, percent=percent_text(t.ppm), categories=tuple(sorted(t.categories or ()))
+    )
 
 
 def _item(s: ServiceItem, categories: dict[int, TaxCategory]) -> ServiceItemPart:
     return ServiceItemPart(
-        code=s.code, name=dict(s.names or {}), price_minor=s.price_minor,  # type: ignore[arg-type]
-        category=categories[s.tax_category_id].code, charge_kind=s.charge_kind,  # type: ignore[arg-type]
+        code=s.code,
+        name=_by_language(s.names or {}),
+        price_minor=s.price_minor,
+        category=categories[s.tax_category_id].code,
+        charge_kind=s.charge_kind,  # type: ignore[arg-type]
     )
 
 
-def _out_of_order(session: Session, rooms: dict[int, Room], *, today: date | None) -> tuple[OutOfOrderPart, ...]:
+def _out_of_order(
+    session: Session, rooms: dict[int, Room], *, today: date | None
+) -> tuple[OutOfOrderPart, ...]:
     query = select(RoomAllocation).where(
-        RoomAllocation.kind == "out_of_order", RoomAllocation.room_id.in_(list(rooms)))
+        RoomAllocation.kind == "out_of_order", RoomAllocation.room_id.in_(list(rooms))
+    )
     if today is not None:
         query = query.where(RoomAllocation.end_night > today)
-    parts = [OutOfOrderPart(room=rooms[a.room_id].slug, from_=a.start_night, until=a.end_night, note=a.note)
-             for a in session.scalars(query)]
+    parts = [
+        OutOfOrderPart(room=rooms[a.room_id].slug, from_=a.start_night, until=a.end_night, note=a.note)
+        for a in session.scalars(query)
+    ]
     return tuple(sorted(parts, key=lambda p: (p.room, p.from_)))

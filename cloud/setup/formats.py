@@ -18,12 +18,13 @@ class _Line(dict[str, Any]):
     """A mapping YAML writes on one line."""
 
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(yaml.SafeDumper):  # type: ignore[misc]
     pass
 
 
 _Dumper.add_representer(
-    _Line, lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data, flow_style=True))
+    _Line, lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data, flow_style=True)
+)
 
 
 def as_data(doc: PropertyDocument, *, compact: bool = False) -> dict[str, Any]:
@@ -38,4 +39,4 @@ def dumps(doc: PropertyDocument, fmt: Format) -> str:
     for section in ONE_LINE:
         if section in data:
             data[section] = [_Line(item) for item in data[section]]
-    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=120)
+    return str(yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=120))

@@ -18,20 +18,29 @@ from cloud.setup.document import PropertyDocument
 from cloud.setup.errors import Problem, SetupInvalid
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(yaml.SafeLoader):  # type: ignore[misc]
     """The safe loader with YAML 1.2's plain ints, floats and booleans, and no timestamps."""
 
 
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers
-            if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:int",
-                           "tag:yaml.org,2002:bool", "tag:yaml.org,2002:float")]
+    first: [
+        (tag, rx)
+        for tag, rx in resolvers
+        if tag
+        not in (
+            "tag:yaml.org,2002:timestamp",
+            "tag:yaml.org,2002:int",
+            "tag:yaml.org,2002:bool",
+            "tag:yaml.org,2002:float",
+        )
+    ]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|false)$"), list("tf"))
 _Loader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789"))
 _Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float", re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"),
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"),
     list("-+0123456789."),
 )
 
@@ -41,7 +50,9 @@ def parse(raw: bytes, *, fmt: str | None = None) -> PropertyDocument:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise SetupInvalid([Problem("", f"the file is not UTF-8: byte {exc.start} is 0x{raw[exc.start]:02x}")])
+        raise SetupInvalid(
+            [Problem("", f"the file is not UTF-8: byte {exc.start} is 0x{raw[exc.start]:02x}")]
+        ) from exc
     text = text.removeprefix("\ufeff")
     data = _load(text, fmt=fmt)
     if not isinstance(data, dict):
@@ -64,7 +75,7 @@ def _load(text: str, *, fmt: str | None) -> Any:
         except json.JSONDecodeError as exc:
             raise SetupInvalid([Problem(f"line {exc.lineno}", f"not JSON: {exc.msg}")]) from exc
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 (a safe loader)
+        return yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""

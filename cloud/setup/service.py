@@ -37,8 +37,9 @@ def plan(session: Session, document: PropertyDocument, *, now: datetime | None =
     return diff
 
 
-def apply(session: Session, document: PropertyDocument, actor: Principal | str, *,
-          now: datetime | None = None) -> Diff:
+def apply(
+    session: Session, document: PropertyDocument, actor: Principal | str, *, now: datetime | None = None
+) -> Diff:
     """Make the property what ``document`` says, in the caller's transaction: every change or none.
 
     Idempotent: applying the exported document changes nothing. The caller commits; on any
@@ -50,16 +51,28 @@ def apply(session: Session, document: PropertyDocument, actor: Principal | str, 
     try:
         with session.begin_nested():
             write(target, list(diff.changes))
-            ensure_property(session, site=document.property.site, chain=document.property.chain,
-                            name=document.property.name, time_zone=document.property.time_zone,
-                            currency=document.property.currency)
+            ensure_property(
+                session,
+                site=document.property.site,
+                chain=document.property.chain,
+                name=document.property.name,
+                time_zone=document.property.time_zone,
+                currency=document.property.currency,
+            )
             session.flush()
     except IntegrityError as exc:
         raise SetupInvalid([Problem("", f"the database refused the change: {_reason(exc)}")]) from exc
     except DomainError as exc:
         raise SetupInvalid([Problem("", exc.detail)]) from exc
-    audit(session, actor, "setup.apply", "property", document.property.site,
-          {"changes": [c.as_json() for c in diff.changes]}, site=document.property.site)
+    audit(
+        session,
+        actor,
+        "setup.apply",
+        "property",
+        document.property.site,
+        {"changes": [c.as_json() for c in diff.changes]},
+        site=document.property.site,
+    )
     return diff
 
 
@@ -84,9 +97,16 @@ def _retirements(session: Session, diff: Diff) -> Diff:
     changes: list[Change] = []
     for change in diff.changes:
         if change.section == "rooms" and change.action == "delete":
-            held = session.scalar(select(exists().where(
-                RoomAllocation.room_id == Room.id, Room.slug == change.key,
-                Room.property_id == Property.id, Property.slug == diff.site)))
+            held = session.scalar(
+                select(
+                    exists().where(
+                        RoomAllocation.room_id == Room.id,
+                        Room.slug == change.key,
+                        Room.property_id == Property.id,
+                        Property.slug == diff.site,
+                    )
+                )
+            )
             if held and change.before and change.before.get("retired_from"):
                 continue  # retired already: kept as it is
             if held:

@@ -30,6 +30,11 @@ class Target:
     categories: dict[str, TaxCategory] = field(default_factory=dict)
 
     @property
+    def existing(self) -> Property:
+        assert self.prop is not None, "the property is written first"
+        return self.prop
+
+    @property
     def property_id(self) -> int:
         assert self.prop is not None
         return self.prop.id
@@ -42,7 +47,9 @@ class Target:
         self.types = {t.code: t for t in s.scalars(select(RoomType).where(RoomType.property_id == where))}
         self.plans = {p.code: p for p in s.scalars(select(RatePlan).where(RatePlan.property_id == where))}
         self.rooms = {r.slug: r for r in s.scalars(select(Room).where(Room.property_id == where))}
-        self.categories = {c.code: c for c in s.scalars(select(TaxCategory).where(TaxCategory.property_id == where))}
+        self.categories = {
+            c.code: c for c in s.scalars(select(TaxCategory).where(TaxCategory.property_id == where))
+        }
 
 
 def capacity(session: Session, type_id: int, *, since: date, delta: int, until: date | None = None) -> None:
@@ -50,8 +57,12 @@ def capacity(session: Session, type_id: int, *, since: date, delta: int, until: 
     where = [TypeInventory.room_type_id == type_id, TypeInventory.night >= since]
     if until is not None:
         where.append(TypeInventory.night < until)
-    session.execute(update(TypeInventory).where(*where).values(capacity=TypeInventory.capacity + delta)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        update(TypeInventory)
+        .where(*where)
+        .values(capacity=TypeInventory.capacity + delta)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def as_date(value: Any) -> date | None:

@@ -8,19 +8,17 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import null, select
-from sqlalchemy.orm import Session
 
 from cloud.catalog.charges import ServiceItem, Tax, TaxCategory
 from cloud.catalog.models import CardArea, Floor, Property, RatePlan, RatePrice, Restriction, Room, RoomType
 from cloud.core.nights import Stay
-from cloud.reservations.models import RoomAllocation
 from cloud.reservations.sales import rooms_inventory
 from cloud.setup import rows
 from cloud.setup.diff import Change
-from cloud.setup.removing import REMOVE, period_of
-from cloud.setup.target import Target, as_date, capacity
 from cloud.setup.document import WEEKDAYS
 from cloud.setup.percent import percent_ppm
+from cloud.setup.removing import REMOVE, period_of
+from cloud.setup.target import Target, as_date, capacity
 
 FIRST_REMOVED = ("out_of_order", "service_items", "taxes", "restrictions", "prices", "areas", "rooms")
 LAST_REMOVED = ("tax_categories", "rate_plans", "room_types", "floors")  # after rooms and items move off
@@ -86,7 +84,9 @@ def _rate_plan(target: Target, change: Change) -> None:
 
 def _category(target: Target, change: Change) -> None:
     data = _after(change)
-    found = target.categories.get(data["code"]) or TaxCategory(property_id=target.property_id, code=data["code"])
+    found = target.categories.get(data["code"]) or TaxCategory(
+        property_id=target.property_id, code=data["code"]
+    )
     found.name, found.charge_kinds = data["name"], sorted(data["charge_kinds"])
     target.session.add(found)
     target.categories[data["code"]] = found
@@ -99,8 +99,15 @@ def _room(target: Target, change: Change) -> None:
     features = {"view": data["view"], "accessible": data["accessible"], "near_lift": data["near_lift"]}
     room = target.rooms.get(data["id"])
     if room is None:
-        room = rooms_inventory.add_room(session, target.prop, floor=floor, type_=type_,  # type: ignore[arg-type]
-                                        slug=data["id"], number=data["number"], **features)
+        room = rooms_inventory.add_room(
+            session,
+            target.existing,
+            floor=floor,
+            type_=type_,
+            slug=data["id"],
+            number=data["number"],
+            **features,
+        )
         target.rooms[data["id"]] = room
         _retire(target, room, as_date(data["retired_from"]))
         return
@@ -136,8 +143,9 @@ def _link_rooms(target: Target) -> None:
 
 def _area(target: Target, change: Change) -> None:
     data = _after(change)
-    found = target.session.scalar(select(CardArea).where(CardArea.property_id == target.property_id,
-                                                         CardArea.code == data["code"]))
+    found = target.session.scalar(
+        select(CardArea).where(CardArea.property_id == target.property_id, CardArea.code == data["code"])
+    )
     area = found or CardArea(property_id=target.property_id, code=data["code"])
     area.kind, area.name = data["kind"], data["name"]
     target.session.flush()
@@ -150,12 +158,19 @@ def _price(target: Target, change: Change) -> None:
         REMOVE["prices"](target, change)
     data = _after(change)
     target.session.flush()
-    target.session.add(RatePrice(
-        rate_plan_id=target.plans[data["plan"]].id, room_type_id=target.types[data["type"]].id,
-        amount_minor=data["amount_minor"], season_start=as_date(data["from"]), season_end=as_date(data["until"]),
-        weekdays=null() if data["weekdays"] is None else sorted(WEEKDAYS.index(d) for d in data["weekdays"]),
-        min_stay=data["min_stay"],
-    ))
+    target.session.add(
+        RatePrice(
+            rate_plan_id=target.plans[data["plan"]].id,
+            room_type_id=target.types[data["type"]].id,
+            amount_minor=data["amount_minor"],
+            season_start=as_date(data["from"]),
+            season_end=as_date(data["until"]),
+            weekdays=null()
+            if data["weekdays"] is None
+            else sorted(WEEKDAYS.index(d) for d in data["weekdays"]),
+            min_stay=data["min_stay"],
+        )
+    )
 
 
 def _restriction(target: Target, change: Change) -> None:
@@ -163,19 +178,27 @@ def _restriction(target: Target, change: Change) -> None:
         REMOVE["restrictions"](target, change)
     data = _after(change)
     target.session.flush()
-    target.session.add(Restriction(
-        property_id=target.property_id, start=as_date(data["from"]), end=as_date(data["until"]),
-        rate_plan_id=target.plans[data["plan"]].id if data["plan"] else None,
-        room_type_id=target.types[data["type"]].id if data["type"] else None,
-        min_stay=data["min_stay"], max_stay=data["max_stay"], closed_to_arrival=data["closed_to_arrival"],
-        closed_to_departure=data["closed_to_departure"], stop_sell=data["stop_sell"],
-    ))
+    target.session.add(
+        Restriction(
+            property_id=target.property_id,
+            start=as_date(data["from"]),
+            end=as_date(data["until"]),
+            rate_plan_id=target.plans[data["plan"]].id if data["plan"] else None,
+            room_type_id=target.types[data["type"]].id if data["type"] else None,
+            min_stay=data["min_stay"],
+            max_stay=data["max_stay"],
+            closed_to_arrival=data["closed_to_arrival"],
+            closed_to_departure=data["closed_to_departure"],
+            stop_sell=data["stop_sell"],
+        )
+    )
 
 
 def _tax(target: Target, change: Change) -> None:
     data = _after(change)
-    found = target.session.scalar(select(Tax).where(Tax.property_id == target.property_id,
-                                                    Tax.code == data["code"]))
+    found = target.session.scalar(
+        select(Tax).where(Tax.property_id == target.property_id, Tax.code == data["code"])
+    )
     tax = found or Tax(property_id=target.property_id, code=data["code"])
     tax.name, tax.ppm, tax.categories = data["name"], percent_ppm(data["percent"]), sorted(data["categories"])
     target.session.add(tax)
@@ -184,10 +207,17 @@ def _tax(target: Target, change: Change) -> None:
 def _service_item(target: Target, change: Change) -> None:
     data = _after(change)
     target.session.flush()
-    found = target.session.scalar(select(ServiceItem).where(ServiceItem.property_id == target.property_id,
-                                                            ServiceItem.code == data["code"]))
+    found = target.session.scalar(
+        select(ServiceItem).where(
+            ServiceItem.property_id == target.property_id, ServiceItem.code == data["code"]
+        )
+    )
     item = found or ServiceItem(property_id=target.property_id, code=data["code"])
-    item.names, item.price_minor, item.charge_kind = dict(data["name"]), data["price_minor"], data["charge_kind"]
+    item.names, item.price_minor, item.charge_kind = (
+        dict(data["name"]),
+        data["price_minor"],
+        data["charge_kind"],
+    )
     item.tax_category_id = target.categories[data["category"]].id
     target.session.add(item)
 
@@ -199,13 +229,25 @@ def _out_of_order(target: Target, change: Change) -> None:
         period.note = data["note"]
         return
     target.session.flush()
-    rooms_inventory.put_out_of_order(target.session, target.rooms[data["room"]],
-                                     stay=Stay(as_date(data["from"]), as_date(data["until"])),  # type: ignore[arg-type]
-                                     note=data["note"])
+    rooms_inventory.put_out_of_order(
+        target.session,
+        target.rooms[data["room"]],
+        stay=Stay(as_date(data["from"]), as_date(data["until"])),  # type: ignore[arg-type]
+        note=data["note"],
+    )
 
 
 _WRITE: dict[str, Callable[[Target, Change], None]] = {
-    "property": _property, "floors": _floor, "room_types": _room_type, "rate_plans": _rate_plan,
-    "tax_categories": _category, "rooms": _room, "areas": _area, "prices": _price,
-    "restrictions": _restriction, "taxes": _tax, "service_items": _service_item, "out_of_order": _out_of_order,
+    "property": _property,
+    "floors": _floor,
+    "room_types": _room_type,
+    "rate_plans": _rate_plan,
+    "tax_categories": _category,
+    "rooms": _room,
+    "areas": _area,
+    "prices": _price,
+    "restrictions": _restriction,
+    "taxes": _tax,
+    "service_items": _service_item,
+    "out_of_order": _out_of_order,
 }

@@ -23,6 +23,8 @@ JSON = sa.JSON().with_variant(JSONB(), "postgresql")
 MEALS = ("none", "breakfast", "half_board", "full_board", "all_inclusive")
 AREA_KINDS = ("lift_floor", "pool", "gym", "spa", "parking", "entrance", "lounge", "business_centre")
 STAMPED = ("rate_restrictions",)
+RETIRED = ("SELECT 1 FROM rooms WHERE rooms.id = NEW.room_id AND rooms.retired_from IS NOT NULL "
+           "AND rooms.retired_from < NEW.end_night")
 
 
 def _text(name: str, length: int) -> sa.Column[str]:
@@ -54,7 +56,18 @@ def upgrade() -> None:
                 f"CREATE TRIGGER {table}_catalog_stamp AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
                 f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION catalog_stamp_bump()"
             )
+        op.execute(
+            "CREATE FUNCTION room_retired_check() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF NEW.kind = 'stay' AND EXISTS ({RETIRED}) THEN "
+            "RAISE EXCEPTION 'room % is retired', NEW.room_id USING ERRCODE = '23514'; END IF; "
+            "RETURN NEW; END $$"
+        )
+        op.execute("CREATE TRIGGER room_allocations_retired BEFORE INSERT OR UPDATE ON room_allocations "
+                   "FOR EACH ROW EXECUTE FUNCTION room_retired_check()")
     else:
+        op.execute(f"CREATE TRIGGER room_allocations_retired BEFORE INSERT ON room_allocations "
+                   f"WHEN NEW.kind = 'stay' AND EXISTS ({RETIRED}) "
+                   "BEGIN SELECT RAISE(ABORT, 'room retired'); END")
         for table in STAMPED:
             for event in ("INSERT", "UPDATE", "DELETE"):
                 op.execute(
@@ -161,6 +174,10 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         for table in STAMPED:
             op.execute(f"DROP TRIGGER IF EXISTS {table}_catalog_stamp ON {table}")
+        op.execute("DROP TRIGGER IF EXISTS room_allocations_retired ON room_allocations")
+        op.execute("DROP FUNCTION IF EXISTS room_retired_check()")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS room_allocations_retired")
     for table in ("service_items", "taxes", "tax_categories", "card_areas", "rate_restrictions"):
         op.drop_table(table)
     op.execute("ALTER TABLE rate_plans DROP COLUMN meals")
