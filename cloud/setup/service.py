@@ -23,6 +23,8 @@ from cloud.setup.errors import Problem, SetupInvalid
 from cloud.setup.target import Target
 from cloud.setup.writing import write
 
+__all__ = ["Diff", "apply", "export", "plan"]
+
 
 def export(session: Session, site: str, *, now: datetime | None = None) -> PropertyDocument:
     """The property as a document (out-of-order periods still to end, in its local calendar)."""
