@@ -17,7 +17,22 @@ from cloud.board.models import Gateway
 from cloud.core.templating import templates
 from cloud.i18n.labels import N_
 from cloud.setup.diff import Diff
-from cloud.setup.document import WEEKDAYS, PropertyDocument
+from cloud.setup.document import (
+    WEEKDAYS,
+    AreaPart,
+    FloorPart,
+    OutOfOrderPart,
+    PricePart,
+    PropertyDocument,
+    RatePlanPart,
+    RestrictionPart,
+    RoomPart,
+    RoomTypePart,
+    ServiceItemPart,
+    Strict,
+    TaxCategoryPart,
+    TaxPart,
+)
 from cloud.setup.editing import keys_of
 from cloud.setup.errors import Problem
 from cloud.setup.formats import as_data
@@ -42,6 +57,12 @@ TABS: tuple[tuple[str, str], ...] = (
     ("out_of_order", N_("Out of order")),
     ("document", N_("Import and export")),
 )
+PARTS: dict[str, type[Strict]] = {
+    "floors": FloorPart, "room_types": RoomTypePart, "rooms": RoomPart, "areas": AreaPart,
+    "rate_plans": RatePlanPart, "prices": PricePart, "restrictions": RestrictionPart,
+    "tax_categories": TaxCategoryPart, "taxes": TaxPart, "service_items": ServiceItemPart,
+    "out_of_order": OutOfOrderPart,
+}
 # a choice field without its own choices picks among the items of this section
 CHOICES_FROM = {"floor": "floors", "type": "room_types", "plan": "rate_plans", "category": "tax_categories",
                 "room": "rooms"}
@@ -108,6 +129,7 @@ def section_context(doc: PropertyDocument, section: str, *, edit: str) -> dict[s
         rows = list(zip(keys_of(doc, section), data[section], strict=True))
         editing = next((item for key, item in rows if key == edit), None)
         edit = edit if editing is not None else ""
+        editing = editing if editing is not None else defaults(section)
     fields = SECTION_FIELDS[section]
     choices = {
         f.name: f.choices or tuple(keys_of(doc, CHOICES_FROM[f.name]))
@@ -118,6 +140,16 @@ def section_context(doc: PropertyDocument, section: str, *, edit: str) -> dict[s
         "doc": doc, "site": doc.property.site, "section": section, "rows": rows, "fields": fields,
         "choices": choices, "edit": edit, "values": form_values(section, editing, currency=currency),
         "currency": currency, "langs": LANGS, "weekdays": WEEKDAYS,
+    }
+
+
+def defaults(section: str) -> dict[str, Any]:
+    """A new item's fields as the document's model leaves them when not given."""
+    model = PARTS[section]
+    return {
+        (info.serialization_alias or name): info.default
+        for name, info in model.model_fields.items()
+        if not info.is_required() and info.default is not None
     }
 
 
