@@ -191,12 +191,10 @@ def change_rows(diff: Diff) -> list[dict[str, Any]]:
     rows = []
     for change in diff.changes:
         before, after = change.before or {}, change.after or {}
+        fields = []
         if change.action == "update":
             fields = [(k, shown(before.get(k)), shown(v)) for k, v in after.items() if before.get(k) != v]
-            summary = ""
-        else:
-            fields = []
-            summary = shown(after if change.action == "create" else {})
-        rows.append({"action": change.action, "section": change.section, "key": change.key,
-                     "fields": fields, "summary": summary})
+        rows.append({"action": change.action, "section": change.section, "key": change.key, "fields": fields,
+                     "before": shown(before) if change.action != "update" else "",
+                     "summary": shown(after) if change.action == "create" else ""})
     return rows

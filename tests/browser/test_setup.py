@@ -20,13 +20,25 @@ pytestmark = pytest.mark.browser
 SITE = "costa"
 ZONE = "Europe/Madrid"
 SHOTS = Path(os.environ.get("POSADA_SETUP_SHOTS", "/tmp/setup-shots"))
-TYPES = {"sgl": ("Single", "Individual", "单人间", 1), "dbl": ("Double", "Doble", "双人间", 2),
-         "fam": ("Family", "Familiar", "家庭房", 4), "ste": ("Suite", "Suite", "套房", 2)}
-PLANS = {"bar": ("Best available rate", True, "none"), "nonref": ("Non-refundable", False, "none"),
-         "bb": ("Bed and breakfast", True, "breakfast")}
+TYPES = {
+    "sgl": ("Single", "Individual", "单人间", 1),
+    "dbl": ("Double", "Doble", "双人间", 2),
+    "fam": ("Family", "Familiar", "家庭房", 4),
+    "ste": ("Suite", "Suite", "套房", 2),
+}
+PLANS = {
+    "bar": ("Best available rate", True, "none"),
+    "nonref": ("Non-refundable", False, "none"),
+    "bb": ("Bed and breakfast", True, "breakfast"),
+}
 LOW = {"sgl": "60", "dbl": "80", "fam": "110", "ste": "150"}  # euros a night; the high season adds 50%
-RANGES = [("f1", "dbl", 101, 120), ("f2", "sgl", 201, 210), ("f2", "fam", 211, 220), ("f3", "dbl", 301, 315),
-          ("f3", "ste", 316, 320)]
+RANGES = [
+    ("f1", "dbl", 101, 120),
+    ("f2", "sgl", 201, 210),
+    ("f2", "fam", 211, 220),
+    ("f3", "dbl", 301, 315),
+    ("f3", "ste", 316, 320),
+]
 
 
 def _today() -> date:
@@ -70,13 +82,27 @@ def _save(page: Page, server: Server, section: str, values: dict[str, Any]) -> N
 def _set_up(page: Page, server: Server) -> None:
     today = _today()
     page.goto(f"{server.url}/setup")
-    _fill(page, "#new-property", {"site": SITE, "number": "21", "name": "Hotel Costa", "time_zone": ZONE,
-                                  "currency": "EUR"})
+    _fill(
+        page,
+        "#new-property",
+        {"site": SITE, "number": "21", "name": "Hotel Costa", "time_zone": ZONE, "currency": "EUR"},
+    )
     page.locator("#new-property button").click()
     expect(page).to_have_url(re.compile(f"/setup/{SITE}/property$"))
-    _save(page, server, "property", {"f_legal_name": "Costa Hoteles S.L.", "f_address": "Paseo Marítimo 1, Málaga",
-                                     "f_country": "ES", "f_tax_ids": "B29000001", "f_check_in_from": "00:00",
-                                     "f_invoice_series": "CST", "f_language": "es"})
+    _save(
+        page,
+        server,
+        "property",
+        {
+            "f_legal_name": "Costa Hoteles S.L.",
+            "f_address": "Paseo Marítimo 1, Málaga",
+            "f_country": "ES",
+            "f_tax_ids": "B29000001",
+            "f_check_in_from": "00:00",
+            "f_invoice_series": "CST",
+            "f_language": "es",
+        },
+    )
     _shot(page, "property-en")
     for level in (1, 2, 3):
         page.goto(f"{server.url}/setup/{SITE}/floors")
@@ -85,8 +111,20 @@ def _set_up(page: Page, server: Server) -> None:
         expect(page.locator("#passwd-line")).to_contain_text(f"gw.{SITE}.f{level}:$7$101$")
     _shot(page, "floor-credentials-en")
     for code, (en, es, zh, guests) in TYPES.items():
-        _save(page, server, "room_types", {"f_code": code, "f_name_en": en, "f_name_es": es, "f_name_zh": zh,
-                                           "f_max_guests": guests, "f_beds": "1 queen", "f_features": "wifi, desk"})
+        _save(
+            page,
+            server,
+            "room_types",
+            {
+                "f_code": code,
+                "f_name_en": en,
+                "f_name_es": es,
+                "f_name_zh": zh,
+                "f_max_guests": guests,
+                "f_beds": "1 queen",
+                "f_features": "wifi, desk",
+            },
+        )
     for floor, kind, first, last in RANGES:
         page.goto(f"{server.url}/setup/{SITE}/rooms")
         _fill(page, "#range-form", {"first": first, "last": last, "floor": floor, "type": kind})
@@ -99,30 +137,89 @@ def _set_up(page: Page, server: Server) -> None:
     expect(page.locator("#items tbody tr")).to_have_count(60)
     _shot(page, "rooms-en")
     for code, (name, refundable, meals) in PLANS.items():
-        _save(page, server, "rate_plans", {"f_code": code, "f_name": name, "f_refundable": refundable,
-                                           "f_meals": meals})
+        _save(
+            page,
+            server,
+            "rate_plans",
+            {"f_code": code, "f_name": name, "f_refundable": refundable, "f_meals": meals},
+        )
     high_from, high_until = today + timedelta(days=1), today + timedelta(days=120)
     for plan in PLANS:
         for kind, low in LOW.items():
             extra = 10 if plan == "bb" else 0
-            _save(page, server, "prices", {"f_plan": plan, "f_type": kind, "f_from": (today - timedelta(days=60)),
-                                           "f_until": high_from, "f_amount_minor": int(low) + extra})
-            _save(page, server, "prices", {"f_plan": plan, "f_type": kind, "f_from": high_from,
-                                           "f_until": high_until, "f_amount_minor": int(low) * 3 // 2 + extra})
-    _save(page, server, "restrictions", {"f_from": today, "f_until": high_until, "f_plan": "nonref",
-                                         "f_min_stay": 3})
-    _save(page, server, "restrictions", {"f_from": today + timedelta(days=5), "f_until": today + timedelta(days=6),
-                                         "f_closed_to_arrival": True})
-    _save(page, server, "tax_categories", {"f_code": "lodging", "f_name": "Lodging",
-                                           "f_charge_kinds": "room_night, late_checkout"})
-    _save(page, server, "tax_categories", {"f_code": "food", "f_name": "Food and drink",
-                                           "f_charge_kinds": "minibar, restaurant"})
+            _save(
+                page,
+                server,
+                "prices",
+                {
+                    "f_plan": plan,
+                    "f_type": kind,
+                    "f_from": (today - timedelta(days=60)),
+                    "f_until": high_from,
+                    "f_amount_minor": int(low) + extra,
+                },
+            )
+            _save(
+                page,
+                server,
+                "prices",
+                {
+                    "f_plan": plan,
+                    "f_type": kind,
+                    "f_from": high_from,
+                    "f_until": high_until,
+                    "f_amount_minor": int(low) * 3 // 2 + extra,
+                },
+            )
+    _save(
+        page,
+        server,
+        "restrictions",
+        {"f_from": today, "f_until": high_until, "f_plan": "nonref", "f_min_stay": 3},
+    )
+    _save(
+        page,
+        server,
+        "restrictions",
+        {
+            "f_from": today + timedelta(days=5),
+            "f_until": today + timedelta(days=6),
+            "f_closed_to_arrival": True,
+        },
+    )
+    _save(
+        page,
+        server,
+        "tax_categories",
+        {"f_code": "lodging", "f_name": "Lodging", "f_charge_kinds": "room_night, late_checkout"},
+    )
+    _save(
+        page,
+        server,
+        "tax_categories",
+        {"f_code": "food", "f_name": "Food and drink", "f_charge_kinds": "minibar, restaurant"},
+    )
     _save(page, server, "taxes", {"f_code": "IVA", "f_name": "IVA", "f_percent": "10", "f_categories": ""})
-    _save(page, server, "taxes", {"f_code": "TUR", "f_name": "Tasa turística", "f_percent": "5",
-                                  "f_categories": "lodging"})
-    _save(page, server, "service_items", {"f_code": "water", "f_name_en": "Water", "f_name_es": "Agua",
-                                          "f_name_zh": "水", "f_price_minor": "2.50", "f_category": "food",
-                                          "f_charge_kind": "minibar"})
+    _save(
+        page,
+        server,
+        "taxes",
+        {"f_code": "TUR", "f_name": "Tasa turística", "f_percent": "5", "f_categories": "lodging"},
+    )
+    _save(
+        page,
+        server,
+        "service_items",
+        {
+            "f_code": "water",
+            "f_name_en": "Water",
+            "f_name_es": "Agua",
+            "f_name_zh": "水",
+            "f_price_minor": "2.50",
+            "f_category": "food",
+            "f_charge_kind": "minibar",
+        },
+    )
     _save(page, server, "areas", {"f_code": "pool", "f_kind": "pool", "f_name": "Pool"})
 
 
@@ -134,8 +231,15 @@ def _api(page: Page, method: str, path: str, body: dict[str, Any] | None = None)
 
 def _book(page: Page, server: Server, **changes: Any) -> Any:
     today = _today()
-    body = {"room_type": "dbl", "rate_plan": "bar", "arrival": today.isoformat(),
-            "departure": (today + timedelta(days=3)).isoformat(), "adults": 2, "guest_name": "Rosa Díaz", **changes}
+    body = {
+        "room_type": "dbl",
+        "rate_plan": "bar",
+        "arrival": today.isoformat(),
+        "departure": (today + timedelta(days=3)).isoformat(),
+        "adults": 2,
+        "guest_name": "Rosa Díaz",
+        **changes,
+    }
     return _api(page, "POST", f"{server.url}/api/v1/properties/{SITE}/reservations", body)
 
 
@@ -149,8 +253,12 @@ def _sell_and_invoice(page: Page, server: Server) -> None:
     assert res["rooms"][0]["floor"] in ("f1", "f3")  # doubles are on floors 1 and 3
     refused = _book(page, server, rate_plan="nonref", departure=(today + timedelta(days=2)).isoformat())
     assert refused.status == 422 and "at least 3 nights" in refused.json()["detail"]
-    closed = _book(page, server, arrival=(today + timedelta(days=5)).isoformat(),
-                   departure=(today + timedelta(days=7)).isoformat())
+    closed = _book(
+        page,
+        server,
+        arrival=(today + timedelta(days=5)).isoformat(),
+        departure=(today + timedelta(days=7)).isoformat(),
+    )
     assert closed.status == 422 and "closed to arrival" in closed.json()["detail"]
     one = _book(page, server, departure=(today + timedelta(days=1)).isoformat(), guest_name="Ana Ruiz").json()
     checked_in = _api(page, "POST", f"{server.url}/api/v1/reservations/{one['id']}/check-in")
@@ -161,10 +269,16 @@ def _sell_and_invoice(page: Page, server: Server) -> None:
     owed = folio["balances"]["guest"]["minor"]
     paid = page.request.post(
         f"{server.url}/api/v1/folios/{folio['id']}/payments",
-        data={"amount": {"amount": f"{owed // 100}.{owed % 100:02d}", "currency": "EUR"}, "method": "cash",
-              "stage": "check_out"},
-        headers={"X-CSRF-Token": page.locator("input[name=csrf_token]").first.get_attribute("value") or "",
-                 "Idempotency-Key": os.urandom(16).hex()})
+        data={
+            "amount": {"amount": f"{owed // 100}.{owed % 100:02d}", "currency": "EUR"},
+            "method": "cash",
+            "stage": "check_out",
+        },
+        headers={
+            "X-CSRF-Token": page.locator("input[name=csrf_token]").first.get_attribute("value") or "",
+            "Idempotency-Key": os.urandom(16).hex(),
+        },
+    )
     assert paid.status == 201, paid.text()
     done = _api(page, "POST", f"{server.url}/api/v1/reservations/{one['id']}/check-out", {"invoice": True})
     assert done.status == 200, done.text()
