@@ -28,10 +28,12 @@ def add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def run(
     args: argparse.Namespace,
     *,
-    ask: Callable[[str], str] = input,
-    out: TextIO = sys.stdout,
-    err: TextIO = sys.stderr,
+    ask: Callable[[str], str] | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
 ) -> int:
+    """Run ``property import`` or ``export``; 0 done, 1 declined or unknown, 2 refused or unreadable."""
+    ask, out, err = ask or input, out or sys.stdout, err or sys.stderr
     from cloud.core.db import make_engine, make_sessionmaker
     from cloud.core.migrate import upgrade
     from cloud.settings import load
@@ -42,7 +44,7 @@ def run(
         upgrade(engine)
         with make_sessionmaker(engine)() as session:
             if args.what == "export":
-                return _export(session, args.site, fmt=args.format, out=out)
+                return _export(session, args.site, fmt=args.format, out=out, err=err)
             return _import(session, args, ask=ask, out=out)
     except SetupInvalid as exc:
         print(f"{exc.detail}:", file=err)
@@ -56,7 +58,7 @@ def run(
         engine.dispose()
 
 
-def _export(session: Session, site: str, *, fmt: str, out: TextIO) -> int:
+def _export(session: Session, site: str, *, fmt: str, out: TextIO, err: TextIO) -> int:
     from cloud.core.errors import NotFound
     from cloud.setup import service
     from cloud.setup.formats import dumps
@@ -64,7 +66,7 @@ def _export(session: Session, site: str, *, fmt: str, out: TextIO) -> int:
     try:
         doc = service.export(session, site)
     except NotFound as exc:
-        print(exc.detail, file=sys.stderr)
+        print(exc.detail, file=err)
         return 1
     out.write(dumps(doc, "json" if fmt == "json" else "yaml"))
     return 0

@@ -27,7 +27,7 @@ def guard(
     stays = _future_stays(session, [r.id for r in rooms.values()], today=today)
     index = {r.id: i for i, r in enumerate(doc.rooms)}
     for change in diff.changes:
-        if change.section == "rooms" and change.action == "delete" and change.key in rooms:
+        if change.section == "rooms" and change.action in ("delete", "retire") and change.key in rooms:
             found.extend(_removed_room(change.key, stays.get(rooms[change.key].id, [])))
         elif change.section == "rooms" and change.action == "update" and change.before and change.after:
             found.extend(

@@ -43,14 +43,23 @@ def desk(hotel: sessionmaker[Session], clock: Clock) -> Iterator[TestClient]:
 
 
 def _book(client: TestClient, **changes: Any) -> Any:
-    body = {"room_type": "dbl", "rate_plan": "bar", "arrival": "2027-06-29", "departure": "2027-07-02",
-            "adults": 2, "guest_name": "Rosa Díaz", **changes}
+    body = {
+        "room_type": "dbl",
+        "rate_plan": "bar",
+        "arrival": "2027-06-29",
+        "departure": "2027-07-02",
+        "adults": 2,
+        "guest_name": "Rosa Díaz",
+        **changes,
+    }
     return client.post(f"/api/v1/properties/{SITE}/reservations", json=body)
 
 
 def _offers(client: TestClient, arrival: str, departure: str) -> dict[tuple[str, str], Any]:
-    r = client.get(f"/api/v1/properties/{SITE}/availability",
-                   params={"arrival": arrival, "departure": departure, "adults": 1})
+    r = client.get(
+        f"/api/v1/properties/{SITE}/availability",
+        params={"arrival": arrival, "departure": departure, "adults": 1},
+    )
     assert r.status_code == 200, r.text
     return {(o["room_type"], o["rate_plan"]): o for o in r.json()}
 
@@ -64,7 +73,9 @@ def test_the_file_sets_up_every_floor_room_and_the_staff_scope(hotel: sessionmak
         assert sorted(floors.values()) == ["p1", "p2", "p3"] and len(rooms) == 60
         assert {floors[r.floor_id] for r in rooms if r.number // 100 == 2} == {"p2"}
         scope = s.get(PropertyScope, SITE)
-        assert scope is not None and scope.chain == "azul-hoteles" and scope.time_zone == "America/Mexico_City"
+        assert (
+            scope is not None and scope.chain == "azul-hoteles" and scope.time_zone == "America/Mexico_City"
+        )
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "setup.apply")).one()
         assert entry.entity_id == SITE and entry.actor == "test"
         assert len(entry.detail["changes"]) == 1 + 3 + 4 + 3 + 2 + 60 + 5 + 36 + 4 + 2 + 1 + 1
@@ -91,20 +102,26 @@ def test_a_booking_is_priced_by_the_seasons_and_its_rooms_are_on_the_floors(desk
     assert [n["amount_minor"] for n in breakfast["nights"]] == [9500, 9500]  # low again, breakfast included
 
 
-@pytest.mark.parametrize(("changes", "reason"), [
-    ({"rate_plan": "nonref", "arrival": "2027-07-10", "departure": "2027-07-12"}, "at least 3 nights"),
-    ({"arrival": "2027-08-14", "departure": "2027-08-17"}, "closed to arrival on 2027-08-14"),
-    ({"room_type": "ste", "arrival": "2027-12-23", "departure": "2027-12-26"}, "stop sell"),
-    ({"arrival": "2027-10-01", "departure": "2027-10-17"}, "14 nights at most"),
-])
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"rate_plan": "nonref", "arrival": "2027-07-10", "departure": "2027-07-12"}, "at least 3 nights"),
+        ({"arrival": "2027-08-14", "departure": "2027-08-17"}, "closed to arrival on 2027-08-14"),
+        ({"room_type": "ste", "arrival": "2027-12-23", "departure": "2027-12-26"}, "stop sell"),
+        ({"arrival": "2027-10-01", "departure": "2027-10-17"}, "14 nights at most"),
+    ],
+)
 def test_a_restriction_refuses_the_booking_and_availability_says_why(
     desk: TestClient, changes: dict[str, str], reason: str
 ) -> None:
     refused = _book(desk, **changes)
     assert refused.status_code == 422, refused.text
-    assert refused.json()["type"] == "/problems/reservations/restricted" and reason in refused.json()["detail"]
+    assert (
+        refused.json()["type"] == "/problems/reservations/restricted" and reason in refused.json()["detail"]
+    )
     offer = _offers(desk, changes["arrival"], changes["departure"])[
-        (changes.get("room_type", "dbl"), changes.get("rate_plan", "bar"))]
+        (changes.get("room_type", "dbl"), changes.get("rate_plan", "bar"))
+    ]
     assert reason in offer["unavailable"]
 
 
@@ -117,18 +134,30 @@ def test_the_stay_is_invoiced_with_the_property_taxes_legal_name_and_series(
     folio = desk.get(f"/api/v1/reservations/{res['id']}/folio").json()
     nights = [c for c in folio["charges"] if c["kind"] == "room_night"]
     assert [(c["net_minor"], c["taxes"], c["gross_minor"]) for c in nights] == [
-        (8000, {"IVA": 1280, "ISH": 280}, 9560)] * 2  # 16% IVA and 3.5% lodging tax, prices without tax
-    minibar = {"kind": "minibar", "description": "Agua", "quantity": 1,
-               "unit_price": {"amount": "50.00", "currency": "MXN"}}
-    posted = desk.post(f"/api/v1/folios/{folio['id']}/charges", json=minibar,
-                       headers={"Idempotency-Key": uuid.uuid4().hex})
+        (8000, {"IVA": 1280, "ISH": 280}, 9560)
+    ] * 2  # 16% IVA and 3.5% lodging tax, prices without tax
+    minibar = {
+        "kind": "minibar",
+        "description": "Agua",
+        "quantity": 1,
+        "unit_price": {"amount": "50.00", "currency": "MXN"},
+    }
+    posted = desk.post(
+        f"/api/v1/folios/{folio['id']}/charges", json=minibar, headers={"Idempotency-Key": uuid.uuid4().hex}
+    )
     assert posted.status_code == 201, posted.text
     extra = [c for c in posted.json()["folio"]["charges"] if c["kind"] == "minibar"]
     assert extra[0]["taxes"] == {"IVA": 800}  # food is not lodging: no lodging tax
     owed = desk.get(f"/api/v1/reservations/{res['id']}/folio").json()["balances"]["guest"]["minor"]
-    paid = desk.post(f"/api/v1/folios/{folio['id']}/payments", headers={"Idempotency-Key": uuid.uuid4().hex},
-                     json={"amount": {"amount": f"{owed // 100}.{owed % 100:02d}", "currency": "MXN"},
-                           "method": "cash", "stage": "check_out"})
+    paid = desk.post(
+        f"/api/v1/folios/{folio['id']}/payments",
+        headers={"Idempotency-Key": uuid.uuid4().hex},
+        json={
+            "amount": {"amount": f"{owed // 100}.{owed % 100:02d}", "currency": "MXN"},
+            "method": "cash",
+            "stage": "check_out",
+        },
+    )
     assert paid.status_code == 201, paid.text
     clock.now = datetime(2027, 3, 12, 16, 0, tzinfo=UTC)
     done = desk.post(f"/api/v1/reservations/{res['id']}/check-out", json={"invoice": True})
