@@ -8,7 +8,9 @@ import hashlib
 import html
 import re
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -368,3 +370,74 @@ def test_the_calendar_shows_each_nights_price_and_restrictions(portal: PortalApp
     july10 = july[july.index('data-day="2027-07-10"') :].split("</td>")[0]
     assert "80.00" in june30.split("</td>")[0] and "120.00" in july1.split("</td>")[0]
     assert "no arrivals" in july10
+
+
+def test_out_of_order_over_booked_nights_is_refused_with_the_stays_to_move(
+    portal: PortalApp, admin: TestClient
+) -> None:
+    floor(admin, "f2", 2)
+    room_type(admin)
+    post(
+        admin,
+        "/setup/hotel/rooms",
+        {"op": "save", "f_id": "201", "f_number": "201", "f_floor": "f2", "f_type": "dbl"},
+    )
+    post(
+        admin,
+        "/setup/hotel/rate_plans",
+        {
+            "op": "save",
+            "f_code": "bar",
+            "f_name": "Best rate",
+            "f_free_cancel_hours": "24",
+            "f_cancel_fee_nights": "1",
+            "f_deposit": "none",
+            "f_deposit_percent": "0",
+            "f_min_stay": "1",
+            "f_meals": "none",
+        },
+    )
+    post(
+        admin, "/setup/hotel/prices", {"op": "save", "f_plan": "bar", "f_type": "dbl", "f_amount_minor": "90"}
+    )
+    arrival = datetime.now(ZoneInfo("Europe/Madrid")).date() + timedelta(days=10)
+    token = csrf_of(admin, "/setup")
+    booked = admin.post(
+        "/api/v1/properties/hotel/reservations",
+        headers={"X-CSRF-Token": token},
+        json={
+            "room_type": "dbl",
+            "rate_plan": "bar",
+            "arrival": arrival.isoformat(),
+            "departure": (arrival + timedelta(days=2)).isoformat(),
+            "guest_name": "Rosa Díaz",
+        },
+    )
+    assert booked.status_code == 201, booked.text
+    refused = post(
+        admin,
+        "/setup/hotel/out_of_order",
+        {
+            "op": "save",
+            "f_room": "201",
+            "f_from": (arrival + timedelta(days=1)).isoformat(),
+            "f_until": (arrival + timedelta(days=3)).isoformat(),
+            "f_note": "paint",
+        },
+    )
+    text = html.unescape(refused.text)
+    assert refused.status_code == 422 and "move them first" in text and booked.json()["id"] in text
+    with portal.auth.sessionmaker() as session:
+        assert service.export(session, "hotel").out_of_order == ()
+    later = post(
+        admin,
+        "/setup/hotel/out_of_order",
+        {
+            "op": "save",
+            "f_room": "201",
+            "f_from": (arrival + timedelta(days=2)).isoformat(),
+            "f_until": (arrival + timedelta(days=4)).isoformat(),
+            "f_note": "paint",
+        },
+    )
+    assert later.status_code == 200 and 'id="applied"' in later.text
