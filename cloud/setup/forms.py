@@ -7,6 +7,7 @@ read, so the page can list those problems beside the models' own.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, time
@@ -22,6 +23,8 @@ Kind = Literal[
     "langs", "weekdays", "opt_text",
 ]
 LANGS = ("en", "es", "zh")
+WHOLE = re.compile(r"-?[0-9]{1,9}")  # the models bound every number far below
+AMOUNT = re.compile(r"-?[0-9]{1,12}(\.[0-9]{1,4})?")  # no exponents: "1e999999999" would be a huge int
 MAX_TEXT = 4000
 
 
@@ -204,11 +207,12 @@ def _value(
     if not text:
         return _ABSENT if kind in ("text", "choice", "int", "money", "date", "time") else None
     if kind in ("int", "opt_int"):
-        try:
-            return int(text)
-        except ValueError:
-            raise ValueError(f"not a whole number: {text[:20]!r}") from None
+        if not WHOLE.fullmatch(text):
+            raise ValueError(f"not a whole number: {text[:20]!r}")
+        return int(text)
     if kind == "money":
+        if not AMOUNT.fullmatch(text):
+            raise ValueError(f"not an amount in {currency}: {text[:20]!r}")
         try:
             return Money.parse(text, currency).minor
         except MoneyError as exc:
