@@ -231,7 +231,8 @@ async def save(request: Request, site: str, section: str, db: DbSession, user: S
         diff = _apply(request, db, user, doc, from_data(editing.save_item(doc, section, key, item)))
     except SetupInvalid as exc:
         db.rollback()
-        return _section_page(request, db, user, site, section, problems=exc.problems, values=form.first,
+        values = {**form.first, "f_weekdays": form.lists.get("f_weekdays", [])}  # every day ticked
+        return _section_page(request, db, user, site, section, problems=exc.problems, values=values,
                              edit=key, status=422)
     return _section_page(request, db, user, site, section, applied=diff)
 
@@ -310,8 +311,8 @@ def _section_page(
     section: str,
     *,
     problems: list[Problem] | None = None,
-    values: dict[str, str] | None = None,
-    range_values: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    range_values: dict[str, Any] | None = None,
     edit: str = "",
     applied: Diff | None = None,
     credentials: dict[str, str] | None = None,

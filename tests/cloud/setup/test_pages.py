@@ -441,3 +441,21 @@ def test_out_of_order_over_booked_nights_is_refused_with_the_stays_to_move(
         },
     )
     assert later.status_code == 200 and 'id="applied"' in later.text
+
+
+def test_a_refused_price_form_keeps_every_weekday_ticked(portal: PortalApp, admin: TestClient) -> None:
+    token = csrf_of(admin, "/setup")
+    page = admin.post(
+        "/setup/hotel/prices",
+        data={
+            "csrf_token": token,
+            "op": "save",
+            "f_plan": "bar",
+            "f_type": "dbl",
+            "f_weekdays": ["fri", "sat"],
+            "f_amount_minor": "95",
+        },
+    )
+    assert page.status_code == 422 and "no rate plan" in html.unescape(page.text)
+    assert 'value="fri" checked' in page.text and 'value="sat" checked' in page.text
+    assert 'value="sun" checked' not in page.text
