@@ -50,6 +50,7 @@ from cloud.reservations.stays.guest_history import GuestHistory
 from cloud.reservations.stays.schedule import StayClock
 from cloud.services import PosadaApp, Services
 from cloud.settings import Settings, load
+from cloud.setup import wiring as setup
 from cloud.telemetry import wiring as telemetry
 from cloud.telemetry.alerts.monitor import AlertLoop, AlertMonitor
 from cloud.telemetry.handoff import TelemetryHandoff
@@ -150,7 +151,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow,
     cards.install(app, services)
     reservations.install(app, services)
     auth.install(app, services, templates=templates)
-    for area in (guests, billing, notify, api, board, telemetry, housekeeping, portal):
+    for area in (guests, billing, notify, api, board, telemetry, housekeeping, setup, portal):
         area.install(app, services)
     install_i18n(app, templates)  # outermost: the language is known to every page, errors too
     return app

@@ -4,6 +4,7 @@ from cloud.auth import models as auth  # noqa: F401
 from cloud.billing import models as billing  # noqa: F401
 from cloud.board import models as board  # noqa: F401
 from cloud.cards import models as cards  # noqa: F401
+from cloud.catalog import charges as catalog_charges  # noqa: F401
 from cloud.catalog import models as catalog  # noqa: F401
 from cloud.commands import models as commands  # noqa: F401
 from cloud.core import idempotency  # noqa: F401

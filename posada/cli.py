@@ -58,6 +58,9 @@ def _parser(*, wants_help: bool) -> argparse.ArgumentParser:
     from edge.desk.main import add_arguments as desk_arguments
 
     desk_arguments(desk)
+    from posada.property_cli import add_arguments as property_arguments
+
+    property_arguments(sub)
     _add_provision(sub)
     guests = sub.add_parser("guests", help="guest data: re-encrypt under the active key")
     guests_sub = guests.add_subparsers(dest="what", required=True)
@@ -136,6 +139,10 @@ def _dispatch(args: argparse.Namespace, rest: list[str]) -> int | None:
         return desk_run(args)
     if command[0] == "provision":
         return _provision(args)
+    if command[0] == "property":
+        from posada.property_cli import run as property_run
+
+        return property_run(args)
     if command == ("guests", "reencrypt"):
         from cloud.guests.rekey import run as rekey
         from cloud.settings import load

@@ -117,7 +117,7 @@ def seed_cloud(app: PosadaApp) -> list[tuple[str, str, str]]:
     """The demo property (two floors of ten rooms, rates) and staff (one login per role, fresh
     passwords each start); returns the logins to print."""
     from cloud.auth.demo import seed_demo_staff
-    from cloud.reservations.seed import seed_demo
+    from cloud.setup.demo import seed_demo
 
     with app.services.sessions.begin() as session:
         seed_demo(session)

@@ -6,33 +6,20 @@ the cloud reads everything edge-bound and may publish only commands.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import os
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePath, PurePosixPath
 
-from mqtt.topics import PREFIX, check_slug
+from mqtt.credentials import PBKDF2_ITERATIONS, gateway_acl, gateway_user, hash_password
+from mqtt.topics import PREFIX
+
+__all__ = ["PBKDF2_ITERATIONS", "Account", "gateway_acl", "gateway_user", "hash_password"]
 
 CLOUD_USER = "posada-cloud"
 HEALTH_USER = "posada-health"  # connects and subscribes to HEALTH_TOPIC only: a liveness probe
 HEALTH_TOPIC = "posada/health"
 HEALTH_PASSWORD_FILE = "health-password"
-PBKDF2_ITERATIONS = 101  # what mosquitto_passwd writes for its "$7$" format
-
-
-def gateway_user(site: str, floor: str) -> str:
-    """The MQTT username of a floor's gateway (dots cannot occur in slugs, so it is unambiguous)."""
-    return f"gw.{check_slug(site, 'site')}.{check_slug(floor, 'floor')}"
-
-
-def hash_password(password: str, *, salt: bytes | None = None) -> str:
-    """A Mosquitto 2 password-file hash (PBKDF2-SHA512, ``$7$``)."""
-    salt = salt if salt is not None else secrets.token_bytes(12)
-    digest = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, PBKDF2_ITERATIONS)
-    return f"$7${PBKDF2_ITERATIONS}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
 
 
 @dataclass(frozen=True)
@@ -46,15 +33,6 @@ def cloud_acl() -> list[str]:
     lines = [f"user {CLOUD_USER}"]
     lines += [f"topic read {PREFIX}/+/+/{r}" for r in reads]
     lines.append(f"topic write {PREFIX}/+/+/cmd")
-    return lines
-
-
-def gateway_acl(site: str, floor: str) -> list[str]:
-    base = f"{PREFIX}/{site}/{floor}"
-    writes = ["status", "events", "ack", "rooms/+/state", "rooms/+/telemetry"]
-    lines = [f"user {gateway_user(site, floor)}"]
-    lines += [f"topic write {base}/{w}" for w in writes]
-    lines.append(f"topic read {base}/cmd")
     return lines
 
 

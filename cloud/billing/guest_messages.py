@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from cloud.billing import property_terms as terms
 from cloud.billing.amount_text import amount_text
 from cloud.billing.errors import BillingConflict
 from cloud.billing.folio import Payer
@@ -51,7 +52,7 @@ def on_booking_confirmed(
     folio = get_folio(session, folio_id)
     if not folio.guest_phone:
         return False
-    lang, country = folio.guest_language, billing.issuer(folio.site).country
+    lang, country = folio.guest_language, terms.issuer(session, billing, folio.site).country
     text = render("booking_confirmation", lang, {
         "name": folio.guest_name, "booking": folio.reservation_id or folio.id, "hotel": hotel,
         "arrival": _day(folio.arrival_at), "departure": _day(folio.checkout_at),
@@ -95,11 +96,11 @@ def _queue(session: Session, folio: Folio, due: Due, *, owed: Money,
         text = render(due.template, notify.notify_staff_language, {
             "name": folio.guest_name, "booking": booking, "count": str(due.step),
             "amount": amount_text(owed, notify.notify_staff_language,
-                                  billing.issuer(folio.site).country)})
+                                  terms.issuer(session, billing, folio.site).country)})
         return int(enqueue(session, channel="telegram", recipient=chat, template=due.template,
                            language=text.language, payload=image_payload(text.text, None, []),
                            dedupe_key=f"reminder:{folio.id}:{due.key}", now=now))
-    lang, country = folio.guest_language, billing.issuer(folio.site).country
+    lang, country = folio.guest_language, terms.issuer(session, billing, folio.site).country
     text = render(due.template, lang, {
         "name": folio.guest_name, "booking": booking,
         "amount": amount_text(owed, lang, country),

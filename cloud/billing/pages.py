@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from cloud.auth.roles import Principal
 from cloud.billing import invoicing, payments
+from cloud.billing import property_terms as terms
 from cloud.billing.access import BillingUser
 from cloud.billing.context import BillingContext
 from cloud.billing.desk import EXTRAS, AmountRefused, folio_view, mark, parse_amount, seen
@@ -73,7 +74,7 @@ def _page(request: Request, db: Session, res: Reservation, prop: Property, *,
         "change": _int(query.get("change")), "paid": _int(query.get("paid")),
         "pending": query.get("pending") == "1",
         "owed_text": _typed(request, Money(view.owed, folio.currency)) if view and folio else "",
-        "tax_inclusive": ctx.settings.tax_policy(prop.slug).inclusive,
+        "tax_inclusive": terms.tax_policy(db, ctx.settings, prop.slug).inclusive,
     }, status_code=status)
 
 
@@ -148,7 +149,7 @@ def _charge(request: Request, db: Session, res: Reservation, folio: Folio | None
     body = [res.id, kind, form.get("description", "")[:200], quantity, price.minor, payer.value]
     if _once(request, db, "desk-charges", form, body):
         post_charge(db, folio_id=folio.id, now=request_time(request),
-                    policy=_billing(request).settings.tax_policy(folio.site),
+                    policy=terms.tax_policy(db, _billing(request).settings, folio.site),
                     request=ChargeRequest(kind=ChargeKind(kind), description=body[2],
                                           unit_price=price, quantity=int(quantity), payer=payer))
     return "?done=charge"
@@ -236,7 +237,7 @@ def _invoice(request: Request, db: Session, res: Reservation, folio: Folio | Non
     folio = _open_folio(folio)
     if _once(request, db, "desk-invoices", form, [res.id]):
         invoicing.issue_invoice(db, folio_id=folio.id, payer=Payer.GUEST, now=request_time(request),
-                                series=_billing(request).settings.billing_invoice_series)
+                                series=terms.invoice_series(db, _billing(request).settings, folio.site))
     return "?done=invoice"
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from cloud.billing import invoicing, payments, service
+from cloud.billing import property_terms as terms
 from cloud.billing.access import BillingUser, check_folio, check_invoice, check_payment, check_site
 from cloud.billing.context import Ctx
 from cloud.billing.errors import BillingConflict, InvalidAmount, ProviderUnavailable
@@ -116,8 +117,9 @@ def post_charge(folio_id: str, body: ChargeIn, ctx: Ctx, user: BillingUser,
 
     def work(session: Session) -> tuple[int, dict[str, Any]]:
         folio = service.get_folio(session, folio_id)
-        rows = service.post_charge(session, folio_id=folio_id, request=request,
-                                   policy=ctx.settings.tax_policy(folio.site), now=ctx.clock())
+        policy = terms.tax_policy(session, ctx.settings, folio.site)
+        rows = service.post_charge(session, folio_id=folio_id, request=request, policy=policy,
+                                   now=ctx.clock())
         return 201, {"charges": [r.id for r in rows], "folio": folio_body(session, folio)}
 
     return _idempotent(ctx, scope="charges", key=key,
@@ -178,7 +180,9 @@ def issue_invoice(folio_id: str, body: InvoiceIn, ctx: Ctx, user: BillingUser,
     def work(session: Session) -> tuple[int, dict[str, Any]]:
         invoice = invoicing.issue_invoice(
             session, folio_id=folio_id, payer=Payer(body.payer),
-            series=ctx.settings.billing_invoice_series, now=ctx.clock())
+            series=terms.invoice_series(session, ctx.settings,
+                                        service.get_folio(session, folio_id).site),
+            now=ctx.clock())
         return 201, invoice_body(invoice)
 
     return _idempotent(ctx, scope="invoices", key=key,
@@ -199,8 +203,8 @@ def invoice_pdf(invoice_id: str, ctx: Ctx, user: BillingUser) -> Response:
     with ctx.sessions() as session:
         invoice = invoicing.get_invoice(session, invoice_id)
         site = service.get_folio(session, invoice.folio_id).site
+        issuer = terms.issuer(session, ctx.settings, site).model_dump()
     number = invoicing.formatted_number(invoice)
-    issuer = ctx.settings.issuer(site).model_dump()
     pdf = render_invoice(invoice, number=number, issuer=issuer,
                          font=ctx.font())
     return Response(pdf, media_type="application/pdf", headers={

@@ -35,14 +35,17 @@ class BillingSettings(AreaSettings):
     billing_taxes: dict[str, TaxConfig] = Field(
         default_factory=dict,
         description='JSON: site -> {"inclusive": bool, "rates": [{"code", "percent", '
-        '"applies_to": [kinds]}]}; the site "*" is the fallback',
+        '"applies_to": [kinds]}]}; the site "*" is the fallback. Only for a property whose set-up '
+        "has no taxes: the taxes set up with the property win",
     )
-    billing_invoice_series: str = Field(default="INV", description="series of invoices")
+    billing_invoice_series: str = Field(
+        default="INV", description="series of invoices of a property whose set-up names none")
     billing_credit_note_series: str = Field(default="CN", description="series of credit notes")
     billing_issuers: dict[str, Issuer] = Field(
         default_factory=dict,
         description='JSON: site (or "*") -> {"name", "address", "tax_id", "country"}: the '
-        "legal entity printed on its invoices; country (ISO alpha-2) sets number formats",
+        "legal entity printed on its invoices; country (ISO alpha-2) sets number formats. The "
+        "property's own legal name, address, tax ids and country, where set up, win",
     )
     billing_invoice_font: str | None = Field(
         default=None,

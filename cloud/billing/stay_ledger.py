@@ -17,6 +17,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cloud.billing import property_terms as terms
 from cloud.billing.errors import BalanceOwed
 from cloud.billing.folio import ChargeKind, Payer
 from cloud.billing.group_folios import company_pays, routing_for
@@ -134,7 +135,7 @@ class FolioLedger:
         if not invoice or session.scalar(pending) is None:  # e.g. the company pays it all
             return None
         issued = issue_invoice(session, folio_id=folio.id, payer=Payer.GUEST,
-                               series=self.settings.billing_invoice_series, now=now)
+                               series=terms.invoice_series(session, self.settings, folio.site), now=now)
         return issued.id
 
     def invoices(self, session: Session, res: Reservation) -> list[tuple[str, str]]:
@@ -167,7 +168,7 @@ class FolioLedger:
     def _post(self, session: Session, folio: Folio, request: ChargeRequest, *,
               now: datetime) -> None:
         post_charge(session, folio_id=folio.id, request=request,
-                    policy=self.settings.tax_policy(folio.site), now=now)
+                    policy=terms.tax_policy(session, self.settings, folio.site), now=now)
 
 
 def _open(session: Session, res: Reservation, *, now: datetime) -> Folio:

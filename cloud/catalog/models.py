@@ -1,4 +1,4 @@
-"""Property, floors, rooms, room types and rate plans: what a hotel sells."""
+"""Property, floors, rooms, room types, rate plans, restrictions and card areas: what a hotel sells."""
 
 from __future__ import annotations
 
@@ -15,10 +15,16 @@ from sqlalchemy import (
     String,
     Time,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cloud.core.db import Base, JsonType
+
+MEALS = ("none", "breakfast", "half_board", "full_board", "all_inclusive")
+# the keycard's area bits (mqtt.keycard.Area) by name, and lift floors
+AREA_KINDS = ("lift_floor", "pool", "gym", "spa", "parking", "entrance", "lounge", "business_centre")
+LANGUAGES = ("en", "es", "zh")
 
 
 class Property(Base):
@@ -36,6 +42,13 @@ class Property(Base):
     late_checkout_hourly_minor: Mapped[int] = mapped_column(Integer, default=0)
     latest_checkout_at: Mapped[time] = mapped_column(Time)
     language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")  # guests' default
+    chain: Mapped[str] = mapped_column(String(63), default="", server_default="")
+    address: Mapped[str] = mapped_column(String(400), default="", server_default="")
+    country: Mapped[str] = mapped_column(String(2), default="", server_default="")  # ISO 3166 alpha-2
+    legal_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    tax_ids: Mapped[list[str]] = mapped_column(JsonType, default=list)  # printed on invoices
+    invoice_series: Mapped[str] = mapped_column(String(32), default="", server_default="")  # "": settings'
+    prices_include_tax: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (
         CheckConstraint("late_checkout_hourly_minor >= 0", name="late_fee_nonneg"),
@@ -51,6 +64,7 @@ class Floor(Base):
     property_id: Mapped[int] = mapped_column(ForeignKey("properties.id", ondelete="CASCADE"))
     slug: Mapped[str] = mapped_column(String(63))  # the MQTT floor
     level: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
     __table_args__ = (UniqueConstraint("property_id", "slug"),)
 
@@ -64,6 +78,11 @@ class RoomType(Base):
     name: Mapped[str] = mapped_column(String(200))
     max_guests: Mapped[int] = mapped_column(Integer)
     rank: Mapped[int] = mapped_column(Integer, default=0)  # higher is better, for upgrades
+    names: Mapped[dict[str, str]] = mapped_column(JsonType, default=dict)  # language -> name
+    descriptions: Mapped[dict[str, str]] = mapped_column(JsonType, default=dict)  # language -> text
+    beds: Mapped[str] = mapped_column(String(100), default="", server_default="")  # "1 king", "2 twin"
+    features: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    photos: Mapped[list[str]] = mapped_column(JsonType, default=list)  # URLs
 
     __table_args__ = (
         UniqueConstraint("property_id", "code"),
@@ -84,6 +103,7 @@ class Room(Base):
     accessible: Mapped[bool] = mapped_column(Boolean, default=False)
     near_lift: Mapped[bool] = mapped_column(Boolean, default=False)
     connects_to_id: Mapped[int | None] = mapped_column(ForeignKey("rooms.id"), nullable=True)
+    retired_from: Mapped[date | None] = mapped_column(Date, nullable=True)  # not sold from this night
 
     __table_args__ = (
         UniqueConstraint("property_id", "slug"),
@@ -105,9 +125,11 @@ class RatePlan(Base):
     deposit_kind: Mapped[str] = mapped_column(String(16), default="none")
     deposit_percent: Mapped[int] = mapped_column(Integer, default=0)
     min_stay: Mapped[int] = mapped_column(Integer, default=1)
+    meals: Mapped[str] = mapped_column(String(16), default="none", server_default="none")
 
     __table_args__ = (
         UniqueConstraint("property_id", "code"),
+        CheckConstraint(f"meals IN {MEALS!r}", name="meals"),
         CheckConstraint("deposit_kind IN ('none','first_night','percent','total')", name="deposit_kind"),
         CheckConstraint("deposit_percent BETWEEN 0 AND 100", name="deposit_percent"),
         CheckConstraint(
@@ -131,6 +153,53 @@ class RatePrice(Base):
     min_stay: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     __table_args__ = (CheckConstraint("amount_minor >= 0", name="amount_nonneg"),)
+
+
+class Restriction(Base):
+    """Nights [start, end) of a plan and/or room type (both empty: every one) and what they forbid."""
+
+    __tablename__ = "rate_restrictions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    property_id: Mapped[int] = mapped_column(ForeignKey("properties.id", ondelete="CASCADE"), index=True)
+    rate_plan_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rate_plans.id", ondelete="CASCADE"), nullable=True
+    )
+    room_type_id: Mapped[int | None] = mapped_column(
+        ForeignKey("room_types.id", ondelete="CASCADE"), nullable=True
+    )
+    start: Mapped[date] = mapped_column(Date)
+    end: Mapped[date] = mapped_column(Date)
+    min_stay: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    max_stay: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    closed_to_arrival: Mapped[bool] = mapped_column(Boolean, default=False)
+    closed_to_departure: Mapped[bool] = mapped_column(Boolean, default=False)
+    stop_sell: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (
+        CheckConstraint('"end" > start', name="dates_order"),
+        CheckConstraint("(min_stay IS NULL OR min_stay >= 1) AND (max_stay IS NULL OR max_stay >= 1)",
+                        name="stay_ranges"),
+    )
+
+
+class CardArea(Base):
+    """A common area a guest card may open: a lift floor, the gym, the pool, the car park."""
+
+    __tablename__ = "card_areas"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    property_id: Mapped[int] = mapped_column(ForeignKey("properties.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    floor_id: Mapped[int | None] = mapped_column(ForeignKey("floors.id"), nullable=True)  # lift floors
+
+    __table_args__ = (
+        UniqueConstraint("property_id", "code"),
+        CheckConstraint(f"kind IN {AREA_KINDS!r}", name="kind"),
+        CheckConstraint("(kind = 'lift_floor') = (floor_id IS NOT NULL)", name="lift_floor"),
+    )
 
 
 class CatalogStamp(Base):

@@ -37,6 +37,34 @@ class PriceRule:
 
 
 @dataclass(frozen=True)
+class StayRule:
+    """A restriction on nights [start, end) of a plan and/or type (None: every one)."""
+
+    start: date
+    end: date
+    plan_id: int | None = None
+    type_id: int | None = None
+    min_stay: int | None = None
+    max_stay: int | None = None
+    closed_to_arrival: bool = False
+    closed_to_departure: bool = False
+    stop_sell: bool = False
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day < self.end
+
+    def concerns(self, *, plan_id: int, type_id: int) -> bool:
+        return self.plan_id in (None, plan_id) and self.type_id in (None, type_id)
+
+
+class Restricted(InvalidRequest):
+    """A restriction of the property forbids this stay for this plan and type."""
+
+    type_ = "/problems/reservations/restricted"
+    title = "Restricted"
+
+
+@dataclass(frozen=True)
 class RatePolicy:
     refundable: bool = True
     free_cancel_hours: int = 24
@@ -64,8 +92,39 @@ def night_rule(rules: Sequence[PriceRule], night: date) -> PriceRule | None:
     return max(matching, key=PriceRule.specificity) if matching else None
 
 
-def quote(rules: Sequence[PriceRule], stay: Stay, *, currency: str, policy: RatePolicy) -> Quote:
-    """Price every night of a stay; refuse when a night has no price or the stay is too short."""
+def restriction(rules: Sequence[StayRule], stay: Stay) -> str | None:
+    """Why the restrictions forbid the stay, or None. Checked in this order: stop sell on a
+    night, closed to arrival, closed to departure, then the arrival night's minimum and maximum stay."""
+    for night in stay.each_night():
+        if any(r.stop_sell and r.covers(night) for r in rules):
+            return f"stop sell on the night of {night.isoformat()}"
+    if any(r.closed_to_arrival and r.covers(stay.arrival) for r in rules):
+        return f"closed to arrival on {stay.arrival.isoformat()}"
+    if any(r.closed_to_departure and r.covers(stay.departure) for r in rules):
+        return f"closed to departure on {stay.departure.isoformat()}"
+    at_arrival = [r for r in rules if r.covers(stay.arrival)]
+    least = max((r.min_stay for r in at_arrival if r.min_stay), default=1)
+    if stay.nights < least:
+        return f"a stay arriving on {stay.arrival.isoformat()} needs at least {least} nights"
+    most = min((r.max_stay for r in at_arrival if r.max_stay), default=None)
+    if most is not None and stay.nights > most:
+        return f"a stay arriving on {stay.arrival.isoformat()} may last {most} nights at most"
+    return None
+
+
+def quote(
+    rules: Sequence[PriceRule],
+    stay: Stay,
+    *,
+    currency: str,
+    policy: RatePolicy,
+    restrictions: Sequence[StayRule] = (),
+) -> Quote:
+    """Price every night of a stay; refuse when a restriction forbids it (Restricted), a night
+    has no price or the stay is too short for the plan."""
+    reason = restriction(restrictions, stay)
+    if reason is not None:
+        raise Restricted(reason, reason=reason)
     nights: list[tuple[date, int]] = []
     for night in stay.each_night():
         rule = night_rule(rules, night)

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cloud.catalog.errors import InvalidRequest, UnknownResource
-from cloud.catalog.models import Property, RatePlan, RatePrice, Room, RoomType, weekdays_set
-from cloud.catalog.pricing import DepositKind, PriceRule, RatePolicy
+from cloud.catalog.models import Property, RatePlan, RatePrice, Restriction, Room, RoomType, weekdays_set
+from cloud.catalog.pricing import DepositKind, PriceRule, RatePolicy, StayRule
 
 
 def get_property(session: Session, slug: str) -> Property:
@@ -125,3 +125,15 @@ def all_price_rules(
             )
         )
     return rules
+
+
+def stay_rules(session: Session, *, property_id: int) -> list[StayRule]:
+    """Every restriction of a property (the caller keeps those of a plan and type: ``StayRule.concerns``)."""
+    return [
+        StayRule(
+            start=r.start, end=r.end, plan_id=r.rate_plan_id, type_id=r.room_type_id, min_stay=r.min_stay,
+            max_stay=r.max_stay, closed_to_arrival=r.closed_to_arrival,
+            closed_to_departure=r.closed_to_departure, stop_sell=r.stop_sell,
+        )
+        for r in session.scalars(select(Restriction).where(Restriction.property_id == property_id))
+    ]

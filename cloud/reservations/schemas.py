@@ -110,6 +110,7 @@ class QuoteOut(BaseModel):
     nights: list[NightOut]
     total_minor: int
     deposit_minor: int
+    unavailable: str | None = None  # why a restriction forbids this stay
 
     @classmethod
     def of(cls, offer: Offer) -> QuoteOut:
@@ -125,6 +126,7 @@ class QuoteOut(BaseModel):
             nights=[NightOut(night=n, amount_minor=a) for n, a in offer.quote.nights],
             total_minor=offer.quote.total_minor,
             deposit_minor=offer.quote.deposit_minor,
+            unavailable=offer.unavailable,
         )
 
 

@@ -28,8 +28,8 @@ from cloud.core.migrate import upgrade
 from cloud.core.nights import local_instant, local_today
 from cloud.keys.storage import KeyDirectory
 from cloud.reservations.sales import booking
-from cloud.reservations.seed import seed_demo
 from cloud.reservations.stays import service as stays
+from cloud.setup.demo import seed_demo
 from mqtt.envelope import utcnow
 from tests.browser.conftest import PASSWORD
 from tests.support.portal import running_portal

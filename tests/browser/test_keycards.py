@@ -32,9 +32,9 @@ from cloud.core.nights import local_today
 from cloud.keys.storage import KeyDirectory
 from cloud.reservations.sales import booking
 from cloud.reservations.sales.booking import Booking
-from cloud.reservations.seed import seed_demo
 from cloud.reservations.stays import rooms
 from cloud.reservations.stays import service as stays
+from cloud.setup.demo import seed_demo
 from mqtt.envelope import utcnow
 from tests.browser.conftest import PASSWORD, SHOTS
 from tests.support.portal import running_portal

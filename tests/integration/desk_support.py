@@ -25,9 +25,9 @@ from cloud.core.nights import local_today
 from cloud.keys.storage import KeyDirectory
 from cloud.reservations.sales import booking
 from cloud.reservations.sales.booking import Booking
-from cloud.reservations.seed import seed_demo
 from cloud.reservations.stays import rooms
 from cloud.settings import Settings
+from cloud.setup.demo import seed_demo
 from edge.desk.agent import AgentSettings, DeskAgent
 from edge.desk.client import DeskClient
 from edge.desk.simulated import SimulatedTray

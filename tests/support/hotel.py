@@ -32,7 +32,7 @@ from cloud.commands.models import Command
 from cloud.core.db import make_engine, make_sessionmaker
 from cloud.core.migrate import upgrade
 from cloud.reservations.models import StayCredential
-from cloud.reservations.seed import seed_demo
+from cloud.setup.demo import seed_demo
 from edge.hw.sim_node import SimulatedBus
 from mqtt.envelope import utcnow
 from tests.support.broker import Mosquitto, make_broker

@@ -55,7 +55,9 @@ def make_stay(arrival: date, departure: date) -> Stay:
 
 def price(session: Session, *, prop: Property, type_: RoomType, plan: RatePlan, stay: Stay) -> Quote:
     rules = catalog.price_rules(session, plan_id=plan.id, type_id=type_.id)
-    return quote(rules, stay, currency=prop.currency, policy=catalog.policy_of(plan))
+    closures = [r for r in catalog.stay_rules(session, property_id=prop.id)
+                if r.concerns(plan_id=plan.id, type_id=type_.id)]
+    return quote(rules, stay, currency=prop.currency, policy=catalog.policy_of(plan), restrictions=closures)
 
 
 class _Order(NamedTuple):
@@ -128,7 +130,8 @@ def _order(session: Session, request: Booking, offer: Sellable, *, now: datetime
         raise InvalidRequest("arrival is in the past")
     language = _language(session, request, site=offer.slug, default=offer.language)
     priced = quote(
-        offer.rules.get((plan.id, type_.id), ()), stay, currency=offer.currency, policy=plan.policy
+        offer.rules.get((plan.id, type_.id), ()), stay, currency=offer.currency, policy=plan.policy,
+        restrictions=offer.stay_rules(plan_id=plan.id, type_id=type_.id),
     )
     return _Order(type_, plan, stay, language, priced)
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -32,14 +32,20 @@ def ensure_rows(session: Session, *, type_id: int, stay: Stay) -> None:
     missing = [night for night in stay.each_night() if night not in have]
     if not missing:
         return
-    rooms = session.scalar(select(func.count()).select_from(Room).where(Room.room_type_id == type_id)) or 0
+    retired = list(session.scalars(select(Room.retired_from).where(Room.room_type_id == type_id)))
     out = _out_of_order_counts(session, type_id=type_id, stay=stay)
     rows = [
-        {"room_type_id": type_id, "night": n, "capacity": max(rooms - out.get(n, 0), 0), "sold": 0}
+        {"room_type_id": type_id, "night": n, "sold": 0,
+         "capacity": max(_rooms_on(retired, n) - out.get(n, 0), 0)}
         for n in missing
     ]
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(insert(TypeInventory).values(rows).on_conflict_do_nothing())
+
+
+def _rooms_on(retired: list[date | None], night: date) -> int:
+    """Rooms of the type still sold on the night (a retired room is not, from its retirement on)."""
+    return sum(1 for since in retired if since is None or since > night)
 
 
 def _out_of_order_counts(session: Session, *, type_id: int, stay: Stay) -> dict[date, int]:
@@ -111,7 +117,8 @@ def free_by_type(session: Session, *, type_ids: Sequence[int], stay: Stay) -> di
         type_id: count
         for type_id, count in session.execute(
             select(Room.room_type_id, func.count())
-            .where(Room.room_type_id.in_(type_ids))
+            .where(Room.room_type_id.in_(type_ids),
+                   or_(Room.retired_from.is_(None), Room.retired_from > stay.arrival))
             .group_by(Room.room_type_id)
         )
     }

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from cloud.catalog import service as catalog
 from cloud.catalog.models import Floor, Property, RatePlan, Room, RoomType
-from cloud.catalog.pricing import Quote, quote
+from cloud.catalog.pricing import Quote, quote, restriction
 from cloud.core.errors import DomainError
 from cloud.core.nights import Stay
 from cloud.reservations.models import HOLDING, OCCUPYING, Reservation, RoomAllocation
@@ -23,12 +23,14 @@ class Offer:
     rooms_left: int
     rate_plan: RatePlan
     quote: Quote
+    unavailable: str | None = None  # why a restriction forbids the stay (the quote is shown all the same)
 
 
 def availability(
     session: Session, prop: Property, *, stay: Stay, guests: int, room_type: str | None = None
 ) -> list[Offer]:
-    """Every sellable (type, rate plan) for the stay, with its night-by-night quote."""
+    """Every sellable (type, rate plan) for the stay, with its night-by-night quote; a pair that a
+    restriction forbids is listed with the reason."""
     query = select(RoomType).where(RoomType.property_id == prop.id, RoomType.max_guests >= guests)
     if room_type:
         query = query.where(RoomType.code == room_type)
@@ -40,6 +42,7 @@ def availability(
     all_rules = catalog.all_price_rules(
         session, plan_ids=[p.id for p in plans], type_ids=[t.id for t in types]
     )
+    stay_rules = catalog.stay_rules(session, property_id=prop.id)
     offers = []
     for type_ in types:
         if free.get(type_.id, 0) <= 0:
@@ -50,7 +53,10 @@ def availability(
                 priced = quote(rules, stay, currency=prop.currency, policy=catalog.policy_of(plan))
             except DomainError:
                 continue  # no price for some night, or the stay is too short for this plan
-            offers.append(Offer(type_, free[type_.id], plan, priced))
+            closed = restriction(
+                [r for r in stay_rules if r.concerns(plan_id=plan.id, type_id=type_.id)], stay
+            )
+            offers.append(Offer(type_, free[type_.id], plan, priced, unavailable=closed))
     return offers
 
 

@@ -58,6 +58,7 @@ FROM rooms r LEFT JOIN LATERAL (
     SELECT a.end_night FROM room_allocations a WHERE a.room_id = r.id AND a.start_night < %(departure)s
     ORDER BY a.start_night DESC LIMIT 1) AS before ON true
 WHERE r.room_type_id = %(type_id)s AND (before.end_night IS NULL OR before.end_night <= %(arrival)s)
+  AND (r.retired_from IS NULL OR r.retired_from >= %(departure)s)
 """
 # The catalog stamp, the sale and the free rooms in one round trip: a head row (the stamp is
 # never NULL there) and one row per free room. The free rooms are read in the statement's
@@ -83,7 +84,7 @@ SELECT id, free_from, free_until FROM (
         (SELECT a.start_night FROM room_allocations a
          WHERE a.room_id = r.id AND a.start_night >= :departure
          ORDER BY a.start_night LIMIT 1) AS free_until
-    FROM rooms r WHERE r.room_type_id = :type_id
+    FROM rooms r WHERE r.room_type_id = :type_id AND (r.retired_from IS NULL OR r.retired_from >= :departure)
 ) AS around WHERE free_from IS NULL OR free_from <= :arrival
 """)
 _NAMES = (

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from cloud.catalog import service as catalog
 from cloud.catalog.models import CatalogStamp, RatePlan, RoomType
-from cloud.catalog.pricing import PriceRule, RatePolicy
+from cloud.catalog.pricing import PriceRule, RatePolicy, StayRule
 from cloud.reservations.errors import UnknownResource
 from cloud.reservations.sales import rooms_inventory
 from cloud.reservations.sales.assignment import RoomInfo
@@ -55,6 +55,10 @@ class Sellable:
     plans: Mapping[str, PlanInfo]
     rules: Mapping[tuple[int, int], tuple[PriceRule, ...]]  # (plan id, type id)
     rooms: Mapping[int, RoomInfo]  # by room id
+    restrictions: tuple[StayRule, ...] = ()
+
+    def stay_rules(self, *, plan_id: int, type_id: int) -> tuple[StayRule, ...]:
+        return tuple(r for r in self.restrictions if r.concerns(plan_id=plan_id, type_id=type_id))
 
     def type_and_plan(self, type_code: str, plan_code: str) -> tuple[TypeInfo, PlanInfo]:
         type_, plan = self.types.get(type_code), self.plans.get(plan_code)
@@ -98,6 +102,7 @@ def load(session: Session, site: str, *, stamp: int) -> Sellable:
         plans=plans,
         rules={key: tuple(found) for key, found in rules.items()},
         rooms={room.id: room for room in rooms_inventory.room_infos(session, prop)},
+        restrictions=tuple(catalog.stay_rules(session, property_id=prop.id)),
     )
 
 

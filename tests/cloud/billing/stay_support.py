@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from cloud.cards.issuer import KeyringIssuer
 from cloud.core.db import make_sessionmaker
 from cloud.keys.storage import KeyDirectory
-from cloud.reservations.seed import seed_demo
+from cloud.setup.demo import seed_demo
 from tests.cloud.reservations.apps import client_for
 from tests.support.db import migrated_engine
 
@@ -36,7 +36,7 @@ def _stay_sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
     engine = migrated_engine(db_url)
     maker: sessionmaker[Session] = make_sessionmaker(engine)
     with maker.begin() as session:
-        seed_demo(session, year=2027)
+        seed_demo(session)
     yield maker
     engine.dispose()
 

@@ -18,7 +18,7 @@ from cloud.core.db import make_engine, make_sessionmaker
 from cloud.core.migrate import alembic_config
 from cloud.core.money import Money
 from cloud.reservations.sales.booking import Booking, book
-from cloud.reservations.seed import seed_demo
+from cloud.setup.demo import seed_demo
 
 NOW = datetime(2027, 3, 1, 9, tzinfo=UTC)
 
@@ -37,7 +37,7 @@ def before(db_url: str) -> Iterator[Engine]:
 
 def _stay_with_a_charge(engine: Engine) -> tuple[str, str]:
     with make_sessionmaker(engine).begin() as session:
-        seed_demo(session, year=2027)
+        seed_demo(session)
         res = book(session, Booking(property="hotel", room_type="std", rate_plan="flex",
                                     arrival=date(2027, 3, 3), departure=date(2027, 3, 5),
                                     guest_name="Ana"), now=NOW)

@@ -15,8 +15,8 @@ from cloud.cards.issuer import KeyringIssuer
 from cloud.core.db import make_sessionmaker
 from cloud.keys.keyring import Keyring
 from cloud.keys.storage import KeyDirectory
-from cloud.reservations.seed import seed_demo
 from cloud.reservations.stays.credentials import KeyRequest
+from cloud.setup.demo import seed_demo
 from tests.support.db import migrated_engine
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)  # 10:00 in Madrid, a Monday
@@ -46,7 +46,7 @@ def engine(db_url: str) -> Iterator[Engine]:
 def sessions(engine: Engine) -> sessionmaker[Session]:
     maker: sessionmaker[Session] = make_sessionmaker(engine)
     with maker.begin() as session:
-        seed_demo(session, year=2027)
+        seed_demo(session)
     return maker
 
 

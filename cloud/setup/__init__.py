@@ -1,0 +1,1 @@
+"""Property set-up: a whole property as one document, exported, planned and applied."""
