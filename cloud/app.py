@@ -27,6 +27,7 @@ from cloud.cards.issuer import KeyringIssuer
 from cloud.commands.publisher import CommandPublisher
 from cloud.core.clock import Clock, utcnow
 from cloud.core.db import make_engine, make_sessionmaker
+from cloud.core.fast_reads import FastReads
 from cloud.core.migrate import upgrade
 from cloud.core.problems import install_problem_handlers
 from cloud.core.templating import templates
@@ -67,12 +68,13 @@ def build_services(settings: Settings, *, clock: Clock = utcnow,
     engine = make_engine(settings.database_url)
     upgrade(engine)
     sessions = make_sessionmaker(engine)
+    reads = FastReads(engine)
     keys = KeyDirectory(settings.keys_dir)
     history = GuestHistory(settings.guests)
     ledger = FolioLedger(settings.billing)  # stays keep their folios in step
     services = Services(
         settings=settings, engine=engine, sessions=sessions, clock=clock,
-        auth=auth.build_auth(settings.auth, sessions), guests=build_guests(settings.guests),
+        auth=auth.build_auth(settings.auth, sessions, reads), guests=build_guests(settings.guests),
         keys=keys, issuer=issuer or KeyringIssuer(lambda: keyring(keys)), history=history,
         billing=build_billing(sessions, settings.billing, clock=clock), ledger=ledger,
         notify=NotifyContext(sessions=sessions, settings=settings.notify, clock=clock),
@@ -132,6 +134,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow,
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await services.auth.reads.open()
         for worker in services.workers:
             services.run(worker)
         if settings.mqtt_enabled:
@@ -141,6 +144,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow,
             yield
         finally:
             services.stop()
+            await services.auth.reads.close()
 
     app = PosadaApp(title="Posada", version="0.1.0", lifespan=lifespan, openapi_url="/openapi.json",
                     description="Hotel management: reservations, stays, rooms, doors and billing.")

@@ -68,8 +68,9 @@ def site() -> Iterator[Site]:
         with sessions.begin() as s:
             _hotel(s)
             ensure_property(s, site="big", chain="bench", name="Big", time_zone="Europe/Madrid")
-            user = create_staff(s, actor="bench", passwords=Passwords(AuthSettings(argon2_memory_kib=1024)),
-                                username="bench-desk", display_name="Desk", password=secrets.token_urlsafe(16),
+            passwords = Passwords(AuthSettings(argon2_memory_kib=1024))
+            user = create_staff(s, actor="bench", passwords=passwords, username="bench-desk",
+                                display_name="Desk", password=secrets.token_urlsafe(16),
                                 role=Role.FRONT_DESK, site="big", chain="bench")
             s.flush()
             token, _row = issue_api_token(s, principal=principal_of(s, user), name="bench",
