@@ -52,6 +52,13 @@ class Settings(BaseSettings):
     )
     http_host: str = Field(default="127.0.0.1", description="address the API and portal bind")
     http_port: int = Field(default=8000, description="port of the API and portal")
+    http_workers: int = Field(default=1, ge=1, description="processes serving HTTP on the port (posada "
+                              "cloud --workers); one of them runs MQTT ingest and the background loops")
+    http_threads: int = Field(default=16, ge=1, description="threads per process for blocking request work "
+                              "(each may hold a database connection)")
+    http_max_in_flight: int = Field(default=64, ge=1, description="requests a process works on at once; "
+                                    "more wait for a slot, then get 503 with Retry-After")
+    http_queue_wait_ms: int = Field(default=500, ge=0, description="longest wait for a slot before 503")
     secret_key: str = Field(
         default=DEFAULT_SECRET,
         description="signs session cookies and CSRF tokens; guest-data keys derive from it when none "

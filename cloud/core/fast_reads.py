@@ -43,7 +43,7 @@ class FastReads:
         if self._pool is None:
             return await run_in_threadpool(self._scalar_sync, sql)
         async with self._pool.connection() as conn:
-            row = await (await conn.execute(sql)).fetchone()  # type: ignore[arg-type]
+            row = await (await conn.execute(sql)).fetchone()
         return None if row is None else row[0]
 
     def _scalar_sync(self, sql: str) -> Any:
