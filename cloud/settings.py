@@ -56,7 +56,7 @@ class Settings(BaseSettings):
                               "cloud --workers); one of them runs MQTT ingest and the background loops")
     http_threads: int = Field(default=16, ge=1, description="threads per process for blocking request work "
                               "(each may hold a database connection)")
-    http_max_in_flight: int = Field(default=64, ge=1, description="requests a process works on at once; "
+    http_max_in_flight: int = Field(default=32, ge=1, description="requests a process works on at once; "
                                     "more wait for a slot, then get 503 with Retry-After")
     http_queue_wait_ms: int = Field(default=500, ge=0, description="longest wait for a slot before 503")
     secret_key: str = Field(

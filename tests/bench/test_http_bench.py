@@ -198,3 +198,28 @@ def test_reads_over_http_beside_the_bare_server(site: Site, tmp_path: Path) -> N
     print(f"  reference loop after: {_reference_seconds():.2f} s")
     for result in (availability, me, health):
         assert result.failed == 0 and result.other == 0 and result.ok > 0
+
+
+OVERLOAD_CONNECTIONS = 4 * BOOKING_CONNECTIONS
+
+
+def test_overload_is_shed_with_503_and_no_request_waits_past_2_s(site: Site, tmp_path: Path) -> None:
+    """Four times the booking run's connections against one worker: past the in-flight limit the
+    server answers 503 with Retry-After instead of queuing; every answer comes within 2 s."""
+    print(f"\n[http overload] reference loop {_reference_seconds():.2f} s; {OVERLOAD_CONNECTIONS} "
+          f"connections of bookings for {SECONDS:.0f} s against one worker")
+    book = dict(kind="book", seconds=SECONDS, first_night=site.first_night, auth=f"Bearer {site.token}")
+    with posada(site, tmp_path) as url:
+        path = url + "/api/v1/properties/big/reservations"
+        run_wrk(path, **{**book, "seconds": 3}, connections=BOOKING_CONNECTIONS, run="ov-warm")  # type: ignore[arg-type]
+        steady = run_wrk(path, **book, connections=BOOKING_CONNECTIONS, run="ov-steady")  # type: ignore[arg-type]
+        flooded = run_wrk(path, **book, connections=OVERLOAD_CONNECTIONS, run="ov")  # type: ignore[arg-type]
+    _print(f"posada, {BOOKING_CONNECTIONS} connections", steady)
+    _print(f"posada, {OVERLOAD_CONNECTIONS} connections", flooded)
+    served = flooded.ok + flooded.conflict
+    print(f"  served {served / flooded.seconds:.0f} /s while refusing {flooded.busy / flooded.seconds:.0f} /s "
+          f"with 503; slowest answer {flooded.max_ms:.0f} ms")
+    assert _scalar(site, OVERLAP) == 0, "double bookings"
+    assert flooded.failed == 0 and flooded.socket_errors == 0
+    assert flooded.busy > 0, "nothing was shed"
+    assert flooded.max_ms < 2000
