@@ -172,5 +172,5 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow,
         area.install(app, services)
     install_i18n(app, templates)  # the language is known to every page, errors too
     app.add_middleware(LoadShedding, max_in_flight=settings.http_max_in_flight,  # outermost: sheds cheaply
-                       queue_wait_s=settings.http_queue_wait_ms / 1000)
+                       answer_within_s=settings.http_answer_within_ms / 1000)
     return app

@@ -2,31 +2,35 @@
 instead of letting requests queue for seconds.
 
 A request holds a slot until its answer starts (a server-sent-event stream frees its slot as it
-opens). When every slot is taken a request waits for one at most ``queue_wait_s``, then gets
-``503 Service Unavailable`` (problem details) and ``Retry-After``: under twice the load the
-server can carry, clients are told to come back instead of timing out, and the requests it
-does take keep their latency.
+opens). When every slot is taken a request waits for one only as long as it could still be
+answered within ``answer_within_s``: that time less how long requests have lately taken once
+admitted (a moving average). Past that it gets ``503 Service Unavailable`` (problem details)
+and ``Retry-After``: under twice the load the server can carry, clients are told to come back
+instead of timing out, and the requests it does take keep their latency.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cloud.core.problems import problem
 
 log = logging.getLogger(__name__)
+SMOOTHING = 0.05  # weight of the latest request in the moving average
 
 
 class LoadShedding:
-    def __init__(self, app: ASGIApp, *, max_in_flight: int, queue_wait_s: float,
+    def __init__(self, app: ASGIApp, *, max_in_flight: int, answer_within_s: float,
                  retry_after_s: int = 1) -> None:
         self.app = app
-        self.queue_wait_s = queue_wait_s
+        self.answer_within_s = answer_within_s
         self.retry_after_s = retry_after_s
         self._slots = asyncio.Semaphore(max_in_flight)
+        self.service_s = 0.0  # moving average: admission to the answer's start
         self.shed = 0  # requests answered 503 since start
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -36,13 +40,14 @@ class LoadShedding:
         if not await self._admit():
             await self._refuse(scope, receive, send)
             return
-        held = True
+        held, admitted = True, time.monotonic()
 
         def release() -> None:
             nonlocal held
             if held:
                 held = False
                 self._slots.release()
+                self.service_s += SMOOTHING * (time.monotonic() - admitted - self.service_s)
 
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -58,8 +63,11 @@ class LoadShedding:
         if not self._slots.locked():
             await self._slots.acquire()  # a free slot: taken at once
             return True
+        budget = self.answer_within_s - self.service_s
+        if budget <= 0:
+            return False
         try:
-            await asyncio.wait_for(self._slots.acquire(), self.queue_wait_s)
+            await asyncio.wait_for(self._slots.acquire(), budget)
         except TimeoutError:
             return False
         return True

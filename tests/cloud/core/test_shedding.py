@@ -36,10 +36,10 @@ def _client(app: LoadShedding) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
 
 
-def test_a_request_past_the_limit_is_refused_with_retry_after_within_the_queue_wait() -> None:
+def test_a_request_past_the_limit_is_refused_with_retry_after_within_its_time() -> None:
     async def run() -> None:
         gate = Gate()
-        shed = LoadShedding(gate, max_in_flight=2, queue_wait_s=0.2, retry_after_s=3)
+        shed = LoadShedding(gate, max_in_flight=2, answer_within_s=0.2, retry_after_s=3)
         async with _client(shed) as client:
             held = [asyncio.create_task(client.get("/work")) for _ in range(2)]
             while gate.started < 2:
@@ -59,10 +59,10 @@ def test_a_request_past_the_limit_is_refused_with_retry_after_within_the_queue_w
     asyncio.run(run())
 
 
-def test_a_waiting_request_takes_the_slot_freed_within_the_queue_wait() -> None:
+def test_a_waiting_request_takes_the_slot_freed_within_its_time() -> None:
     async def run() -> None:
         gate = Gate()
-        shed = LoadShedding(gate, max_in_flight=1, queue_wait_s=2)
+        shed = LoadShedding(gate, max_in_flight=1, answer_within_s=2)
         async with _client(shed) as client:
             first = asyncio.create_task(client.get("/work"))
             while gate.started < 1:
@@ -80,7 +80,7 @@ def test_a_waiting_request_takes_the_slot_freed_within_the_queue_wait() -> None:
 def test_a_stream_frees_its_slot_once_its_answer_has_started() -> None:
     async def run() -> None:
         gate = Gate()
-        shed = LoadShedding(gate, max_in_flight=1, queue_wait_s=0.1)
+        shed = LoadShedding(gate, max_in_flight=1, answer_within_s=0.1)
         sent: list[dict[str, object]] = []
 
         async def receive() -> dict[str, object]:
@@ -99,5 +99,23 @@ def test_a_stream_frees_its_slot_once_its_answer_has_started() -> None:
         gate.stream_end.set()
         await stream
         assert shed.shed == 0
+
+    asyncio.run(run())
+
+
+def test_no_request_waits_when_admitted_ones_already_take_all_the_time() -> None:
+    async def run() -> None:
+        gate = Gate()
+        shed = LoadShedding(gate, max_in_flight=1, answer_within_s=5)
+        shed.service_s = 5.0  # lately every admitted request took the whole time
+        async with _client(shed) as client:
+            held = asyncio.create_task(client.get("/work"))
+            while gate.started < 1:
+                await asyncio.sleep(0.01)
+            began = time.perf_counter()
+            assert (await client.get("/work")).status_code == 503
+            assert time.perf_counter() - began < 1
+            gate.open.set()
+            assert (await held).status_code == 200
 
     asyncio.run(run())
