@@ -2,7 +2,8 @@
 
 A Lua script builds each request (POST bodies and query strings with dates and guests varying
 per request, so bookings spread over the calendar), counts answers by status class per thread,
-and prints one JSON line at the end with the latency percentiles wrk measured.
+and prints one JSON line at the end with the latency percentiles wrk measured. Each connection
+is a client that honours ``Retry-After``: after a 503 it waits that long before asking again.
 """
 
 from __future__ import annotations
@@ -57,10 +58,21 @@ function request()
   return wrk.format("POST", path, headers, body)
 end
 
+-- a client that honours Retry-After: after a 503 this connection waits before its next request
+local retry_after = 0
+
+function delay()
+  local wait = retry_after
+  retry_after = 0
+  return wait
+end
+
 function response(status, headers, body)
   if status >= 200 and status < 300 then ok = ok + 1
   elseif status == 409 then conflict = conflict + 1
-  elseif status == 503 then busy = busy + 1
+  elseif status == 503 then
+    busy = busy + 1
+    retry_after = 1000 * (tonumber(headers["Retry-After"] or headers["retry-after"] or "1") or 1)
   elseif status >= 500 then failed = failed + 1
   else other = other + 1 end
 end
