@@ -56,7 +56,7 @@ class Settings(BaseSettings):
                               "cloud --workers); one of them runs MQTT ingest and the background loops")
     http_threads: int = Field(default=16, ge=1, description="threads per process for blocking request work "
                               "(each may hold a database connection)")
-    http_max_in_flight: int = Field(default=64, ge=1, description="requests a process works on at once; "
+    http_max_in_flight: int = Field(default=24, ge=1, description="requests a process works on at once; "
                                     "more wait for a slot, or get 503 with Retry-After")
     http_answer_within_ms: int = Field(default=1500, ge=0, description="a request waits for a slot only "
                                        "while it could still be answered within this (503 after)")
