@@ -58,7 +58,7 @@ class Settings(BaseSettings):
                               "(each may hold a database connection)")
     http_max_in_flight: int = Field(default=24, ge=1, description="requests a process works on at once; "
                                     "more wait for a slot, or get 503 with Retry-After")
-    http_answer_within_ms: int = Field(default=1500, ge=0, description="a request waits for a slot only "
+    http_answer_within_ms: int = Field(default=1000, ge=0, description="a request waits for a slot only "
                                        "while it could still be answered within this (503 after)")
     secret_key: str = Field(
         default=DEFAULT_SECRET,
