@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from functools import partial
 
+from anyio import to_thread
 from fastapi import FastAPI
 
 from cloud.api import wiring as api
@@ -27,8 +28,11 @@ from cloud.cards.issuer import KeyringIssuer
 from cloud.commands.publisher import CommandPublisher
 from cloud.core.clock import Clock, utcnow
 from cloud.core.db import make_engine, make_sessionmaker
+from cloud.core.election import Leadership
+from cloud.core.fast_reads import FastReads
 from cloud.core.migrate import upgrade
 from cloud.core.problems import install_problem_handlers
+from cloud.core.shedding import LoadShedding
 from cloud.core.templating import templates
 from cloud.guests import wiring as guests
 from cloud.guests.context import build_guests
@@ -65,15 +69,16 @@ FIRST_KEY_BACKDATE = timedelta(minutes=5)
 def build_services(settings: Settings, *, clock: Clock = utcnow,
                    issuer: CredentialIssuer | None = None) -> Services:
     """Every adapter of the cloud, built once; the database is migrated first."""
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, **_pool_size(settings))
     upgrade(engine)
     sessions = make_sessionmaker(engine)
+    reads = FastReads(engine)
     keys = KeyDirectory(settings.keys_dir)
     history = GuestHistory(settings.guests)
     ledger = FolioLedger(settings.billing)  # stays keep their folios in step
     services = Services(
         settings=settings, engine=engine, sessions=sessions, clock=clock,
-        auth=auth.build_auth(settings.auth, sessions), guests=build_guests(settings.guests),
+        auth=auth.build_auth(settings.auth, sessions, reads), guests=build_guests(settings.guests),
         keys=keys, issuer=issuer or KeyringIssuer(lambda: keyring(keys)), history=history,
         billing=build_billing(sessions, settings.billing, clock=clock), ledger=ledger,
         notify=NotifyContext(sessions=sessions, settings=settings.notify, clock=clock),
@@ -83,6 +88,13 @@ def build_services(settings: Settings, *, clock: Clock = utcnow,
     services.workers.append(notify.build_loop(sessions, settings.notify, reminders=partial(
         run_reminders, billing=settings.billing, notify=settings.notify)))
     return services
+
+
+def _pool_size(settings: Settings) -> dict[str, int]:
+    """Enough PostgreSQL connections for every request thread, so none is opened per request."""
+    if not settings.database_url.startswith("postgresql"):
+        return {}
+    return {"pool_size": settings.http_threads + 4, "max_overflow": 8}
 
 
 def keyring(keys: KeyDirectory) -> Keyring:
@@ -133,15 +145,21 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow,
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        for worker in services.workers:
-            services.run(worker)
-        if settings.mqtt_enabled:
-            start_mqtt(services)
-            start_alerts(services)
+        to_thread.current_default_thread_limiter().total_tokens = settings.http_threads
+        await services.auth.reads.open()
+        leader = Leadership(settings.database_url)
+        if settings.http_workers == 1 or leader.acquire():  # the parts that run once
+            for worker in services.workers:
+                services.run(worker)
+            if settings.mqtt_enabled:
+                start_mqtt(services)
+                start_alerts(services)
         try:
             yield
         finally:
             services.stop()
+            leader.release()
+            await services.auth.reads.close()
 
     app = PosadaApp(title="Posada", version="0.1.0", lifespan=lifespan, openapi_url="/openapi.json",
                     description="Hotel management: reservations, stays, rooms, doors and billing.")
@@ -153,5 +171,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow,
     auth.install(app, services, templates=templates)
     for area in (guests, billing, notify, api, board, telemetry, housekeeping, setup, portal):
         area.install(app, services)
-    install_i18n(app, templates)  # outermost: the language is known to every page, errors too
+    install_i18n(app, templates)  # the language is known to every page, errors too
+    app.add_middleware(LoadShedding, max_in_flight=settings.http_max_in_flight,  # outermost: sheds cheaply
+                       answer_within_s=settings.http_answer_within_ms / 1000)
     return app

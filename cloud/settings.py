@@ -54,6 +54,14 @@ class Settings(BaseSettings):
     )
     http_host: str = Field(default="127.0.0.1", description="address the API and portal bind")
     http_port: int = Field(default=8000, description="port of the API and portal")
+    http_workers: int = Field(default=1, ge=1, description="processes serving HTTP on the port (posada "
+                              "cloud --workers); one of them runs MQTT ingest and the background loops")
+    http_threads: int = Field(default=16, ge=1, description="threads per process for blocking request work "
+                              "(each may hold a database connection)")
+    http_max_in_flight: int = Field(default=24, ge=1, description="requests a process works on at once; "
+                                    "more wait for a slot, or get 503 with Retry-After")
+    http_answer_within_ms: int = Field(default=1000, ge=0, description="a request waits for a slot only "
+                                       "while it could still be answered within this (503 after)")
     secret_key: str = Field(
         default=DEFAULT_SECRET,
         description="signs session cookies and CSRF tokens: at least 32 random characters; "

@@ -47,6 +47,8 @@ def _parser(*, wants_help: bool) -> argparse.ArgumentParser:
                            epilog=_cloud_epilog() if wants_help else None)
     cloud.add_argument("--host", default=None, help="bind address [POSADA_HTTP_HOST]")
     cloud.add_argument("--port", type=int, default=None, help="port [POSADA_HTTP_PORT]")
+    cloud.add_argument("--workers", type=int, default=None,
+                       help="processes serving HTTP on the port [POSADA_HTTP_WORKERS, 1]")
     edge = sub.add_parser("edge", help="one floor gateway, from a config file",
                           formatter_class=argparse.RawDescriptionHelpFormatter,
                           epilog=_edge_epilog() if wants_help else None)
@@ -128,7 +130,7 @@ def _dispatch(args: argparse.Namespace, rest: list[str]) -> int | None:
         return run_demo(seconds=args.seconds, http_port=args.port, mqtt_port=args.mqtt_port,
                         data_dir=args.data_dir, fresh=args.fresh)
     if command[0] == "cloud":
-        return _run_cloud(args.host, args.port)
+        return _run_cloud(args.host, args.port, args.workers)
     if command[0] == "edge":
         from edge.main import main as edge_main
 
@@ -174,17 +176,29 @@ def _provision(args: argparse.Namespace) -> int | None:
     return None
 
 
-def _run_cloud(host: str | None, port: int | None) -> int:
+def _run_cloud(host: str | None, port: int | None, workers: int | None) -> int:
+    import os
+
     import uvicorn
 
     from cloud.app import create_app
+    from cloud.core.db import make_engine
+    from cloud.core.migrate import upgrade
     from cloud.settings import load, refuse_defaults
 
     settings = load()
     refuse_defaults(settings, prog="posada cloud")
-    app = create_app(settings)
-    uvicorn.run(app, host=host or settings.http_host, port=port or settings.http_port,
-                log_level=settings.log_level.lower())
+    workers = workers or settings.http_workers
+    bind = {"host": host or settings.http_host, "port": port or settings.http_port,
+            "log_level": settings.log_level.lower()}
+    if workers == 1:
+        uvicorn.run(create_app(settings), **bind)  # type: ignore[arg-type]
+        return 0
+    engine = make_engine(settings.database_url)  # migrated once, before the workers start
+    upgrade(engine)
+    engine.dispose()
+    os.environ["POSADA_HTTP_WORKERS"] = str(workers)  # each worker reads its settings again
+    uvicorn.run("cloud.app:create_app", factory=True, workers=workers, **bind)  # type: ignore[arg-type]
     return 0
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import Request
 from sqlalchemy.orm import sessionmaker
 
 from cloud.auth.passwords import Passwords
+from cloud.auth.principal_cache import PrincipalCache
 from cloud.auth.settings import AuthSettings
 from cloud.core.deps import services
+from cloud.core.fast_reads import FastReads
 
 SESSION_COOKIE = "posada_session"
 ANON_COOKIE = "posada_anon"
@@ -23,6 +25,8 @@ class AuthContext:
     settings: AuthSettings
     passwords: Passwords
     sessionmaker: sessionmaker[Any]
+    reads: FastReads  # the access stamp, read on every request
+    principals: PrincipalCache = field(default_factory=PrincipalCache)
 
 
 def auth_context(request: Request) -> AuthContext:

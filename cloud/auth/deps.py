@@ -13,38 +13,68 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from cloud.auth.accounts import chain_of
-from cloud.auth.context import SESSION_COOKIE, auth_context
+from cloud.auth.context import SESSION_COOKIE, AuthContext, auth_context
 from cloud.auth.errors import Forbidden, NotAuthenticated
+from cloud.auth.principal_cache import Resolved
 from cloud.auth.roles import GUEST_DATA_ROLES, STAFF_ADMIN_ROLES, Principal, Role
-from cloud.auth.sessions import resolve_api_token, resolve_session
+from cloud.auth.sessions import api_token_principal, session_principal
+from cloud.auth.tokens import token_hash
 from cloud.core.deps import DbSession
 from mqtt.envelope import utcnow
 
+ACCESS_STAMP = "SELECT stamp FROM access_stamp WHERE id = 1"
 
-def current_principal(request: Request, db: DbSession) -> Principal:
-    """The staff member behind a bearer token or a portal session cookie."""
-    ctx = auth_context(request)
+
+async def current_principal(request: Request) -> Principal:
+    """The staff member behind a bearer token or a portal session cookie.
+
+    One read of the access stamp per request; the token's principal comes from memory while the
+    stamp and its time hold (``principal_cache``), else from the database on a worker thread.
+    """
     header = request.headers.get("authorization")
-    now = utcnow()
     if header is not None:
         scheme, _, token = header.partition(" ")
-        principal = resolve_api_token(db, token.strip(), now=now) if scheme.lower() == "bearer" else None
+        principal = await _principal(request, token.strip(), cookie=False) if scheme.lower() == "bearer" \
+            else None
         if principal is None:
             raise NotAuthenticated("the bearer token is unknown, expired or revoked")
     else:
         cookie = request.cookies.get(SESSION_COOKIE)
-        principal = resolve_session(db, cookie, now=now, settings=ctx.settings) if cookie else None
+        principal = await _principal(request, cookie, cookie=True) if cookie else None
         if principal is None:
             raise NotAuthenticated("sign in first" if not cookie else "your session has ended; sign in again")
     request.state.principal = principal
-    db.commit()  # the session-use stamp is kept, and the handler starts with no open transaction
     return principal
+
+
+async def _principal(request: Request, token: str, *, cookie: bool) -> Principal | None:
+    ctx = auth_context(request)
+    now = utcnow()
+    key = ("c:" if cookie else "b:") + token_hash(token)
+    stamp = int(await ctx.reads.scalar(ACCESS_STAMP))
+    principal = ctx.principals.get(key, stamp=stamp, now=now)
+    if principal is not None:
+        return principal
+    found = await run_in_threadpool(_resolve, ctx, token, cookie=cookie, now=now)
+    if found is None:
+        return None
+    ctx.principals.put(key, found, stamp=stamp)
+    return found.principal
+
+
+def _resolve(ctx: AuthContext, token: str, *, cookie: bool, now: datetime) -> Resolved | None:
+    with ctx.sessionmaker.begin() as db:  # committed: the last-use stamp is kept
+        if cookie:
+            return session_principal(db, token, now=now, settings=ctx.settings)
+        return api_token_principal(db, token, now=now)
 
 
 CurrentUser = Annotated[Principal, Depends(current_principal)]
@@ -65,7 +95,8 @@ def require_role(*roles: Role) -> Any:
 
 def check_property(db: Session, principal: Principal, site: str) -> None:
     """Refuse a principal who does not work at ``site`` (or in its chain, for a chain admin)."""
-    if not principal.sees_site(site, chain_of_site=chain_of(db, site)):
+    chain = chain_of(db, site) if principal.role is Role.CHAIN_ADMIN else None  # only they need it
+    if not principal.sees_site(site, chain_of_site=chain):
         raise Forbidden(f"you have no access to property {site!r}")
 
 

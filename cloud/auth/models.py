@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cloud.auth.roles import Role
@@ -98,3 +98,15 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JsonType)
 
     __table_args__ = (Index("ix_audit_entity", "entity", "entity_id", "at"), Index("ix_audit_at", "at"))
+
+
+class AccessStamp(Base):
+    """One row; triggers give it a new, never reused value whenever a principal may have changed
+    (a token or session revoked, a role or property changed): cached principals check it."""
+
+    __tablename__ = "access_stamp"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stamp: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)

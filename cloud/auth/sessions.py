@@ -15,6 +15,7 @@ from cloud.auth.audit import audit
 from cloud.auth.lockout import LockoutPolicy, LockState
 from cloud.auth.models import ApiToken, StaffSession, StaffUser
 from cloud.auth.passwords import Passwords
+from cloud.auth.principal_cache import Resolved
 from cloud.auth.roles import Principal
 from cloud.auth.settings import AuthSettings
 from cloud.auth.tokens import API_PREFIX, SESSION_PREFIX, csrf_for, new_token, token_hash
@@ -93,6 +94,14 @@ def _open(session: Session, *, user: StaffUser, now: datetime, settings: AuthSet
 def resolve_session(session: Session, token: str, *, now: datetime,
                     settings: AuthSettings) -> Principal | None:
     """The principal of a live session cookie, or None (unknown, expired, idle, revoked, inactive)."""
+    found = session_principal(session, token, now=now, settings=settings)
+    return found.principal if found else None
+
+
+def session_principal(session: Session, token: str, *, now: datetime,
+                      settings: AuthSettings) -> Resolved | None:
+    """``resolve_session`` with how long the answer holds if nothing is revoked or changed: until
+    the session expires or idles out, or its last use is due to be written again."""
     if not token.startswith(SESSION_PREFIX) or len(token) > 100:
         return None
     found = session.execute(
@@ -107,7 +116,11 @@ def resolve_session(session: Session, token: str, *, now: datetime,
         return None
     if now - row.last_seen_at >= TOUCH_EVERY:
         row.last_seen_at = now
-    return principal_of(session, user, session_id=row.id, csrf=csrf_for(token, secret=settings.secret_key))
+    until = min(row.expires_at, row.last_seen_at + TOUCH_EVERY,
+                row.last_seen_at + timedelta(minutes=settings.session_idle_minutes))
+    csrf = csrf_for(token, secret=settings.secret_key)
+    principal = principal_of(session, user, session_id=row.id, csrf=csrf)
+    return Resolved(principal, until)
 
 
 def sign_out(session: Session, token: str, *, now: datetime) -> None:
@@ -135,6 +148,13 @@ def issue_api_token(session: Session, *, principal: Principal, name: str, now: d
 
 
 def resolve_api_token(session: Session, token: str, *, now: datetime) -> Principal | None:
+    found = api_token_principal(session, token, now=now)
+    return found.principal if found else None
+
+
+def api_token_principal(session: Session, token: str, *, now: datetime) -> Resolved | None:
+    """The principal of a live bearer token, with how long the answer holds if nothing is revoked
+    or changed: until the token expires or its last use is due to be written again."""
     if not token.startswith(API_PREFIX) or len(token) > 100:
         return None
     found = session.execute(
@@ -148,7 +168,7 @@ def resolve_api_token(session: Session, token: str, *, now: datetime) -> Princip
         return None
     if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:
         row.last_used_at = now
-    return principal_of(session, user)
+    return Resolved(principal_of(session, user), min(row.expires_at, row.last_used_at + TOUCH_EVERY))
 
 
 def revoke_api_token(session: Session, *, principal: Principal, token_id: str, now: datetime) -> bool:

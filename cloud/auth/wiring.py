@@ -17,6 +17,7 @@ from cloud.auth.errors import Forbidden, NotAuthenticated
 from cloud.auth.headers import SecurityHeadersMiddleware
 from cloud.auth.passwords import Passwords
 from cloud.auth.settings import AuthSettings
+from cloud.core.fast_reads import FastReads
 from cloud.core.problems import problem
 
 if TYPE_CHECKING:
@@ -25,8 +26,8 @@ if TYPE_CHECKING:
 API_PREFIX = "/api/"
 
 
-def build_auth(settings: AuthSettings, sessions: sessionmaker[Any]) -> AuthContext:
-    return AuthContext(settings=settings, passwords=Passwords(settings), sessionmaker=sessions)
+def build_auth(settings: AuthSettings, sessions: sessionmaker[Any], reads: FastReads) -> AuthContext:
+    return AuthContext(settings=settings, passwords=Passwords(settings), sessionmaker=sessions, reads=reads)
 
 
 def install(app: FastAPI, services: Services, *, templates: Jinja2Templates,

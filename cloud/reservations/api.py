@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from cloud.catalog import service as catalog
 from cloud.catalog.models import Property
 from cloud.core.deps import ClockDep, IdempotencyKeyHeader, SessionsDep
 from cloud.core.idempotency import idempotent, transact
+from cloud.core.responses import FastJSONResponse
 from cloud.reservations.errors import RoomUnavailable
 from cloud.reservations.present import reservation_json, reservation_out
 from cloud.reservations.sales import booking, cancellation, queries
@@ -31,7 +33,7 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("/properties/{site}/availability", response_model=list[QuoteOut], responses=PROBLEMS)
-def availability(
+async def availability(
     site: str,
     arrival: date,
     departure: date,
@@ -42,22 +44,23 @@ def availability(
     room_type: Annotated[str | None, Query(max_length=32)] = None,
 ) -> list[QuoteOut]:
     """Types with a room left on every night, each with its rate plans priced night by night."""
-    with sessions() as session:
-        prop = property_for(session, user, site)
-        offers = queries.availability(
-            session,
-            prop,
-            stay=booking.make_stay(arrival, departure),
-            guests=adults + children,
-            room_type=room_type,
-        )
-        return [QuoteOut.of(o) for o in offers]
+    stay = booking.make_stay(arrival, departure)
+
+    def search() -> list[QuoteOut]:
+        with sessions() as session:
+            prop = property_for(session, user, site)
+            offers = queries.availability(
+                session, prop, stay=stay, guests=adults + children, room_type=room_type
+            )
+            return [QuoteOut.of(o) for o in offers]
+
+    return await run_in_threadpool(search)  # one hop to a worker thread for the whole request
 
 
 @router.post(
     "/properties/{site}/reservations", status_code=201, response_model=ReservationOut, responses=PROBLEMS
 )
-def create(
+async def create(
     site: str,
     body: ReservationIn,
     user: StaffDep,
@@ -65,7 +68,7 @@ def create(
     clock: ClockDep,
     ledger: LedgerDep,
     idempotency_key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
+) -> FastJSONResponse:
     """Book a room of a type (its folio opens, the confirmation is queued); with an
     Idempotency-Key a retry returns the first answer."""
     request = Booking(
@@ -82,14 +85,17 @@ def create(
             ledger.booked(session, res, now=now)
         return 201, reservation_json(session, res)
 
-    status, payload = idempotent(
-        sessions,
-        scope=f"POST /properties/{site}/reservations",
-        key=idempotency_key,
-        payload=body.model_dump(mode="json"),
-        work=work,
+    status, payload = await run_in_threadpool(  # one hop to a worker thread for the whole request
+        partial(
+            idempotent,
+            sessions,
+            scope=f"POST /properties/{site}/reservations",
+            key=idempotency_key,
+            payload=body.model_dump(mode="json"),
+            work=work,
+        )
     )
-    return JSONResponse(payload, status_code=status)
+    return FastJSONResponse(payload, status_code=status)
 
 
 @router.get("/reservations/{reservation_id}", response_model=ReservationOut, responses=PROBLEMS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from cloud.catalog.models import Floor, Property, RatePlan, Room, RoomType
@@ -21,19 +21,10 @@ from cloud.reservations.schemas import (
 
 def reservation_out(session: Session, res: Reservation) -> ReservationOut:
     session.flush()
-    site, type_code, plan_code = session.execute(  # one round trip (booking loads no catalog rows)
-        select(Property.slug, RoomType.code, RatePlan.code)
-        .join(RoomType, RoomType.property_id == Property.id)
-        .join(RatePlan, RatePlan.property_id == Property.id)
-        .where(
-            Property.id == res.property_id, RoomType.id == res.room_type_id, RatePlan.id == res.rate_plan_id
-        )
-    ).one()
-    nights = session.scalars(
-        select(ReservationNight)
-        .where(ReservationNight.reservation_id == res.id)
-        .order_by(ReservationNight.night)
-    )
+    if session.get_bind().dialect.name == "postgresql":
+        site, type_code, plan_code, nights, rooms = _details_in_one(session, res)
+    else:
+        site, type_code, plan_code, nights, rooms = _details(session, res)
     return ReservationOut(
         id=res.id,
         property=site,
@@ -56,11 +47,56 @@ def reservation_out(session: Session, res: Reservation) -> ReservationOut:
         cancellation_fee_minor=res.cancellation_fee_minor,
         late_checkout_fee_minor=res.late_checkout_fee_minor,
         checkout_due_at=res.checkout_due_at,
-        nights=[NightOut(night=n.night, amount_minor=n.amount_minor) for n in nights],
-        rooms=_segments(session, res),
+        nights=nights,
+        rooms=rooms,
         checked_in_at=res.checked_in_at,
         checked_out_at=res.checked_out_at,
     )
+
+
+_Details = tuple[str, str, str, list[NightOut], list[SegmentOut]]
+# The catalog codes, the nights and the rooms of a reservation in one round trip (PostgreSQL).
+_ONE = text("""
+SELECT p.slug, t.code, rp.code,
+    ARRAY(SELECT n.night FROM reservation_nights n WHERE n.reservation_id = :id ORDER BY n.night),
+    ARRAY(SELECT n.amount_minor FROM reservation_nights n WHERE n.reservation_id = :id ORDER BY n.night),
+    ARRAY(SELECT r.slug FROM room_allocations a JOIN rooms r ON r.id = a.room_id
+          WHERE a.reservation_id = :id ORDER BY a.start_night),
+    ARRAY(SELECT f.slug FROM room_allocations a JOIN rooms r ON r.id = a.room_id
+          JOIN floors f ON f.id = r.floor_id WHERE a.reservation_id = :id ORDER BY a.start_night),
+    ARRAY(SELECT a.start_night FROM room_allocations a WHERE a.reservation_id = :id ORDER BY a.start_night),
+    ARRAY(SELECT a.end_night FROM room_allocations a WHERE a.reservation_id = :id ORDER BY a.start_night)
+FROM properties p JOIN room_types t ON t.property_id = p.id JOIN rate_plans rp ON rp.property_id = p.id
+WHERE p.id = :property_id AND t.id = :type_id AND rp.id = :plan_id
+""")
+
+
+def _details_in_one(session: Session, res: Reservation) -> _Details:
+    site, type_code, plan_code, nights, amounts, rooms, floors, starts, ends = session.execute(_ONE, {
+        "id": res.id, "property_id": res.property_id, "type_id": res.room_type_id,
+        "plan_id": res.rate_plan_id}).one()
+    return (site, type_code, plan_code,
+            [NightOut(night=n, amount_minor=a) for n, a in zip(nights, amounts, strict=True)],
+            [SegmentOut(room=r, floor=f, start_night=s, end_night=e)
+             for r, f, s, e in zip(rooms, floors, starts, ends, strict=True)])
+
+
+def _details(session: Session, res: Reservation) -> _Details:
+    site, type_code, plan_code = session.execute(  # one round trip (booking loads no catalog rows)
+        select(Property.slug, RoomType.code, RatePlan.code)
+        .join(RoomType, RoomType.property_id == Property.id)
+        .join(RatePlan, RatePlan.property_id == Property.id)
+        .where(
+            Property.id == res.property_id, RoomType.id == res.room_type_id, RatePlan.id == res.rate_plan_id
+        )
+    ).one()
+    nights = session.scalars(
+        select(ReservationNight)
+        .where(ReservationNight.reservation_id == res.id)
+        .order_by(ReservationNight.night)
+    )
+    return (site, type_code, plan_code,
+            [NightOut(night=n.night, amount_minor=n.amount_minor) for n in nights], _segments(session, res))
 
 
 def reservation_json(session: Session, res: Reservation) -> dict[str, Any]:

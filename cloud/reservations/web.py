@@ -12,7 +12,7 @@ from cloud.auth.deps import GuestDataUser, check_property
 from cloud.auth.roles import Principal
 from cloud.catalog import service as catalog
 from cloud.catalog.models import Property
-from cloud.core.deps import DbSession, services
+from cloud.core.deps import services
 from cloud.reservations.groups import service as groups
 from cloud.reservations.groups.models import GroupBlock
 from cloud.reservations.models import Reservation
@@ -21,10 +21,9 @@ from cloud.reservations.stays.credentials import CredentialIssuer
 from cloud.reservations.stays.guest_history import StayHistory
 
 
-def _front_desk(principal: GuestDataUser, db: DbSession) -> Principal:
-    """Front desk, managers and chain admins; the request's own session is released at once, since
-    these routes run their own transactions (SQLite has a single writer)."""
-    db.commit()
+async def _front_desk(principal: GuestDataUser) -> Principal:
+    """Front desk, managers and chain admins (no session is held: these routes run their own
+    transactions, and SQLite has a single writer)."""
     return principal
 
 
