@@ -109,7 +109,9 @@ class MqttLink:
         self._set_will(client, None)
         client.on_pre_connect = self._set_will
         client.reconnect_delay_set(max(1, int(config.reconnect_min_s)), max(1, int(config.reconnect_max_s)))
-        client.max_inflight_messages_set(config.inflight_window)
+        # The relay keeps the window itself. paho's own limit would rescan every message it holds on
+        # each PUBACK (O(window) per event): 0 turns that bookkeeping off.
+        client.max_inflight_messages_set(0)
         client.manual_ack_set(True)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect

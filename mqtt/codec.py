@@ -50,6 +50,12 @@ def decode_envelope(topic: str, payload: bytes, *,
         raise ContractError("topic", str(exc)) from None
     if len(payload) > max_bytes:
         raise ContractError("size", f"{len(payload)} bytes > {max_bytes}")
+    try:  # the common case in one pass (pydantic parses the JSON itself)
+        envelope = Envelope.model_validate_json(payload)
+        if envelope.v == SCHEMA_VERSION and "v" in envelope.model_fields_set:
+            return parsed_topic, envelope
+    except ValidationError:
+        pass  # the checks below say precisely what is wrong
     try:
         raw = json.loads(payload)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -29,3 +29,10 @@ def room_page(request: Request, session: SessionDep, scope: SiteScopeDep, site: 
     events = queries.room_events(session, site=site, floor=floor, room=room, limit=200)
     return templates.TemplateResponse(request, "room.html",
                                       {"site": site, "floor": floor, "room": room, "events": events})
+
+
+@router.get("/events/dead-letters", response_class=HTMLResponse)
+def dead_letter_page(request: Request, session: SessionDep, scope: SiteScopeDep) -> HTMLResponse:
+    """Events the cloud stored without acting on them, each with its reason."""
+    events = queries.dead_letters(session, sites=scope.narrow(), limit=200)
+    return templates.TemplateResponse(request, "dead_letters.html", {"events": events})
