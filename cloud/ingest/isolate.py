@@ -73,7 +73,8 @@ def dead_letter(row: dict[str, Any], error: BaseException) -> dict[str, Any]:
 
 def _reason(error: BaseException) -> str:
     orig = getattr(error, "orig", None) or error
-    return _clean(str(orig).splitlines()[0] if str(orig) else type(orig).__name__)[:400]
+    text = str(orig).splitlines()[0] if str(orig) else type(orig).__name__
+    return str(_clean(text))[:400]
 
 
 def _clean(value: Any) -> Any:

@@ -91,9 +91,9 @@ class IngestStore:
                         "(LIKE events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
             with cur.copy(f"COPY events_staging ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy:
                 for r in rows:
-                    copy.write_row((r["id"], r["site"], r["floor"], r["room"], r["type"], r["ts"], r["source"],
-                                    r["seq"], r["credential_id"], json.dumps(r["data"]), r["received_at"],
-                                    r["dead_letter"]))
+                    copy.write_row((r["id"], r["site"], r["floor"], r["room"], r["type"], r["ts"],
+                                    r["source"], r["seq"], r["credential_id"], json.dumps(r["data"]),
+                                    r["received_at"], r["dead_letter"]))
             cur.execute(f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
                         f"SELECT {', '.join(EVENT_COLUMNS)} FROM events_staging "
                         "ON CONFLICT (id) DO NOTHING RETURNING id")

@@ -95,8 +95,8 @@ def test_a_100k_backlog_drains_while_taps_keep_their_latency(tmp_path: Path) -> 
         try:
             offline = tapper.run_for(8.0)
             broker.start()
-            worker = subprocess.Popen([sys.executable, "-m", "tests.bench.ingest_worker", broker.cloud_url, url,
-                                       "bench-backlog"], stdout=subprocess.PIPE, text=True)
+            worker = subprocess.Popen([sys.executable, "-m", "tests.bench.ingest_worker", broker.cloud_url,
+                                       url, "bench-backlog"], stdout=subprocess.PIPE, text=True)
             assert worker.stdout is not None and worker.stdout.readline().strip() == "connected"
             returned = time.perf_counter()
             tapper.start()
@@ -121,7 +121,8 @@ def test_a_100k_backlog_drains_while_taps_keep_their_latency(tmp_path: Path) -> 
             broker.stop()
     print(f"\n[backlog] {N} events recorded offline; after the broker returned: first stored in "
           f"{first:.2f} s, all {stored} stored in {drained:.2f} s = "
-          f"{N / drained:,.0f} events/s (worker in its own process: {counters}); raw mosquitto_pub->sub QoS 1 on the same broker: {raw:,.0f} msg/s; "
+          f"{N / drained:,.0f} events/s (worker in its own process: {counters}); "
+          f"raw mosquitto_pub->sub QoS 1 on the same broker: {raw:,.0f} msg/s; "
           f"ratio {N / drained / raw:.2f}; reference loop {reference:.2f} s\n"
           f"[backlog] tap decided and recorded durably, offline and idle: {_stats(offline)}\n"
           f"[backlog] the same during the drain: {_stats(during)}")

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mqtt.codec import ContractError, decode, decode_envelope, encode, event_json
-from mqtt.messages import Tamper
 from mqtt.envelope import MAX_PAYLOAD_BYTES, Envelope
+from mqtt.messages import Tamper
 from mqtt.topics import Kind, Topic
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -119,7 +119,8 @@ def test_envelope_timestamps_are_utc_rfc3339() -> None:
                        max_size=5), st.integers(min_value=0, max_value=2**40))
 def test_a_relayed_event_has_the_bytes_the_envelope_would_give(data: dict[str, object], seq: int) -> None:
     ts = datetime(2026, 12, 2, 19, 0, 1, 234000, tzinfo=UTC)  # the wire keeps milliseconds
-    built = encode(type="tamper", source="gw.hotel.f1", data=Tamper(room="101", detail="x"), seq=seq, id="01ABC")
+    tamper = Tamper(room="101", detail="x")
+    built = encode(type="tamper", source="gw.hotel.f1", data=tamper, seq=seq, id="01ABC")
     built = built.model_copy(update={"ts": ts, "data": data})
     relayed = event_json(id="01ABC", type="tamper", ts=ts, source="gw.hotel.f1", seq=seq,
                          data_json=json.dumps(data, separators=(",", ":")))

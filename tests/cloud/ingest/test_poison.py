@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 import paho.mqtt.client as paho
-import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import func, select
 
@@ -30,7 +29,8 @@ FLOOR_USER = "gw.hotel.f1"
 
 
 def _good(i: int) -> bytes:
-    return encode(type="tamper", source=FLOOR_USER, seq=i + 1, data=Tamper(room="101", detail=f"n{i}")).to_json()
+    data = Tamper(room="101", detail=f"n{i}")
+    return encode(type="tamper", source=FLOOR_USER, seq=i + 1, data=data).to_json()
 
 
 def _poison(seq: int) -> bytes:
@@ -119,11 +119,12 @@ def test_the_portal_lists_dead_letters_with_their_reason(sqlite_url: str) -> Non
         now = datetime.now(UTC)
         engine = make_engine(sqlite_url)
         with Session(engine) as session, session.begin():
-            for n, reason in enumerate([None, "the database refused it: bad bytes"]):
-                session.add(EventRecord(id=f"E{n}", site="hotel", floor="f1", room="101", type="tamper", ts=now,
-                                        source=FLOOR_USER, seq=n + 1, data={}, received_at=now, dead_letter=reason))
-            session.add(EventRecord(id="OTHER", site="elsewhere", floor="f1", room="101", type="tamper", ts=now,
-                                    source="gw.elsewhere.f1", seq=1, data={}, received_at=now, dead_letter="x"))
+            rows = [("E0", "hotel", None), ("E1", "hotel", "the database refused it: bad bytes"),
+                    ("OTHER", "elsewhere", "x")]
+            for n, (event_id, site, reason) in enumerate(rows):
+                session.add(EventRecord(id=event_id, site=site, floor="f1", room="101", type="tamper", ts=now,
+                                        source=f"gw.{site}.f1", seq=n + 1, data={}, received_at=now,
+                                        dead_letter=reason))
         engine.dispose()
         page = client.get("/events/dead-letters")
     assert page.status_code == 200
