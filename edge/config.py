@@ -60,8 +60,10 @@ class GatewayConfig(BaseModel):
                                         description="PIR sensors on GPIO: room -> BCM pin (env: JSON)")
     resend_after_s: float = Field(default=15.0, gt=0, le=3600,
                                   description="republish an event the cloud has not confirmed after this")
-    inflight_window: int = Field(default=100, ge=1, le=10_000,
-                                 description="events published but not yet PUBACKed, at most")
+    inflight_window: int = Field(default=1000, ge=1, le=65_535,
+                                 description="events published but not yet PUBACKed, at most (the "
+                                             "provisioned broker's max_inflight_messages; an MQTT 5 "
+                                             "broker's smaller Receive Maximum wins)")
     reconnect_min_s: float = Field(default=1.0, gt=0, description="first reconnect delay")
     reconnect_max_s: float = Field(default=30.0, gt=0, description="longest reconnect delay")
     tick_s: float = Field(default=1.0, gt=0, le=60, description="room timers resolution (ajar, vacancy)")

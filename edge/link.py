@@ -8,6 +8,7 @@ cloud's ``events.stored`` confirmations.
 from __future__ import annotations
 
 import collections
+import json
 import logging
 import threading
 import time
@@ -25,7 +26,7 @@ from edge.outbox import OutboxEntry, OutboxRelay
 from edge.ports import Clock
 from edge.store import Store
 from edge.telemetry.paho_port import PahoTelemetryPort
-from mqtt.codec import encode
+from mqtt.codec import encode, event_json
 from mqtt.messages import CommandAck, Data, GatewayStatus, RoomState
 from mqtt.topics import Kind, Topic
 
@@ -48,6 +49,7 @@ class MqttLink:
         self.online = threading.Event()  # connected and subscribed to cmd
         self._generation = 0  # bumped on every connect: the pump replays from the start
         self._completed: collections.deque[int] = collections.deque()
+        self._broker_window: int | None = None  # the broker's Receive Maximum (MQTT 5), per session
         self._pump_thread: threading.Thread | None = None
         self._confirmed = threading.Event()  # an events.stored removed rows: tell the relay
         self._client = self._make_client()
@@ -107,7 +109,9 @@ class MqttLink:
         self._set_will(client, None)
         client.on_pre_connect = self._set_will
         client.reconnect_delay_set(max(1, int(config.reconnect_min_s)), max(1, int(config.reconnect_max_s)))
-        client.max_inflight_messages_set(config.inflight_window)
+        # The relay keeps the window itself. paho's own limit would rescan every message it holds on
+        # each PUBACK (O(window) per event): 0 turns that bookkeeping off.
+        client.max_inflight_messages_set(0)
         client.manual_ack_set(True)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
@@ -126,6 +130,7 @@ class MqttLink:
             log.error("broker refused %s: %s", self._config.client_id, reason)
             return
         log.info("connected as %s (session present: %s)", self._config.client_id, flags.session_present)
+        self._broker_window = getattr(_properties, "ReceiveMaximum", None) if _properties else None
         client.publish(self._topic[Kind.STATUS], self._status("online"), qos=1, retain=True)
         for state in self._room_states():
             self.publish_room_state(state, force=True)
@@ -197,9 +202,11 @@ class MqttLink:
         return encode(type=type_, source=self._config.source, data=data).to_json()
 
     def _event(self, entry: OutboxEntry) -> bytes:
-        envelope = encode(type=entry.type, source=self._config.source, data=_Raw.model_validate(entry.data),
-                          seq=entry.seq, id=entry.id)
-        return envelope.model_copy(update={"ts": entry.created}).to_json()
+        data_json = entry.data_json
+        if data_json is None:
+            data_json = json.dumps(entry.data, separators=(",", ":"), ensure_ascii=False)
+        return event_json(id=entry.id, type=entry.type, ts=entry.created, source=self._config.source,
+                          seq=entry.seq, data_json=data_json)
 
     # --- the outbox pump ------------------------------------------------------------------
 
@@ -222,6 +229,7 @@ class MqttLink:
                 continue
             if generation != self._generation:
                 generation = self._generation
+                self.relay.resize(window_for(self._config.inflight_window, self._broker_window))
                 self.relay.restart()
             try:
                 if self.relay.pump():
@@ -231,7 +239,9 @@ class MqttLink:
                 time.sleep(0.5)
 
 
-class _Raw(Data):
-    """Stored event data passed through as it was validated when recorded."""
-
-    model_config = {"extra": "allow", "frozen": True}
+def window_for(configured: int, broker_receive_maximum: int | None) -> int:
+    """The in-flight window of a session: the configured one, never more than the broker takes
+    (an MQTT 5 broker says how many unacknowledged publishes it accepts; past that it cuts us off)."""
+    if broker_receive_maximum is None or broker_receive_maximum < 1:
+        return configured
+    return min(configured, broker_receive_maximum)

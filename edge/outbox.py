@@ -32,6 +32,7 @@ class OutboxEntry:
     room: str | None
     data: dict[str, Any]
     created: datetime
+    data_json: str | None = None  # ``data`` as the store keeps it (compact JSON), when at hand
 
 
 class OutboxRows(Protocol):
@@ -81,6 +82,16 @@ class OutboxRelay:
     @property
     def inflight(self) -> int:
         return len(self._inflight)
+
+    @property
+    def window(self) -> int:
+        return self._window
+
+    def resize(self, window: int) -> None:
+        """A new window (the broker's Receive Maximum of this session); what is in flight stays."""
+        if window < 1:
+            raise ValueError("the in-flight window needs at least one place")
+        self._window = window
 
     @property
     def backoff(self) -> int:

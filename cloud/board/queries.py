@@ -105,6 +105,14 @@ def recent_events(session: Session, *, sites: Collection[str], limit: int = 50) 
     return [EventView.model_validate(e, from_attributes=True) for e in session.scalars(q)]
 
 
+def dead_letters(session: Session, *, sites: Collection[str], limit: int = 100) -> list[EventView]:
+    """Events the cloud kept without acting on them (malformed, unknown or refused by the
+    database), newest first. A scan of the events: for the maintenance page, not the board."""
+    q = (select(EventRecord).where(EventRecord.site.in_(sites), EventRecord.dead_letter.is_not(None))
+         .order_by(EventRecord.received_at.desc(), EventRecord.id.desc()).limit(limit))
+    return [EventView.model_validate(e, from_attributes=True) for e in session.scalars(q)]
+
+
 def event_count(session: Session, *, sites: Collection[str]) -> int:
     query = select(func.count()).select_from(EventRecord).where(EventRecord.site.in_(sites))
     return int(session.scalar(query) or 0)

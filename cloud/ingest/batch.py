@@ -99,9 +99,12 @@ def _event_row(topic: Topic, envelope: Envelope, received_at: datetime,
     }
 
 
+KINDS = frozenset(k.value for k in Kind)
+
+
 def _kind_of(topic: str) -> str:
     last = topic.rsplit("/", 1)[-1]
-    return last if last in {k.value for k in Kind} else "other"
+    return last if last in KINDS else "other"
 
 
 def _reject(batch: Batch, kind: str, exc: ContractError) -> None:

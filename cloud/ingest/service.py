@@ -10,7 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from cloud.ingest.batch import classify
+from cloud.ingest.batch import Batch, classify
+from cloud.ingest.isolate import refused, write_isolating
 from cloud.ingest.link import CloudLink, Inbound
 from cloud.ingest.store import IngestStore, WriteResult
 from mqtt.codec import encode
@@ -21,6 +22,8 @@ from mqtt.topics import Kind, Topic
 log = logging.getLogger(__name__)
 Listener = Callable[[WriteResult], None]
 TelemetryListener = Callable[[list[Any]], object]
+# Ids per events.stored: 800 ids of up to 64 characters stay under a gateway's 64 KiB payload limit.
+CONFIRM_IDS = 800
 
 
 @dataclass
@@ -31,6 +34,7 @@ class IngestCounters:
     rejected: int = 0
     batches: int = 0
     failed_batches: int = 0
+    dead_lettered: int = 0  # events the database refused, stored as dead letters
 
 
 class IngestService:
@@ -78,15 +82,8 @@ class IngestService:
 
     def _process(self, items: list[Inbound]) -> None:
         batch = classify([(m.topic, m.payload) for m in items], received_at=utcnow())
-        while not self._stop.is_set():
-            try:
-                result = self.store.write(batch)
-                break
-            except Exception:  # the database is away: keep the batch, unacked, and retry
-                self.counters.failed_batches += 1
-                log.exception("ingest batch of %d failed to commit; retrying", len(items))
-                time.sleep(1.0)
-        else:
+        result = self._write(batch)
+        if result is None:
             return  # stopping: unacked messages are redelivered to the next session
         for m in items:
             self.link.ack(m.mid, m.qos)
@@ -100,11 +97,32 @@ class IngestService:
             except Exception:
                 log.exception("ingest listener failed")
 
+    def _write(self, batch: Batch) -> WriteResult | None:
+        """Commit the batch. An event the database refuses is isolated and dead-lettered; any
+        other failure (the database is away) keeps the batch, unacked, and retries."""
+        while not self._stop.is_set():
+            try:
+                return self.store.write(batch)
+            except Exception as error:
+                try:
+                    if refused(error):
+                        result, dead = write_isolating(self.store.write, batch, error)
+                        self.counters.dead_lettered += dead
+                        log.warning("the database refused %d event(s) of a batch of %d: dead-lettered (%s)",
+                                    dead, len(batch.events), error)
+                        return result
+                except Exception as again:
+                    error = again
+                self.counters.failed_batches += 1
+                log.error("ingest batch of %d failed to commit; retrying: %s", len(batch.events), error)
+                time.sleep(1.0)
+        return None
+
     def _confirm(self, by_floor: dict[tuple[str, str], list[str]]) -> None:
         for (site, floor), ids in by_floor.items():
-            for start in range(0, len(ids), 5000):
+            for start in range(0, len(ids), CONFIRM_IDS):
                 env = encode(type="events.stored", source=self.source,
-                             data=EventsStored(ids=ids[start:start + 5000]))
+                             data=EventsStored(ids=ids[start:start + CONFIRM_IDS]))
                 self.link.publish(str(Topic(Kind.CMD, site, floor)), env.to_json(), qos=1)
 
     def _count(self, received: int, events: int, new: int, rejected: int) -> None:

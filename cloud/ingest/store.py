@@ -18,7 +18,7 @@ from cloud.ingest.batch import Batch
 
 EVENTS: Table = EventRecord.__table__  # type: ignore[assignment]
 EVENT_COLUMNS = ["id", "site", "floor", "room", "type", "ts", "source", "seq", "credential_id", "data",
-                 "received_at", "dead_letter"]
+                 "received_at", "dead_letter"]  # the order of the COPY rows in _copy_events_pg
 
 # A hook runs inside the batch's transaction with the rows that were new to the database.
 EventHook = Callable[[Connection, list[dict[str, Any]]], None]
@@ -90,13 +90,16 @@ class IngestStore:
             cur.execute("CREATE TEMP TABLE IF NOT EXISTS events_staging "
                         "(LIKE events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
             with cur.copy(f"COPY events_staging ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row([json.dumps(row[c]) if c == "data" else row[c] for c in EVENT_COLUMNS])
+                for r in rows:
+                    copy.write_row((r["id"], r["site"], r["floor"], r["room"], r["type"], r["ts"],
+                                    r["source"], r["seq"], r["credential_id"], json.dumps(r["data"]),
+                                    r["received_at"], r["dead_letter"]))
             cur.execute(f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
                         f"SELECT {', '.join(EVENT_COLUMNS)} FROM events_staging "
                         "ON CONFLICT (id) DO NOTHING RETURNING id")
             inserted = {r[0] for r in cur.fetchall()}
-            cur.execute("TRUNCATE events_staging")
+            # no TRUNCATE: ON COMMIT DELETE ROWS empties the staging table (and a failed
+            # transaction leaves nothing in it)
         return inserted
 
     # --- board ------------------------------------------------------------------------------

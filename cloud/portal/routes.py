@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from cloud.auth.deps import require_role
+from cloud.auth.roles import Role
 from cloud.auth.scope import SiteScopeDep
 from cloud.board import queries
 from cloud.core.deps import SessionDep
@@ -29,3 +31,11 @@ def room_page(request: Request, session: SessionDep, scope: SiteScopeDep, site: 
     events = queries.room_events(session, site=site, floor=floor, room=room, limit=200)
     return templates.TemplateResponse(request, "room.html",
                                       {"site": site, "floor": floor, "room": room, "events": events})
+
+
+@router.get("/events/dead-letters", response_class=HTMLResponse,
+            dependencies=[require_role(Role.MAINTENANCE, Role.MANAGER, Role.CHAIN_ADMIN)])
+def dead_letter_page(request: Request, session: SessionDep, scope: SiteScopeDep) -> HTMLResponse:
+    """Events the cloud stored without acting on them, each with its reason."""
+    events = queries.dead_letters(session, sites=scope.narrow(), limit=200)
+    return templates.TemplateResponse(request, "dead_letters.html", {"events": events})

@@ -39,6 +39,15 @@ def publish_chunks(broker: Mosquitto, *, user: str, topic: str, files: list[Path
                            stdin=fh, check=True, timeout=600)
 
 
+def reference_seconds() -> float:
+    """CPU seconds of a fixed pure-Python loop (0.11-0.27 s when this machine is quiet): print it
+    beside a figure so runs on a slow or busy machine can be told apart."""
+    started, total = time.process_time(), 0
+    for i in range(3_000_000):
+        total += i
+    return time.process_time() - started
+
+
 def raw_rate(broker: Mosquitto, *, count: int, payload_bytes: int = 250, qos: int = 1) -> float:
     """Messages per second from a mosquitto_pub to a mosquitto_sub through ``broker``."""
     pub_user = next(u for u in broker.passwords if u.startswith("gw.hotel.f3"))

@@ -224,3 +224,23 @@ def test_a_broker_crash_mid_stream_loses_nothing(
     wait_until(lambda: gateway.store.pending_count() == 0, timeout=60, what="every event confirmed")
     assert sorted(set(peer.first_seqs())) == list(range(1, 601))
     peer.close()
+
+
+def test_an_mqtt5_session_takes_the_broker_s_receive_maximum_as_its_window(
+    own_mosquitto: Mosquitto, tmp_path: Path, started: list[Gateway]
+) -> None:
+    # the provisioned Mosquitto announces Receive Maximum 1000 (its max_inflight_messages)
+    gateway = _start(started, make_gateway(own_mosquitto, tmp_path, inflight_window=5000, mqtt_protocol="5"))
+    gateway.record("tamper", {"room": "101", "detail": "x"})
+    wait_until(lambda: gateway.link.relay.published >= 1, what="a publish")
+    assert gateway.link.relay.window == 1000
+
+
+@pytest.mark.unit
+def test_the_window_is_the_configured_one_unless_the_broker_takes_fewer() -> None:
+    from edge.link import window_for
+
+    assert window_for(1000, None) == 1000
+    assert window_for(1000, 20) == 20
+    assert window_for(50, 65535) == 50
+    assert window_for(50, 0) == 50

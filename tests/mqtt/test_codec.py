@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mqtt.codec import ContractError, decode
+from mqtt.codec import ContractError, decode, decode_envelope, encode, event_json
 from mqtt.envelope import MAX_PAYLOAD_BYTES, Envelope
+from mqtt.messages import Tamper
 from mqtt.topics import Kind, Topic
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -110,3 +112,18 @@ def test_random_topics_are_refused_or_parse_back_to_themselves(topic: str) -> No
 def test_envelope_timestamps_are_utc_rfc3339() -> None:
     env = Envelope.model_validate({"type": "x", "source": "s", "ts": "2026-03-29T03:30:00+02:00"})
     assert env.to_json().decode().count('"ts":"2026-03-29T01:30:00.000Z"') == 1
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.dictionaries(st.text(max_size=8), st.one_of(st.text(max_size=20), st.integers(), st.booleans()),
+                       max_size=5), st.integers(min_value=0, max_value=2**40))
+def test_a_relayed_event_has_the_bytes_the_envelope_would_give(data: dict[str, object], seq: int) -> None:
+    ts = datetime(2026, 12, 2, 19, 0, 1, 234000, tzinfo=UTC)  # the wire keeps milliseconds
+    tamper = Tamper(room="101", detail="x")
+    built = encode(type="tamper", source="gw.hotel.f1", data=tamper, seq=seq, id="01ABC")
+    built = built.model_copy(update={"ts": ts, "data": data})
+    relayed = event_json(id="01ABC", type="tamper", ts=ts, source="gw.hotel.f1", seq=seq,
+                         data_json=json.dumps(data, separators=(",", ":")))
+    assert json.loads(relayed) == json.loads(built.to_json())
+    _, envelope = decode_envelope("posada/v1/hotel/f1/events", relayed)
+    assert envelope.id == "01ABC" and envelope.seq == seq and envelope.data == data and envelope.ts == ts
