@@ -24,9 +24,11 @@ from edge.room_signals import (
     CardDecided,
     DndChanged,
     DoorContact,
+    Egress,
     LockChanged,
     Motion,
     NodeDecided,
+    NodeFaulted,
     NodeSilent,
     RemoteUnlocked,
     SettingsChanged,
@@ -133,8 +135,15 @@ class Gateway:
     def motion(self, room: str) -> None:
         self.feed(room, Motion(at=self.now()))
 
-    def lock_changed(self, room: str, *, locked: bool) -> None:
-        self.feed(room, LockChanged(locked=locked, at=self.now()))
+    def lock_changed(self, room: str, *, locked: bool, at: datetime | None = None) -> None:
+        self.feed(room, LockChanged(locked=locked, at=at or self.now()))
+
+    def node_fault(self, room: str, *, fault: str, node: int | None = None, door: str | None = None,
+                   at: datetime | None = None) -> None:
+        self.feed(room, NodeFaulted(fault=fault, at=at or self.now(), node=node, door=door))
+
+    def egress(self, room: str, *, at: datetime | None = None, door: str | None = None) -> None:
+        self.feed(room, Egress(at=at or self.now(), door=door))
 
     def dnd(self, room: str, *, on: bool) -> None:
         self.feed(room, DndChanged(on=on, at=self.now()))

@@ -147,5 +147,12 @@ class BusFloor:
                 self._inputs.node_decided(room, granted=fact.granted, at=fact.at)
             case dn.DoorChanged():
                 self._inputs.door_contact(room, open=fact.is_open, at=fact.at, door=fact.node.door)
+            case dn.LockChanged():
+                self._inputs.lock_changed(room, locked=fact.locked, at=fact.at)
+            case dn.NodeFault():
+                self._inputs.node_fault(room, fault=fact.fault, node=fact.node.address,
+                                        door=fact.node.door, at=fact.at)
+            case dn.Egress():
+                self._inputs.egress(room, at=fact.at, door=fact.node.door)
             case dn.NodeSilent():
                 self._inputs.node_silent(room, node=fact.node.address, door=fact.node.door)

@@ -104,6 +104,17 @@ class NodeOffline(RoomEvent):
     node: int | None = Field(default=None, ge=0, le=255)
 
 
+NodeFaultKind = Literal["reader_silent", "reader_back", "card_torn", "two_cards", "reader_garbage",
+                        "card_unreadable", "lock_no_feedback"]
+
+
+class NodeFault(RoomEvent):
+    """What went wrong at a door (reader, card, lock); never a reason it opened."""
+
+    node: int | None = Field(default=None, ge=0, le=255)
+    fault: NodeFaultKind
+
+
 class Occupancy(RoomEvent):
     occupied: bool
     guest_present: bool = False
@@ -120,6 +131,7 @@ EVENT_MODELS: dict[str, type[Data]] = {
     "room.vacated": RoomVacated,
     "tamper": Tamper,
     "node.offline": NodeOffline,
+    "node.fault": NodeFault,
 }
 
 # --- commands (cloud -> edge) and their acks -----------------------------------------------

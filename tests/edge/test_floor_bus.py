@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from edge.app import Gateway, build
 from edge.config import load_config
 from edge.hw.sim_node import SimulatedDoorNode
 from edge.sim import SimulatedDesk
+from firmware.doornode import frame as fr
 from mqtt.messages import RemoteUnlock
 from tests.edge.cloud_peer import wait_until
 
@@ -123,3 +125,32 @@ def test_a_pir_on_the_gpio_marks_the_guest_present(node: SimulatedDoorNode, tmp_
         hardware.stop()
         factory.reset()
         gw.store.close()
+
+
+def test_the_room_shows_the_lock_the_node_reports(gateway: Gateway, node: SimulatedDoorNode) -> None:
+    wait_until(lambda: gateway.room("101").lock == "locked", timeout=5, what="the boot report")
+    ack = gateway.command("door.unlock", RemoteUnlock(room="101", seconds=1))
+    assert ack is not None and ack.ok
+    wait_until(lambda: gateway.room("101").lock == "unlocked", timeout=5, what="released")
+    wait_until(lambda: gateway.room("101").lock == "locked", timeout=5, what="locked again")
+    assert gateway.room("102").lock == "unknown"  # no node, nothing reported
+
+
+def test_a_silent_reader_is_a_node_fault_event(gateway: Gateway, node: SimulatedDoorNode) -> None:
+    node.reader.report_fault(fr.FAULT_READER_SILENT)
+    wait_until(lambda: ("node.fault", None) in _events(gateway), timeout=5, what="node.fault")
+    faults = [e.data for e in gateway.store.after(0, limit=100) if e.type == "node.fault"]
+    assert faults == [{"room": "101", "door": "101", "node": 7, "fault": "reader_silent"}]
+    assert gateway.room("101").lock != "unlocked"
+
+
+def test_a_door_opened_from_inside_by_the_handle_is_not_forced(
+    gateway: Gateway, node: SimulatedDoorNode
+) -> None:
+    wait_until(lambda: gateway.room("101").door == "closed", timeout=5, what="the node's first report")
+    node.turn_handle(held=True)
+    time.sleep(0.1)  # debounced and polled
+    node.set_door(is_open=True)
+    wait_until(lambda: gateway.room("101").door == "open", timeout=5, what="door open")
+    node.turn_handle(held=False)
+    assert "door.forced" not in [t for t, _ in _events(gateway)]
