@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from edge.access.decision import Decision
 from edge.config import GatewayConfig
@@ -52,6 +52,9 @@ from mqtt.messages import (
     RoomState,
 )
 from mqtt.topics import Kind, Topic
+
+if TYPE_CHECKING:
+    from edge.gpio_floor import OpenReader
 
 log = logging.getLogger(__name__)
 CommandHandler = Callable[[Envelope, Data], None]
@@ -274,11 +277,7 @@ def build(config: GatewayConfig, *,
     without it a simulated desk signs them with a key it installs on this gateway.
     """
     if config.hardware == "pi":
-        from edge.floor_bus import BusFloor
-
-        bus = BusFloor(port_url=config.serial_url, nodes=config.door_nodes, rs485=config.serial_rs485,
-                       unlock_s=config.unlock_s, motion_pins=config.motion_pins)
-        gateway = Gateway(config, hardware=bus)
+        gateway = Gateway(config, hardware=pi_hardware(config))
         add_system_health(gateway.telemetry_runner, data_dir=config.data_dir, facts=gateway.facts())
         return gateway, None
     doors = SimulatedDoors()
@@ -289,6 +288,27 @@ def build(config: GatewayConfig, *,
     simulator = FloorSimulator(inputs=gateway, doors=doors, rooms=config.rooms, rate=config.sim_rate,
                                seed=config.sim_seed, issue_card=issue)
     return gateway, simulator
+
+
+def pi_hardware(config: GatewayConfig, *, pin_factory: Any = None,
+                open_reader: OpenReader | None = None) -> DoorHardware:
+    """Door nodes on the bus, rooms wired to the GPIO, or both, as the settings name them."""
+    from edge.floor_bus import BusFloor  # GPIO and serial libraries only on a real floor
+    from edge.gpio_floor import GpioDoor, GpioFloor, MixedFloor, open_libnfc
+
+    open_reader = open_reader or open_libnfc
+
+    doors = {room: GpioDoor(lock=d.lock, contact=d.contact, pir=d.pir, reader=d.reader,
+                            lock_active_high=d.lock_active_high) for room, d in config.gpio_rooms.items()}
+    if not config.door_nodes:
+        return GpioFloor(doors, pin_factory=pin_factory, open_reader=open_reader,
+                         motion_pins=config.motion_pins)
+    bus = BusFloor(port_url=config.serial_url, nodes=config.door_nodes, rs485=config.serial_rs485,
+                   unlock_s=config.unlock_s, motion_pins=config.motion_pins, pin_factory=pin_factory)
+    if not doors:
+        return bus
+    gpio = GpioFloor(doors, pin_factory=pin_factory, open_reader=open_reader)
+    return MixedFloor([(bus, list(config.door_nodes)), (gpio, list(doors))])
 
 
 def simulated_desk(gateway: Gateway) -> Callable[[str], bytes]:

@@ -21,6 +21,23 @@ from mqtt.topics import TopicError, check_slug
 from mqtt.url import BrokerAddress, parse_mqtt_url
 
 ENV_PREFIX = "POSADA_"
+BCM_PINS = (0, 27)
+
+
+class GpioDoorSettings(BaseModel):
+    """A room's door wired to the Pi itself: BCM pins, and the reader's libnfc connstring."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    lock: int = Field(ge=BCM_PINS[0], le=BCM_PINS[1], description="lock relay (energised: unlocked)")
+    contact: int = Field(ge=BCM_PINS[0], le=BCM_PINS[1], description="door reed switch to ground")
+    pir: int | None = Field(default=None, ge=BCM_PINS[0], le=BCM_PINS[1], description="PIR sensor")
+    reader: str | None = Field(default=None, min_length=1, max_length=200,
+                               description="card reader, a libnfc connstring such as pn532_i2c:/dev/i2c-1")
+    lock_active_high: bool = Field(default=True, description="the relay is energised by a high level")
+
+    def pins(self) -> list[int]:
+        return [p for p in (self.lock, self.contact, self.pir) if p is not None]
 
 
 class GatewayConfig(BaseModel):
@@ -58,6 +75,9 @@ class GatewayConfig(BaseModel):
                                        description="door-node bus: room -> node address (env: JSON object)")
     motion_pins: dict[str, int] = Field(default_factory=dict,
                                         description="PIR sensors on GPIO: room -> BCM pin (env: JSON)")
+    gpio_rooms: dict[str, GpioDoorSettings] = Field(
+        default_factory=dict,
+        description="rooms wired to the Pi, no door node: room -> {lock, contact, pir?, reader?} (env: JSON)")
     resend_after_s: float = Field(default=15.0, gt=0, le=3600,
                                   description="republish an event the cloud has not confirmed after this")
     inflight_window: int = Field(default=100, ge=1, le=10_000,
@@ -112,13 +132,20 @@ class GatewayConfig(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> GatewayConfig:
         broker_address(self)
-        unknown = sorted((set(self.door_nodes) | set(self.motion_pins)) - set(self.rooms))
+        named = set(self.door_nodes) | set(self.motion_pins) | set(self.gpio_rooms)
+        unknown = sorted(named - set(self.rooms))
         if unknown:
-            raise ValueError(f"door_nodes/motion_pins name rooms not on this floor: {unknown[:5]}")
+            raise ValueError(f"door_nodes/motion_pins/gpio_rooms name rooms not on this floor: {unknown[:5]}")
         if any(not 1 <= a <= 247 for a in self.door_nodes.values()):
             raise ValueError("door_nodes addresses must be 1..247")
-        if self.hardware == "pi" and not self.door_nodes:
-            raise ValueError("hardware 'pi' needs door_nodes (room -> node address)")
+        both = sorted(set(self.door_nodes) & set(self.gpio_rooms))
+        if both:
+            raise ValueError(f"rooms with a door node and GPIO wiring at once: {both[:5]}")
+        pins = [p for door in self.gpio_rooms.values() for p in door.pins()] + list(self.motion_pins.values())
+        if len(pins) != len(set(pins)):
+            raise ValueError("gpio_rooms and motion_pins use a GPIO pin more than once")
+        if self.hardware == "pi" and not (self.door_nodes or self.gpio_rooms):
+            raise ValueError("hardware 'pi' needs door_nodes (room -> node address) or gpio_rooms")
         if self.access == "keycard":
             if self.site_number is None or self.floor_number is None:
                 raise ValueError("access 'keycard' needs site_number and floor_number")
@@ -205,7 +232,7 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
             continue
         if name == "rooms":
             values[name] = _list_value(raw)
-        elif name in ("door_nodes", "motion_pins"):
+        elif name in ("door_nodes", "motion_pins", "gpio_rooms"):
             values[name] = _json_value(raw)
         else:
             values[name] = raw
