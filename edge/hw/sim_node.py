@@ -143,11 +143,13 @@ class BusUart:
 class SimNode:
     """One node's firmware with the pins, reader and UART it was handed."""
 
-    def __init__(self, line: _Line, address: int, *, battery_mv: int | None, **options: Any):
+    def __init__(self, line: _Line, address: int, *, battery_mv: int | None, reader: Any = None,
+                 **options: Any):
         self.lock, self.contact, self.reader = SimPin(), SimPin(0), SimReader()
+        chip_reader = reader if reader is not None else self.reader  # a driver on a simulated chip
         self.handle = SimPin(1)  # a switch to ground with a pull-up: 0 while the handle is turned
         self.uart = BusUart(line)
-        self.node = DoorNode(self.uart, self.lock, self.contact, self.reader, address,
+        self.node = DoorNode(self.uart, self.lock, self.contact, chip_reader, address,
                              battery=(lambda: battery_mv), now_ms=ticks_ms(), handle=self.handle,
                              handle_level=0, **options)
 

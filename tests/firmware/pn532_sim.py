@@ -57,6 +57,12 @@ class PN532Chip:
         self.noise = None  # bytes a read returns instead of the answer (a noisy bus)
         self.received = []  # host commands, in order
         self.ignored = 0  # host frames with bad checksums
+        # Optional air time: with a clock (seconds) and air_time(command, data) -> seconds, an
+        # answer is ready only that long after its command (the benchmark's RF timing).
+        self.clock = None
+        self.air_time = None
+        self._ready_at = 0
+        self.pending = b""
 
     # --- I2C --------------------------------------------------------------------------
 
@@ -68,8 +74,11 @@ class PN532Chip:
             self.ignored += 1
             return len(frame)
         self.received.append(command[0])
-        self.out = [ACK, self._answer(command[0], command[1:])]
+        self.out = [ACK, None]  # answered when the host first asks for it (after the air time)
+        self.pending = command
         self._busy = self.busy_reads
+        if self.clock is not None and self.air_time is not None:
+            self._ready_at = self.clock() + self.air_time(command[0], command[1:])
         return len(frame)
 
     def readfrom(self, addr, n):
@@ -81,6 +90,11 @@ class PN532Chip:
         if self.out[0] is not ACK and self._busy:
             self._busy -= 1
             return bytes(n)
+        if self.out[0] is not ACK and self.clock is not None and self.clock() < self._ready_at:
+            return bytes(n)
+        if self.out[0] is None:
+            command = self.pending
+            self.out[0] = self._answer(command[0], command[1:])
         if n == 1:
             return b"\x01"
         frame = self.out.pop(0)
