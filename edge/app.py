@@ -38,7 +38,13 @@ from edge.room_state import Policy, Room
 from edge.rooms import FloorRooms
 from edge.sim import FloorSimulator, SimulatedDesk, SimulatedDoors
 from edge.store import Store
-from edge.telemetry.feeds import GatewayFacts, RoomView, add_simulated_floor, add_system_health
+from edge.telemetry.feeds import (
+    GatewayFacts,
+    RoomView,
+    add_climate_sensors,
+    add_simulated_floor,
+    add_system_health,
+)
 from edge.telemetry.runner import TelemetryRunner, TelemetrySettings
 from edge.timekeeping import GatewayClock
 from mqtt.codec import encode
@@ -279,6 +285,7 @@ def build(config: GatewayConfig, *,
     if config.hardware == "pi":
         gateway = Gateway(config, hardware=pi_hardware(config))
         add_system_health(gateway.telemetry_runner, data_dir=config.data_dir, facts=gateway.facts())
+        add_climate_sensors(gateway.telemetry_runner, config.climate_sensors)
         return gateway, None
     doors = SimulatedDoors()
     gateway = Gateway(config, hardware=doors)

@@ -78,6 +78,9 @@ class GatewayConfig(BaseModel):
     gpio_rooms: dict[str, GpioDoorSettings] = Field(
         default_factory=dict,
         description="rooms wired to the Pi, no door node: room -> {lock, contact, pir?, reader?} (env: JSON)")
+    climate_sensors: dict[str, str] = Field(
+        default_factory=dict,
+        description="room -> IIO device: its name (bme280, si7020) or its sysfs path (env: JSON)")
     resend_after_s: float = Field(default=15.0, gt=0, le=3600,
                                   description="republish an event the cloud has not confirmed after this")
     inflight_window: int = Field(default=100, ge=1, le=10_000,
@@ -132,10 +135,10 @@ class GatewayConfig(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> GatewayConfig:
         broker_address(self)
-        named = set(self.door_nodes) | set(self.motion_pins) | set(self.gpio_rooms)
+        named = {*self.door_nodes, *self.motion_pins, *self.gpio_rooms, *self.climate_sensors}
         unknown = sorted(named - set(self.rooms))
         if unknown:
-            raise ValueError(f"door_nodes/motion_pins/gpio_rooms name rooms not on this floor: {unknown[:5]}")
+            raise ValueError(f"hardware settings name rooms not on this floor: {unknown[:5]}")
         if any(not 1 <= a <= 247 for a in self.door_nodes.values()):
             raise ValueError("door_nodes addresses must be 1..247")
         both = sorted(set(self.door_nodes) & set(self.gpio_rooms))
@@ -232,7 +235,7 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
             continue
         if name == "rooms":
             values[name] = _list_value(raw)
-        elif name in ("door_nodes", "motion_pins", "gpio_rooms"):
+        elif name in ("door_nodes", "motion_pins", "gpio_rooms", "climate_sensors"):
             values[name] = _json_value(raw)
         else:
             values[name] = raw
