@@ -11,8 +11,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from edge.access.decision import Decision
+from edge.access.hours import OpeningHours
 from edge.config import GatewayConfig
 from edge.errors import CommandRejected, ConfigError, UnknownRoom
 from edge.hw.errors import HardwareError
@@ -49,10 +51,14 @@ from edge.telemetry.runner import TelemetryRunner, TelemetrySettings
 from edge.timekeeping import GatewayClock
 from mqtt.codec import encode
 from mqtt.envelope import Envelope
+from mqtt.keycard import Area
 from mqtt.messages import (
     EVENT_MODELS,
+    AccessDecision,
     CommandAck,
     Data,
+    NodeFault,
+    NodeOffline,
     RemoteUnlock,
     RoomSettings,
     RoomState,
@@ -182,6 +188,21 @@ class Gateway:
     def node_decided(self, room: str, *, granted: bool, at: datetime | None = None) -> None:
         self.feed(room, NodeDecided(granted=granted, at=at or self.now()))
 
+    def decide_facility(self, door: str, card: bytes) -> Decision:
+        return self.access.facility(card=card, door=door)
+
+    def facility_decided(self, door: str, decision: Decision, *, at: datetime) -> None:
+        """A common area's or floor reader's tap: the same access events as a room's, no room."""
+        data = AccessDecision(door=door, granted=decision.granted, reason=str(decision.reason)[:64],
+                              credential_id=decision.credential_id, kind=decision.kind)
+        self.record("access.granted" if decision.granted else "access.denied", data)
+
+    def facility_trouble(self, door: str, *, node: int, fault: str | None) -> None:
+        if fault is None:
+            self.record("node.offline", NodeOffline(door=door, node=node))
+        else:
+            self.record("node.fault", NodeFault.model_validate({"door": door, "node": node, "fault": fault}))
+
     def node_silent(self, room: str, *, node: int, door: str | None = None) -> None:
         self.feed(room, NodeSilent(node=node, at=self.now(), door=door))
 
@@ -269,10 +290,17 @@ def telemetry_settings(config: GatewayConfig) -> TelemetrySettings:
 
 
 def default_access(config: GatewayConfig, store: Store, clock: Clock) -> Access:
-    from edge.keycards import KeycardAccess
+    from edge.keycards import Facility, KeycardAccess
 
     assert config.site_number is not None and config.floor_number is not None
-    return KeycardAccess(store=store, site=config.site_number, floor=config.floor_number, clock=clock)
+    zone = ZoneInfo(config.timezone)
+    facilities = {
+        name: Facility(area=Area[door.area.upper()] if door.area else None,
+                       hours=OpeningHours.parse(door.hours, zone) if door.hours else None)
+        for name, door in config.facility_doors.items()
+    }
+    return KeycardAccess(store=store, site=config.site_number, floor=config.floor_number, clock=clock,
+                         facilities=facilities)
 
 
 def build(config: GatewayConfig, *,
@@ -307,11 +335,12 @@ def pi_hardware(config: GatewayConfig, *, pin_factory: Any = None,
 
     doors = {room: GpioDoor(lock=d.lock, contact=d.contact, pir=d.pir, reader=d.reader,
                             lock_active_high=d.lock_active_high) for room, d in config.gpio_rooms.items()}
-    if not config.door_nodes:
+    if not config.door_nodes and not config.facility_doors:
         return GpioFloor(doors, pin_factory=pin_factory, open_reader=open_reader,
                          motion_pins=config.motion_pins)
     bus = BusFloor(port_url=config.serial_url, nodes=config.door_nodes, rs485=config.serial_rs485,
-                   unlock_s=config.unlock_s, motion_pins=config.motion_pins, pin_factory=pin_factory)
+                   unlock_s=config.unlock_s, motion_pins=config.motion_pins, pin_factory=pin_factory,
+                   facilities={name: door.node for name, door in config.facility_doors.items()})
     if not doors:
         return bus
     gpio = GpioFloor(doors, pin_factory=pin_factory, open_reader=open_reader)

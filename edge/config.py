@@ -13,15 +13,30 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from edge.access.hours import OpeningHours
 from edge.errors import ConfigError
 from mqtt.topics import TopicError, check_slug
 from mqtt.url import BrokerAddress, parse_mqtt_url
 
 ENV_PREFIX = "POSADA_"
 BCM_PINS = (0, 27)
+AreaName = Literal["pool", "gym", "spa", "parking", "entrance", "lounge", "business_centre", "laundry",
+                   "staff"]
+
+
+class FacilityDoorSettings(BaseModel):
+    """A reader that is not a room's: a common area (its area bit) or, with no area, a floor reader
+    (a lift landing or stair door: the card's lift-floor bit for this floor). On the door-node bus."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    node: int = Field(ge=1, le=126, description="door node address on the bus")
+    area: AreaName | None = Field(default=None, description="the common area it guards")
+    hours: str | None = Field(default=None, description="opening hours for guests, e.g. 07:00-22:00")
 
 
 class GpioDoorSettings(BaseModel):
@@ -78,6 +93,10 @@ class GatewayConfig(BaseModel):
     gpio_rooms: dict[str, GpioDoorSettings] = Field(
         default_factory=dict,
         description="rooms wired to the Pi, no door node: room -> {lock, contact, pir?, reader?} (env: JSON)")
+    facility_doors: dict[str, FacilityDoorSettings] = Field(
+        default_factory=dict,
+        description="pool, gym, parking, floor readers: name -> {node, area?, hours?} (env: JSON)")
+    timezone: str = Field(default="UTC", description="the property's time zone (opening hours)")
     climate_sensors: dict[str, str] = Field(
         default_factory=dict,
         description="room -> IIO device: its name (bme280, si7020) or its sysfs path (env: JSON)")
@@ -147,7 +166,8 @@ class GatewayConfig(BaseModel):
         pins = [p for door in self.gpio_rooms.values() for p in door.pins()] + list(self.motion_pins.values())
         if len(pins) != len(set(pins)):
             raise ValueError("gpio_rooms and motion_pins use a GPIO pin more than once")
-        if self.hardware == "pi" and not (self.door_nodes or self.gpio_rooms):
+        self._check_facilities()
+        if self.hardware == "pi" and not (self.door_nodes or self.gpio_rooms or self.facility_doors):
             raise ValueError("hardware 'pi' needs door_nodes (room -> node address) or gpio_rooms")
         if self.access == "keycard":
             if self.site_number is None or self.floor_number is None:
@@ -156,6 +176,25 @@ class GatewayConfig(BaseModel):
             if bad:
                 raise ValueError(f"access 'keycard' needs numbered rooms (1..65535), not {bad[:5]}")
         return self
+
+    def _check_facilities(self) -> None:
+        try:
+            zone = ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {self.timezone!r}") from None
+        for name, door in self.facility_doors.items():
+            try:
+                check_slug(name, "door")
+            except TopicError as exc:
+                raise ValueError(str(exc)) from None
+            if door.hours is not None:
+                OpeningHours.parse(door.hours, zone)
+        clash = sorted(set(self.facility_doors) & set(self.rooms))
+        if clash:
+            raise ValueError(f"facility doors named like rooms: {clash[:5]}")
+        addresses = [*self.door_nodes.values(), *(d.node for d in self.facility_doors.values())]
+        if len(addresses) != len(set(addresses)):
+            raise ValueError("door_nodes and facility_doors share a node address")
 
     @property
     def source(self) -> str:
@@ -235,7 +274,7 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
             continue
         if name == "rooms":
             values[name] = _list_value(raw)
-        elif name in ("door_nodes", "motion_pins", "gpio_rooms", "climate_sensors"):
+        elif name in ("door_nodes", "motion_pins", "gpio_rooms", "climate_sensors", "facility_doors"):
             values[name] = _json_value(raw)
         else:
             values[name] = raw
