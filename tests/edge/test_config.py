@@ -145,7 +145,7 @@ def test_facility_doors_that_cannot_work_are_refused(doors: dict[str, object], e
 
 
 def test_facility_doors_and_the_zone_are_read() -> None:
-    config = load_config(env={**BASE, "POSADA_TIMEZONE": "Europe/Madrid",
-                              "POSADA_FACILITY_DOORS": '{"gym": {"node": 4, "area": "gym", "hours": "06:00-23:00"}, '
-                                                       '"landing": {"node": 5}}'})
-    assert config.facility_doors["gym"].hours == "06:00-23:00" and config.facility_doors["landing"].area is None
+    doors = '{"gym": {"node": 4, "area": "gym", "hours": "06:00-23:00"}, "landing": {"node": 5}}'
+    config = load_config(env={**BASE, "POSADA_TIMEZONE": "Europe/Madrid", "POSADA_FACILITY_DOORS": doors})
+    assert config.facility_doors["gym"].hours == "06:00-23:00"
+    assert config.facility_doors["landing"].area is None

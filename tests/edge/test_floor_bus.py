@@ -162,7 +162,8 @@ def test_a_pool_reader_on_the_bus_decides_with_the_card_s_areas(tmp_path: Path) 
     config = load_config(env={}, overrides={
         "site": "hotel", "floor": "f1", "rooms": ["101"], "data_dir": tmp_path, "site_number": 4,
         "floor_number": 1, "trust_system_clock": True, "hardware": "pi", "serial_url": bus.device,
-        "door_nodes": {"101": 7}, "facility_doors": {"pool": {"node": 9, "area": "pool", "hours": "00:00-24:00"}},
+        "door_nodes": {"101": 7},
+        "facility_doors": {"pool": {"node": 9, "area": "pool", "hours": "00:00-24:00"}},
     })
     gw, _ = build(config)
     assert gw.hardware is not None
