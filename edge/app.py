@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 from edge.access.decision import Decision
 from edge.access.hours import OpeningHours
 from edge.config import GatewayConfig
+from edge.energy import EnergyPolicy
+from edge.energy_saver import EnergySaver
 from edge.errors import CommandRejected, ConfigError, UnknownRoom
 from edge.hw.errors import HardwareError
 from edge.inbox import CommandInbox
@@ -67,6 +69,7 @@ from mqtt.topics import Kind, Topic
 
 if TYPE_CHECKING:
     from edge.gpio_floor import OpenReader
+    from edge.hw.room_power import RoomPower
 
 log = logging.getLogger(__name__)
 CommandHandler = Callable[[Envelope, Data], None]
@@ -106,6 +109,7 @@ class Gateway:
             now=self.now, events_waiting=self.store.pending_count, online=self.link.online.is_set)
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
+        self.energy: EnergySaver | None = None
 
     @staticmethod
     def _policy(config: GatewayConfig, hardware: DoorHardware | None) -> Policy:
@@ -134,6 +138,8 @@ class Gateway:
             self._ticker.join(5)
         if self.hardware is not None:
             self.hardware.stop()
+        if self.energy is not None:
+            self.energy.close()
         self.telemetry_runner.stop()
         self.link.stop()
         self.store.close()
@@ -244,7 +250,23 @@ class Gateway:
 
     def _tick_loop(self) -> None:
         while not self._stop.wait(self.config.tick_s):
-            self.rooms.tick(self.now())
+            now = self.now()
+            self.rooms.tick(now)
+            if self.energy is not None:
+                try:
+                    self.energy.tick(now)
+                except Exception:  # the rooms' timers must keep running whatever a relay did
+                    log.exception("energy saving failed")
+
+    def save_energy(self, power: Mapping[str, RoomPower]) -> EnergySaver | None:
+        """Set rooms back while nobody is in, if the floor's settings ask for it."""
+        config = self.config
+        if config.setback_c is None:
+            return None
+        policy = EnergyPolicy(comfort_c=config.comfort_c, setback_c=config.setback_c,
+                              after=timedelta(seconds=config.setback_after_s), kw_per_c=config.hvac_kw_per_c)
+        self.energy = EnergySaver(policy=policy, power=power, room=self.room, record=self.record)
+        return self.energy
 
     # --- commands -------------------------------------------------------------------------
 
@@ -314,9 +336,18 @@ def build(config: GatewayConfig, *,
         gateway = Gateway(config, hardware=pi_hardware(config))
         add_system_health(gateway.telemetry_runner, data_dir=config.data_dir, facts=gateway.facts())
         add_climate_sensors(gateway.telemetry_runner, config.climate_sensors)
+        if config.room_power:
+            from edge.hw.room_power import RelayRoomPower
+
+            relays = {room: RelayRoomPower(setback_pin=pins["setback"], lights_pin=pins.get("lights"))
+                      for room, pins in config.room_power.items()}
+            gateway.save_energy(relays)
         return gateway, None
     doors = SimulatedDoors()
     gateway = Gateway(config, hardware=doors)
+    from edge.hw.room_power import SimulatedRoomPower  # gpiozero is there, unused
+
+    gateway.save_energy({room: SimulatedRoomPower() for room in config.rooms})
     add_simulated_floor(gateway.telemetry_runner, rooms=config.rooms, seed=config.sim_seed,
                         room_view=gateway.room_view, facts=gateway.facts())
     issue = issue_card or simulated_desk(gateway)

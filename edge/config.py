@@ -97,6 +97,15 @@ class GatewayConfig(BaseModel):
         default_factory=dict,
         description="pool, gym, parking, floor readers: name -> {node, area?, hours?} (env: JSON)")
     timezone: str = Field(default="UTC", description="the property's time zone (opening hours)")
+    setback_c: float | None = Field(default=None, gt=0, le=15,
+                                    description="energy saving: degrees set back, nobody in (unset: off)")
+    comfort_c: float = Field(default=21.0, ge=10, le=30, description="energy saving: the comfort setpoint")
+    setback_after_s: float = Field(default=1200.0, ge=0, description="energy saving: nobody in this long")
+    hvac_kw_per_c: float = Field(default=0.05, gt=0, le=10,
+                                 description="energy saving: HVAC power per degree held, per room (estimate)")
+    room_power: dict[str, dict[str, int]] = Field(
+        default_factory=dict,
+        description="energy saving relays: room -> {setback, lights?} BCM pins (env: JSON)")
     climate_sensors: dict[str, str] = Field(
         default_factory=dict,
         description="room -> IIO device: its name (bme280, si7020) or its sysfs path (env: JSON)")
@@ -154,7 +163,8 @@ class GatewayConfig(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> GatewayConfig:
         broker_address(self)
-        named = {*self.door_nodes, *self.motion_pins, *self.gpio_rooms, *self.climate_sensors}
+        named = {*self.door_nodes, *self.motion_pins, *self.gpio_rooms, *self.climate_sensors,
+                 *self.room_power}
         unknown = sorted(named - set(self.rooms))
         if unknown:
             raise ValueError(f"hardware settings name rooms not on this floor: {unknown[:5]}")
@@ -274,7 +284,8 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
             continue
         if name == "rooms":
             values[name] = _list_value(raw)
-        elif name in ("door_nodes", "motion_pins", "gpio_rooms", "climate_sensors", "facility_doors"):
+        elif name in ("door_nodes", "motion_pins", "gpio_rooms", "climate_sensors", "facility_doors",
+                      "room_power"):
             values[name] = _json_value(raw)
         else:
             values[name] = raw

@@ -115,6 +115,14 @@ class NodeFault(RoomEvent):
     fault: NodeFaultKind
 
 
+class RoomSetback(RoomEvent):
+    """The room was set back (nobody in) or restored; the energy saved so far is an estimate."""
+
+    setback: bool
+    setpoint_c: float | None = Field(default=None, ge=-50, le=60)
+    saved_kwh: float = Field(default=0.0, ge=0)
+
+
 class Occupancy(RoomEvent):
     occupied: bool
     guest_present: bool = False
@@ -132,6 +140,7 @@ EVENT_MODELS: dict[str, type[Data]] = {
     "tamper": Tamper,
     "node.offline": NodeOffline,
     "node.fault": NodeFault,
+    "room.setback": RoomSetback,
 }
 
 # --- commands (cloud -> edge) and their acks -----------------------------------------------
