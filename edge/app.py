@@ -365,7 +365,8 @@ def pi_hardware(config: GatewayConfig, *, pin_factory: Any = None,
     open_reader = open_reader or open_libnfc
 
     doors = {room: GpioDoor(lock=d.lock, contact=d.contact, pir=d.pir, reader=d.reader,
-                            lock_active_high=d.lock_active_high) for room, d in config.gpio_rooms.items()}
+                            lock_active_high=d.lock_active_high, lock_sense=d.lock_sense)
+             for room, d in config.gpio_rooms.items()}
     if not config.door_nodes and not config.facility_doors:
         return GpioFloor(doors, pin_factory=pin_factory, open_reader=open_reader,
                          motion_pins=config.motion_pins)

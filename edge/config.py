@@ -50,9 +50,11 @@ class GpioDoorSettings(BaseModel):
     reader: str | None = Field(default=None, min_length=1, max_length=200,
                                description="card reader, a libnfc connstring such as pn532_i2c:/dev/i2c-1")
     lock_active_high: bool = Field(default=True, description="the relay is energised by a high level")
+    lock_sense: int | None = Field(default=None, ge=BCM_PINS[0], le=BCM_PINS[1],
+                                   description="the lock's monitor switch to ground, closed while locked")
 
     def pins(self) -> list[int]:
-        return [p for p in (self.lock, self.contact, self.pir) if p is not None]
+        return [p for p in (self.lock, self.contact, self.pir, self.lock_sense) if p is not None]
 
 
 class GatewayConfig(BaseModel):

@@ -25,6 +25,7 @@ from edge.ports import DoorHardware, FloorInputs
 
 log = logging.getLogger(__name__)
 REREAD_S = 0.7  # the same card seen again within this is the same tap (as on a door node)
+FEEDBACK_S = 0.3  # the lock's monitor must follow the relay within this
 REOPEN_S = 5.0  # a reader that cannot be opened is tried again this often
 POLL_S = 0.3  # one wait for a tag; also how soon a stop is noticed
 
@@ -38,6 +39,7 @@ class GpioDoor:
     pir: int | None = None
     reader: str | None = None
     lock_active_high: bool = True
+    lock_sense: int | None = None  # the lock's monitor switch, closed (low) while locked
 
 
 OpenReader = Callable[[str], NfcReader]
@@ -55,6 +57,7 @@ class _Room:
         self.relay = LockRelay(door.lock, active_high=door.lock_active_high, pin_factory=pin_factory)
         self.generation = 0  # which unlock a relock timer belongs to
         self.devices: list[Any] = [self.relay]
+        self.monitor: DoorContact | None = None  # released reads "open"
 
 
 class GpioFloor:
@@ -85,7 +88,11 @@ class GpioFloor:
             if door.pir is not None:
                 state.devices.append(MotionDetector(door.pir, on_motion=self._motion(room), clock=inputs.now,
                                                     pin_factory=self._pin_factory))
-            inputs.lock_changed(room, locked=True)
+            if door.lock_sense is not None:
+                state.monitor = DoorContact(door.lock_sense, on_change=self._lock_moved(room),
+                                            clock=inputs.now, pin_factory=self._pin_factory)
+                state.devices.append(state.monitor)
+            inputs.lock_changed(room, locked=state.monitor is None or not state.monitor.is_open)
             if door.reader is not None:
                 thread = threading.Thread(target=self._read_cards, args=(room, door.reader),
                                           name=f"reader-{room}", daemon=True)
@@ -102,10 +109,28 @@ class GpioFloor:
             generation = state.generation
             state.relay.unlock(seconds)
         assert self._inputs is not None
-        self._inputs.lock_changed(room, locked=False)
-        timer = threading.Timer(seconds, self._relocked, args=(state, generation))
+        if state.monitor is None:
+            self._inputs.lock_changed(room, locked=False)  # no monitor: the relay's word
+        else:
+            self._later(FEEDBACK_S, self._confirm, state, generation)
+        self._later(seconds, self._relocked, state, generation)
+
+    @staticmethod
+    def _later(seconds: float, action: Callable[..., None], *args: Any) -> None:
+        timer = threading.Timer(seconds, action, args=args)
         timer.daemon = True
         timer.start()
+
+    def _confirm(self, state: _Room, generation: int) -> None:
+        """A release the lock's monitor never showed is withdrawn and reported: never an unlock."""
+        with self._guard:
+            if generation != state.generation or state.monitor is None or state.monitor.is_open:
+                return
+            state.generation += 1  # this unlock's relock timer has nothing left to do
+            state.relay.lock()
+        log.error("room %s: the lock did not follow its relay", state.room)
+        if self._inputs is not None:
+            self._inputs.node_fault(state.room, fault="lock_no_feedback")
 
     def stop(self) -> None:
         self._stop.set()
@@ -124,7 +149,7 @@ class GpioFloor:
             if generation != state.generation or self._stop.is_set():
                 return  # unlocked again since: that unlock's timer reports
             state.relay.lock()
-        if self._inputs is not None:
+        if self._inputs is not None and state.monitor is None:
             self._inputs.lock_changed(state.room, locked=True)
 
     def _contact(self, room: str) -> Callable[[bool, datetime], None]:
@@ -132,6 +157,12 @@ class GpioFloor:
             if self._inputs is not None:
                 self._inputs.door_contact(room, open=is_open, at=at)
         return changed
+
+    def _lock_moved(self, room: str) -> Callable[[bool, datetime], None]:
+        def moved(released: bool, at: datetime) -> None:
+            if self._inputs is not None:
+                self._inputs.lock_changed(room, locked=not released, at=at)
+        return moved
 
     def _motion(self, room: str) -> Callable[[bool, datetime], None]:
         def seen(active: bool, _at: datetime) -> None:

@@ -209,3 +209,44 @@ def test_a_mixed_floor_sends_each_unlock_to_the_room_s_own_door(
         hardware.stop()
         node.close()
         gw.store.close()
+
+
+SENSE = 23
+
+
+@pytest.fixture
+def monitored(tmp_path: Path, factory: MockFactory, readers: Readers) -> Iterator[Gateway]:
+    config = _config(tmp_path, gpio_rooms={"101": {"lock": LOCK, "contact": CONTACT, "lock_sense": SENSE}})
+    hardware = pi_hardware(config, pin_factory=factory, open_reader=readers.open)  # type: ignore[arg-type]
+    gw = Gateway(config, hardware=hardware)  # type: ignore[arg-type]
+    hardware.start(gw)
+    factory.pin(SENSE).drive_low()  # the strike monitor: closed while locked
+    wait_until(lambda: gw.room("101").lock == "locked", timeout=5, what="locked")
+    yield gw
+    hardware.stop()
+    gw.store.close()
+
+
+def test_a_monitored_lock_is_shown_as_its_monitor_reports(monitored: Gateway, factory: MockFactory) -> None:
+    assert monitored.hardware is not None
+    monitored.hardware.unlock(room="101", door=None, seconds=1)
+    assert monitored.room("101").lock == "locked"  # the relay's word is not enough
+    time.sleep(0.1)
+    factory.pin(SENSE).drive_high()  # the strike released
+    wait_until(lambda: monitored.room("101").lock == "unlocked", timeout=5, what="released")
+    wait_until(lambda: factory.pin(LOCK).state == 0, timeout=5, what="relay off")
+    factory.pin(SENSE).drive_low()
+    wait_until(lambda: monitored.room("101").lock == "locked", timeout=5, what="locked again")
+    assert "node.fault" not in _types(monitored)
+
+
+def test_a_relay_the_lock_does_not_follow_is_a_fault_and_never_an_unlock(
+    monitored: Gateway, factory: MockFactory
+) -> None:
+    assert monitored.hardware is not None
+    monitored.hardware.unlock(room="101", door=None, seconds=5)
+    assert factory.pin(LOCK).state == 1
+    wait_until(lambda: "node.fault" in _types(monitored), timeout=5, what="node.fault")
+    fault = next(e.data for e in monitored.store.after(0, limit=50) if e.type == "node.fault")
+    assert fault == {"room": "101", "fault": "lock_no_feedback"}
+    assert factory.pin(LOCK).state == 0 and monitored.room("101").lock == "locked"
