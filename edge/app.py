@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from edge.access.decision import Decision
+from edge.access.hours import OpeningHours
 from edge.config import GatewayConfig
+from edge.energy import EnergyPolicy
+from edge.energy_saver import EnergySaver
 from edge.errors import CommandRejected, ConfigError, UnknownRoom
 from edge.hw.errors import HardwareError
 from edge.inbox import CommandInbox
@@ -24,9 +28,11 @@ from edge.room_signals import (
     CardDecided,
     DndChanged,
     DoorContact,
+    Egress,
     LockChanged,
     Motion,
     NodeDecided,
+    NodeFaulted,
     NodeSilent,
     RemoteUnlocked,
     SettingsChanged,
@@ -36,20 +42,34 @@ from edge.room_state import Policy, Room
 from edge.rooms import FloorRooms
 from edge.sim import FloorSimulator, SimulatedDesk, SimulatedDoors
 from edge.store import Store
-from edge.telemetry.feeds import GatewayFacts, RoomView, add_simulated_floor, add_system_health
+from edge.telemetry.feeds import (
+    GatewayFacts,
+    RoomView,
+    add_climate_sensors,
+    add_simulated_floor,
+    add_system_health,
+)
 from edge.telemetry.runner import TelemetryRunner, TelemetrySettings
 from edge.timekeeping import GatewayClock
 from mqtt.codec import encode
 from mqtt.envelope import Envelope
+from mqtt.keycard import Area
 from mqtt.messages import (
     EVENT_MODELS,
+    AccessDecision,
     CommandAck,
     Data,
+    NodeFault,
+    NodeOffline,
     RemoteUnlock,
     RoomSettings,
     RoomState,
 )
 from mqtt.topics import Kind, Topic
+
+if TYPE_CHECKING:
+    from edge.gpio_floor import OpenReader
+    from edge.hw.room_power import RoomPower
 
 log = logging.getLogger(__name__)
 CommandHandler = Callable[[Envelope, Data], None]
@@ -89,6 +109,7 @@ class Gateway:
             now=self.now, events_waiting=self.store.pending_count, online=self.link.online.is_set)
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
+        self.energy: EnergySaver | None = None
 
     @staticmethod
     def _policy(config: GatewayConfig, hardware: DoorHardware | None) -> Policy:
@@ -117,6 +138,8 @@ class Gateway:
             self._ticker.join(5)
         if self.hardware is not None:
             self.hardware.stop()
+        if self.energy is not None:
+            self.energy.close()
         self.telemetry_runner.stop()
         self.link.stop()
         self.store.close()
@@ -133,8 +156,15 @@ class Gateway:
     def motion(self, room: str) -> None:
         self.feed(room, Motion(at=self.now()))
 
-    def lock_changed(self, room: str, *, locked: bool) -> None:
-        self.feed(room, LockChanged(locked=locked, at=self.now()))
+    def lock_changed(self, room: str, *, locked: bool, at: datetime | None = None) -> None:
+        self.feed(room, LockChanged(locked=locked, at=at or self.now()))
+
+    def node_fault(self, room: str, *, fault: str, node: int | None = None, door: str | None = None,
+                   at: datetime | None = None) -> None:
+        self.feed(room, NodeFaulted(fault=fault, at=at or self.now(), node=node, door=door))
+
+    def egress(self, room: str, *, at: datetime | None = None, door: str | None = None) -> None:
+        self.feed(room, Egress(at=at or self.now(), door=door))
 
     def dnd(self, room: str, *, on: bool) -> None:
         self.feed(room, DndChanged(on=on, at=self.now()))
@@ -163,6 +193,21 @@ class Gateway:
 
     def node_decided(self, room: str, *, granted: bool, at: datetime | None = None) -> None:
         self.feed(room, NodeDecided(granted=granted, at=at or self.now()))
+
+    def decide_facility(self, door: str, card: bytes) -> Decision:
+        return self.access.facility(card=card, door=door)
+
+    def facility_decided(self, door: str, decision: Decision, *, at: datetime) -> None:
+        """A common area's or floor reader's tap: the same access events as a room's, no room."""
+        data = AccessDecision(door=door, granted=decision.granted, reason=str(decision.reason)[:64],
+                              credential_id=decision.credential_id, kind=decision.kind)
+        self.record("access.granted" if decision.granted else "access.denied", data)
+
+    def facility_trouble(self, door: str, *, node: int, fault: str | None) -> None:
+        if fault is None:
+            self.record("node.offline", NodeOffline(door=door, node=node))
+        else:
+            self.record("node.fault", NodeFault.model_validate({"door": door, "node": node, "fault": fault}))
 
     def node_silent(self, room: str, *, node: int, door: str | None = None) -> None:
         self.feed(room, NodeSilent(node=node, at=self.now(), door=door))
@@ -205,7 +250,23 @@ class Gateway:
 
     def _tick_loop(self) -> None:
         while not self._stop.wait(self.config.tick_s):
-            self.rooms.tick(self.now())
+            now = self.now()
+            self.rooms.tick(now)
+            if self.energy is not None:
+                try:
+                    self.energy.tick(now)
+                except Exception:  # the rooms' timers must keep running whatever a relay did
+                    log.exception("energy saving failed")
+
+    def save_energy(self, power: Mapping[str, RoomPower]) -> EnergySaver | None:
+        """Set rooms back while nobody is in, if the floor's settings ask for it."""
+        config = self.config
+        if config.setback_c is None:
+            return None
+        policy = EnergyPolicy(comfort_c=config.comfort_c, setback_c=config.setback_c,
+                              after=timedelta(seconds=config.setback_after_s), kw_per_c=config.hvac_kw_per_c)
+        self.energy = EnergySaver(policy=policy, power=power, room=self.room, record=self.record)
+        return self.energy
 
     # --- commands -------------------------------------------------------------------------
 
@@ -251,10 +312,17 @@ def telemetry_settings(config: GatewayConfig) -> TelemetrySettings:
 
 
 def default_access(config: GatewayConfig, store: Store, clock: Clock) -> Access:
-    from edge.keycards import KeycardAccess
+    from edge.keycards import Facility, KeycardAccess
 
     assert config.site_number is not None and config.floor_number is not None
-    return KeycardAccess(store=store, site=config.site_number, floor=config.floor_number, clock=clock)
+    zone = ZoneInfo(config.timezone)
+    facilities = {
+        name: Facility(area=Area[door.area.upper()] if door.area else None,
+                       hours=OpeningHours.parse(door.hours, zone) if door.hours else None)
+        for name, door in config.facility_doors.items()
+    }
+    return KeycardAccess(store=store, site=config.site_number, floor=config.floor_number, clock=clock,
+                         facilities=facilities)
 
 
 def build(config: GatewayConfig, *,
@@ -265,21 +333,50 @@ def build(config: GatewayConfig, *,
     without it a simulated desk signs them with a key it installs on this gateway.
     """
     if config.hardware == "pi":
-        from edge.floor_bus import BusFloor
-
-        bus = BusFloor(port_url=config.serial_url, nodes=config.door_nodes, rs485=config.serial_rs485,
-                       unlock_s=config.unlock_s, motion_pins=config.motion_pins)
-        gateway = Gateway(config, hardware=bus)
+        gateway = Gateway(config, hardware=pi_hardware(config))
         add_system_health(gateway.telemetry_runner, data_dir=config.data_dir, facts=gateway.facts())
+        add_climate_sensors(gateway.telemetry_runner, config.climate_sensors)
+        if config.room_power:
+            from edge.hw.room_power import RelayRoomPower
+
+            relays = {room: RelayRoomPower(setback_pin=pins["setback"], lights_pin=pins.get("lights"))
+                      for room, pins in config.room_power.items()}
+            gateway.save_energy(relays)
         return gateway, None
     doors = SimulatedDoors()
     gateway = Gateway(config, hardware=doors)
+    from edge.hw.room_power import SimulatedRoomPower  # gpiozero is there, unused
+
+    gateway.save_energy({room: SimulatedRoomPower() for room in config.rooms})
     add_simulated_floor(gateway.telemetry_runner, rooms=config.rooms, seed=config.sim_seed,
                         room_view=gateway.room_view, facts=gateway.facts())
     issue = issue_card or simulated_desk(gateway)
     simulator = FloorSimulator(inputs=gateway, doors=doors, rooms=config.rooms, rate=config.sim_rate,
                                seed=config.sim_seed, issue_card=issue)
     return gateway, simulator
+
+
+def pi_hardware(config: GatewayConfig, *, pin_factory: Any = None,
+                open_reader: OpenReader | None = None) -> DoorHardware:
+    """Door nodes on the bus, rooms wired to the GPIO, or both, as the settings name them."""
+    from edge.floor_bus import BusFloor  # GPIO and serial libraries only on a real floor
+    from edge.gpio_floor import GpioDoor, GpioFloor, MixedFloor, open_libnfc
+
+    open_reader = open_reader or open_libnfc
+
+    doors = {room: GpioDoor(lock=d.lock, contact=d.contact, pir=d.pir, reader=d.reader,
+                            lock_active_high=d.lock_active_high, lock_sense=d.lock_sense)
+             for room, d in config.gpio_rooms.items()}
+    if not config.door_nodes and not config.facility_doors:
+        return GpioFloor(doors, pin_factory=pin_factory, open_reader=open_reader,
+                         motion_pins=config.motion_pins)
+    bus = BusFloor(port_url=config.serial_url, nodes=config.door_nodes, rs485=config.serial_rs485,
+                   unlock_s=config.unlock_s, motion_pins=config.motion_pins, pin_factory=pin_factory,
+                   facilities={name: door.node for name, door in config.facility_doors.items()})
+    if not doors:
+        return bus
+    gpio = GpioFloor(doors, pin_factory=pin_factory, open_reader=open_reader)
+    return MixedFloor([(bus, list(config.door_nodes)), (gpio, list(doors))])
 
 
 def simulated_desk(gateway: Gateway) -> Callable[[str], bytes]:

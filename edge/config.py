@@ -13,14 +13,48 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from edge.access.hours import OpeningHours
 from edge.errors import ConfigError
 from mqtt.topics import TopicError, check_slug
 from mqtt.url import BrokerAddress, parse_mqtt_url
 
 ENV_PREFIX = "POSADA_"
+BCM_PINS = (0, 27)
+AreaName = Literal["pool", "gym", "spa", "parking", "entrance", "lounge", "business_centre", "laundry",
+                   "staff"]
+
+
+class FacilityDoorSettings(BaseModel):
+    """A reader that is not a room's: a common area (its area bit) or, with no area, a floor reader
+    (a lift landing or stair door: the card's lift-floor bit for this floor). On the door-node bus."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    node: int = Field(ge=1, le=126, description="door node address on the bus")
+    area: AreaName | None = Field(default=None, description="the common area it guards")
+    hours: str | None = Field(default=None, description="opening hours for guests, e.g. 07:00-22:00")
+
+
+class GpioDoorSettings(BaseModel):
+    """A room's door wired to the Pi itself: BCM pins, and the reader's libnfc connstring."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    lock: int = Field(ge=BCM_PINS[0], le=BCM_PINS[1], description="lock relay (energised: unlocked)")
+    contact: int = Field(ge=BCM_PINS[0], le=BCM_PINS[1], description="door reed switch to ground")
+    pir: int | None = Field(default=None, ge=BCM_PINS[0], le=BCM_PINS[1], description="PIR sensor")
+    reader: str | None = Field(default=None, min_length=1, max_length=200,
+                               description="card reader, a libnfc connstring such as pn532_i2c:/dev/i2c-1")
+    lock_active_high: bool = Field(default=True, description="the relay is energised by a high level")
+    lock_sense: int | None = Field(default=None, ge=BCM_PINS[0], le=BCM_PINS[1],
+                                   description="the lock's monitor switch to ground, closed while locked")
+
+    def pins(self) -> list[int]:
+        return [p for p in (self.lock, self.contact, self.pir, self.lock_sense) if p is not None]
 
 
 class GatewayConfig(BaseModel):
@@ -58,6 +92,25 @@ class GatewayConfig(BaseModel):
                                        description="door-node bus: room -> node address (env: JSON object)")
     motion_pins: dict[str, int] = Field(default_factory=dict,
                                         description="PIR sensors on GPIO: room -> BCM pin (env: JSON)")
+    gpio_rooms: dict[str, GpioDoorSettings] = Field(
+        default_factory=dict,
+        description="rooms wired to the Pi, no door node: room -> {lock, contact, pir?, reader?} (env: JSON)")
+    facility_doors: dict[str, FacilityDoorSettings] = Field(
+        default_factory=dict,
+        description="pool, gym, parking, floor readers: name -> {node, area?, hours?} (env: JSON)")
+    timezone: str = Field(default="UTC", description="the property's time zone (opening hours)")
+    setback_c: float | None = Field(default=None, gt=0, le=15,
+                                    description="energy saving: degrees set back, nobody in (unset: off)")
+    comfort_c: float = Field(default=21.0, ge=10, le=30, description="energy saving: the comfort setpoint")
+    setback_after_s: float = Field(default=1200.0, ge=0, description="energy saving: nobody in this long")
+    hvac_kw_per_c: float = Field(default=0.05, gt=0, le=10,
+                                 description="energy saving: HVAC power per degree held, per room (estimate)")
+    room_power: dict[str, dict[str, int]] = Field(
+        default_factory=dict,
+        description="energy saving relays: room -> {setback, lights?} BCM pins (env: JSON)")
+    climate_sensors: dict[str, str] = Field(
+        default_factory=dict,
+        description="room -> IIO device: its name (bme280, si7020) or its sysfs path (env: JSON)")
     resend_after_s: float = Field(default=15.0, gt=0, le=3600,
                                   description="republish an event the cloud has not confirmed after this")
     inflight_window: int = Field(default=1000, ge=1, le=65_535,
@@ -114,13 +167,22 @@ class GatewayConfig(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> GatewayConfig:
         broker_address(self)
-        unknown = sorted((set(self.door_nodes) | set(self.motion_pins)) - set(self.rooms))
+        named = {*self.door_nodes, *self.motion_pins, *self.gpio_rooms, *self.climate_sensors,
+                 *self.room_power}
+        unknown = sorted(named - set(self.rooms))
         if unknown:
-            raise ValueError(f"door_nodes/motion_pins name rooms not on this floor: {unknown[:5]}")
+            raise ValueError(f"hardware settings name rooms not on this floor: {unknown[:5]}")
         if any(not 1 <= a <= 247 for a in self.door_nodes.values()):
             raise ValueError("door_nodes addresses must be 1..247")
-        if self.hardware == "pi" and not self.door_nodes:
-            raise ValueError("hardware 'pi' needs door_nodes (room -> node address)")
+        both = sorted(set(self.door_nodes) & set(self.gpio_rooms))
+        if both:
+            raise ValueError(f"rooms with a door node and GPIO wiring at once: {both[:5]}")
+        pins = [p for door in self.gpio_rooms.values() for p in door.pins()] + list(self.motion_pins.values())
+        if len(pins) != len(set(pins)):
+            raise ValueError("gpio_rooms and motion_pins use a GPIO pin more than once")
+        self._check_facilities()
+        if self.hardware == "pi" and not (self.door_nodes or self.gpio_rooms or self.facility_doors):
+            raise ValueError("hardware 'pi' needs door_nodes (room -> node address) or gpio_rooms")
         if self.access == "keycard":
             if self.site_number is None or self.floor_number is None:
                 raise ValueError("access 'keycard' needs site_number and floor_number")
@@ -128,6 +190,25 @@ class GatewayConfig(BaseModel):
             if bad:
                 raise ValueError(f"access 'keycard' needs numbered rooms (1..65535), not {bad[:5]}")
         return self
+
+    def _check_facilities(self) -> None:
+        try:
+            zone = ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {self.timezone!r}") from None
+        for name, door in self.facility_doors.items():
+            try:
+                check_slug(name, "door")
+            except TopicError as exc:
+                raise ValueError(str(exc)) from None
+            if door.hours is not None:
+                OpeningHours.parse(door.hours, zone)
+        clash = sorted(set(self.facility_doors) & set(self.rooms))
+        if clash:
+            raise ValueError(f"facility doors named like rooms: {clash[:5]}")
+        addresses = [*self.door_nodes.values(), *(d.node for d in self.facility_doors.values())]
+        if len(addresses) != len(set(addresses)):
+            raise ValueError("door_nodes and facility_doors share a node address")
 
     @property
     def source(self) -> str:
@@ -207,7 +288,8 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
             continue
         if name == "rooms":
             values[name] = _list_value(raw)
-        elif name in ("door_nodes", "motion_pins"):
+        elif name in ("door_nodes", "motion_pins", "gpio_rooms", "climate_sensors", "facility_doors",
+                      "room_power"):
             values[name] = _json_value(raw)
         else:
             values[name] = raw

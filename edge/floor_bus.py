@@ -59,9 +59,10 @@ class BusFloor:
 
     def __init__(self, *, port_url: str, nodes: Mapping[str, int], rs485: bool = False,
                  unlock_s: float = 5, offline_after: int = 3, motion_pins: Mapping[str, int] | None = None,
-                 pin_factory: Any = None) -> None:
+                 pin_factory: Any = None, facilities: Mapping[str, int] | None = None) -> None:
         self._url, self._rs485 = port_url, rs485
         self._nodes = dict(nodes)
+        self._facilities = dict(facilities or {})  # common area and floor readers: name -> address
         self._unlock_s = unlock_s
         self._offline_after = offline_after
         self._inputs: FloorInputs | None = None
@@ -77,6 +78,7 @@ class BusFloor:
         self._inputs = inputs
         self._bus = LockedBus(lambda: SerialBus(open_port(self._url, rs485=self._rs485)))
         configs = [dn.NodeConfig(address=a, door=room, room=room) for room, a in self._nodes.items()]
+        configs += [dn.NodeConfig(address=a, door=name) for name, a in self._facilities.items()]
         self._service = dn.DoorNodes(self._bus, configs, decide=self._decide, emit=self._report,
                                      now=inputs.now, telemetry=self._telemetry,
                                      offline_after=self._offline_after,
@@ -128,6 +130,8 @@ class BusFloor:
     def _decide(self, card: bytes, door: str, _now: datetime, /) -> Decision:
         """Decide a tap; it is recorded when ``DoorNodes`` reports it, after the node has its answer."""
         assert self._inputs is not None
+        if door in self._facilities:
+            return self._inputs.decide_facility(door, card)
         return self._inputs.decide_card(door, card)
 
     def _telemetry(self, room: str | None, door: str, readings: dict[str, dn.Reading], /) -> None:
@@ -139,6 +143,7 @@ class BusFloor:
         assert self._inputs is not None
         room = fact.node.room
         if room is None:
+            self._report_facility(fact)
             return
         match fact:
             case dn.TapDecided():
@@ -147,5 +152,26 @@ class BusFloor:
                 self._inputs.node_decided(room, granted=fact.granted, at=fact.at)
             case dn.DoorChanged():
                 self._inputs.door_contact(room, open=fact.is_open, at=fact.at, door=fact.node.door)
+            case dn.LockChanged():
+                self._inputs.lock_changed(room, locked=fact.locked, at=fact.at)
+            case dn.NodeFault():
+                self._inputs.node_fault(room, fault=fact.fault, node=fact.node.address,
+                                        door=fact.node.door, at=fact.at)
+            case dn.Egress():
+                self._inputs.egress(room, at=fact.at, door=fact.node.door)
             case dn.NodeSilent():
                 self._inputs.node_silent(room, node=fact.node.address, door=fact.node.door)
+
+    def _report_facility(self, fact: dn.NodeFact) -> None:
+        """A common area's or floor reader's node: its taps and its troubles (no room state)."""
+        assert self._inputs is not None
+        door, address = fact.node.door, fact.node.address
+        match fact:
+            case dn.TapDecided():
+                self._inputs.facility_decided(door, fact.decision, at=fact.at)
+            case dn.NodeFault():
+                self._inputs.facility_trouble(door, node=address, fault=fact.fault)
+            case dn.NodeSilent():
+                self._inputs.facility_trouble(door, node=address, fault=None)
+            case _:
+                pass  # its door and lock have no room to show them

@@ -6,14 +6,19 @@ serialised with everything else the gateway writes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 from edge.access.commands import ACCESS_COMMANDS, apply_command
 from edge.access.decision import Decision
 from edge.access.gate import TimeSource, admit
+from edge.access.hours import OpeningHours
 from edge.access.scope import Door
 from edge.access.store import SqliteAccessState
 from edge.errors import CommandRejected, ConfigError
 from edge.store import Store
 from mqtt.envelope import Envelope
+from mqtt.keycard import Area
 from mqtt.messages import Data
 
 
@@ -24,15 +29,25 @@ def room_number(room: str) -> int:
     return int(room)
 
 
+@dataclass(frozen=True, slots=True)
+class Facility:
+    """A reader that is not a room's: a common area's (``area``), or a floor reader (no area)."""
+
+    area: Area | None = None
+    hours: OpeningHours | None = None
+
+
 class KeycardAccess:
     """Implements the gateway's ``Access`` port with the access core."""
 
     command_types = ACCESS_COMMANDS
 
-    def __init__(self, *, store: Store, site: int, floor: int, clock: TimeSource) -> None:
+    def __init__(self, *, store: Store, site: int, floor: int, clock: TimeSource,
+                 facilities: Mapping[str, Facility] | None = None) -> None:
         self._store = store
         self._site, self._floor = site, floor
         self._clock = clock
+        self._facilities = dict(facilities or {})
         with store.transaction():
             self.state = SqliteAccessState(store.database)
 
@@ -43,6 +58,14 @@ class KeycardAccess:
         # a power cut before that loses both, and the node's resent tap is judged again.
         with self._store.relaxed(), self._store.transaction():
             return admit(card, door=target, clock=self._clock, state=self.state)
+
+    def facility(self, *, card: bytes, door: str) -> Decision:
+        """Decide a tap at a common area or floor reader: the card's areas or lift floors, and
+        for guests the door's opening hours; the same offline rules as a room door."""
+        where = self._facilities[door]
+        target = Door(site=self._site, floor=self._floor, area=where.area)
+        with self._store.relaxed(), self._store.transaction():
+            return admit(card, door=target, clock=self._clock, state=self.state, hours=where.hours)
 
     def apply(self, envelope: Envelope, data: Data) -> None:
         with self._store.transaction():

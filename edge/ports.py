@@ -32,6 +32,10 @@ class Access(Decide, Protocol):
         """Apply one access command; raises CommandRejected with the reason."""
         ...
 
+    def facility(self, *, card: bytes, door: str) -> Decision:
+        """Decide offline whether ``card`` opens a common area or floor reader named ``door``."""
+        ...
+
 
 class FloorInputs(Protocol):
     """The facts hardware reports; the gateway implements it. ``at`` defaults to the gateway's now."""
@@ -63,7 +67,28 @@ class FloorInputs(Protocol):
         """The room's door node stopped answering."""
         ...
 
-    def lock_changed(self, room: str, *, locked: bool) -> None: ...
+    def lock_changed(self, room: str, *, locked: bool, at: datetime | None = None) -> None: ...
+
+    def node_fault(self, room: str, *, fault: str, node: int | None = None, door: str | None = None,
+                   at: datetime | None = None) -> None:
+        """A door's reader, card or lock went wrong (``mqtt.messages.NodeFaultKind``)."""
+        ...
+
+    def egress(self, room: str, *, at: datetime | None = None, door: str | None = None) -> None:
+        """The inside handle or exit button was used (the door opening next is not forced)."""
+        ...
+
+    def decide_facility(self, door: str, card: bytes) -> Decision:
+        """Decide a tap at a common area or floor reader, without recording it."""
+        ...
+
+    def facility_decided(self, door: str, decision: Decision, *, at: datetime) -> None:
+        """Record a facility tap decided by ``decide_facility``: its access event, durably."""
+        ...
+
+    def facility_trouble(self, door: str, *, node: int, fault: str | None) -> None:
+        """A facility door's node went silent (``fault`` None) or reported a fault."""
+        ...
 
     def dnd(self, room: str, *, on: bool) -> None: ...
 

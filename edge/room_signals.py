@@ -64,8 +64,28 @@ class NodeSilent:
 
 @dataclass(frozen=True, slots=True)
 class LockChanged:
+    """The lock was released or locked again (a door node's report, or the gateway's relay)."""
+
     locked: bool
     at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NodeFaulted:
+    """A door node's reader, card or lock went wrong (``mqtt.messages.NodeFaultKind``)."""
+
+    fault: str
+    at: datetime
+    node: int | None = None
+    door: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Egress:
+    """The inside handle or exit button was used: the door opening next is someone leaving."""
+
+    at: datetime
+    door: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,5 +110,5 @@ class Tick:
 
 
 AccessSignal = CardDecided | NodeDecided | RemoteUnlocked
-Signal = (DoorContact | Motion | AccessSignal | NodeSilent | LockChanged | DndChanged | SettingsChanged
-          | Tick)
+Signal = (DoorContact | Motion | AccessSignal | NodeSilent | LockChanged | NodeFaulted | Egress
+          | DndChanged | SettingsChanged | Tick)

@@ -18,10 +18,12 @@ from edge.room_signals import (
     CardDecided,
     DndChanged,
     DoorContact,
+    Egress,
     Housekeeping,
     LockChanged,
     Motion,
     NodeDecided,
+    NodeFaulted,
     NodeSilent,
     RemoteUnlocked,
     SettingsChanged,
@@ -33,6 +35,7 @@ from mqtt.messages import (
     Data,
     DoorEvent,
     LastAccess,
+    NodeFault,
     NodeOffline,
     Occupancy,
     RoomState,
@@ -139,6 +142,12 @@ def apply(room: Room, signal: Signal, policy: Policy) -> Step:
             step = Step(room, (Emitted("node.offline", lost),))
         case LockChanged():
             step = Step(replace(room, lock="locked" if signal.locked else "unlocked"))
+        case NodeFaulted():
+            fault = NodeFault.model_validate({"room": room.room, "door": signal.door,
+                                              "node": signal.node, "fault": signal.fault})
+            step = Step(room, (Emitted("node.fault", fault),))
+        case Egress():
+            step = Step(_authorise(room, signal.at))
         case DndChanged():
             step = Step(replace(room, dnd=signal.on))
         case SettingsChanged():
@@ -196,11 +205,16 @@ def _access(room: Room, signal: AccessSignal) -> Step:
     last = LastAccess(at=signal.at, granted=granted, credential_id=credential_id, reason=reason[:64])
     data = AccessDecision(room=room.room, door=door, granted=granted, reason=reason[:64],
                           credential_id=credential_id, kind=kind)
-    authorised = room.authorised_at
-    if granted and (authorised is None or signal.at > authorised):
-        authorised = signal.at
     event = Emitted("access.granted" if granted else "access.denied", data)
-    return Step(replace(room, last_access=last, authorised_at=authorised), (event,))
+    authorised = _authorise(room, signal.at) if granted else room
+    return Step(replace(authorised, last_access=last), (event,))
+
+
+def _authorise(room: Room, at: datetime) -> Room:
+    """A grant or someone leaving by the inside handle: the door may open without being forced."""
+    if room.authorised_at is None or at > room.authorised_at:
+        return replace(room, authorised_at=at)
+    return room
 
 
 def _settings(room: Room, signal: SettingsChanged) -> Step:

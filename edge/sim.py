@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from edge.ports import FloorInputs
 from edge.store import Store
 from mqtt.access_messages import KeyUpsert
-from mqtt.keycard import Card, Kind, assemble, encode_body
+from mqtt.keycard import NO_AREAS, Area, Card, Kind, assemble, encode_body
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ class SimulatedDesk:
         public = self._key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
         return KeyUpsert(key_id=self.key_id, public_key=base64.urlsafe_b64encode(public).decode())
 
-    def issue(self, room: str, *, now: datetime, days: int = 2) -> bytes:
+    def issue(self, room: str, *, now: datetime, days: int = 2, areas: Area = NO_AREAS) -> bytes:
         """A guest card for ``room`` valid from now for ``days``, newer than any issued before."""
         with self._lock:
             sequence = int(self._store.meta(self.SEQUENCE) or "0") % 0xFFFE + 1
@@ -107,7 +107,7 @@ class SimulatedDesk:
         start = now.replace(microsecond=0)
         card = Card(kind=Kind.GUEST, key_id=self.key_id, credential_id=secrets.randbits(63), site=self._site,
                     issued_at=start, valid_from=start, valid_until=start + timedelta(days=days),
-                    sequence=sequence, guest=1, floor=self._floor, rooms=(int(room),))
+                    sequence=sequence, guest=1, floor=self._floor, rooms=(int(room),), areas=areas)
         body = encode_body(card)
         return assemble(body, self._key.sign(body))
 

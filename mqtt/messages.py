@@ -104,6 +104,25 @@ class NodeOffline(RoomEvent):
     node: int | None = Field(default=None, ge=0, le=255)
 
 
+NodeFaultKind = Literal["reader_silent", "reader_back", "card_torn", "two_cards", "reader_garbage",
+                        "card_unreadable", "lock_no_feedback"]
+
+
+class NodeFault(RoomEvent):
+    """What went wrong at a door (reader, card, lock); never a reason it opened."""
+
+    node: int | None = Field(default=None, ge=0, le=255)
+    fault: NodeFaultKind
+
+
+class RoomSetback(RoomEvent):
+    """The room was set back (nobody in) or restored; the energy saved so far is an estimate."""
+
+    setback: bool
+    setpoint_c: float | None = Field(default=None, ge=-50, le=60)
+    saved_kwh: float = Field(default=0.0, ge=0)
+
+
 class Occupancy(RoomEvent):
     occupied: bool
     guest_present: bool = False
@@ -120,6 +139,8 @@ EVENT_MODELS: dict[str, type[Data]] = {
     "room.vacated": RoomVacated,
     "tamper": Tamper,
     "node.offline": NodeOffline,
+    "node.fault": NodeFault,
+    "room.setback": RoomSetback,
 }
 
 # --- commands (cloud -> edge) and their acks -----------------------------------------------

@@ -14,6 +14,7 @@ from functools import lru_cache
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from edge.access.hours import OpeningHours, keeps_hours
 from edge.access.ports import AccessState, PublicKey
 from edge.access.scope import Door, opens
 from edge.clock import TimeReading
@@ -34,6 +35,7 @@ class Reason(StrEnum):
     NOT_YET_VALID = "not_yet_valid"
     WRONG_DOOR = "wrong_door"
     SUPERSEDED = "superseded"
+    OUTSIDE_HOURS = "outside_hours"  # a guest at a common area while it is closed
     DECISION_ERROR = "decision-error"  # the gateway failed to decide: the door stays shut
 
 
@@ -59,8 +61,10 @@ class Decision:
         return self.card.valid_until if self.card else None
 
 
-def decide(data: bytes, *, door: Door, time: TimeReading, state: AccessState) -> Decision:
-    """Check a tapped card. Order matters: nothing unsigned is trusted beyond the key id."""
+def decide(data: bytes, *, door: Door, time: TimeReading, state: AccessState,
+           hours: OpeningHours | None = None) -> Decision:
+    """Check a tapped card. Order matters: nothing unsigned is trusted beyond the key id.
+    ``hours``: the door's opening hours (common areas), kept by guest cards."""
     try:
         signed = parse_card(data)
     except CardFormatError as exc:
@@ -83,6 +87,8 @@ def decide(data: bytes, *, door: Door, time: TimeReading, state: AccessState) ->
     if not opens(card, door):
         kind = card.kind.name.lower()
         return _deny(Reason.WRONG_DOOR, card, f"{kind} card does not open {door.describe()}")
+    if hours is not None and keeps_hours(card) and not hours.is_open(now):
+        return _deny(Reason.OUTSIDE_HOURS, card, f"{door.describe()} is open {hours.describe()}")
     if card.kind is Kind.GUEST and card.rooms:
         highest = state.highest_sequence(card.rooms)
         if highest > card.sequence:

@@ -2,7 +2,8 @@
 
 It asks an injected `Decide` for every card (the access core plugs in there), answers the
 node with a DECISION frame, and reports what happened as plain facts (`TapDecided`,
-`TapDecidedByNode`, `DoorChanged`, `NodeSilent`) and telemetry (lock battery, link quality).
+`TapDecidedByNode`, `DoorChanged`, `LockChanged`, `NodeFault`, `Egress`, `NodeSilent`) and
+telemetry (lock battery, link quality).
 What the facts mean for the room (access and door events, forced doors) is the room state
 machine's business, not this service's.
 """
@@ -67,13 +68,53 @@ class DoorChanged:
 
 
 @dataclass(frozen=True)
+class LockChanged:
+    """The node's lock was released or locked again; ``sensed``: the lock's own sensor says so
+    (else it is the relay's command)."""
+
+    node: NodeConfig
+    locked: bool
+    sensed: bool
+    at: datetime  # when the node saw it
+
+
+# The node's FAULT codes as the contract names them (mqtt.messages.NodeFaultKind).
+FAULT_NAMES = {
+    fr.FAULT_READER_SILENT: "reader_silent",
+    fr.FAULT_READER_BACK: "reader_back",
+    fr.FAULT_CARD_TORN: "card_torn",
+    fr.FAULT_TWO_CARDS: "two_cards",
+    fr.FAULT_READER_GARBAGE: "reader_garbage",
+    fr.FAULT_CARD_UNREADABLE: "card_unreadable",
+    fr.FAULT_LOCK_NO_FEEDBACK: "lock_no_feedback",
+}
+
+
+@dataclass(frozen=True)
+class NodeFault:
+    """The node's reader, a card or the lock went wrong; the door stayed as it was."""
+
+    node: NodeConfig
+    fault: str  # one of FAULT_NAMES' values
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Egress:
+    """The inside handle or exit button was used at the node's door."""
+
+    node: NodeConfig
+    at: datetime
+
+
+@dataclass(frozen=True)
 class NodeSilent:
     """The node missed ``offline_after`` polls in a row (reported once until it answers again)."""
 
     node: NodeConfig
 
 
-NodeFact = TapDecided | TapDecidedByNode | DoorChanged | NodeSilent
+NodeFact = TapDecided | TapDecidedByNode | DoorChanged | LockChanged | NodeFault | Egress | NodeSilent
 
 
 class ReportFact(Protocol):
@@ -186,7 +227,7 @@ class DoorNodes:
         if reply.type == fr.HEARTBEAT:
             self._on_heartbeat(node, state, reply.payload)
             return
-        if reply.type not in (fr.CARD, fr.DOOR, fr.STATUS):
+        if reply.type not in fr.EVENTS:
             raise fr.FrameError(f"unexpected reply type {reply.type:#x} to POLL")
         event_id, body = fr.decode_event(reply.payload)
         if event_id == state.ack:
@@ -198,11 +239,27 @@ class DoorNodes:
                 state.ack = event_id
             return
         state.ack = event_id  # taken, even if its body turns out bad: never a poison loop
-        if reply.type == fr.DOOR:
-            is_open, age_ms = fr.decode_door(body)
-            self._emit(DoorChanged(node, is_open, self._now() - timedelta(milliseconds=age_ms)))
-        else:
+        if reply.type == fr.STATUS:
             self._on_status(node, state, body)
+        else:
+            self._emit(self._fact(node, reply.type, body))
+
+    def _fact(self, node: NodeConfig, kind: int, body: bytes) -> NodeFact:
+        """The fact a DOOR, LOCK, FAULT or EGRESS event reports, dated by its age."""
+        if kind == fr.DOOR:
+            is_open, age_ms = fr.decode_door(body)
+            return DoorChanged(node, is_open, self._ago(age_ms))
+        if kind == fr.LOCK:
+            locked, flags, age_ms = fr.decode_lock(body)
+            return LockChanged(node, locked, bool(flags & fr.LOCK_SENSED), self._ago(age_ms))
+        if kind == fr.FAULT:
+            code, age_ms = fr.decode_fault(body)
+            log.warning("door node %d (%s): %s", node.address, node.door, FAULT_NAMES[code])
+            return NodeFault(node, FAULT_NAMES[code], self._ago(age_ms))
+        return Egress(node, self._ago(fr.decode_egress(body)))
+
+    def _ago(self, age_ms: int) -> datetime:
+        return self._now() - timedelta(milliseconds=age_ms)
 
     def _on_heartbeat(self, node: NodeConfig, state: _NodeState, payload: bytes) -> None:
         uptime_s, _allowed = fr.decode_heartbeat(payload)

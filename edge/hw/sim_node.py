@@ -65,17 +65,28 @@ class SimPin:
 
 
 class SimReader:
-    """Cards held to the reader, one read each."""
+    """Cards held to the reader, one read each, and the faults a reader driver reports
+    (``firmware.doornode.pn532.PN532.fault``: a torn card, two cards, a silent reader)."""
 
     def __init__(self) -> None:
         self._cards: queue.SimpleQueue[bytes] = queue.SimpleQueue()
+        self._faults: queue.SimpleQueue[int] = queue.SimpleQueue()
 
     def present(self, card: bytes) -> None:
         self._cards.put(card)
 
+    def report_fault(self, code: int) -> None:
+        self._faults.put(code)
+
     def read(self) -> bytes | None:
         try:
             return self._cards.get_nowait()
+        except queue.Empty:
+            return None
+
+    def fault(self) -> int | None:
+        try:
+            return self._faults.get_nowait()
         except queue.Empty:
             return None
 
@@ -132,14 +143,21 @@ class BusUart:
 class SimNode:
     """One node's firmware with the pins, reader and UART it was handed."""
 
-    def __init__(self, line: _Line, address: int, *, battery_mv: int | None, **options: Any):
+    def __init__(self, line: _Line, address: int, *, battery_mv: int | None, reader: Any = None,
+                 **options: Any):
         self.lock, self.contact, self.reader = SimPin(), SimPin(0), SimReader()
+        chip_reader = reader if reader is not None else self.reader  # a driver on a simulated chip
+        self.handle = SimPin(1)  # a switch to ground with a pull-up: 0 while the handle is turned
         self.uart = BusUart(line)
-        self.node = DoorNode(self.uart, self.lock, self.contact, self.reader, address,
-                             battery=(lambda: battery_mv), now_ms=ticks_ms(), **options)
+        self.node = DoorNode(self.uart, self.lock, self.contact, chip_reader, address,
+                             battery=(lambda: battery_mv), now_ms=ticks_ms(), handle=self.handle,
+                             handle_level=0, **options)
 
     def tap(self, card: bytes) -> None:
         self.reader.present(card)
+
+    def turn_handle(self, *, held: bool) -> None:
+        self.handle.value(0 if held else 1)
 
     def set_door(self, *, is_open: bool) -> None:
         self.contact.value(1 if is_open else 0)
@@ -194,6 +212,7 @@ class SimulatedDoorNode(SimulatedBus):
         self.lock, self.contact, self.reader = only.lock, only.contact, only.reader
         self.uart, self.node = only.uart, only.node
         self.tap, self.set_door = only.tap, only.set_door
+        self.handle, self.turn_handle = only.handle, only.turn_handle
 
     def start(self) -> SimulatedDoorNode:
         super().start()

@@ -7,10 +7,11 @@ On a Pi: ``SystemHealth`` (thermal zone, disk, outbox, backlog, clock). On a sim
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from edge.hw.iio import IIO_DEVICES, IioClimate
 from edge.telemetry.runner import TelemetryRunner
 from edge.telemetry.sim import SimGatewayHealth, SimRoomSensors
 from edge.telemetry.sysfs import SystemHealth
@@ -34,6 +35,16 @@ def add_system_health(runner: TelemetryRunner, *, data_dir: Path, facts: Gateway
     runner.add_sensor(SystemHealth(data_dir=data_dir, outbox_depth=facts.outbox_depth,
                                    clock_offset_s=facts.clock_offset_s,
                                    backlog_depth=runner.backlog_depth))
+
+
+def add_climate_sensors(runner: TelemetryRunner, sensors: Mapping[str, str],
+                        root: Path = IIO_DEVICES) -> None:
+    """Each room's climate sensor through the kernel's IIO sysfs (a device name or its path)."""
+    for room, device in sensors.items():
+        if device.startswith("/"):
+            runner.add_sensor(IioClimate(room, device=Path(device)))
+        else:
+            runner.add_sensor(IioClimate(room, name=device, root=root))
 
 
 def add_simulated_floor(runner: TelemetryRunner, *, rooms: Sequence[str], seed: int | None,

@@ -25,9 +25,13 @@ CARD = 0x42
 DOOR = 0x43
 STATUS = 0x44
 HEARTBEAT = 0x45
+LOCK = 0x46
+FAULT = 0x47
+EGRESS = 0x48
 
 COMMANDS = (POLL, DECISION, UNLOCK, FORGET)
-REPLIES = (ACK, NACK, CARD, DOOR, STATUS, HEARTBEAT)
+REPLIES = (ACK, NACK, CARD, DOOR, STATUS, HEARTBEAT, LOCK, FAULT, EGRESS)
+EVENTS = (CARD, DOOR, STATUS, LOCK, FAULT, EGRESS)  # replies to POLL that carry an event id
 
 # NACK reasons.
 NACK_BAD_PAYLOAD = 1
@@ -36,6 +40,19 @@ NACK_UNKNOWN_TYPE = 2
 # CARD flags: the node decided by itself (its gateway was silent).
 CARD_LOCAL = 0x01
 CARD_LOCAL_GRANTED = 0x02
+
+# LOCK flags: the lock's own sensor confirms the state (0: no sensor, the relay's command).
+LOCK_SENSED = 0x01
+
+# FAULT codes: what went wrong at the door, never a reason to open it.
+FAULT_READER_SILENT = 1  # the card reader stopped answering: the node cannot read cards
+FAULT_READER_BACK = 2  # ... and answers again
+FAULT_CARD_TORN = 3  # a card left the field before it was read whole
+FAULT_TWO_CARDS = 4  # more than one card in the field: none is read
+FAULT_READER_GARBAGE = 5  # the reader's bus carried a frame that breaks its protocol
+FAULT_CARD_UNREADABLE = 6  # a card that holds no keycard (another kind of tag, wrong layout)
+FAULT_LOCK_NO_FEEDBACK = 7  # the lock's sensor did not follow the relay
+FAULTS = (1, 2, 3, 4, 5, 6, 7)
 
 try:
     # CPython computes the same CRC in C; MicroPython lacks it and uses the table.
@@ -326,3 +343,36 @@ def decode_heartbeat(payload):
 def decode_nack(payload):
     _need(payload, 1, "NACK")
     return payload[0]
+
+
+def encode_lock(locked, flags, age_ms):
+    return struct.pack(">BBH", 1 if locked else 0, flags & 0xFF, min(age_ms, 0xFFFF))
+
+
+def decode_lock(payload):
+    _need(payload, 4, "LOCK")
+    locked, flags, age_ms = struct.unpack(">BBH", payload)
+    if locked > 1:
+        raise FrameError("LOCK state must be 0 or 1")
+    return locked == 1, flags, age_ms
+
+
+def encode_fault(code, age_ms):
+    return struct.pack(">BH", code & 0xFF, min(age_ms, 0xFFFF))
+
+
+def decode_fault(payload):
+    _need(payload, 3, "FAULT")
+    code, age_ms = struct.unpack(">BH", payload)
+    if code not in FAULTS:
+        raise FrameError("unknown FAULT code %d" % code)
+    return code, age_ms
+
+
+def encode_egress(age_ms):
+    return struct.pack(">H", min(age_ms, 0xFFFF))
+
+
+def decode_egress(payload):
+    _need(payload, 2, "EGRESS")
+    return struct.unpack(">H", payload)[0]

@@ -1,10 +1,13 @@
 # The door node: answers its gateway over the RS-485 bus, reads cards, drives the lock,
-# reports the door contact and battery. Hardware comes in from outside (micropython-lib
-# style): uart has any()/read(n)/write(b); lock, contact and de are Pins (value());
-# reader.read() returns card bytes or None; battery() returns millivolts or None.
+# reports the door contact, the lock's state, the inside handle, faults and battery. Hardware
+# comes in from outside (micropython-lib style): uart has any()/read(n)/write(b); lock,
+# contact, lock_sense, handle and de are Pins (value()); reader.read() returns card bytes or
+# None (a reader may also offer fault() -> frame.FAULT_* code or None, as pn532.PN532 does);
+# battery() returns millivolts or None.
 from . import frame as fr
 from .allowlist import Allowlist
 from .clock import ticks_add, ticks_diff
+from .lock import FEEDBACK_MS, Lock
 
 REREAD_MS = 700  # the same card seen again within this is still the same tap
 DEBOUNCE_MS = 30
@@ -28,10 +31,13 @@ class DoorNode:
                  now_ms=0, lock_active=1, open_level=1, local_unlock_ms=5000,
                  link_timeout_ms=2000, decision_timeout_ms=500, allowlist_size=16,
                  queue_size=8, status_every_ms=60000, reread_ms=REREAD_MS,
-                 first_event_id=None):
+                 first_event_id=None, lock_sense=None, sense_unlocked=1, handle=None,
+                 handle_level=0, feedback_ms=FEEDBACK_MS):
         if not 1 <= address <= fr.MAX_ADDR:
             raise ValueError("node address must be 1..%d" % fr.MAX_ADDR)
         self.uart, self.lock, self.contact, self.reader = uart, lock, contact, reader
+        self.reader_fault = getattr(reader, "fault", None)
+        self.handle, self.handle_level = handle, handle_level
         self.address, self.battery, self.de = address, battery, de
         self.lock_active, self.open_level = lock_active, open_level
         self.local_unlock_ms = local_unlock_ms
@@ -59,7 +65,11 @@ class DoorNode:
         self.door_open = None
         self.raw_open = None
         self.raw_since = now_ms
-        self._lock(False)
+        self.handle_raw = False
+        self.handle_since = now_ms
+        self.handle_on = False
+        self.lockd = Lock(lock, self._queue, now_ms, active=lock_active, sense=lock_sense,
+                          sense_unlocked=sense_unlocked, feedback_ms=feedback_ms)
 
     # --- the loop --------------------------------------------------------------------
 
@@ -71,15 +81,22 @@ class DoorNode:
         card = self.reader.read()
         if card:
             self._on_card(bytes(card), now_ms)
+        if self.reader_fault is not None:
+            code = self.reader_fault()
+            while code is not None:
+                self._queue(fr.FAULT, code, now_ms)
+                code = self.reader_fault()
         self._watch_contact(now_ms)
+        self._watch_handle(now_ms)
         self._timers(now_ms)
+        self.lockd.check(now_ms)
 
     def link_up(self, now_ms):
         return self.last_cmd is not None and \
             ticks_diff(now_ms, self.last_cmd) < self.link_timeout_ms
 
     def unlocked(self):
-        return self.relock_at is not None
+        return bool(self.lockd.commanded)
 
     # --- serial ----------------------------------------------------------------------
 
@@ -171,6 +188,12 @@ class DoorNode:
             return fr.encode_card(data[0], data[1], age_ms, data[2])
         if kind == fr.DOOR:
             return fr.encode_door(data, age_ms)
+        if kind == fr.LOCK:
+            return fr.encode_lock(data[0], data[1], age_ms)
+        if kind == fr.FAULT:
+            return fr.encode_fault(data, age_ms)
+        if kind == fr.EGRESS:
+            return fr.encode_egress(age_ms)
         mv = self.battery() if self.battery is not None else None
         return fr.encode_status(0xFFFF if mv is None else min(max(mv, 0), 0xFFFE),
                                 self.decoder.errors(), self.replies.duplicates)
@@ -217,12 +240,8 @@ class DoorNode:
     def unlock(self, unlock_ms, now_ms):
         if unlock_ms <= 0:
             return
-        self._lock(True)
+        self.lockd.drive(True, now_ms)
         self.relock_at = ticks_add(now_ms, unlock_ms)
-
-    def _lock(self, unlocked):
-        active = self.lock_active if unlocked else 1 - self.lock_active
-        self.lock.value(active)
 
     # --- contact and timers ----------------------------------------------------------
 
@@ -235,10 +254,23 @@ class DoorNode:
             self.door_open = raw
             self._queue(fr.DOOR, raw, self.raw_since)
 
+    def _watch_handle(self, now_ms):
+        """The inside handle or exit button: a guest leaving, so the door opening is no break-in."""
+        if self.handle is None:
+            return
+        raw = self.handle.value() == self.handle_level
+        if raw != self.handle_raw:
+            self.handle_raw, self.handle_since = raw, now_ms
+            return
+        if raw != self.handle_on and ticks_diff(now_ms, self.handle_since) >= DEBOUNCE_MS:
+            self.handle_on = raw
+            if raw:
+                self._queue(fr.EGRESS, None, self.handle_since)
+
     def _timers(self, now_ms):
         if self.relock_at is not None and ticks_diff(now_ms, self.relock_at) >= 0:
             self.relock_at = None
-            self._lock(False)
+            self.lockd.drive(False, now_ms)
         pending = self.pending
         if pending is not None and ticks_diff(now_ms, pending[2]) >= 0:
             self.pending = None  # the gateway is too slow: fall back on what we know

@@ -4,6 +4,7 @@ from typing import Any, Final, Protocol, overload, type_check_only
 
 from .allowlist import Allowlist
 from .frame import Decoder, ReplyCache
+from .lock import Lock
 
 REREAD_MS: Final[int]
 DEBOUNCE_MS: Final[int]
@@ -38,6 +39,7 @@ class DoorNode:
     dropped: int
     bad_cards: int
     event_id: int
+    lockd: Lock
     def __init__(
         self,
         uart: Uart,
@@ -58,6 +60,11 @@ class DoorNode:
         status_every_ms: int = 60000,
         reread_ms: int = ...,
         first_event_id: int | None = None,
+        lock_sense: Pin | None = None,
+        sense_unlocked: int = 1,
+        handle: Pin | None = None,
+        handle_level: int = 0,
+        feedback_ms: int = ...,
     ) -> None: ...
     def step(self, now_ms: int) -> None: ...
     def link_up(self, now_ms: int) -> bool: ...

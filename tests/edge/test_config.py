@@ -127,3 +127,25 @@ def test_any_file_gives_a_config_or_a_config_error(tmp_path: Path, content: byte
     path.write_bytes(content)
     with contextlib.suppress(ConfigError):
         load_config(path, env={})
+
+
+@pytest.mark.parametrize(("doors", "extra", "message"), [
+    ({"pool": {"node": 9, "area": "pool", "hours": "7-22"}}, {}, "opening hours"),
+    ({"101": {"node": 9, "area": "gym"}}, {}, "named like rooms"),
+    ({"pool": {"node": 3, "area": "pool"}}, {"POSADA_DOOR_NODES": '{"101": 3}'}, "share a node address"),
+    ({"pool": {"node": 9, "area": "sauna"}}, {}, "area"),
+    ({"pool": {"node": 9}}, {"POSADA_TIMEZONE": "Mars/Olympus"}, "time zone"),
+])
+def test_facility_doors_that_cannot_work_are_refused(doors: dict[str, object], extra: dict[str, str],
+                                                     message: str) -> None:
+    import json
+
+    with pytest.raises(ConfigError, match=message):
+        load_config(env={**BASE, **extra, "POSADA_FACILITY_DOORS": json.dumps(doors)})
+
+
+def test_facility_doors_and_the_zone_are_read() -> None:
+    doors = '{"gym": {"node": 4, "area": "gym", "hours": "06:00-23:00"}, "landing": {"node": 5}}'
+    config = load_config(env={**BASE, "POSADA_TIMEZONE": "Europe/Madrid", "POSADA_FACILITY_DOORS": doors})
+    assert config.facility_doors["gym"].hours == "06:00-23:00"
+    assert config.facility_doors["landing"].area is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,8 +11,10 @@ import pytest
 
 from edge.app import Gateway, build
 from edge.config import load_config
-from edge.hw.sim_node import SimulatedDoorNode
+from edge.hw.sim_node import SimulatedBus, SimulatedDoorNode
 from edge.sim import SimulatedDesk
+from firmware.doornode import frame as fr
+from mqtt.keycard import Area
 from mqtt.messages import RemoteUnlock
 from tests.edge.cloud_peer import wait_until
 
@@ -122,4 +125,66 @@ def test_a_pir_on_the_gpio_marks_the_guest_present(node: SimulatedDoorNode, tmp_
     finally:
         hardware.stop()
         factory.reset()
+        gw.store.close()
+
+
+def test_the_room_shows_the_lock_the_node_reports(gateway: Gateway, node: SimulatedDoorNode) -> None:
+    wait_until(lambda: gateway.room("101").lock == "locked", timeout=5, what="the boot report")
+    ack = gateway.command("door.unlock", RemoteUnlock(room="101", seconds=1))
+    assert ack is not None and ack.ok
+    wait_until(lambda: gateway.room("101").lock == "unlocked", timeout=5, what="released")
+    wait_until(lambda: gateway.room("101").lock == "locked", timeout=5, what="locked again")
+    assert gateway.room("102").lock == "unknown"  # no node, nothing reported
+
+
+def test_a_silent_reader_is_a_node_fault_event(gateway: Gateway, node: SimulatedDoorNode) -> None:
+    node.reader.report_fault(fr.FAULT_READER_SILENT)
+    wait_until(lambda: ("node.fault", None) in _events(gateway), timeout=5, what="node.fault")
+    faults = [e.data for e in gateway.store.after(0, limit=100) if e.type == "node.fault"]
+    assert faults == [{"room": "101", "door": "101", "node": 7, "fault": "reader_silent"}]
+    assert gateway.room("101").lock != "unlocked"
+
+
+def test_a_door_opened_from_inside_by_the_handle_is_not_forced(
+    gateway: Gateway, node: SimulatedDoorNode
+) -> None:
+    wait_until(lambda: gateway.room("101").door == "closed", timeout=5, what="the node's first report")
+    node.turn_handle(held=True)
+    time.sleep(0.1)  # debounced and polled
+    node.set_door(is_open=True)
+    wait_until(lambda: gateway.room("101").door == "open", timeout=5, what="door open")
+    node.turn_handle(held=False)
+    assert "door.forced" not in [t for t, _ in _events(gateway)]
+
+
+def test_a_pool_reader_on_the_bus_decides_with_the_card_s_areas(tmp_path: Path) -> None:
+    bus = SimulatedBus([7, 9], link_timeout_ms=300, decision_timeout_ms=400, reread_ms=100).start()
+    config = load_config(env={}, overrides={
+        "site": "hotel", "floor": "f1", "rooms": ["101"], "data_dir": tmp_path, "site_number": 4,
+        "floor_number": 1, "trust_system_clock": True, "hardware": "pi", "serial_url": bus.device,
+        "door_nodes": {"101": 7},
+        "facility_doors": {"pool": {"node": 9, "area": "pool", "hours": "00:00-24:00"}},
+    })
+    gw, _ = build(config)
+    assert gw.hardware is not None
+    gw.hardware.start(gw)
+    try:
+        desk = SimulatedDesk.load_or_create(gw.store, site=4, floor=1)
+        ack = gw.command("key.upsert", desk.key_command())
+        assert ack is not None and ack.ok
+        pool = bus.nodes[9]
+        pool.tap(desk.issue("101", now=gw.now()))  # no pool on this card
+        wait_until(lambda: ("access.denied", "wrong_door") in _events(gw), timeout=5, what="refusal")
+        pool.tap(desk.issue("101", now=gw.now(), areas=Area.POOL))
+        wait_until(lambda: ("access.granted", "granted") in _events(gw), timeout=5, what="grant")
+        assert pool.lock.wait_for(1, timeout=2.0)
+        pool.reader.report_fault(fr.FAULT_TWO_CARDS)
+        wait_until(lambda: ("node.fault", None) in _events(gw), timeout=5, what="fault")
+        at_pool = [e.data for e in gw.store.after(0, limit=100) if e.data.get("door") == "pool"]
+        assert all("room" not in data for data in at_pool)
+        assert {"door": "pool", "node": 9, "fault": "two_cards"} in at_pool
+        assert bus.nodes[7].lock.level == 0  # the room's door never moved
+    finally:
+        gw.hardware.stop()
+        bus.close()
         gw.store.close()

@@ -13,9 +13,11 @@ from edge.room_signals import (
     CardDecided,
     DndChanged,
     DoorContact,
+    Egress,
     LockChanged,
     Motion,
     NodeDecided,
+    NodeFaulted,
     NodeSilent,
     RemoteUnlocked,
     SettingsChanged,
@@ -185,6 +187,26 @@ def test_a_refusal_or_a_grant_too_long_ago_does_not_cover_the_opening() -> None:
                                         DoorContact(open=True, at=_s(151)))
 
 
+def test_leaving_by_the_inside_handle_is_not_forced() -> None:
+    assert _door_types(Egress(at=_s(100)), DoorContact(open=True, at=_s(102))) == [
+        "door.closed", "door.opened"]
+    assert "door.forced" in _door_types(Egress(at=_s(100)), DoorContact(open=True, at=_s(200)))
+
+
+def test_lock_reports_show_on_the_room_and_change_nothing_else() -> None:
+    room = Room(room="101")
+    step = apply(room, LockChanged(locked=False, at=_s(1)), SUPERVISED)
+    assert step.room.lock == "unlocked" and step.events == () and step.room.authorised_at is None
+    assert apply(step.room, LockChanged(locked=True, at=_s(2)), SUPERVISED).room.snapshot().lock == "locked"
+
+
+def test_a_node_fault_is_an_event_and_never_a_grant() -> None:
+    step = apply(Room(room="101"), NodeFaulted(fault="card_torn", at=_s(1), node=3, door="101"), SUPERVISED)
+    assert [(e.type, e.data.model_dump(exclude_none=True)) for e in step.events] == [
+        ("node.fault", {"room": "101", "door": "101", "node": 3, "fault": "card_torn"})]
+    assert step.room.authorised_at is None and step.room.last_access is None
+
+
 def test_unsupervised_doors_are_never_forced() -> None:
     assert _door_types(DoorContact(open=True, at=_s(100)), policy=POLICY) == ["door.closed", "door.opened"]
 
@@ -232,6 +254,9 @@ def _signal(minute: float) -> st.SearchStrategy[Signal]:
         st.builds(RemoteUnlocked, command_id=st.just("u1"), at=st.just(at)),
         st.builds(NodeSilent, node=st.integers(1, 247), at=st.just(at)),
         st.builds(LockChanged, locked=st.booleans(), at=st.just(at)),
+        st.builds(NodeFaulted, fault=st.sampled_from(["card_torn", "reader_silent", "lock_no_feedback"]),
+                  at=st.just(at), node=st.integers(1, 126)),
+        st.builds(Egress, at=st.just(at)),
         st.builds(DndChanged, on=st.booleans(), at=st.just(at)),
         st.builds(
             SettingsChanged,

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).parents[2]
-MODULES = ["frame", "node", "clock", "allowlist"]
+MODULES = ["frame", "node", "clock", "allowlist", "lock"]
 
 
 def test_firmware_stubs_match_the_modules() -> None:

@@ -18,8 +18,11 @@ from edge.hw.door_nodes import (
     NODE_MEMORY_MAX_S,
     DoorChanged,
     DoorNodes,
+    Egress,
+    LockChanged,
     NodeConfig,
     NodeFact,
+    NodeFault,
     NodeSilent,
     Reading,
     TapDecided,
@@ -145,6 +148,41 @@ def test_door_contacts_are_reported_with_the_node_s_time(rig: Rig) -> None:
     moves = [f for f in rec.facts if isinstance(f, DoorChanged)]
     assert [m.is_open for m in moves] == [False, True, False]
     assert moves[1].at >= before - timedelta(seconds=1) and moves[1].at <= moves[2].at
+
+
+def test_lock_changes_are_reported_so_the_board_knows_the_lock(rig: Rig) -> None:
+    service, rec, node = rig
+    link_up(service, rec)
+    poll_until(service, lambda: any(isinstance(f, LockChanged) for f in rec.facts))
+    node.tap(GUEST)
+
+    def locks() -> list[bool]:
+        return [f.locked for f in rec.facts if isinstance(f, LockChanged)]
+
+    poll_until(service, lambda: locks() == [True, False, True])  # boot, released, relocked
+    assert not any(f.sensed for f in rec.facts if isinstance(f, LockChanged))  # no sensor here
+
+
+def test_reader_faults_are_reported_and_open_nothing(rig: Rig) -> None:
+    service, rec, node = rig
+    link_up(service, rec)
+    mark = node.lock.mark()
+    node.reader.report_fault(fr.FAULT_CARD_TORN)
+    node.reader.report_fault(fr.FAULT_READER_SILENT)
+
+    def faults() -> list[str]:
+        return [f.fault for f in rec.facts if isinstance(f, NodeFault)]
+
+    poll_until(service, lambda: faults() == ["card_torn", "reader_silent"])
+    assert not node.lock.wait_for(1, timeout=0.05, since=mark) and not rec.asked
+
+
+def test_inside_handle_is_reported_as_egress(rig: Rig) -> None:
+    service, rec, node = rig
+    link_up(service, rec)
+    node.turn_handle(held=True)
+    poll_until(service, lambda: any(isinstance(f, Egress) for f in rec.facts))
+    node.turn_handle(held=False)
 
 
 def test_broken_decision_keeps_the_door_shut(door_node: SimulatedDoorNode) -> None:
