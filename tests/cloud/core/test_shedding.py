@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 from starlette.types import Receive, Scope, Send
@@ -36,6 +39,13 @@ def _client(app: LoadShedding) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
 
 
+
+def _run(main: Coroutine[Any, Any, None]) -> None:
+    """Run on a thread of its own: an earlier test in this worker may have left an event loop
+    running in the main thread (Playwright's sync API does), where asyncio.run refuses to start."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, main).result()
+
 def test_a_request_past_the_limit_is_refused_with_retry_after_within_its_time() -> None:
     async def run() -> None:
         gate = Gate()
@@ -56,7 +66,7 @@ def test_a_request_past_the_limit_is_refused_with_retry_after_within_its_time() 
             assert [r.status_code for r in await asyncio.gather(*held)] == [200, 200]
             assert shed.shed == 1
 
-    asyncio.run(run())
+    _run(run())
 
 
 def test_a_waiting_request_takes_the_slot_freed_within_its_time() -> None:
@@ -74,7 +84,7 @@ def test_a_waiting_request_takes_the_slot_freed_within_its_time() -> None:
             assert (await second).status_code == 200
             assert shed.shed == 0
 
-    asyncio.run(run())
+    _run(run())
 
 
 def test_a_stream_frees_its_slot_once_its_answer_has_started() -> None:
@@ -100,7 +110,7 @@ def test_a_stream_frees_its_slot_once_its_answer_has_started() -> None:
         await stream
         assert shed.shed == 0
 
-    asyncio.run(run())
+    _run(run())
 
 
 def test_no_request_waits_when_admitted_ones_already_take_all_the_time() -> None:
@@ -118,4 +128,4 @@ def test_no_request_waits_when_admitted_ones_already_take_all_the_time() -> None
             gate.open.set()
             assert (await held).status_code == 200
 
-    asyncio.run(run())
+    _run(run())
