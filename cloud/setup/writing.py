@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import null, select
 
@@ -22,6 +22,7 @@ from cloud.setup.target import Target, as_date, capacity
 
 FIRST_REMOVED = ("out_of_order", "service_items", "taxes", "restrictions", "prices", "areas", "rooms")
 LAST_REMOVED = ("tax_categories", "rate_plans", "room_types", "floors")  # after rooms and items move off
+_Coded = TypeVar("_Coded", RoomType, RatePlan, TaxCategory)
 
 
 def write(target: Target, changes: list[Change]) -> None:
@@ -64,32 +65,30 @@ def _floor(target: Target, change: Change) -> None:
     target.floors[data["id"]] = floor
 
 
+def _by_code(target: Target, known: dict[str, _Coded], model: type[_Coded], values: dict[str, Any]) -> None:
+    """Create or change the property's item of ``model`` with ``values["code"]`` and remember it."""
+    code = values["code"]
+    item = known.get(code) or model(property_id=target.property_id, code=code)
+    for name, value in values.items():
+        setattr(item, name, value)
+    target.session.add(item)
+    known[code] = item
+
+
 def _room_type(target: Target, change: Change) -> None:
     data = _after(change)
-    type_ = target.types.get(data["code"]) or RoomType(property_id=target.property_id, code=data["code"])
-    for name, value in rows.room_type_values(data).items():
-        setattr(type_, name, value)
-    target.session.add(type_)
-    target.types[data["code"]] = type_
+    _by_code(target, target.types, RoomType, {"code": data["code"], **rows.room_type_values(data)})
 
 
 def _rate_plan(target: Target, change: Change) -> None:
     data = _after(change)
-    plan = target.plans.get(data["code"]) or RatePlan(property_id=target.property_id, code=data["code"])
-    for name, value in rows.rate_plan_values(data).items():
-        setattr(plan, name, value)
-    target.session.add(plan)
-    target.plans[data["code"]] = plan
+    _by_code(target, target.plans, RatePlan, {"code": data["code"], **rows.rate_plan_values(data)})
 
 
 def _category(target: Target, change: Change) -> None:
     data = _after(change)
-    found = target.categories.get(data["code"]) or TaxCategory(
-        property_id=target.property_id, code=data["code"]
-    )
-    found.name, found.charge_kinds = data["name"], sorted(data["charge_kinds"])
-    target.session.add(found)
-    target.categories[data["code"]] = found
+    values = {"code": data["code"], "name": data["name"], "charge_kinds": sorted(data["charge_kinds"])}
+    _by_code(target, target.categories, TaxCategory, values)
 
 
 def _room(target: Target, change: Change) -> None:
