@@ -26,12 +26,15 @@ from cloud.board.notify import BoardNotifier
 from cloud.cards import wiring as cards
 from cloud.cards.issuer import KeyringIssuer
 from cloud.commands.publisher import CommandPublisher
+from cloud.core.body_limit import BodyLimit
 from cloud.core.clock import Clock, utcnow
 from cloud.core.db import make_engine, make_sessionmaker
 from cloud.core.election import Leadership
 from cloud.core.fast_reads import FastReads
 from cloud.core.migrate import upgrade
+from cloud.core.origin import RequestOrigin
 from cloud.core.problems import install_problem_handlers
+from cloud.core.rate_limit import ApiRateLimit
 from cloud.core.shedding import LoadShedding
 from cloud.core.templating import templates
 from cloud.guests import wiring as guests
@@ -172,6 +175,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow,
     for area in (guests, billing, notify, api, board, telemetry, housekeeping, setup, portal):
         area.install(app, services)
     install_i18n(app, templates)  # the language is known to every page, errors too
+    app.add_middleware(ApiRateLimit, per_minute=settings.api_rate_per_minute, burst=settings.api_rate_burst)
+    app.add_middleware(BodyLimit, max_bytes=settings.http_max_body_bytes)
+    app.add_middleware(RequestOrigin)  # who and from where, for the audit trail
     app.add_middleware(LoadShedding, max_in_flight=settings.http_max_in_flight,  # outermost: sheds cheaply
                        answer_within_s=settings.http_answer_within_ms / 1000)
     return app

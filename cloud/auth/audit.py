@@ -1,43 +1,184 @@
-"""The audit log: every change to a reservation, payment, card, guest or staff account."""
+"""The audit trail: every change to reservations, stays, folios, payments, invoices, prices and
+restrictions, cards, staff and settings, recorded append-only and chained by hashes.
+
+Two ways in, one log:
+
+- ``audit(session, actor, action, ...)``: an explicit record (a card revoked, a set-up applied);
+- the tables in ``TRACKED``: every ORM insert, update and delete of their rows is recorded by
+  itself with the columns before and after (personal data named, never copied: see ``REDACTED``).
+  Rows written by plain SQL statements are recorded by their writer with ``record``.
+
+Entries are only queued during the transaction; when it commits they are appended at the chain's
+end under a lock on ``audit_head`` (a row lock on PostgreSQL, the write lock SQLite's
+``BEGIN IMMEDIATE`` already holds), so concurrent writers never fork the chain and the lock is
+held only for the commit. Who, role and address come from the request's origin
+(``cloud.core.origin``); outside a request the actor is the system.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.base import NO_VALUE
 
-from cloud.auth.models import AuditEntry
+from cloud.auth.audit_chain import json_safe, link_hash
+from cloud.auth.models import AuditEntry, AuditHead
 from cloud.auth.roles import Principal
+from cloud.core.origin import current_origin
 from mqtt.envelope import new_id, utcnow
 
+PENDING = "audit_pending"
+# table -> the entity its rows are recorded as
+TRACKED = {
+    "reservations": "reservation", "room_allocations": "stay_room", "stay_credentials": "card",
+    "billing_folios": "folio", "billing_charges": "charge", "billing_payments": "payment",
+    "billing_invoices": "invoice", "rate_prices": "price", "rate_restrictions": "restriction",
+    "staff_users": "staff", "group_blocks": "group_block", "long_stay_contracts": "contract",
+    # settings of the property
+    "properties": "property", "property_scopes": "property_scope", "floors": "floor", "rooms": "room",
+    "room_types": "room_type", "rate_plans": "rate_plan", "card_areas": "card_area",
+    "taxes": "tax", "tax_categories": "tax_category", "service_items": "service_item",
+}
+# columns whose values stay out of the log (personal data, secrets); that they changed is kept
+REDACTED = frozenset({"guest_name", "guest_email", "guest_phone", "company_name", "password_hash",
+                      "token_hash", "email", "phone", "name_enc", "email_enc", "phone_enc"})
+# columns whose changes alone are not worth an entry (counters of sign-in failures)
+QUIET = {"staff_users": frozenset({"failures", "failure_window_start", "locked_until"})}
 
-def audit(
-    session: Session,
-    actor: Principal | str,
-    action: str,
-    entity: str,
-    entity_id: str,
-    detail: dict[str, Any] | None = None,
-    *,
-    site: str | None = None,
-) -> AuditEntry:
-    """Record who did ``action`` to ``entity``/``entity_id``, in the caller's transaction.
 
-    ``actor`` is the signed-in principal, or a name such as ``"system:checkout-job"``.
-    ``detail`` must be JSON-serialisable and should hold ids and changed field names,
-    never personal data in clear.
-    """
+@dataclass(frozen=True, slots=True)
+class Who:
+    actor_id: str | None
+    actor: str
+    role: str | None
+    address: str | None
+    site: str | None
+
+
+def who(actor: Principal | str | None = None, *, site: str | None = None) -> Who:
+    """The actor named, else the request's signed-in principal, else the system."""
+    origin = current_origin()
+    address = origin.address if origin else None
     if isinstance(actor, Principal):
-        actor_id, actor_name, site = actor.user_id, actor.username, site or actor.site
-    else:
-        actor_id, actor_name = None, actor
+        return Who(actor.user_id, actor.username, actor.role.value, address, site or actor.site)
+    if actor is not None:
+        return Who(None, actor, None, address, site)
+    if origin is not None and origin.actor is not None:
+        return Who(origin.actor_id, origin.actor, origin.role, address, site or origin.site)
+    return Who(None, "system", None, address, site)
+
+
+def audit(session: Session, actor: Principal | str | None, action: str, entity: str, entity_id: str,
+          detail: dict[str, Any] | None = None, *, site: str | None = None) -> AuditEntry:
+    """Record who did ``action`` to ``entity``/``entity_id``; appended when the caller commits.
+
+    ``actor`` is the signed-in principal, a name such as ``"system:checkout-job"``, or None for
+    the request's principal. ``detail`` must be JSON-serialisable and should hold ids and changed
+    field names, never personal data in clear."""
+    by = who(actor, site=site)
     entry = AuditEntry(
-        id=new_id(), at=utcnow(), actor_id=actor_id, actor=actor_name[:100], site=site,
-        action=action[:64], entity=entity[:64], entity_id=str(entity_id)[:64], detail=detail or {},
+        id=new_id(), at=utcnow(), actor_id=by.actor_id, actor=by.actor[:100], role=by.role,
+        address=by.address, site=by.site, action=action[:64], entity=entity[:64],
+        entity_id=str(entity_id)[:64], detail=json_safe(detail or {}),
     )
-    session.add(entry)
+    session.info.setdefault(PENDING, []).append(entry)
     return entry
+
+
+def record(session: Session, action: str, entity: str, entity_id: str, detail: dict[str, Any] | None = None,
+           *, site: str | None = None) -> AuditEntry:
+    """``audit`` by whoever makes the request (or the system)."""
+    return audit(session, None, action, entity, entity_id, detail, site=site)
+
+
+def row_values(obj: Any) -> dict[str, Any]:
+    """A mapped row's columns as the log keeps them (redacted ones as ``"[redacted]"``)."""
+    state = inspect(obj)
+    return {attr.key: _shown(attr.key, attr.loaded_value) for attr in state.attrs
+            if attr.key in state.mapper.columns and attr.loaded_value is not NO_VALUE}
+
+
+def _shown(key: str, value: Any) -> Any:
+    if key in REDACTED and value is not None:
+        return "[redacted]"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _entity_id(obj: Any) -> str:
+    identity = inspect(obj).mapper.primary_key_from_instance(obj)
+    return ":".join(str(part) for part in identity)
+
+
+def _capture(session: Session, _context: Any, _instances: Any) -> None:
+    """Before a flush: queue an entry for each tracked row inserted, changed or deleted."""
+    for verb, objects in (("create", session.new), ("update", session.dirty), ("delete", session.deleted)):
+        for obj in objects:
+            table = getattr(getattr(obj, "__table__", None), "name", None)
+            if table not in TRACKED:
+                continue
+            detail = _change(obj, verb, quiet=QUIET.get(table, frozenset()))
+            if detail is not None:
+                site = getattr(obj, "site", None)
+                record(session, f"{TRACKED[table]}.{verb}", TRACKED[table], _entity_id(obj), detail,
+                       site=site if isinstance(site, str) else None)
+
+
+def _change(obj: Any, verb: str, *, quiet: frozenset[str]) -> dict[str, Any] | None:
+    state = inspect(obj)
+    if verb == "create":
+        return {"after": {k: v for k, v in row_values(obj).items() if v is not None}}
+    if verb == "delete":
+        return {"before": row_values(obj)}
+    before, after = {}, {}
+    for attr in state.attrs:
+        if attr.key not in state.mapper.columns:
+            continue
+        history = attr.history
+        if history.has_changes() and attr.key not in quiet:
+            old = history.deleted[0] if history.deleted else None
+            new = history.added[0] if history.added else None
+            if old != new:
+                before[attr.key], after[attr.key] = _shown(attr.key, old), _shown(attr.key, new)
+    return {"before": before, "after": after} if after else None
+
+
+def _seal(session: Session) -> None:
+    """Before a commit: append the queued entries at the chain's end, under its lock."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # tracked changes still pending are queued by this flush
+    pending: list[AuditEntry] = session.info.pop(PENDING, [])
+    if not pending:
+        return
+    head = session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
+    seq, prev = head.seq, head.hash
+    for entry in pending:
+        seq += 1
+        entry.seq, entry.prev_hash = seq, prev
+        entry.hash = prev = link_hash(prev, content_of(entry))
+    head.seq, head.hash = seq, prev
+    session.add_all(pending)
+
+
+def content_of(entry: AuditEntry) -> dict[str, Any]:
+    return {"seq": entry.seq, "at": entry.at, "actor_id": entry.actor_id, "actor": entry.actor,
+            "role": entry.role, "address": entry.address, "site": entry.site, "action": entry.action,
+            "entity": entry.entity, "entity_id": entry.entity_id, "detail": entry.detail}
+
+
+def _forget(session: Session, *_args: Any) -> None:
+    session.info.pop(PENDING, None)  # a rolled-back transaction records nothing
+
+
+# Every session of the process: whichever factory made it, its entries reach the chain.
+event.listen(Session, "before_flush", _capture)
+event.listen(Session, "before_commit", _seal)
+event.listen(Session, "after_rollback", _forget)
 
 
 def history(session: Session, *, entity: str, entity_id: str, limit: int = 200) -> list[AuditEntry]:

@@ -22,6 +22,7 @@ from cloud.auth.sessions import (
     sign_out_everywhere,
 )
 from cloud.core.deps import DbSession
+from cloud.core.origin import client_address
 from cloud.core.templating import templates
 from cloud.i18n.catalog import LANGUAGES
 from cloud.i18n.jinja import LANG_COOKIE
@@ -53,14 +54,18 @@ def signin(request: Request, db: DbSession, username: Annotated[str, Form(max_le
            next: Annotated[str, Form(max_length=2000)] = "/") -> Response:
     ctx = auth_context(request)
     result = sign_in(db, username=username, password=password, now=utcnow(), settings=ctx.settings,
-                     passwords=ctx.passwords, user_agent=request.headers.get("user-agent", ""))
+                     passwords=ctx.passwords, user_agent=request.headers.get("user-agent", ""),
+                     address=client_address(request))
     if isinstance(result, Refused):
         db.commit()  # failures count even though the answer is a refusal
-        locked = result.reason == "locked"
-        error = (_("This account is locked after too many failed attempts. Try again later.") if locked
-                 else _("Wrong username or password."))
+        throttled = result.reason == "throttled"
+        error = (_("Too many failed sign-ins. Try again in %(seconds)s seconds.")
+                 % {"seconds": result.retry_after} if throttled else _("Wrong username or password."))
         context = {"next": safe_next(next), "error": error, "username": username[:64]}
-        return _page(request, "auth/signin.html", context, 423 if locked else 401)
+        page = _page(request, "auth/signin.html", context, 429 if throttled else 401)
+        if throttled:
+            page.headers["Retry-After"] = str(result.retry_after)
+        return page
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, result.token, httponly=True, samesite="lax", path="/",
                         secure=cookie_secure(request, ctx.settings),
