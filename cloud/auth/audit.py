@@ -95,6 +95,14 @@ def record(session: Session, action: str, entity: str, entity_id: str, detail: d
     return audit(session, None, action, entity, entity_id, detail, site=site)
 
 
+def record_row(session: Session, obj: Any, verb: str, *, site: str | None = None) -> None:
+    """Record a tracked row that a plain SQL statement wrote (the unit of work never saw it)."""
+    table = obj.__table__.name
+    detail = _change(obj, verb, quiet=QUIET.get(table, frozenset()))
+    if detail is not None:
+        record(session, f"{TRACKED[table]}.{verb}", TRACKED[table], _entity_id(obj), detail, site=site)
+
+
 def row_values(obj: Any) -> dict[str, Any]:
     """A mapped row's columns as the log keeps them (redacted ones as ``"[redacted]"``)."""
     state = inspect(obj)
