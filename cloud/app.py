@@ -17,6 +17,7 @@ from fastapi import FastAPI
 
 from cloud.api import wiring as api
 from cloud.auth import wiring as auth
+from cloud.auth.audit_seal import AuditSealer
 from cloud.billing import wiring as billing
 from cloud.billing.context import build_context as build_billing
 from cloud.billing.guest_messages import run_reminders
@@ -88,6 +89,7 @@ def build_services(settings: Settings, *, clock: Clock = utcnow,
     )
     # checkouts at the hour, block releases, service tasks; the message outbox and reminders
     services.workers.append(StayClock(sessions, history=history, ledger=ledger))
+    services.workers.append(AuditSealer(sessions))  # committed audit entries take their place in the chain
     services.workers.append(notify.build_loop(sessions, settings.notify, reminders=partial(
         run_reminders, billing=settings.billing, notify=settings.notify)))
     return services

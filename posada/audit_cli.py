@@ -11,7 +11,7 @@ def run(*, database_url: str | None = None, out: TextIO | None = None) -> int:
     """0 when every entry links to the one before and the head matches; 1 at the first break."""
     out = out or sys.stdout
     from cloud.auth.audit_chain import Broken
-    from cloud.auth.audit_log import verify_log
+    from cloud.auth.audit_log import unsealed_count, verify_log
     from cloud.core.db import make_engine, make_sessionmaker
     from cloud.settings import load
 
@@ -19,11 +19,12 @@ def run(*, database_url: str | None = None, out: TextIO | None = None) -> int:
     try:
         with make_sessionmaker(engine)() as session:
             result = verify_log(session)
+            unsealed = unsealed_count(session)
     finally:
         engine.dispose()
     if isinstance(result, Broken):
         print(f"audit trail BROKEN at entry {result.seq}: {result.reason}", file=out)
         return 1
     print(f"audit trail intact: {result.entries} entries, last {result.last_seq} "
-          f"(hash {result.last_hash[:16]}…)", file=out)
+          f"(hash {result.last_hash[:16]}…); {unsealed} not yet sealed", file=out)
     return 0

@@ -6,13 +6,13 @@ Two ways in, one log:
 - ``audit(session, actor, action, ...)``: an explicit record (a card revoked, a set-up applied);
 - the tables in ``TRACKED``: every ORM insert, update and delete of their rows is recorded by
   itself with the columns before and after (personal data named, never copied: see ``REDACTED``).
-  Rows written by plain SQL statements are recorded by their writer with ``record``.
+  Rows written by plain SQL statements are recorded by their writer with ``record_row``.
 
-Entries are only queued during the transaction; when it commits they are appended at the chain's
-end under a lock on ``audit_head`` (a row lock on PostgreSQL, the write lock SQLite's
-``BEGIN IMMEDIATE`` already holds), so concurrent writers never fork the chain and the lock is
-held only for the commit. Who, role and address come from the request's origin
-(``cloud.core.origin``); outside a request the actor is the system.
+An entry is written in the transaction of the change it records, without a place in the chain;
+the sealer (``cloud/auth/audit_seal.py``) gives committed entries their place in batches, under
+a lock on the chain's head, moments later. So a booking pays one INSERT and never waits on
+another transaction's commit, and two sealers never fork the chain. Who, role and address come
+from the request's origin (``cloud.core.origin``); outside a request the actor is the system.
 """
 
 from __future__ import annotations
@@ -25,13 +25,12 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.base import NO_VALUE
 
-from cloud.auth.audit_chain import json_safe, link_hash
-from cloud.auth.models import AuditEntry, AuditHead
+from cloud.auth.audit_chain import json_safe
+from cloud.auth.models import AuditEntry
 from cloud.auth.roles import Principal
 from cloud.core.origin import current_origin
 from mqtt.envelope import new_id, utcnow
 
-PENDING = "audit_pending"
 # table -> the entity its rows are recorded as
 TRACKED = {
     "reservations": "reservation", "room_allocations": "stay_room", "stay_credentials": "card",
@@ -74,7 +73,7 @@ def who(actor: Principal | str | None = None, *, site: str | None = None) -> Who
 
 def audit(session: Session, actor: Principal | str | None, action: str, entity: str, entity_id: str,
           detail: dict[str, Any] | None = None, *, site: str | None = None) -> AuditEntry:
-    """Record who did ``action`` to ``entity``/``entity_id``; appended when the caller commits.
+    """Record who did ``action`` to ``entity``/``entity_id``, in the caller's transaction.
 
     ``actor`` is the signed-in principal, a name such as ``"system:checkout-job"``, or None for
     the request's principal. ``detail`` must be JSON-serialisable and should hold ids and changed
@@ -85,7 +84,7 @@ def audit(session: Session, actor: Principal | str | None, action: str, entity: 
         address=by.address, site=by.site, action=action[:64], entity=entity[:64],
         entity_id=str(entity_id)[:64], detail=json_safe(detail or {}),
     )
-    session.info.setdefault(PENDING, []).append(entry)
+    session.add(entry)
     return entry
 
 
@@ -156,37 +155,15 @@ def _change(obj: Any, verb: str, *, quiet: frozenset[str]) -> dict[str, Any] | N
     return {"before": before, "after": after} if after else None
 
 
-def _seal(session: Session) -> None:
-    """Before a commit: append the queued entries at the chain's end, under its lock."""
-    if session.new or session.dirty or session.deleted:
-        session.flush()  # tracked changes still pending are queued by this flush
-    pending: list[AuditEntry] = session.info.pop(PENDING, [])
-    if not pending:
-        return
-    head = session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
-    seq, prev = head.seq, head.hash
-    for entry in pending:
-        seq += 1
-        entry.seq, entry.prev_hash = seq, prev
-        entry.hash = prev = link_hash(prev, content_of(entry))
-    head.seq, head.hash = seq, prev
-    session.add_all(pending)
-
-
 def content_of(entry: AuditEntry) -> dict[str, Any]:
+    """What an entry's hash covers (``cloud.auth.audit_chain.FIELDS``)."""
     return {"seq": entry.seq, "at": entry.at, "actor_id": entry.actor_id, "actor": entry.actor,
             "role": entry.role, "address": entry.address, "site": entry.site, "action": entry.action,
             "entity": entry.entity, "entity_id": entry.entity_id, "detail": entry.detail}
 
 
-def _forget(session: Session, *_args: Any) -> None:
-    session.info.pop(PENDING, None)  # a rolled-back transaction records nothing
-
-
-# Every session of the process: whichever factory made it, its entries reach the chain.
+# Every session of the process, whichever factory made it: tracked rows are recorded.
 event.listen(Session, "before_flush", _capture)
-event.listen(Session, "before_commit", _seal)
-event.listen(Session, "after_rollback", _forget)
 
 
 def history(session: Session, *, entity: str, entity_id: str, limit: int = 200) -> list[AuditEntry]:

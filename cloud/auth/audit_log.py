@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from cloud.auth.audit import content_of
@@ -25,6 +25,7 @@ CSV_FIELDS = ("seq", "at", "actor", "role", "address", "site", "action", "entity
 @dataclass(frozen=True, slots=True)
 class AuditFilter:
     sites: tuple[str, ...] | None = None  # None: every property (and entries of none)
+    unsited: bool = False  # with ``sites``: entries of no property too
     actor: str | None = None
     action: str | None = None  # a prefix: "reservation." or "reservation.update"
     entity: str | None = None
@@ -35,10 +36,12 @@ class AuditFilter:
 
 def search(session: Session, where: AuditFilter, *, limit: int = 200,
            before_seq: int | None = None) -> list[AuditEntry]:
-    """Chained entries matching ``where``, newest first; ``before_seq`` pages further back."""
-    query = select(AuditEntry).where(AuditEntry.seq.is_not(None))
+    """Entries matching ``where``, newest first (those not sealed yet before all others);
+    ``before_seq`` pages further back."""
+    query = select(AuditEntry)
     if where.sites is not None:
-        query = query.where(AuditEntry.site.in_(where.sites))
+        in_sites = AuditEntry.site.in_(where.sites)
+        query = query.where(or_(in_sites, AuditEntry.site.is_(None)) if where.unsited else in_sites)
     if where.actor:
         query = query.where(or_(AuditEntry.actor == where.actor, AuditEntry.actor_id == where.actor))
     if where.action:
@@ -53,7 +56,8 @@ def search(session: Session, where: AuditFilter, *, limit: int = 200,
         query = query.where(AuditEntry.at < where.until)
     if before_seq is not None:
         query = query.where(AuditEntry.seq < before_seq)
-    return list(session.scalars(query.order_by(AuditEntry.seq.desc()).limit(limit)))
+    order = (AuditEntry.seq.desc().nulls_first(), AuditEntry.at.desc(), AuditEntry.id.desc())
+    return list(session.scalars(query.order_by(*order).limit(limit)))
 
 
 def as_csv(entries: Iterable[AuditEntry]) -> Iterator[str]:
@@ -62,9 +66,10 @@ def as_csv(entries: Iterable[AuditEntry]) -> Iterator[str]:
     writer = csv.writer(buffer)
     writer.writerow(CSV_FIELDS)
     for entry in entries:
-        writer.writerow([entry.seq, entry.at.isoformat(), entry.actor, entry.role or "", entry.address or "",
+        seq = "" if entry.seq is None else entry.seq
+        writer.writerow([seq, entry.at.isoformat(), entry.actor, entry.role or "", entry.address or "",
                          entry.site or "", entry.action, entry.entity, entry.entity_id,
-                         json.dumps(entry.detail, ensure_ascii=False, sort_keys=True), entry.hash])
+                         json.dumps(entry.detail, ensure_ascii=False, sort_keys=True), entry.hash or ""])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -88,3 +93,9 @@ def verify_log(session: Session) -> Verified | Broken:
     """Walk the whole chain from its first entry to the recorded head."""
     head = session.get(AuditHead, 1)
     return verify(_chained(session), head=(head.seq, head.hash) if head else None)
+
+
+def unsealed_count(session: Session) -> int:
+    """Entries not yet given their place in the chain (the sealer runs every second or so)."""
+    return int(session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.seq.is_(None)))
+               or 0)

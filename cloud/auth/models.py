@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cloud.auth.roles import Role
@@ -84,7 +84,7 @@ class ApiToken(Base):
 
 class AuditEntry(Base):
     """Who changed what, when and from where: append-only, each entry chained to the one before
-    by a SHA-256 hash (``cloud/auth/audit_chain.py``). Entries older than the chain have no seq."""
+    by a SHA-256 hash (``cloud/auth/audit_chain.py``) once sealed (``cloud/auth/audit_seal.py``)."""
 
     __tablename__ = "audit_log"
 
@@ -104,7 +104,9 @@ class AuditEntry(Base):
     hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     __table_args__ = (Index("ix_audit_entity", "entity", "entity_id", "at"), Index("ix_audit_at", "at"),
-                      Index("uq_audit_log_seq", "seq", unique=True), Index("ix_audit_actor", "actor", "at"))
+                      Index("uq_audit_log_seq", "seq", unique=True), Index("ix_audit_actor", "actor", "at"),
+                      Index("ix_audit_unsealed", "at", "id", postgresql_where=text("seq IS NULL"),
+                            sqlite_where=text("seq IS NULL")))
 
 
 class AuditHead(Base):

@@ -3,10 +3,10 @@
 Revision ID: trust_0001
 Revises: auth_0002
 
-Entries written before this revision keep no place in the chain (``seq`` NULL); every later one
-holds its place, the previous entry's hash and its own. ``audit_head`` is the chain's end, one
-row that every appending transaction locks, so two writers never fork the chain. Triggers refuse
-an UPDATE or DELETE of the log on PostgreSQL and SQLite alike.
+An entry is written without a place in the chain (``seq`` NULL, as every entry older than this
+revision is) and sealed moments later: given its seq, the previous entry's hash and its own.
+``audit_head`` is the chain's end, one row that the sealer locks, so two sealers never fork the
+chain. Triggers refuse any other UPDATE, and every DELETE, on PostgreSQL and SQLite alike.
 """
 
 import sqlalchemy as sa
@@ -19,6 +19,9 @@ depends_on = None
 
 TS = sa.DateTime(timezone=True)
 GENESIS = "0" * 64
+# what an entry says; only seq, prev_hash and hash may be set, once, when it is sealed
+CONTENT = ("id", "at", "actor_id", "actor", "role", "address", "site", "action", "entity", "entity_id",
+           "detail")
 
 
 def upgrade() -> None:
@@ -30,6 +33,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("hash", sa.String(64), nullable=True))
     op.create_index("uq_audit_log_seq", "audit_log", ["seq"], unique=True)
     op.create_index("ix_audit_actor", "audit_log", ["actor", "at"])
+    op.create_index("ix_audit_unsealed", "audit_log", ["at", "id"], postgresql_where=sa.text("seq IS NULL"),
+                    sqlite_where=sa.text("seq IS NULL"))
     op.create_table(
         "audit_head",
         sa.Column("id", sa.Integer, nullable=False),
@@ -49,17 +54,28 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("address", name=op.f("pk_signin_addresses")),
     )
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("""
+        op.execute(f"""
             CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$""")
+            BEGIN
+              IF TG_OP = 'UPDATE' AND OLD.seq IS NULL AND NEW.seq IS NOT NULL
+                 AND ROW({", ".join("NEW." + c for c in CONTENT)})
+                     IS NOT DISTINCT FROM ROW({", ".join("OLD." + c for c in CONTENT)}) THEN
+                RETURN NEW;  -- sealing: an entry is given its place in the chain, once
+              END IF;
+              RAISE EXCEPTION 'audit_log is append-only';
+            END $$""")
         op.execute("""
             CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
             FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()""")
     else:
-        for verb in ("UPDATE", "DELETE"):
-            op.execute(f"""
-                CREATE TRIGGER audit_log_no_{verb.lower()} BEFORE {verb} ON audit_log
-                BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END""")
+        changed = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in CONTENT)
+        op.execute(f"""
+            CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+            WHEN OLD.seq IS NOT NULL OR NEW.seq IS NULL OR {changed}
+            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END""")
+        op.execute("""
+            CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END""")
 
 
 def downgrade() -> None:
@@ -71,6 +87,7 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER audit_log_no_delete")
     op.drop_table("signin_addresses")
     op.drop_table("audit_head")
+    op.drop_index("ix_audit_unsealed", "audit_log")
     op.drop_index("ix_audit_actor", "audit_log")
     op.drop_index("uq_audit_log_seq", "audit_log")
     with op.batch_alter_table("audit_log") as batch:

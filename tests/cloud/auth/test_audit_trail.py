@@ -1,5 +1,6 @@
-"""The audit trail on SQLite and PostgreSQL: entries chained by hashes at commit, tracked tables
-recorded by themselves, append-only, tampering found, concurrent writers never fork the chain."""
+"""The audit trail on SQLite and PostgreSQL: entries written with their change and sealed into a
+hash chain, tracked tables recorded by themselves, append-only, tampering found, concurrent
+writers and sealers never fork the chain."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from cloud.auth.accounts import create_staff, ensure_property
 from cloud.auth.audit import audit
 from cloud.auth.audit_chain import Broken, Verified
-from cloud.auth.audit_log import AuditFilter, as_csv, search, verify_log
+from cloud.auth.audit_log import AuditFilter, as_csv, search, unsealed_count, verify_log
+from cloud.auth.audit_seal import seal, seal_all
 from cloud.auth.models import AuditEntry, StaffUser
 from cloud.auth.passwords import Passwords
 from cloud.auth.roles import Role
@@ -36,6 +38,7 @@ def db(db_url: str) -> Iterator[sessionmaker[Session]]:
 
 
 def _entries(db: sessionmaker[Session]) -> list[AuditEntry]:
+    seal_all(db)
     with db() as s:
         return list(s.scalars(select(AuditEntry).order_by(AuditEntry.seq)))
 
@@ -46,10 +49,13 @@ def _staff(s: Session) -> StaffUser:
                         password="correct-horse-battery", role=Role.FRONT_DESK, site="hotel")
 
 
-def test_entries_are_chained_in_commit_order_and_verify(db: sessionmaker[Session], db_url: str) -> None:
+def test_entries_are_sealed_in_order_into_a_chain_that_verifies(db: sessionmaker[Session],
+                                                                 db_url: str) -> None:
     for n in range(3):
         with db() as s, s.begin():
             audit(s, "system:test", "reservation.cancel", "reservation", f"R{n}", {"n": n})
+    with db() as s:
+        assert unsealed_count(s) == 3 and verify_log(s) == Verified(entries=0, last_seq=0, last_hash="0" * 64)
     entries = _entries(db)
     assert [e.seq for e in entries] == [1, 2, 3]
     assert entries[0].prev_hash == "0" * 64 and entries[1].prev_hash == entries[0].hash
@@ -66,6 +72,7 @@ def test_tracked_rows_record_before_and_after_without_personal_data(db: sessionm
         user = s.get(StaffUser, user_id)
         assert user is not None
         user.display_name, user.password_hash = "Front desk", "new-hash"
+    seal_all(db)
     with db() as s:
         changed = search(s, AuditFilter(action="staff.update", entity_id=user_id))
         created = search(s, AuditFilter(action="staff.create", entity_id=user_id))
@@ -85,10 +92,14 @@ def test_a_rolled_back_transaction_records_nothing(db: sessionmaker[Session]) ->
     assert [e.entity_id for e in _entries(db)] == ["P2"]
 
 
-def test_the_log_refuses_updates_and_deletes(db: sessionmaker[Session]) -> None:
+def test_the_log_refuses_updates_and_deletes_but_the_seal(db: sessionmaker[Session]) -> None:
     with db() as s, s.begin():
         audit(s, "system:test", "payment.create", "payment", "PAY1", {"amount": 100})
-    for statement in ("UPDATE audit_log SET actor = 'someone else'", "DELETE FROM audit_log"):
+    with db() as s, pytest.raises(DBAPIError, match="append-only"), s.begin():
+        s.execute(text("UPDATE audit_log SET actor = 'someone else', seq = 7"))  # sealing, and a change
+    seal_all(db)
+    for statement in ("UPDATE audit_log SET actor = 'someone else'", "UPDATE audit_log SET seq = 9",
+                      "DELETE FROM audit_log"):
         with db() as s, pytest.raises(DBAPIError, match="append-only"), s.begin():
             s.execute(text(statement))
 
@@ -105,6 +116,7 @@ def test_tampering_is_found_at_the_first_broken_link(db: sessionmaker[Session]) 
     for n in range(4):
         with db() as s, s.begin():
             audit(s, "system:test", "refund.create", "payment", f"RF{n}", {"amount": n})
+    seal_all(db)
     with db() as s, s.begin():
         _without_guard(s, s.get_bind().dialect.name)
         s.execute(text("UPDATE audit_log SET actor = 'nobody' WHERE seq = 2"))
@@ -121,6 +133,7 @@ def test_a_cut_tail_is_found_against_the_head(db: sessionmaker[Session]) -> None
     for n in range(3):
         with db() as s, s.begin():
             audit(s, "system:test", "invoice.create", "invoice", f"I{n}")
+    seal_all(db)
     with db() as s, s.begin():
         _without_guard(s, s.get_bind().dialect.name)
         s.execute(text("DELETE FROM audit_log WHERE seq = 3"))
@@ -129,8 +142,8 @@ def test_a_cut_tail_is_found_against_the_head(db: sessionmaker[Session]) -> None
     assert isinstance(found, Broken) and found.seq == 3
 
 
-def test_concurrent_writers_never_fork_the_chain(db: sessionmaker[Session]) -> None:
-    start = threading.Barrier(6)
+def test_concurrent_writers_and_sealers_never_fork_the_chain(db: sessionmaker[Session]) -> None:
+    start = threading.Barrier(8)
 
     def write(n: int) -> None:
         start.wait()
@@ -139,7 +152,14 @@ def test_concurrent_writers_never_fork_the_chain(db: sessionmaker[Session]) -> N
                 audit(s, "system:test", "folio.update", "folio", f"F{n}-{k}")
                 audit(s, "system:test", "charge.create", "charge", f"C{n}-{k}")
 
+    def sealer() -> None:
+        start.wait()
+        for _ in range(10):
+            with db() as s, s.begin():
+                seal(s, batch=7)
+
     threads = [threading.Thread(target=write, args=(n,)) for n in range(6)]
+    threads += [threading.Thread(target=sealer) for _ in range(2)]
     for t in threads:
         t.start()
     for t in threads:
@@ -153,6 +173,7 @@ def test_concurrent_writers_never_fork_the_chain(db: sessionmaker[Session]) -> N
 def test_the_export_is_csv_with_one_row_per_entry(db: sessionmaker[Session]) -> None:
     with db() as s, s.begin():
         audit(s, "system:test", "restriction.update", "restriction", "X1", {"note": "a, \"quoted\" one"})
+    seal_all(db)
     with db() as s:
         lines = "".join(as_csv(search(s, AuditFilter()))).splitlines()
     assert lines[0].startswith("seq,at,actor") and lines[1].startswith("1,") and len(lines) == 2
