@@ -39,6 +39,9 @@ class NotifySettings(AreaSettings):
     site_timezones: dict[str, str] = Field(
         default_factory=dict, description='JSON: site -> IANA zone for times in messages'
     )
+    smtp_url: str | None = Field(default=None, description="e-mail to guests: smtp://user:password@host:587 "
+                                 "(STARTTLS) or smtps://...:465; unset: simulated")
+    email_from: str = Field(default="posada@localhost", description="sender address of e-mail to guests")
     notify_staff_language: str = Field(default="en", description="language of staff messages")
     notify_max_attempts: int = Field(default=8, ge=1, description="attempts before dead letter")
     notify_backoff_base_s: float = Field(default=5.0, gt=0, description="first retry delay")
