@@ -48,5 +48,6 @@ class Throttle:
 
     def wait_after(self, failures: int) -> timedelta:
         """The wait the ``failures``-th failure imposes (``free``-th: ``first_wait``)."""
-        doublings = min(failures - self.free, 40)  # 2**40 seconds outlasts any cap
-        return min(self.longest_wait, self.first_wait * (2 ** max(doublings, 0)))
+        doublings = max(0, min(failures - self.free, 40))  # 2**40 seconds outlasts any cap
+        factor: int = 2**doublings
+        return min(self.longest_wait, self.first_wait * factor)
