@@ -51,6 +51,7 @@ from cloud.keys.storage import KeyDirectory
 from cloud.notify import wiring as notify
 from cloud.notify.maintenance import MaintenanceAlertNotifier
 from cloud.notify.routes import NotifyContext
+from cloud.notify.staff_mail import UnlockMail
 from cloud.portal import wiring as portal
 from cloud.reservations import wiring as reservations
 from cloud.reservations.stays.credentials import CredentialIssuer
@@ -87,6 +88,7 @@ def build_services(settings: Settings, *, clock: Clock = utcnow,
         billing=build_billing(sessions, settings.billing, clock=clock), ledger=ledger,
         notify=NotifyContext(sessions=sessions, settings=settings.notify, clock=clock),
     )
+    services.auth.mailer = UnlockMail(settings.notify)  # unlock links after failed sign-ins
     # checkouts at the hour, block releases, service tasks; the message outbox and reminders
     services.workers.append(StayClock(sessions, history=history, ledger=ledger))
     services.workers.append(AuditSealer(sessions))  # committed audit entries take their place in the chain

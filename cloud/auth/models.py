@@ -42,6 +42,7 @@ class StaffUser(Base):
     failure_window_start: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)  # where unlock links go
 
     __table_args__ = (
         CheckConstraint(ROLE_CHECK, name="role"),

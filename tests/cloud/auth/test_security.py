@@ -17,7 +17,8 @@ from tests.cloud.auth.portal_app import PASSWORD, PortalApp, csrf_of
 
 # Provider webhooks are public and authenticated by their signature or verify token instead.
 WEBHOOKS = {"/api/v1/payments/stripe/webhook", "/api/v1/notify/whatsapp/webhook"}
-PUBLIC = {"/signin", "/health", "/lang", "/signout", "/api/v1/auth/tokens", *WEBHOOKS}
+PUBLIC = {"/signin", "/signin/unlock", "/signin/unlock/{token}", "/health", "/lang", "/signout",
+          "/api/v1/auth/tokens", *WEBHOOKS}
 GUEST = {"name": "Ana García López", "email": "ana@example.com", "phone": "+34 600 111 222"}
 
 
