@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.auth.audit import content_of
@@ -35,7 +36,7 @@ def seal(session: Session, *, batch: int = BATCH) -> int:
         rows.append({"entry_id": entry.id, "new_seq": seq, "new_prev": prev, "new_hash": chained})
         prev = chained
     if rows:
-        table = AuditEntry.__table__
+        table = cast(Table, AuditEntry.__table__)
         session.connection().execute(
             update(table).where(table.c.id == bindparam("entry_id"))
             .values(seq=bindparam("new_seq"), prev_hash=bindparam("new_prev"), hash=bindparam("new_hash")),
