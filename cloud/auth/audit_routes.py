@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
@@ -52,9 +53,15 @@ def audit_filter(user: StaffAdmin, db: SessionDep, actor: Text = None, action: T
                  entity: Text = None, entity_id: Text = None, since: datetime | None = None,
                  until: datetime | None = None) -> AuditFilter:
     """The query's filters, within the properties the user may see."""
+    zone = ZoneInfo(user.time_zone)
     return AuditFilter(sites=tuple(visible_sites(db, user)), unsited=user.role is Role.CHAIN_ADMIN,
                        actor=actor or None, action=action or None, entity=entity or None,
-                       entity_id=entity_id or None, since=since, until=until)
+                       entity_id=entity_id or None, since=_aware(since, zone), until=_aware(until, zone))
+
+
+def _aware(at: datetime | None, zone: ZoneInfo) -> datetime | None:
+    """A time without a zone (the page's date-time fields) is the property's local time."""
+    return at.replace(tzinfo=zone) if at is not None and at.tzinfo is None else at
 
 
 Filtered = Annotated[AuditFilter, Depends(audit_filter)]

@@ -42,6 +42,10 @@ def test_a_booking_its_change_and_its_cancellation_are_audited_for_the_manager(
         assert manager.get("/api/v1/audit/verify").json()["intact"] is True
         page = manager.get("/audit", params={"entity_id": res["id"]})
         assert page.status_code == 200 and "reservation.create" in page.text
+        later = manager.get("/audit", params={"since": "2099-01-01T00:00", "entity_id": res["id"]})
+        assert later.status_code == 200 and "reservation.create" not in later.text
+        earlier = manager.get("/api/v1/audit", params={"until": "2000-01-01T00:00:00Z"})
+        assert earlier.json() == []
     assert desk.get("/api/v1/audit").status_code == 403
     with sessions.begin() as s:
         ensure_property(s, site="annex", chain=chain_of(s, "hotel") or "", name="Annex")
