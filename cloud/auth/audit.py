@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.base import NO_VALUE
 
@@ -78,14 +78,17 @@ def audit(session: Session, actor: Principal | str | None, action: str, entity: 
     ``actor`` is the signed-in principal, a name such as ``"system:checkout-job"``, or None for
     the request's principal. ``detail`` must be JSON-serialisable and should hold ids and changed
     field names, never personal data in clear."""
-    by = who(actor, site=site)
-    entry = AuditEntry(
-        id=new_id(), at=utcnow(), actor_id=by.actor_id, actor=by.actor[:100], role=by.role,
-        address=by.address, site=by.site, action=action[:64], entity=entity[:64],
-        entity_id=str(entity_id)[:64], detail=json_safe(detail or {}),
-    )
+    entry = AuditEntry(**_values(who(actor, site=site), action, entity, entity_id, detail))
     session.add(entry)
     return entry
+
+
+def _values(by: Who, action: str, entity: str, entity_id: str,
+            detail: dict[str, Any] | None) -> dict[str, Any]:
+    return {"id": new_id(), "at": utcnow(), "actor_id": by.actor_id, "actor": by.actor[:100],
+            "role": by.role, "address": by.address, "site": by.site, "action": action[:64],
+            "entity": entity[:64], "entity_id": str(entity_id)[:64], "detail": json_safe(detail or {}),
+            "seq": None, "prev_hash": None, "hash": None}
 
 
 def record(session: Session, action: str, entity: str, entity_id: str, detail: dict[str, Any] | None = None,
@@ -122,8 +125,10 @@ def _entity_id(obj: Any) -> str:
     return ":".join(str(part) for part in identity)
 
 
-def _capture(session: Session, _context: Any, _instances: Any) -> None:
-    """Before a flush: queue an entry for each tracked row inserted, changed or deleted."""
+def _capture(session: Session, _context: Any) -> None:
+    """After a flush (new rows have their ids; what changed is still known): an entry for each
+    tracked row inserted, changed or deleted, written in the same transaction."""
+    rows = []
     for verb, objects in (("create", session.new), ("update", session.dirty), ("delete", session.deleted)):
         for obj in objects:
             table = getattr(getattr(obj, "__table__", None), "name", None)
@@ -132,8 +137,10 @@ def _capture(session: Session, _context: Any, _instances: Any) -> None:
             detail = _change(obj, verb, quiet=QUIET.get(table, frozenset()))
             if detail is not None:
                 site = getattr(obj, "site", None)
-                record(session, f"{TRACKED[table]}.{verb}", TRACKED[table], _entity_id(obj), detail,
-                       site=site if isinstance(site, str) else None)
+                by = who(None, site=site if isinstance(site, str) else None)
+                rows.append(_values(by, f"{TRACKED[table]}.{verb}", TRACKED[table], _entity_id(obj), detail))
+    if rows:
+        session.connection().execute(insert(AuditEntry), rows)
 
 
 def _change(obj: Any, verb: str, *, quiet: frozenset[str]) -> dict[str, Any] | None:
@@ -163,7 +170,7 @@ def content_of(entry: AuditEntry) -> dict[str, Any]:
 
 
 # Every session of the process, whichever factory made it: tracked rows are recorded.
-event.listen(Session, "before_flush", _capture)
+event.listen(Session, "after_flush", _capture)
 
 
 def history(session: Session, *, entity: str, entity_id: str, limit: int = 200) -> list[AuditEntry]:

@@ -53,7 +53,7 @@ def hotel() -> Iterator[sessionmaker[Session]]:
 
 @contextmanager
 def trail_off(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    listeners = (("before_flush", trail._capture),)
+    listeners = (("after_flush", trail._capture),)
     for name, fn in listeners:
         event.remove(Session, name, fn)
     with monkeypatch.context() as patch:

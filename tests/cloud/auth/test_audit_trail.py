@@ -82,6 +82,17 @@ def test_tracked_rows_record_before_and_after_without_personal_data(db: sessionm
     assert "correct-horse" not in str([e.detail for e in created])
 
 
+def test_a_new_row_is_recorded_under_the_id_the_database_gave_it(db: sessionmaker[Session]) -> None:
+    from cloud.catalog import service as catalog
+
+    with db() as s, s.begin():
+        prop = catalog.create_property(s, slug="inn", number=3, name="Inn", timezone="UTC", currency="EUR")
+        prop_id = prop.id
+    with db() as s:
+        [entry] = search(s, AuditFilter(action="property.create"))
+    assert entry.entity_id == str(prop_id) and entry.detail["after"]["slug"] == "inn"
+
+
 def test_a_rolled_back_transaction_records_nothing(db: sessionmaker[Session]) -> None:
     with db() as s:
         s.begin()
