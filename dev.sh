@@ -4,7 +4,7 @@
 #   ./dev.sh test [pytest args]   the whole suite (starts its own PostgreSQL and Mosquitto)
 #   ./dev.sh unit [pytest args]   the fast lane: tests that need no service or browser (-m unit)
 #   ./dev.sh bench                benchmarks (print figures)
-#   ./dev.sh lint                 ruff + import contracts (lint-imports) + mypy + uv.lock up to date
+#   ./dev.sh lint                 ruff + import contracts (lint-imports) + mypy (+ firmware stubtest) + uv.lock up to date
 set -euo pipefail
 cd "$(dirname "$0")"
 VENV=.venv
@@ -47,10 +47,15 @@ fi
 
 case "$task" in
     demo)  exec "$VENV/bin/posada" demo "$@" ;;
-    test)  exec "$VENV/bin/python" -m pytest -n "${POSADA_TEST_WORKERS:-2}" --dist loadgroup -m "not bench" "$@" ;;
-    unit)  exec "$VENV/bin/python" -m pytest -n "${POSADA_TEST_WORKERS:-2}" --dist loadgroup -m unit "$@" ;;
+    # The lanes leave out the folders that hold none of their tests (importing them costs seconds).
+    test)  exec "$VENV/bin/python" -m pytest -n "${POSADA_TEST_WORKERS:-2}" --dist loadgroup -m "not bench" \
+               --ignore=tests/bench "$@" ;;
+    unit)  exec "$VENV/bin/python" -m pytest -n "${POSADA_TEST_WORKERS:-2}" --dist loadgroup -m unit \
+               --ignore=tests/bench --ignore=tests/browser "$@" ;;
     bench) POSADA_TEST_PG_DURABLE=1 exec "$VENV/bin/python" -m pytest -m bench -s -p no:xdist tests/bench "$@" ;;
     lint)  .uv/bin/uv lock --check --quiet \
                && "$VENV/bin/ruff" check . && "$VENV/bin/lint-imports" --no-logo \
-               && exec "$VENV/bin/mypy" mqtt edge cloud posada provisioning dashboards ;;
+               && "$VENV/bin/mypy" mqtt edge cloud posada provisioning dashboards \
+               && stubs=(firmware/doornode/*.pyi) && stubs=("${stubs[@]%.pyi}") \
+               && exec "$VENV/bin/python" -m mypy.stubtest "${stubs[@]//\//.}" ;;  # the firmware's .pyi match it
 esac
