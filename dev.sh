@@ -4,11 +4,14 @@
 #   ./dev.sh test [pytest args]   the whole suite (starts its own PostgreSQL and Mosquitto)
 #   ./dev.sh unit [pytest args]   the fast lane: tests that need no service or browser (-m unit)
 #   ./dev.sh bench                benchmarks (print figures)
-#   ./dev.sh lint                 ruff + import contracts (lint-imports) + mypy (+ firmware stubtest) + uv.lock up to date
+#   ./dev.sh lint                 ruff, import contracts, mypy, firmware stubtest, uv.lock up to date
 set -euo pipefail
 cd "$(dirname "$0")"
 VENV=.venv
 UV_VERSION=0.13.9  # the installer that reads uv.lock; kept in .uv/, apart from .venv
+# Compiled modules are cached (__pycache__): without the cache every process, each test worker and
+# every gateway the demo starts compiles all it imports again (more than half of a test run's imports).
+unset PYTHONDONTWRITEBYTECODE
 
 task="${1:-help}"; shift || true
 case "$task" in
