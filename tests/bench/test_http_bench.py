@@ -177,6 +177,8 @@ def test_reads_over_http_beside_the_bare_server(site: Site, tmp_path: Path) -> N
     auth = f"Bearer {site.token}"
     common = dict(seconds=SECONDS, first_night=site.first_night, auth=auth)
     with reference(site, tmp_path) as ref:
+        run_wrk(ref + "/avail", kind="avail", connections=10, **{**common, "seconds": 3})  # type: ignore[arg-type]
+        ref_avail = run_wrk(ref + "/avail", kind="avail", connections=10, **common)  # type: ignore[arg-type]
         ref_me = run_wrk(ref + "/me", kind="get", connections=4, **common)  # type: ignore[arg-type]
         ref_health = run_wrk(ref + "/health", kind="get", connections=4, **common)  # type: ignore[arg-type]
     with posada(site, tmp_path) as url:
@@ -188,7 +190,9 @@ def test_reads_over_http_beside_the_bare_server(site: Site, tmp_path: Path) -> N
         me = run_wrk(url + "/api/v1/auth/me", kind="get", connections=4,
                      **common)  # type: ignore[arg-type]
         health = run_wrk(url + "/health", kind="get", connections=4, **common)  # type: ignore[arg-type]
+    _print("bare availability (the inventory statement)", ref_avail)
     _print("posada availability, 10 connections", availability)
+    _ratio("availability", availability, ref_avail)
     _print("bare /me (token + staff, one query)", ref_me)
     _print("posada /api/v1/auth/me", me)
     _ratio("/me", me, ref_me)
