@@ -101,6 +101,7 @@ async def create(
             key=idempotency_key,
             payload=body.model_dump(mode="json"),
             work=work,
+            look_first=False,  # the booking and its folio only write to the database
         )
     )
     return FastJSONResponse(payload, status_code=status)
