@@ -5,9 +5,10 @@ A request holds a slot until its answer starts (a server-sent-event stream frees
 opens). When every slot is taken a request waits for one only as long as it could still be
 answered within ``answer_within_s``: that time less how long requests have lately taken once
 admitted (a moving average, plus twice their moving deviation from it, so that the slower
-admitted requests, not the average one, still answer in time). Past that it gets ``503 Service Unavailable`` (problem details)
-and ``Retry-After``: under twice the load the server can carry, clients are told to come back
-instead of timing out, and the requests it does take keep their latency.
+admitted requests, not the average one, still answer in time). Past that it gets ``503 Service
+Unavailable`` (problem details) and ``Retry-After``: under twice the load the server can carry,
+clients are told to come back instead of timing out, and the requests it does take keep their
+latency.
 """
 
 from __future__ import annotations

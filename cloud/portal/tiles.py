@@ -38,11 +38,13 @@ class TileCache:
         self._lock = threading.Lock()
         self.rendered = 0  # tiles rendered since start (the rest came from the cache)
 
-    def floors(self, gateways: Sequence[Any], rooms: Sequence[Any], *, lang: str, time_zone: str) -> list[Floor]:
+    def floors(self, gateways: Sequence[Any], rooms: Sequence[Any], *, lang: str,
+               time_zone: str) -> list[Floor]:
         """The board's floors in (site, floor) order: every floor with a gateway or a room."""
         by_floor: dict[tuple[str, str], list[str]] = {(g.site, g.floor): [] for g in gateways}
         for row in rooms:
-            by_floor.setdefault((row.site, row.floor), []).append(self.tile(row, lang=lang, time_zone=time_zone))
+            tile = self.tile(row, lang=lang, time_zone=time_zone)
+            by_floor.setdefault((row.site, row.floor), []).append(tile)
         gateway = {(g.site, g.floor): g for g in gateways}
         return [Floor(site, floor, gateway.get((site, floor)), Markup("".join(by_floor[(site, floor)])))
                 for site, floor in sorted(by_floor)]

@@ -107,7 +107,8 @@ def profiled(url: str, label: str) -> Iterator[None]:
         yield
         return
     Path(folder).mkdir(parents=True, exist_ok=True)
-    spy = subprocess.Popen([spy_bin, "record", "--pid", str(_serving[url]), "--rate", "100", "--gil", "--subprocesses",
+    spy = subprocess.Popen([spy_bin, "record", "--pid", str(_serving[url]), "--rate", "100", "--gil",
+                            "--subprocesses",
                             "--format", "raw", "--nonblocking", "-o", str(Path(folder, f"{label}.txt"))],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -141,7 +142,8 @@ def _server(command: list[str], env: dict[str, str], port: int, log: Path) -> It
 def posada(site: Site, tmp: Path, *, workers: int = 1, **settings: str) -> Iterator[str]:
     port = free_port()
     env = _env(POSADA_DATABASE_URL=site.db_url, POSADA_MQTT_ENABLED="false", POSADA_LOG_LEVEL="WARNING",
-               POSADA_KEYS_DIR=str(tmp / "keys"), **SECRETS, **{f"POSADA_{k.upper()}": v for k, v in settings.items()})
+               POSADA_KEYS_DIR=str(tmp / "keys"), **SECRETS,
+               **{f"POSADA_{k.upper()}": v for k, v in settings.items()})
     command = [sys.executable, "-m", "posada.cli", "cloud", "--port", str(port)]
     if workers != 1:
         command += ["--workers", str(workers)]

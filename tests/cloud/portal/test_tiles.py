@@ -24,7 +24,8 @@ def test_a_tile_is_rendered_once_until_its_row_changes() -> None:
     again = cache.floors([], rooms, lang="en", time_zone="Europe/Madrid")
     assert cache.rendered == 2 and first == again
     assert "10:30" in str(first[0].tiles)  # the reader's zone
-    changed = cache.floors([], [rooms[0]._replace(occupied=False), rooms[1]], lang="en", time_zone="Europe/Madrid")
+    changed = cache.floors([], [rooms[0]._replace(occupied=False), rooms[1]], lang="en",
+                           time_zone="Europe/Madrid")
     assert cache.rendered == 3 and "101 vacant" in str(changed[0].tiles)
     cache.floors([], rooms, lang="en", time_zone="UTC")
     assert cache.rendered == 5  # another zone is another tile

@@ -23,7 +23,8 @@ from tests.cloud.reservations.conftest import NOW
 
 MON = date(2027, 3, 8)
 STAYS = [Stay(MON, MON + timedelta(days=n)) for n in (1, 2, 5)] + [
-    Stay(MON + timedelta(days=1), MON + timedelta(days=3)), Stay(MON + timedelta(days=20), MON + timedelta(days=22))]
+    Stay(MON + timedelta(days=1), MON + timedelta(days=3)),
+    Stay(MON + timedelta(days=20), MON + timedelta(days=22))]
 ASKS = [(guests, type_) for guests in (1, 3, 4) for type_ in (None, "std", "sup")]
 
 
@@ -61,7 +62,8 @@ def test_quick_availability_answers_as_the_orm_read(engine: Engine, sessions: se
     with sessions.begin() as session:
         prop = catalog.get_property(session, "hotel")
         types = {t.code: t for t in session.scalars(select(RoomType).where(RoomType.property_id == prop.id))}
-        flex = session.scalar(select(RatePlan).where(RatePlan.property_id == prop.id, RatePlan.code == "flex"))
+        flex = session.scalar(
+            select(RatePlan).where(RatePlan.property_id == prop.id, RatePlan.code == "flex"))
         assert flex is not None
         for _ in range(3):
             _book(session, "std", MON, 2)
