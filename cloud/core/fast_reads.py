@@ -59,7 +59,8 @@ class FastReads:
         if sql is None:
             sql = self._compiled[statement] = str(statement.compile(dialect=self.engine.dialect))
         async with self._pool.connection() as conn:
-            return await (await conn.execute(sql, params)).fetchall()
+            found: list[tuple[Any, ...]] = await (await conn.execute(sql, params)).fetchall()
+        return found
 
     def _rows_sync(self, statement: TextClause, params: dict[str, Any]) -> list[tuple[Any, ...]]:
         with self.engine.connect() as conn:

@@ -106,8 +106,10 @@ def load(session: Session, site: str, *, stamp: int) -> Sellable:
         rules={key: tuple(found) for key, found in rules.items()},
         rooms={room.id: room for room in rooms_inventory.room_infos(session, prop)},
         restrictions=tuple(catalog.stay_rules(session, property_id=prop.id)),
-        retired=dict(session.execute(select(Room.id, Room.retired_from).where(
-            Room.property_id == prop.id, Room.retired_from.is_not(None))).all()),
+        retired={room_id: since for room_id, since in session.execute(
+            select(Room.id, Room.retired_from)
+            .where(Room.property_id == prop.id, Room.retired_from.is_not(None))
+        ) if since is not None},
     )
 
 
