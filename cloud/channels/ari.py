@@ -1,0 +1,58 @@
+"""What a room type under a rate plan may sell, night by night, read from the database."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cloud.catalog import service as catalog
+from cloud.catalog.models import RatePlan, Room, RoomType
+from cloud.catalog.pricing import StayRule, night_rule
+from cloud.channels.port import NightAri, with_markup
+from cloud.reservations.models import TypeInventory
+
+
+def nights(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def free_rooms(session: Session, *, type_id: int, first: date, last: date) -> dict[date, int]:
+    """Rooms of the type left to sell each night (no inventory row yet: every room not retired)."""
+    retired = list(session.scalars(select(Room.retired_from).where(Room.room_type_id == type_id)))
+    rows = dict(session.execute(
+        select(TypeInventory.night, TypeInventory.capacity - TypeInventory.sold).where(
+            TypeInventory.room_type_id == type_id, TypeInventory.night >= first,
+            TypeInventory.night <= last)).tuples().all())
+    return {n: max(int(rows[n]), 0) if n in rows else sum(1 for r in retired if r is None or r > n)
+            for n in nights(first, last)}
+
+
+def night_values(session: Session, *, type_id: int, plan_id: int, markup_bp: int,
+                 first: date, last: date) -> list[tuple[date, NightAri]]:
+    """Every night from ``first`` to ``last`` (included) of a type under a plan, as a channel sees it."""
+    type_, plan = session.get(RoomType, type_id), session.get(RatePlan, plan_id)
+    assert type_ is not None and plan is not None
+    free = free_rooms(session, type_id=type_id, first=first, last=last)
+    prices = catalog.price_rules(session, plan_id=plan_id, type_id=type_id)
+    rules = [r for r in catalog.stay_rules(session, property_id=type_.property_id)
+             if r.concerns(plan_id=plan_id, type_id=type_id) and r.start <= last and r.end > first]
+    out = []
+    for night in nights(first, last):
+        rule = night_rule(prices, night)
+        out.append((night, _value(free[night], rule.amount_minor if rule else None, markup_bp,
+                                  [r for r in rules if r.covers(night)], plan.min_stay)))
+    return out
+
+
+def _value(free: int, price: int | None, markup_bp: int, rules: list[StayRule], plan_min: int) -> NightAri:
+    least = max([plan_min, *(r.min_stay for r in rules if r.min_stay)])
+    most = min((r.max_stay for r in rules if r.max_stay), default=None)
+    return NightAri(
+        free=free, price_minor=None if price is None else with_markup(price, markup_bp),
+        stop_sell=any(r.stop_sell for r in rules),
+        closed_to_arrival=any(r.closed_to_arrival for r in rules),
+        closed_to_departure=any(r.closed_to_departure for r in rules),
+        min_stay=least if least > 1 else None, max_stay=most,
+    )

@@ -1,0 +1,73 @@
+"""Fixtures: the demo hotel on a migrated database with one OTA channel mapped, a fixed clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from cloud.catalog import service as catalog
+from cloud.channels import registry
+from cloud.channels.models import Channel
+from cloud.core.db import make_sessionmaker
+from cloud.setup.demo import seed_demo
+from tests.support.db import migrated_engine
+
+NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)  # 10:00 in Madrid, a Monday
+HOTEL_CODE = "POSADA-1"
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = migrated_engine(db_url, pool_size=5, max_overflow=10)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(sqlite_url: str) -> Iterator[Engine]:
+    eng = migrated_engine(sqlite_url)
+    yield eng
+    eng.dispose()
+
+
+def seeded(engine: Engine) -> sessionmaker[Session]:
+    maker: sessionmaker[Session] = make_sessionmaker(engine)
+    with maker.begin() as session:
+        seed_demo(session)
+    return maker
+
+
+def add_ota(sessions: sessionmaker[Session], *, code: str = "booking", url: str | None = None,
+            per_minute: int = 600, markup_bp: int = 0) -> tuple[int, str]:
+    """An OTA channel with std/sup under flex mapped to STD/SUP and BAR; answers (id, secret)."""
+    with sessions.begin() as session:
+        prop = catalog.get_property(session, "hotel")
+        channel, secret = registry.create(session, prop, registry.NewChannel(
+            code=code, name=code.title(), kind="ota", hotel_code=HOTEL_CODE, endpoint_url=url,
+            calls_per_minute=per_minute, markup_bp=markup_bp), now=NOW)
+        for type_code in ("std", "sup"):
+            registry.set_mapping(session, channel, room_type=type_code, rate_plan="flex",
+                                 room_code=type_code.upper(), rate_code="BAR")
+        return channel.id, secret
+
+
+@pytest.fixture
+def sessions(sqlite_engine: Engine) -> sessionmaker[Session]:
+    return seeded(sqlite_engine)
+
+
+@pytest.fixture
+def channel(sessions: sessionmaker[Session]) -> tuple[int, str]:
+    return add_ota(sessions)
+
+
+def get_channel(sessions: sessionmaker[Session], channel_id: int) -> Channel:
+    with sessions() as session:
+        found = session.get(Channel, channel_id)
+        assert found is not None
+        session.expunge(found)
+        return found
