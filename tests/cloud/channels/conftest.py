@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
+import shutil
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -55,14 +60,34 @@ def add_ota(sessions: sessionmaker[Session], *, code: str = "booking", url: str 
         return channel.id, secret
 
 
+@functools.cache
+def _template() -> tuple[Path, tuple[int, str]]:
+    """The demo hotel with one OTA channel, seeded once per process (a copy per test)."""
+    folder = Path(tempfile.mkdtemp(prefix="posada-channels-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    engine = migrated_engine(f"sqlite:///{folder / 'template.db'}")
+    found = add_ota(seeded(engine))
+    engine.dispose()
+    return folder / "template.db", found
+
+
 @pytest.fixture
-def sessions(sqlite_engine: Engine) -> sessionmaker[Session]:
-    return seeded(sqlite_engine)
+def seeded_url(tmp_path: Path) -> str:
+    path = tmp_path / "cloud.db"
+    shutil.copyfile(_template()[0], path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def sessions(seeded_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = migrated_engine(seeded_url)
+    yield make_sessionmaker(engine)
+    engine.dispose()
 
 
 @pytest.fixture
 def channel(sessions: sessionmaker[Session]) -> tuple[int, str]:
-    return add_ota(sessions)
+    return _template()[1]
 
 
 def get_channel(sessions: sessionmaker[Session], channel_id: int) -> Channel:
