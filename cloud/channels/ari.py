@@ -24,7 +24,7 @@ def free_rooms(session: Session, *, type_id: int, first: date, last: date) -> di
     rows = dict(session.execute(
         select(TypeInventory.night, TypeInventory.capacity - TypeInventory.sold).where(
             TypeInventory.room_type_id == type_id, TypeInventory.night >= first,
-            TypeInventory.night <= last)).tuples().all())
+            TypeInventory.night <= last)).all())
     return {n: max(int(rows[n]), 0) if n in rows else sum(1 for r in retired if r is None or r > n)
             for n in nights(first, last)}
 

@@ -91,8 +91,8 @@ def enqueue(session: Session, key: Key, *, first: date, last: date, now: datetim
 
 
 def _by_property(session: Session, changes: list[ChannelChange]) -> dict[int, list[ChannelChange]]:
-    types = dict(session.execute(select(RoomType.id, RoomType.property_id)).tuples().all())
-    plans = dict(session.execute(select(RatePlan.id, RatePlan.property_id)).tuples().all())
+    types = dict(session.execute(select(RoomType.id, RoomType.property_id)).all())
+    plans = dict(session.execute(select(RatePlan.id, RatePlan.property_id)).all())
     out: dict[int, list[ChannelChange]] = defaultdict(list)
     for change in changes:
         prop = change.property_id or types.get(change.room_type_id or -1) or plans.get(change.rate_plan_id or -1)
@@ -104,7 +104,7 @@ def _by_property(session: Session, changes: list[ChannelChange]) -> dict[int, li
 def _active(session: Session, prop_id: int) -> list[tuple[Channel, ChannelMapping]]:
     return list(session.execute(
         select(Channel, ChannelMapping).join(ChannelMapping, ChannelMapping.channel_id == Channel.id)
-        .where(Channel.property_id == prop_id, Channel.kind == "ota", Channel.paused.is_(False))).tuples())
+        .where(Channel.property_id == prop_id, Channel.kind == "ota", Channel.paused.is_(False))).all())
 
 
 def _kinds(change: ChannelChange) -> tuple[MessageKind, ...]:

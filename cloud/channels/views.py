@@ -31,10 +31,10 @@ MESSAGES_SHOWN = 100
 
 
 def channel_out(session: Session, channel: Channel) -> ChannelOut:
-    types = dict(session.execute(select(RoomType.id, RoomType.code)).tuples().all())
-    plans = dict(session.execute(select(RatePlan.id, RatePlan.code)).tuples().all())
+    types = dict(session.execute(select(RoomType.id, RoomType.code)).all())
+    plans = dict(session.execute(select(RatePlan.id, RatePlan.code)).all())
     counts = dict(session.execute(select(ChannelMessage.status, func.count()).where(
-        ChannelMessage.channel_id == channel.id).group_by(ChannelMessage.status)).tuples().all())
+        ChannelMessage.channel_id == channel.id).group_by(ChannelMessage.status)).all())
     return ChannelOut(
         code=channel.code, name=channel.name, kind=channel.kind, markup_bp=channel.markup_bp,
         paused=channel.paused, hotel_code=channel.hotel_code, endpoint_url=channel.endpoint_url,
@@ -60,7 +60,7 @@ def feeds(session: Session, channel: Channel, secret: str) -> list[str]:
 
 
 def messages(session: Session, channel: Channel) -> list[MessageOut]:
-    types = dict(session.execute(select(RoomType.id, RoomType.code)).tuples().all())
+    types = dict(session.execute(select(RoomType.id, RoomType.code)).all())
     rows = session.scalars(select(ChannelMessage).where(ChannelMessage.channel_id == channel.id)
                            .order_by(ChannelMessage.status.desc(), ChannelMessage.id).limit(MESSAGES_SHOWN))
     return [MessageOut(id=m.id, kind=m.kind, room_type=types.get(m.room_type_id, "?"), first_night=m.first_night,
@@ -83,7 +83,7 @@ def reservations(session: Session, prop: Property, *, statuses: tuple[str, ...] 
              .where(Channel.property_id == prop.id))
     if statuses:
         query = query.where(ChannelReservation.status.in_(statuses))
-    rows = session.execute(query.order_by(ChannelReservation.id.desc()).limit(limit)).tuples()
+    rows = session.execute(query.order_by(ChannelReservation.id.desc()).limit(limit))
     return [ChannelReservationOut(
         channel=code, confirmation=r.confirmation, status=r.status, reservation_id=r.reservation_id,
         room_type=type_code, arrival=r.arrival, departure=r.departure, guest_name=r.guest_name,

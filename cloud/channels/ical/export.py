@@ -37,7 +37,7 @@ def room_feed(session: Session, channel: Channel, room: Room, *, now: datetime, 
     spans = [(max(s, first), min(e - timedelta(days=1), last)) for s, e in session.execute(
         select(RoomAllocation.start_night, RoomAllocation.end_night).where(
             RoomAllocation.room_id == room.id, RoomAllocation.end_night > first,
-            RoomAllocation.start_night <= last)).tuples()]
+            RoomAllocation.start_night <= last))]
     return _calendar(prop, f"{prop.slug}-room-{room.slug}", merge_spans(spans), now=now, name=room.slug)
 
 

@@ -47,6 +47,6 @@ class FeedPuller:
             feeds = list(session.execute(
                 select(Channel.id, ChannelMapping.id).join(ChannelMapping, ChannelMapping.channel_id == Channel.id)
                 .where(Channel.kind == "ical", Channel.paused.is_(False), ChannelMapping.import_url.is_not(None))
-                .order_by(Channel.id, ChannelMapping.id)).tuples())
+                .order_by(Channel.id, ChannelMapping.id)).all())
         return sum(import_feed(self.sessions, channel_id, mapping_id, fetch=self.fetch, now=self.clock(),
                                ledger=self.ledger) for channel_id, mapping_id in feeds)
