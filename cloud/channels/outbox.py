@@ -24,6 +24,7 @@ RATES: tuple[MessageKind, ...] = ("rates",)
 RESTRICTIONS: tuple[MessageKind, ...] = ("availability", "restrictions")
 EVERYTHING: tuple[MessageKind, ...] = ("availability", "restrictions", "rates", "counts")
 BATCH = 5000
+GAP = 7  # queued nights at most this far apart travel in one message
 
 
 def plan(session: Session, *, now: datetime, horizon_days: int) -> int:
@@ -49,7 +50,7 @@ def plan(session: Session, *, now: datetime, horizon_days: int) -> int:
                         plan_id = None if kind == "counts" else mapping.rate_plan_id
                         wanted[(channel.id, kind, mapping.room_type_id, plan_id)].append(span)
     for key, spans in wanted.items():
-        for first, last in merge_spans(spans):
+        for first, last in merge_spans(spans, gap=GAP):
             enqueue(session, key, first=first, last=last, now=now)
     session.execute(delete(ChannelChange).where(ChannelChange.id <= changes[-1].id))
     return len(changes)
@@ -76,8 +77,8 @@ def enqueue(session: Session, key: Key, *, first: date, last: date, now: datetim
         ChannelMessage.channel_id == channel_id, ChannelMessage.kind == kind,
         ChannelMessage.room_type_id == type_id, ChannelMessage.status == "queued",
         ChannelMessage.rate_plan_id.is_(None) if plan_id is None else ChannelMessage.rate_plan_id == plan_id,
-        ChannelMessage.first_night <= last + timedelta(days=1),
-        ChannelMessage.last_night >= first - timedelta(days=1)).with_for_update()))
+        ChannelMessage.first_night <= last + timedelta(days=1 + GAP),
+        ChannelMessage.last_night >= first - timedelta(days=1 + GAP)).with_for_update()))
     if queued:
         keep = queued[0]
         keep.first_night = min([first, *(m.first_night for m in queued)])

@@ -98,11 +98,12 @@ def with_markup(amount_minor: int, markup_bp: int) -> int:
     return (amount_minor * (10_000 + markup_bp) + 5_000) // 10_000
 
 
-def merge_spans(spans: Sequence[tuple[date, date]]) -> list[tuple[date, date]]:
-    """Inclusive night spans, overlapping or touching ones merged (sorted)."""
+def merge_spans(spans: Sequence[tuple[date, date]], *, gap: int = 0) -> list[tuple[date, date]]:
+    """Inclusive night spans, overlapping or touching ones merged (sorted); with ``gap``, also
+    those at most that many nights apart (resending a few unchanged nights costs less than a call)."""
     merged: list[tuple[date, date]] = []
     for start, end in sorted(spans):
-        if merged and start <= merged[-1][1] + timedelta(days=1):
+        if merged and start <= merged[-1][1] + timedelta(days=1 + gap):
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
         else:
             merged.append((start, end))

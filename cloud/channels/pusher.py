@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.catalog.models import Property
 from cloud.channels import outbox
-from cloud.channels.ari import night_values
+from cloud.channels.ari import AriReader
 from cloud.channels.models import Channel, ChannelMapping, ChannelMessage
 from cloud.channels.pacing import Pace, backoff
 from cloud.channels.port import AriItem, AriUpdate, ChannelPort, coalesce
@@ -31,7 +31,8 @@ Sent = tuple[int, object, object]  # message id, first night, last night as read
 @dataclass(frozen=True)
 class PushSettings:
     horizon_days: int = 365
-    batch_max: int = 50  # ranges of messages per request
+    batch_max: int = 50  # queued messages per request, at most
+    max_ranges: int = 1500  # and ranges per request (about 400 kB of XML; channels cap bodies near 1 MB)
     interval_s: float = 0.2
     nightly_hour_utc: int = 2
 
@@ -133,14 +134,19 @@ class AriPusher:
         codes = {(m.room_type_id, m.rate_plan_id): m for m in session.scalars(
             select(ChannelMapping).where(ChannelMapping.channel_id == channel.id))}
         by_type = {type_id: m for (type_id, _plan), m in codes.items()}
-        items = []
+        reader = AriReader(session)
+        items: list[AriItem] = []
+        taken: list[ChannelMessage] = []
         for row in rows:
+            if taken and sum(len(i.ranges) for i in items) >= self.settings.max_ranges:
+                break  # the rest go in the next request
+            taken.append(row)
             mapping = by_type.get(row.room_type_id) if row.rate_plan_id is None else \
                 codes.get((row.room_type_id, row.rate_plan_id))
             if mapping is None:
                 continue  # unmapped since: nothing to say
-            values = night_values(session, type_id=row.room_type_id, plan_id=mapping.rate_plan_id,
-                                  markup_bp=channel.markup_bp, first=row.first_night, last=row.last_night)
+            values = reader.values(type_id=row.room_type_id, plan_id=mapping.rate_plan_id,
+                                   markup_bp=channel.markup_bp, first=row.first_night, last=row.last_night)
             ranges = coalesce(row.kind, values)  # type: ignore[arg-type]
             if row.kind == "rates":
                 ranges = tuple(r for r in ranges if r.value.price_minor is not None)
@@ -149,7 +155,7 @@ class AriPusher:
         update = AriUpdate(kind=first.kind, hotel_code=channel.hotel_code,  # type: ignore[arg-type]
                            currency=prop.currency, decimals=exponent(prop.currency),
                            after_tax=prop.prices_include_tax, items=tuple(items))
-        return update, [(r.id, r.first_night, r.last_night) for r in rows]
+        return update, [(r.id, r.first_night, r.last_night) for r in taken]
 
     def _done(self, channel_id: int, sent: list[Sent]) -> None:
         with self.sessions.begin() as session:
