@@ -53,26 +53,42 @@ def _prop(session: Session, user: Principal, site: str) -> Property:
 @router.get("/properties/{site}/channels", response_model=list[ChannelOut], responses=PROBLEMS)
 def list_channels(site: str, user: Manager, sessions: SessionsDep) -> list[ChannelOut]:
     with sessions() as session:
-        return [views.channel_out(session, c) for c in registry.of_property(session, _prop(session, user, site))]
+        return [
+            views.channel_out(session, c) for c in registry.of_property(session, _prop(session, user, site))
+        ]
 
 
-@router.post("/properties/{site}/channels", status_code=201, response_model=ChannelCreated, responses=PROBLEMS)
-def create_channel(site: str, body: ChannelIn, user: Manager, sessions: SessionsDep,
-                   clock: ClockDep) -> ChannelCreated:
+@router.post(
+    "/properties/{site}/channels", status_code=201, response_model=ChannelCreated, responses=PROBLEMS
+)
+def create_channel(
+    site: str, body: ChannelIn, user: Manager, sessions: SessionsDep, clock: ClockDep
+) -> ChannelCreated:
     """A new channel; its secret is in this answer only (rotate it to revoke)."""
 
     def work(session: Session) -> ChannelCreated:
-        channel, secret = registry.create(session, _prop(session, user, site),
-                                          registry.NewChannel(**body.model_dump()), now=clock())
-        return ChannelCreated(**views.channel_out(session, channel).model_dump(), secret=secret,
-                              feeds=views.feeds(session, channel, secret))
+        channel, secret = registry.create(
+            session, _prop(session, user, site), registry.NewChannel(**body.model_dump()), now=clock()
+        )
+        return ChannelCreated(
+            **views.channel_out(session, channel).model_dump(),
+            secret=secret,
+            feeds=views.feeds(session, channel, secret),
+        )
 
     return transact(sessions, work)
 
 
 @router.patch("/properties/{site}/channels/{code}", response_model=ChannelOut, responses=PROBLEMS)
-def change_channel(site: str, code: str, body: ChannelPatch, request: Request, user: Manager,
-                   sessions: SessionsDep, clock: ClockDep) -> ChannelOut:
+def change_channel(
+    site: str,
+    code: str,
+    body: ChannelPatch,
+    request: Request,
+    user: Manager,
+    sessions: SessionsDep,
+    clock: ClockDep,
+) -> ChannelOut:
     """Markup, pause, endpoint, pace; resuming a paused channel queues a full resync."""
 
     def work(session: Session) -> ChannelOut:
@@ -107,13 +123,21 @@ def set_mapping(site: str, code: str, body: MappingIn, user: Manager, sessions: 
     def work(session: Session) -> MappingOut:
         channel = registry.get(session, _prop(session, user, site), code)
         m = registry.set_mapping(session, channel, **body.model_dump())
-        return MappingOut(id=m.id, room_type=body.room_type, rate_plan=body.rate_plan, room_code=m.room_code,
-                          rate_code=m.rate_code, import_url=m.import_url)
+        return MappingOut(
+            id=m.id,
+            room_type=body.room_type,
+            rate_plan=body.rate_plan,
+            room_code=m.room_code,
+            rate_code=m.rate_code,
+            import_url=m.import_url,
+        )
 
     return transact(sessions, work)
 
 
-@router.delete("/properties/{site}/channels/{code}/mappings/{mapping_id}", status_code=204, responses=PROBLEMS)
+@router.delete(
+    "/properties/{site}/channels/{code}/mappings/{mapping_id}", status_code=204, responses=PROBLEMS
+)
 def remove_mapping(site: str, code: str, mapping_id: int, user: Manager, sessions: SessionsDep) -> Response:
     def work(session: Session) -> None:
         registry.remove_mapping(session, registry.get(session, _prop(session, user, site), code), mapping_id)
@@ -123,8 +147,9 @@ def remove_mapping(site: str, code: str, mapping_id: int, user: Manager, session
 
 
 @router.post("/properties/{site}/channels/{code}/resync", response_model=ResyncOut, responses=PROBLEMS)
-def resync(site: str, code: str, request: Request, user: Manager, sessions: SessionsDep,
-           clock: ClockDep) -> ResyncOut:
+def resync(
+    site: str, code: str, request: Request, user: Manager, sessions: SessionsDep, clock: ClockDep
+) -> ResyncOut:
     """Queue everything this channel may sell over the horizon (sent at the channel's pace)."""
 
     def work(session: Session) -> ResyncOut:
@@ -140,26 +165,33 @@ def resync(site: str, code: str, request: Request, user: Manager, sessions: Sess
     return answer
 
 
-@router.get("/properties/{site}/channels/{code}/messages", response_model=list[MessageOut], responses=PROBLEMS)
+@router.get(
+    "/properties/{site}/channels/{code}/messages", response_model=list[MessageOut], responses=PROBLEMS
+)
 def list_messages(site: str, code: str, user: Manager, sessions: SessionsDep) -> list[MessageOut]:
     with sessions() as session:
         return views.messages(session, registry.get(session, _prop(session, user, site), code))
 
 
-@router.get("/properties/{site}/channels/{code}/problems", response_model=list[ProblemOut], responses=PROBLEMS)
+@router.get(
+    "/properties/{site}/channels/{code}/problems", response_model=list[ProblemOut], responses=PROBLEMS
+)
 def list_problems(site: str, code: str, user: Manager, sessions: SessionsDep) -> list[ProblemOut]:
     with sessions() as session:
         return views.problems(session, registry.get(session, _prop(session, user, site), code))
 
 
-@router.get("/properties/{site}/channel-reservations", response_model=list[ChannelReservationOut],
-            responses=PROBLEMS)
-def list_reservations(site: str, user: Manager, sessions: SessionsDep,
-                      overbooked: bool = False) -> list[ChannelReservationOut]:
+@router.get(
+    "/properties/{site}/channel-reservations", response_model=list[ChannelReservationOut], responses=PROBLEMS
+)
+def list_reservations(
+    site: str, user: Manager, sessions: SessionsDep, overbooked: bool = False
+) -> list[ChannelReservationOut]:
     """Reservations received from channels (``overbooked=true``: those waiting for staff)."""
     with sessions() as session:
-        return views.reservations(session, _prop(session, user, site),
-                                  statuses=("overbooked",) if overbooked else None)
+        return views.reservations(
+            session, _prop(session, user, site), statuses=("overbooked",) if overbooked else None
+        )
 
 
 @router.post("/channels/ota/reservations", responses={401: {"description": "unknown channel secret"}})
@@ -175,13 +207,16 @@ async def receive_reservations(request: Request, authorization: Annotated[str, H
             return Response(f"the document is larger than {limit} bytes", status_code=413)
     secret = authorization.removeprefix("Bearer ").strip()
     status, answer = await run_in_threadpool(
-        inbound.receive, svc.sessions, secret=secret, body=bytes(body), clock=svc.clock, ledger=svc.ledger)
+        inbound.receive, svc.sessions, secret=secret, body=bytes(body), clock=svc.clock, ledger=svc.ledger
+    )
     media = "application/xml" if status == 200 else "text/plain"
     return Response(answer, status_code=status, media_type=media)
 
 
 @feeds_router.get("/channels/ical/{secret}/types/{room_code}.ics", include_in_schema=False)
-def type_feed(secret: str, room_code: str, request: Request, sessions: SessionsDep, clock: ClockDep) -> Response:
+def type_feed(
+    secret: str, room_code: str, request: Request, sessions: SessionsDep, clock: ClockDep
+) -> Response:
     with sessions() as session:
         channel = _feed_channel(session, secret)
         mapping = export.mapped_types(session, channel).get(room_code)

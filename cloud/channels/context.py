@@ -36,18 +36,32 @@ class ChannelContext:
     client: httpx.Client
 
 
-def build_channels(sessions: sessionmaker[Session], settings: ChannelSettings, *, clock: Clock,
-                   ledger: StayLedger | None) -> ChannelContext:
+def build_channels(
+    sessions: sessionmaker[Session], settings: ChannelSettings, *, clock: Clock, ledger: StayLedger | None
+) -> ChannelContext:
     client = outbound_client(timeout_s=settings.channels_timeout_s)
 
     def port_for(channel: Channel) -> ChannelPort:
         if channel.kind == "ota" and channel.endpoint_url:
             return OtaChannel(client, url=channel.endpoint_url, secret=None, clock=clock)
-        return _Silent()  # type: ignore[return-value]
+        return _Silent()
 
-    pusher = AriPusher(sessions, port_for=port_for, clock=clock, settings=PushSettings(
-        horizon_days=settings.channels_horizon_days, batch_max=settings.channels_batch_max,
-        interval_s=settings.channels_push_interval_s, nightly_hour_utc=settings.channels_nightly_hour_utc))
-    puller = FeedPuller(sessions, fetch=partial(fetch, client, max_bytes=settings.channels_ical_max_bytes),
-                        clock=clock, ledger=ledger, interval_s=settings.channels_ical_interval_s)
+    pusher = AriPusher(
+        sessions,
+        port_for=port_for,
+        clock=clock,
+        settings=PushSettings(
+            horizon_days=settings.channels_horizon_days,
+            batch_max=settings.channels_batch_max,
+            interval_s=settings.channels_push_interval_s,
+            nightly_hour_utc=settings.channels_nightly_hour_utc,
+        ),
+    )
+    puller = FeedPuller(
+        sessions,
+        fetch=partial(fetch, client, max_bytes=settings.channels_ical_max_bytes),
+        clock=clock,
+        ledger=ledger,
+        interval_s=settings.channels_ical_interval_s,
+    )
     return ChannelContext(settings=settings, pusher=pusher, puller=puller, client=client)

@@ -41,8 +41,10 @@ def plan(session: Session, *, now: datetime, horizon_days: int) -> int:
         today = local_today(now, prop.timezone)
         for change in found:
             for channel, mapping in channels:
-                if change.room_type_id not in (None, mapping.room_type_id) or \
-                        change.rate_plan_id not in (None, mapping.rate_plan_id):
+                if change.room_type_id not in (None, mapping.room_type_id) or change.rate_plan_id not in (
+                    None,
+                    mapping.rate_plan_id,
+                ):
                     continue
                 span = _clip(change, today, horizon_days)
                 if span is not None:
@@ -65,7 +67,9 @@ def resync(session: Session, channel: Channel, *, now: datetime, horizon_days: i
     keys: set[Key] = set()
     for mapping in session.scalars(select(ChannelMapping).where(ChannelMapping.channel_id == channel.id)):
         for kind in EVERYTHING:
-            keys.add((channel.id, kind, mapping.room_type_id, None if kind == "counts" else mapping.rate_plan_id))
+            keys.add(
+                (channel.id, kind, mapping.room_type_id, None if kind == "counts" else mapping.rate_plan_id)
+            )
     for key in sorted(keys, key=str):
         enqueue(session, key, first=first, last=last, now=now)
     return len(keys)
@@ -73,12 +77,23 @@ def resync(session: Session, channel: Channel, *, now: datetime, horizon_days: i
 
 def enqueue(session: Session, key: Key, *, first: date, last: date, now: datetime) -> None:
     channel_id, kind, type_id, plan_id = key
-    queued = list(session.scalars(select(ChannelMessage).where(
-        ChannelMessage.channel_id == channel_id, ChannelMessage.kind == kind,
-        ChannelMessage.room_type_id == type_id, ChannelMessage.status == "queued",
-        ChannelMessage.rate_plan_id.is_(None) if plan_id is None else ChannelMessage.rate_plan_id == plan_id,
-        ChannelMessage.first_night <= last + timedelta(days=1 + GAP),
-        ChannelMessage.last_night >= first - timedelta(days=1 + GAP)).with_for_update()))
+    queued = list(
+        session.scalars(
+            select(ChannelMessage)
+            .where(
+                ChannelMessage.channel_id == channel_id,
+                ChannelMessage.kind == kind,
+                ChannelMessage.room_type_id == type_id,
+                ChannelMessage.status == "queued",
+                ChannelMessage.rate_plan_id.is_(None)
+                if plan_id is None
+                else ChannelMessage.rate_plan_id == plan_id,
+                ChannelMessage.first_night <= last + timedelta(days=1 + GAP),
+                ChannelMessage.last_night >= first - timedelta(days=1 + GAP),
+            )
+            .with_for_update()
+        )
+    )
     if queued:
         keep = queued[0]
         keep.first_night = min([first, *(m.first_night for m in queued)])
@@ -86,9 +101,21 @@ def enqueue(session: Session, key: Key, *, first: date, last: date, now: datetim
         for other in queued[1:]:
             session.delete(other)
         return
-    session.add(ChannelMessage(channel_id=channel_id, kind=kind, room_type_id=type_id, rate_plan_id=plan_id,
-                               first_night=first, last_night=last, status="queued", attempts=0, next_at=now,
-                               queued_at=now, last_error=""))
+    session.add(
+        ChannelMessage(
+            channel_id=channel_id,
+            kind=kind,
+            room_type_id=type_id,
+            rate_plan_id=plan_id,
+            first_night=first,
+            last_night=last,
+            status="queued",
+            attempts=0,
+            next_at=now,
+            queued_at=now,
+            last_error="",
+        )
+    )
 
 
 def _by_property(session: Session, changes: list[ChannelChange]) -> dict[int, list[ChannelChange]]:
@@ -96,16 +123,22 @@ def _by_property(session: Session, changes: list[ChannelChange]) -> dict[int, li
     plans = dict(session.execute(select(RatePlan.id, RatePlan.property_id)).all())
     out: dict[int, list[ChannelChange]] = defaultdict(list)
     for change in changes:
-        prop = change.property_id or types.get(change.room_type_id or -1) or plans.get(change.rate_plan_id or -1)
+        prop = (
+            change.property_id or types.get(change.room_type_id or -1) or plans.get(change.rate_plan_id or -1)
+        )
         if prop is not None:
             out[prop].append(change)
     return out
 
 
 def _active(session: Session, prop_id: int) -> list[tuple[Channel, ChannelMapping]]:
-    return list(session.execute(
-        select(Channel, ChannelMapping).join(ChannelMapping, ChannelMapping.channel_id == Channel.id)
-        .where(Channel.property_id == prop_id, Channel.kind == "ota", Channel.paused.is_(False))).all())
+    return list(
+        session.execute(
+            select(Channel, ChannelMapping)
+            .join(ChannelMapping, ChannelMapping.channel_id == Channel.id)
+            .where(Channel.property_id == prop_id, Channel.kind == "ota", Channel.paused.is_(False))
+        ).all()
+    )
 
 
 def _kinds(change: ChannelChange) -> tuple[MessageKind, ...]:

@@ -30,12 +30,27 @@ def index(db: DbSession, user: Manager) -> Response:
 def page(request: Request, site: str, db: DbSession, user: Manager) -> HTMLResponse:
     check_property(db, user, site)
     prop = catalog.get_property(db, site)
-    channels = [{"channel": views.channel_out(db, c), "messages": views.messages(db, c),
-                 "problems": views.problems(db, c)} for c in registry.of_property(db, prop)]
-    return templates.TemplateResponse(request, "channels/index.html", {
-        "active": "channels", "site": site, "time_zone": prop.timezone, "channels": channels,
-        "overbooked": views.reservations(db, prop, statuses=("overbooked",)),
-        "recent": views.reservations(db, prop, limit=30), "queued": request.query_params.get("queued")})
+    channels = [
+        {
+            "channel": views.channel_out(db, c),
+            "messages": views.messages(db, c),
+            "problems": views.problems(db, c),
+        }
+        for c in registry.of_property(db, prop)
+    ]
+    return templates.TemplateResponse(
+        request,
+        "channels/index.html",
+        {
+            "active": "channels",
+            "site": site,
+            "time_zone": prop.timezone,
+            "channels": channels,
+            "overbooked": views.reservations(db, prop, statuses=("overbooked",)),
+            "recent": views.reservations(db, prop, limit=30),
+            "queued": request.query_params.get("queued"),
+        },
+    )
 
 
 @router.post("/{site}/{code}/resync", response_model=None)
@@ -46,7 +61,9 @@ def resync(request: Request, site: str, code: str, db: DbSession, user: Manager)
     channel = registry.get(db, catalog.get_property(db, site), code)
     count = 0
     if channel.kind == "ota":
-        count = outbox.resync(db, channel, now=svc.clock(), horizon_days=svc.settings.channels.channels_horizon_days)
+        count = outbox.resync(
+            db, channel, now=svc.clock(), horizon_days=svc.settings.channels.channels_horizon_days
+        )
     db.commit()
     if svc.channels is not None:
         svc.channels.pusher.wake.set()

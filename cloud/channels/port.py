@@ -85,8 +85,11 @@ def coalesce(kind: MessageKind, nights: Iterable[tuple[date, NightAri]]) -> tupl
     out: list[AriRange] = []
     for night, value in nights:
         last = out[-1] if out else None
-        if (last is not None and last.end + timedelta(days=1) == night
-                and relevant(kind, last.value) == relevant(kind, value)):
+        if (
+            last is not None
+            and last.end + timedelta(days=1) == night
+            and relevant(kind, last.value) == relevant(kind, value)
+        ):
             out[-1] = AriRange(last.start, night, last.value)
         else:
             out.append(AriRange(night, night, value))

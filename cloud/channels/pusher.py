@@ -38,8 +38,14 @@ class PushSettings:
 
 
 class AriPusher:
-    def __init__(self, sessions: sessionmaker[Session], *, port_for: Callable[[Channel], ChannelPort],
-                 clock: Clock, settings: PushSettings | None = None) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        port_for: Callable[[Channel], ChannelPort],
+        clock: Clock,
+        settings: PushSettings | None = None,
+    ) -> None:
         self.sessions, self.port_for, self.clock = sessions, port_for, clock
         self.settings = settings or PushSettings()
         self.paces: dict[int, Pace] = {}
@@ -85,14 +91,20 @@ class AriPusher:
             return
         self.last_nightly = now.date()
         with self.sessions.begin() as session:
-            for channel in session.scalars(select(Channel).where(Channel.kind == "ota",
-                                                                 Channel.paused.is_(False))):
+            for channel in session.scalars(
+                select(Channel).where(Channel.kind == "ota", Channel.paused.is_(False))
+            ):
                 outbox.resync(session, channel, now=now, horizon_days=self.settings.horizon_days)
 
     def _due_channels(self, now: datetime) -> list[int]:
         with self.sessions() as session:
-            return list(session.scalars(select(ChannelMessage.channel_id).distinct().where(
-                ChannelMessage.status == "queued", ChannelMessage.next_at <= now)))
+            return list(
+                session.scalars(
+                    select(ChannelMessage.channel_id)
+                    .distinct()
+                    .where(ChannelMessage.status == "queued", ChannelMessage.next_at <= now)
+                )
+            )
 
     def _send_one(self, channel_id: int) -> bool:
         now = self.clock()
@@ -119,20 +131,40 @@ class AriPusher:
         self._done(channel_id, sent)
         return True
 
-    def _batch(self, session: Session, channel: Channel, now: datetime) -> tuple[AriUpdate, list[Sent]] | None:
-        first = session.scalar(select(ChannelMessage).where(
-            ChannelMessage.channel_id == channel.id, ChannelMessage.status == "queued",
-            ChannelMessage.next_at <= now).order_by(ChannelMessage.id).limit(1))
+    def _batch(
+        self, session: Session, channel: Channel, now: datetime
+    ) -> tuple[AriUpdate, list[Sent]] | None:
+        first = session.scalar(
+            select(ChannelMessage)
+            .where(
+                ChannelMessage.channel_id == channel.id,
+                ChannelMessage.status == "queued",
+                ChannelMessage.next_at <= now,
+            )
+            .order_by(ChannelMessage.id)
+            .limit(1)
+        )
         if first is None:
             return None
-        rows = list(session.scalars(select(ChannelMessage).where(
-            ChannelMessage.channel_id == channel.id, ChannelMessage.status == "queued",
-            ChannelMessage.kind == first.kind, ChannelMessage.next_at <= now)
-            .order_by(ChannelMessage.id).limit(self.settings.batch_max)))
+        rows = list(
+            session.scalars(
+                select(ChannelMessage)
+                .where(
+                    ChannelMessage.channel_id == channel.id,
+                    ChannelMessage.status == "queued",
+                    ChannelMessage.kind == first.kind,
+                    ChannelMessage.next_at <= now,
+                )
+                .order_by(ChannelMessage.id)
+                .limit(self.settings.batch_max)
+            )
+        )
         prop = session.get(Property, channel.property_id)
         assert prop is not None
-        codes = {(m.room_type_id, m.rate_plan_id): m for m in session.scalars(
-            select(ChannelMapping).where(ChannelMapping.channel_id == channel.id))}
+        codes = {
+            (m.room_type_id, m.rate_plan_id): m
+            for m in session.scalars(select(ChannelMapping).where(ChannelMapping.channel_id == channel.id))
+        }
         by_type = {type_id: m for (type_id, _plan), m in codes.items()}
         reader = AriReader(session)
         items: list[AriItem] = []
@@ -141,36 +173,59 @@ class AriPusher:
             if taken and sum(len(i.ranges) for i in items) >= self.settings.max_ranges:
                 break  # the rest go in the next request
             taken.append(row)
-            mapping = by_type.get(row.room_type_id) if row.rate_plan_id is None else \
-                codes.get((row.room_type_id, row.rate_plan_id))
+            mapping = (
+                by_type.get(row.room_type_id)
+                if row.rate_plan_id is None
+                else codes.get((row.room_type_id, row.rate_plan_id))
+            )
             if mapping is None:
                 continue  # unmapped since: nothing to say
-            values = reader.values(type_id=row.room_type_id, plan_id=mapping.rate_plan_id,
-                                   markup_bp=channel.markup_bp, first=row.first_night, last=row.last_night)
+            values = reader.values(
+                type_id=row.room_type_id,
+                plan_id=mapping.rate_plan_id,
+                markup_bp=channel.markup_bp,
+                first=row.first_night,
+                last=row.last_night,
+            )
             ranges = coalesce(row.kind, values)  # type: ignore[arg-type]
             if row.kind == "rates":
                 ranges = tuple(r for r in ranges if r.value.price_minor is not None)
             if ranges:
-                items.append(AriItem(mapping.room_code, None if row.kind == "counts" else mapping.rate_code, ranges))
-        update = AriUpdate(kind=first.kind, hotel_code=channel.hotel_code,  # type: ignore[arg-type]
-                           currency=prop.currency, decimals=exponent(prop.currency),
-                           after_tax=prop.prices_include_tax, items=tuple(items))
+                items.append(
+                    AriItem(mapping.room_code, None if row.kind == "counts" else mapping.rate_code, ranges)
+                )
+        update = AriUpdate(
+            kind=first.kind,  # type: ignore[arg-type]  # the table's CHECK keeps it one of MessageKind
+            hotel_code=channel.hotel_code,
+            currency=prop.currency,
+            decimals=exponent(prop.currency),
+            after_tax=prop.prices_include_tax,
+            items=tuple(items),
+        )
         return update, [(r.id, r.first_night, r.last_night) for r in taken]
 
     def _done(self, channel_id: int, sent: list[Sent]) -> None:
         with self.sessions.begin() as session:
             for message_id, first, last in sent:  # one widened meanwhile is sent again
-                session.execute(delete(ChannelMessage).where(
-                    ChannelMessage.id == message_id, ChannelMessage.first_night == first,
-                    ChannelMessage.last_night == last))
+                session.execute(
+                    delete(ChannelMessage).where(
+                        ChannelMessage.id == message_id,
+                        ChannelMessage.first_night == first,
+                        ChannelMessage.last_night == last,
+                    )
+                )
             note_sync(session, channel_id, "push", at=self.clock())
 
     def _failed(self, channel_id: int, sent: list[Sent], exc: DeliveryError, pace: Pace) -> None:
         now = self.clock()
         if exc.retry_after is not None:
             pace.told_to_wait(time.monotonic(), exc.retry_after)
-        log.warning("channel %s: ARI refused (%s): %s", channel_id,
-                    "permanent" if exc.permanent else "will retry", exc.reason)
+        log.warning(
+            "channel %s: ARI refused (%s): %s",
+            channel_id,
+            "permanent" if exc.permanent else "will retry",
+            exc.reason,
+        )
         with self.sessions.begin() as session:
             for message_id, _first, _last in sent:
                 row = session.get(ChannelMessage, message_id)

@@ -45,9 +45,17 @@ def create(session: Session, prop: Property, spec: NewChannel, *, now: datetime)
         raise ChannelInvalid("an OTA channel needs the hotel code the channel knows us by")
     secret = secrets.token_urlsafe(32)
     channel = Channel(
-        property_id=prop.id, code=spec.code, name=spec.name, kind=spec.kind, markup_bp=spec.markup_bp,
-        paused=False, hotel_code=spec.hotel_code, endpoint_url=spec.endpoint_url,
-        secret_hash=secret_hash(secret), calls_per_minute=spec.calls_per_minute, created_at=now,
+        property_id=prop.id,
+        code=spec.code,
+        name=spec.name,
+        kind=spec.kind,
+        markup_bp=spec.markup_bp,
+        paused=False,
+        hotel_code=spec.hotel_code,
+        endpoint_url=spec.endpoint_url,
+        secret_hash=secret_hash(secret),
+        calls_per_minute=spec.calls_per_minute,
+        created_at=now,
     )
     _insert(session, channel, f"the property already has a channel {spec.code!r}")
     return channel, secret
@@ -80,8 +88,16 @@ def rotate_secret(channel: Channel) -> str:
     return secret
 
 
-def set_mapping(session: Session, channel: Channel, *, room_type: str, rate_plan: str, room_code: str,
-                rate_code: str, import_url: str | None = None) -> ChannelMapping:
+def set_mapping(
+    session: Session,
+    channel: Channel,
+    *,
+    room_type: str,
+    rate_plan: str,
+    room_code: str,
+    rate_code: str,
+    import_url: str | None = None,
+) -> ChannelMapping:
     """Map our type and plan to the channel's codes (replacing that pair's mapping)."""
     if not CHANNEL_CODE.match(room_code) or not CHANNEL_CODE.match(rate_code):
         raise ChannelInvalid("channel codes are 1-64 letters, digits or '_.:-'")
@@ -93,23 +109,37 @@ def set_mapping(session: Session, channel: Channel, *, room_type: str, rate_plan
         type_, plan = catalog.room_type(session, prop, room_type), catalog.rate_plan(session, prop, rate_plan)
     except UnknownResource as exc:
         raise ChannelInvalid(exc.detail) from exc
-    session.execute(delete(ChannelMapping).where(
-        ChannelMapping.channel_id == channel.id, ChannelMapping.room_type_id == type_.id,
-        ChannelMapping.rate_plan_id == plan.id))
-    mapping = ChannelMapping(channel_id=channel.id, room_type_id=type_.id, rate_plan_id=plan.id,
-                             room_code=room_code, rate_code=rate_code, import_url=import_url)
+    session.execute(
+        delete(ChannelMapping).where(
+            ChannelMapping.channel_id == channel.id,
+            ChannelMapping.room_type_id == type_.id,
+            ChannelMapping.rate_plan_id == plan.id,
+        )
+    )
+    mapping = ChannelMapping(
+        channel_id=channel.id,
+        room_type_id=type_.id,
+        rate_plan_id=plan.id,
+        room_code=room_code,
+        rate_code=rate_code,
+        import_url=import_url,
+    )
     _insert(session, mapping, f"{room_code}/{rate_code} is already mapped at this channel")
     return mapping
 
 
 def mappings(session: Session, channel_id: int) -> list[ChannelMapping]:
-    return list(session.scalars(
-        select(ChannelMapping).where(ChannelMapping.channel_id == channel_id).order_by(ChannelMapping.id)))
+    return list(
+        session.scalars(
+            select(ChannelMapping).where(ChannelMapping.channel_id == channel_id).order_by(ChannelMapping.id)
+        )
+    )
 
 
 def remove_mapping(session: Session, channel: Channel, mapping_id: int) -> None:
-    gone = session.execute(delete(ChannelMapping).where(
-        ChannelMapping.channel_id == channel.id, ChannelMapping.id == mapping_id))
+    gone = session.execute(
+        delete(ChannelMapping).where(ChannelMapping.channel_id == channel.id, ChannelMapping.id == mapping_id)
+    )
     if not gone.rowcount:  # type: ignore[attr-defined]
         raise UnknownChannel(f"no mapping {mapping_id} at channel {channel.code!r}")
 

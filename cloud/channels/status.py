@@ -12,7 +12,9 @@ from cloud.channels.models import ChannelProblem, ChannelSync
 log = logging.getLogger(__name__)
 
 
-def note_sync(session: Session, channel_id: int, direction: str, *, at: datetime, error: str | None = None) -> None:
+def note_sync(
+    session: Session, channel_id: int, direction: str, *, at: datetime, error: str | None = None
+) -> None:
     """A success (or a failure, with its error) of a channel in one direction."""
     row = session.get(ChannelSync, (channel_id, direction))
     if row is None:

@@ -8,7 +8,6 @@ timed pass/fail. Run: ``./dev.sh bench -k channels``.
 from __future__ import annotations
 
 import statistics
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -50,18 +49,32 @@ def _property(session: Session, *, types: int, plans: int, rooms_each: int) -> N
         session.add(type_)
         session.flush()
         for _ in range(rooms_each):
-            session.add(Room(property_id=prop.id, floor_id=floor.id, room_type_id=type_.id, slug=f"r{number}",
-                             number=number))
+            session.add(
+                Room(
+                    property_id=prop.id,
+                    floor_id=floor.id,
+                    room_type_id=type_.id,
+                    slug=f"r{number}",
+                    number=number,
+                )
+            )
             number += 1
         for p in range(plans):
-            plan = session.scalar(select(RatePlan).where(RatePlan.property_id == prop.id, RatePlan.code == f"p{p}"))
+            plan = session.scalar(
+                select(RatePlan).where(RatePlan.property_id == prop.id, RatePlan.code == f"p{p}")
+            )
             if plan is None:
                 plan = RatePlan(property_id=prop.id, code=f"p{p}", name=f"Plan {p}")
                 session.add(plan)
                 session.flush()
-            session.add(RatePrice(rate_plan_id=plan.id, room_type_id=type_.id, amount_minor=9000 + 500 * t + 100 * p))
-            session.add(RatePrice(rate_plan_id=plan.id, room_type_id=type_.id, amount_minor=11000 + 500 * t,
-                                  weekdays=[4, 5]))
+            session.add(
+                RatePrice(rate_plan_id=plan.id, room_type_id=type_.id, amount_minor=9000 + 500 * t + 100 * p)
+            )
+            session.add(
+                RatePrice(
+                    rate_plan_id=plan.id, room_type_id=type_.id, amount_minor=11000 + 500 * t, weekdays=[4, 5]
+                )
+            )
 
 
 def _channels(sessions: sessionmaker[Session], url: str, *, count: int, types: int, plans: int) -> list[str]:
@@ -69,13 +82,29 @@ def _channels(sessions: sessionmaker[Session], url: str, *, count: int, types: i
     with sessions.begin() as session:
         prop = catalog.get_property(session, "bench")
         for c in range(count):
-            channel, secret = registry.create(session, prop, registry.NewChannel(
-                code=f"ch{c}", name=f"Channel {c}", kind="ota", hotel_code=HOTEL, endpoint_url=url,
-                calls_per_minute=6000), now=NOW)
+            channel, secret = registry.create(
+                session,
+                prop,
+                registry.NewChannel(
+                    code=f"ch{c}",
+                    name=f"Channel {c}",
+                    kind="ota",
+                    hotel_code=HOTEL,
+                    endpoint_url=url,
+                    calls_per_minute=6000,
+                ),
+                now=NOW,
+            )
             for t in range(types):
                 for p in range(plans):
-                    registry.set_mapping(session, channel, room_type=f"t{t:02d}", rate_plan=f"p{p}",
-                                         room_code=f"T{t:02d}", rate_code=f"P{p}")
+                    registry.set_mapping(
+                        session,
+                        channel,
+                        room_type=f"t{t:02d}",
+                        rate_plan=f"p{p}",
+                        room_code=f"T{t:02d}",
+                        rate_code=f"P{p}",
+                    )
             secrets.append(secret)
     return secrets
 
@@ -88,14 +117,24 @@ def ota() -> Iterator[standin.StandInOta]:
 
 
 def _pusher(sessions: sessionmaker[Session], client: httpx.Client, interval: float) -> AriPusher:
-    return AriPusher(sessions, clock=lambda: NOW, settings=PushSettings(horizon_days=365, interval_s=interval),
-                     port_for=lambda ch: OtaChannel(client, url=ch.endpoint_url or "", secret=None, clock=lambda: NOW))
+    return AriPusher(
+        sessions,
+        clock=lambda: NOW,
+        settings=PushSettings(horizon_days=365, interval_s=interval),
+        port_for=lambda ch: OtaChannel(client, url=ch.endpoint_url or "", secret=None, clock=lambda: NOW),
+    )
 
 
 def _reference(ota: standin.StandInOta, client: httpx.Client, rounds: int = 50) -> list[float]:
     """One counts request for one night, built, sent and its answer read: the floor of a push."""
-    update = AriUpdate(kind="counts", hotel_code=HOTEL, currency="EUR", decimals=2, after_tax=False,
-                       items=(AriItem("T00", None, (AriRange(TODAY, TODAY, NightAri(3, 9000)),)),))
+    update = AriUpdate(
+        kind="counts",
+        hotel_code=HOTEL,
+        currency="EUR",
+        decimals=2,
+        after_tax=False,
+        items=(AriItem("T00", None, (AriRange(TODAY, TODAY, NightAri(3, 9000)),)),),
+    )
     port = OtaChannel(client, url=ota.url, secret=None, clock=lambda: NOW)
     times = []
     for _ in range(rounds):
@@ -126,8 +165,15 @@ def test_change_to_ari_accepted_while_three_channels_book(pg_url: str, ota: stan
 
     def send(n: int) -> None:
         night = TODAY + timedelta(days=1 + n)  # one night each: its own change to follow
-        doc = standin.reservation(hotel_code=HOTEL, confirmation=f"B{n}", room_code=f"T{n % 4:02d}", rate_code="P0",
-                                  arrival=night, departure=night + timedelta(days=1), total="90.00")
+        doc = standin.reservation(
+            hotel_code=HOTEL,
+            confirmation=f"B{n}",
+            room_code=f"T{n % 4:02d}",
+            rate_code="P0",
+            arrival=night,
+            departure=night + timedelta(days=1),
+            total="90.00",
+        )
         status, _ = inbound.receive(sessions, secret=secrets[n % 3], body=doc, clock=lambda: NOW, ledger=None)
         assert status == 200
         committed[night] = time.monotonic()
@@ -149,11 +195,16 @@ def test_change_to_ari_accepted_while_three_channels_book(pg_url: str, ota: stan
     engine.dispose()
     ref50, ref95 = _quantiles(reference)
     p50, p95 = _quantiles(latencies)
-    print(f"\nchannels: {total} bookings from 3 channels at {RATE_PER_S}/s over {SECONDS} s; "
-          f"{len(latencies)} changes seen accepted by the stand-in (inventory counts), {len(ota.accepted)} requests")
+    print(
+        f"\nchannels: {total} bookings from 3 channels at {RATE_PER_S}/s over {SECONDS} s; "
+        f"{len(latencies)} changes seen accepted by the stand-in (inventory counts), "
+        f"{len(ota.accepted)} requests"
+    )
     print(f"  change -> ARI accepted: p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms")
-    print(f"  reference, one ARI request alone: p50 {ref50 * 1000:.1f} ms, p95 {ref95 * 1000:.1f} ms "
-          f"(ratio p50 {p50 / ref50:.0f}x)")
+    print(
+        f"  reference, one ARI request alone: p50 {ref50 * 1000:.1f} ms, p95 {ref95 * 1000:.1f} ms "
+        f"(ratio p50 {p50 / ref50:.0f}x)"
+    )
     assert len(latencies) == total
 
 
@@ -163,7 +214,10 @@ def _latencies(ota: standin.StandInOta, committed: dict[date, float]) -> list[fl
         if received.root != "OTA_HotelInvCountNotifRQ":
             continue
         for control in received.document.iter("{*}StatusApplicationControl"):
-            start, end = date.fromisoformat(control.get("Start", "")), date.fromisoformat(control.get("End", ""))
+            start, end = (
+                date.fromisoformat(control.get("Start", "")),
+                date.fromisoformat(control.get("End", "")),
+            )
             night = start
             while night <= end:
                 at = committed.get(night)
@@ -198,10 +252,14 @@ def test_full_year_resync_of_twenty_types_and_three_plans(pg_url: str, ota: stan
     size = sum(len(serialize(r.document)) for r in ota.accepted)
     ranges = sum(1 for r in ota.accepted for _ in r.document.iter("{*}StatusApplicationControl"))
     ref50, _ = _quantiles(reference)
-    print(f"\nchannels: full resync, 20 room types x 3 rate plans x 365 nights: {queued} queued messages, "
-          f"{requests} requests ({ranges} ranges, {size / 1e6:.1f} MB of XML) in {elapsed:.1f} s")
-    print(f"  reference, one ARI request alone: p50 {ref50 * 1000:.1f} ms; the resync is "
-          f"{elapsed / ref50:.0f}x one request")
+    print(
+        f"\nchannels: full resync, 20 room types x 3 rate plans x 365 nights: {queued} queued messages, "
+        f"{requests} requests ({ranges} ranges, {size / 1e6:.1f} MB of XML) in {elapsed:.1f} s"
+    )
+    print(
+        f"  reference, one ARI request alone: p50 {ref50 * 1000:.1f} ms; the resync is "
+        f"{elapsed / ref50:.0f}x one request"
+    )
     client.close()
     engine.dispose()
     assert requests == len(ota.accepted) and not ota.refused

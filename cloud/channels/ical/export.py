@@ -21,12 +21,19 @@ from cloud.reservations.models import RoomAllocation
 PRODID = "-//Posada//Channel manager//EN"
 
 
-def type_feed(session: Session, channel: Channel, mapping: ChannelMapping, *, now: datetime,
-              horizon_days: int) -> bytes:
+def type_feed(
+    session: Session, channel: Channel, mapping: ChannelMapping, *, now: datetime, horizon_days: int
+) -> bytes:
     """Busy where the type has no room left, is closed, or has no price under the mapped plan."""
     prop, first, last = _window(session, channel, now, horizon_days)
-    values = night_values(session, type_id=mapping.room_type_id, plan_id=mapping.rate_plan_id,
-                          markup_bp=channel.markup_bp, first=first, last=last)
+    values = night_values(
+        session,
+        type_id=mapping.room_type_id,
+        plan_id=mapping.rate_plan_id,
+        markup_bp=channel.markup_bp,
+        first=first,
+        last=last,
+    )
     busy = merge_spans([(n, n) for n, v in values if not v.open])
     return _calendar(prop, f"{prop.slug}-{mapping.room_code}", busy, now=now, name=mapping.room_code)
 
@@ -34,18 +41,25 @@ def type_feed(session: Session, channel: Channel, mapping: ChannelMapping, *, no
 def room_feed(session: Session, channel: Channel, room: Room, *, now: datetime, horizon_days: int) -> bytes:
     """Busy where the room is held by a stay or out of order."""
     prop, first, last = _window(session, channel, now, horizon_days)
-    spans = [(max(s, first), min(e - timedelta(days=1), last)) for s, e in session.execute(
-        select(RoomAllocation.start_night, RoomAllocation.end_night).where(
-            RoomAllocation.room_id == room.id, RoomAllocation.end_night > first,
-            RoomAllocation.start_night <= last))]
+    spans = [
+        (max(s, first), min(e - timedelta(days=1), last))
+        for s, e in session.execute(
+            select(RoomAllocation.start_night, RoomAllocation.end_night).where(
+                RoomAllocation.room_id == room.id,
+                RoomAllocation.end_night > first,
+                RoomAllocation.start_night <= last,
+            )
+        )
+    ]
     return _calendar(prop, f"{prop.slug}-room-{room.slug}", merge_spans(spans), now=now, name=room.slug)
 
 
 def mapped_types(session: Session, channel: Channel) -> dict[str, ChannelMapping]:
     """The channel's mappings by room code (the feed's name); the first plan of a type wins."""
     out: dict[str, ChannelMapping] = {}
-    for m in session.scalars(select(ChannelMapping).where(ChannelMapping.channel_id == channel.id)
-                             .order_by(ChannelMapping.id)):
+    for m in session.scalars(
+        select(ChannelMapping).where(ChannelMapping.channel_id == channel.id).order_by(ChannelMapping.id)
+    ):
         out.setdefault(m.room_code, m)
     return out
 
@@ -57,14 +71,18 @@ def mapped_room(session: Session, channel: Channel, slug: str) -> Room | None:
     return room if room is not None and room.room_type_id in types else None
 
 
-def _window(session: Session, channel: Channel, now: datetime, horizon_days: int) -> tuple[Property, date, date]:
+def _window(
+    session: Session, channel: Channel, now: datetime, horizon_days: int
+) -> tuple[Property, date, date]:
     prop = session.get(Property, channel.property_id)
     assert prop is not None
     first = local_today(now, prop.timezone)
     return prop, first, first + timedelta(days=horizon_days - 1)
 
 
-def _calendar(prop: Property, prefix: str, busy: list[tuple[date, date]], *, now: datetime, name: str) -> bytes:
+def _calendar(
+    prop: Property, prefix: str, busy: list[tuple[date, date]], *, now: datetime, name: str
+) -> bytes:
     cal = icalendar.Calendar()
     cal.add("PRODID", PRODID)
     cal.add("VERSION", "2.0")

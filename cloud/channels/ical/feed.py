@@ -94,7 +94,7 @@ def _zone(name: str, lines: list[tuple[int, str]]) -> ZoneInfo:
         raise FeedError(f"line {number}: unknown time zone {name!r}") from exc
 
 
-def _hold(event: icalendar.Event, zone: ZoneInfo, *, line: int) -> Hold | None:
+def _hold(event: icalendar.cal.Component, zone: ZoneInfo, *, line: int) -> Hold | None:
     uid = str(event.get("UID", "")).strip()
     if not uid:
         raise FeedError(f"line {line}: an event without UID")

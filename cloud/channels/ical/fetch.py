@@ -13,8 +13,9 @@ def fetch(client: httpx.Client, url: str, *, max_bytes: int) -> bytes:
     try:
         with client.stream("GET", url, headers={"Accept": "text/calendar"}) as response:
             if response.status_code >= 400:
-                raise DeliveryError(f"HTTP {response.status_code} from the feed",
-                                    permanent=400 <= response.status_code < 500)
+                raise DeliveryError(
+                    f"HTTP {response.status_code} from the feed", permanent=400 <= response.status_code < 500
+                )
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > max_bytes:
                 raise FeedError(f"the feed is {declared} bytes, over the limit of {max_bytes}")

@@ -9,9 +9,9 @@ transaction: a refused feed or event changes nothing and the last good state sta
 from __future__ import annotations
 
 import hashlib
-from decimal import Decimal
 from collections.abc import Callable
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -37,8 +37,15 @@ def confirmation(mapping: ChannelMapping, uid: str) -> str:
     return key if len(key) <= 64 else f"{mapping.id}:{hashlib.sha256(uid.encode()).hexdigest()[:48]}"
 
 
-def import_feed(sessions: sessionmaker[Session], channel_id: int, mapping_id: int, *,
-                fetch: Callable[[str], bytes], now: datetime, ledger: StayLedger | None) -> bool:
+def import_feed(
+    sessions: sessionmaker[Session],
+    channel_id: int,
+    mapping_id: int,
+    *,
+    fetch: Callable[[str], bytes],
+    now: datetime,
+    ledger: StayLedger | None,
+) -> bool:
     """Fetch and apply one mapping's feed; False (with the reason noted) when refused."""
     with sessions() as session:
         mapping, prop = session.get(ChannelMapping, mapping_id), None
@@ -61,16 +68,29 @@ def import_feed(sessions: sessionmaker[Session], channel_id: int, mapping_id: in
         return False
 
 
-def apply_holds(session: Session, channel_id: int, mapping_id: int, holds: dict[str, Hold], *,
-                now: datetime, ledger: StayLedger | None) -> None:
+def apply_holds(
+    session: Session,
+    channel_id: int,
+    mapping_id: int,
+    holds: dict[str, Hold],
+    *,
+    now: datetime,
+    ledger: StayLedger | None,
+) -> None:
     channel, mapping = session.get(Channel, channel_id), session.get(ChannelMapping, mapping_id)
     assert channel is not None and mapping is not None
     prop = session.get(Property, channel.property_id)
     assert prop is not None
     today = local_today(now, prop.timezone)
-    known = {r.confirmation: r for r in session.scalars(select(ChannelReservation).where(
-        ChannelReservation.channel_id == channel.id,
-        ChannelReservation.confirmation.like(f"{mapping.id}:%")))}
+    known = {
+        r.confirmation: r
+        for r in session.scalars(
+            select(ChannelReservation).where(
+                ChannelReservation.channel_id == channel.id,
+                ChannelReservation.confirmation.like(f"{mapping.id}:%"),
+            )
+        )
+    }
     seen = set()
     for hold in sorted(holds.values(), key=lambda h: (h.arrival, h.uid)):
         if hold.departure <= today:
@@ -83,13 +103,18 @@ def apply_holds(session: Session, channel_id: int, mapping_id: int, holds: dict[
         action = "book" if found is None else "modify"
         if found is not None and found.status not in OPEN:
             continue  # cancelled here before; a UID is not reused
-        bookings.apply(session, channel, _fact(channel, mapping, prop, hold, key, action, today),
-                       now=now, ledger=ledger)
+        bookings.apply(
+            session, channel, _fact(channel, mapping, prop, hold, key, action, today), now=now, ledger=ledger
+        )
     for key, found in known.items():
         if key not in seen and found.status in OPEN and found.departure > today:
-            bookings.apply(session, channel, ChannelBooking(action="cancel", confirmation=key,
-                                                            hotel_code=channel.hotel_code),
-                           now=now, ledger=ledger)
+            bookings.apply(
+                session,
+                channel,
+                ChannelBooking(action="cancel", confirmation=key, hotel_code=channel.hotel_code),
+                now=now,
+                ledger=ledger,
+            )
 
 
 def _unchanged(found: ChannelReservation, hold: Hold, today: date) -> bool:
@@ -97,11 +122,18 @@ def _unchanged(found: ChannelReservation, hold: Hold, today: date) -> bool:
     return same_start and found.departure == hold.departure
 
 
-def _fact(channel: Channel, mapping: ChannelMapping, prop: Property, hold: Hold, key: str, action: str,
-          today: date) -> ChannelBooking:
+def _fact(
+    channel: Channel, mapping: ChannelMapping, prop: Property, hold: Hold, key: str, action: str, today: date
+) -> ChannelBooking:
     return ChannelBooking(
-        action=action, confirmation=key, hotel_code=channel.hotel_code, room_code=mapping.room_code,
-        rate_code=mapping.rate_code, arrival=max(hold.arrival, today), departure=hold.departure,
-        total=Decimal(0).scaleb(-exponent(prop.currency)), currency=prop.currency,
+        action=action,
+        confirmation=key,
+        hotel_code=channel.hotel_code,
+        room_code=mapping.room_code,
+        rate_code=mapping.rate_code,
+        arrival=max(hold.arrival, today),
+        departure=hold.departure,
+        total=Decimal(0).scaleb(-exponent(prop.currency)),
+        currency=prop.currency,
         guest_name=f"{channel.name}: {hold.summary or 'hold'}"[:200],
     )

@@ -18,8 +18,15 @@ log = logging.getLogger(__name__)
 
 
 class FeedPuller:
-    def __init__(self, sessions: sessionmaker[Session], *, fetch: Callable[[str], bytes], clock: Clock,
-                 ledger: StayLedger | None, interval_s: float) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        fetch: Callable[[str], bytes],
+        clock: Clock,
+        ledger: StayLedger | None,
+        interval_s: float,
+    ) -> None:
         self.sessions, self.fetch, self.clock, self.ledger = sessions, fetch, clock, ledger
         self.interval_s = interval_s
         self._stop = threading.Event()
@@ -44,9 +51,21 @@ class FeedPuller:
     def round(self) -> int:
         """Import every feed once (each on its own: one bad feed leaves the others alone)."""
         with self.sessions() as session:
-            feeds = list(session.execute(
-                select(Channel.id, ChannelMapping.id).join(ChannelMapping, ChannelMapping.channel_id == Channel.id)
-                .where(Channel.kind == "ical", Channel.paused.is_(False), ChannelMapping.import_url.is_not(None))
-                .order_by(Channel.id, ChannelMapping.id)).all())
-        return sum(import_feed(self.sessions, channel_id, mapping_id, fetch=self.fetch, now=self.clock(),
-                               ledger=self.ledger) for channel_id, mapping_id in feeds)
+            feeds = list(
+                session.execute(
+                    select(Channel.id, ChannelMapping.id)
+                    .join(ChannelMapping, ChannelMapping.channel_id == Channel.id)
+                    .where(
+                        Channel.kind == "ical",
+                        Channel.paused.is_(False),
+                        ChannelMapping.import_url.is_not(None),
+                    )
+                    .order_by(Channel.id, ChannelMapping.id)
+                ).all()
+            )
+        return sum(
+            import_feed(
+                self.sessions, channel_id, mapping_id, fetch=self.fetch, now=self.clock(), ledger=self.ledger
+            )
+            for channel_id, mapping_id in feeds
+        )

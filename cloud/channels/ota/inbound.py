@@ -25,8 +25,9 @@ log = logging.getLogger(__name__)
 TRIES = 3  # a deadlock or a concurrent first delivery of the same confirmation: try again
 
 
-def receive(sessions: sessionmaker[Session], *, secret: str, body: bytes, clock: Clock,
-            ledger: StayLedger | None) -> tuple[int, bytes]:
+def receive(
+    sessions: sessionmaker[Session], *, secret: str, body: bytes, clock: Clock, ledger: StayLedger | None
+) -> tuple[int, bytes]:
     """(HTTP status, body) for one reservation document from the channel holding ``secret``."""
     with sessions() as session:
         try:
@@ -54,8 +55,14 @@ def receive(sessions: sessionmaker[Session], *, secret: str, body: bytes, clock:
     raise AssertionError("unreachable")
 
 
-def _store(sessions: sessionmaker[Session], channel_id: int, doc: res_messages.Document, *,
-           now: datetime, ledger: StayLedger | None) -> list[tuple[str, str]]:
+def _store(
+    sessions: sessionmaker[Session],
+    channel_id: int,
+    doc: res_messages.Document,
+    *,
+    now: datetime,
+    ledger: StayLedger | None,
+) -> list[tuple[str, str]]:
     with sessions.begin() as session:
         channel = registry.get_by_id(session, channel_id)
         stored = [bookings.apply(session, channel, fact, now=now, ledger=ledger) for fact in doc.bookings]

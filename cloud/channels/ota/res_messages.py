@@ -72,14 +72,20 @@ def _booking(el: etree._Element, *, modify_doc: bool) -> ChannelBooking:
     counts = {g.get("AgeQualifyingCode"): int(g.get("Count", "0")) for g in stay.iter(q("GuestCount"))}
     name = _guest_name(el)
     return ChannelBooking(
-        action=action, confirmation=confirmation, hotel_code=hotel,
+        action=action,
+        confirmation=confirmation,
+        hotel_code=hotel,
         room_code=_one(stay, "RoomType").get("RoomTypeCode", ""),
         rate_code=_one(stay, "RatePlan").get("RatePlanCode", ""),
-        arrival=date.fromisoformat(span.get("Start", "")), departure=date.fromisoformat(span.get("End", "")),
-        adults=counts.get("10", 1), children=counts.get("8", 0),
+        arrival=date.fromisoformat(span.get("Start", "")),
+        departure=date.fromisoformat(span.get("End", "")),
+        adults=counts.get("10", 1),
+        children=counts.get("8", 0),
         total=_decimal(total.get("AmountAfterTax") or total.get("AmountBeforeTax"), confirmation),
-        currency=total.get("CurrencyCode", ""), guest_name=name,
-        guest_email=_text(el, "Email"), guest_phone=_phone(el),
+        currency=total.get("CurrencyCode", ""),
+        guest_name=name,
+        guest_email=_text(el, "Email"),
+        guest_phone=_phone(el),
     )
 
 
@@ -114,17 +120,30 @@ def _decimal(value: str | None, confirmation: str) -> Decimal:
         raise XmlRefused(f"reservation {confirmation}: {value!r} is not an amount") from exc
 
 
-def response(doc: Document, *, now: datetime, ours: list[tuple[str, str]] | None = None,
-             errors: list[str] | None = None) -> etree._Element:
+def response(
+    doc: Document,
+    *,
+    now: datetime,
+    ours: list[tuple[str, str]] | None = None,
+    errors: list[str] | None = None,
+) -> etree._Element:
     """Success with (channel id, our id) per stored reservation, or the errors (nothing stored)."""
     maker = getattr(E, doc.root_name.replace("RQ", "RS"))
     header = _header(doc.echo or "none", now)
     if errors:
         result: etree._Element = maker(header, E.Errors(*(E.Error(t, Type="3") for t in errors)))
         return result
-    reservations = [E.HotelReservation(E.ResGlobalInfo(E.HotelReservationIDs(
-        E.HotelReservationID(ResID_Type="16", ResID_Value=theirs),
-        E.HotelReservationID(ResID_Type="14", ResID_Value=mine)))) for theirs, mine in ours or []]
+    reservations = [
+        E.HotelReservation(
+            E.ResGlobalInfo(
+                E.HotelReservationIDs(
+                    E.HotelReservationID(ResID_Type="16", ResID_Value=theirs),
+                    E.HotelReservationID(ResID_Type="14", ResID_Value=mine),
+                )
+            )
+        )
+        for theirs, mine in ours or []
+    ]
     parts = [E.Success(), *([E.HotelReservations(*reservations)] if reservations else [])]
     result = maker(header, *parts)
     return result

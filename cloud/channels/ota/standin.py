@@ -86,7 +86,9 @@ class StandInOta:
                 self.refused.extend(errors)
             else:
                 self.accepted.append(Received(time.monotonic(), name, root))
-        rs = ari_messages.response(name, echo=root.get("EchoToken", "x"), now=datetime.now(UTC), errors=errors)
+        rs = ari_messages.response(
+            name, echo=root.get("EchoToken", "x"), now=datetime.now(UTC), errors=errors
+        )
         return 200, {"Content-Type": "application/xml"}, serialize(rs)
 
     def _check(self, root: etree._Element) -> list[str]:
@@ -101,7 +103,7 @@ class StandInOta:
 
 def _handler(ota: StandInOta) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             status, headers, body = ota.answer(self.rfile.read(length))
             self.send_response(status)
@@ -117,27 +119,66 @@ def _handler(ota: StandInOta) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def reservation(*, hotel_code: str, confirmation: str, status: str = "Book", room_code: str = "",
-                rate_code: str = "", arrival: date | None = None, departure: date | None = None,
-                adults: int = 2, total: str = "0.00", currency: str = "EUR", surname: str = "Guest",
-                given: str = "Ada", modify: bool = False, echo: str = "res-1") -> bytes:
+def reservation(
+    *,
+    hotel_code: str,
+    confirmation: str,
+    status: str = "Book",
+    room_code: str = "",
+    rate_code: str = "",
+    arrival: date | None = None,
+    departure: date | None = None,
+    adults: int = 2,
+    total: str = "0.00",
+    currency: str = "EUR",
+    surname: str = "Guest",
+    given: str = "Ada",
+    modify: bool = False,
+    echo: str = "res-1",
+) -> bytes:
     """A reservation message as an OTA would send it (Book, Modify or Cancel)."""
     parts: list[Any] = []
     if status != "Cancel":
         assert arrival is not None and departure is not None
-        parts.append(E.RoomStays(E.RoomStay(
-            E.RoomTypes(E.RoomType(RoomTypeCode=room_code)), E.RatePlans(E.RatePlan(RatePlanCode=rate_code)),
-            E.GuestCounts(E.GuestCount(AgeQualifyingCode="10", Count=str(adults))),
-            E.TimeSpan(Start=arrival.isoformat(), End=departure.isoformat()),
-            E.Total(AmountAfterTax=total, CurrencyCode=currency))))
-        parts.append(E.ResGuests(E.ResGuest(E.Profiles(E.ProfileInfo(E.Profile(E.Customer(
-            E.PersonName(E.GivenName(given), E.Surname(surname)))))))))
-    parts.append(E.ResGlobalInfo(E.HotelReservationIDs(
-        E.HotelReservationID(ResID_Type="16", ResID_Value=confirmation))))
+        parts.append(
+            E.RoomStays(
+                E.RoomStay(
+                    E.RoomTypes(E.RoomType(RoomTypeCode=room_code)),
+                    E.RatePlans(E.RatePlan(RatePlanCode=rate_code)),
+                    E.GuestCounts(E.GuestCount(AgeQualifyingCode="10", Count=str(adults))),
+                    E.TimeSpan(Start=arrival.isoformat(), End=departure.isoformat()),
+                    E.Total(AmountAfterTax=total, CurrencyCode=currency),
+                )
+            )
+        )
+        parts.append(
+            E.ResGuests(
+                E.ResGuest(
+                    E.Profiles(
+                        E.ProfileInfo(
+                            E.Profile(E.Customer(E.PersonName(E.GivenName(given), E.Surname(surname))))
+                        )
+                    )
+                )
+            )
+        )
+    parts.append(
+        E.ResGlobalInfo(
+            E.HotelReservationIDs(E.HotelReservationID(ResID_Type="16", ResID_Value=confirmation))
+        )
+    )
     parts.append(E.BasicPropertyInfo(HotelCode=hotel_code))
-    header = {"EchoToken": echo, "TimeStamp": datetime.now(UTC).isoformat(timespec="seconds"), "Version": VERSION}
+    header = {
+        "EchoToken": echo,
+        "TimeStamp": datetime.now(UTC).isoformat(timespec="seconds"),
+        "Version": VERSION,
+    }
     if modify:
-        root = E.OTA_HotelResModifyNotifRQ(header, E.HotelResModifies(E.HotelResModify(*parts, ResStatus=status)))
+        root = E.OTA_HotelResModifyNotifRQ(
+            header, E.HotelResModifies(E.HotelResModify(*parts, ResStatus=status))
+        )
     else:
-        root = E.OTA_HotelResNotifRQ(header, E.HotelReservations(E.HotelReservation(*parts, ResStatus=status)))
+        root = E.OTA_HotelResNotifRQ(
+            header, E.HotelReservations(E.HotelReservation(*parts, ResStatus=status))
+        )
     return serialize(root)

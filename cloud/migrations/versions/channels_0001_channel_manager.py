@@ -42,8 +42,14 @@ def _tables() -> None:
     op.create_table(
         "channels",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("property_id", sa.Integer(), sa.ForeignKey("properties.id", ondelete="CASCADE",
-                  name=op.f("fk_channels_property_id_properties")), nullable=False),
+        sa.Column(
+            "property_id",
+            sa.Integer(),
+            sa.ForeignKey(
+                "properties.id", ondelete="CASCADE", name=op.f("fk_channels_property_id_properties")
+            ),
+            nullable=False,
+        ),
         sa.Column("code", sa.String(32), nullable=False),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("kind", sa.String(8), nullable=False),
@@ -64,12 +70,30 @@ def _tables() -> None:
     op.create_table(
         "channel_mappings",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("channel_id", sa.Integer(), sa.ForeignKey("channels.id", ondelete="CASCADE",
-                  name=op.f("fk_channel_mappings_channel_id_channels")), nullable=False),
-        sa.Column("room_type_id", sa.Integer(), sa.ForeignKey("room_types.id", ondelete="CASCADE",
-                  name=op.f("fk_channel_mappings_room_type_id_room_types")), nullable=False),
-        sa.Column("rate_plan_id", sa.Integer(), sa.ForeignKey("rate_plans.id", ondelete="CASCADE",
-                  name=op.f("fk_channel_mappings_rate_plan_id_rate_plans")), nullable=False),
+        sa.Column(
+            "channel_id",
+            sa.Integer(),
+            sa.ForeignKey(
+                "channels.id", ondelete="CASCADE", name=op.f("fk_channel_mappings_channel_id_channels")
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "room_type_id",
+            sa.Integer(),
+            sa.ForeignKey(
+                "room_types.id", ondelete="CASCADE", name=op.f("fk_channel_mappings_room_type_id_room_types")
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "rate_plan_id",
+            sa.Integer(),
+            sa.ForeignKey(
+                "rate_plans.id", ondelete="CASCADE", name=op.f("fk_channel_mappings_rate_plan_id_rate_plans")
+            ),
+            nullable=False,
+        ),
         sa.Column("room_code", sa.String(64), nullable=False),
         sa.Column("rate_code", sa.String(64), nullable=False),
         sa.Column("import_url", sa.String(500), nullable=True),
@@ -80,43 +104,87 @@ def _tables() -> None:
     op.create_table(
         "channel_reservations",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("channel_id", sa.Integer(), sa.ForeignKey("channels.id", ondelete="CASCADE",
-                  name=op.f("fk_channel_reservations_channel_id_channels")), nullable=False),
+        sa.Column(
+            "channel_id",
+            sa.Integer(),
+            sa.ForeignKey(
+                "channels.id", ondelete="CASCADE", name=op.f("fk_channel_reservations_channel_id_channels")
+            ),
+            nullable=False,
+        ),
         sa.Column("confirmation", sa.String(64), nullable=False),
-        sa.Column("reservation_id", sa.String(26), sa.ForeignKey("reservations.id", ondelete="SET NULL",
-                  name=op.f("fk_channel_reservations_reservation_id_reservations")), nullable=True),
+        sa.Column(
+            "reservation_id",
+            sa.String(26),
+            sa.ForeignKey(
+                "reservations.id",
+                ondelete="SET NULL",
+                name=op.f("fk_channel_reservations_reservation_id_reservations"),
+            ),
+            nullable=True,
+        ),
         sa.Column("status", sa.String(24), nullable=False),
-        sa.Column("room_type_id", sa.Integer(), sa.ForeignKey("room_types.id",
-                  name=op.f("fk_channel_reservations_room_type_id_room_types")), nullable=False),
-        sa.Column("rate_plan_id", sa.Integer(), sa.ForeignKey("rate_plans.id",
-                  name=op.f("fk_channel_reservations_rate_plan_id_rate_plans")), nullable=False),
+        sa.Column(
+            "room_type_id",
+            sa.Integer(),
+            sa.ForeignKey("room_types.id", name=op.f("fk_channel_reservations_room_type_id_room_types")),
+            nullable=False,
+        ),
+        sa.Column(
+            "rate_plan_id",
+            sa.Integer(),
+            sa.ForeignKey("rate_plans.id", name=op.f("fk_channel_reservations_rate_plan_id_rate_plans")),
+            nullable=False,
+        ),
         sa.Column("arrival", sa.Date(), nullable=False),
         sa.Column("departure", sa.Date(), nullable=False),
         sa.Column("guest_name", sa.String(200), nullable=False),
         sa.Column("total_minor", sa.Integer(), nullable=False),
         sa.Column("currency", sa.String(3), nullable=False),
-        sa.Column("detail", sa.JSON().with_variant(sa.dialects.postgresql.JSONB(), "postgresql"),
-                  nullable=False),
+        sa.Column(
+            "detail", sa.JSON().with_variant(sa.dialects.postgresql.JSONB(), "postgresql"), nullable=False
+        ),
         sa.Column("received_at", now, nullable=False),
         sa.Column("updated_at", now, nullable=False),
         sa.UniqueConstraint("channel_id", "confirmation", name="uq_channel_reservations_confirmation"),
-        sa.CheckConstraint("status IN ('booked', 'cancelled', 'overbooked', 'overbooking_cancelled')",
-                           name=op.f("ck_channel_reservations_status")),
+        sa.CheckConstraint(
+            "status IN ('booked', 'cancelled', 'overbooked', 'overbooking_cancelled')",
+            name=op.f("ck_channel_reservations_status"),
+        ),
         sa.CheckConstraint("departure > arrival", name=op.f("ck_channel_reservations_stay_order")),
         sa.CheckConstraint("total_minor >= 0", name=op.f("ck_channel_reservations_money")),
     )
-    op.create_index(op.f("ix_channel_reservations_reservation_id"), "channel_reservations",
-                    ["reservation_id"])
+    op.create_index(
+        op.f("ix_channel_reservations_reservation_id"), "channel_reservations", ["reservation_id"]
+    )
     op.create_table(
         "channel_outbox",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("channel_id", sa.Integer(), sa.ForeignKey("channels.id", ondelete="CASCADE",
-                  name=op.f("fk_channel_outbox_channel_id_channels")), nullable=False),
+        sa.Column(
+            "channel_id",
+            sa.Integer(),
+            sa.ForeignKey(
+                "channels.id", ondelete="CASCADE", name=op.f("fk_channel_outbox_channel_id_channels")
+            ),
+            nullable=False,
+        ),
         sa.Column("kind", sa.String(16), nullable=False),
-        sa.Column("room_type_id", sa.Integer(), sa.ForeignKey("room_types.id", ondelete="CASCADE",
-                  name=op.f("fk_channel_outbox_room_type_id_room_types")), nullable=False),
-        sa.Column("rate_plan_id", sa.Integer(), sa.ForeignKey("rate_plans.id", ondelete="CASCADE",
-                  name=op.f("fk_channel_outbox_rate_plan_id_rate_plans")), nullable=True),
+        sa.Column(
+            "room_type_id",
+            sa.Integer(),
+            sa.ForeignKey(
+                "room_types.id", ondelete="CASCADE", name=op.f("fk_channel_outbox_room_type_id_room_types")
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "rate_plan_id",
+            sa.Integer(),
+            sa.ForeignKey(
+                "rate_plans.id", ondelete="CASCADE", name=op.f("fk_channel_outbox_rate_plan_id_rate_plans")
+            ),
+            nullable=True,
+        ),
         sa.Column("first_night", sa.Date(), nullable=False),
         sa.Column("last_night", sa.Date(), nullable=False),
         sa.Column("status", sa.String(8), nullable=False),
@@ -124,8 +192,9 @@ def _tables() -> None:
         sa.Column("next_at", now, nullable=False),
         sa.Column("queued_at", now, nullable=False),
         sa.Column("last_error", sa.Text(), nullable=False),
-        sa.CheckConstraint("kind IN ('availability', 'restrictions', 'rates', 'counts')",
-                           name=op.f("ck_channel_outbox_kind")),
+        sa.CheckConstraint(
+            "kind IN ('availability', 'restrictions', 'rates', 'counts')", name=op.f("ck_channel_outbox_kind")
+        ),
         sa.CheckConstraint("status IN ('queued', 'failed')", name=op.f("ck_channel_outbox_status")),
         sa.CheckConstraint("last_night >= first_night", name=op.f("ck_channel_outbox_range_order")),
     )
@@ -141,19 +210,33 @@ def _tables() -> None:
     )
     op.create_table(
         "channel_syncs",
-        sa.Column("channel_id", sa.Integer(), sa.ForeignKey("channels.id", ondelete="CASCADE",
-                  name=op.f("fk_channel_syncs_channel_id_channels")), primary_key=True),
+        sa.Column(
+            "channel_id",
+            sa.Integer(),
+            sa.ForeignKey(
+                "channels.id", ondelete="CASCADE", name=op.f("fk_channel_syncs_channel_id_channels")
+            ),
+            primary_key=True,
+        ),
         sa.Column("direction", sa.String(8), primary_key=True),
         sa.Column("last_ok_at", now, nullable=True),
         sa.Column("last_error_at", now, nullable=True),
         sa.Column("last_error", sa.Text(), nullable=False),
-        sa.CheckConstraint("direction IN ('push', 'pull', 'inbound')", name=op.f("ck_channel_syncs_direction")),
+        sa.CheckConstraint(
+            "direction IN ('push', 'pull', 'inbound')", name=op.f("ck_channel_syncs_direction")
+        ),
     )
     op.create_table(
         "channel_problems",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("channel_id", sa.Integer(), sa.ForeignKey("channels.id", ondelete="CASCADE",
-                  name=op.f("fk_channel_problems_channel_id_channels")), nullable=False),
+        sa.Column(
+            "channel_id",
+            sa.Integer(),
+            sa.ForeignKey(
+                "channels.id", ondelete="CASCADE", name=op.f("fk_channel_problems_channel_id_channels")
+            ),
+            nullable=False,
+        ),
         sa.Column("at", now, nullable=False),
         sa.Column("source", sa.String(32), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
@@ -183,8 +266,9 @@ def _sqlite() -> None:
     for table, values in MARKED.items():
         moved = ("NEW",) if table == "type_inventory" else ("OLD", "NEW")  # a night never moves
         for event, rows in (("insert", ("NEW",)), ("update", moved), ("delete", ("OLD",))):
-            body = " ".join(f"{MARK} VALUES ({', '.join(v.replace('R.', f'{r}.') for v in values)});"
-                            for r in rows)
+            body = " ".join(
+                f"{MARK} VALUES ({', '.join(v.replace('R.', f'{r}.') for v in values)});" for r in rows
+            )
             op.execute(
                 f"CREATE TRIGGER {table}_channel_mark_{event} AFTER {event.upper()} ON {table} "
                 f"WHEN {ACTIVE} BEGIN {body} END"
@@ -200,6 +284,13 @@ def downgrade() -> None:
         for table in MARKED:
             for event in ("insert", "update", "delete"):
                 op.execute(f"DROP TRIGGER IF EXISTS {table}_channel_mark_{event}")
-    for table in ("channel_problems", "channel_syncs", "channel_changes", "channel_outbox",
-                  "channel_reservations", "channel_mappings", "channels"):
+    for table in (
+        "channel_problems",
+        "channel_syncs",
+        "channel_changes",
+        "channel_outbox",
+        "channel_reservations",
+        "channel_mappings",
+        "channels",
+    ):
         op.drop_table(table)

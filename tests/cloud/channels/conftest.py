@@ -46,17 +46,40 @@ def seeded(engine: Engine) -> sessionmaker[Session]:
     return maker
 
 
-def add_ota(sessions: sessionmaker[Session], *, code: str = "booking", url: str | None = None,
-            per_minute: int = 600, markup_bp: int = 0) -> tuple[int, str]:
+def add_ota(
+    sessions: sessionmaker[Session],
+    *,
+    code: str = "booking",
+    url: str | None = None,
+    per_minute: int = 600,
+    markup_bp: int = 0,
+) -> tuple[int, str]:
     """An OTA channel with std/sup under flex mapped to STD/SUP and BAR; answers (id, secret)."""
     with sessions.begin() as session:
         prop = catalog.get_property(session, "hotel")
-        channel, secret = registry.create(session, prop, registry.NewChannel(
-            code=code, name=code.title(), kind="ota", hotel_code=HOTEL_CODE, endpoint_url=url,
-            calls_per_minute=per_minute, markup_bp=markup_bp), now=NOW)
+        channel, secret = registry.create(
+            session,
+            prop,
+            registry.NewChannel(
+                code=code,
+                name=code.title(),
+                kind="ota",
+                hotel_code=HOTEL_CODE,
+                endpoint_url=url,
+                calls_per_minute=per_minute,
+                markup_bp=markup_bp,
+            ),
+            now=NOW,
+        )
         for type_code in ("std", "sup"):
-            registry.set_mapping(session, channel, room_type=type_code, rate_plan="flex",
-                                 room_code=type_code.upper(), rate_code="BAR")
+            registry.set_mapping(
+                session,
+                channel,
+                room_type=type_code,
+                rate_plan="flex",
+                room_code=type_code.upper(),
+                rate_code="BAR",
+            )
         return channel.id, secret
 
 

@@ -16,8 +16,8 @@ from cloud.channels.ical.feed import read
 from cloud.channels.ota import standin
 from cloud.core.db import make_sessionmaker
 from tests.cloud.channels.conftest import NOW, _template
-from tests.support.db import migrated_engine
 from tests.cloud.reservations.apps import client_for
+from tests.support.db import migrated_engine
 
 BASE = "/api/v1/properties/hotel/channels"
 # One app and database for the module (an app costs seconds here): tests keep to their own data.
@@ -43,11 +43,15 @@ def manager(module_sessions: sessionmaker[Session]) -> Iterator[TestClient]:
 
 @pytest.fixture(scope="module")
 def created(manager: TestClient) -> dict[str, object]:
-    answer = manager.post(BASE, json={"code": "expedia", "name": "Expedia", "kind": "ota", "hotel_code": "EXP-9",
-                                      "markup_bp": 1500})
+    answer = manager.post(
+        BASE,
+        json={"code": "expedia", "name": "Expedia", "kind": "ota", "hotel_code": "EXP-9", "markup_bp": 1500},
+    )
     assert answer.status_code == 201, answer.text
-    mapping = manager.put(f"{BASE}/expedia/mappings", json={"room_type": "std", "rate_plan": "flex",
-                                                           "room_code": "DBL", "rate_code": "BAR"})
+    mapping = manager.put(
+        f"{BASE}/expedia/mappings",
+        json={"room_type": "std", "rate_plan": "flex", "room_code": "DBL", "rate_code": "BAR"},
+    )
     assert mapping.status_code == 200, mapping.text
     body: dict[str, object] = answer.json()
     return body
@@ -57,26 +61,36 @@ def test_a_manager_creates_and_lists_channels(manager: TestClient, created: dict
     assert created["secret"] and created["feeds"] == []  # no mapping yet
     rotated = manager.post(f"{BASE}/expedia/secret").json()
     created["secret"], feeds = rotated["secret"], rotated["feeds"]
-    assert any(f.endswith("/types/DBL.ics") for f in feeds) and any(f.endswith("/rooms/101.ics") for f in feeds)
+    assert any(f.endswith("/types/DBL.ics") for f in feeds) and any(
+        f.endswith("/rooms/101.ics") for f in feeds
+    )
     listed = {c["code"]: c for c in manager.get(BASE).json()}
     assert listed["expedia"]["markup_bp"] == 1500 and listed["expedia"]["mappings"][0]["room_code"] == "DBL"
     assert "secret" not in listed["expedia"]
 
 
-@pytest.mark.parametrize(("body", "status"), [
-    ({"code": "expedia", "name": "Again", "kind": "ota", "hotel_code": "X"}, 409),
-    ({"code": "Bad Code", "name": "x", "kind": "ota"}, 422),
-    ({"code": "x", "name": "x", "kind": "fax"}, 422),
-    ({"code": "x", "name": "x", "kind": "ota", "markup_bp": -9000}, 422),
-])
-def test_bad_channels_are_refused(manager: TestClient, created: dict[str, object], body: dict[str, object],
-                                  status: int) -> None:
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"code": "expedia", "name": "Again", "kind": "ota", "hotel_code": "X"}, 409),
+        ({"code": "Bad Code", "name": "x", "kind": "ota"}, 422),
+        ({"code": "x", "name": "x", "kind": "fax"}, 422),
+        ({"code": "x", "name": "x", "kind": "ota", "markup_bp": -9000}, 422),
+    ],
+)
+def test_bad_channels_are_refused(
+    manager: TestClient, created: dict[str, object], body: dict[str, object], status: int
+) -> None:
     assert manager.post(BASE, json=body).status_code == status
 
 
-def test_a_mapping_to_an_unknown_room_type_is_refused(manager: TestClient, created: dict[str, object]) -> None:
-    answer = manager.put(f"{BASE}/expedia/mappings", json={"room_type": "penthouse", "rate_plan": "flex",
-                                                          "room_code": "PH", "rate_code": "BAR"})
+def test_a_mapping_to_an_unknown_room_type_is_refused(
+    manager: TestClient, created: dict[str, object]
+) -> None:
+    answer = manager.put(
+        f"{BASE}/expedia/mappings",
+        json={"room_type": "penthouse", "rate_plan": "flex", "room_code": "PH", "rate_code": "BAR"},
+    )
     assert answer.status_code == 422 and "penthouse" in answer.text
 
 
@@ -86,12 +100,14 @@ def test_the_front_desk_cannot_manage_channels(module_sessions: sessionmaker[Ses
 
 
 def test_feeds_export_what_cannot_be_sold_and_a_rotated_secret_revokes_them(
-        manager: TestClient, created: dict[str, object], module_sessions: sessionmaker[Session]) -> None:
+    manager: TestClient, created: dict[str, object], module_sessions: sessionmaker[Session]
+) -> None:
     feed_path = f"/channels/ical/{created['secret']}/rooms/101.ics"
     with module_sessions.begin() as session:
         from cloud.catalog import service as catalog
         from cloud.core.nights import Stay
         from cloud.reservations.sales import rooms_inventory
+
         room = catalog.room_by_slug(session, catalog.get_property(session, "hotel"), "101")
         rooms_inventory.put_out_of_order(session, room, stay=Stay(date(2027, 3, 20), date(2027, 3, 23)))
     answer = manager.get(feed_path)
@@ -108,10 +124,20 @@ def test_feeds_export_what_cannot_be_sold_and_a_rotated_secret_revokes_them(
 
 
 def test_the_ota_endpoint_stores_and_answers(manager: TestClient, created: dict[str, object]) -> None:
-    doc = standin.reservation(hotel_code="EXP-9", confirmation="E-1", room_code="DBL", rate_code="BAR",
-                              arrival=date(2027, 3, 10), departure=date(2027, 3, 11), total="103.50")
-    answer = manager.post("/api/v1/channels/ota/reservations", content=doc,
-                          headers={"Authorization": f"Bearer {created['secret']}", "Content-Type": "application/xml"})
+    doc = standin.reservation(
+        hotel_code="EXP-9",
+        confirmation="E-1",
+        room_code="DBL",
+        rate_code="BAR",
+        arrival=date(2027, 3, 10),
+        departure=date(2027, 3, 11),
+        total="103.50",
+    )
+    answer = manager.post(
+        "/api/v1/channels/ota/reservations",
+        content=doc,
+        headers={"Authorization": f"Bearer {created['secret']}", "Content-Type": "application/xml"},
+    )
     assert answer.status_code == 200, answer.text
     root = etree.fromstring(answer.content)
     assert root.find("{*}Success") is not None
@@ -120,14 +146,18 @@ def test_the_ota_endpoint_stores_and_answers(manager: TestClient, created: dict[
     assert page.status_code == 200 and "Expedia" in page.text and "E-1" in page.text
     listed = manager.get("/api/v1/properties/hotel/channel-reservations").json()
     assert listed[0]["confirmation"] == "E-1" and listed[0]["reservation_id"] == ours["14"]
-    refused = manager.post("/api/v1/channels/ota/reservations", content=doc,
-                           headers={"Authorization": "Bearer wrong"})
+    refused = manager.post(
+        "/api/v1/channels/ota/reservations", content=doc, headers={"Authorization": "Bearer wrong"}
+    )
     assert refused.status_code == 401
 
 
 def test_an_oversize_reservation_document_is_refused(manager: TestClient, created: dict[str, object]) -> None:
-    answer = manager.post("/api/v1/channels/ota/reservations", content=b" " * 1_000_001,
-                          headers={"Authorization": f"Bearer {created['secret']}"})
+    answer = manager.post(
+        "/api/v1/channels/ota/reservations",
+        content=b" " * 1_000_001,
+        headers={"Authorization": f"Bearer {created['secret']}"},
+    )
     assert answer.status_code == 413
 
 
@@ -137,9 +167,11 @@ def test_resync_queues_every_kind_of_every_mapping(manager: TestClient, created:
     assert {m["kind"] for m in messages} == {"availability", "restrictions", "rates", "counts"}
 
 
-@pytest.mark.parametrize(("language", "words"), [("en", "Resync now"), ("es", "Sincronizar ahora"),
-                                                 ("zh-Hans", "立即同步")])
-def test_the_channel_page_shows_in_three_languages(manager: TestClient, created: dict[str, object],
-                                                   language: str, words: str) -> None:
+@pytest.mark.parametrize(
+    ("language", "words"), [("en", "Resync now"), ("es", "Sincronizar ahora"), ("zh-Hans", "立即同步")]
+)
+def test_the_channel_page_shows_in_three_languages(
+    manager: TestClient, created: dict[str, object], language: str, words: str
+) -> None:
     page = manager.get("/channels/hotel", headers={"Accept-Language": language})
     assert page.status_code == 200 and words in page.text and "EXP-9" in page.text

@@ -17,7 +17,9 @@ def test_equal_nights_become_one_range_and_a_change_splits_it() -> None:
     values = [(D + timedelta(days=i), NightAri(free=3 if i < 4 else 0, price_minor=9000)) for i in range(6)]
     counts = coalesce("counts", values)
     assert [(r.start, r.end, r.value.free) for r in counts] == [
-        (D, D + timedelta(days=3), 3), (D + timedelta(days=4), D + timedelta(days=5), 0)]
+        (D, D + timedelta(days=3), 3),
+        (D + timedelta(days=4), D + timedelta(days=5), 0),
+    ]
     assert len(coalesce("rates", values)) == 1  # the price never changes
 
 
@@ -36,8 +38,10 @@ def test_ranges_cover_every_night_once_with_its_value(spec: list[tuple[int, int 
         assert covered == [n for n, _ in values]
     by_night = dict(values)
     for r in coalesce("counts", values):
-        assert all(by_night[r.start + timedelta(days=k)].free == r.value.free
-                   for k in range((r.end - r.start).days + 1))
+        assert all(
+            by_night[r.start + timedelta(days=k)].free == r.value.free
+            for k in range((r.end - r.start).days + 1)
+        )
 
 
 def test_markup_rounds_half_up_to_a_minor_unit() -> None:
@@ -48,7 +52,8 @@ def test_markup_rounds_half_up_to_a_minor_unit() -> None:
 
 def test_touching_spans_merge() -> None:
     assert merge_spans([(D + timedelta(days=3), D + timedelta(days=4)), (D, D + timedelta(days=2))]) == [
-        (D, D + timedelta(days=4))]
+        (D, D + timedelta(days=4))
+    ]
     assert len(merge_spans([(D, D), (D + timedelta(days=2), D + timedelta(days=2))])) == 2
 
 

@@ -31,27 +31,45 @@ def ota() -> Iterator[standin.StandInOta]:
 
 
 @pytest.fixture
-def pusher(sessions: sessionmaker[Session], channel: tuple[int, str], ota: standin.StandInOta) -> Iterator[AriPusher]:
+def pusher(
+    sessions: sessionmaker[Session], channel: tuple[int, str], ota: standin.StandInOta
+) -> Iterator[AriPusher]:
     with sessions.begin() as session:
         session.execute(update(Channel).values(endpoint_url=ota.url))
         session.execute(text("DELETE FROM channel_changes"))
     client = httpx.Client(timeout=5)
-    yield AriPusher(sessions, clock=lambda: NOW, settings=PushSettings(horizon_days=60),
-                    port_for=lambda ch: OtaChannel(client, url=ch.endpoint_url or "", secret=None, clock=lambda: NOW))
+    yield AriPusher(
+        sessions,
+        clock=lambda: NOW,
+        settings=PushSettings(horizon_days=60),
+        port_for=lambda ch: OtaChannel(client, url=ch.endpoint_url or "", secret=None, clock=lambda: NOW),
+    )
     client.close()
 
 
 def book(sessions: sessionmaker[Session], arrival: date, nights: int = 2, type_: str = "std") -> str:
     with sessions.begin() as session:
-        res = booking.book(session, Booking(property="hotel", room_type=type_, rate_plan="flex", arrival=arrival,
-                                            departure=arrival + timedelta(days=nights), guest_name="Desk"), now=NOW)
+        res = booking.book(
+            session,
+            Booking(
+                property="hotel",
+                room_type=type_,
+                rate_plan="flex",
+                arrival=arrival,
+                departure=arrival + timedelta(days=nights),
+                guest_name="Desk",
+            ),
+            now=NOW,
+        )
         return res.id
 
 
 def queued(sessions: sessionmaker[Session]) -> list[tuple[str, date, date]]:
     with sessions() as session:
-        return sorted((m.kind, m.first_night, m.last_night) for m in session.scalars(
-            select(ChannelMessage).where(ChannelMessage.status == "queued")))
+        return sorted(
+            (m.kind, m.first_night, m.last_night)
+            for m in session.scalars(select(ChannelMessage).where(ChannelMessage.status == "queued"))
+        )
 
 
 def plan(sessions: sessionmaker[Session]) -> None:
@@ -66,19 +84,23 @@ def test_a_desk_booking_marks_its_nights_only(sessions: sessionmaker[Session], p
     assert queued(sessions) == [("availability", *nights), ("counts", *nights)]
 
 
-def test_bookings_on_touching_nights_coalesce_into_one_message(sessions: sessionmaker[Session],
-                                                                 pusher: AriPusher) -> None:
+def test_bookings_on_touching_nights_coalesce_into_one_message(
+    sessions: sessionmaker[Session], pusher: AriPusher
+) -> None:
     book(sessions, date(2027, 3, 10))
     plan(sessions)
     book(sessions, date(2027, 3, 12))
     book(sessions, date(2027, 3, 11))
     plan(sessions)
-    assert queued(sessions) == [("availability", date(2027, 3, 10), date(2027, 3, 13)),
-                                ("counts", date(2027, 3, 10), date(2027, 3, 13))]
+    assert queued(sessions) == [
+        ("availability", date(2027, 3, 10), date(2027, 3, 13)),
+        ("counts", date(2027, 3, 10), date(2027, 3, 13)),
+    ]
 
 
-def test_cancellation_price_and_restriction_edits_queue_their_kinds(sessions: sessionmaker[Session],
-                                                                     pusher: AriPusher) -> None:
+def test_cancellation_price_and_restriction_edits_queue_their_kinds(
+    sessions: sessionmaker[Session], pusher: AriPusher
+) -> None:
     res_id = book(sessions, date(2027, 3, 10))
     plan(sessions)
     with sessions.begin() as session:
@@ -88,9 +110,12 @@ def test_cancellation_price_and_restriction_edits_queue_their_kinds(sessions: se
     assert {k for k, *_ in queued(sessions)} == {"availability", "counts"}
     with sessions.begin() as session:
         session.execute(text("DELETE FROM channel_outbox"))
-        session.execute(update(RatePrice).where(RatePrice.season_start == date(2027, 6, 15))
-                        .values(amount_minor=14000))
-        session.add(Restriction(property_id=1, start=date(2027, 3, 20), end=date(2027, 3, 22), closed_to_arrival=True))
+        session.execute(
+            update(RatePrice).where(RatePrice.season_start == date(2027, 6, 15)).values(amount_minor=14000)
+        )
+        session.add(
+            Restriction(property_id=1, start=date(2027, 3, 20), end=date(2027, 3, 22), closed_to_arrival=True)
+        )
     plan(sessions)
     kinds = queued(sessions)
     assert ("restrictions", date(2027, 3, 20), date(2027, 3, 22)) in kinds
@@ -119,8 +144,9 @@ def test_a_paused_channel_queues_nothing(sessions: sessionmaker[Session], pusher
         assert session.scalar(select(func.count()).select_from(ChannelChange)) == 0  # no channel is active
 
 
-def test_queued_messages_reach_the_stand_in_and_leave_the_outbox(sessions: sessionmaker[Session], pusher: AriPusher,
-                                                                 ota: standin.StandInOta) -> None:
+def test_queued_messages_reach_the_stand_in_and_leave_the_outbox(
+    sessions: sessionmaker[Session], pusher: AriPusher, ota: standin.StandInOta
+) -> None:
     book(sessions, date(2027, 3, 10))
     assert pusher.tick() == 2
     assert sorted(r.root for r in ota.accepted) == ["OTA_HotelAvailNotifRQ", "OTA_HotelInvCountNotifRQ"]
@@ -131,8 +157,9 @@ def test_queued_messages_reach_the_stand_in_and_leave_the_outbox(sessions: sessi
         assert session.get(ChannelSync, (1, "push")).last_ok_at == NOW  # type: ignore[union-attr]
 
 
-def test_a_429_is_honoured_and_the_message_kept(sessions: sessionmaker[Session], pusher: AriPusher,
-                                                ota: standin.StandInOta) -> None:
+def test_a_429_is_honoured_and_the_message_kept(
+    sessions: sessionmaker[Session], pusher: AriPusher, ota: standin.StandInOta
+) -> None:
     ota.per_minute = 1
     book(sessions, date(2027, 3, 10))
     assert pusher.tick() == 1  # the second request of the round is over the channel's rate
@@ -146,20 +173,24 @@ def test_a_429_is_honoured_and_the_message_kept(sessions: sessionmaker[Session],
     assert later.tick() == 0 and ota.throttled == 1  # due again, but Retry-After holds: no call at all
 
 
-def test_a_failure_retries_later_with_backoff(sessions: sessionmaker[Session], pusher: AriPusher,
-                                             ota: standin.StandInOta) -> None:
+def test_a_failure_retries_later_with_backoff(
+    sessions: sessionmaker[Session], pusher: AriPusher, ota: standin.StandInOta
+) -> None:
     ota.fail_next = 1
     book(sessions, date(2027, 3, 10))
     assert pusher.tick() == 0
     with sessions() as session:
         row = session.scalars(select(ChannelMessage).order_by(ChannelMessage.id)).first()
         assert row is not None and row.attempts == 1 and row.next_at == NOW + timedelta(seconds=5)
-    later = AriPusher(sessions, clock=lambda: NOW + timedelta(seconds=6), port_for=pusher.port_for,
-                      settings=pusher.settings)
+    later = AriPusher(
+        sessions, clock=lambda: NOW + timedelta(seconds=6), port_for=pusher.port_for, settings=pusher.settings
+    )
     assert later.tick() == 2 and queued(sessions) == []
 
 
-def test_a_refused_message_is_set_aside_with_its_error(sessions: sessionmaker[Session], pusher: AriPusher) -> None:
+def test_a_refused_message_is_set_aside_with_its_error(
+    sessions: sessionmaker[Session], pusher: AriPusher
+) -> None:
     class Refusing:
         def push(self, update: object) -> None:
             raise DeliveryError("unknown room code STD", permanent=True)
@@ -172,8 +203,9 @@ def test_a_refused_message_is_set_aside_with_its_error(sessions: sessionmaker[Se
         assert {r.status for r in rows} == {"failed"} and all("STD" in r.last_error for r in rows)
 
 
-def test_a_full_resync_covers_every_mapping_and_kind(sessions: sessionmaker[Session], pusher: AriPusher,
-                                                     ota: standin.StandInOta) -> None:
+def test_a_full_resync_covers_every_mapping_and_kind(
+    sessions: sessionmaker[Session], pusher: AriPusher, ota: standin.StandInOta
+) -> None:
     with sessions.begin() as session:
         channel = session.get(Channel, 1)
         assert channel is not None

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.channels.models import ChannelReservation
 from cloud.channels.ota import inbound, standin
-from cloud.core.db import make_sessionmaker
 from cloud.reservations.errors import SoldOut
 from cloud.reservations.models import Reservation
 from cloud.reservations.sales import booking
@@ -36,32 +35,61 @@ def pg_sessions(pg_url: str) -> Iterator[sessionmaker[Session]]:
     engine.dispose()
 
 
-def test_desk_and_channel_bookings_for_the_last_rooms_oversell_no_night(pg_sessions: sessionmaker[Session]) -> None:
+def test_desk_and_channel_bookings_for_the_last_rooms_oversell_no_night(
+    pg_sessions: sessionmaker[Session],
+) -> None:
     sessions = pg_sessions
     secrets = [add_ota(sessions, code=code)[1] for code in ("booking", "expedia", "ctrip")]
     with sessions.begin() as s:
         for n in range(12 - LEFT):
-            booking.book(s, Booking(property="hotel", room_type="std", rate_plan="flex", arrival=ARRIVAL,
-                                    departure=ARRIVAL + timedelta(days=3), guest_name=f"early {n}"), now=NOW)
+            booking.book(
+                s,
+                Booking(
+                    property="hotel",
+                    room_type="std",
+                    rate_plan="flex",
+                    arrival=ARRIVAL,
+                    departure=ARRIVAL + timedelta(days=3),
+                    guest_name=f"early {n}",
+                ),
+                now=NOW,
+            )
     start = threading.Barrier(DESK + CHANNEL)
 
     def desk(n: int) -> str:
         start.wait()
         try:
             with sessions.begin() as s:
-                booking.book(s, Booking(property="hotel", room_type="std", rate_plan="flex",
-                                        arrival=ARRIVAL + timedelta(days=n % 2), departure=ARRIVAL + timedelta(days=3),
-                                        guest_name=f"desk {n}"), now=NOW)
+                booking.book(
+                    s,
+                    Booking(
+                        property="hotel",
+                        room_type="std",
+                        rate_plan="flex",
+                        arrival=ARRIVAL + timedelta(days=n % 2),
+                        departure=ARRIVAL + timedelta(days=3),
+                        guest_name=f"desk {n}",
+                    ),
+                    now=NOW,
+                )
             return "won"
         except SoldOut:
             return "sold out"
 
     def channel(n: int) -> str:
-        doc = standin.reservation(hotel_code=HOTEL_CODE, confirmation=f"C{n}", room_code="STD", rate_code="BAR",
-                                  arrival=ARRIVAL + timedelta(days=n % 3), departure=ARRIVAL + timedelta(days=3),
-                                  total="90.00")
+        doc = standin.reservation(
+            hotel_code=HOTEL_CODE,
+            confirmation=f"C{n}",
+            room_code="STD",
+            rate_code="BAR",
+            arrival=ARRIVAL + timedelta(days=n % 3),
+            departure=ARRIVAL + timedelta(days=3),
+            total="90.00",
+        )
         start.wait()
-        status, answer = inbound.receive(sessions, secret=secrets[n % 3], body=doc, clock=lambda: NOW, ledger=None)
+        status, answer = inbound.receive(
+            sessions, secret=secrets[n % 3], body=doc, clock=lambda: NOW, ledger=None
+        )
         assert status == 200 and etree.fromstring(answer).find("{*}Success") is not None
         return "sent"
 
@@ -73,10 +101,13 @@ def test_desk_and_channel_bookings_for_the_last_rooms_oversell_no_night(pg_sessi
     with sessions() as s:
         oversold = s.execute(text("SELECT count(*) FROM type_inventory WHERE sold > capacity")).scalar()
         assert oversold == 0
-        channel_won = s.scalar(select(func.count()).select_from(ChannelReservation)
-                               .where(ChannelReservation.status == "booked"))
+        channel_won = s.scalar(
+            select(func.count()).select_from(ChannelReservation).where(ChannelReservation.status == "booked")
+        )
         kept = s.scalar(select(func.count()).select_from(ChannelReservation))
         assert kept == CHANNEL  # none dropped: the rest are overbookings
-        assert outcomes.count("won") + channel_won == LEFT  # every night of the stay has room for exactly these
+        assert (
+            outcomes.count("won") + channel_won == LEFT
+        )  # every night of the stay has room for exactly these
         assert s.scalar(select(func.count()).select_from(Reservation)) == 12 - LEFT + LEFT
         check_invariants(s)

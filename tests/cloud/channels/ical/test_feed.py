@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 
 import pytest
@@ -17,8 +18,12 @@ def feed(*events: str, header: str = "") -> bytes:
 
 
 def test_an_all_day_dtend_is_the_departure() -> None:
-    holds = read(feed("UID:a@airbnb\r\nDTSTART;VALUE=DATE:20270310\r\nDTEND;VALUE=DATE:20270313\r\n"
-                      "SUMMARY:Reserved\r\n"), default_zone="Europe/Madrid")
+    holds = read(
+        feed(
+            "UID:a@airbnb\r\nDTSTART;VALUE=DATE:20270310\r\nDTEND;VALUE=DATE:20270313\r\nSUMMARY:Reserved\r\n"
+        ),
+        default_zone="Europe/Madrid",
+    )
     hold = holds["a@airbnb"]
     assert (hold.arrival, hold.departure, hold.summary) == (date(2027, 3, 10), date(2027, 3, 13), "Reserved")
 
@@ -48,32 +53,38 @@ def test_a_malformed_line_refuses_the_feed_naming_the_line() -> None:
 
 
 def test_a_bad_date_refuses_the_feed_naming_its_line() -> None:
-    with pytest.raises(FeedError, match="line 6: .*DTSTART"):
+    with pytest.raises(FeedError, match=r"line 6: .*DTSTART"):
         read(feed("UID:g\r\nDTSTART;VALUE=DATE:2027031x\r\n"), default_zone="UTC")
 
 
-@pytest.mark.parametrize(("data", "reason"), [
-    (feed("DTSTART;VALUE=DATE:20270310\r\n"), "without UID"),
-    (feed("UID:h\r\n"), "no DTSTART"),
-    (feed("UID:i\r\nDTSTART;VALUE=DATE:20270310\r\nDTEND;VALUE=DATE:20270301\r\n"), "ends before"),
-    (b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a\r\nEND:VCALENDAR\r\n", "not an iCalendar"),
-    (b"\xff\xfe", "not UTF-8"),
-    (feed("UID:j\r\nDTSTART;VALUE=DATE:20270310\r\n", header="X-WR-TIMEZONE:Mars/Olympus\r\n"), "time zone"),
-])
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (feed("DTSTART;VALUE=DATE:20270310\r\n"), "without UID"),
+        (feed("UID:h\r\n"), "no DTSTART"),
+        (feed("UID:i\r\nDTSTART;VALUE=DATE:20270310\r\nDTEND;VALUE=DATE:20270301\r\n"), "ends before"),
+        (b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a\r\nEND:VCALENDAR\r\n", "not an iCalendar"),
+        (b"\xff\xfe", "not UTF-8"),
+        (
+            feed("UID:j\r\nDTSTART;VALUE=DATE:20270310\r\n", header="X-WR-TIMEZONE:Mars/Olympus\r\n"),
+            "time zone",
+        ),
+    ],
+)
 def test_broken_feeds_are_refused_with_a_reason(data: bytes, reason: str) -> None:
     with pytest.raises(FeedError, match=reason):
         read(data, default_zone="UTC")
 
 
 def test_folded_lines_are_unfolded() -> None:
-    holds = read(feed("UID:very-long-\r\n uid@example\r\nDTSTART;VALUE=DATE:20270310\r\n"), default_zone="UTC")
+    holds = read(
+        feed("UID:very-long-\r\n uid@example\r\nDTSTART;VALUE=DATE:20270310\r\n"), default_zone="UTC"
+    )
     assert "very-long-uid@example" in holds
 
 
 @settings(max_examples=40)
 @given(st.binary(max_size=300))
 def test_any_bytes_either_read_or_refused_cleanly(data: bytes) -> None:
-    try:
+    with contextlib.suppress(FeedError):  # anything else (a crash) fails the test
         read(data, default_zone="UTC")
-    except FeedError:
-        pass

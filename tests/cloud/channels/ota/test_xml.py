@@ -23,9 +23,20 @@ EXTERNAL = b"""<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/
 
 def _update(kind: str, price: int | None = 9000) -> AriUpdate:
     value = NightAri(free=2, price_minor=price, closed_to_arrival=True, min_stay=2)
-    return AriUpdate(kind=kind, hotel_code="H1", currency="EUR", decimals=2, after_tax=True,  # type: ignore[arg-type]
-                     items=(AriItem("STD", None if kind == "counts" else "BAR",
-                                    (AriRange(date(2027, 3, 1), date(2027, 3, 3), value),)),))
+    return AriUpdate(
+        kind=kind,
+        hotel_code="H1",
+        currency="EUR",
+        decimals=2,
+        after_tax=True,  # type: ignore[arg-type]
+        items=(
+            AriItem(
+                "STD",
+                None if kind == "counts" else "BAR",
+                (AriRange(date(2027, 3, 1), date(2027, 3, 3), value),),
+            ),
+        ),
+    )
 
 
 @pytest.mark.parametrize("document", [BILLION_LAUGHS, EXTERNAL])
@@ -40,8 +51,14 @@ def test_invalid_xml_is_refused_with_lxml_s_reason() -> None:
 
 
 def test_a_document_against_the_schema_is_refused_with_its_line() -> None:
-    doc = standin.reservation(hotel_code="H1", confirmation="C1", room_code="STD", rate_code="BAR",
-                              arrival=date(2027, 3, 1), departure=date(2027, 3, 2))
+    doc = standin.reservation(
+        hotel_code="H1",
+        confirmation="C1",
+        room_code="STD",
+        rate_code="BAR",
+        arrival=date(2027, 3, 1),
+        departure=date(2027, 3, 2),
+    )
     broken = doc.replace(b'Count="2"', b'Count="two"')
     with pytest.raises(XmlRefused, match=r"line \d+"):
         parse(broken, expect=res_messages.ROOTS)
@@ -96,16 +113,40 @@ def test_the_stand_in_answers_429_with_retry_after_over_its_rate() -> None:
 
 
 def test_a_reservation_reads_into_plain_facts() -> None:
-    doc = standin.reservation(hotel_code="H1", confirmation="C9", room_code="STD", rate_code="BAR",
-                              arrival=date(2027, 3, 1), departure=date(2027, 3, 4), total="270.00", adults=2)
+    doc = standin.reservation(
+        hotel_code="H1",
+        confirmation="C9",
+        room_code="STD",
+        rate_code="BAR",
+        arrival=date(2027, 3, 1),
+        departure=date(2027, 3, 4),
+        total="270.00",
+        adults=2,
+    )
     read = res_messages.read(parse(doc, expect=res_messages.ROOTS))
     fact = read.bookings[0]
     assert (fact.action, fact.confirmation, fact.room_code, fact.arrival, fact.departure) == (
-        "book", "C9", "STD", date(2027, 3, 1), date(2027, 3, 4))
+        "book",
+        "C9",
+        "STD",
+        date(2027, 3, 1),
+        date(2027, 3, 4),
+    )
     assert str(fact.total) == "270.00" and fact.guest_name == "Ada Guest" and fact.adults == 2
-    modify = res_messages.read(parse(standin.reservation(
-        hotel_code="H1", confirmation="C9", room_code="STD", rate_code="BAR", arrival=date(2027, 3, 1),
-        departure=date(2027, 3, 2), modify=True), expect=res_messages.ROOTS))
+    modify = res_messages.read(
+        parse(
+            standin.reservation(
+                hotel_code="H1",
+                confirmation="C9",
+                room_code="STD",
+                rate_code="BAR",
+                arrival=date(2027, 3, 1),
+                departure=date(2027, 3, 2),
+                modify=True,
+            ),
+            expect=res_messages.ROOTS,
+        )
+    )
     assert modify.bookings[0].action == "modify"
 
 
