@@ -192,3 +192,17 @@ def test_a_booking_for_a_sold_out_night_is_kept_as_an_overbooking(
             select(ChannelReservation).where(ChannelReservation.confirmation == "OVER")
         ).one()
         assert row.status == "overbooking_cancelled"
+
+
+def test_a_refusal_at_one_channel_leaves_another_channel_s_booking_alone(
+    sessions: sessionmaker[Session], channel: tuple[int, str]
+) -> None:
+    from tests.cloud.channels.conftest import add_ota
+
+    _other_id, other = add_ota(sessions, code="expedia")
+    _, refused = send(sessions, channel[1], room_code="NOPE")
+    _, stored = send(sessions, other, confirmation="X1")
+    assert errors(refused) and not errors(stored)
+    with sessions() as session:
+        row = session.scalars(select(ChannelReservation)).one()
+        assert (row.channel_id, row.status) == (_other_id, "booked")
