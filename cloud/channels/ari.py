@@ -56,6 +56,36 @@ class AriReader:
         self._prices: dict[tuple[int, int], list[PriceRule]] = {}
         self._rules: dict[int, list[StayRule]] = {}
         self._retired: dict[int, list[date | None]] = {}
+        self._left: dict[tuple[int, date], int] = {}  # preloaded inventory: (type, night) -> rooms left
+        self._span: tuple[set[int], date, date] | None = None
+
+    def preload(self, wanted: list[tuple[int, date, date]]) -> None:
+        """Read the inventory and rooms of every (type, first, last) of a batch in two queries."""
+        if not wanted:
+            return
+        types = {t for t, _f, _l in wanted}
+        first, last = min(f for _t, f, _l in wanted), max(lst for _t, _f, lst in wanted)
+        for type_id, retired in self.session.execute(
+            select(Room.room_type_id, Room.retired_from).where(Room.room_type_id.in_(types))
+        ).all():
+            self._retired.setdefault(type_id, []).append(retired)
+        for type_id in types:
+            self._retired.setdefault(type_id, [])
+        self._left = {
+            (t, n): max(int(left), 0)
+            for t, n, left in self.session.execute(
+                select(
+                    TypeInventory.room_type_id,
+                    TypeInventory.night,
+                    TypeInventory.capacity - TypeInventory.sold,
+                ).where(
+                    TypeInventory.room_type_id.in_(types),
+                    TypeInventory.night >= first,
+                    TypeInventory.night <= last,
+                )
+            ).all()
+        }
+        self._span = (types, first, last)
 
     def values(
         self, *, type_id: int, plan_id: int, markup_bp: int, first: date, last: date
@@ -67,7 +97,17 @@ class AriReader:
             self._retired[type_id] = list(
                 session.scalars(select(Room.retired_from).where(Room.room_type_id == type_id))
             )
-        free = free_rooms(session, type_id=type_id, first=first, last=last, retired=self._retired[type_id])
+        span = self._span
+        if span is not None and type_id in span[0] and span[1] <= first and last <= span[2]:
+            retired = self._retired[type_id]
+            free = {
+                n: self._left.get((type_id, n), sum(1 for r in retired if r is None or r > n))
+                for n in nights(first, last)
+            }
+        else:
+            free = free_rooms(
+                session, type_id=type_id, first=first, last=last, retired=self._retired[type_id]
+            )
         if (plan_id, type_id) not in self._prices:
             self._prices[(plan_id, type_id)] = catalog.price_rules(session, plan_id=plan_id, type_id=type_id)
         if type_.property_id not in self._rules:

@@ -51,11 +51,31 @@ def plan(session: Session, *, now: datetime, horizon_days: int) -> int:
                     for kind in _kinds(change):
                         plan_id = None if kind == "counts" else mapping.rate_plan_id
                         wanted[(channel.id, kind, mapping.room_type_id, plan_id)].append(span)
-    for key, spans in wanted.items():
-        for first, last in merge_spans(spans, gap=GAP):
-            enqueue(session, key, first=first, last=last, now=now)
+    _merge_into_queue(session, wanted, now=now)
     session.execute(delete(ChannelChange).where(ChannelChange.id <= changes[-1].id))
     return len(changes)
+
+
+def _merge_into_queue(session: Session, wanted: dict[Key, list[tuple[date, date]]], *, now: datetime) -> None:
+    """Every wanted span merged with the queued messages of its key, read in one query."""
+    queued: dict[Key, list[ChannelMessage]] = defaultdict(list)
+    if wanted:
+        for m in session.scalars(
+            select(ChannelMessage)
+            .where(ChannelMessage.channel_id.in_({k[0] for k in wanted}), ChannelMessage.status == "queued")
+            .order_by(ChannelMessage.id)
+            .with_for_update()
+        ):
+            queued[(m.channel_id, m.kind, m.room_type_id, m.rate_plan_id)].append(m)
+    for key, spans in wanted.items():
+        rows = queued.get(key, [])
+        merged = merge_spans([*spans, *((m.first_night, m.last_night) for m in rows)], gap=GAP)
+        for row, (first, last) in zip(rows, merged, strict=False):
+            row.first_night, row.last_night = first, last
+        for row in rows[len(merged) :]:
+            session.delete(row)
+        for first, last in merged[len(rows) :]:
+            _add(session, key, first=first, last=last, now=now)
 
 
 def resync(session: Session, channel: Channel, *, now: datetime, horizon_days: int) -> int:
@@ -101,6 +121,11 @@ def enqueue(session: Session, key: Key, *, first: date, last: date, now: datetim
         for other in queued[1:]:
             session.delete(other)
         return
+    _add(session, key, first=first, last=last, now=now)
+
+
+def _add(session: Session, key: Key, *, first: date, last: date, now: datetime) -> None:
+    channel_id, kind, type_id, plan_id = key
     session.add(
         ChannelMessage(
             channel_id=channel_id,

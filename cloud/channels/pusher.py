@@ -167,6 +167,7 @@ class AriPusher:
         }
         by_type = {type_id: m for (type_id, _plan), m in codes.items()}
         reader = AriReader(session)
+        reader.preload([(r.room_type_id, r.first_night, r.last_night) for r in rows])
         items: list[AriItem] = []
         taken: list[ChannelMessage] = []
         for row in rows:
