@@ -91,7 +91,8 @@ def build_services(settings: Settings, *, clock: Clock = utcnow,
         run_reminders, billing=settings.billing, notify=settings.notify)))
     services.channels = build_channels(sessions, settings.channels, clock=clock, ledger=ledger)
     if settings.channels.channels_enabled:  # ARI to OTA channels, iCal feeds imported
-        services.workers.extend((services.channels.pusher, services.channels.puller))
+        # stopped in reverse: the senders first, then the context closes their HTTP client
+        services.workers.extend((services.channels, services.channels.pusher, services.channels.puller))
     return services
 
 

@@ -35,6 +35,12 @@ class ChannelContext:
     puller: FeedPuller
     client: httpx.Client
 
+    def start(self) -> None:
+        """The context is a worker too, so the app closes its HTTP client when it stops."""
+
+    def stop(self) -> None:
+        self.client.close()
+
 
 def build_channels(
     sessions: sessionmaker[Session], settings: ChannelSettings, *, clock: Clock, ledger: StayLedger | None

@@ -111,3 +111,5 @@ def test_desk_and_channel_bookings_for_the_last_rooms_oversell_no_night(
         )  # every night of the stay has room for exactly these
         assert s.scalar(select(func.count()).select_from(Reservation)) == 12 - LEFT + LEFT
         check_invariants(s)
+        marks = s.execute(text("SELECT count(*) FROM channel_changes")).scalar()
+        assert marks, "the PostgreSQL triggers marked no change for the channels"
