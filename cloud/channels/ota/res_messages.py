@@ -77,8 +77,8 @@ def _booking(el: etree._Element, *, modify_doc: bool) -> ChannelBooking:
         hotel_code=hotel,
         room_code=_one(stay, "RoomType").get("RoomTypeCode", ""),
         rate_code=_one(stay, "RatePlan").get("RatePlanCode", ""),
-        arrival=date.fromisoformat(span.get("Start", "")),
-        departure=date.fromisoformat(span.get("End", "")),
+        arrival=_date(span.get("Start", ""), confirmation),
+        departure=_date(span.get("End", ""), confirmation),
         adults=counts.get("10", 1),
         children=counts.get("8", 0),
         total=_decimal(total.get("AmountAfterTax") or total.get("AmountBeforeTax"), confirmation),
@@ -87,6 +87,13 @@ def _booking(el: etree._Element, *, modify_doc: bool) -> ChannelBooking:
         guest_email=_text(el, "Email"),
         guest_phone=_phone(el),
     )
+
+
+def _date(value: str, confirmation: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:  # xs:date allows a zone ("2027-03-01Z"); a night has none
+        raise XmlRefused(f"reservation {confirmation}: {value!r} is not a plain date") from exc
 
 
 def _one(el: etree._Element, name: str) -> etree._Element:

@@ -175,3 +175,31 @@ def test_the_channel_page_shows_in_three_languages(
 ) -> None:
     page = manager.get("/channels/hotel", headers={"Accept-Language": language})
     assert page.status_code == 200 and words in page.text and "EXP-9" in page.text
+
+
+def test_an_overbooking_is_on_the_page_with_what_to_do(
+    manager: TestClient, created: dict[str, object], module_sessions: sessionmaker[Session]
+) -> None:
+    from cloud.catalog.models import Restriction
+
+    with module_sessions.begin() as session:  # the night is closed: the channel sold what we do not sell
+        session.add(Restriction(property_id=1, start=date(2027, 4, 1), end=date(2027, 4, 2), stop_sell=True))
+    doc = standin.reservation(
+        hotel_code="EXP-9",
+        confirmation="E-OVER",
+        room_code="DBL",
+        rate_code="BAR",
+        arrival=date(2027, 4, 1),
+        departure=date(2027, 4, 2),
+        total="90.00",
+    )
+    answer = manager.post(
+        "/api/v1/channels/ota/reservations",
+        content=doc,
+        headers={"Authorization": f"Bearer {created['secret']}"},
+    )
+    assert answer.status_code == 200 and b"Success" in answer.content
+    page = manager.get("/channels/hotel")
+    assert "E-OVER" in page.text and "relocate the guest" in page.text and "stop sell" in page.text
+    listed = manager.get("/api/v1/properties/hotel/channel-reservations?overbooked=true").json()
+    assert [r["confirmation"] for r in listed] == ["E-OVER"]

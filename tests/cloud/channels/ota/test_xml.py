@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, date, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from cloud.channels.ota import ari_messages, res_messages, standin
@@ -156,3 +159,39 @@ def test_the_response_names_our_id_for_theirs() -> None:
     parse(serialize(rs), expect=("OTA_HotelResNotifRS",))
     ids = {i.get("ResID_Type"): i.get("ResID_Value") for i in rs.iter("{*}HotelReservationID")}
     assert ids == {"16": "C9", "14": "01ABC"}
+
+
+@settings(max_examples=60)
+@given(
+    st.sampled_from(["2027-03-01", "BAR", "STD", "H1", "Book", "10", "2", "270.00", "EUR", "C9"]),
+    st.text(max_size=12),
+)
+def test_any_changed_value_in_a_reservation_is_read_or_refused_cleanly(old: str, new: str) -> None:
+    doc = standin.reservation(
+        hotel_code="H1",
+        confirmation="C9",
+        room_code="STD",
+        rate_code="BAR",
+        arrival=date(2027, 3, 1),
+        departure=date(2027, 3, 4),
+        total="270.00",
+    )
+    escaped = new.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;").encode("utf-8", "replace")
+    mutated = doc.replace(f'"{old}"'.encode(), b'"' + escaped + b'"', 1)
+    with contextlib.suppress(XmlRefused):  # anything else (a crash) fails the test
+        res_messages.read(parse(mutated, expect=res_messages.ROOTS))
+
+
+def test_a_dated_night_with_a_zone_is_refused() -> None:
+    doc = standin.reservation(
+        hotel_code="H1",
+        confirmation="C9",
+        room_code="STD",
+        rate_code="BAR",
+        arrival=date(2027, 3, 1),
+        departure=date(2027, 3, 4),
+    )
+    with pytest.raises(XmlRefused, match="plain date"):
+        res_messages.read(
+            parse(doc.replace(b'Start="2027-03-01"', b'Start="2027-03-01Z"'), expect=res_messages.ROOTS)
+        )
