@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -138,7 +138,13 @@ def set_mapping(site: str, code: str, body: MappingIn, user: Manager, sessions: 
 @router.delete(
     "/properties/{site}/channels/{code}/mappings/{mapping_id}", status_code=204, responses=PROBLEMS
 )
-def remove_mapping(site: str, code: str, mapping_id: int, user: Manager, sessions: SessionsDep) -> Response:
+def remove_mapping(
+    site: str,
+    code: str,
+    mapping_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    user: Manager,
+    sessions: SessionsDep,
+) -> Response:
     def work(session: Session) -> None:
         registry.remove_mapping(session, registry.get(session, _prop(session, user, site), code), mapping_id)
 
