@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from cloud.catalog import service as catalog
 from cloud.channels import registry
 from cloud.channels.models import Channel
-from cloud.core.db import make_sessionmaker
+from cloud.core.db import make_engine, make_sessionmaker
 from cloud.setup.demo import seed_demo
 from tests.support.db import migrated_engine
 
@@ -103,7 +103,7 @@ def seeded_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def sessions(seeded_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = migrated_engine(seeded_url)
+    engine = make_engine(seeded_url)  # a copy of the migrated template: no migration to run
     yield make_sessionmaker(engine)
     engine.dispose()
 

@@ -4,6 +4,7 @@ bad input refused whole with its reason kept; a sold-out night kept as an overbo
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -206,3 +207,24 @@ def test_a_refusal_at_one_channel_leaves_another_channel_s_booking_alone(
     with sessions() as session:
         row = session.scalars(select(ChannelReservation)).one()
         assert (row.channel_id, row.status) == (_other_id, "booked")
+
+
+GOLDEN = Path(__file__).with_name("golden") / "res_notif_book.xml"
+
+
+def test_the_golden_booking_is_stored_with_its_guest(
+    sessions: sessionmaker[Session], channel: tuple[int, str]
+) -> None:
+    status, answer = send(sessions, channel[1], body=GOLDEN.read_bytes())
+    assert status == 200 and not errors(answer)
+    with sessions() as session:
+        res = session.scalars(select(Reservation)).one()
+        assert (res.guest_name, res.adults, res.arrival, res.departure) == (
+            "Lucía Fernández Ruiz",
+            2,
+            date(2027, 3, 12),
+            date(2027, 3, 15),
+        )
+        assert res.guest_phone == "+34 600 123 456" and res.guest_email == "lucia.f@guest.example"
+        row = session.scalars(select(ChannelReservation)).one()
+        assert (row.confirmation, row.total_minor) == ("4411-99812", 33000)
