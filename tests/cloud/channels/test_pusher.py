@@ -214,3 +214,21 @@ def test_a_full_resync_covers_every_mapping_and_kind(
     assert sent == 4  # one request per kind, both types in it
     rates = next(r.document for r in ota.accepted if r.root == "OTA_HotelRateAmountNotifRQ")
     assert {c.get("InvTypeCode") for c in rates.iter("{*}StatusApplicationControl")} == {"STD", "SUP"}
+
+
+def test_the_nightly_resync_runs_once_at_its_hour(sessions: sessionmaker[Session], pusher: AriPusher) -> None:
+    at_two = NOW.replace(hour=2)
+    nightly = AriPusher(
+        sessions,
+        clock=lambda: at_two,
+        port_for=pusher.port_for,
+        settings=PushSettings(horizon_days=60, nightly_hour_utc=2),
+    )
+    nightly.nightly()
+    assert len(queued(sessions)) == 8  # 2 mapped types x 4 kinds, each over the horizon
+    with sessions.begin() as session:
+        session.execute(text("DELETE FROM channel_outbox"))
+    nightly.nightly()
+    assert queued(sessions) == []  # once a day
+    AriPusher(sessions, clock=lambda: NOW, port_for=pusher.port_for).nightly()
+    assert queued(sessions) == []  # not at another hour
