@@ -2,7 +2,7 @@
 problems, and the change marks that triggers write.
 
 Triggers on ``type_inventory`` (a sale, a cancellation, a room out of order: sold or capacity
-changes), ``rate_prices`` and ``rate_restrictions`` write one mark per changed row into
+changes), ``rate_prices``, ``rate_restrictions`` and ``rooms`` write one mark per changed row into
 ``channel_changes``, in the writer's own transaction, and only while some channel is active:
 so every path that changes what can be sold (the desk, a channel, the set-up, raw SQL) queues
 an ARI update, and a property without channels pays one tiny query.
@@ -26,6 +26,9 @@ MARKED = {
     "type_inventory": ("NULL", "R.room_type_id", "NULL", "R.night", "R.night"),
     "rate_prices": ("NULL", "R.room_type_id", "R.rate_plan_id", "R.season_start", "R.season_end"),
     "rate_restrictions": ("R.property_id", "R.room_type_id", "R.rate_plan_id", "R.start", 'R."end"'),
+    # a room added, retired or moved to another type: its type's every night (those without
+    # inventory rows are counted from the rooms)
+    "rooms": ("NULL", "R.room_type_id", "NULL", "NULL", "NULL"),
 }
 
 

@@ -232,3 +232,22 @@ def test_the_nightly_resync_runs_once_at_its_hour(sessions: sessionmaker[Session
     assert queued(sessions) == []  # once a day
     AriPusher(sessions, clock=lambda: NOW, port_for=pusher.port_for).nightly()
     assert queued(sessions) == []  # not at another hour
+
+
+def test_a_new_room_queues_its_type_over_the_horizon(
+    sessions: sessionmaker[Session], pusher: AriPusher
+) -> None:
+    from cloud.catalog import service as catalog
+    from cloud.catalog.models import Floor
+    from cloud.reservations.sales import rooms_inventory
+
+    with sessions.begin() as session:
+        prop = catalog.get_property(session, "hotel")
+        floor = session.scalars(select(Floor).where(Floor.property_id == prop.id)).first()
+        assert floor is not None
+        rooms_inventory.add_room(
+            session, prop, floor=floor, type_=catalog.room_type(session, prop, "sup"), slug="301", number=301
+        )
+    plan(sessions)
+    today = NOW.date()
+    assert ("counts", today, today + timedelta(days=59)) in queued(sessions)
