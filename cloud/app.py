@@ -25,6 +25,8 @@ from cloud.board import wiring as board
 from cloud.board.notify import BoardNotifier
 from cloud.cards import wiring as cards
 from cloud.cards.issuer import KeyringIssuer
+from cloud.channels import wiring as channels
+from cloud.channels.context import build_channels
 from cloud.commands.publisher import CommandPublisher
 from cloud.core.clock import Clock, utcnow
 from cloud.core.db import make_engine, make_sessionmaker
@@ -87,6 +89,10 @@ def build_services(settings: Settings, *, clock: Clock = utcnow,
     services.workers.append(StayClock(sessions, history=history, ledger=ledger))
     services.workers.append(notify.build_loop(sessions, settings.notify, reminders=partial(
         run_reminders, billing=settings.billing, notify=settings.notify)))
+    services.channels = build_channels(sessions, settings.channels, clock=clock, ledger=ledger)
+    if settings.channels.channels_enabled:  # ARI to OTA channels, iCal feeds imported
+        # stopped in reverse: the senders first, then the context closes their HTTP client
+        services.workers.extend((services.channels, services.channels.pusher, services.channels.puller))
     return services
 
 
@@ -169,7 +175,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow,
     cards.install(app, services)
     reservations.install(app, services)
     auth.install(app, services, templates=templates)
-    for area in (guests, billing, notify, api, board, telemetry, housekeeping, setup, portal):
+    for area in (guests, billing, notify, api, board, telemetry, housekeeping, setup, channels, portal):
         area.install(app, services)
     install_i18n(app, templates)  # the language is known to every page, errors too
     app.add_middleware(LoadShedding, max_in_flight=settings.http_max_in_flight,  # outermost: sheds cheaply

@@ -6,6 +6,7 @@ from cloud.board import models as board  # noqa: F401
 from cloud.cards import models as cards  # noqa: F401
 from cloud.catalog import charges as catalog_charges  # noqa: F401
 from cloud.catalog import models as catalog  # noqa: F401
+from cloud.channels import models as channels  # noqa: F401
 from cloud.commands import models as commands  # noqa: F401
 from cloud.core import idempotency  # noqa: F401
 from cloud.guests import models as guests  # noqa: F401

@@ -20,6 +20,7 @@ from cloud.auth.context import AuthContext
 from cloud.billing.context import BillingContext
 from cloud.board.live import LiveHub
 from cloud.broker.embedded import EmbeddedBroker
+from cloud.channels.context import ChannelContext
 from cloud.commands.publisher import CommandPublisher
 from cloud.core.clock import Clock
 from cloud.guests.context import GuestContext
@@ -68,6 +69,7 @@ class Services:
     link: CloudLink | None = None
     ingest: IngestService | None = None
     publisher: CommandPublisher | None = None
+    channels: ChannelContext | None = None  # the channel manager (cloud/channels)
 
     @property
     def mqtt_url(self) -> str | None:

@@ -15,6 +15,7 @@ from pydantic_settings import (
 
 from cloud.auth.settings import AuthSettings
 from cloud.billing.settings import BillingSettings
+from cloud.channels.settings import ChannelSettings
 from cloud.core.config import AreaSource, area_fields, config_file, describe, read_toml, share_root_values
 from cloud.guests.settings import GuestSettings
 from cloud.notify.settings import NotifySettings
@@ -29,6 +30,7 @@ AREA_TITLES = {
     "notify": "notifications",
     "telemetry": "telemetry and alerts",
     "grafana": "Grafana provisioning",
+    "channels": "channel manager (iCal, OTA XML)",
 }
 
 
@@ -79,6 +81,7 @@ class Settings(BaseSettings):
     notify: NotifySettings = Field(default_factory=NotifySettings)
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
     grafana: GrafanaSettings = Field(default_factory=GrafanaSettings)
+    channels: ChannelSettings = Field(default_factory=ChannelSettings)
 
     @model_validator(mode="after")
     def _one_secret(self) -> Settings:

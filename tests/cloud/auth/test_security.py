@@ -17,7 +17,10 @@ from tests.cloud.auth.portal_app import PASSWORD, PortalApp, csrf_of
 
 # Provider webhooks are public and authenticated by their signature or verify token instead.
 WEBHOOKS = {"/api/v1/payments/stripe/webhook", "/api/v1/notify/whatsapp/webhook"}
-PUBLIC = {"/signin", "/health", "/lang", "/signout", "/api/v1/auth/tokens", *WEBHOOKS}
+# A channel's own calls and feeds: its secret (Bearer, or in the feed URL) admits it, not staff.
+CHANNELS = {"/api/v1/channels/ota/reservations", "/channels/ical/{secret}/types/{room_code}.ics",
+            "/channels/ical/{secret}/rooms/{slug}.ics"}
+PUBLIC = {"/signin", "/health", "/lang", "/signout", "/api/v1/auth/tokens", *WEBHOOKS, *CHANNELS}
 GUEST = {"name": "Ana García López", "email": "ana@example.com", "phone": "+34 600 111 222"}
 
 
