@@ -17,7 +17,6 @@ from pydantic import ValidationError
 from cloud.setup.document import PropertyDocument
 from cloud.setup.errors import Problem, SetupInvalid
 
-
 # libyaml's parser where PyYAML was built with it (the wheels are): ten times the pure-Python one.
 _SafeBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
