@@ -36,6 +36,9 @@ from cloud.core.shedding import LoadShedding
 from cloud.core.templating import templates
 from cloud.guests import wiring as guests
 from cloud.guests.context import build_guests
+from cloud.guestweb import wiring as guestweb
+from cloud.guestweb.context import build_guestweb
+from cloud.guestweb.sweeper import HoldSweeper
 from cloud.housekeeping import wiring as housekeeping
 from cloud.i18n.jinja import install_i18n
 from cloud.ingest.link import CloudLink
@@ -87,6 +90,8 @@ def build_services(settings: Settings, *, clock: Clock = utcnow,
     services.workers.append(StayClock(sessions, history=history, ledger=ledger))
     services.workers.append(notify.build_loop(sessions, settings.notify, reminders=partial(
         run_reminders, billing=settings.billing, notify=settings.notify)))
+    services.guestweb = build_guestweb(settings.guestweb, billing=settings.billing, secret=settings.secret_key)
+    services.workers.append(HoldSweeper(sessions, ledger=ledger, clock=clock))  # unpaid online bookings
     return services
 
 
@@ -168,8 +173,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow,
     # Routes match in this order: cards before reservations, whose page routes match more widely.
     cards.install(app, services)
     reservations.install(app, services)
-    auth.install(app, services, templates=templates)
-    for area in (guests, billing, notify, api, board, telemetry, housekeeping, setup, portal):
+    auth.install(app, services, templates=templates, csrf_exempt=("/api/", "/guest/"))
+    for area in (guests, billing, notify, api, board, telemetry, housekeeping, setup, portal, guestweb):
         area.install(app, services)
     install_i18n(app, templates)  # the language is known to every page, errors too
     app.add_middleware(LoadShedding, max_in_flight=settings.http_max_in_flight,  # outermost: sheds cheaply

@@ -23,6 +23,7 @@ from cloud.broker.embedded import EmbeddedBroker
 from cloud.commands.publisher import CommandPublisher
 from cloud.core.clock import Clock
 from cloud.guests.context import GuestContext
+from cloud.guestweb.context import GuestWebContext
 from cloud.ingest.link import CloudLink
 from cloud.ingest.service import IngestService
 from cloud.ingest.store import EventHook
@@ -68,6 +69,7 @@ class Services:
     link: CloudLink | None = None
     ingest: IngestService | None = None
     publisher: CommandPublisher | None = None
+    guestweb: GuestWebContext | None = None  # the public guest pages
 
     @property
     def mqtt_url(self) -> str | None:

@@ -17,6 +17,7 @@ from cloud.auth.settings import AuthSettings
 from cloud.billing.settings import BillingSettings
 from cloud.core.config import AreaSource, area_fields, config_file, describe, read_toml, share_root_values
 from cloud.guests.settings import GuestSettings
+from cloud.guestweb.settings import GuestWebSettings
 from cloud.notify.settings import NotifySettings
 from cloud.telemetry.settings import GrafanaSettings, TelemetrySettings
 
@@ -29,6 +30,7 @@ AREA_TITLES = {
     "notify": "notifications",
     "telemetry": "telemetry and alerts",
     "grafana": "Grafana provisioning",
+    "guestweb": "guest self-service",
 }
 
 
@@ -78,6 +80,7 @@ class Settings(BaseSettings):
     billing: BillingSettings = Field(default_factory=BillingSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
+    guestweb: GuestWebSettings = Field(default_factory=GuestWebSettings)
     grafana: GrafanaSettings = Field(default_factory=GrafanaSettings)
 
     @model_validator(mode="after")

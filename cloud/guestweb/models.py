@@ -1,0 +1,44 @@
+"""An online booking's hold (released unless paid in time) and the provider events already applied."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cloud.core.db import Base, UtcDateTime
+
+STATES = ("held", "paid", "released")
+
+
+class GuestHold(Base):
+    """A reservation made on the public pages: held until ``expires_at`` unless its payment settles."""
+
+    __tablename__ = "guestweb_holds"
+
+    reservation_id: Mapped[str] = mapped_column(
+        ForeignKey("reservations.id", ondelete="CASCADE"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(12), default="held")
+    pay: Mapped[str] = mapped_column(String(8))  # "deposit" or "full"
+    amount_minor: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    checkout_session: Mapped[str | None] = mapped_column(String(255), nullable=True, unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        CheckConstraint("state IN ('held', 'paid', 'released')", name="state"),
+        CheckConstraint("pay IN ('deposit', 'full')", name="pay"),
+        CheckConstraint("amount_minor >= 0", name="amount"),
+        Index("ix_guestweb_holds_due", "state", "expires_at"),
+    )
+
+
+class ProviderEvent(Base):
+    """A payment provider's event id, stored when applied: a replay is recognised and changes nothing."""
+
+    __tablename__ = "guestweb_provider_events"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    type: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,0 +1,46 @@
+"""Guest self-service: holds of online bookings and the payment provider's events applied.
+
+Revision ID: guestweb_0001
+Revises: setup_0001
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+TS = sa.DateTime(timezone=True)
+
+
+revision = "guestweb_0001"
+down_revision = "setup_0001"
+branch_labels = ("guestweb",)
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "guestweb_holds",
+        sa.Column("reservation_id", sa.String(26),
+                  sa.ForeignKey("reservations.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("state", sa.String(12), nullable=False),
+        sa.Column("pay", sa.String(8), nullable=False),
+        sa.Column("amount_minor", sa.Integer, nullable=False),
+        sa.Column("expires_at", TS, nullable=False),
+        sa.Column("checkout_session", sa.String(255), nullable=True, unique=True),
+        sa.Column("created_at", TS, nullable=False),
+        sa.CheckConstraint("state IN ('held', 'paid', 'released')", name="state"),
+        sa.CheckConstraint("pay IN ('deposit', 'full')", name="pay"),
+        sa.CheckConstraint("amount_minor >= 0", name="amount"),
+    )
+    op.create_index("ix_guestweb_holds_due", "guestweb_holds", ["state", "expires_at"])
+    op.create_table(
+        "guestweb_provider_events",
+        sa.Column("id", sa.String(255), primary_key=True),
+        sa.Column("type", sa.String(64), nullable=False),
+        sa.Column("received_at", TS, nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("guestweb_provider_events")
+    op.drop_index("ix_guestweb_holds_due", "guestweb_holds")
+    op.drop_table("guestweb_holds")

@@ -1,0 +1,74 @@
+"""Fixtures: the demo hotel on a migrated database (SQLite; PostgreSQL where a test asks), a fixed
+clock, and the real app serving the guest pages with no staff sign-in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from cloud.app import create_app
+from cloud.billing.settings import BillingSettings
+from cloud.core.db import make_sessionmaker
+from cloud.services import PosadaApp
+from cloud.settings import Settings
+from cloud.setup.demo import seed_demo
+from tests.cloud.reservations.conftest import NOW
+from tests.support.db import migrated_engine
+
+WEBHOOK_SECRET = "whsec_test_guestweb"
+
+
+class Clock:
+    """A clock the test moves."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    eng = migrated_engine(f"sqlite:///{tmp_path / 'cloud.db'}")
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    maker: sessionmaker[Session] = make_sessionmaker(engine)
+    with maker.begin() as session:
+        seed_demo(session)
+    return maker
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(NOW)
+
+
+def make_app(sessions: sessionmaker[Session], clock: Clock, tmp_path: Path, **billing: str) -> PosadaApp:
+    url = sessions.kw["bind"].url.render_as_string(hide_password=False)
+    settings = Settings(database_url=url, mqtt_enabled=False, keys_dir=str(tmp_path / "keys"),
+                        billing=BillingSettings(stripe_webhook_secret=WEBHOOK_SECRET, **billing))
+    return create_app(settings, clock=clock)
+
+
+@pytest.fixture
+def app(sessions: sessionmaker[Session], clock: Clock, tmp_path: Path) -> Iterator[PosadaApp]:
+    app = make_app(sessions, clock, tmp_path)
+    yield app
+    app.services.engine.dispose()
+
+
+@pytest.fixture
+def client(app: PosadaApp) -> Iterator[TestClient]:
+    with TestClient(app, follow_redirects=False) as c:
+        yield c
