@@ -34,7 +34,7 @@ async def stripe_webhook(request: Request) -> dict[str, object]:
 
     def apply() -> str:
         with app.sessions.begin() as session:
-            return apply_event(session, event, now=app.clock())
+            return apply_event(session, event, now=app.clock(), provider=app.billing.provider)
 
     outcome = await run_in_threadpool(apply)
     return {"received": True, "outcome": outcome, "duplicate": outcome == "duplicate"}

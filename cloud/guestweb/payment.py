@@ -1,9 +1,10 @@
 """Online payment of a held booking: one hosted checkout per hold, settled only by the signed webhook.
 
 The provider is called outside any transaction, with an idempotency key per hold and the same
-parameters every time, so a double-submitted form or a retry gets the same checkout page. The
-folio gets one pending payment per checkout; the provider's signed event settles it (amount and
-currency checked), and an event already applied is recognised by its id and changes nothing.
+parameters every time, so a double-submitted form or a retry gets the same checkout page. Only the
+provider's signed event posts the payment to the folio (amount and currency checked against the
+hold, named by its payment intent so refunds go back through the provider); an event already
+applied is recognised by its id and changes nothing.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from cloud.billing import payments as billing_payments
 from cloud.billing.errors import PaymentDeclined, ProviderUnavailable
 from cloud.billing.folio import PaymentMethod, PaymentStage
-from cloud.billing.models import Payment
 from cloud.billing.payments import PaymentRequest
 from cloud.billing.stay_ledger import folio_of
 from cloud.core.delivery import DeliveryError
@@ -64,7 +64,7 @@ def _payable(session: Session, reservation_id: str, *, now: datetime) -> tuple[R
 
 def start_checkout(sessions: sessionmaker[Session], provider: CheckoutProvider, *, reservation_id: str,
                    success_url: str, cancel_url: str, now: datetime, card_provider: CardProvider) -> Started:
-    """The checkout page for this hold (the same one on a repeat), with its pending folio payment."""
+    """The checkout page for this hold: the same one on a repeat or a double-submitted form."""
     with sessions.begin() as session:
         res, held = _payable(session, reservation_id, now=now)
         if held.checkout_session is None and held.expires_at < now + CHECKOUT_MIN_LIFE:
@@ -81,30 +81,18 @@ def start_checkout(sessions: sessionmaker[Session], provider: CheckoutProvider, 
     with sessions.begin() as session:
         held = session.get(GuestHold, reservation_id, with_for_update=True)
         assert held is not None
-        if held.checkout_session is None:
-            held.checkout_session = checkout.id
-            folio = folio_of(session, reservation_id)
-            assert folio is not None
-            billing_payments.record_payment(
-                session, folio_id=folio.id, provider=card_provider, now=now,
-                request=PaymentRequest(amount=order.amount, method=PaymentMethod.CARD,
-                                       stage=PaymentStage.DEPOSIT),
-                started=ProviderPayment(checkout.id, "pending"))
-            session.flush()
-            payment = session.scalar(select(Payment).where(Payment.provider_ref == checkout.id))
-            if payment is not None:
-                payment.provider = provider.name
-    if checkout.payment_status == "paid":  # a provider that takes the money at once (the demo's)
-        with sessions.begin() as session:
-            _settle(session, checkout.id, amount=order.amount, intent=None, now=now)
+        held.checkout_session = held.checkout_session or checkout.id
+        if checkout.payment_status == "paid":  # a provider that takes the money at once (the demo's)
+            _settle(session, checkout.id, amount=order.amount, intent=checkout.id, provider=card_provider,
+                    now=now)
     return Started(checkout.url, checkout.id)
 
 
 SETTLING = {"checkout.session.completed", "checkout.session.async_payment_succeeded"}
-FAILING = {"checkout.session.async_payment_failed", "checkout.session.expired"}
+UNPAID = {"checkout.session.async_payment_failed", "checkout.session.expired"}
 
 
-def apply_event(session: Session, event: dict[str, Any], *, now: datetime) -> str:
+def apply_event(session: Session, event: dict[str, Any], *, now: datetime, provider: CardProvider) -> str:
     """Apply a verified provider event once: "applied", "duplicate" or "ignored"."""
     event_id, kind = event.get("id"), str(event.get("type"))
     if not isinstance(event_id, str) or not event_id:
@@ -120,35 +108,36 @@ def apply_event(session: Session, event: dict[str, Any], *, now: datetime) -> st
     if kind in SETTLING and obj.get("payment_status") == "paid":
         amount = Money(int(obj.get("amount_total", -1)), str(obj.get("currency", "")).upper())
         intent = obj.get("payment_intent")
-        done = _settle(session, str(obj.get("id")), amount=amount, now=now,
-                       intent=intent if isinstance(intent, str) else None)
+        done = _settle(session, str(obj.get("id")), amount=amount, provider=provider, now=now,
+                       intent=intent if isinstance(intent, str) and intent else str(obj.get("id")))
         return "applied" if done else "ignored"
-    if kind in FAILING:
-        payment = session.scalar(select(Payment).where(Payment.provider_ref == str(obj.get("id"))))
-        if payment is not None and payment.status == "pending":
-            payment.status = "failed"
-            return "applied"
+    if kind in UNPAID:
+        log.info("checkout %s ended unpaid (%s); the hold runs until it expires", obj.get("id"), kind)
         return "ignored"
     changed = billing_payments.apply_provider_event(session, event=event, now=now)
     return "applied" if changed else "ignored"
 
 
-def _settle(session: Session, session_id: str, *, amount: Money, intent: str | None, now: datetime) -> bool:
-    payment = session.scalar(select(Payment).where(Payment.provider_ref == session_id))
-    if payment is None or payment.status != "pending":
+def _settle(session: Session, session_id: str, *, amount: Money, intent: str, provider: CardProvider,
+            now: datetime) -> bool:
+    """Post the settled payment to the folio (named by its payment intent, which refunds use)."""
+    held = session.scalar(select(GuestHold).where(GuestHold.checkout_session == session_id)
+                          .with_for_update())
+    if held is None or held.state == "paid":
         return False
-    if amount.minor != payment.amount_minor or amount.currency != payment.currency:
-        log.error("checkout %s paid %s, the folio expected %s %s; left pending",
-                  session_id, amount, payment.amount_minor, payment.currency)
+    res = session.get(Reservation, held.reservation_id)
+    folio = folio_of(session, held.reservation_id)
+    assert res is not None and folio is not None
+    if amount != Money(held.amount_minor, res.currency):
+        log.error("checkout %s paid %s, the hold asked %s %s; not posted",
+                  session_id, amount, held.amount_minor, res.currency)
         return False
-    payment.status, payment.settled_at = "succeeded", now
-    if intent:
-        payment.provider_ref = intent  # refunds and later events name the payment intent
-    held = session.scalar(select(GuestHold).where(GuestHold.checkout_session == session_id))
-    if held is not None:
-        if held.state == "released":
-            log.warning("checkout %s was paid after its hold was released; refund it from the folio",
-                        session_id)
-        else:
-            held.state = "paid"
+    stage = PaymentStage.DEPOSIT if res.status == "booked" else PaymentStage.CHECK_OUT
+    billing_payments.record_payment(
+        session, folio_id=folio.id, provider=provider, now=now, started=ProviderPayment(intent, "succeeded"),
+        request=PaymentRequest(amount=amount, method=PaymentMethod.CARD, stage=stage))
+    if held.state == "released":
+        log.warning("checkout %s was paid after its hold was released; refund it from the folio", session_id)
+    else:
+        held.state = "paid"
     return True
