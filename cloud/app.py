@@ -90,7 +90,8 @@ def build_services(settings: Settings, *, clock: Clock = utcnow,
     services.workers.append(StayClock(sessions, history=history, ledger=ledger))
     services.workers.append(notify.build_loop(sessions, settings.notify, reminders=partial(
         run_reminders, billing=settings.billing, notify=settings.notify)))
-    services.guestweb = build_guestweb(settings.guestweb, billing=settings.billing, secret=settings.secret_key)
+    services.guestweb = build_guestweb(settings.guestweb, billing=settings.billing, secret=settings.secret_key,
+                                       font=services.billing.font)
     services.workers.append(HoldSweeper(sessions, ledger=ledger, clock=clock))  # unpaid online bookings
     return services
 

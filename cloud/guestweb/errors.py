@@ -33,3 +33,9 @@ class WebhookRefused(DomainError):
     status = 400
     type_ = "/problems/guestweb/webhook-refused"
     title = "Webhook refused"
+
+
+class EmailTextRefused(DomainError):
+    status = 422
+    type_ = "/problems/guestweb/email-text-refused"
+    title = "Email text refused"

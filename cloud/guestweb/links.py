@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-PURPOSES = ("stay", "precheckin", "checkin", "checkout")
+PURPOSES = ("stay", "precheckin", "checkin", "optout")
 _ID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 TAG_BYTES = 16
 

@@ -36,6 +36,7 @@ from cloud.guestweb.payment import start_checkout
 from cloud.guestweb.schemas import BookIn, ChoiceIn, SearchIn
 from cloud.i18n.catalog import LANGUAGES
 from cloud.i18n.jinja import current_lang
+from cloud.notify.outbox import set_opt_out
 from cloud.reservations.models import Reservation
 from cloud.reservations.sales.booking import Booking, make_stay
 
@@ -230,7 +231,47 @@ async def pay(request: Request, site: str, ref: str) -> Response:
         _limit(request, "pay", per=ctx.settings.guestweb_bookings_per_hour * 3, window_s=3600)
         started = await run_in_threadpool(partial(
             start_checkout, app.sessions, ctx.checkout, reservation_id=reservation_id, now=app.clock(),
-            success_url=back + "&paid=1", cancel_url=back, card_provider=app.billing.provider))
+            success_url=back + "&paid=1", cancel_url=back, card_provider=app.billing.provider,
+            mail=ctx.mailer(base)))
     except DomainError as exc:
         return _problem(request, site, exc)
     return RedirectResponse(started.url, status_code=303)
+
+
+def _optout_grant(request: Request, ref: str) -> str:
+    try:
+        grant = context_of(request).signer.verify(ref, purpose="optout", now=services(request).clock())
+        return grant.reservation_id
+    except BadLink as exc:
+        raise LinkRefused(str(exc)) from None
+
+
+@router.get("/{site}/optout/{ref}", response_class=HTMLResponse)
+async def optout_page(request: Request, site: str, ref: str) -> Response:
+    """Asks first: mail scanners open links, and only the guest's click may unsubscribe."""
+    lang = _language(request)
+    try:
+        _optout_grant(request, ref)
+    except DomainError as exc:
+        return _problem(request, site, exc)
+    return _page(request, site, "optout.html", {"lang": lang, "ref": ref, "done": False})
+
+
+@router.post("/{site}/optout/{ref}", response_class=HTMLResponse)
+async def optout(request: Request, site: str, ref: str) -> Response:
+    """The guest's choice (also RFC 8058's one-click POST); queued email to them is suppressed."""
+    lang = _language(request)
+    app = services(request)
+
+    def record(reservation_id: str) -> None:
+        with app.sessions.begin() as session:
+            res = session.get(Reservation, reservation_id)
+            if res is None or not res.guest_email:
+                raise LinkRefused("no such booking")
+            set_opt_out(session, channel="email", address=res.guest_email, opted_out=True, now=app.clock())
+
+    try:
+        await run_in_threadpool(record, _optout_grant(request, ref))
+    except DomainError as exc:
+        return _problem(request, site, exc)
+    return _page(request, site, "optout.html", {"lang": lang, "ref": ref, "done": True})

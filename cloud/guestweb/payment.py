@@ -25,6 +25,8 @@ from cloud.billing.payments import PaymentRequest
 from cloud.billing.stay_ledger import folio_of
 from cloud.core.delivery import DeliveryError
 from cloud.core.money import Money
+from cloud.guestweb import emails
+from cloud.guestweb.emails import Mailer
 from cloud.guestweb.errors import HoldExpired, NotPayable
 from cloud.guestweb.models import GuestHold, ProviderEvent
 from cloud.payments.checkout import CheckoutProvider
@@ -63,7 +65,8 @@ def _payable(session: Session, reservation_id: str, *, now: datetime) -> tuple[R
 
 
 def start_checkout(sessions: sessionmaker[Session], provider: CheckoutProvider, *, reservation_id: str,
-                   success_url: str, cancel_url: str, now: datetime, card_provider: CardProvider) -> Started:
+                   success_url: str, cancel_url: str, now: datetime, card_provider: CardProvider,
+                   mail: Mailer | None = None) -> Started:
     """The checkout page for this hold: the same one on a repeat or a double-submitted form."""
     with sessions.begin() as session:
         res, held = _payable(session, reservation_id, now=now)
@@ -84,7 +87,7 @@ def start_checkout(sessions: sessionmaker[Session], provider: CheckoutProvider, 
         held.checkout_session = held.checkout_session or checkout.id
         if checkout.payment_status == "paid":  # a provider that takes the money at once (the demo's)
             _settle(session, checkout.id, amount=order.amount, intent=checkout.id, provider=card_provider,
-                    now=now)
+                    now=now, mail=mail)
     return Started(checkout.url, checkout.id)
 
 
@@ -92,7 +95,8 @@ SETTLING = {"checkout.session.completed", "checkout.session.async_payment_succee
 UNPAID = {"checkout.session.async_payment_failed", "checkout.session.expired"}
 
 
-def apply_event(session: Session, event: dict[str, Any], *, now: datetime, provider: CardProvider) -> str:
+def apply_event(session: Session, event: dict[str, Any], *, now: datetime, provider: CardProvider,
+                mail: Mailer | None = None) -> str:
     """Apply a verified provider event once: "applied", "duplicate" or "ignored"."""
     event_id, kind = event.get("id"), str(event.get("type"))
     if not isinstance(event_id, str) or not event_id:
@@ -108,7 +112,7 @@ def apply_event(session: Session, event: dict[str, Any], *, now: datetime, provi
     if kind in SETTLING and obj.get("payment_status") == "paid":
         amount = Money(int(obj.get("amount_total", -1)), str(obj.get("currency", "")).upper())
         intent = obj.get("payment_intent")
-        done = _settle(session, str(obj.get("id")), amount=amount, provider=provider, now=now,
+        done = _settle(session, str(obj.get("id")), amount=amount, provider=provider, now=now, mail=mail,
                        intent=intent if isinstance(intent, str) and intent else str(obj.get("id")))
         return "applied" if done else "ignored"
     if kind in UNPAID:
@@ -119,7 +123,7 @@ def apply_event(session: Session, event: dict[str, Any], *, now: datetime, provi
 
 
 def _settle(session: Session, session_id: str, *, amount: Money, intent: str, provider: CardProvider,
-            now: datetime) -> bool:
+            now: datetime, mail: Mailer | None) -> bool:
     """Post the settled payment to the folio (named by its payment intent, which refunds use)."""
     held = session.scalar(select(GuestHold).where(GuestHold.checkout_session == session_id)
                           .with_for_update())
@@ -140,4 +144,6 @@ def _settle(session: Session, session_id: str, *, amount: Money, intent: str, pr
         log.warning("checkout %s was paid after its hold was released; refund it from the folio", session_id)
     else:
         held.state = "paid"
+        if mail is not None:
+            emails.booking_confirmed(session, res, paid=amount, reference=intent, now=now, mail=mail)
     return True

@@ -9,7 +9,7 @@ LANG_TO_GUEST = {"en": "en", "es": "es", "zh-Hans": "zh"}
 GUEST_TO_LANG = {value: key for key, value in LANG_TO_GUEST.items()}
 
 
-def N_(text: str) -> str:  # noqa: N802 - the marker pybabel extracts (-k N_)
+def N_(text: str) -> str:
     return text
 
 

@@ -172,7 +172,8 @@ def make_app(standin: StripeStandIn) -> FastAPI:
         if cs is None or cs["status"] != "open":
             return HTMLResponse("<h1>This checkout is no longer available</h1>", status_code=404)
         buttons = "".join(
-            f'<button name="method" value="{m}">{m}</button>' for m in cs["payment_method_types"] if m != "card")
+            f'<button name="method" value="{m}">{m}</button>'
+            for m in cs["payment_method_types"] if m != "card")
         return HTMLResponse(
             f"<h1>Pay {cs['amount_total']} {cs['currency'].upper()}</h1>"
             f'<form method="post"><label>Card number <input name="card" id="card"></label>'
@@ -205,7 +206,8 @@ def make_app(standin: StripeStandIn) -> FastAPI:
 
     @app.get("/alipay/{cs_id}", response_class=HTMLResponse)
     async def alipay(cs_id: str) -> Response:
-        return HTMLResponse(f'<h1>Alipay test payment page</h1><form method="post" action="/authorize/{cs_id}">'
+        return HTMLResponse('<h1>Alipay test payment page</h1>'
+                            f'<form method="post" action="/authorize/{cs_id}">'
                             '<button name="method" value="alipay">Authorize test payment</button>'
                             '<button name="method" value="fail">Fail test payment</button></form>')
 

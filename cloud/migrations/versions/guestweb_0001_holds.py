@@ -1,4 +1,5 @@
-"""Guest self-service: holds of online bookings and the payment provider's events applied.
+"""Guest self-service: holds of online bookings, the payment provider's events applied, the
+hotel's own texts of guest emails.
 
 Revision ID: guestweb_0001
 Revises: setup_0001
@@ -40,7 +41,21 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        "guestweb_email_templates",
+        sa.Column("property_id", sa.Integer, sa.ForeignKey("properties.id", ondelete="CASCADE"),
+                  primary_key=True),
+        sa.Column("template", sa.String(32), primary_key=True),
+        sa.Column("language", sa.String(8), primary_key=True),
+        sa.Column("subject", sa.String(200), nullable=False),
+        sa.Column("body", sa.Text, nullable=False),
+        sa.Column("updated_at", TS, nullable=False),
+        sa.Column("updated_by", sa.String(64), nullable=False),
+    )
+
+
 def downgrade() -> None:
+    op.drop_table("guestweb_email_templates")
     op.drop_table("guestweb_provider_events")
     op.drop_index("ix_guestweb_holds_due", "guestweb_holds")
     op.drop_table("guestweb_holds")

@@ -15,11 +15,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from cloud.app import create_app
 from cloud.billing.settings import BillingSettings
 from cloud.core.db import make_sessionmaker
+from cloud.notify.settings import NotifySettings
 from cloud.services import PosadaApp
 from cloud.settings import Settings
 from cloud.setup.demo import seed_demo
 from tests.cloud.reservations.conftest import NOW
 from tests.support.db import migrated_engine
+from tests.support.smtp import SmtpServer, smtp_server
 
 WEBHOOK_SECRET = "whsec_test_guestweb"
 
@@ -54,9 +56,15 @@ def clock() -> Clock:
     return Clock(NOW)
 
 
-def make_app(sessions: sessionmaker[Session], clock: Clock, tmp_path: Path, **billing: str) -> PosadaApp:
+def make_app(sessions: sessionmaker[Session], clock: Clock, tmp_path: Path, *, smtp: SmtpServer | None = None,
+             **billing: str) -> PosadaApp:
+    """The real app; its own outbox loop sends email to ``smtp`` when given (else simulated)."""
     url = sessions.kw["bind"].url.render_as_string(hide_password=False)
-    settings = Settings(database_url=url, mqtt_enabled=False, keys_dir=str(tmp_path / "keys"),
+    notify = NotifySettings(notify_poll_s=0.1)
+    if smtp is not None:
+        notify = NotifySettings(notify_poll_s=0.1, smtp_host=smtp.host, smtp_port=smtp.port,
+                                smtp_ca_file=smtp.ca_file, smtp_from="Hotel <desk@hotel.test>")
+    settings = Settings(database_url=url, mqtt_enabled=False, keys_dir=str(tmp_path / "keys"), notify=notify,
                         billing=BillingSettings(stripe_webhook_secret=WEBHOOK_SECRET, **billing))
     return create_app(settings, clock=clock)
 
@@ -72,3 +80,9 @@ def app(sessions: sessionmaker[Session], clock: Clock, tmp_path: Path) -> Iterat
 def client(app: PosadaApp) -> Iterator[TestClient]:
     with TestClient(app, follow_redirects=False) as c:
         yield c
+
+
+@pytest.fixture
+def smtp(tmp_path: Path) -> Iterator[SmtpServer]:
+    with smtp_server(tmp_path) as server:
+        yield server

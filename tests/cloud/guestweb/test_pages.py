@@ -14,7 +14,8 @@ from cloud.reservations.models import Reservation
 STAY = {"arrival": "2027-03-11", "departure": "2027-03-14", "adults": "2", "children": "0"}
 
 
-def details_form(client: TestClient, *, room_type: str = "std", plan: str = "flex", lang: str = "en") -> dict[str, str]:
+def details_form(client: TestClient, *, room_type: str = "std", plan: str = "flex",
+                 lang: str = "en") -> dict[str, str]:
     page = client.get("/guest/hotel/book", params={**STAY, "room_type": room_type, "rate_plan": plan,
                                                    "lang": lang})
     assert page.status_code == 200, page.text
@@ -49,7 +50,8 @@ def test_booking_holds_a_room_on_the_desk_path_and_redirects_to_a_signed_link(
     assert page.status_code == 200 and "Ana Ruiz" in page.text
 
 
-def test_double_submitted_booking_form_books_once(client: TestClient, sessions: sessionmaker[Session]) -> None:
+def test_double_submitted_booking_form_books_once(client: TestClient,
+                                                  sessions: sessionmaker[Session]) -> None:
     form = details_form(client)
     first = client.post("/guest/hotel/book", data=form)
     again = client.post("/guest/hotel/book", data=form)

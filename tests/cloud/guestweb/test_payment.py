@@ -48,8 +48,11 @@ def stripe() -> Iterator[Stripe]:
 
 
 @pytest.fixture
-def client(sessions: sessionmaker[Session], clock: Clock, tmp_path: Path, stripe: Stripe) -> Iterator[TestClient]:
-    app = make_app(sessions, clock, tmp_path, stripe_secret_key=SECRET_KEY, stripe_api_base="http://stripe.test")
+def client(sessions: sessionmaker[Session], clock: Clock, tmp_path: Path, stripe: Stripe,
+           request: pytest.FixtureRequest) -> Iterator[TestClient]:
+    smtp = request.getfixturevalue("smtp") if "smtp" in request.fixturenames else None
+    app = make_app(sessions, clock, tmp_path, smtp=smtp, stripe_secret_key=SECRET_KEY,
+                   stripe_api_base="http://stripe.test")
     ctx = app.services.guestweb
     assert ctx is not None
     ctx.checkout = StripeCheckout(stripe.client, secret_key=SECRET_KEY, base_url="http://stripe.test")
