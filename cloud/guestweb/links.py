@@ -8,6 +8,7 @@ nobody can walk the bookings by counting. Pure: no I/O.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import re
@@ -37,7 +38,10 @@ def _b64(raw: bytes) -> str:
 def _unb64(text: str) -> bytes:
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,400}", text):
         raise BadLink("the link is damaged")
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        raise BadLink("the link is damaged") from None
 
 
 class LinkSigner:
@@ -56,7 +60,7 @@ class LinkSigner:
         if not hmac.compare_digest(tag, self._tag(body)):
             raise BadLink("the link is damaged or was changed")
         try:
-            kind, rid, expiry = body.decode().split(":")
+            kind, rid, expiry = body.decode("ascii").split(":")
             expires_at = datetime.fromtimestamp(int(expiry), UTC)
         except ValueError:
             raise BadLink("the link is damaged") from None
