@@ -92,7 +92,7 @@ def build_services(settings: Settings, *, clock: Clock = utcnow,
         run_reminders, billing=settings.billing, notify=settings.notify)))
     services.guestweb = build_guestweb(settings.guestweb, billing=settings.billing, secret=settings.secret_key,
                                        font=services.billing.font)
-    services.workers.append(HoldSweeper(sessions, ledger=ledger, clock=clock))  # unpaid online bookings
+    services.workers.append(HoldSweeper(sessions, ledger=ledger, vault=services.guests.vault, clock=clock))  # unpaid online bookings
     return services
 
 

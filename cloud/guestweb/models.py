@@ -57,3 +57,18 @@ class EmailTemplate(Base):
     body: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_by: Mapped[str] = mapped_column(String(64))
+
+
+class PreCheckIn(Base):
+    """What the guest gave before arriving (the ID document itself is sealed in the guest registry)."""
+
+    __tablename__ = "guestweb_precheckins"
+
+    reservation_id: Mapped[str] = mapped_column(
+        ForeignKey("reservations.id", ondelete="CASCADE"), primary_key=True)
+    arrival_time: Mapped[str] = mapped_column(String(5))
+    signed_name: Mapped[str] = mapped_column(String(200))  # the registration card, signed by typing
+    document_until: Mapped[datetime] = mapped_column(UtcDateTime)  # the document is erased after
+    completed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    document_erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)  # by QR at the desk

@@ -27,21 +27,22 @@ from cloud.core.errors import DomainError
 from cloud.core.idempotency import idempotent
 from cloud.core.templating import templates
 from cloud.guestweb import booking as engine
-from cloud.guestweb import present
+from cloud.guestweb import precheckin, present
 from cloud.guestweb.context import GuestWebContext
 from cloud.guestweb.errors import LinkRefused, TooManyRequests
 from cloud.guestweb.links import BadLink
-from cloud.guestweb.models import GuestHold
+from cloud.guestweb.models import GuestHold, PreCheckIn
 from cloud.guestweb.payment import start_checkout
 from cloud.guestweb.schemas import BookIn, ChoiceIn, SearchIn
 from cloud.i18n.catalog import LANGUAGES
 from cloud.i18n.jinja import current_lang
 from cloud.notify.outbox import set_opt_out
+from cloud.payments.qr_image import qr_png
 from cloud.reservations.models import Reservation
 from cloud.reservations.sales.booking import Booking, make_stay
 
 router = APIRouter(prefix="/guest", include_in_schema=False)
-SITE = r"^[a-z0-9-]{1,63}$"
+CHECKIN_PREFIX = "POSADA-CHECKIN:"  # what the desk's scanner reads off the guest's QR
 
 
 def context_of(request: Request) -> GuestWebContext:
@@ -275,3 +276,84 @@ async def optout(request: Request, site: str, ref: str) -> Response:
     except DomainError as exc:
         return _problem(request, site, exc)
     return _page(request, site, "optout.html", {"lang": lang, "ref": ref, "done": True})
+
+
+def _precheckin_grant(request: Request, ref: str) -> str:
+    try:
+        grant = context_of(request).signer.verify(ref, purpose="precheckin", now=services(request).clock())
+    except BadLink as exc:
+        raise LinkRefused(str(exc)) from None
+    return grant.reservation_id
+
+
+def _booking(session: Session, site: str, reservation_id: str) -> Reservation:
+    res = session.get(Reservation, reservation_id)
+    prop = engine.property_of(session, site)
+    if res is None or res.property_id != prop.id:
+        raise LinkRefused("no such booking")
+    return res
+
+
+@router.get("/{site}/precheckin/{ref}", response_class=HTMLResponse)
+async def precheckin_page(request: Request, site: str, ref: str) -> Response:
+    lang = _language(request)
+    app, ctx = services(request), context_of(request)
+
+    def read(reservation_id: str) -> dict[str, Any]:
+        with app.sessions() as session:
+            res = _booking(session, site, reservation_id)
+            done = session.get(PreCheckIn, reservation_id)
+            prop = engine.property_of(session, site)
+            session.expunge_all()
+            return {"res": res, "done": done, "prop_name": prop.name,
+                    "retention_until": precheckin.retention_end(res, days=ctx.settings.guestweb_document_days)}
+
+    try:
+        values = await run_in_threadpool(read, _precheckin_grant(request, ref))
+    except DomainError as exc:
+        return _problem(request, site, exc)
+    checkin = None
+    if values["done"] is not None:
+        checkin = ctx.signer.sign(purpose="checkin", reservation_id=values["res"].id,
+                                  expires_at=values["res"].checkout_due_at)
+    return _page(request, site, "precheckin.html", {"lang": lang, "ref": ref, "checkin": checkin,
+                                                    "errors": [], **values})
+
+
+@router.get("/{site}/precheckin/{ref}/qr.png")
+async def precheckin_qr(request: Request, site: str, ref: str) -> Response:
+    """The QR the desk scans: the booking's signed check-in code."""
+    app, ctx = services(request), context_of(request)
+    try:
+        reservation_id = _precheckin_grant(request, ref)
+        with app.sessions() as session:
+            res = _booking(session, site, reservation_id)
+            if session.get(PreCheckIn, reservation_id) is None:
+                raise LinkRefused("pre-check-in first")
+            code = ctx.signer.sign(purpose="checkin", reservation_id=res.id, expires_at=res.checkout_due_at)
+    except DomainError as exc:
+        return _problem(request, site, exc)
+    return Response(qr_png(f"{CHECKIN_PREFIX}{code}"), media_type="image/png")
+
+
+@router.post("/{site}/precheckin/{ref}", response_class=HTMLResponse)
+async def precheckin_submit(request: Request, site: str, ref: str) -> Response:
+    lang = _language(request)
+    app, ctx = services(request), context_of(request)
+    try:
+        form = precheckin.PreCheckInIn.model_validate(dict(await request.form()))
+    except ValidationError as exc:
+        return _page(request, site, "problem.html", {"kind": "/problems/guestweb/form",
+                                                     "detail": ", ".join(_form_errors(exc))}, status=422)
+
+    def save(reservation_id: str) -> None:
+        with app.sessions.begin() as session:
+            res = _booking(session, site, reservation_id)
+            precheckin.submit(session, app.guests.vault, res=res, form=form, now=app.clock(),
+                              retention_days=ctx.settings.guestweb_document_days)
+
+    try:
+        await run_in_threadpool(save, _precheckin_grant(request, ref))
+    except DomainError as exc:
+        return _problem(request, site, exc)
+    return RedirectResponse(f"/guest/{site}/precheckin/{ref}?lang={lang}", status_code=303)

@@ -22,3 +22,5 @@ class GuestWebSettings(AreaSettings):
                     '({"hotel": ["https://www.hotel.example"]}); unlisted: only this site')
     guestweb_public_url: str = Field(default="", description="the public base URL of the guest pages "
                                      "(links in emails and Stripe's return URLs); empty: the request's")
+    guestweb_document_days: int = Field(default=1095, ge=0, description="days after departure a "
+                                        "pre-check-in's ID document is kept (then erased from the profile)")

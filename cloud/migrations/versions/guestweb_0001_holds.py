@@ -1,5 +1,5 @@
 """Guest self-service: holds of online bookings, the payment provider's events applied, the
-hotel's own texts of guest emails.
+hotel's own texts of guest emails, pre-check-ins.
 
 Revision ID: guestweb_0001
 Revises: setup_0001
@@ -52,9 +52,21 @@ def upgrade() -> None:
         sa.Column("updated_at", TS, nullable=False),
         sa.Column("updated_by", sa.String(64), nullable=False),
     )
+    op.create_table(
+        "guestweb_precheckins",
+        sa.Column("reservation_id", sa.String(26),
+                  sa.ForeignKey("reservations.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("arrival_time", sa.String(5), nullable=False),
+        sa.Column("signed_name", sa.String(200), nullable=False),
+        sa.Column("document_until", TS, nullable=False),
+        sa.Column("completed_at", TS, nullable=False),
+        sa.Column("document_erased_at", TS, nullable=True),
+        sa.Column("checked_in_at", TS, nullable=True),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("guestweb_precheckins")
     op.drop_table("guestweb_email_templates")
     op.drop_table("guestweb_provider_events")
     op.drop_index("ix_guestweb_holds_due", "guestweb_holds")
