@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Strict(BaseModel):
@@ -31,3 +31,8 @@ class BookIn(ChoiceIn):
     pay: Literal["deposit", "full"] = "deposit"
     form_key: str = Field(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
     notes: str = Field(default="", max_length=500)
+
+    @field_validator("guest_phone", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return value or None  # an empty optional field of a form

@@ -22,7 +22,7 @@ def details_form(client: TestClient, *, room_type: str = "std", plan: str = "fle
     key = re.search(r'name="form_key" value="([^"]+)"', page.text)
     assert key is not None
     return {**STAY, "room_type": room_type, "rate_plan": plan, "form_key": key.group(1),
-            "guest_name": "Ana Ruiz", "guest_email": "ana@example.com", "pay": "deposit"}
+            "guest_name": "Ana Ruiz", "guest_email": "ana@example.com", "guest_phone": "", "pay": "deposit"}
 
 
 def test_search_lists_room_types_with_conditions_and_nightly_prices(client: TestClient) -> None:
