@@ -72,3 +72,14 @@ class PreCheckIn(Base):
     completed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     document_erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     checked_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)  # by QR at the desk
+
+
+class PhoneKey(Base):
+    """Which of a stay's cards was handed to the guest's phone."""
+
+    __tablename__ = "guestweb_phone_keys"
+
+    credential_id: Mapped[str] = mapped_column(ForeignKey("stay_credentials.id", ondelete="CASCADE"),
+                                               primary_key=True)
+    reservation_id: Mapped[str] = mapped_column(ForeignKey("reservations.id", ondelete="CASCADE"), index=True)
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime)

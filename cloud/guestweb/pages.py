@@ -27,7 +27,7 @@ from cloud.core.errors import DomainError
 from cloud.core.idempotency import idempotent
 from cloud.core.templating import templates
 from cloud.guestweb import booking as engine
-from cloud.guestweb import precheckin, present
+from cloud.guestweb import phone_key, precheckin, present
 from cloud.guestweb.context import GuestWebContext
 from cloud.guestweb.errors import LinkRefused, TooManyRequests
 from cloud.guestweb.links import BadLink
@@ -357,3 +357,57 @@ async def precheckin_submit(request: Request, site: str, ref: str) -> Response:
     except DomainError as exc:
         return _problem(request, site, exc)
     return RedirectResponse(f"/guest/{site}/precheckin/{ref}?lang={lang}", status_code=303)
+
+
+@router.get("/{site}/stay/{ref}/key", response_class=HTMLResponse)
+async def key_page(request: Request, site: str, ref: str) -> Response:
+    """The phone key while the stay is checked in: a QR and the NFC record of the card."""
+    lang = _language(request)
+    app = services(request)
+
+    def read(reservation_id: str) -> dict[str, Any]:
+        with app.sessions() as session:
+            res = _booking(session, site, reservation_id)
+            card = phone_key.current(session, res, now=app.clock())
+            nfc = phone_key.ndef_record(phone_key.card_bytes(card)).hex() if card is not None else ""
+            session.expunge_all()
+            return {"res": res, "card": card, "nfc": nfc, "prop_name": engine.property_of(session, site).name}
+
+    try:
+        values = await run_in_threadpool(read, _grant(request, ref))
+    except DomainError as exc:
+        return _problem(request, site, exc)
+    return _page(request, site, "key.html", {"lang": lang, "ref": ref, **values})
+
+
+@router.post("/{site}/stay/{ref}/key", response_model=None)
+async def key_issue(request: Request, site: str, ref: str) -> Response:
+    lang = _language(request)
+    app = services(request)
+
+    def issue(reservation_id: str) -> None:
+        with app.sessions.begin() as session:
+            res = _booking(session, site, reservation_id)
+            phone_key.issue(session, app.issuer, res=res, now=app.clock())
+
+    try:
+        await run_in_threadpool(issue, _grant(request, ref))
+    except DomainError as exc:
+        return _problem(request, site, exc)
+    return RedirectResponse(f"/guest/{site}/stay/{ref}/key?lang={lang}", status_code=303)
+
+
+@router.get("/{site}/stay/{ref}/key.png")
+async def key_qr(request: Request, site: str, ref: str) -> Response:
+    """The QR the door's reader takes: the card's bytes, base64url as the card format writes them."""
+    app = services(request)
+    try:
+        reservation_id = _grant(request, ref)
+        with app.sessions() as session:
+            card = phone_key.current(session, _booking(session, site, reservation_id), now=app.clock())
+            if card is None or card.pending_card is None:
+                raise LinkRefused("no phone key")
+            payload = card.pending_card
+    except DomainError as exc:
+        return _problem(request, site, exc)
+    return Response(qr_png(payload), media_type="image/png", headers={"cache-control": "no-store"})

@@ -1,5 +1,5 @@
 """Guest self-service: holds of online bookings, the payment provider's events applied, the
-hotel's own texts of guest emails, pre-check-ins.
+hotel's own texts of guest emails, pre-check-ins, phone keys.
 
 Revision ID: guestweb_0001
 Revises: setup_0001
@@ -63,9 +63,19 @@ def upgrade() -> None:
         sa.Column("document_erased_at", TS, nullable=True),
         sa.Column("checked_in_at", TS, nullable=True),
     )
+    op.create_table(
+        "guestweb_phone_keys",
+        sa.Column("credential_id", sa.String(64),
+                  sa.ForeignKey("stay_credentials.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("reservation_id", sa.String(26),
+                  sa.ForeignKey("reservations.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("issued_at", TS, nullable=False),
+    )
+    op.create_index("ix_guestweb_phone_keys_reservation_id", "guestweb_phone_keys", ["reservation_id"])
 
 
 def downgrade() -> None:
+    op.drop_table("guestweb_phone_keys")
     op.drop_table("guestweb_precheckins")
     op.drop_table("guestweb_email_templates")
     op.drop_table("guestweb_provider_events")
