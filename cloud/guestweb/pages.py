@@ -27,6 +27,7 @@ from cloud.core.errors import DomainError
 from cloud.core.idempotency import idempotent
 from cloud.core.templating import templates
 from cloud.guestweb import booking as engine
+from cloud.guestweb import checkout as self_checkout
 from cloud.guestweb import phone_key, precheckin, present
 from cloud.guestweb.context import GuestWebContext
 from cloud.guestweb.errors import LinkRefused, TooManyRequests
@@ -411,3 +412,44 @@ async def key_qr(request: Request, site: str, ref: str) -> Response:
     except DomainError as exc:
         return _problem(request, site, exc)
     return Response(qr_png(payload), media_type="image/png", headers={"cache-control": "no-store"})
+
+
+@router.get("/{site}/stay/{ref}/checkout", response_class=HTMLResponse)
+async def checkout_page(request: Request, site: str, ref: str) -> Response:
+    """The folio on the phone: what was charged, what was paid, what is owed."""
+    lang = _language(request)
+    app = services(request)
+
+    def read(reservation_id: str) -> dict[str, Any]:
+        with app.sessions() as session:
+            res = _booking(session, site, reservation_id)
+            view = self_checkout.folio_view(session, res)
+            name = engine.property_of(session, site).name
+            session.expunge_all()
+            return {"res": res, "folio": view, "prop_name": name}
+
+    try:
+        values = await run_in_threadpool(read, _grant(request, ref))
+    except DomainError as exc:
+        return _problem(request, site, exc)
+    return _page(request, site, "checkout.html", {"lang": lang, "ref": ref, **values})
+
+
+@router.post("/{site}/stay/{ref}/checkout", response_model=None)
+async def checkout_submit(request: Request, site: str, ref: str) -> Response:
+    lang = _language(request)
+    app, ctx = services(request), context_of(request)
+    base = ctx.settings.guestweb_public_url.rstrip("/") or str(request.base_url).rstrip("/")
+
+    def leave(reservation_id: str) -> None:
+        with app.sessions.begin() as session:
+            res = _booking(session, site, reservation_id)
+            res = session.get(Reservation, res.id, with_for_update=True) or res
+            self_checkout.check_out(session, res, ledger=app.ledger, history=app.history, billing=app.billing,
+                                    mail=ctx.mailer(base), now=app.clock())
+
+    try:
+        await run_in_threadpool(leave, _grant(request, ref))
+    except DomainError as exc:
+        return _problem(request, site, exc)
+    return RedirectResponse(f"/guest/{site}/stay/{ref}/checkout?lang={lang}", status_code=303)

@@ -27,6 +27,16 @@ PAYMENT_STATES = {
     "failed": N_("Not paid"),
 }
 
+CHARGE_KINDS = {
+    "room_night": N_("Room night"), "minibar": N_("Minibar"), "restaurant": N_("Restaurant"),
+    "laundry": N_("Laundry"), "spa": N_("Spa"), "transport": N_("Transport"),
+    "late_checkout": N_("Late checkout"), "cancellation": N_("Cancellation fee"), "no_show": N_("No-show fee"),
+}
+
+
+def charge_kind(kind: str) -> str:
+    return _(CHARGE_KINDS.get(kind, CHARGE_KINDS["room_night"]))
+
 
 def payment_state(status: str) -> str:
     return _(PAYMENT_STATES.get(status, PAYMENT_STATES["pending"]))

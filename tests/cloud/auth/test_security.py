@@ -22,7 +22,7 @@ WEBHOOKS = {"/api/v1/payments/stripe/webhook", "/api/v1/notify/whatsapp/webhook"
 GUEST_PAGES = {"/guest/{site}", "/guest/{site}/book", "/guest/{site}/stay/{ref}", "/guest/{site}/stay/{ref}/pay",
                "/guest/{site}/optout/{ref}", "/guest/{site}/precheckin/{ref}",
                "/guest/{site}/precheckin/{ref}/qr.png", "/guest/{site}/stay/{ref}/key",
-               "/guest/{site}/stay/{ref}/key.png"}
+               "/guest/{site}/stay/{ref}/key.png", "/guest/{site}/stay/{ref}/checkout"}
 PUBLIC = {"/signin", "/health", "/lang", "/signout", "/api/v1/auth/tokens", *WEBHOOKS, *GUEST_PAGES}
 GUEST = {"name": "Ana García López", "email": "ana@example.com", "phone": "+34 600 111 222"}
 

@@ -1,5 +1,5 @@
-"""The phone key: the stay's signed card on the guest's phone, opening the room door by the
-gateway's own offline decision, revoked like a card."""
+"""In house from the phone: the phone key (the stay's signed card, opening the door by the gateway's own
+offline decision, revoked like a card) and self check-out (folio, refusal while owed, invoice by email)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,18 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from cloud.billing.folio import Payer, PaymentMethod, PaymentStage
+from cloud.billing.payments import PaymentRequest, record_payment
+from cloud.billing.service import balances
+from cloud.billing.stay_ledger import folio_of
 from cloud.cards import stay_cards
 from cloud.catalog.models import Floor, Property, Room
 from cloud.commands.models import Command
 from cloud.guestweb.models import PhoneKey
 from cloud.guestweb.phone_key import NDEF_TYPE
 from cloud.keys.storage import KeyDirectory
+from cloud.notify.models import OutboxMessage
+from cloud.payments.simulated import SimulatedCardProvider
 from cloud.reservations.models import Reservation, RoomAllocation, StayCredential
 from edge.access.decision import Reason, decide
 from edge.access.memory import MemoryAccessState
@@ -83,3 +89,33 @@ def test_the_phone_key_opens_the_room_door_as_a_card_does_and_is_revoked_like_on
     assert 'data-nfc' not in client.get(f"{stay}/key").text
     gateway.revoke(card.id, until=None, at=clock.now)
     assert decide(data, door=door, time=reading, state=gateway).reason is Reason.REVOKED
+
+
+def test_self_check_out_refuses_while_owed_then_releases_the_room_revokes_keys_and_emails_the_invoice(
+    client: TestClient, desk: TestClient, sessions: sessionmaker[Session], clock: Clock,  # noqa: F811
+) -> None:
+    stay = checked_in(client, desk, sessions, clock)  # the deposit (first night) was paid online
+    client.post(f"{stay}/key")
+    page = client.get(f"{stay}/checkout?lang=es")
+    assert page.status_code == 200 and "Noche de habitación" in page.text
+    refused = client.post(f"{stay}/checkout?lang=es")
+    assert refused.status_code == 409 and "recepción" in refused.text
+    with sessions() as s:
+        assert s.scalars(select(Reservation)).one().status == "checked_in"
+    with sessions.begin() as s:  # the rest is paid at the desk
+        res = s.scalars(select(Reservation)).one()
+        folio = folio_of(s, res.id)
+        assert folio is not None
+        owed = balances(s, folio)[Payer.GUEST]
+        record_payment(s, folio_id=folio.id, provider=SimulatedCardProvider(), started=None, now=clock.now,
+                       request=PaymentRequest(amount=owed, method=PaymentMethod.CASH, stage=PaymentStage.CHECK_OUT))
+    assert client.post(f"{stay}/checkout?lang=es").status_code == 303
+    with sessions() as s:
+        res = s.scalars(select(Reservation)).one()
+        assert res.status == "checked_out"
+        assert all(c.revoked_at is not None for c in s.scalars(select(StayCredential)))  # cards and phone key
+        invoice = s.scalars(select(OutboxMessage).where(OutboxMessage.template == "email_stay_invoice")).one()
+        assert invoice.payload["attachments"][0]["filename"].startswith("invoice-")
+        assert invoice.payload["subject"].startswith("Su factura")
+        settings = s.scalars(select(Command).where(Command.type == "room.settings")).all()
+        assert any(c.data.get("housekeeping") == "dirty" for c in settings)  # the room to housekeeping
