@@ -90,9 +90,10 @@ def build_services(settings: Settings, *, clock: Clock = utcnow,
     services.workers.append(StayClock(sessions, history=history, ledger=ledger))
     services.workers.append(notify.build_loop(sessions, settings.notify, reminders=partial(
         run_reminders, billing=settings.billing, notify=settings.notify)))
-    services.guestweb = build_guestweb(settings.guestweb, billing=settings.billing, secret=settings.secret_key,
-                                       font=services.billing.font)
-    services.workers.append(HoldSweeper(sessions, ledger=ledger, vault=services.guests.vault, clock=clock))  # unpaid online bookings
+    services.guestweb = build_guestweb(settings.guestweb, billing=settings.billing,
+                                       secret=settings.secret_key, font=services.billing.font)
+    # unpaid online bookings released, pre-check-in documents erased when their time is up
+    services.workers.append(HoldSweeper(sessions, ledger=ledger, vault=services.guests.vault, clock=clock))
     return services
 
 

@@ -64,6 +64,7 @@ def check_out(session: Session, res: Reservation, *, ledger: StayLedger, history
     pdf = render_invoice(invoice, number=number, issuer=issuer, font=billing.font())
     paid = sum(p.amount_minor if p.direction == "payment" else -p.amount_minor
                for p in folio_view(session, res).payments)
-    emails.stay_invoice(session, res, number=number, pdf=pdf, total=Money(invoice.total_minor, invoice.currency),
+    total = Money(invoice.total_minor, invoice.currency)
+    emails.stay_invoice(session, res, number=number, pdf=pdf, total=total,
                         paid=Money(paid, invoice.currency), now=now, mail=mail)
     return invoice_id

@@ -23,9 +23,11 @@ router = APIRouter(prefix="/desk", include_in_schema=False)
 PREFIX = "POSADA-CHECKIN:"
 
 
-def _page(request: Request, db: DbSession, user: GuestDataUser, *, error: str = "", status: int = 200) -> Response:
+def _page(request: Request, db: DbSession, user: GuestDataUser, *, error: str = "",
+          status: int = 200) -> Response:
     stations = desk_stations.stations(db, site=user.site, now=request_time(request)) if user.site else []
-    return templates.TemplateResponse(request, "guestweb/desk_qr.html", {"error": error, "stations": stations},
+    return templates.TemplateResponse(request, "guestweb/desk_qr.html",
+                                      {"error": error, "stations": stations},
                                       status_code=status)
 
 

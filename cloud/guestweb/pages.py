@@ -307,7 +307,8 @@ async def precheckin_page(request: Request, site: str, ref: str) -> Response:
             prop = engine.property_of(session, site)
             session.expunge_all()
             return {"res": res, "done": done, "prop_name": prop.name,
-                    "retention_until": precheckin.retention_end(res, days=ctx.settings.guestweb_document_days)}
+                    "retention_until": precheckin.retention_end(
+                        res, days=ctx.settings.guestweb_document_days)}
 
     try:
         values = await run_in_threadpool(read, _precheckin_grant(request, ref))

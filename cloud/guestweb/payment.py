@@ -82,9 +82,9 @@ def start_checkout(sessions: sessionmaker[Session], provider: CheckoutProvider, 
     except DeliveryError as exc:
         raise (PaymentDeclined if exc.permanent else ProviderUnavailable)(exc.reason) from exc
     with sessions.begin() as session:
-        held = session.get(GuestHold, reservation_id, with_for_update=True)
-        assert held is not None
-        held.checkout_session = held.checkout_session or checkout.id
+        again = session.get(GuestHold, reservation_id, with_for_update=True)
+        assert again is not None
+        again.checkout_session = again.checkout_session or checkout.id
         if checkout.payment_status == "paid":  # a provider that takes the money at once (the demo's)
             _settle(session, checkout.id, amount=order.amount, intent=checkout.id, provider=card_provider,
                     now=now, mail=mail)

@@ -26,6 +26,7 @@ from cloud.reservations.errors import WrongState
 from cloud.reservations.models import Reservation
 
 ACTOR = "guest:self-service"
+LANGUAGE: dict[str, Literal["en", "es", "zh"]] = {"en": "en", "es": "es", "zh": "zh"}
 
 
 class InvalidDocument(DomainError):
@@ -69,7 +70,7 @@ def submit(session: Session, vault: Vault, *, res: Reservation, form: PreCheckIn
             name=form.name, email=res.guest_email, nationality=form.nationality, birth_date=form.birth_date,
             document=Document(type=form.doc_type, number=form.doc_number.upper(), country=form.doc_country),
             preferences=Preferences(pillow=form.pillow, diet=form.diet, floor=form.floor),
-            language=res.guest_language if res.guest_language in ("en", "es", "zh") else "")
+            language=LANGUAGE.get(res.guest_language, ""))
     except ValidationError as exc:
         raise InvalidDocument(str(exc.errors()[0].get("msg", "invalid")), kind="details") from None
     prop = session.get(Property, res.property_id)
@@ -97,7 +98,7 @@ def erase_expired_documents(session: Session, vault: Vault, *, now: datetime, li
             guest = registry.load(session, res.guest_id)
             data = vault.open(guest)
             if data is not None and guest.erased_at is None and guest.merged_into is None:
-                registry.update(session, vault, actor=ACTOR, guest=guest,
-                                data=data.model_copy(update={"document": None, "language": guest.language or ""}))
+                kept = data.model_copy(update={"document": None, "language": guest.language or ""})
+                registry.update(session, vault, actor=ACTOR, guest=guest, data=kept)
         row.document_erased_at = now
     return len(due)

@@ -30,7 +30,8 @@ PAYMENT_STATES = {
 CHARGE_KINDS = {
     "room_night": N_("Room night"), "minibar": N_("Minibar"), "restaurant": N_("Restaurant"),
     "laundry": N_("Laundry"), "spa": N_("Spa"), "transport": N_("Transport"),
-    "late_checkout": N_("Late checkout"), "cancellation": N_("Cancellation fee"), "no_show": N_("No-show fee"),
+    "late_checkout": N_("Late checkout"), "cancellation": N_("Cancellation fee"),
+    "no_show": N_("No-show fee"),
 }
 
 

@@ -36,7 +36,8 @@ class GuestServer:
 
 @contextmanager
 def _stripe(port: int, standin: StripeStandIn) -> Iterator[str]:
-    server = uvicorn.Server(uvicorn.Config(make_app(standin), host="127.0.0.1", port=port, log_level="warning"))
+    config = uvicorn.Config(make_app(standin), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:

@@ -19,7 +19,8 @@ from tests.cloud.auth.portal_app import PASSWORD, PortalApp, csrf_of
 WEBHOOKS = {"/api/v1/payments/stripe/webhook", "/api/v1/notify/whatsapp/webhook",
             "/api/v1/guest/payments/stripe/webhook"}
 # The guests' own pages: public, each booking reached only through its signed link (cloud/guestweb).
-GUEST_PAGES = {"/guest/{site}", "/guest/{site}/book", "/guest/{site}/stay/{ref}", "/guest/{site}/stay/{ref}/pay",
+GUEST_PAGES = {"/guest/{site}", "/guest/{site}/book", "/guest/{site}/stay/{ref}",
+               "/guest/{site}/stay/{ref}/pay",
                "/guest/{site}/optout/{ref}", "/guest/{site}/precheckin/{ref}",
                "/guest/{site}/precheckin/{ref}/qr.png", "/guest/{site}/stay/{ref}/key",
                "/guest/{site}/stay/{ref}/key.png", "/guest/{site}/stay/{ref}/checkout"}

@@ -108,7 +108,8 @@ def test_self_check_out_refuses_while_owed_then_releases_the_room_revokes_keys_a
         assert folio is not None
         owed = balances(s, folio)[Payer.GUEST]
         record_payment(s, folio_id=folio.id, provider=SimulatedCardProvider(), started=None, now=clock.now,
-                       request=PaymentRequest(amount=owed, method=PaymentMethod.CASH, stage=PaymentStage.CHECK_OUT))
+                       request=PaymentRequest(amount=owed, method=PaymentMethod.CASH,
+                                              stage=PaymentStage.CHECK_OUT))
     assert client.post(f"{stay}/checkout?lang=es").status_code == 303
     with sessions() as s:
         res = s.scalars(select(Reservation)).one()

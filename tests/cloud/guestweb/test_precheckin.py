@@ -51,7 +51,8 @@ def paid_today(client: TestClient, sessions: sessionmaker[Session]) -> str:
     stay = client.post("/guest/hotel/book?lang=es", data=form).headers["location"].split("?")[0]
     assert client.post(f"{stay}/pay").status_code == 303
     with sessions() as s:
-        row = s.scalars(select(OutboxMessage).where(OutboxMessage.template == "email_booking_confirmed")).one()
+        row = s.scalars(select(OutboxMessage).where(
+            OutboxMessage.template == "email_booking_confirmed")).one()
     found = re.search(r"http://testserver(/guest/hotel/precheckin/\S+)", row.payload["text"])
     assert found is not None
     return found.group(1)
@@ -89,7 +90,8 @@ def test_precheckin_seals_the_document_and_shows_the_check_in_code(
         assert opened is not None and opened.document is not None and opened.document.number == "12345678Z"
 
 
-def test_the_document_is_erased_when_its_retention_ends(client: TestClient, sessions: sessionmaker[Session]) -> None:
+def test_the_document_is_erased_when_its_retention_ends(client: TestClient,
+                                                       sessions: sessionmaker[Session]) -> None:
     link = paid_today(client, sessions)
     client.post(link, data=GUEST)
     vault = build_guests(GuestSettings()).vault
@@ -104,7 +106,8 @@ def test_the_document_is_erased_when_its_retention_ends(client: TestClient, sess
 
 
 def test_scanning_the_code_at_the_desk_checks_the_stay_in_and_sends_the_card(
-    client: TestClient, desk: TestClient, sessions: sessionmaker[Session], clock: Clock, issuer: RecordingIssuer
+    client: TestClient, desk: TestClient, sessions: sessionmaker[Session], clock: Clock,
+    issuer: RecordingIssuer,
 ) -> None:
     link = paid_today(client, sessions)
     client.post(link, data=GUEST)
@@ -121,4 +124,4 @@ def test_scanning_the_code_at_the_desk_checks_the_stay_in_and_sends_the_card(
         res = s.scalars(select(Reservation)).one()
         assert answer.headers["location"] == f"/reservations/{res.id}" and res.status == "checked_in"
         assert s.scalars(select(PreCheckIn)).one().checked_in_at is not None
-    assert len(issuer.requests) == 1 and issuer.requests[0].site == "hotel"  # the room's card went to the floor
+    assert len(issuer.requests) == 1 and issuer.requests[0].site == "hotel"  # the card went to the floor
