@@ -3,17 +3,28 @@ the hotel's own texts of guest emails (managers)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from cloud.auth.deps import check_property, require_role
+from cloud.auth.deps import GuestDataUser, check_property, require_role
 from cloud.auth.roles import Principal, Role
 from cloud.billing.errors import ProviderUnavailable
+from cloud.billing.folio import Payer
+from cloud.billing.models import Payment
+from cloud.billing.service import balances
+from cloud.billing.stay_ledger import folio_of
 from cloud.catalog import service as catalog
 from cloud.core.deps import services
+from cloud.core.idempotency import transact
+from cloud.core.money import Money
+from cloud.guestweb import booking as engine
+from cloud.guestweb import emails
 from cloud.guestweb.email_texts import LANGUAGES, PLACEHOLDERS, TEMPLATES, TemplateRefused, check
 from cloud.guestweb.emails import text_for
 from cloud.guestweb.errors import EmailTextRefused, WebhookRefused
@@ -21,6 +32,8 @@ from cloud.guestweb.models import EmailTemplate
 from cloud.guestweb.payment import apply_event
 from cloud.payments.stripe import WebhookRefused as BadSignature
 from cloud.payments.stripe import verify_webhook
+from cloud.reservations.models import Reservation
+from cloud.reservations.web import own
 
 router = APIRouter(prefix="/api/v1/guest", tags=["guest self-service"])
 
@@ -102,3 +115,53 @@ def write_email_text(site: str, template: Template, language: Language, body: Em
         row.updated_at, row.updated_by = app.clock(), user.username
         session.add(row)
     return EmailTextOut(template=template, language=language, own=True, subject=body.subject, body=body.body)
+
+
+class PaymentLinkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount_minor: int | None = Field(default=None, gt=0, description="unset: what the guest owes")
+    hours: int = Field(default=48, ge=1, le=24 * 7, description="how long the link takes payment")
+
+
+class PaymentLinkOut(BaseModel):
+    link: str
+    amount_minor: int
+    currency: str
+    expires_at: datetime
+
+
+@router.post("/reservations/{reservation_id}/payment-link", response_model=PaymentLinkOut, status_code=201)
+def send_payment_link(reservation_id: str, body: PaymentLinkIn, user: GuestDataUser,
+                      request: Request) -> PaymentLinkOut:
+    """The desk's terminal-less card payment: the guest gets a link by email and pays online
+    (card, Alipay, WeChat Pay) through the same checkout and webhook as the booking pages."""
+    app = services(request)
+    ctx = app.guestweb
+    assert ctx is not None
+    mail = ctx.mailer(str(request.base_url).rstrip("/"))
+
+    def work(session: Session) -> PaymentLinkOut:
+        res = own(session, user, reservation_id[:26], lock=True)
+        now = app.clock()
+        amount = body.amount_minor or owed_online(session, res)
+        held = engine.payment_link(session, res, amount_minor=amount, now=now, hours=body.hours)
+        link = emails.payment_link(session, res, amount=Money(amount, res.currency), now=now, mail=mail)
+        return PaymentLinkOut(link=link, amount_minor=amount, currency=res.currency,
+                              expires_at=held.expires_at)
+
+    return transact(app.sessions, work)
+
+
+def owed_online(session: Session, res: Reservation) -> int:
+    """What a link asks by default: the folio's balance in house, else the deposit (or stay) not yet paid."""
+    folio = folio_of(session, res.id)
+    if folio is None:
+        return 0
+    if res.status == "checked_in":
+        return balances(session, folio)[Payer.GUEST].minor
+    paid = sum(p.amount_minor if p.direction == "payment" else -p.amount_minor
+               for p in session.scalars(select(Payment).where(Payment.folio_id == folio.id,
+                                                              Payment.status == "succeeded")))
+    due = res.deposit_required_minor or res.total_minor
+    return max(due - paid, 0)

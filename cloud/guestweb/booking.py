@@ -17,6 +17,7 @@ from cloud.catalog import service as catalog
 from cloud.catalog.models import Property, RatePlan, RoomType
 from cloud.core.nights import Stay
 from cloud.guestweb.models import GuestHold
+from cloud.reservations.errors import InvalidRequest, WrongState
 from cloud.reservations.models import Reservation
 from cloud.reservations.sales import booking, cancellation, queries
 from cloud.reservations.sales.booking import Booking
@@ -86,7 +87,7 @@ def release(session: Session, held: GuestHold, *, ledger: StayLedger | None, now
 def release_due(session: Session, *, ledger: StayLedger | None, now: datetime, limit: int = 100) -> int:
     """Release the holds past their expiry; the number released."""
     due = list(session.scalars(select(GuestHold).where(
-        GuestHold.state == "held", GuestHold.expires_at <= now).limit(limit)))
+        GuestHold.state == "held", GuestHold.releases.is_(True), GuestHold.expires_at <= now).limit(limit)))
     for held in due:
         release(session, held, ledger=ledger, now=now)
     return len(due)
@@ -94,3 +95,23 @@ def release_due(session: Session, *, ledger: StayLedger | None, now: datetime, l
 
 def property_of(session: Session, site: str) -> Property:
     return catalog.get_property(session, site)
+
+
+def payment_link(session: Session, res: Reservation, *, amount_minor: int, now: datetime,
+                 hours: int) -> GuestHold:
+    """The desk asks the guest to pay online: a hold that never cancels the booking, for
+    ``amount_minor`` (what is owed), payable for ``hours``; an unpaid earlier link is replaced."""
+    if res.status not in ("booked", "checked_in"):
+        raise WrongState(f"a {res.status} booking takes no payment link")
+    if amount_minor <= 0:
+        raise InvalidRequest("nothing is owed")
+    held = session.get(GuestHold, res.id, with_for_update=True)
+    if held is not None and held.state == "held" and held.checkout_session is not None:
+        raise WrongState("a payment link was already opened by the guest; wait for it to finish")
+    if held is None:
+        held = GuestHold(reservation_id=res.id, pay="full", created_at=now)
+        session.add(held)
+    held.state, held.releases, held.amount_minor = "held", False, amount_minor
+    held.checkout_session, held.expires_at = None, now + timedelta(hours=hours)
+    session.flush()
+    return held

@@ -8,13 +8,14 @@ import string
 from dataclasses import dataclass
 
 LANGUAGES = ("en", "es", "zh")
-TEMPLATES = ("booking_confirmed", "pre_arrival", "stay_invoice", "booking_cancelled")
+TEMPLATES = ("booking_confirmed", "pre_arrival", "stay_invoice", "booking_cancelled", "payment_link")
 PLACEHOLDERS: dict[str, frozenset[str]] = {
     "booking_confirmed": frozenset({"name", "hotel", "arrival", "departure", "paid", "total", "link",
                                     "precheckin"}),
     "pre_arrival": frozenset({"name", "hotel", "arrival", "checkin_from", "precheckin"}),
     "stay_invoice": frozenset({"name", "hotel", "number", "total", "paid", "link"}),
     "booking_cancelled": frozenset({"name", "hotel", "arrival", "departure", "fee"}),
+    "payment_link": frozenset({"name", "hotel", "amount", "link"}),
 }
 
 DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
@@ -63,6 +64,14 @@ DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
                "Gastos de cancelación: {fee}.\n"),
         "zh": ("您在{hotel}的预订已取消",
                "{name}您好：\n\n您在{hotel}的预订（{arrival}至{departure}）已取消。\n取消费用：{fee}。\n"),
+    },
+    "payment_link": {
+        "en": ("Your payment to {hotel}", "Hello {name},\n\nplease pay {amount} for your stay at {hotel} "
+               "online (card, Alipay or WeChat Pay): {link}\n"),
+        "es": ("Su pago a {hotel}", "Hola {name}:\n\npuede pagar en línea {amount} de su estancia en {hotel} "
+               "(tarjeta, Alipay o WeChat Pay): {link}\n"),
+        "zh": ("向{hotel}付款", "{name}您好：\n\n请在线支付您在{hotel}的入住费用{amount}"
+               "（银行卡、支付宝或微信支付）：{link}\n"),
     },
 }
 

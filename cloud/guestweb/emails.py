@@ -126,3 +126,15 @@ def stay_invoice(session: Session, res: Reservation, *, number: str, pdf: bytes,
         "link": mail.link("stay", res, prop.slug, now=now)},
         attachments=[{"filename": f"invoice-{number}.pdf", "content_type": "application/pdf",
                       "b64": base64.b64encode(pdf).decode()}])
+
+
+def payment_link(session: Session, res: Reservation, *, amount: Money, now: datetime, mail: Mailer) -> str:
+    """The desk's payment link, queued to the guest; the link itself (for the desk to show or copy)."""
+    prop = session.get(Property, res.property_id)
+    assert prop is not None
+    link = mail.link("stay", res, prop.slug, now=now)
+    _queue(session, res, prop, mail, template="payment_link", now=now,
+           key=f"{res.id}:{amount.minor}:{int(now.timestamp())}", values={
+               "name": res.guest_name, "hotel": prop.name, "link": link,
+               "amount": _money(amount.minor, amount.currency, res.guest_language)})
+    return link

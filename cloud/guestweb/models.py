@@ -24,7 +24,10 @@ class GuestHold(Base):
     amount_minor: Mapped[int] = mapped_column(Integer)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     checkout_session: Mapped[str | None] = mapped_column(String(255), nullable=True, unique=True)
+    checkout_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    checkout_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    releases: Mapped[bool] = mapped_column(default=True)  # False: a payment link the desk sent
 
     __table_args__ = (
         CheckConstraint("state IN ('held', 'paid', 'released')", name="state"),

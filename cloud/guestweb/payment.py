@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from cloud.billing import payments as billing_payments
 from cloud.billing.errors import PaymentDeclined, ProviderUnavailable
 from cloud.billing.folio import PaymentMethod, PaymentStage
+from cloud.billing.models import Payment
 from cloud.billing.payments import PaymentRequest
 from cloud.billing.stay_ledger import folio_of
 from cloud.core.delivery import DeliveryError
@@ -34,8 +35,11 @@ from cloud.payments.provider import CardProvider, ProviderPayment
 from cloud.reservations.models import Reservation
 
 log = logging.getLogger(__name__)
-# Stripe refuses a checkout that expires sooner than 30 minutes after it is created.
+# Stripe refuses a checkout that expires sooner than 30 minutes or later than 24 hours after it
+# is created; an open one is shown again while it has a few minutes left.
 CHECKOUT_MIN_LIFE = timedelta(minutes=31)
+CHECKOUT_MAX_LIFE = timedelta(hours=23)
+REUSE_MARGIN = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,8 @@ def _payable(session: Session, reservation_id: str, *, now: datetime) -> tuple[R
         raise NotPayable("this booking is not paid online")
     if held.state == "paid":
         raise NotPayable("this booking is already paid")
-    if held.state == "released" or res.status != "booked" or now >= held.expires_at:
+    open_stay = res.status == "booked" or (res.status == "checked_in" and not held.releases)
+    if held.state == "released" or not open_stay or now >= held.expires_at:
         raise HoldExpired("the time to pay ran out and the room was released; please book again")
     return res, held
 
@@ -67,26 +72,34 @@ def _payable(session: Session, reservation_id: str, *, now: datetime) -> tuple[R
 def start_checkout(sessions: sessionmaker[Session], provider: CheckoutProvider, *, reservation_id: str,
                    success_url: str, cancel_url: str, now: datetime, card_provider: CardProvider,
                    mail: Mailer | None = None) -> Started:
-    """The checkout page for this hold: the same one on a repeat or a double-submitted form."""
+    """The checkout page for this hold: the open one again on a repeat or a double-submitted form."""
     with sessions.begin() as session:
         res, held = _payable(session, reservation_id, now=now)
-        if held.checkout_session is None and held.expires_at < now + CHECKOUT_MIN_LIFE:
-            held.expires_at = now + CHECKOUT_MIN_LIFE  # fixed once, so every retry sends the same
-        order = _Order(Money(held.amount_minor, res.currency), held.expires_at, res.guest_language,
+        if held.checkout_session and held.checkout_url and held.checkout_expires_at \
+                and held.checkout_expires_at > now + REUSE_MARGIN:
+            return Started(held.checkout_url, held.checkout_session)
+        minute = now.replace(second=0, microsecond=0)  # a double submit within the minute: the same request
+        expires = min(held.expires_at, minute + CHECKOUT_MAX_LIFE)
+        if expires < minute + CHECKOUT_MIN_LIFE:
+            expires = minute + CHECKOUT_MIN_LIFE
+            held.expires_at = max(held.expires_at, expires)  # Stripe's shortest checkout outlives the hold
+        order = _Order(Money(held.amount_minor, res.currency), expires, res.guest_language,
                        f"{res.arrival.isoformat()} - {res.departure.isoformat()}")
     try:
         checkout = provider.create_checkout(
             amount=order.amount, description=order.description, reference=reservation_id,
             locale=order.language, success_url=success_url, cancel_url=cancel_url,
-            expires_at=order.expires_at, idempotency_key=f"checkout:{reservation_id}")
+            expires_at=order.expires_at,
+            idempotency_key=f"checkout:{reservation_id}:{order.amount.minor}:{int(order.expires_at.timestamp())}")
     except DeliveryError as exc:
         raise (PaymentDeclined if exc.permanent else ProviderUnavailable)(exc.reason) from exc
     with sessions.begin() as session:
         again = session.get(GuestHold, reservation_id, with_for_update=True)
         assert again is not None
-        again.checkout_session = again.checkout_session or checkout.id
+        again.checkout_session, again.checkout_url = checkout.id, checkout.url
+        again.checkout_expires_at = order.expires_at
         if checkout.payment_status == "paid":  # a provider that takes the money at once (the demo's)
-            _settle(session, checkout.id, amount=order.amount, intent=checkout.id, provider=card_provider,
+            _settle(session, reservation_id, amount=order.amount, intent=checkout.id, provider=card_provider,
                     now=now, mail=mail)
     return Started(checkout.url, checkout.id)
 
@@ -112,8 +125,9 @@ def apply_event(session: Session, event: dict[str, Any], *, now: datetime, provi
     if kind in SETTLING and obj.get("payment_status") == "paid":
         amount = Money(int(obj.get("amount_total", -1)), str(obj.get("currency", "")).upper())
         intent = obj.get("payment_intent")
-        done = _settle(session, str(obj.get("id")), amount=amount, provider=provider, now=now, mail=mail,
-                       intent=intent if isinstance(intent, str) and intent else str(obj.get("id")))
+        reference = intent if isinstance(intent, str) and intent else str(obj.get("id"))
+        done = _settle(session, str(obj.get("client_reference_id")), amount=amount, provider=provider,
+                       now=now, mail=mail, intent=reference)
         return "applied" if done else "ignored"
     if kind in UNPAID:
         log.info("checkout %s ended unpaid (%s); the hold runs until it expires", obj.get("id"), kind)
@@ -122,26 +136,26 @@ def apply_event(session: Session, event: dict[str, Any], *, now: datetime, provi
     return "applied" if changed else "ignored"
 
 
-def _settle(session: Session, session_id: str, *, amount: Money, intent: str, provider: CardProvider,
+def _settle(session: Session, reservation_id: str, *, amount: Money, intent: str, provider: CardProvider,
             now: datetime, mail: Mailer | None) -> bool:
     """Post the settled payment to the folio (named by its payment intent, which refunds use)."""
-    held = session.scalar(select(GuestHold).where(GuestHold.checkout_session == session_id)
-                          .with_for_update())
-    if held is None or held.state == "paid":
+    held = session.get(GuestHold, reservation_id[:26], with_for_update=True)
+    if held is None or session.scalar(select(Payment.id).where(Payment.provider_ref == intent)) is not None:
         return False
     res = session.get(Reservation, held.reservation_id)
     folio = folio_of(session, held.reservation_id)
     assert res is not None and folio is not None
     if amount != Money(held.amount_minor, res.currency):
-        log.error("checkout %s paid %s, the hold asked %s %s; not posted",
-                  session_id, amount, held.amount_minor, res.currency)
+        log.error("booking %s: %s paid, the hold asked %s %s; not posted",
+                  reservation_id, amount, held.amount_minor, res.currency)
         return False
     stage = PaymentStage.DEPOSIT if res.status == "booked" else PaymentStage.CHECK_OUT
     billing_payments.record_payment(
         session, folio_id=folio.id, provider=provider, now=now, started=ProviderPayment(intent, "succeeded"),
         request=PaymentRequest(amount=amount, method=PaymentMethod.CARD, stage=stage))
-    if held.state == "released":
-        log.warning("checkout %s was paid after its hold was released; refund it from the folio", session_id)
+    if held.state != "held":
+        log.warning("booking %s: paid again or after its hold was released; refund it from the folio",
+                    reservation_id)
     else:
         held.state = "paid"
         if mail is not None:
