@@ -27,6 +27,7 @@ from cloud.core.errors import DomainError
 from cloud.core.idempotency import idempotent
 from cloud.core.templating import templates
 from cloud.guestweb import booking as engine
+from cloud.guestweb import cancel as guest_cancel
 from cloud.guestweb import checkout as self_checkout
 from cloud.guestweb import phone_key, precheckin, present
 from cloud.guestweb.context import GuestWebContext
@@ -454,3 +455,25 @@ async def checkout_submit(request: Request, site: str, ref: str) -> Response:
     except DomainError as exc:
         return _problem(request, site, exc)
     return RedirectResponse(f"/guest/{site}/stay/{ref}/checkout?lang={lang}", status_code=303)
+
+
+@router.post("/{site}/stay/{ref}/cancel", response_model=None)
+async def cancel_submit(request: Request, site: str, ref: str) -> Response:
+    """The guest cancels under the plan's terms; what was paid beyond the fee goes back to the card."""
+    lang = _language(request)
+    app, ctx = services(request), context_of(request)
+    base = ctx.settings.guestweb_public_url.rstrip("/") or str(request.base_url).rstrip("/")
+
+    def work(reservation_id: str) -> None:
+        with app.sessions.begin() as session:
+            _booking(session, site, reservation_id)
+            res = session.get(Reservation, reservation_id, with_for_update=True)
+            assert res is not None
+            guest_cancel.cancel(session, res, ledger=app.ledger, provider=app.billing.provider,
+                                mail=ctx.mailer(base), now=app.clock())
+
+    try:
+        await run_in_threadpool(work, _grant(request, ref))
+    except DomainError as exc:
+        return _problem(request, site, exc)
+    return RedirectResponse(f"/guest/{site}/stay/{ref}?lang={lang}", status_code=303)

@@ -23,7 +23,8 @@ GUEST_PAGES = {"/guest/{site}", "/guest/{site}/book", "/guest/{site}/stay/{ref}"
                "/guest/{site}/stay/{ref}/pay",
                "/guest/{site}/optout/{ref}", "/guest/{site}/precheckin/{ref}",
                "/guest/{site}/precheckin/{ref}/qr.png", "/guest/{site}/stay/{ref}/key",
-               "/guest/{site}/stay/{ref}/key.png", "/guest/{site}/stay/{ref}/checkout"}
+               "/guest/{site}/stay/{ref}/key.png", "/guest/{site}/stay/{ref}/checkout",
+               "/guest/{site}/stay/{ref}/cancel"}
 PUBLIC = {"/signin", "/health", "/lang", "/signout", "/api/v1/auth/tokens", *WEBHOOKS, *GUEST_PAGES}
 GUEST = {"name": "Ana García López", "email": "ana@example.com", "phone": "+34 600 111 222"}
 

@@ -19,6 +19,7 @@ from cloud.billing.payments import refund_payment
 from cloud.core.money import Money
 from cloud.guestweb.booking import release_due
 from cloud.guestweb.models import GuestHold
+from cloud.notify.models import OutboxMessage
 from cloud.payments.stripe import StripeProvider, sign_webhook
 from cloud.payments.stripe_checkout import StripeCheckout
 from cloud.reservations.models import Reservation
@@ -197,3 +198,23 @@ def test_a_settled_payment_is_refunded_through_stripe(client: TestClient, stripe
         assert refund.status == "succeeded" and refund.provider_ref.startswith("re_test_")
     path, _headers, form = stripe.standin.requests[-1]
     assert path == "/v1/refunds" and form["payment_intent"] == paid.provider_ref
+
+
+def test_the_guest_cancels_in_time_and_gets_the_deposit_back_through_stripe(
+    client: TestClient, stripe: Stripe, sessions: sessionmaker[Session]
+) -> None:
+    stay = booked(client)
+    stripe.client.post(to_checkout(client, stay), data={"method": "card", "card": "4242424242424242"})
+    answer = client.post(f"{stay}/cancel?lang=es")
+    assert answer.status_code == 303
+    with sessions() as s:
+        res = s.scalars(select(Reservation)).one()
+        assert res.status == "cancelled" and res.cancellation_fee_minor == 0  # free until 48 h before
+        refund = s.scalars(select(Payment).where(Payment.direction == "refund")).one()
+        assert refund.status == "succeeded" and refund.amount_minor == res.deposit_required_minor
+        mail = s.scalars(select(OutboxMessage).where(
+            OutboxMessage.template == "email_booking_cancelled")).one()
+        assert mail.payload["subject"] == "Your booking at Posada Demo Hotel is cancelled"
+    assert stripe.standin.requests[-1][0] == "/v1/refunds"
+    again = client.post(f"{stay}/cancel?lang=es")
+    assert again.status_code == 409  # cancelled once: nothing changes
