@@ -4,7 +4,7 @@ clock, and the real app serving the guest pages with no staff sign-in."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -49,6 +49,22 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
     with maker.begin() as session:
         seed_demo(session)
     return maker
+
+
+class RealClock(Clock):
+    """Real time, moved by the test when it needs (Stripe checks expiries against real time)."""
+
+    def __init__(self) -> None:
+        super().__init__(datetime.now(UTC))
+        self.shift = timedelta(0)
+
+    @property  # type: ignore[override]
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.shift
+
+    @now.setter
+    def now(self, value: datetime) -> None:
+        self.shift = value - datetime.now(UTC)
 
 
 @pytest.fixture

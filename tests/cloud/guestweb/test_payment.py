@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -23,7 +23,7 @@ from cloud.notify.models import OutboxMessage
 from cloud.payments.stripe import StripeProvider, sign_webhook
 from cloud.payments.stripe_checkout import StripeCheckout
 from cloud.reservations.models import Reservation
-from tests.cloud.guestweb.conftest import WEBHOOK_SECRET, Clock, make_app
+from tests.cloud.guestweb.conftest import WEBHOOK_SECRET, Clock, RealClock, make_app
 from tests.cloud.guestweb.test_pages import details_form
 from tests.support.stripe_standin import SECRET_KEY, THREE_DS_CARD, StripeStandIn
 from tests.support.stripe_standin import make_app as standin_app
@@ -38,7 +38,7 @@ class Stripe:
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock(datetime.now(UTC).replace(microsecond=0))  # Stripe checks expiries against real time
+    return RealClock()  # Stripe checks expiries against real time
 
 
 @pytest.fixture
