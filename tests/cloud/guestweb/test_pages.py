@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from cloud.core.db import make_sessionmaker
+from cloud.guestweb.booking import release_due
 from cloud.guestweb.models import GuestHold
 from cloud.reservations.models import Reservation
+from cloud.setup.demo import seed_demo
+from tests.cloud.guestweb.conftest import Clock, make_app
+from tests.cloud.reservations.conftest import NOW
+from tests.support.db import migrated_engine
 
 STAY = {"arrival": "2027-03-11", "departure": "2027-03-14", "adults": "2", "children": "0"}
 
@@ -77,3 +85,23 @@ def test_invalid_guest_details_change_nothing(client: TestClient, sessions: sess
     assert answer.status_code == 422
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(Reservation)) == 0
+
+
+def test_on_postgresql_a_booking_is_held_and_an_expired_hold_is_released(pg_url: str, tmp_path: Path) -> None:
+    engine = migrated_engine(pg_url, pool_size=2, max_overflow=2)
+    try:
+        sessions = make_sessionmaker(engine)
+        with sessions.begin() as s:
+            seed_demo(s)
+        clock = Clock(NOW)
+        app = make_app(sessions, clock, tmp_path)
+        with TestClient(app, follow_redirects=False) as client:
+            assert client.post("/guest/hotel/book", data=details_form(client)).status_code == 303
+        with sessions.begin() as s:
+            assert release_due(s, ledger=app.services.ledger, now=NOW + timedelta(hours=1)) == 1
+        with sessions() as s:
+            assert s.scalars(select(Reservation)).one().status == "cancelled"
+            assert s.scalars(select(GuestHold)).one().state == "released"
+        app.services.engine.dispose()
+    finally:
+        engine.dispose()
