@@ -70,7 +70,6 @@ def compose(message: OutboundMessage, *, sender: str) -> EmailMessage:
     mail["Date"] = formatdate(localtime=False)
     domain = sender.rpartition("@")[2].rstrip(">") or "localhost"
     mail["Message-ID"] = make_msgid(idstring=message.id, domain=domain)
-    mail["Content-Language"] = message.language
     unsubscribe = payload.get("unsubscribe")
     if unsubscribe:
         mail["List-Unsubscribe"] = f"<{unsubscribe}>"
@@ -82,4 +81,5 @@ def compose(message: OutboundMessage, *, sender: str) -> EmailMessage:
         maintype, _, subtype = str(item["content_type"]).partition("/")
         mail.add_attachment(base64.b64decode(item["b64"]), maintype=maintype, subtype=subtype,
                             filename=str(item["filename"]))
+    mail["Content-Language"] = message.language  # last: set_content and attachments move Content-* headers
     return mail
