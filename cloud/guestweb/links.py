@@ -39,9 +39,12 @@ def _unb64(text: str) -> bytes:
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,400}", text):
         raise BadLink("the link is damaged")
     try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError):
         raise BadLink("the link is damaged") from None
+    if _b64(raw) != text:  # the last character's spare bits changed: one reference, one spelling
+        raise BadLink("the link is damaged")
+    return raw
 
 
 class LinkSigner:
