@@ -64,3 +64,13 @@ def test_a_hotel_text_may_use_only_the_emails_placeholders() -> None:
             check("booking_confirmed", bad)
     done = render(EmailText("Hi {name}", "See {link}"), {"name": "{link}", "link": "x"}, "stay_invoice")
     assert done == EmailText("Hi {link}", "See x")  # a value is never read again as a template
+
+
+def test_every_single_character_change_is_refused() -> None:
+    signer = LinkSigner("s" * 32)
+    ref = signer.sign(purpose="stay", reservation_id=RID, expires_at=NOW + timedelta(days=1))
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
+    for i, kept in enumerate(ref):
+        for other in alphabet.replace(kept, ""):
+            with pytest.raises(BadLink):
+                signer.verify(ref[:i] + other + ref[i + 1:], purpose="stay", now=NOW)
