@@ -38,6 +38,9 @@ from cloud.core.shedding import LoadShedding
 from cloud.core.templating import templates
 from cloud.guests import wiring as guests
 from cloud.guests.context import build_guests
+from cloud.guestweb import wiring as guestweb
+from cloud.guestweb.context import build_guestweb
+from cloud.guestweb.sweeper import HoldSweeper
 from cloud.housekeeping import wiring as housekeeping
 from cloud.i18n.jinja import install_i18n
 from cloud.ingest.link import CloudLink
@@ -93,6 +96,10 @@ def build_services(settings: Settings, *, clock: Clock = utcnow,
     if settings.channels.channels_enabled:  # ARI to OTA channels, iCal feeds imported
         # stopped in reverse: the senders first, then the context closes their HTTP client
         services.workers.extend((services.channels, services.channels.pusher, services.channels.puller))
+    services.guestweb = build_guestweb(settings.guestweb, billing=settings.billing,
+                                       secret=settings.secret_key, font=services.billing.font)
+    # unpaid online bookings released, pre-check-in documents erased when their time is up
+    services.workers.append(HoldSweeper(sessions, ledger=ledger, vault=services.guests.vault, clock=clock))
     return services
 
 
@@ -174,8 +181,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow,
     # Routes match in this order: cards before reservations, whose page routes match more widely.
     cards.install(app, services)
     reservations.install(app, services)
-    auth.install(app, services, templates=templates)
-    for area in (guests, billing, notify, api, board, telemetry, housekeeping, setup, channels, portal):
+    auth.install(app, services, templates=templates, csrf_exempt=("/api/", "/guest/"))
+    for area in (guests, billing, notify, api, board, telemetry, housekeeping, setup, channels, portal,
+                 guestweb):
         area.install(app, services)
     install_i18n(app, templates)  # the language is known to every page, errors too
     app.add_middleware(LoadShedding, max_in_flight=settings.http_max_in_flight,  # outermost: sheds cheaply

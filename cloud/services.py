@@ -24,6 +24,7 @@ from cloud.channels.context import ChannelContext
 from cloud.commands.publisher import CommandPublisher
 from cloud.core.clock import Clock
 from cloud.guests.context import GuestContext
+from cloud.guestweb.context import GuestWebContext
 from cloud.ingest.link import CloudLink
 from cloud.ingest.service import IngestService
 from cloud.ingest.store import EventHook
@@ -70,6 +71,7 @@ class Services:
     ingest: IngestService | None = None
     publisher: CommandPublisher | None = None
     channels: ChannelContext | None = None  # the channel manager (cloud/channels)
+    guestweb: GuestWebContext | None = None  # the public guest pages
 
     @property
     def mqtt_url(self) -> str | None:

@@ -18,6 +18,7 @@ from cloud.billing.settings import BillingSettings
 from cloud.channels.settings import ChannelSettings
 from cloud.core.config import AreaSource, area_fields, config_file, describe, read_toml, share_root_values
 from cloud.guests.settings import GuestSettings
+from cloud.guestweb.settings import GuestWebSettings
 from cloud.notify.settings import NotifySettings
 from cloud.telemetry.settings import GrafanaSettings, TelemetrySettings
 
@@ -31,6 +32,7 @@ AREA_TITLES = {
     "telemetry": "telemetry and alerts",
     "grafana": "Grafana provisioning",
     "channels": "channel manager (iCal, OTA XML)",
+    "guestweb": "guest self-service",
 }
 
 
@@ -80,6 +82,7 @@ class Settings(BaseSettings):
     billing: BillingSettings = Field(default_factory=BillingSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
+    guestweb: GuestWebSettings = Field(default_factory=GuestWebSettings)
     grafana: GrafanaSettings = Field(default_factory=GrafanaSettings)
     channels: ChannelSettings = Field(default_factory=ChannelSettings)
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from cloud.core.http import outbound_client
 from cloud.core.idempotency import purge as purge_idempotency
 from cloud.notify.delivery import Sender
+from cloud.notify.email import EmailSender
 from cloud.notify.outbox import OutboxWorker, RetryPolicy, purge_sent
 from cloud.notify.settings import NotifySettings
 from cloud.notify.simulated import SimulatedSender
@@ -44,6 +45,13 @@ def build_senders(settings: NotifySettings, client: httpx.Client) -> dict[str, S
                                              base_url=settings.telegram_api_base)
     else:
         senders["telegram"] = SimulatedSender("telegram")
+    if settings.smtp_host:
+        senders["email"] = EmailSender(
+            host=settings.smtp_host, port=settings.smtp_port, sender=settings.smtp_from,
+            starttls=settings.smtp_starttls, username=settings.smtp_username,
+            password=settings.smtp_password, ca_file=settings.smtp_ca_file, timeout_s=settings.smtp_timeout_s)
+    else:
+        senders["email"] = SimulatedSender("email")
     return senders
 
 

@@ -62,3 +62,13 @@ class NotifySettings(AreaSettings):
     reminder_escalate_after: int = Field(
         default=2, ge=1, description="after this many post-departure reminders, tell the desk"
     )
+    smtp_host: str | None = Field(default=None, description="SMTP server for guest email; unset: simulated")
+    smtp_port: int = Field(default=587, description="SMTP port (587: submission with STARTTLS)")
+    smtp_starttls: bool = Field(default=True,
+                                description="upgrade to TLS with STARTTLS (a server without it is refused)")
+    smtp_username: str | None = Field(default=None, description="SMTP login")
+    smtp_password: str | None = Field(default=None, description="SMTP password")
+    smtp_from: str = Field(default="Posada <no-reply@localhost>", description="From: of guest email")
+    smtp_ca_file: str | None = Field(default=None, description="CA bundle that signs the SMTP server's "
+                                     "certificate; unset: the system's")
+    smtp_timeout_s: float = Field(default=20.0, gt=0, description="SMTP connection timeout")
