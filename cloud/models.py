@@ -14,3 +14,4 @@ from cloud.notify import models as notify  # noqa: F401
 from cloud.reservations import models as reservations  # noqa: F401
 from cloud.reservations.groups import models as groups  # noqa: F401
 from cloud.telemetry import models as telemetry  # noqa: F401
+from cloud.reports import models as reports  # noqa: F401

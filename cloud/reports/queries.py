@@ -1,0 +1,174 @@
+"""The SQL behind the reports: sums over the desk's and billing's tables, grouped in the database.
+
+Every statement runs on PostgreSQL and SQLite alike; what differs (an hour of a timestamp) is
+chosen by the session's dialect."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from cloud.billing.models import Charge, Folio, Payment
+from cloud.catalog.models import Property, Room
+from cloud.reports.availability import OutOfOrder, OutOfOrderRow, RoomRow
+from cloud.reports.dimensions import Dimension, expression, join
+from cloud.reports.models import RatePlanUsage, ReportSettings
+from cloud.reservations.models import OCCUPYING, Reservation, ReservationNight, RoomAllocation
+
+REALISED = ("checked_in", "checked_out")
+
+
+@dataclass(frozen=True, slots=True)
+class PropertyRow:
+    id: int
+    slug: str
+    currency: str
+    timezone: str
+    country: str
+    out_of_order: OutOfOrder
+
+
+def properties(session: Session, sites: Sequence[str]) -> list[PropertyRow]:
+    rows = session.execute(
+        select(Property.id, Property.slug, Property.currency, Property.timezone, Property.country,
+               func.coalesce(ReportSettings.out_of_order, "available"))
+        .outerjoin(ReportSettings, ReportSettings.property_id == Property.id)
+        .where(Property.slug.in_(list(sites))).order_by(Property.slug))
+    return [PropertyRow(i, s, c, tz, country, OutOfOrder(o)) for i, s, c, tz, country, o in rows]
+
+
+def _house() -> ColumnElement[bool]:
+    return func.coalesce(RatePlanUsage.usage, "sale") == "house_use"
+
+
+def _count(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def night_counts(session: Session, ids: Sequence[int], *, start: date, end: date,
+                 dim: Dimension) -> list[Any]:
+    """(property, night, dim, sold, complimentary, house use, on the books, quoted on the books)."""
+    night = ReservationNight.night
+    realised, house = Reservation.status.in_(REALISED), _house()
+    comp = or_(ReservationNight.amount_minor == 0, RatePlanUsage.usage == "complimentary")
+    value = expression(dim, night)
+    statement = (
+        select(Reservation.property_id, night, value.label("dim"),
+               _count(and_(realised, ~house)), _count(and_(realised, ~house, comp)),
+               _count(and_(realised, house)), _count(~house),
+               func.coalesce(func.sum(case((~house, ReservationNight.amount_minor), else_=0)), 0))
+        .select_from(ReservationNight)
+        .join(Reservation, Reservation.id == ReservationNight.reservation_id)
+        .outerjoin(RatePlanUsage, RatePlanUsage.rate_plan_id == Reservation.rate_plan_id))
+    statement = join(statement, dim, night).where(
+        Reservation.property_id.in_(list(ids)), Reservation.status.in_(OCCUPYING),
+        night >= start, night < end).group_by(Reservation.property_id, night, value)
+    return list(session.execute(statement))
+
+
+def room_revenue(session: Session, ids: Sequence[int], *, start: date, end: date, dim: Dimension) -> list[Any]:
+    """(property, night, dim, net, gross) of the room-night lines posted for the stays' nights."""
+    night = Charge.night
+    value = expression(dim, night)  # type: ignore[arg-type]
+    statement = (
+        select(Reservation.property_id, night, value.label("dim"),
+               func.sum(Charge.net_minor), func.sum(Charge.gross_minor))
+        .select_from(Charge)
+        .join(Folio, Folio.id == Charge.origin_folio_id)
+        .join(Reservation, Reservation.id == Folio.reservation_id)
+        .outerjoin(RatePlanUsage, RatePlanUsage.rate_plan_id == Reservation.rate_plan_id))
+    statement = join(statement, dim, night).where(  # type: ignore[arg-type]
+        Reservation.property_id.in_(list(ids)), Charge.kind == "room_night",
+        night >= start, night < end).group_by(Reservation.property_id, night, value)
+    return list(session.execute(statement))
+
+
+def _hour(session: Session, column: Any) -> ColumnElement[Any]:
+    """The UTC hour of a timestamp as text, ``YYYY-MM-DD HH``."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24")
+    return func.substr(column, 1, 13)
+
+
+def other_revenue(session: Session, sites: Sequence[str], *, since: datetime, until: datetime) -> list[Any]:
+    """(site, kind, UTC hour, net, gross) of every line but room nights, posted in [since, until)."""
+    hour = _hour(session, Charge.posted_at)
+    statement = (
+        select(Folio.site, Charge.kind, hour, func.sum(Charge.net_minor), func.sum(Charge.gross_minor))
+        .select_from(Charge).join(Folio, Folio.id == Charge.origin_folio_id)
+        .where(Folio.site.in_(list(sites)), Charge.kind != "room_night",
+               Charge.posted_at >= since, Charge.posted_at < until)
+        .group_by(Folio.site, Charge.kind, hour))
+    return list(session.execute(statement))
+
+
+def money_moved(session: Session, sites: Sequence[str], *, since: datetime, until: datetime) -> list[Any]:
+    """(site, direction, UTC hour, amount) of settled payments and refunds made in [since, until)."""
+    hour = _hour(session, Payment.created_at)
+    statement = (
+        select(Folio.site, Payment.direction, hour, func.sum(Payment.amount_minor))
+        .select_from(Payment).join(Folio, Folio.id == Payment.folio_id)
+        .where(Folio.site.in_(list(sites)), Payment.status == "succeeded",
+               Payment.created_at >= since, Payment.created_at < until)
+        .group_by(Folio.site, Payment.direction, hour))
+    return list(session.execute(statement))
+
+
+def rooms(session: Session, ids: Sequence[int]) -> dict[int, list[RoomRow]]:
+    found: dict[int, list[RoomRow]] = {i: [] for i in ids}
+    for prop, type_id, retired in session.execute(
+            select(Room.property_id, Room.room_type_id, Room.retired_from).where(Room.property_id.in_(list(ids)))):
+        found[prop].append(RoomRow(type_id, retired))
+    return found
+
+
+def out_of_order(session: Session, ids: Sequence[int], *, start: date, end: date) -> dict[int, list[OutOfOrderRow]]:
+    found: dict[int, list[OutOfOrderRow]] = {i: [] for i in ids}
+    rows = session.execute(
+        select(Room.property_id, Room.room_type_id, RoomAllocation.start_night, RoomAllocation.end_night)
+        .join(Room, Room.id == RoomAllocation.room_id)
+        .where(RoomAllocation.kind == "out_of_order", Room.property_id.in_(list(ids)),
+               RoomAllocation.start_night < end, RoomAllocation.end_night > start))
+    for prop, type_id, first, last in rows:
+        found[prop].append(OutOfOrderRow(type_id, first, last))
+    return found
+
+
+def arrivals(session: Session, ids: Sequence[int], *, start: date, end: date, dim: Dimension) -> list[Any]:
+    """One row per reservation arriving in [start, end): (property, arrival, departure, created,
+    status, dim). The dimension is taken on the arrival night."""
+    value = expression(dim, Reservation.arrival)
+    statement = (
+        select(Reservation.property_id, Reservation.arrival, Reservation.departure, Reservation.created_at,
+               Reservation.status, value.label("dim"))
+        .outerjoin(RatePlanUsage, RatePlanUsage.rate_plan_id == Reservation.rate_plan_id))
+    statement = join(statement, dim, Reservation.arrival).where(
+        Reservation.property_id.in_(list(ids)), Reservation.arrival >= start, Reservation.arrival < end)
+    return list(session.execute(statement))
+
+
+def books_at(session: Session, ids: Sequence[int], *, start: date, end: date,
+             instants: Sequence[datetime]) -> list[Any]:
+    """(property, night, then for each instant: rooms and quoted amount on the books at it)."""
+    night = ReservationNight.night
+    columns: list[Any] = []
+    for n, at in enumerate(instants):
+        held = and_(Reservation.created_at <= literal(at, Reservation.created_at.type),
+                    or_(Reservation.cancelled_at.is_(None),
+                        Reservation.cancelled_at > literal(at, Reservation.cancelled_at.type)))
+        columns += [_count(held).label(f"rooms_{n}"),
+                    func.coalesce(func.sum(case((held, ReservationNight.amount_minor), else_=0)), 0)
+                    .label(f"amount_{n}")]
+    statement = (
+        select(Reservation.property_id, night, *columns)
+        .select_from(ReservationNight)
+        .join(Reservation, Reservation.id == ReservationNight.reservation_id)
+        .outerjoin(RatePlanUsage, RatePlanUsage.rate_plan_id == Reservation.rate_plan_id)
+        .where(Reservation.property_id.in_(list(ids)), ~_house(), night >= start, night < end)
+        .group_by(Reservation.property_id, night))
+    return list(session.execute(statement))

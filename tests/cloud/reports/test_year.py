@@ -1,0 +1,197 @@
+"""THE test of issue 18: a generated year of a 100-room hotel, every figure checked to the cent
+against a plain computation (``plain.py``), and a late change seen by the next report.
+
+The year is written once per module on PostgreSQL through the desk's and billing's services
+(``year.py``); the same tests then read it. SQLite runs the same statements in test_queries.py."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from cloud.cards.issuer import KeyringIssuer
+from cloud.catalog.models import Property, Room
+from cloud.core.db import make_sessionmaker
+from cloud.keys.storage import KeyDirectory
+from cloud.reports.bookings import bookings
+from cloud.reports.definitions import Grain
+from cloud.reports.dimensions import Dimension
+from cloud.reports.models import ReportSettings
+from cloud.reports.pickup import pickup
+from cloud.reports.service import Query, Report, kpis
+from cloud.reservations.models import Reservation
+from tests.cloud.billing.db_fixtures import drop_pg, pg_engine
+from tests.cloud.reports import plain
+from tests.cloud.reports.year import SITE, YEAR_END, YEAR_START, Hotel, Year, generate, local
+
+pytestmark = [pytest.mark.service, pytest.mark.xdist_group("reports-year")]
+YEAR_QUERY = Query(sites=(SITE,), start=YEAR_START, end=YEAR_END, grain=Grain.MONTH)
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[sessionmaker[Session], Hotel, Year]]:
+    engine, name = pg_engine()
+    try:
+        maker: sessionmaker[Session] = make_sessionmaker(engine)
+        keys = KeyDirectory(tmp_path_factory.mktemp("keys")).load_or_create(now=datetime(2026, 9, 1, tzinfo=UTC))
+        hotel, year = generate(maker, KeyringIssuer(keys))
+        yield maker, hotel, year
+    finally:
+        drop_pg(engine, name)
+
+
+def report(maker: sessionmaker[Session], query: Query = YEAR_QUERY) -> Report:
+    with maker() as s:
+        return kpis(s, query)
+
+
+def check_month(got: Any, want: plain.Month) -> None:
+    f = got.figures
+    assert (f.available, f.out_of_order, f.sold, f.complimentary, f.house_use, f.on_the_books) == (
+        want.available, want.out_of_order, want.sold, want.complimentary, want.house_use, want.on_the_books)
+    assert (f.room_net, f.room_gross) == (want.room_net, want.room_gross)
+    ratios = f.ratios()
+    assert ratios["adr_net"] == plain.half_up(want.room_net, want.sold)
+    assert ratios["adr_gross"] == plain.half_up(want.room_gross, want.sold)
+    assert ratios["revpar_net"] == plain.half_up(want.room_net, want.available)
+    assert ratios["occupancy_pct"] is None or str(ratios["occupancy_pct"]) == (
+        f"{plain.half_up(10000 * want.sold, want.available) / 100:.2f}")
+
+
+def test_the_year_is_a_real_hotel_year(generated: tuple[sessionmaker[Session], Hotel, Year]) -> None:
+    maker, _, year = generated
+    totals = report(maker).rows
+    sold = sum(r.figures.sold for r in totals)
+    assert year.reservations > 1000 and year.moves > 5 and year.refunds > 5
+    assert sold > 5000  # room nights of the 36,500 a 100-room year has
+    assert all(r.figures.available in (3100, 2800, 3000) for r in totals if r.period != "2027-02")
+
+
+def test_every_monthly_figure_matches_the_plain_computation(
+        generated: tuple[sessionmaker[Session], Hotel, Year]) -> None:
+    maker, _, _ = generated
+    got = {r.period: r for r in report(maker).rows}
+    with maker() as s:
+        want = plain.monthly(plain.load(s, SITE), YEAR_START, YEAR_END)
+    assert set(got) == {k[0] for k in want}
+    for (period, _), expected in want.items():
+        check_month(got[period], expected)
+        f = got[period].figures
+        assert (f.payments, f.refunds) == (expected.payments, expected.refunds)
+        assert {k: v for k, v in f.departments_net.items() if v} == {k: v for k, v in expected.departments.items() if v}
+        assert f.ratios()["trevpar_net"] == plain.half_up(sum(expected.departments.values()), expected.available)
+
+
+def test_room_type_split_matches_and_adds_up(generated: tuple[sessionmaker[Session], Hotel, Year]) -> None:
+    maker, _, _ = generated
+    rows = report(maker, Query(sites=(SITE,), start=YEAR_START, end=YEAR_END, grain=Grain.MONTH,
+                               dimension=Dimension.ROOM_TYPE)).rows
+    with maker() as s:
+        want = plain.monthly(plain.load(s, SITE), YEAR_START, YEAR_END, by_type=True)
+    assert {(r.period, r.value) for r in rows} == set(want)
+    for row in rows:
+        check_month(row, want[(row.period, row.value)])
+
+
+def test_cancellations_and_no_shows_by_arrival_month(generated: tuple[sessionmaker[Session], Hotel, Year]) -> None:
+    maker, _, _ = generated
+    with maker() as s:
+        got = {r.period: (r.reservations, r.cancelled, r.no_show) for r in bookings(s, YEAR_QUERY)}
+        want = plain.cancellations(plain.load(s, SITE), YEAR_START, YEAR_END)
+    assert got == want
+    assert sum(v[1] for v in got.values()) > 50 and sum(v[2] for v in got.values()) > 10
+
+
+def test_pickup_matches_the_books_at_each_instant(generated: tuple[sessionmaker[Session], Hotel, Year]) -> None:
+    maker, _, _ = generated
+    now = local(date(2027, 11, 20), 18)
+    with maker() as s:
+        nights = pickup(s, sites=[SITE], now=now, nights=30)
+        t = plain.load(s, SITE)
+    for entry in nights[::3]:
+        at_now = plain.on_the_books(t, entry.night, now)
+        assert entry.rooms == at_now
+        for k in (1, 7, 30):
+            assert entry.pickup[k] == at_now - plain.on_the_books(t, entry.night, now - timedelta(days=k))
+        assert entry.last_year_same_point == 0  # the hotel opened in 2027
+    assert sum(e.pickup[30] for e in nights) > 0
+
+
+def test_out_of_order_setting_changes_rooms_available(generated: tuple[sessionmaker[Session], Hotel, Year]) -> None:
+    maker, _, _ = generated
+    query = Query(sites=(SITE,), start=date(2027, 2, 1), end=date(2027, 3, 1))
+    before = report(maker, query).rows[0].figures
+    with maker.begin() as s:
+        prop = s.scalar(select(Property).where(Property.slug == SITE))
+        assert prop is not None
+        s.merge(ReportSettings(property_id=prop.id, out_of_order="excluded"))
+    after = report(maker, query).rows[0].figures
+    with maker.begin() as s:
+        s.merge(ReportSettings(property_id=prop.id, out_of_order="available"))
+    assert before.out_of_order == after.out_of_order == 10
+    assert (before.available, after.available) == (2800, 2790)
+
+
+def test_a_late_cancellation_room_move_and_refund_show_in_the_next_report(
+        generated: tuple[sessionmaker[Session], Hotel, Year]) -> None:
+    maker, hotel, year = generated
+    last = YEAR_END - timedelta(days=1)
+    query = Query(sites=(SITE,), start=last, end=YEAR_END + timedelta(days=20), grain=Grain.YEAR,
+                  dimension=Dimension.ROOM_TYPE)
+    with maker() as s:
+        ahead = list(s.scalars(select(Reservation).where(
+            Reservation.status == "booked", Reservation.arrival >= YEAR_END).order_by(Reservation.id)))
+    assert len(ahead) >= 2
+    before = {r.value: r.figures.on_the_books for r in report(maker, query).rows}
+    cancelled = ahead[0]
+    hotel.cancel(cancelled.id, local(last, 18))
+    after = {r.value: r.figures.on_the_books for r in report(maker, query).rows}
+    nights = (cancelled.departure - cancelled.arrival).days
+    kind = str(cancelled.inventory_type_id)
+    assert after[kind] == before[kind] - nights
+
+    import random
+    moved = next(r for r in ahead[1:] if hotel.move(random.Random(1), r.id))
+    with maker() as s:
+        new_type = str(s.get(Reservation, moved.id).inventory_type_id)  # type: ignore[union-attr]
+    assert new_type != str(moved.inventory_type_id)
+    again = {r.value: r.figures.on_the_books for r in report(maker, query).rows}
+    stay = (moved.departure - moved.arrival).days
+    assert again[new_type] == after.get(new_type, 0) + stay
+    assert again[str(moved.inventory_type_id)] == after[str(moved.inventory_type_id)] - stay
+
+    december = Query(sites=(SITE,), start=date(2027, 12, 1), end=YEAR_END)
+    refunds_before = report(maker, december).rows[0].figures.refunds
+    with maker() as s:
+        done = s.scalar(select(Reservation.id).where(Reservation.status == "checked_out",
+                                                     Reservation.departure >= date(2027, 12, 1)))
+    assert done is not None
+    _refund(hotel, done, local(last, 19))
+    assert report(maker, december).rows[0].figures.refunds == refunds_before + 100
+
+
+def _refund(hotel: Hotel, reservation_id: str, now: datetime) -> None:
+    from cloud.billing.folio import PaymentMethod, PaymentStage
+    from cloud.billing.models import Payment
+    from cloud.billing.payments import PaymentRequest, record_payment, refund_payment
+    from cloud.billing.stay_ledger import folio_of
+    from cloud.core.money import Money
+
+    with hotel.maker.begin() as s:
+        folio = folio_of(s, reservation_id)
+        assert folio is not None
+        paid = s.scalar(select(Payment).where(Payment.folio_id == folio.id, Payment.direction == "payment"))
+        if paid is None:
+            paid = record_payment(s, folio_id=folio.id, provider=hotel.provider, started=None, now=now,
+                                  request=PaymentRequest(amount=Money(500, "EUR"), method=PaymentMethod.CASH,
+                                                         stage=PaymentStage.STAY))
+        refund_payment(s, payment_id=paid.id, amount=Money(100, "EUR"), provider=hotel.provider,
+                       idempotency_key=f"late-{reservation_id}", now=now)
+
+
