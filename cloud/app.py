@@ -48,6 +48,7 @@ from cloud.notify import wiring as notify
 from cloud.notify.maintenance import MaintenanceAlertNotifier
 from cloud.notify.routes import NotifyContext
 from cloud.portal import wiring as portal
+from cloud.reports import wiring as reports
 from cloud.reservations import wiring as reservations
 from cloud.reservations.stays.credentials import CredentialIssuer
 from cloud.reservations.stays.guest_history import GuestHistory
@@ -169,7 +170,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow,
     cards.install(app, services)
     reservations.install(app, services)
     auth.install(app, services, templates=templates)
-    for area in (guests, billing, notify, api, board, telemetry, housekeeping, setup, portal):
+    for area in (guests, billing, notify, api, board, telemetry, housekeeping, setup, reports, portal):
         area.install(app, services)
     install_i18n(app, templates)  # the language is known to every page, errors too
     app.add_middleware(LoadShedding, max_in_flight=settings.http_max_in_flight,  # outermost: sheds cheaply

@@ -26,7 +26,8 @@ DEPARTMENTS: dict[str, str] = {
 DEPARTMENT_ORDER = ("rooms", "other_rooms", "food_beverage", "services", "other")
 LEAD_BUCKETS: tuple[tuple[int, int | None], ...] = (
     (0, 0), (1, 3), (4, 7), (8, 14), (15, 30), (31, 60), (61, 90), (91, None))
-STAY_BUCKETS: tuple[tuple[int, int | None], ...] = ((1, 1), (2, 2), (3, 3), (4, 4), (5, 7), (8, 14), (15, None))
+STAY_BUCKETS: tuple[tuple[int, int | None], ...] = (
+    (1, 1), (2, 2), (3, 3), (4, 4), (5, 7), (8, 14), (15, None))
 
 
 def department_of(kind: str) -> str:

@@ -40,24 +40,24 @@ def segment() -> ColumnElement[Any]:
     return func.coalesce(func.nullif(RatePlanUsage.segment, ""), default)
 
 
-def expression(dim: Dimension, night: ColumnElement[Any]) -> ColumnElement[Any]:
+def expression(dim: Dimension, night: Any) -> ColumnElement[Any]:
     """The dimension's value for a reservation's ``night``; the joins come from ``join``."""
     if dim is Dimension.ROOM_TYPE:
         return func.coalesce(ROOM.room_type_id, Reservation.inventory_type_id)
     if dim is Dimension.RATE_PLAN:
-        return Reservation.rate_plan_id
+        return Reservation.rate_plan_id.expression
     if dim is Dimension.CHANNEL:
         return channel()
     if dim is Dimension.SEGMENT:
         return segment()
     if dim is Dimension.COUNTRY:
-        return Property.country
+        return Property.country.expression
     if dim is Dimension.TIER:
         return func.coalesce(Guest.tier, literal("none"))
     return literal("all")
 
 
-def join(statement: Any, dim: Dimension, night: ColumnElement[Any]) -> Any:
+def join(statement: Any, dim: Dimension, night: Any) -> Any:
     """Add the outer joins ``expression`` needs (the plan's usage is always joined by the caller)."""
     if dim is Dimension.ROOM_TYPE:
         statement = statement.outerjoin(STAY, and_(

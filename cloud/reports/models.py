@@ -18,7 +18,8 @@ class ReportSettings(Base):
 
     __tablename__ = "reports_settings"
 
-    property_id: Mapped[int] = mapped_column(ForeignKey("properties.id", ondelete="CASCADE"), primary_key=True)
+    property_id: Mapped[int] = mapped_column(ForeignKey("properties.id", ondelete="CASCADE"),
+                                             primary_key=True)
     out_of_order: Mapped[str] = mapped_column(String(12), default="available", server_default="available")
 
     __table_args__ = (CheckConstraint(f"out_of_order IN {OUT_OF_ORDER!r}", name="out_of_order"),)
@@ -29,7 +30,8 @@ class RatePlanUsage(Base):
 
     __tablename__ = "reports_rate_plans"
 
-    rate_plan_id: Mapped[int] = mapped_column(ForeignKey("rate_plans.id", ondelete="CASCADE"), primary_key=True)
+    rate_plan_id: Mapped[int] = mapped_column(ForeignKey("rate_plans.id", ondelete="CASCADE"),
+                                              primary_key=True)
     usage: Mapped[str] = mapped_column(String(16), default="sale", server_default="sale")
     segment: Mapped[str] = mapped_column(String(32), default="", server_default="")
 

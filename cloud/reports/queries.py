@@ -71,10 +71,11 @@ def night_counts(session: Session, ids: Sequence[int], *, start: date, end: date
     return list(session.execute(statement))
 
 
-def room_revenue(session: Session, ids: Sequence[int], *, start: date, end: date, dim: Dimension) -> list[Any]:
+def room_revenue(session: Session, ids: Sequence[int], *, start: date, end: date,
+                 dim: Dimension) -> list[Any]:
     """(property, night, dim, net, gross) of the room-night lines posted for the stays' nights."""
     night = Charge.night
-    value = expression(dim, night)  # type: ignore[arg-type]
+    value = expression(dim, night)
     statement = (
         select(Reservation.property_id, night, value.label("dim"),
                func.sum(Charge.net_minor), func.sum(Charge.gross_minor))
@@ -82,7 +83,7 @@ def room_revenue(session: Session, ids: Sequence[int], *, start: date, end: date
         .join(Folio, Folio.id == Charge.origin_folio_id)
         .join(Reservation, Reservation.id == Folio.reservation_id)
         .outerjoin(RatePlanUsage, RatePlanUsage.rate_plan_id == Reservation.rate_plan_id))
-    statement = join(statement, dim, night).where(  # type: ignore[arg-type]
+    statement = join(statement, dim, night).where(
         Reservation.property_id.in_(list(ids)), Charge.kind == "room_night",
         night >= start, night < end).group_by(Reservation.property_id, night, value)
     return list(session.execute(statement))
@@ -121,13 +122,15 @@ def money_moved(session: Session, sites: Sequence[str], *, since: datetime, unti
 
 def rooms(session: Session, ids: Sequence[int]) -> dict[int, list[RoomRow]]:
     found: dict[int, list[RoomRow]] = {i: [] for i in ids}
-    for prop, type_id, retired in session.execute(
-            select(Room.property_id, Room.room_type_id, Room.retired_from).where(Room.property_id.in_(list(ids)))):
+    statement = select(Room.property_id, Room.room_type_id, Room.retired_from).where(
+        Room.property_id.in_(list(ids)))
+    for prop, type_id, retired in session.execute(statement):
         found[prop].append(RoomRow(type_id, retired))
     return found
 
 
-def out_of_order(session: Session, ids: Sequence[int], *, start: date, end: date) -> dict[int, list[OutOfOrderRow]]:
+def out_of_order(session: Session, ids: Sequence[int], *, start: date,
+                 end: date) -> dict[int, list[OutOfOrderRow]]:
     found: dict[int, list[OutOfOrderRow]] = {i: [] for i in ids}
     rows = session.execute(
         select(Room.property_id, Room.room_type_id, RoomAllocation.start_night, RoomAllocation.end_night)

@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cloud.catalog.models import RatePlan, RoomType
 from cloud.reports import queries
 from cloud.reports.availability import available
 from cloud.reports.definitions import Figures, Grain, department_of, period_key
@@ -165,12 +167,11 @@ def _add_department(figures: Figures, dept: str, net: int, gross: int) -> None:
 
 
 def _labels(session: Session, dim: Dimension) -> dict[str, str]:
-    from cloud.catalog.models import RatePlan, RoomType
-
-    model = {Dimension.ROOM_TYPE: RoomType, Dimension.RATE_PLAN: RatePlan}.get(dim)
-    if model is None:
-        return {}
-    return {str(row.id): row.code for row in session.query(model)}
+    if dim is Dimension.ROOM_TYPE:
+        return {str(i): code for i, code in session.execute(select(RoomType.id, RoomType.code))}
+    if dim is Dimension.RATE_PLAN:
+        return {str(i): code for i, code in session.execute(select(RatePlan.id, RatePlan.code))}
+    return {}
 
 
 def totals(rows: Sequence[Row]) -> dict[tuple[str, str], Figures]:

@@ -247,7 +247,7 @@ class Hotel:
 
 
 def generate(maker: sessionmaker[Session], issuer: CredentialIssuer, *, seed: int = 18,
-             per_day: float = 1.6, last_day: date = YEAR_END) -> tuple[Hotel, Year]:
+             per_day: float = 1.0, last_day: date = YEAR_END) -> tuple[Hotel, Year]:
     """Book from 75 days before the year until ``last_day``; every stay that ends by then is closed."""
     rng, hotel, year = random.Random(seed), Hotel(maker, issuer), Year()
     hotel.setup()
