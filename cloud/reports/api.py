@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from cloud.auth.deps import require_role
@@ -16,16 +16,20 @@ from cloud.auth.roles import Principal
 from cloud.auth.scope import SiteScopeDep
 from cloud.core.deps import ClockDep, SessionsDep
 from cloud.reports import bookings as booking_report
+from cloud.reports import expenses as expense_book
 from cloud.reports import export, service
 from cloud.reports import pickup as pickup_report
-from cloud.reports.access import REPORT_ROLES
+from cloud.reports import pnl as pnl_report
+from cloud.reports.access import PNL_ROLES, REPORT_ROLES
 from cloud.reports.definitions import Grain
 from cloud.reports.dimensions import Dimension
 from cloud.reports.errors import InvalidReport
-from cloud.reports.schemas import SLUG
+from cloud.reports.schemas import SLUG, ExpenseBody, RecurringBody
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 Reader = Annotated[Principal, require_role(*REPORT_ROLES)]
+Manager = Annotated[Principal, require_role(*PNL_ROLES)]
+Site = Annotated[str, Path(pattern=SLUG)]
 Sites = Annotated[list[Annotated[str, Query(pattern=SLUG)]] | None, Query(alias="site", max_length=200)]
 
 
@@ -100,3 +104,49 @@ def pickup(user: Reader, scope: SiteScopeDep, sessions: SessionsDep, clock: Cloc
         {"site": r.site, "night": r.night.isoformat(), "rooms": r.rooms, "quoted": r.quoted,
          "pickup": {str(k): v for k, v in r.pickup.items()}, "last_year_same_point": r.last_year_same_point,
          "last_year_final": r.last_year_final, "pace": r.pace} for r in rows]}
+
+
+@router.post("/{site}/expenses", status_code=201)
+def add_expense(site: Site, body: ExpenseBody, user: Manager, scope: SiteScopeDep, sessions: SessionsDep,
+                clock: ClockDep) -> dict[str, Any]:
+    """Record an expense entry or a supplier's invoice (the same invoice twice is refused)."""
+    scope.check(site)
+    with sessions.begin() as session:
+        row = expense_book.add_expense(session, site=site, actor=user.username, now=clock(),
+                                       entry=expense_book.ExpenseIn(**body.model_dump()))
+        return {"id": row.id, **body.model_dump(mode="json")}
+
+
+@router.post("/{site}/recurring-expenses", status_code=201)
+def add_recurring(site: Site, body: RecurringBody, user: Manager, scope: SiteScopeDep, sessions: SessionsDep,
+                  clock: ClockDep) -> dict[str, Any]:
+    """An expense that repeats every month from ``first_month`` to ``last_month`` (included)."""
+    scope.check(site)
+    with sessions.begin() as session:
+        row = expense_book.add_recurring(session, site=site, actor=user.username, now=clock(),
+                                         **body.model_dump())
+        return {"id": row.id, **body.model_dump(mode="json")}
+
+
+@router.get("/{site}/expenses")
+def list_expenses(site: Site, user: Manager, scope: SiteScopeDep, sessions: SessionsDep, start: date,
+                  end: date) -> list[dict[str, Any]]:
+    scope.check(site)
+    with sessions() as session:
+        return [{"id": e.id, "kind": e.kind, "category": e.category, "incurred_on": e.incurred_on.isoformat(),
+                 "amount_minor": e.amount_minor, "currency": e.currency, "supplier": e.supplier,
+                 "reference": e.reference, "description": e.description}
+                for e in expense_book.expenses_of(session, site=site, start=start, end=end)]
+
+
+@router.get("/pnl")
+def pnl(user: Manager, scope: SiteScopeDep, sessions: SessionsDep, start: date, end: date,
+        site: Sites = None, per_property: bool = True) -> dict[str, Any]:
+    """Monthly profit and loss: revenue by department (net of taxes), expenses by category, GOP, GOPPAR."""
+    sites = _sites(scope, site)
+    with sessions() as session:
+        rows = pnl_report.pnl(session, sites=sites, start=start, end=end, per_property=per_property)
+    return {"definitions": f"{export.DOCS}#profit-and-loss", "rows": [
+        {"month": r.month, "site": r.site, "currency": r.currency, "rooms_available": r.rooms_available,
+         "revenue": r.revenue, "total_revenue": r.total_revenue, "expenses": r.expenses,
+         "total_expenses": r.total_expenses, "gop": r.gop, "goppar": r.goppar} for r in rows]}

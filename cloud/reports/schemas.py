@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,3 +27,27 @@ class PickupParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     nights: int = Field(default=90, ge=1, le=400)
+
+
+class ExpenseBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["entry", "supplier_invoice"] = "entry"
+    category: Literal["payroll", "utilities", "supplies", "maintenance", "commissions", "marketing", "other"]
+    incurred_on: date
+    amount_minor: int = Field(gt=0, le=10**12)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    supplier: str = Field(default="", max_length=200)
+    reference: str = Field(default="", max_length=64)
+    description: str = Field(default="", max_length=400)
+
+
+class RecurringBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    category: Literal["payroll", "utilities", "supplies", "maintenance", "commissions", "marketing", "other"]
+    amount_minor: int = Field(gt=0, le=10**12)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    first_month: date
+    last_month: date | None = None
+    description: str = Field(default="", max_length=400)

@@ -70,14 +70,16 @@ def load(session: Session, site: str) -> Tables:
     reservations = {r.id: r for r in rows(session, "SELECT * FROM reservations") if r.property_id == prop.id}
     tables = Tables(prop, ZoneInfo(prop.timezone), setting, usage, rooms,
                     [a for a in allocations if a.kind == "out_of_order"], reservations,
-                    [n for n in rows(session, "SELECT * FROM reservation_nights") if n.reservation_id in reservations])
+                    [n for n in rows(session, "SELECT * FROM reservation_nights")
+                     if n.reservation_id in reservations])
     for a in allocations:
         if a.kind == "stay":
             tables.stays.setdefault(a.reservation_id, []).append(a)
     tables.room_type = {r.id: r.room_type_id for r in rooms}
     tables.folios = {f.id: f for f in rows(session, "SELECT * FROM billing_folios") if f.site == site}
-    tables.charges = [c for c in rows(session, "SELECT * FROM billing_charges") if c.origin_folio_id in tables.folios]
-    tables.payments = [p for p in rows(session, "SELECT * FROM billing_payments") if p.folio_id in tables.folios]
+    mine = tables.folios
+    tables.charges = [c for c in rows(session, "SELECT * FROM billing_charges") if c.origin_folio_id in mine]
+    tables.payments = [p for p in rows(session, "SELECT * FROM billing_payments") if p.folio_id in mine]
     return tables
 
 
@@ -141,7 +143,8 @@ def monthly(t: Tables, start: date, end: date, *, by_type: bool = False) -> dict
         if c.kind == "room_night":
             night = day_of(c.night)
             if start <= night < end and folio.reservation_id is not None:
-                m = out[(month(night), str(type_of_night(t, folio.reservation_id, night)) if by_type else "all")]
+                kind = str(type_of_night(t, folio.reservation_id, night)) if by_type else "all"
+                m = out[(month(night), kind)]
                 m.room_net += c.net_minor
                 m.room_gross += c.gross_minor
                 m.departments["rooms"] = m.departments.get("rooms", 0) + c.net_minor

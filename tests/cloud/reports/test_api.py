@@ -61,7 +61,8 @@ def test_a_checked_in_stay_is_sold_and_its_nights_are_room_revenue(desk: tuple[T
     stay = _book(client, "2027-03-01", "2027-03-04")
     _book(client, "2027-03-02", "2027-03-03")  # booked: on the books, not sold
     assert client.post(f"/api/v1/reservations/{stay}/check-in").status_code == 200
-    r = client.get("/api/v1/reports/kpis", params={"start": "2027-03-01", "end": "2027-03-04", "grain": "day"})
+    params = {"start": "2027-03-01", "end": "2027-03-04", "grain": "day"}
+    r = client.get("/api/v1/reports/kpis", params=params)
     assert r.status_code == 200, r.text
     body = r.json()
     rows = {row["period"]: row for row in body["rows"]}
@@ -109,7 +110,8 @@ def test_housekeeping_and_maintenance_see_no_money(sessions: sessionmaker[Sessio
 
 def test_staff_see_only_their_properties(desk: tuple[TestClient, Clock]) -> None:
     client, _ = desk
-    r = client.get("/api/v1/reports/kpis", params={"start": "2027-03-01", "end": "2027-04-01", "site": "other"})
+    params = {"start": "2027-03-01", "end": "2027-04-01", "site": "other"}
+    r = client.get("/api/v1/reports/kpis", params=params)
     assert r.status_code == 403
 
 
@@ -121,7 +123,8 @@ def test_staff_see_only_their_properties(desk: tuple[TestClient, Clock]) -> None
     {"start": "not-a-date", "end": "2027-04-01"},
     {"start": "2027-03-01", "end": "2027-04-01", "site": "Bad Slug!"},
 ])
-def test_bad_requests_are_refused_with_a_problem(desk: tuple[TestClient, Clock], params: dict[str, str]) -> None:
+def test_bad_requests_are_refused_with_a_problem(desk: tuple[TestClient, Clock],
+                                                 params: dict[str, str]) -> None:
     client, _ = desk
     r = client.get("/api/v1/reports/kpis", params=params)
     assert r.status_code == 422, r.text

@@ -63,7 +63,8 @@ def test_distributions_count_every_value_once() -> None:
 
 
 def test_ratios_come_from_the_period_sums() -> None:
-    a = Figures(available=100, sold=50, room_net=500_000, room_gross=550_000, departments_net={"rooms": 500_000})
+    a = Figures(available=100, sold=50, room_net=500_000, room_gross=550_000,
+                departments_net={"rooms": 500_000})
     b = Figures(available=100, sold=10, room_net=200_000, room_gross=220_000,
                 departments_net={"rooms": 200_000, "food_beverage": 30_000})
     a.add(b)

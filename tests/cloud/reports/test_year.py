@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.cards.issuer import KeyringIssuer
-from cloud.catalog.models import Property, Room
+from cloud.catalog.models import Property
 from cloud.core.db import make_sessionmaker
 from cloud.keys.storage import KeyDirectory
 from cloud.reports.bookings import bookings
@@ -28,16 +27,17 @@ from cloud.reports.models import ReportSettings
 from cloud.reports.pickup import pickup
 from cloud.reports.service import Query, Report, kpis
 from cloud.reservations.models import Reservation
-from tests.support.db import migrated_engine
 from tests.cloud.reports import plain
 from tests.cloud.reports.year import SITE, YEAR_END, YEAR_START, Hotel, Year, generate, local
+from tests.support.db import migrated_engine
 
 pytestmark = [pytest.mark.service, pytest.mark.xdist_group("reports-year")]
+Generated = tuple[sessionmaker[Session], Hotel, Year]
 YEAR_QUERY = Query(sites=(SITE,), start=YEAR_START, end=YEAR_END, grain=Grain.MONTH)
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[sessionmaker[Session], Hotel, Year]]:
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Generated]:
     folder = tmp_path_factory.mktemp("year")
     engine = migrated_engine(f"sqlite:///{folder / 'cloud.db'}")
     try:
@@ -67,7 +67,7 @@ def check_month(got: Any, want: plain.Month) -> None:
         f"{plain.half_up(10000 * want.sold, want.available) / 100:.2f}")
 
 
-def test_the_year_is_a_real_hotel_year(generated: tuple[sessionmaker[Session], Hotel, Year]) -> None:
+def test_the_year_is_a_real_hotel_year(generated: Generated) -> None:
     maker, _, year = generated
     totals = report(maker).rows
     sold = sum(r.figures.sold for r in totals)
@@ -77,7 +77,7 @@ def test_the_year_is_a_real_hotel_year(generated: tuple[sessionmaker[Session], H
 
 
 def test_every_monthly_figure_matches_the_plain_computation(
-        generated: tuple[sessionmaker[Session], Hotel, Year]) -> None:
+        generated: Generated) -> None:
     maker, _, _ = generated
     got = {r.period: r for r in report(maker).rows}
     with maker() as s:
@@ -87,11 +87,12 @@ def test_every_monthly_figure_matches_the_plain_computation(
         check_month(got[period], expected)
         f = got[period].figures
         assert (f.payments, f.refunds) == (expected.payments, expected.refunds)
-        assert {k: v for k, v in f.departments_net.items() if v} == {k: v for k, v in expected.departments.items() if v}
-        assert f.ratios()["trevpar_net"] == plain.half_up(sum(expected.departments.values()), expected.available)
+        departments = {k: v for k, v in expected.departments.items() if v}
+        assert {k: v for k, v in f.departments_net.items() if v} == departments
+        assert f.ratios()["trevpar_net"] == plain.half_up(sum(departments.values()), expected.available)
 
 
-def test_room_type_split_matches_and_adds_up(generated: tuple[sessionmaker[Session], Hotel, Year]) -> None:
+def test_room_type_split_matches_and_adds_up(generated: Generated) -> None:
     maker, _, _ = generated
     rows = report(maker, Query(sites=(SITE,), start=YEAR_START, end=YEAR_END, grain=Grain.MONTH,
                                dimension=Dimension.ROOM_TYPE)).rows
@@ -102,7 +103,7 @@ def test_room_type_split_matches_and_adds_up(generated: tuple[sessionmaker[Sessi
         check_month(row, want[(row.period, row.value)])
 
 
-def test_cancellations_and_no_shows_by_arrival_month(generated: tuple[sessionmaker[Session], Hotel, Year]) -> None:
+def test_cancellations_and_no_shows_by_arrival_month(generated: Generated) -> None:
     maker, _, _ = generated
     with maker() as s:
         got = {r.period: (r.reservations, r.cancelled, r.no_show) for r in bookings(s, YEAR_QUERY)}
@@ -111,7 +112,7 @@ def test_cancellations_and_no_shows_by_arrival_month(generated: tuple[sessionmak
     assert sum(v[1] for v in got.values()) > 15 and sum(v[2] for v in got.values()) > 3
 
 
-def test_pickup_matches_the_books_at_each_instant(generated: tuple[sessionmaker[Session], Hotel, Year]) -> None:
+def test_pickup_matches_the_books_at_each_instant(generated: Generated) -> None:
     maker, _, _ = generated
     now = local(date(2027, 11, 20), 18)
     with maker() as s:
@@ -122,11 +123,13 @@ def test_pickup_matches_the_books_at_each_instant(generated: tuple[sessionmaker[
         assert entry.rooms == at_now
         for k in (1, 7, 30):
             assert entry.pickup[k] == at_now - plain.on_the_books(t, entry.night, now - timedelta(days=k))
-        assert entry.last_year_same_point == 0  # the hotel opened in 2027
+        year_ago = entry.night - timedelta(days=364)
+        assert entry.last_year_same_point == plain.on_the_books(t, year_ago, now - timedelta(days=364))
+        assert entry.last_year_final == plain.on_the_books(t, year_ago, now)
     assert sum(e.pickup[30] for e in nights) > 0
 
 
-def test_out_of_order_setting_changes_rooms_available(generated: tuple[sessionmaker[Session], Hotel, Year]) -> None:
+def test_out_of_order_setting_changes_rooms_available(generated: Generated) -> None:
     maker, _, _ = generated
     query = Query(sites=(SITE,), start=date(2027, 2, 1), end=date(2027, 3, 1))
     before = report(maker, query).rows[0].figures
@@ -142,8 +145,8 @@ def test_out_of_order_setting_changes_rooms_available(generated: tuple[sessionma
 
 
 def test_a_late_cancellation_room_move_and_refund_show_in_the_next_report(
-        generated: tuple[sessionmaker[Session], Hotel, Year]) -> None:
-    maker, hotel, year = generated
+        generated: Generated) -> None:
+    maker, hotel, _ = generated
     last = YEAR_END - timedelta(days=1)
     query = Query(sites=(SITE,), start=last, end=YEAR_END + timedelta(days=20), grain=Grain.YEAR,
                   dimension=Dimension.ROOM_TYPE)

@@ -24,9 +24,9 @@ from cloud.billing.service import ChargeRequest, balances, post_charge
 from cloud.billing.settings import BillingSettings
 from cloud.billing.stay_ledger import FolioLedger, folio_of
 from cloud.catalog.models import Property, RatePlan, Room
+from cloud.core.errors import DomainError
 from cloud.core.money import Money
 from cloud.core.nights import Stay
-from cloud.core.errors import DomainError
 from cloud.guests.models import Guest
 from cloud.payments.simulated import SimulatedCardProvider
 from cloud.reports.models import RatePlanUsage
@@ -124,7 +124,8 @@ class Hotel:
     def setup(self) -> None:
         with self.maker.begin() as s:
             setup.apply(s, parse(document(), fmt="json"), "system:test", now=local(date(2026, 10, 1), 9))
-            plans = {p.code: p.id for p in s.scalars(select(RatePlan).join(Property).where(Property.slug == SITE))}
+            found = s.scalars(select(RatePlan).join(Property).where(Property.slug == SITE))
+            plans = {p.code: p.id for p in found}
             s.add(RatePlanUsage(rate_plan_id=plans["comp"], usage="complimentary", segment="comp"))
             s.add(RatePlanUsage(rate_plan_id=plans["house"], usage="house_use", segment="house"))
             s.add(RatePlanUsage(rate_plan_id=plans["nonref"], usage="sale", segment="leisure"))
@@ -216,7 +217,8 @@ class Hotel:
         with self.maker.begin() as s:
             folio = folio_of(s, rid)
             assert folio is not None
-            post_charge(s, folio_id=folio.id, now=now, policy=property_terms.tax_policy(s, self.ledger.settings, SITE),
+            policy = property_terms.tax_policy(s, self.ledger.settings, SITE)
+            post_charge(s, folio_id=folio.id, now=now, policy=policy,
                         request=ChargeRequest(kind=kind, description="extra", quantity=rng.randint(1, 3),
                                               unit_price=Money(rng.randrange(350, 4999), "EUR")))
 
@@ -231,9 +233,10 @@ class Hotel:
             owed = balances(s, folio)["guest"].minor  # type: ignore[index]
             paid = None
             if owed > 0:
+                cash = PaymentRequest(amount=Money(owed, "EUR"), method=PaymentMethod.CASH,
+                                      stage=PaymentStage.CHECK_OUT)
                 paid = record_payment(s, folio_id=folio.id, provider=self.provider, started=None, now=now,
-                                      request=PaymentRequest(amount=Money(owed, "EUR"), method=PaymentMethod.CASH,
-                                                             stage=PaymentStage.CHECK_OUT))
+                                      request=cash)
             if entry.allowance and paid is not None:
                 give = min(owed, rng.randrange(500, 3000))
                 post_charge(s, folio_id=folio.id, now=now,
