@@ -33,7 +33,7 @@ from cloud.reports.service import Query, kpis
 from cloud.reservations.models import Reservation, ReservationNight, RoomAllocation
 from tests.support.pg import fresh_database
 
-pytestmark = pytest.mark.bench
+pytestmark = [pytest.mark.bench, pytest.mark.timeout(1800)]
 START, END = date(2027, 1, 1), date(2028, 1, 1)
 RESERVATIONS = 50_000
 TYPES = (("std", 600, 9000), ("sup", 300, 13000), ("ste", 100, 24000))
