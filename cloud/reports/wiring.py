@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
-from cloud.reports import api
+from cloud.reports import api, pages
 
 if TYPE_CHECKING:
     from cloud.services import Services
@@ -14,3 +14,4 @@ if TYPE_CHECKING:
 
 def install(app: FastAPI, services: Services) -> None:
     app.include_router(api.router)
+    app.include_router(pages.router)
