@@ -14,10 +14,11 @@ from fastapi.responses import Response
 from cloud.auth.deps import require_role
 from cloud.auth.roles import Principal
 from cloud.auth.scope import SiteScopeDep
+from cloud.billing.fonts import find_cjk_font
 from cloud.core.deps import ClockDep, SessionsDep
 from cloud.reports import bookings as booking_report
 from cloud.reports import expenses as expense_book
-from cloud.reports import export, service
+from cloud.reports import export, pdf, service, xlsx
 from cloud.reports import pickup as pickup_report
 from cloud.reports import pnl as pnl_report
 from cloud.reports.access import PNL_ROLES, REPORT_ROLES
@@ -76,6 +77,36 @@ def kpis_csv(user: Reader, scope: SiteScopeDep, sessions: SessionsDep, start: da
     body = export.to_csv(export.records(report), [name for name, _ in export.COLUMNS])
     return Response(body, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="kpis.csv"'})
+
+
+def _export_report(scope: Any, sessions: Any, site: list[str] | None, start: date, end: date, grain: Grain,
+                   dimension: Dimension, per_property: bool) -> list[dict[str, Any]]:
+    query = _query(scope, site, start, end, grain, dimension, per_property)
+    with sessions() as session:
+        return export.records(service.kpis(session, query))
+
+
+@router.get("/kpis.xlsx", response_class=Response)
+def kpis_xlsx(user: Reader, scope: SiteScopeDep, sessions: SessionsDep, start: date, end: date,
+              site: Sites = None, grain: Grain = Grain.MONTH, dimension: Dimension = Dimension.NONE,
+              per_property: bool = True) -> Response:
+    records = _export_report(scope, sessions, site, start, end, grain, dimension, per_property)
+    body = xlsx.workbook(records, [name for name, _ in export.COLUMNS], title="KPIs")
+    return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": 'attachment; filename="kpis.xlsx"'})
+
+
+@router.get("/kpis.pdf", response_class=Response)
+def kpis_pdf(user: Reader, scope: SiteScopeDep, sessions: SessionsDep, start: date, end: date,
+             site: Sites = None, grain: Grain = Grain.MONTH, dimension: Dimension = Dimension.NONE,
+             per_property: bool = True) -> Response:
+    records = _export_report(scope, sessions, site, start, end, grain, dimension, per_property)
+    sites = ", ".join(sorted({r["site"] for r in records}))
+    body = pdf.render(records, title=f"KPIs {sites} {start.isoformat()} - {end.isoformat()}",
+                      headings={}, font=find_cjk_font(),
+                      note=f"Money in minor units, net of taxes; definitions: {export.DOCS}")
+    return Response(body, media_type="application/pdf",
+                    headers={"Content-Disposition": 'attachment; filename="kpis.pdf"'})
 
 
 @router.get("/bookings")

@@ -8,7 +8,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from cloud.reports import queries
-from cloud.reports.definitions import LEAD_BUCKETS, STAY_BUCKETS, bucket_label, bucket_of, percent, period_key
+from cloud.reports.definitions import (
+    LEAD_BUCKETS,
+    STAY_BUCKETS,
+    Grain,
+    bucket_label,
+    bucket_of,
+    percent,
+    period_key,
+)
 from cloud.reports.service import CHAIN, Query, load_properties
 
 
@@ -35,24 +43,50 @@ class BookingRow:
 
 
 def bookings(session: Session, query: Query) -> list[BookingRow]:
-    props = {p.id: p for p in load_properties(session, query.sites)}
-    zones = {i: ZoneInfo(p.timezone) for i, p in props.items()}
     found: dict[tuple[str, str, str], BookingRow] = {}
-    for prop_id, arrival, departure, created, status, value in queries.arrivals(
-            session, list(props), start=query.start, end=query.end, dim=query.dimension):
-        site = props[prop_id].slug if query.per_property else CHAIN
-        key = (period_key(arrival, query.grain), site, str(value))
-        row = found.setdefault(key, BookingRow(*key))
-        nights = (departure - arrival).days
-        row.reservations += 1
-        if status == "cancelled":
-            row.cancelled += 1
-            row.cancelled_nights += nights
-        elif status == "no_show":
-            row.no_show += 1
-            row.no_show_nights += nights
+    postgres = session.get_bind().dialect.name == "postgresql"
+    for prop in load_properties(session, query.sites):
+        site = prop.slug if query.per_property else CHAIN
+        if postgres:  # summed in the database
+            _summed(session, query, prop, site, found)
         else:
-            made = created.astimezone(zones[prop_id]).date()
-            row.lead_time[bucket_of((arrival - made).days, LEAD_BUCKETS)] += 1
-            row.length_of_stay[bucket_of(nights, STAY_BUCKETS)] += 1
+            _row_by_row(session, query, prop, site, found)
     return sorted(found.values(), key=lambda r: (r.period, r.site, r.value))
+
+
+def _row(found: dict[tuple[str, str, str], BookingRow], period: str, site: str, value: object) -> BookingRow:
+    key = (period, site, str(value))
+    return found.setdefault(key, BookingRow(*key))
+
+
+def _count(row: BookingRow, *, status: str, count: int, nights: int, lead: str, stay: str) -> None:
+    row.reservations += count
+    if status == "cancelled":
+        row.cancelled += count
+        row.cancelled_nights += nights
+    elif status == "no_show":
+        row.no_show += count
+        row.no_show_nights += nights
+    else:
+        row.lead_time[lead] += count
+        row.length_of_stay[stay] += count
+
+
+def _summed(session: Session, query: Query, prop: queries.PropertyRow, site: str,
+            found: dict[tuple[str, str, str], BookingRow]) -> None:
+    grain = "day" if query.grain is Grain.DAY else query.grain.value
+    for first, value, status, lead, stay, count, nights in queries.arrival_buckets(
+            session, prop, start=query.start, end=query.end, grain=grain, dim=query.dimension):
+        row = _row(found, period_key(first, query.grain), site, value)
+        _count(row, status=status, count=int(count), nights=int(nights), lead=lead, stay=stay)
+
+
+def _row_by_row(session: Session, query: Query, prop: queries.PropertyRow, site: str,
+                found: dict[tuple[str, str, str], BookingRow]) -> None:
+    zone = ZoneInfo(prop.timezone)
+    for _, arrival, departure, created, status, value in queries.arrivals(
+            session, [prop.id], start=query.start, end=query.end, dim=query.dimension):
+        nights = (departure - arrival).days
+        lead = (arrival - created.astimezone(zone).date()).days
+        _count(_row(found, period_key(arrival, query.grain), site, value), status=status, count=1,
+               nights=nights, lead=bucket_of(lead, LEAD_BUCKETS), stay=bucket_of(nights, STAY_BUCKETS))

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from cloud.billing.models import Charge, Folio, Payment
 from cloud.catalog.models import Property, Room
 from cloud.reports.availability import OutOfOrder, OutOfOrderRow, RoomRow
+from cloud.reports.definitions import LEAD_BUCKETS, STAY_BUCKETS, bucket_label
 from cloud.reports.dimensions import Dimension, expression, join
 from cloud.reports.models import RatePlanUsage, ReportSettings
 from cloud.reservations.models import OCCUPYING, Reservation, ReservationNight, RoomAllocation
@@ -75,6 +76,15 @@ def room_revenue(session: Session, ids: Sequence[int], *, start: date, end: date
                  dim: Dimension) -> list[Any]:
     """(property, night, dim, net, gross) of the room-night lines posted for the stays' nights."""
     night = Charge.night
+    if dim is Dimension.NONE:  # the folio's property is enough: no reservation to read
+        lines = (select(Property.id, night, literal("all"), func.sum(Charge.net_minor),
+                        func.sum(Charge.gross_minor))
+                 .select_from(Charge).join(Folio, Folio.id == Charge.origin_folio_id)
+                 .join(Property, Property.slug == Folio.site)
+                 .where(Property.id.in_(list(ids)), Folio.reservation_id.is_not(None),
+                        Charge.kind == "room_night", night >= start, night < end)
+                 .group_by(Property.id, night))
+        return list(session.execute(lines))
     value = expression(dim, night)
     statement = (
         select(Reservation.property_id, night, value.label("dim"),
@@ -155,6 +165,33 @@ def arrivals(session: Session, ids: Sequence[int], *, start: date, end: date, di
     return list(session.execute(statement))
 
 
+def _bucket(value: ColumnElement[Any], buckets: Sequence[tuple[int, int | None]]) -> ColumnElement[Any]:
+    """The bucket's label in SQL, as ``definitions.bucket_of`` names it (below the first: the first)."""
+    whens = [(value <= high, literal(bucket_label((low, high)))) for low, high in buckets if high is not None]
+    return case(*whens, else_=literal(bucket_label(buckets[-1])))
+
+
+def arrival_buckets(session: Session, prop: PropertyRow, *, start: date, end: date, grain: str,
+                    dim: Dimension) -> list[Any]:
+    """PostgreSQL only: (period start, dim, status, lead bucket, stay bucket, count) of the
+    reservations arriving in [start, end), lead time from the local date they were made."""
+    arrival = Reservation.arrival
+    period = arrival if grain == "day" else func.date(func.date_trunc(grain, arrival))
+    made = func.date(func.timezone(prop.timezone, Reservation.created_at))
+    stayed = ~Reservation.status.in_(("cancelled", "no_show"))
+    lead = case((stayed, _bucket(arrival - made, LEAD_BUCKETS)), else_=literal(""))
+    los = case((stayed, _bucket(Reservation.departure - arrival, STAY_BUCKETS)), else_=literal(""))
+    nights = func.sum(Reservation.departure - arrival)
+    value = expression(dim, arrival)
+    statement = (
+        select(period, value, Reservation.status, lead, los, func.count(), nights)
+        .outerjoin(RatePlanUsage, RatePlanUsage.rate_plan_id == Reservation.rate_plan_id))
+    statement = join(statement, dim, arrival).where(
+        Reservation.property_id == prop.id, arrival >= start, arrival < end
+    ).group_by(period, value, Reservation.status, lead, los)
+    return list(session.execute(statement))
+
+
 def books_at(session: Session, ids: Sequence[int], *, start: date, end: date,
              instants: Sequence[datetime]) -> list[Any]:
     """(property, night, then for each instant: rooms and quoted amount on the books at it)."""
@@ -174,4 +211,30 @@ def books_at(session: Session, ids: Sequence[int], *, start: date, end: date,
         .outerjoin(RatePlanUsage, RatePlanUsage.rate_plan_id == Reservation.rate_plan_id)
         .where(Reservation.property_id.in_(list(ids)), ~_house(), night >= start, night < end)
         .group_by(Reservation.property_id, night))
+    return list(session.execute(statement))
+
+
+def night_history(session: Session, prop_id: int, *, start: date, end: date) -> list[Any]:
+    """(night, created, cancelled, amount) of every reservation night in [start, end), house use left out."""
+    statement = (
+        select(ReservationNight.night, Reservation.created_at, Reservation.cancelled_at,
+               ReservationNight.amount_minor)
+        .join(Reservation, Reservation.id == ReservationNight.reservation_id)
+        .outerjoin(RatePlanUsage, RatePlanUsage.rate_plan_id == Reservation.rate_plan_id)
+        .where(Reservation.property_id == prop_id, ~_house(), ReservationNight.night >= start,
+               ReservationNight.night < end))
+    return list(session.execute(statement))
+
+
+def booking_features(session: Session, prop_id: int, *, start: date, end: date) -> list[Any]:
+    """(id, created, arrival, departure, status, refundable, has profile, group) of the
+    reservations arriving in [start, end)."""
+    from cloud.catalog.models import RatePlan
+
+    statement = (
+        select(Reservation.id, Reservation.created_at, Reservation.arrival, Reservation.departure,
+               Reservation.status, RatePlan.refundable, Reservation.guest_id.is_not(None),
+               Reservation.block_id.is_not(None))
+        .join(RatePlan, RatePlan.id == Reservation.rate_plan_id)
+        .where(Reservation.property_id == prop_id, Reservation.arrival >= start, Reservation.arrival < end))
     return list(session.execute(statement))

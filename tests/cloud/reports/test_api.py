@@ -129,3 +129,35 @@ def test_bad_requests_are_refused_with_a_problem(desk: tuple[TestClient, Clock],
     r = client.get("/api/v1/reports/kpis", params=params)
     assert r.status_code == 422, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_xlsx_and_pdf_exports_carry_the_same_figures(desk: tuple[TestClient, Clock], tmp_path: Path) -> None:
+    import subprocess
+
+    from openpyxl import load_workbook
+
+    client, _ = desk
+    stay = _book(client, "2027-03-01", "2027-03-03")
+    client.post(f"/api/v1/reservations/{stay}/check-in")
+    params = {"start": "2027-03-01", "end": "2027-05-01"}
+    rows = client.get("/api/v1/reports/kpis", params=params).json()["rows"]
+    r = client.get("/api/v1/reports/kpis.xlsx", params=params)
+    assert r.status_code == 200
+    (tmp_path / "k.xlsx").write_bytes(r.content)
+    sheet = load_workbook(tmp_path / "k.xlsx").active
+    assert sheet is not None
+    table = list(sheet.iter_rows(values_only=True))
+    header = list(table[0])
+    assert len(table) == len(rows) + 1
+    for values, row in zip(table[1:], rows, strict=True):
+        got = dict(zip(header, values, strict=True))
+        for name, value in row.items():
+            want = float(value) if name == "occupancy_pct" and value is not None else value
+            assert got[name] == want, name
+    r = client.get("/api/v1/reports/kpis.pdf", params=params)
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")
+    (tmp_path / "k.pdf").write_bytes(r.content)
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "k.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    march = next(row for row in rows if row["period"] == "2027-03")
+    assert "2027-03" in text and str(march["room_revenue_net"]) in text and str(march["adr_net"]) in text
