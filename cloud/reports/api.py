@@ -18,7 +18,7 @@ from cloud.billing.fonts import find_cjk_font
 from cloud.core.deps import ClockDep, SessionsDep
 from cloud.reports import bookings as booking_report
 from cloud.reports import expenses as expense_book
-from cloud.reports import export, pdf, service, xlsx
+from cloud.reports import export, outlook, pdf, service, xlsx
 from cloud.reports import pickup as pickup_report
 from cloud.reports import pnl as pnl_report
 from cloud.reports.access import PNL_ROLES, REPORT_ROLES
@@ -181,3 +181,27 @@ def pnl(user: Manager, scope: SiteScopeDep, sessions: SessionsDep, start: date, 
         {"month": r.month, "site": r.site, "currency": r.currency, "rooms_available": r.rooms_available,
          "revenue": r.revenue, "total_revenue": r.total_revenue, "expenses": r.expenses,
          "total_expenses": r.total_expenses, "gop": r.gop, "goppar": r.goppar} for r in rows]}
+
+
+@router.get("/{site}/forecast")
+def forecast(site: Site, user: Manager, scope: SiteScopeDep, sessions: SessionsDep,
+             clock: ClockDep) -> dict[str, Any]:
+    """The next 90 nights by additive pickup with its error on held-out history, the cancellation
+    risk of upcoming reservations with its precision and recall, and price suggestions (never applied)."""
+    scope.check(site)
+    with sessions() as session:
+        seen = outlook.outlook(session, site=site, now=clock())
+    return {
+        "definitions": f"{export.DOCS}#forecast", "today": seen.today.isoformat(),
+        "error_on_held_out_history": {"mae_rooms": seen.backtest_mae_rooms,
+                                      "mae_occupancy_points": seen.backtest_mae_points},
+        "nights": [{"night": n.night.isoformat(), "on_the_books": n.on_the_books, "rooms": n.rooms,
+                    "occupancy_pct": n.occupancy_pct, "revenue": n.revenue,
+                    "price_suggestion_pct": s.change_pct, "reason": s.reason, "applied": False}
+                   for n, s in zip(seen.nights, seen.suggestions, strict=True)],
+        "cancellation_risk": {
+            "model": seen.risk.explain() if seen.risk else None, "precision": seen.risk_precision,
+            "recall": seen.risk_recall, "threshold": 0.3, "trained_on": seen.risk_trained_on,
+            "held_out": seen.risk_held_out,
+            "upcoming": [{"reservation": rid, "probability": p} for rid, p in seen.upcoming]},
+    }

@@ -201,3 +201,20 @@ def _refund(hotel: Hotel, reservation_id: str, now: datetime) -> None:
                        idempotency_key=f"late-{reservation_id}", now=now)
 
 
+
+
+def test_the_forecast_states_its_error_and_its_risk_model(generated: Generated,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    maker, _, _ = generated
+    from cloud.reports.outlook import outlook
+
+    with maker() as s:
+        seen = outlook(s, site=SITE, now=local(date(2027, 10, 1), 12))
+    assert len(seen.nights) == 90 and all(n.on_the_books <= n.rooms <= 100 for n in seen.nights)
+    assert seen.backtest_mae_rooms > 0 and seen.risk is not None and seen.risk_held_out > 20
+    with capsys.disabled():
+        print(f"\nforecast, 90 nights from 2027-07-03 by additive pickup, against what happened: "
+              f"MAE {seen.backtest_mae_rooms} rooms ({seen.backtest_mae_points} points of occupancy); "
+              f"cancellation risk on {seen.risk_held_out} held-out reservations: precision "
+              f"{seen.risk_precision}, recall {seen.risk_recall}")
+    assert {s.change_pct for s in seen.suggestions} <= {-10, 0, 5, 10}
