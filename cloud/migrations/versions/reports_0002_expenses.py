@@ -51,7 +51,8 @@ def upgrade() -> None:
         sa.Column("description", sa.String(400), nullable=False, server_default=""),
         sa.Column("created_at", TS, nullable=False),
         sa.Column("created_by", sa.String(100), nullable=False),
-        sa.CheckConstraint(f"category IN {CATEGORIES!r}", name=op.f("ck_reports_recurring_expenses_category")),
+        sa.CheckConstraint(f"category IN {CATEGORIES!r}",
+                           name=op.f("ck_reports_recurring_expenses_category")),
         sa.CheckConstraint("amount_minor > 0", name=op.f("ck_reports_recurring_expenses_positive")),
         sa.CheckConstraint("last_month IS NULL OR last_month >= first_month",
                            name=op.f("ck_reports_recurring_expenses_months_order")),
@@ -59,7 +60,8 @@ def upgrade() -> None:
                                 name=op.f("fk_reports_recurring_expenses_property_id_properties")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reports_recurring_expenses")),
     )
-    op.create_index("ix_reports_recurring_expenses_property_id", "reports_recurring_expenses", ["property_id"])
+    op.create_index("ix_reports_recurring_expenses_property_id", "reports_recurring_expenses",
+                    ["property_id"])
 
 
 def downgrade() -> None:
