@@ -100,10 +100,29 @@ def room_revenue(session: Session, ids: Sequence[int], *, start: date, end: date
 
 
 def _hour(session: Session, column: Any) -> ColumnElement[Any]:
-    """The UTC hour of a timestamp as text, ``YYYY-MM-DD HH``."""
+    """On PostgreSQL the property's local date of a timestamp (exact in every zone); on SQLite,
+    which knows no time zones, its UTC hour as text ``YYYY-MM-DD HH`` for ``service`` to place."""
     if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24")
+        return func.date(func.timezone(Property.timezone, column))
     return func.substr(column, 1, 13)
+
+
+def folio_lines(session: Session, sites: Sequence[str], *, start: date, end: date, since: datetime,
+                until: datetime) -> list[Any]:
+    """(site, kind, day, net, gross) of every line in one pass: room nights of the stays by their
+    night in [start, end), the other lines by the day they were posted in [since, until) (see
+    ``_hour`` for what "day" is on each database)."""
+    room = Charge.kind == "room_night"
+    day = case((room, Charge.night), else_=_hour(session, Charge.posted_at))
+    statement = (
+        select(Folio.site, Charge.kind, day, func.sum(Charge.net_minor), func.sum(Charge.gross_minor))
+        .select_from(Charge).join(Folio, Folio.id == Charge.origin_folio_id)
+        .join(Property, Property.slug == Folio.site)
+        .where(Folio.site.in_(list(sites)), or_(
+            and_(room, Folio.reservation_id.is_not(None), Charge.night >= start, Charge.night < end),
+            and_(~room, Charge.posted_at >= since, Charge.posted_at < until)))
+        .group_by(Folio.site, Charge.kind, day))
+    return list(session.execute(statement))
 
 
 def other_revenue(session: Session, sites: Sequence[str], *, since: datetime, until: datetime) -> list[Any]:
@@ -112,6 +131,7 @@ def other_revenue(session: Session, sites: Sequence[str], *, since: datetime, un
     statement = (
         select(Folio.site, Charge.kind, hour, func.sum(Charge.net_minor), func.sum(Charge.gross_minor))
         .select_from(Charge).join(Folio, Folio.id == Charge.origin_folio_id)
+        .join(Property, Property.slug == Folio.site)
         .where(Folio.site.in_(list(sites)), Charge.kind != "room_night",
                Charge.posted_at >= since, Charge.posted_at < until)
         .group_by(Folio.site, Charge.kind, hour))
@@ -124,6 +144,7 @@ def money_moved(session: Session, sites: Sequence[str], *, since: datetime, unti
     statement = (
         select(Folio.site, Payment.direction, hour, func.sum(Payment.amount_minor))
         .select_from(Payment).join(Folio, Folio.id == Payment.folio_id)
+        .join(Property, Property.slug == Folio.site)
         .where(Folio.site.in_(list(sites)), Payment.status == "succeeded",
                Payment.created_at >= since, Payment.created_at < until)
         .group_by(Folio.site, Payment.direction, hour))

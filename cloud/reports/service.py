@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -89,14 +90,13 @@ def kpis(session: Session, query: Query) -> Report:
         figures.complimentary += comp
         figures.house_use += house
         figures.on_the_books += otb
-    for prop_id, night, value, net, gross in queries.room_revenue(
-            session, ids, start=query.start, end=query.end, dim=query.dimension):
-        figures = cell(by_id[prop_id], night, value)
-        figures.room_net += net
-        figures.room_gross += gross
-        _add_department(figures, "rooms", net, gross)
-    if query.dimension is Dimension.NONE:
-        _other_revenue(session, query, props, cell)
+    if query.dimension is Dimension.NONE:  # every line in one pass over the folios
+        _all_revenue(session, query, props, cell)
+    else:
+        for prop_id, night, value, net, gross in queries.room_revenue(
+                session, ids, start=query.start, end=query.end, dim=query.dimension):
+            figures = cell(by_id[prop_id], night, value)
+            _add_room(figures, net, gross)
     own_split = query.dimension in (Dimension.NONE, Dimension.ROOM_TYPE)
     shared: dict[tuple[str, str], list[Row]] = defaultdict(list)
     for key, row in cells.items():
@@ -134,15 +134,25 @@ def _availability(session: Session, query: Query,
     return summed
 
 
-def _other_revenue(session: Session, query: Query, props: Sequence[queries.PropertyRow], cell: Cell) -> None:
-    """Lines other than room nights, by the local date they were posted (hour buckets in UTC)."""
+def _add_room(figures: Figures, net: int, gross: int) -> None:
+    figures.room_net += int(net)
+    figures.room_gross += int(gross)
+    _add_department(figures, "rooms", net, gross)
+
+
+def _all_revenue(session: Session, query: Query, props: Sequence[queries.PropertyRow], cell: Cell) -> None:
+    """Room nights by night; other lines, payments and refunds by the local date they were made."""
     by_slug = {p.slug: p for p in props}
     since = datetime.combine(query.start - timedelta(days=1), time(), tzinfo=UTC)
     until = datetime.combine(query.end + timedelta(days=1), time(), tzinfo=UTC)
     sites = list(by_slug)
-    for site, kind, hour, net, gross in queries.other_revenue(session, sites, since=since, until=until):
+    for site, kind, when, net, gross in queries.folio_lines(session, sites, start=query.start, end=query.end,
+                                                            since=since, until=until):
         prop = by_slug[site]
-        day = _local_day(hour, prop.timezone)
+        if kind == "room_night":
+            _add_room(cell(prop, _night(when), "all"), net, gross)
+            continue
+        day = _local_day(when, prop.timezone)
         if query.start <= day < query.end:
             _add_department(cell(prop, day, "all"), department_of(kind), net, gross)
     for site, direction, hour, amount in queries.money_moved(session, sites, since=since, until=until):
@@ -156,8 +166,17 @@ def _other_revenue(session: Session, query: Query, props: Sequence[queries.Prope
                 figures.payments += int(amount)
 
 
+def _night(value: object) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+@functools.lru_cache(maxsize=65536)
 def _local_day(hour: object, zone: str) -> date:
-    at = datetime.strptime(str(hour)[:13], "%Y-%m-%d %H").replace(tzinfo=UTC)
+    """A local date as PostgreSQL gives it, or SQLite's UTC hour placed in the property's zone."""
+    if isinstance(hour, date):
+        return hour
+    text = str(hour)
+    at = datetime(int(text[0:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]), tzinfo=UTC)
     return at.astimezone(ZoneInfo(zone)).date()
 
 

@@ -152,7 +152,8 @@ def test_a_late_cancellation_room_move_and_refund_show_in_the_next_report(
                   dimension=Dimension.ROOM_TYPE)
     with maker() as s:
         ahead = list(s.scalars(select(Reservation).where(
-            Reservation.status == "booked", Reservation.arrival >= YEAR_END).order_by(Reservation.id)))
+            Reservation.status == "booked", Reservation.arrival >= YEAR_END,
+            Reservation.departure <= query.end).order_by(Reservation.id)))
     assert len(ahead) >= 2
     before = {r.value: r.figures.on_the_books for r in report(maker, query).rows}
     cancelled = ahead[0]
@@ -212,6 +213,7 @@ def test_the_forecast_states_its_error_and_its_risk_model(generated: Generated,
         seen = outlook(s, site=SITE, now=local(date(2027, 10, 1), 12))
     assert len(seen.nights) == 90 and all(n.on_the_books <= n.rooms <= 100 for n in seen.nights)
     assert seen.backtest_mae_rooms > 0 and seen.risk is not None and seen.risk_held_out > 20
+    assert seen.risk_precision is not None and seen.risk_recall is not None  # stated, whatever they are
     with capsys.disabled():
         print(f"\nforecast, 90 nights from 2027-07-03 by additive pickup, against what happened: "
               f"MAE {seen.backtest_mae_rooms} rooms ({seen.backtest_mae_points} points of occupancy); "

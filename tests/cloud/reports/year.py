@@ -159,9 +159,11 @@ class Hotel:
         year.reservations += 1
         entry = Plan(rid, arrival, arrival + timedelta(days=nights))
         draw = rng.random()
-        if draw < 0.14 and lead > 0:
+        # as at a real hotel: flexible bookings made far ahead cancel most, non-refundable ones least
+        cancels = 0.02 if plan == "nonref" else 0.06 + (0.3 if lead > 30 else 0.0)
+        if draw < cancels and lead > 0:
             entry.cancel_on = day + timedelta(days=rng.randrange(lead + 1))
-        elif draw < 0.17:
+        elif draw > 0.97:
             entry.no_show = True
         else:
             entry.leave_early = nights >= 3 and rng.random() < 0.08
