@@ -89,3 +89,18 @@ def test_a_manager_cannot_book_expenses_elsewhere(desk: tuple[TestClient, Clock]
     assert client.post("/api/v1/reports/other/expenses", json=body).status_code == 403
 
 
+
+
+def test_the_pnl_page_adds_an_expense_and_shows_it(desk: tuple[TestClient, Clock]) -> None:
+    client, _ = desk
+    form = {"kind": "entry", "category": "maintenance", "incurred_on": "2027-02-03", "amount": "1.234,5",
+            "supplier": "", "reference": "", "description": "Boiler"}
+    assert client.post("/reports/pnl/hotel/expenses", data=form).status_code == 422  # "1.234,5" is no amount
+    r = client.post("/reports/pnl/hotel/expenses", data={**form, "amount": "1234,50"}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    page = client.get(r.headers["location"], headers={"Accept-Language": "es"}).text
+    assert "Pérdidas y ganancias" in page and "Boiler" in page and "Mantenimiento" in page
+    r = client.post("/reports/pnl/hotel/expenses", data={**form, "amount": "5", "category": "bribes"})
+    assert r.status_code == 422 and "category" in r.text
+    listed = client.get("/api/v1/reports/hotel/expenses", params={"start": "2027-01-01", "end": "2028-01-01"})
+    assert [e["amount_minor"] for e in listed.json()] == [123_450]
