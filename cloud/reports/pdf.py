@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from fpdf import FPDF
+from fpdf.fonts import FontFace
 
 from cloud.billing.fonts import FontChoice
 
@@ -27,7 +28,8 @@ def render(records: Sequence[dict[str, Any]], *, title: str, headings: dict[str,
     pdf.set_font(size=8)
     pdf.multi_cell(0, 4, note, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
-    with pdf.table(text_align="RIGHT", first_row_as_headings=True) as table:
+    with pdf.table(text_align="RIGHT", first_row_as_headings=True,
+                   headings_style=FontFace(emphasis="")) as table:  # one embedded face, no bold
         table.row([headings.get(c, c) for c in PRINTED])
         for record in records:
             table.row(["" if record.get(c) is None else str(record.get(c)) for c in PRINTED])

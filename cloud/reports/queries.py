@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, String, and_, case, func, literal, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from cloud.billing.models import Charge, Folio, Payment
@@ -113,7 +113,8 @@ def folio_lines(session: Session, sites: Sequence[str], *, start: date, end: dat
     night in [start, end), the other lines by the day they were posted in [since, until) (see
     ``_hour`` for what "day" is on each database)."""
     room = Charge.kind == "room_night"
-    day = case((room, Charge.night), else_=_hour(session, Charge.posted_at))
+    # a date, or SQLite's hour text: read back as the driver gives it, ``service`` tells them apart
+    day = type_coerce(case((room, Charge.night), else_=_hour(session, Charge.posted_at)), String)
     statement = (
         select(Folio.site, Charge.kind, day, func.sum(Charge.net_minor), func.sum(Charge.gross_minor))
         .select_from(Charge).join(Folio, Folio.id == Charge.origin_folio_id)

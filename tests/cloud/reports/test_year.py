@@ -36,7 +36,7 @@ Generated = tuple[sessionmaker[Session], Hotel, Year]
 YEAR_QUERY = Query(sites=(SITE,), start=YEAR_START, end=YEAR_END, grain=Grain.MONTH)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once per test process, even when xdist interleaves other modules
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Generated]:
     folder = tmp_path_factory.mktemp("year")
     engine = migrated_engine(f"sqlite:///{folder / 'cloud.db'}")
