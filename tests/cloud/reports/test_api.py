@@ -161,3 +161,26 @@ def test_xlsx_and_pdf_exports_carry_the_same_figures(desk: tuple[TestClient, Clo
                           text=True, check=True).stdout
     march = next(row for row in rows if row["period"] == "2027-03")
     assert "2027-03" in text and str(march["room_revenue_net"]) in text and str(march["adr_net"]) in text
+
+
+def test_every_dimension_splits_the_same_totals(desk: tuple[TestClient, Clock]) -> None:
+    client, _ = desk
+    stays = (("2027-03-01", "2027-03-03", "flex"), ("2027-03-01", "2027-03-02", "nonref"))
+    for arrival, departure, plan in stays:
+        stay = _book(client, arrival, departure, plan)
+        assert client.post(f"/api/v1/reservations/{stay}/check-in").status_code == 200
+    _book(client, "2027-03-20", "2027-03-22")
+    params = {"start": "2027-03-01", "end": "2027-04-01"}
+    whole = client.get("/api/v1/reports/kpis", params=params).json()["rows"][0]
+    values = {}
+    for dim in ("room_type", "rate_plan", "channel", "segment", "country", "tier"):
+        rows = client.get("/api/v1/reports/kpis", params={**params, "dimension": dim}).json()["rows"]
+        for name in ("rooms_sold", "on_the_books", "room_revenue_net"):
+            assert sum(r[name] for r in rows) == whole[name], (dim, name)
+        values[dim] = sorted(r["value"] for r in rows if r["rooms_sold"] or r["on_the_books"])
+    assert values["rate_plan"] == ["flex", "nonref"] and values["room_type"] == ["std"]
+    assert values["channel"] == ["direct"] and values["segment"] == ["transient"]
+    assert values["tier"] == ["none"]
+    booked = client.get("/api/v1/reports/bookings", params={**params, "grain": "month"}).json()["rows"][0]
+    assert booked["reservations"] == 3
+    assert booked["length_of_stay"]["1"] == 1 and booked["length_of_stay"]["2"] == 2
