@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cloud.catalog.models import Property
+from cloud.core.nights import FIRST, LAST
 from cloud.reports.errors import InvalidReport, UnknownProperty
 from cloud.reports.models import CATEGORIES, Expense, RecurringExpense
 from mqtt.envelope import new_id
@@ -47,6 +48,8 @@ def _check(prop: Property, *, category: str, amount_minor: int, currency: str) -
 def add_expense(session: Session, *, site: str, entry: ExpenseIn, actor: str, now: datetime) -> Expense:
     prop = _property(session, site)
     _check(prop, category=entry.category, amount_minor=entry.amount_minor, currency=entry.currency)
+    if not FIRST <= entry.incurred_on <= LAST:
+        raise InvalidReport(f"an expense is dated between {FIRST} and {LAST}")
     if entry.kind not in ("entry", "supplier_invoice"):
         raise InvalidReport("an expense is an entry or a supplier_invoice")
     if entry.kind == "supplier_invoice" and not (entry.supplier.strip() and entry.reference.strip()):
@@ -69,6 +72,8 @@ def add_recurring(session: Session, *, site: str, category: str, amount_minor: i
                   now: datetime) -> RecurringExpense:
     prop = _property(session, site)
     _check(prop, category=category, amount_minor=amount_minor, currency=currency)
+    if not FIRST <= first_month <= LAST or (last_month is not None and not FIRST <= last_month <= LAST):
+        raise InvalidReport(f"months fall between {FIRST} and {LAST}")
     first = first_month.replace(day=1)
     last = last_month.replace(day=1) if last_month is not None else None
     if last is not None and last < first:

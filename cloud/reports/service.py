@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cloud.catalog.models import RatePlan, RoomType
+from cloud.core.nights import FIRST, LAST
 from cloud.reports import queries
 from cloud.reports.availability import available
 from cloud.reports.definitions import Figures, Grain, department_of, period_key
@@ -36,6 +37,8 @@ class Query:
     def __post_init__(self) -> None:
         if not self.sites:
             raise InvalidReport("name at least one property")
+        if self.start < FIRST or self.end > LAST:
+            raise InvalidReport(f"a report covers nights between {FIRST} and {LAST}")
         if self.end <= self.start:
             raise InvalidReport("the report's end must be after its start")
         if (self.end - self.start).days > MAX_NIGHTS:

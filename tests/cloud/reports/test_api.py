@@ -118,6 +118,7 @@ def test_staff_see_only_their_properties(desk: tuple[TestClient, Clock]) -> None
 @pytest.mark.parametrize("params", [
     {"start": "2027-03-05", "end": "2027-03-01"},
     {"start": "2020-01-01", "end": "2027-03-01"},
+    {"start": "9999-12-01", "end": "9999-12-31"},
     {"start": "2027-03-01", "end": "2027-04-01", "grain": "hour"},
     {"start": "2027-03-01", "end": "2027-04-01", "dimension": "colour"},
     {"start": "not-a-date", "end": "2027-04-01"},

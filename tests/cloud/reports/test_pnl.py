@@ -58,6 +58,7 @@ def test_the_monthly_pnl_is_revenue_less_expenses(desk: tuple[TestClient, Clock]
     {"currency": "eur"},
     {"kind": "supplier_invoice"},  # no supplier, no number
     {"incurred_on": "yesterday"},
+    {"incurred_on": "0001-01-01"},
     {"surprise": True},
 ])
 def test_bad_expenses_are_refused_and_nothing_is_stored(desk: tuple[TestClient, Clock],
