@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.styles import Font
 
 
 def workbook(records: Sequence[dict[str, Any]], columns: Sequence[str], *, title: str) -> bytes:
@@ -21,7 +22,7 @@ def workbook(records: Sequence[dict[str, Any]], columns: Sequence[str], *, title
     for record in records:
         sheet.append([_cell(record.get(c)) for c in columns])
     for cell in sheet[1]:
-        cell.font = cell.font.copy(bold=True)
+        cell.font = Font(bold=True)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

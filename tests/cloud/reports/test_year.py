@@ -8,6 +8,10 @@ Marked ``service``: it is the slowest of the reports' tests, not for the fast la
 
 from __future__ import annotations
 
+import fcntl
+import json
+import os
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -36,15 +40,30 @@ Generated = tuple[sessionmaker[Session], Hotel, Year]
 YEAR_QUERY = Query(sites=(SITE,), start=YEAR_START, end=YEAR_END, grain=Grain.MONTH)
 
 
-@pytest.fixture(scope="session")  # once per test process, even when xdist interleaves other modules
+@pytest.fixture(scope="session")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Generated]:
+    """The year, written once per run: the first test process to get here writes it under a lock
+    in the run's shared temporary folder, the others wait and copy it (each then has its own
+    copy, since the late-change test writes to it)."""
     folder = tmp_path_factory.mktemp("year")
+    keys = KeyDirectory(folder / "keys").load_or_create(now=datetime(2026, 9, 1, tzinfo=UTC))
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # one per run
+    with open(shared / "reports-year.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / "reports-year.json").exists():
+            engine = migrated_engine(f"sqlite:///{shared / 'reports-year.db'}")
+            _, year = generate(make_sessionmaker(engine), KeyringIssuer(keys))
+            engine.dispose()
+            counts = {"reservations": year.reservations, "refused": year.refused, "moves": year.moves,
+                      "refunds": year.refunds}
+            (shared / "reports-year.json").write_text(json.dumps(counts))
+        shutil.copyfile(shared / "reports-year.db", folder / "cloud.db")
+        counts = json.loads((shared / "reports-year.json").read_text())
     engine = migrated_engine(f"sqlite:///{folder / 'cloud.db'}")
     try:
         maker: sessionmaker[Session] = make_sessionmaker(engine)
-        keys = KeyDirectory(folder / "keys").load_or_create(now=datetime(2026, 9, 1, tzinfo=UTC))
-        hotel, year = generate(maker, KeyringIssuer(keys))
-        yield maker, hotel, year
+        yield maker, Hotel(maker, KeyringIssuer(keys)), Year(**counts)
     finally:
         engine.dispose()
 
