@@ -5,7 +5,8 @@ chosen by the session's dialect."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -260,3 +261,18 @@ def booking_features(session: Session, prop_id: int, *, start: date, end: date) 
         .join(RatePlan, RatePlan.id == Reservation.rate_plan_id)
         .where(Reservation.property_id == prop_id, Reservation.arrival >= start, Reservation.arrival < end))
     return list(session.execute(statement))
+
+
+def read_together(session: Session, reads: Sequence[Callable[[Session], list[Any]]]) -> list[list[Any]]:
+    """Run independent reads; on PostgreSQL at once, each on a connection of its own (each sees its
+    own snapshot: a line posted meanwhile may be in one and not the other), on SQLite in turn."""
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql" or len(reads) < 2:
+        return [read(session) for read in reads]
+
+    def run(read: Callable[[Session], list[Any]]) -> list[Any]:
+        with Session(bind=bind) as own:
+            return read(own)
+
+    with ThreadPoolExecutor(max_workers=len(reads)) as pool:
+        return list(pool.map(run, reads))

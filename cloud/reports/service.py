@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -86,20 +87,31 @@ def kpis(session: Session, query: Query) -> Report:
             cells[key] = Row(key[0], key[1], key[2], prop.currency)
         return cells[key].figures
 
-    for prop_id, night, value, sold, comp, house, otb, _quoted in queries.night_counts(
-            session, ids, start=query.start, end=query.end, dim=query.dimension):
+    since = datetime.combine(query.start - timedelta(days=1), time(), tzinfo=UTC)
+    until = datetime.combine(query.end + timedelta(days=1), time(), tzinfo=UTC)
+    sites = [p.slug for p in props]
+    everything = query.dimension is Dimension.NONE  # then every line in one pass over the folios
+    reads: list[Callable[[Session], list[Any]]] = [
+        lambda s: queries.night_counts(s, ids, start=query.start, end=query.end, dim=query.dimension)]
+    if everything:
+        reads += [lambda s: queries.folio_lines(s, sites, start=query.start, end=query.end, since=since,
+                                                until=until),
+                  lambda s: queries.money_moved(s, sites, since=since, until=until)]
+    else:
+        reads.append(lambda s: queries.room_revenue(s, ids, start=query.start, end=query.end,
+                                                    dim=query.dimension))
+    results = queries.read_together(session, reads)
+    for prop_id, night, value, sold, comp, house, otb, _quoted in results[0]:
         figures = cell(by_id[prop_id], night, value)
         figures.sold += sold
         figures.complimentary += comp
         figures.house_use += house
         figures.on_the_books += otb
-    if query.dimension is Dimension.NONE:  # every line in one pass over the folios
-        _all_revenue(session, query, props, cell)
+    if everything:
+        _all_revenue(query, props, cell, lines=results[1], moved=results[2])
     else:
-        for prop_id, night, value, net, gross in queries.room_revenue(
-                session, ids, start=query.start, end=query.end, dim=query.dimension):
-            figures = cell(by_id[prop_id], night, value)
-            _add_room(figures, net, gross)
+        for prop_id, night, value, net, gross in results[1]:
+            _add_room(cell(by_id[prop_id], night, value), net, gross)
     own_split = query.dimension in (Dimension.NONE, Dimension.ROOM_TYPE)
     shared: dict[tuple[str, str], list[Row]] = defaultdict(list)
     for key, row in cells.items():
@@ -143,14 +155,11 @@ def _add_room(figures: Figures, net: int, gross: int) -> None:
     _add_department(figures, "rooms", net, gross)
 
 
-def _all_revenue(session: Session, query: Query, props: Sequence[queries.PropertyRow], cell: Cell) -> None:
+def _all_revenue(query: Query, props: Sequence[queries.PropertyRow], cell: Cell, *, lines: list[Any],
+                 moved: list[Any]) -> None:
     """Room nights by night; other lines, payments and refunds by the local date they were made."""
     by_slug = {p.slug: p for p in props}
-    since = datetime.combine(query.start - timedelta(days=1), time(), tzinfo=UTC)
-    until = datetime.combine(query.end + timedelta(days=1), time(), tzinfo=UTC)
-    sites = list(by_slug)
-    for site, kind, when, net, gross in queries.folio_lines(session, sites, start=query.start, end=query.end,
-                                                            since=since, until=until):
+    for site, kind, when, net, gross in lines:
         prop = by_slug[site]
         if kind == "room_night":
             _add_room(cell(prop, _night(when), "all"), net, gross)
@@ -158,7 +167,7 @@ def _all_revenue(session: Session, query: Query, props: Sequence[queries.Propert
         day = _local_day(when, prop.timezone)
         if query.start <= day < query.end:
             _add_department(cell(prop, day, "all"), department_of(kind), net, gross)
-    for site, direction, hour, amount in queries.money_moved(session, sites, since=since, until=until):
+    for site, direction, hour, amount in moved:
         prop = by_slug[site]
         day = _local_day(hour, prop.timezone)
         if query.start <= day < query.end:
