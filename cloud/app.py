@@ -53,6 +53,7 @@ from cloud.notify import wiring as notify
 from cloud.notify.maintenance import MaintenanceAlertNotifier
 from cloud.notify.routes import NotifyContext
 from cloud.portal import wiring as portal
+from cloud.reports import wiring as reports
 from cloud.reservations import wiring as reservations
 from cloud.reservations.stays.credentials import CredentialIssuer
 from cloud.reservations.stays.guest_history import GuestHistory
@@ -182,8 +183,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow,
     cards.install(app, services)
     reservations.install(app, services)
     auth.install(app, services, templates=templates, csrf_exempt=("/api/", "/guest/"))
-    for area in (guests, billing, notify, api, board, telemetry, housekeeping, setup, channels, portal,
-                 guestweb):
+    for area in (guests, billing, notify, api, board, telemetry, housekeeping, setup, channels, reports,
+                 portal, guestweb):
         area.install(app, services)
     install_i18n(app, templates)  # the language is known to every page, errors too
     app.add_middleware(LoadShedding, max_in_flight=settings.http_max_in_flight,  # outermost: sheds cheaply
