@@ -4,11 +4,14 @@
 #   ./dev.sh test [pytest args]   the whole suite (starts its own PostgreSQL and Mosquitto)
 #   ./dev.sh unit [pytest args]   the fast lane: tests that need no service or browser (-m unit)
 #   ./dev.sh bench                benchmarks (print figures)
-#   ./dev.sh lint                 ruff + import contracts (lint-imports) + mypy + uv.lock up to date
+#   ./dev.sh lint                 ruff, import contracts, mypy, firmware stubtest, uv.lock up to date
 set -euo pipefail
 cd "$(dirname "$0")"
 VENV=.venv
 UV_VERSION=0.13.9  # the installer that reads uv.lock; kept in .uv/, apart from .venv
+# Compiled modules are cached (__pycache__): without the cache every process, each test worker and
+# every gateway the demo starts compiles all it imports again (more than half of a test run's imports).
+unset PYTHONDONTWRITEBYTECODE
 
 task="${1:-help}"; shift || true
 case "$task" in
@@ -47,10 +50,15 @@ fi
 
 case "$task" in
     demo)  exec "$VENV/bin/posada" demo "$@" ;;
-    test)  exec "$VENV/bin/python" -m pytest -n "${POSADA_TEST_WORKERS:-2}" --dist loadgroup -m "not bench" "$@" ;;
-    unit)  exec "$VENV/bin/python" -m pytest -n "${POSADA_TEST_WORKERS:-2}" --dist loadgroup -m unit "$@" ;;
+    # The lanes leave out the folders that hold none of their tests (importing them costs seconds).
+    test)  exec "$VENV/bin/python" -m pytest -n "${POSADA_TEST_WORKERS:-2}" --dist loadgroup -m "not bench" \
+               --ignore=tests/bench "$@" ;;
+    unit)  exec "$VENV/bin/python" -m pytest -n "${POSADA_TEST_WORKERS:-2}" --dist loadgroup -m unit \
+               --ignore=tests/bench --ignore=tests/browser "$@" ;;
     bench) POSADA_TEST_PG_DURABLE=1 exec "$VENV/bin/python" -m pytest -m bench -s -p no:xdist tests/bench "$@" ;;
     lint)  .uv/bin/uv lock --check --quiet \
                && "$VENV/bin/ruff" check . && "$VENV/bin/lint-imports" --no-logo \
-               && exec "$VENV/bin/mypy" mqtt edge cloud posada provisioning dashboards ;;
+               && "$VENV/bin/mypy" mqtt edge cloud posada provisioning dashboards \
+               && stubs=(firmware/doornode/*.pyi) && stubs=("${stubs[@]%.pyi}") \
+               && exec "$VENV/bin/python" -m mypy.stubtest "${stubs[@]//\//.}" ;;  # the firmware's .pyi match it
 esac

@@ -26,6 +26,8 @@ from cloud.board import wiring as board
 from cloud.board.notify import BoardNotifier
 from cloud.cards import wiring as cards
 from cloud.cards.issuer import KeyringIssuer
+from cloud.channels import wiring as channels
+from cloud.channels.context import build_channels
 from cloud.commands.publisher import CommandPublisher
 from cloud.core.body_limit import BodyLimit
 from cloud.core.clock import Clock, utcnow
@@ -40,6 +42,9 @@ from cloud.core.shedding import LoadShedding
 from cloud.core.templating import templates
 from cloud.guests import wiring as guests
 from cloud.guests.context import build_guests
+from cloud.guestweb import wiring as guestweb
+from cloud.guestweb.context import build_guestweb
+from cloud.guestweb.sweeper import HoldSweeper
 from cloud.housekeeping import wiring as housekeeping
 from cloud.i18n.jinja import install_i18n
 from cloud.ingest.link import CloudLink
@@ -53,6 +58,7 @@ from cloud.notify.maintenance import MaintenanceAlertNotifier
 from cloud.notify.routes import NotifyContext
 from cloud.notify.staff_mail import UnlockMail
 from cloud.portal import wiring as portal
+from cloud.reports import wiring as reports
 from cloud.reservations import wiring as reservations
 from cloud.reservations.stays.credentials import CredentialIssuer
 from cloud.reservations.stays.guest_history import GuestHistory
@@ -94,6 +100,14 @@ def build_services(settings: Settings, *, clock: Clock = utcnow,
     services.workers.append(AuditSealer(sessions))  # committed audit entries take their place in the chain
     services.workers.append(notify.build_loop(sessions, settings.notify, reminders=partial(
         run_reminders, billing=settings.billing, notify=settings.notify)))
+    services.channels = build_channels(sessions, settings.channels, clock=clock, ledger=ledger)
+    if settings.channels.channels_enabled:  # ARI to OTA channels, iCal feeds imported
+        # stopped in reverse: the senders first, then the context closes their HTTP client
+        services.workers.extend((services.channels, services.channels.pusher, services.channels.puller))
+    services.guestweb = build_guestweb(settings.guestweb, billing=settings.billing,
+                                       secret=settings.secret_key, font=services.billing.font)
+    # unpaid online bookings released, pre-check-in documents erased when their time is up
+    services.workers.append(HoldSweeper(sessions, ledger=ledger, vault=services.guests.vault, clock=clock))
     return services
 
 
@@ -175,8 +189,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow,
     # Routes match in this order: cards before reservations, whose page routes match more widely.
     cards.install(app, services)
     reservations.install(app, services)
-    auth.install(app, services, templates=templates)
-    for area in (guests, billing, notify, api, board, telemetry, housekeeping, setup, portal):
+    auth.install(app, services, templates=templates, csrf_exempt=("/api/", "/guest/"))
+    for area in (guests, billing, notify, api, board, telemetry, housekeeping, setup, channels, reports,
+                 portal, guestweb):
         area.install(app, services)
     install_i18n(app, templates)  # the language is known to every page, errors too
     app.add_middleware(ApiRateLimit, per_minute=settings.api_rate_per_minute, burst=settings.api_rate_burst)

@@ -6,11 +6,14 @@ from cloud.board import models as board  # noqa: F401
 from cloud.cards import models as cards  # noqa: F401
 from cloud.catalog import charges as catalog_charges  # noqa: F401
 from cloud.catalog import models as catalog  # noqa: F401
+from cloud.channels import models as channels  # noqa: F401
 from cloud.commands import models as commands  # noqa: F401
 from cloud.core import idempotency  # noqa: F401
 from cloud.guests import models as guests  # noqa: F401
+from cloud.guestweb import models as guestweb  # noqa: F401
 from cloud.housekeeping import models as housekeeping  # noqa: F401
 from cloud.notify import models as notify  # noqa: F401
+from cloud.reports import models as reports  # noqa: F401
 from cloud.reservations import models as reservations  # noqa: F401
 from cloud.reservations.groups import models as groups  # noqa: F401
 from cloud.telemetry import models as telemetry  # noqa: F401

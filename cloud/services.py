@@ -20,9 +20,11 @@ from cloud.auth.context import AuthContext
 from cloud.billing.context import BillingContext
 from cloud.board.live import LiveHub
 from cloud.broker.embedded import EmbeddedBroker
+from cloud.channels.context import ChannelContext
 from cloud.commands.publisher import CommandPublisher
 from cloud.core.clock import Clock
 from cloud.guests.context import GuestContext
+from cloud.guestweb.context import GuestWebContext
 from cloud.ingest.link import CloudLink
 from cloud.ingest.service import IngestService
 from cloud.ingest.store import EventHook
@@ -68,6 +70,8 @@ class Services:
     link: CloudLink | None = None
     ingest: IngestService | None = None
     publisher: CommandPublisher | None = None
+    channels: ChannelContext | None = None  # the channel manager (cloud/channels)
+    guestweb: GuestWebContext | None = None  # the public guest pages
 
     @property
     def mqtt_url(self) -> str | None:

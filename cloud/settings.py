@@ -15,8 +15,10 @@ from pydantic_settings import (
 
 from cloud.auth.settings import AuthSettings
 from cloud.billing.settings import BillingSettings
+from cloud.channels.settings import ChannelSettings
 from cloud.core.config import AreaSource, area_fields, config_file, describe, read_toml, share_root_values
 from cloud.guests.settings import GuestSettings
+from cloud.guestweb.settings import GuestWebSettings
 from cloud.notify.settings import NotifySettings
 from cloud.telemetry.settings import GrafanaSettings, TelemetrySettings
 
@@ -29,6 +31,8 @@ AREA_TITLES = {
     "notify": "notifications",
     "telemetry": "telemetry and alerts",
     "grafana": "Grafana provisioning",
+    "channels": "channel manager (iCal, OTA XML)",
+    "guestweb": "guest self-service",
 }
 
 
@@ -83,7 +87,9 @@ class Settings(BaseSettings):
     billing: BillingSettings = Field(default_factory=BillingSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
+    guestweb: GuestWebSettings = Field(default_factory=GuestWebSettings)
     grafana: GrafanaSettings = Field(default_factory=GrafanaSettings)
+    channels: ChannelSettings = Field(default_factory=ChannelSettings)
 
     @model_validator(mode="after")
     def _one_secret(self) -> Settings:

@@ -186,15 +186,17 @@ def _provision(args: argparse.Namespace) -> int | None:
 def _run_cloud(host: str | None, port: int | None, workers: int | None) -> int:
     import os
 
+    from cloud.settings import load, refuse_defaults
+
+    settings = load()
+    refuse_defaults(settings, prog="posada cloud")  # before the heavy imports: a refusal answers at once
+
     import uvicorn
 
     from cloud.app import create_app
     from cloud.core.db import make_engine
     from cloud.core.migrate import upgrade
-    from cloud.settings import load, refuse_defaults
 
-    settings = load()
-    refuse_defaults(settings, prog="posada cloud")
     workers = workers or settings.http_workers
     bind = {"host": host or settings.http_host, "port": port or settings.http_port,
             "log_level": settings.log_level.lower()}

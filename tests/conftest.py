@@ -58,6 +58,7 @@ SERVICE_FIXTURES = frozenset({
     "hotel",                 # tests/browser/test_{walk,keycards}.py: cloud and gateway processes
     "floor",                 # tests/browser/test_floors.py: uvicorn and Mosquitto
     "wiring",                # tests/integration/conftest.py: a broker and gateways
+    "smtp",                  # tests/cloud/guestweb/conftest.py: a local SMTP server (aiosmtpd)
 })
 # Parametrised fixtures whose parameter picks a real service (db_url and billing's engine run on
 # "sqlite" and "postgresql"; only the PostgreSQL case needs the server).

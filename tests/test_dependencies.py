@@ -6,7 +6,6 @@ deployable installed alone (the edge without the cloud's libraries) must find wh
 
 from __future__ import annotations
 
-import ast
 import importlib.metadata
 import re
 import sys
@@ -61,29 +60,37 @@ def declared(extras: tuple[str, ...]) -> set[str]:
     return names
 
 
+IMPORT_LINE = re.compile(r"^[ \t]*(?:import[ \t]+([\w.]+(?:[ \t]*,[ \t]*[\w.]+)*)"
+                         r"|from[ \t]+([\w.]+)[ \t]+import\b)", re.MULTILINE)
+
+
 def imported(package: str) -> dict[str, Path]:
-    """Top-level modules the package's files import (absolute imports), and one file for each."""
+    """Top-level modules the package's files import (absolute imports), and one file for each.
+
+    Read line by line, not through ``ast`` (ten times faster over the tests): an import statement
+    starts its line, and the module it names is on that line even when the names run on."""
     found: dict[str, Path] = {}
     for path in sorted((ROOT / package).rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_bytes(), filename=str(path))):
-            if isinstance(node, ast.Import):
-                modules = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                modules = [node.module]
-            else:
-                continue
-            for module in modules:
-                found.setdefault(module.split(".")[0], path)
+        for match in IMPORT_LINE.finditer(path.read_text(encoding="utf-8")):
+            modules = match.group(1).split(",") if match.group(1) else [match.group(2)]
+            for module in (m.strip() for m in modules):
+                if not module.startswith("."):  # relative: the package's own
+                    found.setdefault(module.split(".")[0], path)
     return found
 
 
-def _local(module: str) -> bool:
-    """A module the tests put on sys.path themselves (firmware files run under MicroPython too)."""
+@cache
+def _local_modules() -> frozenset[str]:
+    """Modules the tests put on sys.path themselves (firmware files run under MicroPython too)."""
+    names: set[str] = set()
     for folder in ("tests", "firmware"):
-        base = ROOT / folder
-        if any(base.rglob(f"{module}.py")) or any(base.rglob(f"{module}/__init__.py")):
-            return True
-    return False
+        for path in (ROOT / folder).rglob("*.py"):
+            names.add(path.parent.name if path.name == "__init__.py" else path.stem)
+    return frozenset(names)
+
+
+def _local(module: str) -> bool:
+    return module in _local_modules()
 
 
 @pytest.mark.parametrize("package", sorted(DEPLOYABLES))

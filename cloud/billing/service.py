@@ -41,6 +41,9 @@ class FolioSpec:
     arrival_at: datetime | None = None
     checkout_at: datetime | None = None
     master: bool = False
+    # the reservation was created in this very transaction: it exists and has no folio yet
+    # (the unique index on a reservation's stay folio still guards), so nothing is read to check
+    new_reservation: bool = False
 
 
 def open_folio(session: Session, spec: FolioSpec, *, now: datetime) -> Folio:
@@ -51,7 +54,7 @@ def open_folio(session: Session, spec: FolioSpec, *, now: datetime) -> Folio:
         raise InvalidAmount(str(exc)) from None
     if spec.guest.language not in LANGUAGES:
         raise InvalidAmount(f"language must be one of {', '.join(LANGUAGES)}")
-    if spec.reservation_id is not None:
+    if spec.reservation_id is not None and not (spec.new_reservation and not spec.master):
         _check_reservation(session, spec)
     if spec.master_folio_id is not None:
         master = get_folio(session, spec.master_folio_id)

@@ -64,7 +64,7 @@ class FolioLedger:
         self.settings = settings
 
     def booked(self, session: Session, res: Reservation, *, now: datetime) -> None:
-        prop, folio = _property(session, res), _open(session, res, now=now)
+        prop, folio = _property(session, res), _open(session, res, now=now, new=True)
         if folio.guest_phone is None or _opted_out(session, folio.guest_phone):
             return
         on_booking_confirmed(session, folio_id=folio.id, hotel=prop.name, billing=self.settings,
@@ -171,7 +171,8 @@ class FolioLedger:
                     policy=terms.tax_policy(session, self.settings, folio.site), now=now)
 
 
-def _open(session: Session, res: Reservation, *, now: datetime) -> Folio:
+def _open(session: Session, res: Reservation, *, now: datetime, new: bool = False) -> Folio:
+    """``new``: the reservation was booked in this transaction (no folio can exist yet)."""
     prop = _property(session, res)
     master, routed = routing_for(session, res.block_id)
     return open_folio(session, FolioSpec(
@@ -180,7 +181,7 @@ def _open(session: Session, res: Reservation, *, now: datetime) -> Folio:
         guest=GuestInfo(name=res.guest_name, language=res.guest_language,
                         phone=whatsapp_number(res.guest_phone)),
         arrival_at=local_instant(res.arrival, prop.checkin_from, prop.timezone),
-        checkout_at=res.checkout_due_at), now=now)
+        checkout_at=res.checkout_due_at, new_reservation=new), now=now)
 
 
 def _net(session: Session, folio: Folio, kind: ChargeKind) -> dict[date | None, int]:

@@ -11,17 +11,18 @@ from __future__ import annotations
 from typing import Any
 
 from psycopg_pool import AsyncConnectionPool
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
-POOL_SIZE = 4  # reads of one row: a few connections keep up with the whole process
+POOL_SIZE = 6  # short reads: a few connections keep up with the whole process
 
 
 class FastReads:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._pool: AsyncConnectionPool[Any] | None = None
+        self._compiled: dict[TextClause, str] = {}  # each statement in psycopg's parameter style
 
     async def open(self) -> None:
         """From the lifespan, on the loop that serves the requests."""
@@ -49,3 +50,18 @@ class FastReads:
     def _scalar_sync(self, sql: str) -> Any:
         with self.engine.connect() as conn:
             return conn.execute(text(sql)).scalar()
+
+    async def rows(self, statement: TextClause, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """Every row of ``statement`` (a ``text`` with typed bound parameters)."""
+        if self._pool is None:
+            return await run_in_threadpool(self._rows_sync, statement, params)
+        sql = self._compiled.get(statement)
+        if sql is None:
+            sql = self._compiled[statement] = str(statement.compile(dialect=self.engine.dialect))
+        async with self._pool.connection() as conn:
+            found: list[tuple[Any, ...]] = await (await conn.execute(sql, params)).fetchall()
+        return found
+
+    def _rows_sync(self, statement: TextClause, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        with self.engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(statement, params)]

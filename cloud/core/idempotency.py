@@ -128,8 +128,15 @@ def idempotent(
     payload: Any,
     work: Callable[[Session], tuple[int, Any]],
     clock: Clock = utcnow,
+    look_first: bool = True,
 ) -> tuple[int, Any]:
-    """Do a creating request once per key (optional here): a retry gets the stored first answer."""
+    """Do a creating request once per key (optional here): a retry gets the stored first answer.
+
+    ``look_first=False`` (work that only writes to the database, in this transaction): the key is
+    not looked up before the work. Its row is written with the work's, and a key already taken
+    makes that write fail, which rolls the work back and answers with the stored answer; so does
+    a refusal of the work (a retry after the first booking took the last room). One round trip
+    less for every first request."""
     if key is None:
         return transact(sessions, work)
     print_ = fingerprint(scope, payload)
@@ -138,11 +145,25 @@ def idempotent(
         stored, _replayed = replay_or_run(session, scope=scope, key=key, print_=print_, work=work, now=clock)
         return stored.status_code, stored.body
 
+    def run_and_remember(session: Session) -> tuple[int, Any]:
+        stored = Stored(*work(session))
+        remember(session, scope=scope, key=key, print_=print_, stored=stored, now=clock())
+        return stored.status_code, stored.body
+
     try:
-        return transact(sessions, once)
-    except IntegrityError:  # the same key committed concurrently: answer as it did
-        with sessions() as session:
-            stored = replay(session, scope=scope, key=key, print_=print_)
-            if stored is None:
-                raise
-            return stored.status_code, stored.body
+        return transact(sessions, once if look_first else run_and_remember)
+    except IntegrityError:  # the same key committed concurrently (or before): answer as it did
+        found = _stored(sessions, scope=scope, key=key, print_=print_)
+        if found is None:
+            raise
+        return found.status_code, found.body
+    except DomainError:
+        found = None if look_first else _stored(sessions, scope=scope, key=key, print_=print_)
+        if found is None:
+            raise
+        return found.status_code, found.body
+
+
+def _stored(sessions: sessionmaker[Session], *, scope: str, key: str, print_: str) -> Stored | None:
+    with sessions() as session:
+        return replay(session, scope=scope, key=key, print_=print_)

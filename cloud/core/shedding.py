@@ -4,9 +4,11 @@ instead of letting requests queue for seconds.
 A request holds a slot until its answer starts (a server-sent-event stream frees its slot as it
 opens). When every slot is taken a request waits for one only as long as it could still be
 answered within ``answer_within_s``: that time less how long requests have lately taken once
-admitted (a moving average). Past that it gets ``503 Service Unavailable`` (problem details)
-and ``Retry-After``: under twice the load the server can carry, clients are told to come back
-instead of timing out, and the requests it does take keep their latency.
+admitted (a moving average, plus twice their moving deviation from it, so that the slower
+admitted requests, not the average one, still answer in time). Past that it gets ``503 Service
+Unavailable`` (problem details) and ``Retry-After``: under twice the load the server can carry,
+clients are told to come back instead of timing out, and the requests it does take keep their
+latency.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class LoadShedding:
         self.retry_after_s = retry_after_s
         self._slots = asyncio.Semaphore(max_in_flight)
         self.service_s = 0.0  # moving average: admission to the answer's start
+        self.service_dev_s = 0.0  # moving mean deviation from that average
         self.shed = 0  # requests answered 503 since start
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -47,7 +50,9 @@ class LoadShedding:
             if held:
                 held = False
                 self._slots.release()
-                self.service_s += SMOOTHING * (time.monotonic() - admitted - self.service_s)
+                took = time.monotonic() - admitted
+                self.service_dev_s += SMOOTHING * (abs(took - self.service_s) - self.service_dev_s)
+                self.service_s += SMOOTHING * (took - self.service_s)
 
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -63,7 +68,7 @@ class LoadShedding:
         if not self._slots.locked():
             await self._slots.acquire()  # a free slot: taken at once
             return True
-        budget = self.answer_within_s - self.service_s
+        budget = self.answer_within_s - self.service_s - 2 * self.service_dev_s
         if budget <= 0:
             return False
         try:

@@ -7,7 +7,7 @@ letter from its ``permanent`` flag alone.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +23,7 @@ class OutboundMessage:
     template: str | None = None  # the provider-approved template for out-of-window sends
     template_params: list[str] = field(default_factory=list)
     in_session_window: bool = False
+    payload: dict[str, Any] = field(default_factory=dict)  # the queued payload (email: subject, parts)
 
 
 class Sender(Protocol):

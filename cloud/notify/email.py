@@ -1,61 +1,85 @@
-"""E-mail sender over SMTP (the standard library's ``smtplib``): the guests' second channel.
+"""Guest email over SMTP with STARTTLS (stdlib ``smtplib``), one connection per message.
 
-``POSADA_SMTP_URL`` is ``smtp://user:password@host:587`` (STARTTLS) or ``smtps://...:465``
-(TLS from the start). A recipient the server refuses is a permanent failure; a server that is
-unreachable or answers with a temporary (4xx) code is worth retrying.
+The queued payload carries the subject, the plain text, optional HTML and attachments (base64);
+the outbox row id becomes the Message-ID, so a resent message is recognisable as the same one. A
+server that refuses the recipient or the content for good (5xx) is a permanent failure whose
+reason starts with ``bounced:``, which the outbox records on the dead row; 4xx, timeouts and lost
+connections retry. A server that does not offer STARTTLS is refused (no clear-text fallback).
 """
 
 from __future__ import annotations
 
+import base64
 import smtplib
 import ssl
 from email.message import EmailMessage
-from urllib.parse import unquote, urlsplit
+from email.utils import formatdate, make_msgid
 
 from cloud.core.delivery import DeliveryError
 from cloud.notify.delivery import OutboundMessage
-
-SUBJECTS = {"en": "Your stay", "es": "Su estancia", "zh-Hans": "您的住宿"}
 
 
 class EmailSender:
     channel = "email"
 
-    def __init__(self, url: str, *, sender: str, timeout_s: float = 10.0) -> None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-            raise ValueError("POSADA_SMTP_URL: smtp://[user:password@]host[:port] or smtps://...")
-        self.tls = parts.scheme == "smtps"
-        self.host, self.port = parts.hostname, parts.port or (465 if self.tls else 587)
-        self.user = unquote(parts.username) if parts.username else None
-        self.password = unquote(parts.password) if parts.password else None
-        self.sender, self.timeout_s = sender, timeout_s
+    def __init__(self, *, host: str, port: int, sender: str, starttls: bool = True,
+                 username: str | None = None, password: str | None = None,
+                 ca_file: str | None = None, timeout_s: float = 20.0) -> None:
+        self.host, self.port, self.sender, self.starttls = host, port, sender, starttls
+        self.username, self.password, self.timeout_s = username, password, timeout_s
+        self.context = ssl.create_default_context(cafile=ca_file)
 
     def send(self, message: OutboundMessage) -> str:
-        mail = EmailMessage()
-        mail["From"], mail["To"] = self.sender, message.recipient
-        mail["Subject"] = SUBJECTS.get(message.language, SUBJECTS["en"])
-        mail["Message-ID"] = f"<{message.id}@posada>"  # the same on every retry
-        mail.set_content(message.text)
-        if message.image_png:
-            mail.add_attachment(message.image_png, maintype="image", subtype="png", filename="payment-qr.png")
+        mail = compose(message, sender=self.sender)
         try:
-            with self._connect() as smtp:
-                if self.user and self.password:
-                    smtp.login(self.user, self.password)
+            with smtplib.SMTP(self.host, self.port, timeout=self.timeout_s) as smtp:
+                smtp.ehlo()
+                if self.starttls:
+                    if not smtp.has_extn("starttls"):
+                        raise DeliveryError("the SMTP server offers no STARTTLS", permanent=False)
+                    smtp.starttls(context=self.context)
+                    smtp.ehlo()
+                if self.username:
+                    smtp.login(self.username, self.password or "")
                 smtp.send_message(mail)
         except smtplib.SMTPRecipientsRefused as exc:
-            raise DeliveryError(f"recipient refused: {exc.recipients}", permanent=True) from exc
-        except smtplib.SMTPResponseException as exc:
-            raise DeliveryError(f"SMTP {exc.smtp_code}", permanent=500 <= exc.smtp_code < 600) from exc
+            code, reason = next(iter(exc.recipients.values()))
+            raise _refused(code, reason) from exc
+        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+            raise _refused(exc.smtp_code, exc.smtp_error) from exc
+        except smtplib.SMTPAuthenticationError as exc:
+            raise DeliveryError(f"SMTP login refused: {exc.smtp_code}", permanent=False) from exc
         except (smtplib.SMTPException, OSError) as exc:
-            raise DeliveryError(f"SMTP unreachable: {type(exc).__name__}", permanent=False) from exc
-        return message.id
+            raise DeliveryError(f"SMTP: {exc}", permanent=False) from exc
+        return str(mail["Message-ID"])
 
-    def _connect(self) -> smtplib.SMTP:
-        if self.tls:
-            return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout_s,
-                                    context=ssl.create_default_context())
-        smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout_s)
-        smtp.starttls(context=ssl.create_default_context())
-        return smtp
+
+def _refused(code: int, reason: bytes | str) -> DeliveryError:
+    text = reason.decode(errors="replace") if isinstance(reason, bytes) else str(reason)
+    if 500 <= code < 600:
+        return DeliveryError(f"bounced: {code} {text}"[:500], permanent=True)
+    return DeliveryError(f"SMTP {code} {text}"[:500], permanent=False)
+
+
+def compose(message: OutboundMessage, *, sender: str) -> EmailMessage:
+    """The MIME message of a queued email: text (and HTML) with its attachments."""
+    payload = message.payload
+    mail = EmailMessage()
+    mail["From"], mail["To"] = sender, message.recipient
+    mail["Subject"] = str(payload.get("subject", ""))
+    mail["Date"] = formatdate(localtime=False)
+    domain = sender.rpartition("@")[2].rstrip(">") or "localhost"
+    mail["Message-ID"] = make_msgid(idstring=message.id, domain=domain)
+    unsubscribe = payload.get("unsubscribe")
+    if unsubscribe:
+        mail["List-Unsubscribe"] = f"<{unsubscribe}>"
+        mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058
+    mail.set_content(message.text)
+    if payload.get("html"):
+        mail.add_alternative(str(payload["html"]), subtype="html")
+    for item in payload.get("attachments", []):
+        maintype, _, subtype = str(item["content_type"]).partition("/")
+        mail.add_attachment(base64.b64decode(item["b64"]), maintype=maintype, subtype=subtype,
+                            filename=str(item["filename"]))
+    mail["Content-Language"] = message.language  # last: set_content and attachments move Content-* headers
+    return mail

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -54,6 +55,21 @@ def retry(session: Session, scope: Scope, message_id: str, *, now: datetime) -> 
     return message
 
 
+SUBJECTS = {"en": "Your stay", "es": "Su estancia", "zh": "您的住宿"}
+
+
+def _as(channel: str, message: OutboxMessage) -> dict[str, Any]:
+    """The message's payload for ``channel``: an e-mail gets a subject and the QR as attachment."""
+    payload = {k: v for k, v in message.payload.items() if k not in ("alternatives", "image_png_b64")}
+    image = message.payload.get("image_png_b64")
+    if channel != "email":
+        return {**payload, **({"image_png_b64": image} if image else {})}
+    payload["subject"] = SUBJECTS.get(message.language, SUBJECTS["en"])
+    if image:
+        payload["attachments"] = [{"filename": "payment-qr.png", "content_type": "image/png", "b64": image}]
+    return payload
+
+
 def send_instead(session: Session, scope: Scope, message_id: str, *, channel: str,
                  now: datetime) -> str:
     """Queue the same message to the recipient's ``channel`` address; the new message's id."""
@@ -63,7 +79,7 @@ def send_instead(session: Session, scope: Scope, message_id: str, *, channel: st
         raise Conflict(f"this recipient has no {channel} address")
     if message.status == "sent":
         raise Conflict("the message was delivered")
-    payload = {k: v for k, v in message.payload.items() if k != "alternatives"}
+    payload = _as(channel, message)
     dedupe = f"{message.dedupe_key}:{channel}"[:200]
     if not enqueue(session, channel=channel, recipient=address[:254], template=message.template,
                    language=message.language, payload=payload, dedupe_key=dedupe, now=now,

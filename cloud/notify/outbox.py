@@ -204,6 +204,7 @@ class OutboxWorker:
             template=self.templates.get(row.template), template_params=row.payload["params"],
             in_session_window=last_inbound is not None
             and now - _aware(last_inbound) < SESSION_WINDOW,
+            payload=row.payload,
         )
 
 

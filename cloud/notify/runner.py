@@ -45,9 +45,11 @@ def build_senders(settings: NotifySettings, client: httpx.Client) -> dict[str, S
                                              base_url=settings.telegram_api_base)
     else:
         senders["telegram"] = SimulatedSender("telegram")
-    if settings.smtp_url:
-        senders["email"] = EmailSender(settings.smtp_url, sender=settings.email_from,
-                                       timeout_s=settings.notify_http_timeout_s)
+    if settings.smtp_host:
+        senders["email"] = EmailSender(
+            host=settings.smtp_host, port=settings.smtp_port, sender=settings.smtp_from,
+            starttls=settings.smtp_starttls, username=settings.smtp_username,
+            password=settings.smtp_password, ca_file=settings.smtp_ca_file, timeout_s=settings.smtp_timeout_s)
     else:
         senders["email"] = SimulatedSender("email")
     return senders

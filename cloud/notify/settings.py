@@ -39,9 +39,6 @@ class NotifySettings(AreaSettings):
     site_timezones: dict[str, str] = Field(
         default_factory=dict, description='JSON: site -> IANA zone for times in messages'
     )
-    smtp_url: str | None = Field(default=None, description="e-mail to guests: smtp://user:password@host:587 "
-                                 "(STARTTLS) or smtps://...:465; unset: simulated")
-    email_from: str = Field(default="posada@localhost", description="sender address of e-mail to guests")
     notify_staff_language: str = Field(default="en", description="language of staff messages")
     notify_max_attempts: int = Field(default=8, ge=1, description="attempts before dead letter")
     notify_backoff_base_s: float = Field(default=5.0, gt=0, description="first retry delay")
@@ -65,3 +62,13 @@ class NotifySettings(AreaSettings):
     reminder_escalate_after: int = Field(
         default=2, ge=1, description="after this many post-departure reminders, tell the desk"
     )
+    smtp_host: str | None = Field(default=None, description="SMTP server for guest email; unset: simulated")
+    smtp_port: int = Field(default=587, description="SMTP port (587: submission with STARTTLS)")
+    smtp_starttls: bool = Field(default=True,
+                                description="upgrade to TLS with STARTTLS (a server without it is refused)")
+    smtp_username: str | None = Field(default=None, description="SMTP login")
+    smtp_password: str | None = Field(default=None, description="SMTP password")
+    smtp_from: str = Field(default="Posada <no-reply@localhost>", description="From: of guest email")
+    smtp_ca_file: str | None = Field(default=None, description="CA bundle that signs the SMTP server's "
+                                     "certificate; unset: the system's")
+    smtp_timeout_s: float = Field(default=20.0, gt=0, description="SMTP connection timeout")

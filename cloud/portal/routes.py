@@ -11,15 +11,24 @@ from cloud.auth.scope import SiteScopeDep
 from cloud.board import queries
 from cloud.core.deps import SessionDep
 from cloud.core.templating import templates
+from cloud.i18n.catalog import DEFAULT
+from cloud.portal.tiles import TileCache
 
 router = APIRouter(include_in_schema=False)
+
+
+# each room's tile rendered once per row, language and zone (``cloud.portal.tiles``)
+tiles = TileCache(lambda **context: templates.get_template("board_room.html").render(**context))
 
 
 @router.get("/", response_class=HTMLResponse)
 def room_board(request: Request, session: SessionDep, scope: SiteScopeDep) -> HTMLResponse:
     sites = scope.narrow()
-    floors = queries.board(session, sites=sites)
+    gateways, rooms = queries.board_tiles(session, sites=sites)
     events = queries.recent_events(session, sites=sites, limit=15)
+    principal = getattr(request.state, "principal", None)
+    floors = tiles.floors(gateways, rooms, lang=getattr(request.state, "lang", DEFAULT),
+                          time_zone=principal.time_zone if principal else "UTC")
     return templates.TemplateResponse(request, "board.html", {"floors": floors, "events": events})
 
 

@@ -17,8 +17,11 @@ from pydantic import ValidationError
 from cloud.setup.document import PropertyDocument
 from cloud.setup.errors import Problem, SetupInvalid
 
+# libyaml's parser where PyYAML was built with it (the wheels are): ten times the pure-Python one.
+_SafeBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-class _Loader(yaml.SafeLoader):  # type: ignore[misc]
+
+class _Loader(_SafeBase):  # type: ignore[misc,valid-type]
     """The safe loader with YAML 1.2's plain ints, floats and booleans, and no timestamps."""
 
 

@@ -3,7 +3,8 @@
 One uvicorn process, an async psycopg pool, no ORM, no auth: the same booking semantics as the
 cloud on a plain schema (find a room of the type free for the dates, insert the stay; an
 exclusion constraint refuses a double booking, and the next free room is tried). It also answers
-``/me`` with the one query the cloud's token lookup needs and ``/health`` with ``SELECT 1``.
+``/me`` with the one query the cloud's token lookup needs, ``/avail`` with the cloud's inventory
+statement of availability, and ``/health`` with ``SELECT 1``.
 
 Run: ``POSADA_REF_DSN=postgresql://... python -m uvicorn tests.bench.http_reference:app``.
 Its schema lives in the ``ref`` schema of the database it is given (``prepare`` creates it).
@@ -53,6 +54,14 @@ ME = """
 SELECT u.id, u.username, u.display_name, u.role, u.chain, u.site
 FROM api_tokens t JOIN staff_users u ON u.id = t.user_id
 WHERE t.token_hash = %s AND t.revoked_at IS NULL AND t.expires_at > now() AND u.active
+"""
+
+# availability: the cloud's own inventory statement (the fewest rooms left per type over the stay)
+AVAIL = """
+SELECT i.room_type_id, min(i.capacity - i.sold) FROM type_inventory i
+JOIN room_types t ON t.id = i.room_type_id JOIN properties p ON p.id = t.property_id
+WHERE p.slug = 'big' AND i.night >= %(arrival)s AND i.night < %(departure)s
+GROUP BY i.room_type_id
 """
 
 
@@ -115,6 +124,13 @@ async def me(authorization: str = Header()) -> Any:
     if row is None:
         raise HTTPException(401)
     return dict(zip(("user_id", "username", "display_name", "role", "chain", "site"), row, strict=True))
+
+
+@app.get("/avail")
+async def avail(arrival: date, departure: date, adults: int = 1) -> Any:
+    async with pool.connection() as conn:
+        rows = await (await conn.execute(AVAIL, {"arrival": arrival, "departure": departure})).fetchall()
+    return [{"room_type": type_id, "rooms_left": left, "adults": adults} for type_id, left in rows]
 
 
 @app.get("/health")

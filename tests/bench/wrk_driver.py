@@ -111,6 +111,11 @@ class Result:
     def rate(self) -> float:
         return self.requests / self.seconds
 
+    @property
+    def answered_rate(self) -> float:
+        """Requests answered (2xx and 409) per second; refusals (503) left out."""
+        return (self.ok + self.conflict) / self.seconds
+
     def line(self) -> str:
         return (f"{self.rate:7.0f} req/s  p50 {self.p50_ms:7.1f}  p95 {self.p95_ms:7.1f}  "
                 f"p99 {self.p99_ms:7.1f}  max {self.max_ms:7.1f} ms  [2xx {self.ok}, 409 {self.conflict}, "

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 import tomllib
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -17,6 +15,7 @@ import yaml
 from cloud.core.config import area_fields
 from cloud.settings import Settings
 from edge.config import GatewayConfig, load_config
+from tests.support.cli import run_posada
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
@@ -124,8 +123,7 @@ def broker_conf(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     args = command.group(1).split()
     assert "--out" in args and "--target" in args, "the header's command must name --out and --target"
     args[args.index("--out") + 1] = str(out)
-    done = subprocess.run([sys.executable, "-m", "posada.cli", "provision", "broker", *args],
-                          capture_output=True, text=True, timeout=60)
+    done = run_posada("provision", "broker", *args)
     assert done.returncode == 0, done.stderr
     conf: dict[str, str] = {}
     for line in (out / "mosquitto.conf").read_text().splitlines():
@@ -192,13 +190,14 @@ def test_the_images_data_directories_are_on_named_volumes() -> None:
         assert_on_named_volume(service, path)
 
 
-def test_grafana_reads_its_provisioning_inside_its_mounts(tmp_path: Path) -> None:
+def test_grafana_reads_its_provisioning_inside_its_mounts(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     command = re.search(r"posada provision grafana --out (\S+)", header())
     assert command, "the compose header does not say how to provision Grafana"
-    done = subprocess.run([sys.executable, "-m", "posada.cli", "provision", "grafana",
-                           "--out", str(tmp_path)], capture_output=True, text=True, timeout=60,
-                          env={k: v for k, v in os.environ.items() if not k.startswith("POSADA_")}
-                          | {"POSADA_INFLUX_URL": "http://influxdb:8086"})
+    for name in [n for n in os.environ if n.startswith("POSADA_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("POSADA_INFLUX_URL", "http://influxdb:8086")
+    done = run_posada("provision", "grafana", "--out", str(tmp_path))
     assert done.returncode == 0, done.stderr
     spec = services()["grafana"]
     sources = {source for source, _ in mounts(spec)}

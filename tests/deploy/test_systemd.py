@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import run_posada
+
 ANALYZE = "/usr/bin/systemd-analyze"
 # The template units are checked through an instance, as systemd would start them.
 INSTANCES = {"posada-cloud.service": "posada-cloud.service",
@@ -21,9 +23,7 @@ def units(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("units")
     posada = Path(sys.executable).parent / "posada"
     assert posada.is_file(), f"{posada}: the posada command is not installed in this environment"
-    done = subprocess.run([sys.executable, "-m", "posada.cli", "provision", "systemd", "--out", str(out),
-                           "--site", "hotel", "--posada", str(posada)],
-                          capture_output=True, text=True, timeout=60)
+    done = run_posada("provision", "systemd", "--out", str(out), "--site", "hotel", "--posada", str(posada))
     assert done.returncode == 0, done.stderr
     return out
 
@@ -95,8 +95,7 @@ def test_the_sysusers_file_creates_the_user(units: Path) -> None:
 def test_a_bad_site_or_a_relative_command_writes_nothing(tmp_path: Path) -> None:
     for args in (["--site", "Hotel One"], ["--site", "hotel", "--posada", "bin/posada"],
                  ["--site", "hotel", "--posada", "/opt/posada/bin/posada\nExecStartPre=/bin/sh"]):
-        done = subprocess.run([sys.executable, "-m", "posada.cli", "provision", "systemd", "--out",
-                               str(tmp_path / "u"), *args], capture_output=True, text=True, timeout=60)
+        done = run_posada("provision", "systemd", "--out", str(tmp_path / "u"), *args)
         assert done.returncode != 0 and "posada provision systemd:" in done.stderr
         assert not (tmp_path / "u").exists()
 

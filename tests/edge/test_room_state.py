@@ -278,7 +278,7 @@ def histories(draw: st.DrawFn) -> list[Signal]:
     return out
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)  # up to 60 signals each
 @given(histories())
 def test_invariants_hold_over_any_history(signals: list[Signal]) -> None:
     room = Room(room="101")

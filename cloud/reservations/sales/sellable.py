@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import time
+from dataclasses import dataclass, field
+from datetime import date, time
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from cloud.catalog import service as catalog
-from cloud.catalog.models import CatalogStamp, RatePlan, RoomType
+from cloud.catalog.models import CatalogStamp, RatePlan, Room, RoomType
 from cloud.catalog.pricing import PriceRule, RatePolicy, StayRule
 from cloud.reservations.errors import UnknownResource
 from cloud.reservations.sales import rooms_inventory
@@ -31,6 +31,7 @@ class TypeInfo:
     code: str
     max_guests: int
     rank: int
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class PlanInfo:
     id: int
     code: str
     policy: RatePolicy
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class Sellable:
     rules: Mapping[tuple[int, int], tuple[PriceRule, ...]]  # (plan id, type id)
     rooms: Mapping[int, RoomInfo]  # by room id
     restrictions: tuple[StayRule, ...] = ()
+    retired: Mapping[int, date] = field(default_factory=dict)  # room id -> retired from that night
 
     def stay_rules(self, *, plan_id: int, type_id: int) -> tuple[StayRule, ...]:
         return tuple(r for r in self.restrictions if r.concerns(plan_id=plan_id, type_id=type_id))
@@ -80,11 +83,11 @@ def load(session: Session, site: str, *, stamp: int) -> Sellable:
     """Read a property's catalog (after its stamp, so the copy is never older than the stamp)."""
     prop = catalog.get_property(session, site)
     types = {
-        t.code: TypeInfo(id=t.id, code=t.code, max_guests=t.max_guests, rank=t.rank)
+        t.code: TypeInfo(id=t.id, code=t.code, max_guests=t.max_guests, rank=t.rank, name=t.name)
         for t in session.scalars(select(RoomType).where(RoomType.property_id == prop.id))
     }
     plans = {
-        p.code: PlanInfo(id=p.id, code=p.code, policy=catalog.policy_of(p))
+        p.code: PlanInfo(id=p.id, code=p.code, policy=catalog.policy_of(p), name=p.name)
         for p in session.scalars(select(RatePlan).where(RatePlan.property_id == prop.id))
     }
     rules = catalog.all_price_rules(
@@ -103,6 +106,10 @@ def load(session: Session, site: str, *, stamp: int) -> Sellable:
         rules={key: tuple(found) for key, found in rules.items()},
         rooms={room.id: room for room in rooms_inventory.room_infos(session, prop)},
         restrictions=tuple(catalog.stay_rules(session, property_id=prop.id)),
+        retired={room_id: since for room_id, since in session.execute(
+            select(Room.id, Room.retired_from)
+            .where(Room.property_id == prop.id, Room.retired_from.is_not(None))
+        ) if since is not None},
     )
 
 

@@ -16,9 +16,21 @@ from mqtt.envelope import utcnow
 from tests.cloud.auth.portal_app import PASSWORD, PortalApp, csrf_of
 
 # Provider webhooks are public and authenticated by their signature or verify token instead.
-WEBHOOKS = {"/api/v1/payments/stripe/webhook", "/api/v1/notify/whatsapp/webhook"}
+WEBHOOKS = {"/api/v1/payments/stripe/webhook", "/api/v1/notify/whatsapp/webhook",
+            "/api/v1/guest/payments/stripe/webhook"}
+# A channel's own calls and feeds: its secret (Bearer, or in the feed URL) admits it, not staff.
+CHANNELS = {"/api/v1/channels/ota/reservations", "/channels/ical/{secret}/types/{room_code}.ics",
+            "/channels/ical/{secret}/rooms/{slug}.ics"}
+# The guests' own pages: public, each booking reached only through its signed link (cloud/guestweb).
+GUEST_PAGES = {"/guest/{site}", "/guest/{site}/book", "/guest/{site}/stay/{ref}",
+               "/guest/{site}/stay/{ref}/pay",
+               "/guest/{site}/optout/{ref}", "/guest/{site}/precheckin/{ref}",
+               "/guest/{site}/precheckin/{ref}/qr.png", "/guest/{site}/stay/{ref}/key",
+               "/guest/{site}/stay/{ref}/key.png", "/guest/{site}/stay/{ref}/checkout",
+               "/guest/{site}/stay/{ref}/cancel"}
 PUBLIC = {"/signin", "/signin/unlock", "/signin/unlock/{token}", "/health", "/lang", "/signout",
-          "/api/v1/auth/tokens", *WEBHOOKS}
+          "/api/v1/auth/tokens", *WEBHOOKS, *CHANNELS,
+          *GUEST_PAGES}
 GUEST = {"name": "Ana García López", "email": "ana@example.com", "phone": "+34 600 111 222"}
 
 

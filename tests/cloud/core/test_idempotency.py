@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.core.db import make_engine, make_sessionmaker
+from cloud.core.errors import Conflict
 from cloud.core.idempotency import (
     IdempotencyKeyReused,
     IdempotentRequest,
@@ -21,6 +22,10 @@ from cloud.core.idempotency import (
 )
 
 NOW = datetime(2026, 12, 2, 12, tzinfo=UTC)
+
+
+class SoldOut(Conflict):
+    pass
 
 
 @pytest.fixture
@@ -66,6 +71,48 @@ def test_old_answers_are_purged(sessions: sessionmaker[Session]) -> None:
     idempotent(sessions, scope="folio", key="new", payload={}, work=lambda s: (201, {}), clock=lambda: NOW)
     with sessions.begin() as session:
         assert purge(session, older_than=NOW - timedelta(days=30)) == 1
+
+
+def test_without_looking_first_a_retry_is_rolled_back_and_gets_the_first_answer(
+        sessions: sessionmaker[Session]) -> None:
+    """The work runs again on a retry, but its writes are undone with the key's failed insert."""
+    made: list[int] = []
+
+    def work(session: Session) -> tuple[int, dict[str, int]]:
+        made.append(1)
+        session.add(IdempotentRequest(scope="side", key=str(len(made)), fingerprint="", status_code=0,
+                                      body={}, created_at=NOW))  # a write of the work's own
+        return 201, {"n": len(made)}
+
+    def book(payload: dict[str, int]) -> tuple[int, object]:
+        return idempotent(sessions, scope="book", key="k1", payload=payload, work=work, clock=lambda: NOW,
+                          look_first=False)
+
+    assert book({"a": 1}) == (201, {"n": 1})
+    assert book({"a": 1}) == (201, {"n": 1})
+    with pytest.raises(IdempotencyKeyReused):
+        book({"a": 2})
+    with sessions() as session:  # only the first run's write stayed
+        assert session.query(IdempotentRequest).filter_by(scope="side").count() == 1
+
+
+def test_without_looking_first_a_refused_retry_still_gets_the_first_answer(
+        sessions: sessionmaker[Session]) -> None:
+    """A retry whose work is refused (the first took the last room) answers as the first did."""
+    left = [1]
+
+    def work(_session: Session) -> tuple[int, dict[str, str]]:
+        if not left:
+            raise SoldOut("sold out")
+        left.pop()
+        return 201, {"room": "101"}
+
+    def book(key: str) -> tuple[int, object]:
+        return idempotent(sessions, scope="book", key=key, payload={}, work=work, look_first=False)
+
+    assert book("k1") == book("k1") == (201, {"room": "101"})
+    with pytest.raises(SoldOut):
+        book("k2")
 
 
 @given(st.text(max_size=300))

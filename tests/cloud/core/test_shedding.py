@@ -129,3 +129,22 @@ def test_no_request_waits_when_admitted_ones_already_take_all_the_time() -> None
             assert (await held).status_code == 200
 
     _run(run())
+
+
+def test_no_request_waits_when_the_slower_admitted_ones_take_all_the_time() -> None:
+    """The average admitted request is quick, but the slower ones leave no time to wait."""
+    async def run() -> None:
+        gate = Gate()
+        shed = LoadShedding(gate, max_in_flight=1, answer_within_s=5)
+        shed.service_s, shed.service_dev_s = 1.0, 2.0
+        async with _client(shed) as client:
+            held = asyncio.create_task(client.get("/work"))
+            while gate.started < 1:
+                await asyncio.sleep(0.01)
+            began = time.perf_counter()
+            assert (await client.get("/work")).status_code == 503
+            assert time.perf_counter() - began < 1
+            gate.open.set()
+            assert (await held).status_code == 200
+
+    _run(run())

@@ -1,0 +1,1 @@
+"""OpenTravel OTA XML: ARI pushed to a channel, reservations received from it."""

@@ -1,0 +1,77 @@
+"""Reservations a channel POSTs to us: parsed strictly, stored in one transaction, then answered.
+
+The answer (OTA_HotelResNotifRS with our ids) is written only after the commit, so the channel
+never hears "stored" for something that is not. A refusal stores nothing of the document; its
+reason is logged, kept for the channel page, and sent back in the RS Errors.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from cloud.channels import bookings, registry
+from cloud.channels.errors import ChannelInvalid, UnknownChannel
+from cloud.channels.ota import res_messages
+from cloud.channels.ota.xml import XmlRefused, parse, serialize
+from cloud.channels.status import note_problem, note_sync
+from cloud.core.clock import Clock
+from cloud.reservations.stays.ledger import StayLedger
+
+log = logging.getLogger(__name__)
+TRIES = 3  # a deadlock or a concurrent first delivery of the same confirmation: try again
+
+
+def receive(
+    sessions: sessionmaker[Session], *, secret: str, body: bytes, clock: Clock, ledger: StayLedger | None
+) -> tuple[int, bytes]:
+    """(HTTP status, body) for one reservation document from the channel holding ``secret``."""
+    with sessions() as session:
+        try:
+            channel_id = registry.by_secret(session, secret).id
+        except UnknownChannel:
+            return 401, b"unknown channel secret"
+    try:
+        doc = res_messages.read(parse(body, expect=res_messages.ROOTS))
+    except XmlRefused as exc:
+        _refused(sessions, channel_id, str(exc), clock())
+        return 400, str(exc).encode()
+    for attempt in range(TRIES):
+        now = clock()
+        try:
+            ours = _store(sessions, channel_id, doc, now=now, ledger=ledger)
+        except ChannelInvalid as exc:
+            _refused(sessions, channel_id, exc.detail, now)
+            return 200, serialize(res_messages.response(doc, now=now, errors=[exc.detail]))
+        except (IntegrityError, OperationalError) as exc:
+            if attempt == TRIES - 1:
+                raise
+            log.info("channel %s: reservation document retried after %s", channel_id, type(exc).__name__)
+            continue
+        return 200, serialize(res_messages.response(doc, now=now, ours=ours))
+    raise AssertionError("unreachable")
+
+
+def _store(
+    sessions: sessionmaker[Session],
+    channel_id: int,
+    doc: res_messages.Document,
+    *,
+    now: datetime,
+    ledger: StayLedger | None,
+) -> list[tuple[str, str]]:
+    with sessions.begin() as session:
+        channel = registry.get_by_id(session, channel_id)
+        stored = [bookings.apply(session, channel, fact, now=now, ledger=ledger) for fact in doc.bookings]
+        ours = [(row.confirmation, row.reservation_id or f"overbooking-{row.id}") for row in stored]
+        note_sync(session, channel_id, "inbound", at=now)
+    return ours
+
+
+def _refused(sessions: sessionmaker[Session], channel_id: int, reason: str, now: datetime) -> None:
+    with sessions.begin() as session:
+        note_problem(session, channel_id, "ota-reservation", reason, at=now)
+        note_sync(session, channel_id, "inbound", at=now, error=reason)

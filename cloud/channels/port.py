@@ -1,0 +1,113 @@
+"""The channel port and the ARI it carries (pure: no I/O).
+
+ARI is availability, rates and inventory: per room type (and rate plan) and night, what a
+channel may sell. An update carries ranges of nights with equal values, so a year of unchanged
+prices is one range; every adapter (OTA XML, a test double) implements :class:`ChannelPort`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal, Protocol
+
+MessageKind = Literal["availability", "restrictions", "rates", "counts"]
+
+
+@dataclass(frozen=True)
+class NightAri:
+    """What one room type under one rate plan may sell on a night."""
+
+    free: int  # rooms left of the type
+    price_minor: int | None  # None: no price that night (closed)
+    stop_sell: bool = False
+    closed_to_arrival: bool = False
+    closed_to_departure: bool = False
+    min_stay: int | None = None
+    max_stay: int | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.free > 0 and not self.stop_sell and self.price_minor is not None
+
+
+@dataclass(frozen=True)
+class AriRange:
+    """Nights ``start``..``end`` (both included, as OTA's Start/End) sharing one value."""
+
+    start: date
+    end: date
+    value: NightAri
+
+
+@dataclass(frozen=True)
+class AriItem:
+    """The ranges of one room type (and plan), in the channel's codes."""
+
+    room_code: str
+    rate_code: str | None  # None for counts, which are per room type
+    ranges: tuple[AriRange, ...]
+
+
+@dataclass(frozen=True)
+class AriUpdate:
+    """One message to a channel: one kind of ARI for one or more room types and plans."""
+
+    kind: MessageKind
+    hotel_code: str
+    currency: str
+    decimals: int
+    after_tax: bool  # prices include tax
+    items: tuple[AriItem, ...]
+
+
+class ChannelPort(Protocol):
+    """Where ARI goes; raises ``cloud.core.delivery.DeliveryError`` (``permanent``,
+    ``retry_after``) when the channel refuses or cannot be reached."""
+
+    def push(self, update: AriUpdate) -> None: ...
+
+
+def relevant(kind: MessageKind, value: NightAri) -> tuple[object, ...]:
+    """The part of a night's value a kind of message carries (ranges split only on that)."""
+    if kind == "counts":
+        return (value.free,)
+    if kind == "availability":
+        return (value.open,)
+    if kind == "rates":
+        return (value.price_minor,)
+    return (value.closed_to_arrival, value.closed_to_departure, value.min_stay, value.max_stay)
+
+
+def coalesce(kind: MessageKind, nights: Iterable[tuple[date, NightAri]]) -> tuple[AriRange, ...]:
+    """Consecutive nights whose relevant values are equal become one range (nights in order)."""
+    out: list[AriRange] = []
+    for night, value in nights:
+        last = out[-1] if out else None
+        if (
+            last is not None
+            and last.end + timedelta(days=1) == night
+            and relevant(kind, last.value) == relevant(kind, value)
+        ):
+            out[-1] = AriRange(last.start, night, last.value)
+        else:
+            out.append(AriRange(night, night, value))
+    return tuple(out)
+
+
+def with_markup(amount_minor: int, markup_bp: int) -> int:
+    """A price raised (or lowered) by basis points, rounded half up to a minor unit."""
+    return (amount_minor * (10_000 + markup_bp) + 5_000) // 10_000
+
+
+def merge_spans(spans: Sequence[tuple[date, date]], *, gap: int = 0) -> list[tuple[date, date]]:
+    """Inclusive night spans, overlapping or touching ones merged (sorted); with ``gap``, also
+    those at most that many nights apart (resending a few unchanged nights costs less than a call)."""
+    merged: list[tuple[date, date]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1] + timedelta(days=1 + gap):
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged

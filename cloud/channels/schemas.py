@@ -1,0 +1,118 @@
+"""Request and response models of the channel manager's API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ChannelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
+    name: str = Field(min_length=1, max_length=200)
+    kind: Literal["ical", "ota"]
+    markup_bp: int = Field(default=0, ge=-5000, le=50000, description="basis points over our price")
+    hotel_code: str = Field(default="", max_length=64)
+    endpoint_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://")
+    calls_per_minute: int = Field(default=20, ge=1, le=6000)
+
+
+class ChannelPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    markup_bp: int | None = Field(default=None, ge=-5000, le=50000)
+    paused: bool | None = None
+    hotel_code: str | None = Field(default=None, max_length=64)
+    endpoint_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://")
+    calls_per_minute: int | None = Field(default=None, ge=1, le=6000)
+
+
+class MappingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    room_type: str = Field(max_length=32)
+    rate_plan: str = Field(max_length=32)
+    room_code: str = Field(max_length=64)
+    rate_code: str = Field(max_length=64)
+    import_url: str | None = Field(default=None, max_length=500)
+
+
+class MappingOut(BaseModel):
+    id: int
+    room_type: str
+    rate_plan: str
+    room_code: str
+    rate_code: str
+    import_url: str | None
+
+
+class SyncOut(BaseModel):
+    direction: str
+    last_ok_at: datetime | None
+    last_error_at: datetime | None
+    last_error: str
+
+
+class MessageOut(BaseModel):
+    id: int
+    kind: str
+    room_type: str
+    first_night: date
+    last_night: date
+    status: str
+    attempts: int
+    next_at: datetime
+    last_error: str
+
+
+class ProblemOut(BaseModel):
+    at: datetime
+    source: str
+    reason: str
+
+
+class ChannelOut(BaseModel):
+    code: str
+    name: str
+    kind: str
+    markup_bp: int
+    paused: bool
+    hotel_code: str
+    endpoint_url: str | None
+    calls_per_minute: int
+    mappings: list[MappingOut]
+    syncs: list[SyncOut]
+    queued: int
+    failed: int
+
+
+class ChannelCreated(ChannelOut):
+    secret: str = Field(description="shown once: feed URLs and reservation calls carry it")
+    feeds: list[str] = Field(description="export feeds (paths) for this channel to subscribe to")
+
+
+class SecretOut(BaseModel):
+    secret: str
+    feeds: list[str]
+
+
+class ResyncOut(BaseModel):
+    queued: int
+
+
+class ChannelReservationOut(BaseModel):
+    channel: str
+    confirmation: str
+    status: str
+    reservation_id: str | None
+    room_type: str
+    arrival: date
+    departure: date
+    guest_name: str
+    total_minor: int
+    currency: str
+    conflict: str | None

@@ -1,0 +1,50 @@
+"""What the guest pages need from the app: their settings, the link signer, the rate limiter and
+the checkout provider (Stripe when a secret key is set, else the simulated twin)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+
+from cloud.billing.fonts import FontChoice, find_cjk_font
+from cloud.billing.settings import BillingSettings
+from cloud.core.http import outbound_client
+from cloud.guestweb.emails import Mailer
+from cloud.guestweb.links import LinkSigner
+from cloud.guestweb.rate_limit import RateLimiter
+from cloud.guestweb.settings import GuestWebSettings
+from cloud.payments.checkout import CheckoutProvider, SimulatedCheckout
+from cloud.payments.stripe_checkout import StripeCheckout
+
+
+@dataclass
+class GuestWebContext:
+    settings: GuestWebSettings
+    billing: BillingSettings
+    signer: LinkSigner
+    checkout: CheckoutProvider
+    limiter: RateLimiter = field(default_factory=RateLimiter)
+    monotonic: Callable[[], float] = time.monotonic
+    wall: Callable[[], float] = time.time  # webhook timestamps are checked against real time
+    font: Callable[[], FontChoice] = find_cjk_font
+
+    def mailer(self, request_base: str) -> Mailer:
+        """Links in emails point at the public URL (else where the request came in)."""
+        base = self.settings.guestweb_public_url or request_base
+        return Mailer(base_url=base, signer=self.signer, link_days=self.settings.guestweb_link_days,
+                      font=self.font)
+
+
+def build_guestweb(settings: GuestWebSettings, *, billing: BillingSettings, secret: str,
+                   font: Callable[[], FontChoice], client: httpx.Client | None = None) -> GuestWebContext:
+    checkout: CheckoutProvider
+    if billing.stripe_secret_key:
+        checkout = StripeCheckout(client or outbound_client(timeout_s=billing.http_timeout_s),
+                                  secret_key=billing.stripe_secret_key, base_url=billing.stripe_api_base)
+    else:
+        checkout = SimulatedCheckout()
+    return GuestWebContext(settings=settings, billing=billing, signer=LinkSigner(secret), checkout=checkout,
+                           font=font)

@@ -1,0 +1,1 @@
+"""The hotel's numbers: occupancy, ADR, RevPAR, revenue, pickup and pace (docs/reports.md)."""

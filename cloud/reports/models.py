@@ -1,0 +1,92 @@
+"""The reports' own settings: how out-of-order rooms count, and what each rate plan sells.
+
+Nothing here copies a figure: reports are computed from the desk's and billing's tables."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cloud.core.db import Base, UtcDateTime
+
+OUT_OF_ORDER = ("available", "excluded")
+USAGES = ("sale", "complimentary", "house_use")
+
+
+class ReportSettings(Base):
+    """A property's report settings (no row: the defaults, ``out_of_order = available``)."""
+
+    __tablename__ = "reports_settings"
+
+    property_id: Mapped[int] = mapped_column(ForeignKey("properties.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    out_of_order: Mapped[str] = mapped_column(String(12), default="available", server_default="available")
+
+    __table_args__ = (CheckConstraint(f"out_of_order IN {OUT_OF_ORDER!r}", name="out_of_order"),)
+
+
+class RatePlanUsage(Base):
+    """What a rate plan's nights are for the reports (no row: ``sale``, no segment)."""
+
+    __tablename__ = "reports_rate_plans"
+
+    rate_plan_id: Mapped[int] = mapped_column(ForeignKey("rate_plans.id", ondelete="CASCADE"),
+                                              primary_key=True)
+    usage: Mapped[str] = mapped_column(String(16), default="sale", server_default="sale")
+    segment: Mapped[str] = mapped_column(String(32), default="", server_default="")
+
+    __table_args__ = (CheckConstraint(f"usage IN {USAGES!r}", name="usage"),)
+
+
+CATEGORIES = ("payroll", "utilities", "supplies", "maintenance", "commissions", "marketing", "other")
+
+
+class Expense(Base):
+    """An expense entry or a supplier's invoice, dated to the day it belongs to (docs/reports.md#expenses)."""
+
+    __tablename__ = "reports_expenses"
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True)
+    property_id: Mapped[int] = mapped_column(ForeignKey("properties.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # "entry" or "supplier_invoice"
+    category: Mapped[str] = mapped_column(String(16))
+    incurred_on: Mapped[date] = mapped_column(Date)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    supplier: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    reference: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    description: Mapped[str] = mapped_column(String(400), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('entry', 'supplier_invoice')", name="kind"),
+        CheckConstraint(f"category IN {CATEGORIES!r}", name="category"),
+        CheckConstraint("amount_minor > 0", name="positive"),
+        Index("ix_reports_expenses_property_day", "property_id", "incurred_on"),
+    )
+
+
+class RecurringExpense(Base):
+    """The same amount every month from one month to another (rent, a contract, payroll)."""
+
+    __tablename__ = "reports_recurring_expenses"
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True)
+    property_id: Mapped[int] = mapped_column(ForeignKey("properties.id", ondelete="CASCADE"), index=True)
+    category: Mapped[str] = mapped_column(String(16))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    first_month: Mapped[date] = mapped_column(Date)  # the first day of a month
+    last_month: Mapped[date | None] = mapped_column(Date, nullable=True)  # included; None: still running
+    description: Mapped[str] = mapped_column(String(400), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (
+        CheckConstraint(f"category IN {CATEGORIES!r}", name="category"),
+        CheckConstraint("amount_minor > 0", name="positive"),
+        CheckConstraint("last_month IS NULL OR last_month >= first_month", name="months_order"),
+    )

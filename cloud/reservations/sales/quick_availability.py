@@ -1,0 +1,128 @@
+"""Availability from the catalog kept in memory and one statement for the inventory.
+
+The types, plans, prices and restrictions come from the property's catalog copy (``sellable``),
+good while the catalog stamp holds. One statement reads the stamp and, per room type, the
+fewest rooms left on any night of the stay; when the stamp it read is not the copy's, the copy
+is read again and so is the inventory. The quotes are priced by the pure pricing core, so the
+answer is the one ``queries.availability`` gives, as plain data for the JSON encoder.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Date, Integer, bindparam, text
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+
+from cloud.catalog.pricing import quote, restriction
+from cloud.core.errors import Conflict, DomainError
+from cloud.core.fast_reads import FastReads
+from cloud.core.nights import Stay
+from cloud.reservations.sales.sellable import Sellable, SellableCache, read_stamp
+
+# The stamp comes back on its own row (room type NULL); a type with no inventory rows yet for
+# the stay has every room free.
+INVENTORY = text(
+    "SELECT NULL, (SELECT stamp FROM catalog_stamp WHERE id = 1) "
+    "UNION ALL "
+    "SELECT i.room_type_id, min(i.capacity - i.sold) FROM type_inventory i "
+    "JOIN room_types t ON t.id = i.room_type_id "
+    "WHERE t.property_id = :property AND i.night >= :arrival AND i.night < :departure "
+    "GROUP BY i.room_type_id"
+).bindparams(
+    bindparam("property", type_=Integer), bindparam("arrival", type_=Date),
+    bindparam("departure", type_=Date),
+)
+ATTEMPTS = 3  # catalog changes racing the read: read it again, then give up
+
+
+class CatalogChanging(Conflict):
+    """The catalog changed under every attempt to read it."""
+
+
+def offers(
+    sellable: Sellable, left: Mapping[int, int], *, stay: Stay, guests: int, room_type: str | None
+) -> list[dict[str, Any]]:
+    """Every sellable (type, plan) with its quote, as ``QuoteOut`` fields (pure).
+
+    ``left``: the fewest rooms left per type id over the stay's nights that have inventory rows."""
+    rooms = rooms_by_type(sellable, stay.arrival)
+    types = sorted(
+        (t for t in sellable.types.values()
+         if t.max_guests >= guests and (not room_type or t.code == room_type)),
+        key=lambda t: (t.rank, t.id),
+    )
+    plans = sorted(sellable.plans.values(), key=lambda p: p.id)
+    found = []
+    for type_ in types:
+        free = min(rooms.get(type_.id, 0), left.get(type_.id, rooms.get(type_.id, 0)))
+        if free <= 0:
+            continue
+        for plan in plans:
+            try:
+                priced = quote(sellable.rules.get((plan.id, type_.id), ()), stay,
+                               currency=sellable.currency, policy=plan.policy)
+            except DomainError:
+                continue  # no price for some night, or the stay is too short for this plan
+            found.append({
+                "room_type": type_.code, "room_type_name": type_.name, "max_guests": type_.max_guests,
+                "rooms_left": free, "rate_plan": plan.code, "rate_plan_name": plan.name,
+                "refundable": plan.policy.refundable, "currency": priced.currency,
+                "nights": [{"night": n, "amount_minor": a} for n, a in priced.nights],
+                "total_minor": priced.total_minor, "deposit_minor": priced.deposit_minor,
+                "unavailable": restriction(sellable.stay_rules(plan_id=plan.id, type_id=type_.id), stay),
+            })
+    return found
+
+
+_counted: dict[tuple[str, int, date], dict[int, int]] = {}
+_counted_lock = threading.Lock()
+
+
+def rooms_by_type(sellable: Sellable, arrival: date) -> dict[int, int]:
+    """Rooms per type still sold on ``arrival`` (a room retired from that night on is not),
+    counted once per catalog copy and arrival night."""
+    key = (sellable.slug, sellable.stamp, arrival)
+    found = _counted.get(key)
+    if found is not None:
+        return found
+    counts: dict[int, int] = {}
+    for room in sellable.rooms.values():
+        since = sellable.retired.get(room.id)
+        if since is None or since > arrival:
+            counts[room.type_id] = counts.get(room.type_id, 0) + 1
+    with _counted_lock:
+        if len(_counted) > 4096:
+            _counted.clear()
+        _counted[key] = counts
+    return counts
+
+
+async def search(
+    reads: FastReads, cache: SellableCache, sessions: sessionmaker[Session], site: str, *,
+    stay: Stay, guests: int, room_type: str | None,
+) -> list[dict[str, Any]]:
+    """``offers`` for ``site``: the catalog from memory (read on a worker thread when missing
+    or stale), the inventory in one statement on the event loop."""
+    sellable = cache.latest(site)
+    if sellable is None:
+        sellable = await run_in_threadpool(_load, cache, sessions, site)
+    params = {"property": sellable.property_id, "arrival": stay.arrival, "departure": stay.departure}
+    for _attempt in range(ATTEMPTS):
+        rows = await reads.rows(INVENTORY, params)
+        stamp = next(int(value) for type_id, value in rows if type_id is None)
+        if stamp == sellable.stamp:
+            left = {int(type_id): int(value) for type_id, value in rows if type_id is not None}
+            return offers(sellable, left, stay=stay, guests=guests, room_type=room_type)
+        sellable = await run_in_threadpool(_load, cache, sessions, site)
+        params["property"] = sellable.property_id
+    raise CatalogChanging("the catalog kept changing while availability was read; try again")
+
+
+def _load(cache: SellableCache, sessions: sessionmaker[Session], site: str) -> Sellable:
+    with sessions() as session:
+        return cache.get(session, site, stamp=read_stamp(session))

@@ -1,0 +1,266 @@
+"""The channel manager on PostgreSQL: change -> ARI accepted by the stand-in OTA while 20
+bookings/s arrive from three channels, and a full one-year resync of 20 room types x 3 plans.
+
+Figures are printed with a same-run reference (one ARI request to the stand-in, alone), never
+timed pass/fail. Run: ``./dev.sh bench -k channels``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
+
+import httpx
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from cloud.catalog import service as catalog
+from cloud.catalog.models import Floor, RatePlan, RatePrice, Room, RoomType
+from cloud.channels import outbox, registry
+from cloud.channels.models import Channel
+from cloud.channels.ota import ari_messages, inbound, standin
+from cloud.channels.ota.client import OtaChannel
+from cloud.channels.ota.xml import serialize
+from cloud.channels.port import AriItem, AriRange, AriUpdate, NightAri
+from cloud.channels.pusher import AriPusher, PushSettings
+from cloud.core.db import make_sessionmaker
+from tests.support.db import migrated_engine
+
+pytestmark = pytest.mark.bench
+NOW = datetime(2027, 1, 4, 9, tzinfo=UTC)
+TODAY = NOW.date()
+HOTEL = "BENCH-1"
+RATE_PER_S = 20
+SECONDS = 10
+
+
+def _property(session: Session, *, types: int, plans: int, rooms_each: int) -> None:
+    prop = catalog.create_property(session, slug="bench", name="Bench", timezone="UTC", currency="EUR")
+    floor = Floor(property_id=prop.id, slug="f1", level=1)
+    session.add(floor)
+    session.flush()
+    number = 1
+    for t in range(types):
+        type_ = RoomType(property_id=prop.id, code=f"t{t:02d}", name=f"Type {t}", max_guests=2, rank=t)
+        session.add(type_)
+        session.flush()
+        for _ in range(rooms_each):
+            session.add(
+                Room(
+                    property_id=prop.id,
+                    floor_id=floor.id,
+                    room_type_id=type_.id,
+                    slug=f"r{number}",
+                    number=number,
+                )
+            )
+            number += 1
+        for p in range(plans):
+            plan = session.scalar(
+                select(RatePlan).where(RatePlan.property_id == prop.id, RatePlan.code == f"p{p}")
+            )
+            if plan is None:
+                plan = RatePlan(property_id=prop.id, code=f"p{p}", name=f"Plan {p}")
+                session.add(plan)
+                session.flush()
+            session.add(
+                RatePrice(rate_plan_id=plan.id, room_type_id=type_.id, amount_minor=9000 + 500 * t + 100 * p)
+            )
+            session.add(
+                RatePrice(
+                    rate_plan_id=plan.id, room_type_id=type_.id, amount_minor=11000 + 500 * t, weekdays=[4, 5]
+                )
+            )
+
+
+def _channels(sessions: sessionmaker[Session], url: str, *, count: int, types: int, plans: int) -> list[str]:
+    secrets = []
+    with sessions.begin() as session:
+        prop = catalog.get_property(session, "bench")
+        for c in range(count):
+            channel, secret = registry.create(
+                session,
+                prop,
+                registry.NewChannel(
+                    code=f"ch{c}",
+                    name=f"Channel {c}",
+                    kind="ota",
+                    hotel_code=HOTEL,
+                    endpoint_url=url,
+                    calls_per_minute=6000,
+                ),
+                now=NOW,
+            )
+            for t in range(types):
+                for p in range(plans):
+                    registry.set_mapping(
+                        session,
+                        channel,
+                        room_type=f"t{t:02d}",
+                        rate_plan=f"p{p}",
+                        room_code=f"T{t:02d}",
+                        rate_code=f"P{p}",
+                    )
+            secrets.append(secret)
+    return secrets
+
+
+@pytest.fixture
+def ota() -> Iterator[standin.StandInOta]:
+    server = standin.StandInOta(hotel_code=HOTEL, per_minute=100_000).start()
+    yield server
+    server.stop()
+
+
+def _pusher(sessions: sessionmaker[Session], client: httpx.Client, interval: float) -> AriPusher:
+    return AriPusher(
+        sessions,
+        clock=lambda: NOW,
+        settings=PushSettings(horizon_days=365, interval_s=interval),
+        port_for=lambda ch: OtaChannel(client, url=ch.endpoint_url or "", secret=None, clock=lambda: NOW),
+    )
+
+
+def _reference(ota: standin.StandInOta, client: httpx.Client, rounds: int = 50) -> list[float]:
+    """One counts request for one night, built, sent and its answer read: the floor of a push."""
+    update = AriUpdate(
+        kind="counts",
+        hotel_code=HOTEL,
+        currency="EUR",
+        decimals=2,
+        after_tax=False,
+        items=(AriItem("T00", None, (AriRange(TODAY, TODAY, NightAri(3, 9000)),)),),
+    )
+    port = OtaChannel(client, url=ota.url, secret=None, clock=lambda: NOW)
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        port.push(update)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def _quantiles(values: list[float]) -> tuple[float, float]:
+    cuts = statistics.quantiles(values, n=20)
+    return cuts[9], cuts[18]
+
+
+def test_change_to_ari_accepted_while_three_channels_book(pg_url: str, ota: standin.StandInOta) -> None:
+    engine = migrated_engine(pg_url, pool_size=20, max_overflow=20)
+    sessions = make_sessionmaker(engine)
+    with sessions.begin() as session:
+        _property(session, types=4, plans=1, rooms_each=20)
+    secrets = _channels(sessions, ota.url, count=3, types=4, plans=1)
+    client = httpx.Client(timeout=10)
+    reference = _reference(ota, client)
+    ota.accepted.clear()
+    pusher = _pusher(sessions, client, interval=0.02)
+    pusher.start()
+    committed: dict[date, float] = {}
+    total = RATE_PER_S * SECONDS
+
+    def send(n: int) -> None:
+        night = TODAY + timedelta(days=1 + n)  # one night each: its own change to follow
+        doc = standin.reservation(
+            hotel_code=HOTEL,
+            confirmation=f"B{n}",
+            room_code=f"T{n % 4:02d}",
+            rate_code="P0",
+            arrival=night,
+            departure=night + timedelta(days=1),
+            total="90.00",
+        )
+        status, _ = inbound.receive(sessions, secret=secrets[n % 3], body=doc, clock=lambda: NOW, ledger=None)
+        assert status == 200
+        committed[night] = time.monotonic()
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        for n in range(total):
+            pool.submit(send, n)
+            time.sleep(max(0.0, started + (n + 1) / RATE_PER_S - time.monotonic()))
+    deadline = time.monotonic() + 30
+    latencies: list[float] = []
+    while time.monotonic() < deadline:
+        latencies = _latencies(ota, committed)
+        if len(latencies) == total:
+            break
+        time.sleep(0.2)
+    pusher.stop()
+    client.close()
+    engine.dispose()
+    ref50, ref95 = _quantiles(reference)
+    p50, p95 = _quantiles(latencies)
+    print(
+        f"\nchannels: {total} bookings from 3 channels at {RATE_PER_S}/s over {SECONDS} s; "
+        f"{len(latencies)} changes seen accepted by the stand-in (inventory counts), "
+        f"{len(ota.accepted)} requests"
+    )
+    print(f"  change -> ARI accepted: p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms")
+    print(
+        f"  reference, one ARI request alone: p50 {ref50 * 1000:.1f} ms, p95 {ref95 * 1000:.1f} ms "
+        f"(ratio p50 {p50 / ref50:.0f}x)"
+    )
+    assert len(latencies) == total
+
+
+def _latencies(ota: standin.StandInOta, committed: dict[date, float]) -> list[float]:
+    first_seen: dict[date, float] = {}
+    for received in list(ota.accepted):
+        if received.root != "OTA_HotelInvCountNotifRQ":
+            continue
+        for control in received.document.iter("{*}StatusApplicationControl"):
+            start, end = (
+                date.fromisoformat(control.get("Start", "")),
+                date.fromisoformat(control.get("End", "")),
+            )
+            night = start
+            while night <= end:
+                at = committed.get(night)
+                if at is not None and received.at >= at and night not in first_seen:
+                    first_seen[night] = received.at - at
+                night += timedelta(days=1)
+    return list(first_seen.values())
+
+
+def test_full_year_resync_of_twenty_types_and_three_plans(pg_url: str, ota: standin.StandInOta) -> None:
+    engine = migrated_engine(pg_url, pool_size=10, max_overflow=10)
+    sessions = make_sessionmaker(engine)
+    with sessions.begin() as session:
+        _property(session, types=20, plans=3, rooms_each=2)
+    _channels(sessions, ota.url, count=1, types=20, plans=3)
+    client = httpx.Client(timeout=30)
+    reference = _reference(ota, client, rounds=30)
+    ota.accepted.clear()
+    with sessions.begin() as session:
+        session.execute(text("DELETE FROM channel_changes"))
+        channel = session.scalars(select(Channel)).one()
+        start = time.perf_counter()
+        queued = outbox.resync(session, channel, now=NOW, horizon_days=365)
+    pusher = _pusher(sessions, client, interval=0.01)
+    requests = 0
+    while True:
+        sent = pusher.tick()
+        requests += sent
+        if sent == 0:
+            break
+    elapsed = time.perf_counter() - start
+    size = sum(len(serialize(r.document)) for r in ota.accepted)
+    ranges = sum(1 for r in ota.accepted for _ in r.document.iter("{*}StatusApplicationControl"))
+    ref50, _ = _quantiles(reference)
+    print(
+        f"\nchannels: full resync, 20 room types x 3 rate plans x 365 nights: {queued} queued messages, "
+        f"{requests} requests ({ranges} ranges, {size / 1e6:.1f} MB of XML) in {elapsed:.1f} s"
+    )
+    print(
+        f"  reference, one ARI request alone: p50 {ref50 * 1000:.1f} ms; the resync is "
+        f"{elapsed / ref50:.0f}x one request"
+    )
+    client.close()
+    engine.dispose()
+    assert requests == len(ota.accepted) and not ota.refused
+    _ = ari_messages

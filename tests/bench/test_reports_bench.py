@@ -1,0 +1,180 @@
+"""Reports at scale on PostgreSQL: a year of 1,000 rooms and 50,000 reservations.
+
+The rows are written in bulk (reservations, their nights and rooms, folios, room-night and extra
+lines, payments) as the desk and billing would have left them; what is timed is the reports.
+Each figure is printed beside a same-run reference: a bare ``count(*)`` and a bare
+``GROUP BY night`` over the same nights table. Not timed pass/fail (the machine is shared).
+Run: ``./dev.sh bench -k reports``.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, insert, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from cloud.billing.models import Charge, Folio, Payment
+from cloud.catalog import service as catalog
+from cloud.catalog.models import Floor, RatePlan, Room, RoomType
+from cloud.core.db import make_engine, make_sessionmaker
+from cloud.core.migrate import upgrade
+from cloud.reports.bookings import bookings
+from cloud.reports.definitions import Grain
+from cloud.reports.dimensions import Dimension
+from cloud.reports.pickup import pickup
+from cloud.reports.service import Query, kpis
+from cloud.reservations.models import Reservation, ReservationNight, RoomAllocation
+from tests.support.pg import fresh_database
+
+pytestmark = [pytest.mark.bench, pytest.mark.timeout(1800)]
+START, END = date(2027, 1, 1), date(2028, 1, 1)
+RESERVATIONS = 50_000
+TYPES = (("std", 600, 9000), ("sup", 300, 13000), ("ste", 100, 24000))
+AS_OF = datetime(2027, 10, 1, 12, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def loaded() -> Iterator[sessionmaker[Session]]:
+    with fresh_database("posada_reports_bench") as url:
+        engine = make_engine(url, pool_size=5)
+        upgrade(engine)
+        sessions: sessionmaker[Session] = make_sessionmaker(engine)
+        started = time.perf_counter()
+        with sessions.begin() as s:
+            rooms = _hotel(s)
+        counts = _load(engine, rooms)
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+        print(f"\nloaded 1,000 rooms, {counts} in {time.perf_counter() - started:.1f} s")
+        yield sessions
+        engine.dispose()
+
+
+def _hotel(s: Session) -> list[tuple[int, int, int]]:
+    prop = catalog.create_property(s, slug="big", number=9, name="Big", timezone="Europe/Madrid",
+                                   currency="EUR")
+    floors = [Floor(property_id=prop.id, slug=f"f{n}", level=n) for n in range(1, 11)]
+    s.add_all(floors)
+    s.add(RatePlan(property_id=prop.id, code="flex", name="Flexible"))
+    s.flush()
+    rows, number = [], 0
+    for code, count, _ in TYPES:
+        type_ = RoomType(property_id=prop.id, code=code, name=code, max_guests=3)
+        s.add(type_)
+        s.flush()
+        for _ in range(count):
+            rows.append({"property_id": prop.id, "floor_id": floors[number // 100].id,
+                         "room_type_id": type_.id, "slug": f"r{number}", "number": 1000 + number})
+            number += 1
+    s.execute(insert(Room), rows)
+    plan = s.query(RatePlan).one()
+    return [(r.id, r.room_type_id, plan.id) for r in s.query(Room).order_by(Room.id)]
+
+
+def _load(engine: Engine, rooms: list[tuple[int, int, int]]) -> str:
+    """Each room filled over the year; reservations before AS_OF are stayed, later ones booked."""
+    rng = random.Random(18)
+    prop_id = 1
+    tables: dict[Any, list[dict[str, Any]]] = {m: [] for m in (Reservation, ReservationNight, RoomAllocation,
+                                                                Folio, Charge, Payment)}
+    per_room = RESERVATIONS // len(rooms)
+    prices = {n: p for n, (_, _, p) in enumerate(TYPES)}
+    for index, (room_id, type_id, plan_id) in enumerate(rooms):
+        night = START + timedelta(days=rng.randrange(7))
+        price = prices[0 if index < 600 else 1 if index < 900 else 2]
+        for _ in range(per_room):
+            nights = rng.randint(1, 6)
+            arrival, departure = night, night + timedelta(days=nights)
+            created = datetime.combine(arrival, datetime.min.time(), tzinfo=UTC) - timedelta(
+                days=rng.randint(0, 120), hours=rng.randint(0, 23))
+            status = ("cancelled" if rng.random() < 0.1 else "checked_out"
+                      if arrival < AS_OF.date() else "booked")
+            _stay(tables, rng, prop_id=prop_id, room=(room_id, type_id, plan_id), price=price, status=status,
+                  arrival=arrival, departure=departure, created=created)
+            night = departure + timedelta(days=rng.randint(0, 2))
+    with engine.begin() as conn:
+        for model, rows in tables.items():
+            for chunk in range(0, len(rows), 10_000):
+                conn.execute(insert(model), rows[chunk:chunk + 10_000])
+    return ", ".join(f"{len(rows):,} {model.__tablename__}" for model, rows in tables.items())
+
+
+def _stay(tables: dict[Any, list[dict[str, Any]]], rng: random.Random, *, prop_id: int,
+          room: tuple[int, int, int], price: int, status: str, arrival: date, departure: date,
+          created: datetime) -> None:
+    room_id, type_id, plan_id = room
+    rid = f"R{len(tables[Reservation]):025d}"
+    nights = [arrival + timedelta(days=n) for n in range((departure - arrival).days)]
+    tables[Reservation].append({
+        "id": rid, "property_id": prop_id, "status": status, "guest_name": "G", "adults": 1, "children": 0,
+        "room_type_id": type_id, "inventory_type_id": type_id, "rate_plan_id": plan_id, "arrival": arrival,
+        "departure": departure, "currency": "EUR", "total_minor": price * len(nights),
+        "deposit_required_minor": 0, "checkout_due_at": created, "preferences": {}, "notes": "",
+        "created_at": created,
+        "cancelled_at": created + timedelta(days=1) if status == "cancelled" else None})
+    tables[ReservationNight] += [{"reservation_id": rid, "night": n, "amount_minor": price} for n in nights]
+    if status == "cancelled":
+        return
+    tables[RoomAllocation].append({"room_id": room_id, "reservation_id": rid, "kind": "stay",
+                                   "start_night": arrival, "end_night": departure, "note": ""})
+    folio = f"F{rid[1:]}"
+    posted = datetime.combine(arrival, datetime.min.time(), tzinfo=UTC) + timedelta(hours=15)
+    tables[Folio].append({"id": folio, "site": "big", "reservation_id": rid, "kind": "stay",
+                          "currency": "EUR", "guest_name": "G", "guest_language": "en", "status": "open",
+                          "created_at": created, "routed_kinds": []})
+    if status != "checked_out":
+        return
+    lines = [("room_night", n, price) for n in nights]
+    lines += [("restaurant", None, rng.randint(500, 5000)) for _ in range(rng.randint(0, 2))]
+    for kind, night, amount in lines:
+        tax = amount // 11
+        tables[Charge].append({
+            "id": f"C{len(tables[Charge]):025d}", "folio_id": folio, "origin_folio_id": folio,
+            "payer": "guest", "kind": kind, "description": "", "discount": False, "quantity": 1,
+            "unit_minor": amount, "currency": "EUR", "net_minor": amount - tax, "tax_minor": tax,
+            "gross_minor": amount, "taxes": {"IVA": tax}, "night": night, "posted_at": posted})
+    tables[Payment].append({
+        "id": f"P{rid[1:]}", "folio_id": folio, "payer": "guest", "direction": "payment", "method": "cash",
+        "stage": "check_out", "amount_minor": sum(a for _, _, a in lines), "currency": "EUR",
+        "status": "succeeded", "created_at": posted + timedelta(days=len(nights))})
+
+
+def _median(action: Callable[[], object], runs: int = 3) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def test_reports_over_a_year_of_a_thousand_rooms(loaded: sessionmaker[Session]) -> None:
+    year = Query(sites=("big",), start=START, end=END, grain=Grain.MONTH)
+    with loaded() as s:
+        reference_count = _median(lambda: s.execute(text("SELECT count(*) FROM reservation_nights")).scalar())
+        reference_group = _median(lambda: s.execute(text(
+            "SELECT night, count(*) FROM reservation_nights GROUP BY night")).all())
+        figures = {
+            "kpis by month": _median(lambda: kpis(s, year)),
+            "kpis by day": _median(lambda: kpis(s, Query(sites=("big",), start=START, end=END,
+                                                         grain=Grain.DAY))),
+            "kpis by room type": _median(lambda: kpis(s, Query(sites=("big",), start=START, end=END,
+                                                              dimension=Dimension.ROOM_TYPE))),
+            "bookings (lead time, stay)": _median(lambda: bookings(s, year)),
+            "pickup and pace, 90 nights": _median(lambda: pickup(s, sites=["big"], now=AS_OF, nights=90)),
+        }
+        sold = sum(r.figures.sold for r in kpis(s, year).rows)
+    print(f"\nreports over 1,000 rooms, {RESERVATIONS:,} reservations, {sold:,} room nights sold "
+          f"(median of 3, seconds)")
+    print(f"  reference: SELECT count(*) FROM reservation_nights          {reference_count:.3f}")
+    print(f"  reference: SELECT night, count(*) ... GROUP BY night         {reference_group:.3f}")
+    for name, seconds in figures.items():
+        print(f"  {name:<28} {seconds:.3f}  ({seconds / reference_group:.1f}x the GROUP BY)")
+    assert sold > 100_000

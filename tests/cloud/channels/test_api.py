@@ -1,0 +1,205 @@
+"""The channel manager through the app: managers' API, the secret feeds, the OTA endpoint, the page."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from fastapi.testclient import TestClient
+from lxml import etree
+from sqlalchemy.orm import Session, sessionmaker
+
+from cloud.auth.roles import Role
+from cloud.channels.ical.feed import read
+from cloud.channels.ota import standin
+from cloud.core.db import make_sessionmaker
+from tests.cloud.channels.conftest import NOW, _template
+from tests.cloud.reservations.apps import client_for
+from tests.support.db import migrated_engine
+
+BASE = "/api/v1/properties/hotel/channels"
+# One app and database for the module (an app costs seconds here): tests keep to their own data.
+pytestmark = pytest.mark.xdist_group("channels-api")
+
+
+@pytest.fixture(scope="module")
+def module_sessions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sessionmaker[Session]]:
+    path = tmp_path_factory.mktemp("channels-api") / "cloud.db"
+    shutil.copyfile(_template()[0], path)
+    engine = migrated_engine(f"sqlite:///{path}")
+    yield make_sessionmaker(engine)
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def manager(module_sessions: sessionmaker[Session]) -> Iterator[TestClient]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("POSADA_CHANNELS_ENABLED", "false")  # the test drives the queue, no sender thread
+        with client_for(module_sessions, clock=lambda: NOW, role=Role.MANAGER) as client:
+            yield client
+
+
+@pytest.fixture(scope="module")
+def created(manager: TestClient) -> dict[str, object]:
+    answer = manager.post(
+        BASE,
+        json={"code": "expedia", "name": "Expedia", "kind": "ota", "hotel_code": "EXP-9", "markup_bp": 1500},
+    )
+    assert answer.status_code == 201, answer.text
+    mapping = manager.put(
+        f"{BASE}/expedia/mappings",
+        json={"room_type": "std", "rate_plan": "flex", "room_code": "DBL", "rate_code": "BAR"},
+    )
+    assert mapping.status_code == 200, mapping.text
+    body: dict[str, object] = answer.json()
+    return body
+
+
+def test_a_manager_creates_and_lists_channels(manager: TestClient, created: dict[str, object]) -> None:
+    assert created["secret"] and created["feeds"] == []  # no mapping yet
+    rotated = manager.post(f"{BASE}/expedia/secret").json()
+    created["secret"], feeds = rotated["secret"], rotated["feeds"]
+    assert any(f.endswith("/types/DBL.ics") for f in feeds) and any(
+        f.endswith("/rooms/101.ics") for f in feeds
+    )
+    listed = {c["code"]: c for c in manager.get(BASE).json()}
+    assert listed["expedia"]["markup_bp"] == 1500 and listed["expedia"]["mappings"][0]["room_code"] == "DBL"
+    assert "secret" not in listed["expedia"]
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"code": "expedia", "name": "Again", "kind": "ota", "hotel_code": "X"}, 409),
+        ({"code": "Bad Code", "name": "x", "kind": "ota"}, 422),
+        ({"code": "x", "name": "x", "kind": "fax"}, 422),
+        ({"code": "x", "name": "x", "kind": "ota", "markup_bp": -9000}, 422),
+    ],
+)
+def test_bad_channels_are_refused(
+    manager: TestClient, created: dict[str, object], body: dict[str, object], status: int
+) -> None:
+    assert manager.post(BASE, json=body).status_code == status
+
+
+def test_a_mapping_to_an_unknown_room_type_is_refused(
+    manager: TestClient, created: dict[str, object]
+) -> None:
+    answer = manager.put(
+        f"{BASE}/expedia/mappings",
+        json={"room_type": "penthouse", "rate_plan": "flex", "room_code": "PH", "rate_code": "BAR"},
+    )
+    assert answer.status_code == 422 and "penthouse" in answer.text
+
+
+def test_the_front_desk_cannot_manage_channels(module_sessions: sessionmaker[Session]) -> None:
+    with client_for(module_sessions, clock=lambda: NOW, role=Role.FRONT_DESK) as desk:
+        assert desk.get(BASE).status_code == 403
+
+
+def test_feeds_export_what_cannot_be_sold_and_a_rotated_secret_revokes_them(
+    manager: TestClient, created: dict[str, object], module_sessions: sessionmaker[Session]
+) -> None:
+    feed_path = f"/channels/ical/{created['secret']}/rooms/101.ics"
+    with module_sessions.begin() as session:
+        from cloud.catalog import service as catalog
+        from cloud.core.nights import Stay
+        from cloud.reservations.sales import rooms_inventory
+
+        room = catalog.room_by_slug(session, catalog.get_property(session, "hotel"), "101")
+        rooms_inventory.put_out_of_order(session, room, stay=Stay(date(2027, 3, 20), date(2027, 3, 23)))
+    answer = manager.get(feed_path)
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/calendar")
+    holds = list(read(answer.content, default_zone="Europe/Madrid").values())
+    assert [(h.arrival, h.departure) for h in holds] == [(date(2027, 3, 20), date(2027, 3, 23))]
+    type_feed = manager.get(feed_path.replace("/rooms/101.ics", "/types/DBL.ics"))
+    assert type_feed.status_code == 200 and b"X-WR-TIMEZONE:Europe/Madrid" in type_feed.content
+    rotated = manager.post(f"{BASE}/expedia/secret")
+    assert rotated.status_code == 200
+    assert manager.get(feed_path).status_code == 404
+    created["secret"] = rotated.json()["secret"]  # the module's later tests use the new one
+    assert manager.get(feed_path.replace("101", "999")).status_code == 404
+
+
+def test_the_ota_endpoint_stores_and_answers(manager: TestClient, created: dict[str, object]) -> None:
+    doc = standin.reservation(
+        hotel_code="EXP-9",
+        confirmation="E-1",
+        room_code="DBL",
+        rate_code="BAR",
+        arrival=date(2027, 3, 10),
+        departure=date(2027, 3, 11),
+        total="103.50",
+    )
+    answer = manager.post(
+        "/api/v1/channels/ota/reservations",
+        content=doc,
+        headers={"Authorization": f"Bearer {created['secret']}", "Content-Type": "application/xml"},
+    )
+    assert answer.status_code == 200, answer.text
+    root = etree.fromstring(answer.content)
+    assert root.find("{*}Success") is not None
+    ours = {i.get("ResID_Type"): i.get("ResID_Value") for i in root.iter("{*}HotelReservationID")}
+    page = manager.get(f"/reservations/{ours['14']}")
+    assert page.status_code == 200 and "Expedia" in page.text and "E-1" in page.text
+    listed = manager.get("/api/v1/properties/hotel/channel-reservations").json()
+    assert listed[0]["confirmation"] == "E-1" and listed[0]["reservation_id"] == ours["14"]
+    refused = manager.post(
+        "/api/v1/channels/ota/reservations", content=doc, headers={"Authorization": "Bearer wrong"}
+    )
+    assert refused.status_code == 401
+
+
+def test_an_oversize_reservation_document_is_refused(manager: TestClient, created: dict[str, object]) -> None:
+    answer = manager.post(
+        "/api/v1/channels/ota/reservations",
+        content=b" " * 1_000_001,
+        headers={"Authorization": f"Bearer {created['secret']}"},
+    )
+    assert answer.status_code == 413
+
+
+def test_resync_queues_every_kind_of_every_mapping(manager: TestClient, created: dict[str, object]) -> None:
+    assert manager.post(f"{BASE}/expedia/resync").json() == {"queued": 4}  # one type: 4 kinds
+    messages = manager.get(f"{BASE}/expedia/messages").json()
+    assert {m["kind"] for m in messages} == {"availability", "restrictions", "rates", "counts"}
+
+
+@pytest.mark.parametrize(
+    ("language", "words"), [("en", "Resync now"), ("es", "Sincronizar ahora"), ("zh-Hans", "立即同步")]
+)
+def test_the_channel_page_shows_in_three_languages(
+    manager: TestClient, created: dict[str, object], language: str, words: str
+) -> None:
+    page = manager.get("/channels/hotel", headers={"Accept-Language": language})
+    assert page.status_code == 200 and words in page.text and "EXP-9" in page.text
+
+
+def test_an_overbooking_is_on_the_page_with_what_to_do(
+    manager: TestClient, created: dict[str, object], module_sessions: sessionmaker[Session]
+) -> None:
+    from cloud.catalog.models import Restriction
+
+    with module_sessions.begin() as session:  # the night is closed: the channel sold what we do not sell
+        session.add(Restriction(property_id=1, start=date(2027, 4, 1), end=date(2027, 4, 2), stop_sell=True))
+    doc = standin.reservation(
+        hotel_code="EXP-9",
+        confirmation="E-OVER",
+        room_code="DBL",
+        rate_code="BAR",
+        arrival=date(2027, 4, 1),
+        departure=date(2027, 4, 2),
+        total="90.00",
+    )
+    answer = manager.post(
+        "/api/v1/channels/ota/reservations",
+        content=doc,
+        headers={"Authorization": f"Bearer {created['secret']}"},
+    )
+    assert answer.status_code == 200 and b"Success" in answer.content
+    page = manager.get("/channels/hotel")
+    assert "E-OVER" in page.text and "relocate the guest" in page.text and "stop sell" in page.text
+    listed = manager.get("/api/v1/properties/hotel/channel-reservations?overbooked=true").json()
+    assert [r["confirmation"] for r in listed] == ["E-OVER"]
