@@ -17,6 +17,7 @@ from fastapi import FastAPI
 
 from cloud.api import wiring as api
 from cloud.auth import wiring as auth
+from cloud.auth.audit_seal import AuditSealer
 from cloud.billing import wiring as billing
 from cloud.billing.context import build_context as build_billing
 from cloud.billing.guest_messages import run_reminders
@@ -28,12 +29,15 @@ from cloud.cards.issuer import KeyringIssuer
 from cloud.channels import wiring as channels
 from cloud.channels.context import build_channels
 from cloud.commands.publisher import CommandPublisher
+from cloud.core.body_limit import BodyLimit
 from cloud.core.clock import Clock, utcnow
 from cloud.core.db import make_engine, make_sessionmaker
 from cloud.core.election import Leadership
 from cloud.core.fast_reads import FastReads
 from cloud.core.migrate import upgrade
+from cloud.core.origin import RequestOrigin
 from cloud.core.problems import install_problem_handlers
+from cloud.core.rate_limit import ApiRateLimit
 from cloud.core.shedding import LoadShedding
 from cloud.core.templating import templates
 from cloud.guests import wiring as guests
@@ -52,6 +56,7 @@ from cloud.keys.storage import KeyDirectory
 from cloud.notify import wiring as notify
 from cloud.notify.maintenance import MaintenanceAlertNotifier
 from cloud.notify.routes import NotifyContext
+from cloud.notify.staff_mail import UnlockMail
 from cloud.portal import wiring as portal
 from cloud.reports import wiring as reports
 from cloud.reservations import wiring as reservations
@@ -89,8 +94,10 @@ def build_services(settings: Settings, *, clock: Clock = utcnow,
         billing=build_billing(sessions, settings.billing, clock=clock), ledger=ledger,
         notify=NotifyContext(sessions=sessions, settings=settings.notify, clock=clock),
     )
+    services.auth.mailer = UnlockMail(settings.notify)  # unlock links after failed sign-ins
     # checkouts at the hour, block releases, service tasks; the message outbox and reminders
     services.workers.append(StayClock(sessions, history=history, ledger=ledger))
+    services.workers.append(AuditSealer(sessions))  # committed audit entries take their place in the chain
     services.workers.append(notify.build_loop(sessions, settings.notify, reminders=partial(
         run_reminders, billing=settings.billing, notify=settings.notify)))
     services.channels = build_channels(sessions, settings.channels, clock=clock, ledger=ledger)
@@ -187,6 +194,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow,
                  portal, guestweb):
         area.install(app, services)
     install_i18n(app, templates)  # the language is known to every page, errors too
+    app.add_middleware(ApiRateLimit, per_minute=settings.api_rate_per_minute, burst=settings.api_rate_burst)
+    app.add_middleware(BodyLimit, max_bytes=settings.http_max_body_bytes)
+    app.add_middleware(RequestOrigin)  # who and from where, for the audit trail
     app.add_middleware(LoadShedding, max_in_flight=settings.http_max_in_flight,  # outermost: sheds cheaply
                        answer_within_s=settings.http_answer_within_ms / 1000)
     return app

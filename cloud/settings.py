@@ -66,6 +66,11 @@ class Settings(BaseSettings):
                                     "more wait for a slot, or get 503 with Retry-After")
     http_answer_within_ms: int = Field(default=1000, ge=0, description="a request waits for a slot only "
                                        "while it could still be answered within this (503 after)")
+    http_max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024, description="request bodies over "
+                                     "this many bytes are refused with 413")
+    api_rate_per_minute: int = Field(default=600, ge=1, description="requests a minute one API token may "
+                                     "make on average (per HTTP worker); more get 429 with Retry-After")
+    api_rate_burst: int = Field(default=120, ge=1, description="requests one API token may make at once")
     secret_key: str = Field(
         default=DEFAULT_SECRET,
         description="signs session cookies and CSRF tokens: at least 32 random characters; "

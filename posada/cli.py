@@ -68,6 +68,9 @@ def _parser(*, wants_help: bool) -> argparse.ArgumentParser:
     guests_sub = guests.add_subparsers(dest="what", required=True)
     guests_sub.add_parser("reencrypt",
                           help="re-encrypt every guest's personal data with POSADA_GUEST_ACTIVE_KEY")
+    audit = sub.add_parser("audit", help="the audit trail: check its hash chain")
+    audit.add_subparsers(dest="what", required=True).add_parser(
+        "verify", help="walk the chain; report the first broken link (exit 1) or how many entries hold")
     return parser
 
 
@@ -145,6 +148,10 @@ def _dispatch(args: argparse.Namespace, rest: list[str]) -> int | None:
         from posada.property_cli import run as property_run
 
         return property_run(args)
+    if command == ("audit", "verify"):
+        from posada.audit_cli import run as audit_verify
+
+        return audit_verify()
     if command == ("guests", "reencrypt"):
         from cloud.guests.rekey import run as rekey
         from cloud.settings import load

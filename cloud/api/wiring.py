@@ -1,4 +1,4 @@
-"""Installs the operators' endpoints: ``/health``."""
+"""Installs the operators' endpoints: ``/health`` (public, up or not) and ``/api/v1/health`` (staff)."""
 
 from __future__ import annotations
 

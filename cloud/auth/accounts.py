@@ -158,3 +158,12 @@ def change_own_password(session: Session, *, actor: Principal, passwords: Passwo
     session.execute(update(StaffSession).where(*open_sessions).values(revoked_at=utcnow()))
     audit(session, actor, "staff.password_change", "staff", user.id, site=user.site)
     return user
+
+
+def set_own_email(session: Session, *, actor: Principal, email: str | None) -> StaffUser:
+    """Staff set the address their unlock links go to (checked by the caller)."""
+    user = session.get(StaffUser, actor.user_id)
+    if user is None:
+        raise NotFound("no such staff member")
+    user.email = email
+    return user

@@ -8,12 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, Field
 
+from cloud.auth.accounts import get_staff
 from cloud.auth.context import auth_context
-from cloud.auth.deps import CurrentUser
-from cloud.auth.errors import AccountLocked, BadCredentials
-from cloud.auth.sessions import Refused, issue_api_token, revoke_api_token, sign_in, sign_out
+from cloud.auth.deps import CurrentUser, StaffAdmin
+from cloud.auth.errors import BadCredentials, SignInThrottled
+from cloud.auth.sessions import Refused, issue_api_token, revoke_api_token, sign_in, sign_out, unlock
 from cloud.core.deps import DbSession
 from cloud.core.errors import NotFound
+from cloud.core.origin import client_address
 from mqtt.envelope import utcnow
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -42,15 +44,17 @@ class Me(BaseModel):
 
 @router.post("/tokens", response_model=TokenIssued, status_code=201)
 def create_token(request: Request, body: TokenRequest, db: DbSession) -> TokenIssued:
-    """Exchange a staff member's password for a bearer token (failures count toward lockout)."""
+    """Exchange a staff member's password for a bearer token (failures slow further attempts:
+    429 with Retry-After)."""
     ctx = auth_context(request)
     now = utcnow()
     result = sign_in(db, username=body.username, password=body.password, now=now, settings=ctx.settings,
-                     passwords=ctx.passwords, user_agent="api")
+                     passwords=ctx.passwords, user_agent="api", address=client_address(request))
     if isinstance(result, Refused):
         db.commit()
-        if result.reason == "locked":
-            raise AccountLocked("too many failed attempts; try again later")
+        if result.reason == "throttled":
+            raise SignInThrottled(f"too many failed sign-ins; retry in {result.retry_after} s",
+                                  retry_after=result.retry_after)
         raise BadCredentials("wrong username or password")
     sign_out(db, result.token, now=now)  # only the token is wanted, not a portal session
     token, row = issue_api_token(db, principal=result.principal, name=body.name, now=now,
@@ -68,3 +72,9 @@ def delete_token(token_id: Annotated[str, Path(max_length=26)], user: CurrentUse
 def me(user: CurrentUser) -> Me:
     return Me(user_id=user.user_id, username=user.username, display_name=user.display_name,
               role=user.role.value, chain=user.chain, site=user.site)
+
+
+@router.post("/staff/{user_id}/unlock", status_code=204)
+def unlock_staff(user_id: Annotated[str, Path(max_length=26)], user: StaffAdmin, db: DbSession) -> None:
+    """A manager forgets a staff member's failed sign-ins: their next attempt need not wait."""
+    unlock(db, user=get_staff(db, user_id, actor=user), actor=user)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import sessionmaker
 from cloud.auth.passwords import Passwords
 from cloud.auth.principal_cache import PrincipalCache
 from cloud.auth.settings import AuthSettings
+from cloud.auth.unlock_link import UnlockMailer
 from cloud.core.deps import services
 from cloud.core.fast_reads import FastReads
 
@@ -27,6 +28,7 @@ class AuthContext:
     sessionmaker: sessionmaker[Any]
     reads: FastReads  # the access stamp, read on every request
     principals: PrincipalCache = field(default_factory=PrincipalCache)
+    mailer: UnlockMailer | None = None  # sends unlock links (notify's e-mail); None: none are sent
 
 
 def auth_context(request: Request) -> AuthContext:

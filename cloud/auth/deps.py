@@ -2,6 +2,7 @@
 
     from cloud.auth.deps import CurrentUser, require_role, PropertyUser
     from cloud.core.deps import DbSession
+from cloud.core.origin import current_origin
     from cloud.auth.roles import Role
 
     @router.get("/things")
@@ -28,6 +29,7 @@ from cloud.auth.roles import GUEST_DATA_ROLES, STAFF_ADMIN_ROLES, Principal, Rol
 from cloud.auth.sessions import api_token_principal, session_principal
 from cloud.auth.tokens import token_hash
 from cloud.core.deps import DbSession
+from cloud.core.origin import current_origin
 from mqtt.envelope import utcnow
 
 ACCESS_STAMP = "SELECT stamp FROM access_stamp WHERE id = 1"
@@ -52,6 +54,10 @@ async def current_principal(request: Request) -> Principal:
         if principal is None:
             raise NotAuthenticated("sign in first" if not cookie else "your session has ended; sign in again")
     request.state.principal = principal
+    origin = current_origin()
+    if origin is not None:  # the audit trail records who acts in this request
+        origin.actor_id, origin.actor, origin.role, origin.site = (
+            principal.user_id, principal.username, principal.role.value, principal.site)
     return principal
 
 

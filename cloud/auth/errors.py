@@ -23,10 +23,17 @@ class BadCredentials(DomainError):
     title = "Wrong username or password"
 
 
-class AccountLocked(DomainError):
-    status = 423
-    type_ = "/problems/account-locked"
-    title = "Account locked"
+class SignInThrottled(DomainError):
+    """Too many failed sign-ins lately (for the account or from the address): wait, then retry."""
+
+    status = 429
+    type_ = "/problems/sign-in-throttled"
+    title = "Too many failed sign-ins"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, retry_after=retry_after)
+        self.retry_after = retry_after
+        self.headers = {"Retry-After": str(retry_after)}
 
 
 class CsrfRejected(DomainError):

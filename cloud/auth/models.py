@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cloud.auth.roles import Role
@@ -42,6 +42,7 @@ class StaffUser(Base):
     failure_window_start: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)  # where unlock links go
 
     __table_args__ = (
         CheckConstraint(ROLE_CHECK, name="role"),
@@ -83,7 +84,8 @@ class ApiToken(Base):
 
 
 class AuditEntry(Base):
-    """Who changed what and when: reservations, payments, cards, guests, staff."""
+    """Who changed what, when and from where: append-only, each entry chained to the one before
+    by a SHA-256 hash (``cloud/auth/audit_chain.py``) once sealed (``cloud/auth/audit_seal.py``)."""
 
     __tablename__ = "audit_log"
 
@@ -96,8 +98,41 @@ class AuditEntry(Base):
     entity: Mapped[str] = mapped_column(String(64))
     entity_id: Mapped[str] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    role: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    address: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
-    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id", "at"), Index("ix_audit_at", "at"))
+    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id", "at"), Index("ix_audit_at", "at"),
+                      Index("uq_audit_log_seq", "seq", unique=True), Index("ix_audit_actor", "actor", "at"),
+                      Index("ix_audit_unsealed", "at", "id", postgresql_where=text("seq IS NULL"),
+                            sqlite_where=text("seq IS NULL")))
+
+
+class AuditHead(Base):
+    """The chain's end: its last seq and hash. One row, locked by each appending transaction."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+
+class SigninAddress(Base):
+    """Failed sign-ins from one client address (an IPv6 /64), for the per-address throttle."""
+
+    __tablename__ = "signin_addresses"
+
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    wait_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+    __table_args__ = (CheckConstraint("failures >= 0", name="failures"),)
 
 
 class AccessStamp(Base):

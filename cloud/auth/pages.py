@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from cloud.auth.accounts import change_own_password
+from cloud.auth.accounts import change_own_password, set_own_email
 from cloud.auth.context import SESSION_COOKIE, auth_context, cookie_secure
 from cloud.auth.deps import CurrentUser
 from cloud.auth.errors import InvalidAccount
-from cloud.auth.models import ApiToken
+from cloud.auth.models import ApiToken, StaffUser
 from cloud.auth.sessions import (
     Refused,
     issue_api_token,
@@ -20,8 +20,11 @@ from cloud.auth.sessions import (
     sign_in,
     sign_out,
     sign_out_everywhere,
+    unlock,
 )
+from cloud.auth.unlock_link import check_token, email_problem, request_link
 from cloud.core.deps import DbSession
+from cloud.core.origin import client_address
 from cloud.core.templating import templates
 from cloud.i18n.catalog import LANGUAGES
 from cloud.i18n.jinja import LANG_COOKIE
@@ -53,19 +56,57 @@ def signin(request: Request, db: DbSession, username: Annotated[str, Form(max_le
            next: Annotated[str, Form(max_length=2000)] = "/") -> Response:
     ctx = auth_context(request)
     result = sign_in(db, username=username, password=password, now=utcnow(), settings=ctx.settings,
-                     passwords=ctx.passwords, user_agent=request.headers.get("user-agent", ""))
+                     passwords=ctx.passwords, user_agent=request.headers.get("user-agent", ""),
+                     address=client_address(request))
     if isinstance(result, Refused):
         db.commit()  # failures count even though the answer is a refusal
-        locked = result.reason == "locked"
-        error = (_("This account is locked after too many failed attempts. Try again later.") if locked
-                 else _("Wrong username or password."))
-        context = {"next": safe_next(next), "error": error, "username": username[:64]}
-        return _page(request, "auth/signin.html", context, 423 if locked else 401)
+        throttled = result.reason == "throttled"
+        error = (_("Too many failed sign-ins. Try again in %(seconds)s seconds.")
+                 % {"seconds": result.retry_after} if throttled else _("Wrong username or password."))
+        context = {"next": safe_next(next), "error": error, "username": username[:64], "throttled": throttled}
+        page = _page(request, "auth/signin.html", context, 429 if throttled else 401)
+        if throttled:
+            page.headers["Retry-After"] = str(result.retry_after)
+        return page
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, result.token, httponly=True, samesite="lax", path="/",
                         secure=cookie_secure(request, ctx.settings),
                         max_age=ctx.settings.session_lifetime_minutes * 60)
     return response
+
+
+@router.get("/signin/unlock", response_class=HTMLResponse)
+def unlock_form(request: Request) -> HTMLResponse:
+    return _page(request, "auth/unlock.html", {"state": "ask"})
+
+
+@router.post("/signin/unlock", response_class=HTMLResponse)
+def unlock_ask(request: Request, db: DbSession,
+               username: Annotated[str, Form(max_length=200)]) -> HTMLResponse:
+    """The same answer whether or not the account exists: it tells an attacker nothing."""
+    ctx = auth_context(request)
+    if ctx.mailer is not None:
+        request_link(db, username=username, base_url=str(request.base_url), secret=ctx.settings.secret_key,
+                     now=utcnow(), mailer=ctx.mailer)
+    return _page(request, "auth/unlock.html", {"state": "sent"})
+
+
+@router.get("/signin/unlock/{token}", response_class=HTMLResponse)
+def unlock_confirm(request: Request, db: DbSession,
+                   token: Annotated[str, Path(max_length=200)]) -> HTMLResponse:
+    """A page with a button: mail scanners that open links do not unlock anything."""
+    valid = check_token(db, token, secret=auth_context(request).settings.secret_key, now=utcnow())
+    return _page(request, "auth/unlock.html", {"state": "confirm" if valid else "invalid", "token": token},
+                 200 if valid else 410)
+
+
+@router.post("/signin/unlock/{token}", response_model=None)
+def unlock_apply(request: Request, db: DbSession, token: Annotated[str, Path(max_length=200)]) -> Response:
+    user = check_token(db, token, secret=auth_context(request).settings.secret_key, now=utcnow())
+    if user is None:
+        return _page(request, "auth/unlock.html", {"state": "invalid"}, 410)
+    unlock(db, user=user, actor="system:unlock-link")
+    return RedirectResponse("/signin", status_code=303)
 
 
 @router.post("/signout")
@@ -90,8 +131,9 @@ def choose_language(lang: Annotated[str, Form(max_length=16)],
 def _account(request: Request, db: DbSession, user: CurrentUser, *, new_token: str | None = None,
              error: str | None = None) -> HTMLResponse:
     live = select(ApiToken).where(ApiToken.user_id == user.user_id, ApiToken.revoked_at.is_(None))
+    me = db.get(StaffUser, user.user_id)
     context = {"tokens": list(db.scalars(live.order_by(ApiToken.created_at))), "new_token": new_token,
-               "error": error, "active": "account"}
+               "error": error, "active": "account", "email": me.email if me else None}
     return _page(request, "auth/account.html", context, 422 if error else 200)
 
 
@@ -121,6 +163,17 @@ def change_password(request: Request, user: CurrentUser, db: DbSession,
     response = RedirectResponse("/signin", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+@router.post("/account/email", response_model=None)
+def set_email(request: Request, user: CurrentUser, db: DbSession,
+              email: Annotated[str, Form(max_length=254)]) -> Response:
+    """Where unlock links go (empty: none)."""
+    address = email.strip()
+    if address and email_problem(address):
+        return _account(request, db, user, error=_("Could not set the e-mail address: ") + address[:254])
+    set_own_email(db, actor=user, email=address or None)
+    return RedirectResponse("/account", status_code=303)
 
 
 @router.post("/account/tokens", response_class=HTMLResponse)

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from cloud.auth.accounts import principal_of
 from cloud.auth.audit import audit
-from cloud.auth.lockout import LockoutPolicy, LockState
-from cloud.auth.models import ApiToken, StaffSession, StaffUser
+from cloud.auth.models import ApiToken, SigninAddress, StaffSession, StaffUser
 from cloud.auth.passwords import Passwords
 from cloud.auth.principal_cache import Resolved
 from cloud.auth.roles import Principal
 from cloud.auth.settings import AuthSettings
+from cloud.auth.throttle import NO_WAIT, Attempts, Throttle
 from cloud.auth.tokens import API_PREFIX, SESSION_PREFIX, csrf_for, new_token, token_hash
 from mqtt.envelope import new_id
 
@@ -34,48 +37,85 @@ class SignedIn:
 
 @dataclass(frozen=True, slots=True)
 class Refused:
-    reason: Literal["bad_credentials", "locked"]
+    reason: Literal["bad_credentials", "throttled"]
+    retry_after: int = 0  # seconds before the next attempt may be made
 
 
-def policy_of(settings: AuthSettings) -> LockoutPolicy:
-    return LockoutPolicy(
-        threshold=settings.lockout_threshold,
-        window=timedelta(minutes=settings.lockout_window_minutes),
-        duration=timedelta(minutes=settings.lockout_minutes),
-    )
+def account_throttle(settings: AuthSettings) -> Throttle:
+    return Throttle(free=settings.lockout_threshold,
+                    window=timedelta(minutes=settings.lockout_window_minutes),
+                    first_wait=timedelta(seconds=settings.signin_first_wait_seconds),
+                    longest_wait=timedelta(seconds=settings.signin_account_longest_wait_seconds))
+
+
+def address_throttle(settings: AuthSettings) -> Throttle:
+    return Throttle(free=settings.signin_address_threshold,
+                    window=timedelta(minutes=settings.lockout_window_minutes),
+                    first_wait=timedelta(seconds=settings.signin_first_wait_seconds),
+                    longest_wait=timedelta(seconds=settings.signin_address_longest_wait_seconds))
 
 
 def sign_in(session: Session, *, username: str, password: str, now: datetime, settings: AuthSettings,
-            passwords: Passwords, user_agent: str = "") -> SignedIn | Refused:
-    """Check a password and open a session. The caller commits either way (failures count)."""
+            passwords: Passwords, user_agent: str = "", address: str | None = None) -> SignedIn | Refused:
+    """Check a password and open a session. The caller commits either way (failures count).
+
+    Past a number of failures, per account and per client ``address``, the next attempt must
+    wait (``cloud.auth.throttle``); an attempt during a wait is refused unchecked."""
     user = session.scalar(select(StaffUser).where(StaffUser.username == username.strip().lower()[:64]))
-    policy = policy_of(settings)
-    state = LockState(user.failures, user.failure_window_start, user.locked_until) if user else LockState()
-    if user is not None and policy.is_locked(state, now=now):
-        return Refused("locked")
+    per_account, per_address = account_throttle(settings), address_throttle(settings)
+    from_address = session.get(SigninAddress, address) if address else None
+    wait = max(per_account.wait(_state(user), now=now) if user else NO_WAIT,
+               per_address.wait(_address_state(from_address), now=now) if from_address else NO_WAIT)
+    if wait > NO_WAIT:
+        return Refused("throttled", retry_after=max(1, math.ceil(wait.total_seconds())))
     matches = passwords.verify(user.password_hash if user else None, password)
-    if not matches or user is None or not user.active:
-        if user is not None:
-            _store(user, policy.after_failure(state, now=now))
-            if policy.is_locked(_state(user), now=now):
-                audit(session, "system:lockout", "staff.locked", "staff", user.id, site=user.site)
-                log.warning("sign-in locked", extra={"staff": user.username, "site": user.site})
-                return Refused("locked")
-        log.info("sign-in refused", extra={"staff": username[:64]})
-        return Refused("bad_credentials")
-    _store(user, LockState())
-    if passwords.needs_rehash(user.password_hash):
-        user.password_hash = passwords.hash(password)
-    return _open(session, user=user, now=now, settings=settings, user_agent=user_agent)
+    if matches and user is not None and user.active:
+        _store(user, Attempts())
+        if passwords.needs_rehash(user.password_hash):
+            user.password_hash = passwords.hash(password)
+        return _open(session, user=user, now=now, settings=settings, user_agent=user_agent)
+    if address:
+        _count_address(session, address, per_address, now=now)
+    if user is not None:
+        after = per_account.after_failure(_state(user), now=now)
+        _store(user, after)
+        if after.failures == per_account.free:
+            audit(session, "system:throttle", "staff.throttled", "staff", user.id, site=user.site)
+            log.warning("sign-in throttled", extra={"staff": user.username, "site": user.site})
+    log.info("sign-in refused", extra={"staff": username[:64], "address": address})
+    return Refused("bad_credentials")
 
 
-def _state(user: StaffUser) -> LockState:
-    return LockState(user.failures, user.failure_window_start, user.locked_until)
+def _state(user: StaffUser) -> Attempts:
+    return Attempts(user.failures, user.failure_window_start, user.locked_until)
 
 
-def _store(user: StaffUser, state: LockState) -> None:
+def _store(user: StaffUser, state: Attempts) -> None:
+    """``failure_window_start`` holds the last failure's time, ``locked_until`` the wait's end."""
     user.failures, user.failure_window_start, user.locked_until = (
-        state.failures, state.window_start, state.locked_until)
+        state.failures, state.last_failure_at, state.wait_until)
+
+
+def _address_state(row: SigninAddress) -> Attempts:
+    return Attempts(row.failures, row.last_failure_at, row.wait_until)
+
+
+def _count_address(session: Session, address: str, throttle: Throttle, *, now: datetime) -> None:
+    """Count a failure from ``address``; two at once from one address both count."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(SigninAddress).values(address=address, failures=0)
+                    .on_conflict_do_nothing(index_elements=["address"]))
+    row = session.scalars(select(SigninAddress).where(SigninAddress.address == address)
+                          .with_for_update().execution_options(populate_existing=True)).one()
+    after = throttle.after_failure(_address_state(row), now=now)
+    row.failures, row.last_failure_at, row.wait_until = (
+        after.failures, after.last_failure_at, after.wait_until)
+
+
+def unlock(session: Session, *, user: StaffUser, actor: Principal | str) -> None:
+    """Forget an account's failures: its next sign-in need not wait."""
+    _store(user, Attempts())
+    audit(session, actor, "staff.unlock", "staff", user.id, site=user.site)
 
 
 def _open(session: Session, *, user: StaffUser, now: datetime, settings: AuthSettings,

@@ -12,7 +12,7 @@ from cloud.auth.context import auth_context
 from cloud.auth.deps import StaffAdmin
 from cloud.auth.errors import Forbidden, InvalidAccount
 from cloud.auth.roles import Role
-from cloud.auth.sessions import sign_out_everywhere
+from cloud.auth.sessions import sign_out_everywhere, unlock
 from cloud.core.deps import DbSession
 from cloud.core.errors import Conflict
 from cloud.core.templating import templates
@@ -75,4 +75,11 @@ def staff_password(request: Request, db: DbSession, user: StaffAdmin, user_id: s
     except InvalidAccount as exc:
         db.rollback()
         return _render(request, db, user, error=_("Could not set the password: ") + exc.detail, status=422)
+    return RedirectResponse("/staff", status_code=303)
+
+
+@router.post("/{user_id}/unlock")
+def staff_unlock(db: DbSession, user: StaffAdmin, user_id: str) -> RedirectResponse:
+    """Forget the account's failed sign-ins: its next attempt need not wait."""
+    unlock(db, user=accounts.get_staff(db, user_id[:26], actor=user), actor=user)
     return RedirectResponse("/staff", status_code=303)

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import sessionmaker
 
-from cloud.auth import api, pages, staff_pages
+from cloud.auth import api, audit_routes, pages, staff_pages
 from cloud.auth.context import AuthContext
 from cloud.auth.csrf import CsrfMiddleware
 from cloud.auth.errors import Forbidden, NotAuthenticated
@@ -39,7 +39,7 @@ def install(app: FastAPI, services: Services, *, templates: Jinja2Templates,
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_exception_handler(NotAuthenticated, _not_authenticated)
     app.add_exception_handler(Forbidden, _forbidden_page(templates))
-    for router in (api.router, pages.router, staff_pages.router):
+    for router in (api.router, pages.router, staff_pages.router, audit_routes.api, audit_routes.pages):
         app.include_router(router)
 
 

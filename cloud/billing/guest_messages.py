@@ -23,6 +23,7 @@ from cloud.notify.schedule import Due, ReminderPlan, due_reminders
 from cloud.notify.settings import NotifySettings
 from cloud.notify.templates import render
 from cloud.payments.qr_image import qr_png
+from cloud.reservations.models import Reservation
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,8 @@ def on_booking_confirmed(
     return enqueue(session, channel="whatsapp", recipient=folio.guest_phone.lstrip("+"),
                    template="booking_confirmation", language=text.language,
                    payload=image_payload(text.text, png, text.params),
-                   dedupe_key=f"booking:{folio.id}", now=now)
+                   dedupe_key=f"booking:{folio.id}", now=now, site=folio.site,
+                   alternatives=_alternatives(session, folio))
 
 
 def run_reminders(session: Session, *, now: datetime, billing: BillingSettings,
@@ -99,7 +101,7 @@ def _queue(session: Session, folio: Folio, due: Due, *, owed: Money,
                                   terms.issuer(session, billing, folio.site).country)})
         return int(enqueue(session, channel="telegram", recipient=chat, template=due.template,
                            language=text.language, payload=image_payload(text.text, None, []),
-                           dedupe_key=f"reminder:{folio.id}:{due.key}", now=now))
+                           dedupe_key=f"reminder:{folio.id}:{due.key}", now=now, site=folio.site))
     lang, country = folio.guest_language, terms.issuer(session, billing, folio.site).country
     text = render(due.template, lang, {
         "name": folio.guest_name, "booking": booking,
@@ -109,7 +111,14 @@ def _queue(session: Session, folio: Folio, due: Due, *, owed: Money,
     return int(enqueue(session, channel="whatsapp", recipient=str(folio.guest_phone).lstrip("+"),
                        template=due.template, language=text.language,
                        payload=image_payload(text.text, png, text.params),
-                       dedupe_key=f"reminder:{folio.id}:{due.key}", now=now))
+                       dedupe_key=f"reminder:{folio.id}:{due.key}", now=now, site=folio.site,
+                       alternatives=_alternatives(session, folio)))
+
+
+def _alternatives(session: Session, folio: Folio) -> dict[str, str] | None:
+    """The guest's other channel, offered by the failed-messages page if WhatsApp fails."""
+    reservation = session.get(Reservation, folio.reservation_id) if folio.reservation_id else None
+    return {"email": reservation.guest_email} if reservation and reservation.guest_email else None
 
 
 def _utc(ts: datetime | None) -> datetime | None:

@@ -16,6 +16,7 @@ class DomainError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.extra = extra
+        self.headers: dict[str, str] = {}  # sent with the problem (Retry-After, ...)
 
 
 class NotFound(DomainError):

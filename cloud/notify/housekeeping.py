@@ -38,5 +38,5 @@ def on_room_vacated(
         session, channel="telegram", recipient=chat, template="room_vacated",
         language=text.language, payload=image_payload(text.text, None, text.params),
         dedupe_key=f"room.vacated:{site}:{floor}:{room}:{at.astimezone(UTC).isoformat()}",
-        now=datetime.now(UTC),
+        now=datetime.now(UTC), site=site,
     )

@@ -43,4 +43,4 @@ class MaintenanceAlertNotifier:
             enqueue(session, channel="telegram", recipient=chat, template="maintenance_alert",
                     language=self.settings.notify_staff_language,
                     payload=image_payload(html.escape(notice.text()), None, []),
-                    dedupe_key=f"alert:{notice.alert_id}:{what}", now=datetime.now(UTC))
+                    dedupe_key=f"alert:{notice.alert_id}:{what}", now=datetime.now(UTC), site=notice.site)

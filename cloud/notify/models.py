@@ -23,7 +23,7 @@ class OutboxMessage(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     channel: Mapped[str] = mapped_column(String(16))
-    recipient: Mapped[str] = mapped_column(String(64))
+    recipient: Mapped[str] = mapped_column(String(254))
     template: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(8))
     payload: Mapped[dict[str, Any]] = mapped_column(JsonType)
@@ -35,6 +35,7 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(TS, nullable=True)
     provider_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    site: Mapped[str | None] = mapped_column(String(63), nullable=True)  # whose staff see it fail
 
     __table_args__ = (
         CheckConstraint(
@@ -42,6 +43,7 @@ class OutboxMessage(Base):
         ),
         CheckConstraint("attempts >= 0", name="attempts"),
         Index("ix_notify_outbox_due", "status", "next_attempt_at"),
+        Index("ix_notify_outbox_failed", "status", "site"),
     )
 
 

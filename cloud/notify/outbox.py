@@ -44,14 +44,20 @@ SESSION_WINDOW = timedelta(hours=24)
 def enqueue(
     session: Session, *, channel: str, recipient: str, template: str, language: str,
     payload: dict[str, Any], dedupe_key: str, now: datetime, not_before: datetime | None = None,
+    site: str | None = None, alternatives: dict[str, str] | None = None,
 ) -> bool:
-    """Add a message in the caller's transaction; False if that dedupe key was already queued."""
+    """Add a message in the caller's transaction; False if that dedupe key was already queued.
+
+    ``site``: the property whose staff see it if it fails; ``alternatives``: the recipient's
+    other channels (``{"email": ...}``), offered when this one fails."""
+    if alternatives:
+        payload = {**payload, "alternatives": alternatives}
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     result = session.execute(
         insert(OutboxMessage).values(
             id=new_id(), dedupe_key=dedupe_key, channel=channel, recipient=recipient,
             template=template, language=language, payload=payload, status="pending",
-            attempts=0, next_attempt_at=not_before or now, created_at=now,
+            attempts=0, next_attempt_at=not_before or now, created_at=now, site=site,
         ).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxMessage.id)
     )
     return result.scalar_one_or_none() is not None

@@ -52,6 +52,15 @@ TEXTS: dict[str, dict[str, str]] = {
               "Lista para limpiar.",
         "zh": "<b>{room}号房</b>（{floor}层）已于{at}退房，请安排清洁。",
     },
+    "staff_unlock": {
+        "en": "Sign-ins to your Posada account failed several times, so each new attempt must wait. "
+              "If that was you, open this link within 30 minutes to sign in again at once: {link}",
+        "es": "Los inicios de sesión en su cuenta de Posada fallaron varias veces, así que cada nuevo "
+              "intento debe esperar. Si fue usted, abra este enlace en 30 minutos para volver a "
+              "entrar enseguida: {link}",
+        "zh": "您的 Posada 账户多次登录失败，因此每次新的尝试都需要等待。如果是您本人，请在 30 分钟内"
+              "打开此链接以立即重新登录：{link}",
+    },
 }
 
 PARAMS: dict[str, tuple[str, ...]] = {
@@ -60,6 +69,7 @@ PARAMS: dict[str, tuple[str, ...]] = {
     "payment_reminder": ("name", "booking", "amount"),
     "payment_overdue": ("name", "booking", "amount", "count"),
     "room_vacated": ("room", "floor", "at"),
+    "staff_unlock": ("link",),
 }
 HTML_TEMPLATES = frozenset({"payment_overdue", "room_vacated"})
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
-from cloud.notify import routes
+from cloud.notify import failed_routes, routes
 from cloud.notify.ingest_hook import housekeeping_hook
 from cloud.notify.runner import NotifyLoop, Reminders, build_worker
 from cloud.notify.settings import NotifySettings
@@ -27,4 +27,6 @@ def install(app: FastAPI, services: Services) -> None:
     """The webhook routes; vacated rooms reach housekeeping inside the ingest transaction that
     stores the event."""
     app.include_router(routes.router)
+    app.include_router(failed_routes.api)
+    app.include_router(failed_routes.pages)
     services.event_hooks.append(housekeeping_hook(services.settings.notify))

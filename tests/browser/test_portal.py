@@ -1,4 +1,4 @@
-"""The portal in a real browser: sign-in, sign-out, lockout, role walls, three languages."""
+"""The portal in a real browser: sign-in, sign-out, throttled sign-in, role walls, three languages."""
 
 from __future__ import annotations
 
@@ -52,13 +52,13 @@ def test_sign_in_lands_on_the_board_and_sign_out_returns_to_sign_in(
     expect(page).to_have_url(re.compile(r"/signin\?next="))
 
 
-def test_three_wrong_passwords_lock_the_account(context: BrowserContext, server: Server) -> None:
+def test_three_wrong_passwords_make_the_next_sign_in_wait(context: BrowserContext, server: Server) -> None:
     page = context.new_page()
     for _ in range(3):
         sign_in(page, server, "fang", "not-the-password")
-    expect(page.get_by_role("alert")).to_contain_text("locked")
+    expect(page.get_by_role("alert")).to_contain_text("Wrong username or password")
     sign_in(page, server, "fang", PASSWORD)
-    expect(page.get_by_role("alert")).to_contain_text("locked")
+    expect(page.get_by_role("alert")).to_contain_text("Try again in")
     expect(page).to_have_url(re.compile(r"/signin$"))
 
 

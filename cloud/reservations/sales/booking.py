@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
+from cloud.auth.audit import record_row
 from cloud.catalog import service as catalog
 from cloud.catalog.models import Property, RatePlan, RoomType
 from cloud.catalog.pricing import Quote, quote
@@ -117,6 +118,7 @@ def book(session: Session, request: Booking, *, now: datetime) -> Reservation:
     held = writer.insert(res, nights=order.priced.nights, rooms=[r.id for r in ranked[: rooms.TRIES]])
     make_transient_to_detached(res)
     session.add(res)  # persistent as written: no flush, no reload
+    record_row(session, res, "create", site=offer.slug)  # the insert above bypassed the unit of work
     if request.assign and held is None:  # all taken meanwhile: look again before an upgrade
         rooms.assign(session, res, fresh=True, tried=not early)
     return res

@@ -1,0 +1,86 @@
+"""Sealing the audit trail: committed entries without a place in the chain get one, in batches.
+
+One sealer at a time holds the chain's head (``audit_head``: a row lock on PostgreSQL, the write
+lock of SQLite's ``BEGIN IMMEDIATE``), takes the unsealed entries in the order they were made,
+gives each its seq, the previous hash and its own, and moves the head, in one transaction. A
+second sealer waits for the first and then sees only what is left, so the chain never forks.
+The database lets an entry be updated only this once, and only in these three columns.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import cast
+
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from cloud.auth.audit import content_of
+from cloud.auth.audit_chain import link_hash
+from cloud.auth.models import AuditEntry, AuditHead
+
+log = logging.getLogger(__name__)
+BATCH = 2000
+
+
+def seal(session: Session, *, batch: int = BATCH) -> int:
+    """Chain up to ``batch`` unsealed entries in the caller's transaction; how many were."""
+    head = session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
+    pending = list(session.scalars(select(AuditEntry).where(AuditEntry.seq.is_(None))
+                                   .order_by(AuditEntry.at, AuditEntry.id).limit(batch)))
+    seq, prev, rows = head.seq, head.hash, []
+    for entry in pending:
+        seq += 1
+        chained = link_hash(prev, {**content_of(entry), "seq": seq})
+        rows.append({"entry_id": entry.id, "new_seq": seq, "new_prev": prev, "new_hash": chained})
+        prev = chained
+    if rows:
+        table = cast(Table, AuditEntry.__table__)
+        session.connection().execute(
+            update(table).where(table.c.id == bindparam("entry_id"))
+            .values(seq=bindparam("new_seq"), prev_hash=bindparam("new_prev"), hash=bindparam("new_hash")),
+            rows)
+        head.seq, head.hash = seq, prev
+    for entry in pending:
+        session.expunge(entry)  # read only to be hashed; the rows were written above
+    return len(rows)
+
+
+def seal_all(sessions: sessionmaker[Session]) -> int:
+    """Seal until nothing is left; how many entries were sealed."""
+    total = 0
+    while True:
+        with sessions.begin() as session:
+            done = seal(session)
+        total += done
+        if done < BATCH:
+            return total
+
+
+class AuditSealer:
+    """A daemon thread sealing every ``period_s`` seconds (run by one worker of the cloud)."""
+
+    def __init__(self, sessions: sessionmaker[Session], *, period_s: float = 1.0) -> None:
+        self.sessions = sessions
+        self.period_s = period_s
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="posada-audit-seal", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.stop_event.set()
+        self.thread.join(timeout)
+        self._once()  # what the last requests wrote
+
+    def _run(self) -> None:
+        while not self.stop_event.wait(self.period_s):
+            self._once()
+
+    def _once(self) -> None:
+        try:
+            seal_all(self.sessions)
+        except Exception:  # the database may be gone for a moment: the next round seals it
+            log.exception("audit: sealing failed; retrying on the next round")
