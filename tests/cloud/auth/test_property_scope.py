@@ -133,7 +133,7 @@ def test_every_read_naming_a_site_refuses_a_property_the_reader_does_not_work_at
         if route.path == "/api/v1/board/stream":
             continue  # an endless stream; its scope is tested with a live server
         if route.path.startswith("/guest/"):
-            continue  # the guests' public pages (cloud/guestweb): no staff scope, a booking by its signed link
+            continue  # the guests' public pages (cloud/guestweb): no staff scope; a booking by its link
         path = route.path.replace("{site}", "annex")
         path = re.sub(r"\{[^}]+\}", "x1", path)
         params = {**SAMPLE_QUERY, "site": "annex"}
