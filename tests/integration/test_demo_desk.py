@@ -10,6 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cloud.auth.roles import Role
+from cloud.board.models import RoomStatus
+from mqtt.envelope import utcnow
 from posada.demo import Demo
 from posada.demo_desk import DemoFrontDesk
 from tests.integration.harness import wait_until
@@ -24,6 +26,11 @@ def test_a_card_of_a_demo_stay_is_encoded_by_the_demo_desk(tmp_path: Path) -> No
     try:
         demo.start_cloud()
         demo.start_desk()
+        # No gateway runs here: report 105 clean and empty as the floor's would, so that a walk-in
+        # before the check-in hour (15:00) finds the room ready at any time of day.
+        with demo.app.services.sessions.begin() as session:
+            session.merge(RoomStatus(site="hotel", floor="f1", room="105", housekeeping="clean",
+                                     occupied=False, updated_at=utcnow()))
         DemoFrontDesk(demo.app, site="hotel").card_for("105")  # walk-in, checked in
         token = sign_in_staff(TestClient(demo.app), site="hotel", role=Role.FRONT_DESK, chain="posada-demo")
         with httpx.Client(
