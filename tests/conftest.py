@@ -13,6 +13,7 @@ from hypothesis import settings
 
 from tests.support import scratch_pg
 from tests.support.broker import Mosquitto, make_broker
+from tests.support.db import migrated_sqlite
 from tests.support.pg import fresh_database
 
 # Property tests check behaviour, not speed: on two shared cores one example can take 100x
@@ -96,6 +97,8 @@ def own_mosquitto() -> Iterator[Mosquitto]:
     broker.stop()
 
 
+# Databases come migrated (copies of one migrated once: Alembic took about a second per test);
+# `empty_db_url` is for the tests of the migrations themselves.
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     with fresh_database() as url:
@@ -104,14 +107,24 @@ def pg_url() -> Iterator[str]:
 
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'cloud.db'}"
+    return migrated_sqlite(tmp_path / "cloud.db")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """The same test on SQLite and on PostgreSQL."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'cloud.db'}"
+        yield migrated_sqlite(tmp_path / "cloud.db")
     else:
         with fresh_database() as url:
+            yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database on SQLite and on PostgreSQL, for tests that migrate it themselves."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'cloud.db'}"
+    else:
+        with fresh_database(migrated=False) as url:
             yield url

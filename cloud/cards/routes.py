@@ -6,7 +6,7 @@ import asyncio
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import StringConstraints
@@ -162,6 +162,7 @@ def list_stations(site: str, user: StaffDep, sessions: SessionsDep, clock: Clock
     responses={204: {"description": "no job within the wait"}, **PROBLEMS},
 )
 async def next_job(
+    request: Request,
     site: str,
     station: StationName,
     user: AgentDep,
@@ -169,7 +170,9 @@ async def next_job(
     clock: ClockDep,
     wait: Annotated[float, Query(ge=0, le=60)] = 25,
 ) -> Any:
-    """Long poll: the station's next encode job (now claimed, with the card bytes), or 204 after ``wait``."""
+    """Long poll: the station's next encode job (now claimed, with the card bytes), or 204 after
+    ``wait``. A station that hung up is given nothing: a job claimed for a closed connection would
+    sit claimed and unwritten until its deadline (and a server stopping would wait for the poll)."""
     deadline = time.monotonic() + wait
 
     def once(session: Session) -> AgentJob | None:
@@ -179,6 +182,8 @@ async def next_job(
         return desk.claim_next(session, site=site, station=station, now=now)
 
     while True:
+        if await request.is_disconnected():
+            return Response(status_code=204)
         job = await run_in_threadpool(transact, sessions, once)
         if job is not None:
             return job

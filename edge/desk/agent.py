@@ -46,6 +46,7 @@ class DeskAgent:
         self.stop_event = threading.Event()
         self.encoded = 0
         self.failed = 0
+        self.waiting = False  # in the long poll, holding no job: a stop may cut it short
         self._last_uid: bytes | None = None
 
     def run(self) -> None:
@@ -53,12 +54,15 @@ class DeskAgent:
         delay = self.settings.backoff_min_s
         while not self.stop_event.is_set():
             try:
+                self.waiting = True
                 job = self.client.next_job(wait_s=self.settings.wait_s)
             except CloudError as exc:
                 log.warning("no job: %s; retrying in %.1f s", exc, delay)
                 self.stop_event.wait(delay * random.uniform(0.8, 1.2))
                 delay = min(delay * 2, self.settings.backoff_max_s)
                 continue
+            finally:
+                self.waiting = False
             delay = self.settings.backoff_min_s
             if job is not None:
                 self.handle(job)

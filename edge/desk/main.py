@@ -7,8 +7,13 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from edge.desk.agent import DeskAgent
 
 log = logging.getLogger("posada.desk")
 TOKEN_ENV = "POSADA_DESK_TOKEN"
@@ -73,6 +78,22 @@ def build(args: argparse.Namespace) -> Any:
     return DeskAgent(client, LibnfcReader(args.connstring), settings=settings)
 
 
+class _Stopped(Exception):
+    """Raised by the signal handler to end a long poll at once (no job is held then)."""
+
+
+def _stopper(agent: DeskAgent) -> Callable[[int, FrameType | None], None]:
+    """A signal stops the agent: a card being written is finished and reported first, but a wait
+    for the next job (up to its 25 s long poll) is cut short, so a service stop is prompt."""
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        agent.stop()
+        if agent.waiting:
+            raise _Stopped
+
+    return on_signal
+
+
 def run(args: argparse.Namespace) -> int:
     from edge.hw.nfc_errors import NfcUnavailable
 
@@ -82,10 +103,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"posada desk: {exc} (use --simulate without a reader)", file=sys.stderr)
         return 2
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: agent.stop())
+        signal.signal(signum, _stopper(agent))
     log.info("desk station %s of %s waiting for cards to encode at %s", args.station, args.site, args.url)
     try:
         agent.run()
+    except _Stopped:
+        log.info("desk station %s stopped", args.station)
     finally:
         agent.client.close()
         agent.reader.close()

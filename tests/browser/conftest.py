@@ -26,6 +26,7 @@ from cloud.guests.schemas import GuestInput
 from cloud.guests.settings import GuestSettings
 from cloud.guests.vault import Vault
 from mqtt.envelope import utcnow
+from tests.support.db import migrated_sqlite
 from tests.support.portal import running_portal
 from tests.support.ports import free_port
 
@@ -137,7 +138,7 @@ def server() -> Iterator[Server]:
     port = free_port()
     env = {
         **os.environ,
-        "POSADA_DATABASE_URL": f"sqlite:///{directory / 'cloud.db'}",
+        "POSADA_DATABASE_URL": migrated_sqlite(directory / "cloud.db"),
         "POSADA_MQTT_ENABLED": "false",
         "POSADA_LOCKOUT_THRESHOLD": "3",
         "POSADA_ARGON2_MEMORY_KIB": "19456",

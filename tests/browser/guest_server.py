@@ -18,6 +18,7 @@ import uvicorn
 from cloud.core.db import make_engine, make_sessionmaker
 from cloud.core.migrate import upgrade
 from cloud.setup.demo import seed_demo
+from tests.support.db import migrated_sqlite
 from tests.support.portal import running_portal
 from tests.support.ports import free_port, wait_for_port
 from tests.support.smtp import SmtpServer, smtp_server
@@ -51,7 +52,7 @@ def _stripe(port: int, standin: StripeStandIn) -> Iterator[str]:
 @contextmanager
 def guest_server() -> Iterator[GuestServer]:
     directory = Path(tempfile.mkdtemp(prefix="posada-guest-"))
-    db_url = f"sqlite:///{directory / 'cloud.db'}"
+    db_url = migrated_sqlite(directory / "cloud.db")
     engine = make_engine(db_url)
     upgrade(engine)
     with make_sessionmaker(engine).begin() as session:

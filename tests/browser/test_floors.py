@@ -35,6 +35,7 @@ from mqtt.messages import RoomSettings
 from tests.browser.conftest import PASSWORD, SHOTS, Server
 from tests.integration.harness import gateway_config, running_gateway, wait_until
 from tests.support.broker import Mosquitto
+from tests.support.db import migrated_sqlite
 from tests.support.ports import free_port, wait_for_port
 
 pytestmark = pytest.mark.browser
@@ -75,7 +76,7 @@ def floor(own_mosquitto: Mosquitto, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     """The cloud served on a free port with a housekeeper of ``hotel``, and floor f1's gateway."""
     monkeypatch.setenv("POSADA_ARGON2_MEMORY_KIB", "1024")
     monkeypatch.setenv("POSADA_ARGON2_TIME_COST", "1")
-    database_url = f"sqlite:///{tmp_path / 'cloud.db'}"
+    database_url = migrated_sqlite(tmp_path / "cloud.db")
     app = create_app(Settings(database_url=database_url, mqtt_url=own_mosquitto.cloud_url,
                               mqtt_client_id=f"cloud-browser-{os.getpid()}-{time.monotonic_ns()}"))
     ctx: AuthContext = app.services.auth

@@ -37,6 +37,7 @@ from cloud.reservations.stays import service as stays
 from cloud.setup.demo import seed_demo
 from mqtt.envelope import utcnow
 from tests.browser.conftest import PASSWORD, SHOTS
+from tests.support.db import migrated_sqlite
 from tests.support.portal import running_portal
 from tests.support.ports import free_port
 
@@ -102,7 +103,7 @@ def hotel() -> Iterator[Hotel]:
     port = free_port()
     env = {
         **os.environ,
-        "POSADA_DATABASE_URL": f"sqlite:///{directory / 'cloud.db'}",
+        "POSADA_DATABASE_URL": migrated_sqlite(directory / "cloud.db"),
         "POSADA_MQTT_ENABLED": "false",
         "POSADA_KEYS_DIR": str(directory / "keys"),
         "POSADA_ARGON2_MEMORY_KIB": "19456",

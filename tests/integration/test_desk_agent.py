@@ -138,9 +138,10 @@ def test_posada_desk_runs_as_its_own_process(sqlite_url: str, tmp_path: Path) ->
             assert len(done["encoded_uid"]) == 14
         finally:
             process.terminate()
-            process.wait(40)
+            stopped = process.wait(40)
             log.close()
     assert b"encoded on tag" in (tmp_path / "desk.log").read_bytes()
+    assert stopped == 0  # a stop cuts the idle long poll short and ends cleanly
 
 
 def test_posada_desk_without_a_token_says_so(tmp_path: Path) -> None:

@@ -25,6 +25,12 @@ def migrated_engine(url: str, **engine_options: Any) -> Engine:
     return engine
 
 
+def migrated_sqlite(path: Path) -> str:
+    """The URL of a new SQLite file at ``path`` holding the latest schema (a copy of the template)."""
+    shutil.copyfile(_template(), path)
+    return f"sqlite:///{path}"
+
+
 @functools.cache
 def _template() -> Path:
     folder = tempfile.mkdtemp(prefix="posada-schema-")

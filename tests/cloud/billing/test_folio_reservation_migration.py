@@ -24,9 +24,9 @@ NOW = datetime(2027, 3, 1, 9, tzinfo=UTC)
 
 
 @pytest.fixture
-def before(db_url: str) -> Iterator[Engine]:
+def before(empty_db_url: str) -> Iterator[Engine]:
     """Every branch migrated except billing_0003."""
-    engine = make_engine(db_url)
+    engine = make_engine(empty_db_url)
     config = alembic_config(engine)
     heads = ScriptDirectory.from_config(config).get_heads()
     for target in [h for h in heads if h != "billing_0003"] + ["billing_0002"]:
