@@ -35,6 +35,9 @@ class CsrfMiddleware:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
+        if _api_client(scope, headers, self.exempt):
+            await self.app(scope, receive, send)  # no cookie to bind to, no form: nothing to do
+            return
         cookies = _cookies(headers.get("cookie", ""))
         binding = cookies.get(SESSION_COOKIE) or cookies.get(ANON_COOKIE)
         new_anon = None if binding else secrets.token_urlsafe(32)
@@ -73,6 +76,12 @@ class CsrfMiddleware:
             await send(message)
 
         return sending
+
+
+def _api_client(scope: Scope, headers: Headers, exempt: tuple[str, ...]) -> bool:
+    """A bearer-token call to the API without cookies: an API client, never a browser form."""
+    return ("cookie" not in headers and str(scope["path"]).startswith(exempt)
+            and headers.get("authorization", "").lower().startswith("bearer "))
 
 
 def _cookies(header: str) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +17,8 @@ from tests.cloud.auth.portal_app import PASSWORD, PortalApp, fast_auth_env, port
 from tests.cloud.auth.test_security import CHANNELS, WEBHOOKS
 
 SEEN: dict[str, set[int]] = {}
+# Examples per operation: a few in the suite, many more in a long run (POSADA_FUZZ_EXAMPLES=500).
+EXAMPLES = int(os.environ.get("POSADA_FUZZ_EXAMPLES", "12"))
 STREAMS = "/api/v1/board/stream"  # server-sent events never end; not a request/response endpoint
 
 
@@ -68,7 +71,7 @@ def send(client: TestClient, case: schemathesis.Case, headers: dict[str, str]) -
 
 def _fuzz(operation: Any, client: TestClient, token: str) -> None:
     @given(case=operation.as_strategy())
-    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     def check(case: schemathesis.Case) -> None:
         signed_in = send(client, case, {"Authorization": f"Bearer {token}"})
         SEEN.setdefault(f"{case.method} {case.path}", set()).add(signed_in.status_code)

@@ -21,7 +21,7 @@ TOKEN = csrf_for(SESSION, secret=SECRET)
 
 async def echo(request: Request) -> JSONResponse:
     body = await request.body()
-    return JSONResponse({"length": len(body), "token": request.state.csrf_token})
+    return JSONResponse({"length": len(body), "token": getattr(request.state, "csrf_token", None)})
 
 
 app = Starlette(
@@ -57,6 +57,13 @@ def test_cookieless_posts_to_the_api_are_exempt_but_bearer_never_needs_a_token()
     assert bare.post("/api/hook", json={"a": 1}).status_code == 200
     assert bare.post("/echo", json={"a": 1}).status_code == 403  # portal paths always need one
     assert client.post("/echo", json={"a": 1}, headers={"authorization": "Bearer psa_x"}).status_code == 200
+
+
+def test_an_api_client_with_a_bearer_token_is_handed_no_cookie() -> None:
+    bare = TestClient(app)
+    r = bare.post("/api/hook", json={"a": 1}, headers={"authorization": "Bearer psa_x"})
+    assert r.status_code == 200 and "set-cookie" not in r.headers
+    assert not bare.cookies
 
 
 def test_first_visit_gets_an_anonymous_cookie_that_binds_the_sign_in_form() -> None:
