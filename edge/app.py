@@ -17,6 +17,7 @@ from edge.access.decision import Decision
 from edge.access.hours import OpeningHours
 from edge.config import GatewayConfig
 from edge.energy import EnergyPolicy
+from edge.energy_ledger import SqliteEnergyLedger
 from edge.energy_saver import EnergySaver
 from edge.errors import CommandRejected, ConfigError, UnknownRoom
 from edge.hw.errors import HardwareError
@@ -139,7 +140,7 @@ class Gateway:
         if self.hardware is not None:
             self.hardware.stop()
         if self.energy is not None:
-            self.energy.close()
+            self.energy.close(self.now())
         self.telemetry_runner.stop()
         self.link.stop()
         self.store.close()
@@ -265,7 +266,8 @@ class Gateway:
             return None
         policy = EnergyPolicy(comfort_c=config.comfort_c, setback_c=config.setback_c,
                               after=timedelta(seconds=config.setback_after_s), kw_per_c=config.hvac_kw_per_c)
-        self.energy = EnergySaver(policy=policy, power=power, room=self.room, record=self.record)
+        self.energy = EnergySaver(policy=policy, power=power, room=self.room, record=self.record,
+                                  ledger=SqliteEnergyLedger(self.store))
         return self.energy
 
     # --- commands -------------------------------------------------------------------------
