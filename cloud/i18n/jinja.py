@@ -88,11 +88,15 @@ def _context(request: Request) -> dict[str, Any]:
     def money(minor: int, currency: str) -> str:
         return formatting.money(minor, currency, tag=lang)
 
+    def kwh(value: float) -> str:
+        return formatting.kwh(value, tag=lang)
+
     return {"lang": lang, "languages": NATIVE_NAMES, "principal": principal, "csrf_token": csrf,
             "csrf_field": csrf_field,
             "label": lambda code: gettext(label(code)),
             "when": when, "clock": clock, "label_map": label_map,
-            "hint": hint, "hint_map": hint_map, "day": day, "money": money, "time_zone": tz}
+            "hint": hint, "hint_map": hint_map, "day": day, "money": money, "kwh": kwh,
+            "time_zone": tz}
 
 
 def install_i18n(app: FastAPI, templates: Jinja2Templates) -> None:
