@@ -373,6 +373,7 @@ def pi_hardware(config: GatewayConfig, *, pin_factory: Any = None,
         return GpioFloor(doors, pin_factory=pin_factory, open_reader=open_reader,
                          motion_pins=config.motion_pins)
     bus = BusFloor(port_url=config.serial_url, nodes=config.door_nodes, rs485=config.serial_rs485,
+                   baudrate=config.serial_baud,
                    unlock_s=config.unlock_s, motion_pins=config.motion_pins, pin_factory=pin_factory,
                    facilities={name: door.node for name, door in config.facility_doors.items()})
     if not doors:

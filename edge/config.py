@@ -24,6 +24,7 @@ from mqtt.url import BrokerAddress, parse_mqtt_url
 
 ENV_PREFIX = "POSADA_"
 BCM_PINS = (0, 27)
+SERIAL_BAUDS = (115_200, 230_400, 460_800, 921_600, 1_000_000)  # as edge.hw.serial_bus.BAUDRATES
 AreaName = Literal["pool", "gym", "spa", "parking", "entrance", "lounge", "business_centre", "laundry",
                    "staff"]
 
@@ -88,6 +89,9 @@ class GatewayConfig(BaseModel):
     serial_url: str = Field(default="/dev/ttyAMA0",
                             description="door-node bus: serial device or pyserial URL")
     serial_rs485: bool = Field(default=False, description="door-node bus: kernel RS-485 direction control")
+    serial_baud: int = Field(
+        default=115_200,
+        description="door-node bus: baud rate (8N1), the same on every node (firmware make_node)")
     door_nodes: dict[str, int] = Field(default_factory=dict,
                                        description="door-node bus: room -> node address (env: JSON object)")
     motion_pins: dict[str, int] = Field(default_factory=dict,
@@ -143,6 +147,13 @@ class GatewayConfig(BaseModel):
     sim_seed: int | None = Field(default=None, description="simulated floor: RNG seed (reproducible runs)")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO",
                                                                     description="logging level")
+
+    @field_validator("serial_baud")
+    @classmethod
+    def _supported_baud(cls, value: int) -> int:
+        if value not in SERIAL_BAUDS:
+            raise ValueError(f"must be one of {', '.join(map(str, SERIAL_BAUDS))}")
+        return value
 
     @field_validator("site", "floor")
     @classmethod
