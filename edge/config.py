@@ -40,6 +40,18 @@ class FacilityDoorSettings(BaseModel):
     hours: str | None = Field(default=None, description="opening hours for guests, e.g. 07:00-22:00")
 
 
+class LiftSettings(BaseModel):
+    """An in-lift panel on the Pi: its card reader and a floor-enable relay per floor it serves."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    reader: str = Field(min_length=1, max_length=200, description="libnfc connstring of the car's reader")
+    floors: dict[int, int] = Field(min_length=1, description="floor number -> BCM pin of its enable relay")
+    public: list[int] = Field(default_factory=list, description="floors enabled without a card (lobby)")
+    hours: str | None = Field(default=None, description="opening hours for guests, e.g. 06:00-24:00")
+    enable_s: float = Field(default=10.0, gt=0, le=120, description="how long a card's floors stay enabled")
+
+
 class GpioDoorSettings(BaseModel):
     """A room's door wired to the Pi itself: BCM pins, and the reader's libnfc connstring."""
 
@@ -102,6 +114,9 @@ class GatewayConfig(BaseModel):
     facility_doors: dict[str, FacilityDoorSettings] = Field(
         default_factory=dict,
         description="pool, gym, parking, floor readers: name -> {node, area?, hours?} (env: JSON)")
+    lifts: dict[str, LiftSettings] = Field(
+        default_factory=dict,
+        description="in-lift panels on the Pi: name -> {reader, floors {floor: pin}, public?, hours?}")
     timezone: str = Field(default="UTC", description="the property's time zone (opening hours)")
     setback_c: float | None = Field(default=None, gt=0, le=15,
                                     description="energy saving: degrees set back, nobody in (unset: off)")
@@ -189,9 +204,11 @@ class GatewayConfig(BaseModel):
         if both:
             raise ValueError(f"rooms with a door node and GPIO wiring at once: {both[:5]}")
         pins = [p for door in self.gpio_rooms.values() for p in door.pins()] + list(self.motion_pins.values())
+        pins += [p for lift in self.lifts.values() for p in lift.floors.values()]
         if len(pins) != len(set(pins)):
-            raise ValueError("gpio_rooms and motion_pins use a GPIO pin more than once")
+            raise ValueError("gpio_rooms, motion_pins and lifts use a GPIO pin more than once")
         self._check_facilities()
+        self._check_lifts()
         if self.hardware == "pi" and not (self.door_nodes or self.gpio_rooms or self.facility_doors):
             raise ValueError("hardware 'pi' needs door_nodes (room -> node address) or gpio_rooms")
         if self.access == "keycard":
@@ -201,6 +218,20 @@ class GatewayConfig(BaseModel):
             if bad:
                 raise ValueError(f"access 'keycard' needs numbered rooms (1..65535), not {bad[:5]}")
         return self
+
+    def _check_lifts(self) -> None:
+        for name, lift in self.lifts.items():
+            try:
+                check_slug(name, "lift")
+            except TopicError as exc:
+                raise ValueError(str(exc)) from None
+            if lift.hours is not None:
+                OpeningHours.parse(lift.hours, ZoneInfo(self.timezone))
+            if any(not 0 <= f < 64 for f in lift.floors) or any(not BCM_PINS[0] <= p <= BCM_PINS[1]
+                                                               for p in lift.floors.values()):
+                raise ValueError(f"lift {name}: floors are 0..63 (the card's lift bits), pins BCM 0..27")
+            if not set(lift.public) <= set(lift.floors):
+                raise ValueError(f"lift {name}: public floors must be floors it serves")
 
     def _check_facilities(self) -> None:
         try:
