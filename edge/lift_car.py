@@ -143,6 +143,13 @@ class LiftReader:
         if reader is not None:
             reader.close()
 
+    def _wait(self, seconds: float) -> None:
+        """Wait before trying the reader again, still ending an enable window on time."""
+        deadline = time.monotonic() + seconds
+        while not self._stop.is_set() and time.monotonic() < deadline:
+            self.car.tick()
+            self._stop.wait(POLL_S)
+
     def _reopen(self, silent: bool) -> tuple[NfcReader | None, bool]:
         try:
             reader = self._open(self._connstring)
@@ -150,7 +157,7 @@ class LiftReader:
             if not silent:
                 log.error("lift %s: card reader %s: %s", self.car.name, self._connstring, exc)
                 self.car.fault("reader_silent")
-            self._stop.wait(REOPEN_S)
+            self._wait(REOPEN_S)
             return None, True
         if silent:
             self.car.fault("reader_back")
