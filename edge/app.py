@@ -17,10 +17,12 @@ from edge.access.decision import Decision
 from edge.access.hours import OpeningHours
 from edge.config import GatewayConfig
 from edge.energy import EnergyPolicy
+from edge.energy_ledger import SqliteEnergyLedger
 from edge.energy_saver import EnergySaver
 from edge.errors import CommandRejected, ConfigError, UnknownRoom
 from edge.hw.errors import HardwareError
 from edge.inbox import CommandInbox
+from edge.lift_car import LiftReader, lift_readers
 from edge.link import MqttLink
 from edge.outbox import OutboxEntry
 from edge.ports import Access, Clock, DoorHardware
@@ -110,6 +112,7 @@ class Gateway:
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
         self.energy: EnergySaver | None = None
+        self.lifts: list[LiftReader] = []  # in-lift panels, started and stopped with the gateway
 
     @staticmethod
     def _policy(config: GatewayConfig, hardware: DoorHardware | None) -> Policy:
@@ -125,6 +128,8 @@ class Gateway:
         self.store.prune_commands(before=self.now() - timedelta(days=30))
         if self.hardware is not None:
             self.hardware.start(self)
+        for lift in self.lifts:
+            lift.start()
         self.link.start()
         self.telemetry_runner.start()
         self._ticker = threading.Thread(target=self._tick_loop, name=f"rooms-{self.config.client_id}",
@@ -138,8 +143,10 @@ class Gateway:
             self._ticker.join(5)
         if self.hardware is not None:
             self.hardware.stop()
+        for lift in self.lifts:
+            lift.stop()
         if self.energy is not None:
-            self.energy.close()
+            self.energy.close(self.now())
         self.telemetry_runner.stop()
         self.link.stop()
         self.store.close()
@@ -265,7 +272,8 @@ class Gateway:
             return None
         policy = EnergyPolicy(comfort_c=config.comfort_c, setback_c=config.setback_c,
                               after=timedelta(seconds=config.setback_after_s), kw_per_c=config.hvac_kw_per_c)
-        self.energy = EnergySaver(policy=policy, power=power, room=self.room, record=self.record)
+        self.energy = EnergySaver(policy=policy, power=power, room=self.room, record=self.record,
+                                  ledger=SqliteEnergyLedger(self.store))
         return self.energy
 
     # --- commands -------------------------------------------------------------------------
@@ -312,7 +320,7 @@ def telemetry_settings(config: GatewayConfig) -> TelemetrySettings:
 
 
 def default_access(config: GatewayConfig, store: Store, clock: Clock) -> Access:
-    from edge.keycards import Facility, KeycardAccess
+    from edge.keycards import Facility, KeycardAccess, Lift
 
     assert config.site_number is not None and config.floor_number is not None
     zone = ZoneInfo(config.timezone)
@@ -321,8 +329,11 @@ def default_access(config: GatewayConfig, store: Store, clock: Clock) -> Access:
                        hours=OpeningHours.parse(door.hours, zone) if door.hours else None)
         for name, door in config.facility_doors.items()
     }
+    lifts = {name: Lift(served=frozenset(lift.floors),
+                        hours=OpeningHours.parse(lift.hours, zone) if lift.hours else None)
+             for name, lift in config.lifts.items()}
     return KeycardAccess(store=store, site=config.site_number, floor=config.floor_number, clock=clock,
-                         facilities=facilities)
+                         facilities=facilities, lifts=lifts)
 
 
 def build(config: GatewayConfig, *,
@@ -333,7 +344,11 @@ def build(config: GatewayConfig, *,
     without it a simulated desk signs them with a key it installs on this gateway.
     """
     if config.hardware == "pi":
+        from edge.gpio_floor import open_libnfc
+
         gateway = Gateway(config, hardware=pi_hardware(config))
+        gateway.lifts = lift_readers(config.lifts, access=gateway.access, record=gateway.record,
+                                     now=gateway.now, open_reader=open_libnfc)
         add_system_health(gateway.telemetry_runner, data_dir=config.data_dir, facts=gateway.facts())
         add_climate_sensors(gateway.telemetry_runner, config.climate_sensors)
         if config.room_power:
@@ -371,6 +386,7 @@ def pi_hardware(config: GatewayConfig, *, pin_factory: Any = None,
         return GpioFloor(doors, pin_factory=pin_factory, open_reader=open_reader,
                          motion_pins=config.motion_pins)
     bus = BusFloor(port_url=config.serial_url, nodes=config.door_nodes, rs485=config.serial_rs485,
+                   baudrate=config.serial_baud,
                    unlock_s=config.unlock_s, motion_pins=config.motion_pins, pin_factory=pin_factory,
                    facilities={name: door.node for name, door in config.facility_doors.items()})
     if not doors:

@@ -24,6 +24,7 @@ from mqtt.url import BrokerAddress, parse_mqtt_url
 
 ENV_PREFIX = "POSADA_"
 BCM_PINS = (0, 27)
+SERIAL_BAUDS = (115_200, 230_400, 460_800, 921_600, 1_000_000)  # as edge.hw.serial_bus.BAUDRATES
 AreaName = Literal["pool", "gym", "spa", "parking", "entrance", "lounge", "business_centre", "laundry",
                    "staff"]
 
@@ -37,6 +38,18 @@ class FacilityDoorSettings(BaseModel):
     node: int = Field(ge=1, le=126, description="door node address on the bus")
     area: AreaName | None = Field(default=None, description="the common area it guards")
     hours: str | None = Field(default=None, description="opening hours for guests, e.g. 07:00-22:00")
+
+
+class LiftSettings(BaseModel):
+    """An in-lift panel on the Pi: its card reader and a floor-enable relay per floor it serves."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    reader: str = Field(min_length=1, max_length=200, description="libnfc connstring of the car's reader")
+    floors: dict[int, int] = Field(min_length=1, description="floor number -> BCM pin of its enable relay")
+    public: list[int] = Field(default_factory=list, description="floors enabled without a card (lobby)")
+    hours: str | None = Field(default=None, description="opening hours for guests, e.g. 06:00-24:00")
+    enable_s: float = Field(default=10.0, gt=0, le=120, description="how long a card's floors stay enabled")
 
 
 class GpioDoorSettings(BaseModel):
@@ -88,6 +101,9 @@ class GatewayConfig(BaseModel):
     serial_url: str = Field(default="/dev/ttyAMA0",
                             description="door-node bus: serial device or pyserial URL")
     serial_rs485: bool = Field(default=False, description="door-node bus: kernel RS-485 direction control")
+    serial_baud: int = Field(
+        default=115_200,
+        description="door-node bus: baud rate (8N1), the same on every node (firmware make_node)")
     door_nodes: dict[str, int] = Field(default_factory=dict,
                                        description="door-node bus: room -> node address (env: JSON object)")
     motion_pins: dict[str, int] = Field(default_factory=dict,
@@ -98,6 +114,9 @@ class GatewayConfig(BaseModel):
     facility_doors: dict[str, FacilityDoorSettings] = Field(
         default_factory=dict,
         description="pool, gym, parking, floor readers: name -> {node, area?, hours?} (env: JSON)")
+    lifts: dict[str, LiftSettings] = Field(
+        default_factory=dict,
+        description="in-lift panels on the Pi: name -> {reader, floors {floor: pin}, public?, hours?}")
     timezone: str = Field(default="UTC", description="the property's time zone (opening hours)")
     setback_c: float | None = Field(default=None, gt=0, le=15,
                                     description="energy saving: degrees set back, nobody in (unset: off)")
@@ -144,6 +163,13 @@ class GatewayConfig(BaseModel):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO",
                                                                     description="logging level")
 
+    @field_validator("serial_baud")
+    @classmethod
+    def _supported_baud(cls, value: int) -> int:
+        if value not in SERIAL_BAUDS:
+            raise ValueError(f"must be one of {', '.join(map(str, SERIAL_BAUDS))}")
+        return value
+
     @field_validator("site", "floor")
     @classmethod
     def _slug(cls, value: str) -> str:
@@ -178,9 +204,11 @@ class GatewayConfig(BaseModel):
         if both:
             raise ValueError(f"rooms with a door node and GPIO wiring at once: {both[:5]}")
         pins = [p for door in self.gpio_rooms.values() for p in door.pins()] + list(self.motion_pins.values())
+        pins += [p for lift in self.lifts.values() for p in lift.floors.values()]
         if len(pins) != len(set(pins)):
-            raise ValueError("gpio_rooms and motion_pins use a GPIO pin more than once")
+            raise ValueError("gpio_rooms, motion_pins and lifts use a GPIO pin more than once")
         self._check_facilities()
+        self._check_lifts()
         if self.hardware == "pi" and not (self.door_nodes or self.gpio_rooms or self.facility_doors):
             raise ValueError("hardware 'pi' needs door_nodes (room -> node address) or gpio_rooms")
         if self.access == "keycard":
@@ -190,6 +218,20 @@ class GatewayConfig(BaseModel):
             if bad:
                 raise ValueError(f"access 'keycard' needs numbered rooms (1..65535), not {bad[:5]}")
         return self
+
+    def _check_lifts(self) -> None:
+        for name, lift in self.lifts.items():
+            try:
+                check_slug(name, "lift")
+            except TopicError as exc:
+                raise ValueError(str(exc)) from None
+            if lift.hours is not None:
+                OpeningHours.parse(lift.hours, ZoneInfo(self.timezone))
+            if any(not 0 <= f < 64 for f in lift.floors) or any(not BCM_PINS[0] <= p <= BCM_PINS[1]
+                                                               for p in lift.floors.values()):
+                raise ValueError(f"lift {name}: floors are 0..63 (the card's lift bits), pins BCM 0..27")
+            if not set(lift.public) <= set(lift.floors):
+                raise ValueError(f"lift {name}: public floors must be floors it serves")
 
     def _check_facilities(self) -> None:
         try:

@@ -4,7 +4,8 @@ A room is set back (heating or cooling to the setback setpoint, lights off) once
 been closed with nobody in it for ``after``: vacant, or sold but the guest out
 (``guest_present`` false, from ``edge.room_state``). A granted card at its door or motion in
 it restores comfort at once. The energy saved is estimated from the hours spent set back, the
-setback in degrees and the floor's ``kw_per_c`` (what one degree of HVAC costs a room).
+setback in degrees and the floor's ``kw_per_c`` (what one degree of HVAC costs a room):
+``kWh = hours * setback_c * kw_per_c``, summed over every setback (docs/energy.md).
 """
 
 from __future__ import annotations
@@ -58,10 +59,21 @@ def step(energy: RoomEnergy, room: Room, now: datetime,
     setback = wants_setback(room, now, policy)
     if setback == energy.setback:
         return energy, None
+    after = replace(energy, setback=setback, since=now, saved_kwh=saved_until(energy, now, policy))
+    setpoint = policy.setback_setpoint_c if setback else policy.comfort_c
+    return after, Change(after, setpoint_c=setpoint, lights_on=not setback)
+
+
+def saved_until(energy: RoomEnergy, now: datetime, policy: EnergyPolicy) -> float:
+    """The room's estimated kWh saved, counting the current setback up to ``now``."""
     saved = energy.saved_kwh
     if energy.setback and energy.since is not None:
         hours = max(0.0, (now - energy.since).total_seconds() / 3600)
         saved += hours * policy.setback_c * policy.kw_per_c
-    after = replace(energy, setback=setback, since=now, saved_kwh=round(saved, 4))
-    setpoint = policy.setback_setpoint_c if setback else policy.comfort_c
-    return after, Change(after, setpoint_c=setpoint, lights_on=not setback)
+    return round(saved, 4)
+
+
+def settle(energy: RoomEnergy, now: datetime, policy: EnergyPolicy) -> RoomEnergy:
+    """The room as the gateway leaves it on a stop: its relays fall back to comfort, and the
+    setback held so far is counted in its total."""
+    return replace(energy, setback=False, since=None, saved_kwh=saved_until(energy, now, policy))

@@ -24,7 +24,7 @@ from edge.access.decision import Decision
 from edge.hw import door_nodes as dn
 from edge.hw.errors import HardwareError
 from edge.hw.gpio import MotionDetector
-from edge.hw.serial_bus import SerialBus, open_port
+from edge.hw.serial_bus import BAUDRATE, SerialBus, open_port
 from edge.ports import FloorInputs
 from firmware.doornode import frame as fr
 
@@ -58,9 +58,10 @@ class BusFloor:
     watches_forced_entry = True
 
     def __init__(self, *, port_url: str, nodes: Mapping[str, int], rs485: bool = False,
-                 unlock_s: float = 5, offline_after: int = 3, motion_pins: Mapping[str, int] | None = None,
+                 baudrate: int = BAUDRATE, unlock_s: float = 5, offline_after: int = 3,
+                 motion_pins: Mapping[str, int] | None = None,
                  pin_factory: Any = None, facilities: Mapping[str, int] | None = None) -> None:
-        self._url, self._rs485 = port_url, rs485
+        self._url, self._rs485, self._baudrate = port_url, rs485, baudrate
         self._nodes = dict(nodes)
         self._facilities = dict(facilities or {})  # common area and floor readers: name -> address
         self._unlock_s = unlock_s
@@ -76,7 +77,8 @@ class BusFloor:
 
     def start(self, inputs: FloorInputs) -> None:
         self._inputs = inputs
-        self._bus = LockedBus(lambda: SerialBus(open_port(self._url, rs485=self._rs485)))
+        self._bus = LockedBus(
+            lambda: SerialBus(open_port(self._url, baudrate=self._baudrate, rs485=self._rs485)))
         configs = [dn.NodeConfig(address=a, door=room, room=room) for room, a in self._nodes.items()]
         configs += [dn.NodeConfig(address=a, door=name) for name, a in self._facilities.items()]
         self._service = dn.DoorNodes(self._bus, configs, decide=self._decide, emit=self._report,
@@ -99,7 +101,7 @@ class BusFloor:
         assert self._service is not None and self._bus is not None
         while not self._stop.is_set():
             try:
-                self._service.run(self._stop)
+                self._service.run(self._stop, min_cycle_s=dn.idle_cycle_s(self._baudrate))
             except HardwareError as exc:
                 log.error("door bus failed: %s; reopening", exc)
                 if self._stop.wait(1.0):

@@ -13,6 +13,7 @@ from edge.access.commands import ACCESS_COMMANDS, apply_command
 from edge.access.decision import Decision
 from edge.access.gate import TimeSource, admit
 from edge.access.hours import OpeningHours
+from edge.access.lift import LiftChoice, choose_floors
 from edge.access.scope import Door
 from edge.access.store import SqliteAccessState
 from edge.errors import CommandRejected, ConfigError
@@ -37,17 +38,27 @@ class Facility:
     hours: OpeningHours | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Lift:
+    """An in-lift panel: the floors its car serves, and opening hours for guests."""
+
+    served: frozenset[int]
+    hours: OpeningHours | None = None
+
+
 class KeycardAccess:
     """Implements the gateway's ``Access`` port with the access core."""
 
     command_types = ACCESS_COMMANDS
 
     def __init__(self, *, store: Store, site: int, floor: int, clock: TimeSource,
-                 facilities: Mapping[str, Facility] | None = None) -> None:
+                 facilities: Mapping[str, Facility] | None = None,
+                 lifts: Mapping[str, Lift] | None = None) -> None:
         self._store = store
         self._site, self._floor = site, floor
         self._clock = clock
         self._facilities = dict(facilities or {})
+        self._lifts = dict(lifts or {})
         with store.transaction():
             self.state = SqliteAccessState(store.database)
 
@@ -66,6 +77,13 @@ class KeycardAccess:
         target = Door(site=self._site, floor=self._floor, area=where.area)
         with self._store.relaxed(), self._store.transaction():
             return admit(card, door=target, clock=self._clock, state=self.state, hours=where.hours)
+
+    def lift(self, *, card: bytes, lift: str) -> LiftChoice:
+        """Decide a tap in a lift car: the floors the card may select, by the same offline rules."""
+        where = self._lifts[lift]
+        with self._store.relaxed(), self._store.transaction():
+            return choose_floors(card, site=self._site, served=where.served, time=self._clock.read(),
+                                 state=self.state, hours=where.hours)
 
     def apply(self, envelope: Envelope, data: Data) -> None:
         with self._store.transaction():

@@ -99,7 +99,8 @@ class SimulatedDesk:
         public = self._key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
         return KeyUpsert(key_id=self.key_id, public_key=base64.urlsafe_b64encode(public).decode())
 
-    def issue(self, room: str, *, now: datetime, days: int = 2, areas: Area = NO_AREAS) -> bytes:
+    def issue(self, room: str, *, now: datetime, days: int = 2, areas: Area = NO_AREAS,
+              lift_floors: int = 0) -> bytes:
         """A guest card for ``room`` valid from now for ``days``, newer than any issued before."""
         with self._lock:
             sequence = int(self._store.meta(self.SEQUENCE) or "0") % 0xFFFE + 1
@@ -107,7 +108,8 @@ class SimulatedDesk:
         start = now.replace(microsecond=0)
         card = Card(kind=Kind.GUEST, key_id=self.key_id, credential_id=secrets.randbits(63), site=self._site,
                     issued_at=start, valid_from=start, valid_until=start + timedelta(days=days),
-                    sequence=sequence, guest=1, floor=self._floor, rooms=(int(room),), areas=areas)
+                    sequence=sequence, guest=1, floor=self._floor, rooms=(int(room),), areas=areas,
+                    lift_floors=lift_floors)
         body = encode_body(card)
         return assemble(body, self._key.sign(body))
 

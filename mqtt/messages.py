@@ -86,6 +86,7 @@ class AccessDecision(RoomEvent):
     reason: str = Field(max_length=64)
     credential_id: str | None = Field(default=None, max_length=64)
     kind: str | None = Field(default=None, max_length=32)
+    floors: list[int] | None = Field(default=None, max_length=64)  # an in-lift panel: floors enabled
 
 
 class DoorEvent(RoomEvent):

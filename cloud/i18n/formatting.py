@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_date, format_datetime, get_time_format
-from babel.numbers import format_currency, get_currency_precision
+from babel.numbers import format_currency, format_decimal, get_currency_precision
 
 from cloud.i18n.catalog import babel_locale
 
@@ -53,3 +53,8 @@ def money(minor: int, currency: str, *, tag: str) -> str:
     digits = get_currency_precision(currency)
     amount = Decimal(minor).scaleb(-digits)
     return format_currency(amount, currency, locale=babel_locale(tag))
+
+
+def kwh(value: float, *, tag: str) -> str:
+    """Energy in kWh as the locale writes numbers, two decimals (``1.234,50 kWh``)."""
+    return f"{format_decimal(value, format='#,##0.00', locale=babel_locale(tag))} kWh"

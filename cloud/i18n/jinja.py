@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cloud.i18n import formatting
 from cloud.i18n.catalog import DEFAULT, LANGUAGES, NATIVE_NAMES, negotiate, translations
-from cloud.i18n.labels import LABELS, label
+from cloud.i18n.labels import FAULT_HINTS, LABELS, fault_hint, label
 
 LANG_COOKIE = "posada_lang"
 current_lang: ContextVar[str] = ContextVar("current_lang", default=DEFAULT)
@@ -75,16 +75,28 @@ def _context(request: Request) -> dict[str, Any]:
     def label_map() -> dict[str, str]:
         return {code: gettext(text) for code, text in LABELS.items()}
 
+    def hint(code: str) -> str:
+        text = fault_hint(code)
+        return gettext(text) if text else ""
+
+    def hint_map() -> dict[str, str]:
+        return {code: gettext(text) for code, text in FAULT_HINTS.items()}
+
     def day(value: date | None, style: str = "medium") -> str:
         return formatting.day(value, tag=lang, style=style)
 
     def money(minor: int, currency: str) -> str:
         return formatting.money(minor, currency, tag=lang)
 
+    def kwh(value: float) -> str:
+        return formatting.kwh(value, tag=lang)
+
     return {"lang": lang, "languages": NATIVE_NAMES, "principal": principal, "csrf_token": csrf,
             "csrf_field": csrf_field,
             "label": lambda code: gettext(label(code)),
-            "when": when, "clock": clock, "label_map": label_map, "day": day, "money": money, "time_zone": tz}
+            "when": when, "clock": clock, "label_map": label_map,
+            "hint": hint, "hint_map": hint_map, "day": day, "money": money, "kwh": kwh,
+            "time_zone": tz}
 
 
 def install_i18n(app: FastAPI, templates: Jinja2Templates) -> None:

@@ -32,7 +32,7 @@ LABELS: dict[str, str] = {
     "door.opened": N_("door opened"), "door.closed": N_("door closed"), "door.ajar": N_("door left open"),
     "door.forced": N_("door forced"), "node.offline": N_("door node offline"),
     "room.occupancy": N_("occupancy changed"), "room.vacated": N_("room vacated"),
-    "tamper": N_("tamper alarm"),
+    "tamper": N_("tamper alarm"), "node.fault": N_("door fault"), "room.setback": N_("energy setback"),
     # why a door said yes or no (the gateways' access reasons)
     "granted": N_("granted"), "listed": N_("listed card"), "remote": N_("opened remotely"),
     "malformed": N_("unreadable card"), "unknown_key": N_("unknown key"),
@@ -42,7 +42,31 @@ LABELS: dict[str, str] = {
     "unknown_card": N_("unknown card"), "node-allowlist": N_("admitted by the door node offline"),
     "node-offline": N_("door node offline"), "decision-error": N_("decision error"),
     "checkout": N_("checked out"), "checkout_time": N_("checkout time"),
+    # what a door reported wrong (node.fault's kinds: the reader, the card, the lock)
+    "reader_silent": N_("card reader silent"), "reader_back": N_("card reader back"),
+    "card_torn": N_("card pulled away mid-read"), "two_cards": N_("two cards at once"),
+    "reader_garbage": N_("noise on the reader's bus"), "card_unreadable": N_("unreadable card"),
+    "lock_no_feedback": N_("lock did not follow its relay"),
 }
+
+# What maintenance should look at for each door fault (shown beside the fault's label).
+FAULT_HINTS: dict[str, str] = {
+    "reader_silent":
+        N_("Check the reader's cable and power; the door stays locked, remote unlock still works."),
+    "reader_back": N_("The reader answers again; nothing to do unless it keeps dropping out."),
+    "card_torn":
+        N_("The card left before it was read; if it repeats, check the card or the reader's position."),
+    "two_cards": N_("Two cards were held together; ask the guest to tap one card."),
+    "reader_garbage": N_("Check the reader's I2C wiring, its connectors and nearby interference."),
+    "card_unreadable": N_("Not one of our keycards, or a damaged one; issue a new card at the desk."),
+    "lock_no_feedback":
+        N_("Check the lock's motor or strike and its monitor switch; the door was kept locked."),
+}
+
+
+def fault_hint(code: str) -> str:
+    """The English maintenance hint of a door fault (translate it with ``_()``), or empty."""
+    return FAULT_HINTS.get(code, "")
 
 
 def label(code: str) -> str:

@@ -17,7 +17,7 @@ from cloud.auth.roles import Principal, Role
 from cloud.auth.scope import SiteScopeDep
 from cloud.core.deps import DbSession
 from cloud.core.templating import templates
-from cloud.telemetry import queries, room_view
+from cloud.telemetry import energy_view, queries, room_view
 from cloud.telemetry.errors import TaskTransitionRefused
 from cloud.telemetry.queries import TaskStatus
 from mqtt.envelope import utcnow
@@ -32,9 +32,11 @@ TASK_ACTIONS: dict[str, TaskStatus] = {"acknowledge": "in_progress", "done": "do
 
 @router.get("", response_class=HTMLResponse)
 def rooms_in_alarm(request: Request, db: DbSession, user: Maintainer, scope: SiteScopeDep) -> HTMLResponse:
-    rooms = room_view.rooms_in_alarm(db, sites=scope.narrow())
+    sites = scope.narrow()
+    rooms = room_view.rooms_in_alarm(db, sites=sites)
     return templates.TemplateResponse(request, "maintenance/rooms.html", {
-        "active": "maintenance", "rooms": rooms, "alert_labels": room_view.ALERT_LABELS})
+        "active": "maintenance", "rooms": rooms, "alert_labels": room_view.ALERT_LABELS,
+        "savings": energy_view.floor_savings(db, sites=sites)})
 
 
 @router.get("/rooms/{site}/{floor}/{room}", response_class=HTMLResponse)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cloud.i18n.labels import N_
+from cloud.telemetry.energy_view import RoomSaving, room_saving
 from cloud.telemetry.models import Alert, MaintenanceTask, RoomTelemetryLatest
 from cloud.telemetry.queries import AlertView, ReadingView, TaskView
 from mqtt.readings import READINGS
@@ -60,6 +61,7 @@ class RoomPage:
     open_alerts: list[AlertView] = field(default_factory=list)
     recent_alerts: list[AlertView] = field(default_factory=list)
     tasks: list[TaskView] = field(default_factory=list)
+    saving: RoomSaving | None = None  # energy saved by setback, estimated at the gateway
 
 
 def room_page(session: Session, *, site: str, floor: str, room: str, recent: int = 20) -> RoomPage:
@@ -82,6 +84,7 @@ def room_page(session: Session, *, site: str, floor: str, room: str, recent: int
         select(MaintenanceTask).where(MaintenanceTask.site == site, MaintenanceTask.floor == floor,
                                       MaintenanceTask.room == room)
         .order_by(MaintenanceTask.id.desc()).limit(recent))]
+    page.saving = room_saving(session, site=site, floor=floor, room=room)
     return page
 
 

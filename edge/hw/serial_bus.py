@@ -24,7 +24,8 @@ from firmware.doornode import frame as fr
 
 log = logging.getLogger(__name__)
 
-BAUDRATE = 115_200
+BAUDRATE = 115_200  # the bus's default rate (8N1)
+BAUDRATES = (115_200, 230_400, 460_800, 921_600, 1_000_000)  # as the door nodes (firmware board.py)
 READ_SLICE_S = 0.002  # the port's own read timeout; the bus loops up to its deadline
 
 
@@ -40,7 +41,9 @@ class SerialPort(Protocol):
 
 
 def open_port(url: str, *, baudrate: int = BAUDRATE, rs485: bool = False) -> serial.SerialBase:
-    """Open a port by device path or pyserial URL (loop://, rfc2217://...)."""
+    """Open a port by device path or pyserial URL (loop://, rfc2217://...) at one of ``BAUDRATES``."""
+    if baudrate not in BAUDRATES:
+        raise SerialPortError(f"serial port {url!r}: {baudrate} baud is not one of {BAUDRATES}")
     try:
         port = serial.serial_for_url(url, baudrate=baudrate, timeout=READ_SLICE_S)
     except (serial.SerialException, ValueError, OSError) as exc:

@@ -2,7 +2,8 @@
 #
 #   from doornode.board import make_node, make_reader
 #   from doornode.run import run_forever
-#   run_forever(make_node(make_reader(), address=12))
+#   run_forever(make_node(make_reader(), address=12))            # 115,200 baud
+#   run_forever(make_node(make_reader(), address=12, baudrate=1000000))  # the gateway's serial_baud
 #
 # The reader is a PN532 on I2C (pn532.py); any driver with read() -> bytes or None fits.
 # Pin numbers are the defaults of each port (PINS) and every one can be given instead.
@@ -13,7 +14,10 @@ import machine
 from .node import DoorNode
 from .pn532 import PN532
 
-BAUDRATE = 115200
+BAUDRATE = 115200  # the bus's default; every node and its gateway must use the same rate
+# Rates the bus supports (the gateway's serial_baud): RS-485 transceivers such as the
+# MAX3485 run 10 Mbit/s, both boards' UARTs reach 1 Mbaud (ESP32 up to 5, RP2040 up to ~7.8).
+BAUDRATES = (115200, 230400, 460800, 921600, 1000000)
 I2C_HZ = 400000  # the PN532 runs I2C at up to 400 kHz
 
 PINS = {
@@ -57,9 +61,11 @@ def _input(number):
     return machine.Pin(number, machine.Pin.IN, machine.Pin.PULL_UP)
 
 
-def make_node(reader, address, lock_active=1, divider=2.0, **given):
+def make_node(reader, address, lock_active=1, divider=2.0, baudrate=BAUDRATE, **given):
+    if baudrate not in BAUDRATES:
+        raise ValueError("baudrate must be one of %r" % (BAUDRATES,))
     p = pins(**given)
-    uart = machine.UART(p["uart"], baudrate=BAUDRATE, bits=8, parity=None, stop=1,
+    uart = machine.UART(p["uart"], baudrate=baudrate, bits=8, parity=None, stop=1,
                         tx=machine.Pin(p["tx"]), rx=machine.Pin(p["rx"]), rxbuf=1024)
     de = p["de"]
     driver_enable = machine.Pin(de, machine.Pin.OUT, value=0) if de is not None else None

@@ -12,6 +12,8 @@ from gpiozero.pins.mock import MockFactory
 from edge.app import Gateway
 from edge.config import load_config
 from edge.energy import EnergyPolicy, RoomEnergy, step, wants_setback
+from edge.energy_ledger import MemoryEnergyLedger
+from edge.energy_saver import EnergySaver
 from edge.hw.room_power import RelayRoomPower, SimulatedRoomPower
 from edge.room_state import Room
 from edge.sim import SimulatedDoors
@@ -102,3 +104,47 @@ def test_energy_saving_is_off_unless_the_floor_sets_it(tmp_path: Path) -> None:
         assert gateway.save_energy({"101": SimulatedRoomPower()}) is None
     finally:
         gateway.store.close()
+
+
+def _floor(tmp_path: Path) -> Gateway:
+    config = load_config(env={}, overrides={
+        "site": "hotel", "floor": "f1", "rooms": ["101"], "data_dir": tmp_path, "site_number": 4,
+        "floor_number": 1, "trust_system_clock": True, "setback_c": 4, "setback_after_s": 0,
+        "hvac_kw_per_c": 0.05,
+    })
+    return Gateway(config, hardware=SimulatedDoors())
+
+
+def test_the_saving_total_survives_a_gateway_restart(tmp_path: Path) -> None:
+    gateway = _floor(tmp_path)
+    try:
+        saver = gateway.save_energy({"101": SimulatedRoomPower()})
+        assert saver is not None
+        gateway.door_contact("101", open=False)
+        start = gateway.now() + timedelta(seconds=1)
+        saver.tick(start)
+        saver.close(start + timedelta(hours=2))  # a stop counts the setback held so far
+    finally:
+        gateway.store.close()
+    again = _floor(tmp_path)
+    try:
+        saver = again.save_energy({"101": SimulatedRoomPower()})
+        assert saver is not None
+        assert saver.energy["101"].saved_kwh == pytest.approx(2 * 4 * 0.05)
+        assert not saver.energy["101"].setback  # the relays start in comfort
+        saver.tick(again.now() + timedelta(seconds=1))
+        event = [e for e in again.store.after(0, limit=50) if e.type == "room.setback"][-1]
+        assert event.data["setback"] and event.data["saved_kwh"] == pytest.approx(0.4)
+    finally:
+        again.store.close()
+
+
+def test_a_stop_without_a_setback_leaves_the_total_alone() -> None:
+    ledger = MemoryEnergyLedger()
+    ledger.save(RoomEnergy(room="101", saved_kwh=1.5))
+    power = SimulatedRoomPower()
+    saver = EnergySaver(policy=POLICY, power={"101": power}, room=lambda _n: _room(guest_present=True),
+                        record=lambda _t, _d: None, ledger=ledger)
+    saver.tick(T0 + timedelta(hours=1))
+    saver.close(T0 + timedelta(hours=3))
+    assert ledger.rows["101"].saved_kwh == 1.5 and power.applied == 0

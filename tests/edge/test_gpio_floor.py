@@ -146,6 +146,25 @@ def test_a_reader_that_cannot_be_opened_is_a_fault_and_the_door_stays_locked(
         gw.store.close()
 
 
+def test_a_reader_that_stops_answering_is_reported_silent_within_5_s_and_the_door_stays_locked(
+    gateway: Gateway, readers: Readers, factory: MockFactory
+) -> None:
+    wait_until(lambda: readers.readers.get(ROOM["reader"]) is not None, timeout=5, what="reader open")
+    reader = readers.readers[ROOM["reader"]]
+    assert reader is not None
+    readers.readers[ROOM["reader"]] = None  # it cannot be opened again either
+
+    def dead(*, timeout_s: float) -> None:
+        raise NfcUnavailable("io", "the reader stopped answering")
+
+    reader.wait_for_tag = dead  # type: ignore[method-assign,assignment]
+    started = time.monotonic()
+    wait_until(lambda: "node.fault" in _types(gateway), timeout=5, what="node.fault")
+    assert time.monotonic() - started < 5
+    faults = [e.data["fault"] for e in gateway.store.after(0, limit=50) if e.type == "node.fault"]
+    assert faults == ["reader_silent"] and factory.pin(LOCK).state == 0
+
+
 def test_a_card_torn_away_mid_read_is_a_fault_not_a_tap(gateway: Gateway, readers: Readers) -> None:
     class TornTag(SimulatedNtag):
         def transceive(self, command: bytes) -> bytes:

@@ -262,3 +262,36 @@ def test_node_sends_the_card_it_read_and_opens_on_the_decision():
     rig.now += 1
     rig.node.step(rig.now)
     assert rig.lock.level == 1
+
+
+def events_of(rig, polls):
+    """The node's events over ``polls`` gateway polls, in order."""
+    out = []
+    for _ in range(polls):
+        event = rig.poll()
+        if event:
+            out.append(event)
+    return out
+
+
+def test_node_reports_a_card_torn_away_as_a_fault_and_stays_locked():
+    rig = NodeRig()
+    tag = Tag(b"\x04\x01\x02\x03\x04\x05\x06", CARD)
+    tag.leave_when_read = True
+    rig.chip.field.append(tag)
+    events = events_of(rig, 60)
+    kinds = [kind for kind, _body in events]
+    faults = [fr.decode_fault(body)[0] for kind, body in events if kind == fr.FAULT]
+    assert fr.CARD not in kinds and faults == [fr.FAULT_CARD_TORN]
+    assert 1 not in rig.lock.history
+
+
+def test_node_reports_garbage_on_the_reader_bus_as_a_fault_and_stays_locked():
+    rig = NodeRig()
+    rig.chip.field.append(Tag(b"\x04\x01\x02\x03\x04\x05\x06", CARD))
+    rig.chip.noise = noise(200, 11)
+    events = events_of(rig, 300)
+    kinds = [kind for kind, _body in events]
+    faults = [fr.decode_fault(body)[0] for kind, body in events if kind == fr.FAULT]
+    assert fr.CARD not in kinds and fr.FAULT_READER_GARBAGE in faults
+    assert 1 not in rig.lock.history

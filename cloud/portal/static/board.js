@@ -39,6 +39,13 @@
     const reason = e.data && e.data.reason ? ` (${label(e.data.reason)})` : "";
     li.innerHTML = `<time>${time(e.ts)}</time> ${e.floor}${e.room ? "/" + e.room : ""} <b></b>${reason}`;
     li.querySelector("b").textContent = label(e.type);
+    if (e.data && e.data.fault) {
+      const fault = document.createElement("span");
+      fault.className = "fault";
+      fault.textContent = label(e.data.fault);
+      fault.title = (words.hints || {})[e.data.fault] || "";
+      li.append(" (", fault, ")");
+    }
     log.prepend(li);
     while (log.children.length > 15) log.lastElementChild.remove();
   }
