@@ -24,6 +24,9 @@ Listener = Callable[[WriteResult], None]
 TelemetryListener = Callable[[list[Any]], object]
 # Ids per events.stored: 800 ids of up to 64 characters stay under a gateway's 64 KiB payload limit.
 CONFIRM_IDS = 800
+# Payload bytes per transaction: a message may carry a batch of events (mqtt.batch), so messages
+# alone do not bound a transaction; 2 MB is about 8,000 events of ~250 bytes.
+BATCH_BYTES = 2_000_000
 
 
 @dataclass
@@ -39,10 +42,12 @@ class IngestCounters:
 
 class IngestService:
     def __init__(self, link: CloudLink, store: IngestStore, *, batch_max: int = 2000,
-                 batch_wait_s: float = 0.02, source: str = "posada-cloud") -> None:
+                 batch_bytes: int = BATCH_BYTES, batch_wait_s: float = 0.02,
+                 source: str = "posada-cloud") -> None:
         self.link = link
         self.store = store
         self.batch_max = batch_max
+        self.batch_bytes = batch_bytes
         self.batch_wait_s = batch_wait_s
         self.source = source
         self.counters = IngestCounters()
@@ -70,14 +75,16 @@ class IngestService:
         except queue.Empty:
             return []
         items = [first]
+        size = len(first.payload)
         deadline = time.monotonic() + self.batch_wait_s
-        while len(items) < self.batch_max:
+        while len(items) < self.batch_max and size < self.batch_bytes:
             remaining = deadline - time.monotonic()
             try:
                 items.append(self.link.inbox.get(timeout=max(remaining, 0)) if remaining > 0
                              else self.link.inbox.get_nowait())
             except queue.Empty:
                 break
+            size += len(items[-1].payload)
         return items
 
     def _process(self, items: list[Inbound]) -> None:
