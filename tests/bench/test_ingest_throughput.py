@@ -8,6 +8,7 @@ Run: ./dev.sh bench -k ingest   (POSADA_BENCH_EVENTS sets N, default 50,000)
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from cloud.board.models import EventRecord
 from cloud.core.db import make_engine
 from cloud.core.migrate import upgrade
 from edge.store import Store
+from mqtt.batch import batch_json, item_json
 from mqtt.codec import encode
 from mqtt.envelope import utcnow
 from mqtt.messages import AccessDecision
@@ -197,15 +199,32 @@ def test_ingest_rate_into_sqlite(tmp_path: Path) -> None:
     _run(f"sqlite:///{tmp_path / 'cloud.db'}", tmp_path, "sqlite")
 
 
-def _event_lines(user: str) -> Iterator[bytes]:
+def _event_lines(user: str, *, per_message: int) -> Iterator[bytes]:
+    """N events as mosquitto_pub lines: one event per line, or ``events.batch`` of ``per_message``."""
+    items: list[str] = []
     for i in range(N):
         data = AccessDecision(
             room=ROOMS[i % 10], granted=True, reason="granted", credential_id=f"card-{i % 500}"
         )
-        yield encode(type="access.granted", source=user, seq=i + 1, data=data).to_json() + b"\n"
+        event = encode(type="access.granted", source=user, seq=i + 1, data=data)
+        if per_message == 1:
+            yield event.to_json() + b"\n"
+            continue
+        items.append(
+            item_json(
+                id=event.id,
+                type=event.type,
+                ts=event.ts,
+                seq=i + 1,
+                data_json=json.dumps(event.data, separators=(",", ":")),
+            )
+        )
+        if len(items) == per_message or i == N - 1:
+            yield batch_json(items, source=user) + b"\n"
+            items = []
 
 
-def _worker_only(db_url: str, label: str) -> None:
+def _worker_only(db_url: str, label: str, *, per_message: int = 1) -> None:
     """One ingest worker (own process) fed by mosquitto_pub (QoS 1): the worker's own ceiling."""
     broker = make_broker(persistence=False)
     try:
@@ -217,7 +236,7 @@ def _worker_only(db_url: str, label: str) -> None:
         user = "gw.hotel.f1"
         try:
             with tempfile.TemporaryDirectory() as tmp:
-                files = write_chunks(Path(tmp), _event_lines(user))
+                files = write_chunks(Path(tmp), _event_lines(user, per_message=per_message))
                 load = load_average()
                 cpu_before = cpu_seconds(worker.pid)
                 began = time.perf_counter()
@@ -230,7 +249,8 @@ def _worker_only(db_url: str, label: str) -> None:
             engine.dispose()
         rate = stored / elapsed
         print(
-            f"\n[ingest worker {label}] {stored} events mosquitto_pub->Mosquitto->one ingest worker->"
+            f"\n[ingest worker {label}] {stored} events ({per_message} per message) mosquitto_pub->Mosquitto"
+            f"->one ingest worker->"
             f"{label}: {elapsed:.2f} s = {rate:,.0f} events/s; raw mosquitto_pub->sub QoS 1 on the same "
             f"broker: {raw:,.0f} msg/s; ratio {rate / raw:.2f}; worker CPU per 1,000 events "
             f"{1000 * cpu / max(1, stored):.3f} s; worker: {counters}; load average {load}; "
@@ -248,3 +268,13 @@ def test_one_ingest_worker_into_postgresql() -> None:
 
 def test_one_ingest_worker_into_sqlite(tmp_path: Path) -> None:
     _worker_only(f"sqlite:///{tmp_path / 'cloud.db'}", "sqlite")
+
+
+def test_one_ingest_worker_into_postgresql_from_batches() -> None:
+    """The same events as gateways now send them: ``events.batch`` of 200 per message."""
+    with fresh_database() as url:
+        _worker_only(url, "postgresql", per_message=200)
+
+
+def test_one_ingest_worker_into_sqlite_from_batches(tmp_path: Path) -> None:
+    _worker_only(f"sqlite:///{tmp_path / 'cloud.db'}", "sqlite", per_message=200)
