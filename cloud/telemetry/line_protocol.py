@@ -8,10 +8,14 @@ import functools
 
 from cloud.telemetry.points import TelemetryPoint
 from mqtt.messages import Reading
+from mqtt.readings import READINGS
 
 _MEASUREMENT = str.maketrans({",": "\\,", " ": "\\ ", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
 _TAG = str.maketrans({",": "\\,", "=": "\\=", " ": "\\ ", "\n": "\\n", "\r": "\\r",
                       "\t": "\\t"})
+
+
+_KEYS = {key: key.translate(_TAG) for key in READINGS}  # field keys, escaped once
 
 
 def _field(value: Reading) -> str:
@@ -32,6 +36,6 @@ def _series(measurement: str, site: str, floor: str, room: str) -> str:
 
 def encode(point: TelemetryPoint) -> str:
     """One line, time in milliseconds; tags sorted by key as InfluxDB prefers."""
-    fields = ",".join(f"{key.translate(_TAG)}={_field(value)}"
+    fields = ",".join(f"{_KEYS.get(key) or key.translate(_TAG)}={_field(value)}"
                       for key, value in sorted(point.fields.items()))
     return f"{_series(point.measurement, point.site, point.floor, point.room)} {fields} {point.epoch_ms}"
