@@ -54,20 +54,41 @@ class IngestService:
         self.listeners: list[Listener] = []
         self.on_telemetry: TelemetryListener | None = None  # QoS 0 readings, handed off unblocking
         self._stop = threading.Event()
+        # Two stages, so that the next batch is received and classified while this one commits:
+        # one classified batch waits at most (acks still follow commits, in order).
+        self._classified: queue.Queue[tuple[list[Inbound], Batch]] = queue.Queue(maxsize=1)
+        self._reader = threading.Thread(target=self._read, name="ingest-classify", daemon=True)
         self._thread = threading.Thread(target=self._run, name="ingest", daemon=True)
 
     def start(self) -> None:
+        self._reader.start()
         self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
+        self._reader.join(timeout=10)
         self._thread.join(timeout=10)
+
+    def _read(self) -> None:
+        while not self._stop.is_set():
+            items = self._next_batch()
+            if not items:
+                continue
+            classified = (items, classify([(m.topic, m.payload) for m in items], received_at=utcnow()))
+            while not self._stop.is_set():
+                try:
+                    self._classified.put(classified, timeout=0.2)
+                    break
+                except queue.Full:
+                    continue
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            batch = self._next_batch()
-            if batch:
-                self._process(batch)
+            try:
+                items, batch = self._classified.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            self._process(items, batch)
 
     def _next_batch(self) -> list[Inbound]:
         try:
@@ -87,8 +108,7 @@ class IngestService:
             size += len(items[-1].payload)
         return items
 
-    def _process(self, items: list[Inbound]) -> None:
-        batch = classify([(m.topic, m.payload) for m in items], received_at=utcnow())
+    def _process(self, items: list[Inbound], batch: Batch) -> None:
         result = self._write(batch)
         if result is None:
             return  # stopping: unacked messages are redelivered to the next session
