@@ -67,10 +67,20 @@ def _gateway_config(path: Path, *, floor: str, url: str, data_dir: Path) -> Path
     return path
 
 
-def _start_worker(mqtt_url: str, db_url: str, client_id: str) -> subprocess.Popen[str]:
+def _start_worker(
+    mqtt_url: str, db_url: str, client_id: str, share_group: str | None = None
+) -> subprocess.Popen[str]:
     """One ingest worker in a process of its own (its CPU time is read from /proc)."""
     worker = subprocess.Popen(
-        [sys.executable, "-m", "tests.bench.ingest_worker", mqtt_url, db_url, client_id],
+        [
+            sys.executable,
+            "-m",
+            "tests.bench.ingest_worker",
+            mqtt_url,
+            db_url,
+            client_id,
+            *([share_group] if share_group else []),
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -224,7 +234,7 @@ def _event_lines(user: str, *, per_message: int) -> Iterator[bytes]:
             items = []
 
 
-def _worker_only(db_url: str, label: str, *, per_message: int = 1) -> None:
+def _worker_only(db_url: str, label: str, *, per_message: int = 1, workers: int = 1) -> None:
     """One ingest worker (own process) fed by mosquitto_pub (QoS 1): the worker's own ceiling."""
     broker = make_broker(persistence=False)
     try:
@@ -232,31 +242,36 @@ def _worker_only(db_url: str, label: str, *, per_message: int = 1) -> None:
         raw = raw_rate(broker, count=N)
         engine = make_engine(db_url)
         upgrade(engine)
-        worker = _start_worker(broker.cloud_url, db_url, f"bench-worker-{label}")
+        share = "bench" if workers > 1 else None
+        pool = [
+            _start_worker(broker.cloud_url, db_url, f"bench-worker-{label}-{n}", share)
+            for n in range(workers)
+        ]
         user = "gw.hotel.f1"
         try:
             with tempfile.TemporaryDirectory() as tmp:
                 files = write_chunks(Path(tmp), _event_lines(user, per_message=per_message))
                 load = load_average()
-                cpu_before = cpu_seconds(worker.pid)
+                cpu_before = sum(cpu_seconds(w.pid) for w in pool)
                 began = time.perf_counter()
                 publish_chunks(broker, user=user, topic="posada/v1/hotel/f1/events", files=files)
                 stored = _wait_for(engine, N, timeout=600)
                 elapsed = time.perf_counter() - began
-                cpu = cpu_seconds(worker.pid) - cpu_before
+                cpu = sum(cpu_seconds(w.pid) for w in pool) - cpu_before
         finally:
-            counters = _stop_worker(worker)
+            counters = "; ".join(_stop_worker(w) for w in pool)
             engine.dispose()
         rate = stored / elapsed
         print(
             f"\n[ingest worker {label}] {stored} events ({per_message} per message) mosquitto_pub->Mosquitto"
-            f"->one ingest worker->"
+            f"->{workers} ingest worker(s)->"
             f"{label}: {elapsed:.2f} s = {rate:,.0f} events/s; raw mosquitto_pub->sub QoS 1 on the same "
             f"broker: {raw:,.0f} msg/s; ratio {rate / raw:.2f}; worker CPU per 1,000 events "
             f"{1000 * cpu / max(1, stored):.3f} s; worker: {counters}; load average {load}; "
             f"reference loop {reference:.2f} s"
         )
         assert stored == N
+        assert all("duplicates 0" in part for part in counters.split("; "))
     finally:
         broker.stop()
 
@@ -278,3 +293,9 @@ def test_one_ingest_worker_into_postgresql_from_batches() -> None:
 
 def test_one_ingest_worker_into_sqlite_from_batches(tmp_path: Path) -> None:
     _worker_only(f"sqlite:///{tmp_path / 'cloud.db'}", "sqlite", per_message=200)
+
+
+def test_two_ingest_workers_share_postgresql_from_batches() -> None:
+    """Two workers on one shared subscription ($share/bench/...): the ceiling of two on this machine."""
+    with fresh_database() as url:
+        _worker_only(url, "postgresql", per_message=200, workers=2)
