@@ -40,16 +40,19 @@ class OutboxEntry:
     data: dict[str, Any]
     created: datetime
     data_json: str | None = None  # ``data`` as the store keeps it (compact JSON), when at hand
+    created_text: str | None = None  # ``created`` as the store keeps it (RFC 3339), when at hand
 
 
 class OutboxRows(Protocol):
     """The unconfirmed rows the relay reads, and the send times it writes."""
 
-    def after(self, seq: int, *, limit: int) -> list[OutboxEntry]:
-        """Unconfirmed events with a sequence above ``seq``, in order."""
+    def after(self, seq: int, *, limit: int, with_data: bool = True) -> list[OutboxEntry]:
+        """Unconfirmed events with a sequence above ``seq``, in order; ``with_data=False`` may
+        leave ``data`` empty when ``data_json`` carries it (the relay sends the JSON as stored)."""
         ...
 
-    def stale(self, *, sent_before: float, up_to_seq: int, limit: int) -> list[OutboxEntry]:
+    def stale(self, *, sent_before: float, up_to_seq: int, limit: int,
+              with_data: bool = True) -> list[OutboxEntry]:
         """Events last sent before ``sent_before`` (epoch seconds), still unconfirmed, in order."""
         ...
 
@@ -147,7 +150,8 @@ class OutboxRelay:
         stale = self._due_for_resend(room)
         if stale:
             self._adjust_backoff()
-        fresh = self._rows.after(self._cursor, limit=room - len(stale)) if room > len(stale) else []
+        fresh = (self._rows.after(self._cursor, limit=room - len(stale), with_data=False)
+                 if room > len(stale) else [])
         sent = self._send([*stale, *fresh], messages=free)
         if sent:
             self._rows.mark_sent(sent, at=self._wall())
@@ -178,7 +182,8 @@ class OutboxRelay:
             return []
         self._stale_check_at = now + self.poll_interval_s
         sent_before = self._wall() - self._resend_after_s * self._backoff
-        return self._rows.stale(sent_before=sent_before, up_to_seq=self._cursor, limit=limit)
+        return self._rows.stale(sent_before=sent_before, up_to_seq=self._cursor, limit=limit,
+                                with_data=False)
 
     def _adjust_backoff(self) -> None:
         """Resend less often while the cloud confirms nothing, so an outage does not flood the broker."""
@@ -204,10 +209,11 @@ class MemoryOutbox:
         self._rows[self._seq] = stored
         return stored
 
-    def after(self, seq: int, *, limit: int) -> list[OutboxEntry]:
+    def after(self, seq: int, *, limit: int, with_data: bool = True) -> list[OutboxEntry]:
         return [self._rows[s] for s in sorted(self._rows) if s > seq][:limit]
 
-    def stale(self, *, sent_before: float, up_to_seq: int, limit: int) -> list[OutboxEntry]:
+    def stale(self, *, sent_before: float, up_to_seq: int, limit: int,
+              with_data: bool = True) -> list[OutboxEntry]:
         due = [s for s in sorted(self._rows)
                if s <= up_to_seq and s in self._last_sent and self._last_sent[s] < sent_before]
         return [self._rows[s] for s in due[:limit]]
