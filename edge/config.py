@@ -136,6 +136,10 @@ class GatewayConfig(BaseModel):
                                  description="events published but not yet PUBACKed, at most (the "
                                              "provisioned broker's max_inflight_messages; an MQTT 5 "
                                              "broker's smaller Receive Maximum wins)")
+    event_batch_max: int = Field(default=200, ge=1, le=1000,
+                                 description="events per MQTT message when more are waiting (an "
+                                             "events.batch, at most 63 KiB); 1 sends single events only, "
+                                             "for a cloud that predates batches")
     reconnect_min_s: float = Field(default=1.0, gt=0, description="first reconnect delay")
     reconnect_max_s: float = Field(default=30.0, gt=0, description="longest reconnect delay")
     tick_s: float = Field(default=1.0, gt=0, le=60, description="room timers resolution (ajar, vacancy)")

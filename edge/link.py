@@ -8,11 +8,10 @@ cloud's ``events.stored`` confirmations.
 from __future__ import annotations
 
 import collections
-import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -21,12 +20,13 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from edge.config import GatewayConfig, broker_address, uses_tls
+from edge.event_payload import events_payload
 from edge.inbox import CommandInbox
 from edge.outbox import OutboxEntry, OutboxRelay
 from edge.ports import Clock
 from edge.store import Store
 from edge.telemetry.paho_port import PahoTelemetryPort
-from mqtt.codec import encode, event_json
+from mqtt.codec import encode
 from mqtt.messages import CommandAck, Data, GatewayStatus, RoomState
 from mqtt.topics import Kind, Topic
 
@@ -53,9 +53,9 @@ class MqttLink:
         self._pump_thread: threading.Thread | None = None
         self._confirmed = threading.Event()  # an events.stored removed rows: tell the relay
         self._client = self._make_client()
-        self.relay = OutboxRelay(store, publish=self._publish_event, window=config.inflight_window,
+        self.relay = OutboxRelay(store, publish=self._publish_events, window=config.inflight_window,
                                  resend_after_s=config.resend_after_s, wall=time.time,
-                                 monotonic=time.monotonic)
+                                 monotonic=time.monotonic, batch_events=config.event_batch_max)
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -201,17 +201,11 @@ class MqttLink:
     def _envelope(self, type_: str, data: Data) -> bytes:
         return encode(type=type_, source=self._config.source, data=data).to_json()
 
-    def _event(self, entry: OutboxEntry) -> bytes:
-        data_json = entry.data_json
-        if data_json is None:
-            data_json = json.dumps(entry.data, separators=(",", ":"), ensure_ascii=False)
-        return event_json(id=entry.id, type=entry.type, ts=entry.created, source=self._config.source,
-                          seq=entry.seq, data_json=data_json)
-
     # --- the outbox pump ------------------------------------------------------------------
 
-    def _publish_event(self, entry: OutboxEntry) -> int | None:
-        info = self._client.publish(self._topic[Kind.EVENTS], self._event(entry), qos=1)
+    def _publish_events(self, entries: Sequence[OutboxEntry]) -> int | None:
+        info = self._client.publish(self._topic[Kind.EVENTS],
+                                    events_payload(entries, source=self._config.source), qos=1)
         return info.mid if info.rc == mqtt.MQTT_ERR_SUCCESS else None
 
     def _pump(self) -> None:

@@ -5,7 +5,8 @@ Pure: no paho, no SQLite, no threads. The rows come through ``OutboxRows`` (the 
 adapter in ``edge/link.py``), and time is injected.
 
 - Events go out in ``seq`` order through a window of at most ``window`` unacknowledged
-  publishes; a PUBACK (``completed``) frees a place in it.
+  publishes; a PUBACK (``completed``) frees a place in it. A publish carries up to
+  ``batch_events`` events (``mqtt.batch``) when that many are waiting, one when one is.
 - A PUBACK forgets nothing: a row stays until the cloud confirms it (``events.stored``
   deletes it from the rows). A row sent more than ``resend_after_s`` ago and still there is
   sent again; while nothing is confirmed that wait doubles, up to ``MAX_BACKOFF`` times.
@@ -14,12 +15,18 @@ adapter in ``edge/link.py``), and time is injected.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import json
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
+from mqtt.batch import HEAD_ROOM, MAX_EVENTS, item_size
+from mqtt.envelope import MAX_PAYLOAD_BYTES
+
 MAX_BACKOFF = 32  # resend_after_s x 32 at most between resends of unconfirmed events
+READ_MAX = 4000  # rows read from the outbox per pump, at most
+BATCH_BYTES = MAX_PAYLOAD_BYTES - HEAD_ROOM
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,16 +40,19 @@ class OutboxEntry:
     data: dict[str, Any]
     created: datetime
     data_json: str | None = None  # ``data`` as the store keeps it (compact JSON), when at hand
+    created_text: str | None = None  # ``created`` as the store keeps it (RFC 3339), when at hand
 
 
 class OutboxRows(Protocol):
     """The unconfirmed rows the relay reads, and the send times it writes."""
 
-    def after(self, seq: int, *, limit: int) -> list[OutboxEntry]:
-        """Unconfirmed events with a sequence above ``seq``, in order."""
+    def after(self, seq: int, *, limit: int, with_data: bool = True) -> list[OutboxEntry]:
+        """Unconfirmed events with a sequence above ``seq``, in order; ``with_data=False`` may
+        leave ``data`` empty when ``data_json`` carries it (the relay sends the JSON as stored)."""
         ...
 
-    def stale(self, *, sent_before: float, up_to_seq: int, limit: int) -> list[OutboxEntry]:
+    def stale(self, *, sent_before: float, up_to_seq: int, limit: int,
+              with_data: bool = True) -> list[OutboxEntry]:
         """Events last sent before ``sent_before`` (epoch seconds), still unconfirmed, in order."""
         ...
 
@@ -50,9 +60,26 @@ class OutboxRows(Protocol):
 
 
 class Publish(Protocol):
-    def __call__(self, entry: OutboxEntry, /) -> int | None:
-        """Hand one event to the broker client: its message id, or None when it was refused."""
+    def __call__(self, entries: Sequence[OutboxEntry], /) -> int | None:
+        """Hand events to the broker client as one message (a batch when more than one): its
+        message id, or None when it was refused."""
         ...
+
+
+def pack(entries: Sequence[OutboxEntry], *, max_events: int,
+         max_bytes: int = BATCH_BYTES) -> list[list[OutboxEntry]]:
+    """Entries in order, grouped into messages of at most ``max_events`` and ``max_bytes``."""
+    groups: list[list[OutboxEntry]] = []
+    size = 0
+    for entry in entries:
+        data_json = entry.data_json if entry.data_json is not None else json.dumps(entry.data)
+        bytes_ = item_size(id=entry.id, type=entry.type, data_json=data_json)
+        if not groups or len(groups[-1]) >= max_events or size + bytes_ > max_bytes:
+            groups.append([])
+            size = 0
+        groups[-1].append(entry)
+        size += bytes_
+    return groups
 
 
 class OutboxRelay:
@@ -60,13 +87,17 @@ class OutboxRelay:
     ``confirmed`` when the cloud confirmed something, ``pump`` whenever any of that happened."""
 
     def __init__(self, rows: OutboxRows, *, publish: Publish, window: int, resend_after_s: float,
-                 wall: Callable[[], float], monotonic: Callable[[], float]) -> None:
+                 wall: Callable[[], float], monotonic: Callable[[], float],
+                 batch_events: int = 1) -> None:
         if window < 1:
             raise ValueError("the in-flight window needs at least one place")
+        if not 1 <= batch_events <= MAX_EVENTS:
+            raise ValueError(f"a message carries 1 to {MAX_EVENTS} events")
         self._rows, self._publish = rows, publish
+        self._batch_events = batch_events
         self._window, self._resend_after_s = window, resend_after_s
         self._wall, self._monotonic = wall, monotonic
-        self._inflight: dict[int, int] = {}  # message id -> seq
+        self._inflight: dict[int, int] = {}  # message id -> events it carries
         self._cursor = 0  # highest seq sent in this session
         self._backoff = 1
         self._confirmed_since_resend = False
@@ -115,11 +146,13 @@ class OutboxRelay:
         free = self._window - len(self._inflight)
         if free <= 0:
             return False
-        stale = self._due_for_resend(free)
+        room = min(free * self._batch_events, READ_MAX)
+        stale = self._due_for_resend(room)
         if stale:
             self._adjust_backoff()
-        fresh = self._rows.after(self._cursor, limit=free - len(stale)) if free > len(stale) else []
-        sent = self._send([*stale, *fresh])
+        fresh = (self._rows.after(self._cursor, limit=room - len(stale), with_data=False)
+                 if room > len(stale) else [])
+        sent = self._send([*stale, *fresh], messages=free)
         if sent:
             self._rows.mark_sent(sent, at=self._wall())
             self.published += len(sent)
@@ -130,14 +163,15 @@ class OutboxRelay:
         self._cursor = max(sent_fresh)
         return len(sent_fresh) == len(fresh)
 
-    def _send(self, entries: list[OutboxEntry]) -> list[int]:
+    def _send(self, entries: list[OutboxEntry], *, messages: int) -> list[int]:
+        """Publish ``entries`` in order, in at most ``messages`` messages; the seqs sent."""
         sent: list[int] = []
-        for entry in entries:
-            message_id = self._publish(entry)
+        for group in pack(entries, max_events=self._batch_events)[:messages]:
+            message_id = self._publish(group)
             if message_id is None:
                 break
-            self._inflight[message_id] = entry.seq
-            sent.append(entry.seq)
+            self._inflight[message_id] = len(group)
+            sent.extend(entry.seq for entry in group)
         return sent
 
     def _due_for_resend(self, limit: int) -> list[OutboxEntry]:
@@ -148,7 +182,8 @@ class OutboxRelay:
             return []
         self._stale_check_at = now + self.poll_interval_s
         sent_before = self._wall() - self._resend_after_s * self._backoff
-        return self._rows.stale(sent_before=sent_before, up_to_seq=self._cursor, limit=limit)
+        return self._rows.stale(sent_before=sent_before, up_to_seq=self._cursor, limit=limit,
+                                with_data=False)
 
     def _adjust_backoff(self) -> None:
         """Resend less often while the cloud confirms nothing, so an outage does not flood the broker."""
@@ -174,10 +209,11 @@ class MemoryOutbox:
         self._rows[self._seq] = stored
         return stored
 
-    def after(self, seq: int, *, limit: int) -> list[OutboxEntry]:
+    def after(self, seq: int, *, limit: int, with_data: bool = True) -> list[OutboxEntry]:
         return [self._rows[s] for s in sorted(self._rows) if s > seq][:limit]
 
-    def stale(self, *, sent_before: float, up_to_seq: int, limit: int) -> list[OutboxEntry]:
+    def stale(self, *, sent_before: float, up_to_seq: int, limit: int,
+              with_data: bool = True) -> list[OutboxEntry]:
         due = [s for s in sorted(self._rows)
                if s <= up_to_seq and s in self._last_sent and self._last_sent[s] < sent_before]
         return [self._rows[s] for s in due[:limit]]

@@ -131,15 +131,17 @@ class Store:
         return OutboxEntry(seq=seq, id=event_id, type=type, room=room, data=data, created=created,
                            data_json=data_json)
 
-    def after(self, seq: int, *, limit: int) -> list[OutboxEntry]:
-        """Unconfirmed events with a sequence above ``seq``, in order."""
-        return self._entries("WHERE seq > ? ORDER BY seq LIMIT ?", [seq, limit])
+    def after(self, seq: int, *, limit: int, with_data: bool = True) -> list[OutboxEntry]:
+        """Unconfirmed events with a sequence above ``seq``, in order (``with_data=False``: the
+        data as stored JSON only, as the relay sends it)."""
+        return self._entries("WHERE seq > ? ORDER BY seq LIMIT ?", [seq, limit], with_data=with_data)
 
-    def stale(self, *, sent_before: float, up_to_seq: int, limit: int) -> list[OutboxEntry]:
+    def stale(self, *, sent_before: float, up_to_seq: int, limit: int,
+              with_data: bool = True) -> list[OutboxEntry]:
         """Events sent before ``sent_before`` (epoch seconds) and still unconfirmed, in order."""
         return self._entries(
             "WHERE last_sent IS NOT NULL AND last_sent < ? AND seq <= ? ORDER BY seq LIMIT ?",
-            [sent_before, up_to_seq, limit],
+            [sent_before, up_to_seq, limit], with_data=with_data,
         )
 
     def mark_sent(self, seqs: Iterable[int], *, at: float) -> None:
@@ -186,13 +188,13 @@ class Store:
             row = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").fetchone()
         return int(row[0]) if row else 0
 
-    def _entries(self, where: str, params: list[Any]) -> list[OutboxEntry]:
+    def _entries(self, where: str, params: list[Any], *, with_data: bool) -> list[OutboxEntry]:
         sql = f"SELECT seq, id, type, room, payload, created FROM outbox {where}"
         with self._lock:
             rows = self._db.execute(sql, params).fetchall()
         return [
-            OutboxEntry(seq=r[0], id=r[1], type=r[2], room=r[3], data=json.loads(r[4]),
-                        created=datetime.fromisoformat(r[5]), data_json=r[4])
+            OutboxEntry(seq=r[0], id=r[1], type=r[2], room=r[3], data=json.loads(r[4]) if with_data else {},
+                        created=datetime.fromisoformat(r[5]), data_json=r[4], created_text=r[5])
             for r in rows
         ]
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from mqtt.batch import BadItem, is_batch, unpack
 from mqtt.codec import ContractError, decode_envelope, validate_data
 from mqtt.envelope import Envelope
 from mqtt.messages import CommandAck, GatewayStatus, RoomState, Telemetry
@@ -54,6 +55,19 @@ def _classify_one(batch: Batch, topic: str, payload: bytes) -> None:
     except ContractError as exc:
         _reject(batch, kind, exc)
         return
+    if parsed.kind is Kind.EVENTS and is_batch(envelope):
+        for item in unpack(envelope):
+            if isinstance(item, BadItem):
+                _bad_item(batch, parsed, envelope, item)
+            else:
+                _classify_event(batch, parsed, item)
+        return
+    _classify_event(batch, parsed, envelope)
+
+
+def _classify_event(batch: Batch, parsed: Topic, envelope: Envelope) -> None:
+    """An envelope whose topic and envelope checks passed: validate its data and route it."""
+    kind = parsed.kind.value
     try:
         data = validate_data(parsed, envelope)
     except ContractError as exc:
@@ -97,6 +111,17 @@ def _event_row(topic: Topic, envelope: Envelope, received_at: datetime,
         "credential_id": credential if isinstance(credential, str) and len(credential) <= 64 else None,
         "data": envelope.data, "received_at": received_at, "dead_letter": dead,
     }
+
+
+def _bad_item(batch: Batch, topic: Topic, outer: Envelope, item: BadItem) -> None:
+    """An item of a batch that is no event: dead-lettered (and so confirmed) when it has an id."""
+    if item.id is not None:
+        batch.events.append({
+            "id": item.id, "site": topic.site, "floor": topic.floor, "room": None, "type": "events.batch",
+            "ts": outer.ts, "source": outer.source, "seq": None, "credential_id": None, "data": {},
+            "received_at": batch.received_at, "dead_letter": f"{item.reason}: {item.detail}"[:500],
+        })
+    _reject(batch, "events", ContractError(item.reason, item.detail))
 
 
 KINDS = frozenset(k.value for k in Kind)

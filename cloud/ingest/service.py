@@ -24,6 +24,9 @@ Listener = Callable[[WriteResult], None]
 TelemetryListener = Callable[[list[Any]], object]
 # Ids per events.stored: 800 ids of up to 64 characters stay under a gateway's 64 KiB payload limit.
 CONFIRM_IDS = 800
+# Payload bytes per transaction: a message may carry a batch of events (mqtt.batch), so messages
+# alone do not bound a transaction; 2 MB is about 8,000 events of ~250 bytes.
+BATCH_BYTES = 2_000_000
 
 
 @dataclass
@@ -39,30 +42,53 @@ class IngestCounters:
 
 class IngestService:
     def __init__(self, link: CloudLink, store: IngestStore, *, batch_max: int = 2000,
-                 batch_wait_s: float = 0.02, source: str = "posada-cloud") -> None:
+                 batch_bytes: int = BATCH_BYTES, batch_wait_s: float = 0.02,
+                 source: str = "posada-cloud") -> None:
         self.link = link
         self.store = store
         self.batch_max = batch_max
+        self.batch_bytes = batch_bytes
         self.batch_wait_s = batch_wait_s
         self.source = source
         self.counters = IngestCounters()
         self.listeners: list[Listener] = []
         self.on_telemetry: TelemetryListener | None = None  # QoS 0 readings, handed off unblocking
         self._stop = threading.Event()
+        # Two stages, so that the next batch is received and classified while this one commits:
+        # one classified batch waits at most (acks still follow commits, in order).
+        self._classified: queue.Queue[tuple[list[Inbound], Batch]] = queue.Queue(maxsize=1)
+        self._reader = threading.Thread(target=self._read, name="ingest-classify", daemon=True)
         self._thread = threading.Thread(target=self._run, name="ingest", daemon=True)
 
     def start(self) -> None:
+        self._reader.start()
         self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
+        self._reader.join(timeout=10)
         self._thread.join(timeout=10)
+
+    def _read(self) -> None:
+        while not self._stop.is_set():
+            items = self._next_batch()
+            if not items:
+                continue
+            classified = (items, classify([(m.topic, m.payload) for m in items], received_at=utcnow()))
+            while not self._stop.is_set():
+                try:
+                    self._classified.put(classified, timeout=0.2)
+                    break
+                except queue.Full:
+                    continue
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            batch = self._next_batch()
-            if batch:
-                self._process(batch)
+            try:
+                items, batch = self._classified.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            self._process(items, batch)
 
     def _next_batch(self) -> list[Inbound]:
         try:
@@ -70,18 +96,19 @@ class IngestService:
         except queue.Empty:
             return []
         items = [first]
+        size = len(first.payload)
         deadline = time.monotonic() + self.batch_wait_s
-        while len(items) < self.batch_max:
+        while len(items) < self.batch_max and size < self.batch_bytes:
             remaining = deadline - time.monotonic()
             try:
                 items.append(self.link.inbox.get(timeout=max(remaining, 0)) if remaining > 0
                              else self.link.inbox.get_nowait())
             except queue.Empty:
                 break
+            size += len(items[-1].payload)
         return items
 
-    def _process(self, items: list[Inbound]) -> None:
-        batch = classify([(m.topic, m.payload) for m in items], received_at=utcnow())
+    def _process(self, items: list[Inbound], batch: Batch) -> None:
         result = self._write(batch)
         if result is None:
             return  # stopping: unacked messages are redelivered to the next session

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
 from sqlalchemy import Connection, Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
@@ -84,16 +85,23 @@ class IngestStore:
         return {row["id"] for row in fresh}
 
     def _copy_events_pg(self, conn: Connection, rows: list[dict[str, Any]]) -> set[str]:
+        """COPY straight into ``events`` under a savepoint (the common case: every id is new);
+        when an id is there already (a redelivery), through a staging table and ``ON CONFLICT DO
+        NOTHING`` instead, which costs a second pass over the rows."""
         raw = conn.connection.driver_connection
         assert raw is not None
         with raw.cursor() as cur:
+            cur.execute("SAVEPOINT events_copy")
+            try:
+                self._copy(cur, "events", rows)
+            except psycopg.errors.UniqueViolation:
+                cur.execute("ROLLBACK TO SAVEPOINT events_copy")
+            else:
+                cur.execute("RELEASE SAVEPOINT events_copy")
+                return {r["id"] for r in rows}
             cur.execute("CREATE TEMP TABLE IF NOT EXISTS events_staging "
                         "(LIKE events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
-            with cur.copy(f"COPY events_staging ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy:
-                for r in rows:
-                    copy.write_row((r["id"], r["site"], r["floor"], r["room"], r["type"], r["ts"],
-                                    r["source"], r["seq"], r["credential_id"], json.dumps(r["data"]),
-                                    r["received_at"], r["dead_letter"]))
+            self._copy(cur, "events_staging", rows)
             cur.execute(f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
                         f"SELECT {', '.join(EVENT_COLUMNS)} FROM events_staging "
                         "ON CONFLICT (id) DO NOTHING RETURNING id")
@@ -101,6 +109,14 @@ class IngestStore:
             # no TRUNCATE: ON COMMIT DELETE ROWS empties the staging table (and a failed
             # transaction leaves nothing in it)
         return inserted
+
+    @staticmethod
+    def _copy(cur: Any, table: str, rows: list[dict[str, Any]]) -> None:
+        with cur.copy(f"COPY {table} ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy:
+            for r in rows:
+                copy.write_row((r["id"], r["site"], r["floor"], r["room"], r["type"], r["ts"],
+                                r["source"], r["seq"], r["credential_id"], json.dumps(r["data"]),
+                                r["received_at"], r["dead_letter"]))
 
     # --- board ------------------------------------------------------------------------------
 

@@ -47,8 +47,11 @@ class TelemetryIngest:
     def ingest(self, items: Sequence[TelemetryItem]) -> int:
         """Write a batch (the MQTT ingest's ``Batch.telemetry``) to every sink; returns the
         number of points made from it."""
-        points = all_points(items, self.rejections)
-        self.counters.messages += len(items)
+        return self.write_points(all_points(items, self.rejections), messages=len(items))
+
+    def write_points(self, points: list[TelemetryPoint], *, messages: int) -> int:
+        """Write points already made (the telemetry worker decodes to points directly)."""
+        self.counters.messages += messages
         self.counters.points += len(points)
         for sink in self._sinks:
             self._write(sink, points)

@@ -4,12 +4,18 @@ A property test checks the output against ``Point.to_line_protocol`` for the sam
 
 from __future__ import annotations
 
+import functools
+
 from cloud.telemetry.points import TelemetryPoint
 from mqtt.messages import Reading
+from mqtt.readings import READINGS
 
 _MEASUREMENT = str.maketrans({",": "\\,", " ": "\\ ", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
 _TAG = str.maketrans({",": "\\,", "=": "\\=", " ": "\\ ", "\n": "\\n", "\r": "\\r",
                       "\t": "\\t"})
+
+
+_KEYS = {key: key.translate(_TAG) for key in READINGS}  # field keys, escaped once
 
 
 def _field(value: Reading) -> str:
@@ -21,11 +27,15 @@ def _field(value: Reading) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
+@functools.lru_cache(maxsize=100_000)
+def _series(measurement: str, site: str, floor: str, room: str) -> str:
+    """Measurement and tags, escaped once per series (a room's points repeat them)."""
+    return (f"{measurement.translate(_MEASUREMENT)},floor={floor.translate(_TAG)},"
+            f"room={room.translate(_TAG)},site={site.translate(_TAG)}")
+
+
 def encode(point: TelemetryPoint) -> str:
     """One line, time in milliseconds; tags sorted by key as InfluxDB prefers."""
-    tags = (f"floor={point.floor.translate(_TAG)},room={point.room.translate(_TAG)},"
-            f"site={point.site.translate(_TAG)}")
-    fields = ",".join(f"{key.translate(_TAG)}={_field(value)}"
+    fields = ",".join(f"{_KEYS.get(key) or key.translate(_TAG)}={_field(value)}"
                       for key, value in sorted(point.fields.items()))
-    return (f"{point.measurement.translate(_MEASUREMENT)},{tags} {fields} "
-            f"{point.epoch_ms}")
+    return f"{_series(point.measurement, point.site, point.floor, point.room)} {fields} {point.epoch_ms}"

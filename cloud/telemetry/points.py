@@ -65,14 +65,14 @@ def points_of(item: TelemetryItem, rejections: Rejections | None = None) -> list
     groups.extend((sample.at, sample.readings) for sample in data.samples)
     points: list[TelemetryPoint] = []
     for at, readings in groups:
-        by_measurement = _split(readings, rejections)
+        by_measurement = split_readings(readings, rejections)
         for measurement, fields in by_measurement.items():
             points.append(TelemetryPoint(measurement, topic.site, topic.floor, data.room, at,
                                          fields))
     return points
 
 
-def _split(readings: dict[str, Reading],
+def split_readings(readings: dict[str, Reading],
            rejections: Rejections | None) -> dict[str, dict[str, Reading]]:
     out: dict[str, dict[str, Reading]] = {}
     for key, value in readings.items():

@@ -2,7 +2,8 @@
 
 Any number of copies share ``$share/<group>/posada/v1/+/+/rooms/+/telemetry``, so the broker
 hands each message to exactly one of them. The network thread only queues payloads; a
-writer thread decodes them in batches and writes through ``TelemetryIngest``.
+writer thread decodes them in batches (``TelemetryDecoder``: straight to points) and writes
+through ``TelemetryIngest``.
 """
 
 from __future__ import annotations
@@ -18,11 +19,9 @@ from urllib.parse import urlsplit
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from cloud.telemetry.fast_decode import TelemetryDecoder
 from cloud.telemetry.ingest import TelemetryIngest
-from cloud.telemetry.points import TelemetryItem
-from mqtt.codec import ContractError, decode
-from mqtt.messages import Telemetry
-from mqtt.topics import PREFIX, Kind
+from mqtt.topics import PREFIX
 
 log = logging.getLogger(__name__)
 TELEMETRY_FILTER = f"{PREFIX}/+/+/rooms/+/telemetry"
@@ -52,6 +51,7 @@ class TelemetryWorker:
                  share_group: str = "telemetry", batch_max: int = 5000,
                  batch_wait_s: float = 0.2, queue_max: int = 200_000) -> None:
         self._ingest = ingest
+        self._decoder = TelemetryDecoder(ingest.rejections)
         self._broker = broker
         self._filter = shared_filter(share_group)
         self._batch_max, self._batch_wait_s, self._queue_max = batch_max, batch_wait_s, queue_max
@@ -143,23 +143,9 @@ class TelemetryWorker:
 
     def _write(self, batch: list[tuple[str, bytes]]) -> None:
         try:
-            self._ingest.ingest(self._decode(batch))
+            points, valid = self._decoder.points(batch)
+            self._ingest.write_points(points, messages=valid)
         except Exception:  # a bug must cost one batch, never the writer thread
             self.failed_batches += 1
             log.exception("telemetry batch of %d messages failed", len(batch))
         self.last_written_at = time.monotonic()
-
-    def _decode(self, batch: list[tuple[str, bytes]]) -> list[TelemetryItem]:
-        items: list[TelemetryItem] = []
-        for topic, payload in batch:
-            try:
-                message = decode(topic, payload)
-            except ContractError as exc:
-                self._ingest.rejections.add(exc.reason)
-                continue
-            if message.topic.kind is not Kind.TELEMETRY or not isinstance(message.data, Telemetry):
-                self._ingest.rejections.add("type")
-                continue
-            items.append((message.topic, message.envelope, message.data))
-        return items
-

@@ -1,6 +1,6 @@
 """One cloud ingest worker in a process of its own, for benchmarks that must not share its GIL.
 
-Run: python -m tests.bench.ingest_worker MQTT_URL DATABASE_URL CLIENT_ID   (stops on SIGTERM)
+Run: python -m tests.bench.ingest_worker MQTT_URL DATABASE_URL CLIENT_ID [SHARE_GROUP]   (stops on SIGTERM)
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from cloud.ingest.service import IngestService
 from cloud.ingest.store import IngestStore
 
 
-def main(mqtt_url: str, database_url: str, client_id: str) -> int:
+def main(mqtt_url: str, database_url: str, client_id: str, share_group: str | None = None) -> int:
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
     engine = make_engine(database_url)
-    link = CloudLink(mqtt_url, client_id=client_id)
+    link = CloudLink(mqtt_url, client_id=client_id, share_group=share_group)
     ingest = IngestService(link, IngestStore(engine))
     ingest.start()
     link.start()
@@ -34,4 +34,4 @@ def main(mqtt_url: str, database_url: str, client_id: str) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(*sys.argv[1:4]))
+    raise SystemExit(main(*sys.argv[1:5]))

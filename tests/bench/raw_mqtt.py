@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import tempfile
 import time
@@ -34,9 +35,25 @@ def publish_chunks(broker: Mosquitto, *, user: str, topic: str, files: list[Path
     """Publish every line of ``files`` with mosquitto_pub as ``user``."""
     for path in files:
         with path.open("rb") as fh:
-            subprocess.run(["mosquitto_pub", "-p", str(broker.port), "-u", user,
-                            "-P", broker.passwords[user], "-t", topic, "-q", str(qos), "-l"],
-                           stdin=fh, check=True, timeout=600)
+            subprocess.run(
+                [
+                    "mosquitto_pub",
+                    "-p",
+                    str(broker.port),
+                    "-u",
+                    user,
+                    "-P",
+                    broker.passwords[user],
+                    "-t",
+                    topic,
+                    "-q",
+                    str(qos),
+                    "-l",
+                ],
+                stdin=fh,
+                check=True,
+                timeout=600,
+            )
 
 
 def reference_seconds() -> float:
@@ -56,11 +73,36 @@ def raw_rate(broker: Mosquitto, *, count: int, payload_bytes: int = 250, qos: in
     with tempfile.TemporaryDirectory() as tmp:
         files = write_chunks(Path(tmp), (line for _ in range(count)))
         sub = subprocess.Popen(
-            ["mosquitto_sub", "-p", str(broker.port), "-u", "posada-cloud",
-             "-P", broker.passwords["posada-cloud"], "-t", topic, "-q", str(qos), "-C", str(count)],
-            stdout=subprocess.DEVNULL)
+            [
+                "mosquitto_sub",
+                "-p",
+                str(broker.port),
+                "-u",
+                "posada-cloud",
+                "-P",
+                broker.passwords["posada-cloud"],
+                "-t",
+                topic,
+                "-q",
+                str(qos),
+                "-C",
+                str(count),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
         time.sleep(0.5)
         start = time.perf_counter()
         publish_chunks(broker, user=pub_user, topic=topic, files=files, qos=qos)
         sub.wait(timeout=300)
         return count / (time.perf_counter() - start)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> str:
+    """The 1-minute load average now, printed beside a figure."""
+    return f"{os.getloadavg()[0]:.2f}"

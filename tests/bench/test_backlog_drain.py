@@ -27,7 +27,7 @@ from cloud.core.db import make_engine
 from cloud.core.migrate import upgrade
 from edge.app import simulated_desk
 from edge.main import prefer_latency
-from tests.bench.raw_mqtt import raw_rate, reference_seconds
+from tests.bench.raw_mqtt import cpu_seconds, load_average, raw_rate, reference_seconds
 from tests.bench.test_ingest_throughput import _prefill
 from tests.edge.cloud_peer import wait_until
 from tests.edge.gateway_factory import make_gateway
@@ -72,6 +72,18 @@ class Tapper:
         return list(self.latencies)
 
 
+def _link_threads_cpu() -> float:
+    """CPU seconds of the gateway's relay and MQTT network threads (from /proc, per thread)."""
+    total = 0.0
+    for thread in threading.enumerate():
+        if thread.name.startswith(("outbox-", "paho-mqtt-client-")) and thread.native_id is not None:
+            stat = Path(f"/proc/self/task/{thread.native_id}/stat")
+            if stat.exists():
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def _stats(ms: list[float]) -> str:
     ordered = sorted(ms)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
@@ -98,6 +110,8 @@ def test_a_100k_backlog_drains_while_taps_keep_their_latency(tmp_path: Path) -> 
             worker = subprocess.Popen([sys.executable, "-m", "tests.bench.ingest_worker", broker.cloud_url,
                                        url, "bench-backlog"], stdout=subprocess.PIPE, text=True)
             assert worker.stdout is not None and worker.stdout.readline().strip() == "connected"
+            load = load_average()
+            link_cpu, worker_cpu = _link_threads_cpu(), cpu_seconds(worker.pid)
             returned = time.perf_counter()
             tapper.start()
             first = None
@@ -110,6 +124,7 @@ def test_a_100k_backlog_drains_while_taps_keep_their_latency(tmp_path: Path) -> 
                     first = time.perf_counter() - returned
                 time.sleep(0.1)
             drained = time.perf_counter() - returned
+            link_cpu, worker_cpu = _link_threads_cpu() - link_cpu, cpu_seconds(worker.pid) - worker_cpu
             during = tapper.stop()
             wait_until(lambda: gateway.store.pending_count() == 0, timeout=120, what="outbox empty")
             worker.terminate()
@@ -123,7 +138,9 @@ def test_a_100k_backlog_drains_while_taps_keep_their_latency(tmp_path: Path) -> 
           f"{first:.2f} s, all {stored} stored in {drained:.2f} s = "
           f"{N / drained:,.0f} events/s (worker in its own process: {counters}); "
           f"raw mosquitto_pub->sub QoS 1 on the same broker: {raw:,.0f} msg/s; "
-          f"ratio {N / drained / raw:.2f}; reference loop {reference:.2f} s\n"
+          f"ratio {N / drained / raw:.2f}; CPU per 1,000 events: gateway relay + MQTT threads "
+          f"{1000 * link_cpu / N:.3f} s, worker {1000 * worker_cpu / N:.3f} s; load average {load}; "
+          f"reference loop {reference:.2f} s\n"
           f"[backlog] tap decided and recorded durably, offline and idle: {_stats(offline)}\n"
           f"[backlog] the same during the drain: {_stats(during)}")
     assert first is not None and stored >= N

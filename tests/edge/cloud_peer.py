@@ -11,6 +11,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from mqtt.batch import BATCH_TYPE
 from mqtt.codec import encode
 from mqtt.messages import Data, EventsStored
 from mqtt.url import parse_mqtt_url
@@ -27,7 +28,8 @@ class CloudPeer:
         if batch_s is not None:
             threading.Thread(target=self._flush_every, args=(batch_s,), daemon=True).start()
         self.base = f"posada/v1/{site}/{floor}"
-        self.events: list[dict[str, Any]] = []
+        self.events: list[dict[str, Any]] = []  # batches unpacked: one entry per event
+        self.messages = 0  # MQTT messages on the events topic
         self.acks: list[dict[str, Any]] = []
         self.statuses: list[dict[str, Any]] = []
         self.states: dict[str, dict[str, Any]] = {}
@@ -54,9 +56,11 @@ class CloudPeer:
     def _on_message(self, _client: mqtt.Client, _u: Any, message: mqtt.MQTTMessage) -> None:
         body = json.loads(message.payload)
         body["_received"] = time.monotonic()
+        events = _unbatched(body) if message.topic.endswith("/events") else []
         with self._lock:
             if message.topic.endswith("/events"):
-                self.events.append(body)
+                self.events.extend(events)
+                self.messages += 1
             elif message.topic.endswith("/ack"):
                 self.acks.append(body)
             elif message.topic.endswith("/status"):
@@ -67,7 +71,7 @@ class CloudPeer:
                 self.states[body["data"]["room"]] = body
         if self.confirm and message.topic.endswith("/events"):
             with self._lock:
-                self._batch.append(body["id"])
+                self._batch.extend(event["id"] for event in events)
             if self._batch_s is None:
                 self._flush()
 
@@ -112,6 +116,14 @@ class CloudPeer:
         self._closing.set()
         self.client.disconnect()
         self.client.loop_stop()
+
+
+def _unbatched(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The events of a message: itself, or the items of an ``events.batch`` as full envelopes."""
+    if body.get("type") != BATCH_TYPE:
+        return [body]
+    return [{"v": body["v"], "source": body["source"], **item, "_received": body["_received"]}
+            for item in body["data"]["events"]]
 
 
 def wait_until(check: Callable[[], bool], *, timeout: float = 20.0, what: str = "condition") -> None:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from edge.outbox import MAX_BACKOFF, MemoryOutbox, OutboxEntry, OutboxRelay
+from edge.event_payload import events_payload
+from edge.outbox import MAX_BACKOFF, MemoryOutbox, OutboxEntry, OutboxRelay, pack
+from mqtt.envelope import MAX_PAYLOAD_BYTES
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -18,15 +22,17 @@ class FakeBroker:
 
     def __init__(self) -> None:
         self.sent: list[int] = []  # seqs in the order they were published
+        self.messages: list[list[int]] = []  # the seqs of each message
         self.mids: dict[int, int] = {}  # message id -> seq
         self.accepting = True
 
-    def __call__(self, entry: OutboxEntry, /) -> int | None:
+    def __call__(self, entries: Sequence[OutboxEntry], /) -> int | None:
         if not self.accepting:
             return None
-        mid = len(self.sent) + 1
-        self.sent.append(entry.seq)
-        self.mids[mid] = entry.seq
+        mid = len(self.messages) + 1
+        self.messages.append([entry.seq for entry in entries])
+        self.sent.extend(entry.seq for entry in entries)
+        self.mids[mid] = entries[0].seq
         return mid
 
     def ack_all(self, relay: OutboxRelay) -> None:
@@ -46,10 +52,10 @@ class Clock:
 Rig = tuple[OutboxRelay, MemoryOutbox, FakeBroker, Clock]
 
 
-def rig(*, window: int = 4, resend_after_s: float = 10.0) -> Rig:
+def rig(*, window: int = 4, resend_after_s: float = 10.0, batch_events: int = 1) -> Rig:
     rows, broker, clock = MemoryOutbox(), FakeBroker(), Clock()
     relay = OutboxRelay(rows, publish=broker, window=window, resend_after_s=resend_after_s,
-                        wall=clock, monotonic=clock)
+                        wall=clock, monotonic=clock, batch_events=batch_events)
     return relay, rows, broker, clock
 
 
@@ -140,9 +146,47 @@ def test_a_window_needs_a_place() -> None:
         rig(window=0)
 
 
-@given(st.lists(st.sampled_from(["record", "pump", "ack", "confirm", "restart", "wait"]), max_size=60))
-def test_every_unconfirmed_event_is_sent_and_sends_never_exceed_the_window(steps: list[str]) -> None:
-    relay, rows, broker, clock = rig(window=3, resend_after_s=1)
+def test_waiting_events_share_messages_and_the_window_counts_messages() -> None:
+    relay, rows, broker, _ = rig(window=2, batch_events=3)
+    record(rows, 8)
+    assert relay.pump() is True
+    assert broker.messages == [[1, 2, 3], [4, 5, 6]] and relay.inflight == 2
+    broker.ack_all(relay)
+    relay.pump()
+    assert broker.messages[2:] == [[7, 8]]
+
+
+def test_a_lone_event_goes_out_alone_at_once() -> None:
+    relay, rows, broker, _ = rig(batch_events=200)
+    record(rows, 1)
+    relay.pump()
+    assert broker.messages == [[1]]
+
+
+def test_batches_stay_under_the_payload_limit_and_within_the_window() -> None:
+    entries = [OutboxEntry(seq=n, id=f"e{n}", type="tamper", room=None, data={},
+                           data_json=json.dumps({"detail": "x" * 200}), created=T0) for n in range(1, 701)]
+    groups = pack(entries, max_events=1000)
+    assert len(groups) > 1 and [e.seq for g in groups for e in g] == list(range(1, 701))
+    assert all(len(events_payload(g, source="gw.hotel.f1")) <= MAX_PAYLOAD_BYTES for g in groups)
+    relay, rows, broker, _ = rig(window=1, batch_events=1000)
+    for entry in entries:
+        rows.append(entry)
+    relay.pump()
+    assert len(broker.messages) == 1 and broker.messages[0] == [e.seq for e in groups[0]]
+
+
+def test_a_message_carries_one_to_a_thousand_events() -> None:
+    for batch_events in (0, 1001):
+        with pytest.raises(ValueError):
+            rig(batch_events=batch_events)
+
+
+@given(st.lists(st.sampled_from(["record", "pump", "ack", "confirm", "restart", "wait"]), max_size=60),
+       st.sampled_from([1, 2, 5]))
+def test_every_unconfirmed_event_is_sent_and_sends_never_exceed_the_window(steps: list[str],
+                                                                          batch_events: int) -> None:
+    relay, rows, broker, clock = rig(window=3, resend_after_s=1, batch_events=batch_events)
     for step in steps:
         if step == "record":
             record(rows, 1)

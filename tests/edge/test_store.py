@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from edge.event_payload import events_payload
 from edge.store import Store
 from mqtt.envelope import utcnow
 
@@ -171,3 +173,15 @@ def test_confirmations_leave_the_store_fully_synced(tmp_path: Path) -> None:
     assert store.confirm(up_to_seq=2) == 2
     store.close()
     assert [e.seq for e in _store(tmp_path).after(0, limit=10)] == [3]
+
+
+def test_the_relays_lean_read_publishes_the_same_bytes_as_the_full_one(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    store.append_event(type="tamper", data={"detail": "ünïcode", "n": 1}, room="101", created=utcnow())
+    store.append_event(type="door.opened", data={"room": "101"}, room="101", created=utcnow())
+    full, lean = store.after(0, limit=10), store.after(0, limit=10, with_data=False)
+    assert [e.data for e in lean] == [{}, {}]
+    for entries in ([full[0]], [lean[0]]):
+        assert events_payload(entries, source="gw") == events_payload([full[0]], source="gw")
+    batch_lean, batch_full = (json.loads(events_payload(x, source="gw"))["data"] for x in (lean, full))
+    assert batch_lean == batch_full

@@ -52,7 +52,8 @@ def test_events_past_the_broker_queue_are_resent_by_the_gateway(own_mosquitto: M
     link, ingest = _cloud(own_mosquitto, db_url, client_id)  # the persistent session exists
     link.stop()
     ingest.stop()
-    gateway = make_gateway(own_mosquitto, tmp_path, resend_after_s=1.0)
+    # one event per message, so the broker's queue of QUEUE messages holds QUEUE events
+    gateway = make_gateway(own_mosquitto, tmp_path, resend_after_s=1.0, event_batch_max=1)
     gateway.start()
     try:
         wait_until(gateway.link.online.is_set, what="gateway online")

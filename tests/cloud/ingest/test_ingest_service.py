@@ -15,6 +15,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from cloud.app import create_app
 from cloud.settings import Settings
+from mqtt.batch import batch_json, item_json
 from mqtt.codec import encode
 from mqtt.envelope import utcnow
 from mqtt.messages import AccessDecision, GatewayStatus, LastAccess, RoomState
@@ -98,6 +99,23 @@ def test_tap_is_stored_once_and_confirmed_and_shows_on_the_board(
         room = board[("annex", "g")]["rooms"][0]
         assert room["occupied"] and room["last_access_granted"] and room["last_access_reason"] == "granted"
         assert board[("annex", "g")]["gateway"]["state"] == "online"
+    finally:
+        floor.close()
+
+
+def test_a_batch_of_events_is_stored_once_per_event_and_each_id_confirmed(
+        cloud: TestClient, mosquitto: Mosquitto) -> None:
+    floor = FakeFloor(mosquitto, "annex", "g")
+    try:
+        taps = [encode(type="access.granted", source="gw.annex.g", seq=n, data=AccessDecision(
+            room="g02", granted=True, reason="granted", credential_id="c2")) for n in range(1, 4)]
+        items = [item_json(id=t.id, type=t.type, ts=t.ts, seq=t.seq or 0, data_json=json.dumps(t.data))
+                 for t in taps]
+        floor.publish("events", batch_json(items, source="gw.annex.g"))
+        floor.publish("events", batch_json(items[1:], source="gw.annex.g"))  # a resend of two of them
+        _wait(lambda: all(floor.confirmed.count(t.id) >= (2 if n else 1) for n, t in enumerate(taps)))
+        events = cloud.get("/api/v1/rooms/annex/g/g02/events").json()
+        assert sorted(e["id"] for e in events) == sorted(t.id for t in taps)
     finally:
         floor.close()
 

@@ -1,0 +1,109 @@
+"""Several events in one MQTT message (``events.batch``), so neither end pays a message's cost per event.
+
+On a floor's ``events`` topic, beside single events, a gateway may publish::
+
+    {"v":1,"id":BATCH_ID,"type":"events.batch","ts":...,"source":"gw.hotel.f1",
+     "data":{"events":[{"id":...,"type":...,"ts":...,"seq":...,"data":{...}}, ...]}}
+
+Each item is an event envelope without ``v`` and ``source``, which it takes from the batch. The
+cloud stores and confirms each event by its own id (``events.stored``), as for single events; the
+batch's id is only the message's. A batch is one payload, so it stays under ``MAX_PAYLOAD_BYTES``.
+An item that breaks the contract spoils only itself: it comes back as ``BadItem`` (with its id
+when one can be read, so the cloud can dead-letter and confirm it), the others as envelopes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from mqtt.envelope import MAX_PAYLOAD_BYTES, SCHEMA_VERSION, Envelope, new_id, rfc3339, utcnow
+
+BATCH_TYPE = "events.batch"
+MAX_EVENTS = 1000  # items per batch; a batch's bytes are bounded by MAX_PAYLOAD_BYTES as well
+ITEM_OVERHEAD = 120  # bytes of an item besides its id, type and data: keys, ts, seq, punctuation
+HEAD_ROOM = 1024  # bytes kept free for the batch's own envelope (its source is at most 128)
+ID_PATTERN = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
+
+
+@dataclass(frozen=True, slots=True)
+class BadItem:
+    """An item of a batch that is not a valid event: why, and its id when it has a usable one."""
+
+    id: str | None
+    reason: str
+    detail: str
+
+
+def is_batch(envelope: Envelope) -> bool:
+    return envelope.type == BATCH_TYPE
+
+
+def item_json(*, id: str, type: str, ts: datetime | str, seq: int, data_json: str) -> str:
+    """One event of a batch, its data already serialised (as the gateway's outbox keeps it)."""
+    stamp = ts if isinstance(ts, str) else rfc3339(ts)
+    head = json.dumps(
+        {"id": id, "type": type, "ts": stamp, "seq": seq}, separators=(",", ":"), ensure_ascii=False
+    )
+    return f'{head[:-1]},"data":{data_json}}}'
+
+
+def item_size(*, id: str, type: str, data_json: str) -> int:
+    """Bytes an item takes in a batch, at most (ids and types are ASCII by the contract)."""
+    return len(id) + len(type) + len(data_json.encode()) + ITEM_OVERHEAD
+
+
+def batch_json(
+    items: Sequence[str], *, source: str, id: str | None = None, ts: datetime | None = None
+) -> bytes:
+    """The batch's payload around items made by ``item_json``."""
+    if not 1 <= len(items) <= MAX_EVENTS:
+        raise ValueError(f"a batch holds 1 to {MAX_EVENTS} events, not {len(items)}")
+    head = json.dumps(
+        {
+            "v": SCHEMA_VERSION,
+            "id": id or new_id(),
+            "type": BATCH_TYPE,
+            "ts": rfc3339(ts or utcnow()),
+            "source": source,
+        },
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    payload = f'{head[:-1]},"data":{{"events":[{",".join(items)}]}}}}'.encode()
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        raise ValueError(f"a batch of {len(payload)} bytes is over {MAX_PAYLOAD_BYTES}")
+    return payload
+
+
+def unpack(batch: Envelope) -> list[Envelope | BadItem]:
+    """The events of a batch envelope, in order; an item that is not an event is a ``BadItem``."""
+    items = batch.data.get("events")
+    if not isinstance(items, list):
+        return [BadItem(None, "envelope", "events.batch without a list of events")]
+    if len(items) > MAX_EVENTS:
+        return [BadItem(None, "size", f"{len(items)} events in one batch > {MAX_EVENTS}")]
+    return [_item(batch, item) for item in items]
+
+
+def _item(batch: Envelope, item: Any) -> Envelope | BadItem:
+    if not isinstance(item, dict):
+        return BadItem(None, "envelope", f"a batch item is a JSON {type(item).__name__}, not an object")
+    raw_id = item.get("id")
+    usable_id = raw_id if isinstance(raw_id, str) and ID_PATTERN.fullmatch(raw_id) else None
+    if usable_id is None:
+        return BadItem(None, "envelope", "a batch item without a valid id")
+    if item.get("type") == BATCH_TYPE:
+        return BadItem(usable_id, "envelope", "a batch inside a batch")
+    try:
+        return Envelope.model_validate({**item, "v": SCHEMA_VERSION, "source": batch.source})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return BadItem(usable_id, "envelope", f"{where or 'item'}: {first.get('msg', 'invalid')}"[:200])
