@@ -42,11 +42,15 @@ class Job(BaseModel):
 
 
 class DeskClient:
-    def __init__(self, *, url: str, token: str, site: str, station: str, transport: Any = None) -> None:
+    def __init__(self, *, url: str, token: str, site: str, station: str, transport: Any = None,
+                 client_cert: tuple[str, str] | None = None, ca_file: str | None = None) -> None:
+        """``client_cert`` (certificate, key): this station's identity for a cloud behind mutual TLS."""
         self.base = f"/api/v1/desk/{site}/{station}/jobs"
         self._http = httpx.Client(
             base_url=url.rstrip("/"),
             transport=transport,
+            cert=client_cert,
+            verify=ca_file or True,
             headers={"Authorization": f"Bearer {token}", "User-Agent": USER_AGENT},
         )
 
