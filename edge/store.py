@@ -22,6 +22,7 @@ from typing import Any
 
 import sqlite_utils
 
+from edge.disk_reserve import DiskReserve
 from edge.group_commit import GroupCommit
 from edge.outbox import OutboxEntry
 from mqtt.envelope import new_id, rfc3339
@@ -63,6 +64,7 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.reserve = DiskReserve(path.parent / f"{path.name}.reserve")
         conn = sqlite3.connect(str(path), check_same_thread=False)
         self._db = sqlite_utils.Database(conn)
         self._lock = threading.RLock()
