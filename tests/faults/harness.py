@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import subprocess
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -64,6 +65,9 @@ class Harness:
     def __init__(self, root: Path, plan: Plan) -> None:
         """Everything up and events flowing; whatever started is stopped again if that fails."""
         self._started: list[Callable[[], None]] = []
+        self._heal_thread: threading.Thread | None = None
+        self._before: dict[str, int] = {}
+        self._healing: list[float | None] = []
         try:
             self._start(root, plan)
         except BaseException:
@@ -161,12 +165,18 @@ class Harness:
     def row(self, name: str, fault: Callable[[], None]) -> Row:
         """Steady load, then ``fault`` (which returns once the fault is over), then the count."""
         time.sleep(self.plan.settle_s)
-        before = {f: last_seq(self.database(f)) for f in FLOORS}
+        self._before = before = {f: last_seq(self.database(f)) for f in FLOORS}
+        self._healing = []
         began = time.monotonic()
         fault()
         ended = time.monotonic()
+        if self._heal_thread is None:
+            self.heal()
         after = {f: last_seq(self.database(f)) for f in FLOORS}
-        recover = self._recovered(before, after)
+        self._recovered(before, after)  # everything produced is in, or the wait is over
+        assert self._heal_thread is not None
+        self._heal_thread.join(self.plan.recover_wait_s)
+        self._heal_thread = None
         counts = [stored(self.engine, site=SITE, floor=f, after=before[f], upto=after[f]) for f in FLOORS]
         produced = sum(after[f] - before[f] for f in FLOORS)
         distinct = sum(c.distinct for c in counts)
@@ -174,8 +184,21 @@ class Harness:
         taps = taps_between([g.taps for g in gateways], start=began, end=ended)
         never = unrecorded_between([g.unrecorded for g in gateways], start=began, end=time.monotonic())
         duplicates = sum(c.rows - c.distinct for c in counts)
-        recover_s = None if recover is None else recover - ended
+        recover_s = self._healing[0] if self._healing else None
         return Row(name, produced, distinct, duplicates, produced - distinct + never, recover_s, taps, never)
+
+    def heal(self) -> None:
+        """The disruption is over (link back, process restarted, disk freed): from now, how long
+        until every event produced so far is stored."""
+        healed_at = time.monotonic()
+        upto = {f: last_seq(self.database(f)) for f in FLOORS}
+
+        def watch() -> None:
+            done = self._recovered(self._before, upto)
+            self._healing.append(done - healed_at if done is not None else None)
+
+        self._heal_thread = threading.Thread(target=watch, daemon=True)
+        self._heal_thread.start()
 
     def _recovered(self, before: dict[str, int], after: dict[str, int]) -> float | None:
         deadline = time.monotonic() + self.plan.recover_wait_s
