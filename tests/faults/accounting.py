@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import sqlite3
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import text
@@ -36,6 +37,14 @@ def stored(engine: Engine, *, site: str, floor: str, after: int, upto: int) -> S
             query, {"site": site, "floor": floor, "after": after, "upto": upto}
         ).one()
     return Stored(int(rows), int(distinct))
+
+
+def stamp_range(engine: Engine, *, site: str, floor: str, after: int) -> tuple[datetime, datetime] | None:
+    """The earliest and latest ``ts`` of a floor's events after a sequence (what its clock said)."""
+    query = text("SELECT min(ts), max(ts) FROM events WHERE site = :site AND floor = :floor AND seq > :after")
+    with engine.connect() as conn:
+        low, high = conn.execute(query, {"site": site, "floor": floor, "after": after}).one()
+    return None if low is None else (low, high)
 
 
 @dataclass(frozen=True)
@@ -96,12 +105,13 @@ class Row:
         recover = "not within the wait" if self.recover_s is None else f"{self.recover_s:.1f} s"
         failed = f" ({self.taps.failed} failed)" if self.taps.failed else ""
         p99 = "—" if math.isnan(self.taps.p99_ms) else f"{self.taps.p99_ms:.1f} ms"
+        lost = f"{self.lost} ({self.unrecorded} never recorded)" if self.unrecorded else str(self.lost)
         return [
             self.fault,
             f"{self.produced:,}",
             f"{self.stored:,}",
             str(self.duplicates),
-            str(self.lost),
+            lost,
             recover,
             f"{self.taps.decided:,}{failed}",
             p99,

@@ -6,9 +6,11 @@ import contextlib
 import os
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from tests.faults import network
-from tests.faults.harness import Harness
+from tests.faults.accounting import last_seq, stamp_range
+from tests.faults.harness import SITE, Harness
 from tests.faults.services import GatewayProcess
 
 Fault = Callable[[], None]
@@ -61,10 +63,19 @@ def _fill(h: Harness, directory: str, seconds: float) -> None:
 
 def _reboot_back_a_day(h: Harness, gateway: GatewayProcess, seconds: float) -> None:
     gateway.stop()
+    since = last_seq(h.database("f1"))
     gateway.clock_offset = "-1d"
     gateway.start()
     h.heal()  # the gateway is back: its events must reach the cloud, whatever its clock says
     time.sleep(seconds)
+    stamps = stamp_range(h.engine, site=SITE, floor="f1", after=since)
+    now = datetime.now(UTC)
+    if stamps is not None:
+        print(
+            f"  f1's events after the reboot were stamped {(now - stamps[0]).total_seconds():.0f} s to "
+            f"{(now - stamps[1]).total_seconds():.0f} s before the harness's clock",
+            flush=True,
+        )
     gateway.stop()
     gateway.clock_offset = None
     gateway.start()
