@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import signal
+import ssl
 import sys
 from pathlib import Path
 from typing import Any
@@ -68,8 +69,11 @@ def build(args: argparse.Namespace) -> Any:
     if (args.client_cert is None) != (args.client_key is None):
         raise SystemExit("posada desk: --client-cert and --client-key go together")
     cert = (str(args.client_cert), str(args.client_key)) if args.client_cert else None
-    client = DeskClient(url=args.url, token=token_from(args), site=args.site, station=args.station,
-                        client_cert=cert, ca_file=str(args.ca_file) if args.ca_file else None)
+    try:
+        client = DeskClient(url=args.url, token=token_from(args), site=args.site, station=args.station,
+                            client_cert=cert, ca_file=str(args.ca_file) if args.ca_file else None)
+    except (OSError, ssl.SSLError) as exc:  # ssl.SSLError is an OSError; named for the reader
+        raise SystemExit(f"posada desk: cannot use the TLS files: {exc}") from None
     settings = AgentSettings(tag_timeout_s=args.tag_timeout)
     if args.simulate:
         from edge.desk.simulated import SimulatedTray
