@@ -80,6 +80,8 @@ class GatewayConfig(BaseModel):
     session_expiry_s: int = Field(default=7 * 86400, ge=60,
                                   description="MQTT 5 session expiry; the broker keeps commands this long")
     data_dir: Path = Field(default=Path("var/edge"), description="directory of the gateway's SQLite store")
+    disk_reserve_mb: int = Field(default=8, ge=0, le=1024,
+                                 description="disk kept back beside the store, released when the disk fills")
     access: Literal["keycard"] = Field(
         default="keycard", description="'keycard' (the one mode): signed cards checked offline")
     site_number: int | None = Field(default=None, ge=0, le=0xFFFF,

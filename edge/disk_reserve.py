@@ -26,6 +26,8 @@ class DiskReserve:
         self.path = path
         self._lock = threading.Lock()
         self.released = 0
+        if size <= 0:  # no reserve wanted
+            return
         try:
             if not path.exists() or path.stat().st_size < size:
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)

@@ -62,9 +62,10 @@ CREATE TABLE IF NOT EXISTS meta (
 class Store:
     """Durable state of one gateway."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, reserve_bytes: int = 0) -> None:
+        """``reserve_bytes``: disk space set aside for the moment the disk fills (``DiskReserve``)."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.reserve = DiskReserve(path.parent / f"{path.name}.reserve")
+        self.reserve = DiskReserve(path.parent / f"{path.name}.reserve", size=reserve_bytes)
         conn = sqlite3.connect(str(path), check_same_thread=False)
         self._db = sqlite_utils.Database(conn)
         self._lock = threading.RLock()

@@ -49,6 +49,7 @@ def test_other_database_errors_keep_the_reserve(tmp_path: Path) -> None:
 
 
 def test_the_store_keeps_a_reserve_beside_its_database(tmp_path: Path) -> None:
-    store = Store(tmp_path / "gw.db")
-    assert store.reserve.path == tmp_path / "gw.db.reserve" and store.reserve.path.exists()
+    store = Store(tmp_path / "gw.db", reserve_bytes=4096)
+    assert store.reserve.path == tmp_path / "gw.db.reserve" and store.reserve.path.stat().st_size == 4096
     store.close()
+    assert not Store(tmp_path / "other.db").reserve.path.exists()  # none unless asked for
