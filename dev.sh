@@ -4,6 +4,7 @@
 #   ./dev.sh test [pytest args]   the whole suite (starts its own PostgreSQL and Mosquitto)
 #   ./dev.sh unit [pytest args]   the fast lane: tests that need no service or browser (-m unit)
 #   ./dev.sh bench                benchmarks (print figures)
+#   ./dev.sh faults [--quick]     the fault-injection table (root: network namespaces; minutes)
 #   ./dev.sh lint                 ruff, import contracts, mypy, firmware stubtest, uv.lock up to date
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -16,9 +17,9 @@ unset PYTHONDONTWRITEBYTECODE
 task="${1:-help}"; shift || true
 case "$task" in
     demo)             group=demo; env=demo; extras=(--extra cloud --extra edge --inexact) ;;
-    test|unit|bench)  group=test; env=dev;  extras=(--extra dev) ;;
+    test|unit|bench|faults)  group=test; env=dev;  extras=(--extra dev) ;;
     lint)             group=demo; env=dev;  extras=(--extra dev) ;;  # the demo's group: python3-venv
-    *)                sed -n '2,7p' "$0"; exit 2 ;;
+    *)                sed -n '2,8p' "$0"; exit 2 ;;
 esac
 
 if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
@@ -56,6 +57,7 @@ case "$task" in
     unit)  exec "$VENV/bin/python" -m pytest -n "${POSADA_TEST_WORKERS:-2}" --dist loadgroup -m unit \
                --ignore=tests/bench --ignore=tests/browser "$@" ;;
     bench) POSADA_TEST_PG_DURABLE=1 exec "$VENV/bin/python" -m pytest -m bench -s -p no:xdist tests/bench "$@" ;;
+    faults) exec "$VENV/bin/python" -m tests.faults "$@" ;;  # real processes in namespaces: never in a lane
     lint)  .uv/bin/uv lock --check --quiet \
                && "$VENV/bin/ruff" check . && "$VENV/bin/lint-imports" --no-logo \
                && "$VENV/bin/mypy" mqtt edge cloud posada provisioning dashboards \

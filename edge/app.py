@@ -91,7 +91,7 @@ class Gateway:
     def __init__(self, config: GatewayConfig, *, hardware: DoorHardware | None = None,
                  access: Access | None = None, clock: Clock | None = None) -> None:
         self.config = config
-        self.store = Store(config.db_path)
+        self.store = Store(config.db_path, reserve_bytes=config.disk_reserve_mb << 20)
         self.clock: Clock = clock or GatewayClock(self.store, trust_system_clock=config.trust_system_clock)
         self.access: Access = access or default_access(config, self.store, self.clock)
         self.hardware = hardware

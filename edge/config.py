@@ -83,11 +83,18 @@ class GatewayConfig(BaseModel):
                           description="mqtt[s]://user:password@host:port; user defaults to gw.{site}.{floor}")
     mqtt_ca_file: Path | None = Field(default=None,
                                       description="CA certificates for mqtts:// (the system's when unset)")
+    mqtt_cert_file: Path | None = Field(default=None,
+                                        description="this gateway's client certificate for mqtts:// "
+                                                    "(posada provision cert); its CN is the broker user")
+    mqtt_key_file: Path | None = Field(default=None,
+                                       description="the client certificate's private key (made here)")
     mqtt_protocol: Literal["3.1.1", "5"] = Field(default="5", description="MQTT protocol version")
     mqtt_keepalive_s: int = Field(default=30, ge=5, le=3600, description="MQTT keepalive, seconds")
     session_expiry_s: int = Field(default=7 * 86400, ge=60,
                                   description="MQTT 5 session expiry; the broker keeps commands this long")
     data_dir: Path = Field(default=Path("var/edge"), description="directory of the gateway's SQLite store")
+    disk_reserve_mb: int = Field(default=8, ge=0, le=1024,
+                                 description="disk kept back beside the store, released when the disk fills")
     access: Literal["keycard"] = Field(
         default="keycard", description="'keycard' (the one mode): signed cards checked offline")
     site_number: int | None = Field(default=None, ge=0, le=0xFFFF,
@@ -196,7 +203,11 @@ class GatewayConfig(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> GatewayConfig:
-        broker_address(self)
+        address = broker_address(self)
+        if (self.mqtt_cert_file is None) != (self.mqtt_key_file is None):
+            raise ValueError("mqtt_cert_file and mqtt_key_file go together")
+        if address.cert_file and not address.tls:
+            raise ValueError("a client certificate needs an mqtts:// broker URL")
         named = {*self.door_nodes, *self.motion_pins, *self.gpio_rooms, *self.climate_sensors,
                  *self.room_power}
         unknown = sorted(named - set(self.rooms))
@@ -280,19 +291,17 @@ def broker_address(config: GatewayConfig) -> BrokerAddress:
 
     The protocol is ``mqtt_protocol`` unless the URL says ``?protocol=`` itself.
     """
-    url = config.mqtt_url
-    if uses_tls(config):
-        parts = urlsplit(url)
-        netloc = parts.netloc if parts.port else f"{parts.netloc}:8883"
-        url = parts._replace(scheme="mqtt", netloc=netloc).geturl()
-    address = parse_mqtt_url(url)
+    address = parse_mqtt_url(config.mqtt_url)
     protocol = address.protocol if "protocol=" in urlsplit(config.mqtt_url).query else \
         (5 if config.mqtt_protocol == "5" else 4)
-    return replace(address, username=address.username or config.source, protocol=protocol)
+    return replace(address, username=address.username or config.source, protocol=protocol,
+                   ca_file=address.ca_file or _text(config.mqtt_ca_file),
+                   cert_file=address.cert_file or _text(config.mqtt_cert_file),
+                   key_file=address.key_file or _text(config.mqtt_key_file))
 
 
-def uses_tls(config: GatewayConfig) -> bool:
-    return urlsplit(config.mqtt_url).scheme == "mqtts"
+def _text(path: Path | None) -> str | None:
+    return None if path is None else str(path)
 
 
 def load_config(path: Path | None = None, *, env: Mapping[str, str] | None = None,

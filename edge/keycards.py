@@ -67,6 +67,9 @@ class KeycardAccess:
         # A first use of a newer card raises the room's sequence on the tap's way to the lock:
         # no fsync of its own. It is durable with the tap's access event, recorded right after;
         # a power cut before that loses both, and the node's resent tap is judged again.
+        return self._store.reserve.retry_when_full(lambda: self._admit(card, target))
+
+    def _admit(self, card: bytes, target: Door) -> Decision:
         with self._store.relaxed(), self._store.transaction():
             return admit(card, door=target, clock=self._clock, state=self.state)
 

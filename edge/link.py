@@ -19,7 +19,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from edge.config import GatewayConfig, broker_address, uses_tls
+from edge.config import GatewayConfig, broker_address
 from edge.event_payload import events_payload
 from edge.inbox import CommandInbox
 from edge.outbox import OutboxEntry, OutboxRelay
@@ -104,8 +104,8 @@ class MqttLink:
             clean_session=None if v5 else False,
         )
         client.username_pw_set(address.username, address.password)
-        if uses_tls(config):
-            client.tls_set(ca_certs=str(config.mqtt_ca_file) if config.mqtt_ca_file else None)
+        if address.tls:  # with a client certificate the broker knows this gateway by its CN
+            client.tls_set(ca_certs=address.ca_file, certfile=address.cert_file, keyfile=address.key_file)
         self._set_will(client, None)
         client.on_pre_connect = self._set_will
         client.reconnect_delay_set(max(1, int(config.reconnect_min_s)), max(1, int(config.reconnect_max_s)))

@@ -7,6 +7,7 @@ woken to send the events and given the new snapshot when what it shows changed.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -42,9 +43,21 @@ class FloorRooms:
         return self._rooms[room]
 
     def feed(self, room: str, signal: Signal) -> None:
-        """Run the room's state machine; its events and new state are stored in one transaction."""
+        """Run the room's state machine; its events and new state are stored in one transaction
+        (tried again once the disk reserve is released, if the disk was full)."""
         if room not in self._rooms:
             raise UnknownRoom(room)
+        self._store.reserve.retry_when_full(lambda: self._feed(room, signal))
+
+    def _feed(self, room: str, signal: Signal) -> None:
+        before = self._rooms[room]
+        try:
+            self._step(room, signal)
+        except sqlite3.Error:
+            self._rooms[room] = before  # the transaction rolled back: so does the room
+            raise
+
+    def _step(self, room: str, signal: Signal) -> None:
         with self._store.transaction():
             before = self._rooms[room]
             step = apply(before, signal, self.policy)

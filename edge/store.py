@@ -22,6 +22,7 @@ from typing import Any
 
 import sqlite_utils
 
+from edge.disk_reserve import DiskReserve
 from edge.group_commit import GroupCommit
 from edge.outbox import OutboxEntry
 from mqtt.envelope import new_id, rfc3339
@@ -61,8 +62,10 @@ CREATE TABLE IF NOT EXISTS meta (
 class Store:
     """Durable state of one gateway."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, reserve_bytes: int = 0) -> None:
+        """``reserve_bytes``: disk space set aside for the moment the disk fills (``DiskReserve``)."""
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.reserve = DiskReserve(path.parent / f"{path.name}.reserve", size=reserve_bytes)
         conn = sqlite3.connect(str(path), check_same_thread=False)
         self._db = sqlite_utils.Database(conn)
         self._lock = threading.RLock()

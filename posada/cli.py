@@ -102,6 +102,9 @@ def _add_provision(sub: Any) -> None:
                         help="where Mosquitto reads the files: this machine's absolute paths (host), or "
                              "the eclipse-mosquitto container of docker-compose.yml, with DIR mounted at "
                              "/mosquitto/config and persistence on its data volume (compose) [host]")
+    from provisioning.tls_cli import add_arguments as tls_arguments
+
+    tls_arguments(prov_sub, broker)
     grafana = prov_sub.add_parser("grafana", help="push dashboards and data sources to Grafana "
                                   "(POSADA_GRAFANA_URL, POSADA_GRAFANA_TOKEN, POSADA_INFLUX_*)")
     grafana.add_argument("--out", default=None,
@@ -164,9 +167,15 @@ def _dispatch(args: argparse.Namespace, rest: list[str]) -> int | None:
 def _provision(args: argparse.Namespace) -> int | None:
     if args.what == "broker":
         from provisioning.cli import provision_broker
+        from provisioning.tls_cli import broker_tls
 
         return provision_broker(out=args.out, floors=args.floor, port=args.port, bind=args.bind,
-                                target=args.target)
+                                target=args.target, tls=broker_tls(args), ca_dir=args.ca,
+                                hostnames=args.hostname)
+    if args.what in ("cert-request", "cert", "revoke"):
+        from provisioning.tls_cli import run as tls_run
+
+        return tls_run(args)
     if args.what == "systemd":
         from provisioning.cli import provision_systemd
 

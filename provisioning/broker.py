@@ -67,12 +67,39 @@ def host_paths(directory: Path, data_dir: Path | None = None) -> BrokerPaths:
     return BrokerPaths(directory.resolve(), (data_dir or directory).resolve())
 
 
-def mosquitto_conf(*, port: int, bind: str, paths: BrokerPaths, persistence: bool = True) -> str:
-    lines = [
-        "per_listener_settings false",
-        f"listener {port} {bind}",
+@dataclass(frozen=True)
+class TlsListener:
+    """Mutual TLS on ``port``: a client is known by its certificate's common name (the ACL's user),
+    checked against the site CA and its revocation list. ``plaintext`` keeps the password listener
+    too (the demo's); otherwise it is not written at all."""
+
+    port: int = 8883
+    bind: str = "0.0.0.0"
+    plaintext: bool = False
+
+
+def tls_listener_lines(tls: TlsListener, paths: BrokerPaths) -> list[str]:
+    config = paths.config_dir
+    return [
+        f"listener {tls.port} {tls.bind}",
+        f"cafile {config / 'ca.crt'}",
+        f"certfile {config / 'broker.crt'}",
+        f"keyfile {config / 'broker.key'}",
+        f"crlfile {config / 'crl.pem'}",
+        "require_certificate true",
+        "use_identity_as_username true",
+        "tls_version tlsv1.2",
+    ]
+
+
+def mosquitto_conf(*, port: int, bind: str, paths: BrokerPaths, persistence: bool = True,
+                   tls: TlsListener | None = None) -> str:
+    plaintext = tls is None or tls.plaintext
+    lines = ["per_listener_settings false"]
+    lines += tls_listener_lines(tls, paths) if tls else []
+    lines += [f"listener {port} {bind}", f"password_file {paths.config_dir / 'passwd'}"] if plaintext else []
+    lines += [
         "allow_anonymous false",
-        f"password_file {paths.config_dir / 'passwd'}",
         f"acl_file {paths.config_dir / 'acl'}",
         "max_inflight_messages 1000",
         # The cloud's persistent session must hold a long outage of the ingest worker;
@@ -100,19 +127,21 @@ def write_broker_files(
     persistence: bool = True,
     paths: BrokerPaths | None = None,
     health: bool = False,
+    tls: TlsListener | None = None,
 ) -> Path:
     """Write passwd, acl and mosquitto.conf into ``directory``; returns the config path.
 
     ``paths`` says where the broker will find them (``CONTAINER_PATHS`` when the directory is
     mounted into a container); by default, this directory's absolute path. ``health`` adds the
-    probe account (its account must be among ``accounts``).
+    probe account (its account must be among ``accounts``). ``tls`` adds the mutual-TLS listener
+    (its ``ca.crt``, ``crl.pem``, ``broker.crt`` and ``broker.key`` are written by the caller).
     """
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "passwd").write_text(passwd_text(accounts))
     (directory / "acl").write_text(acl_text(floors, health=health))
     conf = directory / "mosquitto.conf"
     conf.write_text(mosquitto_conf(port=port, bind=bind, paths=paths or host_paths(directory),
-                                   persistence=persistence))
+                                   persistence=persistence, tls=tls))
     if paths is None:  # a container's broker runs under its own uid: the image sees to its files
         _readable_by_broker(directory)
     return conf

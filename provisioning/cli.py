@@ -13,6 +13,7 @@ from provisioning.broker import (
     HEALTH_PASSWORD_FILE,
     HEALTH_USER,
     Account,
+    TlsListener,
     gateway_user,
     write_broker_files,
 )
@@ -37,25 +38,44 @@ def parse_floors(floors: list[str]) -> list[tuple[str, str]]:
     return parsed
 
 
-def provision_broker(*, out: str, floors: list[str], port: int, bind: str, target: Target = "host") -> int:
+def provision_broker(*, out: str, floors: list[str], port: int, bind: str, target: Target = "host",
+                     tls: TlsListener | None = None, ca_dir: str | None = None,
+                     hostnames: list[str] | None = None) -> int:
     """Write the broker's files; ``target`` says where Mosquitto reads them: this machine's paths
     (``host``) or the eclipse-mosquitto container's (``compose``: the directory is mounted at
-    /mosquitto/config, persistence goes to the data volume at /mosquitto/data)."""
+    /mosquitto/config, persistence goes to the data volume at /mosquitto/data). With ``tls`` (and
+    its ``ca_dir``), the mutual-TLS listener and its certificates too."""
     parsed = parse_floors(floors)
+    directory = Path(out)
+    if tls is not None:
+        from provisioning.tls_cli import write_broker_tls
+
+        write_broker_tls(directory, ca_dir=Path(ca_dir or directory / "ca"),
+                         hostnames=hostnames or ["localhost"])
+    passwords = tls is None or tls.plaintext
     accounts = [Account(CLOUD_USER, secrets.token_urlsafe(24))]
     accounts += [Account(gateway_user(s, f), secrets.token_urlsafe(24)) for s, f in parsed]
     health = Account(HEALTH_USER, secrets.token_urlsafe(24))
-    directory = Path(out)
-    conf = write_broker_files(directory, floors=parsed, accounts=[*accounts, health], port=port, bind=bind,
-                              paths=CONTAINER_PATHS if target == "compose" else None, health=True)
+    conf = write_broker_files(directory, floors=parsed, accounts=[*accounts, health] if passwords else [],
+                              port=port, bind=bind, paths=CONTAINER_PATHS if target == "compose" else None,
+                              health=passwords, tls=tls)
+    print(f"wrote {conf}, {directory / 'acl'}")
+    if tls is not None:
+        plain = f"on port {port}" if tls.plaintext else "off"
+        print(f"mutual TLS on port {tls.port}: clients present a certificate of this CA "
+              f"(posada provision cert-request / cert); plaintext {plain}")
+    if passwords:
+        _write_secrets(directory, accounts, health)
+    return 0
+
+
+def _write_secrets(directory: Path, accounts: list[Account], health: Account) -> None:
     _private(directory / HEALTH_PASSWORD_FILE, health.password + "\n")
     secrets_file = directory / "credentials.txt"
     _private(secrets_file, "".join(f"{a.username} {a.password}\n" for a in accounts))
-    print(f"wrote {conf}, {directory / 'passwd'}, {directory / 'acl'}")
     print(f"plain-text credentials for the cloud and each gateway: {secrets_file} (move them to their hosts)")
     print(f"the health probe's password ({HEALTH_USER}, may only subscribe to a topic nothing publishes): "
           f"{directory / HEALTH_PASSWORD_FILE}")
-    return 0
 
 
 def _private(path: Path, text: str) -> None:

@@ -45,6 +45,9 @@ class CloudLink:
         )
         if self.address.username:
             self._client.username_pw_set(self.address.username, self.address.password)
+        if self.address.tls:  # mqtts://...?ca=&cert=&key=: the broker knows the cloud by its certificate
+            self._client.tls_set(ca_certs=self.address.ca_file, certfile=self.address.cert_file,
+                                 keyfile=self.address.key_file)
         self._client.max_inflight_messages_set(1000)
         self._client.max_queued_messages_set(0)
         self._client.reconnect_delay_set(min_delay=1, max_delay=10)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ssl
 from datetime import datetime
 from typing import Any
 
@@ -42,11 +43,14 @@ class Job(BaseModel):
 
 
 class DeskClient:
-    def __init__(self, *, url: str, token: str, site: str, station: str, transport: Any = None) -> None:
+    def __init__(self, *, url: str, token: str, site: str, station: str, transport: Any = None,
+                 client_cert: tuple[str, str] | None = None, ca_file: str | None = None) -> None:
+        """``client_cert`` (certificate, key): this station's identity for a cloud behind mutual TLS."""
         self.base = f"/api/v1/desk/{site}/{station}/jobs"
         self._http = httpx.Client(
             base_url=url.rstrip("/"),
             transport=transport,
+            verify=_tls_context(client_cert, ca_file),
             headers={"Authorization": f"Bearer {token}", "User-Agent": USER_AGENT},
         )
 
@@ -92,6 +96,16 @@ class DeskClient:
         # 401/403: a wrong token or property (an operator must fix it); 409: the job is over.
         retry = response.status_code >= 500 or response.status_code == 429
         raise CloudError(f"{method} {path}: {response.status_code} {detail}", retry=retry)
+
+
+def _tls_context(client_cert: tuple[str, str] | None, ca_file: str | None) -> ssl.SSLContext | bool:
+    """The system's CAs (or ``ca_file``) to check the cloud, and this station's certificate if any."""
+    if client_cert is None and ca_file is None:
+        return True
+    context = ssl.create_default_context(cafile=ca_file)
+    if client_cert is not None:
+        context.load_cert_chain(*client_cert)
+    return context
 
 
 def _detail(response: httpx.Response) -> str:

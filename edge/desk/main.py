@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import signal
+import ssl
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -33,6 +34,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help=f"file holding a front-desk API token (else ${TOKEN_ENV})",
     )
+    parser.add_argument("--client-cert", type=Path, default=None,
+                        help="this station's certificate (posada provision cert --station) for a cloud "
+                             "behind mutual TLS; with --client-key")
+    parser.add_argument("--client-key", type=Path, default=None, help="its private key, made on this machine")
+    parser.add_argument("--ca-file", type=Path, default=None, help="CA to check the cloud's certificate")
     parser.add_argument(
         "--simulate",
         action="store_true",
@@ -65,7 +71,14 @@ def build(args: argparse.Namespace) -> Any:
     from edge.desk.agent import AgentSettings, DeskAgent
     from edge.desk.client import DeskClient
 
-    client = DeskClient(url=args.url, token=token_from(args), site=args.site, station=args.station)
+    if (args.client_cert is None) != (args.client_key is None):
+        raise SystemExit("posada desk: --client-cert and --client-key go together")
+    cert = (str(args.client_cert), str(args.client_key)) if args.client_cert else None
+    try:
+        client = DeskClient(url=args.url, token=token_from(args), site=args.site, station=args.station,
+                            client_cert=cert, ca_file=str(args.ca_file) if args.ca_file else None)
+    except (OSError, ssl.SSLError) as exc:  # ssl.SSLError is an OSError; named for the reader
+        raise SystemExit(f"posada desk: cannot use the TLS files: {exc}") from None
     settings = AgentSettings(tag_timeout_s=args.tag_timeout)
     if args.simulate:
         from edge.desk.simulated import SimulatedTray
