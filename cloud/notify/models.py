@@ -27,7 +27,7 @@ class OutboxMessage(Base):
     # a guest's phone or e-mail and what the message says: sealed; found again by the address's hash
     recipient: Mapped[str] = mapped_column("recipient_enc", SealedText("notify_outbox.recipient"))
     recipient_bidx: Mapped[str | None] = mapped_column(
-        BlindKey("address", source="recipient_enc"), nullable=True, index=True)
+        BlindKey("address", source="recipient_enc"), nullable=True, index=True, deferred=True)
     template: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(8))
     payload: Mapped[dict[str, Any]] = mapped_column("payload_enc", SealedJson("notify_outbox.payload"))

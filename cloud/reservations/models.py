@@ -46,11 +46,13 @@ class Reservation(Base):
         "guest_email_enc", SealedText("reservations.guest_email"), nullable=True)
     guest_phone: Mapped[str | None] = mapped_column(
         "guest_phone_enc", SealedText("reservations.guest_phone"), nullable=True)
-    guest_name_words: Mapped[str | None] = mapped_column(NameWords(source="guest_name_enc"), nullable=True)
+    # written, never read back: not loaded with the row (lists stay light)
+    guest_name_words: Mapped[str | None] = mapped_column(
+        NameWords(source="guest_name_enc"), nullable=True, deferred=True)
     guest_email_bidx: Mapped[str | None] = mapped_column(
-        BlindKey("email", source="guest_email_enc"), nullable=True)
+        BlindKey("email", source="guest_email_enc"), nullable=True, deferred=True)
     guest_phone_bidx: Mapped[str | None] = mapped_column(
-        BlindKey("phone", source="guest_phone_enc"), nullable=True)
+        BlindKey("phone", source="guest_phone_enc"), nullable=True, deferred=True)
     guest_language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     adults: Mapped[int] = mapped_column(Integer)
     children: Mapped[int] = mapped_column(Integer, default=0)
