@@ -5,11 +5,14 @@ from __future__ import annotations
 import base64
 import os
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 import cloud.models  # noqa: F401  (every table)
+from cloud.billing.models import Invoice
 from cloud.catalog.models import Property
 from cloud.core.db import Base
 from cloud.guests.crypto import keys_from
@@ -19,7 +22,7 @@ from cloud.guests.settings import GuestSettings
 from cloud.guests.vault import Vault
 from cloud.reservations.models import Reservation
 from cloud.reservations.search.service import Criteria, search
-from tests.cloud.privacy.test_service import EMAIL, NAME, _stay
+from tests.cloud.privacy.test_service import EMAIL, NAME, _invoice, _stay
 
 
 def _rotated(engine: Engine) -> Vault:
@@ -46,16 +49,21 @@ def test_every_copy_moves_to_the_new_key_and_stays_searchable(
     manager: TestClient, sessions: sessionmaker[Session], engine: Engine
 ) -> None:
     _guest, res = _stay(manager)
+    _invoice(sessions)
     assert {t.partition(":")[0] for t in _tokens(engine)} == {"derived"}
     vault = _rotated(engine)
     attach(engine, vault)
     done = reencrypt_copies(engine, vault, Base.metadata, reindex=True)
     assert done["reservations"] == 1 and done["billing_folios"] == 1 and done["notify_outbox"] >= 1
+    assert done["billing_invoices"] == 1  # immutable rows: their trigger lifted inside the batch only
     assert {t.partition(":")[0] for t in _tokens(engine)} == {"k2"}
     with sessions() as s:
         row = s.get(Reservation, res["id"])
         assert row is not None and (row.guest_name, row.guest_email) == (NAME, EMAIL)
         prop = s.scalars(select(Property).where(Property.slug == "hotel")).one()
         assert [r.id for r in search(s, prop, Criteria("quint")).reservations] == [res["id"]]  # new index key
+        assert s.scalars(select(Invoice.bill_to)).one()["name"] == NAME
     again = reencrypt_copies(engine, vault, Base.metadata)  # resumed or run twice: nothing left to do
     assert sum(again.values()) == 0
+    with pytest.raises(DBAPIError), engine.begin() as conn:  # the invoices are immutable again
+        conn.execute(text("UPDATE billing_invoices SET language = 'es'"))

@@ -5,8 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
+
+from cloud.billing.folio import ChargeKind, Payer
+from cloud.billing.invoicing import issue_invoice
+from cloud.billing.models import Folio
+from cloud.billing.service import ChargeRequest, post_charge
+from cloud.billing.tax import TaxPolicy
+from cloud.core.money import Money
+from tests.cloud.reservations.conftest import NOW
 
 NAME, EMAIL, PHONE = "Zoraida Quintanilla", "zoraida.q@example.org", "+34 611 222 333"
 SECRETS = ("Zoraida", "Quintanilla", "zoraida", "611 222 333", "611222333", "example.org")
@@ -52,8 +60,9 @@ def test_no_copy_holds_the_name_email_or_phone_in_plain_and_erasure_reaches_them
     manager: TestClient, sessions: sessionmaker[Session]
 ) -> None:
     guest, res = _stay(manager)
+    _invoice(sessions)
     raw = _raw(sessions)
-    assert raw["reservations"] and raw["billing_folios"], "the stay made a reservation and its folio"
+    assert raw["reservations"] and raw["billing_folios"] and raw["billing_invoices"]
     dumped = repr(raw)
     assert not [s for s in SECRETS if s in dumped], "a plain copy of the guest's data is stored"
     assert (
@@ -74,3 +83,17 @@ def test_no_copy_holds_the_name_email_or_phone_in_plain_and_erasure_reaches_them
     assert manager.get("/api/v1/properties/hotel/reservations", params={"q": "quintanilla"}).json() == []
     again = manager.get(f"/api/v1/guests/{guest['id']}/export").json()
     assert again["reservations"][0]["name"] == "[erased]" and again["messages"] == []
+    assert again["invoices"][0]["bill_to"]["name"] == NAME  # the issued invoice keeps the buyer's name
+
+
+def _invoice(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as s:
+        folio = s.scalars(select(Folio)).one()
+        post_charge(
+            s,
+            folio_id=folio.id,
+            policy=TaxPolicy(inclusive=False),
+            now=NOW,
+            request=ChargeRequest(ChargeKind.MINIBAR, "Water", Money(350, "EUR")),
+        )
+        issue_invoice(s, folio_id=folio.id, payer=Payer.GUEST, series="INV", now=NOW)
