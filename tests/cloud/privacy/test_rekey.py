@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,6 +17,7 @@ from cloud.billing.models import Invoice
 from cloud.catalog.models import Property
 from cloud.core.db import Base
 from cloud.guests.crypto import keys_from
+from cloud.guests.rekey import run
 from cloud.guests.rekey_copies import reencrypt_copies, sealed_tables
 from cloud.guests.sealed import attach, vault_of
 from cloud.guests.settings import GuestSettings
@@ -23,6 +25,7 @@ from cloud.guests.vault import Vault
 from cloud.reservations.models import Reservation
 from cloud.reservations.search.service import Criteria, search
 from tests.cloud.privacy.test_service import EMAIL, NAME, _invoice, _stay
+from tests.support.db import migrated_engine
 
 
 def _rotated(engine: Engine) -> Vault:
@@ -67,3 +70,11 @@ def test_every_copy_moves_to_the_new_key_and_stays_searchable(
     assert sum(again.values()) == 0
     with pytest.raises(DBAPIError), engine.begin() as conn:  # the invoices are immutable again
         conn.execute(text("UPDATE billing_invoices SET language = 'es'"))
+
+
+def test_the_command_reencrypts_with_the_configured_keys(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cloud.db'}"
+    migrated_engine(url).dispose()
+    keys = f"k1={base64.b64encode(os.urandom(32)).decode()}"
+    settings = GuestSettings(guest_keys=keys, guest_index_key=base64.b64encode(os.urandom(32)).decode())
+    assert run(settings, database_url=url, metadata=Base.metadata, reindex=True) == 0
