@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Column, MetaData, Table, Text, select, text, type_coerce, update
 from sqlalchemy.engine import Connection, Engine
 
-from cloud.guests.sealed import BlindKey, NameWords, SealedJson, SealedText
+from cloud.guests.sealed import BlindKey, NameWords, SealedJson, SealedText, attach
 from cloud.guests.vault import Vault
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,8 @@ def sealed_tables(metadata: MetaData) -> list[SealedTable]:
 def reencrypt_copies(
     engine: Engine, vault: Vault, metadata: MetaData, *, reindex: bool = False
 ) -> dict[str, int]:
-    """Rows rewritten per table."""
+    """Rows rewritten per table (the engine writes with ``vault`` from here on)."""
+    attach(engine, vault)
     done: dict[str, int] = {}
     for spec in sealed_tables(metadata):
         done[spec.table.name] = _walk(engine, vault, spec, reindex=reindex)
