@@ -42,6 +42,7 @@ from cloud.core.shedding import LoadShedding
 from cloud.core.templating import templates
 from cloud.guests import wiring as guests
 from cloud.guests.context import build_guests
+from cloud.guests.sealed import attach
 from cloud.guestweb import wiring as guestweb
 from cloud.guestweb.context import build_guestweb
 from cloud.guestweb.sweeper import HoldSweeper
@@ -58,6 +59,7 @@ from cloud.notify.maintenance import MaintenanceAlertNotifier
 from cloud.notify.routes import NotifyContext
 from cloud.notify.staff_mail import UnlockMail
 from cloud.portal import wiring as portal
+from cloud.privacy.service import GuestCopies
 from cloud.reports import wiring as reports
 from cloud.reservations import wiring as reservations
 from cloud.reservations.stays.credentials import CredentialIssuer
@@ -81,6 +83,9 @@ def build_services(settings: Settings, *, clock: Clock = utcnow,
                    issuer: CredentialIssuer | None = None) -> Services:
     """Every adapter of the cloud, built once; the database is migrated first."""
     engine = make_engine(settings.database_url, **_pool_size(settings))
+    guests = build_guests(settings.guests)
+    guests.copies.append(GuestCopies())  # erasure and export reach every copy of the guest's data
+    attach(engine, guests.vault)  # every copy of a guest's personal data sealed under the registry's keys
     upgrade(engine)
     sessions = make_sessionmaker(engine)
     reads = FastReads(engine)
@@ -89,7 +94,7 @@ def build_services(settings: Settings, *, clock: Clock = utcnow,
     ledger = FolioLedger(settings.billing)  # stays keep their folios in step
     services = Services(
         settings=settings, engine=engine, sessions=sessions, clock=clock,
-        auth=auth.build_auth(settings.auth, sessions, reads), guests=build_guests(settings.guests),
+        auth=auth.build_auth(settings.auth, sessions, reads), guests=guests,
         keys=keys, issuer=issuer or KeyringIssuer(lambda: keyring(keys)), history=history,
         billing=build_billing(sessions, settings.billing, clock=clock), ledger=ledger,
         notify=NotifyContext(sessions=sessions, settings=settings.notify, clock=clock),

@@ -60,6 +60,8 @@ def decode_envelope(topic: str, payload: bytes, *,
         raw = json.loads(payload)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ContractError("json", str(exc)[:200]) from None
+    except RecursionError:  # a few KiB of "[[[[..." nest deeper than the parser goes
+        raise ContractError("json", "JSON nested too deeply") from None
     if not isinstance(raw, dict):
         raise ContractError("envelope", f"payload is a JSON {type(raw).__name__}, not an object")
     version = raw.get("v")

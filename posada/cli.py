@@ -66,8 +66,11 @@ def _parser(*, wants_help: bool) -> argparse.ArgumentParser:
     _add_provision(sub)
     guests = sub.add_parser("guests", help="guest data: re-encrypt under the active key")
     guests_sub = guests.add_subparsers(dest="what", required=True)
-    guests_sub.add_parser("reencrypt",
-                          help="re-encrypt every guest's personal data with POSADA_GUEST_ACTIVE_KEY")
+    reencrypt = guests_sub.add_parser(
+        "reencrypt", help="re-encrypt every copy of guests' personal data with POSADA_GUEST_ACTIVE_KEY, "
+                          "in batches, while the cloud serves; run again to resume")
+    reencrypt.add_argument("--reindex", action="store_true",
+                           help="also rebuild every blind index (after changing POSADA_GUEST_INDEX_KEY)")
     audit = sub.add_parser("audit", help="the audit trail: check its hash chain")
     audit.add_subparsers(dest="what", required=True).add_parser(
         "verify", help="walk the chain; report the first broken link (exit 1) or how many entries hold")
@@ -156,11 +159,14 @@ def _dispatch(args: argparse.Namespace, rest: list[str]) -> int | None:
 
         return audit_verify()
     if command == ("guests", "reencrypt"):
+        import cloud.models  # noqa: F401  (every table that holds a sealed copy)
+        from cloud.core.db import Base
         from cloud.guests.rekey import run as rekey
         from cloud.settings import load
 
         settings = load()
-        return rekey(settings.guests, database_url=settings.database_url)
+        return rekey(settings.guests, database_url=settings.database_url, metadata=Base.metadata,
+                     reindex=args.reindex)
     return None
 
 

@@ -44,7 +44,8 @@ TRACKED = {
 }
 # columns whose values stay out of the log (personal data, secrets); that they changed is kept
 REDACTED = frozenset({"guest_name", "guest_email", "guest_phone", "company_name", "password_hash",
-                      "token_hash", "email", "phone", "name_enc", "email_enc", "phone_enc"})
+                      "token_hash", "email", "phone", "name_enc", "email_enc", "phone_enc",
+                      "guest_name_words", "guest_email_bidx", "guest_phone_bidx", "recipient", "signed_name"})
 # columns whose changes alone are not worth an entry (counters of sign-in failures)
 QUIET = {"staff_users": frozenset({"failures", "failure_window_start", "locked_until"})}
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cloud.core.db import Base, JsonType
+from cloud.guests.sealed import SealedJson, SealedText
 
 TS = DateTime(timezone=True)
 
@@ -42,9 +43,10 @@ class Folio(Base):
     )
     routed_kinds: Mapped[list[str]] = mapped_column(JsonType, default=list)
     currency: Mapped[str] = mapped_column(String(3))
-    guest_name: Mapped[str] = mapped_column(String(200))
+    guest_name: Mapped[str] = mapped_column("guest_name_enc", SealedText("billing_folios.guest_name"))
     guest_language: Mapped[str] = mapped_column(String(8))
-    guest_phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    guest_phone: Mapped[str | None] = mapped_column(
+        "guest_phone_enc", SealedText("billing_folios.guest_phone"), nullable=True)
     company_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     company_tax_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     arrival_at: Mapped[datetime | None] = mapped_column(TS, nullable=True)
@@ -142,7 +144,8 @@ class Invoice(Base):
     )
     folio_id: Mapped[str] = mapped_column(ForeignKey("billing_folios.id"), index=True)
     payer: Mapped[str] = mapped_column(String(8))
-    bill_to: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    # the buyer's legal name and tax id, kept for the books (erasure leaves them), sealed at rest
+    bill_to: Mapped[dict[str, Any]] = mapped_column("bill_to_enc", SealedJson("billing_invoices.bill_to"))
     language: Mapped[str] = mapped_column(String(8))
     currency: Mapped[str] = mapped_column(String(3))
     net_minor: Mapped[int] = mapped_column(BigInteger)

@@ -23,7 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cloud.core.db import Base, JsonType, UtcDateTime
+from cloud.core.db import Base, UtcDateTime
+from cloud.guests.sealed import SealedJson, SealedText
 
 KINDS = ("ical", "ota")
 MESSAGE_KINDS = ("availability", "restrictions", "rates", "counts")
@@ -92,10 +93,11 @@ class ChannelReservation(Base):
     rate_plan_id: Mapped[int] = mapped_column(ForeignKey("rate_plans.id"))
     arrival: Mapped[date] = mapped_column(Date)
     departure: Mapped[date] = mapped_column(Date)
-    guest_name: Mapped[str] = mapped_column(String(200))
+    guest_name: Mapped[str] = mapped_column("guest_name_enc", SealedText("channel_reservations.guest_name"))
     total_minor: Mapped[int] = mapped_column(Integer, default=0)
     currency: Mapped[str] = mapped_column(String(3))
-    detail: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    detail: Mapped[dict[str, Any]] = mapped_column(
+        "detail_enc", SealedJson("channel_reservations.detail"), default=dict)  # the guest's e-mail, phone
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

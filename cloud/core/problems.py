@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
 from cloud.core.errors import DomainError
@@ -59,6 +60,15 @@ def install_problem_handlers(app: FastAPI) -> None:
         response = problem(exc.status_code, title, detail, "about:blank", request.url.path)
         response.headers.update(exc.headers or {})
         return response
+
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: DataError) -> JSONResponse:
+        """A value the database refuses whatever the schema says (PostgreSQL: text with a NUL
+        character, a number out of its column's range): the client's input, not our fault."""
+        log.info("refused input on %s %s: %s", request.method, request.url.path, type(exc.orig).__name__)
+        return problem(422, "Invalid request", "a value cannot be stored: text must not contain NUL "
+                       "characters and numbers must fit their field", "/problems/validation",
+                       request.url.path)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

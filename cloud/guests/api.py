@@ -83,12 +83,15 @@ def update_guest(request: Request, db: DbSession, user: GuestDataUser, guest_id:
 @router.get("/{guest_id}/export")
 def export_guest(request: Request, db: DbSession, user: GuestDataUser, guest_id: GuestId) -> dict[str, Any]:
     vault = guest_context(request).vault
-    return lifecycle.export(db, vault, actor=user, guest=visible_guest(db, user, guest_id))
+    return lifecycle.export(db, vault, actor=user, guest=visible_guest(db, user, guest_id),
+                            copies=guest_context(request).copies)
 
 
 @router.delete("/{guest_id}", status_code=204)
 def erase_guest(request: Request, db: DbSession, user: GuestDataUser, guest_id: GuestId) -> None:
-    lifecycle.erase(db, guest_context(request).vault, actor=user, guest=visible_guest(db, user, guest_id))
+    context = guest_context(request)
+    guest = visible_guest(db, user, guest_id)
+    lifecycle.erase(db, context.vault, actor=user, guest=guest, copies=context.copies)
 
 
 @router.post("/{guest_id}/merge", response_model=GuestView)

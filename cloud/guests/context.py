@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from fastapi import Request
+from sqlalchemy.orm import Session
 
 from cloud.core.deps import services
 from cloud.guests.crypto import keys_from
+from cloud.guests.models import Guest
+from cloud.guests.schemas import GuestInput
 from cloud.guests.settings import GuestSettings
 from cloud.guests.vault import Vault
+
+
+class PersonalCopies(Protocol):
+    """Copies of a guest's personal data kept by other areas (reservations, folios, messages, ...)."""
+
+    def export(self, session: Session, *, guest: Guest, data: GuestInput | None) -> dict[str, Any]: ...
+
+    def erase(self, session: Session, *, guest: Guest, data: GuestInput | None) -> dict[str, int]: ...
 
 
 @dataclass(frozen=True)
 class GuestContext:
     settings: GuestSettings
     vault: Vault
+    copies: list[PersonalCopies] = field(default_factory=list)  # filled by the app factory
 
 
 def build_guests(settings: GuestSettings) -> GuestContext:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import os
@@ -29,6 +30,12 @@ class DecryptError(ValueError):
     """A ciphertext is corrupt, was moved to another field or row, or its key is gone."""
 
 
+@functools.lru_cache(maxsize=64)
+def _aead(key: bytes) -> AESGCM:
+    """One AES-GCM context per key: building it costs more than opening a short field."""
+    return AESGCM(key)
+
+
 @dataclass(frozen=True)
 class FieldCipher:
     keys: dict[str, bytes]
@@ -37,7 +44,7 @@ class FieldCipher:
     def encrypt(self, plaintext: str, *, context: str) -> str:
         """``kid:base64(nonce|ciphertext)``; ``context`` (table, row id, field) is authenticated."""
         nonce = os.urandom(12)
-        sealed = AESGCM(self.keys[self.active]).encrypt(nonce, plaintext.encode("utf-8"), context.encode())
+        sealed = _aead(self.keys[self.active]).encrypt(nonce, plaintext.encode("utf-8"), context.encode())
         return f"{self.active}:{base64.urlsafe_b64encode(nonce + sealed).decode()}"
 
     def decrypt(self, token: str, *, context: str) -> str:
@@ -47,7 +54,7 @@ class FieldCipher:
             raise DecryptError(f"data key {kid!r} is not configured")
         try:
             raw = base64.urlsafe_b64decode(body.encode())
-            return AESGCM(key).decrypt(raw[:12], raw[12:], context.encode()).decode("utf-8")
+            return _aead(key).decrypt(raw[:12], raw[12:], context.encode()).decode("utf-8")
         except (InvalidTag, binascii.Error, ValueError) as exc:
             raise DecryptError(f"cannot decrypt {context}") from exc
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -18,6 +19,9 @@ from cloud.guests.schemas import GuestInput, StayView
 from cloud.guests.settings import GuestSettings
 from cloud.guests.vault import Vault
 from mqtt.envelope import new_id, utcnow
+
+if TYPE_CHECKING:
+    from cloud.guests.context import PersonalCopies
 
 
 def record_stay(session: Session, *, guest: Guest, site: str, arrival: date, departure: date,
@@ -99,9 +103,15 @@ def _combine(a: GuestInput, b: GuestInput) -> GuestInput:
                                       for k, v in fields.items()})
 
 
-def export(session: Session, vault: Vault, *, actor: Principal | str, guest: Guest) -> dict[str, Any]:
-    """Everything held about a guest, as JSON-ready data (a data subject access request)."""
+def export(session: Session, vault: Vault, *, actor: Principal | str, guest: Guest,
+           copies: Sequence[PersonalCopies] = ()) -> dict[str, Any]:
+    """Everything held about a guest, as JSON-ready data (a data subject access request): the
+    profile, the stays and every copy other areas keep (reservations, folios, invoices, messages)."""
     stays = stays_of(session, guest)
+    data = vault.open(guest)
+    held: dict[str, Any] = {}
+    for copy in copies:
+        held.update(copy.export(session, guest=guest, data=data))
     entries = history(session, entity="guest", entity_id=guest.id)
     audit(session, actor, "guest.export", "guest", guest.id, site=guest.site)
     return {
@@ -109,16 +119,23 @@ def export(session: Session, vault: Vault, *, actor: Principal | str, guest: Gue
         "stays": [s.model_dump(mode="json") for s in stays],
         "spend": spend_of(stays),
         "audit": [{"at": e.at.isoformat(), "actor": e.actor, "action": e.action} for e in entries],
+        **held,
         "exported_at": utcnow().isoformat(),
     }
 
 
-def erase(session: Session, vault: Vault, *, actor: Principal | str, guest: Guest) -> Guest:
-    """Destroy the personal data; the id, tier and anonymous stay figures remain for the books."""
+def erase(session: Session, vault: Vault, *, actor: Principal | str, guest: Guest,
+          copies: Sequence[PersonalCopies] = ()) -> Guest:
+    """Destroy the personal data and every copy of it; the id, tier and anonymous stay figures
+    remain for the books, and issued invoices keep the buyer's legal name and tax id."""
     if guest.erased_at is not None:
         return guest
+    data = vault.open(guest)
+    erased: dict[str, int] = {}
+    for copy in copies:  # before the wipe: the copies are found by the guest's e-mail and phone too
+        erased.update(copy.erase(session, guest=guest, data=data))
     vault.wipe(session, guest)
     guest.language = None
     guest.erased_at = guest.updated_at = utcnow()
-    audit(session, actor, "guest.erase", "guest", guest.id, site=guest.site)
+    audit(session, actor, "guest.erase", "guest", guest.id, {"copies": erased}, site=guest.site)
     return guest

@@ -111,7 +111,8 @@ async def update_page(request: Request, db: DbSession, user: GuestDataUser, gues
 @router.get("/{guest_id}/export")
 def export_page(request: Request, db: DbSession, user: GuestDataUser, guest_id: str) -> Response:
     guest = visible_guest(db, user, guest_id[:26])
-    body = lifecycle.export(db, guest_context(request).vault, actor=user, guest=guest)
+    context = guest_context(request)
+    body = lifecycle.export(db, context.vault, actor=user, guest=guest, copies=context.copies)
     return Response(json.dumps(body, ensure_ascii=False, indent=2), media_type="application/json",
                     headers={"Content-Disposition": f'attachment; filename="guest-{guest.id}.json"'})
 
@@ -119,7 +120,8 @@ def export_page(request: Request, db: DbSession, user: GuestDataUser, guest_id: 
 @router.post("/{guest_id}/erase")
 def erase_page(request: Request, db: DbSession, user: GuestDataUser, guest_id: str) -> RedirectResponse:
     guest = visible_guest(db, user, guest_id[:26])
-    lifecycle.erase(db, guest_context(request).vault, actor=user, guest=guest)
+    context = guest_context(request)
+    lifecycle.erase(db, context.vault, actor=user, guest=guest, copies=context.copies)
     return RedirectResponse(f"/guests/{guest.id}", status_code=303)
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cloud.core.db import Base, UtcDateTime
+from cloud.guests.sealed import SealedText
 
 STATES = ("held", "paid", "released")
 
@@ -70,7 +71,8 @@ class PreCheckIn(Base):
     reservation_id: Mapped[str] = mapped_column(
         ForeignKey("reservations.id", ondelete="CASCADE"), primary_key=True)
     arrival_time: Mapped[str] = mapped_column(String(5))
-    signed_name: Mapped[str] = mapped_column(String(200))  # the registration card, signed by typing
+    signed_name: Mapped[str] = mapped_column(  # the registration card, signed by typing
+        "signed_name_enc", SealedText("guestweb_precheckins.signed_name"))
     document_until: Mapped[datetime] = mapped_column(UtcDateTime)  # the document is erased after
     completed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     document_erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

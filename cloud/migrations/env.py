@@ -6,10 +6,16 @@ from alembic import context
 
 import cloud.models  # noqa: F401  (registers every area's tables)
 from cloud.core.db import Base, make_engine
+from cloud.guests.context import build_guests
+from cloud.guests.sealed import attach
 from cloud.settings import load
 
 config = context.config
-engine = config.attributes.get("engine") or make_engine(load().database_url)
+engine = config.attributes.get("engine")
+if engine is None:  # run by alembic itself: the settings' database and guest keys
+    settings = load()
+    engine = make_engine(settings.database_url)
+    attach(engine, build_guests(settings.guests).vault)
 
 with engine.connect() as connection:
     context.configure(

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import CheckConstraint, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cloud.core.db import Base, JsonType
+from cloud.core.db import Base
+from cloud.guests.sealed import BlindKey, SealedJson, SealedText, mirror
 
 TS = DateTime(timezone=True)
 STATUSES = ("pending", "sending", "sent", "dead", "suppressed")
@@ -23,10 +24,13 @@ class OutboxMessage(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     channel: Mapped[str] = mapped_column(String(16))
-    recipient: Mapped[str] = mapped_column(String(254))
+    # a guest's phone or e-mail and what the message says: sealed; found again by the address's hash
+    recipient: Mapped[str] = mapped_column("recipient_enc", SealedText("notify_outbox.recipient"))
+    recipient_bidx: Mapped[str | None] = mapped_column(
+        BlindKey("address", source="recipient_enc"), nullable=True, index=True, deferred=True)
     template: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(8))
-    payload: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    payload: Mapped[dict[str, Any]] = mapped_column("payload_enc", SealedJson("notify_outbox.payload"))
     status: Mapped[str] = mapped_column(String(12), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(TS)
@@ -58,3 +62,6 @@ class Contact(Base):
     opted_out: Mapped[bool] = mapped_column(default=False)
     last_inbound_at: Mapped[datetime | None] = mapped_column(TS, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(TS)
+
+
+mirror(OutboxMessage.recipient, "recipient_bidx")

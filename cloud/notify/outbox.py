@@ -56,6 +56,7 @@ def enqueue(
     result = session.execute(
         insert(OutboxMessage).values(
             id=new_id(), dedupe_key=dedupe_key, channel=channel, recipient=recipient,
+            recipient_bidx=recipient,  # its blind index: erasure and export find the messages
             template=template, language=language, payload=payload, status="pending",
             attempts=0, next_attempt_at=not_before or now, created_at=now, site=site,
         ).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxMessage.id)

@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cloud.core.db import Base, JsonType, UtcDateTime
+from cloud.guests.sealed import BlindKey, NameWords, SealedText, mirror
 
 STATUSES = ("booked", "checked_in", "checked_out", "cancelled", "no_show")
 HOLDING = ("booked", "checked_in")  # statuses that hold inventory and rooms ahead
@@ -39,9 +40,19 @@ class Reservation(Base):
     property_id: Mapped[int] = mapped_column(ForeignKey("properties.id"))
     status: Mapped[str] = mapped_column(String(16), default="booked")
     guest_id: Mapped[str | None] = mapped_column(ForeignKey("guests.id"), nullable=True)
-    guest_name: Mapped[str] = mapped_column(String(200))
-    guest_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
-    guest_phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # personal data sealed under the guest registry's keys; searched through the blind indexes
+    guest_name: Mapped[str] = mapped_column("guest_name_enc", SealedText("reservations.guest_name"))
+    guest_email: Mapped[str | None] = mapped_column(
+        "guest_email_enc", SealedText("reservations.guest_email"), nullable=True)
+    guest_phone: Mapped[str | None] = mapped_column(
+        "guest_phone_enc", SealedText("reservations.guest_phone"), nullable=True)
+    # written, never read back: not loaded with the row (lists stay light)
+    guest_name_words: Mapped[str | None] = mapped_column(
+        NameWords(source="guest_name_enc"), nullable=True, deferred=True)
+    guest_email_bidx: Mapped[str | None] = mapped_column(
+        BlindKey("email", source="guest_email_enc"), nullable=True, deferred=True)
+    guest_phone_bidx: Mapped[str | None] = mapped_column(
+        BlindKey("phone", source="guest_phone_enc"), nullable=True, deferred=True)
     guest_language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     adults: Mapped[int] = mapped_column(Integer)
     children: Mapped[int] = mapped_column(Integer, default=0)
@@ -78,7 +89,14 @@ class Reservation(Base):
               sqlite_where=text("guest_id IS NOT NULL")),
         Index("ix_reservations_block_id", "block_id", postgresql_where=text("block_id IS NOT NULL"),
               sqlite_where=text("block_id IS NOT NULL")),
+        Index("ix_reservations_email_bidx", "guest_email_bidx"),
+        Index("ix_reservations_phone_bidx", "guest_phone_bidx"),
     )
+
+
+mirror(Reservation.guest_name, "guest_name_words")
+mirror(Reservation.guest_email, "guest_email_bidx")
+mirror(Reservation.guest_phone, "guest_phone_bidx")
 
 
 class ReservationNight(Base):

@@ -21,6 +21,7 @@ from cloud.reservations.models import Reservation
 from cloud.reservations.pages import page, pick_property
 from cloud.reservations.present import block_out, reservation_out
 from cloud.reservations.sales import booking
+from cloud.reservations.sales.queries import by_name
 from cloud.reservations.stays.ledger import stay_ledger
 
 router = APIRouter(prefix="/reservations/blocks", include_in_schema=False)
@@ -91,9 +92,7 @@ def block_page(
     status: int = 200,
 ) -> HTMLResponse:
     block, prop = _own(db, user, block_id)
-    members = db.scalars(
-        select(Reservation).where(Reservation.block_id == block.id).order_by(Reservation.guest_name)
-    )
+    members = by_name(db.scalars(select(Reservation).where(Reservation.block_id == block.id)))
     return page(
         request,
         "block.html",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -60,8 +61,13 @@ def availability(
     return offers
 
 
+def by_name(rows: Iterable[Reservation]) -> list[Reservation]:
+    """Sorted by guest name: names are sealed in the database, so the order is made here."""
+    return sorted(rows, key=lambda r: (r.guest_name.casefold(), r.id))
+
+
 def arrivals(session: Session, prop: Property, day: date) -> list[Reservation]:
-    return list(
+    return by_name(
         session.scalars(
             select(Reservation)
             .where(
@@ -69,13 +75,12 @@ def arrivals(session: Session, prop: Property, day: date) -> list[Reservation]:
                 Reservation.arrival == day,
                 Reservation.status.in_(HOLDING),
             )
-            .order_by(Reservation.guest_name)
         )
     )
 
 
 def departures(session: Session, prop: Property, day: date) -> list[Reservation]:
-    return list(
+    return by_name(
         session.scalars(
             select(Reservation)
             .where(
@@ -83,7 +88,6 @@ def departures(session: Session, prop: Property, day: date) -> list[Reservation]
                 Reservation.departure == day,
                 Reservation.status.in_(OCCUPYING),
             )
-            .order_by(Reservation.guest_name)
         )
     )
 

@@ -92,12 +92,18 @@ _NAMES = (
     "children", "room_type_id", "inventory_type_id", "rate_plan_id", "block_id", "arrival", "departure",
     "currency", "total_minor", "deposit_required_minor", "cancellation_fee_minor", "late_checkout_fee_minor",
     "checkout_due_at", "preferences", "notes", "created_at", "guest_language",
+    "guest_name_words", "guest_email_bidx", "guest_phone_bidx",
 )  # fmt: skip
+# attributes whose column has another name and seals what it is given (see cloud.guests.sealed)
+_SEALED = ("guest_name", "guest_email", "guest_phone",
+           "guest_name_words", "guest_email_bidx", "guest_phone_bidx")
+_COLUMNS = {name: Reservation.__mapper__.columns[name] for name in _NAMES}
+_SEALERS: dict[str, Any] = {name: _COLUMNS[name].type for name in _SEALED}
 # The reservation, its nights and its room in one statement; a room taken meanwhile is skipped
 # (ON CONFLICT DO NOTHING covers the exclusion constraint) and the caller tries the next.
 _INSERT = f"""
 WITH res AS (
-    INSERT INTO reservations ({", ".join(_NAMES)})
+    INSERT INTO reservations ({", ".join(_COLUMNS[name].name for name in _NAMES)})
     VALUES ({", ".join(f"%({name})s" for name in _NAMES)})
     RETURNING id
 ), priced AS (
@@ -220,6 +226,9 @@ class Sale:
         if self.raw is None:
             return self._insert_core(res, nights=nights, rooms=rooms)
         params = {column: getattr(res, column) for column in _NAMES}
+        dialect = self.session.get_bind().dialect
+        for name in _SEALED:  # psycopg's own statement: seal as the column type would
+            params[name] = _SEALERS[name].process_bind_param(params[name], dialect)
         params["preferences"] = Jsonb(res.preferences)
         params["nights"] = [n for n, _a in nights]
         params["amounts"] = [a for _n, a in nights]

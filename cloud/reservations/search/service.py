@@ -5,15 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, Text, and_, exists, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from cloud.catalog.models import Property, Room
+from cloud.guests.crypto import BlindIndex
+from cloud.guests.sealed import query_hashes, session_vault
 from cloud.reservations.errors import InvalidRequest
 from cloud.reservations.models import STATUSES, Reservation, RoomAllocation
 
 MAX_QUERY = 100
 PAGE = 50
+MIN_PHONE_DIGITS = 6  # fewer digits are not searched as a phone number
 
 
 @dataclass(frozen=True)
@@ -38,16 +41,24 @@ class Found:
     more: bool  # more matched than one page holds
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped.lower()}%"
+def _guest_matches(index: BlindIndex, text: str) -> list[ColumnElement[bool]]:
+    """Names, e-mails and phones are sealed: match their blind indexes (see docs/security.md)."""
+    found: list[ColumnElement[bool]] = []
+    words = query_hashes(index, text)
+    if words:
+        column = type_coerce(Reservation.guest_name_words, Text)
+        found.append(and_(*(column.like(f"% {h} %") for h in words)))
+    if "@" in text:
+        found.append(Reservation.guest_email_bidx == text)
+    elif sum(c.isdigit() for c in text) >= MIN_PHONE_DIGITS:
+        found.append(Reservation.guest_phone_bidx == text)
+    return found
 
 
-def _matching(prop: Property, criteria: Criteria) -> Select[Reservation]:
+def _matching(prop: Property, criteria: Criteria, index: BlindIndex) -> Select[Reservation]:
     query = select(Reservation).where(Reservation.property_id == prop.id)
     text = " ".join(criteria.text.split())
     if text:
-        pattern, digits = _like(text), _like(text.replace(" ", ""))
         in_room = exists().where(
             RoomAllocation.reservation_id == Reservation.id,
             Room.id == RoomAllocation.room_id,
@@ -55,9 +66,7 @@ def _matching(prop: Property, criteria: Criteria) -> Select[Reservation]:
         )
         query = query.where(
             or_(
-                func.lower(Reservation.guest_name).like(pattern, escape="\\"),
-                func.lower(Reservation.guest_email).like(pattern, escape="\\"),
-                func.replace(Reservation.guest_phone, " ", "").like(digits, escape="\\"),
+                *_guest_matches(index, text),
                 Reservation.id == text.upper(),
                 in_room,
             )
@@ -75,8 +84,8 @@ def search(session: Session, prop: Property, criteria: Criteria, *, limit: int =
     """Most recent arrivals first; at most ``limit`` of them."""
     rows = list(
         session.scalars(
-            _matching(prop, criteria)
-            .order_by(Reservation.arrival.desc(), Reservation.guest_name, Reservation.id)
+            _matching(prop, criteria, session_vault(session).index)
+            .order_by(Reservation.arrival.desc(), Reservation.id)
             .limit(limit + 1)
         )
     )

@@ -52,7 +52,7 @@ def _insert_folio(engine: Engine, folio_id: str, reservation_id: str) -> None:
     with engine.begin() as conn:
         conn.execute(text(
             "INSERT INTO billing_folios (id, site, reservation_id, kind, routed_kinds, currency,"
-            " guest_name, guest_language, status, created_at) VALUES (:id, 'hotel', :rid,"
+            " guest_name_enc, guest_language, status, created_at) VALUES (:id, 'hotel', :rid,"
             " 'stay', '[]', 'EUR', 'X', 'en', 'open', :now)"),
             {"id": folio_id, "rid": reservation_id, "now": NOW})
 
