@@ -19,12 +19,15 @@ from sqlalchemy.orm import Session
 from cloud.billing.errors import BillingConflict, InvoiceNotFound
 from cloud.billing.folio import Payer
 from cloud.billing.models import Charge, Folio, Invoice, InvoiceSeries
+from cloud.billing.node_series import refuse_node_series
 from cloud.billing.service import get_folio
 from mqtt.envelope import new_id
 
 
 def next_number(session: Session, series: str) -> int:
-    """Take the next number of a series inside the caller's transaction."""
+    """Take the next number of a series inside the caller's transaction (never in a series
+    reserved for a property node: only the node numbers those)."""
+    refuse_node_series(session, series)
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(
         insert(InvoiceSeries).values(series=series, last_number=0).on_conflict_do_nothing()
