@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from cloud.node.conflicts import Action, Rule
 from cloud.node.memory import MemoryLedger
 from cloud.node.replay import NodeEvent, replay
-from mqtt.node_messages import CheckedOut, NodeOperation, PaymentTaken
+from mqtt.node_messages import OPERATIONS, CheckedOut, NodeOperation, PaymentTaken
 from tests.cloud.node.fake_cloud import AT, FakeCloud, check_in
 
 pytestmark = pytest.mark.unit
@@ -18,7 +18,8 @@ NODE = "desk-pc"
 
 
 def _events(ops: list[NodeOperation]) -> list[NodeEvent]:
-    return [NodeEvent(id=f"e{i}", seq=i, type=type(op).__name__, op=op) for i, op in enumerate(ops, start=1)]
+    type_of = {model: name for name, model in OPERATIONS.items()}
+    return [NodeEvent(id=f"e{i}", seq=i, type=type_of[type(op)], op=op) for i, op in enumerate(ops, start=1)]
 
 
 def _pay(res: str, amount: int = 5000) -> PaymentTaken:
@@ -105,7 +106,7 @@ def test_an_operation_the_desk_refuses_is_held_not_lost() -> None:
     assert ledger.last_seq(NODE) == len(events)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(st.lists(st.integers(min_value=0, max_value=9), min_size=1, max_size=40))
 def test_any_redelivery_pattern_applies_each_event_once_in_order(picks: list[int]) -> None:
     reference, events = _outage()
