@@ -1,0 +1,144 @@
+"""The outage a property node lives through: a property with booked guests, its desk's work
+while the broker is down, and the gateway that opens doors with the node's delegated key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from cloud.cards.signing import CardRequest, issue
+from cloud.keys.delegation import delegate
+from cloud.keys.keyring import Keyring, SigningKey
+from edge.access.commands import apply_command
+from edge.access.decision import Decision, decide
+from edge.access.memory import MemoryAccessState
+from edge.access.ports import PublicKey
+from edge.access.scope import Door
+from edge.clock import TimeReading
+from mqtt.keycard import Kind
+from mqtt.node_messages import CardEncoded, CheckedOut, CheckIn, NodeOperation, PaymentTaken
+from node.outbox import NodeOutbox
+from tests.cloud.node.fake_cloud import D0, FakeCloud
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+SITE_NO, FLOOR_NO = 7, 1
+SERIES = "INV-N-DESK-PC"
+SUB_ID = 0xF001
+
+
+@dataclass
+class Gateway:
+    """Floor 1's access state, told of the property key and of the node's delegated key."""
+
+    state: MemoryAccessState = field(default_factory=MemoryAccessState)
+
+    def tap(self, card: bytes, room: int) -> Decision:
+        time = TimeReading(at=datetime.now(UTC), trusted=True, not_before=None, offset_s=0.0)
+        return decide(card, door=Door(site=SITE_NO, floor=FLOOR_NO, room=room), time=time, state=self.state)
+
+
+def property_and_gateway() -> tuple[SigningKey, SigningKey, Gateway]:
+    """The property key, the node's sub-key vouched for by it, and a gateway that holds both."""
+    root = SigningKey(1, Ed25519PrivateKey.generate(), NOW - timedelta(days=30))
+    sub = SigningKey(SUB_ID, Ed25519PrivateKey.generate(), NOW, NOW + timedelta(days=3))
+    gateway = Gateway()
+    gateway.state.put_key(PublicKey(1, root.public_bytes()))
+    command = delegate(
+        Keyring([root]), key_id=SUB_ID, site=SITE_NO, holder="desk-pc", public=sub.public_bytes(), now=NOW
+    )
+    assert apply_command("d1", "key.delegate", data=command, state=gateway.state, now=NOW).ok
+    return root, sub, gateway
+
+
+def hotel() -> FakeCloud:
+    cloud = FakeCloud()
+    for n in range(1, 11):
+        cloud.book(f"b{n}", str(100 + n))
+    return cloud
+
+
+@dataclass
+class Desk:
+    """The node's desk during the outage: every operation into the outbox first."""
+
+    outbox: NodeOutbox
+    sub: SigningKey
+    gateway: Gateway
+    invoices: int = 0
+    cards: int = 0
+
+    def record(self, type_: str, op: NodeOperation) -> None:
+        self.outbox.record(type_, op, at=NOW)
+
+    def check_in(self, reservation: str, room: int, *, walk_in: bool) -> None:
+        self.record(
+            "node.check_in",
+            CheckIn(
+                at=NOW,
+                staff="ana",
+                reservation_id=reservation,
+                walk_in=walk_in,
+                room=str(room),
+                room_type="double",
+                arrival=D0,
+                departure=D0 + timedelta(days=2),
+                rate_minor=9000,
+                currency="EUR",
+            ),
+        )
+        self.cards += 1
+        card = issue(
+            CardRequest(
+                kind=Kind.GUEST,
+                credential_id=0x5000 + self.cards,
+                site=SITE_NO,
+                valid_from=NOW,
+                valid_until=NOW + timedelta(days=2),
+                sequence=1,
+                guest=1,
+                floor=FLOOR_NO,
+                rooms=(room,),
+            ),
+            keyring=Keyring([self.sub]),
+            now=NOW,
+        )
+        assert self.gateway.tap(card.data, room).granted
+        self.record(
+            "node.card",
+            CardEncoded(
+                at=NOW,
+                reservation_id=reservation,
+                credential_id=card.card.credential_ref,
+                key_id=SUB_ID,
+                room=str(room),
+                valid_until=card.card.valid_until,
+            ),
+        )
+        self.record(
+            "node.payment",
+            PaymentTaken(
+                at=NOW,
+                reservation_id=reservation,
+                payment_id=f"p-{reservation}",
+                method="cash" if walk_in else "terminal",
+                amount_minor=18000,
+                currency="EUR",
+            ),
+        )
+
+    def check_out(self, reservation: str) -> None:
+        self.invoices += 1  # the node's gapless counter of its reserved series
+        self.record(
+            "node.check_out",
+            CheckedOut(
+                at=NOW,
+                reservation_id=reservation,
+                invoice_id=f"inv-{reservation}",
+                series=SERIES,
+                number=self.invoices,
+                total_minor=18000,
+                currency="EUR",
+            ),
+        )
