@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field, model_validator
 
-from mqtt.messages import Data, register_event
+from mqtt.messages import Data, register_command, register_event
 
 Id = str
 _ID = Field(pattern=r"^[0-9A-Za-z_-]{1,64}$")
@@ -100,3 +100,24 @@ OPERATIONS: dict[str, type[NodeOperation]] = {
 }
 for _type, _model in OPERATIONS.items():
     register_event(_type, _model)
+
+
+class ConflictItem(Data):
+    """One operation that waits for staff, as the cloud's replay judged it."""
+
+    event_id: Id = _ID
+    reservation_id: Id = _ID
+    rule: str = Field(pattern=r"^[a-z_]{1,32}$")
+    detail: str = Field(default="", max_length=500)
+    suggestion: str = Field(default="", max_length=500)
+
+
+class NodeConflicts(Data):
+    """The cloud to a node, after each replay: every one of its operations still waiting for
+    staff (the whole list: it replaces the previous one), and the last sequence replayed."""
+
+    replayed_seq: int = Field(ge=0)
+    items: list[ConflictItem] = Field(default_factory=list, max_length=1000)
+
+
+register_command("node.conflicts", NodeConflicts)

@@ -28,6 +28,7 @@ from node.outbox import NodeOutbox
 
 log = logging.getLogger(__name__)
 CommandHandler = Callable[[Message], None]
+LinkHandler = Callable[[bool], None]
 
 
 class NodeLink:
@@ -43,13 +44,14 @@ class NodeLink:
         on_command: CommandHandler | None = None,
         window: int = 100,
         resend_after_s: float = 10.0,
+        on_link: LinkHandler | None = None,
     ) -> None:
         self.address = parse_mqtt_url(url)
         self.source = f"node-{node}"
         self._topic = {
             k: str(NodeTopic(k, site, node)) for k in (Kind.STATUS, Kind.EVENTS, Kind.CMD, Kind.ACK)
         }
-        self._outbox, self._on_command = outbox, on_command
+        self._outbox, self._on_command, self._on_link = outbox, on_command, on_link
         self.online = threading.Event()
         self.confirmations = 0
         self._wake, self._stopping = threading.Event(), threading.Event()
@@ -111,11 +113,17 @@ class NodeLink:
         self._generation += 1
         self.online.set()
         self._wake.set()
+        if self._on_link is not None:
+            self._on_link(True)
+        if self._on_link is not None:
+            self._on_link(True)
 
     def _on_disconnect(self, _c: object, _u: object, _f: Any, reason: Any, _p: Any = None) -> None:
         self.online.clear()
         if not self._stopping.is_set():
             log.warning("node disconnected from the broker: %s", reason)
+            if self._on_link is not None:
+                self._on_link(False)
 
     def _on_publish(self, _c: object, _u: object, mid: int, _r: Any, _p: Any) -> None:
         self._completed.append(mid)

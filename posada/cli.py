@@ -63,6 +63,10 @@ def _parser(*, wants_help: bool) -> argparse.ArgumentParser:
     from posada.property_cli import add_arguments as property_arguments
 
     property_arguments(sub)
+    sub.add_parser("property-node", help="the desk's offline twin at the hotel",
+                   description="Keeps the desk's offline operations and synchronises them with the "
+                               "cloud. Settings: POSADA_NODE_MQTT_URL, POSADA_NODE_SITE, "
+                               "POSADA_NODE_NAME, POSADA_NODE_DATA_DIR, POSADA_NODE_TIME_ZONE.")
     _add_provision(sub)
     guests = sub.add_parser("guests", help="guest data: re-encrypt under the active key")
     guests_sub = guests.add_subparsers(dest="what", required=True)
@@ -144,6 +148,10 @@ def _dispatch(args: argparse.Namespace, rest: list[str]) -> int | None:
         return desk_run(args)
     if command[0] == "provision":
         return _provision(args)
+    if command[0] == "property-node":
+        from node.app import run as node_run
+
+        return node_run()
     if command[0] == "property":
         from posada.property_cli import run as property_run
 

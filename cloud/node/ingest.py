@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from cloud.ingest.link import CloudLink, Inbound
 from cloud.node.conflicts import CloudView
 from cloud.node.replay import Desk, NodeEvent, ReplayReport, replay
-from cloud.node.store import SqlLedger, store_events, unreplayed
+from cloud.node.store import SqlLedger, open_conflicts, store_events, unreplayed
 from mqtt.codec import ContractError, encode
 from mqtt.messages import EventsStored
 from mqtt.node_messages import NodeOperation
@@ -90,6 +90,13 @@ class NodeIngest:
             )
             if self.desk_for is not None:
                 self.reports.append(self.replay(site=site, node=node, now=now))
+                self._tell_conflicts(site=site, node=node, topic=topic)
+
+    def _tell_conflicts(self, *, site: str, node: str, topic: str) -> None:
+        with self.sessions() as session:
+            conflicts = open_conflicts(session, site=site, node=node)
+        self.link.publish(topic, encode(type="node.conflicts", source="posada-cloud",
+                                        data=conflicts).to_json())
 
     def replay(self, *, site: str, node: str, now: datetime) -> ReplayReport:
         assert self.desk_for is not None

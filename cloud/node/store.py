@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
@@ -18,7 +18,7 @@ from cloud.node.conflicts import Action, Verdict
 from cloud.node.models import NodeEvent as EventRow
 from cloud.node.models import NodeOutcome
 from cloud.node.replay import NodeEvent, is_walk_in
-from mqtt.node_messages import OPERATIONS
+from mqtt.node_messages import OPERATIONS, ConflictItem, NodeConflicts
 
 
 def store_events(
@@ -126,3 +126,17 @@ def findings_for_staff(session: Session, *, site: str) -> list[NodeOutcome]:
         select(NodeOutcome).where(NodeOutcome.site == site).order_by(NodeOutcome.node, NodeOutcome.seq)
     )
     return [row for row in rows if row.findings]
+
+
+def open_conflicts(session: Session, *, site: str, node: str) -> NodeConflicts:
+    """What the node's staff must see: its operations held and not yet resolved."""
+    rows = session.scalars(select(NodeOutcome).where(
+        NodeOutcome.site == site, NodeOutcome.node == node,
+        NodeOutcome.action == Action.HOLD.value, NodeOutcome.resolved_at.is_(None),
+    ).order_by(NodeOutcome.seq))
+    items = [ConflictItem(event_id=r.event_id, reservation_id=r.reservation_id,
+                          rule=f.get("rule", "held"), detail=str(f.get("detail", ""))[:500],
+                          suggestion=str(f.get("suggestion", ""))[:500])
+             for r in rows for f in r.findings[:1]]
+    replayed = SqlLedger(session, site=site, now=datetime.now(UTC)).last_seq(node)
+    return NodeConflicts(replayed_seq=replayed, items=items[:1000])

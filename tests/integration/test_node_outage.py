@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.core.db import make_sessionmaker
 from cloud.ingest.link import CloudLink
+from cloud.node.banner import BannerKind
 from cloud.node.ingest import NodeIngest
 from cloud.node.models import NodeEvent
 from cloud.node.store import SqlLedger, findings_for_staff
 from mqtt.node_topics import node_user, subscriptions_for_cloud_nodes
-from node.link import NodeLink
-from node.outbox import NodeOutbox
+from node.app import NodeSettings, PropertyNode
 from tests.cloud.billing.db_fixtures import billing_sqlite_template, sqlite_only  # noqa: F401
 from tests.integration.node_outage import SERIES, Desk, hotel, property_and_gateway
 from tests.support.broker import Mosquitto
@@ -38,20 +38,14 @@ def wait(condition: Callable[[], bool], *, timeout: float = 20.0) -> None:
 
 @pytest.fixture
 def node_db(tmp_path: Path) -> Path:
-    return tmp_path / "node.db"
+    return tmp_path / "node"
 
 
-def _node(broker: Mosquitto, path: Path) -> tuple[NodeOutbox, NodeLink]:
-    outbox = NodeOutbox(path)
-    link = NodeLink(
-        broker.url(node_user("hotel", "desk-pc")),
-        site="hotel",
-        node="desk-pc",
-        outbox=outbox,
-        resend_after_s=2.0,
-    )
-    link.start()
-    return outbox, link
+def _node(broker: Mosquitto, data_dir: Path) -> PropertyNode:
+    url = broker.url(node_user("hotel", "desk-pc"))
+    node = PropertyNode(NodeSettings(mqtt_url=url, site="hotel", node="desk-pc", data_dir=data_dir))
+    node.start()
+    return node
 
 
 @pytest.fixture
@@ -75,31 +69,33 @@ def test_outage_is_synchronised_exactly_once_with_the_conflicts_listed(
 ) -> None:
     cloud = running.cloud  # type: ignore[attr-defined]
     _root, sub, gateway = property_and_gateway()
-    outbox, link = _node(own_mosquitto, node_db)
-    wait(lambda: link.online.is_set() and running.link.connected.is_set())
+    node = _node(own_mosquitto, node_db)
+    wait(lambda: node.link.online.is_set() and running.link.connected.is_set())
+    assert node.banner().kind is BannerKind.SYNCED
     own_mosquitto.stop()
-    wait(lambda: not link.online.is_set())
+    wait(lambda: not node.link.online.is_set())
 
     for n in range(1, 4):  # the cloud sells rooms 111..113 online meanwhile
         cloud.book(f"online-{n}", str(110 + n))
-    desk = Desk(outbox, sub, gateway)
+    desk = Desk(node.outbox, sub, gateway)
     for n in range(1, 11):
         desk.check_in(f"b{n}", 100 + n, walk_in=False)
     for n in range(1, 4):
         desk.check_in(f"w{n}", 110 + n, walk_in=True)
-    link.stop()
-    outbox.close()  # the node restarts mid-outage
-    outbox, link = _node(own_mosquitto, node_db)
-    desk.outbox = outbox
+    node.stop()  # the node restarts mid-outage (tests/node/test_outbox.py kills one: SIGKILL)
+    node = _node(own_mosquitto, node_db)
+    desk.outbox = node.outbox
     for n in range(4, 6):
         desk.check_in(f"w{n}", 110 + n, walk_in=True)
     for n in range(1, 6):
         desk.check_out(f"b{n}")
-    recorded = outbox.pending()[0]
+    recorded = node.outbox.pending()[0]
     assert recorded == 15 * 3 + 5
+    offline = node.banner(tag="es")
+    assert offline.kind is BannerKind.OFFLINE and offline.text.endswith("50 cambios pendientes")
 
     own_mosquitto.start()
-    wait(lambda: outbox.pending()[0] == 0, timeout=30)
+    wait(lambda: node.outbox.pending()[0] == 0, timeout=30)
     sessions = make_sessionmaker(sqlite_only)
     wait(lambda: _replayed(sessions) == recorded)
 
@@ -113,16 +109,19 @@ def test_outage_is_synchronised_exactly_once_with_the_conflicts_listed(
         assert [tuple(f["others"]) for f in clashes] == [("online-1",), ("online-2",), ("online-3",)]
         stored = session.scalar(select(func.count()).select_from(NodeEvent))
     assert stored == recorded
+    wait(lambda: len(node.status.conflicts()) == 9)  # the 3 clashes, each with its card and payment
+    assert [c.rule for c in node.status.conflicts()][::3] == ["room_sold_twice"] * 3
+    assert node.banner().text == "3 conflicts need staff"
 
     own_mosquitto.stop()  # a second reconnect
-    wait(lambda: not link.online.is_set())
+    wait(lambda: not node.link.online.is_set())
     own_mosquitto.start()
-    wait(lambda: link.online.is_set() and running.link.connected.is_set())
+    wait(lambda: node.link.online.is_set() and running.link.connected.is_set())
     time.sleep(0.5)  # room for any redelivery to land (there is none to wait for)
     assert cloud.applied == applied
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(NodeEvent)) == recorded
-    link.stop()
+    node.stop()
 
 
 def _replayed(sessions: sessionmaker[Session]) -> int:
