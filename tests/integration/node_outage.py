@@ -20,10 +20,11 @@ from edge.clock import TimeReading
 from mqtt.keycard import Kind
 from mqtt.node_messages import CardEncoded, CheckedOut, CheckIn, NodeOperation, PaymentTaken
 from node.outbox import NodeOutbox
-from tests.cloud.node.fake_cloud import D0, FakeCloud
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-SITE_NO, FLOOR_NO = 7, 1
+D0 = NOW.date()
+SITE_NO = 7
+CURRENCY = "EUR"  # the demo hotel's
 SERIES = "INV-N-DESK-PC"
 SUB_ID = 0xF001
 
@@ -36,7 +37,9 @@ class Gateway:
 
     def tap(self, card: bytes, room: int) -> Decision:
         time = TimeReading(at=datetime.now(UTC), trusted=True, not_before=None, offset_s=0.0)
-        return decide(card, door=Door(site=SITE_NO, floor=FLOOR_NO, room=room), time=time, state=self.state)
+        return decide(
+            card, door=Door(site=SITE_NO, floor=room // 100, room=room), time=time, state=self.state
+        )
 
 
 def property_and_gateway() -> tuple[SigningKey, SigningKey, Gateway]:
@@ -52,13 +55,6 @@ def property_and_gateway() -> tuple[SigningKey, SigningKey, Gateway]:
     return root, sub, gateway
 
 
-def hotel() -> FakeCloud:
-    cloud = FakeCloud()
-    for n in range(1, 11):
-        cloud.book(f"b{n}", str(100 + n))
-    return cloud
-
-
 @dataclass
 class Desk:
     """The node's desk during the outage: every operation into the outbox first."""
@@ -72,7 +68,7 @@ class Desk:
     def record(self, type_: str, op: NodeOperation) -> None:
         self.outbox.record(type_, op, at=NOW)
 
-    def check_in(self, reservation: str, room: int, *, walk_in: bool) -> None:
+    def check_in(self, reservation: str, room: int, *, walk_in: bool, room_type: str, rate: int) -> None:
         self.record(
             "node.check_in",
             CheckIn(
@@ -81,11 +77,11 @@ class Desk:
                 reservation_id=reservation,
                 walk_in=walk_in,
                 room=str(room),
-                room_type="double",
+                room_type=room_type,
                 arrival=D0,
                 departure=D0 + timedelta(days=2),
-                rate_minor=9000,
-                currency="EUR",
+                rate_minor=rate,
+                currency=CURRENCY,
             ),
         )
         self.cards += 1
@@ -98,7 +94,7 @@ class Desk:
                 valid_until=NOW + timedelta(days=2),
                 sequence=1,
                 guest=1,
-                floor=FLOOR_NO,
+                floor=room // 100,
                 rooms=(room,),
             ),
             keyring=Keyring([self.sub]),
@@ -123,8 +119,8 @@ class Desk:
                 reservation_id=reservation,
                 payment_id=f"p-{reservation}",
                 method="cash" if walk_in else "terminal",
-                amount_minor=18000,
-                currency="EUR",
+                amount_minor=5000,
+                currency=CURRENCY,
             ),
         )
 
@@ -139,6 +135,6 @@ class Desk:
                 series=SERIES,
                 number=self.invoices,
                 total_minor=18000,
-                currency="EUR",
+                currency=CURRENCY,
             ),
         )
