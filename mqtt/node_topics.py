@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mqtt.codec import ContractError, Message, decode
+from mqtt.codec import ContractError, Message, decode, decode_envelope
+from mqtt.envelope import Envelope
 from mqtt.topics import PREFIX, Kind, TopicError, check_slug
 
 NODE_KINDS = (Kind.STATUS, Kind.EVENTS, Kind.CMD, Kind.ACK)
@@ -59,6 +60,16 @@ def decode_node(topic: str, payload: bytes) -> Message:
     except TopicError as exc:
         raise ContractError("topic", str(exc)) from None
     return decode(f"{PREFIX}/{parsed.site}/node-{parsed.node}/{parsed.kind.value}", payload)
+
+
+def node_envelope(topic: str, payload: bytes) -> Envelope:
+    """Only the envelope of a node's payload (its id and sequence), e.g. to dead-letter an
+    event whose data the cloud refuses."""
+    try:
+        parsed = parse_node_topic(topic)
+    except TopicError as exc:
+        raise ContractError("topic", str(exc)) from None
+    return decode_envelope(f"{PREFIX}/{parsed.site}/node-{parsed.node}/{parsed.kind.value}", payload)[1]
 
 
 def node_user(site: str, node: str) -> str:

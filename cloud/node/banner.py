@@ -38,15 +38,20 @@ def banner(state: SyncState, *, tag: str, time_zone: str) -> Banner:
     t = translations(tag)
     if not state.online:
         since = when(state.offline_since, tag=tag, time_zone=time_zone)
-        text = t.ngettext("Offline since %(since)s, %(count)d change waiting",
-                          "Offline since %(since)s, %(count)d changes waiting", state.waiting)
+        text = t.ngettext(
+            "Offline since %(since)s, %(count)d change waiting",
+            "Offline since %(since)s, %(count)d changes waiting",
+            state.waiting,
+        )
         return Banner(BannerKind.OFFLINE, text % {"since": since, "count": state.waiting})
     if state.waiting:
-        text = t.ngettext("%(count)d change waiting to synchronise",
-                          "%(count)d changes waiting to synchronise", state.waiting)
+        text = t.ngettext(
+            "%(count)d change waiting to synchronise",
+            "%(count)d changes waiting to synchronise",
+            state.waiting,
+        )
         return Banner(BannerKind.WAITING, text % {"count": state.waiting})
     if state.conflicts:
-        text = t.ngettext("%(count)d conflict needs staff", "%(count)d conflicts need staff",
-                          state.conflicts)
+        text = t.ngettext("%(count)d conflict needs staff", "%(count)d conflicts need staff", state.conflicts)
         return Banner(BannerKind.CONFLICTS, text % {"count": state.conflicts})
     return Banner(BannerKind.SYNCED, t.gettext("All synchronised"))

@@ -35,6 +35,7 @@ class Rule(StrEnum):
     CANCELLED_ONLINE = "cancelled_online"
     ROOM_SOLD_TWICE = "room_sold_twice"
     PRICE_CHANGED = "price_changed"
+    REFUSED = "refused"  # the cloud could not read the event (a dead letter)
 
 
 class Action(StrEnum):

@@ -16,13 +16,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.ingest.link import CloudLink, Inbound
 from cloud.node.conflicts import CloudView
-from cloud.node.replay import Desk, NodeEvent, ReplayReport, replay
+from cloud.node.replay import DEAD_LETTER, DeadLetter, Desk, NodeEvent, ReplayReport, replay
 from cloud.node.store import SqlLedger, open_conflicts, store_events, unreplayed
 from mqtt.codec import ContractError, encode
 from mqtt.messages import EventsStored
 from mqtt.node_messages import NodeOperation
-from mqtt.node_topics import NodeTopic, decode_node, parse_node_topic
-from mqtt.topics import Kind
+from mqtt.node_topics import NodeTopic, decode_node, node_envelope, parse_node_topic
+from mqtt.topics import Kind, TopicError
 
 log = logging.getLogger(__name__)
 DeskFor = Callable[[Session], tuple[CloudView, Desk]]
@@ -42,7 +42,8 @@ class NodeIngest:
     ) -> None:
         self.link, self.sessions, self.desk_for = link, sessions, desk_for
         self.batch_max = batch_max
-        self.rejected = 0
+        self.rejected = 0  # not even an envelope with a sequence: acknowledged and dropped
+        self.dead_lettered = 0  # kept as dead letters, held for staff
         self.reports: list[ReplayReport] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="node-ingest", daemon=True)
@@ -95,8 +96,9 @@ class NodeIngest:
     def _tell_conflicts(self, *, site: str, node: str, topic: str) -> None:
         with self.sessions() as session:
             conflicts = open_conflicts(session, site=site, node=node)
-        self.link.publish(topic, encode(type="node.conflicts", source="posada-cloud",
-                                        data=conflicts).to_json())
+        self.link.publish(
+            topic, encode(type="node.conflicts", source="posada-cloud", data=conflicts).to_json()
+        )
 
     def replay(self, *, site: str, node: str, now: datetime) -> ReplayReport:
         assert self.desk_for is not None
@@ -111,19 +113,51 @@ class NodeIngest:
         for item in batch:
             try:
                 topic = parse_node_topic(item.topic)
-                if topic.kind is not Kind.EVENTS:
-                    continue  # status and acks: nothing to store yet
-                message = decode_node(item.topic, item.payload)
-            except (ContractError, ValueError) as exc:
-                self.rejected += 1
-                log.warning("node message refused on %s: %s", item.topic[:200], exc)
+            except TopicError as exc:
+                self._refuse(item, exc)
                 continue
-            op, seq = message.data, message.envelope.seq
-            if not isinstance(op, NodeOperation) or seq is None or seq < 1:
-                self.rejected += 1
-                log.warning("node event %s without a known operation or a sequence", message.envelope.id)
-                continue
-            events[(topic.site, topic.node)].append(
-                NodeEvent(id=message.envelope.id, seq=seq, type=message.envelope.type, op=op)
-            )
+            if topic.kind is not Kind.EVENTS:
+                continue  # status and acks: nothing to store
+            event = self._event(item)
+            if event is not None:
+                events[(topic.site, topic.node)].append(event)
         return events
+
+    def _event(self, item: Inbound) -> NodeEvent | None:
+        try:
+            message = decode_node(item.topic, item.payload)
+        except ContractError as exc:
+            return self._dead_letter(item, str(exc))
+        op, envelope = message.data, message.envelope
+        if envelope.seq is None or envelope.seq < 1:
+            self._refuse(item, "no sequence: it cannot be put in order")
+            return None
+        if not isinstance(op, NodeOperation):
+            return self._dead_letter(item, f"unknown operation {envelope.type[:64]!r}")
+        return NodeEvent(id=envelope.id, seq=envelope.seq, type=envelope.type, op=op)
+
+    def _dead_letter(self, item: Inbound, reason: str) -> NodeEvent | None:
+        """Keep an unreadable event whose envelope still says where it stands in the node's
+        order, so staff see it and the events behind it go on."""
+        try:
+            envelope = node_envelope(item.topic, item.payload)
+        except ContractError as exc:
+            self._refuse(item, exc)
+            return None
+        if envelope.seq is None or envelope.seq < 1:
+            self._refuse(item, reason)
+            return None
+        self.dead_lettered += 1
+        log.warning("node event %s dead-lettered: %s", envelope.id, reason)
+        return NodeEvent(
+            id=envelope.id,
+            seq=envelope.seq,
+            type=DEAD_LETTER,
+            op=DeadLetter(
+                at=envelope.ts, reservation_id="-", reason=reason[:500], original_type=envelope.type[:64]
+            ),
+        )
+
+    def _refuse(self, item: Inbound, reason: object) -> None:
+        self.rejected += 1
+        log.warning("node message refused on %s: %s", item.topic[:200], reason)

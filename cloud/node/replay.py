@@ -20,6 +20,7 @@ from cloud.node.conflicts import Action, CloudView, Finding, Rule, Verdict, judg
 from mqtt.node_messages import CheckIn, NodeOperation
 
 log = logging.getLogger(__name__)
+DEAD_LETTER = "dead_letter"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,14 @@ class NodeEvent:
     seq: int
     type: str
     op: NodeOperation
+
+
+class DeadLetter(NodeOperation):
+    """An event the cloud could not read: kept with its reason, held for staff, so the events
+    behind it go on (DESIGN principle 3)."""
+
+    reason: str = ""
+    original_type: str = ""
 
 
 class DeskRefused(Exception):
@@ -85,7 +94,19 @@ def replay(
 
 
 def _replay_one(event: NodeEvent, *, node: str, view: CloudView, desk: Desk, ledger: Ledger) -> Verdict:
-    verdict = judge(event.op, view=view, held=ledger.held(node), walk_ins=ledger.walk_ins(node))
+    if isinstance(event.op, DeadLetter):
+        verdict = Verdict(
+            Action.HOLD,
+            (
+                Finding(
+                    Rule.REFUSED,
+                    f"{event.op.original_type}: {event.op.reason}",
+                    "enter the operation again at the node",
+                ),
+            ),
+        )
+    else:
+        verdict = judge(event.op, view=view, held=ledger.held(node), walk_ins=ledger.walk_ins(node))
     try:
         with ledger.atomic():
             if verdict.action is Action.APPLY:

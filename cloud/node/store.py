@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from cloud.node.conflicts import Action, Verdict
 from cloud.node.models import NodeEvent as EventRow
 from cloud.node.models import NodeOutcome
-from cloud.node.replay import NodeEvent, is_walk_in
-from mqtt.node_messages import OPERATIONS, ConflictItem, NodeConflicts
+from cloud.node.replay import DEAD_LETTER, DeadLetter, NodeEvent, is_walk_in
+from mqtt.node_messages import OPERATIONS, ConflictItem, NodeConflicts, NodeOperation
 
 
 def store_events(
@@ -59,8 +59,12 @@ def unreplayed(session: Session, *, site: str, node: str, after_seq: int) -> lis
         .order_by(EventRow.seq)
     )
     return [
-        NodeEvent(id=r.id, seq=r.seq, type=r.type, op=OPERATIONS[r.type].model_validate(r.data)) for r in rows
+        NodeEvent(id=r.id, seq=r.seq, type=r.type, op=_model(r.type).model_validate(r.data)) for r in rows
     ]
+
+
+def _model(type_: str) -> type[NodeOperation]:
+    return DeadLetter if type_ == DEAD_LETTER else OPERATIONS[type_]
 
 
 class SqlLedger:
@@ -130,13 +134,26 @@ def findings_for_staff(session: Session, *, site: str) -> list[NodeOutcome]:
 
 def open_conflicts(session: Session, *, site: str, node: str) -> NodeConflicts:
     """What the node's staff must see: its operations held and not yet resolved."""
-    rows = session.scalars(select(NodeOutcome).where(
-        NodeOutcome.site == site, NodeOutcome.node == node,
-        NodeOutcome.action == Action.HOLD.value, NodeOutcome.resolved_at.is_(None),
-    ).order_by(NodeOutcome.seq))
-    items = [ConflictItem(event_id=r.event_id, reservation_id=r.reservation_id,
-                          rule=f.get("rule", "held"), detail=str(f.get("detail", ""))[:500],
-                          suggestion=str(f.get("suggestion", ""))[:500])
-             for r in rows for f in r.findings[:1]]
+    rows = session.scalars(
+        select(NodeOutcome)
+        .where(
+            NodeOutcome.site == site,
+            NodeOutcome.node == node,
+            NodeOutcome.action == Action.HOLD.value,
+            NodeOutcome.resolved_at.is_(None),
+        )
+        .order_by(NodeOutcome.seq)
+    )
+    items = [
+        ConflictItem(
+            event_id=r.event_id,
+            reservation_id=r.reservation_id,
+            rule=f.get("rule", "held"),
+            detail=str(f.get("detail", ""))[:500],
+            suggestion=str(f.get("suggestion", ""))[:500],
+        )
+        for r in rows
+        for f in r.findings[:1]
+    ]
     replayed = SqlLedger(session, site=site, now=datetime.now(UTC)).last_seq(node)
     return NodeConflicts(replayed_seq=replayed, items=items[:1000])

@@ -44,7 +44,6 @@ HOSTILE = [
     (TOPIC, b"\xff\xfe"),
     (TOPIC, b'{"v":1,"type":"node.check_in","source":"x","data":{"room":"../../"}}'),
     (TOPIC, _good(9).replace(b'"seq": 9', b'"seq": 0')),
-    (TOPIC, _good(8).replace(b'"node.check_in"', b'"node.teleport"')),
     ("posada/v1/hotel/nodes/Desk PC/events", _good(7)),
     ("posada/v1/hotel/nodes/desk-pc/telemetry", _good(6)),
 ]
@@ -74,3 +73,32 @@ def test_a_redelivered_batch_adds_nothing_and_is_confirmed_again(sqlite_only: En
     with make_sessionmaker(sqlite_only)() as s:
         assert s.scalar(select(func.count()).select_from(NodeEvent)) == 2
     assert len(link.published) == 2 and link.acked == [1, 2, 1, 2]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        _good(1).replace(b'"node.check_in"', b'"node.teleport"'),
+        _good(1).replace(b'"room": "305"', b'"room": "../../etc"'),
+    ],
+)
+def test_unreadable_event_in_order_is_dead_lettered_and_the_rest_goes_on(
+    sqlite_only: Engine, payload: bytes
+) -> None:
+    from cloud.node.conflicts import Action, Rule
+    from cloud.node.memory import MemoryLedger
+    from cloud.node.replay import replay
+    from cloud.node.store import unreplayed
+    from tests.cloud.node.fake_cloud import FakeCloud
+
+    link = StandInLink()
+    ingest = NodeIngest(link, make_sessionmaker(sqlite_only))  # type: ignore[arg-type]
+    ingest.handle([Inbound(TOPIC, payload, 1, 1), Inbound(TOPIC, _good(2), 2, 1)])
+    assert (ingest.rejected, ingest.dead_lettered) == (0, 1)
+    assert len(json.loads(link.published[0][1])["data"]["ids"]) == 2  # both confirmed
+    with make_sessionmaker(sqlite_only)() as s:
+        events = unreplayed(s, site="hotel", node="desk-pc", after_seq=0)
+    ledger, cloud = MemoryLedger(), FakeCloud()
+    report = replay(events, node="desk-pc", view=cloud, desk=cloud, ledger=ledger)
+    assert report.findings[0].rule is Rule.REFUSED and ledger.last_seq("desk-pc") == 2
+    assert [r.verdict.action for r in ledger.entries] == [Action.HOLD, Action.APPLY]

@@ -32,16 +32,35 @@ def session(sqlite_only: Engine) -> Iterator[Session]:
 
 
 def _sell(session: Session) -> tuple[Reservation, str]:
-    res = book(session, Booking(property="hotel", room_type="std", rate_plan="flex", arrival=D0,
-                                departure=D2, guest_name="Online Guest"), now=NOW)
+    res = book(
+        session,
+        Booking(
+            property="hotel",
+            room_type="std",
+            rate_plan="flex",
+            arrival=D0,
+            departure=D2,
+            guest_name="Online Guest",
+        ),
+        now=NOW,
+    )
     session.flush()
     alloc = session.query(RoomAllocation).filter_by(reservation_id=res.id).one()
     return res, session.get(Room, alloc.room_id).slug  # type: ignore[union-attr]
 
 
 def _walk_in(room: str, rate: int) -> CheckIn:
-    return CheckIn(at=NOW, reservation_id="w1", walk_in=True, room=room, room_type="std",
-                   arrival=D0, departure=D2, rate_minor=rate, currency="EUR")
+    return CheckIn(
+        at=NOW,
+        reservation_id="w1",
+        walk_in=True,
+        room=room,
+        room_type="std",
+        arrival=D0,
+        departure=D2,
+        rate_minor=rate,
+        currency="EUR",
+    )
 
 
 def test_room_sold_online_through_the_cloud_is_a_clash_for_a_walk_in(session: Session) -> None:
@@ -67,6 +86,5 @@ def test_walk_in_price_is_compared_with_the_cloud_price(session: Session) -> Non
     view = SqlCloudView(session, site="hotel")
     cloud_price = view.price("std", night=D0)
     assert cloud_price is not None and cloud_price > 0
-    verdict = judge(_walk_in("105", cloud_price + 100), view=view, held=frozenset(),
-                    walk_ins=frozenset())
+    verdict = judge(_walk_in("105", cloud_price + 100), view=view, held=frozenset(), walk_ins=frozenset())
     assert verdict.action is Action.APPLY and verdict.findings[0].rule is Rule.PRICE_CHANGED
