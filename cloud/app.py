@@ -53,6 +53,7 @@ from cloud.ingest.store import IngestStore
 from cloud.keys.distribution import KeyDistributor
 from cloud.keys.keyring import Keyring
 from cloud.keys.storage import KeyDirectory
+from cloud.node.wiring import node_ingest
 from cloud.notify import wiring as notify
 from cloud.notify.maintenance import MaintenanceAlertNotifier
 from cloud.notify.routes import NotifyContext
@@ -154,6 +155,7 @@ def start_mqtt(services: Services) -> None:
     ingest.start()
     publisher.start()
     link.start()
+    services.run(node_ingest(services, url=url))  # property nodes: their own session
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock = utcnow,

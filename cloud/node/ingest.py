@@ -25,7 +25,7 @@ from mqtt.node_topics import NodeTopic, decode_node, node_envelope, parse_node_t
 from mqtt.topics import Kind, TopicError
 
 log = logging.getLogger(__name__)
-DeskFor = Callable[[Session], tuple[CloudView, Desk]]
+DeskFor = Callable[[Session, str], tuple[CloudView, Desk]]  # (session, site)
 Node = tuple[str, str]  # (site, node)
 
 
@@ -103,7 +103,7 @@ class NodeIngest:
     def replay(self, *, site: str, node: str, now: datetime) -> ReplayReport:
         assert self.desk_for is not None
         with self.sessions.begin() as session:
-            view, desk = self.desk_for(session)
+            view, desk = self.desk_for(session, site)
             ledger = SqlLedger(session, site=site, now=now)
             todo = unreplayed(session, site=site, node=node, after_seq=ledger.last_seq(node))
             return replay(todo, node=node, view=view, desk=desk, ledger=ledger)

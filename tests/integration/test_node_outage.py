@@ -92,7 +92,7 @@ def running(own_mosquitto: Mosquitto, sessions: sessionmaker[Session]) -> Iterat
     ingest = NodeIngest(
         link,
         sessions,
-        desk_for=lambda s: (
+        desk_for=lambda s, _site: (
             SqlCloudView(s, site="hotel"),
             SqlDesk(s, site="hotel", settings=BillingSettings()),
         ),

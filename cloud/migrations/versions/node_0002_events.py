@@ -15,8 +15,7 @@ branch_labels = None
 depends_on = None
 
 
-def _json() -> sa.types.TypeEngine[object]:
-    return sa.JSON().with_variant(JSONB(), "postgresql")
+JSON = sa.JSON().with_variant(JSONB(), "postgresql")
 
 
 def upgrade() -> None:
@@ -27,7 +26,7 @@ def upgrade() -> None:
         sa.Column("node", sa.String(63), nullable=False),
         sa.Column("seq", sa.BigInteger(), nullable=False),
         sa.Column("type", sa.String(32), nullable=False),
-        sa.Column("data", _json(), nullable=False),
+        sa.Column("data", JSON, nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_node_events")),
         sa.UniqueConstraint("site", "node", "seq", name="uq_node_events_seq"),
@@ -41,7 +40,7 @@ def upgrade() -> None:
         sa.Column("reservation_id", sa.String(64), nullable=False),
         sa.Column("action", sa.String(8), nullable=False),
         sa.Column("walk_in", sa.Boolean(), nullable=False),
-        sa.Column("findings", _json(), nullable=False),
+        sa.Column("findings", JSON, nullable=False),
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint("action IN ('apply', 'hold')", name=op.f("ck_node_outcomes_action")),
