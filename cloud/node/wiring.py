@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
 from cloud.ingest.link import CloudLink
+from cloud.node import api
 from cloud.node.conflicts import CloudView
 from cloud.node.ingest import NodeIngest
 from cloud.node.replay import Desk
@@ -31,3 +33,8 @@ def node_ingest(services: Services, *, url: str) -> NodeIngest:
         return (SqlCloudView(session, site=site), SqlDesk(session, site=site, settings=settings.billing))
 
     return NodeIngest(link, services.sessions, desk_for=desk_for)
+
+
+def install(app: FastAPI, services: Services) -> None:
+    """The conflicts of the property's nodes, for the desk and managers."""
+    app.include_router(api.router)
