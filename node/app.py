@@ -15,11 +15,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cloud.keys.keyring import Keyring
 from cloud.node.banner import Banner, banner
+from mqtt.access_messages import KeyDelegate
 from mqtt.codec import Message
 from mqtt.node_messages import NodeConflicts, NodeOperation
 from mqtt.node_topics import check_node
 from mqtt.topics import check_slug
+from node import keys
 from node.link import NodeLink
 from node.outbox import NodeOutbox
 from node.status import NodeStatus
@@ -37,15 +40,18 @@ class NodeSettings:
 
     @classmethod
     def from_env(cls, env: dict[str, str]) -> NodeSettings:
-        missing = [k for k in ("POSADA_NODE_MQTT_URL", "POSADA_NODE_SITE", "POSADA_NODE_NAME")
-                   if not env.get(k)]
+        missing = [
+            k for k in ("POSADA_NODE_MQTT_URL", "POSADA_NODE_SITE", "POSADA_NODE_NAME") if not env.get(k)
+        ]
         if missing:
             raise ValueError(f"set {', '.join(missing)}")
-        return cls(mqtt_url=env["POSADA_NODE_MQTT_URL"],
-                   site=check_slug(env["POSADA_NODE_SITE"], "site"),
-                   node=check_node(env["POSADA_NODE_NAME"]),
-                   data_dir=Path(env.get("POSADA_NODE_DATA_DIR", "posada-node")),
-                   time_zone=env.get("POSADA_NODE_TIME_ZONE", "UTC"))
+        return cls(
+            mqtt_url=env["POSADA_NODE_MQTT_URL"],
+            site=check_slug(env["POSADA_NODE_SITE"], "site"),
+            node=check_node(env["POSADA_NODE_NAME"]),
+            data_dir=Path(env.get("POSADA_NODE_DATA_DIR", "posada-node")),
+            time_zone=env.get("POSADA_NODE_TIME_ZONE", "UTC"),
+        )
 
 
 class PropertyNode:
@@ -54,9 +60,15 @@ class PropertyNode:
         self.settings = settings
         self.outbox = NodeOutbox(settings.data_dir / "node.db")
         self.status = NodeStatus(settings.data_dir / "node.db")
-        self.link = NodeLink(settings.mqtt_url, site=settings.site, node=settings.node,
-                             outbox=self.outbox, on_command=self._command,
-                             on_link=self._link_changed)
+        self.card_key = keys.load_or_create(settings.data_dir)
+        self.link = NodeLink(
+            settings.mqtt_url,
+            site=settings.site,
+            node=settings.node,
+            outbox=self.outbox,
+            on_command=self._command,
+            on_link=self._link_changed,
+        )
 
     def start(self) -> None:
         self.status.link_changed(False, at=datetime.now(UTC))  # until the broker answers
@@ -74,9 +86,15 @@ class PropertyNode:
     def banner(self, *, tag: str = "en") -> Banner:
         return banner(self.status.state(self.outbox), tag=tag, time_zone=self.settings.time_zone)
 
+    def card_keyring(self, *, now: datetime) -> Keyring:
+        """The node's own key, within the window the cloud delegated (NoDelegation if none)."""
+        return keys.keyring(self.card_key, self.status.delegation(), now=now)
+
     def _command(self, message: Message) -> None:
         if isinstance(message.data, NodeConflicts):
             self.status.conflicts_received(message.data)
+        elif isinstance(message.data, KeyDelegate):
+            self.status.delegation_received(message.data)
 
     def _link_changed(self, online: bool) -> None:
         self.status.link_changed(online, at=datetime.now(UTC))

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cloud.node.banner import SyncState
+from mqtt.access_messages import KeyDelegate
 from mqtt.node_messages import ConflictItem, NodeConflicts
 from node.outbox import NodeOutbox
 
@@ -32,13 +33,25 @@ class NodeStatus:
             if online:
                 self._conn.execute("DELETE FROM node_meta WHERE key = 'offline_since'")
             else:
-                self._conn.execute("INSERT OR IGNORE INTO node_meta VALUES ('offline_since', ?)",
-                                   [at.isoformat()])
+                self._conn.execute(
+                    "INSERT OR IGNORE INTO node_meta VALUES ('offline_since', ?)", [at.isoformat()]
+                )
 
     def conflicts_received(self, conflicts: NodeConflicts) -> None:
         with self._lock:
-            self._conn.execute("INSERT OR REPLACE INTO node_meta VALUES ('conflicts', ?)",
-                               [conflicts.model_dump_json()])
+            self._conn.execute(
+                "INSERT OR REPLACE INTO node_meta VALUES ('conflicts', ?)", [conflicts.model_dump_json()]
+            )
+
+    def delegation_received(self, delegation: KeyDelegate) -> None:
+        with self._lock:
+            self._conn.execute(
+                "INSERT OR REPLACE INTO node_meta VALUES ('delegation', ?)", [delegation.model_dump_json()]
+            )
+
+    def delegation(self) -> KeyDelegate | None:
+        raw = self._get("delegation")
+        return KeyDelegate.model_validate_json(raw) if raw else None
 
     def conflicts(self) -> list[ConflictItem]:
         raw = self._get("conflicts")
@@ -52,8 +65,7 @@ class NodeStatus:
         waiting, oldest = outbox.pending()
         since = self.offline_since() or oldest
         held = {item.reservation_id for item in self.conflicts()}  # one per guest, not per step
-        return SyncState(online=self.online, offline_since=since, waiting=waiting,
-                         conflicts=len(held))
+        return SyncState(online=self.online, offline_since=since, waiting=waiting, conflicts=len(held))
 
     def _get(self, key: str) -> str | None:
         with self._lock:

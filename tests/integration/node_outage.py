@@ -17,6 +17,7 @@ from edge.access.memory import MemoryAccessState
 from edge.access.ports import PublicKey
 from edge.access.scope import Door
 from edge.clock import TimeReading
+from mqtt.access_messages import KeyDelegate
 from mqtt.keycard import Kind
 from mqtt.node_messages import CardEncoded, CheckedOut, CheckIn, NodeOperation, PaymentTaken
 from node.outbox import NodeOutbox
@@ -42,17 +43,14 @@ class Gateway:
         )
 
 
-def property_and_gateway() -> tuple[SigningKey, SigningKey, Gateway]:
-    """The property key, the node's sub-key vouched for by it, and a gateway that holds both."""
+def delegation_and_gateway(public: bytes) -> tuple[KeyDelegate, Gateway]:
+    """The property key vouches for the node's key (``public``); a gateway that holds both."""
     root = SigningKey(1, Ed25519PrivateKey.generate(), NOW - timedelta(days=30))
-    sub = SigningKey(SUB_ID, Ed25519PrivateKey.generate(), NOW, NOW + timedelta(days=3))
     gateway = Gateway()
     gateway.state.put_key(PublicKey(1, root.public_bytes()))
-    command = delegate(
-        Keyring([root]), key_id=SUB_ID, site=SITE_NO, holder="desk-pc", public=sub.public_bytes(), now=NOW
-    )
+    command = delegate(Keyring([root]), key_id=SUB_ID, site=SITE_NO, holder="desk-pc", public=public, now=NOW)
     assert apply_command("d1", "key.delegate", data=command, state=gateway.state, now=NOW).ok
-    return root, sub, gateway
+    return command, gateway
 
 
 @dataclass
@@ -60,7 +58,7 @@ class Desk:
     """The node's desk during the outage: every operation into the outbox first."""
 
     outbox: NodeOutbox
-    sub: SigningKey
+    keyring: Keyring  # the node's own key within its delegated window
     gateway: Gateway
     invoices: int = 0
     cards: int = 0
@@ -97,7 +95,7 @@ class Desk:
                 floor=room // 100,
                 rooms=(room,),
             ),
-            keyring=Keyring([self.sub]),
+            keyring=self.keyring,
             now=NOW,
         )
         assert self.gateway.tap(card.data, room).granted

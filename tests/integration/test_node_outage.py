@@ -32,11 +32,14 @@ from cloud.node.store import SqlLedger, findings_for_staff
 from cloud.reservations.models import Reservation, RoomAllocation
 from cloud.reservations.sales.booking import Booking, book
 from cloud.setup.demo import seed_demo
+from mqtt.codec import encode
 from mqtt.envelope import new_id
-from mqtt.node_topics import node_user, subscriptions_for_cloud_nodes
+from mqtt.node_topics import NodeTopic, node_user, subscriptions_for_cloud_nodes
+from mqtt.topics import Kind
+from node import keys
 from node.app import NodeSettings, PropertyNode
 from tests.cloud.billing.db_fixtures import billing_sqlite_template, sqlite_only  # noqa: F401
-from tests.integration.node_outage import D0, NOW, SERIES, Desk, property_and_gateway
+from tests.integration.node_outage import D0, NOW, SERIES, Desk, delegation_and_gateway
 from tests.support.broker import Mosquitto
 
 
@@ -128,16 +131,21 @@ def test_outage_is_synchronised_exactly_once_with_the_conflicts_listed(
             for r in s.scalars(select(Room.number).where(Room.slug.like("_0_")))
             if r not in {room for _id, room in booked} and r % 100 <= 6
         ][:2]
-    _root, sub, gateway = property_and_gateway()
     node = _node(own_mosquitto, tmp_path / "node")
     wait(lambda: node.link.online.is_set() and running.link.connected.is_set())
     assert node.banner().kind is BannerKind.SYNCED
+    delegation, gateway = delegation_and_gateway(keys.public_bytes(node.card_key))
+    running.link.publish(
+        str(NodeTopic(Kind.CMD, "hotel", "desk-pc")),
+        encode(type="key.delegate", source="posada-cloud", data=delegation).to_json(),
+    )
+    wait(lambda: node.status.delegation() == delegation)  # the node's key may sign cards now
     own_mosquitto.stop()
     wait(lambda: not node.link.online.is_set())
 
     with sessions.begin() as s:  # the cloud sells three superior rooms online meanwhile
         online = [_sell(s, "sup", f"Online {n}") for n in range(3)]
-    desk = Desk(node.outbox, sub, gateway)
+    desk = Desk(node.outbox, node.card_keyring(now=NOW), gateway)
     for res_id, room in booked:
         desk.check_in(res_id, room, walk_in=False, room_type="std", rate=10000)
     walk_ins = [new_id() for _ in range(5)]
@@ -145,7 +153,7 @@ def test_outage_is_synchronised_exactly_once_with_the_conflicts_listed(
         desk.check_in(res_id, room, walk_in=True, room_type="sup", rate=15000)
     node.stop()  # the node restarts mid-outage (tests/node/test_outbox.py kills one: SIGKILL)
     node = _node(own_mosquitto, tmp_path / "node")
-    desk.outbox = node.outbox
+    desk.outbox, desk.keyring = node.outbox, node.card_keyring(now=NOW)  # its key on disk
     for res_id, room in zip(walk_ins[3:], free_std, strict=True):
         desk.check_in(res_id, room, walk_in=True, room_type="std", rate=10000)
     for res_id, _room in booked[:5]:
