@@ -7,6 +7,7 @@ and out to the cloud when the link is up; the cloud's verdicts come back as ``no
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import signal
@@ -110,6 +111,8 @@ def run() -> int:
     done = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: done.set())
+    public = base64.urlsafe_b64encode(keys.public_bytes(node.card_key)).rstrip(b"=").decode()
+    log.info("card key (give it to posada provision node-key --public-key): %s", public)
     node.start()
     while not done.wait(30):
         log.info("sync: %s", node.banner().text)

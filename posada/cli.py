@@ -126,6 +126,15 @@ def _add_provision(sub: Any) -> None:
     keys.add_argument("--rotate", action="store_true", help="announce the next key now")
     keys.add_argument("--lead-hours", type=float, default=24.0,
                       help="how long gateways learn a new key before it signs [24]")
+    node_key = prov_sub.add_parser("node-key", help="vouch for a property node's card key "
+                                                    "(prints the key.delegate command)")
+    node_key.add_argument("--dir", required=True, help="the property's key directory")
+    node_key.add_argument("--site-number", type=int, required=True, help="the property's number")
+    node_key.add_argument("--node", required=True, help="the node's name (a slug)")
+    node_key.add_argument("--public-key", required=True, help="the node's public key (base64url)")
+    node_key.add_argument("--key-id", type=lambda v: int(v, 0), default=0xF001,
+                          help="the delegated key id, 0xF000..0xFFFF [0xF001]")
+    node_key.add_argument("--days", type=float, default=3.0, help="the window, at most 14 [3]")
 
 
 def _dispatch(args: argparse.Namespace, rest: list[str]) -> int | None:
@@ -184,6 +193,11 @@ def _provision(args: argparse.Namespace) -> int | None:
         from provisioning.grafana import provision_grafana
 
         return provision_grafana(out=args.out)
+    if args.what == "node-key":
+        from provisioning.node_keys import provision_node_key
+
+        return provision_node_key(directory=args.dir, site_number=args.site_number, node=args.node,
+                                  public_key=args.public_key, key_id=args.key_id, days=args.days)
     if args.what == "keys":
         from provisioning.keys import provision_keys
 
