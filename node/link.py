@@ -54,6 +54,7 @@ class NodeLink:
         self._outbox, self._on_command, self._on_link = outbox, on_command, on_link
         self.online = threading.Event()
         self.confirmations = 0
+        self.rejected = 0  # commands from the cloud that could not be read or applied
         self._wake, self._stopping = threading.Event(), threading.Event()
         self._generation = 0
         self._completed: collections.deque[int] = collections.deque()
@@ -115,8 +116,6 @@ class NodeLink:
         self._wake.set()
         if self._on_link is not None:
             self._on_link(True)
-        if self._on_link is not None:
-            self._on_link(True)
 
     def _on_disconnect(self, _c: object, _u: object, _f: Any, reason: Any, _p: Any = None) -> None:
         self.online.clear()
@@ -140,7 +139,11 @@ class NodeLink:
             elif self._on_command is not None:
                 self._on_command(decoded)
         except ContractError as exc:
+            self.rejected += 1
             log.warning("command refused (%s): %s", exc.reason, exc)
+        except Exception:  # a storage failure must not kill paho's network thread
+            self.rejected += 1
+            log.exception("command handling failed")
         finally:
             client.ack(message.mid, message.qos)
             self._wake.set()
