@@ -3,8 +3,12 @@ while the broker is down, and the gateway that opens doors with the node's deleg
 
 from __future__ import annotations
 
+import os
+import signal
+import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -43,14 +47,43 @@ class Gateway:
         )
 
 
-def delegation_and_gateway(public: bytes) -> tuple[KeyDelegate, Gateway]:
-    """The property key vouches for the node's key (``public``); a gateway that holds both."""
+def delegation_and_gateway(public: bytes) -> tuple[KeyDelegate, bytes, Gateway]:
+    """The property key vouches for the node's key (``public``); its public half; a gateway
+    that holds both."""
     root = SigningKey(1, Ed25519PrivateKey.generate(), NOW - timedelta(days=30))
-    gateway = Gateway()
-    gateway.state.put_key(PublicKey(1, root.public_bytes()))
     command = delegate(Keyring([root]), key_id=SUB_ID, site=SITE_NO, holder="desk-pc", public=public, now=NOW)
-    assert apply_command("d1", "key.delegate", data=command, state=gateway.state, now=NOW).ok
-    return command, gateway
+    return command, root.public_bytes(), gateway_for(root.public_bytes(), command)
+
+
+def gateway_for(root_public: bytes, delegation: KeyDelegate) -> Gateway:
+    gateway = Gateway()
+    gateway.state.put_key(PublicKey(1, root_public))
+    outcome = apply_command("d1", "key.delegate", data=delegation, state=gateway.state, now=datetime.now(UTC))
+    assert outcome.ok, outcome.error
+    return gateway
+
+
+def killed_mid_outage(argv: list[str]) -> None:
+    """A node process checking walk-ins in during the outage, then killed with SIGKILL.
+
+    argv: data dir, broker URL, delegation (JSON), property key (hex), then room:reservation
+    pairs. Prints each reservation once the desk was told it is done."""
+    from node.app import NodeSettings, PropertyNode
+
+    data_dir, url, delegation_json, root_hex, *pairs = argv
+    node = PropertyNode(NodeSettings(mqtt_url=url, site="hotel", node="desk-pc", data_dir=Path(data_dir)))
+    node.start()  # the broker is down: the link keeps trying
+    delegation = KeyDelegate.model_validate_json(delegation_json)
+    desk = Desk(
+        node.outbox,
+        node.card_keyring(now=datetime.now(UTC)),
+        gateway_for(bytes.fromhex(root_hex), delegation),
+    )
+    for pair in pairs:
+        room, reservation = pair.split(":")
+        desk.check_in(reservation, int(room), walk_in=True, room_type="std", rate=10000)
+        print(reservation, flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 @dataclass
@@ -136,3 +169,7 @@ class Desk:
                 currency=CURRENCY,
             ),
         )
+
+
+if __name__ == "__main__":
+    killed_mid_outage(sys.argv[1:])

@@ -1,12 +1,17 @@
 """A property node cut off from the cloud (the broker stopped, not a mock): 15 check-ins
 (booked and walk-in), cards signed with the delegated key opening doors, payments, 5 check-outs
-with invoices, while the cloud sells 3 of the same rooms online; the node restarts mid-outage;
+with invoices, while the cloud sells 3 of the same rooms online; a node process is killed
+(SIGKILL) mid-outage and the node comes back;
 the link returns: the cloud's own tables hold every operation once, the node's invoice numbers
 have no gap, the 3 conflicts are listed in the cloud and at the node, and a second reconnect
 changes nothing."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -32,6 +37,7 @@ from cloud.node.store import SqlLedger, findings_for_staff
 from cloud.reservations.models import Reservation, RoomAllocation
 from cloud.reservations.sales.booking import Booking, book
 from cloud.setup.demo import seed_demo
+from mqtt.access_messages import KeyDelegate
 from mqtt.codec import encode
 from mqtt.envelope import new_id
 from mqtt.node_topics import NodeTopic, node_user, subscriptions_for_cloud_nodes
@@ -105,6 +111,31 @@ def running(own_mosquitto: Mosquitto, sessions: sessionmaker[Session]) -> Iterat
     ingest.stop()
 
 
+def _killed_node(
+    broker: Mosquitto, data_dir: Path, delegation: KeyDelegate, root_public: bytes, pairs: list[str]
+) -> list[str]:
+    url = broker.url(node_user("hotel", "desk-pc"))
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tests.integration.node_outage",
+            str(data_dir),
+            url,
+            delegation.model_dump_json(),
+            root_public.hex(),
+            *pairs,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2])),
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr[-2000:]
+    return done.stdout.split()
+
+
 def _replayed(sessions: sessionmaker[Session]) -> int:
     with sessions() as session:
         return SqlLedger(session, site="hotel", now=datetime.now(UTC)).last_seq("desk-pc")
@@ -134,7 +165,7 @@ def test_outage_is_synchronised_exactly_once_with_the_conflicts_listed(
     node = _node(own_mosquitto, tmp_path / "node")
     wait(lambda: node.link.online.is_set() and running.link.connected.is_set())
     assert node.banner().kind is BannerKind.SYNCED
-    delegation, gateway = delegation_and_gateway(keys.public_bytes(node.card_key))
+    delegation, root_public, gateway = delegation_and_gateway(keys.public_bytes(node.card_key))
     running.link.publish(
         str(NodeTopic(Kind.CMD, "hotel", "desk-pc")),
         encode(type="key.delegate", source="posada-cloud", data=delegation).to_json(),
@@ -151,11 +182,17 @@ def test_outage_is_synchronised_exactly_once_with_the_conflicts_listed(
     walk_ins = [new_id() for _ in range(5)]
     for res_id, (_online, room) in zip(walk_ins[:3], online, strict=True):
         desk.check_in(res_id, room, walk_in=True, room_type="sup", rate=15000)
-    node.stop()  # the node restarts mid-outage (tests/node/test_outbox.py kills one: SIGKILL)
-    node = _node(own_mosquitto, tmp_path / "node")
+    node.stop()  # the node's process is replaced by another, killed with SIGKILL mid-outage
+    told = _killed_node(
+        own_mosquitto,
+        tmp_path / "node",
+        delegation,
+        root_public,
+        [f"{room}:{res}" for res, room in zip(walk_ins[3:], free_std, strict=True)],
+    )
+    assert told == walk_ins[3:]
+    node = _node(own_mosquitto, tmp_path / "node")  # and the node comes back
     desk.outbox, desk.keyring = node.outbox, node.card_keyring(now=NOW)  # its key on disk
-    for res_id, room in zip(walk_ins[3:], free_std, strict=True):
-        desk.check_in(res_id, room, walk_in=True, room_type="std", rate=10000)
     for res_id, _room in booked[:5]:
         desk.check_out(res_id)
     recorded = node.outbox.pending()[0]
