@@ -210,6 +210,7 @@ def test_outage_is_synchronised_exactly_once_with_the_conflicts_listed(
         assert [status[r] for r, _ in online] == ["booked"] * 3  # nothing overwritten
         numbers = sorted(s.scalars(select(Invoice.number).where(Invoice.series == SERIES)))
         assert numbers == [1, 2, 3, 4, 5] and series_gaps(s, SERIES) == []
+        assert series_gaps(s, "INV") == []  # the cloud's own series: untouched, no gap
         assert s.scalar(select(func.count()).select_from(Payment)) == 12  # 15 less the 3 held
         clashes = [
             f
