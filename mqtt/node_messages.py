@@ -121,3 +121,36 @@ class NodeConflicts(Data):
 
 
 register_command("node.conflicts", NodeConflicts)
+
+
+class ReplicaStay(Data):
+    """A stay the desk may meet in the replica's days (no personal data: see ``guest_sealed``)."""
+
+    reservation_id: Id = _ID
+    status: Literal["booked", "checked_in"]
+    room_type: str = _SLUG
+    room: str = Field(default="", pattern=r"^([a-z0-9][a-z0-9-]{0,62})?$")
+    arrival: date
+    departure: date
+    rate_minor: int | None = Field(default=None, ge=0)
+    currency: str = Currency
+    guest_sealed: str = Field(default="", max_length=4096)
+
+
+class ReplicaRoom(Data):
+    room: str = _SLUG
+    room_type: str = _SLUG
+
+
+class NodeReplica(Data):
+    """The cloud to a node: what the desk needs from ``first_night`` for ``days`` nights, as of
+    ``as_of`` (the whole picture: it replaces the previous one)."""
+
+    as_of: AwareDatetime
+    first_night: date
+    days: int = Field(ge=1, le=60)
+    rooms: list[ReplicaRoom] = Field(default_factory=list, max_length=5000)
+    stays: list[ReplicaStay] = Field(default_factory=list, max_length=5000)
+
+
+register_command("node.replica", NodeReplica)

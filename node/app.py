@@ -20,7 +20,7 @@ from cloud.keys.keyring import Keyring
 from cloud.node.banner import Banner, banner
 from mqtt.access_messages import KeyDelegate
 from mqtt.codec import Message
-from mqtt.node_messages import NodeConflicts, NodeOperation
+from mqtt.node_messages import NodeConflicts, NodeOperation, NodeReplica
 from mqtt.node_topics import check_node
 from mqtt.topics import check_slug
 from node import keys
@@ -96,6 +96,8 @@ class PropertyNode:
             self.status.conflicts_received(message.data)
         elif isinstance(message.data, KeyDelegate):
             self.status.delegation_received(message.data)
+        elif isinstance(message.data, NodeReplica):
+            self.status.replica_received(message.data)
 
     def _link_changed(self, online: bool) -> None:
         self.status.link_changed(online, at=datetime.now(UTC))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from cloud.node.banner import SyncState
 from mqtt.access_messages import KeyDelegate
-from mqtt.node_messages import ConflictItem, NodeConflicts
+from mqtt.node_messages import ConflictItem, NodeConflicts, NodeReplica
 from node.outbox import NodeOutbox
 
 SCHEMA = """
@@ -52,6 +52,17 @@ class NodeStatus:
     def delegation(self) -> KeyDelegate | None:
         raw = self._get("delegation")
         return KeyDelegate.model_validate_json(raw) if raw else None
+
+    def replica_received(self, replica: NodeReplica) -> None:
+        with self._lock:
+            self._conn.execute(
+                "INSERT OR REPLACE INTO node_meta VALUES ('replica', ?)", [replica.model_dump_json()]
+            )
+
+    def replica(self) -> NodeReplica | None:
+        """What the desk knows of the cloud (rooms, stays), and as of when."""
+        raw = self._get("replica")
+        return NodeReplica.model_validate_json(raw) if raw else None
 
     def conflicts(self) -> list[ConflictItem]:
         raw = self._get("conflicts")

@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from cloud.ingest.link import CloudLink, Inbound
 from cloud.node.conflicts import CloudView
 from cloud.node.replay import DEAD_LETTER, DeadLetter, Desk, NodeEvent, ReplayReport, replay
+from cloud.node.replica import snapshot
 from cloud.node.store import SqlLedger, open_conflicts, store_events, unreplayed
 from mqtt.codec import ContractError, encode
-from mqtt.messages import EventsStored
+from mqtt.messages import EventsStored, GatewayStatus
 from mqtt.node_messages import NodeOperation
 from mqtt.node_topics import NodeTopic, decode_node, node_envelope, parse_node_topic
 from mqtt.topics import Kind, TopicError
@@ -44,6 +45,7 @@ class NodeIngest:
         self.batch_max = batch_max
         self.rejected = 0  # not even an envelope with a sequence: acknowledged and dropped
         self.dead_lettered = 0  # kept as dead letters, held for staff
+        self.replicas_sent = 0
         self.reports: list[ReplayReport] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="node-ingest", daemon=True)
@@ -92,6 +94,35 @@ class NodeIngest:
             if self.desk_for is not None:
                 self.reports.append(self.replay(site=site, node=node, now=now))
                 self._tell_conflicts(site=site, node=node, topic=topic)
+        if self.desk_for is not None:  # a node that came back, or whose work just landed
+            for site, node in sorted(set(events) | self._came_online(batch)):
+                self._send_replica(site=site, node=node, now=now)
+
+    def _send_replica(self, *, site: str, node: str, now: datetime) -> None:
+        try:
+            with self.sessions() as session:
+                replica = snapshot(session, site=site, now=now)
+        except LookupError as exc:
+            log.warning("no replica for node %s/%s: %s", site, node, exc)
+            return
+        self.replicas_sent += 1
+        self.link.publish(
+            str(NodeTopic(Kind.CMD, site, node)),
+            encode(type="node.replica", source="posada-cloud", data=replica).to_json(),
+        )
+
+    def _came_online(self, batch: list[Inbound]) -> set[Node]:
+        nodes: set[Node] = set()
+        for item in batch:
+            try:
+                topic = parse_node_topic(item.topic)
+                if topic.kind is Kind.STATUS:
+                    status = decode_node(item.topic, item.payload).data
+                    if isinstance(status, GatewayStatus) and status.state == "online":
+                        nodes.add((topic.site, topic.node))
+            except (TopicError, ContractError) as exc:
+                log.warning("node status refused on %s: %s", item.topic[:200], exc)
+        return nodes
 
     def _tell_conflicts(self, *, site: str, node: str, topic: str) -> None:
         with self.sessions() as session:

@@ -165,6 +165,10 @@ def test_outage_is_synchronised_exactly_once_with_the_conflicts_listed(
     node = _node(own_mosquitto, tmp_path / "node")
     wait(lambda: node.link.online.is_set() and running.link.connected.is_set())
     assert node.banner().kind is BannerKind.SYNCED
+    wait(lambda: (r := node.status.replica()) is not None and len(r.stays) == len(booked))
+    replica = node.status.replica()
+    assert replica is not None  # what the desk knows: each booked guest's room
+    assert {(x.reservation_id, int(x.room)) for x in replica.stays} == set(booked)
     delegation, root_public, gateway = delegation_and_gateway(keys.public_bytes(node.card_key))
     running.link.publish(
         str(NodeTopic(Kind.CMD, "hotel", "desk-pc")),

@@ -11,7 +11,7 @@ import pytest
 
 from mqtt.codec import encode
 from mqtt.messages import EventsStored
-from mqtt.node_messages import ConflictItem, NodeConflicts, PaymentTaken
+from mqtt.node_messages import ConflictItem, NodeConflicts, NodeReplica, PaymentTaken
 from node.app import NodeSettings, PropertyNode
 
 pytestmark = pytest.mark.unit
@@ -79,3 +79,17 @@ def test_conflicts_and_confirmations_are_applied(node: PropertyNode) -> None:
     _deliver(node, encode(type="events.stored", source="c", data=EventsStored(ids=[entry.id])).to_json())
     assert node.status.conflicts() == conflicts.items and node.outbox.pending() == (0, None)
     assert node.link.rejected == 0
+
+
+def test_replica_from_the_cloud_is_kept_across_a_restart(node: PropertyNode, tmp_path: Path) -> None:
+    replica = NodeReplica.model_validate_json(
+        (Path(__file__).parents[1] / "mqtt/golden/cmd-node.replica.json")
+        .read_text()
+        .split('"data":', 1)[1]
+        .rsplit("}", 1)[0]
+    )
+    _deliver(node, encode(type="node.replica", source="c", data=replica).to_json())
+    again = PropertyNode(
+        NodeSettings(mqtt_url="mqtt://127.0.0.1:1", site="hotel", node="desk-pc", data_dir=tmp_path)
+    )
+    assert again.status.replica() == replica and node.link.rejected == 0
