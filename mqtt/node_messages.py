@@ -149,6 +149,7 @@ class NodeReplica(Data):
     as_of: AwareDatetime
     first_night: date
     days: int = Field(ge=1, le=60)
+    invoice_series: str = Field(default="", pattern=r"^([A-Z0-9][A-Z0-9-]{0,31})?$")
     rooms: list[ReplicaRoom] = Field(default_factory=list, max_length=5000)
     stays: list[ReplicaStay] = Field(default_factory=list, max_length=5000)
 

@@ -20,7 +20,7 @@ from cloud.keys.keyring import Keyring
 from cloud.node.banner import Banner, banner
 from mqtt.access_messages import KeyDelegate
 from mqtt.codec import Message
-from mqtt.node_messages import NodeConflicts, NodeOperation, NodeReplica
+from mqtt.node_messages import CheckedOut, NodeConflicts, NodeOperation, NodeReplica
 from mqtt.node_topics import check_node
 from mqtt.topics import check_slug
 from node import keys
@@ -55,6 +55,10 @@ class NodeSettings:
         )
 
 
+class NoInvoiceSeries(Exception):
+    """The node cannot number an invoice: no series is reserved for it yet."""
+
+
 class PropertyNode:
     def __init__(self, settings: NodeSettings) -> None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -83,6 +87,24 @@ class PropertyNode:
         """Keep one desk operation (on disk before this returns) and send it when possible."""
         self.outbox.record(type_, op, at=datetime.now(UTC))
         self.link.wake()
+
+    def check_out(
+        self, reservation_id: str, *, total_minor: int, currency: str, staff: str = ""
+    ) -> CheckedOut:
+        """Check a guest out with an invoice numbered in the node's own series (gapless)."""
+        replica = self.status.replica()
+        if replica is None or not replica.invoice_series:
+            raise NoInvoiceSeries("the cloud has not reserved an invoice series for this node")
+        op = self.outbox.check_out(
+            reservation_id=reservation_id,
+            series=replica.invoice_series,
+            total_minor=total_minor,
+            currency=currency,
+            at=datetime.now(UTC),
+            staff=staff,
+        )
+        self.link.wake()
+        return op
 
     def banner(self, *, tag: str = "en") -> Banner:
         return banner(self.status.state(self.outbox), tag=tag, time_zone=self.settings.time_zone)

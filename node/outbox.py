@@ -15,7 +15,7 @@ from pathlib import Path
 
 from edge.outbox import OutboxEntry
 from mqtt.envelope import new_id
-from mqtt.node_messages import OPERATIONS, NodeOperation
+from mqtt.node_messages import OPERATIONS, CheckedOut, NodeOperation
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS node_outbox (
@@ -25,6 +25,10 @@ CREATE TABLE IF NOT EXISTS node_outbox (
     data TEXT NOT NULL,
     created_us INTEGER NOT NULL,
     last_sent REAL
+);
+CREATE TABLE IF NOT EXISTS node_invoice_series (
+    series TEXT PRIMARY KEY,
+    last_number INTEGER NOT NULL
 );
 """
 _COLUMNS = "seq, id, type, data, created_us"
@@ -44,18 +48,60 @@ class NodeOutbox:
         """Keep one operation; returns only once it is on disk."""
         if OPERATIONS.get(type_) is not type(op):
             raise ValueError(f"{type_!r} is not the type of {type(op).__name__}")
+        with self._lock:
+            return self._insert(type_, op, at=at)
+
+    def _insert(self, type_: str, op: NodeOperation, *, at: datetime) -> OutboxEntry:
         data = op.model_dump_json(exclude_none=True)
         event_id = new_id()
-        with self._lock:
-            cursor = self._conn.execute(
-                "INSERT INTO node_outbox (id, type, data, created_us) VALUES (?, ?, ?, ?)",
-                [event_id, type_, data, round(at.timestamp() * 1_000_000)],
-            )
+        cursor = self._conn.execute(
+            "INSERT INTO node_outbox (id, type, data, created_us) VALUES (?, ?, ?, ?)",
+            [event_id, type_, data, round(at.timestamp() * 1_000_000)],
+        )
         seq = cursor.lastrowid
         assert seq is not None
         return OutboxEntry(
             seq=seq, id=event_id, type=type_, room=None, data=json.loads(data), created=at, data_json=data
         )
+
+    def check_out(
+        self,
+        *,
+        reservation_id: str,
+        series: str,
+        total_minor: int,
+        currency: str,
+        at: datetime,
+        staff: str = "",
+    ) -> CheckedOut:
+        """Record a check-out with the next number of the node's series: the number and the
+        event are written in one transaction, so no number is ever taken without its event
+        (a kill between the two leaves neither) and the series has no gap."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute("INSERT OR IGNORE INTO node_invoice_series VALUES (?, 0)", [series])
+                number = self._conn.execute(
+                    "UPDATE node_invoice_series SET last_number = last_number + 1"
+                    " WHERE series = ? RETURNING last_number",
+                    [series],
+                ).fetchone()[0]
+                op = CheckedOut(
+                    at=at,
+                    staff=staff,
+                    reservation_id=reservation_id,
+                    invoice_id=new_id(),
+                    series=series,
+                    number=int(number),
+                    total_minor=total_minor,
+                    currency=currency,
+                )
+                self._insert("node.check_out", op, at=at)
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        return op
 
     def after(self, seq: int, *, limit: int) -> list[OutboxEntry]:
         return self._entries("WHERE seq > ? ORDER BY seq LIMIT ?", [seq, limit])

@@ -101,7 +101,7 @@ class NodeIngest:
     def _send_replica(self, *, site: str, node: str, now: datetime) -> None:
         try:
             with self.sessions() as session:
-                replica = snapshot(session, site=site, now=now)
+                replica = snapshot(session, site=site, node=node, now=now)
         except LookupError as exc:
             log.warning("no replica for node %s/%s: %s", site, node, exc)
             return

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cloud.billing.models import NodeSeries
 from cloud.catalog.models import Property, Room, RoomType
 from cloud.core.nights import local_today
 from cloud.reservations.models import HOLDING, Reservation, ReservationNight, RoomAllocation
@@ -18,7 +19,7 @@ from mqtt.node_messages import NodeReplica, ReplicaRoom, ReplicaStay
 DAYS = 7
 
 
-def snapshot(session: Session, *, site: str, now: datetime, days: int = DAYS) -> NodeReplica:
+def snapshot(session: Session, *, site: str, node: str, now: datetime, days: int = DAYS) -> NodeReplica:
     """From today in the property's zone, for ``days`` nights."""
     prop = session.scalar(select(Property).where(Property.slug == site))
     if prop is None:
@@ -41,7 +42,10 @@ def snapshot(session: Session, *, site: str, now: datetime, days: int = DAYS) ->
             .order_by(Reservation.arrival, Reservation.id)
         )
     ]
-    return NodeReplica(as_of=now, first_night=today, days=days, rooms=replica_rooms, stays=stays)
+    series = session.scalar(select(NodeSeries.series).where(NodeSeries.site == site, NodeSeries.node == node))
+    return NodeReplica(
+        as_of=now, first_night=today, days=days, rooms=replica_rooms, stays=stays, invoice_series=series or ""
+    )
 
 
 def _stay(

@@ -23,7 +23,8 @@ from edge.access.scope import Door
 from edge.clock import TimeReading
 from mqtt.access_messages import KeyDelegate
 from mqtt.keycard import Kind
-from mqtt.node_messages import CardEncoded, CheckedOut, CheckIn, NodeOperation, PaymentTaken
+from mqtt.node_messages import CardEncoded, CheckIn, NodeOperation, PaymentTaken
+from node.app import PropertyNode
 from node.outbox import NodeOutbox
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -68,7 +69,7 @@ def killed_mid_outage(argv: list[str]) -> None:
 
     argv: data dir, broker URL, delegation (JSON), property key (hex), then room:reservation
     pairs. Prints each reservation once the desk was told it is done."""
-    from node.app import NodeSettings, PropertyNode
+    from node.app import NodeSettings
 
     data_dir, url, delegation_json, root_hex, *pairs = argv
     node = PropertyNode(NodeSettings(mqtt_url=url, site="hotel", node="desk-pc", data_dir=Path(data_dir)))
@@ -93,8 +94,8 @@ class Desk:
     outbox: NodeOutbox
     keyring: Keyring  # the node's own key within its delegated window
     gateway: Gateway
-    invoices: int = 0
     cards: int = 0
+    node: PropertyNode | None = None
 
     def record(self, type_: str, op: NodeOperation) -> None:
         self.outbox.record(type_, op, at=NOW)
@@ -156,19 +157,9 @@ class Desk:
         )
 
     def check_out(self, reservation: str) -> None:
-        self.invoices += 1  # the node's gapless counter of its reserved series
-        self.record(
-            "node.check_out",
-            CheckedOut(
-                at=NOW,
-                reservation_id=reservation,
-                invoice_id=f"inv-{reservation}",
-                series=SERIES,
-                number=self.invoices,
-                total_minor=18000,
-                currency=CURRENCY,
-            ),
-        )
+        """The node numbers the invoice in its own series, with the event (``node`` given)."""
+        assert self.node is not None
+        self.node.check_out(reservation, total_minor=20000, currency=CURRENCY)
 
 
 if __name__ == "__main__":

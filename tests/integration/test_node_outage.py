@@ -168,6 +168,7 @@ def test_outage_is_synchronised_exactly_once_with_the_conflicts_listed(
     wait(lambda: (r := node.status.replica()) is not None and len(r.stays) == len(booked))
     replica = node.status.replica()
     assert replica is not None  # what the desk knows: each booked guest's room
+    assert replica.invoice_series == SERIES, replica
     assert {(x.reservation_id, int(x.room)) for x in replica.stays} == set(booked)
     delegation, root_public, gateway = delegation_and_gateway(keys.public_bytes(node.card_key))
     running.link.publish(
@@ -197,6 +198,7 @@ def test_outage_is_synchronised_exactly_once_with_the_conflicts_listed(
     assert told == walk_ins[3:]
     node = _node(own_mosquitto, tmp_path / "node")  # and the node comes back
     desk.outbox, desk.keyring = node.outbox, node.card_keyring(now=NOW)  # its key on disk
+    desk.node = node  # check-outs are numbered by the node, in its reserved series
     for res_id, _room in booked[:5]:
         desk.check_out(res_id)
     recorded = node.outbox.pending()[0]

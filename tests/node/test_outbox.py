@@ -80,3 +80,28 @@ def test_node_killed_mid_outage_keeps_every_recorded_operation(tmp_path: Path) -
     assert [e.seq for e in kept] == told == list(range(1, 16))
     assert CheckIn.model_validate(kept[-1].data).room == "115"
     assert date(2026, 12, 3) == CheckIn.model_validate(kept[0].data).arrival
+
+
+def test_check_outs_are_numbered_without_gap_each_with_its_event(tmp_path: Path) -> None:
+    box = NodeOutbox(tmp_path / "node.db")
+    numbers = [
+        box.check_out(
+            reservation_id=f"r{n}", series="INV-N-DESK-PC", total_minor=100, currency="EUR", at=AT
+        ).number
+        for n in range(3)
+    ]
+    assert numbers == [1, 2, 3]
+    assert [e.type for e in box.after(0, limit=10)] == ["node.check_out"] * 3
+
+
+def test_a_check_out_that_fails_takes_no_number(tmp_path: Path) -> None:
+    box = NodeOutbox(tmp_path / "node.db")
+    with pytest.raises(ValueError):  # refused by the contract before anything is written
+        box.check_out(reservation_id="r 1", series="INV-N-DESK-PC", total_minor=100, currency="EUR", at=AT)
+    assert (
+        box.check_out(
+            reservation_id="r1", series="INV-N-DESK-PC", total_minor=100, currency="EUR", at=AT
+        ).number
+        == 1
+    )
+    assert box.pending()[0] == 1

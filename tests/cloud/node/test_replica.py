@@ -56,7 +56,7 @@ def sessions(sqlite_only: Engine) -> Iterator[sessionmaker[Session]]:
 
 def test_replica_holds_the_rooms_and_the_coming_days_stays(sessions: sessionmaker[Session]) -> None:
     with sessions() as s:
-        replica = snapshot(s, site="hotel", now=NOW)
+        replica = snapshot(s, site="hotel", node="desk-pc", now=NOW)
     assert len(replica.rooms) == 20 and replica.first_night == date(2027, 3, 1)
     (stay,) = replica.stays
     assert stay.arrival == date(2027, 3, 1) and stay.status == "booked"
