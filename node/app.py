@@ -20,10 +20,11 @@ from cloud.keys.keyring import Keyring
 from cloud.node.banner import Banner, banner
 from mqtt.access_messages import KeyDelegate
 from mqtt.codec import Message
-from mqtt.node_messages import CheckedOut, NodeConflicts, NodeOperation, NodeReplica
+from mqtt.node_messages import CheckedOut, CheckIn, NodeConflicts, NodeOperation, NodeReplica
 from mqtt.node_topics import check_node
 from mqtt.topics import check_slug
 from node import keys
+from node.desk import check_in_allowed
 from node.link import NodeLink
 from node.outbox import NodeOutbox
 from node.status import NodeStatus
@@ -87,6 +88,14 @@ class PropertyNode:
         """Keep one desk operation (on disk before this returns) and send it when possible."""
         self.outbox.record(type_, op, at=datetime.now(UTC))
         self.link.wake()
+
+    def check_in(self, op: CheckIn) -> None:
+        """Record a check-in unless the replica and the unsent work say it is wrong (DeskError);
+        without a replica yet, the cloud alone judges it on replay."""
+        replica = self.status.replica()
+        if replica is not None:
+            check_in_allowed(op, replica=replica, pending=self.outbox.pending_operations())
+        self.record("node.check_in", op)
 
     def check_out(
         self, reservation_id: str, *, total_minor: int, currency: str, staff: str = ""

@@ -103,6 +103,10 @@ class NodeOutbox:
                 raise
         return op
 
+    def pending_operations(self) -> list[NodeOperation]:
+        """What the desk did that the cloud has not confirmed yet, in order."""
+        return [OPERATIONS[e.type].model_validate(e.data) for e in self.after(0, limit=100_000)]
+
     def after(self, seq: int, *, limit: int) -> list[OutboxEntry]:
         return self._entries("WHERE seq > ? ORDER BY seq LIMIT ?", [seq, limit])
 

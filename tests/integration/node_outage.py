@@ -79,6 +79,7 @@ def killed_mid_outage(argv: list[str]) -> None:
         node.outbox,
         node.card_keyring(now=datetime.now(UTC)),
         gateway_for(bytes.fromhex(root_hex), delegation),
+        node=node,
     )
     for pair in pairs:
         room, reservation = pair.split(":")
@@ -101,21 +102,20 @@ class Desk:
         self.outbox.record(type_, op, at=NOW)
 
     def check_in(self, reservation: str, room: int, *, walk_in: bool, room_type: str, rate: int) -> None:
-        self.record(
-            "node.check_in",
-            CheckIn(
-                at=NOW,
-                staff="ana",
-                reservation_id=reservation,
-                walk_in=walk_in,
-                room=str(room),
-                room_type=room_type,
-                arrival=D0,
-                departure=D0 + timedelta(days=2),
-                rate_minor=rate,
-                currency=CURRENCY,
-            ),
+        op = CheckIn(
+            at=NOW,
+            staff="ana",
+            reservation_id=reservation,
+            walk_in=walk_in,
+            room=str(room),
+            room_type=room_type,
+            arrival=D0,
+            departure=D0 + timedelta(days=2),
+            rate_minor=rate,
+            currency=CURRENCY,
         )
+        assert self.node is not None
+        self.node.check_in(op)  # checked against the node's replica, then recorded
         self.cards += 1
         card = issue(
             CardRequest(

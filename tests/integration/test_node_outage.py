@@ -181,7 +181,7 @@ def test_outage_is_synchronised_exactly_once_with_the_conflicts_listed(
 
     with sessions.begin() as s:  # the cloud sells three superior rooms online meanwhile
         online = [_sell(s, "sup", f"Online {n}") for n in range(3)]
-    desk = Desk(node.outbox, node.card_keyring(now=NOW), gateway)
+    desk = Desk(node.outbox, node.card_keyring(now=NOW), gateway, node=node)
     for res_id, room in booked:
         desk.check_in(res_id, room, walk_in=False, room_type="std", rate=10000)
     walk_ins = [new_id() for _ in range(5)]
@@ -198,7 +198,7 @@ def test_outage_is_synchronised_exactly_once_with_the_conflicts_listed(
     assert told == walk_ins[3:]
     node = _node(own_mosquitto, tmp_path / "node")  # and the node comes back
     desk.outbox, desk.keyring = node.outbox, node.card_keyring(now=NOW)  # its key on disk
-    desk.node = node  # check-outs are numbered by the node, in its reserved series
+    desk.node = node
     for res_id, _room in booked[:5]:
         desk.check_out(res_id)
     recorded = node.outbox.pending()[0]
