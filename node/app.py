@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cloud.keys.keyring import Keyring
-from cloud.node.banner import Banner, banner
+from cloud.node.banner import Banner, banner, replica_note
 from mqtt.access_messages import KeyDelegate
 from mqtt.codec import Message
 from mqtt.node_messages import CheckedOut, CheckIn, NodeConflicts, NodeOperation, NodeReplica
@@ -114,6 +114,10 @@ class PropertyNode:
         )
         self.link.wake()
         return op
+
+    def replica_note(self, *, tag: str = "en") -> str:
+        """How old the bookings the desk sees are (staff know what may have changed since)."""
+        return replica_note(self.status.state(self.outbox), tag=tag, time_zone=self.settings.time_zone)
 
     def banner(self, *, tag: str = "en") -> Banner:
         return banner(self.status.state(self.outbox), tag=tag, time_zone=self.settings.time_zone)

@@ -76,7 +76,14 @@ class NodeStatus:
         waiting, oldest = outbox.pending()
         since = self.offline_since() or oldest
         held = {item.reservation_id for item in self.conflicts()}  # one per guest, not per step
-        return SyncState(online=self.online, offline_since=since, waiting=waiting, conflicts=len(held))
+        replica = self.replica()
+        return SyncState(
+            online=self.online,
+            offline_since=since,
+            waiting=waiting,
+            replica_as_of=replica.as_of if replica else None,
+            conflicts=len(held),
+        )
 
     def _get(self, key: str) -> str | None:
         with self._lock:

@@ -24,6 +24,7 @@ class SyncState:
     offline_since: datetime | None
     waiting: int
     conflicts: int
+    replica_as_of: datetime | None = None  # when the node last heard the cloud's bookings
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,3 +56,14 @@ def banner(state: SyncState, *, tag: str, time_zone: str) -> Banner:
         text = t.ngettext("%(count)d conflict needs staff", "%(count)d conflicts need staff", state.conflicts)
         return Banner(BannerKind.CONFLICTS, text % {"count": state.conflicts})
     return Banner(BannerKind.SYNCED, t.gettext("All synchronised"))
+
+
+def replica_note(state: SyncState, *, tag: str, time_zone: str) -> str:
+    """How old the bookings the desk sees are: what the node knew when it last heard the
+    cloud (offline, anything sold since is not in it)."""
+    t = translations(tag)
+    if state.replica_as_of is None:
+        return t.gettext("No bookings from the cloud yet")
+    return t.gettext("Bookings as of %(when)s") % {
+        "when": when(state.replica_as_of, tag=tag, time_zone=time_zone)
+    }

@@ -205,6 +205,7 @@ def test_outage_is_synchronised_exactly_once_with_the_conflicts_listed(
     assert recorded == 15 * 3 + 5
     offline = node.banner(tag="es")
     assert offline.kind is BannerKind.OFFLINE and offline.text.endswith("50 cambios pendientes")
+    assert node.replica_note().startswith("Bookings as of ")  # what the desk saw before the cut
 
     own_mosquitto.start()
     wait(lambda: node.outbox.pending()[0] == 0, timeout=30)

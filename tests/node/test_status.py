@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cloud.node.banner import BannerKind, SyncState, banner
+from cloud.node.banner import BannerKind, SyncState, banner, replica_note
 from mqtt.node_messages import ConflictItem, NodeConflicts, PaymentTaken
 from node.outbox import NodeOutbox
 from node.status import NodeStatus
@@ -65,3 +65,18 @@ def test_status_survives_a_restart_and_counts_conflicts_per_reservation(tmp_path
     assert again.state(outbox) == SyncState(online=False, offline_since=SINCE, waiting=1, conflicts=1)
     again.link_changed(True, at=SINCE)
     assert again.offline_since() is None
+
+
+@pytest.mark.parametrize(
+    ("tag", "text"),
+    [
+        ("en", "Bookings as of Dec 3, 2026, 10:05:00\u202fPM"),
+        ("es", "Reservas a fecha de 3 dic 2026, 22:05:00"),
+        ("zh-Hans", "预订信息截至 2026年12月3日 22:05:00"),
+    ],
+)
+def test_desk_is_told_how_old_its_bookings_are(tag: str, text: str) -> None:
+    state = SyncState(online=False, offline_since=SINCE, waiting=0, conflicts=0, replica_as_of=SINCE)
+    assert replica_note(state, tag=tag, time_zone="Europe/Madrid") == text
+    never = SyncState(online=True, offline_since=None, waiting=0, conflicts=0)
+    assert replica_note(never, tag="en", time_zone="UTC") == "No bookings from the cloud yet"
