@@ -54,6 +54,8 @@ from cloud.ingest.store import IngestStore
 from cloud.keys.distribution import KeyDistributor
 from cloud.keys.keyring import Keyring
 from cloud.keys.storage import KeyDirectory
+from cloud.node import wiring as node_wiring
+from cloud.node.wiring import node_ingest
 from cloud.notify import wiring as notify
 from cloud.notify.maintenance import MaintenanceAlertNotifier
 from cloud.notify.routes import NotifyContext
@@ -159,6 +161,7 @@ def start_mqtt(services: Services) -> None:
     ingest.start()
     publisher.start()
     link.start()
+    services.run(node_ingest(services, url=url))  # property nodes: their own session
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock = utcnow,
@@ -196,7 +199,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow,
     reservations.install(app, services)
     auth.install(app, services, templates=templates, csrf_exempt=("/api/", "/guest/"))
     for area in (guests, billing, notify, api, board, telemetry, housekeeping, setup, channels, reports,
-                 portal, guestweb):
+                 node_wiring, portal, guestweb):
         area.install(app, services)
     install_i18n(app, templates)  # the language is known to every page, errors too
     app.add_middleware(ApiRateLimit, per_minute=settings.api_rate_per_minute, burst=settings.api_rate_burst)

@@ -63,6 +63,10 @@ def _parser(*, wants_help: bool) -> argparse.ArgumentParser:
     from posada.property_cli import add_arguments as property_arguments
 
     property_arguments(sub)
+    sub.add_parser("property-node", help="the desk's offline twin at the hotel",
+                   description="Keeps the desk's offline operations and synchronises them with the "
+                               "cloud. Settings: POSADA_NODE_MQTT_URL, POSADA_NODE_SITE, "
+                               "POSADA_NODE_NAME, POSADA_NODE_DATA_DIR, POSADA_NODE_TIME_ZONE.")
     _add_provision(sub)
     guests = sub.add_parser("guests", help="guest data: re-encrypt under the active key")
     guests_sub = guests.add_subparsers(dest="what", required=True)
@@ -128,6 +132,15 @@ def _add_provision(sub: Any) -> None:
     keys.add_argument("--rotate", action="store_true", help="announce the next key now")
     keys.add_argument("--lead-hours", type=float, default=24.0,
                       help="how long gateways learn a new key before it signs [24]")
+    node_key = prov_sub.add_parser("node-key", help="vouch for a property node's card key "
+                                                    "(prints the key.delegate command)")
+    node_key.add_argument("--dir", required=True, help="the property's key directory")
+    node_key.add_argument("--site-number", type=int, required=True, help="the property's number")
+    node_key.add_argument("--node", required=True, help="the node's name (a slug)")
+    node_key.add_argument("--public-key", required=True, help="the node's public key (base64url)")
+    node_key.add_argument("--key-id", type=lambda v: int(v, 0), default=0xF001,
+                          help="the delegated key id, 0xF000..0xFFFF [0xF001]")
+    node_key.add_argument("--days", type=float, default=3.0, help="the window, at most 14 [3]")
 
 
 def _dispatch(args: argparse.Namespace, rest: list[str]) -> int | None:
@@ -150,6 +163,10 @@ def _dispatch(args: argparse.Namespace, rest: list[str]) -> int | None:
         return desk_run(args)
     if command[0] == "provision":
         return _provision(args)
+    if command[0] == "property-node":
+        from node.app import run as node_run
+
+        return node_run()
     if command[0] == "property":
         from posada.property_cli import run as property_run
 
@@ -191,6 +208,11 @@ def _provision(args: argparse.Namespace) -> int | None:
         from provisioning.grafana import provision_grafana
 
         return provision_grafana(out=args.out)
+    if args.what == "node-key":
+        from provisioning.node_keys import provision_node_key
+
+        return provision_node_key(directory=args.dir, site_number=args.site_number, node=args.node,
+                                  public_key=args.public_key, key_id=args.key_id, days=args.days)
     if args.what == "keys":
         from provisioning.keys import provision_keys
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath, PurePosixPath
 
 from mqtt.credentials import PBKDF2_ITERATIONS, gateway_acl, gateway_user, hash_password
+from mqtt.node_topics import NODE_WRITES, node_acl
 from mqtt.topics import PREFIX
 
 __all__ = ["PBKDF2_ITERATIONS", "Account", "gateway_acl", "gateway_user", "hash_password"]
@@ -33,6 +34,8 @@ def cloud_acl() -> list[str]:
     lines = [f"user {CLOUD_USER}"]
     lines += [f"topic read {PREFIX}/+/+/{r}" for r in reads]
     lines.append(f"topic write {PREFIX}/+/+/cmd")
+    lines += [f"topic read {PREFIX}/+/nodes/+/{r}" for r in NODE_WRITES]  # property nodes
+    lines.append(f"topic write {PREFIX}/+/nodes/+/cmd")
     return lines
 
 
@@ -40,8 +43,10 @@ def health_acl() -> list[str]:
     return [f"user {HEALTH_USER}", f"topic read {HEALTH_TOPIC}"]
 
 
-def acl_text(floors: Iterable[tuple[str, str]], *, health: bool = False) -> str:
+def acl_text(floors: Iterable[tuple[str, str]], *, health: bool = False,
+             nodes: Iterable[tuple[str, str]] = ()) -> str:
     blocks = [cloud_acl()] + [gateway_acl(site, floor) for site, floor in floors]
+    blocks += [node_acl(site, node) for site, node in nodes]
     blocks += [health_acl()] if health else []
     return "\n\n".join("\n".join(b) for b in blocks) + "\n"
 
@@ -128,6 +133,7 @@ def write_broker_files(
     paths: BrokerPaths | None = None,
     health: bool = False,
     tls: TlsListener | None = None,
+    nodes: Iterable[tuple[str, str]] = (),
 ) -> Path:
     """Write passwd, acl and mosquitto.conf into ``directory``; returns the config path.
 
@@ -138,7 +144,7 @@ def write_broker_files(
     """
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "passwd").write_text(passwd_text(accounts))
-    (directory / "acl").write_text(acl_text(floors, health=health))
+    (directory / "acl").write_text(acl_text(floors, health=health, nodes=nodes))
     conf = directory / "mosquitto.conf"
     conf.write_text(mosquitto_conf(port=port, bind=bind, paths=paths or host_paths(directory),
                                    persistence=persistence, tls=tls))

@@ -16,12 +16,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-FIRST_PARTY = {"mqtt", "edge", "cloud", "posada", "provisioning", "dashboards", "firmware", "tests"}
+FIRST_PARTY = {"mqtt", "edge", "cloud", "node", "posada", "provisioning", "dashboards", "firmware", "tests"}
 # Each package and the extras that install it (mqtt is in every one: the base dependencies).
 DEPLOYABLES = {
     "mqtt": (),
     "edge": ("edge",),
     "cloud": ("cloud",),
+    "node": ("cloud",),  # the property node runs on the cloud's libraries (no extra of its own)
     "provisioning": ("provision",),
     "dashboards": ("provision",),
     "posada": ("cloud", "edge", "provision"),  # the command composes them and imports each lazily

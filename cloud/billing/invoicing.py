@@ -19,12 +19,15 @@ from sqlalchemy.orm import Session
 from cloud.billing.errors import BillingConflict, InvoiceNotFound
 from cloud.billing.folio import Payer
 from cloud.billing.models import Charge, Folio, Invoice, InvoiceSeries
+from cloud.billing.node_series import refuse_node_series
 from cloud.billing.service import get_folio
 from mqtt.envelope import new_id
 
 
 def next_number(session: Session, series: str) -> int:
-    """Take the next number of a series inside the caller's transaction."""
+    """Take the next number of a series inside the caller's transaction (never in a series
+    reserved for a property node: only the node numbers those)."""
+    refuse_node_series(session, series)
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(
         insert(InvoiceSeries).values(series=series, last_number=0).on_conflict_do_nothing()
@@ -39,9 +42,11 @@ def next_number(session: Session, series: str) -> int:
 
 
 def issue_invoice(
-    session: Session, *, folio_id: str, payer: Payer, series: str, now: datetime
+    session: Session, *, folio_id: str, payer: Payer, series: str, now: datetime,
+    number: int | None = None, invoice_id: str | None = None,
 ) -> Invoice:
-    """Invoice every charge of the folio for this payer not yet invoiced."""
+    """Invoice every charge of the folio for this payer not yet invoiced. ``number`` and
+    ``invoice_id``: a property node's invoice, numbered by the node (node_series.py)."""
     folio = get_folio(session, folio_id)
     pending = select(Charge).where(
         Charge.folio_id == folio.id, Charge.payer == payer.value, Charge.invoice_id.is_(None)
@@ -52,7 +57,8 @@ def issue_invoice(
     if not charges:
         raise BillingConflict(f"nothing to invoice for the {payer.value} on folio {folio.id}")
     lines = [_line(charge) for charge in charges]
-    invoice = _invoice(session, folio=folio, payer=payer, series=series, lines=lines, now=now)
+    invoice = _invoice(session, folio=folio, payer=payer, series=series, lines=lines, now=now,
+                       number=number, invoice_id=invoice_id)
     for charge in charges:
         charge.invoice_id = invoice.id
     session.flush()
@@ -85,7 +91,8 @@ def get_invoice(session: Session, invoice_id: str) -> Invoice:
 
 def _invoice(
     session: Session, *, folio: Folio, payer: Payer, series: str, lines: list[dict[str, Any]],
-    now: datetime, corrects: Invoice | None = None,
+    now: datetime, corrects: Invoice | None = None, number: int | None = None,
+    invoice_id: str | None = None,
 ) -> Invoice:
     taxes: dict[str, int] = {}
     for line in lines:
@@ -94,7 +101,8 @@ def _invoice(
     net = sum(line["net_minor"] for line in lines)
     tax = sum(taxes.values())
     invoice = Invoice(
-        id=new_id(), series=series, number=next_number(session, series),
+        id=invoice_id or new_id(), series=series,
+        number=number if number is not None else next_number(session, series),
         kind="credit_note" if corrects else "invoice",
         corrects_id=corrects.id if corrects else None, folio_id=folio.id, payer=payer.value,
         bill_to=(

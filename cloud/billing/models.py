@@ -172,3 +172,19 @@ class BlockFolio(Base):
     block_id: Mapped[str] = mapped_column(ForeignKey("group_blocks.id"), primary_key=True)
     folio_id: Mapped[str] = mapped_column(ForeignKey("billing_folios.id"), unique=True)
     company_pays: Mapped[list[str]] = mapped_column(JsonType, default=list)
+
+
+class NodeSeries(Base):
+    """An invoice series reserved for one property node: only the node numbers it (offline),
+    the cloud records those numbers in order and never takes one itself."""
+
+    __tablename__ = "billing_node_series"
+
+    series: Mapped[str] = mapped_column(
+        ForeignKey("billing_invoice_series.series"), primary_key=True
+    )
+    site: Mapped[str] = mapped_column(String(63))
+    node: Mapped[str] = mapped_column(String(63))
+    reserved_at: Mapped[datetime] = mapped_column(TS)
+
+    __table_args__ = (UniqueConstraint("site", "node", name="uq_billing_node_series_site_node"),)

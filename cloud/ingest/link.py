@@ -30,11 +30,11 @@ class CloudLink:
     """One MQTT session of a cloud worker. Messages are acked only when ``ack`` is called."""
 
     def __init__(self, url: str, *, client_id: str, share_group: str | None = None,
-                 inbox_max: int = 100_000) -> None:
+                 inbox_max: int = 100_000, filters: list[str] | None = None) -> None:
         self.address = parse_mqtt_url(url)
         self.inbox: queue.Queue[Inbound] = queue.Queue(maxsize=inbox_max)
         self.connected = threading.Event()
-        self._filters = subscriptions_for_cloud(share_group)
+        self._filters = filters if filters is not None else subscriptions_for_cloud(share_group)
         v5 = self.address.protocol == 5
         self._client = paho.Client(
             CallbackAPIVersion.VERSION2,

@@ -13,16 +13,18 @@ from datetime import datetime
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from edge.access.decision import verify
+from edge.access.delegation import accept_delegation
 from edge.access.errors import CommandRejected
 from edge.access.ports import AppliedCommand, CommandState, PublicKey, StoredCredential
-from mqtt.access_messages import KeyRetire, KeyUpsert
+from mqtt.access_messages import KeyDelegate, KeyRetire, KeyUpsert
 from mqtt.keycard import CardFormatError, Kind, SignedCard, parse_card, parse_credential_id
 from mqtt.messages import CredentialRevoke, CredentialUpsert, Data
 
 log = logging.getLogger(__name__)
 
 _B64URL = re.compile(r"[A-Za-z0-9_-]*={0,2}")
-ACCESS_COMMANDS = ("credential.upsert", "credential.revoke", "key.upsert", "key.retire")
+ACCESS_COMMANDS = ("credential.upsert", "credential.revoke", "key.upsert", "key.retire",
+                   "key.delegate")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,14 +106,25 @@ def _key_upsert(data: Data, state: CommandState, now: datetime) -> None:
     except ValueError as exc:
         raise CommandRejected("public_key", f"not an Ed25519 public key: {exc}") from None
     existing = state.public_key(data.key_id)
-    if existing is not None and existing.public != public:
+    if existing is not None and (existing.public != public or existing.delegated):
         raise CommandRejected("key_conflict", f"key id {data.key_id} already has another key")
     state.put_key(PublicKey(data.key_id, public, data.retired_at))
-    for raw in state.unpark(data.key_id):  # cards that came before their key
+    _unpark(data.key_id, public, state)
+
+
+def _key_delegate(data: Data, state: CommandState, now: datetime) -> None:
+    assert isinstance(data, KeyDelegate)
+    key = accept_delegation(data, keys=state, now=now)
+    state.put_key(key)
+    _unpark(key.key_id, key.public, state)
+
+
+def _unpark(key_id: int, public: bytes, state: CommandState) -> None:
+    for raw in state.unpark(key_id):  # cards that came before their key
         try:
             _store_credential(parse_card(raw), public, state)
         except (CardFormatError, CommandRejected) as exc:
-            log.warning("held card dropped on the arrival of key %d: %s", data.key_id, exc)
+            log.warning("held card dropped on the arrival of key %d: %s", key_id, exc)
 
 
 def _key_retire(data: Data, state: CommandState, now: datetime) -> None:
@@ -119,7 +132,8 @@ def _key_retire(data: Data, state: CommandState, now: datetime) -> None:
     existing = state.public_key(data.key_id)
     if existing is None:
         raise CommandRejected("unknown_key", f"no key with id {data.key_id}")
-    state.put_key(PublicKey(data.key_id, existing.public, data.at))
+    state.put_key(PublicKey(data.key_id, existing.public, data.at, parent=existing.parent,
+                            valid_from=existing.valid_from, valid_until=existing.valid_until))
 
 
 def _parse_signed(raw: bytes) -> SignedCard:
@@ -143,4 +157,5 @@ _HANDLERS: dict[str, Callable[[Data, CommandState, datetime], None]] = {
     "credential.revoke": _credential_revoke,
     "key.upsert": _key_upsert,
     "key.retire": _key_retire,
+    "key.delegate": _key_delegate,
 }

@@ -14,6 +14,7 @@ from functools import lru_cache
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from edge.access.delegation import delegation_refusal
 from edge.access.hours import OpeningHours, keeps_hours
 from edge.access.ports import AccessState, PublicKey
 from edge.access.scope import Door, opens
@@ -30,6 +31,7 @@ class Reason(StrEnum):
     UNKNOWN_KEY = "unknown_key"
     BAD_SIGNATURE = "bad_signature"
     RETIRED_KEY = "retired_key"
+    DELEGATION_EXPIRED = "delegation_expired"  # a sub-key's window is over (or the card's issue)
     REVOKED = "revoked"
     EXPIRED = "expired"
     NOT_YET_VALID = "not_yet_valid"
@@ -79,6 +81,10 @@ def decide(data: bytes, *, door: Door, time: TimeReading, state: AccessState,
     now = effective_now(card, time)
     if key.retired_at is not None and now >= key.retired_at:
         return _deny(Reason.RETIRED_KEY, card, f"key {card.key_id} retired {key.retired_at}")
+    if key.delegated:
+        refused = delegation_refusal(card, key, keys=state, now=now)
+        if refused is not None:
+            return _deny(Reason(refused[0]), card, refused[1])
     if state.is_revoked(card.credential_ref):
         return _deny(Reason.REVOKED, card, f"credential {card.credential_ref} is revoked")
     refusal = _check_window(card, now, trusted=time.trusted)

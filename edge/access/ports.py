@@ -19,6 +19,15 @@ class PublicKey:
     key_id: int
     public: bytes  # raw Ed25519, 32 bytes
     retired_at: datetime | None = None  # from this instant cards signed with it are refused
+    # A delegated sub-key (mqtt/delegation.py): vouched for by ``parent``, opens only in
+    # [valid_from, valid_until) and only cards it signed in that window.
+    parent: int | None = None
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+    @property
+    def delegated(self) -> bool:
+        return self.parent is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,8 @@ import sqlite_utils
 from edge.access.ports import COMMAND_MEMORY, PARKED_LIMIT, AppliedCommand, PublicKey, StoredCredential
 
 TABLES: dict[str, tuple[dict[str, Any], str]] = {
-    "access_keys": ({"key_id": int, "public": bytes, "retired_at_us": int}, "key_id"),
+    "access_keys": ({"key_id": int, "public": bytes, "retired_at_us": int, "parent": int,
+                     "valid_from_us": int, "valid_until_us": int}, "key_id"),
     "revocations": ({"credential_id": str, "until_us": int, "at_us": int}, "credential_id"),
     "room_sequences": ({"room": int, "sequence": int}, "room"),
     "credentials": ({"credential_id": str, "kind": str, "key_id": int, "floor": int,
@@ -38,12 +39,15 @@ class SqliteAccessState:
         for name, (columns, pk) in TABLES.items():
             if not db.table(name).exists():
                 db.table(name).create(columns, pk=pk, not_null={pk})
+            _add_missing_columns(db.table(name), columns)
 
     def public_key(self, key_id: int) -> PublicKey | None:
-        row = self._one("SELECT public, retired_at_us FROM access_keys WHERE key_id = ?", [key_id])
+        row = self._one("SELECT public, retired_at_us, parent, valid_from_us, valid_until_us"
+                        " FROM access_keys WHERE key_id = ?", [key_id])
         if row is None:
             return None
-        return PublicKey(key_id, bytes(row[0]), _from_us(row[1]))
+        return PublicKey(key_id, bytes(row[0]), _from_us(row[1]), parent=row[2],
+                         valid_from=_from_us(row[3]), valid_until=_from_us(row[4]))
 
     def is_revoked(self, credential_id: str) -> bool:
         sql = "SELECT 1 FROM revocations WHERE credential_id = ?"
@@ -79,7 +83,8 @@ class SqliteAccessState:
                                        command.error, _to_us(at)])
 
     def put_key(self, key: PublicKey) -> None:
-        self._put("access_keys", [key.key_id, key.public, _to_us(key.retired_at)])
+        self._put("access_keys", [key.key_id, key.public, _to_us(key.retired_at), key.parent,
+                                  _to_us(key.valid_from), _to_us(key.valid_until)])
 
     def revoke(self, credential_id: str, *, until: datetime | None, at: datetime) -> None:
         self._put("revocations", [credential_id, _to_us(until), _to_us(at)])
@@ -140,6 +145,14 @@ def open_state(path: str | Path) -> SqliteAccessState:
     db.enable_wal()
     db.execute("PRAGMA synchronous = FULL")
     return SqliteAccessState(db)
+
+
+def _add_missing_columns(table: sqlite_utils.db.Table, columns: dict[str, Any]) -> None:
+    """A gateway upgraded in place keeps its database: new columns are added, empty."""
+    present = set(table.columns_dict)
+    for name, type_ in columns.items():
+        if name not in present:
+            table.add_column(name, type_)
 
 
 def _to_us(at: datetime | None) -> int | None:

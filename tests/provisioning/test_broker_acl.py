@@ -64,3 +64,28 @@ def test_wrong_password_is_refused(mosquitto: Mosquitto) -> None:
         capture_output=True, text=True, timeout=5,
     )
     assert result.returncode != 0
+
+
+def test_node_publishes_only_its_own_events_and_the_cloud_reads_them(mosquitto: Mosquitto) -> None:
+    import time
+
+    watcher = _sub(mosquitto, "posada-cloud", "posada/v1/hotel/#", count=1, wait=3)
+    time.sleep(0.3)
+    _pub(mosquitto, "nd.hotel.desk-pc", "posada/v1/hotel/nodes/other/events", "forged")
+    _pub(mosquitto, "nd.hotel.desk-pc", "posada/v1/hotel/f1/events", "forged-floor")
+    _pub(mosquitto, "nd.hotel.desk-pc", "posada/v1/hotel/nodes/desk-pc/events", "own")
+    out, _ = watcher.communicate(timeout=5)
+    assert out.strip() == "posada/v1/hotel/nodes/desk-pc/events own"
+
+
+def test_node_reads_its_commands_from_the_cloud(mosquitto: Mosquitto) -> None:
+    import time
+
+    node = _sub(mosquitto, "nd.hotel.desk-pc", "posada/v1/hotel/nodes/desk-pc/cmd", wait=3)
+    spy = _sub(mosquitto, "nd.hotel.desk-pc", "posada/v1/hotel/f1/cmd", wait=2)
+    time.sleep(0.3)
+    _pub(mosquitto, "posada-cloud", "posada/v1/hotel/f1/cmd", "floor-secret")
+    _pub(mosquitto, "posada-cloud", "posada/v1/hotel/nodes/desk-pc/cmd", "feed")
+    out, _ = node.communicate(timeout=5)
+    assert out.strip() == "posada/v1/hotel/nodes/desk-pc/cmd feed"
+    assert spy.communicate(timeout=5)[0].strip() == ""

@@ -8,10 +8,12 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mqtt.node_topics import node_user
 from provisioning.broker import CLOUD_USER, Account, gateway_user, write_broker_files
 from tests.support.ports import free_port, wait_for_port
 
 FLOORS = [("hotel", "f1"), ("hotel", "f2"), ("hotel", "f3"), ("annex", "g")]
+NODES = (("hotel", "desk-pc"),)  # property nodes with an account
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 
 
@@ -55,14 +57,16 @@ class Mosquitto:
         self.process = None
 
 
-def make_broker(*, floors: list[tuple[str, str]] | None = None, persistence: bool = True) -> Mosquitto:
+def make_broker(*, floors: list[tuple[str, str]] | None = None, persistence: bool = True,
+                nodes: tuple[tuple[str, str], ...] = NODES) -> Mosquitto:
     floors = floors or FLOORS
     directory = Path(tempfile.mkdtemp(prefix="posada-mosq-"))
     passwords = {CLOUD_USER: "cloud-secret"}
     passwords.update({gateway_user(s, f): f"pw-{s}-{f}" for s, f in floors})
+    passwords.update({node_user(s, n): f"pw-{s}-{n}" for s, n in nodes})
     port = free_port()
     write_broker_files(
-        directory, floors=floors, port=port, persistence=persistence,
+        directory, floors=floors, port=port, persistence=persistence, nodes=nodes,
         accounts=[Account(u, p) for u, p in passwords.items()],
     )
     broker = Mosquitto(directory=directory, port=port, passwords=passwords, floors=floors)

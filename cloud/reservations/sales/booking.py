@@ -45,6 +45,7 @@ class Booking:
     block_id: str | None = None
     notes: str = ""
     assign: bool = True
+    reservation_id: str | None = None  # a property node's walk-in keeps the id the node gave it
 
 
 def make_stay(arrival: date, departure: date) -> Stay:
@@ -142,7 +143,7 @@ def _reservation(
     request: Booking, *, offer: Sellable, type_id: int, plan_id: int, stay: Stay, priced: Quote, now: datetime
 ) -> Reservation:
     return Reservation(
-        id=new_id(),
+        id=request.reservation_id or new_id(),
         property_id=offer.property_id,
         status="booked",
         guest_id=request.guest_id,

@@ -1,0 +1,168 @@
+"""The replay's ``Desk`` on the cloud's own tables: a node's operation becomes what the cloud's
+desk would have written (a stay checked in to its room, folio lines, payments, the invoice
+with the node's number), through the same services. The keycard was signed by the node and
+opened doors on the floor already: replaying it writes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cloud.billing import property_terms as terms
+from cloud.billing.folio import ChargeKind, Payer, PaymentStage
+from cloud.billing.invoicing import issue_invoice
+from cloud.billing.models import Folio, Payment
+from cloud.billing.node_series import take_node_number
+from cloud.billing.service import ChargeRequest, post_charge
+from cloud.billing.settings import BillingSettings
+from cloud.billing.stay_ledger import FolioLedger, folio_of
+from cloud.catalog.models import RatePlan, Room
+from cloud.core.errors import DomainError
+from cloud.core.money import Money
+from cloud.node.replay import DeskRefused, NodeEvent
+from cloud.reservations.models import Reservation
+from cloud.reservations.sales.booking import Booking, book
+from cloud.reservations.stays import rooms
+from mqtt.envelope import new_id
+from mqtt.node_messages import (
+    ChargePosted,
+    CheckedOut,
+    CheckIn,
+    NodeOperation,
+    PaymentTaken,
+    RoomMove,
+)
+
+WALK_IN_NAME = "Walk-in (guest data sealed at the node)"
+
+
+class SqlDesk:
+    def __init__(self, session: Session, *, site: str, settings: BillingSettings) -> None:
+        self.session, self.site, self.settings = session, site, settings
+        self.folios = FolioLedger(settings)
+
+    def apply(self, event: NodeEvent, *, node: str) -> None:
+        op = event.op
+        try:
+            if isinstance(op, CheckIn):
+                self._check_in(op, at=op.at)
+            elif isinstance(op, RoomMove):
+                rooms.move(self.session, self._res(op), room=self._room(op.to_room), from_night=op.from_night)
+            elif isinstance(op, ChargePosted):
+                self._charge(op)
+            elif isinstance(op, PaymentTaken):
+                self._payment(op)
+            elif isinstance(op, CheckedOut):
+                self._check_out(op, node=node)
+        except DomainError as exc:
+            raise DeskRefused(str(exc)) from exc
+
+    def _check_in(self, op: CheckIn, *, at: datetime) -> None:
+        if op.walk_in:
+            plan = self.session.scalar(
+                select(RatePlan.code)
+                .join(Room, Room.property_id == RatePlan.property_id)
+                .where(Room.slug == op.room)
+                .order_by(RatePlan.id)
+            )
+            res = book(
+                self.session,
+                Booking(
+                    property=self.site,
+                    room_type=op.room_type,
+                    rate_plan=plan or "",
+                    arrival=op.arrival,
+                    departure=op.departure,
+                    guest_name=WALK_IN_NAME,
+                    assign=False,
+                    reservation_id=op.reservation_id,
+                ),
+                now=at,
+            )
+            self.session.flush()
+            self.folios.booked(self.session, res, now=at)
+        else:
+            res = self._res(op)
+        rooms.move(self.session, res, room=self._room(op.room))
+        res.status, res.checked_in_at = "checked_in", at
+        self.folios.checked_in(self.session, res, now=at)
+
+    def _charge(self, op: ChargePosted) -> None:
+        folio = self._folio(op)
+        try:
+            kind = ChargeKind(op.kind)
+        except ValueError:
+            raise DeskRefused(f"no charge kind {op.kind!r}") from None
+        post_charge(
+            self.session,
+            folio_id=folio.id,
+            request=ChargeRequest(
+                kind=kind,
+                description=op.description,
+                unit_price=Money(op.amount_minor, op.currency),
+                quantity=op.quantity,
+            ),
+            policy=terms.tax_policy(self.session, self.settings, folio.site),
+            now=op.at,
+        )
+
+    def _payment(self, op: PaymentTaken) -> None:
+        folio = self._folio(op)
+        if folio.currency != op.currency:
+            raise DeskRefused(f"payment in {op.currency} on a folio in {folio.currency}")
+        self.session.add(
+            Payment(
+                id=new_id(),
+                folio_id=folio.id,
+                payer=Payer.GUEST.value,
+                direction="payment",
+                method="cash" if op.method == "cash" else "card",
+                stage=PaymentStage.STAY.value,
+                amount_minor=op.amount_minor,
+                currency=op.currency,
+                status="succeeded",
+                provider="node-terminal" if op.method == "terminal" else None,
+                provider_ref=f"node:{op.payment_id}" if op.method == "terminal" else None,
+                created_at=op.at,
+                settled_at=op.at,
+            )
+        )
+        self.session.flush()
+
+    def _check_out(self, op: CheckedOut, *, node: str) -> None:
+        res = self._res(op)
+        if not take_node_number(self.session, series=op.series, node=node, number=op.number):
+            raise DeskRefused(f"invoice {op.series}-{op.number} was recorded before")
+        res.status, res.checked_out_at = "checked_out", op.at
+        self.folios.checked_out(self.session, res, now=op.at, invoice=False)
+        folio = self._folio(op)
+        issue_invoice(
+            self.session,
+            folio_id=folio.id,
+            payer=Payer.GUEST,
+            series=op.series,
+            now=op.at,
+            number=op.number,
+            invoice_id=op.invoice_id,
+        )
+
+    def _res(self, op: NodeOperation) -> Reservation:
+        res = self.session.get(Reservation, op.reservation_id)
+        if res is None:
+            raise DeskRefused(f"no reservation {op.reservation_id}")
+        return res
+
+    def _room(self, slug: str) -> Room:
+        room = self.session.scalar(select(Room).where(Room.slug == slug))
+        if room is None:
+            raise DeskRefused(f"no room {slug}")
+        return room
+
+    def _folio(self, op: NodeOperation) -> Folio:
+        folio = folio_of(self.session, op.reservation_id)
+        if folio is None:
+            raise DeskRefused(f"reservation {op.reservation_id} has no folio")
+        return folio

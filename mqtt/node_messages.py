@@ -1,0 +1,157 @@
+"""What a property node did at the desk while it could not reach the cloud: one event per
+operation, replayed to the cloud in the node's sequence order (envelope ``seq``), each once.
+
+Guests' personal data travels sealed (``guest_sealed``: the node encrypts it as the cloud does
+its columns); the cloud never needs it to judge a conflict. Registered into the contract at
+import, like the access commands.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import AwareDatetime, Field, model_validator
+
+from mqtt.messages import Data, register_command, register_event
+
+Id = str
+_ID = Field(pattern=r"^[0-9A-Za-z_-]{1,64}$")
+_SLUG = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+Currency = Field(pattern=r"^[A-Z]{3}$")
+
+
+class NodeOperation(Data):
+    """Base of every node operation: when, by whom, on which reservation."""
+
+    at: AwareDatetime
+    staff: str = Field(default="", max_length=64)
+    reservation_id: Id = _ID
+
+
+class CheckIn(NodeOperation):
+    """A booked guest (``walk_in`` false: the reservation came with the replica) or a walk-in
+    (the node made the reservation id) checked into ``room`` at ``rate_minor`` a night."""
+
+    walk_in: bool = False
+    room: str = _SLUG
+    room_type: str = _SLUG
+    arrival: date
+    departure: date
+    rate_minor: int = Field(ge=0)
+    currency: str = Currency
+    guest_sealed: str = Field(default="", max_length=4096)
+
+    @model_validator(mode="after")
+    def _nights(self) -> CheckIn:
+        if self.departure <= self.arrival:
+            raise ValueError("departure must be after arrival")
+        return self
+
+
+class RoomMove(NodeOperation):
+    from_room: str = _SLUG
+    to_room: str = _SLUG
+    from_night: date
+
+
+class ChargePosted(NodeOperation):
+    charge_id: Id = _ID
+    kind: str = Field(pattern=r"^[a-z_]{1,32}$")
+    description: str = Field(max_length=200)
+    amount_minor: int
+    currency: str = Currency
+    quantity: int = Field(default=1, ge=1, le=10_000)
+
+
+class PaymentTaken(NodeOperation):
+    payment_id: Id = _ID
+    method: Literal["cash", "terminal"]
+    amount_minor: int = Field(gt=0)
+    currency: str = Currency
+
+
+class CheckedOut(NodeOperation):
+    """The stay ended with an invoice numbered in the node's reserved series."""
+
+    invoice_id: Id = _ID
+    series: str = Field(pattern=r"^[A-Z0-9][A-Z0-9-]{0,31}$")
+    number: int = Field(ge=1)
+    total_minor: int
+    currency: str = Currency
+
+
+class CardEncoded(NodeOperation):
+    """A keycard signed with the node's delegated key."""
+
+    credential_id: str = Field(pattern=r"^[0-9a-f]{16}$")
+    key_id: int = Field(ge=0xF000, le=0xFFFF)
+    room: str = _SLUG
+    valid_until: AwareDatetime
+
+
+OPERATIONS: dict[str, type[NodeOperation]] = {
+    "node.check_in": CheckIn,
+    "node.room_move": RoomMove,
+    "node.charge": ChargePosted,
+    "node.payment": PaymentTaken,
+    "node.check_out": CheckedOut,
+    "node.card": CardEncoded,
+}
+for _type, _model in OPERATIONS.items():
+    register_event(_type, _model)
+
+
+class ConflictItem(Data):
+    """One operation that waits for staff, as the cloud's replay judged it."""
+
+    event_id: Id = _ID
+    reservation_id: Id = _ID
+    rule: str = Field(pattern=r"^[a-z_]{1,32}$")
+    detail: str = Field(default="", max_length=500)
+    suggestion: str = Field(default="", max_length=500)
+
+
+class NodeConflicts(Data):
+    """The cloud to a node, after each replay: every one of its operations still waiting for
+    staff (the whole list: it replaces the previous one), and the last sequence replayed."""
+
+    replayed_seq: int = Field(ge=0)
+    items: list[ConflictItem] = Field(default_factory=list, max_length=1000)
+
+
+register_command("node.conflicts", NodeConflicts)
+
+
+class ReplicaStay(Data):
+    """A stay the desk may meet in the replica's days (no personal data: see ``guest_sealed``)."""
+
+    reservation_id: Id = _ID
+    status: Literal["booked", "checked_in"]
+    room_type: str = _SLUG
+    room: str = Field(default="", pattern=r"^([a-z0-9][a-z0-9-]{0,62})?$")
+    arrival: date
+    departure: date
+    rate_minor: int | None = Field(default=None, ge=0)
+    currency: str = Currency
+    guest_sealed: str = Field(default="", max_length=4096)
+
+
+class ReplicaRoom(Data):
+    room: str = _SLUG
+    room_type: str = _SLUG
+
+
+class NodeReplica(Data):
+    """The cloud to a node: what the desk needs from ``first_night`` for ``days`` nights, as of
+    ``as_of`` (the whole picture: it replaces the previous one)."""
+
+    as_of: AwareDatetime
+    first_night: date
+    days: int = Field(ge=1, le=60)
+    invoice_series: str = Field(default="", pattern=r"^([A-Z0-9][A-Z0-9-]{0,31})?$")
+    rooms: list[ReplicaRoom] = Field(default_factory=list, max_length=5000)
+    stays: list[ReplicaStay] = Field(default_factory=list, max_length=5000)
+
+
+register_command("node.replica", NodeReplica)

@@ -1,0 +1,157 @@
+"""The property node's composition root: its outbox, its sync status and its link to the
+cloud, from ``POSADA_NODE_*`` settings; ``posada property-node`` runs it until a signal.
+
+What it serves today is the sync: the desk's offline operations go into the outbox (``record``)
+and out to the cloud when the link is up; the cloud's verdicts come back as ``node.conflicts``.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import signal
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cloud.keys.keyring import Keyring
+from cloud.node.banner import Banner, banner, replica_note
+from mqtt.access_messages import KeyDelegate
+from mqtt.codec import Message
+from mqtt.node_messages import CheckedOut, CheckIn, NodeConflicts, NodeOperation, NodeReplica
+from mqtt.node_topics import check_node
+from mqtt.topics import check_slug
+from node import keys
+from node.desk import check_in_allowed
+from node.link import NodeLink
+from node.outbox import NodeOutbox
+from node.status import NodeStatus
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeSettings:
+    mqtt_url: str
+    site: str
+    node: str
+    data_dir: Path
+    time_zone: str = "UTC"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str]) -> NodeSettings:
+        missing = [
+            k for k in ("POSADA_NODE_MQTT_URL", "POSADA_NODE_SITE", "POSADA_NODE_NAME") if not env.get(k)
+        ]
+        if missing:
+            raise ValueError(f"set {', '.join(missing)}")
+        return cls(
+            mqtt_url=env["POSADA_NODE_MQTT_URL"],
+            site=check_slug(env["POSADA_NODE_SITE"], "site"),
+            node=check_node(env["POSADA_NODE_NAME"]),
+            data_dir=Path(env.get("POSADA_NODE_DATA_DIR", "posada-node")),
+            time_zone=env.get("POSADA_NODE_TIME_ZONE", "UTC"),
+        )
+
+
+class NoInvoiceSeries(Exception):
+    """The node cannot number an invoice: no series is reserved for it yet."""
+
+
+class PropertyNode:
+    def __init__(self, settings: NodeSettings) -> None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.settings = settings
+        self.outbox = NodeOutbox(settings.data_dir / "node.db")
+        self.status = NodeStatus(settings.data_dir / "node.db")
+        self.card_key = keys.load_or_create(settings.data_dir)
+        self.link = NodeLink(
+            settings.mqtt_url,
+            site=settings.site,
+            node=settings.node,
+            outbox=self.outbox,
+            on_command=self._command,
+            on_link=self._link_changed,
+        )
+
+    def start(self) -> None:
+        self.status.link_changed(False, at=datetime.now(UTC))  # until the broker answers
+        self.link.start()
+
+    def stop(self) -> None:
+        self.link.stop()
+        self.outbox.close()
+
+    def record(self, type_: str, op: NodeOperation) -> None:
+        """Keep one desk operation (on disk before this returns) and send it when possible."""
+        self.outbox.record(type_, op, at=datetime.now(UTC))
+        self.link.wake()
+
+    def check_in(self, op: CheckIn) -> None:
+        """Record a check-in unless the replica and the unsent work say it is wrong (DeskError);
+        without a replica yet, the cloud alone judges it on replay."""
+        replica = self.status.replica()
+        if replica is not None:
+            check_in_allowed(op, replica=replica, pending=self.outbox.pending_operations())
+        self.record("node.check_in", op)
+
+    def check_out(
+        self, reservation_id: str, *, total_minor: int, currency: str, staff: str = ""
+    ) -> CheckedOut:
+        """Check a guest out with an invoice numbered in the node's own series (gapless)."""
+        replica = self.status.replica()
+        if replica is None or not replica.invoice_series:
+            raise NoInvoiceSeries("the cloud has not reserved an invoice series for this node")
+        op = self.outbox.check_out(
+            reservation_id=reservation_id,
+            series=replica.invoice_series,
+            total_minor=total_minor,
+            currency=currency,
+            at=datetime.now(UTC),
+            staff=staff,
+        )
+        self.link.wake()
+        return op
+
+    def replica_note(self, *, tag: str = "en") -> str:
+        """How old the bookings the desk sees are (staff know what may have changed since)."""
+        return replica_note(self.status.state(self.outbox), tag=tag, time_zone=self.settings.time_zone)
+
+    def banner(self, *, tag: str = "en") -> Banner:
+        return banner(self.status.state(self.outbox), tag=tag, time_zone=self.settings.time_zone)
+
+    def card_keyring(self, *, now: datetime) -> Keyring:
+        """The node's own key, within the window the cloud delegated (NoDelegation if none)."""
+        return keys.keyring(self.card_key, self.status.delegation(), now=now)
+
+    def _command(self, message: Message) -> None:
+        if isinstance(message.data, NodeConflicts):
+            self.status.conflicts_received(message.data)
+        elif isinstance(message.data, KeyDelegate):
+            self.status.delegation_received(message.data)
+        elif isinstance(message.data, NodeReplica):
+            self.status.replica_received(message.data)
+
+    def _link_changed(self, online: bool) -> None:
+        self.status.link_changed(online, at=datetime.now(UTC))
+
+
+def run() -> int:
+    try:
+        settings = NodeSettings.from_env(dict(os.environ))
+    except ValueError as exc:
+        log.error("property node: %s", exc)
+        return 2
+    node = PropertyNode(settings)
+    done = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: done.set())
+    public = base64.urlsafe_b64encode(keys.public_bytes(node.card_key)).rstrip(b"=").decode()
+    log.info("card key (give it to posada provision node-key --public-key): %s", public)
+    node.start()
+    while not done.wait(30):
+        log.info("sync: %s", node.banner().text)
+    node.stop()
+    return 0

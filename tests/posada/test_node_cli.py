@@ -1,0 +1,82 @@
+"""``posada provision node-key`` vouches for a node's key with the property key, and the
+gateway's access core accepts what it prints; ``posada property-node`` says what it lacks."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from cloud.keys.storage import KeyDirectory
+from edge.access.commands import apply_command
+from edge.access.memory import MemoryAccessState
+from edge.access.ports import PublicKey
+from mqtt.access_messages import KeyDelegate
+from tests.support.cli import run_posada
+
+
+def _public() -> str:
+    raw = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def test_node_key_is_delegated_and_gateways_accept_it(tmp_path: Path) -> None:
+    done = run_posada(
+        "provision",
+        "node-key",
+        "--dir",
+        str(tmp_path),
+        "--site-number",
+        "7",
+        "--node",
+        "desk-pc",
+        "--public-key",
+        _public(),
+    )
+    assert done.returncode == 0, done.stderr
+    line = json.loads(done.stdout)
+    assert line["type"] == "key.delegate"
+    command = KeyDelegate.model_validate(line["data"])
+    state = MemoryAccessState()
+    for key in KeyDirectory(str(tmp_path)).load_or_create(now=datetime.now(UTC)):
+        state.put_key(PublicKey(key.key_id, key.public_bytes()))
+    outcome = apply_command("c1", "key.delegate", data=command, state=state, now=datetime.now(UTC))
+    assert outcome.ok, outcome.error
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("--public-key", "!!"), "public key"),
+        (("--public-key", "AAAA"), "cannot delegate"),
+        (("--days", "30"), "cannot delegate"),
+    ],
+)
+def test_node_key_out_of_rules_is_refused_with_a_reason(
+    tmp_path: Path, args: tuple[str, str], says: str
+) -> None:
+    base = {"--public-key": _public(), "--days": "3"}
+    base.update(dict([args]))
+    done = run_posada(
+        "provision",
+        "node-key",
+        "--dir",
+        str(tmp_path),
+        "--site-number",
+        "7",
+        "--node",
+        "desk-pc",
+        *[x for kv in base.items() for x in kv],
+    )
+    assert done.returncode == 2 and says in done.stderr
+
+
+def test_property_node_names_the_settings_it_lacks(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("POSADA_NODE_MQTT_URL", "POSADA_NODE_SITE", "POSADA_NODE_NAME"):
+        monkeypatch.delenv(name, raising=False)
+    assert run_posada("property-node").returncode == 2
