@@ -63,3 +63,43 @@ class BookingBody(BaseModel):
     start: time
     end: time
     guests: int = Field(default=1, ge=1, le=50)
+
+
+class SupplierBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=CODE)
+    name: str = Field(min_length=1, max_length=200)
+    email: str = Field(max_length=64, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    lead_days: int = Field(ge=0, le=365)
+
+
+class StoreBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=CODE)
+    name: str = Field(min_length=1, max_length=200)
+
+
+class ItemBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    store: str = Field(pattern=CODE)
+    sku: str = Field(pattern=CODE)
+    name: str = Field(min_length=1, max_length=200)
+    category: Literal["minibar", "amenities", "linen", "cleaning", "spare_parts"]
+    minimum: int = Field(ge=0, le=1_000_000)
+    maximum: int = Field(ge=1, le=1_000_000)
+    pack_size: int = Field(ge=1, le=10_000)
+    supplier: str | None = Field(default=None, pattern=CODE)
+    pack_price_minor: int = Field(default=0, ge=0, le=10**9)
+    sale_price_minor: int = Field(default=0, ge=0, le=10**9)
+
+
+class MoveInBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["received", "issued", "consumed", "wasted", "counted"]
+    quantity: int = Field(ge=0, le=1_000_000)
+    reservation_id: str | None = Field(default=None, pattern=ID)
+    place: str = Field(default="", max_length=63)

@@ -8,6 +8,8 @@ from fastapi import FastAPI
 
 from cloud.operations.facilities import api as facility_api
 from cloud.operations.facilities import pages as facility_pages
+from cloud.operations.inventory import api as inventory_api
+from cloud.operations.inventory import pages as inventory_pages
 from cloud.operations.requests import api as request_api
 from cloud.operations.requests import guest_pages
 from cloud.operations.requests import pages as request_pages
@@ -21,6 +23,8 @@ def install(app: FastAPI, services: Services) -> None:
     app.include_router(request_api.router)
     app.include_router(facility_api.router)
     app.include_router(facility_pages.router)
+    app.include_router(inventory_api.router)
+    app.include_router(inventory_pages.router)
     app.include_router(request_pages.router)
     app.include_router(guest_pages.router)
     services.workers.append(LateRequestSweeper(services.sessions, clock=services.clock))

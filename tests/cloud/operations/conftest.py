@@ -1,4 +1,5 @@
-"""One app and one database per test module: the demo property, a manager's API token, a clock."""
+"""One app and one database for the package's tests, each on its own rows: the demo property, a
+manager's API token, a clock."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ class Clock:
         return self.now
 
 
-@pytest.fixture(scope="module", name="sessions")
+@pytest.fixture(scope="package", name="sessions")
 def _sessions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sessionmaker[Session]]:
     path = tmp_path_factory.mktemp("ops") / "cloud.db"
     engine = migrated_engine(f"sqlite:///{path}")
@@ -39,17 +40,17 @@ def _sessions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sessionmaker
     engine.dispose()
 
 
-@pytest.fixture(scope="module", name="clock")
+@pytest.fixture(scope="package", name="clock")
 def _clock() -> Clock:
     return Clock()
 
 
-@pytest.fixture(scope="module", name="keys_dir")
+@pytest.fixture(scope="package", name="keys_dir")
 def _keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("keys")
 
 
-@pytest.fixture(scope="module", name="manager")
+@pytest.fixture(scope="package", name="manager")
 def _manager(sessions: sessionmaker[Session], clock: Clock, keys_dir: Path) -> Iterator[TestClient]:
     keys = KeyDirectory(keys_dir).load_or_create(now=NOW - timedelta(days=30))
     with client_for(sessions, clock=clock, issuer=KeyringIssuer(keys), role=Role.MANAGER) as client:
