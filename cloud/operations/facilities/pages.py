@@ -18,6 +18,8 @@ from cloud.auth.scope import SiteScopeDep
 from cloud.core.deps import ClockDep, DbSession, ServicesDep
 from cloud.core.errors import DomainError
 from cloud.core.templating import templates
+from cloud.i18n.jinja import gettext as _
+from cloud.i18n.labels import N_
 from cloud.operations.facilities import service
 from cloud.operations.facilities.api import signer_of
 from cloud.operations.schemas import CODE, SLUG
@@ -25,6 +27,18 @@ from cloud.operations.schemas import CODE, SLUG
 router = APIRouter(prefix="/operations/facilities", include_in_schema=False)
 Desk = Annotated[Principal, require_role(Role.FRONT_DESK, Role.MANAGER, Role.CHAIN_ADMIN)]
 FIELDS = ("facility", "reservation_id", "day", "start", "end", "guests")
+REASONS = {
+    "full": N_("That slot is already full."),
+    "hours": N_("That slot is outside the opening hours."),
+    "length": N_("A booking lasts a whole number of slots."),
+    "past": N_("That slot is over."),
+}
+
+
+def refusal(exc: DomainError) -> str:
+    """The reason in the staff member's language when we know it, else the detail."""
+    reason = exc.extra.get("reason")
+    return _(REASONS[reason]) if reason in REASONS else exc.detail
 
 
 def _page(
@@ -116,7 +130,7 @@ async def book(
         )
     except DomainError as exc:
         db.rollback()
-        return _page(request, db, site=site, day=day, error=exc.detail, form=form, status=exc.status)
+        return _page(request, db, site=site, day=day, error=refusal(exc), form=form, status=exc.status)
     audit(
         db,
         user,

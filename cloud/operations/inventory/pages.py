@@ -17,6 +17,7 @@ from cloud.auth.scope import SiteScopeDep
 from cloud.core.deps import ClockDep, DbSession, ServicesDep
 from cloud.core.errors import DomainError
 from cloud.core.templating import templates
+from cloud.i18n.jinja import gettext as _
 from cloud.i18n.labels import N_
 from cloud.operations.inventory import ordering, service
 from cloud.operations.inventory.stock import MoveKind
@@ -34,6 +35,7 @@ KINDS = {
     "wasted": N_("Wasted"),
     "counted": N_("Counted"),
 }
+NEGATIVE = N_("There is not that much in stock: nothing was recorded.")
 ORDER_STATES = {"sent": N_("Sent"), "received": N_("Received"), "cancelled": N_("Cancelled")}
 
 
@@ -101,7 +103,8 @@ async def move(
         return _page(request, db, site=site, error="quantity", status=422)
     except DomainError as exc:
         db.rollback()
-        return _page(request, db, site=site, error=exc.detail, status=exc.status)
+        negative = exc.extra.get("reason") == "negative"
+        return _page(request, db, site=site, error=_(NEGATIVE) if negative else exc.detail, status=exc.status)
     audit(db, user, f"stock.{kind.value}", "item", item_id, {"quantity": quantity}, site=site)
     return RedirectResponse("/operations/inventory", status_code=303)
 

@@ -172,5 +172,5 @@ def test_a_double_booking_from_the_form_shows_the_reason_and_books_nothing(
     assert first.status_code == 303, first.text
     before = manager.get(f"{BASE}/facility-bookings", params={"day": DAY}).json()
     again = manager.post("/operations/facilities/hotel", data=form, follow_redirects=False)
-    assert again.status_code == 409 and "places left" in again.text
+    assert again.status_code == 409 and "already full" in again.text
     assert manager.get(f"{BASE}/facility-bookings", params={"day": DAY}).json() == before
