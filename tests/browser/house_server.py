@@ -21,6 +21,8 @@ from cloud.auth.roles import Role
 from cloud.auth.settings import AuthSettings
 from cloud.core.db import make_engine, make_sessionmaker
 from cloud.core.migrate import upgrade
+from cloud.core.nights import local_today
+from cloud.housekeeping import daily_tasks
 from cloud.operations.facilities import service as facilities
 from cloud.operations.inventory import service as inventory
 from cloud.operations.inventory.models import StockMove
@@ -50,6 +52,8 @@ class HouseServer:
 
 
 def _operations(s: Session, stay: str) -> None:
+    daily_tasks.set_floors(s, site="hotel", username="fang", floors=["f1"])
+    daily_tasks.vacated(s, site="hotel", floor="f1", room="102", day=local_today(utcnow(), "Europe/Madrid"))
     requests.add_type(
         s,
         site="hotel",

@@ -57,6 +57,13 @@ def test_the_housekeeper_takes_and_finishes_a_guest_request_on_a_tablet(
         _shot(page, "house-requests-tablet-en.png")
         row.get_by_role("button", name="Done").click()
         expect(page.get_by_text("No open requests.")).to_be_visible()
+        page.goto(f"{house.url}/housekeeping/tasks")
+        task = page.locator("tr[data-task='102-departure']")
+        task.get_by_role("button", name="Start").click()
+        expect(page.locator("tr[data-task='102-departure']")).to_have_attribute("data-state", "started")
+        _shot(page, "house-tasks-tablet-en.png")
+        page.locator("tr[data-task='102-departure']").get_by_role("button", name="Done").click()
+        expect(page.locator("tr[data-task='102-departure']")).to_have_attribute("data-state", "done")
     finally:
         context.close()
 
