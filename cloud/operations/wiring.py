@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI
 
 from cloud.operations.facilities import api as facility_api
+from cloud.operations.facilities import guest_pages as facility_guest_pages
 from cloud.operations.facilities import pages as facility_pages
 from cloud.operations.inventory import api as inventory_api
 from cloud.operations.inventory import pages as inventory_pages
@@ -23,6 +24,7 @@ def install(app: FastAPI, services: Services) -> None:
     app.include_router(request_api.router)
     app.include_router(facility_api.router)
     app.include_router(facility_pages.router)
+    app.include_router(facility_guest_pages.router)
     app.include_router(inventory_api.router)
     app.include_router(inventory_pages.router)
     app.include_router(request_pages.router)

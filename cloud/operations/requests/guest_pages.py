@@ -33,14 +33,14 @@ STATES = {
 }
 
 
-def _language(request: Request) -> str:
+def language(request: Request) -> str:
     asked = request.query_params.get("lang")
     lang = asked if asked in LANGUAGES else getattr(request.state, "lang", "en")
     current_lang.set(lang)
     return lang
 
 
-def _stay(request: Request, ref: str) -> str:
+def stay_of(request: Request, ref: str) -> str:
     ctx = services(request).guestweb
     assert ctx is not None
     try:
@@ -57,11 +57,11 @@ def _render(request: Request, site: str, values: dict[str, Any], status: int = 2
 
 @router.get("/{site}/stay/{ref}/requests")
 async def page(request: Request, site: str, ref: str) -> Response:
-    lang = _language(request)
+    lang = language(request)
     app = services(request)
 
     def read() -> dict[str, Any]:
-        reservation_id = _stay(request, ref)
+        reservation_id = stay_of(request, ref)
         with app.sessions() as session:
             types = service.types_of(session, site=site)
             rows = [
@@ -90,12 +90,12 @@ async def page(request: Request, site: str, ref: str) -> Response:
 
 @router.post("/{site}/stay/{ref}/requests", response_model=None)
 async def ask(request: Request, site: str, ref: str) -> Response:
-    lang = _language(request)
+    lang = language(request)
     app = services(request)
     form = await request.form()
 
     def write() -> None:
-        reservation_id = _stay(request, ref)
+        reservation_id = stay_of(request, ref)
         with app.sessions.begin() as session:
             room = (
                 session.scalar(

@@ -4,7 +4,7 @@ code opens at 17:00 and refuses at 18:01; bad slots and double bookings are refu
 from __future__ import annotations
 
 import base64
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,7 +25,7 @@ from edge.access.ports import PublicKey
 from edge.access.scope import Door
 from edge.clock import TimeReading
 from mqtt.keycard import Area
-from tests.cloud.operations.conftest import book_and_check_in
+from tests.cloud.operations.conftest import NOW, book_and_check_in
 
 BASE = "/api/v1/properties/hotel"
 DAY = "2027-03-01"
@@ -174,3 +174,19 @@ def test_a_double_booking_from_the_form_shows_the_reason_and_books_nothing(
     again = manager.post("/operations/facilities/hotel", data=form, follow_redirects=False)
     assert again.status_code == 409 and "already full" in again.text
     assert manager.get(f"{BASE}/facility-bookings", params={"day": DAY}).json() == before
+
+
+def test_an_in_house_guest_books_from_the_phone_page_and_a_closed_hour_is_refused(
+    manager: TestClient, stay: str
+) -> None:
+    ctx = manager.app.services.guestweb  # type: ignore[attr-defined]
+    ref = ctx.signer.sign(purpose="stay", reservation_id=stay, expires_at=NOW + timedelta(days=3))
+    page = manager.get(f"/guest/hotel/stay/{ref}/facilities?lang=es")
+    assert page.status_code == 200 and "Reservar un turno" in page.text
+    slot = {"facility": "pool", "day": DAY, "start": "19:00", "end": "20:00"}
+    booked = manager.post(f"/guest/hotel/stay/{ref}/facilities?lang=es", data=slot, follow_redirects=True)
+    assert booked.status_code == 200 and 'data-booking="pool"' in booked.text
+    closed = manager.post(
+        f"/guest/hotel/stay/{ref}/facilities?lang=es", data={**slot, "start": "22:00", "end": "23:00"}
+    )
+    assert closed.status_code == 422 and "fuera del horario" in closed.text
