@@ -160,5 +160,12 @@ def test_the_guest_asks_for_towels_from_the_phone_page_in_chinese(
         page.get_by_role("button", name="提交").click()
         expect(page.locator("li[data-state='new']")).to_contain_text("毛巾")
         _shot(page, "house-guest-requests-zh.png")
+        page.goto(f"{house.url}/guest/hotel/stay/{ref}/facilities?lang=zh-Hans")
+        page.get_by_label("日期").fill(datetime.now(ZoneInfo("Europe/Madrid")).date().isoformat())
+        page.get_by_label("起始").fill("00:00")
+        page.get_by_label("至").fill("01:00")
+        page.get_by_role("button", name="预订").click()
+        expect(page.get_by_role("alert")).to_contain_text("该时段已经结束")  # a slot already over: refused
+        _shot(page, "house-guest-facilities-zh.png")
     finally:
         context.close()

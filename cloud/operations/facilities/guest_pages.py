@@ -30,26 +30,27 @@ def _render(request: Request, site: str, values: dict[str, Any], status: int = 2
     )
 
 
+def _read(request: Request, site: str, ref: str) -> dict[str, Any]:
+    """The facilities and the stay's bookings of today (raises on a bad link)."""
+    app = services(request)
+    reservation_id = stay_of(request, ref)
+    with app.sessions() as session:
+        places = service.facilities_of(session, site=site)
+        today = local_today(app.clock(), property_of(session, site).timezone)
+        mine = [
+            (b, f)
+            for b, f in service.bookings_of(session, site=site, day=today)
+            if b.reservation_id == reservation_id
+        ]
+        session.expunge_all()
+        return {"places": places, "mine": mine}
+
+
 @router.get("/{site}/stay/{ref}/facilities")
 async def page(request: Request, site: str, ref: str) -> Response:
     lang = language(request)
-    app = services(request)
-
-    def read() -> dict[str, Any]:
-        reservation_id = stay_of(request, ref)
-        with app.sessions() as session:
-            places = service.facilities_of(session, site=site)
-            today = local_today(app.clock(), property_of(session, site).timezone)
-            mine = [
-                (b, f)
-                for b, f in service.bookings_of(session, site=site, day=today)
-                if b.reservation_id == reservation_id
-            ]
-            session.expunge_all()
-            return {"places": places, "mine": mine}
-
     try:
-        values = await run_in_threadpool(read)
+        values = await run_in_threadpool(_read, request, site, ref)
     except DomainError as exc:
         values, status = {"places": [], "mine": [], "error": exc.detail}, exc.status
         return _render(request, site, {"lang": lang, "ref": ref, "tag": lang[:2], **values}, status=status)
@@ -103,10 +104,14 @@ async def book(request: Request, site: str, ref: str) -> Response:
     try:
         await run_in_threadpool(write)
     except DomainError as exc:
+        try:
+            values = await run_in_threadpool(_read, request, site, ref)
+        except DomainError:
+            values = {"places": [], "mine": []}
         return _render(
             request,
             site,
-            {"lang": lang, "ref": ref, "tag": lang[:2], "places": [], "mine": [], "error": refusal(exc)},
+            {"lang": lang, "ref": ref, "tag": lang[:2], **values, "error": refusal(exc)},
             status=exc.status,
         )
     return RedirectResponse(f"/guest/{site}/stay/{ref}/facilities?lang={lang}", status_code=303)
