@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from alembic import command
 from sqlalchemy import inspect
 
@@ -26,8 +24,8 @@ OURS = {
 }
 
 
-def test_the_operations_branch_goes_down_and_up_again(tmp_path: Path) -> None:
-    engine = migrated_engine(f"sqlite:///{tmp_path / 'cloud.db'}")
+def test_the_operations_branch_goes_down_and_up_again(db_url: str) -> None:
+    engine = migrated_engine(db_url)
     try:
         config = alembic_config(engine)
         command.downgrade(config, "operations_0001")
