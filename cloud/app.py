@@ -60,6 +60,7 @@ from cloud.notify import wiring as notify
 from cloud.notify.maintenance import MaintenanceAlertNotifier
 from cloud.notify.routes import NotifyContext
 from cloud.notify.staff_mail import UnlockMail
+from cloud.operations import wiring as operations
 from cloud.portal import wiring as portal
 from cloud.privacy.service import GuestCopies
 from cloud.reports import wiring as reports
@@ -199,7 +200,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow,
     reservations.install(app, services)
     auth.install(app, services, templates=templates, csrf_exempt=("/api/", "/guest/"))
     for area in (guests, billing, notify, api, board, telemetry, housekeeping, setup, channels, reports,
-                 node_wiring, portal, guestweb):
+                 node_wiring, operations, portal, guestweb):
         area.install(app, services)
     install_i18n(app, templates)  # the language is known to every page, errors too
     app.add_middleware(ApiRateLimit, per_minute=settings.api_rate_per_minute, burst=settings.api_rate_burst)

@@ -14,6 +14,9 @@ from cloud.guestweb import models as guestweb  # noqa: F401
 from cloud.housekeeping import models as housekeeping  # noqa: F401
 from cloud.node import models as node  # noqa: F401
 from cloud.notify import models as notify  # noqa: F401
+from cloud.operations.facilities import models as facilities  # noqa: F401
+from cloud.operations.inventory import models as inventory  # noqa: F401
+from cloud.operations.requests import models as service_requests  # noqa: F401
 from cloud.reports import models as reports  # noqa: F401
 from cloud.reservations import models as reservations  # noqa: F401
 from cloud.reservations.groups import models as groups  # noqa: F401

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from cloud.cards.signing import CardRequest, issue
 from cloud.core.errors import DomainError
@@ -47,3 +48,11 @@ class KeyringIssuer:
             return b64url(issue(card, keyring=keyring, now=request.issued_at).data)
         except KeysError as exc:
             raise CardNotIssued(f"keycard for room {request.room}: {exc}") from exc
+
+    def sign(self, request: CardRequest, *, now: datetime) -> str:
+        """Any card the desk asks for (a facility slot's pass), signed with the key that covers now."""
+        keyring = self._keyring() if callable(self._keyring) else self._keyring
+        try:
+            return b64url(issue(request, keyring=keyring, now=now).data)
+        except KeysError as exc:
+            raise CardNotIssued(f"keycard {request.credential_id:016x}: {exc}") from exc

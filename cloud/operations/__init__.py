@@ -1,0 +1,1 @@
+"""Running the house: guest service requests and bookable facilities (docs/operations.md)."""

@@ -1,0 +1,1 @@
+"""Stock per store room, moves, minibar charges, reorder points, suppliers and purchase orders."""

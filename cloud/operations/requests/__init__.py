@@ -1,0 +1,1 @@
+"""Guest service requests: types per department, a lifecycle, a board, escalation."""

@@ -1,0 +1,32 @@
+"""Installs running the house into the app: the API, the portal pages and the late-request sweeper."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI
+
+from cloud.operations.facilities import api as facility_api
+from cloud.operations.facilities import guest_pages as facility_guest_pages
+from cloud.operations.facilities import pages as facility_pages
+from cloud.operations.inventory import api as inventory_api
+from cloud.operations.inventory import pages as inventory_pages
+from cloud.operations.requests import api as request_api
+from cloud.operations.requests import guest_pages
+from cloud.operations.requests import pages as request_pages
+from cloud.operations.requests.sweeper import LateRequestSweeper
+
+if TYPE_CHECKING:
+    from cloud.services import Services
+
+
+def install(app: FastAPI, services: Services) -> None:
+    app.include_router(request_api.router)
+    app.include_router(facility_api.router)
+    app.include_router(facility_pages.router)
+    app.include_router(facility_guest_pages.router)
+    app.include_router(inventory_api.router)
+    app.include_router(inventory_pages.router)
+    app.include_router(request_pages.router)
+    app.include_router(guest_pages.router)
+    services.workers.append(LateRequestSweeper(services.sessions, clock=services.clock))

@@ -1,0 +1,40 @@
+"""The operations migrations go down and up again on their own branch, leaving the others alone."""
+
+from __future__ import annotations
+
+from alembic import command
+from sqlalchemy import inspect
+
+from cloud.core.migrate import alembic_config
+from tests.support.db import migrated_engine
+
+OURS = {
+    "ops_service_types",
+    "ops_service_requests",
+    "ops_facilities",
+    "ops_facility_bookings",
+    "ops_items",
+    "ops_store_rooms",
+    "ops_suppliers",
+    "ops_stock_moves",
+    "ops_purchase_orders",
+    "ops_purchase_order_lines",
+    "housekeeping_tasks",
+    "housekeeping_roster",
+}
+
+
+def test_the_operations_branch_goes_down_and_up_again(db_url: str) -> None:
+    engine = migrated_engine(db_url)
+    try:
+        config = alembic_config(engine)
+        command.downgrade(config, "operations_0001")
+        tables = set(inspect(engine).get_table_names())
+        assert tables & OURS == {"ops_service_types", "ops_service_requests"}
+        command.downgrade(config, "operations@-1")
+        tables = set(inspect(engine).get_table_names())
+        assert not tables & OURS and {"reservations", "reports_expenses", "billing_folios"} <= tables
+        command.upgrade(config, "heads")
+        assert set(inspect(engine).get_table_names()) >= OURS
+    finally:
+        engine.dispose()
