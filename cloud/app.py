@@ -87,7 +87,7 @@ def build_services(settings: Settings, *, clock: Clock = utcnow,
     reads = FastReads(engine)
     keys = KeyDirectory(settings.keys_dir)
     # stays keep their folios in step, and their guests' points
-    ledger, history = loyalty.wrap(FolioLedger(settings.billing), GuestHistory(settings.guests))
+    ledger, history = loyalty.wrap(settings, FolioLedger(settings.billing), GuestHistory(settings.guests))
     services = Services(
         settings=settings, engine=engine, sessions=sessions, clock=clock,
         auth=auth.build_auth(settings.auth, sessions, reads), guests=build_guests(settings.guests),

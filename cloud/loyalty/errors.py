@@ -19,3 +19,8 @@ class InvalidLoyalty(DomainError):
 class InsufficientPoints(Conflict):
     type_ = "/problems/loyalty/insufficient-points"
     title = "Not enough points"
+
+
+class SurveyNotFound(NotFound):
+    type_ = "/problems/loyalty/survey-not-found"
+    title = "Survey not found"

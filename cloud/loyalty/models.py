@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cloud.core.db import Base, UtcDateTime
+from cloud.core.db import Base, JsonType, UtcDateTime
 
 LOT_STATES = ("pending", "available", "reversed")
 ENTRY_KINDS = ("pending", "confirm", "earn", "redeem", "reverse", "expire")
@@ -136,4 +136,30 @@ class Redemption(Base):
     __table_args__ = (
         CheckConstraint("points > 0 AND value_minor >= 0", name="positive"),
         CheckConstraint("kind IN ('night', 'service', 'upgrade')", name="kind"),
+    )
+
+
+class Survey(Base):
+    """A survey sent to a guest (after check-out or mid-stay); the link carries a token, stored hashed."""
+
+    __tablename__ = "loyalty_surveys"
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    reservation_id: Mapped[str] = mapped_column(String(26), index=True)
+    guest_id: Mapped[str] = mapped_column(ForeignKey("guests.id"), index=True)
+    site: Mapped[str] = mapped_column(String(63), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    channel: Mapped[str] = mapped_column(String(16))  # email, whatsapp or none (no contact on file)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    scores: Mapped[dict[str, int]] = mapped_column(JsonType, default=dict)
+    comment_enc: Mapped[str | None] = mapped_column(Text, nullable=True)  # free text may be personal
+    low: Mapped[bool] = mapped_column(Boolean, default=False)
+    points: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('mid_stay', 'post_stay')", name="kind"),
+        Index("uq_loyalty_surveys_reservation_kind", "reservation_id", "kind", unique=True),
     )

@@ -6,13 +6,17 @@ at all. They wrap the app's own ledger and history and pass every call on unchan
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cloud.billing.models import Folio, Payment
+from cloud.catalog.models import Property
+from cloud.core.nights import local_instant
 from cloud.loyalty import stays
+from cloud.loyalty.feedback.service import Surveys
+from cloud.loyalty.feedback.survey import mid_stay_day
 from cloud.loyalty.models import Entry
 from cloud.loyalty.rules import EarningRules
 from cloud.reservations.models import Reservation
@@ -24,8 +28,8 @@ from mqtt.envelope import utcnow
 class LoyaltyLedger:
     """The app's stay ledger, with pending points on booking and their reversal on cancelling."""
 
-    def __init__(self, inner: StayLedger, *, rules: EarningRules) -> None:
-        self.inner, self.rules = inner, rules
+    def __init__(self, inner: StayLedger, *, rules: EarningRules, surveys: Surveys) -> None:
+        self.inner, self.rules, self.surveys = inner, rules, surveys
 
     def booked(self, session: Session, res: Reservation, *, now: datetime) -> None:
         self.inner.booked(session, res, now=now)
@@ -40,6 +44,11 @@ class LoyaltyLedger:
 
     def checked_in(self, session: Session, res: Reservation, *, now: datetime) -> None:
         self.inner.checked_in(session, res, now=now)
+        day = mid_stay_day(res.arrival, res.departure)
+        prop = session.get(Property, res.property_id)
+        if day is not None and prop is not None:  # a longer stay: a check the morning after arrival
+            at = local_instant(day, time(10), prop.timezone)
+            self.surveys.open(session, res, kind="mid_stay", now=now, not_before=max(at, now))
 
     def late_checkout(self, session: Session, res: Reservation, *, now: datetime) -> None:
         self.inner.late_checkout(session, res, now=now)
@@ -55,14 +64,16 @@ class LoyaltyLedger:
 
 
 class LoyaltyHistory:
-    """The guest's history at check-out, then the stay's points confirmed."""
+    """The guest's history at check-out, then the stay's points confirmed and the survey sent."""
 
-    def __init__(self, inner: StayHistory, *, rules: EarningRules) -> None:
-        self.inner, self.rules = inner, rules
+    def __init__(self, inner: StayHistory, *, rules: EarningRules, surveys: Surveys) -> None:
+        self.inner, self.rules, self.surveys = inner, rules, surveys
 
     def record(self, session: Session, res: Reservation) -> None:
         self.inner.record(session, res)
-        stays.checked_out(session, res, rules=self.rules, now=res.checked_out_at or utcnow())
+        now = res.checked_out_at or utcnow()
+        stays.checked_out(session, res, rules=self.rules, now=now)
+        self.surveys.open(session, res, kind="post_stay", now=now)
 
 
 class RefundPoints:

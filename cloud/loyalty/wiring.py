@@ -6,20 +6,32 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
+from cloud.guests.context import build_guests
 from cloud.loyalty import api, pages
+from cloud.loyalty.feedback import api as survey_api
+from cloud.loyalty.feedback import pages as survey_pages
+from cloud.loyalty.feedback.service import Surveys
 from cloud.loyalty.guest_link import RegistryMatcher
 from cloud.loyalty.rules import RULES
 from cloud.loyalty.stay_hooks import LoyaltyHistory, LoyaltyLedger, RefundPoints
 from cloud.reservations.stays.guest_history import StayHistory
 from cloud.reservations.stays.ledger import StayLedger
+from cloud.settings import Settings
 
 if TYPE_CHECKING:
     from cloud.services import Services
 
 
-def wrap(ledger: StayLedger, history: StayHistory) -> tuple[LoyaltyLedger, LoyaltyHistory]:
-    """The app's ledger and history, with the stay's points moving alongside."""
-    return LoyaltyLedger(ledger, rules=RULES), LoyaltyHistory(history, rules=RULES)
+def wrap(
+    settings: Settings, ledger: StayLedger, history: StayHistory
+) -> tuple[LoyaltyLedger, LoyaltyHistory]:
+    """The app's ledger and history, with the stay's points and surveys moving alongside."""
+    surveys = Surveys(
+        vault=build_guests(settings.guests).vault, base_url=settings.guestweb.guestweb_public_url, rules=RULES
+    )
+    return LoyaltyLedger(ledger, rules=RULES, surveys=surveys), LoyaltyHistory(
+        history, rules=RULES, surveys=surveys
+    )
 
 
 def install(app: FastAPI, services: Services) -> None:
@@ -27,3 +39,5 @@ def install(app: FastAPI, services: Services) -> None:
     services.billing.refund_hooks.append(RefundPoints(rules=RULES))
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(survey_api.router)
+    app.include_router(survey_pages.router)

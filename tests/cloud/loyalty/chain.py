@@ -86,6 +86,7 @@ def chain_app() -> Iterator[Chain]:
                     site=site,
                     chain=name,
                 )
+                user.email = f"{role.value}-{site}@example.com" if role is Role.MANAGER else None
                 token, _ = issue_api_token(
                     session,
                     principal=principal_of(session, user),
