@@ -51,24 +51,13 @@ def lots_out(session: Session, member: Member) -> list[LotOut]:
 
 
 def settlement_of(session: Session, site: str) -> SettlementOut:
-    sums = dict(
-        session.execute(
-            select(Settlement.kind, func.sum(Settlement.points))
-            .where(Settlement.site == site)
-            .group_by(Settlement.kind)
-        )
-        .tuples()
-        .all()
-    )
-    values = dict(
-        session.execute(
-            select(Settlement.kind, func.sum(Settlement.value_minor))
-            .where(Settlement.site == site)
-            .group_by(Settlement.kind)
-        )
-        .tuples()
-        .all()
-    )
+    rows = session.execute(
+        select(Settlement.kind, func.sum(Settlement.points), func.sum(Settlement.value_minor))
+        .where(Settlement.site == site)
+        .group_by(Settlement.kind)
+    ).all()
+    sums = {kind: int(points) for kind, points, _value in rows}
+    values = {kind: int(value) for kind, _points, value in rows}
     own_here = (
         session.scalar(
             select(func.coalesce(func.sum(Settlement.points), 0)).where(

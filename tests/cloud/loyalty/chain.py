@@ -95,6 +95,25 @@ def chain_app() -> Iterator[Chain]:
                     settings=ctx.settings,
                 )
                 chain.tokens[f"{role.value}-{site}"] = token
+        admin = create_staff(
+            session,
+            actor="test",
+            passwords=ctx.passwords,
+            username="chain-admin",
+            display_name="acme",
+            password="correct-horse-battery",
+            role=Role.CHAIN_ADMIN,
+            site=None,
+            chain="acme",
+        )
+        token, _ = issue_api_token(
+            session,
+            principal=principal_of(session, admin),
+            name="t",
+            now=START - timedelta(days=1),
+            settings=ctx.settings,
+        )
+        chain.tokens["chain-admin"] = token
     try:
         yield chain
     finally:

@@ -1,4 +1,4 @@
-"""Driving a stay through the API as the desk does: book, check in, check out (billed later)."""
+"""Driving a stay through the API as the desk does: book, check in, check out."""
 
 from __future__ import annotations
 
@@ -9,15 +9,22 @@ from tests.cloud.loyalty.chain import Chain
 
 
 def stay(chain: Chain, site: str, *, arrival: date, nights: int, **guest: Any) -> dict[str, Any]:
-    """Book, check in at 15:00 and check out at 10:00 local (Madrid, UTC+1 in winter and spring)."""
-    desk = f"front_desk-{site}"
+    """Book the day before, check in at 15:00 and out at 10:00 local (Madrid), billed later."""
     chain.clock.at(datetime.combine(arrival, time(8), tzinfo=UTC) - timedelta(days=1))
-    res = book(chain, desk, site, arrival=arrival, nights=nights, **guest)
-    chain.clock.at(datetime.combine(arrival, time(14), tzinfo=UTC))
-    chain.call(desk, "POST", f"/api/v1/reservations/{res['id']}/check-in")
-    chain.clock.at(datetime.combine(arrival + timedelta(days=nights), time(9), tzinfo=UTC))
+    res = book(chain, f"front_desk-{site}", site, arrival=arrival, nights=nights, **guest)
+    check_in(chain, site, res)
+    return check_out(chain, site, res, settle="bill_later")
+
+
+def check_in(chain: Chain, site: str, res: dict[str, Any]) -> None:
+    chain.clock.at(datetime.combine(date.fromisoformat(res["arrival"]), time(14), tzinfo=UTC))
+    chain.call(f"front_desk-{site}", "POST", f"/api/v1/reservations/{res['id']}/check-in")
+
+
+def check_out(chain: Chain, site: str, res: dict[str, Any], *, settle: str = "refuse") -> dict[str, Any]:
+    chain.clock.at(datetime.combine(date.fromisoformat(res["departure"]), time(9), tzinfo=UTC))
     out: dict[str, Any] = chain.call(
-        desk, "POST", f"/api/v1/reservations/{res['id']}/check-out", json={"settle": "bill_later"}
+        f"front_desk-{site}", "POST", f"/api/v1/reservations/{res['id']}/check-out", json={"settle": settle}
     )
     return out
 
