@@ -54,6 +54,7 @@ from cloud.keys.distribution import KeyDistributor
 from cloud.keys.keyring import Keyring
 from cloud.keys.storage import KeyDirectory
 from cloud.loyalty import wiring as loyalty
+from cloud.marketing import wiring as marketing
 from cloud.notify import wiring as notify
 from cloud.notify.maintenance import MaintenanceAlertNotifier
 from cloud.notify.routes import NotifyContext
@@ -192,7 +193,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow,
     reservations.install(app, services)
     auth.install(app, services, templates=templates, csrf_exempt=("/api/", "/guest/"))
     for area in (guests, billing, notify, api, board, telemetry, housekeeping, setup, channels, reports,
-                 portal, guestweb, loyalty):
+                 portal, guestweb, loyalty, marketing):
         area.install(app, services)
     install_i18n(app, templates)  # the language is known to every page, errors too
     app.add_middleware(ApiRateLimit, per_minute=settings.api_rate_per_minute, burst=settings.api_rate_burst)

@@ -1,7 +1,8 @@
 """Done when: a guest through three stays at two hotels of a chain (earning, a review, a
 redemption at the second hotel, a refund that takes points back) leaves the ledger, the tier,
 both hotels' sub-ledgers and the guest's profiles agreeing to the point; staff of each hotel see
-only their own guests."""
+only their own guests. A campaign reaches only the opted-in guests of its segment, and a guest
+who unsubscribes hears nothing more."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy import func, select
 from cloud.loyalty.models import Entry, Lot
 from cloud.loyalty.rules import tier_for
 from cloud.notify.models import OutboxMessage
+from tests.cloud.loyalty.campaign import campaign, marketing_messages, path_of, register
 from tests.cloud.loyalty.chain import Chain
 from tests.cloud.loyalty.stays import book, check_in, check_out
 
@@ -132,3 +134,64 @@ def staff_see_only_their_guests(chain: Chain, member_id: str, hotel_guest: str, 
     chain.call("front_desk-hotel", "GET", f"/api/v1/guests/{annex_guest}", 404)
     chain.call("front_desk-rival", "GET", f"/api/v1/loyalty/members/{member_id}", 404)
     chain.call("manager-annex", "GET", "/api/v1/loyalty/properties/hotel/settlement", 403)
+
+
+def test_a_campaign_reaches_only_opted_in_guests_of_its_segment_and_an_unsubscribe_holds(
+    chain: Chain,
+) -> None:
+    ids = register(chain)
+    segment = chain.call(
+        "manager-hotel",
+        "POST",
+        "/api/v1/marketing/segments",
+        201,
+        json={"name": "Spanish guests", "sites": ["hotel"], "countries": ["ES"]},
+    )
+    assert (segment["email_audience"], segment["whatsapp_audience"]) == (1, 1)
+    first = campaign(chain, segment["id"], "Spring")
+    sent = chain.call("manager-hotel", "POST", f"/api/v1/marketing/campaigns/{first['id']}/send")
+    assert sent["sent"] == 1
+    [message] = marketing_messages(chain)
+    assert (message.recipient, message.language) == ("paula@example.com", "es")
+    assert "Hola Paula Gil" in message.payload["text"] and "SPRING-27" in message.payload["text"]
+    pixel = re.search(r'src="[^"]*(/guest/m/[0-9A-Z]+\.gif)"', message.payload["html"])
+    assert pixel and chain.client("manager-hotel").get(pixel.group(1)).status_code == 200
+    booked = book(
+        chain,
+        "front_desk-hotel",
+        "hotel",
+        arrival=date(2027, 7, 5),
+        nights=2,
+        guest_name="Paula Gil",
+        guest_email="paula@example.com",
+    )
+    assert booked["guest_id"] == ids["paula"]
+    results = chain.call("manager-hotel", "GET", f"/api/v1/marketing/campaigns/{first['id']}/results")
+    assert (results["sent"], results["opened"], results["booked"], results["revenue_minor"]) == (
+        1,
+        1,
+        1,
+        booked["total_minor"],
+    )
+    unsubscribe_and_hear_nothing_more(chain, segment["id"], message)
+
+
+def unsubscribe_and_hear_nothing_more(chain: Chain, segment_id: str, message: OutboxMessage) -> None:
+    queued_before = campaign(chain, segment_id, "Summer")  # made before, sent after the unsubscribe
+    link = path_of(message.payload["unsubscribe"])
+    anyone = chain.client("front_desk-rival")
+    assert anyone.post(link[:-3] + "AAA").status_code == 404  # a tampered link stops no one
+    assert "Darse de baja" in anyone.get(f"{link}?lang=es").text
+    assert anyone.post(link).status_code == 200
+    with chain.app.services.sessions() as session:
+        assert session.get(OutboxMessage, message.id).status == "suppressed"  # queued, never sent
+    again = chain.call("manager-hotel", "POST", f"/api/v1/marketing/campaigns/{queued_before['id']}/send")
+    assert again["sent"] == 0 and len(marketing_messages(chain)) == 1
+    chain.call("manager-hotel", "POST", f"/api/v1/marketing/campaigns/{queued_before['id']}/send", 409)
+    chain.call("manager-annex", "GET", f"/api/v1/marketing/segments/{segment_id}", 404)
+    chain.call(
+        "front_desk-hotel", "POST", "/api/v1/marketing/segments", 403, json={"name": "x", "sites": ["hotel"]}
+    )
+    chain.call(
+        "manager-hotel", "POST", "/api/v1/marketing/segments", 403, json={"name": "x", "sites": ["annex"]}
+    )
