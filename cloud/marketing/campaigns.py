@@ -82,7 +82,8 @@ class Mailer:
             revenue_minor=0,
         )
         session.add(send)
-        stop = f"{self.base_url.rstrip('/')}/guest/unsubscribe/{self.signer.sign(guest_id)}"
+        page_lang = {"zh": "zh-Hans"}.get(language, language)
+        stop = f"{self.base_url.rstrip('/')}/guest/unsubscribe/{self.signer.sign(guest_id)}?lang={page_lang}"
         body = str(text["body"]).replace("{name}", data.name)
         if campaign.offer_code:
             body += f"\n\n{campaign.offer_code}"

@@ -24,6 +24,7 @@ PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRA
 def _page(request: Request, ref: str, *, state: str, status: int = 200) -> Response:
     asked = request.query_params.get("lang")
     lang = asked if asked in LANGUAGES else getattr(request.state, "lang", "en")
+    request.state.lang = lang
     current_lang.set(lang)
     return templates.TemplateResponse(
         request, "marketing/unsubscribe.html", {"lang": lang, "ref": ref, "state": state}, status_code=status

@@ -33,6 +33,7 @@ from mqtt.envelope import new_id
 
 log = logging.getLogger(__name__)
 RECIPIENT_MAX = 64  # what the outbox's contact table holds
+PAGE_LANGUAGE = {"en": "en", "es": "es", "zh": "zh-Hans"}  # a guest's language as the pages name it
 
 
 def token_hash(token: str) -> str:
@@ -86,7 +87,7 @@ class Surveys:
         return token
 
     def link(self, survey: Survey, token: str) -> str:
-        return f"{self.base_url.rstrip('/')}/guest/{survey.site}/survey/{token}?lang={survey.language}"
+        return f"{self.base_url.rstrip('/')}/guest/{survey.site}/survey/{token}?lang={PAGE_LANGUAGE.get(survey.language, 'en')}"
 
     def _queue(
         self,

@@ -79,6 +79,6 @@ def marketing_messages(chain: Chain) -> list[OutboxMessage]:
 
 
 def path_of(url: str) -> str:
-    found = re.search(r"(/guest/.*)$", url)
+    found = re.search(r"(/guest/[^?]*)", url)
     assert found, url
     return found.group(1)

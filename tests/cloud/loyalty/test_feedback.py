@@ -13,7 +13,7 @@ from cloud.notify.models import OutboxMessage
 from tests.cloud.loyalty.chain import Chain
 from tests.cloud.loyalty.stays import stay
 
-LINK = re.compile(r"/guest/([a-z0-9-]+)/survey/([A-Za-z0-9_-]+)\?lang=(\w+)")
+LINK = re.compile(r"/guest/([a-z0-9-]+)/survey/([A-Za-z0-9_-]+)\?lang=([\w-]+)")
 
 
 def queued(chain: Chain, template: str) -> list[OutboxMessage]:

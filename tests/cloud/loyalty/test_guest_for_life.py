@@ -178,6 +178,7 @@ def test_a_campaign_reaches_only_opted_in_guests_of_its_segment_and_an_unsubscri
 
 def unsubscribe_and_hear_nothing_more(chain: Chain, segment_id: str, message: OutboxMessage) -> None:
     queued_before = campaign(chain, segment_id, "Summer")  # made before, sent after the unsubscribe
+    assert message.payload["unsubscribe"].endswith("?lang=es")  # the page opens in the guest's language
     link = path_of(message.payload["unsubscribe"])
     anyone = chain.client("front_desk-rival")
     assert anyone.post(link[:-3] + "AAA").status_code == 404  # a tampered link stops no one
