@@ -87,7 +87,8 @@ class Surveys:
         return token
 
     def link(self, survey: Survey, token: str) -> str:
-        return f"{self.base_url.rstrip('/')}/guest/{survey.site}/survey/{token}?lang={PAGE_LANGUAGE.get(survey.language, 'en')}"
+        lang = PAGE_LANGUAGE.get(survey.language, "en")
+        return f"{self.base_url.rstrip('/')}/guest/{survey.site}/survey/{token}?lang={lang}"
 
     def _queue(
         self,
