@@ -13,7 +13,7 @@ from cloud.auth.deps import GuestDataUser, StaffAdmin, check_property
 from cloud.auth.roles import Principal
 from cloud.core.deps import DbSession, request_time
 from cloud.guests.api import visible_guest
-from cloud.loyalty import ledger, membership, views
+from cloud.loyalty import ledger, membership, suggestions, views
 from cloud.loyalty.errors import InvalidLoyalty, MemberNotFound
 from cloud.loyalty.models import Member
 from cloud.loyalty.rules import RULES
@@ -27,6 +27,7 @@ from cloud.loyalty.schemas import (
     RedemptionIn,
     RedemptionOut,
     SettlementOut,
+    SuggestionOut,
 )
 from cloud.reservations.web import own_stay
 
@@ -131,3 +132,11 @@ def settlement(db: DbSession, user: StaffAdmin, site: Site) -> SettlementOut:
     """The property's points sub-ledger, for settling redemptions between the chain's hotels."""
     check_property(db, user, site)
     return views.settlement_of(db, site)
+
+
+@router.get("/guests/{guest_id}/recommendations", response_model=list[SuggestionOut])
+def recommendations(db: DbSession, user: GuestDataUser, guest_id: GuestId) -> list[SuggestionOut]:
+    """What to offer the guest (room type, preferences, extras), each with the evidence behind it."""
+    guest = visible_guest(db, user, guest_id)
+    found = suggestions.for_guest(db, guest_id=guest.id, site=guest.site)
+    return [SuggestionOut.model_validate(s, from_attributes=True) for s in found]

@@ -100,3 +100,14 @@ class SettlementOut(BaseModel):
     honoured_for_others: int
     outstanding: int  # points of this property's issue still held by members
     net_value_minor: int  # positive: the chain owes the property for redemptions it honoured
+
+
+class SuggestionOut(BaseModel):
+    """An item to offer and why: the guest's own stays, or similar guests' (``because``)."""
+
+    item: str
+    score: float
+    own: int
+    stays: int
+    because: str
+    together: int

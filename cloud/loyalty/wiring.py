@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI
 
 from cloud.guests.context import build_guests
-from cloud.loyalty import api, pages
+from cloud.loyalty import api, pages, suggestions
 from cloud.loyalty.feedback import api as survey_api
 from cloud.loyalty.feedback import pages as survey_pages
 from cloud.loyalty.feedback.service import Surveys
@@ -37,6 +37,7 @@ def wrap(
 def install(app: FastAPI, services: Services) -> None:
     services.matcher = RegistryMatcher(services.guests.vault)
     services.billing.refund_hooks.append(RefundPoints(rules=RULES))
+    services.stay_panels["loyalty"] = suggestions.stay_panel  # the stay page: tier, points, what to offer
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(survey_api.router)
