@@ -64,3 +64,22 @@ def test_redemptions_are_refused_beyond_the_balance_outside_the_chain_or_the_sta
     chain.call("front_desk-rival", "POST", url, 404, json={**body, "site": "rival"})
     chain.call("front_desk-hotel", "POST", "/api/v1/loyalty/members", 404, json={"guest_id": "0" * 26})
     chain.call("front_desk-hotel", "GET", "/api/v1/loyalty/properties/hotel/settlement", 403)
+
+
+def test_the_member_page_shows_balances_and_ledger_to_the_member_s_properties_only(chain: Chain) -> None:
+    res = book(
+        chain,
+        "front_desk-annex",
+        "annex",
+        arrival=date(2027, 4, 12),
+        nights=1,
+        guest_name="Tomás Rey",
+        guest_email="tomas@example.com",
+    )
+    member = chain.call(
+        "front_desk-annex", "POST", "/api/v1/loyalty/members", 201, json={"guest_id": res["guest_id"]}
+    )
+    page = chain.client("front_desk-annex").get(f"/loyalty/members/{member['id']}")
+    assert page.status_code == 200 and 'id="available">0<' in page.text and "No entries yet." in page.text
+    assert chain.client("front_desk-rival").get(f"/loyalty/members/{member['id']}").status_code == 404
+    assert chain.client("front_desk-annex").get("/loyalty/members/not-an-id").status_code == 422
