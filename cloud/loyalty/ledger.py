@@ -17,7 +17,7 @@ from cloud.catalog.models import Property
 from cloud.loyalty import membership
 from cloud.loyalty.errors import InsufficientPoints, InvalidLoyalty
 from cloud.loyalty.models import REDEMPTION_KINDS, Entry, Lot, Member, Redemption, Settlement
-from cloud.loyalty.points import LotView, NotEnoughPoints, draw, expired
+from cloud.loyalty.points import Draw, LotView, NotEnoughPoints, draw, expired
 from cloud.loyalty.rules import EarningRules, expiry_of, tier_for
 from mqtt.envelope import new_id
 
@@ -194,15 +194,7 @@ def redeem(
     member = membership.load(session, member_id, lock=True)
     if membership.chain_of_site(session, site) != member.chain:
         raise InvalidLoyalty(f"property {site!r} is not in the member's chain")
-    lots = {lot.id: lot for lot in lots_of(session, member)}
-    try:
-        draws = draw(
-            [LotView(lot.id, lot.remaining, lot.expires_on) for lot in lots.values()],
-            points=points,
-            today=now.date(),
-        )
-    except NotEnoughPoints as exc:
-        raise InsufficientPoints(str(exc)) from exc
+    lots, draws = _plan(session, member, points=points, today=now.date())
     redemption = Redemption(
         id=new_id(),
         member_id=member.id,
@@ -220,23 +212,10 @@ def redeem(
     for part in draws:
         lot = lots[part.lot_id]
         lot.remaining -= part.points
-        entry = post(
-            session,
-            member,
-            lot,
-            Posting(
-                "redeem",
-                "available",
-                -part.points,
-                lot.site,
-                action,
-                actor,
-                reservation_id,
-                settle="redeem_out",
-            ),
-            rules=rules,
-            now=now,
-        )
+        spent = Posting(
+            "redeem", "available", -part.points, lot.site, action, actor, reservation_id, settle="redeem_out"
+        )  # the issuing property stops owing them
+        entry = post(session, member, lot, spent, rules=rules, now=now)
         settle(
             session, member=member, entry=entry, kind="redeem_in", site=site, points=part.points, rules=rules
         )
@@ -269,6 +248,19 @@ def expire(session: Session, member_id: str, *, today: date, rules: EarningRules
             now=now,
         )
     return sum(part.points for part in gone)
+
+
+def _plan(session: Session, member: Member, *, points: int, today: date) -> tuple[dict[str, Lot], list[Draw]]:
+    """The member's live lots and what to take from each (InsufficientPoints beyond the balance)."""
+    lots = {lot.id: lot for lot in lots_of(session, member)}
+    try:
+        return lots, draw(
+            [LotView(lot.id, lot.remaining, lot.expires_on) for lot in lots.values()],
+            points=points,
+            today=today,
+        )
+    except NotEnoughPoints as exc:
+        raise InsufficientPoints(str(exc)) from exc
 
 
 def _currency(session: Session, site: str) -> str:

@@ -81,47 +81,48 @@ class Mailer:
             sent_at=now,
             revenue_minor=0,
         )
-        session.add(send)
         page_lang = {"zh": "zh-Hans"}.get(language, language)
         stop = f"{self.base_url.rstrip('/')}/guest/unsubscribe/{self.signer.sign(guest_id)}?lang={page_lang}"
-        body = str(text["body"]).replace("{name}", data.name)
-        if campaign.offer_code:
-            body += f"\n\n{campaign.offer_code}"
-        key = f"marketing:{campaign.id}:{guest_id}"
+        body = str(text["body"]).replace("{name}", data.name) + (
+            f"\n\n{campaign.offer_code}" if campaign.offer_code else ""
+        )
         if campaign.channel == "email" and data.email:
             pixel = f"{self.base_url.rstrip('/')}/guest/m/{send.id}.gif"
-            page = html.escape(f"{body}\n\n{stop}").replace("\n", "<br>")
-            payload: dict[str, Any] = {
-                "text": f"{body}\n\n{stop}",
-                "subject": text["subject"],
-                "params": [],
-                "attachments": [],
-                "unsubscribe": stop,
-                "html": f'<p>{page}</p><img src="{pixel}" alt="" width="1" height="1">',
-            }
-            enqueue(
-                session,
-                channel="email",
-                recipient=data.email,
-                template="marketing_email",
-                language=language,
-                payload=payload,
-                dedupe_key=key,
-                now=now,
-                site=guest.site,
+            recipient, template, payload = (
+                data.email,
+                "marketing_email",
+                _email(body, str(text["subject"]), stop, pixel),
             )
-        elif data.phone:
-            enqueue(
-                session,
-                channel="whatsapp",
-                recipient=data.phone,
-                template=campaign.whatsapp_template,
-                language=language,
-                payload={"text": f"{body}\n{stop}", "params": [data.name, stop]},
-                dedupe_key=key,
-                now=now,
-                site=guest.site,
-            )
+        elif campaign.channel == "whatsapp" and data.phone:
+            recipient, template = data.phone, campaign.whatsapp_template
+            payload = {"text": f"{body}\n{stop}", "params": [data.name, stop]}
+        else:
+            return
+        session.add(send)
+        enqueue(
+            session,
+            channel=campaign.channel,
+            recipient=recipient,
+            template=template,
+            language=language,
+            payload=payload,
+            dedupe_key=f"marketing:{campaign.id}:{guest_id}",
+            now=now,
+            site=guest.site,
+        )
+
+
+def _email(body: str, subject: str, stop: str, pixel: str) -> dict[str, Any]:
+    """The email's text, its HTML twin with the open-counting image, and the one-click unsubscribe."""
+    page = html.escape(f"{body}\n\n{stop}").replace("\n", "<br>")
+    return {
+        "text": f"{body}\n\n{stop}",
+        "subject": subject,
+        "params": [],
+        "attachments": [],
+        "unsubscribe": stop,
+        "html": f'<p>{page}</p><img src="{pixel}" alt="" width="1" height="1">',
+    }
 
 
 def results(session: Session, campaign: Campaign) -> dict[str, Any]:
