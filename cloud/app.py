@@ -54,6 +54,8 @@ from cloud.ingest.store import IngestStore
 from cloud.keys.distribution import KeyDistributor
 from cloud.keys.keyring import Keyring
 from cloud.keys.storage import KeyDirectory
+from cloud.loyalty import wiring as loyalty
+from cloud.marketing import wiring as marketing
 from cloud.node import wiring as node_wiring
 from cloud.node.wiring import node_ingest
 from cloud.notify import wiring as notify
@@ -93,8 +95,8 @@ def build_services(settings: Settings, *, clock: Clock = utcnow,
     sessions = make_sessionmaker(engine)
     reads = FastReads(engine)
     keys = KeyDirectory(settings.keys_dir)
-    history = GuestHistory(settings.guests)
-    ledger = FolioLedger(settings.billing)  # stays keep their folios in step
+    # stays keep their folios in step, and their guests' points
+    ledger, history = loyalty.wrap(settings, FolioLedger(settings.billing), GuestHistory(settings.guests))
     services = Services(
         settings=settings, engine=engine, sessions=sessions, clock=clock,
         auth=auth.build_auth(settings.auth, sessions, reads), guests=guests,
@@ -200,7 +202,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow,
     reservations.install(app, services)
     auth.install(app, services, templates=templates, csrf_exempt=("/api/", "/guest/"))
     for area in (guests, billing, notify, api, board, telemetry, housekeeping, setup, channels, reports,
-                 node_wiring, operations, portal, guestweb):
+                 node_wiring, operations, portal, guestweb, loyalty, marketing):
         area.install(app, services)
     install_i18n(app, templates)  # the language is known to every page, errors too
     app.add_middleware(ApiRateLimit, per_minute=settings.api_rate_per_minute, burst=settings.api_rate_burst)

@@ -12,6 +12,8 @@ from cloud.core import idempotency  # noqa: F401
 from cloud.guests import models as guests  # noqa: F401
 from cloud.guestweb import models as guestweb  # noqa: F401
 from cloud.housekeeping import models as housekeeping  # noqa: F401
+from cloud.loyalty import models as loyalty  # noqa: F401
+from cloud.marketing import models as marketing  # noqa: F401
 from cloud.node import models as node  # noqa: F401
 from cloud.notify import models as notify  # noqa: F401
 from cloud.operations.facilities import models as facilities  # noqa: F401

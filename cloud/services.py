@@ -30,6 +30,7 @@ from cloud.ingest.service import IngestService
 from cloud.ingest.store import EventHook
 from cloud.keys.storage import KeyDirectory
 from cloud.notify.routes import NotifyContext
+from cloud.reservations.sales.guest_match import GuestMatcher
 from cloud.reservations.stays.credentials import CredentialIssuer
 from cloud.reservations.stays.guest_history import StayHistory
 from cloud.reservations.stays.ledger import StayLedger
@@ -72,6 +73,7 @@ class Services:
     publisher: CommandPublisher | None = None
     channels: ChannelContext | None = None  # the channel manager (cloud/channels)
     guestweb: GuestWebContext | None = None  # the public guest pages
+    matcher: GuestMatcher | None = None  # bookings find their guest's profile (cloud/loyalty)
 
     @property
     def mqtt_url(self) -> str | None:

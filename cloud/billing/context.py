@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Protocol
 
 import httpx
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.billing.fonts import FontChoice, find_cjk_font
+from cloud.billing.models import Payment
 from cloud.billing.settings import BillingSettings
 from cloud.core.clock import Clock, utcnow
 from cloud.core.deps import services
@@ -19,6 +20,12 @@ from cloud.payments.simulated import SimulatedCardProvider
 from cloud.payments.stripe import StripeProvider
 
 
+class RefundHook(Protocol):
+    def __call__(self, session: Session, refund: Payment) -> None:
+        """Told of a refund inside its transaction (loyalty takes back the points it earned)."""
+        ...
+
+
 @dataclass
 class BillingContext:
     sessions: sessionmaker[Session]
@@ -26,6 +33,7 @@ class BillingContext:
     provider: CardProvider
     clock: Clock = utcnow
     _font: FontChoice | None = field(default=None, repr=False)
+    refund_hooks: list[RefundHook] = field(default_factory=list)
 
     def font(self) -> FontChoice:
         if self._font is None:

@@ -167,6 +167,8 @@ def refund(payment_id: str, body: RefundIn, ctx: Ctx, user: BillingUser,
         row = payments.refund_payment(session, payment_id=payment_id, amount=amount,
                                       provider=ctx.provider, idempotency_key=check_key(key),
                                       now=ctx.clock())
+        for hook in ctx.refund_hooks:
+            hook(session, row)
         return 201, payment_body(row)
 
     return _idempotent(ctx, scope="refunds", key=key,

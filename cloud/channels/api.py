@@ -213,7 +213,13 @@ async def receive_reservations(request: Request, authorization: Annotated[str, H
             return Response(f"the document is larger than {limit} bytes", status_code=413)
     secret = authorization.removeprefix("Bearer ").strip()
     status, answer = await run_in_threadpool(
-        inbound.receive, svc.sessions, secret=secret, body=bytes(body), clock=svc.clock, ledger=svc.ledger
+        inbound.receive,
+        svc.sessions,
+        secret=secret,
+        body=bytes(body),
+        clock=svc.clock,
+        ledger=svc.ledger,
+        matcher=svc.matcher,
     )
     media = "application/xml" if status == 200 else "text/plain"
     return Response(answer, status_code=status, media_type=media)

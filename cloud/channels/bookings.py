@@ -26,13 +26,20 @@ from cloud.core.nights import local_today
 from cloud.reservations.errors import SoldOut, WrongState
 from cloud.reservations.sales import booking, cancellation
 from cloud.reservations.sales.booking import Booking
+from cloud.reservations.sales.guest_match import GuestMatcher
 from cloud.reservations.stays.ledger import StayLedger
 
 CONFLICTS = (SoldOut, Restricted)  # the channel sold what we cannot: kept as an overbooking
 
 
 def apply(
-    session: Session, channel: Channel, fact: ChannelBooking, *, now: datetime, ledger: StayLedger | None
+    session: Session,
+    channel: Channel,
+    fact: ChannelBooking,
+    *,
+    now: datetime,
+    ledger: StayLedger | None,
+    matcher: GuestMatcher | None = None,
 ) -> ChannelReservation:
     """Store one reservation fact; the caller commits (or rolls back everything on a refusal)."""
     prop = session.get(Property, channel.property_id)
@@ -56,10 +63,14 @@ def apply(
             raise ChannelInvalid(
                 f"confirmation number {fact.confirmation} was already received with other details"
             )
-        return _book(session, channel, prop, mapping, fact, total=total, now=now, ledger=ledger)
+        return _book(
+            session, channel, prop, mapping, fact, total=total, now=now, ledger=ledger, matcher=matcher
+        )
     if found is None:
         raise ChannelInvalid(f"a modify for reservation {fact.confirmation}, which was never received")
-    return _modify(session, channel, prop, found, mapping, fact, total=total, now=now, ledger=ledger)
+    return _modify(
+        session, channel, prop, found, mapping, fact, total=total, now=now, ledger=ledger, matcher=matcher
+    )
 
 
 def _checked(
@@ -118,6 +129,7 @@ def _book(
     total: int,
     now: datetime,
     ledger: StayLedger | None,
+    matcher: GuestMatcher | None = None,
 ) -> ChannelReservation:
     row = ChannelReservation(
         channel_id=channel.id,
@@ -128,7 +140,7 @@ def _book(
         updated_at=now,
     )
     _describe(row, mapping, fact, total)
-    row.reservation_id = _sell(session, prop, mapping, fact, row, now=now, ledger=ledger)
+    row.reservation_id = _sell(session, prop, mapping, fact, row, now=now, ledger=ledger, matcher=matcher)
     session.add(row)
     session.flush()
     return row
@@ -143,6 +155,7 @@ def _sell(
     *,
     now: datetime,
     ledger: StayLedger | None,
+    matcher: GuestMatcher | None = None,
 ) -> str | None:
     """Our reservation's id, or None with the row marked an overbooking (nothing held)."""
     type_, plan = session.get(RoomType, mapping.room_type_id), session.get(RatePlan, mapping.rate_plan_id)
@@ -163,7 +176,7 @@ def _sell(
     )
     try:
         with session.begin_nested():
-            res = booking.book(session, request, now=now)
+            res = booking.book(session, request, now=now, matcher=matcher)
             session.flush()
     except CONFLICTS as exc:
         row.status = "overbooked"
@@ -187,6 +200,7 @@ def _modify(
     total: int,
     now: datetime,
     ledger: StayLedger | None,
+    matcher: GuestMatcher | None = None,
 ) -> ChannelReservation:
     if found.status in ("cancelled", "overbooking_cancelled"):
         raise ChannelInvalid(f"reservation {fact.confirmation} was cancelled; it cannot be modified")
@@ -194,7 +208,9 @@ def _modify(
     if found.reservation_id is None:  # an overbooking: try to sell the new stay
         _describe(found, mapping, fact, total)
         found.status = "booked"
-        found.reservation_id = _sell(session, prop, mapping, fact, found, now=now, ledger=ledger)
+        found.reservation_id = _sell(
+            session, prop, mapping, fact, found, now=now, ledger=ledger, matcher=matcher
+        )
         return found
     res = booking.load(session, found.reservation_id, lock=True)
     type_ = session.get(RoomType, mapping.room_type_id)

@@ -21,6 +21,7 @@ from cloud.reservations.errors import InvalidRequest, WrongState
 from cloud.reservations.models import Reservation
 from cloud.reservations.sales import booking, cancellation, queries
 from cloud.reservations.sales.booking import Booking
+from cloud.reservations.sales.guest_match import GuestMatcher
 from cloud.reservations.stays.ledger import StayLedger
 
 PAY_CHOICES = ("deposit", "full")
@@ -59,11 +60,11 @@ def amount_due(res: Reservation, pay: str) -> int:
 
 
 def hold(session: Session, request: Booking, *, pay: str, ledger: StayLedger | None, now: datetime,
-         minutes: int) -> tuple[Reservation, GuestHold]:
+         minutes: int, matcher: GuestMatcher | None = None) -> tuple[Reservation, GuestHold]:
     """Book on the desk's path and hold the booking for ``minutes`` until its payment settles."""
     if pay not in PAY_CHOICES:
         raise ValueError(f"pay is one of {PAY_CHOICES}")
-    res = booking.book(session, request, now=now)
+    res = booking.book(session, request, now=now, matcher=matcher)
     if ledger is not None:
         ledger.booked(session, res, now=now)
     held = GuestHold(reservation_id=res.id, state="held", pay=pay, amount_minor=amount_due(res, pay),

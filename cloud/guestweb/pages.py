@@ -172,7 +172,7 @@ async def book(request: Request, site: str) -> Response:
         def work(session: Session) -> tuple[int, Any]:
             now = app.clock()
             res, _held = engine.hold(session, request_, pay=asked.pay, ledger=app.ledger, now=now,
-                                     minutes=ctx.settings.guestweb_hold_minutes)
+                                     minutes=ctx.settings.guestweb_hold_minutes, matcher=app.matcher)
             return 201, {"reservation": res.id}
 
         _status, body = await run_in_threadpool(partial(

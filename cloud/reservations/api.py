@@ -21,6 +21,7 @@ from cloud.reservations.errors import RoomUnavailable
 from cloud.reservations.present import reservation_json, reservation_out
 from cloud.reservations.sales import booking, cancellation, queries, quick_availability
 from cloud.reservations.sales.booking import Booking
+from cloud.reservations.sales.guest_match import MatcherDep
 from cloud.reservations.sales.sellable import cache_of
 from cloud.reservations.schemas import MoveIn, QuoteOut, ReservationIn, ReservationOut, ReservationPatch
 from cloud.reservations.stays import rooms
@@ -75,6 +76,7 @@ async def create(
     sessions: SessionsDep,
     clock: ClockDep,
     ledger: LedgerDep,
+    matcher: MatcherDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> FastJSONResponse:
     """Book a room of a type (its folio opens, the confirmation is queued); with an
@@ -88,7 +90,7 @@ async def create(
     def work(session: Session) -> tuple[int, Any]:
         allow(session, user, site)
         now = clock()
-        res = booking.book(session, request, now=now)
+        res = booking.book(session, request, now=now, matcher=matcher)
         if ledger is not None:
             ledger.booked(session, res, now=now)
         return 201, reservation_json(session, res)

@@ -23,6 +23,7 @@ from cloud.reservations.errors import InvalidRequest
 from cloud.reservations.models import Reservation
 from cloud.reservations.present import reservation_out
 from cloud.reservations.sales import booking, cancellation, queries
+from cloud.reservations.sales.guest_match import guest_matcher
 from cloud.reservations.stays import rooms
 from cloud.reservations.stays import service as stays
 from cloud.reservations.stays.ledger import Settle, stay_ledger
@@ -148,7 +149,7 @@ async def book(request: Request, db: DbSession, user: GuestDataUser, site: str |
     try:
         request_ = _booking(prop, form)
         with db.begin_nested():
-            res = booking.book(db, request_, now=request_time(request))
+            res = booking.book(db, request_, now=request_time(request), matcher=guest_matcher(request))
             ledger = stay_ledger(request)
             if ledger is not None:
                 ledger.booked(db, res, now=request_time(request))

@@ -19,6 +19,7 @@ from cloud.channels.ota import res_messages
 from cloud.channels.ota.xml import XmlRefused, parse, serialize
 from cloud.channels.status import note_problem, note_sync
 from cloud.core.clock import Clock
+from cloud.reservations.sales.guest_match import GuestMatcher
 from cloud.reservations.stays.ledger import StayLedger
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,13 @@ TRIES = 3  # a deadlock or a concurrent first delivery of the same confirmation:
 
 
 def receive(
-    sessions: sessionmaker[Session], *, secret: str, body: bytes, clock: Clock, ledger: StayLedger | None
+    sessions: sessionmaker[Session],
+    *,
+    secret: str,
+    body: bytes,
+    clock: Clock,
+    ledger: StayLedger | None,
+    matcher: GuestMatcher | None = None,
 ) -> tuple[int, bytes]:
     """(HTTP status, body) for one reservation document from the channel holding ``secret``."""
     with sessions() as session:
@@ -42,7 +49,7 @@ def receive(
     for attempt in range(TRIES):
         now = clock()
         try:
-            ours = _store(sessions, channel_id, doc, now=now, ledger=ledger)
+            ours = _store(sessions, channel_id, doc, now=now, ledger=ledger, matcher=matcher)
         except ChannelInvalid as exc:
             _refused(sessions, channel_id, exc.detail, now)
             return 200, serialize(res_messages.response(doc, now=now, errors=[exc.detail]))
@@ -62,10 +69,14 @@ def _store(
     *,
     now: datetime,
     ledger: StayLedger | None,
+    matcher: GuestMatcher | None,
 ) -> list[tuple[str, str]]:
     with sessions.begin() as session:
         channel = registry.get_by_id(session, channel_id)
-        stored = [bookings.apply(session, channel, fact, now=now, ledger=ledger) for fact in doc.bookings]
+        stored = [
+            bookings.apply(session, channel, fact, now=now, ledger=ledger, matcher=matcher)
+            for fact in doc.bookings
+        ]
         ours = [(row.confirmation, row.reservation_id or f"overbooking-{row.id}") for row in stored]
         note_sync(session, channel_id, "inbound", at=now)
     return ours

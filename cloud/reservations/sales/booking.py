@@ -18,6 +18,7 @@ from cloud.reservations.errors import InvalidRequest, UnknownResource, WrongStat
 from cloud.reservations.groups import service as groups
 from cloud.reservations.models import HOLDING, Reservation, ReservationNight
 from cloud.reservations.sales import allocation, inventory, sellable
+from cloud.reservations.sales.guest_match import GuestMatcher
 from cloud.reservations.sales.sale import Sale
 from cloud.reservations.sales.sellable import PlanInfo, Sellable, TypeInfo
 from cloud.reservations.stays import rooms
@@ -72,13 +73,17 @@ class _Order(NamedTuple):
     priced: Quote
 
 
-def book(session: Session, request: Booking, *, now: datetime) -> Reservation:
+def book(
+    session: Session, request: Booking, *, now: datetime, matcher: GuestMatcher | None = None
+) -> Reservation:
     """Sell one room of a type for the stay; SoldOut when the type has none left on some night.
 
     Three statements in the usual case: the catalog stamp with the inventory and the free rooms,
     then the reservation with its nights and room (see ``sale``), then the commit. The catalog
     comes from memory, checked against the stamp read in the same statement.
     """
+    if matcher is not None:  # every stay belongs to a guest: a profile is found or made
+        request = matcher.attach(session, request)
     if session.new or session.dirty or session.deleted:
         session.flush()  # the statements below bypass the unit of work
     engine = session.get_bind()

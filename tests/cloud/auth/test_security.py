@@ -28,7 +28,9 @@ GUEST_PAGES = {"/guest/{site}", "/guest/{site}/book", "/guest/{site}/stay/{ref}"
                "/guest/{site}/precheckin/{ref}/qr.png", "/guest/{site}/stay/{ref}/key",
                "/guest/{site}/stay/{ref}/key.png", "/guest/{site}/stay/{ref}/checkout",
                "/guest/{site}/stay/{ref}/cancel", "/guest/{site}/stay/{ref}/requests",
-               "/guest/{site}/stay/{ref}/facilities"}
+               "/guest/{site}/stay/{ref}/facilities", "/guest/{site}/survey/{token}",
+               "/api/v1/loyalty/surveys/{token}/answer", "/guest/unsubscribe/{ref}", "/guest/m/{send_id}.gif",
+               "/api/v1/marketing/unsubscribe/{ref}"}
 PUBLIC = {"/signin", "/signin/unlock", "/signin/unlock/{token}", "/health", "/lang", "/signout",
           "/api/v1/auth/tokens", *WEBHOOKS, *CHANNELS,
           *GUEST_PAGES}

@@ -54,6 +54,7 @@ def test_booking_holds_a_room_on_the_desk_path_and_redirects_to_a_signed_link(
         held = s.get(GuestHold, res.id)
         assert held is not None and held.state == "held" and held.amount_minor == res.deposit_required_minor
         assert res.guest_language == "es" and res.id not in link  # the link names no booking id
+        assert res.guest_id is not None  # the booking found (here: made) its guest's registry profile
     page = client.get(link)
     assert page.status_code == 200 and "Ana Ruiz" in page.text
 

@@ -228,3 +228,24 @@ def test_the_golden_booking_is_stored_with_its_guest(
         assert res.guest_phone == "+34 600 123 456" and res.guest_email == "lucia.f@guest.example"
         row = session.scalars(select(ChannelReservation)).one()
         assert (row.confirmation, row.total_minor) == ("4411-99812", 33000)
+
+
+def test_channel_bookings_find_their_guest_s_profile_by_email(
+    sessions: sessionmaker[Session], channel: tuple[int, str]
+) -> None:
+    from cloud.guests.context import build_guests
+    from cloud.guests.models import Guest
+    from cloud.guests.settings import GuestSettings
+    from cloud.loyalty.guest_link import RegistryMatcher
+
+    matcher = RegistryMatcher(build_guests(GuestSettings()).vault)
+    for number in ("4411-99812", "4411-99813"):  # the same guest (email and phone) books twice
+        body = GOLDEN.read_bytes().replace(b"4411-99812", number.encode())
+        status, _answer = inbound.receive(
+            sessions, secret=channel[1], body=body, clock=lambda: NOW, ledger=None, matcher=matcher
+        )
+        assert status == 200
+    with sessions() as session:
+        guests = [res.guest_id for res in session.scalars(select(Reservation))]
+        assert len(guests) == 2 and len(set(guests)) == 1 and None not in guests
+        assert session.scalar(select(func.count()).select_from(Guest)) == 1

@@ -1,0 +1,26 @@
+"""Errors of the loyalty programme."""
+
+from __future__ import annotations
+
+from cloud.core.errors import Conflict, DomainError, NotFound
+
+
+class MemberNotFound(NotFound):
+    type_ = "/problems/loyalty/member-not-found"
+    title = "Member not found"
+
+
+class InvalidLoyalty(DomainError):
+    status = 422
+    type_ = "/problems/loyalty/invalid"
+    title = "Invalid loyalty request"
+
+
+class InsufficientPoints(Conflict):
+    type_ = "/problems/loyalty/insufficient-points"
+    title = "Not enough points"
+
+
+class SurveyNotFound(NotFound):
+    type_ = "/problems/loyalty/survey-not-found"
+    title = "Survey not found"

@@ -1,0 +1,1 @@
+"""Feedback: a short survey after every stay and a check in the middle of longer ones."""

@@ -1,0 +1,81 @@
+"""Every stay belongs to a guest: a booking without a profile is matched to one or given one.
+
+The desk, the channels and the booking engine hand their booking request here before it is
+sold; personal data goes only into the registry (sealed, with blind indexes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from pydantic import ValidationError
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from cloud.auth.audit import audit
+from cloud.guests import registry
+from cloud.guests.crypto import name_tokens
+from cloud.guests.models import Guest
+from cloud.guests.schemas import GuestInput
+from cloud.guests.vault import Vault
+from cloud.loyalty import membership
+from cloud.loyalty.matching import Candidate, Match, MatchKind, decide
+from cloud.reservations.sales.booking import Booking
+
+ACTOR = "system:guest-match"
+
+
+class RegistryMatcher:
+    """Matches a booking to a registry profile: exact by email or phone, else by name."""
+
+    def __init__(self, vault: Vault) -> None:
+        self._vault = vault
+
+    def attach(self, session: Session, request: Booking) -> Booking:
+        if request.guest_id is not None:
+            return request
+        data = _input(request)
+        match = decide(self.candidates(session, site=request.property, data=data))
+        if match.guest_id is not None:
+            guest = registry.load(session, match.guest_id)
+        else:
+            guest = registry.register(session, self._vault, actor=ACTOR, site=request.property, data=data)
+        membership.join_known(session, actor=ACTOR, guest=guest)
+        _record(session, guest=guest, match=match)
+        return replace(request, guest_id=guest.id)
+
+    def candidates(self, session: Session, *, site: str, data: GuestInput) -> list[Candidate]:
+        email = self._vault.email_key(data.email) if data.email else None
+        phone = self._vault.phone_key(data.phone) if data.phone else None
+        name = self._vault.index.digest("name", " ".join(sorted(name_tokens(data.name))))
+        keys = [(Guest.email_bidx, email), (Guest.phone_bidx, phone), (Guest.name_bidx, name)]
+        clauses = [column == value for column, value in keys if value is not None]
+        query = (
+            select(Guest)
+            .where(Guest.site == site, Guest.erased_at.is_(None), Guest.merged_into.is_(None), or_(*clauses))
+            .limit(50)
+        )
+        return [
+            Candidate(
+                g.id,
+                email=email is not None and g.email_bidx == email,
+                phone=phone is not None and g.phone_bidx == phone,
+                name=g.name_bidx == name,
+            )
+            for g in session.scalars(query)
+        ]
+
+
+def _input(request: Booking) -> GuestInput:
+    """The booking's contact as registry input; a malformed email or phone is left out, not fatal."""
+    base = {"name": request.guest_name.strip()[:200] or "?", "language": request.guest_language or ""}
+    try:
+        return GuestInput.model_validate({**base, "email": request.guest_email, "phone": request.guest_phone})
+    except ValidationError:
+        return GuestInput.model_validate({**base, "language": ""})
+
+
+def _record(session: Session, *, guest: Guest, match: Match) -> None:
+    detail = {"match": match.kind.value, "doubts": list(match.doubts)}
+    if match.kind is not MatchKind.NEW or match.doubts:
+        audit(session, ACTOR, "guest.match", "guest", guest.id, detail, site=guest.site)

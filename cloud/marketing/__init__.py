@@ -1,0 +1,1 @@
+"""Marketing to guests who opted in: segments, campaigns, unsubscribes honoured at once, results."""
