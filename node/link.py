@@ -12,7 +12,7 @@ import collections
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import paho.mqtt.client as paho
@@ -152,7 +152,10 @@ class NodeLink:
         status = GatewayStatus(state="online" if state == "online" else "offline")
         return encode(type="gateway.status", source=self.source, data=status).to_json()
 
-    def _publish(self, entry: OutboxEntry) -> int | None:
+    def _publish(self, entries: Sequence[OutboxEntry]) -> int | None:
+        """One event per message (the relay is built with batches of one): the cloud's node
+        ingest confirms and replays a node's operations one by one, in order."""
+        [entry] = entries
         payload = event_json(
             id=entry.id,
             type=entry.type,

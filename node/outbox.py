@@ -107,10 +107,11 @@ class NodeOutbox:
         """What the desk did that the cloud has not confirmed yet, in order."""
         return [OPERATIONS[e.type].model_validate(e.data) for e in self.after(0, limit=100_000)]
 
-    def after(self, seq: int, *, limit: int) -> list[OutboxEntry]:
+    def after(self, seq: int, *, limit: int, with_data: bool = True) -> list[OutboxEntry]:
         return self._entries("WHERE seq > ? ORDER BY seq LIMIT ?", [seq, limit])
 
-    def stale(self, *, sent_before: float, up_to_seq: int, limit: int) -> list[OutboxEntry]:
+    def stale(self, *, sent_before: float, up_to_seq: int, limit: int,
+              with_data: bool = True) -> list[OutboxEntry]:
         return self._entries(
             "WHERE last_sent IS NOT NULL AND last_sent < ? AND seq <= ? ORDER BY seq LIMIT ?",
             [sent_before, up_to_seq, limit],
