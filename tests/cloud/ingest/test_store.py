@@ -18,9 +18,20 @@ AT = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 
 
 def _row(n: int) -> dict[str, object]:
-    return {"id": f"E{n:05d}", "site": "hotel", "floor": "f1", "room": "101", "type": "door.opened",
-            "ts": AT, "source": "gw.hotel.f1", "seq": n, "credential_id": None, "data": {"room": "101"},
-            "received_at": AT, "dead_letter": None}
+    return {
+        "id": f"E{n:05d}",
+        "site": "hotel",
+        "floor": "f1",
+        "room": "101",
+        "type": "door.opened",
+        "ts": AT,
+        "source": "gw.hotel.f1",
+        "seq": n,
+        "credential_id": None,
+        "data": {"room": "101"},
+        "received_at": AT,
+        "dead_letter": None,
+    }
 
 
 def test_a_redelivered_id_is_stored_once_and_only_new_events_are_reported(db_url: str) -> None:
