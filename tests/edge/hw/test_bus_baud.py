@@ -57,8 +57,14 @@ def test_a_tap_crosses_a_bus_paced_at_1_mbaud() -> None:
     node = SimulatedDoorNode(3, pace_baud=1_000_000).start()
     try:
         bus = SerialBus(open_port(node.device, baudrate=1_000_000))
-        service = DoorNodes(bus, [NodeConfig(3, "room-101")], decide=_grant, emit=lambda _fact: None,
-                            now=lambda: datetime.now(UTC), unlock_ms=50)
+        service = DoorNodes(
+            bus,
+            [NodeConfig(3, "room-101")],
+            decide=_grant,
+            emit=lambda _fact: None,
+            now=lambda: datetime.now(UTC),
+            unlock_ms=50,
+        )
         for _ in range(5):  # boot reports taken: the node hears its gateway
             service.poll_once()
         mark = node.lock.mark()
