@@ -13,6 +13,7 @@ from cloud.guests import models as guests  # noqa: F401
 from cloud.guestweb import models as guestweb  # noqa: F401
 from cloud.housekeeping import models as housekeeping  # noqa: F401
 from cloud.notify import models as notify  # noqa: F401
+from cloud.operations.attendance import models as attendance  # noqa: F401
 from cloud.operations.facilities import models as facilities  # noqa: F401
 from cloud.operations.inventory import models as inventory  # noqa: F401
 from cloud.operations.requests import models as service_requests  # noqa: F401
