@@ -12,9 +12,11 @@ from cloud.auth.deps import require_role
 from cloud.auth.roles import Principal, Role
 from cloud.auth.scope import SiteScopeDep
 from cloud.core.deps import ClockDep, DbSession
+from cloud.core.nights import local_today
 from cloud.core.templating import templates
 from cloud.operations.attendance import service
 from cloud.operations.attendance.api import monday_of
+from cloud.operations.requests.service import property_of
 
 router = APIRouter(prefix="/operations/attendance", include_in_schema=False)
 Manager = Annotated[Principal, require_role(Role.MANAGER, Role.CHAIN_ADMIN)]
@@ -32,7 +34,8 @@ def week_page(
     sites = scope.narrow()
     if not sites:
         return HTMLResponse("", status_code=403)
-    year, number, _ = clock().isocalendar()
+    zone = property_of(db, sites[0]).timezone
+    year, number, _ = local_today(clock(), zone).isocalendar()
     chosen = week or f"{year}-W{number:02d}"
     monday: datetime = monday_of(chosen)
     rows = service.week_report(db, site=sites[0], monday=monday)
