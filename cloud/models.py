@@ -16,6 +16,7 @@ from cloud.loyalty import models as loyalty  # noqa: F401
 from cloud.marketing import models as marketing  # noqa: F401
 from cloud.node import models as node  # noqa: F401
 from cloud.notify import models as notify  # noqa: F401
+from cloud.operations.attendance import models as attendance  # noqa: F401
 from cloud.operations.facilities import models as facilities  # noqa: F401
 from cloud.operations.inventory import models as inventory  # noqa: F401
 from cloud.operations.requests import models as service_requests  # noqa: F401

@@ -66,6 +66,7 @@ from mqtt.messages import (
     RemoteUnlock,
     RoomSettings,
     RoomState,
+    StaffPunch,
 )
 from mqtt.topics import Kind, Topic
 
@@ -205,7 +206,15 @@ class Gateway:
         return self.access.facility(card=card, door=door)
 
     def facility_decided(self, door: str, decision: Decision, *, at: datetime) -> None:
-        """A common area's or floor reader's tap: the same access events as a room's, no room."""
+        """A common area's or floor reader's tap: the same access events as a room's, no room.
+        At a time clock the decision is a punch: accepted only for a staff card that passed."""
+        settings = self.config.facility_doors.get(door)
+        if settings is not None and settings.mode == "clock":
+            accepted = decision.granted and decision.kind == "staff"
+            reason = str(decision.reason) if not decision.granted else "granted" if accepted else "not_staff"
+            self.record("staff.punch", StaffPunch(door=door, accepted=accepted, reason=reason[:64],
+                                                  credential_id=decision.credential_id, kind=decision.kind))
+            return
         data = AccessDecision(door=door, granted=decision.granted, reason=str(decision.reason)[:64],
                               credential_id=decision.credential_id, kind=decision.kind)
         self.record("access.granted" if decision.granted else "access.denied", data)

@@ -38,6 +38,14 @@ class FacilityDoorSettings(BaseModel):
     node: int = Field(ge=1, le=126, description="door node address on the bus")
     area: AreaName | None = Field(default=None, description="the common area it guards")
     hours: str | None = Field(default=None, description="opening hours for guests, e.g. 07:00-22:00")
+    mode: Literal["door", "clock"] = Field(
+        default="door", description="clock: a staff time clock (area staff), its decision is a punch")
+
+    @model_validator(mode="after")
+    def _clock_is_for_staff(self) -> FacilityDoorSettings:
+        if self.mode == "clock" and self.area != "staff":
+            raise ValueError("a time clock guards the staff area")
+        return self
 
 
 class LiftSettings(BaseModel):

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from edge.ports import FloorInputs
 from edge.store import Store
 from mqtt.access_messages import KeyUpsert
-from mqtt.keycard import NO_AREAS, Area, Card, Kind, assemble, encode_body
+from mqtt.keycard import ALL_FLOORS, NO_AREAS, Area, Card, Kind, assemble, encode_body
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +112,15 @@ class SimulatedDesk:
                     lift_floors=lift_floors)
         body = encode_body(card)
         return assemble(body, self._key.sign(body))
+
+    def staff(self, *, now: datetime, days: int = 30, areas: Area = Area.STAFF) -> tuple[bytes, str]:
+        """A staff card (no room, its area bits) and its credential id."""
+        start = now.replace(microsecond=0)
+        card = Card(kind=Kind.STAFF, key_id=self.key_id, credential_id=secrets.randbits(63), site=self._site,
+                    issued_at=start, valid_from=start, valid_until=start + timedelta(days=days),
+                    floor=ALL_FLOORS, areas=areas)
+        body = encode_body(card)
+        return assemble(body, self._key.sign(body)), card.credential_ref
 
 
 @dataclass

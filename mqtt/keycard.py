@@ -31,6 +31,7 @@ class Kind(IntEnum):
     MAINTENANCE = 3
     MASTER = 4
     EMERGENCY = 5
+    STAFF = 6  # back-of-house staff: area doors and time clocks, never a room door
 
 
 class Area(IntFlag):
@@ -221,6 +222,8 @@ def _check_scope(kind: Kind, *, floor: int, rooms: tuple[int, ...], guest: int,
         raise CardFormatError("floor", "a housekeeping card is scoped to one floor")
     if kind in (Kind.MASTER, Kind.EMERGENCY) and (floor != ALL_FLOORS or rooms):
         raise CardFormatError("floor", f"a {kind.name.lower()} card opens all floors, no rooms")
+    if kind is Kind.STAFF and (floor != ALL_FLOORS or rooms):
+        raise CardFormatError("floor", "a staff card opens no room: all floors, no rooms")
     if kind is Kind.MAINTENANCE and rooms and floor == ALL_FLOORS:
         raise CardFormatError("floor", "a maintenance card's rooms need one floor")
 

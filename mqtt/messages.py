@@ -124,6 +124,15 @@ class RoomSetback(RoomEvent):
     saved_kwh: float = Field(default=0.0, ge=0)
 
 
+class StaffPunch(RoomEvent):
+    """A tap at a staff time clock (``door``): a punch when accepted, else the card's refusal."""
+
+    accepted: bool
+    reason: str = Field(max_length=64)
+    credential_id: str | None = Field(default=None, max_length=64)
+    kind: str | None = Field(default=None, max_length=32)
+
+
 class Occupancy(RoomEvent):
     occupied: bool
     guest_present: bool = False
@@ -138,6 +147,7 @@ EVENT_MODELS: dict[str, type[Data]] = {
     "door.forced": DoorEvent,
     "room.occupancy": Occupancy,
     "room.vacated": RoomVacated,
+    "staff.punch": StaffPunch,
     "tamper": Tamper,
     "node.offline": NodeOffline,
     "node.fault": NodeFault,

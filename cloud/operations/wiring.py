@@ -6,6 +6,9 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
+from cloud.operations.attendance import api as attendance_api
+from cloud.operations.attendance import pages as attendance_pages
+from cloud.operations.attendance.service import punch_hook
 from cloud.operations.facilities import api as facility_api
 from cloud.operations.facilities import guest_pages as facility_guest_pages
 from cloud.operations.facilities import pages as facility_pages
@@ -27,6 +30,9 @@ def install(app: FastAPI, services: Services) -> None:
     app.include_router(facility_guest_pages.router)
     app.include_router(inventory_api.router)
     app.include_router(inventory_pages.router)
+    app.include_router(attendance_api.router)
+    app.include_router(attendance_pages.router)
+    services.event_hooks.append(punch_hook)  # staff.punch events from the time clocks
     app.include_router(request_pages.router)
     app.include_router(guest_pages.router)
     services.workers.append(LateRequestSweeper(services.sessions, clock=services.clock))

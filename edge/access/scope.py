@@ -37,7 +37,7 @@ def opens(card: Card, door: Door) -> bool:
     if card.kind in (Kind.MASTER, Kind.EMERGENCY):
         return True
     if door.room is not None:
-        return _opens_room(card, door.floor, door.room)
+        return card.kind is not Kind.STAFF and _opens_room(card, door.floor, door.room)
     if door.area is not None:
         return bool(card.areas & door.area)
     return card.lift_allows(door.floor)

@@ -9,8 +9,9 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -23,6 +24,7 @@ from cloud.core.db import make_engine, make_sessionmaker
 from cloud.core.migrate import upgrade
 from cloud.core.nights import local_today
 from cloud.housekeeping import daily_tasks
+from cloud.operations.attendance.models import StaffCard, StaffPunch
 from cloud.operations.facilities import service as facilities
 from cloud.operations.inventory import service as inventory
 from cloud.operations.inventory.models import StockMove
@@ -125,6 +127,41 @@ def _operations(s: Session, stay: str) -> None:
     )
 
 
+def _punches(s: Session) -> None:
+    """Fang's card and a day of punches this week: in, out for lunch, back, and no way out yet."""
+    now = utcnow()
+    s.add(
+        StaffCard(
+            credential_id="00000000000000f1",
+            site="hotel",
+            username="fang",
+            role="housekeeping",
+            areas=0x180,
+            shift_start=time(7),
+            issued_at=now,
+            valid_until=now + timedelta(days=90),
+            revoked_at=None,
+            card="",
+        )
+    )
+    zone = ZoneInfo("Europe/Madrid")
+    today = local_today(now, "Europe/Madrid")
+    for n, hour in enumerate((8, 10, 11)):
+        at = datetime.combine(today, time(hour), zone)
+        s.add(
+            StaffPunch(
+                id=f"punch-{n}",
+                site="hotel",
+                clock="clock-1",
+                credential_id="00000000000000f1",
+                username="fang",
+                at=at,
+                accepted=True,
+                reason="granted",
+            )
+        )
+
+
 def _seed(url: str, keys: Path) -> str:
     engine = make_engine(url)
     upgrade(engine)
@@ -144,6 +181,7 @@ def _seed(url: str, keys: Path) -> str:
                 chain=DEMO_CHAIN,
             )
         _operations(s, stay)
+        _punches(s)
     engine.dispose()
     return stay
 

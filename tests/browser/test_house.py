@@ -142,6 +142,9 @@ def test_the_manager_asks_for_a_guest_from_the_desk_and_cancels_it(
         _shot(page, "house-requests-desk-en.png")
         row.get_by_role("button", name="Cancel").click()
         expect(page.locator("tr", has_text="Two extra pillows")).to_have_count(0)
+        page.get_by_role("link", name="Attendance").click()
+        expect(page.locator("tr[data-person='fang']")).to_contain_text("2:00")
+        _shot(page, "house-attendance-en.png")
     finally:
         context.close()
 

@@ -15,7 +15,7 @@ from edge.hw.sim_node import SimulatedBus, SimulatedDoorNode
 from edge.sim import SimulatedDesk
 from firmware.doornode import frame as fr
 from mqtt.keycard import Area
-from mqtt.messages import RemoteUnlock
+from mqtt.messages import CredentialRevoke, RemoteUnlock
 from tests.edge.cloud_peer import wait_until
 
 
@@ -184,6 +184,56 @@ def test_a_pool_reader_on_the_bus_decides_with_the_card_s_areas(tmp_path: Path) 
         assert all("room" not in data for data in at_pool)
         assert {"door": "pool", "node": 9, "fault": "two_cards"} in at_pool
         assert bus.nodes[7].lock.level == 0  # the room's door never moved
+    finally:
+        gw.hardware.stop()
+        bus.close()
+        gw.store.close()
+
+
+def test_a_time_clock_on_the_bus_punches_staff_cards_and_refuses_a_revoked_one(tmp_path: Path) -> None:
+    bus = SimulatedBus([7, 9], link_timeout_ms=300, decision_timeout_ms=400, reread_ms=100).start()
+    config = load_config(
+        env={},
+        overrides={
+            "site": "hotel",
+            "floor": "f1",
+            "rooms": ["101"],
+            "data_dir": tmp_path,
+            "site_number": 4,
+            "floor_number": 1,
+            "trust_system_clock": True,
+            "hardware": "pi",
+            "serial_url": bus.device,
+            "door_nodes": {"101": 7},
+            "facility_doors": {"clock-1": {"node": 9, "area": "staff", "mode": "clock"}},
+        },
+    )
+    gw, _ = build(config)
+    assert gw.hardware is not None
+    gw.hardware.start(gw)
+
+    def punches() -> list[tuple[bool, str, str | None]]:
+        return [
+            (e.data["accepted"], e.data["reason"], e.data.get("credential_id"))
+            for e in gw.store.after(0, limit=100)
+            if e.type == "staff.punch"
+        ]
+
+    try:
+        desk = SimulatedDesk.load_or_create(gw.store, site=4, floor=1)
+        assert gw.command("key.upsert", desk.key_command()).ok  # type: ignore[union-attr]
+        card, credential = desk.staff(now=gw.now())
+        clock = bus.nodes[9]
+        clock.tap(card)
+        wait_until(lambda: (True, "granted", credential) in punches(), timeout=5, what="punch")
+        clock.tap(desk.issue("101", now=gw.now()))  # a guest card is no punch
+        wait_until(lambda: any(r == "wrong_door" for _, r, _ in punches()), timeout=5, what="guest refused")
+        revoke = CredentialRevoke(credential_id=credential)
+        assert gw.command("credential.revoke", revoke).ok  # type: ignore[union-attr]
+        clock.tap(card)
+        wait_until(lambda: (False, "revoked", credential) in punches(), timeout=5, what="revoked refused")
+        assert [a for a, _, c in punches() if c == credential] == [True, False]
+        assert not [e for e in gw.store.after(0, limit=100) if e.type.startswith("access.")]
     finally:
         gw.hardware.stop()
         bus.close()

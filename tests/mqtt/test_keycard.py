@@ -71,6 +71,7 @@ def test_staff_cards_round_trip() -> None:
         guest_card(kind=Kind.MAINTENANCE, guest=0, sequence=0, rooms=(), floor=ALL_FLOORS),
         guest_card(kind=Kind.MASTER, guest=0, sequence=0, rooms=(), floor=ALL_FLOORS),
         guest_card(kind=Kind.EMERGENCY, guest=0, sequence=0, rooms=(), floor=ALL_FLOORS),
+        guest_card(kind=Kind.STAFF, guest=0, sequence=0, rooms=(), floor=ALL_FLOORS, areas=Area.STAFF),
     ]
     for card in staff:
         assert parse_card(signed(card)).card == card
@@ -127,6 +128,7 @@ def _raw(rooms: tuple[int, ...] = (301, 302), **fields: int) -> bytes:
     ((), {"kind": int(Kind.MASTER), "guest": 0, "seq": 0, "floor": 3}, "floor"),
     ((), {"kind": int(Kind.HOUSEKEEPING), "guest": 0, "seq": 0, "floor": ALL_FLOORS}, "floor"),
     ((), {"kind": int(Kind.MAINTENANCE), "guest": 2, "seq": 0}, "guest"),
+    ((), {"kind": int(Kind.STAFF), "guest": 0, "seq": 0, "floor": 2}, "floor"),
 ])
 def test_rule_breaking_fields_are_refused_with_their_reason(
         rooms: tuple[int, ...], fields: dict[str, int], reason: str) -> None:

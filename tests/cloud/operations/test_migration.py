@@ -21,6 +21,8 @@ OURS = {
     "ops_purchase_order_lines",
     "housekeeping_tasks",
     "housekeeping_roster",
+    "ops_staff_cards",
+    "ops_staff_punches",
 }
 
 

@@ -1,0 +1,1 @@
+"""Staff attendance: staff cards, punches at time clocks, hours, late arrivals, missing punches."""
