@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from cloud.auth.audit import audit
 from cloud.auth.roles import Principal
+from cloud.billing.stay_ledger import whatsapp_number
 from cloud.catalog.models import Property
 from cloud.guests.models import Guest
 from cloud.guests.vault import Vault
@@ -93,8 +94,8 @@ class Mailer:
                 "marketing_email",
                 _email(body, str(text["subject"]), stop, pixel),
             )
-        elif campaign.channel == "whatsapp" and data.phone:
-            recipient, template = data.phone, campaign.whatsapp_template
+        elif campaign.channel == "whatsapp" and data.phone and whatsapp_number(data.phone):
+            recipient, template = str(whatsapp_number(data.phone)).lstrip("+"), campaign.whatsapp_template
             payload = {"text": f"{body}\n{stop}", "params": [data.name, stop]}
         else:
             return

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from cloud.auth.audit import audit
 from cloud.auth.models import StaffUser
+from cloud.billing.stay_ledger import whatsapp_number
 from cloud.catalog.models import Property
 from cloud.guests.models import Guest
 from cloud.guests.vault import Vault
@@ -108,8 +109,8 @@ class Surveys:
         if contact is not None and contact.email and len(contact.email) <= RECIPIENT_MAX:
             channel, recipient = "email", contact.email
             payload: dict[str, object] = {"text": body, "subject": subject, "params": [], "attachments": []}
-        elif contact is not None and contact.phone:
-            channel, recipient = "whatsapp", contact.phone
+        elif contact is not None and contact.phone and whatsapp_number(contact.phone):
+            channel, recipient = "whatsapp", str(whatsapp_number(contact.phone)).lstrip("+")
             payload = {"text": f"{subject}\n{body}", "params": [prop.name, self.link(survey, token)]}
         else:
             log.info("survey %s: the guest has no email or phone on file; nothing queued", survey.id)

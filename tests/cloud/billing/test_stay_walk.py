@@ -58,6 +58,9 @@ def test_a_stay_walks_from_booking_to_its_invoice_pdf(
 
     with stay_sessions() as session:
         sent = session.scalars(select(OutboxMessage)).all()
-    assert [(m.channel, m.recipient, m.template) for m in sent] == [
-        ("whatsapp", "34600111222", "booking_confirmation")]
-    assert "Ana Ruiz" in sent[0].payload["text"] and res["id"] in sent[0].payload["text"]
+    assert sorted((m.channel, m.recipient, m.template) for m in sent) == [
+        ("whatsapp", "34600111222", "booking_confirmation"),
+        ("whatsapp", "34600111222", "survey_mid_stay"),  # three nights: a check the morning after arrival
+        ("whatsapp", "34600111222", "survey_post_stay")]
+    confirmation = next(m for m in sent if m.template == "booking_confirmation")
+    assert "Ana Ruiz" in confirmation.payload["text"] and res["id"] in confirmation.payload["text"]
