@@ -22,6 +22,7 @@ COPY edge ./edge
 COPY cloud ./cloud
 COPY firmware ./firmware
 COPY posada ./posada
+COPY node ./node
 COPY provisioning ./provisioning
 COPY dashboards ./dashboards
 RUN pip install --no-cache-dir '.[cloud,edge]'

@@ -43,7 +43,7 @@ def test_ingest_hook_queues_housekeeping_in_the_ingest_transaction(
     monkeypatch.setenv("POSADA_TELEGRAM_HOUSEKEEPING_CHATS", '{"centro/p3": "-300"}')
     app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'cloud.db'}",
                               mqtt_enabled=False))
-    (hook,) = app.services.event_hooks
+    [hook] = [h for h in app.services.event_hooks if h.__qualname__.startswith("housekeeping_hook")]
     at = datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
     events = [{"id": "e1", "type": "room.vacated", "site": "centro", "floor": "p3",
                "room": "301", "ts": at, "data": {}},

@@ -181,7 +181,7 @@ def test_every_dimension_splits_the_same_totals(desk: tuple[TestClient, Clock]) 
         values[dim] = sorted(r["value"] for r in rows if r["rooms_sold"] or r["on_the_books"])
     assert values["rate_plan"] == ["flex", "nonref"] and values["room_type"] == ["std"]
     assert values["channel"] == ["direct"] and values["segment"] == ["transient"]
-    assert values["tier"] == ["none"]
+    assert values["tier"] == ["normal"]  # every booking now belongs to a guest profile
     booked = client.get("/api/v1/reports/bookings", params={**params, "grain": "month"}).json()["rows"][0]
     assert booked["reservations"] == 3
     assert booked["length_of_stay"]["1"] == 1 and booked["length_of_stay"]["2"] == 2
