@@ -23,7 +23,7 @@ from cloud.auth.settings import AuthSettings
 from cloud.billing.settings import BillingSettings
 from cloud.billing.stay_ledger import FolioLedger
 from cloud.cards.issuer import KeyringIssuer
-from cloud.core.db import make_engine, make_sessionmaker
+from cloud.core.db import make_sessionmaker
 from cloud.core.migrate import upgrade
 from cloud.core.nights import local_instant, local_today
 from cloud.keys.storage import KeyDirectory
@@ -32,7 +32,7 @@ from cloud.reservations.stays import service as stays
 from cloud.setup.demo import seed_demo
 from mqtt.envelope import utcnow
 from tests.browser.conftest import PASSWORD
-from tests.support.db import migrated_sqlite
+from tests.support.db import migrated_sqlite, sealed_engine
 from tests.support.portal import running_portal
 from tests.support.ports import free_port
 
@@ -65,8 +65,8 @@ def _check_in_tonight(session: object, *, language: str, name: str, keys: Path) 
     return res.id
 
 
-def _seed(url: str, keys: Path) -> dict[str, str]:
-    engine = make_engine(url)
+def _seed(url: str, keys: Path, *, secret: str) -> dict[str, str]:
+    engine = sealed_engine(url, secret=secret)
     upgrade(engine)
     passwords = Passwords(AuthSettings(argon2_memory_kib=19456))
     with make_sessionmaker(engine)() as s, s.begin():
@@ -96,6 +96,6 @@ def desk_server() -> Iterator[DeskServer]:
         "POSADA_BILLING_TAXES": json.dumps(TAXES),
         "POSADA_BILLING_ISSUERS": json.dumps({"*": {"name": "Posada Demo Hotel"}}),
     }
-    ids = _seed(env["POSADA_DATABASE_URL"], directory / "keys")
+    ids = _seed(env["POSADA_DATABASE_URL"], directory / "keys", secret=env["POSADA_SECRET_KEY"])
     with running_portal(env, port=port, log_path=directory / "server.log") as url:
         yield DeskServer(url=url, stays=ids)

@@ -20,7 +20,7 @@ from cloud.auth.demo import DEMO_CHAIN
 from cloud.auth.passwords import Passwords
 from cloud.auth.roles import Role
 from cloud.auth.settings import AuthSettings
-from cloud.core.db import make_engine, make_sessionmaker
+from cloud.core.db import make_sessionmaker
 from cloud.core.migrate import upgrade
 from cloud.core.nights import local_today
 from cloud.housekeeping import daily_tasks
@@ -33,6 +33,7 @@ from cloud.operations.requests import service as requests
 from mqtt.envelope import utcnow
 from tests.browser.conftest import PASSWORD
 from tests.browser.desk_server import TAXES, _check_in_tonight
+from tests.support.db import sealed_engine
 from tests.support.portal import running_portal
 from tests.support.ports import free_port
 
@@ -162,8 +163,8 @@ def _punches(s: Session) -> None:
         )
 
 
-def _seed(url: str, keys: Path) -> str:
-    engine = make_engine(url)
+def _seed(url: str, keys: Path, *, secret: str) -> str:
+    engine = sealed_engine(url, secret=secret)
     upgrade(engine)
     passwords = Passwords(AuthSettings(argon2_memory_kib=19456))
     with make_sessionmaker(engine)() as s, s.begin():
@@ -201,7 +202,7 @@ def house_server() -> Iterator[HouseServer]:
         "POSADA_KEYS_DIR": str(directory / "keys"),
         "POSADA_BILLING_TAXES": json.dumps(TAXES),
     }
-    stay = _seed(env["POSADA_DATABASE_URL"], directory / "keys")
+    stay = _seed(env["POSADA_DATABASE_URL"], directory / "keys", secret=env["POSADA_SECRET_KEY"])
     with running_portal(env, port=port, log_path=directory / "server.log") as url:
         yield HouseServer(url=url, stay=stay, directory=directory, secret=env["POSADA_SECRET_KEY"])
 

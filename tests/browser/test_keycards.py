@@ -26,7 +26,7 @@ from cloud.auth.settings import AuthSettings
 from cloud.cards.issuer import KeyringIssuer
 from cloud.catalog import service as catalog
 from cloud.catalog.models import Property
-from cloud.core.db import make_engine, make_sessionmaker
+from cloud.core.db import make_sessionmaker
 from cloud.core.migrate import upgrade
 from cloud.core.nights import local_today
 from cloud.keys.storage import KeyDirectory
@@ -37,7 +37,7 @@ from cloud.reservations.stays import service as stays
 from cloud.setup.demo import seed_demo
 from mqtt.envelope import utcnow
 from tests.browser.conftest import PASSWORD, SHOTS
-from tests.support.db import migrated_sqlite
+from tests.support.db import migrated_sqlite, sealed_engine
 from tests.support.portal import running_portal
 from tests.support.ports import free_port
 
@@ -51,9 +51,9 @@ class Hotel:
     directory: Path
 
 
-def _seed(url: str, keys: Path) -> tuple[str, str]:
+def _seed(url: str, keys: Path, *, secret: str) -> tuple[str, str]:
     """The demo hotel, a front-desk clerk with an API token for the desk agent, a checked-in stay."""
-    engine = make_engine(url)
+    engine = sealed_engine(url, secret=secret)
     upgrade(engine)
     now = utcnow()
     issuer = KeyringIssuer(KeyDirectory(keys).load_or_create(now=now - timedelta(days=1)))
@@ -109,7 +109,7 @@ def hotel() -> Iterator[Hotel]:
         "POSADA_ARGON2_MEMORY_KIB": "19456",
         "POSADA_SECRET_KEY": "browser-test-secret-key-0123456789",
     }
-    stay, token = _seed(env["POSADA_DATABASE_URL"], directory / "keys")
+    stay, token = _seed(env["POSADA_DATABASE_URL"], directory / "keys", secret=env["POSADA_SECRET_KEY"])
     with running_portal(env, port=port, log_path=directory / "server.log", timeout=90) as url, \
             (directory / "desk.log").open("wb") as desk_log:
         desk = subprocess.Popen(

@@ -69,13 +69,16 @@ def test_wrong_password_is_refused(mosquitto: Mosquitto) -> None:
 def test_node_publishes_only_its_own_events_and_the_cloud_reads_them(mosquitto: Mosquitto) -> None:
     import time
 
-    watcher = _sub(mosquitto, "posada-cloud", "posada/v1/hotel/#", count=1, wait=3)
+    # The session's broker is shared: other tests' retained statuses must not reach the watchers.
+    watcher = _sub(mosquitto, "posada-cloud", "posada/v1/hotel/nodes/+/events", count=1, wait=3)
+    floor = _sub(mosquitto, "posada-cloud", "posada/v1/hotel/f1/events", wait=2)
     time.sleep(0.3)
     _pub(mosquitto, "nd.hotel.desk-pc", "posada/v1/hotel/nodes/other/events", "forged")
     _pub(mosquitto, "nd.hotel.desk-pc", "posada/v1/hotel/f1/events", "forged-floor")
     _pub(mosquitto, "nd.hotel.desk-pc", "posada/v1/hotel/nodes/desk-pc/events", "own")
     out, _ = watcher.communicate(timeout=5)
     assert out.strip() == "posada/v1/hotel/nodes/desk-pc/events own"
+    assert "forged-floor" not in floor.communicate(timeout=5)[0]
 
 
 def test_node_reads_its_commands_from_the_cloud(mosquitto: Mosquitto) -> None:

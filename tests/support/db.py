@@ -13,6 +13,10 @@ from sqlalchemy.engine import Engine
 
 from cloud.core.db import make_engine
 from cloud.core.migrate import upgrade
+from cloud.guests.crypto import keys_from
+from cloud.guests.sealed import attach
+from cloud.guests.settings import GuestSettings
+from cloud.guests.vault import Vault
 
 
 def migrated_engine(url: str, **engine_options: Any) -> Engine:
@@ -22,6 +26,15 @@ def migrated_engine(url: str, **engine_options: Any) -> Engine:
         shutil.copyfile(_template(), path)
     engine = make_engine(url, **engine_options)
     upgrade(engine)
+    return engine
+
+
+def sealed_engine(url: str, *, secret: str) -> Engine:
+    """An engine that seals guests' personal data as a cloud started with ``secret`` does (its
+    derived keys): what a test writes, that cloud can read."""
+    engine = make_engine(url)
+    cipher, index = keys_from(GuestSettings(secret_key=secret))
+    attach(engine, Vault(cipher=cipher, index=index))
     return engine
 
 

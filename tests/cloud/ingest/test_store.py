@@ -36,7 +36,7 @@ def _row(n: int) -> dict[str, object]:
 
 def test_a_redelivered_id_is_stored_once_and_only_new_events_are_reported(db_url: str) -> None:
     engine = make_engine(db_url)
-    EventRecord.__table__.create(engine)  # the only table a batch of events touches
+    EventRecord.__table__.create(engine, checkfirst=True)  # the only table a batch touches
     store = IngestStore(engine)
     first = store.write(Batch(received_at=AT, events=[_row(n) for n in range(1, 4)]))
     again = store.write(Batch(received_at=AT, events=[_row(n) for n in range(2, 6)]))
