@@ -40,6 +40,7 @@ def _toml(path: Path, *, floor: str, number: int, url: str, data_dir: Path, rate
         f'data_dir = "{data_dir}"\n'
         f"site_number = 1\nfloor_number = {number}\nsim_rate = {rate}\nsim_seed = {number}\n"
         "resend_after_s = 5\nreconnect_min_s = 1\nreconnect_max_s = 5\ntelemetry_interval_s = 2\n"
+        "trust_system_clock = true\n"  # as a Pi whose NTP has synchronised: a trusted time is kept
         'log_level = "WARNING"\nmqtt_protocol = "5"\n'.replace("'", '"')
     )
     return path

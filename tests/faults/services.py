@@ -180,8 +180,6 @@ class GatewayProcess:
                 "LD_PRELOAD": FAKETIME_LIB,
                 "FAKETIME": self.clock_offset,
                 "FAKETIME_DONT_FAKE_MONOTONIC": "1",
-                # the harsher case: the gateway is told the OS clock (a day back) is synchronised
-                "POSADA_TRUST_SYSTEM_CLOCK": "true",
             }
         out = _log(self.log)
         self.process = subprocess.Popen(
