@@ -48,6 +48,7 @@ from edge.telemetry.feeds import (
     GatewayFacts,
     RoomView,
     add_climate_sensors,
+    add_power_meters,
     add_simulated_floor,
     add_system_health,
 )
@@ -360,6 +361,7 @@ def build(config: GatewayConfig, *,
                                      now=gateway.now, open_reader=open_libnfc)
         add_system_health(gateway.telemetry_runner, data_dir=config.data_dir, facts=gateway.facts())
         add_climate_sensors(gateway.telemetry_runner, config.climate_sensors)
+        add_power_meters(gateway.telemetry_runner, config.power_meters)
         if config.room_power:
             from edge.hw.room_power import RelayRoomPower
 

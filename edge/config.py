@@ -145,6 +145,9 @@ class GatewayConfig(BaseModel):
     climate_sensors: dict[str, str] = Field(
         default_factory=dict,
         description="room -> IIO device: its name (bme280, si7020) or its sysfs path (env: JSON)")
+    power_meters: dict[str, str] = Field(
+        default_factory=dict,
+        description="room -> IIO power monitor: its name (ina226, ina219) or its sysfs path (env: JSON)")
     resend_after_s: float = Field(default=15.0, gt=0, le=3600,
                                   description="republish an event the cloud has not confirmed after this")
     inflight_window: int = Field(default=1000, ge=1, le=65_535,
@@ -217,7 +220,7 @@ class GatewayConfig(BaseModel):
         if address.cert_file and not address.tls:
             raise ValueError("a client certificate needs an mqtts:// broker URL")
         named = {*self.door_nodes, *self.motion_pins, *self.gpio_rooms, *self.climate_sensors,
-                 *self.room_power}
+                 *self.power_meters, *self.room_power}
         unknown = sorted(named - set(self.rooms))
         if unknown:
             raise ValueError(f"hardware settings name rooms not on this floor: {unknown[:5]}")
@@ -351,8 +354,8 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
             continue
         if name == "rooms":
             values[name] = _list_value(raw)
-        elif name in ("door_nodes", "motion_pins", "gpio_rooms", "climate_sensors", "facility_doors",
-                      "room_power"):
+        elif name in ("door_nodes", "motion_pins", "gpio_rooms", "climate_sensors", "power_meters",
+                      "facility_doors", "room_power"):
             values[name] = _json_value(raw)
         else:
             values[name] = raw

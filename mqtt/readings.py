@@ -43,6 +43,7 @@ _SPECS = (
     ReadingSpec("occupied", ROOM_MEASUREMENT, "bool", "bool", "Occupied"),
     ReadingSpec("door_open", ROOM_MEASUREMENT, "bool", "bool", "Door open"),
     ReadingSpec("lock_battery_v", ROOM_MEASUREMENT, "float", "volt", "Lock battery", 0.05),
+    ReadingSpec("power_w", ROOM_MEASUREMENT, "float", "watt", "Power", 5.0),
     ReadingSpec("link_quality_pct", ROOM_MEASUREMENT, "float", "percent", "Door-node link", 2.0),
     ReadingSpec("cpu_temp_c", GATEWAY_MEASUREMENT, "float", "celsius", "Gateway CPU", 1.0),
     ReadingSpec("disk_free_pct", GATEWAY_MEASUREMENT, "float", "percent", "Disk free", 1.0),

@@ -28,9 +28,10 @@ ALERT_LABELS: dict[str, str] = {
 SHOWN: dict[str, str] = {  # catalog key -> label, in the order the page shows them
     "temperature_c": N_("Temperature"), "humidity_pct": N_("Humidity"),
     "lock_battery_v": N_("Lock battery"), "link_quality_pct": N_("Door-node link"),
+    "power_w": N_("Power"),
     "door_open": N_("Door"), "occupied": N_("Motion"),
 }
-UNITS = {"celsius": "°C", "humidity": "%", "percent": "%", "volt": "V"}
+UNITS = {"celsius": "°C", "humidity": "%", "percent": "%", "volt": "V", "watt": "W"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ MAX_FILE_BYTES = 64
 # What the sensors can measure at all (BME280: -40..85 °C, 0..100 %RH); outside is a fault.
 TEMP_RANGE_C = (-40.0, 85.0)
 HUMIDITY_RANGE = (0.0, 100.0)
+POWER_RANGE_W = (0.0, 23_000.0)  # a room's circuit: 100 A at 230 V at most
 
 
 def find_device(name: str, root: Path = IIO_DEVICES) -> Path:
@@ -100,3 +101,31 @@ class IioClimate:
         if humidity is not None:
             values["humidity_pct"] = round(_within(humidity / 1000, HUMIDITY_RANGE, "humidity", device), 1)
         return normalise(values)
+
+
+def power_channel(device: Path) -> str | None:
+    """The device's power channel (``power`` or ``power2`` as the ina2xx driver numbers it)."""
+    for path in sorted(device.glob("in_power*_input")) + sorted(device.glob("in_power*_raw")):
+        return path.name.removeprefix("in_").rsplit("_", 1)[0]
+    return None
+
+
+class IioPower:
+    """A room circuit's power from an IIO power monitor (the kernel's ``ina2xx-adc`` driver for
+    an INA219/INA226 on the Pi's I2C bus): ``in_powerN`` in milliwatts, as the ABI gives it."""
+
+    def __init__(self, room: str, *, device: Path | None = None, name: str = "ina226",
+                 root: Path = IIO_DEVICES) -> None:
+        self._room, self._device, self._name, self._root = room, device, name, root
+
+    @property
+    def room(self) -> str:
+        return self._room
+
+    def read(self) -> Readings:
+        device = self._device or find_device(self._name, self._root)
+        channel = power_channel(device)
+        milliwatts = channel_milli(device, channel) if channel else None
+        if milliwatts is None:
+            raise SensorError(f"{device} has no power channel")
+        return normalise({"power_w": round(_within(milliwatts / 1000, POWER_RANGE_W, "power", device), 1)})

@@ -30,6 +30,21 @@ class SimulatedIio:
         self.set_climate(device, temperature_c=temperature_c, humidity_pct=humidity_pct)
         return device
 
+    def add_ina226(self, *, power_w: float) -> Path:
+        """As the kernel's ina2xx-adc driver shows an INA226: raw counts with a scale in milliwatts."""
+        device = self.add("ina226", {
+            "in_voltage0_raw": "1250", "in_voltage0_scale": "0.002500000",
+            "in_voltage1_raw": "18400", "in_voltage1_scale": "1.250000000",
+            "in_current3_raw": "4300", "in_current3_scale": "1.000000000",
+            "in_power2_scale": "25.000000000", "integration_time": "0.001100",
+        })
+        self.set_power(device, power_w=power_w)
+        return device
+
+    @staticmethod
+    def set_power(device: Path, *, power_w: float) -> None:
+        (device / "in_power2_raw").write_text(f"{round(power_w * 1000 / 25)}\n")
+
     @staticmethod
     def set_climate(device: Path, *, temperature_c: float, humidity_pct: float) -> None:
         (device / "in_temp_input").write_text(f"{round(temperature_c * 1000)}\n")

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from edge.hw.iio import IIO_DEVICES, IioClimate
+from edge.hw.iio import IIO_DEVICES, IioClimate, IioPower
 from edge.telemetry.runner import TelemetryRunner
 from edge.telemetry.sim import SimGatewayHealth, SimRoomSensors
 from edge.telemetry.sysfs import SystemHealth
@@ -45,6 +45,16 @@ def add_climate_sensors(runner: TelemetryRunner, sensors: Mapping[str, str],
             runner.add_sensor(IioClimate(room, device=Path(device)))
         else:
             runner.add_sensor(IioClimate(room, name=device, root=root))
+
+
+def add_power_meters(runner: TelemetryRunner, meters: Mapping[str, str],
+                     root: Path = IIO_DEVICES) -> None:
+    """Each metered room's circuit power through the kernel's IIO sysfs (a device name or its path)."""
+    for room, device in meters.items():
+        if device.startswith("/"):
+            runner.add_sensor(IioPower(room, device=Path(device)))
+        else:
+            runner.add_sensor(IioPower(room, name=device, root=root))
 
 
 def add_simulated_floor(runner: TelemetryRunner, *, rooms: Sequence[str], seed: int | None,
