@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import logging
-import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,9 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from cloud.catalog.models import Property
 from cloud.core.clock import Clock
 from cloud.core.nights import local_today
+from cloud.core.periodic import Periodic
 from cloud.housekeeping import daily_tasks
-
-log = logging.getLogger(__name__)
 
 
 def vacated_hook(conn: Connection, events: list[dict[str, Any]]) -> None:
@@ -39,9 +36,9 @@ class DailyTasks:
     """Generates today's tasks for every property, every ``interval_s`` (only what is missing)."""
 
     def __init__(self, sessions: sessionmaker[Session], *, clock: Clock, interval_s: float = 600.0) -> None:
-        self.sessions, self.clock, self.interval_s = sessions, clock, interval_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self.sessions, self.clock = sessions, clock
+        self._periodic = Periodic(self.run_once, interval_s=interval_s, name="housekeeping-tasks",
+                                  done="made %d housekeeping tasks")
 
     def run_once(self) -> int:
         with self.sessions.begin() as session:
@@ -52,17 +49,7 @@ class DailyTasks:
             return made
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="housekeeping-tasks", daemon=True)
-        self._thread.start()
+        self._periodic.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval_s):
-            try:
-                self.run_once()
-            except Exception:  # a failed round is logged; the next one tries again
-                log.exception("generating housekeeping tasks")
+        self._periodic.stop()

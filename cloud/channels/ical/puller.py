@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Callable
 
 from sqlalchemy import select
@@ -12,9 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from cloud.channels.ical.importer import import_feed
 from cloud.channels.models import Channel, ChannelMapping
 from cloud.core.clock import Clock
+from cloud.core.periodic import Periodic
 from cloud.reservations.stays.ledger import StayLedger
-
-log = logging.getLogger(__name__)
 
 
 class FeedPuller:
@@ -28,25 +25,14 @@ class FeedPuller:
         interval_s: float,
     ) -> None:
         self.sessions, self.fetch, self.clock, self.ledger = sessions, fetch, clock, ledger
-        self.interval_s = interval_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._periodic = Periodic(self.round, interval_s=interval_s, name="channels-ical",
+                                  done="imported %d iCal feeds")
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, daemon=True, name="channels-ical")
-        self._thread.start()
+        self._periodic.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval_s):
-            try:
-                self.round()
-            except Exception:  # one bad round never stops the schedule
-                log.exception("iCal import round failed")
+        self._periodic.stop()
 
     def round(self) -> int:
         """Import every feed once (each on its own: one bad feed leaves the others alone)."""

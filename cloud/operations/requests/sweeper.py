@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import logging
-import threading
-
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.auth.audit import audit
 from cloud.core.clock import Clock
+from cloud.core.periodic import Periodic
 from cloud.operations.requests.service import escalate_late
-
-log = logging.getLogger(__name__)
 
 
 class LateRequestSweeper:
     def __init__(self, sessions: sessionmaker[Session], *, clock: Clock, interval_s: float = 30.0) -> None:
-        self.sessions, self.clock, self.interval_s = sessions, clock, interval_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self.sessions, self.clock = sessions, clock
+        self._periodic = Periodic(self.run_once, interval_s=interval_s, name="late-requests",
+                                  done="escalated %d late service requests")
 
     def run_once(self) -> int:
         """Escalate what is late now; each escalation is audited."""
@@ -36,20 +32,7 @@ class LateRequestSweeper:
             return len(rows)
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="late-requests", daemon=True)
-        self._thread.start()
+        self._periodic.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval_s):
-            try:
-                late = self.run_once()
-            except Exception:  # a failed round is logged; the next one tries again
-                log.exception("escalating late service requests")
-                continue
-            if late:
-                log.info("escalated %d late service requests", late)
+        self._periodic.stop()
