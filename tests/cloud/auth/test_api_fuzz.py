@@ -18,7 +18,7 @@ from tests.cloud.auth.test_security import CHANNELS, WEBHOOKS
 
 SEEN: dict[str, set[int]] = {}
 # Examples per operation: a few in the suite, many more in a long run (POSADA_FUZZ_EXAMPLES=500).
-EXAMPLES = int(os.environ.get("POSADA_FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("POSADA_FUZZ_EXAMPLES", "5"))
 STREAMS = "/api/v1/board/stream"  # server-sent events never end; not a request/response endpoint
 
 
