@@ -16,7 +16,8 @@ from mqtt.readings import GATEWAY_ROOM
 
 @dataclass
 class SimRoomSensors:
-    """Climate, PIR, door contact, lock battery and link quality of one room's door node."""
+    """Climate, PIR, door contact, lock battery and link quality of one room's door node, and the
+    room circuit's power as a meter on it would read (standby, or the room in use)."""
 
     room: str
     seed: int = 0
@@ -26,6 +27,7 @@ class SimRoomSensors:
     door_open: bool = False
     battery_charge_pct: float = 100.0  # the simulated cells' charge; reported as volts
     link_quality_pct: float = 98.0
+    power_w: float = 15.0
     silent: bool = False  # the node stops answering
     _rng: random.Random = field(init=False, repr=False)
 
@@ -42,6 +44,8 @@ class SimRoomSensors:
         self.link_quality_pct = min(100.0, max(0.0, link))
         if self._rng.random() < 0.02:
             self.occupied = not self.occupied
+        in_use = 650.0 if self.occupied else 15.0  # HVAC, lights and sockets against standby
+        self.power_w = round(max(0.0, in_use + self._rng.uniform(-10, 10)), 1)
 
     @property
     def lock_battery_v(self) -> float:
@@ -58,6 +62,7 @@ class SimRoomSensors:
             "door_open": self.door_open,
             "lock_battery_v": self.lock_battery_v,
             "link_quality_pct": round(self.link_quality_pct, 1),
+            "power_w": self.power_w,
         })
 
 

@@ -89,7 +89,7 @@ def test_a_simulated_floor_sends_room_and_gateway_readings_in_batches(
     assert first_room["type"] == "room.telemetry" and first_room["source"] == "gw.hotel.f1"
     wait_until(lambda: keys_of(peer, "101") == {
         "temperature_c", "humidity_pct", "occupied", "door_open",
-        "lock_battery_v", "link_quality_pct"}, what="every room reading")
+        "lock_battery_v", "link_quality_pct", "power_w"}, what="every room reading")
     wait_until(lambda: keys_of(peer, "gateway") >= {
         "cpu_temp_c", "disk_free_pct", "outbox_depth", "telemetry_backlog", "clock_offset_s"},
         what="every gateway health reading")
