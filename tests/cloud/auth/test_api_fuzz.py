@@ -27,6 +27,8 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PortalApp
     mp = pytest.MonkeyPatch()
     fast_auth_env(mp)
     mp.setenv("POSADA_STRIPE_WEBHOOK_SECRET", "whsec_fuzzing")  # so the webhook checks signatures
+    mp.setenv("POSADA_API_RATE_PER_MINUTE", "1000000")  # inputs are fuzzed here, not the token's pace
+    mp.setenv("POSADA_API_RATE_BURST", "100000")
     url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'cloud.db'}"
     with portal_app(url) as portal:
         client = portal.client()
