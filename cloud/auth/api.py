@@ -69,7 +69,7 @@ def delete_token(token_id: Annotated[str, Path(max_length=26)], user: CurrentUse
 
 
 @router.get("/me", response_model=Me)
-def me(user: CurrentUser) -> Me:
+async def me(user: CurrentUser) -> Me:  # no I/O of its own: no thread-pool hop
     return Me(user_id=user.user_id, username=user.username, display_name=user.display_name,
               role=user.role.value, chain=user.chain, site=user.site)
 

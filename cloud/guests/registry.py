@@ -21,11 +21,9 @@ SEARCH_LIMIT = 50
 def register(session: Session, vault: Vault, *, actor: Principal | str, site: str, data: GuestInput) -> Guest:
     now = utcnow()
     guest = Guest(id=new_id(), site=site, tier="normal", stays_count=0, nights_count=0,
-                  created_at=now, updated_at=now)
+                  language=data.language or None, created_at=now, updated_at=now)
+    vault.seal(session, guest, data, new=True)  # sealed before the insert: one statement writes it
     session.add(guest)
-    session.flush()
-    vault.seal(session, guest, data)
-    guest.language = data.language or None
     audit(session, actor, "guest.register", "guest", guest.id, {"site": site}, site=site)
     return guest
 

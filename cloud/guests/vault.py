@@ -37,8 +37,10 @@ class Vault:
         token: str | None = getattr(guest, f"{field}_enc")
         return None if token is None else self.cipher.decrypt(token, context=f"guests:{guest.id}:{field}")
 
-    def seal(self, session: Session, guest: Guest, data: GuestInput) -> None:
-        """Write every personal field encrypted and refresh the blind indexes and name tokens."""
+    def seal(self, session: Session, guest: Guest, data: GuestInput, *, new: bool = False) -> None:
+        """Write every personal field encrypted and refresh the blind indexes and name tokens.
+
+        ``new``: the profile is not written yet, so it has no name tokens to clear."""
         details = {"nationality": data.nationality, "address": data.address,
                    "birth_date": data.birth_date.isoformat() if data.birth_date else None}
         self._seal(guest, "name", data.name)
@@ -48,17 +50,18 @@ class Vault:
         self._seal(guest, "details", json.dumps(details))
         self._seal(guest, "preferences", data.preferences.model_dump_json())
         self._seal(guest, "notes", data.notes)
-        self.reindex(session, guest, data)
+        self.reindex(session, guest, data, new=new)
 
-    def reindex(self, session: Session, guest: Guest, data: GuestInput) -> None:
+    def reindex(self, session: Session, guest: Guest, data: GuestInput, *, new: bool = False) -> None:
         guest.name_bidx = self.index.digest("name", " ".join(sorted(name_tokens(data.name))))
         guest.email_bidx = self.index.digest("email", normalize_email(data.email)) if data.email else None
         guest.phone_bidx = self.index.digest("phone", normalize_phone(data.phone)) if data.phone else None
         doc = data.document
         guest.document_bidx = (self.index.digest("document", normalize_document(doc.country, doc.number))
                                if doc else None)
-        session.execute(delete(GuestNameToken).where(GuestNameToken.guest_id == guest.id))
-        session.flush()
+        if not new:
+            session.execute(delete(GuestNameToken).where(GuestNameToken.guest_id == guest.id))
+            session.flush()
         for token in name_tokens(data.name):
             session.add(GuestNameToken(guest_id=guest.id, token=self.index.digest("word", token)))
 

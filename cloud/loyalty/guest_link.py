@@ -23,6 +23,7 @@ from cloud.loyalty.matching import Candidate, Match, MatchKind, decide
 from cloud.reservations.sales.booking import Booking
 
 ACTOR = "system:guest-match"
+_ATTACHED = "loyalty.attached_guest"
 
 
 class RegistryMatcher:
@@ -40,8 +41,12 @@ class RegistryMatcher:
             guest = registry.load(session, match.guest_id)
         else:
             guest = registry.register(session, self._vault, actor=ACTOR, site=request.property, data=data)
+            membership.new_profile(session, guest)
         membership.join_known(session, actor=ACTOR, guest=guest)
         _record(session, guest=guest, match=match)
+        # The session keeps rows only while something holds them: held here, the booking's own
+        # check of the profile (a moment later, same transaction) needs no second read.
+        session.info[_ATTACHED] = guest
         return replace(request, guest_id=guest.id)
 
     def candidates(self, session: Session, *, site: str, data: GuestInput) -> list[Candidate]:

@@ -19,9 +19,27 @@ def chain_of_site(session: Session, site: str) -> str:
     return chain or f"site:{site}"  # a property outside any chain is a chain of its own
 
 
+_NO_MEMBER = "loyalty.no_member"  # session.info: profiles the current transaction made, not linked yet
+
+
 def member_of_guest(session: Session, guest_id: str) -> Member | None:
+    if guest_id in _unlinked(session):
+        return None
     link = session.get(MemberProfile, guest_id)
     return None if link is None else session.get(Member, link.member_id)
+
+
+def new_profile(session: Session, guest: Guest) -> None:
+    """A profile made in this transaction holds no membership until one is linked (no lookup)."""
+    _unlinked(session).add(guest.id)
+
+
+def _unlinked(session: Session) -> set[str]:
+    transaction = session.get_transaction()
+    kept = session.info.get(_NO_MEMBER)
+    if kept is None or kept[0] is not transaction:  # only ever about the transaction under way
+        kept = session.info[_NO_MEMBER] = (transaction, set())
+    return kept[1]
 
 
 def load(session: Session, member_id: str, *, lock: bool = False) -> Member:
@@ -94,6 +112,7 @@ def known_member(session: Session, guest: Guest) -> Member | None:
 
 
 def _link(session: Session, *, actor: Principal | str, member: Member, guest: Guest) -> None:
+    _unlinked(session).discard(guest.id)
     if session.get(MemberProfile, guest.id) is not None:
         return
     session.add(MemberProfile(guest_id=guest.id, member_id=member.id, site=guest.site, linked_at=utcnow()))

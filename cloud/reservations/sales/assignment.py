@@ -92,8 +92,11 @@ def candidates_from_busy(
     return out
 
 
+FreeRun = tuple[RoomInfo, date | None, date | None]  # a Candidate's fields, as a plain tuple
+
+
 def rank_rooms(
-    candidates: Sequence[Candidate],
+    candidates: Sequence[Candidate] | Sequence[FreeRun],
     *,
     stay: Stay,
     type_id: int,

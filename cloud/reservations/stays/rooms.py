@@ -124,7 +124,8 @@ def rank_free(
 ) -> list[RoomInfo]:
     """Free rooms of the reservation's type, best first; room features come from the catalog copy."""
     stay, known = Stay(res.arrival, res.departure), offer.rooms
-    candidates = [Candidate(known[room_id], start, end) for room_id, start, end in free if room_id in known]
+    # plain tuples of Candidate's shape: a booking ranks every free room of its type (hundreds)
+    candidates = [(known[room_id], start, end) for room_id, start, end in free if room_id in known]
     return rank_rooms(
         candidates,
         stay=stay,
