@@ -25,6 +25,7 @@ from mqtt.access_messages import KeyUpsert
 from mqtt.keycard import ALL_FLOORS, NO_AREAS, Area, Card, Kind, assemble, encode_body
 
 log = logging.getLogger(__name__)
+TICK_S = 0.5  # the simulated floor looks at its rate at least this often
 
 
 class SimulatedDoors:
@@ -205,11 +206,15 @@ class FloorSimulator:
             self._thread.join(5)
 
     def _run(self) -> None:
-        interval = 1.0 / self.rate
-        due = time.monotonic() + interval
-        while not self._stop.wait(max(0.0, due - time.monotonic())):
-            due = max(due + interval, time.monotonic() - 1.0)  # catch up at most a second
-            try:
-                self.step()
-            except Exception:
-                log.exception("simulated floor step failed")
+        """Steps at ``rate`` a second, read again at every tick: a rate may change as the day goes."""
+        credit, last = 0.0, time.monotonic()
+        while not self._stop.wait(min(TICK_S, max(0.0, (1.0 - credit) / self.rate))):
+            now = time.monotonic()
+            credit = min(credit + (now - last) * self.rate, self.rate + 1.0)  # catch up at most a second
+            last = now
+            while credit >= 1.0 and not self._stop.is_set():
+                credit -= 1.0
+                try:
+                    self.step()
+                except Exception:
+                    log.exception("simulated floor step failed")

@@ -42,6 +42,7 @@ def _parser(*, wants_help: bool) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="posada", description="Posada hotel management.")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_demo(sub)
+    _add_sim(sub)
     cloud = sub.add_parser("cloud", help="the API, portal and MQTT ingest",
                            formatter_class=argparse.RawDescriptionHelpFormatter,
                            epilog=_cloud_epilog() if wants_help else None)
@@ -94,6 +95,23 @@ def _add_demo(sub: Any) -> None:
                       help="port of the embedded broker [1883, or a free one if 1883 is taken]")
     demo.add_argument("--data-dir", default="var/demo", help="where the demo keeps its databases")
     demo.add_argument("--fresh", action="store_true", help="start from empty databases")
+
+
+def _add_sim(sub: Any) -> None:
+    sim = sub.add_parser("sim", help="a chain's day of floor traffic, counted at the broker",
+                         description="H hotels x F floors x R rooms: a real gateway per floor with simulated "
+                                     "guests and sensors at the rates of a day, against a Mosquitto of its "
+                                     "own; prints events and telemetry per room, floor, hotel and chain.")
+    sim.add_argument("--hotels", type=int, default=1, help="hotels in the chain [1]")
+    sim.add_argument("--floors", type=int, default=2, help="floors per hotel (one gateway each) [2]")
+    sim.add_argument("--rooms", type=int, default=20, help="rooms per floor [20]")
+    sim.add_argument("--speed", type=float, default=60.0,
+                     help="simulated seconds per second: 60 runs an hour a minute [60]")
+    sim.add_argument("--seconds", type=float, default=60.0, help="how long to run [60]")
+    sim.add_argument("--start-hour", type=float, default=7.0, help="the simulated hour to start at [7]")
+    sim.add_argument("--data-dir", default=None, help="keep the gateways' stores here [a scratch folder]")
+    sim.add_argument("--database-url", default=None,
+                     help="where the cloud's ingest stores the events [SQLite in the data folder]")
 
 
 def _add_provision(sub: Any) -> None:
@@ -151,6 +169,12 @@ def _dispatch(args: argparse.Namespace, rest: list[str]) -> int | None:
 
         return run_demo(seconds=args.seconds, http_port=args.port, mqtt_port=args.mqtt_port,
                         data_dir=args.data_dir, fresh=args.fresh)
+    if command[0] == "sim":
+        from posada.sim import run_sim
+
+        return run_sim(hotels=args.hotels, floors=args.floors, rooms=args.rooms, speed=args.speed,
+                       seconds=args.seconds, start_hour=args.start_hour, data_dir=args.data_dir,
+                       database_url=args.database_url)
     if command[0] == "cloud":
         return _run_cloud(args.host, args.port, args.workers)
     if command[0] == "edge":
