@@ -20,7 +20,15 @@ from cloud.keys.keyring import Keyring
 from cloud.node.banner import Banner, banner, replica_note
 from mqtt.access_messages import KeyDelegate
 from mqtt.codec import Message
-from mqtt.node_messages import CheckedOut, CheckIn, NodeConflicts, NodeOperation, NodeReplica
+from cloud.node.replica_delta import BEHIND, ReplicaBehind
+from mqtt.node_messages import (
+    CheckedOut,
+    CheckIn,
+    NodeConflicts,
+    NodeOperation,
+    NodeReplica,
+    NodeReplicaDelta,
+)
 from mqtt.node_topics import check_node
 from mqtt.topics import check_slug
 from node import keys
@@ -133,6 +141,12 @@ class PropertyNode:
             self.status.delegation_received(message.data)
         elif isinstance(message.data, NodeReplica):
             self.status.replica_received(message.data)
+        elif isinstance(message.data, NodeReplicaDelta):
+            try:
+                self.status.replica_delta_received(message.data)
+            except ReplicaBehind as exc:
+                log.info("replica: %s; asking for the whole picture", exc)
+                self.link.ack(message.envelope.id, ok=False, error=f"{BEHIND}: {exc}")
 
     def _link_changed(self, online: bool) -> None:
         self.status.link_changed(online, at=datetime.now(UTC))

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from cloud.node.banner import SyncState
 from mqtt.access_messages import KeyDelegate
-from mqtt.node_messages import ConflictItem, NodeConflicts, NodeReplica
+from cloud.node.replica_delta import ReplicaBehind, apply
+from mqtt.node_messages import ConflictItem, NodeConflicts, NodeReplica, NodeReplicaDelta
 from node.outbox import NodeOutbox
 
 SCHEMA = """
@@ -58,6 +59,28 @@ class NodeStatus:
             self._conn.execute(
                 "INSERT OR REPLACE INTO node_meta VALUES ('replica', ?)", [replica.model_dump_json()]
             )
+
+    def replica_delta_received(self, delta: NodeReplicaDelta) -> None:
+        """Apply the cloud's changes to the replica held (ReplicaBehind if they do not follow
+        it: the node then asks for the whole picture). A delta seen before changes nothing."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = self._conn.execute("SELECT value FROM node_meta WHERE key = 'replica'").fetchone()
+                held = NodeReplica.model_validate_json(row[0]) if row else None
+                if held is not None and held.version >= delta.version:
+                    self._conn.execute("COMMIT")
+                    return  # a redelivery
+                if held is None:
+                    raise ReplicaBehind(0, delta.base)
+                after = apply(held, delta)
+                self._conn.execute(
+                    "INSERT OR REPLACE INTO node_meta VALUES ('replica', ?)", [after.model_dump_json()]
+                )
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
 
     def replica(self) -> NodeReplica | None:
         """What the desk knows of the cloud (rooms, stays), and as of when."""
