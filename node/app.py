@@ -21,6 +21,7 @@ from cloud.node.banner import Banner, banner, replica_note
 from mqtt.access_messages import KeyDelegate
 from mqtt.codec import Message
 from cloud.node.replica_delta import BEHIND, ReplicaBehind
+from cloud.node.seal import GuestData, LinkCipher, SealError, guest_context, public_b64
 from mqtt.node_messages import (
     CheckedOut,
     CheckIn,
@@ -68,6 +69,10 @@ class NoInvoiceSeries(Exception):
     """The node cannot number an invoice: no series is reserved for it yet."""
 
 
+class NoSealKey(Exception):
+    """The node cannot seal a guest's data for the cloud yet."""
+
+
 class PropertyNode:
     def __init__(self, settings: NodeSettings) -> None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -75,6 +80,7 @@ class PropertyNode:
         self.outbox = NodeOutbox(settings.data_dir / "node.db")
         self.status = NodeStatus(settings.data_dir / "node.db")
         self.card_key = keys.load_or_create(settings.data_dir)
+        self.seal_key = keys.load_or_create_seal(settings.data_dir)
         self.link = NodeLink(
             settings.mqtt_url,
             site=settings.site,
@@ -104,6 +110,27 @@ class PropertyNode:
         if replica is not None:
             check_in_allowed(op, replica=replica, pending=self.outbox.pending_operations())
         self.record("node.check_in", op)
+
+    def walk_in_sealed(self, reservation_id: str, guest: GuestData) -> str:
+        """The walk-in's data sealed for the cloud (NoSealKey until a replica named its key)."""
+        replica = self.status.replica()
+        if replica is None or not replica.seal_key:
+            raise NoSealKey("the cloud's sealing key is not known yet: no replica has named it")
+        context = guest_context(self.settings.site, self.settings.node, reservation_id)
+        return LinkCipher(self.seal_key, replica.seal_key).seal(guest.to_json(), context=context)
+
+    def guest(self, reservation_id: str, sealed: str) -> GuestData | None:
+        """A guest of the replica or of a walk-in, opened (None when there is none or it does
+        not open: the cloud has not registered this node's sealing key)."""
+        replica = self.status.replica()
+        if not sealed or replica is None or not replica.seal_key:
+            return None
+        context = guest_context(self.settings.site, self.settings.node, reservation_id)
+        try:
+            return GuestData.from_json(LinkCipher(self.seal_key, replica.seal_key).open(sealed, context=context))
+        except SealError as exc:
+            log.warning("guest of %s: %s", reservation_id, exc)
+            return None
 
     def check_out(
         self, reservation_id: str, *, total_minor: int, currency: str, staff: str = ""
@@ -163,7 +190,8 @@ def run() -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: done.set())
     public = base64.urlsafe_b64encode(keys.public_bytes(node.card_key)).rstrip(b"=").decode()
-    log.info("card key (give it to posada provision node-key --public-key): %s", public)
+    log.info("register this node's keys (PUT /api/v1/nodes/%s/%s/keys): public_key %s, seal_key %s",
+             settings.site, settings.node, public, public_b64(node.seal_key))
     node.start()
     while not done.wait(30):
         log.info("sync: %s", node.banner().text)

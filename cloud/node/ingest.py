@@ -22,7 +22,7 @@ from cloud.node.replay import DEAD_LETTER, DeadLetter, Desk, NodeEvent, ReplayRe
 from cloud.node.replica_feed import BEHIND, ReplicaFeed
 from cloud.node.store import SqlLedger, open_conflicts, store_events, unreplayed
 from mqtt.codec import ContractError, encode
-from mqtt.messages import CommandAck, EventsStored, GatewayStatus
+from mqtt.messages import CommandAck, Data, EventsStored, GatewayStatus
 from mqtt.node_messages import NodeOperation
 from mqtt.node_topics import NodeTopic, decode_node, node_envelope, parse_node_topic
 from mqtt.topics import Kind, TopicError
@@ -52,6 +52,7 @@ class NodeIngest:
         self.replica_every_s = replica_every_s
         self.online: set[Node] = set()  # nodes whose last status said online
         self.on_online: list[Callable[[str, str], None]] = []  # (site, node), e.g. its card key
+        self.rounds: list[Callable[[], None]] = []  # beside each replica round, e.g. key renewal
         self.rejected = 0  # not even an envelope with a sequence: acknowledged and dropped
         self.dead_lettered = 0  # kept as dead letters, held for staff
         self.replicas_sent = 0
@@ -121,12 +122,23 @@ class NodeIngest:
                 self._send_replica(site=site, node=node, now=now)
 
     def _replica_round(self) -> None:
+        for work in self.rounds:
+            try:
+                work()
+            except Exception:  # logged; the next round tries again
+                log.exception("node round %s failed", getattr(work, "__name__", work))
         now = datetime.now(UTC)
         for site, node in sorted(self.online):
             try:
                 self._send_replica(site=site, node=node, now=now)
             except Exception:  # one node's failure must not stop the others' nor the ingest
                 log.exception("replica for node %s/%s failed", site, node)
+
+    def tell(self, *, site: str, node: str, type_: str, data: Data) -> None:
+        """A command to one node on its ``cmd`` (QoS 1; its session is persistent)."""
+        self.link.publish(
+            str(NodeTopic(Kind.CMD, site, node)), encode(type=type_, source="posada-cloud", data=data).to_json()
+        )
 
     def _send_replica(self, *, site: str, node: str, now: datetime) -> None:
         """The node's next picture (whole or its changes), kept before it is published."""
