@@ -139,8 +139,14 @@ class ReplicaStay(Data):
 
 
 class ReplicaRoom(Data):
+    """A room, with what a keycard for it carries: its number, its floor's number and the
+    highest card sequence the cloud issued for it (a node's card must supersede it)."""
+
     room: str = _SLUG
     room_type: str = _SLUG
+    number: int = Field(default=0, ge=0, le=0xFFFF)
+    floor: int = Field(default=0, ge=0, le=0xFF)
+    sequence: int = Field(default=0, ge=0)
 
 
 class ReplicaRate(Data):

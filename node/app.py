@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import uvicorn
+
 from cloud.keys.keyring import Keyring
 from cloud.node.banner import Banner, banner, replica_note
 from mqtt.access_messages import KeyDelegate
@@ -48,6 +50,8 @@ class NodeSettings:
     node: str
     data_dir: Path
     time_zone: str = "UTC"
+    http: str = ""  # host:port where the desk pages are served; "" serves none
+    desk_password: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str]) -> NodeSettings:
@@ -56,12 +60,17 @@ class NodeSettings:
         ]
         if missing:
             raise ValueError(f"set {', '.join(missing)}")
+        http = env.get("POSADA_NODE_HTTP", "")
+        if http and not (http.rpartition(":")[2].isdigit() and len(env.get("POSADA_NODE_DESK_PASSWORD", "")) >= 8):
+            raise ValueError("POSADA_NODE_HTTP is host:port, and needs POSADA_NODE_DESK_PASSWORD (8+ characters)")
         return cls(
             mqtt_url=env["POSADA_NODE_MQTT_URL"],
             site=check_slug(env["POSADA_NODE_SITE"], "site"),
             node=check_node(env["POSADA_NODE_NAME"]),
             data_dir=Path(env.get("POSADA_NODE_DATA_DIR", "posada-node")),
             time_zone=env.get("POSADA_NODE_TIME_ZONE", "UTC"),
+            http=env.get("POSADA_NODE_HTTP", ""),
+            desk_password=env.get("POSADA_NODE_DESK_PASSWORD", ""),
         )
 
 
@@ -193,7 +202,23 @@ def run() -> int:
     log.info("register this node's keys (PUT /api/v1/nodes/%s/%s/keys): public_key %s, seal_key %s",
              settings.site, settings.node, public, public_b64(node.seal_key))
     node.start()
+    server = serve_desk(node) if settings.http else None
     while not done.wait(30):
         log.info("sync: %s", node.banner().text)
+    if server is not None:
+        server.should_exit = True
     node.stop()
     return 0
+
+
+def serve_desk(node: PropertyNode) -> uvicorn.Server:
+    """The desk's pages on ``POSADA_NODE_HTTP`` (uvicorn, on a thread of its own)."""
+    from node.front_desk import FrontDesk
+    from node.pages import build_desk_app
+
+    host, _, port = node.settings.http.rpartition(":")
+    app = build_desk_app(FrontDesk(node), password=node.settings.desk_password)
+    server = uvicorn.Server(uvicorn.Config(app, host=host or "127.0.0.1", port=int(port), log_level="warning"))
+    threading.Thread(target=server.run, name="node-desk-http", daemon=True).start()
+    log.info("desk pages on http://%s", node.settings.http)
+    return server

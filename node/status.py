@@ -16,6 +16,7 @@ from node.outbox import NodeOutbox
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS node_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS node_card_sequences (room TEXT PRIMARY KEY, last INTEGER NOT NULL);
 """
 
 
@@ -86,6 +87,17 @@ class NodeStatus:
         """What the desk knows of the cloud (rooms, stays), and as of when."""
         raw = self._get("replica")
         return NodeReplica.model_validate_json(raw) if raw else None
+
+    def next_card_sequence(self, room: str, *, at_least: int) -> int:
+        """The next card sequence for ``room``: above the cloud's (``at_least``, from the
+        replica) and above every card this node signed for it, kept across restarts."""
+        with self._lock:
+            row = self._conn.execute(
+                "INSERT INTO node_card_sequences VALUES (?, ?) ON CONFLICT (room) DO UPDATE"
+                " SET last = max(last, excluded.last - 1) + 1 RETURNING last",
+                [room, at_least + 1],
+            ).fetchone()
+        return int(row[0])
 
     def conflicts(self) -> list[ConflictItem]:
         raw = self._get("conflicts")

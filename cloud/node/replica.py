@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cloud.billing.folio import Payer
 from cloud.billing.models import Folio, NodeSeries
 from cloud.billing.service import balances
-from cloud.catalog.models import Property, RatePlan, RatePrice, Room, RoomType
+from cloud.catalog.models import Floor, Property, RatePlan, RatePrice, Room, RoomType
 from cloud.catalog.pricing import PriceRule, night_rule
 from cloud.core.nights import local_today
 from cloud.node.seal import GuestData, LinkCipher, guest_context
@@ -64,7 +64,7 @@ def snapshot(
         days=days,
         invoice_series=series or "",
         seal_key=seal_key,
-        rooms=[ReplicaRoom(room=r.slug, room_type=codes[r.room_type_id]) for r in rooms],
+        rooms=_rooms(session, prop, rooms, codes=codes),
         rates=_rates(session, prop, codes=codes, night=today),
         stays=[context.stay(session, res) for res in holding],
         folios=_folios(session, [r.id for r in holding]),
@@ -112,6 +112,23 @@ class _Stays:
         guest = GuestData(name=res.guest_name, email=res.guest_email or "", phone=res.guest_phone or "")
         context = guest_context(self.site, self.node, res.id)
         return self.sealer.seal(guest.to_json(), context=context, stable=True)
+
+
+def _rooms(session: Session, prop: Property, rooms: list[Room], *, codes: dict[int, str]) -> list[ReplicaRoom]:
+    levels = dict(session.execute(select(Floor.id, Floor.level).where(Floor.property_id == prop.id)).tuples())
+    ids = [r.id for r in rooms]
+    sequences = dict(
+        session.execute(
+            select(StayCredential.room_id, func.max(StayCredential.sequence))
+            .where(StayCredential.room_id.in_(ids))
+            .group_by(StayCredential.room_id)
+        ).tuples()
+    )
+    return [
+        ReplicaRoom(room=r.slug, room_type=codes[r.room_type_id], number=r.number,
+                    floor=levels.get(r.floor_id, 0), sequence=sequences.get(r.id) or 0)
+        for r in rooms
+    ]
 
 
 def _rates(session: Session, prop: Property, *, codes: dict[int, str], night: date) -> list[ReplicaRate]:
