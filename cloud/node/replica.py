@@ -115,14 +115,16 @@ class _Stays:
 
 
 def _rooms(session: Session, prop: Property, rooms: list[Room], *, codes: dict[int, str]) -> list[ReplicaRoom]:
-    levels = dict(session.execute(select(Floor.id, Floor.level).where(Floor.property_id == prop.id)).tuples())
+    levels = dict(list(session.execute(select(Floor.id, Floor.level).where(Floor.property_id == prop.id)).tuples()))
     ids = [r.id for r in rooms]
     sequences = dict(
-        session.execute(
-            select(StayCredential.room_id, func.max(StayCredential.sequence))
-            .where(StayCredential.room_id.in_(ids))
-            .group_by(StayCredential.room_id)
-        ).tuples()
+        list(
+            session.execute(
+                select(StayCredential.room_id, func.max(StayCredential.sequence))
+                .where(StayCredential.room_id.in_(ids))
+                .group_by(StayCredential.room_id)
+            ).tuples()
+        )
     )
     return [
         ReplicaRoom(room=r.slug, room_type=codes[r.room_type_id], number=r.number,
