@@ -20,10 +20,10 @@ import uvicorn
 
 from cloud.keys.keyring import Keyring
 from cloud.node.banner import Banner, banner, replica_note
-from mqtt.access_messages import KeyDelegate
-from mqtt.codec import Message
 from cloud.node.replica_delta import BEHIND, ReplicaBehind
 from cloud.node.seal import GuestData, LinkCipher, SealError, guest_context, public_b64
+from mqtt.access_messages import KeyDelegate
+from mqtt.codec import Message
 from mqtt.node_messages import (
     CheckedOut,
     CheckIn,
@@ -61,8 +61,12 @@ class NodeSettings:
         if missing:
             raise ValueError(f"set {', '.join(missing)}")
         http = env.get("POSADA_NODE_HTTP", "")
-        if http and not (http.rpartition(":")[2].isdigit() and len(env.get("POSADA_NODE_DESK_PASSWORD", "")) >= 8):
-            raise ValueError("POSADA_NODE_HTTP is host:port, and needs POSADA_NODE_DESK_PASSWORD (8+ characters)")
+        if http and not (
+            http.rpartition(":")[2].isdigit() and len(env.get("POSADA_NODE_DESK_PASSWORD", "")) >= 8
+        ):
+            raise ValueError(
+                "POSADA_NODE_HTTP is host:port, and needs POSADA_NODE_DESK_PASSWORD (8+ characters)"
+            )
         return cls(
             mqtt_url=env["POSADA_NODE_MQTT_URL"],
             site=check_slug(env["POSADA_NODE_SITE"], "site"),
@@ -136,7 +140,9 @@ class PropertyNode:
             return None
         context = guest_context(self.settings.site, self.settings.node, reservation_id)
         try:
-            return GuestData.from_json(LinkCipher(self.seal_key, replica.seal_key).open(sealed, context=context))
+            return GuestData.from_json(
+                LinkCipher(self.seal_key, replica.seal_key).open(sealed, context=context)
+            )
         except SealError as exc:
             log.warning("guest of %s: %s", reservation_id, exc)
             return None
@@ -199,8 +205,13 @@ def run() -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: done.set())
     public = base64.urlsafe_b64encode(keys.public_bytes(node.card_key)).rstrip(b"=").decode()
-    log.info("register this node's keys (PUT /api/v1/nodes/%s/%s/keys): public_key %s, seal_key %s",
-             settings.site, settings.node, public, public_b64(node.seal_key))
+    log.info(
+        "register this node's keys (PUT /api/v1/nodes/%s/%s/keys): public_key %s, seal_key %s",
+        settings.site,
+        settings.node,
+        public,
+        public_b64(node.seal_key),
+    )
     node.start()
     server = serve_desk(node) if settings.http else None
     while not done.wait(30):
@@ -218,7 +229,9 @@ def serve_desk(node: PropertyNode) -> uvicorn.Server:
 
     host, _, port = node.settings.http.rpartition(":")
     app = build_desk_app(FrontDesk(node), password=node.settings.desk_password)
-    server = uvicorn.Server(uvicorn.Config(app, host=host or "127.0.0.1", port=int(port), log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=host or "127.0.0.1", port=int(port), log_level="warning")
+    )
     threading.Thread(target=server.run, name="node-desk-http", daemon=True).start()
     log.info("desk pages on http://%s", node.settings.http)
     return server

@@ -64,7 +64,8 @@ class DeskView:
     def free_rooms(self, arrival: date, departure: date) -> list[ReplicaRoom]:
         """Rooms no stay holds for any of these nights."""
         return [
-            r for r in self.rooms
+            r
+            for r in self.rooms
             if not any(a < departure and d > arrival for a, d in self.held.get(r.room, []))
         ]
 
@@ -79,10 +80,19 @@ def desk_view(replica: NodeReplica, pending: Iterable[NodeOperation], *, today: 
         cards[card.reservation_id] = cards.get(card.reservation_id, 0) + 1
     stays = {
         s.reservation_id: DeskStay(
-            reservation_id=s.reservation_id, status=s.status, room=s.room, room_type=s.room_type,
-            arrival=s.arrival, departure=s.departure, rate_minor=s.rate_minor or 0, currency=s.currency,
-            balance_minor=balances.get(s.reservation_id, (s.rate_minor or 0) * (s.departure - s.arrival).days),
-            guest_sealed=s.guest_sealed, cards=cards.get(s.reservation_id, 0),
+            reservation_id=s.reservation_id,
+            status=s.status,
+            room=s.room,
+            room_type=s.room_type,
+            arrival=s.arrival,
+            departure=s.departure,
+            rate_minor=s.rate_minor or 0,
+            currency=s.currency,
+            balance_minor=balances.get(
+                s.reservation_id, (s.rate_minor or 0) * (s.departure - s.arrival).days
+            ),
+            guest_sealed=s.guest_sealed,
+            cards=cards.get(s.reservation_id, 0),
         )
         for s in replica.stays
     }
@@ -109,11 +119,19 @@ def desk_view(replica: NodeReplica, pending: Iterable[NodeOperation], *, today: 
 def _checked_in(op: CheckIn, stay: DeskStay | None) -> DeskStay:
     nights = (op.departure - op.arrival).days
     return DeskStay(
-        reservation_id=op.reservation_id, status="checked_in", room=op.room, room_type=op.room_type,
-        arrival=op.arrival, departure=op.departure, rate_minor=op.rate_minor, currency=op.currency,
+        reservation_id=op.reservation_id,
+        status="checked_in",
+        room=op.room,
+        room_type=op.room_type,
+        arrival=op.arrival,
+        departure=op.departure,
+        rate_minor=op.rate_minor,
+        currency=op.currency,
         balance_minor=stay.balance_minor if stay is not None else op.rate_minor * nights,
-        guest_sealed=op.guest_sealed or (stay.guest_sealed if stay else ""), walk_in=op.walk_in,
-        cards=stay.cards if stay is not None else 0, pending=True,
+        guest_sealed=op.guest_sealed or (stay.guest_sealed if stay else ""),
+        walk_in=op.walk_in,
+        cards=stay.cards if stay is not None else 0,
+        pending=True,
     )
 
 

@@ -35,15 +35,29 @@ class FrontDesk:
     def check_in(self, reservation_id: str, *, room: str, staff: str, today: date) -> DeskStay:
         stay = self._stay(reservation_id, today=today)
         op = CheckIn(
-            at=_now(), staff=staff, reservation_id=stay.reservation_id, room=room or stay.room,
-            room_type=self._room_type(room or stay.room, today=today), arrival=stay.arrival,
-            departure=stay.departure, rate_minor=stay.rate_minor, currency=stay.currency,
+            at=_now(),
+            staff=staff,
+            reservation_id=stay.reservation_id,
+            room=room or stay.room,
+            room_type=self._room_type(room or stay.room, today=today),
+            arrival=stay.arrival,
+            departure=stay.departure,
+            rate_minor=stay.rate_minor,
+            currency=stay.currency,
         )
         self.node.check_in(op)
         return self._stay(reservation_id, today=today)
 
     def walk_in(
-        self, guest: GuestData, *, room: str, nights: int, rate_minor: int, currency: str, staff: str, today: date
+        self,
+        guest: GuestData,
+        *,
+        room: str,
+        nights: int,
+        rate_minor: int,
+        currency: str,
+        staff: str,
+        today: date,
     ) -> str:
         if not guest.name.strip():
             raise DeskError("no_name", "a walk-in needs the guest's name")
@@ -51,9 +65,16 @@ class FrontDesk:
             raise DeskError("nights", "a walk-in stays 1 to 60 nights")
         reservation_id = new_id()
         op = CheckIn(
-            at=_now(), staff=staff, reservation_id=reservation_id, walk_in=True, room=room,
-            room_type=self._room_type(room, today=today), arrival=today,
-            departure=today + timedelta(days=nights), rate_minor=rate_minor, currency=currency,
+            at=_now(),
+            staff=staff,
+            reservation_id=reservation_id,
+            walk_in=True,
+            room=room,
+            room_type=self._room_type(room, today=today),
+            arrival=today,
+            departure=today + timedelta(days=nights),
+            rate_minor=rate_minor,
+            currency=currency,
             guest_sealed=self.node.walk_in_sealed(reservation_id, guest),
         )
         self.node.check_in(op)
@@ -66,34 +87,73 @@ class FrontDesk:
             raise DeskError("same_room", f"the guest is in {to_room} already")
         if to_room not in {r.room for r in view.free_rooms(max(today, stay.arrival), stay.departure)}:
             raise DeskError("room_taken", f"room {to_room} is not free for the rest of the stay")
-        self.node.record("node.room_move", RoomMove(
-            at=_now(), staff=staff, reservation_id=reservation_id, from_room=stay.room, to_room=to_room,
-            from_night=max(today, stay.arrival)))
+        self.node.record(
+            "node.room_move",
+            RoomMove(
+                at=_now(),
+                staff=staff,
+                reservation_id=reservation_id,
+                from_room=stay.room,
+                to_room=to_room,
+                from_night=max(today, stay.arrival),
+            ),
+        )
 
-    def charge(self, reservation_id: str, *, kind: str, description: str, amount_minor: int, quantity: int,
-               staff: str, today: date) -> None:
+    def charge(
+        self,
+        reservation_id: str,
+        *,
+        kind: str,
+        description: str,
+        amount_minor: int,
+        quantity: int,
+        staff: str,
+        today: date,
+    ) -> None:
         stay = self._in_house(reservation_id, today=today)
         if kind not in CHARGE_KINDS:
             raise DeskError("charge_kind", f"no charge kind {kind!r}")
-        self.node.record("node.charge", ChargePosted(
-            at=_now(), staff=staff, reservation_id=reservation_id, charge_id=new_id(), kind=kind,
-            description=description[:200] or kind, amount_minor=amount_minor, currency=stay.currency,
-            quantity=quantity))
+        self.node.record(
+            "node.charge",
+            ChargePosted(
+                at=_now(),
+                staff=staff,
+                reservation_id=reservation_id,
+                charge_id=new_id(),
+                kind=kind,
+                description=description[:200] or kind,
+                amount_minor=amount_minor,
+                currency=stay.currency,
+                quantity=quantity,
+            ),
+        )
 
-    def payment(self, reservation_id: str, *, method: str, amount_minor: int, staff: str, today: date) -> None:
+    def payment(
+        self, reservation_id: str, *, method: str, amount_minor: int, staff: str, today: date
+    ) -> None:
         stay = self._in_house(reservation_id, today=today)
         if method not in ("cash", "terminal"):
             raise DeskError("method", "cash or terminal")
-        self.node.record("node.payment", PaymentTaken(
-            at=_now(), staff=staff, reservation_id=reservation_id, payment_id=new_id(),
-            method=method, amount_minor=amount_minor, currency=stay.currency))  # type: ignore[arg-type]
+        self.node.record(
+            "node.payment",
+            PaymentTaken(
+                at=_now(),
+                staff=staff,
+                reservation_id=reservation_id,
+                payment_id=new_id(),
+                method="cash" if method == "cash" else "terminal",
+                amount_minor=amount_minor,
+                currency=stay.currency,
+            ),
+        )
 
     def check_out(self, reservation_id: str, *, staff: str, today: date) -> CheckedOut:
         stay = self._in_house(reservation_id, today=today)
         if stay.balance_minor > 0:
             raise DeskError("balance", "the guest still owes the balance: take the payment first")
-        return self.node.check_out(reservation_id, total_minor=stay.rate_minor * stay.nights,
-                                   currency=stay.currency, staff=staff)
+        return self.node.check_out(
+            reservation_id, total_minor=stay.rate_minor * stay.nights, currency=stay.currency, staff=staff
+        )
 
     def encode_card(self, reservation_id: str, *, staff: str, today: date) -> bytes:
         """Sign the stay's card with the node's delegated key (what the encoder writes)."""
@@ -105,15 +165,34 @@ class FrontDesk:
         now = _now()
         until = datetime.combine(stay.departure, datetime.min.time(), UTC) + timedelta(hours=12)
         sequence = self.node.status.next_card_sequence(room.room, at_least=room.sequence)
-        card = issue(CardRequest(
-            kind=Kind.GUEST, credential_id=secrets.randbits(63) or 1, site=delegation.site,
-            valid_from=now, valid_until=until, sequence=sequence, guest=1, floor=room.floor,
-            lift_floors=frozenset({room.floor}), rooms=(room.number,),
-        ), keyring=self.node.card_keyring(now=now), now=now)
-        self.node.record("node.card", CardEncoded(
-            at=now, staff=staff, reservation_id=reservation_id,
-            credential_id=format_credential_id(card.card.credential_id), key_id=delegation.key_id,
-            room=room.room, valid_until=card.card.valid_until))
+        card = issue(
+            CardRequest(
+                kind=Kind.GUEST,
+                credential_id=secrets.randbits(63) or 1,
+                site=delegation.site,
+                valid_from=now,
+                valid_until=until,
+                sequence=sequence,
+                guest=1,
+                floor=room.floor,
+                lift_floors=frozenset({room.floor}),
+                rooms=(room.number,),
+            ),
+            keyring=self.node.card_keyring(now=now),
+            now=now,
+        )
+        self.node.record(
+            "node.card",
+            CardEncoded(
+                at=now,
+                staff=staff,
+                reservation_id=reservation_id,
+                credential_id=format_credential_id(card.card.credential_id),
+                key_id=delegation.key_id,
+                room=room.room,
+                valid_until=card.card.valid_until,
+            ),
+        )
         return card.data
 
     def _view(self, today: date) -> DeskView:

@@ -8,7 +8,6 @@ A refused operation shows the page again with the reason; nothing is recorded fo
 ``from __future__ import annotations`` here: the routes' dependencies are local aliases.)
 """
 
-
 import base64
 import hashlib
 import hmac
@@ -27,7 +26,8 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 from cloud.core.money import Money, MoneyError
 from cloud.core.nights import local_today
 from cloud.core.templating import TEMPLATES
-from cloud.i18n.jinja import LANG_COOKIE, LANGUAGES, gettext, install_i18n
+from cloud.i18n.catalog import LANGUAGES
+from cloud.i18n.jinja import LANG_COOKIE, install_i18n
 from cloud.node.seal import GuestData
 from node.desk import DeskError
 from node.front_desk import CHARGE_KINDS, FrontDesk
@@ -43,8 +43,10 @@ def build_desk_app(desk: FrontDesk, *, password: str) -> FastAPI:
     """The node's desk as an ASGI app (``posada property-node`` serves it with uvicorn)."""
     if len(password) < 8:
         raise ValueError("the desk password must have at least 8 characters")
-    env = Environment(loader=ChoiceLoader([FileSystemLoader(HERE / "templates"), FileSystemLoader(TEMPLATES)]),
-                      autoescape=select_autoescape())
+    env = Environment(
+        loader=ChoiceLoader([FileSystemLoader(HERE / "templates"), FileSystemLoader(TEMPLATES)]),
+        autoescape=select_autoescape(),
+    )
     templates = Jinja2Templates(env=env)
     secret = hashlib.sha256(b"posada-node-desk\x00" + password.encode()).digest()
     app = FastAPI(title="Posada desk (property node)", openapi_url=None, docs_url=None, redoc_url=None)
@@ -60,8 +62,11 @@ def _router(desk: FrontDesk, templates: Jinja2Templates, *, password: str, secre
     def staff(request: Request, credentials: Annotated[HTTPBasicCredentials, Depends(basic)]) -> str:
         name = credentials.username.strip()[:64]
         if not name or not hmac.compare_digest(credentials.password.encode(), password.encode()):
-            raise HTTPException(401, "sign in with your name and the desk's password",
-                                headers={"WWW-Authenticate": 'Basic realm="Posada desk"'})
+            raise HTTPException(
+                401,
+                "sign in with your name and the desk's password",
+                headers={"WWW-Authenticate": 'Basic realm="Posada desk"'},
+            )
         request.state.csrf_token = hmac.new(secret, name.encode(), hashlib.sha256).hexdigest()
         return name
 
@@ -79,18 +84,35 @@ def _router(desk: FrontDesk, templates: Jinja2Templates, *, password: str, secre
     def today() -> Any:
         return local_today(datetime.now(UTC), node.settings.time_zone)
 
-    def page(request: Request, *, error: str = "", done: str = "", card: bytes = b"", status: int = 200) -> HTMLResponse:
+    def page(
+        request: Request, *, error: str = "", done: str = "", card: bytes = b"", status: int = 200
+    ) -> HTMLResponse:
         lang = getattr(request.state, "lang", "en")
         view = desk.view(today=today())
         guests = {}
         if view is not None:
-            guests = {s.reservation_id: node.guest(s.reservation_id, s.guest_sealed)
-                      for s in view.arrivals + view.in_house}
-        return templates.TemplateResponse(request, "node/desk.html", {
-            "view": view, "guests": guests, "banner": node.banner(tag=lang), "note": node.replica_note(tag=lang),
-            "error": error, "done": done, "card": base64.b64encode(card).decode(), "kinds": CHARGE_KINDS,
-            "time_zone": node.settings.time_zone, "site": node.settings.site, "one_day": timedelta(days=1),
-        }, status_code=status)
+            guests = {
+                s.reservation_id: node.guest(s.reservation_id, s.guest_sealed)
+                for s in view.arrivals + view.in_house
+            }
+        return templates.TemplateResponse(
+            request,
+            "node/desk.html",
+            {
+                "view": view,
+                "guests": guests,
+                "banner": node.banner(tag=lang),
+                "note": node.replica_note(tag=lang),
+                "error": error,
+                "done": done,
+                "card": base64.b64encode(card).decode(),
+                "kinds": CHARGE_KINDS,
+                "time_zone": node.settings.time_zone,
+                "site": node.settings.site,
+                "one_day": timedelta(days=1),
+            },
+            status_code=status,
+        )
 
     def act(request: Request, work: Callable[[], object], done: str) -> Response:
         try:
@@ -117,13 +139,28 @@ def _router(desk: FrontDesk, templates: Jinja2Templates, *, password: str, secre
         return act(request, lambda: desk.check_in(res, room=room, staff=user, today=today()), "checked_in")
 
     @router.post("/walk-in")
-    def walk_in(request: Request, user: Poster, room: Slug, name: Annotated[str, Form(max_length=200)],
-                nights: Annotated[int, Form(ge=1, le=60)], rate: Amount,
-                email: Annotated[str, Form(max_length=254)] = "", phone: Annotated[str, Form(max_length=40)] = "") -> Response:
+    def walk_in(
+        request: Request,
+        user: Poster,
+        room: Slug,
+        name: Annotated[str, Form(max_length=200)],
+        nights: Annotated[int, Form(ge=1, le=60)],
+        rate: Amount,
+        email: Annotated[str, Form(max_length=254)] = "",
+        phone: Annotated[str, Form(max_length=40)] = "",
+    ) -> Response:
         def work() -> object:
             currency = _currency(desk, today())
-            return desk.walk_in(GuestData(name=name, email=email, phone=phone), room=room, nights=nights,
-                                rate_minor=_minor(rate, currency), currency=currency, staff=user, today=today())
+            return desk.walk_in(
+                GuestData(name=name, email=email, phone=phone),
+                room=room,
+                nights=nights,
+                rate_minor=_minor(rate, currency),
+                currency=currency,
+                staff=user,
+                today=today(),
+            )
+
         return act(request, work, "checked_in")
 
     @router.post("/stays/{res}/move")
@@ -131,22 +168,38 @@ def _router(desk: FrontDesk, templates: Jinja2Templates, *, password: str, secre
         return act(request, lambda: desk.move(res, to_room=room, staff=user, today=today()), "moved")
 
     @router.post("/stays/{res}/charge")
-    def charge(request: Request, user: Poster, res: str, kind: Annotated[str, Form(max_length=32)],
-               amount: Amount, description: Annotated[str, Form(max_length=200)] = "",
-               quantity: Annotated[int, Form(ge=1, le=100)] = 1) -> Response:
-        def work() -> object:
-            return desk.charge(res, kind=kind, description=description, quantity=quantity, staff=user,
-                               amount_minor=_minor(amount, _currency(desk, today())), today=today())
+    def charge(
+        request: Request,
+        user: Poster,
+        res: str,
+        kind: Annotated[str, Form(max_length=32)],
+        amount: Amount,
+        description: Annotated[str, Form(max_length=200)] = "",
+        quantity: Annotated[int, Form(ge=1, le=100)] = 1,
+    ) -> Response:
+        def work() -> None:
+            desk.charge(
+                res,
+                kind=kind,
+                description=description,
+                quantity=quantity,
+                staff=user,
+                amount_minor=_minor(amount, _currency(desk, today())),
+                today=today(),
+            )
+
         return act(request, work, "charged")
 
     @router.post("/stays/{res}/payment")
-    def payment(request: Request, user: Poster, res: str, method: Annotated[str, Form(max_length=16)],
-                amount: Amount) -> Response:
-        def work() -> object:
+    def payment(
+        request: Request, user: Poster, res: str, method: Annotated[str, Form(max_length=16)], amount: Amount
+    ) -> Response:
+        def work() -> None:
             minor = _minor(amount, _currency(desk, today()))
             if minor <= 0:
                 raise DeskError("amount", "a payment is more than zero")
-            return desk.payment(res, method=method, amount_minor=minor, staff=user, today=today())
+            desk.payment(res, method=method, amount_minor=minor, staff=user, today=today())
+
         return act(request, work, "paid")
 
     @router.post("/stays/{res}/card")

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cloud.node.banner import SyncState
-from mqtt.access_messages import KeyDelegate
 from cloud.node.replica_delta import ReplicaBehind, apply
+from mqtt.access_messages import KeyDelegate
 from mqtt.node_messages import ConflictItem, NodeConflicts, NodeReplica, NodeReplicaDelta
 from node.outbox import NodeOutbox
 

@@ -140,16 +140,21 @@ def register_keys(
     keys = delegations.NodeKeys(key_id=body.key_id, public_key=body.public_key, seal_key=body.seal_key)
     try:
         command = delegations.register(
-            session, services.keys.load_or_create(now=now - timedelta(minutes=5)),
-            site=site, node=node, keys=keys, now=now,
+            session,
+            services.keys.load_or_create(now=now - timedelta(minutes=5)),
+            site=site,
+            node=node,
+            keys=keys,
+            now=now,
         )
     except LookupError as exc:
         raise NodeSiteNotFound(str(exc)) from None
     except ValueError as exc:
         raise NodeKeyConflict(str(exc)) from None
     session.flush()
-    return DelegationView(node=node, key_id=command.key_id, valid_from=command.valid_from,
-                          valid_until=command.valid_until)
+    return DelegationView(
+        node=node, key_id=command.key_id, valid_from=command.valid_from, valid_until=command.valid_until
+    )
 
 
 def _raw(b64: str) -> bytes:

@@ -55,7 +55,9 @@ def register(
     return _renew(session, keyring, row, now=now)
 
 
-def renew_due(session: Session, keyring: Keyring, *, now: datetime, window: timedelta = WINDOW) -> list[NodeCardKey]:
+def renew_due(
+    session: Session, keyring: Keyring, *, now: datetime, window: timedelta = WINDOW
+) -> list[NodeCardKey]:
     """Renew every delegation with less than half its window left; returns the rows renewed."""
     rows = session.scalars(select(NodeCardKey).where(NodeCardKey.retired_at.is_(None)))
     due = [r for r in rows if r.valid_until is None or r.valid_until - now < window / 2]
@@ -71,7 +73,9 @@ def retire(session: Session, *, site: str, node: str, now: datetime) -> bool:
         return False
     row.retired_at = now
     for floor in _floors(session, site):
-        enqueue_command(session, site=site, floor=floor, type="key.retire", data=key_retire(row.key_id, at=now))
+        enqueue_command(
+            session, site=site, floor=floor, type="key.retire", data=key_retire(row.key_id, at=now)
+        )
     return True
 
 
@@ -83,7 +87,9 @@ def in_force(session: Session, *, site: str, node: str | None = None) -> list[Ke
     return [KeyDelegate.model_validate(r.delegation) for r in session.scalars(query) if r.delegation]
 
 
-def send_to_floors(session: Session, *, site: str, delegation: KeyDelegate, floors: list[str] | None = None) -> None:
+def send_to_floors(
+    session: Session, *, site: str, delegation: KeyDelegate, floors: list[str] | None = None
+) -> None:
     for floor in floors if floors is not None else _floors(session, site):
         enqueue_command(session, site=site, floor=floor, type="key.delegate", data=delegation)
 
@@ -98,12 +104,20 @@ def _renew(
     start = held.valid_from if held is not None else now
     start = max(start, now + window - MAX_WINDOW)  # the contract's longest window
     command = delegate(
-        keyring, key_id=row.key_id, site=number, holder=row.node, public=_raw(row.public_key),
-        now=now, window=window, valid_from=start,
+        keyring,
+        key_id=row.key_id,
+        site=number,
+        holder=row.node,
+        public=_raw(row.public_key),
+        now=now,
+        window=window,
+        valid_from=start,
     )
     row.delegation, row.valid_until = command.model_dump(mode="json"), command.valid_until
     send_to_floors(session, site=row.site, delegation=command)
-    log.info("node %s/%s: card key %d delegated until %s", row.site, row.node, row.key_id, command.valid_until)
+    log.info(
+        "node %s/%s: card key %d delegated until %s", row.site, row.node, row.key_id, command.valid_until
+    )
     return command
 
 

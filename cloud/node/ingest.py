@@ -137,7 +137,8 @@ class NodeIngest:
     def tell(self, *, site: str, node: str, type_: str, data: Data) -> None:
         """A command to one node on its ``cmd`` (QoS 1; its session is persistent)."""
         self.link.publish(
-            str(NodeTopic(Kind.CMD, site, node)), encode(type=type_, source="posada-cloud", data=data).to_json()
+            str(NodeTopic(Kind.CMD, site, node)),
+            encode(type=type_, source="posada-cloud", data=data).to_json(),
         )
 
     def _send_replica(self, *, site: str, node: str, now: datetime) -> None:

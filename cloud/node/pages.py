@@ -26,32 +26,45 @@ Site = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 Event = Annotated[str, Path(pattern=r"^[0-9A-Za-z_-]{1,64}$")]
 
 RULES = {  # what the rule means, and what staff do about it
-    "held": (N_("Waits behind an earlier conflict of the same guest"),
-             N_("Handle the first conflict of this guest; this one follows it.")),
-    "unknown_reservation": (N_("The cloud does not have this booking"),
-                            N_("Find the booking (another property or a typo) or re-book the guest as a walk-in.")),
-    "cancelled_online": (N_("Cancelled online while the guest checked in"),
-                         N_("Reinstate the booking with the channel, or re-book the guest as a walk-in.")),
-    "room_sold_twice": (N_("Room sold online during the outage"),
-                        N_("The guest at the hotel keeps the room: move the online booking to another room of the same type, or relocate it.")),
-    "price_changed": (N_("Price changed in the cloud"),
-                      N_("Nothing to do: the desk's price stands. Check the difference if it matters.")),
-    "refused": (N_("The cloud could not read this operation"),
-                N_("Redo the operation by hand in the cloud from the node's record.")),
+    "held": (
+        N_("Waits behind an earlier conflict of the same guest"),
+        N_("Handle the first conflict of this guest; this one follows it."),
+    ),
+    "unknown_reservation": (
+        N_("The cloud does not have this booking"),
+        N_("Find the booking (another property or a typo) or re-book the guest as a walk-in."),
+    ),
+    "cancelled_online": (
+        N_("Cancelled online while the guest checked in"),
+        N_("Reinstate the booking with the channel, or re-book the guest as a walk-in."),
+    ),
+    "room_sold_twice": (
+        N_("Room sold online during the outage"),
+        N_(
+            "The guest at the hotel keeps the room: move the online booking to another room "
+            "of the same type, or relocate it."
+        ),
+    ),
+    "price_changed": (
+        N_("Price changed in the cloud"),
+        N_("Nothing to do: the desk's price stands. Check the difference if it matters."),
+    ),
+    "refused": (
+        N_("The cloud could not read this operation"),
+        N_("Redo the operation by hand in the cloud from the node's record."),
+    ),
 }
 
 
 @router.get("/conflicts", response_class=HTMLResponse)
 def conflicts_page(request: Request, session: SessionDep, scope: SiteScopeDep, user: Desk) -> HTMLResponse:
-    rows = [
-        (site, row)
-        for site in scope.narrow()
-        for row in findings_for_staff(session, site=site)
-    ]
+    rows = [(site, row) for site in scope.narrow() for row in findings_for_staff(session, site=site)]
     waiting = [(site, r) for site, r in rows if r.action == Action.HOLD.value and r.resolved_at is None]
     other = [(site, r) for site, r in rows if (site, r) not in waiting]
     return templates.TemplateResponse(
-        request, "node/conflicts.html", {"active": "nodes", "waiting": waiting, "other": other, "rules": RULES}
+        request,
+        "node/conflicts.html",
+        {"active": "nodes", "waiting": waiting, "other": other, "rules": RULES},
     )
 
 
@@ -60,7 +73,9 @@ def mark_handled(
     session: DbSession, user: Desk, scope: SiteScopeDep, clock: ClockDep, site: Site, event_id: Event
 ) -> Response:
     scope.check(site)
-    row = session.scalar(select(NodeOutcome).where(NodeOutcome.site == site, NodeOutcome.event_id == event_id))
+    row = session.scalar(
+        select(NodeOutcome).where(NodeOutcome.site == site, NodeOutcome.event_id == event_id)
+    )
     if row is not None and row.action == Action.HOLD.value and row.resolved_at is None:
         row.resolved_at = clock()
         audit(session, user, "node_conflict.resolve", "node_outcome", event_id, {"node": row.node}, site=site)

@@ -74,7 +74,13 @@ def snapshot(
 
 class _Stays:
     def __init__(
-        self, *, site: str, node: str, codes: dict[int, str], slugs: dict[int, str], today: date,
+        self,
+        *,
+        site: str,
+        node: str,
+        codes: dict[int, str],
+        slugs: dict[int, str],
+        today: date,
         sealer: LinkCipher | None,
     ) -> None:
         self.site, self.node, self.codes, self.slugs, self.today = site, node, codes, slugs, today
@@ -114,8 +120,12 @@ class _Stays:
         return self.sealer.seal(guest.to_json(), context=context, stable=True)
 
 
-def _rooms(session: Session, prop: Property, rooms: list[Room], *, codes: dict[int, str]) -> list[ReplicaRoom]:
-    levels = dict(list(session.execute(select(Floor.id, Floor.level).where(Floor.property_id == prop.id)).tuples()))
+def _rooms(
+    session: Session, prop: Property, rooms: list[Room], *, codes: dict[int, str]
+) -> list[ReplicaRoom]:
+    levels = dict(
+        list(session.execute(select(Floor.id, Floor.level).where(Floor.property_id == prop.id)).tuples())
+    )
     ids = [r.id for r in rooms]
     sequences = dict(
         list(
@@ -127,8 +137,13 @@ def _rooms(session: Session, prop: Property, rooms: list[Room], *, codes: dict[i
         )
     )
     return [
-        ReplicaRoom(room=r.slug, room_type=codes[r.room_type_id], number=r.number,
-                    floor=levels.get(r.floor_id, 0), sequence=sequences.get(r.id) or 0)
+        ReplicaRoom(
+            room=r.slug,
+            room_type=codes[r.room_type_id],
+            number=r.number,
+            floor=levels.get(r.floor_id, 0),
+            sequence=sequences.get(r.id) or 0,
+        )
         for r in rooms
     ]
 
@@ -152,8 +167,14 @@ def _rates(session: Session, prop: Property, *, codes: dict[int, str], night: da
     for (plan, room_type), found in sorted(rules.items()):
         rule = night_rule(found, night)
         if rule is not None:
-            rates.append(ReplicaRate(rate_plan=plan, room_type=room_type, amount_minor=rule.amount_minor,
-                                     currency=prop.currency))
+            rates.append(
+                ReplicaRate(
+                    rate_plan=plan,
+                    room_type=room_type,
+                    amount_minor=rule.amount_minor,
+                    currency=prop.currency,
+                )
+            )
     return rates
 
 
@@ -173,7 +194,9 @@ def _folios(session: Session, reservations: Iterable[str]) -> list[ReplicaFolio]
     return sorted(found, key=lambda f: f.reservation_id)
 
 
-def _cards(session: Session, reservations: Iterable[str], *, slugs: dict[int, str], now: datetime) -> list[ReplicaCard]:
+def _cards(
+    session: Session, reservations: Iterable[str], *, slugs: dict[int, str], now: datetime
+) -> list[ReplicaCard]:
     ids = list(reservations)
     cards = session.scalars(
         select(StayCredential).where(
@@ -183,8 +206,12 @@ def _cards(session: Session, reservations: Iterable[str], *, slugs: dict[int, st
         )
     )
     found = [
-        ReplicaCard(credential_id=c.id, reservation_id=c.reservation_id, room=slugs[c.room_id],
-                    valid_until=c.valid_until)
+        ReplicaCard(
+            credential_id=c.id,
+            reservation_id=c.reservation_id,
+            room=slugs[c.room_id],
+            valid_until=c.valid_until,
+        )
         for c in cards
         if c.room_id in slugs
     ]

@@ -45,13 +45,20 @@ class ReplicaFeed:
         state = session.get(NodeReplicaState, (site, node))
         version = (state.version if state is not None else 0) + 1
         picture = snapshot(
-            session, site=site, node=node, now=now,
-            sealer=self.sealer(session, site=site, node=node), seal_key=self.public,
+            session,
+            site=site,
+            node=node,
+            now=now,
+            sealer=self.sealer(session, site=site, node=node),
+            seal_key=self.public,
         ).model_copy(update={"version": version})
         kept = picture.model_dump(mode="json")
         if state is None:
-            session.add(NodeReplicaState(site=site, node=node, version=version, snapshot=kept,
-                                         full_needed=False, sent_at=now))
+            session.add(
+                NodeReplicaState(
+                    site=site, node=node, version=version, snapshot=kept, full_needed=False, sent_at=now
+                )
+            )
             return "node.replica", picture
         full = state.full_needed
         previous = NodeReplica.model_validate(state.snapshot)

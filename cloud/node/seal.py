@@ -45,8 +45,11 @@ class GuestData:
     def from_json(cls, text: str) -> GuestData:
         try:
             raw = json.loads(text)
-            return cls(name=str(raw["name"])[:200], email=str(raw.get("email", ""))[:254],
-                       phone=str(raw.get("phone", ""))[:40])
+            return cls(
+                name=str(raw["name"])[:200],
+                email=str(raw.get("email", ""))[:254],
+                phone=str(raw.get("phone", ""))[:40],
+            )
         except (ValueError, KeyError, TypeError) as exc:
             raise SealError("a sealed guest is not name, e-mail and phone") from exc
 
@@ -72,14 +75,18 @@ class LinkCipher:
         except (binascii.Error, ValueError) as exc:
             raise SealError("the peer's sealing key is not an X25519 public key") from exc
         shared = private.exchange(peer)
-        self._key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"posada-node-link",
-                         info=b"guest-data").derive(shared)
+        self._key = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=b"posada-node-link", info=b"guest-data"
+        ).derive(shared)
         self._aead = AESGCM(self._key)
 
     def seal(self, text: str, *, context: str, stable: bool = False) -> str:
         plain = text.encode("utf-8")
-        nonce = (hmac.new(self._key, context.encode() + b"\x00" + plain, hashlib.sha256).digest()[:12]
-                 if stable else os.urandom(12))
+        nonce = (
+            hmac.new(self._key, context.encode() + b"\x00" + plain, hashlib.sha256).digest()[:12]
+            if stable
+            else os.urandom(12)
+        )
         body = self._aead.encrypt(nonce, plain, context.encode())
         return PREFIX + base64.urlsafe_b64encode(nonce + body).decode()
 
@@ -87,7 +94,7 @@ class LinkCipher:
         if not token.startswith(PREFIX):
             raise SealError("not a sealed token")
         try:
-            raw = base64.urlsafe_b64decode(token[len(PREFIX):].encode())
+            raw = base64.urlsafe_b64decode(token[len(PREFIX) :].encode())
             return self._aead.decrypt(raw[:12], raw[12:], context.encode()).decode("utf-8")
         except (InvalidTag, binascii.Error, ValueError) as exc:
             raise SealError(f"cannot open {context}") from exc

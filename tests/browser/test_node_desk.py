@@ -35,11 +35,11 @@ from node import keys
 from node.app import NodeSettings, PropertyNode
 from node.front_desk import FrontDesk
 from node.pages import build_desk_app
+from tests.browser.conftest import SHOTS
 from tests.integration.desk_support import DeskCloud, desk_cloud
 from tests.integration.harness import gateway_config, running_gateway, wait_until
 from tests.support.broker import Mosquitto
 from tests.support.ports import free_port, wait_for_port
-from tests.browser.conftest import SHOTS
 from tests.support.staff import sign_in_staff
 
 PASSWORD = "desk-password-1"
@@ -57,8 +57,18 @@ def _booked_today(cloud: DeskCloud) -> str:
     with services.sessions.begin() as s:
         prop = s.scalars(select(Property).where(Property.slug == "hotel")).one()
         today = local_today(now, prop.timezone)
-        res = book(s, Booking(property="hotel", room_type="std", rate_plan="flex", arrival=today,
-                              departure=today + timedelta(days=1), guest_name="Ana Ruiz"), now=now)
+        res = book(
+            s,
+            Booking(
+                property="hotel",
+                room_type="std",
+                rate_plan="flex",
+                arrival=today,
+                departure=today + timedelta(days=1),
+                guest_name="Ana Ruiz",
+            ),
+            now=now,
+        )
         s.flush()
         services.ledger.booked(s, res, now=now)
         reserve_node_series(s, site="hotel", node="desk-pc", base="INV", now=now)
@@ -67,12 +77,23 @@ def _booked_today(cloud: DeskCloud) -> str:
 
 @pytest.fixture
 def node(own_mosquitto: Mosquitto, tmp_path: Path) -> Iterator[tuple[PropertyNode, str]]:
-    settings = NodeSettings(mqtt_url=own_mosquitto.url(node_user("hotel", "desk-pc")), site="hotel",
-                            node="desk-pc", data_dir=tmp_path / "node", time_zone="Europe/Madrid")
+    settings = NodeSettings(
+        mqtt_url=own_mosquitto.url(node_user("hotel", "desk-pc")),
+        site="hotel",
+        node="desk-pc",
+        data_dir=tmp_path / "node",
+        time_zone="Europe/Madrid",
+    )
     node = PropertyNode(settings)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(build_desk_app(FrontDesk(node), password=PASSWORD),
-                                           host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            build_desk_app(FrontDesk(node), password=PASSWORD),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     wait_for_port(port, timeout=20)
@@ -84,36 +105,67 @@ def node(own_mosquitto: Mosquitto, tmp_path: Path) -> Iterator[tuple[PropertyNod
 
 def _register(cloud: DeskCloud, node: PropertyNode) -> None:
     manager = sign_in_staff(TestClient(cloud.app), site="hotel", role=Role.MANAGER, chain="posada-demo")
-    body = {"key_id": 0xF001, "public_key": base64.urlsafe_b64encode(keys.public_bytes(node.card_key)).rstrip(b"=").decode(),
-            "seal_key": public_b64(node.seal_key)}
-    done = httpx.put(f"{cloud.url}/api/v1/nodes/hotel/desk-pc/keys", json=body,
-                     headers={"Authorization": f"Bearer {manager}"}, timeout=10)
+    body = {
+        "key_id": 0xF001,
+        "public_key": base64.urlsafe_b64encode(keys.public_bytes(node.card_key)).rstrip(b"=").decode(),
+        "seal_key": public_b64(node.seal_key),
+    }
+    done = httpx.put(
+        f"{cloud.url}/api/v1/nodes/hotel/desk-pc/keys",
+        json=body,
+        headers={"Authorization": f"Bearer {manager}"},
+        timeout=10,
+    )
     assert done.status_code == 200, done.text
 
 
 def test_check_in_and_out_at_the_node_offline_then_the_cloud_holds_it(
-    own_mosquitto: Mosquitto, sqlite_url: str, tmp_path: Path, browser: Browser,
+    own_mosquitto: Mosquitto,
+    sqlite_url: str,
+    tmp_path: Path,
+    browser: Browser,
     node: tuple[PropertyNode, str],
 ) -> None:
     desk_node, desk_url = node
-    config = gateway_config(own_mosquitto.gateway_url("hotel", "f1"), tmp_path / "edge", site="hotel", floor="f1",
-                            rooms=[f"1{n:02d}" for n in range(1, 11)], access="keycard")
-    with desk_cloud(sqlite_url, tmp_path, mqtt_enabled=True, mqtt_url=own_mosquitto.cloud_url,
-                    mqtt_client_id=f"cloud-node-{tmp_path.name}") as cloud:
+    config = gateway_config(
+        own_mosquitto.gateway_url("hotel", "f1"),
+        tmp_path / "edge",
+        site="hotel",
+        floor="f1",
+        rooms=[f"1{n:02d}" for n in range(1, 11)],
+        access="keycard",
+    )
+    with desk_cloud(
+        sqlite_url,
+        tmp_path,
+        mqtt_enabled=True,
+        mqtt_url=own_mosquitto.cloud_url,
+        mqtt_client_id=f"cloud-node-{tmp_path.name}",
+    ) as cloud:
         booked = _booked_today(cloud)
         _register(cloud, desk_node)
         with running_gateway(config) as gateway:
-            wait_until(lambda: _acked(cloud, "key.upsert") and _acked(cloud, "key.delegate"), timeout=60,
-                       what="the gateway holds the property key and the node's delegated key")
+            wait_until(
+                lambda: _acked(cloud, "key.upsert") and _acked(cloud, "key.delegate"),
+                timeout=60,
+                what="the gateway holds the property key and the node's delegated key",
+            )
             desk_node.start()
-            wait_until(lambda: desk_node.status.delegation() is not None
-                       and (r := desk_node.status.replica()) is not None and any(s.reservation_id == booked for s in r.stays),
-                       timeout=30, what="the node holds its replica and its delegation")
+            wait_until(
+                lambda: (
+                    desk_node.status.delegation() is not None
+                    and (r := desk_node.status.replica()) is not None
+                    and any(s.reservation_id == booked for s in r.stays)
+                ),
+                timeout=30,
+                what="the node holds its replica and its delegation",
+            )
             own_mosquitto.stop()  # the internet is down
             wait_until(lambda: not desk_node.link.online.is_set(), timeout=20, what="the node offline")
 
-            context = browser.new_context(http_credentials={"username": "ana", "password": PASSWORD},
-                                          locale="en-GB")
+            context = browser.new_context(
+                http_credentials={"username": "ana", "password": PASSWORD}, locale="en-GB"
+            )
             page = context.new_page()
             page.goto(desk_url)
             expect(page.locator("#sync")).to_contain_text("Offline since")
@@ -147,7 +199,9 @@ def test_check_in_and_out_at_the_node_offline_then_the_cloud_holds_it(
             page.screenshot(path=str(SHOTS / "node-desk-offline.png"), full_page=True)
 
             own_mosquitto.start()  # the link returns: the replay
-            wait_until(lambda: desk_node.outbox.pending()[0] == 0, timeout=60, what="the node's work confirmed")
+            wait_until(
+                lambda: desk_node.outbox.pending()[0] == 0, timeout=60, what="the node's work confirmed"
+            )
             with cloud.app.services.sessions() as s:  # type: ignore[attr-defined]
                 wait_until(lambda: _status(cloud, booked) == "checked_out", timeout=30, what="replayed")
                 res = s.get(Reservation, walk_in)

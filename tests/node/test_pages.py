@@ -35,12 +35,29 @@ def _replica(node: PropertyNode) -> NodeReplica:
     sealer = LinkCipher(CLOUD, public_b64(node.seal_key))
     guest = GuestData(name="Ana Pérez").to_json()
     return NodeReplica(
-        as_of=NOW, first_night=D0, days=7, version=1, invoice_series="INV-N-DESK-PC", seal_key=public_b64(CLOUD),
-        rooms=[ReplicaRoom(room=str(n), room_type="std", number=n, floor=1, sequence=3) for n in (101, 102, 103)],
+        as_of=NOW,
+        first_night=D0,
+        days=7,
+        version=1,
+        invoice_series="INV-N-DESK-PC",
+        seal_key=public_b64(CLOUD),
+        rooms=[
+            ReplicaRoom(room=str(n), room_type="std", number=n, floor=1, sequence=3) for n in (101, 102, 103)
+        ],
         rates=[ReplicaRate(rate_plan="flex", room_type="std", amount_minor=9000, currency="EUR")],
-        stays=[ReplicaStay(reservation_id="b1", status="booked", room_type="std", room="101", arrival=D0,
-                           departure=D0 + timedelta(days=2), rate_minor=10000, currency="EUR",
-                           guest_sealed=sealer.seal(guest, context=guest_context("hotel", "desk-pc", "b1")))],
+        stays=[
+            ReplicaStay(
+                reservation_id="b1",
+                status="booked",
+                room_type="std",
+                room="101",
+                arrival=D0,
+                departure=D0 + timedelta(days=2),
+                rate_minor=10000,
+                currency="EUR",
+                guest_sealed=sealer.seal(guest, context=guest_context("hotel", "desk-pc", "b1")),
+            )
+        ],
         folios=[ReplicaFolio(reservation_id="b1", balance_minor=20000, currency="EUR")],
     )
 
@@ -48,11 +65,21 @@ def _replica(node: PropertyNode) -> NodeReplica:
 @pytest.fixture(scope="module")
 def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, PropertyNode]]:
     data = tmp_path_factory.mktemp("node")
-    node = PropertyNode(NodeSettings(mqtt_url="mqtt://127.0.0.1:9", site="hotel", node="desk-pc", data_dir=Path(data)))
+    node = PropertyNode(
+        NodeSettings(mqtt_url="mqtt://127.0.0.1:9", site="hotel", node="desk-pc", data_dir=Path(data))
+    )
     node.status.replica_received(_replica(node))
     root = SigningKey(1, Ed25519PrivateKey.generate(), NOW - timedelta(days=1))
-    node.status.delegation_received(delegate(Keyring([root]), key_id=0xF001, site=7, holder="desk-pc",
-                                             public=keys.public_bytes(node.card_key), now=NOW))
+    node.status.delegation_received(
+        delegate(
+            Keyring([root]),
+            key_id=0xF001,
+            site=7,
+            holder="desk-pc",
+            public=keys.public_bytes(node.card_key),
+            now=NOW,
+        )
+    )
     with TestClient(build_desk_app(FrontDesk(node), password=PASSWORD)) as client:
         client.auth = ("ana", PASSWORD)
         yield client, node
@@ -82,7 +109,9 @@ def test_staff_must_sign_in_with_the_desks_password(desk: tuple[TestClient, Prop
 def test_a_day_at_the_desk_is_recorded_in_order(desk: tuple[TestClient, PropertyNode]) -> None:
     client, node = desk
     assert "Checked in." in _post(client, "/arrivals/b1/check-in", room="101")
-    page = _post(client, "/walk-in", name="Mei Chen", email="mei@example.org", room="102", nights="1", rate="90")
+    page = _post(
+        client, "/walk-in", name="Mei Chen", email="mei@example.org", room="102", nights="1", rate="90"
+    )
     assert "Mei Chen" in page  # opened from the walk-in's sealed copy
     walk_in = re.search(r'id="stay-([0-9A-Za-z_-]+)" data-room="102"', page)
     assert walk_in is not None
@@ -97,8 +126,15 @@ def test_a_day_at_the_desk_is_recorded_in_order(desk: tuple[TestClient, Property
     assert "Payment taken." in _post(client, "/stays/b1/payment", method="terminal", amount="207.50")
     assert "Checked out." in _post(client, "/stays/b1/check-out")
     types = [e.type for e in node.outbox.after(0, limit=100)]
-    assert types == ["node.check_in", "node.check_in", "node.charge", "node.card", "node.room_move",
-                     "node.payment", "node.check_out"]
+    assert types == [
+        "node.check_in",
+        "node.check_in",
+        "node.charge",
+        "node.card",
+        "node.room_move",
+        "node.payment",
+        "node.check_out",
+    ]
     out = node.outbox.pending_operations()[-1]
     assert getattr(out, "series", "") == "INV-N-DESK-PC" and getattr(out, "number", 0) == 1
     sealed = node.outbox.pending_operations()[1]
@@ -114,10 +150,20 @@ def _post_status(client: TestClient, path: str, **form: str) -> int:
 def test_refused_and_forged_forms_record_nothing(desk: tuple[TestClient, PropertyNode]) -> None:
     client, node = desk
     before = node.outbox.pending()[0]
-    forged = client.post("/walk-in", data={"csrf_token": "0" * 64, "name": "X", "room": "102", "nights": "1", "rate": "1"})
+    forged = client.post(
+        "/walk-in", data={"csrf_token": "0" * 64, "name": "X", "room": "102", "nights": "1", "rate": "1"}
+    )
     assert forged.status_code == 403
-    taken = client.post("/walk-in", data={"csrf_token": _token(client.get("/").text), "name": "X", "room": "103",
-                                          "nights": "1", "rate": "1"})
+    taken = client.post(
+        "/walk-in",
+        data={
+            "csrf_token": _token(client.get("/").text),
+            "name": "X",
+            "room": "103",
+            "nights": "1",
+            "rate": "1",
+        },
+    )
     assert taken.status_code == 409 and "room_taken" in taken.text
     for amount in ("1e40", "abc", "1.234"):
         bad = _post_status(client, "/walk-in", name="Y", room="101", nights="1", rate=amount)

@@ -101,7 +101,9 @@ def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def test_a_registered_node_key_is_delegated_and_queued_for_every_gateway_of_the_site(client: TestClient) -> None:
+def test_a_registered_node_key_is_delegated_and_queued_for_every_gateway_of_the_site(
+    client: TestClient,
+) -> None:
     app = client.app
     with app.services.sessions.begin() as session:  # type: ignore[attr-defined]
         session.add_all([Gateway(site="hotel", floor=f, state="online") for f in ("f1", "f2")])

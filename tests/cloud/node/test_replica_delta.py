@@ -19,21 +19,31 @@ IDS = st.sampled_from([f"r{n}" for n in range(8)])
 
 def _stay(rid: str, offset: int, room: int, status: str) -> ReplicaStay:
     return ReplicaStay(
-        reservation_id=rid, status=status, room_type="std", room=str(room),  # type: ignore[arg-type]
-        arrival=D0 + timedelta(days=offset), departure=D0 + timedelta(days=offset + 2),
-        rate_minor=10000, currency="EUR", guest_sealed=f"n1:{rid}{room}",
+        reservation_id=rid,
+        status=status,
+        room_type="std",
+        room=str(room),  # type: ignore[arg-type]
+        arrival=D0 + timedelta(days=offset),
+        departure=D0 + timedelta(days=offset + 2),
+        rate_minor=10000,
+        currency="EUR",
+        guest_sealed=f"n1:{rid}{room}",
     )
 
 
 stays = st.dictionaries(
-    IDS, st.tuples(st.integers(0, 5), st.integers(101, 104), st.sampled_from(["booked", "checked_in"])), max_size=6
+    IDS,
+    st.tuples(st.integers(0, 5), st.integers(101, 104), st.sampled_from(["booked", "checked_in"])),
+    max_size=6,
 ).map(lambda d: sorted((_stay(k, *v) for k, v in d.items()), key=lambda s: (s.arrival, s.reservation_id)))
 folios = st.dictionaries(IDS, st.integers(-5000, 5000), max_size=6).map(
     lambda d: [ReplicaFolio(reservation_id=k, balance_minor=v, currency="EUR") for k, v in sorted(d.items())]
 )
 cards = st.dictionaries(IDS, st.integers(101, 104), max_size=6).map(
     lambda d: [
-        ReplicaCard(credential_id=f"c{k}", reservation_id=k, room=str(v), valid_until=AS_OF + timedelta(days=2))
+        ReplicaCard(
+            credential_id=f"c{k}", reservation_id=k, room=str(v), valid_until=AS_OF + timedelta(days=2)
+        )
         for k, v in sorted(d.items())
     ]
 )
@@ -42,11 +52,20 @@ rates = st.integers(9000, 12000).map(
 )
 
 
-def _picture(version: int, parts: tuple[list[ReplicaStay], list[ReplicaFolio], list[ReplicaCard], list[ReplicaRate]]) -> NodeReplica:
+def _picture(
+    version: int, parts: tuple[list[ReplicaStay], list[ReplicaFolio], list[ReplicaCard], list[ReplicaRate]]
+) -> NodeReplica:
     s, f, c, r = parts
     return NodeReplica(
-        as_of=AS_OF + timedelta(minutes=version), first_night=D0, days=7, version=version,
-        rooms=[ReplicaRoom(room="101", room_type="std")], stays=s, folios=f, cards=c, rates=r,
+        as_of=AS_OF + timedelta(minutes=version),
+        first_night=D0,
+        days=7,
+        version=version,
+        rooms=[ReplicaRoom(room="101", room_type="std")],
+        stays=s,
+        folios=f,
+        cards=c,
+        rates=r,
     )
 
 

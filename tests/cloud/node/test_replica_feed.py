@@ -37,15 +37,34 @@ def sessions(sqlite_only: Engine) -> sessionmaker[Session]:
     maker: sessionmaker[Session] = make_sessionmaker(sqlite_only)
     with maker.begin() as s:
         seed_demo(s)
-        s.add(NodeCardKey(site="hotel", node="desk-pc", key_id=0xF001, public_key="-" * 43,
-                          seal_key=public_b64(NODE_KEY), registered_at=NOW))
+        s.add(
+            NodeCardKey(
+                site="hotel",
+                node="desk-pc",
+                key_id=0xF001,
+                public_key="-" * 43,
+                seal_key=public_b64(NODE_KEY),
+                registered_at=NOW,
+            )
+        )
         _book(s, "Ana Pérez")
     return maker
 
 
 def _book(s: Session, name: str) -> str:
-    res = book(s, Booking(property="hotel", room_type="std", rate_plan="flex", arrival=D0, departure=D2,
-                          guest_name=name, guest_email="ana@example.org"), now=NOW)
+    res = book(
+        s,
+        Booking(
+            property="hotel",
+            room_type="std",
+            rate_plan="flex",
+            arrival=D0,
+            departure=D2,
+            guest_name=name,
+            guest_email="ana@example.org",
+        ),
+        now=NOW,
+    )
     s.flush()
     FolioLedger(BillingSettings()).booked(s, res, now=NOW)  # as the services' booking does
     return res.id
@@ -58,7 +77,9 @@ def _next(sessions: sessionmaker[Session]) -> tuple[str, NodeReplica | NodeRepli
     return type_, data
 
 
-def test_whole_picture_first_then_changes_then_whole_again_when_behind(sessions: sessionmaker[Session]) -> None:
+def test_whole_picture_first_then_changes_then_whole_again_when_behind(
+    sessions: sessionmaker[Session],
+) -> None:
     type_, first = _next(sessions)
     assert type_ == "node.replica" and isinstance(first, NodeReplica) and first.version == 1
     assert first.seal_key == FEED.public and first.rates and first.folios
@@ -87,8 +108,18 @@ def test_whole_picture_first_then_changes_then_whole_again_when_behind(sessions:
 
 
 def _walk_in(sealed: str, res_id: str) -> NodeEvent:
-    op = CheckIn(at=NOW, reservation_id=res_id, walk_in=True, room="105", room_type="std", arrival=D0,
-                 departure=D2, rate_minor=10000, currency="EUR", guest_sealed=sealed)
+    op = CheckIn(
+        at=NOW,
+        reservation_id=res_id,
+        walk_in=True,
+        room="105",
+        room_type="std",
+        arrival=D0,
+        departure=D2,
+        rate_minor=10000,
+        currency="EUR",
+        guest_sealed=sealed,
+    )
     return NodeEvent(id=new_id(), seq=1, type="node.check_in", op=op)
 
 
@@ -100,12 +131,21 @@ def test_a_walk_in_reaches_the_cloud_with_the_name_the_desk_took(sessions: sessi
     with sessions.begin() as s:
         desk = SqlDesk(s, site="hotel", settings=BillingSettings(), feed=FEED)
         desk.apply(_walk_in(token, sealed_for), node="desk-pc")
-        desk.apply(_walk_in(token, unreadable).__class__(  # the same token on another stay
-            id=new_id(), seq=2, type="node.check_in",
-            op=_walk_in(token, unreadable).op.model_copy(update={"room": "106"})), node="desk-pc")
+        desk.apply(
+            _walk_in(token, unreadable).__class__(  # the same token on another stay
+                id=new_id(),
+                seq=2,
+                type="node.check_in",
+                op=_walk_in(token, unreadable).op.model_copy(update={"room": "106"}),
+            ),
+            node="desk-pc",
+        )
     with sessions() as s:
         res = s.get(Reservation, sealed_for)
         assert res is not None and (res.guest_name, res.guest_email, res.guest_phone) == (
-            "Mei Chen", "mei@example.org", "+34600000000")
+            "Mei Chen",
+            "mei@example.org",
+            "+34600000000",
+        )
         other = s.get(Reservation, unreadable)
         assert other is not None and other.guest_name == WALK_IN_NAME
