@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cloud.core.db import Base, JsonType, UtcDateTime
@@ -80,3 +80,5 @@ class NodeCardKey(Base):
     valid_until: Mapped[datetime | None] = mapped_column(TS, nullable=True)
     registered_at: Mapped[datetime] = mapped_column(TS)
     retired_at: Mapped[datetime | None] = mapped_column(TS, nullable=True)
+
+    __table_args__ = (CheckConstraint("key_id BETWEEN 61440 AND 65535", name="key_id"),)
