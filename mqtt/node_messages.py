@@ -197,10 +197,10 @@ class NodeReplica(Data):
 
 
 class NodeReplicaDelta(Data):
-    """The cloud to a node: what changed since replica ``base`` (stays, folios and cards by
-    key, added or replaced, and the keys gone; rooms and rates whole when they changed). A
-    node that does not hold ``base`` is behind: it says so on its ``ack`` and gets a whole
-    ``node.replica``."""
+    """The cloud to a node: what changed since replica ``base`` (rooms, stays, folios and cards
+    by key, added or replaced, and the keys gone; rates whole when they changed). A node that
+    does not hold ``base`` is behind: it says so on its ``ack`` and gets a whole picture again.
+    A picture too large for one message goes as a bare ``node.replica`` and deltas filling it."""
 
     base: int = Field(ge=1)
     version: int = Field(ge=2)
@@ -209,8 +209,9 @@ class NodeReplicaDelta(Data):
     days: int = Field(ge=1, le=60)
     invoice_series: str | None = Field(default=None, pattern=r"^([A-Z0-9][A-Z0-9-]{0,31})?$")
     seal_key: str | None = Field(default=None, pattern=SEAL_KEY)
-    rooms: list[ReplicaRoom] | None = Field(default=None, max_length=5000)
     rates: list[ReplicaRate] | None = Field(default=None, max_length=5000)
+    rooms: list[ReplicaRoom] = Field(default_factory=list, max_length=5000)
+    rooms_gone: list[Key] = Field(default_factory=list, max_length=5000)
     stays: list[ReplicaStay] = Field(default_factory=list, max_length=5000)
     stays_gone: list[Key] = Field(default_factory=list, max_length=5000)
     folios: list[ReplicaFolio] = Field(default_factory=list, max_length=5000)

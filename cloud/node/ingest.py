@@ -145,15 +145,13 @@ class NodeIngest:
         """The node's next picture (whole or its changes), kept before it is published."""
         try:
             with self.sessions.begin() as session:
-                type_, data = self.feed.next(session, site=site, node=node, now=now)
+                messages = self.feed.next(session, site=site, node=node, now=now)
         except LookupError as exc:
             log.warning("no replica for node %s/%s: %s", site, node, exc)
             return
         self.replicas_sent += 1
-        self.link.publish(
-            str(NodeTopic(Kind.CMD, site, node)),
-            encode(type=type_, source="posada-cloud", data=data).to_json(),
-        )
+        for type_, data in messages:
+            self.tell(site=site, node=node, type_=type_, data=data)
 
     def _came_online(self, batch: list[Inbound]) -> set[Node]:
         nodes: set[Node] = set()

@@ -66,7 +66,7 @@ def snapshot(
         seal_key=seal_key,
         rooms=_rooms(session, prop, rooms, codes=codes),
         rates=_rates(session, prop, codes=codes, night=today),
-        stays=[context.stay(session, res) for res in holding],
+        stays=context.stays(session, holding),
         folios=_folios(session, [r.id for r in holding]),
         cards=_cards(session, [r.id for r in holding], slugs=slugs, now=now),
     )
@@ -86,20 +86,38 @@ class _Stays:
         self.site, self.node, self.codes, self.slugs, self.today = site, node, codes, slugs, today
         self.sealer = sealer
 
-    def stay(self, session: Session, res: Reservation) -> ReplicaStay:
+    def stays(self, session: Session, holding: list[Reservation]) -> list[ReplicaStay]:
+        """Each stay with its room tonight (or on arrival) and its first night's rate: two
+        queries for all of them."""
+        ids = [res.id for res in holding]
+        allocations: dict[str, list[tuple[date, date, int]]] = {}
+        for res_id, start, end, room_id in session.execute(
+            select(
+                RoomAllocation.reservation_id,
+                RoomAllocation.start_night,
+                RoomAllocation.end_night,
+                RoomAllocation.room_id,
+            ).where(RoomAllocation.reservation_id.in_(ids))
+        ):
+            allocations.setdefault(res_id or "", []).append((start, end, room_id))
+        first: dict[str, tuple[date, int]] = {}
+        for res_id, night, amount in session.execute(
+            select(
+                ReservationNight.reservation_id, ReservationNight.night, ReservationNight.amount_minor
+            ).where(ReservationNight.reservation_id.in_(ids))
+        ):
+            if res_id not in first or night < first[res_id][0]:
+                first[res_id] = (night, amount)
+        return [
+            self.stay(res, allocations=allocations.get(res.id, []), rate=first.get(res.id, (None, None))[1])
+            for res in holding
+        ]
+
+    def stay(
+        self, res: Reservation, *, allocations: list[tuple[date, date, int]], rate: int | None
+    ) -> ReplicaStay:
         night = max(self.today, res.arrival)
-        room_id = session.scalar(
-            select(RoomAllocation.room_id).where(
-                RoomAllocation.reservation_id == res.id,
-                RoomAllocation.start_night <= night,
-                RoomAllocation.end_night > night,
-            )
-        )
-        rate = session.scalar(
-            select(ReservationNight.amount_minor)
-            .where(ReservationNight.reservation_id == res.id)
-            .order_by(ReservationNight.night)
-        )
+        room_id = next((room for start, end, room in allocations if start <= night < end), None)
         return ReplicaStay(
             reservation_id=res.id,
             status=res.status,  # type: ignore[arg-type]
@@ -136,7 +154,7 @@ def _rooms(
             ).tuples()
         )
     )
-    return [
+    found = [
         ReplicaRoom(
             room=r.slug,
             room_type=codes[r.room_type_id],
@@ -146,6 +164,7 @@ def _rooms(
         )
         for r in rooms
     ]
+    return sorted(found, key=lambda r: r.room)  # as a delta's merge keeps them
 
 
 def _rates(session: Session, prop: Property, *, codes: dict[int, str], night: date) -> list[ReplicaRate]:

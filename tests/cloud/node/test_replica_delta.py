@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cloud.node.replica_delta import ReplicaBehind, apply, diff, is_empty
+from cloud.node.replica_delta import ReplicaBehind, apply, diff, is_empty, split
 from mqtt.node_messages import NodeReplica, ReplicaCard, ReplicaFolio, ReplicaRate, ReplicaRoom, ReplicaStay
 
 AS_OF = datetime(2027, 3, 1, 9, tzinfo=UTC)
@@ -85,7 +85,7 @@ def test_a_delta_that_does_not_follow_the_replica_held_is_behind() -> None:
     parts = ([_stay("r1", 0, 101, "booked")], [], [], [])
     old, new = _picture(3, parts), _picture(4, ([_stay("r1", 0, 102, "booked")], [], [], []))
     delta = diff(old, new)
-    assert [s.room for s in delta.stays] == ["102"] and delta.rooms is None
+    assert [s.room for s in delta.stays] == ["102"] and delta.rooms == []
     with pytest.raises(ReplicaBehind) as behind:
         apply(_picture(2, parts), delta)
     assert (behind.value.held, behind.value.base) == (2, 3)
@@ -94,3 +94,16 @@ def test_a_delta_that_does_not_follow_the_replica_held_is_behind() -> None:
 def test_a_delta_goes_from_one_version_to_the_next_only() -> None:
     with pytest.raises(ValueError, match="one version to the next"):
         diff(_picture(3, ([], [], [], [])), _picture(5, ([], [], [], [])))
+
+
+def test_changes_too_large_for_one_message_go_as_consecutive_deltas() -> None:
+    many = [_stay(f"r{n:03d}", n % 5, 101 + n % 4, "booked") for n in range(300)]
+    many.sort(key=lambda s: (s.arrival, s.reservation_id))
+    old, new = _picture(3, ([], [], [], [])), _picture(4, (many, [], [], []))
+    parts = split(diff(old, new), max_bytes=8_000)
+    assert len(parts) > 3 and [p.base for p in parts] == list(range(3, 3 + len(parts)))
+    assert all(len(p.model_dump_json()) < 10_000 for p in parts)
+    held = old
+    for part in parts:
+        held = apply(held, part)
+    assert held == new.model_copy(update={"version": 3 + len(parts)})
