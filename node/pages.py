@@ -28,6 +28,7 @@ from cloud.core.nights import local_today
 from cloud.core.templating import TEMPLATES
 from cloud.i18n.catalog import LANGUAGES
 from cloud.i18n.jinja import LANG_COOKIE, install_i18n
+from cloud.node.advice import RULES
 from cloud.node.seal import GuestData
 from node.desk import DeskError
 from node.front_desk import CHARGE_KINDS, FrontDesk
@@ -107,6 +108,8 @@ def _router(desk: FrontDesk, templates: Jinja2Templates, *, password: str, secre
                 "done": done,
                 "card": base64.b64encode(card).decode(),
                 "kinds": CHARGE_KINDS,
+                "conflicts": node.status.conflicts(),
+                "rules": RULES,
                 "time_zone": node.settings.time_zone,
                 "site": node.settings.site,
                 "one_day": timedelta(days=1),

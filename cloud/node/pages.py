@@ -15,7 +15,7 @@ from cloud.auth.roles import GUEST_DATA_ROLES, Principal
 from cloud.auth.scope import SiteScopeDep
 from cloud.core.deps import ClockDep, DbSession, SessionDep
 from cloud.core.templating import templates
-from cloud.i18n.labels import N_
+from cloud.node.advice import RULES
 from cloud.node.conflicts import Action
 from cloud.node.models import NodeOutcome
 from cloud.node.store import findings_for_staff
@@ -24,36 +24,6 @@ router = APIRouter(prefix="/nodes", include_in_schema=False)
 Desk = Annotated[Principal, require_role(*GUEST_DATA_ROLES)]
 Site = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 Event = Annotated[str, Path(pattern=r"^[0-9A-Za-z_-]{1,64}$")]
-
-RULES = {  # what the rule means, and what staff do about it
-    "held": (
-        N_("Waits behind an earlier conflict of the same guest"),
-        N_("Handle the first conflict of this guest; this one follows it."),
-    ),
-    "unknown_reservation": (
-        N_("The cloud does not have this booking"),
-        N_("Find the booking (another property or a typo) or re-book the guest as a walk-in."),
-    ),
-    "cancelled_online": (
-        N_("Cancelled online while the guest checked in"),
-        N_("Reinstate the booking with the channel, or re-book the guest as a walk-in."),
-    ),
-    "room_sold_twice": (
-        N_("Room sold online during the outage"),
-        N_(
-            "The guest at the hotel keeps the room: move the online booking to another room "
-            "of the same type, or relocate it."
-        ),
-    ),
-    "price_changed": (
-        N_("Price changed in the cloud"),
-        N_("Nothing to do: the desk's price stands. Check the difference if it matters."),
-    ),
-    "refused": (
-        N_("The cloud could not read this operation"),
-        N_("Redo the operation by hand in the cloud from the node's record."),
-    ),
-}
 
 
 @router.get("/conflicts", response_class=HTMLResponse)

@@ -19,7 +19,15 @@ from cloud.keys.delegation import delegate
 from cloud.keys.keyring import Keyring, SigningKey
 from cloud.node.seal import GuestData, LinkCipher, derived_key, guest_context, public_b64
 from mqtt.keycard import parse_card
-from mqtt.node_messages import NodeReplica, ReplicaFolio, ReplicaRate, ReplicaRoom, ReplicaStay
+from mqtt.node_messages import (
+    ConflictItem,
+    NodeConflicts,
+    NodeReplica,
+    ReplicaFolio,
+    ReplicaRate,
+    ReplicaRoom,
+    ReplicaStay,
+)
 from node import keys
 from node.app import NodeSettings, PropertyNode
 from node.front_desk import FrontDesk
@@ -176,3 +184,15 @@ def test_the_desk_speaks_the_staffs_language(desk: tuple[TestClient, PropertyNod
     client, _node = desk
     page = client.get("/", headers={"Accept-Language": "es"}).text
     assert "Sin conexión desde" in page and "Llegadas" in page
+
+
+def test_the_clouds_verdicts_are_listed_with_what_to_do(desk: tuple[TestClient, PropertyNode]) -> None:
+    client, node = desk
+    item = ConflictItem(
+        event_id="e1", reservation_id="w9", rule="room_sold_twice", detail="room 102 sold online"
+    )
+    node.status.conflicts_received(NodeConflicts(replayed_seq=3, items=[item]))
+    page = client.get("/", headers={"Accept-Language": "es"}).text
+    assert 'data-rule="room_sold_twice"' in page and "Habitación vendida en línea durante el corte" in page
+    assert "mueva la reserva en línea a otra habitación" in page
+    node.status.conflicts_received(NodeConflicts(replayed_seq=3, items=[]))
