@@ -4,6 +4,7 @@ disk before the desk is told it is done). Cards are signed with the node's deleg
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import UTC, date, datetime, timedelta
 
@@ -17,6 +18,8 @@ from node.desk import DeskError
 from node.desk_view import DeskStay, DeskView, desk_view
 from node.keys import NoDelegation
 
+EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}")
+PHONE = re.compile(r"\+?[0-9 ()-]{4,40}")
 CHARGE_KINDS = ("minibar", "restaurant", "bar", "laundry", "phone", "other")
 
 
@@ -61,6 +64,10 @@ class FrontDesk:
     ) -> str:
         if not guest.name.strip():
             raise DeskError("no_name", "a walk-in needs the guest's name")
+        if guest.email and not EMAIL.fullmatch(guest.email):
+            raise DeskError("email", f"{guest.email[:80]!r} is not an e-mail address")
+        if guest.phone and not PHONE.fullmatch(guest.phone):
+            raise DeskError("phone", "a phone number is digits, spaces and + ( ) -")
         if not 1 <= nights <= 60:
             raise DeskError("nights", "a walk-in stays 1 to 60 nights")
         reservation_id = new_id()

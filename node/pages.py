@@ -30,6 +30,7 @@ from cloud.i18n.catalog import LANGUAGES
 from cloud.i18n.jinja import LANG_COOKIE, install_i18n
 from cloud.node.advice import RULES
 from cloud.node.seal import GuestData
+from node.app import NoInvoiceSeries, NoSealKey
 from node.desk import DeskError
 from node.front_desk import CHARGE_KINDS, FrontDesk
 from node.keys import NoDelegation
@@ -120,7 +121,7 @@ def _router(desk: FrontDesk, templates: Jinja2Templates, *, password: str, secre
     def act(request: Request, work: Callable[[], object], done: str) -> Response:
         try:
             result = work()
-        except (DeskError, NoDelegation, MoneyError, ValueError) as exc:
+        except (DeskError, NoDelegation, NoInvoiceSeries, NoSealKey, MoneyError, ValueError) as exc:
             return page(request, error=str(exc), status=409)
         if isinstance(result, bytes):
             return page(request, done=done, card=result)

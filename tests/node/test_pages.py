@@ -177,6 +177,10 @@ def test_refused_and_forged_forms_record_nothing(desk: tuple[TestClient, Propert
         bad = _post_status(client, "/walk-in", name="Y", room="101", nights="1", rate=amount)
         assert bad in (409, 422)
     assert _post_status(client, "/walk-in", name="Y", room="101", nights="99", rate="1") == 422
+    assert _post_status(client, "/walk-in", name="Y", room="101", nights="1", rate="1", email="no-at") == 409
+    assert (
+        _post_status(client, "/walk-in", name="Y", room="101", nights="1", rate="1", phone="<script>") == 409
+    )
     assert node.outbox.pending()[0] == before
 
 
