@@ -27,11 +27,12 @@ from cloud.core.money import Money, MoneyError
 from cloud.core.nights import local_today
 from cloud.core.templating import TEMPLATES
 from cloud.i18n.catalog import LANGUAGES
-from cloud.i18n.jinja import LANG_COOKIE, install_i18n
+from cloud.i18n.jinja import LANG_COOKIE, gettext, install_i18n
 from cloud.node.advice import RULES
 from cloud.node.seal import GuestData
 from node.app import NoInvoiceSeries, NoSealKey
 from node.desk import DeskError
+from node.desk_reasons import REASONS
 from node.front_desk import CHARGE_KINDS, FrontDesk
 from node.keys import NoDelegation
 
@@ -87,7 +88,13 @@ def _router(desk: FrontDesk, templates: Jinja2Templates, *, password: str, secre
         return local_today(datetime.now(UTC), node.settings.time_zone)
 
     def page(
-        request: Request, *, error: str = "", done: str = "", card: bytes = b"", status: int = 200
+        request: Request,
+        *,
+        error: str = "",
+        detail: str = "",
+        done: str = "",
+        card: bytes = b"",
+        status: int = 200,
     ) -> HTMLResponse:
         lang = getattr(request.state, "lang", "en")
         view = desk.view(today=today())
@@ -105,7 +112,8 @@ def _router(desk: FrontDesk, templates: Jinja2Templates, *, password: str, secre
                 "guests": guests,
                 "banner": node.banner(tag=lang),
                 "note": node.replica_note(tag=lang),
-                "error": error,
+                "error": error or detail,
+                "detail": detail if error else "",
                 "done": done,
                 "card": base64.b64encode(card).decode(),
                 "kinds": CHARGE_KINDS,
@@ -121,7 +129,10 @@ def _router(desk: FrontDesk, templates: Jinja2Templates, *, password: str, secre
     def act(request: Request, work: Callable[[], object], done: str) -> Response:
         try:
             result = work()
-        except (DeskError, NoDelegation, NoInvoiceSeries, NoSealKey, MoneyError, ValueError) as exc:
+        except DeskError as exc:
+            said = gettext(REASONS[exc.reason]) if exc.reason in REASONS else ""
+            return page(request, error=said, detail=str(exc), status=409)
+        except (NoDelegation, NoInvoiceSeries, NoSealKey, MoneyError, ValueError) as exc:
             return page(request, error=str(exc), status=409)
         if isinstance(result, bytes):
             return page(request, done=done, card=result)

@@ -172,7 +172,7 @@ def test_refused_and_forged_forms_record_nothing(desk: tuple[TestClient, Propert
             "rate": "1",
         },
     )
-    assert taken.status_code == 409 and "room_taken" in taken.text
+    assert taken.status_code == 409 and "The room is not free for those nights." in taken.text
     for amount in ("1e40", "abc", "1.234"):
         bad = _post_status(client, "/walk-in", name="Y", room="101", nights="1", rate=amount)
         assert bad in (409, 422)
@@ -188,6 +188,13 @@ def test_the_desk_speaks_the_staffs_language(desk: tuple[TestClient, PropertyNod
     client, _node = desk
     page = client.get("/", headers={"Accept-Language": "es"}).text
     assert "Sin conexión desde" in page and "Llegadas" in page
+    token = _token(page)
+    refused = client.post(
+        "/stays/nobody/charge",
+        data={"csrf_token": token, "kind": "bar", "amount": "1"},
+        headers={"Accept-Language": "zh"},
+    )
+    assert refused.status_code == 409 and "前台没有此预订。" in refused.text
 
 
 def test_the_clouds_verdicts_are_listed_with_what_to_do(desk: tuple[TestClient, PropertyNode]) -> None:
