@@ -57,7 +57,7 @@ from cloud.keys.storage import KeyDirectory
 from cloud.loyalty import wiring as loyalty
 from cloud.marketing import wiring as marketing
 from cloud.node import wiring as node_wiring
-from cloud.node.wiring import node_ingest
+from cloud.node.wiring import DelegationDistributor, node_ingest
 from cloud.notify import wiring as notify
 from cloud.notify.maintenance import MaintenanceAlertNotifier
 from cloud.notify.routes import NotifyContext
@@ -161,10 +161,13 @@ def start_mqtt(services: Services) -> None:
     publisher = services.publisher = CommandPublisher(link, services.sessions)
     ingest.listeners.append(
         KeyDistributor(services.sessions, lambda: keyring(services.keys), wake=publisher.poke))
+    # the nodes' delegated card keys, after the property keys they hang from
+    ingest.listeners.append(DelegationDistributor(services, wake=publisher.poke))
     ingest.start()
     publisher.start()
     link.start()
-    services.run(node_ingest(services, url=url))  # property nodes: their own session
+    services.run(node_ingest(  # property nodes: their own session, their card keys renewed
+        services, url=url, keyring=lambda: keyring(services.keys), wake=publisher.poke))
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock = utcnow,

@@ -9,7 +9,7 @@ import, like the access commands.
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, model_validator
 
@@ -19,6 +19,7 @@ Id = str
 _ID = Field(pattern=r"^[0-9A-Za-z_-]{1,64}$")
 _SLUG = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
 Currency = Field(pattern=r"^[A-Z]{3}$")
+Key = Annotated[str, Field(pattern=r"^[0-9A-Za-z_-]{1,64}$")]  # an id in a list
 
 
 class NodeOperation(Data):
@@ -138,20 +139,92 @@ class ReplicaStay(Data):
 
 
 class ReplicaRoom(Data):
+    """A room, with what a keycard for it carries: its number, its floor's number and the
+    highest card sequence the cloud issued for it (a node's card must supersede it)."""
+
     room: str = _SLUG
     room_type: str = _SLUG
+    number: int = Field(default=0, ge=0, le=0xFFFF)
+    floor: int = Field(default=0, ge=0, le=0xFF)
+    sequence: int = Field(default=0, ge=0)
+
+
+class ReplicaRate(Data):
+    """Tonight's price of a rate plan for a room type (what a walk-in is offered)."""
+
+    rate_plan: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    room_type: str = _SLUG
+    amount_minor: int = Field(ge=0)
+    currency: str = Currency
+
+
+class ReplicaFolio(Data):
+    """An open stay folio: what the guest owes as of the replica (charges less payments)."""
+
+    reservation_id: Id = _ID
+    balance_minor: int
+    currency: str = Currency
+
+
+class ReplicaCard(Data):
+    """A keycard the cloud issued for a stay (not revoked), so the desk knows who holds one."""
+
+    credential_id: Id = _ID
+    reservation_id: Id = _ID
+    room: str = _SLUG
+    valid_until: AwareDatetime
+
+
+SEAL_KEY = r"^([A-Za-z0-9_-]{43})?$"  # an X25519 public key, base64url without padding
 
 
 class NodeReplica(Data):
     """The cloud to a node: what the desk needs from ``first_night`` for ``days`` nights, as of
-    ``as_of`` (the whole picture: it replaces the previous one)."""
+    ``as_of`` (the whole picture: it replaces the previous one). ``version`` numbers the
+    pictures a node was sent; a ``node.replica_delta`` names the version it applies to."""
 
     as_of: AwareDatetime
     first_night: date
     days: int = Field(ge=1, le=60)
+    version: int = Field(default=0, ge=0)
     invoice_series: str = Field(default="", pattern=r"^([A-Z0-9][A-Z0-9-]{0,31})?$")
+    seal_key: str = Field(default="", pattern=SEAL_KEY)  # the cloud's, to seal walk-ins' data
     rooms: list[ReplicaRoom] = Field(default_factory=list, max_length=5000)
+    rates: list[ReplicaRate] = Field(default_factory=list, max_length=5000)
     stays: list[ReplicaStay] = Field(default_factory=list, max_length=5000)
+    folios: list[ReplicaFolio] = Field(default_factory=list, max_length=5000)
+    cards: list[ReplicaCard] = Field(default_factory=list, max_length=20000)
+
+
+class NodeReplicaDelta(Data):
+    """The cloud to a node: what changed since replica ``base`` (rooms, stays, folios and cards
+    by key, added or replaced, and the keys gone; rates whole when they changed). A node that
+    does not hold ``base`` is behind: it says so on its ``ack`` and gets a whole picture again.
+    A picture too large for one message goes as a bare ``node.replica`` and deltas filling it."""
+
+    base: int = Field(ge=1)
+    version: int = Field(ge=2)
+    as_of: AwareDatetime
+    first_night: date
+    days: int = Field(ge=1, le=60)
+    invoice_series: str | None = Field(default=None, pattern=r"^([A-Z0-9][A-Z0-9-]{0,31})?$")
+    seal_key: str | None = Field(default=None, pattern=SEAL_KEY)
+    rates: list[ReplicaRate] | None = Field(default=None, max_length=5000)
+    rooms: list[ReplicaRoom] = Field(default_factory=list, max_length=5000)
+    rooms_gone: list[Key] = Field(default_factory=list, max_length=5000)
+    stays: list[ReplicaStay] = Field(default_factory=list, max_length=5000)
+    stays_gone: list[Key] = Field(default_factory=list, max_length=5000)
+    folios: list[ReplicaFolio] = Field(default_factory=list, max_length=5000)
+    folios_gone: list[Key] = Field(default_factory=list, max_length=5000)
+    cards: list[ReplicaCard] = Field(default_factory=list, max_length=20000)
+    cards_gone: list[Key] = Field(default_factory=list, max_length=20000)
+
+    @model_validator(mode="after")
+    def _follows(self) -> NodeReplicaDelta:
+        if self.version != self.base + 1:
+            raise ValueError("a delta goes from one version to the next")
+        return self
 
 
 register_command("node.replica", NodeReplica)
+register_command("node.replica_delta", NodeReplicaDelta)

@@ -16,11 +16,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import uvicorn
+
 from cloud.keys.keyring import Keyring
 from cloud.node.banner import Banner, banner, replica_note
+from cloud.node.replica_delta import BEHIND, ReplicaBehind
+from cloud.node.seal import GuestData, LinkCipher, SealError, guest_context, public_b64
 from mqtt.access_messages import KeyDelegate
 from mqtt.codec import Message
-from mqtt.node_messages import CheckedOut, CheckIn, NodeConflicts, NodeOperation, NodeReplica
+from mqtt.node_messages import (
+    CheckedOut,
+    CheckIn,
+    NodeConflicts,
+    NodeOperation,
+    NodeReplica,
+    NodeReplicaDelta,
+)
 from mqtt.node_topics import check_node
 from mqtt.topics import check_slug
 from node import keys
@@ -39,6 +50,8 @@ class NodeSettings:
     node: str
     data_dir: Path
     time_zone: str = "UTC"
+    http: str = ""  # host:port where the desk pages are served; "" serves none
+    desk_password: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str]) -> NodeSettings:
@@ -47,17 +60,30 @@ class NodeSettings:
         ]
         if missing:
             raise ValueError(f"set {', '.join(missing)}")
+        http = env.get("POSADA_NODE_HTTP", "")
+        if http and not (
+            http.rpartition(":")[2].isdigit() and len(env.get("POSADA_NODE_DESK_PASSWORD", "")) >= 8
+        ):
+            raise ValueError(
+                "POSADA_NODE_HTTP is host:port, and needs POSADA_NODE_DESK_PASSWORD (8+ characters)"
+            )
         return cls(
             mqtt_url=env["POSADA_NODE_MQTT_URL"],
             site=check_slug(env["POSADA_NODE_SITE"], "site"),
             node=check_node(env["POSADA_NODE_NAME"]),
             data_dir=Path(env.get("POSADA_NODE_DATA_DIR", "posada-node")),
             time_zone=env.get("POSADA_NODE_TIME_ZONE", "UTC"),
+            http=env.get("POSADA_NODE_HTTP", ""),
+            desk_password=env.get("POSADA_NODE_DESK_PASSWORD", ""),
         )
 
 
 class NoInvoiceSeries(Exception):
     """The node cannot number an invoice: no series is reserved for it yet."""
+
+
+class NoSealKey(Exception):
+    """The node cannot seal a guest's data for the cloud yet."""
 
 
 class PropertyNode:
@@ -67,6 +93,7 @@ class PropertyNode:
         self.outbox = NodeOutbox(settings.data_dir / "node.db")
         self.status = NodeStatus(settings.data_dir / "node.db")
         self.card_key = keys.load_or_create(settings.data_dir)
+        self.seal_key = keys.load_or_create_seal(settings.data_dir)
         self.link = NodeLink(
             settings.mqtt_url,
             site=settings.site,
@@ -96,6 +123,29 @@ class PropertyNode:
         if replica is not None:
             check_in_allowed(op, replica=replica, pending=self.outbox.pending_operations())
         self.record("node.check_in", op)
+
+    def walk_in_sealed(self, reservation_id: str, guest: GuestData) -> str:
+        """The walk-in's data sealed for the cloud (NoSealKey until a replica named its key)."""
+        replica = self.status.replica()
+        if replica is None or not replica.seal_key:
+            raise NoSealKey("the cloud's sealing key is not known yet: no replica has named it")
+        context = guest_context(self.settings.site, self.settings.node, reservation_id)
+        return LinkCipher(self.seal_key, replica.seal_key).seal(guest.to_json(), context=context)
+
+    def guest(self, reservation_id: str, sealed: str) -> GuestData | None:
+        """A guest of the replica or of a walk-in, opened (None when there is none or it does
+        not open: the cloud has not registered this node's sealing key)."""
+        replica = self.status.replica()
+        if not sealed or replica is None or not replica.seal_key:
+            return None
+        context = guest_context(self.settings.site, self.settings.node, reservation_id)
+        try:
+            return GuestData.from_json(
+                LinkCipher(self.seal_key, replica.seal_key).open(sealed, context=context)
+            )
+        except SealError as exc:
+            log.warning("guest of %s: %s", reservation_id, exc)
+            return None
 
     def check_out(
         self, reservation_id: str, *, total_minor: int, currency: str, staff: str = ""
@@ -133,6 +183,12 @@ class PropertyNode:
             self.status.delegation_received(message.data)
         elif isinstance(message.data, NodeReplica):
             self.status.replica_received(message.data)
+        elif isinstance(message.data, NodeReplicaDelta):
+            try:
+                self.status.replica_delta_received(message.data)
+            except ReplicaBehind as exc:
+                log.info("replica: %s; asking for the whole picture", exc)
+                self.link.ack(message.envelope.id, ok=False, error=f"{BEHIND}: {exc}")
 
     def _link_changed(self, online: bool) -> None:
         self.status.link_changed(online, at=datetime.now(UTC))
@@ -149,9 +205,33 @@ def run() -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: done.set())
     public = base64.urlsafe_b64encode(keys.public_bytes(node.card_key)).rstrip(b"=").decode()
-    log.info("card key (give it to posada provision node-key --public-key): %s", public)
+    log.info(
+        "register this node's keys (PUT /api/v1/nodes/%s/%s/keys): public_key %s, seal_key %s",
+        settings.site,
+        settings.node,
+        public,
+        public_b64(node.seal_key),
+    )
     node.start()
+    server = serve_desk(node) if settings.http else None
     while not done.wait(30):
         log.info("sync: %s", node.banner().text)
+    if server is not None:
+        server.should_exit = True
     node.stop()
     return 0
+
+
+def serve_desk(node: PropertyNode) -> uvicorn.Server:
+    """The desk's pages on ``POSADA_NODE_HTTP`` (uvicorn, on a thread of its own)."""
+    from node.front_desk import FrontDesk
+    from node.pages import build_desk_app
+
+    host, _, port = node.settings.http.rpartition(":")
+    app = build_desk_app(FrontDesk(node), password=node.settings.desk_password)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=host or "127.0.0.1", port=int(port), log_level="warning")
+    )
+    threading.Thread(target=server.run, name="node-desk-http", daemon=True).start()
+    log.info("desk pages on http://%s", node.settings.http)
+    return server

@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
     NoEncryption,
@@ -20,6 +21,7 @@ from cloud.keys.keyring import Keyring, SigningKey
 from mqtt.access_messages import KeyDelegate
 
 KEY_FILE = "card-key.raw"
+SEAL_FILE = "seal-key.raw"  # X25519: guests' data between the node and the cloud (cloud/node/seal.py)
 
 
 class NoDelegation(Exception):
@@ -27,18 +29,31 @@ class NoDelegation(Exception):
 
 
 def load_or_create(data_dir: Path) -> Ed25519PrivateKey:
-    """The node's private key (32 raw bytes, mode 0600), made on first start."""
+    """The node's private card key (32 raw bytes, mode 0600), made on first start."""
     path = data_dir / KEY_FILE
     if path.exists():
         return Ed25519PrivateKey.from_private_bytes(path.read_bytes())
     key = Ed25519PrivateKey.generate()
-    raw = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    _write_private(path, key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption()))
+    return key
+
+
+def load_or_create_seal(data_dir: Path) -> X25519PrivateKey:
+    """The node's private sealing key (32 raw bytes, mode 0600), made on first start."""
+    path = data_dir / SEAL_FILE
+    if path.exists():
+        return X25519PrivateKey.from_private_bytes(path.read_bytes())
+    key = X25519PrivateKey.generate()
+    _write_private(path, key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption()))
+    return key
+
+
+def _write_private(path: Path, raw: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as out:
         out.write(raw)
         out.flush()
         os.fsync(out.fileno())
-    return key
 
 
 def public_bytes(key: Ed25519PrivateKey) -> bytes:

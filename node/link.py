@@ -20,7 +20,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from edge.outbox import OutboxEntry, OutboxRelay
 from mqtt.codec import ContractError, Message, encode, event_json
-from mqtt.messages import EventsStored, GatewayStatus
+from mqtt.messages import CommandAck, EventsStored, GatewayStatus
 from mqtt.node_topics import NodeTopic, decode_node
 from mqtt.topics import Kind
 from mqtt.url import parse_mqtt_url
@@ -85,6 +85,12 @@ class NodeLink:
 
     def wake(self) -> None:
         self._wake.set()
+
+    def ack(self, command_id: str, *, ok: bool = True, error: str = "") -> None:
+        """Answer a command of the cloud on the node's ``ack`` topic (best effort: QoS 1)."""
+        data = CommandAck(command_id=command_id[:64], ok=ok, error=error[:512])
+        payload = encode(type="cmd.ack", source=self.source, data=data).to_json()
+        self._client.publish(self._topic[Kind.ACK], payload, qos=1)
 
     def _make_client(self, client_id: str) -> paho.Client:
         client = paho.Client(

@@ -110,8 +110,9 @@ class NodeOutbox:
     def after(self, seq: int, *, limit: int, with_data: bool = True) -> list[OutboxEntry]:
         return self._entries("WHERE seq > ? ORDER BY seq LIMIT ?", [seq, limit])
 
-    def stale(self, *, sent_before: float, up_to_seq: int, limit: int,
-              with_data: bool = True) -> list[OutboxEntry]:
+    def stale(
+        self, *, sent_before: float, up_to_seq: int, limit: int, with_data: bool = True
+    ) -> list[OutboxEntry]:
         return self._entries(
             "WHERE last_sent IS NOT NULL AND last_sent < ? AND seq <= ? ORDER BY seq LIMIT ?",
             [sent_before, up_to_seq, limit],

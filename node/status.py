@@ -9,12 +9,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cloud.node.banner import SyncState
+from cloud.node.replica_delta import ReplicaBehind, apply
 from mqtt.access_messages import KeyDelegate
-from mqtt.node_messages import ConflictItem, NodeConflicts, NodeReplica
+from mqtt.node_messages import ConflictItem, NodeConflicts, NodeReplica, NodeReplicaDelta
 from node.outbox import NodeOutbox
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS node_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS node_card_sequences (room TEXT PRIMARY KEY, last INTEGER NOT NULL);
 """
 
 
@@ -59,10 +61,43 @@ class NodeStatus:
                 "INSERT OR REPLACE INTO node_meta VALUES ('replica', ?)", [replica.model_dump_json()]
             )
 
+    def replica_delta_received(self, delta: NodeReplicaDelta) -> None:
+        """Apply the cloud's changes to the replica held (ReplicaBehind if they do not follow
+        it: the node then asks for the whole picture). A delta seen before changes nothing."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = self._conn.execute("SELECT value FROM node_meta WHERE key = 'replica'").fetchone()
+                held = NodeReplica.model_validate_json(row[0]) if row else None
+                if held is not None and held.version >= delta.version:
+                    self._conn.execute("COMMIT")
+                    return  # a redelivery
+                if held is None:
+                    raise ReplicaBehind(0, delta.base)
+                after = apply(held, delta)
+                self._conn.execute(
+                    "INSERT OR REPLACE INTO node_meta VALUES ('replica', ?)", [after.model_dump_json()]
+                )
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+
     def replica(self) -> NodeReplica | None:
         """What the desk knows of the cloud (rooms, stays), and as of when."""
         raw = self._get("replica")
         return NodeReplica.model_validate_json(raw) if raw else None
+
+    def next_card_sequence(self, room: str, *, at_least: int) -> int:
+        """The next card sequence for ``room``: above the cloud's (``at_least``, from the
+        replica) and above every card this node signed for it, kept across restarts."""
+        with self._lock:
+            row = self._conn.execute(
+                "INSERT INTO node_card_sequences VALUES (?, ?) ON CONFLICT (room) DO UPDATE"
+                " SET last = max(last, excluded.last - 1) + 1 RETURNING last",
+                [room, at_least + 1],
+            ).fetchone()
+        return int(row[0])
 
     def conflicts(self) -> list[ConflictItem]:
         raw = self._get("conflicts")

@@ -65,9 +65,12 @@ def _parser(*, wants_help: bool) -> argparse.ArgumentParser:
 
     property_arguments(sub)
     sub.add_parser("property-node", help="the desk's offline twin at the hotel",
-                   description="Keeps the desk's offline operations and synchronises them with the "
+                   description="Keeps a replica of the desk's bookings, serves the desk's pages from "
+                               "it, keeps the desk's offline operations and synchronises them with the "
                                "cloud. Settings: POSADA_NODE_MQTT_URL, POSADA_NODE_SITE, "
-                               "POSADA_NODE_NAME, POSADA_NODE_DATA_DIR, POSADA_NODE_TIME_ZONE.")
+                               "POSADA_NODE_NAME, POSADA_NODE_DATA_DIR, POSADA_NODE_TIME_ZONE, "
+                               "POSADA_NODE_HTTP (host:port of the desk pages; unset: none), "
+                               "POSADA_NODE_DESK_PASSWORD (8+ characters, with POSADA_NODE_HTTP).")
     _add_provision(sub)
     guests = sub.add_parser("guests", help="guest data: re-encrypt under the active key")
     guests_sub = guests.add_subparsers(dest="what", required=True)

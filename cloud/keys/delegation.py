@@ -29,9 +29,12 @@ def delegate(
     public: bytes,
     now: datetime,
     window: timedelta = DEFAULT_WINDOW,
+    valid_from: datetime | None = None,
 ) -> KeyDelegate:
-    """Sign ``public`` with the property key that signs at ``now``, valid from now for
-    ``window``. Raises IssueError for a delegation out of rules, NoSigningKey without a key."""
+    """Sign ``public`` with the property key that signs at ``now``, valid until ``window``
+    after now, from ``valid_from`` (default now: a renewal keeps the start, so the cards the
+    node signed before stay good). Raises IssueError for a delegation out of rules,
+    NoSigningKey without a key."""
     if now.tzinfo is None:
         raise IssueError("time", "now must be an aware datetime")
     parent = keyring.signing_key(now)
@@ -42,7 +45,7 @@ def delegate(
         site=site,
         holder=holder,
         public=public,
-        valid_from=start,
+        valid_from=(valid_from or start).replace(microsecond=0),
         valid_until=start + window,
     )
     try:

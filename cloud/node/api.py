@@ -3,18 +3,22 @@ waits for them (or was resolved by a rule), and marking one as handled."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import base64
+from datetime import datetime, timedelta
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from fastapi import APIRouter, Path
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from cloud.auth.deps import require_role
-from cloud.auth.roles import GUEST_DATA_ROLES
+from cloud.auth.roles import GUEST_DATA_ROLES, Role
 from cloud.auth.scope import SiteScopeDep
-from cloud.core.deps import ClockDep, DbSession, SessionDep
-from cloud.core.errors import Conflict, NotFound
+from cloud.core.deps import ClockDep, DbSession, ServicesDep, SessionDep
+from cloud.core.errors import Conflict, DomainError, NotFound
+from cloud.node import delegations
 from cloud.node.conflicts import Action
 from cloud.node.models import NodeOutcome
 from cloud.node.store import findings_for_staff
@@ -24,6 +28,7 @@ router = APIRouter(
 )
 SITE = Path(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
 EVENT = Path(pattern=r"^[0-9A-Za-z_-]{1,64}$")
+NODE = Path(pattern=r"^[a-z0-9][a-z0-9-]{0,19}$")
 
 
 class NodeConflictNotFound(NotFound):
@@ -78,3 +83,79 @@ def _view(row: NodeOutcome) -> ConflictView:
         findings=row.findings,
         resolved_at=row.resolved_at,
     )
+
+
+class NodeKeysIn(BaseModel):
+    """The node's public keys, as ``posada property-node`` logs them at start."""
+
+    key_id: int = Field(ge=0xF000, le=0xFFFF, description="the card key's id, 0xF000-0xFFFF")
+    public_key: str = Field(pattern=r"^[A-Za-z0-9_-]{43}$", description="Ed25519, base64url")
+    seal_key: str = Field(pattern=r"^[A-Za-z0-9_-]{43}$", description="X25519, base64url")
+
+
+class DelegationView(BaseModel):
+    node: str
+    key_id: int
+    valid_from: datetime
+    valid_until: datetime
+
+
+class NodeSiteNotFound(NotFound):
+    type_ = "/problems/node/site-not-found"
+
+
+class NodeKeyConflict(Conflict):
+    type_ = "/problems/node/key-in-force"
+
+
+class NodeKeyInvalid(DomainError):
+    status = 422
+    type_ = "/problems/node/key-invalid"
+    title = "Invalid key"
+
+
+@router.put(
+    "/{site}/{node}/keys",
+    response_model=DelegationView,
+    dependencies=[require_role(Role.MANAGER, Role.CHAIN_ADMIN)],
+)
+def register_keys(
+    body: NodeKeysIn,
+    session: DbSession,
+    services: ServicesDep,
+    clock: ClockDep,
+    scope: SiteScopeDep,
+    site: str = SITE,
+    node: str = NODE,
+) -> DelegationView:
+    """Register a node's keys: its card key is delegated at once (the site's gateways are told
+    through the command outbox, the node within a round) and renewed by the cloud after."""
+    scope.check(site)
+    now = clock()
+    try:
+        Ed25519PublicKey.from_public_bytes(_raw(body.public_key))
+        X25519PublicKey.from_public_bytes(_raw(body.seal_key))
+    except ValueError as exc:
+        raise NodeKeyInvalid(f"not a public key: {exc}") from None
+    keys = delegations.NodeKeys(key_id=body.key_id, public_key=body.public_key, seal_key=body.seal_key)
+    try:
+        command = delegations.register(
+            session,
+            services.keys.load_or_create(now=now - timedelta(minutes=5)),
+            site=site,
+            node=node,
+            keys=keys,
+            now=now,
+        )
+    except LookupError as exc:
+        raise NodeSiteNotFound(str(exc)) from None
+    except ValueError as exc:
+        raise NodeKeyConflict(str(exc)) from None
+    session.flush()
+    return DelegationView(
+        node=node, key_id=command.key_id, valid_from=command.valid_from, valid_until=command.valid_until
+    )
+
+
+def _raw(b64: str) -> bytes:
+    return base64.urlsafe_b64decode(b64 + "=" * (-len(b64) % 4))

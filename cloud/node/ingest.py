@@ -8,19 +8,21 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from cloud.guests.settings import GuestSettings
 from cloud.ingest.link import CloudLink, Inbound
 from cloud.node.conflicts import CloudView
 from cloud.node.replay import DEAD_LETTER, DeadLetter, Desk, NodeEvent, ReplayReport, replay
-from cloud.node.replica import snapshot
+from cloud.node.replica_feed import BEHIND, ReplicaFeed
 from cloud.node.store import SqlLedger, open_conflicts, store_events, unreplayed
 from mqtt.codec import ContractError, encode
-from mqtt.messages import EventsStored, GatewayStatus
+from mqtt.messages import CommandAck, Data, EventsStored, GatewayStatus
 from mqtt.node_messages import NodeOperation
 from mqtt.node_topics import NodeTopic, decode_node, node_envelope, parse_node_topic
 from mqtt.topics import Kind, TopicError
@@ -28,6 +30,7 @@ from mqtt.topics import Kind, TopicError
 log = logging.getLogger(__name__)
 DeskFor = Callable[[Session, str], tuple[CloudView, Desk]]  # (session, site)
 Node = tuple[str, str]  # (site, node)
+DEFAULT_SECRET = GuestSettings.model_fields["secret_key"].default  # the demo's and the tests'
 
 
 class NodeIngest:
@@ -40,9 +43,16 @@ class NodeIngest:
         *,
         desk_for: DeskFor | None = None,
         batch_max: int = 500,
+        feed: ReplicaFeed | None = None,
+        replica_every_s: float = 60.0,
     ) -> None:
         self.link, self.sessions, self.desk_for = link, sessions, desk_for
         self.batch_max = batch_max
+        self.feed = feed or ReplicaFeed(DEFAULT_SECRET)
+        self.replica_every_s = replica_every_s
+        self.online: set[Node] = set()  # nodes whose last status said online
+        self.on_online: list[Callable[[str, str], None]] = []  # (site, node), e.g. its card key
+        self.rounds: list[Callable[[], None]] = []  # beside each replica round, e.g. key renewal
         self.rejected = 0  # not even an envelope with a sequence: acknowledged and dropped
         self.dead_lettered = 0  # kept as dead letters, held for staff
         self.replicas_sent = 0
@@ -60,7 +70,11 @@ class NodeIngest:
         self.link.stop()
 
     def _run(self) -> None:
+        due = time.monotonic() + self.replica_every_s
         while not self._stop.is_set():
+            if time.monotonic() >= due:  # the online nodes hear what changed (and the time)
+                due = time.monotonic() + self.replica_every_s
+                self._replica_round()
             try:
                 first = self.link.inbox.get(timeout=0.1)
             except queue.Empty:
@@ -94,22 +108,50 @@ class NodeIngest:
             if self.desk_for is not None:
                 self.reports.append(self.replay(site=site, node=node, now=now))
                 self._tell_conflicts(site=site, node=node, topic=topic)
-        if self.desk_for is not None:  # a node that came back, or whose work just landed
-            for site, node in sorted(set(events) | self._came_online(batch)):
+        came = self._came_online(batch)
+        for site, node in sorted(came):
+            for hook in self.on_online:
+                hook(site, node)
+        behind = self._behind(batch)
+        if behind:
+            with self.sessions.begin() as session:
+                for site, node in behind:
+                    self.feed.behind(session, site=site, node=node)
+        if self.desk_for is not None:  # a node that came back, is behind, or whose work just landed
+            for site, node in sorted(set(events) | came | behind):
                 self._send_replica(site=site, node=node, now=now)
 
+    def _replica_round(self) -> None:
+        for work in self.rounds:
+            try:
+                work()
+            except Exception:  # logged; the next round tries again
+                log.exception("node round %s failed", getattr(work, "__name__", work))
+        now = datetime.now(UTC)
+        for site, node in sorted(self.online):
+            try:
+                self._send_replica(site=site, node=node, now=now)
+            except Exception:  # one node's failure must not stop the others' nor the ingest
+                log.exception("replica for node %s/%s failed", site, node)
+
+    def tell(self, *, site: str, node: str, type_: str, data: Data) -> None:
+        """A command to one node on its ``cmd`` (QoS 1; its session is persistent)."""
+        self.link.publish(
+            str(NodeTopic(Kind.CMD, site, node)),
+            encode(type=type_, source="posada-cloud", data=data).to_json(),
+        )
+
     def _send_replica(self, *, site: str, node: str, now: datetime) -> None:
+        """The node's next picture (whole or its changes), kept before it is published."""
         try:
-            with self.sessions() as session:
-                replica = snapshot(session, site=site, node=node, now=now)
+            with self.sessions.begin() as session:
+                messages = self.feed.next(session, site=site, node=node, now=now)
         except LookupError as exc:
             log.warning("no replica for node %s/%s: %s", site, node, exc)
             return
         self.replicas_sent += 1
-        self.link.publish(
-            str(NodeTopic(Kind.CMD, site, node)),
-            encode(type="node.replica", source="posada-cloud", data=replica).to_json(),
-        )
+        for type_, data in messages:
+            self.tell(site=site, node=node, type_=type_, data=data)
 
     def _came_online(self, batch: list[Inbound]) -> set[Node]:
         nodes: set[Node] = set()
@@ -120,8 +162,26 @@ class NodeIngest:
                     status = decode_node(item.topic, item.payload).data
                     if isinstance(status, GatewayStatus) and status.state == "online":
                         nodes.add((topic.site, topic.node))
+                        self.online.add((topic.site, topic.node))
+                    else:
+                        self.online.discard((topic.site, topic.node))
             except (TopicError, ContractError) as exc:
                 log.warning("node status refused on %s: %s", item.topic[:200], exc)
+        return nodes
+
+    def _behind(self, batch: list[Inbound]) -> set[Node]:
+        """Nodes that said a replica delta did not follow what they hold."""
+        nodes: set[Node] = set()
+        for item in batch:
+            try:
+                topic = parse_node_topic(item.topic)
+                if topic.kind is Kind.ACK:
+                    ack = decode_node(item.topic, item.payload).data
+                    if isinstance(ack, CommandAck) and not ack.ok and ack.error.startswith(BEHIND):
+                        log.info("node %s/%s is behind: %s", topic.site, topic.node, ack.error)
+                        nodes.add((topic.site, topic.node))
+            except (TopicError, ContractError) as exc:
+                log.warning("node ack refused on %s: %s", item.topic[:200], exc)
         return nodes
 
     def _tell_conflicts(self, *, site: str, node: str, topic: str) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cloud.core.db import Base, JsonType, UtcDateTime
@@ -48,3 +48,37 @@ class NodeOutcome(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(TS, nullable=True)
 
     __table_args__ = (UniqueConstraint("site", "node", "seq", name="uq_node_outcomes_seq"),)
+
+
+class NodeReplicaState(Base):
+    """The last replica picture sent to a node (``version``), to send it only what changed;
+    ``full_needed`` when the node said it is behind (or never got one)."""
+
+    __tablename__ = "node_replicas"
+
+    site: Mapped[str] = mapped_column(String(63), primary_key=True)
+    node: Mapped[str] = mapped_column(String(63), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    full_needed: Mapped[bool] = mapped_column(Boolean, default=False)
+    sent_at: Mapped[datetime] = mapped_column(TS)
+
+
+class NodeCardKey(Base):
+    """A node's own keys as staff registered them (its card key, delegated by the property key
+    for a bounded window and renewed while it is not retired; its sealing key for guests'
+    data), and the delegation in force."""
+
+    __tablename__ = "node_card_keys"
+
+    site: Mapped[str] = mapped_column(String(63), primary_key=True)
+    node: Mapped[str] = mapped_column(String(63), primary_key=True)
+    key_id: Mapped[int] = mapped_column(Integer)
+    public_key: Mapped[str] = mapped_column(String(64))
+    seal_key: Mapped[str] = mapped_column(String(64), default="")
+    delegation: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)
+    valid_until: Mapped[datetime | None] = mapped_column(TS, nullable=True)
+    registered_at: Mapped[datetime] = mapped_column(TS)
+    retired_at: Mapped[datetime | None] = mapped_column(TS, nullable=True)
+
+    __table_args__ = (CheckConstraint("key_id BETWEEN 61440 AND 65535", name="key_id"),)

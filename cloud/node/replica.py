@@ -1,26 +1,42 @@
-"""The replica a node keeps: the property's rooms and the stays the desk may meet from today on
-(booked arrivals and guests in house), sent whole whenever the node comes online and after each
-replay of its operations. Guests' personal data is not in it yet (``guest_sealed`` stays empty).
+"""The replica a node keeps: the property's rooms and rates, the stays the desk may meet from
+today on (booked arrivals and guests in house, their guests sealed for the node), their open
+folios' balances and the cards issued for them. ``snapshot`` makes the whole picture;
+``cloud/node/replica_feed.py`` numbers the pictures and sends only what changed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cloud.billing.models import NodeSeries
-from cloud.catalog.models import Property, Room, RoomType
+from cloud.billing.folio import Payer
+from cloud.billing.models import Folio, NodeSeries
+from cloud.billing.service import balances
+from cloud.catalog.models import Floor, Property, RatePlan, RatePrice, Room, RoomType
+from cloud.catalog.pricing import PriceRule, night_rule
 from cloud.core.nights import local_today
-from cloud.reservations.models import HOLDING, Reservation, ReservationNight, RoomAllocation
-from mqtt.node_messages import NodeReplica, ReplicaRoom, ReplicaStay
+from cloud.node.seal import GuestData, LinkCipher, guest_context
+from cloud.reservations.models import HOLDING, Reservation, ReservationNight, RoomAllocation, StayCredential
+from mqtt.node_messages import NodeReplica, ReplicaCard, ReplicaFolio, ReplicaRate, ReplicaRoom, ReplicaStay
 
 DAYS = 7
 
 
-def snapshot(session: Session, *, site: str, node: str, now: datetime, days: int = DAYS) -> NodeReplica:
-    """From today in the property's zone, for ``days`` nights."""
+def snapshot(
+    session: Session,
+    *,
+    site: str,
+    node: str,
+    now: datetime,
+    days: int = DAYS,
+    sealer: LinkCipher | None = None,
+    seal_key: str = "",
+) -> NodeReplica:
+    """From today in the property's zone, for ``days`` nights. Guests are sealed with
+    ``sealer`` (the link to this node); without one the replica carries none."""
     prop = session.scalar(select(Property).where(Property.slug == site))
     if prop is None:
         raise LookupError(f"no property {site!r}")
@@ -28,10 +44,8 @@ def snapshot(session: Session, *, site: str, node: str, now: datetime, days: int
     codes = {t.id: t.code for t in session.scalars(select(RoomType).where(RoomType.property_id == prop.id))}
     rooms = list(session.scalars(select(Room).where(Room.property_id == prop.id).order_by(Room.number)))
     slugs = {room.id: room.slug for room in rooms}
-    replica_rooms = [ReplicaRoom(room=r.slug, room_type=codes[r.room_type_id]) for r in rooms]
-    stays = [
-        _stay(session, res, codes=codes, slugs=slugs, today=today)
-        for res in session.scalars(
+    holding = list(
+        session.scalars(
             select(Reservation)
             .where(
                 Reservation.property_id == prop.id,
@@ -41,36 +55,183 @@ def snapshot(session: Session, *, site: str, node: str, now: datetime, days: int
             )
             .order_by(Reservation.arrival, Reservation.id)
         )
-    ]
+    )
+    context = _Stays(site=site, node=node, codes=codes, slugs=slugs, today=today, sealer=sealer)
     series = session.scalar(select(NodeSeries.series).where(NodeSeries.site == site, NodeSeries.node == node))
     return NodeReplica(
-        as_of=now, first_night=today, days=days, rooms=replica_rooms, stays=stays, invoice_series=series or ""
+        as_of=now,
+        first_night=today,
+        days=days,
+        invoice_series=series or "",
+        seal_key=seal_key,
+        rooms=_rooms(session, prop, rooms, codes=codes),
+        rates=_rates(session, prop, codes=codes, night=today),
+        stays=context.stays(session, holding),
+        folios=_folios(session, [r.id for r in holding]),
+        cards=_cards(session, [r.id for r in holding], slugs=slugs, now=now),
     )
 
 
-def _stay(
-    session: Session, res: Reservation, *, codes: dict[int, str], slugs: dict[int, str], today: date
-) -> ReplicaStay:
-    night = max(today, res.arrival)
-    room_id = session.scalar(
-        select(RoomAllocation.room_id).where(
-            RoomAllocation.reservation_id == res.id,
-            RoomAllocation.start_night <= night,
-            RoomAllocation.end_night > night,
+class _Stays:
+    def __init__(
+        self,
+        *,
+        site: str,
+        node: str,
+        codes: dict[int, str],
+        slugs: dict[int, str],
+        today: date,
+        sealer: LinkCipher | None,
+    ) -> None:
+        self.site, self.node, self.codes, self.slugs, self.today = site, node, codes, slugs, today
+        self.sealer = sealer
+
+    def stays(self, session: Session, holding: list[Reservation]) -> list[ReplicaStay]:
+        """Each stay with its room tonight (or on arrival) and its first night's rate: two
+        queries for all of them."""
+        ids = [res.id for res in holding]
+        allocations: dict[str, list[tuple[date, date, int]]] = {}
+        for res_id, start, end, room_id in session.execute(
+            select(
+                RoomAllocation.reservation_id,
+                RoomAllocation.start_night,
+                RoomAllocation.end_night,
+                RoomAllocation.room_id,
+            ).where(RoomAllocation.reservation_id.in_(ids))
+        ):
+            allocations.setdefault(res_id or "", []).append((start, end, room_id))
+        first: dict[str, tuple[date, int]] = {}
+        for res_id, night, amount in session.execute(
+            select(
+                ReservationNight.reservation_id, ReservationNight.night, ReservationNight.amount_minor
+            ).where(ReservationNight.reservation_id.in_(ids))
+        ):
+            if res_id not in first or night < first[res_id][0]:
+                first[res_id] = (night, amount)
+        return [
+            self.stay(res, allocations=allocations.get(res.id, []), rate=first.get(res.id, (None, None))[1])
+            for res in holding
+        ]
+
+    def stay(
+        self, res: Reservation, *, allocations: list[tuple[date, date, int]], rate: int | None
+    ) -> ReplicaStay:
+        night = max(self.today, res.arrival)
+        room_id = next((room for start, end, room in allocations if start <= night < end), None)
+        return ReplicaStay(
+            reservation_id=res.id,
+            status=res.status,  # type: ignore[arg-type]
+            room_type=self.codes[res.room_type_id],
+            room=self.slugs.get(room_id or 0, ""),
+            arrival=res.arrival,
+            departure=res.departure,
+            rate_minor=rate,
+            currency=res.currency,
+            guest_sealed=self._sealed(res),
+        )
+
+    def _sealed(self, res: Reservation) -> str:
+        if self.sealer is None:
+            return ""
+        guest = GuestData(name=res.guest_name, email=res.guest_email or "", phone=res.guest_phone or "")
+        context = guest_context(self.site, self.node, res.id)
+        return self.sealer.seal(guest.to_json(), context=context, stable=True)
+
+
+def _rooms(
+    session: Session, prop: Property, rooms: list[Room], *, codes: dict[int, str]
+) -> list[ReplicaRoom]:
+    levels = dict(
+        list(session.execute(select(Floor.id, Floor.level).where(Floor.property_id == prop.id)).tuples())
+    )
+    ids = [r.id for r in rooms]
+    sequences = dict(
+        list(
+            session.execute(
+                select(StayCredential.room_id, func.max(StayCredential.sequence))
+                .where(StayCredential.room_id.in_(ids))
+                .group_by(StayCredential.room_id)
+            ).tuples()
         )
     )
-    rate = session.scalar(
-        select(ReservationNight.amount_minor)
-        .where(ReservationNight.reservation_id == res.id)
-        .order_by(ReservationNight.night)
+    found = [
+        ReplicaRoom(
+            room=r.slug,
+            room_type=codes[r.room_type_id],
+            number=r.number,
+            floor=levels.get(r.floor_id, 0),
+            sequence=sequences.get(r.id) or 0,
+        )
+        for r in rooms
+    ]
+    return sorted(found, key=lambda r: r.room)  # as a delta's merge keeps them
+
+
+def _rates(session: Session, prop: Property, *, codes: dict[int, str], night: date) -> list[ReplicaRate]:
+    plans = {p.id: p.code for p in session.scalars(select(RatePlan).where(RatePlan.property_id == prop.id))}
+    rules: dict[tuple[str, str], list[PriceRule]] = {}
+    for price in session.scalars(select(RatePrice).where(RatePrice.rate_plan_id.in_(plans))):
+        if price.room_type_id not in codes:
+            continue
+        rules.setdefault((plans[price.rate_plan_id], codes[price.room_type_id]), []).append(
+            PriceRule(
+                amount_minor=price.amount_minor,
+                season_start=price.season_start,
+                season_end=price.season_end,
+                weekdays=frozenset(price.weekdays) if price.weekdays is not None else None,
+                min_stay=price.min_stay,
+            )
+        )
+    rates = []
+    for (plan, room_type), found in sorted(rules.items()):
+        rule = night_rule(found, night)
+        if rule is not None:
+            rates.append(
+                ReplicaRate(
+                    rate_plan=plan,
+                    room_type=room_type,
+                    amount_minor=rule.amount_minor,
+                    currency=prop.currency,
+                )
+            )
+    return rates
+
+
+def _folios(session: Session, reservations: Iterable[str]) -> list[ReplicaFolio]:
+    ids = list(reservations)
+    folios = session.scalars(
+        select(Folio).where(Folio.reservation_id.in_(ids), Folio.kind == "stay", Folio.status == "open")
     )
-    return ReplicaStay(
-        reservation_id=res.id,
-        status=res.status,  # type: ignore[arg-type]
-        room_type=codes[res.room_type_id],
-        room=slugs.get(room_id or 0, ""),
-        arrival=res.arrival,
-        departure=res.departure,
-        rate_minor=rate,
-        currency=res.currency,
+    found = [
+        ReplicaFolio(
+            reservation_id=folio.reservation_id or "",
+            balance_minor=balances(session, folio)[Payer.GUEST].minor,
+            currency=folio.currency,
+        )
+        for folio in folios
+    ]
+    return sorted(found, key=lambda f: f.reservation_id)
+
+
+def _cards(
+    session: Session, reservations: Iterable[str], *, slugs: dict[int, str], now: datetime
+) -> list[ReplicaCard]:
+    ids = list(reservations)
+    cards = session.scalars(
+        select(StayCredential).where(
+            StayCredential.reservation_id.in_(ids),
+            StayCredential.revoked_at.is_(None),
+            StayCredential.valid_until > now,
+        )
     )
+    found = [
+        ReplicaCard(
+            credential_id=c.id,
+            reservation_id=c.reservation_id,
+            room=slugs[c.room_id],
+            valid_until=c.valid_until,
+        )
+        for c in cards
+        if c.room_id in slugs
+    ]
+    return sorted(found, key=lambda c: c.credential_id)

@@ -6,6 +6,7 @@ opened doors on the floor already: replaying it writes nothing.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy import select
@@ -23,6 +24,8 @@ from cloud.catalog.models import RatePlan, Room
 from cloud.core.errors import DomainError
 from cloud.core.money import Money
 from cloud.node.replay import DeskRefused, NodeEvent
+from cloud.node.replica_feed import ReplicaFeed
+from cloud.node.seal import GuestData, SealError, guest_context
 from cloud.reservations.models import Reservation
 from cloud.reservations.sales.booking import Booking, book
 from cloud.reservations.stays import rooms
@@ -36,19 +39,23 @@ from mqtt.node_messages import (
     RoomMove,
 )
 
+log = logging.getLogger(__name__)
 WALK_IN_NAME = "Walk-in (guest data sealed at the node)"
 
 
 class SqlDesk:
-    def __init__(self, session: Session, *, site: str, settings: BillingSettings) -> None:
+    def __init__(
+        self, session: Session, *, site: str, settings: BillingSettings, feed: ReplicaFeed | None = None
+    ) -> None:
         self.session, self.site, self.settings = session, site, settings
         self.folios = FolioLedger(settings)
+        self.feed = feed  # opens the walk-ins' data the node sealed for the cloud
 
     def apply(self, event: NodeEvent, *, node: str) -> None:
         op = event.op
         try:
             if isinstance(op, CheckIn):
-                self._check_in(op, at=op.at)
+                self._check_in(op, at=op.at, node=node)
             elif isinstance(op, RoomMove):
                 rooms.move(self.session, self._res(op), room=self._room(op.to_room), from_night=op.from_night)
             elif isinstance(op, ChargePosted):
@@ -60,8 +67,9 @@ class SqlDesk:
         except DomainError as exc:
             raise DeskRefused(str(exc)) from exc
 
-    def _check_in(self, op: CheckIn, *, at: datetime) -> None:
+    def _check_in(self, op: CheckIn, *, at: datetime, node: str) -> None:
         if op.walk_in:
+            guest = self._walk_in_guest(op, node=node)
             plan = self.session.scalar(
                 select(RatePlan.code)
                 .join(Room, Room.property_id == RatePlan.property_id)
@@ -76,7 +84,9 @@ class SqlDesk:
                     rate_plan=plan or "",
                     arrival=op.arrival,
                     departure=op.departure,
-                    guest_name=WALK_IN_NAME,
+                    guest_name=guest.name,
+                    guest_email=guest.email or None,
+                    guest_phone=guest.phone or None,
                     assign=False,
                     reservation_id=op.reservation_id,
                 ),
@@ -89,6 +99,20 @@ class SqlDesk:
         rooms.move(self.session, res, room=self._room(op.room))
         res.status, res.checked_in_at = "checked_in", at
         self.folios.checked_in(self.session, res, now=at)
+
+    def _walk_in_guest(self, op: CheckIn, *, node: str) -> GuestData:
+        """The walk-in's name, e-mail and phone as the desk took them (sealed by the node for the
+        cloud); the placeholder only when the node sent none or they cannot be opened."""
+        sealer = self.feed.sealer(self.session, site=self.site, node=node) if self.feed else None
+        if not op.guest_sealed or sealer is None:
+            log.warning("walk-in %s reached the cloud without its guest's data", op.reservation_id)
+            return GuestData(name=WALK_IN_NAME)
+        try:
+            context = guest_context(self.site, node, op.reservation_id)
+            return GuestData.from_json(sealer.open(op.guest_sealed, context=context))
+        except SealError as exc:
+            log.warning("walk-in %s: %s", op.reservation_id, exc)
+            return GuestData(name=WALK_IN_NAME)
 
     def _charge(self, op: ChargePosted) -> None:
         folio = self._folio(op)

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cloud.cards.signing import CardRequest, issue
 from cloud.keys.delegation import delegate
 from cloud.keys.keyring import Keyring, SigningKey
+from cloud.node.seal import GuestData
 from edge.access.commands import apply_command
 from edge.access.decision import Decision, decide
 from edge.access.memory import MemoryAccessState
@@ -102,6 +103,8 @@ class Desk:
         self.outbox.record(type_, op, at=NOW)
 
     def check_in(self, reservation: str, room: int, *, walk_in: bool, room_type: str, rate: int) -> None:
+        assert self.node is not None
+        guest = GuestData(name=f"Walk-in {reservation[-6:]}", phone="+34600000000")
         op = CheckIn(
             at=NOW,
             staff="ana",
@@ -113,8 +116,8 @@ class Desk:
             departure=D0 + timedelta(days=2),
             rate_minor=rate,
             currency=CURRENCY,
+            guest_sealed=self.node.walk_in_sealed(reservation, guest) if walk_in else "",
         )
-        assert self.node is not None
         self.node.check_in(op)  # checked against the node's replica, then recorded
         self.cards += 1
         card = issue(

@@ -29,8 +29,10 @@ from cloud.catalog.models import Room
 from cloud.core.db import make_sessionmaker
 from cloud.ingest.link import CloudLink
 from cloud.node.banner import BannerKind
-from cloud.node.ingest import NodeIngest
-from cloud.node.models import NodeEvent
+from cloud.node.ingest import DEFAULT_SECRET, NodeIngest
+from cloud.node.models import NodeCardKey, NodeEvent
+from cloud.node.replica_feed import ReplicaFeed
+from cloud.node.seal import public_b64
 from cloud.node.sql_desk import SqlDesk
 from cloud.node.sql_view import SqlCloudView
 from cloud.node.store import SqlLedger, findings_for_staff
@@ -45,7 +47,7 @@ from mqtt.topics import Kind
 from node import keys
 from node.app import NodeSettings, PropertyNode
 from tests.cloud.billing.db_fixtures import billing_sqlite_template, sqlite_only  # noqa: F401
-from tests.integration.node_outage import D0, NOW, SERIES, Desk, delegation_and_gateway
+from tests.integration.node_outage import D0, NOW, SERIES, SUB_ID, Desk, delegation_and_gateway
 from tests.support.broker import Mosquitto
 
 
@@ -98,13 +100,15 @@ def running(own_mosquitto: Mosquitto, sessions: sessionmaker[Session]) -> Iterat
     link = CloudLink(
         own_mosquitto.cloud_url, client_id="cloud-nodes", filters=subscriptions_for_cloud_nodes()
     )
+    feed = ReplicaFeed(DEFAULT_SECRET)
     ingest = NodeIngest(
         link,
         sessions,
         desk_for=lambda s, _site: (
             SqlCloudView(s, site="hotel"),
-            SqlDesk(s, site="hotel", settings=BillingSettings()),
+            SqlDesk(s, site="hotel", settings=BillingSettings(), feed=feed),
         ),
+        feed=feed,
     )
     ingest.start()
     yield ingest
@@ -163,6 +167,17 @@ def test_outage_is_synchronised_exactly_once_with_the_conflicts_listed(
             if r not in {room for _id, room in booked} and r % 100 <= 6
         ][:2]
     node = _node(own_mosquitto, tmp_path / "node")
+    with sessions.begin() as s:  # staff registered the node's sealing key: guests travel sealed
+        s.add(
+            NodeCardKey(
+                site="hotel",
+                node="desk-pc",
+                key_id=SUB_ID,
+                public_key="-" * 43,
+                seal_key=public_b64(node.seal_key),
+                registered_at=NOW,
+            )
+        )
     wait(lambda: node.link.online.is_set() and running.link.connected.is_set())
     assert node.banner().kind is BannerKind.SYNCED
     wait(lambda: (r := node.status.replica()) is not None and len(r.stays) == len(booked))
@@ -214,6 +229,10 @@ def test_outage_is_synchronised_exactly_once_with_the_conflicts_listed(
         status = {r.id: r.status for r in s.scalars(select(Reservation))}
         assert [status[r] for r, _ in booked] == ["checked_out"] * 5 + ["checked_in"] * 5
         assert [status.get(r) for r in walk_ins] == [None] * 3 + ["checked_in"] * 2
+        names = [s.get(Reservation, r).guest_name for r in walk_ins[3:]]  # type: ignore[union-attr]
+        assert names == [
+            f"Walk-in {r[-6:]}" for r in walk_ins[3:]
+        ]  # the name the desk took, not a placeholder
         assert [status[r] for r, _ in online] == ["booked"] * 3  # nothing overwritten
         numbers = sorted(s.scalars(select(Invoice.number).where(Invoice.series == SERIES)))
         assert numbers == [1, 2, 3, 4, 5] and series_gaps(s, SERIES) == []

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from cloud.node.banner import BannerKind, SyncState, banner, replica_note
-from mqtt.node_messages import ConflictItem, NodeConflicts, PaymentTaken
+from cloud.node.replica_delta import ReplicaBehind, diff
+from mqtt.node_messages import ConflictItem, NodeConflicts, NodeReplica, PaymentTaken, ReplicaRoom
 from node.outbox import NodeOutbox
 from node.status import NodeStatus
 
@@ -80,3 +81,37 @@ def test_desk_is_told_how_old_its_bookings_are(tag: str, text: str) -> None:
     assert replica_note(state, tag=tag, time_zone="Europe/Madrid") == text
     never = SyncState(online=True, offline_since=None, waiting=0, conflicts=0)
     assert replica_note(never, tag="en", time_zone="UTC") == "No bookings from the cloud yet"
+
+
+def _picture(version: int, rooms: list[str]) -> NodeReplica:
+    return NodeReplica(
+        as_of=SINCE,
+        first_night=SINCE.date(),
+        days=7,
+        version=version,
+        rooms=[ReplicaRoom(room=r, room_type="std") for r in rooms],
+    )
+
+
+def test_the_replica_follows_its_deltas_across_a_restart_and_knows_when_it_is_behind(tmp_path: Path) -> None:
+    path = tmp_path / "node.db"
+    status = NodeStatus(path)
+    with pytest.raises(ReplicaBehind):  # nothing held yet: the whole picture is needed
+        status.replica_delta_received(diff(_picture(1, []), _picture(2, ["101"])))
+    status.replica_received(_picture(1, ["101"]))
+    status.replica_delta_received(diff(_picture(1, ["101"]), _picture(2, ["101", "102"])))
+    again = NodeStatus(path)  # a restart
+    replica = again.replica()
+    assert replica is not None and replica.version == 2 and [r.room for r in replica.rooms] == ["101", "102"]
+    again.replica_delta_received(diff(_picture(1, ["101"]), _picture(2, ["101", "102"])))  # redelivered
+    with pytest.raises(ReplicaBehind):  # one lost on the way
+        again.replica_delta_received(diff(_picture(3, ["101"]), _picture(4, ["103"])))
+    assert again.replica() == replica  # nothing half-applied
+
+
+def test_card_sequences_rise_above_the_clouds_and_the_nodes_own(tmp_path: Path) -> None:
+    status = NodeStatus(tmp_path / "node.db")
+    assert status.next_card_sequence("101", at_least=3) == 4
+    assert status.next_card_sequence("101", at_least=3) == 5
+    assert status.next_card_sequence("101", at_least=9) == 10
+    assert NodeStatus(tmp_path / "node.db").next_card_sequence("101", at_least=0) == 11

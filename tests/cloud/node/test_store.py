@@ -49,7 +49,28 @@ def test_the_node_migration_goes_down_and_up_again(sqlite_only: Engine) -> None:
     from cloud.core.migrate import alembic_config
 
     config = alembic_config(sqlite_only)
+    command.downgrade(config, "node_0002")
+    assert not {"node_replicas", "node_card_keys"} & set(inspect(sqlite_only).get_table_names())
     command.downgrade(config, "node_0001")
     assert "node_events" not in inspect(sqlite_only).get_table_names()
     command.upgrade(config, "heads")
-    assert {"node_events", "node_outcomes"} <= set(inspect(sqlite_only).get_table_names())
+    tables = set(inspect(sqlite_only).get_table_names())
+    assert {"node_events", "node_outcomes", "node_replicas", "node_card_keys"} <= tables
+
+
+def test_the_replica_and_key_migrations_go_down_and_up_on_postgresql(pg_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from cloud.core.db import make_engine
+    from cloud.core.migrate import alembic_config
+
+    engine = make_engine(pg_url)
+    try:
+        config = alembic_config(engine)
+        command.downgrade(config, "node_0002")
+        assert not {"node_replicas", "node_card_keys"} & set(inspect(engine).get_table_names())
+        command.upgrade(config, "heads")
+        assert {"node_replicas", "node_card_keys"} <= set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()

@@ -1,0 +1,245 @@
+"""The desk's pages served by the node on the hotel's network, from its replica: arrivals and
+check-in (booked and walk-in), guests in house with room move, charges, cash and terminal
+payments, card encoding and check-out, under the sync banner. The portal's own layout, styles
+and message catalogs; staff sign in with their name and the desk's password (HTTP Basic), and
+every form carries a token bound to them.
+
+A refused operation shows the page again with the reason; nothing is recorded for it. (No
+``from __future__ import annotations`` here: the routes' dependencies are local aliases.)
+"""
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.security import HTTPBasic, HTTPBasicCredentials
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+
+from cloud.core.money import Money, MoneyError
+from cloud.core.nights import local_today
+from cloud.core.templating import TEMPLATES
+from cloud.i18n.catalog import LANGUAGES
+from cloud.i18n.jinja import LANG_COOKIE, gettext, install_i18n
+from cloud.node.advice import RULES
+from cloud.node.seal import GuestData
+from node.app import NoInvoiceSeries, NoSealKey
+from node.desk import DeskError
+from node.desk_reasons import REASONS
+from node.front_desk import CHARGE_KINDS, FrontDesk
+from node.keys import NoDelegation
+
+HERE = Path(__file__).resolve().parent
+basic = HTTPBasic(realm="Posada desk")
+Slug = Annotated[str, Form(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+Amount = Annotated[str, Form(max_length=20)]
+
+
+def build_desk_app(desk: FrontDesk, *, password: str) -> FastAPI:
+    """The node's desk as an ASGI app (``posada property-node`` serves it with uvicorn)."""
+    if len(password) < 8:
+        raise ValueError("the desk password must have at least 8 characters")
+    env = Environment(
+        loader=ChoiceLoader([FileSystemLoader(HERE / "templates"), FileSystemLoader(TEMPLATES)]),
+        autoescape=select_autoescape(),
+    )
+    templates = Jinja2Templates(env=env)
+    secret = hashlib.sha256(b"posada-node-desk\x00" + password.encode()).digest()
+    app = FastAPI(title="Posada desk (property node)", openapi_url=None, docs_url=None, redoc_url=None)
+    app.mount("/static", StaticFiles(directory=TEMPLATES.parent / "static"), name="static")
+    app.include_router(_router(desk, templates, password=password, secret=secret))
+    install_i18n(app, templates)
+    return app
+
+
+def _router(desk: FrontDesk, templates: Jinja2Templates, *, password: str, secret: bytes) -> APIRouter:
+    node = desk.node
+
+    def staff(request: Request, credentials: Annotated[HTTPBasicCredentials, Depends(basic)]) -> str:
+        name = credentials.username.strip()[:64]
+        if not name or not hmac.compare_digest(credentials.password.encode(), password.encode()):
+            raise HTTPException(
+                401,
+                "sign in with your name and the desk's password",
+                headers={"WWW-Authenticate": 'Basic realm="Posada desk"'},
+            )
+        request.state.csrf_token = hmac.new(secret, name.encode(), hashlib.sha256).hexdigest()
+        return name
+
+    Staff = Annotated[str, Depends(staff)]
+
+    async def checked(request: Request, user: Staff) -> str:
+        form = await request.form()
+        if not hmac.compare_digest(str(form.get("csrf_token", "")), request.state.csrf_token):
+            raise HTTPException(403, "the form is stale or not from this desk: open the page again")
+        return user
+
+    Poster = Annotated[str, Depends(checked)]
+    router = APIRouter()
+
+    def today() -> Any:
+        return local_today(datetime.now(UTC), node.settings.time_zone)
+
+    def page(
+        request: Request,
+        *,
+        error: str = "",
+        detail: str = "",
+        done: str = "",
+        card: bytes = b"",
+        status: int = 200,
+    ) -> HTMLResponse:
+        lang = getattr(request.state, "lang", "en")
+        view = desk.view(today=today())
+        guests = {}
+        if view is not None:
+            guests = {
+                s.reservation_id: node.guest(s.reservation_id, s.guest_sealed)
+                for s in view.arrivals + view.in_house
+            }
+        return templates.TemplateResponse(
+            request,
+            "node/desk.html",
+            {
+                "view": view,
+                "guests": guests,
+                "banner": node.banner(tag=lang),
+                "note": node.replica_note(tag=lang),
+                "error": error or detail,
+                "detail": detail if error else "",
+                "done": done,
+                "card": base64.b64encode(card).decode(),
+                "kinds": CHARGE_KINDS,
+                "conflicts": node.status.conflicts(),
+                "rules": RULES,
+                "time_zone": node.settings.time_zone,
+                "site": node.settings.site,
+                "one_day": timedelta(days=1),
+            },
+            status_code=status,
+        )
+
+    def act(request: Request, work: Callable[[], object], done: str) -> Response:
+        try:
+            result = work()
+        except DeskError as exc:
+            said = gettext(REASONS[exc.reason]) if exc.reason in REASONS else ""
+            return page(request, error=said, detail=str(exc), status=409)
+        except (NoDelegation, NoInvoiceSeries, NoSealKey, MoneyError, ValueError) as exc:
+            return page(request, error=str(exc), status=409)
+        if isinstance(result, bytes):
+            return page(request, done=done, card=result)
+        return RedirectResponse(f"/?done={done}", status_code=303)
+
+    @router.get("/", response_class=HTMLResponse)
+    def desk_page(request: Request, user: Staff, done: str = "") -> HTMLResponse:
+        return page(request, done=done if done in DONE else "")
+
+    @router.get("/lang/{code}")
+    def language(code: str, user: Staff) -> Response:
+        response = RedirectResponse("/", status_code=303)
+        if code in LANGUAGES:
+            response.set_cookie(LANG_COOKIE, code, samesite="lax", httponly=True)
+        return response
+
+    @router.post("/arrivals/{res}/check-in")
+    def check_in(request: Request, user: Poster, res: str, room: Slug) -> Response:
+        return act(request, lambda: desk.check_in(res, room=room, staff=user, today=today()), "checked_in")
+
+    @router.post("/walk-in")
+    def walk_in(
+        request: Request,
+        user: Poster,
+        room: Slug,
+        name: Annotated[str, Form(max_length=200)],
+        nights: Annotated[int, Form(ge=1, le=60)],
+        rate: Amount,
+        email: Annotated[str, Form(max_length=254)] = "",
+        phone: Annotated[str, Form(max_length=40)] = "",
+    ) -> Response:
+        def work() -> object:
+            currency = _currency(desk, today())
+            return desk.walk_in(
+                GuestData(name=name, email=email, phone=phone),
+                room=room,
+                nights=nights,
+                rate_minor=_minor(rate, currency),
+                currency=currency,
+                staff=user,
+                today=today(),
+            )
+
+        return act(request, work, "checked_in")
+
+    @router.post("/stays/{res}/move")
+    def move(request: Request, user: Poster, res: str, room: Slug) -> Response:
+        return act(request, lambda: desk.move(res, to_room=room, staff=user, today=today()), "moved")
+
+    @router.post("/stays/{res}/charge")
+    def charge(
+        request: Request,
+        user: Poster,
+        res: str,
+        kind: Annotated[str, Form(max_length=32)],
+        amount: Amount,
+        description: Annotated[str, Form(max_length=200)] = "",
+        quantity: Annotated[int, Form(ge=1, le=100)] = 1,
+    ) -> Response:
+        def work() -> None:
+            desk.charge(
+                res,
+                kind=kind,
+                description=description,
+                quantity=quantity,
+                staff=user,
+                amount_minor=_minor(amount, _currency(desk, today())),
+                today=today(),
+            )
+
+        return act(request, work, "charged")
+
+    @router.post("/stays/{res}/payment")
+    def payment(
+        request: Request, user: Poster, res: str, method: Annotated[str, Form(max_length=16)], amount: Amount
+    ) -> Response:
+        def work() -> None:
+            minor = _minor(amount, _currency(desk, today()))
+            if minor <= 0:
+                raise DeskError("amount", "a payment is more than zero")
+            desk.payment(res, method=method, amount_minor=minor, staff=user, today=today())
+
+        return act(request, work, "paid")
+
+    @router.post("/stays/{res}/card")
+    def card(request: Request, user: Poster, res: str) -> Response:
+        return act(request, lambda: desk.encode_card(res, staff=user, today=today()), "card")
+
+    @router.post("/stays/{res}/check-out")
+    def check_out(request: Request, user: Poster, res: str) -> Response:
+        return act(request, lambda: desk.check_out(res, staff=user, today=today()), "checked_out")
+
+    return router
+
+
+MAX_MINOR = 100_000_000  # a million in two-decimal currencies
+DONE = ("checked_in", "moved", "charged", "paid", "card", "checked_out")
+
+
+def _currency(desk: FrontDesk, today: Any) -> str:
+    replica = desk.node.status.replica()
+    rates = replica.rates if replica is not None else []
+    return rates[0].currency if rates else (replica.stays[0].currency if replica and replica.stays else "EUR")
+
+
+def _minor(amount: str, currency: str) -> int:
+    minor = Money.parse(amount.strip().replace(",", "."), currency).minor
+    if abs(minor) > MAX_MINOR:
+        raise MoneyError(f"{amount!r} is more than the desk takes at once")
+    return minor

@@ -1,0 +1,259 @@
+"""The desk at the property node while the cloud is out of reach, in Chromium: the broker is
+stopped (not a mock), staff check a booked guest in and out and a walk-in in, encode the
+walk-in's card with the node's delegated key, and the floor's gateway process (``posada edge``,
+door nodes' firmware on a simulated bus, told of the key through the cloud's command outbox)
+opens the door with it; the broker
+returns and the cloud holds the stay checked out with the node's invoice number and the walk-in
+under the name the desk took. Screenshots: ``node-desk-offline.png``, ``node-desk-synced.png``."""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, expect
+from sqlalchemy import select
+
+from cloud.auth.roles import Role
+from cloud.billing.models import Invoice
+from cloud.billing.node_series import reserve_node_series
+from cloud.catalog.models import Property
+from cloud.commands.models import Command
+from cloud.core.nights import local_today
+from cloud.node.seal import public_b64
+from cloud.reservations.models import Reservation
+from cloud.reservations.sales.booking import Booking, book
+from edge.hw.sim_node import SimulatedBus
+from mqtt.envelope import utcnow
+from mqtt.node_topics import node_user
+from node import keys
+from node.app import NodeSettings, PropertyNode
+from node.front_desk import FrontDesk
+from node.pages import build_desk_app
+from tests.browser.conftest import SHOTS
+from tests.integration.desk_support import DeskCloud, desk_cloud
+from tests.integration.harness import wait_until
+from tests.support.broker import Mosquitto
+from tests.support.hotel import NODES, gateway_toml
+from tests.support.ports import free_port, wait_for_port
+from tests.support.staff import sign_in_staff
+
+PASSWORD = "desk-password-1"
+
+
+def _acked(cloud: DeskCloud, kind: str) -> bool:
+    with cloud.app.services.sessions() as s:
+        found = list(s.scalars(select(Command).where(Command.floor == "f1", Command.type == kind)))
+    return bool(found) and all(c.acked_at is not None and c.ack_ok for c in found)
+
+
+def _booked_today(cloud: DeskCloud) -> str:
+    now = utcnow()
+    services = cloud.app.services  # type: ignore[attr-defined]
+    with services.sessions.begin() as s:
+        prop = s.scalars(select(Property).where(Property.slug == "hotel")).one()
+        today = local_today(now, prop.timezone)
+        res = book(
+            s,
+            Booking(
+                property="hotel",
+                room_type="std",
+                rate_plan="flex",
+                arrival=today,
+                departure=today + timedelta(days=1),
+                guest_name="Ana Ruiz",
+            ),
+            now=now,
+        )
+        s.flush()
+        services.ledger.booked(s, res, now=now)
+        reserve_node_series(s, site="hotel", node="desk-pc", base="INV", now=now)
+        return res.id
+
+
+@pytest.fixture
+def bus() -> Iterator[SimulatedBus]:
+    """The floor's door nodes: their firmware on a simulated RS-485 bus (a pty)."""
+    bus = SimulatedBus(list(NODES.values())).start()
+    yield bus
+    bus.close()
+
+
+@pytest.fixture
+def node(own_mosquitto: Mosquitto, tmp_path: Path) -> Iterator[tuple[PropertyNode, str]]:
+    settings = NodeSettings(
+        mqtt_url=own_mosquitto.url(node_user("hotel", "desk-pc")),
+        site="hotel",
+        node="desk-pc",
+        data_dir=tmp_path / "node",
+        time_zone="Europe/Madrid",
+    )
+    node = PropertyNode(settings)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            build_desk_app(FrontDesk(node), password=PASSWORD),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_for_port(port, timeout=20)
+    yield node, f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+    node.stop()
+
+
+def _register(cloud: DeskCloud, node: PropertyNode) -> None:
+    manager = sign_in_staff(TestClient(cloud.app), site="hotel", role=Role.MANAGER, chain="posada-demo")
+    body = {
+        "key_id": 0xF001,
+        "public_key": base64.urlsafe_b64encode(keys.public_bytes(node.card_key)).rstrip(b"=").decode(),
+        "seal_key": public_b64(node.seal_key),
+    }
+    done = httpx.put(
+        f"{cloud.url}/api/v1/nodes/hotel/desk-pc/keys",
+        json=body,
+        headers={"Authorization": f"Bearer {manager}"},
+        timeout=10,
+    )
+    assert done.status_code == 200, done.text
+
+
+def test_check_in_and_out_at_the_node_offline_then_the_cloud_holds_it(
+    own_mosquitto: Mosquitto,
+    sqlite_url: str,
+    tmp_path: Path,
+    browser: Browser,
+    node: tuple[PropertyNode, str],
+    bus: SimulatedBus,
+) -> None:
+    desk_node, desk_url = node
+    config = gateway_toml(tmp_path, mqtt_url=own_mosquitto.gateway_url("hotel", "f1"), device=bus.device)
+    with desk_cloud(
+        sqlite_url,
+        tmp_path,
+        mqtt_enabled=True,
+        mqtt_url=own_mosquitto.cloud_url,
+        mqtt_client_id=f"cloud-node-{tmp_path.name}",
+    ) as cloud:
+        booked = _booked_today(cloud)
+        _register(cloud, desk_node)
+        with gateway_process(config, tmp_path / "gateway.log"):
+            wait_until(
+                lambda: _acked(cloud, "key.upsert") and _acked(cloud, "key.delegate"),
+                timeout=60,
+                what="the gateway holds the property key and the node's delegated key",
+            )
+            desk_node.start()
+            wait_until(
+                lambda: (
+                    desk_node.status.delegation() is not None
+                    and (r := desk_node.status.replica()) is not None
+                    and any(s.reservation_id == booked for s in r.stays)
+                ),
+                timeout=30,
+                what="the node holds its replica and its delegation",
+            )
+            own_mosquitto.stop()  # the internet is down
+            wait_until(lambda: not desk_node.link.online.is_set(), timeout=20, what="the node offline")
+
+            context = browser.new_context(
+                http_credentials={"username": "ana", "password": PASSWORD}, locale="en-GB"
+            )
+            page = context.new_page()
+            page.goto(desk_url)
+            expect(page.locator("#sync")).to_contain_text("Offline since")
+            expect(page.locator(f"#arrival-{booked}")).to_contain_text("Ana Ruiz")  # opened from the replica
+            page.locator(f"#arrival-{booked} button").click()
+            expect(page.locator("#done")).to_have_text("Checked in.")
+
+            form = page.locator("#walk-in")
+            form.locator("[name=name]").fill("Mei Chen")
+            form.locator("[name=email]").fill("mei@example.org")
+            form.locator("[name=rate]").fill("95")
+            walk_in_room = form.locator("[name=room]").input_value()
+            form.locator("button").click()
+            walk_in_row = page.locator(f"#in-house tr[data-room='{walk_in_room}']")
+            expect(walk_in_row).to_contain_text("Mei Chen")
+            walk_in = (walk_in_row.get_attribute("id") or "").removeprefix("stay-")
+
+            walk_in_row.locator("form.card button").click()
+            card = base64.b64decode(page.locator("#card").get_attribute("data-card") or "")
+            assert _opens(bus, walk_in_room, card)  # the gateway process opens the door, offline
+            assert not _opens(bus, "110" if walk_in_room != "110" else "109", card, wait_s=1.5)
+
+            row = page.locator(f"#stay-{booked}")
+            row.locator("form.payment [name=amount]").fill("50")
+            row.locator("form.payment button").click()
+            expect(page.locator("#done")).to_have_text("Payment taken.")
+            page.locator(f"#stay-{booked} form.check-out button").click()
+            expect(page.locator("#done")).to_have_text("Checked out.")
+            expect(page.locator("#sync")).to_contain_text("changes waiting")
+            SHOTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(SHOTS / "node-desk-offline.png"), full_page=True)
+
+            own_mosquitto.start()  # the link returns: the replay
+            wait_until(
+                lambda: desk_node.outbox.pending()[0] == 0, timeout=60, what="the node's work confirmed"
+            )
+            with cloud.app.services.sessions() as s:  # type: ignore[attr-defined]
+                wait_until(lambda: _status(cloud, booked) == "checked_out", timeout=30, what="replayed")
+                res = s.get(Reservation, walk_in)
+                assert res is not None and res.status == "checked_in" and res.guest_name == "Mei Chen"
+                numbers = list(s.scalars(select(Invoice.number).where(Invoice.series == "INV-N-DESK-PC")))
+                assert numbers == [1]
+            page.goto(desk_url)
+            expect(page.locator("#sync")).to_contain_text("All synchronised", timeout=30_000)
+            page.screenshot(path=str(SHOTS / "node-desk-synced.png"), full_page=True)
+            context.close()
+
+
+@contextmanager
+def gateway_process(config: Path, log: Path) -> Iterator[None]:
+    """``posada edge`` as its own process, as systemd runs it on a floor."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(Path(__file__).parents[2])}
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "posada.cli", "edge", "--config", str(config)],
+            env=env,
+            stdout=out,
+            stderr=out,
+        )
+    try:
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+
+
+def _opens(bus: SimulatedBus, room: str, card: bytes, *, wait_s: float = 10.0) -> bool:
+    """Tap ``card`` at ``room``'s door node: True when its lock is energised."""
+    lock = bus.nodes[NODES[room]].lock
+    since = lock.mark()
+    bus.nodes[NODES[room]].tap(card)
+    return lock.wait_for(1, wait_s, since=since)
+
+
+def _status(cloud: DeskCloud, res_id: str) -> str:
+    with cloud.app.services.sessions() as s:  # type: ignore[attr-defined]
+        res = s.get(Reservation, res_id)
+        return res.status if res is not None else ""

@@ -1,0 +1,209 @@
+"""The node's desk pages, from its replica with the cloud out of reach: staff sign in, check a
+booked guest and a walk-in in, charge, take payments, encode a card with the delegated key, move
+a room and check out with the node's invoice number; every operation lands in the outbox once,
+a refused one shows its reason and records nothing, a forged form is refused."""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi.testclient import TestClient
+
+from cloud.keys.delegation import delegate
+from cloud.keys.keyring import Keyring, SigningKey
+from cloud.node.seal import GuestData, LinkCipher, derived_key, guest_context, public_b64
+from mqtt.keycard import parse_card
+from mqtt.node_messages import (
+    ConflictItem,
+    NodeConflicts,
+    NodeReplica,
+    ReplicaFolio,
+    ReplicaRate,
+    ReplicaRoom,
+    ReplicaStay,
+)
+from node import keys
+from node.app import NodeSettings, PropertyNode
+from node.front_desk import FrontDesk
+from node.pages import build_desk_app
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+D0 = NOW.date()
+CLOUD = derived_key("the-cloud-secret-of-these-tests")
+PASSWORD = "desk-password-1"
+
+
+def _replica(node: PropertyNode) -> NodeReplica:
+    sealer = LinkCipher(CLOUD, public_b64(node.seal_key))
+    guest = GuestData(name="Ana Pérez").to_json()
+    return NodeReplica(
+        as_of=NOW,
+        first_night=D0,
+        days=7,
+        version=1,
+        invoice_series="INV-N-DESK-PC",
+        seal_key=public_b64(CLOUD),
+        rooms=[
+            ReplicaRoom(room=str(n), room_type="std", number=n, floor=1, sequence=3) for n in (101, 102, 103)
+        ],
+        rates=[ReplicaRate(rate_plan="flex", room_type="std", amount_minor=9000, currency="EUR")],
+        stays=[
+            ReplicaStay(
+                reservation_id="b1",
+                status="booked",
+                room_type="std",
+                room="101",
+                arrival=D0,
+                departure=D0 + timedelta(days=2),
+                rate_minor=10000,
+                currency="EUR",
+                guest_sealed=sealer.seal(guest, context=guest_context("hotel", "desk-pc", "b1")),
+            )
+        ],
+        folios=[ReplicaFolio(reservation_id="b1", balance_minor=20000, currency="EUR")],
+    )
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, PropertyNode]]:
+    data = tmp_path_factory.mktemp("node")
+    node = PropertyNode(
+        NodeSettings(mqtt_url="mqtt://127.0.0.1:9", site="hotel", node="desk-pc", data_dir=Path(data))
+    )
+    node.status.replica_received(_replica(node))
+    root = SigningKey(1, Ed25519PrivateKey.generate(), NOW - timedelta(days=1))
+    node.status.delegation_received(
+        delegate(
+            Keyring([root]),
+            key_id=0xF001,
+            site=7,
+            holder="desk-pc",
+            public=keys.public_bytes(node.card_key),
+            now=NOW,
+        )
+    )
+    with TestClient(build_desk_app(FrontDesk(node), password=PASSWORD)) as client:
+        client.auth = ("ana", PASSWORD)
+        yield client, node
+    node.outbox.close()
+
+
+def _token(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page)
+    assert found, page[:500]
+    return found.group(1)
+
+
+def _post(client: TestClient, path: str, **form: str) -> str:
+    token = _token(client.get("/").text)
+    answer = client.post(path, data={"csrf_token": token, **form})
+    assert answer.status_code == 200, answer.text[-800:]
+    return answer.text
+
+
+def test_staff_must_sign_in_with_the_desks_password(desk: tuple[TestClient, PropertyNode]) -> None:
+    client, _node = desk
+    assert client.get("/", auth=("ana", "wrong-password")).status_code == 401
+    page = client.get("/")
+    assert page.status_code == 200 and "Ana Pérez" in page.text and "Offline since" in page.text
+
+
+def test_a_day_at_the_desk_is_recorded_in_order(desk: tuple[TestClient, PropertyNode]) -> None:
+    client, node = desk
+    assert "Checked in." in _post(client, "/arrivals/b1/check-in", room="101")
+    page = _post(
+        client, "/walk-in", name="Mei Chen", email="mei@example.org", room="102", nights="1", rate="90"
+    )
+    assert "Mei Chen" in page  # opened from the walk-in's sealed copy
+    walk_in = re.search(r'id="stay-([0-9A-Za-z_-]+)" data-room="102"', page)
+    assert walk_in is not None
+    w1 = walk_in.group(1)
+    _post(client, "/stays/b1/charge", kind="minibar", amount="7.50")
+    carded = _post(client, "/stays/b1/card")
+    card = parse_card(base64.b64decode(re.search(r'data-card="([^"]+)"', carded).group(1))).card  # type: ignore[union-attr]
+    assert (card.key_id, card.site, card.rooms, card.sequence) == (0xF001, 7, (101,), 4)  # above the cloud's
+    _post(client, f"/stays/{w1}/move", room="103")
+    refused = _post_status(client, "/stays/b1/check-out")
+    assert refused == 409  # 207.50 still owed
+    assert "Payment taken." in _post(client, "/stays/b1/payment", method="terminal", amount="207.50")
+    assert "Checked out." in _post(client, "/stays/b1/check-out")
+    types = [e.type for e in node.outbox.after(0, limit=100)]
+    assert types == [
+        "node.check_in",
+        "node.check_in",
+        "node.charge",
+        "node.card",
+        "node.room_move",
+        "node.payment",
+        "node.check_out",
+    ]
+    out = node.outbox.pending_operations()[-1]
+    assert getattr(out, "series", "") == "INV-N-DESK-PC" and getattr(out, "number", 0) == 1
+    sealed = node.outbox.pending_operations()[1]
+    assert "Mei" not in node.outbox.after(0, limit=100)[1].data_json  # type: ignore[operator]
+    assert getattr(sealed, "walk_in", False) and getattr(sealed, "guest_sealed", "").startswith("n1:")
+
+
+def _post_status(client: TestClient, path: str, **form: str) -> int:
+    token = _token(client.get("/").text)
+    return client.post(path, data={"csrf_token": token, **form}).status_code
+
+
+def test_refused_and_forged_forms_record_nothing(desk: tuple[TestClient, PropertyNode]) -> None:
+    client, node = desk
+    before = node.outbox.pending()[0]
+    forged = client.post(
+        "/walk-in", data={"csrf_token": "0" * 64, "name": "X", "room": "102", "nights": "1", "rate": "1"}
+    )
+    assert forged.status_code == 403
+    taken = client.post(
+        "/walk-in",
+        data={
+            "csrf_token": _token(client.get("/").text),
+            "name": "X",
+            "room": "103",
+            "nights": "1",
+            "rate": "1",
+        },
+    )
+    assert taken.status_code == 409 and "The room is not free for those nights." in taken.text
+    for amount in ("1e40", "abc", "1.234"):
+        bad = _post_status(client, "/walk-in", name="Y", room="101", nights="1", rate=amount)
+        assert bad in (409, 422)
+    assert _post_status(client, "/walk-in", name="Y", room="101", nights="99", rate="1") == 422
+    assert _post_status(client, "/walk-in", name="Y", room="101", nights="1", rate="1", email="no-at") == 409
+    assert (
+        _post_status(client, "/walk-in", name="Y", room="101", nights="1", rate="1", phone="<script>") == 409
+    )
+    assert node.outbox.pending()[0] == before
+
+
+def test_the_desk_speaks_the_staffs_language(desk: tuple[TestClient, PropertyNode]) -> None:
+    client, _node = desk
+    page = client.get("/", headers={"Accept-Language": "es"}).text
+    assert "Sin conexión desde" in page and "Llegadas" in page
+    token = _token(page)
+    refused = client.post(
+        "/stays/nobody/charge",
+        data={"csrf_token": token, "kind": "bar", "amount": "1"},
+        headers={"Accept-Language": "zh"},
+    )
+    assert refused.status_code == 409 and "前台没有此预订。" in refused.text
+
+
+def test_the_clouds_verdicts_are_listed_with_what_to_do(desk: tuple[TestClient, PropertyNode]) -> None:
+    client, node = desk
+    item = ConflictItem(
+        event_id="e1", reservation_id="w9", rule="room_sold_twice", detail="room 102 sold online"
+    )
+    node.status.conflicts_received(NodeConflicts(replayed_seq=3, items=[item]))
+    page = client.get("/", headers={"Accept-Language": "es"}).text
+    assert 'data-rule="room_sold_twice"' in page and "Habitación vendida en línea durante el corte" in page
+    assert "mueva la reserva en línea a otra habitación" in page
+    node.status.conflicts_received(NodeConflicts(replayed_seq=3, items=[]))
