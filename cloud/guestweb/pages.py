@@ -457,6 +457,33 @@ async def checkout_submit(request: Request, site: str, ref: str) -> Response:
     return RedirectResponse(f"/guest/{site}/stay/{ref}/checkout?lang={lang}", status_code=303)
 
 
+@router.post("/{site}/stay/{ref}/checkout/pay", response_model=None)
+async def checkout_pay(request: Request, site: str, ref: str) -> Response:
+    """What is owed at check-out, paid online through the same checkout and signed webhook."""
+    lang = _language(request)
+    app, ctx = services(request), context_of(request)
+    base = ctx.settings.guestweb_public_url.rstrip("/") or str(request.base_url).rstrip("/")
+    back = f"{base}/guest/{site}/stay/{ref}/checkout?lang={lang}"
+
+    def ask(reservation_id: str) -> None:
+        with app.sessions.begin() as session:
+            res = _booking(session, site, reservation_id)
+            res = session.get(Reservation, res.id, with_for_update=True) or res
+            self_checkout.ask_balance(session, res, now=app.clock())
+
+    try:
+        reservation_id = _grant(request, ref)
+        _limit(request, "pay", per=ctx.settings.guestweb_bookings_per_hour * 3, window_s=3600)
+        await run_in_threadpool(ask, reservation_id)
+        started = await run_in_threadpool(partial(
+            start_checkout, app.sessions, ctx.checkout, reservation_id=reservation_id, now=app.clock(),
+            success_url=back + "&paid=1", cancel_url=back, card_provider=app.billing.provider,
+            mail=ctx.mailer(base)))
+    except DomainError as exc:
+        return _problem(request, site, exc)
+    return RedirectResponse(started.url, status_code=303)
+
+
 @router.post("/{site}/stay/{ref}/cancel", response_model=None)
 async def cancel_submit(request: Request, site: str, ref: str) -> Response:
     """The guest cancels under the plan's terms; what was paid beyond the fee goes back to the card."""
