@@ -31,6 +31,7 @@ from cloud.channels.context import build_channels
 from cloud.commands.publisher import CommandPublisher
 from cloud.core.body_limit import BodyLimit
 from cloud.core.clock import Clock, utcnow
+from cloud.core.proxies import TrustedProxies, networks
 from cloud.core.db import make_engine, make_sessionmaker
 from cloud.core.election import Leadership
 from cloud.core.fast_reads import FastReads
@@ -208,6 +209,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow,
     app.add_middleware(ApiRateLimit, per_minute=settings.api_rate_per_minute, burst=settings.api_rate_burst)
     app.add_middleware(BodyLimit, max_bytes=settings.http_max_body_bytes)
     app.add_middleware(RequestOrigin)  # who and from where, for the audit trail
+    app.add_middleware(TrustedProxies, trusted=networks(settings.http_trusted_proxies))  # the real client
     app.add_middleware(LoadShedding, max_in_flight=settings.http_max_in_flight,  # outermost: sheds cheaply
                        answer_within_s=settings.http_answer_within_ms / 1000)
     return app

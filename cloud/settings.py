@@ -68,6 +68,10 @@ class Settings(BaseSettings):
                                        "while it could still be answered within this (503 after)")
     http_max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024, description="request bodies over "
                                      "this many bytes are refused with 413")
+    http_trusted_proxies: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "::1"],
+        description="reverse proxies (addresses or networks, JSON list) whose X-Forwarded-For names the "
+                    "client; per-client limits count that address. Empty: the connection's address")
     api_rate_per_minute: int = Field(default=600, ge=1, description="requests a minute one API token may "
                                      "make on average (per HTTP worker); more get 429 with Retry-After")
     api_rate_burst: int = Field(default=120, ge=1, description="requests one API token may make at once")
