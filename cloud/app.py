@@ -116,7 +116,8 @@ def build_services(settings: Settings, *, clock: Clock = utcnow,
         # stopped in reverse: the senders first, then the context closes their HTTP client
         services.workers.extend((services.channels, services.channels.pusher, services.channels.puller))
     services.guestweb = build_guestweb(settings.guestweb, billing=settings.billing,
-                                       secret=settings.secret_key, font=services.billing.font)
+                                       secret=settings.secret_key, font=services.billing.font,
+                                       sessions=sessions, workers=settings.http_workers)
     # unpaid online bookings released, pre-check-in documents erased when their time is up
     services.workers.append(HoldSweeper(sessions, ledger=ledger, vault=services.guests.vault, clock=clock))
     return services

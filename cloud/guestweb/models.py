@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cloud.core.db import Base, UtcDateTime
@@ -88,3 +88,13 @@ class PhoneKey(Base):
                                                primary_key=True)
     reservation_id: Mapped[str] = mapped_column(ForeignKey("reservations.id", ondelete="CASCADE"), index=True)
     issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RateCount(Base):
+    """Requests one client address made for one action in one window, counted for every worker."""
+
+    __tablename__ = "guestweb_rate_counts"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)  # action and address
+    window: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # its start, in Unix seconds
+    count: Mapped[int] = mapped_column(Integer)

@@ -25,6 +25,7 @@ from cloud.billing.stay_ledger import folio_of
 from cloud.core.deps import services
 from cloud.core.errors import DomainError
 from cloud.core.idempotency import idempotent
+from cloud.core.origin import client_address
 from cloud.core.templating import templates
 from cloud.guestweb import booking as engine
 from cloud.guestweb import cancel as guest_cancel
@@ -77,7 +78,7 @@ def _problem(request: Request, site: str, exc: DomainError) -> Response:
 
 def _limit(request: Request, action: str, *, per: int, window_s: float) -> None:
     ctx = context_of(request)
-    address = request.client.host if request.client else "unknown"
+    address = client_address(request) or "unknown"  # behind a trusted proxy, the client it names
     if not ctx.limiter.allow(address, action, per_window=per, window_s=window_s, now=ctx.monotonic()):
         raise TooManyRequests("too many requests from this address; wait a minute and try again")
 

@@ -3,6 +3,8 @@ erases pre-check-in ID documents whose retention has ended."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.core.clock import Clock
@@ -10,6 +12,7 @@ from cloud.core.periodic import Periodic
 from cloud.guests.vault import Vault
 from cloud.guestweb.booking import release_due
 from cloud.guestweb.precheckin import erase_expired_documents
+from cloud.guestweb.rate_store import forget_old_counts
 from cloud.reservations.stays.ledger import StayLedger
 
 
@@ -23,6 +26,7 @@ class HoldSweeper:
     def run_once(self) -> int:
         with self.sessions.begin() as session:
             erase_expired_documents(session, self.vault, now=self.clock())
+            forget_old_counts(session, now=datetime.now(UTC))  # the counts' windows are on the wall clock
             return release_due(session, ledger=self.ledger, now=self.clock())
 
     def start(self) -> None:
