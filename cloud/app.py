@@ -119,7 +119,8 @@ def build_services(settings: Settings, *, clock: Clock = utcnow,
                                        secret=settings.secret_key, font=services.billing.font,
                                        sessions=sessions, workers=settings.http_workers)
     # unpaid online bookings released, pre-check-in documents erased when their time is up
-    services.workers.append(HoldSweeper(sessions, ledger=ledger, vault=services.guests.vault, clock=clock))
+    services.workers.append(HoldSweeper(sessions, ledger=ledger, vault=services.guests.vault, clock=clock,
+                                        billing=settings.billing))
     return services
 
 

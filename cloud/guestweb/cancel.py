@@ -17,16 +17,20 @@ from cloud.guestweb import emails
 from cloud.guestweb.emails import Mailer
 from cloud.guestweb.models import GuestHold
 from cloud.payments.provider import CardProvider
+from cloud.billing.settings import BillingSettings
+from cloud.guestweb.booking import reverse_extras
 from cloud.reservations.models import Reservation
 from cloud.reservations.sales import cancellation
 from cloud.reservations.stays.ledger import StayLedger
 
 
 def cancel(session: Session, res: Reservation, *, ledger: StayLedger, provider: CardProvider, mail: Mailer,
-           now: datetime) -> int:
-    """Cancel; the minor units refunded."""
+           now: datetime, billing: BillingSettings | None = None) -> int:
+    """Cancel (the extras booked online taken off the folio); the minor units refunded."""
     cancellation.cancel(session, res, now=now)
     ledger.cancelled(session, res, now=now)
+    if billing is not None:
+        reverse_extras(session, res, billing=billing, now=now)
     held = session.get(GuestHold, res.id)
     if held is not None and held.state == "held":
         held.state = "released"

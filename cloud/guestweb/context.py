@@ -14,6 +14,7 @@ from cloud.billing.fonts import FontChoice, find_cjk_font
 from cloud.billing.settings import BillingSettings
 from cloud.core.http import outbound_client
 from cloud.guestweb.emails import Mailer
+from cloud.guestweb.extras import ExtrasCatalogue, NoExtras
 from cloud.guestweb.links import LinkSigner
 from cloud.guestweb.rate_limit import Limiter, RateLimiter
 from cloud.guestweb.rate_store import DatabaseRateLimiter
@@ -32,6 +33,7 @@ class GuestWebContext:
     monotonic: Callable[[], float] = time.monotonic
     wall: Callable[[], float] = time.time  # webhook timestamps are checked against real time
     font: Callable[[], FontChoice] = find_cjk_font
+    extras: ExtrasCatalogue = field(default_factory=NoExtras)  # the service catalogue's, once wired
 
     def mailer(self, request_base: str) -> Mailer:
         """Links in emails point at the public URL (else where the request came in)."""

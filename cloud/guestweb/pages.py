@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from cloud.billing import property_terms as terms
 from cloud.billing.models import Payment
 from cloud.billing.stay_ledger import folio_of
 from cloud.core.deps import services
@@ -30,7 +31,7 @@ from cloud.core.templating import templates
 from cloud.guestweb import booking as engine
 from cloud.guestweb import cancel as guest_cancel
 from cloud.guestweb import checkout as self_checkout
-from cloud.guestweb import phone_key, precheckin, present
+from cloud.guestweb import extras, phone_key, precheckin, present
 from cloud.guestweb.context import GuestWebContext
 from cloud.guestweb.errors import LinkRefused, TooManyRequests
 from cloud.guestweb.links import BadLink
@@ -135,9 +136,12 @@ async def details(request: Request, site: str) -> Response:
                                        guests=choice.adults + choice.children):
                 for plan in offer.plans:
                     if offer.room_type.code == choice.room_type and plan.plan.code == choice.rate_plan:
+                        offered = context_of(request).extras.offered(session, site=site, language=lang)
                         session.expunge_all()
                         return {"offer": offer, "plan": plan, "currency": prop.currency,
-                                "prop_name": prop.name}
+                                "prop_name": prop.name, "extras": offered,
+                                "nights": (choice.departure - choice.arrival).days,
+                                "guests": choice.adults + choice.children}
             return {}
 
     try:
@@ -156,7 +160,8 @@ async def book(request: Request, site: str) -> Response:
     lang = _language(request)
     ctx = context_of(request)
     app = services(request)
-    form = dict(await request.form())
+    posted = await request.form()
+    form: dict[str, Any] = {**dict(posted), "extras": posted.getlist("extra")}
     try:
         asked = BookIn.model_validate(form)
     except ValidationError as exc:
@@ -172,8 +177,13 @@ async def book(request: Request, site: str) -> Response:
 
         def work(session: Session) -> tuple[int, Any]:
             now = app.clock()
-            res, _held = engine.hold(session, request_, pay=asked.pay, ledger=app.ledger, now=now,
-                                     minutes=ctx.settings.guestweb_hold_minutes, matcher=app.matcher)
+            picked = extras.chosen(ctx.extras.offered(session, site=site, language=lang), asked.extras)
+            res, held = engine.hold(session, request_, pay=asked.pay, ledger=app.ledger, now=now,
+                                    minutes=ctx.settings.guestweb_hold_minutes, matcher=app.matcher)
+            added = extras.charge(session, res, picked, guests=asked.adults + asked.children, now=now,
+                                  policy=terms.tax_policy(session, app.billing.settings, site))
+            if held.pay == "full":
+                held.amount_minor += added  # the whole stay: its extras too
             return 201, {"reservation": res.id}
 
         _status, body = await run_in_threadpool(partial(
@@ -498,7 +508,7 @@ async def cancel_submit(request: Request, site: str, ref: str) -> Response:
             res = session.get(Reservation, reservation_id, with_for_update=True)
             assert res is not None
             guest_cancel.cancel(session, res, ledger=app.ledger, provider=app.billing.provider,
-                                mail=ctx.mailer(base), now=app.clock())
+                                mail=ctx.mailer(base), now=app.clock(), billing=app.billing.settings)
 
     try:
         await run_in_threadpool(work, _grant(request, ref))
