@@ -31,13 +31,13 @@ from cloud.channels.context import build_channels
 from cloud.commands.publisher import CommandPublisher
 from cloud.core.body_limit import BodyLimit
 from cloud.core.clock import Clock, utcnow
-from cloud.core.proxies import TrustedProxies, networks
 from cloud.core.db import make_engine, make_sessionmaker
 from cloud.core.election import Leadership
 from cloud.core.fast_reads import FastReads
 from cloud.core.migrate import upgrade
 from cloud.core.origin import RequestOrigin
 from cloud.core.problems import install_problem_handlers
+from cloud.core.proxies import TrustedProxies, networks
 from cloud.core.rate_limit import ApiRateLimit
 from cloud.core.shedding import LoadShedding
 from cloud.core.templating import templates

@@ -74,8 +74,8 @@ from mqtt.topics import Kind, Topic
 
 if TYPE_CHECKING:
     from edge.gpio_floor import OpenReader
-    from edge.hw.room_power import RoomPower
     from edge.hw.qr_scanner import SerialScanner
+    from edge.hw.room_power import RoomPower
 
 log = logging.getLogger(__name__)
 CommandHandler = Callable[[Envelope, Data], None]

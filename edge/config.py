@@ -134,7 +134,8 @@ class GatewayConfig(BaseModel):
         description="in-lift panels on the Pi: name -> {reader, floors {floor: pin}, public?, hours?}")
     qr_scanners: dict[str, str] = Field(
         default_factory=dict,
-        description="phone keys: room -> the serial port of its door's 2-D scanner (USB CDC mode) (env: JSON)")
+        description="phone keys: room -> the serial port of its door's 2-D scanner (USB CDC mode) "
+                    "(env: JSON)")
     timezone: str = Field(default="UTC", description="the property's time zone (opening hours)")
     setback_c: float | None = Field(default=None, gt=0, le=15,
                                     description="energy saving: degrees set back, nobody in (unset: off)")

@@ -52,7 +52,8 @@ class TrustedProxies:
             header = None
             for name, value in scope.get("headers", ()):
                 if name == b"x-forwarded-for":
-                    header = value.decode("latin-1") if header is None else f"{header},{value.decode('latin-1')}"
+                    hop = value.decode("latin-1")
+                    header = hop if header is None else f"{header},{hop}"
             peer, port = scope["client"]
             client = client_behind(peer, header, self.trusted)
             if client != peer:

@@ -11,14 +11,14 @@ from sqlalchemy.orm import Session
 
 from cloud.billing.models import Payment
 from cloud.billing.payments import refund_payment
+from cloud.billing.settings import BillingSettings
 from cloud.billing.stay_ledger import folio_of
 from cloud.core.money import Money
 from cloud.guestweb import emails
+from cloud.guestweb.booking import reverse_extras
 from cloud.guestweb.emails import Mailer
 from cloud.guestweb.models import GuestHold
 from cloud.payments.provider import CardProvider
-from cloud.billing.settings import BillingSettings
-from cloud.guestweb.booking import reverse_extras
 from cloud.reservations.models import Reservation
 from cloud.reservations.sales import cancellation
 from cloud.reservations.stays.ledger import StayLedger

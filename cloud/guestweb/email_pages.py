@@ -44,7 +44,8 @@ def _sample(prop: Property) -> dict[str, str]:
 def _choice(request: Request, form: dict[str, Any] | None = None) -> tuple[str, str]:
     source = form if form is not None else request.query_params
     template, language = str(source.get("template", TEMPLATES[0])), str(source.get("language", "en"))
-    return (template if template in TEMPLATES else TEMPLATES[0]), (language if language in LANGUAGES else "en")
+    template = template if template in TEMPLATES else TEMPLATES[0]
+    return template, (language if language in LANGUAGES else "en")
 
 
 def _site(db: DbSession, user: Principal, request: Request, form: dict[str, Any] | None = None) -> Property:

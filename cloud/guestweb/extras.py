@@ -73,7 +73,8 @@ def chosen(offered: list[Extra], codes: list[str]) -> list[Extra]:
     by_code = {extra.code: extra for extra in offered}
     unknown = sorted(set(codes) - set(by_code))
     if unknown or len(set(codes)) > MAX_CHOSEN:
-        raise InvalidRequest(f"extras not offered: {', '.join(unknown)[:200]}" if unknown else "too many extras")
+        raise InvalidRequest(f"extras not offered: {', '.join(unknown)[:200]}" if unknown
+                             else "too many extras")
     return [by_code[code] for code in dict.fromkeys(codes)]
 
 
@@ -92,7 +93,8 @@ def charge(session: Session, res: Reservation, extras: list[Extra], *, guests: i
             unit_price=Money(extra.unit_minor, res.currency)))
         total += sum(row.gross_minor for row in rows)
         session.add(BookedExtra(reservation_id=res.id, code=extra.code, name=extra.name[:200],
-                                charge_kind=extra.charge_kind, unit_minor=extra.unit_minor, quantity=quantity))
+                                quantity=quantity, charge_kind=extra.charge_kind,
+                                unit_minor=extra.unit_minor))
     session.flush()
     return total
 

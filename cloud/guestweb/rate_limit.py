@@ -1,8 +1,9 @@
 """How often one client address may ask: a token bucket per (address, action), in memory.
 
 Pure (the time is passed in); one per process, so with several workers each would grant its own
-share: ``rate_store.DatabaseRateLimiter`` is the shared one, chosen when there are several. Old buckets are dropped when the table grows past its bound, so a flood of addresses
-cannot grow it without limit.
+share: ``rate_store.DatabaseRateLimiter`` is the shared one, chosen when there are several. Old
+buckets are dropped when the table grows past its bound, so a flood of addresses cannot grow it
+without limit.
 """
 
 from __future__ import annotations

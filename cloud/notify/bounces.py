@@ -31,6 +31,7 @@ def record_bounces(session: Session, bounces: list[Bounce], *, now: datetime) ->
         if message.status == "dead" and (message.last_error or "").startswith("bounced:"):
             continue  # reported twice
         message.status, message.lease_until = "dead", None
-        message.last_error = f"bounced: {bounce.status} {bounce.diagnostic} (reported {now:%Y-%m-%d %H:%M} UTC)"[:500]
+        reason = f"bounced: {bounce.status} {bounce.diagnostic} (reported {now:%Y-%m-%d %H:%M} UTC)"
+        message.last_error = reason[:500]
         marked += 1
     return marked

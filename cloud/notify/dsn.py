@@ -45,10 +45,12 @@ def _original_id(report: Message) -> str:
         kind = part.get_content_type()
         if kind == "message/rfc822":
             inner = part.get_payload()
-            found = inner[0].get("Message-ID") if isinstance(inner, list) and inner else None
+            first = inner[0] if isinstance(inner, list) and inner else None
+            found = first.get("Message-ID") if isinstance(first, Message) else None
         elif kind == "text/rfc822-headers":
-            headers = part.get_payload(decode=True) or b""
-            found = message_from_bytes(headers, policy=policy.compat32).get("Message-ID")
+            headers = part.get_payload(decode=True)
+            found = message_from_bytes(headers if isinstance(headers, bytes) else b"",
+                                       policy=policy.compat32).get("Message-ID")
         else:
             continue
         match = _MESSAGE_ID.search(str(found or ""))
@@ -63,7 +65,8 @@ def parse(raw: bytes) -> list[Bounce]:
         raise NotAReport(f"over {MAX_BYTES} bytes")
     report = message_from_bytes(raw, policy=policy.default)
     assert isinstance(report, EmailMessage)
-    if report.get_content_type() != "multipart/report" or report.get_param("report-type") != "delivery-status":
+    kind = report.get_content_type()
+    if kind != "multipart/report" or report.get_param("report-type") != "delivery-status":
         raise NotAReport("not a multipart/report of delivery-status")
     status_part = next((p for p in report.walk() if p.get_content_type() == "message/delivery-status"), None)
     if status_part is None:

@@ -16,8 +16,8 @@ from cloud.operations.inventory import api as inventory_api
 from cloud.operations.inventory import pages as inventory_pages
 from cloud.operations.requests import api as request_api
 from cloud.operations.requests import guest_pages
-from cloud.operations.requests.booking_extras import ServiceTypeExtras
 from cloud.operations.requests import pages as request_pages
+from cloud.operations.requests.booking_extras import ServiceTypeExtras
 from cloud.operations.requests.sweeper import LateRequestSweeper
 
 if TYPE_CHECKING:

@@ -3,6 +3,7 @@ serial port; ``show(text)`` is a code held to the scanner, typed as the real one
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tty
 
@@ -20,7 +21,5 @@ class SimulatedScanner:
 
     def close(self) -> None:
         for fd in (self._master, self._slave):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass

@@ -180,7 +180,8 @@ def _room_of(server: GuestServer, reservation_id: str) -> str:
     engine = make_engine(server.hotel.db_url)
     try:
         with make_sessionmaker(engine)() as session:
-            return str(session.scalars(select(Room.slug).join(RoomAllocation, RoomAllocation.room_id == Room.id)
+            return str(session.scalars(select(Room.slug)
+                                       .join(RoomAllocation, RoomAllocation.room_id == Room.id)
                                        .where(RoomAllocation.reservation_id == reservation_id)).one())
     finally:
         engine.dispose()
@@ -245,33 +246,36 @@ def _checks_out(page: Page, server: GuestServer, stay: str, *, lang: str, method
     _shot(page, f"{lang}-checked-out")
 
 
+def _journey(browser: Browser, playwright_: Playwright, hotel: GuestServer, *, lang: str, ident: str,
+             email: str, method: str) -> None:
+    english = _english_left(ident)
+    context = browser.new_context(**playwright_.devices["Pixel 7"], locale=lang)
+    page = context.new_page()
+    _book_and_pay(page, hotel, lang=lang, email=email, english=english, method=method)
+    mail = _mail(hotel, email, attachment="receipt")
+    body = mail.get_body(preferencelist=("plain",))
+    assert body is not None and mail["Subject"]
+    links = re.findall(r"http://127\.0\.0\.1:\d+/guest/hotel/(?:stay|precheckin)/[^\s?]+", body.get_content())
+    stay = next(link for link in links if "/stay/" in link)
+    code = _precheckin(page, next(link for link in links if "/precheckin/" in link), english)
+    assert code.startswith("POSADA-CHECKIN:")
+    reservation_id = _desk_checks_in(browser, hotel, code, lang=lang)
+    room = _room_of(hotel, reservation_id)
+    key, granted = _phone_key_opens_the_door(page, hotel, stay, room, lang=lang, english=english)
+    _checks_out(page, hotel, stay, lang=lang, method=method, english=english)
+    assert _mail(hotel, email, attachment="invoice")["Subject"]
+    _wait("the phone key's revocation acknowledged by the floor",
+          lambda: _revoke_acked(hotel, str(granted.credential_id)))
+    since = datetime.now(UTC)
+    hotel.hotel.scanners[room].show(key)  # the same key at the door after check-out
+    _wait("the revoked phone key refused at the door", lambda: _door_event(hotel, room, "revoked", since))
+    context.close()
+
+
 def test_a_guest_books_pays_checks_in_opens_the_door_and_checks_out_from_a_phone(
     hotel: GuestServer, browser: Browser, playwright_: Playwright
 ) -> None:
-    phone = playwright_.devices["Pixel 7"]
     for lang, ident, email, method in (("es", "es", "ana@example.com", "card"),
                                        ("zh-Hans", "zh_Hans", "li@example.com", "alipay")):
-        english = _english_left(ident)
-        context = browser.new_context(**phone, locale=lang)
-        page = context.new_page()
-        _book_and_pay(page, hotel, lang=lang, email=email, english=english, method=method)
-        mail = _mail(hotel, email, attachment="receipt")
-        body = mail.get_body(preferencelist=("plain",))
-        assert body is not None and mail["Subject"]
-        links = re.findall(r"http://127\.0\.0\.1:\d+/guest/hotel/(?:stay|precheckin)/[^\s?]+", body.get_content())
-        stay = next(link for link in links if "/stay/" in link)
-        code = _precheckin(page, next(link for link in links if "/precheckin/" in link), english)
-        assert code.startswith("POSADA-CHECKIN:")
-        reservation_id = _desk_checks_in(browser, hotel, code, lang=lang)
-        room = _room_of(hotel, reservation_id)
-        key, granted = _phone_key_opens_the_door(page, hotel, stay, room, lang=lang, english=english)
-        _checks_out(page, hotel, stay, lang=lang, method=method, english=english)
-        invoice = _mail(hotel, email, attachment="invoice")
-        assert invoice["Subject"]
-        _wait("the phone key's revocation acknowledged by the floor",
-              lambda: _revoke_acked(hotel, str(granted.credential_id)))
-        since = datetime.now(UTC)
-        hotel.hotel.scanners[room].show(key)  # the same key at the door after check-out
-        _wait("the revoked phone key refused at the door", lambda: _door_event(hotel, room, "revoked", since))
-        context.close()
+        _journey(browser, playwright_, hotel, lang=lang, ident=ident, email=email, method=method)
     assert len(hotel.stripe.sessions) == 4  # two deposits, two balances

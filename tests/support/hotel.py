@@ -123,7 +123,8 @@ def seed(db_url: str, *, argon2_memory_kib: int) -> str:
     return token
 
 
-def gateway_toml(directory: Path, *, mqtt_url: str, device: str, scanners: dict[str, str] | None = None) -> Path:
+def gateway_toml(directory: Path, *, mqtt_url: str, device: str,
+                 scanners: dict[str, str] | None = None) -> Path:
     """A floor with door nodes on a serial bus, checking the cloud's signed keycards offline."""
     nodes = ", ".join(f'"{room}" = {address}' for room, address in NODES.items())
     rooms = ", ".join(f'"{room}"' for room in ROOMS)
@@ -201,7 +202,8 @@ def _listening(process: subprocess.Popen[bytes], port: int, log: Path, *, timeou
 
 
 @contextmanager
-def running_hotel(*, env: dict[str, str] | None = None, scanner_rooms: tuple[str, ...] = ()) -> Iterator[Hotel]:
+def running_hotel(*, env: dict[str, str] | None = None,
+                  scanner_rooms: tuple[str, ...] = ()) -> Iterator[Hotel]:
     """Start broker, cloud and gateway; yield once the floor is online and holds the signing key.
     ``env`` adds to the cloud's settings; ``scanner_rooms`` get a phone-key scanner at their door."""
     directory = Path(tempfile.mkdtemp(prefix="posada-hotel-"))
@@ -228,6 +230,7 @@ def running_hotel(*, env: dict[str, str] | None = None, scanner_rooms: tuple[str
         stack.callback(_stop, gateway)
         _listening(process, port, directory / "cloud.log")  # the gateway comes up meanwhile (retained status)
         hotel = Hotel(url=f"http://127.0.0.1:{port}", db_url=db_url, broker=broker, bus=bus,
-                      directory=directory, cloud=process, gateway=gateway, desk_token=token, scanners=scanners)
+                      directory=directory, cloud=process, gateway=gateway, desk_token=token,
+                      scanners=scanners)
         _wait(hotel.gateway_online, timeout=60, what="the floor online with the signing key", hotel=hotel)
         yield hotel

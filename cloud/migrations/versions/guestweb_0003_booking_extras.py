@@ -19,7 +19,8 @@ def upgrade() -> None:
         "guestweb_booking_extras",
         sa.Column("service_type_id", sa.String(26), sa.ForeignKey("ops_service_types.id", ondelete="CASCADE"),
                   primary_key=True),
-        sa.Column("property_id", sa.Integer, sa.ForeignKey("properties.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("property_id", sa.Integer, sa.ForeignKey("properties.id", ondelete="CASCADE"),
+                  nullable=False),
         sa.Column("per", sa.String(12), nullable=False),
         sa.CheckConstraint("per IN ('stay', 'night', 'night_person')", name="per"),
     )

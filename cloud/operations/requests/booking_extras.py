@@ -27,7 +27,8 @@ class ServiceTypeExtras:
     def offered(self, session: Session, *, site: str, language: str) -> list[Extra]:
         prop = property_of(session, site)
         rows = session.execute(
-            select(ServiceType, BookingExtra.per).join(BookingExtra, BookingExtra.service_type_id == ServiceType.id)
+            select(ServiceType, BookingExtra.per)
+            .join(BookingExtra, BookingExtra.service_type_id == ServiceType.id)
             .where(ServiceType.property_id == prop.id, ServiceType.active, ServiceType.price_minor > 0)
             .order_by(ServiceType.department, ServiceType.code))
         return [_extra(kind, per, language) for kind, per in rows]

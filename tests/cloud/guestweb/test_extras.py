@@ -36,13 +36,15 @@ def _offer(sessions: sessionmaker[Session], clock: Clock) -> None:
             assert manager.post("/api/v1/properties/hotel/service-types", json=kind).status_code == 201
             offered = manager.put(f"/api/v1/guest/properties/hotel/extras/{kind['code']}", json={"per": per})
             assert offered.status_code == 200, offered.text
-        assert manager.put("/api/v1/guest/properties/hotel/extras/spa", json={"per": "night"}).status_code == 404
+        extras = "/api/v1/guest/properties/hotel/extras"
+        assert manager.put(f"{extras}/spa", json={"per": "night"}).status_code == 404
         assert manager.put("/api/v1/guest/properties/hotel/extras/parking",
                            json={"per": "hour"}).status_code == 422
         assert [e["code"] for e in manager.get("/api/v1/guest/properties/hotel/extras").json()] == [
             "parking", "breakfast"]  # by department (concierge, food)
     with client_for(sessions, clock=clock, role=Role.FRONT_DESK) as desk:
-        assert desk.put("/api/v1/guest/properties/hotel/extras/parking", json={"per": "night"}).status_code == 403
+        assert desk.put("/api/v1/guest/properties/hotel/extras/parking",
+                        json={"per": "night"}).status_code == 403
 
 
 def test_extras_are_offered_priced_charged_with_the_booking_and_taken_off_when_the_hold_ends(
@@ -59,7 +61,8 @@ def test_extras_are_offered_priced_charged_with_the_booking_and_taken_off_when_t
     assert refused.status_code == 422 and "card problem" in refused.text
     with sessions() as s:
         assert s.scalars(select(Reservation)).all() == []  # nothing booked
-    assert client.post("/guest/hotel/book", data={**form, "extra": ["breakfast", "parking"]}).status_code == 303
+    booked = client.post("/guest/hotel/book", data={**form, "extra": ["breakfast", "parking"]})
+    assert booked.status_code == 303
     with sessions() as s:
         res = s.scalars(select(Reservation)).one()
         folio = folio_of(s, res.id)
