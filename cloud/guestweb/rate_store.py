@@ -28,7 +28,8 @@ class DatabaseRateLimiter:
             insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
             stmt = insert(RateCount).values(key=key, window=window, count=1)
             counted = stmt.on_conflict_do_update(
-                index_elements=["key", "window"], set_={"count": RateCount.count + 1}).returning(RateCount.count)
+                index_elements=["key", "window"], set_={"count": RateCount.count + 1},
+            ).returning(RateCount.count)
             count = int(session.execute(counted).scalar_one())
         return count <= per_window
 
