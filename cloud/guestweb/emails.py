@@ -27,7 +27,7 @@ from cloud.reservations.models import Reservation
 
 log = logging.getLogger(__name__)
 TAGS = {"en": "en", "es": "es", "zh": "zh-Hans"}
-RECIPIENT_MAX = 64  # the outbox's recipient column
+RECIPIENT_MAX = 254  # the longest address SMTP carries (RFC 5321)
 PRE_ARRIVAL_DAYS = 2
 
 

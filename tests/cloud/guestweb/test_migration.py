@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from alembic import command
-from sqlalchemy import inspect
+from sqlalchemy import Engine, inspect
 
 from cloud.core.db import make_engine
 from cloud.core.migrate import alembic_config, upgrade
 
 LATER = {"guestweb_rate_counts", "guestweb_booking_extras", "guestweb_booked_extras"}
+
+
+def _address_width(engine: Engine) -> int:
+    (column,) = [c for c in inspect(engine).get_columns("notify_contacts") if c["name"] == "address"]
+    return int(column["type"].length)
 
 
 def test_the_shared_counts_and_the_extras_go_down_and_up_again(db_url: str) -> None:
