@@ -41,6 +41,11 @@ def _sample(prop: Property) -> dict[str, str]:
     return {**SAMPLE, "hotel": prop.name, "paid": money, "total": money, "fee": money, "amount": money}
 
 
+def _reason(exc: TemplateRefused) -> str:
+    """What the page says (translated there): a placeholder the message lacks, or a broken text."""
+    return f"placeholder:{{{exc.placeholder}}}" if exc.placeholder is not None else "syntax"
+
+
 def _choice(request: Request, form: dict[str, Any] | None = None) -> tuple[str, str]:
     source = form if form is not None else request.query_params
     template, language = str(source.get("template", TEMPLATES[0])), str(source.get("language", "en"))
@@ -63,12 +68,13 @@ def _page(request: Request, db: DbSession, prop: Property, *, template: str, lan
     if not error:
         try:
             preview = render(shown, _sample(prop), template)
-        except (TemplateRefused, KeyError) as exc:
-            error = str(exc)
+        except TemplateRefused as exc:
+            error = _reason(exc)
     return templates.TemplateResponse(request, "guestweb/desk_emails.html", {
-        "site": prop.slug, "templates_": TEMPLATES, "languages": LANGUAGES, "own": own,
+        "site": prop.slug, "templates_": TEMPLATES, "email_languages": LANGUAGES, "own": own,
         "template": template, "language": language, "text": shown, "preview": preview,
-        "placeholders": sorted(PLACEHOLDERS[template]), "error": error, "saved": saved}, status_code=status)
+        "placeholders": sorted(PLACEHOLDERS[template]), "error": error, "saved": saved,
+        "active": "guest-emails"}, status_code=status)
 
 
 @router.get("/guest-emails", response_class=HTMLResponse)
@@ -104,12 +110,12 @@ async def emails_submit(request: Request, db: DbSession, user: Manager) -> Respo
     text = EmailText(subject, body)
     error = ""
     if not subject or not body.strip() or len(subject) > MAX_SUBJECT or len(body) > MAX_BODY:
-        error = f"a subject (up to {MAX_SUBJECT} characters) and a text (up to {MAX_BODY}) are needed"
+        error = "empty"
     else:
         try:
             render(text, _sample(prop), template)
         except TemplateRefused as exc:
-            error = str(exc)
+            error = _reason(exc)
     if error or action != "save":
         return _page(request, db, prop, template=template, language=language, text=text, error=error,
                      status=422 if error else 200)

@@ -77,7 +77,11 @@ DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
 
 
 class TemplateRefused(ValueError):
-    """A hotel's text that names something it may not, or cannot be read as a template."""
+    """A hotel's text that names something it may not (``placeholder``), or cannot be read as a template."""
+
+    def __init__(self, message: str, *, placeholder: str | None = None) -> None:
+        super().__init__(message)
+        self.placeholder = placeholder
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +101,8 @@ def check(template: str, text: str) -> None:
         if name is None:
             continue
         if name not in allowed or spec or conversion:
-            raise TemplateRefused(f"{{{name}}} is not one of {', '.join(sorted(allowed))}")
+            raise TemplateRefused(f"{{{name}}} is not one of {', '.join(sorted(allowed))}",
+                                  placeholder=name[:40])
 
 
 def render(text: EmailText, values: dict[str, str], template: str) -> EmailText:
