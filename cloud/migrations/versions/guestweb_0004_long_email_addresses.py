@@ -16,9 +16,11 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("notify_contacts") as batch:
-        batch.alter_column("address", type_=sa.String(320), existing_type=sa.String(64), existing_nullable=False)
+        batch.alter_column("address", type_=sa.String(320), existing_type=sa.String(64),
+                           existing_nullable=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("notify_contacts") as batch:
-        batch.alter_column("address", type_=sa.String(64), existing_type=sa.String(320), existing_nullable=False)
+        batch.alter_column("address", type_=sa.String(64), existing_type=sa.String(320),
+                           existing_nullable=False)
