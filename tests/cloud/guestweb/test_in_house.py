@@ -136,6 +136,10 @@ def test_what_is_owed_at_check_out_is_paid_online_then_the_guest_checks_out(
         confirmations = s.scalars(select(OutboxMessage).where(
             OutboxMessage.template == "email_booking_confirmed")).all()
         assert len(confirmations) == 1  # the balance is no second booking confirmation
+        receipt = s.scalars(select(OutboxMessage)
+                            .where(OutboxMessage.template == "email_payment_received")).one()
+        assert receipt.payload["attachments"][0]["filename"] == "receipt.pdf"
+        assert receipt.payload["subject"].startswith("Su pago a")
     again = client.post(f"{stay}/checkout/pay?lang=es")
     assert again.status_code == 422 and 'id="pay-balance"' not in again.text  # nothing owed: nothing to pay
     assert 'id="pay-balance"' not in client.get(f"{stay}/checkout").text
