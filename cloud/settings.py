@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -17,6 +17,7 @@ from cloud.auth.settings import AuthSettings
 from cloud.billing.settings import BillingSettings
 from cloud.channels.settings import ChannelSettings
 from cloud.core.config import AreaSource, area_fields, config_file, describe, read_toml, share_root_values
+from cloud.core.proxies import networks
 from cloud.guests.settings import GuestSettings
 from cloud.guestweb.settings import GuestWebSettings
 from cloud.notify.settings import NotifySettings
@@ -94,6 +95,12 @@ class Settings(BaseSettings):
     guestweb: GuestWebSettings = Field(default_factory=GuestWebSettings)
     grafana: GrafanaSettings = Field(default_factory=GrafanaSettings)
     channels: ChannelSettings = Field(default_factory=ChannelSettings)
+
+    @field_validator("http_trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, value: list[str]) -> list[str]:
+        networks(value)  # ValueError names the entry that is no address or network
+        return value
 
     @model_validator(mode="after")
     def _one_secret(self) -> Settings:

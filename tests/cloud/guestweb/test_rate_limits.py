@@ -61,3 +61,12 @@ def test_workers_share_one_allowance_per_client(db_url: str) -> None:
         assert second.allow("203.0.113.7", "book", per_window=4, window_s=3600, now=0)  # a new window
     finally:
         engine.dispose()
+
+
+def test_a_trusted_proxy_that_is_no_address_is_refused_with_the_settings() -> None:
+    from pydantic import ValidationError
+
+    from cloud.settings import Settings
+
+    with pytest.raises(ValidationError, match="nope"):
+        Settings(http_trusted_proxies=["10.0.0.0/8", "nope"])
