@@ -37,6 +37,7 @@ from cloud.core.fast_reads import FastReads
 from cloud.core.migrate import upgrade
 from cloud.core.origin import RequestOrigin
 from cloud.core.problems import install_problem_handlers
+from cloud.core.proxies import TrustedProxies, networks
 from cloud.core.rate_limit import ApiRateLimit
 from cloud.core.shedding import LoadShedding
 from cloud.core.templating import templates
@@ -115,9 +116,11 @@ def build_services(settings: Settings, *, clock: Clock = utcnow,
         # stopped in reverse: the senders first, then the context closes their HTTP client
         services.workers.extend((services.channels, services.channels.pusher, services.channels.puller))
     services.guestweb = build_guestweb(settings.guestweb, billing=settings.billing,
-                                       secret=settings.secret_key, font=services.billing.font)
+                                       secret=settings.secret_key, font=services.billing.font,
+                                       sessions=sessions, workers=settings.http_workers)
     # unpaid online bookings released, pre-check-in documents erased when their time is up
-    services.workers.append(HoldSweeper(sessions, ledger=ledger, vault=services.guests.vault, clock=clock))
+    services.workers.append(HoldSweeper(sessions, ledger=ledger, vault=services.guests.vault, clock=clock,
+                                        billing=settings.billing))
     return services
 
 
@@ -211,6 +214,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow,
     app.add_middleware(ApiRateLimit, per_minute=settings.api_rate_per_minute, burst=settings.api_rate_burst)
     app.add_middleware(BodyLimit, max_bytes=settings.http_max_body_bytes)
     app.add_middleware(RequestOrigin)  # who and from where, for the audit trail
+    app.add_middleware(TrustedProxies, trusted=networks(settings.http_trusted_proxies))  # the real client
     app.add_middleware(LoadShedding, max_in_flight=settings.http_max_in_flight,  # outermost: sheds cheaply
                        answer_within_s=settings.http_answer_within_ms / 1000)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -17,6 +17,7 @@ from cloud.auth.settings import AuthSettings
 from cloud.billing.settings import BillingSettings
 from cloud.channels.settings import ChannelSettings
 from cloud.core.config import AreaSource, area_fields, config_file, describe, read_toml, share_root_values
+from cloud.core.proxies import networks
 from cloud.guests.settings import GuestSettings
 from cloud.guestweb.settings import GuestWebSettings
 from cloud.notify.settings import NotifySettings
@@ -68,6 +69,10 @@ class Settings(BaseSettings):
                                        "while it could still be answered within this (503 after)")
     http_max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024, description="request bodies over "
                                      "this many bytes are refused with 413")
+    http_trusted_proxies: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "::1"],
+        description="reverse proxies (addresses or networks, JSON list) whose X-Forwarded-For names the "
+                    "client; per-client limits count that address. Empty: the connection's address")
     api_rate_per_minute: int = Field(default=600, ge=1, description="requests a minute one API token may "
                                      "make on average (per HTTP worker); more get 429 with Retry-After")
     api_rate_burst: int = Field(default=120, ge=1, description="requests one API token may make at once")
@@ -90,6 +95,12 @@ class Settings(BaseSettings):
     guestweb: GuestWebSettings = Field(default_factory=GuestWebSettings)
     grafana: GrafanaSettings = Field(default_factory=GrafanaSettings)
     channels: ChannelSettings = Field(default_factory=ChannelSettings)
+
+    @field_validator("http_trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, value: list[str]) -> list[str]:
+        networks(value)  # ValueError names the entry that is no address or network
+        return value
 
     @model_validator(mode="after")
     def _one_secret(self) -> Settings:

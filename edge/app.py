@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from edge.access.decision import Decision
 from edge.access.hours import OpeningHours
+from edge.access.scan import MAX_CARD, ScanRefused, card_of
 from edge.config import GatewayConfig
 from edge.energy import EnergyPolicy
 from edge.energy_ledger import SqliteEnergyLedger
@@ -73,6 +74,7 @@ from mqtt.topics import Kind, Topic
 
 if TYPE_CHECKING:
     from edge.gpio_floor import OpenReader
+    from edge.hw.qr_scanner import SerialScanner
     from edge.hw.room_power import RoomPower
 
 log = logging.getLogger(__name__)
@@ -115,6 +117,7 @@ class Gateway:
         self._ticker: threading.Thread | None = None
         self.energy: EnergySaver | None = None
         self.lifts: list[LiftReader] = []  # in-lift panels, started and stopped with the gateway
+        self.scanners: list[SerialScanner] = []  # phone-key scanners at doors, likewise
 
     @staticmethod
     def _policy(config: GatewayConfig, hardware: DoorHardware | None) -> Policy:
@@ -132,6 +135,8 @@ class Gateway:
             self.hardware.start(self)
         for lift in self.lifts:
             lift.start()
+        for scanner in self.scanners:
+            scanner.start()
         self.link.start()
         self.telemetry_runner.start()
         self._ticker = threading.Thread(target=self._tick_loop, name=f"rooms-{self.config.client_id}",
@@ -147,6 +152,8 @@ class Gateway:
             self.hardware.stop()
         for lift in self.lifts:
             lift.stop()
+        for scanner in self.scanners:
+            scanner.stop()
         if self.energy is not None:
             self.energy.close(self.now())
         self.telemetry_runner.stop()
@@ -359,6 +366,7 @@ def build(config: GatewayConfig, *,
         gateway = Gateway(config, hardware=pi_hardware(config))
         gateway.lifts = lift_readers(config.lifts, access=gateway.access, record=gateway.record,
                                      now=gateway.now, open_reader=open_libnfc)
+        gateway.scanners = door_scanners(config.qr_scanners, gateway)
         add_system_health(gateway.telemetry_runner, data_dir=config.data_dir, facts=gateway.facts())
         add_climate_sensors(gateway.telemetry_runner, config.climate_sensors)
         add_power_meters(gateway.telemetry_runner, config.power_meters)
@@ -380,6 +388,22 @@ def build(config: GatewayConfig, *,
     simulator = FloorSimulator(inputs=gateway, doors=doors, rooms=config.rooms, rate=config.sim_rate,
                                seed=config.sim_seed, issue_card=issue)
     return gateway, simulator
+
+
+def door_scanners(ports: Mapping[str, str], gateway: Gateway) -> list[SerialScanner]:
+    """A scanner (not yet started) per door that has one: a phone key read there is decided by the
+    same ``decide()`` as a tapped card, recorded, and opens the door's lock when granted."""
+    from edge.hw.qr_scanner import SerialScanner  # pyserial only where a scanner is wired
+
+    def scanned(room: str, line: bytes) -> None:
+        try:
+            card = card_of(line)
+        except ScanRefused as exc:
+            log.warning("room %s: the scanner read no phone key (%s)", room, exc)
+            card = line[: MAX_CARD + 1]  # refused as malformed, and recorded as a denied access
+        gateway.card_presented(room, card)
+
+    return [SerialScanner(door=room, url=url, on_scan=scanned) for room, url in ports.items()]
 
 
 def pi_hardware(config: GatewayConfig, *, pin_factory: Any = None,

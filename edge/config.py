@@ -132,6 +132,10 @@ class GatewayConfig(BaseModel):
     lifts: dict[str, LiftSettings] = Field(
         default_factory=dict,
         description="in-lift panels on the Pi: name -> {reader, floors {floor: pin}, public?, hours?}")
+    qr_scanners: dict[str, str] = Field(
+        default_factory=dict,
+        description="phone keys: room -> the serial port of its door's 2-D scanner (USB CDC mode) "
+                    "(env: JSON)")
     timezone: str = Field(default="UTC", description="the property's time zone (opening hours)")
     setback_c: float | None = Field(default=None, gt=0, le=15,
                                     description="energy saving: degrees set back, nobody in (unset: off)")
@@ -220,7 +224,7 @@ class GatewayConfig(BaseModel):
         if address.cert_file and not address.tls:
             raise ValueError("a client certificate needs an mqtts:// broker URL")
         named = {*self.door_nodes, *self.motion_pins, *self.gpio_rooms, *self.climate_sensors,
-                 *self.power_meters, *self.room_power}
+                 *self.power_meters, *self.room_power, *self.qr_scanners}
         unknown = sorted(named - set(self.rooms))
         if unknown:
             raise ValueError(f"hardware settings name rooms not on this floor: {unknown[:5]}")
@@ -355,7 +359,7 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
         if name == "rooms":
             values[name] = _list_value(raw)
         elif name in ("door_nodes", "motion_pins", "gpio_rooms", "climate_sensors", "power_meters",
-                      "facility_doors", "room_power"):
+                      "facility_doors", "room_power", "qr_scanners"):
             values[name] = _json_value(raw)
         else:
             values[name] = raw

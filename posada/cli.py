@@ -263,7 +263,8 @@ def _run_cloud(host: str | None, port: int | None, workers: int | None) -> int:
 
     workers = workers or settings.http_workers
     bind = {"host": host or settings.http_host, "port": port or settings.http_port,
-            "log_level": settings.log_level.lower()}
+            "log_level": settings.log_level.lower(),
+            "proxy_headers": False}  # the app's POSADA_HTTP_TRUSTED_PROXIES alone decides whom to believe
     if workers == 1:
         uvicorn.run(create_app(settings), **bind)  # type: ignore[arg-type]
         return 0

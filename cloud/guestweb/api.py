@@ -4,7 +4,7 @@ the hotel's own texts of guest emails (managers)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -165,3 +165,52 @@ def owed_online(session: Session, res: Reservation) -> int:
                                                               Payment.status == "succeeded")))
     due = res.deposit_required_minor or res.total_minor
     return max(due - paid, 0)
+
+
+class ExtraIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    per: Literal["stay", "night", "night_person"] = Field(description="counted once, every night, or "
+                                                                      "every night for every guest")
+
+
+class ExtraOut(BaseModel):
+    code: str
+    name: str
+    unit_minor: int
+    currency: str
+    per: str
+
+
+Code = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
+
+
+@router.get("/properties/{site}/extras", response_model=list[ExtraOut])
+def list_extras(site: str, user: Manager, request: Request) -> list[ExtraOut]:
+    """The services of the property's catalogue offered as extras on the booking pages."""
+    app = services(request)
+    assert app.guestweb is not None
+    with app.sessions() as session:
+        check_property(session, user, site)
+        return [ExtraOut(code=e.code, name=e.name, unit_minor=e.unit_minor, currency=e.currency, per=e.per)
+                for e in app.guestweb.extras.offered(session, site=site, language="en")]
+
+
+@router.put("/properties/{site}/extras/{code}", response_model=ExtraOut)
+def offer_extra(site: str, code: Code, body: ExtraIn, user: Manager, request: Request) -> ExtraOut:
+    """Offer a priced service of the catalogue (``/api/v1/properties/{site}/service-types``) when booking."""
+    app = services(request)
+    assert app.guestweb is not None
+    with app.sessions.begin() as session:
+        check_property(session, user, site)
+        e = app.guestweb.extras.offer(session, site=site, code=code, per=body.per)
+        return ExtraOut(code=e.code, name=e.name, unit_minor=e.unit_minor, currency=e.currency, per=e.per)
+
+
+@router.delete("/properties/{site}/extras/{code}", status_code=204)
+def withdraw_extra(site: str, code: Code, user: Manager, request: Request) -> None:
+    app = services(request)
+    assert app.guestweb is not None
+    with app.sessions.begin() as session:
+        check_property(session, user, site)
+        app.guestweb.extras.withdraw(session, site=site, code=code)

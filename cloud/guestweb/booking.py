@@ -13,9 +13,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cloud.billing import property_terms as terms
+from cloud.billing.settings import BillingSettings
 from cloud.catalog import service as catalog
 from cloud.catalog.models import Property, RatePlan, RoomType
 from cloud.core.nights import Stay
+from cloud.guestweb import extras
 from cloud.guestweb.models import GuestHold
 from cloud.reservations.errors import InvalidRequest, WrongState
 from cloud.reservations.models import Reservation
@@ -74,23 +77,28 @@ def hold(session: Session, request: Booking, *, pay: str, ledger: StayLedger | N
     return res, held
 
 
-def release(session: Session, held: GuestHold, *, ledger: StayLedger | None, now: datetime) -> None:
-    """Cancel an unpaid held booking without a fee: its nights and room go back on sale."""
+def release(session: Session, held: GuestHold, *, ledger: StayLedger | None, now: datetime,
+            billing: BillingSettings | None = None) -> None:
+    """Cancel an unpaid held booking without a fee: its nights and room go back on sale, its
+    extras off the folio."""
     res = booking.load(session, held.reservation_id, lock=True)
     if res.status == "booked":
         cancellation.cancel(session, res, now=now)
         res.cancellation_fee_minor = 0  # the guest never had the booking: no cancellation fee
         if ledger is not None:
             ledger.cancelled(session, res, now=now)
+        if billing is not None:
+            reverse_extras(session, res, billing=billing, now=now)
     held.state = "released"
 
 
-def release_due(session: Session, *, ledger: StayLedger | None, now: datetime, limit: int = 100) -> int:
+def release_due(session: Session, *, ledger: StayLedger | None, now: datetime, limit: int = 100,
+                billing: BillingSettings | None = None) -> int:
     """Release the holds past their expiry; the number released."""
     due = list(session.scalars(select(GuestHold).where(
         GuestHold.state == "held", GuestHold.releases.is_(True), GuestHold.expires_at <= now).limit(limit)))
     for held in due:
-        release(session, held, ledger=ledger, now=now)
+        release(session, held, ledger=ledger, now=now, billing=billing)
     return len(due)
 
 
@@ -116,3 +124,9 @@ def payment_link(session: Session, res: Reservation, *, amount_minor: int, now: 
     held.checkout_session, held.expires_at = None, now + timedelta(hours=hours)
     session.flush()
     return held
+
+
+def reverse_extras(session: Session, res: Reservation, *, billing: BillingSettings, now: datetime) -> None:
+    prop = session.get(Property, res.property_id)
+    assert prop is not None
+    extras.reverse(session, res, policy=terms.tax_policy(session, billing, prop.slug), now=now)

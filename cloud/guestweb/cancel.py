@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session
 
 from cloud.billing.models import Payment
 from cloud.billing.payments import refund_payment
+from cloud.billing.settings import BillingSettings
 from cloud.billing.stay_ledger import folio_of
 from cloud.core.money import Money
 from cloud.guestweb import emails
+from cloud.guestweb.booking import reverse_extras
 from cloud.guestweb.emails import Mailer
 from cloud.guestweb.models import GuestHold
 from cloud.payments.provider import CardProvider
@@ -23,10 +25,12 @@ from cloud.reservations.stays.ledger import StayLedger
 
 
 def cancel(session: Session, res: Reservation, *, ledger: StayLedger, provider: CardProvider, mail: Mailer,
-           now: datetime) -> int:
-    """Cancel; the minor units refunded."""
+           now: datetime, billing: BillingSettings | None = None) -> int:
+    """Cancel (the extras booked online taken off the folio); the minor units refunded."""
     cancellation.cancel(session, res, now=now)
     ledger.cancelled(session, res, now=now)
+    if billing is not None:
+        reverse_extras(session, res, billing=billing, now=now)
     held = session.get(GuestHold, res.id)
     if held is not None and held.state == "held":
         held.state = "released"

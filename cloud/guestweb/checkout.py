@@ -19,8 +19,10 @@ from cloud.billing.pdf import render_invoice
 from cloud.billing.service import balances
 from cloud.billing.stay_ledger import folio_of
 from cloud.core.money import Money
-from cloud.guestweb import emails
+from cloud.guestweb import booking, emails
 from cloud.guestweb.emails import Mailer
+from cloud.guestweb.models import GuestHold
+from cloud.reservations.errors import InvalidRequest, WrongState
 from cloud.reservations.models import Reservation
 from cloud.reservations.stays import service as stays
 from cloud.reservations.stays.guest_history import StayHistory
@@ -46,6 +48,22 @@ def folio_view(session: Session, res: Reservation) -> FolioView:
                                                           Payment.status == "succeeded")
                                     .order_by(Payment.created_at)))
     return FolioView(charges, payments, balances(session, folio)[Payer.GUEST])
+
+
+BALANCE_HOURS = 1  # a balance checkout is opened to be paid at once (Stripe keeps it 31 minutes or more)
+
+
+def ask_balance(session: Session, res: Reservation, *, now: datetime) -> None:
+    """Hold what the guest owes for an online payment; an open checkout for that amount is kept."""
+    if res.status != "checked_in":
+        raise WrongState("only a stay in house is paid at check-out")
+    owed = folio_view(session, res).owed.minor
+    if owed <= 0:
+        raise InvalidRequest("nothing is owed")
+    held = session.get(GuestHold, res.id, with_for_update=True)
+    if held is not None and held.state == "held" and held.amount_minor == owed and now < held.expires_at:
+        return  # the same balance: its open checkout is shown again
+    booking.payment_link(session, res, amount_minor=owed, now=now, hours=BALANCE_HOURS)
 
 
 def check_out(session: Session, res: Reservation, *, ledger: StayLedger, history: StayHistory,

@@ -8,7 +8,8 @@ import string
 from dataclasses import dataclass
 
 LANGUAGES = ("en", "es", "zh")
-TEMPLATES = ("booking_confirmed", "pre_arrival", "stay_invoice", "booking_cancelled", "payment_link")
+TEMPLATES = ("booking_confirmed", "pre_arrival", "stay_invoice", "booking_cancelled", "payment_link",
+             "payment_received")
 PLACEHOLDERS: dict[str, frozenset[str]] = {
     "booking_confirmed": frozenset({"name", "hotel", "arrival", "departure", "paid", "total", "link",
                                     "precheckin"}),
@@ -16,6 +17,7 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "stay_invoice": frozenset({"name", "hotel", "number", "total", "paid", "link"}),
     "booking_cancelled": frozenset({"name", "hotel", "arrival", "departure", "fee"}),
     "payment_link": frozenset({"name", "hotel", "amount", "link"}),
+    "payment_received": frozenset({"name", "hotel", "paid", "link"}),
 }
 
 DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
@@ -73,11 +75,23 @@ DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
         "zh": ("向{hotel}付款", "{name}您好：\n\n请在线支付您在{hotel}的入住费用{amount}"
                "（银行卡、支付宝或微信支付）：{link}\n"),
     },
+    "payment_received": {
+        "en": ("Your payment to {hotel}: receipt", "Hello {name},\n\nwe received {paid} for your stay at "
+               "{hotel}. The receipt is attached.\n\nYour booking: {link}\n"),
+        "es": ("Su pago a {hotel}: recibo", "Hola {name}:\n\nhemos recibido {paid} de su estancia en "
+               "{hotel}. Adjuntamos el recibo.\n\nSu reserva: {link}\n"),
+        "zh": ("您向{hotel}的付款收据", "{name}您好：\n\n我们已收到您在{hotel}的入住费用{paid}。"
+               "收据见附件。\n\n您的预订：{link}\n"),
+    },
 }
 
 
 class TemplateRefused(ValueError):
-    """A hotel's text that names something it may not, or cannot be read as a template."""
+    """A hotel's text that names something it may not (``placeholder``), or cannot be read as a template."""
+
+    def __init__(self, message: str, *, placeholder: str | None = None) -> None:
+        super().__init__(message)
+        self.placeholder = placeholder
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +111,8 @@ def check(template: str, text: str) -> None:
         if name is None:
             continue
         if name not in allowed or spec or conversion:
-            raise TemplateRefused(f"{{{name}}} is not one of {', '.join(sorted(allowed))}")
+            raise TemplateRefused(f"{{{name}}} is not one of {', '.join(sorted(allowed))}",
+                                  placeholder=name[:40])
 
 
 def render(text: EmailText, values: dict[str, str], template: str) -> EmailText:

@@ -27,7 +27,7 @@ from cloud.reservations.models import Reservation
 
 log = logging.getLogger(__name__)
 TAGS = {"en": "en", "es": "es", "zh": "zh-Hans"}
-RECIPIENT_MAX = 64  # the outbox's recipient column
+RECIPIENT_MAX = 254  # the longest address SMTP carries (RFC 5321)
 PRE_ARRIVAL_DAYS = 2
 
 
@@ -104,6 +104,24 @@ def booking_confirmed(session: Session, res: Reservation, *, paid: Money, refere
            not_before=max(now, arrival_at - timedelta(days=PRE_ARRIVAL_DAYS)), values={
                "name": res.guest_name, "hotel": prop.name, "arrival": _day(res, "arrival"),
                "checkin_from": prop.checkin_from.strftime("%H:%M"), "precheckin": precheckin})
+
+
+def payment_received(session: Session, res: Reservation, *, paid: Money, reference: str, now: datetime,
+                     mail: Mailer) -> None:
+    """The receipt of a payment made in house (the balance at check-out, a payment link)."""
+    prop = session.get(Property, res.property_id)
+    assert prop is not None
+    amount = _money(paid.minor, paid.currency, res.guest_language)
+    pdf = render_receipt(Receipt(hotel=prop.name, guest=res.guest_name,
+                                 stay=f"{_day(res, 'arrival')} - {_day(res, 'departure')}",
+                                 amount=amount, paid_at=now, reference=reference,
+                                 language=res.guest_language),
+                         font=mail.font())
+    _queue(session, res, prop, mail, template="payment_received", now=now, key=reference, values={
+        "name": res.guest_name, "hotel": prop.name, "paid": amount,
+        "link": mail.link("stay", res, prop.slug, now=now)},
+        attachments=[{"filename": "receipt.pdf", "content_type": "application/pdf",
+                      "b64": base64.b64encode(pdf).decode()}])
 
 
 def booking_cancelled(session: Session, res: Reservation, *, now: datetime, mail: Mailer) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cloud.core.db import Base, UtcDateTime
@@ -88,3 +88,48 @@ class PhoneKey(Base):
                                                primary_key=True)
     reservation_id: Mapped[str] = mapped_column(ForeignKey("reservations.id", ondelete="CASCADE"), index=True)
     issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RateCount(Base):
+    """Requests one client address made for one action in one window, counted for every worker."""
+
+    __tablename__ = "guestweb_rate_counts"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)  # action and address
+    window: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # its start, in Unix seconds
+    count: Mapped[int] = mapped_column(Integer)
+
+
+EXTRA_UNITS = ("stay", "night", "night_person")
+
+
+class BookingExtra(Base):
+    """A service of the property's catalogue (``ops_service_types``) offered on the booking pages,
+    and how it is counted: once, every night, or every night for every guest."""
+
+    __tablename__ = "guestweb_booking_extras"
+
+    service_type_id: Mapped[str] = mapped_column(
+        ForeignKey("ops_service_types.id", ondelete="CASCADE"), primary_key=True)
+    property_id: Mapped[int] = mapped_column(ForeignKey("properties.id", ondelete="CASCADE"), index=True)
+    per: Mapped[str] = mapped_column(String(12))
+
+    __table_args__ = (CheckConstraint("per IN ('stay', 'night', 'night_person')", name="per"),)
+
+
+class BookedExtra(Base):
+    """An extra a guest chose when booking, as it was charged to the folio (reversed if the
+    booking is released or cancelled from the guest pages)."""
+
+    __tablename__ = "guestweb_booked_extras"
+
+    reservation_id: Mapped[str] = mapped_column(
+        ForeignKey("reservations.id", ondelete="CASCADE"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    charge_kind: Mapped[str] = mapped_column(String(16))
+    unit_minor: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(Integer)
+    reversed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+    __table_args__ = (CheckConstraint("unit_minor > 0 AND quantity > 0", name="positive"),)

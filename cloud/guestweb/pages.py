@@ -20,16 +20,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from cloud.billing import property_terms as terms
 from cloud.billing.models import Payment
 from cloud.billing.stay_ledger import folio_of
 from cloud.core.deps import services
 from cloud.core.errors import DomainError
 from cloud.core.idempotency import idempotent
+from cloud.core.origin import client_address
 from cloud.core.templating import templates
 from cloud.guestweb import booking as engine
 from cloud.guestweb import cancel as guest_cancel
 from cloud.guestweb import checkout as self_checkout
-from cloud.guestweb import phone_key, precheckin, present
+from cloud.guestweb import extras, phone_key, precheckin, present
 from cloud.guestweb.context import GuestWebContext
 from cloud.guestweb.errors import LinkRefused, TooManyRequests
 from cloud.guestweb.links import BadLink
@@ -77,7 +79,7 @@ def _problem(request: Request, site: str, exc: DomainError) -> Response:
 
 def _limit(request: Request, action: str, *, per: int, window_s: float) -> None:
     ctx = context_of(request)
-    address = request.client.host if request.client else "unknown"
+    address = client_address(request) or "unknown"  # behind a trusted proxy, the client it names
     if not ctx.limiter.allow(address, action, per_window=per, window_s=window_s, now=ctx.monotonic()):
         raise TooManyRequests("too many requests from this address; wait a minute and try again")
 
@@ -134,9 +136,12 @@ async def details(request: Request, site: str) -> Response:
                                        guests=choice.adults + choice.children):
                 for plan in offer.plans:
                     if offer.room_type.code == choice.room_type and plan.plan.code == choice.rate_plan:
+                        offered = context_of(request).extras.offered(session, site=site, language=lang)
                         session.expunge_all()
                         return {"offer": offer, "plan": plan, "currency": prop.currency,
-                                "prop_name": prop.name}
+                                "prop_name": prop.name, "extras": offered,
+                                "nights": (choice.departure - choice.arrival).days,
+                                "guests": choice.adults + choice.children}
             return {}
 
     try:
@@ -155,7 +160,8 @@ async def book(request: Request, site: str) -> Response:
     lang = _language(request)
     ctx = context_of(request)
     app = services(request)
-    form = dict(await request.form())
+    posted = await request.form()
+    form: dict[str, Any] = {**dict(posted), "extras": posted.getlist("extra")}
     try:
         asked = BookIn.model_validate(form)
     except ValidationError as exc:
@@ -171,8 +177,13 @@ async def book(request: Request, site: str) -> Response:
 
         def work(session: Session) -> tuple[int, Any]:
             now = app.clock()
-            res, _held = engine.hold(session, request_, pay=asked.pay, ledger=app.ledger, now=now,
-                                     minutes=ctx.settings.guestweb_hold_minutes, matcher=app.matcher)
+            picked = extras.chosen(ctx.extras.offered(session, site=site, language=lang), asked.extras)
+            res, held = engine.hold(session, request_, pay=asked.pay, ledger=app.ledger, now=now,
+                                    minutes=ctx.settings.guestweb_hold_minutes, matcher=app.matcher)
+            added = extras.charge(session, res, picked, guests=asked.adults + asked.children, now=now,
+                                  policy=terms.tax_policy(session, app.billing.settings, site))
+            if held.pay == "full":
+                held.amount_minor += added  # the whole stay: its extras too
             return 201, {"reservation": res.id}
 
         _status, body = await run_in_threadpool(partial(
@@ -457,6 +468,33 @@ async def checkout_submit(request: Request, site: str, ref: str) -> Response:
     return RedirectResponse(f"/guest/{site}/stay/{ref}/checkout?lang={lang}", status_code=303)
 
 
+@router.post("/{site}/stay/{ref}/checkout/pay", response_model=None)
+async def checkout_pay(request: Request, site: str, ref: str) -> Response:
+    """What is owed at check-out, paid online through the same checkout and signed webhook."""
+    lang = _language(request)
+    app, ctx = services(request), context_of(request)
+    base = ctx.settings.guestweb_public_url.rstrip("/") or str(request.base_url).rstrip("/")
+    back = f"{base}/guest/{site}/stay/{ref}/checkout?lang={lang}"
+
+    def ask(reservation_id: str) -> None:
+        with app.sessions.begin() as session:
+            res = _booking(session, site, reservation_id)
+            res = session.get(Reservation, res.id, with_for_update=True) or res
+            self_checkout.ask_balance(session, res, now=app.clock())
+
+    try:
+        reservation_id = _grant(request, ref)
+        _limit(request, "pay", per=ctx.settings.guestweb_bookings_per_hour * 3, window_s=3600)
+        await run_in_threadpool(ask, reservation_id)
+        started = await run_in_threadpool(partial(
+            start_checkout, app.sessions, ctx.checkout, reservation_id=reservation_id, now=app.clock(),
+            success_url=back + "&paid=1", cancel_url=back, card_provider=app.billing.provider,
+            mail=ctx.mailer(base)))
+    except DomainError as exc:
+        return _problem(request, site, exc)
+    return RedirectResponse(started.url, status_code=303)
+
+
 @router.post("/{site}/stay/{ref}/cancel", response_model=None)
 async def cancel_submit(request: Request, site: str, ref: str) -> Response:
     """The guest cancels under the plan's terms; what was paid beyond the fee goes back to the card."""
@@ -470,7 +508,7 @@ async def cancel_submit(request: Request, site: str, ref: str) -> Response:
             res = session.get(Reservation, reservation_id, with_for_update=True)
             assert res is not None
             guest_cancel.cancel(session, res, ledger=app.ledger, provider=app.billing.provider,
-                                mail=ctx.mailer(base), now=app.clock())
+                                mail=ctx.mailer(base), now=app.clock(), billing=app.billing.settings)
 
     try:
         await run_in_threadpool(work, _grant(request, ref))

@@ -158,6 +158,8 @@ def _settle(session: Session, reservation_id: str, *, amount: Money, intent: str
                     reservation_id)
     else:
         held.state = "paid"
-        if mail is not None:
+        if mail is not None and res.status == "booked":
             emails.booking_confirmed(session, res, paid=amount, reference=intent, now=now, mail=mail)
+        elif mail is not None:  # in house: a receipt, not a second confirmation
+            emails.payment_received(session, res, paid=amount, reference=intent, now=now, mail=mail)
     return True

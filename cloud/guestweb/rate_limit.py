@@ -1,14 +1,16 @@
 """How often one client address may ask: a token bucket per (address, action), in memory.
 
-Pure (the time is passed in); one per process, so with several workers each grants its own
-share. Old buckets are dropped when the table grows past its bound, so a flood of addresses
-cannot grow it without limit.
+Pure (the time is passed in); one per process, so with several workers each would grant its own
+share: ``rate_store.DatabaseRateLimiter`` is the shared one, chosen when there are several. Old
+buckets are dropped when the table grows past its bound, so a flood of addresses cannot grow it
+without limit.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Protocol
 
 MAX_BUCKETS = 50_000
 
@@ -17,6 +19,12 @@ MAX_BUCKETS = 50_000
 class _Bucket:
     tokens: float
     at: float
+
+
+class Limiter(Protocol):
+    def allow(self, address: str, action: str, *, per_window: int, window_s: float, now: float) -> bool:
+        """Take one request from ``address``'s allowance for ``action``; False when none is left."""
+        ...
 
 
 class RateLimiter:

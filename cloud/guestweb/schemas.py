@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -31,6 +31,8 @@ class BookIn(ChoiceIn):
     pay: Literal["deposit", "full"] = "deposit"
     form_key: str = Field(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
     notes: str = Field(default="", max_length=500)
+    extras: list[Annotated[str, Field(max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]] = Field(
+        default_factory=list, max_length=10)
 
     @field_validator("guest_phone", mode="before")
     @classmethod

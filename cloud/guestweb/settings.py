@@ -16,6 +16,9 @@ class GuestWebSettings(AreaSettings):
                                               description="searches one client address may make a minute")
     guestweb_bookings_per_hour: int = Field(default=10, ge=1,
                                             description="bookings and payments one address may start an hour")
+    guestweb_shared_limits: bool | None = Field(
+        default=None, description="count each client's requests in the database, shared by every HTTP "
+                                  "worker (unset: when http_workers is more than 1)")
     guestweb_frame_ancestors: dict[str, list[str]] = Field(
         default_factory=dict,
         description='per property, the origins that may frame its booking pages, as JSON '

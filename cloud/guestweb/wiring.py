@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
-from cloud.guestweb import api, desk_pages, pages
+from cloud.guestweb import api, desk_pages, email_pages, pages
 
 if TYPE_CHECKING:
     from cloud.services import Services
@@ -16,3 +16,4 @@ def install(app: FastAPI, services: Services) -> None:
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(desk_pages.router)
+    app.include_router(email_pages.router)

@@ -58,7 +58,7 @@ class Contact(Base):
     __tablename__ = "notify_contacts"
 
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
-    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    address: Mapped[str] = mapped_column(String(320), primary_key=True)  # an email address: up to 254
     opted_out: Mapped[bool] = mapped_column(default=False)
     last_inbound_at: Mapped[datetime | None] = mapped_column(TS, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(TS)

@@ -1,7 +1,9 @@
-"""Notification endpoints: the WhatsApp webhook (verification and inbound messages)."""
+"""Notification endpoints: the WhatsApp webhook (verification and inbound messages) and the
+delivery status notifications (bounces) the mail server hands on."""
 
 from __future__ import annotations
 
+import hmac
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +17,8 @@ from starlette.concurrency import run_in_threadpool
 
 from cloud.core.deps import services
 from cloud.core.errors import DomainError
+from cloud.notify import dsn
+from cloud.notify.bounces import record_bounces
 from cloud.notify.inbound import SignatureRefused, apply_inbound, inbound_messages, verify_signature
 from cloud.notify.settings import NotifySettings
 
@@ -73,3 +77,31 @@ async def whatsapp_inbound(request: Request, ctx: Ctx) -> dict[str, int]:
 
     await run_in_threadpool(store)
     return {"messages": len(messages)}
+
+
+class NotAReport(DomainError):
+    status = 422
+    type_ = "/problems/notify/not-a-delivery-report"
+    title = "Not a delivery status notification"
+
+
+@router.post("/email/bounces")
+async def email_bounce(request: Request, ctx: Ctx) -> dict[str, int]:
+    """A delivery status notification (RFC 3464), raw as the mail server received it (a pipe or
+    forward of the sender's bounce address): the failed message is marked bounced and listed
+    with the failed messages."""
+    token = ctx.settings.smtp_bounce_token
+    given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    if not token or not hmac.compare_digest(given.encode(), token.encode()):
+        raise WebhookForbidden("a bearer token that matches POSADA_SMTP_BOUNCE_TOKEN is required")
+    raw = await request.body()
+    try:
+        bounces = dsn.parse(raw)
+    except dsn.NotAReport as exc:
+        raise NotAReport(str(exc)) from None
+
+    def store() -> int:
+        with ctx.sessions.begin() as session:
+            return record_bounces(session, bounces, now=ctx.clock())
+
+    return {"reported": len(bounces), "bounced": await run_in_threadpool(store)}

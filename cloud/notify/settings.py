@@ -72,3 +72,6 @@ class NotifySettings(AreaSettings):
     smtp_ca_file: str | None = Field(default=None, description="CA bundle that signs the SMTP server's "
                                      "certificate; unset: the system's")
     smtp_timeout_s: float = Field(default=20.0, gt=0, description="SMTP connection timeout")
+    smtp_bounce_token: str = Field(default="", description="bearer token of POST "
+                                   "/api/v1/notify/email/bounces, where the mail server hands on delivery "
+                                   "status notifications; empty: off")

@@ -17,6 +17,7 @@ from cloud.operations.inventory import pages as inventory_pages
 from cloud.operations.requests import api as request_api
 from cloud.operations.requests import guest_pages
 from cloud.operations.requests import pages as request_pages
+from cloud.operations.requests.booking_extras import ServiceTypeExtras
 from cloud.operations.requests.sweeper import LateRequestSweeper
 
 if TYPE_CHECKING:
@@ -36,3 +37,5 @@ def install(app: FastAPI, services: Services) -> None:
     app.include_router(request_pages.router)
     app.include_router(guest_pages.router)
     services.workers.append(LateRequestSweeper(services.sessions, clock=services.clock))
+    if services.guestweb is not None:  # the catalogue's services offered as extras when booking
+        services.guestweb.extras = ServiceTypeExtras()

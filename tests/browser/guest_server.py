@@ -1,10 +1,10 @@
-"""A server of its own for the guest's journey: the demo hotel under uvicorn, the Stripe stand-in
-under uvicorn in a thread (its webhooks posted to the cloud, signed), and a local SMTP server that
-requires STARTTLS, which the cloud's outbox loop sends to."""
+"""The whole hotel for the guest's journey: the cloud, Mosquitto and a floor gateway whose doors
+are firmware nodes on a simulated bus (``tests.support.hotel``), a phone-key scanner at every
+room's door, the Stripe stand-in under uvicorn in a thread (its webhooks posted to the cloud,
+signed), and a local SMTP server that requires STARTTLS, which the cloud's outbox loop sends to."""
 
 from __future__ import annotations
 
-import os
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -15,11 +15,7 @@ from pathlib import Path
 import httpx
 import uvicorn
 
-from cloud.core.db import make_engine, make_sessionmaker
-from cloud.core.migrate import upgrade
-from cloud.setup.demo import seed_demo
-from tests.support.db import migrated_sqlite
-from tests.support.portal import running_portal
+from tests.support.hotel import ROOMS, Hotel, running_hotel
 from tests.support.ports import free_port, wait_for_port
 from tests.support.smtp import SmtpServer, smtp_server
 from tests.support.stripe_standin import SECRET_KEY, StripeStandIn, make_app
@@ -33,6 +29,7 @@ class GuestServer:
     stripe_url: str
     stripe: StripeStandIn
     smtp: SmtpServer
+    hotel: Hotel
 
 
 @contextmanager
@@ -52,21 +49,9 @@ def _stripe(port: int, standin: StripeStandIn) -> Iterator[str]:
 @contextmanager
 def guest_server() -> Iterator[GuestServer]:
     directory = Path(tempfile.mkdtemp(prefix="posada-guest-"))
-    db_url = migrated_sqlite(directory / "cloud.db")
-    engine = make_engine(db_url)
-    upgrade(engine)
-    with make_sessionmaker(engine).begin() as session:
-        seed_demo(session)
-    engine.dispose()
-    port, stripe_port = free_port(), free_port()
     standin = StripeStandIn(webhook_secret=WEBHOOK_SECRET)
-    with smtp_server(directory) as smtp, _stripe(stripe_port, standin) as stripe_url:
+    with smtp_server(directory) as smtp, _stripe(free_port(), standin) as stripe_url:
         env = {
-            **os.environ,
-            "POSADA_DATABASE_URL": db_url,
-            "POSADA_MQTT_ENABLED": "false",
-            "POSADA_SECRET_KEY": "browser-guest-secret-key-0123456789",
-            "POSADA_KEYS_DIR": str(directory / "keys"),
             "POSADA_STRIPE_SECRET_KEY": SECRET_KEY,
             "POSADA_STRIPE_API_BASE": stripe_url,
             "POSADA_STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
@@ -76,8 +61,8 @@ def guest_server() -> Iterator[GuestServer]:
             "POSADA_SMTP_FROM": "Posada Demo Hotel <desk@hotel.test>",
             "POSADA_NOTIFY_POLL_S": "0.2",
         }
-        with running_portal(env, port=port, log_path=directory / "server.log") as url:
-            webhook = f"{url}/api/v1/guest/payments/stripe/webhook"
+        with running_hotel(env=env, scanner_rooms=tuple(ROOMS)) as hotel:
+            webhook = f"{hotel.url}/api/v1/guest/payments/stripe/webhook"
             standin.deliver = lambda payload, headers: httpx.post(webhook, content=payload, headers=headers,
                                                                   timeout=30).status_code
-            yield GuestServer(url=url, stripe_url=stripe_url, stripe=standin, smtp=smtp)
+            yield GuestServer(url=hotel.url, stripe_url=stripe_url, stripe=standin, smtp=smtp, hotel=hotel)

@@ -17,7 +17,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, select
@@ -33,6 +33,7 @@ from cloud.core.db import make_engine, make_sessionmaker
 from cloud.core.migrate import upgrade
 from cloud.reservations.models import StayCredential
 from cloud.setup.demo import seed_demo
+from edge.hw.qr_scanner_sim import SimulatedScanner
 from edge.hw.sim_node import SimulatedBus
 from mqtt.envelope import utcnow
 from tests.support.broker import Mosquitto, make_broker
@@ -57,6 +58,7 @@ class Hotel:
     cloud: subprocess.Popen[bytes]
     gateway: subprocess.Popen[bytes]
     desk_token: str = ""  # a front-desk API token for the desk station's agent
+    scanners: dict[str, SimulatedScanner] = field(default_factory=dict)  # phone-key scanners by room
 
     def tap(self, room: str, card: bytes) -> float:
         """Hold ``card`` to the reader at ``room``'s door; returns the wall-clock time of the tap."""
@@ -121,7 +123,8 @@ def seed(db_url: str, *, argon2_memory_kib: int) -> str:
     return token
 
 
-def gateway_toml(directory: Path, *, mqtt_url: str, device: str) -> Path:
+def gateway_toml(directory: Path, *, mqtt_url: str, device: str,
+                 scanners: dict[str, str] | None = None) -> Path:
     """A floor with door nodes on a serial bus, checking the cloud's signed keycards offline."""
     nodes = ", ".join(f'"{room}" = {address}' for room, address in NODES.items())
     rooms = ", ".join(f'"{room}"' for room in ROOMS)
@@ -132,6 +135,9 @@ def gateway_toml(directory: Path, *, mqtt_url: str, device: str) -> Path:
         f"door_nodes = {{ {nodes} }}\naccess = \"keycard\"\nsite_number = 1\nfloor_number = 1\n"
         f"trust_system_clock = true\nunlock_s = {UNLOCK_S}\nreconnect_min_s = 0.5\nreconnect_max_s = 1\n"
         'log_level = "WARNING"\n')
+    if scanners:
+        table = ", ".join(f'"{room}" = "{port}"' for room, port in scanners.items())
+        path.write_text(path.read_text() + f"qr_scanners = {{ {table} }}\n")
     return path
 
 
@@ -196,28 +202,35 @@ def _listening(process: subprocess.Popen[bytes], port: int, log: Path, *, timeou
 
 
 @contextmanager
-def running_hotel() -> Iterator[Hotel]:
-    """Start broker, cloud and gateway; yield once the floor is online and holds the signing key."""
+def running_hotel(*, env: dict[str, str] | None = None,
+                  scanner_rooms: tuple[str, ...] = ()) -> Iterator[Hotel]:
+    """Start broker, cloud and gateway; yield once the floor is online and holds the signing key.
+    ``env`` adds to the cloud's settings; ``scanner_rooms`` get a phone-key scanner at their door."""
     directory = Path(tempfile.mkdtemp(prefix="posada-hotel-"))
     with ExitStack() as stack:
         broker = make_broker(floors=[(SITE, FLOOR)])
         stack.callback(broker.stop)
         db_url = stack.enter_context(fresh_database("posada_walk"))
-        env = cloud_env(db_url, broker, directory)
-        token = seed(db_url, argon2_memory_kib=int(env["POSADA_ARGON2_MEMORY_KIB"]))
+        cloud = {**cloud_env(db_url, broker, directory), **(env or {})}
+        token = seed(db_url, argon2_memory_kib=int(cloud["POSADA_ARGON2_MEMORY_KIB"]))
         port = free_port()
-        cloud = _spawn([sys.executable, "-m", "uvicorn", "cloud.app:create_app", "--factory", "--host",
-                        "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-                       env=env, log=directory / "cloud.log")
-        stack.callback(_stop, cloud)
+        process = _spawn([sys.executable, "-m", "uvicorn", "cloud.app:create_app", "--factory", "--host",
+                          "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+                         env=cloud, log=directory / "cloud.log")
+        stack.callback(_stop, process)
         bus = SimulatedBus(list(NODES.values())).start()
         stack.callback(bus.close)
-        config = gateway_toml(directory, mqtt_url=broker.gateway_url(SITE, FLOOR), device=bus.device)
+        scanners = {room: SimulatedScanner() for room in scanner_rooms}
+        for scanner in scanners.values():
+            stack.callback(scanner.close)
+        config = gateway_toml(directory, mqtt_url=broker.gateway_url(SITE, FLOOR), device=bus.device,
+                              scanners={room: s.device for room, s in scanners.items()})
         gateway = _spawn([sys.executable, "-m", "posada.cli", "edge", "--config", str(config)],
                          env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")}, log=directory / "gateway.log")
         stack.callback(_stop, gateway)
-        _listening(cloud, port, directory / "cloud.log")  # the gateway comes up meanwhile (retained status)
+        _listening(process, port, directory / "cloud.log")  # the gateway comes up meanwhile (retained status)
         hotel = Hotel(url=f"http://127.0.0.1:{port}", db_url=db_url, broker=broker, bus=bus,
-                      directory=directory, cloud=cloud, gateway=gateway, desk_token=token)
+                      directory=directory, cloud=process, gateway=gateway, desk_token=token,
+                      scanners=scanners)
         _wait(hotel.gateway_online, timeout=60, what="the floor online with the signing key", hotel=hotel)
         yield hotel

@@ -84,3 +84,19 @@ def test_a_guest_who_unsubscribed_gets_no_more_email(
         s.commit()  # every email due again: each one is now suppressed, none sent
     rows = settled_outbox(sessions)
     assert {r.status for r in rows} == {"suppressed"} and len(smtp.mailbox.messages) == 1
+
+
+def test_a_long_address_gets_its_email_and_can_unsubscribe(
+    client: TestClient, stripe: Stripe, sessions: sessionmaker[Session], smtp: SmtpServer  # noqa: F811
+) -> None:
+    address = "ana.maria.ruiz.de.la.fuente@reservas." + "a" * 40 + ".example.com"  # 89 characters
+    stay = client.post("/guest/hotel/book?lang=en", data={**details_form(client), "guest_email": address})
+    path = stay.headers["location"].split("?")[0]
+    page = client.post(f"{path}/pay?lang=en").headers["location"].removeprefix("http://stripe.test")
+    stripe.client.post(page, data=CARD)
+    sent = [r for r in settled_outbox(sessions) if r.template == "email_booking_confirmed"]
+    assert [r.status for r in sent] == ["sent"] and len(smtp.mailbox.to(address)) == 1
+    assert client.post(sent[0].payload["unsubscribe"].removeprefix("http://testserver")).status_code == 200
+    with sessions() as s:
+        contact = s.get(Contact, ("email", address))
+        assert contact is not None and contact.opted_out

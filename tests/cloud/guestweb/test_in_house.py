@@ -120,3 +120,29 @@ def test_self_check_out_refuses_while_owed_then_releases_the_room_revokes_keys_a
         assert invoice.payload["subject"].startswith("Su factura")
         settings = s.scalars(select(Command).where(Command.type == "room.settings")).all()
         assert any(c.data.get("housekeeping") == "dirty" for c in settings)  # the room to housekeeping
+
+
+def test_what_is_owed_at_check_out_is_paid_online_then_the_guest_checks_out(
+    client: TestClient, desk: TestClient, sessions: sessionmaker[Session], clock: Clock,  # noqa: F811
+) -> None:
+    stay = checked_in(client, desk, sessions, clock)  # the deposit was paid; the rest is owed
+    page = client.get(f"{stay}/checkout?lang=es")
+    assert 'id="pay-balance"' in page.text
+    assert client.post(f"{stay}/checkout/pay?lang=es").status_code == 303  # the demo's checkout pays at once
+    with sessions() as s:
+        res = s.scalars(select(Reservation)).one()
+        folio = folio_of(s, res.id)
+        assert folio is not None and balances(s, folio)[Payer.GUEST].minor == 0
+        confirmations = s.scalars(select(OutboxMessage).where(
+            OutboxMessage.template == "email_booking_confirmed")).all()
+        assert len(confirmations) == 1  # the balance is no second booking confirmation
+        receipt = s.scalars(select(OutboxMessage)
+                            .where(OutboxMessage.template == "email_payment_received")).one()
+        assert receipt.payload["attachments"][0]["filename"] == "receipt.pdf"
+        assert receipt.payload["subject"].startswith("Su pago a")
+    again = client.post(f"{stay}/checkout/pay?lang=es")
+    assert again.status_code == 422 and 'id="pay-balance"' not in again.text  # nothing owed: nothing to pay
+    assert 'id="pay-balance"' not in client.get(f"{stay}/checkout").text
+    assert client.post(f"{stay}/checkout?lang=es").status_code == 303
+    with sessions() as s:
+        assert s.scalars(select(Reservation)).one().status == "checked_out"
