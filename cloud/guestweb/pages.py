@@ -29,7 +29,7 @@ from cloud.core.templating import templates
 from cloud.guestweb import booking as engine
 from cloud.guestweb import cancel as guest_cancel
 from cloud.guestweb import checkout as self_checkout
-from cloud.guestweb import phone_key, precheckin, present
+from cloud.guestweb import phone_key, precheckin, present, promotions
 from cloud.guestweb.context import GuestWebContext
 from cloud.guestweb.errors import LinkRefused, TooManyRequests
 from cloud.guestweb.links import BadLink
@@ -38,6 +38,7 @@ from cloud.guestweb.payment import start_checkout
 from cloud.guestweb.schemas import BookIn, ChoiceIn, SearchIn
 from cloud.i18n.catalog import LANGUAGES
 from cloud.i18n.jinja import current_lang
+from cloud.loyalty.promotions import online as offers_online
 from cloud.notify.outbox import set_opt_out
 from cloud.payments.qr_image import qr_png
 from cloud.reservations.models import Reservation
@@ -103,13 +104,21 @@ async def search(request: Request, site: str) -> Response:
                 values["errors"] = _form_errors(exc)
                 return _page(request, site, "search.html", values, status=422)
             _limit(request, "search", per=ctx.settings.guestweb_searches_per_minute, window_s=60)
+            if asked.code:  # offer codes: a smaller allowance, so they cannot be walked
+                _limit(request, "offer", per=offers_online.TRIES_PER_HOUR, window_s=3600)
             stay = make_stay(asked.arrival, asked.departure)
+            now = services(request).clock()
 
             def find() -> list[engine.TypeOffer]:
                 with sessions() as session:
                     prop = engine.property_of(session, site)
                     found = engine.offers(session, prop, stay=stay, guests=asked.adults + asked.children)
                     session.expunge_all()
+                    found, values["unlocking"] = promotions.visible(
+                        session, found, site=site, code=asked.code, lang=lang, today=now.date(),
+                        secret=services(request).settings.secret_key, arrival=asked.arrival,
+                        departure=asked.departure)
+                    values["for_you"] = _for_you(request, session, prop, lang)
                     return found
 
             values["offers"], values["asked"] = await run_in_threadpool(find), asked
@@ -147,7 +156,8 @@ async def details(request: Request, site: str) -> Response:
         return _page(request, site, "problem.html", {"kind": "/problems/reservations/sold-out",
                                                      "detail": ""}, status=409)
     return _page(request, site, "details.html", {
-        "lang": lang, "choice": choice, "form_key": secrets.token_urlsafe(24), "errors": [], **found})
+        "lang": lang, "choice": choice, "form_key": secrets.token_urlsafe(24), "errors": [], **found,
+        "offer_code": choice.code if choice.rate_plan.startswith("~") else ""})
 
 
 @router.post("/{site}/book", response_class=HTMLResponse)
@@ -163,6 +173,8 @@ async def book(request: Request, site: str) -> Response:
                                                      "detail": ", ".join(_form_errors(exc))}, status=422)
     try:
         _limit(request, "book", per=ctx.settings.guestweb_bookings_per_hour, window_s=3600)
+        if asked.offer_code:
+            _limit(request, "offer", per=offers_online.TRIES_PER_HOUR, window_s=3600)
         request_ = Booking(
             property=site, room_type=asked.room_type, rate_plan=asked.rate_plan, arrival=asked.arrival,
             departure=asked.departure, adults=asked.adults, children=asked.children,
@@ -171,8 +183,13 @@ async def book(request: Request, site: str) -> Response:
 
         def work(session: Session) -> tuple[int, Any]:
             now = app.clock()
+            offer = offers_online.for_booking(  # only a chain promotion's plan is looked up
+                session, secret=app.settings.secret_key, code=asked.offer_code, site=site,
+                plan=asked.rate_plan, arrival=asked.arrival, departure=asked.departure, today=now.date())
             res, _held = engine.hold(session, request_, pay=asked.pay, ledger=app.ledger, now=now,
                                      minutes=ctx.settings.guestweb_hold_minutes, matcher=app.matcher)
+            if offer is not None:
+                offers_online.booked(session, offer, res, site=site, now=now)
             return 201, {"reservation": res.id}
 
         _status, body = await run_in_threadpool(partial(
@@ -182,6 +199,19 @@ async def book(request: Request, site: str) -> Response:
         return _problem(request, site, exc)
     ref = stay_link(ctx, body["reservation"], now=app.clock())
     return RedirectResponse(f"/guest/{site}/stay/{ref}?lang={lang}", status_code=303)
+
+
+def _for_you(request: Request, session: Session, prop: Any, lang: str) -> promotions.ForYou:
+    """What a returning guest may like, if they came through their own booking's link (``for``)."""
+    ref = request.query_params.get("for", "")[:400]
+    if not ref:
+        return promotions.ForYou()
+    try:
+        reservation_id = _grant(request, ref)
+    except LinkRefused:
+        return promotions.ForYou()  # a bad or foreign link: the page reads as for anyone
+    return promotions.for_returning(session, reservation_id=reservation_id, site_id=prop.id, site=prop.slug,
+                                    lang=lang)
 
 
 def stay_link(ctx: GuestWebContext, reservation_id: str, *, now: Any) -> str:
@@ -212,9 +242,11 @@ async def stay(request: Request, site: str, ref: str) -> Response:
             folio = folio_of(session, reservation_id)
             payments = [] if folio is None else list(session.scalars(
                 select(Payment).where(Payment.folio_id == folio.id).order_by(Payment.created_at)))
+            for_you = promotions.for_returning(session, reservation_id=res.id, site_id=prop.id, site=site,
+                                               lang=lang)
             session.expunge_all()
             return {"res": res, "held": held, "prop_name": prop.name, "payments": payments,
-                    "now": app.clock()}
+                    "now": app.clock(), "for_you": for_you}
 
     try:
         values = await run_in_threadpool(read, _grant(request, ref))
