@@ -19,10 +19,10 @@ from cloud.loyalty.rules import RULES
 from cloud.loyalty.stay_hooks import LoyaltyHistory, LoyaltyLedger, RefundPoints
 from cloud.reservations.stays.guest_history import StayHistory
 from cloud.reservations.stays.ledger import StayLedger
-from cloud.settings import Settings
 
 if TYPE_CHECKING:
     from cloud.services import Services
+    from cloud.settings import Settings
 
 
 def wrap(

@@ -23,19 +23,41 @@ REFUSED = "This code cannot be used for this hotel and these dates."
 def test_a_weekend_package_is_defined_once_and_sold_at_each_property_it_was_pushed_to(chain: Chain) -> None:
     made = promotion(chain, {**WEEKEND, "sites": ["hotel", "annex"]})
     assert [(s["site"], s["state"], s["rate_plan"]) for s in made["sites"]] == [
-        ("annex", "active", "~weekend"), ("hotel", "active", "~weekend")]
+        ("annex", "active", "~weekend"),
+        ("hotel", "active", "~weekend"),
+    ]
     seen = chain.call("front_desk-hotel", "GET", "/api/v1/loyalty/promotions")
     assert [p["code"] for p in seen] == ["weekend"] and [s["site"] for s in seen[0]["sites"]] == ["hotel"]
     assert chain.call("front_desk-rival", "GET", "/api/v1/loyalty/promotions") == []
     chain.call("front_desk-rival", "GET", f"/api/v1/loyalty/promotions/{made['id']}", 404)
     # the desk sells it like any plan: Friday and Saturday at 80 % of the flexible rate's weekend price
-    res = chain.call("front_desk-hotel", "POST", "/api/v1/properties/hotel/reservations", 201, json={
-        "room_type": "std", "rate_plan": "~weekend", **FRI_TO_SUN, "guest_name": "Lea Vogt",
-        "guest_email": "lea.vogt@example.com"})
+    res = chain.call(
+        "front_desk-hotel",
+        "POST",
+        "/api/v1/properties/hotel/reservations",
+        201,
+        json={
+            "room_type": "std",
+            "rate_plan": "~weekend",
+            **FRI_TO_SUN,
+            "guest_name": "Lea Vogt",
+            "guest_email": "lea.vogt@example.com",
+        },
+    )
     assert res["total_minor"] == 2 * 8800
-    chain.call("front_desk-hotel", "POST", "/api/v1/properties/hotel/reservations", 422, json={
-        "room_type": "std", "rate_plan": "~weekend", "arrival": "2027-03-05", "departure": "2027-03-08",
-        "guest_name": "Lea Vogt"})  # a Sunday night is not in the package
+    chain.call(
+        "front_desk-hotel",
+        "POST",
+        "/api/v1/properties/hotel/reservations",
+        422,
+        json={
+            "room_type": "std",
+            "rate_plan": "~weekend",
+            "arrival": "2027-03-05",
+            "departure": "2027-03-08",
+            "guest_name": "Lea Vogt",
+        },
+    )  # a Sunday night is not in the package
     # the booking engine lists it in the visitor's language, at the same price
     page = guest(chain).get("/guest/annex", params={**FRI_TO_SUN, "lang": "es"})
     assert 'data-rate-plan="~weekend"' in page.text and "Escapada de fin de semana" in page.text
@@ -44,33 +66,74 @@ def test_a_weekend_package_is_defined_once_and_sold_at_each_property_it_was_push
         document = setup.export(session, "hotel")
         assert "~weekend" not in {p.code for p in document.rate_plans}
         setup.apply(session, document, "test")
-    assert chain.call("front_desk-hotel", "GET", "/api/v1/loyalty/promotions")[0]["sites"][0]["state"] == "active"
+    assert (
+        chain.call("front_desk-hotel", "GET", "/api/v1/loyalty/promotions")[0]["sites"][0]["state"]
+        == "active"
+    )
 
 
 def test_a_property_declines_a_promotion_where_the_chain_allows_and_takes_it_back(chain: Chain) -> None:
-    made = promotion(chain, {**WEEKEND, "code": "spring", "weekdays": None, "min_nights": 1, "extras": [],
-                             "sites": ["hotel", "annex"]})
+    made = promotion(
+        chain,
+        {
+            **WEEKEND,
+            "code": "spring",
+            "weekdays": None,
+            "min_nights": 1,
+            "extras": [],
+            "sites": ["hotel", "annex"],
+        },
+    )
     url = f"/api/v1/loyalty/promotions/{made['id']}/sites/annex"
     chain.call("front_desk-annex", "PUT", url, 403, json={"state": "opted_out"})  # managers decide
     chain.call("manager-hotel", "PUT", url, 403, json={"state": "opted_out"})  # for their own property
     chain.call("manager-rival", "PUT", url, 403, json={"state": "opted_out"})
     out = chain.call("manager-annex", "PUT", url, json={"state": "opted_out"})
     assert out["sites"] == [{"site": "annex", "state": "opted_out", "rate_plan": "~spring"}]
-    body = {"room_type": "std", "rate_plan": "~spring", "arrival": "2027-03-10", "departure": "2027-03-11",
-            "guest_name": "Pia Nowak"}
+    body = {
+        "room_type": "std",
+        "rate_plan": "~spring",
+        "arrival": "2027-03-10",
+        "departure": "2027-03-11",
+        "guest_name": "Pia Nowak",
+    }
     chain.call("front_desk-annex", "POST", "/api/v1/properties/annex/reservations", 422, json=body)
-    assert 'data-rate-plan="~spring"' not in guest(chain).get("/guest/annex", params={
-        "arrival": "2027-03-10", "departure": "2027-03-11"}).text
+    assert (
+        'data-rate-plan="~spring"'
+        not in guest(chain)
+        .get("/guest/annex", params={"arrival": "2027-03-10", "departure": "2027-03-11"})
+        .text
+    )
     chain.call("manager-annex", "PUT", url, json={"state": "active"})
     chain.call("front_desk-annex", "POST", "/api/v1/properties/annex/reservations", 201, json=body)
-    fixed = promotion(chain, {**WEEKEND, "code": "members", "kind": "member_rate", "opt_out": False,
-                              "weekdays": None, "min_nights": 1, "sites": ["annex"]})
-    chain.call("manager-annex", "PUT", f"/api/v1/loyalty/promotions/{fixed['id']}/sites/annex", 409,
-               json={"state": "opted_out"})
+    fixed = promotion(
+        chain,
+        {
+            **WEEKEND,
+            "code": "members",
+            "kind": "member_rate",
+            "opt_out": False,
+            "weekdays": None,
+            "min_nights": 1,
+            "sites": ["annex"],
+        },
+    )
+    chain.call(
+        "manager-annex",
+        "PUT",
+        f"/api/v1/loyalty/promotions/{fixed['id']}/sites/annex",
+        409,
+        json={"state": "opted_out"},
+    )
     withdrawn = chain.call("chain-admin", "POST", f"/api/v1/loyalty/promotions/{made['id']}/withdraw")
     assert withdrawn["status"] == "withdrawn" and {s["state"] for s in withdrawn["sites"]} == {"withdrawn"}
-    chain.call("front_desk-hotel", "POST", "/api/v1/properties/hotel/reservations", 422,
-               json={**body, "arrival": "2027-03-17", "departure": "2027-03-18"})
+    chain.call(
+        "front_desk-hotel",
+        "POST",
+        "/api/v1/properties/hotel/reservations",
+        422,
+        json={**body, "arrival": "2027-03-17", "departure": "2027-03-18"},
+    )
 
 
 def test_hostile_promotions_are_refused_whole(chain: Chain) -> None:
@@ -94,9 +157,21 @@ def test_hostile_promotions_are_refused_whole(chain: Chain) -> None:
 
 
 def test_an_offer_code_unlocks_its_offer_once_and_every_refusal_reads_the_same(chain: Chain) -> None:
-    made = promotion(chain, {**WEEKEND, "code": "vip", "kind": "member_rate", "code_only": True,
-                             "weekdays": None, "min_nights": 1, "extras": [], "price_rule": "fixed",
-                             "price_value": 5000, "sites": ["hotel"]})
+    made = promotion(
+        chain,
+        {
+            **WEEKEND,
+            "code": "vip",
+            "kind": "member_rate",
+            "code_only": True,
+            "weekdays": None,
+            "min_nights": 1,
+            "extras": [],
+            "price_rule": "fixed",
+            "price_value": 5000,
+            "sites": ["hotel"],
+        },
+    )
     (single,) = codes(chain, made["id"])
     stay = {"arrival": "2027-04-06", "departure": "2027-04-08"}
     visitor = guest(chain, "198.51.100.1")
@@ -108,18 +183,24 @@ def test_an_offer_code_unlocks_its_offer_once_and_every_refusal_reads_the_same(c
     with chain.app.services.sessions() as session:
         assert session.scalars(select(OfferCode).where(OfferCode.promotion_id == made["id"])).one().uses == 1
     # used up, unknown, another hotel's, out of its dates, or no code at all: one answer
-    (annex_code,) = codes(chain, promotion(chain, {**WEEKEND, "code": "annexonly", "code_only": True,
-                                                   "sites": ["annex"]})["id"])
-    attempts = [(single, "hotel", stay), ("ZZZZZ-ZZZZZ", "hotel", stay), (annex_code, "hotel", stay),
-                (single, "hotel", {"arrival": "2027-07-06", "departure": "2027-07-08"})]
+    (annex_code,) = codes(
+        chain, promotion(chain, {**WEEKEND, "code": "annexonly", "code_only": True, "sites": ["annex"]})["id"]
+    )
+    attempts = [
+        (single, "hotel", stay),
+        ("ZZZZZ-ZZZZZ", "hotel", stay),
+        (annex_code, "hotel", stay),
+        (single, "hotel", {"arrival": "2027-07-06", "departure": "2027-07-08"}),
+    ]
     answers = set()
     for code, site, when in attempts:
         page = guest(chain, "198.51.100.2").get(f"/guest/{site}", params={**when, "code": code})
         assert 'data-rate-plan="~vip"' not in page.text
         answers.add(page.text.count(REFUSED))
     assert answers == {1}
-    refused = book_online(guest(chain, "198.51.100.3"), plan="~vip", stay=stay, code=single,
-                          email="second@example.com")
+    refused = book_online(
+        guest(chain, "198.51.100.3"), plan="~vip", stay=stay, code=single, email="second@example.com"
+    )
     assert refused.status_code == 422 and REFUSED in refused.text
     bare = book_online(guest(chain, "198.51.100.3"), plan="~vip", stay=stay, email="third@example.com")
     assert bare.status_code == 422 and REFUSED in bare.text
@@ -133,8 +214,9 @@ def test_an_offer_code_unlocks_its_offer_once_and_every_refusal_reads_the_same(c
 def test_offer_codes_are_rate_limited_per_address(chain: Chain) -> None:
     probe = guest(chain, "192.0.2.99")
     stay = {"arrival": "2027-04-13", "departure": "2027-04-14"}
-    statuses = [probe.get("/guest/hotel", params={**stay, "code": f"GUESS{n:05d}"}).status_code
-                for n in range(21)]
+    statuses = [
+        probe.get("/guest/hotel", params={**stay, "code": f"GUESS{n:05d}"}).status_code for n in range(21)
+    ]
     assert statuses[:20] == [200] * 20 and statuses[20] == 429
     assert probe.get("/guest/hotel", params=stay).status_code == 200  # searching without a code goes on
 
@@ -142,19 +224,42 @@ def test_offer_codes_are_rate_limited_per_address(chain: Chain) -> None:
 def test_a_package_posts_its_extras_at_check_in_and_earns_its_points_at_check_out(chain: Chain) -> None:
     made = promotion(chain, {**WEEKEND, "code": "weekend2", "sites": ["hotel"]})
     assert made["extras"] == [{"item": "breakfast", "per": "night"}]
-    res = book(chain, "front_desk-hotel", "hotel", arrival=date(2027, 3, 12), nights=2,
-               guest_name="Ola Berg", guest_email="ola.berg@example.com")
+    res = book(
+        chain,
+        "front_desk-hotel",
+        "hotel",
+        arrival=date(2027, 3, 12),
+        nights=2,
+        guest_name="Ola Berg",
+        guest_email="ola.berg@example.com",
+    )
     chain.call("front_desk-hotel", "POST", "/api/v1/loyalty/members", 201, json={"guest_id": res["guest_id"]})
     chain.call("front_desk-hotel", "POST", f"/api/v1/reservations/{res['id']}/cancel", json={})
-    res = chain.call("front_desk-hotel", "POST", "/api/v1/properties/hotel/reservations", 201, json={
-        "room_type": "std", "rate_plan": "~weekend2", "arrival": "2027-03-12", "departure": "2027-03-14",
-        "guest_name": "Ola Berg", "guest_email": "ola.berg@example.com"})
+    res = chain.call(
+        "front_desk-hotel",
+        "POST",
+        "/api/v1/properties/hotel/reservations",
+        201,
+        json={
+            "room_type": "std",
+            "rate_plan": "~weekend2",
+            "arrival": "2027-03-12",
+            "departure": "2027-03-14",
+            "guest_name": "Ola Berg",
+            "guest_email": "ola.berg@example.com",
+        },
+    )
     check_in(chain, "hotel", res)
     with chain.app.services.sessions() as session:
-        lines = session.scalars(select(Charge).join(Folio, Folio.id == Charge.folio_id).where(
-            Folio.reservation_id == res["id"], Charge.description.like("package:%")))
+        lines = session.scalars(
+            select(Charge)
+            .join(Folio, Folio.id == Charge.folio_id)
+            .where(Folio.reservation_id == res["id"], Charge.description.like("package:%"))
+        )
         assert sorted((c.kind, c.quantity, c.unit_minor, c.discount) for c in lines) == [
-            ("restaurant", 2, 1400, False), ("restaurant", 2, 1400, True)]
+            ("restaurant", 2, 1400, False),
+            ("restaurant", 2, 1400, True),
+        ]
     check_out(chain, "hotel", res, settle="bill_later")
     member = chain.call("front_desk-hotel", "GET", f"/api/v1/loyalty/guests/{res['guest_id']}/member")
     spend = 2 * 8800 // 100 * 10
@@ -166,7 +271,9 @@ def test_a_package_posts_its_extras_at_check_in_and_earns_its_points_at_check_ou
 def test_promotions_page_in_three_languages(chain: Chain) -> None:
     admin = chain.client("chain-admin")
     for lang, words in (("en", "New promotion"), ("es", "Nueva promoción"), ("zh", "新促销")):
-        page = admin.get("/loyalty/promotions", headers={"Accept-Language": "zh-Hans" if lang == "zh" else lang})
+        page = admin.get(
+            "/loyalty/promotions", headers={"Accept-Language": "zh-Hans" if lang == "zh" else lang}
+        )
         assert page.status_code == 200 and words in page.text, lang
     desk = chain.client("front_desk-hotel").get("/loyalty/promotions")
     assert desk.status_code == 200 and "New promotion" not in desk.text and "weekend" in desk.text
