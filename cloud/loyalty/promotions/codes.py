@@ -38,10 +38,11 @@ def issue(
     count: int,
     max_uses: int,
     valid_until: date,
-    actor: Principal,
+    actor: Principal | str,
     now: datetime,
     code: str | None = None,
     guest_id: str | None = None,
+    audited: bool = True,
 ) -> list[str]:
     """New codes for a promotion (shown once; only their digests are kept)."""
     if promo.status != "active":
@@ -67,6 +68,8 @@ def issue(
             )
         )
     session.flush()
+    if not audited:  # the caller audits the batch (a campaign's personal codes)
+        return texts
     audit(
         session,
         actor,

@@ -5,12 +5,15 @@ folio; the promotion's points at check-out."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from sqlalchemy import select
 
 from cloud.billing.models import Charge, Folio
 from cloud.loyalty.promotions.models import OfferCode, Promotion
+from cloud.loyalty.promotions.terms import digest
+from cloud.notify.models import OutboxMessage
 from cloud.setup import service as setup
 from tests.cloud.loyalty.chain import Chain
 from tests.cloud.loyalty.promotions import WEEKEND, book_online, codes, guest, promotion
@@ -61,6 +64,21 @@ def test_a_weekend_package_is_defined_once_and_sold_at_each_property_it_was_push
     # the booking engine lists it in the visitor's language, at the same price
     page = guest(chain).get("/guest/annex", params={**FRI_TO_SUN, "lang": "es"})
     assert 'data-rate-plan="~weekend"' in page.text and "Escapada de fin de semana" in page.text
+    # and its channels sell it once the property maps the plan to a channel's rate
+    channels = "/api/v1/properties/hotel/channels"
+    chain.call(
+        "manager-hotel",
+        "POST",
+        channels,
+        201,
+        json={"code": "expedia", "name": "Expedia", "kind": "ota", "hotel_code": "EXP-9", "markup_bp": 0},
+    )
+    chain.call(
+        "manager-hotel",
+        "PUT",
+        f"{channels}/expedia/mappings",
+        json={"room_type": "std", "rate_plan": "~weekend", "room_code": "DBL", "rate_code": "WKND"},
+    )
     # the property's own document neither shows nor removes it
     with chain.app.services.sessions.begin() as session:
         document = setup.export(session, "hotel")
@@ -277,3 +295,102 @@ def test_promotions_page_in_three_languages(chain: Chain) -> None:
         assert page.status_code == 200 and words in page.text, lang
     desk = chain.client("front_desk-hotel").get("/loyalty/promotions")
     assert desk.status_code == 200 and "New promotion" not in desk.text and "weekend" in desk.text
+
+
+def test_a_birthday_campaign_gives_each_guest_a_code_of_their_own(chain: Chain) -> None:
+    made = promotion(
+        chain,
+        {
+            **WEEKEND,
+            "code": "bday27",
+            "kind": "birthday",
+            "code_only": True,
+            "weekdays": None,
+            "min_nights": 1,
+            "extras": [],
+            "price_rule": "fixed",
+            "price_value": 6000,
+            "sites": ["hotel"],
+        },
+    )
+    marta = chain.call(
+        "front_desk-hotel",
+        "POST",
+        "/api/v1/guests",
+        201,
+        json={
+            "name": "Marta Ríos",
+            "email": "marta.rios@example.com",
+            "birth_date": "1990-03-21",
+            "language": "es",
+        },
+    )
+    chain.call(
+        "front_desk-hotel",
+        "PUT",
+        f"/api/v1/marketing/guests/{marta['id']}/consent",
+        204,
+        json={"email": True, "whatsapp": False},
+    )
+    segment = chain.call(
+        "manager-hotel",
+        "POST",
+        "/api/v1/marketing/segments",
+        201,
+        json={"name": "March birthdays", "sites": ["hotel"], "birth_month": 3},
+    )
+    texts = {"en": {"subject": "Happy birthday", "body": "Happy birthday, {name}: a night on us."}}
+    sent = chain.call(
+        "manager-hotel",
+        "POST",
+        "/api/v1/marketing/campaigns",
+        201,
+        json={
+            "segment_id": segment["id"],
+            "name": "Birthdays",
+            "channel": "email",
+            "texts": texts,
+            "offer_code": "BDAY27",
+        },
+    )
+    chain.call("manager-hotel", "POST", f"/api/v1/marketing/campaigns/{sent['id']}/send")
+    with chain.app.services.sessions() as session:
+        texts_sent = [
+            m.payload["text"]
+            for m in session.scalars(select(OutboxMessage).where(OutboxMessage.template == "marketing_email"))
+        ]
+    personal = {c for text in texts_sent for c in re.findall(r"\b[A-Z2-9]{5}-[A-Z2-9]{5}\b", text)}
+    assert len(personal) == len(texts_sent) >= 1 and all("BDAY27" not in t for t in texts_sent)
+    stay = {"arrival": "2027-03-23", "departure": "2027-03-24"}
+    with chain.app.services.sessions() as session:
+        mine = next(
+            c
+            for c in personal
+            if session.scalar(
+                select(OfferCode.guest_id).where(
+                    OfferCode.digest == digest(chain.app.services.settings.secret_key, c)
+                )
+            )
+            == marta["id"]
+        )
+    stranger = book_online(
+        guest(chain, "198.51.100.60"),
+        plan="~bday27",
+        stay=stay,
+        code=mine,
+        email="stranger@example.com",
+        name="Someone Else",
+    )
+    assert stranger.status_code == 422 and REFUSED in stranger.text  # someone else's code
+    own = book_online(
+        guest(chain, "198.51.100.61"),
+        plan="~bday27",
+        stay=stay,
+        code=mine,
+        email="marta.rios@example.com",
+        name="Marta Ríos",
+    )
+    assert own.status_code == 303, own.text
+    results = chain.call("manager-hotel", "GET", f"/api/v1/marketing/campaigns/{sent['id']}/results")
+    assert (results["booked_with_code"], results["revenue_with_code_minor"]) == (1, 6000)
+    assert made["kind"] == "birthday"
