@@ -38,7 +38,9 @@ from cloud.guestweb.payment import start_checkout
 from cloud.guestweb.schemas import BookIn, ChoiceIn, SearchIn
 from cloud.i18n.catalog import LANGUAGES
 from cloud.i18n.jinja import current_lang
+from cloud.loyalty.errors import OfferRefused
 from cloud.loyalty.promotions import online as offers_online
+from cloud.loyalty.promotions.terms import REFUSED
 from cloud.notify.outbox import set_opt_out
 from cloud.payments.qr_image import qr_png
 from cloud.reservations.models import Reservation
@@ -97,6 +99,8 @@ async def search(request: Request, site: str) -> Response:
         with sessions() as session:  # the property's name: one small read
             prop = await run_in_threadpool(engine.property_of, session, site)
             values["prop_name"], values["currency"] = prop.name, prop.currency
+            if "for" in request.query_params and "arrival" not in request.query_params:
+                values["for_you"] = await run_in_threadpool(_for_you, request, session, prop, lang)
         if "arrival" in request.query_params:
             try:
                 asked = SearchIn.model_validate(dict(request.query_params))
@@ -139,19 +143,29 @@ async def details(request: Request, site: str) -> Response:
     def chosen() -> dict[str, Any]:
         with sessions() as session:
             prop = engine.property_of(session, site)
-            for offer in engine.offers(session, prop, stay=make_stay(choice.arrival, choice.departure),
-                                       guests=choice.adults + choice.children):
+            found = engine.offers(session, prop, stay=make_stay(choice.arrival, choice.departure),
+                                  guests=choice.adults + choice.children)
+            session.expunge_all()
+            if choice.rate_plan.startswith("~"):  # a chain offer: only as the search shows it
+                found, _unlocking = promotions.visible(
+                    session, found, site=site, code=choice.code, lang=lang, arrival=choice.arrival,
+                    departure=choice.departure, today=services(request).clock().date(),
+                    secret=services(request).settings.secret_key)
+            for offer in found:
                 for plan in offer.plans:
                     if offer.room_type.code == choice.room_type and plan.plan.code == choice.rate_plan:
-                        session.expunge_all()
                         return {"offer": offer, "plan": plan, "currency": prop.currency,
                                 "prop_name": prop.name}
             return {}
 
     try:
+        if choice.code and choice.rate_plan.startswith("~"):
+            _limit(request, "offer", per=offers_online.TRIES_PER_HOUR, window_s=3600)
         found = await run_in_threadpool(chosen)
     except DomainError as exc:
         return _problem(request, site, exc)
+    if not found and choice.code and choice.rate_plan.startswith("~"):
+        return _problem(request, site, OfferRefused(REFUSED))
     if not found:
         return _page(request, site, "problem.html", {"kind": "/problems/reservations/sold-out",
                                                      "detail": ""}, status=409)

@@ -196,6 +196,10 @@ def test_an_offer_code_unlocks_its_offer_once_and_every_refusal_reads_the_same(c
     assert 'data-rate-plan="~vip"' not in visitor.get("/guest/hotel", params=stay).text  # hidden
     opened = visitor.get("/guest/hotel", params={**stay, "code": single.lower().replace("-", " ")})
     assert 'id="offer-applied"' in opened.text and 'data-rate-plan="~vip"' in opened.text
+    hidden = {**stay, "room_type": "std", "rate_plan": "~vip", "adults": "2"}
+    assert (
+        guest(chain, "198.51.100.9").get("/guest/hotel/book", params=hidden).status_code == 409
+    )  # not without it
     first = book_online(visitor, plan="~vip", stay=stay, code=single)
     assert first.status_code == 303, first.text
     with chain.app.services.sessions() as session:
@@ -221,7 +225,24 @@ def test_an_offer_code_unlocks_its_offer_once_and_every_refusal_reads_the_same(c
     )
     assert refused.status_code == 422 and REFUSED in refused.text
     bare = book_online(guest(chain, "198.51.100.3"), plan="~vip", stay=stay, email="third@example.com")
-    assert bare.status_code == 422 and REFUSED in bare.text
+    assert bare.status_code == 409  # without its code the offer reads as any plan not on sale
+    for code in ("", single, "ZZZZZ-ZZZZZ"):  # a form posted straight, past the pages
+        forged = guest(chain, "198.51.100.4").post(
+            "/guest/hotel/book",
+            data={
+                **stay,
+                "room_type": "std",
+                "rate_plan": "~vip",
+                "adults": "2",
+                "children": "0",
+                "form_key": f"forged-form-key-{len(code):04d}",
+                "guest_name": "Forger",
+                "guest_email": "forger@example.com",
+                "pay": "deposit",
+                "offer_code": code,
+            },
+        )
+        assert forged.status_code == 422 and REFUSED in forged.text
     # a cancelled booking gives the use back
     reservation = first.headers["location"].split("/stay/")[1].split("?")[0]
     visitor.post(f"/guest/hotel/stay/{reservation}/cancel")

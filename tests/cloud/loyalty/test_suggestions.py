@@ -72,6 +72,7 @@ def test_the_booking_engine_shows_a_returning_guest_what_they_like_and_nobody_el
     ref = booked.headers["location"].split("/stay/")[1].split("?")[0]
     page = mia.get(f"/guest/hotel/stay/{ref}", params={"lang": "es"})
     assert 'id="for-you"' in page.text and "Doble estándar" in page.text  # her room type, in her language
+    assert 'id="for-you"' in mia.get("/guest/hotel", params={"for": ref}).text  # before any dates too
     search = mia.get("/guest/hotel", params={**when, "for": ref, "lang": "es"})
     assert "Elegido para usted" in search.text
     # a first-time guest, and a visitor with a damaged link, see the page as anyone does
