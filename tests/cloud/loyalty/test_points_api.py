@@ -166,6 +166,10 @@ def test_a_redemption_credits_the_stay_s_folio_and_its_reversal_takes_it_back(ch
     assert sum(c["gross_minor"] for c in folio["charges"] if c["kind"] == "spa") == 0
     entries = chain.call("front_desk-annex", "GET", f"/api/v1/loyalty/members/{member_id}/entries")
     assert [e["points"] for e in entries if e["action"] == f"unredeem:{done['id']}"] == [700]
+    page = chain.client("front_desk-annex").get(
+        f"/loyalty/members/{member_id}", headers={"Accept-Language": "es"}
+    )
+    assert "Canjeado" in page.text and "Anulado" not in page.text and ">redeem<" not in page.text
 
 
 def test_lots_past_their_last_day_expire_on_schedule_once(chain: Chain) -> None:
