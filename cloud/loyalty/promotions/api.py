@@ -3,6 +3,7 @@ property sees what was pushed to it and declines or takes it back; chains set th
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
@@ -115,10 +116,10 @@ def create(request: Request, db: DbSession, user: ChainAdmin, body: PromotionIn)
     return out(db, promo)
 
 
-def _push(db: Session, user: Principal, promo: Promotion, site: str, *, now: object) -> None:
+def _push(db: Session, user: Principal, promo: Promotion, site: str, *, now: datetime) -> None:
     if chain_of(db, site) != user.chain:
         raise InvalidLoyalty(f"property {site!r} is not in your chain")
-    service.push(db, promo, site=site, actor=user, now=now)  # type: ignore[arg-type]
+    service.push(db, promo, site=site, actor=user, now=now)
 
 
 @router.get("/promotions", response_model=list[PromotionOut])

@@ -29,10 +29,15 @@ KINDS = {
     "seasonal": N_("Seasonal offer"),
     "birthday": N_("Birthday offer"),
 }
-RULES = {
-    "percent_off": N_("%% off the base rate"),
-    "amount_off": N_("off the base rate, per night"),
-    "fixed": N_("per night"),
+RULES = {  # a promotion's price, with its value
+    "percent_off": N_("%(value)s%% off the base rate"),
+    "amount_off": N_("%(value)s off the base rate per night, in minor units"),
+    "fixed": N_("%(value)s per night, in minor units"),
+}
+RULE_CHOICES = {
+    "percent_off": N_("Percentage off the base rate"),
+    "amount_off": N_("Amount off the base rate, per night"),
+    "fixed": N_("Fixed price per night"),
 }
 STATES = {"active": N_("On sale"), "opted_out": N_("Declined"), "withdrawn": N_("Withdrawn")}
 WEEKDAY_NAMES = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
@@ -57,6 +62,7 @@ def _page(
             "sites": visible_sites(db, user),
             "kinds": KINDS,
             "rules": RULES,
+            "rule_choices": RULE_CHOICES,
             "states": STATES,
             "weekday_names": WEEKDAY_NAMES,
             "error": error,

@@ -415,3 +415,52 @@ def test_a_birthday_campaign_gives_each_guest_a_code_of_their_own(chain: Chain) 
     results = chain.call("manager-hotel", "GET", f"/api/v1/marketing/campaigns/{sent['id']}/results")
     assert (results["booked_with_code"], results["revenue_with_code_minor"]) == (1, 6000)
     assert made["kind"] == "birthday"
+
+
+def test_headquarters_defines_a_promotion_with_the_portal_s_form_and_a_manager_declines_it(
+    chain: Chain,
+) -> None:
+    admin = chain.client("chain-admin")
+    form = {
+        "code": "autumn",
+        "kind": "seasonal",
+        "name_en": "Autumn",
+        "name_es": "Otoño",
+        "base_plan": "flex",
+        "price_rule": "amount_off",
+        "price_value": "1000",
+        "stay_from": "2027-10-01",
+        "stay_until": "2027-11-01",
+        "min_nights": "1",
+        "opt_out": "on",
+        "multiplier_pct": "100",
+        "bonus_points": "0",
+        "sites": ["hotel", "annex"],
+        "weekdays": ["5", "6"],
+    }
+    bad = admin.post("/loyalty/promotions", data={**form, "stay_until": "2027-09-01"}, follow_redirects=False)
+    assert bad.status_code == 422 and 'id="error"' in bad.text and 'value="autumn"' in bad.text
+    done = admin.post("/loyalty/promotions", data=form, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    made = next(
+        p for p in chain.call("chain-admin", "GET", "/api/v1/loyalty/promotions") if p["code"] == "autumn"
+    )
+    assert (made["names"], made["weekdays"], [s["site"] for s in made["sites"]]) == (
+        {"en": "Autumn", "es": "Otoño"},
+        [5, 6],
+        ["annex", "hotel"],
+    )
+    assert chain.client("manager-hotel").post("/loyalty/promotions", data=form).status_code == 403
+    manager = chain.client("manager-annex")
+    declined = manager.post(
+        f"/loyalty/promotions/{made['id']}/sites/annex", data={"state": "opted_out"}, follow_redirects=False
+    )
+    assert declined.status_code == 303
+    page = manager.get("/loyalty/promotions", headers={"Accept-Language": "es"})
+    assert "Rechazada" in page.text and "Volver a ofrecerla" in page.text
+    assert (
+        chain.client("front_desk-annex")
+        .post(f"/loyalty/promotions/{made['id']}/sites/annex", data={"state": "active"})
+        .status_code
+        == 403
+    )
