@@ -13,6 +13,7 @@ from cloud.guests import models as guests  # noqa: F401
 from cloud.guestweb import models as guestweb  # noqa: F401
 from cloud.housekeeping import models as housekeeping  # noqa: F401
 from cloud.loyalty import models as loyalty  # noqa: F401
+from cloud.loyalty.promotions import models as loyalty_promotions  # noqa: F401
 from cloud.marketing import models as marketing  # noqa: F401
 from cloud.node import models as node  # noqa: F401
 from cloud.notify import models as notify  # noqa: F401

@@ -11,6 +11,9 @@ from cloud.catalog.errors import InvalidRequest
 from cloud.core.nights import Stay
 
 DepositKind = Literal["none", "first_night", "percent", "total"]
+# A rate plan whose code starts so was made by a chain promotion (cloud/loyalty/promotions): the
+# chain keeps it, and a property document neither names nor removes it.
+PROMOTION_PLAN_PREFIX = "~"
 
 
 @dataclass(frozen=True)

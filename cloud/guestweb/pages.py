@@ -31,7 +31,7 @@ from cloud.core.templating import templates
 from cloud.guestweb import booking as engine
 from cloud.guestweb import cancel as guest_cancel
 from cloud.guestweb import checkout as self_checkout
-from cloud.guestweb import extras, phone_key, precheckin, present
+from cloud.guestweb import extras, phone_key, precheckin, present, promotions
 from cloud.guestweb.context import GuestWebContext
 from cloud.guestweb.errors import LinkRefused, TooManyRequests
 from cloud.guestweb.links import BadLink
@@ -40,6 +40,9 @@ from cloud.guestweb.payment import start_checkout
 from cloud.guestweb.schemas import BookIn, ChoiceIn, SearchIn
 from cloud.i18n.catalog import LANGUAGES
 from cloud.i18n.jinja import current_lang
+from cloud.loyalty.errors import OfferRefused
+from cloud.loyalty.promotions import online as offers_online
+from cloud.loyalty.promotions.terms import REFUSED
 from cloud.notify.outbox import set_opt_out
 from cloud.payments.qr_image import qr_png
 from cloud.reservations.models import Reservation
@@ -98,6 +101,8 @@ async def search(request: Request, site: str) -> Response:
         with sessions() as session:  # the property's name: one small read
             prop = await run_in_threadpool(engine.property_of, session, site)
             values["prop_name"], values["currency"] = prop.name, prop.currency
+            if "for" in request.query_params and "arrival" not in request.query_params:
+                values["for_you"] = await run_in_threadpool(_for_you, request, session, prop, lang)
         if "arrival" in request.query_params:
             try:
                 asked = SearchIn.model_validate(dict(request.query_params))
@@ -105,13 +110,21 @@ async def search(request: Request, site: str) -> Response:
                 values["errors"] = _form_errors(exc)
                 return _page(request, site, "search.html", values, status=422)
             _limit(request, "search", per=ctx.settings.guestweb_searches_per_minute, window_s=60)
+            if asked.code:  # offer codes: a smaller allowance, so they cannot be walked
+                _limit(request, "offer", per=offers_online.TRIES_PER_HOUR, window_s=3600)
             stay = make_stay(asked.arrival, asked.departure)
+            now = services(request).clock()
 
             def find() -> list[engine.TypeOffer]:
                 with sessions() as session:
                     prop = engine.property_of(session, site)
                     found = engine.offers(session, prop, stay=stay, guests=asked.adults + asked.children)
                     session.expunge_all()
+                    found, values["unlocking"] = promotions.visible(
+                        session, found, site=site, code=asked.code, lang=lang, today=now.date(),
+                        secret=services(request).settings.secret_key, arrival=asked.arrival,
+                        departure=asked.departure)
+                    values["for_you"] = _for_you(request, session, prop, lang)
                     return found
 
             values["offers"], values["asked"] = await run_in_threadpool(find), asked
@@ -132,8 +145,15 @@ async def details(request: Request, site: str) -> Response:
     def chosen() -> dict[str, Any]:
         with sessions() as session:
             prop = engine.property_of(session, site)
-            for offer in engine.offers(session, prop, stay=make_stay(choice.arrival, choice.departure),
-                                       guests=choice.adults + choice.children):
+            found = engine.offers(session, prop, stay=make_stay(choice.arrival, choice.departure),
+                                  guests=choice.adults + choice.children)
+            session.expunge_all()
+            if choice.rate_plan.startswith("~"):  # a chain offer: only as the search shows it
+                found, _unlocking = promotions.visible(
+                    session, found, site=site, code=choice.code, lang=lang, arrival=choice.arrival,
+                    departure=choice.departure, today=services(request).clock().date(),
+                    secret=services(request).settings.secret_key)
+            for offer in found:
                 for plan in offer.plans:
                     if offer.room_type.code == choice.room_type and plan.plan.code == choice.rate_plan:
                         offered = context_of(request).extras.offered(session, site=site, language=lang)
@@ -145,14 +165,19 @@ async def details(request: Request, site: str) -> Response:
             return {}
 
     try:
+        if choice.code and choice.rate_plan.startswith("~"):
+            _limit(request, "offer", per=offers_online.TRIES_PER_HOUR, window_s=3600)
         found = await run_in_threadpool(chosen)
     except DomainError as exc:
         return _problem(request, site, exc)
+    if not found and choice.code and choice.rate_plan.startswith("~"):
+        return _problem(request, site, OfferRefused(REFUSED))
     if not found:
         return _page(request, site, "problem.html", {"kind": "/problems/reservations/sold-out",
                                                      "detail": ""}, status=409)
     return _page(request, site, "details.html", {
-        "lang": lang, "choice": choice, "form_key": secrets.token_urlsafe(24), "errors": [], **found})
+        "lang": lang, "choice": choice, "form_key": secrets.token_urlsafe(24), "errors": [], **found,
+        "offer_code": choice.code if choice.rate_plan.startswith("~") else ""})
 
 
 @router.post("/{site}/book", response_class=HTMLResponse)
@@ -169,6 +194,8 @@ async def book(request: Request, site: str) -> Response:
                                                      "detail": ", ".join(_form_errors(exc))}, status=422)
     try:
         _limit(request, "book", per=ctx.settings.guestweb_bookings_per_hour, window_s=3600)
+        if asked.offer_code:
+            _limit(request, "offer", per=offers_online.TRIES_PER_HOUR, window_s=3600)
         request_ = Booking(
             property=site, room_type=asked.room_type, rate_plan=asked.rate_plan, arrival=asked.arrival,
             departure=asked.departure, adults=asked.adults, children=asked.children,
@@ -178,8 +205,13 @@ async def book(request: Request, site: str) -> Response:
         def work(session: Session) -> tuple[int, Any]:
             now = app.clock()
             picked = extras.chosen(ctx.extras.offered(session, site=site, language=lang), asked.extras)
+            offer = offers_online.for_booking(  # only a chain promotion's plan is looked up
+                session, secret=app.settings.secret_key, code=asked.offer_code, site=site,
+                plan=asked.rate_plan, arrival=asked.arrival, departure=asked.departure, today=now.date())
             res, held = engine.hold(session, request_, pay=asked.pay, ledger=app.ledger, now=now,
                                     minutes=ctx.settings.guestweb_hold_minutes, matcher=app.matcher)
+            if offer is not None:
+                offers_online.booked(session, offer, res, site=site, now=now)
             added = extras.charge(session, res, picked, guests=asked.adults + asked.children, now=now,
                                   policy=terms.tax_policy(session, app.billing.settings, site))
             if held.pay == "full":
@@ -193,6 +225,19 @@ async def book(request: Request, site: str) -> Response:
         return _problem(request, site, exc)
     ref = stay_link(ctx, body["reservation"], now=app.clock())
     return RedirectResponse(f"/guest/{site}/stay/{ref}?lang={lang}", status_code=303)
+
+
+def _for_you(request: Request, session: Session, prop: Any, lang: str) -> promotions.ForYou:
+    """What a returning guest may like, if they came through their own booking's link (``for``)."""
+    ref = request.query_params.get("for", "")[:400]
+    if not ref:
+        return promotions.ForYou()
+    try:
+        reservation_id = _grant(request, ref)
+    except LinkRefused:
+        return promotions.ForYou()  # a bad or foreign link: the page reads as for anyone
+    return promotions.for_returning(session, reservation_id=reservation_id, site_id=prop.id, site=prop.slug,
+                                    lang=lang)
 
 
 def stay_link(ctx: GuestWebContext, reservation_id: str, *, now: Any) -> str:
@@ -223,9 +268,11 @@ async def stay(request: Request, site: str, ref: str) -> Response:
             folio = folio_of(session, reservation_id)
             payments = [] if folio is None else list(session.scalars(
                 select(Payment).where(Payment.folio_id == folio.id).order_by(Payment.created_at)))
+            for_you = promotions.for_returning(session, reservation_id=res.id, site_id=prop.id, site=site,
+                                               lang=lang)
             session.expunge_all()
             return {"res": res, "held": held, "prop_name": prop.name, "payments": payments,
-                    "now": app.clock()}
+                    "now": app.clock(), "for_you": for_you}
 
     try:
         values = await run_in_threadpool(read, _grant(request, ref))

@@ -17,11 +17,12 @@ class SearchIn(Strict):
     departure: date
     adults: int = Field(default=2, ge=1, le=20)
     children: int = Field(default=0, ge=0, le=20)
+    code: str = Field(default="", max_length=64)  # an offer code, as typed
 
 
 class ChoiceIn(SearchIn):
     room_type: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
-    rate_plan: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
+    rate_plan: str = Field(min_length=1, max_length=32, pattern=r"^~?[A-Za-z0-9_-]+$")  # ~: a chain promotion
 
 
 class BookIn(ChoiceIn):
@@ -33,6 +34,7 @@ class BookIn(ChoiceIn):
     notes: str = Field(default="", max_length=500)
     extras: list[Annotated[str, Field(max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]] = Field(
         default_factory=list, max_length=10)
+    offer_code: str = Field(default="", max_length=64)
 
     @field_validator("guest_phone", mode="before")
     @classmethod

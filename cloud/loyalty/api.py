@@ -11,12 +11,11 @@ from cloud.auth.accounts import visible_sites
 from cloud.auth.audit import audit
 from cloud.auth.deps import GuestDataUser, StaffAdmin, check_property
 from cloud.auth.roles import Principal
-from cloud.core.deps import DbSession, request_time
+from cloud.core.deps import DbSession, request_time, services
 from cloud.guests.api import visible_guest
-from cloud.loyalty import ledger, membership, suggestions, views
-from cloud.loyalty.errors import InvalidLoyalty, MemberNotFound
-from cloud.loyalty.models import Member
-from cloud.loyalty.rules import RULES
+from cloud.loyalty import chain_rules, ledger, membership, redemptions, suggestions, views
+from cloud.loyalty.errors import InvalidLoyalty, MemberNotFound, RedemptionNotFound
+from cloud.loyalty.models import Member, Redemption
 from cloud.loyalty.schemas import (
     SLUG,
     ULID,
@@ -93,6 +92,7 @@ def redeem(
     member, _sites = visible_member(db, user, member_id)
     if body.reservation_id is not None and own_stay(db, user, body.reservation_id)[1].slug != body.site:
         raise InvalidLoyalty("the reservation is not at the property of the redemption")
+    rules = chain_rules.for_site(db, body.site)
     done = ledger.redeem(
         db,
         member.id,
@@ -102,9 +102,11 @@ def redeem(
         actor=f"staff:{user.username}",
         reservation_id=body.reservation_id,
         note=body.note,
-        rules=RULES,
+        rules=rules,
         now=request_time(request),
     )
+    redemptions.on_folio(db, services(request).settings.billing, done, service_kind=body.service_kind,
+                         now=request_time(request))
     audit(
         db,
         user,
@@ -114,17 +116,44 @@ def redeem(
         {"redemption": done.id, "points": done.points, "kind": done.kind},
         site=body.site,
     )
+    return _redemption_out(done, available=member.available)
+
+
+def _redemption_out(done: Redemption, *, available: int) -> RedemptionOut:
     return RedemptionOut(
         id=done.id,
-        member_id=member.id,
+        member_id=done.member_id,
         site=done.site,
         kind=done.kind,
         points=done.points,
         value_minor=done.value_minor,
         currency=done.currency,
         reservation_id=done.reservation_id,
-        available_after=member.available,
+        available_after=available,
+        folio_charge_id=done.folio_charge_id,
+        reversed_at=done.reversed_at,
     )
+
+
+@router.post("/members/{member_id}/redemptions/{redemption_id}/reverse", response_model=RedemptionOut)
+def reverse_redemption(
+    request: Request, db: DbSession, user: GuestDataUser, member_id: MemberId, redemption_id: MemberId
+) -> RedemptionOut:
+    """Undo a redemption at the user's property: the points go back, the folio's allowance is taken back."""
+    member, _sites = visible_member(db, user, member_id)
+    found = db.get(Redemption, redemption_id)
+    if found is None or found.member_id != member.id:
+        raise RedemptionNotFound(f"no redemption {redemption_id!r}")
+    check_property(db, user, found.site)
+    first = found.reversed_at is None
+    done = redemptions.reverse(
+        db, services(request).settings.billing, member.id, found.id, actor=f"staff:{user.username}",
+        rules=chain_rules.for_site(db, found.site), now=request_time(request),
+    )
+    if first:
+        audit(db, user, "loyalty.unredeem", "loyalty_member", member.id,
+              {"redemption": done.id, "points": done.points}, site=done.site)
+    return _redemption_out(done, available=member.available)
 
 
 @router.get("/properties/{site}/settlement", response_model=SettlementOut)

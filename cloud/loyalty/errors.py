@@ -24,3 +24,26 @@ class InsufficientPoints(Conflict):
 class SurveyNotFound(NotFound):
     type_ = "/problems/loyalty/survey-not-found"
     title = "Survey not found"
+
+
+class PromotionNotFound(NotFound):
+    type_ = "/problems/loyalty/promotion-not-found"
+    title = "Promotion not found"
+
+
+class PromotionConflict(Conflict):
+    type_ = "/problems/loyalty/promotion-conflict"
+    title = "Promotion conflict"
+
+
+class OfferRefused(DomainError):
+    """One answer for every refused code (unknown, another hotel's, expired, used up)."""
+
+    status = 422
+    type_ = "/problems/loyalty/offer-refused"
+    title = "Offer code refused"
+
+
+class RedemptionNotFound(NotFound):
+    type_ = "/problems/loyalty/redemption-not-found"
+    title = "Redemption not found"

@@ -132,6 +132,9 @@ class Redemption(Base):
     reservation_id: Mapped[str | None] = mapped_column(String(26), nullable=True)
     note: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    folio_charge_id: Mapped[str | None] = mapped_column(String(26), nullable=True)  # the allowance line
+    folio_kind: Mapped[str | None] = mapped_column(String(16), nullable=True)  # the kind it allowed
+    reversed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
     __table_args__ = (
         CheckConstraint("points > 0 AND value_minor >= 0", name="positive"),

@@ -10,11 +10,26 @@ from fastapi.responses import HTMLResponse
 from cloud.auth.deps import GuestDataUser
 from cloud.core.deps import DbSession
 from cloud.core.templating import templates
+from cloud.i18n.labels import N_
 from cloud.loyalty import views
 from cloud.loyalty.api import visible_member
 from cloud.loyalty.schemas import ULID
 
 router = APIRouter(prefix="/loyalty", include_in_schema=False)
+# what the member page shows for the ledger's stored codes (translated in the template)
+NAMES = {
+    "member": N_("Member"),
+    "silver": N_("Silver"),
+    "gold": N_("Gold"),
+    "pending": N_("Pending"),
+    "confirm": N_("Confirmed"),
+    "earn": N_("Earned"),
+    "redeem": N_("Redeemed"),
+    "reverse": N_("Taken back"),
+    "expire": N_("Expired"),
+    "available": N_("Available"),
+    "reversed": N_("Reversed"),
+}
 
 
 @router.get("/members/{member_id}", response_class=HTMLResponse)
@@ -30,5 +45,6 @@ def member_page(
             "entries": views.entries_of(db, member),
             "lots": views.lots_out(db, member),
             "active": "guests",
+            "names": NAMES,
         },
     )

@@ -11,6 +11,9 @@ ULID = r"^[0-9A-HJKMNP-TV-Z]{26}$"
 SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
 
 
+ServiceKind = Literal["minibar", "restaurant", "laundry", "spa", "transport", "late_checkout"]
+
+
 class EnrollIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -25,6 +28,8 @@ class RedemptionIn(BaseModel):
     points: int = Field(gt=0, le=10_000_000)
     reservation_id: str | None = Field(default=None, pattern=ULID)
     note: str = Field(default="", max_length=200)
+    # what a service redemption pays for on the stay's folio (nights and upgrades: the room)
+    service_kind: ServiceKind | None = None
 
 
 class Benefits(BaseModel):
@@ -85,6 +90,8 @@ class RedemptionOut(BaseModel):
     currency: str
     reservation_id: str | None
     available_after: int
+    folio_charge_id: str | None = None  # the allowance line on the stay's folio
+    reversed_at: datetime | None = None
 
 
 class SettlementOut(BaseModel):

@@ -12,12 +12,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cloud.billing.models import Folio, Payment
+from cloud.billing.settings import BillingSettings
 from cloud.catalog.models import Property
 from cloud.core.nights import local_instant
-from cloud.loyalty import stays
+from cloud.loyalty import chain_rules, stays
 from cloud.loyalty.feedback.service import Surveys
 from cloud.loyalty.feedback.survey import mid_stay_day
 from cloud.loyalty.models import Entry
+from cloud.loyalty.promotions import codes, packages
 from cloud.loyalty.rules import EarningRules
 from cloud.reservations.models import Reservation
 from cloud.reservations.stays.guest_history import StayHistory
@@ -28,8 +30,16 @@ from mqtt.envelope import utcnow
 class LoyaltyLedger:
     """The app's stay ledger, with pending points on booking and their reversal on cancelling."""
 
-    def __init__(self, inner: StayLedger, *, rules: EarningRules, surveys: Surveys) -> None:
+    def __init__(
+        self,
+        inner: StayLedger,
+        *,
+        rules: EarningRules,
+        surveys: Surveys,
+        billing: BillingSettings | None = None,
+    ) -> None:
         self.inner, self.rules, self.surveys = inner, rules, surveys
+        self.billing = billing or BillingSettings()
 
     def booked(self, session: Session, res: Reservation, *, now: datetime) -> None:
         self.inner.booked(session, res, now=now)
@@ -41,9 +51,11 @@ class LoyaltyLedger:
     def cancelled(self, session: Session, res: Reservation, *, now: datetime) -> None:
         self.inner.cancelled(session, res, now=now)
         stays.cancelled(session, res, rules=self.rules, now=now)
+        codes.release(session, reservation_id=res.id, now=now)  # an offer code's use goes back
 
     def checked_in(self, session: Session, res: Reservation, *, now: datetime) -> None:
         self.inner.checked_in(session, res, now=now)
+        packages.checked_in(session, self.billing, res, now=now)  # a package's extras on the folio
         day = mid_stay_day(res.arrival, res.departure)
         prop = session.get(Property, res.property_id)
         if day is not None and prop is not None:  # a longer stay: a check the morning after arrival
@@ -72,7 +84,7 @@ class LoyaltyHistory:
     def record(self, session: Session, res: Reservation) -> None:
         self.inner.record(session, res)
         now = res.checked_out_at or utcnow()
-        stays.checked_out(session, res, rules=self.rules, now=now)
+        stays.checked_out(session, res, rules=chain_rules.for_stay(session, res), now=now)
         self.surveys.open(session, res, kind="post_stay", now=now)
 
 
@@ -97,6 +109,6 @@ class RefundPoints:
             res,
             refund_minor=refund.amount_minor,
             action=action,
-            rules=self.rules,
+            rules=chain_rules.for_stay(session, res),
             now=refund.created_at,
         )

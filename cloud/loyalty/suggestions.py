@@ -16,12 +16,14 @@ from sqlalchemy.orm import Session
 
 from cloud.billing.models import Charge, Folio
 from cloud.catalog.models import Property, RoomType
+from cloud.i18n.labels import N_
 from cloud.loyalty import membership
 from cloud.loyalty.models import MemberProfile
 from cloud.loyalty.recommend import Suggestion, recommend
 from cloud.reservations.models import Reservation
 
 NOT_EXTRAS = ("room_night", "cancellation", "no_show")
+TIER_NAMES = {"member": N_("Member"), "silver": N_("Silver"), "gold": N_("Gold")}  # translated on the page
 LEARN_FROM = 2000  # the chain's latest stays that similar guests' habits are read from
 
 
@@ -81,4 +83,9 @@ def stay_panel(db: Session, res: Reservation, prop: Property, *, now: datetime) 
     if res.guest_id is None:
         return {}
     member = membership.member_of_guest(db, res.guest_id)
-    return {"member": member, "suggestions": for_guest(db, guest_id=res.guest_id, site=prop.slug)}
+    tier = None if member is None else TIER_NAMES.get(member.tier, member.tier)
+    return {
+        "member": member,
+        "tier": tier,
+        "suggestions": for_guest(db, guest_id=res.guest_id, site=prop.slug),
+    }

@@ -8,18 +8,21 @@ from fastapi import FastAPI
 
 from cloud.guests.context import build_guests
 from cloud.loyalty import api, pages, suggestions
+from cloud.loyalty.expiry import ExpiryWorker
 from cloud.loyalty.feedback import api as survey_api
 from cloud.loyalty.feedback import pages as survey_pages
 from cloud.loyalty.feedback.service import Surveys
 from cloud.loyalty.guest_link import RegistryMatcher
+from cloud.loyalty.promotions import api as promotions_api
+from cloud.loyalty.promotions import pages as promotions_pages
 from cloud.loyalty.rules import RULES
 from cloud.loyalty.stay_hooks import LoyaltyHistory, LoyaltyLedger, RefundPoints
 from cloud.reservations.stays.guest_history import StayHistory
 from cloud.reservations.stays.ledger import StayLedger
-from cloud.settings import Settings
 
 if TYPE_CHECKING:
     from cloud.services import Services
+    from cloud.settings import Settings
 
 
 def wrap(
@@ -29,7 +32,7 @@ def wrap(
     surveys = Surveys(
         vault=build_guests(settings.guests).vault, base_url=settings.guestweb.guestweb_public_url, rules=RULES
     )
-    return LoyaltyLedger(ledger, rules=RULES, surveys=surveys), LoyaltyHistory(
+    return LoyaltyLedger(ledger, rules=RULES, surveys=surveys, billing=settings.billing), LoyaltyHistory(
         history, rules=RULES, surveys=surveys
     )
 
@@ -42,3 +45,6 @@ def install(app: FastAPI, services: Services) -> None:
     app.include_router(pages.router)
     app.include_router(survey_api.router)
     app.include_router(survey_pages.router)
+    app.include_router(promotions_api.router)
+    app.include_router(promotions_pages.router)
+    services.workers.append(ExpiryWorker(services.sessions, clock=services.clock))  # lots past their last day

@@ -32,6 +32,7 @@ def mailer(request: Request) -> campaigns.Mailer:
         vault=app.guests.vault,
         signer=UnsubscribeSigner(app.settings.secret_key),
         base_url=app.settings.guestweb.guestweb_public_url,
+        secret=app.settings.secret_key,
     )
 
 

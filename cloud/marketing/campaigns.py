@@ -16,6 +16,8 @@ from cloud.billing.stay_ledger import whatsapp_number
 from cloud.catalog.models import Property
 from cloud.guests.models import Guest
 from cloud.guests.vault import Vault
+from cloud.loyalty.promotions import codes
+from cloud.loyalty.promotions.models import OfferCode, OfferUse, Promotion
 from cloud.marketing.audience import facts_of
 from cloud.marketing.errors import AlreadySent, InvalidMarketing
 from cloud.marketing.models import Campaign, Consent, Segment, Send
@@ -46,6 +48,7 @@ class Mailer:
     vault: Vault
     signer: UnsubscribeSigner
     base_url: str
+    secret: str = ""  # offer codes' key: a campaign naming a chain promotion gives each guest their own code
 
     def send(self, session: Session, campaign: Campaign, *, actor: Principal, now: datetime) -> int:
         """Queue the campaign to its segment's opted-in guests (each once); returns how many."""
@@ -59,13 +62,17 @@ class Mailer:
         )
         facts = facts_of(session, self.vault, sites=rules.sites, currency=currency)
         chosen = audience(facts, rules, channel=campaign.channel, today=now.date())
+        promo = personal_offer(session, campaign) if self.secret else None
         for guest_id in chosen:
-            self._one(session, campaign, guest_id, now=now)
+            self._one(session, campaign, guest_id, now=now, promo=promo)
         campaign.status, campaign.sent_at = "sent", now
-        audit(session, actor, "marketing.send", "campaign", campaign.id, {"sent": len(chosen)})
+        detail = {"sent": len(chosen), "personal_codes": promo.code if promo else None}
+        audit(session, actor, "marketing.send", "campaign", campaign.id, detail)
         return len(chosen)
 
-    def _one(self, session: Session, campaign: Campaign, guest_id: str, *, now: datetime) -> None:
+    def _one(
+        self, session: Session, campaign: Campaign, guest_id: str, *, now: datetime, promo: Promotion | None
+    ) -> None:
         guest = session.get(Guest, guest_id)
         consent = session.get(Consent, guest_id)
         data = self.vault.open(guest) if guest else None
@@ -84,9 +91,21 @@ class Mailer:
         )
         page_lang = {"zh": "zh-Hans"}.get(language, language)
         stop = f"{self.base_url.rstrip('/')}/guest/unsubscribe/{self.signer.sign(guest_id)}?lang={page_lang}"
-        body = str(text["body"]).replace("{name}", data.name) + (
-            f"\n\n{campaign.offer_code}" if campaign.offer_code else ""
-        )
+        offer = campaign.offer_code
+        if promo is not None:  # one code for this guest, used once, until the offer's last night
+            (offer,) = codes.issue(
+                session,
+                promo,
+                secret=self.secret,
+                count=1,
+                max_uses=1,
+                now=now,
+                valid_until=promo.stay_until - timedelta(days=1),
+                guest_id=guest_id,
+                actor=f"campaign:{campaign.id}",
+                audited=False,
+            )
+        body = str(text["body"]).replace("{name}", data.name) + (f"\n\n{offer}" if offer else "")
         if campaign.channel == "email" and data.email:
             pixel = f"{self.base_url.rstrip('/')}/guest/m/{send.id}.gif"
             recipient, template, payload = (
@@ -111,6 +130,19 @@ class Mailer:
             now=now,
             site=guest.site,
         )
+
+
+def personal_offer(session: Session, campaign: Campaign) -> Promotion | None:
+    """The chain promotion a campaign's offer code names (a birthday offer, say), if any."""
+    if not campaign.offer_code:
+        return None
+    return session.scalar(
+        select(Promotion).where(
+            Promotion.chain == campaign.chain,
+            Promotion.code == campaign.offer_code.lower(),
+            Promotion.status == "active",
+        )
+    )
 
 
 def _email(body: str, subject: str, stop: str, pixel: str) -> dict[str, Any]:
@@ -141,6 +173,12 @@ def results(session: Session, campaign: Campaign) -> dict[str, Any]:
         )
         if total:
             booked, revenue = booked + 1, revenue + int(total)
+    with_code = session.execute(
+        select(func.count(OfferUse.id), func.coalesce(func.sum(Reservation.total_minor), 0))
+        .join(OfferCode, OfferCode.id == OfferUse.code_id)
+        .join(Reservation, Reservation.id == OfferUse.reservation_id)
+        .where(OfferCode.created_by == f"campaign:{campaign.id}", OfferUse.released_at.is_(None))
+    ).one()
     return {
         "campaign": campaign.id,
         "status": campaign.status,
@@ -148,6 +186,8 @@ def results(session: Session, campaign: Campaign) -> dict[str, Any]:
         "opened": sum(1 for s in sends if s.opened_at is not None),
         "booked": booked,
         "revenue_minor": revenue,
+        "booked_with_code": int(with_code[0]),
+        "revenue_with_code_minor": int(with_code[1]),
     }
 
 

@@ -69,3 +69,5 @@ class Results(BaseModel):
     opened: int
     booked: int
     revenue_minor: int
+    booked_with_code: int = 0  # bookings that used the campaign's personal offer codes
+    revenue_with_code_minor: int = 0

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from cloud.catalog.charges import ServiceItem, Tax, TaxCategory
 from cloud.catalog.models import CardArea, Floor, Property, RatePlan, RatePrice, Restriction, Room, RoomType
+from cloud.catalog.pricing import PROMOTION_PLAN_PREFIX
 from cloud.reservations.models import RoomAllocation
 from cloud.setup.document import (
     WEEKDAYS,
@@ -43,7 +44,7 @@ def export(session: Session, site: str, *, today: date | None = None) -> Propert
         raise UnknownProperty(f"no property {site!r}")
     floors = {f.id: f for f in _rows(session, Floor, prop)}
     types = {t.id: t for t in _rows(session, RoomType, prop)}
-    plans = {p.id: p for p in _rows(session, RatePlan, prop)}
+    plans = {p.id: p for p in _rows(session, RatePlan, prop) if not p.code.startswith(PROMOTION_PLAN_PREFIX)}
     rooms = {r.id: r for r in _rows(session, Room, prop)}
     categories = {c.id: c for c in _rows(session, TaxCategory, prop)}
     return PropertyDocument(
@@ -56,7 +57,8 @@ def export(session: Session, site: str, *, today: date | None = None) -> Propert
         prices=_prices(session, plans, types),
         restrictions=tuple(
             sorted(
-                (_restriction(r, plans, types) for r in _rows(session, Restriction, prop)),
+                (_restriction(r, plans, types) for r in _rows(session, Restriction, prop)
+                 if r.rate_plan_id is None or r.rate_plan_id in plans),  # not a chain promotion's
                 key=restriction_key,
             )
         ),

@@ -22,7 +22,7 @@ from cloud.billing.stay_ledger import whatsapp_number
 from cloud.catalog.models import Property
 from cloud.guests.models import Guest
 from cloud.guests.vault import Vault
-from cloud.loyalty import ledger, membership
+from cloud.loyalty import chain_rules, ledger, membership
 from cloud.loyalty.errors import InvalidLoyalty, SurveyNotFound
 from cloud.loyalty.feedback import texts
 from cloud.loyalty.feedback.survey import BadAnswer, check
@@ -146,17 +146,18 @@ class Surveys:
         member = membership.member_of_guest(session, survey.guest_id)
         if member is not None and survey.kind == "post_stay":
             locked = membership.load(session, member.id, lock=True)
+            rules = chain_rules.for_chain(session, locked.chain)
             ledger.award(
                 session,
                 locked,
                 site=survey.site,
-                points=self.rules.per_survey,
+                points=rules.per_survey,
                 action=f"survey:{survey.id}",
                 actor="guest:survey",
-                rules=self.rules,
+                rules=rules,
                 now=now,
             )
-            survey.points = self.rules.per_survey
+            survey.points = rules.per_survey
         audit(
             session,
             "guest:survey",

@@ -62,12 +62,12 @@ def _document(site: str, chain: str, number: int) -> bytes:
 
 
 @contextmanager
-def chain_app() -> Iterator[Chain]:
+def chain_app(database_url: str | None = None) -> Iterator[Chain]:
+    """The chain on a SQLite file of its own, or on ``database_url`` (a migrated PostgreSQL copy)."""
     folder = tempfile.TemporaryDirectory(prefix="posada-loyalty-")
     clock = Clock()
-    app = create_app(
-        Settings(database_url=f"sqlite:///{Path(folder.name) / 'chain.db'}", mqtt_enabled=False), clock=clock
-    )
+    url = database_url or f"sqlite:///{Path(folder.name) / 'chain.db'}"
+    app = create_app(Settings(database_url=url, mqtt_enabled=False), clock=clock)
     chain = Chain(app, clock)
     ctx = app.services.auth
     with app.services.sessions.begin() as session:

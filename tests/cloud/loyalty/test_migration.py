@@ -17,6 +17,13 @@ LOYALTY = {
     "loyalty_redemptions",
 }
 MARKETING = {"marketing_consents", "marketing_segments", "marketing_campaigns", "marketing_sends"}
+PROMOTIONS = {
+    "loyalty_promotions",
+    "loyalty_promotion_sites",
+    "loyalty_offer_codes",
+    "loyalty_offer_uses",
+    "loyalty_chain_rules",
+}
 
 
 def test_the_loyalty_and_marketing_branches_go_down_and_up_again(db_url: str) -> None:
@@ -24,6 +31,11 @@ def test_the_loyalty_and_marketing_branches_go_down_and_up_again(db_url: str) ->
     try:
         upgrade(engine)
         config = alembic_config(engine)
+        command.downgrade(config, "loyalty_0003")  # redemptions lose their folio columns
+        columns = {c["name"] for c in inspect(engine).get_columns("loyalty_redemptions")}
+        assert "folio_charge_id" not in columns and "reversed_at" not in columns
+        command.downgrade(config, "loyalty_0002")  # promotions, codes and chain rules go
+        assert not PROMOTIONS & set(inspect(engine).get_table_names())
         command.downgrade(config, "loyalty_0001")  # the surveys go, the points stay
         tables = set(inspect(engine).get_table_names())
         assert "loyalty_surveys" not in tables and tables >= LOYALTY
@@ -32,6 +44,9 @@ def test_the_loyalty_and_marketing_branches_go_down_and_up_again(db_url: str) ->
         tables = set(inspect(engine).get_table_names())
         assert not (LOYALTY | MARKETING) & tables and {"guests", "reservations"} <= tables
         upgrade(engine)
-        assert LOYALTY | MARKETING | {"loyalty_surveys"} <= set(inspect(engine).get_table_names())
+        assert LOYALTY | MARKETING | PROMOTIONS | {"loyalty_surveys"} <= set(
+            inspect(engine).get_table_names()
+        )
+        assert "reversed_at" in {c["name"] for c in inspect(engine).get_columns("loyalty_redemptions")}
     finally:
         engine.dispose()

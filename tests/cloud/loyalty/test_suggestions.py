@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from tests.cloud.loyalty.chain import Chain
+from tests.cloud.loyalty.promotions import book_online, guest
 from tests.cloud.loyalty.stays import book, stay
 
 LEO = {"guest_name": "Leo Braun", "guest_email": "leo.braun@example.com", "preferences": {"floor": "high"}}
@@ -53,3 +54,34 @@ def test_the_desk_sees_a_guest_s_habits_on_the_stay_page_and_over_the_api(chain:
     page = chain.client("front_desk-hotel").get(f"/reservations/{nxt['id']}")
     assert page.status_code == 200 and "pref:floor=high" in page.text and "2 of 2" in page.text
     chain.call("front_desk-rival", "GET", f"/api/v1/loyalty/guests/{nxt['guest_id']}/recommendations", 404)
+
+
+def test_the_booking_engine_shows_a_returning_guest_what_they_like_and_nobody_else(chain: Chain) -> None:
+    stay(
+        chain,
+        "hotel",
+        arrival=date(2027, 11, 1),
+        nights=1,
+        guest_name="Mia Roth",
+        guest_email="mia.roth@example.com",
+    )
+    when = {"arrival": "2027-11-15", "departure": "2027-11-16"}
+    mia = guest(chain, "203.0.113.40")
+    booked = book_online(mia, plan="flex", stay=when, email="mia.roth@example.com", name="Mia Roth")
+    assert booked.status_code == 303, booked.text
+    ref = booked.headers["location"].split("/stay/")[1].split("?")[0]
+    page = mia.get(f"/guest/hotel/stay/{ref}", params={"lang": "es"})
+    assert 'id="for-you"' in page.text and "Doble estándar" in page.text  # her room type, in her language
+    assert 'id="for-you"' in mia.get("/guest/hotel", params={"for": ref}).text  # before any dates too
+    search = mia.get("/guest/hotel", params={**when, "for": ref, "lang": "es"})
+    assert "Elegido para usted" in search.text
+    # a first-time guest, and a visitor with a damaged link, see the page as anyone does
+    first = book_online(
+        guest(chain, "203.0.113.41"), plan="flex", stay=when, email="new.one@example.com", name="New One"
+    )
+    first_ref = first.headers["location"].split("/stay/")[1].split("?")[0]
+    assert 'id="for-you"' not in guest(chain, "203.0.113.41").get(f"/guest/hotel/stay/{first_ref}").text
+    other = guest(chain, "203.0.113.42").get("/guest/hotel", params={**when, "for": ref[:-2] + "xx"})
+    assert (
+        other.status_code == 200 and 'id="for-you"' not in other.text and "Chosen for you" not in other.text
+    )
