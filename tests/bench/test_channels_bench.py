@@ -121,7 +121,7 @@ def _pusher(sessions: sessionmaker[Session], client: httpx.Client, interval: flo
         sessions,
         clock=lambda: NOW,
         settings=PushSettings(horizon_days=365, interval_s=interval),
-        port_for=lambda ch: OtaChannel(client, url=ch.endpoint_url or "", secret=None, clock=lambda: NOW),
+        port_for=lambda ch: OtaChannel(client, url=ch.endpoint_url or "", clock=lambda: NOW),
     )
 
 
@@ -135,7 +135,7 @@ def _reference(ota: standin.StandInOta, client: httpx.Client, rounds: int = 50) 
         after_tax=False,
         items=(AriItem("T00", None, (AriRange(TODAY, TODAY, NightAri(3, 9000)),)),),
     )
-    port = OtaChannel(client, url=ota.url, secret=None, clock=lambda: NOW)
+    port = OtaChannel(client, url=ota.url, clock=lambda: NOW)
     times = []
     for _ in range(rounds):
         start = time.perf_counter()

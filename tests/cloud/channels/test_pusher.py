@@ -42,7 +42,7 @@ def pusher(
         sessions,
         clock=lambda: NOW,
         settings=PushSettings(horizon_days=60),
-        port_for=lambda ch: OtaChannel(client, url=ch.endpoint_url or "", secret=None, clock=lambda: NOW),
+        port_for=lambda ch: OtaChannel(client, url=ch.endpoint_url or "", clock=lambda: NOW),
     )
     client.close()
 
