@@ -51,7 +51,8 @@ class Channel(Base):
     calls_per_minute: Mapped[int] = mapped_column(Integer, default=20)
     # what we present to the channel (requestor id and password, basic or bearer): sealed, never shown
     credentials: Mapped[dict[str, Any] | None] = mapped_column(
-        "credentials_enc", SealedJson("channels.credentials"), nullable=True)
+        "credentials_enc", SealedJson("channels.credentials"), nullable=True
+    )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     __table_args__ = (
@@ -103,7 +104,8 @@ class ChannelReservation(Base):
     total_minor: Mapped[int] = mapped_column(Integer, default=0)
     currency: Mapped[str] = mapped_column(String(3))
     detail: Mapped[dict[str, Any]] = mapped_column(
-        "detail_enc", SealedJson("channel_reservations.detail"), default=dict)  # the guest's e-mail, phone
+        "detail_enc", SealedJson("channel_reservations.detail"), default=dict
+    )  # the guest's e-mail, phone
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from cloud.catalog.models import Property, RatePlan, RoomType
@@ -36,22 +36,27 @@ def plan(session: Session, *, now: datetime, horizon_days: int) -> int:
     active channels read in one more, and the queue merged in one: a round costs a few queries
     however many bookings it follows."""
     taken = select(ChannelChange.id).order_by(ChannelChange.id).limit(BATCH)
+    type_prop = select(RoomType.property_id).where(RoomType.id == ChannelChange.room_type_id).correlate(ChannelChange)
+    plan_prop = select(RatePlan.property_id).where(RatePlan.id == ChannelChange.rate_plan_id).correlate(ChannelChange)
     marks = session.execute(
         delete(ChannelChange)
         .where(ChannelChange.id.in_(taken))
         .returning(
-            ChannelChange.property_id,
+            func.coalesce(
+                ChannelChange.property_id, type_prop.scalar_subquery(), plan_prop.scalar_subquery()
+            ),
             ChannelChange.room_type_id,
             ChannelChange.rate_plan_id,
             ChannelChange.first_night,
             ChannelChange.last_night,
+            ChannelChange.property_id.label("marked_property"),  # only restrictions mark it
         )
     ).all()
     if not marks:
         return 0
-    changes = [Mark(*row) for row in marks]
+    changes = [Mark(*row[:5], restriction=row[5] is not None) for row in marks]
     wanted: dict[Key, list[tuple[date, date]]] = defaultdict(list)
-    found = _by_property(session, changes)
+    found = _by_property(changes)
     active = _active(session, set(found))
     for prop_id, prop_changes in found.items():
         channels = active.get(prop_id)
@@ -76,13 +81,14 @@ def plan(session: Session, *, now: datetime, horizon_days: int) -> int:
 
 @dataclass(frozen=True)
 class Mark:
-    """A change mark as taken from ``channel_changes``."""
+    """A change mark as taken from ``channel_changes`` (with its property, however it was marked)."""
 
     property_id: int | None
     room_type_id: int | None
     rate_plan_id: int | None
     first_night: date | None
     last_night: date | None
+    restriction: bool
 
 
 def _merge_into_queue(session: Session, wanted: dict[Key, list[tuple[date, date]]], *, now: datetime) -> None:
@@ -173,18 +179,11 @@ def _add(session: Session, key: Key, *, first: date, last: date, now: datetime) 
     )
 
 
-def _by_property(session: Session, changes: list[Mark]) -> dict[int, list[Mark]]:
-    type_ids = {c.room_type_id for c in changes if c.room_type_id is not None and c.property_id is None}
-    plan_ids = {c.rate_plan_id for c in changes if c.rate_plan_id is not None and c.property_id is None}
-    types = dict(session.execute(select(RoomType.id, RoomType.property_id).where(RoomType.id.in_(type_ids))).all())
-    plans = dict(session.execute(select(RatePlan.id, RatePlan.property_id).where(RatePlan.id.in_(plan_ids))).all())
+def _by_property(changes: list[Mark]) -> dict[int, list[Mark]]:
     out: dict[int, list[Mark]] = defaultdict(list)
     for change in changes:
-        prop = (
-            change.property_id or types.get(change.room_type_id or -1) or plans.get(change.rate_plan_id or -1)
-        )
-        if prop is not None:
-            out[prop].append(change)
+        if change.property_id is not None:  # None: its type or plan is gone
+            out[change.property_id].append(change)
     return out
 
 
@@ -204,8 +203,8 @@ def _active(session: Session, prop_ids: set[int]) -> dict[int, list[tuple[Channe
 
 
 def _kinds(change: Mark) -> tuple[MessageKind, ...]:
-    if change.property_id is not None:
-        return RESTRICTIONS  # rate_restrictions carry their property
+    if change.restriction:
+        return RESTRICTIONS
     return RATES if change.rate_plan_id is not None else INVENTORY
 
 

@@ -12,16 +12,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy import delete, select, tuple_
 from sqlalchemy.orm import Session, sessionmaker
 
-from cloud.catalog.models import Property, RoomType
+from cloud.catalog.models import Property
 from cloud.channels import outbox
-from cloud.channels.ari import AriReader
+from cloud.channels.ari import AriCatalog, AriReader
 from cloud.channels.models import Channel, ChannelMapping, ChannelMessage
 from cloud.channels.pacing import Pace, backoff
 from cloud.channels.port import AriItem, AriUpdate, ChannelPort, coalesce, occupancy_prices, weekly
-from cloud.channels.status import note_sync
+from cloud.channels.status import note_syncs
 from cloud.channels.wakeup import Wakeup
 from cloud.core.clock import Clock
 from cloud.core.delivery import DeliveryError
@@ -59,8 +59,12 @@ class AriPusher:
         self.wake = wake or Wakeup()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._pool = ThreadPoolExecutor(max_workers=self.settings.parallel, thread_name_prefix="channels-send")
+        self._pool = ThreadPoolExecutor(
+            max_workers=self.settings.parallel, thread_name_prefix="channels-send"
+        )
         self._next_s: float | None = None  # seconds until something deferred is due
+        self.rounds = self.requests = 0  # for the log line at stop
+        self.catalog = AriCatalog()
 
     def start(self) -> None:
         self.wake.start()
@@ -89,15 +93,34 @@ class AriPusher:
         return longest if self._next_s is None else max(0.01, min(self._next_s, longest))
 
     def tick(self) -> int:
-        """Plan the marks, then send what is due; answers the requests sent."""
+        """Rounds until nothing more is due now (or the channels' pace says wait); answers the
+        requests sent."""
+        sent = 0
+        while True:
+            count, more = self._round()
+            sent += count
+            if not (more and count):
+                break
+        self.rounds += 1
+        self.requests += sent
+        return sent
+
+    def _round(self) -> tuple[int, bool]:
+        """Plan the marks, read what is due for every channel and its ARI in one transaction (a
+        few statements however many channels and bookings), send to the channels in parallel,
+        record every outcome in one more transaction."""
         now = self.clock()
         with self.sessions.begin() as session:
             outbox.plan(session, now=now, horizon_days=self.settings.horizon_days)
-            due, later = self._due_channels(session, now)
-        self._next_s = later
-        if len(due) <= 1 or self.settings.parallel <= 1:
-            return sum(self._drain(channel_id) for channel_id in due)
-        return sum(self._pool.map(self._drain, due))
+            batches = self._batches(session, now)
+        if len(batches) > 1:
+            outcomes = list(self._pool.map(self._push, batches))
+        else:
+            outcomes = [self._push(b) for b in batches]
+        if outcomes:
+            self._record(outcomes)
+        answered = [b for b, error in outcomes if error is None or error.permanent]
+        return len(answered), any(b.more for b in answered)
 
     def nightly(self) -> None:
         now = self.clock()
@@ -110,86 +133,84 @@ class AriPusher:
             ):
                 outbox.resync(session, channel, now=now, horizon_days=self.settings.horizon_days)
 
-    def _due_channels(self, session: Session, now: datetime) -> tuple[list[int], float | None]:
-        """Channels with a message due now, and the seconds until the next deferred one."""
-        due, later = [], None
-        for channel_id, first_at in session.execute(
-            select(ChannelMessage.channel_id, func.min(ChannelMessage.next_at))
-            .where(ChannelMessage.status == "queued")
-            .group_by(ChannelMessage.channel_id)
-        ).all():
-            wait = (first_at - now).total_seconds()
-            if wait <= 0:
-                due.append(channel_id)
-            else:
-                later = wait if later is None else min(later, wait)
-        return due, later
-
-    def _drain(self, channel_id: int) -> int:
-        sent = 0
-        while self._send_one(channel_id):
-            sent += 1
-        return sent
-
-    def _send_one(self, channel_id: int) -> bool:
-        now = self.clock()
-        with self.sessions() as session:
-            channel = session.get(Channel, channel_id)
-            if channel is None or channel.paused:
-                return False
-            pace = self.paces.setdefault(channel_id, Pace(channel.calls_per_minute))
-            pace.per_minute = channel.calls_per_minute
-            wait = pace.wait(time.monotonic())
-            if wait > 0:
-                self._next_s = wait if self._next_s is None else min(self._next_s, wait)
-                return False
-            batch = self._batch(session, channel, now)
-            if batch is None:
-                return False
-            update, sent = batch
-            port = self.port_for(channel)
-        pace.called(time.monotonic())
-        try:
-            if update.items:
-                port.push(update)
-        except DeliveryError as exc:
-            self._failed(channel_id, sent, exc, pace)
-            return exc.permanent  # a refused message is set aside; a channel that is down waits
-        self._done(channel_id, sent)
-        return True
-
-    def _batch(
-        self, session: Session, channel: Channel, now: datetime
-    ) -> tuple[AriUpdate, list[Sent]] | None:
+    def _batches(self, session: Session, now: datetime) -> list[Batch]:
+        """Per channel due and within its pace, its next request (the oldest due message's kind)."""
         queued = list(
             session.scalars(
                 select(ChannelMessage)
-                .where(
-                    ChannelMessage.channel_id == channel.id,
-                    ChannelMessage.status == "queued",
-                    ChannelMessage.next_at <= now,
-                )
+                .where(ChannelMessage.status == "queued")
                 .order_by(ChannelMessage.id)
-                .limit(self.settings.batch_max * 4)
+                .limit(self.settings.batch_max * 20)
             )
         )
-        if not queued:
-            return None
-        kind = queued[0].kind
-        rows = [r for r in queued if r.kind == kind][: self.settings.batch_max]
-        prop = session.get(Property, channel.property_id)
-        assert prop is not None
-        codes = {
-            (m.room_type_id, m.rate_plan_id): m
-            for m in session.scalars(select(ChannelMapping).where(ChannelMapping.channel_id == channel.id))
+        later = [(m.next_at - now).total_seconds() for m in queued if m.next_at > now]
+        self._next_s = min(later) if later else None
+        due: dict[int, list[ChannelMessage]] = {}
+        for m in queued:
+            if m.next_at <= now:
+                due.setdefault(m.channel_id, []).append(m)
+        if not due:
+            return []
+        channels = {
+            c.id: (c, p)
+            for c, p in session.execute(
+                select(Channel, Property)
+                .join(Property, Property.id == Channel.property_id)
+                .where(Channel.id.in_(due), Channel.paused.is_(False))
+            ).all()
         }
+        mappings: dict[int, list[ChannelMapping]] = {}
+        for m in session.scalars(select(ChannelMapping).where(ChannelMapping.channel_id.in_(channels))):
+            mappings.setdefault(m.channel_id, []).append(m)
+        chosen: list[tuple[int, list[ChannelMessage], bool]] = []  # one request per channel and kind
+        for channel_id, rows in due.items():
+            if channel_id not in channels:
+                continue
+            kinds = list(dict.fromkeys(r.kind for r in rows))  # oldest first
+            for kind in kinds:
+                if self._paced(channels[channel_id][0]):
+                    break
+                of_kind = [r for r in rows if r.kind == kind]
+                chosen.append(
+                    (channel_id, of_kind[: self.settings.batch_max], len(of_kind) > self.settings.batch_max)
+                )
+        self.catalog = self.catalog.current(session)
+        reader = AriReader(session, self.catalog)
+        reader.preload(
+            [(r.room_type_id, r.first_night, r.last_night) for _c, rows, _m in chosen for r in rows]
+        )
+        return [
+            self._batch(reader, *channels[channel_id], mappings.get(channel_id, []), rows, more=more)
+            for channel_id, rows, more in chosen
+        ]
+
+    def _paced(self, channel: Channel) -> bool:
+        pace = self.paces.setdefault(channel.id, Pace(channel.calls_per_minute))
+        pace.per_minute = channel.calls_per_minute
+        wait = pace.wait(time.monotonic())
+        if wait > 0:
+            self._next_s = wait if self._next_s is None else min(self._next_s, wait)
+            return True
+        pace.called(time.monotonic())  # the request about to be made counts at once
+        return False
+
+    def _batch(
+        self,
+        reader: AriReader,
+        channel: Channel,
+        prop: Property,
+        mappings: list[ChannelMapping],
+        rows: list[ChannelMessage],
+        *,
+        more: bool,
+    ) -> Batch:
+        codes = {(m.room_type_id, m.rate_plan_id): m for m in mappings}
         by_type = {type_id: m for (type_id, _plan), m in codes.items()}
-        reader = AriReader(session)
-        reader.preload([(r.room_type_id, r.first_night, r.last_night) for r in rows])
         items: list[AriItem] = []
         taken: list[ChannelMessage] = []
         for row in rows:
             if taken and sum(len(i.ranges) for i in items) >= self.settings.max_ranges:
+                more = True
                 break  # the rest go in the next request
             taken.append(row)
             mapping = (
@@ -197,23 +218,28 @@ class AriPusher:
                 if row.rate_plan_id is None
                 else codes.get((row.room_type_id, row.rate_plan_id))
             )
-            if mapping is None:
-                continue  # unmapped since: nothing to say
-            item = self._item(session, reader, channel, mapping, row)
-            if item is not None:
-                items.append(item)
+            if mapping is not None:  # unmapped since: nothing to say
+                item = self._item(reader, channel, mapping, row)
+                if item is not None:
+                    items.append(item)
         update = AriUpdate(
-            kind=kind,  # type: ignore[arg-type]  # the table's CHECK keeps it one of MessageKind
+            kind=rows[0].kind,  # type: ignore[arg-type]  # the table's CHECK keeps it one of MessageKind
             hotel_code=channel.hotel_code,
             currency=prop.currency,
             decimals=exponent(prop.currency),
             after_tax=prop.prices_include_tax,
             items=tuple(items),
         )
-        return update, [(r.id, r.first_night, r.last_night) for r in taken]
+        return Batch(
+            channel.id,
+            self.port_for(channel),
+            update,
+            [(r.id, r.first_night, r.last_night) for r in taken],
+            more,
+        )
 
     def _item(
-        self, session: Session, reader: AriReader, channel: Channel, mapping: ChannelMapping, row: ChannelMessage
+        self, reader: AriReader, channel: Channel, mapping: ChannelMapping, row: ChannelMessage
     ) -> AriItem | None:
         values = reader.values(
             type_id=row.room_type_id,
@@ -229,41 +255,66 @@ class AriPusher:
             return None
         occupancy = None
         if row.kind == "rates":
-            type_ = session.get(RoomType, row.room_type_id)
-            assert type_ is not None
-            occupancy = occupancy_prices(type_.max_guests, mapping.occupancy_bp)
+            occupancy = occupancy_prices(self.catalog.types[row.room_type_id][1], mapping.occupancy_bp)
         return AriItem(
-            mapping.room_code, None if row.kind == "counts" else mapping.rate_code, ranges, occupancy=occupancy
+            mapping.room_code,
+            None if row.kind == "counts" else mapping.rate_code,
+            ranges,
+            occupancy=occupancy,
         )
 
-    def _done(self, channel_id: int, sent: list[Sent]) -> None:
-        with self.sessions.begin() as session:
-            # one statement; a message widened meanwhile (other nights) is kept and sent again
-            session.execute(
-                delete(ChannelMessage).where(
-                    tuple_(ChannelMessage.id, ChannelMessage.first_night, ChannelMessage.last_night).in_(sent)
-                )
+    def _push(self, batch: Batch) -> tuple[Batch, DeliveryError | None]:
+        pace = self.paces[batch.channel_id]
+        try:
+            if batch.update.items:
+                batch.port.push(batch.update)
+        except DeliveryError as exc:
+            if exc.retry_after is not None:
+                pace.told_to_wait(time.monotonic(), exc.retry_after)
+            log.warning(
+                "channel %s: ARI refused (%s): %s",
+                batch.channel_id,
+                "permanent" if exc.permanent else "will retry",
+                exc.reason,
             )
-            note_sync(session, channel_id, "push", at=self.clock())
+            return batch, exc
+        return batch, None
 
-    def _failed(self, channel_id: int, sent: list[Sent], exc: DeliveryError, pace: Pace) -> None:
+    def _record(self, outcomes: list[tuple[Batch, DeliveryError | None]]) -> None:
+        """Every outcome of the round in one transaction: sent messages gone (one widened
+        meanwhile is kept and sent again), failed ones retried later or set aside."""
         now = self.clock()
-        if exc.retry_after is not None:
-            pace.told_to_wait(time.monotonic(), exc.retry_after)
-        log.warning(
-            "channel %s: ARI refused (%s): %s",
-            channel_id,
-            "permanent" if exc.permanent else "will retry",
-            exc.reason,
-        )
+        done = [m for batch, error in outcomes if error is None for m in batch.sent]
+        failed = {m[0]: error for batch, error in outcomes if error is not None for m in batch.sent}
         with self.sessions.begin() as session:
-            for row in session.scalars(
-                select(ChannelMessage).where(ChannelMessage.id.in_([m for m, _f, _l in sent]))
-            ):
-                row.attempts += 1
-                row.last_error = exc.reason[:1000]
-                if exc.permanent:
-                    row.status = "failed"
-                else:
-                    row.next_at = now + timedelta(seconds=backoff(row.attempts, exc.retry_after))
-            note_sync(session, channel_id, "push", at=now, error=exc.reason)
+            if done:
+                session.execute(
+                    delete(ChannelMessage).where(
+                        tuple_(ChannelMessage.id, ChannelMessage.first_night, ChannelMessage.last_night).in_(
+                            done
+                        )
+                    )
+                )
+            if failed:
+                for row in session.scalars(select(ChannelMessage).where(ChannelMessage.id.in_(failed))):
+                    exc = failed[row.id]
+                    row.attempts += 1
+                    row.last_error = exc.reason[:1000]
+                    if exc.permanent:
+                        row.status = "failed"
+                    else:
+                        row.next_at = now + timedelta(seconds=backoff(row.attempts, exc.retry_after))
+            note_syncs(
+                session, {b.channel_id: None if e is None else e.reason for b, e in outcomes}, "push", at=now
+            )
+
+
+@dataclass
+class Batch:
+    """One request of a round: to a channel, the update, the messages it answers for."""
+
+    channel_id: int
+    port: ChannelPort
+    update: AriUpdate
+    sent: list[Sent]
+    more: bool  # the channel has more due than this request carries

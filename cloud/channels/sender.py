@@ -8,6 +8,7 @@ import logging
 import multiprocessing
 import signal
 import threading
+import time
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +37,9 @@ def serve(settings: Settings, stop: threading.Event | None = None) -> int:
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
-    engine = make_engine(settings.database_url, **(POOL if settings.database_url.startswith("postgresql") else {}))
+    engine = make_engine(
+        settings.database_url, **(POOL if settings.database_url.startswith("postgresql") else {})
+    )
     attach(engine, build_guests(settings.guests).vault)  # channel credentials are sealed
     client = outbound_client(timeout_s=settings.channels.channels_timeout_s)
     pusher = build_pusher(make_sessionmaker(engine), settings.channels, clock=utcnow, client=client)
@@ -47,6 +50,12 @@ def serve(settings: Settings, stop: threading.Event | None = None) -> int:
             pass
     finally:
         pusher.stop()
+        log.info(
+            "channel sender: stopped after %d rounds, %d requests, %.1f s of CPU",
+            pusher.rounds,
+            pusher.requests,
+            time.process_time(),
+        )
         client.close()
         engine.dispose()
     return 0
@@ -75,7 +84,9 @@ class SenderProcess:
             if self.process is not None and self.process.is_alive():
                 return 0
             if self.process is not None:
-                log.warning("channel sender process ended (exit %s); starting it again", self.process.exitcode)
+                log.warning(
+                    "channel sender process ended (exit %s); starting it again", self.process.exitcode
+                )
             with self.sessions() as session:
                 wanted = session.scalar(
                     select(exists().where(Channel.kind == "ota", Channel.paused.is_(False)))
@@ -100,7 +111,9 @@ class SenderProcess:
                 process.kill()
 
 
-def workers(settings: Settings, context: ChannelContext, sessions: sessionmaker[Session], *, clock: Clock) -> list[Any]:
+def workers(
+    settings: Settings, context: ChannelContext, sessions: sessionmaker[Session], *, clock: Clock
+) -> list[Any]:
     """The channel manager's background parts, in start order (stopped in reverse: the senders
     first, then the context closes their HTTP client). A cloud on a clock of its own (a test, a
     simulation) keeps the sender in a thread: a process could not share that clock."""

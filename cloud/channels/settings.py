@@ -26,7 +26,9 @@ class ChannelSettings(AreaSettings):
         "PostgreSQL), a thread of the cloud (auto on SQLite), or external (`posada channels-sender`)",
     )
     channels_push_interval_s: float = Field(
-        default=0.5, gt=0, description="seconds between rounds of the ARI sender when no notification wakes it"
+        default=0.5,
+        gt=0,
+        description="seconds between rounds of the ARI sender when no notification wakes it",
     )
     channels_idle_s: float = Field(
         default=5, gt=0, description="longest sleep of a sender that database notifications wake"
