@@ -10,7 +10,7 @@ duplicates, a modify of something never received) raise ChannelInvalid and store
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -105,7 +105,35 @@ def _checked(
         total = Money.parse(str(fact.total), prop.currency).minor
     except MoneyError as exc:
         raise ChannelInvalid(f"reservation {fact.confirmation}: {exc}") from exc
+    nightly(fact, prop.currency)
     return mapping, total
+
+
+def nightly(fact: ChannelBooking, currency: str) -> list[list[object]]:
+    """The channel's per-night rates as [night, minor units], checked: in the property's currency,
+    inside the stay, one rate per night at most."""
+    assert fact.arrival is not None and fact.departure is not None
+    out: dict[date, int] = {}
+    for start, end, amount, rate_currency in fact.nightly:
+        if rate_currency != currency:
+            raise ChannelInvalid(
+                f"reservation {fact.confirmation}: a nightly rate in {rate_currency}, the property sells in {currency}"
+            )
+        try:
+            minor = Money.parse(str(amount), currency).minor
+        except MoneyError as exc:
+            raise ChannelInvalid(f"reservation {fact.confirmation}: {exc}") from exc
+        night = start
+        while night < end:
+            if not fact.arrival <= night < fact.departure:
+                raise ChannelInvalid(
+                    f"reservation {fact.confirmation}: a nightly rate for {night}, outside the stay"
+                )
+            if night in out:
+                raise ChannelInvalid(f"reservation {fact.confirmation}: two rates for the night of {night}")
+            out[night] = minor
+            night += timedelta(days=1)
+    return [[night.isoformat(), minor] for night, minor in sorted(out.items())]
 
 
 def _same(found: ChannelReservation, mapping: ChannelMapping, fact: ChannelBooking, total: int) -> bool:
@@ -171,7 +199,7 @@ def _sell(
         children=fact.children,
         guest_email=fact.guest_email,
         guest_phone=fact.guest_phone,
-        notes=f"{row.confirmation} via channel",
+        notes="\n".join([f"{row.confirmation} via channel", *fact.remarks])[:4000],
         assign=True,
     )
     try:
@@ -288,6 +316,8 @@ def _describe(row: ChannelReservation, mapping: ChannelMapping, fact: ChannelBoo
         "children": fact.children,
         "email": fact.guest_email,
         "phone": fact.guest_phone,
+        "nightly": nightly(fact, row.currency),
+        "remarks": list(fact.remarks),
     }
 
 

@@ -129,22 +129,29 @@ def weekly(
         return plain
     first, last = nights[0][0], nights[-1][0]
     monday = first - timedelta(days=first.weekday())
+    last_week = (last - monday).days // 7
     runs: dict[tuple[int, int, tuple[object, ...]], list[int]] = {}
     value_of: dict[tuple[int, int, tuple[object, ...]], NightAri] = {}
-    open_runs: dict[int, tuple[int, int, tuple[object, ...], NightAri, date]] = {}  # weekday -> run
+    open_runs: dict[int, tuple[date, date, tuple[object, ...], NightAri]] = {}  # weekday -> run
+
+    def close(w: int, run: tuple[date, date, tuple[object, ...], NightAri]) -> None:
+        # a run reaching the span's edge covers the edge week too (its night there is outside)
+        a = 0 if run[0] - timedelta(days=7) < first else (run[0] - monday).days // 7
+        b = last_week if run[1] + timedelta(days=7) > last else (run[1] - monday).days // 7
+        runs.setdefault((a, b, run[2]), []).append(w)
+        value_of[(a, b, run[2])] = run[3]
+
     for night, value in nights:
-        w, week, key = night.weekday(), (night - monday).days // 7, relevant(kind, value)
+        w, key = night.weekday(), relevant(kind, value)
         run = open_runs.get(w)
-        if run is not None and run[2] == key and run[4] + timedelta(days=7) == night:
-            open_runs[w] = (run[0], week, key, run[3], night)
+        if run is not None and run[2] == key and run[1] + timedelta(days=7) == night:
+            open_runs[w] = (run[0], night, key, run[3])
             continue
         if run is not None:
-            runs.setdefault((run[0], run[1], run[2]), []).append(w)
-            value_of[(run[0], run[1], run[2])] = run[3]
-        open_runs[w] = (week, week, key, value, night)
+            close(w, run)
+        open_runs[w] = (night, night, key, value)
     for w, run in open_runs.items():
-        runs.setdefault((run[0], run[1], run[2]), []).append(w)
-        value_of[(run[0], run[1], run[2])] = run[3]
+        close(w, run)
     if len(runs) >= len(plain):
         return plain
     out = [

@@ -88,7 +88,7 @@ class StandInOta:
                 self.fail_next -= 1
                 return 503, {}, b"unavailable"
         try:
-            root = parse(body, expect=ARI_ROOTS)
+            root = parse(body, expect=ARI_ROOTS, strict=True)
         except XmlRefused as exc:
             with self._lock:
                 self.refused.append(str(exc))
