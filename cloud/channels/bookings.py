@@ -117,7 +117,8 @@ def nightly(fact: ChannelBooking, currency: str) -> list[list[object]]:
     for start, end, amount, rate_currency in fact.nightly:
         if rate_currency != currency:
             raise ChannelInvalid(
-                f"reservation {fact.confirmation}: a nightly rate in {rate_currency}, the property sells in {currency}"
+                f"reservation {fact.confirmation}: a nightly rate in {rate_currency}, "
+                f"the property sells in {currency}"
             )
         try:
             minor = Money.parse(str(amount), currency).minor

@@ -36,14 +36,16 @@ def plan(session: Session, *, now: datetime, horizon_days: int) -> int:
     active channels read in one more, and the queue merged in one: a round costs a few queries
     however many bookings it follows."""
     taken = select(ChannelChange.id).order_by(ChannelChange.id).limit(BATCH)
-    type_prop = select(RoomType.property_id).where(RoomType.id == ChannelChange.room_type_id).correlate(ChannelChange)
-    plan_prop = select(RatePlan.property_id).where(RatePlan.id == ChannelChange.rate_plan_id).correlate(ChannelChange)
+    type_prop = select(RoomType.property_id).where(RoomType.id == ChannelChange.room_type_id)
+    plan_prop = select(RatePlan.property_id).where(RatePlan.id == ChannelChange.rate_plan_id)
     marks = session.execute(
         delete(ChannelChange)
         .where(ChannelChange.id.in_(taken))
         .returning(
             func.coalesce(
-                ChannelChange.property_id, type_prop.scalar_subquery(), plan_prop.scalar_subquery()
+                ChannelChange.property_id,
+                type_prop.correlate(ChannelChange).scalar_subquery(),
+                plan_prop.correlate(ChannelChange).scalar_subquery(),
             ),
             ChannelChange.room_type_id,
             ChannelChange.rate_plan_id,

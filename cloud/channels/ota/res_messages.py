@@ -67,7 +67,8 @@ def _booking(el: etree._Element, *, modify_doc: bool) -> ChannelBooking:
     confirmation = next((ids[t] for t in CONFIRMATION_TYPES if t in ids), None) or unique.get("14")
     if confirmation is None:
         raise XmlRefused(
-            "a reservation needs the channel's id (HotelReservationID ResID_Type 14 or 16, or UniqueID Type 14)"
+            "a reservation needs the channel's id "
+            "(HotelReservationID ResID_Type 14 or 16, or UniqueID Type 14)"
         )
     hotel = _one(el, "BasicPropertyInfo").get("HotelCode", "")
     if action == "cancel":

@@ -7,8 +7,8 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cloud.channels.pacing import Pace, backoff
 from cloud.channels.credentials import Credentials
+from cloud.channels.pacing import Pace, backoff
 from cloud.channels.port import (
     AriRange,
     NightAri,
