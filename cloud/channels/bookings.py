@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 
 from cloud.catalog.errors import InvalidRequest, UnknownResource
 from cloud.catalog.models import Property, RatePlan, RoomType
-from cloud.catalog.pricing import Restricted
+from cloud.catalog import service as catalog
+from cloud.catalog.pricing import Restricted, cancellation_fee
 from cloud.channels.errors import ChannelInvalid
 from cloud.channels.models import Channel, ChannelMapping, ChannelReservation
 from cloud.channels.ota.res_messages import ChannelBooking
 from cloud.core.money import Money, MoneyError
-from cloud.core.nights import local_today
+from cloud.core.nights import local_instant, local_today
 from cloud.reservations.errors import SoldOut, WrongState
 from cloud.reservations.sales import booking, cancellation
 from cloud.reservations.sales.booking import Booking
@@ -296,7 +297,16 @@ def _cancel(
         cancellation.cancel(session, res, now=now)
     except WrongState as exc:
         raise ChannelInvalid(f"reservation {fact.confirmation}: {exc.detail}") from exc
-    res.cancellation_fee_minor = 0  # the channel charges its guest under its own terms
+    sold = [int(minor) for _night, minor in found.detail.get("nightly") or []]
+    if sold:  # the rate plan's policy, on what the channel sold the nights for
+        prop, plan = session.get(Property, res.property_id), session.get(RatePlan, res.rate_plan_id)
+        assert prop is not None and plan is not None
+        res.cancellation_fee_minor = cancellation_fee(
+            catalog.policy_of(plan),
+            sold,
+            now=now,
+            checkin_at=local_instant(res.arrival, prop.checkin_from, prop.timezone),
+        )
     if ledger is not None:
         ledger.cancelled(session, res, now=now)
     found.status = "cancelled"

@@ -325,3 +325,28 @@ def test_what_we_read_is_still_checked_strictly_inside_a_whole_document(
     assert status == 400 and b"not a valid OTA_HotelResNotifRQ" in answer  # type: ignore[operator]
     assert f"(line {line})".encode() in answer  # type: ignore[operator]  # the sender's own line
     assert count(sessions, Reservation) == 0
+
+
+def test_a_late_channel_cancellation_costs_the_plan_s_fee_on_what_the_channel_sold(
+    sessions: sessionmaker[Session], channel: tuple[int, str]
+) -> None:
+    """Arriving today at 15:00, cancelled at 10:00: inside the flexible plan's 48 hours, so the
+    first night as the channel sold it (130.00, not our 90.00) is the fee; an early one is free."""
+    today = FULL.read_bytes()
+    for old, new in (
+        (b"2027-03-12", b"2027-03-01"),
+        (b"2027-03-13", b"2027-03-02"),
+        (b"2027-03-15", b"2027-03-04"),
+    ):
+        today = today.replace(old, new)
+    assert send(sessions, channel[1], body=today)[0] == 200
+    assert send(sessions, channel[1], body=FULL_CANCEL.read_bytes())[0] == 200
+    early = FULL.read_bytes().replace(b"BKG-3390021", b"BKG-EARLY")
+    assert send(sessions, channel[1], body=early)[0] == 200
+    assert (
+        send(sessions, channel[1], body=FULL_CANCEL.read_bytes().replace(b"BKG-3390021", b"BKG-EARLY"))[0]
+        == 200
+    )
+    with sessions() as session:
+        fees = {r.arrival: r.cancellation_fee_minor for r in session.scalars(select(Reservation))}
+        assert fees == {date(2027, 3, 1): 13000, date(2027, 3, 12): 0}
