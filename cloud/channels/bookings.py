@@ -15,9 +15,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cloud.catalog import service as catalog
 from cloud.catalog.errors import InvalidRequest, UnknownResource
 from cloud.catalog.models import Property, RatePlan, RoomType
-from cloud.catalog import service as catalog
 from cloud.catalog.pricing import Restricted, cancellation_fee
 from cloud.channels.errors import ChannelInvalid
 from cloud.channels.models import Channel, ChannelMapping, ChannelReservation

@@ -160,8 +160,10 @@ class AriPusher:
             ).all()
         }
         mappings: dict[int, list[ChannelMapping]] = {}
-        for m in session.scalars(select(ChannelMapping).where(ChannelMapping.channel_id.in_(channels))):
-            mappings.setdefault(m.channel_id, []).append(m)
+        for mapping in session.scalars(
+            select(ChannelMapping).where(ChannelMapping.channel_id.in_(channels))
+        ):
+            mappings.setdefault(mapping.channel_id, []).append(mapping)
         chosen: list[tuple[int, list[ChannelMessage], bool]] = []  # one request per channel and kind
         for channel_id, rows in due.items():
             if channel_id not in channels:

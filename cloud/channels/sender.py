@@ -120,9 +120,9 @@ def workers(
     mode = sender_mode(settings.channels, database_url=settings.database_url)
     if mode == "process" and clock is not utcnow:
         mode = "thread"
-    sender: list[Any] = {
-        "process": [SenderProcess(settings, sessions)],
-        "thread": [context.pusher],
-        "external": [],
-    }[mode]
+    sender: list[Any] = []
+    if mode == "process":
+        sender.append(SenderProcess(settings, sessions))
+    elif mode == "thread":
+        sender.append(context.pusher)
     return [context, *sender, context.puller]
