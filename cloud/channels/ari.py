@@ -59,20 +59,26 @@ class AriCatalog:
     prices: dict[tuple[int, int], list[PriceRule]] = field(default_factory=dict)  # (plan, type)
     retired: dict[int, list[date | None]] = field(default_factory=dict)  # type -> its rooms' retirement
 
-    def current(self, session: Session) -> AriCatalog:
-        """This copy, read again in four statements only when the catalog stamp moved (one read)."""
+    def current(self, session: Session, *, property_id: int | None = None) -> AriCatalog:
+        """This copy, read again in four statements only when the catalog stamp moved (one read);
+        with ``property_id``, a copy of that property's part only (a feed served once)."""
         stamp = session.scalar(select(CatalogStamp.stamp).where(CatalogStamp.id == 1))
-        if stamp is not None and stamp == self.stamp:
+        if stamp is not None and stamp == self.stamp and property_id is None:
             return self
-        fresh = AriCatalog(stamp=stamp)
-        fresh.types = {
-            i: (p, g)
-            for i, p, g in session.execute(
-                select(RoomType.id, RoomType.property_id, RoomType.max_guests)
-            ).all()
-        }
-        fresh.plans = dict(session.execute(select(RatePlan.id, RatePlan.min_stay)).all())
-        for r in session.scalars(select(RatePrice)):
+        fresh = AriCatalog(stamp=None if property_id is not None else stamp)
+        types = select(RoomType.id, RoomType.property_id, RoomType.max_guests)
+        plans = select(RatePlan.id, RatePlan.min_stay)
+        prices, rooms = select(RatePrice), select(Room.room_type_id, Room.retired_from)
+        if property_id is not None:
+            types = types.where(RoomType.property_id == property_id)
+            plans = plans.where(RatePlan.property_id == property_id)
+            prices = prices.join(RoomType, RoomType.id == RatePrice.room_type_id).where(
+                RoomType.property_id == property_id
+            )
+            rooms = rooms.where(Room.property_id == property_id)
+        fresh.types = {i: (p, g) for i, p, g in session.execute(types).all()}
+        fresh.plans = dict(session.execute(plans).all())
+        for r in session.scalars(prices):
             fresh.prices.setdefault((r.rate_plan_id, r.room_type_id), []).append(
                 PriceRule(
                     amount_minor=r.amount_minor,
@@ -82,7 +88,7 @@ class AriCatalog:
                     min_stay=r.min_stay,
                 )
             )
-        for type_id, retired in session.execute(select(Room.room_type_id, Room.retired_from)).all():
+        for type_id, retired in session.execute(rooms).all():
             fresh.retired.setdefault(type_id, []).append(retired)
         return fresh
 
@@ -125,8 +131,10 @@ class AriReader:
     def values(
         self, *, type_id: int, plan_id: int, markup_bp: int, first: date, last: date
     ) -> list[tuple[date, NightAri]]:
-        if self.catalog is None:
-            self.catalog = AriCatalog().current(self.session)
+        if self.catalog is None:  # one read (a feed): the type's property only
+            type_ = self.session.get(RoomType, type_id)
+            assert type_ is not None
+            self.catalog = AriCatalog().current(self.session, property_id=type_.property_id)
         cat = self.catalog
         retired = cat.retired.get(type_id, [])
         span = self._span
