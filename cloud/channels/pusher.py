@@ -151,19 +151,17 @@ class AriPusher:
                 due.setdefault(m.channel_id, []).append(m)
         if not due:
             return []
-        channels = {
-            c.id: (c, p)
-            for c, p in session.execute(
-                select(Channel, Property)
-                .join(Property, Property.id == Channel.property_id)
-                .where(Channel.id.in_(due), Channel.paused.is_(False))
-            ).all()
-        }
+        channels: dict[int, tuple[Channel, Property]] = {}
         mappings: dict[int, list[ChannelMapping]] = {}
-        for mapping in session.scalars(
-            select(ChannelMapping).where(ChannelMapping.channel_id.in_(channels))
-        ):
-            mappings.setdefault(mapping.channel_id, []).append(mapping)
+        for channel, prop, mapping in session.execute(  # channels, properties, mappings: one read
+            select(Channel, Property, ChannelMapping)
+            .join(Property, Property.id == Channel.property_id)
+            .outerjoin(ChannelMapping, ChannelMapping.channel_id == Channel.id)
+            .where(Channel.id.in_(due), Channel.paused.is_(False))
+        ).all():
+            channels[channel.id] = (channel, prop)
+            if mapping is not None:
+                mappings.setdefault(channel.id, []).append(mapping)
         chosen: list[tuple[int, list[ChannelMessage], bool]] = []  # one request per channel and kind
         for channel_id, rows in due.items():
             if channel_id not in channels:
