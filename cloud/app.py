@@ -28,6 +28,7 @@ from cloud.cards import wiring as cards
 from cloud.cards.issuer import KeyringIssuer
 from cloud.channels import wiring as channels
 from cloud.channels.context import build_channels
+from cloud.channels.sender import workers as channel_workers
 from cloud.commands.publisher import CommandPublisher
 from cloud.core.body_limit import BodyLimit
 from cloud.core.clock import Clock, utcnow
@@ -112,9 +113,8 @@ def build_services(settings: Settings, *, clock: Clock = utcnow,
     services.workers.append(notify.build_loop(sessions, settings.notify, reminders=partial(
         run_reminders, billing=settings.billing, notify=settings.notify)))
     services.channels = build_channels(sessions, settings.channels, clock=clock, ledger=ledger)
-    if settings.channels.channels_enabled:  # ARI to OTA channels, iCal feeds imported
-        # stopped in reverse: the senders first, then the context closes their HTTP client
-        services.workers.extend((services.channels, services.channels.pusher, services.channels.puller))
+    if settings.channels.channels_enabled:  # ARI to OTA channels (a process of its own), iCal feeds imported
+        services.workers.extend(channel_workers(settings, services.channels, sessions, clock=clock))
     services.guestweb = build_guestweb(settings.guestweb, billing=settings.billing,
                                        secret=settings.secret_key, font=services.billing.font,
                                        sessions=sessions, workers=settings.http_workers)

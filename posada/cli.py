@@ -72,6 +72,10 @@ def _parser(*, wants_help: bool) -> argparse.ArgumentParser:
                                "POSADA_NODE_HTTP (host:port of the desk pages; unset: none), "
                                "POSADA_NODE_DESK_PASSWORD (8+ characters, with POSADA_NODE_HTTP).")
     _add_provision(sub)
+    sub.add_parser("channels-sender", help="the channel manager's ARI sender, as a service of its own",
+                   description="Pushes availability, rates and restrictions to OTA channels, woken by "
+                               "PostgreSQL notifications. Run it with POSADA_CHANNELS_SENDER=external on "
+                               "the cloud; same settings as `posada cloud` (POSADA_DATABASE_URL, keys).")
     guests = sub.add_parser("guests", help="guest data: re-encrypt under the active key")
     guests_sub = guests.add_subparsers(dest="what", required=True)
     reencrypt = guests_sub.add_parser(
@@ -190,6 +194,14 @@ def _dispatch(args: argparse.Namespace, rest: list[str]) -> int | None:
         return desk_run(args)
     if command[0] == "provision":
         return _provision(args)
+    if command[0] == "channels-sender":
+        from cloud.settings import load, refuse_defaults
+
+        settings = load()
+        refuse_defaults(settings, prog="posada channels-sender")
+        from cloud.channels.sender import serve
+
+        return serve(settings)
     if command[0] == "property-node":
         from node.app import run as node_run
 

@@ -68,7 +68,13 @@ def create_channel(
 
     def work(session: Session) -> ChannelCreated:
         channel, secret = registry.create(
-            session, _prop(session, user, site), registry.NewChannel(**body.model_dump()), now=clock()
+            session,
+            _prop(session, user, site),
+            registry.NewChannel(
+                **body.model_dump(exclude={"credentials"}),
+                credentials=body.credentials.model_dump(exclude_none=True) if body.credentials else None,
+            ),
+            now=clock(),
         )
         return ChannelCreated(
             **views.channel_out(session, channel).model_dump(),
@@ -96,6 +102,9 @@ def change_channel(
         channel = registry.get(session, prop, code, lock=True)
         resumed = channel.paused and body.paused is False
         for name, value in body.model_dump(exclude_unset=True).items():
+            if name == "credentials":  # replaced whole (null: none), never read back
+                channel.credentials = {k: v for k, v in (value or {}).items() if v is not None} or None
+                continue
             if value is None and name not in ("endpoint_url",):
                 raise ChannelInvalid(f"{name} cannot be empty")
             setattr(channel, name, value)
@@ -130,6 +139,7 @@ def set_mapping(site: str, code: str, body: MappingIn, user: Manager, sessions: 
             room_code=m.room_code,
             rate_code=m.rate_code,
             import_url=m.import_url,
+            occupancy_bp=m.occupancy_bp,
         )
 
     return transact(sessions, work)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cloud.catalog import service as catalog
-from cloud.catalog.models import RatePlan, Room, RoomType
+from cloud.catalog.models import CatalogStamp, RatePlan, RatePrice, Room, RoomType, weekdays_set
 from cloud.catalog.pricing import PriceRule, StayRule, night_rule
 from cloud.channels.port import NightAri, with_markup
 from cloud.reservations.models import TypeInventory
@@ -48,29 +49,69 @@ def night_values(
     )
 
 
-class AriReader:
-    """Reads ARI for many (type, plan) ranges in one session, each catalog part read once."""
+@dataclass
+class AriCatalog:
+    """What ARI reads of the catalog (types, plans, prices, rooms), good while ``stamp`` holds."""
 
-    def __init__(self, session: Session) -> None:
+    stamp: int | None = None
+    types: dict[int, tuple[int, int]] = field(default_factory=dict)  # type -> (property, max guests)
+    plans: dict[int, int] = field(default_factory=dict)  # plan -> its minimum stay
+    prices: dict[tuple[int, int], list[PriceRule]] = field(default_factory=dict)  # (plan, type)
+    retired: dict[int, list[date | None]] = field(default_factory=dict)  # type -> its rooms' retirement
+
+    def current(self, session: Session, *, property_id: int | None = None) -> AriCatalog:
+        """This copy, read again in four statements only when the catalog stamp moved (one read);
+        with ``property_id``, a copy of that property's part only (a feed served once)."""
+        stamp = session.scalar(select(CatalogStamp.stamp).where(CatalogStamp.id == 1))
+        if stamp is not None and stamp == self.stamp and property_id is None:
+            return self
+        fresh = AriCatalog(stamp=None if property_id is not None else stamp)
+        types = select(RoomType.id, RoomType.property_id, RoomType.max_guests)
+        plans = select(RatePlan.id, RatePlan.min_stay)
+        prices, rooms = select(RatePrice), select(Room.room_type_id, Room.retired_from)
+        if property_id is not None:
+            types = types.where(RoomType.property_id == property_id)
+            plans = plans.where(RatePlan.property_id == property_id)
+            prices = prices.join(RoomType, RoomType.id == RatePrice.room_type_id).where(
+                RoomType.property_id == property_id
+            )
+            rooms = rooms.where(Room.property_id == property_id)
+        fresh.types = {i: (p, g) for i, p, g in session.execute(types).all()}
+        fresh.plans = dict(session.execute(plans).all())
+        for r in session.scalars(prices):
+            fresh.prices.setdefault((r.rate_plan_id, r.room_type_id), []).append(
+                PriceRule(
+                    amount_minor=r.amount_minor,
+                    season_start=r.season_start,
+                    season_end=r.season_end,
+                    weekdays=weekdays_set(r.weekdays),
+                    min_stay=r.min_stay,
+                )
+            )
+        for type_id, retired in session.execute(rooms).all():
+            fresh.retired.setdefault(type_id, []).append(retired)
+        return fresh
+
+
+class AriReader:
+    """Reads ARI for many (type, plan) ranges in one session: inventory in one statement
+    (:meth:`preload`), the catalog from a stamped copy, restrictions once per property."""
+
+    def __init__(self, session: Session, catalog: AriCatalog | None = None) -> None:
         self.session = session
-        self._prices: dict[tuple[int, int], list[PriceRule]] = {}
+        self.catalog = catalog
         self._rules: dict[int, list[StayRule]] = {}
-        self._retired: dict[int, list[date | None]] = {}
         self._left: dict[tuple[int, date], int] = {}  # preloaded inventory: (type, night) -> rooms left
         self._span: tuple[set[int], date, date] | None = None
 
     def preload(self, wanted: list[tuple[int, date, date]]) -> None:
-        """Read the inventory and rooms of every (type, first, last) of a batch in two queries."""
+        """Read the inventory of every (type, first, last) of a batch in one statement."""
         if not wanted:
             return
+        if self.catalog is None:
+            self.catalog = AriCatalog().current(self.session)
         types = {t for t, _f, _l in wanted}
         first, last = min(f for _t, f, _l in wanted), max(lst for _t, _f, lst in wanted)
-        for type_id, retired in self.session.execute(
-            select(Room.room_type_id, Room.retired_from).where(Room.room_type_id.in_(types))
-        ).all():
-            self._retired.setdefault(type_id, []).append(retired)
-        for type_id in types:
-            self._retired.setdefault(type_id, [])
         self._left = {
             (t, n): max(int(left), 0)
             for t, n, left in self.session.execute(
@@ -90,35 +131,30 @@ class AriReader:
     def values(
         self, *, type_id: int, plan_id: int, markup_bp: int, first: date, last: date
     ) -> list[tuple[date, NightAri]]:
-        session = self.session
-        type_, plan = session.get(RoomType, type_id), session.get(RatePlan, plan_id)
-        assert type_ is not None and plan is not None
-        if type_id not in self._retired:
-            self._retired[type_id] = list(
-                session.scalars(select(Room.retired_from).where(Room.room_type_id == type_id))
-            )
+        if self.catalog is None:  # one read (a feed): the type's property only
+            type_ = self.session.get(RoomType, type_id)
+            assert type_ is not None
+            self.catalog = AriCatalog().current(self.session, property_id=type_.property_id)
+        cat = self.catalog
+        retired = cat.retired.get(type_id, [])
         span = self._span
         if span is not None and type_id in span[0] and span[1] <= first and last <= span[2]:
-            retired = self._retired[type_id]
             free = {
                 n: self._left.get((type_id, n), sum(1 for r in retired if r is None or r > n))
                 for n in nights(first, last)
             }
         else:
-            free = free_rooms(
-                session, type_id=type_id, first=first, last=last, retired=self._retired[type_id]
-            )
-        if (plan_id, type_id) not in self._prices:
-            self._prices[(plan_id, type_id)] = catalog.price_rules(session, plan_id=plan_id, type_id=type_id)
-        if type_.property_id not in self._rules:
-            self._rules[type_.property_id] = catalog.stay_rules(session, property_id=type_.property_id)
-        prices = self._prices[(plan_id, type_id)]
+            free = free_rooms(self.session, type_id=type_id, first=first, last=last, retired=retired)
+        property_id = cat.types[type_id][0]
+        if property_id not in self._rules:
+            self._rules[property_id] = catalog.stay_rules(self.session, property_id=property_id)
         rules = [
             r
-            for r in self._rules[type_.property_id]
+            for r in self._rules[property_id]
             if r.concerns(plan_id=plan_id, type_id=type_id) and r.start <= last and r.end > first
         ]
-        return _nightly(first, last, free, prices, rules, markup_bp, plan.min_stay)
+        prices = cat.prices.get((plan_id, type_id), [])
+        return _nightly(first, last, free, prices, rules, markup_bp, cat.plans.get(plan_id, 1))
 
 
 def _nightly(

@@ -10,19 +10,20 @@ duplicates, a modify of something never received) raise ChannelInvalid and store
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cloud.catalog import service as catalog
 from cloud.catalog.errors import InvalidRequest, UnknownResource
 from cloud.catalog.models import Property, RatePlan, RoomType
-from cloud.catalog.pricing import Restricted
+from cloud.catalog.pricing import Restricted, cancellation_fee
 from cloud.channels.errors import ChannelInvalid
 from cloud.channels.models import Channel, ChannelMapping, ChannelReservation
 from cloud.channels.ota.res_messages import ChannelBooking
 from cloud.core.money import Money, MoneyError
-from cloud.core.nights import local_today
+from cloud.core.nights import local_instant, local_today
 from cloud.reservations.errors import SoldOut, WrongState
 from cloud.reservations.sales import booking, cancellation
 from cloud.reservations.sales.booking import Booking
@@ -105,7 +106,36 @@ def _checked(
         total = Money.parse(str(fact.total), prop.currency).minor
     except MoneyError as exc:
         raise ChannelInvalid(f"reservation {fact.confirmation}: {exc}") from exc
+    nightly(fact, prop.currency)
     return mapping, total
+
+
+def nightly(fact: ChannelBooking, currency: str) -> list[list[object]]:
+    """The channel's per-night rates as [night, minor units], checked: in the property's currency,
+    inside the stay, one rate per night at most."""
+    assert fact.arrival is not None and fact.departure is not None
+    out: dict[date, int] = {}
+    for start, end, amount, rate_currency in fact.nightly:
+        if rate_currency != currency:
+            raise ChannelInvalid(
+                f"reservation {fact.confirmation}: a nightly rate in {rate_currency}, "
+                f"the property sells in {currency}"
+            )
+        try:
+            minor = Money.parse(str(amount), currency).minor
+        except MoneyError as exc:
+            raise ChannelInvalid(f"reservation {fact.confirmation}: {exc}") from exc
+        night = start
+        while night < end:
+            if not fact.arrival <= night < fact.departure:
+                raise ChannelInvalid(
+                    f"reservation {fact.confirmation}: a nightly rate for {night}, outside the stay"
+                )
+            if night in out:
+                raise ChannelInvalid(f"reservation {fact.confirmation}: two rates for the night of {night}")
+            out[night] = minor
+            night += timedelta(days=1)
+    return [[night.isoformat(), minor] for night, minor in sorted(out.items())]
 
 
 def _same(found: ChannelReservation, mapping: ChannelMapping, fact: ChannelBooking, total: int) -> bool:
@@ -171,7 +201,7 @@ def _sell(
         children=fact.children,
         guest_email=fact.guest_email,
         guest_phone=fact.guest_phone,
-        notes=f"{row.confirmation} via channel",
+        notes="\n".join([f"{row.confirmation} via channel", *fact.remarks])[:4000],
         assign=True,
     )
     try:
@@ -267,7 +297,16 @@ def _cancel(
         cancellation.cancel(session, res, now=now)
     except WrongState as exc:
         raise ChannelInvalid(f"reservation {fact.confirmation}: {exc.detail}") from exc
-    res.cancellation_fee_minor = 0  # the channel charges its guest under its own terms
+    sold = [int(minor) for _night, minor in found.detail.get("nightly") or []]
+    if sold:  # the rate plan's policy, on what the channel sold the nights for
+        prop, plan = session.get(Property, res.property_id), session.get(RatePlan, res.rate_plan_id)
+        assert prop is not None and plan is not None
+        res.cancellation_fee_minor = cancellation_fee(
+            catalog.policy_of(plan),
+            sold,
+            now=now,
+            checkin_at=local_instant(res.arrival, prop.checkin_from, prop.timezone),
+        )
     if ledger is not None:
         ledger.cancelled(session, res, now=now)
     found.status = "cancelled"
@@ -288,6 +327,8 @@ def _describe(row: ChannelReservation, mapping: ChannelMapping, fact: ChannelBoo
         "children": fact.children,
         "email": fact.guest_email,
         "phone": fact.guest_phone,
+        "nightly": nightly(fact, row.currency),
+        "remarks": list(fact.remarks),
     }
 
 

@@ -9,6 +9,7 @@ from functools import partial
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
+from cloud.channels.credentials import Credentials
 from cloud.channels.ical.fetch import fetch
 from cloud.channels.ical.puller import FeedPuller
 from cloud.channels.models import Channel
@@ -16,6 +17,7 @@ from cloud.channels.ota.client import OtaChannel
 from cloud.channels.port import ChannelPort
 from cloud.channels.pusher import AriPusher, PushSettings
 from cloud.channels.settings import ChannelSettings
+from cloud.channels.wakeup import wakeup_for
 from cloud.core.clock import Clock
 from cloud.core.http import outbound_client
 from cloud.reservations.stays.ledger import StayLedger
@@ -42,27 +44,45 @@ class ChannelContext:
         self.client.close()
 
 
-def build_channels(
-    sessions: sessionmaker[Session], settings: ChannelSettings, *, clock: Clock, ledger: StayLedger | None
-) -> ChannelContext:
-    client = outbound_client(timeout_s=settings.channels_timeout_s)
+def sender_mode(settings: ChannelSettings, *, database_url: str) -> str:
+    """Where the ARI sender runs: ``process``, ``thread`` or ``external``."""
+    if settings.channels_sender != "auto":
+        return settings.channels_sender
+    return "process" if database_url.startswith("postgresql") else "thread"
+
+
+def build_pusher(
+    sessions: sessionmaker[Session], settings: ChannelSettings, *, clock: Clock, client: httpx.Client
+) -> AriPusher:
+    """The ARI sender, woken by the database's notifications where it sends them."""
 
     def port_for(channel: Channel) -> ChannelPort:
         if channel.kind == "ota" and channel.endpoint_url:
-            return OtaChannel(client, url=channel.endpoint_url, secret=None, clock=clock)
+            credentials = Credentials.from_stored(channel.credentials)
+            return OtaChannel(client, url=channel.endpoint_url, clock=clock, credentials=credentials)
         return _Silent()
 
-    pusher = AriPusher(
+    engine = sessions.kw["bind"]
+    return AriPusher(
         sessions,
         port_for=port_for,
         clock=clock,
+        wake=wakeup_for(engine),
         settings=PushSettings(
             horizon_days=settings.channels_horizon_days,
             batch_max=settings.channels_batch_max,
             interval_s=settings.channels_push_interval_s,
+            idle_s=settings.channels_idle_s,
             nightly_hour_utc=settings.channels_nightly_hour_utc,
         ),
     )
+
+
+def build_channels(
+    sessions: sessionmaker[Session], settings: ChannelSettings, *, clock: Clock, ledger: StayLedger | None
+) -> ChannelContext:
+    client = outbound_client(timeout_s=settings.channels_timeout_s)
+    pusher = build_pusher(sessions, settings, clock=clock, client=client)
     puller = FeedPuller(
         sessions,
         fetch=partial(fetch, client, max_bytes=settings.channels_ical_max_bytes),

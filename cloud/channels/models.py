@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Date,
@@ -48,6 +49,10 @@ class Channel(Base):
     endpoint_url: Mapped[str | None] = mapped_column(String(500), nullable=True)  # OTA ARI target
     secret_hash: Mapped[str] = mapped_column(String(64), index=True)  # sha256 of the feed/inbound secret
     calls_per_minute: Mapped[int] = mapped_column(Integer, default=20)
+    # what we present to the channel (requestor id and password, basic or bearer): sealed, never shown
+    credentials: Mapped[dict[str, Any] | None] = mapped_column(
+        "credentials_enc", SealedJson("channels.credentials"), nullable=True
+    )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     __table_args__ = (
@@ -70,6 +75,8 @@ class ChannelMapping(Base):
     room_code: Mapped[str] = mapped_column(String(64))
     rate_code: Mapped[str] = mapped_column(String(64))
     import_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    # guests -> basis points over the room's price, one amount per occupancy in rate pushes
+    occupancy_bp: Mapped[dict[str, int] | None] = mapped_column(JSON, nullable=True)
 
     __table_args__ = (
         UniqueConstraint("channel_id", "room_code", "rate_code", name="uq_channel_mappings_codes"),
@@ -97,7 +104,8 @@ class ChannelReservation(Base):
     total_minor: Mapped[int] = mapped_column(Integer, default=0)
     currency: Mapped[str] = mapped_column(String(3))
     detail: Mapped[dict[str, Any]] = mapped_column(
-        "detail_enc", SealedJson("channel_reservations.detail"), default=dict)  # the guest's e-mail, phone
+        "detail_enc", SealedJson("channel_reservations.detail"), default=dict
+    )  # the guest's e-mail, phone
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

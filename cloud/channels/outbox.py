@@ -8,14 +8,16 @@ nights is one message; the values are read when it is sent, so it always carries
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from cloud.catalog.models import Property, RatePlan, RoomType
 from cloud.channels.models import Channel, ChannelChange, ChannelMapping, ChannelMessage
 from cloud.channels.port import MessageKind, merge_spans
+from cloud.channels.wakeup import poke
 from cloud.core.nights import local_today
 
 Key = tuple[int, str, int, int | None]  # channel, kind, room type, rate plan (None: counts)
@@ -28,19 +30,43 @@ GAP = 7  # queued nights at most this far apart travel in one message
 
 
 def plan(session: Session, *, now: datetime, horizon_days: int) -> int:
-    """Turn pending change marks into queued messages; answers how many marks it took."""
-    changes = list(session.scalars(select(ChannelChange).order_by(ChannelChange.id).limit(BATCH)))
-    if not changes:
+    """Turn pending change marks into queued messages; answers how many marks it took.
+
+    The marks are taken and deleted in one statement (DELETE ... RETURNING), their properties'
+    active channels read in one more, and the queue merged in one: a round costs a few queries
+    however many bookings it follows."""
+    taken = select(ChannelChange.id).order_by(ChannelChange.id).limit(BATCH)
+    type_prop = select(RoomType.property_id).where(RoomType.id == ChannelChange.room_type_id)
+    plan_prop = select(RatePlan.property_id).where(RatePlan.id == ChannelChange.rate_plan_id)
+    marks = session.execute(
+        delete(ChannelChange)
+        .where(ChannelChange.id.in_(taken))
+        .returning(
+            func.coalesce(
+                ChannelChange.property_id,
+                type_prop.correlate(ChannelChange).scalar_subquery(),
+                plan_prop.correlate(ChannelChange).scalar_subquery(),
+            ),
+            ChannelChange.room_type_id,
+            ChannelChange.rate_plan_id,
+            ChannelChange.first_night,
+            ChannelChange.last_night,
+            ChannelChange.property_id.label("marked_property"),  # only restrictions mark it
+        )
+    ).all()
+    if not marks:
         return 0
+    changes = [Mark(*row[:5], restriction=row[5] is not None) for row in marks]
     wanted: dict[Key, list[tuple[date, date]]] = defaultdict(list)
-    for prop_id, found in _by_property(session, changes).items():
-        prop = session.get(Property, prop_id)
-        channels = _active(session, prop_id)
-        if prop is None or not channels:
+    found = _by_property(changes)
+    active = _active(session, set(found))
+    for prop_id, prop_changes in found.items():
+        channels = active.get(prop_id)
+        if not channels:
             continue
-        today = local_today(now, prop.timezone)
-        for change in found:
-            for channel, mapping in channels:
+        today = local_today(now, channels[0][2])
+        for change in prop_changes:
+            for channel, mapping, _zone in channels:
                 if change.room_type_id not in (None, mapping.room_type_id) or change.rate_plan_id not in (
                     None,
                     mapping.rate_plan_id,
@@ -52,8 +78,19 @@ def plan(session: Session, *, now: datetime, horizon_days: int) -> int:
                         plan_id = None if kind == "counts" else mapping.rate_plan_id
                         wanted[(channel.id, kind, mapping.room_type_id, plan_id)].append(span)
     _merge_into_queue(session, wanted, now=now)
-    session.execute(delete(ChannelChange).where(ChannelChange.id <= changes[-1].id))
     return len(changes)
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A change mark as taken from ``channel_changes`` (with its property, however it was marked)."""
+
+    property_id: int | None
+    room_type_id: int | None
+    rate_plan_id: int | None
+    first_night: date | None
+    last_night: date | None
+    restriction: bool
 
 
 def _merge_into_queue(session: Session, wanted: dict[Key, list[tuple[date, date]]], *, now: datetime) -> None:
@@ -92,6 +129,7 @@ def resync(session: Session, channel: Channel, *, now: datetime, horizon_days: i
             )
     for key in sorted(keys, key=str):
         enqueue(session, key, first=first, last=last, now=now)
+    poke(session)  # the sender (maybe another process) wakes at the commit
     return len(keys)
 
 
@@ -143,36 +181,36 @@ def _add(session: Session, key: Key, *, first: date, last: date, now: datetime) 
     )
 
 
-def _by_property(session: Session, changes: list[ChannelChange]) -> dict[int, list[ChannelChange]]:
-    types = dict(session.execute(select(RoomType.id, RoomType.property_id)).all())
-    plans = dict(session.execute(select(RatePlan.id, RatePlan.property_id)).all())
-    out: dict[int, list[ChannelChange]] = defaultdict(list)
+def _by_property(changes: list[Mark]) -> dict[int, list[Mark]]:
+    out: dict[int, list[Mark]] = defaultdict(list)
     for change in changes:
-        prop = (
-            change.property_id or types.get(change.room_type_id or -1) or plans.get(change.rate_plan_id or -1)
-        )
-        if prop is not None:
-            out[prop].append(change)
+        if change.property_id is not None:  # None: its type or plan is gone
+            out[change.property_id].append(change)
     return out
 
 
-def _active(session: Session, prop_id: int) -> list[tuple[Channel, ChannelMapping]]:
-    return list(
-        session.execute(
-            select(Channel, ChannelMapping)
-            .join(ChannelMapping, ChannelMapping.channel_id == Channel.id)
-            .where(Channel.property_id == prop_id, Channel.kind == "ota", Channel.paused.is_(False))
-        ).all()
-    )
+def _active(session: Session, prop_ids: set[int]) -> dict[int, list[tuple[Channel, ChannelMapping, str]]]:
+    """Per property, its active OTA channels' mappings (and the property's time zone)."""
+    out: dict[int, list[tuple[Channel, ChannelMapping, str]]] = defaultdict(list)
+    if not prop_ids:
+        return out
+    for channel, mapping, zone in session.execute(
+        select(Channel, ChannelMapping, Property.timezone)
+        .join(ChannelMapping, ChannelMapping.channel_id == Channel.id)
+        .join(Property, Property.id == Channel.property_id)
+        .where(Channel.property_id.in_(prop_ids), Channel.kind == "ota", Channel.paused.is_(False))
+    ).all():
+        out[channel.property_id].append((channel, mapping, zone))
+    return out
 
 
-def _kinds(change: ChannelChange) -> tuple[MessageKind, ...]:
-    if change.property_id is not None:
-        return RESTRICTIONS  # rate_restrictions carry their property
+def _kinds(change: Mark) -> tuple[MessageKind, ...]:
+    if change.restriction:
+        return RESTRICTIONS
     return RATES if change.rate_plan_id is not None else INVENTORY
 
 
-def _clip(change: ChannelChange, today: date, horizon_days: int) -> tuple[date, date] | None:
+def _clip(change: Mark, today: date, horizon_days: int) -> tuple[date, date] | None:
     end = today + timedelta(days=horizon_days - 1)
     first = max(change.first_night or today, today)
     last = min(change.last_night or end, end)

@@ -39,6 +39,7 @@ class AriRange:
     start: date
     end: date
     value: NightAri
+    weekdays: frozenset[int] | None = None  # only these weekdays (0=Monday) of start..end; None: all
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ class AriItem:
     room_code: str
     rate_code: str | None  # None for counts, which are per room type
     ranges: tuple[AriRange, ...]
+    # rates only: (guests, basis points over the room's price) per occupancy; None: one amount
+    occupancy: tuple[tuple[int, int], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -111,3 +114,60 @@ def merge_spans(spans: Sequence[tuple[date, date]], *, gap: int = 0) -> list[tup
         else:
             merged.append((start, end))
     return merged
+
+
+def weekly(
+    kind: MessageKind, nights: Sequence[tuple[date, NightAri]], *, plain: tuple[AriRange, ...]
+) -> tuple[AriRange, ...]:
+    """The same nights as ranges with weekday flags, when that takes fewer ranges than ``plain``.
+
+    Each weekday's nights with equal values over consecutive weeks make a run; runs of different
+    weekdays over the same weeks with the same value share one range (``Start``..``End`` with
+    those weekdays' flags), so a year of weekday and weekend prices is two ranges, not 104.
+    """
+    if len(plain) <= 2 or not nights:
+        return plain
+    first, last = nights[0][0], nights[-1][0]
+    monday = first - timedelta(days=first.weekday())
+    last_week = (last - monday).days // 7
+    runs: dict[tuple[int, int, tuple[object, ...]], list[int]] = {}
+    value_of: dict[tuple[int, int, tuple[object, ...]], NightAri] = {}
+    open_runs: dict[int, tuple[date, date, tuple[object, ...], NightAri]] = {}  # weekday -> run
+
+    def close(w: int, run: tuple[date, date, tuple[object, ...], NightAri]) -> None:
+        # a run reaching the span's edge covers the edge week too (its night there is outside)
+        a = 0 if run[0] - timedelta(days=7) < first else (run[0] - monday).days // 7
+        b = last_week if run[1] + timedelta(days=7) > last else (run[1] - monday).days // 7
+        runs.setdefault((a, b, run[2]), []).append(w)
+        value_of[(a, b, run[2])] = run[3]
+
+    for night, value in nights:
+        w, key = night.weekday(), relevant(kind, value)
+        run = open_runs.get(w)
+        if run is not None and run[2] == key and run[1] + timedelta(days=7) == night:
+            open_runs[w] = (run[0], night, key, run[3])
+            continue
+        if run is not None:
+            close(w, run)
+        open_runs[w] = (night, night, key, value)
+    for w, run in open_runs.items():
+        close(w, run)
+    if len(runs) >= len(plain):
+        return plain
+    out = [
+        AriRange(
+            max(first, monday + timedelta(weeks=a)),
+            min(last, monday + timedelta(weeks=b, days=6)),
+            value_of[(a, b, key)],
+            frozenset(days) if len(days) < 7 else None,
+        )
+        for (a, b, key), days in runs.items()
+    ]
+    return tuple(sorted(out, key=lambda r: (r.start, sorted(r.weekdays or ()))))
+
+
+def occupancy_prices(max_guests: int, adjust_bp: dict[str, int] | None) -> tuple[tuple[int, int], ...] | None:
+    """Per occupancy 1..max_guests, basis points over the room's price (None: one amount for all)."""
+    if not adjust_bp:
+        return None
+    return tuple((guests, int(adjust_bp.get(str(guests), 0))) for guests in range(1, max_guests + 1))

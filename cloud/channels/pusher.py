@@ -1,5 +1,6 @@
 """The ARI sender: plans change marks into the outbox, sends what is due per channel at the
-channel's pace, retries with backoff, honours 429 and Retry-After, and resyncs every night."""
+channel's pace (channels in parallel), retries with backoff, honours 429 and Retry-After, and
+resyncs every night. It sleeps until a change is committed (:mod:`cloud.channels.wakeup`)."""
 
 from __future__ import annotations
 
@@ -7,19 +8,21 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, tuple_
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.catalog.models import Property
 from cloud.channels import outbox
-from cloud.channels.ari import AriReader
+from cloud.channels.ari import AriCatalog, AriReader
 from cloud.channels.models import Channel, ChannelMapping, ChannelMessage
 from cloud.channels.pacing import Pace, backoff
-from cloud.channels.port import AriItem, AriUpdate, ChannelPort, coalesce
-from cloud.channels.status import note_sync
+from cloud.channels.port import AriItem, AriUpdate, ChannelPort, coalesce, occupancy_prices, weekly
+from cloud.channels.status import note_syncs
+from cloud.channels.wakeup import Wakeup
 from cloud.core.clock import Clock
 from cloud.core.delivery import DeliveryError
 from cloud.core.money import exponent
@@ -33,8 +36,10 @@ class PushSettings:
     horizon_days: int = 365
     batch_max: int = 50  # queued messages per request, at most
     max_ranges: int = 1500  # and ranges per request (about 400 kB of XML; channels cap bodies near 1 MB)
-    interval_s: float = 0.2
+    interval_s: float = 0.2  # between rounds when no notification wakes the sender
+    idle_s: float = 5.0  # the longest sleep when notifications do
     nightly_hour_utc: int = 2
+    parallel: int = 4  # channels sent to at once
 
 
 class AriPusher:
@@ -45,45 +50,77 @@ class AriPusher:
         port_for: Callable[[Channel], ChannelPort],
         clock: Clock,
         settings: PushSettings | None = None,
+        wake: Wakeup | None = None,
     ) -> None:
         self.sessions, self.port_for, self.clock = sessions, port_for, clock
         self.settings = settings or PushSettings()
         self.paces: dict[int, Pace] = {}
         self.last_nightly: object = None
+        self.wake = wake or Wakeup()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.wake = threading.Event()
+        self._pool = ThreadPoolExecutor(
+            max_workers=self.settings.parallel, thread_name_prefix="channels-send"
+        )
+        self._next_s: float | None = None  # seconds until something deferred is due
+        self.rounds = self.requests = 0  # for the log line at stop
+        self.catalog = AriCatalog()
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, daemon=True, name="channels-ari")
+        self.wake.start()
+        self._thread = threading.Thread(target=self.run, daemon=True, name="channels-ari")
         self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
-        self.wake.set()
+        self.wake.stop()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def _run(self) -> None:
+    def run(self) -> None:
+        """Rounds until stopped, each right after a change commits (or when something deferred is due)."""
         while not self._stop.is_set():
             try:
                 self.nightly()
                 self.tick()
             except Exception:  # one bad round never stops the sender
                 log.exception("channel ARI round failed")
-            self.wake.wait(self.settings.interval_s)
-            self.wake.clear()
+            self.wake.wait(self._sleep())
+
+    def _sleep(self) -> float:
+        longest = self.settings.idle_s if self.wake.notified else self.settings.interval_s
+        return longest if self._next_s is None else max(0.01, min(self._next_s, longest))
 
     def tick(self) -> int:
-        """Plan the marks, then send what is due; answers the requests sent."""
+        """Rounds until nothing more is due now (or the channels' pace says wait); answers the
+        requests sent."""
+        sent = 0
+        while True:
+            count, more = self._round()
+            sent += count
+            if not (more and count):
+                break
+        self.rounds += 1
+        self.requests += sent
+        return sent
+
+    def _round(self) -> tuple[int, bool]:
+        """Plan the marks, read what is due for every channel and its ARI in one transaction (a
+        few statements however many channels and bookings), send to the channels in parallel,
+        record every outcome in one more transaction."""
         now = self.clock()
         with self.sessions.begin() as session:
             outbox.plan(session, now=now, horizon_days=self.settings.horizon_days)
-        sent = 0
-        for channel_id in self._due_channels(now):
-            while self._send_one(channel_id):
-                sent += 1
-        return sent
+            batches = self._batches(session, now)
+        if len(batches) > 1:
+            outcomes = list(self._pool.map(self._push, batches))
+        else:
+            outcomes = [self._push(b) for b in batches]
+        if outcomes:
+            self._record(outcomes)
+        answered = [b for b, error in outcomes if error is None or error.permanent]
+        return len(answered), any(b.more for b in answered)
 
     def nightly(self) -> None:
         now = self.clock()
@@ -96,82 +133,84 @@ class AriPusher:
             ):
                 outbox.resync(session, channel, now=now, horizon_days=self.settings.horizon_days)
 
-    def _due_channels(self, now: datetime) -> list[int]:
-        with self.sessions() as session:
-            return list(
-                session.scalars(
-                    select(ChannelMessage.channel_id)
-                    .distinct()
-                    .where(ChannelMessage.status == "queued", ChannelMessage.next_at <= now)
-                )
-            )
-
-    def _send_one(self, channel_id: int) -> bool:
-        now = self.clock()
-        with self.sessions() as session:
-            channel = session.get(Channel, channel_id)
-            if channel is None or channel.paused:
-                return False
-            pace = self.paces.setdefault(channel_id, Pace(channel.calls_per_minute))
-            pace.per_minute = channel.calls_per_minute
-            if pace.wait(time.monotonic()) > 0:
-                return False
-            batch = self._batch(session, channel, now)
-            if batch is None:
-                return False
-            update, sent = batch
-            port = self.port_for(channel)
-        pace.called(time.monotonic())
-        try:
-            if update.items:
-                port.push(update)
-        except DeliveryError as exc:
-            self._failed(channel_id, sent, exc, pace)
-            return exc.permanent  # a refused message is set aside; a channel that is down waits
-        self._done(channel_id, sent)
-        return True
-
-    def _batch(
-        self, session: Session, channel: Channel, now: datetime
-    ) -> tuple[AriUpdate, list[Sent]] | None:
-        first = session.scalar(
-            select(ChannelMessage)
-            .where(
-                ChannelMessage.channel_id == channel.id,
-                ChannelMessage.status == "queued",
-                ChannelMessage.next_at <= now,
-            )
-            .order_by(ChannelMessage.id)
-            .limit(1)
-        )
-        if first is None:
-            return None
-        rows = list(
+    def _batches(self, session: Session, now: datetime) -> list[Batch]:
+        """Per channel due and within its pace, its next request (the oldest due message's kind)."""
+        queued = list(
             session.scalars(
                 select(ChannelMessage)
-                .where(
-                    ChannelMessage.channel_id == channel.id,
-                    ChannelMessage.status == "queued",
-                    ChannelMessage.kind == first.kind,
-                    ChannelMessage.next_at <= now,
-                )
+                .where(ChannelMessage.status == "queued")
                 .order_by(ChannelMessage.id)
-                .limit(self.settings.batch_max)
+                .limit(self.settings.batch_max * 20)
             )
         )
-        prop = session.get(Property, channel.property_id)
-        assert prop is not None
-        codes = {
-            (m.room_type_id, m.rate_plan_id): m
-            for m in session.scalars(select(ChannelMapping).where(ChannelMapping.channel_id == channel.id))
-        }
+        later = [(m.next_at - now).total_seconds() for m in queued if m.next_at > now]
+        self._next_s = min(later) if later else None
+        due: dict[int, list[ChannelMessage]] = {}
+        for m in queued:
+            if m.next_at <= now:
+                due.setdefault(m.channel_id, []).append(m)
+        if not due:
+            return []
+        channels: dict[int, tuple[Channel, Property]] = {}
+        mappings: dict[int, list[ChannelMapping]] = {}
+        for channel, prop, mapping in session.execute(  # channels, properties, mappings: one read
+            select(Channel, Property, ChannelMapping)
+            .join(Property, Property.id == Channel.property_id)
+            .outerjoin(ChannelMapping, ChannelMapping.channel_id == Channel.id)
+            .where(Channel.id.in_(due), Channel.paused.is_(False))
+        ).all():
+            channels[channel.id] = (channel, prop)
+            if mapping is not None:
+                mappings.setdefault(channel.id, []).append(mapping)
+        chosen: list[tuple[int, list[ChannelMessage], bool]] = []  # one request per channel and kind
+        for channel_id, rows in due.items():
+            if channel_id not in channels:
+                continue
+            kinds = list(dict.fromkeys(r.kind for r in rows))  # oldest first
+            for kind in kinds:
+                if self._paced(channels[channel_id][0]):
+                    break
+                of_kind = [r for r in rows if r.kind == kind]
+                chosen.append(
+                    (channel_id, of_kind[: self.settings.batch_max], len(of_kind) > self.settings.batch_max)
+                )
+        self.catalog = self.catalog.current(session)
+        reader = AriReader(session, self.catalog)
+        reader.preload(
+            [(r.room_type_id, r.first_night, r.last_night) for _c, rows, _m in chosen for r in rows]
+        )
+        return [
+            self._batch(reader, *channels[channel_id], mappings.get(channel_id, []), rows, more=more)
+            for channel_id, rows, more in chosen
+        ]
+
+    def _paced(self, channel: Channel) -> bool:
+        pace = self.paces.setdefault(channel.id, Pace(channel.calls_per_minute))
+        pace.per_minute = channel.calls_per_minute
+        wait = pace.wait(time.monotonic())
+        if wait > 0:
+            self._next_s = wait if self._next_s is None else min(self._next_s, wait)
+            return True
+        pace.called(time.monotonic())  # the request about to be made counts at once
+        return False
+
+    def _batch(
+        self,
+        reader: AriReader,
+        channel: Channel,
+        prop: Property,
+        mappings: list[ChannelMapping],
+        rows: list[ChannelMessage],
+        *,
+        more: bool,
+    ) -> Batch:
+        codes = {(m.room_type_id, m.rate_plan_id): m for m in mappings}
         by_type = {type_id: m for (type_id, _plan), m in codes.items()}
-        reader = AriReader(session)
-        reader.preload([(r.room_type_id, r.first_night, r.last_night) for r in rows])
         items: list[AriItem] = []
         taken: list[ChannelMessage] = []
         for row in rows:
             if taken and sum(len(i.ranges) for i in items) >= self.settings.max_ranges:
+                more = True
                 break  # the rest go in the next request
             taken.append(row)
             mapping = (
@@ -179,63 +218,103 @@ class AriPusher:
                 if row.rate_plan_id is None
                 else codes.get((row.room_type_id, row.rate_plan_id))
             )
-            if mapping is None:
-                continue  # unmapped since: nothing to say
-            values = reader.values(
-                type_id=row.room_type_id,
-                plan_id=mapping.rate_plan_id,
-                markup_bp=channel.markup_bp,
-                first=row.first_night,
-                last=row.last_night,
-            )
-            ranges = coalesce(row.kind, values)  # type: ignore[arg-type]
-            if row.kind == "rates":
-                ranges = tuple(r for r in ranges if r.value.price_minor is not None)
-            if ranges:
-                items.append(
-                    AriItem(mapping.room_code, None if row.kind == "counts" else mapping.rate_code, ranges)
-                )
+            if mapping is not None:  # unmapped since: nothing to say
+                item = self._item(reader, channel, mapping, row)
+                if item is not None:
+                    items.append(item)
         update = AriUpdate(
-            kind=first.kind,  # type: ignore[arg-type]  # the table's CHECK keeps it one of MessageKind
+            kind=rows[0].kind,  # type: ignore[arg-type]  # the table's CHECK keeps it one of MessageKind
             hotel_code=channel.hotel_code,
             currency=prop.currency,
             decimals=exponent(prop.currency),
             after_tax=prop.prices_include_tax,
             items=tuple(items),
         )
-        return update, [(r.id, r.first_night, r.last_night) for r in taken]
+        return Batch(
+            channel.id,
+            self.port_for(channel),
+            update,
+            [(r.id, r.first_night, r.last_night) for r in taken],
+            more,
+        )
 
-    def _done(self, channel_id: int, sent: list[Sent]) -> None:
+    def _item(
+        self, reader: AriReader, channel: Channel, mapping: ChannelMapping, row: ChannelMessage
+    ) -> AriItem | None:
+        values = reader.values(
+            type_id=row.room_type_id,
+            plan_id=mapping.rate_plan_id,
+            markup_bp=channel.markup_bp,
+            first=row.first_night,
+            last=row.last_night,
+        )
+        if row.kind == "rates":
+            values = [(n, v) for n, v in values if v.price_minor is not None]
+        ranges = weekly(row.kind, values, plain=coalesce(row.kind, values))  # type: ignore[arg-type]
+        if not ranges:
+            return None
+        occupancy = None
+        if row.kind == "rates":
+            occupancy = occupancy_prices(self.catalog.types[row.room_type_id][1], mapping.occupancy_bp)
+        return AriItem(
+            mapping.room_code,
+            None if row.kind == "counts" else mapping.rate_code,
+            ranges,
+            occupancy=occupancy,
+        )
+
+    def _push(self, batch: Batch) -> tuple[Batch, DeliveryError | None]:
+        pace = self.paces[batch.channel_id]
+        try:
+            if batch.update.items:
+                batch.port.push(batch.update)
+        except DeliveryError as exc:
+            if exc.retry_after is not None:
+                pace.told_to_wait(time.monotonic(), exc.retry_after)
+            log.warning(
+                "channel %s: ARI refused (%s): %s",
+                batch.channel_id,
+                "permanent" if exc.permanent else "will retry",
+                exc.reason,
+            )
+            return batch, exc
+        return batch, None
+
+    def _record(self, outcomes: list[tuple[Batch, DeliveryError | None]]) -> None:
+        """Every outcome of the round in one transaction: sent messages gone (one widened
+        meanwhile is kept and sent again), failed ones retried later or set aside."""
+        now = self.clock()
+        done = [m for batch, error in outcomes if error is None for m in batch.sent]
+        failed = {m[0]: error for batch, error in outcomes if error is not None for m in batch.sent}
         with self.sessions.begin() as session:
-            for message_id, first, last in sent:  # one widened meanwhile is sent again
+            if done:
                 session.execute(
                     delete(ChannelMessage).where(
-                        ChannelMessage.id == message_id,
-                        ChannelMessage.first_night == first,
-                        ChannelMessage.last_night == last,
+                        tuple_(ChannelMessage.id, ChannelMessage.first_night, ChannelMessage.last_night).in_(
+                            done
+                        )
                     )
                 )
-            note_sync(session, channel_id, "push", at=self.clock())
+            if failed:
+                for row in session.scalars(select(ChannelMessage).where(ChannelMessage.id.in_(failed))):
+                    exc = failed[row.id]
+                    row.attempts += 1
+                    row.last_error = exc.reason[:1000]
+                    if exc.permanent:
+                        row.status = "failed"
+                    else:
+                        row.next_at = now + timedelta(seconds=backoff(row.attempts, exc.retry_after))
+            note_syncs(
+                session, {b.channel_id: None if e is None else e.reason for b, e in outcomes}, "push", at=now
+            )
 
-    def _failed(self, channel_id: int, sent: list[Sent], exc: DeliveryError, pace: Pace) -> None:
-        now = self.clock()
-        if exc.retry_after is not None:
-            pace.told_to_wait(time.monotonic(), exc.retry_after)
-        log.warning(
-            "channel %s: ARI refused (%s): %s",
-            channel_id,
-            "permanent" if exc.permanent else "will retry",
-            exc.reason,
-        )
-        with self.sessions.begin() as session:
-            for message_id, _first, _last in sent:
-                row = session.get(ChannelMessage, message_id)
-                if row is None:
-                    continue
-                row.attempts += 1
-                row.last_error = exc.reason[:1000]
-                if exc.permanent:
-                    row.status = "failed"
-                else:
-                    row.next_at = now + timedelta(seconds=backoff(row.attempts, exc.retry_after))
-            note_sync(session, channel_id, "push", at=now, error=exc.reason)
+
+@dataclass
+class Batch:
+    """One request of a round: to a channel, the update, the messages it answers for."""
+
+    channel_id: int
+    port: ChannelPort
+    update: AriUpdate
+    sent: list[Sent]
+    more: bool  # the channel has more due than this request carries

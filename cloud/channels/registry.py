@@ -35,6 +35,7 @@ class NewChannel:
     hotel_code: str = ""
     endpoint_url: str | None = None
     calls_per_minute: int = 20
+    credentials: dict[str, str] | None = None  # Credentials.stored()
 
 
 def create(session: Session, prop: Property, spec: NewChannel, *, now: datetime) -> tuple[Channel, str]:
@@ -55,6 +56,7 @@ def create(session: Session, prop: Property, spec: NewChannel, *, now: datetime)
         endpoint_url=spec.endpoint_url,
         secret_hash=secret_hash(secret),
         calls_per_minute=spec.calls_per_minute,
+        credentials=spec.credentials or None,
         created_at=now,
     )
     _insert(session, channel, f"the property already has a channel {spec.code!r}")
@@ -97,6 +99,7 @@ def set_mapping(
     room_code: str,
     rate_code: str,
     import_url: str | None = None,
+    occupancy_bp: dict[str, int] | None = None,
 ) -> ChannelMapping:
     """Map our type and plan to the channel's codes (replacing that pair's mapping)."""
     if not CHANNEL_CODE.match(room_code) or not CHANNEL_CODE.match(rate_code):
@@ -123,6 +126,7 @@ def set_mapping(
         room_code=room_code,
         rate_code=rate_code,
         import_url=import_url,
+        occupancy_bp=occupancy_bp or None,
     )
     _insert(session, mapping, f"{room_code}/{rate_code} is already mapped at this channel")
     return mapping

@@ -3,9 +3,30 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+
+class CredentialsIn(BaseModel):
+    """What the channel gave us to present on every call (all optional; never answered back)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    requestor_id: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[^\s<>&]+$")
+    requestor_type: str | None = Field(default=None, max_length=8, pattern=r"^[0-9A-Za-z]+$")
+    message_password: str | None = Field(default=None, min_length=1, max_length=64)
+    username: str | None = Field(default=None, min_length=1, max_length=128, pattern=r"^[^:\r\n]+$")
+    password: str | None = Field(default=None, min_length=1, max_length=256, pattern=r"^[^\r\n]+$")
+    token: str | None = Field(default=None, min_length=8, max_length=2048, pattern=r"^[\x21-\x7e]+$")
+
+    @model_validator(mode="after")
+    def _pairs(self) -> CredentialsIn:
+        if (self.username is None) != (self.password is None):
+            raise ValueError("HTTP Basic needs both username and password")
+        if self.message_password is not None and self.requestor_id is None:
+            raise ValueError("a message password goes with a requestor_id")
+        return self
 
 
 class ChannelIn(BaseModel):
@@ -18,6 +39,7 @@ class ChannelIn(BaseModel):
     hotel_code: str = Field(default="", max_length=64)
     endpoint_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://")
     calls_per_minute: int = Field(default=20, ge=1, le=6000)
+    credentials: CredentialsIn | None = None
 
 
 class ChannelPatch(BaseModel):
@@ -29,6 +51,9 @@ class ChannelPatch(BaseModel):
     hotel_code: str | None = Field(default=None, max_length=64)
     endpoint_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://")
     calls_per_minute: int | None = Field(default=None, ge=1, le=6000)
+    credentials: CredentialsIn | None = Field(
+        default=None, description="replaces the stored ones; null removes them"
+    )
 
 
 class MappingIn(BaseModel):
@@ -39,6 +64,17 @@ class MappingIn(BaseModel):
     room_code: str = Field(max_length=64)
     rate_code: str = Field(max_length=64)
     import_url: str | None = Field(default=None, max_length=500)
+    occupancy_bp: (
+        dict[
+            Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]?$")],
+            Annotated[int, Field(ge=-9000, le=50000)],
+        ]
+        | None
+    ) = Field(
+        default=None,
+        max_length=20,
+        description="guests -> basis points over the room's price, sent as one amount per occupancy",
+    )
 
 
 class MappingOut(BaseModel):
@@ -48,6 +84,7 @@ class MappingOut(BaseModel):
     room_code: str
     rate_code: str
     import_url: str | None
+    occupancy_bp: dict[str, int] | None = None
 
 
 class SyncOut(BaseModel):
@@ -84,6 +121,7 @@ class ChannelOut(BaseModel):
     hotel_code: str
     endpoint_url: str | None
     calls_per_minute: int
+    credentials: list[str] = Field(default_factory=list, description="what we present, without secrets")
     mappings: list[MappingOut]
     syncs: list[SyncOut]
     queued: int

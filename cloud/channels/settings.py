@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from cloud.core.config import AreaSettings
@@ -18,8 +20,18 @@ class ChannelSettings(AreaSettings):
     channels_ical_interval_s: float = Field(
         default=900, gt=0, description="seconds between imports of iCal feeds"
     )
+    channels_sender: Literal["auto", "process", "thread", "external"] = Field(
+        default="auto",
+        description="where the ARI sender runs: a process of its own that the cloud starts (auto on "
+        "PostgreSQL), a thread of the cloud (auto on SQLite), or external (`posada channels-sender`)",
+    )
     channels_push_interval_s: float = Field(
-        default=0.5, gt=0, description="seconds between rounds of the ARI sender"
+        default=0.5,
+        gt=0,
+        description="seconds between rounds of the ARI sender when no notification wakes it",
+    )
+    channels_idle_s: float = Field(
+        default=5, gt=0, description="longest sleep of a sender that database notifications wake"
     )
     channels_nightly_hour_utc: int = Field(
         default=2, ge=0, le=23, description="hour (UTC) of the nightly full resync"

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from cloud.catalog.models import Property, RatePlan, Room, RoomType
 from cloud.channels import registry
+from cloud.channels.credentials import Credentials
 from cloud.channels.models import (
     Channel,
     ChannelMessage,
@@ -49,6 +50,7 @@ def channel_out(session: Session, channel: Channel) -> ChannelOut:
         hotel_code=channel.hotel_code,
         endpoint_url=channel.endpoint_url,
         calls_per_minute=channel.calls_per_minute,
+        credentials=(Credentials.from_stored(channel.credentials) or Credentials()).described(),
         mappings=[
             MappingOut(
                 id=m.id,
@@ -57,6 +59,7 @@ def channel_out(session: Session, channel: Channel) -> ChannelOut:
                 room_code=m.room_code,
                 rate_code=m.rate_code,
                 import_url=m.import_url,
+                occupancy_bp=m.occupancy_bp,
             )
             for m in registry.mappings(session, channel.id)
         ],

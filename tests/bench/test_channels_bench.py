@@ -7,11 +7,15 @@ timed pass/fail. Run: ``./dev.sh bench -k channels``.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import queue
 import statistics
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -21,17 +25,23 @@ from sqlalchemy.orm import Session, sessionmaker
 from cloud.catalog import service as catalog
 from cloud.catalog.models import Floor, RatePlan, RatePrice, Room, RoomType
 from cloud.channels import outbox, registry
+from cloud.channels import sender as sender_module
+from cloud.channels.context import build_pusher
 from cloud.channels.models import Channel
 from cloud.channels.ota import ari_messages, inbound, standin
 from cloud.channels.ota.client import OtaChannel
 from cloud.channels.ota.xml import serialize
 from cloud.channels.port import AriItem, AriRange, AriUpdate, NightAri
 from cloud.channels.pusher import AriPusher, PushSettings
+from cloud.channels.settings import ChannelSettings
+from cloud.core.clock import utcnow
 from cloud.core.db import make_sessionmaker
+from cloud.settings import Settings
+from tests.bench.raw_mqtt import reference_seconds
 from tests.support.db import migrated_engine
 
 pytestmark = pytest.mark.bench
-NOW = datetime(2027, 1, 4, 9, tzinfo=UTC)
+NOW = datetime.now(UTC)  # the sender process keeps the real clock
 TODAY = NOW.date()
 HOTEL = "BENCH-1"
 RATE_PER_S = 20
@@ -121,11 +131,11 @@ def _pusher(sessions: sessionmaker[Session], client: httpx.Client, interval: flo
         sessions,
         clock=lambda: NOW,
         settings=PushSettings(horizon_days=365, interval_s=interval),
-        port_for=lambda ch: OtaChannel(client, url=ch.endpoint_url or "", secret=None, clock=lambda: NOW),
+        port_for=lambda ch: OtaChannel(client, url=ch.endpoint_url or "", clock=lambda: NOW),
     )
 
 
-def _reference(ota: standin.StandInOta, client: httpx.Client, rounds: int = 50) -> list[float]:
+def _reference(url: str, client: httpx.Client, rounds: int = 50) -> list[float]:
     """One counts request for one night, built, sent and its answer read: the floor of a push."""
     update = AriUpdate(
         kind="counts",
@@ -135,7 +145,7 @@ def _reference(ota: standin.StandInOta, client: httpx.Client, rounds: int = 50) 
         after_tax=False,
         items=(AriItem("T00", None, (AriRange(TODAY, TODAY, NightAri(3, 9000)),)),),
     )
-    port = OtaChannel(client, url=ota.url, secret=None, clock=lambda: NOW)
+    port = OtaChannel(client, url=url, clock=lambda: NOW)
     times = []
     for _ in range(rounds):
         start = time.perf_counter()
@@ -149,19 +159,56 @@ def _quantiles(values: list[float]) -> tuple[float, float]:
     return cuts[9], cuts[18]
 
 
-def test_change_to_ari_accepted_while_three_channels_book(pg_url: str, ota: standin.StandInOta) -> None:
+def _standin_process(hotel: str, port: Any, seen: Any) -> None:
+    """The stand-in OTA in a process of its own (as a channel is): tells the bench, per accepted
+    counts request, when it was accepted and which nights it carried."""
+
+    def tell(received: standin.Received) -> None:
+        if received.root == "OTA_HotelInvCountNotifRQ":
+            spans = [
+                (c.get("Start"), c.get("End")) for c in received.document.iter("{*}StatusApplicationControl")
+            ]
+            seen.put((received.at, spans))
+
+    server = standin.StandInOta(hotel_code=hotel, per_minute=100_000, on_accept=tell).start()
+    port.put(server.url)
+    while True:
+        time.sleep(3600)
+
+
+@pytest.mark.parametrize("mode", ["thread", "process"])
+def test_change_to_ari_accepted_while_three_channels_book(pg_url: str, mode: str) -> None:
+    """``process``: the sender as the cloud runs it on PostgreSQL (its own process, woken by
+    NOTIFY); ``thread``: the sender in the bookings' own process (the cloud on SQLite, and the
+    shape measured before), for comparison in the same run."""
+    spawn: Any = multiprocessing.get_context("spawn")
+    url_q, seen = spawn.Queue(), spawn.Queue()
+    ota_process = spawn.Process(target=_standin_process, args=(HOTEL, url_q, seen), daemon=True)
+    ota_process.start()
+    url = url_q.get(timeout=60)
     engine = migrated_engine(pg_url, pool_size=20, max_overflow=20)
     sessions = make_sessionmaker(engine)
     with sessions.begin() as session:
         _property(session, types=4, plans=1, rooms_each=20)
-    secrets = _channels(sessions, ota.url, count=3, types=4, plans=1)
+    secrets = _channels(sessions, url, count=3, types=4, plans=1)
     client = httpx.Client(timeout=10)
-    reference = _reference(ota, client)
-    ota.accepted.clear()
-    pusher = _pusher(sessions, client, interval=0.02)
-    pusher.start()
+    reference = _reference(url, client)
+    _drain(seen)
+    settings = Settings(
+        database_url=pg_url, channels=ChannelSettings(channels_sender=mode, channels_idle_s=5)
+    )
+    if mode == "process":
+        sender = spawn.Process(target=sender_module._child, args=(settings,), daemon=True)
+        sender.start()
+        pusher = None
+    else:
+        pusher = build_pusher(sessions, settings.channels, clock=utcnow, client=client)
+        pusher.start()
+    _listening(engine)  # the sender is up (a process imports for seconds on a loaded machine)
+    _warm_up(sessions, secrets[0], seen)  # and has sent once: its first round is out of the figure
     committed: dict[date, float] = {}
     total = RATE_PER_S * SECONDS
+    load_before = os.getloadavg()
 
     def send(n: int) -> None:
         night = TODAY + timedelta(days=1 + n)  # one night each: its own change to follow
@@ -174,7 +221,7 @@ def test_change_to_ari_accepted_while_three_channels_book(pg_url: str, ota: stan
             departure=night + timedelta(days=1),
             total="90.00",
         )
-        status, _ = inbound.receive(sessions, secret=secrets[n % 3], body=doc, clock=lambda: NOW, ledger=None)
+        status, _ = inbound.receive(sessions, secret=secrets[n % 3], body=doc, clock=utcnow, ledger=None)
         assert status == 200
         committed[night] = time.monotonic()
 
@@ -183,46 +230,98 @@ def test_change_to_ari_accepted_while_three_channels_book(pg_url: str, ota: stan
         for n in range(total):
             pool.submit(send, n)
             time.sleep(max(0.0, started + (n + 1) / RATE_PER_S - time.monotonic()))
+    booked_s = time.monotonic() - started
     deadline = time.monotonic() + 30
+    accepted: list[tuple[float, list[tuple[str, str]]]] = []
     latencies: list[float] = []
     while time.monotonic() < deadline:
-        latencies = _latencies(ota, committed)
+        accepted.extend(_drain(seen))
+        latencies = _latencies(accepted, committed)
         if len(latencies) == total:
             break
         time.sleep(0.2)
-    pusher.stop()
+    if pusher is not None:
+        pusher.stop()
+        print(f"\n  thread sender: {pusher.rounds} rounds, {pusher.requests} requests")
+    else:
+        sender.terminate()
+        sender.join(10)
+    ota_process.terminate()
     client.close()
     engine.dispose()
     ref50, ref95 = _quantiles(reference)
     p50, p95 = _quantiles(latencies)
     print(
-        f"\nchannels: {total} bookings from 3 channels at {RATE_PER_S}/s over {SECONDS} s; "
-        f"{len(latencies)} changes seen accepted by the stand-in (inventory counts), "
-        f"{len(ota.accepted)} requests"
+        f"\nchannels [{mode}]: {total} bookings from 3 channels in {booked_s:.1f} s "
+        f"({total / booked_s:.1f}/s); {len(latencies)} changes seen accepted by the stand-in "
+        f"(inventory counts), {len(accepted)} counts requests; load {load_before[0]:.1f} -> "
+        f"{os.getloadavg()[0]:.1f}"
     )
-    print(f"  change -> ARI accepted: p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms")
+    print(
+        f"  change -> ARI accepted: p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
+        f"max {max(latencies) * 1000:.0f} ms"
+    )
     print(
         f"  reference, one ARI request alone: p50 {ref50 * 1000:.1f} ms, p95 {ref95 * 1000:.1f} ms "
-        f"(ratio p50 {p50 / ref50:.0f}x)"
+        f"(ratio p50 {p50 / ref50:.0f}x); pure-Python loop {reference_seconds():.2f} s"
     )
     assert len(latencies) == total
 
 
-def _latencies(ota: standin.StandInOta, committed: dict[date, float]) -> list[float]:
+def _warm_up(sessions: sessionmaker[Session], secret: str, seen: Any, timeout_s: float = 120) -> None:
+    night = TODAY + timedelta(days=300)
+    doc = standin.reservation(
+        hotel_code=HOTEL,
+        confirmation="WARM",
+        room_code="T00",
+        rate_code="P0",
+        arrival=night,
+        departure=night + timedelta(days=1),
+        total="90.00",
+    )
+    assert inbound.receive(sessions, secret=secret, body=doc, clock=utcnow, ledger=None)[0] == 200
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if any(start == night.isoformat() for _at, spans in _drain(seen) for start, _end in spans):
+            time.sleep(0.5)  # the rest of that round (the other channels) lands too
+            _drain(seen)
+            return
+        time.sleep(0.1)
+    raise AssertionError("the sender never sent the warm-up booking")
+
+
+def _listening(engine: Any, timeout_s: float = 120) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with engine.connect() as conn:
+            if conn.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN %'")
+            ).scalar():
+                return
+        time.sleep(0.2)
+    raise AssertionError("the sender never listened")
+
+
+def _drain(seen: Any) -> list[tuple[float, list[tuple[str, str]]]]:
+    out = []
+    while True:
+        try:
+            out.append(seen.get_nowait())
+        except queue.Empty:
+            return out
+
+
+def _latencies(
+    accepted: list[tuple[float, list[tuple[str, str]]]], committed: dict[date, float]
+) -> list[float]:
     first_seen: dict[date, float] = {}
-    for received in list(ota.accepted):
-        if received.root != "OTA_HotelInvCountNotifRQ":
-            continue
-        for control in received.document.iter("{*}StatusApplicationControl"):
-            start, end = (
-                date.fromisoformat(control.get("Start", "")),
-                date.fromisoformat(control.get("End", "")),
-            )
-            night = start
-            while night <= end:
+    for at_s, spans in accepted:
+        for start, end in spans:
+            night, last = date.fromisoformat(start), date.fromisoformat(end)
+            while night <= last:
                 at = committed.get(night)
-                if at is not None and received.at >= at and night not in first_seen:
-                    first_seen[night] = received.at - at
+                if at is not None and at_s >= at and night not in first_seen:
+                    first_seen[night] = at_s - at
                 night += timedelta(days=1)
     return list(first_seen.values())
 
@@ -234,7 +333,7 @@ def test_full_year_resync_of_twenty_types_and_three_plans(pg_url: str, ota: stan
         _property(session, types=20, plans=3, rooms_each=2)
     _channels(sessions, ota.url, count=1, types=20, plans=3)
     client = httpx.Client(timeout=30)
-    reference = _reference(ota, client, rounds=30)
+    reference = _reference(ota.url, client, rounds=30)
     ota.accepted.clear()
     with sessions.begin() as session:
         session.execute(text("DELETE FROM channel_changes"))

@@ -34,7 +34,7 @@ class Hold:
 def read(data: bytes, *, default_zone: str) -> dict[str, Hold]:
     """Every confirmed event of the feed by UID (cancelled events are left out)."""
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")  # some exporters start with a byte-order mark
     except UnicodeDecodeError as exc:
         raise FeedError(f"the feed is not UTF-8 (byte {exc.start})") from exc
     lines = _check_lines(text)
@@ -51,8 +51,16 @@ def read(data: bytes, *, default_zone: str) -> dict[str, Hold]:
         raise FeedError(f"more than {MAX_EVENTS} events")
     for index, event in enumerate(events):
         hold = _hold(event, zone, line=starts[index] if index < len(starts) else 0)
-        if hold is not None:
-            holds[hold.uid] = hold
+        if hold is None:
+            continue
+        if hold.uid in holds and holds[hold.uid] != hold:  # one UID for several blocks (seen in
+            n = 2  # exports that split a block): each is held, under a stable key of its own
+            while f"{hold.uid}#{n}" in holds:
+                n += 1
+            hold = Hold(
+                uid=f"{hold.uid}#{n}", arrival=hold.arrival, departure=hold.departure, summary=hold.summary
+            )
+        holds[hold.uid] = hold
     return holds
 
 
@@ -100,6 +108,8 @@ def _hold(event: icalendar.cal.Component, zone: ZoneInfo, *, line: int) -> Hold 
         raise FeedError(f"line {line}: an event without UID")
     if str(event.get("STATUS", "")).upper() == "CANCELLED":
         return None
+    if str(event.get("TRANSP", "")).upper() == "TRANSPARENT":
+        return None  # time marked free (an "available" event), not a block
     start = event.get("DTSTART")
     if start is None:
         raise FeedError(f"line {line}: event {uid} has no DTSTART")

@@ -7,8 +7,9 @@ from decimal import Decimal
 
 from lxml import etree
 
+from cloud.channels.credentials import Credentials
 from cloud.channels.ota.xml import VERSION, E, q
-from cloud.channels.port import AriItem, AriRange, AriUpdate
+from cloud.channels.port import AriItem, AriRange, AriUpdate, with_markup
 
 ROOTS = {
     "availability": "OTA_HotelAvailNotifRQ",
@@ -30,19 +31,55 @@ def _header(echo: str, now: datetime) -> dict[str, str]:
     }
 
 
+DAYS = ("Mon", "Tue", "Weds", "Thur", "Fri", "Sat", "Sun")  # OpenTravel's DOW_PatternGroup
+
+
 def _control(item: AriItem, r: AriRange) -> etree._Element:
     attrs = {"Start": r.start.isoformat(), "End": r.end.isoformat(), "InvTypeCode": item.room_code}
     if item.rate_code is not None:
         attrs["RatePlanCode"] = item.rate_code
+    if r.weekdays is not None:
+        attrs.update({day: "true" if i in r.weekdays else "false" for i, day in enumerate(DAYS)})
     return E.StatusApplicationControl(attrs)
 
 
-def build(update: AriUpdate, *, echo: str, now: datetime) -> etree._Element:
+def _amounts(update: AriUpdate, item: AriItem, r: AriRange) -> list[etree._Element]:
+    """One BaseByGuestAmt, or one per occupancy (NumberOfGuests) when the mapping prices them."""
+    key = "AmountAfterTax" if update.after_tax else "AmountBeforeTax"
+    base = r.value.price_minor or 0
+    money = {"CurrencyCode": update.currency, "DecimalPlaces": str(update.decimals)}
+    if item.occupancy is None:
+        return [E.BaseByGuestAmt({key: amount(base, update.decimals), **money})]
+    return [
+        E.BaseByGuestAmt(
+            {key: amount(with_markup(base, bp), update.decimals), "NumberOfGuests": str(guests), **money}
+        )
+        for guests, bp in item.occupancy
+    ]
+
+
+def pos(credentials: Credentials | None) -> list[etree._Element]:
+    """``POS/Source/RequestorID`` when the channel gave us a requestor id (and password)."""
+    if credentials is None or not credentials.requestor_id:
+        return []
+    attrs = {"ID": credentials.requestor_id}
+    if credentials.requestor_type:
+        attrs["Type"] = credentials.requestor_type
+    if credentials.message_password:
+        attrs["MessagePassword"] = credentials.message_password
+    return [E.POS(E.Source(E.RequestorID(attrs)))]
+
+
+def build(
+    update: AriUpdate, *, echo: str, now: datetime, credentials: Credentials | None = None
+) -> etree._Element:
     """The request carrying one update (the caller serializes it, which checks the schema)."""
     header = _header(echo, now)
+    who = pos(credentials)
     if update.kind == "counts":
         return E.OTA_HotelInvCountNotifRQ(
             header,
+            *who,
             E.Inventories(
                 {"HotelCode": update.hotel_code},
                 *(
@@ -56,27 +93,15 @@ def build(update: AriUpdate, *, echo: str, now: datetime) -> etree._Element:
         )
     if update.kind == "rates":
         ranges = [(i, r) for i in update.items for r in i.ranges if r.value.price_minor is not None]
-        key = "AmountAfterTax" if update.after_tax else "AmountBeforeTax"
         return E.OTA_HotelRateAmountNotifRQ(
             {**header, "NotifType": "Overlay"},
+            *who,
             E.RateAmountMessages(
                 {"HotelCode": update.hotel_code},
                 *(
                     E.RateAmountMessage(
                         _control(i, r),
-                        E.Rates(
-                            E.Rate(
-                                E.BaseByGuestAmts(
-                                    E.BaseByGuestAmt(
-                                        {
-                                            key: amount(r.value.price_minor or 0, update.decimals),
-                                            "CurrencyCode": update.currency,
-                                            "DecimalPlaces": str(update.decimals),
-                                        }
-                                    )
-                                )
-                            )
-                        ),
+                        E.Rates(E.Rate(E.BaseByGuestAmts(*_amounts(update, i, r)))),
                     )
                     for i, r in ranges
                 ),
@@ -84,6 +109,7 @@ def build(update: AriUpdate, *, echo: str, now: datetime) -> etree._Element:
         )
     return E.OTA_HotelAvailNotifRQ(
         header,
+        *who,
         E.AvailStatusMessages(
             {"HotelCode": update.hotel_code},
             *(

@@ -12,6 +12,7 @@ from datetime import datetime
 
 import httpx
 
+from cloud.channels.credentials import Credentials
 from cloud.channels.ota import ari_messages
 from cloud.channels.ota.xml import XmlRefused, parse, serialize
 from cloud.channels.port import AriUpdate
@@ -21,15 +22,27 @@ _echo = itertools.count(1)
 
 
 class OtaChannel:
-    def __init__(self, client: httpx.Client, *, url: str, secret: str | None, clock: Callable[[], datetime]):
-        self.client, self.url, self.secret, self.clock = client, url, secret, clock
+    """One channel's endpoint, with the credentials it gave us (POS requestor, Basic or bearer)."""
+
+    def __init__(
+        self,
+        client: httpx.Client,
+        *,
+        url: str,
+        clock: Callable[[], datetime],
+        credentials: Credentials | None = None,
+    ):
+        self.client, self.url, self.clock, self.credentials = client, url, clock, credentials
 
     def push(self, update: AriUpdate) -> None:
         root_name = ari_messages.ROOTS[update.kind]
-        body = serialize(ari_messages.build(update, echo=f"ari-{next(_echo)}", now=self.clock()))
+        document = ari_messages.build(
+            update, echo=f"ari-{next(_echo)}", now=self.clock(), credentials=self.credentials
+        )
         headers = {"Content-Type": "application/xml"}
-        if self.secret:
-            headers["Authorization"] = f"Bearer {self.secret}"
+        if self.credentials is not None:
+            headers.update(self.credentials.headers())
+        body = serialize(document)
         answer = request(self.client, "POST", self.url, content=body, headers=headers)
         try:
             rs = parse(answer.content, expect=(root_name.replace("RQ", "RS"),))

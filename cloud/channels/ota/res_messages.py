@@ -4,7 +4,7 @@ facts, and the response that acknowledges them with our reservation ids."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from lxml import etree
@@ -34,6 +34,10 @@ class ChannelBooking:
     guest_name: str = ""
     guest_email: str | None = None
     guest_phone: str | None = None
+    nightly: tuple[
+        tuple[date, date, Decimal, str], ...
+    ] = ()  # per-night rates: from, to (exclusive), amount, currency
+    remarks: tuple[str, ...] = ()  # the guest's comments and special requests, as sent
 
 
 @dataclass(frozen=True)
@@ -59,9 +63,13 @@ def _booking(el: etree._Element, *, modify_doc: bool) -> ChannelBooking:
     if modify_doc and action == "book":
         action = "modify"
     ids = {i.get("ResID_Type"): i.get("ResID_Value", "") for i in el.iter(q("HotelReservationID"))}
-    confirmation = next((ids[t] for t in CONFIRMATION_TYPES if t in ids), None)
+    unique = {u.get("Type"): u.get("ID", "") for u in el.findall(q("UniqueID"))}
+    confirmation = next((ids[t] for t in CONFIRMATION_TYPES if t in ids), None) or unique.get("14")
     if confirmation is None:
-        raise XmlRefused("a reservation needs the channel's id (HotelReservationID ResID_Type 14 or 16)")
+        raise XmlRefused(
+            "a reservation needs the channel's id "
+            "(HotelReservationID ResID_Type 14 or 16, or UniqueID Type 14)"
+        )
     hotel = _one(el, "BasicPropertyInfo").get("HotelCode", "")
     if action == "cancel":
         return ChannelBooking(action=action, confirmation=confirmation, hotel_code=hotel)
@@ -86,7 +94,29 @@ def _booking(el: etree._Element, *, modify_doc: bool) -> ChannelBooking:
         guest_name=name,
         guest_email=_text(el, "Email"),
         guest_phone=_phone(el),
+        nightly=tuple(_rate(rate, confirmation) for rate in stay.iter(q("Rate"))),
+        remarks=_remarks(el),
     )
+
+
+def _rate(rate: etree._Element, confirmation: str) -> tuple[date, date, Decimal, str]:
+    """One per-night rate: nights EffectiveDate up to ExpireDate (exclusive; equal dates: one night)."""
+    start = _date(rate.get("EffectiveDate", ""), confirmation)
+    end = _date(rate.get("ExpireDate", ""), confirmation)
+    base = _one(rate, "Base")
+    amount = _decimal(base.get("AmountAfterTax") or base.get("AmountBeforeTax"), confirmation)
+    return start, max(end, start + timedelta(days=1)), amount, base.get("CurrencyCode", "")
+
+
+def _remarks(el: etree._Element) -> tuple[str, ...]:
+    """Comments and special requests wherever the document puts them (stay, global info)."""
+    out = []
+    for item in (*el.iter(q("Comment")), *el.iter(q("SpecialRequest"))):
+        text = " ".join((t.text or "").strip() for t in item.findall(q("Text"))).strip()
+        label = item.get("Name")
+        if text or label:
+            out.append(f"{label}: {text}" if label and text else text or label or "")
+    return tuple(dict.fromkeys(out))
 
 
 def _date(value: str, confirmation: str) -> date:

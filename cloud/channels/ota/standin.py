@@ -9,9 +9,11 @@ answers 429 with Retry-After. It also writes the reservations an OTA would send
 
 from __future__ import annotations
 
+import hmac
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -40,6 +42,12 @@ class StandInOta:
     accepted: list[Received] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     throttled: int = 0
+    # the credentials it issued: every request must carry them (POS RequestorID and password,
+    # and/or HTTP Basic or bearer, as the channel's API documents); None: not checked
+    requestor: tuple[str, str | None] | None = None
+    authorization: str | None = None  # the exact Authorization header expected
+    unauthorized: int = 0
+    on_accept: Callable[[Received], None] | None = None  # told of every accepted request
     _calls: deque[float] = field(default_factory=deque)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
@@ -60,7 +68,13 @@ class StandInOta:
             self._server.shutdown()
             self._server.server_close()
 
-    def answer(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
+    def answer(self, body: bytes, authorization: str | None = None) -> tuple[int, dict[str, str], bytes]:
+        if self.authorization is not None and not hmac.compare_digest(
+            (authorization or "").encode(), self.authorization.encode()
+        ):
+            with self._lock:
+                self.unauthorized += 1
+            return 401, {"WWW-Authenticate": 'Basic realm="ari"'}, b"unauthorized"
         with self._lock:
             now = time.monotonic()
             while self._calls and now - self._calls[0] >= 60:
@@ -74,7 +88,7 @@ class StandInOta:
                 self.fail_next -= 1
                 return 503, {}, b"unavailable"
         try:
-            root = parse(body, expect=ARI_ROOTS)
+            root = parse(body, expect=ARI_ROOTS, strict=True)
         except XmlRefused as exc:
             with self._lock:
                 self.refused.append(str(exc))
@@ -82,16 +96,26 @@ class StandInOta:
         name = etree.QName(root).localname
         errors = self._check(root)
         with self._lock:
+            got = Received(time.monotonic(), name, root)
             if errors:
                 self.refused.extend(errors)
             else:
-                self.accepted.append(Received(time.monotonic(), name, root))
+                self.accepted.append(got)
+        if not errors and self.on_accept is not None:
+            self.on_accept(got)
         rs = ari_messages.response(
             name, echo=root.get("EchoToken", "x"), now=datetime.now(UTC), errors=errors
         )
         return 200, {"Content-Type": "application/xml"}, serialize(rs)
 
     def _check(self, root: etree._Element) -> list[str]:
+        if self.requestor is not None:
+            found = root.find(f"{q('POS')}/{q('Source')}/{q('RequestorID')}")
+            given = None if found is None else (found.get("ID"), found.get("MessagePassword"))
+            if given != self.requestor:
+                with self._lock:
+                    self.unauthorized += 1
+                return ["authorization failed: unknown requestor or wrong message password"]
         codes = {el.get("HotelCode") for el in root.iter() if el.get("HotelCode") is not None}
         if codes != {self.hotel_code}:
             return [f"unknown hotel code {sorted(c or '' for c in codes)}"]
@@ -105,7 +129,7 @@ def _handler(ota: StandInOta) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
-            status, headers, body = ota.answer(self.rfile.read(length))
+            status, headers, body = ota.answer(self.rfile.read(length), self.headers.get("Authorization"))
             self.send_response(status)
             for key, value in headers.items():
                 self.send_header(key, value)

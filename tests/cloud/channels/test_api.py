@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from fastapi.testclient import TestClient
 from lxml import etree
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.auth.roles import Role
@@ -203,3 +204,71 @@ def test_an_overbooking_is_on_the_page_with_what_to_do(
     assert "E-OVER" in page.text and "relocate the guest" in page.text and "stop sell" in page.text
     listed = manager.get("/api/v1/properties/hotel/channel-reservations?overbooked=true").json()
     assert [r["confirmation"] for r in listed] == ["E-OVER"]
+
+
+def test_credentials_are_kept_sealed_and_never_answered_back(
+    manager: TestClient, module_sessions: sessionmaker[Session]
+) -> None:
+    creds = {
+        "requestor_id": "CM-77",
+        "message_password": "pw-s3cret-9",
+        "username": "posada",
+        "password": "b4sic-pw",
+    }
+    answer = manager.post(
+        BASE,
+        json={"code": "agoda", "name": "Agoda", "kind": "ota", "hotel_code": "AG-1", "credentials": creds},
+    )
+    assert answer.status_code == 201, answer.text
+    assert "pw-s3cret-9" not in answer.text and "b4sic-pw" not in answer.text
+    assert answer.json()["credentials"] == ["requestor CM-77", "message password", "basic posada"]
+    with module_sessions() as session:
+        raw = session.execute(text("SELECT credentials_enc FROM channels WHERE code = 'agoda'")).scalar()
+        assert raw and "pw-s3cret-9" not in raw  # sealed at rest
+    changed = manager.patch(f"{BASE}/agoda", json={"credentials": {"token": "bearer-token-123"}})
+    assert changed.status_code == 200 and changed.json()["credentials"] == ["bearer token"]
+    cleared = manager.patch(f"{BASE}/agoda", json={"credentials": None})
+    assert cleared.json()["credentials"] == []
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        {"username": "only-user"},
+        {"message_password": "no-requestor"},
+        {"requestor_id": "has space"},
+        {"username": "a:b", "password": "x"},
+        {"token": "short"},
+        {"password": "line\nbreak", "username": "u"},
+        {"requestor_id": "CM", "unknown": "field"},
+    ],
+)
+def test_bad_credentials_are_refused_and_nothing_is_stored(
+    manager: TestClient, credentials: dict[str, str]
+) -> None:
+    answer = manager.post(
+        BASE,
+        json={
+            "code": "badcreds",
+            "name": "X",
+            "kind": "ota",
+            "hotel_code": "X-1",
+            "credentials": credentials,
+        },
+    )
+    assert answer.status_code == 422 and answer.headers["content-type"].startswith("application/problem+json")
+    assert "badcreds" not in {c["code"] for c in manager.get(BASE).json()}
+
+
+def test_a_mapping_prices_each_occupancy(manager: TestClient, created: dict[str, object]) -> None:
+    body = {
+        "room_type": "sup",
+        "rate_plan": "flex",
+        "room_code": "SUP2",
+        "rate_code": "BAR",
+        "occupancy_bp": {"1": -1500},
+    }
+    answer = manager.put(f"{BASE}/expedia/mappings", json=body)
+    assert answer.status_code == 200 and answer.json()["occupancy_bp"] == {"1": -1500}
+    bad = manager.put(f"{BASE}/expedia/mappings", json={**body, "occupancy_bp": {"0": 5}})
+    assert bad.status_code == 422

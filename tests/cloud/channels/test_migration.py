@@ -13,11 +13,17 @@ def test_the_channels_branch_goes_down_and_up_again(db_url: str) -> None:
     engine = make_engine(db_url)
     try:
         upgrade(engine)
-        command.downgrade(alembic_config(engine), "channels@-1")
+        config = alembic_config(engine)
+        command.downgrade(config, "channels@-1")  # channels_0002: wakeup, credentials, occupancy
+        assert "credentials_enc" not in {c["name"] for c in inspect(engine).get_columns("channels")}
+        with engine.begin() as conn:  # the older triggers still mark
+            conn.execute(text("UPDATE type_inventory SET sold = sold"))
+        command.downgrade(config, "channels@-1")  # channels_0001: the whole area
         assert "channels" not in inspect(engine).get_table_names()
         with engine.begin() as conn:  # the triggers went with their table: inventory writes still work
             conn.execute(text("UPDATE type_inventory SET sold = sold"))
         upgrade(engine)
         assert {"channels", "channel_outbox", "channel_changes"} <= set(inspect(engine).get_table_names())
+        assert "occupancy_bp" in {c["name"] for c in inspect(engine).get_columns("channel_mappings")}
     finally:
         engine.dispose()

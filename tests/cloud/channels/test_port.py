@@ -7,8 +7,18 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cloud.channels.credentials import Credentials
 from cloud.channels.pacing import Pace, backoff
-from cloud.channels.port import NightAri, coalesce, merge_spans, with_markup
+from cloud.channels.port import (
+    AriRange,
+    NightAri,
+    coalesce,
+    merge_spans,
+    occupancy_prices,
+    relevant,
+    weekly,
+    with_markup,
+)
 
 D = date(2027, 3, 1)
 
@@ -77,3 +87,61 @@ def test_backoff_grows_is_capped_and_honours_retry_after() -> None:
     assert backoff(1) < backoff(2) < backoff(3)
     assert backoff(50) == 900.0
     assert backoff(1, retry_after=42) == 42
+
+
+def _expand(ranges: tuple[AriRange, ...]) -> dict[date, tuple[object, ...]]:
+    out: dict[date, tuple[object, ...]] = {}
+    for r in ranges:
+        night = r.start
+        while night <= r.end:
+            if r.weekdays is None or night.weekday() in r.weekdays:
+                assert night not in out, "two ranges cover one night"
+                out[night] = relevant("rates", r.value)
+            night += timedelta(days=1)
+    return out
+
+
+def test_a_year_of_weekday_and_weekend_prices_is_two_ranges_with_weekday_flags() -> None:
+    start = date(2027, 3, 3)  # a Wednesday
+    values = [
+        (
+            start + timedelta(days=i),
+            NightAri(2, 15000 if (start + timedelta(days=i)).weekday() in (4, 5) else 9000),
+        )
+        for i in range(365)
+    ]
+    plain = coalesce("rates", values)
+    ranges = weekly("rates", values, plain=plain)
+    assert len(plain) > 100 and len(ranges) == 2
+    assert {r.weekdays for r in ranges} == {frozenset({4, 5}), frozenset({0, 1, 2, 3, 6})}
+    assert _expand(ranges) == _expand(plain)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    offset=st.integers(0, 6),
+    prices=st.lists(st.sampled_from([None, 9000, 12000]), min_size=1, max_size=60),
+)
+def test_weekday_ranges_say_exactly_what_plain_ranges_say(offset: int, prices: list[int | None]) -> None:
+    start = D + timedelta(days=offset)
+    values = [
+        (start + timedelta(days=i), NightAri(1, p)) for i, p in enumerate(prices) if p is not None
+    ]  # nights without a price are left out, as the sender leaves them out of rates
+    plain = coalesce("rates", values)
+    ranges = weekly("rates", values, plain=plain)
+    assert len(ranges) <= len(plain)
+    assert _expand(ranges) == _expand(plain)
+
+
+def test_occupancy_prices_are_per_guest_count_only_when_the_mapping_sets_them() -> None:
+    assert occupancy_prices(3, None) is None
+    assert occupancy_prices(3, {"1": -1500}) == ((1, -1500), (2, 0), (3, 0))
+
+
+def test_credentials_never_show_their_secrets() -> None:
+    creds = Credentials(requestor_id="CM-77", message_password="s3cret", username="u", password="p4ss")
+    assert "s3cret" not in repr(creds) and "p4ss" not in repr(creds)
+    assert creds.described() == ["requestor CM-77", "message password", "basic u"]
+    assert creds.headers() == {"Authorization": "Basic dTpwNHNz"}
+    assert Credentials(token="t0k").headers() == {"Authorization": "Bearer t0k"}
+    assert Credentials.from_stored(creds.stored()) == creds

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.catalog.models import RatePrice, Restriction
 from cloud.channels import outbox
-from cloud.channels.models import Channel, ChannelChange, ChannelMessage, ChannelSync
+from cloud.channels.models import Channel, ChannelChange, ChannelMapping, ChannelMessage, ChannelSync
 from cloud.channels.ota import standin
 from cloud.channels.ota.client import OtaChannel
 from cloud.channels.pusher import AriPusher, PushSettings
@@ -42,7 +42,7 @@ def pusher(
         sessions,
         clock=lambda: NOW,
         settings=PushSettings(horizon_days=60),
-        port_for=lambda ch: OtaChannel(client, url=ch.endpoint_url or "", secret=None, clock=lambda: NOW),
+        port_for=lambda ch: OtaChannel(client, url=ch.endpoint_url or "", clock=lambda: NOW),
     )
     client.close()
 
@@ -178,14 +178,14 @@ def test_a_failure_retries_later_with_backoff(
 ) -> None:
     ota.fail_next = 1
     book(sessions, date(2027, 3, 10))
-    assert pusher.tick() == 0
+    assert pusher.tick() == 1  # availability and counts go in parallel: one of them met the 503
     with sessions() as session:
-        row = session.scalars(select(ChannelMessage).order_by(ChannelMessage.id)).first()
-        assert row is not None and row.attempts == 1 and row.next_at == NOW + timedelta(seconds=5)
+        row = session.scalars(select(ChannelMessage)).one()
+        assert row.attempts == 1 and row.next_at == NOW + timedelta(seconds=5)
     later = AriPusher(
         sessions, clock=lambda: NOW + timedelta(seconds=6), port_for=pusher.port_for, settings=pusher.settings
     )
-    assert later.tick() == 2 and queued(sessions) == []
+    assert later.tick() == 1 and queued(sessions) == []
 
 
 def test_a_refused_message_is_set_aside_with_its_error(
@@ -251,3 +251,54 @@ def test_a_new_room_queues_its_type_over_the_horizon(
     plan(sessions)
     today = NOW.date()
     assert ("counts", today, today + timedelta(days=59)) in queued(sessions)
+
+
+def test_pushes_carry_the_channel_s_credentials_and_the_stand_in_checks_them(
+    sessions: sessionmaker[Session], ota: standin.StandInOta
+) -> None:
+    from cloud.channels.context import build_pusher
+    from cloud.channels.settings import ChannelSettings
+
+    ota.requestor = ("CM-77", "pw-9")
+    ota.authorization = "Basic cG9zYWRhOmI0c2lj"  # posada:b4sic
+    stored = {"requestor_id": "CM-77", "message_password": "pw-9", "username": "posada", "password": "b4sic"}
+    with sessions.begin() as session:
+        session.execute(update(Channel).values(endpoint_url=ota.url, credentials=stored))
+        session.execute(update(ChannelMapping).values(occupancy_bp={"1": -2000}))
+        session.execute(text("DELETE FROM channel_changes"))
+        session.execute(update(RatePrice).values(amount_minor=10000))  # a price edit: rates queued
+    client = httpx.Client(timeout=5)
+    pusher = build_pusher(
+        sessions, ChannelSettings(channels_horizon_days=60), clock=lambda: NOW, client=client
+    )
+    assert pusher.tick() >= 1 and ota.unauthorized == 0 and not ota.refused
+    rates = next(r.document for r in ota.accepted if r.root == "OTA_HotelRateAmountNotifRQ")
+    amounts = {
+        (a.get("NumberOfGuests"), a.get("AmountAfterTax") or a.get("AmountBeforeTax"))
+        for a in rates.iter("{*}BaseByGuestAmt")
+    }
+    assert ("1", "80.00") in amounts and ("2", "100.00") in amounts
+    with sessions.begin() as session:  # the channel changed its password: refused, kept with the reason
+        session.execute(update(Channel).values(credentials={**stored, "message_password": "old"}))
+        session.execute(update(RatePrice).values(amount_minor=10500))
+    pusher.tick()
+    with sessions() as session:
+        failed = session.scalars(select(ChannelMessage).where(ChannelMessage.status == "failed")).all()
+        assert failed and "authorization failed" in failed[0].last_error and "old" not in failed[0].last_error
+    ota.requestor = None
+    with sessions.begin() as session:  # wrong Basic password: 401, permanent
+        session.execute(update(Channel).values(credentials={"username": "posada", "password": "nope"}))
+        session.execute(update(RatePrice).values(amount_minor=10600))
+    pusher.tick()
+    assert ota.unauthorized == 2
+    client.close()
+
+
+def test_a_paused_channel_sends_nothing_already_queued(
+    sessions: sessionmaker[Session], pusher: AriPusher, ota: standin.StandInOta
+) -> None:
+    book(sessions, date(2027, 3, 10))
+    with sessions.begin() as session:
+        outbox.plan(session, now=NOW, horizon_days=60)
+        session.execute(update(Channel).values(paused=True))
+    assert pusher.tick() == 0 and ota.accepted == [] and len(queued(sessions)) == 2

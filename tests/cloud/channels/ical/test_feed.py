@@ -88,3 +88,39 @@ def test_folded_lines_are_unfolded() -> None:
 def test_any_bytes_either_read_or_refused_cleanly(data: bytes) -> None:
     with contextlib.suppress(FeedError):  # anything else (a crash) fails the test
         read(data, default_zone="UTC")
+
+
+AIRBNB = (  # the shape Airbnb exports: LF line ends, a byte-order mark, a reservation and a block
+    "\ufeffBEGIN:VCALENDAR\nPRODID:-//Airbnb Inc//Hosting Calendar 1.0//EN\nCALSCALE:GREGORIAN\nVERSION:2.0\n"
+    "BEGIN:VEVENT\nDTEND;VALUE=DATE:20270315\nDTSTART;VALUE=DATE:20270312\n"
+    "UID:1418fb94e984-8f3e3a3f9e2b1c5d8a7@airbnb.com\nDESCRIPTION:Reservation URL: https://www.airbnb.com/\n"
+    " hosting/reservations/details/HMXXXXXX\\nPhone Number (Last 4 Digits): 1234\n"
+    "SUMMARY:Reserved\nEND:VEVENT\n"
+    "BEGIN:VEVENT\nDTEND;VALUE=DATE:20270320\nDTSTART;VALUE=DATE:20270318\n"
+    "UID:7f1c0e52b1a3-d41d8cd98f00b204@airbnb.com\nSUMMARY:Airbnb (Not available)\nEND:VEVENT\n"
+    "END:VCALENDAR\n"
+)
+
+
+def test_airbnb_s_feed_shape_is_read_reservations_and_blocks_alike() -> None:
+    holds = read(AIRBNB.encode(), default_zone="Europe/Madrid")
+    assert sorted((h.arrival, h.departure, h.summary) for h in holds.values()) == [
+        (date(2027, 3, 12), date(2027, 3, 15), "Reserved"),
+        (date(2027, 3, 18), date(2027, 3, 20), "Airbnb (Not available)"),
+    ]
+
+
+def test_booking_style_blocks_sharing_one_uid_are_each_held_and_free_time_is_not() -> None:
+    closed = "SUMMARY:CLOSED - Not available\r\n"
+    events = (
+        f"UID:block@booking\r\nDTSTART;VALUE=DATE:20270310\r\nDTEND;VALUE=DATE:20270312\r\n{closed}",
+        f"UID:block@booking\r\nDTSTART;VALUE=DATE:20270401\r\nDTEND;VALUE=DATE:20270403\r\n{closed}",
+        "UID:free@x\r\nDTSTART;VALUE=DATE:20270501\r\nDTEND;VALUE=DATE:20270502\r\nTRANSP:TRANSPARENT\r\n",
+    )
+    holds = read(feed(*events), default_zone="Europe/Madrid")
+    assert {uid: (h.arrival, h.departure) for uid, h in holds.items()} == {
+        "block@booking": (date(2027, 3, 10), date(2027, 3, 12)),
+        "block@booking#2": (date(2027, 4, 1), date(2027, 4, 3)),
+    }
+    again = read(feed(*events), default_zone="Europe/Madrid")
+    assert again.keys() == holds.keys()  # the same feed imported again keys its holds the same way

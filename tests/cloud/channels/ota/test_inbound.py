@@ -249,3 +249,104 @@ def test_channel_bookings_find_their_guest_s_profile_by_email(
         guests = [res.guest_id for res in session.scalars(select(Reservation))]
         assert len(guests) == 2 and len(set(guests)) == 1 and None not in guests
         assert session.scalar(select(func.count()).select_from(Guest)) == 1
+
+
+FULL = Path(__file__).with_name("golden") / "res_notif_full.xml"
+FULL_CANCEL = Path(__file__).with_name("golden") / "res_notif_full_cancel.xml"
+
+
+def test_a_whole_channel_manager_document_is_stored_with_its_nightly_rates_and_requests(
+    sessions: sessionmaker[Session], channel: tuple[int, str]
+) -> None:
+    """Guarantees, penalties, services, addresses and extensions are set aside; what we read is
+    read, and the guest's comments and requests reach the desk."""
+    status, answer = send(sessions, channel[1], body=FULL.read_bytes())
+    assert status == 200 and not errors(answer)
+    with sessions() as session:
+        res = session.scalars(select(Reservation)).one()
+        assert (res.guest_name, res.adults, res.children) == ("Ana García Soto", 2, 1)
+        assert "Baby cot" in res.notes and "23:00" in res.notes and "Genius guest" in res.notes
+        row = session.scalars(select(ChannelReservation)).one()
+        assert (row.confirmation, row.total_minor) == ("BKG-3390021", 43000)
+        assert row.detail["nightly"] == [["2027-03-12", 13000], ["2027-03-13", 15000], ["2027-03-14", 15000]]
+        assert "1111" not in str(row.detail)  # the card guarantee is never kept
+    status, answer = send(sessions, channel[1], body=FULL_CANCEL.read_bytes())
+    assert status == 200 and not errors(answer)
+    with sessions() as session:
+        assert session.scalars(select(Reservation)).one().status == "cancelled"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "reason"),
+    [
+        (
+            b'EffectiveDate="2027-03-13" ExpireDate="2027-03-15"',
+            b'EffectiveDate="2027-03-13" ExpireDate="2027-03-16"',
+            "a nightly rate for 2027-03-15, outside the stay",
+        ),
+        (
+            b'EffectiveDate="2027-03-13" ExpireDate="2027-03-15"',
+            b'EffectiveDate="2027-03-12" ExpireDate="2027-03-15"',
+            "two rates for the night of 2027-03-12",
+        ),
+        (
+            b'<Base AmountBeforeTax="136.36" AmountAfterTax="150.00" CurrencyCode="EUR"/>',
+            b'<Base AmountAfterTax="150.00" CurrencyCode="USD"/>',
+            "a nightly rate in USD",
+        ),
+    ],
+)
+def test_nightly_rates_outside_the_stay_twice_or_in_another_currency_are_refused(
+    sessions: sessionmaker[Session], channel: tuple[int, str], old: bytes, new: bytes, reason: str
+) -> None:
+    status, answer = send(sessions, channel[1], body=FULL.read_bytes().replace(old, new))
+    assert status == 200 and any(reason in e for e in errors(answer))
+    assert count(sessions, Reservation) == 0 and count(sessions, ChannelReservation) == 0
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line"),
+    [
+        (b'AmountAfterTax="150.00" CurrencyCode', b'AmountAfterTax="-150.00" CurrencyCode', 42),  # negative
+        (b'<TimeSpan Start="2027-03-12"', b'<TimeSpan Start="12/03/2027"', 51),  # a date we read, malformed
+        (
+            b'<GuestCount AgeQualifyingCode="10" Count="2"/>',
+            b'<GuestCount AgeQualifyingCode="10" Count="two"/>',
+            48,
+        ),
+    ],
+)
+def test_what_we_read_is_still_checked_strictly_inside_a_whole_document(
+    sessions: sessionmaker[Session], channel: tuple[int, str], old: bytes, new: bytes, line: int
+) -> None:
+    body = FULL.read_bytes()
+    assert old in body
+    status, answer = send(sessions, channel[1], body=body.replace(old, new))
+    assert status == 400 and b"not a valid OTA_HotelResNotifRQ" in answer  # type: ignore[operator]
+    assert f"(line {line})".encode() in answer  # type: ignore[operator]  # the sender's own line
+    assert count(sessions, Reservation) == 0
+
+
+def test_a_late_channel_cancellation_costs_the_plan_s_fee_on_what_the_channel_sold(
+    sessions: sessionmaker[Session], channel: tuple[int, str]
+) -> None:
+    """Arriving today at 15:00, cancelled at 10:00: inside the flexible plan's 48 hours, so the
+    first night as the channel sold it (130.00, not our 90.00) is the fee; an early one is free."""
+    today = FULL.read_bytes()
+    for old, new in (
+        (b"2027-03-12", b"2027-03-01"),
+        (b"2027-03-13", b"2027-03-02"),
+        (b"2027-03-15", b"2027-03-04"),
+    ):
+        today = today.replace(old, new)
+    assert send(sessions, channel[1], body=today)[0] == 200
+    assert send(sessions, channel[1], body=FULL_CANCEL.read_bytes())[0] == 200
+    early = FULL.read_bytes().replace(b"BKG-3390021", b"BKG-EARLY")
+    assert send(sessions, channel[1], body=early)[0] == 200
+    assert (
+        send(sessions, channel[1], body=FULL_CANCEL.read_bytes().replace(b"BKG-3390021", b"BKG-EARLY"))[0]
+        == 200
+    )
+    with sessions() as session:
+        fees = {r.arrival: r.cancellation_fee_minor for r in session.scalars(select(Reservation))}
+        assert fees == {date(2027, 3, 1): 13000, date(2027, 3, 12): 0}
