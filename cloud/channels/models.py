@@ -48,6 +48,7 @@ class Channel(Base):
     endpoint_url: Mapped[str | None] = mapped_column(String(500), nullable=True)  # OTA ARI target
     secret_hash: Mapped[str] = mapped_column(String(64), index=True)  # sha256 of the feed/inbound secret
     calls_per_minute: Mapped[int] = mapped_column(Integer, default=20)
+    commission_bp: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # of room revenue
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     __table_args__ = (

@@ -35,6 +35,7 @@ class NewChannel:
     hotel_code: str = ""
     endpoint_url: str | None = None
     calls_per_minute: int = 20
+    commission_bp: int = 0  # basis points of the room revenue the channel keeps (reports' P&L)
 
 
 def create(session: Session, prop: Property, spec: NewChannel, *, now: datetime) -> tuple[Channel, str]:
@@ -43,6 +44,8 @@ def create(session: Session, prop: Property, spec: NewChannel, *, now: datetime)
         raise ChannelInvalid("a channel code is 1-32 lower-case letters, digits, '-' or '_'")
     if spec.kind == "ota" and not spec.hotel_code:
         raise ChannelInvalid("an OTA channel needs the hotel code the channel knows us by")
+    if not 0 <= spec.commission_bp <= 10_000:
+        raise ChannelInvalid("a commission is 0 to 10000 basis points of the room revenue")
     secret = secrets.token_urlsafe(32)
     channel = Channel(
         property_id=prop.id,
@@ -55,6 +58,7 @@ def create(session: Session, prop: Property, spec: NewChannel, *, now: datetime)
         endpoint_url=spec.endpoint_url,
         secret_hash=secret_hash(secret),
         calls_per_minute=spec.calls_per_minute,
+        commission_bp=spec.commission_bp,
         created_at=now,
     )
     _insert(session, channel, f"the property already has a channel {spec.code!r}")

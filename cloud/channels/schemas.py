@@ -18,6 +18,8 @@ class ChannelIn(BaseModel):
     hotel_code: str = Field(default="", max_length=64)
     endpoint_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://")
     calls_per_minute: int = Field(default=20, ge=1, le=6000)
+    commission_bp: int = Field(default=0, ge=0, le=10000,
+                               description="basis points of the room revenue the channel keeps")
 
 
 class ChannelPatch(BaseModel):
@@ -29,6 +31,7 @@ class ChannelPatch(BaseModel):
     hotel_code: str | None = Field(default=None, max_length=64)
     endpoint_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://")
     calls_per_minute: int | None = Field(default=None, ge=1, le=6000)
+    commission_bp: int | None = Field(default=None, ge=0, le=10000)
 
 
 class MappingIn(BaseModel):
@@ -84,6 +87,7 @@ class ChannelOut(BaseModel):
     hotel_code: str
     endpoint_url: str | None
     calls_per_minute: int
+    commission_bp: int
     mappings: list[MappingOut]
     syncs: list[SyncOut]
     queued: int

@@ -49,6 +49,7 @@ def channel_out(session: Session, channel: Channel) -> ChannelOut:
         hotel_code=channel.hotel_code,
         endpoint_url=channel.endpoint_url,
         calls_per_minute=channel.calls_per_minute,
+        commission_bp=channel.commission_bp,
         mappings=[
             MappingOut(
                 id=m.id,
