@@ -9,12 +9,16 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.billing.models import Folio
 from cloud.catalog.models import Property, RatePlan, RoomType
+from cloud.channels import registry, views
+from cloud.channels.errors import ChannelInvalid
 from cloud.channels.models import Channel, ChannelReservation
+from cloud.channels.schemas import ChannelIn, ChannelPatch
 from cloud.core.db import make_engine, make_sessionmaker
 from cloud.guestweb.models import GuestHold
 from cloud.reports import commissions
@@ -146,3 +150,23 @@ def test_commission_rounds_half_up() -> None:
     assert commissions.commission(1, 4999) == 0
     assert commissions.commission(0, 1500) == 0
     assert date(2027, 3, 1) == START
+
+
+def test_the_channel_registry_takes_a_commission_rate_and_refuses_a_bad_one(chain: sessionmaker[Session]) -> None:
+    assert ChannelIn(code="hrs", name="HRS", kind="ota", hotel_code="H", commission_bp=1800).commission_bp == 1800
+    for bad in (-1, 10_001, 1.5, "15%"):
+        with pytest.raises(ValidationError):
+            ChannelIn(code="hrs", name="HRS", kind="ota", hotel_code="H", commission_bp=bad)
+        with pytest.raises(ValidationError):
+            ChannelPatch(commission_bp=bad)
+    with chain() as s:
+        south = s.scalar(select(Property).where(Property.slug == "south"))
+        assert south is not None
+        with pytest.raises(ChannelInvalid, match="commission"):
+            registry.create(s, south, registry.NewChannel(code="hrs", name="HRS", kind="ota", hotel_code="H",
+                                                          commission_bp=10_001), now=AT)
+        assert s.scalar(select(Channel.id).where(Channel.code == "hrs")) is None
+        made, _secret = registry.create(s, south, registry.NewChannel(
+            code="hrs", name="HRS", kind="ota", hotel_code="H", commission_bp=1800), now=AT)
+        assert views.channel_out(s, made).commission_bp == 1800
+        s.rollback()
