@@ -18,7 +18,7 @@ from cloud.reservations.models import Reservation
 
 
 def commission(gross_minor: int, rate_bp: int) -> int:
-    """``gross_minor`` × ``rate_bp`` / 10,000, rounded half up (a refund-free room revenue is >= 0)."""
+    """``gross_minor`` times ``rate_bp`` / 10,000, rounded half up."""
     return (gross_minor * rate_bp * 2 + 10_000) // 20_000
 
 
@@ -36,7 +36,7 @@ def room_revenue_by_channel(session: Session, ids: Sequence[int], *, start: date
         .where(Reservation.property_id.in_(list(ids)), Charge.kind == "room_night",
                Charge.night >= start, Charge.night < end)
         .group_by(Reservation.property_id, Charge.night, Channel.code, Channel.commission_bp))
-    return [(p, n, c, int(r), int(g)) for p, n, c, r, g in session.execute(statement)]
+    return [(p, n, c, int(r), int(g)) for p, n, c, r, g in session.execute(statement) if n is not None]
 
 
 def monthly(session: Session, ids: Sequence[int], *, start: date,

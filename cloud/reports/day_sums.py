@@ -1,4 +1,5 @@
-"""Per-day sums of reservation nights, folio lines and payments on PostgreSQL (migration reports_0003), and their folding.
+"""Per-day sums of reservation nights, folio lines and payments on PostgreSQL (migration
+reports_0003), and their folding.
 
 The triggers append one row per (site, kind, day) and posting statement; reading them is exact at
 any moment (they commit with the lines). Folding replaces the appended rows by one row per key, in
@@ -58,15 +59,19 @@ def fold(session: Session) -> int:
     """Fold the appended rows into one per key; the number of keys written."""
     if not kept(session):
         return 0
-    return sum(int(session.execute(text(sql)).rowcount or 0)  # type: ignore[attr-defined]
-               for sql in FOLD.values())
+    written = 0
+    for sql in FOLD.values():
+        result: Any = session.execute(text(sql))
+        written += int(result.rowcount or 0)
+    return written
 
 
 def zones(session: Session, sites: Sequence[str]) -> dict[str, set[str]]:
     """The zones each site's local dates were taken in (a site whose zone changed reads its lines)."""
     found: dict[str, set[str]] = {s: set() for s in sites}
     for model in (ChargeDay, PaymentDay):
-        statement = select(model.site, model.zone).where(model.site.in_(list(sites)), model.zone != "").distinct()
+        statement = (select(model.site, model.zone)
+                     .where(model.site.in_(list(sites)), model.zone != "").distinct())
         for site, zone in session.execute(statement):
             found[site].add(zone)
     return found

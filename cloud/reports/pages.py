@@ -175,8 +175,9 @@ async def add_recurring_page(request: Request, user: Manager, scope: SiteScopeDe
             raise ValueError("no first month")
         amount = parse_amount(form["amount"], currency=prop_currency, folio_currency=prop_currency)
         expense_book.add_recurring(db, site=site, category=form["category"], amount_minor=amount.minor,
-                                   currency=prop_currency, first_month=first, last_month=_month(form["last_month"]),
-                                   description=form["description"], actor=user.username, now=clock())
+                                   currency=prop_currency, first_month=first,
+                                   last_month=_month(form["last_month"]), description=form["description"],
+                                   actor=user.username, now=clock())
     except (ValueError, InvalidReport) as exc:
         db.rollback()
         reason = exc.detail if isinstance(exc, InvalidReport) else _("Check the months and the amount.")

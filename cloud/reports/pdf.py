@@ -14,8 +14,9 @@ FAMILY = "posada-unicode"
 # the columns a landscape page holds; the CSV and XLSX carry every column
 PRINTED = ("period", "rooms_available", "rooms_sold", "occupancy_pct", "room_revenue_net", "adr_net",
            "revpar_net", "total_revenue_net", "trevpar_net")
-PNL_PRINTED = ("month", "site", "rooms_available", "total_revenue_net", "expense_payroll", "expense_utilities",
-               "expense_supplies", "expense_maintenance", "expense_commissions", "channel_commissions",
+PNL_PRINTED = ("month", "site", "rooms_available", "total_revenue_net", "expense_payroll",
+               "expense_utilities", "expense_supplies", "expense_maintenance", "expense_commissions",
+               "channel_commissions",
                "total_expenses", "gop", "goppar")
 
 

@@ -118,7 +118,8 @@ def _stay(tables: dict[Any, list[dict[str, Any]]], rng: random.Random, *, prop_i
     rid = f"R{len(tables[Reservation]):025d}"
     nights = [arrival + timedelta(days=n) for n in range((departure - arrival).days)]
     tables[Reservation].append({
-        "id": rid, "property_id": prop_id, "status": status, "guest_name_enc": "G", "adults": 1, "children": 0,
+        "id": rid, "property_id": prop_id, "status": status, "guest_name_enc": "G", "adults": 1,
+        "children": 0,
         "room_type_id": type_id, "inventory_type_id": type_id, "rate_plan_id": plan_id, "arrival": arrival,
         "departure": departure, "currency": "EUR", "total_minor": price * len(nights),
         "deposit_required_minor": 0, "checkout_due_at": created, "preferences": {}, "notes": "",

@@ -4,8 +4,9 @@ Every write that changes what a night, a line or a payment counts for (a night a
 given back; a reservation's status, plan or property changed, or the reservation deleted; a line
 posted; a payment settled) appends its difference to a sum per key, in the writing transaction, so
 the sums are exact at every commit. Charges are never changed once posted (billing_0001's guard)
-and payments change only while pending. The triggers only append rows (no row is updated by a posting: no lock is waited for and no
-deadlock is possible); ``cloud/reports/day_sums.py`` folds them into one row per key now and then.
+and payments change only while pending. The triggers only append rows (no row is updated by a
+write: no lock is waited for and no deadlock is possible); ``cloud/reports/day_sums.py`` folds them
+into one row per key now and then.
 On SQLite the tables stay empty and the reports read the lines themselves.
 
 Revision ID: reports_0003
@@ -56,7 +57,8 @@ END $$ LANGUAGE plpgsql
 NIGHTS = """
 CREATE FUNCTION reports_night_sums_{name}() RETURNS trigger AS $$
 BEGIN
-    INSERT INTO reports_night_sums (property_id, night, status, rate_plan_id, zero, folded, nights, amount_minor)
+    INSERT INTO reports_night_sums
+        (property_id, night, status, rate_plan_id, zero, folded, nights, amount_minor)
     SELECT r.property_id, n.night, r.status, r.rate_plan_id, n.amount_minor = 0, false,
            sum(n.sign), sum(n.sign * n.amount_minor)
     FROM ({rows}) n JOIN reservations r ON r.id = n.reservation_id
@@ -70,14 +72,19 @@ GONE = "SELECT reservation_id, night, amount_minor, -1 AS sign FROM old_nights"
 MOVED = """
 CREATE FUNCTION reports_night_sums_moved() RETURNS trigger AS $$
 BEGIN
-    INSERT INTO reports_night_sums (property_id, night, status, rate_plan_id, zero, folded, nights, amount_minor)
+    INSERT INTO reports_night_sums
+        (property_id, night, status, rate_plan_id, zero, folded, nights, amount_minor)
     SELECT m.property_id, n.night, m.status, m.rate_plan_id, n.amount_minor = 0, false,
            sum(m.sign), sum(m.sign * n.amount_minor)
-    FROM (SELECT o.id, o.property_id, o.status, o.rate_plan_id, -1 AS sign FROM old_res o JOIN new_res w USING (id)
-          WHERE (o.property_id, o.status, o.rate_plan_id) IS DISTINCT FROM (w.property_id, w.status, w.rate_plan_id)
+    FROM (SELECT o.id, o.property_id, o.status, o.rate_plan_id, -1 AS sign
+          FROM old_res o JOIN new_res w USING (id)
+          WHERE (o.property_id, o.status, o.rate_plan_id)
+                IS DISTINCT FROM (w.property_id, w.status, w.rate_plan_id)
           UNION ALL
-          SELECT w.id, w.property_id, w.status, w.rate_plan_id, 1 FROM old_res o JOIN new_res w USING (id)
-          WHERE (o.property_id, o.status, o.rate_plan_id) IS DISTINCT FROM (w.property_id, w.status, w.rate_plan_id)) m
+          SELECT w.id, w.property_id, w.status, w.rate_plan_id, 1
+          FROM old_res o JOIN new_res w USING (id)
+          WHERE (o.property_id, o.status, o.rate_plan_id)
+                IS DISTINCT FROM (w.property_id, w.status, w.rate_plan_id)) m
     JOIN reservation_nights n ON n.reservation_id = m.id
     GROUP BY 1, 2, 3, 4, 5 HAVING sum(m.sign) <> 0 OR sum(m.sign * n.amount_minor) <> 0;
     RETURN NULL;
@@ -88,7 +95,8 @@ END $$ LANGUAGE plpgsql
 DELETED = """
 CREATE FUNCTION reports_night_sums_deleted() RETURNS trigger AS $$
 BEGIN
-    INSERT INTO reports_night_sums (property_id, night, status, rate_plan_id, zero, folded, nights, amount_minor)
+    INSERT INTO reports_night_sums
+        (property_id, night, status, rate_plan_id, zero, folded, nights, amount_minor)
     SELECT OLD.property_id, n.night, OLD.status, OLD.rate_plan_id, n.amount_minor = 0, false,
            -count(*), -sum(n.amount_minor)
     FROM reservation_nights n WHERE n.reservation_id = OLD.id GROUP BY 1, 2, 3, 4, 5;
@@ -121,7 +129,8 @@ TRIGGERS = [
     CHARGES,
     "CREATE TRIGGER reports_charge_days AFTER INSERT ON billing_charges REFERENCING NEW TABLE AS new_lines "
     "FOR EACH STATEMENT EXECUTE FUNCTION reports_charge_days_add()",
-    "CREATE FUNCTION reports_charge_days_clear() RETURNS trigger AS $$ BEGIN DELETE FROM reports_charge_days; "
+    "CREATE FUNCTION reports_charge_days_clear() RETURNS trigger AS $$ "
+    "BEGIN DELETE FROM reports_charge_days; "
     "RETURN NULL; END $$ LANGUAGE plpgsql",
     "CREATE TRIGGER reports_charge_days_clear AFTER TRUNCATE ON billing_charges "
     "FOR EACH STATEMENT EXECUTE FUNCTION reports_charge_days_clear()",
@@ -138,14 +147,16 @@ TRIGGERS = [
     "CREATE TRIGGER reports_payment_days_update AFTER UPDATE ON billing_payments "
     "REFERENCING OLD TABLE AS old_moves NEW TABLE AS new_moves "
     "FOR EACH STATEMENT EXECUTE FUNCTION reports_payment_days_add()",
-    "CREATE FUNCTION reports_payment_days_clear() RETURNS trigger AS $$ BEGIN DELETE FROM reports_payment_days; "
+    "CREATE FUNCTION reports_payment_days_clear() RETURNS trigger AS $$ "
+    "BEGIN DELETE FROM reports_payment_days; "
     "RETURN NULL; END $$ LANGUAGE plpgsql",
     "CREATE TRIGGER reports_payment_days_clear AFTER TRUNCATE ON billing_payments "
     "FOR EACH STATEMENT EXECUTE FUNCTION reports_payment_days_clear()",
 ]
 # what was posted before the triggers existed, folded once
 BACKFILL = [
-    "INSERT INTO reports_night_sums (property_id, night, status, rate_plan_id, zero, folded, nights, amount_minor) "
+    "INSERT INTO reports_night_sums "
+    "(property_id, night, status, rate_plan_id, zero, folded, nights, amount_minor) "
     "SELECT r.property_id, n.night, r.status, r.rate_plan_id, n.amount_minor = 0, true, count(*), "
     "sum(n.amount_minor) FROM reservation_nights n JOIN reservations r ON r.id = n.reservation_id "
     "GROUP BY 1, 2, 3, 4, 5",
@@ -155,9 +166,11 @@ BACKFILL = [
     "CASE WHEN c.kind = 'room_night' THEN '' ELSE p.timezone END, true, sum(c.net_minor), sum(c.gross_minor) "
     "FROM billing_charges c JOIN billing_folios f ON f.id = c.origin_folio_id "
     "JOIN properties p ON p.slug = f.site "
-    "WHERE c.kind <> 'room_night' OR (f.reservation_id IS NOT NULL AND c.night IS NOT NULL) GROUP BY 1, 2, 3, 4",
+    "WHERE c.kind <> 'room_night' OR (f.reservation_id IS NOT NULL AND c.night IS NOT NULL) "
+    "GROUP BY 1, 2, 3, 4",
     "INSERT INTO reports_payment_days (site, direction, day, zone, folded, amount_minor) "
-    "SELECT f.site, m.direction, date(timezone(p.timezone, m.created_at)), p.timezone, true, sum(m.amount_minor) "
+    "SELECT f.site, m.direction, date(timezone(p.timezone, m.created_at)), p.timezone, true, "
+    "sum(m.amount_minor) "
     "FROM billing_payments m JOIN billing_folios f ON f.id = m.folio_id JOIN properties p ON p.slug = f.site "
     "WHERE m.status = 'succeeded' GROUP BY 1, 2, 3, 4",
 ]

@@ -24,4 +24,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.drop_constraint("ck_channels_commission_range", "channels", type_="check")
-    op.drop_column("channels", "commission_bp")  # SQLite drops a column in place (3.35+): its triggers stay
+    op.drop_column("channels", "commission_bp")  # SQLite (3.35+) drops it in place: the triggers stay

@@ -24,4 +24,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_column("guestweb_holds", "booked_online")  # SQLite drops a column in place (3.35+): its triggers stay
+    op.drop_column("guestweb_holds", "booked_online")  # SQLite (3.35+) drops it in place

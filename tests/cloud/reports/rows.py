@@ -50,14 +50,16 @@ def book(s: Session, rng: random.Random, n: int) -> None:
         rate_plan_id=rng.choice(plans), arrival=nights[0], departure=nights[-1] + timedelta(days=1),
         currency=currency, total_minor=0, deposit_required_minor=0, checkout_due_at=at, preferences={},
         notes="", created_at=at))
-    s.execute(insert(ReservationNight), [{"reservation_id": rid, "night": d, "amount_minor": rng.choice([0, 9000])}
-                                         for d in nights])
+    s.execute(insert(ReservationNight), [
+        {"reservation_id": rid, "night": d, "amount_minor": rng.choice([0, 9000])} for d in nights])
     if rng.random() < 0.6:  # a stay folio with its room nights, an extra and a payment
         folio = f"F{n:025d}"
-        s.execute(insert(Folio).values(id=folio, site=site, reservation_id=rid, kind="stay", currency=currency,
+        s.execute(insert(Folio).values(id=folio, site=site, reservation_id=rid, kind="stay",
+                                       currency=currency,
                                        guest_name_enc="G", guest_language="en", status="open", created_at=at,
                                        routed_kinds=[]))
-        posted = datetime.combine(nights[0], datetime.min.time(), tzinfo=UTC) + timedelta(hours=rng.randrange(24))
+        posted = (datetime.combine(nights[0], datetime.min.time(), tzinfo=UTC)
+                  + timedelta(hours=rng.randrange(24)))
         lines = [("room_night", d, 9000) for d in nights] + [("restaurant", None, rng.randint(100, 900))]
         s.execute(insert(Charge), [
             {"id": f"C{n:023d}{k:02d}", "folio_id": folio, "origin_folio_id": folio, "payer": "guest",
@@ -65,7 +67,8 @@ def book(s: Session, rng: random.Random, n: int) -> None:
              "currency": currency, "net_minor": amount - amount // 11, "tax_minor": amount // 11,
              "gross_minor": amount, "taxes": {}, "night": night, "posted_at": posted}
             for k, (kind, night, amount) in enumerate(lines)])
-        paid = {"folio_id": folio, "payer": "guest", "method": "cash", "stage": "check_out", "currency": currency,
+        paid = {"folio_id": folio, "payer": "guest", "method": "cash", "stage": "check_out",
+                "currency": currency,
                 "amount_minor": rng.randint(1000, 5000), "created_at": posted}
         s.execute(insert(Payment).values(id=f"P{n:025d}", direction="payment",
                                          status=rng.choice(["pending", "succeeded"]), **paid))

@@ -32,6 +32,7 @@ from tests.cloud.reports import rows
 from tests.cloud.reports.rows import END, START
 
 AT = datetime(2027, 2, 1, tzinfo=UTC)
+BY_CHANNEL = Query(sites=("north",), start=START, end=END, dimension=Dimension.CHANNEL)
 
 
 @pytest.fixture(name="chain", scope="module")
@@ -79,7 +80,8 @@ def _sell_through_channels(s: Session, rng: random.Random) -> None:
 def test_a_chain_total_adds_the_properties_of_one_currency(chain: sessionmaker[Session]) -> None:
     with chain() as s:
         each = totals(kpis(s, Query(sites=("north", "south"), start=START, end=END)).rows)
-        whole = totals(kpis(s, Query(sites=("north", "south"), start=START, end=END, per_property=False)).rows)
+        whole = totals(kpis(s, Query(sites=("north", "south"), start=START, end=END,
+                                     per_property=False)).rows)
     summed = whole[(CHAIN, "all")]
     parts = [each[("north", "all")], each[("south", "all")]]
     assert summed.available == sum(p.available for p in parts) == 2 * 5 * (END - START).days
@@ -102,7 +104,7 @@ def test_a_chain_total_over_two_currencies_is_refused_and_each_answers_apart(
 
 def test_the_channel_dimension_reads_the_channel_and_the_booking_engine(chain: sessionmaker[Session]) -> None:
     with chain() as s:
-        split = totals(kpis(s, Query(sites=("north",), start=START, end=END, dimension=Dimension.CHANNEL)).rows)
+        split = totals(kpis(s, BY_CHANNEL).rows)
         whole = totals(kpis(s, Query(sites=("north",), start=START, end=END)).rows)[("north", "all")]
     assert {value for _, value in split} >= {"booking", "web", "direct"}
     assert sum(f.sold for f in split.values()) == whole.sold
@@ -111,7 +113,7 @@ def test_the_channel_dimension_reads_the_channel_and_the_booking_engine(chain: s
 
 def test_commissions_are_the_channels_room_revenue_times_its_rate(chain: sessionmaker[Session]) -> None:
     with chain() as s:
-        split = totals(kpis(s, Query(sites=("north",), start=START, end=END, dimension=Dimension.CHANNEL)).rows)
+        split = totals(kpis(s, BY_CHANNEL).rows)
         north = s.scalar(select(Property.id).where(Property.slug == "north"))
         assert north is not None
         by_month = commissions.monthly(s, [north], start=START, end=END)
@@ -152,8 +154,10 @@ def test_commission_rounds_half_up() -> None:
     assert date(2027, 3, 1) == START
 
 
-def test_the_channel_registry_takes_a_commission_rate_and_refuses_a_bad_one(chain: sessionmaker[Session]) -> None:
-    assert ChannelIn(code="hrs", name="HRS", kind="ota", hotel_code="H", commission_bp=1800).commission_bp == 1800
+def test_the_channel_registry_takes_a_commission_rate_and_refuses_a_bad_one(
+        chain: sessionmaker[Session]) -> None:
+    made = ChannelIn(code="hrs", name="HRS", kind="ota", hotel_code="H", commission_bp=1800)
+    assert made.commission_bp == 1800
     for bad in (-1, 10_001, 1.5, "15%"):
         with pytest.raises(ValidationError):
             ChannelIn(code="hrs", name="HRS", kind="ota", hotel_code="H", commission_bp=bad)

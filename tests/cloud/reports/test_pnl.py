@@ -110,7 +110,8 @@ def test_the_pnl_page_adds_an_expense_and_shows_it(desk: tuple[TestClient, Clock
     assert [e["amount_minor"] for e in listed.json()] == [123_450]
 
 
-def test_the_recurring_form_books_every_month_and_the_pnl_exports_agree(desk: tuple[TestClient, Clock]) -> None:
+def test_the_recurring_form_books_every_month_and_the_pnl_exports_agree(
+        desk: tuple[TestClient, Clock]) -> None:
     client, _ = desk
     form = {"category": "payroll", "first_month": "2027-02", "last_month": "2027-03", "amount": "1000",
             "description": "Night porter"}
@@ -120,7 +121,8 @@ def test_the_recurring_form_books_every_month_and_the_pnl_exports_agree(desk: tu
     r = client.post("/reports/pnl/hotel/recurring", data=form, follow_redirects=False)
     assert r.status_code == 303, r.text
     page = client.get("/reports/pnl?site=hotel&year=2027", headers={"Accept-Language": "zh-Hans"}).text
-    assert "Night porter" in page and "添加定期费用" in page and "渠道佣金" in page and "/api/v1/reports/pnl.xlsx" in page
+    assert "Night porter" in page and "添加定期费用" in page and "渠道佣金" in page
+    assert "/api/v1/reports/pnl.xlsx" in page
     params = {"start": "2027-01-01", "end": "2027-05-01"}
     rows = {row["month"]: row for row in client.get("/api/v1/reports/pnl", params=params).json()["rows"]}
     assert [rows[m]["expenses"].get("payroll") for m in ("2027-01", "2027-02", "2027-03", "2027-04")] == [
