@@ -28,6 +28,8 @@ from cloud.reservations.models import Reservation, ReservationNight, RoomAllocat
 from cloud.reservations.sales.inventory import ensure_rows
 from tests.cloud.reports.year import SITE, TYPES, YEAR_END, YEAR_START, ZONE
 
+FIRST = YEAR_START - timedelta(days=75)  # from the services' first bookings: the forecast learns from them
+
 
 def local(day: date, hour: int) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=ZONE)
@@ -37,7 +39,8 @@ Tables = dict[Any, list[dict[str, Any]]]
 
 
 def fill(maker: sessionmaker[Session], *, seed: int = 19, start_odds: float = 0.5) -> Counter[str]:
-    """Fill the year's free room nights (about two thirds end up sold); what was written, counted."""
+    """Fill the free room nights from the first bookings to the year's end (about two thirds end up
+    sold); what was written, counted."""
     rng, written = random.Random(seed), Counter[str]()
     tables: Tables = {m: [] for m in (Reservation, ReservationNight, RoomAllocation, RoomNight, Folio, Charge,
                                       Payment)}
@@ -57,7 +60,7 @@ def fill(maker: sessionmaker[Session], *, seed: int = 19, start_odds: float = 0.
         prices = {ids[code]: base for code, _, base in TYPES}
         sold: Counter[tuple[int, date]] = Counter()
         for room_id, type_id in rooms:
-            night = YEAR_START
+            night = FIRST
             while night < YEAR_END:
                 length = rng.choice((1, 2, 2, 3, 3, 4, 5))
                 nights = [night + timedelta(days=k) for k in range(length)]
@@ -74,7 +77,7 @@ def fill(maker: sessionmaker[Session], *, seed: int = 19, start_odds: float = 0.
             for chunk in range(0, len(rows), 5_000):
                 s.execute(insert(model), rows[chunk:chunk + 5_000])
         for type_id in prices:  # the inventory counts, as booking keeps them
-            ensure_rows(s, type_id=type_id, stay=Stay(YEAR_START, YEAR_END))
+            ensure_rows(s, type_id=type_id, stay=Stay(FIRST, YEAR_END))
         for (type_id, night), count in sold.items():
             s.execute(update(TypeInventory).where(TypeInventory.room_type_id == type_id,
                                                   TypeInventory.night == night)
