@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -174,3 +175,28 @@ def test_the_channel_registry_takes_a_commission_rate_and_refuses_a_bad_one(
             code="hrs", name="HRS", kind="ota", hotel_code="H", commission_bp=1800), now=AT)
         assert views.channel_out(s, made).commission_bp == 1800
         s.rollback()
+
+
+def test_a_booking_engine_booking_keeps_its_web_mark_after_a_desk_payment_link(tmp_path: Path) -> None:
+    from cloud.guestweb import booking as engine
+    from cloud.reservations.sales.booking import Booking
+    from cloud.setup.demo import seed_demo
+    from tests.support.db import migrated_sqlite
+
+    db = make_engine(migrated_sqlite(tmp_path / "cloud.db"))
+    sessions: sessionmaker[Session] = make_sessionmaker(db)
+    now = datetime(2027, 3, 1, 10, tzinfo=UTC)
+    with sessions.begin() as s:
+        seed_demo(s)
+        res, held = engine.hold(s, Booking(property="hotel", room_type="std", rate_plan="flex",
+                                           arrival=date(2027, 3, 10), departure=date(2027, 3, 12),
+                                           guest_name="Web"), pay="deposit", ledger=None, now=now, minutes=30)
+        assert held.booked_online and held.releases
+        held.state = "paid"
+        engine.payment_link(s, res, amount_minor=5_000, now=now, hours=24)
+        assert held.booked_online and not held.releases  # the desk's link kept the mark
+    with sessions() as s:
+        split = totals(kpis(s, Query(sites=("hotel",), start=date(2027, 3, 1), end=date(2027, 4, 1),
+                                     dimension=Dimension.CHANNEL)).rows)
+    assert split[("hotel", "web")].on_the_books == 2
+    db.dispose()
