@@ -53,6 +53,7 @@ class Channel(Base):
     credentials: Mapped[dict[str, Any] | None] = mapped_column(
         "credentials_enc", SealedJson("channels.credentials"), nullable=True
     )
+    commission_bp: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # of room revenue
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     __table_args__ = (

@@ -36,6 +36,7 @@ class NewChannel:
     endpoint_url: str | None = None
     calls_per_minute: int = 20
     credentials: dict[str, str] | None = None  # Credentials.stored()
+    commission_bp: int = 0  # basis points of the room revenue the channel keeps (reports' P&L)
 
 
 def create(session: Session, prop: Property, spec: NewChannel, *, now: datetime) -> tuple[Channel, str]:
@@ -44,6 +45,8 @@ def create(session: Session, prop: Property, spec: NewChannel, *, now: datetime)
         raise ChannelInvalid("a channel code is 1-32 lower-case letters, digits, '-' or '_'")
     if spec.kind == "ota" and not spec.hotel_code:
         raise ChannelInvalid("an OTA channel needs the hotel code the channel knows us by")
+    if not 0 <= spec.commission_bp <= 10_000:
+        raise ChannelInvalid("a commission is 0 to 10000 basis points of the room revenue")
     secret = secrets.token_urlsafe(32)
     channel = Channel(
         property_id=prop.id,
@@ -57,6 +60,7 @@ def create(session: Session, prop: Property, spec: NewChannel, *, now: datetime)
         secret_hash=secret_hash(secret),
         calls_per_minute=spec.calls_per_minute,
         credentials=spec.credentials or None,
+        commission_bp=spec.commission_bp,
         created_at=now,
     )
     _insert(session, channel, f"the property already has a channel {spec.code!r}")

@@ -40,6 +40,8 @@ class ChannelIn(BaseModel):
     endpoint_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://")
     calls_per_minute: int = Field(default=20, ge=1, le=6000)
     credentials: CredentialsIn | None = None
+    commission_bp: int = Field(default=0, ge=0, le=10000,
+                               description="basis points of the room revenue the channel keeps")
 
 
 class ChannelPatch(BaseModel):
@@ -54,6 +56,7 @@ class ChannelPatch(BaseModel):
     credentials: CredentialsIn | None = Field(
         default=None, description="replaces the stored ones; null removes them"
     )
+    commission_bp: int | None = Field(default=None, ge=0, le=10000)
 
 
 class MappingIn(BaseModel):
@@ -122,6 +125,7 @@ class ChannelOut(BaseModel):
     endpoint_url: str | None
     calls_per_minute: int
     credentials: list[str] = Field(default_factory=list, description="what we present, without secrets")
+    commission_bp: int
     mappings: list[MappingOut]
     syncs: list[SyncOut]
     queued: int

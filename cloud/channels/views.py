@@ -51,6 +51,7 @@ def channel_out(session: Session, channel: Channel) -> ChannelOut:
         endpoint_url=channel.endpoint_url,
         calls_per_minute=channel.calls_per_minute,
         credentials=(Credentials.from_stored(channel.credentials) or Credentials()).described(),
+        commission_bp=channel.commission_bp,
         mappings=[
             MappingOut(
                 id=m.id,

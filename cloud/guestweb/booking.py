@@ -71,7 +71,7 @@ def hold(session: Session, request: Booking, *, pay: str, ledger: StayLedger | N
     if ledger is not None:
         ledger.booked(session, res, now=now)
     held = GuestHold(reservation_id=res.id, state="held", pay=pay, amount_minor=amount_due(res, pay),
-                     expires_at=now + timedelta(minutes=minutes), created_at=now)
+                     expires_at=now + timedelta(minutes=minutes), created_at=now, booked_online=True)
     session.add(held)
     session.flush()
     return res, held

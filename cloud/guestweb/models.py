@@ -29,6 +29,7 @@ class GuestHold(Base):
     checkout_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     releases: Mapped[bool] = mapped_column(default=True)  # False: a payment link the desk sent
+    booked_online: Mapped[bool] = mapped_column(default=False)  # made on the booking engine (reports)
 
     __table_args__ = (
         CheckConstraint("state IN ('held', 'paid', 'released')", name="state"),

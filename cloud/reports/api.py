@@ -180,7 +180,35 @@ def pnl(user: Manager, scope: SiteScopeDep, sessions: SessionsDep, start: date, 
     return {"definitions": f"{export.DOCS}#profit-and-loss", "rows": [
         {"month": r.month, "site": r.site, "currency": r.currency, "rooms_available": r.rooms_available,
          "revenue": r.revenue, "total_revenue": r.total_revenue, "expenses": r.expenses,
+         "channel_commissions": r.commissions, "total_channel_commissions": r.total_commissions,
          "total_expenses": r.total_expenses, "gop": r.gop, "goppar": r.goppar} for r in rows]}
+
+
+PNL_FILES = {"csv": "text/csv; charset=utf-8",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             "pdf": "application/pdf"}
+
+
+@router.get("/pnl.{fmt}", response_class=Response)
+def pnl_file(fmt: Annotated[str, Path(pattern="^(csv|xlsx|pdf)$")], user: Manager, scope: SiteScopeDep,
+             sessions: SessionsDep, start: date, end: date, site: Sites = None,
+             per_property: bool = True) -> Response:
+    """The monthly P&L as CSV, XLSX or PDF: the same figures as ``/pnl``, in minor units."""
+    sites = _sites(scope, site)
+    with sessions() as session:
+        records = export.pnl_records(pnl_report.pnl(session, sites=sites, start=start, end=end,
+                                                    per_property=per_property))
+    if fmt == "csv":
+        body: bytes | str = export.to_csv(records, export.PNL_COLUMNS)
+    elif fmt == "xlsx":
+        body = xlsx.workbook(records, export.PNL_COLUMNS, title="P&L")
+    else:
+        body = pdf.render(records, title=f"P&L {', '.join(sites)} {start.isoformat()} - {end.isoformat()}",
+                          headings={}, font=find_cjk_font(), printed=pdf.PNL_PRINTED,
+                          note=f"Money in minor units, revenue net of taxes; definitions: "
+                               f"{export.DOCS}#profit-and-loss")
+    return Response(body, media_type=PNL_FILES[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="pnl.{fmt}"'})
 
 
 @router.get("/{site}/forecast")

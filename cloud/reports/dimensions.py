@@ -11,7 +11,9 @@ from sqlalchemy import ColumnElement, and_, case, func, literal
 from sqlalchemy.orm import aliased
 
 from cloud.catalog.models import Property, Room
+from cloud.channels.models import Channel, ChannelReservation
 from cloud.guests.models import Guest
+from cloud.guestweb.models import GuestHold
 from cloud.reports.models import RatePlanUsage
 from cloud.reservations.models import Reservation, RoomAllocation
 
@@ -30,9 +32,17 @@ STAY = aliased(RoomAllocation, name="stay_room")
 ROOM = aliased(Room, name="night_room")
 
 
+SOLD_BY = aliased(ChannelReservation, name="sold_by")
+CHANNEL = aliased(Channel, name="sold_channel")
+ONLINE = aliased(GuestHold, name="online_hold")
+
+
 def channel() -> ColumnElement[Any]:
-    """Reservations record no channel yet: a group block's are ``group``, the rest ``direct``."""
-    return case((Reservation.block_id.is_not(None), literal("group")), else_=literal("direct"))
+    """The channel's code for a reservation a channel sent (``channel_reservations``); ``web`` for one
+    made on the booking engine; ``group`` for a block's; ``direct`` for the rest (the desk)."""
+    return case((CHANNEL.code.is_not(None), CHANNEL.code),
+                (ONLINE.booked_online.is_(True), literal("web")),
+                (Reservation.block_id.is_not(None), literal("group")), else_=literal("direct"))
 
 
 def segment() -> ColumnElement[Any]:
@@ -63,6 +73,10 @@ def join(statement: Any, dim: Dimension, night: Any) -> Any:
         statement = statement.outerjoin(STAY, and_(
             STAY.reservation_id == Reservation.id, STAY.kind == "stay",
             STAY.start_night <= night, STAY.end_night > night)).outerjoin(ROOM, ROOM.id == STAY.room_id)
+    elif dim is Dimension.CHANNEL:  # a reservation is sold by one channel booking at most
+        statement = (statement.outerjoin(SOLD_BY, SOLD_BY.reservation_id == Reservation.id)
+                     .outerjoin(CHANNEL, CHANNEL.id == SOLD_BY.channel_id)
+                     .outerjoin(ONLINE, ONLINE.reservation_id == Reservation.id))
     elif dim is Dimension.COUNTRY:
         statement = statement.join(Property, Property.id == Reservation.property_id)
     elif dim is Dimension.TIER:

@@ -91,3 +91,9 @@ def expenses_of(session: Session, *, site: str, start: date, end: date) -> list[
     return list(session.scalars(select(Expense).where(
         Expense.property_id == prop.id, Expense.incurred_on >= start, Expense.incurred_on < end)
         .order_by(Expense.incurred_on, Expense.id)))
+
+
+def recurring_of(session: Session, *, site: str) -> list[RecurringExpense]:
+    prop = _property(session, site)
+    return list(session.scalars(select(RecurringExpense).where(RecurringExpense.property_id == prop.id)
+                                .order_by(RecurringExpense.first_month, RecurringExpense.id)))

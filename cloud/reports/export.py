@@ -9,6 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from cloud.reports.definitions import DEPARTMENT_ORDER
+from cloud.reports.models import CATEGORIES
+from cloud.reports.pnl import MonthPnl
 from cloud.reports.service import Report
 
 DOCS = "docs/reports.md"
@@ -43,6 +45,28 @@ def records(report: Report) -> list[dict[str, Any]]:
             record[f"revenue_{dept}_net"] = f.departments_net.get(dept, 0)
         record.update(total_revenue_net=f.total_net, total_revenue_gross=f.total_gross,
                       trevpar_net=ratios["trevpar_net"], payments=f.payments, refunds=f.refunds)
+        out.append(record)
+    return out
+
+
+PNL_COLUMNS: tuple[str, ...] = (
+    "month", "site", "currency", "rooms_available",
+    *(f"revenue_{d}_net" for d in DEPARTMENT_ORDER), "total_revenue_net",
+    *(f"expense_{c}" for c in CATEGORIES), "channel_commissions", "total_expenses", "gop", "goppar",
+)
+
+
+def pnl_records(months: Sequence[MonthPnl]) -> list[dict[str, Any]]:
+    """The P&L's rows as the API, the CSV, the XLSX and the PDF give them (minor units)."""
+    out = []
+    for m in months:
+        record: dict[str, Any] = {"month": m.month, "site": m.site, "currency": m.currency,
+                                  "rooms_available": m.rooms_available}
+        record.update({f"revenue_{d}_net": m.revenue.get(d, 0) for d in DEPARTMENT_ORDER})
+        record["total_revenue_net"] = m.total_revenue
+        record.update({f"expense_{c}": m.expenses.get(c, 0) for c in CATEGORIES})
+        record.update(channel_commissions=m.total_commissions, total_expenses=m.total_expenses, gop=m.gop,
+                      goppar=m.goppar)
         out.append(record)
     return out
 

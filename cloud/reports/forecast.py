@@ -97,7 +97,10 @@ def price_suggestion(forecast: NightForecast) -> Suggestion:
 
 # --- cancellation risk: logistic regression, fitted by Newton's method, written plainly ---
 
-FEATURES = ("lead_time_log", "nights", "non_refundable", "has_profile", "group", "weekend_arrival")
+# lead time enters three ways: its log, a month-ahead step (revenue managers' usual bucket) and its
+# log for a plan that cancels free (free cancellation matters the further ahead a stay is booked)
+FEATURES = ("lead_time_log", "month_ahead", "flexible_lead_log", "nights", "non_refundable", "has_profile",
+            "group", "weekend_arrival")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +113,10 @@ class Booked:
     weekend_arrival: bool
 
     def vector(self) -> list[float]:
-        return [1.0, math.log1p(max(self.lead_days, 0)), float(self.nights), float(self.non_refundable),
-                float(self.has_profile), float(self.group), float(self.weekend_arrival)]
+        lead = math.log1p(max(self.lead_days, 0))
+        return [1.0, lead, float(self.lead_days > 30), 0.0 if self.non_refundable else lead,
+                float(self.nights), float(self.non_refundable), float(self.has_profile), float(self.group),
+                float(self.weekend_arrival)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, String
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cloud.core.db import Base, UtcDateTime
@@ -89,4 +89,69 @@ class RecurringExpense(Base):
         CheckConstraint(f"category IN {CATEGORIES!r}", name="category"),
         CheckConstraint("amount_minor > 0", name="positive"),
         CheckConstraint("last_month IS NULL OR last_month >= first_month", name="months_order"),
+    )
+
+
+class NightSum(Base):
+    """Reservation nights of one property, night, status, rate plan and price-0-or-not, summed by
+    PostgreSQL's triggers in the writing transaction (migration reports_0003), as ``ChargeDay``."""
+
+    __tablename__ = "reports_night_sums"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    property_id: Mapped[int] = mapped_column(Integer)
+    night: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    rate_plan_id: Mapped[int] = mapped_column(Integer)
+    zero: Mapped[bool] = mapped_column(Boolean)
+    folded: Mapped[bool] = mapped_column(Boolean)
+    nights: Mapped[int] = mapped_column(BigInteger)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        Index("ix_reports_night_sums_property_night", "property_id", "night"),
+        Index("uq_reports_night_sums_folded", "property_id", "night", "status", "rate_plan_id", "zero",
+              unique=True, postgresql_where=text("folded"), sqlite_where=text("folded")),
+    )
+
+
+class ChargeDay(Base):
+    """A sum of folio lines of one site, kind and day, written by PostgreSQL's triggers in the
+    posting transaction (migration reports_0003); ``folded`` rows hold what was folded so far."""
+
+    __tablename__ = "reports_charge_days"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    site: Mapped[str] = mapped_column(String(63))
+    kind: Mapped[str] = mapped_column(String(16))
+    day: Mapped[date] = mapped_column(Date)  # the night of a room night; else the local posting date
+    zone: Mapped[str] = mapped_column(String(64))  # the zone that local date is in ("" for nights)
+    folded: Mapped[bool] = mapped_column(Boolean)
+    net_minor: Mapped[int] = mapped_column(BigInteger)
+    gross_minor: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        Index("ix_reports_charge_days_site_day", "site", "day"),
+        Index("uq_reports_charge_days_folded", "site", "kind", "day", "zone", unique=True,
+              postgresql_where=text("folded"), sqlite_where=text("folded")),
+    )
+
+
+class PaymentDay(Base):
+    """A sum of settled payments (or refunds) of one site and local day, as ``ChargeDay``."""
+
+    __tablename__ = "reports_payment_days"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    site: Mapped[str] = mapped_column(String(63))
+    direction: Mapped[str] = mapped_column(String(16))
+    day: Mapped[date] = mapped_column(Date)
+    zone: Mapped[str] = mapped_column(String(64))
+    folded: Mapped[bool] = mapped_column(Boolean)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        Index("ix_reports_payment_days_site_day", "site", "day"),
+        Index("uq_reports_payment_days_folded", "site", "direction", "day", "zone", unique=True,
+              postgresql_where=text("folded"), sqlite_where=text("folded")),
     )

@@ -104,7 +104,8 @@ CATEGORY_NAMES = {"payroll": N_("Payroll"), "utilities": N_("Utilities"), "suppl
 
 
 def _pnl_page(request: Request, db: Session, scope: Any, *, site: str | None, year: int, error: str = "",
-              form: dict[str, str] | None = None, status: int = 200) -> HTMLResponse:
+              form: dict[str, str] | None = None, status: int = 200, recurring_error: str = "",
+              recurring_form: dict[str, str] | None = None) -> HTMLResponse:
     sites = scope.narrow(site)
     if not sites:
         raise InvalidReport("you see no property")
@@ -115,7 +116,9 @@ def _pnl_page(request: Request, db: Session, scope: Any, *, site: str | None, ye
         "active": "reports", "site": sites[0], "sites": scope.narrow(), "year": year, "months": months,
         "expenses": spent, "categories": [(c, _(CATEGORY_NAMES[c])) for c in CATEGORIES],
         "departments": [(d, _(DEPARTMENT_NAMES[d])) for d in DEPARTMENT_ORDER],
-        "currency": months[0].currency if months else "", "error": error, "form": form or {}},
+        "currency": months[0].currency if months else "", "error": error, "form": form or {},
+        "recurring": expense_book.recurring_of(db, site=sites[0]), "recurring_error": recurring_error,
+        "recurring_form": recurring_form or {}},
         status_code=status)
 
 
@@ -150,3 +153,35 @@ async def add_expense_page(request: Request, user: Manager, scope: SiteScopeDep,
                          error=reason)
     db.commit()
     return RedirectResponse(f"/reports/pnl?site={site}&year={day.year}", status_code=303)
+
+
+def _month(text: str) -> date | None:
+    """``YYYY-MM`` (a month input) as its first day; empty: None."""
+    return date.fromisoformat(f"{text}-01") if text else None
+
+
+@router.post("/pnl/{site}/recurring", response_model=None)
+async def add_recurring_page(request: Request, user: Manager, scope: SiteScopeDep, db: DbSession,
+                             clock: ClockDep, site: Annotated[str, Path(pattern=SLUG)]) -> Response:
+    """Record a recurring expense from the form; a refused one shows the form again with the reason."""
+    scope.check(site)
+    raw = await request.form()
+    form = {k: str(raw.get(k, ""))[:400] for k in ("category", "first_month", "last_month", "amount",
+                                                    "description")}
+    prop_currency = service.load_properties(db, [site])[0].currency
+    try:
+        first = _month(form["first_month"])
+        if first is None:
+            raise ValueError("no first month")
+        amount = parse_amount(form["amount"], currency=prop_currency, folio_currency=prop_currency)
+        expense_book.add_recurring(db, site=site, category=form["category"], amount_minor=amount.minor,
+                                   currency=prop_currency, first_month=first,
+                                   last_month=_month(form["last_month"]), description=form["description"],
+                                   actor=user.username, now=clock())
+    except (ValueError, InvalidReport) as exc:
+        db.rollback()
+        reason = exc.detail if isinstance(exc, InvalidReport) else _("Check the months and the amount.")
+        return _pnl_page(request, db, scope, site=site, year=clock().year, status=422,
+                         recurring_form=form, recurring_error=reason)
+    db.commit()
+    return RedirectResponse(f"/reports/pnl?site={site}&year={first.year}#recurring-h", status_code=303)

@@ -1,4 +1,4 @@
-"""The KPI report as a PDF (fpdf2 with the embedded Unicode font billing's invoices use)."""
+"""The KPI report and the P&L as a PDF (fpdf2 with the embedded Unicode font billing's invoices use)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,14 @@ FAMILY = "posada-unicode"
 # the columns a landscape page holds; the CSV and XLSX carry every column
 PRINTED = ("period", "rooms_available", "rooms_sold", "occupancy_pct", "room_revenue_net", "adr_net",
            "revpar_net", "total_revenue_net", "trevpar_net")
+PNL_PRINTED = ("month", "site", "rooms_available", "total_revenue_net", "expense_payroll",
+               "expense_utilities", "expense_supplies", "expense_maintenance", "expense_commissions",
+               "channel_commissions",
+               "total_expenses", "gop", "goppar")
 
 
 def render(records: Sequence[dict[str, Any]], *, title: str, headings: dict[str, str], font: FontChoice,
-           note: str) -> bytes:
+           note: str, printed: Sequence[str] = PRINTED) -> bytes:
     pdf = FPDF(orientation="L", format="A4")
     pdf.set_title(title)
     pdf.set_creator("Posada")
@@ -30,7 +34,7 @@ def render(records: Sequence[dict[str, Any]], *, title: str, headings: dict[str,
     pdf.ln(2)
     with pdf.table(text_align="RIGHT", first_row_as_headings=True,
                    headings_style=FontFace(emphasis="")) as table:  # one embedded face, no bold
-        table.row([headings.get(c, c) for c in PRINTED])
+        table.row([headings.get(c, c) for c in printed])
         for record in records:
-            table.row(["" if record.get(c) is None else str(record.get(c)) for c in PRINTED])
+            table.row(["" if record.get(c) is None else str(record.get(c)) for c in printed])
     return bytes(pdf.output())

@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cloud.reports import commissions
 from cloud.reports.definitions import Grain, goppar, period_key
 from cloud.reports.errors import InvalidReport
 from cloud.reports.models import CATEGORIES, Expense, RecurringExpense
@@ -26,14 +27,20 @@ class MonthPnl:
     rooms_available: int = 0
     revenue: dict[str, int] = field(default_factory=dict)  # department -> net
     expenses: dict[str, int] = field(default_factory=dict)  # category -> amount
+    commissions: dict[str, int] = field(default_factory=dict)  # channel -> computed commission
 
     @property
     def total_revenue(self) -> int:
         return sum(self.revenue.values())
 
     @property
+    def total_commissions(self) -> int:
+        return sum(self.commissions.values())
+
+    @property
     def total_expenses(self) -> int:
-        return sum(self.expenses.values())
+        """Entered expenses and the channels' computed commissions."""
+        return sum(self.expenses.values()) + self.total_commissions
 
     @property
     def gop(self) -> int:
@@ -88,4 +95,9 @@ def pnl(session: Session, *, sites: tuple[str, ...], start: date, end: date,
         found = rows.get((month, site))
         if found is not None:
             found.expenses.update({c: categories[c] for c in CATEGORIES if c in categories})
+    for (prop_id, month), by_channel in commissions.monthly(session, list(ids), start=start, end=end).items():
+        found = rows.get((month, ids[prop_id].slug if per_property else CHAIN))
+        if found is not None:
+            for code, amount in by_channel.items():
+                found.commissions[code] = found.commissions.get(code, 0) + amount
     return sorted(rows.values(), key=lambda r: (r.month, r.site))

@@ -5,7 +5,7 @@ chosen by the session's dialect."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -54,23 +54,44 @@ def _count(condition: ColumnElement[bool]) -> ColumnElement[Any]:
 
 def night_counts(session: Session, ids: Sequence[int], *, start: date, end: date,
                  dim: Dimension) -> list[Any]:
-    """(property, night, dim, sold, complimentary, house use, on the books, quoted on the books)."""
+    """(property, night, dim, sold, complimentary, house use, on the books, quoted on the books).
+
+    The database groups the nights by status, rate plan and whether they are priced 0 (no join to
+    the plans' usage row by row); what each group counts as is decided here from the plans' usage."""
     night = ReservationNight.night
-    realised, house = Reservation.status.in_(REALISED), _house()
-    comp = or_(ReservationNight.amount_minor == 0, RatePlanUsage.usage == "complimentary")
     value = expression(dim, night)
+    zero = ReservationNight.amount_minor == 0
     statement = (
-        select(Reservation.property_id, night, value.label("dim"),
-               _count(and_(realised, ~house)), _count(and_(realised, ~house, comp)),
-               _count(and_(realised, house)), _count(~house),
-               func.coalesce(func.sum(case((~house, ReservationNight.amount_minor), else_=0)), 0))
+        select(Reservation.property_id, night, value.label("dim"), Reservation.status,
+               Reservation.rate_plan_id, zero, func.count(), func.sum(ReservationNight.amount_minor))
         .select_from(ReservationNight)
-        .join(Reservation, Reservation.id == ReservationNight.reservation_id)
-        .outerjoin(RatePlanUsage, RatePlanUsage.rate_plan_id == Reservation.rate_plan_id))
+        .join(Reservation, Reservation.id == ReservationNight.reservation_id))
+    if dim is Dimension.SEGMENT:
+        statement = statement.outerjoin(RatePlanUsage, RatePlanUsage.rate_plan_id == Reservation.rate_plan_id)
     statement = join(statement, dim, night).where(
         Reservation.property_id.in_(list(ids)), Reservation.status.in_(OCCUPYING),
-        night >= start, night < end).group_by(Reservation.property_id, night, value)
-    return list(session.execute(statement))
+        night >= start, night < end).group_by(
+            Reservation.property_id, night, value, Reservation.status, Reservation.rate_plan_id, zero)
+    return classify(session, session.execute(statement))
+
+
+def classify(session: Session, groups: Iterable[Any]) -> list[Any]:
+    """Nights grouped by (property, night, dim, status, plan, priced 0) -> the rows of ``night_counts``."""
+    usage = dict(session.execute(select(RatePlanUsage.rate_plan_id, RatePlanUsage.usage)).all())
+    summed: dict[tuple[Any, Any, Any], list[int]] = {}
+    for prop, when, val, status, plan, priced_zero, nights, amount in groups:
+        count = int(nights)
+        sums = summed.setdefault((prop, when, val), [0, 0, 0, 0, 0])
+        use = usage.get(plan, "sale")
+        if use == "house_use":
+            sums[2] += count if status in REALISED else 0
+            continue
+        if status in REALISED:
+            sums[0] += count
+            sums[1] += count if priced_zero or use == "complimentary" else 0
+        sums[3] += count
+        sums[4] += int(amount or 0)
+    return [(*key, *sums) for key, sums in summed.items()]
 
 
 def room_revenue(session: Session, ids: Sequence[int], *, start: date, end: date,

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from cloud.catalog.models import RatePlan, RoomType
 from cloud.core.nights import FIRST, LAST
-from cloud.reports import queries
+from cloud.reports import day_sums, queries
 from cloud.reports.availability import available
 from cloud.reports.definitions import Figures, Grain, department_of, period_key
 from cloud.reports.dimensions import Dimension
@@ -91,15 +91,21 @@ def kpis(session: Session, query: Query) -> Report:
     until = datetime.combine(query.end + timedelta(days=1), time(), tzinfo=UTC)
     sites = [p.slug for p in props]
     everything = query.dimension is Dimension.NONE  # then every line in one pass over the folios
-    reads: list[Callable[[Session], list[Any]]] = [
-        lambda s: queries.night_counts(s, ids, start=query.start, end=query.end, dim=query.dimension)]
-    if everything:
-        reads += [lambda s: queries.folio_lines(s, sites, start=query.start, end=query.end, since=since,
-                                                until=until),
-                  lambda s: queries.money_moved(s, sites, since=since, until=until)]
+    summed = everything and day_sums.kept(session)  # PostgreSQL: the day sums, not every night and line
+    start, end = query.start, query.end
+    reads: list[Callable[[Session], list[Any]]]
+    if summed:
+        reads = [lambda s: queries.classify(s, day_sums.night_groups(s, ids, start=start, end=end)),
+                 lambda s: day_sums.folio_lines(s, sites, start=start, end=end),
+                 lambda s: day_sums.money_moved(s, sites, start=start, end=end),
+                 lambda s: [day_sums.zones(s, sites)]]
+    elif everything:
+        reads = [lambda s: queries.night_counts(s, ids, start=start, end=end, dim=query.dimension),
+                 lambda s: queries.folio_lines(s, sites, start=start, end=end, since=since, until=until),
+                 lambda s: queries.money_moved(s, sites, since=since, until=until)]
     else:
-        reads.append(lambda s: queries.room_revenue(s, ids, start=query.start, end=query.end,
-                                                    dim=query.dimension))
+        reads = [lambda s: queries.night_counts(s, ids, start=start, end=end, dim=query.dimension),
+                 lambda s: queries.room_revenue(s, ids, start=start, end=end, dim=query.dimension)]
     results = queries.read_together(session, reads)
     for prop_id, night, value, sold, comp, house, otb, _quoted in results[0]:
         figures = cell(by_id[prop_id], night, value)
@@ -107,7 +113,16 @@ def kpis(session: Session, query: Query) -> Report:
         figures.complimentary += comp
         figures.house_use += house
         figures.on_the_books += otb
-    if everything:
+    if summed:  # a site whose zone changed since its lines were summed reads its lines
+        moved_zone = [p.slug for p in props if results[3][0][p.slug] - {p.timezone}]
+        lines = [r for r in results[1] if r[0] not in moved_zone]
+        moved = [r for r in results[2] if r[0] not in moved_zone]
+        if moved_zone:
+            lines += queries.folio_lines(session, moved_zone, start=query.start, end=query.end,
+                                         since=since, until=until)
+            moved += queries.money_moved(session, moved_zone, since=since, until=until)
+        _all_revenue(query, props, cell, lines=lines, moved=moved)
+    elif everything:
         _all_revenue(query, props, cell, lines=results[1], moved=results[2])
     else:
         for prop_id, night, value, net, gross in results[1]:

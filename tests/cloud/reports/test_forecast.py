@@ -62,5 +62,11 @@ def test_the_risk_model_learns_which_bookings_cancel() -> None:
     model = fit(samples[:300])
     precision, recall = precision_recall(model, samples[300:], threshold=0.3)
     assert precision is not None and recall is not None and precision > 0.4 and recall > 0.6
-    weights = model.explain()
-    assert weights["lead_time_log"] > 0 and weights["non_refundable"] < 0
+    far = Booked(lead_days=120, nights=2, non_refundable=False, has_profile=False, group=False,
+                 weekend_arrival=False)
+    firm = Booked(lead_days=120, nights=2, non_refundable=True, has_profile=False, group=False,
+                  weekend_arrival=False)
+    near = Booked(lead_days=2, nights=2, non_refundable=False, has_profile=False, group=False,
+                  weekend_arrival=False)
+    assert model.score(far) > 0.3 > model.score(firm) and model.score(far) > model.score(near)
+    assert set(model.explain()) >= {"intercept", "month_ahead", "flexible_lead_log"}

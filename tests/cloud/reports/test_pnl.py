@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.auth.roles import Role
@@ -105,3 +108,34 @@ def test_the_pnl_page_adds_an_expense_and_shows_it(desk: tuple[TestClient, Clock
     assert r.status_code == 422 and "category" in r.text
     listed = client.get("/api/v1/reports/hotel/expenses", params={"start": "2027-01-01", "end": "2028-01-01"})
     assert [e["amount_minor"] for e in listed.json()] == [123_450]
+
+
+def test_the_recurring_form_books_every_month_and_the_pnl_exports_agree(
+        desk: tuple[TestClient, Clock]) -> None:
+    client, _ = desk
+    form = {"category": "payroll", "first_month": "2027-02", "last_month": "2027-03", "amount": "1000",
+            "description": "Night porter"}
+    for bad in ({"amount": "-5"}, {"first_month": "soon"}, {"last_month": "2027-01"}, {"category": "bribes"}):
+        r = client.post("/reports/pnl/hotel/recurring", data={**form, **bad})
+        assert r.status_code == 422 and 'role="alert"' in r.text, bad
+    r = client.post("/reports/pnl/hotel/recurring", data=form, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    page = client.get("/reports/pnl?site=hotel&year=2027", headers={"Accept-Language": "zh-Hans"}).text
+    assert "Night porter" in page and "添加定期费用" in page and "渠道佣金" in page
+    assert "/api/v1/reports/pnl.xlsx" in page
+    params = {"start": "2027-01-01", "end": "2027-05-01"}
+    rows = {row["month"]: row for row in client.get("/api/v1/reports/pnl", params=params).json()["rows"]}
+    assert [rows[m]["expenses"].get("payroll") for m in ("2027-01", "2027-02", "2027-03", "2027-04")] == [
+        None, 100_000, 100_000, None]
+    csv_rows = list(csv.DictReader(io.StringIO(client.get("/api/v1/reports/pnl.csv", params=params).text)))
+    assert [int(r["expense_payroll"]) for r in csv_rows] == [0, 100_000, 100_000, 0]
+    assert [int(r["gop"]) for r in csv_rows] == [rows[r["month"]]["gop"] for r in csv_rows]
+    book = load_workbook(io.BytesIO(client.get("/api/v1/reports/pnl.xlsx", params=params).content))
+    sheet = book.active
+    assert sheet is not None
+    header = [c.value for c in sheet[1]]
+    assert [row[header.index("expense_payroll")] for row in sheet.iter_rows(min_row=2, values_only=True)] == [
+        0, 100_000, 100_000, 0]
+    pdf = client.get("/api/v1/reports/pnl.pdf", params=params)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert client.get("/api/v1/reports/pnl.doc", params=params).status_code in (404, 422)

@@ -1,0 +1,130 @@
+"""Per-day sums of reservation nights, folio lines and payments on PostgreSQL (migration
+reports_0003), and their folding.
+
+The triggers append one row per (site, kind, day) and posting statement; reading them is exact at
+any moment (they commit with the lines). Folding replaces the appended rows by one row per key, in
+one statement, so a report reads a few rows a day instead of every line; run now and then by
+``DayFolder`` and harmless at any time (two folds at once wait for each other's rows)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, func, literal, or_, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from cloud.core.periodic import Periodic
+from cloud.reports.models import ChargeDay, NightSum, PaymentDay
+from cloud.reservations.models import OCCUPYING
+
+FOLD = {
+    "reports_night_sums": (
+        "WITH gone AS (DELETE FROM reports_night_sums WHERE NOT folded "
+        "RETURNING property_id, night, status, rate_plan_id, zero, nights, amount_minor) "
+        "INSERT INTO reports_night_sums (property_id, night, status, rate_plan_id, zero, folded, nights, "
+        "amount_minor) SELECT property_id, night, status, rate_plan_id, zero, true, sum(nights), "
+        "sum(amount_minor) FROM gone GROUP BY property_id, night, status, rate_plan_id, zero "
+        "ORDER BY property_id, night, status, rate_plan_id, zero "
+        "ON CONFLICT (property_id, night, status, rate_plan_id, zero) WHERE folded DO UPDATE SET "
+        "nights = reports_night_sums.nights + excluded.nights, "
+        "amount_minor = reports_night_sums.amount_minor + excluded.amount_minor"),
+    "reports_charge_days": (
+        "WITH gone AS (DELETE FROM reports_charge_days WHERE NOT folded "
+        "RETURNING site, kind, day, zone, net_minor, gross_minor) "
+        "INSERT INTO reports_charge_days (site, kind, day, zone, folded, net_minor, gross_minor) "
+        "SELECT site, kind, day, zone, true, sum(net_minor), sum(gross_minor) FROM gone "
+        "GROUP BY site, kind, day, zone ORDER BY site, kind, day, zone "
+        "ON CONFLICT (site, kind, day, zone) WHERE folded DO UPDATE SET "
+        "net_minor = reports_charge_days.net_minor + excluded.net_minor, "
+        "gross_minor = reports_charge_days.gross_minor + excluded.gross_minor"),
+    "reports_payment_days": (
+        "WITH gone AS (DELETE FROM reports_payment_days WHERE NOT folded "
+        "RETURNING site, direction, day, zone, amount_minor) "
+        "INSERT INTO reports_payment_days (site, direction, day, zone, folded, amount_minor) "
+        "SELECT site, direction, day, zone, true, sum(amount_minor) FROM gone "
+        "GROUP BY site, direction, day, zone ORDER BY site, direction, day, zone "
+        "ON CONFLICT (site, direction, day, zone) WHERE folded DO UPDATE SET "
+        "amount_minor = reports_payment_days.amount_minor + excluded.amount_minor"),
+}
+
+
+def kept(session: Session) -> bool:
+    """Whether this database keeps the sums (PostgreSQL; SQLite reports read the lines)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def fold(session: Session) -> int:
+    """Fold the appended rows into one per key; the number of keys written."""
+    if not kept(session):
+        return 0
+    written = 0
+    for sql in FOLD.values():
+        result: Any = session.execute(text(sql))
+        written += int(result.rowcount or 0)
+    return written
+
+
+def zones(session: Session, sites: Sequence[str]) -> dict[str, set[str]]:
+    """The zones each site's local dates were taken in (a site whose zone changed reads its lines)."""
+    found: dict[str, set[str]] = {s: set() for s in sites}
+    for model in (ChargeDay, PaymentDay):
+        statement = (select(model.site, model.zone)
+                     .where(model.site.in_(list(sites)), model.zone != "").distinct())
+        for site, zone in session.execute(statement):
+            found[site].add(zone)
+    return found
+
+
+def night_groups(session: Session, ids: Sequence[int], *, start: date, end: date) -> list[Any]:
+    """(property, night, "all", status, plan, priced 0, nights, amount), as ``queries.night_counts``
+    groups them, from the sums (keys whose nights came to 0 are left out)."""
+    statement = (
+        select(NightSum.property_id, NightSum.night, literal("all"), NightSum.status, NightSum.rate_plan_id,
+               NightSum.zero, func.sum(NightSum.nights), func.sum(NightSum.amount_minor))
+        .where(NightSum.property_id.in_(list(ids)), NightSum.night >= start, NightSum.night < end,
+               NightSum.status.in_(OCCUPYING))
+        .group_by(NightSum.property_id, NightSum.night, NightSum.status, NightSum.rate_plan_id, NightSum.zero)
+        .having(func.sum(NightSum.nights) != 0))
+    return list(session.execute(statement))
+
+
+def folio_lines(session: Session, sites: Sequence[str], *, start: date, end: date) -> list[Any]:
+    """(site, kind, day, net, gross), as ``queries.folio_lines`` gives them, from the sums."""
+    room = ChargeDay.kind == "room_night"
+    statement = (
+        select(ChargeDay.site, ChargeDay.kind, ChargeDay.day, func.sum(ChargeDay.net_minor),
+               func.sum(ChargeDay.gross_minor))
+        .where(ChargeDay.site.in_(list(sites)), ChargeDay.day >= start, ChargeDay.day < end,
+               or_(room, and_(~room, ChargeDay.zone != "")))
+        .group_by(ChargeDay.site, ChargeDay.kind, ChargeDay.day))
+    return list(session.execute(statement))
+
+
+def money_moved(session: Session, sites: Sequence[str], *, start: date, end: date) -> list[Any]:
+    """(site, direction, day, amount), as ``queries.money_moved`` gives them, from the sums."""
+    statement = (
+        select(PaymentDay.site, PaymentDay.direction, PaymentDay.day, func.sum(PaymentDay.amount_minor))
+        .where(PaymentDay.site.in_(list(sites)), PaymentDay.day >= start, PaymentDay.day < end)
+        .group_by(PaymentDay.site, PaymentDay.direction, PaymentDay.day))
+    return list(session.execute(statement))
+
+
+class DayFolder:
+    """Folds the day sums every ``interval_s`` (a worker of the app, on PostgreSQL)."""
+
+    def __init__(self, sessions: sessionmaker[Session], *, interval_s: float = 60.0) -> None:
+        self.sessions = sessions
+        self._periodic = Periodic(self.run_once, interval_s=interval_s, name="reports-day-sums",
+                                  done="folded %d day sums")
+
+    def run_once(self) -> int:
+        with self.sessions.begin() as session:
+            return fold(session)
+
+    def start(self) -> None:
+        self._periodic.start()
+
+    def stop(self) -> None:
+        self._periodic.stop()
