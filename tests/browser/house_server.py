@@ -40,7 +40,8 @@ from tests.support.ports import free_port
 STAFF = {
     "fang": Role.HOUSEKEEPING,
     "lucia": Role.FRONT_DESK,
-    "tomas": Role.HOUSEKEEPING,
+    "tomas": Role.STOREKEEPER,
+    "amaia": Role.SPA,
     "marta": Role.MANAGER,
 }
 NAMES = {"en": "Towels", "es": "Toallas", "zh": "毛巾"}

@@ -77,8 +77,8 @@ def test_the_spa_attendant_books_a_massage_and_is_refused_a_double_booking_in_sp
     context = browser.new_context(locale="es-ES", viewport=DESK)
     try:
         page = context.new_page()
-        _sign_in(page, house.url, "lucia")
-        page.get_by_role("link", name="Instalaciones").click()
+        _sign_in(page, house.url, "amaia")  # the spa attendant lands on the facilities
+        expect(page).to_have_url(re.compile(r"/operations/facilities"))
         expect(page.get_by_role("heading", name="Sala de masajes")).to_be_visible()
         for attempt in range(2):
             page.get_by_label("Reserva", exact=True).fill(house.stay)
@@ -101,8 +101,8 @@ def test_the_storekeeper_records_minibar_use_and_receives_the_order_it_raised_in
     context = browser.new_context(locale="zh-CN", viewport=DESK)
     try:
         page = context.new_page()
-        _sign_in(page, house.url, "tomas")
-        page.get_by_role("link", name="库存").click()
+        _sign_in(page, house.url, "tomas")  # the storekeeper lands on the store
+        expect(page).to_have_url(re.compile(r"/operations/inventory"))
         row = page.locator("tr[data-sku='water-50']")
         expect(row.locator(".on-hand")).to_have_text("11")
         row.get_by_label("移动").select_option("wasted")
