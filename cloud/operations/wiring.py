@@ -35,4 +35,6 @@ def install(app: FastAPI, services: Services) -> None:
     services.event_hooks.append(punch_hook)  # staff.punch events from the time clocks
     app.include_router(request_pages.router)
     app.include_router(guest_pages.router)
-    services.workers.append(LateRequestSweeper(services.sessions, clock=services.clock))
+    services.workers.append(
+        LateRequestSweeper(services.sessions, clock=services.clock, notify=services.settings.notify)
+    )
