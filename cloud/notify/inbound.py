@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from cloud.notify.models import Contact
 
+_ID = re.compile(r"[A-Za-z0-9._=:+/-]{1,128}")
 STOP_WORDS = frozenset({"stop", "unsubscribe", "baja", "alto", "退订", "取消订阅"})
 START_WORDS = frozenset({"start", "alta", "订阅"})
 
@@ -36,6 +38,8 @@ class Inbound:
     address: str
     at: datetime
     text: str
+    message_id: str = ""  # the channel's own id (WhatsApp's ``wamid``): a redelivery carries the same
+    channel: str = "whatsapp"
 
 
 def inbound_messages(body: dict[str, Any]) -> list[Inbound]:
@@ -61,12 +65,16 @@ def _message(message: dict[str, Any]) -> Inbound | None:
         return None
     if not (stamp.isdigit() and stamp.isascii() and len(stamp) <= 11):
         return None
-    text = ""
+    text: object = ""
     if isinstance(message.get("text"), dict):
-        text = str(message["text"].get("body", ""))
+        text = message["text"].get("body", "")
     elif isinstance(message.get("button"), dict):
-        text = str(message["button"].get("text", ""))
-    return Inbound(sender, datetime.fromtimestamp(int(stamp), UTC), text.strip()[:500])
+        text = message["button"].get("text", "")
+    if not isinstance(text, str):
+        text = ""  # a body that is not text says nothing (it still opens the window)
+    raw_id = message.get("id")
+    message_id = raw_id if isinstance(raw_id, str) and _ID.fullmatch(raw_id) else ""
+    return Inbound(sender, datetime.fromtimestamp(int(stamp), UTC), text.strip()[:500], message_id)
 
 
 def apply_inbound(session: Session, message: Inbound, *, now: datetime) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -15,7 +15,13 @@ from starlette.concurrency import run_in_threadpool
 
 from cloud.core.deps import services
 from cloud.core.errors import DomainError
-from cloud.notify.inbound import SignatureRefused, apply_inbound, inbound_messages, verify_signature
+from cloud.notify.inbound import (
+    Inbound,
+    SignatureRefused,
+    apply_inbound,
+    inbound_messages,
+    verify_signature,
+)
 from cloud.notify.settings import NotifySettings
 
 router = APIRouter(prefix="/api/v1/notify", tags=["notifications"])
@@ -26,6 +32,8 @@ class NotifyContext:
     sessions: sessionmaker[Session]
     settings: NotifySettings
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    # What other areas do with a guest's message, in the webhook's transaction (a service request, ...).
+    inbound_hooks: list[Callable[[Session, Inbound, datetime], object]] = field(default_factory=list)
 
 
 async def get_context(request: Request) -> NotifyContext:
@@ -69,7 +77,10 @@ async def whatsapp_inbound(request: Request, ctx: Ctx) -> dict[str, int]:
     def store() -> None:
         with ctx.sessions.begin() as session:
             for message in messages:
-                apply_inbound(session, message, now=ctx.clock())
+                now = ctx.clock()
+                apply_inbound(session, message, now=now)
+                for hook in ctx.inbound_hooks:
+                    hook(session, message, now)
 
     await run_in_threadpool(store)
     return {"messages": len(messages)}

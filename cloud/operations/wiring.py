@@ -16,6 +16,7 @@ from cloud.operations.inventory import api as inventory_api
 from cloud.operations.inventory import pages as inventory_pages
 from cloud.operations.requests import api as request_api
 from cloud.operations.requests import guest_pages
+from cloud.operations.requests.inbound import request_from_message
 from cloud.operations.requests import pages as request_pages
 from cloud.operations.requests.sweeper import LateRequestSweeper
 
@@ -35,6 +36,9 @@ def install(app: FastAPI, services: Services) -> None:
     services.event_hooks.append(punch_hook)  # staff.punch events from the time clocks
     app.include_router(request_pages.router)
     app.include_router(guest_pages.router)
+    services.notify.inbound_hooks.append(
+        lambda session, message, now: request_from_message(session, message, now=now)
+    )
     services.workers.append(
         LateRequestSweeper(services.sessions, clock=services.clock, notify=services.settings.notify)
     )
