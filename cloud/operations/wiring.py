@@ -14,6 +14,9 @@ from cloud.operations.facilities import guest_pages as facility_guest_pages
 from cloud.operations.facilities import pages as facility_pages
 from cloud.operations.inventory import api as inventory_api
 from cloud.operations.inventory import pages as inventory_pages
+from cloud.operations.long_stays import api as long_stay_api
+from cloud.operations.long_stays import pages as long_stay_pages
+from cloud.operations.long_stays.worker import ContractBiller
 from cloud.operations.requests import api as request_api
 from cloud.operations.requests import guest_pages
 from cloud.operations.requests.inbound import request_from_message
@@ -33,6 +36,11 @@ def install(app: FastAPI, services: Services) -> None:
     app.include_router(inventory_pages.router)
     app.include_router(attendance_api.router)
     app.include_router(attendance_pages.router)
+    app.include_router(long_stay_api.router)
+    app.include_router(long_stay_pages.router)
+    services.workers.append(
+        ContractBiller(services.sessions, clock=services.clock, billing=services.settings.billing)
+    )
     services.event_hooks.append(punch_hook)  # staff.punch events from the time clocks
     app.include_router(request_pages.router)
     app.include_router(guest_pages.router)

@@ -25,6 +25,10 @@ OURS = {
     "housekeeping_roster",
     "ops_staff_cards",
     "ops_staff_punches",
+    "ops_contract_terms",
+    "ops_contract_bills",
+    "ops_meter_readings",
+    "ops_parcels",
 }
 
 
