@@ -49,7 +49,8 @@ class FacilityDoorSettings(BaseModel):
         if self.mode == "clock" and self.area != "staff":
             raise ValueError("a time clock guards the staff area")
         if self.by_booking and self.area not in ("pool", "gym", "spa", "lounge", "business_centre"):
-            raise ValueError("only a facility's door (pool, gym, spa, lounge, business centre) opens by booking")
+            raise ValueError(
+                "only a facility's door (pool, gym, spa, lounge, business centre) opens by booking")
         return self
 
 

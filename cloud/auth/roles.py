@@ -26,7 +26,10 @@ ROOM_ROLES: frozenset[Role] = HOUSE_ROLES
 # Who may manage staff accounts.
 STAFF_ADMIN_ROLES: frozenset[Role] = frozenset({Role.MANAGER, Role.CHAIN_ADMIN})
 # Where a role lands after signing in when it may not see the room board.
-HOME_BY_ROLE: dict[Role, str] = {Role.STOREKEEPER: "/operations/inventory", Role.SPA: "/operations/facilities"}
+HOME_BY_ROLE: dict[Role, str] = {
+    Role.STOREKEEPER: "/operations/inventory",
+    Role.SPA: "/operations/facilities",
+}
 
 
 @dataclass(frozen=True, slots=True)

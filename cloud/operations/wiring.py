@@ -19,8 +19,8 @@ from cloud.operations.long_stays import pages as long_stay_pages
 from cloud.operations.long_stays.worker import ContractBiller
 from cloud.operations.requests import api as request_api
 from cloud.operations.requests import guest_pages
-from cloud.operations.requests.inbound import request_from_message
 from cloud.operations.requests import pages as request_pages
+from cloud.operations.requests.inbound import request_from_message
 from cloud.operations.requests.sweeper import LateRequestSweeper
 
 if TYPE_CHECKING:

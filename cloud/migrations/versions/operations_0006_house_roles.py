@@ -33,7 +33,9 @@ def _set(roles: tuple[str, ...]) -> None:
         op.execute(f"ALTER TABLE staff_users DROP CONSTRAINT IF EXISTS {NAME}")
         op.execute(f"ALTER TABLE staff_users ADD CONSTRAINT {NAME} CHECK ({_check(roles)})")
         return
-    sql = bind.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'staff_users'").scalar()
+    sql = bind.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'staff_users'"
+    ).scalar()
     new, count = re.subn(r"CHECK \(role IN \([^)]*\)\)", f"CHECK ({_check(roles)})", str(sql))
     if count != 1:
         raise RuntimeError("staff_users: the role check constraint was not found")
@@ -42,7 +44,7 @@ def _set(roles: tuple[str, ...]) -> None:
     bind.exec_driver_sql(
         "UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'staff_users'", (new,)
     )
-    bind.exec_driver_sql(f"PRAGMA schema_version = {int(version) + 1}")
+    bind.exec_driver_sql(f"PRAGMA schema_version = {int(str(version)) + 1}")
     bind.exec_driver_sql("PRAGMA writable_schema = OFF")
 
 

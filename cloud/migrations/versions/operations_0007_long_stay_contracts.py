@@ -37,7 +37,9 @@ def upgrade() -> None:
         sa.Column("created_at", TS, nullable=False),
         sa.Column("created_by", sa.String(100), nullable=False),
         sa.CheckConstraint("cycle IN ('monthly', 'weekly')", name=op.f("ck_ops_contract_terms_cycle")),
-        sa.CheckConstraint("rate_minor >= 0 AND deposit_minor >= 0", name=op.f("ck_ops_contract_terms_amounts")),
+        sa.CheckConstraint(
+            "rate_minor >= 0 AND deposit_minor >= 0", name=op.f("ck_ops_contract_terms_amounts")
+        ),
         sa.CheckConstraint("notice_days BETWEEN 0 AND 365", name=op.f("ck_ops_contract_terms_notice")),
     )
     op.create_table(

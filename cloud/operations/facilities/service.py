@@ -209,9 +209,9 @@ def _send_slot(
     ).first()
     if where is None:
         return
-    data = FacilitySlot(
-        booking_id=row.id, area=place.area, floor=where.level, room=where.number,
-        start=row.start_at, end=row.end_at, cancelled=cancelled,
+    data = FacilitySlot.model_validate(
+        {"booking_id": row.id, "area": place.area, "floor": where.level, "room": where.number,
+         "start": row.start_at, "end": row.end_at, "cancelled": cancelled}
     )
     for floor in session.scalars(select(Floor.slug).where(Floor.property_id == prop.id)):
         enqueue_command(session, site=prop.slug, floor=floor, type="facility.slot", data=data)

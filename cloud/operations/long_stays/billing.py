@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (the en dash of a period is meant)
 """The billing run of long stays: each period due is posted to the folio by contract (rent, the
 recurring services of the period, utilities by meter reading), invoiced with the property's taxes,
 and the guest gets the statement by email; an end moved earlier is prorated by a correcting line.
@@ -46,98 +47,164 @@ class Standing:
     currency: str
 
 
-def bill_property(session: Session, prop: Property, *, billing: BillingSettings, now: datetime) -> list[ContractBill]:
+def bill_property(
+    session: Session, prop: Property, *, billing: BillingSettings, now: datetime
+) -> list[ContractBill]:
     """Bill every in-house long stay of the property whose period is due; returns the new bills."""
     rows = session.execute(
-        select(LongStayContract, Reservation).join(Reservation, Reservation.id == LongStayContract.reservation_id)
+        select(LongStayContract, Reservation)
+        .join(Reservation, Reservation.id == LongStayContract.reservation_id)
         .where(Reservation.property_id == prop.id, Reservation.status == "checked_in")
-        .order_by(Reservation.arrival)).all()
+        .order_by(Reservation.arrival)
+    ).all()
     made: list[ContractBill] = []
     for contract, res in rows:
         made += bill_stay(session, prop, contract, res, billing=billing, now=now)
     return made
 
 
-def bill_stay(session: Session, prop: Property, contract: LongStayContract, res: Reservation, *,
-              billing: BillingSettings, now: datetime) -> list[ContractBill]:
+def bill_stay(
+    session: Session,
+    prop: Property,
+    contract: LongStayContract,
+    res: Reservation,
+    *,
+    billing: BillingSettings,
+    now: datetime,
+) -> list[ContractBill]:
     terms = terms_of(session, contract)
     folio = folio_of(session, res.id)
     if folio is None:
         return []
     today = local_today(now, prop.timezone)
     policy = terms_of_property.tax_policy(session, billing, prop.slug)
-    existing = {b.period_start: b for b in session.scalars(
-        select(ContractBill).where(ContractBill.contract_id == contract.id))}
+    existing = {
+        b.period_start: b
+        for b in session.scalars(select(ContractBill).where(ContractBill.contract_id == contract.id))
+    }
     schedule = {c.period_start: c for c in charges(terms, contract, res)}
 
     def post(request: ChargeRequest) -> int:
-        return sum(c.gross_minor for c in post_charge(session, folio_id=folio.id, request=request, policy=policy,
-                                                      now=now))
+        return sum(
+            c.gross_minor
+            for c in post_charge(session, folio_id=folio.id, request=request, policy=policy, now=now)
+        )
 
     _prorate(existing, schedule, post, currency=res.currency)
     made = []
     for start, due in sorted(schedule.items()):
         if start in existing or due.due_on > today:
             continue
-        bill = ContractBill(id=new_id(), contract_id=contract.id, period_start=due.period_start,
-                            period_end=due.period_end, due_on=due.due_on, rent_minor=due.amount_minor,
-                            utilities_minor=0, services_minor=0, gross_minor=0, currency=res.currency,
-                            created_at=now)
+        bill = ContractBill(
+            id=new_id(),
+            contract_id=contract.id,
+            period_start=due.period_start,
+            period_end=due.period_end,
+            due_on=due.due_on,
+            rent_minor=due.amount_minor,
+            utilities_minor=0,
+            services_minor=0,
+            gross_minor=0,
+            currency=res.currency,
+            created_at=now,
+        )
         session.add(bill)
         session.flush()
         gross = 0
         if due.amount_minor:
-            gross += post(ChargeRequest(kind=ChargeKind.RENT, description=f"{due.period_start} – {due.period_end}",
-                                        unit_price=Money(due.amount_minor, res.currency)))
+            gross += post(
+                ChargeRequest(
+                    kind=ChargeKind.RENT,
+                    description=f"{due.period_start} – {due.period_end}",
+                    unit_price=Money(due.amount_minor, res.currency),
+                )
+            )
         gross += _services(session, contract, res, bill, terms.service_prices, post)
         gross += _utilities(session, contract, bill, terms.utility_prices, post)
         bill.gross_minor = gross
         made.append(bill)
     if _uninvoiced(session, folio.id):
-        invoice = issue_invoice(session, folio_id=folio.id, payer=Payer.GUEST,
-                                series=terms_of_property.invoice_series(session, billing, prop.slug), now=now)
+        invoice = issue_invoice(
+            session,
+            folio_id=folio.id,
+            payer=Payer.GUEST,
+            series=terms_of_property.invoice_series(session, billing, prop.slug),
+            now=now,
+        )
         for bill in made:
             bill.invoice_id = invoice.id
         if made:
-            queue_statement(session, res, prop, bill=made[-1], invoice_number=formatted_number(invoice),
-                            standing=standing(session, contract, res, now=now, site_zone=prop.timezone), now=now)
+            queue_statement(
+                session,
+                res,
+                prop,
+                bill=made[-1],
+                invoice_number=formatted_number(invoice),
+                standing=standing(session, contract, res, now=now, site_zone=prop.timezone),
+                now=now,
+            )
     session.flush()
     return made
 
 
-def _prorate(existing: dict[date, ContractBill], schedule: dict[date, Scheduled], post: Post, *,
-             currency: str) -> None:
+def _prorate(
+    existing: dict[date, ContractBill], schedule: dict[date, Scheduled], post: Post, *, currency: str
+) -> None:
     """A period billed before the end moved earlier: the rent not used comes off as a correcting line."""
     for start, bill in existing.items():
         due = schedule.get(start)
         now_owed = due.amount_minor if due is not None else 0
         if bill.rent_minor > now_owed:
-            post(ChargeRequest(kind=ChargeKind.RENT, description=f"{bill.period_start} – {bill.period_end}",
-                               unit_price=Money(bill.rent_minor - now_owed, currency), discount=True))
+            post(
+                ChargeRequest(
+                    kind=ChargeKind.RENT,
+                    description=f"{bill.period_start} – {bill.period_end}",
+                    unit_price=Money(bill.rent_minor - now_owed, currency),
+                    discount=True,
+                )
+            )
             bill.rent_minor = now_owed
 
 
-def _services(session: Session, contract: LongStayContract, res: Reservation, bill: ContractBill,
-              prices: dict[str, int], post: Post) -> int:
+def _services(
+    session: Session,
+    contract: LongStayContract,
+    res: Reservation,
+    bill: ContractBill,
+    prices: dict[str, int],
+    post: Post,
+) -> int:
     gross = 0
     stay = Stay(res.arrival, res.departure)
     for service in services_of(session, contract):
         visits = services_in(bill.period_start, bill.period_end, frozenset(service.weekdays), stay=stay)
         price = prices.get(service.kind, 0)
         if visits and price:
-            gross += post(ChargeRequest(kind=ChargeKind.SERVICES, description=service.kind, quantity=min(visits, 100),
-                                        unit_price=Money(price, bill.currency)))
+            gross += post(
+                ChargeRequest(
+                    kind=ChargeKind.SERVICES,
+                    description=service.kind,
+                    quantity=min(visits, 100),
+                    unit_price=Money(price, bill.currency),
+                )
+            )
             bill.services_minor += price * visits
     return gross
 
 
-def _utilities(session: Session, contract: LongStayContract, bill: ContractBill, prices: dict[str, int],
-               post: Post) -> int:
+def _utilities(
+    session: Session, contract: LongStayContract, bill: ContractBill, prices: dict[str, int], post: Post
+) -> int:
     """Each meter's use since the last billed reading (the first reading is the starting point)."""
     gross = 0
     for meter, price in sorted(prices.items()):
-        readings = list(session.scalars(select(MeterReading).where(
-            MeterReading.contract_id == contract.id, MeterReading.meter == meter).order_by(MeterReading.read_on)))
+        readings = list(
+            session.scalars(
+                select(MeterReading)
+                .where(MeterReading.contract_id == contract.id, MeterReading.meter == meter)
+                .order_by(MeterReading.read_on)
+            )
+        )
         fresh = [r for r in readings if r.bill_id is None]
         if not fresh:
             continue
@@ -147,28 +214,42 @@ def _utilities(session: Session, contract: LongStayContract, bill: ContractBill,
         for r in fresh:
             r.bill_id = bill.id
         if used > 0 and price:
-            gross += post(ChargeRequest(kind=ChargeKind.UTILITIES, description=f"{meter} {base} → {fresh[-1].reading}",
-                                        quantity=1, unit_price=Money(price * used, bill.currency)))
+            gross += post(
+                ChargeRequest(
+                    kind=ChargeKind.UTILITIES,
+                    description=f"{meter} {base} → {fresh[-1].reading}",
+                    quantity=1,
+                    unit_price=Money(price * used, bill.currency),
+                )
+            )
             bill.utilities_minor += price * used
     return gross
 
 
 def _uninvoiced(session: Session, folio_id: str) -> bool:
-    pending = select(Charge.id).where(Charge.folio_id == folio_id, Charge.payer == Payer.GUEST.value,
-                                      Charge.invoice_id.is_(None)).limit(1)
+    pending = (
+        select(Charge.id)
+        .where(Charge.folio_id == folio_id, Charge.payer == Payer.GUEST.value, Charge.invoice_id.is_(None))
+        .limit(1)
+    )
     return session.scalar(pending) is not None
 
 
-def standing(session: Session, contract: LongStayContract, res: Reservation, *, now: datetime,
-             site_zone: str) -> Standing:
+def standing(
+    session: Session, contract: LongStayContract, res: Reservation, *, now: datetime, site_zone: str
+) -> Standing:
     """Billed so far, the balance owed (charges less settled payments), and what of it is in arrears."""
     folio = folio_of(session, res.id)
     bills = list(session.scalars(select(ContractBill).where(ContractBill.contract_id == contract.id)))
     owed = balances(session, folio)[Payer.GUEST].minor if folio is not None else 0
     cutoff = local_today(now, site_zone) - timedelta(days=GRACE_DAYS)
     recent = sum(b.gross_minor for b in bills if b.due_on > cutoff)
-    return Standing(billed_minor=sum(b.gross_minor for b in bills), balance_minor=owed,
-                    arrears_minor=max(0, owed - recent), currency=res.currency)
+    return Standing(
+        billed_minor=sum(b.gross_minor for b in bills),
+        balance_minor=owed,
+        arrears_minor=max(0, owed - recent),
+        currency=res.currency,
+    )
 
 
 def invoice_numbers(session: Session, bills: list[ContractBill]) -> dict[str, str]:

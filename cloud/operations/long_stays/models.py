@@ -1,4 +1,5 @@
-"""A long stay's contract terms, its bills per cycle, meter readings and parcels (docs/operations.md#long-stays).
+"""A long stay's contract terms, its bills per cycle, meter readings and parcels
+(docs/operations.md#long-stays).
 
 The contract itself (``long_stay_contracts``: the reservation, the billing day, the recurring services)
 belongs to the reservations; these tables add what billing by contract needs."""
@@ -7,7 +8,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cloud.core.db import Base, JsonType, UtcDateTime
@@ -19,8 +30,9 @@ METERS = ("electricity", "water", "gas")
 class ContractTerms(Base):
     __tablename__ = "ops_contract_terms"
 
-    contract_id: Mapped[str] = mapped_column(ForeignKey("long_stay_contracts.id", ondelete="CASCADE"),
-                                             primary_key=True)
+    contract_id: Mapped[str] = mapped_column(
+        ForeignKey("long_stay_contracts.id", ondelete="CASCADE"), primary_key=True
+    )
     cycle: Mapped[str] = mapped_column(String(8))
     rate_minor: Mapped[int] = mapped_column(BigInteger)  # per month or per week
     deposit_minor: Mapped[int] = mapped_column(BigInteger)
@@ -46,7 +58,9 @@ class ContractBill(Base):
     __tablename__ = "ops_contract_bills"
 
     id: Mapped[str] = mapped_column(String(26), primary_key=True)
-    contract_id: Mapped[str] = mapped_column(ForeignKey("long_stay_contracts.id", ondelete="CASCADE"), index=True)
+    contract_id: Mapped[str] = mapped_column(
+        ForeignKey("long_stay_contracts.id", ondelete="CASCADE"), index=True
+    )
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
     due_on: Mapped[date] = mapped_column(Date)
@@ -65,7 +79,9 @@ class MeterReading(Base):
     __tablename__ = "ops_meter_readings"
 
     id: Mapped[str] = mapped_column(String(26), primary_key=True)
-    contract_id: Mapped[str] = mapped_column(ForeignKey("long_stay_contracts.id", ondelete="CASCADE"), index=True)
+    contract_id: Mapped[str] = mapped_column(
+        ForeignKey("long_stay_contracts.id", ondelete="CASCADE"), index=True
+    )
     meter: Mapped[str] = mapped_column(String(16))
     read_on: Mapped[date] = mapped_column(Date)
     reading: Mapped[int] = mapped_column(BigInteger)

@@ -32,46 +32,86 @@ AnId = Annotated[str, Path(pattern=ID)]
 
 
 @router.get("", response_class=HTMLResponse)
-def contracts_page(request: Request, db: DbSession, user: Desk, scope: SiteScopeDep, clock: ClockDep) -> HTMLResponse:
+def contracts_page(
+    request: Request, db: DbSession, user: Desk, scope: SiteScopeDep, clock: ClockDep
+) -> HTMLResponse:
     sites = scope.narrow()
     if not sites:
         return HTMLResponse("", status_code=403)
     rows = _contracts(db, sites[0], clock())
-    return templates.TemplateResponse(request, "operations/long_stays.html",
-                                      {"active": "long_stays", "site": sites[0], "rows": rows})
+    return templates.TemplateResponse(
+        request, "operations/long_stays.html", {"active": "long_stays", "site": sites[0], "rows": rows}
+    )
 
 
 def _contracts(db: Session, site: str, now: Any) -> list[dict[str, Any]]:
     prop = property_of(db, site)
-    rows = db.execute(select(LongStayContract, Reservation).join(
-        Reservation, Reservation.id == LongStayContract.reservation_id).join(
-        ContractTerms, ContractTerms.contract_id == LongStayContract.id).where(
-        Reservation.property_id == prop.id, Reservation.status.in_(("booked", "checked_in")))
-        .order_by(Reservation.arrival)).all()
+    rows = db.execute(
+        select(LongStayContract, Reservation)
+        .join(Reservation, Reservation.id == LongStayContract.reservation_id)
+        .join(ContractTerms, ContractTerms.contract_id == LongStayContract.id)
+        .where(Reservation.property_id == prop.id, Reservation.status.in_(("booked", "checked_in")))
+        .order_by(Reservation.arrival)
+    ).all()
     return [api.contract_json(db, site, res, contract, now=now) for contract, res in rows]
 
 
-def _page(request: Request, db: Session, *, site: str, reservation_id: str, now: Any, error: str | None = None,
-          status: int = 200) -> HTMLResponse:
+def _page(
+    request: Request,
+    db: Session,
+    *,
+    site: str,
+    reservation_id: str,
+    now: Any,
+    error: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
     res, contract = service.contract_for(db, reservation_id)
     view = api.contract_json(db, site, res, contract, now=now)
-    parcels = list(db.scalars(select(Parcel).where(Parcel.reservation_id == res.id).order_by(Parcel.received_at)))
-    return templates.TemplateResponse(request, "operations/long_stay.html", {
-        "active": "long_stays", "site": site, "c": view, "parcels": parcels, "meters": [
-            m for m in METERS if m in view["utilities"]], "error": error}, status_code=status)
+    parcels = list(
+        db.scalars(select(Parcel).where(Parcel.reservation_id == res.id).order_by(Parcel.received_at))
+    )
+    return templates.TemplateResponse(
+        request,
+        "operations/long_stay.html",
+        {
+            "active": "long_stays",
+            "site": site,
+            "c": view,
+            "parcels": parcels,
+            "meters": [m for m in METERS if m in view["utilities"]],
+            "error": error,
+        },
+        status_code=status,
+    )
 
 
 @router.get("/{site}/{reservation_id}", response_class=HTMLResponse)
-def contract_page(request: Request, db: DbSession, user: Desk, scope: SiteScopeDep, clock: ClockDep, site: Site,
-                  reservation_id: AnId) -> HTMLResponse:
+def contract_page(
+    request: Request,
+    db: DbSession,
+    user: Desk,
+    scope: SiteScopeDep,
+    clock: ClockDep,
+    site: Site,
+    reservation_id: AnId,
+) -> HTMLResponse:
     scope.check(site)
     api._stay(db, site, reservation_id)
     return _page(request, db, site=site, reservation_id=reservation_id, now=clock())
 
 
 @router.post("/{site}/{reservation_id}/{action}", response_model=None)
-async def act(request: Request, db: DbSession, user: Desk, scope: SiteScopeDep, clock: ClockDep, site: Site,
-              reservation_id: AnId, action: str) -> Response:
+async def act(
+    request: Request,
+    db: DbSession,
+    user: Desk,
+    scope: SiteScopeDep,
+    clock: ClockDep,
+    site: Site,
+    reservation_id: AnId,
+    action: str,
+) -> Response:
     """``reading``, ``parcel`` or ``end`` from the contract page's forms; a refusal is shown, nothing kept."""
     scope.check(site)
     form = await request.form()
@@ -79,22 +119,43 @@ async def act(request: Request, db: DbSession, user: Desk, scope: SiteScopeDep, 
     try:
         _, contract = service.contract_for(db, reservation_id)
         if action == "reading":
-            service.read_meter(db, contract, res, meter=str(form.get("meter", "")),
-                               reading=int(str(form.get("reading", ""))),
-                               read_on=date.fromisoformat(str(form.get("read_on", ""))), actor=user.username)
+            service.read_meter(
+                db,
+                contract,
+                res,
+                meter=str(form.get("meter", "")),
+                reading=int(str(form.get("reading", ""))),
+                read_on=date.fromisoformat(str(form.get("read_on", ""))),
+                actor=user.username,
+            )
         elif action == "parcel":
-            service.log_parcel(db, res, carrier=str(form.get("carrier", ""))[:60],
-                               description=str(form.get("description", ""))[:200], actor=user.username, now=clock())
+            service.log_parcel(
+                db,
+                res,
+                carrier=str(form.get("carrier", ""))[:60],
+                description=str(form.get("description", ""))[:200],
+                actor=user.username,
+                now=clock(),
+            )
         elif action == "end":
             service.end(db, res, contract, on=date.fromisoformat(str(form.get("on", ""))), now=clock())
         else:
             return HTMLResponse("", status_code=404)
     except ValueError:
         db.rollback()
-        return _page(request, db, site=site, reservation_id=reservation_id, now=clock(), error="value", status=422)
+        return _page(
+            request, db, site=site, reservation_id=reservation_id, now=clock(), error="value", status=422
+        )
     except DomainError as exc:
         db.rollback()
-        return _page(request, db, site=site, reservation_id=reservation_id, now=clock(), error=exc.detail,
-                     status=exc.status)
+        return _page(
+            request,
+            db,
+            site=site,
+            reservation_id=reservation_id,
+            now=clock(),
+            error=exc.detail,
+            status=exc.status,
+        )
     audit(db, user, f"long_stay.{action}", "reservation", res.id, {}, site=site)
     return RedirectResponse(f"/operations/long-stays/{site}/{reservation_id}", status_code=303)

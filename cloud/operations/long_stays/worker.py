@@ -14,11 +14,18 @@ from cloud.operations.long_stays.billing import bill_property
 
 
 class ContractBiller:
-    def __init__(self, sessions: sessionmaker[Session], *, clock: Clock, billing: BillingSettings,
-                 interval_s: float = 3600.0) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        clock: Clock,
+        billing: BillingSettings,
+        interval_s: float = 3600.0,
+    ) -> None:
         self.sessions, self.clock, self.billing = sessions, clock, billing
-        self._periodic = Periodic(self.run_once, interval_s=interval_s, name="long-stay-billing",
-                                  done="billed %d long-stay periods")
+        self._periodic = Periodic(
+            self.run_once, interval_s=interval_s, name="long-stay-billing", done="billed %d long-stay periods"
+        )
 
     def run_once(self) -> int:
         made = 0
@@ -29,8 +36,15 @@ class ContractBiller:
                 prop = session.scalar(select(Property).where(Property.slug == site))
                 assert prop is not None
                 for bill in bill_property(session, prop, billing=self.billing, now=self.clock()):
-                    audit(session, "system:long-stay-billing", "long_stay.bill", "long_stay_bill", bill.id,
-                          {"gross_minor": bill.gross_minor}, site=site)
+                    audit(
+                        session,
+                        "system:long-stay-billing",
+                        "long_stay.bill",
+                        "long_stay_bill",
+                        bill.id,
+                        {"gross_minor": bill.gross_minor},
+                        site=site,
+                    )
                     made += 1
         return made
 

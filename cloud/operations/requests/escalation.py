@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (full-width punctuation and the multiplication sign are meant)
 """Telling the people in charge that a request is late: the department's chat on Telegram (the
 housekeeping or maintenance chat of the property, else the front desk's) and every manager of the
 property by email. Queued once per request on the notification outbox, in the sweeper's transaction."""
@@ -17,11 +18,19 @@ from cloud.notify.settings import NotifySettings
 from cloud.operations.requests.models import ServiceRequest, ServiceType
 
 TEXTS = {
-    "en": ("Late request at {hotel}", "{what} ×{quantity} for room {room} ({department}) was promised by {due} "
-           "and is still {state}."),
-    "es": ("Petición con retraso en {hotel}", "{what} ×{quantity} para la habitación {room} ({department}) "
-           "estaba prometida para las {due} y sigue {state}."),
-    "zh": ("{hotel}：服务请求已超时", "{room} 房的 {what} ×{quantity}（{department}）承诺于 {due} 完成，目前仍为 {state}。"),
+    "en": (
+        "Late request at {hotel}",
+        "{what} ×{quantity} for room {room} ({department}) was promised by {due} and is still {state}.",
+    ),
+    "es": (
+        "Petición con retraso en {hotel}",
+        "{what} ×{quantity} para la habitación {room} ({department}) "
+        "estaba prometida para las {due} y sigue {state}.",
+    ),
+    "zh": (
+        "{hotel}：服务请求已超时",
+        "{room} 房的 {what} ×{quantity}（{department}）承诺于 {due} 完成，目前仍为 {state}。",
+    ),
 }
 
 
@@ -45,23 +54,49 @@ def notify_late(session: Session, row: ServiceRequest, *, settings: NotifySettin
     language = settings.notify_staff_language if settings.notify_staff_language in TEXTS else "en"
     subject, body = TEXTS[language]
     local_due = row.due_at.astimezone(ZoneInfo(prop.timezone))
-    values = {"hotel": prop.name, "what": kind.names.get(language) or kind.names.get("en") or kind.code,
-              "quantity": row.quantity, "room": row.room or "—", "department": row.department,
-              "due": f"{local_due:%H:%M}", "state": row.state}
+    values = {
+        "hotel": prop.name,
+        "what": kind.names.get(language) or kind.names.get("en") or kind.code,
+        "quantity": row.quantity,
+        "room": row.room or "—",
+        "department": row.department,
+        "due": f"{local_due:%H:%M}",
+        "state": row.state,
+    }
     text, title = body.format(**values), subject.format(**values)
     queued = 0
     chat = department_chat(settings, site=prop.slug, department=row.department)
     if chat is not None:
-        queued += enqueue(session, channel="telegram", recipient=chat, template="request_late", language=language,
-                          payload={"text": f"{title}: {text}", "params": []},
-                          dedupe_key=f"request-late:{row.id}:chat", now=now, site=prop.slug)
-    managers = session.scalars(select(StaffUser).where(
-        StaffUser.site == prop.slug, StaffUser.role == "manager", StaffUser.active.is_(True),
-        StaffUser.email.is_not(None)))
+        queued += enqueue(
+            session,
+            channel="telegram",
+            recipient=chat,
+            template="request_late",
+            language=language,
+            payload={"text": f"{title}: {text}", "params": []},
+            dedupe_key=f"request-late:{row.id}:chat",
+            now=now,
+            site=prop.slug,
+        )
+    managers = session.scalars(
+        select(StaffUser).where(
+            StaffUser.site == prop.slug,
+            StaffUser.role == "manager",
+            StaffUser.active.is_(True),
+            StaffUser.email.is_not(None),
+        )
+    )
     for manager in managers:
         assert manager.email is not None
-        queued += enqueue(session, channel="email", recipient=manager.email, template="request_late",
-                          language=language, payload={"text": text, "subject": title, "params": [], "attachments": []},
-                          dedupe_key=f"request-late:{row.id}:{manager.id}", now=now, site=prop.slug)
+        queued += enqueue(
+            session,
+            channel="email",
+            recipient=manager.email,
+            template="request_late",
+            language=language,
+            payload={"text": text, "subject": title, "params": [], "attachments": []},
+            dedupe_key=f"request-late:{row.id}:{manager.id}",
+            now=now,
+            site=prop.slug,
+        )
     return queued
-

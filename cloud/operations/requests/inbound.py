@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (full-width punctuation and the multiplication sign are meant)
 """A guest's WhatsApp message becomes a service request for the sender's in-house stay.
 
 The notification webhook hands every verified inbound message to this hook, inside its transaction.
@@ -27,32 +28,51 @@ from cloud.reservations.models import Reservation, RoomAllocation
 log = logging.getLogger(__name__)
 
 ACK = {
-    "en": "Thank you, {name}: we have your request ({service} ×{quantity}) and will let you know when it is done.",
-    "es": "Gracias, {name}: hemos recibido su solicitud ({service} ×{quantity}) y le avisaremos cuando esté lista.",
+    "en": "Thank you, {name}: we have your request ({service} ×{quantity}) "
+    "and will let you know when it is done.",
+    "es": "Gracias, {name}: hemos recibido su solicitud ({service} ×{quantity}) "
+    "y le avisaremos cuando esté lista.",
     "zh": "{name}，谢谢：我们已收到您的请求（{service} ×{quantity}），完成后会通知您。",
 }
 
 
 def request_from_message(session: Session, message: Inbound, *, now: datetime) -> ServiceRequest | None:
     """The request made from this message, or None (not a guest in house, not a request, a repeat)."""
-    if message.channel != "whatsapp" or not message.text or message.text.casefold() in STOP_WORDS | START_WORDS:
+    if (
+        message.channel != "whatsapp"
+        or not message.text
+        or message.text.casefold() in STOP_WORDS | START_WORDS
+    ):
         return None
     actor = f"whatsapp:{message.message_id or message.address + ':' + message.at.isoformat()}"[:100]
     if session.scalar(select(ServiceRequest.id).where(ServiceRequest.created_by == actor)) is not None:
         return None  # Meta delivers a webhook again when it is not sure we had it
-    stays = list(session.scalars(select(Reservation).where(
-        Reservation.guest_phone_bidx == f"+{message.address}", Reservation.status == "checked_in")))
+    stays = list(
+        session.scalars(
+            select(Reservation).where(
+                Reservation.guest_phone_bidx == f"+{message.address}", Reservation.status == "checked_in"
+            )
+        )
+    )
     if len(stays) != 1:
         return None  # nobody in house with that number, or several stays: the desk answers
     res = stays[0]
     prop = session.get(Property, res.property_id)
     assert prop is not None
-    types = list(session.scalars(select(ServiceType).where(ServiceType.property_id == prop.id, ServiceType.active)))
+    types = list(
+        session.scalars(select(ServiceType).where(ServiceType.property_id == prop.id, ServiceType.active))
+    )
     intent = read_intent(message.text, ((t.code, t.names) for t in types))
     if intent is None:
         return None
-    body = Ask(type_code=intent.type_code, source="message", reservation_id=res.id,
-               room=_room_of(session, res, prop, now=now), quantity=intent.quantity, note=message.text[:400])
+    body = Ask(
+        type_code=intent.type_code,
+        source="message",
+        reservation_id=res.id,
+        room=_room_of(session, res, prop, now=now),
+        quantity=intent.quantity,
+        note=message.text[:400],
+    )
     try:
         with session.begin_nested():
             row = ask(session, site=prop.slug, body=body, actor=actor, now=now)
@@ -67,16 +87,37 @@ def request_from_message(session: Session, message: Inbound, *, now: datetime) -
 def _room_of(session: Session, res: Reservation, prop: Property, *, now: datetime) -> str:
     today = local_today(now, prop.timezone)
     slug = session.scalar(
-        select(Room.slug).join(RoomAllocation, RoomAllocation.room_id == Room.id).where(
-            RoomAllocation.reservation_id == res.id, RoomAllocation.start_night <= today)
-        .order_by(RoomAllocation.start_night.desc()).limit(1))
+        select(Room.slug)
+        .join(RoomAllocation, RoomAllocation.room_id == Room.id)
+        .where(RoomAllocation.reservation_id == res.id, RoomAllocation.start_night <= today)
+        .order_by(RoomAllocation.start_night.desc())
+        .limit(1)
+    )
     return slug or ""
 
 
-def _acknowledge(session: Session, res: Reservation, site: str, row: ServiceRequest, *,
-                 names: dict[str, str], address: str, now: datetime) -> None:
+def _acknowledge(
+    session: Session,
+    res: Reservation,
+    site: str,
+    row: ServiceRequest,
+    *,
+    names: dict[str, str],
+    address: str,
+    now: datetime,
+) -> None:
     lang = res.guest_language if res.guest_language in ACK else "en"
-    text = ACK[lang].format(name=res.guest_name, service=names.get(lang) or names.get("en", ""), quantity=row.quantity)
-    enqueue(session, channel="whatsapp", recipient=address, template="service_request_received", language=lang,
-            payload={"text": text, "params": [res.guest_name]}, dedupe_key=f"service-request-received:{row.id}",
-            now=now, site=site)
+    text = ACK[lang].format(
+        name=res.guest_name, service=names.get(lang) or names.get("en", ""), quantity=row.quantity
+    )
+    enqueue(
+        session,
+        channel="whatsapp",
+        recipient=address,
+        template="service_request_received",
+        language=lang,
+        payload={"text": text, "params": [res.guest_name]},
+        dedupe_key=f"service-request-received:{row.id}",
+        now=now,
+        site=site,
+    )

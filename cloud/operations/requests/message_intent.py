@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (the multiplication sign is meant)
 """What a guest's chat message asks for (pure): one service type named in it, and how many.
 
 A type is named by its code or by any of its names (en/es/zh), matched on whole words after folding
@@ -41,7 +42,10 @@ def _find(message: str, label: str) -> tuple[int, int] | None:
 
 
 def _quantity(message: str, span: tuple[int, int]) -> int:
-    for found in (_BEFORE.search(message[max(0, span[0] - 8):span[0]]), _AFTER.search(message[span[1]:span[1] + 8])):
+    for found in (
+        _BEFORE.search(message[max(0, span[0] - 8) : span[0]]),
+        _AFTER.search(message[span[1] : span[1] + 8]),
+    ):
         if found is not None and 1 <= int(found.group(1)) <= 99:
             return int(found.group(1))
     return 1

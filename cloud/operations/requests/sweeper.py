@@ -14,7 +14,12 @@ from cloud.operations.requests.service import escalate_late
 
 class LateRequestSweeper:
     def __init__(
-        self, sessions: sessionmaker[Session], *, clock: Clock, notify: NotifySettings, interval_s: float = 30.0
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        clock: Clock,
+        notify: NotifySettings,
+        interval_s: float = 30.0,
     ) -> None:
         self.sessions, self.clock, self.notify = sessions, clock, notify
         self._periodic = Periodic(self.run_once, interval_s=interval_s, name="late-requests",

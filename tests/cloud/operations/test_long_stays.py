@@ -1,3 +1,4 @@
+
 """Long stays billed by contract on the real app: the folio is charged per period (rent, services as
 agreed, electricity by reading), invoiced with the property's taxes, the statement emailed; arrears and
 payments shown; notice prorates the last period and frees the nights; a renewal holds the room again;
@@ -15,20 +16,38 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.notify.models import OutboxMessage
-from cloud.operations.long_stays.models import ContractBill, MeterReading
+from cloud.operations.long_stays.models import MeterReading
 from cloud.operations.long_stays.worker import ContractBiller
 from cloud.reservations.models import RoomAllocation
 from tests.cloud.operations.conftest import Clock
 
 BASE = "/api/v1/properties/hotel"
-TERMS = {"cycle": "monthly", "rate_minor": 120000, "billing_day": 1, "deposit_minor": 50000, "notice_days": 10,
-         "utilities": {"electricity": 25}, "services": [{"kind": "cleaning", "weekdays": [1], "price_minor": 1500}]}
+TERMS = {
+    "cycle": "monthly",
+    "rate_minor": 120000,
+    "billing_day": 1,
+    "deposit_minor": 50000,
+    "notice_days": 10,
+    "utilities": {"electricity": 25},
+    "services": [{"kind": "cleaning", "weekdays": [1], "price_minor": 1500}],
+}
 
 
 def _book(client: TestClient, arrival: str, departure: str, **more: Any) -> str:
-    r = client.post(f"{BASE}/reservations", json={
-        "room_type": "std", "rate_plan": "flex", "arrival": arrival, "departure": departure, "adults": 1,
-        "guest_name": "Greta", "guest_email": "greta@guest.test", "guest_language": "es", **more})
+    r = client.post(
+        f"{BASE}/reservations",
+        json={
+            "room_type": "std",
+            "rate_plan": "flex",
+            "arrival": arrival,
+            "departure": departure,
+            "adults": 1,
+            "guest_name": "Greta",
+            "guest_email": "greta@guest.test",
+            "guest_language": "es",
+            **more,
+        },
+    )
     assert r.status_code == 201, r.text
     return str(r.json()["id"])
 
@@ -65,8 +84,10 @@ def test_a_contract_stay_is_billed_per_period_not_per_night_and_the_statement_is
     manager: TestClient, stay: str, sessions: sessionmaker[Session], clock: Clock
 ) -> None:
     assert not [c for c in _folio(manager, stay)["charges"] if c["kind"] == "room_night"]
-    r = manager.post(f"{BASE}/long-stays/{stay}/readings",
-                     json={"meter": "electricity", "reading": 1000, "read_on": "2027-03-01"})
+    r = manager.post(
+        f"{BASE}/long-stays/{stay}/readings",
+        json={"meter": "electricity", "reading": 1000, "read_on": "2027-03-01"},
+    )
     assert r.status_code == 201, r.text
     assert manager.post(f"{BASE}/long-stay-billing-runs").json() == {"billed": 1}
     assert _bill(manager, sessions, clock) == 0  # a period is billed once
@@ -77,8 +98,12 @@ def test_a_contract_stay_is_billed_per_period_not_per_night_and_the_statement_is
     kinds = sorted(c["kind"] for c in _folio(manager, stay)["charges"])
     assert kinds == ["rent", "services"]
     with sessions() as s:
-        mail = s.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key.like("long-stay-statement:%"),
-                                                    OutboxMessage.recipient_bidx == "greta@guest.test"))
+        mail = s.scalar(
+            select(OutboxMessage).where(
+                OutboxMessage.dedupe_key.like("long-stay-statement:%"),
+                OutboxMessage.recipient_bidx == "greta@guest.test",
+            )
+        )
     assert mail is not None and mail.channel == "email" and mail.language == "es"
     assert bill["invoice"] in mail.payload["text"] and "alquiler 1200.00" in mail.payload["text"]
 
@@ -86,18 +111,30 @@ def test_a_contract_stay_is_billed_per_period_not_per_night_and_the_statement_is
 def test_the_next_period_bills_electricity_by_reading_and_shows_arrears(
     manager: TestClient, stay: str, sessions: sessionmaker[Session], april: Clock
 ) -> None:
-    r = manager.post(f"{BASE}/long-stays/{stay}/readings",
-                     json={"meter": "electricity", "reading": 1300, "read_on": "2027-03-31"})
+    r = manager.post(
+        f"{BASE}/long-stays/{stay}/readings",
+        json={"meter": "electricity", "reading": 1300, "read_on": "2027-03-31"},
+    )
     assert r.status_code == 201, r.text
     assert _bill(manager, sessions, april) == 1
     view = manager.get(f"{BASE}/long-stays/{stay}").json()
     first, second = view["bills"]
-    assert (second["rent_minor"], second["utilities_minor"], second["services_minor"]) == (120000, 300 * 25, 4 * 1500)
+    assert (second["rent_minor"], second["utilities_minor"], second["services_minor"]) == (
+        120000,
+        300 * 25,
+        4 * 1500,
+    )
     assert view["arrears_minor"] == first["gross_minor"]  # March unpaid past its grace days
     folio = _folio(manager, stay)
-    paid = manager.post(f"/api/v1/folios/{folio['id']}/payments", json={
-        "amount": {"amount": f"{first['gross_minor'] / 100:.2f}", "currency": "EUR"}, "method": "cash",
-        "stage": "stay"}, headers={"Idempotency-Key": f"march-{stay}"})
+    paid = manager.post(
+        f"/api/v1/folios/{folio['id']}/payments",
+        json={
+            "amount": {"amount": f"{first['gross_minor'] / 100:.2f}", "currency": "EUR"},
+            "method": "cash",
+            "stage": "stay",
+        },
+        headers={"Idempotency-Key": f"march-{stay}"},
+    )
     assert paid.status_code == 201, paid.text
     view = manager.get(f"{BASE}/long-stays/{stay}").json()
     assert view["arrears_minor"] == 0 and view["balance_minor"] == second["gross_minor"] and view["payments"]
@@ -133,16 +170,24 @@ def test_notice_prorates_the_last_period_and_frees_the_nights_then_a_renewal_hol
     assert max(ends).isoformat() == "2027-04-20"
 
 
-@pytest.mark.parametrize(("path", "body", "status"), [
-    ("readings", {"meter": "electricity", "reading": 900, "read_on": "2027-04-02"}, 422),  # backwards
-    ("readings", {"meter": "water", "reading": 5, "read_on": "2027-03-10"}, 422),  # no water meter
-    ("readings", {"meter": "electricity", "reading": -1, "read_on": "2027-03-10"}, 422),
-    ("readings", {"meter": "electricity", "reading": 2000, "read_on": "2027-03-10", "extra": 1}, 422),
-    ("renew", {"until": "2027-03-10"}, 422),
-    ("end", {"on": "not-a-date"}, 422),
-])
+@pytest.mark.parametrize(
+    ("path", "body", "status"),
+    [
+        ("readings", {"meter": "electricity", "reading": 900, "read_on": "2027-04-02"}, 422),  # backwards
+        ("readings", {"meter": "water", "reading": 5, "read_on": "2027-03-10"}, 422),  # no water meter
+        ("readings", {"meter": "electricity", "reading": -1, "read_on": "2027-03-10"}, 422),
+        ("readings", {"meter": "electricity", "reading": 2000, "read_on": "2027-03-10", "extra": 1}, 422),
+        ("renew", {"until": "2027-03-10"}, 422),
+        ("end", {"on": "not-a-date"}, 422),
+    ],
+)
 def test_bad_contract_input_is_refused_and_changes_nothing(
-    manager: TestClient, stay: str, sessions: sessionmaker[Session], path: str, body: dict[str, Any], status: int
+    manager: TestClient,
+    stay: str,
+    sessions: sessionmaker[Session],
+    path: str,
+    body: dict[str, Any],
+    status: int,
 ) -> None:
     before = manager.get(f"{BASE}/long-stays/{stay}").json()
     with sessions() as s:
@@ -155,13 +200,19 @@ def test_bad_contract_input_is_refused_and_changes_nothing(
         assert s.scalar(select(func.count()).select_from(MeterReading)) == readings
 
 
-def test_contracts_are_refused_for_short_or_in_house_stays_and_bad_terms(manager: TestClient, stay: str) -> None:
+def test_contracts_are_refused_for_short_or_in_house_stays_and_bad_terms(
+    manager: TestClient, stay: str
+) -> None:
     short = _book(manager, "2027-06-01", "2027-06-10")
     assert manager.post(f"{BASE}/long-stays/{short}", json=TERMS).status_code == 422
     assert manager.post(f"{BASE}/long-stays/{stay}", json=TERMS).status_code == 409  # in house: nights posted
     long = _book(manager, "2027-07-01", "2027-08-15")
-    for bad in ({**TERMS, "rate_minor": -5}, {**TERMS, "cycle": "daily"}, {**TERMS, "utilities": {"oil": 3}},
-                {**TERMS, "billing_day": 31}):
+    for bad in (
+        {**TERMS, "rate_minor": -5},
+        {**TERMS, "cycle": "daily"},
+        {**TERMS, "utilities": {"oil": 3}},
+        {**TERMS, "billing_day": 31},
+    ):
         r = manager.post(f"{BASE}/long-stays/{long}", json=bad)
         assert r.status_code == 422, (bad, r.text)
     weekly = manager.post(f"{BASE}/long-stays/{long}", json={**TERMS, "cycle": "weekly", "rate_minor": 35000})
@@ -171,11 +222,15 @@ def test_contracts_are_refused_for_short_or_in_house_stays_and_bad_terms(manager
 
 
 def test_a_parcel_is_logged_and_handed_over_once_against_a_signature(manager: TestClient, stay: str) -> None:
-    r = manager.post(f"{BASE}/parcels", json={"reservation_id": stay, "carrier": "Correos", "description": "Box"})
+    r = manager.post(
+        f"{BASE}/parcels", json={"reservation_id": stay, "carrier": "Correos", "description": "Box"}
+    )
     assert r.status_code == 201, r.text
     parcel = r.json()["id"]
-    bad = manager.post(f"{BASE}/parcels/{parcel}/hand-over",
-                       json={"signed_by": "Greta", "signature_svg": "<script>alert(1)</script>"})
+    bad = manager.post(
+        f"{BASE}/parcels/{parcel}/hand-over",
+        json={"signed_by": "Greta", "signature_svg": "<script>alert(1)</script>"},
+    )
     assert bad.status_code == 422
     assert manager.get(f"{BASE}/parcels", params={"reservation_id": stay}).json()[0]["handed_at"] is None
     sign = {"signed_by": "Greta", "signature_svg": "M10 10 L20 25 C30 40 50 40 60 10"}

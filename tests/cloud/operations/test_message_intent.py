@@ -1,3 +1,4 @@
+
 """Reading a guest's chat message (pure): one service type named, its quantity; anything else asks for
 nothing, and no text makes it fail."""
 

@@ -80,7 +80,8 @@ def test_the_board_lists_a_department_and_the_sweeper_escalates_late_requests(
     assert [b["id"] for b in board] == [req] and board[0]["escalated"] is False
     assert manager.get(f"{BASE}/service-requests", params={"department": "food"}).json() == []
     with sessions.begin() as s:
-        s.execute(update(StaffUser).where(StaffUser.username == "manager-hotel").values(email="boss@hotel.test"))
+        mine = StaffUser.username == "manager-hotel"
+        s.execute(update(StaffUser).where(mine).values(email="boss@hotel.test"))
     notify = NotifySettings(telegram_housekeeping_chats={"hotel/*": "-100777"}, notify_staff_language="es")
     clock.now += timedelta(minutes=31)
     try:
@@ -89,7 +90,8 @@ def test_the_board_lists_a_department_and_the_sweeper_escalates_late_requests(
     finally:
         clock.now -= timedelta(minutes=31)
     with sessions() as s:
-        told = list(s.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.like(f"request-late:{req}:%"))))
+        late = OutboxMessage.dedupe_key.like(f"request-late:{req}:%")
+        told = list(s.scalars(select(OutboxMessage).where(late)))
     assert sorted((m.channel, m.recipient) for m in told) == [("email", "boss@hotel.test"),
                                                             ("telegram", "-100777")]
     assert all("102" in m.payload["text"] and "towels es" in m.payload["text"] for m in told), told

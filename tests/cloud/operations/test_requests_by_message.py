@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (full-width punctuation and the multiplication sign are meant)
 """A guest's WhatsApp message through the real webhook becomes a service request for the sender's
 in-house stay, acknowledged in the guest's language, once per message; hostile bodies and strangers
 change nothing."""
@@ -40,13 +41,31 @@ def _stay(manager: TestClient, signed: NotifyContext) -> str:
         ("bath-towels", "housekeeping", 0, {"en": "Towels", "es": "Toallas", "zh": "毛巾"}),
         ("sandwich", "food", 900, {"en": "Sandwich", "es": "Bocadillo", "zh": "三明治"}),
     ):
-        r = manager.post(f"{BASE}/service-types", json={
-            "code": code, "department": dept, "price_minor": price, "charge_kind": "restaurant",
-            "promise_minutes": 30, "names": names})
+        r = manager.post(
+            f"{BASE}/service-types",
+            json={
+                "code": code,
+                "department": dept,
+                "price_minor": price,
+                "charge_kind": "restaurant",
+                "promise_minutes": 30,
+                "names": names,
+            },
+        )
         assert r.status_code in (201, 409), r.text
-    r = manager.post(f"{BASE}/reservations", json={
-        "room_type": "std", "rate_plan": "flex", "arrival": "2027-03-01", "departure": "2027-03-03", "adults": 1,
-        "guest_name": "Lola", "guest_phone": f"+{PHONE}", "guest_language": "es"})
+    r = manager.post(
+        f"{BASE}/reservations",
+        json={
+            "room_type": "std",
+            "rate_plan": "flex",
+            "arrival": "2027-03-01",
+            "departure": "2027-03-03",
+            "adults": 1,
+            "guest_name": "Lola",
+            "guest_phone": f"+{PHONE}",
+            "guest_language": "es",
+        },
+    )
     assert r.status_code == 201, r.text
     stay = str(r.json()["id"])
     assert manager.post(f"/api/v1/reservations/{stay}/check-in").status_code == 200
@@ -55,14 +74,28 @@ def _stay(manager: TestClient, signed: NotifyContext) -> str:
 
 def _body(text: Any, *, sender: Any = PHONE, wamid: Any = "wamid.ABC1") -> bytes:
     message = {"from": sender, "id": wamid, "timestamp": "1803905400", "type": "text", "text": {"body": text}}
-    return json.dumps({"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "messages", "value": {
-        "messaging_product": "whatsapp", "messages": [message]}}]}]}).encode()
+    return json.dumps(
+        {
+            "object": "whatsapp_business_account",
+            "entry": [
+                {
+                    "changes": [
+                        {
+                            "field": "messages",
+                            "value": {"messaging_product": "whatsapp", "messages": [message]},
+                        }
+                    ]
+                }
+            ],
+        }
+    ).encode()
 
 
 def _post(client: TestClient, body: bytes, *, secret: str = SECRET) -> Any:
     signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return client.post(HOOK, content=body, headers={"X-Hub-Signature-256": signature,
-                                                    "Content-Type": "application/json"})
+    return client.post(
+        HOOK, content=body, headers={"X-Hub-Signature-256": signature, "Content-Type": "application/json"}
+    )
 
 
 def _requests(sessions: sessionmaker[Session], stay: str) -> list[ServiceRequest]:
@@ -84,7 +117,9 @@ def test_a_guests_whatsapp_for_towels_becomes_a_request_once_and_is_acknowledged
     board = manager.get(f"{BASE}/service-requests", params={"department": "housekeeping"}).json()
     assert row.id in {b["id"] for b in board}
     with sessions() as s:
-        ack = s.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == f"service-request-received:{row.id}"))
+        ack = s.scalar(
+            select(OutboxMessage).where(OutboxMessage.dedupe_key == f"service-request-received:{row.id}")
+        )
     assert ack is not None and ack.channel == "whatsapp" and ack.recipient == PHONE and ack.language == "es"
     assert "Toallas ×2" in ack.payload["text"]
 

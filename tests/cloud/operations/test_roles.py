@@ -23,12 +23,19 @@ def _headers(manager: TestClient, role: Role) -> dict[str, str]:
     ctx: AuthContext = manager.app.services.auth  # type: ignore[attr-defined]
     with ctx.sessionmaker.begin() as s:
         user = create_staff(
-            s, actor="test", passwords=ctx.passwords, username=f"roles-{role.value}", display_name="Test",
-            password=PASSWORD, role=role, site="hotel",
+            s,
+            actor="test",
+            passwords=ctx.passwords,
+            username=f"roles-{role.value}",
+            display_name="Test",
+            password=PASSWORD,
+            role=role,
+            site="hotel",
         )
         s.flush()
-        token, _row = issue_api_token(s, principal=principal_of(s, user), name="t", now=utcnow(),
-                                      settings=ctx.settings)
+        token, _row = issue_api_token(
+            s, principal=principal_of(s, user), name="t", now=utcnow(), settings=ctx.settings
+        )
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -64,7 +71,9 @@ def test_single_purpose_roles_are_refused_outside_their_work(
         assert r.status_code == 403, (path, r.status_code, r.text[:200])
 
 
-def test_storekeeper_keeps_the_store_and_nothing_else(manager: TestClient, storekeeper: dict[str, str]) -> None:
+def test_storekeeper_keeps_the_store_and_nothing_else(
+    manager: TestClient, storekeeper: dict[str, str]
+) -> None:
     r = manager.post(f"{BASE}/store-rooms", json={"code": "cellar", "name": "Cellar"}, headers=storekeeper)
     assert r.status_code == 201, r.text
     r = manager.post(
@@ -80,12 +89,23 @@ def test_storekeeper_keeps_the_store_and_nothing_else(manager: TestClient, store
         assert manager.get(path, headers=storekeeper).status_code == 403, path
 
 
-def test_spa_attendant_sees_the_facilities_and_not_the_store(manager: TestClient, spa: dict[str, str]) -> None:
+def test_spa_attendant_sees_the_facilities_and_not_the_store(
+    manager: TestClient, spa: dict[str, str]
+) -> None:
     assert manager.get(f"{BASE}/facilities", headers=spa).status_code == 200
     assert manager.get(f"{BASE}/facility-bookings?day=2027-03-01", headers=spa).status_code == 200
     assert manager.get("/operations/facilities", headers=spa).status_code == 200
-    body = {"code": "sauna", "names": {"en": "Sauna"}, "area": "spa", "opens": "09:00", "closes": "21:00",
-            "capacity": 2, "slot_minutes": 60, "price_minor": 0, "charge_kind": "spa"}
+    body = {
+        "code": "sauna",
+        "names": {"en": "Sauna"},
+        "area": "spa",
+        "opens": "09:00",
+        "closes": "21:00",
+        "capacity": 2,
+        "slot_minutes": 60,
+        "price_minor": 0,
+        "charge_kind": "spa",
+    }
     assert manager.post(f"{BASE}/facilities", json=body, headers=spa).status_code == 403  # managers add them
     for path in (f"{BASE}/items", f"{BASE}/purchase-orders", "/operations/inventory"):
         assert manager.get(path, headers=spa).status_code == 403, path
@@ -93,19 +113,31 @@ def test_spa_attendant_sees_the_facilities_and_not_the_store(manager: TestClient
     assert r.status_code == 403
 
 
-@pytest.mark.parametrize(("role", "home"), [(Role.STOREKEEPER, "/operations/inventory"),
-                                             (Role.SPA, "/operations/facilities")])
+@pytest.mark.parametrize(
+    ("role", "home"), [(Role.STOREKEEPER, "/operations/inventory"), (Role.SPA, "/operations/facilities")]
+)
 def test_single_purpose_roles_sign_in_to_their_own_page(manager: TestClient, role: Role, home: str) -> None:
     ctx: AuthContext = manager.app.services.auth  # type: ignore[attr-defined]
     with ctx.sessionmaker.begin() as s:
-        create_staff(s, actor="test", passwords=ctx.passwords, username=f"home-{role.value}",
-                     display_name="Home", password=PASSWORD, role=role, site="hotel")
+        create_staff(
+            s,
+            actor="test",
+            passwords=ctx.passwords,
+            username=f"home-{role.value}",
+            display_name="Home",
+            password=PASSWORD,
+            role=role,
+            site="hotel",
+        )
     browser = TestClient(manager.app, base_url="http://testserver")  # no second lifespan: the app runs
     page = browser.get("/signin").text
     match = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page)
     assert match
-    r = browser.post("/signin", data={"username": f"home-{role.value}", "password": PASSWORD,
-                                      "csrf_token": match.group(1)}, follow_redirects=False)
+    r = browser.post(
+        "/signin",
+        data={"username": f"home-{role.value}", "password": PASSWORD, "csrf_token": match.group(1)},
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and r.headers["location"] == home
     shown = browser.get(home)
     assert shown.status_code == 200

@@ -20,8 +20,15 @@ START = T0 + timedelta(hours=2)
 
 
 def _slot(booking: str = "b1", *, room: int = 301, cancelled: bool = False, **more: object) -> FacilitySlot:
-    body: dict[str, object] = {"booking_id": booking, "area": "pool", "floor": 3, "room": room,
-                               "start": START, "end": START + timedelta(hours=1), "cancelled": cancelled}
+    body: dict[str, object] = {
+        "booking_id": booking,
+        "area": "pool",
+        "floor": 3,
+        "room": room,
+        "start": START,
+        "end": START + timedelta(hours=1),
+        "cancelled": cancelled,
+    }
     return FacilitySlot.model_validate(body | more)
 
 
@@ -43,7 +50,9 @@ def test_the_stays_card_opens_only_within_its_booked_slot(state: State, desk: De
     assert _tap(card, state, timedelta(minutes=5), Door(site=SITE, floor=0, area=Area.GYM)) is Reason.GRANTED
 
 
-def test_a_cancelled_slot_closes_the_door_again_and_a_repeat_changes_nothing(state: State, desk: Desk) -> None:
+def test_a_cancelled_slot_closes_the_door_again_and_a_repeat_changes_nothing(
+    state: State, desk: Desk
+) -> None:
     card = desk.card()
     apply_command("c1", "facility.slot", data=_slot(), state=state, now=T0)
     assert apply_command("c2", "facility.slot", data=_slot(cancelled=True), state=state, now=T0).ok
@@ -53,11 +62,19 @@ def test_a_cancelled_slot_closes_the_door_again_and_a_repeat_changes_nothing(sta
 
 
 def test_passes_and_staff_are_not_held_to_bookings(state: State, desk: Desk) -> None:
-    slot_pass = desk.card(at=START, valid_until=START + timedelta(hours=1), rooms=(), floor=ALL_FLOORS,
-                          areas=Area.POOL)
+    slot_pass = desk.card(
+        at=START, valid_until=START + timedelta(hours=1), rooms=(), floor=ALL_FLOORS, areas=Area.POOL
+    )
     assert _tap(slot_pass, state, timedelta(minutes=5)) is Reason.GRANTED  # its window is the slot
-    staff = desk.card(kind=Kind.STAFF, rooms=(), floor=ALL_FLOORS, sequence=0, guest=0, areas=Area.POOL,
-                      lift_floors=frozenset())
+    staff = desk.card(
+        kind=Kind.STAFF,
+        rooms=(),
+        floor=ALL_FLOORS,
+        sequence=0,
+        guest=0,
+        areas=Area.POOL,
+        lift_floors=frozenset(),
+    )
     assert _tap(staff, state, timedelta(minutes=5)) is Reason.GRANTED
 
 
@@ -67,10 +84,18 @@ def test_the_purge_forgets_slots_that_are_over(state: State, desk: Desk) -> None
     assert not state.slot_open(area=int(Area.POOL), floor=3, rooms=[301], at=START + timedelta(minutes=5))
 
 
-@pytest.mark.parametrize("bad", [
-    {"end": START}, {"end": START + timedelta(days=2)}, {"area": "parking"}, {"room": 0},
-    {"floor": 255}, {"booking_id": "x'; DROP TABLE"}, {"start": START.replace(tzinfo=None)},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"end": START},
+        {"end": START + timedelta(days=2)},
+        {"area": "parking"},
+        {"room": 0},
+        {"floor": 255},
+        {"booking_id": "x'; DROP TABLE"},
+        {"start": START.replace(tzinfo=None)},
+    ],
+)
 def test_a_hostile_slot_is_refused_by_the_contract(bad: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         _slot(**bad)
