@@ -150,17 +150,18 @@ def bill_stay(
 def _prorate(
     existing: dict[date, ContractBill], schedule: dict[date, Scheduled], post: Post, *, currency: str
 ) -> None:
-    """A period billed before the end moved earlier: the rent not used comes off as a correcting line."""
+    """A period billed before its end moved: notice takes the rent not used off as a correcting line,
+    a renewal after notice puts back what the longer period owes."""
     for start, bill in existing.items():
         due = schedule.get(start)
         now_owed = due.amount_minor if due is not None else 0
-        if bill.rent_minor > now_owed:
+        if bill.rent_minor != now_owed:
             post(
                 ChargeRequest(
                     kind=ChargeKind.RENT,
                     description=f"{bill.period_start} – {bill.period_end}",
-                    unit_price=Money(bill.rent_minor - now_owed, currency),
-                    discount=True,
+                    unit_price=Money(abs(bill.rent_minor - now_owed), currency),
+                    discount=bill.rent_minor > now_owed,
                 )
             )
             bill.rent_minor = now_owed

@@ -18,6 +18,7 @@ from cloud.auth.scope import SiteScopeDep
 from cloud.core.deps import ClockDep, DbSession
 from cloud.core.errors import DomainError
 from cloud.core.templating import templates
+from cloud.i18n.labels import N_
 from cloud.operations.long_stays import api, service
 from cloud.operations.long_stays.models import METERS, ContractTerms, Parcel
 from cloud.operations.requests.service import property_of
@@ -25,6 +26,10 @@ from cloud.operations.schemas import ID, SLUG
 from cloud.reservations.groups.models import LongStayContract
 from cloud.reservations.models import Reservation
 
+REFUSALS = {
+    "backwards": N_("A reading is later than the last one and not lower."),
+    "notice": N_("That end is shorter than the notice period."),
+}
 router = APIRouter(prefix="/operations/long-stays", include_in_schema=False)
 Desk = Annotated[Principal, require_role(Role.FRONT_DESK, Role.MANAGER, Role.CHAIN_ADMIN)]
 Site = Annotated[str, Path(pattern=SLUG)]
@@ -148,13 +153,14 @@ async def act(
         )
     except DomainError as exc:
         db.rollback()
+        said = REFUSALS.get(str(exc.extra.get("reason", "")))
         return _page(
             request,
             db,
             site=site,
             reservation_id=reservation_id,
             now=clock(),
-            error=exc.detail,
+            error=_(said) if said else exc.detail,
             status=exc.status,
         )
     audit(db, user, f"long_stay.{action}", "reservation", res.id, {}, site=site)

@@ -168,6 +168,8 @@ def test_notice_prorates_the_last_period_and_frees_the_nights_then_a_renewal_hol
     with sessions() as s:
         ends = s.scalars(select(RoomAllocation.end_night).where(RoomAllocation.reservation_id == stay)).all()
     assert max(ends).isoformat() == "2027-04-20"
+    _bill(manager, sessions, april)  # the renewed period owes 19 nights: the difference goes back on
+    assert manager.get(f"{BASE}/long-stays/{stay}").json()["bills"][1]["rent_minor"] == 120000 * 19 // 30
 
 
 @pytest.mark.parametrize(
