@@ -188,7 +188,7 @@ def test_the_manager_reads_a_long_stays_bills_and_arrears_and_logs_a_parcel_in_s
         expect(page.get_by_role("heading", name=re.compile("Estancia larga"))).to_be_visible()
         bills = page.locator("#bills tbody tr")
         expect(bills).to_have_count(1)
-        expect(bills.first).to_contain_text("1200")  # the first month's rent, billed on arrival
+        expect(bills.first).to_contain_text("1.200,00")  # the first month's rent, billed on arrival
         expect(page.locator("#balance")).not_to_have_text("0,00 €")
         page.get_by_label("Transportista").fill("Correos")
         page.get_by_label("Descripción").fill("Caja pequeña")

@@ -18,6 +18,7 @@ from cloud.auth.scope import SiteScopeDep
 from cloud.core.deps import ClockDep, DbSession
 from cloud.core.errors import DomainError
 from cloud.core.templating import templates
+from cloud.i18n.jinja import gettext as _
 from cloud.i18n.labels import N_
 from cloud.operations.long_stays import api, service
 from cloud.operations.long_stays.models import METERS, ContractTerms, Parcel
@@ -122,7 +123,7 @@ async def act(
     form = await request.form()
     res = api._stay(db, site, reservation_id)
     try:
-        _, contract = service.contract_for(db, reservation_id)
+        contract = service.contract_for(db, reservation_id)[1]
         if action == "reading":
             service.read_meter(
                 db,

@@ -1,4 +1,3 @@
-
 """Long stays billed by contract on the real app: the folio is charged per period (rent, services as
 agreed, electricity by reading), invoiced with the property's taxes, the statement emailed; arrears and
 payments shown; notice prorates the last period and frees the nights; a renewal holds the room again;
@@ -239,3 +238,25 @@ def test_a_parcel_is_logged_and_handed_over_once_against_a_signature(manager: Te
     done = manager.post(f"{BASE}/parcels/{parcel}/hand-over", json=sign)
     assert done.status_code == 200 and done.json()["signed_by"] == "Greta"
     assert manager.post(f"{BASE}/parcels/{parcel}/hand-over", json=sign).status_code == 409
+
+
+def test_the_contract_page_shows_a_refused_reading_in_the_desks_language(
+    manager: TestClient, stay: str, sessions: sessionmaker[Session]
+) -> None:
+    with sessions() as s:
+        readings = s.scalar(select(func.count()).select_from(MeterReading))
+    r = manager.post(
+        f"/operations/long-stays/hotel/{stay}/reading",
+        headers={"Accept-Language": "es"},
+        data={"meter": "electricity", "reading": "5", "read_on": "2027-03-20"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 422 and "no menor" in r.text, r.text[-600:]
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(MeterReading)) == readings
+    ok = manager.post(
+        f"/operations/long-stays/hotel/{stay}/parcel",
+        data={"carrier": "DHL", "description": "Sobre"},
+        follow_redirects=False,
+    )
+    assert ok.status_code == 303
