@@ -40,6 +40,7 @@ class Inbound:
     text: str
     message_id: str = ""  # the channel's own id (WhatsApp's ``wamid``): a redelivery carries the same
     channel: str = "whatsapp"
+    phone: str = ""  # Telegram: the sender's own number, when they shared their contact (E.164 digits)
 
 
 def inbound_messages(body: dict[str, Any]) -> list[Inbound]:
@@ -93,3 +94,28 @@ def apply_inbound(session: Session, message: Inbound, *, now: datetime) -> None:
     elif word in START_WORDS:
         contact.opted_out = False
     contact.updated_at = now
+
+
+def telegram_messages(body: dict[str, Any]) -> list[Inbound]:
+    """A Telegram Bot API ``Update`` as messages: a private chat's text, or the sender's own shared
+    contact (``contact.user_id`` is the sender); edits, bots, groups and anything malformed are skipped."""
+    update_id, message = body.get("update_id"), body.get("message")
+    if not isinstance(update_id, int) or not isinstance(message, dict):
+        return []
+    chat, sender, stamp = message.get("chat"), message.get("from"), message.get("date")
+    if not (isinstance(chat, dict) and isinstance(sender, dict) and isinstance(stamp, int)):
+        return []
+    chat_id, sender_id = chat.get("id"), sender.get("id")
+    if chat.get("type") != "private" or sender.get("is_bot") is not False or not isinstance(chat_id, int):
+        return []
+    if not 0 < stamp < 2**32:
+        return []
+    text, phone = message.get("text", ""), ""
+    contact = message.get("contact")
+    if isinstance(contact, dict) and contact.get("user_id") == sender_id:
+        digits = str(contact.get("phone_number", "")).lstrip("+")
+        phone = digits if digits.isascii() and digits.isdigit() and 6 <= len(digits) <= 15 else ""
+    if not isinstance(text, str):
+        text = ""
+    return [Inbound(str(chat_id), datetime.fromtimestamp(stamp, UTC), text.strip()[:500], f"tg{update_id}",
+                    channel="telegram", phone=phone)]

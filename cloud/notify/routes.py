@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from cloud.notify.inbound import (
     SignatureRefused,
     apply_inbound,
     inbound_messages,
+    telegram_messages,
     verify_signature,
 )
 from cloud.notify.settings import NotifySettings
@@ -81,6 +83,29 @@ async def whatsapp_inbound(request: Request, ctx: Ctx) -> dict[str, int]:
                 apply_inbound(session, message, now=now)
                 for hook in ctx.inbound_hooks:
                     hook(session, message, now)
+
+    await run_in_threadpool(store)
+    return {"messages": len(messages)}
+
+
+@router.post("/telegram/webhook")
+async def telegram_inbound(request: Request, ctx: Ctx) -> dict[str, int]:
+    """A guest's message to the bot (setWebhook with ``secret_token``): handed to the areas' hooks."""
+    secret = ctx.settings.telegram_webhook_secret
+    given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+    if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+        raise WebhookForbidden("X-Telegram-Bot-Api-Secret-Token does not match")
+    try:
+        body = json.loads(await request.body())
+    except ValueError as exc:
+        raise WebhookForbidden(f"not JSON: {exc}") from None
+    messages = telegram_messages(body if isinstance(body, dict) else {})
+
+    def store() -> None:
+        with ctx.sessions.begin() as session:
+            for message in messages:
+                for hook in ctx.inbound_hooks:
+                    hook(session, message, ctx.clock())
 
     await run_in_threadpool(store)
     return {"messages": len(messages)}

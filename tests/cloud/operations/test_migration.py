@@ -29,6 +29,7 @@ OURS = {
     "ops_contract_bills",
     "ops_meter_readings",
     "ops_parcels",
+    "ops_chat_links",
 }
 
 

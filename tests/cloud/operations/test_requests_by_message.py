@@ -174,3 +174,82 @@ def test_a_priced_service_by_message_is_asked_for_the_stay_and_charged_only_when
         assert manager.post(f"{BASE}/service-requests/{food[0].id}/{step}").status_code == 200
     done = manager.post(f"{BASE}/service-requests/{food[0].id}/finish")
     assert done.status_code == 200 and done.json()["charged_minor"] == 900
+
+
+TG_HOOK = "/api/v1/notify/telegram/webhook"
+TG_SECRET = "tg-secret-token"
+
+
+def _update(
+    update_id: int,
+    *,
+    text: str | None = None,
+    contact: dict[str, Any] | None = None,
+    chat: int = 7001,
+    sender: int = 7001,
+) -> dict[str, Any]:
+    message: dict[str, Any] = {
+        "message_id": update_id,
+        "date": 1803905400,
+        "chat": {"id": chat, "type": "private"},
+        "from": {"id": sender, "is_bot": False, "first_name": "Lola"},
+    }
+    if text is not None:
+        message["text"] = text
+    if contact is not None:
+        message["contact"] = contact
+    return {"update_id": update_id, "message": message}
+
+
+def test_a_telegram_guest_shares_their_number_then_asks_for_towels(
+    manager: TestClient, stay: str, signed: NotifyContext, sessions: sessionmaker[Session]
+) -> None:
+    before = signed.settings
+    signed.settings = before.model_copy(update={"telegram_webhook_secret": TG_SECRET})
+    try:
+        headers = {"X-Telegram-Bot-Api-Secret-Token": TG_SECRET}
+        count = len(_requests(sessions, stay))
+        ask = _update(501, text="3 toallas por favor")
+        assert manager.post(TG_HOOK, json=ask, headers=headers).json() == {"messages": 1}
+        assert len(_requests(sessions, stay)) == count  # an unknown chat asks for nothing
+        someone_else = {"phone_number": f"+{PHONE}", "user_id": 9999}  # a contact card of another person
+        manager.post(TG_HOOK, json=_update(502, contact=someone_else), headers=headers)
+        assert manager.post(TG_HOOK, json=_update(503, text="3 toallas"), headers=headers).status_code == 200
+        assert len(_requests(sessions, stay)) == count
+        mine = {"phone_number": f"+{PHONE}", "user_id": 7001}
+        assert manager.post(TG_HOOK, json=_update(504, contact=mine), headers=headers).status_code == 200
+        for _ in range(2):  # delivered twice: one request
+            assert (
+                manager.post(TG_HOOK, json=_update(505, text="3 toallas"), headers=headers).status_code == 200
+            )
+        made = [r for r in _requests(sessions, stay) if r.created_by == "telegram:tg505"]
+        assert len(made) == 1 and made[0].quantity == 3
+        with sessions() as s:
+            ack = s.scalar(
+                select(OutboxMessage).where(
+                    OutboxMessage.dedupe_key == f"service-request-received:{made[0].id}"
+                )
+            )
+        assert ack is not None and ack.channel == "telegram" and ack.recipient == "7001"
+        forged = manager.post(
+            TG_HOOK, json=_update(506, text="3 toallas"), headers={"X-Telegram-Bot-Api-Secret-Token": "guess"}
+        )
+        assert forged.status_code == 403
+        assert manager.post(TG_HOOK, json=_update(507, text="3 toallas")).status_code == 403
+        for hostile in (
+            {"update_id": "x"},
+            {"update_id": 508, "message": "hi"},
+            _update(509, text="3 toallas", chat=-100, sender=7001)
+            | {
+                "message": {
+                    "chat": {"id": 7001, "type": "group"},
+                    "from": {"id": 7001, "is_bot": False},
+                    "date": 1,
+                    "text": "3 toallas",
+                }
+            },
+        ):
+            assert manager.post(TG_HOOK, json=hostile, headers=headers).status_code == 200
+        assert len(_requests(sessions, stay)) == count + 1
+    finally:
+        signed.settings = before
