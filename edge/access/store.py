@@ -49,6 +49,8 @@ class SqliteAccessState:
             if not db.table(name).exists():
                 db.table(name).create(columns, pk=pk, not_null={pk})
             _add_missing_columns(db.table(name), columns)
+        # A tap at a door that opens by booking looks its rooms' slots up by room.
+        db.table("facility_slots").create_index(["room", "area", "floor"], if_not_exists=True)
 
     def public_key(self, key_id: int) -> PublicKey | None:
         row = self._one("SELECT public, retired_at_us, parent, valid_from_us, valid_until_us"
