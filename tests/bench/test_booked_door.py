@@ -35,13 +35,42 @@ def test_booked_pool_door_latency(tmp_path: Path) -> None:
     with state.atomic():
         for n in range(SLOTS):
             start = NOW.at + timedelta(hours=rng.randrange(-48, 48))
-            state.put_slot(BookedSlot(booking_id=f"b{n}", area=int(Area.POOL), floor=rng.randrange(1, 21),
-                                      room=rng.randrange(101, 2151), start=start, end=start + timedelta(hours=1)))
-        state.put_slot(BookedSlot(booking_id="mine", area=int(Area.POOL), floor=3, room=301,
-                                  start=NOW.at - timedelta(minutes=10), end=NOW.at + timedelta(minutes=50)))
-    card = issue(CardRequest(kind=Kind.GUEST, credential_id=77, site=SITE, valid_from=T0,
-                             valid_until=T0 + timedelta(days=3), sequence=1, guest=1, floor=3, areas=Area.POOL,
-                             rooms=(301,)), keyring=ring, now=T0).data
+            state.put_slot(
+                BookedSlot(
+                    booking_id=f"b{n}",
+                    area=int(Area.POOL),
+                    floor=rng.randrange(1, 21),
+                    room=rng.randrange(101, 2151),
+                    start=start,
+                    end=start + timedelta(hours=1),
+                )
+            )
+        state.put_slot(
+            BookedSlot(
+                booking_id="mine",
+                area=int(Area.POOL),
+                floor=3,
+                room=301,
+                start=NOW.at - timedelta(minutes=10),
+                end=NOW.at + timedelta(minutes=50),
+            )
+        )
+    card = issue(
+        CardRequest(
+            kind=Kind.GUEST,
+            credential_id=77,
+            site=SITE,
+            valid_from=T0,
+            valid_until=T0 + timedelta(days=3),
+            sequence=1,
+            guest=1,
+            floor=3,
+            areas=Area.POOL,
+            rooms=(301,),
+        ),
+        keyring=ring,
+        now=T0,
+    ).data
     print(f"\nreference_seconds {reference_seconds():.3f}")
     for by_booking in (False, True):
         door = Door(site=SITE, floor=0, area=Area.POOL, by_booking=by_booking)
