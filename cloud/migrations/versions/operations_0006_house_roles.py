@@ -16,7 +16,7 @@ from alembic import op
 revision = "operations_0006"
 down_revision = "operations_0005"
 branch_labels = None
-depends_on = None
+depends_on = ("auth_0001",)  # staff_users and its role check
 
 BEFORE = ("front_desk", "housekeeping", "maintenance", "manager", "chain_admin")
 AFTER = (*BEFORE, "storekeeper", "spa")
