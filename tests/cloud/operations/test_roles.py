@@ -14,6 +14,7 @@ from cloud.auth.context import AuthContext
 from cloud.auth.roles import Role
 from cloud.auth.sessions import issue_api_token
 from mqtt.envelope import utcnow
+from tests.cloud.auth.test_security import api_routes
 
 BASE = "/api/v1/properties/hotel"
 PASSWORD = "correct-horse-battery"
@@ -142,3 +143,25 @@ def test_single_purpose_roles_sign_in_to_their_own_page(manager: TestClient, rol
     shown = browser.get(home)
     assert shown.status_code == 200
     assert 'href="/operations/requests"' not in shown.text and "Room board" not in shown.text
+
+
+def test_no_page_fails_for_the_single_purpose_roles(
+    manager: TestClient, storekeeper: dict[str, str], spa: dict[str, str]
+) -> None:
+    """Every page without parameters answers them, with their page or a refusal, never an error."""
+    skip = ("/api/", "/guest", "/channels", "/metrics", "/static", "/docs", "/redoc", "/openapi")
+    paths = sorted(
+        {
+            r.path
+            for r in api_routes(manager.app.routes)  # type: ignore[attr-defined]
+            if "GET" in r.methods
+            and "{" not in r.path
+            and "stream" not in r.path
+            and not r.path.startswith(skip)
+        }
+    )
+    assert len(paths) > 10
+    for headers in (storekeeper, spa):
+        for path in paths:
+            r = manager.get(path, headers=headers, follow_redirects=False)
+            assert r.status_code < 500, (path, r.status_code)
