@@ -7,6 +7,8 @@ Idempotent: a period is billed once (a unique row per period), so the run may re
 
 from __future__ import annotations
 
+import logging
+from calendar import monthrange
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -22,10 +24,11 @@ from cloud.billing.service import ChargeRequest, balances, post_charge
 from cloud.billing.settings import BillingSettings
 from cloud.billing.stay_ledger import folio_of
 from cloud.catalog.models import Property
+from cloud.core.errors import DomainError
 from cloud.core.money import Money
 from cloud.core.nights import Stay, local_today
 from cloud.operations.long_stays.models import ContractBill, MeterReading
-from cloud.operations.long_stays.service import charges, services_of, terms_of
+from cloud.operations.long_stays.service import charges, renew, services_of, terms_of
 from cloud.operations.long_stays.statement import queue_statement
 from cloud.reservations.groups.models import LongStayContract
 from cloud.reservations.long_stays.schedule import Charge as Scheduled
@@ -33,6 +36,7 @@ from cloud.reservations.long_stays.schedule import services_in
 from cloud.reservations.models import Reservation
 from mqtt.envelope import new_id
 
+log = logging.getLogger(__name__)
 GRACE_DAYS = 7  # a bill unpaid this long after its due day is in arrears
 Post = Callable[[ChargeRequest], int]  # posts a line to the stay's folio, returns its gross
 
@@ -77,6 +81,8 @@ def bill_stay(
     if folio is None:
         return []
     today = local_today(now, prop.timezone)
+    if terms.auto_renew and terms.ends_on is None and (res.departure - today).days <= terms.notice_days:
+        _renew_by_a_cycle(session, res, contract, cycle=terms.cycle)
     policy = terms_of_property.tax_policy(session, billing, prop.slug)
     existing = {
         b.period_start: b
@@ -225,6 +231,22 @@ def _utilities(
             )
             bill.utilities_minor += price * used
     return gross
+
+
+def _renew_by_a_cycle(session: Session, res: Reservation, contract: LongStayContract, *, cycle: str) -> None:
+    """No notice by the notice period: the contract runs on for one more cycle, if the room is free."""
+    if cycle == "weekly":
+        until = res.departure + timedelta(days=7)
+    else:
+        month = res.departure.month % 12 + 1
+        year = res.departure.year + (res.departure.month == 12)
+        until = res.departure.replace(
+            year=year, month=month, day=min(res.departure.day, monthrange(year, month)[1])
+        )
+    try:
+        renew(session, res, contract, until=until)
+    except DomainError as exc:
+        log.warning("long stay %s not renewed: %s", res.id, exc)
 
 
 def _uninvoiced(session: Session, folio_id: str) -> bool:

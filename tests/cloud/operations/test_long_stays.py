@@ -260,3 +260,22 @@ def test_the_contract_page_shows_a_refused_reading_in_the_desks_language(
         follow_redirects=False,
     )
     assert ok.status_code == 303
+
+
+def test_an_automatic_renewal_runs_on_for_a_cycle_when_no_notice_came(
+    manager: TestClient, sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    stay = _book(manager, "2027-03-01", "2027-03-29")
+    terms = {**TERMS, "auto_renew": True, "services": []}
+    assert manager.post(f"{BASE}/long-stays/{stay}", json=terms).status_code == 201
+    assert manager.post(f"/api/v1/reservations/{stay}/check-in").status_code == 200
+    _bill(manager, sessions, clock)
+    assert manager.get(f"{BASE}/long-stays/{stay}").json()["departure"] == "2027-03-29"  # 28 days ahead
+    clock.now += timedelta(days=20)  # 2027-03-21: within the 10 days' notice of the end
+    try:
+        _bill(manager, sessions, clock)
+    finally:
+        clock.now -= timedelta(days=20)
+    view = manager.get(f"{BASE}/long-stays/{stay}").json()
+    assert view["departure"] == "2027-04-29"
+    assert [s["period_end"] for s in view["schedule"]][-1] == "2027-04-29"
