@@ -39,7 +39,9 @@ def install(app: FastAPI, services: Services) -> None:
     app.include_router(long_stay_api.router)
     app.include_router(long_stay_pages.router)
     services.workers.append(
-        ContractBiller(services.sessions, clock=services.clock, billing=services.settings.billing)
+        ContractBiller(
+            services.sessions, clock=services.clock, billing=services.settings.billing, issuer=services.issuer
+        )
     )
     services.event_hooks.append(punch_hook)  # staff.punch events from the time clocks
     app.include_router(request_pages.router)

@@ -205,13 +205,14 @@ def give_notice(
     scope: SiteScopeDep,
     sessions: SessionsDep,
     clock: ClockDep,
+    services: ServicesDep,
 ) -> dict[str, Any]:
     """End early with notice: the nights after go back on sale, the last period is prorated."""
     scope.check(site)
     with sessions.begin() as session:
         _stay(session, site, reservation_id)
         res, contract = service.contract_for(session, reservation_id, lock=True)
-        service.end(session, res, contract, on=body.on, now=clock())
+        service.end(session, res, contract, on=body.on, now=clock(), issuer=services.issuer)
         audit(session, user, "long_stay.end", "reservation", res.id, {"on": body.on.isoformat()}, site=site)
         return contract_json(session, site, res, contract, now=clock())
 
@@ -225,13 +226,14 @@ def renew(
     scope: SiteScopeDep,
     sessions: SessionsDep,
     clock: ClockDep,
+    services: ServicesDep,
 ) -> dict[str, Any]:
     """Extend the contract and the room's holding; a night already sold refuses it (409)."""
     scope.check(site)
     with sessions.begin() as session:
         _stay(session, site, reservation_id)
         res, contract = service.contract_for(session, reservation_id, lock=True)
-        service.renew(session, res, contract, until=body.until)
+        service.renew(session, res, contract, until=body.until, issuer=services.issuer, now=clock())
         audit(
             session,
             user,
@@ -286,7 +288,11 @@ def bill_now(
     scope.check(site)
     with sessions.begin() as session:
         made = billing.bill_property(
-            session, property_of(session, site), billing=services.settings.billing, now=clock()
+            session,
+            property_of(session, site),
+            billing=services.settings.billing,
+            now=clock(),
+            issuer=services.issuer,
         )
         for bill in made:
             audit(

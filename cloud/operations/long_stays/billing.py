@@ -34,6 +34,7 @@ from cloud.reservations.groups.models import LongStayContract
 from cloud.reservations.long_stays.schedule import Charge as Scheduled
 from cloud.reservations.long_stays.schedule import services_in
 from cloud.reservations.models import Reservation
+from cloud.reservations.stays.credentials import CredentialIssuer
 from mqtt.envelope import new_id
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,12 @@ class Standing:
 
 
 def bill_property(
-    session: Session, prop: Property, *, billing: BillingSettings, now: datetime
+    session: Session,
+    prop: Property,
+    *,
+    billing: BillingSettings,
+    now: datetime,
+    issuer: CredentialIssuer | None = None,
 ) -> list[ContractBill]:
     """Bill every in-house long stay of the property whose period is due; returns the new bills."""
     rows = session.execute(
@@ -63,7 +69,7 @@ def bill_property(
     ).all()
     made: list[ContractBill] = []
     for contract, res in rows:
-        made += bill_stay(session, prop, contract, res, billing=billing, now=now)
+        made += bill_stay(session, prop, contract, res, billing=billing, now=now, issuer=issuer)
     return made
 
 
@@ -75,6 +81,7 @@ def bill_stay(
     *,
     billing: BillingSettings,
     now: datetime,
+    issuer: CredentialIssuer | None = None,
 ) -> list[ContractBill]:
     terms = terms_of(session, contract)
     folio = folio_of(session, res.id)
@@ -82,7 +89,7 @@ def bill_stay(
         return []
     today = local_today(now, prop.timezone)
     if terms.auto_renew and terms.ends_on is None and (res.departure - today).days <= terms.notice_days:
-        _renew_by_a_cycle(session, res, contract, cycle=terms.cycle)
+        _renew_by_a_cycle(session, res, contract, cycle=terms.cycle, issuer=issuer, now=now)
     policy = terms_of_property.tax_policy(session, billing, prop.slug)
     existing = {
         b.period_start: b
@@ -233,7 +240,15 @@ def _utilities(
     return gross
 
 
-def _renew_by_a_cycle(session: Session, res: Reservation, contract: LongStayContract, *, cycle: str) -> None:
+def _renew_by_a_cycle(
+    session: Session,
+    res: Reservation,
+    contract: LongStayContract,
+    *,
+    cycle: str,
+    issuer: CredentialIssuer | None,
+    now: datetime,
+) -> None:
     """No notice by the notice period: the contract runs on for one more cycle, if the room is free."""
     if cycle == "weekly":
         until = res.departure + timedelta(days=7)
@@ -244,7 +259,7 @@ def _renew_by_a_cycle(session: Session, res: Reservation, contract: LongStayCont
             year=year, month=month, day=min(res.departure.day, monthrange(year, month)[1])
         )
     try:
-        renew(session, res, contract, until=until)
+        renew(session, res, contract, until=until, issuer=issuer, now=now)
     except DomainError as exc:
         log.warning("long stay %s not renewed: %s", res.id, exc)
 

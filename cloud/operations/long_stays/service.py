@@ -29,6 +29,7 @@ from cloud.reservations.groups.models import ContractService, LongStayContract
 from cloud.reservations.long_stays import service as contracts
 from cloud.reservations.long_stays.schedule import Charge, cycle_schedule
 from cloud.reservations.models import Reservation
+from cloud.reservations.stays.credentials import CredentialIssuer
 from cloud.reservations.stays.service import change_departure
 from mqtt.envelope import new_id
 
@@ -133,7 +134,13 @@ def contract_for(
 
 
 def end(
-    session: Session, res: Reservation, contract: LongStayContract, *, on: date, now: datetime
+    session: Session,
+    res: Reservation,
+    contract: LongStayContract,
+    *,
+    on: date,
+    now: datetime,
+    issuer: CredentialIssuer | None = None,
 ) -> ContractTerms:
     """Notice to end on ``on``: at least the notice period from today; the nights after go back on sale.
     A period already billed past ``on`` is prorated by the next billing run (a correcting line)."""
@@ -147,28 +154,43 @@ def end(
         )
     if not res.arrival < on < res.departure:
         raise InvalidOperation("the contract ends after its first night and before its booked end")
-    _move_end(session, res, on)
+    _move_end(session, res, on, issuer=issuer, now=now)
     terms.notice_on, terms.ends_on = today, on
     _retotal(session, res, contract)
     return terms
 
 
-def renew(session: Session, res: Reservation, contract: LongStayContract, *, until: date) -> None:
+def renew(
+    session: Session,
+    res: Reservation,
+    contract: LongStayContract,
+    *,
+    until: date,
+    issuer: CredentialIssuer | None = None,
+    now: datetime | None = None,
+) -> None:
     """Extend the contract (and the room's holding) to ``until``; refused if a night is already sold."""
     terms = terms_of(session, contract)
     if until <= res.departure:
         raise InvalidOperation("a renewal ends after the current end")
     if (until - res.departure).days > 366:
         raise InvalidOperation("a renewal runs for a year at most")
-    _move_end(session, res, until)
+    _move_end(session, res, until, issuer=issuer, now=now)
     terms.ends_on = None
     _retotal(session, res, contract)
 
 
-def _move_end(session: Session, res: Reservation, departure: date) -> None:
+def _move_end(
+    session: Session,
+    res: Reservation,
+    departure: date,
+    *,
+    issuer: CredentialIssuer | None,
+    now: datetime | None,
+) -> None:
     try:
         with session.begin_nested():
-            change_departure(session, res, departure=departure)
+            change_departure(session, res, departure=departure, issuer=issuer, now=now)
     except DomainError as exc:
         raise OperationConflict(
             f"the room is not free for those nights: {exc}", reason="unavailable"

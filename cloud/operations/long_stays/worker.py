@@ -11,6 +11,7 @@ from cloud.catalog.models import Property
 from cloud.core.clock import Clock
 from cloud.core.periodic import Periodic
 from cloud.operations.long_stays.billing import bill_property
+from cloud.reservations.stays.credentials import CredentialIssuer
 
 
 class ContractBiller:
@@ -20,9 +21,10 @@ class ContractBiller:
         *,
         clock: Clock,
         billing: BillingSettings,
+        issuer: CredentialIssuer | None = None,
         interval_s: float = 3600.0,
     ) -> None:
-        self.sessions, self.clock, self.billing = sessions, clock, billing
+        self.sessions, self.clock, self.billing, self.issuer = sessions, clock, billing, issuer
         self._periodic = Periodic(
             self.run_once, interval_s=interval_s, name="long-stay-billing", done="billed %d long-stay periods"
         )
@@ -35,7 +37,9 @@ class ContractBiller:
             with self.sessions.begin() as session:
                 prop = session.scalar(select(Property).where(Property.slug == site))
                 assert prop is not None
-                for bill in bill_property(session, prop, billing=self.billing, now=self.clock()):
+                for bill in bill_property(
+                    session, prop, billing=self.billing, now=self.clock(), issuer=self.issuer
+                ):
                     audit(
                         session,
                         "system:long-stay-billing",

@@ -95,10 +95,19 @@ def check_out(
     return res
 
 
-def change_departure(session: Session, res: Reservation, *, departure: date) -> None:
+def change_departure(
+    session: Session,
+    res: Reservation,
+    *,
+    departure: date,
+    issuer: CredentialIssuer | None = None,
+    now: datetime | None = None,
+) -> None:
     """A long stay's end moved (notice given, or a renewal): nights after the new end go back on sale;
     nights added are held for the stay's last room through the same inventory and allocation rules as
-    a booking, so a night already sold is refused (SoldOut / RoomUnavailable) and nothing changes."""
+    a booking, so a night already sold is refused (SoldOut / RoomUnavailable) and nothing changes.
+    An in-house stay's cards are re-issued to the new checkout (as a late checkout does), given
+    ``issuer``."""
     if res.status not in ("booked", "checked_in"):
         raise WrongState(f"a {res.status} reservation cannot change its departure")
     if departure <= res.arrival:
@@ -107,8 +116,11 @@ def change_departure(session: Session, res: Reservation, *, departure: date) -> 
         _free_rest(session, res, Stay(departure, res.departure))
     elif departure > res.departure:
         more = Stay(res.departure, departure)
-        last = session.scalars(select(RoomAllocation).where(RoomAllocation.reservation_id == res.id)
-                               .order_by(RoomAllocation.start_night.desc())).first()
+        last = session.scalars(
+            select(RoomAllocation)
+            .where(RoomAllocation.reservation_id == res.id)
+            .order_by(RoomAllocation.start_night.desc())
+        ).first()
         inventory.hold(session, type_id=res.inventory_type_id, stay=more)
         if last is not None:
             allocation.allocate(session, room_id=last.room_id, stay=more, reservation_id=res.id)
@@ -116,6 +128,18 @@ def change_departure(session: Session, res: Reservation, *, departure: date) -> 
     prop = session.get(Property, res.property_id)
     assert prop is not None
     res.checkout_due_at = local_instant(res.departure, prop.checkout_at, prop.timezone)
+    if res.status == "checked_in" and issuer is not None and now is not None:
+        last = allocation.stay_allocations(session, res.id)[-1]
+        credentials.issue_for_room(
+            session,
+            issuer,
+            res=res,
+            room_id=last.room_id,
+            valid_from=now,
+            valid_until=res.checkout_due_at,
+            now=now,
+            companions=True,
+        )
 
 
 def _free_rest(session: Session, res: Reservation, rest: Stay) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from cloud.notify.models import OutboxMessage
 from cloud.operations.long_stays.models import MeterReading
 from cloud.operations.long_stays.worker import ContractBiller
-from cloud.reservations.models import RoomAllocation
+from cloud.reservations.models import RoomAllocation, StayCredential
 from tests.cloud.operations.conftest import Clock
 
 BASE = "/api/v1/properties/hotel"
@@ -76,7 +76,9 @@ def _folio(client: TestClient, stay: str) -> dict[str, Any]:
 
 
 def _bill(client: TestClient, sessions: sessionmaker[Session], clock: Clock) -> int:
-    return ContractBiller(sessions, clock=clock, billing=client.app.services.settings.billing).run_once()  # type: ignore[attr-defined]
+    services = client.app.services  # type: ignore[attr-defined]
+    biller = ContractBiller(sessions, clock=clock, billing=services.settings.billing, issuer=services.issuer)
+    return biller.run_once()
 
 
 def test_a_contract_stay_is_billed_per_period_not_per_night_and_the_statement_is_emailed(
@@ -161,12 +163,20 @@ def test_notice_prorates_the_last_period_and_frees_the_nights_then_a_renewal_hol
     assert april_bill["rent_minor"] == 120000 * 14 // 30  # 14 of April's 30 nights
     corrections = [c for c in _folio(manager, stay)["charges"] if c["kind"] == "rent" and c["discount"]]
     assert [c["unit_minor"] for c in corrections] == [120000 - 56000]
+    with sessions() as s:
+        live = (StayCredential.reservation_id == stay, StayCredential.revoked_at.is_(None))
+        cards = s.scalars(select(StayCredential.valid_until).where(*live)).all()
+    assert [c.date().isoformat() for c in cards] == ["2027-04-15"]  # notice re-keyed the cards to the new end
     renewed = manager.post(f"{BASE}/long-stays/{stay}/renew", json={"until": "2027-04-20"})
     assert renewed.status_code == 200, renewed.text
     assert renewed.json()["departure"] == "2027-04-20" and renewed.json()["ends_on"] is None
     with sessions() as s:
         ends = s.scalars(select(RoomAllocation.end_night).where(RoomAllocation.reservation_id == stay)).all()
     assert max(ends).isoformat() == "2027-04-20"
+    with sessions() as s:
+        live = (StayCredential.reservation_id == stay, StayCredential.revoked_at.is_(None))
+        cards = s.scalars(select(StayCredential.valid_until).where(*live)).all()
+    assert [c.date().isoformat() for c in cards] == ["2027-04-20"]  # and the renewal to the renewed end
     _bill(manager, sessions, april)  # the renewed period owes 19 nights: the difference goes back on
     assert manager.get(f"{BASE}/long-stays/{stay}").json()["bills"][1]["rent_minor"] == 120000 * 19 // 30
 
@@ -278,4 +288,8 @@ def test_an_automatic_renewal_runs_on_for_a_cycle_when_no_notice_came(
         clock.now -= timedelta(days=20)
     view = manager.get(f"{BASE}/long-stays/{stay}").json()
     assert view["departure"] == "2027-04-29"
+    with sessions() as s:
+        live = (StayCredential.reservation_id == stay, StayCredential.revoked_at.is_(None))
+        cards = s.scalars(select(StayCredential.valid_until).where(*live)).all()
+    assert [c.date().isoformat() for c in cards] == ["2027-04-29"]  # the guest's card runs on too
     assert [s["period_end"] for s in view["schedule"]][-1] == "2027-04-29"
