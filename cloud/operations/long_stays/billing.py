@@ -27,8 +27,8 @@ from cloud.catalog.models import Property
 from cloud.core.errors import DomainError
 from cloud.core.money import Money
 from cloud.core.nights import Stay, local_today
-from cloud.operations.long_stays.models import ContractBill, MeterReading
-from cloud.operations.long_stays.service import charges, renew, services_of, terms_of
+from cloud.operations.long_stays.models import ContractBill, ContractTerms, MeterReading
+from cloud.operations.long_stays.service import charges, renew, services_of
 from cloud.operations.long_stays.statement import queue_statement
 from cloud.reservations.groups.models import LongStayContract
 from cloud.reservations.long_stays.schedule import Charge as Scheduled
@@ -83,7 +83,7 @@ def bill_stay(
     now: datetime,
     issuer: CredentialIssuer | None = None,
 ) -> list[ContractBill]:
-    terms = terms_of(session, contract)
+    terms = session.get(ContractTerms, contract.id) or _plain_terms(session, contract, now=now)
     folio = folio_of(session, res.id)
     if folio is None:
         return []
@@ -238,6 +238,26 @@ def _utilities(
             )
             bill.utilities_minor += price * used
     return gross
+
+
+def _plain_terms(session: Session, contract: LongStayContract, *, now: datetime) -> ContractTerms:
+    """A contract made with only a monthly rate and a billing day (``POST /reservations/{id}/contract``)
+    is billed by them: no deposit, utilities or priced services, 30 days' notice."""
+    terms = ContractTerms(
+        contract_id=contract.id,
+        cycle="monthly",
+        rate_minor=contract.monthly_rate_minor,
+        deposit_minor=0,
+        notice_days=30,
+        auto_renew=False,
+        utility_prices={},
+        service_prices={},
+        created_at=now,
+        created_by="system:long-stay-billing",
+    )
+    session.add(terms)
+    session.flush()
+    return terms
 
 
 def _renew_by_a_cycle(

@@ -293,3 +293,18 @@ def test_an_automatic_renewal_runs_on_for_a_cycle_when_no_notice_came(
         cards = s.scalars(select(StayCredential.valid_until).where(*live)).all()
     assert [c.date().isoformat() for c in cards] == ["2027-04-29"]  # the guest's card runs on too
     assert [s["period_end"] for s in view["schedule"]][-1] == "2027-04-29"
+
+
+def test_a_contract_with_only_a_monthly_rate_is_billed_by_it_too(
+    manager: TestClient, sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    stay = _book(manager, "2027-03-01", "2027-04-15")
+    r = manager.post(
+        f"/api/v1/reservations/{stay}/contract", json={"monthly_rate_minor": 90000, "billing_day": 1}
+    )
+    assert r.status_code == 201, r.text
+    assert manager.post(f"/api/v1/reservations/{stay}/check-in").status_code == 200
+    assert not [c for c in _folio(manager, stay)["charges"] if c["kind"] == "room_night"]
+    _bill(manager, sessions, clock)
+    (bill,) = manager.get(f"{BASE}/long-stays/{stay}").json()["bills"]
+    assert bill["rent_minor"] == 90000 and bill["invoice"]
