@@ -20,6 +20,7 @@ from cloud.notify import models as notify  # noqa: F401
 from cloud.operations.attendance import models as attendance  # noqa: F401
 from cloud.operations.facilities import models as facilities  # noqa: F401
 from cloud.operations.inventory import models as inventory  # noqa: F401
+from cloud.operations.long_stays import models as long_stays  # noqa: F401
 from cloud.operations.requests import models as service_requests  # noqa: F401
 from cloud.reports import models as reports  # noqa: F401
 from cloud.reservations import models as reservations  # noqa: F401

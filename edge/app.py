@@ -343,7 +343,8 @@ def default_access(config: GatewayConfig, store: Store, clock: Clock) -> Access:
     zone = ZoneInfo(config.timezone)
     facilities = {
         name: Facility(area=Area[door.area.upper()] if door.area else None,
-                       hours=OpeningHours.parse(door.hours, zone) if door.hours else None)
+                       hours=OpeningHours.parse(door.hours, zone) if door.hours else None,
+                       by_booking=door.by_booking)
         for name, door in config.facility_doors.items()
     }
     lifts = {name: Lift(served=frozenset(lift.floors),

@@ -40,11 +40,17 @@ class FacilityDoorSettings(BaseModel):
     hours: str | None = Field(default=None, description="opening hours for guests, e.g. 07:00-22:00")
     mode: Literal["door", "clock"] = Field(
         default="door", description="clock: a staff time clock (area staff), its decision is a punch")
+    by_booking: bool = Field(
+        default=False,
+        description="guests' own cards open it only within a slot booked for their stay (facility.slot)")
 
     @model_validator(mode="after")
     def _clock_is_for_staff(self) -> FacilityDoorSettings:
         if self.mode == "clock" and self.area != "staff":
             raise ValueError("a time clock guards the staff area")
+        if self.by_booking and self.area not in ("pool", "gym", "spa", "lounge", "business_centre"):
+            raise ValueError(
+                "only a facility's door (pool, gym, spa, lounge, business centre) opens by booking")
         return self
 
 

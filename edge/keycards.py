@@ -36,6 +36,7 @@ class Facility:
 
     area: Area | None = None
     hours: OpeningHours | None = None
+    by_booking: bool = False  # guests open it only within a slot booked for their stay
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +78,7 @@ class KeycardAccess:
         """Decide a tap at a common area or floor reader: the card's areas or lift floors, and
         for guests the door's opening hours; the same offline rules as a room door."""
         where = self._facilities[door]
-        target = Door(site=self._site, floor=self._floor, area=where.area)
+        target = Door(site=self._site, floor=self._floor, area=where.area, by_booking=where.by_booking)
         with self._store.relaxed(), self._store.transaction():
             return admit(card, door=target, clock=self._clock, state=self.state, hours=where.hours)
 

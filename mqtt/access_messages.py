@@ -3,7 +3,9 @@ registered into the contract at import. Credential upsert/revoke live in ``mqtt.
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, Field
+from typing import Literal
+
+from pydantic import AwareDatetime, Field, model_validator
 
 from mqtt.messages import Data, register_command
 
@@ -39,6 +41,28 @@ class KeyRetire(Data):
     at: AwareDatetime
 
 
+class FacilitySlot(Data):
+    """A booked slot of a facility that opens by booking (pool, spa, ...): from ``start`` to ``end``
+    the stay's own cards (those listing ``room`` on ``floor``) open the ``area`` door; ``cancelled``
+    takes the slot back. Keyed by ``booking_id``, so a repeat replaces it."""
+
+    booking_id: str = Field(pattern=r"^[0-9A-Za-z]{1,64}$")
+    area: Literal["pool", "gym", "spa", "lounge", "business_centre"]
+    floor: int = Field(ge=0, le=254)
+    room: int = Field(ge=1, le=0xFFFF)
+    start: AwareDatetime
+    end: AwareDatetime
+    cancelled: bool = False
+
+    @model_validator(mode="after")
+    def _a_slot_of_one_day_at_most(self) -> FacilitySlot:
+        seconds = (self.end - self.start).total_seconds()
+        if not 0 < seconds <= 86_400:
+            raise ValueError("a slot ends after it starts, within a day")
+        return self
+
+
 register_command("key.upsert", KeyUpsert)
 register_command("key.retire", KeyRetire)
 register_command("key.delegate", KeyDelegate)
+register_command("facility.slot", FacilitySlot)

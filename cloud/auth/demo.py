@@ -14,7 +14,8 @@ from cloud.auth.roles import Role
 
 DEMO_SITE, DEMO_CHAIN = "hotel", "posada-demo"
 NAMES = {Role.FRONT_DESK: "Front Desk", Role.HOUSEKEEPING: "Housekeeping", Role.MAINTENANCE: "Maintenance",
-         Role.MANAGER: "Manager", Role.CHAIN_ADMIN: "Chain Administrator"}
+         Role.MANAGER: "Manager", Role.CHAIN_ADMIN: "Chain Administrator", Role.STOREKEEPER: "Storekeeper",
+         Role.SPA: "Spa Attendant"}
 
 
 def seed_demo_staff(session: Session, *, passwords: Passwords,

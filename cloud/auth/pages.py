@@ -13,6 +13,7 @@ from cloud.auth.context import SESSION_COOKIE, auth_context, cookie_secure
 from cloud.auth.deps import CurrentUser
 from cloud.auth.errors import InvalidAccount
 from cloud.auth.models import ApiToken, StaffUser
+from cloud.auth.roles import HOME_BY_ROLE
 from cloud.auth.sessions import (
     Refused,
     issue_api_token,
@@ -68,7 +69,10 @@ def signin(request: Request, db: DbSession, username: Annotated[str, Form(max_le
         if throttled:
             page.headers["Retry-After"] = str(result.retry_after)
         return page
-    response = RedirectResponse(safe_next(next), status_code=303)
+    target = safe_next(next)
+    if target == "/":
+        target = HOME_BY_ROLE.get(result.principal.role, "/")
+    response = RedirectResponse(target, status_code=303)
     response.set_cookie(SESSION_COOKIE, result.token, httponly=True, samesite="lax", path="/",
                         secure=cookie_secure(request, ctx.settings),
                         max_age=ctx.settings.session_lifetime_minutes * 60)

@@ -12,15 +12,24 @@ class Role(StrEnum):
     MAINTENANCE = "maintenance"
     MANAGER = "manager"
     CHAIN_ADMIN = "chain_admin"
+    STOREKEEPER = "storekeeper"  # the store rooms: stock, suppliers, purchase orders, nothing else
+    SPA = "spa"  # a spa or facility attendant: the facilities and their bookings, nothing else
 
 
 ALL_ROLES: frozenset[Role] = frozenset(Role)
+# The roles that run the rooms and the front of house (the single-purpose roles are not among them).
+HOUSE_ROLES: frozenset[Role] = ALL_ROLES - {Role.STOREKEEPER, Role.SPA}
 # Who may read or change guests' personal data (names, documents, contacts, preferences).
 GUEST_DATA_ROLES: frozenset[Role] = frozenset({Role.FRONT_DESK, Role.MANAGER, Role.CHAIN_ADMIN})
 # Who may see rooms and telemetry.
-ROOM_ROLES: frozenset[Role] = ALL_ROLES
+ROOM_ROLES: frozenset[Role] = HOUSE_ROLES
 # Who may manage staff accounts.
 STAFF_ADMIN_ROLES: frozenset[Role] = frozenset({Role.MANAGER, Role.CHAIN_ADMIN})
+# Where a role lands after signing in when it may not see the room board.
+HOME_BY_ROLE: dict[Role, str] = {
+    Role.STOREKEEPER: "/operations/inventory",
+    Role.SPA: "/operations/facilities",
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,9 @@ class ChargeKind(StrEnum):
     LATE_CHECKOUT = "late_checkout"
     CANCELLATION = "cancellation"
     NO_SHOW = "no_show"
+    RENT = "rent"  # a long stay's contract, per billing period
+    UTILITIES = "utilities"  # by meter reading
+    SERVICES = "services"  # a long stay's recurring services (cleaning, linen, laundry) as agreed
 
 
 class Payer(StrEnum):

@@ -13,6 +13,7 @@ LABELS: dict[str, dict[str, str]] = {
         "laundry": "Laundry", "spa": "Spa", "transport": "Transport",
         "late_checkout": "Late checkout", "discount": "Discount",
         "cancellation": "Cancellation fee", "no_show": "No-show fee",
+        "rent": "Rent", "utilities": "Utilities", "services": "Services",
     },
     "es": {
         "invoice": "Factura", "credit_note": "Nota de crédito", "number": "Número",
@@ -24,6 +25,7 @@ LABELS: dict[str, dict[str, str]] = {
         "restaurant": "Restaurante", "laundry": "Lavandería", "spa": "Spa",
         "transport": "Transporte", "late_checkout": "Salida tardía", "discount": "Descuento",
         "cancellation": "Gastos de cancelación", "no_show": "Cargo por no presentación",
+        "rent": "Alquiler", "utilities": "Suministros", "services": "Servicios",
     },
     "zh": {
         "invoice": "发票", "credit_note": "红字发票", "number": "编号",
@@ -35,6 +37,7 @@ LABELS: dict[str, dict[str, str]] = {
         "laundry": "洗衣", "spa": "水疗", "transport": "交通",
         "late_checkout": "延迟退房", "discount": "折扣",
         "cancellation": "取消费", "no_show": "未入住费",
+        "rent": "租金", "utilities": "水电费", "services": "服务费",
     },
 }
 

@@ -39,6 +39,7 @@ from cloud.catalog.models import Property
 from cloud.core.money import Money
 from cloud.core.nights import local_instant
 from cloud.notify.models import Contact
+from cloud.reservations.groups.models import LongStayContract
 from cloud.reservations.models import Reservation, ReservationNight
 from cloud.reservations.stays.ledger import Settle
 
@@ -88,6 +89,8 @@ class FolioLedger:
 
     def checked_in(self, session: Session, res: Reservation, *, now: datetime) -> None:
         folio = self._folio(session, res, now=now)
+        if session.scalar(select(LongStayContract.id).where(LongStayContract.reservation_id == res.id)):
+            return  # a long stay is billed by its contract, period by period (cloud/operations/long_stays)
         payer = Payer.COMPANY if company_pays(session, folio, ChargeKind.ROOM_NIGHT) else Payer.GUEST
         nights = session.scalars(select(ReservationNight).where(
             ReservationNight.reservation_id == res.id).order_by(ReservationNight.night))

@@ -10,6 +10,7 @@ def N_(message: str) -> str:
 LABELS: dict[str, str] = {
     "front_desk": N_("Front desk"), "housekeeping": N_("Housekeeping"), "maintenance": N_("Maintenance"),
     "manager": N_("Manager"), "chain_admin": N_("Chain administrator"),
+    "storekeeper": N_("Storekeeper"), "spa": N_("Spa attendant"),
     "normal": N_("Normal"), "frequent": N_("Frequent"),
     "passport": N_("Passport"), "national_id": N_("National ID card"),
     "driving_licence": N_("Driving licence"),

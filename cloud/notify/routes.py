@@ -6,7 +6,7 @@ from __future__ import annotations
 import hmac
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -19,7 +19,14 @@ from cloud.core.deps import services
 from cloud.core.errors import DomainError
 from cloud.notify import dsn
 from cloud.notify.bounces import record_bounces
-from cloud.notify.inbound import SignatureRefused, apply_inbound, inbound_messages, verify_signature
+from cloud.notify.inbound import (
+    Inbound,
+    SignatureRefused,
+    apply_inbound,
+    inbound_messages,
+    telegram_messages,
+    verify_signature,
+)
 from cloud.notify.settings import NotifySettings
 
 router = APIRouter(prefix="/api/v1/notify", tags=["notifications"])
@@ -30,6 +37,8 @@ class NotifyContext:
     sessions: sessionmaker[Session]
     settings: NotifySettings
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    # What other areas do with a guest's message, in the webhook's transaction (a service request, ...).
+    inbound_hooks: list[Callable[[Session, Inbound, datetime], object]] = field(default_factory=list)
 
 
 async def get_context(request: Request) -> NotifyContext:
@@ -73,7 +82,33 @@ async def whatsapp_inbound(request: Request, ctx: Ctx) -> dict[str, int]:
     def store() -> None:
         with ctx.sessions.begin() as session:
             for message in messages:
-                apply_inbound(session, message, now=ctx.clock())
+                now = ctx.clock()
+                apply_inbound(session, message, now=now)
+                for hook in ctx.inbound_hooks:
+                    hook(session, message, now)
+
+    await run_in_threadpool(store)
+    return {"messages": len(messages)}
+
+
+@router.post("/telegram/webhook")
+async def telegram_inbound(request: Request, ctx: Ctx) -> dict[str, int]:
+    """A guest's message to the bot (setWebhook with ``secret_token``): handed to the areas' hooks."""
+    secret = ctx.settings.telegram_webhook_secret
+    given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+    if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+        raise WebhookForbidden("X-Telegram-Bot-Api-Secret-Token does not match")
+    try:
+        body = json.loads(await request.body())
+    except ValueError as exc:
+        raise WebhookForbidden(f"not JSON: {exc}") from None
+    messages = telegram_messages(body if isinstance(body, dict) else {})
+
+    def store() -> None:
+        with ctx.sessions.begin() as session:
+            for message in messages:
+                for hook in ctx.inbound_hooks:
+                    hook(session, message, ctx.clock())
 
     await run_in_threadpool(store)
     return {"messages": len(messages)}

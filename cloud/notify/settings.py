@@ -27,6 +27,9 @@ class NotifySettings(AreaSettings):
     )
     telegram_api_base: str = Field(default="https://api.telegram.org", description="Bot API")
     telegram_bot_token: str | None = Field(default=None, description="Telegram bot token")
+    telegram_webhook_secret: str | None = Field(
+        default=None, description="secret_token given to setWebhook: checks X-Telegram-Bot-Api-Secret-Token"
+    )
     telegram_housekeeping_chats: dict[str, str] = Field(
         default_factory=dict, description='JSON: "site/floor" (or "site/*") -> housekeeping chat id'
     )

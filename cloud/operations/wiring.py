@@ -14,10 +14,14 @@ from cloud.operations.facilities import guest_pages as facility_guest_pages
 from cloud.operations.facilities import pages as facility_pages
 from cloud.operations.inventory import api as inventory_api
 from cloud.operations.inventory import pages as inventory_pages
+from cloud.operations.long_stays import api as long_stay_api
+from cloud.operations.long_stays import pages as long_stay_pages
+from cloud.operations.long_stays.worker import ContractBiller
 from cloud.operations.requests import api as request_api
 from cloud.operations.requests import guest_pages
 from cloud.operations.requests import pages as request_pages
 from cloud.operations.requests.booking_extras import ServiceTypeExtras
+from cloud.operations.requests.inbound import request_from_message
 from cloud.operations.requests.sweeper import LateRequestSweeper
 
 if TYPE_CHECKING:
@@ -33,9 +37,21 @@ def install(app: FastAPI, services: Services) -> None:
     app.include_router(inventory_pages.router)
     app.include_router(attendance_api.router)
     app.include_router(attendance_pages.router)
+    app.include_router(long_stay_api.router)
+    app.include_router(long_stay_pages.router)
+    services.workers.append(
+        ContractBiller(
+            services.sessions, clock=services.clock, billing=services.settings.billing, issuer=services.issuer
+        )
+    )
     services.event_hooks.append(punch_hook)  # staff.punch events from the time clocks
     app.include_router(request_pages.router)
     app.include_router(guest_pages.router)
-    services.workers.append(LateRequestSweeper(services.sessions, clock=services.clock))
+    services.notify.inbound_hooks.append(
+        lambda session, message, now: request_from_message(session, message, now=now)
+    )
+    services.workers.append(
+        LateRequestSweeper(services.sessions, clock=services.clock, notify=services.settings.notify)
+    )
     if services.guestweb is not None:  # the catalogue's services offered as extras when booking
         services.guestweb.extras = ServiceTypeExtras()

@@ -15,16 +15,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from edge.access.decision import verify
 from edge.access.delegation import accept_delegation
 from edge.access.errors import CommandRejected
-from edge.access.ports import AppliedCommand, CommandState, PublicKey, StoredCredential
-from mqtt.access_messages import KeyDelegate, KeyRetire, KeyUpsert
-from mqtt.keycard import CardFormatError, Kind, SignedCard, parse_card, parse_credential_id
+from edge.access.ports import AppliedCommand, BookedSlot, CommandState, PublicKey, StoredCredential
+from mqtt.access_messages import FacilitySlot, KeyDelegate, KeyRetire, KeyUpsert
+from mqtt.keycard import Area, CardFormatError, Kind, SignedCard, parse_card, parse_credential_id
 from mqtt.messages import CredentialRevoke, CredentialUpsert, Data
 
 log = logging.getLogger(__name__)
 
 _B64URL = re.compile(r"[A-Za-z0-9_-]*={0,2}")
 ACCESS_COMMANDS = ("credential.upsert", "credential.revoke", "key.upsert", "key.retire",
-                   "key.delegate")
+                   "key.delegate", "facility.slot")
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +136,16 @@ def _key_retire(data: Data, state: CommandState, now: datetime) -> None:
                             valid_from=existing.valid_from, valid_until=existing.valid_until))
 
 
+def _facility_slot(data: Data, state: CommandState, now: datetime) -> None:
+    """Book (or take back) a slot: the stay's own cards open the area's door within it."""
+    assert isinstance(data, FacilitySlot)
+    if data.cancelled:
+        state.drop_slot(data.booking_id)
+        return
+    state.put_slot(BookedSlot(booking_id=data.booking_id, area=int(Area[data.area.upper()]), floor=data.floor,
+                              room=data.room, start=data.start, end=data.end))
+
+
 def _parse_signed(raw: bytes) -> SignedCard:
     try:
         return parse_card(raw)
@@ -158,4 +168,5 @@ _HANDLERS: dict[str, Callable[[Data, CommandState, datetime], None]] = {
     "key.upsert": _key_upsert,
     "key.retire": _key_retire,
     "key.delegate": _key_delegate,
+    "facility.slot": _facility_slot,
 }

@@ -38,6 +38,7 @@ class Reason(StrEnum):
     WRONG_DOOR = "wrong_door"
     SUPERSEDED = "superseded"
     OUTSIDE_HOURS = "outside_hours"  # a guest at a common area while it is closed
+    NOT_BOOKED = "not_booked"  # a guest at a door that opens by booking, outside any slot of the stay
     DECISION_ERROR = "decision-error"  # the gateway failed to decide: the door stays shut
 
 
@@ -95,11 +96,22 @@ def decide(data: bytes, *, door: Door, time: TimeReading, state: AccessState,
         return _deny(Reason.WRONG_DOOR, card, f"{kind} card does not open {door.describe()}")
     if hours is not None and keeps_hours(card) and not hours.is_open(now):
         return _deny(Reason.OUTSIDE_HOURS, card, f"{door.describe()} is open {hours.describe()}")
+    if door.by_booking and not _within_booked_slot(card, door, state, now):
+        return _deny(Reason.NOT_BOOKED, card, f"no slot of {door.describe()} is booked for this stay now")
     if card.kind is Kind.GUEST and card.rooms:
         highest = state.highest_sequence(card.rooms)
         if highest > card.sequence:
             return _deny(Reason.SUPERSEDED, card, f"sequence {card.sequence} < {highest}")
     return Decision(True, Reason.GRANTED, door.describe(), card)
+
+
+def _within_booked_slot(card: Card, door: Door, state: AccessState, now: datetime) -> bool:
+    """At a door that opens by booking: a stay's card (it lists rooms) opens only within a slot the
+    cloud booked for one of its rooms; a slot pass (a guest card with no rooms) carries its slot as its
+    own window, already checked; staff, master and emergency cards are not held to bookings."""
+    if card.kind is not Kind.GUEST or not card.rooms or door.area is None:
+        return True
+    return state.slot_open(area=int(door.area), floor=card.floor, rooms=card.rooms, at=now)
 
 
 def effective_now(card: Card, time: TimeReading) -> datetime:

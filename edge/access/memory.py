@@ -7,7 +7,14 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from edge.access.ports import COMMAND_MEMORY, PARKED_LIMIT, AppliedCommand, PublicKey, StoredCredential
+from edge.access.ports import (
+    COMMAND_MEMORY,
+    PARKED_LIMIT,
+    AppliedCommand,
+    BookedSlot,
+    PublicKey,
+    StoredCredential,
+)
 
 
 class MemoryAccessState:
@@ -21,6 +28,7 @@ class MemoryAccessState:
         self.commands: dict[str, AppliedCommand] = {}
         self.command_times: dict[str, datetime] = {}
         self.parked: dict[str, tuple[int, datetime, bytes]] = {}
+        self.slots: dict[str, BookedSlot] = {}
 
     def public_key(self, key_id: int) -> PublicKey | None:
         return self.keys.get(key_id)
@@ -35,6 +43,17 @@ class MemoryAccessState:
         for room in rooms:
             if self.sequences.get(room, 0) < sequence:
                 self.sequences[room] = sequence
+
+    def slot_open(self, *, area: int, floor: int, rooms: Iterable[int], at: datetime) -> bool:
+        rooms = set(rooms)
+        return any(s.area == area and s.floor == floor and s.room in rooms and s.start <= at < s.end
+                   for s in self.slots.values())
+
+    def put_slot(self, slot: BookedSlot) -> None:
+        self.slots[slot.booking_id] = slot
+
+    def drop_slot(self, booking_id: str) -> None:
+        self.slots.pop(booking_id, None)
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
@@ -78,6 +97,7 @@ class MemoryAccessState:
             del self.revocations[credential_id]
         self.credentials = {k: c for k, c in self.credentials.items() if c.valid_until > now}
         self.parked = {k: p for k, p in self.parked.items() if p[1] > now}
+        self.slots = {k: s for k, s in self.slots.items() if s.end > now}
         self.commands = {k: c for k, c in self.commands.items()
                          if self.command_times[k] > now - keep_commands}
         return len(gone)

@@ -71,7 +71,26 @@ class SequenceStore(Protocol):
         ...
 
 
-class AccessState(KeyStore, RevocationStore, SequenceStore, Protocol):
+@dataclass(frozen=True, slots=True)
+class BookedSlot:
+    """A facility slot booked for a stay: its cards (those listing ``room`` on ``floor``) open the
+    door of ``area`` (an area bit) in [start, end)."""
+
+    booking_id: str
+    area: int
+    floor: int
+    room: int
+    start: datetime
+    end: datetime
+
+
+class SlotStore(Protocol):
+    def slot_open(self, *, area: int, floor: int, rooms: Iterable[int], at: datetime) -> bool:
+        """Whether a slot of this area door is booked for one of these rooms and holds ``at``."""
+        ...
+
+
+class AccessState(KeyStore, RevocationStore, SequenceStore, SlotStore, Protocol):
     """Everything a door decision reads, and the one thing a granted tap writes."""
 
 
@@ -89,6 +108,10 @@ class CommandState(AccessState, Protocol):
     def revoke(self, credential_id: str, *, until: datetime | None, at: datetime) -> None: ...
 
     def put_credential(self, credential: StoredCredential) -> None: ...
+
+    def put_slot(self, slot: BookedSlot) -> None: ...
+
+    def drop_slot(self, booking_id: str) -> None: ...
 
     def park(self, credential_id: str, *, key_id: int, valid_until: datetime, card: bytes) -> bool:
         """Hold a card whose key has not arrived yet; False when the parking is full."""

@@ -16,12 +16,15 @@ class Door:
     floor: int
     room: int | None = None
     area: Area | None = None
+    by_booking: bool = False  # an area door a guest opens only within a slot booked for their stay
 
     def __post_init__(self) -> None:
         if self.room is not None and self.area is not None:
             raise ValueError("a door is a room door or an area door, not both")
         if self.area is not None and bin(int(self.area)).count("1") != 1:
             raise ValueError("an area door guards exactly one area")
+        if self.by_booking and self.area is None:
+            raise ValueError("only an area door opens by booking")
 
     def describe(self) -> str:
         if self.room is not None:

@@ -13,7 +13,14 @@ from typing import Any
 
 import sqlite_utils
 
-from edge.access.ports import COMMAND_MEMORY, PARKED_LIMIT, AppliedCommand, PublicKey, StoredCredential
+from edge.access.ports import (
+    COMMAND_MEMORY,
+    PARKED_LIMIT,
+    AppliedCommand,
+    BookedSlot,
+    PublicKey,
+    StoredCredential,
+)
 
 TABLES: dict[str, tuple[dict[str, Any], str]] = {
     "access_keys": ({"key_id": int, "public": bytes, "retired_at_us": int, "parent": int,
@@ -27,6 +34,8 @@ TABLES: dict[str, tuple[dict[str, Any], str]] = {
                           "at_us": int}, "command_id"),
     "parked_cards": ({"credential_id": str, "key_id": int, "valid_until_us": int, "card": bytes},
                      "credential_id"),
+    "facility_slots": ({"booking_id": str, "area": int, "floor": int, "room": int, "start_us": int,
+                        "end_us": int}, "booking_id"),
 }
 
 
@@ -40,6 +49,8 @@ class SqliteAccessState:
             if not db.table(name).exists():
                 db.table(name).create(columns, pk=pk, not_null={pk})
             _add_missing_columns(db.table(name), columns)
+        # A tap at a door that opens by booking looks its rooms' slots up by room.
+        db.table("facility_slots").create_index(["room", "area", "floor"], if_not_exists=True)
 
     def public_key(self, key_id: int) -> PublicKey | None:
         row = self._one("SELECT public, retired_at_us, parent, valid_from_us, valid_until_us"
@@ -67,6 +78,24 @@ class SqliteAccessState:
                     "INSERT INTO room_sequences (room, sequence) VALUES (?, ?) ON CONFLICT(room)"
                     " DO UPDATE SET sequence = excluded.sequence"
                     " WHERE excluded.sequence > room_sequences.sequence", [room, sequence])
+
+    def slot_open(self, *, area: int, floor: int, rooms: Iterable[int], at: datetime) -> bool:
+        rooms = list(rooms)
+        if not rooms:
+            return False
+        marks = ",".join("?" * len(rooms))
+        sql = (f"SELECT 1 FROM facility_slots WHERE area = ? AND floor = ? AND room IN ({marks})"
+               " AND start_us <= ? AND end_us > ? LIMIT 1")
+        at_us = _to_us(at)
+        return self._one(sql, [area, floor, *rooms, at_us, at_us]) is not None
+
+    def put_slot(self, slot: BookedSlot) -> None:
+        self._put("facility_slots", [slot.booking_id, slot.area, slot.floor, slot.room,
+                                     _to_us(slot.start), _to_us(slot.end)])
+
+    def drop_slot(self, booking_id: str) -> None:
+        with self._write():
+            self.db.execute("DELETE FROM facility_slots WHERE booking_id = ?", [booking_id])
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
@@ -116,6 +145,7 @@ class SqliteAccessState:
             cursor = self.db.execute("DELETE FROM revocations WHERE until_us <= ?", [_to_us(now)])
             self.db.execute("DELETE FROM credentials WHERE valid_until_us <= ?", [_to_us(now)])
             self.db.execute("DELETE FROM parked_cards WHERE valid_until_us <= ?", [_to_us(now)])
+            self.db.execute("DELETE FROM facility_slots WHERE end_us <= ?", [_to_us(now)])
             self.db.execute("DELETE FROM applied_commands WHERE at_us <= ?",
                             [_to_us(now - keep_commands)])
         return int(cursor.rowcount)

@@ -40,6 +40,8 @@ USERS = {
     Role.MAINTENANCE: "jorge",
     Role.MANAGER: "marta",
     Role.CHAIN_ADMIN: "liwei",
+    Role.STOREKEEPER: "pedro",
+    Role.SPA: "amaia",
 }
 NAMES = {
     Role.FRONT_DESK: "Lucía Pérez",
@@ -47,6 +49,8 @@ NAMES = {
     Role.MAINTENANCE: "Jorge Díaz",
     Role.MANAGER: "Marta Ruiz",
     Role.CHAIN_ADMIN: "Li Wei",
+    Role.STOREKEEPER: "Pedro Gil",
+    Role.SPA: "Amaia Etxeberria",
 }
 PASSWORD = "correct-horse-battery"
 SHOTS = Path(os.environ.get("POSADA_SCREENSHOTS", tempfile.gettempdir())) / "posada-screenshots"

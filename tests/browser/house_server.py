@@ -13,6 +13,7 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cloud.auth.accounts import create_staff
@@ -20,16 +21,25 @@ from cloud.auth.demo import DEMO_CHAIN
 from cloud.auth.passwords import Passwords
 from cloud.auth.roles import Role
 from cloud.auth.settings import AuthSettings
+from cloud.billing.settings import BillingSettings
+from cloud.billing.stay_ledger import FolioLedger
+from cloud.cards.issuer import KeyringIssuer
+from cloud.catalog.models import Property
 from cloud.core.db import make_sessionmaker
 from cloud.core.migrate import upgrade
-from cloud.core.nights import local_today
+from cloud.core.nights import local_instant, local_today
 from cloud.housekeeping import daily_tasks
+from cloud.keys.storage import KeyDirectory
 from cloud.operations.attendance.models import StaffCard, StaffPunch
 from cloud.operations.facilities import service as facilities
 from cloud.operations.inventory import service as inventory
 from cloud.operations.inventory.models import StockMove
 from cloud.operations.inventory.stock import MoveKind
+from cloud.operations.long_stays import service as long_stays
+from cloud.operations.long_stays.billing import bill_property
 from cloud.operations.requests import service as requests
+from cloud.reservations.sales import booking
+from cloud.reservations.stays import service as stays
 from mqtt.envelope import utcnow
 from tests.browser.conftest import PASSWORD
 from tests.browser.desk_server import TAXES, _check_in_tonight
@@ -40,7 +50,8 @@ from tests.support.ports import free_port
 STAFF = {
     "fang": Role.HOUSEKEEPING,
     "lucia": Role.FRONT_DESK,
-    "tomas": Role.HOUSEKEEPING,
+    "tomas": Role.STOREKEEPER,
+    "amaia": Role.SPA,
     "marta": Role.MANAGER,
 }
 NAMES = {"en": "Towels", "es": "Toallas", "zh": "毛巾"}
@@ -52,6 +63,35 @@ class HouseServer:
     stay: str
     directory: Path
     secret: str
+    long_stay: str = ""
+
+
+def _long_stay(s: Session, keys: Path) -> str:
+    """Greta's six weeks from today, billed by contract: its first month is billed at once."""
+    prop = s.scalar(select(Property).where(Property.slug == "hotel"))
+    assert prop is not None
+    now = utcnow()
+    today = local_today(now, prop.timezone)
+    billing = BillingSettings.model_validate({"billing_taxes": TAXES})
+    ledger = FolioLedger(billing)
+    res = booking.book(s, booking.Booking(
+        property="hotel", room_type="std", rate_plan="flex", arrival=today,
+        departure=today + timedelta(days=42), guest_name="Greta Lind", guest_email="greta@guest.test",
+        guest_language="es"), now=now)
+    ledger.booked(s, res, now=now)
+    terms = long_stays.ContractIn(
+        cycle="monthly", rate_minor=120000, billing_day=min(today.day, 28), deposit_minor=50000,
+        notice_days=30, auto_renew=False, utility_prices={"electricity": 25},
+        services=[("cleaning", [1], 1500)])
+    long_stays.create(s, res, terms, actor="test", now=now)
+    arrived = max(now, local_instant(today, prop.checkin_from, prop.timezone))
+    issuer = KeyringIssuer(KeyDirectory(keys).load_or_create(now=now - timedelta(days=1)))
+    stays.check_in(s, res, issuer=issuer, now=arrived)
+    ledger.checked_in(s, res, now=arrived)
+    _res, contract = long_stays.contract_for(s, res.id)
+    long_stays.read_meter(s, contract, res, meter="electricity", reading=1000, read_on=today, actor="test")
+    bill_property(s, prop, billing=billing, now=arrived)
+    return res.id
 
 
 def _operations(s: Session, stay: str) -> None:
@@ -163,7 +203,7 @@ def _punches(s: Session) -> None:
         )
 
 
-def _seed(url: str, keys: Path, *, secret: str) -> str:
+def _seed(url: str, keys: Path, *, secret: str) -> tuple[str, str]:
     engine = sealed_engine(url, secret=secret)
     upgrade(engine)
     passwords = Passwords(AuthSettings(argon2_memory_kib=19456))
@@ -183,8 +223,9 @@ def _seed(url: str, keys: Path, *, secret: str) -> str:
             )
         _operations(s, stay)
         _punches(s)
+        long_stay = _long_stay(s, keys)
     engine.dispose()
-    return stay
+    return stay, long_stay
 
 
 @contextmanager
@@ -202,9 +243,10 @@ def house_server() -> Iterator[HouseServer]:
         "POSADA_KEYS_DIR": str(directory / "keys"),
         "POSADA_BILLING_TAXES": json.dumps(TAXES),
     }
-    stay = _seed(env["POSADA_DATABASE_URL"], directory / "keys", secret=env["POSADA_SECRET_KEY"])
+    stay, long_stay = _seed(env["POSADA_DATABASE_URL"], directory / "keys", secret=env["POSADA_SECRET_KEY"])
     with running_portal(env, port=port, log_path=directory / "server.log") as url:
-        yield HouseServer(url=url, stay=stay, directory=directory, secret=env["POSADA_SECRET_KEY"])
+        yield HouseServer(url=url, stay=stay, directory=directory, secret=env["POSADA_SECRET_KEY"],
+                          long_stay=long_stay)
 
 
 def next_free_hour(now_local_hour: int) -> tuple[int, timedelta]:

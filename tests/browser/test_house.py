@@ -77,8 +77,8 @@ def test_the_spa_attendant_books_a_massage_and_is_refused_a_double_booking_in_sp
     context = browser.new_context(locale="es-ES", viewport=DESK)
     try:
         page = context.new_page()
-        _sign_in(page, house.url, "lucia")
-        page.get_by_role("link", name="Instalaciones").click()
+        _sign_in(page, house.url, "amaia")  # the spa attendant lands on the facilities
+        expect(page).to_have_url(re.compile(r"/operations/facilities"))
         expect(page.get_by_role("heading", name="Sala de masajes")).to_be_visible()
         for attempt in range(2):
             page.get_by_label("Reserva", exact=True).fill(house.stay)
@@ -101,8 +101,8 @@ def test_the_storekeeper_records_minibar_use_and_receives_the_order_it_raised_in
     context = browser.new_context(locale="zh-CN", viewport=DESK)
     try:
         page = context.new_page()
-        _sign_in(page, house.url, "tomas")
-        page.get_by_role("link", name="库存").click()
+        _sign_in(page, house.url, "tomas")  # the storekeeper lands on the store
+        expect(page).to_have_url(re.compile(r"/operations/inventory"))
         row = page.locator("tr[data-sku='water-50']")
         expect(row.locator(".on-hand")).to_have_text("11")
         row.get_by_label("移动").select_option("wasted")
@@ -170,5 +170,34 @@ def test_the_guest_asks_for_towels_from_the_phone_page_in_chinese(
         page.get_by_role("button", name="预订").click()
         expect(page.get_by_role("alert")).to_contain_text("该时段已经结束")  # a slot already over: refused
         _shot(page, "house-guest-facilities-zh.png")
+    finally:
+        context.close()
+
+
+def test_the_manager_reads_a_long_stays_bills_and_arrears_and_logs_a_parcel_in_spanish(
+    browser: Browser, house: HouseServer
+) -> None:
+    context = browser.new_context(locale="es-ES", viewport=DESK)
+    try:
+        page = context.new_page()
+        _sign_in(page, house.url, "marta")
+        page.get_by_role("link", name="Estancias largas").click()
+        row = page.locator(f"tr[data-reservation='{house.long_stay}']")
+        expect(row).to_contain_text("Greta Lind")
+        row.get_by_role("link", name="Greta Lind").click()
+        expect(page.get_by_role("heading", name=re.compile("Estancia larga"))).to_be_visible()
+        bills = page.locator("#bills tbody tr")
+        expect(bills).to_have_count(1)
+        expect(bills.first).to_contain_text("1.200,00")  # the first month's rent, billed on arrival
+        expect(page.locator("#balance")).not_to_have_text("0,00 €")
+        page.get_by_label("Transportista").fill("Correos")
+        page.get_by_label("Descripción").fill("Caja pequeña")
+        page.get_by_role("button", name="Registrar el paquete").click()
+        expect(page.locator("#parcels")).to_contain_text("Esperando en recepción")
+        page.get_by_label("Lectura").fill("900")  # lower than the last reading: refused, nothing kept
+        page.get_by_label("Fecha").last.fill((datetime.now(UTC) + timedelta(days=2)).date().isoformat())
+        page.get_by_role("button", name="Registrar la lectura").click()
+        expect(page.get_by_role("alert")).to_contain_text("no menor")
+        _shot(page, "house-long-stay-es.png")
     finally:
         context.close()

@@ -135,6 +135,7 @@ def test_any_file_gives_a_config_or_a_config_error(tmp_path: Path, content: byte
     ({"pool": {"node": 3, "area": "pool"}}, {"POSADA_DOOR_NODES": '{"101": 3}'}, "share a node address"),
     ({"pool": {"node": 9, "area": "sauna"}}, {}, "area"),
     ({"pool": {"node": 9}}, {"POSADA_TIMEZONE": "Mars/Olympus"}, "time zone"),
+    ({"car-park": {"node": 9, "area": "parking", "by_booking": True}}, {}, "opens by booking"),
 ])
 def test_facility_doors_that_cannot_work_are_refused(doors: dict[str, object], extra: dict[str, str],
                                                      message: str) -> None:
@@ -149,3 +150,6 @@ def test_facility_doors_and_the_zone_are_read() -> None:
     config = load_config(env={**BASE, "POSADA_TIMEZONE": "Europe/Madrid", "POSADA_FACILITY_DOORS": doors})
     assert config.facility_doors["gym"].hours == "06:00-23:00"
     assert config.facility_doors["landing"].area is None
+    assert not config.facility_doors["gym"].by_booking
+    pool = '{"pool": {"node": 4, "area": "pool", "hours": "07:00-22:00", "by_booking": true}}'
+    assert load_config(env={**BASE, "POSADA_FACILITY_DOORS": pool}).facility_doors["pool"].by_booking

@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 router = APIRouter(prefix="/api/v1/properties/{site}", tags=["facilities"])
 Site = Annotated[str, Path(pattern=SLUG)]
 Code = Annotated[str, Path(pattern=CODE)]
-Staff = Annotated[Principal, require_role(*ALL_ROLES)]
-Desk = Annotated[Principal, require_role(Role.FRONT_DESK, Role.MANAGER, Role.CHAIN_ADMIN)]
+Staff = Annotated[Principal, require_role(*(ALL_ROLES - {Role.STOREKEEPER}))]
+Desk = Annotated[Principal, require_role(Role.FRONT_DESK, Role.SPA, Role.MANAGER, Role.CHAIN_ADMIN)]
 Manager = Annotated[Principal, require_role(Role.MANAGER, Role.CHAIN_ADMIN)]
 
 

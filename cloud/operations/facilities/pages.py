@@ -25,7 +25,7 @@ from cloud.operations.facilities.api import signer_of
 from cloud.operations.schemas import CODE, SLUG
 
 router = APIRouter(prefix="/operations/facilities", include_in_schema=False)
-Desk = Annotated[Principal, require_role(Role.FRONT_DESK, Role.MANAGER, Role.CHAIN_ADMIN)]
+Desk = Annotated[Principal, require_role(Role.FRONT_DESK, Role.SPA, Role.MANAGER, Role.CHAIN_ADMIN)]
 FIELDS = ("facility", "reservation_id", "day", "start", "end", "guests")
 REASONS = {
     "full": N_("That slot is already full."),

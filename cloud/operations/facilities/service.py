@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from cloud.billing.settings import BillingSettings
-from cloud.catalog.models import Floor, Property
+from cloud.catalog.models import Floor, Property, Room
 from cloud.commands.outbox import enqueue_command
 from cloud.core.nights import local_instant
 from cloud.operations.errors import InvalidOperation, OperationConflict, UnknownThing
@@ -22,7 +22,8 @@ from cloud.operations.facilities.models import AREAS, Facility, FacilityBooking
 from cloud.operations.facilities.slots import Hours, Slot, SlotRefused, check_capacity, check_slot
 from cloud.operations.folio_charge import charge_stay
 from cloud.operations.requests.service import property_of
-from cloud.reservations.models import Reservation
+from cloud.reservations.models import Reservation, RoomAllocation
+from mqtt.access_messages import FacilitySlot
 from mqtt.envelope import new_id
 from mqtt.messages import CredentialRevoke
 
@@ -189,7 +190,31 @@ def book(
     )
     session.add(row)
     session.flush()
+    _send_slot(session, prop, place, row, cancelled=False)
     return row
+
+
+def _send_slot(
+    session: Session, prop: Property, place: Facility, row: FacilityBooking, *, cancelled: bool
+) -> None:
+    """Tell every floor's gateway that the stay's own cards open the facility's door within the slot
+    (or no longer do). A stay with no room yet on that day has only the pass."""
+    where = session.execute(
+        select(Room.number, Floor.level)
+        .join(RoomAllocation, RoomAllocation.room_id == Room.id)
+        .join(Floor, Floor.id == Room.floor_id)
+        .where(RoomAllocation.reservation_id == row.reservation_id, RoomAllocation.start_night <= row.day)
+        .order_by(RoomAllocation.start_night.desc())
+        .limit(1)
+    ).first()
+    if where is None:
+        return
+    data = FacilitySlot.model_validate(
+        {"booking_id": row.id, "area": place.area, "floor": where.level, "room": where.number,
+         "start": row.start_at, "end": row.end_at, "cancelled": cancelled}
+    )
+    for floor in session.scalars(select(Floor.slug).where(Floor.property_id == prop.id)):
+        enqueue_command(session, site=prop.slug, floor=floor, type="facility.slot", data=data)
 
 
 def bookings_of(session: Session, *, site: str, day: date) -> list[tuple[FacilityBooking, Facility]]:
@@ -217,6 +242,7 @@ def cancel(session: Session, *, site: str, booking_id: str) -> FacilityBooking:
     if row.status != "booked":
         raise OperationConflict("this booking is already cancelled")
     row.status = "cancelled"
+    _send_slot(session, prop, place, row, cancelled=True)
     for floor in session.scalars(select(Floor.slug).where(Floor.property_id == prop.id)):
         enqueue_command(
             session,

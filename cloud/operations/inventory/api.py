@@ -20,8 +20,12 @@ from cloud.operations.schemas import ID, SLUG, ItemBody, MoveInBody, StoreBody, 
 router = APIRouter(prefix="/api/v1/properties/{site}", tags=["inventory"])
 Site = Annotated[str, Path(pattern=SLUG)]
 AnId = Annotated[str, Path(pattern=ID)]
-Store = Annotated[Principal, require_role(Role.HOUSEKEEPING, Role.MANAGER, Role.CHAIN_ADMIN, Role.FRONT_DESK)]
-Manager = Annotated[Principal, require_role(Role.MANAGER, Role.CHAIN_ADMIN)]
+Store = Annotated[
+    Principal,
+    require_role(Role.HOUSEKEEPING, Role.STOREKEEPER, Role.MANAGER, Role.CHAIN_ADMIN, Role.FRONT_DESK),
+]
+# Who sets up the store: suppliers, store rooms, items (the storekeeper and the managers).
+Manager = Annotated[Principal, require_role(Role.STOREKEEPER, Role.MANAGER, Role.CHAIN_ADMIN)]
 
 
 def item_json(item: Item, store: StoreRoom | None = None, on_order: int | None = None) -> dict[str, Any]:

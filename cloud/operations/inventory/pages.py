@@ -25,7 +25,10 @@ from cloud.operations.requests.service import property_of
 from cloud.operations.schemas import ID, SLUG
 
 router = APIRouter(prefix="/operations/inventory", include_in_schema=False)
-Store = Annotated[Principal, require_role(Role.HOUSEKEEPING, Role.MANAGER, Role.CHAIN_ADMIN, Role.FRONT_DESK)]
+Store = Annotated[
+    Principal,
+    require_role(Role.HOUSEKEEPING, Role.STOREKEEPER, Role.MANAGER, Role.CHAIN_ADMIN, Role.FRONT_DESK),
+]
 Site = Annotated[str, Path(pattern=SLUG)]
 AnId = Annotated[str, Path(pattern=ID)]
 KINDS = {

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query
 
 from cloud.auth.audit import audit
 from cloud.auth.deps import require_role
-from cloud.auth.roles import ALL_ROLES, Principal, Role
+from cloud.auth.roles import HOUSE_ROLES, Principal, Role
 from cloud.auth.scope import SiteScopeDep
 from cloud.core.deps import ClockDep, ServicesDep, SessionsDep
 from cloud.operations.requests import service
@@ -19,7 +19,7 @@ from cloud.operations.schemas import ID, SLUG, Department, MoveBody, RequestBody
 router = APIRouter(prefix="/api/v1/properties/{site}", tags=["service requests"])
 Site = Annotated[str, Path(pattern=SLUG)]
 RequestId = Annotated[str, Path(pattern=ID)]
-Staff = Annotated[Principal, require_role(*ALL_ROLES)]
+Staff = Annotated[Principal, require_role(*HOUSE_ROLES)]
 Desk = Annotated[Principal, require_role(Role.FRONT_DESK, Role.MANAGER, Role.CHAIN_ADMIN)]
 Manager = Annotated[Principal, require_role(Role.MANAGER, Role.CHAIN_ADMIN)]
 

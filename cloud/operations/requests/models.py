@@ -76,3 +76,14 @@ class ServiceRequest(Base):
         CheckConstraint("quantity BETWEEN 1 AND 99", name="quantity"),
         Index("ix_ops_service_requests_board", "property_id", "department", "state"),
     )
+
+
+class ChatLink(Base):
+    """A guest's chat (Telegram) tied to their in-house stay once they shared their own phone number."""
+
+    __tablename__ = "ops_chat_links"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reservation_id: Mapped[str] = mapped_column(ForeignKey("reservations.id"))
+    linked_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from cloud.auth.audit import audit
 from cloud.auth.deps import require_role
-from cloud.auth.roles import ALL_ROLES, Principal, Role
+from cloud.auth.roles import HOUSE_ROLES, Principal, Role
 from cloud.auth.scope import SiteScopeDep
 from cloud.core.deps import ClockDep, DbSession, ServicesDep
 from cloud.core.errors import DomainError
@@ -23,7 +23,7 @@ from cloud.operations.requests.lifecycle import DEPARTMENTS, Move
 from cloud.operations.schemas import ID, SLUG
 
 router = APIRouter(prefix="/operations/requests", include_in_schema=False)
-Staff = Annotated[Principal, require_role(*ALL_ROLES)]
+Staff = Annotated[Principal, require_role(*HOUSE_ROLES)]
 Desk = Annotated[Principal, require_role(Role.FRONT_DESK, Role.MANAGER, Role.CHAIN_ADMIN)]
 Site = Annotated[str, Path(pattern=SLUG)]
 DEPARTMENT_NAMES = {

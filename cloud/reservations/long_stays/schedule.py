@@ -65,3 +65,34 @@ def service_days(stay: Stay, weekdays: frozenset[int], *, start: date, until: da
         if day.weekday() in weekdays:
             yield day
         day += timedelta(days=1)
+
+
+WEEK = 7
+
+
+def weekly_schedule(stay: Stay, *, weekly_minor: int) -> list[Charge]:
+    """One charge per week from arrival, due at its start; a last short week is prorated by nights
+    (rounded half up)."""
+    charges = []
+    start = stay.arrival
+    while start < stay.departure:
+        end = min(start + timedelta(days=WEEK), stay.departure)
+        nights = (end - start).days
+        amount = weekly_minor if nights == WEEK else (weekly_minor * nights + WEEK // 2) // WEEK
+        charges.append(Charge(start, start, end, amount))
+        start = end
+    return charges
+
+
+def cycle_schedule(stay: Stay, *, cycle: str, rate_minor: int, billing_day: int) -> list[Charge]:
+    """The contract's charges for the stay: ``monthly`` on the billing day, or ``weekly`` from arrival."""
+    if cycle == "weekly":
+        return weekly_schedule(stay, weekly_minor=rate_minor)
+    if cycle == "monthly":
+        return schedule(stay, billing_day=billing_day, monthly_minor=rate_minor)
+    raise ValueError(f"the billing cycle is monthly or weekly, not {cycle!r}")
+
+
+def services_in(period_start: date, period_end: date, weekdays: frozenset[int], *, stay: Stay) -> int:
+    """How many service days fall in the period (the stay's arrival and departure days excluded)."""
+    return sum(1 for _ in service_days(stay, weekdays, start=period_start, until=period_end))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -12,7 +12,7 @@ from cloud.board.models import RoomStatus
 from cloud.catalog.models import Floor, Property, Room
 from cloud.core.nights import Stay, local_instant, local_time, local_today
 from cloud.reservations.errors import InvalidRequest, RoomUnavailable, TooEarly, WrongState
-from cloud.reservations.models import Reservation, ReservationNight
+from cloud.reservations.models import Reservation, ReservationNight, RoomAllocation
 from cloud.reservations.sales import allocation, inventory
 from cloud.reservations.stays import credentials, rooms
 from cloud.reservations.stays.credentials import SYSTEM, Actor, CredentialIssuer
@@ -93,6 +93,53 @@ def check_out(
     if history is not None:
         history.record(session, res)
     return res
+
+
+def change_departure(
+    session: Session,
+    res: Reservation,
+    *,
+    departure: date,
+    issuer: CredentialIssuer | None = None,
+    now: datetime | None = None,
+) -> None:
+    """A long stay's end moved (notice given, or a renewal): nights after the new end go back on sale;
+    nights added are held for the stay's last room through the same inventory and allocation rules as
+    a booking, so a night already sold is refused (SoldOut / RoomUnavailable) and nothing changes.
+    An in-house stay's cards are re-issued to the new checkout (as a late checkout does), given
+    ``issuer``."""
+    if res.status not in ("booked", "checked_in"):
+        raise WrongState(f"a {res.status} reservation cannot change its departure")
+    if departure <= res.arrival:
+        raise InvalidRequest("the stay ends after it starts")
+    if departure < res.departure:
+        _free_rest(session, res, Stay(departure, res.departure))
+    elif departure > res.departure:
+        more = Stay(res.departure, departure)
+        last = session.scalars(
+            select(RoomAllocation)
+            .where(RoomAllocation.reservation_id == res.id)
+            .order_by(RoomAllocation.start_night.desc())
+        ).first()
+        inventory.hold(session, type_id=res.inventory_type_id, stay=more)
+        if last is not None:
+            allocation.allocate(session, room_id=last.room_id, stay=more, reservation_id=res.id)
+        res.departure = departure
+    prop = session.get(Property, res.property_id)
+    assert prop is not None
+    res.checkout_due_at = local_instant(res.departure, prop.checkout_at, prop.timezone)
+    if res.status == "checked_in" and issuer is not None and now is not None:
+        last = allocation.stay_allocations(session, res.id)[-1]
+        credentials.issue_for_room(
+            session,
+            issuer,
+            res=res,
+            room_id=last.room_id,
+            valid_from=now,
+            valid_until=res.checkout_due_at,
+            now=now,
+            companions=True,
+        )
 
 
 def _free_rest(session: Session, res: Reservation, rest: Stay) -> None:

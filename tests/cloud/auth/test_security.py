@@ -17,7 +17,7 @@ from tests.cloud.auth.portal_app import PASSWORD, PortalApp, csrf_of
 
 # Provider webhooks are public and authenticated by their signature or verify token instead.
 WEBHOOKS = {"/api/v1/payments/stripe/webhook", "/api/v1/notify/whatsapp/webhook",
-            "/api/v1/guest/payments/stripe/webhook"}
+            "/api/v1/notify/telegram/webhook", "/api/v1/guest/payments/stripe/webhook"}
 # A channel's own calls and feeds: its secret (Bearer, or in the feed URL) admits it, not staff.
 CHANNELS = {"/api/v1/channels/ota/reservations", "/channels/ical/{secret}/types/{room_code}.ics",
             "/channels/ical/{secret}/rooms/{slug}.ics"}

@@ -18,12 +18,15 @@ from cloud.catalog.models import Property
 from cloud.commands.models import Command
 from cloud.keys.commands import b64url
 from cloud.keys.storage import KeyDirectory
+from cloud.reservations.models import StayCredential
+from edge.access.commands import apply_command
 from edge.access.decision import Reason, decide
 from edge.access.hours import OpeningHours
 from edge.access.memory import MemoryAccessState
 from edge.access.ports import PublicKey
 from edge.access.scope import Door
 from edge.clock import TimeReading
+from mqtt.access_messages import FacilitySlot
 from mqtt.keycard import Area
 from tests.cloud.operations.conftest import NOW, book_and_check_in
 
@@ -190,3 +193,54 @@ def test_an_in_house_guest_books_from_the_phone_page_and_a_closed_hour_is_refuse
         f"/guest/hotel/stay/{ref}/facilities?lang=es", data={**slot, "start": "22:00", "end": "23:00"}
     )
     assert closed.status_code == 422 and "fuera del horario" in closed.text
+
+
+def _stay_card(sessions: sessionmaker[Session], stay: str) -> bytes:
+    """The stay's own keycard, as check-in sent it to the floor (``credential.upsert``)."""
+    with sessions() as s:
+        ids = set(s.scalars(select(StayCredential.id).where(StayCredential.reservation_id == stay)))
+        upserts = [c for c in s.scalars(select(Command).where(Command.type == "credential.upsert"))
+                   if c.data.get("credential_id") in ids]
+    assert upserts, "check-in sends the stay's card to its floor"
+    card = str(upserts[0].data["card"])
+    return base64.urlsafe_b64decode(card + "=" * (-len(card) % 4))
+
+
+def _deliver_slots(sessions: sessionmaker[Session], state: MemoryAccessState, booking_id: str) -> int:
+    """Apply the booking's ``facility.slot`` commands through the gateway's own command handler."""
+    with sessions() as s:
+        commands = [c for c in s.scalars(select(Command).where(Command.type == "facility.slot").order_by(
+            Command.created_at)) if c.data.get("booking_id") == booking_id]
+    for c in commands:
+        outcome = apply_command(c.id, c.type, data=FacilitySlot.model_validate(c.data), state=state, now=NOW)
+        assert outcome.ok, outcome.error
+    return len(commands)
+
+
+def test_the_stays_own_card_opens_a_pool_that_opens_by_booking_only_within_its_slot(
+    manager: TestClient, stay: str, sessions: sessionmaker[Session], keys_dir: Path
+) -> None:
+    mine = book_and_check_in(manager, email=None)
+    card, other = _stay_card(sessions, mine), _stay_card(sessions, stay)
+    state, site, zone = _gateway(sessions, keys_dir)
+    pool = Door(site=site, floor=0, area=Area.POOL, by_booking=True)
+    hours = OpeningHours.parse("07:00-22:00", zone)
+
+    def tap(hh: int, mm: int, data: bytes = card) -> Reason:
+        at = datetime.combine(date(2027, 3, 1), time(hh, mm), zone)
+        reading = TimeReading(at=at, trusted=True, not_before=None, offset_s=0.0)
+        return decide(data, door=pool, time=reading, state=state, hours=hours).reason
+
+    assert tap(17, 0) is Reason.NOT_BOOKED  # open, but nothing booked: the card's pool bit is not enough
+    r = _book(manager, mine, "pool", "17:00", "18:00")
+    assert r.status_code == 201, r.text
+    assert _deliver_slots(sessions, state, r.json()["id"]) >= 1  # every floor hears of it
+    assert tap(17, 0) is Reason.GRANTED
+    assert tap(17, 59) is Reason.GRANTED
+    assert tap(18, 1) is Reason.NOT_BOOKED
+    assert tap(16, 30) is Reason.NOT_BOOKED
+    assert tap(17, 30, other) is Reason.NOT_BOOKED  # another stay's card, the same hour
+    assert tap(22, 30) is Reason.OUTSIDE_HOURS
+    assert manager.post(f"{BASE}/facility-bookings/{r.json()['id']}/cancel").status_code == 200
+    _deliver_slots(sessions, state, r.json()["id"])
+    assert tap(17, 30) is Reason.NOT_BOOKED

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
-from sqlalchemy import inspect
+from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from cloud.core.migrate import alembic_config
 from tests.support.db import migrated_engine
@@ -23,6 +25,11 @@ OURS = {
     "housekeeping_roster",
     "ops_staff_cards",
     "ops_staff_punches",
+    "ops_contract_terms",
+    "ops_contract_bills",
+    "ops_meter_readings",
+    "ops_parcels",
+    "ops_chat_links",
 }
 
 
@@ -38,5 +45,42 @@ def test_the_operations_branch_goes_down_and_up_again(db_url: str) -> None:
         assert not tables & OURS and {"reservations", "reports_expenses", "billing_folios"} <= tables
         command.upgrade(config, "heads")
         assert set(inspect(engine).get_table_names()) >= OURS
+    finally:
+        engine.dispose()
+
+
+def _add_user(engine: Engine, role: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO property_scopes (site, chain, name, time_zone, currency)"
+                " VALUES ('mig', 'c', 'M', 'UTC', 'EUR') ON CONFLICT DO NOTHING"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO staff_users (id, username, display_name, password_hash, role, chain, site,"
+                " active, failures, created_at) VALUES (:id, :id, 'x', 'x', :role, 'c', 'mig', true, 0,"
+                " CURRENT_TIMESTAMP)"
+            ),
+            {"id": f"u-{role}", "role": role},
+        )
+
+
+def test_the_house_roles_come_and_go_with_their_migration(db_url: str) -> None:
+    engine = migrated_engine(db_url)
+    try:
+        config = alembic_config(engine)
+        command.downgrade(config, "operations_0005")
+        engine.dispose()  # SQLite: a fresh connection reads the rewritten schema
+        with pytest.raises(IntegrityError):
+            _add_user(engine, "storekeeper")
+        _add_user(engine, "manager")
+        command.upgrade(config, "heads")
+        engine.dispose()
+        _add_user(engine, "storekeeper")
+        _add_user(engine, "spa")
+        with pytest.raises(IntegrityError):
+            _add_user(engine, "cook")
     finally:
         engine.dispose()

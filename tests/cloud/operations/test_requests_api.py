@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from cloud.auth.models import StaffUser
 from cloud.notify.models import OutboxMessage
+from cloud.notify.settings import NotifySettings
 from cloud.operations.requests.sweeper import LateRequestSweeper
 from tests.cloud.operations.conftest import Clock, book_and_check_in
 
@@ -77,14 +79,26 @@ def test_the_board_lists_a_department_and_the_sweeper_escalates_late_requests(
     board = manager.get(f"{BASE}/service-requests", params={"department": "housekeeping"}).json()
     assert [b["id"] for b in board] == [req] and board[0]["escalated"] is False
     assert manager.get(f"{BASE}/service-requests", params={"department": "food"}).json() == []
+    with sessions.begin() as s:
+        mine = StaffUser.username == "manager-hotel"
+        s.execute(update(StaffUser).where(mine).values(email="boss@hotel.test"))
+    notify = NotifySettings(telegram_housekeeping_chats={"hotel/*": "-100777"}, notify_staff_language="es")
     clock.now += timedelta(minutes=31)
     try:
-        assert LateRequestSweeper(sessions, clock=clock).run_once() >= 1
-        assert LateRequestSweeper(sessions, clock=clock).run_once() == 0  # once only
+        assert LateRequestSweeper(sessions, clock=clock, notify=notify).run_once() >= 1
+        assert LateRequestSweeper(sessions, clock=clock, notify=notify).run_once() == 0  # once only
     finally:
         clock.now -= timedelta(minutes=31)
+    with sessions() as s:
+        late = OutboxMessage.dedupe_key.like(f"request-late:{req}:%")
+        told = list(s.scalars(select(OutboxMessage).where(late)))
+    assert sorted((m.channel, m.recipient) for m in told) == [("email", "boss@hotel.test"),
+                                                            ("telegram", "-100777")]
+    assert all("102" in m.payload["text"] and "towels es" in m.payload["text"] for m in told), told
     board = manager.get(f"{BASE}/service-requests", params={"department": "housekeeping"}).json()
     assert board[0]["escalated"] is True
+    page = manager.get("/operations/requests", params={"department": "housekeeping"}).text
+    assert "Escalated at" in page
     assert manager.post(f"{BASE}/service-requests/{req}/cancel").json()["state"] == "cancelled"
     assert manager.get(f"{BASE}/service-requests", params={"department": "housekeeping"}).json() == []
 

@@ -1,0 +1,1 @@
+"""Long stays billed by contract: terms, bills per cycle, meter readings, parcels."""
