@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from psycopg.types.json import Jsonb
 from sqlalchemy import insert as sql_insert
 from sqlalchemy import text, update
 from sqlalchemy.orm import Session
@@ -95,7 +94,7 @@ _NAMES = (
     "guest_name_words", "guest_email_bidx", "guest_phone_bidx",
 )  # fmt: skip
 # attributes whose column has another name and seals what it is given (see cloud.guests.sealed)
-_SEALED = ("guest_name", "guest_email", "guest_phone",
+_SEALED = ("guest_name", "guest_email", "guest_phone", "preferences", "notes",
            "guest_name_words", "guest_email_bidx", "guest_phone_bidx")
 _COLUMNS = {name: Reservation.__mapper__.columns[name] for name in _NAMES}
 _SEALERS: dict[str, Any] = {name: _COLUMNS[name].type for name in _SEALED}
@@ -229,7 +228,6 @@ class Sale:
         dialect = self.session.get_bind().dialect
         for name in _SEALED:  # psycopg's own statement: seal as the column type would
             params[name] = _SEALERS[name].process_bind_param(params[name], dialect)
-        params["preferences"] = Jsonb(res.preferences)
         params["nights"] = [n for n, _a in nights]
         params["amounts"] = [a for _n, a in nights]
         params["room_id"] = rooms[0] if rooms else None
