@@ -3,9 +3,9 @@ registered into the contract at import. Credential upsert/revoke live in ``mqtt.
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
-from mqtt.messages import Data, register_command
+from mqtt.messages import Data, Instant, register_command
 
 B64URL = r"^[A-Za-z0-9_-]+={0,2}$"
 
@@ -15,7 +15,7 @@ class KeyUpsert(Data):
 
     key_id: int = Field(ge=0, le=0xFFFF)
     public_key: str = Field(min_length=43, max_length=44, pattern=B64URL)
-    retired_at: AwareDatetime | None = None
+    retired_at: Instant | None = None
 
 
 class KeyDelegate(Data):
@@ -27,8 +27,8 @@ class KeyDelegate(Data):
     site: int = Field(ge=0, le=0xFFFF)
     holder: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
     public_key: str = Field(min_length=43, max_length=44, pattern=B64URL)
-    valid_from: AwareDatetime
-    valid_until: AwareDatetime
+    valid_from: Instant
+    valid_until: Instant
     signature: str = Field(min_length=86, max_length=88, pattern=B64URL)
 
 
@@ -36,7 +36,7 @@ class KeyRetire(Data):
     """From ``at`` on, cards signed with this key are refused."""
 
     key_id: int = Field(ge=0, le=0xFFFF)
-    at: AwareDatetime
+    at: Instant
 
 
 register_command("key.upsert", KeyUpsert)

@@ -8,12 +8,11 @@ import, like the access commands.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Literal
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
-from mqtt.messages import Data, register_command, register_event
+from mqtt.messages import Data, Day, Instant, register_command, register_event
 
 Id = str
 _ID = Field(pattern=r"^[0-9A-Za-z_-]{1,64}$")
@@ -24,7 +23,7 @@ Currency = Field(pattern=r"^[A-Z]{3}$")
 class NodeOperation(Data):
     """Base of every node operation: when, by whom, on which reservation."""
 
-    at: AwareDatetime
+    at: Instant
     staff: str = Field(default="", max_length=64)
     reservation_id: Id = _ID
 
@@ -36,8 +35,8 @@ class CheckIn(NodeOperation):
     walk_in: bool = False
     room: str = _SLUG
     room_type: str = _SLUG
-    arrival: date
-    departure: date
+    arrival: Day
+    departure: Day
     rate_minor: int = Field(ge=0)
     currency: str = Currency
     guest_sealed: str = Field(default="", max_length=4096)
@@ -52,7 +51,7 @@ class CheckIn(NodeOperation):
 class RoomMove(NodeOperation):
     from_room: str = _SLUG
     to_room: str = _SLUG
-    from_night: date
+    from_night: Day
 
 
 class ChargePosted(NodeOperation):
@@ -87,7 +86,7 @@ class CardEncoded(NodeOperation):
     credential_id: str = Field(pattern=r"^[0-9a-f]{16}$")
     key_id: int = Field(ge=0xF000, le=0xFFFF)
     room: str = _SLUG
-    valid_until: AwareDatetime
+    valid_until: Instant
 
 
 OPERATIONS: dict[str, type[NodeOperation]] = {
@@ -130,8 +129,8 @@ class ReplicaStay(Data):
     status: Literal["booked", "checked_in"]
     room_type: str = _SLUG
     room: str = Field(default="", pattern=r"^([a-z0-9][a-z0-9-]{0,62})?$")
-    arrival: date
-    departure: date
+    arrival: Day
+    departure: Day
     rate_minor: int | None = Field(default=None, ge=0)
     currency: str = Currency
     guest_sealed: str = Field(default="", max_length=4096)
@@ -146,8 +145,8 @@ class NodeReplica(Data):
     """The cloud to a node: what the desk needs from ``first_night`` for ``days`` nights, as of
     ``as_of`` (the whole picture: it replaces the previous one)."""
 
-    as_of: AwareDatetime
-    first_night: date
+    as_of: Instant
+    first_night: Day
     days: int = Field(ge=1, le=60)
     invoice_series: str = Field(default="", pattern=r"^([A-Z0-9][A-Z0-9-]{0,31})?$")
     rooms: list[ReplicaRoom] = Field(default_factory=list, max_length=5000)
