@@ -9,12 +9,7 @@ adapter in ``edge/link.py``), and time is injected.
   ``batch_events`` events (``mqtt.batch``) when that many are waiting, one when one is.
 - A PUBACK forgets nothing: a row stays until the cloud confirms it (``events.stored``
   deletes it from the rows). A row sent more than ``resend_after_s`` ago and still there is
-  sent again; while nothing is confirmed that wait doubles, up to ``MAX_BACKOFF`` times, and
-  each resend round sends only the oldest message's worth (a probe): the broker keeps what it
-  acknowledged for the cloud's session, so resending the whole backlog into a cloud outage only
-  queues duplicates the cloud must read through when it returns (a ten-minute cut of the cloud
-  once took 49 s to drain, mostly duplicates). When the cloud confirms again after such a spell,
-  resends wait ``DRAIN_GRACE`` resend periods, while the broker hands over what it kept.
+  sent again; while nothing is confirmed that wait doubles, up to ``MAX_BACKOFF`` times.
 - A new session (``restart``) replays everything still unconfirmed from the start.
 """
 
@@ -30,7 +25,6 @@ from mqtt.batch import HEAD_ROOM, MAX_EVENTS, item_size
 from mqtt.envelope import MAX_PAYLOAD_BYTES
 
 MAX_BACKOFF = 32  # resend_after_s x 32 at most between resends of unconfirmed events
-DRAIN_GRACE = 2  # resend periods without resends once the cloud confirms again after an outage
 READ_MAX = 4000  # rows read from the outbox per pump, at most
 BATCH_BYTES = MAX_PAYLOAD_BYTES - HEAD_ROOM
 
@@ -144,11 +138,7 @@ class OutboxRelay:
         self._inflight.pop(message_id, None)
 
     def confirmed(self) -> None:
-        """The cloud confirmed stored events: resends go back to the normal pace (after a grace
-        for the broker to hand over what it kept, when the cloud had been silent)."""
-        if not self._confirmed_since_resend and self._backoff > 1:
-            self._stale_check_at = self._monotonic() + self._resend_after_s * DRAIN_GRACE
-            self._backoff = 1
+        """The cloud confirmed stored events: resends go back to the normal pace."""
         self._confirmed_since_resend = True
 
     def pump(self) -> bool:
@@ -192,8 +182,6 @@ class OutboxRelay:
             return []
         self._stale_check_at = now + self.poll_interval_s
         sent_before = self._wall() - self._resend_after_s * self._backoff
-        if not self._confirmed_since_resend:
-            limit = min(limit, self._batch_events)  # the cloud is silent: a probe, not the backlog
         return self._rows.stale(sent_before=sent_before, up_to_seq=self._cursor, limit=limit,
                                 with_data=False)
 
