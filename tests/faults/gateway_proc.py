@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import threading
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import IO, Any
