@@ -115,7 +115,8 @@ def _surveys(upgrade: bool) -> None:
     t = sa.table("loyalty_surveys", sa.column("id"), sa.column("comment_enc"))
     update = sa.update(t).where(t.c.id == sa.bindparam("_key")).values(comment_enc=sa.bindparam("_c"))
     for batch in _batches("loyalty_surveys", {"comment_enc": sa.Text()}):
-        rows = [{"_key": r[0], "_c": convert(r[1:], r[0])} for r in batch if r[1] is not None]
+        found: list[tuple[Any, ...]] = [tuple(r) for r in batch]
+        rows = [{"_key": r[0], "_c": convert(r[1:], r[0])} for r in found if r[1] is not None]
         if rows:
             op.get_bind().execute(update, rows)
 
@@ -156,8 +157,8 @@ def _contacts(upgrade: bool) -> None:
     )
     merged: dict[tuple[str, str], dict[str, Any]] = {}
     for channel, address, opted_out, last_inbound_at, updated_at in op.get_bind().execute(sa.select(source)):
-        plain = address if upgrade else sealer.process_result_value(address, dialect)
-        key = (channel, normalize_address(plain) if upgrade else plain)
+        plain = str(address if upgrade else sealer.process_result_value(address, dialect) or "")
+        key = (str(channel), normalize_address(plain) if upgrade else plain)
         if not key[1]:
             continue  # an address with neither @ nor a digit cannot be keyed; it reaches no one
         row = {"channel": channel, "opted_out": bool(opted_out), "last_inbound_at": last_inbound_at,
