@@ -114,13 +114,13 @@ INSERT INTO room_allocations (room_id, reservation_id, kind, start_night, end_ni
 SELECT %(room_id)s::int, res.id, 'stay', %(arrival)s, %(departure)s, '' FROM res
 WHERE %(room_id)s::int IS NOT NULL
 ON CONFLICT DO NOTHING
-RETURNING room_id
+RETURNING room_id, id
 """
 _ALLOCATE = """
 INSERT INTO room_allocations (room_id, reservation_id, kind, start_night, end_night, note)
 VALUES (%(room_id)s, %(reservation_id)s, 'stay', %(arrival)s, %(departure)s, '')
 ON CONFLICT DO NOTHING
-RETURNING room_id
+RETURNING room_id, id
 """
 _STAMP = "SELECT stamp FROM catalog_stamp WHERE id = 1"
 
@@ -231,12 +231,17 @@ class Sale:
         params["nights"] = [n for n, _a in nights]
         params["amounts"] = [a for _n, a in nights]
         params["room_id"] = rooms[0] if rooms else None
-        if self.raw.execute(_INSERT, params).fetchone() is not None:
+        stay = Stay(res.arrival, res.departure)
+        if (row := self.raw.execute(_INSERT, params).fetchone()) is not None:
+            allocation.held(self.session, allocation_id=row[1], room_id=row[0], reservation_id=res.id,
+                            stay=stay)
             return rooms[0]
         for room_id in rooms[1:]:
             params = {"room_id": room_id, "reservation_id": res.id, "arrival": res.arrival}
             params["departure"] = res.departure
-            if self.raw.execute(_ALLOCATE, params).fetchone() is not None:
+            if (row := self.raw.execute(_ALLOCATE, params).fetchone()) is not None:
+                allocation.held(self.session, allocation_id=row[1], room_id=row[0], reservation_id=res.id,
+                                stay=stay)
                 return room_id
         return None
 
