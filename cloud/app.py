@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from cloud.api import wiring as api
 from cloud.auth import wiring as auth
 from cloud.auth.audit_seal import AuditSealer
+from cloud.auth.signin_purge import SigninAddressPurge
 from cloud.billing import wiring as billing
 from cloud.billing.context import build_context as build_billing
 from cloud.billing.guest_messages import run_reminders
@@ -110,6 +111,8 @@ def build_services(settings: Settings, *, clock: Clock = utcnow,
     # checkouts at the hour, block releases, service tasks; the message outbox and reminders
     services.workers.append(StayClock(sessions, history=history, ledger=ledger))
     services.workers.append(AuditSealer(sessions))  # committed audit entries take their place in the chain
+    services.workers.append(SigninAddressPurge(  # addresses of failed sign-ins, once they count for nothing
+        sessions, clock=clock, window=timedelta(minutes=settings.auth.lockout_window_minutes)))
     services.workers.append(notify.build_loop(sessions, settings.notify, reminders=partial(
         run_reminders, billing=settings.billing, notify=settings.notify)))
     services.channels = build_channels(sessions, settings.channels, clock=clock, ledger=ledger)

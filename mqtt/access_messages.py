@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
-from mqtt.messages import Data, register_command
+from mqtt.messages import Data, Instant, register_command
 
 B64URL = r"^[A-Za-z0-9_-]+={0,2}$"
 
@@ -17,7 +17,7 @@ class KeyUpsert(Data):
 
     key_id: int = Field(ge=0, le=0xFFFF)
     public_key: str = Field(min_length=43, max_length=44, pattern=B64URL)
-    retired_at: AwareDatetime | None = None
+    retired_at: Instant | None = None
 
 
 class KeyDelegate(Data):
@@ -29,8 +29,8 @@ class KeyDelegate(Data):
     site: int = Field(ge=0, le=0xFFFF)
     holder: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
     public_key: str = Field(min_length=43, max_length=44, pattern=B64URL)
-    valid_from: AwareDatetime
-    valid_until: AwareDatetime
+    valid_from: Instant
+    valid_until: Instant
     signature: str = Field(min_length=86, max_length=88, pattern=B64URL)
 
 
@@ -38,7 +38,7 @@ class KeyRetire(Data):
     """From ``at`` on, cards signed with this key are refused."""
 
     key_id: int = Field(ge=0, le=0xFFFF)
-    at: AwareDatetime
+    at: Instant
 
 
 class FacilitySlot(Data):
@@ -50,8 +50,8 @@ class FacilitySlot(Data):
     area: Literal["pool", "gym", "spa", "lounge", "business_centre"]
     floor: int = Field(ge=0, le=254)
     room: int = Field(ge=1, le=0xFFFF)
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Instant
+    end: Instant
     cancelled: bool = False
 
     @model_validator(mode="after")

@@ -6,9 +6,10 @@ unknown keys are ignored, so either side can add fields without breaking the oth
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import date
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, Strict
 
 from mqtt.topics import Kind
 
@@ -16,8 +17,17 @@ Slug = str
 ShortText = str
 
 
+# Instants and days arrive as JSON text (RFC 3339): parsed from it, while every other field of a
+# message must already have its JSON type.
+Instant = Annotated[AwareDatetime, Strict(False)]
+Day = Annotated[date, Strict(False)]
+
+
 class Data(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    """Strict: a number, a flag or a list sent as text (``"seconds": "5"``) is refused, not
+    coerced; hostile input meets no guessing. Unknown keys are ignored."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, strict=True)
 
 
 # --- status (retained, also the last will) -------------------------------------------------
@@ -26,7 +36,7 @@ class Data(BaseModel):
 class GatewayStatus(Data):
     state: Literal["online", "offline"]
     version: str = Field(default="", max_length=64)
-    time: AwareDatetime | None = None
+    time: Instant | None = None
     clock_offset_s: float | None = None
     rooms: int | None = Field(default=None, ge=0)
 
@@ -35,7 +45,7 @@ class GatewayStatus(Data):
 
 
 class LastAccess(Data):
-    at: AwareDatetime
+    at: Instant
     granted: bool
     credential_id: str | None = Field(default=None, max_length=64)
     reason: str = Field(default="", max_length=64)
@@ -50,7 +60,7 @@ class RoomState(Data):
     dnd: bool = False
     housekeeping: Literal["clean", "dirty", "inspected", "in_progress", "out_of_order"] = "clean"
     last_access: LastAccess | None = None
-    updated_at: AwareDatetime | None = None
+    updated_at: Instant | None = None
 
 
 # --- telemetry (QoS 0) ---------------------------------------------------------------------
@@ -67,7 +77,7 @@ class Telemetry(Data):
 class TelemetrySample(Data):
     """One reading at its own time, for batched or downsampled telemetry sent late."""
 
-    at: AwareDatetime
+    at: Instant
     readings: dict[str, Reading] = Field(max_length=64)
 
 
@@ -168,17 +178,17 @@ class CredentialUpsert(Data):
     credential_id: str = Field(max_length=64)
     card: str = Field(default="", max_length=512, description="base64url card bytes")
     rooms: list[Slug] = Field(default_factory=list, max_length=64)
-    valid_until: AwareDatetime | None = None
+    valid_until: Instant | None = None
 
 
 class CredentialRevoke(Data):
     credential_id: str = Field(max_length=64)
-    until: AwareDatetime | None = None
+    until: Instant | None = None
 
 
 class RoomSettings(Data):
     room: Slug = Field(pattern=r"^[a-z0-9-]{1,63}$")
-    checkout_at: AwareDatetime | None = None
+    checkout_at: Instant | None = None
     housekeeping: Literal["clean", "dirty", "inspected", "in_progress", "out_of_order"] | None = None
     occupied: bool | None = None
 

@@ -8,12 +8,11 @@ import, like the access commands.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
-from mqtt.messages import Data, register_command, register_event
+from mqtt.messages import Data, Day, Instant, register_command, register_event
 
 Id = str
 _ID = Field(pattern=r"^[0-9A-Za-z_-]{1,64}$")
@@ -25,7 +24,7 @@ Key = Annotated[str, Field(pattern=r"^[0-9A-Za-z_-]{1,64}$")]  # an id in a list
 class NodeOperation(Data):
     """Base of every node operation: when, by whom, on which reservation."""
 
-    at: AwareDatetime
+    at: Instant
     staff: str = Field(default="", max_length=64)
     reservation_id: Id = _ID
 
@@ -37,8 +36,8 @@ class CheckIn(NodeOperation):
     walk_in: bool = False
     room: str = _SLUG
     room_type: str = _SLUG
-    arrival: date
-    departure: date
+    arrival: Day
+    departure: Day
     rate_minor: int = Field(ge=0)
     currency: str = Currency
     guest_sealed: str = Field(default="", max_length=4096)
@@ -53,7 +52,7 @@ class CheckIn(NodeOperation):
 class RoomMove(NodeOperation):
     from_room: str = _SLUG
     to_room: str = _SLUG
-    from_night: date
+    from_night: Day
 
 
 class ChargePosted(NodeOperation):
@@ -88,7 +87,7 @@ class CardEncoded(NodeOperation):
     credential_id: str = Field(pattern=r"^[0-9a-f]{16}$")
     key_id: int = Field(ge=0xF000, le=0xFFFF)
     room: str = _SLUG
-    valid_until: AwareDatetime
+    valid_until: Instant
 
 
 OPERATIONS: dict[str, type[NodeOperation]] = {
@@ -131,8 +130,8 @@ class ReplicaStay(Data):
     status: Literal["booked", "checked_in"]
     room_type: str = _SLUG
     room: str = Field(default="", pattern=r"^([a-z0-9][a-z0-9-]{0,62})?$")
-    arrival: date
-    departure: date
+    arrival: Day
+    departure: Day
     rate_minor: int | None = Field(default=None, ge=0)
     currency: str = Currency
     guest_sealed: str = Field(default="", max_length=4096)
@@ -172,7 +171,7 @@ class ReplicaCard(Data):
     credential_id: Id = _ID
     reservation_id: Id = _ID
     room: str = _SLUG
-    valid_until: AwareDatetime
+    valid_until: Instant
 
 
 SEAL_KEY = r"^([A-Za-z0-9_-]{43})?$"  # an X25519 public key, base64url without padding
@@ -183,8 +182,8 @@ class NodeReplica(Data):
     ``as_of`` (the whole picture: it replaces the previous one). ``version`` numbers the
     pictures a node was sent; a ``node.replica_delta`` names the version it applies to."""
 
-    as_of: AwareDatetime
-    first_night: date
+    as_of: Instant
+    first_night: Day
     days: int = Field(ge=1, le=60)
     version: int = Field(default=0, ge=0)
     invoice_series: str = Field(default="", pattern=r"^([A-Z0-9][A-Z0-9-]{0,31})?$")
@@ -204,8 +203,8 @@ class NodeReplicaDelta(Data):
 
     base: int = Field(ge=1)
     version: int = Field(ge=2)
-    as_of: AwareDatetime
-    first_night: date
+    as_of: Instant
+    first_night: Day
     days: int = Field(ge=1, le=60)
     invoice_series: str | None = Field(default=None, pattern=r"^([A-Z0-9][A-Z0-9-]{0,31})?$")
     seal_key: str | None = Field(default=None, pattern=SEAL_KEY)

@@ -8,7 +8,9 @@ On the gateway or desk machine: ``cert-request`` makes its key (it never leaves)
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -63,11 +65,16 @@ def add_arguments(prov_sub: Any, broker: argparse.ArgumentParser) -> None:
     sign.add_argument("--days", type=int, default=730, help="validity [730]")
     revoke = prov_sub.add_parser(
         "revoke",
-        help="revoke an identity's certificates; rewrites crl.pem "
-        "(copy it to the broker, then SIGHUP or restart Mosquitto)",
+        help="revoke an identity's certificates; rewrites crl.pem, and with --broker puts it in "
+        "the broker's config directory and has Mosquitto reread it (SIGHUP: no restart)",
     )
     _identity_arguments(revoke)
     revoke.add_argument("--ca", required=True, metavar="DIR", help="the site CA directory")
+    revoke.add_argument("--broker", metavar="DIR", type=Path, default=None,
+                        help="the broker's config directory (its crlfile is DIR/crl.pem), on this machine")
+    revoke.add_argument("--broker-pid", metavar="PID|FILE", default=None,
+                        help="Mosquitto's process id, or its pid_file, to send SIGHUP "
+                        "(or reload it yourself: systemctl reload mosquitto)")
 
 
 def _identity_arguments(parser: argparse.ArgumentParser) -> None:
@@ -102,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
                 out=Path(args.out),
                 days=args.days,
             )
-        return _revoke(identity_of(args), ca_dir=Path(args.ca))
+        return _revoke(identity_of(args), ca_dir=Path(args.ca), broker=args.broker, pid=args.broker_pid)
     except (CertificateError, OSError) as exc:
         raise SystemExit(f"posada provision {args.what}: {exc}") from None
 
@@ -123,12 +130,21 @@ def _sign(identity: str, *, ca_dir: Path, csr: Path, out: Path, days: int) -> in
     return 0
 
 
-def _revoke(identity: str, *, ca_dir: Path) -> int:
+def _revoke(identity: str, *, ca_dir: Path, broker: Path | None, pid: str | None) -> int:
     serials = CertificateAuthority.load(ca_dir).revoke(identity=identity)
-    print(
-        f"revoked {len(serials)} certificate(s) of {identity}; copy {ca_dir / CRL} to the broker's "
-        "config directory and send Mosquitto SIGHUP"
-    )
+    if broker is None:
+        print(
+            f"revoked {len(serials)} certificate(s) of {identity}; copy {ca_dir / CRL} to the broker's "
+            "config directory and reload Mosquitto (SIGHUP: it rereads its crlfile)"
+        )
+        return 0
+    installed = install_crl(ca_dir / CRL, broker)
+    print(f"revoked {len(serials)} certificate(s) of {identity}; wrote {installed}")
+    if pid is not None:
+        process = reload_broker(pid)
+        print(f"sent SIGHUP to Mosquitto ({process}): its next handshake with {identity} is refused")
+    else:
+        print("reload Mosquitto (SIGHUP, systemctl reload mosquitto) for it to take effect")
     return 0
 
 
@@ -151,3 +167,25 @@ def write_broker_tls(directory: Path, *, ca_dir: Path, hostnames: list[str]) -> 
     (directory / "broker.crt").write_bytes(cert)
     shutil.copyfile(ca_dir / CA_CERT, directory / CA_CERT)
     shutil.copyfile(ca_dir / CRL, directory / CRL)
+
+
+def install_crl(crl: Path, broker: Path) -> Path:
+    """Replace the broker's crlfile atomically (a reload never reads half a file), readable by
+    the ``mosquitto`` user the broker drops to."""
+    target = broker / CRL
+    temporary = target.with_name(f".{CRL}.new")
+    temporary.write_bytes(crl.read_bytes())
+    temporary.chmod(0o644)
+    os.replace(temporary, target)
+    return target
+
+
+def reload_broker(pid: str) -> int:
+    """SIGHUP to Mosquitto, named by its process id or its pid_file: it rereads its config, TLS
+    files and CRL (checked with Mosquitto 2.0.11: a revoked client's next connect is refused;
+    ``tests/provisioning/test_broker_tls.py``)."""
+    text = Path(pid).read_text().strip() if not pid.isdigit() else pid
+    if not text.isdigit():
+        raise SystemExit(f"--broker-pid {pid!r}: not a process id or a file holding one")
+    os.kill(int(text), signal.SIGHUP)
+    return int(text)

@@ -17,6 +17,7 @@ from the request's origin (``cloud.core.origin``); outside a request the actor i
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -109,12 +110,22 @@ def record_row(session: Session, obj: Any, verb: str, *, site: str | None = None
 def row_values(obj: Any) -> dict[str, Any]:
     """A mapped row's columns as the log keeps them (redacted ones as ``"[redacted]"``)."""
     state = inspect(obj)
-    return {attr.key: _shown(attr.key, attr.loaded_value) for attr in state.attrs
+    personal = _personal(state.mapper)
+    return {attr.key: _shown(attr.key, attr.loaded_value, personal) for attr in state.attrs
             if attr.key in state.mapper.columns and attr.loaded_value is not NO_VALUE}
 
 
-def _shown(key: str, value: Any) -> Any:
-    if key in REDACTED and value is not None:
+@functools.cache
+def _personal(mapper: Any) -> frozenset[str]:
+    """Attributes kept out of the log: those named in REDACTED and every column whose type seals
+    personal data (``cloud.guests.sealed``: staff notes, preferences, contacts)."""
+    sealed = {key for key, column in mapper.columns.items()
+              if getattr(column.type, "personal_data", False)}
+    return REDACTED | sealed
+
+
+def _shown(key: str, value: Any, personal: frozenset[str] = REDACTED) -> Any:
+    if key in personal and value is not None:
         return "[redacted]"
     if isinstance(value, datetime | date):
         return value.isoformat()
@@ -151,6 +162,7 @@ def _change(obj: Any, verb: str, *, quiet: frozenset[str]) -> dict[str, Any] | N
     if verb == "delete":
         return {"before": row_values(obj)}
     before, after = {}, {}
+    personal = _personal(state.mapper)
     for attr in state.attrs:
         if attr.key not in state.mapper.columns:
             continue
@@ -159,7 +171,8 @@ def _change(obj: Any, verb: str, *, quiet: frozenset[str]) -> dict[str, Any] | N
             old = history.deleted[0] if history.deleted else None
             new = history.added[0] if history.added else None
             if old != new:
-                before[attr.key], after[attr.key] = _shown(attr.key, old), _shown(attr.key, new)
+                before[attr.key] = _shown(attr.key, old, personal)
+                after[attr.key] = _shown(attr.key, new, personal)
     return {"before": before, "after": after} if after else None
 
 

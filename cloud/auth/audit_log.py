@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from cloud.auth.audit import content_of
 from cloud.auth.audit_chain import Broken, Verified, verify
-from cloud.auth.models import AuditEntry, AuditHead
+from cloud.auth.models import AuditEntry, AuditHead, StaffUser
 
 BATCH = 2000
 CSV_FIELDS = ("seq", "at", "actor", "role", "address", "site", "action", "entity", "entity_id", "detail",
@@ -25,13 +25,24 @@ CSV_FIELDS = ("seq", "at", "actor", "role", "address", "site", "action", "entity
 @dataclass(frozen=True, slots=True)
 class AuditFilter:
     sites: tuple[str, ...] | None = None  # None: every property (and entries of none)
-    unsited: bool = False  # with ``sites``: entries of no property too
+    unsited: bool = False  # with ``sites``: entries of no property too (see ``chain``)
+    chain: str | None = None  # with ``unsited``: only those made by staff of this chain
     actor: str | None = None
     action: str | None = None  # a prefix: "reservation." or "reservation.update"
     entity: str | None = None
     entity_id: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+
+
+def _unsited(where: AuditFilter) -> Any:
+    """Entries of no property (a chain administrator's own work, staff accounts): with a chain,
+    only those whose actor is a staff member of that chain, so one chain never reads another's."""
+    unsited = AuditEntry.site.is_(None)
+    if where.chain is None:
+        return unsited
+    ours = select(StaffUser.id).where(StaffUser.chain == where.chain)
+    return and_(unsited, AuditEntry.actor_id.in_(ours))
 
 
 def search(session: Session, where: AuditFilter, *, limit: int = 200,
@@ -41,7 +52,7 @@ def search(session: Session, where: AuditFilter, *, limit: int = 200,
     query = select(AuditEntry)
     if where.sites is not None:
         in_sites = AuditEntry.site.in_(where.sites)
-        query = query.where(or_(in_sites, AuditEntry.site.is_(None)) if where.unsited else in_sites)
+        query = query.where(or_(in_sites, _unsited(where)) if where.unsited else in_sites)
     if where.actor:
         query = query.where(or_(AuditEntry.actor == where.actor, AuditEntry.actor_id == where.actor))
     if where.action:

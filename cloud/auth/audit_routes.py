@@ -55,6 +55,7 @@ def audit_filter(user: StaffAdmin, db: SessionDep, actor: Text = None, action: T
     """The query's filters, within the properties the user may see."""
     zone = ZoneInfo(user.time_zone)
     return AuditFilter(sites=tuple(visible_sites(db, user)), unsited=user.role is Role.CHAIN_ADMIN,
+                       chain=user.chain,
                        actor=actor or None, action=action or None, entity=entity or None,
                        entity_id=entity_id or None, since=_aware(since, zone), until=_aware(until, zone))
 

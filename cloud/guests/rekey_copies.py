@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, MetaData, Table, Text, select, text, type_coerce, update
+from sqlalchemy import Column, MetaData, Table, Text, select, text, tuple_, type_coerce, update
 from sqlalchemy.engine import Connection, Engine
 
 from cloud.guests.sealed import BlindKey, NameWords, SealedJson, SealedText, attach
@@ -60,18 +60,24 @@ def reencrypt_copies(
 
 
 def _walk(engine: Engine, vault: Vault, spec: SealedTable, *, reindex: bool) -> int:
-    key = next(iter(spec.table.primary_key.columns))
-    query = select(key, *(type_coerce(c, Text) for c in spec.sealed)).order_by(key).limit(BATCH)
+    """By primary key, a composite one too (``notify_contacts``: channel and address's blind key),
+    read as stored (a blind key is compared as its hash, not hashed again)."""
+    keys = [type_coerce(c, c.type.impl) if isinstance(c.type, BlindKey) else c
+            for c in spec.table.primary_key.columns]
+    width = len(keys)
+    query = select(*keys, *(type_coerce(c, Text) for c in spec.sealed)).order_by(*keys).limit(BATCH)
     count, after = 0, None
+    moved: set[tuple[Any, ...]] = set()
     while True:
         with engine.begin() as conn:
-            batch = list(conn.execute(query if after is None else query.where(key > after)))
-            stale = [row for row in batch if reindex or _stale(vault, row[1:])]
+            page = query if after is None else query.where(tuple_(*keys) > tuple_(*after))
+            batch = list(conn.execute(page))
+            stale = [row for row in batch if reindex or _stale(vault, row[width:])]
             if stale:
-                count += _rewrite(conn, spec, key, stale)
+                count += _rewrite(conn, spec, keys, stale, moved)
         if len(batch) < BATCH:
             return count
-        after = batch[-1][0]
+        after = tuple(batch[-1][:width])
 
 
 def _open(column: Column[Any], token: str | None, conn: Connection) -> Any:
@@ -84,23 +90,40 @@ def _stale(vault: Vault, tokens: tuple[Any, ...]) -> bool:
     return any(t is not None and vault.cipher.key_id(t) != vault.cipher.active for t in tokens)
 
 
-def _rewrite(conn: Connection, spec: SealedTable, key: Column[Any], rows: list[Any]) -> int:
+def _rewrite(conn: Connection, spec: SealedTable, keys: list[Any], rows: list[Any],
+             moved: set[tuple[Any, ...]]) -> int:
     """Each row opened with whichever key sealed it and written back through the column types (the
-    active key, fresh blind indexes), unless it changed since it was read."""
+    active key, fresh blind indexes), unless it changed since it was read. A primary key that is a
+    blind key moves with a new index key: ``moved`` holds the keys rows moved to in this run, so
+    the walk, meeting such a row again further on, leaves it."""
     restore = _unguard(conn, spec.table.name) if spec.table.name in IMMUTABLE else []
     written = 0
+    width = len(keys)
     for row in rows:
-        old = dict(zip((c.name for c in spec.sealed), row[1:], strict=True))
+        if tuple(row[:width]) in moved:
+            continue
+        old = dict(zip((c.name for c in spec.sealed), row[width:], strict=True))
         plain = {c.name: _open(c, old[c.name], conn) for c in spec.sealed}
         values = {**plain, **{c.name: plain[_source(c)] for c in spec.indexes}}
         unchanged = [
             type_coerce(c, Text).is_(None) if old[c.name] is None else type_coerce(c, Text) == old[c.name]
             for c in spec.sealed
         ]
-        written += conn.execute(update(spec.table).where(key == row[0], *unchanged).values(values)).rowcount
+        same_row = [key == value for key, value in zip(keys, row[:width], strict=True)]
+        written += conn.execute(update(spec.table).where(*same_row, *unchanged).values(values)).rowcount
+        if any(isinstance(c.type, BlindKey) for c in spec.table.primary_key.columns):
+            moved.add(tuple(_stored(c, values.get(c.name, old_key), conn)
+                            for c, old_key in zip(spec.table.primary_key.columns, row[:width], strict=True)))
     for statement in restore:
         conn.exec_driver_sql(statement)
     return written
+
+
+def _stored(column: Column[Any], value: Any, conn: Connection) -> Any:
+    """A key column's value as the database holds it (a blind key: its hash)."""
+    if isinstance(column.type, BlindKey) and value is not None:
+        return column.type.process_bind_param(value, conn.dialect)
+    return value
 
 
 def _source(index: Column[Any]) -> str:

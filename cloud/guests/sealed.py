@@ -60,6 +60,7 @@ class SealedText(TypeDecorator[str]):
 
     impl = Text
     cache_ok = True
+    personal_data = True  # the audit trail names such a column, never copies it
 
     def __init__(self, context: str) -> None:
         super().__init__()
@@ -77,6 +78,7 @@ class SealedJson(TypeDecorator[Any]):
 
     impl = Text
     cache_ok = True
+    personal_data = True  # the audit trail names such a column, never copies it
 
     def __init__(self, context: str) -> None:
         super().__init__()
@@ -112,6 +114,7 @@ class BlindKey(TypeDecorator[str]):
 
     impl = String(40)
     cache_ok = True
+    personal_data = True  # the audit trail names such a column, never copies it
 
     def __init__(self, kind: str, *, source: str) -> None:
         super().__init__()
@@ -149,6 +152,7 @@ class NameWords(TypeDecorator[str]):
 
     impl = Text
     cache_ok = True
+    personal_data = True  # the audit trail names such a column, never copies it
 
     def __init__(self, *, source: str) -> None:
         super().__init__()

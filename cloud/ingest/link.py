@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import socket
 import threading
 from dataclasses import dataclass
 
@@ -16,6 +17,11 @@ from mqtt.topics import subscriptions_for_cloud
 from mqtt.url import parse_mqtt_url
 
 log = logging.getLogger(__name__)
+# A link cut while the cloud had data unacknowledged (its PUBACKs, its confirmations) is given up
+# after this long: without it TCP retries on a doubling timer (up to 2 min apart), so a link that
+# came back after 30 s stayed silent until the next retry, 25-30 s later (the fault harness's
+# broker-cloud partition row). paho then reconnects within its reconnect delay.
+USER_TIMEOUT_MS = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +88,7 @@ class CloudLink:
         if getattr(reason, "is_failure", False):
             log.error("broker %s refused the cloud: %s", self.address.redacted(), reason)
             return
+        _give_up_on_silence(client)
         client.subscribe([(f, 1) for f in self._filters])
         self.connected.set()
         log.info("cloud connected to %s", self.address.redacted())
@@ -93,3 +100,16 @@ class CloudLink:
     def _on_message(self, _c: object, _u: object, msg: paho.MQTTMessage) -> None:
         # Blocks paho's thread when the writer falls behind: back-pressure, never a drop.
         self.inbox.put(Inbound(msg.topic, bytes(msg.payload), msg.mid, msg.qos))
+
+
+def _give_up_on_silence(client: paho.Client) -> None:
+    """TCP_USER_TIMEOUT on the session's socket (Linux), so a dead link is noticed in seconds."""
+    sock = client.socket()
+    option = getattr(socket, "TCP_USER_TIMEOUT", None)
+    if sock is None or option is None:
+        return
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, option, USER_TIMEOUT_MS)  # type: ignore[attr-defined]
+    except OSError as exc:  # not a TCP socket (a test double): keep TCP's own timers
+        log.debug("TCP_USER_TIMEOUT not set: %s", exc)
+

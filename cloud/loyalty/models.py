@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cloud.core.db import Base, JsonType, UtcDateTime
+from cloud.guests.sealed import SealedText
 
 LOT_STATES = ("pending", "available", "reversed")
 ENTRY_KINDS = ("pending", "confirm", "earn", "redeem", "reverse", "expire")
@@ -130,7 +131,7 @@ class Redemption(Base):
     value_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     reservation_id: Mapped[str | None] = mapped_column(String(26), nullable=True)
-    note: Mapped[str] = mapped_column(String(200), default="")
+    note: Mapped[str] = mapped_column("note_enc", SealedText("loyalty_redemptions.note"), default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     folio_charge_id: Mapped[str | None] = mapped_column(String(26), nullable=True)  # the allowance line
     folio_kind: Mapped[str | None] = mapped_column(String(16), nullable=True)  # the kind it allowed
@@ -158,7 +159,8 @@ class Survey(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     scores: Mapped[dict[str, int]] = mapped_column(JsonType, default=dict)
-    comment_enc: Mapped[str | None] = mapped_column(Text, nullable=True)  # free text may be personal
+    # free text may be personal: sealed by the column type (migration pii_0002)
+    comment_enc: Mapped[str | None] = mapped_column(SealedText("loyalty_surveys.comment"), nullable=True)
     low: Mapped[bool] = mapped_column(Boolean, default=False)
     points: Mapped[int] = mapped_column(Integer, default=0)
 

@@ -58,10 +58,14 @@ class Contact(Base):
     __tablename__ = "notify_contacts"
 
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
-    address: Mapped[str] = mapped_column(String(320), primary_key=True)  # an email address: up to 254
+    # found by the address's blind index (e-mail folded, else its digits); the address sealed
+    address_bidx: Mapped[str] = mapped_column(
+        BlindKey("address", source="address_enc"), primary_key=True)
+    address: Mapped[str] = mapped_column("address_enc", SealedText("notify_contacts.address"))
     opted_out: Mapped[bool] = mapped_column(default=False)
     last_inbound_at: Mapped[datetime | None] = mapped_column(TS, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(TS)
 
 
 mirror(OutboxMessage.recipient, "recipient_bidx")
+mirror(Contact.address, "address_bidx")

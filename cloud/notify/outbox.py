@@ -33,6 +33,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.core.delivery import DeliveryError
+from cloud.guests.sealed import normalize_address
 from cloud.notify.delivery import OutboundMessage, Sender
 from cloud.notify.models import Contact, OutboxMessage
 from mqtt.envelope import new_id
@@ -145,7 +146,7 @@ class OutboxWorker:
             contacts = self._contacts(session, rows)
             claims = []
             for row in rows:
-                contact = contacts.get((row.channel, row.recipient))
+                contact = contacts.get((row.channel, normalize_address(row.recipient)))
                 if contact is not None and contact.opted_out:
                     row.status, row.lease_until, row.last_error = "suppressed", None, "opted out"
                     self.counters.add("suppressed")
@@ -192,8 +193,8 @@ class OutboxWorker:
         addresses = {row.recipient for row in rows}
         if not addresses:
             return {}
-        found = session.scalars(select(Contact).where(Contact.address.in_(addresses)))
-        return {(c.channel, c.address): c for c in found}
+        found = session.scalars(select(Contact).where(Contact.address_bidx.in_(addresses)))
+        return {(c.channel, normalize_address(c.address)): c for c in found}
 
     def _message(self, row: OutboxMessage, contact: Contact | None,
                  now: datetime) -> OutboundMessage:

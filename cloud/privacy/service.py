@@ -22,6 +22,7 @@ from cloud.guests.models import Guest
 from cloud.guests.schemas import GuestInput
 from cloud.guestweb.models import PreCheckIn
 from cloud.notify.models import Contact, OutboxMessage
+from cloud.privacy import free_text
 from cloud.reservations.models import Reservation
 
 ERASED = "[erased]"
@@ -99,6 +100,7 @@ class GuestCopies:
                 {"reservation": p.reservation_id, "signed_name": p.signed_name}
                 for p in _by_reservation(session, PreCheckIn, ids)
             ],
+            **free_text.export(session, guest, held.reservations),
             "messages": [
                 {
                     "channel": m.channel,
@@ -114,6 +116,7 @@ class GuestCopies:
     def erase(self, session: Session, *, guest: Guest, data: GuestInput | None) -> dict[str, int]:
         held = _held(session, guest, data)
         ids = [r.id for r in held.reservations]
+        written = free_text.erase(session, guest, held.reservations)
         for res in held.reservations:
             res.guest_name, res.guest_email, res.guest_phone = ERASED, None, None
         for folio in held.folios:
@@ -129,7 +132,7 @@ class GuestCopies:
         for message in messages:
             session.delete(message)
         contacts = {a.lstrip("+") for a in held.addresses} | held.addresses
-        session.execute(delete(Contact).where(Contact.address.in_(sorted(contacts))))
+        session.execute(delete(Contact).where(Contact.address_bidx.in_(sorted(contacts))))
         session.flush()
         return {
             "reservations": len(held.reservations),
@@ -137,4 +140,5 @@ class GuestCopies:
             "channel_bookings": len(bookings),
             "pre_check_ins": len(signed),
             "messages": len(messages),
+            **written,
         }

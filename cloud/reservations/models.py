@@ -25,8 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cloud.core.db import Base, JsonType, UtcDateTime
-from cloud.guests.sealed import BlindKey, NameWords, SealedText, mirror
+from cloud.core.db import Base, UtcDateTime
+from cloud.guests.sealed import BlindKey, NameWords, SealedJson, SealedText, mirror
 
 STATUSES = ("booked", "checked_in", "checked_out", "cancelled", "no_show")
 HOLDING = ("booked", "checked_in")  # statuses that hold inventory and rooms ahead
@@ -68,8 +68,10 @@ class Reservation(Base):
     cancellation_fee_minor: Mapped[int] = mapped_column(Integer, default=0)
     late_checkout_fee_minor: Mapped[int] = mapped_column(Integer, default=0)
     checkout_due_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    preferences: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
-    notes: Mapped[str] = mapped_column(Text, default="")
+    # what staff note about the guest is personal too: sealed like the name (migration pii_0002)
+    preferences: Mapped[dict[str, Any]] = mapped_column(
+        "preferences_enc", SealedJson("reservations.preferences"), default=dict)
+    notes: Mapped[str] = mapped_column("notes_enc", SealedText("reservations.notes"), default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     checked_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     checked_out_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

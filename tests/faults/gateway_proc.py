@@ -9,8 +9,10 @@ an input (tap, door, motion) whose event could not be recorded, and the error: l
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import IO, Any
@@ -52,7 +54,23 @@ def unrecorded(gateway: Gateway, out: IO[str]) -> None:
     gateway.feed = counted  # type: ignore[method-assign]
 
 
+def sleep_without_nanosleep() -> None:
+    """Under libfaketime (the clock row), ``time.sleep`` fails with EINVAL: its wrapper of
+    ``clock_nanosleep`` shifts the absolute monotonic deadline by the fake offset even with
+    FAKETIME_DONT_FAKE_MONOTONIC. A failed connect's backoff (paho sleeps) would then end paho's
+    thread. Sleeping as a timed wait on an event, which libfaketime leaves alone, is the same sleep."""
+
+    def sleep(seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("sleep length must be non-negative")
+        threading.Event().wait(seconds)
+
+    time.sleep = sleep
+
+
 def main(config_path: str, taps_path: str, unrecorded_path: str) -> int:
+    if os.environ.get("FAKETIME"):
+        sleep_without_nanosleep()
     config = load_config(Path(config_path))
     logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     stop = {signal.SIGTERM, signal.SIGINT}

@@ -127,3 +127,22 @@ def test_a_relayed_event_has_the_bytes_the_envelope_would_give(data: dict[str, o
     assert json.loads(relayed) == json.loads(built.to_json())
     _, envelope = decode_envelope("posada/v1/hotel/f1/events", relayed)
     assert envelope.id == "01ABC" and envelope.seq == seq and envelope.data == data and envelope.ts == ts
+
+
+@pytest.mark.parametrize("data", [
+    {"room": "101", "seconds": "5"},  # a number sent as text
+    {"room": "101", "seconds": 5.5},  # a fraction where a whole number is meant
+    {"room": "101", "seconds": True},  # a flag where a number is meant
+    {"room": 101},  # a number where text is meant
+])
+def test_a_command_field_of_the_wrong_json_type_is_refused_not_coerced(data: dict[str, object]) -> None:
+    def payload(data: dict[str, object]) -> bytes:
+        body = {"v": 1, "id": "01J0000000000000000000000A", "type": "door.unlock", "source": "cloud",
+                "ts": "2026-12-01T10:00:00Z", "data": data}
+        return json.dumps(body).encode()
+
+    with pytest.raises(ContractError) as info:
+        decode("posada/v1/hotel/f1/cmd", payload(data))
+    assert info.value.reason == "data"
+    ok = decode("posada/v1/hotel/f1/cmd", payload({"room": "101", "seconds": 5}))
+    assert ok.data is not None and ok.data.model_dump()["seconds"] == 5

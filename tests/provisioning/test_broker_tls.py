@@ -32,6 +32,7 @@ class Site:
     root: Path
     tls_port: int
     plain_port: int
+    broker_pid: int = 0
 
     def client(self, name: str) -> tuple[Path, Path]:
         return self.root / name / "client.crt", self.root / name / "client.key"
@@ -94,6 +95,7 @@ def site() -> Iterator[Site]:
     _issue(root, "f1", "--floor", "hotel/f1")
     _issue(root, "f2", "--floor", "hotel/f2")
     _issue(root, "cloud", "--cloud")
+    _issue(root, "desk", "--station", "hotel/d1")
     assert posada(["provision", "revoke", "--floor", "hotel/f2", "--ca", str(root / "ca")]) == 0
     shutil.copyfile(root / "ca" / "crl.pem", root / "broker" / "crl.pem")  # as the operator would
     other = CertificateAuthority.load_or_create(root / "other-ca")
@@ -106,6 +108,7 @@ def site() -> Iterator[Site]:
         [MOSQUITTO, "-c", str(root / "broker" / "mosquitto.conf")], stdout=log, stderr=log
     )
     wait_for_port(ports.tls_port)
+    ports.broker_pid = broker.pid
     yield ports
     broker.terminate()
     broker.wait(timeout=10)
@@ -228,3 +231,20 @@ def test_plaintext_is_refused_when_tls_only(site: Site) -> None:
         check=False,
     )
     assert plain.returncode != 0
+
+
+def test_a_certificate_revoked_while_the_broker_runs_is_refused_at_its_next_connect(site: Site) -> None:
+    """``revoke --broker --broker-pid`` installs the CRL and reloads Mosquitto: no restart."""
+    assert _pub(site, "desk", "posada/v1/hotel/d1/status", "before") == 0
+    ca = str(site.root / "ca")
+    broker = str(site.root / "broker")
+    assert posada(["provision", "revoke", "--station", "hotel/d1", "--ca", ca, "--broker", broker,
+                   "--broker-pid", str(site.broker_pid)]) == 0
+    refused = False
+    for _ in range(20):  # the broker handles SIGHUP in its next loop turn
+        refused = _pub(site, "desk", "posada/v1/hotel/d1/status", "after") != 0
+        if refused:
+            break
+    assert refused
+    assert _pub(site, "f1", "posada/v1/hotel/f1/ack", "still-in") == 0  # the others stay in
+

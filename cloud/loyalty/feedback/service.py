@@ -142,7 +142,7 @@ class Surveys:
             raise InvalidLoyalty(str(exc)) from exc
         survey.scores, survey.answered_at, survey.low = given.scores, now, bool(given.low)
         if given.comment:
-            survey.comment_enc = self.vault.cipher.encrypt(given.comment, context=f"surveys:{survey.id}")
+            survey.comment_enc = given.comment  # sealed by the column type
         member = membership.member_of_guest(session, survey.guest_id)
         if member is not None and survey.kind == "post_stay":
             locked = membership.load(session, member.id, lock=True)
@@ -172,9 +172,7 @@ class Surveys:
         return survey
 
     def comment_of(self, survey: Survey) -> str:
-        if survey.comment_enc is None:
-            return ""
-        return self.vault.cipher.decrypt(survey.comment_enc, context=f"surveys:{survey.id}")
+        return survey.comment_enc or ""
 
 
 def find(session: Session, token: str, *, lock: bool = False) -> Survey:

@@ -17,6 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cloud.core.db import Base, JsonType, UtcDateTime
+from cloud.guests.sealed import SealedText
 from cloud.operations.requests.lifecycle import DEPARTMENTS, State
 
 STATES = tuple(s.value for s in State)
@@ -59,7 +60,7 @@ class ServiceRequest(Base):
     reservation_id: Mapped[str | None] = mapped_column(ForeignKey("reservations.id"), nullable=True)
     room: Mapped[str] = mapped_column(String(63), default="")
     quantity: Mapped[int] = mapped_column(Integer, default=1)
-    note: Mapped[str] = mapped_column(String(400), default="")
+    note: Mapped[str] = mapped_column("note_enc", SealedText("ops_service_requests.note"), default="")
     source: Mapped[str] = mapped_column(String(8))
     state: Mapped[str] = mapped_column(String(12), default=State.NEW.value)
     assignee: Mapped[str | None] = mapped_column(String(100), nullable=True)

@@ -9,6 +9,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from cloud.auth.audit import record
 from cloud.core.nights import Stay
 from cloud.reservations.errors import RoomUnavailable
 from cloud.reservations.models import RoomAllocation, RoomNight
@@ -59,13 +60,28 @@ def allocate(
         if getattr(exc.orig, "sqlstate", None) == DEADLOCK:
             raise RoomUnavailable(f"room {room_id} was taken concurrently", room_id=room_id) from exc
         raise
+    held(session, allocation_id=int(allocation_id), room_id=room_id, reservation_id=reservation_id,
+         stay=stay, kind=kind)
     return int(allocation_id)
+
+
+def held(session: Session, *, allocation_id: int, room_id: int, reservation_id: str | None, stay: Stay,
+         kind: str = "stay") -> None:
+    """The audit entry of a room allocation written by a plain statement (the unit of work, and so
+    the trail's listener, never sees it): which room, for which stay, which nights."""
+    after = {"room_id": room_id, "reservation_id": reservation_id, "kind": kind,
+             "start_night": stay.arrival.isoformat(), "end_night": stay.departure.isoformat()}
+    record(session, "stay_room.create", "stay_room", str(allocation_id), {"after": after})
 
 
 def release_stay(session: Session, *, reservation_id: str, from_night: date | None = None) -> None:
     """Free a reservation's rooms (all of them, or from a night on: an early departure)."""
     if from_night is None:
-        session.execute(delete(RoomAllocation).where(RoomAllocation.reservation_id == reservation_id))
+        gone = session.execute(delete(RoomAllocation).where(RoomAllocation.reservation_id == reservation_id)
+                               .returning(RoomAllocation.id, RoomAllocation.room_id)).all()
+        for allocation_id, room_id in gone:  # a plain statement: recorded here, as the listener would
+            record(session, "stay_room.delete", "stay_room", str(allocation_id),
+                   {"before": {"room_id": room_id, "reservation_id": reservation_id}})
         return
     for allocation in stay_allocations(session, reservation_id):
         if allocation.start_night >= from_night:

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from psycopg.types.json import Jsonb
 from sqlalchemy import insert as sql_insert
 from sqlalchemy import text, update
 from sqlalchemy.orm import Session
@@ -95,7 +94,7 @@ _NAMES = (
     "guest_name_words", "guest_email_bidx", "guest_phone_bidx",
 )  # fmt: skip
 # attributes whose column has another name and seals what it is given (see cloud.guests.sealed)
-_SEALED = ("guest_name", "guest_email", "guest_phone",
+_SEALED = ("guest_name", "guest_email", "guest_phone", "preferences", "notes",
            "guest_name_words", "guest_email_bidx", "guest_phone_bidx")
 _COLUMNS = {name: Reservation.__mapper__.columns[name] for name in _NAMES}
 _SEALERS: dict[str, Any] = {name: _COLUMNS[name].type for name in _SEALED}
@@ -115,13 +114,13 @@ INSERT INTO room_allocations (room_id, reservation_id, kind, start_night, end_ni
 SELECT %(room_id)s::int, res.id, 'stay', %(arrival)s, %(departure)s, '' FROM res
 WHERE %(room_id)s::int IS NOT NULL
 ON CONFLICT DO NOTHING
-RETURNING room_id
+RETURNING room_id, id
 """
 _ALLOCATE = """
 INSERT INTO room_allocations (room_id, reservation_id, kind, start_night, end_night, note)
 VALUES (%(room_id)s, %(reservation_id)s, 'stay', %(arrival)s, %(departure)s, '')
 ON CONFLICT DO NOTHING
-RETURNING room_id
+RETURNING room_id, id
 """
 _STAMP = "SELECT stamp FROM catalog_stamp WHERE id = 1"
 
@@ -229,16 +228,20 @@ class Sale:
         dialect = self.session.get_bind().dialect
         for name in _SEALED:  # psycopg's own statement: seal as the column type would
             params[name] = _SEALERS[name].process_bind_param(params[name], dialect)
-        params["preferences"] = Jsonb(res.preferences)
         params["nights"] = [n for n, _a in nights]
         params["amounts"] = [a for _n, a in nights]
         params["room_id"] = rooms[0] if rooms else None
-        if self.raw.execute(_INSERT, params).fetchone() is not None:
+        stay = Stay(res.arrival, res.departure)
+        if (row := self.raw.execute(_INSERT, params).fetchone()) is not None:
+            allocation.held(self.session, allocation_id=row[1], room_id=row[0], reservation_id=res.id,
+                            stay=stay)
             return rooms[0]
         for room_id in rooms[1:]:
             params = {"room_id": room_id, "reservation_id": res.id, "arrival": res.arrival}
             params["departure"] = res.departure
-            if self.raw.execute(_ALLOCATE, params).fetchone() is not None:
+            if (row := self.raw.execute(_ALLOCATE, params).fetchone()) is not None:
+                allocation.held(self.session, allocation_id=row[1], room_id=row[0], reservation_id=res.id,
+                                stay=stay)
                 return room_id
         return None
 

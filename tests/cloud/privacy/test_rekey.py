@@ -23,9 +23,12 @@ from cloud.guests.rekey_copies import reencrypt_copies, sealed_tables
 from cloud.guests.sealed import vault_of
 from cloud.guests.settings import GuestSettings
 from cloud.guests.vault import Vault
+from cloud.notify.models import Contact
+from cloud.notify.outbox import set_opt_out
 from cloud.reservations.models import Reservation
 from cloud.reservations.search.service import Criteria, search
 from tests.cloud.privacy.test_service import EMAIL, NAME, _invoice, _stay
+from tests.cloud.reservations.conftest import NOW
 from tests.support.db import migrated_engine
 
 
@@ -55,11 +58,15 @@ def test_every_copy_moves_to_the_new_key_and_stays_searchable(
     monkeypatch.setattr(rekey_copies, "BATCH", 1)  # every row its own batch: the walk resumes past each
     _guest, res = _stay(manager)
     _invoice(sessions)
+    with sessions.begin() as s:  # two rows under one channel: the walk pages by the whole key
+        for address, out in (("34600111222", True), ("34600999888", False)):
+            set_opt_out(s, channel="whatsapp", address=address, opted_out=out, now=NOW)
     assert {t.partition(":")[0] for t in _tokens(engine)} == {"derived"}
     vault = _rotated(engine)
     done = reencrypt_copies(engine, vault, Base.metadata, reindex=True)
     assert done["reservations"] == 1 and done["billing_folios"] == 1 and done["notify_outbox"] >= 1
     assert done["billing_invoices"] == 1  # immutable rows: their trigger lifted inside the batch only
+    assert done["notify_contacts"] == 2
     assert {t.partition(":")[0] for t in _tokens(engine)} == {"k2"}
     with sessions() as s:
         row = s.get(Reservation, res["id"])
@@ -67,6 +74,9 @@ def test_every_copy_moves_to_the_new_key_and_stays_searchable(
         prop = s.scalars(select(Property).where(Property.slug == "hotel")).one()
         assert [r.id for r in search(s, prop, Criteria("quint")).reservations] == [res["id"]]  # new index key
         assert s.scalars(select(Invoice.bill_to)).one()["name"] == NAME
+        contacts = {c: s.get(Contact, ("whatsapp", c)) for c in ("34600111222", "+34 600 999 888")}
+        assert {c: (k.address, k.opted_out) if k else None for c, k in contacts.items()} == {
+            "34600111222": ("34600111222", True), "+34 600 999 888": ("34600999888", False)}
     again = reencrypt_copies(engine, vault, Base.metadata)  # resumed or run twice: nothing left to do
     assert sum(again.values()) == 0
     with pytest.raises(DBAPIError), engine.begin() as conn:  # the invoices are immutable again

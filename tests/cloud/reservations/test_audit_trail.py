@@ -53,3 +53,19 @@ def test_a_booking_its_change_and_its_cancellation_are_audited_for_the_manager(
         assert elsewhere.get("/api/v1/audit", params={"entity_id": res["id"]}).json() == []
     with sessions() as s:
         assert not hasattr(verify_log(s), "reason")
+
+
+def test_the_room_a_booking_holds_and_frees_by_plain_statements_is_audited(
+        desk: TestClient, sessions: sessionmaker[Session]) -> None:
+    res = desk.post("/api/v1/properties/hotel/reservations", json=BODY).json()
+    if not res["rooms"]:  # booked without a room: the desk assigns one
+        assert desk.post(f"/api/v1/reservations/{res['id']}/assign").status_code == 200
+    desk.post(f"/api/v1/reservations/{res['id']}/cancel")
+    with client_for(sessions, clock=lambda: NOW, role=Role.MANAGER) as manager:
+        found = manager.get("/api/v1/audit", params={"action": "stay_room."}).json()
+    mine = [e for e in found
+            if res["id"] in (e["detail"].get("after", {}).get("reservation_id"),
+                             e["detail"].get("before", {}).get("reservation_id"))]
+    assert [e["action"] for e in mine] == ["stay_room.delete", "stay_room.create"]  # newest first
+    assert mine[0]["entity_id"] == mine[1]["entity_id"]  # the same allocation, held then freed
+    assert mine[1]["detail"]["after"]["start_night"] == BODY["arrival"]
