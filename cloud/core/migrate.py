@@ -32,8 +32,19 @@ def _scripts() -> ScriptDirectory:
 @functools.cache
 def _behind(stored: frozenset[str]) -> bool:
     """Whether a database at ``stored`` lacks a revision. Not a comparison with the heads: the
-    version table leaves out a head that another stored revision depends on (``depends_on``)."""
-    return any(True for _ in _scripts().iterate_revisions("heads", tuple(sorted(stored))))
+    version table leaves out a revision that another stored one depends on (``depends_on``)."""
+    scripts = _scripts()
+    applied: set[str] = set()
+    pending = list(scripts.get_revisions(tuple(sorted(stored))))
+    while pending:
+        script = pending.pop()
+        if script is None or script.revision in applied:
+            continue
+        applied.add(script.revision)
+        for parents in (script.down_revision, script.dependencies):
+            names = (parents,) if isinstance(parents, str) else tuple(parents or ())
+            pending.extend(scripts.get_revisions(names))
+    return any(script.revision not in applied for script in scripts.walk_revisions())
 
 
 def current(engine: Engine) -> frozenset[str]:
