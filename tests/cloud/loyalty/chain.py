@@ -22,6 +22,7 @@ from cloud.settings import Settings
 from cloud.setup import service
 from cloud.setup.demo import DEMO_FILE
 from cloud.setup.parsing import parse
+from tests.support.db import migrated_sqlite
 
 START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Madrid
 SITES = {"hotel": ("acme", 1), "annex": ("acme", 2), "rival": ("other", 3)}
@@ -66,7 +67,8 @@ def chain_app() -> Iterator[Chain]:
     folder = tempfile.TemporaryDirectory(prefix="posada-loyalty-")
     clock = Clock()
     app = create_app(
-        Settings(database_url=f"sqlite:///{Path(folder.name) / 'chain.db'}", mqtt_enabled=False), clock=clock
+        Settings(database_url=migrated_sqlite(Path(folder.name) / "chain.db"), mqtt_enabled=False),
+        clock=clock,
     )
     chain = Chain(app, clock)
     ctx = app.services.auth

@@ -14,13 +14,14 @@ from cloud.node.replay import replay
 from cloud.node.store import SqlLedger
 from cloud.settings import Settings
 from tests.cloud.node.test_replay import _outage
+from tests.support.db import migrated_sqlite
 from tests.support.staff import sign_in_staff
 
 NOW = datetime(2026, 12, 4, 8, tzinfo=UTC)
 
 
 def test_staff_list_and_resolve_their_nodes_conflicts(tmp_path: Path) -> None:
-    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'cloud.db'}", mqtt_enabled=False))
+    app = create_app(Settings(database_url=migrated_sqlite(tmp_path / "cloud.db"), mqtt_enabled=False))
     cloud, events = _outage()
     with app.services.sessions.begin() as session:
         replay(
