@@ -15,6 +15,7 @@ from tests.support import scratch_pg
 from tests.support.broker import Mosquitto, make_broker
 from tests.support.db import migrated_sqlite
 from tests.support.pg import fresh_database
+from tests.support.route_cache import install as share_route_dependants
 
 # Property tests check behaviour, not speed: on two shared cores one example can take 100x
 # another, so hypothesis's per-example deadline is off for the whole suite.
@@ -31,6 +32,7 @@ def pytest_configure(config: pytest.Config) -> None:
     directory here, in the first process, before xdist starts the workers that inherit its name."""
     os.environ.setdefault("POSADA_ARGON2_MEMORY_KIB", "1024")
     os.environ.setdefault("POSADA_ARGON2_TIME_COST", "1")
+    share_route_dependants()  # each app's first request builds its routes: 0.3 s, most of it shared
     if not hasattr(config, "workerinput"):  # the session's first process; xdist workers inherit it
         config.stash[_SCRATCH_PG] = scratch_pg.prepare_session()
 

@@ -9,12 +9,13 @@ from fastapi.testclient import TestClient
 
 from cloud.app import create_app
 from cloud.settings import Settings
+from tests.support.db import migrated_sqlite
 
 AT = datetime(2027, 1, 5, 9, tzinfo=UTC)
 
 
 def _settings(tmp_path: Path, name: str) -> Settings:
-    return Settings(database_url=f"sqlite:///{tmp_path / name}", mqtt_enabled=False,
+    return Settings(database_url=migrated_sqlite(tmp_path / name), mqtt_enabled=False,
                     keys_dir=str(tmp_path / f"keys-{name}"), secret_key=f"secret-of-{name}-0123456789")
 
 

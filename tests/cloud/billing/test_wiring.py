@@ -11,6 +11,7 @@ from cloud.app import create_app
 from cloud.auth.roles import Role
 from cloud.notify.models import OutboxMessage
 from cloud.settings import Settings
+from tests.support.db import migrated_sqlite
 from tests.support.staff import sign_in_staff
 
 
@@ -18,7 +19,7 @@ def test_the_cloud_app_serves_billing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("POSADA_BILLING_TAXES", '{"*": {"rates": [{"code": "VAT", "percent": "10"}]}}')
-    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'cloud.db'}",
+    app = create_app(Settings(database_url=migrated_sqlite(tmp_path / "cloud.db"),
                               mqtt_enabled=False))
     with TestClient(app) as client:
         sign_in_staff(client, site="centro", role=Role.FRONT_DESK)  # staff of the folio's property only
@@ -41,7 +42,7 @@ def test_ingest_hook_queues_housekeeping_in_the_ingest_transaction(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("POSADA_TELEGRAM_HOUSEKEEPING_CHATS", '{"centro/p3": "-300"}')
-    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'cloud.db'}",
+    app = create_app(Settings(database_url=migrated_sqlite(tmp_path / "cloud.db"),
                               mqtt_enabled=False))
     [hook] = [h for h in app.services.event_hooks if h.__qualname__.startswith("housekeeping_hook")]
     at = datetime(2026, 11, 25, 10, 30, tzinfo=UTC)

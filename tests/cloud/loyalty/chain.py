@@ -22,6 +22,7 @@ from cloud.settings import Settings
 from cloud.setup import service
 from cloud.setup.demo import DEMO_FILE
 from cloud.setup.parsing import parse
+from tests.support.db import migrated_sqlite
 
 START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Madrid
 SITES = {"hotel": ("acme", 1), "annex": ("acme", 2), "rival": ("other", 3)}
@@ -66,7 +67,7 @@ def chain_app(database_url: str | None = None) -> Iterator[Chain]:
     """The chain on a SQLite file of its own, or on ``database_url`` (a migrated PostgreSQL copy)."""
     folder = tempfile.TemporaryDirectory(prefix="posada-loyalty-")
     clock = Clock()
-    url = database_url or f"sqlite:///{Path(folder.name) / 'chain.db'}"
+    url = database_url or migrated_sqlite(Path(folder.name) / "chain.db")
     app = create_app(Settings(database_url=url, mqtt_enabled=False), clock=clock)
     chain = Chain(app, clock)
     ctx = app.services.auth

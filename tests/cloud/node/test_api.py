@@ -25,6 +25,7 @@ from cloud.node.store import SqlLedger
 from cloud.settings import Settings
 from cloud.setup.demo import seed_demo
 from tests.cloud.node.test_replay import _outage
+from tests.support.db import migrated_sqlite
 from tests.support.staff import sign_in_staff
 
 NOW = datetime(2026, 12, 4, 8, tzinfo=UTC)
@@ -34,7 +35,8 @@ NOW = datetime(2026, 12, 4, 8, tzinfo=UTC)
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     tmp = tmp_path_factory.mktemp("node-api")
     app = create_app(
-        Settings(database_url=f"sqlite:///{tmp / 'cloud.db'}", mqtt_enabled=False, keys_dir=str(tmp / "keys"))
+        Settings(database_url=migrated_sqlite(tmp / "cloud.db"), mqtt_enabled=False,
+                 keys_dir=str(tmp / "keys"))
     )
     cloud, events = _outage()
     with app.services.sessions.begin() as session:
