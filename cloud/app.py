@@ -48,6 +48,7 @@ from cloud.guests.context import build_guests
 from cloud.guests.sealed import attach
 from cloud.guestweb import wiring as guestweb
 from cloud.guestweb.context import build_guestweb
+from cloud.guestweb.stay_hooks import ExtrasLedger
 from cloud.guestweb.sweeper import HoldSweeper
 from cloud.housekeeping import wiring as housekeeping
 from cloud.i18n.jinja import install_i18n
@@ -99,7 +100,8 @@ def build_services(settings: Settings, *, clock: Clock = utcnow,
     reads = FastReads(engine)
     keys = KeyDirectory(settings.keys_dir)
     # stays keep their folios in step, and their guests' points
-    ledger, history = loyalty.wrap(settings, FolioLedger(settings.billing), GuestHistory(settings.guests))
+    points, history = loyalty.wrap(settings, FolioLedger(settings.billing), GuestHistory(settings.guests))
+    ledger = ExtrasLedger(points, billing=settings.billing)  # a cancelled stay drops its booked extras
     services = Services(
         settings=settings, engine=engine, sessions=sessions, clock=clock,
         auth=auth.build_auth(settings.auth, sessions, reads), guests=guests,

@@ -19,6 +19,7 @@ from cloud.billing.stay_ledger import folio_of
 from cloud.guestweb.booking import release_due
 from cloud.guestweb.models import BookedExtra, GuestHold
 from cloud.reservations.models import Reservation
+from cloud.reservations.sales import cancellation
 from tests.cloud.guestweb.conftest import Clock
 from tests.cloud.guestweb.test_pages import details_form
 from tests.cloud.reservations.apps import client_for
@@ -76,4 +77,25 @@ def test_extras_are_offered_priced_charged_with_the_booking_and_taken_off_when_t
     with sessions() as s:
         folio = folio_of(s, res.id)
         assert folio is not None and balances(s, folio)[Payer.GUEST].minor == 0  # the extras taken off
+        assert all(row.reversed_at is not None for row in s.scalars(select(BookedExtra)))
+
+
+def test_a_cancellation_at_the_desk_takes_the_booked_extras_off_the_folio(
+    client: TestClient, sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    _offer(sessions, clock)
+    client.get("/guest/hotel/book", params={"arrival": "2027-03-11", "departure": "2027-03-14",
+                                            "adults": "2", "room_type": "std", "rate_plan": "flex"})
+    form = details_form(client)
+    assert client.post("/guest/hotel/book", data={**form, "extra": ["breakfast"]}).status_code == 303
+    with sessions() as s:
+        res = s.scalars(select(Reservation)).one()
+    with sessions.begin() as s:  # as the desk's cancel route does: the policy, then the app's ledger
+        booked = s.get(Reservation, res.id)
+        assert booked is not None
+        cancellation.cancel(s, booked, now=NOW)
+        client.app.services.ledger.cancelled(s, booked, now=NOW)  # type: ignore[attr-defined]
+    with sessions() as s:
+        lines = sorted((c.kind, c.discount, c.gross_minor) for c in s.scalars(select(Charge)))
+        assert lines == [("restaurant", False, 7200), ("restaurant", True, -7200)]  # charged, taken off
         assert all(row.reversed_at is not None for row in s.scalars(select(BookedExtra)))
