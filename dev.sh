@@ -52,9 +52,9 @@ fi
 case "$task" in
     demo)  exec "$VENV/bin/posada" demo "$@" ;;
     # The lanes leave out the folders that hold none of their tests (importing them costs seconds).
-    test)  exec "$VENV/bin/python" -m pytest -n "${POSADA_TEST_WORKERS:-2}" --dist loadgroup -m "not bench" \
+    test)  exec "$VENV/bin/python" -m pytest -n "${POSADA_TEST_WORKERS:-2}" --dist loadfile -m "not bench" \
                --ignore=tests/bench "$@" ;;
-    unit)  exec "$VENV/bin/python" -m pytest -n "${POSADA_TEST_WORKERS:-2}" --dist loadgroup -m unit \
+    unit)  exec "$VENV/bin/python" -m pytest -n "${POSADA_TEST_WORKERS:-2}" --dist loadfile -m unit \
                --ignore=tests/bench --ignore=tests/browser "$@" ;;
     bench) POSADA_TEST_PG_DURABLE=1 exec "$VENV/bin/python" -m pytest -m bench -s -p no:xdist tests/bench "$@" ;;
     faults) exec "$VENV/bin/python" -m tests.faults "$@" ;;  # real processes in namespaces: never in a lane

@@ -11,7 +11,7 @@ from alembic import op
 revision = "guestweb_0004"
 down_revision = "guestweb_0003"
 branch_labels = None
-depends_on = None
+depends_on = "billing_0002"  # the opt-out table it widens
 
 
 def upgrade() -> None:

@@ -22,9 +22,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cloud.core.db import Base, JsonType, UtcDateTime
+from cloud.i18n.labels import N_
 
 CYCLES = ("monthly", "weekly")
-METERS = ("electricity", "water", "gas")
+METERS = (N_("electricity"), N_("water"), N_("gas"))  # shown translated on the contract page
 
 
 class ContractTerms(Base):

@@ -27,6 +27,9 @@ from edge.clock import TimeReading
 from mqtt.keycard import Area
 from tests.cloud.operations.conftest import NOW
 
+# the package's one app and database: its modules run on one worker, in order (conftest.py)
+pytestmark = pytest.mark.xdist_group("operations-app")
+
 BASE = "/api/v1/properties/hotel"
 
 

@@ -30,6 +30,9 @@ from mqtt.access_messages import FacilitySlot
 from mqtt.keycard import Area
 from tests.cloud.operations.conftest import NOW, book_and_check_in
 
+# the package's one app and database: its modules run on one worker, in order (conftest.py)
+pytestmark = pytest.mark.xdist_group("operations-app")
+
 BASE = "/api/v1/properties/hotel"
 DAY = "2027-03-01"
 

@@ -16,6 +16,9 @@ from cloud.notify.outbox import OutboxWorker, RetryPolicy
 from tests.cloud.operations.conftest import NOW, Clock, book_and_check_in
 from tests.support.smtp import SmtpServer, smtp_server
 
+# the package's one app and database: its modules run on one worker, in order (conftest.py)
+pytestmark = pytest.mark.xdist_group("operations-app")
+
 BASE = "/api/v1/properties/hotel"
 
 

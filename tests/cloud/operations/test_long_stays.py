@@ -20,6 +20,8 @@ from cloud.operations.long_stays.worker import ContractBiller
 from cloud.reservations.models import RoomAllocation, StayCredential
 from tests.cloud.operations.conftest import Clock
 
+# One contract walked through its months, on the package's one app: one worker, in order.
+pytestmark = pytest.mark.xdist_group("operations-app")
 BASE = "/api/v1/properties/hotel"
 TERMS = {
     "cycle": "monthly",

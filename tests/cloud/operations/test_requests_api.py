@@ -17,6 +17,9 @@ from cloud.notify.settings import NotifySettings
 from cloud.operations.requests.sweeper import LateRequestSweeper
 from tests.cloud.operations.conftest import Clock, book_and_check_in
 
+# the package's one app and database: its modules run on one worker, in order (conftest.py)
+pytestmark = pytest.mark.xdist_group("operations-app")
+
 BASE = "/api/v1/properties/hotel"
 
 

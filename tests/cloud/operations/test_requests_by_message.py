@@ -20,6 +20,9 @@ from cloud.notify.models import OutboxMessage
 from cloud.notify.routes import NotifyContext
 from cloud.operations.requests.models import ServiceRequest
 
+# the package's one app and database: its modules run on one worker, in order (conftest.py)
+pytestmark = pytest.mark.xdist_group("operations-app")
+
 BASE = "/api/v1/properties/hotel"
 HOOK = "/api/v1/notify/whatsapp/webhook"
 SECRET = "test-app-secret"

@@ -9,6 +9,9 @@ from fastapi.testclient import TestClient
 
 from tests.cloud.operations.conftest import NOW, book_and_check_in
 
+# the package's one app and database: its modules run on one worker, in order (conftest.py)
+pytestmark = pytest.mark.xdist_group("operations-app")
+
 BASE = "/api/v1/properties/hotel"
 
 

@@ -16,6 +16,9 @@ from cloud.auth.sessions import issue_api_token
 from mqtt.envelope import utcnow
 from tests.cloud.auth.test_security import api_routes
 
+# the package's one app and database: its modules run on one worker, in order (conftest.py)
+pytestmark = pytest.mark.xdist_group("operations-app")
+
 BASE = "/api/v1/properties/hotel"
 PASSWORD = "correct-horse-battery"
 
