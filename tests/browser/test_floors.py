@@ -124,7 +124,7 @@ def test_housekeeper_on_a_tablet_marks_a_dirty_room_clean_and_sees_the_floor_con
         page.keyboard.press("Enter")  # keyboard works as well as a tap
         expect(page).to_have_url(re.compile(r"/housekeeping#room-hotel-f1-102$"))
         tile = page.locator("#room-hotel-f1-102")
-        expect(tile.locator(".hk-state-name")).to_have_text("clean")
+        expect(tile.locator(".hk-state-name")).to_have_text("clean", timeout=15_000)  # a loaded machine
         expect(tile.locator(".hk-pending")).to_be_hidden(timeout=15_000)  # the gateway's snapshot came
         assert floor.reported("102") == "clean"  # what the gateway published
         expect(tile.get_by_role("button")).to_have_count(0)  # a clean room: nothing more for housekeeping
