@@ -56,12 +56,12 @@ class FakeFloor:
         self.client.loop_stop()
 
 
-def _wait(predicate, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+def _wait(predicate, timeout: float = 10.0, every: float = 0.05) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return
-        time.sleep(0.05)
+        time.sleep(every)
     raise AssertionError("condition not reached in time")
 
 
@@ -98,13 +98,19 @@ def test_tap_is_stored_once_and_confirmed_and_shows_on_the_board(
         assert page.status_code == 200 and "access granted" in page.text  # the event type, labelled
 
         def floor_g() -> dict[str, Any]:
-            board = {(f["site"], f["floor"]): f for f in cloud.get("/api/v1/board").json()}
+            answer = cloud.get("/api/v1/board")
+            assert answer.status_code == 200, answer.text
+            board = {(f["site"], f["floor"]): f for f in answer.json()}
             found: dict[str, Any] = board.get(("annex", "g"), {})
             return found
 
+        def settled() -> bool:
+            shown = floor_g()
+            return bool(shown.get("rooms")) and shown["rooms"][0]["occupied"] \
+                and shown["gateway"]["state"] == "online"
+
         # the room's retained state and the gateway's status travel apart from the events: awaited
-        _wait(lambda: bool(floor_g().get("rooms")) and floor_g()["rooms"][0]["occupied"]
-              and floor_g()["gateway"]["state"] == "online")
+        _wait(settled, timeout=20, every=0.25)  # one read a turn, inside the token's rate
         room = floor_g()["rooms"][0]
         assert room["occupied"] and room["last_access_granted"] and room["last_access_reason"] == "granted"
     finally:
@@ -141,7 +147,7 @@ def test_garbage_on_every_topic_is_counted_and_the_cloud_keeps_running(
         for suffix in ("events", "status", "ack", "rooms/g01/state", "rooms/g01/telemetry"):
             for body in garbage:
                 floor.publish(suffix, body)
-        _wait(lambda: sum(cloud.get("/api/v1/ingest").json()["rejections"].values()) >= 40)
+        _wait(lambda: sum(cloud.get("/api/v1/ingest").json()["rejections"].values()) >= 40, every=0.25)
         # Events with a readable id are dead-lettered and confirmed so they never block the queue.
         _wait(lambda: {"x1", "x2"} <= set(floor.confirmed))
         assert cloud.get("/health").status_code == 200
