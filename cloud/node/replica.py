@@ -141,19 +141,17 @@ class _Stays:
 def _rooms(
     session: Session, prop: Property, rooms: list[Room], *, codes: dict[int, str]
 ) -> list[ReplicaRoom]:
-    levels = dict(
-        list(session.execute(select(Floor.id, Floor.level).where(Floor.property_id == prop.id)).tuples())
-    )
+    floors = select(Floor.id, Floor.level).where(Floor.property_id == prop.id)
+    levels: dict[int, int] = {floor_id: level for floor_id, level in session.execute(floors)}
     ids = [r.id for r in rooms]
-    sequences = dict(
-        list(
-            session.execute(
-                select(StayCredential.room_id, func.max(StayCredential.sequence))
-                .where(StayCredential.room_id.in_(ids))
-                .group_by(StayCredential.room_id)
-            ).tuples()
+    sequences: dict[int, int] = {
+        room_id: sequence
+        for room_id, sequence in session.execute(
+            select(StayCredential.room_id, func.max(StayCredential.sequence))
+            .where(StayCredential.room_id.in_(ids))
+            .group_by(StayCredential.room_id)
         )
-    )
+    }
     found = [
         ReplicaRoom(
             room=r.slug,
