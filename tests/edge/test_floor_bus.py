@@ -11,9 +11,10 @@ import pytest
 
 from edge.app import Gateway, build
 from edge.config import load_config
-from edge.hw.sim_node import SimulatedBus, SimulatedDoorNode
+from edge.hw.sim_node import SimNode, SimulatedBus, SimulatedDoorNode
 from edge.sim import SimulatedDesk
 from firmware.doornode import frame as fr
+from firmware.doornode.clock import ticks_ms
 from mqtt.keycard import Area
 from mqtt.messages import CredentialRevoke, RemoteUnlock
 from tests.edge.cloud_peer import wait_until
@@ -36,9 +37,15 @@ def gateway(node: SimulatedDoorNode, tmp_path: Path) -> Iterator[Gateway]:
     gw, simulator = build(config)
     assert simulator is None and gw.hardware is not None
     gw.hardware.start(gw)
+    _linked(node)
     yield gw
     gw.hardware.stop()
     gw.store.close()
+
+
+def _linked(node: SimNode | SimulatedDoorNode) -> None:
+    """Until the gateway's first poll reaches a node, the node decides a card itself (offline)."""
+    wait_until(lambda: node.node.link_up(ticks_ms()), timeout=20, what="the gateway polling the node")
 
 
 def _events(gw: Gateway) -> list[tuple[str, str | None]]:
@@ -173,6 +180,7 @@ def test_a_pool_reader_on_the_bus_decides_with_the_card_s_areas(tmp_path: Path) 
         ack = gw.command("key.upsert", desk.key_command())
         assert ack is not None and ack.ok
         pool = bus.nodes[9]
+        _linked(pool)
         pool.tap(desk.issue("101", now=gw.now()))  # no pool on this card
         wait_until(lambda: ("access.denied", "wrong_door") in _events(gw), timeout=20, what="refusal")
         pool.tap(desk.issue("101", now=gw.now(), areas=Area.POOL))
@@ -224,6 +232,7 @@ def test_a_time_clock_on_the_bus_punches_staff_cards_and_refuses_a_revoked_one(t
         assert gw.command("key.upsert", desk.key_command()).ok  # type: ignore[union-attr]
         card, credential = desk.staff(now=gw.now())
         clock = bus.nodes[9]
+        _linked(clock)
         clock.tap(card)
         wait_until(lambda: (True, "granted", credential) in punches(), timeout=20, what="punch")
         clock.tap(desk.issue("101", now=gw.now()))  # a guest card is no punch
