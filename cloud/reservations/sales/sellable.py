@@ -12,6 +12,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
+from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, select
@@ -61,6 +62,8 @@ class Sellable:
     rooms: Mapping[int, RoomInfo]  # by room id
     restrictions: tuple[StayRule, ...] = ()
     retired: Mapping[int, date] = field(default_factory=dict)  # room id -> retired from that night
+    # answers derived from this copy alone (pure), kept with it: a new copy starts empty
+    derived: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def stay_rules(self, *, plan_id: int, type_id: int) -> tuple[StayRule, ...]:
         return tuple(r for r in self.restrictions if r.concerns(plan_id=plan_id, type_id=type_id))
