@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -26,17 +27,23 @@ from cloud.reservations.sales.sellable import Sellable, SellableCache, TypeInfo,
 
 # The stamp comes back on its own row (room type NULL); a type with no inventory rows yet for
 # the stay has every room free.
-INVENTORY = text(
+_INVENTORY = (
     "SELECT NULL, (SELECT stamp FROM catalog_stamp WHERE id = 1) "
     "UNION ALL "
     "SELECT i.room_type_id, min(i.capacity - i.sold) FROM type_inventory i "
     "JOIN room_types t ON t.id = i.room_type_id "
     "WHERE t.property_id = :property AND i.night >= :arrival AND i.night < :departure "
     "GROUP BY i.room_type_id"
-).bindparams(
-    bindparam("property", type_=Integer), bindparam("arrival", type_=Date),
-    bindparam("departure", type_=Date),
 )
+_PARAMS = (bindparam("property", type_=Integer), bindparam("arrival", type_=Date),
+           bindparam("departure", type_=Date))
+INVENTORY = text(_INVENTORY).bindparams(*_PARAMS)
+# The same with the access stamp first (room type -1), so the request's principal is checked
+# with no read of its own: the whole request in one statement.
+ACCESS = -1
+WITH_ACCESS_STAMP = text(
+    f"SELECT {ACCESS}, (SELECT stamp FROM access_stamp WHERE id = 1) UNION ALL {_INVENTORY}"
+).bindparams(*_PARAMS)
 ATTEMPTS = 3  # catalog changes racing the read: read it again, then give up
 
 
@@ -122,18 +129,46 @@ def _keep(sellable: Sellable, key: tuple[Any, ...], value: Any) -> None:
 _derived_lock = threading.Lock()
 
 
+@dataclass(frozen=True)
+class Read:
+    """The inventory read for a catalog copy, before the request's principal was resolved."""
+
+    sellable: Sellable
+    stay: Stay
+    rows: list[tuple[Any, ...]]
+
+
+async def read_with_access_stamp(
+    reads: FastReads, cache: SellableCache, site: str, *, stay: Stay
+) -> tuple[int, Read] | None:
+    """The access stamp and the stay's inventory in one statement, for the kept catalog copy (None
+    when there is none yet). Answer nothing from it before the principal is checked."""
+    sellable = cache.latest(site)
+    if sellable is None:
+        return None
+    params = {"property": sellable.property_id, "arrival": stay.arrival, "departure": stay.departure}
+    rows = await reads.rows(WITH_ACCESS_STAMP, params)
+    access = next(int(value) for type_id, value in rows if type_id == ACCESS)
+    return access, Read(sellable, stay, [row for row in rows if row[0] != ACCESS])
+
+
 async def search(
     reads: FastReads, cache: SellableCache, sessions: sessionmaker[Session], site: str, *,
-    stay: Stay, guests: int, room_type: str | None,
+    stay: Stay, guests: int, room_type: str | None, read: Read | None = None,
 ) -> list[dict[str, Any]]:
     """``offers`` for ``site``: the catalog from memory (read on a worker thread when missing
-    or stale), the inventory in one statement on the event loop."""
+    or stale), the inventory in one statement on the event loop (or ``read`` already, when it
+    was read for this stay and the copy kept now)."""
     sellable = cache.latest(site)
     if sellable is None:
         sellable = await run_in_threadpool(_load, cache, sessions, site)
     params = {"property": sellable.property_id, "arrival": stay.arrival, "departure": stay.departure}
     for _attempt in range(ATTEMPTS):
-        rows = await reads.rows(INVENTORY, params)
+        if read is not None and read.sellable is sellable and read.stay == stay:
+            rows = read.rows
+        else:
+            rows = await reads.rows(INVENTORY, params)
+        read = None
         stamp = next(int(value) for type_id, value in rows if type_id is None)
         if stamp == sellable.stamp:
             left = {int(type_id): int(value) for type_id, value in rows if type_id is not None}
