@@ -45,6 +45,10 @@ class PrincipalCache:
             return None
         return entry.resolved.principal
 
+    def knows(self, key: str) -> bool:
+        """Whether ``key`` was resolved before (at whatever stamp: ``get`` still decides)."""
+        return key in self._entries
+
     def put(self, key: str, resolved: Resolved, *, stamp: int) -> None:
         """``stamp`` is the value read *before* ``resolved`` was: a change committed in between
         makes the entry stale at once."""

@@ -12,7 +12,8 @@ the reminders chase it).
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -41,6 +42,7 @@ from cloud.core.nights import local_instant
 from cloud.notify.models import Contact
 from cloud.reservations.groups.models import LongStayContract
 from cloud.reservations.models import Reservation, ReservationNight
+from cloud.reservations.sales import sellable
 from cloud.reservations.stays.ledger import Settle
 
 # Lines the ledger posts carry no description: kind, night and the discount flag say it all,
@@ -65,7 +67,8 @@ class FolioLedger:
         self.settings = settings
 
     def booked(self, session: Session, res: Reservation, *, now: datetime) -> None:
-        prop, folio = _property(session, res), _open(session, res, now=now, new=True)
+        prop = _terms(session, res)
+        folio = _open(session, res, now=now, new=True, prop=prop)
         if folio.guest_phone is None or _opted_out(session, folio.guest_phone):
             return
         on_booking_confirmed(session, folio_id=folio.id, hotel=prop.name, billing=self.settings,
@@ -174,9 +177,11 @@ class FolioLedger:
                     policy=terms.tax_policy(session, self.settings, folio.site), now=now)
 
 
-def _open(session: Session, res: Reservation, *, now: datetime, new: bool = False) -> Folio:
+def _open(
+    session: Session, res: Reservation, *, now: datetime, new: bool = False, prop: _Terms | None = None
+) -> Folio:
     """``new``: the reservation was booked in this transaction (no folio can exist yet)."""
-    prop = _property(session, res)
+    prop = prop or _terms(session, res)
     master, routed = routing_for(session, res.block_id)
     return open_folio(session, FolioSpec(
         site=prop.slug, currency=res.currency, reservation_id=res.id,
@@ -201,6 +206,24 @@ def _net(session: Session, folio: Folio, kind: ChargeKind) -> dict[date | None, 
 def _opted_out(session: Session, phone: str) -> bool:
     contact = session.get(Contact, ("whatsapp", phone.lstrip("+")))
     return contact is not None and contact.opted_out
+
+
+class _Terms(NamedTuple):
+    """What a stay's folio needs of its property."""
+
+    slug: str
+    name: str
+    checkin_from: time
+    timezone: str
+
+
+def _terms(session: Session, res: Reservation) -> _Terms:
+    """From the catalog copy the stay was just sold from (no read), else the property's row."""
+    copy = sellable.copy_sold_from(session, res.id)
+    if copy is not None and copy.property_id == res.property_id:
+        return _Terms(copy.slug, copy.name, copy.checkin_from, copy.timezone)
+    prop = _property(session, res)
+    return _Terms(prop.slug, prop.name, prop.checkin_from, prop.timezone)
 
 
 def _property(session: Session, res: Reservation) -> Property:

@@ -6,15 +6,17 @@ from datetime import date
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from cloud.auth.deps import known_credential, stamp_read_with
 from cloud.auth.errors import Forbidden
 from cloud.auth.roles import Principal, Role
 from cloud.catalog import service as catalog
 from cloud.catalog.models import Property
 from cloud.core.deps import ClockDep, IdempotencyKeyHeader, SessionsDep, services
+from cloud.core.errors import DomainError
 from cloud.core.idempotency import idempotent, transact
 from cloud.core.responses import FastJSONResponse
 from cloud.reservations.errors import RoomUnavailable
@@ -36,12 +38,34 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
 }
 
 
+async def _read_first(request: Request) -> quick_availability.Read | None:
+    """Before the principal is resolved (a dependency declared ahead of it): for a credential this
+    process has seen, the access stamp and the stay's inventory in one statement; nothing of it is
+    answered unless the principal then checks out against that stamp."""
+    if not known_credential(request):
+        return None
+    try:
+        stay = booking.make_stay(date.fromisoformat(request.query_params["arrival"]),
+                                 date.fromisoformat(request.query_params["departure"]))
+    except (KeyError, ValueError, DomainError):
+        return None  # the route's own parameters answer for it
+    found = services(request)
+    got = await quick_availability.read_with_access_stamp(
+        found.auth.reads, cache_of(found.engine), request.path_params["site"], stay=stay)
+    if got is None:
+        return None
+    stamp, read = got
+    stamp_read_with(request, stamp)
+    return read
+
+
 @router.get("/properties/{site}/availability", response_model=list[QuoteOut], responses=PROBLEMS)
 async def availability(
     request: Request,
     site: str,
     arrival: date,
     departure: date,
+    read: Annotated[quick_availability.Read | None, Depends(_read_first)],
     user: StaffDep,
     adults: Annotated[int, Query(ge=1, le=20)] = 1,
     children: Annotated[int, Query(ge=0, le=20)] = 0,
@@ -56,7 +80,7 @@ async def availability(
         raise Forbidden(f"you have no access to property {site!r}")
     offers = await quick_availability.search(
         found.auth.reads, cache_of(found.engine), found.sessions, site,
-        stay=stay, guests=adults + children, room_type=room_type,
+        stay=stay, guests=adults + children, room_type=room_type, read=read,
     )
     return FastJSONResponse(offers)
 

@@ -116,6 +116,7 @@ def book(
         request, offer=offer, type_id=type_.id, plan_id=order.plan.id, stay=stay, priced=order.priced, now=now
     )
     res.guest_language = order.language  # before the insert below writes the row
+    sellable.sold_from(session, res.id, offer)
     ranked = []
     if request.assign:
         if free is None:

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
+from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, select
@@ -52,6 +53,8 @@ class Sellable:
     timezone: str
     currency: str
     checkout_at: time
+    checkin_from: time
+    name: str  # the property's, as guests read it
     language: str  # the guests' default language
     types: Mapping[str, TypeInfo]
     plans: Mapping[str, PlanInfo]
@@ -59,6 +62,8 @@ class Sellable:
     rooms: Mapping[int, RoomInfo]  # by room id
     restrictions: tuple[StayRule, ...] = ()
     retired: Mapping[int, date] = field(default_factory=dict)  # room id -> retired from that night
+    # answers derived from this copy alone (pure), kept with it: a new copy starts empty
+    derived: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def stay_rules(self, *, plan_id: int, type_id: int) -> tuple[StayRule, ...]:
         return tuple(r for r in self.restrictions if r.concerns(plan_id=plan_id, type_id=type_id))
@@ -70,6 +75,21 @@ class Sellable:
         if plan is None:
             raise UnknownResource(f"no rate plan {plan_code!r} at {self.slug}")
         return type_, plan
+
+
+_SOLD = "reservations.sold_from"
+
+
+def sold_from(session: Session, reservation_id: str, copy: Sellable) -> None:
+    """Note the catalog copy a booking was sold from (its stamp read in this transaction)."""
+    session.info.setdefault(_SOLD, {})[reservation_id] = copy
+
+
+def copy_sold_from(session: Session, reservation_id: str) -> Sellable | None:
+    """The copy a reservation booked in this session was sold from, or None: what the stay's
+    other records need of the property (its slug, name, zone, hours) without reading its row."""
+    found: Sellable | None = session.info.get(_SOLD, {}).get(reservation_id)
+    return found
 
 
 def read_stamp(session: Session) -> int:
@@ -100,6 +120,8 @@ def load(session: Session, site: str, *, stamp: int) -> Sellable:
         timezone=prop.timezone,
         currency=prop.currency,
         checkout_at=prop.checkout_at,
+        checkin_from=prop.checkin_from,
+        name=prop.name,
         language=prop.language,
         types=types,
         plans=plans,

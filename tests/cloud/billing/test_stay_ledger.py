@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from cloud.billing.models import Folio
+from cloud.billing.settings import BillingSettings
+from cloud.billing.stay_ledger import FolioLedger
+from cloud.catalog.models import Property
 from cloud.notify.models import OutboxMessage
 from cloud.notify.outbox import set_opt_out
 from cloud.reservations.sales.booking import Booking
@@ -232,3 +236,47 @@ def test_a_stay_booked_before_folios_existed_gets_one_at_check_in_without_a_mess
     assert desk.post(f"/api/v1/reservations/{res_id}/check-in").status_code == 200
     assert [k for k, _ in _kinds(desk, res_id)] == ["room_night"]
     assert _outbox(stay_sessions) == []
+
+
+def _book_and_open(session: Session, *, phone: str, from_copy: bool) -> tuple[Folio, OutboxMessage]:
+    res = core_book(session, Booking(property="hotel", room_type="std", rate_plan="flex",
+                                     arrival=date(2027, 3, 10), departure=date(2027, 3, 12),
+                                     guest_name="Ana Ruiz", guest_phone=phone), now=BOOKED_AT)
+    if not from_copy:  # as a stay booked in another session: the property's row is read
+        session.info.pop("reservations.sold_from")
+    FolioLedger(BillingSettings()).booked(session, res, now=BOOKED_AT)
+    session.flush()
+    found = session.scalar(select(Folio).where(Folio.reservation_id == res.id))
+    message = session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == f"booking:{found.id}"))
+    assert found is not None and message is not None
+    return found, message
+
+
+def _folio_fields(found: Folio) -> tuple[object, ...]:
+    return (found.site, found.kind, found.currency, found.guest_name, found.guest_language,
+            found.arrival_at, found.checkout_at, found.status, found.routed_kinds)
+
+
+def test_a_booked_stays_folio_opens_from_the_catalog_copy_as_from_the_property_row(
+    stay_sessions: sessionmaker[Session],
+) -> None:
+    """The folio of a stay just sold takes the property's slug, name, zone and check-in hour from
+    the catalog copy the sale used; the same as reading the row, also right after they change."""
+    for rename in (False, True):
+        if rename:
+            with stay_sessions.begin() as session:
+                prop = session.scalar(select(Property).where(Property.slug == "hotel"))
+                assert prop is not None
+                prop.name, prop.checkin_from, prop.timezone = "Hotel Renamed", time(13, 30), "Atlantic/Canary"
+        folios = []
+        for from_copy, phone in ((True, "+34600111001"), (False, "+34600111002")):
+            with stay_sessions.begin() as session:
+                found, message = _book_and_open(session, phone=phone, from_copy=from_copy)
+                text = message.payload["text"].replace(found.reservation_id or "", "")
+                folios.append((_folio_fields(found), message.template, text))
+        assert folios[0] == folios[1]
+        if rename:
+            assert "Hotel Renamed" in folios[0][2]
+            arrival_at = folios[0][0][5]
+            assert isinstance(arrival_at, datetime)
+            assert arrival_at.replace(tzinfo=UTC) == datetime(2027, 3, 10, 13, 30, tzinfo=UTC)

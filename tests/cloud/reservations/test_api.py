@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import TextClause, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.auth.roles import Role
+from cloud.core.fast_reads import FastReads
 from cloud.reservations.models import Reservation
+from cloud.reservations.sales import quick_availability
 from tests.cloud.reservations.apps import client_for
 from tests.cloud.reservations.conftest import NOW, RecordingIssuer
 
@@ -150,3 +153,56 @@ def test_dates_no_hotel_means_are_refused_not_crashed_on(client: TestClient) -> 
             "/api/v1/properties/hotel/reservations", json={**BODY, "arrival": arrival, "departure": departure}
         )
         assert r.status_code == 422
+
+
+AVAILABILITY = "/api/v1/properties/hotel/availability"
+
+
+def test_availability_checks_a_known_token_against_the_access_stamp_read_with_the_inventory(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once the token and the catalog are known, an availability request is one statement (the
+    access stamp with the inventory) and answers as before; a token never seen reads nothing before
+    it is refused, and a role changed or a token revoked meanwhile is still refused."""
+    calls: list[str] = []
+    real_rows, real_scalar = FastReads.rows, FastReads.scalar
+
+    async def rows(self: FastReads, statement: TextClause, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        calls.append("access+inventory" if statement is quick_availability.WITH_ACCESS_STAMP else "inventory")
+        return await real_rows(self, statement, params)
+
+    async def scalar(self: FastReads, sql: str) -> Any:
+        calls.append("access")
+        return await real_scalar(self, sql)
+
+    monkeypatch.setattr(FastReads, "rows", rows)
+    monkeypatch.setattr(FastReads, "scalar", scalar)
+    stay = {"arrival": "2027-03-11", "departure": "2027-03-14", "adults": 2}
+    first = client.get(AVAILABILITY, params=stay)
+    assert first.status_code == 200 and calls == ["access", "inventory"]
+    calls.clear()
+    again = client.get(AVAILABILITY, params=stay)
+    assert again.json() == first.json() and calls == ["access+inventory"]
+    assert client.post("/api/v1/properties/hotel/reservations", json=BODY).status_code == 201
+    calls.clear()
+    left = client.get(AVAILABILITY, params=stay).json()
+    after = {(o["room_type"], o["rate_plan"]): o["rooms_left"] for o in left}
+    before = {(o["room_type"], o["rate_plan"]): o["rooms_left"] for o in first.json()}
+    assert after == {**before, ("std", "flex"): before[("std", "flex")] - 1,
+                     ("std", "nonref"): before[("std", "nonref")] - 1}
+    assert calls == ["access+inventory"]
+    calls.clear()
+    stranger = {"Authorization": "Bearer never-seen"}
+    assert client.get(AVAILABILITY, params=stay, headers=stranger).status_code == 401
+    assert calls == ["access"]
+
+    engine = client.app.services.engine  # type: ignore[attr-defined]
+    with engine.begin() as conn:  # another worker, or an operator's tool
+        conn.execute(text("UPDATE staff_users SET role = 'housekeeping'"))
+    assert client.get(AVAILABILITY, params=stay).status_code == 403
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE staff_users SET role = 'front_desk'"))
+    assert client.get(AVAILABILITY, params=stay).status_code == 200
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE api_tokens SET revoked_at = :now"), {"now": NOW})
+    assert client.get(AVAILABILITY, params=stay).status_code == 401

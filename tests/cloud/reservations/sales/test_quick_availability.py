@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ from cloud.catalog import service as catalog
 from cloud.catalog.models import RatePlan, Restriction, Room, RoomType
 from cloud.core.fast_reads import FastReads
 from cloud.core.nights import Stay
-from cloud.reservations.sales import booking, queries, quick_availability
+from cloud.reservations.sales import booking, queries, quick_availability, sellable
 from cloud.reservations.sales.booking import Booking
 from cloud.reservations.sales.sellable import SellableCache
 from cloud.reservations.schemas import QuoteOut
@@ -94,3 +95,23 @@ def test_quick_availability_answers_as_the_orm_read(engine: Engine, sessions: se
     changed = _expected(sessions)
     assert changed != expected
     assert _quick(engine, cache, sessions) == changed
+
+
+def test_a_stays_prices_are_kept_with_their_catalog_copy_only(sessions: sessionmaker[Session]) -> None:
+    """A stay is priced once per catalog copy; another copy with the same property and stamp (another
+    database's, say) prices it afresh."""
+    with sessions() as session:
+        copy = sellable.load(session, "hotel", stamp=sellable.read_stamp(session))
+    stay = STAYS[1]
+    first = quick_availability.offers(copy, {}, stay=stay, guests=1, room_type=None)
+    assert first and quick_availability.offers(copy, {}, stay=stay, guests=1, room_type=None) == first
+    assert ("priced", stay.arrival, stay.departure) in copy.derived
+    doubled = {key: tuple(replace(rule, amount_minor=2 * rule.amount_minor) for rule in rules)
+               for key, rules in copy.rules.items()}
+    other = replace(copy, rules=doubled)
+    assert not other.derived
+    again = quick_availability.offers(other, {}, stay=stay, guests=1, room_type=None)
+    assert [o["total_minor"] for o in again] == [2 * o["total_minor"] for o in first]
+    assert [o["rooms_left"] for o in again] == [o["rooms_left"] for o in first]
+    assert quick_availability.offers(copy, {}, stay=stay, guests=1, room_type="sup") == [
+        o for o in first if o["room_type"] == "sup"]
