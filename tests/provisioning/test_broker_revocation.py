@@ -17,6 +17,7 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.reasoncodes import ReasonCode
 
 from posada.cli import main as posada
 from provisioning.dynsec import find_plugin
@@ -44,7 +45,7 @@ def broker() -> Iterator[Broker]:
     assert posada(["provision", "broker", "--out", str(directory), "--floor", "hotel/f1",
                    "--floor", "hotel/f2", "--port", str(port), "--bind", "127.0.0.1"]) == 0
     lines = (directory / "credentials.txt").read_text().split("\n")
-    passwords = dict(line.split(" ", 1) for line in lines if line)  # type: ignore[misc]
+    passwords = dict(line.split(" ", 1) for line in lines if line)
     log = (root / "broker.log").open("ab")
     process = subprocess.Popen([MOSQUITTO, "-c", str(directory / "mosquitto.conf")], stdout=log, stderr=log)
     try:
@@ -74,7 +75,7 @@ class Gateway:
         self.client.loop_start()
         assert self.up.wait(5)
 
-    def _connected(self, _c: object, _u: object, _f: object, reason: mqtt.ReasonCode, _p: object) -> None:
+    def _connected(self, _c: object, _u: object, _f: object, reason: ReasonCode, _p: object) -> None:
         if not reason.is_failure:
             (self.back if self.cut.is_set() else self.up).set()
 
