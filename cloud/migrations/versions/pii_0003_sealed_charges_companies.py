@@ -8,7 +8,7 @@ trigger (PostgreSQL's function, SQLite's column list) lets that one column chang
 invoices keep their own copy of each line (tax law), untouched. The downgrade opens them again.
 
 Revision ID: pii_0003
-Revises: pii_0002 (depends on billing_0003)
+Revises: pii_0002
 """
 
 from collections.abc import Iterator
@@ -22,7 +22,7 @@ from cloud.guests.sealed import SealedText
 revision = "pii_0003"
 down_revision = "pii_0002"
 branch_labels = None
-depends_on = ("billing_0003",)
+depends_on = None  # the billing tables and the charges' guard come before pii_0001 (billing_0002)
 
 BATCH = 500
 # table -> (plain column, its type, sealed column, nullable)
