@@ -25,6 +25,10 @@ class BucketStore(Protocol):
         to ``burst``, made full when new) at wall time ``now``; the tokens each holds after it."""
         ...
 
+    def forget(self, *, before: float) -> int:
+        """Drop the buckets last settled before ``before`` (full again by then: as good as none)."""
+        ...
+
 
 @dataclass(slots=True)
 class _View:
@@ -46,6 +50,7 @@ class SharedTokenBuckets:
         self.max_tokens = max_tokens
         self._views: OrderedDict[str, _View] = OrderedDict()
         self._lock = threading.Lock()
+        self._forgot_at: float | None = None
 
     def take(self, key: str, now: float) -> float:
         with self._lock:
@@ -64,12 +69,17 @@ class SharedTokenBuckets:
     def sync(self, now: float) -> int:
         """Report what was let through since the last report and read the buckets back; returns
         how many keys were reported. Keys idle for a minute are read no more (a new request
-        starts them again, from the process's share of a full bucket)."""
+        starts them again, from the process's share of a full bucket). Once a minute, rows whose
+        bucket has refilled since are dropped, so made-up tokens cannot grow the table."""
         with self._lock:
             spent = {key: view.spent for key, view in self._views.items()
                      if view.spent or now - view.used < 60.0}
             for key in spent:
                 self._views[key].spent -= spent[key]  # requests let through during the round stay counted
+        if self._forgot_at is None or now - self._forgot_at >= 60.0:
+            refill = 2 * self.burst / self.rate if self.rate > 0 else 86400.0  # from the deepest debt
+            self.store.forget(before=now - refill - 60.0)
+            self._forgot_at = now
         if not spent:
             return 0
         try:

@@ -3,7 +3,7 @@ from it in one upsert a round (``SqlBucketStore.settle``), the refill computed b
 
 from __future__ import annotations
 
-from sqlalchemy import Float, String, func
+from sqlalchemy import Float, String, delete, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
@@ -42,3 +42,8 @@ class SqlBucketStore:
                       "at": greatest(row.at, stmt.excluded.at)},
             ).returning(row.key, row.tokens)
             return {key: float(tokens) for key, tokens in session.execute(settled)}
+
+    def forget(self, *, before: float) -> int:
+        with self.sessions.begin() as session:
+            result = session.execute(delete(ApiRateBucket).where(ApiRateBucket.at < before))
+            return int(getattr(result, "rowcount", 0) or 0)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import Engine
 
 from cloud.core.db import make_engine, make_sessionmaker
 from cloud.core.rate_limit import TokenBuckets
@@ -65,6 +66,9 @@ def test_requests_not_reported_are_counted_next_round(sqlite_url: str) -> None:
         def settle(self, spent: dict[str, int], *, now: float, rate: float, burst: float) -> dict[str, float]:
             raise OSError("database away")
 
+        def forget(self, *, before: float) -> int:
+            return 0
+
     engine = make_engine(sqlite_url)
     buckets = SharedTokenBuckets(Failing(), per_minute=PER_MINUTE, burst=BURST, processes=1)
     assert [buckets.take("token", 0.0) for _ in range(4)] == [0.0] * 4
@@ -83,9 +87,33 @@ def test_a_worker_grants_its_share_before_it_hears_from_the_database() -> None:
         def settle(self, spent: dict[str, int], *, now: float, rate: float, burst: float) -> dict[str, float]:
             raise AssertionError("not asked")
 
+        def forget(self, *, before: float) -> int:
+            raise AssertionError("not asked")
+
     buckets = SharedTokenBuckets(Unused(), per_minute=PER_MINUTE, burst=BURST, processes=2)
     assert sum(1 for _ in range(BURST) if buckets.take("token", 0.0) == 0.0) == BURST // 2
     assert buckets.take("token", 0.0) == pytest.approx(2.0)  # its half of the refill: one in two seconds
+
+
+def test_buckets_refilled_long_ago_are_dropped(db_url: str) -> None:
+    engine = make_engine(db_url)
+    store = SqlBucketStore(make_sessionmaker(engine))
+    buckets = SharedTokenBuckets(store, per_minute=PER_MINUTE, burst=BURST, processes=1)
+    for i in range(5):
+        buckets.take(f"made-up-{i}", 0.0)
+    assert buckets.sync(0.0) == 5
+    buckets.take("in-use", 30.0)
+    buckets.sync(30.0)  # within a minute of the last forgetting: nothing dropped
+    assert len(_keys(engine)) == 6
+    buckets.take("in-use", 200.0)
+    buckets.sync(200.0)  # the made-up ones, last read at 30 s: past a full refill (20 s from the
+    assert _keys(engine) == ["in-use"]  # deepest debt) and a minute
+    engine.dispose()
+
+
+def _keys(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        return list(conn.exec_driver_sql("SELECT key FROM api_rate_buckets").scalars().all())
 
 
 @contextmanager
