@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -34,6 +35,17 @@ class Broker:
     directory: Path
     port: int
     passwords: dict[str, str]
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self, log: Any) -> None:
+        self.process = subprocess.Popen([MOSQUITTO, "-c", str(self.directory / "mosquitto.conf")],
+                                        stdout=log, stderr=log)
+        wait_for_port(self.port)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
 
 
 @pytest.fixture
@@ -47,13 +59,12 @@ def broker() -> Iterator[Broker]:
     lines = (directory / "credentials.txt").read_text().split("\n")
     passwords = dict(line.split(" ", 1) for line in lines if line)
     log = (root / "broker.log").open("ab")
-    process = subprocess.Popen([MOSQUITTO, "-c", str(directory / "mosquitto.conf")], stdout=log, stderr=log)
+    broker = Broker(directory, port, passwords)
     try:
-        wait_for_port(port)
-        yield Broker(directory, port, passwords)
+        broker.start(log)
+        yield broker
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        broker.stop()
         log.close()
         shutil.rmtree(root, ignore_errors=True)
 
@@ -119,6 +130,10 @@ def test_revocation_outlives_a_broker_restart_and_a_second_provisioning(broker: 
     assert _refused(broker, "gw.hotel.f2")
     saved = (broker.directory / "dynamic-security.json").read_text()
     assert "gw.hotel.f2" in saved  # the plugin saved it
+    broker.stop()
+    with (broker.directory.parent / "broker.log").open("ab") as log:
+        broker.start(log)
+    assert _refused(broker, "gw.hotel.f2") and not _refused(broker, "gw.hotel.f1")  # read again at start
     assert posada(["provision", "broker", "--out", str(broker.directory), "--floor", "hotel/f1", "--floor",
                    "hotel/f2", "--port", str(broker.port), "--bind", "127.0.0.1"]) == 0
     assert "gw.hotel.f2" in (broker.directory / "dynamic-security.json").read_text()
