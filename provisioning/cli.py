@@ -19,7 +19,7 @@ from provisioning.broker import (
     gateway_user,
     write_broker_files,
 )
-from provisioning.dynsec import ADMIN_FILE, CONFIG_FILE, CONTAINER_PLUGIN, find_plugin, load_control
+from provisioning.dynsec import ADMIN_FILE, CONFIG_FILE, find_plugin, load_control
 
 Target = Literal["host", "compose"]
 
@@ -65,7 +65,8 @@ def provision_broker(*, out: str, floors: list[str], port: int, bind: str, targe
                               health=passwords, tls=tls, revocation=revocation)
     print(f"wrote {conf}, {directory / 'acl'}")
     if revocation is not None:
-        host, control_port = ("127.0.0.1", port) if passwords else ("127.0.0.1", revocation.control_port)
+        listening = bind if bind not in ("0.0.0.0", "::", "") else "127.0.0.1"
+        host, control_port = (listening, port) if passwords else ("127.0.0.1", revocation.control_port)
         _private(directory / ADMIN_FILE, json.dumps({"host": host, "port": control_port,
                                                      "password": revocation.admin_password}) + "\n")
         print(f"dynamic-security plugin: posada provision revoke --broker {directory} cuts a revoked client "
@@ -81,7 +82,11 @@ def provision_broker(*, out: str, floors: list[str], port: int, bind: str, targe
 
 def _revocation(directory: Path, *, target: Target, control_port: int) -> Revocation | None:
     """The plugin where the broker runs; the admin's password kept when provisioned again."""
-    plugin = CONTAINER_PLUGIN if target == "compose" else find_plugin()
+    if target == "compose":  # the stack mounts the config read-only: the plugin could not save its list
+        print("note: the compose stack's broker does not load the dynamic-security plugin (its config "
+              "mount is read-only): a revoked client's open connection lasts until it disconnects")
+        return None
+    plugin = find_plugin()
     if plugin is None:
         print("warning: Mosquitto's dynamic-security plugin is not installed here: a revoked client's "
               "open connection will last until it disconnects (install mosquitto 2 and provision again)")

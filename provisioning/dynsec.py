@@ -27,12 +27,11 @@ CONFIG_FILE = "dynamic-security.json"
 ADMIN_FILE = "broker-admin.json"  # where revoke finds the broker and the admin's password (0600)
 CONTROL_TOPIC = "$CONTROL/dynamic-security/v1"
 ITERATIONS = 101  # what mosquitto_ctrl writes
-# Debian and Ubuntu's mosquitto package, then the eclipse-mosquitto image and source installs
+# Debian and Ubuntu's mosquitto package, then source installs
 PLUGIN_PATHS = ("/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so",
                 "/usr/lib/aarch64-linux-gnu/mosquitto_dynamic_security.so",
                 "/usr/lib/arm-linux-gnueabihf/mosquitto_dynamic_security.so",
                 "/usr/lib/mosquitto_dynamic_security.so", "/usr/local/lib/mosquitto_dynamic_security.so")
-CONTAINER_PLUGIN = "/usr/lib/mosquitto_dynamic_security.so"
 
 
 class BrokerControlError(Exception):
