@@ -7,6 +7,7 @@ message providers, the MQTT link) and hands each area its part through ``install
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -38,9 +39,12 @@ from cloud.core.election import Leadership
 from cloud.core.fast_reads import FastReads
 from cloud.core.migrate import upgrade
 from cloud.core.origin import RequestOrigin
+from cloud.core.periodic import Periodic
 from cloud.core.problems import install_problem_handlers
 from cloud.core.proxies import TrustedProxies, networks
 from cloud.core.rate_limit import ApiRateLimit
+from cloud.core.rate_shared import SharedTokenBuckets
+from cloud.core.rate_store import SqlBucketStore
 from cloud.core.shedding import LoadShedding
 from cloud.core.templating import templates
 from cloud.guests import wiring as guests
@@ -86,6 +90,15 @@ log = logging.getLogger(__name__)
 # A first key (a demo) is valid from a little before now: the request being signed was stamped
 # before it was made.
 FIRST_KEY_BACKDATE = timedelta(minutes=5)
+
+
+def _shared_rate_limits(settings: Settings, services: Services) -> SharedTokenBuckets | None:
+    """API token buckets in the database when several workers serve (or when asked)."""
+    shared = settings.api_rate_shared if settings.api_rate_shared is not None else settings.http_workers > 1
+    if not shared:
+        return None
+    return SharedTokenBuckets(SqlBucketStore(services.sessions), per_minute=settings.api_rate_per_minute,
+                              burst=settings.api_rate_burst, processes=settings.http_workers)
 
 
 def build_services(settings: Settings, *, clock: Clock = utcnow,
@@ -185,11 +198,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow,
     ``clock`` and ``issuer`` replace the real clock and card issuer (tests, simulations)."""
     settings = settings or load()
     services = build_services(settings, clock=clock, issuer=issuer)
+    shared_rates = _shared_rate_limits(settings, services)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         to_thread.current_default_thread_limiter().total_tokens = settings.http_threads
         await services.auth.reads.open()
+        if shared_rates is not None:  # every worker reports its own API requests
+            services.run(Periodic(lambda: shared_rates.sync(time.time()), name="api-rate-sync",
+                                  interval_s=settings.api_rate_sync_ms / 1000, done="%d tokens reported"))
         leader = Leadership(settings.database_url)
         if settings.http_workers == 1 or leader.acquire():  # the parts that run once
             for worker in services.workers:
@@ -216,7 +233,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow,
                  node_wiring, operations, portal, guestweb, loyalty, marketing):
         area.install(app, services)
     install_i18n(app, templates)  # the language is known to every page, errors too
-    app.add_middleware(ApiRateLimit, per_minute=settings.api_rate_per_minute, burst=settings.api_rate_burst)
+    app.add_middleware(ApiRateLimit, per_minute=settings.api_rate_per_minute, burst=settings.api_rate_burst,
+                       buckets=shared_rates, clock=time.time if shared_rates else time.monotonic)
     app.add_middleware(BodyLimit, max_bytes=settings.http_max_body_bytes)
     app.add_middleware(RequestOrigin)  # who and from where, for the audit trail
     app.add_middleware(TrustedProxies, trusted=networks(settings.http_trusted_proxies))  # the real client

@@ -8,7 +8,7 @@ from cloud.catalog import charges as catalog_charges  # noqa: F401
 from cloud.catalog import models as catalog  # noqa: F401
 from cloud.channels import models as channels  # noqa: F401
 from cloud.commands import models as commands  # noqa: F401
-from cloud.core import idempotency  # noqa: F401
+from cloud.core import idempotency, rate_store  # noqa: F401
 from cloud.guests import models as guests  # noqa: F401
 from cloud.guestweb import models as guestweb  # noqa: F401
 from cloud.housekeeping import models as housekeeping  # noqa: F401

@@ -74,8 +74,14 @@ class Settings(BaseSettings):
         description="reverse proxies (addresses or networks, JSON list) whose X-Forwarded-For names the "
                     "client; per-client limits count that address. Empty: the connection's address")
     api_rate_per_minute: int = Field(default=600, ge=1, description="requests a minute one API token may "
-                                     "make on average (per HTTP worker); more get 429 with Retry-After")
+                                     "make on average (all HTTP workers together); more get 429 "
+                                     "with Retry-After")
     api_rate_burst: int = Field(default=120, ge=1, description="requests one API token may make at once")
+    api_rate_shared: bool | None = Field(default=None, description="keep API token buckets in the database, "
+                                         "shared by every HTTP worker (unset: when http_workers is more "
+                                         "than 1)")
+    api_rate_sync_ms: int = Field(default=250, ge=10, le=10_000, description="how often each HTTP worker "
+                                  "reports its API requests to the shared buckets and reads them back")
     secret_key: str = Field(
         default=DEFAULT_SECRET,
         description="signs session cookies and CSRF tokens: at least 32 random characters; "

@@ -233,7 +233,7 @@ def _provision(args: argparse.Namespace) -> int | None:
 
         return provision_broker(out=args.out, floors=args.floor, port=args.port, bind=args.bind,
                                 target=args.target, tls=broker_tls(args), ca_dir=args.ca,
-                                hostnames=args.hostname)
+                                hostnames=args.hostname, control_port=args.control_port)
     if args.what in ("cert-request", "cert", "revoke"):
         from provisioning.tls_cli import run as tls_run
 

@@ -6,6 +6,7 @@ the cloud reads everything edge-bound and may publish only commands.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from pathlib import Path, PurePath, PurePosixPath
 from mqtt.credentials import PBKDF2_ITERATIONS, gateway_acl, gateway_user, hash_password
 from mqtt.node_topics import NODE_WRITES, node_acl
 from mqtt.topics import PREFIX
+from provisioning.dynsec import CONFIG_FILE, initial_config, plugin_lines
 
 __all__ = ["PBKDF2_ITERATIONS", "Account", "gateway_acl", "gateway_user", "hash_password"]
 
@@ -97,12 +99,26 @@ def tls_listener_lines(tls: TlsListener, paths: BrokerPaths) -> list[str]:
     ]
 
 
+@dataclass(frozen=True)
+class Revocation:
+    """The dynamic-security plugin (``plugin``: its path where the broker runs), through which a
+    revoked client is cut off; its admin connects on the password listener, or, with TLS only, on
+    a listener of its own at ``control_port`` on the loopback address."""
+
+    plugin: str
+    admin_password: str
+    control_port: int = 1884
+
+
 def mosquitto_conf(*, port: int, bind: str, paths: BrokerPaths, persistence: bool = True,
-                   tls: TlsListener | None = None) -> str:
+                   tls: TlsListener | None = None, revocation: Revocation | None = None) -> str:
     plaintext = tls is None or tls.plaintext
     lines = ["per_listener_settings false"]
     lines += tls_listener_lines(tls, paths) if tls else []
     lines += [f"listener {port} {bind}", f"password_file {paths.config_dir / 'passwd'}"] if plaintext else []
+    if revocation is not None:
+        lines += [] if plaintext else [f"listener {revocation.control_port} 127.0.0.1"]
+        lines += plugin_lines(revocation.plugin, paths.config_dir)  # first: it answers for the users it knows
     lines += [
         "allow_anonymous false",
         f"acl_file {paths.config_dir / 'acl'}",
@@ -134,6 +150,7 @@ def write_broker_files(
     health: bool = False,
     tls: TlsListener | None = None,
     nodes: Iterable[tuple[str, str]] = (),
+    revocation: Revocation | None = None,
 ) -> Path:
     """Write passwd, acl and mosquitto.conf into ``directory``; returns the config path.
 
@@ -141,13 +158,18 @@ def write_broker_files(
     mounted into a container); by default, this directory's absolute path. ``health`` adds the
     probe account (its account must be among ``accounts``). ``tls`` adds the mutual-TLS listener
     (its ``ca.crt``, ``crl.pem``, ``broker.crt`` and ``broker.key`` are written by the caller).
+    ``revocation`` loads the dynamic-security plugin (its file and admin: ``write_revocation``).
     """
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "passwd").write_text(passwd_text(accounts))
     (directory / "acl").write_text(acl_text(floors, health=health, nodes=nodes))
+    dynsec = directory / CONFIG_FILE
+    if revocation is not None and not dynsec.exists():  # kept when provisioned again: it lists the revoked
+        dynsec.touch(mode=0o600)
+        dynsec.write_text(json.dumps(initial_config(revocation.admin_password), indent=1))
     conf = directory / "mosquitto.conf"
     conf.write_text(mosquitto_conf(port=port, bind=bind, paths=paths or host_paths(directory),
-                                   persistence=persistence, tls=tls))
+                                   persistence=persistence, tls=tls, revocation=revocation))
     if paths is None:  # a container's broker runs under its own uid: the image sees to its files
         _readable_by_broker(directory)
     return conf
@@ -165,4 +187,4 @@ def _readable_by_broker(directory: Path) -> None:
         return
     for path in [directory, *directory.iterdir()]:
         os.chown(path, entry.pw_uid, entry.pw_gid)
-    directory.chmod(0o750)
+    directory.chmod(0o750)  # the broker's own: the dynamic-security plugin saves its file beside

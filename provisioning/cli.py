@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from pathlib import Path
 from typing import Literal
@@ -13,10 +14,12 @@ from provisioning.broker import (
     HEALTH_PASSWORD_FILE,
     HEALTH_USER,
     Account,
+    Revocation,
     TlsListener,
     gateway_user,
     write_broker_files,
 )
+from provisioning.dynsec import ADMIN_FILE, CONFIG_FILE, find_plugin, load_control
 
 Target = Literal["host", "compose"]
 
@@ -40,7 +43,7 @@ def parse_floors(floors: list[str]) -> list[tuple[str, str]]:
 
 def provision_broker(*, out: str, floors: list[str], port: int, bind: str, target: Target = "host",
                      tls: TlsListener | None = None, ca_dir: str | None = None,
-                     hostnames: list[str] | None = None) -> int:
+                     hostnames: list[str] | None = None, control_port: int = 1884) -> int:
     """Write the broker's files; ``target`` says where Mosquitto reads them: this machine's paths
     (``host``) or the eclipse-mosquitto container's (``compose``: the directory is mounted at
     /mosquitto/config, persistence goes to the data volume at /mosquitto/data). With ``tls`` (and
@@ -56,10 +59,18 @@ def provision_broker(*, out: str, floors: list[str], port: int, bind: str, targe
     accounts = [Account(CLOUD_USER, secrets.token_urlsafe(24))]
     accounts += [Account(gateway_user(s, f), secrets.token_urlsafe(24)) for s, f in parsed]
     health = Account(HEALTH_USER, secrets.token_urlsafe(24))
+    revocation = _revocation(directory, target=target, control_port=control_port)
     conf = write_broker_files(directory, floors=parsed, accounts=[*accounts, health] if passwords else [],
                               port=port, bind=bind, paths=CONTAINER_PATHS if target == "compose" else None,
-                              health=passwords, tls=tls)
+                              health=passwords, tls=tls, revocation=revocation)
     print(f"wrote {conf}, {directory / 'acl'}")
+    if revocation is not None:
+        listening = bind if bind not in ("0.0.0.0", "::", "") else "127.0.0.1"
+        host, control_port = (listening, port) if passwords else ("127.0.0.1", revocation.control_port)
+        _private(directory / ADMIN_FILE, json.dumps({"host": host, "port": control_port,
+                                                     "password": revocation.admin_password}) + "\n")
+        print(f"dynamic-security plugin: posada provision revoke --broker {directory} cuts a revoked client "
+              f"off at once (its admin's password: {directory / ADMIN_FILE})")
     if tls is not None:
         plain = f"on port {port}" if tls.plaintext else "off"
         print(f"mutual TLS on port {tls.port}: clients present a certificate of this CA "
@@ -67,6 +78,22 @@ def provision_broker(*, out: str, floors: list[str], port: int, bind: str, targe
     if passwords:
         _write_secrets(directory, accounts, health)
     return 0
+
+
+def _revocation(directory: Path, *, target: Target, control_port: int) -> Revocation | None:
+    """The plugin where the broker runs; the admin's password kept when provisioned again."""
+    if target == "compose":  # the stack mounts the config read-only: the plugin could not save its list
+        print("note: the compose stack's broker does not load the dynamic-security plugin (its config "
+              "mount is read-only): a revoked client's open connection lasts until it disconnects")
+        return None
+    plugin = find_plugin()
+    if plugin is None:
+        print("warning: Mosquitto's dynamic-security plugin is not installed here: a revoked client's "
+              "open connection will last until it disconnects (install mosquitto 2 and provision again)")
+        return None
+    known = load_control(directory) if (directory / CONFIG_FILE).exists() else None
+    return Revocation(plugin=plugin, admin_password=known.password if known else secrets.token_urlsafe(24),
+                      control_port=control_port)
 
 
 def _write_secrets(directory: Path, accounts: list[Account], health: Account) -> None:

@@ -1,7 +1,8 @@
 """``posada provision broker --ca``, ``cert-request``, ``cert``, ``revoke``: the site's mutual TLS.
 
 On the operator's machine: ``broker --ca DIR`` creates the CA (once) and the broker's certificate;
-``cert`` signs a gateway's, desk station's or the cloud's request; ``revoke`` adds one to the list.
+``cert`` signs a gateway's, desk station's or the cloud's request; ``revoke`` adds one to the list
+and, with ``--broker``, cuts its open connection (``provisioning.dynsec``).
 On the gateway or desk machine: ``cert-request`` makes its key (it never leaves) and the request.
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 
 from mqtt.topics import TopicError
 from provisioning.broker import CLOUD_USER, TlsListener
+from provisioning.dynsec import ADMIN_FILE, BrokerControlError, disable_client, load_control
 from provisioning.tls import (
     CA_CERT,
     CRL,
@@ -51,6 +53,9 @@ def add_arguments(prov_sub: Any, broker: argparse.ArgumentParser) -> None:
         action="store_true",
         help="with --ca, keep the password listener on --port too (the demo only)",
     )
+    broker.add_argument("--control-port", type=int, default=1884,
+                        help="with --ca alone, the loopback port on which revoke reaches the broker's "
+                        "dynamic-security plugin [1884]")
     request = prov_sub.add_parser(
         "cert-request",
         help="on a gateway or desk machine: its key and a signing request (the key never leaves the machine)",
@@ -66,10 +71,12 @@ def add_arguments(prov_sub: Any, broker: argparse.ArgumentParser) -> None:
     revoke = prov_sub.add_parser(
         "revoke",
         help="revoke an identity's certificates; rewrites crl.pem, and with --broker puts it in "
-        "the broker's config directory and has Mosquitto reread it (SIGHUP: no restart)",
+        "the broker's config directory, has Mosquitto reread it (SIGHUP: no restart) and cuts the "
+        "identity's open connection through the dynamic-security plugin (its password too)",
     )
     _identity_arguments(revoke)
-    revoke.add_argument("--ca", required=True, metavar="DIR", help="the site CA directory")
+    revoke.add_argument("--ca", metavar="DIR", default=None,
+                        help="the site CA directory (without it: only the broker account is cut off)")
     revoke.add_argument("--broker", metavar="DIR", type=Path, default=None,
                         help="the broker's config directory (its crlfile is DIR/crl.pem), on this machine")
     revoke.add_argument("--broker-pid", metavar="PID|FILE", default=None,
@@ -109,8 +116,9 @@ def run(args: argparse.Namespace) -> int:
                 out=Path(args.out),
                 days=args.days,
             )
-        return _revoke(identity_of(args), ca_dir=Path(args.ca), broker=args.broker, pid=args.broker_pid)
-    except (CertificateError, OSError) as exc:
+        return _revoke(identity_of(args), ca_dir=Path(args.ca) if args.ca else None, broker=args.broker,
+                       pid=args.broker_pid)
+    except (CertificateError, OSError, BrokerControlError) as exc:
         raise SystemExit(f"posada provision {args.what}: {exc}") from None
 
 
@@ -130,14 +138,30 @@ def _sign(identity: str, *, ca_dir: Path, csr: Path, out: Path, days: int) -> in
     return 0
 
 
-def _revoke(identity: str, *, ca_dir: Path, broker: Path | None, pid: str | None) -> int:
+def _revoke(identity: str, *, ca_dir: Path | None, broker: Path | None, pid: str | None) -> int:
+    if ca_dir is None and broker is None:
+        raise SystemExit("posada provision revoke: give --ca (its certificates) or --broker (its connection)")
+    if ca_dir is not None:
+        _revoke_certificates(identity, ca_dir=ca_dir, broker=broker, pid=pid)
+    control = load_control(broker) if broker is not None else None
+    if control is not None:
+        disable_client(control, identity)
+        print(f"cut {identity} off the broker (dynamic-security plugin): its open connection is closed and "
+              "its next connect refused")
+    elif broker is not None:
+        print(f"{broker / ADMIN_FILE} is missing (no dynamic-security plugin): {identity}'s open connection "
+              "lasts until it disconnects")
+    return 0
+
+
+def _revoke_certificates(identity: str, *, ca_dir: Path, broker: Path | None, pid: str | None) -> None:
     serials = CertificateAuthority.load(ca_dir).revoke(identity=identity)
     if broker is None:
         print(
             f"revoked {len(serials)} certificate(s) of {identity}; copy {ca_dir / CRL} to the broker's "
             "config directory and reload Mosquitto (SIGHUP: it rereads its crlfile)"
         )
-        return 0
+        return
     installed = install_crl(ca_dir / CRL, broker)
     print(f"revoked {len(serials)} certificate(s) of {identity}; wrote {installed}")
     if pid is not None:
@@ -145,7 +169,6 @@ def _revoke(identity: str, *, ca_dir: Path, broker: Path | None, pid: str | None
         print(f"sent SIGHUP to Mosquitto ({process}): its next handshake with {identity} is refused")
     else:
         print("reload Mosquitto (SIGHUP, systemctl reload mosquitto) for it to take effect")
-    return 0
 
 
 def broker_tls(args: argparse.Namespace) -> TlsListener | None:

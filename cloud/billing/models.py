@@ -47,7 +47,8 @@ class Folio(Base):
     guest_language: Mapped[str] = mapped_column(String(8))
     guest_phone: Mapped[str | None] = mapped_column(
         "guest_phone_enc", SealedText("billing_folios.guest_phone"), nullable=True)
-    company_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    company_name: Mapped[str | None] = mapped_column(
+        "company_name_enc", SealedText("billing_folios.company_name"), nullable=True)
     company_tax_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     arrival_at: Mapped[datetime | None] = mapped_column(TS, nullable=True)
     checkout_at: Mapped[datetime | None] = mapped_column(TS, nullable=True)
@@ -72,7 +73,9 @@ class Charge(Base):
     origin_folio_id: Mapped[str] = mapped_column(ForeignKey("billing_folios.id"))
     payer: Mapped[str] = mapped_column(String(8))
     kind: Mapped[str] = mapped_column(String(16))
-    description: Mapped[str] = mapped_column(String(200))
+    # sealed: staff write who the dinner was for; the only column of a posted charge that may be
+    # rewritten (a key rotation, an erasure), the guard trigger holds the rest
+    description: Mapped[str] = mapped_column("description_enc", SealedText("billing_charges.description"))
     discount: Mapped[bool] = mapped_column(default=False)
     quantity: Mapped[int] = mapped_column(Integer)
     unit_minor: Mapped[int] = mapped_column(BigInteger)

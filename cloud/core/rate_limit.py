@@ -1,9 +1,10 @@
 """API rate limits per bearer token: a token bucket per token, ``429`` with ``Retry-After``.
 
-Each token may make ``burst`` requests at once and ``per_minute`` a minute on average. Buckets
-live in the process's memory (with several HTTP workers each keeps its own, so a token gets at
-most that many times the rate) and the least recently used are forgotten past ``max_tokens``,
-so a flood of made-up tokens cannot grow memory. Portal sessions are not limited here: sign-in
+Each token may make ``burst`` requests at once and ``per_minute`` a minute on average. With one
+HTTP worker the buckets live in the process's memory; with several, each worker decides on its
+share of a bucket kept in the database (``cloud.core.rate_shared``), so the workers together grant
+the rate once. The least recently used are forgotten past ``max_tokens``, so a flood of made-up
+tokens cannot grow memory. Portal sessions are not limited here: sign-in
 has its own throttle (``cloud.auth.throttle``).
 """
 
@@ -15,6 +16,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -49,15 +51,20 @@ class TokenBuckets:
         return (1.0 - bucket.tokens) / self.rate if self.rate > 0 else math.inf
 
 
+class Buckets(Protocol):
+    def take(self, key: str, now: float) -> float: ...
+
+
 class ApiRateLimit:
-    """Middleware: requests under ``prefix`` that carry a bearer token are counted per token."""
+    """Middleware: requests under ``prefix`` that carry a bearer token are counted per token.
+    ``buckets`` are the shared ones when given (their ``clock`` is the wall clock)."""
 
     def __init__(self, app: ASGIApp, *, per_minute: int, burst: int, prefix: str = "/api/",
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, buckets: Buckets | None = None) -> None:
         self.app = app
         self.prefix = prefix
         self.clock = clock
-        self.buckets = TokenBuckets(per_minute=per_minute, burst=burst)
+        self.buckets: Buckets = buckets or TokenBuckets(per_minute=per_minute, burst=burst)
         self.refused = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

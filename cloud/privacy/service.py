@@ -2,9 +2,10 @@
 
 Found by the registry's guest id (reservations linked to the profile) and by the blind indexes of
 the guest's e-mail and phone (reservations nobody linked, queued messages). Erasure blanks the
-name, e-mail and phone of each copy and deletes the messages; an issued invoice keeps the buyer's
-legal name and tax id (tax law: invoices are kept unchanged for the retention period), so
-export shows it and erasure leaves it.
+name, e-mail and phone of each copy, the company name of its folios and the description of their
+charges (amounts, taxes and kinds stay for the books), and deletes the messages; an issued
+invoice keeps the buyer's legal name and tax id and its lines' descriptions (tax law: invoices
+are kept unchanged for the retention period), so export shows them and erasure leaves them.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from cloud.billing.models import Folio, Invoice
+from cloud.billing.models import Charge, Folio, Invoice
 from cloud.catalog.models import Property
 from cloud.channels.models import ChannelReservation
 from cloud.guests.models import Guest
@@ -60,6 +61,15 @@ def _messages(session: Session, addresses: set[str]) -> list[OutboxMessage]:
     return list(session.scalars(query.order_by(OutboxMessage.created_at)))
 
 
+def _charges(session: Session, folios: list[Folio]) -> list[Charge]:
+    """The lines posted on the guest's folios, those routed to a company's master folio too."""
+    ids = [f.id for f in folios]
+    if not ids:
+        return []
+    query = select(Charge).where(or_(Charge.origin_folio_id.in_(ids), Charge.folio_id.in_(ids)))
+    return list(session.scalars(query.order_by(Charge.posted_at, Charge.id)))
+
+
 def _by_reservation(session: Session, model: Any, ids: list[str]) -> list[Any]:
     return list(session.scalars(select(model).where(model.reservation_id.in_(ids)))) if ids else []
 
@@ -88,7 +98,10 @@ class GuestCopies:
                 }
                 for r in held.reservations
             ],
-            "folios": [{"id": f.id, "name": f.guest_name, "phone": f.guest_phone} for f in held.folios],
+            "folios": [{"id": f.id, "name": f.guest_name, "phone": f.guest_phone, "company": f.company_name}
+                       for f in held.folios],
+            "charges": [{"id": c.id, "folio": c.origin_folio_id, "kind": c.kind, "description": c.description,
+                         "posted_at": c.posted_at.isoformat()} for c in _charges(session, held.folios)],
             "invoices": [
                 {"id": i.id, "series": i.series, "number": i.number, "bill_to": i.bill_to} for i in invoices
             ],
@@ -121,6 +134,11 @@ class GuestCopies:
             res.guest_name, res.guest_email, res.guest_phone = ERASED, None, None
         for folio in held.folios:
             folio.guest_name, folio.guest_phone = ERASED, None
+            if folio.company_name is not None:  # still billed to a company: only its name goes
+                folio.company_name = ERASED
+        charges = _charges(session, held.folios)
+        for charge in charges:
+            charge.description = ERASED
         bookings = _by_reservation(session, ChannelReservation, ids)
         for booking in bookings:
             booking.guest_name = ERASED
@@ -137,6 +155,7 @@ class GuestCopies:
         return {
             "reservations": len(held.reservations),
             "folios": len(held.folios),
+            "charges": len(charges),
             "channel_bookings": len(bookings),
             "pre_check_ins": len(signed),
             "messages": len(messages),

@@ -9,16 +9,20 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import paho.mqtt.client as mqtt
 import pytest
+from paho.mqtt.enums import CallbackAPIVersion
 
 from cloud.ingest.link import CloudLink, Inbound
 from edge.app import Gateway
 from edge.config import load_config
 from posada.cli import main as posada
+from provisioning.dynsec import find_plugin
 from provisioning.tls import CertificateAuthority, new_key_and_csr
 from tests.edge.cloud_peer import wait_until
 from tests.support.broker import MOSQUITTO
@@ -78,6 +82,10 @@ def site() -> Iterator[Site]:
                 "hotel/f1",
                 "--floor",
                 "hotel/f2",
+                "--floor",
+                "hotel/f3",
+                "--control-port",
+                str(free_port()),
                 "--port",
                 str(ports.plain_port),
                 "--bind",
@@ -94,6 +102,7 @@ def site() -> Iterator[Site]:
     )
     _issue(root, "f1", "--floor", "hotel/f1")
     _issue(root, "f2", "--floor", "hotel/f2")
+    _issue(root, "f3", "--floor", "hotel/f3")
     _issue(root, "cloud", "--cloud")
     _issue(root, "desk", "--station", "hotel/d1")
     assert posada(["provision", "revoke", "--floor", "hotel/f2", "--ca", str(root / "ca")]) == 0
@@ -248,3 +257,31 @@ def test_a_certificate_revoked_while_the_broker_runs_is_refused_at_its_next_conn
     assert refused
     assert _pub(site, "f1", "posada/v1/hotel/f1/ack", "still-in") == 0  # the others stay in
 
+
+
+@pytest.mark.skipif(find_plugin() is None, reason="Mosquitto's dynamic-security plugin")
+def test_a_connected_gateway_whose_certificate_is_revoked_is_cut_off(site: Site) -> None:
+    """A reloaded CRL alone leaves an open TLS session up; ``revoke --broker`` closes it too."""
+    cut, up = threading.Event(), threading.Event()
+    cert, key = site.client("f3")
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="f3-revocation")
+    client.tls_set(ca_certs=str(site.root / "ca" / "ca.crt"), certfile=str(cert), keyfile=str(key))
+    client.reconnect_delay_set(min_delay=1, max_delay=1)
+    client.on_connect = lambda _c, _u, _f, reason, _p: None if reason.is_failure else up.set()
+    client.on_disconnect = lambda *_a: cut.set()
+    client.connect("localhost", site.tls_port, keepalive=60)
+    client.loop_start()
+    try:
+        assert up.wait(10)
+        back = threading.Event()
+        client.on_connect = lambda _c, _u, _f, reason, _p: back.set() if not reason.is_failure else None
+        cut.clear()
+        assert posada(["provision", "revoke", "--floor", "hotel/f3", "--ca", str(site.root / "ca"),
+                       "--broker", str(site.root / "broker"), "--broker-pid", str(site.broker_pid)]) == 0
+        assert cut.wait(3.0), "the revoked gateway's TLS session is still up"
+        assert not back.wait(3.0)  # it retries every second: the CRL refuses the handshake
+        assert _pub(site, "f3", "posada/v1/hotel/f3/status", "after") != 0
+        assert _pub(site, "f1", "posada/v1/hotel/f1/ack", "still-in") == 0
+    finally:
+        client.loop_stop()
+        client.disconnect()

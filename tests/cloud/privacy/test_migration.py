@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from cloud.billing.models import Folio
+from cloud.billing.folio import ChargeKind
+from cloud.billing.models import Charge, Folio
+from cloud.billing.service import ChargeRequest, post_charge
+from cloud.billing.tax import TaxPolicy
 from cloud.core.migrate import alembic_config, upgrade
+from cloud.core.money import Money
 from cloud.notify.models import Contact, OutboxMessage
 from cloud.reservations.models import Reservation
-from tests.cloud.privacy.test_service import EMAIL, NAME, PHONE, _raw, _stay
+from tests.cloud.privacy.test_service import COMPANY, DINNER, EMAIL, NAME, PHONE, _raw, _stay
+from tests.cloud.reservations.conftest import NOW
 
 
 def _columns(engine: Engine, table: str) -> set[str]:
@@ -22,7 +29,7 @@ def test_plain_rows_are_sealed_by_the_upgrade_and_opened_by_the_downgrade(
     manager: TestClient, sessions: sessionmaker[Session], engine: Engine
 ) -> None:
     _guest, res = _stay(manager)
-    command.downgrade(alembic_config(engine), "pii@-2")  # the schema before: plain columns
+    command.downgrade(alembic_config(engine), "pii@-3")  # the schema before: plain columns
     assert {"guest_name", "guest_email", "guest_phone"} <= _columns(engine, "reservations")
     assert "guest_name_enc" not in _columns(engine, "reservations")
     with engine.connect() as conn:
@@ -50,3 +57,36 @@ def test_plain_rows_are_sealed_by_the_upgrade_and_opened_by_the_downgrade(
         assert contact.opted_out and s.get(Contact, ("whatsapp", PHONE)) is contact
     found = manager.get("/api/v1/properties/hotel/reservations", params={"q": EMAIL.upper()}).json()
     assert [r["id"] for r in found] == [res["id"]]  # the blind indexes were computed by the upgrade
+
+
+def test_charge_descriptions_and_company_names_are_sealed_and_the_charges_stay_guarded(
+    manager: TestClient, sessions: sessionmaker[Session], engine: Engine
+) -> None:
+    _stay(manager)
+    with sessions.begin() as s:
+        folio = s.scalars(select(Folio)).one()
+        post_charge(s, folio_id=folio.id, policy=TaxPolicy(inclusive=False), now=NOW,
+                    request=ChargeRequest(ChargeKind.RESTAURANT, DINNER, Money(4000, "EUR")))
+        folio.company_name = COMPANY
+    command.downgrade(alembic_config(engine), "pii@-1")  # pii_0002: both plain
+    assert "description" in _columns(engine, "billing_charges")
+    with engine.connect() as conn:
+        assert DINNER in conn.execute(text("SELECT description FROM billing_charges")).scalars().all()
+        assert conn.execute(text("SELECT company_name FROM billing_folios")).scalar_one() == COMPANY
+    upgrade(engine)
+    assert not {"description", "company_name"} & (_columns(engine, "billing_charges")
+                                                  | _columns(engine, "billing_folios"))
+    dumped = repr(_raw(sessions))
+    assert "Dinner" not in dumped and "Consulting" not in dumped
+    with sessions() as s:
+        assert DINNER in s.scalars(select(Charge.description)).all()
+        assert s.scalars(select(Folio.company_name)).one() == COMPANY
+    for statement in ("UPDATE billing_charges SET gross_minor = 1, net_minor = 1, tax_minor = 0",
+                      "UPDATE billing_charges SET kind = 'spa'", "DELETE FROM billing_charges"):
+        with pytest.raises(DBAPIError, match="immutable"), engine.begin() as conn:
+            conn.execute(text(statement))
+    with sessions.begin() as s:  # the sealed description alone may be rewritten (erasure, a new key)
+        for charge in s.scalars(select(Charge)):
+            charge.description = "[erased]"
+    with sessions() as s:
+        assert set(s.scalars(select(Charge.description))) == {"[erased]"}

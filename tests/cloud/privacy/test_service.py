@@ -10,17 +10,20 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.billing.folio import ChargeKind, Payer
 from cloud.billing.invoicing import issue_invoice
-from cloud.billing.models import Folio
+from cloud.billing.models import Charge, Folio, Invoice
 from cloud.billing.service import ChargeRequest, post_charge
 from cloud.billing.tax import TaxPolicy
 from cloud.core.money import Money
 from tests.cloud.reservations.conftest import NOW
 
 NAME, EMAIL, PHONE = "Zoraida Quintanilla", "zoraida.q@example.org", "+34 611 222 333"
-SECRETS = ("Zoraida", "Quintanilla", "zoraida", "611 222 333", "611222333", "example.org")
+DINNER, COMPANY = f"Dinner for {NAME} and guest", "Quintanilla Consulting SL"
+SECRETS = ("Zoraida", "Quintanilla", "zoraida", "611 222 333", "611222333", "example.org", "Consulting",
+           "Dinner")
 TABLES = (
     "reservations",
     "billing_folios",
+    "billing_charges",
     "billing_invoices",
     "notify_outbox",
     "channel_reservations",
@@ -74,9 +77,13 @@ def test_no_copy_holds_the_name_email_or_phone_in_plain_and_erasure_reaches_them
     exported = manager.get(f"/api/v1/guests/{guest['id']}/export").json()
     assert [r["email"] for r in exported["reservations"]] == [EMAIL]
     assert exported["folios"] and exported["folios"][0]["name"] == NAME
+    assert exported["folios"][0]["company"] == COMPANY
+    assert DINNER in [c["description"] for c in exported["charges"]]
     assert exported["messages"], "the booking's message to the guest is found by the phone's blind index"
     assert raw["notify_outbox"]
 
+    with sessions() as s:
+        amounts = sorted(s.scalars(select(Charge.gross_minor)).all())
     assert manager.delete(f"/api/v1/guests/{guest['id']}").status_code == 204
     after = manager.get(f"/api/v1/reservations/{res['id']}").json()
     assert (after["guest_name"], after["guest_email"], after["guest_phone"]) == ("[erased]", None, None)
@@ -84,6 +91,11 @@ def test_no_copy_holds_the_name_email_or_phone_in_plain_and_erasure_reaches_them
     again = manager.get(f"/api/v1/guests/{guest['id']}/export").json()
     assert again["reservations"][0]["name"] == "[erased]" and again["messages"] == []
     assert again["invoices"][0]["bill_to"]["name"] == NAME  # the issued invoice keeps the buyer's name
+    assert again["folios"][0]["company"] == "[erased]"
+    assert {c["description"] for c in again["charges"]} == {"[erased]"}
+    with sessions() as s:  # the invoice keeps its lines as issued; the charges keep their amounts
+        assert "Water" in [line["description"] for line in s.scalars(select(Invoice.lines)).one()]
+        assert sorted(s.scalars(select(Charge.gross_minor)).all()) == amounts
 
 
 def _invoice(sessions: sessionmaker[Session]) -> None:
@@ -97,3 +109,6 @@ def _invoice(sessions: sessionmaker[Session]) -> None:
             request=ChargeRequest(ChargeKind.MINIBAR, "Water", Money(350, "EUR")),
         )
         issue_invoice(s, folio_id=folio.id, payer=Payer.GUEST, series="INV", now=NOW)
+        post_charge(s, folio_id=folio.id, policy=TaxPolicy(inclusive=False), now=NOW,
+                    request=ChargeRequest(ChargeKind.RESTAURANT, DINNER, Money(4000, "EUR")))
+        folio.company_name = COMPANY
