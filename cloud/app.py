@@ -38,6 +38,7 @@ from cloud.core.election import Leadership
 from cloud.core.fast_reads import FastReads
 from cloud.core.migrate import upgrade
 from cloud.core.origin import RequestOrigin
+from cloud.core.periodic import Periodic
 from cloud.core.problems import install_problem_handlers
 from cloud.core.proxies import TrustedProxies, networks
 from cloud.core.rate_limit import ApiRateLimit
@@ -86,6 +87,7 @@ log = logging.getLogger(__name__)
 # A first key (a demo) is valid from a little before now: the request being signed was stamped
 # before it was made.
 FIRST_KEY_BACKDATE = timedelta(minutes=5)
+EVENT_PARTITIONS_S = 3600.0  # made ahead hourly; a batch that needs one makes it anyway
 
 
 def build_services(settings: Settings, *, clock: Clock = utcnow,
@@ -160,6 +162,9 @@ def start_mqtt(services: Services) -> None:
                                      share_group=settings.mqtt_share_group)
     store = IngestStore(services.engine)
     store.event_hooks.extend(services.event_hooks)
+    # the current and next month's partitions of events for every known property (PostgreSQL)
+    services.run(Periodic(lambda: store.partitions.ahead(utcnow()), interval_s=EVENT_PARTITIONS_S,
+                          name="events-partitions", done="%d partitions made ahead"))
     ingest = services.ingest = IngestService(link, store, batch_max=settings.ingest_batch_max,
                                              batch_wait_s=settings.ingest_batch_wait_ms / 1000)
     ingest.listeners.append(BoardNotifier(services.hub, services.sessions))
