@@ -77,7 +77,7 @@ class TelemetryDecoder:
             raise Refused("data")
         room = data.get("room")
         # the topic's room is a slug (mqtt.topics.SLUG, narrower than ROOM): the same string needs no match
-        if room != topic.room and (not isinstance(room, str) or not ROOM.fullmatch(room)):
+        if not isinstance(room, str) or (room != topic.room and not ROOM.fullmatch(room)):
             raise Refused("data")
         ts = body.get("ts")
         groups = [
