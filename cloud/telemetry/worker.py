@@ -46,7 +46,11 @@ def shared_filter(group: str) -> str:
 class TelemetryWorker:
     def __init__(self, ingest: TelemetryIngest, *, broker: BrokerAddress, client_id: str,
                  share_group: str = "telemetry", batch_max: int = 5000,
-                 batch_wait_s: float = 0.2, queue_max: int = 200_000) -> None:
+                 batch_wait_s: float = 0.2, queue_max: int = 200_000, writers: int = 2) -> None:
+        """``writers`` threads take batches in turn, so one decodes while another waits for the
+        store's answer to its write (the decoder and the sinks are safe to share)."""
+        if writers < 1:
+            raise ValueError("a telemetry worker needs at least one writer")
         self._ingest = ingest
         self._decoder = TelemetryDecoder(ingest.rejections)
         self._broker = broker
@@ -63,12 +67,14 @@ class TelemetryWorker:
                                       topic_filter=self._filter, on_messages=self._on_messages,
                                       username=broker.username or None, password=broker.password,
                                       on_subscribed=self._subscribed.set)
-        self._writer = threading.Thread(target=self._write_loop, name="telemetry-writer",
-                                        daemon=True)
+        self._failures = threading.Lock()
+        self._writers = [threading.Thread(target=self._write_loop, name=f"telemetry-writer-{n}",
+                                          daemon=True) for n in range(writers)]
 
     def start(self, *, timeout_s: float = 10.0) -> None:
         """Connect, subscribe and start writing; raises TimeoutError if not subscribed."""
-        self._writer.start()
+        for writer in self._writers:
+            writer.start()
         self._client.start()
         if not self._subscribed.wait(timeout_s):
             self.stop()
@@ -79,8 +85,9 @@ class TelemetryWorker:
         self._client.stop()
         self._stopping.set()
         with self._ready:
-            self._ready.notify()
-        self._writer.join(timeout=30)
+            self._ready.notify_all()
+        for writer in self._writers:
+            writer.join(timeout=30)
 
     @property
     def ingest(self) -> TelemetryIngest:
@@ -128,6 +135,7 @@ class TelemetryWorker:
             points, valid = self._decoder.points(batch)
             self._ingest.write_points(points, messages=valid)
         except Exception:  # a bug must cost one batch, never the writer thread
-            self.failed_batches += 1
+            with self._failures:
+                self.failed_batches += 1
             log.exception("telemetry batch of %d messages failed", len(batch))
         self.last_written_at = time.monotonic()
