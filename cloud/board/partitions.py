@@ -37,8 +37,11 @@ def month_of(ts: datetime) -> Month:
     return date(ts.year, ts.month, 1)
 
 
-def next_month(month: Month) -> Month:
-    return date(month.year + 1, 1, 1) if month.month == 12 else date(month.year, month.month + 1, 1)
+def next_month(month: Month) -> Month | None:
+    """The month after; None after December 9999 (the last a date holds: its partition is open-ended)."""
+    if month.month < 12:
+        return date(month.year, month.month + 1, 1)
+    return date(month.year + 1, 1, 1) if month.year < 9999 else None
 
 
 def parse_month(value: str) -> Month:
@@ -59,15 +62,15 @@ def site_table(site: str) -> str:
 
 def month_table(site: str, month: Month) -> str:
     """A property's month: at most 7 + 32 + 9 + 7 = 55 characters (PostgreSQL keeps 63)."""
-    return f"{site_table(site)}_{month:%Y%m}"
+    return f"{site_table(site)}_{month.year:04d}{month.month:02d}"
 
 
 def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _bound(month: Month) -> str:
-    return _literal(f"{month.isoformat()} 00:00:00+00")
+def _bound(month: Month | None) -> str:
+    return "MAXVALUE" if month is None else _literal(f"{month.isoformat()} 00:00:00+00")
 
 
 def is_partitioned(conn: Connection) -> bool:
@@ -81,7 +84,7 @@ def is_partitioned(conn: Connection) -> bool:
 
 def existing(conn: Connection) -> set[tuple[str, Month]]:
     """The (site, month) partitions attached now, read from the catalog: a site partition's
-    LIST value and its months' lower bounds."""
+    LIST value, and each month's name (its bounds print in the session's time zone)."""
     rows = conn.execute(text(
         "SELECT s.relname, pg_get_expr(s.relpartbound, s.oid), m.relname, "
         "       pg_get_expr(m.relpartbound, m.oid) "
@@ -93,9 +96,9 @@ def existing(conn: Connection) -> set[tuple[str, Month]]:
     out: set[tuple[str, Month]] = set()
     for _site_name, site_bound, month_name, month_bound in rows:
         site = re.fullmatch(r"FOR VALUES IN \('((?:[^']|'')*)'\)", site_bound or "")
-        lower = re.match(r"FOR VALUES FROM \('(\d{4})-(\d{2})-01", month_bound or "")
-        if site and month_name and lower:
-            out.add((site.group(1).replace("''", "'"), date(int(lower.group(1)), int(lower.group(2)), 1)))
+        suffix = re.search(r"_(\d{4})(\d{2})$", month_name or "")
+        if site and suffix and month_bound and 1 <= int(suffix.group(2)) <= 12:
+            out.add((site.group(1).replace("''", "'"), date(int(suffix.group(1)), int(suffix.group(2)), 1)))
     return out
 
 
@@ -128,11 +131,12 @@ def create(conn: Connection, site: str, month: Month) -> bool:
         leaf = month_table(site, month)
         conn.execute(text(f'CREATE TABLE IF NOT EXISTS "{leaf}" (LIKE {PARENT} INCLUDING DEFAULTS)'))
         # the bound as a CHECK first: ATTACH then skips its scan of the (new, empty) table
+        after = next_month(month)
+        upper = "" if after is None else f" AND ts < {_bound(after)}"
         conn.execute(text(f'ALTER TABLE "{leaf}" ADD CONSTRAINT "{leaf}_bound" CHECK '
-                          f"(site = {_literal(site)} AND ts >= {_bound(month)} "
-                          f"AND ts < {_bound(next_month(month))})"))
+                          f"(site = {_literal(site)} AND ts >= {_bound(month)}{upper})"))
         conn.execute(text(f'ALTER TABLE "{parent_of_month}" ATTACH PARTITION "{leaf}" '
-                          f"FOR VALUES FROM ({_bound(month)}) TO ({_bound(next_month(month))})"))
+                          f"FOR VALUES FROM ({_bound(month)}) TO ({_bound(after)})"))
         conn.execute(text(f'ALTER TABLE "{leaf}" DROP CONSTRAINT "{leaf}_bound"'))
         made = True
     return made
@@ -151,7 +155,10 @@ def known_sites(conn: Connection) -> set[str]:
 def months_ahead(now: datetime, ahead: int = MONTHS_AHEAD) -> list[Month]:
     months = [month_of(now)]
     for _ in range(ahead):
-        months.append(next_month(months[-1]))
+        after = next_month(months[-1])
+        if after is None:
+            break
+        months.append(after)
     return months
 
 

@@ -47,6 +47,7 @@ def test_month_names_and_bounds() -> None:
     assert partitions.month_of(datetime(2027, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=1)))) \
         == date(2026, 12, 1)
     assert partitions.next_month(date(2026, 12, 1)) == date(2027, 1, 1)
+    assert partitions.next_month(date(9999, 12, 1)) is None
     assert partitions.parse_month("2026-02") == date(2026, 2, 1)
     for bad in ("2026-13", "26-01", "2026/01", ""):
         with pytest.raises(ValueError, match="not a month"):
@@ -115,6 +116,30 @@ def test_an_event_delivered_again_later_is_stored_once(pg_url: str) -> None:
     assert [e["id"] for e in again.new_events] == ["E00003"]
     assert alone.new_events == []
     assert _count(engine) == 4
+    engine.dispose()
+
+
+def test_an_event_of_any_representable_month_is_stored(pg_url: str) -> None:
+    """A gateway's clock far off still gets its event a partition: the first and last months a
+    timestamp holds (the last one open-ended)."""
+    engine = make_engine(pg_url)
+    store = IngestStore(engine)
+    far = [datetime(1, 1, 1, 12, tzinfo=UTC), datetime(9999, 12, 31, 23, 59, tzinfo=UTC)]
+    made = store.write(Batch(received_at=NOW, events=[_row(n, ts=ts) for n, ts in enumerate(far)]))
+    assert len(made.new_events) == 2
+    assert {("hotel", date(1, 1, 1)), ("hotel", date(9999, 12, 1))} <= _leaves(engine)
+    engine.dispose()
+
+
+def test_months_are_utc_whatever_the_session_time_zone(pg_url: str) -> None:
+    engine = make_engine(pg_url, connect_args={"options": "-c TimeZone=America/New_York"})
+    first_of_march = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)  # still February in New York
+    IngestStore(engine).write(Batch(received_at=NOW, events=[_row(1, ts=first_of_march)]))
+    assert ("hotel", date(2026, 3, 1)) in _leaves(engine)
+    assert ("hotel", date(2026, 2, 1)) not in _leaves(engine)
+    # a second process finds the partition made (it would fail to attach it twice)
+    again = IngestStore(engine).write(Batch(received_at=NOW, events=[_row(2, ts=first_of_march)]))
+    assert [e["id"] for e in again.new_events] == ["E00002"]
     engine.dispose()
 
 
