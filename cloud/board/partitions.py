@@ -33,7 +33,8 @@ Month = date  # the first day of a month
 
 def month_of(ts: datetime) -> Month:
     """The UTC month an event's timestamp falls in."""
-    ts = ts.astimezone(UTC) if ts.tzinfo else ts.replace(tzinfo=UTC)
+    if ts.tzinfo is not UTC:  # envelopes' times are UTC already: this is the rare case
+        ts = ts.astimezone(UTC) if ts.tzinfo else ts.replace(tzinfo=UTC)
     return date(ts.year, ts.month, 1)
 
 

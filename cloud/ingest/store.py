@@ -46,7 +46,8 @@ class IngestStore:
         result = WriteResult()
         # a partition a batch needs is made before its transaction, in one of its own (rarely:
         # a new property, or the first event of a month the periodic round did not make ahead)
-        self.partitions.ensure({(row["site"], month_of(row["ts"])) for row in batch.events})
+        if self.partitions.postgres:
+            self.partitions.ensure({(row["site"], month_of(row["ts"])) for row in batch.events})
         with self.engine.begin() as conn:
             result.new_events = self._insert_events(conn, batch.events)
             for (topic, envelope, status) in batch.statuses:
