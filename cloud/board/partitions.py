@@ -236,8 +236,9 @@ class EventPartitions:
 
     def detach_before(self, month: Month, *, now: datetime) -> list[Detached]:
         """Detach every partition of a month before ``month`` (retention): each becomes a table of
-        its own, out of every query, to archive (pg_dump) and drop. The current month is never
-        detached."""
+        its own, out of every query, to archive (pg_dump) and drop, renamed ``<name>_old`` (or
+        ``_old2``, ...) so that an event of that month arriving later gets a fresh partition
+        instead of the archive back. The current month is never detached."""
         if not self.partitioned():
             return []
         if month > month_of(now):
@@ -250,7 +251,12 @@ class EventPartitions:
             with self.engine.begin() as conn:
                 conn.execute(text("SET LOCAL lock_timeout = '10s'"))
                 conn.execute(text(f'ALTER TABLE "{site_table(site)}" DETACH PARTITION "{leaf}"'))
-            detached.append(Detached(leaf, site, old_month))
+                archive, n = f"{leaf}_old", 1
+                while conn.execute(text("SELECT to_regclass(:name)"), {"name": f'"{archive}"'}).scalar():
+                    n += 1
+                    archive = f"{leaf}_old{n}"
+                conn.execute(text(f'ALTER TABLE "{leaf}" RENAME TO "{archive}"'))
+            detached.append(Detached(archive, site, old_month))
         with self._lock:
             self._known = None
         return detached

@@ -37,7 +37,8 @@ def test_partitions_ahead_and_detached_for_retention(pg_url: str, monkeypatch: p
     assert main(["events", "partitions", "--detach-before", "2025-03"]) == 0
     out = capsys.readouterr().out
     assert "4 partitions made ahead" in out  # this and next month of annex (a gateway) and hotel (events)
-    assert f"detached {partitions.month_table('hotel', datetime(2025, 2, 1).date())} (hotel, 2025-02)" in out
+    archive = partitions.month_table("hotel", datetime(2025, 2, 1).date()) + "_old"
+    assert f"detached {archive} (hotel, 2025-02)" in out
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM events")).scalar_one() == 0
         this, after = partitions.months_ahead(datetime.now(UTC))

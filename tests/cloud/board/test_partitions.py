@@ -175,11 +175,13 @@ def test_partitions_are_made_ahead_for_known_properties_and_old_months_detached(
     detached = store.partitions.detach_before(this, now=NOW)
     assert [(d.site, d.month) for d in detached] == [("hotel", date(2025, 3, 1))]
     assert _count(engine) == 1  # the old month is out of every query ...
+    assert detached[0].table == partitions.month_table("hotel", date(2025, 3, 1)) + "_old"
     assert _count(engine, detached[0].table) == 1  # ... and kept, to archive and drop
-    # an event of the detached month delivered again now gets a fresh partition: retention is
-    # for months no gateway still holds
-    store.write(Batch(received_at=NOW, events=[_row(3, ts=NOW)]))
-    assert _count(engine) == 2
+    # an event of the detached month arriving later gets a fresh partition, not the archive back
+    store.write(Batch(received_at=NOW, events=[_row(3, ts=old)]))
+    assert _count(engine) == 2 and _count(engine, detached[0].table) == 1
+    again = store.partitions.detach_before(this, now=NOW)
+    assert [d.table for d in again] == [detached[0].table + "2"]
     engine.dispose()
 
 
