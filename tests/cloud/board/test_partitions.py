@@ -4,6 +4,7 @@ later is stored once, and old months are detached for retention. SQLite keeps a 
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
@@ -140,6 +141,31 @@ def test_months_are_utc_whatever_the_session_time_zone(pg_url: str) -> None:
     # a second process finds the partition made (it would fail to attach it twice)
     again = IngestStore(engine).write(Batch(received_at=NOW, events=[_row(2, ts=first_of_march)]))
     assert [e["id"] for e in again.new_events] == ["E00002"]
+    engine.dispose()
+
+
+def test_two_workers_making_the_same_partitions_at_once_both_go_on(pg_url: str) -> None:
+    engine = make_engine(pg_url)
+    month = partitions.month_of(NOW)
+    pairs = [("hotel", month), ("annex", month), ("hotel", partitions.next_month(month))]
+    makers = [partitions.EventPartitions(engine) for _ in range(4)]
+    start = threading.Barrier(len(makers))
+    errors: list[BaseException] = []
+
+    def make(maker: partitions.EventPartitions) -> None:
+        start.wait()
+        try:
+            maker.ensure(pairs)
+        except BaseException as exc:  # collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=make, args=(m,)) for m in makers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert set(pairs) <= _leaves(engine)
     engine.dispose()
 
 
