@@ -90,6 +90,7 @@ log = logging.getLogger(__name__)
 # A first key (a demo) is valid from a little before now: the request being signed was stamped
 # before it was made.
 FIRST_KEY_BACKDATE = timedelta(minutes=5)
+EVENT_PARTITIONS_S = 3600.0  # made ahead hourly; a batch that needs one makes it anyway
 
 
 def _shared_rate_limits(settings: Settings, services: Services) -> SharedTokenBuckets | None:
@@ -173,6 +174,9 @@ def start_mqtt(services: Services) -> None:
                                      share_group=settings.mqtt_share_group)
     store = IngestStore(services.engine)
     store.event_hooks.extend(services.event_hooks)
+    # the current and next month's partitions of events for every known property (PostgreSQL)
+    services.run(Periodic(lambda: store.partitions.ahead(utcnow()), interval_s=EVENT_PARTITIONS_S,
+                          name="events-partitions", done="%d partitions made ahead"))
     ingest = services.ingest = IngestService(link, store, batch_max=settings.ingest_batch_max,
                                              batch_wait_s=settings.ingest_batch_wait_ms / 1000)
     ingest.listeners.append(BoardNotifier(services.hub, services.sessions))

@@ -83,6 +83,12 @@ def _parser(*, wants_help: bool) -> argparse.ArgumentParser:
                           "in batches, while the cloud serves; run again to resume")
     reencrypt.add_argument("--reindex", action="store_true",
                            help="also rebuild every blind index (after changing POSADA_GUEST_INDEX_KEY)")
+    events = sub.add_parser("events", help="stored floor events (PostgreSQL partitions)")
+    partitions = events.add_subparsers(dest="what", required=True).add_parser(
+        "partitions", help="make this and next month's partitions of every property; with "
+                           "--detach-before, detach older months for retention")
+    partitions.add_argument("--detach-before", metavar="YYYY-MM",
+                            help="detach every month before this one (kept as tables to archive and drop)")
     audit = sub.add_parser("audit", help="the audit trail: check its hash chain")
     audit.add_subparsers(dest="what", required=True).add_parser(
         "verify", help="walk the chain; report the first broken link (exit 1) or how many entries hold")
@@ -210,6 +216,10 @@ def _dispatch(args: argparse.Namespace, rest: list[str]) -> int | None:
         from posada.property_cli import run as property_run
 
         return property_run(args)
+    if command == ("events", "partitions"):
+        from posada.events_cli import run as events_partitions
+
+        return events_partitions(detach_before=args.detach_before)
     if command == ("audit", "verify"):
         from posada.audit_cli import run as audit_verify
 

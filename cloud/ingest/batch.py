@@ -113,11 +113,16 @@ def _event_row(topic: Topic, envelope: Envelope, received_at: datetime,
     }
 
 
+# The type of the dead letter an unreadable item of a batch leaves: its ts is the batch's, which a
+# resend of the batch changes (the store finds such an id again by site and id alone).
+BAD_ITEM_TYPE = "events.batch"
+
+
 def _bad_item(batch: Batch, topic: Topic, outer: Envelope, item: BadItem) -> None:
     """An item of a batch that is no event: dead-lettered (and so confirmed) when it has an id."""
     if item.id is not None:
         batch.events.append({
-            "id": item.id, "site": topic.site, "floor": topic.floor, "room": None, "type": "events.batch",
+            "id": item.id, "site": topic.site, "floor": topic.floor, "room": None, "type": BAD_ITEM_TYPE,
             "ts": outer.ts, "source": outer.source, "seq": None, "credential_id": None, "data": {},
             "received_at": batch.received_at, "dead_letter": f"{item.reason}: {item.detail}"[:500],
         })

@@ -76,7 +76,8 @@ class TelemetryDecoder:
         if not isinstance(data, dict):
             raise Refused("data")
         room = data.get("room")
-        if not isinstance(room, str) or not ROOM.fullmatch(room):
+        # the topic's room is a slug (mqtt.topics.SLUG, narrower than ROOM): the same string needs no match
+        if not isinstance(room, str) or (room != topic.room and not ROOM.fullmatch(room)):
             raise Refused("data")
         ts = body.get("ts")
         groups = [
@@ -85,7 +86,8 @@ class TelemetryDecoder:
         samples = data.get("samples", [])
         if not isinstance(samples, list) or len(samples) > MAX_SAMPLES:
             raise Refused("data")
-        groups.extend(_sample(sample) for sample in samples)
+        if samples:
+            groups.extend(_sample(sample) for sample in samples)
         if room != topic.room:
             self.rejections.add("telemetry.room")
             return []

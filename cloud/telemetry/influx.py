@@ -40,8 +40,8 @@ class InfluxSink:
         if not points:
             return 0
         records = [encode(p) for p in points]
-        try:
-            self._api.write(bucket=self._bucket, org=self._org, record=records,
+        try:  # one body: the client serializes a list record by record
+            self._api.write(bucket=self._bucket, org=self._org, record="\n".join(records),
                             write_precision=WritePrecision.MS)  # type: ignore[arg-type]
         except ApiException as exc:
             permanent = exc.status in PERMANENT_STATUS

@@ -7,6 +7,7 @@ fails is retried a few times with a short backoff, then the batch is counted as 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ class TelemetryIngest:
         self.rejections = rejections or Rejections()
         self._retries, self._backoff_s, self._sleep = retries, backoff_s, sleep
         self.counters = IngestCounters()
+        self._counting = threading.Lock()  # a worker's writer threads share the counters
 
     def ingest(self, items: Sequence[TelemetryItem]) -> int:
         """Write a batch (the MQTT ingest's ``Batch.telemetry``) to every sink; returns the
@@ -51,8 +53,9 @@ class TelemetryIngest:
 
     def write_points(self, points: list[TelemetryPoint], *, messages: int) -> int:
         """Write points already made (the telemetry worker decodes to points directly)."""
-        self.counters.messages += messages
-        self.counters.points += len(points)
+        with self._counting:
+            self.counters.messages += messages
+            self.counters.points += len(points)
         for sink in self._sinks:
             self._write(sink, points)
         return len(points)
@@ -64,11 +67,13 @@ class TelemetryIngest:
                 return
             except TelemetryWriteError as exc:
                 if exc.permanent or attempt == self._retries:
-                    self.counters.lost_batches += 1
+                    with self._counting:
+                        self.counters.lost_batches += 1
                     log.error("telemetry batch lost (%d points): %s", len(points), exc,
                               extra={"sink": type(sink).__name__})
                     return
-                self.counters.retried_writes += 1
+                with self._counting:
+                    self.counters.retried_writes += 1
                 self._sleep(self._backoff_s * (2 ** attempt))
 
 

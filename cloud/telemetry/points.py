@@ -72,19 +72,36 @@ def points_of(item: TelemetryItem, rejections: Rejections | None = None) -> list
     return points
 
 
+_FLOATS = {key: spec.measurement for key, spec in READINGS.items() if spec.kind == "float"}
+_BOOLS = {key: spec.measurement for key, spec in READINGS.items() if spec.kind == "bool"}
+
+
 def split_readings(readings: dict[str, Reading],
            rejections: Rejections | None) -> dict[str, dict[str, Reading]]:
     out: dict[str, dict[str, Reading]] = {}
     for key, value in readings.items():
-        spec = READINGS.get(key)
-        if spec is None:
-            _count(rejections, "telemetry.reading")
-            continue
-        coerced = coerce(spec, value)
-        if coerced is None:
-            _count(rejections, "telemetry.value")
-            continue
-        out.setdefault(spec.measurement, {})[key] = coerced
+        # the common cases first, without a call: a float reading that is a finite float, a
+        # bool reading that is a bool (what coerce would return unchanged)
+        value_type = type(value)
+        if value_type is float and key in _FLOATS and math.isfinite(value):
+            measurement = _FLOATS[key]
+        elif value_type is bool and key in _BOOLS:
+            measurement = _BOOLS[key]
+        else:
+            spec = READINGS.get(key)
+            if spec is None:
+                _count(rejections, "telemetry.reading")
+                continue
+            coerced = coerce(spec, value)
+            if coerced is None:
+                _count(rejections, "telemetry.value")
+                continue
+            measurement, value = spec.measurement, coerced
+        fields = out.get(measurement)
+        if fields is None:
+            out[measurement] = {key: value}
+        else:
+            fields[key] = value
     return out
 
 

@@ -1,9 +1,9 @@
 """A standalone telemetry subscriber: ``python -m cloud.telemetry.worker``.
 
 Any number of copies share ``$share/<group>/posada/v1/+/+/rooms/+/telemetry``, so the broker
-hands each message to exactly one of them. The network thread only queues payloads; a
-writer thread decodes them in batches (``TelemetryDecoder``: straight to points) and writes
-through ``TelemetryIngest``.
+hands each message to exactly one of them. The network thread (``QoS0Subscriber``: the
+PUBLISHes of each socket read parsed in one loop) only queues payloads; a writer thread decodes
+them in batches (``TelemetryDecoder``: straight to points) and writes through ``TelemetryIngest``.
 """
 
 from __future__ import annotations
@@ -13,14 +13,11 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
-
-import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 
 from cloud.telemetry.fast_decode import TelemetryDecoder
 from cloud.telemetry.ingest import TelemetryIngest
+from cloud.telemetry.subscriber import Messages, QoS0Subscriber
 from mqtt.topics import PREFIX
 
 log = logging.getLogger(__name__)
@@ -49,7 +46,11 @@ def shared_filter(group: str) -> str:
 class TelemetryWorker:
     def __init__(self, ingest: TelemetryIngest, *, broker: BrokerAddress, client_id: str,
                  share_group: str = "telemetry", batch_max: int = 5000,
-                 batch_wait_s: float = 0.2, queue_max: int = 200_000) -> None:
+                 batch_wait_s: float = 0.2, queue_max: int = 200_000, writers: int = 2) -> None:
+        """``writers`` threads take batches in turn, so one decodes while another waits for the
+        store's answer to its write (the decoder and the sinks are safe to share)."""
+        if writers < 1:
+            raise ValueError("a telemetry worker needs at least one writer")
         self._ingest = ingest
         self._decoder = TelemetryDecoder(ingest.rejections)
         self._broker = broker
@@ -62,33 +63,31 @@ class TelemetryWorker:
         self.received = self.overflow = self.failed_batches = 0
         self.first_received_at: float | None = None  # monotonic, for throughput figures
         self.last_written_at: float | None = None
-        self._client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
-                                   protocol=mqtt.MQTTv311, clean_session=True)
-        if broker.username:
-            self._client.username_pw_set(broker.username, broker.password)
-        self._client.on_connect = self._on_connect
-        self._client.on_subscribe = self._on_subscribe
-        self._client.on_message = self._on_message
-        self._writer = threading.Thread(target=self._write_loop, name="telemetry-writer",
-                                        daemon=True)
+        self._client = QoS0Subscriber(host=broker.host, port=broker.port, client_id=client_id,
+                                      topic_filter=self._filter, on_messages=self._on_messages,
+                                      username=broker.username or None, password=broker.password,
+                                      on_subscribed=self._subscribed.set)
+        self._failures = threading.Lock()
+        self._writers = [threading.Thread(target=self._write_loop, name=f"telemetry-writer-{n}",
+                                          daemon=True) for n in range(writers)]
 
     def start(self, *, timeout_s: float = 10.0) -> None:
         """Connect, subscribe and start writing; raises TimeoutError if not subscribed."""
-        self._writer.start()
-        self._client.connect(self._broker.host, self._broker.port, keepalive=30)
-        self._client.loop_start()
+        for writer in self._writers:
+            writer.start()
+        self._client.start()
         if not self._subscribed.wait(timeout_s):
             self.stop()
             raise TimeoutError(f"no subscription to {self._filter} within {timeout_s} s")
 
     def stop(self) -> None:
         """Disconnect, then write whatever is still queued."""
-        self._client.disconnect()
-        self._client.loop_stop()
+        self._client.stop()
         self._stopping.set()
         with self._ready:
-            self._ready.notify()
-        self._writer.join(timeout=30)
+            self._ready.notify_all()
+        for writer in self._writers:
+            writer.join(timeout=30)
 
     @property
     def ingest(self) -> TelemetryIngest:
@@ -101,28 +100,18 @@ class TelemetryWorker:
             return 0.0
         return self.last_written_at - self.first_received_at
 
-    def _on_connect(self, client: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
-        if reason.is_failure:
-            log.error("telemetry worker: connection refused: %s", reason)
-            return
-        client.subscribe(self._filter, qos=0)
-
-    def _on_subscribe(self, _c: mqtt.Client, _u: Any, _mid: int, reasons: Any, _p: Any) -> None:
-        if all(not r.is_failure for r in reasons):
-            log.info("telemetry worker subscribed to %s", self._filter)
-            self._subscribed.set()
-        else:
-            log.error("telemetry worker: subscription to %s refused", self._filter)
-
-    def _on_message(self, _c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
+    def _on_messages(self, messages: Messages) -> None:
         with self._ready:
-            if len(self._queue) >= self._queue_max:
-                self.overflow += 1  # QoS 0: shedding beats running out of memory
+            room = self._queue_max - len(self._queue)
+            if room < len(messages):
+                self.overflow += len(messages) - max(room, 0)  # QoS 0: shedding beats running out of memory
+                messages = messages[:max(room, 0)]
+            if not messages:
                 return
-            self._queue.append((msg.topic, bytes(msg.payload)))
+            self._queue.extend(messages)
             if self.first_received_at is None:
                 self.first_received_at = time.monotonic()
-            self.received += 1
+            self.received += len(messages)
             if len(self._queue) >= self._batch_max:
                 self._ready.notify()
 
@@ -146,6 +135,7 @@ class TelemetryWorker:
             points, valid = self._decoder.points(batch)
             self._ingest.write_points(points, messages=valid)
         except Exception:  # a bug must cost one batch, never the writer thread
-            self.failed_batches += 1
+            with self._failures:
+                self.failed_batches += 1
             log.exception("telemetry batch of %d messages failed", len(batch))
         self.last_written_at = time.monotonic()

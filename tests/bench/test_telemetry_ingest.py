@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.bench.raw_mqtt import load_average, reference_seconds
 from tests.support.ports import free_port, wait_for_port
 from tests.support.production import production_env
 from tests.support.victoria import Victoria, start_victoria
@@ -145,6 +146,24 @@ def paced(inputs: list[tuple[str, Path]], port: int, rate: float) -> None:
     client.loop_stop()
 
 
+def raw_rate(inputs: list[tuple[str, Path]], port: int, sent: int) -> tuple[float, int]:
+    """The same flood into ``mosquitto_sub`` on the workers' filter, QoS 0, through the same
+    broker: (messages per second it received, how many)."""
+    out = Path(tempfile.mkstemp(prefix="posada-bench-raw-")[1])
+    with out.open("wb") as fh:
+        sub = subprocess.Popen(["mosquitto_sub", "-p", str(port), "-q", "0", "-C", str(sent),
+                                "-W", "120", "-t", "posada/v1/+/+/rooms/+/telemetry"], stdout=fh)
+        time.sleep(0.5)
+        t0 = time.monotonic()
+        flood(inputs, port)
+        sub.wait(timeout=180)
+        elapsed = time.monotonic() - t0
+    with out.open("rb") as fh:
+        received = sum(1 for _ in fh)
+    out.unlink()
+    return received / elapsed, received
+
+
 def wait_stored(victoria: Victoria, site: str, expected: int) -> int:
     count, last_change, last = 0, time.monotonic(), -1
     while time.monotonic() - last_change < 5 and count < expected:
@@ -160,6 +179,12 @@ def run(workers_count: int, victoria: Victoria, tmp: Path, *, rate: float | None
     inputs = write_inputs(tmp, site)
     sent = (N // ROOMS) * ROOMS
     broker, port = start_mosquitto()
+    raw: tuple[float, int] | None = None
+    try:
+        raw = raw_rate(inputs, port, sent) if rate is None else None
+    except BaseException:
+        broker.terminate()
+        raise
     workers = start_workers(workers_count, port=port, victoria=victoria)
     try:
         t0 = time.monotonic()
@@ -177,12 +202,16 @@ def run(workers_count: int, victoria: Victoria, tmp: Path, *, rate: float | None
     busy = max(b for _, b, _ in stats)
     cpu_us = 1e6 * sum(c for _, _, c in stats) / max(1, sum(received))
     mode = "flood" if rate is None else f"paced {rate:,.0f}/s"
-    print(f"\n[telemetry bench] {mode} workers={workers_count} published={sent} in "
+    beside = (f"; raw mosquitto_pub -> mosquitto_sub QoS 0, same broker and flood: {raw[0]:,.0f} msg/s "
+              f"({raw[1]} of {sent} received), ratio {sum(received) / busy / workers_count / raw[0]:.2f} "
+              f"per worker" if raw else "")
+    print(f"\n[telemetry bench] {mode} workers={workers_count} load={load_average()} "
+          f"reference={reference_seconds():.2f}s published={sent} in "
           f"{published_s:.2f}s ({sent / published_s:,.0f}/s) received={received} "
           f"stored={count} dropped_at_broker={sent - sum(received)} "
           f"ingest={sum(received) / busy:,.0f} msg/s over {busy:.2f}s "
           f"({sum(received) / busy / workers_count:,.0f}/s per worker); worker CPU "
-          f"{cpu_us:.0f} us/msg = {1e6 / cpu_us:,.0f} msg/s per fully free core")
+          f"{cpu_us:.0f} us/msg = {1e6 / cpu_us:,.0f} msg/s per fully free core{beside}")
     # Nothing lost or doubled between the broker's hand-off and the store; what the broker
     # dropped (QoS 0 to a subscriber that fell behind) is printed above, not hidden.
     assert count == sum(received), "stored samples differ from messages the workers received"

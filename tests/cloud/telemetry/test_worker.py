@@ -89,3 +89,10 @@ def test_two_workers_share_the_subscription_and_write_each_message_once(broker, 
 def test_worker_refuses_a_url_that_is_not_mqtt():
     with pytest.raises(ValueError):
         BrokerAddress.parse("http://127.0.0.1:1883")
+
+
+def test_worker_needs_a_writer():
+    ingest = TelemetryIngest([])
+    with pytest.raises(ValueError, match="at least one writer"):
+        TelemetryWorker(ingest, broker=BrokerAddress.parse("mqtt://127.0.0.1:1883"), client_id="w",
+                        writers=0)
