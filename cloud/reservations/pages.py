@@ -284,4 +284,4 @@ def _perform(
     elif action == "language":
         booking.update_guest(db, res, guest_language=language)
     else:
-        rooms.move(db, res, room=catalog.room_by_slug(db, prop, room))
+        rooms.move(db, res, room=catalog.room_by_slug(db, prop, room), hooks=services(request).move_hooks)
