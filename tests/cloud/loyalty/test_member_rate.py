@@ -4,9 +4,15 @@ and on a booking whose plan changes; a refusal is clear, in the guest's language
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 
+from cloud.channels import bookings
+from cloud.channels.errors import ChannelInvalid
+from cloud.channels.models import Channel
+from cloud.channels.ota.res_messages import ChannelBooking
 from cloud.guests.models import Guest
 from cloud.reservations.models import Reservation
 from tests.cloud.loyalty.chain import Chain
@@ -109,4 +115,46 @@ def test_the_desk_form_refuses_the_member_rate_in_the_staff_member_s_language(ch
     )
     assert page.status_code == 422, page.text
     assert "solo se vende a los socios" in page.text
+    assert reservations(chain) == before
+
+
+def test_a_channel_reservation_on_the_member_rate_for_a_non_member_is_refused_whole(chain: Chain) -> None:
+    channels = "/api/v1/properties/annex/channels"
+    promotion(chain, {**MEMBERS, "code": "members2", "sites": ["annex"]})
+    chain.call(
+        "manager-annex",
+        "POST",
+        channels,
+        201,
+        json={"code": "booking", "name": "Booking", "kind": "ota", "hotel_code": "BK-1", "markup_bp": 0},
+    )
+    chain.call(
+        "manager-annex",
+        "PUT",
+        f"{channels}/booking/mappings",
+        json={"room_type": "std", "rate_plan": "~members2", "room_code": "DBL", "rate_code": "MBR"},
+    )
+    fact = ChannelBooking(
+        action="book",
+        confirmation="BK-77",
+        hotel_code="BK-1",
+        room_code="DBL",
+        rate_code="MBR",
+        arrival=date(2027, 4, 12),
+        departure=date(2027, 4, 14),
+        guest_name="Carl Channel",
+        guest_email="carl.channel@example.com",
+        total=Decimal("180.00"),
+        currency="EUR",
+    )
+    services = chain.app.services
+    before = reservations(chain)
+    with services.sessions() as session:
+        channel = session.scalar(select(Channel).where(Channel.code == "booking"))
+        assert channel is not None
+        with pytest.raises(ChannelInvalid, match="only to loyalty members"):
+            bookings.apply(
+                session, channel, fact, now=chain.clock(), ledger=services.ledger, matcher=services.matcher
+            )
+        session.rollback()
     assert reservations(chain) == before
