@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -27,6 +27,8 @@ from cloud.loyalty.merge import MembershipMerge
 from cloud.loyalty.models import Entry, Lot, Member, MemberProfile, Settlement, Survey
 from cloud.loyalty.rules import EarningRules
 from cloud.setup.demo import seed_demo
+from tests.cloud.loyalty.chain import Chain
+from tests.cloud.loyalty.stays import book, stay
 from tests.support.db import migrated_engine
 
 NOW = datetime(2027, 3, 1, 9, tzinfo=UTC)
@@ -216,3 +218,35 @@ def test_a_membership_held_only_by_the_duplicate_passes_to_the_kept_profile(
     lifecycle.merge(session, vault, actor="test", keep=keep, other=other, settings=SETTINGS, hooks=HOOKS)
     assert member_of(session, keep) is gone and gone.available == 80 and gone.merged_into is None
     assert membership.member_of_guest(session, other.id) is None
+
+
+def test_the_registry_s_merge_on_the_app_merges_the_memberships(chain: Chain) -> None:
+    desk = "front_desk-hotel"
+    one = {"guest_name": "Paula Ruiz", "guest_email": "paula.one@example.com"}
+    two = {"guest_name": "Paula Ruiz", "guest_email": "paula.two@example.com"}
+    first = book(chain, desk, "hotel", arrival=date(2027, 5, 3), nights=1, **one)
+    second = book(chain, desk, "hotel", arrival=date(2027, 5, 10), nights=1, **two)
+    assert first["guest_id"] != second["guest_id"]  # a name alone is a duplicate to merge, not a match
+    kept = chain.call(desk, "POST", "/api/v1/loyalty/members", 201, json={"guest_id": first["guest_id"]})
+    gone = chain.call(desk, "POST", "/api/v1/loyalty/members", 201, json={"guest_id": second["guest_id"]})
+    first = stay(chain, "hotel", arrival=date(2027, 5, 17), nights=1, **one)  # each earns as a member
+    second = stay(chain, "hotel", arrival=date(2027, 5, 24), nights=2, **two)
+    kept = chain.call(desk, "GET", f"/api/v1/loyalty/members/{kept['id']}")
+    gone = chain.call(desk, "GET", f"/api/v1/loyalty/members/{gone['id']}")
+    assert kept["available"] > 0 and gone["available"] > 0
+    chain.call(
+        desk, "POST", f"/api/v1/guests/{first['guest_id']}/merge", json={"other_id": second["guest_id"]}
+    )
+    after = chain.call(desk, "GET", f"/api/v1/loyalty/guests/{first['guest_id']}/member")
+    assert after["id"] == kept["id"]
+    assert (after["available"], after["qualifying"]) == (
+        kept["available"] + gone["available"],
+        kept["qualifying"] + gone["qualifying"],
+    )
+    entries = chain.call(desk, "GET", f"/api/v1/loyalty/members/{kept['id']}/entries")
+    assert {e["reservation_id"] for e in entries} >= {first["id"], second["id"]}
+    chain.call(desk, "GET", f"/api/v1/loyalty/members/{gone['id']}", 404)  # no profile holds it now
+    with chain.app.services.sessions() as session:
+        emptied = session.get(Member, gone["id"])
+        assert emptied is not None
+        assert (emptied.available, emptied.pending, emptied.merged_into) == (0, 0, kept["id"])
