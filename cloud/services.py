@@ -35,6 +35,7 @@ from cloud.reservations.stays.credentials import CredentialIssuer
 from cloud.reservations.stays.guest_history import StayHistory
 from cloud.reservations.stays.ledger import StayLedger
 from cloud.reservations.stays.panels import StayPanel
+from cloud.reservations.stays.rooms import RoomMoved
 from cloud.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ class Services:
     channels: ChannelContext | None = None  # the channel manager (cloud/channels)
     guestweb: GuestWebContext | None = None  # the public guest pages
     matcher: GuestMatcher | None = None  # bookings find their guest's profile (cloud/loyalty)
+    move_hooks: list[RoomMoved] = field(default_factory=list)  # what follows a stay to its new room
 
     @property
     def mqtt_url(self) -> str | None:

@@ -23,6 +23,7 @@ class ChargeKind(StrEnum):
     RENT = "rent"  # a long stay's contract, per billing period
     UTILITIES = "utilities"  # by meter reading
     SERVICES = "services"  # a long stay's recurring services (cleaning, linen, laundry) as agreed
+    DEDUCTION = "deduction"  # kept from a long stay's deposit at its end (damage, cleaning, ...)
 
 
 class Payer(StrEnum):

@@ -14,6 +14,7 @@ LABELS: dict[str, dict[str, str]] = {
         "late_checkout": "Late checkout", "discount": "Discount",
         "cancellation": "Cancellation fee", "no_show": "No-show fee",
         "rent": "Rent", "utilities": "Utilities", "services": "Services",
+        "deduction": "Kept from the deposit",
     },
     "es": {
         "invoice": "Factura", "credit_note": "Nota de crédito", "number": "Número",
@@ -26,6 +27,7 @@ LABELS: dict[str, dict[str, str]] = {
         "transport": "Transporte", "late_checkout": "Salida tardía", "discount": "Descuento",
         "cancellation": "Gastos de cancelación", "no_show": "Cargo por no presentación",
         "rent": "Alquiler", "utilities": "Suministros", "services": "Servicios",
+        "deduction": "Retenido del depósito",
     },
     "zh": {
         "invoice": "发票", "credit_note": "红字发票", "number": "编号",
@@ -37,7 +39,7 @@ LABELS: dict[str, dict[str, str]] = {
         "laundry": "洗衣", "spa": "水疗", "transport": "交通",
         "late_checkout": "延迟退房", "discount": "折扣",
         "cancellation": "取消费", "no_show": "未入住费",
-        "rent": "租金", "utilities": "水电费", "services": "服务费",
+        "rent": "租金", "utilities": "水电费", "services": "服务费", "deduction": "押金扣款",
     },
 }
 

@@ -99,5 +99,6 @@ def merge_guests(request: Request, db: DbSession, user: GuestDataUser, guest_id:
                  body: MergeRequest) -> GuestView:
     ctx = guest_context(request)
     keep, other = visible_guest(db, user, guest_id), visible_guest(db, user, body.other_id)
-    merged = lifecycle.merge(db, ctx.vault, actor=user, keep=keep, other=other, settings=ctx.settings)
+    merged = lifecycle.merge(db, ctx.vault, actor=user, keep=keep, other=other, settings=ctx.settings,
+                               hooks=ctx.merges)
     return registry.view(ctx.vault, merged)

@@ -21,7 +21,7 @@ from cloud.guests.vault import Vault
 from mqtt.envelope import new_id, utcnow
 
 if TYPE_CHECKING:
-    from cloud.guests.context import PersonalCopies
+    from cloud.guests.context import PersonalCopies, ProfileMerge
 
 
 def record_stay(session: Session, *, guest: Guest, site: str, arrival: date, departure: date,
@@ -70,13 +70,18 @@ def spend_of(stays: list[StayView]) -> dict[str, int]:
 
 
 def merge(session: Session, vault: Vault, *, actor: Principal | str, keep: Guest, other: Guest,
-          settings: GuestSettings) -> Guest:
-    """Fold ``other`` into ``keep``: stays move, empty fields fill, notes join; ``other`` points on."""
+          settings: GuestSettings, hooks: Sequence[ProfileMerge] = ()) -> Guest:
+    """Fold ``other`` into ``keep``: stays move, empty fields fill, notes join; ``other`` points on.
+
+    Other areas fold what they keep per profile first (``hooks``: the loyalty membership, ...).
+    A merge is final: ``other``'s personal data is wiped, so there is no unmerge."""
     if keep.id == other.id or keep.site != other.site:
         raise Conflict("merge two different profiles of the same property")
     a, b = vault.open(keep), vault.open(other)
     if a is None or b is None or other.merged_into or keep.merged_into:
         raise GuestErased("an erased or already merged profile cannot be merged")
+    for hook in hooks:
+        hook.merge(session, actor=actor, keep=keep, other=other)
     merged = _combine(a, b)
     vault.seal(session, keep, merged)
     keep.language = keep.language or other.language

@@ -130,5 +130,6 @@ def merge_page(request: Request, db: DbSession, user: GuestDataUser, guest_id: s
                other_id: Annotated[str, Form(max_length=26)]) -> RedirectResponse:
     ctx = guest_context(request)
     keep, other = visible_guest(db, user, guest_id[:26]), visible_guest(db, user, other_id)
-    lifecycle.merge(db, ctx.vault, actor=user, keep=keep, other=other, settings=ctx.settings)
+    lifecycle.merge(db, ctx.vault, actor=user, keep=keep, other=other, settings=ctx.settings,
+                      hooks=ctx.merges)
     return RedirectResponse(f"/guests/{keep.id}", status_code=303)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cloud.catalog.errors import InvalidRequest
 from cloud.core.errors import Conflict, DomainError, NotFound
 
 
@@ -47,3 +48,10 @@ class OfferRefused(DomainError):
 class RedemptionNotFound(NotFound):
     type_ = "/problems/loyalty/redemption-not-found"
     title = "Redemption not found"
+
+
+class MemberRateRefused(InvalidRequest):
+    """A member rate sold to a guest whose profile holds no membership (any channel)."""
+
+    type_ = "/problems/loyalty/member-rate"
+    title = "Member rate for members only"

@@ -20,6 +20,7 @@ from cloud.guests.schemas import GuestInput
 from cloud.guests.vault import Vault
 from cloud.loyalty import membership
 from cloud.loyalty.matching import Candidate, Match, MatchKind, decide
+from cloud.loyalty.promotions import members_only
 from cloud.reservations.sales.booking import Booking
 
 ACTOR = "system:guest-match"
@@ -34,6 +35,8 @@ class RegistryMatcher:
 
     def attach(self, session: Session, request: Booking) -> Booking:
         if request.guest_id is not None:
+            members_only.require_member(session, site=request.property, plan=request.rate_plan,
+                                        guest_id=request.guest_id)
             return request
         data = _input(request)
         match = decide(self.candidates(session, site=request.property, data=data))
@@ -47,6 +50,7 @@ class RegistryMatcher:
         # The session keeps rows only while something holds them: held here, the booking's own
         # check of the profile (a moment later, same transaction) needs no second read.
         session.info[_ATTACHED] = guest
+        members_only.require_member(session, site=request.property, plan=request.rate_plan, guest_id=guest.id)
         return replace(request, guest_id=guest.id)
 
     def candidates(self, session: Session, *, site: str, data: GuestInput) -> list[Candidate]:

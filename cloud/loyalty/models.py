@@ -33,6 +33,8 @@ class Member(Base):
     qualifying: Mapped[int] = mapped_column(BigInteger, default=0)  # earned and kept: decides the tier
     enrolled_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # set when two profiles of one person merged: this membership's lots and entries moved there
+    merged_into: Mapped[str | None] = mapped_column(String(26), nullable=True)
 
     __table_args__ = (
         CheckConstraint("available >= 0 AND pending >= 0 AND qualifying >= 0", name="not_negative"),

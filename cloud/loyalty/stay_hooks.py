@@ -19,7 +19,7 @@ from cloud.loyalty import chain_rules, stays
 from cloud.loyalty.feedback.service import Surveys
 from cloud.loyalty.feedback.survey import mid_stay_day
 from cloud.loyalty.models import Entry
-from cloud.loyalty.promotions import codes, packages
+from cloud.loyalty.promotions import codes, members_only, packages
 from cloud.loyalty.rules import EarningRules
 from cloud.reservations.models import Reservation
 from cloud.reservations.stays.guest_history import StayHistory
@@ -47,6 +47,7 @@ class LoyaltyLedger:
 
     def modified(self, session: Session, res: Reservation, *, now: datetime) -> None:
         self.inner.modified(session, res, now=now)  # the pending estimate is settled at check-out
+        members_only.require_member_stay(session, res)  # a changed plan may be a member rate
 
     def cancelled(self, session: Session, res: Reservation, *, now: datetime) -> None:
         self.inner.cancelled(session, res, now=now)

@@ -13,6 +13,7 @@ from cloud.loyalty.feedback import api as survey_api
 from cloud.loyalty.feedback import pages as survey_pages
 from cloud.loyalty.feedback.service import Surveys
 from cloud.loyalty.guest_link import RegistryMatcher
+from cloud.loyalty.merge import MembershipMerge
 from cloud.loyalty.promotions import api as promotions_api
 from cloud.loyalty.promotions import pages as promotions_pages
 from cloud.loyalty.rules import RULES
@@ -39,6 +40,7 @@ def wrap(
 
 def install(app: FastAPI, services: Services) -> None:
     services.matcher = RegistryMatcher(services.guests.vault)
+    services.guests.merges.append(MembershipMerge())  # a profile merge folds the memberships too
     services.billing.refund_hooks.append(RefundPoints(rules=RULES))
     services.stay_panels["loyalty"] = suggestions.stay_panel  # the stay page: tier, points, what to offer
     app.include_router(api.router)

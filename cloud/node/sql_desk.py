@@ -7,6 +7,7 @@ opened doors on the floor already: replaying it writes nothing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -29,6 +30,7 @@ from cloud.node.seal import GuestData, SealError, guest_context
 from cloud.reservations.models import Reservation
 from cloud.reservations.sales.booking import Booking, book
 from cloud.reservations.stays import rooms
+from cloud.reservations.stays.rooms import RoomMoved
 from mqtt.envelope import new_id
 from mqtt.node_messages import (
     ChargePosted,
@@ -45,9 +47,16 @@ WALK_IN_NAME = "Walk-in (guest data sealed at the node)"
 
 class SqlDesk:
     def __init__(
-        self, session: Session, *, site: str, settings: BillingSettings, feed: ReplicaFeed | None = None
+        self,
+        session: Session,
+        *,
+        site: str,
+        settings: BillingSettings,
+        feed: ReplicaFeed | None = None,
+        moved: Sequence[RoomMoved] = (),
     ) -> None:
         self.session, self.site, self.settings = session, site, settings
+        self.moved = moved  # what follows a stay to its new room (its facility slots' access)
         self.folios = FolioLedger(settings)
         self.feed = feed  # opens the walk-ins' data the node sealed for the cloud
 
@@ -57,7 +66,13 @@ class SqlDesk:
             if isinstance(op, CheckIn):
                 self._check_in(op, at=op.at, node=node)
             elif isinstance(op, RoomMove):
-                rooms.move(self.session, self._res(op), room=self._room(op.to_room), from_night=op.from_night)
+                rooms.move(
+                    self.session,
+                    self._res(op),
+                    room=self._room(op.to_room),
+                    from_night=op.from_night,
+                    hooks=self.moved,
+                )
             elif isinstance(op, ChargePosted):
                 self._charge(op)
             elif isinstance(op, PaymentTaken):

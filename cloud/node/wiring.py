@@ -47,7 +47,7 @@ def node_ingest(
     feed = ReplicaFeed(settings.secret_key)
 
     def desk_for(session: Session, site: str) -> tuple[CloudView, Desk]:
-        desk = SqlDesk(session, site=site, settings=settings.billing, feed=feed)
+        desk = SqlDesk(session, site=site, settings=settings.billing, feed=feed, moved=services.move_hooks)
         return SqlCloudView(session, site=site), desk
 
     ingest = NodeIngest(link, services.sessions, desk_for=desk_for, feed=feed)

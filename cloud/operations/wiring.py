@@ -12,6 +12,7 @@ from cloud.operations.attendance.service import punch_hook
 from cloud.operations.facilities import api as facility_api
 from cloud.operations.facilities import guest_pages as facility_guest_pages
 from cloud.operations.facilities import pages as facility_pages
+from cloud.operations.facilities.service import follow_move
 from cloud.operations.inventory import api as inventory_api
 from cloud.operations.inventory import pages as inventory_pages
 from cloud.operations.long_stays import api as long_stay_api
@@ -44,6 +45,7 @@ def install(app: FastAPI, services: Services) -> None:
             services.sessions, clock=services.clock, billing=services.settings.billing, issuer=services.issuer
         )
     )
+    services.move_hooks.append(follow_move)  # a room move takes the stay's facility slots along
     services.event_hooks.append(punch_hook)  # staff.punch events from the time clocks
     app.include_router(request_pages.router)
     app.include_router(guest_pages.router)

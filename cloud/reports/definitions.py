@@ -19,6 +19,7 @@ class Grain(StrEnum):
 # Which department each billing charge kind's revenue belongs to (docs/reports.md#departments).
 DEPARTMENTS: dict[str, str] = {
     "room_night": "rooms",
+    "rent": "rooms",  # a long stay's contract rent: room revenue, by the day it is billed
     "late_checkout": "other_rooms", "cancellation": "other_rooms", "no_show": "other_rooms",
     "restaurant": "food_beverage", "minibar": "food_beverage",
     "laundry": "services", "spa": "services", "transport": "services",

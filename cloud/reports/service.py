@@ -180,7 +180,9 @@ def _all_revenue(query: Query, props: Sequence[queries.PropertyRow], cell: Cell,
             _add_room(cell(prop, _night(when), "all"), net, gross)
             continue
         day = _local_day(when, prop.timezone)
-        if query.start <= day < query.end:
+        if query.start <= day < query.end and kind == "rent":  # a long stay's rent is room revenue
+            _add_room(cell(prop, day, "all"), net, gross)
+        elif query.start <= day < query.end:
             _add_department(cell(prop, day, "all"), department_of(kind), net, gross)
     for site, direction, hour, amount in moved:
         prop = by_slug[site]

@@ -213,15 +213,22 @@ def assign(reservation_id: str, user: StaffDep, sessions: SessionsDep) -> Reserv
 
 
 @router.post("/reservations/{reservation_id}/move", response_model=ReservationOut, responses=PROBLEMS)
-def move(reservation_id: str, body: MoveIn, user: StaffDep, sessions: SessionsDep) -> ReservationOut:
+def move(
+    request: Request, reservation_id: str, body: MoveIn, user: StaffDep, sessions: SessionsDep
+) -> ReservationOut:
     """Front-desk override: put the stay (or its rest from a night on) in this room."""
+    hooks = services(request).move_hooks  # what follows the stay (its facility slots' access)
 
     def work(session: Session) -> ReservationOut:
         res = own(session, user, reservation_id, lock=True)
         prop = session.get(Property, res.property_id)
         assert prop is not None
         rooms.move(
-            session, res, room=catalog.room_by_slug(session, prop, body.room), from_night=body.from_night
+            session,
+            res,
+            room=catalog.room_by_slug(session, prop, body.room),
+            from_night=body.from_night,
+            hooks=hooks,
         )
         return reservation_out(session, res)
 

@@ -19,6 +19,7 @@ from cloud.core.deps import DbSession, request_time, services
 from cloud.core.errors import DomainError
 from cloud.core.nights import FIRST, LAST, local_today
 from cloud.core.templating import templates
+from cloud.i18n.jinja import gettext
 from cloud.reservations.errors import InvalidRequest
 from cloud.reservations.models import Reservation
 from cloud.reservations.present import reservation_out
@@ -154,7 +155,8 @@ async def book(request: Request, db: DbSession, user: GuestDataUser, site: str |
             if ledger is not None:
                 ledger.booked(db, res, now=request_time(request))
     except DomainError as exc:
-        return page(request, "new.html", {**_form_context(db, prop, form), "errors": [exc.detail]}, 422)
+        said = gettext(exc.detail)  # a refusal with a catalogued wording reads in the staff's language
+        return page(request, "new.html", {**_form_context(db, prop, form), "errors": [said]}, 422)
     return RedirectResponse(f"/reservations/{res.id}", status_code=303)
 
 
@@ -284,4 +286,4 @@ def _perform(
     elif action == "language":
         booking.update_guest(db, res, guest_language=language)
     else:
-        rooms.move(db, res, room=catalog.room_by_slug(db, prop, room))
+        rooms.move(db, res, room=catalog.room_by_slug(db, prop, room), hooks=services(request).move_hooks)

@@ -38,7 +38,7 @@ def _promotion(code: str) -> Promotion:
         id=new_id(),
         chain="posada-demo",
         code=code,
-        kind="member_rate",
+        kind="seasonal",  # a code-only offer (a member rate would also need a membership)
         names={"en": code},
         base_plan="flex",
         room_types=[],

@@ -42,7 +42,7 @@ def offer_site() -> Iterator[tuple[str, str]]:
             id=new_id(),
             chain="posada-demo",
             code="vip",
-            kind="member_rate",
+            kind="seasonal",  # a code-only offer; a member rate would also need a membership
             names={"en": "Members' night", "es": "Noche para socios", "zh": "会员之夜"},
             base_plan="flex",
             room_types=["std"],

@@ -64,7 +64,10 @@ def out(session: Session, promo: Promotion, *, sites: list[str] | None = None) -
         bonus_points=promo.bonus_points,
         status=promo.status,
         created_at=promo.created_at,
-        sites=[SiteOut(site=r.site, state=r.state, rate_plan=plan_code(promo.code)) for r in rows],
+        sites=[
+            SiteOut(site=r.site, state=r.state, rate_plan=plan_code(promo.code), priced_at=r.priced_at)
+            for r in rows
+        ],
     )
 
 
@@ -162,6 +165,15 @@ def set_site_state(
     check_property(db, user, site)
     promo, sites = visible(db, user, promotion_id)
     service.set_state(db, promo, site=site, state=body.state, actor=user, now=request_time(request))
+    return out(db, promo, sites=sites)
+
+
+@router.post("/promotions/{promotion_id}/sites/{site}/reprice", response_model=PromotionOut)
+def reprice(request: Request, db: DbSession, user: StaffAdmin, promotion_id: Id, site: Site) -> PromotionOut:
+    """Derive the promotion's prices at the property again from its base plan's current prices."""
+    check_property(db, user, site)
+    promo, sites = visible(db, user, promotion_id)
+    service.reprice(db, promo, site=site, actor=user, now=request_time(request))
     return out(db, promo, sites=sites)
 
 

@@ -64,6 +64,8 @@ class PromotionSite(Base):
     state: Mapped[str] = mapped_column(String(16))
     changed_by: Mapped[str] = mapped_column(String(80))
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # when the prices were derived from the base plan: they stay as they were until repriced
+    priced_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
     __table_args__ = (CheckConstraint("state IN ('active', 'opted_out', 'withdrawn')", name="state"),)
 

@@ -145,6 +145,20 @@ async def site_state(
     return RedirectResponse("/loyalty/promotions", status_code=303)
 
 
+@router.post("/{promotion_id}/sites/{site}/reprice", response_model=None)
+async def reprice(
+    request: Request, db: DbSession, user: CurrentUser, promotion_id: Id, site: Site
+) -> Response:
+    try:
+        if user.role not in (Role.MANAGER, Role.CHAIN_ADMIN):
+            return _page(request, db, user, error="managers decide for their property", status=403)
+        api.reprice(request, db, user, promotion_id, site)
+    except DomainError as exc:
+        db.rollback()
+        return _page(request, db, user, error=exc.detail, status=exc.status)
+    return RedirectResponse("/loyalty/promotions", status_code=303)
+
+
 @router.post("/{promotion_id}/withdraw", response_model=None)
 async def withdraw(request: Request, db: DbSession, user: CurrentUser, promotion_id: Id) -> Response:
     if user.role is not Role.CHAIN_ADMIN:

@@ -83,6 +83,7 @@ class SiteOut(BaseModel):
     site: str
     state: str
     rate_plan: str
+    priced_at: datetime | None = None  # prices derived from the base plan then; kept until repriced
 
 
 class PromotionOut(BaseModel):

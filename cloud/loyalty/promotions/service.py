@@ -1,6 +1,11 @@
 """Chain promotions at the properties: pushed as a rate plan of each property (so the desk, the
 booking engine and the channels sell it through their usual path), declined, withdrawn.
 
+A promotion's prices are derived from the property's base plan when it is pushed, and kept: a
+published offer (on channels, in a campaign) does not change under the guest because the base
+plan moved. A manager or headquarters reprices it from the base plan's current prices at will
+(``reprice``); the page says when each property's prices were derived.
+
 Declining or withdrawing closes the plan with a stop-sell restriction over the promotion's
 nights: bookings made meanwhile keep their plan and price.
 """
@@ -72,6 +77,7 @@ def push(session: Session, promo: Promotion, *, site: str, actor: Principal, now
         state="active",
         changed_by=actor.username,
         changed_at=now,
+        priced_at=now,
     )
     session.add(row)
     audit(
@@ -104,6 +110,57 @@ def _prices(session: Session, promo: Promotion, *, base: RatePlan, plan: RatePla
             )
             count += 1
     return count
+
+
+def reprice(
+    session: Session, promo: Promotion, *, site: str, actor: Principal, now: datetime
+) -> PromotionSite:
+    """Derive the promotion's prices at ``site`` again from the base plan's current prices.
+
+    Bookings made keep their price; the old rows go and the new ones come in one transaction."""
+    row = session.get(PromotionSite, (promo.id, site), with_for_update=True)
+    if row is None:
+        raise PromotionNotFound(f"promotion {promo.code!r} was not pushed to {site!r}")
+    if row.state == "withdrawn" or promo.status != "active":
+        raise PromotionConflict("the chain withdrew this promotion")
+    plan = session.get(RatePlan, row.rate_plan_id)
+    assert plan is not None
+    base = session.scalar(
+        select(RatePlan).where(RatePlan.property_id == plan.property_id, RatePlan.code == promo.base_plan)
+    )
+    if base is None:
+        raise InvalidLoyalty(
+            f"property {site!r} has no rate plan {promo.base_plan!r} to price the promotion from"
+        )
+    old = _price_rows(session, plan.id)
+    session.execute(delete(RatePrice).where(RatePrice.rate_plan_id == plan.id))
+    session.flush()
+    if not _prices(session, promo, base=base, plan=plan, property_id=plan.property_id):
+        raise InvalidLoyalty(f"the base plan at {site!r} has no price on the promotion's nights and rooms")
+    session.flush()
+    new = _price_rows(session, plan.id)
+    row.priced_at = now
+    audit(
+        session,
+        actor,
+        "promotion.reprice",
+        "promotion",
+        promo.id,
+        {"site": site, "before": old, "after": new, "changed": old != new},
+        site=site,
+    )
+    return row
+
+
+def _price_rows(session: Session, plan_id: int) -> list[list[object]]:
+    rows = session.scalars(select(RatePrice).where(RatePrice.rate_plan_id == plan_id))
+    return sorted(
+        [
+            [r.room_type_id, str(r.season_start), str(r.season_end), sorted(r.weekdays or ()), r.amount_minor]
+            for r in rows
+        ],
+        key=str,
+    )
 
 
 def set_state(

@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from cloud.auth.audit import audit
 from cloud.billing.settings import BillingSettings
 from cloud.catalog.models import Floor, Property, Room
 from cloud.commands.outbox import enqueue_command
@@ -253,3 +254,34 @@ def cancel(session: Session, *, site: str, booking_id: str) -> FacilityBooking:
         )
     session.flush()
     return row
+
+
+def follow_move(session: Session, res: Reservation, *, from_night: date) -> None:
+    """A room move: the stay's booked slots from its first night in the new room on follow it, so
+    the new room's cards open the facility within them and the old room's no longer do (each
+    floor's gateway keeps one slot per booking: the new one replaces it). Audited."""
+    rows = session.execute(
+        select(FacilityBooking, Facility)
+        .join(Facility, Facility.id == FacilityBooking.facility_id)
+        .where(
+            FacilityBooking.reservation_id == res.id,
+            FacilityBooking.status == "booked",
+            FacilityBooking.day >= from_night,
+        )
+        .order_by(FacilityBooking.start_at)
+    ).all()
+    if not rows:
+        return
+    prop = session.get(Property, res.property_id)
+    assert prop is not None
+    for row, place in rows:
+        _send_slot(session, prop, place, row, cancelled=False)
+    audit(
+        session,
+        "system:room-move",
+        "facility.slots_moved",
+        "reservation",
+        res.id,
+        {"bookings": [row.id for row, _ in rows], "from_night": from_night.isoformat()},
+        site=prop.slug,
+    )

@@ -17,10 +17,11 @@ from cloud.billing.models import Payment
 from cloud.billing.stay_ledger import folio_of
 from cloud.core.deps import ClockDep, ServicesDep, SessionsDep
 from cloud.operations.errors import UnknownThing
-from cloud.operations.long_stays import billing, service
-from cloud.operations.long_stays.models import ContractBill, ContractTerms, Parcel
+from cloud.operations.long_stays import billing, ending, service
+from cloud.operations.long_stays.models import ContractBill, ContractTerms, DepositSettlement, Parcel
 from cloud.operations.long_stays.schemas import (
     ContractBody,
+    DepositBody,
     EndBody,
     HandOverBody,
     ParcelBody,
@@ -102,6 +103,28 @@ def contract_json(
         "billed_minor": standing.billed_minor,
         "balance_minor": standing.balance_minor,
         "arrears_minor": standing.arrears_minor,
+        "alerts": [
+            {"id": a.id, "kind": a.kind, "about": a.about.isoformat(), "created_at": a.created_at.isoformat()}
+            for a in ending.open_alerts(session, res.id)
+        ],
+        "deposit_held_minor": 0
+        if folio is None
+        else sum(left for _p, left in ending.deposits_held(session, folio.id)),
+        "deposit_settlement": _settlement_json(session.get(DepositSettlement, res.id)),
+    }
+
+
+def _settlement_json(row: DepositSettlement | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {
+        "held_minor": row.held_minor,
+        "deductions": row.deductions,
+        "deducted_minor": row.deducted_minor,
+        "refund_minor": row.refund_minor,
+        "refunds": row.refunds,
+        "settled_at": row.settled_at.isoformat(),
+        "settled_by": row.settled_by,
     }
 
 
@@ -242,6 +265,55 @@ def renew(
             res.id,
             {"until": body.until.isoformat()},
             site=site,
+        )
+        return contract_json(session, site, res, contract, now=clock())
+
+
+@router.post("/long-stays/{reservation_id}/alerts/{alert_id}/resolve")
+def resolve_alert(
+    site: Site,
+    reservation_id: AnId,
+    alert_id: AnId,
+    user: Desk,
+    scope: SiteScopeDep,
+    sessions: SessionsDep,
+    clock: ClockDep,
+) -> dict[str, Any]:
+    """The desk dealt with an alert of the stay (a renewal that failed): it leaves the pages."""
+    scope.check(site)
+    with sessions.begin() as session:
+        _stay(session, site, reservation_id)
+        res, contract = service.contract_for(session, reservation_id, lock=True)
+        ending.resolve(session, res, alert_id, actor=user, now=clock())
+        detail = {"alert": alert_id}
+        audit(session, user, "long_stay.alert_resolved", "reservation", res.id, detail, site=site)
+        return contract_json(session, site, res, contract, now=clock())
+
+
+@router.post("/long-stays/{reservation_id}/deposit-settlement", status_code=201)
+def settle_deposit(
+    site: Site,
+    reservation_id: AnId,
+    body: DepositBody,
+    user: Desk,
+    scope: SiteScopeDep,
+    sessions: SessionsDep,
+    clock: ClockDep,
+    services: ServicesDep,
+) -> dict[str, Any]:
+    """At the end of the stay: deductions to the folio, the rest of the deposit refunded (once)."""
+    scope.check(site)
+    with sessions.begin() as session:
+        _stay(session, site, reservation_id)
+        res, contract = service.contract_for(session, reservation_id, lock=True)
+        ending.settle_deposit(
+            session,
+            res,
+            deductions=[(d.reason, d.amount_minor) for d in body.deductions],
+            billing=services.settings.billing,
+            provider=services.billing.provider,
+            actor=user,
+            now=clock(),
         )
         return contract_json(session, site, res, contract, now=clock())
 

@@ -27,6 +27,7 @@ from cloud.catalog.models import Property
 from cloud.core.errors import DomainError
 from cloud.core.money import Money
 from cloud.core.nights import Stay, local_today
+from cloud.operations.long_stays import ending
 from cloud.operations.long_stays.models import ContractBill, ContractTerms, MeterReading
 from cloud.operations.long_stays.service import charges, renew, services_of
 from cloud.operations.long_stays.statement import queue_statement
@@ -279,9 +280,11 @@ def _renew_by_a_cycle(
             year=year, month=month, day=min(res.departure.day, monthrange(year, month)[1])
         )
     try:
-        renew(session, res, contract, until=until, issuer=issuer, now=now)
+        with session.begin_nested():  # a refusal leaves nothing of the renewal behind
+            renew(session, res, contract, until=until, issuer=issuer, now=now)
     except DomainError as exc:
         log.warning("long stay %s not renewed: %s", res.id, exc)
+        ending.renewal_failed(session, res, until=until, reason=exc.detail, now=now)  # the desk's alert
 
 
 def _uninvoiced(session: Session, folio_id: str) -> bool:

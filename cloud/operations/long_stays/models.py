@@ -7,6 +7,7 @@ belongs to the reservations; these tables add what billing by contract needs."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -110,3 +111,51 @@ class Parcel(Base):
     handed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     signed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     signature_svg: Mapped[str | None] = mapped_column(Text, nullable=True)  # the drawn signature, as a path
+
+
+ALERT_KINDS = ("renewal_failed",)
+
+
+class ContractAlert(Base):
+    """Something about a long stay the desk must act on (an automatic renewal that failed), shown on
+    the long-stay pages until someone marks it done; raised once per stay, kind and date."""
+
+    __tablename__ = "ops_contract_alerts"
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True)
+    reservation_id: Mapped[str] = mapped_column(ForeignKey("reservations.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    about: Mapped[date] = mapped_column(Date)  # the renewal's end it could not reach
+    detail: Mapped[str] = mapped_column(String(300))  # why, as the refusal said it (English, for the log)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    resolved_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("reservation_id", "kind", "about", name="uq_ops_contract_alerts_once"),
+        CheckConstraint("kind IN ('renewal_failed')", name="kind"),
+    )
+
+
+class DepositSettlement(Base):
+    """A long stay's deposit at its end: what was held, each deduction (posted to the folio), and
+    what went back through the payment path; once per stay."""
+
+    __tablename__ = "ops_deposit_settlements"
+
+    reservation_id: Mapped[str] = mapped_column(ForeignKey("reservations.id"), primary_key=True)
+    held_minor: Mapped[int] = mapped_column(BigInteger)
+    deductions: Mapped[list[dict[str, Any]]] = mapped_column(JsonType)  # [{"reason", "amount_minor"}]
+    deducted_minor: Mapped[int] = mapped_column(BigInteger)
+    refund_minor: Mapped[int] = mapped_column(BigInteger)
+    refunds: Mapped[list[str]] = mapped_column(JsonType)  # the refund payments' ids
+    currency: Mapped[str] = mapped_column(String(3))
+    settled_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    settled_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (
+        CheckConstraint(
+            "held_minor >= 0 AND deducted_minor >= 0 AND refund_minor BETWEEN 0 AND held_minor",
+            name="amounts",
+        ),
+    )

@@ -15,21 +15,27 @@ from cloud.auth.audit import audit
 from cloud.auth.deps import require_role
 from cloud.auth.roles import Principal, Role
 from cloud.auth.scope import SiteScopeDep
-from cloud.core.deps import ClockDep, DbSession
+from cloud.core.deps import ClockDep, DbSession, services
 from cloud.core.errors import DomainError
+from cloud.core.money import Money
 from cloud.core.templating import templates
 from cloud.i18n.jinja import gettext as _
 from cloud.i18n.labels import N_
-from cloud.operations.long_stays import api, service
+from cloud.operations.long_stays import api, ending, service
 from cloud.operations.long_stays.models import METERS, ContractTerms, Parcel
 from cloud.operations.requests.service import property_of
 from cloud.operations.schemas import ID, SLUG
 from cloud.reservations.groups.models import LongStayContract
 from cloud.reservations.models import Reservation
 
+DEDUCTION_LINES = 3  # the contract page's form; the API takes up to 20
 REFUSALS = {
     "backwards": N_("A reading is later than the last one and not lower."),
     "notice": N_("That end is shorter than the notice period."),
+    "not_ended": N_("The deposit is settled at the end of the stay, on its last day or after."),
+    "settled": N_("This deposit was settled already."),
+    "no_deposit": N_("No deposit was paid for this stay, or it was refunded already."),
+    "deduction": N_("Each deduction needs a reason and an amount above zero."),
 }
 router = APIRouter(prefix="/operations/long-stays", include_in_schema=False)
 Desk = Annotated[Principal, require_role(Role.FRONT_DESK, Role.MANAGER, Role.CHAIN_ADMIN)]
@@ -145,9 +151,22 @@ async def act(
             )
         elif action == "end":
             service.end(db, res, contract, on=date.fromisoformat(str(form.get("on", ""))), now=clock())
+        elif action == "resolve":
+            ending.resolve(db, res, str(form.get("alert_id", ""))[:26], actor=user, now=clock())
+        elif action == "deposit":
+            app = services(request)
+            ending.settle_deposit(
+                db,
+                res,
+                deductions=_deductions(form, res.currency),
+                billing=app.settings.billing,
+                provider=app.billing.provider,
+                actor=user,
+                now=clock(),
+            )
         else:
             return HTMLResponse("", status_code=404)
-    except ValueError:
+    except ValueError:  # a date, a number or an amount that is not one (MoneyError is one too)
         db.rollback()
         return _page(
             request, db, site=site, reservation_id=reservation_id, now=clock(), error="value", status=422
@@ -164,5 +183,17 @@ async def act(
             error=_(said) if said else exc.detail,
             status=exc.status,
         )
-    audit(db, user, f"long_stay.{action}", "reservation", res.id, {}, site=site)
+    if action != "deposit":  # the settlement audits itself, with its amounts
+        audit(db, user, f"long_stay.{action}", "reservation", res.id, {}, site=site)
     return RedirectResponse(f"/operations/long-stays/{site}/{reservation_id}", status_code=303)
+
+
+def _deductions(form: Any, currency: str) -> list[tuple[str, int]]:
+    """The form's deduction lines (a reason and an amount in the currency, "45.50"); empty lines skipped."""
+    found = []
+    for n in range(1, DEDUCTION_LINES + 1):
+        reason = str(form.get(f"reason_{n}", "")).strip()[:120]
+        amount = str(form.get(f"amount_{n}", "")).strip()[:20]
+        if reason or amount:
+            found.append((reason, Money.parse(amount, currency).minor))
+    return found

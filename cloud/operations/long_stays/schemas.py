@@ -64,3 +64,18 @@ class HandOverBody(BaseModel):
 
     signed_by: str = Field(min_length=1, max_length=100)
     signature_svg: str = Field(min_length=1, max_length=20000)
+
+
+class DeductionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: str = Field(min_length=1, max_length=120)
+    amount_minor: int = Field(gt=0, le=10**9)
+
+
+class DepositBody(BaseModel):
+    """The deposit's settlement at the end of the stay: what is kept and why (nothing: all back)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    deductions: list[DeductionBody] = Field(default_factory=list, max_length=20)

@@ -17,6 +17,7 @@ from cloud.catalog.models import Property
 from cloud.core.errors import DomainError
 from cloud.core.nights import Stay, local_today
 from cloud.operations.errors import InvalidOperation, OperationConflict, UnknownThing
+from cloud.operations.long_stays import ending
 from cloud.operations.long_stays.models import (
     CYCLES,
     METERS,
@@ -178,6 +179,8 @@ def renew(
     _move_end(session, res, until, issuer=issuer, now=now)
     terms.ends_on = None
     _retotal(session, res, contract)
+    if now is not None:
+        ending.renewed(session, res, now=now)  # a renewal alert of the stay is done
 
 
 def _move_end(

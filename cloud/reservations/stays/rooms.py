@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import date
+from typing import Protocol
 
 from sqlalchemy import and_, exists, func, literal_column, select
 from sqlalchemy.orm import Session
@@ -225,7 +226,21 @@ def _try_upgrade(session: Session, res: Reservation, own: RoomType, stay: Stay, 
     return False
 
 
-def move(session: Session, res: Reservation, *, room: Room, from_night: date | None = None) -> None:
+class RoomMoved(Protocol):
+    """What follows a stay to its new room (its facility slots' card access, ...), in the move's
+    own transaction; ``from_night`` is the first night in the new room."""
+
+    def __call__(self, session: Session, res: Reservation, *, from_night: date) -> None: ...
+
+
+def move(
+    session: Session,
+    res: Reservation,
+    *,
+    room: Room,
+    from_night: date | None = None,
+    hooks: Sequence[RoomMoved] = (),
+) -> None:
     """Front desk override: the stay (or its rest from a night on) goes to this room."""
     if res.status not in ("booked", "checked_in"):
         raise WrongState(f"a {res.status} reservation has no room to move")
@@ -241,3 +256,5 @@ def move(session: Session, res: Reservation, *, room: Room, from_night: date | N
         res.inventory_type_id = room.room_type_id
     allocation.release_stay(session, reservation_id=res.id, from_night=start)
     allocation.allocate(session, room_id=room.id, stay=stay, reservation_id=res.id)
+    for hook in hooks:
+        hook(session, res, from_night=start)

@@ -14,11 +14,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from cloud.catalog.models import Property
+from cloud.auth.models import AuditEntry
+from cloud.catalog.models import Property, Room
 from cloud.commands.models import Command
 from cloud.keys.commands import b64url
 from cloud.keys.storage import KeyDirectory
-from cloud.reservations.models import StayCredential
+from cloud.reservations.models import Reservation, StayCredential
+from cloud.reservations.stays import credentials
 from edge.access.commands import apply_command
 from edge.access.decision import Reason, decide
 from edge.access.hours import OpeningHours
@@ -247,3 +249,62 @@ def test_the_stays_own_card_opens_a_pool_that_opens_by_booking_only_within_its_s
     assert manager.post(f"{BASE}/facility-bookings/{r.json()['id']}/cancel").status_code == 200
     _deliver_slots(sessions, state, r.json()["id"])
     assert tap(17, 30) is Reason.NOT_BOOKED
+
+
+def _newest_card(sessions: sessionmaker[Session], stay: str) -> bytes:
+    """The stay's card sent to a floor last (``credential.upsert``)."""
+    with sessions() as s:
+        ids = set(s.scalars(select(StayCredential.id).where(StayCredential.reservation_id == stay)))
+        upserts = [c for c in s.scalars(select(Command).where(Command.type == "credential.upsert")
+                                        .order_by(Command.created_at)) if c.data.get("credential_id") in ids]
+    card = str(upserts[-1].data["card"])
+    return base64.urlsafe_b64decode(card + "=" * (-len(card) % 4))
+
+
+def test_a_room_move_takes_the_stays_booked_slot_to_the_new_rooms_cards(
+    manager: TestClient, stay: str, sessions: sessionmaker[Session], keys_dir: Path
+) -> None:
+    mine = book_and_check_in(manager, email=None)
+    old_card = _stay_card(sessions, mine)
+    state, site, zone = _gateway(sessions, keys_dir)
+    pool = Door(site=site, floor=0, area=Area.POOL, by_booking=True)
+    hours = OpeningHours.parse("07:00-22:00", zone)
+
+    def tap(data: bytes) -> Reason:
+        at = datetime.combine(date(2027, 3, 1), time(20, 30), zone)
+        reading = TimeReading(at=at, trusted=True, not_before=None, offset_s=0.0)
+        return decide(data, door=pool, time=reading, state=state, hours=hours).reason
+
+    r = _book(manager, mine, "pool", "20:00", "21:00")
+    assert r.status_code == 201, r.text
+    booking = r.json()["id"]
+    _deliver_slots(sessions, state, booking)
+    assert tap(old_card) is Reason.GRANTED
+    before = manager.get(f"/api/v1/reservations/{mine}").json()["rooms"][0]["room"]
+    with sessions() as s:
+        candidates = [str(n) for n in s.scalars(select(Room.number).order_by(Room.number))]
+    for number in candidates:  # the first free room of the type
+        if number == before:
+            continue
+        moved = manager.post(f"/api/v1/reservations/{mine}/move", json={"room": number})
+        if moved.status_code == 200:
+            break
+    assert moved.status_code == 200, moved.text
+    after = moved.json()["rooms"][0]["room"]
+    assert after != before
+    assert _deliver_slots(sessions, state, booking) >= 2  # the floors heard of the move
+    slot = state.slots[booking]
+    assert str(slot.room) == after
+    assert tap(old_card) is Reason.NOT_BOOKED  # the old room's card no longer opens the pool
+    with sessions.begin() as s:  # the desk keys a card for the new room
+        res = s.get(Reservation, mine)
+        assert res is not None
+        room_id = s.scalar(select(Room.id).where(Room.number == int(after)))
+        assert room_id is not None
+        credentials.issue_for_room(s, manager.app.services.issuer, res=res, room_id=room_id,  # type: ignore[attr-defined]
+                                   valid_from=NOW, valid_until=res.checkout_due_at, now=NOW)
+    assert tap(_newest_card(sessions, mine)) is Reason.GRANTED  # the new room's card does
+    with sessions() as s:
+        audited = s.scalars(select(AuditEntry).where(AuditEntry.action == "facility.slots_moved",
+                                                     AuditEntry.entity_id == mine)).one()
+        assert audited.detail["bookings"] == [booking]
