@@ -41,12 +41,22 @@ class CheckIn(NodeOperation):
     rate_minor: int = Field(ge=0)
     currency: str = Currency
     guest_sealed: str = Field(default="", max_length=4096)
+    # A walk-in's price as the desk quoted it from the replica: the plan and each night's amount
+    # (empty: ``rate_minor`` every night). The cloud books the stay at these prices.
+    rate_plan: str = Field(default="", pattern=r"^([A-Za-z0-9_~-]{1,32})?$")
+    nights_minor: list[Annotated[int, Field(ge=0)]] = Field(default_factory=list, max_length=366)
 
     @model_validator(mode="after")
     def _nights(self) -> CheckIn:
         if self.departure <= self.arrival:
             raise ValueError("departure must be after arrival")
+        if self.nights_minor and len(self.nights_minor) != (self.departure - self.arrival).days:
+            raise ValueError("nights_minor has one amount per night of the stay")
         return self
+
+    def night_amounts(self) -> list[int]:
+        """What each night costs as the desk agreed it."""
+        return list(self.nights_minor) or [self.rate_minor] * (self.departure - self.arrival).days
 
 
 class RoomMove(NodeOperation):
@@ -135,6 +145,14 @@ class ReplicaStay(Data):
     rate_minor: int | None = Field(default=None, ge=0)
     currency: str = Currency
     guest_sealed: str = Field(default="", max_length=4096)
+    # Each night's agreed amount from arrival (what check-in posts to the folio); whether check-in
+    # posts them (not when a long-stay contract bills the stay period by period); the charge
+    # kinds a company's master folio takes (they do not add to what the guest owes).
+    nights_minor: list[Annotated[int, Field(ge=0)]] = Field(default_factory=list, max_length=366)
+    nights_posted: bool = True
+    company_kinds: list[Annotated[str, Field(pattern=r"^[a-z_]{1,32}$")]] = Field(
+        default_factory=list, max_length=64
+    )
 
 
 class ReplicaRoom(Data):
@@ -155,6 +173,61 @@ class ReplicaRate(Data):
     room_type: str = _SLUG
     amount_minor: int = Field(ge=0)
     currency: str = Currency
+
+
+class ReplicaPrice(Data):
+    """One price rule of a rate plan for a room type, as the catalog keeps it: a nightly amount
+    narrowed to a season [start, end) and weekdays (0 = Monday), with a minimum stay."""
+
+    rate_plan: str = Field(pattern=r"^[A-Za-z0-9_~-]{1,32}$")
+    room_type: str = _SLUG
+    amount_minor: int = Field(ge=0)
+    season_start: Day | None = None
+    season_end: Day | None = None
+    weekdays: list[Annotated[int, Field(ge=0, le=6)]] | None = Field(default=None, max_length=7)
+    min_stay: int | None = Field(default=None, ge=1, le=365)
+
+
+class ReplicaRestriction(Data):
+    """A restriction on nights [start, end) of a plan and/or a room type (none: every one)."""
+
+    start: Day
+    end: Day
+    rate_plan: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_~-]{1,32}$")
+    room_type: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    min_stay: int | None = Field(default=None, ge=1, le=365)
+    max_stay: int | None = Field(default=None, ge=1, le=365)
+    closed_to_arrival: bool = False
+    closed_to_departure: bool = False
+    stop_sell: bool = False
+
+
+class ReplicaPlan(Data):
+    """A rate plan the desk may sell, in the cloud's order (the first is the walk-in's default)."""
+
+    rate_plan: str = Field(pattern=r"^[A-Za-z0-9_~-]{1,32}$")
+    name: str = Field(default="", max_length=200)
+    min_stay: int = Field(default=1, ge=1, le=365)
+
+
+class ReplicaTax(Data):
+    """A tax of the property: its rate in parts per million over the charge kinds it names
+    (none: every kind)."""
+
+    code: str = Field(min_length=1, max_length=32)
+    ppm: int = Field(ge=0, le=1_000_000)
+    kinds: list[Annotated[str, Field(pattern=r"^[a-z_]{1,32}$")]] = Field(default_factory=list, max_length=64)
+
+
+class ReplicaPricing(Data):
+    """What the cloud prices a stay and taxes a folio line with: the plans, their price rules,
+    the restrictions and the taxes (whole: it replaces the previous one)."""
+
+    prices_include_tax: bool = True
+    plans: list[ReplicaPlan] = Field(default_factory=list, max_length=500)
+    prices: list[ReplicaPrice] = Field(default_factory=list, max_length=5000)
+    restrictions: list[ReplicaRestriction] = Field(default_factory=list, max_length=5000)
+    taxes: list[ReplicaTax] = Field(default_factory=list, max_length=64)
 
 
 class ReplicaFolio(Data):
@@ -190,6 +263,7 @@ class NodeReplica(Data):
     seal_key: str = Field(default="", pattern=SEAL_KEY)  # the cloud's, to seal walk-ins' data
     rooms: list[ReplicaRoom] = Field(default_factory=list, max_length=5000)
     rates: list[ReplicaRate] = Field(default_factory=list, max_length=5000)
+    pricing: ReplicaPricing = Field(default_factory=ReplicaPricing)
     stays: list[ReplicaStay] = Field(default_factory=list, max_length=5000)
     folios: list[ReplicaFolio] = Field(default_factory=list, max_length=5000)
     cards: list[ReplicaCard] = Field(default_factory=list, max_length=20000)
@@ -209,6 +283,7 @@ class NodeReplicaDelta(Data):
     invoice_series: str | None = Field(default=None, pattern=r"^([A-Z0-9][A-Z0-9-]{0,31})?$")
     seal_key: str | None = Field(default=None, pattern=SEAL_KEY)
     rates: list[ReplicaRate] | None = Field(default=None, max_length=5000)
+    pricing: ReplicaPricing | None = None
     rooms: list[ReplicaRoom] = Field(default_factory=list, max_length=5000)
     rooms_gone: list[Key] = Field(default_factory=list, max_length=5000)
     stays: list[ReplicaStay] = Field(default_factory=list, max_length=5000)

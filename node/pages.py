@@ -98,6 +98,7 @@ def _router(desk: FrontDesk, templates: Jinja2Templates, *, password: str, secre
     ) -> HTMLResponse:
         lang = getattr(request.state, "lang", "en")
         view = desk.view(today=today())
+        replica = node.status.replica()
         guests = {}
         if view is not None:
             guests = {
@@ -117,6 +118,7 @@ def _router(desk: FrontDesk, templates: Jinja2Templates, *, password: str, secre
                 "done": done,
                 "card": base64.b64encode(card).decode(),
                 "kinds": CHARGE_KINDS,
+                "plans": replica.pricing.plans if replica is not None else [],
                 "conflicts": node.status.conflicts(),
                 "rules": RULES,
                 "time_zone": node.settings.time_zone,
@@ -160,7 +162,8 @@ def _router(desk: FrontDesk, templates: Jinja2Templates, *, password: str, secre
         room: Slug,
         name: Annotated[str, Form(max_length=200)],
         nights: Annotated[int, Form(ge=1, le=60)],
-        rate: Amount,
+        rate: Amount = "",
+        plan: Annotated[str, Form(pattern=r"^([A-Za-z0-9_~-]{1,32})?$")] = "",
         email: Annotated[str, Form(max_length=254)] = "",
         phone: Annotated[str, Form(max_length=40)] = "",
     ) -> Response:
@@ -170,7 +173,8 @@ def _router(desk: FrontDesk, templates: Jinja2Templates, *, password: str, secre
                 GuestData(name=name, email=email, phone=phone),
                 room=room,
                 nights=nights,
-                rate_minor=_minor(rate, currency),
+                rate_plan=plan,
+                rate_minor=_minor(rate, currency) if rate.strip() else None,
                 currency=currency,
                 staff=user,
                 today=today(),

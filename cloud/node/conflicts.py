@@ -61,8 +61,9 @@ class CloudView(Protocol):
 
     def free_rooms(self, room_type: str, *, arrival: date, departure: date) -> list[str]: ...
 
-    def price(self, room_type: str, *, night: date) -> int | None:
-        """The cloud's nightly price for a walk-in now (None when it has none)."""
+    def price(self, room_type: str, *, night: date, rate_plan: str = "") -> int | None:
+        """The cloud's nightly price for a walk-in now on the plan (its first when not named;
+        None when it has none)."""
         ...
 
 
@@ -133,7 +134,11 @@ def _judge_check_in(op: CheckIn, *, view: CloudView) -> Verdict:
                 ),
             ),
         )
-    cloud_rate = facts.rate_minor if facts is not None else view.price(op.room_type, night=op.arrival)
+    cloud_rate = (
+        facts.rate_minor
+        if facts is not None
+        else view.price(op.room_type, night=op.arrival, rate_plan=op.rate_plan)
+    )
     if cloud_rate is not None and cloud_rate != op.rate_minor:
         return Verdict(
             Action.APPLY,

@@ -26,7 +26,7 @@ from cloud.core.money import Money
 from cloud.node.replay import DeskRefused, NodeEvent
 from cloud.node.replica_feed import ReplicaFeed
 from cloud.node.seal import GuestData, SealError, guest_context
-from cloud.reservations.models import Reservation
+from cloud.reservations.models import Reservation, ReservationNight
 from cloud.reservations.sales.booking import Booking, book
 from cloud.reservations.stays import rooms
 from mqtt.envelope import new_id
@@ -70,12 +70,15 @@ class SqlDesk:
     def _check_in(self, op: CheckIn, *, at: datetime, node: str) -> None:
         if op.walk_in:
             guest = self._walk_in_guest(op, node=node)
-            plan = self.session.scalar(
-                select(RatePlan.code)
-                .join(Room, Room.property_id == RatePlan.property_id)
-                .where(Room.slug == op.room)
-                .order_by(RatePlan.id)
+            plans = list(
+                self.session.scalars(
+                    select(RatePlan.code)
+                    .join(Room, Room.property_id == RatePlan.property_id)
+                    .where(Room.slug == op.room)
+                    .order_by(RatePlan.id)
+                )
             )
+            plan = op.rate_plan if op.rate_plan in plans else (plans[0] if plans else "")
             res = book(
                 self.session,
                 Booking(
@@ -93,12 +96,31 @@ class SqlDesk:
                 now=at,
             )
             self.session.flush()
+            self._desk_price(res, op)
             self.folios.booked(self.session, res, now=at)
         else:
             res = self._res(op)
         rooms.move(self.session, res, room=self._room(op.room))
         res.status, res.checked_in_at = "checked_in", at
         self.folios.checked_in(self.session, res, now=at)
+
+    def _desk_price(self, res: Reservation, op: CheckIn) -> None:
+        """The walk-in's nights at the price the desk quoted and the guest agreed (the conflict
+        rules list it when it differs from the cloud's price now)."""
+        amounts = op.night_amounts()
+        nights = list(
+            self.session.scalars(
+                select(ReservationNight)
+                .where(ReservationNight.reservation_id == res.id)
+                .order_by(ReservationNight.night)
+            )
+        )
+        if len(nights) != len(amounts):
+            raise DeskRefused(f"walk-in {op.reservation_id}: {len(amounts)} prices for {len(nights)} nights")
+        for night, amount in zip(nights, amounts, strict=True):
+            night.amount_minor = amount
+        res.total_minor = sum(amounts)
+        self.session.flush()
 
     def _walk_in_guest(self, op: CheckIn, *, node: str) -> GuestData:
         """The walk-in's name, e-mail and phone as the desk took them (sealed by the node for the

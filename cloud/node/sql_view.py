@@ -70,14 +70,15 @@ class SqlCloudView:
         )
         return list(rows)
 
-    def price(self, room_type: str, *, night: date) -> int | None:
-        """A walk-in's price for the night on the property's first rate plan, if it sells."""
+    def price(self, room_type: str, *, night: date, rate_plan: str = "") -> int | None:
+        """A walk-in's price for the night on ``rate_plan`` (the property's first rate plan when
+        not named or unknown), if it sells."""
         type_ = self.session.scalar(
             select(RoomType).where(RoomType.property_id == self.property.id, RoomType.code == room_type)
         )
-        plan = self.session.scalar(
-            select(RatePlan).where(RatePlan.property_id == self.property.id).order_by(RatePlan.id)
-        )
+        plans = select(RatePlan).where(RatePlan.property_id == self.property.id)
+        plan = self.session.scalar(plans.where(RatePlan.code == rate_plan)) if rate_plan else None
+        plan = plan or self.session.scalar(plans.order_by(RatePlan.id))
         if type_ is None or plan is None:
             return None
         try:

@@ -24,7 +24,11 @@ from mqtt.node_messages import (
     NodeConflicts,
     NodeReplica,
     ReplicaFolio,
+    ReplicaPlan,
+    ReplicaPrice,
+    ReplicaPricing,
     ReplicaRate,
+    ReplicaRestriction,
     ReplicaRoom,
     ReplicaStay,
 )
@@ -64,9 +68,19 @@ def _replica(node: PropertyNode) -> NodeReplica:
                 rate_minor=10000,
                 currency="EUR",
                 guest_sealed=sealer.seal(guest, context=guest_context("hotel", "desk-pc", "b1")),
+                nights_minor=[10000, 10000],
             )
         ],
-        folios=[ReplicaFolio(reservation_id="b1", balance_minor=20000, currency="EUR")],
+        pricing=ReplicaPricing(
+            plans=[ReplicaPlan(rate_plan="flex", name="Flexible")],
+            prices=[ReplicaPrice(rate_plan="flex", room_type="std", amount_minor=9000)],
+            restrictions=[
+                ReplicaRestriction(start=D0 + timedelta(days=3), end=D0 + timedelta(days=4), stop_sell=True)
+            ],
+        ),
+        folios=[
+            ReplicaFolio(reservation_id="b1", balance_minor=0, currency="EUR")
+        ],  # nights post at check-in
     )
 
 
@@ -182,6 +196,22 @@ def test_refused_and_forged_forms_record_nothing(desk: tuple[TestClient, Propert
         _post_status(client, "/walk-in", name="Y", room="101", nights="1", rate="1", phone="<script>") == 409
     )
     assert node.outbox.pending()[0] == before
+
+
+def test_a_walk_in_without_a_price_is_sold_at_the_replicas_rates(
+    desk: tuple[TestClient, PropertyNode],
+) -> None:
+    client, node = desk
+    closed = client.post(
+        "/walk-in",
+        data={"csrf_token": _token(client.get("/").text), "name": "Z", "room": "102", "nights": "5"},
+    )
+    assert closed.status_code == 409 and "The rates do not sell this stay" in closed.text  # stop sell
+    page = _post(client, "/walk-in", name="Lu Wei", room="102", nights="2", plan="flex")
+    op = node.outbox.pending_operations()[-1]
+    assert (getattr(op, "rate_plan", ""), getattr(op, "nights_minor", [])) == ("flex", [9000, 9000])
+    row = re.search(rf'id="stay-{op.reservation_id}".*?class="balance">([^<]+)<', page, re.S)
+    assert row is not None and "180.00" in row.group(1)
 
 
 def test_the_desk_speaks_the_staffs_language(desk: tuple[TestClient, PropertyNode]) -> None:

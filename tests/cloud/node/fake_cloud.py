@@ -57,7 +57,7 @@ class FakeCloud:
             if t == room_type and not any((r, n) in self.sold for n in nights(arrival, departure))
         ]
 
-    def price(self, room_type: str, *, night: date) -> int | None:
+    def price(self, room_type: str, *, night: date, rate_plan: str = "") -> int | None:
         return self.prices.get(room_type)
 
     # Desk
