@@ -92,12 +92,16 @@ class CheckedOut(NodeOperation):
 
 
 class CardEncoded(NodeOperation):
-    """A keycard signed with the node's delegated key."""
+    """A keycard signed with the node's delegated key: the cloud records it as the stay's
+    credential (its room's ``sequence``, the ``guest`` number on the card), so it is revoked at
+    check-out and the door log names its stay."""
 
     credential_id: str = Field(pattern=r"^[0-9a-f]{16}$")
     key_id: int = Field(ge=0xF000, le=0xFFFF)
     room: str = _SLUG
     valid_until: Instant
+    sequence: int = Field(default=0, ge=0, le=0xFFFFFFFF)  # 0: a node that did not say
+    guest: int = Field(default=1, ge=1, le=255)
 
 
 OPERATIONS: dict[str, type[NodeOperation]] = {

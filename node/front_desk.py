@@ -267,6 +267,8 @@ class FrontDesk:
                 key_id=delegation.key_id,
                 room=room.room,
                 valid_until=card.card.valid_until,
+                sequence=sequence,
+                guest=1,
             ),
         )
         return card.data

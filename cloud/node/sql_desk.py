@@ -1,7 +1,8 @@
 """The replay's ``Desk`` on the cloud's own tables: a node's operation becomes what the cloud's
 desk would have written (a stay checked in to its room, folio lines, payments, the invoice
 with the node's number), through the same services. The keycard was signed by the node and
-opened doors on the floor already: replaying it writes nothing.
+opened doors on the floor already: replaying it records it as the stay's credential (with its
+sequence), so check-out revokes it and the door log names its stay; nothing is sent to the doors.
 """
 
 from __future__ import annotations
@@ -28,9 +29,11 @@ from cloud.node.replica_feed import ReplicaFeed
 from cloud.node.seal import GuestData, SealError, guest_context
 from cloud.reservations.models import Reservation, ReservationNight
 from cloud.reservations.sales.booking import Booking, book
-from cloud.reservations.stays import rooms
+from cloud.reservations.stays import credentials, rooms
+from cloud.reservations.stays import service as stays
 from mqtt.envelope import new_id
 from mqtt.node_messages import (
+    CardEncoded,
     ChargePosted,
     CheckedOut,
     CheckIn,
@@ -64,6 +67,8 @@ class SqlDesk:
                 self._payment(op)
             elif isinstance(op, CheckedOut):
                 self._check_out(op, node=node)
+            elif isinstance(op, CardEncoded):
+                self._card(op, node=node)
         except DomainError as exc:
             raise DeskRefused(str(exc)) from exc
 
@@ -182,7 +187,9 @@ class SqlDesk:
         res = self._res(op)
         if not take_node_number(self.session, series=op.series, node=node, number=op.number):
             raise DeskRefused(f"invoice {op.series}-{op.number} was recorded before")
-        res.status, res.checked_out_at = "checked_out", op.at
+        # as the cloud's desk checks out: the stay's cards revoked (the node's among them), the
+        # nights not used back on sale, the room to housekeeping
+        stays.check_out(self.session, res, now=op.at, actor=f"node:{node}")
         self.folios.checked_out(self.session, res, now=op.at, invoice=False)
         folio = self._folio(op)
         issue_invoice(
@@ -194,6 +201,24 @@ class SqlDesk:
             number=op.number,
             invoice_id=op.invoice_id,
         )
+
+    def _card(self, op: CardEncoded, *, node: str) -> None:
+        res = self._res(op)
+        room = self._room(op.room)
+        actor = f"node:{node}:{op.staff}" if op.staff else f"node:{node}"
+        card = credentials.record_node_card(
+            self.session,
+            res=res,
+            room_id=room.id,
+            credential_id=op.credential_id,
+            sequence=op.sequence,
+            guest=op.guest,
+            valid_until=op.valid_until,
+            encoded_at=op.at,
+            actor=actor,
+        )
+        if res.status != "checked_in":  # encoded before a check-out replayed earlier: not a key now
+            credentials.revoke_one(self.session, card, now=op.at, actor=actor)
 
     def _res(self, op: NodeOperation) -> Reservation:
         res = self.session.get(Reservation, op.reservation_id)

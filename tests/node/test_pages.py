@@ -142,6 +142,11 @@ def test_a_day_at_the_desk_is_recorded_in_order(desk: tuple[TestClient, Property
     carded = _post(client, "/stays/b1/card")
     card = parse_card(base64.b64decode(re.search(r'data-card="([^"]+)"', carded).group(1))).card  # type: ignore[union-attr]
     assert (card.key_id, card.site, card.rooms, card.sequence) == (0xF001, 7, (101,), 4)  # above the cloud's
+    encoded = node.outbox.pending_operations()[-1]  # what the cloud records as the stay's credential
+    assert (getattr(encoded, "sequence", 0), getattr(encoded, "credential_id", "")) == (
+        4,
+        f"{card.credential_id:016x}",
+    )
     _post(client, f"/stays/{w1}/move", room="103")
     refused = _post_status(client, "/stays/b1/check-out")
     assert refused == 409  # 207.50 still owed
