@@ -234,6 +234,34 @@ class ReplicaPricing(Data):
     taxes: list[ReplicaTax] = Field(default_factory=list, max_length=64)
 
 
+class ReplicaStaff(Data):
+    """A staff member who may sign in at the node's desk: the account's name, role and scope,
+    and its password hash (argon2id) sealed for this node (``password_sealed``; never the
+    password, and never the hash in clear)."""
+
+    username: str = Field(min_length=1, max_length=64)
+    display_name: str = Field(default="", max_length=200)
+    role: Literal["front_desk", "manager", "chain_admin"]
+    site: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")  # None: the chain
+    password_sealed: str = Field(min_length=1, max_length=2048)
+
+
+class ReplicaAccess(Data):
+    """Who signs in at the node's desk and under which rules: the cloud's session lifetime and
+    idle limit, and its sign-in throttling (``cloud.auth.settings``), so the node's sign-in is
+    the cloud's (whole: it replaces the previous one)."""
+
+    staff: list[ReplicaStaff] = Field(default_factory=list, max_length=2000)
+    session_lifetime_minutes: int = Field(default=12 * 60, ge=1)
+    session_idle_minutes: int = Field(default=60, ge=1)
+    lockout_threshold: int = Field(default=5, ge=1)
+    lockout_window_minutes: int = Field(default=15, ge=1)
+    first_wait_seconds: int = Field(default=1, ge=1)
+    account_longest_wait_seconds: int = Field(default=60, ge=1)
+    address_threshold: int = Field(default=20, ge=1)
+    address_longest_wait_seconds: int = Field(default=900, ge=1)
+
+
 class ReplicaFolio(Data):
     """An open stay folio: what the guest owes as of the replica (charges less payments)."""
 
@@ -268,6 +296,7 @@ class NodeReplica(Data):
     rooms: list[ReplicaRoom] = Field(default_factory=list, max_length=5000)
     rates: list[ReplicaRate] = Field(default_factory=list, max_length=5000)
     pricing: ReplicaPricing = Field(default_factory=ReplicaPricing)
+    access: ReplicaAccess = Field(default_factory=ReplicaAccess)
     stays: list[ReplicaStay] = Field(default_factory=list, max_length=5000)
     folios: list[ReplicaFolio] = Field(default_factory=list, max_length=5000)
     cards: list[ReplicaCard] = Field(default_factory=list, max_length=20000)
@@ -288,6 +317,7 @@ class NodeReplicaDelta(Data):
     seal_key: str | None = Field(default=None, pattern=SEAL_KEY)
     rates: list[ReplicaRate] | None = Field(default=None, max_length=5000)
     pricing: ReplicaPricing | None = None
+    access: ReplicaAccess | None = None
     rooms: list[ReplicaRoom] = Field(default_factory=list, max_length=5000)
     rooms_gone: list[Key] = Field(default_factory=list, max_length=5000)
     stays: list[ReplicaStay] = Field(default_factory=list, max_length=5000)

@@ -1,8 +1,8 @@
 """The desk's pages served by the node on the hotel's network, from its replica: arrivals and
 check-in (booked and walk-in), guests in house with room move, charges, cash and terminal
-payments, card encoding and check-out, under the sync banner. The portal's own layout, styles
-and message catalogs; staff sign in with their name and the desk's password (HTTP Basic), and
-every form carries a token bound to them.
+payments, card encoding and check-out, under the sync banner. The portal's own layout, styles, sign-in
+form and message catalogs; staff sign in with their own cloud accounts under the cloud's
+session rules (``node/signin.py``), and every form carries a token bound to the session.
 
 A refused operation shows the page again with the reason; nothing is recorded for it. (No
 ``from __future__ import annotations`` here: the routes' dependencies are local aliases.)
@@ -11,6 +11,7 @@ A refused operation shows the page again with the reason; nothing is recorded fo
 import base64
 import hashlib
 import hmac
+import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,7 +19,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
@@ -35,43 +35,48 @@ from node.desk import DeskError
 from node.desk_reasons import REASONS
 from node.front_desk import CHARGE_KINDS, FrontDesk
 from node.keys import NoDelegation
+from node.signin import DeskSignIn, SignInRefused
 
 HERE = Path(__file__).resolve().parent
-basic = HTTPBasic(realm="Posada desk")
 Slug = Annotated[str, Form(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 Amount = Annotated[str, Form(max_length=20)]
 
 
-def build_desk_app(desk: FrontDesk, *, password: str) -> FastAPI:
-    """The node's desk as an ASGI app (``posada property-node`` serves it with uvicorn)."""
-    if len(password) < 8:
-        raise ValueError("the desk password must have at least 8 characters")
+SESSION_COOKIE = "posada_node_session"
+ANON_COOKIE = "posada_node_anon"  # binds the sign-in form's token before there is a session
+
+
+def build_desk_app(desk: FrontDesk, *, signin: DeskSignIn | None = None) -> FastAPI:
+    """The node's desk as an ASGI app (``posada property-node`` serves it with uvicorn). Staff
+    sign in with their own accounts, as the replica names them (``node/signin.py``)."""
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(HERE / "templates"), FileSystemLoader(TEMPLATES)]),
         autoescape=select_autoescape(),
     )
     templates = Jinja2Templates(env=env)
-    secret = hashlib.sha256(b"posada-node-desk\x00" + password.encode()).digest()
+    secret = secrets.token_bytes(32)  # the sessions live in memory too: a restart ends both
     app = FastAPI(title="Posada desk (property node)", openapi_url=None, docs_url=None, redoc_url=None)
     app.mount("/static", StaticFiles(directory=TEMPLATES.parent / "static"), name="static")
-    app.include_router(_router(desk, templates, password=password, secret=secret))
+    app.include_router(_router(desk, templates, signin=signin or DeskSignIn(desk.node), secret=secret))
     install_i18n(app, templates)
     return app
 
 
-def _router(desk: FrontDesk, templates: Jinja2Templates, *, password: str, secret: bytes) -> APIRouter:
+def _router(desk: FrontDesk, templates: Jinja2Templates, *, signin: DeskSignIn, secret: bytes) -> APIRouter:
     node = desk.node
 
-    def staff(request: Request, credentials: Annotated[HTTPBasicCredentials, Depends(basic)]) -> str:
-        name = credentials.username.strip()[:64]
-        if not name or not hmac.compare_digest(credentials.password.encode(), password.encode()):
-            raise HTTPException(
-                401,
-                "sign in with your name and the desk's password",
-                headers={"WWW-Authenticate": 'Basic realm="Posada desk"'},
-            )
-        request.state.csrf_token = hmac.new(secret, name.encode(), hashlib.sha256).hexdigest()
-        return name
+    def staff(request: Request) -> str:
+        token = request.cookies.get(SESSION_COOKIE, "")
+        who = signin.resolve(token, now=datetime.now(UTC)) if token else None
+        if who is None:
+            if request.method == "GET":
+                raise HTTPException(303, "sign in first", headers={"Location": "/signin"})
+            raise HTTPException(401, "sign in first: your session ended")
+        request.state.csrf_token = hmac.new(
+            secret, b"session\x00" + token.encode(), hashlib.sha256
+        ).hexdigest()
+        request.state.staff = who
+        return who.username
 
     Staff = Annotated[str, Depends(staff)]
 
@@ -80,6 +85,17 @@ def _router(desk: FrontDesk, templates: Jinja2Templates, *, password: str, secre
         if not hmac.compare_digest(str(form.get("csrf_token", "")), request.state.csrf_token):
             raise HTTPException(403, "the form is stale or not from this desk: open the page again")
         return user
+
+    def anonymous(request: Request) -> str:
+        """The sign-in form's token, bound to a cookie of this browser."""
+        anon = request.cookies.get(ANON_COOKIE, "")
+        if not (
+            16 <= len(anon) <= 64 and anon.isascii() and anon.replace("-", "").replace("_", "").isalnum()
+        ):
+            anon = secrets.token_urlsafe(24)
+        request.state.anon = anon
+        request.state.csrf_token = hmac.new(secret, b"anon\x00" + anon.encode(), hashlib.sha256).hexdigest()
+        return anon
 
     Poster = Annotated[str, Depends(checked)]
     router = APIRouter()
@@ -124,6 +140,7 @@ def _router(desk: FrontDesk, templates: Jinja2Templates, *, password: str, secre
                 "time_zone": node.settings.time_zone,
                 "site": node.settings.site,
                 "one_day": timedelta(days=1),
+                "staff": request.state.staff,
             },
             status_code=status,
         )
@@ -139,6 +156,71 @@ def _router(desk: FrontDesk, templates: Jinja2Templates, *, password: str, secre
         if isinstance(result, bytes):
             return page(request, done=done, card=result)
         return RedirectResponse(f"/?done={done}", status_code=303)
+
+    def signin_page(request: Request, *, error: str = "", username: str = "", status: int = 200) -> Response:
+        page = templates.TemplateResponse(
+            request,
+            "auth/signin.html",
+            {"next": "/", "error": error, "username": username, "throttled": False},
+            status_code=status,
+        )
+        page.set_cookie(
+            ANON_COOKIE, request.state.anon, httponly=True, samesite="strict", secure=_https(request)
+        )
+        return page
+
+    @router.get("/signin", response_class=HTMLResponse)
+    def signin_form(request: Request, anon: Annotated[str, Depends(anonymous)]) -> Response:
+        return signin_page(request)
+
+    @router.post("/signin", response_model=None)
+    def signin_post(
+        request: Request,
+        anon: Annotated[str, Depends(anonymous)],
+        username: Annotated[str, Form(max_length=200)],
+        password: Annotated[str, Form(max_length=1024)],
+        csrf_token: Annotated[str, Form(max_length=128)] = "",
+    ) -> Response:
+        if not hmac.compare_digest(csrf_token, request.state.csrf_token):
+            raise HTTPException(403, "the form is stale or not from this desk: open the page again")
+        address = request.client.host if request.client else ""
+        result = signin.sign_in(username, password, now=datetime.now(UTC), address=address)
+        if isinstance(result, SignInRefused):
+            if result.reason == "throttled":
+                said = gettext("Too many failed sign-ins. Try again in %(seconds)s seconds.") % {
+                    "seconds": result.retry_after
+                }
+                page = signin_page(request, error=said, username=username[:64], status=429)
+                page.headers["Retry-After"] = str(result.retry_after)
+                return page
+            said = (
+                gettext("Wrong username or password.")
+                if result.reason == "bad_credentials"
+                else gettext("Nobody can sign in here until the cloud has sent this node its staff.")
+            )
+            return signin_page(request, error=said, username=username[:64], status=401)
+        response = RedirectResponse("/", status_code=303)
+        response.set_cookie(
+            SESSION_COOKIE, result, httponly=True, samesite="lax", path="/", secure=_https(request)
+        )
+        return response
+
+    @router.post("/signout")
+    def signout(request: Request, user: Poster) -> Response:
+        signin.sign_out(request.cookies.get(SESSION_COOKIE, ""))
+        response = RedirectResponse("/signin", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    @router.post("/lang")
+    def language_form(
+        lang: Annotated[str, Form(max_length=8)], next: Annotated[str, Form(max_length=200)] = "/"
+    ) -> Response:
+        target = next if next in ("/", "/signin") else "/"
+        response = RedirectResponse(target, status_code=303)
+        if lang in LANGUAGES:
+            response.set_cookie(LANG_COOKIE, lang, samesite="lax", httponly=True)
+        return response
 
     @router.get("/", response_class=HTMLResponse)
     def desk_page(request: Request, user: Staff, done: str = "") -> HTMLResponse:
@@ -234,6 +316,10 @@ def _router(desk: FrontDesk, templates: Jinja2Templates, *, password: str, secre
 
 MAX_MINOR = 100_000_000  # a million in two-decimal currencies
 DONE = ("checked_in", "moved", "charged", "paid", "card", "checked_out")
+
+
+def _https(request: Request) -> bool:
+    return request.url.scheme == "https"
 
 
 def _currency(desk: FrontDesk, today: Any) -> str:

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cloud.auth.settings import AuthSettings
 from cloud.billing import property_terms as terms
 from cloud.billing.folio import Payer
 from cloud.billing.models import Folio, NodeSeries
@@ -31,6 +32,7 @@ from cloud.catalog.models import (
 from cloud.catalog.pricing import PriceRule, night_rule
 from cloud.core.nights import local_today
 from cloud.node.seal import GuestData, LinkCipher, guest_context
+from cloud.node.staff import desk_access
 from cloud.reservations.groups.models import LongStayContract
 from cloud.reservations.models import HOLDING, Reservation, ReservationNight, RoomAllocation, StayCredential
 from mqtt.node_messages import (
@@ -60,10 +62,12 @@ def snapshot(
     sealer: LinkCipher | None = None,
     seal_key: str = "",
     billing: BillingSettings | None = None,
+    auth: AuthSettings | None = None,
 ) -> NodeReplica:
     """From today in the property's zone, for ``days`` nights. Guests are sealed with
     ``sealer`` (the link to this node); without one the replica carries none. ``billing``: the
-    settings whose taxes a property without its own applies (their defaults if not given)."""
+    settings whose taxes a property without its own applies (their defaults if not given);
+    ``auth``: the session and sign-in rules the node's desk follows (likewise)."""
     prop = session.scalar(select(Property).where(Property.slug == site))
     if prop is None:
         raise LookupError(f"no property {site!r}")
@@ -96,6 +100,7 @@ def snapshot(
         pricing=pricing(
             session, prop, codes=codes, taxes=terms.tax_policy(session, billing or BillingSettings(), site)
         ),
+        access=desk_access(session, site=site, node=node, sealer=sealer, settings=auth or AuthSettings()),
         stays=context.stays(session, holding),
         folios=_folios(session, [r.id for r in holding]),
         cards=_cards(session, [r.id for r in holding], slugs=slugs, now=now),
