@@ -21,7 +21,9 @@ from cloud.billing.node_series import take_node_number
 from cloud.billing.service import ChargeRequest, post_charge
 from cloud.billing.settings import BillingSettings
 from cloud.billing.stay_ledger import FolioLedger, folio_of
+from cloud.catalog import service as catalog
 from cloud.catalog.models import RatePlan, Room
+from cloud.catalog.pricing import deposit
 from cloud.core.errors import DomainError
 from cloud.core.money import Money
 from cloud.node.replay import DeskRefused, NodeEvent
@@ -124,7 +126,9 @@ class SqlDesk:
             raise DeskRefused(f"walk-in {op.reservation_id}: {len(amounts)} prices for {len(nights)} nights")
         for night, amount in zip(nights, amounts, strict=True):
             night.amount_minor = amount
+        plan = self.session.get(RatePlan, res.rate_plan_id)
         res.total_minor = sum(amounts)
+        res.deposit_required_minor = deposit(catalog.policy_of(plan), amounts) if plan is not None else 0
         self.session.flush()
 
     def _walk_in_guest(self, op: CheckIn, *, node: str) -> GuestData:

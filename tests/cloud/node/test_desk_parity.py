@@ -291,3 +291,27 @@ def test_the_cloud_sells_every_case_above_or_refuses_it_so_the_comparison_means_
     assert not replica.pricing.prices_include_tax
     with sessions() as s:
         assert s.scalar(select(Reservation.id)) is None  # quoting booked nothing
+
+
+def test_a_walk_in_at_the_desks_own_price_is_booked_at_it(sessions: sessionmaker[Session]) -> None:
+    """Below the cloud's price (and below its first night's deposit): the desk's price stands."""
+    with sessions() as s:
+        room = _free_room(s, set())
+    w1 = new_id()
+    check_in = CheckIn(
+        at=NOW,
+        reservation_id=w1,
+        walk_in=True,
+        room=room,
+        room_type="std",
+        arrival=D0,
+        departure=D0 + timedelta(days=2),
+        rate_minor=5000,
+        currency="EUR",
+    )
+    _replay(sessions, [check_in])
+    with sessions() as s:
+        res = s.get(Reservation, w1)
+        assert res is not None and res.status == "checked_in"
+        assert (res.total_minor, res.deposit_required_minor) == (10000, 5000)  # flex: the first night
+    assert _cloud_balance(sessions, w1) == 2 * 5625  # 12.5 % on top of each night
