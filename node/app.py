@@ -53,6 +53,7 @@ class NodeSettings:
     http: str = ""  # host:port where the desk pages are served; "" serves none
     tls_cert: Path | None = None  # with tls_key: the desk pages over HTTPS
     tls_key: Path | None = None
+    cloud_url: str = ""  # the cloud's portal, for registering this node's keys from its page
 
     @classmethod
     def from_env(cls, env: dict[str, str]) -> NodeSettings:
@@ -70,6 +71,9 @@ class NodeSettings:
         for name, path in (("POSADA_NODE_TLS_CERT", cert), ("POSADA_NODE_TLS_KEY", key)):
             if path and not Path(path).is_file():
                 raise ValueError(f"{name}: no file {path}")
+        cloud_url = env.get("POSADA_NODE_CLOUD_URL", "").rstrip("/")
+        if cloud_url and not cloud_url.startswith(("https://", "http://")):
+            raise ValueError("POSADA_NODE_CLOUD_URL is the cloud's https:// address")
         return cls(
             mqtt_url=env["POSADA_NODE_MQTT_URL"],
             site=check_slug(env["POSADA_NODE_SITE"], "site"),
@@ -79,6 +83,7 @@ class NodeSettings:
             http=http,
             tls_cert=Path(cert) if cert else None,
             tls_key=Path(key) if key else None,
+            cloud_url=cloud_url,
         )
 
 

@@ -17,17 +17,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
+import httpx
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
+from cloud.core.http import outbound_client
 from cloud.core.money import Money, MoneyError
 from cloud.core.nights import local_today
 from cloud.core.templating import TEMPLATES
 from cloud.i18n.catalog import LANGUAGES
 from cloud.i18n.jinja import LANG_COOKIE, gettext, install_i18n
+from cloud.i18n.labels import N_
 from cloud.node.advice import RULES
 from cloud.node.seal import GuestData
 from node.app import NoInvoiceSeries, NoSealKey
@@ -35,6 +38,7 @@ from node.desk import DeskError
 from node.desk_reasons import REASONS
 from node.front_desk import CHARGE_KINDS, FrontDesk
 from node.keys import NoDelegation
+from node.registration import RegistrationRefused, public_keys, register
 from node.signin import DeskSignIn, SignInRefused
 
 HERE = Path(__file__).resolve().parent
@@ -46,9 +50,13 @@ SESSION_COOKIE = "posada_node_session"
 ANON_COOKIE = "posada_node_anon"  # binds the sign-in form's token before there is a session
 
 
-def build_desk_app(desk: FrontDesk, *, signin: DeskSignIn | None = None) -> FastAPI:
+def build_desk_app(
+    desk: FrontDesk, *, signin: DeskSignIn | None = None, cloud: Callable[[], httpx.Client] | None = None
+) -> FastAPI:
     """The node's desk as an ASGI app (``posada property-node`` serves it with uvicorn). Staff
-    sign in with their own accounts, as the replica names them (``node/signin.py``)."""
+    sign in with their own accounts, as the replica names them (``node/signin.py``). ``cloud``
+    makes a client of the cloud's API (its base URL set), for registering the node's keys from
+    the ``/keys`` page; by default one to ``POSADA_NODE_CLOUD_URL``."""
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(HERE / "templates"), FileSystemLoader(TEMPLATES)]),
         autoescape=select_autoescape(),
@@ -58,6 +66,7 @@ def build_desk_app(desk: FrontDesk, *, signin: DeskSignIn | None = None) -> Fast
     app = FastAPI(title="Posada desk (property node)", openapi_url=None, docs_url=None, redoc_url=None)
     app.mount("/static", StaticFiles(directory=TEMPLATES.parent / "static"), name="static")
     app.include_router(_router(desk, templates, signin=signin or DeskSignIn(desk.node), secret=secret))
+    app.include_router(_keys_router(desk, templates, secret=secret, cloud=cloud or _cloud_client(desk)))
     install_i18n(app, templates)
     return app
 
@@ -316,6 +325,104 @@ def _router(desk: FrontDesk, templates: Jinja2Templates, *, signin: DeskSignIn, 
 
 MAX_MINOR = 100_000_000  # a million in two-decimal currencies
 DONE = ("checked_in", "moved", "charged", "paid", "card", "checked_out")
+
+
+def _cloud_client(desk: FrontDesk) -> Callable[[], httpx.Client] | None:
+    url = desk.node.settings.cloud_url
+    if not url:
+        return None
+
+    def make() -> httpx.Client:
+        client = outbound_client(timeout_s=15)
+        client.base_url = httpx.URL(url)
+        return client
+
+    return make
+
+
+REFUSALS = {
+    "bad_credentials": N_("Wrong username or password."),
+    "throttled": N_("Too many failed sign-ins: wait a moment and try again."),
+    "not_manager": N_("Only a manager of this property (or of its chain) registers a node's keys."),
+    "key_in_force": N_("The cloud holds another key for this node: retire it in the cloud first."),
+    "invalid": N_("The cloud refused the keys as they are."),
+    "unreachable": N_("The cloud cannot be reached from this node."),
+    "refused": N_("The cloud did not register the keys."),
+}
+
+
+def _keys_router(
+    desk: FrontDesk, templates: Jinja2Templates, *, secret: bytes, cloud: Callable[[], httpx.Client] | None
+) -> APIRouter:
+    """``/keys``: the node's public keys, the delegation it holds, and the form a manager
+    registers them with (their cloud account; no session here is needed, the cloud checks it)."""
+    node = desk.node
+    router = APIRouter()
+
+    def token(request: Request) -> str:
+        anon = request.cookies.get(ANON_COOKIE, "")
+        if not (16 <= len(anon) <= 64 and anon.replace("-", "").replace("_", "").isascii()):
+            anon = secrets.token_urlsafe(24)
+        request.state.anon = anon
+        request.state.csrf_token = hmac.new(secret, b"keys\x00" + anon.encode(), hashlib.sha256).hexdigest()
+        return anon
+
+    Anonymous = Annotated[str, Depends(token)]
+
+    def page(
+        request: Request, *, error: str = "", detail: str = "", done: str = "", status: int = 200
+    ) -> Response:
+        card, seal = public_keys(node)
+        answer = templates.TemplateResponse(
+            request,
+            "node/keys.html",
+            {
+                "site": node.settings.site,
+                "node": node.settings.node,
+                "card_key": card,
+                "seal_key": seal,
+                "delegation": node.status.delegation(),
+                "cloud": bool(cloud),
+                "error": error,
+                "detail": detail,
+                "done": done,
+            },
+            status_code=status,
+        )
+        answer.set_cookie(
+            ANON_COOKIE, request.state.anon, httponly=True, samesite="strict", secure=_https(request)
+        )
+        return answer
+
+    @router.get("/keys", response_class=HTMLResponse)
+    def keys_page(request: Request, anon: Anonymous) -> Response:
+        return page(request)
+
+    @router.post("/keys", response_model=None)
+    def keys_register(
+        request: Request,
+        anon: Anonymous,
+        username: Annotated[str, Form(max_length=200)],
+        password: Annotated[str, Form(max_length=1024)],
+        key_id: Annotated[str, Form(pattern=r"^[0-9A-Fa-f]{4}$")] = "F001",
+        csrf_token: Annotated[str, Form(max_length=128)] = "",
+    ) -> Response:
+        if not hmac.compare_digest(csrf_token, request.state.csrf_token):
+            raise HTTPException(403, "the form is stale or not from this node: open the page again")
+        if cloud is None:
+            return page(
+                request, error=gettext(REFUSALS["unreachable"]), detail="POSADA_NODE_CLOUD_URL", status=409
+            )
+        client = cloud()
+        try:
+            done = register(node, client, username=username, password=password, key_id=int(key_id, 16))
+        except RegistrationRefused as exc:
+            return page(request, error=gettext(REFUSALS[exc.reason]), detail=exc.detail, status=409)
+        finally:
+            client.close()
+        return page(request, done=f"{done.key_id:04X}")
+
+    return router
 
 
 def _https(request: Request) -> bool:
