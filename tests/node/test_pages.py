@@ -167,6 +167,7 @@ def test_staff_sign_in_with_their_own_accounts(desk: tuple[TestClient, PropertyN
     page = client.get("/")
     assert page.status_code == 200 and "Ana Pérez" in page.text and "Offline since" in page.text
     assert '<span id="staff">Ana</span>' in page.text
+    assert "flex · std" in page.text and "90.00" in page.text  # tonight's rate, for the walk-in
 
 
 def test_a_day_at_the_desk_is_recorded_in_order(desk: tuple[TestClient, PropertyNode]) -> None:
