@@ -41,12 +41,22 @@ class CheckIn(NodeOperation):
     rate_minor: int = Field(ge=0)
     currency: str = Currency
     guest_sealed: str = Field(default="", max_length=4096)
+    # A walk-in's price as the desk quoted it from the replica: the plan and each night's amount
+    # (empty: ``rate_minor`` every night). The cloud books the stay at these prices.
+    rate_plan: str = Field(default="", pattern=r"^([A-Za-z0-9_~-]{1,32})?$")
+    nights_minor: list[Annotated[int, Field(ge=0)]] = Field(default_factory=list, max_length=366)
 
     @model_validator(mode="after")
     def _nights(self) -> CheckIn:
         if self.departure <= self.arrival:
             raise ValueError("departure must be after arrival")
+        if self.nights_minor and len(self.nights_minor) != (self.departure - self.arrival).days:
+            raise ValueError("nights_minor has one amount per night of the stay")
         return self
+
+    def night_amounts(self) -> list[int]:
+        """What each night costs as the desk agreed it."""
+        return list(self.nights_minor) or [self.rate_minor] * (self.departure - self.arrival).days
 
 
 class RoomMove(NodeOperation):
@@ -82,12 +92,16 @@ class CheckedOut(NodeOperation):
 
 
 class CardEncoded(NodeOperation):
-    """A keycard signed with the node's delegated key."""
+    """A keycard signed with the node's delegated key: the cloud records it as the stay's
+    credential (its room's ``sequence``, the ``guest`` number on the card), so it is revoked at
+    check-out and the door log names its stay."""
 
     credential_id: str = Field(pattern=r"^[0-9a-f]{16}$")
     key_id: int = Field(ge=0xF000, le=0xFFFF)
     room: str = _SLUG
     valid_until: Instant
+    sequence: int = Field(default=0, ge=0, le=0xFFFFFFFF)  # 0: a node that did not say
+    guest: int = Field(default=1, ge=1, le=255)
 
 
 OPERATIONS: dict[str, type[NodeOperation]] = {
@@ -135,6 +149,14 @@ class ReplicaStay(Data):
     rate_minor: int | None = Field(default=None, ge=0)
     currency: str = Currency
     guest_sealed: str = Field(default="", max_length=4096)
+    # Each night's agreed amount from arrival (what check-in posts to the folio); whether check-in
+    # posts them (not when a long-stay contract bills the stay period by period); the charge
+    # kinds a company's master folio takes (they do not add to what the guest owes).
+    nights_minor: list[Annotated[int, Field(ge=0)]] = Field(default_factory=list, max_length=366)
+    nights_posted: bool = True
+    company_kinds: list[Annotated[str, Field(pattern=r"^[a-z_]{1,32}$")]] = Field(
+        default_factory=list, max_length=64
+    )
 
 
 class ReplicaRoom(Data):
@@ -155,6 +177,89 @@ class ReplicaRate(Data):
     room_type: str = _SLUG
     amount_minor: int = Field(ge=0)
     currency: str = Currency
+
+
+class ReplicaPrice(Data):
+    """One price rule of a rate plan for a room type, as the catalog keeps it: a nightly amount
+    narrowed to a season [start, end) and weekdays (0 = Monday), with a minimum stay."""
+
+    rate_plan: str = Field(pattern=r"^[A-Za-z0-9_~-]{1,32}$")
+    room_type: str = _SLUG
+    amount_minor: int = Field(ge=0)
+    season_start: Day | None = None
+    season_end: Day | None = None
+    weekdays: list[Annotated[int, Field(ge=0, le=6)]] | None = Field(default=None, max_length=7)
+    min_stay: int | None = Field(default=None, ge=1, le=365)
+
+
+class ReplicaRestriction(Data):
+    """A restriction on nights [start, end) of a plan and/or a room type (none: every one)."""
+
+    start: Day
+    end: Day
+    rate_plan: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_~-]{1,32}$")
+    room_type: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    min_stay: int | None = Field(default=None, ge=1, le=365)
+    max_stay: int | None = Field(default=None, ge=1, le=365)
+    closed_to_arrival: bool = False
+    closed_to_departure: bool = False
+    stop_sell: bool = False
+
+
+class ReplicaPlan(Data):
+    """A rate plan the desk may sell, in the cloud's order (the first is the walk-in's default)."""
+
+    rate_plan: str = Field(pattern=r"^[A-Za-z0-9_~-]{1,32}$")
+    name: str = Field(default="", max_length=200)
+    min_stay: int = Field(default=1, ge=1, le=365)
+
+
+class ReplicaTax(Data):
+    """A tax of the property: its rate in parts per million over the charge kinds it names
+    (none: every kind)."""
+
+    code: str = Field(min_length=1, max_length=32)
+    ppm: int = Field(ge=0, le=1_000_000)
+    kinds: list[Annotated[str, Field(pattern=r"^[a-z_]{1,32}$")]] = Field(default_factory=list, max_length=64)
+
+
+class ReplicaPricing(Data):
+    """What the cloud prices a stay and taxes a folio line with: the plans, their price rules,
+    the restrictions and the taxes (whole: it replaces the previous one)."""
+
+    prices_include_tax: bool = True
+    plans: list[ReplicaPlan] = Field(default_factory=list, max_length=500)
+    prices: list[ReplicaPrice] = Field(default_factory=list, max_length=5000)
+    restrictions: list[ReplicaRestriction] = Field(default_factory=list, max_length=5000)
+    taxes: list[ReplicaTax] = Field(default_factory=list, max_length=64)
+
+
+class ReplicaStaff(Data):
+    """A staff member who may sign in at the node's desk: the account's name, role and scope,
+    and its password hash (argon2id) sealed for this node (``password_sealed``; never the
+    password, and never the hash in clear)."""
+
+    username: str = Field(min_length=1, max_length=64)
+    display_name: str = Field(default="", max_length=200)
+    role: Literal["front_desk", "manager", "chain_admin"]
+    site: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")  # None: the chain
+    password_sealed: str = Field(min_length=1, max_length=2048)
+
+
+class ReplicaAccess(Data):
+    """Who signs in at the node's desk and under which rules: the cloud's session lifetime and
+    idle limit, and its sign-in throttling (``cloud.auth.settings``), so the node's sign-in is
+    the cloud's (whole: it replaces the previous one)."""
+
+    staff: list[ReplicaStaff] = Field(default_factory=list, max_length=2000)
+    session_lifetime_minutes: int = Field(default=12 * 60, ge=1)
+    session_idle_minutes: int = Field(default=60, ge=1)
+    lockout_threshold: int = Field(default=5, ge=1)
+    lockout_window_minutes: int = Field(default=15, ge=1)
+    first_wait_seconds: int = Field(default=1, ge=1)
+    account_longest_wait_seconds: int = Field(default=60, ge=1)
+    address_threshold: int = Field(default=20, ge=1)
+    address_longest_wait_seconds: int = Field(default=900, ge=1)
 
 
 class ReplicaFolio(Data):
@@ -190,6 +295,8 @@ class NodeReplica(Data):
     seal_key: str = Field(default="", pattern=SEAL_KEY)  # the cloud's, to seal walk-ins' data
     rooms: list[ReplicaRoom] = Field(default_factory=list, max_length=5000)
     rates: list[ReplicaRate] = Field(default_factory=list, max_length=5000)
+    pricing: ReplicaPricing = Field(default_factory=ReplicaPricing)
+    access: ReplicaAccess = Field(default_factory=ReplicaAccess)
     stays: list[ReplicaStay] = Field(default_factory=list, max_length=5000)
     folios: list[ReplicaFolio] = Field(default_factory=list, max_length=5000)
     cards: list[ReplicaCard] = Field(default_factory=list, max_length=20000)
@@ -209,6 +316,8 @@ class NodeReplicaDelta(Data):
     invoice_series: str | None = Field(default=None, pattern=r"^([A-Z0-9][A-Z0-9-]{0,31})?$")
     seal_key: str | None = Field(default=None, pattern=SEAL_KEY)
     rates: list[ReplicaRate] | None = Field(default=None, max_length=5000)
+    pricing: ReplicaPricing | None = None
+    access: ReplicaAccess | None = None
     rooms: list[ReplicaRoom] = Field(default_factory=list, max_length=5000)
     rooms_gone: list[Key] = Field(default_factory=list, max_length=5000)
     stays: list[ReplicaStay] = Field(default_factory=list, max_length=5000)

@@ -51,7 +51,9 @@ class NodeSettings:
     data_dir: Path
     time_zone: str = "UTC"
     http: str = ""  # host:port where the desk pages are served; "" serves none
-    desk_password: str = ""
+    tls_cert: Path | None = None  # with tls_key: the desk pages over HTTPS
+    tls_key: Path | None = None
+    cloud_url: str = ""  # the cloud's portal, for registering this node's keys from its page
 
     @classmethod
     def from_env(cls, env: dict[str, str]) -> NodeSettings:
@@ -61,20 +63,27 @@ class NodeSettings:
         if missing:
             raise ValueError(f"set {', '.join(missing)}")
         http = env.get("POSADA_NODE_HTTP", "")
-        if http and not (
-            http.rpartition(":")[2].isdigit() and len(env.get("POSADA_NODE_DESK_PASSWORD", "")) >= 8
-        ):
-            raise ValueError(
-                "POSADA_NODE_HTTP is host:port, and needs POSADA_NODE_DESK_PASSWORD (8+ characters)"
-            )
+        if http and not http.rpartition(":")[2].isdigit():
+            raise ValueError("POSADA_NODE_HTTP is host:port")
+        cert, key = env.get("POSADA_NODE_TLS_CERT", ""), env.get("POSADA_NODE_TLS_KEY", "")
+        if bool(cert) != bool(key):
+            raise ValueError("set both POSADA_NODE_TLS_CERT and POSADA_NODE_TLS_KEY, or neither")
+        for name, path in (("POSADA_NODE_TLS_CERT", cert), ("POSADA_NODE_TLS_KEY", key)):
+            if path and not Path(path).is_file():
+                raise ValueError(f"{name}: no file {path}")
+        cloud_url = env.get("POSADA_NODE_CLOUD_URL", "").rstrip("/")
+        if cloud_url and not cloud_url.startswith(("https://", "http://")):
+            raise ValueError("POSADA_NODE_CLOUD_URL is the cloud's https:// address")
         return cls(
             mqtt_url=env["POSADA_NODE_MQTT_URL"],
             site=check_slug(env["POSADA_NODE_SITE"], "site"),
             node=check_node(env["POSADA_NODE_NAME"]),
             data_dir=Path(env.get("POSADA_NODE_DATA_DIR", "posada-node")),
             time_zone=env.get("POSADA_NODE_TIME_ZONE", "UTC"),
-            http=env.get("POSADA_NODE_HTTP", ""),
-            desk_password=env.get("POSADA_NODE_DESK_PASSWORD", ""),
+            http=http,
+            tls_cert=Path(cert) if cert else None,
+            tls_key=Path(key) if key else None,
+            cloud_url=cloud_url,
         )
 
 
@@ -223,15 +232,25 @@ def run() -> int:
 
 
 def serve_desk(node: PropertyNode) -> uvicorn.Server:
-    """The desk's pages on ``POSADA_NODE_HTTP`` (uvicorn, on a thread of its own)."""
+    """The desk's pages on ``POSADA_NODE_HTTP`` (uvicorn, on a thread of its own), over HTTPS
+    when the node is given a certificate and its key."""
     from node.front_desk import FrontDesk
     from node.pages import build_desk_app
 
-    host, _, port = node.settings.http.rpartition(":")
-    app = build_desk_app(FrontDesk(node), password=node.settings.desk_password)
+    settings = node.settings
+    host, _, port = settings.http.rpartition(":")
+    app = build_desk_app(FrontDesk(node))
+    tls = settings.tls_cert is not None and settings.tls_key is not None
     server = uvicorn.Server(
-        uvicorn.Config(app, host=host or "127.0.0.1", port=int(port), log_level="warning")
+        uvicorn.Config(
+            app,
+            host=host or "127.0.0.1",
+            port=int(port),
+            log_level="warning",
+            ssl_certfile=str(settings.tls_cert) if tls else None,
+            ssl_keyfile=str(settings.tls_key) if tls else None,
+        )
     )
     threading.Thread(target=server.run, name="node-desk-http", daemon=True).start()
-    log.info("desk pages on http://%s", node.settings.http)
+    log.info("desk pages on %s://%s", "https" if tls else "http", settings.http)
     return server

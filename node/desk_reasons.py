@@ -13,6 +13,7 @@ REASONS: dict[str, str] = {
     "method": N_("Take the payment in cash or on the card terminal."),
     "nights": N_("A walk-in stays 1 to 60 nights."),
     "no_name": N_("A walk-in needs the guest's name."),
+    "no_price": N_("The rates do not sell this stay: choose another plan, room or length, or give a price."),
     "no_replica": N_("The node has no bookings from the cloud yet."),
     "not_booked": N_("This guest is checked in already."),
     "not_in_house": N_("This guest is not checked in."),

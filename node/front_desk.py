@@ -12,9 +12,18 @@ from cloud.cards.signing import CardRequest, issue
 from cloud.node.seal import GuestData
 from mqtt.envelope import new_id
 from mqtt.keycard import Kind, format_credential_id
-from mqtt.node_messages import CardEncoded, ChargePosted, CheckedOut, CheckIn, PaymentTaken, RoomMove
+from mqtt.node_messages import (
+    CardEncoded,
+    ChargePosted,
+    CheckedOut,
+    CheckIn,
+    PaymentTaken,
+    ReplicaPricing,
+    RoomMove,
+)
 from node.app import PropertyNode
 from node.desk import DeskError
+from node.desk_prices import NoPrice, default_plan, walk_in_quote
 from node.desk_view import DeskStay, DeskView, desk_view
 from node.keys import NoDelegation
 
@@ -57,11 +66,15 @@ class FrontDesk:
         *,
         room: str,
         nights: int,
-        rate_minor: int,
         currency: str,
         staff: str,
         today: date,
+        rate_plan: str = "",
+        rate_minor: int | None = None,
     ) -> str:
+        """Check a walk-in in at the replica's price for the stay on ``rate_plan`` (the cloud's
+        first plan if not named), as the cloud would quote it; ``rate_minor``: the desk's own
+        nightly price instead (the cloud lists it as a price change and lets it stand)."""
         if not guest.name.strip():
             raise DeskError("no_name", "a walk-in needs the guest's name")
         if guest.email and not EMAIL.fullmatch(guest.email):
@@ -70,6 +83,17 @@ class FrontDesk:
             raise DeskError("phone", "a phone number is digits, spaces and + ( ) -")
         if not 1 <= nights <= 60:
             raise DeskError("nights", "a walk-in stays 1 to 60 nights")
+        room_type = self._room_type(room, today=today)
+        departure = today + timedelta(days=nights)
+        plan = rate_plan or default_plan(self._pricing())
+        if rate_minor is None:
+            amounts = self._walk_in_nights(
+                room_type, rate_plan=plan, arrival=today, departure=departure, currency=currency
+            )
+        elif rate_minor < 0:
+            raise DeskError("amount", "a price is not below zero")
+        else:
+            amounts = [rate_minor] * nights
         reservation_id = new_id()
         op = CheckIn(
             at=_now(),
@@ -77,15 +101,55 @@ class FrontDesk:
             reservation_id=reservation_id,
             walk_in=True,
             room=room,
-            room_type=self._room_type(room, today=today),
+            room_type=room_type,
             arrival=today,
-            departure=today + timedelta(days=nights),
-            rate_minor=rate_minor,
+            departure=departure,
+            rate_minor=amounts[0],
             currency=currency,
             guest_sealed=self.node.walk_in_sealed(reservation_id, guest),
+            rate_plan=plan,
+            nights_minor=amounts,
         )
         self.node.check_in(op)
         return reservation_id
+
+    def walk_in_price(
+        self, room: str, *, nights: int, rate_plan: str = "", currency: str, today: date
+    ) -> list[int]:
+        """Each night's price of a walk-in into ``room`` from today, from the replica."""
+        return self._walk_in_nights(
+            self._room_type(room, today=today),
+            rate_plan=rate_plan,
+            arrival=today,
+            departure=today + timedelta(days=nights),
+            currency=currency,
+        )
+
+    def _walk_in_nights(
+        self, room_type: str, *, rate_plan: str, arrival: date, departure: date, currency: str
+    ) -> list[int]:
+        pricing = self._pricing()
+        plan = rate_plan or default_plan(pricing)
+        if not plan:
+            raise DeskError("no_price", "the replica has no rate plan to sell")
+        try:
+            quoted = walk_in_quote(
+                pricing,
+                room_type=room_type,
+                rate_plan=plan,
+                arrival=arrival,
+                departure=departure,
+                currency=currency,
+            )
+        except NoPrice as exc:
+            raise DeskError("no_price", str(exc)) from None
+        return [amount for _night, amount in quoted.nights]
+
+    def _pricing(self) -> ReplicaPricing:
+        replica = self.node.status.replica()
+        if replica is None:
+            raise DeskError("no_replica", "the node has no bookings from the cloud yet")
+        return replica.pricing
 
     def move(self, reservation_id: str, *, to_room: str, staff: str, today: date) -> None:
         stay = self._in_house(reservation_id, today=today)
@@ -120,6 +184,8 @@ class FrontDesk:
         stay = self._in_house(reservation_id, today=today)
         if kind not in CHARGE_KINDS:
             raise DeskError("charge_kind", f"no charge kind {kind!r}")
+        if amount_minor <= 0:
+            raise DeskError("amount", "a charge is more than zero (a correction is the cloud's)")
         self.node.record(
             "node.charge",
             ChargePosted(
@@ -159,7 +225,10 @@ class FrontDesk:
         if stay.balance_minor > 0:
             raise DeskError("balance", "the guest still owes the balance: take the payment first")
         return self.node.check_out(
-            reservation_id, total_minor=stay.rate_minor * stay.nights, currency=stay.currency, staff=staff
+            reservation_id,
+            total_minor=sum(stay.nights_minor) or stay.rate_minor * stay.nights,
+            currency=stay.currency,
+            staff=staff,
         )
 
     def encode_card(self, reservation_id: str, *, staff: str, today: date) -> bytes:
@@ -198,6 +267,8 @@ class FrontDesk:
                 key_id=delegation.key_id,
                 room=room.room,
                 valid_until=card.card.valid_until,
+                sequence=sequence,
+                guest=1,
             ),
         )
         return card.data

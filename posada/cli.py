@@ -70,7 +70,10 @@ def _parser(*, wants_help: bool) -> argparse.ArgumentParser:
                                "cloud. Settings: POSADA_NODE_MQTT_URL, POSADA_NODE_SITE, "
                                "POSADA_NODE_NAME, POSADA_NODE_DATA_DIR, POSADA_NODE_TIME_ZONE, "
                                "POSADA_NODE_HTTP (host:port of the desk pages; unset: none), "
-                               "POSADA_NODE_DESK_PASSWORD (8+ characters, with POSADA_NODE_HTTP).")
+                               "POSADA_NODE_TLS_CERT and POSADA_NODE_TLS_KEY (PEM files: the desk "
+                               "pages over HTTPS), POSADA_NODE_CLOUD_URL (the cloud's address, to "
+                               "register the node's keys from its /keys page). Staff sign in with "
+                               "their cloud accounts.")
     _add_provision(sub)
     sub.add_parser("channels-sender", help="the channel manager's ARI sender, as a service of its own",
                    description="Pushes availability, rates and restrictions to OTA channels, woken by "

@@ -13,7 +13,8 @@ The rules, checked in this order for each operation (the first that matches deci
 4. ``room_sold_twice``: the room is held, for a night of the stay, by another reservation (a
    sale online meanwhile). The guest at the hotel keeps the room in fact; the online booking
    must move. Held for staff on both sides, with the free rooms of the same type to move to.
-5. ``price_changed`` (resolved): the check-in's nightly rate differs from the cloud's price now.
+5. ``price_changed`` (resolved): a booked check-in's nightly rate differs from the booking's,
+   or a walk-in's nights from the cloud's price for the same stay and plan now.
    The guest was quoted and charged the desk's price, so it stands; recorded for staff to see.
 
 Anything else is applied as it is.
@@ -61,8 +62,11 @@ class CloudView(Protocol):
 
     def free_rooms(self, room_type: str, *, arrival: date, departure: date) -> list[str]: ...
 
-    def price(self, room_type: str, *, night: date) -> int | None:
-        """The cloud's nightly price for a walk-in now (None when it has none)."""
+    def price(
+        self, room_type: str, *, arrival: date, departure: date, rate_plan: str = ""
+    ) -> list[int] | None:
+        """The cloud's price now of each night of a walk-in's stay on the plan (its first when
+        not named; None when it does not sell the stay)."""
         ...
 
 
@@ -133,19 +137,30 @@ def _judge_check_in(op: CheckIn, *, view: CloudView) -> Verdict:
                 ),
             ),
         )
-    cloud_rate = facts.rate_minor if facts is not None else view.price(op.room_type, night=op.arrival)
-    if cloud_rate is not None and cloud_rate != op.rate_minor:
+    if facts is not None:
+        desk, cloud = [op.rate_minor], None if facts.rate_minor is None else [facts.rate_minor]
+    else:  # a walk-in: every night of the stay, as the desk quoted it
+        desk = op.night_amounts()
+        cloud = view.price(op.room_type, arrival=op.arrival, departure=op.departure, rate_plan=op.rate_plan)
+    if cloud is not None and cloud != desk:
         return Verdict(
             Action.APPLY,
             (
                 Finding(
                     Rule.PRICE_CHANGED,
-                    f"desk charged {op.rate_minor}, the cloud's price is {cloud_rate} {op.currency}",
+                    f"desk charged {_amounts(desk)}, the cloud's price is {_amounts(cloud)} {op.currency}",
                     "the desk's price stands (the guest was charged it)",
                 ),
             ),
         )
     return Verdict(Action.APPLY)
+
+
+def _amounts(nights: list[int]) -> str:
+    """One night's amount, or each night's and their sum."""
+    if len(nights) == 1:
+        return str(nights[0])
+    return f"{'+'.join(str(n) for n in nights)}={sum(nights)}"
 
 
 def _hold(rule: Rule, detail: str, suggestion: str = "") -> Verdict:

@@ -12,15 +12,42 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cloud.auth.settings import AuthSettings
+from cloud.billing import property_terms as terms
 from cloud.billing.folio import Payer
 from cloud.billing.models import Folio, NodeSeries
 from cloud.billing.service import balances
-from cloud.catalog.models import Floor, Property, RatePlan, RatePrice, Room, RoomType
+from cloud.billing.settings import BillingSettings
+from cloud.billing.tax import TaxPolicy
+from cloud.catalog.models import (
+    Floor,
+    Property,
+    RatePlan,
+    RatePrice,
+    Restriction,
+    Room,
+    RoomType,
+    weekdays_set,
+)
 from cloud.catalog.pricing import PriceRule, night_rule
 from cloud.core.nights import local_today
 from cloud.node.seal import GuestData, LinkCipher, guest_context
+from cloud.node.staff import desk_access
+from cloud.reservations.groups.models import LongStayContract
 from cloud.reservations.models import HOLDING, Reservation, ReservationNight, RoomAllocation, StayCredential
-from mqtt.node_messages import NodeReplica, ReplicaCard, ReplicaFolio, ReplicaRate, ReplicaRoom, ReplicaStay
+from mqtt.node_messages import (
+    NodeReplica,
+    ReplicaCard,
+    ReplicaFolio,
+    ReplicaPlan,
+    ReplicaPrice,
+    ReplicaPricing,
+    ReplicaRate,
+    ReplicaRestriction,
+    ReplicaRoom,
+    ReplicaStay,
+    ReplicaTax,
+)
 
 DAYS = 7
 
@@ -34,9 +61,13 @@ def snapshot(
     days: int = DAYS,
     sealer: LinkCipher | None = None,
     seal_key: str = "",
+    billing: BillingSettings | None = None,
+    auth: AuthSettings | None = None,
 ) -> NodeReplica:
     """From today in the property's zone, for ``days`` nights. Guests are sealed with
-    ``sealer`` (the link to this node); without one the replica carries none."""
+    ``sealer`` (the link to this node); without one the replica carries none. ``billing``: the
+    settings whose taxes a property without its own applies (their defaults if not given);
+    ``auth``: the session and sign-in rules the node's desk follows (likewise)."""
     prop = session.scalar(select(Property).where(Property.slug == site))
     if prop is None:
         raise LookupError(f"no property {site!r}")
@@ -66,6 +97,10 @@ def snapshot(
         seal_key=seal_key,
         rooms=_rooms(session, prop, rooms, codes=codes),
         rates=_rates(session, prop, codes=codes, night=today),
+        pricing=pricing(
+            session, prop, codes=codes, taxes=terms.tax_policy(session, billing or BillingSettings(), site)
+        ),
+        access=desk_access(session, site=site, node=node, sealer=sealer, settings=auth or AuthSettings()),
         stays=context.stays(session, holding),
         folios=_folios(session, [r.id for r in holding]),
         cards=_cards(session, [r.id for r in holding], slugs=slugs, now=now),
@@ -100,24 +135,37 @@ class _Stays:
             ).where(RoomAllocation.reservation_id.in_(ids))
         ):
             allocations.setdefault(res_id or "", []).append((start, end, room_id))
-        first: dict[str, tuple[date, int]] = {}
-        for res_id, night, amount in session.execute(
-            select(
-                ReservationNight.reservation_id, ReservationNight.night, ReservationNight.amount_minor
-            ).where(ReservationNight.reservation_id.in_(ids))
+        nights: dict[str, list[int]] = {}
+        for res_id, _night, amount in session.execute(
+            select(ReservationNight.reservation_id, ReservationNight.night, ReservationNight.amount_minor)
+            .where(ReservationNight.reservation_id.in_(ids))
+            .order_by(ReservationNight.reservation_id, ReservationNight.night)
         ):
-            if res_id not in first or night < first[res_id][0]:
-                first[res_id] = (night, amount)
+            nights.setdefault(res_id, []).append(amount)
+        contracts, company = _billed_elsewhere(session, ids)
         return [
-            self.stay(res, allocations=allocations.get(res.id, []), rate=first.get(res.id, (None, None))[1])
+            self.stay(
+                res,
+                allocations=allocations.get(res.id, []),
+                nights=nights.get(res.id, []),
+                posted=res.id not in contracts,
+                company_kinds=company.get(res.id, []),
+            )
             for res in holding
         ]
 
     def stay(
-        self, res: Reservation, *, allocations: list[tuple[date, date, int]], rate: int | None
+        self,
+        res: Reservation,
+        *,
+        allocations: list[tuple[date, date, int]],
+        nights: list[int],
+        posted: bool,
+        company_kinds: list[str],
     ) -> ReplicaStay:
         night = max(self.today, res.arrival)
         room_id = next((room for start, end, room in allocations if start <= night < end), None)
+        whole = len(nights) == (res.departure - res.arrival).days
         return ReplicaStay(
             reservation_id=res.id,
             status=res.status,  # type: ignore[arg-type]
@@ -125,9 +173,12 @@ class _Stays:
             room=self.slugs.get(room_id or 0, ""),
             arrival=res.arrival,
             departure=res.departure,
-            rate_minor=rate,
+            rate_minor=nights[0] if nights else None,
             currency=res.currency,
             guest_sealed=self._sealed(res),
+            nights_minor=nights if whole else [],
+            nights_posted=posted,
+            company_kinds=company_kinds,
         )
 
     def _sealed(self, res: Reservation) -> str:
@@ -136,6 +187,78 @@ class _Stays:
         guest = GuestData(name=res.guest_name, email=res.guest_email or "", phone=res.guest_phone or "")
         context = guest_context(self.site, self.node, res.id)
         return self.sealer.seal(guest.to_json(), context=context, stable=True)
+
+
+def _billed_elsewhere(session: Session, ids: list[str]) -> tuple[set[str], dict[str, list[str]]]:
+    """The stays a long-stay contract bills period by period (check-in posts no nights), and
+    per stay the charge kinds a company's master folio takes (as ``FolioLedger`` routes them)."""
+    contracts = set(
+        session.scalars(
+            select(LongStayContract.reservation_id).where(LongStayContract.reservation_id.in_(ids))
+        )
+    )
+    routed = session.scalars(
+        select(Folio).where(
+            Folio.reservation_id.in_(ids), Folio.kind == "stay", Folio.master_folio_id.is_not(None)
+        )
+    )
+    company = {}
+    for folio in routed:
+        master = session.get(Folio, folio.master_folio_id)
+        if folio.routed_kinds and master is not None and master.company_name is not None:
+            company[folio.reservation_id or ""] = sorted(folio.routed_kinds)
+    return {r for r in contracts if r}, company
+
+
+def pricing(session: Session, prop: Property, *, codes: dict[int, str], taxes: TaxPolicy) -> ReplicaPricing:
+    """The property's plans (in the cloud's order), price rules and restrictions as the cloud's
+    ``price`` reads them, and ``taxes`` (the folio's, from ``property_terms.tax_policy``)."""
+    plans = list(
+        session.scalars(select(RatePlan).where(RatePlan.property_id == prop.id).order_by(RatePlan.id))
+    )
+    plan_codes = {p.id: p.code for p in plans}
+    prices = [
+        ReplicaPrice(
+            rate_plan=plan_codes[p.rate_plan_id],
+            room_type=codes[p.room_type_id],
+            amount_minor=p.amount_minor,
+            season_start=p.season_start,
+            season_end=p.season_end,
+            weekdays=sorted(weekdays_set(p.weekdays) or ()) if p.weekdays is not None else None,
+            min_stay=p.min_stay,
+        )
+        for p in session.scalars(
+            select(RatePrice).where(RatePrice.rate_plan_id.in_(plan_codes)).order_by(RatePrice.id)
+        )
+        if p.room_type_id in codes
+    ]
+    restrictions = [
+        ReplicaRestriction(
+            start=r.start,
+            end=r.end,
+            rate_plan=plan_codes.get(r.rate_plan_id) if r.rate_plan_id is not None else None,
+            room_type=codes.get(r.room_type_id) if r.room_type_id is not None else None,
+            min_stay=r.min_stay,
+            max_stay=r.max_stay,
+            closed_to_arrival=r.closed_to_arrival,
+            closed_to_departure=r.closed_to_departure,
+            stop_sell=r.stop_sell,
+        )
+        for r in session.scalars(
+            select(Restriction).where(Restriction.property_id == prop.id).order_by(Restriction.id)
+        )
+    ]
+    return ReplicaPricing(
+        prices_include_tax=taxes.inclusive,
+        plans=[ReplicaPlan(rate_plan=p.code, name=p.name, min_stay=p.min_stay) for p in plans],
+        prices=prices,
+        restrictions=restrictions,
+        taxes=_taxes(taxes),
+    )
+
+
+def _taxes(policy: TaxPolicy) -> list[ReplicaTax]:
+    return [ReplicaTax(code=r.code, ppm=r.ppm, kinds=sorted(r.applies_to)) for r in policy.rates]
 
 
 def _rooms(
@@ -176,7 +299,7 @@ def _rates(session: Session, prop: Property, *, codes: dict[int, str], night: da
                 amount_minor=price.amount_minor,
                 season_start=price.season_start,
                 season_end=price.season_end,
-                weekdays=frozenset(price.weekdays) if price.weekdays is not None else None,
+                weekdays=weekdays_set(price.weekdays),
                 min_stay=price.min_stay,
             )
         )

@@ -2,9 +2,10 @@
 picture a node gets by applying them. Pure: ``apply(old, diff(old, new)) == new``.
 
 Rooms are keyed by slug, stays and folios by reservation, cards by credential; rates, the
-invoice series and the cloud's sealing key go whole when they changed. ``split`` cuts changes
-too large for one message into consecutive deltas. A node that does not hold the
-delta's ``base`` is behind (``ReplicaBehind``) and must be sent the whole picture again.
+invoice series, the cloud's sealing key, the pricing and the desk's staff go whole when they
+changed. ``split`` cuts changes too large for one message into consecutive deltas. A node
+that does not hold the delta's ``base`` is behind (``ReplicaBehind``) and must be sent the whole
+picture again.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ def diff(old: NodeReplica, new: NodeReplica) -> NodeReplicaDelta:
         invoice_series=None if new.invoice_series == old.invoice_series else new.invoice_series,
         seal_key=None if new.seal_key == old.seal_key else new.seal_key,
         rates=None if new.rates == old.rates else new.rates,
+        pricing=None if new.pricing == old.pricing else new.pricing,
+        access=None if new.access == old.access else new.access,
         rooms=rooms,
         rooms_gone=rooms_gone,
         stays=stays,
@@ -56,7 +59,7 @@ def diff(old: NodeReplica, new: NodeReplica) -> NodeReplicaDelta:
 def is_empty(delta: NodeReplicaDelta) -> bool:
     """Nothing but the time moved on."""
     return not any(getattr(delta, name) for name in _LISTS) and all(
-        x is None for x in (delta.invoice_series, delta.seal_key, delta.rates)
+        x is None for x in (delta.invoice_series, delta.seal_key, delta.rates, delta.pricing, delta.access)
     )
 
 
@@ -72,6 +75,8 @@ def apply(replica: NodeReplica, delta: NodeReplicaDelta) -> NodeReplica:
         invoice_series=replica.invoice_series if delta.invoice_series is None else delta.invoice_series,
         seal_key=replica.seal_key if delta.seal_key is None else delta.seal_key,
         rates=replica.rates if delta.rates is None else delta.rates,
+        pricing=replica.pricing if delta.pricing is None else delta.pricing,
+        access=replica.access if delta.access is None else delta.access,
         rooms=_merged(replica.rooms, delta.rooms, delta.rooms_gone, key=lambda r: r.room),
         stays=_merged(replica.stays, delta.stays, delta.stays_gone, key=lambda s: s.reservation_id),
         folios=_merged(replica.folios, delta.folios, delta.folios_gone, key=lambda f: f.reservation_id),
@@ -95,7 +100,11 @@ def split(delta: NodeReplicaDelta, *, max_bytes: int) -> list[NodeReplicaDelta]:
     parts = []
     for i, chunk in enumerate(chunks):
         fields: dict[str, Any] = {name: [item for n, item in chunk if n == name] for name in _LISTS}
-        first = {} if i == 0 else {"invoice_series": None, "seal_key": None, "rates": None}
+        first = (
+            {}
+            if i == 0
+            else {"invoice_series": None, "seal_key": None, "rates": None, "pricing": None, "access": None}
+        )
         parts.append(
             delta.model_copy(
                 update={"base": delta.base + i, "version": delta.base + i + 1, **fields, **first}

@@ -14,6 +14,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from cloud.auth.settings import AuthSettings
+from cloud.billing.settings import BillingSettings
 from cloud.node.models import NodeCardKey, NodeReplicaState
 from cloud.node.replica import snapshot
 from cloud.node.replica_delta import BEHIND, diff, split
@@ -26,11 +28,17 @@ CHUNK_BYTES = 40_000  # of changes per message, well under the contract's 64 KiB
 
 
 class ReplicaFeed:
-    """``secret`` is the cloud's: it makes the sealing key the nodes seal walk-ins' data to."""
+    """``secret`` is the cloud's: it makes the sealing key the nodes seal walk-ins' data to.
+    ``billing``: the settings whose taxes the replica names for a property without its own;
+    ``auth``: the session and sign-in rules the nodes' desks follow."""
 
-    def __init__(self, secret: str) -> None:
+    def __init__(
+        self, secret: str, *, billing: BillingSettings | None = None, auth: AuthSettings | None = None
+    ) -> None:
         self.key = derived_key(secret)
         self.public = public_b64(self.key)
+        self.billing = billing  # the taxes of a property without its own
+        self.auth = auth  # the session and sign-in rules of the nodes' desks
 
     def sealer(self, session: Session, *, site: str, node: str) -> LinkCipher | None:
         """The link to a node whose sealing key is registered (and not retired)."""
@@ -54,6 +62,8 @@ class ReplicaFeed:
             now=now,
             sealer=self.sealer(session, site=site, node=node),
             seal_key=self.public,
+            billing=self.billing,
+            auth=self.auth,
         ).model_copy(update={"version": version})
         if state is None or state.full_needed:
             messages = _whole(picture)

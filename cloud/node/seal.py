@@ -103,3 +103,8 @@ class LinkCipher:
 def guest_context(site: str, node: str, reservation_id: str) -> str:
     """What a sealed guest is bound to: a token moved to another stay or node does not open."""
     return f"node-guest:{site}:{node}:{reservation_id}"
+
+
+def staff_context(site: str, node: str, username: str) -> str:
+    """What a staff member's sealed password hash is bound to (this node, this account)."""
+    return f"node-staff:{site}:{node}:{username}"

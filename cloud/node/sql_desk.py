@@ -1,7 +1,8 @@
 """The replay's ``Desk`` on the cloud's own tables: a node's operation becomes what the cloud's
 desk would have written (a stay checked in to its room, folio lines, payments, the invoice
 with the node's number), through the same services. The keycard was signed by the node and
-opened doors on the floor already: replaying it writes nothing.
+opened doors on the floor already: replaying it records it as the stay's credential (with its
+sequence), so check-out revokes it and the door log names its stay; nothing is sent to the doors.
 """
 
 from __future__ import annotations
@@ -21,18 +22,22 @@ from cloud.billing.node_series import take_node_number
 from cloud.billing.service import ChargeRequest, post_charge
 from cloud.billing.settings import BillingSettings
 from cloud.billing.stay_ledger import FolioLedger, folio_of
+from cloud.catalog import service as catalog
 from cloud.catalog.models import RatePlan, Room
+from cloud.catalog.pricing import deposit
 from cloud.core.errors import DomainError
 from cloud.core.money import Money
 from cloud.node.replay import DeskRefused, NodeEvent
 from cloud.node.replica_feed import ReplicaFeed
 from cloud.node.seal import GuestData, SealError, guest_context
-from cloud.reservations.models import Reservation
+from cloud.reservations.models import Reservation, ReservationNight
 from cloud.reservations.sales.booking import Booking, book
-from cloud.reservations.stays import rooms
+from cloud.reservations.stays import credentials, rooms
+from cloud.reservations.stays import service as stays
 from cloud.reservations.stays.rooms import RoomMoved
 from mqtt.envelope import new_id
 from mqtt.node_messages import (
+    CardEncoded,
     ChargePosted,
     CheckedOut,
     CheckIn,
@@ -79,18 +84,23 @@ class SqlDesk:
                 self._payment(op)
             elif isinstance(op, CheckedOut):
                 self._check_out(op, node=node)
+            elif isinstance(op, CardEncoded):
+                self._card(op, node=node)
         except DomainError as exc:
             raise DeskRefused(str(exc)) from exc
 
     def _check_in(self, op: CheckIn, *, at: datetime, node: str) -> None:
         if op.walk_in:
             guest = self._walk_in_guest(op, node=node)
-            plan = self.session.scalar(
-                select(RatePlan.code)
-                .join(Room, Room.property_id == RatePlan.property_id)
-                .where(Room.slug == op.room)
-                .order_by(RatePlan.id)
+            plans = list(
+                self.session.scalars(
+                    select(RatePlan.code)
+                    .join(Room, Room.property_id == RatePlan.property_id)
+                    .where(Room.slug == op.room)
+                    .order_by(RatePlan.id)
+                )
             )
+            plan = op.rate_plan if op.rate_plan in plans else (plans[0] if plans else "")
             res = book(
                 self.session,
                 Booking(
@@ -108,12 +118,33 @@ class SqlDesk:
                 now=at,
             )
             self.session.flush()
+            self._desk_price(res, op)
             self.folios.booked(self.session, res, now=at)
         else:
             res = self._res(op)
         rooms.move(self.session, res, room=self._room(op.room))
         res.status, res.checked_in_at = "checked_in", at
         self.folios.checked_in(self.session, res, now=at)
+
+    def _desk_price(self, res: Reservation, op: CheckIn) -> None:
+        """The walk-in's nights at the price the desk quoted and the guest agreed (the conflict
+        rules list it when it differs from the cloud's price now)."""
+        amounts = op.night_amounts()
+        nights = list(
+            self.session.scalars(
+                select(ReservationNight)
+                .where(ReservationNight.reservation_id == res.id)
+                .order_by(ReservationNight.night)
+            )
+        )
+        if len(nights) != len(amounts):
+            raise DeskRefused(f"walk-in {op.reservation_id}: {len(amounts)} prices for {len(nights)} nights")
+        for night, amount in zip(nights, amounts, strict=True):
+            night.amount_minor = amount
+        plan = self.session.get(RatePlan, res.rate_plan_id)
+        res.total_minor = sum(amounts)
+        res.deposit_required_minor = deposit(catalog.policy_of(plan), amounts) if plan is not None else 0
+        self.session.flush()
 
     def _walk_in_guest(self, op: CheckIn, *, node: str) -> GuestData:
         """The walk-in's name, e-mail and phone as the desk took them (sealed by the node for the
@@ -175,7 +206,9 @@ class SqlDesk:
         res = self._res(op)
         if not take_node_number(self.session, series=op.series, node=node, number=op.number):
             raise DeskRefused(f"invoice {op.series}-{op.number} was recorded before")
-        res.status, res.checked_out_at = "checked_out", op.at
+        # as the cloud's desk checks out: the stay's cards revoked (the node's among them), the
+        # nights not used back on sale, the room to housekeeping
+        stays.check_out(self.session, res, now=op.at, actor=f"node:{node}")
         self.folios.checked_out(self.session, res, now=op.at, invoice=False)
         folio = self._folio(op)
         issue_invoice(
@@ -187,6 +220,24 @@ class SqlDesk:
             number=op.number,
             invoice_id=op.invoice_id,
         )
+
+    def _card(self, op: CardEncoded, *, node: str) -> None:
+        res = self._res(op)
+        room = self._room(op.room)
+        actor = f"node:{node}:{op.staff}" if op.staff else f"node:{node}"
+        card = credentials.record_node_card(
+            self.session,
+            res=res,
+            room_id=room.id,
+            credential_id=op.credential_id,
+            sequence=op.sequence,
+            guest=op.guest,
+            valid_until=op.valid_until,
+            encoded_at=op.at,
+            actor=actor,
+        )
+        if res.status != "checked_in":  # encoded before a check-out replayed earlier: not a key now
+            credentials.revoke_one(self.session, card, now=op.at, actor=actor)
 
     def _res(self, op: NodeOperation) -> Reservation:
         res = self.session.get(Reservation, op.reservation_id)

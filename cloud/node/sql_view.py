@@ -70,14 +70,17 @@ class SqlCloudView:
         )
         return list(rows)
 
-    def price(self, room_type: str, *, night: date) -> int | None:
-        """A walk-in's price for the night on the property's first rate plan, if it sells."""
+    def price(
+        self, room_type: str, *, arrival: date, departure: date, rate_plan: str = ""
+    ) -> list[int] | None:
+        """A walk-in's nightly prices for the stay on ``rate_plan`` (the property's first rate plan
+        when not named or unknown), if it sells."""
         type_ = self.session.scalar(
             select(RoomType).where(RoomType.property_id == self.property.id, RoomType.code == room_type)
         )
-        plan = self.session.scalar(
-            select(RatePlan).where(RatePlan.property_id == self.property.id).order_by(RatePlan.id)
-        )
+        plans = select(RatePlan).where(RatePlan.property_id == self.property.id)
+        plan = self.session.scalar(plans.where(RatePlan.code == rate_plan)) if rate_plan else None
+        plan = plan or self.session.scalar(plans.order_by(RatePlan.id))
         if type_ is None or plan is None:
             return None
         try:
@@ -86,8 +89,8 @@ class SqlCloudView:
                 prop=self.property,
                 type_=type_,
                 plan=plan,
-                stay=make_stay(night, date.fromordinal(night.toordinal() + 1)),
+                stay=make_stay(arrival, departure),
             )
         except DomainError:  # a closed night, a minimum stay: no price to compare with
             return None
-        return quote.nights[0][1] if quote.nights else None
+        return [amount for _night, amount in quote.nights]

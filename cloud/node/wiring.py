@@ -44,7 +44,7 @@ def node_ingest(
         client_id=f"{settings.mqtt_client_id}-nodes",
         filters=subscriptions_for_cloud_nodes(settings.mqtt_share_group),
     )
-    feed = ReplicaFeed(settings.secret_key)
+    feed = ReplicaFeed(settings.secret_key, billing=settings.billing, auth=settings.auth)
 
     def desk_for(session: Session, site: str) -> tuple[CloudView, Desk]:
         desk = SqlDesk(session, site=site, settings=settings.billing, feed=feed, moved=services.move_hooks)

@@ -25,6 +25,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, expect
 from sqlalchemy import select
 
+from cloud.auth.accounts import create_staff, ensure_property
 from cloud.auth.roles import Role
 from cloud.billing.models import Invoice
 from cloud.billing.node_series import reserve_node_series
@@ -103,7 +104,7 @@ def node(own_mosquitto: Mosquitto, tmp_path: Path) -> Iterator[tuple[PropertyNod
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
-            build_desk_app(FrontDesk(node), password=PASSWORD),
+            build_desk_app(FrontDesk(node)),
             host="127.0.0.1",
             port=port,
             log_level="warning",
@@ -116,6 +117,22 @@ def node(own_mosquitto: Mosquitto, tmp_path: Path) -> Iterator[tuple[PropertyNod
     server.should_exit = True
     thread.join(10)
     node.stop()
+
+
+def _front_desk(cloud: DeskCloud, username: str, password: str) -> None:
+    ctx = cloud.app.services.auth  # type: ignore[attr-defined]
+    with ctx.sessionmaker() as session, session.begin():
+        ensure_property(session, site="hotel", chain="posada-demo", name="hotel")
+        create_staff(
+            session,
+            actor="test",
+            passwords=ctx.passwords,
+            username=username,
+            display_name="Ana Ruiz",
+            password=password,
+            role=Role.FRONT_DESK,
+            site="hotel",
+        )
 
 
 def _register(cloud: DeskCloud, node: PropertyNode) -> None:
@@ -153,6 +170,7 @@ def test_check_in_and_out_at_the_node_offline_then_the_cloud_holds_it(
     ) as cloud:
         booked = _booked_today(cloud)
         _register(cloud, desk_node)
+        _front_desk(cloud, "ana", PASSWORD)  # signs in at the node with her cloud account
         with gateway_process(config, tmp_path / "gateway.log"):
             wait_until(
                 lambda: _acked(cloud, "key.upsert") and _acked(cloud, "key.delegate"),
@@ -165,6 +183,7 @@ def test_check_in_and_out_at_the_node_offline_then_the_cloud_holds_it(
                     desk_node.status.delegation() is not None
                     and (r := desk_node.status.replica()) is not None
                     and any(s.reservation_id == booked for s in r.stays)
+                    and any(m.username == "ana" for m in r.access.staff)
                 ),
                 timeout=30,
                 what="the node holds its replica and its delegation",
@@ -172,11 +191,13 @@ def test_check_in_and_out_at_the_node_offline_then_the_cloud_holds_it(
             own_mosquitto.stop()  # the internet is down
             wait_until(lambda: not desk_node.link.online.is_set(), timeout=20, what="the node offline")
 
-            context = browser.new_context(
-                http_credentials={"username": "ana", "password": PASSWORD}, locale="en-GB"
-            )
+            context = browser.new_context(locale="en-GB")
             page = context.new_page()
-            page.goto(desk_url)
+            page.goto(desk_url)  # no session: the portal's sign-in form
+            page.locator("#username").fill("ana")
+            page.locator("#password").fill(PASSWORD)
+            page.locator("form.stack button").click()
+            expect(page.locator("#staff")).to_have_text("Ana Ruiz")
             expect(page.locator("#sync")).to_contain_text("Offline since")
             expect(page.locator(f"#arrival-{booked}")).to_contain_text("Ana Ruiz")  # opened from the replica
             page.locator(f"#arrival-{booked} button").click()
@@ -198,7 +219,9 @@ def test_check_in_and_out_at_the_node_offline_then_the_cloud_holds_it(
             assert not _opens(bus, "110" if walk_in_room != "110" else "109", card, wait_s=1.5)
 
             row = page.locator(f"#stay-{booked}")
-            row.locator("form.payment [name=amount]").fill("50")
+            # the night was posted at check-in, as the cloud posts it: the balance is due
+            owed = row.locator("form.payment [name=amount]").input_value()
+            assert float(owed) > 0, owed
             row.locator("form.payment button").click()
             expect(page.locator("#done")).to_have_text("Payment taken.")
             page.locator(f"#stay-{booked} form.check-out button").click()

@@ -12,20 +12,27 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 
 from cloud.keys.delegation import delegate
 from cloud.keys.keyring import Keyring, SigningKey
-from cloud.node.seal import GuestData, LinkCipher, derived_key, guest_context, public_b64
+from cloud.node.seal import GuestData, LinkCipher, derived_key, guest_context, public_b64, staff_context
 from mqtt.keycard import parse_card
 from mqtt.node_messages import (
     ConflictItem,
     NodeConflicts,
     NodeReplica,
+    ReplicaAccess,
     ReplicaFolio,
+    ReplicaPlan,
+    ReplicaPrice,
+    ReplicaPricing,
     ReplicaRate,
+    ReplicaRestriction,
     ReplicaRoom,
+    ReplicaStaff,
     ReplicaStay,
 )
 from node import keys
@@ -37,6 +44,30 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 D0 = NOW.date()
 CLOUD = derived_key("the-cloud-secret-of-these-tests")
 PASSWORD = "desk-password-1"
+HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)  # cheap, for tests
+
+
+def staff_member(
+    node: PropertyNode, username: str, password: str, *, role: str = "front_desk"
+) -> ReplicaStaff:
+    """A staff member as the cloud sends them: the password's hash sealed for this node."""
+    sealer = LinkCipher(CLOUD, public_b64(node.seal_key))
+    context = staff_context("hotel", "desk-pc", username)
+    return ReplicaStaff(
+        username=username,
+        display_name=username.title(),
+        role=role,  # type: ignore[arg-type]
+        site="hotel",
+        password_sealed=sealer.seal(HASHER.hash(password), context=context, stable=True),
+    )
+
+
+def sign_in(client: TestClient, username: str, password: str) -> int:
+    form = client.get("/signin").text
+    answer = client.post(
+        "/signin", data={"csrf_token": _token(form), "username": username, "password": password}
+    )
+    return answer.status_code
 
 
 def _replica(node: PropertyNode) -> NodeReplica:
@@ -64,9 +95,20 @@ def _replica(node: PropertyNode) -> NodeReplica:
                 rate_minor=10000,
                 currency="EUR",
                 guest_sealed=sealer.seal(guest, context=guest_context("hotel", "desk-pc", "b1")),
+                nights_minor=[10000, 10000],
             )
         ],
-        folios=[ReplicaFolio(reservation_id="b1", balance_minor=20000, currency="EUR")],
+        pricing=ReplicaPricing(
+            plans=[ReplicaPlan(rate_plan="flex", name="Flexible")],
+            prices=[ReplicaPrice(rate_plan="flex", room_type="std", amount_minor=9000)],
+            restrictions=[
+                ReplicaRestriction(start=D0 + timedelta(days=3), end=D0 + timedelta(days=4), stop_sell=True)
+            ],
+        ),
+        access=ReplicaAccess(staff=[staff_member(node, "ana", PASSWORD)]),
+        folios=[
+            ReplicaFolio(reservation_id="b1", balance_minor=0, currency="EUR")
+        ],  # nights post at check-in
     )
 
 
@@ -88,8 +130,8 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient,
             now=NOW,
         )
     )
-    with TestClient(build_desk_app(FrontDesk(node), password=PASSWORD)) as client:
-        client.auth = ("ana", PASSWORD)
+    with TestClient(build_desk_app(FrontDesk(node))) as client:
+        assert sign_in(client, "ana", PASSWORD) == 200  # followed to the desk
         yield client, node
     node.outbox.close()
 
@@ -107,11 +149,25 @@ def _post(client: TestClient, path: str, **form: str) -> str:
     return answer.text
 
 
-def test_staff_must_sign_in_with_the_desks_password(desk: tuple[TestClient, PropertyNode]) -> None:
+def test_staff_sign_in_with_their_own_accounts(desk: tuple[TestClient, PropertyNode]) -> None:
     client, _node = desk
-    assert client.get("/", auth=("ana", "wrong-password")).status_code == 401
+    with TestClient(client.app) as stranger:  # no session: the pages ask for a sign-in
+        first = stranger.get("/", follow_redirects=False)
+        assert (first.status_code, first.headers["location"]) == (303, "/signin")
+        assert stranger.post("/walk-in", data={"name": "X"}).status_code == 401
+        assert sign_in(stranger, "ana", "wrong-password") == 401
+        assert sign_in(stranger, "nobody", PASSWORD) == 401
+        forged = stranger.post(
+            "/signin", data={"csrf_token": "0" * 64, "username": "ana", "password": PASSWORD}
+        )
+        assert forged.status_code == 403
+        assert stranger.get("/", follow_redirects=False).status_code == 303
+        es = stranger.get("/signin", headers={"Accept-Language": "es"}).text
+        assert "Iniciar sesión" in es
     page = client.get("/")
     assert page.status_code == 200 and "Ana Pérez" in page.text and "Offline since" in page.text
+    assert '<span id="staff">Ana</span>' in page.text
+    assert "flex · std" in page.text and "90.00" in page.text  # tonight's rate, for the walk-in
 
 
 def test_a_day_at_the_desk_is_recorded_in_order(desk: tuple[TestClient, PropertyNode]) -> None:
@@ -128,6 +184,11 @@ def test_a_day_at_the_desk_is_recorded_in_order(desk: tuple[TestClient, Property
     carded = _post(client, "/stays/b1/card")
     card = parse_card(base64.b64decode(re.search(r'data-card="([^"]+)"', carded).group(1))).card  # type: ignore[union-attr]
     assert (card.key_id, card.site, card.rooms, card.sequence) == (0xF001, 7, (101,), 4)  # above the cloud's
+    encoded = node.outbox.pending_operations()[-1]  # what the cloud records as the stay's credential
+    assert (getattr(encoded, "sequence", 0), getattr(encoded, "credential_id", "")) == (
+        4,
+        f"{card.credential_id:016x}",
+    )
     _post(client, f"/stays/{w1}/move", room="103")
     refused = _post_status(client, "/stays/b1/check-out")
     assert refused == 409  # 207.50 still owed
@@ -145,6 +206,7 @@ def test_a_day_at_the_desk_is_recorded_in_order(desk: tuple[TestClient, Property
     ]
     out = node.outbox.pending_operations()[-1]
     assert getattr(out, "series", "") == "INV-N-DESK-PC" and getattr(out, "number", 0) == 1
+    assert {op.staff for op in node.outbox.pending_operations()} == {"ana"}  # who signed in
     sealed = node.outbox.pending_operations()[1]
     assert "Mei" not in node.outbox.after(0, limit=100)[1].data_json  # type: ignore[operator]
     assert getattr(sealed, "walk_in", False) and getattr(sealed, "guest_sealed", "").startswith("n1:")
@@ -182,6 +244,22 @@ def test_refused_and_forged_forms_record_nothing(desk: tuple[TestClient, Propert
         _post_status(client, "/walk-in", name="Y", room="101", nights="1", rate="1", phone="<script>") == 409
     )
     assert node.outbox.pending()[0] == before
+
+
+def test_a_walk_in_without_a_price_is_sold_at_the_replicas_rates(
+    desk: tuple[TestClient, PropertyNode],
+) -> None:
+    client, node = desk
+    closed = client.post(
+        "/walk-in",
+        data={"csrf_token": _token(client.get("/").text), "name": "Z", "room": "102", "nights": "5"},
+    )
+    assert closed.status_code == 409 and "The rates do not sell this stay" in closed.text  # stop sell
+    page = _post(client, "/walk-in", name="Lu Wei", room="102", nights="2", plan="flex")
+    op = node.outbox.pending_operations()[-1]
+    assert (getattr(op, "rate_plan", ""), getattr(op, "nights_minor", [])) == ("flex", [9000, 9000])
+    row = re.search(rf'id="stay-{op.reservation_id}".*?class="balance">([^<]+)<', page, re.S)
+    assert row is not None and "180.00" in row.group(1)
 
 
 def test_the_desk_speaks_the_staffs_language(desk: tuple[TestClient, PropertyNode]) -> None:

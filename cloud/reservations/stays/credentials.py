@@ -171,6 +171,57 @@ def _issue(
     return credential
 
 
+def record_node_card(
+    session: Session,
+    *,
+    res: Reservation,
+    room_id: int,
+    credential_id: str,
+    sequence: int,
+    guest: int,
+    valid_until: datetime,
+    encoded_at: datetime,
+    actor: Actor,
+) -> StayCredential:
+    """A card a property node signed with its delegated key and wrote to a tag while the cloud was
+    out of reach, recorded as the stay's credential (as ``issue_for_room`` records its own), so
+    check-out revokes it and the door log names its stay. The doors already hold it: nothing is
+    sent. Its sequence supersedes the stay's earlier cards of the room, which are revoked; a
+    sequence the cloud also started meanwhile is shared, not started twice. Once per id."""
+    found = session.get(StayCredential, credential_id)
+    if found is not None:
+        return found
+    prop, _floor, room = _where(session, room_id)
+    started = session.scalar(
+        select(StayCredential.id).where(
+            StayCredential.room_id == room_id,
+            StayCredential.sequence == sequence,
+            StayCredential.starts_sequence.is_(True),
+        )
+    )
+    earlier = [c for c in _active(session, res.id, room_id) if c.sequence < sequence]
+    credential = StayCredential(
+        id=credential_id,
+        reservation_id=res.id,
+        room_id=room_id,
+        issued_at=encoded_at,
+        valid_until=valid_until,
+        sequence=sequence,
+        guest=guest,
+        starts_sequence=started is None and sequence > 0,
+        pending_card=None,
+        encoded_at=encoded_at,
+    )
+    session.add(credential)
+    session.flush()
+    for old in earlier:
+        _revoke(session, old, now=encoded_at, actor=actor)
+    audit(session, actor, "card.issue", "card", credential.id,
+          {"reservation": res.id, "room": room.slug, "guest": guest, "sequence": sequence},
+          site=prop.slug)
+    return credential
+
+
 def room_settings(
     session: Session,
     *,

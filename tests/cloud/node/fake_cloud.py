@@ -57,8 +57,11 @@ class FakeCloud:
             if t == room_type and not any((r, n) in self.sold for n in nights(arrival, departure))
         ]
 
-    def price(self, room_type: str, *, night: date) -> int | None:
-        return self.prices.get(room_type)
+    def price(
+        self, room_type: str, *, arrival: date, departure: date, rate_plan: str = ""
+    ) -> list[int] | None:
+        found = self.prices.get(room_type)
+        return None if found is None else [found] * (departure - arrival).days
 
     # Desk
     def apply(self, event: NodeEvent, *, node: str) -> None:

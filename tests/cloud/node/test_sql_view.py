@@ -84,7 +84,17 @@ def test_booking_cancelled_in_the_cloud_is_seen_cancelled(session: Session) -> N
 
 def test_walk_in_price_is_compared_with_the_cloud_price(session: Session) -> None:
     view = SqlCloudView(session, site="hotel")
-    cloud_price = view.price("std", night=D0)
-    assert cloud_price is not None and cloud_price > 0
-    verdict = judge(_walk_in("105", cloud_price + 100), view=view, held=frozenset(), walk_ins=frozenset())
+    cloud_price = view.price("std", arrival=D0, departure=D2)
+    assert cloud_price is not None and len(cloud_price) == 2 and min(cloud_price) > 0
+    verdict = judge(_walk_in("105", cloud_price[0] + 100), view=view, held=frozenset(), walk_ins=frozenset())
     assert verdict.action is Action.APPLY and verdict.findings[0].rule is Rule.PRICE_CHANGED
+    quoted = _walk_in("105", cloud_price[0]).model_copy(
+        update={"rate_plan": "flex", "nights_minor": cloud_price}
+    )
+    assert judge(quoted, view=view, held=frozenset(), walk_ins=frozenset()).findings == ()
+    # every night counts, not the first alone
+    second = quoted.model_copy(update={"nights_minor": [cloud_price[0], cloud_price[1] + 1]})
+    found = judge(second, view=view, held=frozenset(), walk_ins=frozenset()).findings
+    assert [f.rule for f in found] == [Rule.PRICE_CHANGED]
+    # a stay the cloud does not sell as it is (a night short of the season's minimum): nothing to compare
+    assert view.price("std", arrival=date(2027, 6, 15), departure=date(2027, 6, 16)) is None

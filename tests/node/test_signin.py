@@ -1,0 +1,143 @@
+"""Sign-in at the node's desk follows the cloud's rules with the cloud's numbers: the password is
+checked against the account's hash the replica sealed for this node, failures make the next
+attempt wait (per account and per address), a session ends at its lifetime, after its idle
+limit, and as soon as the account leaves the replica."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+
+from cloud.auth.passwords import Passwords
+from cloud.auth.settings import AuthSettings
+from cloud.node.seal import LinkCipher, derived_key, public_b64, staff_context
+from mqtt.node_messages import NodeReplica, ReplicaAccess, ReplicaStaff
+from node.app import NodeSettings, PropertyNode
+from node.signin import DeskSignIn, SignInRefused
+
+NOW = datetime(2027, 3, 1, 9, tzinfo=UTC)
+CLOUD = derived_key("the-cloud-secret-of-these-tests")
+HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+RULES = ReplicaAccess(
+    session_lifetime_minutes=120,
+    session_idle_minutes=10,
+    lockout_threshold=3,
+    first_wait_seconds=2,
+    account_longest_wait_seconds=60,
+    address_threshold=5,
+)
+
+
+@pytest.fixture
+def node(tmp_path: Path) -> Iterator[PropertyNode]:
+    found = PropertyNode(
+        NodeSettings(mqtt_url="mqtt://127.0.0.1:9", site="hotel", node="desk-pc", data_dir=tmp_path)
+    )
+    yield found
+    found.outbox.close()
+
+
+def _staff(node: PropertyNode, username: str, password: str, *, sealed_for: str = "desk-pc") -> ReplicaStaff:
+    sealer = LinkCipher(CLOUD, public_b64(node.seal_key))
+    return ReplicaStaff(
+        username=username,
+        role="front_desk",
+        site="hotel",
+        password_sealed=sealer.seal(
+            HASHER.hash(password), context=staff_context("hotel", sealed_for, username)
+        ),
+    )
+
+
+def _replica(node: PropertyNode, *staff: ReplicaStaff, version: int = 1) -> None:
+    node.status.replica_received(
+        NodeReplica(
+            as_of=NOW,
+            first_night=date(2027, 3, 1),
+            days=7,
+            version=version,
+            seal_key=public_b64(CLOUD),
+            access=RULES.model_copy(update={"staff": list(staff)}),
+        )
+    )
+
+
+def _signin(node: PropertyNode) -> DeskSignIn:
+    return DeskSignIn(
+        node, passwords=Passwords(AuthSettings(argon2_time_cost=1, argon2_memory_kib=8, argon2_parallelism=1))
+    )
+
+
+def test_only_the_accounts_own_password_opens_a_session(node: PropertyNode) -> None:
+    _replica(
+        node,
+        _staff(node, "ana", "ana-password-1"),
+        _staff(node, "luis", "luis-password-1", sealed_for="other"),
+    )
+    desk = _signin(node)
+    token = desk.sign_in("Ana ", "ana-password-1", now=NOW)
+    assert isinstance(token, str)
+    who = desk.resolve(token, now=NOW)
+    assert who is not None and (who.username, who.role) == ("ana", "front_desk")
+    assert desk.sign_in("ana", "luis-password-1", now=NOW) == SignInRefused("bad_credentials")
+    assert desk.sign_in("pedro", "ana-password-1", now=NOW) == SignInRefused("bad_credentials")
+    # a hash sealed for another node does not open here
+    assert desk.sign_in("luis", "luis-password-1", now=NOW) == SignInRefused("bad_credentials")
+    assert desk.resolve("pnd_forged", now=NOW) is None
+
+
+def test_no_staff_from_the_cloud_yet_means_nobody_signs_in(node: PropertyNode) -> None:
+    assert _signin(node).sign_in("ana", "ana-password-1", now=NOW) == SignInRefused("no_staff")
+
+
+def test_failures_make_the_next_attempts_wait_as_in_the_cloud(node: PropertyNode) -> None:
+    _replica(node, _staff(node, "ana", "ana-password-1"))
+    desk = _signin(node)
+    for i in range(3):
+        assert desk.sign_in("ana", "wrong", now=NOW + timedelta(seconds=i)) == SignInRefused(
+            "bad_credentials"
+        )
+    # the third failure (the threshold) imposes the first wait, 2 s: even the right password waits
+    assert desk.sign_in("ana", "ana-password-1", now=NOW + timedelta(seconds=3)) == SignInRefused(
+        "throttled", 1
+    )
+    assert isinstance(desk.sign_in("ana", "ana-password-1", now=NOW + timedelta(seconds=5)), str)
+    # per address too, whichever accounts it tries
+    for i in range(5):
+        desk.sign_in(f"guess{i}", "wrong", now=NOW + timedelta(seconds=10 + i), address="10.0.0.9")
+    refused = desk.sign_in("ana", "ana-password-1", now=NOW + timedelta(seconds=15), address="10.0.0.9")
+    assert isinstance(refused, SignInRefused) and refused.reason == "throttled"
+    assert isinstance(
+        desk.sign_in("ana", "ana-password-1", now=NOW + timedelta(seconds=15), address="10.0.0.8"), str
+    )
+
+
+def test_a_session_ends_idle_at_its_lifetime_or_when_the_account_leaves(node: PropertyNode) -> None:
+    _replica(node, _staff(node, "ana", "ana-password-1"), _staff(node, "luis", "luis-password-1"))
+    desk = _signin(node)
+    token = desk.sign_in("ana", "ana-password-1", now=NOW)
+    assert isinstance(token, str)
+    at = NOW
+    for _ in range(20):  # used every 9 minutes: the idle limit (10) never passes, the lifetime does
+        at += timedelta(minutes=9)
+        if at - NOW >= timedelta(minutes=120):
+            assert desk.resolve(token, now=at) is None
+            break
+        assert desk.resolve(token, now=at) is not None
+    else:
+        raise AssertionError("the session outlived its lifetime")
+    idle = desk.sign_in("ana", "ana-password-1", now=NOW)
+    assert isinstance(idle, str) and desk.resolve(idle, now=NOW + timedelta(minutes=10)) is None
+    luis = desk.sign_in("luis", "luis-password-1", now=NOW)
+    assert isinstance(luis, str) and desk.resolve(luis, now=NOW) is not None
+    _replica(node, _staff(node, "ana", "ana-password-1"), version=2)  # luis deactivated in the cloud
+    assert desk.resolve(luis, now=NOW + timedelta(minutes=1)) is None
+    desk.sign_out(luis)
+    kept = desk.sign_in("ana", "ana-password-1", now=NOW)
+    assert isinstance(kept, str)
+    desk.sign_out(kept)
+    assert desk.resolve(kept, now=NOW) is None
