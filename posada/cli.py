@@ -104,7 +104,8 @@ def _add_demo(sub: Any) -> None:
                           description="Embedded broker, cloud on SQLite at http://127.0.0.1:8000, two "
                                       "simulated floors of ten rooms, guests tapping cards.")
     demo.add_argument("--seconds", type=float, default=None,
-                      help="run this long, then exit 0 only if events flowed end to end")
+                      help="run this long, then exit 0 only if events flowed end to end "
+                           "(a floor still silent gets up to 40 s more)")
     demo.add_argument("--port", type=int, default=None,
                       help="HTTP port of the portal [8000, or a free one if 8000 is taken]")
     demo.add_argument("--mqtt-port", type=int, default=None,
