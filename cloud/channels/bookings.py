@@ -119,14 +119,14 @@ def apply_reservation(
             _cancel(session, rooms[fact.room_index], confirmation, now=now, ledger=ledger)
     if sold:  # a modify states the reservation whole: a room it no longer lists is cancelled
         listed = {f.room_index for f in facts}
-        for row in found:
-            if row.room_index not in listed and row.status in OPEN:
-                _cancel(session, row, confirmation, now=now, ledger=ledger)
+        for gone in found:
+            if gone.room_index not in listed and gone.status in OPEN:
+                _cancel(session, gone, confirmation, now=now, ledger=ledger)
     for fact in sold:
         mapping, total = checked[fact.room_index]
-        row = rooms.get(fact.room_index)
-        rooms[fact.room_index] = sell.book(fact, mapping, total) if row is None else sell.modify(
-            row, fact, mapping, total
+        kept = rooms.get(fact.room_index)
+        rooms[fact.room_index] = (
+            sell.book(fact, mapping, total) if kept is None else sell.modify(kept, fact, mapping, total)
         )
     out = [rooms[i] for i in sorted(rooms)]
     _whole(out, several=several)
