@@ -254,8 +254,12 @@ def test_change_to_ari_accepted_while_three_channels_book(pg_url: str, mode: str
     print(
         f"\nchannels [{mode}]: {total} bookings from 3 channels in {booked_s:.1f} s "
         f"({total / booked_s:.1f}/s); {len(latencies)} changes seen accepted by the stand-in "
-        f"(inventory counts), {len(accepted)} counts requests; load {load_before[0]:.1f} -> "
-        f"{os.getloadavg()[0]:.1f}"
+        f"(inventory counts), {len(accepted)} counts requests"
+    )
+    load_after = os.getloadavg()
+    print(
+        f"  load average (1/5/15 min) {'/'.join(f'{v:.1f}' for v in load_before)} before, "
+        f"{'/'.join(f'{v:.1f}' for v in load_after)} after, on {os.cpu_count()} CPUs"
     )
     print(
         f"  change -> ARI accepted: p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
