@@ -47,6 +47,8 @@ class PushSettings:
     idle_s: float = 5.0  # the longest sleep when notifications do
     nightly_hour_utc: int = 2
     parallel: int = 8  # requests sent at once (every channel's every kind in a round, usually)
+    quick_commit: bool = True  # say per transaction that its commit need not wait for the disk
+    synced_every_s: float = 1.0  # a channel's last success is written at most this often
 
 
 class AriPusher:
@@ -72,6 +74,7 @@ class AriPusher:
         self._next_s: float | None = None  # seconds until something deferred is due
         self.rounds = self.requests = 0  # for the log line at stop
         self._unrecorded: list[tuple[Batch, DeliveryError | None]] = []  # sent, not yet recorded
+        self._synced: dict[int, tuple[float, bool]] = {}  # channel -> last sync written (when, an error)
         self.catalog = AriCatalog()
 
     def start(self) -> None:
@@ -126,7 +129,7 @@ class AriPusher:
         """Record what was sent and not yet recorded, in a transaction of its own."""
         if self._unrecorded:
             with self.sessions.begin() as session:
-                _quick_commit(session)
+                self._quick_commit(session)
                 self._record(session)
 
     def _round(self) -> tuple[int, bool]:
@@ -135,7 +138,7 @@ class AriPusher:
         record every outcome in one more transaction."""
         now = self.clock()
         with self.sessions.begin() as session:
-            _quick_commit(session)
+            self._quick_commit(session)
             self._record(session)  # the previous round's outcomes, before what is due is read
             outbox.plan(session, now=now, horizon_days=self.settings.horizon_days)
             batches = self._batches(session, now)
@@ -305,6 +308,12 @@ class AriPusher:
             return batch, exc
         return batch, None
 
+    def _quick_commit(self, session: Session) -> None:
+        """The sender's transactions do not wait for the disk at commit (PostgreSQL): losing one in
+        a crash undoes only the sender's own work, which the next round does again."""
+        if self.settings.quick_commit and session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SET LOCAL synchronous_commit = off"))
+
     def _record(self, session: Session) -> None:
         """Every outcome of the last round, in the caller's transaction: sent messages gone (one
         widened meanwhile is kept and sent again), failed ones retried later or set aside."""
@@ -331,16 +340,20 @@ class AriPusher:
                     row.status = "failed"
                 else:
                     row.next_at = now + timedelta(seconds=backoff(row.attempts, exc.retry_after))
-        note_syncs(
-            session, {b.channel_id: None if e is None else e.reason for b, e in outcomes}, "push", at=now
-        )
+        syncs = self._syncs({b.channel_id: None if e is None else e.reason for b, e in outcomes})
+        if syncs:
+            note_syncs(session, syncs, "push", at=now)
 
-
-def _quick_commit(session: Session) -> None:
-    """The sender's transactions do not wait for the disk at commit (PostgreSQL): losing one in a
-    crash undoes only the sender's own work, which the next round does again."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL synchronous_commit = off"))
+    def _syncs(self, outcomes: dict[int, str | None]) -> dict[int, str | None]:
+        """The outcomes worth writing: every error, a success after an error, and otherwise a
+        channel's success at most every ``synced_every_s`` (two statements a round saved under load)."""
+        now, out = time.monotonic(), {}
+        for channel_id, error in outcomes.items():
+            last = self._synced.get(channel_id)
+            if error is not None or last is None or last[1] or now - last[0] >= self.settings.synced_every_s:
+                out[channel_id] = error
+                self._synced[channel_id] = (now, error is not None)
+        return out
 
 
 @dataclass
