@@ -427,7 +427,8 @@ class _Seller:
         )
         res.total_minor = amount
         res.deposit_required_minor = min(res.deposit_required_minor, amount)
-        detail = {**row.detail, "folio_minor": amount, "tax_included": policy.inclusive}
+        gross = amount if policy.inclusive else amount + ours_tax  # what the guest pays, tax included
+        detail = {**row.detail, "folio_minor": amount, "gross_minor": gross, "tax_included": policy.inclusive}
         if stated is not None:
             detail["taxes_stated_minor"] = stated
             if abs(stated - ours_tax) > len(nights):  # more than the rounding of one line a night

@@ -162,5 +162,5 @@ class ChannelReservationOut(BaseModel):
     folio_minor: int | None = None  # the stay at the channel's price, as the folio charges it
     ours_minor: int | None = None  # our own price of the same stay
     difference_minor: int | None = None  # the channel's price less ours (its markup)
-    commission_minor: int | None = None  # the channel's commission on its price
+    commission_minor: int | None = None  # the channel's commission on its price, tax included
     tax_note: str | None = None  # the taxes the channel states differ from the property's

@@ -151,6 +151,7 @@ def _reservation_out(
 ) -> ChannelReservationOut:
     detail = r.detail or {}
     folio = None if detail.get("folio_minor") is None else int(detail["folio_minor"])
+    gross = int(detail.get("gross_minor", folio)) if folio is not None else None  # as reports count it
     return ChannelReservationOut(
         channel=code,
         confirmation=r.confirmation,
@@ -167,7 +168,7 @@ def _reservation_out(
         folio_minor=folio,
         ours_minor=r.ours_minor,
         difference_minor=None if folio is None or r.ours_minor is None else folio - r.ours_minor,
-        commission_minor=None if folio is None else div_round_half_away(folio * commission_bp, 10_000),
+        commission_minor=None if gross is None else div_round_half_away(gross * commission_bp, 10_000),
         tax_note=detail.get("tax_note"),
     )
 

@@ -295,7 +295,7 @@ def test_the_folio_charges_the_channel_s_nightly_prices_with_the_taxes_it_states
             ours_minor,
             18182 - ours_minor,
         )
-        assert shown.commission_minor == 2727 and shown.tax_note is None  # 15 % of 181.82
+        assert shown.commission_minor == 3000 and shown.tax_note is None  # 15 % of 200.00, as reports count
 
 
 def test_a_modify_keeps_charging_the_channel_s_price(
