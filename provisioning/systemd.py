@@ -1,4 +1,5 @@
-"""systemd units for a hotel's own machines: the cloud, each floor's gateway, each desk's card encoder.
+"""systemd units for a hotel's own machines: the cloud, each floor's gateway, each desk's card encoder,
+and the channel manager's sender.
 
 Every unit runs as the dedicated ``posada`` user (created by the sysusers.d file written beside the
 units), reads its secrets from an ``EnvironmentFile`` under the config directory, keeps its state
@@ -111,6 +112,25 @@ def cloud_unit(options: UnitOptions) -> str:
     )
 
 
+def channels_unit(options: UnitOptions) -> str:
+    """``posada channels-sender``: availability, restrictions and rates pushed to the channels, in
+    a process of its own beside the cloud (same settings file; the outbox is in the database, so
+    it keeps no state). The cloud then leaves the sending to it: ``POSADA_CHANNELS_SENDER=external``
+    in cloud.env, or the cloud starts a sender of its own too."""
+    return _unit(
+        description="Posada channel manager: availability pushed to the sales channels",
+        after="network-online.target postgresql.service posada-cloud.service",
+        options=options,
+        service=[
+            f"EnvironmentFile={options.config_dir}/cloud.env",
+            f"ExecStart={options.posada} channels-sender",
+            "Restart=always",  # a stopped sender lets channels sell nights that are gone
+            "PrivateDevices=yes",
+            "ProcSubset=pid",
+        ],
+    )
+
+
 def edge_unit(options: UnitOptions) -> str:
     """``posada-edge@FLOOR``: one floor's gateway; config and broker password under floors/FLOOR/."""
     floor_dir = f"{options.config_dir}/floors/%i"
@@ -165,7 +185,9 @@ ENV_EXAMPLES = {
                          "POSADA_HTTP_HOST=127.0.0.1\n"
                          "POSADA_SECRET_KEY=\n"
                          "POSADA_GUEST_KEYS=\n"
-                         "POSADA_GUEST_INDEX_KEY=\n",
+                         "POSADA_GUEST_INDEX_KEY=\n"
+                         "# with posada-channels-sender.service enabled (else the cloud starts its own):\n"
+                         "# POSADA_CHANNELS_SENDER=external\n",
     "edge.env.example": "# /etc/posada/floors/FLOOR/edge.env (mode 0600), beside that floor's floor.toml.\n"
                         "POSADA_MQTT_URL=mqtt://gw.SITE.FLOOR:PASSWORD@broker.example:1883\n",
     "desk.env.example": "# /etc/posada/desk.env (mode 0600): the cloud's address, a front-desk API token.\n"
@@ -177,7 +199,9 @@ ENV_EXAMPLES = {
 def render(options: UnitOptions) -> dict[str, str]:
     """Every file, by name, rendered before anything is written."""
     return {"posada-cloud.service": cloud_unit(options), "posada-edge@.service": edge_unit(options),
-            "posada-desk@.service": desk_unit(options), "posada.sysusers.conf": sysusers(options),
+            "posada-desk@.service": desk_unit(options),
+            "posada-channels-sender.service": channels_unit(options),
+            "posada.sysusers.conf": sysusers(options),
             **ENV_EXAMPLES}
 
 

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from cloud.auth.deps import check_property, require_role
 from cloud.auth.roles import Principal, Role
+from cloud.billing.property_terms import tax_policy
 from cloud.catalog import service as catalog
 from cloud.catalog.models import Property
 from cloud.channels import outbox, registry, views
@@ -230,6 +231,7 @@ async def receive_reservations(request: Request, authorization: Annotated[str, H
         clock=svc.clock,
         ledger=svc.ledger,
         matcher=svc.matcher,
+        taxes=lambda session, prop: tax_policy(session, svc.billing.settings, prop.slug),
     )
     media = "application/xml" if status == 200 else "text/plain"
     return Response(answer, status_code=status, media_type=media)

@@ -52,9 +52,15 @@ def sender_mode(settings: ChannelSettings, *, database_url: str) -> str:
 
 
 def build_pusher(
-    sessions: sessionmaker[Session], settings: ChannelSettings, *, clock: Clock, client: httpx.Client
+    sessions: sessionmaker[Session],
+    settings: ChannelSettings,
+    *,
+    clock: Clock,
+    client: httpx.Client,
+    quick_engine: bool = False,
 ) -> AriPusher:
-    """The ARI sender, woken by the database's notifications where it sends them."""
+    """The ARI sender, woken by the database's notifications where it sends them (``quick_engine``:
+    its engine's commits already do not wait for the disk, so its rounds need not say so)."""
 
     def port_for(channel: Channel) -> ChannelPort:
         if channel.kind == "ota" and channel.endpoint_url:
@@ -74,6 +80,7 @@ def build_pusher(
             interval_s=settings.channels_push_interval_s,
             idle_s=settings.channels_idle_s,
             nightly_hour_utc=settings.channels_nightly_hour_utc,
+            quick_commit=not quick_engine,
         ),
     )
 

@@ -44,6 +44,17 @@ class Credentials:
             return {"Authorization": f"Basic {pair}"}
         return {}
 
+    def parts(self) -> list[tuple[str, str | None]]:
+        """What is set, as (part, the value shown or None) for the page to word in its language:
+        ``requestor`` (its id), ``message_password``, ``basic`` (the user name), ``bearer``."""
+        shown = (
+            ("requestor", self.requestor_id, self.requestor_id),
+            ("message_password", self.message_password, None),
+            ("basic", self.username, self.username),
+            ("bearer", self.token, None),
+        )
+        return [(part, value) for part, is_set, value in shown if is_set]
+
     def described(self) -> list[str]:
         """What is set, without the secrets: the requestor id is shown, passwords only named."""
         out = [f"requestor {self.requestor_id}"] if self.requestor_id else []

@@ -93,6 +93,8 @@ class ChannelReservation(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
     confirmation: Mapped[str] = mapped_column(String(64))  # the channel's ResID / the iCal UID
+    # which room of the channel's reservation (its RoomStay IndexNumber; 1 for a single room)
+    room_index: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     reservation_id: Mapped[str | None] = mapped_column(
         ForeignKey("reservations.id", ondelete="SET NULL"), nullable=True, index=True
     )
@@ -102,7 +104,9 @@ class ChannelReservation(Base):
     arrival: Mapped[date] = mapped_column(Date)
     departure: Mapped[date] = mapped_column(Date)
     guest_name: Mapped[str] = mapped_column("guest_name_enc", SealedText("channel_reservations.guest_name"))
-    total_minor: Mapped[int] = mapped_column(Integer, default=0)
+    total_minor: Mapped[int] = mapped_column(Integer, default=0)  # the channel's total, as stated
+    # our own price of the stay when the channel's was taken (the difference: markup, commission)
+    ours_minor: Mapped[int | None] = mapped_column(Integer, nullable=True)
     currency: Mapped[str] = mapped_column(String(3))
     detail: Mapped[dict[str, Any]] = mapped_column(
         "detail_enc", SealedJson("channel_reservations.detail"), default=dict
@@ -111,7 +115,8 @@ class ChannelReservation(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     __table_args__ = (
-        UniqueConstraint("channel_id", "confirmation", name="uq_channel_reservations_confirmation"),
+        UniqueConstraint("channel_id", "confirmation", "room_index", name="uq_channel_reservations_room"),
+        CheckConstraint("room_index BETWEEN 1 AND 999", name="room_index"),
         CheckConstraint(f"status IN {RESERVATION_STATES!r}", name="status"),
         CheckConstraint("departure > arrival", name="stay_order"),
         CheckConstraint("total_minor >= 0", name="money"),

@@ -13,6 +13,7 @@ from cloud.auth.deps import check_property, require_role
 from cloud.auth.roles import Principal, Role
 from cloud.catalog import service as catalog
 from cloud.channels import outbox, registry, views
+from cloud.channels.credentials import Credentials
 from cloud.core.deps import DbSession, services
 from cloud.core.templating import templates
 
@@ -33,6 +34,7 @@ def page(request: Request, site: str, db: DbSession, user: Manager) -> HTMLRespo
     channels = [
         {
             "channel": views.channel_out(db, c),
+            "credentials": (Credentials.from_stored(c.credentials) or Credentials()).parts(),
             "messages": views.messages(db, c),
             "problems": views.problems(db, c),
         }

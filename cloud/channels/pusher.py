@@ -1,6 +1,13 @@
 """The ARI sender: plans change marks into the outbox, sends what is due per channel at the
 channel's pace (channels in parallel), retries with backoff, honours 429 and Retry-After, and
-resyncs every night. It sleeps until a change is committed (:mod:`cloud.channels.wakeup`)."""
+resyncs every night. It sleeps until a change is committed (:mod:`cloud.channels.wakeup`).
+
+Under load a round is one transaction and the requests: the outcomes of a round are recorded in
+the transaction that plans the next one (at once when nothing else is waiting), and the sender's
+own commits do not wait for the disk (``synchronous_commit = off`` on PostgreSQL): one lost in a
+crash only undoes the sender's work (the marks come back, a sent message is sent again, which is
+harmless: ARI carries the values of the moment), never a booking.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import delete, select, text, tuple_
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.catalog.models import Property
@@ -39,7 +46,9 @@ class PushSettings:
     interval_s: float = 0.2  # between rounds when no notification wakes the sender
     idle_s: float = 5.0  # the longest sleep when notifications do
     nightly_hour_utc: int = 2
-    parallel: int = 4  # channels sent to at once
+    parallel: int = 8  # requests sent at once (every channel's every kind in a round, usually)
+    quick_commit: bool = True  # say per transaction that its commit need not wait for the disk
+    synced_every_s: float = 1.0  # a channel's last success is written at most this often
 
 
 class AriPusher:
@@ -64,6 +73,8 @@ class AriPusher:
         )
         self._next_s: float | None = None  # seconds until something deferred is due
         self.rounds = self.requests = 0  # for the log line at stop
+        self._unrecorded: list[tuple[Batch, DeliveryError | None]] = []  # sent, not yet recorded
+        self._synced: dict[int, tuple[float, bool]] = {}  # channel -> last sync written (when, an error)
         self.catalog = AriCatalog()
 
     def start(self) -> None:
@@ -76,6 +87,11 @@ class AriPusher:
         self.wake.stop()
         if self._thread is not None:
             self._thread.join(timeout=5)
+            if not self._thread.is_alive():
+                try:
+                    self.flush()  # what was sent is recorded (else it is sent again at the next start)
+                except Exception:
+                    log.exception("channel ARI: recording the last round at stop failed")
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     def run(self) -> None:
@@ -84,6 +100,8 @@ class AriPusher:
             try:
                 self.nightly()
                 self.tick()
+                if not self.wake.is_set():  # nothing waiting: record now rather than with the next round
+                    self.flush()
             except Exception:  # one bad round never stops the sender
                 log.exception("channel ARI round failed")
             self.wake.wait(self._sleep())
@@ -103,7 +121,16 @@ class AriPusher:
                 break
         self.rounds += 1
         self.requests += sent
+        if self._thread is None:  # driven by hand (a test, a resync): everything recorded on return
+            self.flush()
         return sent
+
+    def flush(self) -> None:
+        """Record what was sent and not yet recorded, in a transaction of its own."""
+        if self._unrecorded:
+            with self.sessions.begin() as session:
+                self._quick_commit(session)
+                self._record(session)
 
     def _round(self) -> tuple[int, bool]:
         """Plan the marks, read what is due for every channel and its ARI in one transaction (a
@@ -111,14 +138,15 @@ class AriPusher:
         record every outcome in one more transaction."""
         now = self.clock()
         with self.sessions.begin() as session:
+            self._quick_commit(session)
+            self._record(session)  # the previous round's outcomes, before what is due is read
             outbox.plan(session, now=now, horizon_days=self.settings.horizon_days)
             batches = self._batches(session, now)
         if len(batches) > 1:
             outcomes = list(self._pool.map(self._push, batches))
         else:
             outcomes = [self._push(b) for b in batches]
-        if outcomes:
-            self._record(outcomes)
+        self._unrecorded = outcomes
         answered = [b for b, error in outcomes if error is None or error.permanent]
         return len(answered), any(b.more for b in answered)
 
@@ -280,33 +308,52 @@ class AriPusher:
             return batch, exc
         return batch, None
 
-    def _record(self, outcomes: list[tuple[Batch, DeliveryError | None]]) -> None:
-        """Every outcome of the round in one transaction: sent messages gone (one widened
-        meanwhile is kept and sent again), failed ones retried later or set aside."""
+    def _quick_commit(self, session: Session) -> None:
+        """The sender's transactions do not wait for the disk at commit (PostgreSQL): losing one in
+        a crash undoes only the sender's own work, which the next round does again."""
+        if self.settings.quick_commit and session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SET LOCAL synchronous_commit = off"))
+
+    def _record(self, session: Session) -> None:
+        """Every outcome of the last round, in the caller's transaction: sent messages gone (one
+        widened meanwhile is kept and sent again), failed ones retried later or set aside."""
+        outcomes, self._unrecorded = self._unrecorded, []
+        if not outcomes:
+            return
         now = self.clock()
         done = [m for batch, error in outcomes if error is None for m in batch.sent]
         failed = {m[0]: error for batch, error in outcomes if error is not None for m in batch.sent}
-        with self.sessions.begin() as session:
-            if done:
-                session.execute(
-                    delete(ChannelMessage).where(
-                        tuple_(ChannelMessage.id, ChannelMessage.first_night, ChannelMessage.last_night).in_(
-                            done
-                        )
+        if done:
+            session.execute(
+                delete(ChannelMessage).where(
+                    tuple_(ChannelMessage.id, ChannelMessage.first_night, ChannelMessage.last_night).in_(
+                        done
                     )
                 )
-            if failed:
-                for row in session.scalars(select(ChannelMessage).where(ChannelMessage.id.in_(failed))):
-                    exc = failed[row.id]
-                    row.attempts += 1
-                    row.last_error = exc.reason[:1000]
-                    if exc.permanent:
-                        row.status = "failed"
-                    else:
-                        row.next_at = now + timedelta(seconds=backoff(row.attempts, exc.retry_after))
-            note_syncs(
-                session, {b.channel_id: None if e is None else e.reason for b, e in outcomes}, "push", at=now
             )
+        if failed:
+            for row in session.scalars(select(ChannelMessage).where(ChannelMessage.id.in_(failed))):
+                exc = failed[row.id]
+                row.attempts += 1
+                row.last_error = exc.reason[:1000]
+                if exc.permanent:
+                    row.status = "failed"
+                else:
+                    row.next_at = now + timedelta(seconds=backoff(row.attempts, exc.retry_after))
+        syncs = self._syncs({b.channel_id: None if e is None else e.reason for b, e in outcomes})
+        if syncs:
+            note_syncs(session, syncs, "push", at=now)
+
+    def _syncs(self, outcomes: dict[int, str | None]) -> dict[int, str | None]:
+        """The outcomes worth writing: every error, a success after an error, and otherwise a
+        channel's success at most every ``synced_every_s`` (two statements a round saved under load)."""
+        now, out = time.monotonic(), {}
+        for channel_id, error in outcomes.items():
+            last = self._synced.get(channel_id)
+            if error is not None or last is None or last[1] or now - last[0] >= self.settings.synced_every_s:
+                out[channel_id] = error
+                self._synced[channel_id] = (now, error is not None)
+        return out
 
 
 @dataclass

@@ -155,6 +155,12 @@ class ChannelReservationOut(BaseModel):
     arrival: date
     departure: date
     guest_name: str
-    total_minor: int
+    total_minor: int  # the channel's total for the stay, as it states it
     currency: str
     conflict: str | None
+    room_index: int = 1  # which room of the channel's reservation
+    folio_minor: int | None = None  # the stay at the channel's price, as the folio charges it
+    ours_minor: int | None = None  # our own price of the same stay
+    difference_minor: int | None = None  # the channel's price less ours (its markup)
+    commission_minor: int | None = None  # the channel's commission on its price, tax included
+    tax_note: str | None = None  # the taxes the channel states differ from the property's

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 POOL = {"pool_size": 6, "max_overflow": 4}  # one session per channel sent to at once, and the plan
+QUICK = {"options": "-c synchronous_commit=off"}
 
 
 def serve(settings: Settings, stop: threading.Event | None = None) -> int:
@@ -37,12 +38,14 @@ def serve(settings: Settings, stop: threading.Event | None = None) -> int:
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
-    engine = make_engine(
-        settings.database_url, **(POOL if settings.database_url.startswith("postgresql") else {})
-    )
+    postgres = settings.database_url.startswith("postgresql")
+    # the engine is the sender's own: none of its commits waits for the disk (see pusher)
+    engine = make_engine(settings.database_url, **({**POOL, "connect_args": QUICK} if postgres else {}))
     attach(engine, build_guests(settings.guests).vault)  # channel credentials are sealed
     client = outbound_client(timeout_s=settings.channels.channels_timeout_s)
-    pusher = build_pusher(make_sessionmaker(engine), settings.channels, clock=utcnow, client=client)
+    pusher = build_pusher(
+        make_sessionmaker(engine), settings.channels, clock=utcnow, client=client, quick_engine=postgres
+    )
     pusher.start()
     log.info("channel sender: started (%s)", "woken by notifications" if pusher.wake.notified else "polling")
     try:

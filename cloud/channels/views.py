@@ -26,6 +26,7 @@ from cloud.channels.schemas import (
     ProblemOut,
     SyncOut,
 )
+from cloud.core.money import div_round_half_away
 
 PROBLEMS_SHOWN = 50
 MESSAGES_SHOWN = 100
@@ -132,30 +133,44 @@ def reservations(
 ) -> list[ChannelReservationOut]:
     """A property's channel reservations, newest first (``statuses``: e.g. the overbookings)."""
     query = (
-        select(ChannelReservation, Channel.code, RoomType.code)
+        select(ChannelReservation, Channel.code, RoomType.code, Channel.commission_bp)
         .join(Channel, Channel.id == ChannelReservation.channel_id)
         .join(RoomType, RoomType.id == ChannelReservation.room_type_id)
         .where(Channel.property_id == prop.id)
     )
     if statuses:
         query = query.where(ChannelReservation.status.in_(statuses))
-    rows = session.execute(query.order_by(ChannelReservation.id.desc()).limit(limit))
-    return [
-        ChannelReservationOut(
-            channel=code,
-            confirmation=r.confirmation,
-            status=r.status,
-            reservation_id=r.reservation_id,
-            room_type=type_code,
-            arrival=r.arrival,
-            departure=r.departure,
-            guest_name=r.guest_name,
-            total_minor=r.total_minor,
-            currency=r.currency,
-            conflict=(r.detail or {}).get("conflict"),
-        )
-        for r, code, type_code in rows
-    ]
+    rows = session.execute(
+        query.order_by(ChannelReservation.id.desc(), ChannelReservation.room_index).limit(limit)
+    )
+    return [_reservation_out(r, code, type_code, commission_bp) for r, code, type_code, commission_bp in rows]
+
+
+def _reservation_out(
+    r: ChannelReservation, code: str, type_code: str, commission_bp: int
+) -> ChannelReservationOut:
+    detail = r.detail or {}
+    folio = None if detail.get("folio_minor") is None else int(detail["folio_minor"])
+    gross = int(detail.get("gross_minor", folio)) if folio is not None else None  # as reports count it
+    return ChannelReservationOut(
+        channel=code,
+        confirmation=r.confirmation,
+        status=r.status,
+        reservation_id=r.reservation_id,
+        room_type=type_code,
+        arrival=r.arrival,
+        departure=r.departure,
+        guest_name=r.guest_name,
+        total_minor=r.total_minor,
+        currency=r.currency,
+        conflict=detail.get("conflict"),
+        room_index=r.room_index,
+        folio_minor=folio,
+        ours_minor=r.ours_minor,
+        difference_minor=None if folio is None or r.ours_minor is None else folio - r.ours_minor,
+        commission_minor=None if gross is None else div_round_half_away(gross * commission_bp, 10_000),
+        tax_note=detail.get("tax_note"),
+    )
 
 
 def of_reservation(session: Session, reservation_id: str) -> tuple[str, str, str] | None:

@@ -32,6 +32,10 @@ class Wakeup:
     def set(self) -> None:
         self._event.set()
 
+    def is_set(self) -> bool:
+        """Whether a nudge is waiting (something changed while the sender was busy)."""
+        return self._event.is_set()
+
     def wait(self, timeout: float) -> bool:
         """Sleep until nudged or ``timeout``; answers whether it was nudged (and clears it)."""
         nudged = self._event.wait(timeout)

@@ -27,7 +27,10 @@ from cloud.privacy import free_text
 from cloud.reservations.models import Reservation
 
 ERASED = "[erased]"
-KEPT_DETAIL = ("adults", "children")  # a channel booking's detail without the guest's contacts
+# a channel booking's detail without the guest's contacts (its prices are no personal data)
+KEPT_DETAIL = (
+    "adults", "children", "folio_minor", "gross_minor", "tax_included", "taxes_stated_minor", "tax_note"
+)
 
 
 @dataclass(frozen=True)

@@ -165,6 +165,14 @@ WORDS = {
 }
 
 
+# what is set of the channel's credentials, worded in the page's language (never their secrets)
+CREDENTIALS = {
+    "en-GB": "requestor CM-77, message password",
+    "es-ES": "solicitante CM-77, contraseña de mensaje",
+    "zh-CN": "请求方 CM-77, 消息密码",
+}
+
+
 @pytest.mark.parametrize("locale", ["en-GB", "es-ES", "zh-CN"])
 def test_a_manager_reads_the_channel_page_and_resyncs(
     browser: Browser, server: ChannelServer, locale: str
@@ -181,7 +189,7 @@ def test_a_manager_reads_the_channel_page_and_resyncs(
         expect(page.locator("#overbookings")).to_contain_text("Olga Petrova")
         expect(page.locator("#overbookings")).to_contain_text("stop sell")
         card = page.locator("#channel-booking")
-        expect(card).to_contain_text(f"{credentials}: requestor CM-77, message password")
+        expect(card).to_contain_text(f"{credentials}: {CREDENTIALS[locale]}")
         expect(card).not_to_contain_text("old-password")
         expect(card.locator(".problems")).to_contain_text("unknown room type or rate code XYZ/BAR")
         expect(card.locator("table.syncs")).to_contain_text(push)  # the sender met the refusal by now

@@ -15,7 +15,8 @@ ANALYZE = "/usr/bin/systemd-analyze"
 # The template units are checked through an instance, as systemd would start them.
 INSTANCES = {"posada-cloud.service": "posada-cloud.service",
              "posada-edge@.service": "posada-edge@f1.service",
-             "posada-desk@.service": "posada-desk@desk-1.service"}
+             "posada-desk@.service": "posada-desk@desk-1.service",
+             "posada-channels-sender.service": "posada-channels-sender.service"}
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +72,8 @@ def test_every_unit_runs_as_the_dedicated_user_confined_and_restarting(units: Pa
                        "PrivateTmp": "yes", "CapabilityBoundingSet": ""}.items():
         assert service.get(key) == [value], f"{name}: {key}={value} is missing"
     assert service["Restart"][0] in ("always", "on-failure")
-    if name != "posada-desk@.service":  # the desk keeps no state (the cloud holds its jobs)
+    # the desk and the channel sender keep no state (the cloud holds the jobs, the database the outbox)
+    if name not in ("posada-desk@.service", "posada-channels-sender.service"):
         assert service["StateDirectory"], f"{name} has no StateDirectory"
 
 
@@ -99,3 +101,13 @@ def test_a_bad_site_or_a_relative_command_writes_nothing(tmp_path: Path) -> None
         assert done.returncode != 0 and "posada provision systemd:" in done.stderr
         assert not (tmp_path / "u").exists()
 
+
+
+def test_the_channel_sender_runs_with_the_cloud_s_settings_and_after_it(units: Path) -> None:
+    text = (units / "posada-channels-sender.service").read_text()
+    service = service_section(units / "posada-channels-sender.service")
+    assert service["EnvironmentFile"] == ["/etc/posada/cloud.env"]  # the same database and keys
+    assert service["ExecStart"][0].endswith("/posada channels-sender")
+    assert service["Restart"] == ["always"]
+    assert "posada-cloud.service" in next(line for line in text.splitlines() if line.startswith("After="))
+    assert "POSADA_CHANNELS_SENDER=external" in (units / "cloud.env.example").read_text()

@@ -2,17 +2,22 @@
 
 The answer (OTA_HotelResNotifRS with our ids) is written only after the commit, so the channel
 never hears "stored" for something that is not. A refusal stores nothing of the document; its
-reason is logged, kept for the channel page, and sent back in the RS Errors.
+reason is logged, kept for the channel page, and sent back in the RS Errors (with its
+OpenTravel error code where one applies, e.g. 322 when not every room of a reservation is free).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
+from itertools import groupby
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from cloud.billing.tax import TaxPolicy
+from cloud.catalog.models import Property
 from cloud.channels import bookings, registry
 from cloud.channels.errors import ChannelInvalid, UnknownChannel
 from cloud.channels.ota import res_messages
@@ -34,6 +39,7 @@ def receive(
     clock: Clock,
     ledger: StayLedger | None,
     matcher: GuestMatcher | None = None,
+    taxes: Callable[[Session, Property], TaxPolicy] | None = None,
 ) -> tuple[int, bytes]:
     """(HTTP status, body) for one reservation document from the channel holding ``secret``."""
     with sessions() as session:
@@ -49,10 +55,11 @@ def receive(
     for attempt in range(TRIES):
         now = clock()
         try:
-            ours = _store(sessions, channel_id, doc, now=now, ledger=ledger, matcher=matcher)
+            ours = _store(sessions, channel_id, doc, now=now, ledger=ledger, matcher=matcher, taxes=taxes)
         except ChannelInvalid as exc:
             _refused(sessions, channel_id, exc.detail, now)
-            return 200, serialize(res_messages.response(doc, now=now, errors=[exc.detail]))
+            code = exc.extra.get("ota_code")
+            return 200, serialize(res_messages.response(doc, now=now, errors=[(exc.detail, code)]))
         except (IntegrityError, OperationalError) as exc:
             if attempt == TRIES - 1:
                 raise
@@ -70,14 +77,17 @@ def _store(
     now: datetime,
     ledger: StayLedger | None,
     matcher: GuestMatcher | None,
-) -> list[tuple[str, str]]:
+    taxes: Callable[[Session, Property], TaxPolicy] | None,
+) -> list[tuple[str, list[str]]]:
+    """Every reservation of the document, all its rooms, in one transaction: all or nothing."""
     with sessions.begin() as session:
         channel = registry.get_by_id(session, channel_id)
-        stored = [
-            bookings.apply(session, channel, fact, now=now, ledger=ledger, matcher=matcher)
-            for fact in doc.bookings
-        ]
-        ours = [(row.confirmation, row.reservation_id or f"overbooking-{row.id}") for row in stored]
+        ours = []
+        for confirmation, facts in groupby(doc.bookings, key=lambda fact: fact.confirmation):
+            rows = bookings.apply_reservation(
+                session, channel, list(facts), now=now, ledger=ledger, matcher=matcher, taxes=taxes
+            )
+            ours.append((confirmation, [row.reservation_id or f"overbooking-{row.id}" for row in rows]))
         note_sync(session, channel_id, "inbound", at=now)
     return ours
 

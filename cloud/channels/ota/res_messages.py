@@ -38,6 +38,13 @@ class ChannelBooking:
         tuple[date, date, Decimal, str], ...
     ] = ()  # per-night rates: from, to (exclusive), amount, currency
     remarks: tuple[str, ...] = ()  # the guest's comments and special requests, as sent
+    room_index: int = 1  # which room of the reservation (RoomStay IndexNumber); 0: all of them
+    # the channel's price for the stay as stated (None: not stated); ``priced``: the stay is sold
+    # at the channel's price (an OTA states it; an iCal hold does not, and is sold at ours)
+    before_tax: Decimal | None = None
+    after_tax: Decimal | None = None
+    taxes: Decimal | None = None
+    priced: bool = False
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,7 @@ class Document:
     bookings: tuple[ChannelBooking, ...]
 
 
+ERROR_TYPE = "3"  # OpenTravel EWT 3: business rule
 ACTIONS = {"Book": "book", "Commit": "book", "Modify": "modify", "Cancel": "cancel"}
 
 
@@ -54,11 +62,17 @@ def read(root: etree._Element) -> Document:
     """The facts of a schema-valid document (the caller parsed it with ``xml.parse``)."""
     name = etree.QName(root).localname
     item = "HotelReservation" if name == "OTA_HotelResNotifRQ" else "HotelResModify"
-    bookings = tuple(_booking(el, modify_doc=name != "OTA_HotelResNotifRQ") for el in root.iter(q(item)))
+    bookings = tuple(
+        fact for el in root.iter(q(item)) for fact in _booking(el, modify_doc=name != "OTA_HotelResNotifRQ")
+    )
     return Document(root_name=name, echo=root.get("EchoToken", ""), bookings=bookings)
 
 
-def _booking(el: etree._Element, *, modify_doc: bool) -> ChannelBooking:
+ROOM_CANCELLED = ("Cancel", "Cancelled")  # RoomStayStatus of a room cancelled on its own
+
+
+def _booking(el: etree._Element, *, modify_doc: bool) -> list[ChannelBooking]:
+    """One fact per room stay (a whole cancellation: one fact, ``room_index`` 0)."""
     action = ACTIONS[el.get("ResStatus", "")]
     if modify_doc and action == "book":
         action = "modify"
@@ -72,31 +86,69 @@ def _booking(el: etree._Element, *, modify_doc: bool) -> ChannelBooking:
         )
     hotel = _one(el, "BasicPropertyInfo").get("HotelCode", "")
     if action == "cancel":
-        return ChannelBooking(action=action, confirmation=confirmation, hotel_code=hotel)
-    stay = el.find(f"{q('RoomStays')}/{q('RoomStay')}")
-    if stay is None:
+        return [ChannelBooking(action=action, confirmation=confirmation, hotel_code=hotel, room_index=0)]
+    stays = el.findall(f"{q('RoomStays')}/{q('RoomStay')}")
+    if not stays:
         raise XmlRefused(f"reservation {confirmation}: a {action} needs its RoomStay")
-    span, total = _one(stay, "TimeSpan"), _one(stay, "Total")
-    counts = {g.get("AgeQualifyingCode"): int(g.get("Count", "0")) for g in stay.iter(q("GuestCount"))}
+    indexes = [int(stay.get("IndexNumber") or n) for n, stay in enumerate(stays, start=1)]
+    if len(set(indexes)) != len(indexes):
+        raise XmlRefused(f"reservation {confirmation}: two room stays with the same IndexNumber")
+    overall = el.find(f"{q('ResGlobalInfo')}/{q('Total')}") if len(stays) == 1 else None
     name = _guest_name(el)
-    return ChannelBooking(
-        action=action,
-        confirmation=confirmation,
-        hotel_code=hotel,
-        room_code=_one(stay, "RoomType").get("RoomTypeCode", ""),
-        rate_code=_one(stay, "RatePlan").get("RatePlanCode", ""),
-        arrival=_date(span.get("Start", ""), confirmation),
-        departure=_date(span.get("End", ""), confirmation),
-        adults=counts.get("10", 1),
-        children=counts.get("8", 0),
-        total=_decimal(total.get("AmountAfterTax") or total.get("AmountBeforeTax"), confirmation),
-        currency=total.get("CurrencyCode", ""),
-        guest_name=name,
-        guest_email=_text(el, "Email"),
-        guest_phone=_phone(el),
-        nightly=tuple(_rate(rate, confirmation) for rate in stay.iter(q("Rate"))),
-        remarks=_remarks(el),
-    )
+    out = []
+    for index, stay in zip(indexes, stays, strict=True):
+        if stay.get("RoomStayStatus") in ROOM_CANCELLED:
+            out.append(
+                ChannelBooking(action="cancel", confirmation=confirmation, hotel_code=hotel, room_index=index)
+            )
+            continue
+        span = _one(stay, "TimeSpan", confirmation, index)
+        total = stay.find(q("Total"))
+        if total is None:
+            total = overall
+        if total is None:
+            raise XmlRefused(f"reservation {confirmation}: room stay {index} has no Total")
+        before, after = total.get("AmountBeforeTax"), total.get("AmountAfterTax")
+        stated = total.find(q("Taxes"))
+        counts = {g.get("AgeQualifyingCode"): int(g.get("Count", "0")) for g in stay.iter(q("GuestCount"))}
+        out.append(
+            ChannelBooking(
+                action=action,
+                confirmation=confirmation,
+                hotel_code=hotel,
+                room_code=_one(stay, "RoomType", confirmation, index).get("RoomTypeCode", ""),
+                rate_code=_one(stay, "RatePlan", confirmation, index).get("RatePlanCode", ""),
+                arrival=_date(span.get("Start", ""), confirmation),
+                departure=_date(span.get("End", ""), confirmation),
+                adults=counts.get("10", 1),
+                children=counts.get("8", 0),
+                total=_decimal(after or before, confirmation),
+                currency=total.get("CurrencyCode", ""),
+                guest_name=name,
+                guest_email=_text(el, "Email"),
+                guest_phone=_phone(el),
+                nightly=tuple(_rate(rate, confirmation) for rate in stay.iter(q("Rate"))),
+                remarks=_remarks(el),
+                room_index=index,
+                before_tax=None if before is None else _decimal(before, confirmation),
+                after_tax=None if after is None else _decimal(after, confirmation),
+                taxes=_taxes(stated, confirmation),
+                priced=True,
+            )
+        )
+    return out
+
+
+def _taxes(stated: etree._Element | None, confirmation: str) -> Decimal | None:
+    """The taxes a Total states: its Taxes Amount, else the sum of its Tax amounts."""
+    if stated is None:
+        return None
+    if stated.get("Amount") is not None:
+        return _decimal(stated.get("Amount"), confirmation)
+    amounts = [t.get("Amount") for t in stated.findall(q("Tax"))]
+    if not amounts or any(a is None for a in amounts):
+        return None  # percentages only: the amount is not stated
+    return sum((_decimal(a, confirmation) for a in amounts), Decimal(0))
 
 
 def _rate(rate: etree._Element, confirmation: str) -> tuple[date, date, Decimal, str]:
@@ -126,10 +178,11 @@ def _date(value: str, confirmation: str) -> date:
         raise XmlRefused(f"reservation {confirmation}: {value!r} is not a plain date") from exc
 
 
-def _one(el: etree._Element, name: str) -> etree._Element:
+def _one(el: etree._Element, name: str, confirmation: str = "", index: int = 0) -> etree._Element:
     found = el.find(f".//{q(name)}")
     if found is None:
-        raise XmlRefused(f"missing {name}")
+        where = f"reservation {confirmation}, room stay {index}: " if confirmation else ""
+        raise XmlRefused(f"{where}missing {name}")
     return found
 
 
@@ -161,25 +214,31 @@ def response(
     doc: Document,
     *,
     now: datetime,
-    ours: list[tuple[str, str]] | None = None,
-    errors: list[str] | None = None,
+    ours: list[tuple[str, list[str]]] | None = None,
+    errors: list[tuple[str, int | None]] | None = None,
 ) -> etree._Element:
-    """Success with (channel id, our id) per stored reservation, or the errors (nothing stored)."""
+    """Success with (channel id, our ids: one per room, in room order) per stored reservation, or
+    the errors as (text, OpenTravel error code) (nothing stored)."""
     maker = getattr(E, doc.root_name.replace("RQ", "RS"))
     header = _header(doc.echo or "none", now)
     if errors:
-        result: etree._Element = maker(header, E.Errors(*(E.Error(t, Type="3") for t in errors)))
+        result: etree._Element = maker(
+            header,
+            E.Errors(
+                *(E.Error(t, Type=ERROR_TYPE, **({"Code": str(code)} if code else {})) for t, code in errors)
+            ),
+        )
         return result
     reservations = [
         E.HotelReservation(
             E.ResGlobalInfo(
                 E.HotelReservationIDs(
                     E.HotelReservationID(ResID_Type="16", ResID_Value=theirs),
-                    E.HotelReservationID(ResID_Type="14", ResID_Value=mine),
+                    *(E.HotelReservationID(ResID_Type="14", ResID_Value=mine) for mine in mine_all),
                 )
             )
         )
-        for theirs, mine in ours or []
+        for theirs, mine_all in ours or []
     ]
     parts = [E.Success(), *([E.HotelReservations(*reservations)] if reservations else [])]
     result = maker(header, *parts)

@@ -15,7 +15,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -143,6 +143,61 @@ def _handler(ota: StandInOta) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+@dataclass(frozen=True)
+class Room:
+    """One room stay of a reservation the stand-in writes (amounts as decimal text, or None)."""
+
+    room_code: str
+    rate_code: str
+    arrival: date
+    departure: date
+    adults: int = 2
+    after_tax: str | None = "0.00"
+    before_tax: str | None = None
+    taxes: str | None = None  # the Taxes Amount the Total states
+    nightly: tuple[tuple[date, str], ...] = ()  # per night: (night, amount after tax)
+    index: int | None = None  # the IndexNumber; None: none sent
+    cancelled: bool = False  # RoomStayStatus="Cancelled": this room only
+
+
+def _room_stay(room: Room, currency: str) -> Any:
+    attrs = {"IndexNumber": str(room.index)} if room.index is not None else {}
+    if room.cancelled:
+        attrs["RoomStayStatus"] = "Cancelled"
+    stated = (("AmountBeforeTax", room.before_tax), ("AmountAfterTax", room.after_tax))
+    amounts = {k: v for k, v in stated if v is not None}
+    taxes = [E.Taxes(Amount=room.taxes, CurrencyCode=currency)] if room.taxes is not None else []
+    rates = []
+    if room.nightly:
+        rates.append(
+            E.RoomRates(
+                E.RoomRate(
+                    E.Rates(
+                        *(
+                            E.Rate(
+                                E.Base(AmountAfterTax=amount, CurrencyCode=currency),
+                                EffectiveDate=night.isoformat(),
+                                ExpireDate=(night + timedelta(days=1)).isoformat(),
+                            )
+                            for night, amount in room.nightly
+                        )
+                    ),
+                    RoomTypeCode=room.room_code,
+                    RatePlanCode=room.rate_code,
+                )
+            )
+        )
+    return E.RoomStay(
+        E.RoomTypes(E.RoomType(RoomTypeCode=room.room_code)),
+        E.RatePlans(E.RatePlan(RatePlanCode=room.rate_code)),
+        *rates,
+        E.GuestCounts(E.GuestCount(AgeQualifyingCode="10", Count=str(room.adults))),
+        E.TimeSpan(Start=room.arrival.isoformat(), End=room.departure.isoformat()),
+        E.Total(*taxes, **amounts, CurrencyCode=currency),
+        **attrs,
+    )
+
+
 def reservation(
     *,
     hotel_code: str,
@@ -159,22 +214,16 @@ def reservation(
     given: str = "Ada",
     modify: bool = False,
     echo: str = "res-1",
+    rooms: tuple[Room, ...] = (),
 ) -> bytes:
-    """A reservation message as an OTA would send it (Book, Modify or Cancel)."""
+    """A reservation message as an OTA would send it (Book, Modify or Cancel): one room from
+    ``room_code`` ... ``total``, or the room stays in ``rooms``."""
     parts: list[Any] = []
     if status != "Cancel":
-        assert arrival is not None and departure is not None
-        parts.append(
-            E.RoomStays(
-                E.RoomStay(
-                    E.RoomTypes(E.RoomType(RoomTypeCode=room_code)),
-                    E.RatePlans(E.RatePlan(RatePlanCode=rate_code)),
-                    E.GuestCounts(E.GuestCount(AgeQualifyingCode="10", Count=str(adults))),
-                    E.TimeSpan(Start=arrival.isoformat(), End=departure.isoformat()),
-                    E.Total(AmountAfterTax=total, CurrencyCode=currency),
-                )
-            )
-        )
+        if not rooms:
+            assert arrival is not None and departure is not None
+            rooms = (Room(room_code, rate_code, arrival, departure, adults=adults, after_tax=total),)
+        parts.append(E.RoomStays(*(_room_stay(room, currency) for room in rooms)))
         parts.append(
             E.ResGuests(
                 E.ResGuest(

@@ -272,3 +272,60 @@ def test_a_mapping_prices_each_occupancy(manager: TestClient, created: dict[str,
     assert answer.status_code == 200 and answer.json()["occupancy_bp"] == {"1": -1500}
     bad = manager.put(f"{BASE}/expedia/mappings", json={**body, "occupancy_bp": {"0": 5}})
     assert bad.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", ("requestor CM-88", "message password", "HTTP Basic as desk")),
+        ("es", ("solicitante CM-88", "contraseña de mensaje", "HTTP Basic como desk")),
+        ("zh-Hans", ("请求方 CM-88", "消息密码", "HTTP Basic 用户 desk")),
+    ],
+)
+def test_the_credentials_on_the_page_are_worded_in_three_languages(
+    manager: TestClient, language: str, words: tuple[str, ...]
+) -> None:
+    creds = {"requestor_id": "CM-88", "message_password": "pw-8", "username": "desk", "password": "pw-9"}
+    if "trip" not in {c["code"] for c in manager.get(BASE).json()}:
+        made = manager.post(
+            BASE,
+            json={"code": "trip", "name": "Trip", "kind": "ota", "hotel_code": "TR-1", "credentials": creds},
+        )
+        assert made.status_code == 201, made.text
+    page = manager.get("/channels/hotel", headers={"Accept-Language": language}).text
+    section = page[page.index('id="channel-trip"') :]
+    credentials = section[section.index('class="credentials"') :]
+    credentials = credentials[: credentials.index("</p>")]
+    assert all(w in credentials for w in words), credentials
+    assert "pw-8" not in page and "pw-9" not in page
+
+
+def test_a_channel_s_stay_is_charged_at_its_price_with_ours_beside_it_on_the_page(
+    manager: TestClient, created: dict[str, object]
+) -> None:
+    doc = standin.reservation(
+        hotel_code="EXP-9",
+        confirmation="E-PRICED",
+        rooms=(
+            standin.Room(
+                "DBL", "BAR", date(2027, 5, 3), date(2027, 5, 5), before_tax="250.00", after_tax="275.00"
+            ),
+        ),
+    )
+    answer = manager.post(
+        "/api/v1/channels/ota/reservations",
+        content=doc,
+        headers={"Authorization": f"Bearer {created['secret']}"},
+    )
+    assert answer.status_code == 200 and b"Success" in answer.content, answer.text
+    [row] = [
+        r
+        for r in manager.get("/api/v1/properties/hotel/channel-reservations").json()
+        if r["confirmation"] == "E-PRICED"
+    ]
+    assert row["folio_minor"] == 25000 and row["ours_minor"] is not None  # the property prices before tax
+    assert row["difference_minor"] == 25000 - row["ours_minor"]
+    page = manager.get("/channels/hotel").text
+    line = page[page.index("E-PRICED") :]
+    line = line[: line.index("</tr>")]
+    assert 'class="channel-price"' in line and 'class="our-price"' in line and "250" in line

@@ -14,6 +14,9 @@ def test_the_channels_branch_goes_down_and_up_again(db_url: str) -> None:
     try:
         upgrade(engine)
         config = alembic_config(engine)
+        command.downgrade(config, "channels@-1")  # channels_0003: rooms of a reservation, our price
+        columns = {c["name"] for c in inspect(engine).get_columns("channel_reservations")}
+        assert not {"room_index", "ours_minor"} & columns
         command.downgrade(config, "channels@-1")  # channels_0002: wakeup, credentials, occupancy
         assert "credentials_enc" not in {c["name"] for c in inspect(engine).get_columns("channels")}
         with engine.begin() as conn:  # the older triggers still mark
@@ -25,5 +28,6 @@ def test_the_channels_branch_goes_down_and_up_again(db_url: str) -> None:
         upgrade(engine)
         assert {"channels", "channel_outbox", "channel_changes"} <= set(inspect(engine).get_table_names())
         assert "occupancy_bp" in {c["name"] for c in inspect(engine).get_columns("channel_mappings")}
+        assert "room_index" in {c["name"] for c in inspect(engine).get_columns("channel_reservations")}
     finally:
         engine.dispose()

@@ -155,7 +155,7 @@ def test_a_reservation_reads_into_plain_facts() -> None:
 
 def test_the_response_names_our_id_for_theirs() -> None:
     doc = res_messages.Document(root_name="OTA_HotelResNotifRQ", echo="x", bookings=())
-    rs = res_messages.response(doc, now=NOW, ours=[("C9", "01ABC")])
+    rs = res_messages.response(doc, now=NOW, ours=[("C9", ["01ABC"])])
     parse(serialize(rs), expect=("OTA_HotelResNotifRS",))
     ids = {i.get("ResID_Type"): i.get("ResID_Value") for i in rs.iter("{*}HotelReservationID")}
     assert ids == {"16": "C9", "14": "01ABC"}
