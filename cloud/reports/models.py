@@ -155,3 +155,58 @@ class PaymentDay(Base):
         Index("uq_reports_payment_days_folded", "site", "direction", "day", "zone", unique=True,
               postgresql_where=text("folded"), sqlite_where=text("folded")),
     )
+
+
+class DimSum(Base):
+    """Reservation nights and their room-night lines of one property and night, split by one report
+    dimension (``dim``: none, room_type, channel, segment, tier; its ``value``) and by status, rate
+    plan and price-0-or-not, summed by PostgreSQL's triggers in the writing transaction (migration
+    reports_0006); appended and folded as ``NightSum``. ``segment`` holds the segment a plan without
+    one falls back to (group or transient)."""
+
+    __tablename__ = "reports_dim_sums"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    property_id: Mapped[int] = mapped_column(Integer)
+    night: Mapped[date] = mapped_column(Date)
+    dim: Mapped[str] = mapped_column(String(12))
+    value: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    rate_plan_id: Mapped[int] = mapped_column(Integer)
+    zero: Mapped[bool] = mapped_column(Boolean)
+    folded: Mapped[bool] = mapped_column(Boolean)
+    nights: Mapped[int] = mapped_column(BigInteger)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    room_lines: Mapped[int] = mapped_column(BigInteger)
+    room_net: Mapped[int] = mapped_column(BigInteger)
+    room_gross: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        Index("ix_reports_dim_sums_property_dim_night", "property_id", "dim", "night"),
+        Index("uq_reports_dim_sums_folded", "property_id", "night", "dim", "value", "status", "rate_plan_id",
+              "zero", unique=True, postgresql_where=text("folded"), sqlite_where=text("folded")),
+    )
+
+
+class DimMark(Base):
+    """What one reservation's night counts for in ``DimSum`` (its values for every dimension), as last
+    summed: the triggers subtract it when the reservation changes (migration reports_0006)."""
+
+    __tablename__ = "reports_dim_marks"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    reservation_id: Mapped[str] = mapped_column(String(26), index=True)
+    property_id: Mapped[int] = mapped_column(Integer)
+    night: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    rate_plan_id: Mapped[int] = mapped_column(Integer)
+    zero: Mapped[bool] = mapped_column(Boolean)
+    room_type_id: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(32))
+    grouped: Mapped[bool] = mapped_column(Boolean)
+    tier: Mapped[str] = mapped_column(String(16))
+    nights: Mapped[int] = mapped_column(BigInteger)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    room_lines: Mapped[int] = mapped_column(BigInteger)
+    room_net: Mapped[int] = mapped_column(BigInteger)
+    room_gross: Mapped[int] = mapped_column(BigInteger)
