@@ -6,7 +6,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cloud.core.db import Base, UtcDateTime
@@ -210,3 +221,23 @@ class DimMark(Base):
     room_lines: Mapped[int] = mapped_column(BigInteger)
     room_net: Mapped[int] = mapped_column(BigInteger)
     room_gross: Mapped[int] = mapped_column(BigInteger)
+
+
+class CommissionRate(Base):
+    """A channel's commission rate from a date on (basis points of the room revenue it sold); a
+    reservation pays the rate in force on the local date it was booked, the channel's registry
+    rate (``channels.commission_bp``) before its first dated change (docs/reports.md#commissions)."""
+
+    __tablename__ = "reports_commission_rates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    effective_from: Mapped[date] = mapped_column(Date)
+    rate_bp: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (
+        UniqueConstraint("channel_id", "effective_from", name="uq_reports_commission_rates_channel_from"),
+        CheckConstraint("rate_bp BETWEEN 0 AND 10000", name="rate_range"),
+    )

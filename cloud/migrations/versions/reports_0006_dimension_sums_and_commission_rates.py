@@ -15,6 +15,9 @@ appended rows, as it does reports_0003's.
 
 On SQLite the tables stay empty and the reports read the rows themselves.
 
+And a history of the channels' commission rates (``reports_commission_rates``): a rate from a date
+on; a reservation pays the rate in force on the date it was booked (docs/reports.md#commissions).
+
 Revision ID: reports_0006
 Revises: reports_0005 (depends on guests_0001 for the guests' tier)
 """
@@ -195,6 +198,19 @@ def _sums() -> list[sa.Column]:  # type: ignore[type-arg]
 
 def upgrade() -> None:
     op.create_table(
+        "reports_commission_rates",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("channel_id", sa.Integer(), sa.ForeignKey("channels.id", ondelete="CASCADE"),
+                  nullable=False),
+        sa.Column("effective_from", sa.Date(), nullable=False),
+        sa.Column("rate_bp", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(100), nullable=False),
+        sa.UniqueConstraint("channel_id", "effective_from", name="uq_reports_commission_rates_channel_from"),
+        sa.CheckConstraint("rate_bp BETWEEN 0 AND 10000",
+                           name=op.f("ck_reports_commission_rates_rate_range")),
+    )
+    op.create_table(
         "reports_dim_marks",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True,
                   autoincrement=True),
@@ -255,3 +271,4 @@ def downgrade() -> None:
             op.execute(statement)
     op.drop_table("reports_dim_sums")
     op.drop_table("reports_dim_marks")
+    op.drop_table("reports_commission_rates")
