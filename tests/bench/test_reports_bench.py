@@ -201,12 +201,10 @@ WRITES = {
             "quantity, unit_minor, currency, net_minor, tax_minor, gross_minor, taxes, night, posted_at) "
             "VALUES (:i, :f, :f, 'guest', 'room_night', '', false, 1, 9000, 'EUR', 8182, 818, 9000, '{}', "
             "'2027-03-10', now())",
-    "booking": "INSERT INTO reservations (id, property_id, status, guest_name_enc, adults, children, "
-               "room_type_id, inventory_type_id, rate_plan_id, arrival, departure, currency, total_minor, "
-               "deposit_required_minor, checkout_due_at, preferences, notes, created_at) "
-               "SELECT :i, property_id, 'booked', 'G', 1, 0, room_type_id, inventory_type_id, rate_plan_id, "
-               "'2027-04-01', '2027-04-04', 'EUR', 0, 0, now(), '{}', '', now() "
-               "FROM reservations WHERE id = :r",
+    # a copy of an existing reservation under a new id, without nights
+    "booking": "INSERT INTO reservations SELECT (jsonb_populate_record(r, jsonb_build_object("
+               "'id', CAST(:i AS text), 'status', 'booked', 'arrival', '2027-04-01', "
+               "'departure', '2027-04-04'))).* FROM reservations r WHERE r.id = :r",
 }
 
 

@@ -29,10 +29,10 @@ from cloud.reports.pnl import pnl
 from cloud.reservations.models import Reservation
 from tests.cloud.reports import rows
 from tests.cloud.reports.rows import END, START
+from tests.cloud.reports.shared import Shared, _shared
 from tests.cloud.reports.test_api import Clock, _desk, _sessions
-from tests.cloud.reservations.apps import client_for
 
-__all__ = ["_desk", "_sessions"]  # the app's fixtures, shared with test_api
+__all__ = ["_desk", "_sessions", "_shared"]  # the app's fixtures, shared with test_api
 AT = datetime(2027, 2, 1, tzinfo=UTC)
 CHANGE = date(2027, 2, 15)  # from this booking date on, 18 % instead of 15 %
 MADRID = ZoneInfo("Europe/Madrid")
@@ -182,10 +182,12 @@ def test_the_api_sets_shows_and_withdraws_a_rate(desk: tuple[TestClient, Clock])
 
 
 @pytest.mark.parametrize("role", [Role.FRONT_DESK, Role.HOUSEKEEPING, Role.MAINTENANCE])
-def test_only_management_sees_or_changes_rates(sessions: sessionmaker[Session], role: Role) -> None:
-    with client_for(sessions, clock=Clock(), role=role) as client:
-        assert client.get("/api/v1/reports/hotel/commission-rates").status_code == 403
-        assert client.get("/reports/commissions").status_code == 403
+def test_only_management_sees_or_changes_rates(shared: Shared, role: Role) -> None:
+    client = shared.clients[role]
+    assert client.get("/api/v1/reports/hotel/commission-rates").status_code == 403
+    assert client.get("/reports/commissions").status_code == 403
+    body = {"channel": "booking", "rate_bp": 1800, "effective_from": "2027-04-01"}
+    assert client.post("/api/v1/reports/hotel/commission-rates", json=body).status_code == 403
 
 
 @pytest.mark.parametrize(("lang", "heading", "refused"), [
