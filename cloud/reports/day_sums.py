@@ -1,5 +1,6 @@
 """Per-day sums of reservation nights, folio lines and payments on PostgreSQL (migration
-reports_0003), and their folding.
+reports_0003), the same nights and room-night lines split by every report dimension (migration
+reports_0006, docs/reports.md#dimension-sums), and their folding.
 
 The triggers append one row per (site, kind, day) and posting statement; reading them is exact at
 any moment (they commit with the lines). Folding replaces the appended rows by one row per key, in
