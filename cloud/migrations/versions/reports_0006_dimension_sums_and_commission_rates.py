@@ -5,7 +5,8 @@ PostgreSQL triggers in the writing transaction, as reports_0003 keeps the undivi
 What a reservation night counts under depends on many tables (the stay's room on that night and the
 room's type, the channel that sold it, the booking engine's mark, the group block, the guest's tier,
 the reservation's status and plan), so the triggers do not compute differences table by table: each
-write names the reservations it touched and ``reports_dims_refresh`` recomputes what those
+write marks the reservations it touched (``reports_dims_dirty``, per transaction) and, when the
+transaction commits, one deferred trigger has ``reports_dims_refresh`` recompute, once, what those
 reservations contribute, per night, from the rows themselves, subtracts what they contributed before
 (kept per reservation and night in ``reports_dim_marks``) and appends the difference to
 ``reports_dim_sums``. A refresh first locks the reservations' rows ``FOR NO KEY UPDATE`` (what an
@@ -149,6 +150,28 @@ TRUNCATED = ("reservation_nights", "reservations", "room_allocations", "channel_
              "guestweb_holds", "billing_charges", "billing_folios")
 
 
+# the reservations this transaction touched, refreshed once each when it commits: a write only marks
+# them (a mark already there is left alone, and a conflicting insert fires no trigger, so there is one
+# deferred refresh per reservation and transaction); the first deferred trigger to fire refreshes every
+# reservation the transaction marked, in one set, and takes the marks away (the triggers of the marks
+# it took find theirs gone and do nothing). The marks never outlive their transaction: the table is
+# empty for every other one, and unlogged.
+DIRTY = [
+    "CREATE UNLOGGED TABLE reports_dims_dirty (xact xid8 NOT NULL DEFAULT pg_current_xact_id(), "
+    "reservation_id text NOT NULL, PRIMARY KEY (xact, reservation_id))",
+    "CREATE FUNCTION reports_dims_flush() RETURNS trigger AS $$\n"
+    "DECLARE ids text[];\n"
+    "BEGIN\n"
+    "    WITH taken AS (DELETE FROM reports_dims_dirty WHERE xact = NEW.xact RETURNING reservation_id)\n"
+    "    SELECT array_agg(reservation_id ORDER BY reservation_id) INTO ids FROM taken;\n"
+    "    PERFORM reports_dims_refresh(ids);\n"
+    "    RETURN NULL;\n"
+    "END $$ LANGUAGE plpgsql",
+    "CREATE CONSTRAINT TRIGGER reports_dims_flush AFTER INSERT ON reports_dims_dirty "
+    "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION reports_dims_flush()",
+]
+
+
 def _statements() -> list[str]:
     out: list[str] = []
     for table, (rows, updated) in TOUCHED.items():
@@ -163,7 +186,9 @@ def _statements() -> list[str]:
         branches.append(("UPDATE", update))
         body = "\n".join(
             f"    {'IF' if n == 0 else 'ELSIF'} TG_OP = '{op_}' THEN\n"
-            f"        PERFORM reports_dims_refresh(ARRAY(SELECT DISTINCT t.id FROM ({query}) t(id)));"
+            f"        INSERT INTO reports_dims_dirty (reservation_id)\n"
+            f"        SELECT DISTINCT t.id FROM ({query}) t(id) WHERE t.id IS NOT NULL"
+            " ON CONFLICT DO NOTHING;"
             for n, (op_, query) in enumerate(branches))
         out.append(f"CREATE FUNCTION reports_dims_{table}() RETURNS trigger AS $$\nBEGIN\n{body}\n"
                    "    END IF;\n    RETURN NULL;\nEND $$ LANGUAGE plpgsql")
@@ -172,6 +197,7 @@ def _statements() -> list[str]:
                       "UPDATE": "OLD TABLE AS old_rows NEW TABLE AS new_rows"}[op_]
             out.append(f"CREATE TRIGGER reports_dims_{op_.lower()} AFTER {op_} ON {table} "
                        f"REFERENCING {tables} FOR EACH STATEMENT EXECUTE FUNCTION reports_dims_{table}()")
+    out += DIRTY
     out.append("CREATE FUNCTION reports_dims_rebuild() RETURNS trigger AS $$ BEGIN "
                "DELETE FROM reports_dim_sums; DELETE FROM reports_dim_marks; "
                "PERFORM reports_dims_refresh(ARRAY(SELECT id FROM reservations)); "
@@ -189,7 +215,9 @@ def _drops() -> list[str]:
         out += [f"DROP TRIGGER IF EXISTS reports_dims_{o} ON {table}" for o in ops]
     out += [f"DROP TRIGGER IF EXISTS reports_dims_truncate ON {table}" for table in TRUNCATED]
     out += [f"DROP FUNCTION IF EXISTS reports_dims_{table}()" for table in TOUCHED]
-    out += ["DROP FUNCTION IF EXISTS reports_dims_rebuild()",
+    out += ["DROP TABLE IF EXISTS reports_dims_dirty",  # and its trigger
+            "DROP FUNCTION IF EXISTS reports_dims_flush()",
+            "DROP FUNCTION IF EXISTS reports_dims_rebuild()",
             "DROP FUNCTION IF EXISTS reports_dims_refresh(text[])",
             "DROP FUNCTION IF EXISTS reports_dims_of(text[])",
             "DROP INDEX IF EXISTS ix_billing_charges_room_nights_origin"]

@@ -271,6 +271,52 @@ def test_every_split_read_from_the_sums_equals_the_rows_through_late_changes(
     assert len(kinds) >= 12, kinds  # the mix did reach most kinds of write
 
 
+def test_a_transaction_marks_each_reservation_once_and_sums_it_at_its_commit(
+        db: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many statements on one reservation leave one mark; the sums follow at the commit, not before;
+    writes after an early refresh (``SET CONSTRAINTS ALL IMMEDIATE``) are marked and summed again."""
+    rng = random.Random(3)
+    with db.begin() as s:
+        for n in range(6):
+            _book(s, rng, n)
+    first, second, third, new = (f"R{n:025d}" for n in (0, 1, 2, 6))
+    dirty = text("SELECT reservation_id FROM reports_dims_dirty ORDER BY 1")
+
+    def marked(s: Session, rid: str) -> tuple[int, int]:
+        count, amount = s.execute(select(func.count(), func.coalesce(func.sum(DimMark.amount_minor), 0))
+                                  .where(DimMark.reservation_id == rid)).one()
+        return int(count), int(amount)
+
+    with db() as s:
+        before = marked(s, first)
+    assert before[0] > 0
+    with db.begin() as s:
+        for status in ("checked_in", "booked", "checked_in"):
+            s.execute(update(Reservation).where(Reservation.id == first).values(status=status))
+        s.execute(update(ReservationNight).where(ReservationNight.reservation_id == first).values(
+            amount_minor=12345))
+        _book(s, rng, 6)
+        assert s.scalars(dirty).all() == [first, new]
+        assert marked(s, first) == before and marked(s, new) == (0, 0)  # not refreshed yet
+    with db() as s:
+        assert s.scalars(dirty).all() == []
+        nights = s.scalar(select(func.count()).select_from(ReservationNight).where(
+            ReservationNight.reservation_id == first)) or 0
+        assert marked(s, first)[1] == 12345 * nights
+        assert marked(s, new)[0] > 0
+    _same(db, monkeypatch)
+    with db.begin() as s:
+        s.execute(update(Reservation).where(Reservation.id == second).values(status="checked_in"))
+        s.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
+        assert s.scalars(dirty).all() == []
+        s.execute(text("SET CONSTRAINTS ALL DEFERRED"))
+        s.execute(update(Reservation).where(Reservation.id == second).values(status="cancelled"))
+        s.execute(update(ReservationNight).where(ReservationNight.reservation_id == third).values(
+            amount_minor=0))
+        assert s.scalars(dirty).all() == [second, third]
+    _same(db, monkeypatch)
+
+
 def test_the_splits_differ_where_the_rows_do(db: sessionmaker[Session]) -> None:
     """The sums are not one total copied under every value: each split's values are the rows'."""
     rng = random.Random(7)
