@@ -17,15 +17,15 @@ from cloud.auth.scope import SiteScopeDep
 from cloud.billing.fonts import find_cjk_font
 from cloud.core.deps import ClockDep, SessionsDep
 from cloud.reports import bookings as booking_report
+from cloud.reports import commission_rates, export, outlook, pdf, service, xlsx
 from cloud.reports import expenses as expense_book
-from cloud.reports import export, outlook, pdf, service, xlsx
 from cloud.reports import pickup as pickup_report
 from cloud.reports import pnl as pnl_report
 from cloud.reports.access import PNL_ROLES, REPORT_ROLES
 from cloud.reports.definitions import Grain
 from cloud.reports.dimensions import Dimension
 from cloud.reports.errors import InvalidReport
-from cloud.reports.schemas import SLUG, ExpenseBody, RecurringBody
+from cloud.reports.schemas import SLUG, CommissionRateBody, ExpenseBody, RecurringBody
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 Reader = Annotated[Principal, require_role(*REPORT_ROLES)]
@@ -168,6 +168,41 @@ def list_expenses(site: Site, user: Manager, scope: SiteScopeDep, sessions: Sess
                  "amount_minor": e.amount_minor, "currency": e.currency, "supplier": e.supplier,
                  "reference": e.reference, "description": e.description}
                 for e in expense_book.expenses_of(session, site=site, start=start, end=end)]
+
+
+@router.get("/{site}/commission-rates")
+def commission_rate_history(site: Site, user: Manager, scope: SiteScopeDep,
+                            sessions: SessionsDep) -> dict[str, Any]:
+    """Each channel's commission rate: the registry's, then every dated change."""
+    scope.check(site)
+    with sessions() as session:
+        rows = commission_rates.history(session, site=site)
+    return {"definitions": f"{export.DOCS}#commissions", "channels": commission_rates.rate_table(rows)}
+
+
+@router.post("/{site}/commission-rates", status_code=201)
+def set_commission_rate(site: Site, body: CommissionRateBody, user: Manager, scope: SiteScopeDep,
+                        sessions: SessionsDep, clock: ClockDep) -> dict[str, Any]:
+    """A channel's rate from a date on; reservations booked from that date pay it (a change already
+    on that date is replaced). Audited with the rate before and after."""
+    scope.check(site)
+    with sessions.begin() as session:
+        commission_rates.set_rate(session, site=site, channel=body.channel, rate_bp=body.rate_bp,
+                                  effective_from=body.effective_from, actor=user, now=clock())
+    return body.model_dump(mode="json")
+
+
+@router.delete("/{site}/commission-rates/{channel}/{effective_from}", status_code=204,
+                response_class=Response)
+def remove_commission_rate(site: Site, channel: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")],
+                           effective_from: date, user: Manager, scope: SiteScopeDep,
+                           sessions: SessionsDep) -> Response:
+    """Withdraw a dated change: the rate in force before it applies again. Audited."""
+    scope.check(site)
+    with sessions.begin() as session:
+        commission_rates.remove_rate(session, site=site, channel=channel, effective_from=effective_from,
+                                     actor=user)
+    return Response(status_code=204)
 
 
 @router.get("/pnl")

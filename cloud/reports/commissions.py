@@ -1,19 +1,22 @@
 """Channel commissions, computed: the room revenue of the reservations each channel sold, times the
-channel's rate (``channels.commission_bp``), per property, month and channel
-(docs/reports.md#commissions). Nothing is entered by hand and nothing is copied."""
+channel's rate in force on the local date each reservation was booked (``commission_rates``), per
+property, month and channel (docs/reports.md#commissions). Nothing is entered by hand and nothing
+is copied."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select
 from sqlalchemy.orm import Session
 
 from cloud.billing.models import Charge, Folio
+from cloud.catalog.models import Property
 from cloud.channels.models import Channel, ChannelReservation
-from cloud.reports.definitions import Grain, period_key
+from cloud.reports.commission_rates import rates_of
 from cloud.reservations.models import Reservation
 
 
@@ -23,10 +26,12 @@ def commission(gross_minor: int, rate_bp: int) -> int:
 
 
 def room_revenue_by_channel(session: Session, ids: Sequence[int], *, start: date,
-                            end: date) -> list[tuple[int, date, str, int, int]]:
-    """(property, night, channel code, rate, gross room revenue) of the channels' reservations."""
+                            end: date) -> list[tuple[int, str, int, str, datetime, int]]:
+    """(property, month, channel id, channel code, when the reservation was made, gross room revenue)
+    of the channels' reservations, one row per reservation and month of its nights."""
+    month = func.substr(func.cast(Charge.night, String), 1, 7)
     statement = (
-        select(Reservation.property_id, Charge.night, Channel.code, Channel.commission_bp,
+        select(Reservation.property_id, month, Channel.id, Channel.code, Reservation.created_at,
                func.sum(Charge.gross_minor))
         .select_from(ChannelReservation)
         .join(Channel, Channel.id == ChannelReservation.channel_id)
@@ -35,21 +40,26 @@ def room_revenue_by_channel(session: Session, ids: Sequence[int], *, start: date
         .join(Charge, Charge.origin_folio_id == Folio.id)
         .where(Reservation.property_id.in_(list(ids)), Charge.kind == "room_night",
                Charge.night >= start, Charge.night < end)
-        .group_by(Reservation.property_id, Charge.night, Channel.code, Channel.commission_bp))
-    return [(p, n, c, int(r), int(g)) for p, n, c, r, g in session.execute(statement) if n is not None]
+        .group_by(Reservation.property_id, month, Channel.id, Channel.code, Reservation.id,
+                  Reservation.created_at))
+    return [(p, str(m), c, code, made, int(g)) for p, m, c, code, made, g in session.execute(statement)]
 
 
 def monthly(session: Session, ids: Sequence[int], *, start: date,
             end: date) -> dict[tuple[int, str], dict[str, int]]:
-    """(property, month) -> channel code -> commission: each month's room revenue of the channel
-    summed first, then the rate applied once (one rounding per channel and month)."""
-    revenue: dict[tuple[int, str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for prop, night, code, rate, gross in room_revenue_by_channel(session, ids, start=start, end=end):
-        summed = revenue[(prop, period_key(night, Grain.MONTH), code)]
-        summed[0] += gross
-        summed[1] = rate
+    """(property, month) -> channel code -> commission: each month's room revenue of the channel at
+    each rate summed first, then the rate applied once (one rounding per channel, month and rate)."""
+    rows = room_revenue_by_channel(session, ids, start=start, end=end)
+    zones = {p: ZoneInfo(tz) for p, tz in session.execute(
+        select(Property.id, Property.timezone).where(Property.id.in_(list(ids))))}
+    rates = rates_of(session, {row[2] for row in rows})
+    revenue: dict[tuple[int, str, str, int], int] = defaultdict(int)
+    for prop, month, channel, code, made, gross in rows:
+        booked = (made if made.tzinfo else made.replace(tzinfo=UTC)).astimezone(zones[prop]).date()
+        revenue[(prop, month, code, rates[channel].on(booked))] += gross
     out: dict[tuple[int, str], dict[str, int]] = defaultdict(dict)
-    for (prop, month, code), (gross, rate) in revenue.items():
+    for (prop, month, code, rate), gross in revenue.items():
         if rate:
-            out[(prop, month)][code] = commission(gross, rate)
+            by_channel = out[(prop, month)]
+            by_channel[code] = by_channel.get(code, 0) + commission(gross, rate)
     return dict(out)

@@ -1,5 +1,6 @@
 """Per-day sums of reservation nights, folio lines and payments on PostgreSQL (migration
-reports_0003), and their folding.
+reports_0003), the same nights and room-night lines split by every report dimension (migration
+reports_0006, docs/reports.md#dimension-sums), and their folding.
 
 The triggers append one row per (site, kind, day) and posting statement; reading them is exact at
 any moment (they commit with the lines). Folding replaces the appended rows by one row per key, in
@@ -15,8 +16,10 @@ from typing import Any
 from sqlalchemy import and_, func, literal, or_, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from cloud.catalog.models import Property
 from cloud.core.periodic import Periodic
-from cloud.reports.models import ChargeDay, NightSum, PaymentDay
+from cloud.reports.dimensions import Dimension
+from cloud.reports.models import ChargeDay, DimSum, NightSum, PaymentDay, RatePlanUsage
 from cloud.reservations.models import OCCUPYING
 
 FOLD = {
@@ -47,7 +50,26 @@ FOLD = {
         "GROUP BY site, direction, day, zone ORDER BY site, direction, day, zone "
         "ON CONFLICT (site, direction, day, zone) WHERE folded DO UPDATE SET "
         "amount_minor = reports_payment_days.amount_minor + excluded.amount_minor"),
+    "reports_dim_sums": (
+        "WITH gone AS (DELETE FROM reports_dim_sums WHERE NOT folded "
+        "RETURNING property_id, night, dim, value, status, rate_plan_id, zero, nights, amount_minor, "
+        "room_lines, room_net, room_gross) "
+        "INSERT INTO reports_dim_sums (property_id, night, dim, value, status, rate_plan_id, zero, folded, "
+        "nights, amount_minor, room_lines, room_net, room_gross) "
+        "SELECT property_id, night, dim, value, status, rate_plan_id, zero, true, sum(nights), "
+        "sum(amount_minor), sum(room_lines), sum(room_net), sum(room_gross) FROM gone "
+        "GROUP BY property_id, night, dim, value, status, rate_plan_id, zero "
+        "ORDER BY property_id, night, dim, value, status, rate_plan_id, zero "
+        "ON CONFLICT (property_id, night, dim, value, status, rate_plan_id, zero) WHERE folded DO UPDATE SET "
+        "nights = reports_dim_sums.nights + excluded.nights, "
+        "amount_minor = reports_dim_sums.amount_minor + excluded.amount_minor, "
+        "room_lines = reports_dim_sums.room_lines + excluded.room_lines, "
+        "room_net = reports_dim_sums.room_net + excluded.room_net, "
+        "room_gross = reports_dim_sums.room_gross + excluded.room_gross"),
 }
+# keys whose rows came to nothing (a stay moved to another room type, a guest's tier changed) go
+EMPTIED = ("DELETE FROM reports_dim_sums WHERE folded AND nights = 0 AND amount_minor = 0 AND room_lines = 0 "
+           "AND room_net = 0 AND room_gross = 0")
 
 
 def kept(session: Session) -> bool:
@@ -63,6 +85,7 @@ def fold(session: Session) -> int:
     for sql in FOLD.values():
         result: Any = session.execute(text(sql))
         written += int(result.rowcount or 0)
+    session.execute(text(EMPTIED))
     return written
 
 
@@ -109,6 +132,62 @@ def money_moved(session: Session, sites: Sequence[str], *, start: date, end: dat
         .where(PaymentDay.site.in_(list(sites)), PaymentDay.day >= start, PaymentDay.day < end)
         .group_by(PaymentDay.site, PaymentDay.direction, PaymentDay.day))
     return list(session.execute(statement))
+
+
+# the split each dimension reads: rate plan and country read the undivided one (the plan is in the
+# key; the country is the property's)
+SPLIT = {Dimension.ROOM_TYPE: "room_type", Dimension.CHANNEL: "channel", Dimension.SEGMENT: "segment",
+         Dimension.TIER: "tier", Dimension.RATE_PLAN: "none", Dimension.COUNTRY: "none"}
+
+
+def _values(session: Session, ids: Sequence[int], dim: Dimension) -> Any:
+    """(property, plan, stored value) -> the dimension's value, as ``dimensions.expression`` gives it."""
+    if dim is Dimension.RATE_PLAN:
+        return lambda _prop, plan, _value: plan
+    if dim is Dimension.COUNTRY:
+        country = dict(session.execute(
+            select(Property.id, Property.country).where(Property.id.in_(list(ids)))).all())
+        return lambda prop, _plan, _value: country[prop]
+    if dim is Dimension.SEGMENT:  # the plan's own segment, else group or transient as stored
+        segments = {plan: seg for plan, seg in session.execute(
+            select(RatePlanUsage.rate_plan_id, RatePlanUsage.segment)) if seg}
+        return lambda _prop, plan, value: segments.get(plan, value)
+    if dim is Dimension.ROOM_TYPE:
+        return lambda _prop, _plan, value: int(value)
+    return lambda _prop, _plan, value: value
+
+
+def dim_night_groups(session: Session, ids: Sequence[int], *, start: date, end: date,
+                     dim: Dimension) -> list[Any]:
+    """(property, night, value, status, plan, priced 0, nights, amount), as ``queries.night_counts``
+    groups them for ``dim``, from the dimension sums (keys whose nights came to 0 are left out)."""
+    value_of = _values(session, ids, dim)
+    statement = (
+        select(DimSum.property_id, DimSum.night, DimSum.value, DimSum.status, DimSum.rate_plan_id,
+               DimSum.zero, func.sum(DimSum.nights), func.sum(DimSum.amount_minor))
+        .where(DimSum.property_id.in_(list(ids)), DimSum.dim == SPLIT[dim], DimSum.night >= start,
+               DimSum.night < end, DimSum.status.in_(OCCUPYING))
+        .group_by(DimSum.property_id, DimSum.night, DimSum.value, DimSum.status, DimSum.rate_plan_id,
+                  DimSum.zero)
+        .having(func.sum(DimSum.nights) != 0))
+    return [(prop, night, value_of(prop, plan, value), status, plan, zero, nights, amount)
+            for prop, night, value, status, plan, zero, nights, amount in session.execute(statement)]
+
+
+def dim_room_revenue(session: Session, ids: Sequence[int], *, start: date, end: date,
+                     dim: Dimension) -> list[Any]:
+    """(property, night, value, net, gross) of the room-night lines, as ``queries.room_revenue`` gives
+    them for ``dim`` (one row per plan: the caller adds them up), from the dimension sums."""
+    value_of = _values(session, ids, dim)
+    statement = (
+        select(DimSum.property_id, DimSum.night, DimSum.value, DimSum.rate_plan_id,
+               func.sum(DimSum.room_net), func.sum(DimSum.room_gross))
+        .where(DimSum.property_id.in_(list(ids)), DimSum.dim == SPLIT[dim], DimSum.night >= start,
+               DimSum.night < end)
+        .group_by(DimSum.property_id, DimSum.night, DimSum.value, DimSum.rate_plan_id)
+        .having(func.sum(DimSum.room_lines) != 0))
+    return [(prop, night, value_of(prop, plan, value), net, gross)
+            for prop, night, value, plan, net, gross in session.execute(statement)]
 
 
 class DayFolder:

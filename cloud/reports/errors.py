@@ -13,3 +13,7 @@ class InvalidReport(DomainError):
 
 class UnknownProperty(NotFound):
     type_ = "/problems/reports/unknown-property"
+
+
+class UnknownChannel(NotFound):
+    type_ = "/problems/reports/unknown-channel"

@@ -6,7 +6,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cloud.core.db import Base, UtcDateTime
@@ -154,4 +165,79 @@ class PaymentDay(Base):
         Index("ix_reports_payment_days_site_day", "site", "day"),
         Index("uq_reports_payment_days_folded", "site", "direction", "day", "zone", unique=True,
               postgresql_where=text("folded"), sqlite_where=text("folded")),
+    )
+
+
+class DimSum(Base):
+    """Reservation nights and their room-night lines of one property and night, split by one report
+    dimension (``dim``: none, room_type, channel, segment, tier; its ``value``) and by status, rate
+    plan and price-0-or-not, summed by PostgreSQL's triggers in the writing transaction (migration
+    reports_0006); appended and folded as ``NightSum``. ``segment`` holds the segment a plan without
+    one falls back to (group or transient)."""
+
+    __tablename__ = "reports_dim_sums"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    property_id: Mapped[int] = mapped_column(Integer)
+    night: Mapped[date] = mapped_column(Date)
+    dim: Mapped[str] = mapped_column(String(12))
+    value: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    rate_plan_id: Mapped[int] = mapped_column(Integer)
+    zero: Mapped[bool] = mapped_column(Boolean)
+    folded: Mapped[bool] = mapped_column(Boolean)
+    nights: Mapped[int] = mapped_column(BigInteger)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    room_lines: Mapped[int] = mapped_column(BigInteger)
+    room_net: Mapped[int] = mapped_column(BigInteger)
+    room_gross: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        Index("ix_reports_dim_sums_property_dim_night", "property_id", "dim", "night"),
+        Index("uq_reports_dim_sums_folded", "property_id", "night", "dim", "value", "status", "rate_plan_id",
+              "zero", unique=True, postgresql_where=text("folded"), sqlite_where=text("folded")),
+    )
+
+
+class DimMark(Base):
+    """What one reservation's night counts for in ``DimSum`` (its values for every dimension), as last
+    summed: the triggers subtract it when the reservation changes (migration reports_0006)."""
+
+    __tablename__ = "reports_dim_marks"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    reservation_id: Mapped[str] = mapped_column(String(26), index=True)
+    property_id: Mapped[int] = mapped_column(Integer)
+    night: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    rate_plan_id: Mapped[int] = mapped_column(Integer)
+    zero: Mapped[bool] = mapped_column(Boolean)
+    room_type_id: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(32))
+    grouped: Mapped[bool] = mapped_column(Boolean)
+    tier: Mapped[str] = mapped_column(String(16))
+    nights: Mapped[int] = mapped_column(BigInteger)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    room_lines: Mapped[int] = mapped_column(BigInteger)
+    room_net: Mapped[int] = mapped_column(BigInteger)
+    room_gross: Mapped[int] = mapped_column(BigInteger)
+
+
+class CommissionRate(Base):
+    """A channel's commission rate from a date on (basis points of the room revenue it sold); a
+    reservation pays the rate in force on the local date it was booked, the channel's registry
+    rate (``channels.commission_bp``) before its first dated change (docs/reports.md#commissions)."""
+
+    __tablename__ = "reports_commission_rates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    effective_from: Mapped[date] = mapped_column(Date)
+    rate_bp: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (
+        UniqueConstraint("channel_id", "effective_from", name="uq_reports_commission_rates_channel_from"),
+        CheckConstraint("rate_bp BETWEEN 0 AND 10000", name="rate_range"),
     )

@@ -21,12 +21,12 @@ from cloud.core.deps import ClockDep, DbSession
 from cloud.core.templating import templates
 from cloud.i18n.jinja import gettext as _
 from cloud.i18n.labels import N_
-from cloud.reports import charts, export, pickup, service
+from cloud.reports import charts, commission_rates, export, pickup, service
 from cloud.reports import expenses as expense_book
 from cloud.reports import pnl as pnl_report
 from cloud.reports.access import PNL_ROLES, REPORT_ROLES
 from cloud.reports.definitions import DEPARTMENT_ORDER, Grain
-from cloud.reports.errors import InvalidReport
+from cloud.reports.errors import InvalidReport, UnknownChannel
 from cloud.reports.models import CATEGORIES
 from cloud.reports.schemas import SLUG
 
@@ -185,3 +185,55 @@ async def add_recurring_page(request: Request, user: Manager, scope: SiteScopeDe
                          recurring_form=form, recurring_error=reason)
     db.commit()
     return RedirectResponse(f"/reports/pnl?site={site}&year={first.year}#recurring-h", status_code=303)
+
+
+def _percent(text: str) -> int:
+    """``15``, ``15.5`` or ``15,25`` (per cent, two decimals at most) as basis points."""
+    cleaned = text.strip().replace(",", ".")
+    whole, _dot, cents = cleaned.partition(".")
+    if not whole.isdigit() or len(whole) > 3 or (cents and (not cents.isdigit() or len(cents) > 2)):
+        raise ValueError("not a percentage")
+    return int(whole) * 100 + int(cents.ljust(2, "0") if cents else 0)
+
+
+def _commissions_page(request: Request, db: Session, scope: Any, *, site: str | None, status: int = 200,
+                      error: str = "", form: dict[str, str] | None = None) -> HTMLResponse:
+    sites = scope.narrow(site)
+    if not sites:
+        raise InvalidReport("you see no property")
+    return templates.TemplateResponse(request, "reports/commissions.html", {
+        "active": "reports", "site": sites[0], "sites": scope.narrow(),
+        "channels": commission_rates.history(db, site=sites[0]), "error": error, "form": form or {}},
+        status_code=status)
+
+
+@router.get("/commissions", response_class=HTMLResponse)
+def commissions_page(request: Request, user: Manager, scope: SiteScopeDep, db: DbSession,
+                     site: Annotated[str | None, Query(pattern=SLUG)] = None) -> HTMLResponse:
+    """Each channel's commission rate over time, and a form to change it from a date."""
+    return _commissions_page(request, db, scope, site=site)
+
+
+@router.post("/commissions/{site}", response_model=None)
+async def set_commission_page(request: Request, user: Manager, scope: SiteScopeDep, db: DbSession,
+                              clock: ClockDep, site: Annotated[str, Path(pattern=SLUG)]) -> Response:
+    """Record a rate change from the form; a refused one shows the form again with the reason."""
+    scope.check(site)
+    raw = await request.form()
+    form = {k: str(raw.get(k, ""))[:64] for k in ("channel", "rate", "effective_from")}
+    try:
+        rate = _percent(form["rate"])
+        since = date.fromisoformat(form["effective_from"])
+        commission_rates.set_rate(db, site=site, channel=form["channel"], rate_bp=rate, effective_from=since,
+                                  actor=user, now=clock())
+    except (ValueError, InvalidReport, UnknownChannel) as exc:
+        db.rollback()
+        if isinstance(exc, UnknownChannel):
+            reason = _("No such channel at this property.")
+        elif isinstance(exc, InvalidReport):
+            reason = _(exc.detail)
+        else:
+            reason = _("Give the rate in per cent (up to two decimals) and the date it applies from.")
+        return _commissions_page(request, db, scope, site=site, status=422, error=reason, form=form)
+    db.commit()
+    return RedirectResponse(f"/reports/commissions?site={site}", status_code=303)

@@ -51,3 +51,13 @@ class RecurringBody(BaseModel):
     first_month: date
     last_month: date | None = None
     description: str = Field(default="", max_length=400)
+
+
+class CommissionRateBody(BaseModel):
+    """A channel's commission rate from a date on (docs/reports.md#commissions)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    channel: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
+    rate_bp: int = Field(ge=0, le=10000, strict=True, description="basis points of the room revenue")
+    effective_from: date = Field(description="the first booking date the rate applies to")

@@ -103,6 +103,10 @@ def kpis(session: Session, query: Query) -> Report:
         reads = [lambda s: queries.night_counts(s, ids, start=start, end=end, dim=query.dimension),
                  lambda s: queries.folio_lines(s, sites, start=start, end=end, since=since, until=until),
                  lambda s: queries.money_moved(s, sites, since=since, until=until)]
+    elif day_sums.kept(session):  # PostgreSQL: the dimension sums
+        reads = [lambda s: queries.classify(s, day_sums.dim_night_groups(s, ids, start=start, end=end,
+                                                                         dim=query.dimension)),
+                 lambda s: day_sums.dim_room_revenue(s, ids, start=start, end=end, dim=query.dimension)]
     else:
         reads = [lambda s: queries.night_counts(s, ids, start=start, end=end, dim=query.dimension),
                  lambda s: queries.room_revenue(s, ids, start=start, end=end, dim=query.dimension)]

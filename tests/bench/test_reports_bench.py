@@ -3,7 +3,9 @@
 The rows are written in bulk (reservations, their nights and rooms, folios, room-night and extra
 lines, payments) as the desk and billing would have left them; what is timed is the reports.
 Each figure is printed beside a same-run reference: a bare ``count(*)`` and a bare
-``GROUP BY night`` over the same nights table. Not timed pass/fail (the machine is shared).
+``GROUP BY night`` over the same nights table, and the CPU time of a fixed Python loop
+(``reference_seconds``). Not timed pass/fail (the machine is shared). A second test times what the
+reports' triggers cost a write (with all of them, with the day sums' only, with none).
 Run: ``./dev.sh bench -k reports``.
 """
 
@@ -34,9 +36,10 @@ from cloud.reports.pickup import pickup
 from cloud.reports.pnl import pnl
 from cloud.reports.service import Query, kpis
 from cloud.reservations.models import Reservation, ReservationNight, RoomAllocation
+from tests.bench.raw_mqtt import reference_seconds
 from tests.support.pg import fresh_database
 
-pytestmark = [pytest.mark.bench, pytest.mark.timeout(1800)]
+pytestmark = [pytest.mark.bench, pytest.mark.timeout(3600)]  # the load runs every trigger row by row
 START, END = date(2027, 1, 1), date(2028, 1, 1)
 RESERVATIONS = 50_000
 TYPES = (("std", 600, 9000), ("sup", 300, 13000), ("ste", 100, 24000))
@@ -104,10 +107,11 @@ def _load(engine: Engine, rooms: list[tuple[int, int, int]]) -> str:
             _stay(tables, rng, prop_id=prop_id, room=(room_id, type_id, plan_id), price=price, status=status,
                   arrival=arrival, departure=departure, created=created)
             night = departure + timedelta(days=rng.randint(0, 2))
-    with engine.begin() as conn:
+    with engine.begin() as conn:  # one multi-row statement per chunk: the triggers run once per chunk
         for model, rows in tables.items():
-            for chunk in range(0, len(rows), 10_000):
-                conn.execute(insert(model), rows[chunk:chunk + 10_000])
+            size = 30_000 // len(rows[0]) if rows else 1  # under the driver's 65,535 parameters
+            for chunk in range(0, len(rows), size):
+                conn.execute(insert(model).values(rows[chunk:chunk + size]))
     return ", ".join(f"{len(rows):,} {model.__tablename__}" for model, rows in tables.items())
 
 
@@ -161,6 +165,10 @@ def _median(action: Callable[[], object], runs: int = 3) -> float:
     return statistics.median(times)
 
 
+def _split(s: Session, dim: Dimension) -> Callable[[], object]:
+    return lambda: kpis(s, Query(sites=("big",), start=START, end=END, dimension=dim))
+
+
 def test_reports_over_a_year_of_a_thousand_rooms(loaded: sessionmaker[Session]) -> None:
     year = Query(sites=("big",), start=START, end=END, grain=Grain.MONTH)
     with loaded() as s:
@@ -171,19 +179,100 @@ def test_reports_over_a_year_of_a_thousand_rooms(loaded: sessionmaker[Session]) 
             "kpis by month": _median(lambda: kpis(s, year)),
             "kpis by day": _median(lambda: kpis(s, Query(sites=("big",), start=START, end=END,
                                                          grain=Grain.DAY))),
-            "kpis by room type": _median(lambda: kpis(s, Query(sites=("big",), start=START, end=END,
-                                                              dimension=Dimension.ROOM_TYPE))),
-            "kpis by channel": _median(lambda: kpis(s, Query(sites=("big",), start=START, end=END,
-                                                            dimension=Dimension.CHANNEL))),
+            **{f"kpis by {dim.value.replace('_', ' ')}": _median(_split(s, dim))
+               for dim in Dimension if dim is not Dimension.NONE},
             "P&L, 12 months": _median(lambda: pnl(s, sites=("big",), start=START, end=END)),
             "bookings (lead time, stay)": _median(lambda: bookings(s, year)),
             "pickup and pace, 90 nights": _median(lambda: pickup(s, sites=["big"], now=AS_OF, nights=90)),
         }
         sold = sum(r.figures.sold for r in kpis(s, year).rows)
+    loop = reference_seconds()
     print(f"\nreports over 1,000 rooms, {RESERVATIONS:,} reservations, {sold:,} room nights sold "
-          f"(median of 3, seconds; load average {', '.join(f'{x:.1f}' for x in os.getloadavg())})")
+          f"(median of 3, seconds; load average {', '.join(f'{x:.1f}' for x in os.getloadavg())}; "
+          f"reference loop {loop:.3f} s CPU)")
     print(f"  reference: SELECT count(*) FROM reservation_nights          {reference_count:.3f}")
     print(f"  reference: SELECT night, count(*) ... GROUP BY night         {reference_group:.3f}")
     for name, seconds in figures.items():
         print(f"  {name:<28} {seconds:.3f}  ({seconds / reference_group:.1f}x the GROUP BY)")
     assert sold > 100_000
+
+
+WRITES = {
+    "status": "UPDATE reservations SET status = CASE WHEN status = 'booked' THEN 'checked_in' "
+              "ELSE 'booked' END WHERE id = :r",
+    "line": "INSERT INTO billing_charges (id, folio_id, origin_folio_id, payer, kind, description, discount, "
+            "quantity, unit_minor, currency, net_minor, tax_minor, gross_minor, taxes, night, posted_at) "
+            "VALUES (:i, :f, :f, 'guest', 'room_night', '', false, 1, 9000, 'EUR', 8182, 818, 9000, '{}', "
+            "'2027-03-10', now())",
+    # a copy of an existing reservation under a new id, without nights
+    "booking": "INSERT INTO reservations SELECT (jsonb_populate_record(r, jsonb_build_object("
+               "'id', CAST(:i AS text), 'status', 'booked', 'arrival', '2027-04-01', "
+               "'departure', '2027-04-04'))).* FROM reservations r WHERE r.id = :r",
+}
+
+
+def _writes(engine: Engine, tag: str, count: int) -> dict[str, list[float]]:
+    """One write per transaction: a status change, a room-night line, a booking of three nights."""
+    times: dict[str, list[float]] = {"status change": [], "room-night line posted": [],
+                                     "booking, 3 nights": []}
+    with engine.connect() as c:
+        for k in range(count):
+            rid = f"R{k:025d}"
+            folio = c.execute(text("SELECT id FROM billing_folios WHERE reservation_id = :r"),
+                              {"r": rid}).scalar()
+            started = time.perf_counter()
+            c.execute(text(WRITES["status"]), {"r": rid})
+            c.commit()
+            times["status change"].append(time.perf_counter() - started)
+            if folio is not None:
+                started = time.perf_counter()
+                c.execute(text(WRITES["line"]), {"i": f"X{tag}{k:020d}", "f": folio})
+                c.commit()
+                times["room-night line posted"].append(time.perf_counter() - started)
+            started, new = time.perf_counter(), f"N{tag}{k:020d}"
+            c.execute(text(WRITES["booking"]), {"i": new, "r": rid})
+            c.execute(insert(ReservationNight), [
+                {"reservation_id": new, "night": date(2027, 4, 1) + timedelta(days=d), "amount_minor": 9000}
+                for d in range(3)])
+            c.commit()
+            times["booking, 3 nights"].append(time.perf_counter() - started)
+    return times
+
+
+def _toggle(engine: Engine, on: bool, prefix: str = "reports_") -> None:
+    with engine.begin() as c:
+        for table, name in c.execute(text(
+                "SELECT tgrelid::regclass::text, tgname FROM pg_trigger WHERE tgname LIKE :p"),
+                {"p": f"{prefix}%"}):
+            c.execute(text(f"ALTER TABLE {table} {'ENABLE' if on else 'DISABLE'} TRIGGER {name}"))
+
+
+def test_what_the_sums_cost_a_write() -> None:
+    """Each write with every reports trigger, with the day sums' only (reports_0003) and with none."""
+    from tests.cloud.reports import rows
+
+    with fresh_database("posada_reports_writes") as url:
+        engine = make_engine(url)
+        sessions: sessionmaker[Session] = make_sessionmaker(engine)
+        rng = random.Random(18)
+        with sessions.begin() as s:
+            rows.hotels(s, {"north": "EUR"})
+            for n in range(400):
+                rows.book(s, rng, n)
+        print(f"\nwhat the reports' triggers cost a write (ms, p50 / p95 of 400; reference loop "
+              f"{reference_seconds():.3f} s CPU)")
+        for round_ in range(2):
+            _toggle(engine, True)
+            every = _writes(engine, f"a{round_}", 400)
+            _toggle(engine, False, "reports_dims")
+            days = _writes(engine, f"b{round_}", 400)
+            _toggle(engine, False)
+            none = _writes(engine, f"c{round_}", 400)
+            _toggle(engine, True)
+            print(f"  round {round_ + 1}, load average {os.getloadavg()[0]:.1f}")
+            for name in every:
+                cells = [f"{statistics.median(t) * 1000:.2f} / {sorted(t)[int(len(t) * 0.95)] * 1000:.2f}"
+                         for t in (every[name], days[name], none[name])]
+                print(f"    {name:<24} all triggers {cells[0]:>13}   day sums only {cells[1]:>13}   "
+                      f"none {cells[2]:>13}")
+        engine.dispose()

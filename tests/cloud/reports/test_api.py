@@ -17,10 +17,12 @@ from cloud.cards.issuer import KeyringIssuer
 from cloud.core.db import make_sessionmaker
 from cloud.keys.storage import KeyDirectory
 from cloud.setup.demo import seed_demo
+from tests.cloud.reports.shared import Shared, _shared
 from tests.cloud.reservations.apps import client_for
 from tests.support.db import migrated_engine
 
 NOW = datetime(2027, 3, 1, 15, 30, tzinfo=UTC)  # 16:30 in Madrid
+__all__ = ["_shared"]  # the module's app for the tests that write nothing (tests/cloud/reports/shared.py)
 
 
 class Clock:
@@ -100,16 +102,16 @@ def test_pickup_counts_what_was_booked_in_the_window(desk: tuple[TestClient, Clo
 
 
 @pytest.mark.parametrize("role", [Role.HOUSEKEEPING, Role.MAINTENANCE])
-def test_housekeeping_and_maintenance_see_no_money(sessions: sessionmaker[Session], role: Role) -> None:
-    with client_for(sessions, clock=Clock(), role=role) as client:
-        for path in ("/api/v1/reports/kpis", "/api/v1/reports/kpis.csv", "/api/v1/reports/bookings"):
-            r = client.get(path, params={"start": "2027-03-01", "end": "2027-04-01"})
-            assert r.status_code == 403, path
-        assert client.get("/api/v1/reports/pickup").status_code == 403
+def test_housekeeping_and_maintenance_see_no_money(shared: Shared, role: Role) -> None:
+    client = shared.clients[role]
+    for path in ("/api/v1/reports/kpis", "/api/v1/reports/kpis.csv", "/api/v1/reports/bookings"):
+        r = client.get(path, params={"start": "2027-03-01", "end": "2027-04-01"})
+        assert r.status_code == 403, path
+    assert client.get("/api/v1/reports/pickup").status_code == 403
 
 
-def test_staff_see_only_their_properties(desk: tuple[TestClient, Clock]) -> None:
-    client, _ = desk
+def test_staff_see_only_their_properties(shared: Shared) -> None:
+    client = shared.clients[Role.MANAGER]
     params = {"start": "2027-03-01", "end": "2027-04-01", "site": "other"}
     r = client.get("/api/v1/reports/kpis", params=params)
     assert r.status_code == 403
@@ -124,9 +126,8 @@ def test_staff_see_only_their_properties(desk: tuple[TestClient, Clock]) -> None
     {"start": "not-a-date", "end": "2027-04-01"},
     {"start": "2027-03-01", "end": "2027-04-01", "site": "Bad Slug!"},
 ])
-def test_bad_requests_are_refused_with_a_problem(desk: tuple[TestClient, Clock],
-                                                 params: dict[str, str]) -> None:
-    client, _ = desk
+def test_bad_requests_are_refused_with_a_problem(shared: Shared, params: dict[str, str]) -> None:
+    client = shared.clients[Role.MANAGER]
     r = client.get("/api/v1/reports/kpis", params=params)
     assert r.status_code == 422, r.text
     assert r.headers["content-type"].startswith("application/problem+json")

@@ -6,14 +6,13 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.auth.roles import Role
 from cloud.reports.charts import Series, bar_chart, line_chart
+from tests.cloud.reports.shared import Shared, _shared
 from tests.cloud.reports.test_api import Clock, _book, _desk, _sessions
-from tests.cloud.reservations.apps import client_for
 
-__all__ = ["_desk", "_sessions"]  # the fixtures, shared with test_api
+__all__ = ["_desk", "_sessions", "_shared"]  # the fixtures, shared with test_api
 
 
 def test_a_chart_escapes_its_labels_and_draws_each_value() -> None:
@@ -46,6 +45,5 @@ def test_the_page_shows_charts_tables_and_definitions(desk: tuple[TestClient, Cl
 
 
 @pytest.mark.parametrize("role", [Role.HOUSEKEEPING, Role.MAINTENANCE])
-def test_no_report_page_for_housekeeping_or_maintenance(sessions: sessionmaker[Session], role: Role) -> None:
-    with client_for(sessions, clock=Clock(), role=role) as client:
-        assert client.get("/reports").status_code == 403
+def test_no_report_page_for_housekeeping_or_maintenance(shared: Shared, role: Role) -> None:
+    assert shared.clients[role].get("/reports").status_code == 403

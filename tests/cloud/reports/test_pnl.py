@@ -9,14 +9,13 @@ from datetime import date
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
-from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.auth.roles import Role
 from cloud.reports.pnl import months_between
+from tests.cloud.reports.shared import Shared, _shared
 from tests.cloud.reports.test_api import Clock, _book, _desk, _sessions
-from tests.cloud.reservations.apps import client_for
 
-__all__ = ["_desk", "_sessions"]  # the fixtures, shared with test_api
+__all__ = ["_desk", "_sessions", "_shared"]  # the fixtures, shared with test_api
 
 
 def _expense(client: TestClient, **changes: object) -> int:
@@ -64,9 +63,8 @@ def test_the_monthly_pnl_is_revenue_less_expenses(desk: tuple[TestClient, Clock]
     {"incurred_on": "0001-01-01"},
     {"surprise": True},
 ])
-def test_bad_expenses_are_refused_and_nothing_is_stored(desk: tuple[TestClient, Clock],
-                                                        changes: dict[str, object]) -> None:
-    client, _ = desk
+def test_bad_expenses_are_refused_and_nothing_is_stored(shared: Shared, changes: dict[str, object]) -> None:
+    client = shared.clients[Role.MANAGER]
     assert _expense(client, **changes) == 422
     r = client.get("/api/v1/reports/hotel/expenses", params={"start": "2027-01-01", "end": "2028-01-01"})
     assert r.json() == []
@@ -80,15 +78,15 @@ def test_the_same_supplier_invoice_twice_is_refused(desk: tuple[TestClient, Cloc
 
 
 @pytest.mark.parametrize("role", [Role.FRONT_DESK, Role.HOUSEKEEPING, Role.MAINTENANCE])
-def test_only_management_sees_expenses_and_the_pnl(sessions: sessionmaker[Session], role: Role) -> None:
-    with client_for(sessions, clock=Clock(), role=role) as client:
-        params = {"start": "2027-01-01", "end": "2027-02-01"}
-        assert client.get("/api/v1/reports/pnl", params=params).status_code == 403
-        assert _expense(client) == 403
+def test_only_management_sees_expenses_and_the_pnl(shared: Shared, role: Role) -> None:
+    client = shared.clients[role]
+    params = {"start": "2027-01-01", "end": "2027-02-01"}
+    assert client.get("/api/v1/reports/pnl", params=params).status_code == 403
+    assert _expense(client) == 403
 
 
-def test_a_manager_cannot_book_expenses_elsewhere(desk: tuple[TestClient, Clock]) -> None:
-    client, _ = desk
+def test_a_manager_cannot_book_expenses_elsewhere(shared: Shared) -> None:
+    client = shared.clients[Role.MANAGER]
     body = {"category": "utilities", "incurred_on": "2027-03-10", "amount_minor": 5, "currency": "EUR"}
     assert client.post("/api/v1/reports/other/expenses", json=body).status_code == 403
 
