@@ -6,14 +6,6 @@ that began after its commit, and one fsync serves every writer that committed me
 event that ``append_event`` returned survives a power cut, and the floor's threads share fsyncs
 instead of queueing for one each. The fsync runs outside the store's lock, so other threads go on
 writing while it lasts. One connection shared by the gateway's threads, serialised by a lock.
-
-The outbox relay reads the rows it publishes through a second, read-only connection, without
-that lock: in WAL a reader neither waits for the writer nor holds it up. A read of thousands of
-rows hands the interpreter lock over at every row, so under the store's lock it kept a tap's
-decision waiting for tens of milliseconds while a backlog drained. The relay's writes (send
-times) and the confirmations' deletions take the lock in short transactions, and before each
-one let a thread that is waiting for the lock (a tap's decision or record) go first: a tap waits
-for one such chunk at most, instead of queueing behind a drain that takes the lock again at once.
 """
 
 from __future__ import annotations
@@ -35,9 +27,7 @@ from edge.group_commit import GroupCommit
 from edge.outbox import OutboxEntry
 from mqtt.envelope import new_id, rfc3339
 
-CONFIRM_CHUNK = 50  # ids deleted per transaction when the cloud confirms a batch
-MARK_CHUNK = 100  # send times written per transaction when the relay publishes
-YIELD_AT_MOST_S = 0.05  # how long a relay chunk lets threads waiting for the lock go first, at most
+CONFIRM_CHUNK = 100  # ids deleted per transaction when the cloud confirms a batch
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS rooms (
@@ -79,8 +69,6 @@ class Store:
         conn = sqlite3.connect(str(path), check_same_thread=False)
         self._db = sqlite_utils.Database(conn)
         self._lock = threading.RLock()
-        self._waiting = 0  # threads blocked on the lock in _held (guarded by _waiters)
-        self._waiters = threading.Condition(threading.Lock())
         self._relaxed = 0  # depth of relaxed() blocks of the thread holding the lock
         self._wal = f"{path}-wal"
         self.group = GroupCommit(self._fsync_wal)
@@ -88,10 +76,6 @@ class Store:
         self._db.execute("PRAGMA synchronous=NORMAL")  # commits write the WAL; group commit syncs it
         self._db.executescript(SCHEMA)
         self.group.sync_all()
-        # The relay's reader (``after``, ``stale``): committed rows only, never the store's lock.
-        self._reader = sqlite3.connect(str(path), check_same_thread=False)
-        self._reader.execute("PRAGMA query_only=ON")
-        self._reader_lock = threading.Lock()
 
     @property
     def database(self) -> sqlite_utils.Database:
@@ -99,51 +83,20 @@ class Store:
         return self._db
 
     def close(self) -> None:
-        with self._reader_lock:
-            self._reader.close()
         with self._lock:
             self._db.close()
 
     @contextmanager
-    def _held(self) -> Iterator[None]:
-        """The store's lock, counting this thread among the waiters while it is taken."""
-        if not self._lock.acquire(blocking=False):
-            with self._waiters:
-                self._waiting += 1
-            try:
-                self._lock.acquire()
-            finally:
-                with self._waiters:
-                    self._waiting -= 1
-                    if self._waiting == 0:
-                        self._waiters.notify_all()
-        try:
-            yield
-        finally:
-            self._lock.release()
-
-    @property
-    def waiting(self) -> int:
-        """Threads blocked on the store's lock right now."""
-        with self._waiters:
-            return self._waiting
-
-    def _after_waiters(self) -> None:
-        """Before a chunk of the relay's writes: let the threads waiting for the lock go first."""
-        with self._waiters:
-            self._waiters.wait_for(lambda: self._waiting == 0, timeout=YIELD_AT_MOST_S)
-
-    @contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the store's lock without a transaction (a consistent read of shared state)."""
-        with self._held():
+        with self._lock:
             yield
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """Group writes atomically (nested use joins the outer transaction); the outermost one
         returns only once its commit is durable (unless inside ``relaxed``)."""
-        with self._held():
+        with self._lock:
             outermost = not self._db.conn.in_transaction
             with self._db.atomic():
                 yield
@@ -195,20 +148,16 @@ class Store:
         )
 
     def mark_sent(self, seqs: Iterable[int], *, at: float) -> None:
-        ordered = sorted(seqs)
-        for start in range(0, len(ordered), MARK_CHUNK):  # the lock is free between chunks: taps go first
-            runs = _runs(ordered[start:start + MARK_CHUNK])
-            self._after_waiters()
-            with self.relaxed(), self.transaction():
-                self._db.conn.executemany("UPDATE outbox SET last_sent = ? WHERE seq BETWEEN ? AND ?",
-                                          [(at, first, last) for first, last in runs])
+        with self.relaxed(), self.transaction():
+            self._db.conn.executemany("UPDATE outbox SET last_sent = ? WHERE seq BETWEEN ? AND ?",
+                                      [(at, first, last) for first, last in _runs(seqs)])
 
     @contextmanager
     def relaxed(self) -> Iterator[None]:
         """Writes that may be lost on a power cut without harm (a lost deletion means a resend,
         which the cloud ignores by id): they do not wait for a sync; the next durable commit's
         sync covers them (the WAL is written in order)."""
-        with self._held():
+        with self._lock:
             self._relaxed += 1
             try:
                 yield
@@ -227,7 +176,6 @@ class Store:
         for start in range(0, len(id_list), CONFIRM_CHUNK):  # the lock is free between chunks: taps go first
             chunk = id_list[start:start + CONFIRM_CHUNK]
             marks = ",".join("?" * len(chunk))
-            self._after_waiters()
             with self.relaxed(), self.transaction():
                 removed += self._db.execute(f"DELETE FROM outbox WHERE id IN ({marks})", chunk).rowcount
         return removed
@@ -244,10 +192,9 @@ class Store:
         return int(row[0]) if row else 0
 
     def _entries(self, where: str, params: list[Any], *, with_data: bool) -> list[OutboxEntry]:
-        """Committed rows, through the reader connection (not the store's lock)."""
         sql = f"SELECT seq, id, type, room, payload, created FROM outbox {where}"
-        with self._reader_lock:
-            rows = self._reader.execute(sql, params).fetchall()
+        with self._lock:
+            rows = self._db.execute(sql, params).fetchall()
         return [
             OutboxEntry(seq=r[0], id=r[1], type=r[2], room=r[3], data=json.loads(r[4]) if with_data else {},
                         created=datetime.fromisoformat(r[5]), data_json=r[4], created_text=r[5])

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from pathlib import Path
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import edge.store
 from edge.event_payload import events_payload
-from edge.store import CONFIRM_CHUNK, MARK_CHUNK, Store
+from edge.store import Store
 from mqtt.envelope import utcnow
 
 
@@ -188,62 +185,3 @@ def test_the_relays_lean_read_publishes_the_same_bytes_as_the_full_one(tmp_path:
         assert events_payload(entries, source="gw") == events_payload([full[0]], source="gw")
     batch_lean, batch_full = (json.loads(events_payload(x, source="gw"))["data"] for x in (lean, full))
     assert batch_lean == batch_full
-
-
-def test_the_relays_reads_do_not_wait_for_the_stores_lock_and_see_committed_rows_only(tmp_path: Path) -> None:
-    store = _store(tmp_path)
-    _add(store, 3)
-    read: list[list[int]] = []
-    with store.transaction():  # another thread's transaction holds the lock, uncommitted
-        store.append_event(type="tamper", data={"n": 3}, room="101", created=utcnow())
-        reader = threading.Thread(target=lambda: read.append([e.seq for e in store.after(0, limit=10)]))
-        reader.start()
-        reader.join(5)
-        assert not reader.is_alive()  # it did not wait for the lock
-    assert read == [[1, 2, 3]]  # the uncommitted fourth is not published
-    assert [e.seq for e in store.after(0, limit=10)] == [1, 2, 3, 4]
-
-
-def test_send_times_and_confirmations_in_many_chunks_cover_every_event(tmp_path: Path) -> None:
-    store = _store(tmp_path)
-    total = MARK_CHUNK * 2 + CONFIRM_CHUNK + 7
-    _add(store, total)
-    store.mark_sent([*range(1, 51), *range(60, total + 1)], at=time.time() - 100)
-    stale = store.stale(sent_before=time.time(), up_to_seq=total, limit=total)
-    assert [e.seq for e in stale] == [*range(1, 51), *range(60, total + 1)]
-    ids = [e.id for e in stale]
-    assert store.confirm(ids=ids) == len(ids)
-    assert [e.seq for e in store.after(0, limit=total)] == list(range(51, 60))
-
-
-def test_a_thread_waiting_for_the_lock_goes_before_the_relays_next_chunk(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(edge.store, "YIELD_AT_MOST_S", 30.0)  # no timing: it stands aside as long as needed
-    store = _store(tmp_path)
-    _add(store, MARK_CHUNK * 3)
-    order: list[str] = []
-
-    def tap() -> None:
-        with store.locked():
-            order.append("tap")
-
-    tapping = threading.Thread(target=tap)
-
-    def mark() -> None:
-        store.mark_sent(range(1, MARK_CHUNK * 3 + 1), at=time.time())
-        order.append("relay")
-
-    relay = threading.Thread(target=mark)
-    with store.locked():
-        tapping.start()
-        deadline = time.monotonic() + 5
-        while store.waiting == 0 and time.monotonic() < deadline:
-            time.sleep(0.001)
-        relay.start()
-        time.sleep(0.01)
-        assert store.waiting == 1  # the relay stands aside instead of queueing for the lock
-    tapping.join(5)
-    relay.join(5)
-    assert order == ["tap", "relay"]
-    last = store.stale(sent_before=time.time() + 1, up_to_seq=MARK_CHUNK * 3, limit=1000)[-1]
-    assert last.seq == MARK_CHUNK * 3
