@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from cloud.auth.accounts import create_staff, ensure_property, principal_of
 from cloud.auth.context import AuthContext
 from cloud.auth.roles import Role
-from cloud.auth.settings import AuthSettings
 from cloud.auth.sessions import issue_api_token
+from cloud.auth.settings import AuthSettings
 from mqtt.envelope import utcnow
 
 # Real argon2id at the lowest cost: the default (64 MiB, 3 passes, 4 lanes) costs about 0.2 s of CPU

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import atexit
-import functools
-import shutil
-import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,9 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from cloud.cards.issuer import KeyringIssuer
 from cloud.core.db import make_sessionmaker
 from cloud.keys.storage import KeyDirectory
-from cloud.setup.demo import seed_demo
 from tests.cloud.reservations.apps import client_for
-from tests.support.db import migrated_engine
+from tests.support.db import migrated_engine, seed_demo_into
 
 BOOKED_AT = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)  # 10:00 in Madrid
 
@@ -35,27 +30,11 @@ class Clock:
         return self.now
 
 
-@functools.cache
-def _seeded_sqlite() -> Path:
-    """A SQLite file with the schema and the demo property, seeded once per test process."""
-    folder = Path(tempfile.mkdtemp(prefix="posada-demo-"))
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    path = folder / "demo.db"
-    engine = migrated_engine(f"sqlite:///{path}")
-    with make_sessionmaker(engine).begin() as session:
-        seed_demo(session)
-    engine.dispose()
-    return path
-
-
 @pytest.fixture(name="stay_sessions")
 def _stay_sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
-    if db_url.startswith("sqlite:///"):  # a copy of the seeded file: seeding took 0.3 s per test
-        shutil.copyfile(_seeded_sqlite(), db_url.removeprefix("sqlite:///"))
     engine = migrated_engine(db_url)
     maker: sessionmaker[Session] = make_sessionmaker(engine)
-    with maker.begin() as session:
-        seed_demo(session)
+    seed_demo_into(engine)
     yield maker
     engine.dispose()
 
