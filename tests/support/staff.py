@@ -10,7 +10,13 @@ from cloud.auth.accounts import create_staff, ensure_property, principal_of
 from cloud.auth.context import AuthContext
 from cloud.auth.roles import Role
 from cloud.auth.sessions import issue_api_token
+from cloud.auth.settings import AuthSettings
 from mqtt.envelope import utcnow
+
+# Real argon2id at the lowest cost: the default (64 MiB, 3 passes, 4 lanes) costs about 0.2 s of CPU
+# per hash, and each test app hashes three passwords (the decoy, its staff member, a sign-in).
+# The product's defaults are untouched; only test apps built with these settings use them.
+FAST_AUTH = AuthSettings(argon2_memory_kib=1024, argon2_time_cost=1, argon2_parallelism=1)
 
 
 def sign_in_staff(client: TestClient, *, site: str = "hotel", role: Role = Role.MANAGER,

@@ -16,9 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from cloud.cards.issuer import KeyringIssuer
 from cloud.core.db import make_sessionmaker
 from cloud.keys.storage import KeyDirectory
-from cloud.setup.demo import seed_demo
 from tests.cloud.reservations.apps import client_for
-from tests.support.db import migrated_engine
+from tests.support.db import migrated_engine, seed_demo_into
 
 BOOKED_AT = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)  # 10:00 in Madrid
 
@@ -35,8 +34,7 @@ class Clock:
 def _stay_sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
     engine = migrated_engine(db_url)
     maker: sessionmaker[Session] = make_sessionmaker(engine)
-    with maker.begin() as session:
-        seed_demo(session)
+    seed_demo_into(engine)
     yield maker
     engine.dispose()
 

@@ -18,8 +18,7 @@ from cloud.catalog import service as catalog
 from cloud.channels import registry
 from cloud.channels.models import Channel
 from cloud.core.db import make_engine, make_sessionmaker
-from cloud.setup.demo import seed_demo
-from tests.support.db import migrated_engine
+from tests.support.db import migrated_engine, seed_demo_into
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)  # 10:00 in Madrid, a Monday
 HOTEL_CODE = "POSADA-1"
@@ -41,8 +40,7 @@ def sqlite_engine(sqlite_url: str) -> Iterator[Engine]:
 
 def seeded(engine: Engine) -> sessionmaker[Session]:
     maker: sessionmaker[Session] = make_sessionmaker(engine)
-    with maker.begin() as session:
-        seed_demo(session)
+    seed_demo_into(engine)
     return maker
 
 

@@ -18,9 +18,8 @@ from cloud.core.db import make_sessionmaker
 from cloud.notify.settings import NotifySettings
 from cloud.services import PosadaApp
 from cloud.settings import Settings
-from cloud.setup.demo import seed_demo
 from tests.cloud.reservations.conftest import NOW
-from tests.support.db import migrated_engine
+from tests.support.db import migrated_engine, seed_demo_into
 from tests.support.smtp import SmtpServer, smtp_server
 
 WEBHOOK_SECRET = "whsec_test_guestweb"
@@ -46,8 +45,7 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
 @pytest.fixture
 def sessions(engine: Engine) -> sessionmaker[Session]:
     maker: sessionmaker[Session] = make_sessionmaker(engine)
-    with maker.begin() as session:
-        seed_demo(session)
+    seed_demo_into(engine)
     return maker
 
 

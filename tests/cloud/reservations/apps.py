@@ -17,6 +17,7 @@ from cloud.auth.sessions import issue_api_token
 from cloud.reservations.stays.credentials import CredentialIssuer
 from cloud.settings import Settings
 from mqtt.envelope import utcnow
+from tests.support.staff import FAST_AUTH
 
 
 @contextmanager
@@ -30,7 +31,8 @@ def client_for(
 ) -> Iterator[TestClient]:
     """A client of the real app whose requests carry a bearer token of ``role`` at ``site``."""
     url = sessions.kw["bind"].url.render_as_string(hide_password=False)
-    app = create_app(Settings(database_url=url, mqtt_enabled=False), clock=clock, issuer=issuer)
+    settings = Settings(database_url=url, mqtt_enabled=False, auth=FAST_AUTH)
+    app = create_app(settings, clock=clock, issuer=issuer)
     ctx: AuthContext = app.services.auth
     with ctx.sessionmaker.begin() as s:
         user = create_staff(

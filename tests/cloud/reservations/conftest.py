@@ -16,8 +16,7 @@ from cloud.core.db import make_sessionmaker
 from cloud.keys.keyring import Keyring
 from cloud.keys.storage import KeyDirectory
 from cloud.reservations.stays.credentials import KeyRequest
-from cloud.setup.demo import seed_demo
-from tests.support.db import migrated_engine
+from tests.support.db import migrated_engine, seed_demo_into
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)  # 10:00 in Madrid, a Monday
 
@@ -45,8 +44,7 @@ def engine(db_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def sessions(engine: Engine) -> sessionmaker[Session]:
     maker: sessionmaker[Session] = make_sessionmaker(engine)
-    with maker.begin() as session:
-        seed_demo(session)
+    seed_demo_into(engine)
     return maker
 
 
