@@ -112,7 +112,7 @@ def test_doors_keep_deciding_with_the_broker_stopped_and_the_decisions_arrive_wh
         own_mosquitto.start()
         wait_until(lambda: outbox_size(gw) == 0, timeout=60, what="every decision confirmed by the cloud")
         stored = sorted((e for e in stored_events(db_url, site="hotel", floor="f1")
-                         if e.type.startswith("access.")), key=lambda e: e.ts)
+                         if e.type.startswith("access.")), key=lambda e: (e.ts, e.seq))  # seq: same-ms ties
         assert [(e.type, e.room) for e in stored] == [
             ("access.granted", "101"), ("access.denied", "102"), ("access.denied", "101"),
             ("access.denied", "101")]
