@@ -46,7 +46,8 @@ def provision_broker(*, out: str, floors: list[str], port: int, bind: str, targe
                      hostnames: list[str] | None = None, control_port: int = 1884) -> int:
     """Write the broker's files; ``target`` says where Mosquitto reads them: this machine's paths
     (``host``) or the eclipse-mosquitto container's (``compose``: the directory is mounted at
-    /mosquitto/config, persistence goes to the data volume at /mosquitto/data). With ``tls`` (and
+    /mosquitto/config, persistence and the dynamic-security plugin's file go to the data volume at
+    /mosquitto/data, where the broker's command copies the provisioned file). With ``tls`` (and
     its ``ca_dir``), the mutual-TLS listener and its certificates too."""
     parsed = parse_floors(floors)
     directory = Path(out)
