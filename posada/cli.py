@@ -143,7 +143,8 @@ def _add_provision(sub: Any) -> None:
     broker.add_argument("--target", choices=["host", "compose"], default="host",
                         help="where Mosquitto reads the files: this machine's absolute paths (host), or "
                              "the eclipse-mosquitto container of docker-compose.yml, with DIR mounted at "
-                             "/mosquitto/config and persistence on its data volume (compose) [host]")
+                             "/mosquitto/config and persistence and the revoked list on its data volume "
+                             "(compose) [host]")
     from provisioning.tls_cli import add_arguments as tls_arguments
 
     tls_arguments(prov_sub, broker)

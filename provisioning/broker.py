@@ -59,14 +59,19 @@ def passwd_text(accounts: Iterable[Account]) -> str:
 
 @dataclass(frozen=True)
 class BrokerPaths:
-    """Where the broker itself finds its files: the config directory and its persistence directory."""
+    """Where the broker itself finds its files: the config directory and its persistence directory;
+    ``plugin_dir``, where the dynamic-security plugin reads and saves its file (by default the config
+    directory, where provisioning writes it)."""
 
     config_dir: PurePath
     data_dir: PurePath
+    plugin_dir: PurePath | None = None
 
 
-# The eclipse-mosquitto image: config mounted at /mosquitto/config, the data volume at /mosquitto/data.
-CONTAINER_PATHS = BrokerPaths(PurePosixPath("/mosquitto/config"), PurePosixPath("/mosquitto/data"))
+# The eclipse-mosquitto image: config mounted at /mosquitto/config (read-only), the data volume at
+# /mosquitto/data; the plugin's file lives on the volume, copied there from the config on first start.
+CONTAINER_PATHS = BrokerPaths(PurePosixPath("/mosquitto/config"), PurePosixPath("/mosquitto/data"),
+                              plugin_dir=PurePosixPath("/mosquitto/data"))
 
 
 def host_paths(directory: Path, data_dir: Path | None = None) -> BrokerPaths:
@@ -118,7 +123,8 @@ def mosquitto_conf(*, port: int, bind: str, paths: BrokerPaths, persistence: boo
     lines += [f"listener {port} {bind}", f"password_file {paths.config_dir / 'passwd'}"] if plaintext else []
     if revocation is not None:
         lines += [] if plaintext else [f"listener {revocation.control_port} 127.0.0.1"]
-        lines += plugin_lines(revocation.plugin, paths.config_dir)  # first: it answers for the users it knows
+        # first: it answers for the users it knows
+        lines += plugin_lines(revocation.plugin, paths.plugin_dir or paths.config_dir)
     lines += [
         "allow_anonymous false",
         f"acl_file {paths.config_dir / 'acl'}",

@@ -19,7 +19,7 @@ from provisioning.broker import (
     gateway_user,
     write_broker_files,
 )
-from provisioning.dynsec import ADMIN_FILE, CONFIG_FILE, find_plugin, load_control
+from provisioning.dynsec import ADMIN_FILE, CONFIG_FILE, IMAGE_PLUGIN, find_plugin, load_control
 
 Target = Literal["host", "compose"]
 
@@ -46,7 +46,8 @@ def provision_broker(*, out: str, floors: list[str], port: int, bind: str, targe
                      hostnames: list[str] | None = None, control_port: int = 1884) -> int:
     """Write the broker's files; ``target`` says where Mosquitto reads them: this machine's paths
     (``host``) or the eclipse-mosquitto container's (``compose``: the directory is mounted at
-    /mosquitto/config, persistence goes to the data volume at /mosquitto/data). With ``tls`` (and
+    /mosquitto/config, persistence and the dynamic-security plugin's file go to the data volume at
+    /mosquitto/data, where the broker's command copies the provisioned file). With ``tls`` (and
     its ``ca_dir``), the mutual-TLS listener and its certificates too."""
     parsed = parse_floors(floors)
     directory = Path(out)
@@ -59,7 +60,7 @@ def provision_broker(*, out: str, floors: list[str], port: int, bind: str, targe
     accounts = [Account(CLOUD_USER, secrets.token_urlsafe(24))]
     accounts += [Account(gateway_user(s, f), secrets.token_urlsafe(24)) for s, f in parsed]
     health = Account(HEALTH_USER, secrets.token_urlsafe(24))
-    revocation = _revocation(directory, target=target, control_port=control_port)
+    revocation = _revocation(directory, target=target, control_port=control_port, passwords=passwords)
     conf = write_broker_files(directory, floors=parsed, accounts=[*accounts, health] if passwords else [],
                               port=port, bind=bind, paths=CONTAINER_PATHS if target == "compose" else None,
                               health=passwords, tls=tls, revocation=revocation)
@@ -71,6 +72,10 @@ def provision_broker(*, out: str, floors: list[str], port: int, bind: str, targe
                                                      "password": revocation.admin_password}) + "\n")
         print(f"dynamic-security plugin: posada provision revoke --broker {directory} cuts a revoked client "
               f"off at once (its admin's password: {directory / ADMIN_FILE})")
+        if target == "compose":
+            print(f"the stack's broker copies {CONFIG_FILE} to its data volume on first start and keeps "
+                  f"its list of revoked clients there; revoke reaches it at {host}:{control_port} "
+                  "(its published port)")
     if tls is not None:
         plain = f"on port {port}" if tls.plaintext else "off"
         print(f"mutual TLS on port {tls.port}: clients present a certificate of this CA "
@@ -80,13 +85,17 @@ def provision_broker(*, out: str, floors: list[str], port: int, bind: str, targe
     return 0
 
 
-def _revocation(directory: Path, *, target: Target, control_port: int) -> Revocation | None:
+def _revocation(directory: Path, *, target: Target, control_port: int,
+                passwords: bool) -> Revocation | None:
     """The plugin where the broker runs; the admin's password kept when provisioned again."""
-    if target == "compose":  # the stack mounts the config read-only: the plugin could not save its list
-        print("note: the compose stack's broker does not load the dynamic-security plugin (its config "
-              "mount is read-only): a revoked client's open connection lasts until it disconnects")
-        return None
-    plugin = find_plugin()
+    if target == "compose":
+        if not passwords:  # its control listener would be the container's loopback, out of the host's reach
+            print("note: the compose stack's broker loads the dynamic-security plugin only with its password "
+                  "listener: a revoked client's open connection lasts until it disconnects")
+            return None
+        plugin: str | None = IMAGE_PLUGIN  # the image's; its file on the data volume (CONTAINER_PATHS)
+    else:
+        plugin = find_plugin()
     if plugin is None:
         print("warning: Mosquitto's dynamic-security plugin is not installed here: a revoked client's "
               "open connection will last until it disconnects (install mosquitto 2 and provision again)")

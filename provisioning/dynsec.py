@@ -32,6 +32,7 @@ PLUGIN_PATHS = ("/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so",
                 "/usr/lib/aarch64-linux-gnu/mosquitto_dynamic_security.so",
                 "/usr/lib/arm-linux-gnueabihf/mosquitto_dynamic_security.so",
                 "/usr/lib/mosquitto_dynamic_security.so", "/usr/local/lib/mosquitto_dynamic_security.so")
+IMAGE_PLUGIN = "/usr/lib/mosquitto_dynamic_security.so"  # inside the eclipse-mosquitto:2 image
 
 
 class BrokerControlError(Exception):
@@ -52,8 +53,9 @@ def find_plugin() -> str | None:
     return next((path for path in PLUGIN_PATHS if Path(path).is_file()), None)
 
 
-def plugin_lines(plugin: str, config_dir: PurePath) -> list[str]:
-    return [f"plugin {plugin}", f"plugin_opt_config_file {config_dir / CONFIG_FILE}"]
+def plugin_lines(plugin: str, state_dir: PurePath) -> list[str]:
+    """Load ``plugin``; it reads and saves its file in ``state_dir``, which the broker must write."""
+    return [f"plugin {plugin}", f"plugin_opt_config_file {state_dir / CONFIG_FILE}"]
 
 
 def initial_config(admin_password: str) -> dict[str, Any]:

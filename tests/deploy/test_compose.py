@@ -3,6 +3,7 @@ Dockerfile and the configs ``posada provision`` generates, and check that they f
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tomllib
@@ -15,6 +16,7 @@ import yaml
 from cloud.core.config import area_fields
 from cloud.settings import Settings
 from edge.config import GatewayConfig, load_config
+from provisioning.dynsec import ADMIN_FILE, ADMIN_USER, IMAGE_PLUGIN, load_control
 from tests.support.cli import run_posada
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -133,9 +135,30 @@ def broker_conf(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return conf
 
 
+def broker_script() -> str:
+    """The broker service's command: ``sh -c SCRIPT``, which seeds the plugin's file and execs mosquitto."""
+    command = services()["mosquitto"]["command"]
+    assert isinstance(command, list) and command[:2] == ["sh", "-c"] and len(command) == 3, command
+    return str(command[2])
+
+
+def broker_config_path() -> str:
+    found = re.search(r"\bexec mosquitto -c (\S+)$", broker_script())
+    assert found, "the broker's command does not end by exec'ing mosquitto -c CONFIG"
+    return found.group(1)
+
+
+def mount_mode(spec: dict[str, Any], target: PurePosixPath) -> str:
+    for item in spec.get("volumes") or []:
+        if isinstance(item, dict) and PurePosixPath(item["target"]) == target:
+            return "ro" if item.get("read_only") else "rw"
+        if isinstance(item, str) and PurePosixPath(item.split(":")[1]) == target:
+            return item.split(":")[2] if item.count(":") >= 2 else "rw"
+    raise AssertionError(f"no mount at {target}")
+
+
 def test_the_broker_reads_its_config_files_inside_its_mounts(broker_conf: dict[str, str]) -> None:
-    spec = services()["mosquitto"]
-    config = spec["command"][spec["command"].index("-c") + 1]
+    config = broker_config_path()
     source, target = assert_readable("mosquitto", config)
     header_out = re.search(r"posada provision broker .*--out (\S+)", header())
     assert header_out and f"./{header_out.group(1)}" == source.rstrip("/"), \
@@ -145,6 +168,55 @@ def test_the_broker_reads_its_config_files_inside_its_mounts(broker_conf: dict[s
         source, target = assert_readable("mosquitto", path)
         generated = Path(broker_conf["__dir__"]) / PurePosixPath(path).relative_to(target)
         assert generated.is_file(), f"{key} {path} is not a file that provisioning writes"
+
+
+# What the broker reads only, and what it writes (mosquitto.conf's keys that name a path).
+BROKER_READS = ("password_file", "acl_file", "cafile", "certfile", "keyfile", "crlfile")
+BROKER_WRITES = ("persistence_location", "plugin_opt_config_file")
+
+
+def test_every_path_the_broker_uses_is_mounted_and_what_it_writes_is_on_its_volume(
+        broker_conf: dict[str, str]) -> None:
+    spec = services()["mosquitto"]
+    _source, config_target = assert_readable("mosquitto", broker_config_path())
+    assert mount_mode(spec, config_target) == "ro", "the broker's config mount should stay read-only"
+    for key in BROKER_READS:
+        if key in broker_conf:
+            assert_readable("mosquitto", broker_conf[key])
+    for key in BROKER_WRITES:
+        assert key in broker_conf, f"the compose broker's config has no {key}"
+        assert_on_named_volume("mosquitto", broker_conf[key])
+        _source, target = assert_readable("mosquitto", broker_conf[key])
+        assert mount_mode(spec, target) == "rw", f"{key} {broker_conf[key]} is on a read-only mount"
+
+
+def test_the_compose_broker_loads_the_plugin_and_seeds_its_file_from_the_provisioned_one(
+        broker_conf: dict[str, str]) -> None:
+    assert broker_conf.get("plugin") == IMAGE_PLUGIN, "the compose broker does not load the plugin"
+    live = broker_conf["plugin_opt_config_file"]
+    script = broker_script()
+    seeded = re.search(r"\[ -f (\S+) \] \|\| \{ cp (\S+) (\S+) &&", script)
+    assert seeded, "the broker's command does not copy the plugin's file to the volume when it is absent"
+    assert seeded.group(1) == seeded.group(3) == live, "it seeds another file than the plugin reads"
+    _source, target = assert_readable("mosquitto", seeded.group(2))
+    provisioned = Path(broker_conf["__dir__"]) / PurePosixPath(seeded.group(2)).relative_to(target)
+    assert provisioned.is_file(), f"provisioning does not write {seeded.group(2)}"
+    assert json.loads(provisioned.read_text())["clients"][0]["username"] == ADMIN_USER
+
+
+def test_revoke_reaches_the_compose_broker_through_its_published_port(broker_conf: dict[str, str]) -> None:
+    """The operator runs revoke where the header provisions (the config mount's host side): its admin
+    file must name an address of the broker that the published port answers on."""
+    control = load_control(Path(broker_conf["__dir__"]))
+    assert control is not None, f"provisioning for compose writes no {ADMIN_FILE}"
+    listener = broker_conf["listener"].split()
+    published = {}
+    for item in services()["mosquitto"]["ports"]:
+        host_port, _, container_port = str(item).rpartition(":")
+        published[int(container_port)] = int(host_port.rpartition(":")[2])
+    assert control.host == "127.0.0.1" and published.get(int(listener[0])) == control.port, \
+        f"revoke dials {control.host}:{control.port}, which does not reach the broker's listener {listener}"
+    assert listener[1:] == ["0.0.0.0"], "the container's listener must accept the published port"
 
 
 def test_the_brokers_persistence_is_on_its_volume(broker_conf: dict[str, str]) -> None:

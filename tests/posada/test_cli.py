@@ -115,6 +115,21 @@ def test_provision_broker_for_compose_writes_the_containers_paths(tmp_path: Path
     conf = (tmp_path / "m" / "mosquitto.conf").read_text()
     assert "password_file /mosquitto/config/passwd" in conf and "acl_file /mosquitto/config/acl" in conf
     assert "persistence_location /mosquitto/data/" in conf
+    # the image's plugin, its file on the data volume (the config mount is read-only)
+    assert "plugin /usr/lib/mosquitto_dynamic_security.so\n" in conf
+    assert "plugin_opt_config_file /mosquitto/data/dynamic-security.json\n" in conf
+    assert (tmp_path / "m" / "dynamic-security.json").is_file()
+    assert (tmp_path / "m" / "broker-admin.json").is_file()
+
+
+def test_provision_broker_for_compose_with_tls_only_loads_no_plugin(tmp_path: Path, run: Run) -> None:
+    """Its control listener would be the container's loopback: revoke could not reach it."""
+    result = run("provision", "broker", "--target", "compose", "--out", str(tmp_path / "m"),
+                 "--floor", "hotel/f1", "--ca", str(tmp_path / "ca"))
+    assert result.returncode == 0, result.stderr
+    assert "plugin" not in (tmp_path / "m" / "mosquitto.conf").read_text()
+    assert not (tmp_path / "m" / "broker-admin.json").exists()
+    assert "only with its password listener" in result.stdout
 
 
 def test_provision_broker_for_the_host_writes_absolute_paths(
