@@ -37,6 +37,9 @@ def test_unreachable_broker_exits_with_a_clear_error(monkeypatch, tmp_path, capl
     monkeypatch.setenv("POSADA_DATABASE_URL", f"sqlite:///{tmp_path / 'c.db'}")
     for name, value in production_env().items():
         monkeypatch.setenv(name, value)
+    # the worker retries the broker for 10 s before it gives up; a second says the same here
+    from cloud.telemetry.worker import TelemetryWorker
+    monkeypatch.setattr(TelemetryWorker.start, "__kwdefaults__", {"timeout_s": 1.0})
     with caplog.at_level(logging.ERROR):
         assert run([]) == 1
     assert "cannot start" in caplog.text
