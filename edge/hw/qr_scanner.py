@@ -63,6 +63,8 @@ class SerialScanner:
         self.door, self._url, self._on_scan, self._open = door, url, on_scan, open_port
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # set while the port is open: a code shown before that is not read (opening drops input)
+        self.reading = threading.Event()
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name=f"scanner-{self.door}", daemon=True)
@@ -81,12 +83,14 @@ class SerialScanner:
                 log.error("door %s: %s; retrying", self.door, exc)
                 self._stop.wait(2.0)
                 continue
+            self.reading.set()
             try:
                 self._read(port)
             except (serial.SerialException, OSError) as exc:
                 log.error("door %s: scanner failed: %s; reopening", self.door, exc)
                 self._stop.wait(1.0)
             finally:
+                self.reading.clear()
                 port.close()
 
     def _read(self, port: serial.SerialBase) -> None:

@@ -18,6 +18,7 @@ from edge.hw.qr_scanner import MAX_LINE, LineReader
 from edge.hw.qr_scanner_sim import SimulatedScanner
 from edge.hw.sim_node import SimulatedDoorNode
 from edge.sim import SimulatedDesk
+from firmware.doornode.clock import ticks_ms
 from mqtt.keycard import parse_card
 from mqtt.messages import CredentialRevoke
 from tests.edge.cloud_peer import wait_until
@@ -62,6 +63,8 @@ def door_with_scanner(tmp_path: Path) -> Iterator[tuple[Gateway, SimulatedDoorNo
     assert gateway.hardware is not None and len(gateway.scanners) == 1
     gateway.hardware.start(gateway)
     gateway.scanners[0].start()
+    assert gateway.scanners[0].reading.wait(10), "the scanner's port never opened"
+    wait_until(lambda: node.node.link_up(ticks_ms()), timeout=20, what="the gateway polling the node")
     yield gateway, node, scanner
     gateway.scanners[0].stop()
     gateway.hardware.stop()
