@@ -104,20 +104,19 @@ def test_tap_is_stored_once_and_confirmed_and_shows_on_the_board(
             found: dict[str, Any] = board.get(("annex", "g"), {})
             return found
 
-        def g01() -> dict[str, Any]:
-            return next((r for r in floor_g().get("rooms", ()) if r["room"] == "g01"), {})
+        def g01(shown: dict[str, Any]) -> dict[str, Any]:
+            return next((r for r in shown.get("rooms", ()) if r["room"] == "g01"), {})
 
         def settled() -> bool:
             shown = floor_g()
-            room = next((r for r in shown.get("rooms", ()) if r["room"] == "g01"), {})
-            return bool(room.get("occupied")) and (shown.get("gateway") or {}).get("state") == "online"
+            return bool(g01(shown).get("occupied")) and (shown.get("gateway") or {}).get("state") == "online"
 
         # the room's retained state and the gateway's status travel apart from the events: awaited
         try:
             _wait(settled, timeout=20, every=0.25)  # one read a turn, inside the token rate
         except AssertionError:
             raise AssertionError(f"the board shows {floor_g()}") from None
-        room = g01()
+        room = g01(floor_g())
         assert room["occupied"] and room["last_access_granted"] and room["last_access_reason"] == "granted"
     finally:
         floor.close()
