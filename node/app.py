@@ -36,6 +36,7 @@ from mqtt.node_topics import check_node
 from mqtt.topics import check_slug
 from node import keys
 from node.desk import check_in_allowed
+from node.desk_sessions import DeskSessions
 from node.link import NodeLink
 from node.outbox import NodeOutbox
 from node.status import NodeStatus
@@ -101,6 +102,7 @@ class PropertyNode:
         self.settings = settings
         self.outbox = NodeOutbox(settings.data_dir / "node.db")
         self.status = NodeStatus(settings.data_dir / "node.db")
+        self.sessions = DeskSessions(settings.data_dir / "node.db")
         self.card_key = keys.load_or_create(settings.data_dir)
         self.seal_key = keys.load_or_create_seal(settings.data_dir)
         self.link = NodeLink(
@@ -119,6 +121,7 @@ class PropertyNode:
     def stop(self) -> None:
         self.link.stop()
         self.outbox.close()
+        self.sessions.close()
 
     def record(self, type_: str, op: NodeOperation) -> None:
         """Keep one desk operation (on disk before this returns) and send it when possible."""

@@ -62,7 +62,7 @@ def build_desk_app(
         autoescape=select_autoescape(),
     )
     templates = Jinja2Templates(env=env)
-    secret = secrets.token_bytes(32)  # the sessions live in memory too: a restart ends both
+    secret = desk.node.sessions.secret()  # kept with the sessions: a restart ends neither
     app = FastAPI(title="Posada desk (property node)", openapi_url=None, docs_url=None, redoc_url=None)
     app.mount("/static", StaticFiles(directory=TEMPLATES.parent / "static"), name="static")
     app.include_router(_router(desk, templates, signin=signin or DeskSignIn(desk.node), secret=secret))

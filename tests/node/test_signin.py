@@ -141,3 +141,59 @@ def test_a_session_ends_idle_at_its_lifetime_or_when_the_account_leaves(node: Pr
     assert isinstance(kept, str)
     desk.sign_out(kept)
     assert desk.resolve(kept, now=NOW) is None
+
+
+def _reopened(node: PropertyNode) -> PropertyNode:
+    """The same node started again on its data directory (the process was stopped or killed)."""
+    node.outbox.close()
+    node.sessions.close()
+    return PropertyNode(node.settings)
+
+
+def test_a_session_survives_a_restart_of_the_node(node: PropertyNode) -> None:
+    _replica(node, _staff(node, "ana", "ana-password-1"), _staff(node, "luis", "luis-password-1"))
+    desk = _signin(node)
+    token = desk.sign_in("ana", "ana-password-1", now=NOW)
+    idle = desk.sign_in("luis", "luis-password-1", now=NOW)
+    out = desk.sign_in("ana", "ana-password-1", now=NOW)
+    assert isinstance(token, str) and isinstance(idle, str) and isinstance(out, str)
+    assert desk.resolve(token, now=NOW + timedelta(minutes=8)) is not None
+    desk.sign_out(out)
+    again = _reopened(node)
+    try:
+        after = _signin(again)
+        # the last use before the restart counts: 8 + 9 minutes is not idle, 17 for luis is
+        who = after.resolve(token, now=NOW + timedelta(minutes=17))
+        assert who is not None and who.username == "ana"
+        assert after.resolve(idle, now=NOW + timedelta(minutes=17)) is None
+        assert after.resolve(out, now=NOW + timedelta(minutes=17)) is None
+        assert after.resolve(token, now=NOW + timedelta(minutes=120)) is None  # its lifetime
+        assert again.sessions.count() == 0
+        # no token is kept in clear
+        raw = (again.settings.data_dir / "node.db").read_bytes()
+        assert token.encode() not in raw and token[len("pnd_"):].encode() not in raw
+    finally:
+        again.outbox.close()
+        again.sessions.close()
+
+
+def test_a_password_or_role_change_in_the_replica_ends_the_accounts_sessions(node: PropertyNode) -> None:
+    ana, luis = _staff(node, "ana", "ana-password-1"), _staff(node, "luis", "luis-password-1")
+    _replica(node, ana, luis)
+    desk = _signin(node)
+    first = desk.sign_in("ana", "ana-password-1", now=NOW)
+    second = desk.sign_in("ana", "ana-password-1", now=NOW)
+    kept = desk.sign_in("luis", "luis-password-1", now=NOW)
+    assert isinstance(first, str) and isinstance(second, str) and isinstance(kept, str)
+    ana2 = _staff(node, "ana", "ana-password-2")
+    _replica(node, ana2, luis, version=2)  # ana changed her password in the cloud
+    assert desk.resolve(first, now=NOW) is None
+    assert desk.resolve(second, now=NOW) is None  # every session of hers, not only the one used
+    assert desk.resolve(kept, now=NOW) is not None
+    assert desk.sign_in("ana", "ana-password-1", now=NOW) == SignInRefused("bad_credentials")
+    fresh = desk.sign_in("ana", "ana-password-2", now=NOW)
+    assert isinstance(fresh, str) and desk.resolve(fresh, now=NOW) is not None
+    promoted = luis.model_copy(update={"role": "manager"})
+    _replica(node, ana2, promoted, version=3)
+    assert desk.resolve(kept, now=NOW) is None  # a role change signs the account out too
+    assert desk.resolve(fresh, now=NOW) is not None  # her hash unchanged: it seals the same
