@@ -257,6 +257,7 @@ class FrontDesk:
             keyring=self.node.card_keyring(now=now),
             now=now,
         )
+        uid = self._write(card.data)
         self.node.record(
             "node.card",
             CardEncoded(
@@ -269,9 +270,20 @@ class FrontDesk:
                 valid_until=card.card.valid_until,
                 sequence=sequence,
                 guest=1,
+                uid=uid,
             ),
         )
         return card.data
+
+    def _write(self, card: bytes) -> str | None:
+        """The UID of the tag the node's writer put ``card`` on (None without a writer: the desk
+        hands the bytes over); DeskError, and nothing recorded, when the tag was not written."""
+        if self.node.encoder is None:
+            return None
+        result = self.node.encoder.write(card)
+        if result.uid is None:
+            raise DeskError("card_not_written", f"{result.reason}: {result.detail}"[:300])
+        return result.uid
 
     def _view(self, today: date) -> DeskView:
         view = self.view(today=today)

@@ -33,13 +33,15 @@ from cloud.catalog.models import Property
 from cloud.commands.models import Command
 from cloud.core.nights import local_today
 from cloud.node.seal import public_b64
-from cloud.reservations.models import Reservation
+from cloud.reservations.models import Reservation, StayCredential
 from cloud.reservations.sales.booking import Booking, book
+from edge.hw import ntag
 from edge.hw.sim_node import SimulatedBus
 from mqtt.envelope import utcnow
 from mqtt.node_topics import node_user
 from node import keys
 from node.app import NodeSettings, PropertyNode
+from node.encoder import SimulatedWriter
 from node.front_desk import FrontDesk
 from node.pages import build_desk_app
 from tests.browser.conftest import SHOTS
@@ -100,7 +102,7 @@ def node(own_mosquitto: Mosquitto, tmp_path: Path) -> Iterator[tuple[PropertyNod
         data_dir=tmp_path / "node",
         time_zone="Europe/Madrid",
     )
-    node = PropertyNode(settings)
+    node = PropertyNode(settings, encoder=SimulatedWriter())  # a reader with blank cards beside it
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
@@ -214,7 +216,11 @@ def test_check_in_and_out_at_the_node_offline_then_the_cloud_holds_it(
             walk_in = (walk_in_row.get_attribute("id") or "").removeprefix("stay-")
 
             walk_in_row.locator("form.card button").click()
-            card = base64.b64decode(page.locator("#card").get_attribute("data-card") or "")
+            expect(page.locator("#done")).to_have_text("Card encoded.")
+            assert isinstance(desk_node.encoder, SimulatedWriter)
+            tag = desk_node.encoder.written[-1]  # the card the node wrote onto the tag on its reader
+            card = ntag.read_card(tag)
+            assert card == base64.b64decode(page.locator("#card").get_attribute("data-card") or "")
             assert _opens(bus, walk_in_room, card)  # the gateway process opens the door, offline
             assert not _opens(bus, "110" if walk_in_room != "110" else "109", card, wait_s=1.5)
 
@@ -240,6 +246,10 @@ def test_check_in_and_out_at_the_node_offline_then_the_cloud_holds_it(
                 assert res is not None and res.status == "checked_in" and res.guest_name == "Mei Chen"
                 numbers = list(s.scalars(select(Invoice.number).where(Invoice.series == "INV-N-DESK-PC")))
                 assert numbers == [1]
+                (walk_in_card,) = s.scalars(
+                    select(StayCredential).where(StayCredential.reservation_id == walk_in)
+                )
+                assert walk_in_card.encoded_uid == tag.uid.hex()  # the tag the node reported
             page.goto(desk_url)
             expect(page.locator("#sync")).to_contain_text("All synchronised", timeout=30_000)
             page.screenshot(path=str(SHOTS / "node-desk-synced.png"), full_page=True)
