@@ -67,7 +67,8 @@ def test_the_card_goes_onto_the_tag_and_its_uid_into_the_event(
     node = _node(tmp_path, writer)
     card = FrontDesk(node).encode_card("b1", staff="ana", today=D0)
     (tag,) = writer.written
-    assert ntag.read_card(tag) == card  # what the door reads is what the node signed
+    assert ntag.read_card(tag) == card.data  # what the door reads is what the node signed
+    assert card.uid == tag.uid.hex()
     encoded = node.outbox.pending_operations()[-1]
     assert isinstance(encoded, CardEncoded) and encoded.uid == tag.uid.hex() and len(encoded.uid) == 14
     FrontDesk(node).encode_card("b1", staff="ana", today=D0)  # a second card: a second tag

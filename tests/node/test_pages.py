@@ -269,7 +269,7 @@ def test_the_desk_speaks_the_staffs_language(desk: tuple[TestClient, PropertyNod
     token = _token(page)
     refused = client.post(
         "/stays/nobody/charge",
-        data={"csrf_token": token, "kind": "bar", "amount": "1"},
+        data={"csrf_token": token, "kind": "spa", "amount": "1"},
         headers={"Accept-Language": "zh"},
     )
     assert refused.status_code == 409 and "前台没有此预订。" in refused.text
