@@ -77,9 +77,12 @@ def portal_router(
 
     @router.get("/{res}", response_class=HTMLResponse)
     def stay_page(res: str, user: Staff) -> Response:
-        """The cloud's stay page is the cloud's; the node's row of the stay has its room move and
-        cards."""
-        return RedirectResponse(f"/#stay-{res[:64]}", status_code=303)
+        """The cloud's stay page is the cloud's; the node's row of the stay has its check-in, or
+        its room move and cards."""
+        view = desk.view(today=today())
+        stay = view.stay(res) if view else None
+        row = "arrival" if stay is not None and stay.status == "booked" else "stay"
+        return RedirectResponse(f"/#{row}-{res[:64]}", status_code=303)
 
     @router.post("/{res}/check-in")
     def check_in(request: Request, user: Poster, res: str) -> Response:
