@@ -197,3 +197,45 @@ def test_a_password_or_role_change_in_the_replica_ends_the_accounts_sessions(nod
     _replica(node, ana2, promoted, version=3)
     assert desk.resolve(kept, now=NOW) is None  # a role change signs the account out too
     assert desk.resolve(fresh, now=NOW) is not None  # her hash unchanged: it seals the same
+
+
+CHILD = """
+import sys, time
+from pathlib import Path
+from node.app import NodeSettings, PropertyNode
+from tests.node.test_signin import NOW, _replica, _signin, _staff
+node = PropertyNode(NodeSettings(mqtt_url="mqtt://127.0.0.1:9", site="hotel", node="desk-pc",
+                                 data_dir=Path(sys.argv[1])))
+_replica(node, _staff(node, "ana", "ana-password-1"))
+print(_signin(node).sign_in("ana", "ana-password-1", now=NOW), flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_session_survives_the_node_being_killed(tmp_path: Path) -> None:
+    """The node's process is SIGKILLed right after the sign-in (no close, no flush of its own)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(tmp_path)], stdout=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        assert child.stdout is not None
+        token = child.stdout.readline().strip()
+        assert token.startswith("pnd_"), token
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+    again = PropertyNode(
+        NodeSettings(mqtt_url="mqtt://127.0.0.1:9", site="hotel", node="desk-pc", data_dir=tmp_path)
+    )
+    try:
+        who = _signin(again).resolve(token, now=NOW + timedelta(minutes=5))
+        assert who is not None and who.username == "ana"
+    finally:
+        again.outbox.close()
+        again.sessions.close()
