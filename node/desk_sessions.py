@@ -23,8 +23,12 @@ CREATE TABLE IF NOT EXISTS node_sessions (
     expires_us INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS node_sessions_user ON node_sessions (username);
+CREATE TABLE IF NOT EXISTS node_form_keys (key TEXT PRIMARY KEY, used_us INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS node_desk_secret (id INTEGER PRIMARY KEY CHECK (id = 1), secret BLOB NOT NULL);
 """
+
+
+FORM_KEY_US = 2 * 24 * 3600 * 1_000_000  # a form's key is remembered two days
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +103,18 @@ class DeskSessions:
     def count(self) -> int:
         with self._lock:
             return int(self._conn.execute("SELECT count(*) FROM node_sessions").fetchone()[0])
+
+    def claim_form(self, key: str, *, at: datetime) -> bool:
+        """True the first time a form's one-time key is sent (a double click sends it twice)."""
+        with self._lock:
+            self._conn.execute("DELETE FROM node_form_keys WHERE used_us < ?", [_us(at) - FORM_KEY_US])
+            cursor = self._conn.execute("INSERT OR IGNORE INTO node_form_keys VALUES (?, ?)", [key, _us(at)])
+        return cursor.rowcount == 1
+
+    def release_form(self, key: str) -> None:
+        """Forget a key whose form was refused: corrected and sent again, it is done once."""
+        with self._lock:
+            self._conn.execute("DELETE FROM node_form_keys WHERE key = ?", [key])
 
     def secret(self) -> bytes:
         """The desk's form-binding secret: made once, kept across restarts."""

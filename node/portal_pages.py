@@ -7,8 +7,9 @@ here they record the desk's operations in the node's outbox.
 (No ``from __future__ import annotations``: the routes' dependencies are local aliases.)
 """
 
+import re
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from babel.numbers import get_decimal_symbol
@@ -21,6 +22,7 @@ from cloud.billing.desk_messages import message
 from cloud.core.money import Money
 from cloud.i18n.catalog import babel_locale
 from cloud.i18n.jinja import gettext
+from mqtt.envelope import new_id
 from node.desk import DeskError
 from node.desk_reasons import REASONS
 from node.desk_screens import folio, reservation
@@ -28,6 +30,7 @@ from node.desk_view import DeskStay, DeskView
 from node.front_desk import FrontDesk
 from node.keys import NoDelegation
 
+FORM_KEY = re.compile(r"[0-9A-Z]{26}")  # the page's one-time key (mqtt.envelope.new_id)
 PAYMENT_METHODS = {"cash": "cash", "card": "terminal"}  # the cloud's check-out form -> the node's
 # the node's refusals the check-out page words as the cloud's page does
 CLOUD_SAYS = {"balance": "balance_owed", "charge_kind": "kind", "method": "method", "amount": "negative"}
@@ -128,7 +131,7 @@ def portal_router(
                 "folio": folio_view.folio,
                 "extras": EXTRAS,
                 "qr": False,
-                "key": "",
+                "key": new_id(),
                 "errors": errors or [],
                 "done": query.get("done", "")[:16],
                 "change": _int(query.get("change")),
@@ -151,17 +154,25 @@ def portal_router(
         stay = view.stay(res) if view else None
         if stay is None:
             return checkout(request, res, errors=[gettext(REASONS["unknown_reservation"])], status=409)
+        key = form.get("key", "")
+        if not FORM_KEY.fullmatch(key):
+            return checkout(request, res, errors=[message("repeated")], status=422)
+        if not node.sessions.claim_form(key, at=datetime.now(UTC)):
+            return RedirectResponse(f"/reservations/{res}/checkout", status_code=303)  # sent twice: done once
         try:
             query = work(form, stay.currency)
         except AmountRefused as exc:
+            node.sessions.release_form(key)
             return checkout(request, res, errors=[message(exc.reason, currency=stay.currency)], status=422)
         except DeskError as exc:
+            node.sessions.release_form(key)
             if exc.reason in CLOUD_SAYS:  # the cloud's own sentence for the same refusal
                 said = message(CLOUD_SAYS[exc.reason], owed=stay.balance_minor, currency=stay.currency)
             else:
                 said = gettext(REASONS[exc.reason]) if exc.reason in REASONS else str(exc)
             return checkout(request, res, errors=[said], status=409)
         except NoDelegation as exc:
+            node.sessions.release_form(key)
             return checkout(request, res, errors=[str(exc)], status=409)
         if query.startswith("/"):
             return RedirectResponse(query, status_code=303)

@@ -31,6 +31,13 @@ def desk(tmp_path: Path) -> Iterator[tuple[TestClient, PropertyNode]]:
     node.outbox.close()
 
 
+def _keyed(page: str) -> dict[str, str]:
+    """The check-out form's session token and one-time key, as the page gave them."""
+    key = re.search(r'name="key" value="([0-9A-Z]{26})"', page)
+    assert key is not None
+    return {"csrf_token": _token(page), "key": key.group(1)}
+
+
 def _ops(node: PropertyNode) -> list[type]:
     return [type(op) for op in node.outbox.pending_operations()]
 
@@ -55,15 +62,14 @@ def test_today_and_the_check_out_page_are_the_portals_with_the_nodes_data(
     assert page.count("Room night") == 2 and "€100.00" in page
     assert re.search(r'id="guest-balance"><strong>€200.00', page)
 
-    token = _token(page)
-    refused = client.post("/reservations/b1/checkout/finish", data={"csrf_token": token})
+    refused = client.post("/reservations/b1/checkout/finish", data=_keyed(page))
     assert refused.status_code == 409 and "The guest still owes €200.00" in refused.text
     assert _ops(node) == [CheckIn]  # nothing recorded
 
     extra = client.post(
         "/reservations/b1/checkout/charge",
         data={
-            "csrf_token": token,
+            **_keyed(refused.text),
             "kind": "minibar",
             "description": "Water",
             "quantity": "2",
@@ -76,7 +82,7 @@ def test_today_and_the_check_out_page_are_the_portals_with_the_nodes_data(
     bad = client.post(
         "/reservations/b1/checkout/payment",
         data={
-            "csrf_token": token,
+            **_keyed(extra.text),
             "method": "cash",
             "amount": "207.50",
             "tendered": "100",
@@ -84,19 +90,16 @@ def test_today_and_the_check_out_page_are_the_portals_with_the_nodes_data(
         },
     )
     assert bad.status_code == 422 and "The cash tendered is less than the amount to pay." in bad.text
-    paid = client.post(
-        "/reservations/b1/checkout/payment",
-        data={
-            "csrf_token": token,
-            "method": "cash",
-            "amount": "207,50",
-            "tendered": "220",
-            "currency": "EUR",
-        },
-    )
+    cash = {**_keyed(bad.text), "method": "cash", "amount": "207,50", "tendered": "220", "currency": "EUR"}
+    paid = client.post("/reservations/b1/checkout/payment", data=cash)
     assert "Payment recorded: €207.50." in paid.text and "Change to give: €12.50" in paid.text
     assert re.search(r'id="guest-balance"><strong>€0.00', paid.text)
-    done = client.post("/reservations/b1/checkout/finish", data={"csrf_token": token})
+    twice = client.post("/reservations/b1/checkout/payment", data=cash)  # a double click
+    assert (
+        twice.status_code == 200
+        and [type(op) for op in node.outbox.pending_operations()].count(PaymentTaken) == 1
+    )
+    done = client.post("/reservations/b1/checkout/finish", data=_keyed(paid.text))
     assert "Checked out." in done.text
     assert _ops(node) == [CheckIn, ChargePosted, PaymentTaken, CheckedOut]
     pay = node.outbox.pending_operations()[2]
@@ -116,14 +119,28 @@ def test_a_forged_or_hostile_form_records_nothing(desk: tuple[TestClient, Proper
         {"kind": "minibar", "quantity": "1", "unit_price": "3", "currency": "USD"},
         {"kind": "minibar", "quantity": "1", "unit_price": "9" * 12, "currency": "EUR"},
     ):
-        answer = client.post("/reservations/b1/checkout/charge", data={"csrf_token": token, **form})
+        page = client.get("/reservations/b1/checkout").text
+        answer = client.post("/reservations/b1/checkout/charge", data={**_keyed(page), **form})
         assert answer.status_code in (409, 422), form
         assert 'role="alert"' in answer.text
     answer = client.post(
         "/reservations/b1/checkout/payment",
-        data={"csrf_token": token, "method": "qr", "amount": "1", "currency": "EUR"},
+        data={**_keyed(answer.text), "method": "qr", "amount": "1", "currency": "EUR"},
     )
     assert answer.status_code == 409
+    for key in ("", "../../x", "a" * 26):  # no key, or not one the page makes
+        answer = client.post(
+            "/reservations/b1/checkout/charge",
+            data={
+                "csrf_token": token,
+                "key": key,
+                "kind": "minibar",
+                "quantity": "1",
+                "unit_price": "3",
+                "currency": "EUR",
+            },
+        )
+        assert answer.status_code == 422, key
     assert _ops(node) == before
 
 
