@@ -91,6 +91,9 @@ class CheckedOut(NodeOperation):
     currency: str = Currency
 
 
+TAG_UID = r"^(?:[0-9a-f]{8}|[0-9a-f]{14}|[0-9a-f]{20})$"  # as cloud/cards/schemas.py takes it
+
+
 class CardEncoded(NodeOperation):
     """A keycard signed with the node's delegated key: the cloud records it as the stay's
     credential (its room's ``sequence``, the ``guest`` number on the card), so it is revoked at
@@ -102,6 +105,9 @@ class CardEncoded(NodeOperation):
     valid_until: Instant
     sequence: int = Field(default=0, ge=0, le=0xFFFFFFFF)  # 0: a node that did not say
     guest: int = Field(default=1, ge=1, le=255)
+    # the tag's ISO 14443-A UID (4, 7 or 10 bytes, lowercase hex) as the node's encoder read it
+    # back; None: a node without an encoder (the card was handed over as bytes)
+    uid: str | None = Field(default=None, pattern=TAG_UID)
 
 
 OPERATIONS: dict[str, type[NodeOperation]] = {

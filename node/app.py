@@ -22,6 +22,7 @@ from cloud.keys.keyring import Keyring
 from cloud.node.banner import Banner, banner, replica_note
 from cloud.node.replica_delta import BEHIND, ReplicaBehind
 from cloud.node.seal import GuestData, LinkCipher, SealError, guest_context, public_b64
+from edge.hw.nfc_errors import NfcUnavailable
 from mqtt.access_messages import KeyDelegate
 from mqtt.codec import Message
 from mqtt.node_messages import (
@@ -36,6 +37,8 @@ from mqtt.node_topics import check_node
 from mqtt.topics import check_slug
 from node import keys
 from node.desk import check_in_allowed
+from node.desk_sessions import DeskSessions
+from node.encoder import CardWriter, from_setting
 from node.link import NodeLink
 from node.outbox import NodeOutbox
 from node.status import NodeStatus
@@ -54,6 +57,7 @@ class NodeSettings:
     tls_cert: Path | None = None  # with tls_key: the desk pages over HTTPS
     tls_key: Path | None = None
     cloud_url: str = ""  # the cloud's portal, for registering this node's keys from its page
+    encoder: str = ""  # the desk's keycard writer (node/encoder.py); "" hands the card's bytes over
 
     @classmethod
     def from_env(cls, env: dict[str, str]) -> NodeSettings:
@@ -74,6 +78,9 @@ class NodeSettings:
         cloud_url = env.get("POSADA_NODE_CLOUD_URL", "").rstrip("/")
         if cloud_url and not cloud_url.startswith(("https://", "http://")):
             raise ValueError("POSADA_NODE_CLOUD_URL is the cloud's https:// address")
+        encoder = env.get("POSADA_NODE_ENCODER", "").strip()
+        if encoder and encoder != "simulate" and encoder.partition(":")[0] != "libnfc":
+            raise ValueError("POSADA_NODE_ENCODER is libnfc, libnfc:<connstring> or simulate")
         return cls(
             mqtt_url=env["POSADA_NODE_MQTT_URL"],
             site=check_slug(env["POSADA_NODE_SITE"], "site"),
@@ -84,6 +91,7 @@ class NodeSettings:
             tls_cert=Path(cert) if cert else None,
             tls_key=Path(key) if key else None,
             cloud_url=cloud_url,
+            encoder=encoder,
         )
 
 
@@ -96,11 +104,13 @@ class NoSealKey(Exception):
 
 
 class PropertyNode:
-    def __init__(self, settings: NodeSettings) -> None:
+    def __init__(self, settings: NodeSettings, *, encoder: CardWriter | None = None) -> None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.settings = settings
+        self.encoder = encoder if encoder is not None else from_setting(settings.encoder)
         self.outbox = NodeOutbox(settings.data_dir / "node.db")
         self.status = NodeStatus(settings.data_dir / "node.db")
+        self.sessions = DeskSessions(settings.data_dir / "node.db")
         self.card_key = keys.load_or_create(settings.data_dir)
         self.seal_key = keys.load_or_create_seal(settings.data_dir)
         self.link = NodeLink(
@@ -119,6 +129,9 @@ class PropertyNode:
     def stop(self) -> None:
         self.link.stop()
         self.outbox.close()
+        self.sessions.close()
+        if self.encoder is not None:
+            self.encoder.close()
 
     def record(self, type_: str, op: NodeOperation) -> None:
         """Keep one desk operation (on disk before this returns) and send it when possible."""
@@ -209,7 +222,11 @@ def run() -> int:
     except ValueError as exc:
         log.error("property node: %s", exc)
         return 2
-    node = PropertyNode(settings)
+    try:
+        node = PropertyNode(settings)
+    except NfcUnavailable as exc:
+        log.error("property node: the keycard writer (POSADA_NODE_ENCODER): %s", exc)
+        return 2
     done = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: done.set())

@@ -8,6 +8,7 @@ from cloud.i18n.labels import N_
 REASONS: dict[str, str] = {
     "amount": N_("The amount must be more than zero."),
     "balance": N_("The guest still owes the balance: take the payment first."),
+    "card_not_written": N_("The card was not written: lay a blank card on the reader and try again."),
     "charge_kind": N_("That kind of charge is not one the desk posts."),
     "email": N_("That is not an e-mail address."),
     "method": N_("Take the payment in cash or on the card terminal."),

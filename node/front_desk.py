@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from cloud.billing.desk import EXTRAS
 from cloud.cards.signing import CardRequest, issue
 from cloud.node.seal import GuestData
 from mqtt.envelope import new_id
@@ -29,7 +31,13 @@ from node.keys import NoDelegation
 
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}")
 PHONE = re.compile(r"\+?[0-9 ()-]{4,40}")
-CHARGE_KINDS = ("minibar", "restaurant", "bar", "laundry", "phone", "other")
+CHARGE_KINDS = tuple(k.value for k in EXTRAS)  # the extras the cloud's check-out page posts
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedCard:
+    data: bytes  # what the encoder writes (what the doors read)
+    uid: str | None  # the tag the node's writer put it on; None without a writer
 
 
 class FrontDesk:
@@ -231,7 +239,7 @@ class FrontDesk:
             staff=staff,
         )
 
-    def encode_card(self, reservation_id: str, *, staff: str, today: date) -> bytes:
+    def encode_card(self, reservation_id: str, *, staff: str, today: date) -> EncodedCard:
         """Sign the stay's card with the node's delegated key (what the encoder writes)."""
         stay = self._in_house(reservation_id, today=today)
         room = self._view(today).room(stay.room)
@@ -257,6 +265,7 @@ class FrontDesk:
             keyring=self.node.card_keyring(now=now),
             now=now,
         )
+        uid = self._write(card.data)
         self.node.record(
             "node.card",
             CardEncoded(
@@ -269,9 +278,20 @@ class FrontDesk:
                 valid_until=card.card.valid_until,
                 sequence=sequence,
                 guest=1,
+                uid=uid,
             ),
         )
-        return card.data
+        return EncodedCard(card.data, uid)
+
+    def _write(self, card: bytes) -> str | None:
+        """The UID of the tag the node's writer put ``card`` on (None without a writer: the desk
+        hands the bytes over); DeskError, and nothing recorded, when the tag was not written."""
+        if self.node.encoder is None:
+            return None
+        result = self.node.encoder.write(card)
+        if result.uid is None:
+            raise DeskError("card_not_written", f"{result.reason}: {result.detail}"[:300])
+        return result.uid
 
     def _view(self, today: date) -> DeskView:
         view = self.view(today=today)

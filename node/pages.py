@@ -11,8 +11,10 @@ A refused operation shows the page again with the reason; nothing is recorded fo
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -36,14 +38,22 @@ from cloud.node.seal import GuestData
 from node.app import NoInvoiceSeries, NoSealKey
 from node.desk import DeskError
 from node.desk_reasons import REASONS
-from node.front_desk import CHARGE_KINDS, FrontDesk
+from node.front_desk import CHARGE_KINDS, EncodedCard, FrontDesk
 from node.keys import NoDelegation
+from node.portal_pages import portal_router
 from node.registration import RegistrationRefused, public_keys, register
 from node.signin import DeskSignIn, SignInRefused
 
 HERE = Path(__file__).resolve().parent
 Slug = Annotated[str, Form(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 Amount = Annotated[str, Form(max_length=20)]
+
+
+@dataclass(frozen=True, slots=True)
+class DeskZone:
+    """What the portal's templates read of the signed-in account at the node: its time zone."""
+
+    time_zone: str
 
 
 SESSION_COOKIE = "posada_node_session"
@@ -62,7 +72,7 @@ def build_desk_app(
         autoescape=select_autoescape(),
     )
     templates = Jinja2Templates(env=env)
-    secret = secrets.token_bytes(32)  # the sessions live in memory too: a restart ends both
+    secret = desk.node.sessions.secret()  # kept with the sessions: a restart ends neither
     app = FastAPI(title="Posada desk (property node)", openapi_url=None, docs_url=None, redoc_url=None)
     app.mount("/static", StaticFiles(directory=TEMPLATES.parent / "static"), name="static")
     app.include_router(_router(desk, templates, signin=signin or DeskSignIn(desk.node), secret=secret))
@@ -85,6 +95,8 @@ def _router(desk: FrontDesk, templates: Jinja2Templates, *, signin: DeskSignIn, 
             secret, b"session\x00" + token.encode(), hashlib.sha256
         ).hexdigest()
         request.state.staff = who
+        # the portal's templates show times in the signed-in account's zone: here, the property's
+        request.state.principal = DeskZone(node.settings.time_zone)
         return who.username
 
     Staff = Annotated[str, Depends(staff)]
@@ -112,16 +124,25 @@ def _router(desk: FrontDesk, templates: Jinja2Templates, *, signin: DeskSignIn, 
     def today() -> Any:
         return local_today(datetime.now(UTC), node.settings.time_zone)
 
+    def common(request: Request) -> dict[str, Any]:
+        """What every desk page shows around its content: the sync banner, who is signed in."""
+        lang = getattr(request.state, "lang", "en")
+        return {
+            "sync": node.banner(tag=lang),
+            "sync_note": node.replica_note(tag=lang),
+            "staff": request.state.staff,
+            "time_zone": node.settings.time_zone,
+        }
+
     def page(
         request: Request,
         *,
         error: str = "",
         detail: str = "",
         done: str = "",
-        card: bytes = b"",
+        card: EncodedCard | None = None,
         status: int = 200,
     ) -> HTMLResponse:
-        lang = getattr(request.state, "lang", "en")
         view = desk.view(today=today())
         replica = node.status.replica()
         guests = {}
@@ -134,23 +155,22 @@ def _router(desk: FrontDesk, templates: Jinja2Templates, *, signin: DeskSignIn, 
             request,
             "node/desk.html",
             {
+                **common(request),
+                "active": "desk",
                 "view": view,
                 "guests": guests,
-                "banner": node.banner(tag=lang),
-                "note": node.replica_note(tag=lang),
                 "error": error or detail,
                 "detail": detail if error else "",
                 "done": done,
-                "card": base64.b64encode(card).decode(),
+                "card": base64.b64encode(card.data).decode() if card else "",
+                "card_uid": card.uid if card else None,
                 "kinds": CHARGE_KINDS,
                 "plans": replica.pricing.plans if replica is not None else [],
                 "rates": replica.rates if replica is not None else [],
                 "conflicts": node.status.conflicts(),
                 "rules": RULES,
-                "time_zone": node.settings.time_zone,
                 "site": node.settings.site,
                 "one_day": timedelta(days=1),
-                "staff": request.state.staff,
             },
             status_code=status,
         )
@@ -163,7 +183,7 @@ def _router(desk: FrontDesk, templates: Jinja2Templates, *, signin: DeskSignIn, 
             return page(request, error=said, detail=str(exc), status=409)
         except (NoDelegation, NoInvoiceSeries, NoSealKey, MoneyError, ValueError) as exc:
             return page(request, error=str(exc), status=409)
-        if isinstance(result, bytes):
+        if isinstance(result, EncodedCard):
             return page(request, done=done, card=result)
         return RedirectResponse(f"/?done={done}", status_code=303)
 
@@ -226,15 +246,16 @@ def _router(desk: FrontDesk, templates: Jinja2Templates, *, signin: DeskSignIn, 
     def language_form(
         lang: Annotated[str, Form(max_length=8)], next: Annotated[str, Form(max_length=200)] = "/"
     ) -> Response:
-        target = next if next in ("/", "/signin") else "/"
+        target = next if next in ("/", "/signin", "/keys") or SAME_DESK.fullmatch(next) else "/"
         response = RedirectResponse(target, status_code=303)
         if lang in LANGUAGES:
             response.set_cookie(LANG_COOKIE, lang, samesite="lax", httponly=True)
         return response
 
     @router.get("/", response_class=HTMLResponse)
-    def desk_page(request: Request, user: Staff, done: str = "") -> HTMLResponse:
-        return page(request, done=done if done in DONE else "")
+    def desk_page(request: Request, user: Staff, done: str = "", error: str = "") -> HTMLResponse:
+        said = gettext(REASONS[error]) if error in REASONS else ""  # a refusal from another page
+        return page(request, done=done if done in DONE else "", error=said)
 
     @router.get("/lang/{code}")
     def language(code: str, user: Staff) -> Response:
@@ -321,9 +342,13 @@ def _router(desk: FrontDesk, templates: Jinja2Templates, *, signin: DeskSignIn, 
     def check_out(request: Request, user: Poster, res: str) -> Response:
         return act(request, lambda: desk.check_out(res, staff=user, today=today()), "checked_out")
 
+    router.include_router(
+        portal_router(desk, templates, staff=staff, checked=checked, today=today, common=common)
+    )
     return router
 
 
+SAME_DESK = re.compile(r"/reservations(/[0-9A-Za-z_-]{1,64}(/checkout)?)?")  # where /lang may return
 MAX_MINOR = 100_000_000  # a million in two-decimal currencies
 DONE = ("checked_in", "moved", "charged", "paid", "card", "checked_out")
 

@@ -6,8 +6,10 @@ checked against that hash as the cloud checks it (``cloud.auth.passwords``); fai
 next attempt wait per account and per client address as the cloud's throttle does
 (``cloud.auth.throttle``), with the cloud's numbers. A session lasts the cloud's lifetime and
 ends after its idle limit, and at once when the account leaves the replica (deactivated, moved
-or demoted in the cloud). Only a token's SHA-256 is kept; sessions live in memory, so a
-restart of the node signs everyone out.
+or demoted in the cloud), when its password, role or scope changes in the replica, and at
+sign-out. Sessions are kept in the node's SQLite (``node/desk_sessions.py``: only a token's
+SHA-256), so a restart of the node keeps the desk signed in; failed attempts are counted in
+memory (a restart forgets them).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import hashlib
 import math
 import secrets
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cloud.auth.passwords import MAX_LENGTH, Passwords
@@ -25,6 +27,7 @@ from cloud.auth.throttle import NO_WAIT, Attempts, Throttle
 from cloud.node.seal import LinkCipher, SealError, staff_context
 from mqtt.node_messages import ReplicaAccess, ReplicaStaff
 from node.app import PropertyNode
+from node.desk_sessions import StoredSession
 
 PREFIX = "pnd_"  # a node desk session's token
 
@@ -42,19 +45,11 @@ class SignInRefused:
     retry_after: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class _Session:
-    username: str
-    created_at: datetime
-    last_seen_at: datetime
-    expires_at: datetime
-
-
 class DeskSignIn:
     def __init__(self, node: PropertyNode, *, passwords: Passwords | None = None) -> None:
         self.node = node
         self.passwords = passwords or Passwords(AuthSettings())
-        self._sessions: dict[str, _Session] = {}
+        self.sessions = node.sessions
         self._accounts: dict[str, Attempts] = {}
         self._addresses: dict[str, Attempts] = {}
         self._lock = threading.Lock()
@@ -80,7 +75,10 @@ class DeskSignIn:
             lifetime = timedelta(minutes=access.session_lifetime_minutes if access else 1)
             with self._lock:
                 self._accounts.pop(name, None)
-                self._sessions[_digest(token)] = _Session(name, now, now, now + lifetime)
+            self.sessions.purge(now=now)
+            self.sessions.open(
+                _digest(token), StoredSession(name, fingerprint(staff), now, now, now + lifetime)
+            )
             return token
         with self._lock:
             if address:
@@ -97,22 +95,24 @@ class DeskSignIn:
         if not token.startswith(PREFIX) or len(token) > 100:
             return None
         key = _digest(token)
+        found = self.sessions.get(key)
+        if found is None:
+            return None
         access = self._access()
-        with self._lock:
-            found = self._sessions.get(key)
-            if found is None:
-                return None
-            idle = timedelta(minutes=access.session_idle_minutes if access else 0)
-            staff = next((s for s in access.staff if s.username == found.username), None) if access else None
-            if now >= found.expires_at or now - found.last_seen_at >= idle or staff is None:
-                del self._sessions[key]
-                return None
-            self._sessions[key] = replace(found, last_seen_at=now)
+        idle = timedelta(minutes=access.session_idle_minutes if access else 0)
+        staff = next((s for s in access.staff if s.username == found.username), None) if access else None
+        if staff is not None and fingerprint(staff) != found.fingerprint:
+            # a password, role or scope changed in the cloud: every session of the account ends
+            self.sessions.end_user(found.username, keep_fingerprint=fingerprint(staff))
+            return None
+        if now >= found.expires_at or now - found.last_seen_at >= idle or staff is None:
+            self.sessions.end(key)
+            return None
+        self.sessions.touch(key, at=now)
         return DeskStaff(staff.username, staff.display_name or staff.username, staff.role)
 
     def sign_out(self, token: str) -> None:
-        with self._lock:
-            self._sessions.pop(_digest(token), None)
+        self.sessions.end(_digest(token))
 
     def _access(self) -> ReplicaAccess | None:
         replica = self.node.status.replica()
@@ -142,6 +142,12 @@ def _throttles(access: ReplicaAccess | None) -> tuple[Throttle, Throttle]:
             rules.address_threshold, window, first, timedelta(seconds=rules.address_longest_wait_seconds)
         ),
     )
+
+
+def fingerprint(staff: ReplicaStaff) -> str:
+    """What a session was opened under: a change of any of it in the replica ends the session
+    (the hash is sealed with a nonce derived from it, so an unchanged password seals the same)."""
+    return _digest(f"{staff.role}\x00{staff.site or ''}\x00{staff.password_sealed}")
 
 
 def _digest(token: str) -> str:

@@ -7,9 +7,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
+from mqtt.node_messages import TAG_UID
+
 STATION = r"^[a-z0-9][a-z0-9-]{0,39}$"
 # ISO 14443-A UIDs are 4, 7 or 10 bytes; the agent sends lowercase hex.
-UID = r"^(?:[0-9a-f]{8}|[0-9a-f]{14}|[0-9a-f]{20})$"
+UID = TAG_UID
 FailureReason = Literal[
     "no_tag", "write_failed", "verify_mismatch", "unsupported_tag", "reader_unavailable", "bad_card"
 ]

@@ -235,6 +235,7 @@ class SqlDesk:
             valid_until=op.valid_until,
             encoded_at=op.at,
             actor=actor,
+            uid=op.uid,
         )
         if res.status != "checked_in":  # encoded before a check-out replayed earlier: not a key now
             credentials.revoke_one(self.session, card, now=op.at, actor=actor)

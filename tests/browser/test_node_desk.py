@@ -33,13 +33,15 @@ from cloud.catalog.models import Property
 from cloud.commands.models import Command
 from cloud.core.nights import local_today
 from cloud.node.seal import public_b64
-from cloud.reservations.models import Reservation
+from cloud.reservations.models import Reservation, StayCredential
 from cloud.reservations.sales.booking import Booking, book
+from edge.hw import ntag
 from edge.hw.sim_node import SimulatedBus
 from mqtt.envelope import utcnow
 from mqtt.node_topics import node_user
 from node import keys
 from node.app import NodeSettings, PropertyNode
+from node.encoder import SimulatedWriter
 from node.front_desk import FrontDesk
 from node.pages import build_desk_app
 from tests.browser.conftest import SHOTS
@@ -100,7 +102,7 @@ def node(own_mosquitto: Mosquitto, tmp_path: Path) -> Iterator[tuple[PropertyNod
         data_dir=tmp_path / "node",
         time_zone="Europe/Madrid",
     )
-    node = PropertyNode(settings)
+    node = PropertyNode(settings, encoder=SimulatedWriter())  # a reader with blank cards beside it
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
@@ -200,8 +202,13 @@ def test_check_in_and_out_at_the_node_offline_then_the_cloud_holds_it(
             expect(page.locator("#staff")).to_have_text("Ana Ruiz")
             expect(page.locator("#sync")).to_contain_text("Offline since")
             expect(page.locator(f"#arrival-{booked}")).to_contain_text("Ana Ruiz")  # opened from the replica
-            page.locator(f"#arrival-{booked} button").click()
-            expect(page.locator("#done")).to_have_text("Checked in.")
+            page.goto(f"{desk_url}/reservations")  # the cloud's today page, from the node's replica
+            expect(page.locator("#arrivals-h")).to_contain_text("Arrivals today (1)")
+            page.screenshot(path=str(SHOTS / "node-today-offline.png"), full_page=True)
+            page.locator(f"form[action='/reservations/{booked}/check-in'] button").click()
+            expect(page.locator(f"form[action='/reservations/{booked}/check-in']")).to_have_count(0)
+            expect(page.locator("section:has(#arrivals-h)")).to_contain_text("checked in")  # as in the cloud
+            page.goto(desk_url)
 
             form = page.locator("#walk-in")
             form.locator("[name=name]").fill("Mei Chen")
@@ -214,17 +221,25 @@ def test_check_in_and_out_at_the_node_offline_then_the_cloud_holds_it(
             walk_in = (walk_in_row.get_attribute("id") or "").removeprefix("stay-")
 
             walk_in_row.locator("form.card button").click()
-            card = base64.b64decode(page.locator("#card").get_attribute("data-card") or "")
+            expect(page.locator("#done")).to_have_text("Card encoded.")
+            assert isinstance(desk_node.encoder, SimulatedWriter)
+            tag = desk_node.encoder.written[-1]  # the card the node wrote onto the tag on its reader
+            card = ntag.read_card(tag)
+            assert card == base64.b64decode(page.locator("#card").get_attribute("data-card") or "")
             assert _opens(bus, walk_in_room, card)  # the gateway process opens the door, offline
             assert not _opens(bus, "110" if walk_in_room != "110" else "109", card, wait_s=1.5)
 
-            row = page.locator(f"#stay-{booked}")
+            page.goto(f"{desk_url}/reservations/{booked}/checkout")  # the cloud's check-out page
             # the night was posted at check-in, as the cloud posts it: the balance is due
-            owed = row.locator("form.payment [name=amount]").input_value()
-            assert float(owed) > 0, owed
-            row.locator("form.payment button").click()
-            expect(page.locator("#done")).to_have_text("Payment taken.")
-            page.locator(f"#stay-{booked} form.check-out button").click()
+            owed = page.locator("#cash-amount").input_value()
+            assert float(owed.replace(",", ".")) > 0, owed
+            expect(page.locator("#folio-lines")).to_contain_text("Room night")
+            page.screenshot(path=str(SHOTS / "node-checkout-offline.png"), full_page=True)
+            page.locator("#cash-tendered").fill("500")
+            page.locator("form:has(#cash-amount) button").click()
+            expect(page.locator("#notice")).to_contain_text("Payment recorded")
+            expect(page.locator("#change")).to_contain_text("Change to give")
+            page.locator("form[action$='/checkout/finish'] button").click()
             expect(page.locator("#done")).to_have_text("Checked out.")
             expect(page.locator("#sync")).to_contain_text("changes waiting")
             SHOTS.mkdir(exist_ok=True)
@@ -240,9 +255,34 @@ def test_check_in_and_out_at_the_node_offline_then_the_cloud_holds_it(
                 assert res is not None and res.status == "checked_in" and res.guest_name == "Mei Chen"
                 numbers = list(s.scalars(select(Invoice.number).where(Invoice.series == "INV-N-DESK-PC")))
                 assert numbers == [1]
+                (walk_in_card,) = s.scalars(
+                    select(StayCredential).where(StayCredential.reservation_id == walk_in)
+                )
+                assert walk_in_card.encoded_uid == tag.uid.hex()  # the tag the node reported
             page.goto(desk_url)
             expect(page.locator("#sync")).to_contain_text("All synchronised", timeout=30_000)
             page.screenshot(path=str(SHOTS / "node-desk-synced.png"), full_page=True)
+            # the same stay on the same screens, at the node and in the cloud
+            wait_until(
+                lambda: any(f.reservation_id == walk_in for f in desk_node.status.replica().folios),  # type: ignore[union-attr]
+                timeout=90,
+                what="the walk-in's folio in the node's replica",
+            )
+            owed: dict[str, str] = {}
+            for name, base in (("node", desk_url), ("cloud", cloud.url)):
+                if name == "cloud":
+                    page.goto(f"{base}/signin")
+                    page.locator("#username").fill("ana")
+                    page.locator("#password").fill(PASSWORD)
+                    page.locator("#password").press("Enter")
+                page.goto(f"{base}/reservations/{walk_in}/checkout")
+                expect(page.locator("#checkout-h")).to_contain_text("Mei Chen")
+                owed[name] = page.locator("#guest-balance").inner_text()
+                page.screenshot(path=str(SHOTS / f"{name}-checkout-synced.png"), full_page=True)
+                page.goto(f"{base}/reservations")
+                expect(page.locator("#arrivals-h")).to_be_visible()
+                page.screenshot(path=str(SHOTS / f"{name}-today-synced.png"), full_page=True)
+            assert owed["node"] == owed["cloud"], owed  # what the guest owes reads the same in both
             context.close()
 
 

@@ -269,7 +269,7 @@ def test_the_desk_speaks_the_staffs_language(desk: tuple[TestClient, PropertyNod
     token = _token(page)
     refused = client.post(
         "/stays/nobody/charge",
-        data={"csrf_token": token, "kind": "bar", "amount": "1"},
+        data={"csrf_token": token, "kind": "spa", "amount": "1"},
         headers={"Accept-Language": "zh"},
     )
     assert refused.status_code == 409 and "前台没有此预订。" in refused.text
@@ -285,3 +285,31 @@ def test_the_clouds_verdicts_are_listed_with_what_to_do(desk: tuple[TestClient, 
     assert 'data-rule="room_sold_twice"' in page and "Habitación vendida en línea durante el corte" in page
     assert "mueva la reserva en línea a otra habitación" in page
     node.status.conflicts_received(NodeConflicts(replayed_seq=3, items=[]))
+
+
+def test_the_desk_stays_signed_in_across_a_restart_of_the_node(tmp_path: Path) -> None:
+    settings = NodeSettings(mqtt_url="mqtt://127.0.0.1:9", site="hotel", node="desk-pc", data_dir=tmp_path)
+    node = PropertyNode(settings)
+    node.status.replica_received(_replica(node))
+    with TestClient(build_desk_app(FrontDesk(node))) as client:
+        assert sign_in(client, "ana", PASSWORD) == 200
+        cookies = dict(client.cookies)
+        form = _token(client.get("/").text)  # a form opened before the restart
+    node.outbox.close()
+    node.sessions.close()
+    again = PropertyNode(settings)  # the process started again on the same data directory
+    try:
+        with TestClient(build_desk_app(FrontDesk(again)), cookies=cookies) as client:
+            page = client.get("/", follow_redirects=False)
+            assert page.status_code == 200 and "Ana" in page.text
+            answer = client.post(
+                "/arrivals/b1/check-in", data={"csrf_token": form, "room": "101"}, follow_redirects=False
+            )
+            assert answer.status_code == 303
+            assert [type(op).__name__ for op in again.outbox.pending_operations()] == ["CheckIn"]
+            assert client.post("/signout", data={"csrf_token": form}).status_code == 200
+        with TestClient(build_desk_app(FrontDesk(again)), cookies=cookies) as client:
+            assert client.get("/", follow_redirects=False).status_code == 303  # signed out for good
+    finally:
+        again.outbox.close()
+        again.sessions.close()

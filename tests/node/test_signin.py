@@ -141,3 +141,101 @@ def test_a_session_ends_idle_at_its_lifetime_or_when_the_account_leaves(node: Pr
     assert isinstance(kept, str)
     desk.sign_out(kept)
     assert desk.resolve(kept, now=NOW) is None
+
+
+def _reopened(node: PropertyNode) -> PropertyNode:
+    """The same node started again on its data directory (the process was stopped or killed)."""
+    node.outbox.close()
+    node.sessions.close()
+    return PropertyNode(node.settings)
+
+
+def test_a_session_survives_a_restart_of_the_node(node: PropertyNode) -> None:
+    _replica(node, _staff(node, "ana", "ana-password-1"), _staff(node, "luis", "luis-password-1"))
+    desk = _signin(node)
+    token = desk.sign_in("ana", "ana-password-1", now=NOW)
+    idle = desk.sign_in("luis", "luis-password-1", now=NOW)
+    out = desk.sign_in("ana", "ana-password-1", now=NOW)
+    assert isinstance(token, str) and isinstance(idle, str) and isinstance(out, str)
+    assert desk.resolve(token, now=NOW + timedelta(minutes=8)) is not None
+    desk.sign_out(out)
+    again = _reopened(node)
+    try:
+        after = _signin(again)
+        # the last use before the restart counts: 8 + 9 minutes is not idle, 17 for luis is
+        who = after.resolve(token, now=NOW + timedelta(minutes=17))
+        assert who is not None and who.username == "ana"
+        assert after.resolve(idle, now=NOW + timedelta(minutes=17)) is None
+        assert after.resolve(out, now=NOW + timedelta(minutes=17)) is None
+        assert after.resolve(token, now=NOW + timedelta(minutes=120)) is None  # its lifetime
+        assert again.sessions.count() == 0
+        # no token is kept in clear
+        raw = (again.settings.data_dir / "node.db").read_bytes()
+        assert token.encode() not in raw and token[len("pnd_"):].encode() not in raw
+    finally:
+        again.outbox.close()
+        again.sessions.close()
+
+
+def test_a_password_or_role_change_in_the_replica_ends_the_accounts_sessions(node: PropertyNode) -> None:
+    ana, luis = _staff(node, "ana", "ana-password-1"), _staff(node, "luis", "luis-password-1")
+    _replica(node, ana, luis)
+    desk = _signin(node)
+    first = desk.sign_in("ana", "ana-password-1", now=NOW)
+    second = desk.sign_in("ana", "ana-password-1", now=NOW)
+    kept = desk.sign_in("luis", "luis-password-1", now=NOW)
+    assert isinstance(first, str) and isinstance(second, str) and isinstance(kept, str)
+    ana2 = _staff(node, "ana", "ana-password-2")
+    _replica(node, ana2, luis, version=2)  # ana changed her password in the cloud
+    assert desk.resolve(first, now=NOW) is None
+    assert desk.resolve(second, now=NOW) is None  # every session of hers, not only the one used
+    assert desk.resolve(kept, now=NOW) is not None
+    assert desk.sign_in("ana", "ana-password-1", now=NOW) == SignInRefused("bad_credentials")
+    fresh = desk.sign_in("ana", "ana-password-2", now=NOW)
+    assert isinstance(fresh, str) and desk.resolve(fresh, now=NOW) is not None
+    promoted = luis.model_copy(update={"role": "manager"})
+    _replica(node, ana2, promoted, version=3)
+    assert desk.resolve(kept, now=NOW) is None  # a role change signs the account out too
+    assert desk.resolve(fresh, now=NOW) is not None  # her hash unchanged: it seals the same
+
+
+CHILD = """
+import sys, time
+from pathlib import Path
+from node.app import NodeSettings, PropertyNode
+from tests.node.test_signin import NOW, _replica, _signin, _staff
+node = PropertyNode(NodeSettings(mqtt_url="mqtt://127.0.0.1:9", site="hotel", node="desk-pc",
+                                 data_dir=Path(sys.argv[1])))
+_replica(node, _staff(node, "ana", "ana-password-1"))
+print(_signin(node).sign_in("ana", "ana-password-1", now=NOW), flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_session_survives_the_node_being_killed(tmp_path: Path) -> None:
+    """The node's process is SIGKILLed right after the sign-in (no close, no flush of its own)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(tmp_path)], stdout=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        assert child.stdout is not None
+        token = child.stdout.readline().strip()
+        assert token.startswith("pnd_"), token
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+    again = PropertyNode(
+        NodeSettings(mqtt_url="mqtt://127.0.0.1:9", site="hotel", node="desk-pc", data_dir=tmp_path)
+    )
+    try:
+        who = _signin(again).resolve(token, now=NOW + timedelta(minutes=5))
+        assert who is not None and who.username == "ana"
+    finally:
+        again.outbox.close()
+        again.sessions.close()

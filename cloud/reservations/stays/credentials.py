@@ -182,12 +182,14 @@ def record_node_card(
     valid_until: datetime,
     encoded_at: datetime,
     actor: Actor,
+    uid: str | None = None,
 ) -> StayCredential:
     """A card a property node signed with its delegated key and wrote to a tag while the cloud was
     out of reach, recorded as the stay's credential (as ``issue_for_room`` records its own), so
     check-out revokes it and the door log names its stay. The doors already hold it: nothing is
     sent. Its sequence supersedes the stay's earlier cards of the room, which are revoked; a
-    sequence the cloud also started meanwhile is shared, not started twice. Once per id."""
+    sequence the cloud also started meanwhile is shared, not started twice. ``uid`` is the tag's
+    UID as the node's encoder read it back (None from a node without one). Once per id."""
     found = session.get(StayCredential, credential_id)
     if found is not None:
         return found
@@ -211,13 +213,14 @@ def record_node_card(
         starts_sequence=started is None and sequence > 0,
         pending_card=None,
         encoded_at=encoded_at,
+        encoded_uid=uid,
     )
     session.add(credential)
     session.flush()
     for old in earlier:
         _revoke(session, old, now=encoded_at, actor=actor)
     audit(session, actor, "card.issue", "card", credential.id,
-          {"reservation": res.id, "room": room.slug, "guest": guest, "sequence": sequence},
+          {"reservation": res.id, "room": room.slug, "guest": guest, "sequence": sequence, "uid": uid},
           site=prop.slug)
     return credential
 

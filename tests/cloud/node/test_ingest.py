@@ -102,3 +102,27 @@ def test_unreadable_event_in_order_is_dead_lettered_and_the_rest_goes_on(
     report = replay(events, node="desk-pc", view=cloud, desk=cloud, ledger=ledger)
     assert report.findings[0].rule is Rule.REFUSED and ledger.last_seq("desk-pc") == 2
     assert [r.verdict.action for r in ledger.entries] == [Action.HOLD, Action.APPLY]
+
+
+def test_a_card_with_a_malformed_tag_uid_is_held_with_the_reason_and_no_card_is_stored(
+    sqlite_only: Engine,
+) -> None:
+    from cloud.node.conflicts import Rule
+    from cloud.node.memory import MemoryLedger
+    from cloud.node.replay import replay
+    from cloud.node.store import unreplayed
+    from cloud.reservations.models import StayCredential
+    from tests.cloud.node.fake_cloud import FakeCloud
+
+    card = json.loads((GOLDEN.parent / "events-node.card.json").read_text())
+    card["seq"], card["data"]["uid"] = 1, "04A2B3C4<script>"
+    link = StandInLink()
+    ingest = NodeIngest(link, make_sessionmaker(sqlite_only))  # type: ignore[arg-type]
+    ingest.handle([Inbound(TOPIC, json.dumps(card).encode(), 1, 1), Inbound(TOPIC, _good(2), 2, 1)])
+    assert (ingest.rejected, ingest.dead_lettered) == (0, 1)
+    with make_sessionmaker(sqlite_only)() as s:
+        events = unreplayed(s, site="hotel", node="desk-pc", after_seq=0)
+        assert s.scalar(select(func.count()).select_from(StayCredential)) == 0
+    report = replay(events, node="desk-pc", view=FakeCloud(), desk=FakeCloud(), ledger=MemoryLedger())
+    finding = report.findings[0]
+    assert finding.rule is Rule.REFUSED and "uid" in finding.detail and "pattern" in finding.detail

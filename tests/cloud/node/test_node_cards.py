@@ -217,3 +217,38 @@ def test_a_sequence_the_cloud_started_meanwhile_is_shared_and_an_older_card_is_r
         assert older is not None and older.revoked_at is not None  # superseded, as a re-key does
         same = s.get(StayCredential, "00000000000000c2")
         assert same is not None and same.revoked_at is None  # shares the sequence: keeps opening
+
+
+def test_the_tags_uid_the_node_reported_is_on_the_cards_record(sessions: sessionmaker[Session]) -> None:
+    from cloud.cards.stay_cards import card_out
+
+    with sessions.begin() as s:
+        res, room, _room_id = _book(s)
+    check_in = CheckIn(
+        at=NOW, reservation_id=res, room=room, room_type="std", arrival=D0, departure=D2,
+        rate_minor=9000, currency="EUR",
+    )
+    card = _card(res, room, sequence=7, credential="00000000000000a3").model_copy(
+        update={"uid": "04a2b3c4d5e6f7"}
+    )
+    _replay(sessions, _Seq().events([check_in, card]))
+    with sessions() as s:
+        found = s.get(StayCredential, "00000000000000a3")
+        assert found is not None and found.encoded_uid == "04a2b3c4d5e6f7"
+        shown = card_out(s, found, now=NOW + timedelta(minutes=6))
+        assert (shown.status, shown.encoded_uid) == ("encoded", "04a2b3c4d5e6f7")  # as the cloud's own
+        issued = s.scalars(
+            select(AuditEntry).where(
+                AuditEntry.entity_id == "00000000000000a3", AuditEntry.action == "card.issue"
+            )
+        ).one()
+        assert issued.detail["uid"] == "04a2b3c4d5e6f7"
+
+
+@pytest.mark.parametrize("uid", ["04A2B3C4D5E6F7", "04a2b3", "04a2b3c4d5e6f7zz", "04:a2:b3:c4", "", "0" * 16])
+def test_the_contract_refuses_a_malformed_tag_uid(uid: str) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="uid"):
+        good = _card("r1", "101", sequence=1, credential="00000000000000a4").model_dump(mode="json")
+        CardEncoded.model_validate({**good, "uid": uid})
