@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from cloud.catalog.models import Room, RoomType
+from cloud.core import plain_inserts
 from cloud.reservations.errors import SoldOut
 from cloud.reservations.models import Reservation, RoomAllocation
 from cloud.reservations.sales import booking
@@ -32,17 +35,35 @@ def _request(name: str) -> Booking:
     )
 
 
+def _std(s: Session) -> int:
+    return s.scalars(select(RoomType.id).where(RoomType.code == "std")).one()
+
+
 @pytest.mark.service
-def test_two_hundred_clients_for_ten_rooms_exactly_ten_win(sessions: sessionmaker[Session]) -> None:
+@pytest.mark.parametrize("plain", [False, True], ids=["unit-of-work", "plain-inserts"])
+@pytest.mark.parametrize("first_sale", [False, True], ids=["nights-sold-before", "first-sale"])
+def test_two_hundred_clients_for_ten_rooms_exactly_ten_win(
+    sessions: sessionmaker[Session], plain: bool, first_sale: bool
+) -> None:
+    """``plain``: as the API books on PostgreSQL (new rows queued as plain inserts); ``first_sale``:
+    the stay's nights have no inventory rows yet, so every client takes the careful path."""
     with sessions.begin() as s:  # 12 standard rooms: leave the last 10
         for n in range(2):
-            booking.book(s, _request(f"early {n}"), now=NOW)
+            early = _request(f"early {n}")
+            if first_sale:  # the two hold a room over other nights (no inventory row for the stay's)
+                early = replace(early, arrival=ARRIVAL - timedelta(days=3), departure=ARRIVAL)
+            booking.book(s, early, now=NOW)
+        if first_sale:
+            for room in s.scalars(select(Room).where(Room.room_type_id == _std(s)).limit(2)):
+                room.retired_from = ARRIVAL  # 10 rooms left to sell from the arrival on
     start = threading.Barrier(CLIENTS)
 
     def client(n: int) -> str:
         start.wait()
         try:
             with sessions.begin() as s:
+                if plain:
+                    plain_inserts.open_queue(s)
                 booking.book(s, _request(f"client {n}"), now=NOW)
             return "won"
         except SoldOut:

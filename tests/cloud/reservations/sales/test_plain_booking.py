@@ -116,7 +116,8 @@ def _rows(engine: Engine) -> dict[str, list[str]]:
         for table in tables:
             if table in SKIP:
                 continue
-            rows = [_json(row) for row in conn.execute(text(f'SELECT row_to_json(t)::text FROM "{table}" t')).scalars()]
+            query = text(f'SELECT row_to_json(t)::text FROM "{table}" t')
+            rows = [_json(row) for row in conn.execute(query).scalars()]
             for row in rows:
                 for column in VARYING.get(table, ()):
                     row.pop(column, None)
@@ -138,7 +139,8 @@ def _personal(engine: Engine) -> list[Any]:
 
     with Session(engine) as s:
         vault = vault_of(engine.dialect)
-        guests = sorted((vault.open(g) or GuestInput(name="?")).model_dump_json() for g in s.scalars(select(Guest)))
+        guests = sorted((vault.open(g) or GuestInput(name="?")).model_dump_json()
+                        for g in s.scalars(select(Guest)))
         reservations = sorted(
             (r.guest_name, r.guest_email, r.guest_phone, r.notes, repr(r.preferences))
             for r in s.scalars(select(Reservation)))
