@@ -20,6 +20,7 @@ from sqlalchemy import Index, Integer, String, delete
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
+from cloud.core import plain_inserts
 from cloud.core.clock import Clock, utcnow
 from cloud.core.db import Base, JsonType, UtcDateTime
 from cloud.core.errors import DomainError
@@ -86,9 +87,11 @@ def replay(session: Session, *, scope: str, key: str, print_: str) -> Stored | N
 
 def remember(session: Session, *, scope: str, key: str, print_: str, stored: Stored,
              now: datetime) -> None:
-    session.add(IdempotentRequest(scope=scope, key=key, fingerprint=print_,
-                                  status_code=stored.status_code, body=stored.body, created_at=now))
-    session.flush()
+    row = IdempotentRequest(scope=scope, key=key, fingerprint=print_,
+                            status_code=stored.status_code, body=stored.body, created_at=now)
+    if not plain_inserts.add(session, row, keep=False):  # queued: written just before the commit
+        session.add(row)
+        session.flush()
 
 
 def replay_or_run(session: Session, *, scope: str, key: str, print_: str,

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from cloud.core import plain_inserts
 from cloud.guests.crypto import (
     BlindIndex,
     FieldCipher,
@@ -63,7 +64,9 @@ class Vault:
             session.execute(delete(GuestNameToken).where(GuestNameToken.guest_id == guest.id))
             session.flush()
         for token in name_tokens(data.name):
-            session.add(GuestNameToken(guest_id=guest.id, token=self.index.digest("word", token)))
+            row = GuestNameToken(guest_id=guest.id, token=self.index.digest("word", token))
+            if not plain_inserts.add(session, row, keep=False):
+                session.add(row)
 
     def open(self, guest: Guest) -> GuestInput | None:
         """The decrypted personal data, or None once erased."""

@@ -13,6 +13,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from cloud.auth.audit import audit
+from cloud.core import plain_inserts
 from cloud.guests import registry
 from cloud.guests.crypto import name_tokens
 from cloud.guests.models import Guest
@@ -24,6 +25,12 @@ from cloud.loyalty.promotions import members_only
 from cloud.reservations.sales.booking import Booking
 
 ACTOR = "system:guest-match"
+_CANDIDATES = """
+SELECT id, email_bidx, phone_bidx, name_bidx FROM guests
+WHERE site = %(site)s AND erased_at IS NULL AND merged_into IS NULL
+  AND (email_bidx = %(email)s OR phone_bidx = %(phone)s OR name_bidx = %(name)s)
+LIMIT 50
+"""
 _ATTACHED = "loyalty.attached_guest"
 
 
@@ -57,6 +64,12 @@ class RegistryMatcher:
         email = self._vault.email_key(data.email) if data.email else None
         phone = self._vault.phone_key(data.phone) if data.phone else None
         name = self._vault.index.digest("name", " ".join(sorted(name_tokens(data.name))))
+        raw = plain_inserts.driver_connection(session)
+        if raw is not None:  # a booking's fast path (PostgreSQL): the same question, no ORM
+            found = raw.execute(_CANDIDATES, {"site": site, "email": email, "phone": phone, "name": name})
+            return [Candidate(row[0], email=email is not None and row[1] == email,
+                              phone=phone is not None and row[2] == phone, name=row[3] == name)
+                    for row in found.fetchall()]
         keys = [(Guest.email_bidx, email), (Guest.phone_bidx, phone), (Guest.name_bidx, name)]
         clauses = [column == value for column, value in keys if value is not None]
         query = (

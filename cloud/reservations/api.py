@@ -15,6 +15,7 @@ from cloud.auth.errors import Forbidden
 from cloud.auth.roles import Principal, Role
 from cloud.catalog import service as catalog
 from cloud.catalog.models import Property
+from cloud.core import plain_inserts
 from cloud.core.deps import ClockDep, IdempotencyKeyHeader, SessionsDep, services
 from cloud.core.errors import DomainError
 from cloud.core.idempotency import idempotent, transact
@@ -113,6 +114,7 @@ async def create(
 
     def work(session: Session) -> tuple[int, Any]:
         allow(session, user, site)
+        plain_inserts.open_queue(session)  # PostgreSQL: the new rows in few round trips, no unit of work
         now = clock()
         res = booking.book(session, request, now=now, matcher=matcher)
         if ledger is not None:

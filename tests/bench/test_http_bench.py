@@ -172,6 +172,31 @@ def _scalar(site: Site, query: str) -> int:
         engine.dispose()
 
 
+def _cpu_seconds(url: str) -> float:
+    """CPU seconds (user and system) the server at ``url`` has used so far, its workers included:
+    steadier than requests/s when other work shares the machine."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        stats[int(stat.parent.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    tree, total = {_serving[url]}, 0.0
+    for _ in range(3):  # uvicorn's workers are children of the process started
+        tree |= {pid for pid, (parent, _cpu) in stats.items() if parent in tree}
+    for pid in tree:
+        total += stats.get(pid, (0, 0.0))[1]
+    return total
+
+
+def _cpu_line(label: str, cpu: float, result: Result) -> None:
+    answered = max(1, result.ok + result.conflict)
+    print(f"  {label}: server CPU {1000 * cpu / answered:.1f} ms per answered request "
+          f"({1000 * cpu / max(1, result.requests):.1f} ms per request, 503s included)")
+
+
 def _print(label: str, result: Result) -> None:
     print(f"  {label:<44} {result.line()}")
 
@@ -191,16 +216,22 @@ def test_bookings_over_http_beside_the_bare_server(site: Site, tmp_path: Path) -
     book = dict(kind="book", connections=BOOKING_CONNECTIONS, seconds=SECONDS, first_night=site.first_night)
     with reference(site, tmp_path) as ref:
         run_wrk(ref + "/book", **{**book, "seconds": 3, "run": "ref-warm"})
+        cpu = _cpu_seconds(ref)
         theirs = run_wrk(ref + "/book", **book, run="ref")  # type: ignore[arg-type]
+        cpu = _cpu_seconds(ref) - cpu
     _print("bare FastAPI + psycopg, 1 process", theirs)
+    _cpu_line("bare", cpu, theirs)
     for workers in WORKERS:
         with posada(site, tmp_path, workers=workers) as url:
             path = url + "/api/v1/properties/big/reservations"
             auth = f"Bearer {site.token}"
             run_wrk(path, **{**book, "seconds": 3}, auth=auth, run=f"warm{workers}")
+            cpu = _cpu_seconds(url)
             with profiled(url, f"bookings-{workers}"):
                 ours = run_wrk(path, **book, auth=auth, run=f"w{workers}")  # type: ignore[arg-type]
+            cpu = _cpu_seconds(url) - cpu
         _print(f"posada cloud, {workers} worker(s)", ours)
+        _cpu_line(f"posada, {workers} worker(s)", cpu, ours)
         _ratio(f"posada, {workers} worker(s)", ours, theirs)
         assert ours.failed == 0 and ours.socket_errors == 0
     print(f"  reference loop after: {_reference_seconds():.2f} s")

@@ -13,6 +13,7 @@ from cloud.auth.audit import record_row
 from cloud.catalog import service as catalog
 from cloud.catalog.models import Property, RatePlan, RoomType
 from cloud.catalog.pricing import Quote, quote
+from cloud.core import plain_inserts
 from cloud.core.nights import Stay, local_instant, local_today
 from cloud.reservations.errors import InvalidRequest, UnknownResource, WrongState
 from cloud.reservations.groups import service as groups
@@ -86,6 +87,7 @@ def book(
         request = matcher.attach(session, request)
     if session.new or session.dirty or session.deleted:
         session.flush()  # the statements below bypass the unit of work
+    plain_inserts.send(session)  # the guest's rows, if queued, before the reservation names them
     engine = session.get_bind()
     cache = sellable.cache_of(engine if isinstance(engine, Engine) else engine.engine)
     writer = Sale(session)

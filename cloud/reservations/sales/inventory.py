@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -19,7 +20,7 @@ from cloud.reservations.models import RoomAllocation, TypeInventory
 
 # The missing nights of a stay with their capacity (rooms of the type not yet retired, less those
 # out of order that night), in one statement, in night order (PostgreSQL).
-_CREATE_ROWS = text("""
+_CREATE_ROWS_SQL = """
 INSERT INTO type_inventory (room_type_id, night, sold, capacity)
 SELECT :type_id, n.night, 0, GREATEST(
     (SELECT count(*) FROM rooms r WHERE r.room_type_id = :type_id
@@ -32,8 +33,11 @@ FROM (SELECT CAST(d AS date) AS night
 WHERE NOT EXISTS (SELECT 1 FROM type_inventory i WHERE i.room_type_id = :type_id AND i.night = n.night)
 ORDER BY n.night
 ON CONFLICT DO NOTHING
-""").bindparams(bindparam("type_id", type_=Integer), bindparam("arrival", type_=Date),
-                bindparam("departure", type_=Date))
+"""
+# the same for psycopg's own connection (``sale.Sale``), its parameters named as psycopg names them
+CREATE_ROWS_PG = re.sub(r":(type_id|arrival|departure)\b", r"%(\1)s", _CREATE_ROWS_SQL)
+_CREATE_ROWS = text(_CREATE_ROWS_SQL).bindparams(
+    bindparam("type_id", type_=Integer), bindparam("arrival", type_=Date), bindparam("departure", type_=Date))
 
 
 def ensure_rows(session: Session, *, type_id: int, stay: Stay) -> None:

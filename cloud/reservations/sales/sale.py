@@ -180,7 +180,22 @@ class Sale:
             raise SoldOut(
                 f"no room of this type is left for every night from {stay.arrival} to {stay.departure}"
             )
-        inventory.hold(self.session, type_id=type_id, stay=stay)  # a first sale: rows created in order
+        # A first sale: the missing nights are created in night order while nothing is locked, then
+        # every night is locked in night order and sold where there is room (as ``inventory.hold``
+        # does, without a savepoint: this sale never trips the CHECK, it leaves a full night alone).
+        params = {"type_id": type_id, "arrival": stay.arrival, "departure": stay.departure}
+        self.raw.execute(inventory.CREATE_ROWS_PG, params)
+        locked, sold = self.raw.execute(_SELL, {**params, "nights": stay.nights}).fetchone()
+        if len(sold) == stay.nights:
+            return
+        if sold:
+            self.raw.execute(_UNSELL, {"type_id": type_id, "nights": sold})
+        if locked != stay.nights:  # a night's row not seen yet: the savepoint's way decides
+            inventory.hold(self.session, type_id=type_id, stay=stay)
+        else:
+            raise SoldOut(
+                f"no room of this type is left for every night from {stay.arrival} to {stay.departure}"
+            )
 
     def _sell_nights_core(self, *, type_id: int, stay: Stay) -> None:
         """SQLite (one writer at a time): sell where there is room, else the careful path decides."""

@@ -1,0 +1,151 @@
+"""New rows written as plain INSERTs in one round trip, for a request that only adds rows.
+
+On PostgreSQL a request may open a queue on its session (``open_queue``). Code that would
+``session.add`` a new mapped object then hands it to ``add`` instead: the object becomes
+persistent at once (no flush, no reload) and its INSERT waits in the queue. The queue is sent
+in one pipeline before the session's next flush, before its commit, or when a caller that
+writes plain statements itself asks (``send``): the ORM's unit of work, which costs more of
+the interpreter than the database spends on these rows, is skipped. SQLite opens no queue, so
+every caller keeps its ORM path there (one writer at a time: the round trips cost little).
+
+Only for rows nothing reads back before the queue is sent (a query that the session would have
+autoflushed first does not send it): the booking's guest, its name tokens, its audit entries,
+its folio and its idempotency row. Values are bound exactly as the ORM binds them (the
+columns' own types: sealing, JSON, aware instants), and Python-side column defaults apply.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from sqlalchemy import Table, event, insert
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.sql.schema import ColumnDefault
+
+_QUEUE = "plain_inserts.queue"
+
+
+class _Queue:
+    def __init__(self, raw: Any, dialect: Dialect) -> None:
+        self.raw, self.dialect = raw, dialect
+        self.rows: list[tuple[int, str, dict[str, Any]]] = []
+
+
+def open_queue(session: Session) -> bool:
+    """Queue this transaction's plain inserts (PostgreSQL; False and nothing changes elsewhere)."""
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        return False
+    session.info[_QUEUE] = _Queue(conn.connection.driver_connection, conn.dialect)
+    return True
+
+
+def is_open(session: Session) -> bool:
+    return _QUEUE in session.info
+
+
+def driver_connection(session: Session) -> Any | None:
+    """psycopg's own connection under the session, when a queue is open (plain reads on it see the
+    queued rows only after ``send``)."""
+    queue: _Queue | None = session.info.get(_QUEUE)
+    return None if queue is None else queue.raw
+
+
+def add(session: Session, obj: Any, *, keep: bool = True) -> bool:
+    """Queue ``obj``'s INSERT (True), or False when no queue is open: the caller adds it to the
+    session as before. ``keep``: the object joins the session as persistent (its key must be set)."""
+    queue: _Queue | None = session.info.get(_QUEUE)
+    if queue is None:
+        return False
+    table: Table = obj.__table__
+    values = _values(obj)
+    sql, binders = _statement(table, tuple(values), queue.dialect)
+    for name, bind in binders.items():
+        values[name] = bind(values[name])
+    queue.rows.append((_rank(table), sql, values))
+    if keep:
+        make_transient_to_detached(obj)
+        session.add(obj)  # persistent as written
+    return True
+
+
+def send(session: Session) -> None:
+    """Write what is queued now, in one pipeline; a unique violation is SQLAlchemy's IntegrityError
+    (the caller's transaction is then failed, as after a flush that hit it)."""
+    queue: _Queue | None = session.info.get(_QUEUE)
+    if queue is None or not queue.rows:
+        return
+    rows, queue.rows = queue.rows, []
+    rows.sort(key=lambda row: row[0])  # a row after the rows it refers to (stable)
+    from psycopg import IntegrityError as Refused  # only PostgreSQL opens a queue
+
+    try:
+        with queue.raw.pipeline(), queue.raw.cursor() as cur:
+            for _order, sql, params in rows:
+                cur.execute(sql, params)
+    except Refused as exc:
+        raise IntegrityError(rows[-1][1], None, exc) from exc
+
+
+def close(session: Session) -> None:
+    """Forget the queue (after the transaction ends, or when a path falls back to the ORM)."""
+    session.info.pop(_QUEUE, None)
+
+
+def _values(obj: Any) -> dict[str, Any]:
+    """Column key -> value, from the object's attributes (a constant default where unset)."""
+    state = obj.__dict__
+    values: dict[str, Any] = {}
+    for attr, column in _columns(obj.__mapper__):
+        if attr in state:
+            values[column.key] = state[attr]
+        elif isinstance(column.default, ColumnDefault) and column.default.is_scalar:
+            values[column.key] = column.default.arg
+            setattr(obj, attr, column.default.arg)
+        elif column.default is not None:
+            raise ValueError(f"{column}: set it before queueing (its default is not a constant)")
+        elif column.server_default is None and column is not column.table.autoincrement_column:
+            values[column.key] = None
+            setattr(obj, attr, None)  # known, so reading it later loads nothing
+    return values
+
+
+@functools.cache
+def _rank(table: Table) -> int:
+    """The table's place in dependency order (a table after those its foreign keys name)."""
+    return table.metadata.sorted_tables.index(table)
+
+
+@functools.cache
+def _columns(mapper: Any) -> tuple[tuple[str, Any], ...]:
+    return tuple((prop.key, prop.columns[0]) for prop in mapper.column_attrs)
+
+
+@functools.cache
+def _statement(table: Table, names: tuple[str, ...], dialect: Dialect) -> tuple[str, dict[str, Any]]:
+    """The INSERT's text as the dialect renders it (type casts included) and each value's binder."""
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(names))
+    binders = {}
+    for name in names:
+        bind = table.columns[name].type._cached_bind_processor(dialect)
+        if bind is not None:
+            binders[name] = bind
+    return compiled.string, binders
+
+
+def _send_before(session: Session, *_args: Any) -> None:
+    send(session)
+
+
+def _forget(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # the session's own transaction (a savepoint's end keeps the queue)
+        close(session)
+
+
+# Rows queued are written before anything the unit of work writes, and before every commit.
+event.listen(Session, "before_flush", _send_before)
+event.listen(Session, "before_commit", _send_before)
+event.listen(Session, "after_transaction_end", _forget)
