@@ -8,7 +8,7 @@ one statement, so a report reads a few rows a day instead of every line; run now
 ``DayFolder`` and harmless at any time (two folds at once wait for each other's rows).
 
 The dimension sums are not written by the writers: they leave marks on the reservations they touched
-(reports_0007) and ``refresh_marked`` folds those into the sums, every few seconds (``DimFolder``)
+(reports_0007) and ``refresh_marked`` folds those into the sums, every second (``DimFolder``)
 and, committed on a connection of its own, before a report reads them (``settle``)."""
 
 from __future__ import annotations
@@ -241,7 +241,7 @@ class DimFolder:
     """Folds the reservations the writers marked into the dimension sums every ``interval_s`` (a
     worker of the app, on PostgreSQL), so a report's own fold finds little left."""
 
-    def __init__(self, sessions: sessionmaker[Session], *, interval_s: float = 5.0) -> None:
+    def __init__(self, sessions: sessionmaker[Session], *, interval_s: float = 1.0) -> None:
         self.sessions = sessions
         self._periodic = Periodic(self.run_once, interval_s=interval_s, name="reports-dim-marks",
                                   done="refreshed %d marked reservations")

@@ -57,7 +57,7 @@ def loaded() -> Iterator[sessionmaker[Session]]:
             rooms = _hotel(s)
         counts = _load(engine, rooms)
         loaded_s = time.perf_counter() - started
-        with sessions.begin() as s:  # what the app's folders do every few seconds and every minute
+        with sessions.begin() as s:  # what the app's folders do every second and every minute
             day_sums.fold(s)
         print(f"\nwritten in {loaded_s:.1f} s, folded in {time.perf_counter() - started - loaded_s:.1f} s")
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

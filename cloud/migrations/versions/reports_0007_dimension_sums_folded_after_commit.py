@@ -10,7 +10,7 @@ committed so far (a ``DELETE``: marks of transactions still running are not seen
 refreshes all those reservations in one set-based statement, reading the rows in a snapshot taken
 after the marks were taken: a write that commits while a fold runs either is in that snapshot or
 left a mark the fold did not take, and is folded again by the next fold. The app's worker runs it
-every few seconds and a report split by a dimension runs it (and commits it) before reading the
+every second and a report split by a dimension runs it (and commits it) before reading the
 sums (cloud/reports/day_sums.py), so what a report reads is exact as of its start.
 
 The marks now outlive their transaction, so the table is logged (an unlogged table is emptied by a
