@@ -224,8 +224,8 @@ def _burst(loaded: sessionmaker[Session]) -> dict[str, float]:
 WRITES = {
     "status": "UPDATE reservations SET status = CASE WHEN status = 'booked' THEN 'checked_in' "
               "ELSE 'booked' END WHERE id = :r",
-    "line": "INSERT INTO billing_charges (id, folio_id, origin_folio_id, payer, kind, description_enc, discount, "
-            "quantity, unit_minor, currency, net_minor, tax_minor, gross_minor, taxes, night, posted_at) "
+    "line": "INSERT INTO billing_charges (id, folio_id, origin_folio_id, payer, kind, description_enc, "
+            "discount, quantity, unit_minor, currency, net_minor, tax_minor, gross_minor, taxes, night, posted_at) "
             "VALUES (:i, :f, :f, 'guest', 'room_night', '', false, 1, 9000, 'EUR', 8182, 818, 9000, '{}', "
             "'2027-03-10', now())",
     # a copy of an existing reservation under a new id, without nights
