@@ -225,9 +225,9 @@ WRITES = {
     "status": "UPDATE reservations SET status = CASE WHEN status = 'booked' THEN 'checked_in' "
               "ELSE 'booked' END WHERE id = :r",
     "line": "INSERT INTO billing_charges (id, folio_id, origin_folio_id, payer, kind, description_enc, "
-            "discount, quantity, unit_minor, currency, net_minor, tax_minor, gross_minor, taxes, night, posted_at) "
-            "VALUES (:i, :f, :f, 'guest', 'room_night', '', false, 1, 9000, 'EUR', 8182, 818, 9000, '{}', "
-            "'2027-03-10', now())",
+            "discount, quantity, unit_minor, currency, net_minor, tax_minor, gross_minor, taxes, night, "
+            "posted_at) VALUES (:i, :f, :f, 'guest', 'room_night', '', false, 1, 9000, 'EUR', 8182, 818, "
+            "9000, '{}', '2027-03-10', now())",
     # a copy of an existing reservation under a new id, without nights
     "booking": "INSERT INTO reservations SELECT (jsonb_populate_record(r, jsonb_build_object("
                "'id', CAST(:i AS text), 'status', 'booked', 'arrival', '2027-04-01', "
