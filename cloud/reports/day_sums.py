@@ -5,7 +5,11 @@ reports_0006, docs/reports.md#dimension-sums), and their folding.
 The triggers append one row per (site, kind, day) and posting statement; reading them is exact at
 any moment (they commit with the lines). Folding replaces the appended rows by one row per key, in
 one statement, so a report reads a few rows a day instead of every line; run now and then by
-``DayFolder`` and harmless at any time (two folds at once wait for each other's rows)."""
+``DayFolder`` and harmless at any time (two folds at once wait for each other's rows).
+
+The dimension sums are not written by the writers: they leave marks on the reservations they touched
+(reports_0007) and ``refresh_marked`` folds those into the sums, every second (``DimFolder``)
+and, committed on a connection of its own, before a report reads them (``settle``)."""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, func, literal, or_, select, text
+from sqlalchemy import Engine, and_, func, literal, or_, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.catalog.models import Property
@@ -77,10 +81,34 @@ def kept(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def fold(session: Session) -> int:
-    """Fold the appended rows into one per key; the number of keys written."""
+def refresh_marked(session: Session) -> int:
+    """Fold the reservations marked by the writes committed so far into the dimension sums, one fold
+    at a time (the next waits for this one's commit); the number of reservations refreshed. The
+    marks of writes still running, and of writes committed while this runs, stay for the next."""
     if not kept(session):
         return 0
+    return int(session.execute(text("SELECT reports_dims_fold()")).scalar_one())
+
+
+def settle(session: Session) -> int:
+    """Before a report reads the dimension sums: fold what is marked and commit it, on a connection
+    of its own (the report's reads each have theirs), so the sums hold every write committed before
+    the report started. Within the session's own transaction when it is bound to one connection."""
+    if not kept(session):
+        return 0
+    bind = session.get_bind()
+    if not isinstance(bind, Engine):
+        return refresh_marked(session)
+    with Session(bind=bind) as own, own.begin():
+        return refresh_marked(own)
+
+
+def fold(session: Session) -> int:
+    """Fold the marked reservations into the dimension sums (``refresh_marked``), then the appended
+    rows into one per key; the number of keys written."""
+    if not kept(session):
+        return 0
+    refresh_marked(session)
     written = 0
     for sql in FOLD.values():
         result: Any = session.execute(text(sql))
@@ -201,6 +229,26 @@ class DayFolder:
     def run_once(self) -> int:
         with self.sessions.begin() as session:
             return fold(session)
+
+    def start(self) -> None:
+        self._periodic.start()
+
+    def stop(self) -> None:
+        self._periodic.stop()
+
+
+class DimFolder:
+    """Folds the reservations the writers marked into the dimension sums every ``interval_s`` (a
+    worker of the app, on PostgreSQL), so a report's own fold finds little left."""
+
+    def __init__(self, sessions: sessionmaker[Session], *, interval_s: float = 1.0) -> None:
+        self.sessions = sessions
+        self._periodic = Periodic(self.run_once, interval_s=interval_s, name="reports-dim-marks",
+                                  done="refreshed %d marked reservations")
+
+    def run_once(self) -> int:
+        with self.sessions.begin() as session:
+            return refresh_marked(session)
 
     def start(self) -> None:
         self._periodic.start()

@@ -103,7 +103,8 @@ def kpis(session: Session, query: Query) -> Report:
         reads = [lambda s: queries.night_counts(s, ids, start=start, end=end, dim=query.dimension),
                  lambda s: queries.folio_lines(s, sites, start=start, end=end, since=since, until=until),
                  lambda s: queries.money_moved(s, sites, since=since, until=until)]
-    elif day_sums.kept(session):  # PostgreSQL: the dimension sums
+    elif day_sums.kept(session):  # PostgreSQL: the dimension sums, once what is marked is folded
+        day_sums.settle(session)
         reads = [lambda s: queries.classify(s, day_sums.dim_night_groups(s, ids, start=start, end=end,
                                                                          dim=query.dimension)),
                  lambda s: day_sums.dim_room_revenue(s, ids, start=start, end=end, dim=query.dimension)]
