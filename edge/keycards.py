@@ -10,22 +10,20 @@ every later decision at once (``RaisedSequences``, in memory) and handed to the 
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from edge.access.commands import ACCESS_COMMANDS, apply_command
-from edge.access.decision import Decision, decide, record_use
-from edge.access.gate import TimeSource
+from edge.access.decision import Decision
+from edge.access.gate import TimeSource, admit
 from edge.access.hours import OpeningHours
 from edge.access.lift import LiftChoice, choose_floors
-from edge.access.ports import KeyStore, PublicKey, RevocationStore, SlotStore
-from edge.access.prefetch import NotPrefetched, prefetch
+from edge.access.ports import PublicKey
 from edge.access.scope import Door
 from edge.access.store import AccessReads, SqliteAccessState
-from edge.clock import TimeReading
 from edge.errors import CommandRejected, ConfigError
 from edge.store import Store
 from mqtt.envelope import Envelope
@@ -75,17 +73,13 @@ class RaisedSequences:
                     self._highest[room] = sequence
 
 
-class Reads(KeyStore, RevocationStore, SlotStore, Protocol):
-    def highest_sequence(self, rooms: Iterable[int]) -> int: ...
-
-
 class DecisionState:
-    """The access state one decision sees: committed state as read (``reads``), plus the
-    sequences raised by decisions whose write the store's writer may not have committed yet."""
+    """The access state one decision sees: the reader's snapshot, plus the sequences raised by
+    decisions whose write the store's writer may not have committed yet."""
 
-    def __init__(self, reads: Reads, *, raised: RaisedSequences, store: Store,
+    def __init__(self, conn: sqlite3.Connection, *, raised: RaisedSequences, store: Store,
                  writer: SqliteAccessState) -> None:
-        self._reads = reads
+        self._reads = AccessReads(conn)
         self._raised, self._store, self._writer = raised, store, writer
 
     def public_key(self, key_id: int) -> PublicKey | None:
@@ -130,42 +124,27 @@ class KeycardAccess:
         # A first use of a newer card raises the room's sequence on the tap's way to the lock:
         # no fsync of its own. It is durable with the tap's access event, recorded right after;
         # a power cut before that loses both, and the node's resent tap is judged again.
-        return self._admit(card, target)
+        with self._store.reading() as conn:
+            return admit(card, door=target, clock=self._clock, state=self._decision_state(conn))
 
-    def _admit(self, card: bytes, door: Door, hours: OpeningHours | None = None) -> Decision:
-        """Decide and record a first use: on one statement's reads when they answer everything
-        the decision asks (the usual case), else again on a snapshot of its own."""
-        time = self._clock.read()
-        with self._store.reading(snapshot=False) as conn:
-            reads: Reads = prefetch(conn, card, door=door, time=time)
-        try:
-            return self._judge(card, door, time, reads, hours)
-        except NotPrefetched:
-            with self._store.reading() as conn:
-                return self._judge(card, door, time, AccessReads(conn), hours)
-
-    def _judge(self, card: bytes, door: Door, time: TimeReading, reads: Reads,
-               hours: OpeningHours | None) -> Decision:
-        state = DecisionState(reads, raised=self._raised, store=self._store, writer=self.state)
-        decision = decide(card, door=door, time=time, state=state, hours=hours)
-        record_use(decision, state)  # after every question: a NotPrefetched leaves nothing behind
-        return decision
+    def _decision_state(self, conn: sqlite3.Connection) -> DecisionState:
+        return DecisionState(conn, raised=self._raised, store=self._store, writer=self.state)
 
     def facility(self, *, card: bytes, door: str) -> Decision:
         """Decide a tap at a common area or floor reader: the card's areas or lift floors, and
         for guests the door's opening hours; the same offline rules as a room door."""
         where = self._facilities[door]
         target = Door(site=self._site, floor=self._floor, area=where.area, by_booking=where.by_booking)
-        return self._admit(card, target, where.hours)
+        with self._store.reading() as conn:
+            return admit(card, door=target, clock=self._clock, state=self._decision_state(conn),
+                         hours=where.hours)
 
     def lift(self, *, card: bytes, lift: str) -> LiftChoice:
         """Decide a tap in a lift car: the floors the card may select, by the same offline rules."""
         where = self._lifts[lift]
         with self._store.reading() as conn:
-            state = DecisionState(AccessReads(conn), raised=self._raised, store=self._store,
-                                  writer=self.state)
             return choose_floors(card, site=self._site, served=where.served, time=self._clock.read(),
-                                 state=state, hours=where.hours)
+                                 state=self._decision_state(conn), hours=where.hours)
 
     def apply(self, envelope: Envelope, data: Data) -> None:
         with self._store.transaction():

@@ -110,23 +110,19 @@ class Store:
             self._readers.pop().close()
 
     @contextmanager
-    def reading(self, *, snapshot: bool = True) -> Iterator[sqlite3.Connection]:
+    def reading(self) -> Iterator[sqlite3.Connection]:
         """A snapshot of committed state on a connection of this block's own, without the
-        store's lock: what a door decision reads, never waiting for a writer. Read only.
-        ``snapshot=False``: no transaction around the block (each statement is its own snapshot;
-        for one statement, two calls fewer)."""
+        store's lock: what a door decision reads, never waiting for a writer. Read only."""
         try:
             conn = self._readers.pop()
         except IndexError:
             conn = self._open_reader()
         try:
-            if snapshot:
-                conn.execute("BEGIN")  # the snapshot is taken at the first read, held to the end
+            conn.execute("BEGIN")  # the snapshot is taken at the first read and held to the end
             try:
                 yield conn
             finally:
-                if snapshot:
-                    conn.execute("ROLLBACK")
+                conn.execute("ROLLBACK")
         except BaseException:
             conn.close()  # never hand a connection in an unknown state to the next reader
             raise

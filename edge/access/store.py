@@ -55,7 +55,10 @@ class AccessReads:
     def public_key(self, key_id: int) -> PublicKey | None:
         row = self._one("SELECT public, retired_at_us, parent, valid_from_us, valid_until_us"
                         " FROM access_keys WHERE key_id = ?", [key_id])
-        return key_of(key_id, row)
+        if row is None:
+            return None
+        return PublicKey(key_id, bytes(row[0]), _from_us(row[1]), parent=row[2],
+                         valid_from=_from_us(row[3]), valid_until=_from_us(row[4]))
 
     def is_revoked(self, credential_id: str) -> bool:
         sql = "SELECT 1 FROM revocations WHERE credential_id = ?"
@@ -75,7 +78,7 @@ class AccessReads:
         marks = ",".join("?" * len(rooms))
         sql = (f"SELECT 1 FROM facility_slots WHERE area = ? AND floor = ? AND room IN ({marks})"
                " AND start_us <= ? AND end_us > ? LIMIT 1")
-        at_us = to_us(at)
+        at_us = _to_us(at)
         return self._one(sql, [area, floor, *rooms, at_us, at_us]) is not None
 
     def _one(self, sql: str, params: list[Any]) -> Any:
@@ -106,7 +109,7 @@ class SqliteAccessState(AccessReads):
 
     def put_slot(self, slot: BookedSlot) -> None:
         self._put("facility_slots", [slot.booking_id, slot.area, slot.floor, slot.room,
-                                     to_us(slot.start), to_us(slot.end)])
+                                     _to_us(slot.start), _to_us(slot.end)])
 
     def drop_slot(self, booking_id: str) -> None:
         with self._write():
@@ -124,26 +127,26 @@ class SqliteAccessState(AccessReads):
 
     def record_applied(self, command: AppliedCommand, *, at: datetime) -> None:
         self._put("applied_commands", [command.command_id, command.type, int(command.ok),
-                                       command.error, to_us(at)])
+                                       command.error, _to_us(at)])
 
     def put_key(self, key: PublicKey) -> None:
-        self._put("access_keys", [key.key_id, key.public, to_us(key.retired_at), key.parent,
-                                  to_us(key.valid_from), to_us(key.valid_until)])
+        self._put("access_keys", [key.key_id, key.public, _to_us(key.retired_at), key.parent,
+                                  _to_us(key.valid_from), _to_us(key.valid_until)])
 
     def revoke(self, credential_id: str, *, until: datetime | None, at: datetime) -> None:
-        self._put("revocations", [credential_id, to_us(until), to_us(at)])
+        self._put("revocations", [credential_id, _to_us(until), _to_us(at)])
 
     def put_credential(self, c: StoredCredential) -> None:
         self._put("credentials", [c.credential_id, c.kind, c.key_id, c.floor,
                                   json.dumps(list(c.rooms)), c.sequence, c.guest,
-                                  to_us(c.valid_until), c.card])
+                                  _to_us(c.valid_until), c.card])
 
     def park(self, credential_id: str, *, key_id: int, valid_until: datetime, card: bytes) -> bool:
         with self._write():
             held = self._one("SELECT count(*), sum(credential_id = ?) FROM parked_cards", [credential_id])
             if not held[1] and held[0] >= PARKED_LIMIT:
                 return False
-            self._put("parked_cards", [credential_id, key_id, to_us(valid_until), card])
+            self._put("parked_cards", [credential_id, key_id, _to_us(valid_until), card])
         return True
 
     def unpark(self, key_id: int) -> list[bytes]:
@@ -157,12 +160,12 @@ class SqliteAccessState(AccessReads):
         """Forget revocations and credentials whose cards have expired anyway, and command ids
         older than any redelivery. Returns the number of revocations dropped."""
         with self._write():
-            cursor = self.db.execute("DELETE FROM revocations WHERE until_us <= ?", [to_us(now)])
-            self.db.execute("DELETE FROM credentials WHERE valid_until_us <= ?", [to_us(now)])
-            self.db.execute("DELETE FROM parked_cards WHERE valid_until_us <= ?", [to_us(now)])
-            self.db.execute("DELETE FROM facility_slots WHERE end_us <= ?", [to_us(now)])
+            cursor = self.db.execute("DELETE FROM revocations WHERE until_us <= ?", [_to_us(now)])
+            self.db.execute("DELETE FROM credentials WHERE valid_until_us <= ?", [_to_us(now)])
+            self.db.execute("DELETE FROM parked_cards WHERE valid_until_us <= ?", [_to_us(now)])
+            self.db.execute("DELETE FROM facility_slots WHERE end_us <= ?", [_to_us(now)])
             self.db.execute("DELETE FROM applied_commands WHERE at_us <= ?",
-                            [to_us(now - keep_commands)])
+                            [_to_us(now - keep_commands)])
         return int(cursor.rowcount)
 
     def _put(self, table: str, values: list[Any]) -> None:
@@ -200,17 +203,9 @@ def _add_missing_columns(table: sqlite_utils.db.Table, columns: dict[str, Any]) 
             table.add_column(name, type_)
 
 
-def key_of(key_id: int, row: Any) -> PublicKey | None:
-    """The key from its row's (public, retired_at_us, parent, valid_from_us, valid_until_us)."""
-    if row is None or row[0] is None:
-        return None
-    return PublicKey(key_id, bytes(row[0]), from_us(row[1]), parent=row[2],
-                     valid_from=from_us(row[3]), valid_until=from_us(row[4]))
-
-
-def to_us(at: datetime | None) -> int | None:
+def _to_us(at: datetime | None) -> int | None:
     return None if at is None else round(at.timestamp() * 1_000_000)
 
 
-def from_us(value: int | None) -> datetime | None:
+def _from_us(value: int | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value / 1_000_000, UTC)

@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from edge import keycards
 from edge.access.decision import Reason
-from edge.access.prefetch import PrefetchedReads
 from edge.app import Gateway
 from edge.config import load_config
 from edge.sim import SimulatedDesk, SimulatedDoors
@@ -110,14 +108,3 @@ def test_a_signed_card_is_decided_offline_while_the_store_is_held(gateway: Gatew
     with held(gateway.store):
         assert within(2.0, lambda: gateway.decide_card("102", card)).granted
         assert within(2.0, lambda: gateway.decide_card("101", card)).reason is Reason.WRONG_DOOR
-
-
-def test_a_decision_the_one_statement_did_not_foresee_is_decided_on_a_snapshot(
-        gateway: Gateway, desk: SimulatedDesk, monkeypatch: pytest.MonkeyPatch) -> None:
-    old = desk.issue("101", now=gateway.now())
-    assert gateway.judge_card("101", old).granted
-    monkeypatch.setattr(keycards, "prefetch", lambda *args, **kw: PrefetchedReads())  # answers nothing
-    new = desk.issue("101", now=gateway.now())
-    assert gateway.decide_card("101", new).granted
-    assert gateway.decide_card("101", old).reason is Reason.SUPERSEDED
-    assert gateway.decide_card("102", new).reason is Reason.WRONG_DOOR
