@@ -5,16 +5,26 @@ commit (``edge.group_commit``): a transaction returns only after an fsync of the
 that began after its commit, and one fsync serves every writer that committed meanwhile. So an
 event that ``append_event`` returned survives a power cut, and the floor's threads share fsyncs
 instead of queueing for one each. The fsync runs outside the store's lock, so other threads go on
-writing while it lasts. One connection shared by the gateway's threads, serialised by a lock.
+writing while it lasts. One writing connection shared by the gateway's threads, serialised by a
+lock.
+
+A door decision never waits for that lock (a relay or a confirmation may hold it for tens of
+milliseconds while the floor drains a backlog): it reads a snapshot of committed state on a
+connection of its own (``reading``, a WAL reader), and what it must write (a newer card's first
+use, the trusted time) goes through ``write_soon``: written at once when the lock is free, else by
+the next transaction of whichever thread holds it, before that transaction commits. A write so
+handed off is committed before anything recorded after it, so the WAL's order makes it durable
+with the next durable commit.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +37,7 @@ from edge.group_commit import GroupCommit
 from edge.outbox import OutboxEntry
 from mqtt.envelope import new_id, rfc3339
 
+log = logging.getLogger(__name__)
 CONFIRM_CHUNK = 100  # ids deleted per transaction when the cloud confirms a batch
 
 SCHEMA = """
@@ -67,8 +78,13 @@ class Store:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.reserve = DiskReserve(path.parent / f"{path.name}.reserve", size=reserve_bytes)
         conn = sqlite3.connect(str(path), check_same_thread=False)
+        self._path = path
         self._db = sqlite_utils.Database(conn)
         self._lock = threading.RLock()
+        self._readers: list[sqlite3.Connection] = []  # idle reading connections (list ops are atomic)
+        self._pending: list[Callable[[], None]] = []  # writes handed off by write_soon
+        self._pending_lock = threading.Lock()  # a leaf: nothing is acquired while it is held
+        self._closed = False
         self._relaxed = 0  # depth of relaxed() blocks of the thread holding the lock
         self._wal = f"{path}-wal"
         self.group = GroupCommit(self._fsync_wal)
@@ -83,8 +99,78 @@ class Store:
         return self._db
 
     def close(self) -> None:
+        """Write what was handed off, then close every connection."""
         with self._lock:
+            if self._pending and not self._closed:
+                with self.transaction():
+                    pass  # the outermost transaction writes the pending writes
+            self._closed = True
             self._db.close()
+        while self._readers:
+            self._readers.pop().close()
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """A snapshot of committed state on a connection of this block's own, without the
+        store's lock: what a door decision reads, never waiting for a writer. Read only."""
+        try:
+            conn = self._readers.pop()
+        except IndexError:
+            conn = self._open_reader()
+        try:
+            conn.execute("BEGIN")  # the snapshot is taken at the first read and held to the end
+            try:
+                yield conn
+            finally:
+                conn.execute("ROLLBACK")
+        except BaseException:
+            conn.close()  # never hand a connection in an unknown state to the next reader
+            raise
+        if self._closed:
+            conn.close()
+        else:
+            self._readers.append(conn)
+
+    def _open_reader(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(str(self._path), check_same_thread=False, isolation_level=None)
+        conn.execute("PRAGMA query_only = ON")
+        return conn
+
+    def write_soon(self, write: Callable[[], None]) -> None:
+        """Run ``write`` (statements on ``database``) without waiting for the store's lock: now,
+        in a relaxed transaction of its own, when the lock is free (or held by this thread); else
+        the thread holding it runs it inside its transaction, before that commits. Never blocks."""
+        with self._pending_lock:
+            self._pending.append(write)
+        if not self._lock.acquire(blocking=False):
+            return  # its holder writes it before it lets go (``transaction``)
+        try:
+            if not self._closed:
+                with self.relaxed(), self.transaction():
+                    pass
+        except sqlite3.Error:  # the disk is full, say: the write waits for the next transaction
+            log.exception("a handed-off write could not be committed yet")
+        finally:
+            self._lock.release()
+
+    def _write_pending(self) -> list[Callable[[], None]]:
+        """Run the handed-off writes, each in a savepoint (one that fails waits for the next
+        transaction and spares this one); returns those written, to hand back on a rollback."""
+        with self._pending_lock:
+            taken, self._pending = self._pending, []
+        for done, write in enumerate(taken):
+            try:
+                with self._db.atomic():
+                    write()
+            except Exception:  # whatever it was, the transaction carrying it goes on
+                log.exception("a handed-off write failed; it waits for the next transaction")
+                self._hand_back(taken[done:])
+                return taken[:done]
+        return taken
+
+    def _hand_back(self, writes: list[Callable[[], None]]) -> None:
+        with self._pending_lock:
+            self._pending[:0] = writes
 
     @contextmanager
     def locked(self) -> Iterator[None]:
@@ -98,8 +184,15 @@ class Store:
         returns only once its commit is durable (unless inside ``relaxed``)."""
         with self._lock:
             outermost = not self._db.conn.in_transaction
-            with self._db.atomic():
-                yield
+            written: list[Callable[[], None]] = []
+            try:
+                with self._db.atomic():
+                    yield
+                    if outermost and self._pending:
+                        written = self._write_pending()
+            except BaseException:
+                self._hand_back(written)  # rolled back with this transaction: written next time
+                raise
             if not outermost:
                 return
             ticket = self.group.committed()
@@ -286,8 +379,9 @@ class StoredTrustedTime:
         return datetime.fromisoformat(value) if value else None
 
     def save(self, at: datetime) -> None:
-        # Read on a tap's way to the lock, so no fsync of its own: a time lost on a power cut is
-        # one that no durably recorded event came after, and an older floor is what is saved
-        # every minute anyway.
-        with self._store.relaxed():
-            self._store.set_meta(self.KEY, at.isoformat())
+        # Read on a tap's way (under the trusted clock's lock), so it never waits for the store's
+        # lock nor for an fsync: handed off, it is committed before anything recorded after it, so
+        # a time lost on a power cut is one that no durably recorded event came after, and an
+        # older floor is what is saved every minute anyway.
+        value = at.isoformat()
+        self._store.write_soon(lambda: self._store.set_meta(self.KEY, value))

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import sqlite_utils
 
@@ -39,18 +39,18 @@ TABLES: dict[str, tuple[dict[str, Any], str]] = {
 }
 
 
-class SqliteAccessState:
-    """Implements AccessState and CommandState. A write commits at once unless inside atomic()."""
+class Executes(Protocol):
+    """A connection to the gateway's file: sqlite3's, or sqlite-utils' ``Database``."""
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
-        self.db = db
-        self._lock = threading.RLock()  # door readers and the command handler share it
-        for name, (columns, pk) in TABLES.items():
-            if not db.table(name).exists():
-                db.table(name).create(columns, pk=pk, not_null={pk})
-            _add_missing_columns(db.table(name), columns)
-        # A tap at a door that opens by booking looks its rooms' slots up by room.
-        db.table("facility_slots").create_index(["room", "area", "floor"], if_not_exists=True)
+    def execute(self, sql: str, parameters: Any = ..., /) -> sqlite3.Cursor: ...
+
+
+class AccessReads:
+    """What a door decision reads (keys, revocations, room sequences, booked slots), on any
+    connection to the gateway's file: a reader's snapshot (``Store.reading``) or the writer's."""
+
+    def __init__(self, conn: Executes) -> None:
+        self._conn = conn
 
     def public_key(self, key_id: int) -> PublicKey | None:
         row = self._one("SELECT public, retired_at_us, parent, valid_from_us, valid_until_us"
@@ -71,14 +71,6 @@ class SqliteAccessState:
         row = self._one(sql, rooms)
         return int(row[0]) if row and row[0] is not None else 0
 
-    def raise_sequence(self, rooms: Iterable[int], sequence: int) -> None:
-        with self._write():
-            for room in rooms:
-                self.db.execute(
-                    "INSERT INTO room_sequences (room, sequence) VALUES (?, ?) ON CONFLICT(room)"
-                    " DO UPDATE SET sequence = excluded.sequence"
-                    " WHERE excluded.sequence > room_sequences.sequence", [room, sequence])
-
     def slot_open(self, *, area: int, floor: int, rooms: Iterable[int], at: datetime) -> bool:
         rooms = list(rooms)
         if not rooms:
@@ -88,6 +80,32 @@ class SqliteAccessState:
                " AND start_us <= ? AND end_us > ? LIMIT 1")
         at_us = _to_us(at)
         return self._one(sql, [area, floor, *rooms, at_us, at_us]) is not None
+
+    def _one(self, sql: str, params: list[Any]) -> Any:
+        return self._conn.execute(sql, params).fetchone()
+
+
+class SqliteAccessState(AccessReads):
+    """Implements AccessState and CommandState. A write commits at once unless inside atomic()."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        super().__init__(db)
+        self.db = db
+        self._lock = threading.RLock()  # door readers and the command handler share it
+        for name, (columns, pk) in TABLES.items():
+            if not db.table(name).exists():
+                db.table(name).create(columns, pk=pk, not_null={pk})
+            _add_missing_columns(db.table(name), columns)
+        # A tap at a door that opens by booking looks its rooms' slots up by room.
+        db.table("facility_slots").create_index(["room", "area", "floor"], if_not_exists=True)
+
+    def raise_sequence(self, rooms: Iterable[int], sequence: int) -> None:
+        with self._write():
+            for room in rooms:
+                self.db.execute(
+                    "INSERT INTO room_sequences (room, sequence) VALUES (?, ?) ON CONFLICT(room)"
+                    " DO UPDATE SET sequence = excluded.sequence"
+                    " WHERE excluded.sequence > room_sequences.sequence", [room, sequence])
 
     def put_slot(self, slot: BookedSlot) -> None:
         self._put("facility_slots", [slot.booking_id, slot.area, slot.floor, slot.room,
@@ -158,7 +176,7 @@ class SqliteAccessState:
 
     def _one(self, sql: str, params: list[Any]) -> Any:
         with self._lock:
-            return self.db.execute(sql, params).fetchone()
+            return super()._one(sql, params)
 
     @contextmanager
     def _write(self) -> Iterator[None]:

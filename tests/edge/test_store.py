@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -185,3 +186,17 @@ def test_the_relays_lean_read_publishes_the_same_bytes_as_the_full_one(tmp_path:
         assert events_payload(entries, source="gw") == events_payload([full[0]], source="gw")
     batch_lean, batch_full = (json.loads(events_payload(x, source="gw"))["data"] for x in (lean, full))
     assert batch_lean == batch_full
+
+
+def test_an_event_goes_out_with_its_stored_time_as_formatted_at_recording(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    for _ in range(2):
+        store.append_event(type="tamper", data={"n": 1}, room="101", created=utcnow())
+    entries = store.after(0, limit=10, with_data=False)
+    assert all(e.created_text for e in entries)
+    bare = [replace(e, created_text=None) for e in entries]  # formatted from the parsed time instead
+    assert events_payload(entries[:1], source="gw") == events_payload(bare[:1], source="gw")
+    stamps = [item["ts"] for item in json.loads(events_payload(entries, source="gw"))["data"]["events"]]
+    assert stamps == [e.created_text for e in entries]
+    batches = (json.loads(events_payload(x, source="gw"))["data"] for x in (entries, bare))
+    assert next(batches) == next(batches)  # the batch's own ts is its send time: compared apart

@@ -9,6 +9,7 @@ from typing import Any, cast
 
 from edge.store import Store
 from edge.timekeeping import GatewayClock
+from tests.edge.store_holder import held, within
 
 T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -58,3 +59,14 @@ def test_a_clockless_restart_never_goes_back_before_the_last_trusted_time(tmp_pa
 def test_trusting_the_system_clock_by_setting(tmp_path: Path) -> None:
     clock = _clock(Store(tmp_path / "gw.db"), FakeSystem(T0), trust_system_clock=True)
     assert clock.read().trusted and clock.read().offset_s == 0
+
+
+def test_the_clock_is_read_while_another_thread_holds_the_store_and_its_time_kept_after(
+        tmp_path: Path) -> None:
+    store = Store(tmp_path / "gw.db")
+    clock = _clock(store, FakeSystem(T0, synced=True))
+    with held(store):
+        reading = within(2.0, clock.read)  # the sync persists the time: handed off, not waited for
+        assert reading.trusted and reading.at == T0
+    assert store.meta("trusted_time") == T0.isoformat()  # the holder committed it
+    store.close()
