@@ -2,7 +2,9 @@
 does not sign the desk's clerks out. Only a token's SHA-256 is kept, with the account it opened,
 a fingerprint of that account as the replica named it then (role, scope, sealed password hash),
 and its times; the secret the desk's forms are bound with is kept here too, so a form opened
-before a restart still posts after it."""
+before a restart still posts after it. Failed sign-ins are counted here as well, per account
+and per client address (``cloud.auth.throttle``'s state), so a restart of the node does not
+forget a wait."""
 
 from __future__ import annotations
 
@@ -12,6 +14,9 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
+
+from cloud.auth.throttle import Attempts, Throttle
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS node_sessions (
@@ -24,11 +29,20 @@ CREATE TABLE IF NOT EXISTS node_sessions (
 );
 CREATE INDEX IF NOT EXISTS node_sessions_user ON node_sessions (username);
 CREATE TABLE IF NOT EXISTS node_form_keys (key TEXT PRIMARY KEY, used_us INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS node_signin_failures (
+    kind TEXT NOT NULL CHECK (kind IN ('account', 'address')),
+    name TEXT NOT NULL,
+    failures INTEGER NOT NULL,
+    last_failure_us INTEGER,
+    wait_until_us INTEGER,
+    PRIMARY KEY (kind, name)
+);
 CREATE TABLE IF NOT EXISTS node_desk_secret (id INTEGER PRIMARY KEY CHECK (id = 1), secret BLOB NOT NULL);
 """
 
 
 FORM_KEY_US = 2 * 24 * 3600 * 1_000_000  # a form's key is remembered two days
+Counted = Literal["account", "address"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +130,51 @@ class DeskSessions:
         with self._lock:
             self._conn.execute("DELETE FROM node_form_keys WHERE key = ?", [key])
 
+    def attempts(self, kind: Counted, name: str) -> Attempts:
+        """The failed sign-ins counted for an account or a client address (none: ``Attempts()``)."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT failures, last_failure_us, wait_until_us FROM node_signin_failures"
+                " WHERE kind = ? AND name = ?",
+                [kind, name],
+            ).fetchone()
+        return _attempts(row)
+
+    def count_failure(self, kind: Counted, name: str, throttle: Throttle, *, now: datetime) -> Attempts:
+        """Count a failed sign-in (read and written under one lock: two at once both count); the
+        rows the throttle would read as no failures at all (quiet past its window, no wait due)
+        are forgotten on the way, as the cloud's purge forgets them."""
+        with self._lock, self._conn:
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._conn.execute(
+                "DELETE FROM node_signin_failures WHERE kind = ?"
+                " AND (last_failure_us IS NULL OR last_failure_us < ?)"
+                " AND (wait_until_us IS NULL OR wait_until_us < ?)",
+                [kind, _us(now - throttle.window), _us(now)],
+            )
+            row = self._conn.execute(
+                "SELECT failures, last_failure_us, wait_until_us FROM node_signin_failures"
+                " WHERE kind = ? AND name = ?",
+                [kind, name],
+            ).fetchone()
+            after = throttle.after_failure(_attempts(row), now=now)
+            self._conn.execute(
+                "INSERT OR REPLACE INTO node_signin_failures VALUES (?, ?, ?, ?, ?)",
+                [
+                    kind,
+                    name,
+                    after.failures,
+                    _us(after.last_failure_at) if after.last_failure_at else None,
+                    _us(after.wait_until) if after.wait_until else None,
+                ],
+            )
+        return after
+
+    def clear_failures(self, kind: Counted, name: str) -> None:
+        """Forget an account's failures (it signed in)."""
+        with self._lock:
+            self._conn.execute("DELETE FROM node_signin_failures WHERE kind = ? AND name = ?", [kind, name])
+
     def secret(self) -> bytes:
         """The desk's form-binding secret: made once, kept across restarts."""
         with self._lock:
@@ -135,3 +194,12 @@ def _us(at: datetime) -> int:
 
 def _at(us: int) -> datetime:
     return datetime.fromtimestamp(us / 1_000_000, UTC)
+
+
+def _attempts(row: tuple[int, int | None, int | None] | None) -> Attempts:
+    if row is None:
+        return Attempts()
+    failures, last, until = row
+    return Attempts(
+        int(failures), _at(last) if last is not None else None, _at(until) if until is not None else None
+    )

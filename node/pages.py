@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,7 +26,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
+from cloud.billing.desk_messages import message
 from cloud.core.http import outbound_client
 from cloud.core.money import Money, MoneyError
 from cloud.core.nights import local_today
@@ -35,18 +38,20 @@ from cloud.i18n.jinja import LANG_COOKIE, gettext, install_i18n
 from cloud.i18n.labels import N_
 from cloud.node.advice import RULES
 from cloud.node.seal import GuestData
+from mqtt.envelope import new_id
 from node.app import NoInvoiceSeries, NoSealKey
 from node.desk import DeskError
 from node.desk_reasons import REASONS
 from node.front_desk import CHARGE_KINDS, EncodedCard, FrontDesk
 from node.keys import NoDelegation
-from node.portal_pages import portal_router
+from node.portal_pages import FORM_KEY, portal_router
 from node.registration import RegistrationRefused, public_keys, register
 from node.signin import DeskSignIn, SignInRefused
 
 HERE = Path(__file__).resolve().parent
 Slug = Annotated[str, Form(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 Amount = Annotated[str, Form(max_length=20)]
+Key = Annotated[str, Form(max_length=32)]  # the form's one-time key (``key_field``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +129,13 @@ def _router(desk: FrontDesk, templates: Jinja2Templates, *, signin: DeskSignIn, 
     def today() -> Any:
         return local_today(datetime.now(UTC), node.settings.time_zone)
 
+    def key_field() -> Markup:
+        """A recording form's one-time key: sent twice (a double click), it is done once."""
+        return Markup('<input type="hidden" name="key" value="{}">').format(new_id())
+
+    once = threading.Lock()  # a form's claim and its work, one form at a time: a double click
+    # waits for the first to finish and then sees it done (or, refused, its key released)
+
     def common(request: Request) -> dict[str, Any]:
         """What every desk page shows around its content: the sync banner, who is signed in."""
         lang = getattr(request.state, "lang", "en")
@@ -132,6 +144,7 @@ def _router(desk: FrontDesk, templates: Jinja2Templates, *, signin: DeskSignIn, 
             "sync_note": node.replica_note(tag=lang),
             "staff": request.state.staff,
             "time_zone": node.settings.time_zone,
+            "key_field": key_field,
         }
 
     def page(
@@ -175,14 +188,23 @@ def _router(desk: FrontDesk, templates: Jinja2Templates, *, signin: DeskSignIn, 
             status_code=status,
         )
 
-    def act(request: Request, work: Callable[[], object], done: str) -> Response:
-        try:
-            result = work()
-        except DeskError as exc:
-            said = gettext(REASONS[exc.reason]) if exc.reason in REASONS else ""
-            return page(request, error=said, detail=str(exc), status=409)
-        except (NoDelegation, NoInvoiceSeries, NoSealKey, MoneyError, ValueError) as exc:
-            return page(request, error=str(exc), status=409)
+    def act(request: Request, key: str, work: Callable[[], object], done: str) -> Response:
+        if not FORM_KEY.fullmatch(key):  # a page from before the forms carried keys, or forged
+            return page(request, error=message("repeated"), status=422)
+        error, detail, result = "", "", None
+        with once:
+            if not node.sessions.claim_form(key, at=datetime.now(UTC)):
+                return RedirectResponse(f"/?done={done}", status_code=303)  # sent twice: done once
+            try:
+                result = work()
+            except DeskError as exc:
+                error, detail = (gettext(REASONS[exc.reason]) if exc.reason in REASONS else ""), str(exc)
+            except (NoDelegation, NoInvoiceSeries, NoSealKey, MoneyError, ValueError) as exc:
+                error = str(exc)
+            if error or detail:
+                node.sessions.release_form(key)  # refused: corrected and sent again, it is done once
+        if error or detail:
+            return page(request, error=error, detail=detail, status=409)
         if isinstance(result, EncodedCard):
             return page(request, done=done, card=result)
         return RedirectResponse(f"/?done={done}", status_code=303)
@@ -255,6 +277,8 @@ def _router(desk: FrontDesk, templates: Jinja2Templates, *, signin: DeskSignIn, 
     @router.get("/", response_class=HTMLResponse)
     def desk_page(request: Request, user: Staff, done: str = "", error: str = "") -> HTMLResponse:
         said = gettext(REASONS[error]) if error in REASONS else ""  # a refusal from another page
+        if error == "repeated":  # the today page's form came without its one-time key
+            said = message("repeated")
         return page(request, done=done if done in DONE else "", error=said)
 
     @router.get("/lang/{code}")
@@ -265,8 +289,10 @@ def _router(desk: FrontDesk, templates: Jinja2Templates, *, signin: DeskSignIn, 
         return response
 
     @router.post("/arrivals/{res}/check-in")
-    def check_in(request: Request, user: Poster, res: str, room: Slug) -> Response:
-        return act(request, lambda: desk.check_in(res, room=room, staff=user, today=today()), "checked_in")
+    def check_in(request: Request, user: Poster, res: str, room: Slug, key: Key = "") -> Response:
+        return act(
+            request, key, lambda: desk.check_in(res, room=room, staff=user, today=today()), "checked_in"
+        )
 
     @router.post("/walk-in")
     def walk_in(
@@ -279,6 +305,7 @@ def _router(desk: FrontDesk, templates: Jinja2Templates, *, signin: DeskSignIn, 
         plan: Annotated[str, Form(pattern=r"^([A-Za-z0-9_~-]{1,32})?$")] = "",
         email: Annotated[str, Form(max_length=254)] = "",
         phone: Annotated[str, Form(max_length=40)] = "",
+        key: Key = "",
     ) -> Response:
         def work() -> object:
             currency = _currency(desk, today())
@@ -293,11 +320,11 @@ def _router(desk: FrontDesk, templates: Jinja2Templates, *, signin: DeskSignIn, 
                 today=today(),
             )
 
-        return act(request, work, "checked_in")
+        return act(request, key, work, "checked_in")
 
     @router.post("/stays/{res}/move")
-    def move(request: Request, user: Poster, res: str, room: Slug) -> Response:
-        return act(request, lambda: desk.move(res, to_room=room, staff=user, today=today()), "moved")
+    def move(request: Request, user: Poster, res: str, room: Slug, key: Key = "") -> Response:
+        return act(request, key, lambda: desk.move(res, to_room=room, staff=user, today=today()), "moved")
 
     @router.post("/stays/{res}/charge")
     def charge(
@@ -308,6 +335,7 @@ def _router(desk: FrontDesk, templates: Jinja2Templates, *, signin: DeskSignIn, 
         amount: Amount,
         description: Annotated[str, Form(max_length=200)] = "",
         quantity: Annotated[int, Form(ge=1, le=100)] = 1,
+        key: Key = "",
     ) -> Response:
         def work() -> None:
             desk.charge(
@@ -320,11 +348,16 @@ def _router(desk: FrontDesk, templates: Jinja2Templates, *, signin: DeskSignIn, 
                 today=today(),
             )
 
-        return act(request, work, "charged")
+        return act(request, key, work, "charged")
 
     @router.post("/stays/{res}/payment")
     def payment(
-        request: Request, user: Poster, res: str, method: Annotated[str, Form(max_length=16)], amount: Amount
+        request: Request,
+        user: Poster,
+        res: str,
+        method: Annotated[str, Form(max_length=16)],
+        amount: Amount,
+        key: Key = "",
     ) -> Response:
         def work() -> None:
             minor = _minor(amount, _currency(desk, today()))
@@ -332,15 +365,15 @@ def _router(desk: FrontDesk, templates: Jinja2Templates, *, signin: DeskSignIn, 
                 raise DeskError("amount", "a payment is more than zero")
             desk.payment(res, method=method, amount_minor=minor, staff=user, today=today())
 
-        return act(request, work, "paid")
+        return act(request, key, work, "paid")
 
     @router.post("/stays/{res}/card")
-    def card(request: Request, user: Poster, res: str) -> Response:
-        return act(request, lambda: desk.encode_card(res, staff=user, today=today()), "card")
+    def card(request: Request, user: Poster, res: str, key: Key = "") -> Response:
+        return act(request, key, lambda: desk.encode_card(res, staff=user, today=today()), "card")
 
     @router.post("/stays/{res}/check-out")
-    def check_out(request: Request, user: Poster, res: str) -> Response:
-        return act(request, lambda: desk.check_out(res, staff=user, today=today()), "checked_out")
+    def check_out(request: Request, user: Poster, res: str, key: Key = "") -> Response:
+        return act(request, key, lambda: desk.check_out(res, staff=user, today=today()), "checked_out")
 
     router.include_router(
         portal_router(desk, templates, staff=staff, checked=checked, today=today, common=common)

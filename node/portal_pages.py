@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from babel.numbers import get_decimal_symbol
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -88,7 +88,13 @@ def portal_router(
         return RedirectResponse(f"/#{row}-{res[:64]}", status_code=303)
 
     @router.post("/{res}/check-in")
-    def check_in(request: Request, user: Poster, res: str) -> Response:
+    def check_in(
+        request: Request, user: Poster, res: str, key: Annotated[str, Form(max_length=32)] = ""
+    ) -> Response:
+        if not FORM_KEY.fullmatch(key):  # a page from before the forms carried keys, or forged
+            return RedirectResponse("/?error=repeated", status_code=303)
+        if not node.sessions.claim_form(key, at=datetime.now(UTC)):
+            return RedirectResponse("/reservations", status_code=303)  # sent twice: done once
         view = desk.view(today=today())
         stay = view.stay(res) if view else None
         room = stay.room if stay else ""
@@ -100,6 +106,7 @@ def portal_router(
         try:
             desk.check_in(res, room=room, staff=user, today=today())
         except DeskError as exc:
+            node.sessions.release_form(key)
             return RedirectResponse(f"/?error={exc.reason}", status_code=303)
         return RedirectResponse("/reservations", status_code=303)
 

@@ -8,8 +8,9 @@ next attempt wait per account and per client address as the cloud's throttle doe
 ends after its idle limit, and at once when the account leaves the replica (deactivated, moved
 or demoted in the cloud), when its password, role or scope changes in the replica, and at
 sign-out. Sessions are kept in the node's SQLite (``node/desk_sessions.py``: only a token's
-SHA-256), so a restart of the node keeps the desk signed in; failed attempts are counted in
-memory (a restart forgets them).
+SHA-256), so a restart of the node keeps the desk signed in; failed attempts are counted there
+too, per account and per client address (an IPv6 address by its /64, as the cloud counts it),
+so a restart does not forget a wait.
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cloud.auth.passwords import MAX_LENGTH, Passwords
 from cloud.auth.settings import AuthSettings
-from cloud.auth.throttle import NO_WAIT, Attempts, Throttle
+from cloud.auth.throttle import NO_WAIT, Throttle
+from cloud.core.origin import address_key
 from cloud.node.seal import LinkCipher, SealError, staff_context
 from mqtt.node_messages import ReplicaAccess, ReplicaStaff
 from node.app import PropertyNode
@@ -50,9 +51,6 @@ class DeskSignIn:
         self.node = node
         self.passwords = passwords or Passwords(AuthSettings())
         self.sessions = node.sessions
-        self._accounts: dict[str, Attempts] = {}
-        self._addresses: dict[str, Attempts] = {}
-        self._lock = threading.Lock()
 
     def sign_in(
         self, username: str, password: str, *, now: datetime, address: str = ""
@@ -60,12 +58,12 @@ class DeskSignIn:
         """A new session's token, or why not (an attempt during a wait is refused unchecked)."""
         access = self._access()
         name = username.strip().lower()[:64]
+        counted = address_key(address) if address else None
         accounts, addresses = _throttles(access)
-        with self._lock:
-            wait = max(
-                accounts.wait(self._accounts.get(name, Attempts()), now=now),
-                addresses.wait(self._addresses.get(address, Attempts()), now=now) if address else NO_WAIT,
-            )
+        wait = max(
+            accounts.wait(self.sessions.attempts("account", name), now=now),
+            addresses.wait(self.sessions.attempts("address", counted), now=now) if counted else NO_WAIT,
+        )
         if wait > NO_WAIT:
             return SignInRefused("throttled", retry_after=max(1, math.ceil(wait.total_seconds())))
         staff = next((s for s in access.staff if s.username == name), None) if access else None
@@ -73,20 +71,16 @@ class DeskSignIn:
         if self.passwords.verify(stored, password[:MAX_LENGTH]) and staff is not None:
             token = PREFIX + secrets.token_urlsafe(32)
             lifetime = timedelta(minutes=access.session_lifetime_minutes if access else 1)
-            with self._lock:
-                self._accounts.pop(name, None)
+            self.sessions.clear_failures("account", name)
             self.sessions.purge(now=now)
             self.sessions.open(
                 _digest(token), StoredSession(name, fingerprint(staff), now, now, now + lifetime)
             )
             return token
-        with self._lock:
-            if address:
-                self._addresses[address] = addresses.after_failure(
-                    self._addresses.get(address, Attempts()), now=now
-                )
-            if staff is not None:
-                self._accounts[name] = accounts.after_failure(self._accounts.get(name, Attempts()), now=now)
+        if counted:
+            self.sessions.count_failure("address", counted, addresses, now=now)
+        if staff is not None:
+            self.sessions.count_failure("account", name, accounts, now=now)
         return SignInRefused("bad_credentials" if access and access.staff else "no_staff")
 
     def resolve(self, token: str, *, now: datetime) -> DeskStaff | None:

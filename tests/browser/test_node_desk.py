@@ -320,3 +320,73 @@ def _status(cloud: DeskCloud, res_id: str) -> str:
     with cloud.app.services.sessions() as s:  # type: ignore[attr-defined]
         res = s.get(Reservation, res_id)
         return res.status if res is not None else ""
+
+
+@contextmanager
+def _served(node: PropertyNode) -> Iterator[str]:
+    """The node's desk app on a port of its own (uvicorn in a thread)."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(build_desk_app(FrontDesk(node)), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_for_port(port, timeout=20)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+BANNERS = {  # the banner's background by state: a warning, news, an alert, calm
+    "offline": "rgb(255, 244, 214)",
+    "waiting": "rgb(232, 238, 246)",
+    "conflicts": "rgb(253, 228, 225)",
+    "synced": "rgb(223, 243, 232)",
+}
+
+
+def test_the_sync_banner_shows_its_state_at_a_glance(browser: Browser, tmp_path: Path) -> None:
+    """Offline in a warning colour, conflicts as an alert, all synchronised calm, changes on their
+    way as news: each state of the link set on the node as its link sets it. Screenshots
+    ``node-banner-*.png``."""
+    from mqtt.node_messages import ConflictItem, NodeConflicts
+    from tests.node.test_pages import PASSWORD as NODE_PASSWORD
+    from tests.node.test_pages import _node
+
+    node = _node(tmp_path)
+    conflict = ConflictItem(event_id="e1", reservation_id="w9", rule="room_sold_twice", detail="room 102")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    try:
+        with _served(node) as url:
+            context = browser.new_context(locale="en-GB", viewport={"width": 1100, "height": 420})
+            page = context.new_page()
+            page.goto(url)
+            page.locator("#username").fill("ana")
+            page.locator("#password").fill(NODE_PASSWORD)
+            page.locator("form.stack button").click()
+            sync = page.locator("#sync")
+            shown: dict[str, str] = {}
+            for state in ("offline", "conflicts", "synced"):
+                node.status.link_changed(state != "offline", at=utcnow())
+                node.status.conflicts_received(
+                    NodeConflicts(replayed_seq=1, items=[conflict] if state == "conflicts" else [])
+                )
+                page.goto(url)
+                expect(sync).to_have_class(f"banner banner-{state}")
+                expect(sync).to_have_css("background-color", BANNERS[state])
+                shown[state] = sync.evaluate("e => getComputedStyle(e).borderLeftWidth")
+                page.screenshot(path=str(SHOTS / f"node-banner-{state}.png"))
+            expect(sync).to_contain_text("All synchronised")
+            page.locator("form[action='/arrivals/b1/check-in'] button").click()  # online, not sent yet
+            expect(page.locator("#done")).to_have_text("Checked in.")
+            expect(sync).to_have_class("banner banner-waiting")
+            expect(sync).to_contain_text("1 change waiting to synchronise")
+            expect(sync).to_have_css("background-color", BANNERS["waiting"])
+            page.screenshot(path=str(SHOTS / "node-banner-waiting.png"))
+            assert set(shown.values()) == {"6px"}  # a bar at its side, whatever the state
+            context.close()
+    finally:
+        node.outbox.close()
+        node.sessions.close()

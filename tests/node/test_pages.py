@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from cloud.keys.delegation import delegate
 from cloud.keys.keyring import Keyring, SigningKey
 from cloud.node.seal import GuestData, LinkCipher, derived_key, guest_context, public_b64, staff_context
+from mqtt.envelope import new_id
 from mqtt.keycard import parse_card
 from mqtt.node_messages import (
     ConflictItem,
@@ -114,7 +115,15 @@ def _replica(node: PropertyNode) -> NodeReplica:
 
 @pytest.fixture(scope="module")
 def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, PropertyNode]]:
-    data = tmp_path_factory.mktemp("node")
+    node = _node(tmp_path_factory.mktemp("node"))
+    with TestClient(build_desk_app(FrontDesk(node))) as client:
+        assert sign_in(client, "ana", PASSWORD) == 200  # followed to the desk
+        yield client, node
+    node.outbox.close()
+
+
+def _node(data: Path) -> PropertyNode:
+    """A node with the replica and a delegated card key, the cloud out of reach."""
     node = PropertyNode(
         NodeSettings(mqtt_url="mqtt://127.0.0.1:9", site="hotel", node="desk-pc", data_dir=Path(data))
     )
@@ -130,10 +139,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient,
             now=NOW,
         )
     )
-    with TestClient(build_desk_app(FrontDesk(node))) as client:
-        assert sign_in(client, "ana", PASSWORD) == 200  # followed to the desk
-        yield client, node
-    node.outbox.close()
+    return node
 
 
 def _token(page: str) -> str:
@@ -144,7 +150,7 @@ def _token(page: str) -> str:
 
 def _post(client: TestClient, path: str, **form: str) -> str:
     token = _token(client.get("/").text)
-    answer = client.post(path, data={"csrf_token": token, **form})
+    answer = client.post(path, data={"csrf_token": token, "key": new_id(), **form})
     assert answer.status_code == 200, answer.text[-800:]
     return answer.text
 
@@ -214,7 +220,7 @@ def test_a_day_at_the_desk_is_recorded_in_order(desk: tuple[TestClient, Property
 
 def _post_status(client: TestClient, path: str, **form: str) -> int:
     token = _token(client.get("/").text)
-    return client.post(path, data={"csrf_token": token, **form}).status_code
+    return client.post(path, data={"csrf_token": token, "key": new_id(), **form}).status_code
 
 
 def test_refused_and_forged_forms_record_nothing(desk: tuple[TestClient, PropertyNode]) -> None:
@@ -228,6 +234,7 @@ def test_refused_and_forged_forms_record_nothing(desk: tuple[TestClient, Propert
         "/walk-in",
         data={
             "csrf_token": _token(client.get("/").text),
+            "key": new_id(),
             "name": "X",
             "room": "103",
             "nights": "1",
@@ -252,7 +259,13 @@ def test_a_walk_in_without_a_price_is_sold_at_the_replicas_rates(
     client, node = desk
     closed = client.post(
         "/walk-in",
-        data={"csrf_token": _token(client.get("/").text), "name": "Z", "room": "102", "nights": "5"},
+        data={
+            "csrf_token": _token(client.get("/").text),
+            "key": new_id(),
+            "name": "Z",
+            "room": "102",
+            "nights": "5",
+        },
     )
     assert closed.status_code == 409 and "The rates do not sell this stay" in closed.text  # stop sell
     page = _post(client, "/walk-in", name="Lu Wei", room="102", nights="2", plan="flex")
@@ -269,7 +282,7 @@ def test_the_desk_speaks_the_staffs_language(desk: tuple[TestClient, PropertyNod
     token = _token(page)
     refused = client.post(
         "/stays/nobody/charge",
-        data={"csrf_token": token, "kind": "spa", "amount": "1"},
+        data={"csrf_token": token, "key": new_id(), "kind": "spa", "amount": "1"},
         headers={"Accept-Language": "zh"},
     )
     assert refused.status_code == 409 and "前台没有此预订。" in refused.text
@@ -303,7 +316,9 @@ def test_the_desk_stays_signed_in_across_a_restart_of_the_node(tmp_path: Path) -
             page = client.get("/", follow_redirects=False)
             assert page.status_code == 200 and "Ana" in page.text
             answer = client.post(
-                "/arrivals/b1/check-in", data={"csrf_token": form, "room": "101"}, follow_redirects=False
+                "/arrivals/b1/check-in",
+                data={"csrf_token": form, "key": new_id(), "room": "101"},
+                follow_redirects=False,
             )
             assert answer.status_code == 303
             assert [type(op).__name__ for op in again.outbox.pending_operations()] == ["CheckIn"]
@@ -313,3 +328,59 @@ def test_the_desk_stays_signed_in_across_a_restart_of_the_node(tmp_path: Path) -
     finally:
         again.outbox.close()
         again.sessions.close()
+
+
+def _forms(page: str) -> dict[str, dict[str, str]]:
+    """The page's forms by their action, each with its hidden fields (session token, one-time key)."""
+    return {
+        action: dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', body))
+        for action, body in re.findall(r'<form[^>]*action="([^"]+)"[^>]*>(.*?)</form>', page, re.S)
+    }
+
+
+def test_a_form_sent_twice_is_recorded_once(tmp_path: Path) -> None:
+    """A double click sends the same form twice: the second records nothing and shows the first's
+    result; a refused form's key is released, so the corrected form is recorded once."""
+    node = _node(tmp_path)
+    try:
+        with TestClient(build_desk_app(FrontDesk(node))) as client:
+            assert sign_in(client, "ana", PASSWORD) == 200
+
+            def twice(action: str, said: str, **fields: str) -> None:
+                form = {**_forms(client.get("/").text)[action], **fields}
+                assert re.fullmatch(r"[0-9A-Z]{26}", form.get("key", "")), action
+                before = len(node.outbox.pending_operations())
+                first = client.post(action, data=form)
+                second = client.post(action, data=form)
+                assert first.status_code == second.status_code == 200, second.text[-600:]
+                assert said in first.text and said in second.text, action
+                assert len(node.outbox.pending_operations()) == before + 1, action
+
+            twice("/arrivals/b1/check-in", "Checked in.", room="101")
+            twice("/walk-in", "Checked in.", name="Mei Chen", room="102", nights="1", rate="90")
+            walk_in = re.search(r'id="stay-([0-9A-Za-z_-]+)" data-room="102"', client.get("/").text)
+            assert walk_in is not None
+            twice("/stays/b1/charge", "Charge posted.", kind="minibar", amount="7.50")
+            twice(f"/stays/{walk_in.group(1)}/move", "Room changed.", room="103")
+            twice("/stays/b1/card", "Card encoded.")
+            form = {**_forms(client.get("/").text)["/stays/b1/payment"], "method": "terminal"}
+            refused = client.post("/stays/b1/payment", data={**form, "amount": "abc"})
+            assert refused.status_code == 409  # nothing recorded: the same form, corrected, is
+            twice("/stays/b1/payment", "Payment taken.", key=form["key"], method="terminal", amount="207.50")
+            twice("/stays/b1/check-out", "Checked out.")
+            unkeyed = {k: v for k, v in _forms(client.get("/").text)["/walk-in"].items() if k != "key"}
+            stale = client.post("/walk-in", data={**unkeyed, "name": "Lu", "room": "101", "nights": "1"})
+            assert stale.status_code == 422 and "reload the page" in stale.text
+        types = [e.type for e in node.outbox.after(0, limit=100)]
+        assert types == [
+            "node.check_in",
+            "node.check_in",
+            "node.charge",
+            "node.room_move",
+            "node.card",
+            "node.payment",
+            "node.check_out",
+        ]
+    finally:
+        node.outbox.close()
+        node.sessions.close()

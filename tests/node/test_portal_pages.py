@@ -51,10 +51,16 @@ def test_today_and_the_check_out_page_are_the_portals_with_the_nodes_data(
     assert "Ana Pérez" in today and 'action="/reservations/b1/check-in"' in today
     assert 'id="sync"' in today and "Offline since" in today  # the node's banner on every page
     assert 'href="/reservations/chart' not in today  # the node's tabs: no tape chart here
-    answer = client.post(
+    unkeyed = client.post(
         "/reservations/b1/check-in", data={"csrf_token": _token(today)}, follow_redirects=False
     )
+    assert (unkeyed.status_code, unkeyed.headers["location"]) == (303, "/?error=repeated")
+    assert "reload the page" in client.get(unkeyed.headers["location"]).text and _ops(node) == []
+    answer = client.post("/reservations/b1/check-in", data=_keyed(today), follow_redirects=False)
     assert answer.status_code == 303 and _ops(node) == [CheckIn]
+    again = client.post("/reservations/b1/check-in", data=_keyed(today), follow_redirects=False)
+    assert (again.status_code, again.headers["location"]) == (303, "/reservations")  # a double click
+    assert _ops(node) == [CheckIn]
     listed = client.get("/reservations").text  # still today's arrival, now in house, as in the cloud
     assert "Ana Pérez" in listed and "checked in" in listed and "/check-in" not in listed
     page = client.get("/reservations/b1/checkout").text
@@ -110,7 +116,7 @@ def test_a_forged_or_hostile_form_records_nothing(desk: tuple[TestClient, Proper
     client, node = desk
     token = _token(client.get("/reservations").text)
     assert client.post("/reservations/b1/check-in", data={"csrf_token": "0" * 64}).status_code == 403
-    client.post("/reservations/b1/check-in", data={"csrf_token": token})
+    client.post("/reservations/b1/check-in", data=_keyed(client.get("/reservations").text))
     before = _ops(node)
     for form in (
         {"kind": "minibar", "quantity": "2", "unit_price": "-3", "currency": "EUR"},
@@ -146,6 +152,6 @@ def test_a_forged_or_hostile_form_records_nothing(desk: tuple[TestClient, Proper
 
 def test_the_check_out_page_speaks_the_staffs_language(desk: tuple[TestClient, PropertyNode]) -> None:
     client, _node = desk
-    client.post("/reservations/b1/check-in", data={"csrf_token": _token(client.get("/reservations").text)})
+    client.post("/reservations/b1/check-in", data=_keyed(client.get("/reservations").text))
     page = client.get("/reservations/b1/checkout", headers={"Accept-Language": "es"}).text
     assert "El huésped debe" in page and "Sin conexión desde" in page

@@ -171,7 +171,53 @@ def test_a_session_survives_a_restart_of_the_node(node: PropertyNode) -> None:
         assert again.sessions.count() == 0
         # no token is kept in clear
         raw = (again.settings.data_dir / "node.db").read_bytes()
-        assert token.encode() not in raw and token[len("pnd_"):].encode() not in raw
+        assert token.encode() not in raw and token[len("pnd_") :].encode() not in raw
+    finally:
+        again.outbox.close()
+        again.sessions.close()
+
+
+def test_failed_sign_ins_are_still_counted_after_a_restart(node: PropertyNode) -> None:
+    """A restart of the node does not lift a wait: the failures are kept in its SQLite, per
+    account and per address (an IPv6 address counted by its /64, as the cloud counts it)."""
+    _replica(node, _staff(node, "ana", "ana-password-1"), _staff(node, "luis", "luis-password-1"))
+    desk = _signin(node)
+    for i in range(2):  # one short of the account's threshold (3)
+        desk.sign_in("ana", "wrong", now=NOW + timedelta(seconds=i))
+    for i in range(5):  # the address's threshold (5), whichever accounts it tries
+        desk.sign_in(f"guess{i}", "wrong", now=NOW + timedelta(seconds=i), address="2001:db8:1:2::7")
+    again = _reopened(node)
+    try:
+        after = _signin(again)
+        assert after.sign_in("ana", "wrong", now=NOW + timedelta(seconds=3)) == SignInRefused(
+            "bad_credentials"
+        )
+        # the third failure, counted across the restart, imposes the first wait (2 s)
+        assert after.sign_in("ana", "ana-password-1", now=NOW + timedelta(seconds=4)) == SignInRefused(
+            "throttled", 1
+        )
+        # another machine of the same /64 waits too; another network does not
+        refused = after.sign_in(
+            "luis", "luis-password-1", now=NOW + timedelta(seconds=5), address="2001:db8:1:2::99"
+        )
+        assert isinstance(refused, SignInRefused) and refused.reason == "throttled"
+        assert isinstance(
+            after.sign_in(
+                "luis", "luis-password-1", now=NOW + timedelta(seconds=5), address="2001:db8:1:3::7"
+            ),
+            str,
+        )
+        # a sign-in clears the account's failures: two more failures impose no wait
+        assert isinstance(after.sign_in("ana", "ana-password-1", now=NOW + timedelta(seconds=6)), str)
+        for i in range(2):
+            after.sign_in("ana", "wrong", now=NOW + timedelta(seconds=7 + i))
+        assert isinstance(after.sign_in("ana", "ana-password-1", now=NOW + timedelta(seconds=9)), str)
+        # the cloud's window (15 minutes by default) of quiet forgets the address's failures
+        late = NOW + timedelta(hours=1)
+        assert isinstance(after.sign_in("luis", "luis-password-1", now=late, address="2001:db8:1:2::99"), str)
+        after.sign_in("nobody", "wrong", now=late, address="10.0.0.1")  # forgotten rows go on a failure
+        assert again.sessions.attempts("address", "2001:db8:1:2::/64").failures == 0
+        assert again.sessions.attempts("address", "10.0.0.1").failures == 1
     finally:
         again.outbox.close()
         again.sessions.close()
