@@ -77,9 +77,9 @@ def test_the_lock_opens_before_the_tap_is_written_and_the_node_forgets_it_only_a
     _start(gateway, node)
     mark = node.lock.mark()
     node.tap(card)
-    wait_until(lambda: len(_granted(gateway)) == 1, timeout=5, what="the tap recorded")
+    wait_until(lambda: len(_granted(gateway)) == 1, timeout=15, what="the tap recorded")
     assert seen == [(1, 1)], "recorded with the lock already open and the tap still held by the node"
-    wait_until(lambda: _taps_held(node) == 0, timeout=5, what="the node acknowledged")
+    wait_until(lambda: _taps_held(node) == 0, timeout=15, what="the node acknowledged")
     assert node.lock.first_change_to(1, mark) is not None
     assert len(_granted(gateway)) == 1
 
@@ -100,5 +100,5 @@ def test_a_tap_whose_record_failed_is_heard_again_and_recorded_once(
     assert node.lock.wait_for(1, timeout=5), "the door opened at once"
     wait_until(lambda: not failures and len(_granted(gateway)) == 1, timeout=10,
                what="the resent tap recorded")
-    wait_until(lambda: _taps_held(node) == 0, timeout=5, what="the node acknowledged")
+    wait_until(lambda: _taps_held(node) == 0, timeout=15, what="the node acknowledged")
     assert len(_granted(gateway)) == 1
