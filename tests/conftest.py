@@ -70,7 +70,8 @@ BROWSER_FIXTURES = frozenset({"browser", "playwright_"})  # tests/browser/confte
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark each test `service`, `browser` or, when it needs neither and is no benchmark, `unit`."""
+    """Mark each test `service`, `browser` or, when it needs neither and is no benchmark, fuzz run or
+    slow test, `unit` (the fast lane)."""
     for item in items:
         used = set(getattr(item, "fixturenames", ()))  # the transitive closure of its fixtures
         callspec = getattr(item, "callspec", None)
@@ -79,7 +80,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.service)
         if used & BROWSER_FIXTURES:
             item.add_marker(pytest.mark.browser)
-        if not any(item.get_closest_marker(name) for name in ("service", "browser", "bench", "fuzz")):
+        if not any(item.get_closest_marker(name) for name in ("service", "browser", "bench", "fuzz", "slow")):
             item.add_marker(pytest.mark.unit)
 
 

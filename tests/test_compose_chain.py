@@ -5,7 +5,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
+
+pytestmark = pytest.mark.slow  # seconds a test: in the full suite, not the fast lane
 
 ROOT = Path(__file__).resolve().parent.parent
 

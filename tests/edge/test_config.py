@@ -111,6 +111,7 @@ def test_keycard_access_needs_numbers_for_site_floor_and_rooms() -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.dictionaries(st.sampled_from([f"POSADA_{n.upper()}" for n in GatewayConfig.model_fields]),
                        st.text(max_size=40), max_size=8))
+@pytest.mark.slow
 def test_any_environment_gives_a_config_or_a_config_error(env: dict[str, str]) -> None:
     try:
         config = load_config(env={**BASE, **env})

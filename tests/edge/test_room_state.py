@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -280,6 +281,7 @@ def histories(draw: st.DrawFn) -> list[Signal]:
 
 @settings(max_examples=60, deadline=None)  # up to 60 signals each
 @given(histories())
+@pytest.mark.slow
 def test_invariants_hold_over_any_history(signals: list[Signal]) -> None:
     room = Room(room="101")
     door_events: list[str] = []

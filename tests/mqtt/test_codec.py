@@ -91,6 +91,7 @@ def test_random_bytes_never_escape_as_anything_but_a_contract_error(payload: byt
 @given(st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
                                                                                   max_size=4), max_leaves=20))
+@pytest.mark.slow
 def test_random_json_never_escapes_as_anything_but_a_contract_error(value: object) -> None:
     for kind in Kind:
         topic = str(Topic(kind, "hotel", "f1", "101" if kind in (Kind.ROOM_STATE, Kind.TELEMETRY) else None))

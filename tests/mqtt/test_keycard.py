@@ -221,6 +221,7 @@ def header_like(draw: st.DrawFn) -> bytes:
 
 @settings(max_examples=500)
 @given(header_like())
+@pytest.mark.slow
 def test_whatever_parses_re_encodes_to_the_same_bytes(data: bytes) -> None:
     try:
         parsed = parse_card(data)

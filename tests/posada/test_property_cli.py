@@ -43,6 +43,7 @@ def run(
     return invoke
 
 
+@pytest.mark.slow
 def test_import_shows_the_diff_asks_and_applies_then_export_round_trips(
     run: Callable[..., Ran], tmp_path: Path
 ) -> None:

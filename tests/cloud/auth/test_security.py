@@ -54,6 +54,7 @@ def _concrete(path: str) -> str:
     return re.sub(r"\{[^}]+\}", "01JD0000000000000000000000", path)
 
 
+@pytest.mark.slow
 def test_every_route_refuses_anonymous(portal: PortalApp) -> None:
     client = portal.client()
     routes = [r for r in api_routes(portal.app.routes) if r.path not in PUBLIC]
@@ -277,6 +278,7 @@ def test_every_route_declares_who_may_use_it(portal: PortalApp) -> None:
     assert undeclared == [], "\n".join(undeclared)
 
 
+@pytest.mark.slow
 def test_every_route_refuses_each_role_it_does_not_admit(portal: PortalApp) -> None:
     client = portal.client()
     tokens = {}

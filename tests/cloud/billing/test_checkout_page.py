@@ -67,6 +67,7 @@ def test_the_page_shows_the_folio_line_by_line_in_the_desk_language(
     assert "€290.00" in english and "Room night" in english and "Take cash" in english
 
 
+@pytest.mark.slow
 def test_an_extra_with_its_tax_then_cash_with_change_then_check_out_and_the_invoice(
     desk: TestClient, stay_clock: Clock, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

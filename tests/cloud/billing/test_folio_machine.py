@@ -8,6 +8,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
@@ -32,6 +33,8 @@ from cloud.core.db import make_engine, make_sessionmaker
 from cloud.core.migrate import upgrade
 from cloud.core.money import Money
 from cloud.payments.simulated import SimulatedCardProvider
+
+pytestmark = pytest.mark.slow  # seconds a test: in the full suite, not the fast lane
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
 POLICIES = [TaxPolicy(inclusive=False, rates=(TaxRate.percent("IVA", "16"),

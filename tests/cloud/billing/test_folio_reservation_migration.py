@@ -20,6 +20,8 @@ from cloud.core.money import Money
 from cloud.reservations.sales.booking import Booking, book
 from cloud.setup.demo import seed_demo
 
+pytestmark = pytest.mark.slow  # seconds a test: in the full suite, not the fast lane
+
 NOW = datetime(2027, 3, 1, 9, tzinfo=UTC)
 
 

@@ -39,6 +39,7 @@ def _checkout(engine: Engine, folio_id: str) -> int:
                              series="INV", now=NOW).number
 
 
+@pytest.mark.slow
 def test_fifty_concurrent_checkouts_get_numbers_without_gaps_or_duplicates(
     engine: Engine,
 ) -> None:
@@ -118,6 +119,7 @@ def test_settled_payments_cannot_be_edited_or_deleted(engine: Engine) -> None:
             conn.execute(text(statement))
 
 
+@pytest.mark.slow
 def test_billing_migrations_go_down_and_up_again(sqlite_only: Engine) -> None:
     from alembic import command
 

@@ -10,6 +10,8 @@ from cloud.billing.fonts import FontMissing, find_cjk_font
 from cloud.billing.models import Invoice
 from cloud.billing.pdf import render_invoice
 
+pytestmark = pytest.mark.slow  # seconds a test: in the full suite, not the fast lane
+
 ISSUER = {"name": "Posada Centro", "address": "Calle Mayor 1", "tax_id": "B-123"}
 
 

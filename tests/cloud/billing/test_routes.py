@@ -75,6 +75,7 @@ def _charge(client: TestClient, folio: str, kind: str, amount: str, **extra: Any
     return post(client, f"/api/v1/folios/{folio}/charges", body)
 
 
+@pytest.mark.slow
 def test_a_stay_from_charges_to_paid_invoice_pdf(client: TestClient) -> None:
     folio = _folio(client)["id"]
     assert _charge(client, folio, "room_night", "1500.00", quantity=2,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,6 +18,8 @@ from tests.cloud.billing.stay_support import (
     owed,
     pay,
 )
+
+pytestmark = pytest.mark.slow  # seconds a test: in the full suite, not the fast lane
 
 
 def test_a_stay_walks_from_booking_to_its_invoice_pdf(

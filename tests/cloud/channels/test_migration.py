@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from sqlalchemy import inspect, text
 
 from cloud.core.db import make_engine
 from cloud.core.migrate import alembic_config, upgrade
+
+pytestmark = pytest.mark.slow  # seconds a test: in the full suite, not the fast lane
 
 
 def test_the_channels_branch_goes_down_and_up_again(db_url: str) -> None:

@@ -7,6 +7,7 @@ import base64
 import re
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -32,6 +33,8 @@ from edge.clock import TimeReading
 from tests.cloud.guestweb.conftest import Clock
 from tests.cloud.guestweb.test_precheckin import GUEST, desk, issuer, paid_today  # noqa: F401
 from tests.cloud.reservations.conftest import NOW
+
+pytestmark = pytest.mark.slow  # seconds a test: in the full suite, not the fast lane
 
 
 def checked_in(client: TestClient, desk: TestClient, sessions: sessionmaker[Session],  # noqa: F811

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from sqlalchemy import Engine, inspect
 
 from cloud.core.db import make_engine
 from cloud.core.migrate import alembic_config, upgrade
+
+pytestmark = pytest.mark.slow  # seconds a test: in the full suite, not the fast lane
 
 LATER = {"guestweb_rate_counts", "guestweb_booking_extras", "guestweb_booked_extras"}
 

@@ -28,6 +28,8 @@ from tests.cloud.guestweb.test_pages import details_form
 from tests.support.stripe_standin import SECRET_KEY, THREE_DS_CARD, StripeStandIn
 from tests.support.stripe_standin import make_app as standin_app
 
+pytestmark = pytest.mark.slow  # seconds a test: in the full suite, not the fast lane
+
 WEBHOOK = "/api/v1/guest/payments/stripe/webhook"
 
 

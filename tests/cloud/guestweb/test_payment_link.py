@@ -22,6 +22,8 @@ from tests.cloud.guestweb.test_payment import Stripe, client, stripe  # noqa: F4
 from tests.cloud.guestweb.test_payment import clock as clock
 from tests.cloud.reservations.apps import client_for
 
+pytestmark = pytest.mark.slow  # seconds a test: in the full suite, not the fast lane
+
 BOOKING = {"room_type": "std", "rate_plan": "flex", "arrival": "2027-03-11", "departure": "2027-03-14",
            "adults": 2, "guest_name": "Ana Ruiz", "guest_email": "ana@example.com", "guest_language": "es"}
 

@@ -23,6 +23,7 @@ def _ids(path: Path) -> set[str]:
         return {m.id for m in read_po(fh) if m.id and isinstance(m.id, str)}
 
 
+@pytest.mark.slow
 def test_committed_template_matches_the_sources(tmp_path: Path) -> None:
     out = tmp_path / "messages.pot"
     subprocess.run(

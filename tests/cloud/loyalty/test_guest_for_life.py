@@ -10,6 +10,7 @@ import re
 from datetime import date
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from cloud.loyalty.models import Entry, Lot
@@ -86,6 +87,7 @@ def three_stays(chain: Chain) -> dict[str, Any]:
     return {"member": member, "stays": (first, second, third)}
 
 
+@pytest.mark.slow
 def test_a_guest_for_life_across_two_hotels_agrees_everywhere_to_the_point(chain: Chain) -> None:
     run = three_stays(chain)
     member_id, (first, second, third) = run["member"]["id"], run["stays"]

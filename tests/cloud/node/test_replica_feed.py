@@ -123,6 +123,7 @@ def _walk_in(sealed: str, res_id: str) -> NodeEvent:
     return NodeEvent(id=new_id(), seq=1, type="node.check_in", op=op)
 
 
+@pytest.mark.slow
 def test_a_walk_in_reaches_the_cloud_with_the_name_the_desk_took(sessions: sessionmaker[Session]) -> None:
     sealed_for, unreadable = new_id(), new_id()
     node_side = LinkCipher(NODE_KEY, FEED.public)

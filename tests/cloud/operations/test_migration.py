@@ -10,6 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from cloud.core.migrate import alembic_config
 from tests.support.db import migrated_engine
 
+pytestmark = pytest.mark.slow  # seconds a test: in the full suite, not the fast lane
+
 OURS = {
     "ops_service_types",
     "ops_service_requests",

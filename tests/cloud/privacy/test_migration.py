@@ -20,6 +20,8 @@ from cloud.reservations.models import Reservation
 from tests.cloud.privacy.test_service import COMPANY, DINNER, EMAIL, NAME, PHONE, _raw, _stay
 from tests.cloud.reservations.conftest import NOW
 
+pytestmark = pytest.mark.slow  # seconds a test: in the full suite, not the fast lane
+
 
 def _columns(engine: Engine, table: str) -> set[str]:
     return {c["name"] for c in inspect(engine).get_columns(table)}

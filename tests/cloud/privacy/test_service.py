@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -59,6 +60,7 @@ def _stay(client: TestClient) -> tuple[dict[str, Any], dict[str, Any]]:
     return guest.json(), made.json()
 
 
+@pytest.mark.slow
 def test_no_copy_holds_the_name_email_or_phone_in_plain_and_erasure_reaches_them(
     manager: TestClient, sessions: sessionmaker[Session]
 ) -> None:

@@ -133,6 +133,7 @@ def test_bad_requests_are_refused_with_a_problem(shared: Shared, params: dict[st
     assert r.headers["content-type"].startswith("application/problem+json")
 
 
+@pytest.mark.slow
 def test_xlsx_and_pdf_exports_carry_the_same_figures(desk: tuple[TestClient, Clock], tmp_path: Path) -> None:
     import subprocess
 

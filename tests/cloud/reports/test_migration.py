@@ -3,11 +3,14 @@ rate, the booking engine's mark) go down and up again, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from sqlalchemy import inspect, text
 
 from cloud.core.db import make_engine
 from cloud.core.migrate import alembic_config, upgrade
+
+pytestmark = pytest.mark.slow  # seconds a test: in the full suite, not the fast lane
 
 
 def test_the_reports_revisions_go_down_and_up_again(db_url: str) -> None:

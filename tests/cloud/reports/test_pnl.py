@@ -108,6 +108,7 @@ def test_the_pnl_page_adds_an_expense_and_shows_it(desk: tuple[TestClient, Clock
     assert [e["amount_minor"] for e in listed.json()] == [123_450]
 
 
+@pytest.mark.slow
 def test_the_recurring_form_books_every_month_and_the_pnl_exports_agree(
         desk: tuple[TestClient, Clock]) -> None:
     client, _ = desk

@@ -121,6 +121,7 @@ def test_modify_cancel_and_move_through_the_api(client: TestClient) -> None:
     assert client.post(f"/api/v1/reservations/{res['id']}/cancel").status_code == 409
 
 
+@pytest.mark.slow
 def test_openapi_documents_the_reservation_paths(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert "/api/v1/properties/{site}/reservations" in paths

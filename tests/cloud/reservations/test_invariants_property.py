@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
@@ -19,6 +20,8 @@ from cloud.reservations.sales.booking import Booking
 from cloud.reservations.stays import rooms
 from tests.cloud.reservations.conftest import NOW
 from tests.cloud.reservations.invariants import check_invariants
+
+pytestmark = pytest.mark.slow  # seconds a test: in the full suite, not the fast lane
 
 START = date(2027, 3, 8)
 TYPES = ["std", "sup", "ste"]

@@ -18,6 +18,8 @@ from cloud.reservations.sales.booking import Booking
 from cloud.setup import service
 from tests.cloud.setup.conftest import NOW, SITE
 
+pytestmark = pytest.mark.slow  # seconds a test: in the full suite, not the fast lane
+
 
 def test_the_migration_goes_down_and_up_again(engine: Engine) -> None:
     config = alembic_config(engine)

@@ -48,6 +48,7 @@ def test_golden_telemetry_makes_the_same_points_both_ways(name: str) -> None:
 
 @settings(max_examples=50, deadline=None)
 @given(topics, payloads)
+@pytest.mark.slow
 def test_the_decoder_refuses_what_the_models_refuse_and_agrees_on_the_rest(
     topic: str, payload: bytes
 ) -> None:

@@ -4,6 +4,7 @@ rejection; none stops the writer."""
 import json
 import math
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -51,6 +52,7 @@ class Sink:
 
 @settings(max_examples=120, deadline=None)  # up to 20 messages each
 @given(st.lists(st.tuples(topics, payloads), min_size=1, max_size=20))
+@pytest.mark.slow
 def test_hostile_payloads_become_points_or_counted_rejections(batch):
     sink = Sink()
     ingest = TelemetryIngest([sink])

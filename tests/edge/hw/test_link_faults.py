@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -170,6 +171,7 @@ def test_every_tap_is_decided_once_and_unlocks_once(cards: list[bytes], faults: 
     faults=st.lists(st.sampled_from(FAULTS), max_size=40),
     restarts=st.lists(st.integers(0, 30), max_size=3),
 )
+@pytest.mark.slow
 def test_a_gateway_restart_loses_no_tap(
     cards: list[bytes], faults: list[str], restarts: list[int]
 ) -> None:

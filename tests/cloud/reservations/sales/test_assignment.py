@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -82,6 +83,7 @@ def scenes(draw: st.DrawFn) -> tuple[list[Candidate], Stay, Preferences, bool]:
 
 
 @given(scenes(), st.integers(1, 4))
+@pytest.mark.slow
 def test_ranking_matches_its_definition(
     scene: tuple[list[Candidate], Stay, Preferences, bool], type_id: int
 ) -> None:
