@@ -22,7 +22,7 @@ from paho.mqtt.properties import Properties
 from edge.config import GatewayConfig, broker_address
 from edge.event_payload import events_payload
 from edge.inbox import CommandInbox
-from edge.outbox import OutboxEntry, OutboxRelay
+from edge.outbox import OutboxRelay, Outgoing
 from edge.ports import Clock
 from edge.store import Store
 from edge.telemetry.paho_port import PahoTelemetryPort
@@ -203,7 +203,7 @@ class MqttLink:
 
     # --- the outbox pump ------------------------------------------------------------------
 
-    def _publish_events(self, entries: Sequence[OutboxEntry]) -> int | None:
+    def _publish_events(self, entries: Sequence[Outgoing]) -> int | None:
         info = self._client.publish(self._topic[Kind.EVENTS],
                                     events_payload(entries, source=self._config.source), qos=1)
         return info.mid if info.rc == mqtt.MQTT_ERR_SUCCESS else None

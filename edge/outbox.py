@@ -19,7 +19,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from mqtt.batch import HEAD_ROOM, MAX_EVENTS, item_size
 from mqtt.envelope import MAX_PAYLOAD_BYTES
@@ -43,16 +43,38 @@ class OutboxEntry:
     created_text: str | None = None  # ``created`` as the store keeps it (RFC 3339), when at hand
 
 
+class OutboxRow(NamedTuple):
+    """An outbox row as the relay reads it: the stored text as it is, nothing parsed (a floor
+    back from an outage relays thousands a second, and a row becomes a batch item by splicing)."""
+
+    seq: int
+    id: str
+    type: str
+    data_json: str  # the event's data as the store keeps it (compact JSON)
+    created_text: str  # the time the outbox recorded it, RFC 3339 as stored
+
+    @property
+    def created(self) -> datetime:
+        return datetime.fromisoformat(self.created_text)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return dict(json.loads(self.data_json))
+
+
+Outgoing = OutboxEntry | OutboxRow  # what the relay reads and publishes
+
+
 class OutboxRows(Protocol):
     """The unconfirmed rows the relay reads, and the send times it writes."""
 
-    def after(self, seq: int, *, limit: int, with_data: bool = True) -> list[OutboxEntry]:
+    def after(self, seq: int, *, limit: int, with_data: bool = True) -> Sequence[Outgoing]:
         """Unconfirmed events with a sequence above ``seq``, in order; ``with_data=False`` may
-        leave ``data`` empty when ``data_json`` carries it (the relay sends the JSON as stored)."""
+        give ``OutboxRow``s, the stored text only (the relay sends the JSON as stored)."""
         ...
 
     def stale(self, *, sent_before: float, up_to_seq: int, limit: int,
-              with_data: bool = True) -> list[OutboxEntry]:
+              with_data: bool = True) -> Sequence[Outgoing]:
         """Events last sent before ``sent_before`` (epoch seconds), still unconfirmed, in order."""
         ...
 
@@ -60,16 +82,16 @@ class OutboxRows(Protocol):
 
 
 class Publish(Protocol):
-    def __call__(self, entries: Sequence[OutboxEntry], /) -> int | None:
+    def __call__(self, entries: Sequence[Outgoing], /) -> int | None:
         """Hand events to the broker client as one message (a batch when more than one): its
         message id, or None when it was refused."""
         ...
 
 
-def pack(entries: Sequence[OutboxEntry], *, max_events: int,
-         max_bytes: int = BATCH_BYTES) -> list[list[OutboxEntry]]:
+def pack(entries: Sequence[Outgoing], *, max_events: int,
+         max_bytes: int = BATCH_BYTES) -> list[list[Outgoing]]:
     """Entries in order, grouped into messages of at most ``max_events`` and ``max_bytes``."""
-    groups: list[list[OutboxEntry]] = []
+    groups: list[list[Outgoing]] = []
     size = 0
     for entry in entries:
         data_json = entry.data_json if entry.data_json is not None else json.dumps(entry.data)
@@ -163,7 +185,7 @@ class OutboxRelay:
         self._cursor = max(sent_fresh)
         return len(sent_fresh) == len(fresh)
 
-    def _send(self, entries: list[OutboxEntry], *, messages: int) -> list[int]:
+    def _send(self, entries: list[Outgoing], *, messages: int) -> list[int]:
         """Publish ``entries`` in order, in at most ``messages`` messages; the seqs sent."""
         sent: list[int] = []
         for group in pack(entries, max_events=self._batch_events)[:messages]:
@@ -174,7 +196,7 @@ class OutboxRelay:
             sent.extend(entry.seq for entry in group)
         return sent
 
-    def _due_for_resend(self, limit: int) -> list[OutboxEntry]:
+    def _due_for_resend(self, limit: int) -> Sequence[Outgoing]:
         """Unconfirmed events past their resend time; looked for at most a few times a second,
         since scanning the unconfirmed rows on every batch would cost O(backlog) per batch."""
         now = self._monotonic()

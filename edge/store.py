@@ -28,13 +28,13 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import sqlite_utils
 
 from edge.disk_reserve import DiskReserve
 from edge.group_commit import GroupCommit
-from edge.outbox import OutboxEntry
+from edge.outbox import OutboxEntry, OutboxRow
 from mqtt.envelope import new_id, rfc3339
 
 log = logging.getLogger(__name__)
@@ -227,18 +227,36 @@ class Store:
         return OutboxEntry(seq=seq, id=event_id, type=type, room=room, data=data, created=created,
                            data_json=data_json)
 
-    def after(self, seq: int, *, limit: int, with_data: bool = True) -> list[OutboxEntry]:
+    @overload
+    def after(self, seq: int, *, limit: int, with_data: Literal[True] = ...) -> list[OutboxEntry]: ...
+    @overload
+    def after(self, seq: int, *, limit: int, with_data: Literal[False]) -> list[OutboxRow]: ...
+    @overload
+    def after(self, seq: int, *, limit: int,
+              with_data: bool = ...) -> list[OutboxEntry] | list[OutboxRow]: ...
+
+    def after(self, seq: int, *, limit: int, with_data: bool = True) -> list[OutboxEntry] | list[OutboxRow]:
         """Unconfirmed events with a sequence above ``seq``, in order (``with_data=False``: the
-        data as stored JSON only, as the relay sends it)."""
-        return self._entries("WHERE seq > ? ORDER BY seq LIMIT ?", [seq, limit], with_data=with_data)
+        rows as stored, ``OutboxRow``s, as the relay sends them)."""
+        where, params = "WHERE seq > ? ORDER BY seq LIMIT ?", [seq, limit]
+        return self._entries(where, params) if with_data else self._rows(where, params)
+
+    @overload
+    def stale(self, *, sent_before: float, up_to_seq: int, limit: int,
+              with_data: Literal[True] = ...) -> list[OutboxEntry]: ...
+    @overload
+    def stale(self, *, sent_before: float, up_to_seq: int, limit: int,
+              with_data: Literal[False]) -> list[OutboxRow]: ...
+    @overload
+    def stale(self, *, sent_before: float, up_to_seq: int, limit: int,
+              with_data: bool = ...) -> list[OutboxEntry] | list[OutboxRow]: ...
 
     def stale(self, *, sent_before: float, up_to_seq: int, limit: int,
-              with_data: bool = True) -> list[OutboxEntry]:
+              with_data: bool = True) -> list[OutboxEntry] | list[OutboxRow]:
         """Events sent before ``sent_before`` (epoch seconds) and still unconfirmed, in order."""
-        return self._entries(
-            "WHERE last_sent IS NOT NULL AND last_sent < ? AND seq <= ? ORDER BY seq LIMIT ?",
-            [sent_before, up_to_seq, limit], with_data=with_data,
-        )
+        where = "WHERE last_sent IS NOT NULL AND last_sent < ? AND seq <= ? ORDER BY seq LIMIT ?"
+        params: list[Any] = [sent_before, up_to_seq, limit]
+        return self._entries(where, params) if with_data else self._rows(where, params)
 
     def mark_sent(self, seqs: Iterable[int], *, at: float) -> None:
         with self.relaxed(), self.transaction():
@@ -284,15 +302,22 @@ class Store:
             row = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").fetchone()
         return int(row[0]) if row else 0
 
-    def _entries(self, where: str, params: list[Any], *, with_data: bool) -> list[OutboxEntry]:
+    def _entries(self, where: str, params: list[Any]) -> list[OutboxEntry]:
         sql = f"SELECT seq, id, type, room, payload, created FROM outbox {where}"
         with self._lock:
             rows = self._db.execute(sql, params).fetchall()
         return [
-            OutboxEntry(seq=r[0], id=r[1], type=r[2], room=r[3], data=json.loads(r[4]) if with_data else {},
+            OutboxEntry(seq=r[0], id=r[1], type=r[2], room=r[3], data=json.loads(r[4]),
                         created=datetime.fromisoformat(r[5]), data_json=r[4], created_text=r[5])
             for r in rows
         ]
+
+    def _rows(self, where: str, params: list[Any]) -> list[OutboxRow]:
+        """The rows as stored, each tuple made an ``OutboxRow`` as it is (the relay's hot path)."""
+        sql = f"SELECT seq, id, type, payload, created FROM outbox {where}"
+        with self._lock:
+            rows = self._db.execute(sql, params).fetchall()
+        return list(map(OutboxRow._make, rows))
 
     # --- rooms ----------------------------------------------------------------------------
 

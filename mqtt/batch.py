@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from mqtt.envelope import MAX_PAYLOAD_BYTES, SCHEMA_VERSION, Envelope, new_id, rfc3339, utcnow
+from mqtt.envelope import MAX_PAYLOAD_BYTES, SCHEMA_VERSION, Envelope, json_str, new_id, rfc3339, utcnow
 
 BATCH_TYPE = "events.batch"
 MAX_EVENTS = 1000  # items per batch; a batch's bytes are bounded by MAX_PAYLOAD_BYTES as well
@@ -48,15 +48,14 @@ def is_batch(envelope: Envelope) -> bool:
 def item_json(*, id: str, type: str, ts: datetime | str, seq: int, data_json: str) -> str:
     """One event of a batch, its data already serialised (as the gateway's outbox keeps it)."""
     stamp = ts if isinstance(ts, str) else rfc3339(ts)
-    head = json.dumps(
-        {"id": id, "type": type, "ts": stamp, "seq": seq}, separators=(",", ":"), ensure_ascii=False
-    )
-    return f'{head[:-1]},"data":{data_json}}}'
+    return (f'{{"id":{json_str(id)},"type":{json_str(type)},"ts":{json_str(stamp)},"seq":{int(seq)},'
+            f'"data":{data_json}}}')
 
 
 def item_size(*, id: str, type: str, data_json: str) -> int:
     """Bytes an item takes in a batch, at most (ids and types are ASCII by the contract)."""
-    return len(id) + len(type) + len(data_json.encode()) + ITEM_OVERHEAD
+    data_bytes = len(data_json) if data_json.isascii() else len(data_json.encode())
+    return len(id) + len(type) + data_bytes + ITEM_OVERHEAD
 
 
 def batch_json(

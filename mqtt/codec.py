@@ -10,7 +10,7 @@ from datetime import datetime
 
 from pydantic import ValidationError
 
-from mqtt.envelope import MAX_PAYLOAD_BYTES, SCHEMA_VERSION, Envelope, rfc3339
+from mqtt.envelope import MAX_PAYLOAD_BYTES, SCHEMA_VERSION, Envelope, json_str, rfc3339
 from mqtt.messages import MODELS_BY_KIND, Data
 from mqtt.topics import Topic, TopicError, parse_topic
 
@@ -101,9 +101,8 @@ def event_json(*, id: str, type: str, ts: datetime | str, source: str, seq: int,
     the same bytes as ``encode(...).to_json()`` without building the models again (a gateway
     relays thousands of these a second after an outage). ``ts`` as a string is RFC 3339 already."""
     stamp = ts if isinstance(ts, str) else rfc3339(ts)
-    head = json.dumps({"v": SCHEMA_VERSION, "id": id, "type": type, "ts": stamp, "source": source,
-                       "seq": seq}, separators=(",", ":"), ensure_ascii=False)
-    return f"{head[:-1]},\"data\":{data_json}}}".encode()
+    return (f'{{"v":{SCHEMA_VERSION},"id":{json_str(id)},"type":{json_str(type)},"ts":{json_str(stamp)},'
+            f'"source":{json_str(source)},"seq":{int(seq)},"data":{data_json}}}').encode()
 
 
 def _brief(exc: ValidationError) -> str:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from json.encoder import encode_basestring
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 from ulid import ULID
 
 SCHEMA_VERSION = 1
+# A str as a JSON string: the function (C) ``json.dumps(..., ensure_ascii=False)`` writes strings
+# with, so a payload spliced from text serialised earlier has the bytes ``json.dumps`` would give.
+json_str = encode_basestring
 MAX_PAYLOAD_BYTES = 64 * 1024
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
 
-from edge.outbox import OutboxEntry, OutboxRelay
+from edge.outbox import OutboxRelay, Outgoing
 from mqtt.codec import ContractError, Message, encode, event_json
 from mqtt.messages import CommandAck, EventsStored, GatewayStatus
 from mqtt.node_topics import NodeTopic, decode_node
@@ -158,14 +158,14 @@ class NodeLink:
         status = GatewayStatus(state="online" if state == "online" else "offline")
         return encode(type="gateway.status", source=self.source, data=status).to_json()
 
-    def _publish(self, entries: Sequence[OutboxEntry]) -> int | None:
+    def _publish(self, entries: Sequence[Outgoing]) -> int | None:
         """One event per message (the relay is built with batches of one): the cloud's node
         ingest confirms and replays a node's operations one by one, in order."""
         [entry] = entries
         payload = event_json(
             id=entry.id,
             type=entry.type,
-            ts=entry.created,
+            ts=entry.created_text or entry.created,
             source=self.source,
             seq=entry.seq,
             data_json=entry.data_json or "{}",

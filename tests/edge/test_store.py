@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edge.event_payload import events_payload
+from edge.outbox import OutboxRow
 from edge.store import Store
 from mqtt.envelope import utcnow
 
@@ -181,7 +182,7 @@ def test_the_relays_lean_read_publishes_the_same_bytes_as_the_full_one(tmp_path:
     store.append_event(type="tamper", data={"detail": "ünïcode", "n": 1}, room="101", created=utcnow())
     store.append_event(type="door.opened", data={"room": "101"}, room="101", created=utcnow())
     full, lean = store.after(0, limit=10), store.after(0, limit=10, with_data=False)
-    assert [e.data for e in lean] == [{}, {}]
+    assert all(isinstance(e, OutboxRow) for e in lean) and [e.data for e in lean] == [e.data for e in full]
     for entries in ([full[0]], [lean[0]]):
         assert events_payload(entries, source="gw") == events_payload([full[0]], source="gw")
     batch_lean, batch_full = (json.loads(events_payload(x, source="gw"))["data"] for x in (lean, full))
@@ -194,7 +195,8 @@ def test_an_event_goes_out_with_its_stored_time_as_formatted_at_recording(tmp_pa
         store.append_event(type="tamper", data={"n": 1}, room="101", created=utcnow())
     entries = store.after(0, limit=10, with_data=False)
     assert all(e.created_text for e in entries)
-    bare = [replace(e, created_text=None) for e in entries]  # formatted from the parsed time instead
+    # formatted from the parsed time instead
+    bare = [replace(e, created_text=None) for e in store.after(0, limit=10)]
     assert events_payload(entries[:1], source="gw") == events_payload(bare[:1], source="gw")
     stamps = [item["ts"] for item in json.loads(events_payload(entries, source="gw"))["data"]["events"]]
     assert stamps == [e.created_text for e in entries]
