@@ -4,23 +4,19 @@ tag's UID in ``node.card``; a card not written records nothing."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from cloud.keys.delegation import delegate
-from cloud.keys.keyring import Keyring, SigningKey
 from edge.desk.encoder import EncodeResult
 from edge.hw import ntag
 from mqtt.node_messages import CardEncoded
-from node import keys
 from node.app import NodeSettings, PropertyNode
 from node.desk import DeskError
 from node.encoder import CardWriter, SimulatedWriter, from_setting
 from node.front_desk import FrontDesk
-from tests.node.test_pages import D0, NOW, _replica
+from tests.node.test_pages import D0
+from tests.node.test_pages import _node as _pages_node
 
 
 class _NoTag:
@@ -34,22 +30,7 @@ class _NoTag:
 
 
 def _node(path: Path, writer: CardWriter | None) -> PropertyNode:
-    node = PropertyNode(
-        NodeSettings(mqtt_url="mqtt://127.0.0.1:9", site="hotel", node="desk-pc", data_dir=path),
-        encoder=writer,
-    )
-    node.status.replica_received(_replica(node))
-    root = SigningKey(1, Ed25519PrivateKey.generate(), NOW - timedelta(days=1))
-    node.status.delegation_received(
-        delegate(
-            Keyring([root]),
-            key_id=0xF001,
-            site=7,
-            holder="desk-pc",
-            public=keys.public_bytes(node.card_key),
-            now=NOW,
-        )
-    )
+    node = _pages_node(path, encoder=writer)
     FrontDesk(node).check_in("b1", room="101", staff="ana", today=D0)
     return node
 

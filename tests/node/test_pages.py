@@ -38,6 +38,7 @@ from mqtt.node_messages import (
 )
 from node import keys
 from node.app import NodeSettings, PropertyNode
+from node.encoder import CardWriter
 from node.front_desk import FrontDesk
 from node.pages import build_desk_app
 
@@ -122,10 +123,12 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient,
     node.outbox.close()
 
 
-def _node(data: Path) -> PropertyNode:
-    """A node with the replica and a delegated card key, the cloud out of reach."""
+def _node(data: Path, *, encoder: CardWriter | None = None) -> PropertyNode:
+    """A node with the replica and a delegated card key, the cloud out of reach (``encoder``: the
+    reader it writes cards with, none by default)."""
     node = PropertyNode(
-        NodeSettings(mqtt_url="mqtt://127.0.0.1:9", site="hotel", node="desk-pc", data_dir=Path(data))
+        NodeSettings(mqtt_url="mqtt://127.0.0.1:9", site="hotel", node="desk-pc", data_dir=Path(data)),
+        encoder=encoder,
     )
     node.status.replica_received(_replica(node))
     root = SigningKey(1, Ed25519PrivateKey.generate(), NOW - timedelta(days=1))
