@@ -120,7 +120,7 @@ def write_email_text(site: str, template: Template, language: Language, body: Em
 class PaymentLinkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    amount_minor: int | None = Field(default=None, gt=0, description="unset: what the guest owes")
+    amount_minor: int | None = Field(default=None, gt=0, le=10**12, description="unset: what the guest owes")
     hours: int = Field(default=48, ge=1, le=24 * 7, description="how long the link takes payment")
 
 

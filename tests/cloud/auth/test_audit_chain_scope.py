@@ -32,3 +32,10 @@ def test_a_chain_administrator_sees_no_entry_of_another_chain(chain: Chain) -> N
     assert mine == {"by-chain-admin"}
     rooms = chain.call("chain-admin", "GET", "/api/v1/audit", params={"entity_id": "rival-room"})
     assert not (rooms if isinstance(rooms, list) else rooms["entries"])
+
+
+def test_a_page_mark_past_the_databases_integers_is_refused_not_a_server_error(chain: Chain) -> None:
+    """``before_seq`` is a 64-bit sequence number: a larger one is a 422, on the API and the page."""
+    for url in ("/api/v1/audit", "/audit"):
+        chain.call("chain-admin", "GET", url, expect=422, params={"before_seq": str(2**63)})
+        chain.call("chain-admin", "GET", url, params={"before_seq": str(2**63 - 1)})

@@ -68,3 +68,14 @@ def test_an_unpaid_link_expires_without_cancelling_the_desks_booking(
     with sessions() as s:
         assert s.get(Reservation, rid).status == "booked"  # type: ignore[union-attr]
         assert s.get(GuestHold, rid).releases is False  # type: ignore[union-attr]
+
+
+def test_a_link_for_an_amount_out_of_range_is_refused_and_leaves_no_hold(
+    desk: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    rid = desk.post("/api/v1/properties/hotel/reservations", json=BOOKING).json()["id"]
+    for amount in (0, -1, 10**12 + 1, 2**63, 2**70, 1.5, "twelve"):
+        sent = desk.post(f"/api/v1/guest/reservations/{rid}/payment-link", json={"amount_minor": amount})
+        assert sent.status_code == 422, (amount, sent.status_code, sent.text)
+    with sessions() as s:
+        assert s.get(GuestHold, rid) is None
