@@ -6,8 +6,10 @@ import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
+import orjson
 import psycopg
 from sqlalchemy import Connection, Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -21,6 +23,28 @@ from cloud.ingest.batch import BAD_ITEM_TYPE, Batch
 EVENTS: Table = EventRecord.__table__  # type: ignore[assignment]
 EVENT_COLUMNS = ["id", "site", "floor", "room", "type", "ts", "source", "seq", "credential_id", "data",
                  "received_at", "dead_letter"]  # the order of the COPY rows in _copy_events_pg
+
+_DATA = EVENT_COLUMNS.index("data")
+_BEFORE_DATA = itemgetter(*EVENT_COLUMNS[:_DATA])
+_AFTER_DATA = itemgetter(*EVENT_COLUMNS[_DATA + 1:])
+
+
+def data_json(data: dict[str, Any]) -> str:
+    """An event's data as JSON text for ``jsonb``: orjson's, which ``jsonb`` reads as the same
+    value as ``json.dumps``'s (it keeps no spacing, escapes nor number spelling), and which
+    costs a fraction. ``json.dumps`` still writes what orjson would not write alike: integers
+    beyond 64 bits, lone surrogates, deep nesting (orjson refuses them), and data whose text
+    holds ``null``, which orjson also writes for NaN and infinities (``json.dumps`` writes those
+    as ``NaN``/``Infinity``, which ``jsonb`` refuses, so such an event is dead-lettered as before).
+    """
+    try:
+        text = orjson.dumps(data)
+    except orjson.JSONEncodeError:
+        return json.dumps(data)
+    if b"null" in text:
+        return json.dumps(data)
+    return text.decode()
+
 
 # A hook runs inside the batch's transaction with the rows that were new to the database.
 EventHook = Callable[[Connection, list[dict[str, Any]]], None]
@@ -137,9 +161,7 @@ class IngestStore:
     def _copy(cur: Any, table: str, rows: list[dict[str, Any]]) -> None:
         with cur.copy(f"COPY {table} ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy:
             for r in rows:
-                copy.write_row((r["id"], r["site"], r["floor"], r["room"], r["type"], r["ts"],
-                                r["source"], r["seq"], r["credential_id"], json.dumps(r["data"]),
-                                r["received_at"], r["dead_letter"]))
+                copy.write_row((*_BEFORE_DATA(r), data_json(r["data"]), *_AFTER_DATA(r)))
 
     # --- board ------------------------------------------------------------------------------
 
