@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from mqtt.envelope import MAX_PAYLOAD_BYTES, SCHEMA_VERSION, Envelope, json_str, new_id, rfc3339, utcnow
 
@@ -41,11 +42,11 @@ class BadItem:
     detail: str
 
 
-class Item(BaseModel):
+@pydantic_dataclass(frozen=True, slots=True, config=ConfigDict(extra="ignore"))
+class Item:
     """An item of a batch as ``Envelope`` checks it, without ``v`` and ``source`` (the batch's).
-    Its id is required here: an item without one takes ``unpack``'s way, which says so."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    Its id is required here: an item without one takes ``unpack``'s way, which says so. (A
+    dataclass: pydantic-core makes these in about half the time of a model's instances.)"""
 
     # the constraints of ``Envelope``'s fields (a test holds them equal)
     id: str = Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")
