@@ -32,15 +32,16 @@ def data_json(data: dict[str, Any]) -> str:
     """An event's data as JSON text for ``jsonb``: orjson's, which ``jsonb`` reads as the same
     value as ``json.dumps``'s (it keeps no spacing, escapes nor number spelling), and which
     costs a fraction. ``json.dumps`` still writes what orjson would not write alike: integers
-    beyond 64 bits, lone surrogates, deep nesting (orjson refuses them), and data whose text
-    holds ``null``, which orjson also writes for NaN and infinities (``json.dumps`` writes those
-    as ``NaN``/``Infinity``, which ``jsonb`` refuses, so such an event is dead-lettered as before).
+    beyond 64 bits, lone surrogates, deep nesting (orjson refuses them), and NaN and infinities,
+    which orjson writes as ``null`` (``json.dumps`` writes ``NaN``/``Infinity``, which ``jsonb``
+    refuses, so such an event is dead-lettered as before, never stored with a null instead).
+    Text that holds ``null`` is read back to tell a None from those: NaN equals nothing.
     """
     try:
         text = orjson.dumps(data)
     except orjson.JSONEncodeError:
         return json.dumps(data)
-    if b"null" in text:
+    if b"null" in text and orjson.loads(text) != data:
         return json.dumps(data)
     return text.decode()
 

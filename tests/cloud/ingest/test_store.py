@@ -99,6 +99,7 @@ def test_data_is_stored_as_the_same_json_value_whichever_writer_writes_it(pg_url
         ({"x": float("nan")}, "NaN"),
         ({"x": float("inf")}, "Infinity"),
         ({"x": None, "y": float("-inf")}, "-Infinity"),
+        ({"a": [None, {"b": [1, float("nan")]}], "c": "null"}, "NaN"),
     ],
 )
 def test_non_finite_numbers_are_written_as_json_dumps_writes_them(
@@ -107,6 +108,12 @@ def test_non_finite_numbers_are_written_as_json_dumps_writes_them(
     """orjson writes NaN and infinities as null; ``jsonb`` refuses json.dumps's NaN/Infinity, so such
     an event is dead-lettered, as it was, rather than stored with null in their place."""
     assert data_json(data) == json.dumps(data) and text_ in data_json(data)
+
+
+def test_data_with_null_and_no_nan_is_still_written_by_orjson() -> None:
+    assert data_json({"room": "101", "door": None, "floors": [None, 1.5]}) == (
+        '{"room":"101","door":null,"floors":[null,1.5]}'
+    )
 
 
 @pytest.mark.parametrize(
