@@ -32,6 +32,7 @@ from cloud.channels import wiring as channels
 from cloud.channels.context import build_channels
 from cloud.channels.sender import workers as channel_workers
 from cloud.commands.publisher import CommandPublisher
+from cloud.core import heap
 from cloud.core.body_limit import BodyLimit
 from cloud.core.clock import Clock, utcnow
 from cloud.core.db import make_engine, make_sessionmaker
@@ -218,10 +219,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow,
             if settings.mqtt_enabled:
                 start_mqtt(services)
                 start_alerts(services)
+                heap.settle()  # the ingest's rows no longer make the collector walk start-up's heap
         try:
             yield
         finally:
             services.stop()
+            heap.release()
             leader.release()
             await services.auth.reads.close()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import signal
 import sys
 
+from cloud.core import heap
 from cloud.core.db import make_engine
 from cloud.ingest.link import CloudLink
 from cloud.ingest.service import IngestService
@@ -23,6 +24,7 @@ def main(mqtt_url: str, database_url: str, client_id: str, share_group: str | No
     link.start()
     if not link.connected.wait(30):
         return 1
+    heap.settle()  # as the cloud app does once its ingest has started
     print("connected", flush=True)
     signal.sigwait({signal.SIGTERM, signal.SIGINT})
     link.stop()

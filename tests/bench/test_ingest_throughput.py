@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy import func, select
 
 from cloud.board.models import EventRecord
+from cloud.board.partitions import EventPartitions, months_ahead
 from cloud.core.db import make_engine
 from cloud.core.migrate import upgrade
 from edge.store import Store
@@ -65,6 +66,13 @@ def _gateway_config(path: Path, *, floor: str, url: str, data_dir: Path) -> Path
         "site_number = 1\nfloor_number = 1\nsim_rate = 0.001\n"
     )
     return path
+
+
+def _partitions_ahead(engine, site: str = "hotel") -> None:  # type: ignore[no-untyped-def]
+    """The property's partitions of ``events`` (PostgreSQL), made before the clock starts, as the
+    cloud's periodic round makes them ahead for every known property: a fresh database knows no
+    property, and making them inside the timed part cost 0.3-0.6 s of a 1-2 s run."""
+    EventPartitions(engine).ensure((site, month) for month in months_ahead(utcnow()))
 
 
 def _start_worker(
@@ -113,6 +121,7 @@ def _run(db_url: str, tmp_path: Path, label: str) -> None:
         total = N // len(GATEWAYS) * len(GATEWAYS)
         engine = make_engine(db_url)
         upgrade(engine)
+        _partitions_ahead(engine)
         worker = _start_worker(broker.cloud_url, db_url, f"bench-{label}")
         logs = [tmp_path / f"{label}-{floor}.log" for _, floor in GATEWAYS]
         launched = time.perf_counter()
@@ -242,6 +251,7 @@ def _worker_only(db_url: str, label: str, *, per_message: int = 1, workers: int 
         raw = raw_rate(broker, count=N)
         engine = make_engine(db_url)
         upgrade(engine)
+        _partitions_ahead(engine)
         share = "bench" if workers > 1 else None
         pool = [
             _start_worker(broker.cloud_url, db_url, f"bench-worker-{label}-{n}", share)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from edge.event_payload import events_payload
 from edge.outbox import OutboxEntry
-from mqtt.batch import MAX_EVENTS, BadItem, batch_json, is_batch, item_json, unpack
+from mqtt.batch import MAX_EVENTS, BadItem, Item, batch_json, is_batch, item_json, read_clean, unpack
 from mqtt.codec import decode, decode_envelope, validate_data
 from mqtt.envelope import MAX_PAYLOAD_BYTES, Envelope
 from mqtt.topics import parse_topic
@@ -147,3 +147,30 @@ def test_items_round_trip_whatever_their_data(rows: list[tuple[int, str]]) -> No
     assert [(e.seq, e.data["detail"], e.ts) for e in out if isinstance(e, Envelope)] == [
         (seq, text, at) for seq, text in rows
     ]
+
+
+def test_an_item_read_in_one_call_is_checked_as_an_envelope_is() -> None:
+    """``read_clean``'s item model holds ``Envelope``'s constraints, field by field (its id has no
+    default: an item without one goes the item-by-item way, which dead-letters nothing for it)."""
+    fields = Item.__pydantic_fields__
+    for name, field in fields.items():
+        theirs = Envelope.model_fields[name]
+        assert (field.annotation, repr(field.metadata)) == (theirs.annotation, repr(theirs.metadata)), name
+        if name != "id":
+            assert (field.default, field.default_factory) == (theirs.default, theirs.default_factory), name
+    assert fields["id"].is_required() and set(fields) == set(Envelope.model_fields) - {"v", "source"}
+    assert Item.__pydantic_config__["extra"] == Envelope.model_config["extra"] == "ignore"
+
+
+def test_the_golden_batch_reads_clean_and_a_batch_with_a_bad_item_does_not() -> None:
+    payload = GOLDEN.read_bytes().strip()
+    clean = read_clean(payload)
+    assert clean is not None and clean.source == "gw.hotel.f1"
+    assert [(i.id, i.seq) for i in clean.items] == [
+        ("01JDQ7Z3K8M2YB7V4T9G6QXH1A", 42),
+        ("01JDQ7Z3K8M2YB7V4T9G6QXH1C", 43),
+    ]
+    raw = _golden()
+    raw["data"]["events"].append({"id": "E3", "type": "events.batch", "data": {"events": []}})  # type: ignore[index]
+    assert read_clean(json.dumps(raw).encode()) is None
+    assert read_clean(GOLDEN.read_bytes().replace(b'"v":1', b'"v":2')) is None
