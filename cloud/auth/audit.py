@@ -75,16 +75,22 @@ def who(actor: Principal | str | None = None, *, site: str | None = None) -> Who
 
 
 def audit(session: Session, actor: Principal | str | None, action: str, entity: str, entity_id: str,
-          detail: dict[str, Any] | None = None, *, site: str | None = None) -> AuditEntry:
+          detail: dict[str, Any] | None = None, *, site: str | None = None) -> AuditEntry | None:
     """Record who did ``action`` to ``entity``/``entity_id``, in the caller's transaction.
 
     ``actor`` is the signed-in principal, a name such as ``"system:checkout-job"``, or None for
     the request's principal. ``detail`` must be JSON-serialisable and should hold ids and changed
-    field names, never personal data in clear."""
-    entry = AuditEntry(**_values(who(actor, site=site), action, entity, entity_id, detail))
-    if not plain_inserts.add(session, entry, keep=False):  # a queue is open on fast paths only
-        session.add(entry)
+    field names, never personal data in clear. The entry added to the session, or None where a
+    fast path queued it as a plain row (``plain_inserts``: no mapped object is built)."""
+    values = _values(who(actor, site=site), action, entity, entity_id, detail)
+    if plain_inserts.add_values(session, _TABLE, values):  # a queue is open on fast paths only
+        return None
+    entry = AuditEntry(**values)
+    session.add(entry)
     return entry
+
+
+_TABLE = AuditEntry.__table__
 
 
 def _values(by: Who, action: str, entity: str, entity_id: str,
@@ -96,7 +102,7 @@ def _values(by: Who, action: str, entity: str, entity_id: str,
 
 
 def record(session: Session, action: str, entity: str, entity_id: str, detail: dict[str, Any] | None = None,
-           *, site: str | None = None) -> AuditEntry:
+           *, site: str | None = None) -> AuditEntry | None:
     """``audit`` by whoever makes the request (or the system)."""
     return audit(session, None, action, entity, entity_id, detail, site=site)
 

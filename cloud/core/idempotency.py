@@ -45,6 +45,9 @@ class IdempotentRequest(Base):
     __table_args__ = (Index("ix_idempotency_keys_created_at", "created_at"),)
 
 
+_TABLE = IdempotentRequest.__table__
+
+
 class IdempotencyKeyReused(DomainError):
     status = 422
     type_ = "/problems/idempotency-key-reused"
@@ -87,10 +90,10 @@ def replay(session: Session, *, scope: str, key: str, print_: str) -> Stored | N
 
 def remember(session: Session, *, scope: str, key: str, print_: str, stored: Stored,
              now: datetime) -> None:
-    row = IdempotentRequest(scope=scope, key=key, fingerprint=print_,
-                            status_code=stored.status_code, body=stored.body, created_at=now)
-    if not plain_inserts.add(session, row, keep=False):  # queued: written just before the commit
-        session.add(row)
+    values = {"scope": scope, "key": key, "fingerprint": print_, "status_code": stored.status_code,
+              "body": stored.body, "created_at": now}
+    if not plain_inserts.add_values(session, _TABLE, values):  # queued: written just before the commit
+        session.add(IdempotentRequest(**values))
         session.flush()
 
 

@@ -17,6 +17,7 @@ columns' own types: sealing, JSON, aware instants), and Python-side column defau
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 from sqlalchemy import Table, event, insert
@@ -72,9 +73,28 @@ def add(session: Session, obj: Any, *, keep: bool = True) -> bool:
     return True
 
 
+def add_values(session: Session, table: Table, values: dict[str, Any]) -> bool:
+    """Queue an INSERT of ``values`` (column key -> value; unnamed columns take their constant
+    default, else NULL) into ``table`` without a mapped object (True), or False when no queue is
+    open: the caller then writes the row its own way. For rows nothing in the request reads back."""
+    queue: _Queue | None = session.info.get(_QUEUE)
+    if queue is None:
+        return False
+    defaults, named = _defaults(table)
+    if not named <= values.keys():
+        raise ValueError(f"{table.name}: name {sorted(named - values.keys())} (their defaults are not constants)")
+    values = {**defaults, **values}
+    sql, binders = _statement(table, tuple(values), queue.dialect)
+    for name, bind in binders.items():
+        values[name] = bind(values[name])
+    queue.rows.append((_rank(table), sql, values))
+    return True
+
+
 def send(session: Session) -> None:
     """Write what is queued now, in one pipeline; a unique violation is SQLAlchemy's IntegrityError
-    (the caller's transaction is then failed, as after a flush that hit it)."""
+    (the caller's transaction is then failed, as after a flush that hit it). Rows of one table
+    with the same columns, one after the other, go as one multi-row INSERT."""
     queue: _Queue | None = session.info.get(_QUEUE)
     if queue is None or not queue.rows:
         return
@@ -82,12 +102,47 @@ def send(session: Session) -> None:
     rows.sort(key=lambda row: row[0])  # a row after the rows it refers to (stable)
     from psycopg import IntegrityError as Refused  # only PostgreSQL opens a queue
 
+    statements = _folded(rows)
     try:
-        with queue.raw.pipeline(), queue.raw.cursor() as cur:
-            for _order, sql, params in rows:
-                cur.execute(sql, params)
+        if len(statements) == 1:  # one statement: no pipeline needed
+            queue.raw.execute(*statements[0])
+        else:
+            with queue.raw.pipeline(), queue.raw.cursor() as cur:
+                for sql, params in statements:
+                    cur.execute(sql, params)
     except Refused as exc:
         raise IntegrityError(rows[-1][1], None, exc) from exc
+
+
+def _folded(rows: list[tuple[int, str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
+    """Consecutive rows of one INSERT text as one statement with as many VALUES tuples."""
+    statements: list[tuple[str, dict[str, Any]]] = []
+    start = 0
+    while start < len(rows):
+        sql, end = rows[start][1], start + 1
+        while end < len(rows) and rows[end][1] == sql:
+            end += 1
+        if end - start == 1:
+            statements.append((sql, rows[start][2]))
+        else:
+            params: dict[str, Any] = {}
+            for n, (_rank_, _sql, values) in enumerate(rows[start:end]):
+                params.update({f"{name}__{n}": value for name, value in values.items()})
+            statements.append((_many(sql, end - start), params))
+        start = end
+    return statements
+
+
+_PARAM = re.compile(r"%\((\w+)\)s")
+
+
+@functools.lru_cache(maxsize=256)
+def _many(sql: str, count: int) -> str:
+    """``INSERT … VALUES (%(a)s, …)`` for ``count`` rows, the n-th row's parameters named ``a__n``."""
+    head, sep, row = sql.partition(" VALUES ")
+    if not sep or not row.startswith("(") or not row.endswith(")"):
+        raise ValueError(f"not a single-row INSERT: {sql}")
+    return head + sep + ", ".join(_PARAM.sub(lambda m: f"%({m[1]}__{n})s", row) for n in range(count))
 
 
 def close(session: Session) -> None:
@@ -111,6 +166,22 @@ def _values(obj: Any) -> dict[str, Any]:
             values[column.key] = None
             setattr(obj, attr, None)  # known, so reading it later loads nothing
     return values
+
+
+@functools.cache
+def _defaults(table: Table) -> tuple[dict[str, Any], frozenset[str]]:
+    """What ``_values`` fills in for a column left unset (its constant default, else NULL), and
+    the columns that must be named (a default that is not a constant)."""
+    found: dict[str, Any] = {}
+    named = set()
+    for column in table.columns:
+        if isinstance(column.default, ColumnDefault) and column.default.is_scalar:
+            found[column.key] = column.default.arg
+        elif column.default is not None:
+            named.add(column.key)
+        elif column.server_default is None and column is not table.autoincrement_column:
+            found[column.key] = None
+    return found, frozenset(named)
 
 
 @functools.cache
