@@ -83,14 +83,11 @@ def audit(session: Session, actor: Principal | str | None, action: str, entity: 
     field names, never personal data in clear. The entry added to the session, or None where a
     fast path queued it as a plain row (``plain_inserts``: no mapped object is built)."""
     values = _values(who(actor, site=site), action, entity, entity_id, detail)
-    if plain_inserts.add_values(session, _TABLE, values):  # a queue is open on fast paths only
+    if plain_inserts.add_values(session, AuditEntry, values):  # a queue is open on fast paths only
         return None
     entry = AuditEntry(**values)
     session.add(entry)
     return entry
-
-
-_TABLE = AuditEntry.__table__
 
 
 def _values(by: Who, action: str, entity: str, entity_id: str,

@@ -45,9 +45,6 @@ class IdempotentRequest(Base):
     __table_args__ = (Index("ix_idempotency_keys_created_at", "created_at"),)
 
 
-_TABLE = IdempotentRequest.__table__
-
-
 class IdempotencyKeyReused(DomainError):
     status = 422
     type_ = "/problems/idempotency-key-reused"
@@ -92,7 +89,7 @@ def remember(session: Session, *, scope: str, key: str, print_: str, stored: Sto
              now: datetime) -> None:
     values = {"scope": scope, "key": key, "fingerprint": print_, "status_code": stored.status_code,
               "body": stored.body, "created_at": now}
-    if not plain_inserts.add_values(session, _TABLE, values):  # queued: written just before the commit
+    if not plain_inserts.add_values(session, IdempotentRequest, values):  # queued: written before the commit
         session.add(IdempotentRequest(**values))
         session.flush()
 

@@ -73,16 +73,19 @@ def add(session: Session, obj: Any, *, keep: bool = True) -> bool:
     return True
 
 
-def add_values(session: Session, table: Table, values: dict[str, Any]) -> bool:
+def add_values(session: Session, mapped: type[Any], values: dict[str, Any]) -> bool:
     """Queue an INSERT of ``values`` (column key -> value; unnamed columns take their constant
-    default, else NULL) into ``table`` without a mapped object (True), or False when no queue is
-    open: the caller then writes the row its own way. For rows nothing in the request reads back."""
+    default, else NULL) into the table of the class ``mapped`` without building an object of it
+    (True), or False when no queue is open: the caller then writes the row its own way. For rows
+    nothing in the request reads back."""
     queue: _Queue | None = session.info.get(_QUEUE)
     if queue is None:
         return False
+    table: Table = mapped.__table__
     defaults, named = _defaults(table)
     if not named <= values.keys():
-        raise ValueError(f"{table.name}: name {sorted(named - values.keys())} (their defaults are not constants)")
+        missing = sorted(named - values.keys())
+        raise ValueError(f"{table.name}: name {missing} (their defaults are not constants)")
     values = {**defaults, **values}
     sql, binders = _statement(table, tuple(values), queue.dialect)
     for name, bind in binders.items():
@@ -92,26 +95,63 @@ def add_values(session: Session, table: Table, values: dict[str, Any]) -> bool:
 
 
 def send(session: Session) -> None:
-    """Write what is queued now, in one pipeline; a unique violation is SQLAlchemy's IntegrityError
-    (the caller's transaction is then failed, as after a flush that hit it). Rows of one table
-    with the same columns, one after the other, go as one multi-row INSERT."""
+    """Write what is queued now, in one statement; a unique violation is SQLAlchemy's
+    IntegrityError (the caller's transaction is then failed, as after a flush that hit it)."""
     queue: _Queue | None = session.info.get(_QUEUE)
     if queue is None or not queue.rows:
         return
-    rows, queue.rows = queue.rows, []
-    rows.sort(key=lambda row: row[0])  # a row after the rows it refers to (stable)
+    sql, params = _take(queue)
     from psycopg import IntegrityError as Refused  # only PostgreSQL opens a queue
 
-    statements = _folded(rows)
     try:
-        if len(statements) == 1:  # one statement: no pipeline needed
-            queue.raw.execute(*statements[0])
-        else:
-            with queue.raw.pipeline(), queue.raw.cursor() as cur:
-                for sql, params in statements:
-                    cur.execute(sql, params)
+        queue.raw.execute(sql, params)
     except Refused as exc:
-        raise IntegrityError(rows[-1][1], None, exc) from exc
+        raise IntegrityError(sql, None, exc) from exc
+
+
+def send_before(session: Session, raw: Any, sql: str, params: dict[str, Any]) -> list[Any]:
+    """``sql`` (a ``WITH`` query whose own parameters end in no ``__`` suffix) on psycopg's
+    connection ``raw``, with what is queued written by the same statement: its rows. The queued
+    rows are written whatever the query does (data-modifying ``WITH`` clauses always run)."""
+    queue: _Queue | None = session.info.get(_QUEUE)
+    if queue is None or not queue.rows:
+        return list(raw.execute(sql, params).fetchall())
+    if not sql.lstrip().startswith("WITH "):
+        raise ValueError("only a WITH query takes the queued rows in front")
+    inserts, queued = _take(queue, alone=False)
+    from psycopg import IntegrityError as Refused
+
+    try:
+        return list(raw.execute(inserts + ", " + sql.lstrip()[5:], {**params, **queued}).fetchall())
+    except Refused as exc:
+        raise IntegrityError(sql, None, exc) from exc
+
+
+def _take(queue: _Queue, *, alone: bool = True) -> tuple[str, dict[str, Any]]:
+    """The queued rows as one statement (``alone``) or as the ``WITH`` clauses of another, and
+    their parameters; the queue is emptied. Each table's rows in one multi-row INSERT, a table
+    after those its foreign keys name (PostgreSQL checks them at the end of the statement)."""
+    rows, queue.rows = queue.rows, []
+    rows.sort(key=lambda row: row[0])  # a row after the rows it refers to (stable)
+    statements = _folded(rows)
+    texts = tuple(sql for sql, _params in statements)
+    params: dict[str, Any] = {}
+    for k, (_sql, values) in enumerate(statements):
+        params.update({f"{name}__s{k}": value for name, value in values.items()})
+    return _chained(texts, alone), params
+
+
+@functools.lru_cache(maxsize=256)
+def _chained(texts: tuple[str, ...], alone: bool) -> str:
+    """INSERTs as one statement: ``WITH q0 AS (INSERT …), … INSERT …`` (``alone``), else every
+    one of them a ``WITH`` clause; the k-th one's parameters named ``…__sk``."""
+    renamed = [_suffixed(sql, f"__s{k}") for k, sql in enumerate(texts)]
+    if alone and len(renamed) == 1:
+        return renamed[0]
+    clauses = [f"q{k} AS ({sql})" for k, sql in enumerate(renamed[:-1] if alone else renamed)]
+    if alone:
+        return "WITH " + ", ".join(clauses) + " " + renamed[-1]
+    return "WITH " + ", ".join(clauses)
 
 
 def _folded(rows: list[tuple[int, str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
@@ -126,7 +166,7 @@ def _folded(rows: list[tuple[int, str, dict[str, Any]]]) -> list[tuple[str, dict
             statements.append((sql, rows[start][2]))
         else:
             params: dict[str, Any] = {}
-            for n, (_rank_, _sql, values) in enumerate(rows[start:end]):
+            for n, (_order, _text, values) in enumerate(rows[start:end]):
                 params.update({f"{name}__{n}": value for name, value in values.items()})
             statements.append((_many(sql, end - start), params))
         start = end
@@ -142,7 +182,12 @@ def _many(sql: str, count: int) -> str:
     head, sep, row = sql.partition(" VALUES ")
     if not sep or not row.startswith("(") or not row.endswith(")"):
         raise ValueError(f"not a single-row INSERT: {sql}")
-    return head + sep + ", ".join(_PARAM.sub(lambda m: f"%({m[1]}__{n})s", row) for n in range(count))
+    return head + sep + ", ".join(_suffixed(row, f"__{n}") for n in range(count))
+
+
+def _suffixed(sql: str, suffix: str) -> str:
+    """Every ``%(name)s`` parameter of ``sql`` renamed ``%(name<suffix>)s``."""
+    return _PARAM.sub(lambda m: f"%({m[1]}{suffix})s", sql)
 
 
 def close(session: Session) -> None:

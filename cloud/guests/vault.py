@@ -24,8 +24,6 @@ from cloud.guests.schemas import Document, GuestInput, Preferences
 
 ENCRYPTED_FIELDS = ("name", "email", "phone", "document", "details", "preferences", "notes")
 
-_TOKENS = GuestNameToken.__table__
-
 
 @dataclass(frozen=True)
 class Vault:
@@ -67,7 +65,7 @@ class Vault:
             session.flush()
         for token in name_tokens(data.name):
             values = {"guest_id": guest.id, "token": self.index.digest("word", token)}
-            if not plain_inserts.add_values(session, _TOKENS, values):
+            if not plain_inserts.add_values(session, GuestNameToken, values):
                 session.add(GuestNameToken(**values))
 
     def open(self, guest: Guest) -> GuestInput | None:

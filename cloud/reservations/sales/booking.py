@@ -87,7 +87,6 @@ def book(
         request = matcher.attach(session, request)
     if session.new or session.dirty or session.deleted:
         session.flush()  # the statements below bypass the unit of work
-    plain_inserts.send(session)  # the guest's rows, if queued, before the reservation names them
     engine = session.get_bind()
     cache = sellable.cache_of(engine if isinstance(engine, Engine) else engine.engine)
     writer = Sale(session)
@@ -100,6 +99,7 @@ def book(
         else:
             free = writer.sell_and_find(type_id=order.type_.id, stay=order.stay, stamp=kept.stamp)
     early = free is not None  # the rooms were read before the inventory locks were held
+    plain_inserts.send(session)  # the guest's rows (unless the sale wrote them) before the reservation
     if kept is not None and early:
         offer = kept
     else:  # no copy yet, a stale one, a block, or no room wanted
