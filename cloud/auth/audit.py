@@ -24,7 +24,6 @@ from typing import Any
 
 from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.base import NO_VALUE
 
 from cloud.auth.audit_chain import json_safe
 from cloud.auth.models import AuditEntry
@@ -115,9 +114,20 @@ def record_row(session: Session, obj: Any, verb: str, *, site: str | None = None
 def row_values(obj: Any) -> dict[str, Any]:
     """A mapped row's columns as the log keeps them (redacted ones as ``"[redacted]"``)."""
     state = inspect(obj)
-    personal = _personal(state.mapper)
-    return {attr.key: _shown(attr.key, attr.loaded_value, personal) for attr in state.attrs
-            if attr.key in state.mapper.columns and attr.loaded_value is not NO_VALUE}
+    personal, loaded = _personal(state.mapper), state.dict
+    return {key: _shown(key, loaded[key], personal) for key in _column_keys(state) if key in loaded}
+
+
+def _column_keys(state: Any) -> tuple[str, ...]:
+    """The mapped class's column attributes, in the order of its instances' ``attrs``."""
+    mapper = state.mapper
+    keys = _KEYS.get(mapper)
+    if keys is None:
+        keys = _KEYS[mapper] = tuple(attr.key for attr in state.attrs if attr.key in mapper.columns)
+    return keys
+
+
+_KEYS: dict[Any, tuple[str, ...]] = {}
 
 
 @functools.cache
