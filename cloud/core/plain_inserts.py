@@ -101,12 +101,7 @@ def send(session: Session) -> None:
     if queue is None or not queue.rows:
         return
     sql, params = _take(queue)
-    from psycopg import IntegrityError as Refused  # only PostgreSQL opens a queue
-
-    try:
-        queue.raw.execute(sql, params)
-    except Refused as exc:
-        raise IntegrityError(sql, None, exc) from exc
+    _run(queue.raw, sql, params)
 
 
 def send_before(session: Session, raw: Any, sql: str, params: dict[str, Any]) -> list[Any]:
@@ -119,12 +114,34 @@ def send_before(session: Session, raw: Any, sql: str, params: dict[str, Any]) ->
     if not sql.lstrip().startswith("WITH "):
         raise ValueError("only a WITH query takes the queued rows in front")
     inserts, queued = _take(queue, alone=False)
-    from psycopg import IntegrityError as Refused
+    return _run(raw, inserts + ", " + sql.lstrip()[5:], {**params, **queued})
 
+
+def _run(raw: Any, sql: str, params: dict[str, Any]) -> list[Any]:
+    """``sql`` with its ``%(name)s`` parameters sent as ``$n`` ones: psycopg parses a query on
+    every call when it is long or has many parameters (as these have); this one is parsed once."""
+    from psycopg import IntegrityError as Refused  # only PostgreSQL opens a queue
+    from psycopg import RawCursor
+
+    text, names = _dollars(sql)
     try:
-        return list(raw.execute(inserts + ", " + sql.lstrip()[5:], {**params, **queued}).fetchall())
+        with RawCursor(raw) as cur:
+            cur.execute(text, [params[name] for name in names])
+            return cur.fetchall() if cur.description is not None else []
     except Refused as exc:
         raise IntegrityError(sql, None, exc) from exc
+
+
+@functools.lru_cache(maxsize=512)
+def _dollars(sql: str) -> tuple[str, tuple[str, ...]]:
+    """``sql`` with each ``%(name)s`` as ``$n`` (one number per name) and ``%%`` as ``%``; the
+    names in their numbers' order."""
+    names: dict[str, int] = {}
+
+    def number(found: re.Match[str]) -> str:
+        return f"${names.setdefault(found[1], len(names) + 1)}"
+
+    return _PARAM.sub(number, sql).replace("%%", "%"), tuple(names)
 
 
 def _take(queue: _Queue, *, alone: bool = True) -> tuple[str, dict[str, Any]]:
