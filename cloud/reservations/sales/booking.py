@@ -15,6 +15,7 @@ from cloud.catalog.models import Property, RatePlan, RoomType
 from cloud.catalog.pricing import Quote, quote
 from cloud.core import plain_inserts
 from cloud.core.nights import Stay, local_instant, local_today
+from cloud.reservations import present
 from cloud.reservations.errors import InvalidRequest, UnknownResource, WrongState
 from cloud.reservations.groups import service as groups
 from cloud.reservations.models import HOLDING, Reservation, ReservationNight
@@ -125,6 +126,11 @@ def book(
             free = writer.free_rooms(type_id=type_.id, stay=stay)
         ranked = rooms.rank_free(session, res, free=free, offer=offer, rank=type_.rank)
     held = writer.insert(res, nights=order.priced.nights, rooms=[r.id for r in ranked[: rooms.TRIES]])
+    room = offer.rooms.get(held) if held is not None else None
+    if room is not None and room.slug:  # the whole stay in one room: the answer needs no read back
+        sold = present.Sold(site=offer.slug, room_type=type_.code, rate_plan=order.plan.code,
+                            nights=tuple(order.priced.nights), room=room.slug, floor=room.floor)
+        present.remember_sold(session, res, sold)
     make_transient_to_detached(res)
     session.add(res)  # persistent as written: no flush, no reload
     record_row(session, res, "create", site=offer.slug)  # the insert above bypassed the unit of work
