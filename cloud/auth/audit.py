@@ -24,7 +24,6 @@ from typing import Any
 
 from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.base import NO_VALUE
 
 from cloud.auth.audit_chain import json_safe
 from cloud.auth.models import AuditEntry
@@ -75,15 +74,18 @@ def who(actor: Principal | str | None = None, *, site: str | None = None) -> Who
 
 
 def audit(session: Session, actor: Principal | str | None, action: str, entity: str, entity_id: str,
-          detail: dict[str, Any] | None = None, *, site: str | None = None) -> AuditEntry:
+          detail: dict[str, Any] | None = None, *, site: str | None = None) -> AuditEntry | None:
     """Record who did ``action`` to ``entity``/``entity_id``, in the caller's transaction.
 
     ``actor`` is the signed-in principal, a name such as ``"system:checkout-job"``, or None for
     the request's principal. ``detail`` must be JSON-serialisable and should hold ids and changed
-    field names, never personal data in clear."""
-    entry = AuditEntry(**_values(who(actor, site=site), action, entity, entity_id, detail))
-    if not plain_inserts.add(session, entry, keep=False):  # a queue is open on fast paths only
-        session.add(entry)
+    field names, never personal data in clear. The entry added to the session, or None where a
+    fast path queued it as a plain row (``plain_inserts``: no mapped object is built)."""
+    values = _values(who(actor, site=site), action, entity, entity_id, detail)
+    if plain_inserts.add_values(session, AuditEntry, values):  # a queue is open on fast paths only
+        return None
+    entry = AuditEntry(**values)
+    session.add(entry)
     return entry
 
 
@@ -96,7 +98,7 @@ def _values(by: Who, action: str, entity: str, entity_id: str,
 
 
 def record(session: Session, action: str, entity: str, entity_id: str, detail: dict[str, Any] | None = None,
-           *, site: str | None = None) -> AuditEntry:
+           *, site: str | None = None) -> AuditEntry | None:
     """``audit`` by whoever makes the request (or the system)."""
     return audit(session, None, action, entity, entity_id, detail, site=site)
 
@@ -112,9 +114,20 @@ def record_row(session: Session, obj: Any, verb: str, *, site: str | None = None
 def row_values(obj: Any) -> dict[str, Any]:
     """A mapped row's columns as the log keeps them (redacted ones as ``"[redacted]"``)."""
     state = inspect(obj)
-    personal = _personal(state.mapper)
-    return {attr.key: _shown(attr.key, attr.loaded_value, personal) for attr in state.attrs
-            if attr.key in state.mapper.columns and attr.loaded_value is not NO_VALUE}
+    personal, loaded = _personal(state.mapper), state.dict
+    return {key: _shown(key, loaded[key], personal) for key in _column_keys(state) if key in loaded}
+
+
+def _column_keys(state: Any) -> tuple[str, ...]:
+    """The mapped class's column attributes, in the order of its instances' ``attrs``."""
+    mapper = state.mapper
+    keys = _KEYS.get(mapper)
+    if keys is None:
+        keys = _KEYS[mapper] = tuple(attr.key for attr in state.attrs if attr.key in mapper.columns)
+    return keys
+
+
+_KEYS: dict[Any, tuple[str, ...]] = {}
 
 
 @functools.cache

@@ -16,8 +16,7 @@ from typing import cast
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from cloud.auth.audit import content_of
-from cloud.auth.audit_chain import link_hash
+from cloud.auth.audit_chain import FIELDS, link_hash
 from cloud.auth.models import AuditEntry, AuditHead
 
 log = logging.getLogger(__name__)
@@ -27,24 +26,27 @@ BATCH = 2000
 def seal(session: Session, *, batch: int = BATCH) -> int:
     """Chain up to ``batch`` unsealed entries in the caller's transaction; how many were."""
     head = session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
-    pending = list(session.scalars(select(AuditEntry).where(AuditEntry.seq.is_(None))
-                                   .order_by(AuditEntry.at, AuditEntry.id).limit(batch)))
+    # plain rows (each column read through its type, as an entry's attribute would be): only hashed
+    pending = session.execute(select(*_READ).where(_TABLE.c.seq.is_(None))
+                              .order_by(_TABLE.c.at, _TABLE.c.id).limit(batch)).all()
     seq, prev, rows = head.seq, head.hash, []
     for entry in pending:
         seq += 1
-        chained = link_hash(prev, {**content_of(entry), "seq": seq})
+        chained = link_hash(prev, {**entry._asdict(), "seq": seq})
         rows.append({"entry_id": entry.id, "new_seq": seq, "new_prev": prev, "new_hash": chained})
         prev = chained
     if rows:
-        table = cast(Table, AuditEntry.__table__)
         session.connection().execute(
-            update(table).where(table.c.id == bindparam("entry_id"))
+            update(_TABLE).where(_TABLE.c.id == bindparam("entry_id"))
             .values(seq=bindparam("new_seq"), prev_hash=bindparam("new_prev"), hash=bindparam("new_hash")),
             rows)
         head.seq, head.hash = seq, prev
-    for entry in pending:
-        session.expunge(entry)  # read only to be hashed; the rows were written above
     return len(rows)
+
+
+_TABLE = cast(Table, AuditEntry.__table__)
+# what an entry's hash covers (``content_of``; the seq is the one given here), and its id
+_READ = [_TABLE.c[name] for name in FIELDS if name != "seq"] + [_TABLE.c.id]
 
 
 def seal_all(sessions: sessionmaker[Session]) -> int:

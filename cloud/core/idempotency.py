@@ -87,10 +87,10 @@ def replay(session: Session, *, scope: str, key: str, print_: str) -> Stored | N
 
 def remember(session: Session, *, scope: str, key: str, print_: str, stored: Stored,
              now: datetime) -> None:
-    row = IdempotentRequest(scope=scope, key=key, fingerprint=print_,
-                            status_code=stored.status_code, body=stored.body, created_at=now)
-    if not plain_inserts.add(session, row, keep=False):  # queued: written just before the commit
-        session.add(row)
+    values = {"scope": scope, "key": key, "fingerprint": print_, "status_code": stored.status_code,
+              "body": stored.body, "created_at": now}
+    if not plain_inserts.add_values(session, IdempotentRequest, values):  # queued: written before the commit
+        session.add(IdempotentRequest(**values))
         session.flush()
 
 

@@ -17,6 +17,7 @@ columns' own types: sealing, JSON, aware instants), and Python-side column defau
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 from sqlalchemy import Table, event, insert
@@ -72,22 +73,138 @@ def add(session: Session, obj: Any, *, keep: bool = True) -> bool:
     return True
 
 
+def add_values(session: Session, mapped: type[Any], values: dict[str, Any]) -> bool:
+    """Queue an INSERT of ``values`` (column key -> value; unnamed columns take their constant
+    default, else NULL) into the table of the class ``mapped`` without building an object of it
+    (True), or False when no queue is open: the caller then writes the row its own way. For rows
+    nothing in the request reads back."""
+    queue: _Queue | None = session.info.get(_QUEUE)
+    if queue is None:
+        return False
+    table: Table = mapped.__table__
+    defaults, named = _defaults(table)
+    if not named <= values.keys():
+        missing = sorted(named - values.keys())
+        raise ValueError(f"{table.name}: name {missing} (their defaults are not constants)")
+    values = {**defaults, **values}
+    sql, binders = _statement(table, tuple(values), queue.dialect)
+    for name, bind in binders.items():
+        values[name] = bind(values[name])
+    queue.rows.append((_rank(table), sql, values))
+    return True
+
+
 def send(session: Session) -> None:
-    """Write what is queued now, in one pipeline; a unique violation is SQLAlchemy's IntegrityError
-    (the caller's transaction is then failed, as after a flush that hit it)."""
+    """Write what is queued now, in one statement; a unique violation is SQLAlchemy's
+    IntegrityError (the caller's transaction is then failed, as after a flush that hit it)."""
     queue: _Queue | None = session.info.get(_QUEUE)
     if queue is None or not queue.rows:
         return
+    sql, params = _take(queue)
+    _run(queue.raw, sql, params)
+
+
+def send_before(session: Session, raw: Any, sql: str, params: dict[str, Any]) -> list[Any]:
+    """``sql`` (a ``WITH`` query whose own parameters end in no ``__`` suffix) on psycopg's
+    connection ``raw``, with what is queued written by the same statement: its rows. The queued
+    rows are written whatever the query does (data-modifying ``WITH`` clauses always run)."""
+    queue: _Queue | None = session.info.get(_QUEUE)
+    if queue is None or not queue.rows:
+        return list(raw.execute(sql, params).fetchall())
+    if not sql.lstrip().startswith("WITH "):
+        raise ValueError("only a WITH query takes the queued rows in front")
+    inserts, queued = _take(queue, alone=False)
+    return _run(raw, inserts + ", " + sql.lstrip()[5:], {**params, **queued})
+
+
+def _run(raw: Any, sql: str, params: dict[str, Any]) -> list[Any]:
+    """``sql`` with its ``%(name)s`` parameters sent as ``$n`` ones: psycopg parses a query on
+    every call when it is long or has many parameters (as these have); this one is parsed once."""
+    from psycopg import IntegrityError as Refused  # only PostgreSQL opens a queue
+    from psycopg import RawCursor
+
+    text, names = _dollars(sql)
+    try:
+        with RawCursor(raw) as cur:
+            cur.execute(text, [params[name] for name in names])
+            return cur.fetchall() if cur.description is not None else []
+    except Refused as exc:
+        raise IntegrityError(sql, None, exc) from exc
+
+
+@functools.lru_cache(maxsize=512)
+def _dollars(sql: str) -> tuple[str, tuple[str, ...]]:
+    """``sql`` with each ``%(name)s`` as ``$n`` (one number per name) and ``%%`` as ``%``; the
+    names in their numbers' order."""
+    names: dict[str, int] = {}
+
+    def number(found: re.Match[str]) -> str:
+        return f"${names.setdefault(found[1], len(names) + 1)}"
+
+    return _PARAM.sub(number, sql).replace("%%", "%"), tuple(names)
+
+
+def _take(queue: _Queue, *, alone: bool = True) -> tuple[str, dict[str, Any]]:
+    """The queued rows as one statement (``alone``) or as the ``WITH`` clauses of another, and
+    their parameters; the queue is emptied. Each table's rows in one multi-row INSERT, a table
+    after those its foreign keys name (PostgreSQL checks them at the end of the statement)."""
     rows, queue.rows = queue.rows, []
     rows.sort(key=lambda row: row[0])  # a row after the rows it refers to (stable)
-    from psycopg import IntegrityError as Refused  # only PostgreSQL opens a queue
+    statements = _folded(rows)
+    texts = tuple(sql for sql, _params in statements)
+    params: dict[str, Any] = {}
+    for k, (_sql, values) in enumerate(statements):
+        params.update({f"{name}__s{k}": value for name, value in values.items()})
+    return _chained(texts, alone), params
 
-    try:
-        with queue.raw.pipeline(), queue.raw.cursor() as cur:
-            for _order, sql, params in rows:
-                cur.execute(sql, params)
-    except Refused as exc:
-        raise IntegrityError(rows[-1][1], None, exc) from exc
+
+@functools.lru_cache(maxsize=256)
+def _chained(texts: tuple[str, ...], alone: bool) -> str:
+    """INSERTs as one statement: ``WITH q0 AS (INSERT …), … INSERT …`` (``alone``), else every
+    one of them a ``WITH`` clause; the k-th one's parameters named ``…__sk``."""
+    renamed = [_suffixed(sql, f"__s{k}") for k, sql in enumerate(texts)]
+    if alone and len(renamed) == 1:
+        return renamed[0]
+    clauses = [f"q{k} AS ({sql})" for k, sql in enumerate(renamed[:-1] if alone else renamed)]
+    if alone:
+        return "WITH " + ", ".join(clauses) + " " + renamed[-1]
+    return "WITH " + ", ".join(clauses)
+
+
+def _folded(rows: list[tuple[int, str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
+    """Consecutive rows of one INSERT text as one statement with as many VALUES tuples."""
+    statements: list[tuple[str, dict[str, Any]]] = []
+    start = 0
+    while start < len(rows):
+        sql, end = rows[start][1], start + 1
+        while end < len(rows) and rows[end][1] == sql:
+            end += 1
+        if end - start == 1:
+            statements.append((sql, rows[start][2]))
+        else:
+            params: dict[str, Any] = {}
+            for n, (_order, _text, values) in enumerate(rows[start:end]):
+                params.update({f"{name}__{n}": value for name, value in values.items()})
+            statements.append((_many(sql, end - start), params))
+        start = end
+    return statements
+
+
+_PARAM = re.compile(r"%\((\w+)\)s")
+
+
+@functools.lru_cache(maxsize=256)
+def _many(sql: str, count: int) -> str:
+    """``INSERT … VALUES (%(a)s, …)`` for ``count`` rows, the n-th row's parameters named ``a__n``."""
+    head, sep, row = sql.partition(" VALUES ")
+    if not sep or not row.startswith("(") or not row.endswith(")"):
+        raise ValueError(f"not a single-row INSERT: {sql}")
+    return head + sep + ", ".join(_suffixed(row, f"__{n}") for n in range(count))
+
+
+def _suffixed(sql: str, suffix: str) -> str:
+    """Every ``%(name)s`` parameter of ``sql`` renamed ``%(name<suffix>)s``."""
+    return _PARAM.sub(lambda m: f"%({m[1]}{suffix})s", sql)
 
 
 def close(session: Session) -> None:
@@ -111,6 +228,22 @@ def _values(obj: Any) -> dict[str, Any]:
             values[column.key] = None
             setattr(obj, attr, None)  # known, so reading it later loads nothing
     return values
+
+
+@functools.cache
+def _defaults(table: Table) -> tuple[dict[str, Any], frozenset[str]]:
+    """What ``_values`` fills in for a column left unset (its constant default, else NULL), and
+    the columns that must be named (a default that is not a constant)."""
+    found: dict[str, Any] = {}
+    named = set()
+    for column in table.columns:
+        if isinstance(column.default, ColumnDefault) and column.default.is_scalar:
+            found[column.key] = column.default.arg
+        elif column.default is not None:
+            named.add(column.key)
+        elif column.server_default is None and column is not table.autoincrement_column:
+            found[column.key] = None
+    return found, frozenset(named)
 
 
 @functools.cache

@@ -64,9 +64,9 @@ class Vault:
             session.execute(delete(GuestNameToken).where(GuestNameToken.guest_id == guest.id))
             session.flush()
         for token in name_tokens(data.name):
-            row = GuestNameToken(guest_id=guest.id, token=self.index.digest("word", token))
-            if not plain_inserts.add(session, row, keep=False):
-                session.add(row)
+            values = {"guest_id": guest.id, "token": self.index.digest("word", token)}
+            if not plain_inserts.add_values(session, GuestNameToken, values):
+                session.add(GuestNameToken(**values))
 
     def open(self, guest: Guest) -> GuestInput | None:
         """The decrypted personal data, or None once erased."""

@@ -24,7 +24,6 @@ from cloud.reservations.errors import RoomUnavailable
 from cloud.reservations.present import reservation_json, reservation_out
 from cloud.reservations.sales import booking, cancellation, queries, quick_availability
 from cloud.reservations.sales.booking import Booking
-from cloud.reservations.sales.guest_match import MatcherDep
 from cloud.reservations.sales.sellable import cache_of
 from cloud.reservations.schemas import MoveIn, QuoteOut, ReservationIn, ReservationOut, ReservationPatch
 from cloud.reservations.stays import rooms
@@ -95,17 +94,16 @@ def _allow(sessions: sessionmaker[Session], user: Principal, site: str) -> None:
     "/properties/{site}/reservations", status_code=201, response_model=ReservationOut, responses=PROBLEMS
 )
 async def create(
+    http: Request,
     site: str,
     body: ReservationIn,
     user: StaffDep,
-    sessions: SessionsDep,
-    clock: ClockDep,
-    ledger: LedgerDep,
-    matcher: MatcherDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> FastJSONResponse:
     """Book a room of a type (its folio opens, the confirmation is queued); with an
     Idempotency-Key a retry returns the first answer."""
+    found = services(http)  # read here, not as four dependencies: FastAPI solves each per request
+    sessions, clock, ledger, matcher = found.sessions, found.clock, found.ledger, found.matcher
     request = Booking(
         property=site,
         **body.model_dump(exclude={"preferences"}),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select, text
@@ -21,9 +23,37 @@ from cloud.reservations.schemas import (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Sold:
+    """What a booking just wrote besides the reservation's own row: its catalog codes, its nights
+    with their prices, and the one room that holds the whole stay (its name and floor's)."""
+
+    site: str
+    room_type: str
+    rate_plan: str
+    nights: tuple[tuple[date, int], ...]
+    room: str
+    floor: str
+
+
+_SOLD = "present.sold"
+
+
+def remember_sold(session: Session, res: Reservation, sold: Sold) -> None:
+    """Kept for the answer to the booking (``reservation_out`` of this reservation, once, in this
+    transaction): it then reads none of it back."""
+    session.info.setdefault(_SOLD, {})[res.id] = sold
+
+
 def reservation_out(session: Session, res: Reservation) -> ReservationOut:
     session.flush()
-    if session.get_bind().dialect.name == "postgresql":
+    sold: Sold | None = session.info.get(_SOLD, {}).pop(res.id, None)
+    if sold is not None:
+        site, type_code, plan_code = sold.site, sold.room_type, sold.rate_plan
+        nights = [NightOut(night=n, amount_minor=a) for n, a in sold.nights]
+        rooms = [SegmentOut(room=sold.room, floor=sold.floor, start_night=res.arrival,
+                            end_night=res.departure)]
+    elif session.get_bind().dialect.name == "postgresql":
         site, type_code, plan_code, nights, rooms = _details_in_one(session, res)
     else:
         site, type_code, plan_code, nights, rooms = _details(session, res)

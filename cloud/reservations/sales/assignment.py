@@ -27,6 +27,7 @@ class RoomInfo:
     view: str | None = None
     accessible: bool = False
     near_lift: bool = False
+    slug: str = ""  # the room's own name (what an answer shows); "" where not read
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from cloud.catalog.models import Property, RatePlan, RoomType
 from cloud.catalog.pricing import Quote, quote
 from cloud.core import plain_inserts
 from cloud.core.nights import Stay, local_instant, local_today
+from cloud.reservations import present
 from cloud.reservations.errors import InvalidRequest, UnknownResource, WrongState
 from cloud.reservations.groups import service as groups
 from cloud.reservations.models import HOLDING, Reservation, ReservationNight
@@ -87,7 +88,6 @@ def book(
         request = matcher.attach(session, request)
     if session.new or session.dirty or session.deleted:
         session.flush()  # the statements below bypass the unit of work
-    plain_inserts.send(session)  # the guest's rows, if queued, before the reservation names them
     engine = session.get_bind()
     cache = sellable.cache_of(engine if isinstance(engine, Engine) else engine.engine)
     writer = Sale(session)
@@ -100,6 +100,7 @@ def book(
         else:
             free = writer.sell_and_find(type_id=order.type_.id, stay=order.stay, stamp=kept.stamp)
     early = free is not None  # the rooms were read before the inventory locks were held
+    plain_inserts.send(session)  # the guest's rows (unless the sale wrote them) before the reservation
     if kept is not None and early:
         offer = kept
     else:  # no copy yet, a stale one, a block, or no room wanted
@@ -125,6 +126,11 @@ def book(
             free = writer.free_rooms(type_id=type_.id, stay=stay)
         ranked = rooms.rank_free(session, res, free=free, offer=offer, rank=type_.rank)
     held = writer.insert(res, nights=order.priced.nights, rooms=[r.id for r in ranked[: rooms.TRIES]])
+    room = offer.rooms.get(held) if held is not None else None
+    if room is not None and room.slug:  # the whole stay in one room: the answer needs no read back
+        sold = present.Sold(site=offer.slug, room_type=type_.code, rate_plan=order.plan.code,
+                            nights=tuple(order.priced.nights), room=room.slug, floor=room.floor)
+        present.remember_sold(session, res, sold)
     make_transient_to_detached(res)
     session.add(res)  # persistent as written: no flush, no reload
     record_row(session, res, "create", site=offer.slug)  # the insert above bypassed the unit of work

@@ -31,6 +31,7 @@ def room_infos(session: Session, prop: Property) -> list[RoomInfo]:
             view=room.view,
             accessible=room.accessible,
             near_lift=room.near_lift,
+            slug=room.slug,
         )
         for room, rank, floor in rows
     ]

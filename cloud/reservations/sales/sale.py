@@ -17,6 +17,7 @@ from sqlalchemy import insert as sql_insert
 from sqlalchemy import text, update
 from sqlalchemy.orm import Session
 
+from cloud.core import plain_inserts
 from cloud.core.nights import Stay
 from cloud.reservations.errors import RoomUnavailable, SoldOut
 from cloud.reservations.models import Reservation, ReservationNight, TypeInventory
@@ -159,7 +160,9 @@ class Sale:
             self.sell_nights(type_id=type_id, stay=stay)
             return self.free_rooms(type_id=type_id, stay=stay)
         params = {"type_id": type_id, "arrival": stay.arrival, "departure": stay.departure}
-        rows = self.raw.execute(_SELL_AND_FIND, {**params, "nights": stay.nights}).fetchall()
+        # the rows queued before the sale (the booking's guest) are written by the same statement
+        params["nights"] = stay.nights
+        rows = plain_inserts.send_before(self.session, self.raw, _SELL_AND_FIND, params)
         current, locked, sold = next(r[:3] for r in rows if r[0] is not None)
         if current != stamp:
             if sold:

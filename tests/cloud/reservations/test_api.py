@@ -65,6 +65,18 @@ def test_retry_with_the_same_idempotency_key_returns_the_first_reservation(
     assert other.json()["type"] == "/problems/idempotency-key-reused"
 
 
+def test_the_booking_answer_is_what_the_reservation_reads_back(client: TestClient) -> None:
+    """The answer to a booking is built from what the sale wrote (catalog codes, nights, its one
+    room), not read back: the same as reading the reservation afterwards."""
+    for body in (BODY, {**BODY, "arrival": "2027-03-20", "departure": "2027-03-21", "adults": 1}):
+        made = client.post("/api/v1/properties/hotel/reservations", json=body)
+        assert made.status_code == 201
+        read = client.get(f"/api/v1/reservations/{made.json()['id']}")
+        assert read.status_code == 200
+        assert made.json() == read.json()
+        assert len(made.json()["nights"]) >= 1 and len(made.json()["rooms"]) == 1
+
+
 def test_sold_out_is_a_conflict_problem(client: TestClient) -> None:
     body = {**BODY, "room_type": "ste"}
     for _ in range(2):
