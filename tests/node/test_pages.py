@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from argon2 import PasswordHasher
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -121,9 +122,10 @@ def _replica(node: PropertyNode) -> NodeReplica:
     )
 
 
-def desk_app(node: PropertyNode) -> FastAPI:
-    """The node's desk pages, signing staff in at the tests' cheap hashing cost."""
-    return build_desk_app(FrontDesk(node), signin=DeskSignIn(node, passwords=PASSWORDS))
+def desk_app(node: PropertyNode, *, cloud: Callable[[], httpx.Client] | None = None) -> FastAPI:
+    """The node's desk pages, signing staff in at the tests' cheap hashing cost (``cloud``: as
+    ``build_desk_app`` takes it)."""
+    return build_desk_app(FrontDesk(node), signin=DeskSignIn(node, passwords=PASSWORDS), cloud=cloud)
 
 
 @pytest.fixture
