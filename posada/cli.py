@@ -173,7 +173,8 @@ def _add_provision(sub: Any) -> None:
     node_key.add_argument("--dir", required=True, help="the property's key directory")
     node_key.add_argument("--site-number", type=int, required=True, help="the property's number")
     node_key.add_argument("--node", required=True, help="the node's name (a slug)")
-    node_key.add_argument("--public-key", required=True, help="the node's public key (base64url)")
+    node_key.add_argument("--public-key", required=True, help="the node's public key (base64url); "
+                          "write --public-key=KEY, as a key may begin with '-'")
     node_key.add_argument("--key-id", type=lambda v: int(v, 0), default=0xF001,
                           help="the delegated key id, 0xF000..0xFFFF [0xF001]")
     node_key.add_argument("--days", type=float, default=3.0, help="the window, at most 14 [3]")

@@ -102,8 +102,10 @@ def start_desk_agent(app: PosadaApp, *, url: str,
         token, _ = issue_api_token(session, principal=principal_of(session, clerk), name=f"demo {station}",
                                    now=utcnow(), settings=auth.settings)
     reader = SimulatedReader()
+    # Short polls: the demo's HTTP server stops only once the poll in flight has ended (a job
+    # still comes within the cloud's half-second check; each poll is one more cheap request).
     agent = DeskAgent(DeskClient(url=url, token=token, site="hotel", station=station), reader,
-                      tray=SimulatedTray(reader, delay_s=1.0), settings=AgentSettings(wait_s=10))
+                      tray=SimulatedTray(reader, delay_s=1.0), settings=AgentSettings(wait_s=2))
     thread = threading.Thread(target=agent.run, name=f"desk-{station}", daemon=True)
     thread.start()
     log.info("desk station %s encodes cards with the simulated writer", station)

@@ -112,6 +112,7 @@ class SenderProcess:
             process.join(timeout=10)
             if process.is_alive():
                 process.kill()
+                process.join(timeout=10)  # gone once stop returns, not merely signalled
 
 
 def workers(

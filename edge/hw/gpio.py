@@ -109,6 +109,12 @@ class MotionDetector:
         )
         self._sensor.when_motion = lambda: self._on_motion(True, self._clock())
         self._sensor.when_no_motion = lambda: self._on_motion(False, self._clock())
+        # gpiozero takes its first sample as the baseline and fires no event for it, so motion
+        # that began before that sample (one period after start, later on a busy Pi) would
+        # never be told. Wait for that sample and tell motion it holds; a change after it fires
+        # as usual (at worst motion is told twice, which the room takes as one).
+        if self._sensor.motion_detected:
+            self._on_motion(True, self._clock())
 
     @property
     def motion(self) -> bool:

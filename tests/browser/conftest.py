@@ -66,7 +66,13 @@ class Server:
 def _seed(database_url: str, env: dict[str, str]) -> str:
     engine = make_engine(database_url)
     upgrade(engine)
-    passwords = Passwords(AuthSettings(argon2_memory_kib=int(env["POSADA_ARGON2_MEMORY_KIB"])))
+    passwords = Passwords(  # the server's own parameters: its first sign-in of each has nothing to rehash
+        AuthSettings(
+            argon2_memory_kib=int(env["POSADA_ARGON2_MEMORY_KIB"]),
+            argon2_time_cost=int(env["POSADA_ARGON2_TIME_COST"]),
+            argon2_parallelism=int(env["POSADA_ARGON2_PARALLELISM"]),
+        )
+    )
     cipher, index = keys_from(GuestSettings(secret_key=env["POSADA_SECRET_KEY"]))
     vault = Vault(cipher=cipher, index=index)
     with make_sessionmaker(engine)() as s, s.begin():

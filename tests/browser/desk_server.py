@@ -68,7 +68,7 @@ def _check_in_tonight(session: object, *, language: str, name: str, keys: Path) 
 def _seed(url: str, keys: Path, *, secret: str) -> dict[str, str]:
     engine = sealed_engine(url, secret=secret)
     upgrade(engine)
-    passwords = Passwords(AuthSettings(argon2_memory_kib=19456))
+    passwords = Passwords(AuthSettings(argon2_memory_kib=19456, argon2_time_cost=2, argon2_parallelism=1))
     with make_sessionmaker(engine)() as s, s.begin():
         seed_demo(s)
         create_staff(s, actor="test", passwords=passwords, username="lucia",

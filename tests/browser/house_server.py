@@ -206,7 +206,7 @@ def _punches(s: Session) -> None:
 def _seed(url: str, keys: Path, *, secret: str) -> tuple[str, str]:
     engine = sealed_engine(url, secret=secret)
     upgrade(engine)
-    passwords = Passwords(AuthSettings(argon2_memory_kib=19456))
+    passwords = Passwords(AuthSettings(argon2_memory_kib=19456, argon2_time_cost=2, argon2_parallelism=1))
     with make_sessionmaker(engine)() as s, s.begin():
         stay = _check_in_tonight(s, language="es", name="Lucía Fernández", keys=keys)
         for username, role in STAFF.items():

@@ -55,7 +55,9 @@ def _seed(url: str, ota: standin.StandInOta) -> None:
         create_staff(
             s,
             actor="test",
-            passwords=Passwords(AuthSettings(argon2_memory_kib=19456)),
+            passwords=Passwords(
+                AuthSettings(argon2_memory_kib=19456, argon2_time_cost=2, argon2_parallelism=1)
+            ),
             username="marta",
             display_name="Marta Ruiz",
             password=PASSWORD,

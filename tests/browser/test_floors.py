@@ -40,6 +40,7 @@ from tests.support.ports import free_port, wait_for_port
 
 pytestmark = pytest.mark.browser
 TABLET = {"width": 800, "height": 1280}
+ROUND_TRIP_MS = 90_000  # the page waits on the floor's answer: cloud, broker, gateway and back
 
 
 def sign_in(page: Page, url: str, username: str) -> None:
@@ -101,16 +102,18 @@ def floor(own_mosquitto: Mosquitto, tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 def test_housekeeper_on_a_tablet_marks_a_dirty_room_clean_and_sees_the_floor_confirm(
         browser: Browser, floor: Floor) -> None:
-    wait_until(lambda: floor.reported("101") is not None, what="the cloud holds the floor's rooms")
+    # Each step crosses the broker, the gateway and the cloud: on a loaded machine it may take
+    # tens of seconds, so every one waits on what it needs with a generous deadline.
+    wait_until(lambda: floor.reported("101") is not None, timeout=90, what="the cloud holds the rooms")
     ack = floor.gateway.command("room.settings", RoomSettings(room="102", housekeeping="dirty"))
     assert ack is not None and ack.ok  # the guest left: the floor says 102 needs cleaning
-    wait_until(lambda: floor.reported("102") == "dirty", what="the cloud hears 102 is dirty")
+    wait_until(lambda: floor.reported("102") == "dirty", timeout=90, what="the cloud hears 102 is dirty")
     context = browser.new_context(locale="en-GB", viewport=TABLET, has_touch=True)
     try:
         page = context.new_page()
         sign_in(page, floor.url, "fang")
         page.get_by_role("link", name="Housekeeping").click()
-        expect(page.locator("#live-status")).to_have_text("live")
+        expect(page.locator("#live-status")).to_have_text("live", timeout=ROUND_TRIP_MS)
         tile = page.locator("#room-hotel-f1-102")
         expect(tile.locator(".hk-state-name")).to_have_text("dirty")
         counts = tile.locator("xpath=ancestor::section").locator(".hk-counts")
@@ -124,15 +127,16 @@ def test_housekeeper_on_a_tablet_marks_a_dirty_room_clean_and_sees_the_floor_con
         page.keyboard.press("Enter")  # keyboard works as well as a tap
         expect(page).to_have_url(re.compile(r"/housekeeping#room-hotel-f1-102$"))
         tile = page.locator("#room-hotel-f1-102")
-        expect(tile.locator(".hk-state-name")).to_have_text("clean", timeout=15_000)  # a loaded machine
-        expect(tile.locator(".hk-pending")).to_be_hidden(timeout=15_000)  # the gateway's snapshot came
-        assert floor.reported("102") == "clean"  # what the gateway published
+        expect(tile.locator(".hk-state-name")).to_have_text("clean", timeout=ROUND_TRIP_MS)
+        expect(tile.locator(".hk-pending")).to_be_hidden(timeout=ROUND_TRIP_MS)  # the gateway's snapshot came
+        wait_until(lambda: floor.reported("102") == "clean", timeout=90, what="the gateway published clean")
         expect(tile.get_by_role("button")).to_have_count(0)  # a clean room: nothing more for housekeeping
         shot(page, "housekeeping-tablet-clean.png")
 
         expect(counts.locator("[data-count=dirty]")).to_have_text(str(dirty - 1))
-        floor.gateway.command("room.settings", RoomSettings(room="102", housekeeping="dirty"))
-        expect(tile.locator(".hk-state-name")).to_have_text("dirty", timeout=15_000)  # live, no reload
+        ack = floor.gateway.command("room.settings", RoomSettings(room="102", housekeeping="dirty"))
+        assert ack is not None and ack.ok
+        expect(tile.locator(".hk-state-name")).to_have_text("dirty", timeout=ROUND_TRIP_MS)  # live, no reload
         expect(counts.locator("[data-count=dirty]")).to_have_text(str(dirty))  # the header too
         button = tile.get_by_role("button", name="Start cleaning")
         box = button.bounding_box()

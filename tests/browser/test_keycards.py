@@ -62,7 +62,9 @@ def _seed(url: str, keys: Path, *, secret: str) -> tuple[str, str]:
         clerk = create_staff(
             s,
             actor="test",
-            passwords=Passwords(AuthSettings(argon2_memory_kib=19456)),
+            passwords=Passwords(
+                AuthSettings(argon2_memory_kib=19456, argon2_time_cost=2, argon2_parallelism=1)
+            ),
             username="lucia",
             display_name="Lucía Pérez",
             password=PASSWORD,

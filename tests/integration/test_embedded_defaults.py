@@ -45,7 +45,7 @@ def test_a_tap_over_the_embedded_broker_reaches_the_board(db_url: str, tmp_path:
 def test_the_demo_runs_end_to_end_and_exits_zero(tmp_path: Path) -> None:
     http, mqtt = free_port(), free_port()
     result = subprocess.run(
-        [sys.executable, "-m", "posada.cli", "demo", "--seconds", "20", "--port", str(http),
+        [sys.executable, "-m", "posada.cli", "demo", "--seconds", "1", "--port", str(http),
          "--mqtt-port", str(mqtt), "--data-dir", str(tmp_path / "demo"), "--fresh"],
         capture_output=True, timeout=120, env={"PATH": "/usr/bin:/bin"}, check=False)
     assert result.returncode == 0, result.stderr.decode()[-3000:]

@@ -14,9 +14,7 @@ from fastapi.testclient import TestClient
 
 from mqtt.node_messages import ChargePosted, CheckedOut, CheckIn, PaymentTaken
 from node.app import NodeSettings, PropertyNode
-from node.front_desk import FrontDesk
-from node.pages import build_desk_app
-from tests.node.test_pages import PASSWORD, _replica, _token, sign_in
+from tests.node.test_pages import PASSWORD, _replica, _token, desk_app, sign_in
 
 
 @pytest.fixture
@@ -25,7 +23,7 @@ def desk(tmp_path: Path) -> Iterator[tuple[TestClient, PropertyNode]]:
         NodeSettings(mqtt_url="mqtt://127.0.0.1:9", site="hotel", node="desk-pc", data_dir=tmp_path)
     )
     node.status.replica_received(_replica(node))
-    with TestClient(build_desk_app(FrontDesk(node))) as client:
+    with TestClient(desk_app(node)) as client:
         assert sign_in(client, "ana", PASSWORD) == 200
         yield client, node
     node.outbox.close()

@@ -35,8 +35,7 @@ def test_node_key_is_delegated_and_gateways_accept_it(tmp_path: Path) -> None:
         "7",
         "--node",
         "desk-pc",
-        "--public-key",
-        _public(),
+        f"--public-key={_public()}",
     )
     assert done.returncode == 0, done.stderr
     line = json.loads(done.stdout)
@@ -71,9 +70,29 @@ def test_node_key_out_of_rules_is_refused_with_a_reason(
         "7",
         "--node",
         "desk-pc",
-        *[x for kv in base.items() for x in kv],
+        *[f"{k}={v}" for k, v in base.items()],
     )
-    assert done.returncode == 2 and says in done.stderr
+    assert done.returncode == 2 and says in done.stderr, done.stderr
+
+
+def test_a_public_key_that_begins_with_a_dash_is_a_value_not_an_option(tmp_path: Path) -> None:
+    """One key in 64 begins with ``-`` in base64url; written ``--public-key=KEY`` it is read
+    as the key (``--public-key KEY`` would be taken for an option and refused)."""
+    while not (key := _public()).startswith("-"):
+        pass
+    done = run_posada(
+        "provision",
+        "node-key",
+        "--dir",
+        str(tmp_path),
+        "--site-number",
+        "7",
+        "--node",
+        "desk-pc",
+        f"--public-key={key}",
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["data"]["public_key"] == key
 
 
 def test_property_node_names_the_settings_it_lacks(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -24,6 +25,7 @@ from cloud.core.db import make_engine, make_sessionmaker
 from cloud.core.rate_limit import TokenBuckets
 from cloud.core.rate_shared import SharedTokenBuckets
 from cloud.core.rate_store import SqlBucketStore
+from cloud.keys.storage import KeyDirectory
 from tests.support.ports import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -117,9 +119,9 @@ def _keys(engine: Engine) -> list[str]:
 
 
 @contextmanager
-def _cloud(db_url: str, tmp: Path) -> Iterator[str]:
-    """``posada cloud`` as one of two workers sharing the buckets (its own process and port)."""
-    port = free_port()
+def _clouds(db_url: str, tmp: Path, count: int) -> Iterator[list[str]]:
+    """``count`` processes of ``posada cloud``, workers sharing the buckets (each its own port),
+    started together and waited for together: each imports for seconds."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "POSADA_DATABASE_URL": db_url,
            "POSADA_MQTT_ENABLED": "false", "POSADA_LOG_LEVEL": "WARNING",
            "POSADA_KEYS_DIR": str(tmp / "keys"),
@@ -128,29 +130,40 @@ def _cloud(db_url: str, tmp: Path) -> Iterator[str]:
            "POSADA_SECRET_KEY": secrets.token_hex(32),
            "POSADA_GUEST_KEYS": "k1=" + base64.b64encode(secrets.token_bytes(32)).decode(),
            "POSADA_GUEST_INDEX_KEY": base64.b64encode(secrets.token_bytes(32)).decode()}
-    log = tmp / f"cloud-{port}.log"
-    with log.open("wb") as out:
-        command = [sys.executable, "-m", "posada.cli", "cloud", "--port", str(port), "--workers", "1"]
-        proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+    # The signing keys made before either starts, as the first of two workers would have left them.
+    KeyDirectory(str(tmp / "keys")).load_or_create(now=datetime.now(UTC) - timedelta(days=1))
+    started: list[tuple[subprocess.Popen[bytes], int, Path]] = []
     try:
-        wait_for_port(port, timeout=120)
-        yield f"http://127.0.0.1:{port}"
-    except BaseException:
-        print(log.read_text(errors="replace")[-3000:])
-        raise
-    finally:
-        proc.terminate()
+        for _ in range(count):
+            port = free_port()
+            log = tmp / f"cloud-{port}.log"
+            with log.open("wb") as out:
+                command = [sys.executable, "-m", "posada.cli", "cloud", "--port", str(port), "--workers", "1"]
+                proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+            started.append((proc, port, log))
         try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            for _proc, port, _log in started:
+                wait_for_port(port, timeout=120)
+            yield [f"http://127.0.0.1:{port}" for _proc, port, _log in started]
+        except BaseException:
+            for _proc, _port, log in started:
+                print(log.read_text(errors="replace")[-3000:])
+            raise
+    finally:
+        for proc, _port, _log in started:
+            proc.terminate()
+        for proc, _port, _log in started:
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 def test_two_cloud_processes_share_a_tokens_rate(pg_url: str, tmp_path: Path) -> None:
     seconds = 6.0
     with ExitStack() as stack:
-        urls = [stack.enter_context(_cloud(pg_url, tmp_path)) for _ in range(2)]
+        urls = stack.enter_context(_clouds(pg_url, tmp_path, 2))
         clients = [stack.enter_context(httpx.Client(base_url=url, timeout=10)) for url in urls]
         headers = {"Authorization": f"Bearer psa_{secrets.token_urlsafe(16)}"}
         granted = [0, 0]

@@ -23,9 +23,8 @@ from cloud.node.models import NodeCardKey
 from cloud.settings import Settings
 from cloud.setup.demo import seed_demo
 from node.app import NodeSettings, PropertyNode
-from node.front_desk import FrontDesk
-from node.pages import build_desk_app
 from node.registration import public_keys
+from tests.node.test_pages import desk_app
 from tests.support.db import migrated_sqlite
 
 
@@ -79,7 +78,7 @@ def _registered(cloud: TestClient) -> NodeCardKey | None:
 
 
 def test_a_manager_registers_the_nodes_keys_from_its_page(cloud: TestClient, node: PropertyNode) -> None:
-    app = build_desk_app(FrontDesk(node), cloud=lambda: TestClient(cloud.app))
+    app = desk_app(node, cloud=lambda: TestClient(cloud.app))
     with TestClient(app) as page:
         shown = page.get("/keys", headers={"Accept-Language": "es"})
         card, seal = public_keys(node)
@@ -104,12 +103,10 @@ def test_a_manager_registers_the_nodes_keys_from_its_page(cloud: TestClient, nod
 
 
 def test_without_the_clouds_address_or_the_cloud_the_page_says_so(node: PropertyNode) -> None:
-    with TestClient(build_desk_app(FrontDesk(node))) as page:  # no POSADA_NODE_CLOUD_URL
+    with TestClient(desk_app(node)) as page:  # no POSADA_NODE_CLOUD_URL
         refused = _submit(page, username="marta", password="a-long-password-1")
         assert refused.status_code == 409 and "POSADA_NODE_CLOUD_URL" in refused.text
-    down = build_desk_app(
-        FrontDesk(node), cloud=lambda: httpx.Client(base_url="http://127.0.0.1:9", timeout=2)
-    )
+    down = desk_app(node, cloud=lambda: httpx.Client(base_url="http://127.0.0.1:9", timeout=2))
     with TestClient(down) as page:
         refused = _submit(page, username="marta", password="a-long-password-1")
         assert refused.status_code == 409 and "The cloud cannot be reached from this node." in refused.text

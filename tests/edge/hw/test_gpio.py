@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
-from gpiozero.pins.mock import MockFactory
+from gpiozero.pins.mock import MockFactory, MockPin
 
 from edge.hw.gpio import DoorContact, GpioError, LockRelay, MotionDetector
 
@@ -23,7 +23,7 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def wait(cond: Callable[[], bool], timeout: float = 2.0) -> bool:
+def wait(cond: Callable[[], bool], timeout: float = 30.0) -> bool:  # generous: a loaded machine
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if cond():
@@ -85,11 +85,27 @@ def test_normally_closed_switch_is_read_the_other_way(factory: MockFactory) -> N
 def test_pir_reports_motion_and_its_end(factory: MockFactory) -> None:
     seen: list[bool] = []
     pir = MotionDetector(24, on_motion=lambda m, at: seen.append(m), clock=now,
-                         sample_rate=100, pin_factory=factory)
-    time.sleep(0.1)  # the first samples set the sensor's baseline, no event for them
+                         sample_rate=100, pin_factory=factory)  # returns after the first sample
     factory.pin(24).drive_high()
     assert wait(lambda: seen == [True]) and pir.motion
     factory.pin(24).drive_low()
+    assert wait(lambda: seen == [True, False]) and not pir.motion
+    pir.close()
+
+
+def test_pir_already_active_at_start_reports_motion(factory: MockFactory) -> None:
+    """Someone already moving when the gateway starts: the first sample is the baseline, of
+    which gpiozero fires no event, so the detector tells it itself."""
+    class Moving(MockPin):  # the PIR's output already high, whatever pull the input sets
+        def _set_pull(self, value: str) -> None:
+            super()._set_pull(value)
+            self.drive_high()
+
+    seen: list[bool] = []
+    factory.pin(26, pin_class=Moving)
+    pir = MotionDetector(26, on_motion=lambda m, at: seen.append(m), clock=now, pin_factory=factory)
+    assert seen == [True] and pir.motion
+    factory.pin(26).drive_low()
     assert wait(lambda: seen == [True, False]) and not pir.motion
     pir.close()
 
