@@ -9,6 +9,7 @@ import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -29,7 +30,7 @@ from node.app import PropertyNode
 from node.outbox import NodeOutbox
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-D0 = NOW.date()
+D0 = NOW.astimezone(ZoneInfo("Europe/Madrid")).date()  # the demo hotel's day (its zone), not UTC's
 SITE_NO = 7
 CURRENCY = "EUR"  # the demo hotel's
 SERIES = "INV-N-DESK-PC"
