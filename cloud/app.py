@@ -229,13 +229,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow,
                     description="Hotel management: reservations, stays, rooms, doors and billing.")
     app.services = services
     install_problem_handlers(app)
-    # Routes match in this order, each request trying them one by one: the health check and the
-    # staff's own routes (``/api/v1/auth/...``, sign-in) first, as the most frequent and the
-    # cheapest to reach; cards before reservations, whose page routes match more widely.
+    # Routes match in this order, each request trying them one by one: the health check, the
+    # staff's tokens and ``/api/v1/auth/me`` and the reservations API first, as the most
+    # requested; cards before the reservations pages, which match more widely.
     api.install(app, services)
     auth.install(app, services, templates=templates, csrf_exempt=("/api/", "/guest/"))
+    reservations.install_api(app, services)
+    auth.install_pages(app, services)
     cards.install(app, services)
-    reservations.install(app, services)
+    reservations.install_pages(app, services)
     for area in (guests, billing, notify, board, telemetry, housekeeping, setup, channels, reports,
                  node_wiring, operations, portal, guestweb, loyalty, marketing):
         area.install(app, services)

@@ -4,7 +4,8 @@ called with ASGI messages on its own loop, for availability, ``/api/v1/auth/me``
 Steadier than requests/s on a shared machine; it leaves out uvicorn's parsing and writing, the
 same for every FastAPI server. The process's CPU counts every thread of the app; PostgreSQL's
 own time is not in it. Run: ``.venv/bin/python -m pytest -m bench -s -p no:xdist
-tests/bench/test_http_cpu.py`` (``POSADA_BENCH_CPU_REQUESTS`` requests a round, default 2000).
+tests/bench/test_http_cpu.py`` (``POSADA_BENCH_CPU_REQUESTS`` requests a round, default 2000;
+``POSADA_BENCH_CPU_ONLY=availability`` one of them, e.g. under a profiler).
 """
 
 from __future__ import annotations
@@ -122,6 +123,8 @@ def test_cpu_per_request_of_the_hot_reads() -> None:
             "/me": ("/api/v1/auth/me", lambda i: b"", auth),
             "/health": ("/health", lambda i: b"", [(b"host", b"testserver")]),
         }
+        only = os.environ.get("POSADA_BENCH_CPU_ONLY")
+        cases = {name: case for name, case in cases.items() if not only or name == only}
         with TestClient(app) as client:  # the lifespan opens the event loop's pool
             for path, query, headers in cases.values():
                 client.portal.call(_requests, app, path, query, headers, 300)  # warm
