@@ -41,21 +41,21 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
 
 
 @dataclass(frozen=True, slots=True)
-class _Reader:
+class Reader:
     user: Principal
     read: quick_availability.Read | None
 
 
-async def _reader(request: Request) -> _Reader:
+async def reader_of(request: Request) -> Reader:
     """The staff member (front desk, manager or chain admin) and, for a credential this process
     has seen, the stay's inventory read with the access stamp in one statement, ahead of the
     principal: nothing of it is answered unless the principal then checks out against that
     stamp. One dependency instead of a chain of four (each costs FastAPI a solve per request)."""
     read = await _read_first(request)
-    return _Reader(check_role(await current_principal(request), GUEST_DATA_ROLES), read)
+    return Reader(check_role(await current_principal(request), GUEST_DATA_ROLES), read)
 
 
-_reader.roles = GUEST_DATA_ROLES  # type: ignore[attr-defined]  # read by the route-wide security test
+reader_of.roles = GUEST_DATA_ROLES  # type: ignore[attr-defined]  # read by the route-wide security test
 
 
 async def _read_first(request: Request) -> quick_availability.Read | None:
@@ -82,12 +82,22 @@ async def availability(
     site: str,
     arrival: date,
     departure: date,
-    reader: Annotated[_Reader, Depends(_reader)],
+    reader: Annotated[Reader, Depends(reader_of)],
     adults: Annotated[int, Query(ge=1, le=20)] = 1,
     children: Annotated[int, Query(ge=0, le=20)] = 0,
     room_type: Annotated[str | None, Query(max_length=32)] = None,
 ) -> FastJSONResponse:
-    """Types with a room left on every night, each with its rate plans priced night by night."""
+    """Types with a room left on every night, each with its rate plans priced night by night.
+
+    Most requests are answered by ``availability_lane`` (the same steps, without FastAPI's
+    parameter solving); the rest come here."""
+    return FastJSONResponse(await answer(request, site, reader, arrival=arrival, departure=departure,
+                                         adults=adults, children=children, room_type=room_type))
+
+
+async def answer(request: Request, site: str, reader: Reader, *, arrival: date, departure: date, adults: int,
+                 children: int, room_type: str | None) -> list[dict[str, Any]]:
+    """The availability route's answer for its validated parameters."""
     stay = booking.make_stay(arrival, departure)
     found = services(request)
     user = reader.user
@@ -95,11 +105,10 @@ async def availability(
         await run_in_threadpool(_allow, found.sessions, user, site)
     elif not user.sees_site(site, chain_of_site=None):
         raise Forbidden(f"you have no access to property {site!r}")
-    offers = await quick_availability.search(
+    return await quick_availability.search(
         found.auth.reads, cache_of(found.engine), found.sessions, site,
         stay=stay, guests=adults + children, room_type=room_type, read=reader.read,
     )
-    return FastJSONResponse(offers)
 
 
 def _allow(sessions: sessionmaker[Session], user: Principal, site: str) -> None:
