@@ -76,6 +76,7 @@ from cloud.portal import wiring as portal
 from cloud.privacy.service import GuestCopies
 from cloud.reports import wiring as reports
 from cloud.reservations import wiring as reservations
+from cloud.reservations.availability_lane import AvailabilityLane
 from cloud.reservations.stays.credentials import CredentialIssuer
 from cloud.reservations.stays.guest_history import GuestHistory
 from cloud.reservations.stays.schedule import StayClock
@@ -232,11 +233,18 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow,
                     description="Hotel management: reservations, stays, rooms, doors and billing.")
     app.services = services
     install_problem_handlers(app)
-    # Routes match in this order: cards before reservations, whose page routes match more widely.
-    cards.install(app, services)
-    reservations.install(app, services)
+    # Routes match in this order, each request trying them one by one: the health check, the
+    # staff's tokens and ``/api/v1/auth/me`` and the reservations API first, as the most
+    # requested; cards before the reservations pages, which match more widely.
+    api.install(app, services)
+    # innermost middleware (added first): availability's common request without the routing
+    app.add_middleware(AvailabilityLane)
     auth.install(app, services, templates=templates, csrf_exempt=("/api/", "/guest/"))
-    for area in (guests, billing, notify, api, board, telemetry, housekeeping, setup, channels, reports,
+    reservations.install_api(app, services)
+    auth.install_pages(app, services)
+    cards.install(app, services)
+    reservations.install_pages(app, services)
+    for area in (guests, billing, notify, board, telemetry, housekeeping, setup, channels, reports,
                  node_wiring, operations, portal, guestweb, loyalty, marketing):
         area.install(app, services)
     install_i18n(app, templates)  # the language is known to every page, errors too

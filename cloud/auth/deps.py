@@ -111,14 +111,20 @@ def _resolve(ctx: AuthContext, token: str, *, cookie: bool, now: datetime) -> Re
 CurrentUser = Annotated[Principal, Depends(current_principal)]
 
 
+def check_role(principal: Principal, allowed: frozenset[Role]) -> Principal:
+    """Refuse a principal whose role is not one of ``allowed`` (``require_role``'s check, for a
+    dependency that resolves the principal itself)."""
+    if principal.role not in allowed:
+        raise Forbidden(f"this needs one of the roles: {', '.join(sorted(r.value for r in allowed))}")
+    return principal
+
+
 def require_role(*roles: Role) -> Any:
     """``Annotated[Principal, require_role(Role.MANAGER, ...)]``, or in ``dependencies=[...]``."""
     allowed = frozenset(roles)
 
     async def check(principal: CurrentUser) -> Principal:  # async: no I/O, no thread-pool hop
-        if principal.role not in allowed:
-            raise Forbidden(f"this needs one of the roles: {', '.join(sorted(r.value for r in allowed))}")
-        return principal
+        return check_role(principal, allowed)
 
     check.roles = allowed  # type: ignore[attr-defined]  # read by the route-wide security test
     return Depends(check)

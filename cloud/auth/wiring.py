@@ -39,7 +39,13 @@ def install(app: FastAPI, services: Services, *, templates: Jinja2Templates,
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_exception_handler(NotAuthenticated, _not_authenticated)
     app.add_exception_handler(Forbidden, _forbidden_page(templates))
-    for router in (api.router, pages.router, staff_pages.router, audit_routes.api, audit_routes.pages):
+    app.include_router(api.router)  # tokens and ``/api/v1/auth/me``: the pages follow (``install_pages``)
+
+
+def install_pages(app: FastAPI, services: Services) -> None:
+    """Sign-in, staff and audit pages and the audit API, after ``install`` (the app factory puts
+    the most requested API routes between them)."""
+    for router in (pages.router, staff_pages.router, audit_routes.api, audit_routes.pages):
         app.include_router(router)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -32,6 +33,7 @@ def current_origin() -> Origin | None:
     return _current.get()
 
 
+@lru_cache(maxsize=4096)  # pure; parsed once per client, not once per request
 def address_key(host: str | None) -> str | None:
     """The address a client is counted by: an IPv4 address, or the /64 network of an IPv6 one
     (one machine holds a whole /64). Anything unparsable is kept as text, cut to 64."""

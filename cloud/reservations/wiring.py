@@ -19,8 +19,19 @@ if TYPE_CHECKING:
 
 def install(app: FastAPI, services: Services) -> None:
     """Call once from the app factory, after cards (whose stay routes are more specific)."""
+    install_api(app, services)
+    install_pages(app, services)
+
+
+def install_api(app: FastAPI, services: Services) -> None:
+    """The API alone (no path of it is taken by another area's): the app factory puts it ahead of
+    the other areas, as its routes are the most requested."""
     for router in (api.router, stays_api.router, groups_api.router, long_stays_api.router, search.router):
         app.include_router(router)
+
+
+def install_pages(app: FastAPI, services: Services) -> None:
+    """The pages, after cards (whose stay routes are more specific)."""
     # Blocks and search first: their paths would otherwise read as reservation ids.
     for router in (groups_pages.router, search.pages, pages.router):
         app.include_router(router)

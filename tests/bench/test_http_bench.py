@@ -193,8 +193,8 @@ def _cpu_seconds(url: str) -> float:
 
 def _cpu_line(label: str, cpu: float, result: Result) -> None:
     answered = max(1, result.ok + result.conflict)
-    print(f"  {label}: server CPU {1000 * cpu / answered:.1f} ms per answered request "
-          f"({1000 * cpu / max(1, result.requests):.1f} ms per request, 503s included)")
+    print(f"  {label}: server CPU {1000 * cpu / answered:.2f} ms per answered request "
+          f"({1000 * cpu / max(1, result.requests):.2f} ms per request, 503s included)")
 
 
 def _print(label: str, result: Result) -> None:
@@ -246,20 +246,27 @@ def test_reads_over_http_beside_the_bare_server(site: Site, tmp_path: Path) -> N
     print(f"\n[http reads] reference loop {_reference_seconds():.2f} s; {SECONDS:.0f} s per run")
     auth = f"Bearer {site.token}"
     common = dict(seconds=SECONDS, first_night=site.first_night, auth=auth)
+    cpu: dict[str, float] = {}  # server CPU seconds per measured run
+
+    def measured(url: str, label: str, path: str, **how: object) -> Result:
+        began = _cpu_seconds(url)
+        with profiled(url, label):
+            result = run_wrk(url + path, **how, **common)  # type: ignore[arg-type]
+        cpu[label] = _cpu_seconds(url) - began
+        return result
+
     with reference(site, tmp_path) as ref:
         run_wrk(ref + "/avail", kind="avail", connections=10, **{**common, "seconds": 3})  # type: ignore[arg-type]
-        ref_avail = run_wrk(ref + "/avail", kind="avail", connections=10, **common)  # type: ignore[arg-type]
-        ref_me = run_wrk(ref + "/me", kind="get", connections=4, **common)  # type: ignore[arg-type]
-        ref_health = run_wrk(ref + "/health", kind="get", connections=4, **common)  # type: ignore[arg-type]
+        ref_avail = measured(ref, "ref-availability", "/avail", kind="avail", connections=10)
+        ref_me = measured(ref, "ref-me", "/me", kind="get", connections=4)
+        ref_health = measured(ref, "ref-health", "/health", kind="get", connections=4)
     with posada(site, tmp_path) as url:
-        avail = url + "/api/v1/properties/big/availability"
-        run_wrk(avail, kind="avail", connections=10,
+        avail = "/api/v1/properties/big/availability"
+        run_wrk(url + avail, kind="avail", connections=10,
                 **{**common, "seconds": 3})  # type: ignore[arg-type]
-        with profiled(url, "availability"):
-            availability = run_wrk(avail, kind="avail", connections=10, **common)  # type: ignore[arg-type]
-        me = run_wrk(url + "/api/v1/auth/me", kind="get", connections=4,
-                     **common)  # type: ignore[arg-type]
-        health = run_wrk(url + "/health", kind="get", connections=4, **common)  # type: ignore[arg-type]
+        availability = measured(url, "availability", avail, kind="avail", connections=10)
+        me = measured(url, "me", "/api/v1/auth/me", kind="get", connections=4)
+        health = measured(url, "health", "/health", kind="get", connections=4)
     _print("bare availability (the inventory statement)", ref_avail)
     _print("posada availability, 10 connections", availability)
     _ratio("availability", availability, ref_avail)
@@ -269,6 +276,10 @@ def test_reads_over_http_beside_the_bare_server(site: Site, tmp_path: Path) -> N
     _print("bare /health (SELECT 1)", ref_health)
     _print("posada /health", health)
     _ratio("/health", health, ref_health)
+    for label, ours, theirs in (("availability", availability, ref_avail), ("me", me, ref_me),
+                                ("health", health, ref_health)):
+        _cpu_line(f"bare {label}", cpu[f"ref-{label}"], theirs)
+        _cpu_line(f"posada {label}", cpu[label], ours)
     print(f"  reference loop after: {_reference_seconds():.2f} s")
     for result in (availability, me, health):
         assert result.failed == 0 and result.other == 0 and result.ok > 0

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import pytest
+from fastapi.responses import Response
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from starlette.types import Receive, Scope, Send
 
 from cloud.app import create_app
 from cloud.settings import Settings
@@ -45,3 +51,48 @@ def test_workers_start_with_the_app_and_stop_with_it(tmp_path: Path) -> None:
         running = list(app.services.background)
         assert len(running) == len(app.services.workers) >= 2  # the stay clock, the message outbox
     assert not app.services.background
+
+
+def _api_routes(routes: list[Any]) -> list[APIRoute]:
+    """Every API route, in the order they are tried (included routers opened in place)."""
+    found: list[APIRoute] = []
+    for route in routes:
+        if isinstance(route, APIRoute):
+            found.append(route)
+        elif hasattr(route, "original_router"):
+            found.extend(_api_routes(route.original_router.routes))
+    return found
+
+
+def _sample(path: str) -> str:
+    """``path`` with each parameter filled by a value its convertor takes."""
+    def value(match: re.Match[str]) -> str:
+        convertor = match.group(2) or ""
+        return {":int": "12", ":path": "a/b", ":float": "1.5"}.get(convertor, "x1")
+
+    return re.sub(r"\{(\w+)(:\w+)?\}", value, path)
+
+
+def test_every_route_is_reached_by_its_own_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The routes are tried in order (the frequent ones first, for speed): each route's own path
+    still reaches it, so no route sits behind another that takes its requests."""
+    app = create_app(_settings(tmp_path, "e.db"))
+    reached: list[APIRoute] = []
+
+    async def handle(route: APIRoute, scope: Scope, receive: Receive, send: Send) -> None:
+        reached.append(route)
+        await Response(b"", 204)(scope, receive, send)
+
+    monkeypatch.setattr(APIRoute, "handle", handle)
+    routes = _api_routes(app.routes)
+    assert any(route.path == "/health" for route in routes)
+    shadowed = []
+    with TestClient(app.router) as client:  # the routing alone, without the middleware
+        for route in routes:
+            for method in sorted(route.methods):
+                reached.clear()
+                client.request(method, _sample(route.path), follow_redirects=False)
+                if [(r.path, method in r.methods) for r in reached] != [(route.path, True)]:
+                    shadowed.append(f"{method} {route.path} -> {[r.path for r in reached]}")
+    app.services.engine.dispose()
+    assert not shadowed
