@@ -26,6 +26,7 @@ from edge.outbox import OutboxRelay, Outgoing
 from edge.ports import Clock
 from edge.store import Store
 from edge.telemetry.paho_port import PahoTelemetryPort
+from edge.yielding import run_in_background
 from mqtt.codec import encode
 from mqtt.messages import CommandAck, Data, GatewayStatus, RoomState
 from mqtt.topics import Kind, Topic
@@ -130,6 +131,7 @@ class MqttLink:
             log.error("broker refused %s: %s", self._config.client_id, reason)
             return
         log.info("connected as %s (session present: %s)", self._config.client_id, flags.session_present)
+        run_in_background()  # paho's network thread, which calls this
         self._broker_window = getattr(_properties, "ReceiveMaximum", None) if _properties else None
         client.publish(self._topic[Kind.STATUS], self._status("online"), qos=1, retain=True)
         for state in self._room_states():
@@ -210,6 +212,7 @@ class MqttLink:
 
     def _pump(self) -> None:
         """The relay's thread: paho's callbacks only hand news over, this applies it in order."""
+        run_in_background()
         generation = -1
         while not self._stopping.is_set():
             self._wake.wait(timeout=self.relay.poll_interval_s)
