@@ -10,7 +10,7 @@ from babel.messages.pofile import read_po
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from cloud.i18n.catalog import LOCALE_DIR
-from tests.browser.conftest import PASSWORD, SHOTS, Server
+from tests.browser.conftest import LOCKED_OUT, PASSWORD, SHOTS, Server
 
 pytestmark = pytest.mark.browser
 
@@ -55,9 +55,9 @@ def test_sign_in_lands_on_the_board_and_sign_out_returns_to_sign_in(
 def test_three_wrong_passwords_make_the_next_sign_in_wait(context: BrowserContext, server: Server) -> None:
     page = context.new_page()
     for _ in range(3):
-        sign_in(page, server, "fang", "not-the-password")
+        sign_in(page, server, LOCKED_OUT, "not-the-password")
     expect(page.get_by_role("alert")).to_contain_text("Wrong username or password")
-    sign_in(page, server, "fang", PASSWORD)
+    sign_in(page, server, LOCKED_OUT, PASSWORD)
     expect(page.get_by_role("alert")).to_contain_text("Try again in")
     expect(page).to_have_url(re.compile(r"/signin$"))
 
