@@ -17,7 +17,7 @@ from edge.access.commands import apply_command
 from edge.access.memory import MemoryAccessState
 from edge.access.ports import PublicKey
 from mqtt.access_messages import KeyDelegate
-from tests.support.cli import run_posada
+from tests.support.cli import Done, run_posada
 
 
 def _public() -> str:
@@ -25,18 +25,14 @@ def _public() -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+def _node_key(directory: Path, *options: str) -> Done:
+    """``posada provision node-key`` for desk-pc of site 7, keys in ``directory``."""
+    return run_posada("provision", "node-key", "--dir", str(directory), "--site-number", "7",
+                      "--node", "desk-pc", *options)
+
+
 def test_node_key_is_delegated_and_gateways_accept_it(tmp_path: Path) -> None:
-    done = run_posada(
-        "provision",
-        "node-key",
-        "--dir",
-        str(tmp_path),
-        "--site-number",
-        "7",
-        "--node",
-        "desk-pc",
-        f"--public-key={_public()}",
-    )
+    done = _node_key(tmp_path, f"--public-key={_public()}")
     assert done.returncode == 0, done.stderr
     line = json.loads(done.stdout)
     assert line["type"] == "key.delegate"
@@ -61,17 +57,7 @@ def test_node_key_out_of_rules_is_refused_with_a_reason(
 ) -> None:
     base = {"--public-key": _public(), "--days": "3"}
     base.update(dict([args]))
-    done = run_posada(
-        "provision",
-        "node-key",
-        "--dir",
-        str(tmp_path),
-        "--site-number",
-        "7",
-        "--node",
-        "desk-pc",
-        *[f"{k}={v}" for k, v in base.items()],
-    )
+    done = _node_key(tmp_path, *[f"{k}={v}" for k, v in base.items()])
     assert done.returncode == 2 and says in done.stderr, done.stderr
 
 
@@ -80,17 +66,7 @@ def test_a_public_key_that_begins_with_a_dash_is_a_value_not_an_option(tmp_path:
     as the key (``--public-key KEY`` would be taken for an option and refused)."""
     while not (key := _public()).startswith("-"):
         pass
-    done = run_posada(
-        "provision",
-        "node-key",
-        "--dir",
-        str(tmp_path),
-        "--site-number",
-        "7",
-        "--node",
-        "desk-pc",
-        f"--public-key={key}",
-    )
+    done = _node_key(tmp_path, f"--public-key={key}")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["data"]["public_key"] == key
 
