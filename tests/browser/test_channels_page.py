@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -43,6 +44,7 @@ SECRET_KEY = "browser-channels-secret-key-0123456789"
 class ChannelServer:
     url: str
     ota: standin.StandInOta
+    log: Path
 
 
 def _seed(url: str, ota: standin.StandInOta) -> None:
@@ -125,8 +127,9 @@ def _server() -> Iterator[ChannelServer]:
     }
     _seed(env["POSADA_DATABASE_URL"], ota)
     try:
-        with running_portal(env, port=free_port(), log_path=directory / "server.log") as url:
-            yield ChannelServer(url=url, ota=ota)
+        log = directory / "server.log"
+        with running_portal(env, port=free_port(), log_path=log) as url:
+            yield ChannelServer(url=url, ota=ota, log=log)
     finally:
         ota.stop()
 
@@ -137,6 +140,18 @@ def _sign_in(page: Page, url: str) -> None:
     page.locator("#password").fill(PASSWORD)
     page.locator("#password").press("Enter")
     expect(page).not_to_have_url(re.compile(r"/signin"))
+
+
+def _wait_for_sender(page: Page, server: ChannelServer, push: str, *, timeout_s: float = 60) -> None:
+    """The page shows the syncs as they were when it loaded: reload it until the sender's first
+    round (started with the server, its own thread) is on it, or fail with the server's log."""
+    syncs = page.locator("#channel-booking table.syncs")
+    deadline = time.monotonic() + timeout_s
+    while push not in syncs.inner_text():
+        if time.monotonic() > deadline:
+            pytest.fail(f"no push row after {timeout_s} s; server log:\n{server.log.read_text()[-4000:]}")
+        page.wait_for_timeout(500)
+        page.reload()
 
 
 def _shot(page: Page, name: str) -> None:
@@ -194,7 +209,8 @@ def test_a_manager_reads_the_channel_page_and_resyncs(
         expect(card).to_contain_text(f"{credentials}: {CREDENTIALS[locale]}")
         expect(card).not_to_contain_text("old-password")
         expect(card.locator(".problems")).to_contain_text("unknown room type or rate code XYZ/BAR")
-        expect(card.locator("table.syncs")).to_contain_text(push)  # the sender met the refusal by now
+        _wait_for_sender(page, server, push)
+        expect(card.locator("table.syncs")).to_contain_text(push)
         expect(card.locator("table.messages")).to_contain_text(failed)
         expect(card.locator("table.messages")).to_contain_text("authorization failed")
         expect(page.locator("#channel-airbnb")).to_contain_text("Airbnb")
