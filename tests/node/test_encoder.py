@@ -15,8 +15,8 @@ from node.app import NodeSettings, PropertyNode
 from node.desk import DeskError
 from node.encoder import CardWriter, SimulatedWriter, from_setting
 from node.front_desk import FrontDesk
-from tests.node.test_pages import D0
 from tests.node.test_pages import _node as _pages_node
+from tests.node.test_pages import now
 
 
 class _NoTag:
@@ -31,7 +31,7 @@ class _NoTag:
 
 def _node(path: Path, writer: CardWriter | None) -> PropertyNode:
     node = _pages_node(path, encoder=writer)
-    FrontDesk(node).check_in("b1", room="101", staff="ana", today=D0)
+    FrontDesk(node).check_in("b1", room="101", staff="ana", today=now().date())
     return node
 
 
@@ -46,13 +46,13 @@ def test_the_card_goes_onto_the_tag_and_its_uid_into_the_event(
     tmp_path: Path, writer: SimulatedWriter
 ) -> None:
     node = _node(tmp_path, writer)
-    card = FrontDesk(node).encode_card("b1", staff="ana", today=D0)
+    card = FrontDesk(node).encode_card("b1", staff="ana", today=now().date())
     (tag,) = writer.written
     assert ntag.read_card(tag) == card.data  # what the door reads is what the node signed
     assert card.uid == tag.uid.hex()
     encoded = node.outbox.pending_operations()[-1]
     assert isinstance(encoded, CardEncoded) and encoded.uid == tag.uid.hex() and len(encoded.uid) == 14
-    FrontDesk(node).encode_card("b1", staff="ana", today=D0)  # a second card: a second tag
+    FrontDesk(node).encode_card("b1", staff="ana", today=now().date())  # a second card: a second tag
     assert [op.uid for op in node.outbox.pending_operations() if isinstance(op, CardEncoded)] == [
         t.uid.hex() for t in writer.written
     ]
@@ -62,7 +62,7 @@ def test_the_card_goes_onto_the_tag_and_its_uid_into_the_event(
 def test_a_card_not_written_records_nothing(tmp_path: Path) -> None:
     node = _node(tmp_path, _NoTag())
     with pytest.raises(DeskError) as refused:
-        FrontDesk(node).encode_card("b1", staff="ana", today=D0)
+        FrontDesk(node).encode_card("b1", staff="ana", today=now().date())
     assert refused.value.reason == "card_not_written" and "no_tag" in str(refused.value)
     assert not [op for op in node.outbox.pending_operations() if isinstance(op, CardEncoded)]
     node.outbox.close()
@@ -70,7 +70,7 @@ def test_a_card_not_written_records_nothing(tmp_path: Path) -> None:
 
 def test_without_a_writer_the_card_is_handed_over_and_no_uid_is_claimed(tmp_path: Path) -> None:
     node = _node(tmp_path, None)
-    FrontDesk(node).encode_card("b1", staff="ana", today=D0)
+    FrontDesk(node).encode_card("b1", staff="ana", today=now().date())
     encoded = node.outbox.pending_operations()[-1]
     assert isinstance(encoded, CardEncoded) and encoded.uid is None
     node.outbox.close()

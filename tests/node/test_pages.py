@@ -47,14 +47,17 @@ from node.front_desk import FrontDesk
 from node.pages import build_desk_app
 from node.signin import DeskSignIn
 
-NOW = datetime.now(UTC).replace(microsecond=0)
-D0 = NOW.date()
 CLOUD = derived_key("the-cloud-secret-of-these-tests")
 PASSWORD = "desk-password-1"
 HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)  # cheap, for tests
 # The desk's sign-in at the same cost; made once, as its decoy hash (checked for unknown names)
 # costs a third of a second at the defaults, which every new desk app would pay again.
 PASSWORDS = Passwords(AuthSettings(argon2_time_cost=1, argon2_memory_kib=8, argon2_parallelism=1))
+
+
+def now() -> datetime:
+    """The tests' clock, read whenever a replica or a key is made: a run may cross midnight."""
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def staff_member(
@@ -83,9 +86,11 @@ def sign_in(client: TestClient, username: str, password: str) -> int:
 def _replica(node: PropertyNode) -> NodeReplica:
     sealer = LinkCipher(CLOUD, public_b64(node.seal_key))
     guest = GuestData(name="Ana Pérez").to_json()
+    as_of = now()
+    d0 = as_of.date()  # the node's own today (its time zone is UTC unless set)
     return NodeReplica(
-        as_of=NOW,
-        first_night=D0,
+        as_of=as_of,
+        first_night=d0,
         days=7,
         version=1,
         invoice_series="INV-N-DESK-PC",
@@ -100,8 +105,8 @@ def _replica(node: PropertyNode) -> NodeReplica:
                 status="booked",
                 room_type="std",
                 room="101",
-                arrival=D0,
-                departure=D0 + timedelta(days=2),
+                arrival=d0,
+                departure=d0 + timedelta(days=2),
                 rate_minor=10000,
                 currency="EUR",
                 guest_sealed=sealer.seal(guest, context=guest_context("hotel", "desk-pc", "b1")),
@@ -112,7 +117,7 @@ def _replica(node: PropertyNode) -> NodeReplica:
             plans=[ReplicaPlan(rate_plan="flex", name="Flexible")],
             prices=[ReplicaPrice(rate_plan="flex", room_type="std", amount_minor=9000)],
             restrictions=[
-                ReplicaRestriction(start=D0 + timedelta(days=3), end=D0 + timedelta(days=4), stop_sell=True)
+                ReplicaRestriction(start=d0 + timedelta(days=3), end=d0 + timedelta(days=4), stop_sell=True)
             ],
         ),
         access=ReplicaAccess(staff=[staff_member(node, "ana", PASSWORD)]),
@@ -150,7 +155,8 @@ def _node(data: Path, *, encoder: CardWriter | None = None) -> PropertyNode:
         encoder=encoder,
     )
     node.status.replica_received(_replica(node))
-    root = SigningKey(1, Ed25519PrivateKey.generate(), NOW - timedelta(days=1))
+    at = now()
+    root = SigningKey(1, Ed25519PrivateKey.generate(), at - timedelta(days=1))
     node.status.delegation_received(
         delegate(
             Keyring([root]),
@@ -158,7 +164,7 @@ def _node(data: Path, *, encoder: CardWriter | None = None) -> PropertyNode:
             site=7,
             holder="desk-pc",
             public=keys.public_bytes(node.card_key),
-            now=NOW,
+            now=at,
         )
     )
     return node
