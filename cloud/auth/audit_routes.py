@@ -18,6 +18,7 @@ from cloud.auth.audit_chain import Broken
 from cloud.auth.audit_log import AuditFilter, as_csv, search, verify_log
 from cloud.auth.deps import StaffAdmin
 from cloud.auth.roles import Role
+from cloud.core.db import ROW_ID_MAX
 from cloud.core.deps import SessionDep
 from cloud.core.templating import templates
 
@@ -70,7 +71,7 @@ Filtered = Annotated[AuditFilter, Depends(audit_filter)]
 
 @api.get("", response_model=list[Entry])
 def entries(db: SessionDep, where: Filtered, limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-            before_seq: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None) -> list[Entry]:
+            before_seq: Annotated[int | None, Query(ge=1, le=ROW_ID_MAX)] = None) -> list[Entry]:
     """Entries newest first; page back with ``before_seq`` (the last seq of the previous page)."""
     return [Entry.model_validate(e, from_attributes=True) for e in search(db, where, limit=limit,
                                                                            before_seq=before_seq)]
@@ -95,7 +96,7 @@ def check(db: SessionDep, _user: StaffAdmin) -> ChainCheck:
 
 @pages.get("/audit", response_class=HTMLResponse)
 def audit_page(request: Request, db: SessionDep, where: Filtered,
-               before_seq: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None) -> HTMLResponse:
+               before_seq: Annotated[int | None, Query(ge=1, le=ROW_ID_MAX)] = None) -> HTMLResponse:
     found = search(db, where, limit=100, before_seq=before_seq)
     query = {k: v for k, v in request.query_params.items() if k != "before_seq"}
     context = {"entries": found, "query": query, "active": "audit",

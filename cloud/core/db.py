@@ -24,6 +24,9 @@ NAMING = {
 }
 
 JsonType = JSON().with_variant(JSONB(), "postgresql")
+# The largest row id (BIGINT, SQLite's INTEGER): an id asked for past it is refused with a 422 by
+# its parameter's bound, never passed on to overflow in the database.
+ROW_ID_MAX = 2**63 - 1
 
 
 class UtcDateTime(TypeDecorator[datetime]):

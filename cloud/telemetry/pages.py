@@ -15,6 +15,7 @@ from cloud.auth.audit import audit
 from cloud.auth.deps import require_role
 from cloud.auth.roles import Principal, Role
 from cloud.auth.scope import SiteScopeDep
+from cloud.core.db import ROW_ID_MAX
 from cloud.core.deps import DbSession
 from cloud.core.templating import templates
 from cloud.telemetry import energy_view, queries, room_view
@@ -57,7 +58,7 @@ def _room(request: Request, *, site: str, floor: str, room: str, page: room_view
 
 @router.post("/tasks/{task_id}", response_class=HTMLResponse)
 async def task(request: Request, db: DbSession, user: Maintainer, scope: SiteScopeDep,
-               task_id: Annotated[int, Path(ge=1, le=2**63 - 1)]) -> Response:
+               task_id: Annotated[int, Path(ge=1, le=ROW_ID_MAX)]) -> Response:
     """Acknowledge a task (someone is on it) or mark it done; back to the task's room."""
     form = await request.form()
     action = form.get("action")

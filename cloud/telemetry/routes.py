@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from cloud.auth.audit import audit
 from cloud.auth.scope import SiteScopeDep
+from cloud.core.db import ROW_ID_MAX
 from cloud.core.deps import SessionDep
 from cloud.telemetry import queries
 from cloud.telemetry.queries import AlertView, RoomTelemetryView, TaskStatus, TaskView
@@ -46,7 +47,7 @@ def get_tasks(session: SessionDep, scope: SiteScopeDep, status: TaskStatus | Non
 
 
 @router.patch("/maintenance/tasks/{task_id}", response_model=TaskView)
-def patch_task(session: SessionDep, scope: SiteScopeDep, task_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+def patch_task(session: SessionDep, scope: SiteScopeDep, task_id: Annotated[int, Path(ge=1, le=ROW_ID_MAX)],
                change: TaskChange) -> TaskView:
     with session.begin():
         view = queries.set_task_status(session, task_id, status=change.status,
