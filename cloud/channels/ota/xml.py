@@ -8,6 +8,7 @@ expands); then it is validated against ``ota.xsd``. Nothing is ever built by con
 from __future__ import annotations
 
 import functools
+import threading
 from copy import deepcopy
 from pathlib import Path
 
@@ -24,9 +25,24 @@ class XmlRefused(ValueError):
     """The document is not acceptable; the message says why (and where, when lxml knows)."""
 
 
+# The schema is built and used by one thread at a time. Its validator keeps one error log for
+# every caller, and two threads building it at once (the sender's parallel pushes, its first round
+# on a loaded machine) were seen to leave libxml2 unable to build it again in that process: every
+# later build failed with "xmlSchemaPValAttrNodeValue, the given type is not a built-in type", so
+# the sender sent nothing until restarted.
+_SCHEMA_LOCK = threading.Lock()
+
+
 @functools.cache
-def schema() -> etree.XMLSchema:
+def _schema() -> etree.XMLSchema:  # only under _SCHEMA_LOCK
     return etree.XMLSchema(etree.parse(str(Path(__file__).with_name("ota.xsd"))))
+
+
+def invalid(root: etree._Element) -> etree._LogEntry | None:
+    """The schema's complaint about ``root`` (None: it is valid)."""
+    with _SCHEMA_LOCK:
+        checker = _schema()
+        return None if checker.validate(root) else checker.error_log.last_error
 
 
 def _parser() -> etree.XMLParser:
@@ -134,15 +150,17 @@ def parse(data: bytes, *, expect: tuple[str, ...], strict: bool = False) -> etre
     if name.namespace != NS or name.localname not in expect:
         raise XmlRefused(f"expected {' or '.join(expect)} in the OTA namespace, got {name.localname}")
     ours = root if strict else projected(root)
-    if not schema().validate(ours):
-        error = schema().error_log.last_error
+    error = invalid(ours)
+    if error is not None:
         raise XmlRefused(f"not a valid {name.localname} (line {error.line}): {error.message}")
     return ours
 
 
 def serialize(root: etree._Element) -> bytes:
     """The document as UTF-8 bytes; checked against the schema first (a bug here is ours)."""
-    schema().assertValid(root)
+    error = invalid(root)
+    if error is not None:
+        raise etree.DocumentInvalid(f"{error.message} (line {error.line})")
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 
 import pytest
@@ -195,3 +197,51 @@ def test_a_dated_night_with_a_zone_is_refused() -> None:
         res_messages.read(
             parse(doc.replace(b'Start="2027-03-01"', b'Start="2027-03-01Z"'), expect=res_messages.ROOTS)
         )
+
+
+THREADS_AT_FIRST_USE = """
+import threading
+from datetime import UTC, date, datetime
+from cloud.channels.ota import ari_messages, res_messages, standin
+from cloud.channels.ota.xml import XmlRefused, parse, serialize
+from cloud.channels.port import AriItem, AriRange, AriUpdate, NightAri
+
+value = NightAri(free=2, price_minor=9000, closed_to_arrival=True, min_stay=2)
+update = AriUpdate(kind="availability", hotel_code="H1", currency="EUR", decimals=2, after_tax=True,
+                   items=(AriItem("STD", "BAR", (AriRange(date(2027, 3, 1), date(2027, 3, 3), value),)),))
+doc = standin.reservation(hotel_code="H1", confirmation="C1", room_code="STD", rate_code="BAR",
+                          arrival=date(2027, 3, 1), departure=date(2027, 3, 2))
+start, answers = threading.Barrier(8), []
+
+def send():
+    start.wait()
+    for _ in range(50):
+        serialize(ari_messages.build(update, echo="e", now=datetime(2027, 3, 1, tzinfo=UTC)))
+    answers.append("sent")
+
+def refuse(bad):
+    start.wait()
+    for _ in range(50):
+        try:
+            parse(doc.replace(b'Count="2"', b'Count="' + bad + b'"'), expect=res_messages.ROOTS)
+        except XmlRefused as exc:
+            assert repr(bad.decode()) in str(exc) or bad.decode() in str(exc), (bad, str(exc))
+    answers.append("refused")
+
+threads = [threading.Thread(target=send) for _ in range(4)]
+threads += [threading.Thread(target=refuse, args=(b"x%d" % i,)) for i in range(4)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print(sorted(answers))
+"""
+
+
+def test_threads_using_the_schema_at_once_in_a_new_process_each_get_their_own_answer() -> None:
+    """The sender's first round pushes in parallel: the schema's first build and its error log
+    are shared by every thread of the process (each refusal names its own bad value)."""
+    done = subprocess.run([sys.executable, "-c", THREADS_AT_FIRST_USE], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split("\n")[0] == str(["refused"] * 4 + ["sent"] * 4)
