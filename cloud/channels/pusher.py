@@ -36,6 +36,7 @@ from cloud.core.money import exponent
 
 log = logging.getLogger(__name__)
 Sent = tuple[int, object, object]  # message id, first night, last night as read
+ROUND_BACKOFF_CAP_S = 60.0  # the longest wait after failed rounds (a nudge still wakes the sender)
 
 
 @dataclass(frozen=True)
@@ -96,17 +97,24 @@ class AriPusher:
 
     def run(self) -> None:
         """Rounds until stopped, each right after a change commits (or when something deferred is due)."""
+        failed = 0  # rounds failed in a row
         while not self._stop.is_set():
             try:
                 self.nightly()
                 self.tick()
                 if not self.wake.is_set():  # nothing waiting: record now rather than with the next round
                     self.flush()
+                failed = 0
             except Exception:  # one bad round never stops the sender
-                log.exception("channel ARI round failed")
-            self.wake.wait(self._sleep())
+                failed += 1
+                log.exception("channel ARI round failed (%d in a row)", failed)
+            self.wake.wait(self._sleep(failed))
 
-    def _sleep(self) -> float:
+    def _sleep(self, failed: int = 0) -> float:
+        """Until the next round: at most the idle interval; after failed rounds, the backoff of a
+        failed message (a round that keeps failing neither spins nor floods the log)."""
+        if failed:
+            return min(backoff(failed), ROUND_BACKOFF_CAP_S)
         longest = self.settings.idle_s if self.wake.notified else self.settings.interval_s
         return longest if self._next_s is None else max(0.01, min(self._next_s, longest))
 

@@ -3,8 +3,11 @@ honours 429 and Retry-After, retries with backoff and sets aside what the channe
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from datetime import date, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -302,3 +305,38 @@ def test_a_paused_channel_sends_nothing_already_queued(
         outbox.plan(session, now=NOW, horizon_days=60)
         session.execute(update(Channel).values(paused=True))
     assert pusher.tick() == 0 and ota.accepted == [] and len(queued(sessions)) == 2
+
+
+
+def test_a_round_that_keeps_failing_backs_off_and_a_nudge_resumes_it(
+    pusher: AriPusher, sessions: sessionmaker[Session], ota: standin.StandInOta
+) -> None:
+    """A fault outside any message (the database gone, a broken library) fails whole rounds: the
+    sender waits longer after each (5 s, 10 s, ... at most a minute) instead of retrying five times
+    a second and flooding the log; a nudge (a change, a resync) tries again at once."""
+    book(sessions, NOW.date() + timedelta(days=3))
+    broken, rounds = threading.Event(), []
+
+    class Flaky:
+        kw = sessions.kw
+
+        def begin(self) -> Any:
+            rounds.append(time.monotonic())
+            if broken.is_set():
+                raise OSError("the database went away")
+            return sessions.begin()
+
+    broken.set()
+    pusher.sessions = Flaky()  # type: ignore[assignment]
+    pusher.start()
+    try:
+        time.sleep(1.5)
+        assert len(rounds) == 1  # then a 5 s wait, not seven more tries
+        broken.clear()
+        pusher.wake.set()
+        deadline = time.monotonic() + 10
+        while not ota.accepted and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert ota.accepted
+    finally:
+        pusher.stop()
