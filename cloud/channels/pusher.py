@@ -105,10 +105,25 @@ class AriPusher:
                 if not self.wake.is_set():  # nothing waiting: record now rather than with the next round
                     self.flush()
                 failed = 0
-            except Exception:  # one bad round never stops the sender
+            except Exception as exc:  # one bad round never stops the sender
                 failed += 1
                 log.exception("channel ARI round failed (%d in a row)", failed)
+                self._note_failed_round(exc)
             self.wake.wait(self._sleep(failed))
+
+    def _note_failed_round(self, exc: Exception) -> None:
+        """The failure on every active OTA channel's page, as its last push error (the staff see
+        that nothing is being sent, not only an old last success); best effort, since the
+        database may be the fault."""
+        try:
+            with self.sessions.begin() as session:
+                ids = session.scalars(
+                    select(Channel.id).where(Channel.kind == "ota", Channel.paused.is_(False))
+                ).all()
+                reason = f"the sender's round failed: {type(exc).__name__}: {exc}"
+                note_syncs(session, dict.fromkeys(ids, reason), "push", at=self.clock())
+        except Exception:
+            log.warning("channel ARI: the failed round could not be noted either", exc_info=True)
 
     def _sleep(self, failed: int = 0) -> float:
         """Until the next round: at most the idle interval; after failed rounds, the backoff of a
