@@ -27,6 +27,11 @@ CONFIRM_IDS = 800
 # Payload bytes per transaction: a message may carry a batch of events (mqtt.batch), so messages
 # alone do not bound a transaction; 2 MB is about 8,000 events of ~250 bytes.
 BATCH_BYTES = 2_000_000
+# A batch is handed on once no message came for this long (or batch_wait_s after its first): the
+# broker sends a subscriber at most its window of unacknowledged messages (Mosquitto's
+# max_inflight_messages, 1000 as provisioned) and then nothing until they are acked, after the
+# commit; waiting out batch_wait_s then was idle time in every round.
+BATCH_GAP_S = 0.002
 
 
 @dataclass
@@ -91,29 +96,34 @@ class IngestService:
             self._process(items, batch)
 
     def _next_batch(self) -> list[Inbound]:
+        inbox = self.link.inbox
         try:
-            first = self.link.inbox.get(timeout=0.2)
+            first = inbox.get(timeout=0.2)
         except queue.Empty:
             return []
         items = [first]
         size = len(first.payload)
         deadline = time.monotonic() + self.batch_wait_s
         while len(items) < self.batch_max and size < self.batch_bytes:
-            remaining = deadline - time.monotonic()
-            try:
-                items.append(self.link.inbox.get(timeout=max(remaining, 0)) if remaining > 0
-                             else self.link.inbox.get_nowait())
+            try:  # what is there already, without a clock read or a wait per message
+                item = inbox.get_nowait()
             except queue.Empty:
-                break
-            size += len(items[-1].payload)
+                remaining = min(deadline - time.monotonic(), BATCH_GAP_S)
+                if remaining <= 0:
+                    break
+                try:
+                    item = inbox.get(timeout=remaining)
+                except queue.Empty:
+                    break
+            items.append(item)
+            size += len(item.payload)
         return items
 
     def _process(self, items: list[Inbound], batch: Batch) -> None:
         result = self._write(batch)
         if result is None:
             return  # stopping: unacked messages are redelivered to the next session
-        for m in items:
-            self.link.ack(m.mid, m.qos)
+        self.link.ack_all(items)
         self._confirm(batch.confirmations())
         self._count(len(items), len(batch.events), len(result.new_events), len(batch.rejected))
         if batch.telemetry and self.on_telemetry is not None:
