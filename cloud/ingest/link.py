@@ -8,15 +8,15 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 import paho.mqtt.client as paho
-from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from cloud.ingest.read_buffer import BufferedReads
+from cloud.ingest.read_buffer import BufferedReads, Publish
 from mqtt.topics import subscriptions_for_cloud
 from mqtt.url import parse_mqtt_url
 
@@ -38,10 +38,27 @@ class Inbound(NamedTuple):  # a tuple: made on paho's thread once per message
 
 
 class _Client(paho.Client):
-    """paho's client on a socket read in large pieces (``read_buffer``)."""
+    """paho's client on a socket read in large pieces, whose PUBLISH packets of QoS 0 and 1 go
+    to ``deliver`` in bulk (``read_buffer``); paho handles every other packet as before."""
+
+    def __init__(self, *args: Any, deliver: Callable[[list[Publish]], None], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._deliver = deliver
 
     def _create_socket(self) -> Any:
         return BufferedReads(super()._create_socket())
+
+    def _packet_read(self) -> MQTTErrorCode:
+        sock = self._sock
+        if (isinstance(sock, BufferedReads) and self._in_packet["command"] == 0
+                and self._protocol != paho.MQTTv5 and sock.fill()):
+            publishes = sock.take_publishes()
+            if publishes:
+                with self._msgtime_mutex:
+                    self._last_bytes_received = time.monotonic()
+                self._deliver(publishes)
+                return MQTTErrorCode.MQTT_ERR_SUCCESS
+        return super()._packet_read()
 
 
 class CloudLink:
@@ -63,6 +80,7 @@ class CloudLink:
             protocol=paho.MQTTv5 if v5 else paho.MQTTv311,
             clean_session=None if v5 else False,
             manual_ack=True,
+            deliver=self._on_publishes,
         )
         if self.address.username:
             self._client.username_pw_set(self.address.username, self.address.password)
@@ -127,6 +145,14 @@ class CloudLink:
     def _on_disconnect(self, _c: object, _u: object, _f: object, reason: object, _p: object = None) -> None:
         self.connected.clear()
         log.warning("cloud disconnected from broker: %s", reason)
+
+    def _on_publishes(self, publishes: list[Publish]) -> None:
+        """Messages cut out of the stream in bulk (``read_buffer``), as ``_on_message`` takes them."""
+        inbox = self.inbox
+        for topic, payload, mid, qos in publishes:
+            while inbox.qsize() >= self.inbox_max:
+                time.sleep(FULL_WAIT_S)
+            inbox.put(Inbound(topic, payload, mid, qos))
 
     def _on_message(self, _c: object, _u: object, msg: paho.MQTTMessage) -> None:
         # Holds paho's thread when the writer falls behind: back-pressure, never a drop.
