@@ -27,11 +27,6 @@ CONFIRM_IDS = 800
 # Payload bytes per transaction: a message may carry a batch of events (mqtt.batch), so messages
 # alone do not bound a transaction; 2 MB is about 8,000 events of ~250 bytes.
 BATCH_BYTES = 2_000_000
-# A batch is handed on once no message came for this long (or batch_wait_s after its first): the
-# broker sends a subscriber at most its window of unacknowledged messages (Mosquitto's
-# max_inflight_messages, 1000 as provisioned) and then nothing until they are acked, after the
-# commit; waiting out batch_wait_s then was idle time in every round.
-BATCH_GAP_S = 0.002
 
 
 @dataclass
@@ -108,7 +103,7 @@ class IngestService:
             try:  # what is there already, without a clock read or a wait per message
                 item = inbox.get_nowait()
             except queue.Empty:
-                remaining = min(deadline - time.monotonic(), BATCH_GAP_S)
+                remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
                 try:
