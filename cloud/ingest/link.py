@@ -5,14 +5,18 @@ from __future__ import annotations
 import logging
 import queue
 import socket
+import struct
 import threading
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple
 
 import paho.mqtt.client as paho
-from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from cloud.ingest.read_buffer import BufferedReads, Publish
 from mqtt.topics import subscriptions_for_cloud
 from mqtt.url import parse_mqtt_url
 
@@ -22,14 +26,39 @@ log = logging.getLogger(__name__)
 # came back after 30 s stayed silent until the next retry, 25-30 s later (the fault harness's
 # broker-cloud partition row). paho then reconnects within its reconnect delay.
 USER_TIMEOUT_MS = 10_000
+FULL_WAIT_S = 0.002  # how often a full inbox is looked at again (paho's thread waits meanwhile)
+PUBACK = struct.Struct("!BBH")  # MQTT 3.1.1 and 5: type 0x40, remaining length 2, packet id
 
 
-@dataclass(frozen=True, slots=True)
-class Inbound:
+class Inbound(NamedTuple):  # a tuple: made on paho's thread once per message
     topic: str
     payload: bytes
     mid: int
     qos: int
+
+
+class _Client(paho.Client):
+    """paho's client on a socket read in large pieces, whose PUBLISH packets of QoS 0 and 1 go
+    to ``deliver`` in bulk (``read_buffer``); paho handles every other packet as before."""
+
+    def __init__(self, *args: Any, deliver: Callable[[list[Publish]], None], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._deliver = deliver
+
+    def _create_socket(self) -> Any:
+        return BufferedReads(super()._create_socket())
+
+    def _packet_read(self) -> MQTTErrorCode:
+        sock = self._sock
+        if (isinstance(sock, BufferedReads) and self._in_packet["command"] == 0
+                and self._protocol != paho.MQTTv5 and sock.fill()):
+            publishes = sock.take_publishes()
+            if publishes:
+                with self._msgtime_mutex:
+                    self._last_bytes_received = time.monotonic()
+                self._deliver(publishes)
+                return MQTTErrorCode.MQTT_ERR_SUCCESS
+        return super()._packet_read()
 
 
 class CloudLink:
@@ -38,16 +67,20 @@ class CloudLink:
     def __init__(self, url: str, *, client_id: str, share_group: str | None = None,
                  inbox_max: int = 100_000, filters: list[str] | None = None) -> None:
         self.address = parse_mqtt_url(url)
-        self.inbox: queue.Queue[Inbound] = queue.Queue(maxsize=inbox_max)
+        # SimpleQueue (C) rather than Queue: a put and a get cost a fraction, with no lock in
+        # Python; its bound is kept by _on_message
+        self.inbox: queue.SimpleQueue[Inbound] = queue.SimpleQueue()
+        self.inbox_max = inbox_max
         self.connected = threading.Event()
         self._filters = filters if filters is not None else subscriptions_for_cloud(share_group)
         v5 = self.address.protocol == 5
-        self._client = paho.Client(
+        self._client = _Client(
             CallbackAPIVersion.VERSION2,
             client_id=client_id,
             protocol=paho.MQTTv5 if v5 else paho.MQTTv311,
             clean_session=None if v5 else False,
             manual_ack=True,
+            deliver=self._on_publishes,
         )
         if self.address.username:
             self._client.username_pw_set(self.address.username, self.address.password)
@@ -80,6 +113,22 @@ class CloudLink:
         if qos > 0:
             self._client.ack(mid, qos)
 
+    def ack_all(self, messages: Iterable[Inbound]) -> None:
+        """Acknowledge ``messages`` (QoS 1; a QoS 0 message has nothing to ack) in one write:
+        their PUBACKs back to back in one packet of paho's queue, which is sent as it is.
+        ``ack`` one by one costs paho a queued packet, a wake-up of its thread and a send each."""
+        mids = [m.mid for m in messages if m.qos == 1]
+        queue_packet = getattr(self._client, "_packet_queue", None)
+        if queue_packet is None:  # a paho without it: one PUBACK at a time
+            for mid in mids:
+                self._client.ack(mid, 1)
+            return
+        if mids:
+            queue_packet(paho.PUBACK, b"".join([PUBACK.pack(paho.PUBACK, 2, mid) for mid in mids]), 0, 0)
+        for m in messages:
+            if m.qos == 2:
+                self._client.ack(m.mid, 2)
+
     def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False) -> None:
         self._client.publish(topic, payload, qos=qos, retain=retain)
 
@@ -97,9 +146,20 @@ class CloudLink:
         self.connected.clear()
         log.warning("cloud disconnected from broker: %s", reason)
 
+    def _on_publishes(self, publishes: list[Publish]) -> None:
+        """Messages cut out of the stream in bulk (``read_buffer``), as ``_on_message`` takes them."""
+        inbox = self.inbox
+        for topic, payload, mid, qos in publishes:
+            while inbox.qsize() >= self.inbox_max:
+                time.sleep(FULL_WAIT_S)
+            inbox.put(Inbound(topic, payload, mid, qos))
+
     def _on_message(self, _c: object, _u: object, msg: paho.MQTTMessage) -> None:
-        # Blocks paho's thread when the writer falls behind: back-pressure, never a drop.
-        self.inbox.put(Inbound(msg.topic, bytes(msg.payload), msg.mid, msg.qos))
+        # Holds paho's thread when the writer falls behind: back-pressure, never a drop.
+        inbox = self.inbox
+        while inbox.qsize() >= self.inbox_max:
+            time.sleep(FULL_WAIT_S)
+        inbox.put(Inbound(msg.topic, bytes(msg.payload), msg.mid, msg.qos))
 
 
 def _give_up_on_silence(client: paho.Client) -> None:

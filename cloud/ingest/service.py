@@ -91,29 +91,34 @@ class IngestService:
             self._process(items, batch)
 
     def _next_batch(self) -> list[Inbound]:
+        inbox = self.link.inbox
         try:
-            first = self.link.inbox.get(timeout=0.2)
+            first = inbox.get(timeout=0.2)
         except queue.Empty:
             return []
         items = [first]
         size = len(first.payload)
         deadline = time.monotonic() + self.batch_wait_s
         while len(items) < self.batch_max and size < self.batch_bytes:
-            remaining = deadline - time.monotonic()
-            try:
-                items.append(self.link.inbox.get(timeout=max(remaining, 0)) if remaining > 0
-                             else self.link.inbox.get_nowait())
+            try:  # what is there already, without a clock read or a wait per message
+                item = inbox.get_nowait()
             except queue.Empty:
-                break
-            size += len(items[-1].payload)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                try:
+                    item = inbox.get(timeout=remaining)
+                except queue.Empty:
+                    break
+            items.append(item)
+            size += len(item.payload)
         return items
 
     def _process(self, items: list[Inbound], batch: Batch) -> None:
         result = self._write(batch)
         if result is None:
             return  # stopping: unacked messages are redelivered to the next session
-        for m in items:
-            self.link.ack(m.mid, m.qos)
+        self.link.ack_all(items)
         self._confirm(batch.confirmations())
         self._count(len(items), len(batch.events), len(result.new_events), len(batch.rejected))
         if batch.telemetry and self.on_telemetry is not None:

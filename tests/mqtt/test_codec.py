@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mqtt.codec import ContractError, decode, decode_envelope, encode, event_json
+from mqtt.codec import ContractError, Event, decode, decode_envelope, encode, event_json, read_event
 from mqtt.envelope import MAX_PAYLOAD_BYTES, Envelope
 from mqtt.messages import Tamper
 from mqtt.topics import Kind, Topic
@@ -147,3 +147,30 @@ def test_a_command_field_of_the_wrong_json_type_is_refused_not_coerced(data: dic
     assert info.value.reason == "data"
     ok = decode("posada/v1/hotel/f1/cmd", payload({"room": "101", "seconds": 5}))
     assert ok.data is not None and ok.data.model_dump()["seconds"] == 5
+
+
+def test_a_single_event_read_in_one_call_is_checked_as_an_envelope_is() -> None:
+    """``read_event``'s model holds ``Envelope``'s constraints, field by field (its id has no
+    default and its ``v`` defaults to 0, no version: a payload without either is left to
+    ``decode_envelope``)."""
+    fields = Event.__pydantic_fields__
+    assert set(fields) == set(Envelope.model_fields)
+    for name, field in fields.items():
+        theirs = Envelope.model_fields[name]
+        assert (field.annotation, repr(field.metadata)) == (theirs.annotation, repr(theirs.metadata)), name
+        if name not in ("id", "v"):
+            assert (field.default, field.default_factory) == (theirs.default, theirs.default_factory), name
+    assert fields["id"].is_required() and fields["v"].default == 0
+    assert Event.__pydantic_config__["extra"] == Envelope.model_config["extra"] == "ignore"
+
+
+def test_read_event_takes_the_golden_events_and_leaves_the_rest_to_decode_envelope() -> None:
+    for path in sorted(GOLDEN.glob("events-*.json")):
+        payload = path.read_bytes().strip()
+        event, (_, envelope) = read_event(payload), decode_envelope("posada/v1/hotel/f1/events", payload)
+        assert event is not None and (event.id, event.type, event.ts, event.seq, event.data) == (
+            envelope.id, envelope.type, envelope.ts, envelope.seq, envelope.data)
+    for payload in (b'{"id":"A1","type":"door.ajar","source":"s"}',
+                    b'{"v":2,"id":"A1","type":"door.ajar","source":"s"}',
+                    b'{"v":1,"type":"door.ajar","source":"s"}', b"[]", b"{", b""):
+        assert read_event(payload) is None

@@ -7,6 +7,7 @@ import socket
 import time
 
 from cloud.ingest.link import USER_TIMEOUT_MS, CloudLink
+from cloud.ingest.read_buffer import BufferedReads
 from tests.support.broker import Mosquitto
 
 
@@ -16,7 +17,7 @@ def test_the_cloud_session_socket_carries_a_tcp_user_timeout(mosquitto: Mosquitt
     try:
         assert link.connected.wait(10)
         sock = link._client.socket()
-        assert isinstance(sock, socket.socket)
-        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT) == USER_TIMEOUT_MS
+        assert isinstance(sock, BufferedReads) and isinstance(sock.raw, socket.socket)
+        assert sock.raw.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT) == USER_TIMEOUT_MS
     finally:
         link.stop()
