@@ -19,10 +19,11 @@ from cloud.board.models import EventRecord, Gateway, Rejection, RoomStatus
 from cloud.board.partitions import EventPartitions, month_of
 from cloud.commands.models import Command
 from cloud.ingest.batch import BAD_ITEM_TYPE, Batch
+from cloud.ingest.sqlite_rows import SqliteEventRows
 
 EVENTS: Table = EventRecord.__table__  # type: ignore[assignment]
 EVENT_COLUMNS = ["id", "site", "floor", "room", "type", "ts", "source", "seq", "credential_id", "data",
-                 "received_at", "dead_letter"]  # the order of the COPY rows in _copy_events_pg
+                 "received_at", "dead_letter"]  # the order of the COPY rows and of SQLite's tuples
 
 _BEFORE_DATA = itemgetter(*EVENT_COLUMNS[:EVENT_COLUMNS.index("data")])
 assert EVENT_COLUMNS[-3:] == ["data", "received_at", "dead_letter"]  # as _copy writes them
@@ -65,6 +66,7 @@ class IngestStore:
         self.partitions = EventPartitions(engine)
         self.event_hooks: list[EventHook] = []
         self.batch_hooks: list[BatchHook] = []
+        self.sqlite_rows = None if self.postgres else SqliteEventRows(EVENTS, EVENT_COLUMNS, engine.dialect)
 
     def write(self, batch: Batch) -> WriteResult:
         result = WriteResult()
@@ -111,7 +113,9 @@ class IngestStore:
             existing.update(conn.execute(select(EVENTS.c.id).where(EVENTS.c.id.in_(chunk))).scalars())
         fresh = [row for row in rows if row["id"] not in existing]
         if fresh:
-            conn.execute(sqlite.insert(EVENTS).on_conflict_do_nothing(index_elements=["id"]), fresh)
+            assert self.sqlite_rows is not None
+            # SQLAlchemy's own statement and text, with its errors (``refused`` reads them)
+            conn.exec_driver_sql(self.sqlite_rows.statement, self.sqlite_rows.rows(fresh))
         return {row["id"] for row in fresh}
 
     def _copy_events_pg(self, conn: Connection, rows: list[dict[str, Any]]) -> set[str]:
