@@ -126,7 +126,16 @@ async def create(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> FastJSONResponse:
     """Book a room of a type (its folio opens, the confirmation is queued); with an
-    Idempotency-Key a retry returns the first answer."""
+    Idempotency-Key a retry returns the first answer.
+
+    Most requests are answered by ``booking_lane`` (the same steps, without FastAPI's routing
+    and parameter solving); the rest come here."""
+    return await book_answer(http, site, body, user, idempotency_key)
+
+
+async def book_answer(http: Request, site: str, body: ReservationIn, user: Principal,
+                      idempotency_key: str | None) -> FastJSONResponse:
+    """The booking route's answer for its validated body, staff member and key."""
     found = services(http)  # read here, not as four dependencies: FastAPI solves each per request
     sessions, clock, ledger, matcher = found.sessions, found.clock, found.ledger, found.matcher
     request = Booking(
