@@ -6,7 +6,11 @@ middleware (innermost, beside ``availability_lane``: rate limits, load shedding,
 the origin and the headers still wrap it) reads a JSON body and validates it as the route
 does (``json.loads``, then the route's own model in the same mode), and answers by the route's
 own steps: the same principal and role check, the same Idempotency-Key, the same booking and
-encoder, and a refusal by the app's own handler of it (the route's problem details).
+encoder, and a refusal by the app's own handler of it (the route's problem details). For a
+credential this process has resolved, the principal is checked inside the booking's transaction
+against the access stamp read as its first statement (as availability reads it with its own
+first statement), so the request reads nothing on the event loop; a principal not in memory at
+that read rolls the transaction back before it wrote anything and is resolved as the route does.
 
 Anything else goes on to the route with the body as it came: another content type, a body that
 does not parse or validate (the route's 422 names the fields), an Idempotency-Key FastAPI would
@@ -25,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cloud.auth.deps import check_role, credential_key, current_principal
+from cloud.auth.deps import Unresolved, check_role, credential_key, current_principal, known_credential
 from cloud.auth.roles import GUEST_DATA_ROLES
 from cloud.reservations import api
 from cloud.reservations.availability_lane import app_handler
@@ -67,6 +71,11 @@ class BookingLane:
         if key is not None and len(key) > KEY_LENGTH:
             return None  # the route's 422
         try:
+            if known_credential(request):
+                try:  # the principal checked in the booking's transaction, against its first read
+                    return await api.book_answer(request, site, body, None, key)
+                except Unresolved:
+                    pass  # nothing was written: resolved as the route resolves it
             user = check_role(await current_principal(request), GUEST_DATA_ROLES)
             return await api.book_answer(request, site, body, user, key)
         except Exception as exc:  # a refusal: answered by the app's handler for it, as the route's

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from cloud.auth.models import AuditEntry, StaffUser
 from cloud.auth.roles import Role
 from cloud.core.rate_limit import TokenBuckets
 from cloud.reservations.booking_lane import BookingLane, parsed
@@ -143,3 +144,43 @@ def test_only_valid_json_bodies_are_read_by_the_lane() -> None:
     for odd in (b"", b"{", b"[]", b"\xff", json.dumps({**BODY, "adults": 0}).encode(),
                 json.dumps({**BODY, "other": 1}).encode()):
         assert parsed(odd) is None, odd
+
+
+def test_a_known_token_revoked_is_refused_at_once_and_nothing_is_written(
+        sessions: sessionmaker[Session], lane: dict[str, Any]) -> None:
+    """The principal is checked in the booking's transaction for a token seen before: a revoked one
+    is a 401 (not the stored answer of its key), and the booking it asked for is not written."""
+    with client_for(sessions, clock=lambda: NOW) as client:
+        content = json.dumps(BODY).encode()
+        first = _post(client, "hotel", content, {"Idempotency-Key": "before"})
+        assert first.status_code == 201
+        with sessions() as s:
+            count = s.scalar(select(func.count()).select_from(Reservation))
+        answered = lane["answered"]
+        with sessions.begin() as s:
+            s.execute(text("UPDATE api_tokens SET revoked_at = :now"), {"now": NOW})
+        for key in ("before", "after"):
+            refused = _post(client, "hotel", content, {"Idempotency-Key": key})
+            assert refused.status_code == 401, refused.content
+            assert refused.headers["content-type"] == "application/problem+json"
+        assert lane["answered"] == answered + 2
+        with sessions() as s:
+            assert s.scalar(select(func.count()).select_from(Reservation)) == count
+
+
+def test_the_trail_names_the_staff_member_who_booked_through_the_lane(sessions: sessionmaker[Session],
+                                                                      lane: dict[str, Any]) -> None:
+    with client_for(sessions, clock=lambda: NOW) as client:
+        ids = []
+        for n in range(2):  # the first resolves the token, the second is checked in its transaction
+            r = _post(client, "hotel", json.dumps(BODY).encode(), {"Idempotency-Key": f"trail{n}"})
+            assert r.status_code == 201
+            ids.append(r.json()["id"])
+        assert lane["answered"] == 2
+    with sessions() as s:
+        users = {s.scalar(select(StaffUser.id).where(StaffUser.username == "front_desk-hotel"))}
+        for reservation_id in ids:
+            entries = s.execute(select(AuditEntry.actor_id, AuditEntry.actor, AuditEntry.role)
+                                .where(AuditEntry.entity_id == reservation_id)).all()
+            assert entries and {e.actor_id for e in entries} == users, entries
+            assert {(e.actor, e.role) for e in entries} == {("front_desk-hotel", "front_desk")}
