@@ -77,6 +77,7 @@ from cloud.privacy.service import GuestCopies
 from cloud.reports import wiring as reports
 from cloud.reservations import wiring as reservations
 from cloud.reservations.availability_lane import AvailabilityLane
+from cloud.reservations.booking_lane import BookingLane
 from cloud.reservations.stays.credentials import CredentialIssuer
 from cloud.reservations.stays.guest_history import GuestHistory
 from cloud.reservations.stays.schedule import StayClock
@@ -237,8 +238,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow,
     # staff's tokens and ``/api/v1/auth/me`` and the reservations API first, as the most
     # requested; cards before the reservations pages, which match more widely.
     api.install(app, services)
-    # innermost middleware (added first): availability's common request without the routing
+    # innermost middleware (added first): availability's and booking's common requests without
+    # the routing
     app.add_middleware(AvailabilityLane)
+    app.add_middleware(BookingLane)
     auth.install(app, services, templates=templates, csrf_exempt=("/api/", "/guest/"))
     reservations.install_api(app, services)
     auth.install_pages(app, services)

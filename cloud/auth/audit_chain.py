@@ -15,18 +15,46 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 GENESIS = "0" * 64
 FIELDS = ("seq", "at", "actor_id", "actor", "role", "address", "site", "action", "entity",
           "entity_id", "detail")
 
 
 def canonical(content: dict[str, Any]) -> bytes:
-    """The bytes hashed for one entry: its ``FIELDS``, instants as RFC 3339 UTC microseconds."""
+    """The bytes hashed for one entry: its ``FIELDS``, instants as RFC 3339 UTC microseconds.
+
+    Written by orjson when every value is one it writes as ``json.dumps`` does (text, whole
+    numbers, booleans, null, and objects with text keys and lists of them); anything else (a
+    number with a fraction, which the two write differently, or what orjson refuses: integers
+    past 64 bits, lone surrogates) by ``json.dumps``, the definition."""
     fields = {name: content.get(name) for name in FIELDS}
     at = fields["at"]
     if isinstance(at, datetime):
         fields["at"] = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if _same_in_orjson(fields):
+        try:
+            return orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
+        except orjson.JSONEncodeError:
+            pass
+    return canonical_json(fields)
+
+
+def canonical_json(fields: dict[str, Any]) -> bytes:
+    """The definition of the hashed bytes: JSON with sorted keys, no spaces, text as it is."""
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _same_in_orjson(value: Any) -> bool:
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return True
+    if kind is dict:
+        return all(type(key) is str and _same_in_orjson(item) for key, item in value.items())
+    if kind is list:
+        return all(_same_in_orjson(item) for item in value)
+    return False
 
 
 def link_hash(prev_hash: str, content: dict[str, Any]) -> str:

@@ -2,6 +2,7 @@
 
     from cloud.auth.deps import CurrentUser, require_role, PropertyUser
     from cloud.core.deps import DbSession
+from cloud.core.errors import DomainError
 from cloud.core.origin import current_origin
     from cloud.auth.roles import Role
 
@@ -29,6 +30,7 @@ from cloud.auth.roles import GUEST_DATA_ROLES, STAFF_ADMIN_ROLES, Principal, Rol
 from cloud.auth.sessions import api_token_principal, session_principal
 from cloud.auth.tokens import token_hash
 from cloud.core.deps import DbSession
+from cloud.core.errors import DomainError
 from cloud.core.origin import current_origin
 from mqtt.envelope import utcnow
 
@@ -77,12 +79,46 @@ async def current_principal(request: Request) -> Principal:
         principal = await _principal(request, cookie, cookie=True) if cookie else None
         if principal is None:
             raise NotAuthenticated("sign in first" if not cookie else "your session has ended; sign in again")
+    return _acting(request, principal)
+
+
+def _acting(request: Request, principal: Principal) -> Principal:
     request.state.principal = principal
     origin = current_origin()
     if origin is not None:  # the audit trail records who acts in this request
         origin.actor_id, origin.actor, origin.role, origin.site = (
             principal.user_id, principal.username, principal.role.value, principal.site)
     return principal
+
+
+class Unresolved(Exception):  # a signal, not an error: resolve the usual way
+    """The credential's principal is not in memory at the stamp read (stale, expired, revoked or
+    forgotten): ``current_principal`` decides, before any work."""
+
+
+class StaffRefused(Exception):
+    """A refusal of the request's principal (401, 403) met inside a unit of work, carried out of
+    it unchanged: raised there as the domain error it is, it could be taken for the work's own."""
+
+    def __init__(self, refusal: DomainError) -> None:
+        super().__init__(str(refusal))
+        self.refusal = refusal
+
+
+def principal_at(request: Request, stamp: int, allowed: frozenset[Role]) -> Principal:
+    """``current_principal`` and ``check_role`` for a credential this process has resolved
+    (``known_credential``), against an access stamp the caller read itself (e.g. as its unit of
+    work's first statement, on a worker thread): the principal from memory, else ``Unresolved``;
+    a role not allowed is ``StaffRefused``."""
+    key = credential_key(request)
+    principal = None if key is None else auth_context(request).principals.get(key, stamp=stamp, now=utcnow())
+    if principal is None:
+        raise Unresolved
+    try:
+        check_role(principal, allowed)
+    except Forbidden as exc:
+        raise StaffRefused(exc) from None
+    return _acting(request, principal)
 
 
 async def _principal(request: Request, token: str, *, cookie: bool) -> Principal | None:

@@ -11,7 +11,15 @@ from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from cloud.auth.deps import check_role, current_principal, known_credential, stamp_read_with
+from cloud.auth.deps import (
+    ACCESS_STAMP,
+    StaffRefused,
+    check_role,
+    current_principal,
+    known_credential,
+    principal_at,
+    stamp_read_with,
+)
 from cloud.auth.errors import Forbidden
 from cloud.auth.roles import GUEST_DATA_ROLES, Principal, Role
 from cloud.catalog import service as catalog
@@ -126,7 +134,22 @@ async def create(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> FastJSONResponse:
     """Book a room of a type (its folio opens, the confirmation is queued); with an
-    Idempotency-Key a retry returns the first answer."""
+    Idempotency-Key a retry returns the first answer.
+
+    Most requests are answered by ``booking_lane`` (the same steps, without FastAPI's routing
+    and parameter solving); the rest come here."""
+    return await book_answer(http, site, body, user, idempotency_key)
+
+
+async def book_answer(http: Request, site: str, body: ReservationIn, user: Principal | None,
+                      idempotency_key: str | None) -> FastJSONResponse:
+    """The booking route's answer for its validated body, staff member and key.
+
+    ``user`` None: the request's credential is one this process has resolved, and its principal
+    and role are checked inside the booking's transaction, against the access stamp read as its
+    first statement (no read of its own on the event loop); ``Unresolved`` when the principal is
+    not in memory then (nothing was written: resolve it and ask again), and a refusal of it is
+    raised as ``current_principal`` raises it."""
     found = services(http)  # read here, not as four dependencies: FastAPI solves each per request
     sessions, clock, ledger, matcher = found.sessions, found.clock, found.ledger, found.matcher
     request = Booking(
@@ -136,7 +159,8 @@ async def create(
     )
 
     def work(session: Session) -> tuple[int, Any]:
-        allow(session, user, site)
+        staff = user if user is not None else principal_at(http, _access_stamp(session), GUEST_DATA_ROLES)
+        allow(session, staff, site)
         plain_inserts.open_queue(session)  # PostgreSQL: the new rows in few round trips, no unit of work
         now = clock()
         res = booking.book(session, request, now=now, matcher=matcher)
@@ -144,18 +168,33 @@ async def create(
             ledger.booked(session, res, now=now)
         return 201, reservation_json(session, res)
 
-    status, payload = await run_in_threadpool(  # one hop to a worker thread for the whole request
-        partial(
-            idempotent,
-            sessions,
-            scope=f"POST /properties/{site}/reservations",
-            key=idempotency_key,
-            payload=body.model_dump(mode="json"),
-            work=work,
-            look_first=False,  # the booking and its folio only write to the database
+    try:
+        status, payload = await run_in_threadpool(  # one hop to a worker thread for the whole request
+            partial(
+                idempotent,
+                sessions,
+                scope=f"POST /properties/{site}/reservations",
+                key=idempotency_key,
+                payload=body.model_dump(mode="json"),
+                work=work,
+                look_first=False,  # the booking and its folio only write to the database
+            )
         )
-    )
+    except StaffRefused as exc:
+        raise exc.refusal from None
     return FastJSONResponse(payload, status_code=status)
+
+
+def _access_stamp(session: Session) -> int:
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":  # psycopg's own connection, in the session's transaction
+        raw: Any = conn.connection.driver_connection
+        row = raw.execute(ACCESS_STAMP).fetchone()
+    else:
+        row = conn.exec_driver_sql(ACCESS_STAMP).fetchone()
+    if row is None:
+        raise RuntimeError("the access_stamp row is missing: run the migrations")
+    return int(row[0])
 
 
 @router.get("/reservations/{reservation_id}", response_model=ReservationOut, responses=PROBLEMS)

@@ -90,7 +90,7 @@ class AvailabilityLane:
             reader = await api.reader_of(request)
             offers = await api.answer(request, site, reader, **params)
         except Exception as exc:  # a refusal: answered by the app's handler for it, as the route's
-            handler = _handler(scope, exc)
+            handler = app_handler(scope, exc)
             if handler is None:
                 return None  # an error: the route meets it again, and the app answers it as always
             answered = handler(request, exc)
@@ -98,7 +98,7 @@ class AvailabilityLane:
         return FastJSONResponse(offers)
 
 
-def _handler(scope: Scope, exc: Exception) -> Callable[..., Any] | None:
+def app_handler(scope: Scope, exc: Exception) -> Callable[..., Any] | None:
     """The app's handler of ``exc`` (by its classes, nearest first), as the routes meet it; not the
     catch-all of unexpected errors."""
     handlers = getattr(scope.get("app"), "exception_handlers", {})

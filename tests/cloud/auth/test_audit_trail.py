@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import select, text
@@ -188,3 +189,21 @@ def test_the_export_is_csv_with_one_row_per_entry(db: sessionmaker[Session]) -> 
     with db() as s:
         lines = "".join(as_csv(search(s, AuditFilter()))).splitlines()
     assert lines[0].startswith("seq,at,actor") and lines[1].startswith("1,") and len(lines) == 2
+
+
+def test_odd_details_are_sealed_into_a_chain_that_verifies(db: sessionmaker[Session]) -> None:
+    """The seal hashes what ``verify`` reads back, whichever encoder writes the bytes: fractions,
+    large and negative numbers, nesting, text beyond ASCII and escapes, empty and null values."""
+    details: list[dict[str, Any]] = [
+        {"f": 0.1, "g": 1e16, "h": 1e-05, "n": -(2**63), "m": 2**63 - 1}, {"nest": {"a": [1, {"b": None}]}},
+        {"text": "é😀\u2028\"\\\n\t\x01", "ключ": "значение"}, {}, {"none": None, "empty": "", "list": []},
+        {"price": 12.5, "after": {"total_minor": 10000, "notes": "[redacted]"}},
+    ]
+    for n, detail in enumerate(details):
+        with db() as s, s.begin():
+            audit(s, "system:test", "reservation.modify", "reservation", f"odd{n}", detail)
+    entries = _entries(db)
+    assert [e.detail for e in entries if e.entity_id.startswith("odd")] == details
+    with db() as s:
+        assert verify_log(s) == Verified(entries=len(entries), last_seq=len(entries),
+                                         last_hash=entries[-1].hash or "")
