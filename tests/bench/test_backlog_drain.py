@@ -56,16 +56,20 @@ class Tapper:
         self._gateway, self._card = gateway, card
         self.latencies: list[float] = []
         self.decisions: list[float] = []
+        self.queued: list[float] = []  # per decision: ms this thread waited for a core
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.wait(TAP_EVERY_S):
+            queued = _run_queue_ms()
             began = time.perf_counter()
             decision = self._gateway.decide_card("101", self._card)
             decided = time.perf_counter()
+            queued = _run_queue_ms() - queued
             self._gateway.card_decided("101", decision, at=self._gateway.now())
             self.decisions.append((decided - began) * 1000)
+            self.queued.append(queued)
             self.latencies.append((time.perf_counter() - began) * 1000)
             assert decision.granted
 
@@ -75,7 +79,7 @@ class Tapper:
         return self.stop()
 
     def start(self) -> None:
-        self.latencies, self.decisions = [], []
+        self.latencies, self.decisions, self.queued = [], [], []
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -85,6 +89,23 @@ class Tapper:
         self._stop.set()
         self._thread.join(5)
         return list(self.decisions), list(self.latencies)
+
+
+def _run_queue_ms() -> float:
+    """Time the calling thread has spent runnable but waiting for a core (Linux schedstat), in ms."""
+    try:
+        return int(Path("/proc/thread-self/schedstat").read_text().split()[1]) / 1e6
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _tail_split(decided: list[float], queued: list[float]) -> str:
+    """Where the slowest 5% of decisions spent their time: waiting for a core, or not."""
+    slowest = sorted(zip(decided, queued, strict=False), reverse=True)[:max(1, len(decided) // 20)]
+    wall = sum(d for d, _ in slowest) / len(slowest)
+    core = sum(q for _, q in slowest) / len(slowest)
+    return (f"the slowest {len(slowest)}: {wall:.2f} ms on average, of which {core:.2f} ms runnable and "
+            f"waiting for a core, {wall - core:.2f} ms running or blocked (the interpreter lock)")
 
 
 def _link_threads_cpu() -> float:
@@ -152,6 +173,7 @@ def test_a_100k_backlog_drains_while_taps_keep_their_latency(tmp_path: Path) -> 
             drained = time.perf_counter() - returned
             link_cpu, worker_cpu = _link_threads_cpu() - link_cpu, cpu_seconds(worker.pid) - worker_cpu
             during_decided, during = tapper.stop()
+            during_queued = list(tapper.queued)
             wait_until(lambda: gateway.store.pending_count() == 0, timeout=120, what="outbox empty")
             worker.terminate()
             counters = worker.communicate(timeout=60)[0].strip()
@@ -170,7 +192,8 @@ def test_a_100k_backlog_drains_while_taps_keep_their_latency(tmp_path: Path) -> 
           f"reference loop {reference:.2f} s\n"
           f"[backlog] tap -> unlock, the gateway's part (the decision the node waits for), offline "
           f"and idle: {_stats(offline_decided)}\n"
-          f"[backlog] the same during the drain: {_stats(during_decided)}\n"
+          f"[backlog] the same during the drain: {_stats(during_decided)}; "
+          f"{_tail_split(during_decided, during_queued)}\n"
           f"[backlog] tap decided and recorded durably, offline and idle: {_stats(offline)}\n"
           f"[backlog] the same during the drain: {_stats(during)}")
     assert first is not None and stored >= N
