@@ -9,7 +9,10 @@ adapter in ``edge/link.py``), and time is injected.
   ``batch_events`` events (``mqtt.batch``) when that many are waiting, one when one is.
 - A PUBACK forgets nothing: a row stays until the cloud confirms it (``events.stored``
   deletes it from the rows). A row sent more than ``resend_after_s`` ago and still there is
-  sent again; while nothing is confirmed that wait doubles, up to ``MAX_BACKOFF`` times.
+  sent again; while nothing is confirmed that wait doubles, up to ``MAX_BACKOFF`` times. The
+  rows due are looked for a few times a second; once some are found, the resend round goes on
+  at the window's pace until every row due then is sent again (a broker that dropped a whole
+  backlog, routed to no subscriber, gets it back in seconds, not ``READ_MAX`` rows a look).
 - A new session (``restart``) replays everything still unconfirmed from the start.
 """
 
@@ -124,6 +127,7 @@ class OutboxRelay:
         self._backoff = 1
         self._confirmed_since_resend = False
         self._stale_check_at = 0.0  # monotonic time of the next look for events to resend
+        self._resend_before: float | None = None  # a resend round: rows last sent before this are due
         self.published = 0
         self.republished = 0
 
@@ -154,6 +158,7 @@ class OutboxRelay:
         """A new session: forget what was in flight and replay every unconfirmed event in order."""
         self._inflight.clear()
         self._cursor = 0
+        self._resend_before = None
 
     def completed(self, message_id: int) -> None:
         """The broker acknowledged (or refused) a publish: its place in the window is free."""
@@ -170,8 +175,6 @@ class OutboxRelay:
             return False
         room = min(free * self._batch_events, READ_MAX)
         stale = self._due_for_resend(room)
-        if stale:
-            self._adjust_backoff()
         fresh = (self._rows.after(self._cursor, limit=room - len(stale), with_data=False)
                  if room > len(stale) else [])
         sent = self._send([*stale, *fresh], messages=free)
@@ -181,9 +184,9 @@ class OutboxRelay:
             self.republished += min(len(stale), len(sent))
         sent_fresh = [seq for seq in sent if seq > self._cursor]
         if not sent_fresh:
-            return False
+            return bool(sent) and self._resend_before is not None
         self._cursor = max(sent_fresh)
-        return len(sent_fresh) == len(fresh)
+        return len(sent_fresh) == len(fresh) or self._resend_before is not None
 
     def _send(self, entries: list[Outgoing], *, messages: int) -> list[int]:
         """Publish ``entries`` in order, in at most ``messages`` messages; the seqs sent."""
@@ -197,15 +200,22 @@ class OutboxRelay:
         return sent
 
     def _due_for_resend(self, limit: int) -> Sequence[Outgoing]:
-        """Unconfirmed events past their resend time; looked for at most a few times a second,
-        since scanning the unconfirmed rows on every batch would cost O(backlog) per batch."""
-        now = self._monotonic()
-        if now < self._stale_check_at:
-            return []
-        self._stale_check_at = now + self.poll_interval_s
-        sent_before = self._wall() - self._resend_after_s * self._backoff
-        return self._rows.stale(sent_before=sent_before, up_to_seq=self._cursor, limit=limit,
-                                with_data=False)
+        """Unconfirmed events past their resend time. A round starts at most a few times a second
+        (scanning the unconfirmed rows on every batch would cost O(backlog) per batch) and goes on
+        while a look fills its ``limit``, with the same cutoff and one backoff step per round."""
+        sent_before = self._resend_before
+        if sent_before is None:
+            now = self._monotonic()
+            if now < self._stale_check_at:
+                return []
+            self._stale_check_at = now + self.poll_interval_s
+            sent_before = self._wall() - self._resend_after_s * self._backoff
+        due = self._rows.stale(sent_before=sent_before, up_to_seq=self._cursor, limit=limit,
+                               with_data=False)
+        if due and self._resend_before is None:
+            self._adjust_backoff()
+        self._resend_before = sent_before if len(due) >= limit else None
+        return due
 
     def _adjust_backoff(self) -> None:
         """Resend less often while the cloud confirms nothing, so an outage does not flood the broker."""

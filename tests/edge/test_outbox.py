@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from edge.event_payload import events_payload
-from edge.outbox import MAX_BACKOFF, MemoryOutbox, OutboxEntry, OutboxRelay, pack
+from edge.outbox import MAX_BACKOFF, READ_MAX, MemoryOutbox, OutboxEntry, OutboxRelay, pack
 from mqtt.envelope import MAX_PAYLOAD_BYTES
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -119,6 +119,29 @@ def test_resends_back_off_while_the_cloud_confirms_nothing_and_recover_once_it_d
     clock.t += 40
     relay.pump()
     assert relay.backoff == 1
+
+
+def test_a_resend_round_goes_on_at_the_windows_pace_until_every_due_event_is_sent_again() -> None:
+    """A broker that routed a whole backlog to no subscriber PUBACKed it all: once the events are
+    due, they go again as fast as the window frees, not ``READ_MAX`` of them per look."""
+    relay, rows, broker, clock = rig(window=50, resend_after_s=15, batch_events=200)
+    record(rows, 3 * READ_MAX + 10)
+    while relay.pump():
+        broker.ack_all(relay)
+    broker.ack_all(relay)
+    first_round = len(broker.sent)
+    assert first_round == 3 * READ_MAX + 10
+    clock.t += 15.5
+    pumps = 0
+    while relay.pump():
+        broker.ack_all(relay)
+        pumps += 1
+    broker.ack_all(relay)
+    relay.pump()
+    assert sorted(broker.sent[first_round:]) == list(range(1, first_round + 1))  # each once, no clock tick
+    assert relay.backoff == 2 and pumps >= 3  # one backoff step for the round, many looks
+    relay.pump()
+    assert len(broker.sent) == 2 * first_round  # the round is over: nothing is due again yet
 
 
 def test_a_new_session_replays_everything_unconfirmed_from_the_start() -> None:
