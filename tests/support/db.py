@@ -10,8 +10,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from cloud.board.models import EventRecord
 from cloud.core.db import make_engine, make_sessionmaker
 from cloud.core.migrate import upgrade
 from cloud.guests.crypto import keys_from
@@ -102,3 +104,9 @@ def _demo_template() -> Path:
         seed_demo(session)
     engine.dispose()
     return path
+
+
+def stored_seqs(engine: Engine) -> list[int | None]:
+    """The stored events' sequence numbers in order (a gateway's 1..N once each: none lost, none twice)."""
+    with engine.connect() as conn:
+        return list(conn.execute(select(EventRecord.seq).order_by(EventRecord.seq)).scalars())
